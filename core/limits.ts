@@ -1,0 +1,63 @@
+// Every limit of the system, named, with its unit last. Queues, maps, batches and inputs are
+// bounded by one of these constants; code asserts the bound on insert. Defaults that users can
+// override (window ahead, failover advance) live here too, so the CLI, the server and the
+// simulator agree on them.
+
+// --- Timestamps: u64 = physical_ms << 18 | logical -------------------------------------------
+export const LOGICAL_BITS = 18;
+/** Timestamps per physical millisecond. */
+export const TIMESTAMPS_PER_MS = 262_144; // 2^18
+export const LOGICAL_MAX = TIMESTAMPS_PER_MS - 1;
+/** Largest physical millisecond a timestamp can carry (46 bits, good until year ~4199). */
+export const PHYSICAL_MS_MAX = 2 ** 46 - 1;
+/** Largest count of one getTs request (one full millisecond). */
+export const GET_TS_COUNT_MAX = TIMESTAMPS_PER_MS;
+
+// --- Sequences -------------------------------------------------------------------------------
+export const SEQ_COUNT_MAX = 65_536;
+export const SEQ_KEY_BYTES_MIN = 1;
+export const SEQ_KEY_BYTES_MAX = 128;
+/** Default cap on distinct sequence keys (a genesis value stored in the ledger). */
+export const SEQ_KEY_CARDINALITY_CAP_DEFAULT = 10_000;
+/** Client sessions the ledger remembers for exactly-once retries (least recently used evicted). */
+export const SEQ_SESSION_CLIENTS_MAX = 256;
+/** Results remembered per client session (oldest request id evicted first). */
+export const SEQ_SESSION_RESULTS_PER_CLIENT_MAX = 1_024;
+/** u64 maximum, as a bigint. */
+export const U64_MAX = (1n << 64n) - 1n;
+
+// --- Server defaults -------------------------------------------------------------------------
+export const WINDOW_AHEAD_MS_DEFAULT = 3_000;
+export const FAILOVER_ADVANCE_MS_DEFAULT = 1_000;
+export const FENCE_BACKOFF_MS_MIN = 25;
+export const FENCE_BACKOFF_MS_MAX = 250;
+export const LISTEN_ADDRESS_DEFAULT = '127.0.0.1:50551';
+export const RAFT_LISTEN_ADDRESS_DEFAULT = '127.0.0.1:50552';
+export const HTTP_LISTEN_ADDRESS_DEFAULT = '127.0.0.1:50553';
+export const DATA_DIR_DEFAULT = './tsoracle-data';
+
+// --- Wire protocol ---------------------------------------------------------------------------
+/** Largest frame body (bytes after the u32 length prefix) a peer may send. */
+export const FRAME_BODY_BYTES_MAX = 64 * 1024;
+export const FRAME_HEADER_BYTES = 4;
+export const SERVER_CONNECTIONS_MAX = 4_096;
+export const CONNECTION_REQUESTS_IN_FLIGHT_MAX = 1_024;
+/** Group commit: getSeq requests that may wait for the next durable write. */
+export const SEQ_GROUP_COMMIT_QUEUE_MAX = 65_536;
+
+// --- Client defaults (the original's RetryPolicy) --------------------------------------------
+export const CLIENT_ATTEMPTS_MAX = 5;
+export const CLIENT_ATTEMPT_TIMEOUT_MS = 2_000;
+export const CLIENT_OVERALL_TIMEOUT_MS = 10_000;
+export const CLIENT_BACKOFF_BASE_MS = 50;
+export const CLIENT_BACKOFF_CAP_MS = 5_000;
+export const CLIENT_LEADER_CACHE_TTL_MS = 30_000;
+export const CLIENT_WAITERS_MAX = 65_536;
+export const CLIENT_SEQ_IN_FLIGHT_MAX = 512;
+export const CLIENT_REDIRECTS_PER_CALL_MAX = 64;
+
+// --- Codec -----------------------------------------------------------------------------------
+/** Default bound on sequence lengths (elements) a postcard-style decoder accepts. */
+export const CODEC_SEQUENCE_LENGTH_MAX = 1 << 20;
+/** Default bound on byte-string lengths a postcard-style decoder accepts. */
+export const CODEC_BYTES_LENGTH_MAX = 16 * 1024 * 1024;

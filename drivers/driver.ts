@@ -1,0 +1,79 @@
+// The consensus-driver interface: the single injection point for durability and high
+// availability (the reference's section 2). The serving node never names peers or opens peer
+// sockets; a driver owns election, storage and the mapping from node to advertised endpoint.
+//
+// Contracts every driver keeps:
+//   - `subscribeLeadership` calls the listener with the current state synchronously, before it
+//     returns (never withheld), then on every change. A follower's `leaderEpoch` never
+//     decreases across emissions.
+//   - `loadHighWater` is linearized: it reflects every write durably committed before the call,
+//     by any prior leader.
+//   - `persistHighWater(atLeast, epoch)` durably advances to at least `atLeast` and returns the
+//     durable value `max(stored, atLeast)`; it never sets an absolute value, and it refuses
+//     values above PHYSICAL_MS_MAX before writing anything (DRIVER_OUT_OF_RANGE).
+//   - `advanceSeq` is a durable, exactly-once fetch-add per (clientId, requestId): it returns
+//     the block start, and applying the same request again returns the same block.
+//   - Expected failures are returned, never thrown. Callers treat DRIVER_NOT_LEADER and
+//     DRIVER_FENCED the same way: step down and redirect.
+//   - Every call finishes in bounded time: a driver that cannot reach a quorum returns
+//     DRIVER_TRANSIENT after an internal deadline rather than hanging.
+
+import type { SeqAdvanceRequest } from '../core/ledger.js';
+
+export type LeaderState =
+  | { readonly kind: 'leader'; readonly epoch: bigint }
+  | { readonly kind: 'follower'; readonly leaderEndpoint: string | null; readonly leaderEpoch: bigint | null }
+  | { readonly kind: 'unknown' };
+
+export type DriverErrorCode =
+  | 'DRIVER_NOT_LEADER'
+  | 'DRIVER_FENCED'
+  | 'DRIVER_TRANSIENT'
+  | 'DRIVER_PERMANENT'
+  | 'DRIVER_OUT_OF_RANGE'
+  // Expected sequence outcomes, decided before anything is written:
+  | 'INVALID_SEQ_KEY'
+  | 'INVALID_SEQ_COUNT'
+  | 'SEQ_OVERFLOW'
+  | 'SEQ_KEY_CARDINALITY_EXCEEDED'
+  | 'SEQ_SESSION_EXPIRED';
+
+export type DriverFailure = {
+  readonly ok: false;
+  readonly code: DriverErrorCode;
+  readonly message: string;
+  /** For DRIVER_NOT_LEADER / DRIVER_FENCED: where the leader is, when known. */
+  readonly leaderEndpoint?: string | null;
+  readonly leaderEpoch?: bigint | null;
+};
+
+export type DriverResult<T> = ({ readonly ok: true } & T) | DriverFailure;
+
+export interface SeqBlockResult {
+  /** First value of the block `[start, start + count)`. */
+  readonly start: bigint;
+  readonly count: number;
+}
+
+export interface ConsensusDriver {
+  /** Subscribes to leadership changes; the current state is delivered before this returns. */
+  subscribeLeadership(listener: (state: LeaderState) => void): () => void;
+  /** Linearized read of the durable high-water (physical ms); 0 when nothing was written. */
+  loadHighWater(): Promise<DriverResult<{ readonly highWaterMs: number }>>;
+  /** Durably advances the high-water to at least `atLeastMs`; returns the durable value. */
+  persistHighWater(atLeastMs: number, epoch: bigint): Promise<DriverResult<{ readonly highWaterMs: number }>>;
+  /** Durable exactly-once fetch-add of a sequence key. */
+  advanceSeq(request: SeqAdvanceRequest, epoch: bigint): Promise<DriverResult<SeqBlockResult>>;
+  /** Linearized read of one key's durable counter; 0n when the key is absent. */
+  loadSeq(key: string): Promise<DriverResult<{ readonly next: bigint }>>;
+  /** Releases resources (locks, files, sockets). Idempotent. */
+  close(): Promise<void>;
+}
+
+export function driverFailure(
+  code: DriverErrorCode,
+  message: string,
+  hint?: { leaderEndpoint: string | null; leaderEpoch: bigint | null },
+): DriverFailure {
+  return hint === undefined ? { ok: false, code, message } : { ok: false, code, message, ...hint };
+}

@@ -1,0 +1,149 @@
+// The ports: the only I/O contracts of the program. Every consensus driver, the serving node,
+// the protocol server and the client do their I/O and read time only through these
+// interfaces. `drivers/node/` binds them to Node (real files, fsync, TCP, wall clock); `sim/`
+// binds them to a seeded simulated world. There is no `if (simulated)` anywhere: only the port
+// implementations differ, and one conformance suite runs against both.
+//
+// Invariants every implementation keeps:
+//   - Disk: data written is volatile until `fsync(path)` returns; a `rename` or a file creation
+//     is volatile until `fsyncDir(dir)` returns. `lock` is exclusive across processes and is
+//     released when the holding process dies.
+//   - Transport: a connection delivers whole frames (the bodies, without the length prefix) in
+//     order or closes; it never delivers a partial frame. `send` never throws for a closed
+//     connection (the frame is dropped; `onClose` has fired or will fire).
+//   - Clock: `monotonicMs()` never decreases; `wallMs()` may jump in either direction. Timers
+//     fire at or after their deadline on the monotonic clock, in deadline order.
+
+// ---------------------------------------------------------------------------------------------
+// Clock
+
+export interface TimerHandle {
+  cancel(): void;
+}
+
+export interface Clock {
+  /** Wall-clock milliseconds since the Unix epoch (integer). May step backwards or forwards. */
+  wallMs(): number;
+  /** Monotonic milliseconds (integer or fractional); never decreases. */
+  monotonicMs(): number;
+  /** Calls `fn` once after `delayMs` monotonic milliseconds, unless cancelled. */
+  setTimer(delayMs: number, fn: () => void): TimerHandle;
+}
+
+/** A promise that resolves after `delayMs` on `clock`. */
+export function sleep(clock: Clock, delayMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    clock.setTimer(delayMs, resolve);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Disk
+
+/** Error codes a Disk operation can fail with (carried by `DiskError.code`). */
+export type DiskErrorCode =
+  | 'DISK_NOT_FOUND' // the path does not exist
+  | 'DISK_IO' // an I/O error (EIO, a failed fsync: the dirty pages are gone, as on Linux)
+  | 'DISK_FULL' // ENOSPC
+  | 'DISK_LOCKED' // the lock is held by another process
+  | 'DISK_EXISTS'; // exclusive create of an existing path
+
+export class DiskError extends Error {
+  override readonly name = 'DiskError';
+  constructor(
+    readonly code: DiskErrorCode,
+    message: string,
+  ) {
+    super(`${code}: ${message}`);
+  }
+}
+
+export interface DiskLock {
+  /** Releases the lock (the process's death releases it too). */
+  release(): Promise<void>;
+}
+
+export interface Disk {
+  /** Whole file contents, or `null` when the file does not exist. */
+  read(path: string): Promise<Uint8Array | null>;
+  /** Writes `data` at `offset`, creating the file if needed (volatile until `fsync`). */
+  write(path: string, offset: number, data: Uint8Array): Promise<void>;
+  /** Creates or truncates `path` and writes `data` as its whole content (volatile until `fsync`). */
+  writeFile(path: string, data: Uint8Array): Promise<void>;
+  /** Appends `data` at the end of `path`, creating it if needed (volatile until `fsync`). */
+  append(path: string, data: Uint8Array): Promise<void>;
+  /** Truncates `path` to `length` bytes (volatile until `fsync`). */
+  truncate(path: string, length: number): Promise<void>;
+  /** Makes the contents of `path` durable. On failure the unsynced writes are lost. */
+  fsync(path: string): Promise<void>;
+  /** Atomically renames `from` to `to`, replacing `to` (volatile until `fsyncDir`). */
+  rename(from: string, to: string): Promise<void>;
+  /** Makes the entries of directory `dir` (creations, renames, removals) durable. */
+  fsyncDir(dir: string): Promise<void>;
+  /** Creates `dir` and its parents if missing. */
+  mkdirp(dir: string): Promise<void>;
+  /** Removes `path` if it exists (volatile until `fsyncDir`). */
+  remove(path: string): Promise<void>;
+  /** File names (not paths) in `dir`, sorted; empty when `dir` does not exist. */
+  list(dir: string): Promise<string[]>;
+  /** Size of `path` in bytes, or `null` when it does not exist. */
+  size(path: string): Promise<number | null>;
+  /** Takes an exclusive lock on `path` (created if missing); fails with DISK_LOCKED if held. */
+  lock(path: string): Promise<DiskLock>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transport
+
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface ConnectionHandlers {
+  /** One whole frame body (the length prefix removed). */
+  onFrame(body: Uint8Array): void;
+  /**
+   * The connection closed, by either side or by an error. `reason` is set when the transport
+   * closed it because of bad input (for example FRAME_TOO_LARGE) or an I/O error.
+   */
+  onClose(reason?: { code: string; message: string }): void;
+}
+
+export interface Connection {
+  /** The peer's address as `host:port` (informational). */
+  readonly remote: string;
+  /** Installs the handlers; frames that arrived before are delivered then, in order. */
+  setHandlers(handlers: ConnectionHandlers): void;
+  /** Sends one frame body. Dropped silently if the connection is closed. */
+  send(body: Uint8Array): void;
+  /** Closes the connection after flushing what was sent. Idempotent. */
+  close(): void;
+}
+
+export interface Listener {
+  /** The bound address (the real port when 0 was asked). */
+  readonly address: HostPort;
+  close(): Promise<void>;
+}
+
+export interface Transport {
+  /** Listens on `address`; each accepted connection is handed to `onConnection`. */
+  listen(address: HostPort, onConnection: (connection: Connection) => void): Promise<Listener>;
+  /** Connects to `address`; rejects with a TsoError(TRANSPORT) when it cannot. */
+  connect(address: HostPort): Promise<Connection>;
+}
+
+/** Parses `host:port` (IPv4 or a name; `[v6]:port` too). Returns null when malformed. */
+export function parseHostPort(text: string): HostPort | null {
+  const m = /^(?:\[([^\]]+)\]|([^:\s]+)):(\d{1,5})$/.exec(text.trim());
+  if (!m) return null;
+  const host = m[1] ?? m[2];
+  const port = Number(m[3]);
+  if (host === undefined || !Number.isInteger(port) || port < 0 || port > 65_535) return null;
+  return { host, port };
+}
+
+export function formatHostPort(address: HostPort): string {
+  return address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+}
