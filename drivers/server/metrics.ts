@@ -1,0 +1,41 @@
+// What the serving node and the protocol server report. An interface, so the node runs the same
+// in production (prom-client, runners/metrics.ts) and in the simulator (no-op or counting).
+// Latencies are milliseconds here; the Prometheus binding converts to seconds.
+
+export type ExtensionIgnoredReason = 'not_leader' | 'epoch_mismatch' | 'not_advanced';
+
+export interface ServerMetrics {
+  getTsRequest(): void;
+  getTsSuccess(timestamps: number): void;
+  notLeader(): void;
+  windowExtension(latencyMs: number): void;
+  windowExtensionIgnored(reason: ExtensionIgnoredReason): void;
+  leaderTransition(kind: 'leader' | 'follower' | 'unknown'): void;
+  fenceRetry(): void;
+  fenceLatency(latencyMs: number): void;
+  seqRequest(): void;
+  seqSuccess(values: number): void;
+  seqCardinalityRejected(): void;
+  serving(isServing: boolean): void;
+  connectionOpened(): void;
+  connectionClosed(): void;
+  badFrame(): void;
+}
+
+export const noopMetrics: ServerMetrics = {
+  getTsRequest() {},
+  getTsSuccess() {},
+  notLeader() {},
+  windowExtension() {},
+  windowExtensionIgnored() {},
+  leaderTransition() {},
+  fenceRetry() {},
+  fenceLatency() {},
+  seqRequest() {},
+  seqSuccess() {},
+  seqCardinalityRejected() {},
+  serving() {},
+  connectionOpened() {},
+  connectionClosed() {},
+  badFrame() {},
+};
