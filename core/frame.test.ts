@@ -1,0 +1,168 @@
+// Tests of the u32-length-prefixed framing: round trips under every chunking, early rejection of
+// bad headers, poisoning, and that arbitrary bytes only ever give bodies or a DecodeError.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { AssertionError } from './assert.js';
+import { DecodeError, ErrorCode } from './errors.js';
+import { encodeFrame, FrameDecoder } from './frame.js';
+import { FRAME_BODY_BYTES_MAX } from './limits.js';
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const total = parts.reduce((n, p) => n + p.length, 0);
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Cuts `bytes` at the given (unsorted, possibly repeated) positions. */
+function split(bytes: Uint8Array, cuts: readonly number[]): Uint8Array[] {
+  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+  const out: Uint8Array[] = [];
+  let from = 0;
+  for (const p of points) {
+    out.push(bytes.subarray(from, p));
+    from = p;
+  }
+  out.push(bytes.subarray(from));
+  return out;
+}
+
+function catchDecode(fn: () => unknown): DecodeError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof DecodeError) return e;
+    throw e;
+  }
+  throw new Error('expected a DecodeError');
+}
+
+const body = fc.uint8Array({ minLength: 1, maxLength: 300 });
+
+describe('encodeFrame', () => {
+  it('prefixes the body with its u32 big-endian length', () => {
+    expect([...encodeFrame(new Uint8Array([7, 8, 9]))]).toEqual([0, 0, 0, 3, 7, 8, 9]);
+    const big = encodeFrame(new Uint8Array(0x01_0203), 0x01_0203);
+    expect([...big.subarray(0, 4)]).toEqual([0, 1, 2, 3]);
+  });
+
+  it('refuses an empty body and a body above the maximum (bugs, not input)', () => {
+    expect(() => encodeFrame(new Uint8Array(0))).toThrow(AssertionError);
+    expect(() => encodeFrame(new Uint8Array(FRAME_BODY_BYTES_MAX + 1))).toThrow(AssertionError);
+    expect(encodeFrame(new Uint8Array(FRAME_BODY_BYTES_MAX)).length).toBe(FRAME_BODY_BYTES_MAX + 4);
+  });
+});
+
+describe('FrameDecoder', () => {
+  it('gives the same bodies, in order, for any split of a concatenation of frames', () => {
+    fc.assert(
+      fc.property(fc.array(body, { maxLength: 20 }), fc.array(fc.nat(), { maxLength: 40 }), (bodies, cuts) => {
+        const stream = concat(bodies.map((b) => encodeFrame(b)));
+        const decoder = new FrameDecoder();
+        const got: Uint8Array[] = [];
+        for (const chunk of split(stream, cuts)) got.push(...decoder.push(chunk));
+        expect(got).toEqual(bodies);
+        expect(decoder.pendingBytes).toBe(0);
+      }),
+    );
+  });
+
+  it('assembles a maximal frame delivered one byte at a time', () => {
+    const payload = new Uint8Array(FRAME_BODY_BYTES_MAX).map((_, i) => i * 31);
+    const stream = encodeFrame(payload);
+    const decoder = new FrameDecoder();
+    const got: Uint8Array[] = [];
+    for (let i = 0; i < stream.length; i++) got.push(...decoder.push(stream.subarray(i, i + 1)));
+    expect(got).toHaveLength(1);
+    expect(got[0]).toEqual(payload);
+  });
+
+  it('returns bodies that do not alias the pushed chunks', () => {
+    const stream = encodeFrame(new Uint8Array([1, 2, 3]));
+    const [got] = new FrameDecoder().push(stream);
+    stream[5] = 99;
+    expect(got).toEqual(new Uint8Array([1, 2, 3]));
+  });
+
+  it('rejects a length above the maximum as soon as the header is complete', () => {
+    const decoder = new FrameDecoder(100);
+    expect(decoder.push(new Uint8Array([0, 0]))).toEqual([]);
+    const error = catchDecode(() => decoder.push(new Uint8Array([0, 101])));
+    expect(error.code).toBe(ErrorCode.FRAME_TOO_LARGE);
+    expect(error.offset).toBe(0);
+    // A 4 GiB claim is refused without waiting for (or allocating) its body.
+    const huge = catchDecode(() => new FrameDecoder().push(new Uint8Array([0xff, 0xff, 0xff, 0xff])));
+    expect(huge.code).toBe(ErrorCode.FRAME_TOO_LARGE);
+  });
+
+  it('accepts a body of exactly the maximum and rejects one byte more', () => {
+    const decoder = new FrameDecoder(5);
+    expect(decoder.push(encodeFrame(new Uint8Array(5), 5))).toHaveLength(1);
+    expect(catchDecode(() => decoder.push(new Uint8Array([0, 0, 0, 6]))).code).toBe(ErrorCode.FRAME_TOO_LARGE);
+  });
+
+  it('rejects a zero-length frame with FRAME_EMPTY at its stream offset', () => {
+    const decoder = new FrameDecoder();
+    const error = catchDecode(() => decoder.push(concat([encodeFrame(new Uint8Array([1])), new Uint8Array(4)])));
+    expect(error.code).toBe(ErrorCode.FRAME_EMPTY);
+    expect(error.offset).toBe(5);
+  });
+
+  it('stays poisoned after an error: every later push throws the same error', () => {
+    const decoder = new FrameDecoder();
+    const first = catchDecode(() => decoder.push(new Uint8Array(4)));
+    expect(decoder.error).toBe(first);
+    expect(catchDecode(() => decoder.push(encodeFrame(new Uint8Array([1]))))).toBe(first);
+    expect(catchDecode(() => decoder.push(new Uint8Array(0)))).toBe(first);
+  });
+
+  it('pushEach hands over the bodies before a bad header, then throws', () => {
+    const decoder = new FrameDecoder(10);
+    const seen: number[] = [];
+    const stream = concat([encodeFrame(new Uint8Array([1])), encodeFrame(new Uint8Array([2])), new Uint8Array([0, 0, 0, 11])]);
+    const error = catchDecode(() => decoder.pushEach(stream, (b) => seen.push(b[0] ?? -1)));
+    expect(seen).toEqual([1, 2]);
+    expect(error.code).toBe(ErrorCode.FRAME_TOO_LARGE);
+  });
+
+  it('keeps the rest of a chunk buffered when the body handler throws', () => {
+    const decoder = new FrameDecoder();
+    const stream = concat([encodeFrame(new Uint8Array([1])), encodeFrame(new Uint8Array([2]))]);
+    let calls = 0;
+    expect(() =>
+      decoder.pushEach(stream, () => {
+        calls += 1;
+        throw new Error('handler bug');
+      }),
+    ).toThrow('handler bug');
+    expect(calls).toBe(1);
+    expect(decoder.push(new Uint8Array(0))).toEqual([new Uint8Array([2])]);
+  });
+
+  it('turns arbitrary bytes under arbitrary chunking only into bodies or a DecodeError', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 600 }), fc.array(fc.nat(), { maxLength: 20 }), fc.integer({ min: 1, max: 300 }), (bytes, cuts, max) => {
+        const decoder = new FrameDecoder(max);
+        let bodyBytes = 0;
+        try {
+          for (const chunk of split(bytes, cuts)) {
+            for (const b of decoder.push(chunk)) {
+              expect(b.length).toBeGreaterThanOrEqual(1);
+              expect(b.length).toBeLessThanOrEqual(max);
+              bodyBytes += 4 + b.length;
+            }
+          }
+          expect(bodyBytes + decoder.pendingBytes).toBeLessThanOrEqual(bytes.length);
+        } catch (e) {
+          expect(e).toBeInstanceOf(DecodeError);
+        }
+        // The decoder never holds more than one header plus one maximal body.
+        expect(decoder.pendingBytes).toBeLessThanOrEqual(4 + max);
+      }),
+    );
+  });
+});
