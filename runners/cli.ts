@@ -1,0 +1,210 @@
+#!/usr/bin/env node
+// The `tsoracle` command line (commander). Bare `tsoracle` is `tsoracle serve file` with the
+// defaults of DESIGN.md. The server prints `serving on H:P` on stdout once it accepts requests
+// (supervisors read it) and shuts down gracefully, in bounded time, on SIGINT and SIGTERM.
+// Exit codes: 0 ok, 1 a failure (the error's stable code is printed), 2 a usage error; `sim`
+// has its own codes (DESIGN.md: 0 ok, 1 safety, 2 usage, 3 liveness, 4 nondeterminism).
+
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { TsoError } from '../core/errors.js';
+import {
+  DATA_DIR_DEFAULT,
+  FAILOVER_ADVANCE_MS_DEFAULT,
+  HTTP_LISTEN_ADDRESS_DEFAULT,
+  LISTEN_ADDRESS_DEFAULT,
+  WINDOW_AHEAD_MS_DEFAULT,
+} from '../core/limits.js';
+import { FileDriver } from '../drivers/file/file-driver.js';
+import { NodeDisk } from '../drivers/node/disk.js';
+import { createClient } from './client.js';
+import { startServer } from './server.js';
+
+const SHUTDOWN_BOUND_MS = 5_000;
+
+/** Parses `3s`, `500ms`, `2m`, `1h` or a bare number of milliseconds. */
+export function parseDurationMs(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) throw new InvalidArgumentError(`not a duration: ${text} (examples: 500ms, 3s, 2m)`);
+  const unit = m[2] ?? 'ms';
+  const factor = unit === 'ms' ? 1 : unit === 's' ? 1_000 : unit === 'm' ? 60_000 : 3_600_000;
+  const ms = Math.round(Number(m[1]) * factor);
+  if (!Number.isSafeInteger(ms)) throw new InvalidArgumentError(`duration out of range: ${text}`);
+  return ms;
+}
+
+function parsePositiveInt(text: string): number {
+  if (!/^\d+$/.test(text)) throw new InvalidArgumentError(`not a positive integer: ${text}`);
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`not a positive integer: ${text}`);
+  return n;
+}
+
+function parseNonNegativeInt(text: string): number {
+  if (!/^\d+$/.test(text)) throw new InvalidArgumentError(`not a non-negative integer: ${text}`);
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`out of range: ${text}`);
+  return n;
+}
+
+function parseEndpoints(text: string): string[] {
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+function fail(e: unknown): never {
+  if (e instanceof TsoError) {
+    process.stderr.write(`error: ${e.message}\n`);
+  } else if (e instanceof Error) {
+    process.stderr.write(`error: ${e.message}\n`);
+  } else {
+    process.stderr.write(`error: ${String(e)}\n`);
+  }
+  process.exit(1);
+}
+
+interface ServeFileOptions {
+  dataDir: string;
+  listen: string;
+  httpListen: string;
+  windowAhead: number;
+  failoverAdvance: number;
+}
+
+async function serveFile(opts: ServeFileOptions): Promise<void> {
+  const server = await startServer({
+    dataDir: opts.dataDir,
+    listen: opts.listen,
+    httpListen: opts.httpListen === 'off' ? null : opts.httpListen,
+    windowAheadMs: opts.windowAhead,
+    failoverAdvanceMs: opts.failoverAdvance,
+    log: (line) => process.stderr.write(`${line}\n`),
+  }).catch(fail);
+  process.stdout.write(`serving on ${server.address.host}:${server.address.port}\n`);
+  if (server.httpAddress !== null) process.stderr.write(`http on ${server.httpAddress.host}:${server.httpAddress.port}\n`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`${signal}: shutting down\n`);
+    const force = setTimeout(() => {
+      process.stderr.write('shutdown took too long; exiting\n');
+      process.exit(1);
+    }, SHUTDOWN_BOUND_MS);
+    force.unref();
+    server.close().then(
+      () => process.exit(0),
+      (e: unknown) => fail(e),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+function addServeFileOptions(cmd: Command): Command {
+  return cmd
+    .option('--data-dir <dir>', 'data directory (holds LOCK, state, dense)', DATA_DIR_DEFAULT)
+    .option('--listen <host:port>', 'client protocol address', LISTEN_ADDRESS_DEFAULT)
+    .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz ("off" disables)', HTTP_LISTEN_ADDRESS_DEFAULT)
+    .addOption(new Option('--window-ahead <duration>', 'how far ahead of the clock each durable window reaches').default(WINDOW_AHEAD_MS_DEFAULT, '3s').argParser(parseDurationMs))
+    .addOption(
+      new Option('--failover-advance <duration>', 'how far a new leader jumps past the prior high-water').default(FAILOVER_ADVANCE_MS_DEFAULT, '1s').argParser(parseDurationMs),
+    );
+}
+
+export function buildProgram(): Command {
+  const program = new Command('tsoracle')
+    .description('Strictly monotonic timestamps and gapless sequences: a durable timestamp oracle.')
+    .exitOverride()
+    .showHelpAfterError();
+
+  addServeFileOptions(program).action(async (opts: ServeFileOptions) => serveFile(opts));
+
+  const serve = program.command('serve').description('run a server');
+  addServeFileOptions(serve.command('file').description('single node, fsync-durable file driver')).action(async (opts: ServeFileOptions) => serveFile(opts));
+  serve
+    .command('raft')
+    .description('a member of a Raft cluster (not available in this build)')
+    .allowUnknownOption()
+    .action(() => {
+      process.stderr.write('error: INVALID_CONFIG: the raft driver is not available in this build yet; use `tsoracle serve file`\n');
+      process.exit(2);
+    });
+
+  program
+    .command('init')
+    .description('seed a new data directory with a high-water (migration from another timestamp source)')
+    .option('--data-dir <dir>', 'data directory', DATA_DIR_DEFAULT)
+    .requiredOption('--seed-physical-ms <ms>', 'the highest physical ms already used elsewhere, plus a margin', parseNonNegativeInt)
+    .action(async (opts: { dataDir: string; seedPhysicalMs: number }) => {
+      await FileDriver.init(new NodeDisk(), opts.dataDir, opts.seedPhysicalMs).catch(fail);
+      process.stdout.write(`initialized ${opts.dataDir} at high-water ${opts.seedPhysicalMs} ms\n`);
+    });
+
+  program
+    .command('get-ts')
+    .description('get timestamps: N lines, one decimal u64 each')
+    .option('--endpoints <list>', 'comma-separated host:port list', LISTEN_ADDRESS_DEFAULT)
+    .option('--count <n>', 'how many timestamps (one millisecond at most)', parsePositiveInt, 1)
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { endpoints: string; count: number; json?: boolean }) => {
+      const client = createClient({ endpoints: parseEndpoints(opts.endpoints) });
+      try {
+        const batch = await client.getTsBatch(opts.count);
+        const values = batch.toArray().map((t) => t.toString());
+        if (opts.json === true) {
+          process.stdout.write(
+            `${JSON.stringify({ timestamps: values, physicalMs: batch.physicalMs, logicalStart: batch.logicalStart, count: batch.count, epoch: batch.epoch.toString() })}\n`,
+          );
+        } else {
+          process.stdout.write(`${values.join('\n')}\n`);
+        }
+      } catch (e) {
+        fail(e);
+      } finally {
+        await client.close();
+      }
+    });
+
+  program
+    .command('get-seq')
+    .description('get a gapless block of a sequence key: N lines, one decimal each')
+    .argument('<key>', 'sequence key (1-128 UTF-8 bytes)')
+    .option('--endpoints <list>', 'comma-separated host:port list', LISTEN_ADDRESS_DEFAULT)
+    .option('--count <n>', 'block size', parsePositiveInt, 1)
+    .option('--json', 'print one JSON object')
+    .action(async (key: string, opts: { endpoints: string; count: number; json?: boolean }) => {
+      const client = createClient({ endpoints: parseEndpoints(opts.endpoints) });
+      try {
+        const block = await client.getSeq(key, opts.count);
+        if (opts.json === true) {
+          process.stdout.write(`${JSON.stringify({ key, start: block.start.toString(), count: block.count, epoch: block.epoch.toString() })}\n`);
+        } else {
+          const lines: string[] = [];
+          for (let i = 0n; i < BigInt(block.count); i++) lines.push((block.start + i).toString());
+          process.stdout.write(`${lines.join('\n')}\n`);
+        }
+      } catch (e) {
+        fail(e);
+      } finally {
+        await client.close();
+      }
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      process.exit(e.exitCode === 0 ? 0 : 2);
+    }
+    fail(e);
+  }
+}
+
+await main(process.argv);

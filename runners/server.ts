@@ -1,0 +1,144 @@
+// The embeddable server: hosts a serving node, the client protocol on TCP and the HTTP endpoints
+// (/metrics, /healthz, /readyz) in the caller's process, with the consensus driver of the
+// caller's choice (the file driver on a data directory by default). `tsoracle serve file` is a
+// thin wrapper around it. `close()` is graceful and bounded: it stops accepting, lets requests
+// in flight finish for a grace period, then closes connections, the driver and the HTTP port.
+
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { TsoError } from '../core/errors.js';
+import { DATA_DIR_DEFAULT, HTTP_LISTEN_ADDRESS_DEFAULT, LISTEN_ADDRESS_DEFAULT } from '../core/limits.js';
+import type { ConsensusDriver } from '../drivers/driver.js';
+import { FileDriver, type FileDriverOptions } from '../drivers/file/file-driver.js';
+import { NodeClock } from '../drivers/node/clock.js';
+import { NodeDisk } from '../drivers/node/disk.js';
+import { NodeTransport } from '../drivers/node/transport.js';
+import { parseHostPort, type Clock, type HostPort, type Transport } from '../drivers/ports.js';
+import { ProtocolServer } from '../drivers/server/protocol-server.js';
+import { ServingNode, type ServingEvent } from '../drivers/server/serving-node.js';
+import { PrometheusMetrics } from './metrics.js';
+
+export interface ServerOptions {
+  /** The consensus driver; default: the file driver on `dataDir`. The server closes it on close(). */
+  readonly driver?: ConsensusDriver;
+  /** Data directory of the default file driver. */
+  readonly dataDir?: string;
+  readonly fileDriver?: FileDriverOptions;
+  /** Client protocol address, `host:port` (port 0 picks a free port). */
+  readonly listen?: string;
+  /** HTTP address for /metrics, /healthz, /readyz; `null` disables HTTP. */
+  readonly httpListen?: string | null;
+  readonly windowAheadMs?: number;
+  readonly failoverAdvanceMs?: number;
+  /** How long close() lets requests in flight finish. */
+  readonly shutdownGraceMs?: number;
+  readonly log?: (line: string) => void;
+  readonly transport?: Transport;
+  readonly clock?: Clock;
+}
+
+export interface TsoServer {
+  /** The bound client-protocol address. */
+  readonly address: HostPort;
+  /** The bound HTTP address, or null when HTTP is off. */
+  readonly httpAddress: HostPort | null;
+  readonly node: ServingNode;
+  readonly metrics: PrometheusMetrics;
+  close(): Promise<void>;
+}
+
+function parseAddress(text: string, what: string): HostPort {
+  const parsed = parseHostPort(text);
+  if (parsed === null) throw new TsoError('INVALID_CONFIG', `${what} must be host:port, got ${JSON.stringify(text)}`);
+  return parsed;
+}
+
+function listenHttp(server: HttpServer, address: HostPort): Promise<HostPort> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(address.port, address.host, () => {
+      server.off('error', reject);
+      const bound = server.address() as AddressInfo;
+      resolve({ host: address.host, port: bound.port });
+    });
+  });
+}
+
+/** Starts a server; resolves once it accepts requests on both ports and serves timestamps. */
+export async function startServer(options: ServerOptions = {}): Promise<TsoServer> {
+  const log = options.log ?? (() => {});
+  const listen = parseAddress(options.listen ?? LISTEN_ADDRESS_DEFAULT, 'listen');
+  const httpListen = options.httpListen === null ? null : parseAddress(options.httpListen ?? HTTP_LISTEN_ADDRESS_DEFAULT, 'http-listen');
+  const clock = options.clock ?? new NodeClock();
+  const transport = options.transport ?? new NodeTransport();
+  const driver = options.driver ?? (await FileDriver.open(new NodeDisk(), options.dataDir ?? DATA_DIR_DEFAULT, options.fileDriver ?? {}));
+  const metrics = new PrometheusMetrics({ collectDefaults: true });
+  const node = new ServingNode({
+    driver,
+    clock,
+    metrics,
+    ...(options.windowAheadMs !== undefined ? { windowAheadMs: options.windowAheadMs } : {}),
+    ...(options.failoverAdvanceMs !== undefined ? { failoverAdvanceMs: options.failoverAdvanceMs } : {}),
+    onEvent: (e: ServingEvent) => {
+      if (e.kind === 'serving') log(`serving epoch ${e.epoch} from ${e.floorMs} ms, high-water ${e.highWaterMs} ms`);
+      else if (e.kind === 'poisoned') log(`stopped serving: ${e.reason}`);
+      else if (e.kind === 'fence-retry') log(`fence retry (${e.code})`);
+    },
+  });
+  let protocol: ProtocolServer | null = null;
+  let http: HttpServer | null = null;
+  try {
+    node.start();
+    protocol = await ProtocolServer.start({ node, transport, clock, listen, metrics });
+    let httpAddress: HostPort | null = null;
+    if (httpListen !== null) {
+      http = createHttpServer((req, res) => {
+        const url = req.url ?? '/';
+        if (req.method !== 'GET') {
+          res.writeHead(405).end();
+        } else if (url === '/metrics') {
+          metrics.text().then(
+            (text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text),
+            (e: unknown) => res.writeHead(500).end(String(e)),
+          );
+        } else if (url === '/healthz') {
+          res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+        } else if (url === '/readyz') {
+          const ready = node.isServing;
+          res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'serving\n' : 'not serving\n');
+        } else {
+          res.writeHead(404).end();
+        }
+      });
+      httpAddress = await listenHttp(http, httpListen);
+    }
+    await node.waitUntilServing(30_000);
+    const bound = protocol.address;
+    let closing: Promise<void> | null = null;
+    const server: TsoServer = {
+      address: bound,
+      httpAddress,
+      node,
+      metrics,
+      close: () => {
+        closing ??= (async () => {
+          await protocol?.close(options.shutdownGraceMs ?? 2_000);
+          await node.close();
+          await driver.close();
+          if (http !== null) {
+            http.closeAllConnections();
+            await new Promise<void>((resolve) => http?.close(() => resolve()));
+          }
+        })();
+        return closing;
+      },
+    };
+    return server;
+  } catch (e) {
+    await protocol?.close(0).catch(() => {});
+    await node.close().catch(() => {});
+    await driver.close().catch(() => {});
+    http?.close();
+    throw e;
+  }
+}
