@@ -1,0 +1,62 @@
+// Fixed-width little-endian fields used by the on-disk records.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DecodeError } from '../errors.js';
+import { U64_MAX } from '../limits.js';
+import { LeReader, LeWriter, readU32LeAt, writeU32LeAt } from './le.js';
+
+describe('little-endian fields', () => {
+  it('writes the least significant byte first', () => {
+    const bytes = new LeWriter().u8(0xab).u16(0x1234).u32(0xdeadbeef).u64(0x0102030405060708n).finish();
+    expect(Array.from(bytes)).toEqual([0xab, 0x34, 0x12, 0xef, 0xbe, 0xad, 0xde, 8, 7, 6, 5, 4, 3, 2, 1]);
+    const view = new DataView(bytes.buffer);
+    expect(view.getUint32(3, true)).toBe(0xdeadbeef);
+    expect(view.getBigUint64(7, true)).toBe(0x0102030405060708n);
+  });
+
+  it('round-trips u8, u16, u32, u64 and u64n', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 0xff }),
+        fc.integer({ min: 0, max: 0xffff }),
+        fc.integer({ min: 0, max: 0xffffffff }),
+        fc.bigInt({ min: 0n, max: U64_MAX }),
+        fc.maxSafeNat(),
+        (a, b, c, d, e) => {
+          const bytes = new LeWriter(1).u8(a).u16(b).u32(c).u64(d).u64n(e).finish();
+          expect(bytes.length).toBe(23);
+          const r = new LeReader(bytes);
+          expect([r.u8(), r.u16(), r.u32(), r.u64(), r.u64n()]).toEqual([a, b, c, d, e]);
+          expect(r.remaining).toBe(0);
+        },
+      ),
+    );
+  });
+
+  it('u64n refuses 2^53 and accepts 2^53 - 1', () => {
+    const ok = new LeWriter().u64(2n ** 53n - 1n).finish();
+    expect(new LeReader(ok).u64n()).toBe(Number.MAX_SAFE_INTEGER);
+    const big = new LeWriter().u64(2n ** 53n).finish();
+    expect(() => new LeReader(big).u64n()).toThrow(DecodeError);
+  });
+
+  it('reports running out of bytes with the code the caller chose', () => {
+    const r = new LeReader(Uint8Array.of(1, 2, 3, 4, 5), 1, 4, 'RECORD_MALFORMED');
+    expect(r.u16()).toBe(0x0302);
+    try {
+      r.u16();
+      expect.unreachable();
+    } catch (e) {
+      expect((e as DecodeError).code).toBe('RECORD_MALFORMED');
+    }
+    expect(r.remaining).toBe(1);
+    expect(() => new LeReader(Uint8Array.of(1)).view(2)).toThrow(DecodeError);
+  });
+
+  it('patches and reads a u32 at a fixed offset', () => {
+    const bytes = new Uint8Array(6);
+    writeU32LeAt(bytes, 2, 0x80000001);
+    expect(Array.from(bytes)).toEqual([0, 0, 1, 0, 0, 0x80]);
+    expect(readU32LeAt(bytes, 2)).toBe(0x80000001);
+  });
+});
