@@ -1,0 +1,337 @@
+// Tests of the client-protocol codec: golden bytes (the same as docs/protocol.md), round trips
+// of every valid request and answer, totality of the decoders on arbitrary and mutated bytes,
+// forward compatibility (unknown fields skipped) and the decode-versus-validate split.
+import { decode as libDecode, encode as libEncode } from '@msgpack/msgpack';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DecodeError } from './errors.js';
+import { FRAME_BODY_BYTES_MAX, GET_TS_COUNT_MAX, LOGICAL_MAX, PHYSICAL_MS_MAX, SEQ_COUNT_MAX, U64_MAX } from './limits.js';
+import {
+  WIRE_ERROR_CODES,
+  decodeRequest,
+  decodeResponse,
+  encodeRequest,
+  encodeResponse,
+  utf8ByteLength,
+  validateRequest,
+  type Request,
+  type Response,
+} from './protocol.js';
+
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+const unhex = (text: string): Uint8Array => new Uint8Array(Buffer.from(text.replace(/\s+/g, ''), 'hex'));
+
+function decodeErrorOf(fn: () => unknown): DecodeError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof DecodeError) return e;
+    throw new Error(`expected a DecodeError, got ${String(e)}`);
+  }
+  throw new Error('expected a DecodeError, but decoding succeeded');
+}
+
+const u32 = fc.integer({ min: 0, max: 0xffff_ffff });
+const requestId = fc.integer({ min: 1, max: 0xffff_ffff });
+const u64 = fc.bigInt({ min: 0n, max: U64_MAX });
+const wellFormedText = (maxLength: number): fc.Arbitrary<string> => fc.string({ unit: 'binary', maxLength });
+
+const requestArb: fc.Arbitrary<Request> = fc.oneof(
+  fc.record({ id: requestId, op: fc.constant('getTs' as const), count: u32 }),
+  fc.record({ id: requestId, op: fc.constant('getSeq' as const), key: wellFormedText(40), count: u32, clientId: u64, requestId: u64 }),
+);
+
+const getTsAnswerArb = fc
+  .record({ id: requestId, physicalMs: fc.integer({ min: 0, max: PHYSICAL_MS_MAX }), logicalStart: fc.integer({ min: 0, max: LOGICAL_MAX }), epoch: u64 })
+  .chain((r) => fc.integer({ min: 1, max: LOGICAL_MAX + 1 - r.logicalStart }).map((count) => ({ ...r, ok: true as const, count })));
+const getSeqAnswerArb = fc
+  .record({ id: requestId, start: u64, epoch: u64 })
+  .chain((r) => fc.integer({ min: 1, max: Number(U64_MAX - r.start + 1n > 0xffff_ffffn ? 0xffff_ffffn : U64_MAX - r.start + 1n) }).map((count) => ({ ...r, ok: true as const, count })));
+const errorAnswerArb = fc.record(
+  {
+    id: u32,
+    ok: fc.constant(false as const),
+    code: fc.constantFrom(...WIRE_ERROR_CODES),
+    message: wellFormedText(60),
+    leaderEndpoint: wellFormedText(30),
+    leaderEpoch: u64,
+  },
+  { requiredKeys: ['id', 'ok', 'code', 'message'] },
+);
+const responseArb: fc.Arbitrary<Response> = fc.oneof(getTsAnswerArb, getSeqAnswerArb, errorAnswerArb);
+
+/** Any msgpack value the library can write, as the value of an unknown field. */
+const anyMsgpackValue = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small' },
+    fc.integer(),
+    fc.double({ noNaN: true }),
+    fc.bigInt({ min: -(1n << 63n), max: U64_MAX }),
+    fc.string(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.uint8Array({ maxLength: 40 }),
+    fc.array(tie('value'), { maxLength: 4 }),
+    fc.dictionary(fc.string({ maxLength: 8 }), tie('value'), { maxKeys: 4 }),
+  ),
+})).value;
+
+describe('protocol golden bytes (docs/protocol.md shows the same)', () => {
+  it('encodes a getTs request as the documented bytes', () => {
+    const bytes = encodeRequest({ id: 1, op: 'getTs', count: 1 });
+    expect(hex(bytes)).toBe('83a2696401a26f70a56765745473a5636f756e7401');
+    expect(decodeRequest(bytes)).toEqual({ id: 1, op: 'getTs', count: 1 });
+  });
+
+  it('encodes a getTs answer as the documented bytes', () => {
+    const answer = { id: 1, ok: true, physicalMs: 1_700_000_000_000, logicalStart: 0, count: 1, epoch: 7n } as const;
+    const bytes = encodeResponse(answer);
+    expect(hex(bytes)).toBe(
+      '86a2696401a26f6bc3aa706879736963616c4d73cf0000018bcfe56800ac6c6f676963616c537461727400a5636f756e7401a565706f6368cf0000000000000007',
+    );
+    expect(decodeResponse(bytes)).toEqual(answer);
+  });
+
+  it('encodes a getSeq request as the documented bytes', () => {
+    const request = { id: 2, op: 'getSeq', key: 'orders', count: 10, clientId: 42n, requestId: 1n } as const;
+    const bytes = encodeRequest(request);
+    expect(hex(bytes)).toBe(
+      '86a2696402a26f70a6676574536571a36b6579a66f7264657273a5636f756e740aa8636c69656e744964cf000000000000002aa9726571756573744964cf0000000000000001',
+    );
+    expect(decodeRequest(bytes)).toEqual(request);
+  });
+
+  it('encodes a NOT_LEADER answer with its hint as the documented bytes', () => {
+    const answer = { id: 3, ok: false, code: 'NOT_LEADER', message: 'not leader', leaderEndpoint: '10.0.0.2:50551', leaderEpoch: 8n } as const;
+    const bytes = encodeResponse(answer);
+    expect(hex(bytes)).toBe(
+      '86a2696403a26f6bc2a4636f6465aa4e4f545f4c4541444552a76d657373616765aa6e6f74206c6561646572ae6c6561646572456e64706f696e74ae31302e302e302e323a3530353531ab6c6561646572457' +
+        '06f6368cf0000000000000008',
+    );
+    expect(decodeResponse(bytes)).toEqual(answer);
+  });
+});
+
+describe('protocol round trips', () => {
+  it('every request round-trips through encodeRequest and decodeRequest', () => {
+    fc.assert(
+      fc.property(requestArb, (request) => {
+        expect(decodeRequest(encodeRequest(request))).toEqual(request);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('every answer round-trips through encodeResponse and decodeResponse', () => {
+    fc.assert(
+      fc.property(responseArb, (response) => {
+        expect(decodeResponse(encodeResponse(response))).toEqual(response);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('writes u64 fields as uint64 whatever their value', () => {
+    const bytes = encodeRequest({ id: 1, op: 'getSeq', key: 'k', count: 1, clientId: 0n, requestId: 5n });
+    expect(hex(bytes)).toContain(`${Buffer.from('clientId').toString('hex')}cf0000000000000000`);
+  });
+});
+
+describe('protocol decoders are total', () => {
+  it('decode arbitrary bytes into a value or a FRAME_BAD_BODY DecodeError, nothing else', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        for (const decode of [decodeRequest, decodeResponse]) {
+          try {
+            decode(bytes);
+          } catch (e) {
+            expect(e).toBeInstanceOf(DecodeError);
+            expect((e as DecodeError).code).toBe('FRAME_BAD_BODY');
+          }
+        }
+      }),
+      { numRuns: 3_000 },
+    );
+  });
+
+  it('decode mutated and truncated valid bodies into a value or a DecodeError only', () => {
+    const bodies = fc.oneof(requestArb.map(encodeRequest), responseArb.map(encodeResponse));
+    const mutation = fc.record({ at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }), cut: fc.nat(), mode: fc.integer({ min: 0, max: 2 }) });
+    fc.assert(
+      fc.property(bodies, fc.array(mutation, { minLength: 1, maxLength: 4 }), (body, mutations) => {
+        let bytes = Uint8Array.from(body);
+        for (const m of mutations) {
+          if (m.mode === 0 && bytes.length > 0) bytes[m.at % bytes.length] = m.byte;
+          else if (m.mode === 1) bytes = bytes.subarray(0, m.cut % (bytes.length + 1));
+          else bytes = Uint8Array.from([...bytes.subarray(0, m.at % (bytes.length + 1)), m.byte, ...bytes.subarray(m.at % (bytes.length + 1))]);
+        }
+        for (const decode of [decodeRequest, decodeResponse]) {
+          let decoded: unknown;
+          try {
+            decoded = decode(bytes);
+          } catch (e) {
+            expect(e).toBeInstanceOf(DecodeError);
+            continue;
+          }
+          // Whatever our reader accepts, the reference library reads the same way (when the
+          // library reads it at all: it refuses a `__proto__` key, which we skip as unknown).
+          let viaLibrary: Record<string, unknown>;
+          try {
+            viaLibrary = libDecode(bytes, { useBigInt64: true }) as Record<string, unknown>;
+          } catch {
+            continue;
+          }
+          for (const [field, value] of Object.entries(decoded as Record<string, unknown>)) {
+            const other = viaLibrary[field];
+            expect(typeof value === 'bigint' && typeof other === 'number' ? BigInt(other) : typeof value === 'number' && typeof other === 'bigint' ? Number(other) : other).toEqual(value);
+          }
+        }
+      }),
+      { numRuns: 3_000 },
+    );
+  });
+
+  it('refuses a body over FRAME_BODY_BYTES_MAX and an empty body', () => {
+    const big = libEncode({ id: 1, op: 'getTs', count: 1, pad: 'x'.repeat(FRAME_BODY_BYTES_MAX) });
+    expect(decodeErrorOf(() => decodeRequest(big)).message).toMatch(/exceeds/);
+    expect(decodeErrorOf(() => decodeRequest(new Uint8Array(0))).message).toMatch(/empty/);
+    expect(decodeErrorOf(() => decodeResponse(new Uint8Array(0))).code).toBe('FRAME_BAD_BODY');
+  });
+
+  it('survives deep nesting and absurd declared lengths in an unknown field without allocating', () => {
+    const deep = new Uint8Array(FRAME_BODY_BYTES_MAX).fill(0x91); // array of array of ...
+    const body = Uint8Array.from([...unhex('84a2696401a26f70a56765745473a5636f756e7401a178'), ...deep.subarray(0, 60_000)]);
+    expect(decodeErrorOf(() => decodeRequest(body)).message).toMatch(/truncated/);
+    const hugeArray = unhex('84a2696401a26f70a56765745473a5636f756e7401a178 dd ffffffff');
+    expect(decodeErrorOf(() => decodeRequest(hugeArray)).message).toMatch(/truncated/);
+    const hugeStr = unhex('84a2696401a26f70a56765745473a5636f756e7401a178 db ffffffff 41');
+    expect(decodeErrorOf(() => decodeRequest(hugeStr)).message).toMatch(/truncated/);
+  });
+});
+
+describe('protocol decoding rules', () => {
+  it('ignores unknown fields of any msgpack type, in any position', () => {
+    fc.assert(
+      fc.property(requestArb, fc.string({ minLength: 1, maxLength: 12 }), anyMsgpackValue, fc.boolean(), (request, name, value, first) => {
+        fc.pre(!['id', 'op', 'count', 'key', 'clientId', 'requestId', '__proto__'].includes(name));
+        const fields = { ...request } as Record<string, unknown>;
+        const withExtra = first ? { [name]: value, ...fields } : { ...fields, [name]: value };
+        expect(decodeRequest(libEncode(withExtra, { useBigInt64: true }))).toEqual(request);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('accepts a u64 or u32 field written in any msgpack integer format and normalizes it', () => {
+    // count as int8 (0xd0 05), id as uint16 (0xcd 0001), clientId as positive fixint, requestId as uint32.
+    const body = unhex(
+      '86 a2 6964 cd 0001  a2 6f70 a6 676574536571  a3 6b6579 a1 6b  a5 636f756e74 d0 05  a8 636c69656e744964 2a  a9 726571756573744964 ce 00000009',
+    );
+    expect(decodeRequest(body)).toEqual({ id: 1, op: 'getSeq', key: 'k', count: 5, clientId: 42n, requestId: 9n });
+    const answer = libEncode({ id: 4, ok: true, physicalMs: 12, logicalStart: 3, count: 2, epoch: 1 });
+    expect(decodeResponse(answer)).toEqual({ id: 4, ok: true, physicalMs: 12, logicalStart: 3, count: 2, epoch: 1n });
+  });
+
+  it('refuses known fields of the wrong msgpack type: float, negative, bin for str, str for int', () => {
+    const floatCount = libEncode({ id: 1, op: 'getTs', count: 1 }, { forceIntegerToFloat: true });
+    expect(decodeErrorOf(() => decodeRequest(floatCount)).message).toMatch(/not an integer/);
+    expect(decodeErrorOf(() => decodeRequest(libEncode({ id: 1, op: 'getTs', count: -1 }))).message).toMatch(/negative/);
+    expect(decodeErrorOf(() => decodeRequest(libEncode({ id: 1, op: new TextEncoder().encode('getTs'), count: 1 }))).message).toMatch(/not a string/);
+    expect(decodeErrorOf(() => decodeRequest(libEncode({ id: '1', op: 'getTs', count: 1 }))).message).toMatch(/not an integer/);
+    expect(decodeErrorOf(() => decodeResponse(libEncode({ id: 1, ok: 1, start: 0, count: 1, epoch: 1 }))).message).toMatch(/not a boolean/);
+  });
+
+  it('refuses values too wide for their field', () => {
+    expect(decodeErrorOf(() => decodeRequest(libEncode({ id: 2 ** 32, op: 'getTs', count: 1 }, { useBigInt64: false }))).message).toMatch(/above/);
+    expect(decodeErrorOf(() => decodeRequest(libEncode({ id: 1, op: 'getTs', count: 2 ** 32 }))).message).toMatch(/above/);
+    expect(decodeErrorOf(() => decodeResponse(libEncode({ id: 1, ok: true, physicalMs: PHYSICAL_MS_MAX + 1, logicalStart: 0, count: 1, epoch: 1 }))).message).toMatch(/above/);
+    expect(decodeErrorOf(() => decodeResponse(libEncode({ id: 1, ok: true, physicalMs: 1, logicalStart: LOGICAL_MAX + 1, count: 1, epoch: 1 }))).message).toMatch(/above/);
+  });
+
+  it('refuses a request with id 0, no op, an unknown op or a missing field', () => {
+    expect(decodeErrorOf(() => decodeRequest(libEncode({ id: 0, op: 'getTs', count: 1 }))).message).toMatch(/reserved/);
+    expect(decodeErrorOf(() => decodeRequest(libEncode({ id: 1, count: 1 }))).message).toMatch(/missing field op/);
+    expect(decodeErrorOf(() => decodeRequest(libEncode({ id: 1, op: 'getTS', count: 1 }))).message).toMatch(/unknown op/);
+    expect(decodeErrorOf(() => decodeRequest(libEncode({ op: 'getTs', count: 1 }))).message).toMatch(/missing field id/);
+    expect(decodeErrorOf(() => decodeRequest(libEncode({ id: 1, op: 'getSeq', key: 'k', count: 1, clientId: 1 }))).message).toMatch(/missing field requestId/);
+  });
+
+  it('refuses a duplicated known field, trailing bytes, a non-map body and a non-str key', () => {
+    const duplicated = unhex('83 a2 6964 01 a2 6964 02 a2 6f70 a5 6765745473');
+    expect(decodeErrorOf(() => decodeRequest(duplicated)).message).toMatch(/twice/);
+    const trailing = Uint8Array.from([...encodeRequest({ id: 1, op: 'getTs', count: 1 }), 0xc0]);
+    expect(decodeErrorOf(() => decodeRequest(trailing)).message).toMatch(/trailing/);
+    expect(decodeErrorOf(() => decodeRequest(libEncode([1, 'getTs', 1]))).message).toMatch(/not a msgpack map/);
+    expect(decodeErrorOf(() => decodeRequest(unhex('81 01 01'))).message).toMatch(/key is not a string/);
+  });
+
+  it('refuses invalid UTF-8 in a string and keeps a leading byte-order mark', () => {
+    const badKey = unhex('86 a2 6964 01 a2 6f70 a6 676574536571 a3 6b6579 a2 c328 a5 636f756e74 01 a8 636c69656e744964 01 a9 726571756573744964 01');
+    expect(decodeErrorOf(() => decodeRequest(badKey)).message).toMatch(/UTF-8/);
+    const bomKey = encodeRequest({ id: 1, op: 'getSeq', key: '\uFEFFk', count: 1, clientId: 1n, requestId: 1n });
+    expect(decodeRequest(bomKey)).toMatchObject({ key: '\uFEFFk' });
+  });
+
+  it('skips a __proto__ field instead of letting it shape the decoded value', () => {
+    const body = unhex('84 a9 5f5f70726f746f5f5f 81 a5 636f756e74 05 a2 6964 01 a2 6f70 a5 6765745473 a5 636f756e74 01');
+    const decoded = decodeRequest(body);
+    expect(decoded).toEqual({ id: 1, op: 'getTs', count: 1 });
+    expect(Object.getPrototypeOf(decoded)).toBe(Object.prototype);
+  });
+
+  it('refuses an answer that is neither a getTs grant, a getSeq grant nor a known error', () => {
+    expect(decodeErrorOf(() => decodeResponse(libEncode({ id: 1, ok: false, code: 'TEAPOT', message: '' }))).message).toMatch(/unknown error code/);
+    expect(decodeErrorOf(() => decodeResponse(libEncode({ id: 1, ok: false, message: '' }))).message).toMatch(/missing field code/);
+    expect(decodeErrorOf(() => decodeResponse(libEncode({ id: 0, ok: true, start: 1, count: 1, epoch: 1 }))).message).toMatch(/id 0/);
+    expect(decodeErrorOf(() => decodeResponse(libEncode({ id: 1, ok: true, start: 1, physicalMs: 1, logicalStart: 0, count: 1, epoch: 1 }))).message).toMatch(/both/);
+    expect(decodeErrorOf(() => decodeResponse(libEncode({ id: 1, ok: true, count: 1, epoch: 1 }))).message).toMatch(/missing field start/);
+    expect(decodeErrorOf(() => decodeResponse(libEncode({ id: 1, ok: true, start: 1, count: 0, epoch: 1 }))).message).toMatch(/at least one/);
+    expect(decodeErrorOf(() => decodeResponse(libEncode({ id: 1, ok: true, physicalMs: 1, logicalStart: LOGICAL_MAX, count: 2, epoch: 1 }))).message).toMatch(/spans a millisecond/);
+    expect(decodeErrorOf(() => decodeResponse(libEncode({ id: 1, ok: true, start: U64_MAX, count: 2, epoch: 1 }, { useBigInt64: true }))).message).toMatch(/past u64/);
+  });
+
+  it('reads a nil hint as no hint and accepts a connection-level error with id 0', () => {
+    const body = libEncode({ id: 0, ok: false, code: 'BAD_FRAME', message: 'garbage', leaderEndpoint: null, leaderEpoch: null });
+    expect(decodeResponse(body)).toEqual({ id: 0, ok: false, code: 'BAD_FRAME', message: 'garbage' });
+  });
+});
+
+describe('protocol validation (INVALID_ARGUMENT, not a decode error)', () => {
+  it('accepts counts and keys at their limits', () => {
+    expect(validateRequest({ id: 9, op: 'getTs', count: 1 })).toBeNull();
+    expect(validateRequest({ id: 9, op: 'getTs', count: GET_TS_COUNT_MAX })).toBeNull();
+    const key128 = 'é'.repeat(64); // 2 bytes each
+    expect(validateRequest({ id: 9, op: 'getSeq', key: key128, count: SEQ_COUNT_MAX, clientId: 1n, requestId: 1n })).toBeNull();
+  });
+
+  it('answers INVALID_ARGUMENT with the request id and the precise code for out-of-range counts and keys', () => {
+    const cases: Array<[Request, string]> = [
+      [{ id: 9, op: 'getTs', count: 0 }, 'INVALID_COUNT'],
+      [{ id: 9, op: 'getTs', count: GET_TS_COUNT_MAX + 1 }, 'INVALID_COUNT'],
+      [{ id: 9, op: 'getSeq', key: 'k', count: 0, clientId: 1n, requestId: 1n }, 'INVALID_SEQ_COUNT'],
+      [{ id: 9, op: 'getSeq', key: 'k', count: SEQ_COUNT_MAX + 1, clientId: 1n, requestId: 1n }, 'INVALID_SEQ_COUNT'],
+      [{ id: 9, op: 'getSeq', key: '', count: 1, clientId: 1n, requestId: 1n }, 'INVALID_SEQ_KEY'],
+      [{ id: 9, op: 'getSeq', key: 'é'.repeat(64) + 'x', count: 1, clientId: 1n, requestId: 1n }, 'INVALID_SEQ_KEY'],
+      [{ id: 9, op: 'getSeq', key: '\uD800', count: 1, clientId: 1n, requestId: 1n }, 'INVALID_SEQ_KEY'],
+    ];
+    for (const [request, code] of cases) {
+      const answer = validateRequest(request);
+      expect(answer).toMatchObject({ id: 9, ok: false, code: 'INVALID_ARGUMENT' });
+      expect(answer?.message.startsWith(`${code}:`)).toBe(true);
+    }
+  });
+
+  it('a request with an out-of-range count still decodes, so the server can answer it by id', () => {
+    expect(decodeRequest(encodeRequest({ id: 77, op: 'getTs', count: 0 }))).toEqual({ id: 77, op: 'getTs', count: 0 });
+  });
+
+  it('measures UTF-8 length like TextEncoder for well-formed text and flags lone surrogates', () => {
+    fc.assert(
+      fc.property(wellFormedText(50), (text) => {
+        expect(utf8ByteLength(text)).toBe(new TextEncoder().encode(text).length);
+      }),
+    );
+    expect(utf8ByteLength('a\uDC00')).toBe(-1);
+    expect(utf8ByteLength('\uD83D\uDE00')).toBe(4);
+  });
+});
