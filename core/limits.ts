@@ -55,6 +55,12 @@ export const CLIENT_LEADER_CACHE_TTL_MS = 30_000;
 export const CLIENT_WAITERS_MAX = 65_536;
 export const CLIENT_SEQ_IN_FLIGHT_MAX = 512;
 export const CLIENT_REDIRECTS_PER_CALL_MAX = 64;
+/** Redirects followed within one pass over the endpoints; past it the client backs off (an election). */
+export const CLIENT_REDIRECTS_PER_PASS_MAX = 16;
+/** getSeq calls waiting for one of the CLIENT_SEQ_IN_FLIGHT_MAX slots. */
+export const CLIENT_SEQ_WAITERS_MAX = 65_536;
+/** Open connections one client keeps (configured endpoints plus endpoints learnt from hints). */
+export const CLIENT_CONNECTIONS_MAX = 64;
 
 // --- Codec -----------------------------------------------------------------------------------
 /** Default bound on sequence lengths (elements) a postcard-style decoder accepts. */
