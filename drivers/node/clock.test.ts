@@ -1,0 +1,77 @@
+// The Node clock against the Clock conformance suite, plus what only the Node clock has: the
+// guard against a monotonic source that steps back, and tie-breaking by the order timers were set.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { clockConformance } from '../conformance/clock.js';
+import { NodeClock } from './clock.js';
+import { waitUntil } from './test-support.js';
+
+clockConformance('NodeClock', async () => ({ clock: new NodeClock(), until: (done, what) => waitUntil(done, what) }));
+clockConformance('NodeClock with unref timers', async () => ({
+  clock: new NodeClock({ unrefTimers: true }),
+  until: (done, what) => waitUntil(done, what),
+}));
+
+describe('NodeClock', () => {
+  it('returns the last value and counts the event when the monotonic source steps back', () => {
+    const readings = [10, 12, 11, 12.5, 5, 13];
+    let i = 0;
+    const clock = new NodeClock({ monotonicSource: () => readings[i++] ?? 100 });
+    const seen = readings.map(() => clock.monotonicMs());
+    expect(seen).toEqual([10, 12, 12, 12.5, 12.5, 13]);
+    expect(clock.backwardsReadings).toBe(2);
+  });
+
+  it('fires timers with equal deadlines in the order they were set', async () => {
+    let nowMs = 0;
+    const clock = new NodeClock({ monotonicSource: () => nowMs });
+    const order: string[] = [];
+    for (const label of ['a', 'b', 'c']) clock.setTimer(5, () => order.push(label));
+    clock.setTimer(2, () => order.push('first'));
+    nowMs = 5;
+    await waitUntil(() => order.length === 4, 'four timers');
+    expect(order).toEqual(['first', 'a', 'b', 'c']);
+  });
+
+  it('does not fire before the deadline even when the native timer comes back early', async () => {
+    // The monotonic source is frozen short of the deadline: native timers will fire, be found
+    // early, and re-arm, and the callback must not run until the source reaches the deadline.
+    let nowMs = 0;
+    const clock = new NodeClock({ monotonicSource: () => nowMs });
+    let fired = false;
+    clock.setTimer(3, () => (fired = true));
+    nowMs = 2.9;
+    let polls = 0;
+    await waitUntil(() => ++polls > 20, 'twenty polls');
+    expect(fired).toBe(false);
+    nowMs = 3;
+    await waitUntil(() => fired, 'the timer');
+  });
+
+  it('fires exactly the timers not cancelled, sorted by deadline, under any set/cancel mix', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ delayMs: fc.integer({ min: 0, max: 12 }), cancel: fc.boolean() }), { minLength: 1, maxLength: 25 }),
+        async (plan) => {
+          // Time stands still while the timers are set (so deadlines follow delays exactly, however
+          // slow the machine), then runs at real speed.
+          let frozenAtMs: number | null = performance.now();
+          const clock = new NodeClock({ monotonicSource: () => frozenAtMs ?? performance.now() });
+          const fired: number[] = [];
+          const handles = plan.map((p, index) => clock.setTimer(p.delayMs, () => fired.push(index)));
+          plan.forEach((p, index) => p.cancel && handles[index]?.cancel());
+          frozenAtMs = null;
+          const expected = plan
+            .map((p, index) => ({ ...p, index }))
+            .filter((p) => !p.cancel)
+            .sort((x, y) => x.delayMs - y.delayMs || x.index - y.index)
+            .map((p) => p.index);
+          await waitUntil(() => fired.length >= expected.length && clock.pendingTimers === 0, 'all timers');
+          // Equal deadlines keep the order the timers were set in.
+          expect(fired).toEqual(expected);
+        },
+      ),
+      { numRuns: 15 },
+    );
+  });
+});
