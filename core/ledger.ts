@@ -1,6 +1,60 @@
-// PLACEHOLDER TYPES (the ledger helper replaces this file's body but keeps these shapes).
-// The sequence ledger's request and snapshot shapes are shared by the ledger (core/ledger.ts),
-// the TSOD record codec (core/records/) and every consensus driver.
+// The sequence ledger: the replicated state behind getSeq. Per key, a u64 counter starting at 0;
+// `advance` is a fetch-add that returns the block `[start, start + count)`. Every consensus
+// driver applies the same requests in the same order to a `SeqLedger` (the file driver directly,
+// Raft on every replica), so `advance` is deterministic: no time, no randomness, and every choice
+// (eviction included) depends only on the state and the request.
+//
+// Invariants (checked by `invariants()`; `fromSnapshot` checks a snapshot the same way):
+//   - per key, the granted blocks are disjoint and their union is [0, counter): the ledger is
+//     gapless and never hands out a value twice. counter ≤ U64_MAX, so the last value ever handed
+//     out for a key is U64_MAX − 1: a request is refused (SEQ_OVERFLOW) unless start + count still
+//     fits the stored u64 counter (the TSOD record stores the counter as a u64).
+//   - at most `keyCap` distinct keys; keys are 1–128 bytes of well-formed UTF-8.
+//   - exactly once (Raft dissertation §6.3, client sessions): each session (one per clientId)
+//     remembers its recent results by requestId. Applying a remembered request again returns
+//     the remembered block (`replayed: true`) and moves no counter — even when the retried
+//     request names another key or count: the id is what identifies the request, and returning
+//     a different block for it would break exactly-once. A request that is not remembered and
+//     whose id is below the session's `forgottenBelow` is refused (SEQ_SESSION_EXPIRED): it may
+//     have been applied and forgotten, so it must never get a new block.
+//   - per session at most SEQ_SESSION_RESULTS_PER_CLIENT_MAX results; past that, the lowest
+//     requestId is evicted and `forgottenBelow` rises to that id + 1 (it never decreases, and every
+//     remembered id is ≥ it). Requests may arrive out of order: an id ≥ forgottenBelow that is not
+//     remembered is new, even when higher ids are remembered.
+//   - at most SEQ_SESSION_CLIENTS_MAX sessions; a new session evicts the least recently active
+//     one (lowest lastActiveSeq, ties by lowest clientId).
+//   - `applySeq` counts successful applies, replays included: a client retrying is active and
+//     is the one that most needs its session. So a replay moves no counter but does change the
+//     session bookkeeping (applySeq, lastActiveSeq). Failed requests (invalid, overflow, key cap,
+//     expired) change nothing at all and are not remembered: the same id may be retried.
+//
+// Sessions are created on a client's first successful request, whatever its requestId: a
+// first-seen id above 1 is accepted (the client may have been evicted, or restarted its ids, or
+// its earlier requests were refused; we cannot know), and `forgottenBelow` starts at 0.
+// Residual risk: a client whose whole session was evicted (SEQ_SESSION_CLIENTS_MAX more recently
+// active clients came after it) loses exactly-once for the requests applied before its eviction:
+// a retry of one of them gets a new block. Sizing SEQ_SESSION_CLIENTS_MAX above the number of
+// concurrently retrying clients keeps this away; the client retries an unknown outcome promptly.
+//
+// Snapshots are canonical (keys ascending by UTF-8 bytes, sessions by clientId, results by
+// requestId), so equal ledgers encode to equal bytes. The file driver snapshots after every
+// group commit, so `snapshot()` is linear in keys + sessions: the key and client orders are kept
+// sorted on insert, and each session's snapshot is cached until the session changes.
+
+import { assert } from './assert.js';
+import { ErrorCode, type Failure, type Result } from './errors.js';
+import {
+  SEQ_COUNT_MAX,
+  SEQ_KEY_BYTES_MAX,
+  SEQ_KEY_BYTES_MIN,
+  SEQ_KEY_CARDINALITY_CAP_DEFAULT,
+  SEQ_SESSION_CLIENTS_MAX,
+  SEQ_SESSION_RESULTS_PER_CLIENT_MAX,
+  U64_MAX,
+} from './limits.js';
+
+// The shapes below are shared by the ledger, the TSOD record codec (core/records/) and every
+// consensus driver.
 
 export interface SeqAdvanceRequest {
   /** Sequence key: 1–128 UTF-8 bytes. */
@@ -41,4 +95,384 @@ export interface SeqLedgerSnapshot {
   readonly applySeq: bigint;
   /** Strictly ascending by clientId, at most SEQ_SESSION_CLIENTS_MAX. */
   readonly sessions: readonly SeqSessionSnapshot[];
+}
+
+/** Largest key cap a snapshot can carry (the TSOD record checks it against u32). */
+export const SEQ_KEY_CAP_MAX = 0xffff_ffff;
+
+/** A block granted (or replayed) by `advance`: `[start, start + count)` of `key`. */
+export interface SeqBlock {
+  readonly key: string;
+  readonly start: bigint;
+  readonly count: number;
+  /** True when this is the remembered block of a request applied before. */
+  readonly replayed: boolean;
+}
+
+export type SeqValidationFailureCode = typeof ErrorCode.INVALID_SEQ_KEY | typeof ErrorCode.INVALID_SEQ_COUNT;
+
+export type SeqAdvanceFailureCode =
+  | SeqValidationFailureCode
+  | typeof ErrorCode.SEQ_OVERFLOW
+  | typeof ErrorCode.SEQ_KEY_CARDINALITY_EXCEEDED
+  | typeof ErrorCode.SEQ_SESSION_EXPIRED;
+
+export type SeqAdvanceResult = Result<SeqBlock, SeqAdvanceFailureCode>;
+
+export interface SeqLedgerOptions {
+  /** Cap on distinct keys; a genesis value (default SEQ_KEY_CARDINALITY_CAP_DEFAULT). */
+  readonly keyCap?: number;
+}
+
+/**
+ * The UTF-8 byte length of `key`, or -1 when it holds a lone surrogate (not encodable as UTF-8).
+ * Stops counting once past `limitBytes` (returns a value above it).
+ */
+function utf8LengthBounded(key: string, limitBytes: number): number {
+  let bytes = 0;
+  for (let i = 0; i < key.length; i += 1) {
+    const unit = key.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff) {
+      const next = i + 1 < key.length ? key.charCodeAt(i + 1) : 0;
+      if (next < 0xdc00 || next > 0xdfff) return -1;
+      bytes += 4;
+      i += 1;
+    } else if (unit >= 0xdc00 && unit <= 0xdfff) return -1;
+    else bytes += 3;
+    if (bytes > limitBytes) return bytes;
+  }
+  return bytes;
+}
+
+/** A key is 1–128 bytes of well-formed UTF-8 (a lone surrogate is not). */
+export function isValidSeqKey(key: unknown): key is string {
+  if (typeof key !== 'string' || key.length === 0 || key.length > SEQ_KEY_BYTES_MAX) return false;
+  const bytes = utf8LengthBounded(key, SEQ_KEY_BYTES_MAX);
+  return bytes >= SEQ_KEY_BYTES_MIN && bytes <= SEQ_KEY_BYTES_MAX;
+}
+
+/** A count is an integer in 1–65,536. */
+export function isValidSeqCount(count: unknown): count is number {
+  return typeof count === 'number' && Number.isInteger(count) && count >= 1 && count <= SEQ_COUNT_MAX;
+}
+
+function isU64(value: unknown): value is bigint {
+  return typeof value === 'bigint' && value >= 0n && value <= U64_MAX;
+}
+
+function isSurrogate(unit: number): boolean {
+  return unit >= 0xd800 && unit <= 0xdfff;
+}
+
+/**
+ * Orders two well-formed strings by their UTF-8 bytes (equivalently, by code points). UTF-16
+ * order differs in one place: a surrogate pair (a code point ≥ U+10000) sorts after every other
+ * BMP code unit in UTF-8, but before U+E000–U+FFFF in UTF-16. Needs no encoding or allocation.
+ */
+export function compareSeqKeys(a: string, b: string): number {
+  const shared = Math.min(a.length, b.length);
+  for (let i = 0; i < shared; i += 1) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const xSurrogate = isSurrogate(x);
+    if (xSurrogate !== isSurrogate(y)) return xSurrogate ? 1 : -1;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+function compareBigints(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Index of the first element of ascending `items` that is ≥ `target`. */
+function lowerBound<T, K>(items: readonly T[], target: K, keyOf: (item: T) => K, compare: (a: K, b: K) => number): number {
+  let low = 0;
+  let high = items.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (compare(keyOf(items[middle] as T), target) < 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+const identity = <T>(value: T): T => value;
+const requestIdOf = (result: SeqSessionResult): bigint => result.requestId;
+
+interface Session {
+  readonly clientId: bigint;
+  lastActiveSeq: bigint;
+  forgottenBelow: bigint;
+  /** Ascending by requestId; frozen entries, shared with snapshots. */
+  readonly results: SeqSessionResult[];
+  /** This session's snapshot, valid until the session changes. */
+  cachedSnapshot: SeqSessionSnapshot | null;
+}
+
+function sessionSnapshot(session: Session): SeqSessionSnapshot {
+  if (session.cachedSnapshot === null) {
+    session.cachedSnapshot = Object.freeze({
+      clientId: session.clientId,
+      lastActiveSeq: session.lastActiveSeq,
+      forgottenBelow: session.forgottenBelow,
+      results: Object.freeze(session.results.slice()) as readonly SeqSessionResult[],
+    });
+  }
+  return session.cachedSnapshot;
+}
+
+/**
+ * Asserts that `snapshot` is a canonical, internally consistent ledger state: the shape the TSOD
+ * codec writes and `fromSnapshot` accepts. Linear in its size (plus a map of its keys).
+ */
+export function assertValidSeqLedgerSnapshot(snapshot: SeqLedgerSnapshot): void {
+  const { keyCap, counters, applySeq, sessions } = snapshot;
+  assert(Number.isSafeInteger(keyCap) && keyCap >= 0 && keyCap <= SEQ_KEY_CAP_MAX, 'seq_key_cap_in_range', String(keyCap));
+  assert(counters.length <= keyCap, 'seq_key_count_at_most_cap', `${counters.length} > ${keyCap}`);
+  const counterOf = new Map<string, bigint>();
+  let previousKey: string | null = null;
+  for (const [key, next] of counters) {
+    assert(isValidSeqKey(key), 'seq_snapshot_key_valid', JSON.stringify(key));
+    assert(isU64(next), 'seq_snapshot_counter_is_u64', `${key}: ${String(next)}`);
+    assert(previousKey === null || compareSeqKeys(previousKey, key) < 0, 'seq_snapshot_keys_strictly_ascending_utf8', key);
+    counterOf.set(key, next);
+    previousKey = key;
+  }
+  assert(isU64(applySeq), 'seq_snapshot_apply_seq_is_u64', String(applySeq));
+  assert(sessions.length <= SEQ_SESSION_CLIENTS_MAX, 'seq_session_count_at_most_max', String(sessions.length));
+  let previousClientId = -1n;
+  for (const session of sessions) {
+    const { clientId, lastActiveSeq, forgottenBelow, results } = session;
+    assert(isU64(clientId) && clientId > previousClientId, 'seq_snapshot_sessions_strictly_ascending', String(clientId));
+    assert(isU64(lastActiveSeq) && lastActiveSeq <= applySeq, 'seq_session_last_active_at_most_apply_seq', String(clientId));
+    assert(isU64(forgottenBelow), 'seq_session_forgotten_below_is_u64', String(clientId));
+    assert(results.length <= SEQ_SESSION_RESULTS_PER_CLIENT_MAX, 'seq_session_results_at_most_max', String(clientId));
+    let previousRequestId = -1n;
+    for (const result of results) {
+      const { requestId, key, start, count } = result;
+      assert(isU64(requestId) && requestId > previousRequestId, 'seq_session_results_strictly_ascending', String(requestId));
+      assert(requestId >= forgottenBelow, 'seq_session_result_not_forgotten', `${clientId}/${requestId}`);
+      assert(isValidSeqKey(key) && isValidSeqCount(count), 'seq_session_result_valid', `${clientId}/${requestId}`);
+      const next = counterOf.get(key);
+      // A remembered block was cut from its key's counter, so it lies below that counter.
+      assert(isU64(start) && next !== undefined && start + BigInt(count) <= next, 'seq_session_result_within_counter', `${clientId}/${requestId}`);
+      previousRequestId = requestId;
+    }
+    previousClientId = clientId;
+  }
+}
+
+export class SeqLedger {
+  readonly keyCap: number;
+  private readonly counters = new Map<string, bigint>();
+  /** The keys of `counters`, ascending by UTF-8 bytes (kept sorted on insert). */
+  private readonly sortedKeys: string[] = [];
+  private applied = 0n;
+  private readonly sessions = new Map<bigint, Session>();
+  /** The keys of `sessions`, ascending (kept sorted on insert). */
+  private readonly sortedClientIds: bigint[] = [];
+
+  constructor(options?: SeqLedgerOptions) {
+    const keyCap = options?.keyCap ?? SEQ_KEY_CARDINALITY_CAP_DEFAULT;
+    assert(Number.isSafeInteger(keyCap) && keyCap >= 0 && keyCap <= SEQ_KEY_CAP_MAX, 'seq_key_cap_in_range', String(keyCap));
+    this.keyCap = keyCap;
+  }
+
+  /** Rebuilds a ledger from a canonical snapshot (asserts it is one; see `assertValidSeqLedgerSnapshot`). */
+  static fromSnapshot(snapshot: SeqLedgerSnapshot): SeqLedger {
+    assertValidSeqLedgerSnapshot(snapshot);
+    const ledger = new SeqLedger({ keyCap: snapshot.keyCap });
+    for (const [key, next] of snapshot.counters) {
+      ledger.counters.set(key, next);
+      ledger.sortedKeys.push(key);
+    }
+    ledger.applied = snapshot.applySeq;
+    for (const s of snapshot.sessions) {
+      ledger.sessions.set(s.clientId, {
+        clientId: s.clientId,
+        lastActiveSeq: s.lastActiveSeq,
+        forgottenBelow: s.forgottenBelow,
+        results: s.results.map((r) => Object.freeze({ requestId: r.requestId, key: r.key, start: r.start, count: r.count })),
+        cachedSnapshot: null,
+      });
+      ledger.sortedClientIds.push(s.clientId);
+    }
+    return ledger;
+  }
+
+  /** Number of advances applied so far, replays included. */
+  get applySeq(): bigint {
+    return this.applied;
+  }
+
+  get keyCount(): number {
+    return this.counters.size;
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  /** The next value of `key` (the start of its next block); 0n for a key never advanced. */
+  get(key: string): bigint {
+    return this.counters.get(key) ?? 0n;
+  }
+
+  /** Whether `clientId` has a session (for tests and metrics). */
+  hasSession(clientId: bigint): boolean {
+    return this.sessions.has(clientId);
+  }
+
+  /** The request's own validity (key, then count); null when valid. Reads no state. */
+  validate(request: SeqAdvanceRequest): Failure<SeqValidationFailureCode> | null {
+    if (!isValidSeqKey(request.key)) {
+      return { ok: false, code: ErrorCode.INVALID_SEQ_KEY, message: 'a sequence key is 1–128 bytes of well-formed UTF-8' };
+    }
+    if (!isValidSeqCount(request.count)) {
+      return { ok: false, code: ErrorCode.INVALID_SEQ_COUNT, message: `count ${request.count} is not an integer in 1–${SEQ_COUNT_MAX}` };
+    }
+    return null;
+  }
+
+  /**
+   * Applies one request: the block `[start, start + count)` of `key`, where `start` is the counter
+   * before the advance; or the remembered block when the request was applied before. Changes
+   * nothing when it fails.
+   */
+  advance(request: SeqAdvanceRequest): SeqAdvanceResult {
+    const { key, count, clientId, requestId } = request;
+    // Ids come from a u64 decoder or the client library; anything else is a bug upstream.
+    assert(isU64(clientId) && isU64(requestId), 'seq_request_ids_are_u64', `${String(clientId)}/${String(requestId)}`);
+    const invalid = this.validate(request);
+    if (invalid !== null) return invalid;
+
+    const session = this.sessions.get(clientId);
+    if (session !== undefined) {
+      const results = session.results;
+      const index = lowerBound(results, requestId, requestIdOf, compareBigints);
+      const remembered = results[index];
+      if (remembered !== undefined && remembered.requestId === requestId) {
+        this.touch(session);
+        return { ok: true, key: remembered.key, start: remembered.start, count: remembered.count, replayed: true };
+      }
+      if (requestId < session.forgottenBelow) {
+        return {
+          ok: false,
+          code: ErrorCode.SEQ_SESSION_EXPIRED,
+          message: `request ${requestId} of client ${clientId} is older than the remembered results (from ${session.forgottenBelow})`,
+        };
+      }
+    }
+
+    const current = this.counters.get(key);
+    if (current === undefined && this.counters.size >= this.keyCap) {
+      return { ok: false, code: ErrorCode.SEQ_KEY_CARDINALITY_EXCEEDED, message: `the ledger already holds its cap of ${this.keyCap} keys` };
+    }
+    const start = current ?? 0n;
+    const next = start + BigInt(count);
+    if (next > U64_MAX) {
+      return { ok: false, code: ErrorCode.SEQ_OVERFLOW, message: `key counter ${start} + ${count} exceeds u64` };
+    }
+
+    // Everything is decided; from here on the request succeeds.
+    if (current === undefined) this.sortedKeys.splice(lowerBound(this.sortedKeys, key, identity, compareSeqKeys), 0, key);
+    this.counters.set(key, next);
+    const owner = session ?? this.openSession(clientId);
+    this.remember(owner, Object.freeze({ requestId, key, start, count }));
+    this.touch(owner);
+    return { ok: true, key, start, count, replayed: false };
+  }
+
+  /** The whole state, canonical. Linear in keys + sessions; unchanged sessions are reused. */
+  snapshot(): SeqLedgerSnapshot {
+    const counters = new Array<readonly [string, bigint]>(this.sortedKeys.length);
+    for (let i = 0; i < this.sortedKeys.length; i += 1) {
+      const key = this.sortedKeys[i] as string;
+      counters[i] = [key, this.counters.get(key) as bigint];
+    }
+    const sessions = new Array<SeqSessionSnapshot>(this.sortedClientIds.length);
+    for (let i = 0; i < this.sortedClientIds.length; i += 1) {
+      sessions[i] = sessionSnapshot(this.sessions.get(this.sortedClientIds[i] as bigint) as Session);
+    }
+    return { keyCap: this.keyCap, counters, applySeq: this.applied, sessions };
+  }
+
+  /** An independent copy. */
+  clone(): SeqLedger {
+    return SeqLedger.fromSnapshot(this.snapshot());
+  }
+
+  /** Asserts the invariants in the file comment and that the sorted indexes match the maps. */
+  invariants(): void {
+    assert(this.sortedKeys.length === this.counters.size, 'seq_sorted_keys_match_counters');
+    for (const key of this.sortedKeys) assert(this.counters.has(key), 'seq_sorted_keys_match_counters', key);
+    assert(this.sortedClientIds.length === this.sessions.size, 'seq_sorted_clients_match_sessions');
+    for (const clientId of this.sortedClientIds) {
+      const session = this.sessions.get(clientId);
+      assert(session !== undefined && session.clientId === clientId, 'seq_sorted_clients_match_sessions', String(clientId));
+      const cached = session.cachedSnapshot;
+      if (cached !== null) {
+        assert(
+          cached.lastActiveSeq === session.lastActiveSeq &&
+            cached.forgottenBelow === session.forgottenBelow &&
+            cached.results.length === session.results.length &&
+            cached.results.every((r, i) => r === session.results[i]),
+          'seq_session_cached_snapshot_current',
+          String(clientId),
+        );
+      }
+    }
+    assertValidSeqLedgerSnapshot(this.snapshot());
+  }
+
+  private touch(session: Session): void {
+    this.applied += 1n;
+    session.lastActiveSeq = this.applied;
+    session.cachedSnapshot = null;
+  }
+
+  /** A new, empty session; evicts the least recently active one when the table is full. */
+  private openSession(clientId: bigint): Session {
+    if (this.sessions.size >= SEQ_SESSION_CLIENTS_MAX) {
+      let oldest: Session | null = null;
+      for (const candidate of this.sessions.values()) {
+        if (
+          oldest === null ||
+          candidate.lastActiveSeq < oldest.lastActiveSeq ||
+          (candidate.lastActiveSeq === oldest.lastActiveSeq && candidate.clientId < oldest.clientId)
+        ) {
+          oldest = candidate;
+        }
+      }
+      assert(oldest !== null, 'seq_session_eviction_has_candidate');
+      this.sessions.delete(oldest.clientId);
+      const at = lowerBound(this.sortedClientIds, oldest.clientId, identity, compareBigints);
+      assert(this.sortedClientIds[at] === oldest.clientId, 'seq_sorted_clients_match_sessions');
+      this.sortedClientIds.splice(at, 1);
+    }
+    const session: Session = { clientId, lastActiveSeq: 0n, forgottenBelow: 0n, results: [], cachedSnapshot: null };
+    this.sessions.set(clientId, session);
+    this.sortedClientIds.splice(lowerBound(this.sortedClientIds, clientId, identity, compareBigints), 0, clientId);
+    assert(this.sessions.size <= SEQ_SESSION_CLIENTS_MAX, 'seq_session_count_at_most_max');
+    return session;
+  }
+
+  /** Inserts a result in requestId order; past the limit, forgets the lowest id. */
+  private remember(session: Session, result: SeqSessionResult): void {
+    const results = session.results;
+    const last = results[results.length - 1];
+    // Ids usually increase, so the common case appends.
+    if (last === undefined || last.requestId < result.requestId) results.push(result);
+    else results.splice(lowerBound(results, result.requestId, requestIdOf, compareBigints), 0, result);
+    if (results.length > SEQ_SESSION_RESULTS_PER_CLIENT_MAX) {
+      const evicted = results.shift() as SeqSessionResult;
+      assert(evicted.requestId + 1n > session.forgottenBelow, 'seq_session_forgotten_below_never_decreases');
+      session.forgottenBelow = evicted.requestId + 1n;
+    }
+    session.cachedSnapshot = null;
+  }
 }
