@@ -11,6 +11,7 @@ import {
   compareSeqKeys,
   isValidSeqKey,
   SeqLedger,
+  seqLedgerStateProblem,
   type SeqAdvanceRequest,
   type SeqAdvanceResult,
   type SeqLedgerSnapshot,
@@ -269,17 +270,23 @@ describe('SeqLedger: snapshots', () => {
       sessions: [{ clientId: 1n, lastActiveSeq: 2n, forgottenBelow: 0n, results: [{ requestId: 4n, key: 'a', start: 1n, count: 2 }] }],
     };
     assertValidSeqLedgerSnapshot(good);
+    expect(seqLedgerStateProblem(good)).toBeUndefined();
     expect(SeqLedger.fromSnapshot(good).snapshot()).toEqual(good);
-    const broken: SeqLedgerSnapshot[] = [
-      { ...good, counters: [...good.counters].reverse() }, // keys out of order
-      { ...good, keyCap: 1 }, // more keys than the cap
-      { ...good, counters: [['', 1n]], sessions: [] }, // invalid key
-      { ...good, applySeq: 1n }, // lastActiveSeq past applySeq
-      { ...good, sessions: [{ ...good.sessions[0]!, forgottenBelow: 5n }] }, // a forgotten id remembered
-      { ...good, sessions: [{ ...good.sessions[0]!, results: [{ requestId: 4n, key: 'a', start: 2n, count: 2 }] }] }, // block past counter
-      { ...good, sessions: [good.sessions[0]!, good.sessions[0]!] }, // duplicate client
+    const session = good.sessions[0]!;
+    const broken: Array<readonly [SeqLedgerSnapshot, string]> = [
+      [{ ...good, counters: [...good.counters].reverse() }, 'keys_not_strictly_ascending_utf8'],
+      [{ ...good, keyCap: 1 }, 'key_count_above_cap'],
+      [{ ...good, counters: [['', 1n]], sessions: [] }, 'key_invalid'],
+      [{ ...good, applySeq: 1n }, 'session_last_active_after_apply_seq'],
+      [{ ...good, sessions: [{ ...session, forgottenBelow: 5n }] }, 'session_result_below_forgotten'],
+      [{ ...good, sessions: [{ ...session, results: [{ requestId: 4n, key: 'a', start: 2n, count: 2 }] }] }, 'session_result_past_counter'],
+      [{ ...good, sessions: [{ ...session, results: [{ requestId: 4n, key: 'b', start: 0n, count: 2 }] }] }, 'session_result_past_counter'],
+      [{ ...good, sessions: [session, session] }, 'sessions_not_strictly_ascending'],
     ];
-    for (const snapshot of broken) expect(() => SeqLedger.fromSnapshot(snapshot)).toThrow(AssertionError);
+    for (const [snapshot, problem] of broken) {
+      expect(seqLedgerStateProblem(snapshot)).toBe(problem);
+      expect(() => SeqLedger.fromSnapshot(snapshot)).toThrow(AssertionError);
+    }
   });
 
   it('a clone is independent of its original', () => {

@@ -226,44 +226,53 @@ function sessionSnapshot(session: Session): SeqSessionSnapshot {
 }
 
 /**
- * Asserts that `snapshot` is a canonical, internally consistent ledger state: the shape the TSOD
- * codec writes and `fromSnapshot` accepts. Linear in its size (plus a map of its keys).
+ * The first way `snapshot` is not a canonical, internally consistent ledger state (a snake_case
+ * name), or undefined when it is one. Beyond the canonical form the TSOD record checks, it
+ * checks what only the ledger knows: every remembered id is ≥ its session's `forgottenBelow`,
+ * every `lastActiveSeq` ≤ `applySeq`, and every remembered block lies below its key's counter.
+ * A decoder can map a problem to a decode error; `fromSnapshot` asserts there is none.
+ * Linear in the snapshot's size (plus a map of its keys).
  */
-export function assertValidSeqLedgerSnapshot(snapshot: SeqLedgerSnapshot): void {
+export function seqLedgerStateProblem(snapshot: SeqLedgerSnapshot): string | undefined {
   const { keyCap, counters, applySeq, sessions } = snapshot;
-  assert(Number.isSafeInteger(keyCap) && keyCap >= 0 && keyCap <= SEQ_KEY_CAP_MAX, 'seq_key_cap_in_range', String(keyCap));
-  assert(counters.length <= keyCap, 'seq_key_count_at_most_cap', `${counters.length} > ${keyCap}`);
+  if (!Number.isSafeInteger(keyCap) || keyCap < 0 || keyCap > SEQ_KEY_CAP_MAX) return 'key_cap_out_of_range';
+  if (counters.length > keyCap) return 'key_count_above_cap';
   const counterOf = new Map<string, bigint>();
   let previousKey: string | null = null;
   for (const [key, next] of counters) {
-    assert(isValidSeqKey(key), 'seq_snapshot_key_valid', JSON.stringify(key));
-    assert(isU64(next), 'seq_snapshot_counter_is_u64', `${key}: ${String(next)}`);
-    assert(previousKey === null || compareSeqKeys(previousKey, key) < 0, 'seq_snapshot_keys_strictly_ascending_utf8', key);
+    if (!isValidSeqKey(key)) return 'key_invalid';
+    if (!isU64(next)) return 'counter_not_u64';
+    if (previousKey !== null && compareSeqKeys(previousKey, key) >= 0) return 'keys_not_strictly_ascending_utf8';
     counterOf.set(key, next);
     previousKey = key;
   }
-  assert(isU64(applySeq), 'seq_snapshot_apply_seq_is_u64', String(applySeq));
-  assert(sessions.length <= SEQ_SESSION_CLIENTS_MAX, 'seq_session_count_at_most_max', String(sessions.length));
+  if (!isU64(applySeq)) return 'apply_seq_not_u64';
+  if (sessions.length > SEQ_SESSION_CLIENTS_MAX) return 'sessions_above_max';
   let previousClientId = -1n;
-  for (const session of sessions) {
-    const { clientId, lastActiveSeq, forgottenBelow, results } = session;
-    assert(isU64(clientId) && clientId > previousClientId, 'seq_snapshot_sessions_strictly_ascending', String(clientId));
-    assert(isU64(lastActiveSeq) && lastActiveSeq <= applySeq, 'seq_session_last_active_at_most_apply_seq', String(clientId));
-    assert(isU64(forgottenBelow), 'seq_session_forgotten_below_is_u64', String(clientId));
-    assert(results.length <= SEQ_SESSION_RESULTS_PER_CLIENT_MAX, 'seq_session_results_at_most_max', String(clientId));
+  for (const { clientId, lastActiveSeq, forgottenBelow, results } of sessions) {
+    if (!isU64(clientId) || clientId <= previousClientId) return 'sessions_not_strictly_ascending';
+    if (!isU64(lastActiveSeq) || lastActiveSeq > applySeq) return 'session_last_active_after_apply_seq';
+    if (!isU64(forgottenBelow)) return 'session_forgotten_below_not_u64';
+    if (results.length > SEQ_SESSION_RESULTS_PER_CLIENT_MAX) return 'session_results_above_max';
     let previousRequestId = -1n;
-    for (const result of results) {
-      const { requestId, key, start, count } = result;
-      assert(isU64(requestId) && requestId > previousRequestId, 'seq_session_results_strictly_ascending', String(requestId));
-      assert(requestId >= forgottenBelow, 'seq_session_result_not_forgotten', `${clientId}/${requestId}`);
-      assert(isValidSeqKey(key) && isValidSeqCount(count), 'seq_session_result_valid', `${clientId}/${requestId}`);
+    for (const { requestId, key, start, count } of results) {
+      if (!isU64(requestId) || requestId <= previousRequestId) return 'session_results_not_strictly_ascending';
+      if (requestId < forgottenBelow) return 'session_result_below_forgotten';
+      if (!isValidSeqKey(key) || !isValidSeqCount(count) || !isU64(start)) return 'session_result_invalid';
       const next = counterOf.get(key);
       // A remembered block was cut from its key's counter, so it lies below that counter.
-      assert(isU64(start) && next !== undefined && start + BigInt(count) <= next, 'seq_session_result_within_counter', `${clientId}/${requestId}`);
+      if (next === undefined || start + BigInt(count) > next) return 'session_result_past_counter';
       previousRequestId = requestId;
     }
     previousClientId = clientId;
   }
+  return undefined;
+}
+
+/** Asserts that `snapshot` is a canonical, internally consistent ledger state. */
+export function assertValidSeqLedgerSnapshot(snapshot: SeqLedgerSnapshot): void {
+  const problem = seqLedgerStateProblem(snapshot);
+  assert(problem === undefined, 'seq_ledger_snapshot_consistent', problem);
 }
 
 export class SeqLedger {
