@@ -110,6 +110,11 @@ export interface ConnectionHandlers {
   onClose(reason?: { code: string; message: string }): void;
 }
 
+/**
+ * One framed connection. When the transport itself ends it (bad frame header, I/O error, full
+ * send buffer) it calls `onClose(reason)` first, sends what the handler `send`s synchronously
+ * inside `onClose` (so a server can answer with an error frame), then closes.
+ */
 export interface Connection {
   /** The peer's address as `host:port` (informational). */
   readonly remote: string;

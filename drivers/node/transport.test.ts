@@ -1,0 +1,183 @@
+// The Node transport against the Transport conformance suite, plus what needs raw sockets: a
+// peer that sends a bad frame header gets onClose(FRAME_TOO_LARGE / FRAME_EMPTY) on our side and
+// still receives the error frame our handler sends from inside onClose; a peer that never reads
+// gets its connection closed at the send-buffer cap; connect gives up after its timeout.
+import net from 'node:net';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { ErrorCode, TsoError } from '../../core/errors.js';
+import { encodeFrame, FrameDecoder } from '../../core/frame.js';
+import { record, transportConformance, type RecordedConnection } from '../conformance/transport.js';
+import type { Connection, Listener } from '../ports.js';
+import { waitUntil } from './test-support.js';
+import { NodeTransport } from './transport.js';
+
+/** A loopback port where nothing listens (bound, read, released). */
+async function closedLoopbackPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address !== 'object') throw new Error('no port');
+  return address.port;
+}
+
+transportConformance('NodeTransport over loopback TCP', async () => ({
+  server: new NodeTransport(),
+  client: new NodeTransport(),
+  listenAddress: { host: '127.0.0.1', port: 0 },
+  closedAddress: async () => ({ host: '127.0.0.1', port: await closedLoopbackPort() }),
+  until: (done, what) => waitUntil(done, what),
+}));
+
+transportConformance('NodeTransport with a small frame maximum', async () => {
+  const transport = new NodeTransport({ frameBodyBytesMax: 100, sendBufferBytesMax: 1 << 20 });
+  return {
+    server: transport,
+    client: transport,
+    listenAddress: { host: '127.0.0.1', port: 0 },
+    closedAddress: async () => ({ host: '127.0.0.1', port: await closedLoopbackPort() }),
+    until: (done, what) => waitUntil(done, what),
+    frameBodyBytesMax: 100,
+  };
+});
+
+afterAll(async () => {
+  // Every test closed what it opened: no TCP socket or server of ours outlives the file.
+  const tcpHandles = (): string[] => process.getActiveResourcesInfo().filter((r) => r.startsWith('TCP'));
+  await waitUntil(() => tcpHandles().length === 0, 'all TCP handles to close', 5_000).catch(() => undefined);
+  expect(tcpHandles()).toEqual([]);
+});
+
+describe('NodeTransport with raw peers', () => {
+  const cleanups: Array<() => Promise<void> | void> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  async function listen(transport: NodeTransport, onConnection: (c: Connection) => void): Promise<Listener> {
+    const listener = await transport.listen({ host: '127.0.0.1', port: 0 }, onConnection);
+    cleanups.push(() => listener.close());
+    return listener;
+  }
+
+  /** A raw TCP client that records every byte and whether the server closed. */
+  async function rawClient(port: number) {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    const state = { received: [] as Uint8Array[], ended: false, closed: false };
+    socket.on('data', (chunk: Buffer) => state.received.push(new Uint8Array(chunk)));
+    socket.on('end', () => (state.ended = true));
+    socket.on('close', () => (state.closed = true));
+    socket.on('error', () => undefined);
+    cleanups.push(() => {
+      socket.destroy();
+    });
+    return { socket, state };
+  }
+
+  for (const [label, header, code] of [
+    ['a length above the maximum', [0, 1, 0, 1], ErrorCode.FRAME_TOO_LARGE],
+    ['a zero length', [0, 0, 0, 0], ErrorCode.FRAME_EMPTY],
+  ] as const) {
+    it(`closes on ${label} with ${code}, after delivering earlier frames and flushing a reply sent from onClose`, async () => {
+      const served: RecordedConnection[] = [];
+      const listener = await listen(new NodeTransport(), (connection) => {
+        const recorded: RecordedConnection = { connection, frames: [], closes: [] };
+        connection.setHandlers({
+          onFrame: (body) => recorded.frames.push(body),
+          onClose: (reason) => {
+            recorded.closes.push(reason);
+            connection.send(new TextEncoder().encode(`error ${reason?.code ?? 'none'}`));
+          },
+        });
+        served.push(recorded);
+      });
+      const { socket, state } = await rawClient(listener.address.port);
+      // A good frame, then the bad header and some garbage after it, in one write.
+      socket.write(Buffer.concat([encodeFrame(new Uint8Array([42])), Buffer.from(header), Buffer.alloc(100, 7)]));
+      await waitUntil(() => state.closed, 'the server to close the connection');
+      const server = served[0];
+      expect(server?.frames).toEqual([new Uint8Array([42])]);
+      expect(server?.closes).toHaveLength(1);
+      expect(server?.closes[0]?.code).toBe(code);
+      const replies = new FrameDecoder().push(Buffer.concat(state.received));
+      expect(replies.map((r) => new TextDecoder().decode(r))).toEqual([`error ${code}`]);
+      expect(state.ended).toBe(true); // a FIN, not a reset
+    });
+  }
+
+  it('rejects a too-large header before its body arrives', async () => {
+    const served: RecordedConnection[] = [];
+    const listener = await listen(new NodeTransport({ frameBodyBytesMax: 10 }), (c) => served.push(record(c)));
+    const { socket } = await rawClient(listener.address.port);
+    socket.write(Buffer.from([0, 0, 0, 11]));
+    await waitUntil(() => (served[0]?.closes.length ?? 0) === 1, 'the server to see the bad header');
+    expect(served[0]?.closes[0]?.code).toBe(ErrorCode.FRAME_TOO_LARGE);
+  });
+
+  it('delivers frames that arrived long before setHandlers, then the close that followed them', async () => {
+    const accepted: Connection[] = [];
+    const listener = await listen(new NodeTransport(), (c) => accepted.push(c));
+    const { socket } = await rawClient(listener.address.port);
+    socket.end(Buffer.concat([encodeFrame(new Uint8Array([1])), encodeFrame(new Uint8Array([2]))]));
+    await waitUntil(() => accepted.length === 1, 'the accepted connection');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const late = record(accepted[0] as Connection);
+    await waitUntil(() => late.closes.length === 1, 'the close');
+    expect(late.frames).toEqual([new Uint8Array([1]), new Uint8Array([2])]);
+    expect(late.closes).toEqual([undefined]);
+  });
+
+  it('closes a connection whose peer does not read once the send buffer passes its cap', async () => {
+    const served: RecordedConnection[] = [];
+    const listener = await listen(new NodeTransport({ sendBufferBytesMax: 1 << 20 }), (c) => served.push(record(c)));
+    const { socket } = await rawClient(listener.address.port);
+    socket.pause(); // never read: the kernel buffers fill, then ours
+    await waitUntil(() => served.length === 1, 'the accepted connection');
+    const server = served[0] as RecordedConnection;
+    const body = new Uint8Array(60_000);
+    let sent = 0;
+    // Keep sending across ticks until the transport gives up (bounded by the loop guard).
+    while (server.closes.length === 0 && sent < 10_000) {
+      server.connection.send(body);
+      sent += 1;
+      if (sent % 10 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(server.closes).toHaveLength(1);
+    expect(server.closes[0]?.code).toBe(ErrorCode.TRANSPORT);
+    expect(server.closes[0]?.message).toContain('send buffer');
+    socket.destroy();
+  });
+
+  it('connect rejects with TRANSPORT when the handshake does not finish within the timeout', async () => {
+    // A blackhole address (RFC 5737 TEST-NET-1): either nothing answers and the timeout fires,
+    // or the network is unreachable at once; both must be TRANSPORT, in bounded time.
+    const transport = new NodeTransport({ connectTimeoutMs: 50 });
+    const error = await transport.connect({ host: '192.0.2.1', port: 9 }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(TsoError);
+    expect((error as TsoError).code).toBe(ErrorCode.TRANSPORT);
+  });
+
+  it('listen on a port in use rejects with TRANSPORT', async () => {
+    const transport = new NodeTransport();
+    const first = await listen(transport, () => undefined);
+    const error = await transport.listen(first.address, () => undefined).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect((error as TsoError | null)?.code).toBe(ErrorCode.TRANSPORT);
+  });
+
+  it('reports the peer address as host:port', async () => {
+    const accepted: Connection[] = [];
+    const listener = await listen(new NodeTransport(), (c) => accepted.push(c));
+    const client = await new NodeTransport().connect(listener.address);
+    cleanups.push(() => client.close());
+    expect(client.remote).toBe(`127.0.0.1:${listener.address.port}`);
+    await waitUntil(() => accepted.length === 1, 'the accepted connection');
+    expect(accepted[0]?.remote).toMatch(/^127\.0\.0\.1:\d+$/);
+  });
+});
