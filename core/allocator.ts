@@ -23,7 +23,7 @@
 // `grant` is the hot path: number arithmetic only, and no allocation beyond the success object
 // (failures are shared frozen constants). Every number here is a safe integer ≤ 2^46.
 
-import { assert, assertSafeUint } from './assert.js';
+import { assert, AssertionError, assertSafeUint } from './assert.js';
 import { ErrorCode, type Failure, type Result } from './errors.js';
 import { GET_TS_COUNT_MAX, LOGICAL_MAX, PHYSICAL_MS_MAX, TIMESTAMPS_PER_MS } from './limits.js';
 
@@ -190,7 +190,7 @@ export class WindowAllocator {
    * guarantees progress when the clock is behind H. Changes nothing.
    */
   prepareExtension(nowMs: number, aheadMs: number): PrepareExtensionResult {
-    assert(Number.isSafeInteger(nowMs), 'allocator_now_is_integer', String(nowMs));
+    if (!Number.isSafeInteger(nowMs)) throw new AssertionError('allocator_now_is_integer', String(nowMs));
     assertSafeUint(aheadMs, 'allocator_ahead_is_uint');
     if (this.leaderEpoch === null) return NOT_LEADER;
     const targetMs = Math.max(this.highWaterMs + 1, nowMs) + aheadMs;
@@ -210,7 +210,7 @@ export class WindowAllocator {
    * when it does not advance H — an ignored commit never moves H backwards.
    */
   commitExtension(persistedMs: number, expectedEpoch: bigint): CommitOutcome {
-    assert(physicalMsInRange(persistedMs), 'allocator_persisted_in_range', String(persistedMs));
+    if (!physicalMsInRange(persistedMs)) throw new AssertionError('allocator_persisted_in_range', String(persistedMs));
     if (this.leaderEpoch === null) return COMMIT_IGNORED_NOT_LEADER;
     if (this.leaderEpoch !== expectedEpoch) {
       return {
@@ -274,8 +274,9 @@ export class WindowAllocator {
   private project(nowMs: number, count: number): Failure<GrantFailureCode> | null {
     if (!Number.isInteger(count) || count < 1 || count > GET_TS_COUNT_MAX) return INVALID_COUNT;
     if (this.leaderEpoch === null) return NOT_LEADER;
-    // The clock port gives integer milliseconds; anything else is a bug upstream.
-    assert(Number.isSafeInteger(nowMs), 'allocator_now_is_integer', String(nowMs));
+    // The clock port gives integer milliseconds; anything else is a bug upstream. (The detail
+    // string is built only on failure: this is the hot path.)
+    if (!Number.isSafeInteger(nowMs)) throw new AssertionError('allocator_now_is_integer', String(nowMs));
     let physicalMs = this.nextPhysicalMs;
     let logical = this.nextLogical;
     // Follow the clock forward only; a clock behind the cursor (or the fence floor) is ignored.

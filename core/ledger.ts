@@ -41,7 +41,7 @@
 // group commit, so `snapshot()` is linear in keys + sessions: the key and client orders are kept
 // sorted on insert, and each session's snapshot is cached until the session changes.
 
-import { assert } from './assert.js';
+import { assert, AssertionError } from './assert.js';
 import { ErrorCode, type Failure, type Result } from './errors.js';
 import {
   SEQ_COUNT_MAX,
@@ -355,7 +355,9 @@ export class SeqLedger {
   advance(request: SeqAdvanceRequest): SeqAdvanceResult {
     const { key, count, clientId, requestId } = request;
     // Ids come from a u64 decoder or the client library; anything else is a bug upstream.
-    assert(isU64(clientId) && isU64(requestId), 'seq_request_ids_are_u64', `${String(clientId)}/${String(requestId)}`);
+    if (!isU64(clientId) || !isU64(requestId)) {
+      throw new AssertionError('seq_request_ids_are_u64', `${String(clientId)}/${String(requestId)}`);
+    }
     const invalid = this.validate(request);
     if (invalid !== null) return invalid;
 

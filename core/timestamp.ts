@@ -9,7 +9,7 @@
 // `packTimestamp` asserts its ranges (an out-of-range input is a bug of the caller);
 // `tryPackTimestamp` returns the failure instead, for values that arrive from outside.
 
-import { assert } from './assert.js';
+import { AssertionError } from './assert.js';
 import { ErrorCode, type Result } from './errors.js';
 import { LOGICAL_BITS, LOGICAL_MAX, PHYSICAL_MS_MAX, U64_MAX } from './limits.js';
 
@@ -33,8 +33,9 @@ function logicalInRange(logical: number): boolean {
 
 /** Packs `(physicalMs, logical)`; asserts both are in range. */
 export function packTimestamp(physicalMs: number, logical: number): bigint {
-  assert(physicalInRange(physicalMs), 'timestamp_physical_in_range', `physicalMs ${physicalMs}`);
-  assert(logicalInRange(logical), 'timestamp_logical_in_range', `logical ${logical}`);
+  // Details are built only on failure: the client packs every timestamp it expands.
+  if (!physicalInRange(physicalMs)) throw new AssertionError('timestamp_physical_in_range', `physicalMs ${physicalMs}`);
+  if (!logicalInRange(logical)) throw new AssertionError('timestamp_logical_in_range', `logical ${logical}`);
   return (BigInt(physicalMs) << LOGICAL_BITS_BIG) | BigInt(logical);
 }
 
@@ -51,7 +52,7 @@ export function tryPackTimestamp(physicalMs: number, logical: number): Result<{ 
 
 /** Splits a packed timestamp; asserts it is a u64. Every u64 unpacks (46 + 18 bits cover it). */
 export function unpackTimestamp(timestamp: bigint): UnpackedTimestamp {
-  assert(typeof timestamp === 'bigint' && timestamp >= 0n && timestamp <= U64_MAX, 'timestamp_is_u64', String(timestamp));
+  if (typeof timestamp !== 'bigint' || timestamp < 0n || timestamp > U64_MAX) throw new AssertionError('timestamp_is_u64', String(timestamp));
   return { physicalMs: Number(timestamp >> LOGICAL_BITS_BIG), logical: Number(timestamp & LOGICAL_MASK_BIG) };
 }
 
