@@ -5,7 +5,7 @@
 // out of bytes, so a record decoder can report a truncated body as RECORD_MALFORMED); it checks
 // each length against the bytes that remain before slicing. u64 fields are bigints, or safe
 // numbers through `u64n`, never lossy doubles.
-import { assert } from '../assert.js';
+import { assert, AssertionError } from '../assert.js';
 import { DecodeError, ErrorCode, type DecodeErrorCode } from '../errors.js';
 import { U64_MAX } from '../limits.js';
 
@@ -29,14 +29,14 @@ export class LeWriter {
   }
 
   u8(value: number): this {
-    assert(Number.isInteger(value) && value >= 0 && value <= 0xff, 'u8_in_range', String(value));
+    if (!(Number.isInteger(value) && value >= 0 && value <= 0xff)) outOfRange('u8_in_range', value);
     this.reserve(1);
     this.buffer[this.position++] = value;
     return this;
   }
 
   u16(value: number): this {
-    assert(Number.isInteger(value) && value >= 0 && value <= 0xffff, 'u16_in_range', String(value));
+    if (!(Number.isInteger(value) && value >= 0 && value <= 0xffff)) outOfRange('u16_in_range', value);
     this.reserve(2);
     this.buffer[this.position++] = value & 0xff;
     this.buffer[this.position++] = value >>> 8;
@@ -44,7 +44,7 @@ export class LeWriter {
   }
 
   u32(value: number): this {
-    assert(Number.isInteger(value) && value >= 0 && value < TWO_POW_32, 'u32_in_range', String(value));
+    if (!(Number.isInteger(value) && value >= 0 && value < TWO_POW_32)) outOfRange('u32_in_range', value);
     this.reserve(4);
     this.writeU32At(this.position, value);
     this.position += 4;
@@ -52,7 +52,7 @@ export class LeWriter {
   }
 
   u64(value: bigint): this {
-    assert(value >= 0n && value <= U64_MAX, 'u64_in_range', String(value));
+    if (!(value >= 0n && value <= U64_MAX)) outOfRange('u64_in_range', value);
     this.reserve(8);
     this.writeU32At(this.position, Number(value & 0xffffffffn));
     this.writeU32At(this.position + 4, Number(value >> 32n));
@@ -62,7 +62,7 @@ export class LeWriter {
 
   /** u64 from a safe non-negative integer. */
   u64n(value: number): this {
-    assert(Number.isSafeInteger(value) && value >= 0, 'u64n_safe_uint', String(value));
+    if (!(Number.isSafeInteger(value) && value >= 0)) outOfRange('u64n_safe_uint', value);
     this.reserve(8);
     this.writeU32At(this.position, value >>> 0);
     this.writeU32At(this.position + 4, Math.floor(value / TWO_POW_32));
@@ -98,7 +98,7 @@ export class LeWriter {
   private reserve(extraBytes: number): void {
     const needed = this.position + extraBytes;
     if (needed <= this.buffer.length) return;
-    assert(needed <= LE_WRITER_BYTES_MAX, 'le_writer_within_bytes_max', String(needed));
+    if (!(needed <= LE_WRITER_BYTES_MAX)) outOfRange('le_writer_within_bytes_max', needed);
     let capacity = this.buffer.length * 2;
     while (capacity < needed) capacity *= 2;
     const grown = new Uint8Array(Math.min(capacity, LE_WRITER_BYTES_MAX));
@@ -193,7 +193,7 @@ export class LeReader {
 
 /** Writes `value` as a u32 little-endian at `offset` of `target` (fixed-layout records). */
 export function writeU32LeAt(target: Uint8Array, offset: number, value: number): void {
-  assert(Number.isInteger(value) && value >= 0 && value < TWO_POW_32, 'u32_in_range', String(value));
+  if (!(Number.isInteger(value) && value >= 0 && value < TWO_POW_32)) outOfRange('u32_in_range', value);
   assert(Number.isSafeInteger(offset) && offset >= 0 && offset + 4 <= target.length, 'u32_write_in_bounds');
   target[offset] = value & 0xff;
   target[offset + 1] = (value >>> 8) & 0xff;
@@ -208,4 +208,9 @@ export function readU32LeAt(source: Uint8Array, offset: number): number {
     ((source[offset] as number) | ((source[offset + 1] as number) << 8) | ((source[offset + 2] as number) << 16) | ((source[offset + 3] as number) << 24)) >>>
     0
   );
+}
+
+/** An assertion failure for a value outside its type; the detail is built only on failure. */
+function outOfRange(invariant: string, value: number | bigint): never {
+  throw new AssertionError(invariant, `value ${value}`);
 }

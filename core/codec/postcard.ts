@@ -18,7 +18,7 @@
 //     DECODE_* code; it never throws anything else. It checks every length against both a limit
 //     and the bytes that remain before it allocates or slices anything.
 //   - Values that fit in 32 bits (and u64s below 2^53 on the `u64n` path) never touch BigInt.
-import { assert } from '../assert.js';
+import { assert, AssertionError } from '../assert.js';
 import { DecodeError, ErrorCode, type DecodeErrorCode } from '../errors.js';
 import { CODEC_BYTES_LENGTH_MAX, CODEC_SEQUENCE_LENGTH_MAX, U64_MAX } from '../limits.js';
 import { isWellFormedUtf16, utf8ByteLength, utf8Decode, utf8EncodeInto } from './utf8.js';
@@ -28,7 +28,8 @@ const TWO_POW_49 = 2 ** 49;
 const I64_MIN = -(1n << 63n);
 const I64_MAX = (1n << 63n) - 1n;
 /** |n| up to this keeps zigzag(n) = 2|n| (−1) a safe integer, so i64 can stay on numbers. */
-const I64_NUMBER_PATH_ABS_MAX = 2 ** 52 - 1;
+const I64_NUMBER_PATH_ABS_MAX = 2n ** 52n - 1n;
+const SAFE_INTEGER_MAX_BIGINT = BigInt(Number.MAX_SAFE_INTEGER);
 /** Writer growth stops here: no record or message of this system comes close (1 GiB). */
 export const WRITER_BYTES_MAX = 1 << 30;
 const WRITER_CAPACITY_BYTES_DEFAULT = 64;
@@ -53,62 +54,62 @@ export class Writer {
   }
 
   u8(value: number): this {
-    assert(Number.isInteger(value) && value >= 0 && value <= 0xff, 'u8_in_range', String(value));
+    if (!(Number.isInteger(value) && value >= 0 && value <= 0xff)) outOfRange('u8_in_range', value);
     this.reserve(1);
     this.buffer[this.position++] = value;
     return this;
   }
 
   i8(value: number): this {
-    assert(Number.isInteger(value) && value >= -0x80 && value <= 0x7f, 'i8_in_range', String(value));
+    if (!(Number.isInteger(value) && value >= -0x80 && value <= 0x7f)) outOfRange('i8_in_range', value);
     this.reserve(1);
     this.buffer[this.position++] = value & 0xff;
     return this;
   }
 
   u16(value: number): this {
-    assert(Number.isInteger(value) && value >= 0 && value <= 0xffff, 'u16_in_range', String(value));
+    if (!(Number.isInteger(value) && value >= 0 && value <= 0xffff)) outOfRange('u16_in_range', value);
     this.varint32(value);
     return this;
   }
 
   u32(value: number): this {
-    assert(Number.isInteger(value) && value >= 0 && value < TWO_POW_32, 'u32_in_range', String(value));
+    if (!(Number.isInteger(value) && value >= 0 && value < TWO_POW_32)) outOfRange('u32_in_range', value);
     this.varint32(value);
     return this;
   }
 
   /** u64 from a bigint in [0, 2^64). */
   u64(value: bigint): this {
-    assert(value >= 0n && value <= U64_MAX, 'u64_in_range', String(value));
-    if (value <= BigInt(Number.MAX_SAFE_INTEGER)) this.varintSafe(Number(value));
+    if (!(value >= 0n && value <= U64_MAX)) outOfRange('u64_in_range', value);
+    if (value <= SAFE_INTEGER_MAX_BIGINT) this.varintSafe(Number(value));
     else this.varint64(Number(value >> 32n), Number(value & 0xffffffffn));
     return this;
   }
 
   /** u64 from a safe non-negative integer (the fast path: no BigInt). */
   u64n(value: number): this {
-    assert(Number.isSafeInteger(value) && value >= 0, 'u64n_safe_uint', String(value));
+    if (!(Number.isSafeInteger(value) && value >= 0)) outOfRange('u64n_safe_uint', value);
     this.varintSafe(value);
     return this;
   }
 
   i16(value: number): this {
-    assert(Number.isInteger(value) && value >= -0x8000 && value <= 0x7fff, 'i16_in_range', String(value));
+    if (!(Number.isInteger(value) && value >= -0x8000 && value <= 0x7fff)) outOfRange('i16_in_range', value);
     this.varint32(((value << 1) ^ (value >> 31)) >>> 0);
     return this;
   }
 
   i32(value: number): this {
-    assert(Number.isInteger(value) && value >= -0x80000000 && value <= 0x7fffffff, 'i32_in_range', String(value));
+    if (!(Number.isInteger(value) && value >= -0x80000000 && value <= 0x7fffffff)) outOfRange('i32_in_range', value);
     this.varint32(((value << 1) ^ (value >> 31)) >>> 0);
     return this;
   }
 
   /** i64 from a bigint in [−2^63, 2^63). */
   i64(value: bigint): this {
-    assert(value >= I64_MIN && value <= I64_MAX, 'i64_in_range', String(value));
-    if (value >= -BigInt(I64_NUMBER_PATH_ABS_MAX) && value <= BigInt(I64_NUMBER_PATH_ABS_MAX)) {
+    if (!(value >= I64_MIN && value <= I64_MAX)) outOfRange('i64_in_range', value);
+    if (value >= -I64_NUMBER_PATH_ABS_MAX && value <= I64_NUMBER_PATH_ABS_MAX) {
       const n = Number(value);
       this.varintSafe(n >= 0 ? n * 2 : -n * 2 - 1);
     } else {
@@ -187,7 +188,7 @@ export class Writer {
   private reserve(extraBytes: number): void {
     const needed = this.position + extraBytes;
     if (needed <= this.buffer.length) return;
-    assert(needed <= WRITER_BYTES_MAX, 'writer_within_bytes_max', String(needed));
+    if (!(needed <= WRITER_BYTES_MAX)) outOfRange('writer_within_bytes_max', needed);
     let capacity = this.buffer.length * 2;
     while (capacity < needed) capacity *= 2;
     const grown = new Uint8Array(Math.min(capacity, WRITER_BYTES_MAX));
@@ -473,4 +474,9 @@ export class Reader {
   private fail(code: DecodeErrorCode, message: string, offset: number): never {
     throw new DecodeError(code, message, offset);
   }
+}
+
+/** An assertion failure for a value outside its type; the detail is built only on failure. */
+function outOfRange(invariant: string, value: number | bigint): never {
+  throw new AssertionError(invariant, `value ${value}`);
 }
