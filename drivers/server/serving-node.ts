@@ -284,7 +284,7 @@ export class ServingNode {
   private maybeExtendAhead(nowMs: number): void {
     if (this.extension !== null) return;
     const highWaterMs = this.allocator.committedHighWaterMs;
-    if (highWaterMs - nowMs >= this.windowAheadMs / 2) return;
+    if (highWaterMs === null || highWaterMs - nowMs >= this.windowAheadMs / 2) return;
     void this.extend(nowMs);
   }
 
