@@ -218,7 +218,9 @@ class NodeConnection implements Connection {
     const batches = this.batchesFull;
     this.batchesFull = [];
     this.queuedBytes = 0;
-    if (this.state === 'closed' || this.socket.destroyed) return;
+    // After the peer's FIN Node ends our side too (no half-open connections): what is still
+    // queued cannot be delivered, and writing it would only raise a spurious EPIPE.
+    if (this.state === 'closed' || this.socket.destroyed || this.socket.readableEnded) return;
     for (const b of batches) this.socket.write(b);
   }
 }
