@@ -181,3 +181,24 @@ describe('NodeTransport with raw peers', () => {
     expect(accepted[0]?.remote).toMatch(/^127\.0\.0\.1:\d+$/);
   });
 });
+
+describe('NodeTransport connection limit', () => {
+  it('refuses connections beyond connectionsMax and accepts again once one closes', async () => {
+    const served: RecordedConnection[] = [];
+    const transport = new NodeTransport({ connectionsMax: 2 });
+    const listener = await transport.listen({ host: '127.0.0.1', port: 0 }, (c) => served.push(record(c)));
+    const clients: RecordedConnection[] = [];
+    try {
+      for (let i = 0; i < 3; i++) clients.push(record(await transport.connect(listener.address)));
+      await waitUntil(() => served.length === 2 && (clients[2]?.closes.length ?? 0) === 1, 'two accepted, the third refused');
+      expect(clients.slice(0, 2).every((c) => c.closes.length === 0)).toBe(true);
+      clients[0]?.connection.close();
+      await waitUntil(() => (served[0]?.closes.length ?? 0) === 1, 'the first connection to close');
+      clients.push(record(await transport.connect(listener.address)));
+      await waitUntil(() => served.length === 3, 'a new connection accepted');
+    } finally {
+      for (const c of clients) c.connection.close();
+      await listener.close();
+    }
+  });
+});

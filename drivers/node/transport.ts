@@ -140,11 +140,6 @@ class NodeConnection implements Connection {
     this.endGracefully();
   }
 
-  /** Destroys the socket at once (no flush). For shutdown paths that cannot wait. */
-  destroy(): void {
-    this.socket.destroy();
-  }
-
   private onData(chunk: Buffer): void {
     // After a local close or a failure, input is drained and dropped (see the file comment).
     if (this.state !== 'open') return;
@@ -240,13 +235,14 @@ class NodeListener implements Listener {
   }
 
   accept(socket: net.Socket, options: ResolvedOptions, onConnection: (connection: Connection) => void): void {
-    if (this.closing !== null) {
+    // Node's own maxConnections check counts sockets until they are destroyed, ours until their
+    // 'close' event, so both guards are needed to keep the set within its limit.
+    if (this.closing !== null || this.connections.size >= options.connectionsMax) {
       socket.destroy();
       return;
     }
     const connection = new NodeConnection(socket, options, (c) => this.connections.delete(c));
     this.connections.add(connection);
-    assert(this.connections.size <= options.connectionsMax, 'listener_connections_within_max');
     onConnection(connection);
   }
 
