@@ -22,6 +22,18 @@ describe('NodeClock', () => {
     expect(clock.backwardsReadings).toBe(2);
   });
 
+  it('keeps the process alive while a timer is pending, unless built with unrefTimers', () => {
+    const refTimers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = refTimers();
+    const held = new NodeClock().setTimer(60_000, () => undefined);
+    expect(refTimers()).toBe(before + 1);
+    held.cancel();
+    expect(refTimers()).toBe(before);
+    const loose = new NodeClock({ unrefTimers: true }).setTimer(60_000, () => undefined);
+    expect(refTimers()).toBe(before);
+    loose.cancel();
+  });
+
   it('fires timers with equal deadlines in the order they were set', async () => {
     let nowMs = 0;
     const clock = new NodeClock({ monotonicSource: () => nowMs });
