@@ -1,9 +1,6 @@
 // The public surface of `core/` (the package's `./core` export): pure, synchronous logic that the
 // drivers, the runners and the simulator build on. Internals may move freely behind this file;
 // what it names is the contract.
-//
-// The codecs (`./codec/index.js`) and the record formats (`./records/index.js`) are added here by
-// the helper that owns them, once they are in place.
 
 export * from './assert.js';
 export * from './errors.js';
@@ -11,3 +8,5 @@ export * from './limits.js';
 export * from './timestamp.js';
 export * from './allocator.js';
 export * from './ledger.js';
+export * from './codec/index.js';
+export * from './records/index.js';

@@ -17,7 +17,7 @@
 
 import { DecodeError, TsoError } from '../../core/errors.js';
 import { PHYSICAL_MS_MAX, SEQ_GROUP_COMMIT_QUEUE_MAX, SEQ_KEY_CARDINALITY_CAP_DEFAULT } from '../../core/limits.js';
-import { SeqLedger, type SeqAdvanceRequest } from '../../core/ledger.js';
+import { SeqLedger, seqLedgerStateProblem, type SeqAdvanceRequest, type SeqLedgerSnapshot } from '../../core/ledger.js';
 import { decodeHighWaterRecord, encodeHighWaterRecord } from '../../core/records/high-water.js';
 import { decodeSeqLedgerRecord, encodeSeqLedgerRecord } from '../../core/records/seq-ledger.js';
 import { assert } from '../../core/assert.js';
@@ -79,6 +79,14 @@ async function readRecord<T>(disk: Disk, path: string, decode: (bytes: Uint8Arra
   }
 }
 
+/** The TSOD record's format is checked by its decoder; a ledger's consistency only by the ledger. */
+function decodeConsistentLedger(bytes: Uint8Array): SeqLedgerSnapshot {
+  const snapshot = decodeSeqLedgerRecord(bytes);
+  const problem = seqLedgerStateProblem(snapshot);
+  if (problem !== undefined) throw new DecodeError('RECORD_MALFORMED', `inconsistent sequence ledger: ${problem}`);
+  return snapshot;
+}
+
 export class FileDriver implements ConsensusDriver {
   private highWaterMs: number;
   private highWaterChain: Promise<unknown> = Promise.resolve();
@@ -105,7 +113,7 @@ export class FileDriver implements ConsensusDriver {
     const lock = await takeLock(disk, dir);
     try {
       const highWaterMs = (await readRecord(disk, join(dir, 'state'), decodeHighWaterRecord)) ?? 0;
-      const snapshot = await readRecord(disk, join(dir, 'dense'), decodeSeqLedgerRecord);
+      const snapshot = await readRecord(disk, join(dir, 'dense'), decodeConsistentLedger);
       const ledger =
         snapshot === null
           ? new SeqLedger({ keyCap: options.seqKeyCap ?? SEQ_KEY_CARDINALITY_CAP_DEFAULT })
