@@ -8,6 +8,7 @@ import { ErrorCode, TsoError } from '../../core/errors.js';
 import { CLIENT_SEQ_IN_FLIGHT_MAX, CLIENT_WAITERS_MAX, GET_TS_COUNT_MAX } from '../../core/limits.js';
 import { errorAnswer, type GetSeqRequest, type GetTsAnswer } from '../../core/protocol.js';
 import { createClientCore, type ClientEvent, type TsoClient } from './client.js';
+import type { TimestampBatch } from './batch.js';
 import type { RetryPolicy } from './retry.js';
 import { FakeCluster, InMemoryTransport, ManualClock, drive, seededRandom, settle, type FakeRequestContext } from './testing.js';
 
@@ -118,7 +119,7 @@ describe('client coalescing', () => {
           const w = await world();
           const held = holdAll();
           w.cluster.server(A).hook = held.hook;
-          const calls: Array<{ count: number; freshAbove: bigint; result: Promise<{ first: bigint; count: number }> }> = [];
+          const calls: Array<{ count: number; freshAbove: bigint; result: Promise<TimestampBatch> }> = [];
           let released = 0;
           for (const wave of waves) {
             for (const count of wave) {
