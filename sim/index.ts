@@ -16,6 +16,7 @@ export {
   normalizePath,
   SimDisk,
 } from './disk.js';
+export { drivenDisk, drivenTransport } from './driven.js';
 export { FaultGate, type FaultRule } from './faults.js';
 export * from './limits.js';
 export {

@@ -77,13 +77,15 @@ export interface RunOptions {
   readonly untilMs?: number;
   /** Stop after running this many events (a livelock bound). */
   readonly maxEvents?: number;
+  /** Checked before each event (after the previous one's continuations ran): true stops the run. */
+  readonly stopWhen?: () => boolean;
 }
 
 export type RunStopReason =
   | 'idle' // the queue is empty
   | 'until' // the next event is after `untilMs`
   | 'max_events' // the event bound was reached
-  | 'stopped' // `stop()` was called
+  | 'stopped' // `stop()` was called, or `stopWhen` returned true
   | 'failed'; // an event threw and `onError` said stop
 
 export interface RunOutcome {
@@ -202,13 +204,14 @@ export class Scheduler {
     assert(!this.running, 'scheduler_not_reentrant');
     const untilMs = options.untilMs ?? Number.POSITIVE_INFINITY;
     const maxEvents = options.maxEvents ?? Number.POSITIVE_INFINITY;
+    const stopWhen = options.stopWhen;
     assert(untilMs >= this.now, 'run_until_not_in_past', `${untilMs} < ${this.now}`);
     this.running = true;
     this.stopRequested = false;
     let events = 0;
     try {
       for (;;) {
-        if (this.stopRequested) return { reason: 'stopped', events, nowMs: this.now };
+        if (this.stopRequested || (stopWhen !== undefined && stopWhen())) return { reason: 'stopped', events, nowMs: this.now };
         if (events >= maxEvents) return { reason: 'max_events', events, nowMs: this.now };
         const event = this.heap[0];
         if (event === undefined) {

@@ -23,6 +23,7 @@
 // Liveness hooks: `run` reports 'stalled' when the queue is empty while work is pending (a
 // program still starting, a node paused without a resume, a probe that says so).
 
+import { setImmediate } from 'node:timers';
 import { assert } from '../core/assert.js';
 import { type ClockOptions, NodeClockModel, SimClock } from './clock.js';
 import { type DiskOptions, SimDisk } from './disk.js';
@@ -451,6 +452,60 @@ export class World {
     }
     const report: RunReport = { reason, events: outcome.events, nowMs: outcome.nowMs, pending, failures: [...this.failures] };
     return error === undefined ? report : { ...report, error };
+  }
+
+  /**
+   * Runs until `done()` holds (checked before every event). If the queue runs empty first,
+   * virtual time still passes in steps of `idleStepMs` (so a predicate waiting on time, or
+   * counting polls, can come true) until `untilMs`. Returns whether `done()` held.
+   */
+  async runUntil(
+    done: () => boolean,
+    options: { readonly maxEvents?: number; readonly untilMs?: number; readonly idleStepMs?: number } = {},
+  ): Promise<boolean> {
+    const maxEvents = options.maxEvents ?? 10_000_000;
+    const untilMs = options.untilMs ?? this.nowMs + 3_600_000;
+    const idleStepMs = options.idleStepMs ?? 1;
+    let events = 0;
+    let satisfied = false;
+    let pastDeadline = false;
+    const stopWhen = (): boolean => {
+      satisfied = done();
+      pastDeadline = !satisfied && (this.scheduler.nextEventMs() ?? Number.NEGATIVE_INFINITY) > untilMs;
+      return satisfied || pastDeadline;
+    };
+    while (!stopWhen()) {
+      if (events >= maxEvents || pastDeadline) return false;
+      // No `untilMs` here: an idle scheduler would jump to it; idle time passes in steps below.
+      const report = await this.run({ stopWhen, maxEvents: maxEvents - events });
+      events += report.events;
+      if (report.reason === 'failed') throw report.error;
+      if (satisfied) return true;
+      if (report.reason === 'stopped' && !pastDeadline) return false; // halted by someone else
+      if (report.reason === 'idle' || report.reason === 'stalled') {
+        if (this.nowMs >= untilMs) return false;
+        await this.run({ untilMs: Math.min(untilMs, this.nowMs + idleStepMs) });
+      }
+    }
+    return satisfied;
+  }
+
+  /**
+   * Runs the world until `promise` settles and returns it (for test code that awaits a port
+   * operation from outside the world). Throws if the world cannot settle it within the bounds.
+   */
+  async settle<T>(promise: Promise<T>, options: { readonly maxEvents?: number; readonly untilMs?: number } = {}): Promise<T> {
+    let settled = false;
+    promise.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    // A promise that is already settled marks itself once pending microtasks run.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (!settled && !(await this.runUntil(() => settled, { ...options, idleStepMs: 1_000 }))) {
+      throw new Error(`world.settle: the promise did not settle by t=${this.nowMs} ms`);
+    }
+    return promise;
   }
 
   /** Runs for `durationMs` of virtual time from now. */
