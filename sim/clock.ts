@@ -83,7 +83,10 @@ export class NodeClockModel {
 
   /** Local time at virtual time `t` (not rounded). */
   private localExactMs(t: number): number {
-    return this.anchorLocalMs + (t - this.anchorVirtualMs) * this.rate;
+    // elapsed + elapsed·ppm/10^6 rather than elapsed·(1 + ppm/10^6): 1.001 is not exact in
+    // binary, but 10000·1000/10^6 is, so whole-ms drifts come out whole.
+    const elapsed = t - this.anchorVirtualMs;
+    return this.anchorLocalMs + elapsed + (elapsed * this.drift) / 1_000_000;
   }
 
   /** Local time at virtual time `t`, rounded down to the grid (non-decreasing in t). */
