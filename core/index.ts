@@ -10,3 +10,4 @@ export * from './allocator.js';
 export * from './ledger.js';
 export * from './codec/index.js';
 export * from './records/index.js';
+export { decodeRequest, decodeResponse, encodeRequest, encodeResponse, validateRequest, type Request, type Response, type WireErrorCode } from './protocol.js';
