@@ -117,7 +117,11 @@ export function buildProgram(): Command {
   const program = new Command('tsoracle')
     .description('Strictly monotonic timestamps and gapless sequences: a durable timestamp oracle.')
     .exitOverride()
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // The root and `serve file` / `init` share option names (--data-dir, --listen, ...). Without
+    // positional options commander hands a flag written after a subcommand to the root, and the
+    // subcommand silently runs with its default (`serve file --data-dir D` served ./tsoracle-data).
+    .enablePositionalOptions();
 
   addServeFileOptions(program).action(async (opts: ServeFileOptions) => serveFile(opts));
 
