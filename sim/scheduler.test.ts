@@ -55,6 +55,37 @@ describe('Scheduler', () => {
     expect(log).toEqual(['a@3', 'b@7', 'after-b@7', 'other@7', 'cd@9']);
   });
 
+  it('drains arbitrarily deep continuation chains (nested async, all, race, queueMicrotask) before the next event', async () => {
+    const s = new Scheduler();
+    const log: string[] = [];
+    const op = (name: string): Promise<void> =>
+      new Promise((r) =>
+        s.after(1, () => {
+          log.push(`complete ${name}`);
+          r();
+        }),
+      );
+    const deep = async (n: number): Promise<number> => (n === 0 ? s.nowMs : deep(n - 1));
+    const runner = async (name: string): Promise<void> => {
+      for (let round = 0; round < 50; round++) {
+        await op(name);
+        for (let i = 0; i < 20; i++) await Promise.resolve();
+        await deep(30);
+        await Promise.all([Promise.resolve(1), Promise.race([Promise.resolve(2), new Promise(() => {})])]);
+        await new Promise<void>((r) => queueMicrotask(r));
+        log.push(`done ${name}`);
+      }
+    };
+    void runner('x');
+    void runner('y'); // completes at the same instants as x: the chains must not interleave
+    await s.run();
+    expect(log).toHaveLength(200);
+    for (let i = 0; i < log.length; i += 2) {
+      const name = (log[i] as string).slice('complete '.length);
+      expect(log[i + 1]).toBe(`done ${name}`);
+    }
+  });
+
   it('rounds delays up to the 1/1024 ms grid so time differences are exact', async () => {
     const s = new Scheduler();
     const times: number[] = [];

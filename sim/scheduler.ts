@@ -10,11 +10,9 @@
 //     floating point (a timer set for 10 ms fires when the clock reads exactly 10 ms later,
 //     not 9.999999). Times stay exact up to 2^53/1024 ms (~278 years).
 //   - Promise continuations: when an event may have settled a promise or run code of the
-//     program under test (a "waking" event), the loop yields to `setImmediate` before the next
-//     event. Node runs every queued microtask (and process.nextTick callback), including those
-//     queued by those microtasks, before the check phase, so the whole chain of `await`
-//     continuations triggered by the event runs at the event's virtual time, before any later
-//     event. Events that only move the simulator's own state ("quiet" events, and events of a
+//     program under test (a "waking" event), the loop waits until the microtask queue is empty
+//     before the next event (see `drain`), so the whole chain of `await` continuations
+//     triggered by the event runs at the event's virtual time, before any later event. Events that only move the simulator's own state ("quiet" events, and events of a
 //     dead incarnation that are dropped) skip the yield; a quiet event that ends up calling
 //     into the program calls `wake()`. The order of everything is still a function of the
 //     seed: the yield only decides when continuations run, never which.
@@ -26,6 +24,7 @@
 //
 // Measured cost (sim/bench.ts): see the report of `benchScheduler`.
 
+import process from 'node:process';
 import { setImmediate } from 'node:timers';
 import { assert } from '../core/assert.js';
 import { SCHEDULER_EVENTS_QUEUED_MAX } from './limits.js';
@@ -105,7 +104,13 @@ function before(a: SimEvent, b: SimEvent): boolean {
   return a.timeMs < b.timeMs || (a.timeMs === b.timeMs && a.seq < b.seq);
 }
 
-const drainContinuations = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
+/** Every this many drains, the loop yields to the real event loop (see `drain`). */
+export const SCHEDULER_DRAINS_PER_MACROTASK = 1_024;
+
+/** Resolves once the microtask queue is empty (call from inside a microtask; see `drain`). */
+const afterMicrotasks = (): Promise<void> => new Promise<void>((resolve) => process.nextTick(resolve));
+/** Resolves on the next turn of the real event loop (drains microtasks and ticks too). */
+const afterMacrotask = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class Scheduler {
   private heap: SimEvent[] = [];
@@ -257,10 +262,27 @@ export class Scheduler {
     }
   }
 
+  /**
+   * Lets every promise continuation queued by the event run before the next event. Node runs
+   * a process.nextTick callback queued from inside a microtask only once V8's microtask queue
+   * is empty, including the microtasks those microtasks queue. So: `await null` puts the loop
+   * inside a microtask, the nextTick callback then fires after the whole chain, and its
+   * `resolve` queues the loop's continuation behind everything (measured: ~10x cheaper than a
+   * turn of the event loop). Program code must not use process.nextTick itself (its ticks
+   * could run after the loop resumes); the ports never do. Every
+   * SCHEDULER_DRAINS_PER_MACROTASK drains the loop takes a full setImmediate turn instead, so
+   * the real event loop (test runner timeouts, I/O) is never starved; that turn drains a
+   * superset of the same queues, so the order of the run does not change.
+   */
   private async drain(): Promise<void> {
     this.wakeRequested = false;
     this.drains++;
-    await drainContinuations();
+    if (this.drains % SCHEDULER_DRAINS_PER_MACROTASK === 0) {
+      await afterMacrotask();
+      return;
+    }
+    await null;
+    await afterMicrotasks();
   }
 
   // --- binary heap ---------------------------------------------------------------------------

@@ -48,6 +48,19 @@ export interface TraceOptions {
 }
 
 const HEX_BYTES_MAX = 64;
+/** Distinct strings whose JSON quoting is cached (node labels, kinds, detail keys repeat). */
+const QUOTE_CACHE_ENTRIES_MAX = 4_096;
+const quoteCache = new Map<string, string>();
+
+/** JSON.stringify of a string, cached for the short repeated ones. */
+function quote(text: string): string {
+  let quoted = quoteCache.get(text);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(text);
+    if (quoteCache.size < QUOTE_CACHE_ENTRIES_MAX && text.length <= 64) quoteCache.set(text, quoted);
+  }
+  return quoted;
+}
 
 /** FNV-1a (32-bit) of bytes: the checksum used for long byte arrays in details. */
 export function fnv1a32(bytes: Uint8Array): number {
@@ -69,7 +82,7 @@ function hex(bytes: Uint8Array): string {
 export function renderTraceValue(value: TraceValue): string {
   switch (typeof value) {
     case 'string':
-      return JSON.stringify(value);
+      return quote(value);
     case 'number':
       return Number.isFinite(value) ? String(value) : JSON.stringify(String(value));
     case 'boolean':
@@ -87,12 +100,13 @@ export function renderTraceValue(value: TraceValue): string {
       }
       if (Array.isArray(value)) return `[${(value as readonly TraceValue[]).map(renderTraceValue).join(',')}]`;
       let out = '{';
-      let first = true;
       for (const key of Object.keys(value)) {
         const v = (value as { readonly [key: string]: TraceValue })[key];
         if (v === undefined) continue;
-        out += `${first ? '' : ','}${JSON.stringify(key)}:${renderTraceValue(v)}`;
-        first = false;
+        if (out.length > 1) out += ',';
+        out += quote(key);
+        out += ':';
+        out += renderTraceValue(v);
       }
       return `${out}}`;
     }
@@ -142,10 +156,8 @@ export class Trace {
 
   /** Appends one entry. */
   record(t: number, node: string, kind: string, details?: TraceDetails): void {
-    const line =
-      details === undefined
-        ? `{"t":${t},"node":${JSON.stringify(node)},"kind":${JSON.stringify(kind)}}`
-        : `{"t":${t},"node":${JSON.stringify(node)},"kind":${JSON.stringify(kind)},"details":${renderTraceValue(details)}}`;
+    const head = `{"t":${t},"node":${quote(node)},"kind":${quote(kind)}`;
+    const line = details === undefined ? `${head}}` : `${head},"details":${renderTraceValue(details)}}`;
     this.hasher.pushString(line);
     this.hasher.pushString('\n');
     this.entryCount++;
