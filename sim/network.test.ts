@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { AssertionError } from '../core/assert.js';
 import { ErrorCode, TsoError } from '../core/errors.js';
+import { FRAME_BODY_BYTES_MAX } from '../core/limits.js';
 import type { Connection } from '../drivers/ports.js';
 import { drivenTransport } from './driven.js';
 import type { NetworkOptions } from './network.js';
@@ -143,7 +145,7 @@ describe('SimNetwork', () => {
     }
   });
 
-  it('closes a connection carrying an empty frame with FRAME_EMPTY, flushing a reply sent from onClose', async () => {
+  it('closes a connection whose length prefix is garbled with FRAME_TOO_LARGE, flushing a reply sent from onClose', async () => {
     const world = new World({ seed: 1 });
     for (const name of ['a', 'b']) world.addNode({ name, program: async () => ({}) });
     await world.run();
@@ -158,11 +160,20 @@ describe('SimNetwork', () => {
       });
     });
     const client = record(await drivenTransport(world, world.portsOf('a').transport).connect(listener.address));
-    client.connection.send(new Uint8Array(0));
+    world.network.setFaults({ badLength: { rate: [1, 1], budget: 1 } }, ['a']);
+    client.connection.send(frame(1));
+    client.connection.send(frame(2));
     await world.runUntil(() => client.closes.length === 1);
-    expect(reasons).toEqual([{ code: ErrorCode.FRAME_EMPTY, message: 'empty frame' }]);
+    expect(reasons.map((r) => r?.code)).toEqual([ErrorCode.FRAME_TOO_LARGE]);
     expect(client.frames).toEqual([[0xee]]);
     expect(client.closes).toEqual([undefined]);
+    expect(() => client.connection.send(new Uint8Array(0))).not.toThrow(); // closed: dropped before any check
+  });
+
+  it('treats an empty or oversized send as a bug of the sender, as the Node transport does', async () => {
+    const { client } = await pair();
+    expect(() => client.connection.send(new Uint8Array(0))).toThrow(AssertionError);
+    expect(() => client.connection.send(new Uint8Array(FRAME_BODY_BYTES_MAX + 1))).toThrow(AssertionError);
   });
 
   it('refuses a connect where nobody listens and times out a connect across a partition', async () => {

@@ -21,10 +21,13 @@
 //     servers see duplicates. Fault `corrupt` flips 1 to 8 bits of a delivered body (the length
 //     prefix is intact), so the real decoders see bad bytes.
 //   - close() sends a FIN behind the frames already sent; the peer gets them, then onClose.
-//     A frame arriving at a closed endpoint of a live process draws a reset back. An empty body
-//     is rejected by the receiver like the Node framer does (onClose with FRAME_EMPTY; frames
-//     the handler sends from inside that onClose are still flushed); a body above
-//     FRAME_BODY_BYTES_MAX is a bug of the sender (assertion, as in the Node encoder).
+//     A frame arriving at a closed endpoint of a live process draws a reset back (behind the
+//     FIN of a graceful close, so the peer sees the clean close first, as with the Node
+//     transport's linger). An empty body or one above FRAME_BODY_BYTES_MAX is a bug of the
+//     sender (assertion, as in the Node transport). Fault `badLength` garbles a frame's length
+//     prefix: the receiver's framer refuses it like the Node framer does (onClose with
+//     FRAME_TOO_LARGE; frames the handler sends from inside that onClose are still flushed,
+//     then the connection closes), which drives the servers' bad-frame paths.
 //   - A crashed process's endpoints send resets (peers see onClose with TRANSPORT), its
 //     listeners go away, and nothing is delivered to it any more. A paused process's
 //     deliveries wait for the resume.
@@ -65,6 +68,7 @@ import { fnv1a32, type Trace } from './trace.js';
 
 export interface NetworkFaults {
   readonly loss?: FaultRule;
+  readonly badLength?: FaultRule;
   readonly resetAfterDelivery?: FaultRule;
   readonly corrupt?: FaultRule;
   readonly latencySpike?: LatencySpikeRule;
@@ -84,7 +88,7 @@ export const NETWORK_LATENCY_DEFAULT: LatencyRangeUs = { minUs: 100, maxUs: 1_00
 export const NETWORK_CONNECT_TIMEOUT_MS_DEFAULT = 2_000;
 export const NETWORK_STALL_RESET_MS_DEFAULT = 15_000;
 
-const FAULT_FAMILIES = ['loss', 'resetAfterDelivery', 'corrupt', 'latencySpike'] as const;
+const FAULT_FAMILIES = ['loss', 'badLength', 'resetAfterDelivery', 'corrupt', 'latencySpike'] as const;
 type NetworkFaultFamily = (typeof FAULT_FAMILIES)[number];
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '0.0.0.0', '::', '']);
@@ -93,7 +97,7 @@ const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
 type CloseReason = { code: string; message: string } | undefined;
 
 type WireItem =
-  | { readonly kind: 'frame'; readonly body: Uint8Array; dueMs: number }
+  | { readonly kind: 'frame'; readonly body: Uint8Array; dueMs: number; readonly badLength?: true }
   | { readonly kind: 'fin'; dueMs: number }
   | { readonly kind: 'rst'; dueMs: number };
 
@@ -104,6 +108,7 @@ interface HostState {
   readonly host: string;
   readonly latencyRng: Rng;
   readonly gates: Record<NetworkFaultFamily, FaultGate>;
+  spikeExtra: LatencyRangeUs | undefined;
   nextPort: number;
 }
 
@@ -146,7 +151,7 @@ class Endpoint implements Connection {
 
   send(body: Uint8Array): void {
     if (this.state === 'closed' || this.owner.dead) return;
-    assert(body.length <= FRAME_BODY_BYTES_MAX, 'frame_body_within_max', `${body.length} bytes`);
+    assert(body.length >= 1 && body.length <= FRAME_BODY_BYTES_MAX, 'frame_body_within_max', `${body.length} bytes`);
     this.network.sendFrame(this, body);
   }
 
@@ -220,20 +225,28 @@ export class SimNetwork {
       host,
       latencyRng: this.rng.fork(`latency/${host}`),
       gates: makeGates(FAULT_FAMILIES, this.faults, this.rng.fork(`faults/${host}`)),
+      spikeExtra: this.faults.latencySpike?.extraUs,
       nextPort: NETWORK_EPHEMERAL_PORT_MIN,
     };
     this.hosts.set(host, state);
   }
 
-  /** Changes the fault rules of every host (omitted families turn off). */
-  setFaults(faults: NetworkFaults): void {
-    this.faults = faults;
-    for (const state of this.hosts.values()) for (const family of FAULT_FAMILIES) state.gates[family].setRule(faults[family]);
+  /**
+   * Changes the fault rules of the given sending hosts, or of every host (and of hosts added
+   * later) when `hosts` is omitted. Omitted families turn off.
+   */
+  setFaults(faults: NetworkFaults, hosts?: readonly string[]): void {
+    if (hosts === undefined) this.faults = faults;
+    for (const state of this.hosts.values()) {
+      if (hosts !== undefined && !hosts.includes(state.host)) continue;
+      for (const family of FAULT_FAMILIES) state.gates[family].setRule(faults[family]);
+      state.spikeExtra = faults.latencySpike?.extraUs;
+    }
   }
 
   /** How many times each fault family fired, summed over hosts. */
   faultCounts(): Record<NetworkFaultFamily, number> {
-    const out = { loss: 0, resetAfterDelivery: 0, corrupt: 0, latencySpike: 0 };
+    const out = { loss: 0, badLength: 0, resetAfterDelivery: 0, corrupt: 0, latencySpike: 0 };
     for (const state of this.hosts.values()) for (const family of FAULT_FAMILIES) out[family] += state.gates[family].fired;
     return out;
   }
@@ -316,9 +329,9 @@ export class SimNetwork {
   private drawLatencyUs(host: string): number {
     const state = this.hostState(host);
     let us = state.latencyRng.int(this.latency.minUs, this.latency.maxUs);
-    const spike = this.faults.latencySpike;
+    const spike = state.spikeExtra;
     if (spike !== undefined && state.gates.latencySpike.fire()) {
-      us += state.gates.latencySpike.detailRng.int(spike.extraUs.minUs, spike.extraUs.maxUs);
+      us += state.gates.latencySpike.detailRng.int(spike.minUs, spike.maxUs);
     }
     return us;
   }
@@ -485,6 +498,11 @@ export class SimNetwork {
       this.reset(from, 'connection reset (frame lost)');
       return;
     }
+    if (state.gates.badLength.fire()) {
+      this.trace.record(this.scheduler.nowMs, from.owner.label, 'fault.net.bad_length', { conn: from.id });
+      this.enqueue(from.outbound, { kind: 'frame', body: new Uint8Array(0), dueMs: 0, badLength: true });
+      return;
+    }
     let copy = body.slice();
     if (copy.length > 0 && state.gates.corrupt.fire()) {
       const rng = state.gates.corrupt.detailRng;
@@ -580,8 +598,8 @@ export class SimNetwork {
       case 'frame':
         this.framesDelivered++;
         this.trace.record(this.scheduler.nowMs, to.owner.label, 'net.deliver', { conn: to.id, bytes: item.body.length, fnv: fnv1a32(item.body) });
-        if (item.body.length === 0) {
-          this.protocolClose(to, { code: ErrorCode.FRAME_EMPTY, message: 'empty frame' });
+        if (item.badLength === true) {
+          this.protocolClose(to, { code: ErrorCode.FRAME_TOO_LARGE, message: `frame length above ${FRAME_BODY_BYTES_MAX} bytes` });
           return;
         }
         this.toInbox(to, { kind: 'frame', body: item.body });
