@@ -194,6 +194,37 @@ describe('SimDisk operations and locks', () => {
     expect(doneAt - started).toBeLessThanOrEqual(3);
   });
 
+  it('adds a drawn extra latency when the spike fault fires', async () => {
+    const { world } = await machine(1, {
+      latency: { data: { minUs: 100, maxUs: 100 } },
+      faults: { latencySpike: { rate: [1, 1], budget: 1, extraUs: { minUs: 50_000, maxUs: 60_000 } } },
+    });
+    const disk = world.portsOf('n1').disk;
+    const done: number[] = [];
+    const started = world.nowMs;
+    void disk.writeFile('/a', text('a')).then(() => done.push(world.nowMs - started));
+    await world.run();
+    void disk.writeFile('/b', text('b')).then(() => done.push(world.nowMs - started));
+    const second = world.nowMs - started;
+    await world.run();
+    expect(done[0]).toBeGreaterThanOrEqual(50.1);
+    expect((done[1] as number) - second).toBeLessThan(1); // budget spent: back to 0.1 ms
+  });
+
+  it('keeps latency draws apart from fault draws: arming a fault that never fires changes no timing', async () => {
+    const timings = async (disk: DiskOptions): Promise<number[]> => {
+      const { world } = await machine(5, disk);
+      const port = world.portsOf('n1').disk;
+      const out: number[] = [];
+      for (let i = 0; i < 20; i++) void port.append('/log', text(`${i}`)).then(() => out.push(world.nowMs));
+      await world.run();
+      return out;
+    };
+    const plain = await timings({});
+    const armed = await timings({ faults: { readCorrupt: { rate: [1, 2] }, fsyncFail: { rate: [1, 2] } } }); // no reads, no fsyncs
+    expect(armed).toEqual(plain);
+  });
+
   it('fails a write into a missing directory with DISK_NOT_FOUND and lists files and subdirectories sorted', async () => {
     const { disk } = await machine();
     expect(await codeOf(disk.writeFile('/nope/f', text('x')))).toBe('DISK_NOT_FOUND');

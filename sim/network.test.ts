@@ -206,6 +206,17 @@ describe('SimNetwork', () => {
     expect((refused as TsoError).code).toBe(ErrorCode.TRANSPORT);
   });
 
+  it('delays a frame by the drawn extra latency when the spike fault fires', async () => {
+    const { world, client, server } = await pair(1, { latency: { minUs: 100, maxUs: 100 } });
+    world.network.setFaults({ latencySpike: { rate: [1, 1], budget: 1, extraUs: { minUs: 20_000, maxUs: 20_000 } } });
+    const sentAt = world.nowMs;
+    let arrivedAt = -1;
+    server.connection.setHandlers({ onFrame: () => (arrivedAt = world.nowMs), onClose: () => {} });
+    client.connection.send(frame(1));
+    await world.runUntil(() => arrivedAt >= 0);
+    expect(arrivedAt - sentAt).toBeGreaterThanOrEqual(20);
+  });
+
   it('a paused receiver gets its frames on resume, in order', async () => {
     const { world, client, server } = await pair();
     world.pause('b', 5_000);
