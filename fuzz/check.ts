@@ -77,7 +77,11 @@ export function checkInput(target: AnyFuzzTarget, bytes: Uint8Array, options: Ch
 }
 
 /** Checks that a valid value encodes, decodes back to itself and (canonical) re-encodes the same. */
-export function checkValidValue(target: AnyFuzzTarget, value: unknown): { outcome: CheckOutcome; bytes: Uint8Array | null } {
+export function checkValidValue(
+  target: AnyFuzzTarget,
+  value: unknown,
+  onEncoded?: (bytes: Uint8Array) => void,
+): { outcome: CheckOutcome; bytes: Uint8Array | null } {
   if (target.encode === undefined) return { outcome: { kind: 'accepted' }, bytes: null };
   let bytes: Uint8Array;
   try {
@@ -88,6 +92,7 @@ export function checkValidValue(target: AnyFuzzTarget, value: unknown): { outcom
       bytes: null,
     };
   }
+  onEncoded?.(bytes);
   let decoded: unknown;
   try {
     decoded = target.decode(bytes);
@@ -297,7 +302,8 @@ function throwingFrame(error: Error): string {
     const location = /\(?((?:file:\/\/)?[^()\s]+):(\d+):\d+\)?$/.exec(line.trim());
     if (location === null) continue;
     const file = location[1] ?? '';
-    if (/\/fuzz\/(check|engine|cli|worker)\.[jt]s$/.test(file)) continue;
+    // Skip the fuzzer and the assertion helper: the frame that matters is the caller.
+    if (/\/fuzz\/(check|engine|cli|worker)\.[jt]s$/.test(file) || /\/core\/assert\.[jt]s$/.test(file)) continue;
     return `${file.split('/').slice(-2).join('/')}:${location[2] ?? ''}`;
   }
   return '?';

@@ -18,6 +18,7 @@ import { mutate } from './mutate.js';
 import { FuzzRandom } from './random.js';
 import { displayPath, readInputs, replayCommand, writeInput } from './store.js';
 import type { AnyFuzzTarget } from './target.js';
+import { FUZZ_INPUT_BYTES_MAX_DEFAULT } from './target.js';
 
 /** In-memory corpus entries per target; beyond it new inputs replace random old ones. */
 export const CORPUS_ENTRIES_MAX = 20_000;
@@ -25,12 +26,16 @@ export const CORPUS_ENTRIES_MAX = 20_000;
 export const FINDINGS_DISTINCT_MAX = 16;
 /** Executions spent shrinking one finding. */
 export const MINIMIZE_EXECS_MAX = 2_000;
+/** Wall time spent shrinking one finding (allocation checks run a full GC per reproduction). */
+export const MINIMIZE_TIME_MS_MAX = 5_000;
 /** Valid values or raw inputs drawn from fast-check at once. */
-const SAMPLE_POOL_SIZE = 64;
+const SAMPLE_POOL_SIZE = 512;
 /** Distinct (code, offset) outcomes remembered for the coverage-free signal. */
 const OUTCOME_FEATURES_MAX = 100_000;
 /** Largest coverage batch: inputs run between two coverage takes. */
-export const COVERAGE_BATCH_MAX = 128;
+export const COVERAGE_BATCH_MAX = 512;
+/** First coverage batch when it adapts ('auto'). */
+const COVERAGE_BATCH_INITIAL = 16;
 
 export interface FuzzOptions {
   readonly seed: number;
@@ -53,6 +58,8 @@ export interface FuzzOptions {
   readonly stopOnFinding?: boolean;
   /** Called before each input runs (the hang watchdog records it). */
   readonly beforeInput?: (bytes: Uint8Array, execs: number) => void;
+  /** Called once per distinct finding, as soon as it is saved. */
+  readonly onFinding?: (finding: Finding) => void;
   /** Progress lines. */
   readonly log?: (line: string) => void;
   /** Milliseconds between progress lines (default 10 s). */
@@ -86,6 +93,9 @@ export interface FuzzReport {
   readonly startingCorpusSize: number;
   readonly coverageFeatures: number;
   readonly coverageBatch: number;
+  /** Coverage takes, and how many of them were re-runs to attribute a batch's new coverage. */
+  readonly coverageTakes: number;
+  readonly coverageAttributionTakes: number;
   readonly accepted: number;
   readonly rejectedByCode: Readonly<Record<string, number>>;
   readonly findings: readonly Finding[];
@@ -108,7 +118,11 @@ class FuzzRun {
   private rawPool: Uint8Array[] = [];
   private readonly tracker: CoverageTracker | null;
   private coverageBatch = 1;
+  private coverageBatchAdaptive = false;
+  private lastCoverageFlushMs = 0;
   private pendingCoverage: Uint8Array[] = [];
+  private coverageTakes = 0;
+  private coverageAttributionTakes = 0;
   private readonly inputBudgetMs: number;
 
   constructor(
@@ -158,6 +172,8 @@ class FuzzRun {
       startingCorpusSize,
       coverageFeatures: this.tracker?.featureCount ?? 0,
       coverageBatch: this.coverageBatch,
+      coverageTakes: this.coverageTakes,
+      coverageAttributionTakes: this.coverageAttributionTakes,
       accepted: this.accepted,
       rejectedByCode: { ...this.rejectedByCode },
       findings: [...this.findings.values()],
@@ -193,26 +209,26 @@ class FuzzRun {
   }
 
   /**
-   * A coverage take costs far more than most decodes (V8 walks every function it knows), so
-   * inputs run in batches between takes: about as much time decoding as taking coverage.
+   * A coverage take costs far more than most decodes (V8 walks every function it has compiled,
+   * ~0.5-2 ms here), so inputs run in batches between takes. With 'auto' the batch adapts so
+   * that about as much time goes to running inputs as to taking coverage; a number fixes it
+   * (and keeps a coverage run a pure function of its seed).
    */
   private calibrateCoverageBatch(): void {
     if (this.tracker === null) return;
     const requested = this.options.coverageBatch ?? 'auto';
-    if (requested !== 'auto') {
-      this.coverageBatch = Math.max(1, Math.min(COVERAGE_BATCH_MAX, Math.floor(requested)));
-      return;
-    }
-    const sample = this.corpus.slice(0, 32);
-    const decodeStartMs = performance.now();
-    for (const bytes of sample) checkInput(this.target, bytes, { inputBudgetMs: Number.POSITIVE_INFINITY });
-    const decodeMs = (performance.now() - decodeStartMs) / Math.max(1, sample.length);
-    const takeStartMs = performance.now();
-    for (let i = 0; i < 8; i += 1) this.tracker.takeNewFeatures(false);
-    const takeMs = (performance.now() - takeStartMs) / 8;
-    this.coverageBatch = Math.max(1, Math.min(COVERAGE_BATCH_MAX, Math.round(takeMs / Math.max(decodeMs, 1e-3))));
-    // The calibration inputs are all in the corpus already; their features were committed.
-    this.tracker.reset();
+    this.coverageBatchAdaptive = requested === 'auto';
+    this.coverageBatch = requested === 'auto' ? COVERAGE_BATCH_INITIAL : Math.max(1, Math.min(COVERAGE_BATCH_MAX, Math.floor(requested)));
+    this.lastCoverageFlushMs = performance.now();
+  }
+
+  /** Moves the batch size toward "inputs run as long as a take costs" (smoothed). */
+  private adaptCoverageBatch(runMs: number, takeMs: number, inputs: number): void {
+    if (!this.coverageBatchAdaptive || inputs === 0 || runMs <= 0) return;
+    const perInputMs = runMs / inputs;
+    const ideal = takeMs / perInputMs;
+    const next = Math.round(0.7 * this.coverageBatch + 0.3 * ideal);
+    this.coverageBatch = Math.max(1, Math.min(COVERAGE_BATCH_MAX, next));
   }
 
   private round(): void {
@@ -222,7 +238,7 @@ class FuzzRun {
       return;
     }
     if (sourceRoll < 4 && this.target.rawArbitrary !== undefined) {
-      const raw = this.nextRaw();
+      const raw = this.capped(this.nextRaw());
       this.exec(this.random.chance(1, 2) ? this.mutated(raw) : raw);
       return;
     }
@@ -233,12 +249,17 @@ class FuzzRun {
   private validRound(thenMutate: boolean): void {
     const value = this.nextValid();
     this.execs += 1;
-    const { outcome, bytes } = checkValidValue(this.target, value);
+    const { outcome, bytes } = checkValidValue(this.target, value, (encoded) => this.options.beforeInput?.(encoded, this.execs));
     this.record(bytes ?? new Uint8Array(0), outcome);
     if (bytes !== null) {
       if (thenMutate) this.exec(this.mutated(bytes));
       else this.noteOutcomeFeature(bytes, outcome);
     }
+  }
+
+  private capped(bytes: Uint8Array): Uint8Array {
+    const inputBytesMax = this.target.inputBytesMax ?? FUZZ_INPUT_BYTES_MAX_DEFAULT;
+    return bytes.length > inputBytesMax ? bytes.subarray(0, inputBytesMax) : bytes;
   }
 
   private mutated(base: Uint8Array): Uint8Array {
@@ -295,7 +316,12 @@ class FuzzRun {
     if (tracker === null || this.pendingCoverage.length === 0) return;
     const batch = this.pendingCoverage;
     this.pendingCoverage = [];
+    this.coverageTakes += 1;
+    const takeStartMs = performance.now();
     const fresh = tracker.takeNewFeatures(false, batch.length > 1);
+    const takeEndMs = performance.now();
+    this.adaptCoverageBatch(takeStartMs - this.lastCoverageFlushMs, takeEndMs - takeStartMs, batch.length);
+    this.lastCoverageFlushMs = takeEndMs;
     if (fresh.length === 0) return;
     if (batch.length === 1) {
       tracker.commit(fresh);
@@ -308,6 +334,7 @@ class FuzzRun {
     tracker.reset();
     for (const bytes of batch) {
       runForCoverage(this.target, bytes);
+      this.coverageAttributionTakes += 1;
       const own = tracker.takeNewFeatures(false);
       if (own.length === 0) continue;
       tracker.commit(own);
@@ -318,6 +345,7 @@ class FuzzRun {
     // Points no single decode explains were run by the generator itself (a target's fixup or
     // length-field walker); remember them so they do not send every later batch back here.
     tracker.commit([...unexplained]);
+    this.lastCoverageFlushMs = performance.now();
   }
 
   private keepCovering(bytes: Uint8Array): void {
@@ -361,7 +389,10 @@ class FuzzRun {
       known.hits += 1;
       return;
     }
-    const shrunk = outcome.finding === 'slow' || bytes.length === 0 ? bytes : minimize(this.target, bytes, outcome.signature, this.inputBudgetMs);
+    const shrunk =
+      outcome.finding === 'slow' || bytes.length === 0
+        ? bytes
+        : minimize(this.target, bytes, outcome.signature, this.inputBudgetMs, (candidate) => this.options.beforeInput?.(candidate, this.execs));
     const final = shrunk === bytes ? outcome : checkInput(this.target, shrunk, { inputBudgetMs: this.inputBudgetMs });
     const detail = final.kind === 'finding' ? final.detail : outcome.detail;
     let path: string | null = null;
@@ -387,6 +418,7 @@ class FuzzRun {
       hits: 1,
     };
     this.findings.set(outcome.signature, finding);
+    this.options.onFinding?.(finding);
     this.options.log?.(
       `FINDING ${this.target.name} ${outcome.finding} after ${this.execs} execs: ${outcome.signature}\n  input ${toHex(shrunk.subarray(0, 64))}${shrunk.length > 64 ? '…' : ''} (${shrunk.length} bytes)` +
         (path === null ? '' : `\n  saved ${displayPath(path)}\n  replay: ${command}`),
@@ -414,9 +446,16 @@ function runForCoverage(target: AnyFuzzTarget, bytes: Uint8Array): void {
  * smaller chunks, repairing the checksum when the target can (a shrink that breaks the CRC
  * would otherwise stop at the checksum). Bounded by MINIMIZE_EXECS_MAX executions.
  */
-export function minimize(target: AnyFuzzTarget, bytes: Uint8Array, signature: string, inputBudgetMs: number): Uint8Array {
+export function minimize(
+  target: AnyFuzzTarget,
+  bytes: Uint8Array,
+  signature: string,
+  inputBudgetMs: number,
+  beforeInput?: (candidate: Uint8Array) => void,
+): Uint8Array {
   let best = bytes;
   let budget = MINIMIZE_EXECS_MAX;
+  const deadlineMs = performance.now() + MINIMIZE_TIME_MS_MAX;
   const reproduces = (candidate: Uint8Array): Uint8Array | null => {
     const variants = [candidate];
     if (target.fixup !== undefined) {
@@ -427,8 +466,12 @@ export function minimize(target: AnyFuzzTarget, bytes: Uint8Array, signature: st
       }
     }
     for (const variant of variants) {
-      if (budget <= 0) return null;
+      if (budget <= 0 || performance.now() > deadlineMs) {
+        budget = 0;
+        return null;
+      }
       budget -= 1;
+      beforeInput?.(variant);
       const outcome = checkInput(target, variant, { inputBudgetMs });
       if (outcome.kind === 'finding' && outcome.signature === signature && variant.length <= best.length) return variant;
     }
