@@ -8,6 +8,7 @@
 import * as fc from 'fast-check';
 import { LeReader, LeWriter } from '../../core/codec/le.js';
 import { Reader, Writer } from '../../core/codec/postcard.js';
+import { u64Arbitrary, unicodeString } from '../arbitraries.js';
 import type { LengthField } from '../target.js';
 import { defineTarget, onlyDecodeError } from '../target.js';
 
@@ -246,8 +247,8 @@ function primitiveLengthFields(bytes: Uint8Array): LengthField[] {
   return fields;
 }
 
-const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
-const text = fc.string({ unit: 'binary', maxLength: 24 });
+const u64 = u64Arbitrary;
+const text = unicodeString({ maxLength: 24 });
 
 const itemArbitrary: fc.Arbitrary<PrimitiveItem> = fc.oneof(
   fc.integer({ min: 0, max: 0xff }).map((value) => ({ kind: 'u8' as const, value })),

@@ -6,6 +6,7 @@
 import * as fc from 'fast-check';
 import { decodeEnvelope, encodeEnvelope } from '../../core/codec/envelope.js';
 import type { Reader, Writer } from '../../core/codec/postcard.js';
+import { u64Arbitrary, unicodeString } from '../arbitraries.js';
 import type { LengthField } from '../target.js';
 import { defineTarget, onlyDecodeError } from '../target.js';
 
@@ -43,8 +44,8 @@ function envelopeLengthFields(bytes: Uint8Array): LengthField[] {
   return fields.filter((f) => f.offset < bytes.length);
 }
 
-const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
-const key = fc.string({ unit: 'binary', minLength: 1, maxLength: 16 });
+const u64 = u64Arbitrary;
+const key = unicodeString({ minLength: 1, maxLength: 16 });
 
 export default defineTarget<EnvelopeValue>({
   name: 'envelope',
@@ -54,7 +55,7 @@ export default defineTarget<EnvelopeValue>({
   canonical: false,
   isExpectedError: onlyDecodeError,
   arbitrary: fc.oneof(
-    fc.record({ version: fc.constant(1 as const), highWater: u64, name: fc.string({ unit: 'binary', maxLength: 32 }), limit: fc.option(fc.integer({ min: 0, max: 0xffff_ffff }), { nil: null }) }),
+    fc.record({ version: fc.constant(1 as const), highWater: u64, name: unicodeString({ maxLength: 32 }), limit: fc.option(fc.integer({ min: 0, max: 0xffff_ffff }), { nil: null }) }),
     fc.record({ version: fc.constant(2 as const), entries: fc.array(fc.tuple(key, u64), { maxLength: 6 }), sealed: fc.boolean() }),
   ),
   seeds: () => [
