@@ -67,3 +67,40 @@ export const CLIENT_CONNECTIONS_MAX = 64;
 export const CODEC_SEQUENCE_LENGTH_MAX = 1 << 20;
 /** Default bound on byte-string lengths a postcard-style decoder accepts. */
 export const CODEC_BYTES_LENGTH_MAX = 16 * 1024 * 1024;
+
+// --- Raft core (core/raft/) and the replicated oracle state (core/oracle/) -------------------
+/** Voters in one Raft group (the configuration is static; see docs/raft.md). */
+export const RAFT_VOTERS_MAX = 9;
+export const RAFT_HEARTBEAT_INTERVAL_MS_DEFAULT = 50;
+export const RAFT_ELECTION_TIMEOUT_MS_DEFAULT = 300;
+/** Assumed bound on every node's clock rate error (1% = a clock runs at 0.99–1.01 × real time). */
+export const RAFT_CLOCK_DRIFT_BOUND_DEFAULT = 0.01;
+/** Subtracted from the drift-adjusted lease for the time between a lease check and its effect. */
+export const RAFT_LEASE_MARGIN_MS_DEFAULT = 10;
+export const RAFT_ENTRIES_PER_MESSAGE_DEFAULT = 64;
+/** Hard ceiling on `maxEntriesPerMessage` and on entries a decoder accepts in one message. */
+export const RAFT_ENTRIES_PER_MESSAGE_MAX = 1_024;
+/** Data bytes of all entries of one AppendEntries (the leader stops adding entries past it). */
+export const RAFT_MESSAGE_ENTRY_BYTES_MAX = 4 * 1024 * 1024;
+export const RAFT_INFLIGHT_MESSAGES_DEFAULT = 16;
+export const RAFT_INFLIGHT_MESSAGES_MAX = 256;
+/** Data bytes of one log entry (one command; the driver chunks group commits below this). */
+export const RAFT_ENTRY_DATA_BYTES_MAX = 1024 * 1024;
+/** Application snapshot bytes (a full ledger with every session is about 40 MiB). */
+export const RAFT_SNAPSHOT_BYTES_MAX = 64 * 1024 * 1024;
+/** Entries a leader holds past its commit index before it refuses proposals. */
+export const RAFT_UNCOMMITTED_ENTRIES_MAX = 4_096;
+/** Entries kept in memory after the last snapshot before a leader refuses proposals. */
+export const RAFT_LOG_ENTRIES_IN_MEMORY_MAX = 1 << 20;
+/** Committed entries handed to the host in one Ready (the rest follow in the next one). */
+export const RAFT_COMMITTED_ENTRIES_PER_READY_MAX = 4_096;
+/** Read-index requests waiting for a quorum (or for the leader's first commit). */
+export const RAFT_READ_INDEX_PENDING_MAX = 4_096;
+/** Messages queued between two `ready()` calls (a host that never drains is a bug). */
+export const RAFT_OUTBOX_MESSAGES_MAX = 65_536;
+/** Heartbeat rounds whose send time a leader remembers (acks of older rounds are ignored). */
+export const RAFT_LEASE_ROUNDS_TRACKED = 64;
+/** Bytes of one WAL record payload (an entry with its header, or a hard state). */
+export const RAFT_WAL_RECORD_BYTES_MAX = RAFT_ENTRY_DATA_BYTES_MAX + 64;
+/** Sequence requests grouped into one AdvanceSeq command. */
+export const ORACLE_SEQ_REQUESTS_PER_COMMAND_MAX = 4_096;
