@@ -48,6 +48,7 @@ import {
   type RequestOp,
   type WireErrorCode,
 } from '../../core/protocol.js';
+import { packTimestamp } from '../../core/timestamp.js';
 import { formatHostPort, parseHostPort, type Clock, type HostPort, type TimerHandle, type Transport } from '../ports.js';
 import { timestampBatch, type SeqBlock, type TimestampBatch } from './batch.js';
 import { ChannelPool, type ChannelFailureCode, type RequestBody } from './channel.js';
@@ -358,11 +359,23 @@ class ClientCore implements TsoClient {
       for (const w of this.tsRound) this.settleTs(w, { error });
       return;
     }
+    // Hot path (one iteration per caller): a getTs() caller costs one bigint addition, no
+    // batch object; `next` is the packed timestamp at `offset`, both advance together.
     let offset = 0;
+    let next = packTimestamp(answer.physicalMs, answer.logicalStart);
     for (const w of this.tsRound) {
-      const batch = timestampBatch(answer.physicalMs, answer.logicalStart + offset, w.count, answer.epoch);
+      if (w.settled) {
+        next += BigInt(w.count);
+      } else if (w.single) {
+        w.settled = true;
+        w.resolve(next);
+        next += 1n;
+      } else {
+        w.settled = true;
+        w.resolve(timestampBatch(answer.physicalMs, answer.logicalStart + offset, w.count, answer.epoch));
+        next += BigInt(w.count);
+      }
       offset += w.count;
-      this.settleTs(w, { value: w.single ? batch.first : batch });
     }
   }
 
