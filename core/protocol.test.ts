@@ -335,3 +335,25 @@ describe('protocol validation (INVALID_ARGUMENT, not a decode error)', () => {
     expect(utf8ByteLength('\uD83D\uDE00')).toBe(4);
   });
 });
+
+describe('answers stay within one frame whatever the request held (regression)', () => {
+  it('a decode error does not echo an unbounded field', () => {
+    const body = libEncode({ id: 1, op: '"'.repeat(33_000), count: 1 });
+    let message = '';
+    try {
+      decodeRequest(body);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message.length).toBeLessThan(200);
+    const answer = encodeResponse({ id: 0, ok: false, code: 'BAD_FRAME', message });
+    expect(answer.length).toBeLessThanOrEqual(FRAME_BODY_BYTES_MAX);
+  });
+
+  it('encodeResponse bounds any error message', () => {
+    const answer = encodeResponse({ id: 3, ok: false, code: 'INTERNAL', message: '\u{1F600}'.repeat(100_000) });
+    expect(answer.length).toBeLessThanOrEqual(FRAME_BODY_BYTES_MAX);
+    const decoded = decodeResponse(answer);
+    expect(decoded.ok).toBe(false);
+  });
+});

@@ -262,12 +262,32 @@ export function encodeRequest(request: Request): Uint8Array {
 }
 
 /** Encodes an answer body. The answer must be one a decoder accepts (else: assertion). */
+/** Longest error message an answer carries (UTF-16 units), so any answer fits in one frame. */
+export const ANSWER_MESSAGE_CHARS_MAX = 1_024;
+
+/** `text` cut to at most `maxChars` UTF-16 units, never splitting a surrogate pair. */
+export function truncateText(text: string, maxChars: number): string {
+  if (text.length <= maxChars) return text;
+  let end = maxChars - 1;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return `${text.slice(0, end)}…`;
+}
+
+/** Quotes a value taken from the peer for an error message, bounded: input must not size output. */
+function quoteBounded(value: unknown): string {
+  return truncateText(JSON.stringify(value) ?? String(value), 64);
+}
+
 export function encodeResponse(response: Response): Uint8Array {
   assertU32(response.id, 'protocol_response_id_u32');
   if (!response.ok) {
     assert(isWireErrorCode(response.code), 'protocol_response_code_known', response.code);
     assert(typeof response.message === 'string', 'protocol_response_message_string');
-    const body: Record<string, unknown> = { id: response.id, ok: false, code: response.code, message: response.message };
+    // Messages may quote what a peer sent; bounding them here keeps every answer within the frame
+    // limit whatever the request held.
+    const message = truncateText(response.message, ANSWER_MESSAGE_CHARS_MAX);
+    const body: Record<string, unknown> = { id: response.id, ok: false, code: response.code, message };
     if (response.leaderEndpoint !== undefined) {
       assert(typeof response.leaderEndpoint === 'string', 'protocol_response_leader_endpoint_string');
       body['leaderEndpoint'] = response.leaderEndpoint;
@@ -677,7 +697,7 @@ export function decodeRequest(body: Uint8Array): Request {
         requestId: required(requestId, 'requestId', 'getSeq'),
       };
     default:
-      throw bad(`unknown op ${JSON.stringify(op)}`);
+      throw bad(`unknown op ${quoteBounded(op)}`);
   }
 }
 
@@ -756,7 +776,7 @@ export function decodeResponse(body: Uint8Array): Response {
   const answerId = required(id, 'id', 'answer');
   if (!required(ok, 'ok', 'answer')) {
     const errorCode = required(code, 'code', 'error answer');
-    if (!isWireErrorCode(errorCode)) throw bad(`unknown error code ${JSON.stringify(errorCode)}`);
+    if (!isWireErrorCode(errorCode)) throw bad(`unknown error code ${quoteBounded(errorCode)}`);
     return errorAnswer(answerId, errorCode, required(message, 'message', 'error answer'), { leaderEndpoint: leaderEndpoint ?? null, leaderEpoch: leaderEpoch ?? null });
   }
   if (answerId === CONNECTION_ERROR_ID) throw bad('an ok answer cannot have id 0');
