@@ -137,7 +137,7 @@ export class InteractionHarness {
         this.tick(this.get(args[0]), Number(args[1]));
         break;
       case 'tick-all': {
-        for (const n of this.nodes.values()) if (n.node !== null) this.tick(n, Number(args[0]));
+        for (const n of this.nodes.values()) this.tick(n, Number(args[0]));
         break;
       }
       case 'deliver':

@@ -938,7 +938,10 @@ export class RaftNode {
           assert(pr.match < pr.next && pr.next <= lastIndex + 1, 'progress_match_below_next', `${pr.id}: ${pr.match}/${pr.next}/${lastIndex}`);
           assert(pr.inflight.length <= this.config.maxInflightMessages, 'inflight_within_limit');
         }
-        assert(this.noopIndex > 0 && this.log.term(this.noopIndex) === this.term, 'leader_noop_of_its_term');
+        assert(
+          this.noopIndex > 0 && (this.noopIndex <= this.log.snapshotIndex || this.log.term(this.noopIndex) === this.term),
+          'leader_noop_of_its_term',
+        );
         if (this.leaseUntilMs !== null) {
           assert(this.config.checkQuorum && this.leaseUntilMs <= this.quorumAckStartMs + this.leaseMs, 'lease_bounded_by_quorum_ack');
         }
