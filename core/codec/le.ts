@@ -17,11 +17,14 @@ const LE_WRITER_BYTES_MAX = 1 << 30;
 /** Builds a little-endian byte string; `finish()` returns exactly the written bytes. */
 export class LeWriter {
   private buffer: Uint8Array;
+  /** A view of `buffer` (replaced with it): u64 fields are written without BigInt arithmetic. */
+  private view: DataView;
   private position = 0;
 
   constructor(initialCapacityBytes = WRITER_CAPACITY_BYTES_DEFAULT) {
     assert(Number.isSafeInteger(initialCapacityBytes) && initialCapacityBytes > 0, 'le_writer_capacity_positive');
     this.buffer = new Uint8Array(Math.min(initialCapacityBytes, LE_WRITER_BYTES_MAX));
+    this.view = new DataView(this.buffer.buffer);
   }
 
   get length(): number {
@@ -54,8 +57,7 @@ export class LeWriter {
   u64(value: bigint): this {
     if (!(value >= 0n && value <= U64_MAX)) outOfRange('u64_in_range', value);
     this.reserve(8);
-    this.writeU32At(this.position, Number(value & 0xffffffffn));
-    this.writeU32At(this.position + 4, Number(value >> 32n));
+    this.view.setBigUint64(this.position, value, true);
     this.position += 8;
     return this;
   }
@@ -104,6 +106,7 @@ export class LeWriter {
     const grown = new Uint8Array(Math.min(capacity, LE_WRITER_BYTES_MAX));
     grown.set(this.buffer.subarray(0, this.position));
     this.buffer = grown;
+    this.view = new DataView(grown.buffer);
   }
 }
 
