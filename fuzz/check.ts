@@ -146,7 +146,7 @@ function runOnce(target: AnyFuzzTarget, bytes: Uint8Array, measureAllocation: bo
     // A garbage collection during the decode shows as shrinking heap and can hide an allocation
     // as large as what it freed: measure again from a clean heap. Excess is confirmed the same
     // way (JIT code and feedback allocated on a function's first runs do not recur).
-    const collected = after.used_heap_size < before.used_heap_size;
+    const collected = after.used_heap_size < before.used_heap_size || (after.external_memory ?? 0) < (before.external_memory ?? 0);
     const excess = allocationExcess(target, bytes, before, after);
     if (excess !== null || collected) {
       collectGarbage();
@@ -207,6 +207,11 @@ function valuesEqual(target: AnyFuzzTarget, a: unknown, b: unknown): boolean {
     return false;
   }
 }
+
+// ArrayBuffer backing stores are normally freed by a concurrent sweeper whose accounting lands
+// at arbitrary later moments, i.e. in the middle of some other input's measurement. Sweeping
+// on the main thread, inside the collection, keeps `external_memory` exact between two reads.
+setFlagsFromString('--no-concurrent-array-buffer-sweeping');
 
 let gcFunction: (() => void) | null = null;
 

@@ -8,7 +8,9 @@
 //   - 'key-count-alloc': the key count is trusted: an array of that many slots is allocated
 //     before the entries are known to exist;
 //   - 'unchecked-read': a counter is read through a DataView without a bounds check, so a
-//     short record throws RangeError instead of the typed DecodeError.
+//     short record throws RangeError instead of the typed DecodeError;
+//   - 'zero-length-spin': a zero key length makes the loop retry the same entry forever (only
+//     the worker-thread watchdog can stop it: never fuzz this one in-process).
 // None of them can be seen from the returned values alone: the fuzzer must find them through
 // its allocation and exception properties, behind a checksum it has to repair.
 import * as fc from 'fast-check';
@@ -18,7 +20,7 @@ import { bytesEqual } from '../deep-equal.js';
 import type { AnyFuzzTarget, LengthField } from '../target.js';
 import { defineTarget, onlyDecodeError, token } from '../target.js';
 
-export type PlantedBug = 'key-length-alloc' | 'key-count-alloc' | 'unchecked-read';
+export type PlantedBug = 'key-length-alloc' | 'key-count-alloc' | 'unchecked-read' | 'zero-length-spin';
 
 export interface TsodLikeRecord {
   readonly cap: bigint;
@@ -69,6 +71,10 @@ export function decodeTsodLike(bytes: Uint8Array, plantedBug: PlantedBug | null 
   for (let i = 0; i < count; i += 1) {
     if (at + 2 > bodyEnd) throw new DecodeError(ErrorCode.RECORD_TOO_SHORT, 'key length', at);
     const keyBytes = view.getUint16(at, true);
+    if (plantedBug === 'zero-length-spin' && keyBytes === 0) {
+      i -= 1; // "skip" the empty key, without consuming it
+      continue;
+    }
     at += 2;
     let key: Uint8Array;
     if (plantedBug === 'key-length-alloc') {
@@ -132,6 +138,11 @@ export const tsodLikeRecordArbitrary: fc.Arbitrary<TsodLikeRecord> = fc
     cap,
     entries: [...keys].sort(compareBytes).map((key, i) => ({ key, counter: counters[i] ?? 0n })),
   }));
+
+/** The endless-loop variant, as a module export the worker-thread runner can import. */
+export function createSpinningTarget(): AnyFuzzTarget {
+  return createTsodLikeTarget('zero-length-spin');
+}
 
 export function createTsodLikeTarget(plantedBug: PlantedBug | null = null): AnyFuzzTarget {
   return defineTarget<TsodLikeRecord>({

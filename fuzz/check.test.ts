@@ -1,0 +1,154 @@
+// The properties on single inputs: each kind of violation is reported, with its kind, and
+// expected errors and honest decoders are not.
+import { describe, expect, it } from 'vitest';
+import { DecodeError, ErrorCode } from '../core/errors.js';
+import { checkInput, checkValidValue, errorSignature } from './check.js';
+import { defineTarget, onlyDecodeError, type AnyFuzzTarget } from './target.js';
+
+/** A one-byte "format": the value is the byte; decoding rejects empty input. */
+function byteTarget(overrides: Partial<Parameters<typeof defineTarget<number>>[0]> = {}): AnyFuzzTarget {
+  return defineTarget<number>({
+    name: 'byte',
+    description: 'one byte',
+    decode: (bytes) => {
+      if (bytes.length !== 1) throw new DecodeError(ErrorCode.DECODE_EOF, 'one byte expected', 0);
+      return bytes[0] ?? 0;
+    },
+    encode: (value) => Uint8Array.of(value),
+    canonical: true,
+    isExpectedError: onlyDecodeError,
+    seeds: () => [Uint8Array.of(7)],
+    ...overrides,
+  });
+}
+
+const budget = { inputBudgetMs: 1_000 };
+
+describe('checkInput', () => {
+  it('accepts a valid input and reports an expected rejection with its code and offset', () => {
+    expect(checkInput(byteTarget(), Uint8Array.of(3), budget)).toEqual({ kind: 'accepted' });
+    expect(checkInput(byteTarget(), Uint8Array.of(), budget)).toEqual({ kind: 'rejected', code: 'DECODE_EOF', offset: 0 });
+  });
+
+  it('reports a foreign exception as unexpected-error, with a signature naming the throwing frame', () => {
+    const target = byteTarget({
+      decode: (bytes) => {
+        const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        return view.getUint16(0);
+      },
+    });
+    const outcome = checkInput(target, Uint8Array.of(1), budget);
+    expect(outcome.kind).toBe('finding');
+    if (outcome.kind !== 'finding') return;
+    expect(outcome.finding).toBe('unexpected-error');
+    expect(outcome.signature).toMatch(/^unexpected-error:byte:RangeError:.*fuzz\/check\.test\.ts:\d+$/);
+    expect(outcome.detail).toContain('input (1 bytes): 01');
+  });
+
+  it('reports an accepted input that re-encodes differently as not-canonical', () => {
+    const target = byteTarget({ encode: (value) => Uint8Array.of(value ^ 1) });
+    expect(checkInput(target, Uint8Array.of(2), budget)).toMatchObject({ kind: 'finding', finding: 'not-canonical' });
+  });
+
+  it('reports a value the encoder refuses as encode-failed', () => {
+    const target = byteTarget({
+      encode: (value) => {
+        if (value > 200) throw new RangeError('too big');
+        return Uint8Array.of(value);
+      },
+    });
+    expect(checkInput(target, Uint8Array.of(201), budget)).toMatchObject({ kind: 'finding', finding: 'encode-failed' });
+    expect(checkInput(target, Uint8Array.of(200), budget)).toEqual({ kind: 'accepted' });
+  });
+
+  it('reports an unstable normalisation of a non-canonical format as a round-trip failure', () => {
+    // Decodes to the byte, but encodes a different byte that decodes to a different value.
+    const target = byteTarget({ canonical: false, encode: (value) => Uint8Array.of((value + 1) & 0xff) });
+    expect(checkInput(target, Uint8Array.of(5), budget)).toMatchObject({ kind: 'finding', finding: 'round-trip' });
+  });
+
+  it('reports an allocation sized by the input rather than by its length', () => {
+    const target = byteTarget({
+      decode: (bytes) => {
+        const declared = (bytes[0] ?? 0) * 1024;
+        const buffer = new Uint8Array(declared); // trusted length: the planted bug
+        if (bytes.length !== 1) throw new DecodeError(ErrorCode.DECODE_EOF, 'one byte expected', 0);
+        return buffer.length > 0 ? bytes[0] ?? 0 : 0;
+      },
+    });
+    expect(checkInput(target, Uint8Array.of(1), budget)).toEqual({ kind: 'accepted' });
+    expect(checkInput(target, Uint8Array.of(200, 0), budget)).toMatchObject({ kind: 'finding', finding: 'allocation', signature: 'allocation:byte:external' });
+  });
+
+  it('reports a JS-heap allocation (a preallocated array) too', () => {
+    const target = byteTarget({
+      decode: (bytes) => {
+        const slots = new Array<number>((bytes[0] ?? 0) * 1024);
+        if (bytes.length !== 1) throw new DecodeError(ErrorCode.DECODE_EOF, 'one byte expected', 0);
+        return slots.length > 0 ? bytes[0] ?? 0 : 0;
+      },
+    });
+    expect(checkInput(target, Uint8Array.of(90, 0), budget)).toMatchObject({ kind: 'finding', finding: 'allocation', signature: 'allocation:byte:heap' });
+  });
+
+  it('reports an input that is slow every time, not one that is slow once', () => {
+    let calls = 0;
+    // Blocks without allocating (a spinning loop on performance.now() would allocate numbers).
+    const cell = new Int32Array(new SharedArrayBuffer(4));
+    const busyMs = (ms: number): void => {
+      Atomics.wait(cell, 0, 0, ms);
+    };
+    const alwaysSlow = byteTarget({
+      decode: (bytes) => {
+        if (bytes[0] === 0xee) busyMs(30);
+        return bytes[0] ?? 0;
+      },
+    });
+    expect(checkInput(alwaysSlow, Uint8Array.of(0xee), { inputBudgetMs: 10 })).toMatchObject({ kind: 'finding', finding: 'slow' });
+    const slowOnce = byteTarget({
+      decode: (bytes) => {
+        calls += 1;
+        if (calls === 1) busyMs(30);
+        return bytes[0] ?? 0;
+      },
+    });
+    expect(checkInput(slowOnce, Uint8Array.of(1), { inputBudgetMs: 10 })).toEqual({ kind: 'accepted' });
+  });
+
+  it('never throws, even when the target hooks throw', () => {
+    const target = byteTarget({
+      isExpectedError: () => {
+        throw new Error('broken hook');
+      },
+      equals: () => {
+        throw new Error('broken equals');
+      },
+    });
+    expect(checkInput(target, Uint8Array.of(), budget)).toMatchObject({ kind: 'finding', finding: 'unexpected-error' });
+  });
+});
+
+describe('checkValidValue', () => {
+  it('round-trips a valid value and returns its encoding', () => {
+    expect(checkValidValue(byteTarget(), 9)).toEqual({ outcome: { kind: 'accepted' }, bytes: Uint8Array.of(9) });
+  });
+
+  it('reports a valid value whose encoding does not decode', () => {
+    const target = byteTarget({ encode: (value) => Uint8Array.of(value, 0) });
+    expect(checkValidValue(target, 9).outcome).toMatchObject({ kind: 'finding', finding: 'valid-value-rejected' });
+  });
+
+  it('reports a valid value that decodes to something else', () => {
+    const target = byteTarget({ decode: (bytes) => (bytes[0] ?? 0) & 0x0f });
+    expect(checkValidValue(target, 0x1f).outcome).toMatchObject({ kind: 'finding', finding: 'round-trip' });
+  });
+});
+
+describe('errorSignature', () => {
+  it('is stable across messages that differ only in numbers', () => {
+    const a = new DecodeError(ErrorCode.DECODE_EOF, 'need 4 bytes, 2 left');
+    const b = new DecodeError(ErrorCode.DECODE_EOF, 'need 8 bytes, 1 left');
+    expect(errorSignature(a).replace(/:\d+$/, '')).toBe(errorSignature(b).replace(/:\d+$/, ''));
+    expect(errorSignature('thrown string')).toBe('non-error:string');
+  });
+});

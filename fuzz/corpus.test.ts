@@ -1,0 +1,35 @@
+// `npm test` replays every corpus file of every target (fuzz/corpus/<target>/*.bin): each must
+// decode or be rejected with the typed decode error, round-trip when it decodes, and stay within
+// its allocation and time budgets. A finding that was fixed keeps its reproducer here, so the
+// bug cannot come back unnoticed.
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { checkInput } from './check.js';
+import { toHex } from './deep-equal.js';
+import { listTargetNames, loadTarget } from './registry.js';
+import { corpusDir, displayPath, readInputs } from './store.js';
+
+/** Generous: a corpus replay runs alongside the whole suite on a shared machine. */
+const REPLAY_BUDGET_MS = 1_000;
+
+describe('corpus replay', async () => {
+  for (const name of listTargetNames()) {
+    const target = await loadTarget(name);
+    const files = readInputs(corpusDir(name));
+    describe(name, () => {
+      it('has a corpus seeded with valid encodings', () => {
+        expect(existsSync(corpusDir(name)), `missing ${displayPath(corpusDir(name))}`).toBe(true);
+        expect(files.length).toBeGreaterThan(0);
+        const accepted = files.filter((file) => checkInput(target, file.bytes, { inputBudgetMs: REPLAY_BUDGET_MS }).kind === 'accepted');
+        expect(accepted.length).toBeGreaterThan(0);
+      });
+      for (const file of files) {
+        it(`replays ${displayPath(file.path)}`, () => {
+          const outcome = checkInput(target, file.bytes, { inputBudgetMs: REPLAY_BUDGET_MS });
+          const detail = outcome.kind === 'finding' ? `${outcome.signature}\n${outcome.detail}` : '';
+          expect(outcome.kind, `${detail}\ninput ${toHex(file.bytes.subarray(0, 64))}`).not.toBe('finding');
+        });
+      }
+    });
+  }
+});

@@ -1,0 +1,117 @@
+// The engine, end to end: every registered target survives a short fixed-seed run; the planted
+// decoder bugs (fuzz/planted/) are found within a bounded number of executions, behind a
+// checksum the engine must repair, and their saved reproducers replay to the same failure; a
+// run is a pure function of its seed.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkInput } from './check.js';
+import { DecodeError, ErrorCode } from '../core/errors.js';
+import { fuzzTarget, minimize, type FuzzReport } from './engine.js';
+import { createTsodLikeTarget, type PlantedBug } from './planted/tsod-like.js';
+import { loadAllTargets } from './registry.js';
+import { corpusDir } from './store.js';
+import { defineTarget, onlyDecodeError } from './target.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'tsoracle-fuzz-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** A minute of fuzzing in vitest on this machine is well above this (≥ 2,000 execs/s). */
+const PLANTED_FIND_EXECS_MAX = 60_000;
+
+function describeFindings(report: FuzzReport): string {
+  return report.findings.map((f) => `${f.kind} ${f.signature}\n${f.detail}`).join('\n---\n');
+}
+
+describe('every registered target', async () => {
+  const targets = await loadAllTargets();
+  it('has targets registered', () => {
+    expect(targets.map((t) => t.name)).toEqual(expect.arrayContaining(['codec-primitives', 'envelope', 'frame', 'high-water-record', 'seq-ledger-record', 'protocol-request', 'protocol-response', 'server-input', 'client-input']));
+  });
+  for (const target of targets) {
+    it(`${target.name}: 3,000 fixed-seed executions from its corpus find nothing`, () => {
+      const report = fuzzTarget(target, { seed: 20_260_101, execsMax: 3_000, corpusDir: corpusDir(target.name), findingsDir: null });
+      expect(report.execs).toBeGreaterThanOrEqual(3_000);
+      expect(report.findings, describeFindings(report)).toEqual([]);
+      // The run reached inputs the decoder accepts, not only garbage.
+      expect(report.accepted).toBeGreaterThan(0);
+    });
+  }
+});
+
+describe('a correct decoder', () => {
+  it('the correct TSOD copy survives a run with and without coverage', () => {
+    for (const coverage of [false, true]) {
+      const report = fuzzTarget(createTsodLikeTarget(), { seed: 5, execsMax: 4_000, coverage, coverageBatch: 16, findingsDir: null });
+      expect(report.findings, describeFindings(report)).toEqual([]);
+      if (coverage) expect(report.coverageFeatures).toBeGreaterThan(10);
+    }
+  });
+
+  it('runs are a pure function of the seed', () => {
+    const run = (seed: number): Omit<FuzzReport, 'elapsedMs' | 'execsPerSecond'> => {
+      const { elapsedMs: _e, execsPerSecond: _r, ...rest } = fuzzTarget(createTsodLikeTarget(), { seed, execsMax: 2_000, findingsDir: null });
+      return rest;
+    };
+    const first = run(9);
+    expect(run(9)).toEqual(first);
+    expect(run(10)).not.toEqual(first);
+  });
+});
+
+describe('planted bugs are found', () => {
+  const cases: { bug: PlantedBug; kind: string }[] = [
+    { bug: 'key-length-alloc', kind: 'allocation' },
+    { bug: 'key-count-alloc', kind: 'allocation' },
+    { bug: 'unchecked-read', kind: 'unexpected-error' },
+  ];
+  for (const { bug, kind } of cases) {
+    it(`${bug}: found as ${kind} within ${PLANTED_FIND_EXECS_MAX} executions, and its reproducer replays`, () => {
+      const target = createTsodLikeTarget(bug);
+      const findingsDir = join(scratch, bug);
+      const report = fuzzTarget(target, { seed: 1, execsMax: PLANTED_FIND_EXECS_MAX, stopOnFinding: true, findingsDir });
+      expect(report.findings.length, `no finding in ${report.execs} execs`).toBe(1);
+      const finding = report.findings[0];
+      if (finding === undefined) return;
+      expect(finding.kind).toBe(kind);
+      expect(finding.execIndex).toBeLessThanOrEqual(PLANTED_FIND_EXECS_MAX);
+      expect(finding.path).not.toBeNull();
+      expect(finding.replayCommand).toMatch(/^npx tsoracle fuzz --target planted-.+ --replay .+\.bin$/);
+      // The saved file is the reproducer: replaying it fails the same way.
+      const saved = new Uint8Array(readFileSync(finding.path ?? ''));
+      expect(saved).toEqual(finding.input);
+      const replayed = checkInput(target, saved, { inputBudgetMs: 1_000 });
+      expect(replayed.kind).toBe('finding');
+      if (replayed.kind === 'finding') expect(replayed.signature).toBe(finding.signature);
+      // And the correct decoder handles the same bytes as an expected outcome.
+      expect(checkInput(createTsodLikeTarget(), saved, { inputBudgetMs: 1_000 }).kind).not.toBe('finding');
+    });
+  }
+
+  it('the key-length bug is found through coverage-guided runs too', () => {
+    const report = fuzzTarget(createTsodLikeTarget('key-length-alloc'), { seed: 2, execsMax: PLANTED_FIND_EXECS_MAX, coverage: true, coverageBatch: 32, stopOnFinding: true, findingsDir: null });
+    expect(report.findings.map((f) => f.kind)).toEqual(['allocation']);
+  });
+
+  it('a finding is shrunk to the bytes that matter', () => {
+    // A decoder that crashes on any input containing 0x42: the shrunk reproducer is just that byte.
+    const needle = defineTarget<number>({
+      name: 'needle',
+      description: 'crashes on 0x42',
+      decode: (bytes) => {
+        if (bytes.includes(0x42)) throw new TypeError('needle found');
+        throw new DecodeError(ErrorCode.DECODE_EOF, 'no needle', 0);
+      },
+      canonical: false,
+      isExpectedError: onlyDecodeError,
+      seeds: () => [],
+    });
+    const haystack = new Uint8Array(300).fill(7);
+    haystack[137] = 0x42;
+    const outcome = checkInput(needle, haystack, { inputBudgetMs: 1_000 });
+    expect(outcome.kind).toBe('finding');
+    if (outcome.kind !== 'finding') return;
+    expect(minimize(needle, haystack, outcome.signature, 1_000)).toEqual(Uint8Array.of(0x42));
+  });
+});
