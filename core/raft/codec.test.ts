@@ -1,0 +1,212 @@
+// The Raft byte formats: messages round-trip and decode totally; the golden bytes of one message
+// pin the layout; WAL records detect torn tails and replay into what `RaftNode.restore` takes;
+// the snapshot file round-trips and refuses damage.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DecodeError } from '../errors.js';
+import { raftMessageArbitrary, snapshotArbitrary, walRecordArbitrary } from './arbitraries.js';
+import {
+  decodeRaftMessage,
+  decodeSnapshotRecord,
+  decodeWalRecordAt,
+  encodeRaftMessage,
+  encodeSnapshotRecord,
+  encodeWalRecord,
+  replayWal,
+  scanWal,
+  type WalRecord,
+} from './codec.js';
+import type { Entry, Message } from './types.js';
+
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+
+function decodesOrDecodeError(decode: () => unknown): void {
+  try {
+    decode();
+  } catch (error) {
+    expect(error).toBeInstanceOf(DecodeError);
+  }
+}
+
+const entry = (term: number, index: number, text = ''): Entry => ({
+  term,
+  index,
+  kind: text === '' ? 'noop' : 'normal',
+  data: new TextEncoder().encode(text),
+});
+
+describe('raft message codec', () => {
+  it('round-trips every message type', () => {
+    fc.assert(
+      fc.property(raftMessageArbitrary, (m) => {
+        expect(decodeRaftMessage(encodeRaftMessage(m))).toEqual(m);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('throws only DecodeError on arbitrary bytes', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => decodesOrDecodeError(() => decodeRaftMessage(bytes))), { numRuns: 5_000 });
+  });
+
+  it('throws only DecodeError on mutated valid messages', () => {
+    fc.assert(
+      fc.property(raftMessageArbitrary, fc.nat(), fc.integer({ min: 0, max: 255 }), (m, at, value) => {
+        const bytes = encodeRaftMessage(m);
+        bytes[at % bytes.length] = value;
+        decodesOrDecodeError(() => decodeRaftMessage(bytes));
+        decodesOrDecodeError(() => decodeRaftMessage(bytes.subarray(0, at % bytes.length)));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('encodes an AppendEntries to these golden bytes', () => {
+    const m: Message = {
+      type: 'append',
+      from: 1,
+      to: 2,
+      term: 3,
+      round: 4,
+      prevLogIndex: 5,
+      prevLogTerm: 2,
+      commit: 5,
+      entries: [entry(3, 6), entry(3, 7, 'hi')],
+    };
+    // version 1 | variant 0 | from 1 | to 2 | term 3 | round 4 | prev 5 | prevTerm 2 | commit 5
+    // | 2 entries: (term 3, index 6, noop, 0 bytes), (term 3, index 7, normal, "hi")
+    expect(hex(encodeRaftMessage(m))).toBe('01' + '00' + '01' + '02' + '03' + '04' + '05' + '02' + '05' + '02' + '03060100' + '030700026869');
+    expect(decodeRaftMessage(encodeRaftMessage(m))).toEqual(m);
+  });
+
+  it('refuses structurally impossible messages', () => {
+    const base: Message = { type: 'append', from: 1, to: 2, term: 3, round: 1, prevLogIndex: 5, prevLogTerm: 2, commit: 0, entries: [entry(3, 6)] };
+    const gap = { ...base, entries: [entry(3, 7)] };
+    const futureTerm = { ...base, entries: [entry(4, 6)] };
+    const selfAddressed = { ...base, to: 1 };
+    for (const bad of [gap, futureTerm, selfAddressed]) {
+      expect(() => decodeRaftMessage(encodeRaftMessage(bad))).toThrow(DecodeError);
+    }
+  });
+
+  it('refuses a version it does not know and trailing bytes', () => {
+    const bytes = encodeRaftMessage({ type: 'heartbeat-response', from: 1, to: 2, term: 1, round: 1 });
+    expect(() => decodeRaftMessage(Uint8Array.from([9, ...bytes.subarray(1)]))).toThrow(/DECODE_UNKNOWN_VERSION/);
+    expect(() => decodeRaftMessage(Uint8Array.from([...bytes, 0]))).toThrow(/DECODE_TRAILING_BYTES/);
+  });
+});
+
+describe('raft WAL records', () => {
+  it('round-trips records, alone and concatenated', () => {
+    fc.assert(
+      fc.property(fc.array(walRecordArbitrary, { maxLength: 10 }), (records) => {
+        const file = Buffer.concat(records.map(encodeWalRecord));
+        const scan = scanWal(new Uint8Array(file));
+        expect(scan.tail).toBeNull();
+        expect(scan.validBytes).toBe(file.length);
+        expect(scan.records).toEqual(records);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('stops at a torn tail: every cut inside the last record is detected', () => {
+    const records: WalRecord[] = [
+      { kind: 'entry', entry: entry(1, 1) },
+      { kind: 'hard-state', hardState: { term: 1, vote: 1, commit: 1 } },
+      { kind: 'entry', entry: entry(1, 2, 'abc') },
+    ];
+    const encoded = records.map(encodeWalRecord);
+    const whole = new Uint8Array(Buffer.concat(encoded));
+    const lastStart = whole.length - (encoded[2] as Uint8Array).length;
+    for (let cut = lastStart + 1; cut < whole.length; cut += 1) {
+      const scan = scanWal(whole.subarray(0, cut));
+      expect(scan.records).toEqual(records.slice(0, 2));
+      expect(scan.validBytes).toBe(lastStart);
+      expect(scan.tail?.code).toBe('RECORD_TOO_SHORT');
+    }
+  });
+
+  it('detects a flipped bit anywhere in a record', () => {
+    const bytes = encodeWalRecord({ kind: 'entry', entry: entry(2, 9, 'payload') });
+    for (let i = 0; i < bytes.length; i += 1) {
+      const damaged = bytes.slice();
+      damaged[i] = (damaged[i] as number) ^ 0x10;
+      expect(() => decodeWalRecordAt(damaged, 0)).toThrow(DecodeError);
+    }
+  });
+
+  it('scans arbitrary bytes without throwing', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        const scan = scanWal(bytes);
+        expect(scan.validBytes).toBeLessThanOrEqual(bytes.length);
+      }),
+      { numRuns: 3_000 },
+    );
+  });
+
+  it('replays: the last hard state wins and a rewritten index replaces the suffix', () => {
+    const state = replayWal(undefined, [
+      { kind: 'entry', entry: entry(1, 1) },
+      { kind: 'entry', entry: entry(1, 2, 'a') },
+      { kind: 'entry', entry: entry(1, 3, 'b') },
+      { kind: 'hard-state', hardState: { term: 1, vote: 1, commit: 1 } },
+      { kind: 'entry', entry: entry(2, 2, 'x') },
+      { kind: 'hard-state', hardState: { term: 2, vote: 3, commit: 2 } },
+    ]);
+    expect(state.hardState).toEqual({ term: 2, vote: 3, commit: 2 });
+    expect(state.entries).toEqual([entry(1, 1), entry(2, 2, 'x')]);
+  });
+
+  it('replays around snapshots: a marker voids older entries, compaction drops covered ones', () => {
+    const snapshot = { lastIncludedIndex: 5, lastIncludedTerm: 2, data: new Uint8Array([1]) };
+    const installed = replayWal(snapshot, [
+      { kind: 'entry', entry: entry(1, 6, 'stale') },
+      { kind: 'snapshot', lastIncludedIndex: 5, lastIncludedTerm: 2 },
+      { kind: 'entry', entry: entry(3, 6, 'new') },
+    ]);
+    expect(installed.entries).toEqual([entry(3, 6, 'new')]);
+    const compacted = replayWal({ lastIncludedIndex: 2, lastIncludedTerm: 1, data: new Uint8Array() }, [
+      { kind: 'entry', entry: entry(1, 1) },
+      { kind: 'entry', entry: entry(1, 2, 'a') },
+      { kind: 'entry', entry: entry(1, 3, 'b') },
+    ]);
+    expect(compacted.entries).toEqual([entry(1, 3, 'b')]);
+    expect(compacted.snapshot?.lastIncludedIndex).toBe(2);
+  });
+
+  it('refuses to replay a log with a gap or one that disagrees with its snapshot', () => {
+    expect(() => replayWal(undefined, [{ kind: 'entry', entry: entry(1, 2, 'a') }])).toThrow(/RECORD_MALFORMED/);
+    expect(() =>
+      replayWal(undefined, [
+        { kind: 'entry', entry: entry(1, 1) },
+        { kind: 'entry', entry: entry(1, 3, 'b') },
+      ]),
+    ).toThrow(/RECORD_MALFORMED/);
+    expect(() =>
+      replayWal({ lastIncludedIndex: 1, lastIncludedTerm: 2, data: new Uint8Array() }, [{ kind: 'entry', entry: entry(1, 1) }]),
+    ).toThrow(/RECORD_MALFORMED/);
+  });
+});
+
+describe('raft snapshot file', () => {
+  it('round-trips', () => {
+    fc.assert(
+      fc.property(snapshotArbitrary(), (s) => {
+        expect(decodeSnapshotRecord(encodeSnapshotRecord(s))).toEqual(s);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses damage and decodes arbitrary bytes totally', () => {
+    const bytes = encodeSnapshotRecord({ lastIncludedIndex: 3, lastIncludedTerm: 1, data: new Uint8Array([7, 8, 9]) });
+    for (let i = 0; i < bytes.length; i += 1) {
+      const damaged = bytes.slice();
+      damaged[i] = (damaged[i] as number) ^ 0x01;
+      expect(() => decodeSnapshotRecord(damaged)).toThrow(DecodeError);
+    }
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (b) => decodesOrDecodeError(() => decodeSnapshotRecord(b))), { numRuns: 2_000 });
+  });
+});
