@@ -1,0 +1,11 @@
+// Public surface of the replicated oracle state machine (the state every Raft replica applies).
+export {
+  decodeOracleCommand,
+  encodeOracleCommand,
+  ORACLE_COMMAND_VERSION,
+  ORACLE_SNAPSHOT_VERSION,
+  OracleStateMachine,
+  prepareOracleCommand,
+  validateOracleCommand,
+} from './state.js';
+export type { HighWaterApplyResult, OracleApplyResult, OracleCommand, OracleCommandFailureCode, OracleStateOptions } from './state.js';
