@@ -504,7 +504,7 @@ describe('the CLI commands', () => {
     const unknownFlag = await children.run(['--no-such-flag']);
     expect(unknownFlag.code).toBe(2);
     expect(unknownFlag.stderr).toMatch(/unknown option/);
-    const badDuration = await children.run(['serve', 'file', '--window-ahead', 'soon', '--http-listen', 'off']);
+    const badDuration = await children.run(['serve', 'file', '--data-dir', await tempDir(), '--window-ahead', 'soon', '--http-listen', 'off']);
     expect(badDuration.code).toBe(2);
     expect(badDuration.stderr).toMatch(/not a duration/);
     const zero = await children.run(['get-ts', '--endpoints', '127.0.0.1:1', '--count', '0']);
