@@ -66,6 +66,13 @@ export interface ConsensusDriver {
   advanceSeq(request: SeqAdvanceRequest, epoch: bigint): Promise<DriverResult<SeqBlockResult>>;
   /** Linearized read of one key's durable counter; 0n when the key is absent. */
   loadSeq(key: string): Promise<DriverResult<{ readonly next: bigint }>>;
+  /**
+   * For replicated drivers: true while this node holds a leader lease, i.e. no other node can
+   * have been elected yet (DESIGN.md, "No stale leader"). The serving node checks it at every
+   * grant, with no await in between, and refuses to serve without it. Absent: always true (a
+   * single node cannot be deposed).
+   */
+  hasLease?(): boolean;
   /** Releases resources (locks, files, sockets). Idempotent. */
   close(): Promise<void>;
 }

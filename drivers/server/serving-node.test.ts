@@ -132,6 +132,14 @@ describe('ServingNode getTs', () => {
     expect(node.isServing).toBe(false);
   });
 
+  it('refuses to grant while the driver holds no leader lease, and serves again once it does', async () => {
+    const { node, driver } = await servingNode();
+    driver.leaseHeld = false;
+    expect(await node.getTs(1)).toMatchObject({ ok: false, code: 'NOT_LEADER' });
+    driver.leaseHeld = true;
+    expect((await node.getTs(1)).ok).toBe(true);
+  });
+
   it('answers UNAVAILABLE on a transient persist failure and keeps serving', async () => {
     const { node, driver, clock } = await servingNode();
     driver.failNextPersists.push('DRIVER_TRANSIENT');

@@ -255,6 +255,11 @@ export class ServingNode {
     const nowMs = this.options.clock.wallMs();
     for (let round = 0; round < 3; round++) {
       if (this.state.kind !== 'serving') return this.notLeader();
+      // No stale leader: a replicated driver's lease must hold at the instant of the grant.
+      if (this.options.driver.hasLease !== undefined && !this.options.driver.hasLease()) {
+        this.metrics.notLeader();
+        return { ok: false, code: 'NOT_LEADER', message: 'leader lease not held' };
+      }
       const g = this.allocator.grant(nowMs, count);
       if (g.ok) {
         this.metrics.getTsSuccess(count);

@@ -14,6 +14,8 @@ export class MemoryDriver implements ConsensusDriver {
   /** Failures to return from the next calls, consumed in order. */
   readonly failNextLoads: DriverErrorCode[] = [];
   readonly failNextPersists: DriverErrorCode[] = [];
+  /** The lease `hasLease()` reports (a replicated driver's leader lease). */
+  leaseHeld = true;
   /** When set, persists wait for `releasePersists()`. */
   holdPersists = false;
   private held: Array<() => void> = [];
@@ -64,6 +66,10 @@ export class MemoryDriver implements ConsensusDriver {
 
   async loadSeq(key: string): Promise<DriverResult<{ readonly next: bigint }>> {
     return { ok: true, next: this.ledger.get(key) };
+  }
+
+  hasLease(): boolean {
+    return this.leaseHeld;
   }
 
   async close(): Promise<void> {}
