@@ -16,6 +16,8 @@ import {
 } from '../core/limits.js';
 import { FileDriver } from '../drivers/file/file-driver.js';
 import { NodeDisk } from '../drivers/node/disk.js';
+import { parseDuration, runFuzzCommand } from '../fuzz/cli.js';
+import { listTargetNames } from '../fuzz/registry.js';
 import { createClient } from './client.js';
 import { startServer } from './server.js';
 
@@ -195,6 +197,44 @@ export function buildProgram(): Command {
         await client.close();
       }
     });
+
+  program
+    .command('fuzz')
+    .description('fuzz the decoders (V8 coverage-guided, structure-aware mutations)')
+    .option('--target <name>', 'one target (see --list)')
+    .option('--all', 'every target, one after the other')
+    .option('--time <duration>', 'time per target', '60s')
+    .option('--seed <n>', 'PRNG seed (printed when omitted)', parseNonNegativeInt)
+    .option('--execs <n>', 'also stop each target after n inputs', parsePositiveInt)
+    .option('--no-coverage', 'no coverage feedback (faster, blind)')
+    .option('--save-corpus', 'keep inputs that reach new code in fuzz/corpus/<target>/')
+    .option('--replay <file>', 'replay one saved input')
+    .option('--list', 'list the targets')
+    .action(
+      async (opts: { target?: string; all?: boolean; time: string; seed?: number; execs?: number; coverage: boolean; saveCorpus?: boolean; replay?: string; list?: boolean }) => {
+        if (opts.list === true) {
+          process.stdout.write(`${listTargetNames().join('\n')}\n`);
+          return;
+        }
+        const timeMs = parseDuration(opts.time);
+        if (timeMs === null) throw new InvalidArgumentError(`--time: not a duration: ${opts.time}`);
+        if (opts.replay === undefined && opts.all !== true && opts.target === undefined) {
+          process.stderr.write('error: give --target NAME, --all or --replay FILE\n');
+          process.exit(2);
+        }
+        const code = await runFuzzCommand({
+          timeMs,
+          coverage: opts.coverage,
+          ...(opts.target !== undefined ? { target: opts.target } : {}),
+          ...(opts.all === true ? { all: true } : {}),
+          ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+          ...(opts.execs !== undefined ? { execsMax: opts.execs } : {}),
+          ...(opts.saveCorpus === true ? { saveCorpus: true } : {}),
+          ...(opts.replay !== undefined ? { replay: opts.replay } : {}),
+        });
+        process.exit(code);
+      },
+    );
 
   return program;
 }
