@@ -83,8 +83,6 @@ async function serveFile(opts: ServeFileOptions): Promise<void> {
     failoverAdvanceMs: opts.failoverAdvance,
     log: (line) => process.stderr.write(`${line}\n`),
   }).catch(fail);
-  process.stdout.write(`serving on ${server.address.host}:${server.address.port}\n`);
-  if (server.httpAddress !== null) process.stderr.write(`http on ${server.httpAddress.host}:${server.httpAddress.port}\n`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -102,6 +100,10 @@ async function serveFile(opts: ServeFileOptions): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // Only now announce readiness: a supervisor that signals as soon as it reads this line must
+  // find the handlers installed, or the default action kills the process ungracefully.
+  process.stdout.write(`serving on ${server.address.host}:${server.address.port}\n`);
+  if (server.httpAddress !== null) process.stderr.write(`http on ${server.httpAddress.host}:${server.httpAddress.port}\n`);
 }
 
 function addServeFileOptions(cmd: Command): Command {
