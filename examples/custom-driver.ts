@@ -48,7 +48,6 @@ export async function startWithCustomDriver(dataDir: string, listen: string, seq
 
 async function main(argv: readonly string[]): Promise<void> {
   const { server, driver } = await startWithCustomDriver(argv[0] ?? './tsoracle-data', argv[1] ?? '127.0.0.1:50551');
-  console.log(`serving on ${server.address.host}:${server.address.port}`);
   const close = (): void => {
     console.log(`closing after ${driver.highWaterPersists} high-water persists and ${driver.seqAdvances} sequence advances`);
     server.close().then(
@@ -56,8 +55,10 @@ async function main(argv: readonly string[]): Promise<void> {
       () => process.exit(1),
     );
   };
+  // Handlers first, then the line supervisors wait for: a signal sent on seeing it is handled.
   process.once('SIGINT', close);
   process.once('SIGTERM', close);
+  console.log(`serving on ${server.address.host}:${server.address.port}`);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
