@@ -446,6 +446,14 @@ describe('shutdown and HTTP', () => {
     expect((await other.getSeq('k', 1)).start).toBe(1n);
   });
 
+  it('handles a signal sent the moment it prints "serving on"', async () => {
+    // Supervisors react to the readiness line; the handlers must already be installed by then.
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      const server = await children.serve({ dataDir: await tempDir(), signalOnReady: signal });
+      expect(await server.exited, signal).toEqual({ code: 0, signal: null });
+    }
+  });
+
   it('serves /healthz, /readyz and /metrics', async () => {
     const server = await children.serve({ dataDir: await tempDir(), httpListen: '127.0.0.1:0' });
     const client = track(createClient({ endpoints: [server.endpoint] }));

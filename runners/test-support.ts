@@ -61,6 +61,8 @@ export interface ServeOptions {
   /** More flags after the defaults (e.g. `['--window-ahead', '1s']`). */
   readonly extraArgs?: readonly string[];
   readonly readyTimeoutMs?: number;
+  /** Sends this signal from the very output event that carries `serving on` (a supervisor's fastest reaction). */
+  readonly signalOnReady?: NodeJS.Signals;
 }
 
 /** A server child that printed `serving on H:P`. */
@@ -159,6 +161,15 @@ export class ChildTracker {
     const httpListen = options.httpListen ?? 'off';
     const args = ['serve', 'file', '--data-dir', options.dataDir, '--listen', options.listen ?? '127.0.0.1:0', '--http-listen', httpListen, ...(options.extraArgs ?? [])];
     const tracked = this.spawnCli(args);
+    const signalOnReady = options.signalOnReady;
+    if (signalOnReady !== undefined) {
+      let signalled = false;
+      tracked.child.stdout?.on('data', () => {
+        if (signalled || !/^serving on /m.test(tracked.stdout)) return;
+        signalled = true;
+        tracked.child.kill(signalOnReady);
+      });
+    }
     const readyTimeoutMs = options.readyTimeoutMs ?? SERVER_READY_TIMEOUT_MS_DEFAULT;
     const startedMs = performance.now();
     let endpoint: string | null = null;
