@@ -71,6 +71,13 @@ export interface ClientCoreOptions {
   readonly retry?: Partial<RetryPolicy>;
   /** Observes what the client does (metrics, tracing). Exceptions it throws are ignored. */
   readonly onEvent?: (event: ClientEvent) => void;
+  /** Test-only switches that plant known bugs (the simulator proves its checkers catch them). */
+  readonly faults?: ClientFaults;
+}
+
+export interface ClientFaults {
+  /** Planted bug: a getSeq retried after an attempt that was sent uses a new request id. */
+  readonly newRequestIdOnRetry?: boolean;
 }
 
 export type ClientEvent =
@@ -179,6 +186,7 @@ class ClientCore implements TsoClient {
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly onEvent: ((event: ClientEvent) => void) | undefined;
+  private readonly faults: ClientFaults;
   private readonly pool: ChannelPool;
   private readonly leader: LeaderCache;
   private roundRobinOffset: number;
@@ -199,6 +207,7 @@ class ClientCore implements TsoClient {
   private readonly interrupts = new Set<() => void>();
 
   constructor(options: ClientCoreOptions) {
+    this.faults = options.faults ?? {};
     if (!Array.isArray(options.endpoints) || options.endpoints.length === 0) {
       throw new TsoError(ErrorCode.NO_REACHABLE_ENDPOINTS, 'no endpoints configured');
     }
@@ -429,10 +438,19 @@ class ClientCore implements TsoClient {
   }
 
   private async runSeq(call: SeqCall): Promise<void> {
-    const body: RequestBody = { op: 'getSeq', key: call.key, count: call.count, clientId: this.clientId, requestId: call.requestId };
+    const seqBody = (requestId: bigint): RequestBody => ({ op: 'getSeq', key: call.key, count: call.count, clientId: this.clientId, requestId });
+    let body = seqBody(call.requestId);
     const result = await this.issue({
       op: 'getSeq',
-      body: () => (call.settled ? null : body),
+      body: () => {
+        if (call.settled) return null;
+        if (this.faults.newRequestIdOnRetry === true && call.sent) {
+          // Planted bug: the retry is a new request, so the server may spend a second block.
+          body = seqBody(this.nextRequestId);
+          this.nextRequestId += 1n;
+        }
+        return body;
+      },
       deadlineMs: () => call.deadlineMs,
       onSent: () => {
         call.sent = true;
