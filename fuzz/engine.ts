@@ -22,6 +22,8 @@ import { FUZZ_INPUT_BYTES_MAX_DEFAULT } from './target.js';
 
 /** In-memory corpus entries per target; beyond it new inputs replace random old ones. */
 export const CORPUS_ENTRIES_MAX = 20_000;
+/** In-memory corpus bytes per target; beyond it, likewise. */
+export const CORPUS_BYTES_MAX = 64 * 1024 * 1024;
 /** Distinct findings (signatures) per run before the run stops: the target is broken enough. */
 export const FINDINGS_DISTINCT_MAX = 16;
 /** Executions spent shrinking one finding. */
@@ -109,6 +111,7 @@ class FuzzRun {
   private readonly random: FuzzRandom;
   private readonly corpus: Uint8Array[] = [];
   private readonly corpusHashes = new Set<string>();
+  private corpusBytes = 0;
   private readonly outcomeFeatures = new Set<string>();
   private readonly findings = new Map<string, Finding>();
   private readonly rejectedByCode: Record<string, number> = {};
@@ -301,10 +304,13 @@ class FuzzRun {
     }
   }
 
-  /** Coverage-free feedback: an input that fails in a new place (code, offset) is kept. */
+  /**
+   * Coverage-free feedback: an input that fails in a new place (code, offset bucket) is kept,
+   * and one accepted input per length bucket.
+   */
   private noteOutcomeFeature(bytes: Uint8Array, outcome: CheckOutcome): void {
     if (outcome.kind === 'finding' || this.outcomeFeatures.size >= OUTCOME_FEATURES_MAX) return;
-    const feature = outcome.kind === 'accepted' ? `ok:${bytes.length > 64 ? 'long' : bytes.length}` : `${outcome.code}@${outcome.offset ?? '?'}`;
+    const feature = outcome.kind === 'accepted' ? `ok:${sizeBucket(bytes.length)}` : `${outcome.code}@${outcome.offset === null ? '?' : sizeBucket(outcome.offset)}`;
     if (this.outcomeFeatures.has(feature)) return;
     this.outcomeFeatures.add(feature);
     this.addToCorpus(bytes);
@@ -357,8 +363,14 @@ class FuzzRun {
     const hash = quickHash(bytes);
     if (this.corpusHashes.has(hash)) return false;
     this.corpusHashes.add(hash);
-    if (this.corpus.length < CORPUS_ENTRIES_MAX) this.corpus.push(bytes);
-    else this.corpus[this.random.below(this.corpus.length)] = bytes;
+    if (this.corpus.length < CORPUS_ENTRIES_MAX && this.corpusBytes + bytes.length <= CORPUS_BYTES_MAX) {
+      this.corpus.push(bytes);
+      this.corpusBytes += bytes.length;
+    } else {
+      const at = this.random.below(this.corpus.length);
+      this.corpusBytes += bytes.length - (this.corpus[at]?.length ?? 0);
+      this.corpus[at] = bytes;
+    }
     return true;
   }
 
@@ -489,6 +501,11 @@ export function minimize(
     }
   }
   return best;
+}
+
+/** Exact below 32, then one bucket per power of two: offsets in long inputs are not news. */
+function sizeBucket(n: number): string {
+  return n < 32 ? String(n) : `2^${Math.floor(Math.log2(n))}`;
 }
 
 /** Cheap content key for corpus de-duplication (collisions only skip an entry). */
