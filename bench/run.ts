@@ -17,7 +17,7 @@
 //   --out <file>          where to write the JSON (default bench/results.json)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TsoError } from '../core/errors.js';
@@ -334,6 +334,8 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const scenarios = selected(options);
   if (scenarios.length === 0) usage(`--only ${options.only?.join(',') ?? ''} selects no scenario`);
+  // Other work on the machine moves these numbers a lot: the load is recorded with them.
+  const loadAverageBefore = loadavg()[0] ?? NaN;
   const dataDir = await mkdtemp(join(tmpdir(), 'tsoracle-bench-'));
   let server: ServerChild | null = null;
   try {
@@ -342,7 +344,7 @@ async function main(): Promise<void> {
     const client = createClient({ endpoints: [endpoint] });
     process.stdout.write(
       `tsoracle bench: server ${options.endpoint === null ? `child process, file driver on ${dataDir}` : endpoint}, ` +
-        `node ${process.version}, ${cpus().length} CPUs, warm-up ${options.warmupMs} ms, window ${options.windowMs} ms\n\n`,
+        `node ${process.version}, ${cpus().length} CPUs (1-min load ${loadAverageBefore.toFixed(2)}), warm-up ${options.warmupMs} ms, window ${options.windowMs} ms\n\n`,
     );
     const results: ScenarioResult[] = [];
     for (const scenario of scenarios) {
@@ -360,6 +362,8 @@ async function main(): Promise<void> {
       platform: `${process.platform} ${process.arch}`,
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model ?? 'unknown',
+      loadAverage1mBefore: loadAverageBefore,
+      loadAverage1mAfter: loadavg()[0] ?? NaN,
       server: options.endpoint === null ? 'child process: tsoracle serve file (file driver, real fsync), loopback TCP' : `external ${options.endpoint}`,
       client: 'one client (createClient), N concurrent callers each awaiting one call at a time',
       warmupMs: options.warmupMs,
