@@ -516,8 +516,8 @@ export class RaftNode {
   // --- Messages -------------------------------------------------------------------------------
 
   private onMessage(m: Message): void {
-    assert(m.to === this.config.id, 'message_addressed_here', `${m.to} != ${this.config.id}`);
-    if (m.from === this.config.id || !this.config.voters.includes(m.from)) return;
+    // Misrouted messages and strangers are dropped: the transport's mistakes are not our bugs.
+    if (m.to !== this.config.id || m.from === this.config.id || !this.config.voters.includes(m.from)) return;
     if (m.term > this.term) {
       if (m.type === 'vote' && this.config.checkQuorum && this.inLeaderLease()) {
         // §9.6: a live leader was heard from; the campaign must not even move our term.
