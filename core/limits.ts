@@ -99,7 +99,7 @@ export const RAFT_READ_INDEX_PENDING_MAX = 4_096;
 /** Messages queued between two `ready()` calls (a host that never drains is a bug). */
 export const RAFT_OUTBOX_MESSAGES_MAX = 65_536;
 /** Heartbeat rounds whose send time a leader remembers (acks of older rounds are ignored). */
-export const RAFT_LEASE_ROUNDS_TRACKED = 64;
+export const RAFT_LEASE_ROUNDS_TRACKED = 1_024;
 /** Bytes of one WAL record payload (an entry with its header, or a hard state). */
 export const RAFT_WAL_RECORD_BYTES_MAX = RAFT_ENTRY_DATA_BYTES_MAX + 64;
 /** Sequence requests grouped into one AdvanceSeq command. */

@@ -5,7 +5,7 @@
 //   add-nodes 3 [pre-vote=false] [check-quorum=false]   nodes 1..N, voters 1..N, clocks at 0
 //   campaign 1            tick 2 300 (+ms on node 2's clock)      tick-all 300
 //   deliver [1->2]        drop [1->2]        partition 1 | 2 3        heal
-//   propose 1 data        read-index 1 7     compact 1 [index]       crash 2     restart 2
+//   propose 1 a [b ...]   read-index 1 7 [8 ...]   compact 1 [index]  crash 2     restart 2
 //   stabilize             status [id]        log [id]                lease [id]
 //
 // After every input the harness does what a host does with the node's Ready, in the ordering rule's
@@ -154,16 +154,22 @@ export class InteractionHarness {
         this.partitionGroups = null;
         break;
       case 'propose': {
+        // Several commands are proposed before the host takes the next Ready.
         const n = this.get(args[0]);
-        const result = this.live(args[0]).handle({ kind: 'propose', command: utf8Encode(args[1] ?? '') });
-        this.out.push(result.ok ? `${n.id}: proposed at ${result.term}/${result.index}` : `${n.id}: propose refused: ${describeFailure(result)}`);
+        for (const data of args.slice(1)) {
+          const result = this.live(args[0]).handle({ kind: 'propose', command: utf8Encode(data) });
+          this.out.push(result.ok ? `${n.id}: proposed at ${result.term}/${result.index}` : `${n.id}: propose refused: ${describeFailure(result)}`);
+        }
         this.processReady(n);
         break;
       }
       case 'read-index': {
+        // Several reads are requested before the host takes the next Ready.
         const n = this.get(args[0]);
-        const result = this.live(args[0]).handle({ kind: 'read-index', context: Number(args[1]) });
-        if (!result.ok) this.out.push(`${n.id}: read-index refused: ${describeFailure(result)}`);
+        for (const context of args.slice(1)) {
+          const result = this.live(args[0]).handle({ kind: 'read-index', context: Number(context) });
+          if (!result.ok) this.out.push(`${n.id}: read-index refused: ${describeFailure(result)}`);
+        }
         this.processReady(n);
         break;
       }

@@ -139,6 +139,8 @@ export class RaftNode {
   private leaseUntilMs: number | null = null;
   private noopIndex = 0;
   private pendingReads: PendingRead[] = [];
+  /** The newest round's heartbeats are still in the outbox (not yet handed to the host). */
+  private roundBroadcastPending = false;
   private readsAwaitingCommit: number[] = [];
 
   // Output.
@@ -300,6 +302,7 @@ export class RaftNode {
     };
     this.outbox = [];
     this.readStates = [];
+    this.roundBroadcastPending = false;
     let ready: Ready = base;
     if (!sameHardState(hardState, this.persistedHardState)) ready = { ...ready, hardState };
     if (snapshot !== null) ready = { ...ready, snapshot };
@@ -388,6 +391,7 @@ export class RaftNode {
     }
     this.round = 0;
     this.roundStartsMs.length = 0;
+    this.roundBroadcastPending = false;
     this.quorumAckRound = 0;
     this.quorumAckStartMs = this.nowMs;
     this.leaseUntilMs = null;
@@ -785,6 +789,7 @@ export class RaftNode {
   }
 
   private broadcastHeartbeat(): void {
+    this.roundBroadcastPending = true;
     for (const id of this.peers) {
       const pr = this.progressOf(id);
       this.send({
@@ -874,15 +879,22 @@ export class RaftNode {
     for (const context of contexts) this.confirmRead(context);
   }
 
-  /** Queues a read at the current commit index behind a new round (§6.4 steps 2–3). */
+  /**
+   * Queues a read at the current commit index behind a round of heartbeats (§6.4 steps 2–3).
+   * Reads join the newest round while its heartbeats still wait in the outbox: they will leave
+   * after the read arrived, which is all the confirmation needs. So reads between two Readies
+   * share one round and one broadcast.
+   */
   private confirmRead(context: number): void {
     if (this.config.voters.length === 1) {
       this.readStates.push({ index: this.log.committed, context });
       return;
     }
-    this.startRound();
+    if (!this.roundBroadcastPending) {
+      this.startRound();
+      this.broadcastHeartbeat();
+    }
     this.pendingReads.push({ context, index: this.log.committed, round: this.round });
-    this.broadcastHeartbeat();
   }
 
   private readIndex(context: number): ReadIndexResult {
