@@ -103,6 +103,7 @@ class EventQueue {
 }
 
 const EVENTS_MAX = 400_000;
+const LOG_MATCHING_CHECK_EVERY_EVENTS = 500;
 
 class Simulation {
   private readonly rand: () => number;
@@ -188,6 +189,7 @@ class Simulation {
       if (this.faultsOn && this.nowMs >= this.options.chaosMs) this.stopFaults();
       this.stats.events += 1;
       this.step(next.event);
+      if (this.stats.events % LOG_MATCHING_CHECK_EVERY_EVENTS === 0) this.checkLogMatching();
     }
     this.checkLogMatching();
     this.checkLeaseSafety();
