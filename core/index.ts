@@ -11,3 +11,5 @@ export * from './ledger.js';
 export * from './codec/index.js';
 export * from './records/index.js';
 export { decodeRequest, decodeResponse, encodeRequest, encodeResponse, validateRequest, type Request, type Response, type WireErrorCode } from './protocol.js';
+export * as raft from './raft/index.js';
+export * as oracle from './oracle/index.js';
