@@ -139,6 +139,8 @@ interface IssueSpec {
   deadlineMs(): number;
   /** Called each time a request is handed to a connection (the server may now execute it). */
   onSent?(): void;
+  /** Called when an attempt ends with an unknown outcome (it may have been executed). */
+  onOutcomeUnknown?(): void;
 }
 
 type IssueResult =
@@ -440,16 +442,21 @@ class ClientCore implements TsoClient {
   private async runSeq(call: SeqCall): Promise<void> {
     const seqBody = (requestId: bigint): RequestBody => ({ op: 'getSeq', key: call.key, count: call.count, clientId: this.clientId, requestId });
     let body = seqBody(call.requestId);
+    let retryUnderNewId = false;
     const result = await this.issue({
       op: 'getSeq',
       body: () => {
         if (call.settled) return null;
-        if (this.faults.newRequestIdOnRetry === true && call.sent) {
+        if (retryUnderNewId) {
           // Planted bug: the retry is a new request, so the server may spend a second block.
+          retryUnderNewId = false;
           body = seqBody(this.nextRequestId);
           this.nextRequestId += 1n;
         }
         return body;
+      },
+      onOutcomeUnknown: () => {
+        if (this.faults.newRequestIdOnRetry === true) retryUnderNewId = true;
       },
       deadlineMs: () => call.deadlineMs,
       onSent: () => {
@@ -591,6 +598,7 @@ class ClientCore implements TsoClient {
         // after the data reached the disk); safe to retry with the same request.
         assert(code === ErrorCode.UNAVAILABLE || code === ErrorCode.INTERNAL, 'client_error_code_classified', code);
         if (spec.op === 'getSeq') outcomeUnknown = true;
+        spec.onOutcomeUnknown?.();
         last = { code, message: answer.message };
       } else {
         // No answer: a failed dial (not sent), a lost connection or a timeout.
@@ -598,6 +606,7 @@ class ClientCore implements TsoClient {
         if (outcome.sent) {
           reachedAServer = true;
           if (spec.op === 'getSeq') outcomeUnknown = true;
+          spec.onOutcomeUnknown?.();
         }
         last = { code: outcome.code, message: outcome.message };
         if (outcome.code === ErrorCode.PROTOCOL_VIOLATION) {
