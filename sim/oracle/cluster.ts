@@ -1,0 +1,684 @@
+// The single-node oracle under simulation: one server node running the product's real file
+// driver, serving node and protocol server (unchanged, on the world's ports), client nodes
+// running the real client library with a few concurrent callers each, a nemesis that injects
+// the seed's fault families, a supervisor that restarts a server process that exits, and the
+// checkers. `runSeed(spec)` is one run: a function of the spec alone.
+//
+// Phases (VOPR style):
+//   1. safety (options.phases.safetyMs): the workload runs while the nemesis strikes and the
+//      disk and network faults are on. Any safety violation halts the run at once.
+//   2. liveness: every fault stops (disk and network rules off, partitions healed, paused
+//      processes resumed, downed processes restarted). The run *converges* once every call made
+//      before the faults stopped has ended and the server serves; this must happen within
+//      overallTimeout + attemptTimeout + SERVER_RECOVERY_MS. From then on every new call must
+//      succeed. At any time a call must end within its overall deadline plus one attempt
+//      timeout (the client library's contract). A call that never ends is named with why.
+//   3. the workload stops, the calls drain, and the final checks read the durable records back.
+//
+// Expected process exits (not violations): the server refuses to start when a read of its
+// records was corrupted or syncing what it loaded failed (FileDriver.open: DRIVER_PERMANENT, no
+// silent rewind), or stops when a durable write failed during the fence (the node poisons
+// itself; waitUntilServing throws, as `tsoracle serve` would exit). The supervisor restarts it, as systemd would. Any other
+// exception escaping the product is a `process_failed` violation.
+
+import { assert } from '../../core/assert.js';
+import { TsoError } from '../../core/errors.js';
+import { createClientCore, type ClientCoreOptions, type ClientEvent, type TsoClient } from '../../drivers/client/index.js';
+import { FileDriver } from '../../drivers/file/file-driver.js';
+import { sleep } from '../../drivers/ports.js';
+import { ProtocolServer } from '../../drivers/server/protocol-server.js';
+import { ServingNode, type ServingEvent } from '../../drivers/server/serving-node.js';
+import type { DiskFaults } from '../disk.js';
+import type { NetworkFaults } from '../network.js';
+import type { NodePorts, Program } from '../process.js';
+import type { Rng } from '../random.js';
+import type { TraceDetails, TraceEntry, Trace } from '../trace.js';
+import { World } from '../world.js';
+import { Checker } from './checkers.js';
+import { DurableView } from './durable.js';
+import { describeOp, History, type ClientSession, type Op, type OpKind } from './history.js';
+import { drawOptions, livenessEnvelope, valueChecksSound, type DiskFamily, type NemesisFamily, type NetFamily, type RateRule, type RunSpec, type SimOptions } from './options.js';
+import type { Violation } from './violations.js';
+
+export const SERVER_NODE = 'tso';
+export const SERVER_PORT = 50551;
+export const DATA_DIR = '/data';
+/** How long a server start may take before it gives up (the fence is milliseconds of disk). */
+export const SERVER_START_TIMEOUT_MS = 10_000;
+/** Time the liveness phase allows for restarting the server, on top of the calls' deadlines. */
+export const SERVER_RECOVERY_MS = 2_000;
+/** After convergence the workload goes on at least this long (every call of it must succeed). */
+export const CONVERGED_WORKLOAD_MS_MIN = 300;
+/** A livelock bound: a healthy run takes a few hundred thousand events. */
+export const RUN_EVENTS_MAX = 5_000_000;
+/** Slack on the client's deadline (timer granularity). */
+const DEADLINE_SLACK_MS = 10;
+
+export type RunResult = 'ok' | 'safety' | 'liveness';
+
+export interface RunStats {
+  readonly ops: ReturnType<History['summary']>;
+  readonly serverStarts: number;
+  readonly nemesisStrikes: Readonly<Record<string, number>>;
+  readonly diskFaults: Readonly<Record<string, number>>;
+  readonly netFaults: Readonly<Record<string, number>>;
+  readonly livenessStartMs: number | null;
+  readonly convergedMs: number | null;
+  readonly valueChecks: boolean;
+}
+
+export interface SeedReport {
+  readonly spec: RunSpec;
+  readonly options: SimOptions;
+  readonly result: RunResult;
+  readonly violations: readonly Violation[];
+  /** Violations found beyond the ones kept. */
+  readonly violationsDropped: number;
+  readonly events: number;
+  readonly simMs: number;
+  readonly wallMs: number;
+  readonly traceHash: string;
+  readonly traceEntries: number;
+  readonly stats: RunStats;
+  /** The run's trace (its lines are kept only with `keepTrace`). */
+  readonly trace: Trace;
+}
+
+export interface RunSeedOptions {
+  /** Keep every trace line in memory (for --trace, replay and determinism diffs). */
+  readonly keepTrace?: boolean;
+  /** Stop at the first safety violation (default true). */
+  readonly haltOnViolation?: boolean;
+}
+
+function diskFaultsOf(rules: SimOptions['disk']): DiskFaults {
+  const map: Record<DiskFamily, keyof DiskFaults> = {
+    diskTorn: 'crashTorn',
+    diskPartial: 'crashPartial',
+    diskDirOpsVanish: 'crashDirOpsVanish',
+    diskFsyncFail: 'fsyncFail',
+    diskFull: 'writeFull',
+    diskLatency: 'latencySpike',
+    diskReadCorrupt: 'readCorrupt',
+  };
+  const out: Record<string, unknown> = {};
+  for (const [family, rule] of Object.entries(rules) as Array<[DiskFamily, RateRule]>) out[map[family]] = ruleOf(rule);
+  return out as DiskFaults;
+}
+
+function netFaultsOf(rules: SimOptions['net']): NetworkFaults {
+  const map: Record<NetFamily, keyof NetworkFaults> = {
+    netReset: 'loss',
+    netResetAfterDelivery: 'resetAfterDelivery',
+    netBadLength: 'badLength',
+    netLatency: 'latencySpike',
+    netCorrupt: 'corrupt',
+  };
+  const out: Record<string, unknown> = {};
+  for (const [family, rule] of Object.entries(rules) as Array<[NetFamily, RateRule]>) out[map[family]] = ruleOf(rule);
+  return out as NetworkFaults;
+}
+
+function ruleOf(rule: RateRule): { rate: readonly [number, number]; budget?: number; extraUs?: { minUs: number; maxUs: number } } {
+  return {
+    rate: rule.rate,
+    ...(rule.budget === undefined ? {} : { budget: rule.budget }),
+    ...(rule.extraUs === undefined ? {} : { extraUs: { minUs: rule.extraUs[0], maxUs: rule.extraUs[1] } }),
+  };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+function describeEvent(e: ClientEvent): string {
+  switch (e.type) {
+    case 'attemptFailed':
+      return `attempt to ${e.endpoint} failed: ${e.code} (${e.sent ? 'sent' : 'not sent'}): ${e.message}`;
+    case 'answer':
+      return `answer from ${e.endpoint}: ${e.code}`;
+    case 'attempt':
+      return `attempt to ${e.endpoint} (count ${e.count})`;
+    case 'backoff':
+      return `backing off ${e.delayMs} ms`;
+    case 'failed':
+      return `call failed: ${e.code}`;
+    default:
+      return e.type;
+  }
+}
+
+interface ServerState {
+  readonly incarnation: number;
+  readonly driver: FileDriver;
+  node: ServingNode | null;
+}
+
+/** One run of the single-node oracle. */
+class OracleRun {
+  readonly options: SimOptions;
+  readonly world: World;
+  readonly history = new History();
+  readonly durable: DurableView;
+  readonly checker: Checker;
+  private server: ServerState | null = null;
+  private readonly clientNames: string[] = [];
+  private readonly sessionsByNode = new Map<string, ClientSession>();
+  private readonly strikes: Record<string, number> = {};
+  private readonly supervisorRng: Rng;
+  private livenessStartMs: number | null = null;
+  private convergedMs: number | null = null;
+  /** Calls made before the liveness phase that have not ended yet. */
+  private preLivenessPending = 0;
+  private workloadEndMs: number;
+  private hardEndMs: number;
+  /** Disk fault counters when the current server incarnation started (did an injected fault make it exit?). */
+  private serverFaultsAtStart: Readonly<Record<string, number>> = {};
+
+  constructor(
+    readonly spec: RunSpec,
+    private readonly runOptions: RunSeedOptions,
+  ) {
+    this.options = drawOptions(spec);
+    const o = this.options;
+    this.world = new World({
+      seed: spec.seed,
+      trace: { keep: runOptions.keepTrace === true },
+      onUncaught: 'crash-node',
+      network: { faults: netFaultsOf(o.net) },
+    });
+    this.world.record('sim.spec', { seed: spec.seed, profile: spec.profile, planted: spec.planted });
+    this.world.record('sim.options', o as unknown as TraceDetails);
+    this.supervisorRng = this.world.rng.fork('supervisor');
+    this.world.addNode({ name: SERVER_NODE, program: this.serverProgram(), start: false, disk: { faults: diskFaultsOf(o.disk) } });
+    this.durable = new DurableView(this.world.node(SERVER_NODE).disk, DATA_DIR);
+    const valueChecks = valueChecksSound(o);
+    this.checker = new Checker(this.history, this.durable, () => this.world.nowMs, {
+      valueChecks,
+      onSafetyViolation: (v) => {
+        this.world.record('check.violation', { kind: v.kind, message: v.message });
+        if (runOptions.haltOnViolation !== false) this.world.halt();
+      },
+    });
+    this.history.observer = {
+      onComplete: (op) => {
+        this.checker.onComplete(op);
+        if (op.phase === 'safety' && this.livenessStartMs !== null) {
+          this.preLivenessPending--;
+          this.maybeConverge();
+        }
+      },
+    };
+    this.world.trace.onEntry((entry) => this.onTrace(entry));
+    for (let i = 1; i <= o.workload.clients; i++) {
+      const name = `c${i}`;
+      this.clientNames.push(name);
+      this.world.addNode({ name, program: this.clientProgram(), start: false });
+    }
+    const c = o.client;
+    this.workloadEndMs = o.phases.safetyMs + o.phases.livenessMs;
+    this.hardEndMs = this.convergeByMs() + o.phases.livenessMs + c.overallTimeoutMs + c.attemptTimeoutMs + DEADLINE_SLACK_MS;
+  }
+
+  /** Convergence must happen by then (set once the liveness phase starts). */
+  private convergeByMs(): number {
+    const c = this.options.client;
+    return this.options.phases.safetyMs + this.spikeDrainMs + c.overallTimeoutMs + c.attemptTimeoutMs + SERVER_RECOVERY_MS;
+  }
+
+  // --- the programs ------------------------------------------------------------------------------
+
+  private serverProgram(): Program {
+    const planted = this.spec.planted;
+    return async (ports: NodePorts) => {
+      const driver = await FileDriver.open(ports.disk, DATA_DIR, {
+        faults: { skipDirFsync: planted === 'skipDirFsync', publishHighWaterBeforeFsync: planted === 'publishHighWaterBeforeFsync' },
+      });
+      const state: ServerState = { incarnation: ports.incarnation, driver, node: null };
+      this.server = state;
+      const node = new ServingNode({
+        driver,
+        clock: ports.clock,
+        windowAheadMs: this.options.server.windowAheadMs,
+        failoverAdvanceMs: this.options.server.failoverAdvanceMs,
+        faults: { serveBeforePersist: planted === 'serveBeforePersist', fenceAtPrior: planted === 'fenceAtPrior' },
+        onEvent: (e) => this.onServingEvent(ports, e),
+      });
+      state.node = node;
+      node.start();
+      const protocol = await ProtocolServer.start({ node, transport: ports.transport, clock: ports.clock, listen: { host: ports.host, port: SERVER_PORT } });
+      await node.waitUntilServing(SERVER_START_TIMEOUT_MS);
+      this.maybeConverge();
+      return {
+        stop: async () => {
+          await protocol.close(100);
+          await node.close();
+          await driver.close();
+        },
+      };
+    };
+  }
+
+  private onServingEvent(ports: NodePorts, e: ServingEvent): void {
+    switch (e.kind) {
+      case 'serving':
+        ports.trace('serving.serving', { epoch: e.epoch, floorMs: e.floorMs, highWaterMs: e.highWaterMs });
+        this.checker.onPublished(e.highWaterMs, `${ports.node}#${ports.incarnation} fence`);
+        this.maybeConverge();
+        return;
+      case 'extended':
+        ports.trace('serving.extended', { highWaterMs: e.highWaterMs });
+        this.checker.onPublished(e.highWaterMs, `${ports.node}#${ports.incarnation} extension`);
+        return;
+      case 'poisoned':
+        ports.trace('serving.poisoned', { reason: e.reason });
+        return;
+      case 'fence-retry':
+        ports.trace('serving.fence_retry', { code: e.code });
+        return;
+      case 'leadership':
+        ports.trace('serving.leadership', { state: e.state.kind });
+        return;
+    }
+  }
+
+  private clientProgram(): Program {
+    return async (ports: NodePorts) => {
+      const c = this.options.client;
+      let session: ClientSession | null = null;
+      const clientOptions: ClientCoreOptions = {
+        endpoints: [`${SERVER_NODE}:${SERVER_PORT}`],
+        transport: ports.transport,
+        clock: ports.clock,
+        random: ports.random,
+        retry: {
+          attemptsMax: c.attemptsMax,
+          attemptTimeoutMs: c.attemptTimeoutMs,
+          overallTimeoutMs: c.overallTimeoutMs,
+          backoffBaseMs: c.backoffBaseMs,
+          backoffCapMs: c.backoffCapMs,
+        },
+        onEvent: (e) => {
+          if (session !== null && (e.type === 'attempt' || e.type === 'answer' || e.type === 'attemptFailed' || e.type === 'backoff' || e.type === 'failed')) {
+            session.lastEvent[e.op] = `t=${this.world.nowMs} ${describeEvent(e)}`;
+          }
+        },
+        ...(this.spec.planted === 'newRequestIdOnRetry' ? { faults: { newRequestIdOnRetry: true } } : {}),
+      };
+      const client = createClientCore(clientOptions);
+      const opened = this.history.openSession(ports.node, ports.incarnation, client.clientId);
+      session = opened;
+      this.sessionsByNode.set(ports.node, opened);
+      ports.trace('client.session', { clientId: client.clientId });
+      for (let i = 0; i < this.options.workload.callersPerClient; i++) void this.caller(ports, client, opened, i);
+      return { stop: () => client.close() };
+    };
+  }
+
+  private pickOp(rng: Rng): { kind: OpKind; count: number; key: string | null } {
+    const w = this.options.workload;
+    const total = w.weights.getTs + w.weights.getTsBatch + w.weights.getSeq;
+    const r = rng.int(0, total - 1);
+    if (r < w.weights.getTs) return { kind: 'getTs', count: 1, key: null };
+    if (r < w.weights.getTs + w.weights.getTsBatch) return { kind: 'getTsBatch', count: rng.int(1, w.tsBatchCountMax), key: null };
+    return { kind: 'getSeq', count: rng.int(1, w.seqCountMax), key: `key-${rng.int(1, w.seqKeys)}` };
+  }
+
+  /** One caller: calls in a loop until the workload ends or its process dies. Never throws. */
+  private async caller(ports: NodePorts, client: TsoClient, session: ClientSession, index: number): Promise<void> {
+    const rng = ports.rng.fork(`caller/${index}`);
+    const thinkMsMax = this.options.workload.thinkMsMax;
+    while (session.alive && this.world.nowMs < this.workloadEndMs) {
+      const { kind, count, key } = this.pickOp(rng);
+      const op = this.history.invoke(session, kind, count, key, this.world.nowMs);
+      ports.trace('op.invoke', { op: op.id, kind, count, key, requestId: op.requestId });
+      await this.call(ports, client, op);
+      const thinkMs = thinkMsMax === 0 ? 0 : rng.int(0, thinkMsMax);
+      // A call that ended at the instant it began (refused before any I/O) must not spin.
+      if (thinkMs > 0 || op.completeMs === op.invokeMs) await sleep(ports.clock, Math.max(thinkMs, 1));
+    }
+  }
+
+  private async call(ports: NodePorts, client: TsoClient, op: Op): Promise<void> {
+    try {
+      switch (op.kind) {
+        case 'getTs': {
+          const ts = await client.getTs();
+          this.history.completeTs(op, ts, ts, this.world.nowMs);
+          ports.trace('op.ok', { op: op.id, ts });
+          return;
+        }
+        case 'getTsBatch': {
+          const batch = await client.getTsBatch(op.count);
+          this.history.completeTs(op, batch.first, batch.last, this.world.nowMs);
+          ports.trace('op.ok', { op: op.id, first: batch.first, count: batch.count });
+          return;
+        }
+        case 'getSeq': {
+          const block = await client.getSeq(op.key as string, op.count);
+          this.history.completeSeq(op, block.key, block.start, block.count, this.world.nowMs);
+          ports.trace('op.ok', { op: op.id, start: block.start, count: block.count });
+          return;
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof TsoError)) {
+        // The client library must fail calls with a TsoError; anything else is a bug in it.
+        this.checker.report('process_failed', `${describeOp(op)} rejected with a non-TsoError: ${errorText(error)}`, { op: op.id });
+        this.history.fail(op, 'THROWN', errorText(error), true, this.world.nowMs);
+        return;
+      }
+      const details = error.details ?? {};
+      const unknown = op.kind === 'getSeq' && (error.code === 'SEQ_UNCERTAIN' || (error.code === 'CLIENT_CLOSED' && details.outcomeUnknown === true));
+      if (error.code === 'SEQ_UNCERTAIN') {
+        assert(details.requestId === op.requestId, 'history_request_id_predicted', `${String(details.requestId)} vs ${String(op.requestId)}`);
+      }
+      this.history.fail(op, error.code, error.message, unknown, this.world.nowMs);
+      ports.trace('op.fail', { op: op.id, code: error.code, unknown });
+    }
+  }
+
+  // --- process control ---------------------------------------------------------------------------
+
+  private startServerIfDown(): void {
+    if (this.world.node(SERVER_NODE).status !== 'down') return;
+    this.history.serverStarts++;
+    this.server = null;
+    this.serverFaultsAtStart = { ...this.world.node(SERVER_NODE).disk.faultCounts() };
+    this.world.start(SERVER_NODE);
+  }
+
+  private startClientIfDown(name: string): void {
+    if (this.world.node(name).status !== 'down') return;
+    this.world.start(name);
+  }
+
+  private crashServer(keepPageCache: boolean): void {
+    const node = this.world.node(SERVER_NODE);
+    if (node.status === 'down') return;
+    // What the driver published must be durable now: the crash may take anything else.
+    const server = this.server;
+    if (server !== null && server.incarnation === node.incarnations) {
+      this.checker.onPublished(server.driver.durableHighWaterMs, `${SERVER_NODE}#${server.incarnation} before the crash`);
+    }
+    this.world.crash(SERVER_NODE, { keepPageCache });
+    this.server = null;
+    this.durable.markChanged();
+    this.checker.checkpoint();
+  }
+
+  private crashClient(name: string): void {
+    if (this.world.node(name).status === 'down') return;
+    const session = this.sessionsByNode.get(name);
+    if (session !== undefined && session.incarnation === this.world.node(name).incarnations) this.history.clientLost(session, this.world.nowMs);
+    this.world.crash(name);
+  }
+
+  private onTrace(entry: TraceEntry): void {
+    const kind = entry.kind;
+    if (kind === 'disk.fsyncDir' || kind === 'disk.fsync') {
+      // The durable records change when the directory is synced (a rename lands) or a record
+      // itself is synced; a failed sync changes nothing.
+      if (!entry.node.startsWith(`${SERVER_NODE}#`) || entry.details?.error !== undefined) return;
+      const path = kind === 'disk.fsyncDir' ? entry.details?.dir : entry.details?.path;
+      if (path === DATA_DIR || path === `${DATA_DIR}/state` || path === `${DATA_DIR}/dense`) this.durable.markChanged();
+    } else if (kind === 'process.error') {
+      this.onProcessError(entry.node);
+    } else if (kind === 'process.failed') {
+      this.onProcessExit(entry.node);
+    }
+  }
+
+  /** Classifies an exception that escaped a program: an expected refusal, or a bug. */
+  private onProcessError(label: string): void {
+    const failure = this.world.failures[this.world.failures.length - 1];
+    assert(failure !== undefined && label === `${failure.node}#${failure.incarnation}`, 'failure_matches_trace', label);
+    const error = failure.error;
+    if (failure.node === SERVER_NODE) {
+      const counts = this.world.node(SERVER_NODE).disk.faultCounts();
+      const firedSince = (family: keyof typeof counts): boolean => counts[family] > (this.serverFaultsAtStart[family] ?? 0);
+      // Refused to start: a corrupted read of a record, or a failed sync of what it loaded.
+      if (error instanceof TsoError && error.code === 'DRIVER_PERMANENT' && (firedSince('readCorrupt') || firedSince('fsyncFail'))) return;
+      if (error instanceof Error && error.message.startsWith('serving node poisoned') && (firedSince('fsyncFail') || firedSince('writeFull'))) return;
+      if (error instanceof Error && error.message === 'timed out waiting to serve') {
+        this.checker.report('server_start_stuck', `${label} did not serve within ${SERVER_START_TIMEOUT_MS} ms`);
+        return;
+      }
+    }
+    this.checker.report('process_failed', `${label} failed: ${errorText(error)}`, { node: failure.node, incarnation: failure.incarnation });
+  }
+
+  /** A process exited on an error: the supervisor restarts it. */
+  private onProcessExit(label: string): void {
+    const name = label.slice(0, label.indexOf('#'));
+    if (name === SERVER_NODE) {
+      this.server = null;
+      const delayMs = this.livenessStartMs !== null ? 0 : this.supervisorRng.int(0, this.options.server.restartDelayMsMax);
+      this.world.after(delayMs, () => this.startServerIfDown(), 'supervisor.restart');
+      return;
+    }
+    const session = this.sessionsByNode.get(name);
+    if (session !== undefined && session.alive) this.history.clientLost(session, this.world.nowMs);
+    this.world.after(0, () => this.startClientIfDown(name), 'supervisor.restart');
+  }
+
+  // --- nemesis -----------------------------------------------------------------------------------
+
+  private scheduleNemesis(): void {
+    const safetyEndMs = this.options.phases.safetyMs;
+    for (const [family, rule] of Object.entries(this.options.nemesis) as Array<[NemesisFamily, NonNullable<SimOptions['nemesis'][NemesisFamily]>]>) {
+      const rng = this.world.rng.fork(`nemesis/${family}`);
+      this.strikes[family] = 0;
+      const next = (): void => {
+        const atMs = this.world.nowMs + rng.int(rule.gapMs[0], rule.gapMs[1]);
+        if (atMs >= safetyEndMs || (this.strikes[family] ?? 0) >= rule.budget) return;
+        this.world.at(
+          atMs,
+          () => {
+            if (this.livenessStartMs !== null) return;
+            this.strikes[family] = (this.strikes[family] ?? 0) + 1;
+            this.strike(family, rng, rng.int(rule.size[0], rule.size[1]));
+            next();
+          },
+          `nemesis.${family}`,
+        );
+      };
+      next();
+    }
+  }
+
+  private strike(family: NemesisFamily, rng: Rng, size: number): void {
+    this.world.record('nemesis', { family, size });
+    const server = this.world.node(SERVER_NODE);
+    switch (family) {
+      case 'serverCrash':
+      case 'serverKill':
+        if (server.status === 'down') return;
+        this.crashServer(family === 'serverKill');
+        this.world.after(size, () => this.startServerIfDown(), 'nemesis.restart');
+        return;
+      case 'serverPause':
+        if (server.status === 'running' || server.status === 'starting') this.world.pause(SERVER_NODE, size);
+        return;
+      case 'clockStepBack':
+        this.world.clockStep(SERVER_NODE, -size);
+        return;
+      case 'clockStepForward':
+        this.world.clockStep(SERVER_NODE, size);
+        return;
+      case 'clockStall':
+        this.world.clockStall(SERVER_NODE, size);
+        return;
+      case 'clockDrift':
+        this.world.clockDrift(SERVER_NODE, rng.chance(1, 2) ? size : -size);
+        return;
+      case 'partition': {
+        const client = rng.pick(this.clientNames);
+        const oneWay = rng.chance(1, 3);
+        if (oneWay && rng.chance(1, 2)) this.world.partition([SERVER_NODE], [client], { oneWay });
+        else this.world.partition([client], [SERVER_NODE], { oneWay });
+        this.world.after(size, () => this.world.heal([client], [SERVER_NODE]), 'nemesis.heal');
+        return;
+      }
+      case 'clientCrash': {
+        const client = rng.pick(this.clientNames);
+        this.crashClient(client);
+        this.world.after(size, () => this.startClientIfDown(client), 'nemesis.restart');
+        return;
+      }
+    }
+  }
+
+  // --- phases ------------------------------------------------------------------------------------
+
+  private startLiveness(): void {
+    this.livenessStartMs = this.world.nowMs;
+    this.history.phase = 'liveness';
+    this.preLivenessPending = this.history.pending;
+    this.world.record('phase.liveness', { pendingCalls: this.preLivenessPending });
+    this.world.network.setFaults({});
+    this.world.node(SERVER_NODE).disk.setFaults({});
+    this.world.heal();
+    for (const name of [SERVER_NODE, ...this.clientNames]) this.world.resume(name);
+    this.startServerIfDown();
+    for (const name of this.clientNames) this.startClientIfDown(name);
+    this.maybeConverge();
+    if (this.spikeDrainMs > 0) this.world.after(this.spikeDrainMs, () => this.maybeConverge(), 'phase.spikes_drained');
+  }
+
+  /** The longest latency spike the run's faults can add: after it, no spike is in flight. */
+  private get spikeDrainMs(): number {
+    const disk = this.options.disk.diskLatency?.extraUs?.[1] ?? 0;
+    const net = this.options.net.netLatency?.extraUs?.[1] ?? 0;
+    return Math.ceil(Math.max(disk, net) / 1000);
+  }
+
+  private maybeConverge(): void {
+    if (this.livenessStartMs === null || this.convergedMs !== null || this.preLivenessPending > 0) return;
+    // A latency spike drawn before the faults stopped may still hold an operation in flight.
+    if (this.world.nowMs < this.livenessStartMs + this.spikeDrainMs) return;
+    const server = this.server;
+    const status = this.world.node(SERVER_NODE).status;
+    if (server === null || server.node === null || !server.node.isServing || status === 'down' || status === 'paused') return;
+    this.convergedMs = this.world.nowMs;
+    this.history.phase = 'converged';
+    this.workloadEndMs = Math.max(this.workloadEndMs, this.convergedMs + CONVERGED_WORKLOAD_MS_MIN);
+    this.hardEndMs = Math.max(this.hardEndMs, this.workloadEndMs + this.options.client.overallTimeoutMs + this.options.client.attemptTimeoutMs + DEADLINE_SLACK_MS);
+    this.world.record('phase.converged');
+  }
+
+  // --- the run -----------------------------------------------------------------------------------
+
+  async run(): Promise<SeedReport> {
+    const wallStartMs = performance.now();
+    this.startServerIfDown();
+    for (const name of this.clientNames) this.world.start(name);
+    this.scheduleNemesis();
+    this.world.at(this.options.phases.safetyMs, () => this.startLiveness(), 'phase.liveness');
+    let events = 0;
+    let halted = false;
+    let eventBound = false;
+    for (;;) {
+      const report = await this.world.run({
+        untilMs: this.hardEndMs,
+        maxEvents: RUN_EVENTS_MAX - events,
+        stopWhen: () => this.world.nowMs >= this.workloadEndMs && this.history.pending === 0,
+      });
+      events += report.events;
+      if (report.reason === 'failed') throw report.error;
+      if (report.reason === 'max_events') eventBound = true;
+      if (report.reason === 'stopped' && this.checker.hasSafetyViolation) halted = true;
+      // The hard end may have moved while the run went on (convergence came late).
+      if ((report.reason === 'until' || report.reason === 'idle') && this.world.nowMs < this.hardEndMs) continue;
+      break;
+    }
+    if (eventBound) this.checker.report('run_event_bound', `the run reached ${RUN_EVENTS_MAX} events at t=${this.world.nowMs}`);
+    if (!halted && !eventBound) this.checkLiveness();
+    this.checker.final();
+    const violations = this.checker.violations;
+    const result: RunResult = violations.some((v) => v.class === 'safety') ? 'safety' : violations.length > 0 ? 'liveness' : 'ok';
+    this.world.record('sim.result', { result, violations: violations.length });
+    const server = this.world.node(SERVER_NODE);
+    return {
+      spec: this.spec,
+      options: this.options,
+      result,
+      violations,
+      violationsDropped: this.checker.dropped,
+      events: this.world.scheduler.eventsRun,
+      simMs: this.world.nowMs,
+      wallMs: performance.now() - wallStartMs,
+      traceHash: this.world.trace.hash,
+      traceEntries: this.world.trace.count,
+      stats: {
+        ops: this.history.summary(),
+        serverStarts: this.history.serverStarts,
+        nemesisStrikes: { ...this.strikes },
+        diskFaults: server.disk.faultCounts(),
+        netFaults: this.world.network.faultCounts(),
+        livenessStartMs: this.livenessStartMs,
+        convergedMs: this.convergedMs,
+        valueChecks: valueChecksSound(this.options),
+      },
+      trace: this.world.trace,
+    };
+  }
+
+  private whyStuck(op: Op): string {
+    const server = this.world.node(SERVER_NODE);
+    const serving = this.server?.node?.isServing === true ? 'serving' : 'not serving';
+    const last = op.session.lastEvent[op.kind === 'getSeq' ? 'getSeq' : 'getTs'] ?? 'no client event';
+    return `server ${server.status} (${serving}); client ${op.session.node}#${op.session.incarnation} last: ${last}`;
+  }
+
+  private checkLiveness(): void {
+    const c = this.options.client;
+    // The client ends a getSeq call by its deadline plus one attempt (docs/client.md). A getTs
+    // caller rides a coalesced round whose deadline is its latest caller's, so it can end up to
+    // one more overall timeout (plus an attempt) late: the bound the implementation keeps.
+    const seqBoundMs = c.overallTimeoutMs + c.attemptTimeoutMs + DEADLINE_SLACK_MS;
+    const tsBoundMs = 2 * (c.overallTimeoutMs + c.attemptTimeoutMs) + DEADLINE_SLACK_MS;
+    if (this.convergedMs === null && this.livenessStartMs !== null) {
+      const pending = this.history.ops.filter((op) => op.phase === 'safety' && op.outcome === 'pending').slice(0, 3);
+      this.checker.report(
+        'liveness_not_converged',
+        `the faults stopped at t=${this.livenessStartMs} but by t=${this.world.nowMs} the run had not converged: ${
+          pending.length > 0 ? pending.map((op) => `${describeOp(op)} (${this.whyStuck(op)})`).join('; ') : `the server is not serving (${this.world.node(SERVER_NODE).status})`
+        }`,
+      );
+    }
+    const envelope = livenessEnvelope(this.options);
+    const convergedCalls = new Map<ClientSession, { calls: number; ok: number; failed: Op | null }>();
+    for (const op of this.history.ops) {
+      if (op.outcome === 'pending') {
+        this.checker.report('liveness_call_stuck', `${describeOp(op)} never ended: ${this.whyStuck(op)}`, { op: op.id });
+        continue;
+      }
+      const boundMs = op.kind === 'getSeq' ? seqBoundMs : tsBoundMs;
+      if (op.code !== 'CLIENT_CRASHED' && (op.completeMs as number) - op.invokeMs > boundMs) {
+        this.checker.report('call_overran_deadline', `${describeOp(op)} took ${(op.completeMs as number) - op.invokeMs} ms (bound ${boundMs} ms)`, { op: op.id });
+      }
+      if (op.phase !== 'converged') continue;
+      const tally = convergedCalls.get(op.session) ?? { calls: 0, ok: 0, failed: null };
+      convergedCalls.set(op.session, tally);
+      tally.calls++;
+      if (op.outcome === 'ok') tally.ok++;
+      else {
+        tally.failed ??= op;
+        if (envelope) this.checker.report('liveness_call_failed', `${describeOp(op)} failed after the run converged: ${op.message ?? ''}`, { op: op.id });
+      }
+    }
+    for (const [session, tally] of convergedCalls) {
+      if (tally.ok === 0 && tally.failed !== null) {
+        this.checker.report('liveness_no_progress', `none of the ${tally.calls} calls of ${session.node}#${session.incarnation} after convergence succeeded; first: ${describeOp(tally.failed)}: ${tally.failed.message ?? ''}`, {
+          calls: tally.calls,
+        });
+      }
+    }
+  }
+}
+
+/** Runs one seed: draws its options, runs the world, checks, and reports. */
+export async function runSeed(spec: RunSpec, options: RunSeedOptions = {}): Promise<SeedReport> {
+  return new OracleRun(spec, options).run();
+}

@@ -1,0 +1,376 @@
+// Swarm options: everything a seed decides about its run besides the world's own draws — which
+// fault families are on and how hard they hit, the workload mix and the configuration of the
+// server and the clients (VOPR-style swarm testing: each seed explores a different corner, some
+// families fully off, instead of every seed running everything at a fixed rate).
+//
+// Invariants:
+//   - `drawOptions(spec)` is a pure function of the spec (seed, profile, planted bug). Every
+//     group is drawn from its own fork of the seed's `swarm` stream, so adding a knob to one
+//     group leaves the draws of the others where they were.
+//   - Probabilities are integer ratios; durations are virtual milliseconds; every range is
+//     inclusive and bounded by the constants below.
+//   - The default profile ('swarm') is survivable by a correct implementation: every family in
+//     it is one the oracle must tolerate. The one exception is `netCorrupt` (bit flips inside a
+//     frame body): the protocol relies on TCP for integrity and has no body checksum, so a flip
+//     that still decodes changes a value; seeds with it on run without the value checks (see
+//     checkers.ts and docs/simulator.md).
+//   - A planted bug never comes from a draw: it is named in the spec, and its profile biases the
+//     families and the configuration towards the situations where the bug shows.
+
+import { assert } from '../../core/assert.js';
+import { Rng, type Ratio } from '../random.js';
+
+/** Test-only switches that plant known bugs in the real code paths. */
+export const PLANTED_BUGS = ['serveBeforePersist', 'fenceAtPrior', 'skipDirFsync', 'publishHighWaterBeforeFsync', 'newRequestIdOnRetry'] as const;
+export type PlantedBug = (typeof PLANTED_BUGS)[number];
+
+/** Faults the nemesis schedules as world actions (processes, clocks, partitions). */
+export const NEMESIS_FAMILIES = [
+  'serverCrash', // power loss: the page cache is lost (torn / partial / vanished per the disk families)
+  'serverKill', // kill -9: the kernel keeps the page cache
+  'serverPause', // a stop-the-world pause of the server process
+  'clockStepBack', // an NTP step of the server's wall clock backwards (tolerated: the persisted H wins)
+  'clockStepForward', // a step forward (burns timestamps)
+  'clockStall', // the server's wall clock freezes for a while
+  'clockDrift', // the server's oscillator runs fast or slow
+  'partition', // a client cut off from the server (both ways or one way) for a while
+  'clientCrash', // a client process dies; its calls in flight end with an unknown outcome
+] as const;
+export type NemesisFamily = (typeof NEMESIS_FAMILIES)[number];
+
+/** Faults of the server's disk (SimDisk fault rules). */
+export const DISK_FAMILIES = ['diskTorn', 'diskPartial', 'diskDirOpsVanish', 'diskFsyncFail', 'diskFull', 'diskLatency', 'diskReadCorrupt'] as const;
+export type DiskFamily = (typeof DISK_FAMILIES)[number];
+
+/** Faults of the network (SimNetwork fault rules, every host). */
+export const NET_FAMILIES = ['netReset', 'netResetAfterDelivery', 'netBadLength', 'netLatency', 'netCorrupt'] as const;
+export type NetFamily = (typeof NET_FAMILIES)[number];
+
+export const FAULT_FAMILIES = [...NEMESIS_FAMILIES, ...DISK_FAMILIES, ...NET_FAMILIES] as const;
+export type FaultFamily = (typeof FAULT_FAMILIES)[number];
+
+export const PROFILES = ['swarm', 'calm', 'bench', 'durability', ...PLANTED_BUGS.map((b) => `planted:${b}` as const)] as const;
+export type ProfileName = 'swarm' | 'calm' | 'bench' | 'durability' | `planted:${PlantedBug}`;
+
+/** What names a run: the options are drawn from it. */
+export interface RunSpec {
+  readonly seed: number;
+  readonly profile: ProfileName;
+  readonly planted: PlantedBug | null;
+}
+
+/** A nemesis family that is on: how often it strikes and how hard. */
+export interface NemesisRule {
+  /** Gap between two strikes, drawn per strike in [min, max]. */
+  readonly gapMs: readonly [number, number];
+  /** Family-specific size (down time, pause, step, stall, drift ppm, partition length): [min, max]. */
+  readonly size: readonly [number, number];
+  /** Strikes at most this many times in the safety phase. */
+  readonly budget: number;
+}
+
+export interface RateRule {
+  readonly rate: Ratio;
+  readonly budget?: number;
+  /** Extra latency of a spike (latency families only), in µs. */
+  readonly extraUs?: readonly [number, number];
+}
+
+export interface WorkloadOptions {
+  /** Client processes, each a node with its own transport and clock. */
+  readonly clients: number;
+  /** Concurrent callers per client process. */
+  readonly callersPerClient: number;
+  /** Relative weights of the operations (0 = never); at least one is positive. */
+  readonly weights: { readonly getTs: number; readonly getTsBatch: number; readonly getSeq: number };
+  readonly tsBatchCountMax: number;
+  readonly seqKeys: number;
+  readonly seqCountMax: number;
+  /** A caller waits uniform [0, thinkMsMax] between two calls. */
+  readonly thinkMsMax: number;
+}
+
+export interface SimOptions {
+  readonly spec: RunSpec;
+  readonly server: { readonly windowAheadMs: number; readonly failoverAdvanceMs: number; readonly restartDelayMsMax: number };
+  readonly client: {
+    readonly attemptsMax: number;
+    readonly attemptTimeoutMs: number;
+    readonly overallTimeoutMs: number;
+    readonly backoffBaseMs: number;
+    readonly backoffCapMs: number;
+  };
+  readonly workload: WorkloadOptions;
+  /** Safety phase (faults on), then liveness phase (faults off, every call must succeed). */
+  readonly phases: { readonly safetyMs: number; readonly livenessMs: number };
+  readonly nemesis: Partial<Record<NemesisFamily, NemesisRule>>;
+  readonly disk: Partial<Record<DiskFamily, RateRule>>;
+  readonly net: Partial<Record<NetFamily, RateRule>>;
+}
+
+/** Bounds of what a profile may draw (the defaults are the swarm's). */
+interface ProfileShape {
+  /** Chance that each family is on, unless forced. */
+  readonly familyOn: Ratio;
+  readonly familyOnOverride: Partial<Record<FaultFamily, Ratio>>;
+  readonly forced: Partial<Record<FaultFamily, boolean>>;
+  readonly windowAheadChoicesMs: readonly number[];
+  readonly failoverAdvanceChoicesMs: readonly number[];
+  readonly safetyMs: readonly [number, number];
+  readonly livenessMs: readonly [number, number];
+  readonly clients: readonly [number, number];
+  readonly callersPerClient: readonly [number, number];
+  readonly weightsOn: Ratio;
+  /** Weight multipliers the profile forces on (e.g. getSeq for a getSeq bug). */
+  readonly forcedOps: readonly ('getTs' | 'getTsBatch' | 'getSeq')[];
+  readonly thinkMsMax: readonly number[];
+  /** Overrides of nemesis sizes (e.g. small clock steps back for fenceAtPrior). */
+  readonly nemesisSize: Partial<Record<NemesisFamily, readonly [number, number]>>;
+  readonly nemesisGapMs: Partial<Record<NemesisFamily, readonly [number, number]>>;
+  readonly nemesisBudget: Partial<Record<NemesisFamily, readonly [number, number]>>;
+}
+
+const SWARM: ProfileShape = {
+  familyOn: [1, 2],
+  familyOnOverride: { netCorrupt: [1, 5] },
+  forced: {},
+  windowAheadChoicesMs: [1, 3, 10, 50, 250, 1_000, 3_000],
+  failoverAdvanceChoicesMs: [0, 1, 5, 50, 1_000],
+  safetyMs: [1_000, 3_000],
+  livenessMs: [1_000, 2_000],
+  clients: [1, 3],
+  callersPerClient: [1, 3],
+  weightsOn: [3, 4],
+  forcedOps: [],
+  thinkMsMax: [1, 5, 20, 50],
+  nemesisSize: {},
+  nemesisGapMs: {},
+  nemesisBudget: {},
+};
+
+function withShape(overrides: Partial<ProfileShape>): ProfileShape {
+  return { ...SWARM, ...overrides };
+}
+
+const ALL_OFF: Partial<Record<FaultFamily, boolean>> = Object.fromEntries(FAULT_FAMILIES.map((f) => [f, false]));
+
+/** The profiles: the swarm, a fault-free run, and one mix per planted bug that makes it likely. */
+const PROFILE_SHAPES: Record<ProfileName, ProfileShape> = {
+  swarm: SWARM,
+  // Durability under fire: failed fsyncs, kills (page cache kept) and power losses (directory
+  // entries vanishing) in quick succession, with retried getSeq calls replaying blocks.
+  durability: withShape({
+    forced: { ...ALL_OFF, diskFsyncFail: true, serverKill: true, serverCrash: true, diskDirOpsVanish: true, netResetAfterDelivery: true },
+    forcedOps: ['getSeq'],
+    nemesisGapMs: { serverKill: [20, 200], serverCrash: [50, 400] },
+    nemesisBudget: { serverKill: [5, 20], serverCrash: [5, 20] },
+  }),
+  calm: withShape({ forced: ALL_OFF }),
+  // The single-node workload the benchmark measures: no faults, a steady mix, longer phases.
+  bench: withShape({
+    forced: ALL_OFF,
+    windowAheadChoicesMs: [3_000],
+    failoverAdvanceChoicesMs: [1_000],
+    safetyMs: [8_000, 8_000],
+    livenessMs: [2_000, 2_000],
+    clients: [2, 2],
+    callersPerClient: [2, 2],
+    weightsOn: [1, 1],
+    thinkMsMax: [40],
+  }),
+  // Served before persisted: visible when a request finds the window exhausted (a step forward
+  // past the window, a pause) while others arrive during the persist.
+  'planted:serveBeforePersist': withShape({
+    forced: { ...ALL_OFF, clockStepForward: true, serverPause: true, diskLatency: true },
+    windowAheadChoicesMs: [1, 3, 10],
+    callersPerClient: [2, 3],
+    clients: [2, 3],
+    forcedOps: ['getTs'],
+    thinkMsMax: [0, 2],
+  }),
+  // Fenced at prior: visible when a restarted server's clock is not past the prior high-water
+  // and the previous incarnation served at exactly that millisecond: with no failover advance,
+  // an incarnation whose clock is behind serves at its floor, which is the next one's prior.
+  'planted:fenceAtPrior': withShape({
+    forced: { ...ALL_OFF, serverKill: true, serverCrash: true, clockStepBack: true },
+    failoverAdvanceChoicesMs: [0],
+    safetyMs: [500, 1_500],
+    forcedOps: ['getTs'],
+    thinkMsMax: [1, 5],
+    nemesisSize: { clockStepBack: [100, 2_000], serverCrash: [0, 5], serverKill: [0, 5] },
+    nemesisGapMs: { clockStepBack: [50, 400], serverCrash: [20, 150], serverKill: [20, 150] },
+    nemesisBudget: { serverCrash: [5, 20], serverKill: [5, 20], clockStepBack: [2, 6] },
+  }),
+  // Directory not fsync'd: the rename is not durable, and a power loss may take it back.
+  'planted:skipDirFsync': withShape({ forced: { ...ALL_OFF, serverCrash: true, diskDirOpsVanish: true } }),
+  // Published before fsync: the value is served while it is only in the page cache.
+  'planted:publishHighWaterBeforeFsync': withShape({ forced: { ...ALL_OFF, serverCrash: true, diskTorn: true } }),
+  // New request id on retry: needs a getSeq whose first attempt's outcome is unknown.
+  'planted:newRequestIdOnRetry': withShape({
+    forced: { ...ALL_OFF, netResetAfterDelivery: true, netReset: true, serverKill: true },
+    forcedOps: ['getSeq'],
+  }),
+};
+
+export function profileForBug(bug: PlantedBug): ProfileName {
+  return `planted:${bug}`;
+}
+
+export function isProfileName(text: string): text is ProfileName {
+  return (PROFILES as readonly string[]).includes(text);
+}
+
+export function isPlantedBug(text: string): text is PlantedBug {
+  return (PLANTED_BUGS as readonly string[]).includes(text);
+}
+
+function drawRange(rng: Rng, range: readonly [number, number]): number {
+  return rng.int(range[0], range[1]);
+}
+
+/** Default sizes and gaps of the nemesis families. */
+const NEMESIS_DEFAULTS: Record<NemesisFamily, { readonly gapMs: readonly [number, number]; readonly size: readonly [number, number]; readonly budget: readonly [number, number] }> = {
+  serverCrash: { gapMs: [200, 1_500], size: [0, 400], budget: [1, 6] }, // size: down time
+  serverKill: { gapMs: [200, 1_500], size: [0, 400], budget: [1, 6] },
+  serverPause: { gapMs: [200, 1_500], size: [1, 1_200], budget: [1, 6] }, // size: pause
+  clockStepBack: { gapMs: [100, 1_500], size: [1, 5_000], budget: [1, 8] }, // size: step
+  clockStepForward: { gapMs: [100, 1_500], size: [1, 60_000], budget: [1, 8] },
+  clockStall: { gapMs: [100, 1_500], size: [1, 1_000], budget: [1, 6] }, // size: stall
+  clockDrift: { gapMs: [100, 1_500], size: [0, 100_000], budget: [1, 6] }, // size: |ppm|, sign drawn per strike
+  partition: { gapMs: [200, 2_000], size: [5, 2_500], budget: [1, 6] }, // size: partition length
+  clientCrash: { gapMs: [300, 2_500], size: [0, 300], budget: [1, 4] }, // size: down time
+};
+
+function drawRate(rng: Rng, denominators: readonly [number, number]): Ratio {
+  return [1, drawRange(rng, denominators)];
+}
+
+function drawDiskRule(family: DiskFamily, rng: Rng): RateRule {
+  switch (family) {
+    case 'diskTorn':
+    case 'diskPartial':
+    case 'diskDirOpsVanish':
+      // Decided per file (per journal) at each power loss: often.
+      return { rate: drawRate(rng, [1, 3]) };
+    case 'diskFsyncFail':
+    case 'diskFull':
+      return { rate: drawRate(rng, [10, 200]), budget: drawRange(rng, [1, 6]) };
+    case 'diskLatency':
+      return { rate: drawRate(rng, [5, 100]), extraUs: [1_000, drawRange(rng, [2_000, 400_000])] };
+    case 'diskReadCorrupt':
+      return { rate: drawRate(rng, [1, 6]), budget: drawRange(rng, [1, 3]) };
+  }
+}
+
+function drawNetRule(family: NetFamily, rng: Rng): RateRule {
+  switch (family) {
+    case 'netReset':
+    case 'netResetAfterDelivery':
+      return { rate: drawRate(rng, [20, 1_000]), budget: drawRange(rng, [1, 20]) };
+    case 'netBadLength':
+    case 'netCorrupt':
+      return { rate: drawRate(rng, [50, 2_000]), budget: drawRange(rng, [1, 5]) };
+    case 'netLatency':
+      return { rate: drawRate(rng, [10, 200]), extraUs: [1_000, drawRange(rng, [2_000, 300_000])] };
+  }
+}
+
+/** Draws the options of a run from its spec. */
+export function drawOptions(spec: RunSpec): SimOptions {
+  assert(Number.isSafeInteger(spec.seed) && spec.seed >= 0, 'sim_seed_valid', String(spec.seed));
+  const shape = PROFILE_SHAPES[spec.profile];
+  assert(shape !== undefined, 'sim_profile_known', spec.profile);
+  const root = new Rng(spec.seed).fork('swarm');
+
+  const on = root.fork('families');
+  const enabled = (family: FaultFamily): boolean => {
+    const forced = shape.forced[family];
+    const ratio = shape.familyOnOverride[family] ?? shape.familyOn;
+    const drawn = on.fork(family).ratio(ratio); // drawn either way: forcing one family moves no other
+    return forced ?? drawn;
+  };
+
+  const nemesis: Partial<Record<NemesisFamily, NemesisRule>> = {};
+  for (const family of NEMESIS_FAMILIES) {
+    if (!enabled(family)) continue;
+    const rng = root.fork(`nemesis/${family}`);
+    const defaults = NEMESIS_DEFAULTS[family];
+    const size = shape.nemesisSize[family] ?? defaults.size;
+    // Each seed uses a sub-range of the family's sizes, so some seeds only take small hits.
+    nemesis[family] = {
+      gapMs: shape.nemesisGapMs[family] ?? defaults.gapMs,
+      size: [size[0], drawRange(rng, size)],
+      budget: drawRange(rng, shape.nemesisBudget[family] ?? defaults.budget),
+    };
+  }
+  const disk: Partial<Record<DiskFamily, RateRule>> = {};
+  for (const family of DISK_FAMILIES) if (enabled(family)) disk[family] = drawDiskRule(family, root.fork(`disk/${family}`));
+  const net: Partial<Record<NetFamily, RateRule>> = {};
+  for (const family of NET_FAMILIES) if (enabled(family)) net[family] = drawNetRule(family, root.fork(`net/${family}`));
+
+  const config = root.fork('config');
+  const attemptTimeoutMs = config.pick([20, 100, 500, 2_000]);
+  const client = {
+    attemptsMax: config.int(2, 6),
+    attemptTimeoutMs,
+    overallTimeoutMs: attemptTimeoutMs * config.int(2, 5),
+    backoffBaseMs: config.pick([1, 10, 50]),
+    backoffCapMs: config.pick([50, 500, 5_000]),
+  };
+  const server = {
+    windowAheadMs: config.pick(shape.windowAheadChoicesMs),
+    failoverAdvanceMs: config.pick(shape.failoverAdvanceChoicesMs),
+    restartDelayMsMax: config.pick([0, 50, 500]),
+  };
+
+  const mix = root.fork('workload');
+  const weight = (op: 'getTs' | 'getTsBatch' | 'getSeq'): number =>
+    shape.forcedOps.includes(op) ? mix.int(50, 100) : mix.ratio(shape.weightsOn) ? mix.int(1, 100) : 0;
+  const weights = { getTs: weight('getTs'), getTsBatch: weight('getTsBatch'), getSeq: weight('getSeq') };
+  if (weights.getTs + weights.getTsBatch + weights.getSeq === 0) weights.getTs = 1;
+  const workload: WorkloadOptions = {
+    clients: drawRange(mix, shape.clients),
+    callersPerClient: drawRange(mix, shape.callersPerClient),
+    weights,
+    tsBatchCountMax: mix.pick([2, 16, 1_000, 262_144]),
+    seqKeys: mix.int(1, 4),
+    seqCountMax: mix.pick([1, 10, 1_000]),
+    thinkMsMax: mix.pick(shape.thinkMsMax),
+  };
+  const phases = root.fork('phases');
+  return {
+    spec,
+    server,
+    client,
+    workload,
+    phases: { safetyMs: drawRange(phases, shape.safetyMs), livenessMs: drawRange(phases, shape.livenessMs) },
+    nemesis,
+    disk,
+    net,
+  };
+}
+
+/** The families that are on in these options, in the canonical order. */
+export function familiesOn(options: SimOptions): FaultFamily[] {
+  return FAULT_FAMILIES.filter(
+    (f) => (options.nemesis as Record<string, unknown>)[f] !== undefined || (options.disk as Record<string, unknown>)[f] !== undefined || (options.net as Record<string, unknown>)[f] !== undefined,
+  );
+}
+
+/**
+ * Configurations where every call after convergence must succeed. Outside it the liveness
+ * phase demands progress only: with a window ahead of a few milliseconds every request waits
+ * for an fsync of its own (and big batches outrun the window), and attempts of a few tens of
+ * milliseconds are shorter than a few queued fsyncs — calls may fail there, by design.
+ */
+export const LIVENESS_WINDOW_AHEAD_MS_MIN = 50;
+export const LIVENESS_ATTEMPT_TIMEOUT_MS_MIN = 100;
+
+export function livenessEnvelope(options: SimOptions): boolean {
+  return options.server.windowAheadMs >= LIVENESS_WINDOW_AHEAD_MS_MIN && options.client.attemptTimeoutMs >= LIVENESS_ATTEMPT_TIMEOUT_MS_MIN;
+}
+
+/** Whether the client-visible value checks are sound for these options (see the file comment). */
+export function valueChecksSound(options: SimOptions): boolean {
+  return options.net.netCorrupt === undefined;
+}
