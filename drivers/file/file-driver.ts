@@ -79,6 +79,23 @@ async function readRecord<T>(disk: Disk, path: string, decode: (bytes: Uint8Arra
   }
 }
 
+/**
+ * What a crash left may be in the page cache only: a process killed between a rename and its
+ * directory fsync leaves the new record readable but not durable, and a power loss later can
+ * take it back. A value loaded from it must not be published (as the durable high-water, or as
+ * a replayed sequence block) before it is durable, so the loaded records are synced first.
+ */
+async function makeLoadedDurable(disk: Disk, dir: string, state: boolean, dense: boolean): Promise<void> {
+  if (!state && !dense) return;
+  try {
+    if (state) await disk.fsync(join(dir, 'state'));
+    if (dense) await disk.fsync(join(dir, 'dense'));
+    await disk.fsyncDir(dir);
+  } catch (e) {
+    throw new TsoError('DRIVER_PERMANENT', `making the records of ${dir} durable failed: ${describe(e)}`, { dir });
+  }
+}
+
 /** The TSOD record's format is checked by its decoder; a ledger's consistency only by the ledger. */
 function decodeConsistentLedger(bytes: Uint8Array): SeqLedgerSnapshot {
   const snapshot = decodeSeqLedgerRecord(bytes);
@@ -112,8 +129,10 @@ export class FileDriver implements ConsensusDriver {
     await disk.mkdirp(dir);
     const lock = await takeLock(disk, dir);
     try {
-      const highWaterMs = (await readRecord(disk, join(dir, 'state'), decodeHighWaterRecord)) ?? 0;
+      const stored = await readRecord(disk, join(dir, 'state'), decodeHighWaterRecord);
+      const highWaterMs = stored ?? 0;
       const snapshot = await readRecord(disk, join(dir, 'dense'), decodeConsistentLedger);
+      await makeLoadedDurable(disk, dir, stored !== null, snapshot !== null);
       const ledger =
         snapshot === null
           ? new SeqLedger({ keyCap: options.seqKeyCap ?? SEQ_KEY_CARDINALITY_CAP_DEFAULT })
