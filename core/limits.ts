@@ -44,6 +44,10 @@ export const SERVER_CONNECTIONS_MAX = 4_096;
 export const CONNECTION_REQUESTS_IN_FLIGHT_MAX = 1_024;
 /** Group commit: getSeq requests that may wait for the next durable write. */
 export const SEQ_GROUP_COMMIT_QUEUE_MAX = 65_536;
+/** Requests in one sequence-journal record (one group-commit batch of the file driver). */
+export const SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX = 65_536;
+/** The file driver folds its sequence journal into a fresh `dense` snapshot past this size. */
+export const SEQ_JOURNAL_COMPACT_BYTES_DEFAULT = 4 * 1024 * 1024;
 
 // --- Client defaults (the original's RetryPolicy) --------------------------------------------
 export const CLIENT_ATTEMPTS_MAX = 5;

@@ -1,0 +1,284 @@
+// The TSOJ sequence-journal record and its scanner: a layout pinned against bytes computed
+// outside this code base (Python struct + bitwise CRC-32C), round trips, the torn-tail rule
+// (every truncation and every sector-torn last record scans to a prefix), corruption in the
+// middle refused, every single-bit flip detected, and totality on arbitrary bytes.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { AssertionError } from '../assert.js';
+import { crc32c } from '../codec/crc32c.js';
+import { DecodeError } from '../errors.js';
+import type { SeqAdvanceRequest } from '../ledger.js';
+import { SEQ_COUNT_MAX, U64_MAX } from '../limits.js';
+import { seqKeyArbitrary, u64Arbitrary } from './arbitraries.js';
+import { sealFramedRecord } from './framed.js';
+import {
+  decodeSeqJournalRecord,
+  encodeSeqJournalRecord,
+  scanSeqJournal,
+  SEQ_JOURNAL_HEADER_BYTES,
+  SEQ_JOURNAL_RECORD_BYTES_MIN,
+  type SeqJournalRecord,
+} from './seq-journal.js';
+
+const fromHex = (text: string): Uint8Array => Uint8Array.from(text.split(' '), (p) => parseInt(p, 16));
+
+/** The sector size of the simulated disk's torn writes (tears happen per aligned sector). */
+const SECTOR_BYTES = 512;
+
+function codeOf(action: () => unknown): string {
+  try {
+    action();
+  } catch (e) {
+    if (e instanceof DecodeError) return e.code;
+    throw e;
+  }
+  return 'no error';
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+const requestArbitrary: fc.Arbitrary<SeqAdvanceRequest> = fc.record({
+  key: seqKeyArbitrary,
+  count: fc.oneof(fc.integer({ min: 1, max: SEQ_COUNT_MAX }), fc.constantFrom(1, SEQ_COUNT_MAX)),
+  clientId: u64Arbitrary,
+  requestId: u64Arbitrary,
+});
+
+const recordArbitrary: fc.Arbitrary<SeqJournalRecord> = fc
+  .array(requestArbitrary, { minLength: 1, maxLength: 6 })
+  .chain((requests) =>
+    fc
+      .oneof(fc.bigInt({ min: 0n, max: U64_MAX - BigInt(requests.length) }), fc.constant(U64_MAX - BigInt(requests.length)), fc.bigInt({ min: 0n, max: 100n }))
+      .map((applySeqBefore) => ({ applySeqBefore, requests })),
+  );
+
+/** Journals of whole records, with the offset where each record starts. */
+const journalArbitrary = fc.array(recordArbitrary, { minLength: 1, maxLength: 5 }).map((records) => {
+  const encoded = records.map(encodeSeqJournalRecord);
+  const starts: number[] = [];
+  let at = 0;
+  for (const e of encoded) {
+    starts.push(at);
+    at += e.length;
+  }
+  return { records, bytes: concat(encoded), starts, ends: starts.map((s, i) => s + (encoded[i] as Uint8Array).length) };
+});
+
+/** A record body sealed with correct checksums around whatever `fill` writes after the header. */
+function sealedRaw(fill: (w: import('../codec/le.js').LeWriter) => void, version = 1): Uint8Array {
+  const draft = sealFramedRecord('TSOJ', version, (w) => {
+    w.u32(0).u32(0);
+    fill(w);
+  });
+  // Patch the length and both checksums now that the size is known.
+  const bytes = draft.slice();
+  const view = new DataView(bytes.buffer);
+  view.setUint32(5, bytes.length, true);
+  view.setUint32(9, crc32c(bytes, 0, 9), true);
+  view.setUint32(bytes.length - 4, crc32c(bytes, 0, bytes.length - 4), true);
+  return bytes;
+}
+
+const plain = (r: SeqJournalRecord): SeqJournalRecord => ({ applySeqBefore: r.applySeqBefore, requests: r.requests });
+
+describe('TSOJ sequence-journal record', () => {
+  it('encodes one request exactly as the documented layout', () => {
+    const hex =
+      '54 53 4F 4A 01 34 00 00 00 53 17 52 65 04 00 00 00 00 00 00 00 01 00 00 00 01 00 6B 03 00 00 00 09 00 00 00 00 00 00 00 01 00 00 00 00 00 00 00 EB 9F 10 53';
+    const record = { applySeqBefore: 4n, requests: [{ key: 'k', count: 3, clientId: 9n, requestId: 1n }] };
+    expect(encodeSeqJournalRecord(record)).toEqual(fromHex(hex));
+    expect(decodeSeqJournalRecord(fromHex(hex))).toEqual(record);
+  });
+
+  it('round-trips any batch, keys of every shape, counts and ids at their edges', () => {
+    fc.assert(
+      fc.property(recordArbitrary, (record) => {
+        const bytes = encodeSeqJournalRecord(record);
+        expect(decodeSeqJournalRecord(bytes)).toEqual(record);
+      }),
+    );
+  });
+
+  it('refuses to encode a batch no ledger could have applied (a bug upstream)', () => {
+    const request = { key: 'k', count: 1, clientId: 1n, requestId: 1n };
+    expect(() => encodeSeqJournalRecord({ applySeqBefore: 0n, requests: [] })).toThrow(AssertionError);
+    expect(() => encodeSeqJournalRecord({ applySeqBefore: U64_MAX, requests: [request] })).toThrow(AssertionError);
+    expect(() => encodeSeqJournalRecord({ applySeqBefore: 0n, requests: [{ ...request, key: '' }] })).toThrow(AssertionError);
+    expect(() => encodeSeqJournalRecord({ applySeqBefore: 0n, requests: [{ ...request, count: 0 }] })).toThrow(AssertionError);
+  });
+
+  it('rejects records whose checksums match but whose content breaks a rule', () => {
+    const request = (w: import('../codec/le.js').LeWriter, keyLength = 1, count = 1): void => {
+      w.u16(keyLength).raw(new Uint8Array(keyLength).fill(0x61)).u32(count).u64(1n).u64(1n);
+    };
+    expect(codeOf(() => decodeSeqJournalRecord(sealedRaw((w) => w.u64(0n).u32(0).raw(new Uint8Array(23)))))).toBe('RECORD_MALFORMED');
+    expect(codeOf(() => decodeSeqJournalRecord(sealedRaw((w) => (w.u64(0n).u32(2), request(w)))))).toBe('RECORD_MALFORMED');
+    expect(codeOf(() => decodeSeqJournalRecord(sealedRaw((w) => (w.u64(0n).u32(1), request(w), w.u8(0)))))).toBe('RECORD_MALFORMED');
+    expect(codeOf(() => decodeSeqJournalRecord(sealedRaw((w) => (w.u64(0n).u32(1), request(w, 129)))))).toBe('RECORD_MALFORMED');
+    expect(codeOf(() => decodeSeqJournalRecord(sealedRaw((w) => (w.u64(0n).u32(1), request(w, 1, 0)))))).toBe('RECORD_OUT_OF_RANGE');
+    expect(codeOf(() => decodeSeqJournalRecord(sealedRaw((w) => (w.u64(0n).u32(1), request(w, 1, SEQ_COUNT_MAX + 1)))))).toBe('RECORD_OUT_OF_RANGE');
+    expect(codeOf(() => decodeSeqJournalRecord(sealedRaw((w) => (w.u64(U64_MAX).u32(1), request(w)))))).toBe('RECORD_OUT_OF_RANGE');
+    const badUtf8 = sealedRaw((w) => w.u64(0n).u32(1).u16(1).u8(0xff).u32(1).u64(1n).u64(1n));
+    expect(codeOf(() => decodeSeqJournalRecord(badUtf8))).toBe('DECODE_BAD_UTF8');
+    // Even as the last record of a journal: intact checksums mean it was written so, not torn.
+    expect(codeOf(() => scanSeqJournal(badUtf8))).toBe('DECODE_BAD_UTF8');
+    expect(codeOf(() => decodeSeqJournalRecord(sealedRaw((w) => (w.u64(0n).u32(1), request(w)), 2)))).toBe('RECORD_UNSUPPORTED_VERSION');
+  });
+
+  it('checks the frame first: magic, version, length, then the checksum', () => {
+    const good = encodeSeqJournalRecord({ applySeqBefore: 0n, requests: [{ key: 'k', count: 1, clientId: 1n, requestId: 1n }] });
+    expect(codeOf(() => decodeSeqJournalRecord(good.subarray(0, 8)))).toBe('RECORD_TOO_SHORT');
+    expect(codeOf(() => decodeSeqJournalRecord(good.subarray(0, SEQ_JOURNAL_RECORD_BYTES_MIN - 1)))).toBe('RECORD_TOO_SHORT');
+    const badMagic = good.slice();
+    badMagic[0] = 0x58;
+    expect(codeOf(() => decodeSeqJournalRecord(badMagic))).toBe('RECORD_BAD_MAGIC');
+    const flipped = good.slice();
+    flipped[20] = (flipped[20] as number) ^ 1;
+    expect(codeOf(() => decodeSeqJournalRecord(flipped))).toBe('RECORD_CRC_MISMATCH');
+  });
+});
+
+describe('scanSeqJournal', () => {
+  it('reads back every record of a journal of whole records, with their offsets', () => {
+    fc.assert(
+      fc.property(journalArbitrary, ({ records, bytes, starts }) => {
+        const scan = scanSeqJournal(bytes);
+        expect(scan.tailProblem).toBeUndefined();
+        expect(scan.validBytes).toBe(bytes.length);
+        expect(scan.records.map(plain)).toEqual(records);
+        expect(scan.records.map((r) => r.offset)).toEqual(starts);
+      }),
+    );
+    expect(scanSeqJournal(new Uint8Array(0))).toEqual({ records: [], validBytes: 0 });
+  });
+
+  it('scans any truncation of a journal to the prefix of whole records, the rest a torn tail', () => {
+    fc.assert(
+      fc.property(
+        journalArbitrary.chain((j) => fc.record({ j: fc.constant(j), cut: fc.integer({ min: 0, max: j.bytes.length }) })),
+        ({ j, cut }) => {
+          const scan = scanSeqJournal(j.bytes.subarray(0, cut));
+          const whole = j.ends.filter((end) => end <= cut).length;
+          expect(scan.records.map(plain)).toEqual(j.records.slice(0, whole));
+          const validBytes = whole === 0 ? 0 : (j.ends[whole - 1] as number);
+          expect(scan.validBytes).toBe(validBytes);
+          expect(scan.tailProblem === undefined).toBe(validBytes === cut);
+          if (scan.tailProblem !== undefined) expect(scan.tailProblem.offset).toBe(validBytes);
+        },
+      ),
+    );
+  });
+
+  it('takes a last record torn by sectors (each landed or zeros, as after a power loss) for a torn tail', () => {
+    fc.assert(
+      fc.property(
+        journalArbitrary,
+        fc.array(fc.boolean(), { minLength: 64, maxLength: 64 }),
+        fc.integer({ min: 0, max: SECTOR_BYTES - 1 }),
+        ({ records, bytes, starts }, landed, padBytes) => {
+          // Shift the journal inside the file with a leading whole record so that the last
+          // record's sector boundaries fall at varied places.
+          const lead = encodeSeqJournalRecord({ applySeqBefore: 0n, requests: [{ key: 'x'.repeat(1 + (padBytes % 128)), count: 1, clientId: 1n, requestId: 1n }] });
+          const file = concat([lead, bytes]);
+          const lastStart = lead.length + (starts[starts.length - 1] as number);
+          const torn = file.slice();
+          let sector = Math.floor(lastStart / SECTOR_BYTES);
+          for (let s = sector * SECTOR_BYTES; s < file.length; s += SECTOR_BYTES, sector++) {
+            if (landed[sector % landed.length] === true) continue;
+            torn.fill(0, Math.max(s, lastStart), Math.min(file.length, s + SECTOR_BYTES));
+          }
+          const scan = scanSeqJournal(torn);
+          const intact = torn.every((b, i) => b === file[i]);
+          const expected = [{ applySeqBefore: 0n, requests: [{ key: 'x'.repeat(1 + (padBytes % 128)), count: 1, clientId: 1n, requestId: 1n }] }, ...records];
+          expect(scan.records.map(plain)).toEqual(intact ? expected : expected.slice(0, -1));
+          expect(scan.validBytes).toBe(intact ? file.length : lastStart);
+        },
+      ),
+    );
+  });
+
+  it('refuses a damaged record that is followed by another record: corruption, not a torn tail', () => {
+    const records = [0n, 1n, 2n].map((applySeqBefore) =>
+      encodeSeqJournalRecord({ applySeqBefore, requests: [{ key: 'orders', count: 1, clientId: 7n, requestId: applySeqBefore + 1n }] }),
+    );
+    const file = concat(records);
+    const second = (records[0] as Uint8Array).length;
+    // A bit flip in the middle record's body: its header (hence its length) is intact.
+    const bodyFlip = file.slice();
+    bodyFlip[second + 30] = (bodyFlip[second + 30] as number) ^ 0x04;
+    expect(codeOf(() => scanSeqJournal(bodyFlip))).toBe('RECORD_CRC_MISMATCH');
+    // The middle record's header zeroed (a lost sector): its length is unknown, but an intact
+    // header follows.
+    const headerLost = file.slice();
+    headerLost.fill(0, second, second + SEQ_JOURNAL_HEADER_BYTES);
+    expect(codeOf(() => scanSeqJournal(headerLost))).toBe('RECORD_BAD_MAGIC');
+    // Damage at the end, with bytes after it that are no record: still not a torn write.
+    const trailing = concat([file, new Uint8Array(5)]);
+    trailing[second + 30] = (trailing[second + 30] as number) ^ 0x04;
+    expect(codeOf(() => scanSeqJournal(trailing))).toBe('RECORD_CRC_MISMATCH');
+  });
+
+  it('detects every single-bit flip: a flip before the last record throws, in it at worst leaves a torn tail', () => {
+    const records = [5n, 6n, 8n].map((applySeqBefore, i) =>
+      encodeSeqJournalRecord({
+        applySeqBefore,
+        requests: Array.from({ length: i + 1 }, (_, j) => ({ key: `k${j}`, count: j + 1, clientId: 3n, requestId: applySeqBefore + BigInt(j) })),
+      }),
+    );
+    const file = concat(records);
+    const lastStart = file.length - (records[2] as Uint8Array).length;
+    for (let bit = 0; bit < file.length * 8; bit++) {
+      const flipped = file.slice();
+      const at = bit >> 3;
+      flipped[at] = (flipped[at] as number) ^ (1 << (bit & 7));
+      let scan: ReturnType<typeof scanSeqJournal> | null = null;
+      try {
+        scan = scanSeqJournal(flipped);
+      } catch (e) {
+        expect(e).toBeInstanceOf(DecodeError);
+      }
+      if (at < lastStart) expect(scan, `bit ${bit}`).toBeNull();
+      else if (scan !== null) {
+        expect(scan.tailProblem?.offset, `bit ${bit}`).toBe(lastStart);
+        expect(scan.records.length).toBe(2);
+      }
+    }
+  });
+
+  it('reports a record written by a newer version as such, not as a torn tail', () => {
+    const newer = sealedRaw((w) => w.u64(0n).u32(1).u16(1).u8(0x61).u32(1).u64(1n).u64(1n), 2);
+    expect(codeOf(() => scanSeqJournal(newer))).toBe('RECORD_UNSUPPORTED_VERSION');
+  });
+
+  it('throws nothing but DecodeError on arbitrary bytes or on mutated journals', () => {
+    const check = (bytes: Uint8Array): void => {
+      try {
+        const scan = scanSeqJournal(bytes);
+        expect(scan.validBytes).toBeLessThanOrEqual(bytes.length);
+      } catch (e) {
+        if (!(e instanceof DecodeError)) throw e;
+      }
+      try {
+        decodeSeqJournalRecord(bytes);
+      } catch (e) {
+        if (!(e instanceof DecodeError)) throw e;
+      }
+    };
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), check));
+    fc.assert(
+      fc.property(journalArbitrary, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), ({ bytes }, edits) => {
+        const mutated = bytes.slice();
+        for (const [at, value] of edits) mutated[at % mutated.length] = value;
+        check(mutated);
+      }),
+    );
+  });
+});
