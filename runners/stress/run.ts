@@ -1,0 +1,266 @@
+// One stress run, start to end: choose ports and directories, start the cluster, start the load,
+// run the chaos loop for the duration, heal the cluster, stop the load, take the final probes
+// (one more block per sequence key, one more timestamp), check the ledger, stop the cluster and
+// build the report. Every phase is bounded; the caller (runners/stress.ts) adds a watchdog on the
+// whole and kills the children on any exit.
+//
+// Result and exit code: 1 when any safety violation was found; else 3 when a liveness property
+// failed (the cluster never served, did not recover from an action, or the final probes failed);
+// else 130 when the run was interrupted; else 0.
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import seedrandom from 'seedrandom';
+import { createClient } from '../client.js';
+import { checkLedger, type DurationStats, type Violation } from './checkers.js';
+import { Chaos, type ChaosActionKind, type PinnedStats } from './chaos.js';
+import { Cluster, type NodeExit } from './cluster.js';
+import { StressHistory, type OpKind, type OpOutcome } from './history.js';
+import { Load, recordedGetSeq, recordedGetTs, SEQ_KEYS } from './load.js';
+import type { StressOptions } from './options.js';
+import { UnavailabilityTracker } from './unavailability.js';
+
+/** Bound on the first leader after the cluster starts (and after healing). */
+export const LEADER_BOUND_MS = 30_000;
+/** Bound on the first acknowledged timestamp after the load starts. */
+export const FIRST_ACK_BOUND_MS = 30_000;
+/** Load kept running on the healed cluster before it stops (the last leader serves some). */
+export const HEALED_LOAD_MS = 1_000;
+/** Bound on each final probe (retried until it gets an answer). */
+export const FINAL_PROBE_BOUND_MS = 30_000;
+/** Violations printed in detail by the text report. */
+export const REPORT_VIOLATIONS_SHOWN = 5;
+
+export type StressResult = 'ok' | 'violation' | 'liveness' | 'aborted';
+
+export interface LedgerReport {
+  readonly key: string;
+  readonly blockCount: number;
+  readonly counter: string | null;
+  readonly acknowledgedValues: string;
+  readonly unknownValues: string;
+  readonly holes: string | null;
+  readonly explainedByUnknown: string | null;
+}
+
+export interface StressReport {
+  readonly seed: number;
+  readonly driver: StressOptions['driver'];
+  readonly nodes: number;
+  readonly durationMs: number;
+  readonly chaosIntervalMs: number;
+  readonly clients: number;
+  readonly wallMs: number;
+  readonly result: StressResult;
+  readonly exitCode: 0 | 1 | 3 | 130;
+  readonly operations: Record<OpKind, Record<OpOutcome, number>>;
+  readonly timestampsAcknowledged: number;
+  readonly callsPerSecond: number;
+  readonly errors: Record<OpKind, Record<string, number>>;
+  readonly violationCount: number;
+  readonly violationsByKind: Record<string, number>;
+  readonly violations: readonly Violation[];
+  readonly unavailability: {
+    readonly killLeader: DurationStats;
+    readonly pauseLeader: DurationStats;
+    readonly all: DurationStats;
+    readonly samples: ReadonlyArray<{ readonly kind: string; readonly atMs: number; readonly unavailableMs: number }>;
+  };
+  readonly chaos: Record<ChaosActionKind, number> & { readonly skipped: number };
+  readonly pinned: PinnedStats;
+  readonly ledger: readonly LedgerReport[];
+  readonly uncleanShutdowns: ReadonlyArray<{ readonly id: number; readonly exit: NodeExit | null }>;
+  readonly nodeStarts: Record<string, number>;
+  /** Where the data and the node logs are, when kept (--keep-data, or a violation). */
+  readonly dataDir: string | null;
+  /** Every server pid of the run (all gone when the run returns). */
+  readonly pids: readonly number[];
+}
+
+export interface StressIo {
+  readonly log: (line: string) => void;
+  /** Set when the run must stop early (SIGINT): it heals, drains, checks and reports. */
+  readonly stopped: () => boolean;
+  /** Receives the cluster as soon as it exists (the entry kills its children on exit). */
+  readonly onCluster?: (cluster: Cluster) => void;
+}
+
+function sleepMs(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function waitUntil(done: () => boolean, boundMs: number, stopped: () => boolean): Promise<boolean> {
+  const startMs = performance.now();
+  while (!done()) {
+    if (stopped() || performance.now() - startMs > boundMs) return false;
+    await sleepMs(10);
+  }
+  return true;
+}
+
+export async function runStress(options: StressOptions, io: StressIo): Promise<StressReport> {
+  const wallStartMs = performance.now();
+  const log = io.log;
+  const chaosRandom = seedrandom(`${options.seed}/chaos`);
+  const loadRandom = seedrandom(`${options.seed}/load`);
+  const rootDir = await mkdtemp(join(tmpdir(), 'tsoracle-stress-'));
+  const history = new StressHistory(SEQ_KEYS.map(([key]) => key));
+  const tracker = new UnavailabilityTracker();
+  history.listener = tracker;
+  const violations = history.violations;
+
+  const cluster = await Cluster.create({
+    driver: options.driver,
+    nodes: options.nodes,
+    rootDir,
+    electionTimeoutMs: options.electionTimeoutMs,
+    heartbeatIntervalMs: options.heartbeatIntervalMs,
+    // Ports are not part of what the seed reproduces; two runs of one seed must not collide.
+    random: Math.random,
+    onCrash: (node, exit, tail) => violations.report('node_crashed', `node ${node.id} exited by itself (code ${exit.code}, signal ${exit.signal}); its log ends with:\n${tail.trim()}`),
+    log,
+  });
+  io.onCluster?.(cluster);
+  log(`stress: seed ${options.seed}, ${options.driver} driver, ${options.nodes} node(s), ${options.durationMs / 1000} s, chaos every ~${options.chaosIntervalMs} ms, ${options.clients} clients; data in ${rootDir}`);
+
+  const chaos = new Chaos({ cluster, history, tracker, random: chaosRandom, intervalMs: options.chaosIntervalMs, log });
+  const load = new Load(history, cluster.serviceEndpoints, options.clients, loadRandom);
+  const ledger: LedgerReport[] = [];
+  let uncleanShutdowns: Array<{ id: number; exit: NodeExit | null }> = [];
+  let loadStarted = false;
+
+  try {
+    try {
+      await cluster.startAll();
+    } catch (e) {
+      violations.report('harness_error', `the cluster did not start: ${e instanceof Error ? e.message : String(e)}`);
+      throw e;
+    }
+    if ((await cluster.findLeader(LEADER_BOUND_MS)) === null) log(`stress: no node answers /readyz 200 after ${LEADER_BOUND_MS} ms; starting the load anyway`);
+    load.start();
+    loadStarted = true;
+    if (!(await waitUntil(() => history.firstTsAckMs !== null, FIRST_ACK_BOUND_MS, io.stopped))) {
+      if (!io.stopped()) violations.report('never_available', `no timestamp was served within ${FIRST_ACK_BOUND_MS} ms of the cluster's start`);
+    } else {
+      log(`stress: first timestamp at t=${(history.firstTsAckMs ?? 0).toFixed(0)} ms; chaos starts`);
+      const untilMs = history.nowMs() + options.durationMs;
+      const progress = setInterval(() => {
+        const o = history.outcomes;
+        log(
+          `stress t=${(history.nowMs() / 1000).toFixed(0)}s: ok getTs ${o.getTs.ok} batch ${o.getTsBatch.ok} seq ${o.getSeq.ok}; violations ${violations.total}; chaos ${chaos.counts.kill_leader}/${chaos.counts.pause_leader}/${chaos.counts.kill_follower}/${chaos.counts.restart}`,
+        );
+      }, 30_000);
+      progress.unref();
+      try {
+        await chaos.run(untilMs, io.stopped);
+      } finally {
+        clearInterval(progress);
+      }
+    }
+
+    // Heal: every node up, a leader serving, every leader loss recovered.
+    await chaos.heal();
+    if ((await cluster.findLeader(LEADER_BOUND_MS)) === null) log(`stress: no single leader after healing within ${LEADER_BOUND_MS} ms`);
+    if (!(await waitUntil(() => tracker.pendingCount === 0, LEADER_BOUND_MS, () => false))) {
+      violations.report('no_recovery', `${tracker.abandonPending()} leader loss(es) not recovered after the cluster was healed`);
+    }
+    await sleepMs(HEALED_LOAD_MS);
+  } catch (e) {
+    if (violations.total === 0 || !(e instanceof Error)) violations.report('harness_error', e instanceof Error ? (e.stack ?? e.message) : String(e));
+    else log(`stress: stopped by an error: ${e.message}`);
+    await chaos.heal().catch(() => {});
+  }
+
+  if (loadStarted) await load.stop();
+
+  // Final probes: with the load stopped, one more block per key gives its counter; one more
+  // timestamp shows the healed cluster serves. Both are checked like every other call.
+  if (loadStarted && history.firstTsAckMs !== null) {
+    const probe = createClient({ endpoints: cluster.serviceEndpoints });
+    try {
+      for (const [key, blockCount] of SEQ_KEYS) {
+        let counter: bigint | null = null;
+        const startMs = performance.now();
+        while (counter === null && performance.now() - startMs < FINAL_PROBE_BOUND_MS) {
+          counter = await recordedGetSeq(history, probe, 'probe', key, 1);
+          if (counter === null) await sleepMs(100);
+        }
+        const tally = history.tallyOf(key);
+        if (counter === null) {
+          violations.report('final_check_failed', `no final block of ${key} within ${FINAL_PROBE_BOUND_MS} ms; the ledger of ${key} is not checked`);
+          ledger.push({ key, blockCount, counter: null, acknowledgedValues: String(tally.acknowledgedValues), unknownValues: String(tally.unknownValues), holes: null, explainedByUnknown: null });
+          continue;
+        }
+        // The probe's own block is at the counter; the unknown ones before it may explain holes.
+        const verdict = checkLedger({ key, counter, acknowledgedValues: tally.acknowledgedValues - 1n, unknownValues: tally.unknownValues });
+        if (verdict.message !== null) violations.report('seq_ledger_hole', verdict.message);
+        ledger.push({
+          key,
+          blockCount,
+          counter: String(counter),
+          acknowledgedValues: String(tally.acknowledgedValues - 1n),
+          unknownValues: String(tally.unknownValues),
+          holes: String(verdict.holes),
+          explainedByUnknown: String(verdict.explainedByUnknown),
+        });
+      }
+      let served = false;
+      const startMs = performance.now();
+      while (!served && performance.now() - startMs < FINAL_PROBE_BOUND_MS) served = await recordedGetTs(history, probe, 'probe');
+      if (!served) violations.report('final_check_failed', `no final timestamp within ${FINAL_PROBE_BOUND_MS} ms`);
+    } finally {
+      await probe.close();
+    }
+  }
+
+  try {
+    uncleanShutdowns = await cluster.stopAll();
+  } catch (e) {
+    violations.report('harness_error', `stopping the cluster: ${e instanceof Error ? e.message : String(e)}`);
+    cluster.killAllSync();
+    await cluster.reapAll();
+  }
+
+  const safety = violations.safetyCount > 0;
+  const liveness = violations.livenessCount > 0;
+  const result: StressResult = safety ? 'violation' : liveness ? 'liveness' : io.stopped() ? 'aborted' : 'ok';
+  const exitCode = safety ? 1 : liveness ? 3 : io.stopped() ? 130 : 0;
+  const keep = options.keepData || violations.total > 0;
+  if (!keep) await rm(rootDir, { recursive: true, force: true });
+  const wallMs = performance.now() - wallStartMs;
+  const calls = Object.values(history.outcomes).reduce((sum, o) => sum + o.ok + o.failed + o.unknown, 0);
+  const errors = {} as Record<OpKind, Record<string, number>>;
+  for (const [kind, codes] of Object.entries(history.errorsByKind) as Array<[OpKind, Map<string, number>]>) errors[kind] = Object.fromEntries(codes);
+  return {
+    seed: options.seed,
+    driver: options.driver,
+    nodes: options.nodes,
+    durationMs: options.durationMs,
+    chaosIntervalMs: options.chaosIntervalMs,
+    clients: options.clients,
+    wallMs: Math.round(wallMs),
+    result,
+    exitCode,
+    operations: history.outcomes,
+    timestampsAcknowledged: history.timestampsAcknowledged,
+    callsPerSecond: Math.round(calls / Math.max(1, wallMs / 1000)),
+    errors,
+    violationCount: violations.total,
+    violationsByKind: Object.fromEntries(violations.countsByKind),
+    violations: violations.kept,
+    unavailability: {
+      killLeader: tracker.stats('kill_leader'),
+      pauseLeader: tracker.stats('pause_leader'),
+      all: tracker.stats(),
+      samples: tracker.samples.map((s) => ({ kind: s.kind, atMs: Math.round(s.atMs), unavailableMs: Math.round(s.unavailableMs) })),
+    },
+    chaos: { ...chaos.counts, skipped: chaos.skipped },
+    pinned: { ...chaos.pinned },
+    ledger,
+    uncleanShutdowns,
+    nodeStarts: Object.fromEntries(cluster.nodes.map((n) => [String(n.id), n.starts])),
+    dataDir: keep ? rootDir : null,
+    pids: cluster.allPids,
+  };
+}
