@@ -142,7 +142,7 @@ const SWARM: ProfileShape = {
   callersPerClient: [1, 3],
   weightsOn: [3, 4],
   forcedOps: [],
-  thinkMsMax: [1, 5, 20, 50],
+  thinkMsMax: [2, 10, 30, 80],
   nemesisSize: {},
   nemesisGapMs: {},
   nemesisBudget: {},
@@ -224,6 +224,14 @@ export function isPlantedBug(text: string): text is PlantedBug {
   return (PLANTED_BUGS as readonly string[]).includes(text);
 }
 
+/** A family that acts only through one of the listed ones (the first is turned on if none is). */
+const FAMILY_NEEDS: ReadonlyArray<readonly [FaultFamily, readonly FaultFamily[]]> = [
+  ['diskTorn', ['serverCrash']],
+  ['diskPartial', ['serverCrash']],
+  ['diskDirOpsVanish', ['serverCrash']],
+  ['diskReadCorrupt', ['serverKill', 'serverCrash']],
+];
+
 function drawRange(rng: Rng, range: readonly [number, number]): number {
   return rng.int(range[0], range[1]);
 }
@@ -282,17 +290,28 @@ export function drawOptions(spec: RunSpec): SimOptions {
   assert(shape !== undefined, 'sim_profile_known', spec.profile);
   const root = new Rng(spec.seed).fork('swarm');
 
-  const on = root.fork('families');
-  const enabled = (family: FaultFamily): boolean => {
+  const draws = root.fork('families');
+  const on = new Set<FaultFamily>();
+  for (const family of FAULT_FAMILIES) {
     const forced = shape.forced[family];
     const ratio = shape.familyOnOverride[family] ?? shape.familyOn;
-    const drawn = on.fork(family).ratio(ratio); // drawn either way: forcing one family moves no other
-    return forced ?? drawn;
-  };
+    const drawn = draws.fork(family).ratio(ratio); // drawn either way: forcing one family moves no other
+    if (forced ?? drawn) on.add(family);
+  }
+  // Families that only act through another (crash outcomes and corrupted start-up reads need
+  // the server to go down): when none of its enablers is on, a coin either turns the first one
+  // on or turns the family off, so neither family ends up on in nearly every seed.
+  const needs = root.fork('needs');
+  for (const [family, enablers] of FAMILY_NEEDS) {
+    const enabler = enablers[0] as FaultFamily;
+    if (!on.has(family) || enablers.some((n) => on.has(n))) continue;
+    if (shape.forced[enabler] !== false && (shape.forced[family] === true || needs.fork(family).chance(1, 2))) on.add(enabler);
+    else on.delete(family);
+  }
 
   const nemesis: Partial<Record<NemesisFamily, NemesisRule>> = {};
   for (const family of NEMESIS_FAMILIES) {
-    if (!enabled(family)) continue;
+    if (!on.has(family)) continue;
     const rng = root.fork(`nemesis/${family}`);
     const defaults = NEMESIS_DEFAULTS[family];
     const size = shape.nemesisSize[family] ?? defaults.size;
@@ -304,9 +323,9 @@ export function drawOptions(spec: RunSpec): SimOptions {
     };
   }
   const disk: Partial<Record<DiskFamily, RateRule>> = {};
-  for (const family of DISK_FAMILIES) if (enabled(family)) disk[family] = drawDiskRule(family, root.fork(`disk/${family}`));
+  for (const family of DISK_FAMILIES) if (on.has(family)) disk[family] = drawDiskRule(family, root.fork(`disk/${family}`));
   const net: Partial<Record<NetFamily, RateRule>> = {};
-  for (const family of NET_FAMILIES) if (enabled(family)) net[family] = drawNetRule(family, root.fork(`net/${family}`));
+  for (const family of NET_FAMILIES) if (on.has(family)) net[family] = drawNetRule(family, root.fork(`net/${family}`));
 
   const config = root.fork('config');
   const attemptTimeoutMs = config.pick([20, 100, 500, 2_000]);

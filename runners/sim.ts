@@ -1,0 +1,265 @@
+// `tsoracle sim`: the simulator's command line. `runSimCommand(argv)` takes the arguments after
+// `sim` and resolves to the exit code (DESIGN.md: 0 ok, 1 safety violation, 2 usage error,
+// 3 liveness failure, 4 nondeterminism); it never calls process.exit, so the CLI and tests can
+// both drive it.
+//
+//   sim run --seed S [--profile P] [--plant BUG] [--nodes 1] [--json] [--trace FILE] [--check-determinism]
+//   sim swarm --seeds A..B [--profile P] [--plant BUG] [--json] [--stop-at-first]
+//   sim replay FILE [--json]
+//   sim bench [--seeds N] [--profile P] [--json]
+//
+// Output: human lines on stdout (a progress line on stderr when it is a terminal); with --json
+// the LAST line of stdout is one JSON object (u64 values as decimal strings) holding at least
+// seed, result, events, simMs, wallMs, traceHash, the options drawn and the violations.
+
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { benchOracle } from '../sim/oracle/bench.js';
+import type { SeedReport } from '../sim/oracle/cluster.js';
+import { runSeed } from '../sim/oracle/cluster.js';
+import { familiesOn, isPlantedBug, isProfileName, PLANTED_BUGS, profileForBug, PROFILES, type PlantedBug, type ProfileName, type RunSpec } from '../sim/oracle/options.js';
+import { checkDeterminism, exitCodeOf, replayTraceFile, runSwarm, seedJson, toJson } from '../sim/oracle/runner.js';
+
+export const SIM_EXIT_OK = 0;
+export const SIM_EXIT_SAFETY = 1;
+export const SIM_EXIT_USAGE = 2;
+export const SIM_EXIT_LIVENESS = 3;
+export const SIM_EXIT_NONDETERMINISM = 4;
+
+/** Where the command writes (the process's streams unless a caller captures them). */
+export interface SimIo {
+  out(text: string): void;
+  err(text: string): void;
+  /** Whether stderr is a terminal (a progress line is drawn only then). */
+  readonly progress: boolean;
+}
+
+const processIo: SimIo = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  progress: process.stderr.isTTY === true,
+};
+
+function parseSeed(text: string): number {
+  if (!/^\d+$/.test(text)) throw new InvalidArgumentError(`not a seed (a non-negative integer): ${text}`);
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`seed out of range: ${text}`);
+  return n;
+}
+
+function parseSeedRange(text: string): { from: number; to: number } {
+  const m = /^(\d+)\.\.(\d+)$/.exec(text.trim());
+  if (m === null) throw new InvalidArgumentError(`not a seed range A..B: ${text}`);
+  const from = parseSeed(m[1] as string);
+  const to = parseSeed(m[2] as string);
+  if (to < from) throw new InvalidArgumentError(`empty seed range: ${text}`);
+  return { from, to };
+}
+
+function parseProfile(text: string): ProfileName {
+  if (!isProfileName(text)) throw new InvalidArgumentError(`unknown profile ${text} (one of: ${PROFILES.join(', ')})`);
+  return text;
+}
+
+function parseBug(text: string): PlantedBug {
+  if (!isPlantedBug(text)) throw new InvalidArgumentError(`unknown planted bug ${text} (one of: ${PLANTED_BUGS.join(', ')})`);
+  return text;
+}
+
+function parsePositiveInt(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) throw new InvalidArgumentError(`not a positive integer: ${text}`);
+  return Number(text);
+}
+
+/** The spec of a run from its flags: a planted bug brings its own profile unless one is given. */
+function specOf(seed: number, profile: ProfileName | undefined, plant: PlantedBug | undefined): RunSpec {
+  return { seed, profile: profile ?? (plant === undefined ? 'swarm' : profileForBug(plant)), planted: plant ?? null };
+}
+
+function specFlags(spec: RunSpec): string {
+  const profile = spec.planted !== null && spec.profile === profileForBug(spec.planted) ? '' : spec.profile === 'swarm' ? '' : ` --profile ${spec.profile}`;
+  return `${profile}${spec.planted === null ? '' : ` --plant ${spec.planted}`}`;
+}
+
+function describeSeed(report: SeedReport): string {
+  const s = report.stats;
+  const ops = Object.values(s.ops).reduce((n, k) => n + k.ok + k.failed + k.unknown + k.pending, 0);
+  return (
+    `seed ${report.spec.seed} (${report.spec.profile}${report.spec.planted === null ? '' : `, planted ${report.spec.planted}`}): ${report.result}` +
+    ` — ${ops} calls, ${report.events} events, ${Math.round(report.simMs)} virtual ms in ${Math.round(report.wallMs)} wall ms, trace ${report.traceHash}`
+  );
+}
+
+function writeSeed(io: SimIo, report: SeedReport): void {
+  const o = report.options;
+  io.out(`${describeSeed(report)}\n`);
+  io.out(`  families on: ${familiesOn(o).join(', ') || '(none)'}\n`);
+  io.out(
+    `  server: window ahead ${o.server.windowAheadMs} ms, failover advance ${o.server.failoverAdvanceMs} ms; client: ${o.client.attemptsMax} attempts of ${o.client.attemptTimeoutMs} ms within ${o.client.overallTimeoutMs} ms\n`,
+  );
+  io.out(
+    `  workload: ${o.workload.clients} clients × ${o.workload.callersPerClient} callers, weights getTs ${o.workload.weights.getTs} / getTsBatch ${o.workload.weights.getTsBatch} / getSeq ${o.workload.weights.getSeq}; phases ${o.phases.safetyMs} + ${o.phases.livenessMs} ms\n`,
+  );
+  for (const v of report.violations) io.out(`  ${v.class} violation ${v.kind} at t=${v.atMs}: ${v.message}\n`);
+  if (report.violationsDropped > 0) io.out(`  (${report.violationsDropped} more violations not shown)\n`);
+}
+
+class Usage extends Error {}
+
+export async function runSimCommand(argv: string[], io: SimIo = processIo): Promise<number> {
+  let code = SIM_EXIT_OK;
+  const program = new Command('tsoracle sim')
+    .description('deterministic simulation of the oracle: run a seed, a swarm of seeds, replay a trace')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) })
+    .showHelpAfterError();
+
+  program
+    .command('run')
+    .description('run one seed')
+    .requiredOption('--seed <n>', 'the seed', parseSeed)
+    .addOption(new Option('--profile <name>', `options profile (${PROFILES.join(', ')})`).argParser(parseProfile))
+    .addOption(new Option('--plant <bug>', `plant a known bug (${PLANTED_BUGS.join(', ')})`).argParser(parseBug))
+    .option('--nodes <n>', 'server nodes (only 1: the file driver)', parsePositiveInt, 1)
+    .option('--json', 'print one JSON object as the last line')
+    .option('--trace <file>', 'write the trace (JSON Lines) to this file')
+    .option('--check-determinism', 'run the seed twice and compare the traces')
+    .action(async (opts: { seed: number; profile?: ProfileName; plant?: PlantedBug; nodes: number; json?: boolean; trace?: string; checkDeterminism?: boolean }) => {
+      if (opts.nodes !== 1) throw new Usage('--nodes: only 1 server node (the file driver) is simulated in this build');
+      const spec = specOf(opts.seed, opts.profile, opts.plant);
+      let report: SeedReport;
+      let nondeterminism: { index: number; a: string | undefined; b: string | undefined } | null = null;
+      if (opts.checkDeterminism === true) {
+        const check = await checkDeterminism(spec);
+        report = check.first;
+        if (!check.same) nondeterminism = check.divergence ?? { index: -1, a: check.first.traceHash, b: check.second.traceHash };
+      } else {
+        report = await runSeed(spec, { keepTrace: opts.trace !== undefined });
+      }
+      if (opts.trace !== undefined) report.trace.writeJsonl(opts.trace);
+      writeSeed(io, report);
+      if (opts.trace !== undefined) io.out(`  trace: ${opts.trace} (${report.traceEntries} events); replay: tsoracle sim replay ${opts.trace}\n`);
+      if (opts.checkDeterminism === true) {
+        io.out(
+          nondeterminism === null
+            ? `  deterministic: two runs gave the same ${report.traceEntries} trace events (${report.traceHash})\n`
+            : `  NONDETERMINISM: the two runs first differ at event ${nondeterminism.index}:\n    first:  ${nondeterminism.a ?? '(end)'}\n    second: ${nondeterminism.b ?? '(end)'}\n`,
+        );
+      }
+      if (report.result !== 'ok') io.out(`  reproduce: tsoracle sim run --seed ${spec.seed}${specFlags(spec)} --trace seed-${spec.seed}.jsonl\n`);
+      code = nondeterminism !== null ? SIM_EXIT_NONDETERMINISM : exitCodeOf(report.result);
+      if (opts.json === true) {
+        io.out(`${toJson({ ...seedJson(report), ...(opts.checkDeterminism === true ? { deterministic: nondeterminism === null, divergence: nondeterminism } : {}) })}\n`);
+      }
+    });
+
+  program
+    .command('swarm')
+    .description('run a range of seeds, each drawing its own faults, workload and configuration')
+    .requiredOption('--seeds <A..B>', 'the seed range, inclusive', parseSeedRange)
+    .addOption(new Option('--profile <name>', `options profile (${PROFILES.join(', ')})`).argParser(parseProfile))
+    .addOption(new Option('--plant <bug>', `plant a known bug (${PLANTED_BUGS.join(', ')})`).argParser(parseBug))
+    .option('--json', 'print one JSON object as the last line')
+    .option('--stop-at-first', 'stop at the first failing seed')
+    .action(async (opts: { seeds: { from: number; to: number }; profile?: ProfileName; plant?: PlantedBug; json?: boolean; stopAtFirst?: boolean }) => {
+      const spec = specOf(opts.seeds.from, opts.profile, opts.plant);
+      let failed = 0;
+      const summary = await runSwarm({
+        fromSeed: opts.seeds.from,
+        toSeed: opts.seeds.to,
+        profile: spec.profile,
+        planted: spec.planted,
+        stopAtFirstFailure: opts.stopAtFirst === true,
+        onSeed: (report, done, total) => {
+          if (report.result !== 'ok') {
+            failed++;
+            if (io.progress) io.err('\r\u001b[K');
+            const first = report.violations[0];
+            io.out(`FAIL seed ${report.spec.seed}: ${report.result}${first === undefined ? '' : ` ${first.kind}: ${first.message}`}\n`);
+          }
+          if (io.progress) io.err(`\r\u001b[K[${done}/${total}] seed ${report.spec.seed}, ${failed} failing`);
+        },
+      });
+      if (io.progress) io.err('\r\u001b[K');
+      const secondsWall = summary.wallMs / 1000;
+      io.out(
+        `swarm ${summary.seeds} (${spec.profile}${spec.planted === null ? '' : `, planted ${spec.planted}`}): ${summary.seedsRun} seeds, ${summary.failures.length} failing — ${summary.events} events, ` +
+          `${Math.round(summary.simMs)} virtual ms in ${Math.round(summary.wallMs)} wall ms (${Math.round(summary.events / Math.max(secondsWall, 1e-9))} events/s, ${(summary.simMs / Math.max(summary.wallMs, 1e-9)).toFixed(1)}x)\n`,
+      );
+      const covered = Object.entries(summary.coverage).map(([family, c]) => `${family} ${c.struck}/${c.seeds}`);
+      io.out(`  families (seeds where it struck / seeds where it was on): ${covered.join(', ')}\n`);
+      if (summary.failures.length > 0) {
+        io.out(`  failing seeds: ${summary.failures.map((f) => f.seed).join(', ')}\n`);
+        const first = summary.failures[0];
+        if (first !== undefined) io.out(`  reproduce: tsoracle sim run --seed ${first.seed}${specFlags({ seed: first.seed, profile: spec.profile, planted: spec.planted })} --trace seed-${first.seed}.jsonl\n`);
+      }
+      code = exitCodeOf(summary.result);
+      if (opts.json === true) {
+        io.out(
+          `${toJson({
+            seed: summary.seeds,
+            profile: spec.profile,
+            planted: spec.planted,
+            result: summary.result,
+            seedsRun: summary.seedsRun,
+            events: summary.events,
+            simMs: summary.simMs,
+            wallMs: summary.wallMs,
+            traceHash: summary.traceHash,
+            failingSeeds: summary.failures.map((f) => f.seed),
+            failures: summary.failures,
+            coverage: summary.coverage,
+          })}\n`,
+        );
+      }
+    });
+
+  program
+    .command('replay')
+    .description('re-run the run a trace file records and compare it event by event')
+    .argument('<file>', 'a trace written by `sim run --trace`')
+    .option('--json', 'print one JSON object as the last line')
+    .action(async (file: string, opts: { json?: boolean }) => {
+      const replay = await replayTraceFile(file);
+      if ('error' in replay) throw new Usage(replay.error);
+      writeSeed(io, replay.report);
+      io.out(
+        replay.same
+          ? `  replayed: the trace matches ${file} event for event (${replay.report.traceEntries} events, ${replay.report.traceHash})\n`
+          : `  NONDETERMINISM: the replay first differs from ${file} at event ${replay.divergence?.index ?? -1}:\n    file:   ${replay.divergence?.a ?? '(end)'}\n    replay: ${replay.divergence?.b ?? '(end)'}\n`,
+      );
+      code = replay.same ? exitCodeOf(replay.report.result) : SIM_EXIT_NONDETERMINISM;
+      if (opts.json === true) {
+        io.out(`${toJson({ ...seedJson(replay.report), file, fileTraceHash: replay.fileHash, same: replay.same, divergence: replay.divergence })}\n`);
+      }
+    });
+
+  program
+    .command('bench')
+    .description('measure the simulator on the single-node workload (events/s, time compression)')
+    .option('--seeds <n>', 'seeds to run', parsePositiveInt, 20)
+    .addOption(new Option('--profile <name>', 'options profile').argParser(parseProfile).default('bench'))
+    .option('--json', 'print one JSON object as the last line')
+    .action(async (opts: { seeds: number; profile: ProfileName; json?: boolean }) => {
+      const bench = await benchOracle({ seeds: opts.seeds, profile: opts.profile });
+      io.out(
+        `bench (${bench.profile}, ${bench.seeds} seeds): ${bench.events} events, ${bench.calls} calls, ${Math.round(bench.simMs)} virtual ms in ${Math.round(bench.wallMs)} wall ms — ` +
+          `${Math.round(bench.eventsPerSecond)} events/s, ${bench.compression.toFixed(1)}x time compression, ${bench.callsPerVirtualSecond.toFixed(0)} calls per virtual second\n`,
+      );
+      if (opts.json === true) io.out(`${toJson(bench)}\n`);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') return SIM_EXIT_OK;
+      return SIM_EXIT_USAGE;
+    }
+    if (e instanceof Usage) {
+      io.err(`error: ${e.message}\n`);
+      return SIM_EXIT_USAGE;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,50 @@
+// Benchmark of the simulator running the single-node oracle (not a test: numbers are reported,
+// never asserted). `benchOracle` runs N seeds of a profile one after another on this thread and
+// reports scheduler events per second of wall time and the time compression (virtual ms per
+// wall ms). The default profile is 'bench': the fault-free single-node workload (2 clients × 2
+// callers, think time up to 40 ms, a 3 s window, 10 virtual seconds per seed); the swarm
+// profile measures the same with faults and heavier mixes.
+
+import { runSeed } from './cluster.js';
+import type { ProfileName } from './options.js';
+
+export interface OracleBench {
+  readonly profile: ProfileName;
+  readonly seeds: number;
+  readonly events: number;
+  readonly calls: number;
+  readonly simMs: number;
+  readonly wallMs: number;
+  readonly eventsPerSecond: number;
+  /** Virtual time per wall time. */
+  readonly compression: number;
+  /** Client calls per virtual second (the workload's density). */
+  readonly callsPerVirtualSecond: number;
+}
+
+export async function benchOracle(options: { readonly seeds: number; readonly profile?: ProfileName; readonly firstSeed?: number }): Promise<OracleBench> {
+  const profile = options.profile ?? 'bench';
+  const first = options.firstSeed ?? 1;
+  let events = 0;
+  let calls = 0;
+  let simMs = 0;
+  const startedMs = performance.now();
+  for (let seed = first; seed < first + options.seeds; seed++) {
+    const report = await runSeed({ seed, profile, planted: null });
+    events += report.events;
+    simMs += report.simMs;
+    for (const kind of Object.values(report.stats.ops)) calls += kind.ok + kind.failed + kind.unknown + kind.pending;
+  }
+  const wallMs = performance.now() - startedMs;
+  return {
+    profile,
+    seeds: options.seeds,
+    events,
+    calls,
+    simMs,
+    wallMs,
+    eventsPerSecond: events / (wallMs / 1000),
+    compression: simMs / wallMs,
+    callsPerVirtualSecond: calls / (simMs / 1000),
+  };
+}
