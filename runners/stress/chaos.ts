@@ -19,6 +19,7 @@
 //     timestamps, so recovery is seen as soon as the cluster serves again (load clients stuck on
 //     the stopped leader's socket until their attempt timeout would otherwise hide it).
 
+import { mkdir, rm } from 'node:fs/promises';
 import { createClient, type ClientEvent, type TsoClient } from '../client.js';
 import type { Cluster, StressNode } from './cluster.js';
 import type { StressHistory } from './history.js';
@@ -61,6 +62,8 @@ export interface ChaosOptions {
   readonly random: () => number;
   readonly intervalMs: number;
   readonly log: (line: string) => void;
+  /** Positive control: wipe a killed node's data directory before its restart. */
+  readonly wipeOnRestart: boolean;
 }
 
 function sleepMs(ms: number): Promise<void> {
@@ -185,6 +188,11 @@ export class Chaos {
     const { cluster, history } = this.options;
     if (node.alive) return;
     try {
+      if (this.options.wipeOnRestart) {
+        await rm(node.dataDir, { recursive: true, force: true });
+        await mkdir(node.dataDir, { recursive: true });
+        this.options.log(`chaos: wiped the data of node ${node.id} (--inject-violation)`);
+      }
       await cluster.start(node);
       this.counts.restart += 1;
     } catch (e) {

@@ -21,16 +21,17 @@ describe('parseStressArgs', () => {
         keepData: false,
         electionTimeoutMs: null,
         heartbeatIntervalMs: null,
+        injectViolation: false,
       },
     });
   });
 
   it('reads every flag', () => {
     const parsed = parseStressArgs(
-      ['--nodes', '5', '--duration', '600s', '--chaos-interval', '1.5s', '--seed', '9', '--clients', '8', '--json', '--keep-data', '--election-timeout', '400ms', '--heartbeat-interval', '40'],
+      ['--nodes', '5', '--duration', '600s', '--chaos-interval', '1.5s', '--seed', '9', '--clients', '8', '--json', '--keep-data', '--election-timeout', '400ms', '--heartbeat-interval', '40', '--inject-violation'],
       () => 0,
     );
-    expect(parsed.ok && parsed.options).toMatchObject({ nodes: 5, durationMs: 600_000, chaosIntervalMs: 1_500, seed: 9, clients: 8, json: true, keepData: true, electionTimeoutMs: 400, heartbeatIntervalMs: 40 });
+    expect(parsed.ok && parsed.options).toMatchObject({ nodes: 5, durationMs: 600_000, chaosIntervalMs: 1_500, seed: 9, clients: 8, json: true, keepData: true, electionTimeoutMs: 400, heartbeatIntervalMs: 40, injectViolation: true });
     const file = parseStressArgs(['--driver', 'file'], () => 0);
     expect(file.ok && file.options.nodes).toBe(1);
   });

@@ -24,6 +24,11 @@ export interface StressOptions {
   /** Passed to `serve raft` when given (otherwise the server's defaults). */
   readonly electionTimeoutMs: number | null;
   readonly heartbeatIntervalMs: number | null;
+  /**
+   * Positive control: wipe a killed node's data directory before restarting it, so the service
+   * forgets acknowledged sequence blocks (with the file driver); the run must then exit 1.
+   */
+  readonly injectViolation: boolean;
 }
 
 export const STRESS_NODES_ALLOWED: readonly number[] = [3, 5];
@@ -73,7 +78,8 @@ export function parseStressArgs(args: readonly string[], randomSeed: () => numbe
     .option('--election-timeout <duration>', 'passed to serve raft', parseDurationMs)
     .option('--heartbeat-interval <duration>', 'passed to serve raft', parseDurationMs)
     .option('--json', 'print the report as one JSON object (last line of stdout)')
-    .option('--keep-data', 'keep the data directories and node logs');
+    .option('--keep-data', 'keep the data directories and node logs')
+    .option('--inject-violation', 'positive control: wipe a killed node\'s data before its restart (must exit 1)');
   let parsed: Record<string, unknown>;
   try {
     program.parse([...args], { from: 'user' });
@@ -102,6 +108,7 @@ export function parseStressArgs(args: readonly string[], randomSeed: () => numbe
       keepData: parsed.keepData === true,
       electionTimeoutMs: (parsed.electionTimeout as number | undefined) ?? null,
       heartbeatIntervalMs: (parsed.heartbeatInterval as number | undefined) ?? null,
+      injectViolation: parsed.injectViolation === true,
     },
   };
 }

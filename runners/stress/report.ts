@@ -20,7 +20,8 @@ export function formatReport(report: StressReport): string {
   lines.push(
     `  seed ${report.seed}, ${report.driver} driver, ${report.nodes} node(s), ${report.clients} clients, ${report.durationMs / 1000} s of chaos every ~${report.chaosIntervalMs} ms, wall ${(report.wallMs / 1000).toFixed(1)} s`,
   );
-  lines.push(`  rerun: npm run stress -- --seed ${report.seed} --nodes ${report.nodes} --duration ${report.durationMs}ms --chaos-interval ${report.chaosIntervalMs}ms --clients ${report.clients}${report.driver === 'file' ? ' --driver file' : ''}`);
+  if (report.injectViolation) lines.push('  POSITIVE CONTROL: killed nodes lost their data before restarting (--inject-violation); violations are expected');
+  lines.push(`  rerun: npm run stress -- --seed ${report.seed} --nodes ${report.nodes} --duration ${report.durationMs}ms --chaos-interval ${report.chaosIntervalMs}ms --clients ${report.clients}${report.driver === 'file' ? ' --driver file' : ''}${report.injectViolation ? ' --inject-violation' : ''}`);
   lines.push('operations (ok / failed / unknown):');
   for (const [kind, o] of Object.entries(report.operations)) lines.push(`  ${kind.padEnd(11)} ${o.ok} / ${o.failed} / ${o.unknown}`);
   lines.push(`  ${report.timestampsAcknowledged} timestamps acknowledged; ${report.callsPerSecond} calls/s`);

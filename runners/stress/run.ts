@@ -51,6 +51,8 @@ export interface StressReport {
   readonly durationMs: number;
   readonly chaosIntervalMs: number;
   readonly clients: number;
+  /** The positive control was on (a violation is the expected result). */
+  readonly injectViolation: boolean;
   readonly wallMs: number;
   readonly result: StressResult;
   readonly exitCode: 0 | 1 | 3 | 130;
@@ -124,7 +126,7 @@ export async function runStress(options: StressOptions, io: StressIo): Promise<S
   io.onCluster?.(cluster);
   log(`stress: seed ${options.seed}, ${options.driver} driver, ${options.nodes} node(s), ${options.durationMs / 1000} s, chaos every ~${options.chaosIntervalMs} ms, ${options.clients} clients; data in ${rootDir}`);
 
-  const chaos = new Chaos({ cluster, history, tracker, random: chaosRandom, intervalMs: options.chaosIntervalMs, log });
+  const chaos = new Chaos({ cluster, history, tracker, random: chaosRandom, intervalMs: options.chaosIntervalMs, log, wipeOnRestart: options.injectViolation });
   const load = new Load(history, cluster.serviceEndpoints, options.clients, loadRandom);
   const ledger: LedgerReport[] = [];
   let uncleanShutdowns: Array<{ id: number; exit: NodeExit | null }> = [];
@@ -239,6 +241,7 @@ export async function runStress(options: StressOptions, io: StressIo): Promise<S
     durationMs: options.durationMs,
     chaosIntervalMs: options.chaosIntervalMs,
     clients: options.clients,
+    injectViolation: options.injectViolation,
     wallMs: Math.round(wallMs),
     result,
     exitCode,
