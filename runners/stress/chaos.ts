@@ -21,7 +21,7 @@
 
 import { mkdir, rm } from 'node:fs/promises';
 import { createClient, type ClientEvent, type TsoClient } from '../client.js';
-import type { Cluster, StressNode } from './cluster.js';
+import { NodeStartError, type Cluster, type StressNode } from './cluster.js';
 import type { StressHistory } from './history.js';
 import { recordedGetTs } from './load.js';
 import type { UnavailabilityTracker } from './unavailability.js';
@@ -72,6 +72,15 @@ function sleepMs(ms: number): Promise<void> {
 
 function drawInt(random: () => number, min: number, max: number): number {
   return min + Math.floor(random() * (max - min + 1));
+}
+
+/**
+ * A node that exits by itself while starting (after a kill -9: say, its WAL does not replay) is a
+ * bug of the node; a start that times out or cannot get its port is the harness's problem.
+ */
+export function reportStartFailure(history: StressHistory, e: unknown): void {
+  if (e instanceof NodeStartError && e.reason === 'exited') history.violations.report('node_crashed', e.message);
+  else history.violations.report('harness_error', e instanceof Error ? e.message : String(e));
 }
 
 export class Chaos {
@@ -196,7 +205,7 @@ export class Chaos {
       await cluster.start(node);
       this.counts.restart += 1;
     } catch (e) {
-      history.violations.report('harness_error', `restart of node ${node.id} failed: ${e instanceof Error ? e.message : String(e)}`);
+      reportStartFailure(history, e);
     }
   }
 

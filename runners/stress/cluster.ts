@@ -41,6 +41,18 @@ export interface NodeExit {
   readonly signal: NodeJS.Signals | null;
 }
 
+/** Why a start failed: the process exited (its port was taken, or it crashed), or it never said `serving on`. */
+export class NodeStartError extends Error {
+  constructor(
+    readonly nodeId: number,
+    readonly reason: 'port_in_use' | 'exited' | 'timeout',
+    detail: string,
+  ) {
+    super(`node ${nodeId} did not start (${reason}): ${detail}`);
+    this.name = 'NodeStartError';
+  }
+}
+
 export class StressNode {
   state: NodeState = 'down';
   child: ChildProcess | null = null;
@@ -192,16 +204,15 @@ export class Cluster {
     for (let attempt = 1; ; attempt += 1) {
       const error = await this.startOnce(node);
       if (error === null) return;
-      const portTaken = /EADDRINUSE/.test(error);
-      if (!portTaken || attempt >= NODE_START_ATTEMPTS_MAX) throw new Error(`node ${node.id} did not start: ${error}`);
+      if (error.reason !== 'port_in_use' || attempt >= NODE_START_ATTEMPTS_MAX) throw error;
       this.options.log(`node ${node.id}: port in use, retrying the start`);
       await sleepMs(500 * attempt);
     }
   }
 
   /** One start; null when serving, else why not (the child is gone by then). */
-  private async startOnce(node: StressNode): Promise<string | null> {
-    if (node.child !== null) return `node ${node.id} is already running`;
+  private async startOnce(node: StressNode): Promise<NodeStartError | null> {
+    if (node.child !== null) return new NodeStartError(node.id, 'exited', 'already running');
     const log = this.logOf(node);
     node.starts += 1;
     log.write(`--- stress: start ${node.starts} of node ${node.id} at ${new Date().toISOString()}\n`);
@@ -234,7 +245,8 @@ export class Cluster {
           node.state = 'down';
         }
         log.write(`--- stress: node ${node.id} exited (code ${code}, signal ${signal})\n`);
-        if (!node.exitExpected && !this.stopping) this.options.onCrash(node, exit, readTail(node.logPath));
+        // An exit before `serving on` is a failed start, reported by start() instead.
+        if (ready && !node.exitExpected && !this.stopping) this.options.onCrash(node, exit, readTail(node.logPath));
         resolve(exit);
       });
     });
@@ -246,14 +258,15 @@ export class Cluster {
         return null;
       }
       if (node.child !== child) {
-        await exited;
-        return `exited before serving: ${readTail(node.logPath, 1_024).trim()}`;
+        const exit = await exited;
+        const tail = readTail(node.logPath).trim();
+        return new NodeStartError(node.id, /EADDRINUSE/.test(tail) ? 'port_in_use' : 'exited', `exited before serving (code ${exit.code}, signal ${exit.signal}); its log ends with:\n${tail}`);
       }
       if (performance.now() - startedMs > NODE_READY_TIMEOUT_MS) {
         node.exitExpected = true;
         child.kill('SIGKILL');
         await exited;
-        return `not serving within ${NODE_READY_TIMEOUT_MS} ms: ${readTail(node.logPath, 1_024).trim()}`;
+        return new NodeStartError(node.id, 'timeout', `not serving within ${NODE_READY_TIMEOUT_MS} ms; its log ends with:\n${readTail(node.logPath).trim()}`);
       }
       await sleepMs(5);
     }

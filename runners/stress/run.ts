@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import seedrandom from 'seedrandom';
 import { createClient } from '../client.js';
 import { checkLedger, type DurationStats, type Violation } from './checkers.js';
-import { Chaos, type ChaosActionKind, type PinnedStats } from './chaos.js';
-import { Cluster, type NodeExit } from './cluster.js';
+import { Chaos, reportStartFailure, type ChaosActionKind, type PinnedStats } from './chaos.js';
+import { Cluster, NodeStartError, type NodeExit } from './cluster.js';
 import { StressHistory, type OpKind, type OpOutcome } from './history.js';
 import { Load, recordedGetSeq, recordedGetTs, SEQ_KEYS } from './load.js';
 import type { StressOptions } from './options.js';
@@ -136,7 +136,7 @@ export async function runStress(options: StressOptions, io: StressIo): Promise<S
     try {
       await cluster.startAll();
     } catch (e) {
-      violations.report('harness_error', `the cluster did not start: ${e instanceof Error ? e.message : String(e)}`);
+      reportStartFailure(history, e);
       throw e;
     }
     if ((await cluster.findLeader(LEADER_BOUND_MS)) === null) log(`stress: no node answers /readyz 200 after ${LEADER_BOUND_MS} ms; starting the load anyway`);
@@ -169,8 +169,8 @@ export async function runStress(options: StressOptions, io: StressIo): Promise<S
     }
     await sleepMs(HEALED_LOAD_MS);
   } catch (e) {
-    if (violations.total === 0 || !(e instanceof Error)) violations.report('harness_error', e instanceof Error ? (e.stack ?? e.message) : String(e));
-    else log(`stress: stopped by an error: ${e.message}`);
+    // A failed start was reported where it happened.
+    if (!(e instanceof NodeStartError)) violations.report('harness_error', e instanceof Error ? (e.stack ?? e.message) : String(e));
     await chaos.heal().catch(() => {});
   }
 
