@@ -11,6 +11,7 @@
 // SIGKILLed on any exit of this process (process 'exit' handler), on a second SIGINT, and on an
 // uncaught error. Progress goes to stderr; the report to stdout (`--json`: one JSON line).
 
+import { rmSync } from 'node:fs';
 import { formatReport, reportJson } from './stress/report.js';
 import type { Cluster } from './stress/cluster.js';
 import { parseStressArgs } from './stress/options.js';
@@ -20,6 +21,7 @@ import { runStress } from './stress/run.js';
 export const WATCHDOG_SLACK_MS = 240_000;
 
 let cluster: Cluster | null = null;
+let keepData = false;
 let stopRequested = false;
 
 function killChildren(): void {
@@ -29,6 +31,17 @@ function killChildren(): void {
 function die(message: string, code: number): never {
   process.stderr.write(`stress: ${message}\n`);
   killChildren();
+  if (cluster !== null) {
+    if (keepData) {
+      process.stderr.write(`stress: data and node logs kept in ${cluster.rootDir}\n`);
+    } else {
+      try {
+        rmSync(cluster.rootDir, { recursive: true, force: true, maxRetries: 3 });
+      } catch {
+        process.stderr.write(`stress: could not remove ${cluster.rootDir}\n`);
+      }
+    }
+  }
   process.exit(code);
 }
 
@@ -49,6 +62,7 @@ if (!parsed.ok) {
   process.exit(parsed.exitCode);
 }
 const options = parsed.options;
+keepData = options.keepData;
 process.stderr.write(`stress: seed ${options.seed}\n`);
 
 const watchdog = setTimeout(() => die(`watchdog: the run exceeded its duration + ${WATCHDOG_SLACK_MS / 1000} s`, 3), options.durationMs + WATCHDOG_SLACK_MS);

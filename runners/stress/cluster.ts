@@ -164,6 +164,11 @@ export class Cluster {
     return new Cluster(options, nodes);
   }
 
+  /** The directory holding every node's data and log. */
+  get rootDir(): string {
+    return this.options.rootDir;
+  }
+
   /** The client endpoints of every node. */
   get serviceEndpoints(): string[] {
     return this.nodes.map((n) => n.serviceEndpoint);
