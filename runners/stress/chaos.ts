@@ -147,9 +147,14 @@ export class Chaos {
   }
 
   private async act(): Promise<void> {
-    const { cluster, random, log } = this.options;
+    const { cluster, random, log, history } = this.options;
+    // A node still down from the last action is restarted within RESTART_DELAY_MS_MAX plus its
+    // start; wait for it rather than lose the action.
+    const waitStartMs = history.nowMs();
+    while (cluster.unavailableCount >= this.faultBudget && history.nowMs() - waitStartMs < RECOVERY_BOUND_MS) await sleepMs(20);
     if (cluster.unavailableCount >= this.faultBudget) {
       this.skipped += 1;
+      log(`chaos: ${cluster.unavailableCount} node(s) still down after ${RECOVERY_BOUND_MS} ms; action skipped`);
       return;
     }
     const leader = await cluster.findLeader(FIND_LEADER_BOUND_MS);
