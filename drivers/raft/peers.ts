@@ -11,9 +11,10 @@
 //   - Reconnection: an outgoing connection that fails or closes is retried after a jittered
 //     exponential backoff (RAFT_PEER_RECONNECT_BACKOFF_MS_MIN doubling to _MAX, clock timers); the
 //     backoff resets once a connection has stayed up for the maximum backoff.
-//   - Bounded: while a peer is not connected its messages wait in a queue of at most
+//   - Bounded: while a connection attempt is under way, messages wait in a queue of at most
 //     RAFT_PEER_SEND_QUEUE_MESSAGES_MAX messages and RAFT_PEER_SEND_QUEUE_BYTES_MAX bytes; the
-//     oldest are dropped past it (Raft tolerates loss and retransmits what matters). At most
+//     oldest are dropped past it, and the whole queue when the attempt fails (Raft tolerates
+//     loss and retransmits what matters; a returning peer gets no flood of stale messages). At most
 //     RAFT_PEER_INBOUND_CONNECTIONS_MAX inbound connections are kept.
 //   - After `close()` nothing is sent, delivered or reconnected.
 import { assert } from '../../core/assert.js';
@@ -151,6 +152,12 @@ class PeerLink {
   private scheduleReconnect(_reason: string): void {
     if (this.closed) return;
     const options = this.network.options;
+    // The peer is unreachable: what waited for this attempt is stale by the next one (Raft
+    // resends what matters), so it is dropped rather than flooded onto the peer when it returns.
+    this.dropped += this.queue.length - this.queueHead;
+    this.queue = [];
+    this.queueHead = 0;
+    this.queuedBytes = 0;
     const r = options.random();
     const unit = Number.isFinite(r) && r >= 0 && r < 1 ? r : 0;
     // Half fixed, half jitter: peers that lost each other at once do not retry in lockstep.

@@ -124,13 +124,20 @@ function expectRealTimeOrder(ops: readonly Op[]): void {
   }
 }
 
+/** The given seed, or seeds 1..N with RAFT_DRIVER_SEEDS=N (a longer sweep, by hand). */
+function seeds(seed: number): number[] {
+  const n = process.env.RAFT_DRIVER_SEEDS;
+  return n === undefined ? [seed] : Array.from({ length: Number(n) }, (_, i) => i + 1);
+}
+
 describe('raft driver in the simulated world', () => {
-  it('fails over: a new leader serves higher timestamps, the old node catches up by snapshot, sequences stay gapless', async () => {
-    const cluster = new SimCluster({ seed: 11, nodes: 3, snapshotEntries: 16 });
+  it.each(seeds(11))('fails over: a new leader serves higher timestamps, the old node catches up by snapshot, sequences stay gapless (seed %i)', async (seed) => {
+    const cluster = new SimCluster({ seed, nodes: 3, snapshotEntries: 16 });
     const w = workload(cluster);
     await cluster.runUntil(() => cluster.servingLeader() !== null && w.timestamps.length >= 30 && w.blocks.length >= 10, 'serving', 10_000);
 
     const oldLeader = cluster.servingLeader() as string;
+    const oldLastIndex = cluster.drivers.get(oldLeader)?.status().lastIndex as number;
     const crashedAtMs = cluster.world.nowMs;
     const before = w.timestamps.length;
     const maxBefore = w.timestamps.reduce((m, x) => (x.ts > m ? x.ts : m), 0n);
@@ -139,7 +146,9 @@ describe('raft driver in the simulated world', () => {
     await cluster.runUntil(
       () => {
         const leader = cluster.servingLeader();
-        return leader !== null && leader !== oldLeader && w.timestamps.length >= before + 60 && w.blocks.length >= 40;
+        // Until the survivors compacted their logs past the old leader's last entry.
+        const snapshotIndex = leader === null ? 0 : (cluster.drivers.get(leader)?.status().snapshotIndex ?? 0);
+        return leader !== null && leader !== oldLeader && w.timestamps.length >= before + 60 && snapshotIndex > oldLastIndex;
       },
       'serving again after the leader crashed',
       20_000,
@@ -149,8 +158,6 @@ describe('raft driver in the simulated world', () => {
     const after = w.timestamps.filter((x) => x.t > crashedAtMs);
     expect(after.length).toBeGreaterThan(0);
     for (const x of after) expect(x.ts).toBeGreaterThan(maxBefore);
-    // The survivors compacted their logs past the old leader's last entry.
-    expect(cluster.events.some((e) => e.node !== oldLeader && e.event.kind === 'snapshot-saved')).toBe(true);
 
     cluster.start(oldLeader);
     await cluster.runUntil(
@@ -177,8 +184,38 @@ describe('raft driver in the simulated world', () => {
     }
   });
 
-  it('a 5-node cluster with two nodes down (the leader among them) keeps serving', async () => {
-    const cluster = new SimCluster({ seed: 5, nodes: 5 });
+  it.each(seeds(17))(
+    'rides out repeated power-loss crashes that tear unsynced writes: no node refuses to start, order and ledger hold (seed %i)', async (seed) => {
+    const cluster = new SimCluster({
+      seed,
+      nodes: 3,
+      snapshotEntries: 32,
+      world: { disk: { faults: { crashTorn: { rate: [1, 2] }, crashPartial: { rate: [1, 2] }, crashDirOpsVanish: { rate: [1, 3] } } } },
+    });
+    const w = workload(cluster, 'torn');
+    await cluster.runUntil(() => cluster.servingLeader() !== null && w.timestamps.length >= 10, 'serving', 10_000);
+    const rng = cluster.world.rng.fork('test/crashes');
+    for (let round = 0; round < 12; round++) {
+      const victim = cluster.names[rng.int(0, cluster.names.length - 1)] as string;
+      cluster.crash(victim);
+      await cluster.world.runFor(50 + rng.int(0, 200));
+      cluster.start(victim);
+      await cluster.world.runFor(300 + rng.int(0, 400));
+    }
+    const countBefore = w.timestamps.length;
+    await cluster.runUntil(() => cluster.drivers.size === 3 && w.timestamps.length >= countBefore + 20, 'serving after the crashes', 20_000);
+    w.stop();
+    await cluster.world.runFor(3_000);
+    expect(cluster.world.failures).toEqual([]);
+    // The default seed tears a WAL tail among its crashes (the recovery path runs); others may not.
+    if (seed === 17) expect(cluster.events.some((e) => e.event.kind === 'wal-truncated')).toBe(true);
+    expectStrictlyIncreasing(w.timestamps);
+    expect(w.failures.filter((f) => f.startsWith('getTs'))).toEqual([]);
+    if (w.failures.length === 0) expectGapless(w.blocks);
+  });
+
+  it.each(seeds(5))('a 5-node cluster with two nodes down (the leader among them) keeps serving (seed %i)', async (seed) => {
+    const cluster = new SimCluster({ seed, nodes: 5 });
     const w = workload(cluster, 'k');
     await cluster.runUntil(() => cluster.servingLeader() !== null && w.timestamps.length >= 20, 'serving', 10_000);
     const leader = cluster.servingLeader() as string;
@@ -197,8 +234,8 @@ describe('raft driver in the simulated world', () => {
     expectGapless(w.blocks);
   });
 
-  it('a leader cut off from its peers stops serving before the new leader serves (real-time order across clients)', async () => {
-    const cluster = new SimCluster({ seed: 21, nodes: 3 });
+  it.each(seeds(21))('a leader cut off from its peers stops serving before the new leader serves (real-time order across clients) (seed %i)', async (seed) => {
+    const cluster = new SimCluster({ seed, nodes: 3 });
     await cluster.runUntil(() => cluster.servingLeader() !== null, 'serving', 10_000);
     const oldLeader = cluster.servingLeader() as string;
     const ops: Op[] = [];
@@ -222,8 +259,8 @@ describe('raft driver in the simulated world', () => {
     expectRealTimeOrder(ops);
   });
 
-  it('a leader paused past its lease refuses to grant on waking, before it has processed anything', async () => {
-    const cluster = new SimCluster({ seed: 8, nodes: 3 });
+  it.each(seeds(8))('a leader paused past its lease refuses to grant on waking, before it has processed anything (seed %i)', async (seed) => {
+    const cluster = new SimCluster({ seed, nodes: 3 });
     const ops: Op[] = [];
     addOpsClient(cluster, 'roaming', cluster.endpoints, ops);
     await cluster.runUntil(() => cluster.servingLeader() !== null && ops.length >= 10, 'serving', 10_000);
