@@ -1,13 +1,17 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TsoError } from '../../core/errors.js';
 import { PHYSICAL_MS_MAX } from '../../core/limits.js';
 import { decodeHighWaterRecord } from '../../core/records/high-water.js';
+import { encodeSeqJournalRecord, scanSeqJournal } from '../../core/records/seq-journal.js';
 import { decodeSeqLedgerRecord } from '../../core/records/seq-ledger.js';
+import type { DriverResult, SeqBlockResult } from '../driver.js';
 import { NodeDisk } from '../node/disk.js';
 import { makeTempDir } from '../node/test-support.js';
-import { FileDriver } from './file-driver.js';
+import { DiskError, type Disk, type DiskLock } from '../ports.js';
+import { FileDriver, type FileDriverOptions } from './file-driver.js';
+import { recoverSeqLedger, type RecoveredSeqLedger } from './seq-recovery.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -27,6 +31,15 @@ async function open(dir: string): Promise<FileDriver> {
 }
 
 const req = (key: string, count: number, clientId: bigint, requestId: bigint) => ({ key, count, clientId, requestId });
+
+async function readOrNull(path: string): Promise<Uint8Array | null> {
+  return readFile(path).catch(() => null);
+}
+
+/** The ledger a data directory holds, read straight from its files. */
+async function recoveredFrom(dir: string): Promise<RecoveredSeqLedger> {
+  return recoverSeqLedger(await readOrNull(join(dir, 'dense')), await readOrNull(join(dir, 'dense.journal')), 10_000, dir);
+}
 
 describe('FileDriver', () => {
   it('reports itself the leader of epoch 0 at once, on subscription', async () => {
@@ -121,8 +134,10 @@ describe('FileDriver', () => {
       expect(s).toBe(next);
       next = e;
     }
-    const onDisk = decodeSeqLedgerRecord(await readFile(join(dir, 'dense')));
-    expect(onDisk.counters).toEqual([['k', next]]);
+    // What the directory holds: the snapshot with the journal replayed on it.
+    const onDisk = await recoveredFrom(dir);
+    expect(onDisk.ledger.snapshot().counters).toEqual([['k', next]]);
+    expect(onDisk.recordsReplayed).toBeLessThan(200);
   });
 
   it('answers validation failures without writing', async () => {
@@ -141,5 +156,303 @@ describe('FileDriver', () => {
     expect((await d.advanceSeq(req('b', 1, 1n, 2n), 0n)).ok).toBe(true);
     expect(await d.advanceSeq(req('c', 1, 1n, 3n), 0n)).toMatchObject({ ok: false, code: 'SEQ_KEY_CARDINALITY_EXCEEDED' });
     expect(await d.advanceSeq(req('a', 1, 1n, 4n), 0n)).toEqual({ ok: true, start: 1n, count: 1 });
+  });
+});
+
+/**
+ * The real disk with scripted failures: the Disk port's own failure modes (DISK_IO), injected
+ * at chosen calls so the driver's error paths run against real files. A failed fsync keeps the
+ * written bytes in the file: harsher than Linux (which drops them), so a driver that appended
+ * after it without rewriting would leave the failed record in the journal for a restart to see.
+ */
+class ScriptedDisk implements Disk {
+  private readonly inner = new NodeDisk();
+  /** Calls to fail: operation and a path suffix; each rule fires once, after `skip` matches. */
+  readonly failures: Array<{ op: 'fsync' | 'truncate' | 'append'; path: string; skip: number }> = [];
+  /** Path suffixes whose next read returns the contents with the last byte flipped. */
+  readonly corruptNextRead: string[] = [];
+  /** While set, fsyncs of journal files wait for it (and `fsyncReached` resolves). */
+  holdJournalFsync: Promise<void> | null = null;
+  private reached: (() => void) | null = null;
+  readonly fsyncReached = new Promise<void>((resolve) => (this.reached = resolve));
+
+  private check(op: 'fsync' | 'truncate' | 'append', path: string): void {
+    const rule = this.failures.find((f) => f.op === op && path.endsWith(f.path));
+    if (rule === undefined) return;
+    if (rule.skip > 0) {
+      rule.skip -= 1;
+      return;
+    }
+    this.failures.splice(this.failures.indexOf(rule), 1);
+    throw new DiskError('DISK_IO', `${op} ${path}: injected failure`);
+  }
+
+  async read(path: string): Promise<Uint8Array | null> {
+    const bytes = await this.inner.read(path);
+    const i = this.corruptNextRead.findIndex((p) => path.endsWith(p));
+    if (i < 0 || bytes === null || bytes.length === 0) return bytes;
+    this.corruptNextRead.splice(i, 1);
+    const copy = bytes.slice();
+    copy[copy.length - 1] = (copy[copy.length - 1] as number) ^ 0xff;
+    return copy;
+  }
+  write(path: string, offset: number, data: Uint8Array): Promise<void> {
+    return this.inner.write(path, offset, data);
+  }
+  writeFile(path: string, data: Uint8Array): Promise<void> {
+    return this.inner.writeFile(path, data);
+  }
+  async append(path: string, data: Uint8Array): Promise<void> {
+    this.check('append', path);
+    await this.inner.append(path, data);
+  }
+  async truncate(path: string, length: number): Promise<void> {
+    this.check('truncate', path);
+    await this.inner.truncate(path, length);
+  }
+  async fsync(path: string): Promise<void> {
+    this.check('fsync', path);
+    if (this.holdJournalFsync !== null && path.endsWith('dense.journal')) {
+      this.reached?.();
+      await this.holdJournalFsync;
+    }
+    await this.inner.fsync(path);
+  }
+  rename(from: string, to: string): Promise<void> {
+    return this.inner.rename(from, to);
+  }
+  fsyncDir(dir: string): Promise<void> {
+    return this.inner.fsyncDir(dir);
+  }
+  mkdirp(dir: string): Promise<void> {
+    return this.inner.mkdirp(dir);
+  }
+  remove(path: string): Promise<void> {
+    return this.inner.remove(path);
+  }
+  list(dir: string): Promise<string[]> {
+    return this.inner.list(dir);
+  }
+  size(path: string): Promise<number | null> {
+    return this.inner.size(path);
+  }
+  lock(path: string): Promise<DiskLock> {
+    return this.inner.lock(path);
+  }
+}
+
+async function openWith(disk: Disk, dir: string, options: FileDriverOptions = {}): Promise<FileDriver> {
+  const d = await FileDriver.open(disk, dir, options);
+  cleanups.unshift(() => d.close());
+  return d;
+}
+
+function blockOf(result: DriverResult<SeqBlockResult>): readonly [bigint, number] {
+  if (!result.ok) throw new Error(`${result.code}: ${result.message}`);
+  return [result.start, result.count];
+}
+
+describe('FileDriver sequence journal', () => {
+  it('appends one journal record per group commit and leaves dense alone', async () => {
+    const dir = await tempDir();
+    const d = await open(dir);
+    expect(blockOf(await d.advanceSeq(req('k', 2, 1n, 1n), 0n))).toEqual([0n, 2]);
+    // A new directory writes its first snapshot (with the key cap) before its first record.
+    const dense = await readFile(join(dir, 'dense'));
+    expect(decodeSeqLedgerRecord(dense).applySeq).toBe(0n);
+    for (let id = 2n; id <= 5n; id++) blockOf(await d.advanceSeq(req('k', 1, 1n, id), 0n));
+    expect(await readFile(join(dir, 'dense'))).toEqual(dense);
+    const scan = scanSeqJournal(await readFile(join(dir, 'dense.journal')));
+    expect(scan.records.map((r) => [r.applySeqBefore, r.requests.length])).toEqual([
+      [0n, 1],
+      [1n, 1],
+      [2n, 1],
+      [3n, 1],
+      [4n, 1],
+    ]);
+    expect(scan.tailProblem).toBeUndefined();
+  });
+
+  it('replays the journal on restart: counters, sessions and exactly-once answers', async () => {
+    const dir = await tempDir();
+    const d = await FileDriver.open(new NodeDisk(), dir);
+    const first = await Promise.all(Array.from({ length: 60 }, (_, i) => d.advanceSeq(req(`k${i % 3}`, 1 + (i % 4), BigInt(1 + (i % 5)), BigInt(1 + i)), 0n)));
+    const second = await Promise.all(Array.from({ length: 30 }, (_, i) => d.advanceSeq(req(`k${i % 2}`, 7, BigInt(1 + (i % 5)), BigInt(100 + i)), 0n)));
+    const before = d.ledgerSnapshot();
+    await d.close();
+    expect((await recoveredFrom(dir)).recordsReplayed).toBeGreaterThan(1);
+    const again = await open(dir);
+    expect(again.ledgerSnapshot()).toEqual(before);
+    // Every retry gets the block it got before, whichever batch it was in.
+    const retried = await Promise.all([
+      ...Array.from({ length: 60 }, (_, i) => again.advanceSeq(req(`k${i % 3}`, 1 + (i % 4), BigInt(1 + (i % 5)), BigInt(1 + i)), 0n)),
+      ...Array.from({ length: 30 }, (_, i) => again.advanceSeq(req(`k${i % 2}`, 7, BigInt(1 + (i % 5)), BigInt(100 + i)), 0n)),
+    ]);
+    expect(retried).toEqual([...first, ...second]);
+    expect(await again.loadSeq('k0')).toEqual({ ok: true, next: before.counters.find(([k]) => k === 'k0')?.[1] });
+  });
+
+  it('cuts a torn tail off at open and keeps every whole record', async () => {
+    for (const tear of ['short', 'zeroed'] as const) {
+      const dir = await tempDir();
+      const d = await FileDriver.open(new NodeDisk(), dir);
+      for (let id = 1n; id <= 3n; id++) blockOf(await d.advanceSeq(req('k', 10, 1n, id), 0n));
+      await d.close();
+      const journal = join(dir, 'dense.journal');
+      const whole = await readFile(journal);
+      // A fourth record that a crash cut short, or whose last sectors never landed.
+      const fourth = encodeSeqJournalRecord({ applySeqBefore: 3n, requests: [req('k', 10, 1n, 4n)] });
+      const torn = tear === 'short' ? fourth.subarray(0, 25) : fourth.slice().fill(0, 20);
+      await writeFile(journal, Buffer.concat([whole, torn]));
+      const again = await open(dir);
+      expect((await readFile(journal)).length).toBe(whole.length);
+      expect(await again.loadSeq('k')).toEqual({ ok: true, next: 30n });
+      expect(await again.advanceSeq(req('k', 10, 1n, 3n), 0n)).toEqual({ ok: true, start: 20n, count: 10 });
+      expect(await again.advanceSeq(req('k', 1, 1n, 4n), 0n)).toEqual({ ok: true, start: 30n, count: 1 });
+    }
+  });
+
+  it('refuses to cut a tail that a second read does not confirm (a corrupted read)', async () => {
+    const dir = await tempDir();
+    const d = await FileDriver.open(new NodeDisk(), dir);
+    for (let id = 1n; id <= 2n; id++) blockOf(await d.advanceSeq(req('k', 1, 1n, id), 0n));
+    await d.close();
+    const journal = await readFile(join(dir, 'dense.journal'));
+    const disk = new ScriptedDisk();
+    disk.corruptNextRead.push('dense.journal');
+    const err = await FileDriver.open(disk, dir).catch((e: unknown) => e);
+    expect((err as TsoError).code).toBe('DRIVER_PERMANENT');
+    expect((err as TsoError).message).toMatch(/read back differently/);
+    expect(await readFile(join(dir, 'dense.journal'))).toEqual(journal);
+    expect(await (await open(dir)).loadSeq('k')).toEqual({ ok: true, next: 2n });
+  });
+
+  it('refuses to start on a corrupt record in the middle of the journal, with a clear error, touching nothing', async () => {
+    const dir = await tempDir();
+    const d = await FileDriver.open(new NodeDisk(), dir);
+    for (let id = 1n; id <= 3n; id++) blockOf(await d.advanceSeq(req('k', 1, 1n, id), 0n));
+    await d.close();
+    const path = join(dir, 'dense.journal');
+    const bytes = await readFile(path);
+    bytes[30] = (bytes[30] as number) ^ 0x08;
+    await writeFile(path, bytes);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      // Twice: the lock was released, and the file was left as it was.
+      const err = await FileDriver.open(new NodeDisk(), dir).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TsoError);
+      expect((err as TsoError).code).toBe('DRIVER_PERMANENT');
+      expect((err as TsoError).message).toMatch(/dense\.journal is corrupt \(RECORD_CRC_MISMATCH: .*corrupt at offset 0.*byte\(s\) follow it\); refusing to start/);
+      expect(await readFile(path)).toEqual(bytes);
+    }
+  });
+
+  it('compacts past the size bound into a fresh dense and an empty journal, and restarts from them', async () => {
+    const dir = await tempDir();
+    const d = await FileDriver.open(new NodeDisk(), dir, { journalCompactBytes: 300 });
+    for (let id = 1n; id <= 40n; id++) {
+      blockOf(await d.advanceSeq(req(id % 2n === 0n ? 'even' : 'odd', 3, 1n + (id % 3n), id), 0n));
+      // Compaction runs after the batch that passed the bound is answered: at most one record over.
+      expect((await stat(join(dir, 'dense.journal'))).size).toBeLessThan(300 + 60);
+    }
+    const snapshot = d.ledgerSnapshot();
+    await d.close();
+    const dense = decodeSeqLedgerRecord(await readFile(join(dir, 'dense')));
+    expect(dense.applySeq).toBeGreaterThan(30n);
+    const recovered = await recoveredFrom(dir);
+    expect(recovered.ledger.snapshot()).toEqual(snapshot);
+    const again = await open(dir);
+    expect(again.ledgerSnapshot()).toEqual(snapshot);
+    expect(await again.advanceSeq(req('odd', 3, 2n, 1n), 0n)).toEqual({ ok: true, start: 0n, count: 3 });
+  });
+
+  it('skips the records a compaction folded in when a crash kept the journal (truncate never happened)', async () => {
+    const dir = await tempDir();
+    const disk = new ScriptedDisk();
+    // The compaction's truncate fails: dense is new, the journal still holds every record, as
+    // after a crash between the two steps.
+    disk.failures.push({ op: 'truncate', path: 'dense.journal', skip: 0 });
+    const d = await FileDriver.open(disk, dir, { journalCompactBytes: 200 });
+    for (let id = 1n; id <= 4n; id++) blockOf(await d.advanceSeq(req('k', 2, 1n, id), 0n));
+    const snapshot = d.ledgerSnapshot();
+    await d.close();
+    expect(decodeSeqLedgerRecord(await readFile(join(dir, 'dense'))).applySeq).toBe(4n);
+    const recovered = await recoveredFrom(dir);
+    expect([recovered.recordsSkipped, recovered.recordsReplayed]).toEqual([4, 0]);
+    expect(recovered.ledger.snapshot()).toEqual(snapshot);
+    const again = await open(dir);
+    expect(again.ledgerSnapshot()).toEqual(snapshot);
+    expect(await again.advanceSeq(req('k', 2, 1n, 3n), 0n)).toEqual({ ok: true, start: 4n, count: 2 });
+    expect(blockOf(await again.advanceSeq(req('k', 2, 1n, 5n), 0n))).toEqual([8n, 2]);
+  });
+
+  it('after a failed journal fsync, fails the batch, rewrites before appending again, and a restart holds exactly the answered batches', async () => {
+    const dir = await tempDir();
+    const disk = new ScriptedDisk();
+    // The open has nothing to sync; the first two appends' fsyncs succeed, the third fails.
+    disk.failures.push({ op: 'fsync', path: 'dense.journal', skip: 2 });
+    const d = await openWith(disk, dir);
+    expect(blockOf(await d.advanceSeq(req('k', 5, 1n, 1n), 0n))).toEqual([0n, 5]);
+    expect(blockOf(await d.advanceSeq(req('k', 5, 1n, 2n), 0n))).toEqual([5n, 5]);
+    const failed = await d.advanceSeq(req('k', 5, 1n, 3n), 0n);
+    expect(failed).toMatchObject({ ok: false, code: 'DRIVER_PERMANENT' });
+    expect((failed as { message: string }).message).toMatch(/injected failure/);
+    // Nothing of the failed batch is visible; the next one starts from the durable ledger.
+    expect(await d.loadSeq('k')).toEqual({ ok: true, next: 10n });
+    expect(blockOf(await d.advanceSeq(req('k', 7, 1n, 4n), 0n))).toEqual([10n, 7]);
+    // The failed record is not in the journal any more: dense was rewritten and the journal emptied.
+    const scan = scanSeqJournal(await readFile(join(dir, 'dense.journal')));
+    expect(scan.records.map((r) => r.requests.map((q) => q.requestId))).toEqual([[4n]]);
+    await d.close();
+    const again = await open(dir);
+    expect(await again.loadSeq('k')).toEqual({ ok: true, next: 17n });
+    expect(await again.advanceSeq(req('k', 7, 1n, 4n), 0n)).toEqual({ ok: true, start: 10n, count: 7 });
+    // The failed request was never applied: its retry gets a new block.
+    expect(await again.advanceSeq(req('k', 5, 1n, 3n), 0n)).toEqual({ ok: true, start: 17n, count: 5 });
+  });
+
+  it('after a failed append, retries the rewrite until it succeeds, failing only the batches in between', async () => {
+    const dir = await tempDir();
+    const disk = new ScriptedDisk();
+    disk.failures.push({ op: 'append', path: 'dense.journal', skip: 1 });
+    const d = await openWith(disk, dir);
+    expect(blockOf(await d.advanceSeq(req('k', 1, 1n, 1n), 0n))).toEqual([0n, 1]);
+    expect(await d.advanceSeq(req('k', 1, 1n, 2n), 0n)).toMatchObject({ ok: false, code: 'DRIVER_PERMANENT' });
+    // The rewrite's truncate fails once too: that batch fails, the next one goes through.
+    disk.failures.push({ op: 'truncate', path: 'dense.journal', skip: 0 });
+    expect(await d.advanceSeq(req('k', 1, 1n, 3n), 0n)).toMatchObject({ ok: false, code: 'DRIVER_PERMANENT' });
+    expect(blockOf(await d.advanceSeq(req('k', 1, 1n, 4n), 0n))).toEqual([1n, 1]);
+    await d.close();
+    expect((await recoveredFrom(dir)).ledger.snapshot().counters).toEqual([['k', 2n]]);
+  });
+
+  it('keeps the key cap of a new directory across restarts, though dense is written only once', async () => {
+    const dir = await tempDir();
+    const d = await FileDriver.open(new NodeDisk(), dir, { seqKeyCap: 2 });
+    blockOf(await d.advanceSeq(req('a', 1, 1n, 1n), 0n));
+    blockOf(await d.advanceSeq(req('b', 1, 1n, 2n), 0n));
+    await d.close();
+    const again = await open(dir);
+    expect(await again.advanceSeq(req('c', 1, 1n, 3n), 0n)).toMatchObject({ ok: false, code: 'SEQ_KEY_CARDINALITY_EXCEEDED' });
+  });
+
+  it('answers loadSeq and snapshots from the durable ledger while a batch is being written', async () => {
+    const dir = await tempDir();
+    const disk = new ScriptedDisk();
+    const d = await openWith(disk, dir);
+    blockOf(await d.advanceSeq(req('k', 4, 1n, 1n), 0n));
+    const durableSnapshot = d.ledgerSnapshot();
+    let release = (): void => {};
+    disk.holdJournalFsync = new Promise<void>((resolve) => (release = resolve));
+    const pending = d.advanceSeq(req('k', 4, 1n, 2n), 0n);
+    // The batch is applied to the working ledger and appended; its fsync has not returned.
+    try {
+      await disk.fsyncReached;
+      expect(await d.loadSeq('k')).toEqual({ ok: true, next: 4n });
+      expect(d.ledgerSnapshot()).toEqual(durableSnapshot);
+    } finally {
+      release();
+    }
+    expect(blockOf(await pending)).toEqual([4n, 4]);
+    expect(await d.loadSeq('k')).toEqual({ ok: true, next: 8n });
   });
 });

@@ -1,30 +1,60 @@
 // The file driver: a single-node, fsync-durable consensus driver. One process owns a data
 // directory:
-//   LOCK    an exclusive flock held for the life of the process (released by the kernel when the
-//           process dies); a second process on the same directory fails with "already locked"
-//           and touches nothing.
-//   state   the 17-byte TSOR high-water record (byte-compatible with the Rust original).
-//   dense   the TSOD sequence-ledger record (counters + exactly-once client sessions).
-// Both records are replaced atomically (tmp, fsync, rename, fsync dir) and published in memory
-// only after that, so nothing is ever served from a value a crash could take back.
+//   LOCK           an exclusive flock held for the life of the process (released by the kernel
+//                  when the process dies); a second process on the same directory fails with
+//                  "already locked" and touches nothing.
+//   state          the 17-byte TSOR high-water record (byte-compatible with the Rust original),
+//                  replaced atomically (tmp, fsync, rename, fsync dir) on every persist.
+//   dense          a TSOD snapshot of the sequence ledger (counters + exactly-once sessions),
+//                  replaced atomically, but only now and then (see compaction).
+//   dense.journal  TSOJ records appended since (or before) that snapshot, one per group commit.
+// Nothing is published in memory or answered before the bytes that hold it are durable.
 //
-// Group commit: getSeq advances that arrive while a ledger write is in flight queue up and go to
-// disk together in the next write; each caller is answered only after the write holding its block
-// is durable. A failed write answers its whole batch with DRIVER_PERMANENT and publishes nothing;
-// the next batch starts again from the last durable ledger, so the ledger never has a hole.
+// Group commit: getSeq advances that arrive while a write is in flight queue up and go to disk
+// together in the next one. A batch is applied to the `working` ledger, its successful requests
+// are appended to the journal as one record and the journal is fsync'd (the directory too, the
+// first time the journal is created); only then is the same batch applied to the `durable`
+// ledger (which must give the same outcomes: the ledger is deterministic) and answered. Two
+// ledgers, each request applied twice, instead of a copy per batch: a copy of a full session
+// table costs milliseconds, far more than the append and fsync it would guard.
+//
+// Failure: a failed append or fsync answers the whole batch with DRIVER_PERMANENT (the client
+// retries it under the same request id: its outcome is unknown) and `working` goes back to a
+// copy of `durable`. After a failed fsync the journal's contents are unknown (Linux drops the
+// dirty pages), so it is never appended to again as is: before the next append, `dense` is
+// rewritten from `durable` and the journal emptied (truncate, fsync). Until then nothing is
+// appended, so a crash can only ever damage the journal's last record.
+//
+// Compaction: past `journalCompactBytes`, the durable ledger is written to `dense` atomically
+// and the journal is emptied (truncate, fsync). A crash in between leaves records that the
+// snapshot already holds; recovery skips them by applySeq. A new directory writes its first
+// `dense` (carrying the key cap) before its first journal record the same way.
+//
+// Recovery at open (seq-recovery.ts): the snapshot, then the journal's records replayed on it;
+// a torn last record is cut off (after a second read agrees, so that a corrupted read can never
+// cut off a record), and what was loaded is synced (journal fsync, directory fsync) before
+// anything is served from it. A journal that is corrupt anywhere else refuses to start.
 //
 // Leadership: this driver is always the leader of epoch 0 (there is no one else).
 
 import { DecodeError, TsoError } from '../../core/errors.js';
-import { PHYSICAL_MS_MAX, SEQ_GROUP_COMMIT_QUEUE_MAX, SEQ_KEY_CARDINALITY_CAP_DEFAULT } from '../../core/limits.js';
-import { SeqLedger, seqLedgerStateProblem, type SeqAdvanceRequest, type SeqLedgerSnapshot } from '../../core/ledger.js';
+import {
+  PHYSICAL_MS_MAX,
+  SEQ_GROUP_COMMIT_QUEUE_MAX,
+  SEQ_JOURNAL_COMPACT_BYTES_DEFAULT,
+  SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX,
+  SEQ_KEY_CARDINALITY_CAP_DEFAULT,
+} from '../../core/limits.js';
+import type { SeqAdvanceRequest, SeqAdvanceResult, SeqLedger, SeqLedgerSnapshot } from '../../core/ledger.js';
 import { decodeHighWaterRecord, encodeHighWaterRecord } from '../../core/records/high-water.js';
-import { decodeSeqLedgerRecord, encodeSeqLedgerRecord } from '../../core/records/seq-ledger.js';
+import { encodeSeqJournalRecord, type SeqJournalRecord } from '../../core/records/seq-journal.js';
+import { encodeSeqLedgerRecord } from '../../core/records/seq-ledger.js';
 import { assert } from '../../core/assert.js';
 import type { ConsensusDriver, DriverResult, LeaderState, SeqBlockResult } from '../driver.js';
 import { driverFailure } from '../driver.js';
 import { DiskError, type Disk, type DiskLock } from '../ports.js';
 import { atomicReplace } from './atomic.js';
+import { DENSE_FILE, recoverSeqLedger, SEQ_JOURNAL_FILE } from './seq-recovery.js';
 
 export const FILE_DRIVER_EPOCH = 0n;
 
@@ -39,6 +69,8 @@ export interface FileDriverFaults {
 export interface FileDriverOptions {
   /** Cap on distinct sequence keys for a new data directory (stored in the ledger). */
   seqKeyCap?: number;
+  /** Journal bytes past which the ledger is folded into a fresh `dense` (default 4 MiB). */
+  journalCompactBytes?: number;
   faults?: FileDriverFaults;
 }
 
@@ -81,33 +113,51 @@ async function readRecord<T>(disk: Disk, path: string, decode: (bytes: Uint8Arra
 
 /**
  * What a crash left may be in the page cache only: a process killed between a rename and its
- * directory fsync leaves the new record readable but not durable, and a power loss later can
- * take it back. A value loaded from it must not be published (as the durable high-water, or as
- * a replayed sequence block) before it is durable, so the loaded records are synced first.
+ * directory fsync leaves the new record readable but not durable, and one killed between an
+ * append and its fsync leaves a journal record readable but not durable; a power loss later can
+ * take either back. A value loaded from them must not be published (as the durable high-water,
+ * or as a replayed sequence block) before it is durable, so the loaded files are synced first.
  */
-async function makeLoadedDurable(disk: Disk, dir: string, state: boolean, dense: boolean): Promise<void> {
-  if (!state && !dense) return;
+async function makeLoadedDurable(disk: Disk, dir: string, loaded: readonly string[]): Promise<void> {
+  if (loaded.length === 0) return;
   try {
-    if (state) await disk.fsync(join(dir, 'state'));
-    if (dense) await disk.fsync(join(dir, 'dense'));
+    for (const name of loaded) await disk.fsync(join(dir, name));
     await disk.fsyncDir(dir);
   } catch (e) {
     throw new TsoError('DRIVER_PERMANENT', `making the records of ${dir} durable failed: ${describe(e)}`, { dir });
   }
 }
 
-/** The TSOD record's format is checked by its decoder; a ledger's consistency only by the ledger. */
-function decodeConsistentLedger(bytes: Uint8Array): SeqLedgerSnapshot {
-  const snapshot = decodeSeqLedgerRecord(bytes);
-  const problem = seqLedgerStateProblem(snapshot);
-  if (problem !== undefined) throw new DecodeError('RECORD_MALFORMED', `inconsistent sequence ledger: ${problem}`);
-  return snapshot;
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Whether two outcomes of the same request are the same (the ledger is deterministic). */
+function sameOutcome(a: SeqAdvanceResult, b: SeqAdvanceResult): boolean {
+  if (a.ok && b.ok) return a.key === b.key && a.start === b.start && a.count === b.count && a.replayed === b.replayed;
+  return !a.ok && !b.ok && a.code === b.code;
 }
 
 export class FileDriver implements ConsensusDriver {
   private highWaterMs: number;
   private highWaterChain: Promise<unknown> = Promise.resolve();
-  private ledger: SeqLedger;
+  /** Holds exactly the batches whose journal record is durable: what loadSeq and snapshots read. */
+  private readonly durable: SeqLedger;
+  /** `durable` plus the batch being written, if any; a copy of `durable` between batches. */
+  private working: SeqLedger;
+  /** Bytes appended to the journal since it was last emptied (compaction trigger). */
+  private journalBytes: number;
+  /** Whether the journal's directory entry is known durable (else the next append fsyncs the dir). */
+  private journalEntryDurable: boolean;
+  /**
+   * Set when `dense` must be written from `durable` and the journal emptied before anything is
+   * appended: a new directory (no `dense`, so no stored key cap, yet), a failed journal write
+   * (contents unknown), or a compaction that failed after touching the journal.
+   */
+  private rewriteNeeded: boolean;
+  private readonly journalCompactBytes: number;
   private readonly pending: PendingAdvance[] = [];
   private ledgerWriteInFlight: Promise<void> | null = null;
   private closed = false;
@@ -117,11 +167,18 @@ export class FileDriver implements ConsensusDriver {
     readonly dir: string,
     private readonly lock: DiskLock,
     highWaterMs: number,
-    ledger: SeqLedger,
+    recovered: { readonly ledger: SeqLedger; readonly hadSnapshot: boolean; readonly journalBytes: number; readonly journalExists: boolean },
+    options: FileDriverOptions,
     private readonly faults: FileDriverFaults,
   ) {
     this.highWaterMs = highWaterMs;
-    this.ledger = ledger;
+    this.durable = recovered.ledger;
+    this.working = recovered.ledger.clone();
+    this.journalBytes = recovered.journalBytes;
+    this.journalEntryDurable = recovered.journalExists;
+    this.journalCompactBytes = options.journalCompactBytes ?? SEQ_JOURNAL_COMPACT_BYTES_DEFAULT;
+    assert(Number.isSafeInteger(this.journalCompactBytes) && this.journalCompactBytes > 0, 'journal_compact_bytes_positive');
+    this.rewriteNeeded = !recovered.hadSnapshot || this.journalBytes >= this.journalCompactBytes;
   }
 
   /** Opens (creating if needed) the data directory `dir`, holding its LOCK until `close()`. */
@@ -131,13 +188,34 @@ export class FileDriver implements ConsensusDriver {
     try {
       const stored = await readRecord(disk, join(dir, 'state'), decodeHighWaterRecord);
       const highWaterMs = stored ?? 0;
-      const snapshot = await readRecord(disk, join(dir, 'dense'), decodeConsistentLedger);
-      await makeLoadedDurable(disk, dir, stored !== null, snapshot !== null);
-      const ledger =
-        snapshot === null
-          ? new SeqLedger({ keyCap: options.seqKeyCap ?? SEQ_KEY_CARDINALITY_CAP_DEFAULT })
-          : SeqLedger.fromSnapshot(snapshot);
-      return new FileDriver(disk, dir, lock, highWaterMs, ledger, options.faults ?? {});
+      const denseBytes = await disk.read(join(dir, DENSE_FILE));
+      const journalPath = join(dir, SEQ_JOURNAL_FILE);
+      const journalBytes = await disk.read(journalPath);
+      const recovered = recoverSeqLedger(denseBytes, journalBytes, options.seqKeyCap ?? SEQ_KEY_CARDINALITY_CAP_DEFAULT, dir);
+      if (recovered.tailProblem !== undefined && journalBytes !== null) {
+        // Cutting bytes off destroys them: only when a second read agrees, so that a corrupted
+        // read (a transient fault) can never make an intact last record look torn.
+        const again = await disk.read(journalPath);
+        if (again === null || !sameBytes(again, journalBytes)) {
+          throw new TsoError('DRIVER_PERMANENT', `${journalPath} read back differently on a second read; refusing to cut its tail`, { path: journalPath });
+        }
+        try {
+          await disk.truncate(journalPath, recovered.journalValidBytes);
+        } catch (e) {
+          throw new TsoError('DRIVER_PERMANENT', `cutting the torn tail of ${journalPath} failed: ${describe(e)}`, { path: journalPath });
+        }
+      }
+      const loaded = [...(stored !== null ? ['state'] : []), ...(denseBytes !== null ? [DENSE_FILE] : []), ...(journalBytes !== null ? [SEQ_JOURNAL_FILE] : [])];
+      await makeLoadedDurable(disk, dir, loaded);
+      return new FileDriver(
+        disk,
+        dir,
+        lock,
+        highWaterMs,
+        { ledger: recovered.ledger, hadSnapshot: recovered.hadSnapshot, journalBytes: recovered.journalValidBytes, journalExists: journalBytes !== null },
+        options,
+        options.faults ?? {},
+      );
     } catch (e) {
       await lock.release();
       throw e;
@@ -210,7 +288,7 @@ export class FileDriver implements ConsensusDriver {
 
   advanceSeq(request: SeqAdvanceRequest, _epoch: bigint): Promise<DriverResult<SeqBlockResult>> {
     if (this.closed) return Promise.resolve(driverFailure('DRIVER_PERMANENT', 'driver closed'));
-    const invalid = this.ledger.validate(request);
+    const invalid = this.durable.validate(request);
     if (invalid !== null) return Promise.resolve(driverFailure(invalid.code, invalid.message ?? invalid.code));
     if (this.pending.length >= SEQ_GROUP_COMMIT_QUEUE_MAX) {
       return Promise.resolve(driverFailure('DRIVER_TRANSIENT', 'too many sequence requests waiting for the disk'));
@@ -221,38 +299,108 @@ export class FileDriver implements ConsensusDriver {
     });
   }
 
-  /** Drains the queue: each round applies every waiting request to a copy and writes it once. */
+  /** Drains the queue: each round applies the waiting requests and journals them in one record. */
   private async flushLedger(): Promise<void> {
     // Let the requests that arrive in the same turn join the first write.
     await Promise.resolve();
     while (this.pending.length > 0) {
-      const batch = this.pending.splice(0, this.pending.length);
-      const working = this.ledger.clone();
-      const outcomes = batch.map((p) => working.advance(p.request));
-      const changed = outcomes.some((o) => o.ok && !o.replayed);
-      if (changed) {
-        try {
-          if (this.closed) throw new Error('driver closed');
-          await atomicReplace(this.disk, join(this.dir, 'dense'), encodeSeqLedgerRecord(working.snapshot()), this.faults);
-        } catch (e) {
-          const failure = driverFailure('DRIVER_PERMANENT', `persisting the sequence ledger failed: ${describe(e)}`);
-          for (const p of batch) p.resolve(failure);
+      const batch = this.pending.splice(0, Math.min(this.pending.length, SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX));
+      assert(this.working.applySeq === this.durable.applySeq, 'working_ledger_equals_durable_between_batches');
+      const applySeqBefore = this.durable.applySeq;
+      const outcomes = batch.map((p) => this.working.advance(p.request));
+      // Failed requests change nothing, so the record holds only the ones that succeeded.
+      const applied: SeqAdvanceRequest[] = [];
+      outcomes.forEach((o, i) => {
+        if (o.ok) applied.push((batch[i] as PendingAdvance).request);
+      });
+      if (applied.length > 0) {
+        const failure = await this.appendBatch({ applySeqBefore, requests: applied });
+        if (failure !== null) {
+          // Nothing of the batch is published; the next batch starts again from the durable
+          // ledger, so the ledger never has a hole. The batch's outcome on disk is unknown.
+          this.working = this.durable.clone();
+          const answer = driverFailure('DRIVER_PERMANENT', `persisting the sequence ledger failed: ${failure}`);
+          for (const p of batch) p.resolve(answer);
           continue;
         }
-        this.ledger = working;
+        this.publish(applied, outcomes);
       }
       batch.forEach((p, i) => {
         const o = outcomes[i];
         assert(o !== undefined, 'one_outcome_per_request');
         p.resolve(o.ok ? { ok: true, start: o.start, count: o.count } : driverFailure(o.code, o.message ?? o.code));
       });
+      if (!this.rewriteNeeded && this.journalBytes >= this.journalCompactBytes) await this.compact();
     }
     this.ledgerWriteInFlight = null;
   }
 
+  /** Applies a batch whose record is durable to `durable`: the same requests, the same outcomes. */
+  private publish(applied: readonly SeqAdvanceRequest[], outcomes: readonly SeqAdvanceResult[]): void {
+    let next = 0;
+    for (const outcome of outcomes) {
+      if (!outcome.ok) continue;
+      const again = this.durable.advance(applied[next] as SeqAdvanceRequest);
+      next += 1;
+      assert(sameOutcome(again, outcome), 'durable_ledger_repeats_the_working_outcome');
+    }
+    assert(next === applied.length && this.durable.applySeq === this.working.applySeq, 'durable_ledger_caught_up_with_working');
+  }
+
+  /** Appends one record and makes it durable; a failure message, or null once it is durable. */
+  private async appendBatch(record: SeqJournalRecord): Promise<string | null> {
+    const path = join(this.dir, SEQ_JOURNAL_FILE);
+    try {
+      if (this.closed) throw new Error('driver closed');
+      if (this.rewriteNeeded) await this.rewrite();
+      const bytes = encodeSeqJournalRecord(record);
+      // From the first byte appended, the journal's contents are unknown until the fsync returns.
+      this.rewriteNeeded = true;
+      await this.disk.append(path, bytes);
+      await this.disk.fsync(path);
+      if (!this.journalEntryDurable) {
+        // The append created the file: its name is durable only once the directory is synced.
+        if (this.faults.skipDirFsync !== true) await this.disk.fsyncDir(this.dir);
+        this.journalEntryDurable = true;
+      }
+      this.rewriteNeeded = false;
+      this.journalBytes += bytes.length;
+      return null;
+    } catch (e) {
+      return describe(e);
+    }
+  }
+
+  /**
+   * Writes `durable` to `dense` atomically, then empties the journal. Until `dense` is durable
+   * the journal is not touched; once it is, every journal record is in it (or, for a record
+   * whose write failed, may be replayed on it: its outcome was unknown anyway).
+   */
+  private async rewrite(): Promise<void> {
+    await atomicReplace(this.disk, join(this.dir, DENSE_FILE), encodeSeqLedgerRecord(this.durable.snapshot()), this.faults);
+    const path = join(this.dir, SEQ_JOURNAL_FILE);
+    if ((await this.disk.size(path)) !== null) {
+      this.rewriteNeeded = true;
+      await this.disk.truncate(path, 0);
+      await this.disk.fsync(path);
+    }
+    this.journalBytes = 0;
+    this.rewriteNeeded = false;
+  }
+
+  /** Compaction between batches. A failure answers no one: the next append retries if needed. */
+  private async compact(): Promise<void> {
+    try {
+      if (!this.closed) await this.rewrite();
+    } catch {
+      // A failure before the journal was touched leaves it intact (and compaction is retried
+      // after the next batch); after, `rewriteNeeded` is set and the next append rewrites first.
+    }
+  }
+
   async loadSeq(key: string): Promise<DriverResult<{ readonly next: bigint }>> {
     if (this.closed) return driverFailure('DRIVER_PERMANENT', 'driver closed');
-    return { ok: true, next: this.ledger.get(key) };
+    return { ok: true, next: this.durable.get(key) };
   }
 
   /** The durable high-water (for tests, metrics and the simulator's checkers). */
@@ -261,8 +409,8 @@ export class FileDriver implements ConsensusDriver {
   }
 
   /** A snapshot of the durable ledger (for tests and checkers). */
-  ledgerSnapshot(): ReturnType<SeqLedger['snapshot']> {
-    return this.ledger.snapshot();
+  ledgerSnapshot(): SeqLedgerSnapshot {
+    return this.durable.snapshot();
   }
 
   async close(): Promise<void> {
