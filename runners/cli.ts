@@ -12,6 +12,9 @@ import {
   FAILOVER_ADVANCE_MS_DEFAULT,
   HTTP_LISTEN_ADDRESS_DEFAULT,
   LISTEN_ADDRESS_DEFAULT,
+  RAFT_CLOCK_DRIFT_BOUND_DEFAULT,
+  RAFT_ELECTION_TIMEOUT_MS_DEFAULT,
+  RAFT_HEARTBEAT_INTERVAL_MS_DEFAULT,
   WINDOW_AHEAD_MS_DEFAULT,
 } from '../core/limits.js';
 import { FileDriver } from '../drivers/file/file-driver.js';
@@ -19,6 +22,7 @@ import { NodeDisk } from '../drivers/node/disk.js';
 import { parseDuration, runFuzzCommand } from '../fuzz/cli.js';
 import { listTargetNames } from '../fuzz/registry.js';
 import { createClient } from './client.js';
+import { parseClockDrift, startRaftServer } from './raft.js';
 import { startServer } from './server.js';
 
 const SHUTDOWN_BOUND_MS = 5_000;
@@ -106,6 +110,73 @@ async function serveFile(opts: ServeFileOptions): Promise<void> {
   if (server.httpAddress !== null) process.stderr.write(`http on ${server.httpAddress.host}:${server.httpAddress.port}\n`);
 }
 
+interface ServeRaftOptions {
+  id: number;
+  peers: string;
+  dataDir: string;
+  listen?: string;
+  httpListen?: string;
+  electionTimeout: number;
+  heartbeatInterval: number;
+  clockDrift: number;
+  snapshotEntries?: number;
+  windowAhead: number;
+  failoverAdvance: number;
+}
+
+async function serveRaft(opts: ServeRaftOptions): Promise<void> {
+  const log = (line: string): void => {
+    process.stderr.write(`${line}\n`);
+  };
+  let stopping = false;
+  const server = await startRaftServer({
+    id: opts.id,
+    peers: opts.peers,
+    dataDir: opts.dataDir,
+    ...(opts.listen !== undefined ? { listen: opts.listen } : {}),
+    ...(opts.httpListen !== undefined ? { httpListen: opts.httpListen === 'off' ? null : opts.httpListen } : {}),
+    electionTimeoutMs: opts.electionTimeout,
+    heartbeatIntervalMs: opts.heartbeatInterval,
+    clockDriftBound: opts.clockDrift,
+    ...(opts.snapshotEntries !== undefined ? { snapshotEntries: opts.snapshotEntries } : {}),
+    windowAheadMs: opts.windowAhead,
+    failoverAdvanceMs: opts.failoverAdvance,
+    log,
+    onFatal: () => {
+      // The driver could not persist: exit so a supervisor restarts from what is on disk.
+      if (stopping) return;
+      stopping = true;
+      process.exit(1);
+    },
+  }).catch((e: unknown) => {
+    if (e instanceof TsoError && e.code === 'INVALID_CONFIG') {
+      process.stderr.write(`error: ${e.message}\n`);
+      process.exit(2);
+    }
+    return fail(e);
+  });
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`${signal}: shutting down\n`);
+    const force = setTimeout(() => {
+      process.stderr.write('shutdown took too long; exiting\n');
+      process.exit(1);
+    }, SHUTDOWN_BOUND_MS);
+    force.unref();
+    server.close().then(
+      () => process.exit(0),
+      (e: unknown) => fail(e),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  // Accepting clients (a follower answers NOT_LEADER with the leader hint); announced after the
+  // signal handlers are installed, as for `serve file`.
+  process.stdout.write(`serving on ${server.address.host}:${server.address.port}\n`);
+  if (server.httpAddress !== null) process.stderr.write(`http on ${server.httpAddress.host}:${server.httpAddress.port}\n`);
+}
+
 function addServeFileOptions(cmd: Command): Command {
   return cmd
     .option('--data-dir <dir>', 'data directory (holds LOCK, state, dense)', DATA_DIR_DEFAULT)
@@ -133,12 +204,29 @@ export function buildProgram(): Command {
   addServeFileOptions(serve.command('file').description('single node, fsync-durable file driver')).action(async (opts: ServeFileOptions) => serveFile(opts));
   serve
     .command('raft')
-    .description('a member of a Raft cluster (not available in this build)')
-    .allowUnknownOption()
-    .action(() => {
-      process.stderr.write('error: INVALID_CONFIG: the raft driver is not available in this build yet; use `tsoracle serve file`\n');
-      process.exit(2);
-    });
+    .description('a member of a Raft cluster (static membership; docs/cluster.md)')
+    .requiredOption('--id <n>', "this node's id in --peers", parsePositiveInt)
+    .requiredOption('--peers <list>', 'every voter, this node included: "1=RAFT_H:P/SERVICE_H:P,2=...,3=..."')
+    .option('--data-dir <dir>', 'data directory (holds raft/LOCK, meta, wal, snapshot)', DATA_DIR_DEFAULT)
+    .option('--listen <host:port>', "client protocol address (default: this node's service address)")
+    .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz (default: the service host, a free port; "off" disables)')
+    .addOption(new Option('--election-timeout <duration>', 'minimum election timeout (each node draws in [t, 2t))').default(RAFT_ELECTION_TIMEOUT_MS_DEFAULT, '300ms').argParser(parseDurationMs))
+    .addOption(new Option('--heartbeat-interval <duration>', 'leader heartbeat interval').default(RAFT_HEARTBEAT_INTERVAL_MS_DEFAULT, '50ms').argParser(parseDurationMs))
+    .addOption(
+      new Option('--clock-drift <ratio>', 'assumed bound on every clock rate error; the lease shrinks by twice it').default(RAFT_CLOCK_DRIFT_BOUND_DEFAULT, '0.01').argParser((text: string) => {
+        try {
+          return parseClockDrift(text);
+        } catch (e) {
+          throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
+        }
+      }),
+    )
+    .option('--snapshot-entries <n>', 'applied entries between two snapshots (and WAL rewrites)', parsePositiveInt)
+    .addOption(new Option('--window-ahead <duration>', 'how far ahead of the clock each durable window reaches').default(WINDOW_AHEAD_MS_DEFAULT, '3s').argParser(parseDurationMs))
+    .addOption(
+      new Option('--failover-advance <duration>', 'how far a new leader jumps past the prior high-water').default(FAILOVER_ADVANCE_MS_DEFAULT, '1s').argParser(parseDurationMs),
+    )
+    .action(async (opts: ServeRaftOptions) => serveRaft(opts));
 
   program
     .command('init')

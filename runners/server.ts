@@ -35,6 +35,11 @@ export interface ServerOptions {
   readonly log?: (line: string) => void;
   readonly transport?: Transport;
   readonly clock?: Clock;
+  /**
+   * Resolve only once this node serves timestamps (default true). A replicated driver's follower
+   * never serves, yet must accept clients to answer NOT_LEADER with the leader hint: pass false.
+   */
+  readonly waitUntilServing?: boolean;
 }
 
 export interface TsoServer {
@@ -64,7 +69,7 @@ function listenHttp(server: HttpServer, address: HostPort): Promise<HostPort> {
   });
 }
 
-/** Starts a server; resolves once it accepts requests on both ports and serves timestamps. */
+/** Starts a server; resolves once it accepts requests on both ports and (by default) serves timestamps. */
 export async function startServer(options: ServerOptions = {}): Promise<TsoServer> {
   const log = options.log ?? (() => {});
   const listen = parseAddress(options.listen ?? LISTEN_ADDRESS_DEFAULT, 'listen');
@@ -112,7 +117,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TsoServe
       });
       httpAddress = await listenHttp(http, httpListen);
     }
-    await node.waitUntilServing(30_000);
+    if (options.waitUntilServing !== false) await node.waitUntilServing(30_000);
     const bound = protocol.address;
     let closing: Promise<void> | null = null;
     const server: TsoServer = {
