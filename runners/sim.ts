@@ -75,8 +75,10 @@ function specOf(seed: number, profile: ProfileName | undefined, plant: PlantedBu
   return { seed, profile: profile ?? (plant === undefined ? 'swarm' : profileForBug(plant)), planted: plant ?? null };
 }
 
+/** The flags that name `spec` on the command line (the profile a planted bug brings is implied). */
 function specFlags(spec: RunSpec): string {
-  const profile = spec.planted !== null && spec.profile === profileForBug(spec.planted) ? '' : spec.profile === 'swarm' ? '' : ` --profile ${spec.profile}`;
+  const implied = spec.planted === null ? 'swarm' : profileForBug(spec.planted);
+  const profile = spec.profile === implied ? '' : ` --profile ${spec.profile}`;
   return `${profile}${spec.planted === null ? '' : ` --plant ${spec.planted}`}`;
 }
 

@@ -127,6 +127,9 @@ function ruleOf(rule: RateRule): { rate: readonly [number, number]; budget?: num
   };
 }
 
+/** Disk operations that leave unsynced data or directory entries behind them. */
+const WRITE_KINDS: ReadonlySet<string> = new Set(['disk.write', 'disk.writeFile', 'disk.append', 'disk.truncate', 'disk.rename']);
+
 function errorText(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
@@ -172,6 +175,8 @@ class OracleRun {
   private preLivenessPending = 0;
   private workloadEndMs: number;
   private hardEndMs: number;
+  /** A crash armed to strike right after the server's next write (see `strike`). */
+  private crashAtNextWrite: { readonly keepPageCache: boolean; readonly downMs: number } | null = null;
   /** Disk fault counters when the current server incarnation started (did an injected fault make it exit?). */
   private serverFaultsAtStart: Readonly<Record<string, number>> = {};
 
@@ -310,7 +315,10 @@ class OracleRun {
       session = opened;
       this.sessionsByNode.set(ports.node, opened);
       ports.trace('client.session', { clientId: client.clientId });
-      for (let i = 0; i < this.options.workload.callersPerClient; i++) void this.caller(ports, client, opened, i);
+      for (let i = 0; i < this.options.workload.callersPerClient; i++) {
+        // A caller never throws; if the harness itself does, say so instead of losing it.
+        this.caller(ports, client, opened, i).catch((error: unknown) => this.checker.report('process_failed', `harness caller failed: ${errorText(error)}`));
+      }
       return { stop: () => client.close() };
     };
   }
@@ -370,8 +378,14 @@ class OracleRun {
       }
       const details = error.details ?? {};
       const unknown = op.kind === 'getSeq' && (error.code === 'SEQ_UNCERTAIN' || (error.code === 'CLIENT_CLOSED' && details.outcomeUnknown === true));
-      if (error.code === 'SEQ_UNCERTAIN') {
-        assert(details.requestId === op.requestId, 'history_request_id_predicted', `${String(details.requestId)} vs ${String(op.requestId)}`);
+      if (error.code === 'SEQ_UNCERTAIN' && details.requestId !== op.requestId) {
+        // The client numbers its calls 1, 2, 3...; a call numbered otherwise means ids went to
+        // something else than calls (a retry under a new id).
+        this.checker.report(
+          'seq_call_request_id_unexpected',
+          `${describeOp(op)}: the client gave this call request id ${String(details.requestId)}, but it is call ${String(op.requestId)} of its session`,
+          { op: op.id },
+        );
       }
       this.history.fail(op, error.code, error.message, unknown, this.world.nowMs);
       ports.trace('op.fail', { op: op.id, code: error.code, unknown });
@@ -407,6 +421,12 @@ class OracleRun {
     this.checker.checkpoint();
   }
 
+  private crashServerAndRestart(keepPageCache: boolean, downMs: number): void {
+    if (this.world.node(SERVER_NODE).status === 'down') return;
+    this.crashServer(keepPageCache);
+    this.world.after(downMs, () => this.startServerIfDown(), 'nemesis.restart');
+  }
+
   private crashClient(name: string): void {
     if (this.world.node(name).status === 'down') return;
     const session = this.sessionsByNode.get(name);
@@ -416,12 +436,20 @@ class OracleRun {
 
   private onTrace(entry: TraceEntry): void {
     const kind = entry.kind;
+    if (this.crashAtNextWrite !== null && WRITE_KINDS.has(kind) && entry.node.startsWith(`${SERVER_NODE}#`) && entry.details?.error === undefined) {
+      const { keepPageCache, downMs } = this.crashAtNextWrite;
+      this.crashAtNextWrite = null;
+      // The crash runs as the next event, before the write's sync can complete.
+      this.world.after(0, () => {
+        if (this.livenessStartMs === null) this.crashServerAndRestart(keepPageCache, downMs);
+      }, 'nemesis.crash_after_write');
+    }
     if (kind === 'disk.fsyncDir' || kind === 'disk.fsync') {
       // The durable records change when the directory is synced (a rename lands) or a record
       // itself is synced; a failed sync changes nothing.
       if (!entry.node.startsWith(`${SERVER_NODE}#`) || entry.details?.error !== undefined) return;
       const path = kind === 'disk.fsyncDir' ? entry.details?.dir : entry.details?.path;
-      if (path === DATA_DIR || path === `${DATA_DIR}/state` || path === `${DATA_DIR}/dense`) this.durable.markChanged();
+      if (typeof path === 'string' && (path === DATA_DIR || path.startsWith(`${DATA_DIR}/`))) this.durable.markChanged();
     } else if (kind === 'process.error') {
       this.onProcessError(entry.node);
     } else if (kind === 'process.failed') {
@@ -492,11 +520,15 @@ class OracleRun {
     const server = this.world.node(SERVER_NODE);
     switch (family) {
       case 'serverCrash':
-      case 'serverKill':
+      case 'serverKill': {
         if (server.status === 'down') return;
-        this.crashServer(family === 'serverKill');
-        this.world.after(size, () => this.startServerIfDown(), 'nemesis.restart');
+        const keepPageCache = family === 'serverKill';
+        // Half the strikes wait for the server's next write and crash right behind it, before
+        // its sync: the moments where torn writes, lost renames and half-made files live.
+        if (rng.chance(1, 2)) this.crashAtNextWrite = { keepPageCache, downMs: size };
+        else this.crashServerAndRestart(keepPageCache, size);
         return;
+      }
       case 'serverPause':
         if (server.status === 'running' || server.status === 'starting') this.world.pause(SERVER_NODE, size);
         return;
@@ -533,6 +565,7 @@ class OracleRun {
 
   private startLiveness(): void {
     this.livenessStartMs = this.world.nowMs;
+    this.crashAtNextWrite = null;
     this.history.phase = 'liveness';
     this.preLivenessPending = this.history.pending;
     this.world.record('phase.liveness', { pendingCalls: this.preLivenessPending });

@@ -17,6 +17,7 @@ export const SAFETY_KINDS = [
   'seq_ledger_hole', // a value below a key's durable counter that no request was granted
   'seq_request_two_blocks', // the ledger holds another block for a request id than its call got
   'seq_block_under_other_request', // the block a call got is recorded under another request id
+  'seq_call_request_id_unexpected', // a call's request id is not its place among its session's calls
   'seq_block_for_failed_call', // the ledger holds a block for a call that failed definitively
   'seq_block_unexplained', // the ledger holds a block for a request id no call used
   // Durability of the high-water and the records.

@@ -1,0 +1,155 @@
+// `tsoracle sim`: exit codes, the JSON last line, traces and replay, the determinism check in
+// one process and across two processes.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runSimCommand, type SimIo } from './sim.js';
+
+interface Captured {
+  readonly code: number;
+  readonly out: string;
+  readonly err: string;
+  /** The last line of stdout, parsed (with --json). */
+  json(): Record<string, unknown>;
+}
+
+async function sim(...argv: string[]): Promise<Captured> {
+  let out = '';
+  let err = '';
+  const io: SimIo = { out: (t) => (out += t), err: (t) => (err += t), progress: false };
+  const code = await runSimCommand(argv, io);
+  return {
+    code,
+    out,
+    err,
+    json: () => {
+      const lines = out.trimEnd().split('\n');
+      return JSON.parse(lines[lines.length - 1] as string) as Record<string, unknown>;
+    },
+  };
+}
+
+const scratch = mkdtempSync(join(tmpdir(), 'tsoracle-sim-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('tsoracle sim run', () => {
+  it('exits 0 on a passing seed and prints the seed, the options and the measures as the last JSON line', async () => {
+    const r = await sim('run', '--seed', '3', '--json');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^seed 3 \(swarm\): ok/);
+    expect(r.out).toMatch(/families on: /);
+    const json = r.json();
+    expect(json).toMatchObject({ seed: 3, result: 'ok', profile: 'swarm', planted: null, violations: [] });
+    for (const field of ['events', 'simMs', 'wallMs', 'traceHash', 'options', 'familiesOn', 'stats']) expect(json).toHaveProperty(field);
+    expect(json.traceHash).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('exits 1 on a safety violation, names it and says how to reproduce it', async () => {
+    const r = await sim('run', '--seed', '1', '--plant', 'skipDirFsync', '--json');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/safety violation high_water_published_not_durable/);
+    expect(r.out).toMatch(/reproduce: tsoracle sim run --seed 1 --plant skipDirFsync/);
+    const json = r.json();
+    expect(json.result).toBe('safety');
+    expect((json.violations as Array<{ kind: string }>)[0]?.kind).toBe('high_water_published_not_durable');
+  });
+
+  it('exits 2 on usage errors', async () => {
+    expect((await sim('run')).code).toBe(2);
+    expect((await sim('run', '--seed', 'x')).code).toBe(2);
+    expect((await sim('run', '--seed', '1', '--nodes', '3')).code).toBe(2);
+    expect((await sim('run', '--seed', '1', '--plant', 'nope')).code).toBe(2);
+    expect((await sim('swarm', '--seeds', '5..1')).code).toBe(2);
+    expect((await sim('swarm', '--seeds', '7')).code).toBe(2);
+    expect((await sim('replay', join(scratch, 'missing.jsonl'))).code).toBe(2);
+    expect((await sim('fly')).code).toBe(2);
+  });
+
+  it('checks determinism by running the seed twice', async () => {
+    const r = await sim('run', '--seed', '8', '--check-determinism', '--json');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/deterministic: two runs gave the same \d+ trace events/);
+    expect(r.json()).toMatchObject({ deterministic: true, divergence: null });
+  });
+});
+
+describe('tsoracle sim replay', () => {
+  it('replays a trace file to the same events, and names the first event that differs from an altered file', async () => {
+    const file = join(scratch, 'seed-6.jsonl');
+    const run = await sim('run', '--seed', '6', '--trace', file, '--json');
+    expect(run.code).toBe(0);
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    expect(lines.length).toBe(run.json().traceEntries);
+    for (const line of lines.slice(0, 50)) expect(Object.keys(JSON.parse(line) as object).slice(0, 3)).toEqual(['t', 'node', 'kind']);
+
+    const replay = await sim('replay', file, '--json');
+    expect(replay.code).toBe(0);
+    expect(replay.json()).toMatchObject({ same: true, traceHash: run.json().traceHash, fileTraceHash: run.json().traceHash });
+
+    const altered = join(scratch, 'seed-6-altered.jsonl');
+    lines[40] = lines[40]?.replace('"t":', '"t":1') ?? '';
+    writeFileSync(altered, `${lines.join('\n')}\n`);
+    const diverged = await sim('replay', altered, '--json');
+    expect(diverged.code).toBe(4);
+    expect(diverged.out).toMatch(/NONDETERMINISM: the replay first differs from .* at event 40/);
+    expect(diverged.json()).toMatchObject({ same: false, divergence: { index: 40 } });
+  });
+
+  it('replays a planted-bug trace to the same violation', async () => {
+    const file = join(scratch, 'planted.jsonl');
+    const run = await sim('run', '--seed', '2', '--plant', 'fenceAtPrior', '--trace', file, '--json');
+    expect(run.code).toBe(1);
+    const replay = await sim('replay', file, '--json');
+    expect(replay.code).toBe(1);
+    expect(replay.json()).toMatchObject({ same: true, planted: 'fenceAtPrior', traceHash: run.json().traceHash });
+    expect((replay.json().violations as unknown[])[0]).toEqual((run.json().violations as unknown[])[0]);
+  });
+});
+
+describe('tsoracle sim swarm', () => {
+  it('lists the failing seeds and exits 1 when a safety property broke', async () => {
+    const r = await sim('swarm', '--seeds', '1..3', '--plant', 'publishHighWaterBeforeFsync', '--json');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/FAIL seed 1: safety/);
+    expect(r.out).toMatch(/failing seeds: 1, 2, 3/);
+    expect(r.json()).toMatchObject({ seed: '1..3', result: 'safety', seedsRun: 3, failingSeeds: [1, 2, 3] });
+  });
+
+  it('exits 0 and prints the family coverage when every seed passes', async () => {
+    const r = await sim('swarm', '--seeds', '10..13', '--json');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/swarm 10\.\.13 \(swarm\): 4 seeds, 0 failing/);
+    expect(r.out).toMatch(/families \(seeds where it struck/);
+    const json = r.json();
+    expect(json).toMatchObject({ seed: '10..13', result: 'ok', seedsRun: 4, failingSeeds: [] });
+    for (const field of ['events', 'simMs', 'wallMs', 'traceHash', 'coverage']) expect(json).toHaveProperty(field);
+  });
+});
+
+describe('determinism across processes', () => {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const built = join(here, '..', 'dist', 'runners', 'sim.js');
+
+  function runInChild(seed: number): Promise<Record<string, unknown>> {
+    const script = `import(${JSON.stringify(built)}).then(async (m) => { process.exitCode = await m.runSimCommand(['run', '--seed', '${seed}', '--json']); });`;
+    return new Promise((resolve, reject) => {
+      execFile(process.execPath, ['--input-type=module', '-e', script], { timeout: 60_000 }, (error, stdout) => {
+        if (error !== null && error.code !== 0 && error.code !== 1 && error.code !== 3) return reject(error);
+        const lines = stdout.trimEnd().split('\n');
+        resolve(JSON.parse(lines[lines.length - 1] as string) as Record<string, unknown>);
+      });
+    });
+  }
+
+  it('gives the same trace hash for the same seed in two processes (and in this one)', async () => {
+    if (!existsSync(built)) throw new Error(`${built} is missing: run \`npm run build\` first (npm test does)`);
+    const [a, b] = await Promise.all([runInChild(12), runInChild(12)]);
+    expect(a.traceHash).toBe(b.traceHash);
+    expect(a.events).toBe(b.events);
+    const here = (await sim('run', '--seed', '12', '--json')).json();
+    expect(here.traceHash).toBe(a.traceHash);
+  });
+});
