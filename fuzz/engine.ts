@@ -6,9 +6,11 @@
 // signal that needs no instrumentation. A finding is shrunk, saved with its replay command, and
 // reported once per signature.
 //
-// Invariants: a run is a pure function of (target, seed, starting corpus, exec count): time only
-// decides when to stop. Every collection has a named limit. The loop never throws because of an
-// input: everything an input can do is an outcome.
+// Invariants: with coverage off, or with a fixed coverage batch, a run is a pure function of
+// (target, seed, starting corpus, exec count): time only decides when to stop ('auto' batches
+// adapt to measured costs, so which inputs share a coverage take depends on timing). Every
+// collection has a named limit. The loop never throws because of an input: everything an input
+// can do is an outcome.
 import * as fc from 'fast-check';
 import { performance } from 'node:perf_hooks';
 import { checkInput, checkValidValue, type CheckOutcome, type FindingKind, INPUT_BUDGET_MS_DEFAULT } from './check.js';
@@ -148,9 +150,9 @@ class FuzzRun {
     try {
       startingCorpusSize = this.loadStartingCorpus();
       this.calibrateCoverageBatch();
-      while (this.execs < execsMax && !this.shouldStop()) {
+      for (let rounds = 1; this.execs < execsMax && !this.shouldStop(); rounds += 1) {
         this.round();
-        if ((this.execs & 63) === 0) {
+        if ((rounds & 63) === 0) {
           const nowMs = performance.now();
           if (nowMs >= deadlineMs) break;
           if (nowMs >= nextProgressMs) {
