@@ -245,7 +245,8 @@ export async function runSimCommand(argv: string[], io: SimIo = processIo): Prom
       const bench = await benchOracle({ seeds: opts.seeds, profile: opts.profile });
       io.out(
         `bench (${bench.profile}, ${bench.seeds} seeds): ${bench.events} events, ${bench.calls} calls, ${Math.round(bench.simMs)} virtual ms in ${Math.round(bench.wallMs)} wall ms — ` +
-          `${Math.round(bench.eventsPerSecond)} events/s, ${bench.compression.toFixed(1)}x time compression, ${bench.callsPerVirtualSecond.toFixed(0)} calls per virtual second\n`,
+          `${Math.round(bench.eventsPerSecond)} events/s, ${bench.compression.toFixed(1)}x time compression (per CPU time: ${Math.round(bench.eventsPerCpuSecond)} events/s, ${bench.compressionCpu.toFixed(1)}x), ` +
+          `${bench.callsPerVirtualSecond.toFixed(1)} calls per virtual second\n`,
       );
       if (opts.json === true) io.out(`${toJson(bench)}\n`);
     });

@@ -1,10 +1,11 @@
 // Benchmark of the simulator running the single-node oracle (not a test: numbers are reported,
 // never asserted). `benchOracle` runs N seeds of a profile one after another on this thread and
 // reports scheduler events per second of wall time and the time compression (virtual ms per
-// wall ms). The default profile is 'bench': the fault-free single-node workload (2 clients × 2
+// wall ms), and the same per CPU time (on a shared machine wall time includes waiting for a core). The default profile is 'bench': the fault-free single-node workload (2 clients × 2
 // callers, think time up to 40 ms, a 3 s window, 10 virtual seconds per seed); the swarm
 // profile measures the same with faults and heavier mixes.
 
+import process from 'node:process';
 import { runSeed } from './cluster.js';
 import type { ProfileName } from './options.js';
 
@@ -15,9 +16,15 @@ export interface OracleBench {
   readonly calls: number;
   readonly simMs: number;
   readonly wallMs: number;
+  /** CPU time of this process (user + system): on a shared machine, wall time includes waiting. */
+  readonly cpuMs: number;
   readonly eventsPerSecond: number;
+  /** Events per second of CPU time. */
+  readonly eventsPerCpuSecond: number;
   /** Virtual time per wall time. */
   readonly compression: number;
+  /** Virtual time per CPU time. */
+  readonly compressionCpu: number;
   /** Client calls per virtual second (the workload's density). */
   readonly callsPerVirtualSecond: number;
 }
@@ -29,6 +36,7 @@ export async function benchOracle(options: { readonly seeds: number; readonly pr
   let calls = 0;
   let simMs = 0;
   const startedMs = performance.now();
+  const cpuStart = process.cpuUsage();
   for (let seed = first; seed < first + options.seeds; seed++) {
     const report = await runSeed({ seed, profile, planted: null });
     events += report.events;
@@ -36,6 +44,8 @@ export async function benchOracle(options: { readonly seeds: number; readonly pr
     for (const kind of Object.values(report.stats.ops)) calls += kind.ok + kind.failed + kind.unknown + kind.pending;
   }
   const wallMs = performance.now() - startedMs;
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
   return {
     profile,
     seeds: options.seeds,
@@ -43,8 +53,11 @@ export async function benchOracle(options: { readonly seeds: number; readonly pr
     calls,
     simMs,
     wallMs,
+    cpuMs,
     eventsPerSecond: events / (wallMs / 1000),
+    eventsPerCpuSecond: events / (cpuMs / 1000),
     compression: simMs / wallMs,
+    compressionCpu: simMs / cpuMs,
     callsPerVirtualSecond: calls / (simMs / 1000),
   };
 }

@@ -109,7 +109,7 @@ export class Checker implements HistoryObserver {
         { op: op.id, floorOp: op.floorOpId, first: first.toString(), floor: op.floorTs.toString() },
       );
     }
-    const durable = this.durable.highWaterMs();
+    const durable = this.durable.highWaterCovering(physicalOf(last));
     if (durable.ok && physicalOf(last) > durable.value) {
       this.report('ts_served_not_durable', `${describeOp(op)}: millisecond ${physicalOf(last)} is above the durable high-water ${durable.value}`, {
         op: op.id,
@@ -217,7 +217,7 @@ export class Checker implements HistoryObserver {
 
   /** The driver published `highWaterMs` as durable (returned it from persist). */
   onPublished(highWaterMs: number, source: string): void {
-    const durable = this.durable.highWaterMs();
+    const durable = this.durable.highWaterCovering(highWaterMs);
     if (durable.ok && highWaterMs > durable.value) {
       this.report('high_water_published_not_durable', `${source}: the driver published ${highWaterMs} as durable, the disk holds ${durable.value}`, {
         publishedMs: highWaterMs,

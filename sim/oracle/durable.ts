@@ -1,17 +1,20 @@
 // The durable state of the server's data directory, as a power loss right now would leave it:
-// the `state` (TSOR high-water) and `dense` (TSOD sequence ledger) records read from
-// `SimDisk.inspect().durable` — fsync'd contents under fsyncDir'd names — and decoded with the
-// same core/records decoders the file driver uses. This is the checkers' ground truth for
-// "persist before serve": a value is durable only if it is here.
+// the `state` (TSOR high-water) record, and the sequence ledger that `dense` (TSOD snapshot) and
+// `dense.journal` (TSOJ records) hold, read from `SimDisk.inspect().durable` — fsync'd contents
+// under fsyncDir'd names — and decoded with the core/records decoders through the file driver's
+// own recovery (`recoverSeqLedger`, pure: the driver runs it at open on what it read, we run it
+// on the durable image, so both agree on what a directory holds). This is the checkers' ground
+// truth for "persist before serve": a value is durable only if it is here.
 //
 // The view is read again only when the durable image may have changed (the caller marks it:
 // an fsyncDir of the data directory, an fsync of a record, a crash) and only when a checker
 // asks; the ledger, which can be tens of kilobytes, is decoded again only if its bytes changed.
 
-import { DecodeError } from '../../core/errors.js';
+import { DecodeError, TsoError } from '../../core/errors.js';
 import { seqLedgerStateProblem, type SeqLedgerSnapshot, type SeqSessionResult } from '../../core/ledger.js';
+import { SEQ_KEY_CARDINALITY_CAP_DEFAULT } from '../../core/limits.js';
 import { decodeHighWaterRecord } from '../../core/records/high-water.js';
-import { decodeSeqLedgerRecord } from '../../core/records/seq-ledger.js';
+import { DENSE_FILE, recoverSeqLedger, SEQ_JOURNAL_FILE } from '../../drivers/file/seq-recovery.js';
 import type { SimDisk } from '../disk.js';
 
 export interface DurableSession {
@@ -52,10 +55,12 @@ function indexLedger(snapshot: SeqLedgerSnapshot): DurableLedger {
 export class DurableView {
   private readonly statePath: string;
   private readonly densePath: string;
+  private readonly journalPath: string;
   private stale = true;
   private highWater: Decoded<number> = { ok: true, value: 0 };
   private ledger: Decoded<DurableLedger> | null = null;
   private denseBytes: Uint8Array | null = null;
+  private journalBytes: Uint8Array | null = null;
   /** Times the durable image was read (for the bench). */
   reads = 0;
 
@@ -64,10 +69,11 @@ export class DurableView {
     readonly dir: string,
   ) {
     this.statePath = `${dir}/state`;
-    this.densePath = `${dir}/dense`;
+    this.densePath = `${dir}/${DENSE_FILE}`;
+    this.journalPath = `${dir}/${SEQ_JOURNAL_FILE}`;
   }
 
-  /** The durable image may have changed (an fsyncDir of the directory, an fsync of a record, a crash). */
+  /** The durable image may have changed (a sync in the data directory, a crash). */
   markChanged(): void {
     this.stale = true;
   }
@@ -80,9 +86,11 @@ export class DurableView {
     const state = files.get(this.statePath);
     this.highWater = state === undefined ? { ok: true, value: 0 } : decodeOr(state, decodeHighWaterRecord);
     const dense = files.get(this.densePath) ?? null;
-    // Keep the decoded ledger while its bytes are the same (many changes touch the state only).
-    if (!sameBytes(dense, this.denseBytes)) {
+    const journal = files.get(this.journalPath) ?? null;
+    // Keep the recovered ledger while its bytes are the same (many changes touch the state only).
+    if (!sameBytes(dense, this.denseBytes) || !sameBytes(journal, this.journalBytes)) {
       this.denseBytes = dense;
+      this.journalBytes = journal;
       this.ledger = null;
     }
   }
@@ -93,20 +101,30 @@ export class DurableView {
     return this.highWater;
   }
 
-  /** The durable sequence ledger (empty when no dense file is durable). */
+  /**
+   * The durable high-water, re-read only if the last value read is below `atLeastMs`. Between
+   * two crashes the durable high-water only grows unless something is badly wrong, and the
+   * checkpoint after every crash and at the end re-reads it in full and reports any decrease;
+   * so a check that a value is covered need not copy the disk image each time.
+   */
+  highWaterCovering(atLeastMs: number): Decoded<number> {
+    if (this.highWater.ok && this.highWater.value >= atLeastMs) return this.highWater;
+    return this.highWaterMs();
+  }
+
+  /** The durable sequence ledger (empty when nothing is durable). */
   sequenceLedger(): Decoded<DurableLedger> {
     this.refresh();
     if (this.ledger === null) {
-      const bytes = this.denseBytes;
-      if (bytes === null) {
-        this.ledger = { ok: true, value: indexLedger({ keyCap: 0, counters: [], applySeq: 0n, sessions: [] }) };
-      } else {
-        const decoded = decodeOr(bytes, decodeSeqLedgerRecord);
-        if (!decoded.ok) this.ledger = decoded;
-        else {
-          const problem = seqLedgerStateProblem(decoded.value);
-          this.ledger = problem === undefined ? { ok: true, value: indexLedger(decoded.value) } : { ok: false, problem: `inconsistent ledger: ${problem}` };
-        }
+      try {
+        // A torn last journal record is not a problem: it was never synced, and recovery cuts it.
+        const recovered = recoverSeqLedger(this.denseBytes, this.journalBytes, SEQ_KEY_CARDINALITY_CAP_DEFAULT, this.dir);
+        const snapshot = recovered.ledger.snapshot();
+        const problem = seqLedgerStateProblem(snapshot);
+        this.ledger = problem === undefined ? { ok: true, value: indexLedger(snapshot) } : { ok: false, problem: `inconsistent ledger: ${problem}` };
+      } catch (e) {
+        if (!(e instanceof TsoError)) throw e;
+        this.ledger = { ok: false, problem: e.message };
       }
     }
     return this.ledger;

@@ -49,8 +49,8 @@ export type NetFamily = (typeof NET_FAMILIES)[number];
 export const FAULT_FAMILIES = [...NEMESIS_FAMILIES, ...DISK_FAMILIES, ...NET_FAMILIES] as const;
 export type FaultFamily = (typeof FAULT_FAMILIES)[number];
 
-export const PROFILES = ['swarm', 'calm', 'bench', 'durability', ...PLANTED_BUGS.map((b) => `planted:${b}` as const)] as const;
-export type ProfileName = 'swarm' | 'calm' | 'bench' | 'durability' | `planted:${PlantedBug}`;
+export const PROFILES = ['swarm', 'calm', 'bench', 'idle', 'durability', ...PLANTED_BUGS.map((b) => `planted:${b}` as const)] as const;
+export type ProfileName = 'swarm' | 'calm' | 'bench' | 'idle' | 'durability' | `planted:${PlantedBug}`;
 
 /** What names a run: the options are drawn from it. */
 export interface RunSpec {
@@ -177,6 +177,19 @@ const PROFILE_SHAPES: Record<ProfileName, ProfileShape> = {
     callersPerClient: [2, 2],
     weightsOn: [1, 1],
     thinkMsMax: [40],
+  }),
+  // An idle-heavy single-node workload (one caller, about a call a second): where a simulator's
+  // time compression shows, since virtual time between events costs nothing.
+  idle: withShape({
+    forced: ALL_OFF,
+    windowAheadChoicesMs: [3_000],
+    failoverAdvanceChoicesMs: [1_000],
+    safetyMs: [60_000, 60_000],
+    livenessMs: [5_000, 5_000],
+    clients: [1, 1],
+    callersPerClient: [1, 1],
+    weightsOn: [1, 1],
+    thinkMsMax: [2_000],
   }),
   // Served before persisted: visible when a request finds the window exhausted (a step forward
   // past the window, a pause) while others arrive during the persist.
