@@ -262,6 +262,7 @@ export class PeerNetwork {
   private readonly links = new Map<number, PeerLink>();
   private readonly inbound = new Set<InboundConnection>();
   private closedFlag = false;
+  private closing: Promise<void> | null = null;
 
   private constructor(
     readonly options: PeerNetworkOptions,
@@ -312,12 +313,14 @@ export class PeerNetwork {
   }
 
   /** Stops listening, closes every connection, cancels reconnects. Idempotent. */
-  async close(): Promise<void> {
-    if (this.closedFlag) return;
-    this.closedFlag = true;
-    for (const link of this.links.values()) link.close();
-    for (const inbound of [...this.inbound]) inbound.connection.close();
-    this.inbound.clear();
-    await this.listener?.close();
+  close(): Promise<void> {
+    if (this.closing === null) {
+      this.closedFlag = true;
+      for (const link of this.links.values()) link.close();
+      for (const inbound of [...this.inbound]) inbound.connection.close();
+      this.inbound.clear();
+      this.closing = this.listener?.close() ?? Promise.resolve();
+    }
+    return this.closing;
   }
 }

@@ -214,6 +214,20 @@ describe('raft driver in the simulated world', () => {
     if (w.failures.length === 0) expectGapless(w.blocks);
   });
 
+  it.each(seeds(23))('a failed fsync stops the node (fatal) and its supervisor restarts it; the cluster keeps its promises (seed %i)', async (seed) => {
+    const cluster = new SimCluster({ seed, nodes: 3, world: { disk: { faults: { fsyncFail: { rate: [1, 40], budget: 6 } } } } });
+    const w = workload(cluster, 'f');
+    await cluster.runUntil(() => cluster.events.filter((e) => e.event.kind === 'fatal').length >= 2, 'fsync failures', 30_000);
+    const countAfterFaults = w.timestamps.length;
+    await cluster.runUntil(() => cluster.drivers.size === 3 && w.timestamps.length >= countAfterFaults + 30, 'serving after the restarts', 20_000);
+    w.stop();
+    await cluster.world.runFor(3_000);
+    expect(cluster.world.failures).toEqual([]);
+    expectStrictlyIncreasing(w.timestamps);
+    expect(w.failures.filter((f) => f.startsWith('getTs'))).toEqual([]);
+    if (w.failures.length === 0) expectGapless(w.blocks);
+  });
+
   it.each(seeds(5))('a 5-node cluster with two nodes down (the leader among them) keeps serving (seed %i)', async (seed) => {
     const cluster = new SimCluster({ seed, nodes: 5 });
     const w = workload(cluster, 'k');

@@ -517,7 +517,7 @@ export class RaftDriver implements ConsensusDriver {
     this.reads.clear();
     for (const w of this.seqQueue) settle(w.waiter, failure);
     this.seqQueue = [];
-    void this.peersNet?.close();
+    void this.peersNet?.close().catch(() => {});
     if (this.leader.kind !== 'unknown') {
       this.leader = { kind: 'unknown' };
       for (const listener of [...this.listeners]) listener(this.leader);

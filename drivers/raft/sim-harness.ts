@@ -5,6 +5,7 @@
 //
 // Node `n<i>` has host `n<i>`, Raft port RAFT_PORT and service port SERVICE_PORT, data in /data.
 import { createClientCore, type ClientCoreOptions, type TsoClient } from '../client/index.js';
+import { DiskError } from '../ports.js';
 import { ProtocolServer } from '../server/protocol-server.js';
 import { ServingNode } from '../server/serving-node.js';
 import type { Program } from '../../sim/process.js';
@@ -14,6 +15,8 @@ import { RaftDriver, type RaftDriverEvent, type RaftPeer, type RaftTuning } from
 export const RAFT_PORT = 50552;
 export const SERVICE_PORT = 50551;
 export const DATA_DIR = '/data';
+/** How long the simulated supervisor waits before restarting a node that stopped on a fatal error. */
+export const SUPERVISOR_RESTART_MS = 100;
 
 export interface SimClusterOptions {
   readonly seed: number;
@@ -51,7 +54,7 @@ export class SimCluster {
 
   private program(id: number, name: string): Program {
     return async ({ disk, transport, clock, random, host }) => {
-      const driver = await RaftDriver.open({
+      const opening = RaftDriver.open({
         disk,
         transport,
         clock,
@@ -61,8 +64,23 @@ export class SimCluster {
         peers: this.peers,
         ...(this.options.config !== undefined ? { config: this.options.config } : {}),
         ...(this.options.snapshotEntries !== undefined ? { snapshotEntries: this.options.snapshotEntries } : {}),
-        onEvent: (event) => this.events.push({ t: this.world.nowMs, node: name, event }),
+        onEvent: (event) => {
+          this.events.push({ t: this.world.nowMs, node: name, event });
+          // As `tsoracle serve raft` exits on a fatal storage error and its supervisor restarts it.
+          if (event.kind === 'fatal') this.world.after(0, () => this.superviseRestart(name), 'raft.fatal-restart');
+        },
       });
+      let driver: RaftDriver;
+      try {
+        driver = await opening;
+      } catch (error) {
+        // An I/O error while opening exits the process; the supervisor starts it again. Anything
+        // else (a refusal to start) fails the run.
+        if (!(error instanceof DiskError)) throw error;
+        this.events.push({ t: this.world.nowMs, node: name, event: { kind: 'fatal', error } });
+        this.world.after(0, () => this.superviseRestart(name), 'raft.fatal-restart');
+        return {};
+      }
       const node = new ServingNode({ driver, clock });
       node.start();
       const protocol = await ProtocolServer.start({ node, transport, clock, listen: { host, port: SERVICE_PORT } });
@@ -87,6 +105,15 @@ export class SimCluster {
         return {};
       },
     });
+  }
+
+  /** Kills a node whose driver stopped on a fatal error and starts it again after a moment. */
+  private superviseRestart(name: string): void {
+    if (this.world.node(name).status === 'down') return;
+    this.crash(name);
+    this.world.after(SUPERVISOR_RESTART_MS, () => {
+      if (this.world.node(name).status === 'down') this.start(name);
+    }, 'raft.supervisor-start');
   }
 
   crash(name: string): void {
