@@ -8,6 +8,9 @@ import { describe, expect, it } from 'vitest';
 import type { TsoClient } from '../client/index.js';
 import { sleep } from '../ports.js';
 import type { ServingNode } from '../server/serving-node.js';
+import { PHYSICAL_MS_MAX } from '../../core/limits.js';
+import { encodeHello } from './peer-wire.js';
+import type { RaftDriver } from './raft-driver.js';
 import { SimCluster } from './sim-harness.js';
 
 interface Workload {
@@ -297,6 +300,62 @@ describe('raft driver in the simulated world', () => {
     expect(answer.code).toBe('NOT_LEADER');
     await cluster.runUntil(() => !oldNode.isServing, 'the old leader stepped down', 5_000);
     expectRealTimeOrder(ops);
+  });
+
+  it('a leader cut off from its quorum answers a persist with DRIVER_NOT_LEADER or DRIVER_TRANSIENT in bounded time', async () => {
+    const cluster = new SimCluster({ seed: 4, nodes: 3 });
+    await cluster.runUntil(() => cluster.servingLeader() !== null, 'serving', 10_000);
+    const leader = cluster.servingLeader() as string;
+    const driver = cluster.drivers.get(leader) as RaftDriver;
+    const epoch = (driver.leadership as { epoch: bigint }).epoch;
+    cluster.world.isolate(leader);
+    const startedMs = cluster.world.nowMs;
+    const result = await cluster.world.settle(driver.persistHighWater(PHYSICAL_MS_MAX - 1, epoch));
+    expect(result.ok).toBe(false);
+    expect(['DRIVER_NOT_LEADER', 'DRIVER_TRANSIENT']).toContain(result.ok ? '' : result.code);
+    expect(cluster.world.nowMs - startedMs).toBeLessThanOrEqual(2 * 300 + 50);
+    // The driver refuses out-of-range values before proposing anything.
+    expect(await driver.persistHighWater(PHYSICAL_MS_MAX + 1, epoch)).toMatchObject({ ok: false, code: 'DRIVER_OUT_OF_RANGE' });
+    // Leadership is delivered synchronously at subscription.
+    const seen: string[] = [];
+    driver.subscribeLeadership((state) => seen.push(state.kind))();
+    expect(seen.length).toBe(1);
+  });
+
+  it('a peer connection that sends bytes that do not decode, or another cluster\'s hello, is closed; the cluster carries on', async () => {
+    const cluster = new SimCluster({ seed: 6, nodes: 3 });
+    await cluster.runUntil(() => cluster.servingLeader() !== null, 'serving', 10_000);
+    const closed: string[] = [];
+    cluster.world.addNode({
+      name: 'stranger',
+      program: async ({ transport }) => {
+        const garbage = await transport.connect({ host: 'n1', port: 50552 });
+        garbage.setHandlers({ onFrame: () => {}, onClose: () => closed.push('garbage') });
+        garbage.send(Uint8Array.from([2, 0xff, 0xff, 0xff]));
+        const foreign = await transport.connect({ host: 'n2', port: 50552 });
+        foreign.setHandlers({ onFrame: () => {}, onClose: () => closed.push('foreign') });
+        foreign.send(encodeHello({ clusterId: 12345, from: 1, to: 2 }));
+        return {};
+      },
+    });
+    await cluster.runUntil(() => closed.length === 2, 'both connections closed', 5_000);
+    expect(closed.sort()).toEqual(['foreign', 'garbage']);
+    expect(cluster.events.filter((e) => e.event.kind === 'peer-refused').map((e) => e.node).sort()).toEqual(['n1', 'n2']);
+    await cluster.world.runFor(1_000);
+    expect(cluster.servingLeader()).not.toBeNull();
+    expect(cluster.world.failures).toEqual([]);
+  });
+
+  it('groups concurrent sequence advances into one log entry (group commit)', async () => {
+    const cluster = new SimCluster({ seed: 9, nodes: 3 });
+    await cluster.runUntil(() => cluster.servingLeader() !== null, 'serving', 10_000);
+    const driver = cluster.drivers.get(cluster.servingLeader() as string) as RaftDriver;
+    const epoch = (driver.leadership as { epoch: bigint }).epoch;
+    const lastBefore = driver.status().lastIndex;
+    const calls = Array.from({ length: 50 }, (_, i) => driver.advanceSeq({ key: 'g', count: 2, clientId: 5n, requestId: BigInt(i + 1) }, epoch));
+    const results = await cluster.world.settle(Promise.all(calls));
+    expect(results.map((r) => (r.ok ? Number(r.start) : -1)).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => 2 * i));
+    expect(driver.status().lastIndex - lastBefore).toBe(1);
   });
 
   it('a follower answers NOT_LEADER with the leader hint, and no two nodes hold a lease at once', async () => {
