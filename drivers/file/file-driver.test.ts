@@ -168,7 +168,7 @@ describe('FileDriver', () => {
 class ScriptedDisk implements Disk {
   private readonly inner = new NodeDisk();
   /** Calls to fail: operation and a path suffix; each rule fires once, after `skip` matches. */
-  readonly failures: Array<{ op: 'fsync' | 'truncate' | 'append'; path: string; skip: number }> = [];
+  readonly failures: Array<{ op: 'fsync' | 'remove' | 'append'; path: string; skip: number }> = [];
   /** Path suffixes whose next read returns the contents with the last byte flipped. */
   readonly corruptNextRead: string[] = [];
   /** While set, fsyncs of journal files wait for it (and `fsyncReached` resolves). */
@@ -176,7 +176,7 @@ class ScriptedDisk implements Disk {
   private reached: (() => void) | null = null;
   readonly fsyncReached = new Promise<void>((resolve) => (this.reached = resolve));
 
-  private check(op: 'fsync' | 'truncate' | 'append', path: string): void {
+  private check(op: 'fsync' | 'remove' | 'append', path: string): void {
     const rule = this.failures.find((f) => f.op === op && path.endsWith(f.path));
     if (rule === undefined) return;
     if (rule.skip > 0) {
@@ -206,9 +206,8 @@ class ScriptedDisk implements Disk {
     this.check('append', path);
     await this.inner.append(path, data);
   }
-  async truncate(path: string, length: number): Promise<void> {
-    this.check('truncate', path);
-    await this.inner.truncate(path, length);
+  truncate(path: string, length: number): Promise<void> {
+    return this.inner.truncate(path, length);
   }
   async fsync(path: string): Promise<void> {
     this.check('fsync', path);
@@ -227,8 +226,9 @@ class ScriptedDisk implements Disk {
   mkdirp(dir: string): Promise<void> {
     return this.inner.mkdirp(dir);
   }
-  remove(path: string): Promise<void> {
-    return this.inner.remove(path);
+  async remove(path: string): Promise<void> {
+    this.check('remove', path);
+    await this.inner.remove(path);
   }
   list(dir: string): Promise<string[]> {
     return this.inner.list(dir);
@@ -365,12 +365,12 @@ describe('FileDriver sequence journal', () => {
     expect(await again.advanceSeq(req('odd', 3, 2n, 1n), 0n)).toEqual({ ok: true, start: 0n, count: 3 });
   });
 
-  it('skips the records a compaction folded in when a crash kept the journal (truncate never happened)', async () => {
+  it('skips the records a compaction folded in when a crash kept the journal (its removal never happened)', async () => {
     const dir = await tempDir();
     const disk = new ScriptedDisk();
-    // The compaction's truncate fails: dense is new, the journal still holds every record, as
-    // after a crash between the two steps.
-    disk.failures.push({ op: 'truncate', path: 'dense.journal', skip: 0 });
+    // The compaction's removal of the journal fails: dense is new, the journal still holds every
+    // record, as after a crash between the two steps.
+    disk.failures.push({ op: 'remove', path: 'dense.journal', skip: 0 });
     const d = await FileDriver.open(disk, dir, { journalCompactBytes: 200 });
     for (let id = 1n; id <= 4n; id++) blockOf(await d.advanceSeq(req('k', 2, 1n, id), 0n));
     const snapshot = d.ledgerSnapshot();
@@ -399,7 +399,7 @@ describe('FileDriver sequence journal', () => {
     // Nothing of the failed batch is visible; the next one starts from the durable ledger.
     expect(await d.loadSeq('k')).toEqual({ ok: true, next: 10n });
     expect(blockOf(await d.advanceSeq(req('k', 7, 1n, 4n), 0n))).toEqual([10n, 7]);
-    // The failed record is not in the journal any more: dense was rewritten and the journal emptied.
+    // The failed record is not in the journal any more: dense was rewritten and the journal replaced.
     const scan = scanSeqJournal(await readFile(join(dir, 'dense.journal')));
     expect(scan.records.map((r) => r.requests.map((q) => q.requestId))).toEqual([[4n]]);
     await d.close();
@@ -417,8 +417,8 @@ describe('FileDriver sequence journal', () => {
     const d = await openWith(disk, dir);
     expect(blockOf(await d.advanceSeq(req('k', 1, 1n, 1n), 0n))).toEqual([0n, 1]);
     expect(await d.advanceSeq(req('k', 1, 1n, 2n), 0n)).toMatchObject({ ok: false, code: 'DRIVER_PERMANENT' });
-    // The rewrite's truncate fails once too: that batch fails, the next one goes through.
-    disk.failures.push({ op: 'truncate', path: 'dense.journal', skip: 0 });
+    // The rewrite's removal of the journal fails once too: that batch fails, the next one goes through.
+    disk.failures.push({ op: 'remove', path: 'dense.journal', skip: 0 });
     expect(await d.advanceSeq(req('k', 1, 1n, 3n), 0n)).toMatchObject({ ok: false, code: 'DRIVER_PERMANENT' });
     expect(blockOf(await d.advanceSeq(req('k', 1, 1n, 4n), 0n))).toEqual([1n, 1]);
     await d.close();

@@ -21,14 +21,14 @@
 // Failure: a failed append or fsync answers the whole batch with DRIVER_PERMANENT (the client
 // retries it under the same request id: its outcome is unknown) and `working` goes back to a
 // copy of `durable`. After a failed fsync the journal's contents are unknown (Linux drops the
-// dirty pages), so it is never appended to again as is: before the next append, `dense` is
-// rewritten from `durable` and the journal emptied (truncate, fsync). Until then nothing is
-// appended, so a crash can only ever damage the journal's last record.
+// dirty pages), so it is never appended to again: before the next append, `dense` is rewritten
+// from `durable` and the journal removed (the append then creates a new one). Until then
+// nothing is appended, so a crash can only ever damage the journal's last record.
 //
 // Compaction: past `journalCompactBytes`, the durable ledger is written to `dense` atomically
-// and the journal is emptied (truncate, fsync). A crash in between leaves records that the
-// snapshot already holds; recovery skips them by applySeq. A new directory writes its first
-// `dense` (carrying the key cap) before its first journal record the same way.
+// and the journal is removed. A crash in between leaves records that the snapshot already
+// holds; recovery skips them by applySeq. A new directory writes its first `dense` (carrying
+// the key cap) before its first journal record the same way.
 //
 // Recovery at open (seq-recovery.ts): the snapshot, then the journal's records replayed on it;
 // a torn last record is cut off (after a second read agrees, so that a corrupted read can never
@@ -200,6 +200,9 @@ export class FileDriver implements ConsensusDriver {
           throw new TsoError('DRIVER_PERMANENT', `${journalPath} read back differently on a second read; refusing to cut its tail`, { path: journalPath });
         }
         try {
+          // Safe in place, unlike emptying the journal: whatever a power loss leaves of this
+          // truncate lies past the last whole record, in the one torn record, and reads as a
+          // torn tail again.
           await disk.truncate(journalPath, recovered.journalValidBytes);
         } catch (e) {
           throw new TsoError('DRIVER_PERMANENT', `cutting the torn tail of ${journalPath} failed: ${describe(e)}`, { path: journalPath });
@@ -372,17 +375,22 @@ export class FileDriver implements ConsensusDriver {
   }
 
   /**
-   * Writes `durable` to `dense` atomically, then empties the journal. Until `dense` is durable
-   * the journal is not touched; once it is, every journal record is in it (or, for a record
-   * whose write failed, may be replayed on it: its outcome was unknown anyway).
+   * Writes `durable` to `dense` atomically, then removes the journal (the next append creates a
+   * new one and syncs the directory). Until `dense` is durable the journal is not touched; once
+   * it is, every journal record is in it (or, for a record whose write failed, may be replayed
+   * on it: its outcome was unknown anyway). The journal is removed, not truncated in place: a
+   * power loss during a truncate can leave some of its sectors zeroed and others not, which
+   * would read as a damaged record followed by intact ones (corruption). A removal is a
+   * directory operation: it lands whole or not at all, and if it does not, the old journal's
+   * records are all in `dense` and are skipped.
    */
   private async rewrite(): Promise<void> {
     await atomicReplace(this.disk, join(this.dir, DENSE_FILE), encodeSeqLedgerRecord(this.durable.snapshot()), this.faults);
     const path = join(this.dir, SEQ_JOURNAL_FILE);
     if ((await this.disk.size(path)) !== null) {
       this.rewriteNeeded = true;
-      await this.disk.truncate(path, 0);
-      await this.disk.fsync(path);
+      await this.disk.remove(path);
+      this.journalEntryDurable = false;
     }
     this.journalBytes = 0;
     this.rewriteNeeded = false;
