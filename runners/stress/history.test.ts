@@ -23,7 +23,7 @@ describe('StressHistory', () => {
     expect(h.fail(timedOut, new TsoError(ErrorCode.TIMEOUT, 'x'))).toBe('failed');
     const ts = h.invoke('getTs', 'c', 1);
     expect(h.fail(ts, new TsoError(ErrorCode.SEQ_UNCERTAIN, 'x'))).toBe('failed');
-    expect(h.outcomes.getSeq).toEqual({ ok: 0, failed: 1, unknown: 2 });
+    expect(h.outcomes.getSeq).toEqual({ ok: 0, failed: 1, unknown: 2, resolved: 0 });
     expect(h.tallyOf('k')).toEqual({ acknowledgedValues: 0n, unknownValues: 6n });
     expect(Object.fromEntries(h.errorsByKind.getSeq)).toEqual({ SEQ_UNCERTAIN: 1, CLIENT_CLOSED: 1, TIMEOUT: 1 });
     expect(h.violations.total).toBe(0);

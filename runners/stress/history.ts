@@ -16,7 +16,8 @@ import { LOGICAL_BITS } from '../../core/limits.js';
 import { IntervalSpaceChecker, ViolationLog, type CheckedCall, type FloorToken } from './checkers.js';
 
 export type OpKind = 'getTs' | 'getTsBatch' | 'getSeq';
-export type OpOutcome = 'ok' | 'failed' | 'unknown';
+/** `resolved`: a getSeq the client reported unknown whose block a read-back then learnt (resolver.ts). */
+export type OpOutcome = 'ok' | 'failed' | 'unknown' | 'resolved';
 export const OP_KINDS: readonly OpKind[] = ['getTs', 'getTsBatch', 'getSeq'];
 
 /** Distinct error codes counted per kind (a flood of unexpected codes cannot grow the map). */
@@ -67,9 +68,9 @@ export class StressHistory {
   private readonly keyTallies = new Map<string, KeyTally>();
   readonly violations: ViolationLog;
   readonly outcomes: Record<OpKind, Record<OpOutcome, number>> = {
-    getTs: { ok: 0, failed: 0, unknown: 0 },
-    getTsBatch: { ok: 0, failed: 0, unknown: 0 },
-    getSeq: { ok: 0, failed: 0, unknown: 0 },
+    getTs: { ok: 0, failed: 0, unknown: 0, resolved: 0 },
+    getTsBatch: { ok: 0, failed: 0, unknown: 0, resolved: 0 },
+    getSeq: { ok: 0, failed: 0, unknown: 0, resolved: 0 },
   };
   readonly errorsByKind: Record<OpKind, Map<string, number>> = { getTs: new Map(), getTsBatch: new Map(), getSeq: new Map() };
   /** Timestamps handed out (a batch counts its size). */
@@ -142,9 +143,25 @@ export class StressHistory {
 
   /** A getSeq call returned a block. */
   completeSeq(op: OpenOp, key: string, start: bigint, count: number): void {
+    this.acknowledgeSeq(op, key, start, count, 'ok');
+  }
+
+  /**
+   * A getSeq the client reported with an unknown outcome (`error`), whose block a read-back of
+   * the same request then returned: acknowledged over the span from invocation to now.
+   */
+  completeSeqResolved(op: OpenOp, error: unknown, start: bigint, count: number): void {
+    const { code, unknown } = this.classify(op, error);
+    assert(unknown, 'stress_resolved_was_unknown');
+    if (!(error instanceof TsoError)) this.reportUnexpected(op, error);
+    this.noteError(op.kind, code);
+    this.acknowledgeSeq(op, op.key ?? '', start, count, 'resolved');
+  }
+
+  private acknowledgeSeq(op: OpenOp, key: string, start: bigint, count: number, outcome: 'ok' | 'resolved'): void {
     assert(op.kind === 'getSeq' && op.key !== null, 'stress_complete_seq_kind');
-    this.end(op, 'ok');
-    op.result = `[${start}, +${count})`;
+    this.end(op, outcome);
+    op.result = `${outcome === 'resolved' ? 'read back ' : ''}[${start}, +${count})`;
     const space = this.spaceOf('getSeq', op.key);
     if (key !== op.key || count !== op.count || count < 1) {
       this.violations.report('seq_block_shape', `${op.describe()}: got ${count} values of ${JSON.stringify(key)}`);
@@ -159,25 +176,33 @@ export class StressHistory {
     tally.acknowledgedValues += BigInt(count);
   }
 
+  /** How a call's failure reads: its code, and whether a getSeq may have been executed. */
+  classify(op: OpenOp, error: unknown): { readonly code: string; readonly unknown: boolean } {
+    if (error instanceof TsoError) {
+      return { code: error.code, unknown: op.kind === 'getSeq' && (error.code === ErrorCode.SEQ_UNCERTAIN || error.details?.outcomeUnknown === true) };
+    }
+    // Nobody knows what happened to it: its values count as possibly spent.
+    return { code: 'NOT_A_TSO_ERROR', unknown: op.kind === 'getSeq' };
+  }
+
+  private reportUnexpected(op: OpenOp, error: unknown): void {
+    this.violations.report('client_unexpected_error', `${op.describe()} threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+  }
+
+  private noteError(kind: OpKind, code: string): void {
+    const codes = this.errorsByKind[kind];
+    if (codes.has(code) || codes.size < STRESS_ERROR_CODES_MAX) codes.set(code, (codes.get(code) ?? 0) + 1);
+  }
+
   /** The call threw `error`: classified as failed or unknown (getSeq), counted by code. */
   fail(op: OpenOp, error: unknown): OpOutcome {
-    let code: string;
-    let unknown = false;
-    if (error instanceof TsoError) {
-      code = error.code;
-      unknown = op.kind === 'getSeq' && (error.code === ErrorCode.SEQ_UNCERTAIN || error.details?.outcomeUnknown === true);
-    } else {
-      code = 'NOT_A_TSO_ERROR';
-      // Nobody knows what happened to it: count its values as possibly spent.
-      unknown = op.kind === 'getSeq';
-      this.violations.report('client_unexpected_error', `${op.describe()} threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
-    }
+    const { code, unknown } = this.classify(op, error);
+    if (!(error instanceof TsoError)) this.reportUnexpected(op, error);
     const outcome: OpOutcome = unknown ? 'unknown' : 'failed';
     this.end(op, outcome);
     op.result = `${outcome} ${code}`;
     this.spaceOf(op.kind, op.key).end(op);
-    const codes = this.errorsByKind[op.kind];
-    if (codes.has(code) || codes.size < STRESS_ERROR_CODES_MAX) codes.set(code, (codes.get(code) ?? 0) + 1);
+    this.noteError(op.kind, code);
     if (unknown && op.key !== null) {
       const tally = this.keyTallies.get(op.key);
       assert(tally !== undefined, 'stress_key_tally');

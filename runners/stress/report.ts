@@ -20,10 +20,10 @@ export function formatReport(report: StressReport): string {
   lines.push(
     `  seed ${report.seed}, ${report.driver} driver, ${report.nodes} node(s), ${report.clients} clients, ${report.durationMs / 1000} s of chaos every ~${report.chaosIntervalMs} ms, wall ${(report.wallMs / 1000).toFixed(1)} s`,
   );
-  if (report.injectViolation) lines.push('  POSITIVE CONTROL: killed nodes lost their data before restarting (--inject-violation); violations are expected');
-  lines.push(`  rerun: npm run stress -- --seed ${report.seed} --nodes ${report.nodes} --duration ${report.durationMs}ms --chaos-interval ${report.chaosIntervalMs}ms --clients ${report.clients}${report.driver === 'file' ? ' --driver file' : ''}${report.injectViolation ? ' --inject-violation' : ''}`);
-  lines.push('operations (ok / failed / unknown):');
-  for (const [kind, o] of Object.entries(report.operations)) lines.push(`  ${kind.padEnd(11)} ${o.ok} / ${o.failed} / ${o.unknown}`);
+  if (report.injectViolation !== null) lines.push(`  POSITIVE CONTROL: planted bug ${report.injectViolation}; violations are expected`);
+  lines.push(`  rerun: npm run stress -- --seed ${report.seed} --nodes ${report.nodes} --duration ${report.durationMs}ms --chaos-interval ${report.chaosIntervalMs}ms --clients ${report.clients}${report.driver === 'file' ? ' --driver file' : ''}${report.injectViolation !== null ? ` --inject-violation ${report.injectViolation}` : ''}`);
+  lines.push('operations (ok / failed / unknown outcome, of which read back):');
+  for (const [kind, o] of Object.entries(report.operations)) lines.push(`  ${kind.padEnd(11)} ${o.ok} / ${o.failed} / ${o.unknown + o.resolved}${kind === 'getSeq' ? ` (${o.resolved} read back)` : ''}`);
   lines.push(`  ${report.timestampsAcknowledged} timestamps acknowledged; ${report.callsPerSecond} calls/s`);
   lines.push('errors by code:');
   let anyError = false;
@@ -42,7 +42,7 @@ export function formatReport(report: StressReport): string {
   lines.push(stats('all', report.unavailability.all));
   const p = report.pinned;
   lines.push(`paused-leader probes: ${p.calls} calls pinned to the stopped leader, ${p.acknowledged} acknowledged; the resumed old leader answered ${p.oldLeaderOk} with timestamps and refused ${p.oldLeaderRefused}`);
-  lines.push('sequence ledgers (final counter = acknowledged + holes; holes must be explained by unknown outcomes):');
+  lines.push('sequence ledgers (final counter = acknowledged + holes; holes must be explained by unknown outcomes not read back):');
   for (const l of report.ledger) {
     lines.push(`  ${l.key} (blocks of ${l.blockCount}): counter ${l.counter ?? '?'}, acknowledged ${l.acknowledgedValues}, holes ${l.holes ?? '?'} (explained by unknown ${l.explainedByUnknown ?? '?'} of ${l.unknownValues} asked)`);
   }

@@ -19,6 +19,7 @@ import { Cluster, NodeStartError, type NodeExit } from './cluster.js';
 import { StressHistory, type OpKind, type OpOutcome } from './history.js';
 import { Load, recordedGetSeq, recordedGetTs, SEQ_KEYS } from './load.js';
 import type { StressOptions } from './options.js';
+import { SeqResolver } from './resolver.js';
 import { UnavailabilityTracker } from './unavailability.js';
 
 /** Bound on the first leader after the cluster starts (and after healing). */
@@ -51,8 +52,8 @@ export interface StressReport {
   readonly durationMs: number;
   readonly chaosIntervalMs: number;
   readonly clients: number;
-  /** The positive control was on (a violation is the expected result). */
-  readonly injectViolation: boolean;
+  /** The planted bug of a positive control (a violation is the expected result), or null. */
+  readonly injectViolation: StressOptions['injectViolation'];
   readonly wallMs: number;
   readonly result: StressResult;
   readonly exitCode: 0 | 1 | 3 | 130;
@@ -126,8 +127,9 @@ export async function runStress(options: StressOptions, io: StressIo): Promise<S
   io.onCluster?.(cluster);
   log(`stress: seed ${options.seed}, ${options.driver} driver, ${options.nodes} node(s), ${options.durationMs / 1000} s, chaos every ~${options.chaosIntervalMs} ms, ${options.clients} clients; data in ${rootDir}`);
 
-  const chaos = new Chaos({ cluster, history, tracker, random: chaosRandom, intervalMs: options.chaosIntervalMs, log, wipeOnRestart: options.injectViolation });
-  const load = new Load(history, cluster.serviceEndpoints, options.clients, loadRandom);
+  const chaos = new Chaos({ cluster, history, tracker, random: chaosRandom, intervalMs: options.chaosIntervalMs, log, wipeOnRestart: options.injectViolation === 'wipe-data' });
+  const resolver = new SeqResolver(cluster.serviceEndpoints);
+  const load = new Load(history, cluster.serviceEndpoints, options.clients, loadRandom, resolver, options.injectViolation === 'new-request-id-on-retry');
   const ledger: LedgerReport[] = [];
   let uncleanShutdowns: Array<{ id: number; exit: NodeExit | null }> = [];
   let loadStarted = false;
@@ -185,7 +187,7 @@ export async function runStress(options: StressOptions, io: StressIo): Promise<S
         let counter: bigint | null = null;
         const startMs = performance.now();
         while (counter === null && performance.now() - startMs < FINAL_PROBE_BOUND_MS) {
-          counter = await recordedGetSeq(history, probe, 'probe', key, 1);
+          counter = await recordedGetSeq(history, probe, 'probe', key, 1, resolver);
           if (counter === null) await sleepMs(100);
         }
         const tally = history.tallyOf(key);
@@ -215,6 +217,7 @@ export async function runStress(options: StressOptions, io: StressIo): Promise<S
       await probe.close();
     }
   }
+  resolver.close();
 
   try {
     uncleanShutdowns = await cluster.stopAll();
