@@ -1,11 +1,13 @@
 // The stress harness (`npm run stress`, built to dist/runners/stress.js) in short runs, as the
 // child process users run: a 3-node raft cluster for ~15 s with a chaos action every ~2 s must
 // end with exit 0, no violation, at least one leader kill recovered from, and no server process
-// left behind; the harness's positive control (killed nodes lose their data) must exit 1; and a
-// file-driver self-test exercises the process management and checkers on a single node.
+// left behind; the harness's positive controls (planted bugs: clients that retry a getSeq under a
+// new request id, nodes that lose their data) must exit 1; and a file-driver self-test exercises
+// the process management and checkers on a single node.
 // The raft case is skipped, saying why, while `tsoracle serve raft` is not in the build.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI_PATH, REPO_ROOT } from './test-support.js';
@@ -107,8 +109,19 @@ describe('npm run stress, short runs', () => {
     expectNoLeftovers(report);
   });
 
+  it('positive control: clients that retry a getSeq under a new request id make the run exit 1 with ledger holes', async () => {
+    const run = await runStressChild(['--driver', 'file', '--duration', '4s', '--chaos-interval', '1s', '--clients', '2', '--seed', '1', '--inject-violation', 'new-request-id-on-retry']);
+    expect(run.report, run.stderr).not.toBeNull();
+    const report = run.report as StressReport;
+    expect(run.code, run.stderr).toBe(1);
+    expect(report.injectViolation).toBe('new-request-id-on-retry');
+    expect(Object.keys(report.violationsByKind)).toEqual(['seq_ledger_hole']);
+    expectNoLeftovers(report);
+    if (report.dataDir !== null) await rm(report.dataDir, { recursive: true, force: true });
+  });
+
   it('positive control: a node that loses its data on restart makes the run exit 1 with sequence violations', async () => {
-    const run = await runStressChild(['--driver', 'file', '--duration', '3s', '--chaos-interval', '600ms', '--clients', '2', '--seed', '5', '--inject-violation']);
+    const run = await runStressChild(['--driver', 'file', '--duration', '3s', '--chaos-interval', '600ms', '--clients', '2', '--seed', '5', '--inject-violation', 'wipe-data']);
     expect(run.report, run.stderr).not.toBeNull();
     const report = run.report as StressReport;
     expect(run.code, run.stderr).toBe(1);
@@ -118,9 +131,6 @@ describe('npm run stress, short runs', () => {
     // A run with violations keeps its data and logs for a human.
     expect(report.dataDir).not.toBeNull();
     expectNoLeftovers(report);
-    if (report.dataDir !== null) {
-      const { rm } = await import('node:fs/promises');
-      await rm(report.dataDir, { recursive: true, force: true });
-    }
+    if (report.dataDir !== null) await rm(report.dataDir, { recursive: true, force: true });
   });
 });

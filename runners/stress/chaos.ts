@@ -205,7 +205,7 @@ export class Chaos {
       if (this.options.wipeOnRestart) {
         await rm(node.dataDir, { recursive: true, force: true });
         await mkdir(node.dataDir, { recursive: true });
-        this.options.log(`chaos: wiped the data of node ${node.id} (--inject-violation)`);
+        this.options.log(`chaos: wiped the data of node ${node.id} (--inject-violation wipe-data)`);
       }
       await cluster.start(node);
       this.counts.restart += 1;

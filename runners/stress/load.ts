@@ -9,7 +9,12 @@
 
 import type { TsoClient } from '../client.js';
 import { createClient } from '../client.js';
+import { TsoError } from '../../core/errors.js';
+import { createClientCore } from '../../drivers/client/index.js';
+import { NodeClock } from '../../drivers/node/clock.js';
+import { NodeTransport } from '../../drivers/node/transport.js';
 import type { StressHistory } from './history.js';
+import type { SeqResolver } from './resolver.js';
 
 /** Per client: loops of single getTs calls. */
 export const TS_LOOPS_PER_CLIENT = 2;
@@ -57,14 +62,25 @@ export async function recordedGetTsBatch(history: StressHistory, client: TsoClie
   }
 }
 
-/** One getSeq; returns the block's start, or null when it failed (recorded either way). */
-export async function recordedGetSeq(history: StressHistory, client: TsoClient, name: string, key: string, count: number): Promise<bigint | null> {
+/**
+ * One getSeq; returns the block's start, or null when it failed (recorded either way). An
+ * unknown outcome is read back through `resolver` (same clientId and requestId) when one is given.
+ */
+export async function recordedGetSeq(history: StressHistory, client: TsoClient, name: string, key: string, count: number, resolver: SeqResolver | null): Promise<bigint | null> {
   const op = history.invoke('getSeq', name, count, key);
   try {
     const block = await client.getSeq(key, count);
     history.completeSeq(op, block.key, block.start, block.count);
     return block.start;
   } catch (e) {
+    const requestId = e instanceof TsoError ? e.details?.requestId : undefined;
+    if (resolver !== null && typeof requestId === 'bigint' && history.classify(op, e).unknown) {
+      const result = await resolver.resolve({ clientId: client.clientId, requestId, key, count });
+      if (result.kind === 'block') {
+        history.completeSeqResolved(op, e, result.start, result.count);
+        return result.start;
+      }
+    }
     history.fail(op, e);
     return null;
   }
@@ -80,19 +96,36 @@ export class Load {
     private readonly endpoints: readonly string[],
     private readonly clientCount: number,
     private readonly random: () => number,
+    /** Reads back getSeq calls whose outcome is unknown (null: leave them unknown). */
+    private readonly resolver: SeqResolver | null,
+    /** Planted bug: the clients retry a getSeq under a new request id (a positive control). */
+    private readonly newRequestIdOnRetry = false,
   ) {}
+
+  private makeClient(): TsoClient {
+    if (!this.newRequestIdOnRetry) return createClient({ endpoints: this.endpoints });
+    return createClientCore({
+      endpoints: this.endpoints,
+      transport: new NodeTransport(),
+      clock: new NodeClock({ unrefTimers: true }),
+      random: Math.random,
+      faults: { newRequestIdOnRetry: true },
+      // Patient, so a retry reaches the node again after a restart: that is when the bug bites.
+      retry: { attemptsMax: 100, overallTimeoutMs: 20_000, backoffCapMs: 200 },
+    });
+  }
 
   start(): void {
     this.running = true;
     for (let c = 0; c < this.clientCount; c += 1) {
-      const client = createClient({ endpoints: this.endpoints });
+      const client = this.makeClient();
       this.clients.push(client);
       const name = `load-${c + 1}`;
       for (let i = 0; i < TS_LOOPS_PER_CLIENT; i += 1) this.loops.push(this.loop(() => recordedGetTs(this.history, client, name)));
       for (let i = 0; i < TS_BATCH_LOOPS_PER_CLIENT; i += 1) {
         this.loops.push(this.loop(() => recordedGetTsBatch(this.history, client, name, 2 + Math.floor(this.random() * (TS_BATCH_COUNT_MAX - 1)))));
       }
-      for (const [key, count] of SEQ_KEYS) this.loops.push(this.loop(async () => (await recordedGetSeq(this.history, client, name, key, count)) !== null));
+      for (const [key, count] of SEQ_KEYS) this.loops.push(this.loop(async () => (await recordedGetSeq(this.history, client, name, key, count, this.resolver)) !== null));
     }
   }
 

@@ -21,23 +21,23 @@ describe('parseStressArgs', () => {
         keepData: false,
         electionTimeoutMs: null,
         heartbeatIntervalMs: null,
-        injectViolation: false,
+        injectViolation: null,
       },
     });
   });
 
   it('reads every flag', () => {
     const parsed = parseStressArgs(
-      ['--nodes', '5', '--duration', '600s', '--chaos-interval', '1.5s', '--seed', '9', '--clients', '8', '--json', '--keep-data', '--election-timeout', '400ms', '--heartbeat-interval', '40', '--inject-violation'],
+      ['--nodes', '5', '--duration', '600s', '--chaos-interval', '1.5s', '--seed', '9', '--clients', '8', '--json', '--keep-data', '--election-timeout', '400ms', '--heartbeat-interval', '40', '--inject-violation', 'wipe-data'],
       () => 0,
     );
-    expect(parsed.ok && parsed.options).toMatchObject({ nodes: 5, durationMs: 600_000, chaosIntervalMs: 1_500, seed: 9, clients: 8, json: true, keepData: true, electionTimeoutMs: 400, heartbeatIntervalMs: 40, injectViolation: true });
+    expect(parsed.ok && parsed.options).toMatchObject({ nodes: 5, durationMs: 600_000, chaosIntervalMs: 1_500, seed: 9, clients: 8, json: true, keepData: true, electionTimeoutMs: 400, heartbeatIntervalMs: 40, injectViolation: 'wipe-data' });
     const file = parseStressArgs(['--driver', 'file'], () => 0);
     expect(file.ok && file.options.nodes).toBe(1);
   });
 
   it('refuses bad values as usage errors (exit 2) without exiting', () => {
-    for (const args of [['--nodes', '4'], ['--duration', 'soon'], ['--clients', '0'], ['--chaos-interval', '10ms'], ['--seed', '-1'], ['--driver', 'etcd'], ['--what']]) {
+    for (const args of [['--nodes', '4'], ['--duration', 'soon'], ['--clients', '0'], ['--chaos-interval', '10ms'], ['--seed', '-1'], ['--driver', 'etcd'], ['--inject-violation', 'everything'], ['--what']]) {
       const parsed = parseStressArgs(args, () => 0);
       expect(parsed.ok, args.join(' ')).toBe(false);
       if (!parsed.ok) expect(parsed.exitCode, args.join(' ')).toBe(2);

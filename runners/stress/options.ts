@@ -6,6 +6,17 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 
 export type StressDriver = 'raft' | 'file';
 
+/**
+ * Planted bugs that prove the checkers see real-process violations:
+ *   - wipe-data: a killed node's data directory is emptied before its restart (with the file
+ *     driver the service forgets acknowledged blocks: sequence real-time order and ledger fail);
+ *   - new-request-id-on-retry: the load clients retry a getSeq whose attempt may have been
+ *     executed under a NEW request id (drivers/client's planted-bug switch), so a retry can
+ *     spend a second block: a ledger hole no unknown outcome explains.
+ */
+export type InjectedViolation = 'wipe-data' | 'new-request-id-on-retry';
+export const INJECTED_VIOLATIONS: readonly InjectedViolation[] = ['wipe-data', 'new-request-id-on-retry'];
+
 export interface StressOptions {
   /** `raft`: a cluster of `tsoracle serve raft`; `file`: one `serve file` node (no failover; a harness self-test). */
   readonly driver: StressDriver;
@@ -24,11 +35,8 @@ export interface StressOptions {
   /** Passed to `serve raft` when given (otherwise the server's defaults). */
   readonly electionTimeoutMs: number | null;
   readonly heartbeatIntervalMs: number | null;
-  /**
-   * Positive control: wipe a killed node's data directory before restarting it, so the service
-   * forgets acknowledged sequence blocks (with the file driver); the run must then exit 1.
-   */
-  readonly injectViolation: boolean;
+  /** A planted bug (positive control): the run must then exit 1. Null: none. */
+  readonly injectViolation: InjectedViolation | null;
 }
 
 export const STRESS_NODES_ALLOWED: readonly number[] = [3, 5];
@@ -79,7 +87,7 @@ export function parseStressArgs(args: readonly string[], randomSeed: () => numbe
     .option('--heartbeat-interval <duration>', 'passed to serve raft', parseDurationMs)
     .option('--json', 'print the report as one JSON object (last line of stdout)')
     .option('--keep-data', 'keep the data directories and node logs')
-    .option('--inject-violation', 'positive control: wipe a killed node\'s data before its restart (must exit 1)');
+    .addOption(new Option('--inject-violation <bug>', 'positive control: plant a bug (the run must exit 1)').choices([...INJECTED_VIOLATIONS]));
   let parsed: Record<string, unknown>;
   try {
     program.parse([...args], { from: 'user' });
@@ -108,7 +116,7 @@ export function parseStressArgs(args: readonly string[], randomSeed: () => numbe
       keepData: parsed.keepData === true,
       electionTimeoutMs: (parsed.electionTimeout as number | undefined) ?? null,
       heartbeatIntervalMs: (parsed.heartbeatInterval as number | undefined) ?? null,
-      injectViolation: parsed.injectViolation === true,
+      injectViolation: (parsed.injectViolation as InjectedViolation | undefined) ?? null,
     },
   };
 }
