@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runSimCommand, type SimIo } from './sim.js';
+import { exitCodeOf } from '../sim/oracle/runner.js';
+import { runSimCommand, SIM_EXIT_LIVENESS, SIM_EXIT_OK, SIM_EXIT_SAFETY, type SimIo } from './sim.js';
 
 interface Captured {
   readonly code: number;
@@ -66,6 +67,11 @@ describe('tsoracle sim run', () => {
     expect((await sim('swarm', '--seeds', '7')).code).toBe(2);
     expect((await sim('replay', join(scratch, 'missing.jsonl'))).code).toBe(2);
     expect((await sim('fly')).code).toBe(2);
+  });
+
+  it('maps results to the exit codes of DESIGN.md', () => {
+    expect([exitCodeOf('ok'), exitCodeOf('safety'), exitCodeOf('liveness')]).toEqual([SIM_EXIT_OK, SIM_EXIT_SAFETY, SIM_EXIT_LIVENESS]);
+    expect([SIM_EXIT_OK, SIM_EXIT_SAFETY, SIM_EXIT_LIVENESS]).toEqual([0, 1, 3]);
   });
 
   it('checks determinism by running the seed twice', async () => {
