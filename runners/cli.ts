@@ -22,6 +22,7 @@ import { NodeDisk } from '../drivers/node/disk.js';
 import { parseDuration, runFuzzCommand } from '../fuzz/cli.js';
 import { listTargetNames } from '../fuzz/registry.js';
 import { createClient } from './client.js';
+import { runSimCommand } from './sim.js';
 import { parseClockDrift, startRaftServer } from './raft.js';
 import { startServer } from './server.js';
 
@@ -286,6 +287,17 @@ export function buildProgram(): Command {
       } finally {
         await client.close();
       }
+    });
+
+  program
+    .command('sim')
+    .description('deterministic simulation: sim run --seed S | sim swarm --seeds A..B | sim replay FILE (see docs/simulator.md)')
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument('[args...]', 'run | swarm | replay, with their flags')
+    .action(async (args: string[]) => {
+      process.exit(await runSimCommand(args));
     });
 
   program
