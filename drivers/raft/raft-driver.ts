@@ -19,11 +19,14 @@
 //   - Leadership: `leader` with epoch = term only once this leader's own no-op is applied (so the
 //     fence's linearized load sees every earlier high-water); `follower` with the leader's
 //     service endpoint and term; `unknown` otherwise. The current state is delivered at subscribe.
-//   - A proposal took effect exactly when the entry applied at its index has its term; another
-//     entry there (or a snapshot over it, or this node stepping down first) answers
-//     DRIVER_NOT_LEADER with the leader hint; no answer within RAFT_DRIVER_CALL_ELECTION_TIMEOUTS
-//     election timeouts answers DRIVER_TRANSIENT (the entry may still commit: harmless under the
-//     high-water's max rule, and exactly-once for sequences through the request's session).
+//   - A proposal took effect exactly when the entry applied at its index has its term (then its
+//     result is the answer, even if this node stopped leading meanwhile); another entry there
+//     answers DRIVER_NOT_LEADER with the leader hint (it never took effect). When the outcome
+//     cannot be known (a snapshot covers the index, or no answer within
+//     RAFT_DRIVER_CALL_ELECTION_TIMEOUTS election timeouts) the answer is DRIVER_TRANSIENT, never
+//     NOT_LEADER: a client takes NOT_LEADER as "not executed", and a sequence request that did
+//     commit would leave a hole it cannot explain. (A retry with the same request id is answered
+//     from the replicated session, so it stays exactly once; the high-water's max absorbs it.)
 //   - Reads (`loadHighWater`, `loadSeq`) go through the core's ReadIndex barrier, then wait for
 //     the apply to reach the barrier's index.
 //   - `hasLease()` is the core's `canServe` on the MONOTONIC clock: the lease never reads the
@@ -343,8 +346,10 @@ export class RaftDriver implements ConsensusDriver {
       this.snapshotIndex = snapshot.lastIncludedIndex;
       for (const [index, proposal] of this.proposals) {
         if (index <= snapshot.lastIncludedIndex) {
+          // The snapshot may or may not hold the entry: the outcome is unknown (a retry of a
+          // sequence request with its request id is answered from the replicated session).
           this.proposals.delete(index);
-          this.failProposal(proposal, this.notLeader(ready.softState.leaderId, ready.softState.term, 'a snapshot replaced the proposed entry'));
+          this.failProposal(proposal, driverFailure('DRIVER_TRANSIENT', `a snapshot from the leader covers proposed entry ${index}; its outcome is unknown`));
         }
       }
       this.options.onEvent?.({ kind: 'snapshot-installed', index: snapshot.lastIncludedIndex });
@@ -414,10 +419,11 @@ export class RaftDriver implements ConsensusDriver {
       this.options.onEvent?.({ kind: 'role', role: next.role, term: next.term, leaderId: next.leaderId });
     }
     if (previous.role === 'leader' && (next.role !== 'leader' || next.term !== previous.term)) {
-      // Stepped down: the core dropped its pending reads; nothing proposed here is known to commit.
+      // Stepped down. The core dropped its pending reads, and queued sequence requests were never
+      // proposed: both are refused (nothing happened). Proposals stay: their entries may still
+      // commit under the next leader, and only the entry applied at their index says whether they
+      // took effect (or the call's deadline says the outcome is unknown).
       const failure = this.notLeader(next.leaderId, next.term, 'this node stopped leading');
-      for (const proposal of this.proposals.values()) this.failProposal(proposal, failure);
-      this.proposals.clear();
       for (const read of this.reads.values()) if (read.index === null) settle(read.waiter, failure);
       this.releaseReads();
       for (const w of this.seqQueue) settle(w.waiter, failure);
