@@ -32,6 +32,9 @@ async function open(dir: string): Promise<FileDriver> {
 
 const req = (key: string, count: number, clientId: bigint, requestId: bigint) => ({ key, count, clientId, requestId });
 
+/** A close that leaves the files as a kill -9 would: the next open takes the recovery path. */
+const KILLED_ON_CLOSE: FileDriverOptions = { foldJournalOnClose: false };
+
 async function readOrNull(path: string): Promise<Uint8Array | null> {
   return readFile(path).catch(() => null);
 }
@@ -275,7 +278,7 @@ describe('FileDriver sequence journal', () => {
 
   it('replays the journal on restart: counters, sessions and exactly-once answers', async () => {
     const dir = await tempDir();
-    const d = await FileDriver.open(new NodeDisk(), dir);
+    const d = await FileDriver.open(new NodeDisk(), dir, KILLED_ON_CLOSE);
     const first = await Promise.all(Array.from({ length: 60 }, (_, i) => d.advanceSeq(req(`k${i % 3}`, 1 + (i % 4), BigInt(1 + (i % 5)), BigInt(1 + i)), 0n)));
     const second = await Promise.all(Array.from({ length: 30 }, (_, i) => d.advanceSeq(req(`k${i % 2}`, 7, BigInt(1 + (i % 5)), BigInt(100 + i)), 0n)));
     const before = d.ledgerSnapshot();
@@ -295,7 +298,7 @@ describe('FileDriver sequence journal', () => {
   it('cuts a torn tail off at open and keeps every whole record', async () => {
     for (const tear of ['short', 'zeroed'] as const) {
       const dir = await tempDir();
-      const d = await FileDriver.open(new NodeDisk(), dir);
+      const d = await FileDriver.open(new NodeDisk(), dir, KILLED_ON_CLOSE);
       for (let id = 1n; id <= 3n; id++) blockOf(await d.advanceSeq(req('k', 10, 1n, id), 0n));
       await d.close();
       const journal = join(dir, 'dense.journal');
@@ -314,7 +317,7 @@ describe('FileDriver sequence journal', () => {
 
   it('refuses to cut a tail that a second read does not confirm (a corrupted read)', async () => {
     const dir = await tempDir();
-    const d = await FileDriver.open(new NodeDisk(), dir);
+    const d = await FileDriver.open(new NodeDisk(), dir, KILLED_ON_CLOSE);
     for (let id = 1n; id <= 2n; id++) blockOf(await d.advanceSeq(req('k', 1, 1n, id), 0n));
     await d.close();
     const journal = await readFile(join(dir, 'dense.journal'));
@@ -329,7 +332,7 @@ describe('FileDriver sequence journal', () => {
 
   it('refuses to start on a corrupt record in the middle of the journal, with a clear error, touching nothing', async () => {
     const dir = await tempDir();
-    const d = await FileDriver.open(new NodeDisk(), dir);
+    const d = await FileDriver.open(new NodeDisk(), dir, KILLED_ON_CLOSE);
     for (let id = 1n; id <= 3n; id++) blockOf(await d.advanceSeq(req('k', 1, 1n, id), 0n));
     await d.close();
     const path = join(dir, 'dense.journal');
@@ -348,7 +351,7 @@ describe('FileDriver sequence journal', () => {
 
   it('compacts past the size bound into a fresh dense and an empty journal, and restarts from them', async () => {
     const dir = await tempDir();
-    const d = await FileDriver.open(new NodeDisk(), dir, { journalCompactBytes: 300 });
+    const d = await FileDriver.open(new NodeDisk(), dir, { ...KILLED_ON_CLOSE, journalCompactBytes: 300 });
     for (let id = 1n; id <= 40n; id++) {
       blockOf(await d.advanceSeq(req(id % 2n === 0n ? 'even' : 'odd', 3, 1n + (id % 3n), id), 0n));
       // Compaction runs after the batch that passed the bound is answered: at most one record over.
@@ -371,7 +374,7 @@ describe('FileDriver sequence journal', () => {
     // The compaction's removal of the journal fails: dense is new, the journal still holds every
     // record, as after a crash between the two steps.
     disk.failures.push({ op: 'remove', path: 'dense.journal', skip: 0 });
-    const d = await FileDriver.open(disk, dir, { journalCompactBytes: 200 });
+    const d = await FileDriver.open(disk, dir, { ...KILLED_ON_CLOSE, journalCompactBytes: 200 });
     for (let id = 1n; id <= 4n; id++) blockOf(await d.advanceSeq(req('k', 2, 1n, id), 0n));
     const snapshot = d.ledgerSnapshot();
     await d.close();
@@ -425,9 +428,24 @@ describe('FileDriver sequence journal', () => {
     expect((await recoveredFrom(dir)).ledger.snapshot().counters).toEqual([['k', 2n]]);
   });
 
-  it('keeps the key cap of a new directory across restarts, though dense is written only once', async () => {
+  it('folds the journal into dense on a graceful close, so the next open replays nothing', async () => {
     const dir = await tempDir();
-    const d = await FileDriver.open(new NodeDisk(), dir, { seqKeyCap: 2 });
+    const d = await FileDriver.open(new NodeDisk(), dir);
+    for (let id = 1n; id <= 4n; id++) blockOf(await d.advanceSeq(req('k', 3, 1n, id), 0n));
+    const snapshot = d.ledgerSnapshot();
+    await d.close();
+    expect(decodeSeqLedgerRecord(await readFile(join(dir, 'dense')))).toEqual(snapshot);
+    expect(await readOrNull(join(dir, 'dense.journal'))).toBeNull();
+    expect((await recoveredFrom(dir)).recordsReplayed).toBe(0);
+    // A directory that served no getSeq gets no sequence files from a close.
+    const idle = await tempDir();
+    await (await FileDriver.open(new NodeDisk(), idle)).close();
+    expect([await readOrNull(join(idle, 'dense')), await readOrNull(join(idle, 'dense.journal'))]).toEqual([null, null]);
+  });
+
+  it('keeps the key cap of a new directory across a crash, though dense was written only before the first record', async () => {
+    const dir = await tempDir();
+    const d = await FileDriver.open(new NodeDisk(), dir, { ...KILLED_ON_CLOSE, seqKeyCap: 2 });
     blockOf(await d.advanceSeq(req('a', 1, 1n, 1n), 0n));
     blockOf(await d.advanceSeq(req('b', 1, 1n, 2n), 0n));
     await d.close();
