@@ -15,9 +15,10 @@
 //     quorum always remains and every leader loss is followed by a recovery.
 //   - Before a leader action, the previous leader loss has recovered (or was given up after
 //     RECOVERY_BOUND_MS and reported as `no_recovery`), so each unavailability sample stands alone.
-//   - During each leader action, a "witness" client without the victim's endpoint asks for
-//     timestamps, so recovery is seen as soon as the cluster serves again (load clients stuck on
-//     the stopped leader's socket until their attempt timeout would otherwise hide it).
+//   - During each leader action, a "witness" client without the victim's endpoint (and with a
+//     short attempt timeout, since followers' hints point at the stopped leader until they elect
+//     another) asks for timestamps, so the cluster's recovery is seen as soon as it serves again;
+//     the load clients' own recovery, with the default retry policy, is measured apart.
 
 import { mkdir, rm } from 'node:fs/promises';
 import { createClient, type ClientEvent, type TsoClient } from '../client.js';
@@ -40,6 +41,8 @@ export const RESTART_DELAY_MS_MAX = 2_000;
 export const RECOVERY_BOUND_MS = 30_000;
 /** Bound on finding the leader before a leader action. */
 export const FIND_LEADER_BOUND_MS = 5_000;
+/** The witness's bound on one attempt (a loaded leader answers in a few ms). */
+export const WITNESS_ATTEMPT_TIMEOUT_MS = 300;
 /** Pinned getTs calls sent while the old leader is stopped, and right after it resumes. */
 export const PINNED_CALLS_DURING_PAUSE = 2;
 export const PINNED_CALLS_AFTER_RESUME = 4;
@@ -58,7 +61,10 @@ export interface PinnedStats {
 export interface ChaosOptions {
   readonly cluster: Cluster;
   readonly history: StressHistory;
+  /** The cluster's unavailability (any client's acknowledgement ends a loss). */
   readonly tracker: UnavailabilityTracker;
+  /** The load clients' unavailability (only their acknowledgements count). */
+  readonly loadTracker: UnavailabilityTracker;
   readonly random: () => number;
   readonly intervalMs: number;
   readonly log: (line: string) => void;
@@ -215,40 +221,47 @@ export class Chaos {
   }
 
   private async killLeader(leader: StressNode): Promise<void> {
-    const { history, tracker } = this.options;
+    const { history, tracker, loadTracker } = this.options;
     const epochBefore = history.maxEpoch;
     const atOrder = history.currentOrder;
     const atMs = history.nowMs();
     const witness = this.startWitness(leader, epochBefore);
     tracker.lost('kill_leader', atMs, atOrder, epochBefore);
+    loadTracker.lost('kill_leader', atMs, atOrder, epochBefore);
     await this.kill(leader, 'kill_leader');
     await witness.done;
   }
 
   private async pauseLeader(leader: StressNode): Promise<void> {
-    const { cluster, history, tracker, random, log } = this.options;
+    const { cluster, history, tracker, loadTracker, random, log } = this.options;
     const epochBefore = history.maxEpoch;
     const pauseMs = drawInt(random, PAUSE_MS_MIN, PAUSE_MS_MAX);
     const name = `pinned-${++this.pinnedSerial}`;
     cluster.pause(leader);
     tracker.lost('pause_leader', history.nowMs(), history.currentOrder, epochBefore);
+    loadTracker.lost('pause_leader', history.nowMs(), history.currentOrder, epochBefore);
     this.counts.pause_leader += 1;
     log(`chaos t=${(history.nowMs() / 1000).toFixed(1)}s: pause_leader node ${leader.id} for ≥ ${pauseMs} ms`);
     const witness = this.startWitness(leader, epochBefore);
-    const pinned = createClient({
-      endpoints: [leader.serviceEndpoint],
-      // Long enough for calls sent during the pause to be answered after it.
-      retry: { attemptsMax: 1, attemptTimeoutMs: PAUSE_MS_MAX + RECOVERY_BOUND_MS, overallTimeoutMs: PAUSE_MS_MAX + RECOVERY_BOUND_MS + 5_000 },
-      onEvent: (event: ClientEvent) => {
-        if (event.type !== 'answer' || event.endpoint !== leader.serviceEndpoint || event.op !== 'getTs') return;
-        if (event.code === 'OK') this.pinned.oldLeaderOk += 1;
-        else this.pinned.oldLeaderRefused += 1;
-      },
-    });
+    const onEvent = (event: ClientEvent): void => {
+      if (event.type !== 'answer' || event.endpoint !== leader.serviceEndpoint || event.op !== 'getTs') return;
+      if (event.code === 'OK') this.pinned.oldLeaderOk += 1;
+      else this.pinned.oldLeaderRefused += 1;
+    };
+    const pinnedClients: TsoClient[] = [];
     const calls: Array<Promise<boolean>> = [];
+    // Each pinned call has its own client, so each one reaches the old leader first (a client
+    // that followed a redirect would ask the new leader next).
     const pinnedCall = (): Promise<boolean> => {
+      const client = createClient({
+        endpoints: [leader.serviceEndpoint],
+        // Long enough for calls sent during the pause to be answered after it.
+        retry: { attemptsMax: 1, attemptTimeoutMs: PAUSE_MS_MAX + RECOVERY_BOUND_MS, overallTimeoutMs: PAUSE_MS_MAX + RECOVERY_BOUND_MS + 5_000 },
+        onEvent,
+      });
+      pinnedClients.push(client);
       this.pinned.calls += 1;
-      const call = recordedGetTs(history, pinned, name).then((ok) => {
+      const call = recordedGetTs(history, client, name).then((ok) => {
         if (ok) this.pinned.acknowledged += 1;
         return ok;
       });
@@ -264,14 +277,10 @@ export class Chaos {
     await Promise.race([witness.served, sleepMs(RECOVERY_BOUND_MS - (history.nowMs() - startMs))]);
     cluster.resume(leader);
     log(`chaos t=${(history.nowMs() / 1000).toFixed(1)}s: resumed node ${leader.id}`);
-    // Right after SIGCONT: one call at once, then a few in a row.
-    const first = pinnedCall();
-    for (let i = 1; i < PINNED_CALLS_AFTER_RESUME; i += 1) {
-      await first;
-      await pinnedCall();
-    }
+    // Right after SIGCONT, all at once: the moment a stale leader would still think it leads.
+    for (let i = 0; i < PINNED_CALLS_AFTER_RESUME; i += 1) void pinnedCall();
     await Promise.all(calls);
-    await pinned.close();
+    await Promise.all(pinnedClients.map((c) => c.close()));
     await witness.done;
   }
 
@@ -290,7 +299,12 @@ export class Chaos {
     const served = new Promise<void>((resolve) => {
       markServed = resolve;
     });
-    const client: TsoClient = createClient({ endpoints });
+    // A short attempt timeout and backoff: a follower's stale hint to the stopped leader costs
+    // WITNESS_ATTEMPT_TIMEOUT_MS, so the witness sees the new leader within that of its start.
+    const client: TsoClient = createClient({
+      endpoints,
+      retry: { attemptTimeoutMs: WITNESS_ATTEMPT_TIMEOUT_MS, attemptsMax: 10_000, overallTimeoutMs: RECOVERY_BOUND_MS, backoffBaseMs: 10, backoffCapMs: 50 },
+    });
     const name = `witness-${this.pinnedSerial}-${history.currentOrder}`;
     const done = (async () => {
       const startMs = history.nowMs();

@@ -93,6 +93,19 @@ describe('UnavailabilityTracker', () => {
     expect(tracker.stats().count).toBe(2);
   });
 
+  it('counts only the calls it is told to', () => {
+    const h = new StressHistory([]);
+    const tracker = new UnavailabilityTracker((op) => op.client.startsWith('load-'));
+    h.listener = tracker;
+    tracker.lost('kill_leader', h.nowMs(), h.currentOrder, 1n);
+    const witness = h.invoke('getTs', 'witness-1', 1);
+    h.completeTs(witness, 5n, 5n, 2n);
+    expect(tracker.pendingCount).toBe(1);
+    const load = h.invoke('getTs', 'load-1', 1);
+    h.completeTs(load, 6n, 6n, 2n);
+    expect(tracker.pendingCount).toBe(0);
+  });
+
   it('gives up on losses that never recover', () => {
     const tracker = new UnavailabilityTracker();
     tracker.lost('kill_leader', 5, 0, 1n);

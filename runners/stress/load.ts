@@ -23,6 +23,8 @@ export const TS_BATCH_LOOPS_PER_CLIENT = 1;
 export const TS_BATCH_COUNT_MAX = 32;
 /** Bound on stop(): the client's overall deadline (10 s) plus one attempt, with margin. */
 export const LOAD_STOP_BOUND_MS = 20_000;
+/** Load clients are named `load-1`, `load-2`... in the history. */
+export const LOAD_CLIENT_PREFIX = 'load-';
 /** Pause of a loop after a failed call (the client has already backed off inside the call). */
 const FAILED_CALL_PAUSE_MS = 5;
 
@@ -120,7 +122,7 @@ export class Load {
     for (let c = 0; c < this.clientCount; c += 1) {
       const client = this.makeClient();
       this.clients.push(client);
-      const name = `load-${c + 1}`;
+      const name = `${LOAD_CLIENT_PREFIX}${c + 1}`;
       for (let i = 0; i < TS_LOOPS_PER_CLIENT; i += 1) this.loops.push(this.loop(() => recordedGetTs(this.history, client, name)));
       for (let i = 0; i < TS_BATCH_LOOPS_PER_CLIENT; i += 1) {
         this.loops.push(this.loop(() => recordedGetTsBatch(this.history, client, name, 2 + Math.floor(this.random() * (TS_BATCH_COUNT_MAX - 1)))));

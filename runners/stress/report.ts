@@ -36,10 +36,14 @@ export function formatReport(report: StressReport): string {
   if (!anyError) lines.push('  none');
   const c = report.chaos;
   lines.push(`chaos: kill_leader ${c.kill_leader}, pause_leader ${c.pause_leader}, kill_follower ${c.kill_follower}, restart ${c.restart}, skipped ${c.skipped}`);
-  lines.push('unavailability after a leader loss (chaos action → first timestamp served by a working cluster):');
+  lines.push('unavailability after a leader loss (chaos action → first timestamp served by a newer leader):');
   lines.push(stats('kill -9', report.unavailability.killLeader));
   lines.push(stats('SIGSTOP', report.unavailability.pauseLeader));
   lines.push(stats('all', report.unavailability.all));
+  const l = report.unavailability.loadClients;
+  lines.push(`  as seen by the load clients (default retry policy: 2 s per attempt)${l.unrecovered > 0 ? `, ${l.unrecovered} not served again before the load stopped` : ''}:`);
+  lines.push(stats('  kill -9', l.killLeader));
+  lines.push(stats('  SIGSTOP', l.pauseLeader));
   const p = report.pinned;
   lines.push(`paused-leader probes: ${p.calls} calls pinned to the stopped leader, ${p.acknowledged} acknowledged; the resumed old leader answered ${p.oldLeaderOk} with timestamps and refused ${p.oldLeaderRefused}`);
   lines.push('sequence ledgers (final counter = acknowledged + holes; holes must be explained by unknown outcomes not read back):');

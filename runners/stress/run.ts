@@ -17,7 +17,7 @@ import { checkLedger, type DurationStats, type Violation } from './checkers.js';
 import { Chaos, reportStartFailure, type ChaosActionKind, type PinnedStats } from './chaos.js';
 import { Cluster, NodeStartError, type NodeExit } from './cluster.js';
 import { StressHistory, type OpKind, type OpOutcome } from './history.js';
-import { Load, recordedGetSeq, recordedGetTs, SEQ_KEYS } from './load.js';
+import { Load, LOAD_CLIENT_PREFIX, recordedGetSeq, recordedGetTs, SEQ_KEYS } from './load.js';
 import type { StressOptions } from './options.js';
 import { SeqResolver } from './resolver.js';
 import { UnavailabilityTracker } from './unavailability.js';
@@ -69,6 +69,14 @@ export interface StressReport {
     readonly pauseLeader: DurationStats;
     readonly all: DurationStats;
     readonly samples: ReadonlyArray<{ readonly kind: string; readonly atMs: number; readonly unavailableMs: number }>;
+    /** The same measured on the load clients' calls only (default retry policy). */
+    readonly loadClients: {
+      readonly killLeader: DurationStats;
+      readonly pauseLeader: DurationStats;
+      readonly all: DurationStats;
+      /** Leader losses after which no load client was served again before the load stopped. */
+      readonly unrecovered: number;
+    };
   };
   readonly chaos: Record<ChaosActionKind, number> & { readonly skipped: number };
   readonly pinned: PinnedStats;
@@ -110,7 +118,13 @@ export async function runStress(options: StressOptions, io: StressIo): Promise<S
   const rootDir = await mkdtemp(join(tmpdir(), 'tsoracle-stress-'));
   const history = new StressHistory(SEQ_KEYS.map(([key]) => key));
   const tracker = new UnavailabilityTracker();
-  history.listener = tracker;
+  const loadTracker = new UnavailabilityTracker((op) => op.client.startsWith(LOAD_CLIENT_PREFIX));
+  history.listener = {
+    onTsAck: (op, epoch, completeMs) => {
+      tracker.onTsAck(op, epoch, completeMs);
+      loadTracker.onTsAck(op, epoch, completeMs);
+    },
+  };
   const violations = history.violations;
 
   const cluster = await Cluster.create({
@@ -127,7 +141,7 @@ export async function runStress(options: StressOptions, io: StressIo): Promise<S
   io.onCluster?.(cluster);
   log(`stress: seed ${options.seed}, ${options.driver} driver, ${options.nodes} node(s), ${options.durationMs / 1000} s, chaos every ~${options.chaosIntervalMs} ms, ${options.clients} clients; data in ${rootDir}`);
 
-  const chaos = new Chaos({ cluster, history, tracker, random: chaosRandom, intervalMs: options.chaosIntervalMs, log, wipeOnRestart: options.injectViolation === 'wipe-data' });
+  const chaos = new Chaos({ cluster, history, tracker, loadTracker, random: chaosRandom, intervalMs: options.chaosIntervalMs, log, wipeOnRestart: options.injectViolation === 'wipe-data' });
   const resolver = new SeqResolver(cluster.serviceEndpoints);
   const load = new Load(history, cluster.serviceEndpoints, options.clients, loadRandom, resolver, options.injectViolation === 'new-request-id-on-retry');
   const ledger: LedgerReport[] = [];
@@ -260,6 +274,12 @@ export async function runStress(options: StressOptions, io: StressIo): Promise<S
       pauseLeader: tracker.stats('pause_leader'),
       all: tracker.stats(),
       samples: tracker.samples.map((s) => ({ kind: s.kind, atMs: Math.round(s.atMs), unavailableMs: Math.round(s.unavailableMs) })),
+      loadClients: {
+        killLeader: loadTracker.stats('kill_leader'),
+        pauseLeader: loadTracker.stats('pause_leader'),
+        all: loadTracker.stats(),
+        unrecovered: loadTracker.abandonPending(),
+      },
     },
     chaos: { ...chaos.counts, skipped: chaos.skipped },
     pinned: { ...chaos.pinned },

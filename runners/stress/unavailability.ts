@@ -6,6 +6,10 @@
 // above every epoch seen before the action) or its call was invoked after the action (so the
 // answer was produced after it, by whichever leader). Both are sound; the first makes the
 // measurement tight while every load loop is stuck in a call made before the action.
+//
+// Two views are kept (runners/stress/run.ts): the cluster's (any call counts, including the chaos
+// loop's witness client, which polls with a short attempt timeout) and the load clients' (only
+// calls of clients with the default retry policy count: their attempt timeout shows there).
 
 import { assert } from '../../core/assert.js';
 import { durationStats, type DurationStats } from './checkers.js';
@@ -35,6 +39,9 @@ export class UnavailabilityTracker implements TsAckListener {
   private pending: PendingLoss[] = [];
   readonly samples: RecoverySample[] = [];
 
+  /** `counts` picks the calls whose acknowledgement ends a loss (default: every call). */
+  constructor(private readonly counts: (op: OpenOp) => boolean = () => true) {}
+
   /** A leader loss happened at run time `atMs`, order `atOrder`, while `epochBefore` was the newest epoch seen. */
   lost(kind: LeaderLossKind, atMs: number, atOrder: number, epochBefore: bigint): void {
     assert(this.pending.length < STRESS_PENDING_LOSSES_MAX, 'stress_pending_losses_bounded');
@@ -42,7 +49,7 @@ export class UnavailabilityTracker implements TsAckListener {
   }
 
   onTsAck(op: OpenOp, epoch: bigint | null, completeMs: number): void {
-    if (this.pending.length === 0) return;
+    if (this.pending.length === 0 || !this.counts(op)) return;
     const still: PendingLoss[] = [];
     for (const loss of this.pending) {
       const fromNewLeader = epoch !== null && epoch > loss.epochBefore;
