@@ -311,21 +311,36 @@ export function buildProgram(): Command {
     .option('--no-coverage', 'no coverage feedback (faster, blind)')
     .option('--save-corpus', 'keep inputs that reach new code in fuzz/corpus/<target>/')
     .option('--replay <file>', 'replay one saved input')
+    .option('--hang <duration>', 'an input running this long is a hang (raise it on a loaded machine)', '10s')
     .option('--list', 'list the targets')
     .action(
-      async (opts: { target?: string; all?: boolean; time: string; seed?: number; execs?: number; coverage: boolean; saveCorpus?: boolean; replay?: string; list?: boolean }) => {
+      async (opts: {
+        target?: string;
+        all?: boolean;
+        time: string;
+        seed?: number;
+        execs?: number;
+        coverage: boolean;
+        saveCorpus?: boolean;
+        replay?: string;
+        hang: string;
+        list?: boolean;
+      }) => {
         if (opts.list === true) {
           process.stdout.write(`${listTargetNames().join('\n')}\n`);
           return;
         }
         const timeMs = parseDuration(opts.time);
         if (timeMs === null) throw new InvalidArgumentError(`--time: not a duration: ${opts.time}`);
+        const hangMs = parseDuration(opts.hang);
+        if (hangMs === null) throw new InvalidArgumentError(`--hang: not a duration: ${opts.hang}`);
         if (opts.replay === undefined && opts.all !== true && opts.target === undefined) {
           process.stderr.write('error: give --target NAME, --all or --replay FILE\n');
           process.exit(2);
         }
         const code = await runFuzzCommand({
           timeMs,
+          hangMs,
           coverage: opts.coverage,
           ...(opts.target !== undefined ? { target: opts.target } : {}),
           ...(opts.all === true ? { all: true } : {}),
