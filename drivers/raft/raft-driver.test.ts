@@ -415,6 +415,22 @@ describe('raft driver in the simulated world', () => {
     expect(driver.status().lastIndex - lastBefore).toBe(1);
   });
 
+  it('is deterministic: the same seed gives the same trace and the same timestamps', async () => {
+    const run = async (): Promise<{ hash: string; timestamps: bigint[] }> => {
+      const cluster = new SimCluster({ seed: 31, nodes: 3, snapshotEntries: 8 });
+      const w = workload(cluster, 'd');
+      await cluster.runUntil(() => cluster.servingLeader() !== null && w.timestamps.length >= 20, 'serving', 10_000);
+      cluster.crash(cluster.servingLeader() as string);
+      await cluster.world.runFor(1_500);
+      w.stop();
+      return { hash: cluster.world.trace.hash, timestamps: w.timestamps.map((x) => x.ts) };
+    };
+    const a = await run();
+    const b = await run();
+    expect(b.timestamps.length).toBeGreaterThan(20);
+    expect(b).toEqual(a);
+  });
+
   it('a follower answers NOT_LEADER with the leader hint, and no two nodes hold a lease at once', async () => {
     const cluster = new SimCluster({ seed: 3, nodes: 3 });
     await cluster.runUntil(() => cluster.servingLeader() !== null, 'serving', 10_000);
