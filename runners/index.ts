@@ -3,6 +3,8 @@
 
 export { createClient, type ClientOptions } from './client.js';
 export { startServer, type ServerOptions, type TsoServer } from './server.js';
+export { startRaftServer, parseRaftPeers, type RaftServer, type RaftServerOptions } from './raft.js';
+export { RaftDriver } from '../drivers/raft/index.js';
 export { PrometheusMetrics } from './metrics.js';
 export { FileDriver, type FileDriverOptions } from '../drivers/file/file-driver.js';
 export type { ConsensusDriver, DriverResult, DriverFailure, DriverErrorCode, LeaderState, SeqBlockResult } from '../drivers/driver.js';
