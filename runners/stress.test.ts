@@ -16,6 +16,8 @@ import type { StressReport } from './stress/run.js';
 const STRESS_PATH = join(REPO_ROOT, 'dist', 'runners', 'stress.js');
 /** Bound on one short run: its duration plus start, heal, drain, probes and stop. */
 const RUN_BOUND_MS = 120_000;
+/** A test waits for its run's bound and the report (vitest's default 60 s is too short on a loaded machine). */
+const TEST_TIMEOUT_MS = RUN_BOUND_MS + 10_000;
 
 interface RunResult {
   readonly code: number | null;
@@ -79,7 +81,8 @@ function expectNoLeftovers(report: StressReport): void {
 
 describe('npm run stress, short runs', () => {
   it.skipIf(!RAFT_AVAILABLE)('survives leader kills, pauses and follower kills of a 3-node raft cluster with no violation', async () => {
-    const seed = process.env.TSORACLE_STRESS_SEED ?? String(Math.floor(Math.random() * 1e9));
+    // Seed 11 draws kill_leader as its first action, so the run kills a leader whatever else it does.
+    const seed = process.env.TSORACLE_STRESS_SEED ?? '11';
     const run = await runStressChild(['--nodes', '3', '--duration', '15s', '--chaos-interval', '2s', '--clients', '3', '--seed', seed]);
     const context = `seed ${seed}; rerun with TSORACLE_STRESS_SEED=${seed}\n${run.stderr}`;
     expect(run.report, context).not.toBeNull();
@@ -87,17 +90,18 @@ describe('npm run stress, short runs', () => {
     expect(report.violations, context).toEqual([]);
     expect(run.code, context).toBe(0);
     expect(report.result).toBe('ok');
-    // The run did what it claims: leaders died under load and the cluster came back each time.
-    expect(report.chaos.kill_leader + report.chaos.pause_leader, context).toBeGreaterThanOrEqual(1);
+    // The run did what it claims: a leader died under load and the cluster came back each time.
+    expect(report.chaos.kill_leader, context).toBeGreaterThanOrEqual(1);
+    expect(report.unavailability.killLeader.count, context).toBe(report.chaos.kill_leader);
     expect(report.unavailability.all.count, context).toBe(report.chaos.kill_leader + report.chaos.pause_leader);
     expect(report.operations.getTs.ok).toBeGreaterThan(0);
     expect(report.operations.getSeq.ok).toBeGreaterThan(0);
     expect(report.ledger.every((l) => l.counter !== null)).toBe(true);
     expect(report.dataDir).toBeNull();
     expectNoLeftovers(report);
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('self-test on one file-driver node: kill -9 and SIGSTOP under load, no violation, nothing left behind', async () => {
+  it.concurrent('self-test on one file-driver node: kill -9 and SIGSTOP under load, no violation, nothing left behind', async () => {
     const run = await runStressChild(['--driver', 'file', '--duration', '4s', '--chaos-interval', '1s', '--clients', '2', '--seed', '11']);
     expect(run.report, run.stderr).not.toBeNull();
     const report = run.report as StressReport;
@@ -107,9 +111,9 @@ describe('npm run stress, short runs', () => {
     expect(report.chaos.restart).toBe(report.chaos.kill_leader);
     expect(report.ledger.map((l) => l.key)).toEqual(['stress-orders', 'stress-invoices', 'stress-ids']);
     expectNoLeftovers(report);
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('positive control: clients that retry a getSeq under a new request id make the run exit 1 with ledger holes', async () => {
+  it.concurrent('positive control: clients that retry a getSeq under a new request id make the run exit 1 with ledger holes', async () => {
     const run = await runStressChild(['--driver', 'file', '--duration', '4s', '--chaos-interval', '1s', '--clients', '2', '--seed', '1', '--inject-violation', 'new-request-id-on-retry']);
     expect(run.report, run.stderr).not.toBeNull();
     const report = run.report as StressReport;
@@ -118,9 +122,9 @@ describe('npm run stress, short runs', () => {
     expect(Object.keys(report.violationsByKind)).toEqual(['seq_ledger_hole']);
     expectNoLeftovers(report);
     if (report.dataDir !== null) await rm(report.dataDir, { recursive: true, force: true });
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('positive control: a node that loses its data on restart makes the run exit 1 with sequence violations', async () => {
+  it.concurrent('positive control: a node that loses its data on restart makes the run exit 1 with sequence violations', async () => {
     const run = await runStressChild(['--driver', 'file', '--duration', '3s', '--chaos-interval', '600ms', '--clients', '2', '--seed', '5', '--inject-violation', 'wipe-data']);
     expect(run.report, run.stderr).not.toBeNull();
     const report = run.report as StressReport;
@@ -132,5 +136,5 @@ describe('npm run stress, short runs', () => {
     expect(report.dataDir).not.toBeNull();
     expectNoLeftovers(report);
     if (report.dataDir !== null) await rm(report.dataDir, { recursive: true, force: true });
-  });
+  }, TEST_TIMEOUT_MS);
 });

@@ -112,8 +112,9 @@ export class Load {
       clock: new NodeClock({ unrefTimers: true }),
       random: Math.random,
       faults: { newRequestIdOnRetry: true },
-      // Patient, so a retry reaches the node again after a restart: that is when the bug bites.
-      retry: { attemptsMax: 100, overallTimeoutMs: 20_000, backoffCapMs: 200 },
+      // Patient, so a retry reaches the node again after a restart, and quick to give up on an
+      // attempt, so a frozen node gets the retries queued behind the original: the bug bites then.
+      retry: { attemptsMax: 100, attemptTimeoutMs: 500, overallTimeoutMs: 20_000, backoffCapMs: 200 },
     });
   }
 

@@ -4,7 +4,10 @@
 // paused-leader probes and the per-key ledger accounting. u64 values are decimal strings.
 
 import type { DurationStats } from './checkers.js';
-import { REPORT_VIOLATIONS_SHOWN, type StressReport } from './run.js';
+import type { StressReport } from './run.js';
+
+/** Violations printed in detail by the text report. */
+export const REPORT_VIOLATIONS_SHOWN = 5;
 
 function ms(value: number | null): string {
   return value === null ? '-' : `${Math.round(value)} ms`;

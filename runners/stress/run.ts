@@ -8,7 +8,7 @@
 // failed (the cluster never served, did not recover from an action, or the final probes failed);
 // else 130 when the run was interrupted; else 0.
 
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import seedrandom from 'seedrandom';
@@ -20,6 +20,7 @@ import { StressHistory, type OpKind, type OpOutcome } from './history.js';
 import { Load, LOAD_CLIENT_PREFIX, recordedGetSeq, recordedGetTs, SEQ_KEYS } from './load.js';
 import type { StressOptions } from './options.js';
 import { SeqResolver } from './resolver.js';
+import { formatReport, reportJson } from './report.js';
 import { UnavailabilityTracker } from './unavailability.js';
 
 /** Bound on the first leader after the cluster starts (and after healing). */
@@ -30,8 +31,6 @@ export const FIRST_ACK_BOUND_MS = 30_000;
 export const HEALED_LOAD_MS = 1_000;
 /** Bound on each final probe (retried until it gets an answer). */
 export const FINAL_PROBE_BOUND_MS = 30_000;
-/** Violations printed in detail by the text report. */
-export const REPORT_VIOLATIONS_SHOWN = 5;
 
 export type StressResult = 'ok' | 'violation' | 'liveness' | 'aborted';
 
@@ -248,10 +247,10 @@ export async function runStress(options: StressOptions, io: StressIo): Promise<S
   const keep = options.keepData || violations.total > 0;
   if (!keep) await rm(rootDir, { recursive: true, force: true });
   const wallMs = performance.now() - wallStartMs;
-  const calls = Object.values(history.outcomes).reduce((sum, o) => sum + o.ok + o.failed + o.unknown, 0);
+  const calls = Object.values(history.outcomes).reduce((sum, o) => sum + o.ok + o.failed + o.unknown + o.resolved, 0);
   const errors = {} as Record<OpKind, Record<string, number>>;
   for (const [kind, codes] of Object.entries(history.errorsByKind) as Array<[OpKind, Map<string, number>]>) errors[kind] = Object.fromEntries(codes);
-  return {
+  const report: StressReport = {
     seed: options.seed,
     driver: options.driver,
     nodes: options.nodes,
@@ -289,4 +288,10 @@ export async function runStress(options: StressOptions, io: StressIo): Promise<S
     dataDir: keep ? rootDir : null,
     pids: cluster.allPids,
   };
+  if (keep) {
+    // A kept directory explains itself.
+    await writeFile(join(rootDir, 'report.txt'), `${formatReport(report)}\n`).catch(() => {});
+    await writeFile(join(rootDir, 'report.json'), `${reportJson(report)}\n`).catch(() => {});
+  }
+  return report;
 }
