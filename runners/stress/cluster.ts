@@ -224,7 +224,9 @@ export class Cluster {
     const logFd = openSync(node.logPath, 'a');
     let child: ChildProcess;
     try {
-      child = spawn(process.execPath, [CLI_PATH, ...this.argsOf(node)], { stdio: ['ignore', 'pipe', logFd], cwd: REPO_ROOT });
+      // Its own process group: a Ctrl-C in the terminal reaches the harness only (which then
+      // stops the nodes itself), not every node at once behind its back.
+      child = spawn(process.execPath, [CLI_PATH, ...this.argsOf(node)], { stdio: ['ignore', 'pipe', logFd], cwd: REPO_ROOT, detached: true });
     } finally {
       closeSync(logFd);
     }
