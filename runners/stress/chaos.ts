@@ -196,6 +196,11 @@ export class Chaos {
     this.counts[kind] += 1;
     const delayMs = drawInt(random, RESTART_DELAY_MS_MIN, RESTART_DELAY_MS_MAX);
     log(`chaos t=${(history.nowMs() / 1000).toFixed(1)}s: ${kind} node ${node.id}; restart in ${delayMs} ms`);
+    this.restartAfter(node, delayMs);
+  }
+
+  /** Restarts `node` after `delayMs` (a killed node, or one that crashed by itself). */
+  restartAfter(node: StressNode, delayMs: number): void {
     const restart = (async () => {
       await sleepMs(delayMs);
       await this.restart(node);

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import seedrandom from 'seedrandom';
 import { createClient } from '../client.js';
 import { checkLedger, type DurationStats, type Violation } from './checkers.js';
-import { Chaos, reportStartFailure, type ChaosActionKind, type PinnedStats } from './chaos.js';
+import { Chaos, reportStartFailure, RESTART_DELAY_MS_MIN, type ChaosActionKind, type PinnedStats } from './chaos.js';
 import { Cluster, NodeStartError, type NodeExit } from './cluster.js';
 import { StressHistory, type OpKind, type OpOutcome } from './history.js';
 import { Load, LOAD_CLIENT_PREFIX, recordedGetSeq, recordedGetTs, SEQ_KEYS } from './load.js';
@@ -126,6 +126,8 @@ export async function runStress(options: StressOptions, io: StressIo): Promise<S
   };
   const violations = history.violations;
 
+  // Bound below, once the cluster exists; a crash before that cannot happen (nothing runs yet).
+  let chaos: Chaos | null = null;
   const cluster = await Cluster.create({
     driver: options.driver,
     nodes: options.nodes,
@@ -134,13 +136,17 @@ export async function runStress(options: StressOptions, io: StressIo): Promise<S
     heartbeatIntervalMs: options.heartbeatIntervalMs,
     // Ports are not part of what the seed reproduces; two runs of one seed must not collide.
     random: Math.random,
-    onCrash: (node, exit, tail) => violations.report('node_crashed', `node ${node.id} exited by itself (code ${exit.code}, signal ${exit.signal}); its log ends with:\n${tail.trim()}`),
+    onCrash: (node, exit, tail) => {
+      violations.report('node_crashed', `node ${node.id} exited by itself (code ${exit.code}, signal ${exit.signal}); its log ends with:\n${tail.trim()}`);
+      // Keep the run going (and its other checks meaningful): the node comes back like a killed one.
+      chaos?.restartAfter(node, RESTART_DELAY_MS_MIN);
+    },
     log,
   });
   io.onCluster?.(cluster);
   log(`stress: seed ${options.seed}, ${options.driver} driver, ${options.nodes} node(s), ${options.durationMs / 1000} s, chaos every ~${options.chaosIntervalMs} ms, ${options.clients} clients; data in ${rootDir}`);
 
-  const chaos = new Chaos({ cluster, history, tracker, loadTracker, random: chaosRandom, intervalMs: options.chaosIntervalMs, log, wipeOnRestart: options.injectViolation === 'wipe-data' });
+  chaos = new Chaos({ cluster, history, tracker, loadTracker, random: chaosRandom, intervalMs: options.chaosIntervalMs, log, wipeOnRestart: options.injectViolation === 'wipe-data' });
   const resolver = new SeqResolver(cluster.serviceEndpoints);
   const load = new Load(history, cluster.serviceEndpoints, options.clients, loadRandom, resolver, options.injectViolation === 'new-request-id-on-retry');
   const ledger: LedgerReport[] = [];
