@@ -304,8 +304,9 @@ export class Chaos {
     const served = new Promise<void>((resolve) => {
       markServed = resolve;
     });
-    // A short attempt timeout and backoff: a follower's stale hint to the stopped leader costs
-    // WITNESS_ATTEMPT_TIMEOUT_MS, so the witness sees the new leader within that of its start.
+    // A short attempt timeout and backoff: following a stale hint to the stopped leader costs at
+    // most WITNESS_ATTEMPT_TIMEOUT_MS, so the witness is served within about that much of the
+    // moment the new leader starts serving.
     const client: TsoClient = createClient({
       endpoints,
       retry: { attemptTimeoutMs: WITNESS_ATTEMPT_TIMEOUT_MS, attemptsMax: 10_000, overallTimeoutMs: RECOVERY_BOUND_MS, backoffBaseMs: 10, backoffCapMs: 50 },
