@@ -24,7 +24,7 @@ import { listTargetNames } from '../fuzz/registry.js';
 import { createClient } from './client.js';
 import { runSimCommand } from './sim.js';
 import { parseClockDrift, startRaftServer } from './raft.js';
-import { startServer } from './server.js';
+import { startServer, type TsoServer } from './server.js';
 
 const SHUTDOWN_BOUND_MS = 5_000;
 
@@ -71,6 +71,32 @@ function fail(e: unknown): never {
   process.exit(1);
 }
 
+/**
+ * Installs graceful, bounded SIGINT/SIGTERM handling for `server`, then announces readiness:
+ * `serving on H:P` is printed only once the handlers are in place, so a supervisor that signals as
+ * soon as it reads the line finds them installed. `claimStop` returns true when a stop is already
+ * under way (a fatal driver error may have claimed it).
+ */
+function serveUntilSignal(server: TsoServer, claimStop: () => boolean): void {
+  const stop = (signal: string) => {
+    if (claimStop()) return;
+    process.stderr.write(`${signal}: shutting down\n`);
+    const force = setTimeout(() => {
+      process.stderr.write('shutdown took too long; exiting\n');
+      process.exit(1);
+    }, SHUTDOWN_BOUND_MS);
+    force.unref();
+    server.close().then(
+      () => process.exit(0),
+      (e: unknown) => fail(e),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.stdout.write(`serving on ${server.address.host}:${server.address.port}\n`);
+  if (server.httpAddress !== null) process.stderr.write(`http on ${server.httpAddress.host}:${server.httpAddress.port}\n`);
+}
+
 interface ServeFileOptions {
   dataDir: string;
   listen: string;
@@ -89,26 +115,11 @@ async function serveFile(opts: ServeFileOptions): Promise<void> {
     log: (line) => process.stderr.write(`${line}\n`),
   }).catch(fail);
   let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
+  serveUntilSignal(server, () => {
+    const already = stopping;
     stopping = true;
-    process.stderr.write(`${signal}: shutting down\n`);
-    const force = setTimeout(() => {
-      process.stderr.write('shutdown took too long; exiting\n');
-      process.exit(1);
-    }, SHUTDOWN_BOUND_MS);
-    force.unref();
-    server.close().then(
-      () => process.exit(0),
-      (e: unknown) => fail(e),
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  // Only now announce readiness: a supervisor that signals as soon as it reads this line must
-  // find the handlers installed, or the default action kills the process ungracefully.
-  process.stdout.write(`serving on ${server.address.host}:${server.address.port}\n`);
-  if (server.httpAddress !== null) process.stderr.write(`http on ${server.httpAddress.host}:${server.httpAddress.port}\n`);
+    return already;
+  });
 }
 
 interface ServeRaftOptions {
@@ -156,26 +167,11 @@ async function serveRaft(opts: ServeRaftOptions): Promise<void> {
     }
     return fail(e);
   });
-  const stop = (signal: string) => {
-    if (stopping) return;
+  serveUntilSignal(server, () => {
+    const already = stopping;
     stopping = true;
-    process.stderr.write(`${signal}: shutting down\n`);
-    const force = setTimeout(() => {
-      process.stderr.write('shutdown took too long; exiting\n');
-      process.exit(1);
-    }, SHUTDOWN_BOUND_MS);
-    force.unref();
-    server.close().then(
-      () => process.exit(0),
-      (e: unknown) => fail(e),
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  // Accepting clients (a follower answers NOT_LEADER with the leader hint); announced after the
-  // signal handlers are installed, as for `serve file`.
-  process.stdout.write(`serving on ${server.address.host}:${server.address.port}\n`);
-  if (server.httpAddress !== null) process.stderr.write(`http on ${server.httpAddress.host}:${server.httpAddress.port}\n`);
+    return already;
+  });
 }
 
 function addServeFileOptions(cmd: Command): Command {

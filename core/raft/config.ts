@@ -7,7 +7,7 @@
 // measured on the leader's clock ends, in real time, before any voter that acknowledged the lease
 // can have let an election timeout pass on its own clock, since
 //   leaseMs / (1 − ρ) < electionTimeoutMs / (1 + ρ)  ⇐  leaseMs < electionTimeoutMs × (1 − 2ρ).
-// The margin covers the time between a lease check and the answer it guards leaving the process.
+// The margin covers the time between a lease check and the answer it guards leaving the node.
 //
 // Invariants of a valid config: 1 ≤ voters ≤ RAFT_VOTERS_MAX, distinct safe ids ≥ 1, `id` among
 // them; 0 < heartbeatIntervalMs < electionTimeoutMs; 0 ≤ clockDriftBound < 0.25;
