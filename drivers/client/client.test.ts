@@ -256,6 +256,26 @@ describe('client leader discovery', () => {
     expect(w.client.cachedLeader()?.endpoint).toBe(B);
   });
 
+  it('rides out a failover while followers still point at the dead leader (regression: attempts ran out with TRANSPORT)', async () => {
+    const w = await world({ endpoints: [A, B, C] });
+    w.cluster.setLeader(A, 3n);
+    await drive(w.clock, w.client.getTs());
+    // A dies; B and C keep hinting at A until, 800 ms later, C wins the election.
+    w.transport.setReachable(A, false);
+    w.transport.dropConnections(A);
+    w.clock.setTimer(800, () => w.cluster.setLeader(C, 4n));
+    const ts = await drive(w.clock, w.client.getTs());
+    expect(typeof ts).toBe('bigint');
+    expect(w.client.cachedLeader()).toEqual({ endpoint: C, epoch: 4n });
+    expect(w.clock.monotonicMs()).toBeGreaterThanOrEqual(800);
+  });
+
+  it('still gives up after attemptsMax failed dials when no endpoint can be reached at all', async () => {
+    const w = await world({ endpoints: [A, B, C] });
+    for (const e of [A, B, C]) w.transport.setReachable(e, false);
+    expect((await rejection(drive(w.clock, w.client.getTs()))).code).toBe(ErrorCode.NO_REACHABLE_ENDPOINTS);
+  });
+
   it('gives up with TIMEOUT at the overall deadline while no leader is elected', async () => {
     const w = await world({ endpoints: [A, B] });
     w.cluster.setLeader(null);

@@ -504,6 +504,13 @@ class ClientCore implements TsoClient {
     let redirectsTotal = 0;
     let redirectsThisPass = 0;
     let electionSeen = false;
+    // Riding out elections (the original's PR #417): once this call has seen evidence that
+    // leadership is moving — a NOT_LEADER without a usable hint, or a hinted leader that cannot be
+    // reached (followers keep pointing at a dead leader until their election timeout) — failed
+    // attempts no longer end the call; the overall deadline does. A cluster that is wholly
+    // unreachable gives no such evidence and still ends after attemptsMax failures.
+    let ridingOutElection = false;
+    const hintedEndpoints = new Set<string>();
     let outcomeUnknown = false;
     let reachedAServer = false;
     let last: { code: ErrorCode; message: string } | null = null;
@@ -572,6 +579,7 @@ class ClientCore implements TsoClient {
           if (reason !== null || hinted === null) {
             this.emit({ type: 'hintIgnored', op: spec.op, endpoint, reason: reason ?? 'malformed' });
             electionSeen = true;
+            ridingOutElection = true;
             continue;
           }
           redirectsTotal += 1;
@@ -580,6 +588,7 @@ class ClientCore implements TsoClient {
             return giveUp(ErrorCode.NOT_LEADER, `followed ${CLIENT_REDIRECTS_PER_CALL_MAX} leader hints without reaching the leader`);
           }
           this.emit({ type: 'redirect', op: spec.op, from: endpoint, to: hinted.endpoint, epoch: answer.leaderEpoch ?? null });
+          hintedEndpoints.add(hinted.endpoint);
           worklist.pushFront(hinted.endpoint);
           continue;
         }
@@ -614,10 +623,11 @@ class ClientCore implements TsoClient {
         }
         this.pool.evict(endpoint, `${outcome.code}: ${outcome.message}`);
         this.leader.forget(endpoint);
+        if (hintedEndpoints.has(endpoint)) ridingOutElection = true;
       }
 
       failures += 1;
-      if (failures >= attemptsMax) {
+      if (failures >= attemptsMax && !ridingOutElection) {
         if (!reachedAServer) return giveUp(ErrorCode.NO_REACHABLE_ENDPOINTS, `no endpoint could be reached (last: ${last.message})`);
         return giveUp(last.code, `gave up after ${failures} failed attempts: ${last.message}`);
       }
