@@ -127,6 +127,7 @@ function describeEvent(event: RaftDriverEvent): string | null {
     case 'peer-refused':
       return `raft: refused a peer connection from ${event.remote}: ${event.reason}`;
     case 'peer-dropped':
+    case 'applied':
       return null;
     case 'fatal':
       return `raft: stopped: ${event.error instanceof Error ? event.error.message : String(event.error)}`;

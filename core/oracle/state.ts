@@ -176,6 +176,11 @@ export class OracleStateMachine {
     return this.ledger.get(key);
   }
 
+  /** The sequence ledger's state (counters and exactly-once sessions), for checkers and tests. */
+  ledgerSnapshot(): ReturnType<SeqLedger['snapshot']> {
+    return this.ledger.snapshot();
+  }
+
   /** Applies the next committed entry (index appliedIndex + 1) and returns its result. */
   apply(entry: Entry): OracleApplyResult {
     assert(entry.index === this.applied + 1, 'oracle_apply_in_order', `${entry.index} after ${this.applied}`);

@@ -4,7 +4,7 @@
 export { leaseDurationMs, makeRaftConfig, quorumSize, raftConfigProblem } from './config.js';
 export type { RaftConfig, RaftConfigOptions } from './config.js';
 export { RaftNode } from './node.js';
-export type { CampaignResult, HandleResult, NotLeaderFailure, ProposeResult, RaftStatus, ReadIndexResult } from './node.js';
+export type { CampaignResult, HandleResult, NotLeaderFailure, ProposeResult, RaftFaults, RaftStatus, ReadIndexResult } from './node.js';
 export {
   decodeRaftMessage,
   decodeSnapshotRecord,

@@ -107,9 +107,22 @@ export interface RaftStatus {
 
 const NONE = 0;
 
+/**
+ * Test-only switches that plant known Raft bugs in the real code paths, for the simulator to
+ * prove it finds them (sim/oracle planted profiles). Never set in production: the CLI and the
+ * embeddable server have no way to turn them on.
+ */
+export interface RaftFaults {
+  /** Commit an entry of an older term by counting its replicas (the Figure 8 bug of §5.4.2). */
+  readonly commitOlderTermByCounting?: boolean;
+  /** A lease of the whole election timeout minus the margin: no allowance for clock drift. */
+  readonly leaseWithoutDriftMargin?: boolean;
+}
+
 export class RaftNode {
   readonly config: RaftConfig;
   readonly leaseMs: number;
+  private readonly faults: RaftFaults;
   private readonly random: RaftRandom;
   private readonly log: RaftLog;
   private readonly peers: readonly number[];
@@ -150,12 +163,13 @@ export class RaftNode {
   private lastSoftState: SoftState | null = null;
   private outstanding: Ready | null = null;
 
-  private constructor(config: RaftConfig, persisted: PersistedRaftState, random: RaftRandom, nowMs: number) {
+  private constructor(config: RaftConfig, persisted: PersistedRaftState, random: RaftRandom, nowMs: number, faults: RaftFaults) {
     const problem = raftConfigProblem(config);
     assert(problem === undefined, 'raft_config_valid', problem);
     assert(Number.isFinite(nowMs), 'now_finite');
     this.config = config;
-    this.leaseMs = leaseDurationMs(config);
+    this.faults = faults;
+    this.leaseMs = faults.leaseWithoutDriftMargin === true ? config.electionTimeoutMs - config.leaseMarginMs : leaseDurationMs(config);
     this.random = random;
     this.peers = config.voters.filter((v) => v !== config.id);
     this.log = new RaftLog(persisted);
@@ -171,13 +185,13 @@ export class RaftNode {
   }
 
   /** A brand-new node with an empty log. */
-  static create(config: RaftConfig, random: RaftRandom, nowMs: number): RaftNode {
-    return new RaftNode(config, { hardState: { term: 0, vote: NONE, commit: 0 }, entries: [] }, random, nowMs);
+  static create(config: RaftConfig, random: RaftRandom, nowMs: number, faults: RaftFaults = {}): RaftNode {
+    return new RaftNode(config, { hardState: { term: 0, vote: NONE, commit: 0 }, entries: [] }, random, nowMs, faults);
   }
 
   /** A node rebuilt from what the host persisted (hard state, snapshot, entries after it). */
-  static restore(config: RaftConfig, persisted: PersistedRaftState, random: RaftRandom, nowMs: number): RaftNode {
-    return new RaftNode(config, persisted, random, nowMs);
+  static restore(config: RaftConfig, persisted: PersistedRaftState, random: RaftRandom, nowMs: number, faults: RaftFaults = {}): RaftNode {
+    return new RaftNode(config, persisted, random, nowMs, faults);
   }
 
   // --- Inputs ---------------------------------------------------------------------------------
@@ -809,10 +823,12 @@ export class RaftNode {
     for (const id of this.peers) matches.push(this.progressOf(id).match);
     matches.sort((a, b) => b - a);
     const candidate = matches[quorumSize(this.config.voters.length) - 1] as number;
-    if (candidate <= this.log.committed || this.log.term(candidate) !== this.term) return false;
+    if (candidate <= this.log.committed) return false;
+    // The planted bug counts replicas of an entry of an older term as if that committed it.
+    if (this.log.term(candidate) !== this.term && this.faults.commitOlderTermByCounting !== true) return false;
     const hadCommittedInTerm = this.log.committed >= this.noopIndex;
     this.log.commitTo(candidate);
-    if (!hadCommittedInTerm) this.releaseReadsAwaitingCommit();
+    if (!hadCommittedInTerm && this.log.committed >= this.noopIndex) this.releaseReadsAwaitingCommit();
     return true;
   }
 

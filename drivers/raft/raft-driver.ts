@@ -47,6 +47,7 @@ import {
   type Message,
   type NotLeaderFailure,
   type RaftConfig,
+  type RaftFaults,
   type RaftRole,
   type Ready,
   type SoftState,
@@ -84,6 +85,21 @@ export interface RaftDriverOptions {
   /** Applied entries between two snapshots (default RAFT_SNAPSHOT_ENTRIES_DEFAULT). */
   readonly snapshotEntries?: number;
   readonly onEvent?: (event: RaftDriverEvent) => void;
+  /** Test-only planted bugs (the simulator's planted profiles); never set in production. */
+  readonly faults?: RaftDriverFaults;
+}
+
+/** Planted bugs of the driver, on top of the core's (core/raft/node.ts `RaftFaults`). */
+export interface RaftDriverFaults extends RaftFaults {
+  /** Persist every hard state with no vote: a restarted node may vote twice in one term. */
+  readonly forgetVote?: boolean;
+  /** `hasLease()` holds for as long as this node leads, lease or not. */
+  readonly serveAfterLeaseExpired?: boolean;
+  /**
+   * The fence's load reads the local state at once (no ReadIndex barrier), and leadership is
+   * announced at election, before this term's no-op is applied.
+   */
+  readonly skipFenceLinearizedLoad?: boolean;
 }
 
 export type RaftDriverEvent =
@@ -94,6 +110,8 @@ export type RaftDriverEvent =
   | { readonly kind: 'leadership'; readonly state: LeaderState }
   | { readonly kind: 'snapshot-saved'; readonly index: number; readonly walBytes: number }
   | { readonly kind: 'snapshot-installed'; readonly index: number }
+  /** Entries applied to the state machine, in index order (the simulator's state-machine-safety checker). */
+  | { readonly kind: 'applied'; readonly entries: readonly Entry[] }
   | { readonly kind: 'fatal'; readonly error: unknown };
 
 type Settle<T> = (result: DriverResult<T>) => void;
@@ -207,7 +225,8 @@ export class RaftDriver implements ConsensusDriver {
       const snapshot = persisted.snapshot;
       const stateMachine = snapshot === undefined ? new OracleStateMachine() : RaftDriver.stateFromSnapshot(snapshot.data, snapshot.lastIncludedIndex, storage.dir);
       const nowMs = options.clock.monotonicMs();
-      const node = recovered.fresh ? RaftNode.create(config, options.random, nowMs) : RaftNode.restore(config, persisted, options.random, nowMs);
+      const faults: RaftFaults = options.faults ?? {};
+      const node = recovered.fresh ? RaftNode.create(config, options.random, nowMs, faults) : RaftNode.restore(config, persisted, options.random, nowMs, faults);
       driver = new RaftDriver(options, config, storage, node, stateMachine, {
         hardState: persisted.hardState,
         entries: persisted.entries,
@@ -322,7 +341,10 @@ export class RaftDriver implements ConsensusDriver {
     }
     // Hard state before entries: a torn append keeps a prefix, and a term without its entries is
     // a state the node can be in; entries of a term the node never persisted are not.
-    if (ready.hardState !== undefined) records.push({ kind: 'hard-state', hardState: ready.hardState });
+    if (ready.hardState !== undefined) {
+      const hardState = this.options.faults?.forgetVote === true ? { ...ready.hardState, vote: 0 } : ready.hardState;
+      records.push({ kind: 'hard-state', hardState });
+    }
     for (const entry of ready.entries) records.push({ kind: 'entry', entry });
     await this.storage.appendRecords(records);
     if (snapshot !== undefined) {
@@ -366,6 +388,7 @@ export class RaftDriver implements ConsensusDriver {
       }
       this.answerProposal(proposal, result);
     }
+    if (ready.committed.length > 0) this.options.onEvent?.({ kind: 'applied', entries: ready.committed });
     for (const readState of ready.readStates) {
       const read = this.reads.get(readState.context);
       if (read !== undefined) read.index = readState.index;
@@ -436,7 +459,8 @@ export class RaftDriver implements ConsensusDriver {
     const s = this.softState;
     let state: LeaderState;
     if (s.role === 'leader') {
-      state = this.noopAppliedTerm === s.term ? { kind: 'leader', epoch: BigInt(s.term) } : { kind: 'unknown' };
+      const announce = this.noopAppliedTerm === s.term || this.options.faults?.skipFenceLinearizedLoad === true;
+      state = announce ? { kind: 'leader', epoch: BigInt(s.term) } : { kind: 'unknown' };
     } else if (s.role === 'follower' && s.leaderId !== null) {
       state = { kind: 'follower', leaderEndpoint: this.endpointOf(s.leaderId), leaderEpoch: BigInt(s.term) };
     } else {
@@ -634,6 +658,10 @@ export class RaftDriver implements ConsensusDriver {
   }
 
   async loadHighWater(): Promise<DriverResult<{ readonly highWaterMs: number }>> {
+    if (this.options.faults?.skipFenceLinearizedLoad === true) {
+      const gate = this.leaderGate(null);
+      return gate ?? { ok: true, highWaterMs: this.stateMachine.highWaterMs };
+    }
     const failure = await this.readBarrier('loadHighWater');
     if (failure !== null) return failure;
     return { ok: true, highWaterMs: this.stateMachine.highWaterMs };
@@ -646,7 +674,14 @@ export class RaftDriver implements ConsensusDriver {
   }
 
   hasLease(): boolean {
-    return !this.stopped && this.node.canServe(this.options.clock.monotonicMs());
+    if (this.stopped) return false;
+    if (this.options.faults?.serveAfterLeaseExpired === true) return this.leader.kind === 'leader';
+    return this.node.canServe(this.options.clock.monotonicMs());
+  }
+
+  /** The entry at `index` of this node's log (undefined when compacted or beyond the end). */
+  entryAt(index: number): Entry | undefined {
+    return this.node.entryAt(index);
   }
 
   /** Stops the node (peers, timer, loop), answers waiters DRIVER_PERMANENT, releases the LOCK. */
