@@ -21,7 +21,7 @@
 // itself; waitUntilServing throws, as `tsoracle serve` would exit). The supervisor restarts it, as systemd would. Any other
 // exception escaping the product is a `process_failed` violation.
 
-import { assert } from '../../core/assert.js';
+import { assert, AssertionError, unreachable } from '../../core/assert.js';
 import { TsoError } from '../../core/errors.js';
 import { createClientCore, type ClientCoreOptions, type ClientEvent, type TsoClient } from '../../drivers/client/index.js';
 import { FileDriver } from '../../drivers/file/file-driver.js';
@@ -558,6 +558,14 @@ class OracleRun {
         this.world.after(size, () => this.startClientIfDown(client), 'nemesis.restart');
         return;
       }
+      case 'leaderPartition':
+      case 'peerLinkOneWay':
+      case 'slowDisk':
+      case 'majorityRestart':
+        // drawOptions never turns the Raft families on for a single node.
+        throw new AssertionError('single_node_has_no_raft_families', family);
+      default:
+        unreachable(family);
     }
   }
 

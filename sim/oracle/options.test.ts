@@ -1,6 +1,24 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { drawOptions, familiesOn, FAULT_FAMILIES, livenessEnvelope, PLANTED_BUGS, profileForBug, PROFILES, type ProfileName, valueChecksSound } from './options.js';
+import {
+  drawOptions,
+  familiesOn,
+  FAULT_FAMILIES,
+  isRaftBug,
+  livenessEnvelope,
+  PLANTED_BUGS,
+  profileForBug,
+  PROFILES,
+  type ProfileName,
+  RAFT_NEMESIS_FAMILIES,
+  specProblem,
+  valueChecksSound,
+} from './options.js';
+
+/** The cluster size a profile runs on by default (the Raft-only ones need a cluster). */
+function nodesFor(profile: ProfileName): number {
+  return profile === 'beyondDriftBound' || (profile.startsWith('planted:') && isRaftBug(profile.slice('planted:'.length) as never)) ? 3 : 1;
+}
 
 const seedArbitrary = fc.nat({ max: 1_000_000_000 });
 
@@ -8,7 +26,8 @@ describe('swarm options', () => {
   it('are a function of the spec', () => {
     fc.assert(
       fc.property(seedArbitrary, fc.constantFrom(...(PROFILES as readonly ProfileName[])), (seed, profile) => {
-        expect(drawOptions({ seed, profile, planted: null })).toEqual(drawOptions({ seed, profile, planted: null }));
+        const nodes = nodesFor(profile);
+        expect(drawOptions({ seed, profile, planted: null, nodes })).toEqual(drawOptions({ seed, profile, planted: null, nodes }));
       }),
       { numRuns: 50 },
     );
@@ -39,7 +58,9 @@ describe('swarm options', () => {
   it('vary across seeds: every family is on in some seeds and off in others', () => {
     const on = new Map<string, number>();
     const seeds = 200;
-    for (let seed = 0; seed < seeds; seed++) for (const f of familiesOn(drawOptions({ seed, profile: 'swarm', planted: null }))) on.set(f, (on.get(f) ?? 0) + 1);
+    for (let seed = 0; seed < seeds; seed++) {
+      for (const f of familiesOn(drawOptions({ seed, profile: 'swarm', planted: null, nodes: seed % 2 === 0 ? 1 : 3 }))) on.set(f, (on.get(f) ?? 0) + 1);
+    }
     for (const family of FAULT_FAMILIES) {
       expect(on.get(family) ?? 0, family).toBeGreaterThan(0);
       expect(on.get(family) ?? 0, family).toBeLessThan(seeds);
@@ -52,7 +73,7 @@ describe('swarm options', () => {
 
   it('give each planted bug a profile that turns on the families it needs', () => {
     for (const bug of PLANTED_BUGS) {
-      const o = drawOptions({ seed: 1, profile: profileForBug(bug), planted: bug });
+      const o = drawOptions({ seed: 1, profile: profileForBug(bug), planted: bug, nodes: isRaftBug(bug) ? 3 : 1 });
       expect(familiesOn(o).length, bug).toBeGreaterThan(0);
     }
     expect(familiesOn(drawOptions({ seed: 1, profile: 'planted:skipDirFsync', planted: 'skipDirFsync' }))).toEqual(['serverCrash', 'diskDirOpsVanish']);
@@ -68,5 +89,37 @@ describe('swarm options', () => {
     }
     expect(corrupt).toBeGreaterThan(0);
     expect(corrupt).toBeLessThan(50);
+  });
+
+  it('keep the Raft families off a single node, and a cluster\'s clock drift within the configured bound', () => {
+    fc.assert(
+      fc.property(seedArbitrary, fc.constantFrom(3, 5), (seed, nodes) => {
+        const single = drawOptions({ seed, profile: 'swarm', planted: null });
+        expect(single.raft).toBeNull();
+        for (const f of RAFT_NEMESIS_FAMILIES) expect(single.nemesis[f]).toBeUndefined();
+        const o = drawOptions({ seed, profile: 'swarm', planted: null, nodes });
+        const raft = o.raft;
+        expect(raft?.nodes).toBe(nodes);
+        if (raft === null) return;
+        expect(raft.driftPpmMax).toBeLessThanOrEqual(raft.clockDriftBound * 1_000_000);
+        for (const ppm of raft.initialDriftPpm) expect(Math.abs(ppm)).toBeLessThanOrEqual(raft.driftPpmMax);
+        expect(o.nemesis.clockDrift?.size[1] ?? 0).toBeLessThanOrEqual(raft.driftPpmMax);
+        expect(raft.livenessDownNodes).toBeLessThanOrEqual(Math.floor((nodes - 1) / 2));
+        expect(raft.heartbeatIntervalMs).toBeLessThan(raft.electionTimeoutMs);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('drift beyond the bound only in the profile made to show what that breaks', () => {
+    const o = drawOptions({ seed: 1, profile: 'beyondDriftBound', planted: null, nodes: 3 });
+    expect(o.raft?.driftPpmMax).toBeGreaterThan((o.raft?.clockDriftBound ?? 1) * 1_000_000);
+  });
+
+  it('refuse specs that cannot run: other sizes, Raft bugs on one node, file-driver bugs in a cluster', () => {
+    expect(specProblem({ seed: 1, profile: 'swarm', planted: null, nodes: 4 })).toMatch(/--nodes must be one of 1, 3, 5/);
+    expect(specProblem({ seed: 1, profile: 'swarm', planted: 'forgetVote' })).toMatch(/needs a Raft cluster/);
+    expect(specProblem({ seed: 1, profile: 'swarm', planted: 'skipDirFsync', nodes: 3 })).toMatch(/bug of the file driver/);
+    expect(specProblem({ seed: 1, profile: 'swarm', planted: 'fenceAtPrior', nodes: 5 })).toBeNull();
   });
 });

@@ -20,9 +20,22 @@
 import { assert } from '../../core/assert.js';
 import { Rng, type Ratio } from '../random.js';
 
-/** Test-only switches that plant known bugs in the real code paths. */
-export const PLANTED_BUGS = ['serveBeforePersist', 'fenceAtPrior', 'skipDirFsync', 'publishHighWaterBeforeFsync', 'newRequestIdOnRetry'] as const;
+/** Test-only switches that plant known bugs in the real code paths of the single-node oracle. */
+export const SINGLE_NODE_BUGS = ['serveBeforePersist', 'fenceAtPrior', 'skipDirFsync', 'publishHighWaterBeforeFsync', 'newRequestIdOnRetry'] as const;
+/** Planted bugs of the Raft core and driver (core/raft/node.ts RaftFaults, drivers/raft RaftDriverFaults). */
+export const RAFT_BUGS = ['commitOlderTermByCounting', 'forgetVote', 'serveAfterLeaseExpired', 'leaseWithoutDriftMargin', 'skipFenceLinearizedLoad'] as const;
+export const PLANTED_BUGS = [...SINGLE_NODE_BUGS, ...RAFT_BUGS] as const;
 export type PlantedBug = (typeof PLANTED_BUGS)[number];
+export type RaftBug = (typeof RAFT_BUGS)[number];
+/** Bugs of the file driver: they exist only in a single-node run. */
+const FILE_DRIVER_BUGS: readonly PlantedBug[] = ['skipDirFsync', 'publishHighWaterBeforeFsync'];
+
+/** Cluster sizes a run may have: 1 is the file driver, 3 and 5 are Raft clusters. */
+export const CLUSTER_SIZES = [1, 3, 5] as const;
+
+export function isRaftBug(bug: PlantedBug | null): bug is RaftBug {
+  return bug !== null && (RAFT_BUGS as readonly string[]).includes(bug);
+}
 
 /** Faults the nemesis schedules as world actions (processes, clocks, partitions). */
 export const NEMESIS_FAMILIES = [
@@ -33,10 +46,23 @@ export const NEMESIS_FAMILIES = [
   'clockStepForward', // a step forward (burns timestamps)
   'clockStall', // the server's wall clock freezes for a while
   'clockDrift', // the server's oscillator runs fast or slow
-  'partition', // a client cut off from the server (both ways or one way) for a while
+  'partition', // a client cut off from the server (both ways or one way) for a while; in a cluster, a random split of the nodes
   'clientCrash', // a client process dies; its calls in flight end with an unknown outcome
 ] as const;
-export type NemesisFamily = (typeof NEMESIS_FAMILIES)[number];
+
+/**
+ * Faults only a Raft cluster has (in a cluster the families above strike the leader half the
+ * time and a random node otherwise; the clock families strike one node).
+ */
+export const RAFT_NEMESIS_FAMILIES = [
+  'leaderPartition', // the leader cut off from every other node (its clients still reach it)
+  'peerLinkOneWay', // one direction of the link between two nodes drops everything
+  'slowDisk', // one node's disk answers every operation late for a while
+  'majorityRestart', // a majority of the nodes go down at once (power loss or kill) and come back
+] as const;
+export type RaftNemesisFamily = (typeof RAFT_NEMESIS_FAMILIES)[number];
+export type NemesisFamily = (typeof NEMESIS_FAMILIES)[number] | RaftNemesisFamily;
+const ALL_NEMESIS_FAMILIES: readonly NemesisFamily[] = [...NEMESIS_FAMILIES, ...RAFT_NEMESIS_FAMILIES];
 
 /** Faults of the server's disk (SimDisk fault rules). */
 export const DISK_FAMILIES = ['diskTorn', 'diskPartial', 'diskDirOpsVanish', 'diskFsyncFail', 'diskFull', 'diskLatency', 'diskReadCorrupt'] as const;
@@ -46,17 +72,35 @@ export type DiskFamily = (typeof DISK_FAMILIES)[number];
 export const NET_FAMILIES = ['netReset', 'netResetAfterDelivery', 'netBadLength', 'netLatency', 'netCorrupt'] as const;
 export type NetFamily = (typeof NET_FAMILIES)[number];
 
-export const FAULT_FAMILIES = [...NEMESIS_FAMILIES, ...DISK_FAMILIES, ...NET_FAMILIES] as const;
+export const FAULT_FAMILIES = [...NEMESIS_FAMILIES, ...RAFT_NEMESIS_FAMILIES, ...DISK_FAMILIES, ...NET_FAMILIES] as const;
 export type FaultFamily = (typeof FAULT_FAMILIES)[number];
 
-export const PROFILES = ['swarm', 'calm', 'bench', 'idle', 'durability', ...PLANTED_BUGS.map((b) => `planted:${b}` as const)] as const;
-export type ProfileName = 'swarm' | 'calm' | 'bench' | 'idle' | 'durability' | `planted:${PlantedBug}`;
+export const PROFILES = ['swarm', 'calm', 'bench', 'idle', 'durability', 'beyondDriftBound', ...PLANTED_BUGS.map((b) => `planted:${b}` as const)] as const;
+export type ProfileName = 'swarm' | 'calm' | 'bench' | 'idle' | 'durability' | 'beyondDriftBound' | `planted:${PlantedBug}`;
 
 /** What names a run: the options are drawn from it. */
 export interface RunSpec {
   readonly seed: number;
   readonly profile: ProfileName;
   readonly planted: PlantedBug | null;
+  /** Server nodes: 1 (the file driver; the default when absent) or a Raft cluster of 3 or 5. */
+  readonly nodes?: number;
+}
+
+/** The spec's cluster size (1 when absent). */
+export function nodesOf(spec: RunSpec): number {
+  return spec.nodes ?? 1;
+}
+
+/** Why a spec cannot run (a size we do not simulate, a bug of a driver the run does not use), or null. */
+export function specProblem(spec: RunSpec): string | null {
+  const nodes = nodesOf(spec);
+  if (!(CLUSTER_SIZES as readonly number[]).includes(nodes)) return `--nodes must be one of ${CLUSTER_SIZES.join(', ')} (got ${nodes})`;
+  if (nodes === 1 && (isRaftBug(spec.planted) || spec.profile === 'beyondDriftBound')) {
+    return `${spec.planted ?? spec.profile} needs a Raft cluster (--nodes 3 or 5)`;
+  }
+  if (nodes > 1 && spec.planted !== null && FILE_DRIVER_BUGS.includes(spec.planted)) return `${spec.planted} is a bug of the file driver: run it with --nodes 1`;
+  return null;
 }
 
 /** A nemesis family that is on: how often it strikes and how hard. */
@@ -106,6 +150,32 @@ export interface SimOptions {
   readonly nemesis: Partial<Record<NemesisFamily, NemesisRule>>;
   readonly disk: Partial<Record<DiskFamily, RateRule>>;
   readonly net: Partial<Record<NetFamily, RateRule>>;
+  /** The Raft cluster's configuration; null in a single-node run. */
+  readonly raft: RaftRunOptions | null;
+}
+
+/** What a Raft run draws besides the families (core/raft/config.ts for the meaning of each). */
+export interface RaftRunOptions {
+  readonly nodes: number;
+  readonly electionTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  /** The configured bound on clock rate error (the lease assumption). */
+  readonly clockDriftBound: number;
+  readonly leaseMarginMs: number;
+  readonly maxEntriesPerMessage: number;
+  readonly maxInflightMessages: number;
+  /** Applied entries between two snapshots (small values exercise InstallSnapshot). */
+  readonly snapshotEntries: number;
+  /**
+   * Largest oscillator drift (ppm) a node's clock gets, at start and from the clockDrift
+   * family. Within the configured bound (≤ clockDriftBound × 10^6) except in the
+   * beyondDriftBound profile, which exists to show the checkers see a lease broken by it.
+   */
+  readonly driftPpmMax: number;
+  /** Each node's clock drift from the start (ppm), drawn within ±driftPpmMax. */
+  readonly initialDriftPpm: readonly number[];
+  /** In the liveness phase, nodes that stay down (at most a minority): the cluster must live with them. */
+  readonly livenessDownNodes: number;
 }
 
 /** Bounds of what a profile may draw (the defaults are the swarm's). */
@@ -128,7 +198,39 @@ interface ProfileShape {
   readonly nemesisSize: Partial<Record<NemesisFamily, readonly [number, number]>>;
   readonly nemesisGapMs: Partial<Record<NemesisFamily, readonly [number, number]>>;
   readonly nemesisBudget: Partial<Record<NemesisFamily, readonly [number, number]>>;
+  /** Raft knobs (choices); the defaults are the swarm's. */
+  readonly raft: RaftShape;
 }
+
+interface RaftShape {
+  readonly electionTimeoutChoicesMs: readonly number[];
+  /** Heartbeats per election timeout. */
+  readonly heartbeatsPerElectionChoices: readonly number[];
+  readonly clockDriftBoundChoices: readonly number[];
+  readonly leaseMarginChoicesMs: readonly number[];
+  readonly maxEntriesPerMessageChoices: readonly number[];
+  readonly maxInflightMessagesChoices: readonly number[];
+  readonly snapshotEntriesChoices: readonly number[];
+  /** The drift the clocks get, as a multiple of the configured bound: [min, max] of |drift| / bound. */
+  readonly driftOfBound: readonly [number, number];
+  /** Whether the nodes start with drifts (else only the clockDrift family drifts them). */
+  readonly initialDrift: Ratio;
+  /** Chance that the liveness phase keeps a minority down. */
+  readonly livenessMinorityDown: Ratio;
+}
+
+const RAFT_SWARM: RaftShape = {
+  electionTimeoutChoicesMs: [100, 300, 1_000],
+  heartbeatsPerElectionChoices: [3, 6, 10],
+  clockDriftBoundChoices: [0.001, 0.01, 0.05, 0.2],
+  leaseMarginChoicesMs: [0, 5, 10],
+  maxEntriesPerMessageChoices: [1, 4, 64],
+  maxInflightMessagesChoices: [1, 4, 16],
+  snapshotEntriesChoices: [8, 64, 1_000, 10_000],
+  driftOfBound: [0, 1],
+  initialDrift: [1, 2],
+  livenessMinorityDown: [1, 3],
+};
 
 const SWARM: ProfileShape = {
   familyOn: [1, 2],
@@ -146,6 +248,7 @@ const SWARM: ProfileShape = {
   nemesisSize: {},
   nemesisGapMs: {},
   nemesisBudget: {},
+  raft: RAFT_SWARM,
 };
 
 function withShape(overrides: Partial<ProfileShape>): ProfileShape {
@@ -223,6 +326,92 @@ const PROFILE_SHAPES: Record<ProfileName, ProfileShape> = {
     forced: { ...ALL_OFF, netResetAfterDelivery: true, netReset: true, serverKill: true },
     forcedOps: ['getSeq'],
   }),
+  // --- Raft clusters ---------------------------------------------------------------------------
+  // The lease assumption broken on purpose: the configured bound is 1% but the clocks drift by
+  // 20%, and the leader is cut off from its peers (not from every client) again and again. A
+  // correct implementation may then serve from two leaders at once: the checkers must say so.
+  beyondDriftBound: withShape({
+    forced: { ...ALL_OFF, leaderPartition: true },
+    forcedOps: ['getTs'],
+    windowAheadChoicesMs: [1_000, 3_000],
+    clients: [3, 3],
+    callersPerClient: [2, 3],
+    thinkMsMax: [0, 2],
+    safetyMs: [3_000, 5_000],
+    nemesisGapMs: { leaderPartition: [100, 400] },
+    nemesisSize: { leaderPartition: [300, 1_500] },
+    nemesisBudget: { leaderPartition: [8, 15] },
+    raft: { ...RAFT_SWARM, electionTimeoutChoicesMs: [100], heartbeatsPerElectionChoices: [10], clockDriftBoundChoices: [0.01], leaseMarginChoicesMs: [0], driftOfBound: [20, 20], initialDrift: [1, 1] },
+  }),
+  // Figure 8 (§5.4.2): an entry of an older term replicated to a majority but overwritten by a
+  // later leader. One entry per message and one message in flight make an old entry's replica
+  // count reach a quorum before the new leader's no-op does; crashes right after writes and cut
+  // links make the leaders change often.
+  'planted:commitOlderTermByCounting': withShape({
+    forced: { ...ALL_OFF, serverCrash: true, serverKill: true, leaderPartition: true, peerLinkOneWay: true },
+    forcedOps: ['getTs', 'getSeq'],
+    windowAheadChoicesMs: [1, 3, 10],
+    thinkMsMax: [0, 2],
+    safetyMs: [2_000, 4_000],
+    nemesisGapMs: { serverCrash: [20, 200], serverKill: [20, 200], leaderPartition: [50, 300], peerLinkOneWay: [50, 300] },
+    nemesisSize: { serverCrash: [0, 150], serverKill: [0, 150], leaderPartition: [50, 600], peerLinkOneWay: [50, 600] },
+    nemesisBudget: { serverCrash: [10, 30], serverKill: [10, 30], leaderPartition: [5, 15], peerLinkOneWay: [5, 15] },
+    raft: { ...RAFT_SWARM, electionTimeoutChoicesMs: [100], maxEntriesPerMessageChoices: [1], maxInflightMessagesChoices: [1], snapshotEntriesChoices: [10_000] },
+  }),
+  // A vote not persisted: a node that voted, crashed right after the write and came back within
+  // the same term votes again. Crashes land right behind writes, often, with short down times.
+  'planted:forgetVote': withShape({
+    forced: { ...ALL_OFF, serverCrash: true, serverKill: true, leaderPartition: true, majorityRestart: true },
+    forcedOps: ['getTs'],
+    thinkMsMax: [0, 2],
+    safetyMs: [2_000, 4_000],
+    nemesisGapMs: { serverCrash: [10, 100], serverKill: [10, 100], leaderPartition: [50, 300], majorityRestart: [200, 800] },
+    nemesisSize: { serverCrash: [0, 20], serverKill: [0, 20], leaderPartition: [100, 600], majorityRestart: [0, 50] },
+    nemesisBudget: { serverCrash: [20, 40], serverKill: [20, 40], leaderPartition: [5, 15], majorityRestart: [2, 5] },
+    raft: { ...RAFT_SWARM, electionTimeoutChoicesMs: [100], heartbeatsPerElectionChoices: [3] },
+  }),
+  // Serving past the lease: a paused or cut-off leader goes on serving from its window while a
+  // new leader serves larger timestamps to other clients.
+  'planted:serveAfterLeaseExpired': withShape({
+    forced: { ...ALL_OFF, serverPause: true, leaderPartition: true },
+    forcedOps: ['getTs'],
+    windowAheadChoicesMs: [1_000, 3_000],
+    clients: [2, 3],
+    callersPerClient: [2, 3],
+    thinkMsMax: [0, 2],
+    nemesisGapMs: { serverPause: [100, 500], leaderPartition: [100, 500] },
+    nemesisSize: { serverPause: [300, 1_500], leaderPartition: [300, 1_500] },
+    nemesisBudget: { serverPause: [4, 8], leaderPartition: [4, 8] },
+    raft: { ...RAFT_SWARM, electionTimeoutChoicesMs: [100, 300] },
+  }),
+  // A lease with no room for drift: the clocks drift at the configured bound, the leader's slow.
+  'planted:leaseWithoutDriftMargin': withShape({
+    forced: { ...ALL_OFF, leaderPartition: true },
+    forcedOps: ['getTs'],
+    windowAheadChoicesMs: [1_000, 3_000],
+    clients: [3, 3],
+    callersPerClient: [2, 3],
+    thinkMsMax: [0, 2],
+    safetyMs: [3_000, 5_000],
+    nemesisGapMs: { leaderPartition: [100, 400] },
+    nemesisSize: { leaderPartition: [300, 1_500] },
+    nemesisBudget: { leaderPartition: [8, 15] },
+    raft: { ...RAFT_SWARM, electionTimeoutChoicesMs: [100], heartbeatsPerElectionChoices: [10], clockDriftBoundChoices: [0.2], leaseMarginChoicesMs: [0], driftOfBound: [1, 1], initialDrift: [1, 1] },
+  }),
+  // The fence's load not linearized: a new leader that has not applied the last high-water
+  // fences below it when its clock is behind the old leader's. Clocks step back on the nodes,
+  // leaders die, windows are short.
+  'planted:skipFenceLinearizedLoad': withShape({
+    forced: { ...ALL_OFF, serverKill: true, serverCrash: true, clockStepBack: true, leaderPartition: true },
+    forcedOps: ['getTs'],
+    windowAheadChoicesMs: [1, 3, 10],
+    failoverAdvanceChoicesMs: [0],
+    thinkMsMax: [0, 2],
+    nemesisGapMs: { serverKill: [100, 400], serverCrash: [100, 400], clockStepBack: [50, 300], leaderPartition: [100, 400] },
+    nemesisSize: { clockStepBack: [300, 3_000], serverKill: [0, 100], serverCrash: [0, 100] },
+    nemesisBudget: { serverKill: [5, 15], serverCrash: [5, 15], clockStepBack: [4, 10], leaderPartition: [3, 8] },
+    raft: { ...RAFT_SWARM, electionTimeoutChoicesMs: [100], heartbeatsPerElectionChoices: [3] },
+  }),
 };
 
 export function profileForBug(bug: PlantedBug): ProfileName {
@@ -260,6 +449,10 @@ const NEMESIS_DEFAULTS: Record<NemesisFamily, { readonly gapMs: readonly [number
   clockDrift: { gapMs: [100, 1_500], size: [0, 100_000], budget: [1, 6] }, // size: |ppm|, sign drawn per strike
   partition: { gapMs: [200, 2_000], size: [5, 2_500], budget: [1, 6] }, // size: partition length
   clientCrash: { gapMs: [300, 2_500], size: [0, 300], budget: [1, 4] }, // size: down time
+  leaderPartition: { gapMs: [200, 2_000], size: [50, 2_000], budget: [1, 6] }, // size: partition length
+  peerLinkOneWay: { gapMs: [200, 2_000], size: [50, 2_000], budget: [1, 6] }, // size: cut length
+  slowDisk: { gapMs: [200, 2_000], size: [100, 2_000], budget: [1, 4] }, // size: slow period
+  majorityRestart: { gapMs: [500, 3_000], size: [0, 1_000], budget: [1, 3] }, // size: longest down time
 };
 
 function drawRate(rng: Rng, denominators: readonly [number, number]): Ratio {
@@ -299,13 +492,19 @@ function drawNetRule(family: NetFamily, rng: Rng): RateRule {
 /** Draws the options of a run from its spec. */
 export function drawOptions(spec: RunSpec): SimOptions {
   assert(Number.isSafeInteger(spec.seed) && spec.seed >= 0, 'sim_seed_valid', String(spec.seed));
+  const problem = specProblem(spec);
+  assert(problem === null, 'sim_spec_valid', problem ?? '');
   const shape = PROFILE_SHAPES[spec.profile];
   assert(shape !== undefined, 'sim_profile_known', spec.profile);
   const root = new Rng(spec.seed).fork('swarm');
+  const nodes = nodesOf(spec);
+  const raft = nodes === 1 ? null : drawRaft(root.fork('raft'), shape.raft, nodes);
 
   const draws = root.fork('families');
   const on = new Set<FaultFamily>();
   for (const family of FAULT_FAMILIES) {
+    // A single node has no leader to cut off, no peers, no majority: the Raft families stay off.
+    if (nodes === 1 && (RAFT_NEMESIS_FAMILIES as readonly string[]).includes(family)) continue;
     const forced = shape.forced[family];
     const ratio = shape.familyOnOverride[family] ?? shape.familyOn;
     const drawn = draws.fork(family).ratio(ratio); // drawn either way: forcing one family moves no other
@@ -323,11 +522,12 @@ export function drawOptions(spec: RunSpec): SimOptions {
   }
 
   const nemesis: Partial<Record<NemesisFamily, NemesisRule>> = {};
-  for (const family of NEMESIS_FAMILIES) {
+  for (const family of ALL_NEMESIS_FAMILIES) {
     if (!on.has(family)) continue;
     const rng = root.fork(`nemesis/${family}`);
     const defaults = NEMESIS_DEFAULTS[family];
-    const size = shape.nemesisSize[family] ?? defaults.size;
+    // In a cluster the drift the nemesis sets stays within the run's drift (the lease assumption).
+    const size = family === 'clockDrift' && raft !== null ? ([0, raft.driftPpmMax] as const) : (shape.nemesisSize[family] ?? defaults.size);
     // Each seed uses a sub-range of the family's sizes, so some seeds only take small hits.
     nemesis[family] = {
       gapMs: shape.nemesisGapMs[family] ?? defaults.gapMs,
@@ -379,8 +579,35 @@ export function drawOptions(spec: RunSpec): SimOptions {
     nemesis,
     disk,
     net,
+    raft,
   };
 }
+
+function drawRaft(rng: Rng, shape: RaftShape, nodes: number): RaftRunOptions {
+  const electionTimeoutMs = rng.pick(shape.electionTimeoutChoicesMs);
+  const clockDriftBound = rng.pick(shape.clockDriftBoundChoices);
+  const driftOfBoundPercent = rng.int(shape.driftOfBound[0] * 100, shape.driftOfBound[1] * 100);
+  const driftPpmMax = Math.min(CLOCK_DRIFT_PPM_MAX_SIM, Math.floor((clockDriftBound * 1_000_000 * driftOfBoundPercent) / 100));
+  const initialDrift = rng.ratio(shape.initialDrift);
+  const initialDriftPpm = Array.from({ length: nodes }, () => (initialDrift && driftPpmMax > 0 ? rng.int(-driftPpmMax, driftPpmMax) : 0));
+  const minorityMax = Math.floor((nodes - 1) / 2);
+  return {
+    nodes,
+    electionTimeoutMs,
+    heartbeatIntervalMs: Math.max(1, Math.floor(electionTimeoutMs / rng.pick(shape.heartbeatsPerElectionChoices))),
+    clockDriftBound,
+    leaseMarginMs: rng.pick(shape.leaseMarginChoicesMs),
+    maxEntriesPerMessage: rng.pick(shape.maxEntriesPerMessageChoices),
+    maxInflightMessages: rng.pick(shape.maxInflightMessagesChoices),
+    snapshotEntries: rng.pick(shape.snapshotEntriesChoices),
+    driftPpmMax,
+    initialDriftPpm,
+    livenessDownNodes: rng.ratio(shape.livenessMinorityDown) ? rng.int(1, minorityMax) : 0,
+  };
+}
+
+/** The simulator's clocks accept drifts up to half the true rate either way (sim/clock.ts). */
+const CLOCK_DRIFT_PPM_MAX_SIM = 400_000;
 
 /** The families that are on in these options, in the canonical order. */
 export function familiesOn(options: SimOptions): FaultFamily[] {
