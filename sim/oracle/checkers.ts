@@ -28,7 +28,7 @@
 // published high-water is durable.
 
 import { SEQ_SESSION_CLIENTS_MAX } from '../../core/limits.js';
-import { blockKey, type DurableLedger, type DurableView } from './durable.js';
+import { blockKey, type DurableLedger, type DurableSource } from './durable.js';
 import { describeOp, type History, type HistoryObserver, type Op } from './history.js';
 import { makeViolation, type Violation, type ViolationDetails, type ViolationKind } from './violations.js';
 
@@ -42,6 +42,12 @@ export interface CheckerOptions {
   readonly valueChecks: boolean;
   /** Called with the first safety violation (the run halts there). */
   readonly onSafetyViolation?: (violation: Violation) => void;
+  /**
+   * Whether published high-waters must never decrease (default true). One server publishes in
+   * order; in a Raft cluster a deposed leader may still learn, late, that its proposal committed
+   * below what the new leader published since, which is harmless: it holds no lease to serve.
+   */
+  readonly publishedMonotonic?: boolean;
 }
 
 function physicalOf(ts: bigint): number {
@@ -63,7 +69,7 @@ export class Checker implements HistoryObserver {
 
   constructor(
     private readonly history: History,
-    private readonly durable: DurableView,
+    private readonly durable: DurableSource,
     private readonly nowMs: () => number,
     private readonly options: CheckerOptions,
   ) {}
@@ -224,7 +230,7 @@ export class Checker implements HistoryObserver {
         durableMs: durable.value,
       });
     }
-    if (highWaterMs < this.publishedHighWaterMaxMs) {
+    if (highWaterMs < this.publishedHighWaterMaxMs && this.options.publishedMonotonic !== false) {
       this.report('published_high_water_went_back', `${source}: published ${highWaterMs}, below the ${this.publishedHighWaterMaxMs} published before`, {
         publishedMs: highWaterMs,
         earlierMs: this.publishedHighWaterMaxMs,

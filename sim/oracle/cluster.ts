@@ -23,9 +23,7 @@
 
 import { assert, AssertionError, unreachable } from '../../core/assert.js';
 import { TsoError } from '../../core/errors.js';
-import { createClientCore, type ClientCoreOptions, type ClientEvent, type TsoClient } from '../../drivers/client/index.js';
 import { FileDriver } from '../../drivers/file/file-driver.js';
-import { sleep } from '../../drivers/ports.js';
 import { ProtocolServer } from '../../drivers/server/protocol-server.js';
 import { ServingNode, type ServingEvent } from '../../drivers/server/serving-node.js';
 import type { DiskFaults } from '../disk.js';
@@ -36,9 +34,10 @@ import type { TraceDetails, TraceEntry, Trace } from '../trace.js';
 import { World } from '../world.js';
 import { Checker } from './checkers.js';
 import { DurableView } from './durable.js';
-import { describeOp, History, type ClientSession, type Op, type OpKind } from './history.js';
+import { describeOp, History, type Op } from './history.js';
 import { drawOptions, livenessEnvelope, valueChecksSound, type DiskFamily, type NemesisFamily, type NetFamily, type RateRule, type RunSpec, type SimOptions } from './options.js';
 import type { Violation } from './violations.js';
+import { ClientWorkload, DEADLINE_SLACK_MS, errorText } from './workload.js';
 
 export const SERVER_NODE = 'tso';
 export const SERVER_PORT = 50551;
@@ -51,8 +50,6 @@ export const SERVER_RECOVERY_MS = 2_000;
 export const CONVERGED_WORKLOAD_MS_MIN = 300;
 /** A livelock bound: a healthy run takes a few hundred thousand events. */
 export const RUN_EVENTS_MAX = 5_000_000;
-/** Slack on the client's deadline (timer granularity). */
-const DEADLINE_SLACK_MS = 10;
 
 export type RunResult = 'ok' | 'safety' | 'liveness';
 
@@ -130,27 +127,6 @@ function ruleOf(rule: RateRule): { rate: readonly [number, number]; budget?: num
 /** Disk operations that leave unsynced data or directory entries behind them. */
 const WRITE_KINDS: ReadonlySet<string> = new Set(['disk.write', 'disk.writeFile', 'disk.append', 'disk.truncate', 'disk.rename']);
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
-function describeEvent(e: ClientEvent): string {
-  switch (e.type) {
-    case 'attemptFailed':
-      return `attempt to ${e.endpoint} failed: ${e.code} (${e.sent ? 'sent' : 'not sent'}): ${e.message}`;
-    case 'answer':
-      return `answer from ${e.endpoint}: ${e.code}`;
-    case 'attempt':
-      return `attempt to ${e.endpoint} (count ${e.count})`;
-    case 'backoff':
-      return `backing off ${e.delayMs} ms`;
-    case 'failed':
-      return `call failed: ${e.code}`;
-    default:
-      return e.type;
-  }
-}
-
 interface ServerState {
   readonly incarnation: number;
   readonly driver: FileDriver;
@@ -165,15 +141,13 @@ class OracleRun {
   readonly durable: DurableView;
   readonly checker: Checker;
   private server: ServerState | null = null;
-  private readonly clientNames: string[] = [];
-  private readonly sessionsByNode = new Map<string, ClientSession>();
+  private readonly clients: ClientWorkload;
   private readonly strikes: Record<string, number> = {};
   private readonly supervisorRng: Rng;
   private livenessStartMs: number | null = null;
   private convergedMs: number | null = null;
   /** Calls made before the liveness phase that have not ended yet. */
   private preLivenessPending = 0;
-  private workloadEndMs: number;
   private hardEndMs: number;
   /** A crash armed to strike right after the server's next write (see `strike`). */
   private crashAtNextWrite: { readonly keepPageCache: boolean; readonly downMs: number } | null = null;
@@ -215,13 +189,8 @@ class OracleRun {
       },
     };
     this.world.trace.onEntry((entry) => this.onTrace(entry));
-    for (let i = 1; i <= o.workload.clients; i++) {
-      const name = `c${i}`;
-      this.clientNames.push(name);
-      this.world.addNode({ name, program: this.clientProgram(), start: false });
-    }
+    this.clients = new ClientWorkload({ world: this.world, history: this.history, checker: this.checker, options: o, endpoints: [`${SERVER_NODE}:${SERVER_PORT}`] });
     const c = o.client;
-    this.workloadEndMs = o.phases.safetyMs + o.phases.livenessMs;
     this.hardEndMs = this.convergeByMs() + o.phases.livenessMs + c.overallTimeoutMs + c.attemptTimeoutMs + DEADLINE_SLACK_MS;
   }
 
@@ -287,111 +256,6 @@ class OracleRun {
     }
   }
 
-  private clientProgram(): Program {
-    return async (ports: NodePorts) => {
-      const c = this.options.client;
-      let session: ClientSession | null = null;
-      const clientOptions: ClientCoreOptions = {
-        endpoints: [`${SERVER_NODE}:${SERVER_PORT}`],
-        transport: ports.transport,
-        clock: ports.clock,
-        random: ports.random,
-        retry: {
-          attemptsMax: c.attemptsMax,
-          attemptTimeoutMs: c.attemptTimeoutMs,
-          overallTimeoutMs: c.overallTimeoutMs,
-          backoffBaseMs: c.backoffBaseMs,
-          backoffCapMs: c.backoffCapMs,
-        },
-        onEvent: (e) => {
-          if (session !== null && (e.type === 'attempt' || e.type === 'answer' || e.type === 'attemptFailed' || e.type === 'backoff' || e.type === 'failed')) {
-            session.lastEvent[e.op] = `t=${this.world.nowMs} ${describeEvent(e)}`;
-          }
-        },
-        ...(this.spec.planted === 'newRequestIdOnRetry' ? { faults: { newRequestIdOnRetry: true } } : {}),
-      };
-      const client = createClientCore(clientOptions);
-      const opened = this.history.openSession(ports.node, ports.incarnation, client.clientId);
-      session = opened;
-      this.sessionsByNode.set(ports.node, opened);
-      ports.trace('client.session', { clientId: client.clientId });
-      for (let i = 0; i < this.options.workload.callersPerClient; i++) {
-        // A caller never throws; if the harness itself does, say so instead of losing it.
-        this.caller(ports, client, opened, i).catch((error: unknown) => this.checker.report('process_failed', `harness caller failed: ${errorText(error)}`));
-      }
-      return { stop: () => client.close() };
-    };
-  }
-
-  private pickOp(rng: Rng): { kind: OpKind; count: number; key: string | null } {
-    const w = this.options.workload;
-    const total = w.weights.getTs + w.weights.getTsBatch + w.weights.getSeq;
-    const r = rng.int(0, total - 1);
-    if (r < w.weights.getTs) return { kind: 'getTs', count: 1, key: null };
-    if (r < w.weights.getTs + w.weights.getTsBatch) return { kind: 'getTsBatch', count: rng.int(1, w.tsBatchCountMax), key: null };
-    return { kind: 'getSeq', count: rng.int(1, w.seqCountMax), key: `key-${rng.int(1, w.seqKeys)}` };
-  }
-
-  /** One caller: calls in a loop until the workload ends or its process dies. Never throws. */
-  private async caller(ports: NodePorts, client: TsoClient, session: ClientSession, index: number): Promise<void> {
-    const rng = ports.rng.fork(`caller/${index}`);
-    const thinkMsMax = this.options.workload.thinkMsMax;
-    while (session.alive && this.world.nowMs < this.workloadEndMs) {
-      const { kind, count, key } = this.pickOp(rng);
-      const op = this.history.invoke(session, kind, count, key, this.world.nowMs);
-      ports.trace('op.invoke', { op: op.id, kind, count, key, requestId: op.requestId });
-      await this.call(ports, client, op);
-      const thinkMs = thinkMsMax === 0 ? 0 : rng.int(0, thinkMsMax);
-      // A call that ended at the instant it began (refused before any I/O) must not spin.
-      if (thinkMs > 0 || op.completeMs === op.invokeMs) await sleep(ports.clock, Math.max(thinkMs, 1));
-    }
-  }
-
-  private async call(ports: NodePorts, client: TsoClient, op: Op): Promise<void> {
-    try {
-      switch (op.kind) {
-        case 'getTs': {
-          const ts = await client.getTs();
-          this.history.completeTs(op, ts, ts, this.world.nowMs);
-          ports.trace('op.ok', { op: op.id, ts });
-          return;
-        }
-        case 'getTsBatch': {
-          const batch = await client.getTsBatch(op.count);
-          this.history.completeTs(op, batch.first, batch.last, this.world.nowMs);
-          ports.trace('op.ok', { op: op.id, first: batch.first, count: batch.count });
-          return;
-        }
-        case 'getSeq': {
-          const block = await client.getSeq(op.key as string, op.count);
-          this.history.completeSeq(op, block.key, block.start, block.count, this.world.nowMs);
-          ports.trace('op.ok', { op: op.id, start: block.start, count: block.count });
-          return;
-        }
-      }
-    } catch (error) {
-      if (!(error instanceof TsoError)) {
-        // The client library must fail calls with a TsoError; anything else is a bug in it.
-        this.checker.report('process_failed', `${describeOp(op)} rejected with a non-TsoError: ${errorText(error)}`, { op: op.id });
-        this.history.fail(op, 'THROWN', errorText(error), true, this.world.nowMs);
-        return;
-      }
-      const details = error.details ?? {};
-      const unknown = op.kind === 'getSeq' && (error.code === 'SEQ_UNCERTAIN' || (error.code === 'CLIENT_CLOSED' && details.outcomeUnknown === true));
-      if (error.code === 'SEQ_UNCERTAIN' && details.requestId !== op.requestId) {
-        // The client numbers its calls 1, 2, 3...; a call numbered otherwise means ids went to
-        // something else than calls (a retry under a new id).
-        this.checker.report(
-          'seq_call_request_id_unexpected',
-          `${describeOp(op)}: the client gave this call request id ${String(details.requestId)}, but it is call ${String(op.requestId)} of its session`,
-          { op: op.id },
-        );
-      }
-      this.history.fail(op, error.code, error.message, unknown, this.world.nowMs);
-      ports.trace('op.fail', { op: op.id, code: error.code, unknown });
-    }
-  }
-
   // --- process control ---------------------------------------------------------------------------
 
   private startServerIfDown(): void {
@@ -400,11 +264,6 @@ class OracleRun {
     this.server = null;
     this.serverFaultsAtStart = { ...this.world.node(SERVER_NODE).disk.faultCounts() };
     this.world.start(SERVER_NODE);
-  }
-
-  private startClientIfDown(name: string): void {
-    if (this.world.node(name).status !== 'down') return;
-    this.world.start(name);
   }
 
   private crashServer(keepPageCache: boolean): void {
@@ -425,13 +284,6 @@ class OracleRun {
     if (this.world.node(SERVER_NODE).status === 'down') return;
     this.crashServer(keepPageCache);
     this.world.after(downMs, () => this.startServerIfDown(), 'nemesis.restart');
-  }
-
-  private crashClient(name: string): void {
-    if (this.world.node(name).status === 'down') return;
-    const session = this.sessionsByNode.get(name);
-    if (session !== undefined && session.incarnation === this.world.node(name).incarnations) this.history.clientLost(session, this.world.nowMs);
-    this.world.crash(name);
   }
 
   private onTrace(entry: TraceEntry): void {
@@ -485,9 +337,7 @@ class OracleRun {
       this.world.after(delayMs, () => this.startServerIfDown(), 'supervisor.restart');
       return;
     }
-    const session = this.sessionsByNode.get(name);
-    if (session !== undefined && session.alive) this.history.clientLost(session, this.world.nowMs);
-    this.world.after(0, () => this.startClientIfDown(name), 'supervisor.restart');
+    this.clients.onExit(name);
   }
 
   // --- nemesis -----------------------------------------------------------------------------------
@@ -545,7 +395,7 @@ class OracleRun {
         this.world.clockDrift(SERVER_NODE, rng.chance(1, 2) ? size : -size);
         return;
       case 'partition': {
-        const client = rng.pick(this.clientNames);
+        const client = rng.pick(this.clients.clientNames);
         const oneWay = rng.chance(1, 3);
         if (oneWay && rng.chance(1, 2)) this.world.partition([SERVER_NODE], [client], { oneWay });
         else this.world.partition([client], [SERVER_NODE], { oneWay });
@@ -553,9 +403,9 @@ class OracleRun {
         return;
       }
       case 'clientCrash': {
-        const client = rng.pick(this.clientNames);
-        this.crashClient(client);
-        this.world.after(size, () => this.startClientIfDown(client), 'nemesis.restart');
+        const client = rng.pick(this.clients.clientNames);
+        this.clients.crash(client);
+        this.world.after(size, () => this.clients.startIfDown(client), 'nemesis.restart');
         return;
       }
       case 'leaderPartition':
@@ -580,9 +430,9 @@ class OracleRun {
     this.world.network.setFaults({});
     this.world.node(SERVER_NODE).disk.setFaults({});
     this.world.heal();
-    for (const name of [SERVER_NODE, ...this.clientNames]) this.world.resume(name);
+    for (const name of [SERVER_NODE, ...this.clients.clientNames]) this.world.resume(name);
     this.startServerIfDown();
-    for (const name of this.clientNames) this.startClientIfDown(name);
+    for (const name of this.clients.clientNames) this.clients.startIfDown(name);
     this.maybeConverge();
     if (this.spikeDrainMs > 0) this.world.after(this.spikeDrainMs, () => this.maybeConverge(), 'phase.spikes_drained');
   }
@@ -603,8 +453,8 @@ class OracleRun {
     if (server === null || server.node === null || !server.node.isServing || status === 'down' || status === 'paused') return;
     this.convergedMs = this.world.nowMs;
     this.history.phase = 'converged';
-    this.workloadEndMs = Math.max(this.workloadEndMs, this.convergedMs + CONVERGED_WORKLOAD_MS_MIN);
-    this.hardEndMs = Math.max(this.hardEndMs, this.workloadEndMs + this.options.client.overallTimeoutMs + this.options.client.attemptTimeoutMs + DEADLINE_SLACK_MS);
+    this.clients.workloadEndMs = Math.max(this.clients.workloadEndMs, this.convergedMs + CONVERGED_WORKLOAD_MS_MIN);
+    this.hardEndMs = Math.max(this.hardEndMs, this.clients.workloadEndMs + this.options.client.overallTimeoutMs + this.options.client.attemptTimeoutMs + DEADLINE_SLACK_MS);
     this.world.record('phase.converged');
   }
 
@@ -613,7 +463,7 @@ class OracleRun {
   async run(): Promise<SeedReport> {
     const wallStartMs = performance.now();
     this.startServerIfDown();
-    for (const name of this.clientNames) this.world.start(name);
+    this.clients.startAll();
     this.scheduleNemesis();
     this.world.at(this.options.phases.safetyMs, () => this.startLiveness(), 'phase.liveness');
     let events = 0;
@@ -623,7 +473,7 @@ class OracleRun {
       const report = await this.world.run({
         untilMs: this.hardEndMs,
         maxEvents: RUN_EVENTS_MAX - events,
-        stopWhen: () => this.world.nowMs >= this.workloadEndMs && this.history.pending === 0,
+        stopWhen: () => this.world.nowMs >= this.clients.workloadEndMs && this.history.pending === 0,
       });
       events += report.events;
       if (report.reason === 'failed') throw report.error;
@@ -668,17 +518,11 @@ class OracleRun {
   private whyStuck(op: Op): string {
     const server = this.world.node(SERVER_NODE);
     const serving = this.server?.node?.isServing === true ? 'serving' : 'not serving';
-    const last = op.session.lastEvent[op.kind === 'getSeq' ? 'getSeq' : 'getTs'] ?? 'no client event';
+    const last = ClientWorkload.lastEventOf(op);
     return `server ${server.status} (${serving}); client ${op.session.node}#${op.session.incarnation} last: ${last}`;
   }
 
   private checkLiveness(): void {
-    const c = this.options.client;
-    // The client ends a getSeq call by its deadline plus one attempt (docs/client.md). A getTs
-    // caller rides a coalesced round whose deadline is its latest caller's, so it can end up to
-    // one more overall timeout (plus an attempt) late: the bound the implementation keeps.
-    const seqBoundMs = c.overallTimeoutMs + c.attemptTimeoutMs + DEADLINE_SLACK_MS;
-    const tsBoundMs = 2 * (c.overallTimeoutMs + c.attemptTimeoutMs) + DEADLINE_SLACK_MS;
     if (this.convergedMs === null && this.livenessStartMs !== null) {
       const pending = this.history.ops.filter((op) => op.phase === 'safety' && op.outcome === 'pending').slice(0, 3);
       this.checker.report(
@@ -688,34 +532,7 @@ class OracleRun {
         }`,
       );
     }
-    const envelope = livenessEnvelope(this.options);
-    const convergedCalls = new Map<ClientSession, { calls: number; ok: number; failed: Op | null }>();
-    for (const op of this.history.ops) {
-      if (op.outcome === 'pending') {
-        this.checker.report('liveness_call_stuck', `${describeOp(op)} never ended: ${this.whyStuck(op)}`, { op: op.id });
-        continue;
-      }
-      const boundMs = op.kind === 'getSeq' ? seqBoundMs : tsBoundMs;
-      if (op.code !== 'CLIENT_CRASHED' && (op.completeMs as number) - op.invokeMs > boundMs) {
-        this.checker.report('call_overran_deadline', `${describeOp(op)} took ${(op.completeMs as number) - op.invokeMs} ms (bound ${boundMs} ms)`, { op: op.id });
-      }
-      if (op.phase !== 'converged') continue;
-      const tally = convergedCalls.get(op.session) ?? { calls: 0, ok: 0, failed: null };
-      convergedCalls.set(op.session, tally);
-      tally.calls++;
-      if (op.outcome === 'ok') tally.ok++;
-      else {
-        tally.failed ??= op;
-        if (envelope) this.checker.report('liveness_call_failed', `${describeOp(op)} failed after the run converged: ${op.message ?? ''}`, { op: op.id });
-      }
-    }
-    for (const [session, tally] of convergedCalls) {
-      if (tally.ok === 0 && tally.failed !== null) {
-        this.checker.report('liveness_no_progress', `none of the ${tally.calls} calls of ${session.node}#${session.incarnation} after convergence succeeded; first: ${describeOp(tally.failed)}: ${tally.failed.message ?? ''}`, {
-          calls: tally.calls,
-        });
-      }
-    }
+    this.clients.checkCalls(livenessEnvelope(this.options), (op) => this.whyStuck(op));
   }
 }
 

@@ -37,7 +37,8 @@ export function blockKey(key: string, start: bigint, count: number): string {
   return `${key}\u0000${start.toString()}\u0000${count}`;
 }
 
-function indexLedger(snapshot: SeqLedgerSnapshot): DurableLedger {
+/** Indexes a ledger snapshot for the checkers (counters by key, results by request and by block). */
+export function indexLedger(snapshot: SeqLedgerSnapshot): DurableLedger {
   const counters = new Map<string, bigint>(snapshot.counters.map(([k, v]) => [k, v]));
   const sessions = new Map<bigint, DurableSession>();
   for (const s of snapshot.sessions) {
@@ -52,7 +53,19 @@ function indexLedger(snapshot: SeqLedgerSnapshot): DurableLedger {
   return { snapshot, counters, sessions };
 }
 
-export class DurableView {
+/**
+ * What the checkers take as ground truth: the state a value must be in before a client may see
+ * it. For one node it is the durable image of the data directory (DurableView); for a Raft
+ * cluster it is the committed state (sim/oracle/raft-checkers.ts CommittedView).
+ */
+export interface DurableSource {
+  highWaterMs(): Decoded<number>;
+  /** The high-water, re-read only if the last value read is below `atLeastMs`. */
+  highWaterCovering(atLeastMs: number): Decoded<number>;
+  sequenceLedger(): Decoded<DurableLedger>;
+}
+
+export class DurableView implements DurableSource {
   private readonly statePath: string;
   private readonly densePath: string;
   private readonly journalPath: string;

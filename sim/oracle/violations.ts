@@ -26,6 +26,11 @@ export const SAFETY_KINDS = [
   'published_high_water_went_back', // a published (in-memory) high-water below an earlier one
   'durable_ledger_went_back', // a durable sequence counter decreased
   'durable_record_corrupt', // the durable state or dense record does not decode
+  // Raft (cluster runs).
+  'raft_two_leaders_in_term', // election safety: two nodes led the same term
+  'raft_log_mismatch', // log matching: two logs hold an entry of the same index and term but differ before it
+  'raft_leader_incomplete', // leader completeness: a new leader's log lacks an entry committed before its term
+  'raft_state_machine_divergence', // state-machine safety: two nodes applied different entries (or states) at an index
   // Processes.
   'process_failed', // an exception escaped the product's code (an assertion, a TypeError...)
 ] as const;
