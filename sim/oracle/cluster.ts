@@ -26,18 +26,19 @@ import { TsoError } from '../../core/errors.js';
 import { FileDriver } from '../../drivers/file/file-driver.js';
 import { ProtocolServer } from '../../drivers/server/protocol-server.js';
 import { ServingNode, type ServingEvent } from '../../drivers/server/serving-node.js';
-import type { DiskFaults } from '../disk.js';
-import type { NetworkFaults } from '../network.js';
 import type { NodePorts, Program } from '../process.js';
 import type { Rng } from '../random.js';
-import type { TraceDetails, TraceEntry, Trace } from '../trace.js';
+import type { TraceDetails, TraceEntry } from '../trace.js';
 import { World } from '../world.js';
 import { Checker } from './checkers.js';
 import { DurableView } from './durable.js';
 import { describeOp, History, type Op } from './history.js';
-import { drawOptions, livenessEnvelope, valueChecksSound, type DiskFamily, type NemesisFamily, type NetFamily, type RateRule, type RunSpec, type SimOptions } from './options.js';
-import type { Violation } from './violations.js';
+import { drawOptions, livenessEnvelope, nodesOf, valueChecksSound, type NemesisFamily, type RunSpec, type SimOptions } from './options.js';
+import { diskFaultsOf, netFaultsOf, type RunResult, type RunSeedOptions, type SeedReport } from './run-shared.js';
+import { runRaftSeed } from './raft-run.js';
 import { ClientWorkload, DEADLINE_SLACK_MS, errorText } from './workload.js';
+
+export type { RunResult, RunSeedOptions, RunStats, SeedReport } from './run-shared.js';
 
 export const SERVER_NODE = 'tso';
 export const SERVER_PORT = 50551;
@@ -50,79 +51,6 @@ export const SERVER_RECOVERY_MS = 2_000;
 export const CONVERGED_WORKLOAD_MS_MIN = 300;
 /** A livelock bound: a healthy run takes a few hundred thousand events. */
 export const RUN_EVENTS_MAX = 5_000_000;
-
-export type RunResult = 'ok' | 'safety' | 'liveness';
-
-export interface RunStats {
-  readonly ops: ReturnType<History['summary']>;
-  readonly serverStarts: number;
-  readonly nemesisStrikes: Readonly<Record<string, number>>;
-  readonly diskFaults: Readonly<Record<string, number>>;
-  readonly netFaults: Readonly<Record<string, number>>;
-  readonly livenessStartMs: number | null;
-  readonly convergedMs: number | null;
-  readonly valueChecks: boolean;
-}
-
-export interface SeedReport {
-  readonly spec: RunSpec;
-  readonly options: SimOptions;
-  readonly result: RunResult;
-  readonly violations: readonly Violation[];
-  /** Violations found beyond the ones kept. */
-  readonly violationsDropped: number;
-  readonly events: number;
-  readonly simMs: number;
-  readonly wallMs: number;
-  readonly traceHash: string;
-  readonly traceEntries: number;
-  readonly stats: RunStats;
-  /** The run's trace (its lines are kept only with `keepTrace`). */
-  readonly trace: Trace;
-}
-
-export interface RunSeedOptions {
-  /** Keep every trace line in memory (for --trace, replay and determinism diffs). */
-  readonly keepTrace?: boolean;
-  /** Stop at the first safety violation (default true). */
-  readonly haltOnViolation?: boolean;
-}
-
-function diskFaultsOf(rules: SimOptions['disk']): DiskFaults {
-  const map: Record<DiskFamily, keyof DiskFaults> = {
-    diskTorn: 'crashTorn',
-    diskPartial: 'crashPartial',
-    diskDirOpsVanish: 'crashDirOpsVanish',
-    diskFsyncFail: 'fsyncFail',
-    diskFull: 'writeFull',
-    diskLatency: 'latencySpike',
-    diskReadCorrupt: 'readCorrupt',
-  };
-  const out: Record<string, unknown> = {};
-  for (const [family, rule] of Object.entries(rules) as Array<[DiskFamily, RateRule]>) out[map[family]] = ruleOf(rule);
-  return out as DiskFaults;
-}
-
-function netFaultsOf(rules: SimOptions['net']): NetworkFaults {
-  const map: Record<NetFamily, keyof NetworkFaults> = {
-    netReset: 'loss',
-    netResetAfterDelivery: 'resetAfterDelivery',
-    netBadLength: 'badLength',
-    netLatency: 'latencySpike',
-    netCorrupt: 'corrupt',
-  };
-  const out: Record<string, unknown> = {};
-  for (const [family, rule] of Object.entries(rules) as Array<[NetFamily, RateRule]>) out[map[family]] = ruleOf(rule);
-  return out as NetworkFaults;
-}
-
-function ruleOf(rule: RateRule): { rate: readonly [number, number]; budget?: number; extraUs?: { minUs: number; maxUs: number } } {
-  return {
-    rate: rule.rate,
-    ...(rule.budget === undefined ? {} : { budget: rule.budget }),
-    ...(rule.extraUs === undefined ? {} : { extraUs: { minUs: rule.extraUs[0], maxUs: rule.extraUs[1] } }),
-  };
-}
 
 /** Disk operations that leave unsynced data or directory entries behind them. */
 const WRITE_KINDS: ReadonlySet<string> = new Set(['disk.write', 'disk.writeFile', 'disk.append', 'disk.truncate', 'disk.rename']);
@@ -538,5 +466,6 @@ class OracleRun {
 
 /** Runs one seed: draws its options, runs the world, checks, and reports. */
 export async function runSeed(spec: RunSpec, options: RunSeedOptions = {}): Promise<SeedReport> {
+  if (nodesOf(spec) > 1) return runRaftSeed(spec, options);
   return new OracleRun(spec, options).run();
 }

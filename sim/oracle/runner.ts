@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { assert } from '../../core/assert.js';
 import { firstDivergence, hashTraceLines } from '../trace.js';
 import { runSeed, type RunResult, type SeedReport } from './cluster.js';
-import { familiesOn, FAULT_FAMILIES, type FaultFamily, type RunSpec } from './options.js';
+import { familiesOn, FAULT_FAMILIES, type FaultFamily, nodesOf, type RunSpec } from './options.js';
 import type { Violation } from './violations.js';
 
 /** Seeds one swarm may run (a range beyond this is a typo). */
@@ -26,6 +26,7 @@ export function toJson(value: unknown, indent?: number): string {
 
 export interface SeedJson {
   readonly seed: number;
+  readonly nodes: number;
   readonly profile: string;
   readonly planted: string | null;
   readonly result: RunResult;
@@ -45,6 +46,7 @@ export interface SeedJson {
 export function seedJson(report: SeedReport): SeedJson {
   return {
     seed: report.spec.seed,
+    nodes: nodesOf(report.spec),
     profile: report.spec.profile,
     planted: report.spec.planted,
     result: report.result,
@@ -95,12 +97,14 @@ export function specOfTrace(lines: readonly string[]): RunSpec | null {
     } catch {
       return null;
     }
-    const entry = parsed as { kind?: unknown; details?: { seed?: unknown; profile?: unknown; planted?: unknown } };
+    const entry = parsed as { kind?: unknown; details?: { seed?: unknown; profile?: unknown; planted?: unknown; nodes?: unknown } };
     if (entry.kind !== 'sim.spec' || entry.details === undefined) continue;
-    const { seed, profile, planted } = entry.details;
+    const { seed, profile, planted, nodes } = entry.details;
     if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || typeof profile !== 'string') return null;
     if (planted !== null && typeof planted !== 'string') return null;
-    return { seed, profile, planted } as RunSpec;
+    // A single-node trace has no `nodes` (its spec line predates clusters).
+    if (nodes !== undefined && (typeof nodes !== 'number' || !Number.isSafeInteger(nodes))) return null;
+    return (nodes === undefined ? { seed, profile, planted } : { seed, profile, planted, nodes }) as RunSpec;
   }
   return null;
 }
@@ -138,6 +142,8 @@ export interface SwarmOptions {
   readonly toSeed: number;
   readonly profile: RunSpec['profile'];
   readonly planted: RunSpec['planted'];
+  /** Server nodes: 1 (default) or a Raft cluster of 3 or 5. */
+  readonly nodes?: number;
   /** Stop at the first seed that fails. */
   readonly stopAtFirstFailure?: boolean;
   /** Called after every seed (progress lines). */
@@ -153,6 +159,7 @@ export interface FamilyCoverage {
 
 export interface SwarmSummary {
   readonly seeds: string;
+  readonly nodes: number;
   readonly seedsRun: number;
   readonly result: RunResult;
   readonly events: number;
@@ -162,6 +169,30 @@ export interface SwarmSummary {
   readonly traceHash: string;
   readonly failures: readonly SeedJson[];
   readonly coverage: Readonly<Record<FaultFamily, FamilyCoverage>>;
+  /** Raft swarms: simulated time from a leader's crash or kill to a new leader, and to one serving. */
+  readonly failover?: FailoverSummary;
+}
+
+export interface FailoverSummary {
+  /** Leader deaths in the safety phases of all seeds. */
+  readonly leaderDeaths: number;
+  readonly electMs: Percentiles | null;
+  readonly serveMs: Percentiles | null;
+}
+
+export interface Percentiles {
+  readonly count: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+/** Nearest-rank percentiles of `values` (null when empty). */
+export function percentiles(values: readonly number[]): Percentiles | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = (p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] as number;
+  return { count: sorted.length, p50: Math.round(rank(0.5)), p99: Math.round(rank(0.99)), max: Math.round(sorted[sorted.length - 1] as number) };
 }
 
 /** Which families of a run actually struck (a nemesis strike or a fault that fired). */
@@ -202,14 +233,22 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmSummary> {
   let events = 0;
   let simMs = 0;
   let safety = false;
+  const electMs: number[] = [];
+  const serveMs: number[] = [];
+  let leaderDeaths = 0;
   const startedMs = performance.now();
   let done = 0;
   for (let seed = fromSeed; seed <= toSeed; seed++) {
-    const report = await runSeed({ seed, profile: options.profile, planted: options.planted });
+    const report = await runSeed({ seed, profile: options.profile, planted: options.planted, ...(options.nodes !== undefined && options.nodes !== 1 ? { nodes: options.nodes } : {}) });
     done++;
     events += report.events;
     simMs += report.simMs;
     hashes.push(`${seed}:${report.traceHash}`);
+    for (const f of report.stats.raft?.failovers ?? []) {
+      leaderDeaths++;
+      if (f.electMs !== null) electMs.push(f.electMs);
+      if (f.serveMs !== null) serveMs.push(f.serveMs);
+    }
     const struck = familiesStruck(report);
     for (const family of familiesOn(report.options)) {
       coverage[family].seeds++;
@@ -224,6 +263,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmSummary> {
   }
   return {
     seeds: `${fromSeed}..${toSeed}`,
+    nodes: options.nodes ?? 1,
     seedsRun: done,
     result: safety ? 'safety' : failures.length > 0 ? 'liveness' : 'ok',
     events,
@@ -232,5 +272,6 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmSummary> {
     traceHash: hashTraceLines(hashes),
     failures,
     coverage,
+    ...((options.nodes ?? 1) > 1 ? { failover: { leaderDeaths, electMs: percentiles(electMs), serveMs: percentiles(serveMs) } } : {}),
   };
 }

@@ -7,7 +7,8 @@
 //     rejected with anything but a TsoError is a `process_failed` violation of the client).
 //   - A client process that dies loses its session: its calls in flight end unknown
 //     (CLIENT_CRASHED); the supervisor starts it again with a new session.
-//   - The workload runs until `workloadEndMs`, which the run may push later (convergence).
+//   - The workload runs until `workloadEndMs`, which the run may push later (convergence), and
+//     on while `holdOpen()` holds.
 
 import { TsoError } from '../../core/errors.js';
 import { createClientCore, type ClientCoreOptions, type ClientEvent, type TsoClient } from '../../drivers/client/index.js';
@@ -55,8 +56,10 @@ export interface WorkloadContext {
 export class ClientWorkload {
   readonly clientNames: string[] = [];
   private readonly sessionsByNode = new Map<string, ClientSession>();
-  /** Callers stop calling from then on. */
+  /** Callers stop calling from then on (unless `holdOpen` says to go on). */
   workloadEndMs: number;
+  /** Keeps the callers calling past `workloadEndMs` while it holds (a run waiting to converge). */
+  holdOpen: () => boolean = () => false;
 
   constructor(private readonly ctx: WorkloadContext) {
     const o = ctx.options;
@@ -143,7 +146,7 @@ export class ClientWorkload {
     const { world, history, options } = this.ctx;
     const rng = ports.rng.fork(`caller/${index}`);
     const thinkMsMax = options.workload.thinkMsMax;
-    while (session.alive && world.nowMs < this.workloadEndMs) {
+    while (session.alive && (world.nowMs < this.workloadEndMs || this.holdOpen())) {
       const { kind, count, key } = this.pickOp(rng);
       const op = history.invoke(session, kind, count, key, world.nowMs);
       ports.trace('op.invoke', { op: op.id, kind, count, key, requestId: op.requestId });
