@@ -17,6 +17,13 @@ export const RAFT_PEER_INBOUND_CONNECTIONS_MAX = 64;
 /** Reconnect backoff to a peer: doubles from the minimum to the maximum, full jitter. */
 export const RAFT_PEER_RECONNECT_BACKOFF_MS_MIN = 10;
 export const RAFT_PEER_RECONNECT_BACKOFF_MS_MAX = 500;
+/**
+ * A connect to a peer that has not completed within this long is abandoned and retried. The
+ * kernel's own connect timeout is far longer (minutes on Linux): a SYN lost to a brief partition
+ * would otherwise leave the link down long after the network healed, and a cluster whose only
+ * quorum needs that link cannot elect a leader (found by the simulator, 3-node seed 30).
+ */
+export const RAFT_PEER_CONNECT_TIMEOUT_MS = 500;
 /** An inbound connection must say hello within this long, or it is closed. */
 export const RAFT_PEER_HELLO_TIMEOUT_MS = 5_000;
 

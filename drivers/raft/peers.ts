@@ -22,6 +22,7 @@ import { isDecodeError } from '../../core/errors.js';
 import type { Message } from '../../core/raft/index.js';
 import { type Clock, type Connection, type HostPort, type Listener, type TimerHandle, type Transport } from '../ports.js';
 import {
+  RAFT_PEER_CONNECT_TIMEOUT_MS,
   RAFT_PEER_HELLO_TIMEOUT_MS,
   RAFT_PEER_INBOUND_CONNECTIONS_MAX,
   RAFT_PEER_RECONNECT_BACKOFF_MS_MAX,
@@ -62,6 +63,8 @@ interface QueuedMessage {
 class PeerLink {
   private connection: Connection | null = null;
   private connecting = false;
+  /** Numbers connect attempts: an abandoned attempt's late outcome is ignored. */
+  private connectAttempt = 0;
   private reconnectTimer: TimerHandle | null = null;
   private backoffMs = RAFT_PEER_RECONNECT_BACKOFF_MS_MIN;
   private connectedAtMs = 0;
@@ -104,16 +107,28 @@ class PeerLink {
     if (this.closed || this.connection !== null || this.connecting || this.reconnectTimer !== null) return;
     this.connecting = true;
     const options = this.network.options;
+    const attempt = ++this.connectAttempt;
+    // A connect that hangs (its SYN lost) is abandoned after RAFT_PEER_CONNECT_TIMEOUT_MS; a
+    // connection it yields later is closed unused.
+    const timeout = options.clock.setTimer(RAFT_PEER_CONNECT_TIMEOUT_MS, () => {
+      if (attempt !== this.connectAttempt || !this.connecting) return;
+      this.connectAttempt++;
+      this.connecting = false;
+      this.scheduleReconnect('connect timed out');
+    });
     options.transport.connect(this.address).then(
       (connection) => {
-        this.connecting = false;
-        if (this.closed) {
+        timeout.cancel();
+        if (attempt !== this.connectAttempt || this.closed) {
           connection.close();
           return;
         }
+        this.connecting = false;
         this.connected(connection);
       },
       (error: unknown) => {
+        timeout.cancel();
+        if (attempt !== this.connectAttempt) return;
         this.connecting = false;
         this.scheduleReconnect(error instanceof Error ? error.message : String(error));
       },
