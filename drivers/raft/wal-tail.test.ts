@@ -52,6 +52,33 @@ describe('WAL tail: torn write or corruption', () => {
     );
   });
 
+  it('a last record whose final partial sector never landed (fewer zeros than a chance run) is a torn tail (simulator 3-node seed 284)', () => {
+    const { bytes, starts } = wal(many(200));
+    const ends = [...starts.slice(1), bytes.length];
+    // A record that crosses a sector boundary with 1 to 15 of its bytes past it.
+    const i = starts.findIndex((start, k) => {
+      const boundary = Math.ceil((start + 1) / RAFT_WAL_SECTOR_BYTES) * RAFT_WAL_SECTOR_BYTES;
+      const end = ends[k] as number;
+      return boundary < end && end - boundary >= 1 && end - boundary <= 15;
+    });
+    expect(i).toBeGreaterThanOrEqual(0);
+    const start = starts[i] as number;
+    const end = ends[i] as number;
+    const boundary = Math.ceil((start + 1) / RAFT_WAL_SECTOR_BYTES) * RAFT_WAL_SECTOR_BYTES;
+    // The file ends with this record; its size and first sector landed, its last sector did not.
+    const torn = bytes.slice(0, end);
+    torn.fill(0, boundary);
+    expect(judge(torn)).toMatchObject({ kind: 'torn', truncateAt: start });
+  });
+
+  it('ten zero bytes inside the last sector that do not start at its boundary stay corruption', () => {
+    const { bytes } = wal(many(5));
+    const damaged = bytes.slice();
+    damaged.fill(0, damaged.length - 10);
+    // The zeros start mid-sector (not a sector that never landed) and are too few for a torn run.
+    if ((damaged.length - 10) % RAFT_WAL_SECTOR_BYTES !== 0) expect(judge(damaged)).toMatchObject({ kind: 'corrupt' });
+  });
+
   it('zeros at the end of the file (a grown file whose last sectors never landed) are a torn tail', () => {
     const { bytes } = wal(many(5));
     const grown = new Uint8Array(bytes.length + 9);
