@@ -176,6 +176,8 @@ export interface RaftRunOptions {
   readonly initialDriftPpm: readonly number[];
   /** In the liveness phase, nodes that stay down (at most a minority): the cluster must live with them. */
   readonly livenessDownNodes: number;
+  /** When the leader is cut off, its clock goes slow by driftPpmMax and the others' fast (the lease's worst case). */
+  readonly adversarialDrift: boolean;
 }
 
 /** Bounds of what a profile may draw (the defaults are the swarm's). */
@@ -185,6 +187,7 @@ interface ProfileShape {
   readonly familyOnOverride: Partial<Record<FaultFamily, Ratio>>;
   readonly forced: Partial<Record<FaultFamily, boolean>>;
   readonly windowAheadChoicesMs: readonly number[];
+  readonly attemptTimeoutChoicesMs: readonly number[];
   readonly failoverAdvanceChoicesMs: readonly number[];
   readonly safetyMs: readonly [number, number];
   readonly livenessMs: readonly [number, number];
@@ -215,6 +218,10 @@ interface RaftShape {
   readonly driftOfBound: readonly [number, number];
   /** Whether the nodes start with drifts (else only the clockDrift family drifts them). */
   readonly initialDrift: Ratio;
+  /** Start drifts at exactly ± the largest drift (signs drawn), not anywhere within it. */
+  readonly initialDriftAtMax: boolean;
+  /** The worst drift for a lease: when the leader is cut off, its clock runs slow by the largest drift and every other node's fast. */
+  readonly adversarialDrift: boolean;
   /** Chance that the liveness phase keeps a minority down. */
   readonly livenessMinorityDown: Ratio;
 }
@@ -229,6 +236,8 @@ const RAFT_SWARM: RaftShape = {
   snapshotEntriesChoices: [8, 64, 1_000, 10_000],
   driftOfBound: [0, 1],
   initialDrift: [1, 2],
+  initialDriftAtMax: false,
+  adversarialDrift: false,
   livenessMinorityDown: [1, 3],
 };
 
@@ -237,6 +246,7 @@ const SWARM: ProfileShape = {
   familyOnOverride: { netCorrupt: [1, 5] },
   forced: {},
   windowAheadChoicesMs: [1, 3, 10, 50, 250, 1_000, 3_000],
+  attemptTimeoutChoicesMs: [20, 100, 500, 2_000],
   failoverAdvanceChoicesMs: [0, 1, 5, 50, 1_000],
   safetyMs: [1_000, 3_000],
   livenessMs: [1_000, 2_000],
@@ -328,7 +338,7 @@ const PROFILE_SHAPES: Record<ProfileName, ProfileShape> = {
   }),
   // --- Raft clusters ---------------------------------------------------------------------------
   // The lease assumption broken on purpose: the configured bound is 1% but the clocks drift by
-  // 20%, and the leader is cut off from its peers (not from every client) again and again. A
+  // 40%, and the leader is cut off from its peers (not from every client) again and again. A
   // correct implementation may then serve from two leaders at once: the checkers must say so.
   beyondDriftBound: withShape({
     forced: { ...ALL_OFF, leaderPartition: true },
@@ -341,7 +351,8 @@ const PROFILE_SHAPES: Record<ProfileName, ProfileShape> = {
     nemesisGapMs: { leaderPartition: [100, 400] },
     nemesisSize: { leaderPartition: [300, 1_500] },
     nemesisBudget: { leaderPartition: [8, 15] },
-    raft: { ...RAFT_SWARM, electionTimeoutChoicesMs: [100], heartbeatsPerElectionChoices: [10], clockDriftBoundChoices: [0.01], leaseMarginChoicesMs: [0], driftOfBound: [20, 20], initialDrift: [1, 1] },
+    raft: { ...RAFT_SWARM, electionTimeoutChoicesMs: [100], heartbeatsPerElectionChoices: [10], clockDriftBoundChoices: [0.01], leaseMarginChoicesMs: [0], driftOfBound: [40, 40], initialDrift: [1, 1], initialDriftAtMax: true, adversarialDrift: true },
+    attemptTimeoutChoicesMs: [20, 100],
   }),
   // Figure 8 (§5.4.2): an entry of an older term replicated to a majority but overwritten by a
   // later leader. One entry per message and one message in flight make an old entry's replica
@@ -370,19 +381,22 @@ const PROFILE_SHAPES: Record<ProfileName, ProfileShape> = {
     nemesisBudget: { serverCrash: [20, 40], serverKill: [20, 40], leaderPartition: [5, 15], majorityRestart: [2, 5] },
     raft: { ...RAFT_SWARM, electionTimeoutChoicesMs: [100], heartbeatsPerElectionChoices: [3] },
   }),
-  // Serving past the lease: a paused or cut-off leader goes on serving from its window while a
-  // new leader serves larger timestamps to other clients.
+  // Serving past the lease: a leader cut off from its peers goes on serving until CheckQuorum
+  // deposes it, an election timeout after its last acknowledged round on its own clock. That
+  // is later than a new leader can serve only when clocks drift: here they drift at the bound.
   'planted:serveAfterLeaseExpired': withShape({
-    forced: { ...ALL_OFF, serverPause: true, leaderPartition: true },
+    forced: { ...ALL_OFF, leaderPartition: true, serverPause: true },
     forcedOps: ['getTs'],
     windowAheadChoicesMs: [1_000, 3_000],
-    clients: [2, 3],
+    clients: [3, 3],
     callersPerClient: [2, 3],
     thinkMsMax: [0, 2],
-    nemesisGapMs: { serverPause: [100, 500], leaderPartition: [100, 500] },
-    nemesisSize: { serverPause: [300, 1_500], leaderPartition: [300, 1_500] },
-    nemesisBudget: { serverPause: [4, 8], leaderPartition: [4, 8] },
-    raft: { ...RAFT_SWARM, electionTimeoutChoicesMs: [100, 300] },
+    safetyMs: [3_000, 5_000],
+    nemesisGapMs: { leaderPartition: [100, 400], serverPause: [200, 800] },
+    nemesisSize: { leaderPartition: [300, 1_500], serverPause: [150, 600] },
+    nemesisBudget: { leaderPartition: [8, 15], serverPause: [2, 5] },
+    raft: { ...RAFT_SWARM, electionTimeoutChoicesMs: [100], heartbeatsPerElectionChoices: [10], clockDriftBoundChoices: [0.2], driftOfBound: [1, 1], initialDrift: [1, 1], initialDriftAtMax: true, adversarialDrift: true },
+    attemptTimeoutChoicesMs: [20, 100],
   }),
   // A lease with no room for drift: the clocks drift at the configured bound, the leader's slow.
   'planted:leaseWithoutDriftMargin': withShape({
@@ -396,7 +410,8 @@ const PROFILE_SHAPES: Record<ProfileName, ProfileShape> = {
     nemesisGapMs: { leaderPartition: [100, 400] },
     nemesisSize: { leaderPartition: [300, 1_500] },
     nemesisBudget: { leaderPartition: [8, 15] },
-    raft: { ...RAFT_SWARM, electionTimeoutChoicesMs: [100], heartbeatsPerElectionChoices: [10], clockDriftBoundChoices: [0.2], leaseMarginChoicesMs: [0], driftOfBound: [1, 1], initialDrift: [1, 1] },
+    raft: { ...RAFT_SWARM, electionTimeoutChoicesMs: [300], heartbeatsPerElectionChoices: [10], clockDriftBoundChoices: [0.24], leaseMarginChoicesMs: [0], driftOfBound: [1, 1], initialDrift: [1, 1], initialDriftAtMax: true, adversarialDrift: true },
+    attemptTimeoutChoicesMs: [20, 100],
   }),
   // The fence's load not linearized: a new leader that has not applied the last high-water
   // fences below it when its clock is behind the old leader's. Clocks step back on the nodes,
@@ -541,7 +556,7 @@ export function drawOptions(spec: RunSpec): SimOptions {
   for (const family of NET_FAMILIES) if (on.has(family)) net[family] = drawNetRule(family, root.fork(`net/${family}`));
 
   const config = root.fork('config');
-  const attemptTimeoutMs = config.pick([20, 100, 500, 2_000]);
+  const attemptTimeoutMs = config.pick(shape.attemptTimeoutChoicesMs);
   const client = {
     attemptsMax: config.int(2, 6),
     attemptTimeoutMs,
@@ -589,7 +604,10 @@ function drawRaft(rng: Rng, shape: RaftShape, nodes: number): RaftRunOptions {
   const driftOfBoundPercent = rng.int(shape.driftOfBound[0] * 100, shape.driftOfBound[1] * 100);
   const driftPpmMax = Math.min(CLOCK_DRIFT_PPM_MAX_SIM, Math.floor((clockDriftBound * 1_000_000 * driftOfBoundPercent) / 100));
   const initialDrift = rng.ratio(shape.initialDrift);
-  const initialDriftPpm = Array.from({ length: nodes }, () => (initialDrift && driftPpmMax > 0 ? rng.int(-driftPpmMax, driftPpmMax) : 0));
+  const initialDriftPpm = Array.from({ length: nodes }, () => {
+    if (!initialDrift || driftPpmMax === 0) return 0;
+    return shape.initialDriftAtMax ? (rng.chance(1, 2) ? driftPpmMax : -driftPpmMax) : rng.int(-driftPpmMax, driftPpmMax);
+  });
   const minorityMax = Math.floor((nodes - 1) / 2);
   return {
     nodes,
@@ -603,6 +621,7 @@ function drawRaft(rng: Rng, shape: RaftShape, nodes: number): RaftRunOptions {
     driftPpmMax,
     initialDriftPpm,
     livenessDownNodes: rng.ratio(shape.livenessMinorityDown) ? rng.int(1, minorityMax) : 0,
+    adversarialDrift: shape.adversarialDrift,
   };
 }
 

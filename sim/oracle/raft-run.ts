@@ -276,7 +276,8 @@ class RaftRun {
         }
         return;
       case 'applied':
-        this.raftChecker.onApplied(name, event.entries);
+        // Before the driver is handed over (it applies from its first Ready) its term is unknown: no bound.
+        this.raftChecker.onApplied(name, event.entries, state.driver?.status().term ?? Number.MAX_SAFE_INTEGER);
         return;
       case 'snapshot-installed':
         ports.trace('raft.snapshot_installed', { index: event.index });
@@ -502,6 +503,10 @@ class RaftRun {
       }
       case 'leaderPartition': {
         const leader = this.currentLeader() ?? rng.pick(this.names);
+        if (this.raft.adversarialDrift) {
+          // The lease's worst case within the drift: the cut-off leader's clock slow, the rest fast.
+          for (const name of this.names) this.world.clockDrift(name, name === leader ? -this.raft.driftPpmMax : this.raft.driftPpmMax);
+        }
         // Cut off from every peer and from about half the clients: the others keep calling it,
         // the cut ones move to whoever leads next — both leaders have callers.
         const others = [...this.names.filter((n) => n !== leader), ...this.clients.clientNames.filter(() => rng.chance(1, 2))];
