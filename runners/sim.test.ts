@@ -48,6 +48,28 @@ describe('tsoracle sim run', () => {
     expect(json.traceHash).toMatch(/^[0-9a-f]{16}$/);
   });
 
+  it('runs a Raft cluster of 3 or 5 nodes: --nodes, its configuration and failovers in the output and the JSON', async () => {
+    for (const nodes of ['3', '5']) {
+      const r = await sim('run', '--seed', '2', '--nodes', nodes, '--json');
+      expect(r.code, r.out).toBe(0);
+      expect(r.out).toMatch(new RegExp(`^seed 2 \\(${nodes} nodes, swarm\\): ok`));
+      expect(r.out).toMatch(/raft: election timeout \d+ ms/);
+      const json = r.json();
+      expect(json).toMatchObject({ seed: 2, nodes: Number(nodes), result: 'ok' });
+      expect((json.stats as { raft?: { nodes: number } }).raft?.nodes).toBe(Number(nodes));
+    }
+  });
+
+  it('replays a cluster trace event for event, and a cluster seed runs the same twice', async () => {
+    const file = join(scratch, 'cluster-seed-4.jsonl');
+    const run = await sim('run', '--seed', '4', '--nodes', '3', '--trace', file, '--check-determinism', '--json');
+    expect(run.code, run.out).toBe(0);
+    expect(run.json()).toMatchObject({ nodes: 3, deterministic: true });
+    const replay = await sim('replay', file, '--json');
+    expect(replay.code, replay.out).toBe(0);
+    expect(replay.json()).toMatchObject({ seed: 4, nodes: 3, same: true });
+  });
+
   it('exits 1 on a safety violation, names it and says how to reproduce it', async () => {
     const r = await sim('run', '--seed', '1', '--plant', 'skipDirFsync', '--json');
     expect(r.code).toBe(1);
@@ -61,7 +83,9 @@ describe('tsoracle sim run', () => {
   it('exits 2 on usage errors', async () => {
     expect((await sim('run')).code).toBe(2);
     expect((await sim('run', '--seed', 'x')).code).toBe(2);
-    expect((await sim('run', '--seed', '1', '--nodes', '3')).code).toBe(2);
+    expect((await sim('run', '--seed', '1', '--nodes', '4')).code).toBe(2);
+    expect((await sim('run', '--seed', '1', '--plant', 'forgetVote')).code).toBe(2); // a Raft bug needs a cluster
+    expect((await sim('run', '--seed', '1', '--nodes', '3', '--plant', 'skipDirFsync')).code).toBe(2); // a file-driver bug
     expect((await sim('run', '--seed', '1', '--plant', 'nope')).code).toBe(2);
     expect((await sim('swarm', '--seeds', '5..1')).code).toBe(2);
     expect((await sim('swarm', '--seeds', '7')).code).toBe(2);

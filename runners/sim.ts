@@ -3,10 +3,10 @@
 // 3 liveness failure, 4 nondeterminism); it never calls process.exit, so the CLI and tests can
 // both drive it.
 //
-//   sim run --seed S [--profile P] [--plant BUG] [--nodes 1] [--json] [--trace FILE] [--check-determinism]
-//   sim swarm --seeds A..B [--profile P] [--plant BUG] [--json] [--stop-at-first]
+//   sim run --seed S [--nodes 1|3|5] [--profile P] [--plant BUG] [--json] [--trace FILE] [--check-determinism]
+//   sim swarm --seeds A..B [--nodes 1|3|5] [--profile P] [--plant BUG] [--json] [--stop-at-first]
 //   sim replay FILE [--json]
-//   sim bench [--seeds N] [--profile P] [--json]
+//   sim bench [--seeds N] [--nodes 1|3|5] [--profile P] [--json]
 //
 // Output: human lines on stdout (a progress line on stderr when it is a terminal); with --json
 // the LAST line of stdout is one JSON object (u64 values as decimal strings) holding at least
@@ -16,7 +16,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { benchOracle } from '../sim/oracle/bench.js';
 import type { SeedReport } from '../sim/oracle/cluster.js';
 import { runSeed } from '../sim/oracle/cluster.js';
-import { familiesOn, isPlantedBug, isProfileName, PLANTED_BUGS, profileForBug, PROFILES, type PlantedBug, type ProfileName, type RunSpec } from '../sim/oracle/options.js';
+import { CLUSTER_SIZES, familiesOn, isPlantedBug, isProfileName, nodesOf, PLANTED_BUGS, profileForBug, PROFILES, specProblem, type PlantedBug, type ProfileName, type RunSpec } from '../sim/oracle/options.js';
 import { checkDeterminism, exitCodeOf, replayTraceFile, runSwarm, seedJson, toJson } from '../sim/oracle/runner.js';
 
 export const SIM_EXIT_OK = 0;
@@ -70,23 +70,35 @@ function parsePositiveInt(text: string): number {
   return Number(text);
 }
 
+function parseNodes(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !(CLUSTER_SIZES as readonly number[]).includes(n)) {
+    throw new InvalidArgumentError(`not a simulated cluster size: ${text} (one of: ${CLUSTER_SIZES.join(', ')}; 1 is the file driver, 3 and 5 are Raft clusters)`);
+  }
+  return n;
+}
+
 /** The spec of a run from its flags: a planted bug brings its own profile unless one is given. */
-function specOf(seed: number, profile: ProfileName | undefined, plant: PlantedBug | undefined): RunSpec {
-  return { seed, profile: profile ?? (plant === undefined ? 'swarm' : profileForBug(plant)), planted: plant ?? null };
+function specOf(seed: number, profile: ProfileName | undefined, plant: PlantedBug | undefined, nodes = 1): RunSpec {
+  const spec: RunSpec = { seed, profile: profile ?? (plant === undefined ? 'swarm' : profileForBug(plant)), planted: plant ?? null, ...(nodes === 1 ? {} : { nodes }) };
+  const problem = specProblem(spec);
+  if (problem !== null) throw new Usage(problem);
+  return spec;
 }
 
 /** The flags that name `spec` on the command line (the profile a planted bug brings is implied). */
 function specFlags(spec: RunSpec): string {
   const implied = spec.planted === null ? 'swarm' : profileForBug(spec.planted);
   const profile = spec.profile === implied ? '' : ` --profile ${spec.profile}`;
-  return `${profile}${spec.planted === null ? '' : ` --plant ${spec.planted}`}`;
+  const nodes = nodesOf(spec) === 1 ? '' : ` --nodes ${nodesOf(spec)}`;
+  return `${nodes}${profile}${spec.planted === null ? '' : ` --plant ${spec.planted}`}`;
 }
 
 function describeSeed(report: SeedReport): string {
   const s = report.stats;
   const ops = Object.values(s.ops).reduce((n, k) => n + k.ok + k.failed + k.unknown + k.pending, 0);
   return (
-    `seed ${report.spec.seed} (${report.spec.profile}${report.spec.planted === null ? '' : `, planted ${report.spec.planted}`}): ${report.result}` +
+    `seed ${report.spec.seed} (${nodesOf(report.spec) === 1 ? '' : `${nodesOf(report.spec)} nodes, `}${report.spec.profile}${report.spec.planted === null ? '' : `, planted ${report.spec.planted}`}): ${report.result}` +
     ` — ${ops} calls, ${report.events} events, ${Math.round(report.simMs)} virtual ms in ${Math.round(report.wallMs)} wall ms, trace ${report.traceHash}`
   );
 }
@@ -101,6 +113,19 @@ function writeSeed(io: SimIo, report: SeedReport): void {
   io.out(
     `  workload: ${o.workload.clients} clients × ${o.workload.callersPerClient} callers, weights getTs ${o.workload.weights.getTs} / getTsBatch ${o.workload.weights.getTsBatch} / getSeq ${o.workload.weights.getSeq}; phases ${o.phases.safetyMs} + ${o.phases.livenessMs} ms\n`,
   );
+  const raft = o.raft;
+  const raftStats = report.stats.raft;
+  if (raft !== null && raftStats !== undefined) {
+    io.out(
+      `  raft: election timeout ${raft.electionTimeoutMs} ms, heartbeat ${raft.heartbeatIntervalMs} ms, drift bound ${raft.clockDriftBound} (clocks drift ≤ ${raft.driftPpmMax} ppm), lease margin ${raft.leaseMarginMs} ms, ` +
+        `${raft.maxEntriesPerMessage} entries/message, ${raft.maxInflightMessages} in flight, snapshot every ${raft.snapshotEntries} entries\n`,
+    );
+    const failovers = raftStats.failovers.map((f) => `${f.electMs === null ? '-' : Math.round(f.electMs)}/${f.serveMs === null ? '-' : Math.round(f.serveMs)}`).join(' ');
+    io.out(
+      `  raft: ${raftStats.elections} elections, ${raftStats.committedIndex} entries committed; leader deaths → new leader/serving ms: ${failovers || '(none)'}` +
+        `${raftStats.heldDown.length > 0 ? `; kept down through liveness: ${raftStats.heldDown.join(', ')}` : ''}\n`,
+    );
+  }
   for (const v of report.violations) io.out(`  ${v.class} violation ${v.kind} at t=${v.atMs}: ${v.message}\n`);
   if (report.violationsDropped > 0) io.out(`  (${report.violationsDropped} more violations not shown)\n`);
 }
@@ -121,13 +146,12 @@ export async function runSimCommand(argv: string[], io: SimIo = processIo): Prom
     .requiredOption('--seed <n>', 'the seed', parseSeed)
     .addOption(new Option('--profile <name>', `options profile (${PROFILES.join(', ')})`).argParser(parseProfile))
     .addOption(new Option('--plant <bug>', `plant a known bug (${PLANTED_BUGS.join(', ')})`).argParser(parseBug))
-    .option('--nodes <n>', 'server nodes (only 1: the file driver)', parsePositiveInt, 1)
+    .option('--nodes <n>', 'server nodes: 1 (the file driver) or a Raft cluster of 3 or 5', parseNodes, 1)
     .option('--json', 'print one JSON object as the last line')
     .option('--trace <file>', 'write the trace (JSON Lines) to this file')
     .option('--check-determinism', 'run the seed twice and compare the traces')
     .action(async (opts: { seed: number; profile?: ProfileName; plant?: PlantedBug; nodes: number; json?: boolean; trace?: string; checkDeterminism?: boolean }) => {
-      if (opts.nodes !== 1) throw new Usage('--nodes: only 1 server node (the file driver) is simulated in this build');
-      const spec = specOf(opts.seed, opts.profile, opts.plant);
+      const spec = specOf(opts.seed, opts.profile, opts.plant, opts.nodes);
       let report: SeedReport;
       let nondeterminism: { index: number; a: string | undefined; b: string | undefined } | null = null;
       if (opts.checkDeterminism === true) {
@@ -160,16 +184,18 @@ export async function runSimCommand(argv: string[], io: SimIo = processIo): Prom
     .requiredOption('--seeds <A..B>', 'the seed range, inclusive', parseSeedRange)
     .addOption(new Option('--profile <name>', `options profile (${PROFILES.join(', ')})`).argParser(parseProfile))
     .addOption(new Option('--plant <bug>', `plant a known bug (${PLANTED_BUGS.join(', ')})`).argParser(parseBug))
+    .option('--nodes <n>', 'server nodes: 1 (the file driver) or a Raft cluster of 3 or 5', parseNodes, 1)
     .option('--json', 'print one JSON object as the last line')
     .option('--stop-at-first', 'stop at the first failing seed')
-    .action(async (opts: { seeds: { from: number; to: number }; profile?: ProfileName; plant?: PlantedBug; json?: boolean; stopAtFirst?: boolean }) => {
-      const spec = specOf(opts.seeds.from, opts.profile, opts.plant);
+    .action(async (opts: { seeds: { from: number; to: number }; profile?: ProfileName; plant?: PlantedBug; nodes: number; json?: boolean; stopAtFirst?: boolean }) => {
+      const spec = specOf(opts.seeds.from, opts.profile, opts.plant, opts.nodes);
       let failed = 0;
       const summary = await runSwarm({
         fromSeed: opts.seeds.from,
         toSeed: opts.seeds.to,
         profile: spec.profile,
         planted: spec.planted,
+        nodes: opts.nodes,
         stopAtFirstFailure: opts.stopAtFirst === true,
         onSeed: (report, done, total) => {
           if (report.result !== 'ok') {
@@ -184,21 +210,27 @@ export async function runSimCommand(argv: string[], io: SimIo = processIo): Prom
       if (io.progress) io.err('\r\u001b[K');
       const secondsWall = summary.wallMs / 1000;
       io.out(
-        `swarm ${summary.seeds} (${spec.profile}${spec.planted === null ? '' : `, planted ${spec.planted}`}): ${summary.seedsRun} seeds, ${summary.failures.length} failing — ${summary.events} events, ` +
+        `swarm ${summary.seeds} (${opts.nodes === 1 ? '' : `${opts.nodes} nodes, `}${spec.profile}${spec.planted === null ? '' : `, planted ${spec.planted}`}): ${summary.seedsRun} seeds, ${summary.failures.length} failing — ${summary.events} events, ` +
           `${Math.round(summary.simMs)} virtual ms in ${Math.round(summary.wallMs)} wall ms (${Math.round(summary.events / Math.max(secondsWall, 1e-9))} events/s, ${(summary.simMs / Math.max(summary.wallMs, 1e-9)).toFixed(1)}x)\n`,
       );
       const covered = Object.entries(summary.coverage).map(([family, c]) => `${family} ${c.struck}/${c.seeds}`);
       io.out(`  families (seeds where it struck / seeds where it was on): ${covered.join(', ')}\n`);
+      const f = summary.failover;
+      if (f !== undefined) {
+        const p = (x: typeof f.electMs): string => (x === null ? 'none' : `p50 ${x.p50} ms, p99 ${x.p99} ms, max ${x.max} ms`);
+        io.out(`  failover after ${f.leaderDeaths} leader deaths (simulated time): new leader ${p(f.electMs)}; serving again ${p(f.serveMs)}\n`);
+      }
       if (summary.failures.length > 0) {
         io.out(`  failing seeds: ${summary.failures.map((f) => f.seed).join(', ')}\n`);
         const first = summary.failures[0];
-        if (first !== undefined) io.out(`  reproduce: tsoracle sim run --seed ${first.seed}${specFlags({ seed: first.seed, profile: spec.profile, planted: spec.planted })} --trace seed-${first.seed}.jsonl\n`);
+        if (first !== undefined) io.out(`  reproduce: tsoracle sim run --seed ${first.seed}${specFlags({ ...spec, seed: first.seed })} --trace seed-${first.seed}.jsonl\n`);
       }
       code = exitCodeOf(summary.result);
       if (opts.json === true) {
         io.out(
           `${toJson({
             seed: summary.seeds,
+            nodes: opts.nodes,
             profile: spec.profile,
             planted: spec.planted,
             result: summary.result,
@@ -210,6 +242,7 @@ export async function runSimCommand(argv: string[], io: SimIo = processIo): Prom
             failingSeeds: summary.failures.map((f) => f.seed),
             failures: summary.failures,
             coverage: summary.coverage,
+            ...(summary.failover !== undefined ? { failover: summary.failover } : {}),
           })}\n`,
         );
       }
@@ -237,14 +270,16 @@ export async function runSimCommand(argv: string[], io: SimIo = processIo): Prom
 
   program
     .command('bench')
-    .description('measure the simulator on the single-node workload (events/s, time compression)')
+    .description('measure the simulator on a workload, one node or a Raft cluster (events/s, time compression)')
     .option('--seeds <n>', 'seeds to run', parsePositiveInt, 20)
     .addOption(new Option('--profile <name>', 'options profile').argParser(parseProfile).default('bench'))
+    .option('--nodes <n>', 'server nodes: 1 (the file driver) or a Raft cluster of 3 or 5', parseNodes, 1)
     .option('--json', 'print one JSON object as the last line')
-    .action(async (opts: { seeds: number; profile: ProfileName; json?: boolean }) => {
-      const bench = await benchOracle({ seeds: opts.seeds, profile: opts.profile });
+    .action(async (opts: { seeds: number; profile: ProfileName; nodes: number; json?: boolean }) => {
+      specOf(1, opts.profile, undefined, opts.nodes);
+      const bench = await benchOracle({ seeds: opts.seeds, profile: opts.profile, nodes: opts.nodes });
       io.out(
-        `bench (${bench.profile}, ${bench.seeds} seeds): ${bench.events} events, ${bench.calls} calls, ${Math.round(bench.simMs)} virtual ms in ${Math.round(bench.wallMs)} wall ms — ` +
+        `bench (${bench.nodes === 1 ? '' : `${bench.nodes} nodes, `}${bench.profile}, ${bench.seeds} seeds): ${bench.events} events, ${bench.calls} calls, ${Math.round(bench.simMs)} virtual ms in ${Math.round(bench.wallMs)} wall ms — ` +
           `${Math.round(bench.eventsPerSecond)} events/s, ${bench.compression.toFixed(1)}x time compression (per CPU time: ${Math.round(bench.eventsPerCpuSecond)} events/s, ${bench.compressionCpu.toFixed(1)}x), ` +
           `${bench.callsPerVirtualSecond.toFixed(1)} calls per virtual second\n`,
       );

@@ -1,4 +1,4 @@
-// Benchmark of the simulator running the single-node oracle (not a test: numbers are reported,
+// Benchmark of the simulator running the oracle, one node or a Raft cluster (not a test: numbers are reported,
 // never asserted). `benchOracle` runs N seeds of a profile one after another on this thread and
 // reports scheduler events per second of wall time and the time compression (virtual ms per
 // wall ms), and the same per CPU time (on a shared machine wall time includes waiting for a core). The default profile is 'bench': the fault-free single-node workload (2 clients × 2
@@ -11,6 +11,8 @@ import type { ProfileName } from './options.js';
 
 export interface OracleBench {
   readonly profile: ProfileName;
+  /** Server nodes: 1 (the file driver) or a Raft cluster. */
+  readonly nodes: number;
   readonly seeds: number;
   readonly events: number;
   readonly calls: number;
@@ -29,8 +31,9 @@ export interface OracleBench {
   readonly callsPerVirtualSecond: number;
 }
 
-export async function benchOracle(options: { readonly seeds: number; readonly profile?: ProfileName; readonly firstSeed?: number }): Promise<OracleBench> {
+export async function benchOracle(options: { readonly seeds: number; readonly profile?: ProfileName; readonly firstSeed?: number; readonly nodes?: number }): Promise<OracleBench> {
   const profile = options.profile ?? 'bench';
+  const nodes = options.nodes ?? 1;
   const first = options.firstSeed ?? 1;
   let events = 0;
   let calls = 0;
@@ -38,7 +41,7 @@ export async function benchOracle(options: { readonly seeds: number; readonly pr
   const startedMs = performance.now();
   const cpuStart = process.cpuUsage();
   for (let seed = first; seed < first + options.seeds; seed++) {
-    const report = await runSeed({ seed, profile, planted: null });
+    const report = await runSeed({ seed, profile, planted: null, ...(nodes === 1 ? {} : { nodes }) });
     events += report.events;
     simMs += report.simMs;
     for (const kind of Object.values(report.stats.ops)) calls += kind.ok + kind.failed + kind.unknown + kind.pending;
@@ -48,6 +51,7 @@ export async function benchOracle(options: { readonly seeds: number; readonly pr
   const cpuMs = (cpu.user + cpu.system) / 1000;
   return {
     profile,
+    nodes,
     seeds: options.seeds,
     events,
     calls,
