@@ -114,6 +114,29 @@ describe('ServingNode getTs', () => {
     expect(driver.persistCalls[1]?.atLeastMs).toBe(clock.wall + 3_000);
   });
 
+  it('covers every request queued behind an extension, even when the window is shorter than a persist (simulator: 3-node seed 27 of planted:skipFenceLinearizedLoad)', async () => {
+    const { node, driver, clock } = await servingNode(undefined, undefined, { windowAheadMs: 1, failoverAdvanceMs: 0 });
+    driver.holdPersists = true;
+    // A finds the window exhausted and starts an extension; while it persists, C and then B
+    // arrive with later clock samples (C before B, so C wakes first and extends next).
+    clock.wall += 100;
+    const a = node.getTs(1);
+    await flush();
+    clock.wall += 3;
+    const c = node.getTs(1);
+    await flush();
+    clock.wall += 2;
+    const b = node.getTs(1);
+    await flush();
+    for (let i = 0; i < 6; i++) {
+      driver.releasePersists();
+      await flush();
+    }
+    const answers = await Promise.all([a, c, b]);
+    expect(answers.map((x) => x.ok)).toEqual([true, true, true]);
+    expect(new Set(answers.map(ts)).size).toBe(3);
+  });
+
   it('starts a background extension when less than half a window is left', async () => {
     const { node, driver, clock } = await servingNode();
     const persistsBefore = driver.persistCalls.length;
