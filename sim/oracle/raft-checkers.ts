@@ -8,8 +8,11 @@
 //     any incarnation, must be that entry (term, kind, bytes). A node applies in index order, so
 //     an apply past the committed end means it skipped entries nobody applied (also a violation);
 //     a snapshot installed at index i must hold the committed state at i (its high-water);
-//   - leader completeness: when a node wins term t, its log holds every entry committed so far
-//     (each committed before t: nothing of term t can be committed before its leader exists);
+//   - leader completeness: when a node wins term t, its log holds every entry committed in a term
+//     before t. The checker learns of commits from applies, and of an election when the winner's
+//     Ready is persisted — later than either happened — so it counts an entry as committed before
+//     t only when some node applied it while its own term was below t (a node applies what a
+//     leader of its term, or an earlier one, committed), never from timing alone;
 //   - log matching: two logs holding an entry of the same index and term hold the same entries
 //     before it (checked pairwise over the entries both still hold: at each election and at the
 //     end).
@@ -72,6 +75,8 @@ export class RaftChecker {
   private readonly leaderOfTerm = new Map<number, string>();
   /** committed[i - 1] is the entry committed at index i. */
   private readonly committed: Entry[] = [];
+  /** committedBy[i - 1]: the lowest term of a node seen applying index i (≥ the term that committed it). */
+  private readonly committedBy: number[] = [];
   /** highWaterAt[i] is the committed high-water after applying index i (highWaterAt[0] = 0). */
   private readonly highWaterAt: number[] = [0];
   private readonly state = new OracleStateMachine();
@@ -98,11 +103,12 @@ export class RaftChecker {
     }
   }
 
-  /** State-machine safety: `node` applied `entries` (consecutive, in index order). */
-  onApplied(node: string, entries: readonly Entry[]): void {
+  /** State-machine safety: `node`, at `nodeTerm`, applied `entries` (consecutive, in index order). */
+  onApplied(node: string, entries: readonly Entry[], nodeTerm: number): void {
     for (const entry of entries) {
       const known = this.committed[entry.index - 1];
       if (known !== undefined) {
+        if (nodeTerm < (this.committedBy[entry.index - 1] as number)) this.committedBy[entry.index - 1] = nodeTerm;
         if (!sameEntry(known, entry)) {
           this.report('raft_state_machine_divergence', `${node} applied ${describeEntry(entry)} where ${describeEntry(known)} was applied before`, {
             node,
@@ -121,6 +127,7 @@ export class RaftChecker {
         return;
       }
       this.committed.push(entry);
+      this.committedBy.push(nodeTerm);
       this.state.apply(entry);
       this.highWaterAt.push(this.state.highWaterMs);
     }
@@ -141,9 +148,10 @@ export class RaftChecker {
     }
   }
 
-  /** Leader completeness: `node` just won `term`; its log must hold every committed entry. */
+  /** Leader completeness: `node` just won `term`; its log must hold every entry committed before it. */
   onLeaderLog(node: string, term: number, log: RaftLogView): void {
     for (let index = log.snapshotIndex + 1; index <= this.committed.length; index++) {
+      if ((this.committedBy[index - 1] as number) >= term) continue; // maybe committed in `term` or later
       const known = this.committed[index - 1] as Entry;
       const held = log.entryAt(index);
       if (held === undefined || !sameEntry(held, known)) {
