@@ -178,6 +178,8 @@ export interface RaftRunOptions {
   readonly livenessDownNodes: number;
   /** When the leader is cut off, its clock goes slow by driftPpmMax and the others' fast (the lease's worst case). */
   readonly adversarialDrift: boolean;
+  /** Chance that a crash or kill strikes right behind the node's next write (a WAL append torn). */
+  readonly crashAfterWrite: Ratio;
 }
 
 /** Bounds of what a profile may draw (the defaults are the swarm's). */
@@ -224,6 +226,8 @@ interface RaftShape {
   readonly adversarialDrift: boolean;
   /** Chance that the liveness phase keeps a minority down. */
   readonly livenessMinorityDown: Ratio;
+  /** Chance that a crash or kill waits for the node's next write and strikes right behind it. */
+  readonly crashAfterWrite: Ratio;
 }
 
 const RAFT_SWARM: RaftShape = {
@@ -239,6 +243,7 @@ const RAFT_SWARM: RaftShape = {
   initialDriftAtMax: false,
   adversarialDrift: false,
   livenessMinorityDown: [1, 3],
+  crashAfterWrite: [1, 2],
 };
 
 const SWARM: ProfileShape = {
@@ -367,7 +372,7 @@ const PROFILE_SHAPES: Record<ProfileName, ProfileShape> = {
     nemesisGapMs: { serverCrash: [20, 200], serverKill: [20, 200], leaderPartition: [50, 300], peerLinkOneWay: [50, 300] },
     nemesisSize: { serverCrash: [0, 150], serverKill: [0, 150], leaderPartition: [50, 600], peerLinkOneWay: [50, 600] },
     nemesisBudget: { serverCrash: [10, 30], serverKill: [10, 30], leaderPartition: [5, 15], peerLinkOneWay: [5, 15] },
-    raft: { ...RAFT_SWARM, electionTimeoutChoicesMs: [100], maxEntriesPerMessageChoices: [1], maxInflightMessagesChoices: [1], snapshotEntriesChoices: [10_000] },
+    raft: { ...RAFT_SWARM, electionTimeoutChoicesMs: [100], maxEntriesPerMessageChoices: [1], maxInflightMessagesChoices: [1], snapshotEntriesChoices: [10_000], crashAfterWrite: [9, 10] },
   }),
   // A vote not persisted: a node that voted, crashed right after the write and came back within
   // the same term votes again. Crashes land right behind writes, often, with short down times.
@@ -627,6 +632,7 @@ function drawRaft(rng: Rng, shape: RaftShape, nodes: number): RaftRunOptions {
     initialDriftPpm,
     livenessDownNodes: rng.ratio(shape.livenessMinorityDown) ? rng.int(1, minorityMax) : 0,
     adversarialDrift: shape.adversarialDrift,
+    crashAfterWrite: shape.crashAfterWrite,
   };
 }
 

@@ -461,7 +461,7 @@ class RaftRun {
         const keepPageCache = family === 'serverKill';
         // Half the strikes wait for the node's next write (a WAL append, a snapshot) and crash
         // right behind it, before its sync: where torn records and lost renames live.
-        if (rng.chance(1, 2)) this.crashAtNextWrite.set(target, { keepPageCache, downMs: size });
+        if (rng.ratio(this.raft.crashAfterWrite)) this.crashAtNextWrite.set(target, { keepPageCache, downMs: size });
         else this.crashAndRestart(target, keepPageCache, size);
         return;
       }
