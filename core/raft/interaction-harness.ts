@@ -16,7 +16,7 @@
 import { assert } from '../assert.js';
 import { utf8Decode, utf8Encode } from '../codec/utf8.js';
 import { makeRaftConfig, type RaftConfig, type RaftConfigOptions } from './config.js';
-import { RaftNode } from './node.js';
+import { RaftNode, type RaftFaults } from './node.js';
 import type { Entry, HardState, Message, PersistedRaftState, Ready, Snapshot } from './types.js';
 
 /** A small seeded PRNG (mulberry32): deterministic election timeouts. */
@@ -109,6 +109,8 @@ interface HarnessNode {
   applied: string[];
   /** The last soft state printed (printed again only when it changes). */
   softLine: string;
+  /** Planted bugs this node runs with (`add-nodes N commit-older-term-by-counting=true`). */
+  readonly faults: RaftFaults;
 }
 
 const STABILIZE_ROUNDS_MAX = 200;
@@ -120,6 +122,11 @@ export class InteractionHarness {
   private out: string[] = [];
 
   /** Runs one command line; returns its trace (never empty: "ok" when nothing happened). */
+  /** Each node's toy state: the commands it applied, in order (state-machine safety checks). */
+  appliedStates(): ReadonlyMap<number, readonly string[]> {
+    return new Map([...this.nodes].map(([id, n]) => [id, [...n.applied]]));
+  }
+
   run(line: string): string {
     this.out = [];
     const [command, ...args] = line.trim().split(/\s+/);
@@ -211,18 +218,21 @@ export class InteractionHarness {
     const count = Number(args[0]);
     const options: Partial<RaftConfigOptions> = {};
     const mutable = options as Record<string, unknown>;
+    const faults: Record<string, boolean> = {};
     for (const arg of args.slice(1)) {
       const [key, value] = arg.split('=');
       const name = (key ?? '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-      mutable[name] = value === 'true' ? true : value === 'false' ? false : Number(value);
+      // Planted bugs (RaftFaults) are not configuration: they go to the node, not the config.
+      if (name === 'commitOlderTermByCounting' || name === 'leaseWithoutDriftMargin') faults[name] = value === 'true';
+      else mutable[name] = value === 'true' ? true : value === 'false' ? false : Number(value);
     }
     const voters = Array.from({ length: count }, (_, i) => i + 1);
     for (const id of voters) {
       const made = makeRaftConfig({ ...options, id, voters });
       assert(made.ok, 'harness_config_valid', made.ok ? '' : made.message);
       const random = seededRandom(id);
-      const n: HarnessNode = { id, config: made.config, storage: new MemoryStorage(), random, node: null, clockMs: 0, applied: [], softLine: '' };
-      n.node = RaftNode.create(made.config, random, 0);
+      const n: HarnessNode = { id, config: made.config, storage: new MemoryStorage(), random, node: null, clockMs: 0, applied: [], softLine: '', faults };
+      n.node = RaftNode.create(made.config, random, 0, faults);
       this.nodes.set(id, n);
     }
     this.out.push(`added ${count} node(s): lease=${this.get('1').node?.leaseMs}ms`);
@@ -360,7 +370,7 @@ export class InteractionHarness {
   private restart(n: HarnessNode): void {
     assert(n.node === null, 'harness_restart_crashed_node');
     const persisted = n.storage.persisted();
-    n.node = RaftNode.restore(n.config, persisted, n.random, n.clockMs);
+    n.node = RaftNode.restore(n.config, persisted, n.random, n.clockMs, n.faults);
     n.softLine = '';
     n.applied = persisted.snapshot === undefined ? [] : decodeToyState(persisted.snapshot.data);
     this.out.push(`${n.id}: restarted term=${persisted.hardState.term} vote=${persisted.hardState.vote} commit=${persisted.hardState.commit} entries=${persisted.entries.length}`);
