@@ -14,7 +14,7 @@ export const RAFT_PEER_SEND_QUEUE_MESSAGES_MAX = 4_096;
 export const RAFT_PEER_SEND_QUEUE_BYTES_MAX = 96 * 1024 * 1024;
 /** Inbound peer connections one node keeps at once (peers reconnect; strangers are closed). */
 export const RAFT_PEER_INBOUND_CONNECTIONS_MAX = 64;
-/** Reconnect backoff to a peer: doubles from the minimum to the maximum, full jitter. */
+/** Reconnect backoff to a peer: doubles from the minimum to the maximum; each wait is half fixed, half jitter. */
 export const RAFT_PEER_RECONNECT_BACKOFF_MS_MIN = 10;
 export const RAFT_PEER_RECONNECT_BACKOFF_MS_MAX = 500;
 /**
