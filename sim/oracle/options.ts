@@ -180,6 +180,12 @@ export interface RaftRunOptions {
   readonly adversarialDrift: boolean;
   /** Chance that a crash or kill strikes right behind the node's next write (a WAL append torn). */
   readonly crashAfterWrite: Ratio;
+  /**
+   * Chance, per election won in the safety phase, that the new leader is cut off from its peers
+   * (not its clients) RAFT_ISOLATE_NEW_LEADER_DELAY_MS later, for a while: the moment a new
+   * leader has replicated its predecessors' entries but maybe not its own no-op (Figure 8).
+   */
+  readonly isolateNewLeader: Ratio;
 }
 
 /** Bounds of what a profile may draw (the defaults are the swarm's). */
@@ -228,6 +234,8 @@ interface RaftShape {
   readonly livenessMinorityDown: Ratio;
   /** Chance that a crash or kill waits for the node's next write and strikes right behind it. */
   readonly crashAfterWrite: Ratio;
+  /** Chance, per election won, that the new leader is cut off from its peers a few ms later. */
+  readonly isolateNewLeader: Ratio;
 }
 
 const RAFT_SWARM: RaftShape = {
@@ -244,6 +252,7 @@ const RAFT_SWARM: RaftShape = {
   adversarialDrift: false,
   livenessMinorityDown: [1, 3],
   crashAfterWrite: [1, 2],
+  isolateNewLeader: [1, 8],
 };
 
 const SWARM: ProfileShape = {
@@ -372,7 +381,7 @@ const PROFILE_SHAPES: Record<ProfileName, ProfileShape> = {
     nemesisGapMs: { serverCrash: [20, 200], serverKill: [20, 200], leaderPartition: [50, 300], peerLinkOneWay: [50, 300] },
     nemesisSize: { serverCrash: [0, 150], serverKill: [0, 150], leaderPartition: [50, 600], peerLinkOneWay: [50, 600] },
     nemesisBudget: { serverCrash: [10, 30], serverKill: [10, 30], leaderPartition: [5, 15], peerLinkOneWay: [5, 15] },
-    raft: { ...RAFT_SWARM, electionTimeoutChoicesMs: [100], maxEntriesPerMessageChoices: [1], maxInflightMessagesChoices: [1], snapshotEntriesChoices: [10_000], crashAfterWrite: [9, 10] },
+    raft: { ...RAFT_SWARM, electionTimeoutChoicesMs: [100], maxEntriesPerMessageChoices: [1], maxInflightMessagesChoices: [1], snapshotEntriesChoices: [10_000], crashAfterWrite: [9, 10], isolateNewLeader: [1, 2] },
   }),
   // A vote not persisted: a node that voted, crashed right after the write and came back within
   // the same term votes again. Crashes land right behind writes, often, with short down times.
@@ -633,6 +642,7 @@ function drawRaft(rng: Rng, shape: RaftShape, nodes: number): RaftRunOptions {
     livenessDownNodes: rng.ratio(shape.livenessMinorityDown) ? rng.int(1, minorityMax) : 0,
     adversarialDrift: shape.adversarialDrift,
     crashAfterWrite: shape.crashAfterWrite,
+    isolateNewLeader: shape.isolateNewLeader,
   };
 }
 

@@ -54,6 +54,10 @@ export const RAFT_SERVER_RECOVERY_MS = 2_000;
 export const RAFT_CONVERGED_WORKLOAD_MS_MIN = 300;
 /** A livelock bound: a healthy cluster run takes a few hundred thousand to a few million events. */
 export const RAFT_RUN_EVENTS_MAX = 20_000_000;
+/** A new leader cut off by `isolateNewLeader` is cut this long after its election (ms range)... */
+export const RAFT_ISOLATE_NEW_LEADER_DELAY_MS: readonly [number, number] = [0, 8];
+/** ...for this long (ms range). */
+const ISOLATE_NEW_LEADER_FOR_MS: readonly [number, number] = [50, 500];
 /** A slow disk answers every operation this late (µs range). */
 const SLOW_DISK_EXTRA_US: readonly [number, number] = [2_000, 50_000];
 
@@ -101,6 +105,7 @@ class RaftRun {
   private readonly servers = new Map<string, ServerState>();
   private readonly strikes: Record<string, number> = {};
   private readonly supervisorRng: Rng;
+  private readonly isolateRng: Rng;
   private readonly baseDiskFaults: DiskFaults;
   private livenessStartMs: number | null = null;
   private convergedMs: number | null = null;
@@ -132,6 +137,7 @@ class RaftRun {
     this.world.record('sim.spec', { seed: spec.seed, profile: spec.profile, planted: spec.planted, nodes: raft.nodes });
     this.world.record('sim.options', o as unknown as TraceDetails);
     this.supervisorRng = this.world.rng.fork('supervisor');
+    this.isolateRng = this.world.rng.fork('nemesis/isolateNewLeader');
     this.baseDiskFaults = diskFaultsOf(o.disk);
     this.names = Array.from({ length: raft.nodes }, (_, i) => `n${i + 1}`);
     this.peers = new Map(this.names.map((name, i) => [i + 1, { raftAddress: { host: name, port: RAFT_PEER_PORT }, serviceEndpoint: `${name}:${RAFT_SERVICE_PORT}` }]));
@@ -266,6 +272,7 @@ class RaftRun {
         this.raftChecker.onRole(name, event.role, event.term);
         if (event.role === 'leader') {
           this.leaderName = name;
+          this.maybeIsolateNewLeader(name);
           for (const f of this.failovers) if (f.electedMs === null) f.electedMs = this.world.nowMs;
           if (state.driver !== null) {
             this.raftChecker.onLeaderLog(name, event.term, this.logOf(state.driver));
@@ -327,6 +334,21 @@ class RaftRun {
         return;
     }
     void name;
+  }
+
+  /** The `isolateNewLeader` nemesis: a new leader cut off from its peers a few ms after winning. */
+  private maybeIsolateNewLeader(name: string): void {
+    if (this.livenessStartMs !== null || !this.isolateRng.ratio(this.raft.isolateNewLeader)) return;
+    const delayMs = this.isolateRng.int(RAFT_ISOLATE_NEW_LEADER_DELAY_MS[0], RAFT_ISOLATE_NEW_LEADER_DELAY_MS[1]);
+    const forMs = this.isolateRng.int(ISOLATE_NEW_LEADER_FOR_MS[0], ISOLATE_NEW_LEADER_FOR_MS[1]);
+    const others = this.names.filter((n) => n !== name);
+    this.world.after(delayMs, () => {
+      if (this.livenessStartMs !== null) return;
+      this.strikes.isolateNewLeader = (this.strikes.isolateNewLeader ?? 0) + 1;
+      this.world.record('nemesis', { family: 'isolateNewLeader', node: name, forMs });
+      this.world.partition([name], others);
+      this.world.after(forMs, () => this.world.heal([name], others), 'nemesis.heal');
+    }, 'nemesis.isolate_new_leader');
   }
 
   /** The driver stopped on a storage failure: expected when an injected disk fault fired. */
