@@ -24,9 +24,16 @@ interface PlantedCase {
   readonly expected: readonly ViolationKind[];
 }
 
-const CASES: Record<RaftBug, PlantedCase> = {
-  // Figure 8: a committed entry overwritten. Two nodes apply different entries at one index.
-  commitOlderTermByCounting: { nodes: 3, foundAt: 0, expected: ['raft_state_machine_divergence', 'raft_leader_incomplete', 'raft_log_mismatch'] },
+/**
+ * Not found by the swarm: commitOlderTermByCounting. Its profile (one entry per message, one in
+ * flight, crashes right behind writes, new leaders cut off a few ms after winning) ran seeds
+ * 1..1000 on 3 nodes and 1..150 on 5 without finding it: the Figure 8 schedule needs three
+ * crashes or cuts each landing in a window of about one round trip. It is shown on that
+ * schedule in core/raft/planted.test.ts instead.
+ */
+const NOT_FOUND_BY_THE_SWARM: readonly RaftBug[] = ['commitOlderTermByCounting'];
+
+const CASES: Partial<Record<RaftBug, PlantedCase>> = {
   // A vote forgotten across a crash: a node votes twice in a term, two leaders are elected.
   forgetVote: { nodes: 3, foundAt: 117, expected: ['raft_two_leaders_in_term', 'raft_state_machine_divergence', 'raft_log_mismatch', 'process_failed'] },
   // A deposed leader serves from its window after a new leader served larger timestamps.
@@ -40,9 +47,14 @@ const CASES: Record<RaftBug, PlantedCase> = {
 const SEED_TIMEOUT_MS = 300_000;
 
 describe('the cluster swarm finds every planted Raft bug, replays it, and passes the same seeds with the bug off', () => {
+  it('has a case for every planted Raft bug but the ones named as not found', () => {
+    expect(RAFT_BUGS.filter((bug) => CASES[bug] === undefined)).toEqual(NOT_FOUND_BY_THE_SWARM);
+  });
+
   for (const bug of RAFT_BUGS) {
     const c = CASES[bug];
-    it.skipIf(c.foundAt === 0)(
+    if (c === undefined) continue;
+    it(
       `finds ${bug} on ${c.nodes} nodes by seed ${c.foundAt}`,
       async () => {
         const profile = profileForBug(bug);
