@@ -34,7 +34,7 @@ import { Checker } from './checkers.js';
 import { DurableView } from './durable.js';
 import { describeOp, History, type Op } from './history.js';
 import { drawOptions, livenessEnvelope, nodesOf, valueChecksSound, type NemesisFamily, type RunSpec, type SimOptions } from './options.js';
-import { diskFaultsOf, netFaultsOf, type RunResult, type RunSeedOptions, type SeedReport } from './run-shared.js';
+import { diskFaultsOf, netFaultsOf, resultOf, runToEnd, type RunSeedOptions, scheduleNemesis, type SeedReport } from './run-shared.js';
 import { runRaftSeed } from './raft-run.js';
 import { ClientWorkload, DEADLINE_SLACK_MS, errorText } from './workload.js';
 
@@ -270,29 +270,6 @@ class OracleRun {
 
   // --- nemesis -----------------------------------------------------------------------------------
 
-  private scheduleNemesis(): void {
-    const safetyEndMs = this.options.phases.safetyMs;
-    for (const [family, rule] of Object.entries(this.options.nemesis) as Array<[NemesisFamily, NonNullable<SimOptions['nemesis'][NemesisFamily]>]>) {
-      const rng = this.world.rng.fork(`nemesis/${family}`);
-      this.strikes[family] = 0;
-      const next = (): void => {
-        const atMs = this.world.nowMs + rng.int(rule.gapMs[0], rule.gapMs[1]);
-        if (atMs >= safetyEndMs || (this.strikes[family] ?? 0) >= rule.budget) return;
-        this.world.at(
-          atMs,
-          () => {
-            if (this.livenessStartMs !== null) return;
-            this.strikes[family] = (this.strikes[family] ?? 0) + 1;
-            this.strike(family, rng, rng.int(rule.size[0], rule.size[1]));
-            next();
-          },
-          `nemesis.${family}`,
-        );
-      };
-      next();
-    }
-  }
-
   private strike(family: NemesisFamily, rng: Rng, size: number): void {
     this.world.record('nemesis', { family, size });
     const server = this.world.node(SERVER_NODE);
@@ -392,30 +369,17 @@ class OracleRun {
     const wallStartMs = performance.now();
     this.startServerIfDown();
     this.clients.startAll();
-    this.scheduleNemesis();
+    scheduleNemesis(this.world, this.options, this.strikes, () => this.livenessStartMs !== null, (family, rng, size) => this.strike(family, rng, size));
     this.world.at(this.options.phases.safetyMs, () => this.startLiveness(), 'phase.liveness');
-    let events = 0;
-    let halted = false;
-    let eventBound = false;
-    for (;;) {
-      const report = await this.world.run({
-        untilMs: this.hardEndMs,
-        maxEvents: RUN_EVENTS_MAX - events,
-        stopWhen: () => this.world.nowMs >= this.clients.workloadEndMs && this.history.pending === 0,
-      });
-      events += report.events;
-      if (report.reason === 'failed') throw report.error;
-      if (report.reason === 'max_events') eventBound = true;
-      if (report.reason === 'stopped' && this.checker.hasSafetyViolation) halted = true;
-      // The hard end may have moved while the run went on (convergence came late).
-      if ((report.reason === 'until' || report.reason === 'idle') && this.world.nowMs < this.hardEndMs) continue;
-      break;
-    }
-    if (eventBound) this.checker.report('run_event_bound', `the run reached ${RUN_EVENTS_MAX} events at t=${this.world.nowMs}`);
+    const { halted, eventBound } = await runToEnd(this.world, this.checker, {
+      hardEndMs: () => this.hardEndMs,
+      done: () => this.world.nowMs >= this.clients.workloadEndMs && this.history.pending === 0,
+      eventsMax: RUN_EVENTS_MAX,
+    });
     if (!halted && !eventBound) this.checkLiveness();
     this.checker.final();
     const violations = this.checker.violations;
-    const result: RunResult = violations.some((v) => v.class === 'safety') ? 'safety' : violations.length > 0 ? 'liveness' : 'ok';
+    const result = resultOf(violations);
     this.world.record('sim.result', { result, violations: violations.length });
     const server = this.world.node(SERVER_NODE);
     return {

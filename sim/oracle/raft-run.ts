@@ -37,7 +37,7 @@ import type { Rng } from '../random.js';
 import type { TraceDetails, TraceEntry } from '../trace.js';
 import { World } from '../world.js';
 import { Checker } from './checkers.js';
-import { diskFaultsOf, netFaultsOf, type RunResult, type RunSeedOptions, type SeedReport } from './run-shared.js';
+import { diskFaultsOf, netFaultsOf, resultOf, runToEnd, type RunSeedOptions, scheduleNemesis, type SeedReport } from './run-shared.js';
 import { describeOp, History, type Op } from './history.js';
 import { isRaftBug, livenessEnvelope, type NemesisFamily, type RaftRunOptions, type RunSpec, type SimOptions, valueChecksSound, drawOptions } from './options.js';
 import { RaftChecker, type RaftLogView } from './raft-checkers.js';
@@ -437,29 +437,6 @@ class RaftRun {
 
   // --- nemesis -----------------------------------------------------------------------------------
 
-  private scheduleNemesis(): void {
-    const safetyEndMs = this.options.phases.safetyMs;
-    for (const [family, rule] of Object.entries(this.options.nemesis) as Array<[NemesisFamily, NonNullable<SimOptions['nemesis'][NemesisFamily]>]>) {
-      const rng = this.world.rng.fork(`nemesis/${family}`);
-      this.strikes[family] = 0;
-      const next = (): void => {
-        const atMs = this.world.nowMs + rng.int(rule.gapMs[0], rule.gapMs[1]);
-        if (atMs >= safetyEndMs || (this.strikes[family] ?? 0) >= rule.budget) return;
-        this.world.at(
-          atMs,
-          () => {
-            if (this.livenessStartMs !== null) return;
-            this.strikes[family] = (this.strikes[family] ?? 0) + 1;
-            this.strike(family, rng, rng.int(rule.size[0], rule.size[1]));
-            next();
-          },
-          `nemesis.${family}`,
-        );
-      };
-      next();
-    }
-  }
-
   /** The node the nemesis calls the leader: the last to win an election, if it still runs. */
   private currentLeader(): string | null {
     const name = this.leaderName;
@@ -627,30 +604,18 @@ class RaftRun {
     const wallStartMs = performance.now();
     for (const name of this.names) this.startServerIfDown(name);
     this.clients.startAll();
-    this.scheduleNemesis();
+    scheduleNemesis(this.world, this.options, this.strikes, () => this.livenessStartMs !== null, (family, rng, size) => this.strike(family, rng, size));
     this.world.at(this.options.phases.safetyMs, () => this.startLiveness(), 'phase.liveness');
-    let events = 0;
-    let halted = false;
-    let eventBound = false;
-    for (;;) {
-      const report = await this.world.run({
-        untilMs: this.hardEndMs,
-        maxEvents: RAFT_RUN_EVENTS_MAX - events,
-        stopWhen: () => this.world.nowMs >= this.clients.workloadEndMs && !this.clients.holdOpen() && this.history.pending === 0,
-      });
-      events += report.events;
-      if (report.reason === 'failed') throw report.error;
-      if (report.reason === 'max_events') eventBound = true;
-      if (report.reason === 'stopped' && this.checker.hasSafetyViolation) halted = true;
-      if ((report.reason === 'until' || report.reason === 'idle') && this.world.nowMs < this.hardEndMs) continue;
-      break;
-    }
-    if (eventBound) this.checker.report('run_event_bound', `the run reached ${RAFT_RUN_EVENTS_MAX} events at t=${this.world.nowMs}`);
+    const { halted, eventBound } = await runToEnd(this.world, this.checker, {
+      hardEndMs: () => this.hardEndMs,
+      done: () => this.world.nowMs >= this.clients.workloadEndMs && !this.clients.holdOpen() && this.history.pending === 0,
+      eventsMax: RAFT_RUN_EVENTS_MAX,
+    });
     if (!halted) this.raftChecker.checkLogMatching(this.liveLogs());
     if (!halted && !eventBound) this.checkLiveness();
     this.checker.final();
     const violations = this.checker.violations;
-    const result: RunResult = violations.some((v) => v.class === 'safety') ? 'safety' : violations.length > 0 ? 'liveness' : 'ok';
+    const result = resultOf(violations);
     this.world.record('sim.result', { result, violations: violations.length });
     const diskFaults: Record<string, number> = {};
     for (const name of this.names) for (const [fault, n] of Object.entries(this.world.node(name).disk.faultCounts())) diskFaults[fault] = (diskFaults[fault] ?? 0) + n;

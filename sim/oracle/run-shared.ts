@@ -1,12 +1,16 @@
 // What every simulated run reports (the single-node run, cluster.ts, and the Raft cluster run,
-// raft-run.ts), and the mapping of the swarm's disk and network families to the SimDisk and
-// SimNetwork fault rules. Plain data: a report is a function of its run spec.
+// raft-run.ts), the mapping of the swarm's disk and network families to the SimDisk and
+// SimNetwork fault rules, and what both runs do alike: schedule the nemesis, run the world to
+// its end. A report is a function of its run spec.
 
 import type { DiskFaults } from '../disk.js';
 import type { NetworkFaults } from '../network.js';
+import type { Rng } from '../random.js';
 import type { Trace } from '../trace.js';
+import type { World } from '../world.js';
+import type { Checker } from './checkers.js';
 import type { History } from './history.js';
-import type { DiskFamily, NetFamily, RateRule, RunSpec, SimOptions } from './options.js';
+import type { DiskFamily, NemesisFamily, NetFamily, RateRule, RunSpec, SimOptions } from './options.js';
 import type { RaftRunStats } from './raft-run.js';
 import type { Violation } from './violations.js';
 
@@ -85,3 +89,70 @@ function ruleOf(rule: RateRule): { rate: readonly [number, number]; budget?: num
   };
 }
 
+
+// --- what the single-node and the cluster runs do alike ---------------------------------------
+
+/**
+ * Schedules the seed's nemesis families on the world: each family strikes at gaps drawn from its
+ * own stream (`nemesis/<family>`), within its budget, until the safety phase ends; a strike
+ * that comes due once the liveness phase started does nothing. `strikes` counts them.
+ */
+export function scheduleNemesis(
+  world: World,
+  options: SimOptions,
+  strikes: Record<string, number>,
+  livenessStarted: () => boolean,
+  strike: (family: NemesisFamily, rng: Rng, size: number) => void,
+): void {
+  const safetyEndMs = options.phases.safetyMs;
+  for (const [family, rule] of Object.entries(options.nemesis) as Array<[NemesisFamily, NonNullable<SimOptions['nemesis'][NemesisFamily]>]>) {
+    const rng = world.rng.fork(`nemesis/${family}`);
+    strikes[family] = 0;
+    const next = (): void => {
+      const atMs = world.nowMs + rng.int(rule.gapMs[0], rule.gapMs[1]);
+      if (atMs >= safetyEndMs || (strikes[family] ?? 0) >= rule.budget) return;
+      world.at(
+        atMs,
+        () => {
+          if (livenessStarted()) return;
+          strikes[family] = (strikes[family] ?? 0) + 1;
+          strike(family, rng, rng.int(rule.size[0], rule.size[1]));
+          next();
+        },
+        `nemesis.${family}`,
+      );
+    };
+    next();
+  }
+}
+
+/**
+ * Runs the world until the run is done (`done()`), its hard end passes (which may move later
+ * while it runs: convergence came late) or `eventsMax` events ran; reports the event bound as a
+ * violation. Returns whether the run halted on a safety violation or hit the event bound.
+ */
+export async function runToEnd(
+  world: World,
+  checker: Checker,
+  ends: { readonly hardEndMs: () => number; readonly done: () => boolean; readonly eventsMax: number },
+): Promise<{ readonly halted: boolean; readonly eventBound: boolean }> {
+  let events = 0;
+  let halted = false;
+  let eventBound = false;
+  for (;;) {
+    const report = await world.run({ untilMs: ends.hardEndMs(), maxEvents: ends.eventsMax - events, stopWhen: ends.done });
+    events += report.events;
+    if (report.reason === 'failed') throw report.error;
+    if (report.reason === 'max_events') eventBound = true;
+    if (report.reason === 'stopped' && checker.hasSafetyViolation) halted = true;
+    if ((report.reason === 'until' || report.reason === 'idle') && world.nowMs < ends.hardEndMs()) continue;
+    break;
+  }
+  if (eventBound) checker.report('run_event_bound', `the run reached ${ends.eventsMax} events at t=${world.nowMs}`);
+  return { halted, eventBound };
+}
+
+/** The run's result from its violations: any safety one makes it `safety`. */
+export function resultOf(violations: readonly Violation[]): RunResult {
+  return violations.some((v) => v.class === 'safety') ? 'safety' : violations.length > 0 ? 'liveness' : 'ok';
+}
