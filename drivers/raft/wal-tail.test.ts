@@ -71,6 +71,23 @@ describe('WAL tail: torn write or corruption', () => {
     expect(judge(torn)).toMatchObject({ kind: 'torn', truncateAt: start });
   });
 
+  it('a last record whose first sector never landed (fewer zeros than a chance run) is a torn tail (simulator 3-node seed 541)', () => {
+    const { bytes, starts } = wal(many(200));
+    const ends = [...starts.slice(1), bytes.length];
+    // A record that starts 1 to 15 bytes before a sector boundary.
+    const i = starts.findIndex((start, k) => {
+      const boundary = Math.ceil((start + 1) / RAFT_WAL_SECTOR_BYTES) * RAFT_WAL_SECTOR_BYTES;
+      return boundary - start >= 1 && boundary - start <= 15 && (ends[k] as number) > boundary;
+    });
+    expect(i).toBeGreaterThanOrEqual(0);
+    const start = starts[i] as number;
+    const boundary = Math.ceil((start + 1) / RAFT_WAL_SECTOR_BYTES) * RAFT_WAL_SECTOR_BYTES;
+    // The file ends with this record; its second sector landed, its first part did not.
+    const torn = bytes.slice(0, ends[i] as number);
+    torn.fill(0, start, boundary);
+    expect(judge(torn)).toMatchObject({ kind: 'torn', truncateAt: start });
+  });
+
   it('ten zero bytes inside the last sector that do not start at its boundary stay corruption', () => {
     const { bytes } = wal(many(5));
     const damaged = bytes.slice();

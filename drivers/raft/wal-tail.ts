@@ -46,8 +46,9 @@ function validRecordAfter(bytes: Uint8Array, from: number): boolean {
 /**
  * Whether [start, end) overlaps a sector that never landed: within some sector, every byte from
  * max(sector start, start) to min(sector end, end of file) is zero, and that run is long enough
- * not to be a chance run of zeros inside a record — or it is the file's last sector, partial,
- * zero from its start to the end of the file.
+ * not to be a chance run of zeros inside a record — or it is the whole part of a sector the
+ * last write covered: the file's last, partial sector from its start, or the damaged record's
+ * start to the end of its sector.
  */
 function zeroedSectorIn(bytes: Uint8Array, start: number, end: number): boolean {
   const stop = Math.min(end, bytes.length);
@@ -55,11 +56,14 @@ function zeroedSectorIn(bytes: Uint8Array, start: number, end: number): boolean 
   for (; sectorStart < stop; sectorStart += RAFT_WAL_SECTOR_BYTES) {
     const from = Math.max(sectorStart, start);
     const to = Math.min(sectorStart + RAFT_WAL_SECTOR_BYTES, bytes.length);
-    // A short run counts only as the file's last, partial sector, zero from its first byte to the
-    // end: a sector that never landed behind a size that did (found by the simulator, 3-node
-    // seed 284: the last record's first bytes landed in one sector, its last 10 in the next).
+    // A short run counts when it is the whole part of a sector the last write covered: the file's
+    // last, partial sector, zero from its first byte to the end (found by the simulator, 3-node
+    // seed 284), or the damaged record's start up to the sector's end (3-node seed 541: the
+    // record's first 13 bytes never landed, its last 9, in the next sector, did). An append
+    // writes past the old end of the file, so a part of it that never landed reads as zeros.
     const lastPartialSector = to === bytes.length && from === sectorStart;
-    if (to - from < RAFT_WAL_ZERO_RUN_BYTES_MIN && !lastPartialSector) continue;
+    const recordStartToSectorEnd = from === start && to === sectorStart + RAFT_WAL_SECTOR_BYTES;
+    if (to - from < RAFT_WAL_ZERO_RUN_BYTES_MIN && !lastPartialSector && !recordStartToSectorEnd) continue;
     let zero = true;
     for (let i = from; i < to && zero; i++) zero = bytes[i] === 0;
     if (zero) return true;

@@ -44,6 +44,7 @@ describe('bugs the Raft cluster swarm found, pinned by the seeds that found them
     { seed: 30, profile: 'swarm', what: 'a peer connect lost to a partition hung for the kernel connect timeout; the only quorum link stayed down (RAFT_PEER_CONNECT_TIMEOUT_MS)' },
     { seed: 269, profile: 'swarm', what: "a snapshot taken while a leader's InstallSnapshot arrived tripped compact_within_applied" },
     { seed: 284, profile: 'swarm', what: 'a WAL whose last partial sector never landed was refused as corrupt' },
+    { seed: 541, profile: 'swarm', what: "a WAL whose last record's first sector never landed was refused as corrupt" },
     { seed: 27, profile: 'planted:skipFenceLinearizedLoad', what: 'with a 1 ms window, extensions aimed at stale clock samples left callers with INTERNAL' },
   ];
   for (const { seed, profile, what } of seeds) {
