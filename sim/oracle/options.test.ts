@@ -17,7 +17,7 @@ import {
 
 /** The cluster size a profile runs on by default (the Raft-only ones need a cluster). */
 function nodesFor(profile: ProfileName): number {
-  return profile === 'beyondDriftBound' || (profile.startsWith('planted:') && isRaftBug(profile.slice('planted:'.length) as never)) ? 3 : 1;
+  return profile === 'beyondDriftBound' || profile === 'failover' || (profile.startsWith('planted:') && isRaftBug(profile.slice('planted:'.length) as never)) ? 3 : 1;
 }
 
 const seedArbitrary = fc.nat({ max: 1_000_000_000 });

@@ -75,8 +75,8 @@ export type NetFamily = (typeof NET_FAMILIES)[number];
 export const FAULT_FAMILIES = [...NEMESIS_FAMILIES, ...RAFT_NEMESIS_FAMILIES, ...DISK_FAMILIES, ...NET_FAMILIES] as const;
 export type FaultFamily = (typeof FAULT_FAMILIES)[number];
 
-export const PROFILES = ['swarm', 'calm', 'bench', 'idle', 'durability', 'beyondDriftBound', ...PLANTED_BUGS.map((b) => `planted:${b}` as const)] as const;
-export type ProfileName = 'swarm' | 'calm' | 'bench' | 'idle' | 'durability' | 'beyondDriftBound' | `planted:${PlantedBug}`;
+export const PROFILES = ['swarm', 'calm', 'bench', 'idle', 'durability', 'failover', 'beyondDriftBound', ...PLANTED_BUGS.map((b) => `planted:${b}` as const)] as const;
+export type ProfileName = 'swarm' | 'calm' | 'bench' | 'idle' | 'durability' | 'failover' | 'beyondDriftBound' | `planted:${PlantedBug}`;
 
 /** What names a run: the options are drawn from it. */
 export interface RunSpec {
@@ -96,7 +96,7 @@ export function nodesOf(spec: RunSpec): number {
 export function specProblem(spec: RunSpec): string | null {
   const nodes = nodesOf(spec);
   if (!(CLUSTER_SIZES as readonly number[]).includes(nodes)) return `--nodes must be one of ${CLUSTER_SIZES.join(', ')} (got ${nodes})`;
-  if (nodes === 1 && (isRaftBug(spec.planted) || spec.profile === 'beyondDriftBound')) {
+  if (nodes === 1 && (isRaftBug(spec.planted) || spec.profile === 'beyondDriftBound' || spec.profile === 'failover')) {
     return `${spec.planted ?? spec.profile} needs a Raft cluster (--nodes 3 or 5)`;
   }
   if (nodes > 1 && spec.planted !== null && FILE_DRIVER_BUGS.includes(spec.planted)) return `${spec.planted} is a bug of the file driver: run it with --nodes 1`;
@@ -351,6 +351,34 @@ const PROFILE_SHAPES: Record<ProfileName, ProfileShape> = {
     forcedOps: ['getSeq'],
   }),
   // --- Raft clusters ---------------------------------------------------------------------------
+  // Failover with the product's defaults (election timeout 300 ms, heartbeat 50 ms, drift bound
+  // 1%, lease margin 10 ms): a node dies by kill -9 — the leader half the time — and stays down
+  // long enough that the survivors must elect; nothing else goes wrong. What the
+  // closing note's failover times are measured on (`sim swarm --nodes 3 --profile failover`).
+  failover: withShape({
+    forced: { ...ALL_OFF, serverKill: true },
+    windowAheadChoicesMs: [3_000],
+    failoverAdvanceChoicesMs: [1_000],
+    attemptTimeoutChoicesMs: [100, 500],
+    safetyMs: [6_000, 9_000],
+    // One family, so one node down at a time: kills 2–3 s apart, each down for 1–1.8 s.
+    nemesisGapMs: { serverKill: [2_000, 3_000] },
+    nemesisSize: { serverKill: [1_000, 1_800] },
+    nemesisBudget: { serverKill: [2, 3] },
+    raft: {
+      ...RAFT_SWARM,
+      electionTimeoutChoicesMs: [300],
+      heartbeatsPerElectionChoices: [6],
+      clockDriftBoundChoices: [0.01],
+      leaseMarginChoicesMs: [10],
+      maxEntriesPerMessageChoices: [64],
+      maxInflightMessagesChoices: [16],
+      snapshotEntriesChoices: [10_000],
+      initialDrift: [0, 1],
+      livenessMinorityDown: [0, 1],
+      isolateNewLeader: [0, 1],
+    },
+  }),
   // The lease assumption broken on purpose: the configured bound is 1% but the clocks drift by
   // 40%, and the leader is cut off from its peers (not from every client) again and again. A
   // correct implementation may then serve from two leaders at once: the checkers must say so.
