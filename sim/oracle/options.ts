@@ -377,6 +377,9 @@ const PROFILE_SHAPES: Record<ProfileName, ProfileShape> = {
       initialDrift: [0, 1],
       livenessMinorityDown: [0, 1],
       isolateNewLeader: [0, 1],
+      // A kill strikes when it is drawn, never armed for a later write: an armed kill could land
+      // after the next one and leave two nodes down at once.
+      crashAfterWrite: [0, 1],
     },
   }),
   // The lease assumption broken on purpose: the configured bound is 1% but the clocks drift by
