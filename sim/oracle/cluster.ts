@@ -16,8 +16,8 @@
 //   3. the workload stops, the calls drain, and the final checks read the durable records back.
 //
 // Expected process exits (not violations): the server refuses to start when a read of its
-// records was corrupted or syncing what it loaded failed (FileDriver.open: DRIVER_PERMANENT, no
-// silent rewind), or stops when a durable write failed during the fence (the node poisons
+// records was corrupted, syncing what it loaded failed, or cutting a torn tail failed on a full
+// disk (FileDriver.open: DRIVER_PERMANENT, no silent rewind), or stops when a durable write failed during the fence (the node poisons
 // itself; waitUntilServing throws, as `tsoracle serve` would exit). The supervisor restarts it, as systemd would. Any other
 // exception escaping the product is a `process_failed` violation.
 
@@ -245,8 +245,10 @@ class OracleRun {
     if (failure.node === SERVER_NODE) {
       const counts = this.world.node(SERVER_NODE).disk.faultCounts();
       const firedSince = (family: keyof typeof counts): boolean => counts[family] > (this.serverFaultsAtStart[family] ?? 0);
-      // Refused to start: a corrupted read of a record, or a failed sync of what it loaded.
-      if (error instanceof TsoError && error.code === 'DRIVER_PERMANENT' && (firedSince('readCorrupt') || firedSince('fsyncFail'))) return;
+      // Refused to start: a corrupted read of a record, a failed sync of what it loaded, or a
+      // failed write while it repaired what it loaded (cutting a torn journal tail under an
+      // injected disk-full: single-node seed 2615).
+      if (error instanceof TsoError && error.code === 'DRIVER_PERMANENT' && (firedSince('readCorrupt') || firedSince('fsyncFail') || firedSince('writeFull'))) return;
       if (error instanceof Error && error.message.startsWith('serving node poisoned') && (firedSince('fsyncFail') || firedSince('writeFull'))) return;
       if (error instanceof Error && error.message === 'timed out waiting to serve') {
         this.checker.report('server_start_stuck', `${label} did not serve within ${SERVER_START_TIMEOUT_MS} ms`);

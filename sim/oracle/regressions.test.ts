@@ -39,6 +39,13 @@ describe('FileDriver.open makes what it loaded durable (swarm: durability profil
   });
 });
 
+describe('the single-node harness: a refusal to start is expected after an injected disk-full', () => {
+  it('single-node seed 2615 passes: cutting a torn journal tail failed on an injected full disk; the server refused to start and its supervisor restarted it', async () => {
+    const report = await runSeed({ seed: 2615, profile: 'swarm', planted: null });
+    expect(report.violations.map((v) => `${v.kind}: ${v.message}`)).toEqual([]);
+  }, 120_000);
+});
+
 describe('bugs the Raft cluster swarm found, pinned by the seeds that found them', () => {
   const seeds: ReadonlyArray<{ seed: number; profile: 'swarm' | 'planted:skipFenceLinearizedLoad'; what: string }> = [
     { seed: 30, profile: 'swarm', what: 'a peer connect lost to a partition hung for the kernel connect timeout; the only quorum link stayed down (RAFT_PEER_CONNECT_TIMEOUT_MS)' },
