@@ -182,10 +182,11 @@ export interface RaftRunOptions {
   readonly crashAfterWrite: Ratio;
   /**
    * Chance, per election won in the safety phase, that the new leader is cut off from its peers
-   * (not its clients) RAFT_ISOLATE_NEW_LEADER_DELAY_MS later, for a while: the moment a new
-   * leader has replicated its predecessors' entries but maybe not its own no-op (Figure 8).
+   * (not its clients) isolateNewLeaderDelayMs later, for a while: the moment a new leader has
+   * replicated its predecessors' entries but maybe not its own no-op (Figure 8).
    */
   readonly isolateNewLeader: Ratio;
+  readonly isolateNewLeaderDelayMs: readonly [number, number];
 }
 
 /** Bounds of what a profile may draw (the defaults are the swarm's). */
@@ -236,6 +237,8 @@ interface RaftShape {
   readonly crashAfterWrite: Ratio;
   /** Chance, per election won, that the new leader is cut off from its peers a few ms later. */
   readonly isolateNewLeader: Ratio;
+  /** How long after its election the new leader is cut off (ms range). */
+  readonly isolateNewLeaderDelayMs: readonly [number, number];
 }
 
 const RAFT_SWARM: RaftShape = {
@@ -253,6 +256,7 @@ const RAFT_SWARM: RaftShape = {
   livenessMinorityDown: [1, 3],
   crashAfterWrite: [1, 2],
   isolateNewLeader: [1, 8],
+  isolateNewLeaderDelayMs: [0, 8],
 };
 
 const SWARM: ProfileShape = {
@@ -412,7 +416,15 @@ const PROFILE_SHAPES: Record<ProfileName, ProfileShape> = {
     nemesisGapMs: { serverCrash: [20, 200], serverKill: [20, 200], leaderPartition: [50, 300], peerLinkOneWay: [50, 300] },
     nemesisSize: { serverCrash: [0, 150], serverKill: [0, 150], leaderPartition: [50, 600], peerLinkOneWay: [50, 600] },
     nemesisBudget: { serverCrash: [10, 30], serverKill: [10, 30], leaderPartition: [5, 15], peerLinkOneWay: [5, 15] },
-    raft: { ...RAFT_SWARM, electionTimeoutChoicesMs: [100], maxEntriesPerMessageChoices: [1], maxInflightMessagesChoices: [1], snapshotEntriesChoices: [10_000], crashAfterWrite: [9, 10], isolateNewLeader: [1, 2] },
+    raft: {
+      ...RAFT_SWARM,
+      electionTimeoutChoicesMs: [100],
+      maxEntriesPerMessageChoices: [1],
+      maxInflightMessagesChoices: [1],
+      snapshotEntriesChoices: [10_000],
+      crashAfterWrite: [9, 10],
+      isolateNewLeader: [1, 2],
+    },
   }),
   // A vote not persisted: a node that voted, crashed right after the write and came back within
   // the same term votes again. Crashes land right behind writes, often, with short down times.
@@ -674,6 +686,7 @@ function drawRaft(rng: Rng, shape: RaftShape, nodes: number): RaftRunOptions {
     adversarialDrift: shape.adversarialDrift,
     crashAfterWrite: shape.crashAfterWrite,
     isolateNewLeader: shape.isolateNewLeader,
+    isolateNewLeaderDelayMs: shape.isolateNewLeaderDelayMs,
   };
 }
 

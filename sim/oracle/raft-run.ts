@@ -54,9 +54,7 @@ export const RAFT_SERVER_RECOVERY_MS = 2_000;
 export const RAFT_CONVERGED_WORKLOAD_MS_MIN = 300;
 /** A livelock bound: a healthy cluster run takes a few hundred thousand to a few million events. */
 export const RAFT_RUN_EVENTS_MAX = 20_000_000;
-/** A new leader cut off by `isolateNewLeader` is cut this long after its election (ms range)... */
-export const RAFT_ISOLATE_NEW_LEADER_DELAY_MS: readonly [number, number] = [0, 8];
-/** ...for this long (ms range). */
+/** A new leader cut off by `isolateNewLeader` stays cut this long (ms range). */
 const ISOLATE_NEW_LEADER_FOR_MS: readonly [number, number] = [50, 500];
 /** A slow disk answers every operation this late (µs range). */
 const SLOW_DISK_EXTRA_US: readonly [number, number] = [2_000, 50_000];
@@ -339,7 +337,7 @@ class RaftRun {
   /** The `isolateNewLeader` nemesis: a new leader cut off from its peers a few ms after winning. */
   private maybeIsolateNewLeader(name: string): void {
     if (this.livenessStartMs !== null || !this.isolateRng.ratio(this.raft.isolateNewLeader)) return;
-    const delayMs = this.isolateRng.int(RAFT_ISOLATE_NEW_LEADER_DELAY_MS[0], RAFT_ISOLATE_NEW_LEADER_DELAY_MS[1]);
+    const delayMs = this.isolateRng.int(this.raft.isolateNewLeaderDelayMs[0], this.raft.isolateNewLeaderDelayMs[1]);
     const forMs = this.isolateRng.int(ISOLATE_NEW_LEADER_FOR_MS[0], ISOLATE_NEW_LEADER_FOR_MS[1]);
     const others = this.names.filter((n) => n !== name);
     this.world.after(delayMs, () => {
