@@ -18,6 +18,7 @@ import { NodeDisk } from '../drivers/node/disk.js';
 import { NodeTransport } from '../drivers/node/transport.js';
 import { formatHostPort, parseHostPort, type HostPort } from '../drivers/ports.js';
 import { RaftDriver, type RaftDriverEvent, type RaftPeer } from '../drivers/raft/index.js';
+import { RaftMetrics } from './raft-metrics.js';
 import { startServer, type TsoServer } from './server.js';
 
 export interface RaftServerOptions {
@@ -147,6 +148,7 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
   const serviceAddress = parseHostPort(self.serviceEndpoint) as HostPort;
   const clock = new NodeClock();
   let onFatal = options.onFatal;
+  const raftMetrics = new RaftMetrics();
   const driver = await RaftDriver.open({
     disk: new NodeDisk(),
     transport: new NodeTransport(),
@@ -162,6 +164,7 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
     },
     ...(options.snapshotEntries !== undefined ? { snapshotEntries: options.snapshotEntries } : {}),
     onEvent: (event) => {
+      raftMetrics.onEvent(event);
       const line = describeEvent(event);
       if (line !== null) log(line);
       if (event.kind === 'fatal') onFatal?.(event.error);
@@ -185,6 +188,7 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
     await driver.close().catch(() => {});
     throw e;
   }
+  raftMetrics.register(server.metrics.registry, driver);
   return { ...server, close: () => server.close(), driver };
 }
 
