@@ -12,7 +12,7 @@ function describeFindings(report: FuzzReport): string {
 describe('every registered target', async () => {
   const targets = await loadAllTargets();
   it('has targets registered', () => {
-    expect(targets.map((t) => t.name)).toEqual(expect.arrayContaining(['codec-primitives', 'envelope', 'frame', 'high-water-record', 'seq-ledger-record', 'protocol-request', 'protocol-response', 'server-input', 'client-input', 'raft-message', 'raft-wal', 'raft-snapshot-record']));
+    expect(targets.map((t) => t.name)).toEqual(expect.arrayContaining(['codec-primitives', 'envelope', 'frame', 'high-water-record', 'seq-ledger-record', 'protocol-request', 'protocol-response', 'server-input', 'client-input', 'raft-message', 'raft-peer-frame', 'raft-wal', 'raft-snapshot-record']));
   });
   for (const target of targets) {
     it(`${target.name}: 2,000 fixed-seed executions from its corpus find nothing`, () => {
