@@ -34,7 +34,7 @@ import { Checker } from './checkers.js';
 import { DurableView } from './durable.js';
 import { describeOp, History, type Op } from './history.js';
 import { drawOptions, livenessEnvelope, nodesOf, valueChecksSound, type NemesisFamily, type RunSpec, type SimOptions } from './options.js';
-import { diskFaultsOf, netFaultsOf, resultOf, runToEnd, type RunSeedOptions, scheduleNemesis, type SeedReport } from './run-shared.js';
+import { diskFaultsOf, finishReport, netFaultsOf, runToEnd, type RunSeedOptions, scheduleNemesis, type SeedReport } from './run-shared.js';
 import { runRaftSeed } from './raft-run.js';
 import { ClientWorkload, DEADLINE_SLACK_MS, errorText } from './workload.js';
 
@@ -380,33 +380,16 @@ class OracleRun {
     });
     if (!halted && !eventBound) this.checkLiveness();
     this.checker.final();
-    const violations = this.checker.violations;
-    const result = resultOf(violations);
-    this.world.record('sim.result', { result, violations: violations.length });
-    const server = this.world.node(SERVER_NODE);
-    return {
+    return finishReport(this.world, this.history, this.checker, {
       spec: this.spec,
       options: this.options,
-      result,
-      violations,
-      violationsDropped: this.checker.dropped,
-      events: this.world.scheduler.eventsRun,
-      simMs: this.world.nowMs,
-      wallMs: performance.now() - wallStartMs,
-      traceHash: this.world.trace.hash,
-      traceEntries: this.world.trace.count,
-      stats: {
-        ops: this.history.summary(),
-        serverStarts: this.history.serverStarts,
-        nemesisStrikes: { ...this.strikes },
-        diskFaults: server.disk.faultCounts(),
-        netFaults: this.world.network.faultCounts(),
-        livenessStartMs: this.livenessStartMs,
-        convergedMs: this.convergedMs,
-        valueChecks: valueChecksSound(this.options),
-      },
-      trace: this.world.trace,
-    };
+      wallStartMs,
+      strikes: this.strikes,
+      diskFaults: this.world.node(SERVER_NODE).disk.faultCounts(),
+      livenessStartMs: this.livenessStartMs,
+      convergedMs: this.convergedMs,
+      valueChecks: valueChecksSound(this.options),
+    });
   }
 
   private whyStuck(op: Op): string {

@@ -37,7 +37,7 @@ import type { Rng } from '../random.js';
 import type { TraceDetails, TraceEntry } from '../trace.js';
 import { World } from '../world.js';
 import { Checker } from './checkers.js';
-import { diskFaultsOf, netFaultsOf, resultOf, runToEnd, type RunSeedOptions, scheduleNemesis, type SeedReport } from './run-shared.js';
+import { diskFaultsOf, finishReport, netFaultsOf, runToEnd, type RunSeedOptions, scheduleNemesis, type SeedReport } from './run-shared.js';
 import { describeOp, History, type Op } from './history.js';
 import { isRaftBug, livenessEnvelope, type NemesisFamily, type RaftRunOptions, type RunSpec, type SimOptions, valueChecksSound, drawOptions } from './options.js';
 import { RaftChecker, type RaftLogView } from './raft-checkers.js';
@@ -612,9 +612,6 @@ class RaftRun {
     if (!halted) this.raftChecker.checkLogMatching(this.liveLogs());
     if (!halted && !eventBound) this.checkLiveness();
     this.checker.final();
-    const violations = this.checker.violations;
-    const result = resultOf(violations);
-    this.world.record('sim.result', { result, violations: violations.length });
     const diskFaults: Record<string, number> = {};
     for (const name of this.names) for (const [fault, n] of Object.entries(this.world.node(name).disk.faultCounts())) diskFaults[fault] = (diskFaults[fault] ?? 0) + n;
     const raftStats: RaftRunStats = {
@@ -627,30 +624,17 @@ class RaftRun {
       })),
       heldDown: [...this.heldDown],
     };
-    return {
+    return finishReport(this.world, this.history, this.checker, {
       spec: this.spec,
       options: this.options,
-      result,
-      violations,
-      violationsDropped: this.checker.dropped,
-      events: this.world.scheduler.eventsRun,
-      simMs: this.world.nowMs,
-      wallMs: performance.now() - wallStartMs,
-      traceHash: this.world.trace.hash,
-      traceEntries: this.world.trace.count,
-      stats: {
-        ops: this.history.summary(),
-        serverStarts: this.history.serverStarts,
-        nemesisStrikes: { ...this.strikes },
-        diskFaults: diskFaults as SeedReport['stats']['diskFaults'],
-        netFaults: this.world.network.faultCounts(),
-        livenessStartMs: this.livenessStartMs,
-        convergedMs: this.convergedMs,
-        valueChecks: valueChecksSound(this.options),
-        raft: raftStats,
-      },
-      trace: this.world.trace,
-    };
+      wallStartMs,
+      strikes: this.strikes,
+      diskFaults: diskFaults as SeedReport['stats']['diskFaults'],
+      livenessStartMs: this.livenessStartMs,
+      convergedMs: this.convergedMs,
+      valueChecks: valueChecksSound(this.options),
+      raft: raftStats,
+    });
   }
 
   private whyStuck(op: Op): string {

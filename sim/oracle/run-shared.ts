@@ -156,3 +156,47 @@ export async function runToEnd(
 export function resultOf(violations: readonly Violation[]): RunResult {
   return violations.some((v) => v.class === 'safety') ? 'safety' : violations.length > 0 ? 'liveness' : 'ok';
 }
+
+/** What a run hands `finishReport` besides its world, history and checker. */
+export interface RunFinish {
+  readonly spec: RunSpec;
+  readonly options: SimOptions;
+  readonly wallStartMs: number;
+  readonly strikes: Readonly<Record<string, number>>;
+  readonly diskFaults: RunStats['diskFaults'];
+  readonly livenessStartMs: number | null;
+  readonly convergedMs: number | null;
+  readonly valueChecks: boolean;
+  readonly raft?: RaftRunStats;
+}
+
+/** Records the result in the trace and builds the seed's report (after the final checks). */
+export function finishReport(world: World, history: History, checker: Checker, run: RunFinish): SeedReport {
+  const violations = checker.violations;
+  const result = resultOf(violations);
+  world.record('sim.result', { result, violations: violations.length });
+  return {
+    spec: run.spec,
+    options: run.options,
+    result,
+    violations,
+    violationsDropped: checker.dropped,
+    events: world.scheduler.eventsRun,
+    simMs: world.nowMs,
+    wallMs: performance.now() - run.wallStartMs,
+    traceHash: world.trace.hash,
+    traceEntries: world.trace.count,
+    stats: {
+      ops: history.summary(),
+      serverStarts: history.serverStarts,
+      nemesisStrikes: { ...run.strikes },
+      diskFaults: run.diskFaults,
+      netFaults: world.network.faultCounts(),
+      livenessStartMs: run.livenessStartMs,
+      convergedMs: run.convergedMs,
+      valueChecks: run.valueChecks,
+      ...(run.raft === undefined ? {} : { raft: run.raft }),
+    },
+    trace: world.trace,
+  };
+}
