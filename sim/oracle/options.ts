@@ -285,6 +285,38 @@ function withShape(overrides: Partial<ProfileShape>): ProfileShape {
 
 const ALL_OFF: Partial<Record<FaultFamily, boolean>> = Object.fromEntries(FAULT_FAMILIES.map((f) => [f, false]));
 
+/**
+ * The mix that tests a lease: the leader cut off from its peers (not from every client) again
+ * and again, getTs-heavy callers on three clients, short attempts, a long window (a deposed
+ * leader serves from it without consensus), a short election timeout, and clocks drifting as
+ * far as the profile allows, the worst way for the lease (the cut-off leader slow, the rest fast).
+ */
+function leaseMix(raft: Partial<RaftShape>, extra: Partial<ProfileShape> = {}): ProfileShape {
+  return withShape({
+    forced: { ...ALL_OFF, leaderPartition: true },
+    forcedOps: ['getTs'],
+    windowAheadChoicesMs: [1_000, 3_000],
+    attemptTimeoutChoicesMs: [20, 100],
+    clients: [3, 3],
+    callersPerClient: [2, 3],
+    thinkMsMax: [0, 2],
+    safetyMs: [3_000, 5_000],
+    nemesisGapMs: { leaderPartition: [100, 400] },
+    nemesisSize: { leaderPartition: [300, 1_500] },
+    nemesisBudget: { leaderPartition: [8, 15] },
+    ...extra,
+    raft: {
+      ...RAFT_SWARM,
+      electionTimeoutChoicesMs: [100],
+      heartbeatsPerElectionChoices: [10],
+      initialDrift: [1, 1],
+      initialDriftAtMax: true,
+      adversarialDrift: true,
+      ...raft,
+    },
+  });
+}
+
 /** The profiles: the swarm, a fault-free run, and one mix per planted bug that makes it likely. */
 const PROFILE_SHAPES: Record<ProfileName, ProfileShape> = {
   swarm: SWARM,
@@ -389,20 +421,7 @@ const PROFILE_SHAPES: Record<ProfileName, ProfileShape> = {
   // The lease assumption broken on purpose: the configured bound is 1% but the clocks drift by
   // 40%, and the leader is cut off from its peers (not from every client) again and again. A
   // correct implementation may then serve from two leaders at once: the checkers must say so.
-  beyondDriftBound: withShape({
-    forced: { ...ALL_OFF, leaderPartition: true },
-    forcedOps: ['getTs'],
-    windowAheadChoicesMs: [1_000, 3_000],
-    clients: [3, 3],
-    callersPerClient: [2, 3],
-    thinkMsMax: [0, 2],
-    safetyMs: [3_000, 5_000],
-    nemesisGapMs: { leaderPartition: [100, 400] },
-    nemesisSize: { leaderPartition: [300, 1_500] },
-    nemesisBudget: { leaderPartition: [8, 15] },
-    raft: { ...RAFT_SWARM, electionTimeoutChoicesMs: [100], heartbeatsPerElectionChoices: [10], clockDriftBoundChoices: [0.01], leaseMarginChoicesMs: [0], driftOfBound: [40, 40], initialDrift: [1, 1], initialDriftAtMax: true, adversarialDrift: true },
-    attemptTimeoutChoicesMs: [20, 100],
-  }),
+  beyondDriftBound: leaseMix({ clockDriftBoundChoices: [0.01], leaseMarginChoicesMs: [0], driftOfBound: [40, 40] }),
   // Figure 8 (§5.4.2): an entry of an older term replicated to a majority but overwritten by a
   // later leader. One entry per message and one message in flight make an old entry's replica
   // count reach a quorum before the new leader's no-op does; crashes right after writes and cut
@@ -441,35 +460,17 @@ const PROFILE_SHAPES: Record<ProfileName, ProfileShape> = {
   // Serving past the lease: a leader cut off from its peers goes on serving until CheckQuorum
   // deposes it, an election timeout after its last acknowledged round on its own clock. That
   // is later than a new leader can serve only when clocks drift: here they drift at the bound.
-  'planted:serveAfterLeaseExpired': withShape({
-    forced: { ...ALL_OFF, leaderPartition: true, serverPause: true },
-    forcedOps: ['getTs'],
-    windowAheadChoicesMs: [1_000, 3_000],
-    clients: [3, 3],
-    callersPerClient: [2, 3],
-    thinkMsMax: [0, 2],
-    safetyMs: [3_000, 5_000],
-    nemesisGapMs: { leaderPartition: [100, 400], serverPause: [200, 800] },
-    nemesisSize: { leaderPartition: [300, 1_500], serverPause: [150, 600] },
-    nemesisBudget: { leaderPartition: [8, 15], serverPause: [2, 5] },
-    raft: { ...RAFT_SWARM, electionTimeoutChoicesMs: [100], heartbeatsPerElectionChoices: [10], clockDriftBoundChoices: [0.2], driftOfBound: [1, 1], initialDrift: [1, 1], initialDriftAtMax: true, adversarialDrift: true },
-    attemptTimeoutChoicesMs: [20, 100],
-  }),
+  'planted:serveAfterLeaseExpired': leaseMix(
+    { clockDriftBoundChoices: [0.2], driftOfBound: [1, 1] },
+    {
+      forced: { ...ALL_OFF, leaderPartition: true, serverPause: true },
+      nemesisGapMs: { leaderPartition: [100, 400], serverPause: [200, 800] },
+      nemesisSize: { leaderPartition: [300, 1_500], serverPause: [150, 600] },
+      nemesisBudget: { leaderPartition: [8, 15], serverPause: [2, 5] },
+    },
+  ),
   // A lease with no room for drift: the clocks drift at the configured bound, the leader's slow.
-  'planted:leaseWithoutDriftMargin': withShape({
-    forced: { ...ALL_OFF, leaderPartition: true },
-    forcedOps: ['getTs'],
-    windowAheadChoicesMs: [1_000, 3_000],
-    clients: [3, 3],
-    callersPerClient: [2, 3],
-    thinkMsMax: [0, 2],
-    safetyMs: [3_000, 5_000],
-    nemesisGapMs: { leaderPartition: [100, 400] },
-    nemesisSize: { leaderPartition: [300, 1_500] },
-    nemesisBudget: { leaderPartition: [8, 15] },
-    raft: { ...RAFT_SWARM, electionTimeoutChoicesMs: [300], heartbeatsPerElectionChoices: [10], clockDriftBoundChoices: [0.24], leaseMarginChoicesMs: [0], driftOfBound: [1, 1], initialDrift: [1, 1], initialDriftAtMax: true, adversarialDrift: true },
-    attemptTimeoutChoicesMs: [20, 100],
-  }),
+  'planted:leaseWithoutDriftMargin': leaseMix({ electionTimeoutChoicesMs: [300], clockDriftBoundChoices: [0.24], leaseMarginChoicesMs: [0], driftOfBound: [1, 1] }),
   // The fence's load not linearized: a new leader that has not applied the last high-water
   // fences below it when its clock is behind the old leader's. Clocks step back on the nodes,
   // leaders die, and the window is one millisecond, so a leader whose clock is ahead extends
