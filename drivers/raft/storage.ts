@@ -13,6 +13,9 @@
 //   - Recovery: a torn tail is truncated (disk.truncate, fsync) and reported; damage that a torn
 //     write cannot explain refuses to start (wal-tail.ts). A corrupt meta or snapshot refuses to
 //     start too; nothing is ever silently skipped or rewound.
+//   - What recovery loaded is made durable before the node acts on it (every file fsync'd, then
+//     the directory): a previous process may have died before its syncs, or its directory sync
+//     may have failed, leaving a WAL that only the page cache holds.
 //   - Compaction: the driver saves a snapshot, then `rewriteWal` replaces the WAL by a new file
 //     holding only the hard state and the entries after the snapshot (wal.tmp, fsync, rename,
 //     fsync the directory): a crash leaves the old WAL or the new one, both consistent with the
@@ -153,6 +156,16 @@ export class RaftStorage {
         if (isDecodeError(e)) throw refuse(`${walPath} does not replay (${e.message})`, { code: e.code });
         throw e;
       }
+      // What was loaded may be only in the page cache: a previous process wrote it and died (kill
+      // -9) before its sync, or its directory sync failed. The node votes and acknowledges from
+      // this state, so it is made durable first — the files and their directory entries — or the
+      // open fails (found by the simulator, 3-node seed 4023: a WAL whose directory entry was
+      // never synced vanished at a power loss, and its node, having lost acknowledged entries,
+      // voted a leader in that lacked a committed one).
+      if (walBytes !== null) await disk.fsync(walPath);
+      if (snapshotBytes !== null) await disk.fsync(joinPath(dir, 'snapshot'));
+      await disk.fsync(joinPath(dir, 'meta'));
+      await disk.fsyncDir(dir);
       const storage = new RaftStorage(disk, dir, lock, walBytes === null ? null : walBytes.length);
       return { storage, recovered: { persisted, fresh: fresh && snapshot === undefined && records.length === 0 } };
     } catch (e) {
