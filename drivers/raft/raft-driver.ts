@@ -706,6 +706,11 @@ export class RaftDriver implements ConsensusDriver {
     return this.options.id;
   }
 
+  /** The lease a quorum-acknowledged round gives this node, on its monotonic clock (ms). */
+  get leaseMs(): number {
+    return this.node.leaseMs;
+  }
+
   /** The core's status (role, term, commit, applied, log bounds). */
   status(): ReturnType<RaftNode['status']> {
     return this.node.status();

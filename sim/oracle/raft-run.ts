@@ -27,7 +27,7 @@
 
 import { AssertionError, unreachable } from '../../core/assert.js';
 import { TsoError } from '../../core/errors.js';
-import { DiskError } from '../../drivers/ports.js';
+import { type Clock, DiskError } from '../../drivers/ports.js';
 import { RaftDriver, type RaftDriverEvent, type RaftPeer } from '../../drivers/raft/raft-driver.js';
 import { ProtocolServer } from '../../drivers/server/protocol-server.js';
 import { ServingNode, type ServingEvent } from '../../drivers/server/serving-node.js';
@@ -64,8 +64,11 @@ const WRITE_KINDS: ReadonlySet<string> = new Set(['disk.write', 'disk.writeFile'
 
 interface ServerState {
   readonly incarnation: number;
+  readonly clock: Clock;
   driver: RaftDriver | null;
   node: ServingNode | null;
+  /** This incarnation's monotonic time when the liveness phase began (-Infinity if it started later). */
+  livenessMonoMs: number;
   /** Disk fault counters when this incarnation started (did an injected fault make it exit?). */
   readonly faultsAtStart: Readonly<Record<string, number>>;
 }
@@ -200,7 +203,14 @@ class RaftRun {
     const planted = this.spec.planted;
     const raft = this.raft;
     return async (ports: NodePorts) => {
-      const state: ServerState = { incarnation: ports.incarnation, driver: null, node: null, faultsAtStart: { ...this.world.node(name).disk.faultCounts() } };
+      const state: ServerState = {
+        incarnation: ports.incarnation,
+        clock: ports.clock,
+        driver: null,
+        node: null,
+        livenessMonoMs: -Infinity,
+        faultsAtStart: { ...this.world.node(name).disk.faultCounts() },
+      };
       this.servers.set(name, state);
       const driver = await RaftDriver.open({
         disk: ports.disk,
@@ -547,6 +557,7 @@ class RaftRun {
     for (const name of this.names) this.world.node(name).disk.setFaults({});
     this.world.heal();
     for (const name of [...this.names, ...this.clients.clientNames]) this.world.resume(name);
+    for (const [name, state] of this.servers) if (this.isCurrent(name, state)) state.livenessMonoMs = state.clock.monotonicMs();
     // A minority may stay down for the whole phase: a cluster must serve with it gone.
     const rng = this.world.rng.fork('liveness');
     for (const name of rng.shuffle([...this.names]).slice(0, this.raft.livenessDownNodes)) {
@@ -574,13 +585,20 @@ class RaftRun {
     return Math.ceil(Math.max(disk, net) / 1000);
   }
 
-  /** The one node serving now (running, its serving node serving, its driver holding a lease). */
+  /**
+   * The one node serving now: running, its serving node serving, its driver holding a lease from
+   * a round a quorum acknowledged after the faults stopped (a lease from before may outlive the
+   * links the leader needs to commit, which come back only after a reconnect).
+   */
   private servingNode(): string | null {
     const serving: string[] = [];
     for (const [name, state] of this.servers) {
       const status = this.world.node(name).status;
-      if (!this.isCurrent(name, state) || status === 'paused' || status === 'starting') continue;
-      if (state.node?.isServing === true && state.driver?.hasLease() === true) serving.push(name);
+      const driver = state.driver;
+      if (!this.isCurrent(name, state) || status === 'paused' || status === 'starting' || driver === null) continue;
+      if (state.node?.isServing !== true || !driver.hasLease()) continue;
+      const leaseUntilMs = driver.status().leaseUntilMs;
+      if (leaseUntilMs !== null && leaseUntilMs - driver.leaseMs >= state.livenessMonoMs) serving.push(name);
     }
     return serving.length === 1 ? (serving[0] as string) : null;
   }
