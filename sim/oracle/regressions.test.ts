@@ -53,6 +53,7 @@ describe('bugs the Raft cluster swarm found, pinned by the seeds that found them
     { seed: 284, profile: 'swarm', what: 'a WAL whose last partial sector never landed was refused as corrupt' },
     { seed: 541, profile: 'swarm', what: "a WAL whose last record's first sector never landed was refused as corrupt" },
     { seed: 4023, profile: 'swarm', what: 'a WAL only the page cache held (its directory sync had failed) vanished at a power loss; its node voted in a leader without a committed entry' },
+    { seed: 3477, profile: 'swarm', what: 'the run was declared converged on a lease from before the faults stopped, while the leader could not yet commit' },
     { seed: 27, profile: 'planted:skipFenceLinearizedLoad', what: 'with a 1 ms window, extensions aimed at stale clock samples left callers with INTERNAL' },
   ];
   for (const { seed, profile, what } of seeds) {
