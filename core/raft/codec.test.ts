@@ -176,6 +176,30 @@ describe('raft WAL records', () => {
     expect(compacted.snapshot?.lastIncludedIndex).toBe(2);
   });
 
+  it('replays a log whose snapshot marker was lost: the snapshot file bridges a gap that ends right after it (simulator 5-node seed 425)', () => {
+    const snapshot = { lastIncludedIndex: 5, lastIncludedTerm: 2, data: new Uint8Array([1]) };
+    const state = replayWal(snapshot, [
+      { kind: 'entry', entry: entry(1, 1) },
+      { kind: 'entry', entry: entry(1, 2, 'a') },
+      { kind: 'hard-state', hardState: { term: 3, vote: 1, commit: 5 } },
+      // The marker for the snapshot at 5 never reached the disk; the log went on after it.
+      { kind: 'entry', entry: entry(3, 6, 'c') },
+      { kind: 'entry', entry: entry(3, 7, 'd') },
+    ]);
+    expect(state.entries).toEqual([entry(3, 6, 'c'), entry(3, 7, 'd')]);
+    expect(state.snapshot?.lastIncludedIndex).toBe(5);
+    // A gap the snapshot does not explain is still refused: one ending elsewhere, or entries
+    // logged past the snapshot before the gap.
+    expect(() => replayWal(snapshot, [{ kind: 'entry', entry: entry(1, 1) }, { kind: 'entry', entry: entry(3, 7, 'd') }])).toThrow(/after a gap/);
+    expect(() =>
+      replayWal({ ...snapshot, lastIncludedIndex: 1 }, [
+        { kind: 'entry', entry: entry(1, 1) },
+        { kind: 'entry', entry: entry(1, 2) },
+        { kind: 'entry', entry: entry(3, 6, 'c') },
+      ]),
+    ).toThrow(/after a gap/);
+  });
+
   it('refuses to replay a log with a gap or one that disagrees with its snapshot', () => {
     expect(() => replayWal(undefined, [{ kind: 'entry', entry: entry(1, 2, 'a') }])).toThrow(/RECORD_MALFORMED/);
     expect(() =>
