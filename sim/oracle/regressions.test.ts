@@ -47,18 +47,19 @@ describe('the single-node harness: a refusal to start is expected after an injec
 });
 
 describe('bugs the Raft cluster swarm found, pinned by the seeds that found them', () => {
-  const seeds: ReadonlyArray<{ seed: number; profile: 'swarm' | 'planted:skipFenceLinearizedLoad'; what: string }> = [
+  const seeds: ReadonlyArray<{ seed: number; profile: 'swarm' | 'planted:skipFenceLinearizedLoad'; what: string; nodes?: number }> = [
     { seed: 30, profile: 'swarm', what: 'a peer connect lost to a partition hung for the kernel connect timeout; the only quorum link stayed down (RAFT_PEER_CONNECT_TIMEOUT_MS)' },
     { seed: 269, profile: 'swarm', what: "a snapshot taken while a leader's InstallSnapshot arrived tripped compact_within_applied" },
     { seed: 284, profile: 'swarm', what: 'a WAL whose last partial sector never landed was refused as corrupt' },
     { seed: 541, profile: 'swarm', what: "a WAL whose last record's first sector never landed was refused as corrupt" },
     { seed: 4023, profile: 'swarm', what: 'a WAL only the page cache held (its directory sync had failed) vanished at a power loss; its node voted in a leader without a committed entry' },
     { seed: 3477, profile: 'swarm', what: 'the run was declared converged on a lease from before the faults stopped, while the leader could not yet commit' },
+    { seed: 425, nodes: 5, profile: 'swarm', what: 'a WAL whose snapshot marker was lost (its append failed) and that went on after it refused to replay' },
     { seed: 27, profile: 'planted:skipFenceLinearizedLoad', what: 'with a 1 ms window, extensions aimed at stale clock samples left callers with INTERNAL' },
   ];
-  for (const { seed, profile, what } of seeds) {
-    it(`3-node seed ${seed} (${profile}) passes: ${what}`, async () => {
-      const report = await runSeed({ seed, profile, planted: null, nodes: 3 });
+  for (const { seed, profile, what, nodes = 3 } of seeds) {
+    it(`${nodes}-node seed ${seed} (${profile}) passes: ${what}`, async () => {
+      const report = await runSeed({ seed, profile, planted: null, nodes });
       expect(report.violations.map((v) => `${v.kind}: ${v.message}`)).toEqual([]);
       expect(report.result).toBe('ok');
     }, 120_000);
