@@ -188,6 +188,14 @@ describe('raft WAL records', () => {
     ]);
     expect(state.entries).toEqual([entry(3, 6, 'c'), entry(3, 7, 'd')]);
     expect(state.snapshot?.lastIncludedIndex).toBe(5);
+    // A gap that a later marker covers (5-node seed 624: an older marker lost, a newer one logged).
+    const later = replayWal({ lastIncludedIndex: 16, lastIncludedTerm: 4, data: new Uint8Array([1]) }, [
+      { kind: 'entry', entry: entry(1, 7) },
+      { kind: 'entry', entry: entry(2, 9, 'after the lost marker of 8') },
+      { kind: 'snapshot', lastIncludedIndex: 16, lastIncludedTerm: 4 },
+      { kind: 'entry', entry: entry(4, 17, 'e') },
+    ]);
+    expect(later.entries).toEqual([entry(4, 17, 'e')]);
     // A gap the snapshot does not explain is still refused: one ending elsewhere, or entries
     // logged past the snapshot before the gap.
     expect(() => replayWal(snapshot, [{ kind: 'entry', entry: entry(1, 1) }, { kind: 'entry', entry: entry(3, 7, 'd') }])).toThrow(/after a gap/);

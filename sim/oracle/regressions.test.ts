@@ -55,6 +55,7 @@ describe('bugs the Raft cluster swarm found, pinned by the seeds that found them
     { seed: 4023, profile: 'swarm', what: 'a WAL only the page cache held (its directory sync had failed) vanished at a power loss; its node voted in a leader without a committed entry' },
     { seed: 3477, profile: 'swarm', what: 'the run was declared converged on a lease from before the faults stopped, while the leader could not yet commit' },
     { seed: 425, nodes: 5, profile: 'swarm', what: 'a WAL whose snapshot marker was lost (its append failed) and that went on after it refused to replay' },
+    { seed: 624, nodes: 5, profile: 'swarm', what: 'the same, with the gap before a newer snapshot marker' },
     { seed: 27, profile: 'planted:skipFenceLinearizedLoad', what: 'with a 1 ms window, extensions aimed at stale clock samples left callers with INTERNAL' },
   ];
   for (const { seed, profile, what, nodes = 3 } of seeds) {
