@@ -31,17 +31,19 @@ interface PlantedCase {
  * crashes or cuts each landing in a window of about one round trip. It is shown on that
  * schedule in core/raft/planted.test.ts instead.
  */
-const NOT_FOUND_BY_THE_SWARM: readonly RaftBug[] = ['commitOlderTermByCounting'];
+const NOT_FOUND_BY_THE_SWARM: readonly RaftBug[] = ['commitOlderTermByCounting', 'forgetVote'];
+// forgetVote was found by seed 117 of its profile (two leaders of one term) until a node's start
+// made what it loaded durable (fix(raft), 3-node seed 4023); since then its profile found it in
+// none of seeds 1..400 on 3 nodes nor 1..150 on 5. Its schedule (a node votes, dies right behind
+// the write, and comes back to vote again in the same term) is not shown elsewhere yet.
 
 const CASES: Partial<Record<RaftBug, PlantedCase>> = {
-  // A vote forgotten across a crash: a node votes twice in a term, two leaders are elected.
-  forgetVote: { nodes: 3, foundAt: 117, expected: ['raft_two_leaders_in_term', 'raft_state_machine_divergence', 'raft_log_mismatch', 'process_failed'] },
   // A deposed leader serves from its window after a new leader served larger timestamps.
-  serveAfterLeaseExpired: { nodes: 3, foundAt: 2, expected: TIMESTAMP_ORDER },
+  serveAfterLeaseExpired: { nodes: 3, foundAt: 3, expected: TIMESTAMP_ORDER },
   // A lease with no margin for drift outlives the followers' election timeout.
-  leaseWithoutDriftMargin: { nodes: 3, foundAt: 8, expected: TIMESTAMP_ORDER },
+  leaseWithoutDriftMargin: { nodes: 3, foundAt: 47, expected: TIMESTAMP_ORDER },
   // A fence on a stale high-water: the new leader reissues timestamps the old one served.
-  skipFenceLinearizedLoad: { nodes: 3, foundAt: 4, expected: TIMESTAMP_ORDER },
+  skipFenceLinearizedLoad: { nodes: 3, foundAt: 22, expected: TIMESTAMP_ORDER },
 };
 
 const SEED_TIMEOUT_MS = 300_000;
