@@ -186,7 +186,17 @@ export interface RaftRunOptions {
    * replicated its predecessors' entries but maybe not its own no-op (Figure 8).
    */
   readonly isolateNewLeader: Ratio;
-  readonly isolateNewLeaderDelayMs: readonly [number, number];
+  readonly isolateNewLeaderDelayChoicesMs: readonly number[];
+  /** How long a new leader cut off by isolateNewLeader stays cut (ms range). */
+  readonly isolateNewLeaderForMs: readonly [number, number];
+  /**
+   * Chance, per election won in the safety phase, that one follower loses power right behind
+   * one of its next writes (the nth, n drawn from followerPowerLossWriteNth): the writes that
+   * carry the new leader's first entries, or the vote it just gave. Down powerLossDownMs.
+   */
+  readonly followerPowerLoss: Ratio;
+  readonly followerPowerLossWriteNth: readonly [number, number];
+  readonly followerPowerLossDownMs: readonly [number, number];
 }
 
 /** Bounds of what a profile may draw (the defaults are the swarm's). */
@@ -237,8 +247,16 @@ interface RaftShape {
   readonly crashAfterWrite: Ratio;
   /** Chance, per election won, that the new leader is cut off from its peers a few ms later. */
   readonly isolateNewLeader: Ratio;
-  /** How long after its election the new leader is cut off (ms range). */
-  readonly isolateNewLeaderDelayMs: readonly [number, number];
+  /** How long after its election the new leader is cut off (ms, one drawn per cut; 0: before it sends anything). */
+  readonly isolateNewLeaderDelayChoicesMs: readonly number[];
+  /** How long a new leader cut off by isolateNewLeader stays cut (ms range). */
+  readonly isolateNewLeaderForMs: readonly [number, number];
+  /** Chance, per election won, that a follower loses power right behind one of its next writes. */
+  readonly followerPowerLoss: Ratio;
+  /** Which of the follower's next writes (1 = the next) the power loss strikes behind. */
+  readonly followerPowerLossWriteNth: readonly [number, number];
+  /** How long that follower stays down (ms range). */
+  readonly followerPowerLossDownMs: readonly [number, number];
 }
 
 const RAFT_SWARM: RaftShape = {
@@ -256,7 +274,11 @@ const RAFT_SWARM: RaftShape = {
   livenessMinorityDown: [1, 3],
   crashAfterWrite: [1, 2],
   isolateNewLeader: [1, 8],
-  isolateNewLeaderDelayMs: [0, 8],
+  isolateNewLeaderDelayChoicesMs: [0, 1, 2, 3, 4, 5, 6, 7, 8],
+  isolateNewLeaderForMs: [50, 500],
+  followerPowerLoss: [1, 8],
+  followerPowerLossWriteNth: [1, 3],
+  followerPowerLossDownMs: [0, 50],
 };
 
 const SWARM: ProfileShape = {
@@ -312,6 +334,8 @@ function leaseMix(raft: Partial<RaftShape>, extra: Partial<ProfileShape> = {}): 
       initialDrift: [1, 1],
       initialDriftAtMax: true,
       adversarialDrift: true,
+      // The lease is about partitions and clocks: no follower power losses in its schedules.
+      followerPowerLoss: [0, 1],
       ...raft,
     },
   });
@@ -413,6 +437,7 @@ const PROFILE_SHAPES: Record<ProfileName, ProfileShape> = {
       initialDrift: [0, 1],
       livenessMinorityDown: [0, 1],
       isolateNewLeader: [0, 1],
+      followerPowerLoss: [0, 1],
       // A kill strikes when it is drawn, never armed for a later write: an armed kill could land
       // after the next one and leave two nodes down at once.
       crashAfterWrite: [0, 1],
@@ -427,22 +452,27 @@ const PROFILE_SHAPES: Record<ProfileName, ProfileShape> = {
   // count reach a quorum before the new leader's no-op does; crashes right after writes and cut
   // links make the leaders change often.
   'planted:commitOlderTermByCounting': withShape({
-    forced: { ...ALL_OFF, serverCrash: true, serverKill: true, leaderPartition: true, peerLinkOneWay: true },
+    forced: { ...ALL_OFF, serverKill: true, leaderPartition: true },
     forcedOps: ['getTs', 'getSeq'],
     windowAheadChoicesMs: [1, 3, 10],
     thinkMsMax: [0, 2],
-    safetyMs: [2_000, 4_000],
-    nemesisGapMs: { serverCrash: [20, 200], serverKill: [20, 200], leaderPartition: [50, 300], peerLinkOneWay: [50, 300] },
-    nemesisSize: { serverCrash: [0, 150], serverKill: [0, 150], leaderPartition: [50, 600], peerLinkOneWay: [50, 600] },
-    nemesisBudget: { serverCrash: [10, 30], serverKill: [10, 30], leaderPartition: [5, 15], peerLinkOneWay: [5, 15] },
+    safetyMs: [3_000, 5_000],
+    nemesisGapMs: { serverKill: [200, 800], leaderPartition: [200, 800] },
+    nemesisSize: { serverKill: [0, 150], leaderPartition: [100, 600] },
+    nemesisBudget: { serverKill: [2, 6], leaderPartition: [2, 6] },
     raft: {
       ...RAFT_SWARM,
       electionTimeoutChoicesMs: [100],
       maxEntriesPerMessageChoices: [1],
       maxInflightMessagesChoices: [1],
       snapshotEntriesChoices: [10_000],
-      crashAfterWrite: [9, 10],
-      isolateNewLeader: [1, 2],
+      crashAfterWrite: [1, 2],
+      isolateNewLeader: [1, 1],
+      isolateNewLeaderDelayChoicesMs: [0, 0, 0, 4, 6, 8, 10],
+      isolateNewLeaderForMs: [200, 1_500],
+      followerPowerLoss: [1, 2],
+      followerPowerLossWriteNth: [1, 3],
+      followerPowerLossDownMs: [0, 20],
     },
   }),
   // A vote not persisted: a node that voted, crashed right after the write and came back within
@@ -455,7 +485,16 @@ const PROFILE_SHAPES: Record<ProfileName, ProfileShape> = {
     nemesisGapMs: { serverCrash: [10, 100], serverKill: [10, 100], leaderPartition: [50, 300], majorityRestart: [200, 800] },
     nemesisSize: { serverCrash: [0, 20], serverKill: [0, 20], leaderPartition: [100, 600], majorityRestart: [0, 50] },
     nemesisBudget: { serverCrash: [20, 40], serverKill: [20, 40], leaderPartition: [5, 15], majorityRestart: [2, 5] },
-    raft: { ...RAFT_SWARM, electionTimeoutChoicesMs: [100], heartbeatsPerElectionChoices: [3] },
+    raft: {
+      ...RAFT_SWARM,
+      electionTimeoutChoicesMs: [100],
+      heartbeatsPerElectionChoices: [3],
+      isolateNewLeader: [1, 1],
+      isolateNewLeaderDelayChoicesMs: [2, 4, 6, 8],
+      followerPowerLoss: [1, 1],
+      followerPowerLossWriteNth: [1, 1],
+      followerPowerLossDownMs: [0, 20],
+    },
   }),
   // Serving past the lease: a leader cut off from its peers goes on serving until CheckQuorum
   // deposes it, an election timeout after its last acknowledged round on its own clock. That
@@ -488,7 +527,7 @@ const PROFILE_SHAPES: Record<ProfileName, ProfileShape> = {
     nemesisGapMs: { serverKill: [300, 700], clockStepBack: [50, 300] },
     nemesisSize: { clockStepBack: [1_000, 3_000], serverKill: [0, 100] },
     nemesisBudget: { serverKill: [3, 6], clockStepBack: [6, 12] },
-    raft: { ...RAFT_SWARM, electionTimeoutChoicesMs: [100], heartbeatsPerElectionChoices: [3] },
+    raft: { ...RAFT_SWARM, electionTimeoutChoicesMs: [100], heartbeatsPerElectionChoices: [3], followerPowerLoss: [0, 1] },
   }),
 };
 
@@ -687,7 +726,11 @@ function drawRaft(rng: Rng, shape: RaftShape, nodes: number): RaftRunOptions {
     adversarialDrift: shape.adversarialDrift,
     crashAfterWrite: shape.crashAfterWrite,
     isolateNewLeader: shape.isolateNewLeader,
-    isolateNewLeaderDelayMs: shape.isolateNewLeaderDelayMs,
+    isolateNewLeaderDelayChoicesMs: shape.isolateNewLeaderDelayChoicesMs,
+    isolateNewLeaderForMs: shape.isolateNewLeaderForMs,
+    followerPowerLoss: shape.followerPowerLoss,
+    followerPowerLossWriteNth: shape.followerPowerLossWriteNth,
+    followerPowerLossDownMs: shape.followerPowerLossDownMs,
   };
 }
 

@@ -54,8 +54,6 @@ export const RAFT_SERVER_RECOVERY_MS = 2_000;
 export const RAFT_CONVERGED_WORKLOAD_MS_MIN = 300;
 /** A livelock bound: a healthy cluster run takes a few hundred thousand to a few million events. */
 export const RAFT_RUN_EVENTS_MAX = 20_000_000;
-/** A new leader cut off by `isolateNewLeader` stays cut this long (ms range). */
-const ISOLATE_NEW_LEADER_FOR_MS: readonly [number, number] = [50, 500];
 /** A slow disk answers every operation this late (µs range). */
 const SLOW_DISK_EXTRA_US: readonly [number, number] = [2_000, 50_000];
 
@@ -107,13 +105,14 @@ class RaftRun {
   private readonly strikes: Record<string, number> = {};
   private readonly supervisorRng: Rng;
   private readonly isolateRng: Rng;
+  private readonly followerPowerLossRng: Rng;
   private readonly baseDiskFaults: DiskFaults;
   private livenessStartMs: number | null = null;
   private convergedMs: number | null = null;
   private preLivenessPending = 0;
   private hardEndMs: number;
-  /** Crashes armed to strike right after the node's next write. */
-  private readonly crashAtNextWrite = new Map<string, { readonly keepPageCache: boolean; readonly downMs: number }>();
+  /** Crashes armed to strike right after one of the node's next writes (`writesLeft` = 1: the next). */
+  private readonly crashAtNextWrite = new Map<string, { readonly keepPageCache: boolean; readonly downMs: number; writesLeft: number }>();
   /** Nodes the liveness phase keeps down. */
   private readonly heldDown = new Set<string>();
   private readonly failovers: Failover[] = [];
@@ -139,6 +138,7 @@ class RaftRun {
     this.world.record('sim.options', o as unknown as TraceDetails);
     this.supervisorRng = this.world.rng.fork('supervisor');
     this.isolateRng = this.world.rng.fork('nemesis/isolateNewLeader');
+    this.followerPowerLossRng = this.world.rng.fork('nemesis/followerPowerLoss');
     this.baseDiskFaults = diskFaultsOf(o.disk);
     this.names = Array.from({ length: raft.nodes }, (_, i) => `n${i + 1}`);
     this.peers = new Map(this.names.map((name, i) => [i + 1, { raftAddress: { host: name, port: RAFT_PEER_PORT }, serviceEndpoint: `${name}:${RAFT_SERVICE_PORT}` }]));
@@ -281,6 +281,7 @@ class RaftRun {
         if (event.role === 'leader') {
           this.leaderName = name;
           this.maybeIsolateNewLeader(name);
+          this.maybeFollowerPowerLoss(name);
           for (const f of this.failovers) if (f.electedMs === null) f.electedMs = this.world.nowMs;
           if (state.driver !== null) {
             this.raftChecker.onLeaderLog(name, event.term, this.logOf(state.driver));
@@ -347,8 +348,8 @@ class RaftRun {
   /** The `isolateNewLeader` nemesis: a new leader cut off from its peers a few ms after winning. */
   private maybeIsolateNewLeader(name: string): void {
     if (this.livenessStartMs !== null || !this.isolateRng.ratio(this.raft.isolateNewLeader)) return;
-    const delayMs = this.isolateRng.int(this.raft.isolateNewLeaderDelayMs[0], this.raft.isolateNewLeaderDelayMs[1]);
-    const forMs = this.isolateRng.int(ISOLATE_NEW_LEADER_FOR_MS[0], ISOLATE_NEW_LEADER_FOR_MS[1]);
+    const delayMs = this.isolateRng.pick(this.raft.isolateNewLeaderDelayChoicesMs);
+    const forMs = this.isolateRng.int(this.raft.isolateNewLeaderForMs[0], this.raft.isolateNewLeaderForMs[1]);
     const others = this.names.filter((n) => n !== name);
     this.world.after(delayMs, () => {
       if (this.livenessStartMs !== null) return;
@@ -357,6 +358,25 @@ class RaftRun {
       this.world.partition([name], others);
       this.world.after(forMs, () => this.world.heal([name], others), 'nemesis.heal');
     }, 'nemesis.isolate_new_leader');
+  }
+
+  /**
+   * The `followerPowerLoss` nemesis: a follower of a new leader loses power right behind one of
+   * its next writes, before that write's sync: the vote it gave survives (synced before it was
+   * sent) but the new leader's first entries may not. The writes of a term's first moments are
+   * where a forgotten vote or an entry committed by counting an older term's replicas show.
+   */
+  private maybeFollowerPowerLoss(leader: string): void {
+    const rng = this.followerPowerLossRng;
+    if (this.livenessStartMs !== null || !rng.ratio(this.raft.followerPowerLoss)) return;
+    const followers = this.names.filter((n) => n !== leader && this.world.node(n).status !== 'down' && !this.crashAtNextWrite.has(n));
+    if (followers.length === 0) return;
+    const target = rng.pick(followers);
+    const writesLeft = rng.int(this.raft.followerPowerLossWriteNth[0], this.raft.followerPowerLossWriteNth[1]);
+    const downMs = rng.int(this.raft.followerPowerLossDownMs[0], this.raft.followerPowerLossDownMs[1]);
+    this.strikes.followerPowerLoss = (this.strikes.followerPowerLoss ?? 0) + 1;
+    this.world.record('nemesis', { family: 'followerPowerLoss', node: target, writesLeft, downMs });
+    this.crashAtNextWrite.set(target, { keepPageCache: false, downMs, writesLeft });
   }
 
   /** The driver stopped on a storage failure: expected when an injected disk fault fired. */
@@ -405,7 +425,7 @@ class RaftRun {
     if (this.crashAtNextWrite.size > 0 && WRITE_KINDS.has(kind) && entry.details?.error === undefined) {
       const name = entry.node.slice(0, entry.node.indexOf('#'));
       const armed = this.crashAtNextWrite.get(name);
-      if (armed !== undefined) {
+      if (armed !== undefined && --armed.writesLeft === 0) {
         this.crashAtNextWrite.delete(name);
         // The crash runs as the next event, before the write's sync can complete.
         this.world.after(0, () => {
@@ -468,7 +488,7 @@ class RaftRun {
         const keepPageCache = family === 'serverKill';
         // Half the strikes wait for the node's next write (a WAL append, a snapshot) and crash
         // right behind it, before its sync: where torn records and lost renames live.
-        if (rng.ratio(this.raft.crashAfterWrite)) this.crashAtNextWrite.set(target, { keepPageCache, downMs: size });
+        if (rng.ratio(this.raft.crashAfterWrite)) this.crashAtNextWrite.set(target, { keepPageCache, downMs: size, writesLeft: 1 });
         else this.crashAndRestart(target, keepPageCache, size);
         return;
       }
