@@ -21,6 +21,11 @@ export class RaftMetrics {
   private readonly entriesApplied = new client.Counter({ name: 'tsoracle_raft_entries_applied_total', help: 'Log entries applied to the oracle state.', registers: [] });
   private readonly snapshotsSaved = new client.Counter({ name: 'tsoracle_raft_snapshots_saved_total', help: 'Snapshots this node took (log compactions).', registers: [] });
   private readonly snapshotsInstalled = new client.Counter({ name: 'tsoracle_raft_snapshots_installed_total', help: "Leader's snapshots installed (InstallSnapshot).", registers: [] });
+  private readonly snapshotsSuperseded = new client.Counter({
+    name: 'tsoracle_raft_snapshots_superseded_total',
+    help: "Snapshots this node took that a leader's InstallSnapshot overtook while they were written (not compacted to).",
+    registers: [],
+  });
   private readonly walTornTails = new client.Counter({ name: 'tsoracle_raft_wal_torn_tails_cut_total', help: 'Torn WAL tails truncated at start (a crash interrupted a write).', registers: [] });
   private readonly peerDisconnects = new client.Counter({ name: 'tsoracle_raft_peer_disconnects_total', help: 'Outgoing peer connections lost.', registers: [] });
   private readonly peerRefusals = new client.Counter({ name: 'tsoracle_raft_peer_connections_refused_total', help: 'Incoming peer connections refused (another cluster, bad frames).', registers: [] });
@@ -47,6 +52,9 @@ export class RaftMetrics {
         return;
       case 'snapshot-installed':
         this.snapshotsInstalled.inc();
+        return;
+      case 'snapshot-superseded':
+        this.snapshotsSuperseded.inc();
         return;
       case 'wal-truncated':
         this.walTornTails.inc();
@@ -86,6 +94,7 @@ export class RaftMetrics {
       this.entriesApplied,
       this.snapshotsSaved,
       this.snapshotsInstalled,
+      this.snapshotsSuperseded,
       this.walTornTails,
       this.peerDisconnects,
       this.peerRefusals,

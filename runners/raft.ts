@@ -121,6 +121,8 @@ function describeEvent(event: RaftDriverEvent): string | null {
       return `raft: snapshot at index ${event.index}, WAL now ${event.walBytes} bytes`;
     case 'snapshot-installed':
       return `raft: installed the leader's snapshot at index ${event.index}`;
+    case 'snapshot-superseded':
+      return `raft: the snapshot at index ${event.index} was overtaken by the leader's snapshot while it was written; not compacted to it`;
     case 'peer-connected':
       return `raft: connected to node ${event.peer}`;
     case 'peer-disconnected':

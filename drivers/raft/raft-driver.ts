@@ -110,6 +110,8 @@ export type RaftDriverEvent =
   | { readonly kind: 'leadership'; readonly state: LeaderState }
   | { readonly kind: 'snapshot-saved'; readonly index: number; readonly walBytes: number }
   | { readonly kind: 'snapshot-installed'; readonly index: number }
+  /** A snapshot this node took was overtaken by a leader's InstallSnapshot while it was written; not compacted to. */
+  | { readonly kind: 'snapshot-superseded'; readonly index: number }
   /** Entries applied to the state machine, in index order (the simulator's state-machine-safety checker). */
   | { readonly kind: 'applied'; readonly entries: readonly Entry[] }
   | { readonly kind: 'fatal'; readonly error: unknown };
@@ -485,7 +487,10 @@ export class RaftDriver implements ConsensusDriver {
     // it at once (its log now starts past `applied`) and the next Ready persists it over this
     // file. This snapshot is superseded; the log is not compacted to it (found by the
     // simulator, 3-node seed 269).
-    if (this.node.status().snapshotIndex >= applied) return;
+    if (this.node.status().snapshotIndex >= applied) {
+      this.options.onEvent?.({ kind: 'snapshot-superseded', index: applied });
+      return;
+    }
     this.node.handle({ kind: 'snapshot-taken', index: applied, data });
     this.snapshotIndex = applied;
     this.walEntries = this.walEntries.slice(applied - this.walBaseIndex);

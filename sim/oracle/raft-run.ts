@@ -89,6 +89,8 @@ export interface RaftRunStats {
   readonly failovers: ReadonlyArray<{ readonly electMs: number | null; readonly serveMs: number | null }>;
   /** Nodes kept down through the liveness phase. */
   readonly heldDown: readonly string[];
+  /** Snapshots a node took that a leader's InstallSnapshot overtook while they were written. */
+  readonly snapshotsSuperseded: number;
 }
 
 class RaftRun {
@@ -116,6 +118,7 @@ class RaftRun {
   /** Nodes the liveness phase keeps down. */
   private readonly heldDown = new Set<string>();
   private readonly failovers: Failover[] = [];
+  private snapshotsSuperseded = 0;
   /** The node that last became leader, and its term (the nemesis's "leader"). */
   private leaderName: string | null = null;
 
@@ -302,6 +305,10 @@ class RaftRun {
       case 'fatal':
         ports.trace('raft.fatal', { error: errorText(event.error) });
         this.onFatal(name, state, event.error);
+        return;
+      case 'snapshot-superseded':
+        ports.trace('raft.snapshot_superseded', { index: event.index });
+        this.snapshotsSuperseded++;
         return;
       case 'leadership':
       case 'started':
@@ -661,6 +668,7 @@ class RaftRun {
         serveMs: f.servingMs === null ? null : f.servingMs - f.diedMs,
       })),
       heldDown: [...this.heldDown],
+      snapshotsSuperseded: this.snapshotsSuperseded,
     };
     return finishReport(this.world, this.history, this.checker, {
       spec: this.spec,

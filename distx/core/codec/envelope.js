@@ -1,0 +1,36 @@
+// The versioned envelope around every postcard-encoded value that is stored or replicated:
+// `[u8 version | postcard payload]`. The version byte says which layout the payload has, so a
+// reader can keep decoding old layouts after the writer moves on.
+//
+// Invariants: decoding is total (only `DecodeError`); empty input is DECODE_EMPTY, a version with
+// no decoder is DECODE_UNKNOWN_VERSION, and a payload that leaves bytes unread is
+// DECODE_TRAILING_BYTES, so one value has exactly one accepted byte string per encoder.
+import { assert } from '../assert.js';
+import { DecodeError, ErrorCode } from '../errors.js';
+import { Reader, Writer } from './postcard.js';
+/** Encodes `[version | payload]`, the payload written by `write`. */
+export function encodeEnvelope(version, write) {
+    assert(Number.isInteger(version) && version >= 0 && version <= 0xff, 'envelope_version_u8', String(version));
+    const writer = new Writer();
+    writer.u8(version);
+    write(writer);
+    return writer.finish();
+}
+/**
+ * Decodes an envelope with the decoder registered for its version byte. The decoder reads the
+ * payload; every payload byte must be consumed.
+ */
+export function decodeEnvelope(bytes, decoders) {
+    if (bytes.length === 0)
+        throw new DecodeError(ErrorCode.DECODE_EMPTY, 'empty envelope', 0);
+    const version = bytes[0];
+    // Own properties only: a version must never resolve to something inherited from Object.
+    const decode = Object.prototype.hasOwnProperty.call(decoders, version) ? decoders[version] : undefined;
+    if (decode === undefined)
+        throw new DecodeError(ErrorCode.DECODE_UNKNOWN_VERSION, `unknown envelope version ${version}`, 0);
+    const reader = new Reader(bytes, 1);
+    const value = decode(reader);
+    reader.expectEnd();
+    return value;
+}
+//# sourceMappingURL=envelope.js.map

@@ -1,0 +1,105 @@
+// The one registry of stable error codes. Callers match on `code`, never on messages. Codes are
+// grouped by where they arise; a code's string never changes once released. `docs/errors.md`
+// lists the same codes, and a test keeps the two in step.
+//
+// Three kinds of failure, never mixed (see STYLE.md):
+//   - bugs: `AssertionError` from `assert.ts` (crash);
+//   - expected conditions: returned `{ ok: false, code }` values with a code below;
+//   - bad bytes: `DecodeError` with a DECODE_* / RECORD_* / FRAME_* code, the only exception a
+//     decoder ever throws.
+export const ErrorCode = {
+    // Decoding: postcard-style codec and envelope.
+    DECODE_EOF: 'DECODE_EOF',
+    DECODE_VARINT_OVERLONG: 'DECODE_VARINT_OVERLONG',
+    DECODE_VARINT_OVERFLOW: 'DECODE_VARINT_OVERFLOW',
+    DECODE_BAD_BOOL: 'DECODE_BAD_BOOL',
+    DECODE_BAD_UTF8: 'DECODE_BAD_UTF8',
+    DECODE_BAD_OPTION_TAG: 'DECODE_BAD_OPTION_TAG',
+    DECODE_BAD_VARIANT: 'DECODE_BAD_VARIANT',
+    DECODE_LENGTH_LIMIT: 'DECODE_LENGTH_LIMIT',
+    DECODE_EMPTY: 'DECODE_EMPTY',
+    DECODE_UNKNOWN_VERSION: 'DECODE_UNKNOWN_VERSION',
+    DECODE_TRAILING_BYTES: 'DECODE_TRAILING_BYTES',
+    DECODE_INVALID_VALUE: 'DECODE_INVALID_VALUE',
+    // Decoding: checksummed records (TSOR high-water, TSOD sequence ledger, WAL records).
+    RECORD_TOO_SHORT: 'RECORD_TOO_SHORT',
+    RECORD_TOO_LONG: 'RECORD_TOO_LONG',
+    RECORD_BAD_MAGIC: 'RECORD_BAD_MAGIC',
+    RECORD_UNSUPPORTED_VERSION: 'RECORD_UNSUPPORTED_VERSION',
+    RECORD_CRC_MISMATCH: 'RECORD_CRC_MISMATCH',
+    RECORD_OUT_OF_RANGE: 'RECORD_OUT_OF_RANGE',
+    RECORD_MALFORMED: 'RECORD_MALFORMED',
+    // Decoding: client protocol frames and bodies.
+    FRAME_TOO_LARGE: 'FRAME_TOO_LARGE',
+    FRAME_EMPTY: 'FRAME_EMPTY',
+    FRAME_BAD_BODY: 'FRAME_BAD_BODY',
+    // Window allocator and timestamps.
+    INVALID_COUNT: 'INVALID_COUNT',
+    NOT_LEADER: 'NOT_LEADER',
+    WINDOW_EXHAUSTED: 'WINDOW_EXHAUSTED',
+    PHYSICAL_MS_OUT_OF_RANGE: 'PHYSICAL_MS_OUT_OF_RANGE',
+    LOGICAL_OUT_OF_RANGE: 'LOGICAL_OUT_OF_RANGE',
+    WINDOW_EXTENSION_OVERFLOW: 'WINDOW_EXTENSION_OVERFLOW',
+    INVALID_LEADERSHIP_WINDOW: 'INVALID_LEADERSHIP_WINDOW',
+    // Reasons a window-extension commit is ignored.
+    COMMIT_IGNORED_NOT_LEADER: 'COMMIT_IGNORED_NOT_LEADER',
+    COMMIT_IGNORED_EPOCH_MISMATCH: 'COMMIT_IGNORED_EPOCH_MISMATCH',
+    COMMIT_IGNORED_NOT_ADVANCED: 'COMMIT_IGNORED_NOT_ADVANCED',
+    // Sequence ledger.
+    INVALID_SEQ_KEY: 'INVALID_SEQ_KEY',
+    INVALID_SEQ_COUNT: 'INVALID_SEQ_COUNT',
+    SEQ_OVERFLOW: 'SEQ_OVERFLOW',
+    SEQ_KEY_CARDINALITY_EXCEEDED: 'SEQ_KEY_CARDINALITY_EXCEEDED',
+    SEQ_SESSION_EXPIRED: 'SEQ_SESSION_EXPIRED',
+    // Consensus drivers.
+    DRIVER_NOT_LEADER: 'DRIVER_NOT_LEADER',
+    DRIVER_FENCED: 'DRIVER_FENCED',
+    DRIVER_TRANSIENT: 'DRIVER_TRANSIENT',
+    DRIVER_PERMANENT: 'DRIVER_PERMANENT',
+    DRIVER_OUT_OF_RANGE: 'DRIVER_OUT_OF_RANGE',
+    DRIVER_ALREADY_LOCKED: 'DRIVER_ALREADY_LOCKED',
+    DRIVER_ALREADY_INITIALIZED: 'DRIVER_ALREADY_INITIALIZED',
+    // Wire answers (stable codes a client of any language sees).
+    INVALID_ARGUMENT: 'INVALID_ARGUMENT',
+    UNAVAILABLE: 'UNAVAILABLE',
+    RESOURCE_EXHAUSTED: 'RESOURCE_EXHAUSTED',
+    INTERNAL: 'INTERNAL',
+    BAD_FRAME: 'BAD_FRAME',
+    // Client library.
+    NO_REACHABLE_ENDPOINTS: 'NO_REACHABLE_ENDPOINTS',
+    TIMEOUT: 'TIMEOUT',
+    TRANSPORT: 'TRANSPORT',
+    SEQ_UNCERTAIN: 'SEQ_UNCERTAIN',
+    CLIENT_CLOSED: 'CLIENT_CLOSED',
+    PROTOCOL_VIOLATION: 'PROTOCOL_VIOLATION',
+    // Configuration and CLI.
+    INVALID_CONFIG: 'INVALID_CONFIG',
+};
+/** The only exception a decoder throws, whatever the bytes. */
+export class DecodeError extends Error {
+    code;
+    offset;
+    name = 'DecodeError';
+    constructor(code, message, 
+    /** Byte offset in the input where the problem was found, when known. */
+    offset) {
+        super(`${code}: ${message}`);
+        this.code = code;
+        this.offset = offset;
+    }
+}
+/** An error with a stable code surfaced to a user of the library (client, server, CLI). */
+export class TsoError extends Error {
+    code;
+    details;
+    name = 'TsoError';
+    constructor(code, message, details) {
+        super(`${code}: ${message}`);
+        this.code = code;
+        this.details = details;
+    }
+}
+export function isDecodeError(e) {
+    return e instanceof DecodeError;
+}
+//# sourceMappingURL=errors.js.map

@@ -1,0 +1,11 @@
+export * from './assert.js';
+export * from './errors.js';
+export * from './limits.js';
+export * from './timestamp.js';
+export * from './allocator.js';
+export * from './ledger.js';
+export * from './codec/index.js';
+export * from './records/index.js';
+export { decodeRequest, decodeResponse, encodeRequest, encodeResponse, validateRequest, type Request, type Response, type WireErrorCode } from './protocol.js';
+export * as raft from './raft/index.js';
+export * as oracle from './oracle/index.js';

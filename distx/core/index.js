@@ -1,0 +1,15 @@
+// The public surface of `core/` (the package's `./core` export): pure, synchronous logic that the
+// drivers, the runners and the simulator build on. Internals may move freely behind this file;
+// what it names is the contract.
+export * from './assert.js';
+export * from './errors.js';
+export * from './limits.js';
+export * from './timestamp.js';
+export * from './allocator.js';
+export * from './ledger.js';
+export * from './codec/index.js';
+export * from './records/index.js';
+export { decodeRequest, decodeResponse, encodeRequest, encodeResponse, validateRequest } from './protocol.js';
+export * as raft from './raft/index.js';
+export * as oracle from './oracle/index.js';
+//# sourceMappingURL=index.js.map

@@ -1,0 +1,397 @@
+// The sequence ledger: the replicated state behind getSeq. Per key, a u64 counter starting at 0;
+// `advance` is a fetch-add that returns the block `[start, start + count)`. Every consensus
+// driver applies the same requests in the same order to a `SeqLedger` (the file driver directly,
+// Raft on every replica), so `advance` is deterministic: no time, no randomness, and every choice
+// (eviction included) depends only on the state and the request.
+//
+// Invariants (checked by `invariants()`; `fromSnapshot` checks a snapshot the same way):
+//   - per key, the granted blocks are disjoint and their union is [0, counter): the ledger is
+//     gapless and never hands out a value twice. counter ≤ U64_MAX, so the last value ever handed
+//     out for a key is U64_MAX − 1: a request is refused (SEQ_OVERFLOW) unless start + count still
+//     fits the stored u64 counter (the TSOD record stores the counter as a u64).
+//   - at most `keyCap` distinct keys; keys are 1–128 bytes of well-formed UTF-8.
+//   - exactly once (Raft dissertation §6.3, client sessions): each session (one per clientId)
+//     remembers its recent results by requestId. Applying a remembered request again returns
+//     the remembered block (`replayed: true`) and moves no counter — even when the retried
+//     request names another key or count: the id is what identifies the request, and returning
+//     a different block for it would break exactly-once. A request that is not remembered and
+//     whose id is below the session's `forgottenBelow` is refused (SEQ_SESSION_EXPIRED): it may
+//     have been applied and forgotten, so it must never get a new block.
+//   - per session at most SEQ_SESSION_RESULTS_PER_CLIENT_MAX results; past that, the lowest
+//     requestId is evicted and `forgottenBelow` rises to that id + 1 (it never decreases, and every
+//     remembered id is ≥ it). Requests may arrive out of order: an id ≥ forgottenBelow that is not
+//     remembered is new, even when higher ids are remembered.
+//   - at most SEQ_SESSION_CLIENTS_MAX sessions; a new session evicts the least recently active
+//     one (lowest lastActiveSeq, ties by lowest clientId).
+//   - `applySeq` counts successful applies, replays included: a client retrying is active and
+//     is the one that most needs its session. So a replay moves no counter but does change the
+//     session bookkeeping (applySeq, lastActiveSeq). Failed requests (invalid, overflow, key cap,
+//     expired) change nothing at all and are not remembered: the same id may be retried.
+//
+// Sessions are created on a client's first successful request, whatever its requestId: a
+// first-seen id above 1 is accepted (the client may have been evicted, or restarted its ids, or
+// its earlier requests were refused; we cannot know), and `forgottenBelow` starts at 0.
+// Residual risk: a client whose whole session was evicted (SEQ_SESSION_CLIENTS_MAX more recently
+// active clients came after it) loses exactly-once for the requests applied before its eviction:
+// a retry of one of them gets a new block. Sizing SEQ_SESSION_CLIENTS_MAX above the number of
+// concurrently retrying clients keeps this away; the client retries an unknown outcome promptly.
+//
+// Snapshots are canonical (keys ascending by UTF-8 bytes, sessions by clientId, results by
+// requestId), so equal ledgers encode to equal bytes. The file driver snapshots after every
+// group commit, so `snapshot()` is linear in keys + sessions: the key and client orders are kept
+// sorted on insert, and each session's snapshot is cached until the session changes.
+import { assert, AssertionError } from './assert.js';
+import { ErrorCode } from './errors.js';
+import { SEQ_COUNT_MAX, SEQ_KEY_BYTES_MAX, SEQ_KEY_BYTES_MIN, SEQ_KEY_CARDINALITY_CAP_DEFAULT, SEQ_SESSION_CLIENTS_MAX, SEQ_SESSION_RESULTS_PER_CLIENT_MAX, U64_MAX, } from './limits.js';
+/** Largest key cap a snapshot can carry (the TSOD record checks it against u32). */
+export const SEQ_KEY_CAP_MAX = 0xffff_ffff;
+/**
+ * The UTF-8 byte length of `key`, or -1 when it holds a lone surrogate (not encodable as UTF-8).
+ * Stops counting once past `limitBytes` (returns a value above it).
+ */
+function utf8LengthBounded(key, limitBytes) {
+    let bytes = 0;
+    for (let i = 0; i < key.length; i += 1) {
+        const unit = key.charCodeAt(i);
+        if (unit < 0x80)
+            bytes += 1;
+        else if (unit < 0x800)
+            bytes += 2;
+        else if (unit >= 0xd800 && unit <= 0xdbff) {
+            const next = i + 1 < key.length ? key.charCodeAt(i + 1) : 0;
+            if (next < 0xdc00 || next > 0xdfff)
+                return -1;
+            bytes += 4;
+            i += 1;
+        }
+        else if (unit >= 0xdc00 && unit <= 0xdfff)
+            return -1;
+        else
+            bytes += 3;
+        if (bytes > limitBytes)
+            return bytes;
+    }
+    return bytes;
+}
+/** A key is 1–128 bytes of well-formed UTF-8 (a lone surrogate is not). */
+export function isValidSeqKey(key) {
+    if (typeof key !== 'string' || key.length === 0 || key.length > SEQ_KEY_BYTES_MAX)
+        return false;
+    const bytes = utf8LengthBounded(key, SEQ_KEY_BYTES_MAX);
+    return bytes >= SEQ_KEY_BYTES_MIN && bytes <= SEQ_KEY_BYTES_MAX;
+}
+/** A count is an integer in 1–65,536. */
+export function isValidSeqCount(count) {
+    return typeof count === 'number' && Number.isInteger(count) && count >= 1 && count <= SEQ_COUNT_MAX;
+}
+function isU64(value) {
+    return typeof value === 'bigint' && value >= 0n && value <= U64_MAX;
+}
+function isSurrogate(unit) {
+    return unit >= 0xd800 && unit <= 0xdfff;
+}
+/**
+ * Orders two well-formed strings by their UTF-8 bytes (equivalently, by code points). UTF-16
+ * order differs in one place: a surrogate pair (a code point ≥ U+10000) sorts after every other
+ * BMP code unit in UTF-8, but before U+E000–U+FFFF in UTF-16. Needs no encoding or allocation.
+ */
+export function compareSeqKeys(a, b) {
+    const shared = Math.min(a.length, b.length);
+    for (let i = 0; i < shared; i += 1) {
+        const x = a.charCodeAt(i);
+        const y = b.charCodeAt(i);
+        if (x === y)
+            continue;
+        const xSurrogate = isSurrogate(x);
+        if (xSurrogate !== isSurrogate(y))
+            return xSurrogate ? 1 : -1;
+        return x - y;
+    }
+    return a.length - b.length;
+}
+function compareBigints(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+/** Index of the first element of ascending `items` that is ≥ `target`. */
+function lowerBound(items, target, keyOf, compare) {
+    let low = 0;
+    let high = items.length;
+    while (low < high) {
+        const middle = (low + high) >>> 1;
+        if (compare(keyOf(items[middle]), target) < 0)
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    return low;
+}
+const identity = (value) => value;
+const requestIdOf = (result) => result.requestId;
+function sessionSnapshot(session) {
+    if (session.cachedSnapshot === null) {
+        session.cachedSnapshot = Object.freeze({
+            clientId: session.clientId,
+            lastActiveSeq: session.lastActiveSeq,
+            forgottenBelow: session.forgottenBelow,
+            results: Object.freeze(session.results.slice()),
+        });
+    }
+    return session.cachedSnapshot;
+}
+/**
+ * The first way `snapshot` is not a canonical, internally consistent ledger state (a snake_case
+ * name), or undefined when it is one. Beyond the canonical form the TSOD record checks, it
+ * checks what only the ledger knows: every remembered id is ≥ its session's `forgottenBelow`,
+ * every `lastActiveSeq` ≤ `applySeq`, and every remembered block lies below its key's counter.
+ * A decoder can map a problem to a decode error; `fromSnapshot` asserts there is none.
+ * Linear in the snapshot's size (plus a map of its keys).
+ */
+export function seqLedgerStateProblem(snapshot) {
+    const { keyCap, counters, applySeq, sessions } = snapshot;
+    if (!Number.isSafeInteger(keyCap) || keyCap < 0 || keyCap > SEQ_KEY_CAP_MAX)
+        return 'key_cap_out_of_range';
+    if (counters.length > keyCap)
+        return 'key_count_above_cap';
+    const counterOf = new Map();
+    let previousKey = null;
+    for (const [key, next] of counters) {
+        if (!isValidSeqKey(key))
+            return 'key_invalid';
+        if (!isU64(next))
+            return 'counter_not_u64';
+        if (previousKey !== null && compareSeqKeys(previousKey, key) >= 0)
+            return 'keys_not_strictly_ascending_utf8';
+        counterOf.set(key, next);
+        previousKey = key;
+    }
+    if (!isU64(applySeq))
+        return 'apply_seq_not_u64';
+    if (sessions.length > SEQ_SESSION_CLIENTS_MAX)
+        return 'sessions_above_max';
+    let previousClientId = -1n;
+    for (const { clientId, lastActiveSeq, forgottenBelow, results } of sessions) {
+        if (!isU64(clientId) || clientId <= previousClientId)
+            return 'sessions_not_strictly_ascending';
+        if (!isU64(lastActiveSeq) || lastActiveSeq > applySeq)
+            return 'session_last_active_after_apply_seq';
+        if (!isU64(forgottenBelow))
+            return 'session_forgotten_below_not_u64';
+        if (results.length > SEQ_SESSION_RESULTS_PER_CLIENT_MAX)
+            return 'session_results_above_max';
+        let previousRequestId = -1n;
+        for (const { requestId, key, start, count } of results) {
+            if (!isU64(requestId) || requestId <= previousRequestId)
+                return 'session_results_not_strictly_ascending';
+            if (requestId < forgottenBelow)
+                return 'session_result_below_forgotten';
+            if (!isValidSeqKey(key) || !isValidSeqCount(count) || !isU64(start))
+                return 'session_result_invalid';
+            const next = counterOf.get(key);
+            // A remembered block was cut from its key's counter, so it lies below that counter.
+            if (next === undefined || start + BigInt(count) > next)
+                return 'session_result_past_counter';
+            previousRequestId = requestId;
+        }
+        previousClientId = clientId;
+    }
+    return undefined;
+}
+/** Asserts that `snapshot` is a canonical, internally consistent ledger state. */
+export function assertValidSeqLedgerSnapshot(snapshot) {
+    const problem = seqLedgerStateProblem(snapshot);
+    assert(problem === undefined, 'seq_ledger_snapshot_consistent', problem);
+}
+export class SeqLedger {
+    keyCap;
+    counters = new Map();
+    /** The keys of `counters`, ascending by UTF-8 bytes (kept sorted on insert). */
+    sortedKeys = [];
+    applied = 0n;
+    sessions = new Map();
+    /** The keys of `sessions`, ascending (kept sorted on insert). */
+    sortedClientIds = [];
+    constructor(options) {
+        const keyCap = options?.keyCap ?? SEQ_KEY_CARDINALITY_CAP_DEFAULT;
+        assert(Number.isSafeInteger(keyCap) && keyCap >= 0 && keyCap <= SEQ_KEY_CAP_MAX, 'seq_key_cap_in_range', String(keyCap));
+        this.keyCap = keyCap;
+    }
+    /** Rebuilds a ledger from a canonical snapshot (asserts it is one; see `assertValidSeqLedgerSnapshot`). */
+    static fromSnapshot(snapshot) {
+        assertValidSeqLedgerSnapshot(snapshot);
+        const ledger = new SeqLedger({ keyCap: snapshot.keyCap });
+        for (const [key, next] of snapshot.counters) {
+            ledger.counters.set(key, next);
+            ledger.sortedKeys.push(key);
+        }
+        ledger.applied = snapshot.applySeq;
+        for (const s of snapshot.sessions) {
+            ledger.sessions.set(s.clientId, {
+                clientId: s.clientId,
+                lastActiveSeq: s.lastActiveSeq,
+                forgottenBelow: s.forgottenBelow,
+                results: s.results.map((r) => Object.freeze({ requestId: r.requestId, key: r.key, start: r.start, count: r.count })),
+                cachedSnapshot: null,
+            });
+            ledger.sortedClientIds.push(s.clientId);
+        }
+        return ledger;
+    }
+    /** Number of advances applied so far, replays included. */
+    get applySeq() {
+        return this.applied;
+    }
+    get keyCount() {
+        return this.counters.size;
+    }
+    get sessionCount() {
+        return this.sessions.size;
+    }
+    /** The next value of `key` (the start of its next block); 0n for a key never advanced. */
+    get(key) {
+        return this.counters.get(key) ?? 0n;
+    }
+    /** Whether `clientId` has a session (for tests and metrics). */
+    hasSession(clientId) {
+        return this.sessions.has(clientId);
+    }
+    /** The request's own validity (key, then count); null when valid. Reads no state. */
+    validate(request) {
+        if (!isValidSeqKey(request.key)) {
+            return { ok: false, code: ErrorCode.INVALID_SEQ_KEY, message: 'a sequence key is 1–128 bytes of well-formed UTF-8' };
+        }
+        if (!isValidSeqCount(request.count)) {
+            return { ok: false, code: ErrorCode.INVALID_SEQ_COUNT, message: `count ${request.count} is not an integer in 1–${SEQ_COUNT_MAX}` };
+        }
+        return null;
+    }
+    /**
+     * Applies one request: the block `[start, start + count)` of `key`, where `start` is the counter
+     * before the advance; or the remembered block when the request was applied before. Changes
+     * nothing when it fails.
+     */
+    advance(request) {
+        const { key, count, clientId, requestId } = request;
+        // Ids come from a u64 decoder or the client library; anything else is a bug upstream.
+        if (!isU64(clientId) || !isU64(requestId)) {
+            throw new AssertionError('seq_request_ids_are_u64', `${String(clientId)}/${String(requestId)}`);
+        }
+        const invalid = this.validate(request);
+        if (invalid !== null)
+            return invalid;
+        const session = this.sessions.get(clientId);
+        if (session !== undefined) {
+            const results = session.results;
+            const index = lowerBound(results, requestId, requestIdOf, compareBigints);
+            const remembered = results[index];
+            if (remembered !== undefined && remembered.requestId === requestId) {
+                this.touch(session);
+                return { ok: true, key: remembered.key, start: remembered.start, count: remembered.count, replayed: true };
+            }
+            if (requestId < session.forgottenBelow) {
+                return {
+                    ok: false,
+                    code: ErrorCode.SEQ_SESSION_EXPIRED,
+                    message: `request ${requestId} of client ${clientId} is older than the remembered results (from ${session.forgottenBelow})`,
+                };
+            }
+        }
+        const current = this.counters.get(key);
+        if (current === undefined && this.counters.size >= this.keyCap) {
+            return { ok: false, code: ErrorCode.SEQ_KEY_CARDINALITY_EXCEEDED, message: `the ledger already holds its cap of ${this.keyCap} keys` };
+        }
+        const start = current ?? 0n;
+        const next = start + BigInt(count);
+        if (next > U64_MAX) {
+            return { ok: false, code: ErrorCode.SEQ_OVERFLOW, message: `key counter ${start} + ${count} exceeds u64` };
+        }
+        // Everything is decided; from here on the request succeeds.
+        if (current === undefined)
+            this.sortedKeys.splice(lowerBound(this.sortedKeys, key, identity, compareSeqKeys), 0, key);
+        this.counters.set(key, next);
+        const owner = session ?? this.openSession(clientId);
+        this.remember(owner, Object.freeze({ requestId, key, start, count }));
+        this.touch(owner);
+        return { ok: true, key, start, count, replayed: false };
+    }
+    /** The whole state, canonical. Linear in keys + sessions; unchanged sessions are reused. */
+    snapshot() {
+        const counters = new Array(this.sortedKeys.length);
+        for (let i = 0; i < this.sortedKeys.length; i += 1) {
+            const key = this.sortedKeys[i];
+            counters[i] = [key, this.counters.get(key)];
+        }
+        const sessions = new Array(this.sortedClientIds.length);
+        for (let i = 0; i < this.sortedClientIds.length; i += 1) {
+            sessions[i] = sessionSnapshot(this.sessions.get(this.sortedClientIds[i]));
+        }
+        return { keyCap: this.keyCap, counters, applySeq: this.applied, sessions };
+    }
+    /** An independent copy. */
+    clone() {
+        return SeqLedger.fromSnapshot(this.snapshot());
+    }
+    /** Asserts the invariants in the file comment and that the sorted indexes match the maps. */
+    invariants() {
+        assert(this.sortedKeys.length === this.counters.size, 'seq_sorted_keys_match_counters');
+        for (const key of this.sortedKeys)
+            assert(this.counters.has(key), 'seq_sorted_keys_match_counters', key);
+        assert(this.sortedClientIds.length === this.sessions.size, 'seq_sorted_clients_match_sessions');
+        for (const clientId of this.sortedClientIds) {
+            const session = this.sessions.get(clientId);
+            assert(session !== undefined && session.clientId === clientId, 'seq_sorted_clients_match_sessions', String(clientId));
+            const cached = session.cachedSnapshot;
+            if (cached !== null) {
+                assert(cached.lastActiveSeq === session.lastActiveSeq &&
+                    cached.forgottenBelow === session.forgottenBelow &&
+                    cached.results.length === session.results.length &&
+                    cached.results.every((r, i) => r === session.results[i]), 'seq_session_cached_snapshot_current', String(clientId));
+            }
+        }
+        assertValidSeqLedgerSnapshot(this.snapshot());
+    }
+    touch(session) {
+        this.applied += 1n;
+        session.lastActiveSeq = this.applied;
+        session.cachedSnapshot = null;
+    }
+    /** A new, empty session; evicts the least recently active one when the table is full. */
+    openSession(clientId) {
+        if (this.sessions.size >= SEQ_SESSION_CLIENTS_MAX) {
+            let oldest = null;
+            for (const candidate of this.sessions.values()) {
+                if (oldest === null ||
+                    candidate.lastActiveSeq < oldest.lastActiveSeq ||
+                    (candidate.lastActiveSeq === oldest.lastActiveSeq && candidate.clientId < oldest.clientId)) {
+                    oldest = candidate;
+                }
+            }
+            assert(oldest !== null, 'seq_session_eviction_has_candidate');
+            this.sessions.delete(oldest.clientId);
+            const at = lowerBound(this.sortedClientIds, oldest.clientId, identity, compareBigints);
+            assert(this.sortedClientIds[at] === oldest.clientId, 'seq_sorted_clients_match_sessions');
+            this.sortedClientIds.splice(at, 1);
+        }
+        const session = { clientId, lastActiveSeq: 0n, forgottenBelow: 0n, results: [], cachedSnapshot: null };
+        this.sessions.set(clientId, session);
+        this.sortedClientIds.splice(lowerBound(this.sortedClientIds, clientId, identity, compareBigints), 0, clientId);
+        assert(this.sessions.size <= SEQ_SESSION_CLIENTS_MAX, 'seq_session_count_at_most_max');
+        return session;
+    }
+    /** Inserts a result in requestId order; past the limit, forgets the lowest id. */
+    remember(session, result) {
+        const results = session.results;
+        const last = results[results.length - 1];
+        // Ids usually increase, so the common case appends.
+        if (last === undefined || last.requestId < result.requestId)
+            results.push(result);
+        else
+            results.splice(lowerBound(results, result.requestId, requestIdOf, compareBigints), 0, result);
+        if (results.length > SEQ_SESSION_RESULTS_PER_CLIENT_MAX) {
+            const evicted = results.shift();
+            assert(evicted.requestId + 1n > session.forgottenBelow, 'seq_session_forgotten_below_never_decreases');
+            session.forgottenBelow = evicted.requestId + 1n;
+        }
+        session.cachedSnapshot = null;
+    }
+}
+//# sourceMappingURL=ledger.js.map

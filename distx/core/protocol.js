@@ -1,0 +1,708 @@
+// The client protocol: the typed requests and answers that travel in frame bodies, and their
+// msgpack codec. `docs/protocol.md` is the contract for other languages; this file is its
+// reference implementation, and both change together.
+//
+// A body is one msgpack map with str keys. Requests carry `id` (u32, >= 1) so they pipeline on
+// one connection and answers may come back in any order; id 0 is reserved for connection-level
+// errors. Invariants:
+//   - Decoders are total: whatever the bytes, `decodeRequest` / `decodeResponse` return a typed
+//     value or throw `DecodeError(FRAME_BAD_BODY)`, never anything else. They read the body with
+//     their own bounds-checked reader (no allocation sized by a length field before the bytes
+//     are known to be there, no recursion), so exact msgpack types are enforced: integers must be
+//     msgpack int formats (any width, non-negative values), strings must be str with valid UTF-8.
+//   - Unknown fields are skipped (forward compatibility); a known field with the wrong type, a
+//     missing required field, a duplicated known field or trailing bytes are decode errors.
+//   - Range checks that a server answers with INVALID_ARGUMENT (count, key length) are NOT decode
+//     errors: `decodeRequest` returns the raw typed fields and `validateRequest` judges them, so
+//     the error can carry the request's id.
+//   - Encoders write u64 fields as msgpack uint64 (0xcf), other integers in their smallest form,
+//     fields in the order documented in docs/protocol.md. Encoding a value outside its wire type
+//     is a bug (assertion), not an expected condition.
+import { Encoder } from '@msgpack/msgpack';
+import { assert } from './assert.js';
+import { DecodeError, ErrorCode } from './errors.js';
+import { FRAME_BODY_BYTES_MAX, GET_TS_COUNT_MAX, LOGICAL_MAX, PHYSICAL_MS_MAX, SEQ_COUNT_MAX, SEQ_KEY_BYTES_MAX, SEQ_KEY_BYTES_MIN, TIMESTAMPS_PER_MS, U64_MAX, } from './limits.js';
+// ---------------------------------------------------------------------------------------------
+// Types
+/** Largest request id (u32). */
+export const REQUEST_ID_MAX = 0xffff_ffff;
+/** The id of a connection-level error answer (the server closes the connection after it). */
+export const CONNECTION_ERROR_ID = 0;
+const U32_MAX = 0xffff_ffff;
+/** The error codes a server may answer with (docs/protocol.md says what a client does). */
+export const WIRE_ERROR_CODES = [
+    ErrorCode.INVALID_ARGUMENT,
+    ErrorCode.NOT_LEADER,
+    ErrorCode.UNAVAILABLE,
+    ErrorCode.RESOURCE_EXHAUSTED,
+    ErrorCode.INTERNAL,
+    ErrorCode.BAD_FRAME,
+    ErrorCode.SEQ_SESSION_EXPIRED,
+];
+export function isGetTsAnswer(r) {
+    return r.ok && 'physicalMs' in r;
+}
+export function isGetSeqAnswer(r) {
+    return r.ok && 'start' in r;
+}
+export function isWireErrorCode(code) {
+    return WIRE_ERROR_CODES.includes(code);
+}
+/** Builds an error answer; the hint fields are included only when given. */
+export function errorAnswer(id, code, message, hint) {
+    const endpoint = hint?.leaderEndpoint;
+    const epoch = hint?.leaderEpoch;
+    return {
+        id,
+        ok: false,
+        code,
+        message,
+        ...(endpoint !== undefined && endpoint !== null ? { leaderEndpoint: endpoint } : {}),
+        ...(epoch !== undefined && epoch !== null ? { leaderEpoch: epoch } : {}),
+    };
+}
+/**
+ * UTF-8 length of `text` in bytes, or -1 when `text` is not well-formed (a lone surrogate
+ * would be replaced on the wire, so the key the server sees would not be the caller's).
+ */
+export function utf8ByteLength(text) {
+    let bytes = 0;
+    for (let i = 0; i < text.length; i += 1) {
+        const unit = text.charCodeAt(i);
+        if (unit < 0x80)
+            bytes += 1;
+        else if (unit < 0x800)
+            bytes += 2;
+        else if (unit >= 0xd800 && unit <= 0xdbff) {
+            const next = i + 1 < text.length ? text.charCodeAt(i + 1) : 0;
+            if (next < 0xdc00 || next > 0xdfff)
+                return -1;
+            bytes += 4;
+            i += 1;
+        }
+        else if (unit >= 0xdc00 && unit <= 0xdfff)
+            return -1;
+        else
+            bytes += 3;
+    }
+    return bytes;
+}
+export function checkGetTsCount(count) {
+    if (Number.isSafeInteger(count) && count >= 1 && count <= GET_TS_COUNT_MAX)
+        return null;
+    return { code: ErrorCode.INVALID_COUNT, message: `getTs count ${String(count)} is outside 1..${GET_TS_COUNT_MAX}` };
+}
+export function checkSeqCount(count) {
+    if (Number.isSafeInteger(count) && count >= 1 && count <= SEQ_COUNT_MAX)
+        return null;
+    return { code: ErrorCode.INVALID_SEQ_COUNT, message: `getSeq count ${String(count)} is outside 1..${SEQ_COUNT_MAX}` };
+}
+export function checkSeqKey(key) {
+    if (typeof key !== 'string')
+        return { code: ErrorCode.INVALID_SEQ_KEY, message: 'getSeq key is not a string' };
+    const bytes = utf8ByteLength(key);
+    if (bytes < 0)
+        return { code: ErrorCode.INVALID_SEQ_KEY, message: 'getSeq key is not well-formed Unicode' };
+    if (bytes < SEQ_KEY_BYTES_MIN || bytes > SEQ_KEY_BYTES_MAX) {
+        return { code: ErrorCode.INVALID_SEQ_KEY, message: `getSeq key is ${bytes} UTF-8 bytes, outside ${SEQ_KEY_BYTES_MIN}..${SEQ_KEY_BYTES_MAX}` };
+    }
+    return null;
+}
+/** The first semantic problem of a decoded request, or null when the request is valid. */
+export function requestProblem(request) {
+    switch (request.op) {
+        case 'getTs':
+            return checkGetTsCount(request.count);
+        case 'getSeq':
+            return checkSeqCount(request.count) ?? checkSeqKey(request.key);
+        default:
+            return unreachableOp(request);
+    }
+}
+/**
+ * Null when the decoded request may be served; otherwise the INVALID_ARGUMENT answer to send
+ * (with the request's id; the message starts with the precise code, e.g. `INVALID_SEQ_KEY:`).
+ */
+export function validateRequest(request) {
+    const problem = requestProblem(request);
+    if (problem === null)
+        return null;
+    return errorAnswer(request.id, ErrorCode.INVALID_ARGUMENT, `${problem.code}: ${problem.message}`);
+}
+function unreachableOp(request) {
+    assert(false, 'protocol_request_op_exhaustive', String(request.op));
+}
+// ---------------------------------------------------------------------------------------------
+// Encoding
+// One reusable encoder: `encode` copies its internal buffer out, so the returned bytes are the
+// caller's to keep, and a reentrant call clones the encoder instead of corrupting it.
+const encoder = new Encoder({ useBigInt64: true, initialBufferSize: 256 });
+function assertU32(n, invariant) {
+    assert(Number.isSafeInteger(n) && n >= 0 && n <= U32_MAX, invariant, String(n));
+}
+function assertU64(n, invariant) {
+    assert(typeof n === 'bigint' && n >= 0n && n <= U64_MAX, invariant, String(n));
+}
+/** Encodes a request body. The request's fields must fit their wire types (else: assertion). */
+export function encodeRequest(request) {
+    assertU32(request.id, 'protocol_request_id_u32');
+    assert(request.id !== CONNECTION_ERROR_ID, 'protocol_request_id_nonzero');
+    assertU32(request.count, 'protocol_request_count_u32');
+    switch (request.op) {
+        case 'getTs':
+            return encoder.encode({ id: request.id, op: 'getTs', count: request.count });
+        case 'getSeq':
+            assert(typeof request.key === 'string', 'protocol_request_key_string');
+            assertU64(request.clientId, 'protocol_request_client_id_u64');
+            assertU64(request.requestId, 'protocol_request_request_id_u64');
+            return encoder.encode({
+                id: request.id,
+                op: 'getSeq',
+                key: request.key,
+                count: request.count,
+                clientId: request.clientId,
+                requestId: request.requestId,
+            });
+        default:
+            return unreachableOp(request);
+    }
+}
+/** Encodes an answer body. The answer must be one a decoder accepts (else: assertion). */
+/** Longest error message an answer carries (UTF-16 units), so any answer fits in one frame. */
+export const ANSWER_MESSAGE_CHARS_MAX = 1_024;
+/** `text` cut to at most `maxChars` UTF-16 units, never splitting a surrogate pair. */
+export function truncateText(text, maxChars) {
+    if (text.length <= maxChars)
+        return text;
+    let end = maxChars - 1;
+    const last = text.charCodeAt(end - 1);
+    if (last >= 0xd800 && last <= 0xdbff)
+        end -= 1;
+    return `${text.slice(0, end)}…`;
+}
+/** Quotes a value taken from the peer for an error message, bounded: input must not size output. */
+function quoteBounded(value) {
+    return truncateText(JSON.stringify(value) ?? String(value), 64);
+}
+export function encodeResponse(response) {
+    assertU32(response.id, 'protocol_response_id_u32');
+    if (!response.ok) {
+        assert(isWireErrorCode(response.code), 'protocol_response_code_known', response.code);
+        assert(typeof response.message === 'string', 'protocol_response_message_string');
+        // Messages may quote what a peer sent; bounding them here keeps every answer within the frame
+        // limit whatever the request held.
+        const message = truncateText(response.message, ANSWER_MESSAGE_CHARS_MAX);
+        const body = { id: response.id, ok: false, code: response.code, message };
+        if (response.leaderEndpoint !== undefined) {
+            assert(typeof response.leaderEndpoint === 'string', 'protocol_response_leader_endpoint_string');
+            body['leaderEndpoint'] = response.leaderEndpoint;
+        }
+        if (response.leaderEpoch !== undefined) {
+            assertU64(response.leaderEpoch, 'protocol_response_leader_epoch_u64');
+            body['leaderEpoch'] = response.leaderEpoch;
+        }
+        return encoder.encode(body);
+    }
+    assert(response.id !== CONNECTION_ERROR_ID, 'protocol_response_ok_id_nonzero');
+    assertU64(response.epoch, 'protocol_response_epoch_u64');
+    if (isGetTsAnswer(response)) {
+        assert(Number.isSafeInteger(response.physicalMs) && response.physicalMs >= 0 && response.physicalMs <= PHYSICAL_MS_MAX, 'protocol_response_physical_ms_range');
+        assert(Number.isSafeInteger(response.logicalStart) && response.logicalStart >= 0 && response.logicalStart <= LOGICAL_MAX, 'protocol_response_logical_range');
+        assert(Number.isSafeInteger(response.count) && response.count >= 1 && response.logicalStart + response.count <= TIMESTAMPS_PER_MS, 'protocol_response_ts_count_range');
+        return encoder.encode({
+            id: response.id,
+            ok: true,
+            // As a bigint so it is written as uint64: with `useBigInt64` the library writes a number
+            // above u32 as a float64, which is not an integer on the wire.
+            physicalMs: BigInt(response.physicalMs),
+            logicalStart: response.logicalStart,
+            count: response.count,
+            epoch: response.epoch,
+        });
+    }
+    assert(isGetSeqAnswer(response), 'protocol_response_shape');
+    assertU64(response.start, 'protocol_response_start_u64');
+    assertU32(response.count, 'protocol_response_seq_count_u32');
+    assert(response.count >= 1 && response.start + BigInt(response.count) - 1n <= U64_MAX, 'protocol_response_seq_block_range');
+    return encoder.encode({ id: response.id, ok: true, start: response.start, count: response.count, epoch: response.epoch });
+}
+// ---------------------------------------------------------------------------------------------
+// Decoding: a bounds-checked msgpack reader for exactly what the protocol needs
+function bad(message, offset) {
+    return new DecodeError(ErrorCode.FRAME_BAD_BODY, message, offset);
+}
+// `fatal` rejects invalid UTF-8; `ignoreBOM` keeps a leading U+FEFF as part of the string
+// instead of silently dropping it (a key must round-trip byte for byte).
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+class BodyReader {
+    bytes;
+    view;
+    pos = 0;
+    constructor(bytes) {
+        this.bytes = bytes;
+        this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }
+    get remaining() {
+        return this.bytes.length - this.pos;
+    }
+    /** Throws unless `n` more bytes are present. Called before every read and every slice. */
+    need(n) {
+        if (n > this.remaining)
+            throw bad(`truncated body: ${n} bytes needed, ${this.remaining} left`, this.pos);
+    }
+    u8() {
+        this.need(1);
+        const v = this.view.getUint8(this.pos);
+        this.pos += 1;
+        return v;
+    }
+    u16() {
+        this.need(2);
+        const v = this.view.getUint16(this.pos);
+        this.pos += 2;
+        return v;
+    }
+    u32() {
+        this.need(4);
+        const v = this.view.getUint32(this.pos);
+        this.pos += 4;
+        return v;
+    }
+    u64() {
+        this.need(8);
+        const v = this.view.getBigUint64(this.pos);
+        this.pos += 8;
+        return v;
+    }
+    i64() {
+        this.need(8);
+        const v = this.view.getBigInt64(this.pos);
+        this.pos += 8;
+        return v;
+    }
+    skip(n) {
+        this.need(n);
+        this.pos += n;
+    }
+}
+/** Reads a msgpack integer (any int format) that must be non-negative; returns it as a bigint. */
+function readUintBig(r, field) {
+    const at = r.pos;
+    const head = r.u8();
+    if (head <= 0x7f)
+        return BigInt(head);
+    switch (head) {
+        case 0xcc:
+            return BigInt(r.u8());
+        case 0xcd:
+            return BigInt(r.u16());
+        case 0xce:
+            return BigInt(r.u32());
+        case 0xcf:
+            return r.u64();
+        case 0xd0:
+        case 0xd1:
+        case 0xd2:
+        case 0xd3: {
+            const width = head === 0xd0 ? 1 : head === 0xd1 ? 2 : head === 0xd2 ? 4 : 8;
+            const v = width === 8 ? r.i64() : BigInt(readSigned(r, width));
+            if (v < 0n)
+                throw bad(`field ${field} is negative`, at);
+            return v;
+        }
+        default:
+            if (head >= 0xe0)
+                throw bad(`field ${field} is negative`, at);
+            throw bad(`field ${field} is not an integer (type byte 0x${head.toString(16)})`, at);
+    }
+}
+function readSigned(r, width) {
+    const unsigned = width === 1 ? r.u8() : width === 2 ? r.u16() : r.u32();
+    const bits = width * 8;
+    const sign = 2 ** (bits - 1);
+    return unsigned >= sign ? unsigned - 2 ** bits : unsigned;
+}
+/** A non-negative integer at most `max` (a safe number). */
+function readUint(r, field, max) {
+    const at = r.pos;
+    const head = r.bytes[r.pos];
+    // Fast path for the common small forms, without a bigint.
+    if (head !== undefined && head <= 0x7f) {
+        r.pos += 1;
+        if (head > max)
+            throw bad(`field ${field} is ${head}, above ${max}`, at);
+        return head;
+    }
+    const v = readUintBig(r, field);
+    if (v > BigInt(max))
+        throw bad(`field ${field} is ${v}, above ${max}`, at);
+    return Number(v);
+}
+function readU64(r, field) {
+    return readUintBig(r, field);
+}
+function strLength(r, head) {
+    if (head >= 0xa0 && head <= 0xbf)
+        return head - 0xa0;
+    if (head === 0xd9)
+        return r.u8();
+    if (head === 0xda)
+        return r.u16();
+    if (head === 0xdb)
+        return r.u32();
+    return null;
+}
+/** A msgpack str holding valid UTF-8. */
+function readStr(r, field) {
+    const at = r.pos;
+    const length = strLength(r, r.u8());
+    if (length === null)
+        throw bad(`field ${field} is not a string`, at);
+    r.need(length);
+    const raw = r.bytes.subarray(r.pos, r.pos + length);
+    r.pos += length;
+    try {
+        return utf8.decode(raw);
+    }
+    catch {
+        throw bad(`field ${field} is not valid UTF-8`, at);
+    }
+}
+function readBool(r, field) {
+    const at = r.pos;
+    const head = r.u8();
+    if (head === 0xc3)
+        return true;
+    if (head === 0xc2)
+        return false;
+    throw bad(`field ${field} is not a boolean`, at);
+}
+/** True (and consumed) when the next value is nil: optional fields may be sent as nil. */
+function takeNil(r) {
+    if (r.bytes[r.pos] === 0xc0) {
+        r.pos += 1;
+        return true;
+    }
+    return false;
+}
+function readMapHeader(r) {
+    const at = r.pos;
+    const head = r.u8();
+    if (head >= 0x80 && head <= 0x8f)
+        return head - 0x80;
+    if (head === 0xde)
+        return r.u16();
+    if (head === 0xdf)
+        return r.u32();
+    throw bad(`body is not a msgpack map (type byte 0x${head.toString(16)})`, at);
+}
+// Longest field name the protocol defines; longer keys are unknown by construction.
+const FIELD_NAME_BYTES_MAX = 16;
+/**
+ * Reads a map key, which must be a str. Returns it when it is short printable ASCII (every
+ * protocol field name is), else '' (an unknown field, skipped without decoding its bytes).
+ */
+function readKey(r) {
+    const at = r.pos;
+    const length = strLength(r, r.u8());
+    if (length === null)
+        throw bad('map key is not a string', at);
+    r.need(length);
+    let name = '';
+    if (length <= FIELD_NAME_BYTES_MAX) {
+        for (let i = 0; i < length; i += 1) {
+            const c = r.bytes[r.pos + i] ?? 0;
+            if (c < 0x21 || c > 0x7e) {
+                name = '';
+                break;
+            }
+            name += String.fromCharCode(c);
+        }
+    }
+    r.pos += length;
+    return name;
+}
+/**
+ * Skips one msgpack value of any type (the value of an unknown field). Iterative: nested
+ * containers add their item count to `pending`, so depth costs no stack; every item consumes at
+ * least one byte, so the loop ends within the body's length even for absurd declared counts.
+ */
+function skipValue(r) {
+    let pending = 1;
+    while (pending > 0) {
+        pending -= 1;
+        const at = r.pos;
+        const head = r.u8();
+        if (head <= 0x7f || head >= 0xe0 || head === 0xc0 || head === 0xc2 || head === 0xc3)
+            continue;
+        if (head >= 0x80 && head <= 0x8f)
+            pending += 2 * (head - 0x80);
+        else if (head >= 0x90 && head <= 0x9f)
+            pending += head - 0x90;
+        else if (head >= 0xa0 && head <= 0xbf)
+            r.skip(head - 0xa0);
+        else
+            switch (head) {
+                case 0xc4: // bin 8
+                case 0xd9: // str 8
+                    r.skip(r.u8());
+                    break;
+                case 0xc5:
+                case 0xda:
+                    r.skip(r.u16());
+                    break;
+                case 0xc6:
+                case 0xdb:
+                    r.skip(r.u32());
+                    break;
+                case 0xc7: // ext 8: length, type, data
+                    r.skip(r.u8() + 1);
+                    break;
+                case 0xc8:
+                    r.skip(r.u16() + 1);
+                    break;
+                case 0xc9:
+                    r.skip(r.u32() + 1);
+                    break;
+                case 0xca: // float 32
+                    r.skip(4);
+                    break;
+                case 0xcb: // float 64
+                    r.skip(8);
+                    break;
+                case 0xcc:
+                case 0xd0:
+                    r.skip(1);
+                    break;
+                case 0xcd:
+                case 0xd1:
+                    r.skip(2);
+                    break;
+                case 0xce:
+                case 0xd2:
+                    r.skip(4);
+                    break;
+                case 0xcf:
+                case 0xd3:
+                    r.skip(8);
+                    break;
+                case 0xd4: // fixext 1, 2, 4, 8, 16 (type byte + data)
+                    r.skip(2);
+                    break;
+                case 0xd5:
+                    r.skip(3);
+                    break;
+                case 0xd6:
+                    r.skip(5);
+                    break;
+                case 0xd7:
+                    r.skip(9);
+                    break;
+                case 0xd8:
+                    r.skip(17);
+                    break;
+                case 0xdc:
+                    pending += r.u16();
+                    break;
+                case 0xdd:
+                    pending += r.u32();
+                    break;
+                case 0xde:
+                    pending += 2 * r.u16();
+                    break;
+                case 0xdf:
+                    pending += 2 * r.u32();
+                    break;
+                default: // 0xc1 is the only byte msgpack never uses
+                    throw bad(`invalid msgpack type byte 0x${head.toString(16)}`, at);
+            }
+    }
+}
+function openBody(body, what) {
+    if (!(body instanceof Uint8Array))
+        throw bad(`${what} body is not bytes`);
+    if (body.length === 0)
+        throw bad(`empty ${what} body`);
+    if (body.length > FRAME_BODY_BYTES_MAX)
+        throw bad(`${what} body of ${body.length} bytes exceeds ${FRAME_BODY_BYTES_MAX}`);
+    const reader = new BodyReader(body);
+    return { reader, fields: readMapHeader(reader) };
+}
+function closeBody(r) {
+    if (r.remaining !== 0)
+        throw bad(`${r.remaining} trailing bytes after the body map`, r.pos);
+}
+function once(current, field, at) {
+    if (current !== undefined)
+        throw bad(`field ${field} appears twice`, at);
+}
+function required(value, field, what) {
+    if (value === undefined)
+        throw bad(`${what} is missing field ${field}`);
+    return value;
+}
+/**
+ * Decodes a request body. Throws only `DecodeError(FRAME_BAD_BODY)`: bytes that are not one
+ * msgpack map, a known field of the wrong type or too wide for it, id 0, an unknown op, a
+ * missing field. Count and key ranges are left to `validateRequest`.
+ */
+export function decodeRequest(body) {
+    const { reader: r, fields } = openBody(body, 'request');
+    let id;
+    let op;
+    let count;
+    let key;
+    let clientId;
+    let requestId;
+    for (let i = 0; i < fields; i += 1) {
+        const at = r.pos;
+        const name = readKey(r);
+        switch (name) {
+            case 'id':
+                once(id, name, at);
+                id = readUint(r, name, REQUEST_ID_MAX);
+                break;
+            case 'op':
+                once(op, name, at);
+                op = readStr(r, name);
+                break;
+            case 'count':
+                once(count, name, at);
+                count = readUint(r, name, U32_MAX);
+                break;
+            case 'key':
+                once(key, name, at);
+                key = readStr(r, name);
+                break;
+            case 'clientId':
+                once(clientId, name, at);
+                clientId = readU64(r, name);
+                break;
+            case 'requestId':
+                once(requestId, name, at);
+                requestId = readU64(r, name);
+                break;
+            default:
+                skipValue(r);
+        }
+    }
+    closeBody(r);
+    const requestId32 = required(id, 'id', 'request');
+    if (requestId32 === CONNECTION_ERROR_ID)
+        throw bad('request id 0 is reserved for connection-level errors');
+    switch (required(op, 'op', 'request')) {
+        case 'getTs':
+            return { id: requestId32, op: 'getTs', count: required(count, 'count', 'getTs') };
+        case 'getSeq':
+            return {
+                id: requestId32,
+                op: 'getSeq',
+                key: required(key, 'key', 'getSeq'),
+                count: required(count, 'count', 'getSeq'),
+                clientId: required(clientId, 'clientId', 'getSeq'),
+                requestId: required(requestId, 'requestId', 'getSeq'),
+            };
+        default:
+            throw bad(`unknown op ${quoteBounded(op)}`);
+    }
+}
+/**
+ * Decodes an answer body. Throws only `DecodeError(FRAME_BAD_BODY)`: bytes that are not one
+ * msgpack map, a known field of the wrong type, an answer that is not exactly one of the three
+ * shapes, an unknown error code, or a grant that breaks its structure (a getTs grant spanning a
+ * millisecond or past 46 bits, a getSeq block past u64, a zero count, an ok answer with id 0).
+ */
+export function decodeResponse(body) {
+    const { reader: r, fields } = openBody(body, 'answer');
+    let id;
+    let ok;
+    let physicalMs;
+    let logicalStart;
+    let count;
+    let epoch;
+    let start;
+    let code;
+    let message;
+    let leaderEndpoint;
+    let leaderEpoch;
+    for (let i = 0; i < fields; i += 1) {
+        const at = r.pos;
+        const name = readKey(r);
+        switch (name) {
+            case 'id':
+                once(id, name, at);
+                id = readUint(r, name, REQUEST_ID_MAX);
+                break;
+            case 'ok':
+                once(ok, name, at);
+                ok = readBool(r, name);
+                break;
+            case 'physicalMs':
+                once(physicalMs, name, at);
+                physicalMs = readUint(r, name, PHYSICAL_MS_MAX);
+                break;
+            case 'logicalStart':
+                once(logicalStart, name, at);
+                logicalStart = readUint(r, name, LOGICAL_MAX);
+                break;
+            case 'count':
+                once(count, name, at);
+                count = readUint(r, name, U32_MAX);
+                break;
+            case 'epoch':
+                once(epoch, name, at);
+                epoch = readU64(r, name);
+                break;
+            case 'start':
+                once(start, name, at);
+                start = readU64(r, name);
+                break;
+            case 'code':
+                once(code, name, at);
+                code = readStr(r, name);
+                break;
+            case 'message':
+                once(message, name, at);
+                message = readStr(r, name);
+                break;
+            case 'leaderEndpoint':
+                once(leaderEndpoint, name, at);
+                leaderEndpoint = takeNil(r) ? null : readStr(r, name);
+                break;
+            case 'leaderEpoch':
+                once(leaderEpoch, name, at);
+                leaderEpoch = takeNil(r) ? null : readU64(r, name);
+                break;
+            default:
+                skipValue(r);
+        }
+    }
+    closeBody(r);
+    const answerId = required(id, 'id', 'answer');
+    if (!required(ok, 'ok', 'answer')) {
+        const errorCode = required(code, 'code', 'error answer');
+        if (!isWireErrorCode(errorCode))
+            throw bad(`unknown error code ${quoteBounded(errorCode)}`);
+        return errorAnswer(answerId, errorCode, required(message, 'message', 'error answer'), { leaderEndpoint: leaderEndpoint ?? null, leaderEpoch: leaderEpoch ?? null });
+    }
+    if (answerId === CONNECTION_ERROR_ID)
+        throw bad('an ok answer cannot have id 0');
+    const grantCount = required(count, 'count', 'ok answer');
+    const grantEpoch = required(epoch, 'epoch', 'ok answer');
+    if (grantCount < 1)
+        throw bad('an ok answer grants at least one value');
+    if (physicalMs !== undefined || logicalStart !== undefined) {
+        if (start !== undefined)
+            throw bad('an ok answer has both getTs and getSeq fields');
+        const ms = required(physicalMs, 'physicalMs', 'getTs answer');
+        const logical = required(logicalStart, 'logicalStart', 'getTs answer');
+        if (logical + grantCount > TIMESTAMPS_PER_MS)
+            throw bad(`getTs grant [${logical}, +${grantCount}) spans a millisecond`);
+        return { id: answerId, ok: true, physicalMs: ms, logicalStart: logical, count: grantCount, epoch: grantEpoch };
+    }
+    const blockStart = required(start, 'start or physicalMs', 'ok answer');
+    if (blockStart + BigInt(grantCount) - 1n > U64_MAX)
+        throw bad('getSeq block runs past u64');
+    return { id: answerId, ok: true, start: blockStart, count: grantCount, epoch: grantEpoch };
+}
+//# sourceMappingURL=protocol.js.map

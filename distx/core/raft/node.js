@@ -1,0 +1,886 @@
+// The Raft algorithm as a pure state machine (etcd-io/raft's shape): inputs through
+// `handle(input)`, output through `ready()`, acknowledged with `advance(ready)`, and the next time
+// the host must tick from `deadlineMs()`. No storage, network, clock or global randomness here:
+// the host persists and sends what `Ready` says (ordering rule on the `Ready` type), passes the
+// time in every tick and message, and injects the PRNG for election timeouts.
+//
+// Behaviour per role is swapped as a whole (`stepFn`, `tickFn`), not scattered through ifs.
+// Sections cited are the Raft paper's (§5.x, §7, §8) and the dissertation's (§3.x, §6.4, §9.6).
+//
+// Invariants (checked by `invariants()`, which tests call after every step):
+//   - a leader's leaderId and vote are its own id; a candidate voted for itself in its term;
+//   - for every follower progress: match < next ≤ lastIndex + 1, in-flight within its limit;
+//   - a lease only while leader with checkQuorum, and never past quorumAckStartMs + leaseMs;
+//   - at most one Ready is outstanding; the outbox stays within RAFT_OUTBOX_MESSAGES_MAX;
+//   - and the log's own invariants (log.ts).
+// Lease rule (docs/raft.md): a leader holds a lease until roundStart + leaseMs once a quorum
+// (itself included) answered round r at this term; a voter grants no vote while it heard from a
+// leader within electionTimeoutMs; a node restarted with a term > 0 counts the restart as having
+// heard from a leader, since it may have acknowledged a lease before it crashed.
+import { assert, AssertionError, unreachable } from '../assert.js';
+import { ErrorCode } from '../errors.js';
+import { RAFT_ENTRY_DATA_BYTES_MAX, RAFT_LEASE_ROUNDS_TRACKED, RAFT_LOG_ENTRIES_IN_MEMORY_MAX, RAFT_MESSAGE_ENTRY_BYTES_MAX, RAFT_OUTBOX_MESSAGES_MAX, RAFT_READ_INDEX_PENDING_MAX, RAFT_UNCOMMITTED_ENTRIES_MAX, } from '../limits.js';
+import { leaseDurationMs, quorumSize, raftConfigProblem } from './config.js';
+import { RaftLog } from './log.js';
+const NONE = 0;
+export class RaftNode {
+    config;
+    leaseMs;
+    faults;
+    random;
+    log;
+    peers;
+    term;
+    vote;
+    leaderId = NONE;
+    role = 'follower';
+    nowMs;
+    stepFn = (m) => this.stepFollower(m);
+    tickFn = () => this.tickElection();
+    // Follower and candidates.
+    electionDeadlineMs = 0;
+    /** When this node last heard from a leader of its term (or restarted); null when never. */
+    lastHeardFromLeaderMs;
+    votes = new Map();
+    // Leader.
+    progress = new Map();
+    round = 0;
+    roundStartsMs = [];
+    heartbeatDeadlineMs = 0;
+    /** Start of the newest round a quorum answered (or the election): CheckQuorum measures from it. */
+    quorumAckStartMs = 0;
+    quorumAckRound = 0;
+    leaseUntilMs = null;
+    noopIndex = 0;
+    pendingReads = [];
+    /** The newest round's heartbeats are still in the outbox (not yet handed to the host). */
+    roundBroadcastPending = false;
+    readsAwaitingCommit = [];
+    // Output.
+    outbox = [];
+    readStates = [];
+    persistedHardState;
+    lastSoftState = null;
+    outstanding = null;
+    constructor(config, persisted, random, nowMs, faults) {
+        const problem = raftConfigProblem(config);
+        assert(problem === undefined, 'raft_config_valid', problem);
+        assert(Number.isFinite(nowMs), 'now_finite');
+        this.config = config;
+        this.faults = faults;
+        this.leaseMs = faults.leaseWithoutDriftMargin === true ? config.electionTimeoutMs - config.leaseMarginMs : leaseDurationMs(config);
+        this.random = random;
+        this.peers = config.voters.filter((v) => v !== config.id);
+        this.log = new RaftLog(persisted);
+        this.term = persisted.hardState.term;
+        this.vote = persisted.hardState.vote;
+        this.persistedHardState = { term: this.term, vote: this.vote, commit: persisted.hardState.commit };
+        this.nowMs = nowMs;
+        // A restarted node may have acknowledged a leader's lease just before it crashed; it must
+        // not help elect anyone until that lease has surely run out.
+        this.lastHeardFromLeaderMs = this.term > 0 ? nowMs : null;
+        this.resetElectionDeadline();
+        this.invariants();
+    }
+    /** A brand-new node with an empty log. */
+    static create(config, random, nowMs, faults = {}) {
+        return new RaftNode(config, { hardState: { term: 0, vote: NONE, commit: 0 }, entries: [] }, random, nowMs, faults);
+    }
+    /** A node rebuilt from what the host persisted (hard state, snapshot, entries after it). */
+    static restore(config, persisted, random, nowMs, faults = {}) {
+        return new RaftNode(config, persisted, random, nowMs, faults);
+    }
+    handle(input) {
+        switch (input.kind) {
+            case 'tick':
+                this.advanceClock(input.nowMs);
+                this.tickFn();
+                return { ok: true };
+            case 'message':
+                this.advanceClock(input.nowMs);
+                this.onMessage(input.message);
+                return { ok: true };
+            case 'propose':
+                return this.propose(input.command);
+            case 'read-index':
+                return this.readIndex(input.context);
+            case 'campaign':
+                return this.campaignRequested();
+            case 'snapshot-taken':
+                this.log.compact(input.index, input.data);
+                return { ok: true };
+            default:
+                return unreachable(input);
+        }
+    }
+    advanceClock(nowMs) {
+        assert(Number.isFinite(nowMs) && nowMs >= this.nowMs, 'clock_monotonic', `${nowMs} < ${this.nowMs}`);
+        this.nowMs = nowMs;
+    }
+    // --- Queries --------------------------------------------------------------------------------
+    get id() {
+        return this.config.id;
+    }
+    /** The latest time this node was told. */
+    get clockMs() {
+        return this.nowMs;
+    }
+    /** The lease rule: leader, checkQuorum on, and a quorum answered a round within the lease. */
+    hasLease(nowMs) {
+        return this.role === 'leader' && this.leaseUntilMs !== null && nowMs < this.leaseUntilMs;
+    }
+    /**
+     * May serve timestamps: holds the lease, and has applied its own no-op, so every high-water
+     * committed by earlier leaders is in its state machine.
+     */
+    canServe(nowMs) {
+        return this.hasLease(nowMs) && this.log.applied >= this.noopIndex;
+    }
+    /** When the host must tick next (on this node's clock). */
+    deadlineMs() {
+        if (this.role === 'leader') {
+            const checkQuorumMs = this.config.checkQuorum ? this.quorumAckStartMs + this.config.electionTimeoutMs : Infinity;
+            return Math.min(this.heartbeatDeadlineMs, checkQuorumMs);
+        }
+        return this.electionDeadlineMs;
+    }
+    status() {
+        return {
+            id: this.config.id,
+            role: this.role,
+            term: this.term,
+            vote: this.vote,
+            leaderId: this.leaderId === NONE ? null : this.leaderId,
+            commit: this.log.committed,
+            applied: this.log.applied,
+            lastIndex: this.log.lastIndex(),
+            snapshotIndex: this.log.snapshotIndex,
+            leaseUntilMs: this.leaseUntilMs,
+            progress: [...this.progress.values()].map((p) => ({ id: p.id, match: p.match, next: p.next, state: p.state })),
+        };
+    }
+    /** An entry of the in-memory log (tests and checkers). */
+    entryAt(index) {
+        return this.log.entry(index);
+    }
+    softState() {
+        return {
+            role: this.role,
+            term: this.term,
+            leaderId: this.leaderId === NONE ? null : this.leaderId,
+            leaseUntilMs: this.role === 'leader' ? this.leaseUntilMs : null,
+        };
+    }
+    // --- Ready / advance ------------------------------------------------------------------------
+    hasReady() {
+        if (this.outstanding !== null)
+            return false;
+        if (this.outbox.length > 0 || this.readStates.length > 0 || this.log.pendingSnapshot !== null)
+            return true;
+        if (this.log.stableUpTo < this.log.lastIndex() || this.log.hasNextCommitted())
+            return true;
+        if (!sameHardState(this.hardState(), this.persistedHardState))
+            return true;
+        return this.lastSoftState === null || !sameSoftState(this.lastSoftState, this.softState());
+    }
+    /** Takes what the host must do now (see the ordering rule on `Ready`). One at a time. */
+    ready() {
+        assert(this.outstanding === null, 'one_ready_outstanding');
+        const hardState = this.hardState();
+        const snapshot = this.log.pendingSnapshot;
+        const base = {
+            entries: this.log.unstableEntries(),
+            messages: this.outbox,
+            committed: this.log.takeNextCommitted(),
+            readStates: this.readStates,
+            softState: this.softState(),
+        };
+        this.outbox = [];
+        this.readStates = [];
+        this.roundBroadcastPending = false;
+        let ready = base;
+        if (!sameHardState(hardState, this.persistedHardState))
+            ready = { ...ready, hardState };
+        if (snapshot !== null)
+            ready = { ...ready, snapshot };
+        this.outstanding = ready;
+        return ready;
+    }
+    /** The host did everything `ready` asked (persisted, sent, applied). */
+    advance(ready) {
+        assert(this.outstanding === ready, 'advance_matches_ready');
+        this.outstanding = null;
+        if (ready.hardState !== undefined)
+            this.persistedHardState = ready.hardState;
+        const lastEntry = ready.entries[ready.entries.length - 1];
+        if (lastEntry !== undefined)
+            this.log.stableTo(lastEntry.index, lastEntry.term);
+        if (ready.snapshot !== undefined) {
+            if (this.log.pendingSnapshot === ready.snapshot)
+                this.log.pendingSnapshot = null;
+            this.log.applied = Math.max(this.log.applied, ready.snapshot.lastIncludedIndex);
+        }
+        const lastCommitted = ready.committed[ready.committed.length - 1];
+        if (lastCommitted !== undefined)
+            this.log.applied = Math.max(this.log.applied, lastCommitted.index);
+        this.lastSoftState = ready.softState;
+    }
+    hardState() {
+        return { term: this.term, vote: this.vote, commit: this.log.committed };
+    }
+    // --- Role transitions -----------------------------------------------------------------------
+    becomeFollower(term, leaderId) {
+        assert(term >= this.term, 'term_never_decreases');
+        if (term > this.term) {
+            this.term = term;
+            this.vote = NONE;
+        }
+        this.resetLeaderState();
+        this.role = 'follower';
+        this.leaderId = leaderId;
+        this.stepFn = (m) => this.stepFollower(m);
+        this.tickFn = () => this.tickElection();
+        this.resetElectionDeadline();
+    }
+    becomePreCandidate() {
+        assert(this.role !== 'leader', 'pre_candidate_not_from_leader');
+        this.resetLeaderState();
+        this.role = 'pre-candidate';
+        this.leaderId = NONE;
+        this.votes.clear();
+        this.stepFn = (m) => this.stepCandidate(m);
+        this.tickFn = () => this.tickElection();
+    }
+    becomeCandidate() {
+        assert(this.role !== 'leader', 'candidate_not_from_leader');
+        this.resetLeaderState();
+        this.term += 1;
+        this.vote = this.config.id;
+        this.role = 'candidate';
+        this.leaderId = NONE;
+        this.votes.clear();
+        this.stepFn = (m) => this.stepCandidate(m);
+        this.tickFn = () => this.tickElection();
+    }
+    becomeLeader() {
+        assert(this.role === 'candidate', 'leader_only_from_candidate');
+        this.role = 'leader';
+        this.leaderId = this.config.id;
+        this.stepFn = (m) => this.stepLeader(m);
+        this.tickFn = () => this.tickHeartbeat();
+        const next = this.log.lastIndex() + 1;
+        for (const id of this.peers) {
+            this.progress.set(id, {
+                id,
+                match: 0,
+                next,
+                state: 'probe',
+                probeSent: false,
+                inflight: [],
+                pendingSnapshotIndex: 0,
+                snapshotSentAtMs: 0,
+                ackedRound: 0,
+                ackedRoundStartMs: -Infinity,
+            });
+        }
+        this.round = 0;
+        this.roundStartsMs.length = 0;
+        this.roundBroadcastPending = false;
+        this.quorumAckRound = 0;
+        this.quorumAckStartMs = this.nowMs;
+        this.leaseUntilMs = null;
+        this.heartbeatDeadlineMs = this.nowMs + this.config.heartbeatIntervalMs;
+        this.startRound();
+        // §8: a leader commits entries of earlier terms only through one of its own; the no-op is it.
+        this.noopIndex = next;
+        this.log.appendOwn({ term: this.term, index: next, kind: 'noop', data: new Uint8Array(0) });
+        this.broadcastAppend();
+        this.maybeCommit();
+    }
+    resetLeaderState() {
+        this.progress.clear();
+        this.pendingReads = [];
+        this.readsAwaitingCommit = [];
+        this.leaseUntilMs = null;
+        this.noopIndex = 0;
+    }
+    resetElectionDeadline() {
+        const draw = this.random();
+        assert(draw >= 0 && draw < 1, 'random_in_unit_interval', String(draw));
+        const timeoutMs = this.config.electionTimeoutMs;
+        this.electionDeadlineMs = this.nowMs + timeoutMs + Math.floor(draw * timeoutMs);
+    }
+    // --- Ticks ----------------------------------------------------------------------------------
+    tickElection() {
+        if (this.nowMs >= this.electionDeadlineMs)
+            this.campaign();
+    }
+    tickHeartbeat() {
+        if (this.config.checkQuorum && this.nowMs - this.quorumAckStartMs >= this.config.electionTimeoutMs) {
+            // Dissertation §6.2: no quorum answered for an election timeout, so we may be deposed.
+            this.becomeFollower(this.term, NONE);
+            return;
+        }
+        if (this.nowMs >= this.heartbeatDeadlineMs) {
+            this.heartbeatDeadlineMs = this.nowMs + this.config.heartbeatIntervalMs;
+            this.startRound();
+            this.broadcastHeartbeat();
+        }
+    }
+    // --- Elections (§5.2, dissertation §9.6) ------------------------------------------------------
+    /** Whether a live leader was heard from within the election timeout (or this is the leader). */
+    inLeaderLease() {
+        if (this.role === 'leader')
+            return true;
+        return this.lastHeardFromLeaderMs !== null && this.nowMs - this.lastHeardFromLeaderMs < this.config.electionTimeoutMs;
+    }
+    campaignRequested() {
+        if (this.role === 'leader')
+            return { ok: true };
+        if (this.config.checkQuorum && this.inLeaderLease()) {
+            return { ok: false, code: ErrorCode.UNAVAILABLE, message: 'heard from a live leader within the election timeout' };
+        }
+        this.campaign();
+        return { ok: true };
+    }
+    campaign() {
+        this.startElection(this.config.preVote);
+    }
+    startElection(preVote) {
+        if (preVote)
+            this.becomePreCandidate();
+        else
+            this.becomeCandidate();
+        this.resetElectionDeadline();
+        this.votes.set(this.config.id, true);
+        if (this.config.voters.length === 1) {
+            // Our own vote is a quorum.
+            if (preVote)
+                this.startElection(false);
+            else
+                this.becomeLeader();
+            return;
+        }
+        for (const to of this.peers) {
+            this.send({
+                type: 'vote',
+                from: this.config.id,
+                to,
+                term: preVote ? this.term + 1 : this.term,
+                preVote,
+                lastLogIndex: this.log.lastIndex(),
+                lastLogTerm: this.log.lastTerm(),
+            });
+        }
+    }
+    /** Tallies a (pre-)vote and moves on when a quorum granted or refused. */
+    recordVote(from, granted) {
+        if (!this.votes.has(from))
+            this.votes.set(from, granted);
+        let grantedCount = 0;
+        let refusedCount = 0;
+        for (const g of this.votes.values()) {
+            if (g)
+                grantedCount += 1;
+            else
+                refusedCount += 1;
+        }
+        const quorum = quorumSize(this.config.voters.length);
+        if (grantedCount >= quorum) {
+            if (this.role === 'pre-candidate')
+                this.startElection(false);
+            else
+                this.becomeLeader();
+        }
+        else if (refusedCount >= quorum) {
+            this.becomeFollower(this.term, NONE);
+        }
+    }
+    handleVoteRequest(m) {
+        const canVote = this.vote === m.from || (this.vote === NONE && this.leaderId === NONE) || (m.preVote && m.term > this.term);
+        const leaseAllows = !(this.config.checkQuorum && this.inLeaderLease());
+        const grant = canVote && leaseAllows && this.log.isUpToDate(m.lastLogIndex, m.lastLogTerm);
+        if (grant) {
+            this.send({ type: 'vote-response', from: this.config.id, to: m.from, term: m.term, preVote: m.preVote, granted: true });
+            if (!m.preVote) {
+                this.vote = m.from;
+                this.resetElectionDeadline();
+            }
+        }
+        else {
+            this.send({ type: 'vote-response', from: this.config.id, to: m.from, term: this.term, preVote: m.preVote, granted: false });
+        }
+    }
+    // --- Messages -------------------------------------------------------------------------------
+    onMessage(m) {
+        // Misrouted messages and strangers are dropped: the transport's mistakes are not our bugs.
+        if (m.to !== this.config.id || m.from === this.config.id || !this.config.voters.includes(m.from))
+            return;
+        if (m.term > this.term) {
+            if (m.type === 'vote' && this.config.checkQuorum && this.inLeaderLease()) {
+                // §9.6: a live leader was heard from; the campaign must not even move our term.
+                return;
+            }
+            const futureGrant = m.type === 'vote-response' && m.preVote && m.granted;
+            if (!(m.type === 'vote' && m.preVote) && !futureGrant) {
+                const fromLeader = m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot';
+                this.becomeFollower(m.term, fromLeader ? m.from : NONE);
+            }
+        }
+        else if (m.term < this.term) {
+            if ((m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot') && (this.config.checkQuorum || this.config.preVote)) {
+                // A stale leader that a partition kept from our term: tell it, so it steps down.
+                this.send({ type: 'heartbeat-response', from: this.config.id, to: m.from, term: this.term, round: 0 });
+            }
+            else if (m.type === 'vote' && m.preVote) {
+                this.send({ type: 'vote-response', from: this.config.id, to: m.from, term: this.term, preVote: true, granted: false });
+            }
+            return;
+        }
+        if (m.type === 'vote') {
+            this.handleVoteRequest(m);
+            return;
+        }
+        this.stepFn(m);
+    }
+    stepFollower(m) {
+        switch (m.type) {
+            case 'append':
+                this.heardFromLeader(m.from);
+                this.handleAppend(m);
+                return;
+            case 'heartbeat':
+                this.heardFromLeader(m.from);
+                this.handleHeartbeat(m);
+                return;
+            case 'snapshot':
+                this.heardFromLeader(m.from);
+                this.handleSnapshot(m);
+                return;
+            case 'vote':
+            case 'vote-response':
+            case 'append-response':
+            case 'heartbeat-response':
+            case 'snapshot-response':
+                return; // stale answers to a role we no longer have
+            default:
+                return unreachable(m);
+        }
+    }
+    stepCandidate(m) {
+        switch (m.type) {
+            case 'append':
+            case 'heartbeat':
+            case 'snapshot':
+                // A leader of our term exists (§5.2): follow it.
+                this.becomeFollower(this.term, m.from);
+                this.stepFollower(m);
+                return;
+            case 'vote-response': {
+                const counts = this.role === 'pre-candidate'
+                    ? m.preVote && (m.granted ? m.term === this.term + 1 : m.term === this.term)
+                    : !m.preVote && m.term === this.term;
+                if (counts)
+                    this.recordVote(m.from, m.granted);
+                return;
+            }
+            case 'vote':
+            case 'append-response':
+            case 'heartbeat-response':
+            case 'snapshot-response':
+                return;
+            default:
+                return unreachable(m);
+        }
+    }
+    stepLeader(m) {
+        switch (m.type) {
+            case 'append-response':
+                this.handleAppendResponse(m);
+                return;
+            case 'heartbeat-response': {
+                const pr = this.progressOf(m.from);
+                this.ackRound(pr, m.round);
+                pr.probeSent = false;
+                if (pr.state === 'replicate' && pr.inflight.length >= this.config.maxInflightMessages)
+                    pr.inflight.shift();
+                if (pr.state === 'snapshot' && this.nowMs - pr.snapshotSentAtMs >= this.config.electionTimeoutMs) {
+                    // The snapshot (or its answer) was probably lost: probe again, which resends it.
+                    this.becomeProbe(pr, pr.match + 1);
+                }
+                if (pr.match < this.log.lastIndex())
+                    this.sendAppend(pr, true);
+                return;
+            }
+            case 'snapshot-response': {
+                const pr = this.progressOf(m.from);
+                this.ackRound(pr, m.round);
+                if (m.matchIndex > pr.match)
+                    pr.match = m.matchIndex;
+                this.becomeReplicate(pr);
+                if (this.maybeCommit())
+                    this.broadcastAppend();
+                else
+                    this.sendAppend(pr, false);
+                return;
+            }
+            case 'append':
+            case 'heartbeat':
+            case 'snapshot':
+                return unreachableSameTermLeader(m);
+            case 'vote':
+            case 'vote-response':
+                return;
+            default:
+                return unreachable(m);
+        }
+    }
+    heardFromLeader(leaderId) {
+        this.leaderId = leaderId;
+        this.lastHeardFromLeaderMs = this.nowMs;
+        this.resetElectionDeadline();
+    }
+    // --- Follower: log replication (§5.3) and snapshots (§7) --------------------------------------
+    handleAppend(m) {
+        const reply = { type: 'append-response', from: this.config.id, to: m.from, term: this.term, round: m.round };
+        if (m.prevLogIndex < this.log.committed) {
+            this.send({ ...reply, success: true, matchIndex: this.log.committed, rejectedIndex: 0, conflictTerm: 0, conflictIndex: 0 });
+            return;
+        }
+        const lastNewIndex = this.log.maybeAppend(m.prevLogIndex, m.prevLogTerm, m.commit, m.entries);
+        if (lastNewIndex !== null) {
+            this.send({ ...reply, success: true, matchIndex: lastNewIndex, rejectedIndex: 0, conflictTerm: 0, conflictIndex: 0 });
+            return;
+        }
+        const hint = this.log.conflictHint(m.prevLogIndex);
+        this.send({ ...reply, success: false, matchIndex: 0, rejectedIndex: m.prevLogIndex, ...hint });
+    }
+    handleHeartbeat(m) {
+        this.log.commitTo(Math.min(m.commit, this.log.lastIndex()));
+        this.send({ type: 'heartbeat-response', from: this.config.id, to: m.from, term: this.term, round: m.round });
+    }
+    handleSnapshot(m) {
+        const s = m.snapshot;
+        let matchIndex;
+        if (s.lastIncludedIndex <= this.log.committed) {
+            matchIndex = this.log.committed;
+        }
+        else if (this.log.matchTerm(s.lastIncludedIndex, s.lastIncludedTerm)) {
+            // We already hold the snapshot's last entry: it is committed, and nothing needs installing.
+            this.log.commitTo(s.lastIncludedIndex);
+            matchIndex = s.lastIncludedIndex;
+        }
+        else {
+            this.log.restore(s);
+            matchIndex = s.lastIncludedIndex;
+        }
+        const reply = { type: 'snapshot-response', from: this.config.id, to: m.from, term: this.term, round: m.round, matchIndex };
+        this.send(reply);
+    }
+    // --- Leader: replication, commitment (§5.3, §5.4.2), flow control ---------------------------
+    progressOf(id) {
+        const pr = this.progress.get(id);
+        assert(pr !== undefined, 'progress_for_voter', String(id));
+        return pr;
+    }
+    handleAppendResponse(m) {
+        const pr = this.progressOf(m.from);
+        this.ackRound(pr, m.round);
+        if (m.success) {
+            if (m.matchIndex > pr.match)
+                pr.match = m.matchIndex;
+            while (pr.inflight.length > 0 && pr.inflight[0] <= m.matchIndex)
+                pr.inflight.shift();
+            if (pr.state !== 'replicate')
+                this.becomeReplicate(pr);
+            else if (pr.next <= pr.match)
+                pr.next = pr.match + 1;
+            pr.probeSent = false;
+            if (this.maybeCommit())
+                this.broadcastAppend();
+            else
+                this.sendAppend(pr, false);
+            return;
+        }
+        // A refusal is stale unless it answers the append we are waiting on.
+        if (pr.state === 'snapshot')
+            return;
+        if (pr.state === 'replicate' && m.rejectedIndex <= pr.match)
+            return;
+        if (pr.state === 'probe' && m.rejectedIndex !== pr.next - 1)
+            return;
+        const hinted = this.log.nextAfterReject(m.rejectedIndex, { conflictTerm: m.conflictTerm, conflictIndex: m.conflictIndex });
+        this.becomeProbe(pr, Math.max(pr.match + 1, Math.min(hinted, m.rejectedIndex)));
+        this.sendAppend(pr, true);
+    }
+    becomeProbe(pr, next) {
+        pr.state = 'probe';
+        pr.inflight = [];
+        pr.probeSent = false;
+        pr.next = next;
+        pr.pendingSnapshotIndex = 0;
+    }
+    becomeReplicate(pr) {
+        pr.state = 'replicate';
+        pr.inflight = [];
+        pr.probeSent = false;
+        pr.next = pr.match + 1;
+        pr.pendingSnapshotIndex = 0;
+    }
+    isPaused(pr) {
+        switch (pr.state) {
+            case 'probe':
+                return pr.probeSent;
+            case 'replicate':
+                return pr.inflight.length >= this.config.maxInflightMessages;
+            case 'snapshot':
+                return true;
+            default:
+                return unreachable(pr.state);
+        }
+    }
+    /** Sends the follower what it lacks (or, with `sendIfEmpty`, an empty append carrying commit). */
+    sendAppend(pr, sendIfEmpty) {
+        if (this.isPaused(pr))
+            return;
+        const prevLogIndex = pr.next - 1;
+        const prevLogTerm = this.log.term(prevLogIndex);
+        if (prevLogTerm === undefined) {
+            assert(prevLogIndex < this.log.snapshotIndex, 'next_within_log', `${pr.next}`);
+            this.sendSnapshot(pr);
+            return;
+        }
+        const entries = pr.next <= this.log.lastIndex() ? this.log.slice(pr.next, this.config.maxEntriesPerMessage, RAFT_MESSAGE_ENTRY_BYTES_MAX) : [];
+        if (entries.length === 0 && !sendIfEmpty)
+            return;
+        this.send({
+            type: 'append',
+            from: this.config.id,
+            to: pr.id,
+            term: this.term,
+            round: this.round,
+            prevLogIndex,
+            prevLogTerm,
+            entries,
+            commit: this.log.committed,
+        });
+        const last = entries[entries.length - 1];
+        if (pr.state === 'replicate' && last !== undefined) {
+            pr.next = last.index + 1;
+            pr.inflight.push(last.index);
+        }
+        else if (pr.state === 'probe') {
+            pr.probeSent = true;
+        }
+    }
+    sendSnapshot(pr) {
+        const snapshot = this.log.latestSnapshot;
+        assert(snapshot !== null, 'snapshot_available_when_compacted');
+        this.send({ type: 'snapshot', from: this.config.id, to: pr.id, term: this.term, round: this.round, snapshot });
+        pr.state = 'snapshot';
+        pr.inflight = [];
+        pr.pendingSnapshotIndex = snapshot.lastIncludedIndex;
+        pr.snapshotSentAtMs = this.nowMs;
+    }
+    broadcastAppend() {
+        for (const id of this.peers)
+            this.sendAppend(this.progressOf(id), true);
+    }
+    broadcastHeartbeat() {
+        this.roundBroadcastPending = true;
+        for (const id of this.peers) {
+            const pr = this.progressOf(id);
+            this.send({
+                type: 'heartbeat',
+                from: this.config.id,
+                to: id,
+                term: this.term,
+                round: this.round,
+                commit: Math.min(pr.match, this.log.committed),
+            });
+        }
+    }
+    /** §5.4.2: commit the highest index a quorum holds, only if it is an entry of this term. */
+    maybeCommit() {
+        const matches = [this.log.lastIndex()];
+        for (const id of this.peers)
+            matches.push(this.progressOf(id).match);
+        matches.sort((a, b) => b - a);
+        const candidate = matches[quorumSize(this.config.voters.length) - 1];
+        if (candidate <= this.log.committed)
+            return false;
+        // The planted bug counts replicas of an entry of an older term as if that committed it.
+        if (this.log.term(candidate) !== this.term && this.faults.commitOlderTermByCounting !== true)
+            return false;
+        const hadCommittedInTerm = this.log.committed >= this.noopIndex;
+        this.log.commitTo(candidate);
+        if (!hadCommittedInTerm && this.log.committed >= this.noopIndex)
+            this.releaseReadsAwaitingCommit();
+        return true;
+    }
+    // --- Leader: heartbeat rounds, lease and ReadIndex (dissertation §6.4) -----------------------
+    startRound() {
+        this.round += 1;
+        const slot = this.round % RAFT_LEASE_ROUNDS_TRACKED;
+        this.roundStartsMs[slot] = { round: this.round, startMs: this.nowMs };
+        this.updateQuorumAck();
+    }
+    roundStartMs(round) {
+        const slot = this.roundStartsMs[round % RAFT_LEASE_ROUNDS_TRACKED];
+        return slot !== undefined && slot.round === round ? slot.startMs : undefined;
+    }
+    ackRound(pr, round) {
+        if (round <= pr.ackedRound)
+            return;
+        const startMs = this.roundStartMs(round);
+        if (startMs === undefined)
+            return; // older than the rounds we remember: worthless for a lease
+        pr.ackedRound = round;
+        pr.ackedRoundStartMs = startMs;
+        this.updateQuorumAck();
+    }
+    /** Recomputes the newest round a quorum (this leader included) answered, the lease and reads. */
+    updateQuorumAck() {
+        const quorum = quorumSize(this.config.voters.length);
+        const rounds = [this.round];
+        const starts = [this.roundStartMs(this.round)];
+        for (const id of this.peers) {
+            const pr = this.progressOf(id);
+            rounds.push(pr.ackedRound);
+            starts.push(pr.ackedRoundStartMs);
+        }
+        rounds.sort((a, b) => b - a);
+        starts.sort((a, b) => b - a);
+        const quorumRound = rounds[quorum - 1];
+        const quorumStartMs = starts[quorum - 1];
+        // Rounds start in order, so the quorum-th newest start belongs to the quorum-th newest round.
+        if (quorumRound === 0)
+            return;
+        this.quorumAckStartMs = Math.max(this.quorumAckStartMs, quorumStartMs);
+        if (this.config.checkQuorum)
+            this.leaseUntilMs = Math.max(this.leaseUntilMs ?? -Infinity, quorumStartMs + this.leaseMs);
+        if (quorumRound > this.quorumAckRound) {
+            this.quorumAckRound = quorumRound;
+            this.releaseConfirmedReads();
+        }
+    }
+    releaseConfirmedReads() {
+        let released = 0;
+        while (released < this.pendingReads.length && this.pendingReads[released].round <= this.quorumAckRound) {
+            const read = this.pendingReads[released];
+            this.readStates.push({ index: read.index, context: read.context });
+            released += 1;
+        }
+        if (released > 0)
+            this.pendingReads = this.pendingReads.slice(released);
+    }
+    releaseReadsAwaitingCommit() {
+        const contexts = this.readsAwaitingCommit;
+        this.readsAwaitingCommit = [];
+        for (const context of contexts)
+            this.confirmRead(context);
+    }
+    /**
+     * Queues a read at the current commit index behind a round of heartbeats (§6.4 steps 2–3).
+     * Reads join the newest round while its heartbeats still wait in the outbox: they will leave
+     * after the read arrived, which is all the confirmation needs. So reads between two Readies
+     * share one round and one broadcast.
+     */
+    confirmRead(context) {
+        if (this.config.voters.length === 1) {
+            this.readStates.push({ index: this.log.committed, context });
+            return;
+        }
+        if (!this.roundBroadcastPending) {
+            this.startRound();
+            this.broadcastHeartbeat();
+        }
+        this.pendingReads.push({ context, index: this.log.committed, round: this.round });
+    }
+    readIndex(context) {
+        assert(Number.isSafeInteger(context), 'read_context_safe_integer');
+        if (this.role !== 'leader')
+            return this.notLeader();
+        if (this.pendingReads.length + this.readsAwaitingCommit.length >= RAFT_READ_INDEX_PENDING_MAX) {
+            return { ok: false, code: ErrorCode.RESOURCE_EXHAUSTED, message: 'too many read-index requests waiting' };
+        }
+        // §6.4 step 1: until its no-op commits, the leader does not know the latest commit index.
+        if (this.log.committed < this.noopIndex)
+            this.readsAwaitingCommit.push(context);
+        else
+            this.confirmRead(context);
+        return { ok: true };
+    }
+    propose(command) {
+        if (this.role !== 'leader')
+            return this.notLeader();
+        if (command.length > RAFT_ENTRY_DATA_BYTES_MAX) {
+            return { ok: false, code: ErrorCode.INVALID_ARGUMENT, message: `command of ${command.length} bytes` };
+        }
+        const lastIndex = this.log.lastIndex();
+        if (lastIndex - this.log.committed >= RAFT_UNCOMMITTED_ENTRIES_MAX || this.log.length >= RAFT_LOG_ENTRIES_IN_MEMORY_MAX) {
+            return { ok: false, code: ErrorCode.RESOURCE_EXHAUSTED, message: 'too many uncommitted or uncompacted entries' };
+        }
+        const entry = { term: this.term, index: lastIndex + 1, kind: 'normal', data: command.slice() };
+        this.log.appendOwn(entry);
+        for (const id of this.peers)
+            this.sendAppend(this.progressOf(id), false);
+        this.maybeCommit();
+        return { ok: true, index: entry.index, term: entry.term };
+    }
+    notLeader() {
+        return { ok: false, code: ErrorCode.NOT_LEADER, message: 'not the leader', leaderId: this.leaderId === NONE ? null : this.leaderId };
+    }
+    send(message) {
+        assert(this.outbox.length < RAFT_OUTBOX_MESSAGES_MAX, 'outbox_within_limit');
+        this.outbox.push(message);
+    }
+    // --- Invariants -----------------------------------------------------------------------------
+    invariants() {
+        this.log.invariants();
+        assert(Number.isSafeInteger(this.term) && this.term >= 0, 'term_safe');
+        assert(this.persistedHardState.term <= this.term, 'persisted_term_not_ahead');
+        assert(this.outbox.length <= RAFT_OUTBOX_MESSAGES_MAX, 'outbox_within_limit');
+        switch (this.role) {
+            case 'leader': {
+                assert(this.leaderId === this.config.id && this.vote === this.config.id, 'leader_voted_for_itself');
+                assert(this.progress.size === this.peers.length, 'leader_tracks_every_peer');
+                const lastIndex = this.log.lastIndex();
+                for (const pr of this.progress.values()) {
+                    assert(pr.match < pr.next && pr.next <= lastIndex + 1, 'progress_match_below_next', `${pr.id}: ${pr.match}/${pr.next}/${lastIndex}`);
+                    assert(pr.inflight.length <= this.config.maxInflightMessages, 'inflight_within_limit');
+                }
+                assert(this.noopIndex > 0 && (this.noopIndex <= this.log.snapshotIndex || this.log.term(this.noopIndex) === this.term), 'leader_noop_of_its_term');
+                if (this.leaseUntilMs !== null) {
+                    assert(this.config.checkQuorum && this.leaseUntilMs <= this.quorumAckStartMs + this.leaseMs, 'lease_bounded_by_quorum_ack');
+                }
+                assert(this.pendingReads.length + this.readsAwaitingCommit.length <= RAFT_READ_INDEX_PENDING_MAX, 'reads_within_limit');
+                break;
+            }
+            case 'candidate':
+                assert(this.vote === this.config.id && this.leaderId === NONE, 'candidate_voted_for_itself');
+                break;
+            case 'pre-candidate':
+                assert(this.leaderId === NONE, 'pre_candidate_has_no_leader');
+                break;
+            case 'follower':
+                break;
+            default:
+                unreachable(this.role);
+        }
+        if (this.role !== 'leader') {
+            assert(this.progress.size === 0 && this.leaseUntilMs === null && this.pendingReads.length === 0, 'leader_state_only_on_leader');
+        }
+    }
+}
+function unreachableSameTermLeader(m) {
+    // Election safety (§5.2): two leaders in one term would be a bug, never a condition to handle.
+    throw new AssertionError('one_leader_per_term', `${m.type} from ${m.from} at term ${m.term}`);
+}
+function sameHardState(a, b) {
+    return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
+}
+function sameSoftState(a, b) {
+    return a.role === b.role && a.term === b.term && a.leaderId === b.leaderId && a.leaseUntilMs === b.leaseUntilMs;
+}
+//# sourceMappingURL=node.js.map

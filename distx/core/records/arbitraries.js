@@ -1,0 +1,61 @@
+// TEST SUPPORT ONLY (imports fast-check, a dev dependency; not exported from any index):
+// fast-check arbitraries for the record formats, shared by the record tests, the ledger's tests
+// and the fuzz targets.
+//
+// Invariant: every snapshot drawn here is canonical (`seqLedgerSnapshotProblem` is undefined):
+// keys unique and sorted by UTF-8 bytes, sessions by clientId, results by requestId, every size
+// within its limit.
+import fc from 'fast-check';
+import { compareUtf8, utf8ByteLength } from '../codec/utf8.js';
+import { PHYSICAL_MS_MAX, SEQ_COUNT_MAX, SEQ_KEY_BYTES_MAX, U64_MAX } from '../limits.js';
+import { SEQ_LEDGER_KEY_CAP_MAX } from './seq-ledger.js';
+const compareBigint = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+/** u64 values biased toward the edges (0, 2^32, 2^53, 2^64 − 1). */
+export const u64Arbitrary = fc.oneof(fc.bigInt({ min: 0n, max: U64_MAX }), fc.bigInt({ min: 0n, max: 1000n }), fc.constantFrom(0n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 53n - 1n, 2n ** 53n, U64_MAX - 1n, U64_MAX));
+/** High-water physical ms in [0, PHYSICAL_MS_MAX], edges included. */
+export const highWaterMsArbitrary = fc.oneof(fc.integer({ min: 0, max: PHYSICAL_MS_MAX }), fc.constantFrom(0, 1, 2 ** 32 - 1, 2 ** 32, PHYSICAL_MS_MAX - 1, PHYSICAL_MS_MAX));
+/** A valid sequence key: well-formed, 1–128 UTF-8 bytes; ASCII, multi-byte and astral. */
+export const seqKeyArbitrary = fc
+    .oneof(fc.string({ unit: 'binary-ascii', minLength: 1, maxLength: SEQ_KEY_BYTES_MAX }), fc.string({ unit: 'binary', minLength: 1, maxLength: SEQ_KEY_BYTES_MAX / 4 }), fc.string({ unit: fc.constantFrom('a', 'b', '\u00e9', '\uffff', '\ud83d\ude00', '\ufeff'), minLength: 1, maxLength: 8 }))
+    .filter((key) => {
+    const length = utf8ByteLength(key);
+    return length >= 1 && length <= SEQ_KEY_BYTES_MAX;
+});
+const resultArbitrary = fc
+    .record({ requestId: u64Arbitrary, key: seqKeyArbitrary, count: fc.oneof(fc.integer({ min: 1, max: SEQ_COUNT_MAX }), fc.constantFrom(1, SEQ_COUNT_MAX)) })
+    .chain(({ requestId, key, count }) => fc.oneof(fc.bigInt({ min: 0n, max: U64_MAX - BigInt(count) }), fc.constant(U64_MAX - BigInt(count))).map((start) => ({ requestId, key, start, count })));
+/** Canonical sequence-ledger snapshots. */
+export function seqLedgerSnapshotArbitrary(options = {}) {
+    const keysMax = options.keysMax ?? 8;
+    const sessionsMax = options.sessionsMax ?? 4;
+    const resultsPerSessionMax = options.resultsPerSessionMax ?? 4;
+    const counters = fc
+        .uniqueArray(fc.tuple(seqKeyArbitrary, u64Arbitrary), { maxLength: keysMax, selector: ([key]) => key })
+        .map((pairs) => [...pairs].sort(([a], [b]) => compareUtf8(a, b)).map(([key, next]) => [key, next]));
+    const session = fc.record({
+        clientId: u64Arbitrary,
+        lastActiveSeq: u64Arbitrary,
+        forgottenBelow: u64Arbitrary,
+        results: fc
+            .uniqueArray(resultArbitrary, { maxLength: resultsPerSessionMax, selector: (r) => r.requestId })
+            .map((results) => [...results].sort((a, b) => compareBigint(a.requestId, b.requestId))),
+    });
+    const sessions = sessionsMax === 0
+        ? fc.constant([])
+        : fc.uniqueArray(session, { maxLength: sessionsMax, selector: (s) => s.clientId }).map((s) => [...s].sort((a, b) => compareBigint(a.clientId, b.clientId)));
+    return fc
+        .record({
+        counters,
+        extraCap: fc.oneof(fc.nat(20_000), fc.constant(0)),
+        capAtMax: fc.boolean(),
+        applySeq: sessionsMax === 0 ? fc.constant(0n) : u64Arbitrary,
+        sessions,
+    })
+        .map(({ counters: c, extraCap, capAtMax, applySeq, sessions: s }) => ({
+        keyCap: capAtMax ? SEQ_LEDGER_KEY_CAP_MAX : c.length + extraCap,
+        counters: c,
+        applySeq,
+        sessions: s,
+    }));
+}
+//# sourceMappingURL=arbitraries.js.map

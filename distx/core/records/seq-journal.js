@@ -1,0 +1,216 @@
+// The TSOJ sequence-journal record: one record per group commit of the file driver, appended to
+// `dense.journal` and fsync'd before the batch is answered; `dense` (TSOD) is the snapshot the
+// journal's records are replayed on. Little-endian, in the shared frame of framed.ts:
+//
+//   "TSOJ" | u8 version 1 | u32 recordBytes | u32 headerCrc | u64 applySeqBefore
+//   | u32 requestCount | requestCount × (u16 keyLength | key | u32 count | u64 clientId
+//   | u64 requestId) | u32 crc32c
+//
+// `recordBytes` is the whole record, magic to final CRC: it lets a scanner step from record to
+// record. `headerCrc` is the CRC-32C of the 9 bytes before it, so a scanner can trust a record's
+// length before the record is whole. The final CRC covers every byte before it. `applySeqBefore`
+// is the ledger's applySeq before the batch; a record holds only requests that succeeded
+// (replays included), so it moves applySeq to exactly applySeqBefore + requestCount.
+//
+// Invariants:
+//   - The decoder and the scanner are total: only `DecodeError`, whatever the bytes. Counts and
+//     lengths are checked against the bytes that remain before anything is read or allocated.
+//   - A journal is written by appending one record and fsyncing before the next append, and a
+//     failed append or fsync is never followed by another append to the same contents (the
+//     driver rewrites `dense` and empties the journal first). So a crash can damage only the
+//     last record, and the scanner's rule follows: a damaged record with nothing valid after it
+//     is a torn tail (reported with `validBytes`, for the caller to truncate); a damaged record
+//     followed by more bytes (when its header, hence its length, is intact) or by any intact
+//     record header (when its header is damaged) is corruption and throws.
+//   - A record whose CRCs match but whose content breaks a rule was written wrong: corruption
+//     wherever it is, never a torn tail.
+import { assert } from '../assert.js';
+import { crc32c } from '../codec/crc32c.js';
+import { readU32LeAt } from '../codec/le.js';
+import { utf8Decode, utf8Encode } from '../codec/utf8.js';
+import { DecodeError, ErrorCode } from '../errors.js';
+import { isValidSeqCount, isValidSeqKey } from '../ledger.js';
+import { SEQ_COUNT_MAX, SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX, SEQ_KEY_BYTES_MAX, SEQ_KEY_BYTES_MIN, U64_MAX } from '../limits.js';
+import { openFramedRecord, RECORD_CRC_BYTES, RECORD_MAGIC_BYTES, sealFramedRecord } from './framed.js';
+export const SEQ_JOURNAL_RECORD_MAGIC = 'TSOJ';
+export const SEQ_JOURNAL_RECORD_VERSION = 1;
+/** Offset of `recordBytes` (after the magic and the version byte). */
+const RECORD_BYTES_OFFSET = RECORD_MAGIC_BYTES + 1;
+/** Offset of `headerCrc`, which covers bytes [0, HEADER_CRC_OFFSET). */
+const HEADER_CRC_OFFSET = RECORD_BYTES_OFFSET + 4;
+/** Magic, version, recordBytes, headerCrc: what a scanner reads to find the next record. */
+export const SEQ_JOURNAL_HEADER_BYTES = HEADER_CRC_OFFSET + 4;
+/** keyLength, count, clientId, requestId: a request without its key bytes. */
+const REQUEST_FIXED_BYTES = 2 + 4 + 8 + 8;
+const REQUEST_BYTES_MIN = REQUEST_FIXED_BYTES + SEQ_KEY_BYTES_MIN;
+const REQUEST_BYTES_MAX = REQUEST_FIXED_BYTES + SEQ_KEY_BYTES_MAX;
+const FIXED_BYTES = SEQ_JOURNAL_HEADER_BYTES + 8 + 4 + RECORD_CRC_BYTES;
+/** A record holds at least one request. */
+export const SEQ_JOURNAL_RECORD_BYTES_MIN = FIXED_BYTES + REQUEST_BYTES_MIN;
+export const SEQ_JOURNAL_RECORD_BYTES_MAX = FIXED_BYTES + SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX * REQUEST_BYTES_MAX;
+const MAGIC = Uint8Array.from(SEQ_JOURNAL_RECORD_MAGIC, (c) => c.charCodeAt(0));
+const kind = {
+    magic: SEQ_JOURNAL_RECORD_MAGIC,
+    bytesMinByVersion: new Map([[SEQ_JOURNAL_RECORD_VERSION, SEQ_JOURNAL_RECORD_BYTES_MIN]]),
+};
+/** The record of one batch. Asserts it is one a ledger could have applied (a bug otherwise). */
+export function encodeSeqJournalRecord(record) {
+    const { applySeqBefore, requests } = record;
+    assert(requests.length >= 1 && requests.length <= SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX, 'seq_journal_request_count_in_range', String(requests.length));
+    assert(applySeqBefore >= 0n && applySeqBefore + BigInt(requests.length) <= U64_MAX, 'seq_journal_apply_seq_u64', String(applySeqBefore));
+    // A batch usually repeats a few keys: each distinct key is checked and encoded once.
+    const keyBytes = new Map();
+    let size = FIXED_BYTES;
+    for (const request of requests) {
+        let bytes = keyBytes.get(request.key);
+        if (bytes === undefined) {
+            assert(isValidSeqKey(request.key), 'seq_journal_key_valid');
+            bytes = utf8Encode(request.key);
+            keyBytes.set(request.key, bytes);
+        }
+        assert(isValidSeqCount(request.count), 'seq_journal_count_valid', String(request.count));
+        size += REQUEST_FIXED_BYTES + bytes.length;
+    }
+    const encoded = sealFramedRecord(SEQ_JOURNAL_RECORD_MAGIC, SEQ_JOURNAL_RECORD_VERSION, (w) => {
+        w.u32(size);
+        w.u32(crc32c(w.written()));
+        w.u64(applySeqBefore).u32(requests.length);
+        for (const request of requests) {
+            const bytes = keyBytes.get(request.key);
+            w.u16(bytes.length).raw(bytes).u32(request.count).u64(request.clientId).u64(request.requestId);
+        }
+    }, size);
+    assert(encoded.length === size, 'seq_journal_record_size_exact');
+    return encoded;
+}
+/** The one whole record in `bytes`. Throws only `DecodeError`. */
+export function decodeSeqJournalRecord(bytes) {
+    if (bytes.length > SEQ_JOURNAL_RECORD_BYTES_MAX) {
+        throw new DecodeError(ErrorCode.RECORD_TOO_LONG, `TSOJ record of ${bytes.length} byte(s), at most ${SEQ_JOURNAL_RECORD_BYTES_MAX}`, 0);
+    }
+    const { body } = openFramedRecord(bytes, kind);
+    // The whole record's CRC matched: from here on a broken rule means the writer wrote it so.
+    const recordBytes = body.u32();
+    if (recordBytes !== bytes.length)
+        malformed(`length field ${recordBytes} for a record of ${bytes.length} byte(s)`, RECORD_BYTES_OFFSET);
+    const headerCrc = body.u32();
+    if (headerCrc !== crc32c(bytes, 0, HEADER_CRC_OFFSET))
+        malformed('header checksum does not match the header', HEADER_CRC_OFFSET);
+    const applySeqBefore = body.u64();
+    const countOffset = body.offset;
+    const requestCount = body.u32();
+    if (requestCount < 1 || requestCount > SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX) {
+        malformed(`${requestCount} request(s), 1 to ${SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX} allowed`, countOffset);
+    }
+    if (requestCount * REQUEST_BYTES_MIN > body.remaining)
+        malformed(`${requestCount} request(s) cannot fit ${body.remaining} byte(s)`, countOffset);
+    if (applySeqBefore + BigInt(requestCount) > U64_MAX) {
+        throw new DecodeError(ErrorCode.RECORD_OUT_OF_RANGE, 'TSOJ applySeq would pass 2^64 - 1', countOffset);
+    }
+    const requests = [];
+    for (let i = 0; i < requestCount; i++) {
+        const keyOffset = body.offset;
+        const keyLength = body.u16();
+        if (keyLength < SEQ_KEY_BYTES_MIN || keyLength > SEQ_KEY_BYTES_MAX)
+            malformed(`key of ${keyLength} byte(s)`, keyOffset);
+        const key = utf8Decode(body.view(keyLength), keyOffset + 2);
+        const blockCountOffset = body.offset;
+        const count = body.u32();
+        if (count < 1 || count > SEQ_COUNT_MAX) {
+            throw new DecodeError(ErrorCode.RECORD_OUT_OF_RANGE, `TSOJ request count ${count} outside 1..${SEQ_COUNT_MAX}`, blockCountOffset);
+        }
+        const clientId = body.u64();
+        const requestId = body.u64();
+        requests.push({ key, count, clientId, requestId });
+    }
+    if (body.remaining !== 0)
+        malformed(`${body.remaining} unread byte(s) in the body`, body.offset);
+    return { applySeqBefore, requests };
+}
+/**
+ * Reads a journal: its whole records in order, and a torn tail if the last record is damaged
+ * (see the file comment for the rule). Throws `DecodeError` when a damaged record is not the
+ * last thing in the journal, or when an intact record breaks a rule.
+ */
+export function scanSeqJournal(bytes) {
+    const records = [];
+    let offset = 0;
+    while (offset < bytes.length) {
+        const remaining = bytes.length - offset;
+        const torn = (code, message) => ({ records, validBytes: offset, tailProblem: { offset, code, message } });
+        if (remaining < SEQ_JOURNAL_HEADER_BYTES)
+            return torn(ErrorCode.RECORD_TOO_SHORT, `${remaining} byte(s) at the end, too few for a record header`);
+        const header = readHeader(bytes, offset);
+        if (!header.intact) {
+            // The length cannot be trusted, so the record's end is unknown: the damage is a torn tail
+            // only if no record starts anywhere after it (and what is left could be one record).
+            const next = findIntactHeader(bytes, offset + 1);
+            if (next !== -1)
+                throw corrupt(header.code, offset, `${header.message}, and an intact record header follows at offset ${next}`);
+            if (remaining > SEQ_JOURNAL_RECORD_BYTES_MAX)
+                throw corrupt(header.code, offset, `${header.message}, and ${remaining} byte(s) follow: more than one record`);
+            return torn(header.code, header.message);
+        }
+        const end = offset + header.recordBytes;
+        if (end > bytes.length)
+            return torn(ErrorCode.RECORD_TOO_SHORT, `record of ${header.recordBytes} byte(s), ${remaining} present`);
+        let record;
+        try {
+            record = decodeSeqJournalRecord(bytes.subarray(offset, end));
+        }
+        catch (e) {
+            if (!(e instanceof DecodeError))
+                throw e;
+            // A torn write fails the checksum; anything else passed it and was written wrong.
+            if (e.code !== ErrorCode.RECORD_CRC_MISMATCH)
+                throw corrupt(e.code, offset + (e.offset ?? 0), e.message);
+            if (end < bytes.length)
+                throw corrupt(e.code, offset, `${e.message}, and ${bytes.length - end} byte(s) follow it`);
+            return torn(e.code, e.message);
+        }
+        records.push({ applySeqBefore: record.applySeqBefore, requests: record.requests, offset, recordBytes: header.recordBytes });
+        offset = end;
+    }
+    return { records, validBytes: offset };
+}
+/**
+ * The header at `at` (SEQ_JOURNAL_HEADER_BYTES must remain). A wrong magic or header checksum
+ * is damage that a torn write can cause; a header whose checksum matches but whose version or
+ * length is not one we write is corruption (or a newer writer) and throws.
+ */
+function readHeader(bytes, at) {
+    if (!hasMagicAt(bytes, at))
+        return { intact: false, code: ErrorCode.RECORD_BAD_MAGIC, message: 'not a TSOJ record header' };
+    if (readU32LeAt(bytes, at + HEADER_CRC_OFFSET) !== crc32c(bytes, at, at + HEADER_CRC_OFFSET)) {
+        return { intact: false, code: ErrorCode.RECORD_CRC_MISMATCH, message: 'TSOJ header checksum mismatch' };
+    }
+    const version = bytes[at + RECORD_MAGIC_BYTES];
+    if (version !== SEQ_JOURNAL_RECORD_VERSION)
+        throw new DecodeError(ErrorCode.RECORD_UNSUPPORTED_VERSION, `TSOJ version ${version} at offset ${at}`, at + RECORD_MAGIC_BYTES);
+    const recordBytes = readU32LeAt(bytes, at + RECORD_BYTES_OFFSET);
+    if (recordBytes < SEQ_JOURNAL_RECORD_BYTES_MIN || recordBytes > SEQ_JOURNAL_RECORD_BYTES_MAX) {
+        throw new DecodeError(ErrorCode.RECORD_MALFORMED, `TSOJ record at offset ${at} claims ${recordBytes} byte(s)`, at + RECORD_BYTES_OFFSET);
+    }
+    return { intact: true, recordBytes };
+}
+function hasMagicAt(bytes, at) {
+    for (let i = 0; i < RECORD_MAGIC_BYTES; i++)
+        if (bytes[at + i] !== MAGIC[i])
+            return false;
+    return true;
+}
+/** The first offset ≥ `from` holding a header whose magic and checksum match, or -1. */
+function findIntactHeader(bytes, from) {
+    for (let at = from; at + SEQ_JOURNAL_HEADER_BYTES <= bytes.length; at++) {
+        if (hasMagicAt(bytes, at) && readU32LeAt(bytes, at + HEADER_CRC_OFFSET) === crc32c(bytes, at, at + HEADER_CRC_OFFSET))
+            return at;
+    }
+    return -1;
+}
+function corrupt(code, offset, message) {
+    return new DecodeError(code, `TSOJ journal corrupt at offset ${offset}: ${message}`, offset);
+}
+function malformed(message, offset) {
+    throw new DecodeError(ErrorCode.RECORD_MALFORMED, `TSOJ ${message}`, offset);
+}
+//# sourceMappingURL=seq-journal.js.map

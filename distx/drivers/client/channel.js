@@ -1,0 +1,208 @@
+// One client connection to one endpoint, with pipelined requests, and the pool that keeps one
+// per endpoint. Written against the Transport port only.
+//
+// A channel connects lazily (the first request dials; concurrent first requests share the dial)
+// and is reused until it closes. Each request gets a u32 id unique among the channel's pending
+// requests, so answers may arrive in any order. Invariants:
+//   - every pending request is settled exactly once: by its answer, by `abandon` (the caller
+//     gave up on it, a late answer is then ignored), or by the channel's end;
+//   - a channel that ended (closed by either side, undecodable answer, connection-level error)
+//     is never used again: the pool replaces it, so the next request re-dials;
+//   - a failure reports whether the request was handed to the connection (`sent`): the client's
+//     getSeq logic needs to know whether the server may have executed it.
+import { assert } from '../../core/assert.js';
+import { DecodeError, ErrorCode, TsoError } from '../../core/errors.js';
+import { CLIENT_CONNECTIONS_MAX, CONNECTION_REQUESTS_IN_FLIGHT_MAX } from '../../core/limits.js';
+import { CONNECTION_ERROR_ID, REQUEST_ID_MAX, decodeResponse, encodeRequest, isGetSeqAnswer, isGetTsAnswer, } from '../../core/protocol.js';
+export class Channel {
+    endpoint;
+    address;
+    transport;
+    events;
+    connection = null;
+    dialing = null;
+    ended = false;
+    pending = new Map();
+    nextId = 1;
+    constructor(endpoint, address, transport, events) {
+        this.endpoint = endpoint;
+        this.address = address;
+        this.transport = transport;
+        this.events = events;
+    }
+    get isEnded() {
+        return this.ended;
+    }
+    get pendingCount() {
+        return this.pending.size;
+    }
+    /** Resolves once connected; rejects with TsoError(TRANSPORT) when the dial fails or the channel ended. */
+    open() {
+        if (this.ended)
+            return Promise.reject(new TsoError(ErrorCode.TRANSPORT, `connection to ${this.endpoint} is closed`));
+        if (this.connection !== null)
+            return Promise.resolve();
+        if (this.dialing === null)
+            this.dialing = this.dial();
+        return this.dialing;
+    }
+    async dial() {
+        let connection;
+        try {
+            connection = await this.transport.connect(this.address);
+        }
+        catch (e) {
+            const message = e instanceof Error ? e.message : String(e);
+            this.end(`connect failed: ${message}`, false);
+            throw new TsoError(ErrorCode.TRANSPORT, `cannot connect to ${this.endpoint}: ${message}`);
+        }
+        if (this.ended) {
+            // The client closed or evicted this channel while the dial was in flight.
+            connection.close();
+            throw new TsoError(ErrorCode.TRANSPORT, `connection to ${this.endpoint} was closed while connecting`);
+        }
+        this.connection = connection;
+        connection.setHandlers({
+            onFrame: (body) => this.onFrame(body),
+            onClose: (reason) => this.end(reason === undefined ? 'closed by peer' : `${reason.code}: ${reason.message}`, true),
+        });
+        this.events.connected(this.endpoint);
+    }
+    /**
+     * Sends `body` with a fresh id and returns the id, or null when the channel is not open (the
+     * request was not sent; no handler will be called).
+     */
+    send(body, handlers) {
+        const connection = this.connection;
+        if (this.ended || connection === null)
+            return null;
+        assert(this.pending.size < CONNECTION_REQUESTS_IN_FLIGHT_MAX, 'channel_pending_bounded');
+        const id = this.allocateId();
+        this.pending.set(id, { op: body.op, handlers });
+        connection.send(encodeRequest({ ...body, id }));
+        return id;
+    }
+    allocateId() {
+        for (;;) {
+            const id = this.nextId;
+            this.nextId = id >= REQUEST_ID_MAX ? 1 : id + 1;
+            if (!this.pending.has(id))
+                return id;
+        }
+    }
+    /** The caller stopped waiting for `id` (its attempt timed out): a late answer is ignored. */
+    abandon(id) {
+        this.pending.delete(id);
+    }
+    onFrame(body) {
+        if (this.ended)
+            return;
+        let answer;
+        try {
+            answer = decodeResponse(body);
+        }
+        catch (e) {
+            if (!(e instanceof DecodeError))
+                throw e;
+            // After an undecodable answer nothing on this stream can be trusted.
+            this.fail(ErrorCode.PROTOCOL_VIOLATION, `undecodable answer from ${this.endpoint}: ${e.message}`);
+            return;
+        }
+        if (answer.id === CONNECTION_ERROR_ID) {
+            // A connection-level error: the server closes the connection after it.
+            const message = answer.ok ? 'connection-level answer' : `${answer.code}: ${answer.message}`;
+            this.fail(ErrorCode.TRANSPORT, `${this.endpoint} dropped the connection: ${message}`);
+            return;
+        }
+        const pending = this.pending.get(answer.id);
+        if (pending === undefined)
+            return; // an answer to an abandoned request
+        this.pending.delete(answer.id);
+        const shapeMatches = !answer.ok || (pending.op === 'getTs' ? isGetTsAnswer(answer) : isGetSeqAnswer(answer));
+        if (!shapeMatches) {
+            pending.handlers.onFailure({ sent: true, code: ErrorCode.PROTOCOL_VIOLATION, message: `${this.endpoint} answered a ${pending.op} with the other kind of grant` });
+            return;
+        }
+        pending.handlers.onAnswer(answer);
+    }
+    /** Ends the channel with `code` for every pending request, and closes the connection. */
+    fail(code, message) {
+        this.end(message, true, code);
+    }
+    /** Closes the channel (idempotent): pending requests fail as sent, with TRANSPORT. */
+    close(reason) {
+        this.end(reason, true);
+    }
+    end(reason, wasConnected, code = ErrorCode.TRANSPORT) {
+        if (this.ended)
+            return;
+        this.ended = true;
+        const connection = this.connection;
+        this.connection = null;
+        const failed = [...this.pending.values()];
+        this.pending.clear();
+        connection?.close();
+        if (wasConnected && connection !== null)
+            this.events.disconnected(this.endpoint, reason);
+        for (const p of failed)
+            p.handlers.onFailure({ sent: true, code, message: reason });
+    }
+}
+/** One channel per endpoint, at most CLIENT_CONNECTIONS_MAX, least recently used evicted when idle. */
+export class ChannelPool {
+    transport;
+    events;
+    channelsMax;
+    channels = new Map();
+    constructor(transport, events, channelsMax = CLIENT_CONNECTIONS_MAX) {
+        this.transport = transport;
+        this.events = events;
+        this.channelsMax = channelsMax;
+    }
+    /** The live channel for `endpoint` (created if needed), or null when every slot is busy. */
+    get(endpoint, address) {
+        const existing = this.channels.get(endpoint);
+        if (existing !== undefined && !existing.isEnded) {
+            // Re-insert to keep the map in least-recently-used order.
+            this.channels.delete(endpoint);
+            this.channels.set(endpoint, existing);
+            return existing;
+        }
+        if (existing !== undefined)
+            this.channels.delete(endpoint);
+        if (this.channels.size >= this.channelsMax && !this.evictIdle())
+            return null;
+        const channel = new Channel(endpoint, address, this.transport, this.events);
+        this.channels.set(endpoint, channel);
+        assert(this.channels.size <= this.channelsMax, 'channel_pool_bounded');
+        return channel;
+    }
+    evictIdle() {
+        for (const [endpoint, channel] of this.channels) {
+            if (channel.isEnded || channel.pendingCount === 0) {
+                channel.close('evicted from the connection pool');
+                this.channels.delete(endpoint);
+                return true;
+            }
+        }
+        return false;
+    }
+    /** Closes `endpoint`'s channel (after a transport failure or timeout the next use re-dials). */
+    evict(endpoint, reason) {
+        const channel = this.channels.get(endpoint);
+        if (channel === undefined)
+            return;
+        this.channels.delete(endpoint);
+        channel.close(reason);
+    }
+    closeAll(reason) {
+        const all = [...this.channels.values()];
+        this.channels.clear();
+        for (const channel of all)
+            channel.close(reason);
+    }
+    get size() {
+        return this.channels.size;
+    }
+}
+//# sourceMappingURL=channel.js.map

@@ -1,0 +1,422 @@
+// The file driver: a single-node, fsync-durable consensus driver. One process owns a data
+// directory:
+//   LOCK           an exclusive flock held for the life of the process (released by the kernel
+//                  when the process dies); a second process on the same directory fails with
+//                  "already locked" and touches nothing.
+//   state          the 17-byte TSOR high-water record (byte-compatible with the Rust original),
+//                  replaced atomically (tmp, fsync, rename, fsync dir) on every persist.
+//   dense          a TSOD snapshot of the sequence ledger (counters + exactly-once sessions),
+//                  replaced atomically, but only now and then (see compaction).
+//   dense.journal  TSOJ records appended since (or before) that snapshot, one per group commit.
+// Nothing is published in memory or answered before the bytes that hold it are durable.
+//
+// Group commit: getSeq advances that arrive while a write is in flight queue up and go to disk
+// together in the next one. A batch is applied to the `working` ledger, its successful requests
+// are appended to the journal as one record and the journal is fsync'd (the directory too, the
+// first time the journal is created); only then is the same batch applied to the `durable`
+// ledger (which must give the same outcomes: the ledger is deterministic) and answered. Two
+// ledgers, each request applied twice, instead of a copy per batch: a copy of a full session
+// table costs milliseconds, far more than the append and fsync it would guard.
+//
+// Failure: a failed append or fsync answers the whole batch with DRIVER_PERMANENT (the client
+// retries it under the same request id: its outcome is unknown) and `working` goes back to a
+// copy of `durable`. After a failed fsync the journal's contents are unknown (Linux drops the
+// dirty pages), so it is never appended to again: before the next append, `dense` is rewritten
+// from `durable` and the journal removed (the append then creates a new one). Until then
+// nothing is appended, so a crash can only ever damage the journal's last record.
+//
+// Compaction: past `journalCompactBytes`, the durable ledger is written to `dense` atomically
+// and the journal is removed. A crash in between leaves records that the snapshot already
+// holds; recovery skips them by applySeq. A new directory writes its first `dense` (carrying
+// the key cap) before its first journal record the same way.
+//
+// A graceful close folds the journal into `dense` the same way, so a cleanly stopped directory
+// holds its whole ledger in `dense` (unless `foldJournalOnClose` is off).
+//
+// Recovery at open (seq-recovery.ts): the snapshot, then the journal's records replayed on it;
+// a torn last record is cut off (after a second read agrees, so that a corrupted read can never
+// cut off a record), and what was loaded is synced (journal fsync, directory fsync) before
+// anything is served from it. A journal that is corrupt anywhere else refuses to start.
+//
+// Leadership: this driver is always the leader of epoch 0 (there is no one else).
+import { DecodeError, TsoError } from '../../core/errors.js';
+import { PHYSICAL_MS_MAX, SEQ_GROUP_COMMIT_QUEUE_MAX, SEQ_JOURNAL_COMPACT_BYTES_DEFAULT, SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX, SEQ_KEY_CARDINALITY_CAP_DEFAULT, } from '../../core/limits.js';
+import { decodeHighWaterRecord, encodeHighWaterRecord } from '../../core/records/high-water.js';
+import { encodeSeqJournalRecord } from '../../core/records/seq-journal.js';
+import { encodeSeqLedgerRecord } from '../../core/records/seq-ledger.js';
+import { assert } from '../../core/assert.js';
+import { driverFailure } from '../driver.js';
+import { DiskError } from '../ports.js';
+import { atomicReplace } from './atomic.js';
+import { DENSE_FILE, recoverSeqLedger, SEQ_JOURNAL_FILE } from './seq-recovery.js';
+export const FILE_DRIVER_EPOCH = 0n;
+function join(dir, name) {
+    return dir.endsWith('/') ? `${dir}${name}` : `${dir}/${name}`;
+}
+function describe(e) {
+    return e instanceof Error ? e.message : String(e);
+}
+async function takeLock(disk, dir) {
+    try {
+        return await disk.lock(join(dir, 'LOCK'));
+    }
+    catch (e) {
+        if (e instanceof DiskError && e.code === 'DISK_LOCKED') {
+            throw new TsoError('DRIVER_ALREADY_LOCKED', `data directory ${dir} is already locked by another process`, { dir });
+        }
+        throw e;
+    }
+}
+async function readRecord(disk, path, decode) {
+    const bytes = await disk.read(path);
+    if (bytes === null)
+        return null;
+    try {
+        return decode(bytes);
+    }
+    catch (e) {
+        if (e instanceof DecodeError) {
+            throw new TsoError('DRIVER_PERMANENT', `${path} is corrupt (${e.code}); refusing to start`, { path, code: e.code });
+        }
+        throw e;
+    }
+}
+/**
+ * What a crash left may be in the page cache only: a process killed between a rename and its
+ * directory fsync leaves the new record readable but not durable, and one killed between an
+ * append and its fsync leaves a journal record readable but not durable; a power loss later can
+ * take either back. A value loaded from them must not be published (as the durable high-water,
+ * or as a replayed sequence block) before it is durable, so the loaded files are synced first.
+ */
+async function makeLoadedDurable(disk, dir, loaded) {
+    if (loaded.length === 0)
+        return;
+    try {
+        for (const name of loaded)
+            await disk.fsync(join(dir, name));
+        await disk.fsyncDir(dir);
+    }
+    catch (e) {
+        throw new TsoError('DRIVER_PERMANENT', `making the records of ${dir} durable failed: ${describe(e)}`, { dir });
+    }
+}
+function sameBytes(a, b) {
+    if (a.length !== b.length)
+        return false;
+    for (let i = 0; i < a.length; i++)
+        if (a[i] !== b[i])
+            return false;
+    return true;
+}
+/** Whether two outcomes of the same request are the same (the ledger is deterministic). */
+function sameOutcome(a, b) {
+    if (a.ok && b.ok)
+        return a.key === b.key && a.start === b.start && a.count === b.count && a.replayed === b.replayed;
+    return !a.ok && !b.ok && a.code === b.code;
+}
+export class FileDriver {
+    disk;
+    dir;
+    lock;
+    faults;
+    highWaterMs;
+    highWaterChain = Promise.resolve();
+    /** Holds exactly the batches whose journal record is durable: what loadSeq and snapshots read. */
+    durable;
+    /** `durable` plus the batch being written, if any; a copy of `durable` between batches. */
+    working;
+    /** Bytes appended to the journal since it was last emptied (compaction trigger). */
+    journalBytes;
+    /** Whether the journal's directory entry is known durable (else the next append fsyncs the dir). */
+    journalEntryDurable;
+    /**
+     * Set when `dense` must be written from `durable` and the journal emptied before anything is
+     * appended: a new directory (no `dense`, so no stored key cap, yet), a failed journal write
+     * (contents unknown), or a compaction that failed after touching the journal.
+     */
+    rewriteNeeded;
+    journalCompactBytes;
+    foldJournalOnClose;
+    pending = [];
+    ledgerWriteInFlight = null;
+    closed = false;
+    constructor(disk, dir, lock, highWaterMs, recovered, options, faults) {
+        this.disk = disk;
+        this.dir = dir;
+        this.lock = lock;
+        this.faults = faults;
+        this.highWaterMs = highWaterMs;
+        this.durable = recovered.ledger;
+        this.working = recovered.ledger.clone();
+        this.journalBytes = recovered.journalBytes;
+        this.journalEntryDurable = recovered.journalExists;
+        this.journalCompactBytes = options.journalCompactBytes ?? SEQ_JOURNAL_COMPACT_BYTES_DEFAULT;
+        this.foldJournalOnClose = options.foldJournalOnClose ?? true;
+        assert(Number.isSafeInteger(this.journalCompactBytes) && this.journalCompactBytes > 0, 'journal_compact_bytes_positive');
+        this.rewriteNeeded = !recovered.hadSnapshot || this.journalBytes >= this.journalCompactBytes;
+    }
+    /** Opens (creating if needed) the data directory `dir`, holding its LOCK until `close()`. */
+    static async open(disk, dir, options = {}) {
+        await disk.mkdirp(dir);
+        const lock = await takeLock(disk, dir);
+        try {
+            const stored = await readRecord(disk, join(dir, 'state'), decodeHighWaterRecord);
+            const highWaterMs = stored ?? 0;
+            const denseBytes = await disk.read(join(dir, DENSE_FILE));
+            const journalPath = join(dir, SEQ_JOURNAL_FILE);
+            const journalBytes = await disk.read(journalPath);
+            const recovered = recoverSeqLedger(denseBytes, journalBytes, options.seqKeyCap ?? SEQ_KEY_CARDINALITY_CAP_DEFAULT, dir);
+            if (recovered.tailProblem !== undefined && journalBytes !== null) {
+                // Cutting bytes off destroys them: only when a second read agrees, so that a corrupted
+                // read (a transient fault) can never make an intact last record look torn.
+                const again = await disk.read(journalPath);
+                if (again === null || !sameBytes(again, journalBytes)) {
+                    throw new TsoError('DRIVER_PERMANENT', `${journalPath} read back differently on a second read; refusing to cut its tail`, { path: journalPath });
+                }
+                try {
+                    // Safe in place, unlike emptying the journal: whatever a power loss leaves of this
+                    // truncate lies past the last whole record, in the one torn record, and reads as a
+                    // torn tail again.
+                    await disk.truncate(journalPath, recovered.journalValidBytes);
+                }
+                catch (e) {
+                    throw new TsoError('DRIVER_PERMANENT', `cutting the torn tail of ${journalPath} failed: ${describe(e)}`, { path: journalPath });
+                }
+            }
+            const loaded = [...(stored !== null ? ['state'] : []), ...(denseBytes !== null ? [DENSE_FILE] : []), ...(journalBytes !== null ? [SEQ_JOURNAL_FILE] : [])];
+            await makeLoadedDurable(disk, dir, loaded);
+            return new FileDriver(disk, dir, lock, highWaterMs, { ledger: recovered.ledger, hadSnapshot: recovered.hadSnapshot, journalBytes: recovered.journalValidBytes, journalExists: journalBytes !== null }, options, options.faults ?? {});
+        }
+        catch (e) {
+            await lock.release();
+            throw e;
+        }
+    }
+    /**
+     * Seeds a new data directory with a high-water (migration from another timestamp source).
+     * Refuses a directory that already holds state.
+     */
+    static async init(disk, dir, seedPhysicalMs) {
+        if (!Number.isSafeInteger(seedPhysicalMs) || seedPhysicalMs < 0 || seedPhysicalMs > PHYSICAL_MS_MAX) {
+            throw new TsoError('INVALID_ARGUMENT', `seed ${seedPhysicalMs} is not a physical ms in [0, ${PHYSICAL_MS_MAX}]`);
+        }
+        await disk.mkdirp(dir);
+        const lock = await takeLock(disk, dir);
+        try {
+            if ((await disk.size(join(dir, 'state'))) !== null) {
+                throw new TsoError('DRIVER_ALREADY_INITIALIZED', `${dir} already holds a state file; refusing to overwrite it`, { dir });
+            }
+            await atomicReplace(disk, join(dir, 'state'), encodeHighWaterRecord(seedPhysicalMs));
+        }
+        finally {
+            await lock.release();
+        }
+    }
+    subscribeLeadership(listener) {
+        listener({ kind: 'leader', epoch: FILE_DRIVER_EPOCH });
+        return () => { };
+    }
+    /** The published high-water is the durable one: a single node is trivially linearized. */
+    async loadHighWater() {
+        if (this.closed)
+            return driverFailure('DRIVER_PERMANENT', 'driver closed');
+        return { ok: true, highWaterMs: this.highWaterMs };
+    }
+    persistHighWater(atLeastMs, _epoch) {
+        // The range guard runs before anything is written: an out-of-range high-water would poison
+        // every later start, and it can never shrink.
+        if (!Number.isSafeInteger(atLeastMs) || atLeastMs < 0 || atLeastMs > PHYSICAL_MS_MAX) {
+            return Promise.resolve(driverFailure('DRIVER_OUT_OF_RANGE', `high-water ${atLeastMs} is above ${PHYSICAL_MS_MAX}`));
+        }
+        const run = this.highWaterChain.then(() => this.persistSerialized(atLeastMs));
+        this.highWaterChain = run;
+        return run;
+    }
+    async persistSerialized(atLeastMs) {
+        if (this.closed)
+            return driverFailure('DRIVER_PERMANENT', 'driver closed');
+        if (atLeastMs <= this.highWaterMs)
+            return { ok: true, highWaterMs: this.highWaterMs };
+        const path = join(this.dir, 'state');
+        const record = encodeHighWaterRecord(atLeastMs);
+        try {
+            if (this.faults.publishHighWaterBeforeFsync === true) {
+                // Planted bug: the value is published and returned while it is still only in the page cache.
+                this.highWaterMs = atLeastMs;
+                await this.disk.writeFile(`${path}.tmp`, record);
+                await this.disk.rename(`${path}.tmp`, path);
+                return { ok: true, highWaterMs: atLeastMs };
+            }
+            await atomicReplace(this.disk, path, record, this.faults);
+        }
+        catch (e) {
+            return driverFailure('DRIVER_PERMANENT', `persisting the high-water failed: ${describe(e)}`);
+        }
+        assert(atLeastMs > this.highWaterMs, 'high_water_never_goes_back');
+        this.highWaterMs = atLeastMs;
+        return { ok: true, highWaterMs: atLeastMs };
+    }
+    advanceSeq(request, _epoch) {
+        if (this.closed)
+            return Promise.resolve(driverFailure('DRIVER_PERMANENT', 'driver closed'));
+        const invalid = this.durable.validate(request);
+        if (invalid !== null)
+            return Promise.resolve(driverFailure(invalid.code, invalid.message ?? invalid.code));
+        if (this.pending.length >= SEQ_GROUP_COMMIT_QUEUE_MAX) {
+            return Promise.resolve(driverFailure('DRIVER_TRANSIENT', 'too many sequence requests waiting for the disk'));
+        }
+        return new Promise((resolve) => {
+            this.pending.push({ request, resolve });
+            if (this.ledgerWriteInFlight === null)
+                this.ledgerWriteInFlight = this.flushLedger();
+        });
+    }
+    /** Drains the queue: each round applies the waiting requests and journals them in one record. */
+    async flushLedger() {
+        // Let the requests that arrive in the same turn join the first write.
+        await Promise.resolve();
+        while (this.pending.length > 0) {
+            const batch = this.pending.splice(0, Math.min(this.pending.length, SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX));
+            assert(this.working.applySeq === this.durable.applySeq, 'working_ledger_equals_durable_between_batches');
+            const applySeqBefore = this.durable.applySeq;
+            const outcomes = batch.map((p) => this.working.advance(p.request));
+            // Failed requests change nothing, so the record holds only the ones that succeeded.
+            const applied = [];
+            outcomes.forEach((o, i) => {
+                if (o.ok)
+                    applied.push(batch[i].request);
+            });
+            if (applied.length > 0) {
+                const failure = await this.appendBatch({ applySeqBefore, requests: applied });
+                if (failure !== null) {
+                    // Nothing of the batch is published; the next batch starts again from the durable
+                    // ledger, so the ledger never has a hole. The batch's outcome on disk is unknown.
+                    this.working = this.durable.clone();
+                    const answer = driverFailure('DRIVER_PERMANENT', `persisting the sequence ledger failed: ${failure}`);
+                    for (const p of batch)
+                        p.resolve(answer);
+                    continue;
+                }
+                this.publish(applied, outcomes);
+            }
+            batch.forEach((p, i) => {
+                const o = outcomes[i];
+                assert(o !== undefined, 'one_outcome_per_request');
+                p.resolve(o.ok ? { ok: true, start: o.start, count: o.count } : driverFailure(o.code, o.message ?? o.code));
+            });
+            if (!this.rewriteNeeded && this.journalBytes >= this.journalCompactBytes)
+                await this.compact();
+        }
+        this.ledgerWriteInFlight = null;
+    }
+    /** Applies a batch whose record is durable to `durable`: the same requests, the same outcomes. */
+    publish(applied, outcomes) {
+        let next = 0;
+        for (const outcome of outcomes) {
+            if (!outcome.ok)
+                continue;
+            const again = this.durable.advance(applied[next]);
+            next += 1;
+            assert(sameOutcome(again, outcome), 'durable_ledger_repeats_the_working_outcome');
+        }
+        assert(next === applied.length && this.durable.applySeq === this.working.applySeq, 'durable_ledger_caught_up_with_working');
+    }
+    /** Appends one record and makes it durable; a failure message, or null once it is durable. */
+    async appendBatch(record) {
+        const path = join(this.dir, SEQ_JOURNAL_FILE);
+        try {
+            if (this.closed)
+                throw new Error('driver closed');
+            if (this.rewriteNeeded)
+                await this.rewrite();
+            const bytes = encodeSeqJournalRecord(record);
+            // From the first byte appended, the journal's contents are unknown until the fsync returns.
+            this.rewriteNeeded = true;
+            await this.disk.append(path, bytes);
+            await this.disk.fsync(path);
+            if (!this.journalEntryDurable) {
+                // The append created the file: its name is durable only once the directory is synced.
+                if (this.faults.skipDirFsync !== true)
+                    await this.disk.fsyncDir(this.dir);
+                this.journalEntryDurable = true;
+            }
+            this.rewriteNeeded = false;
+            this.journalBytes += bytes.length;
+            return null;
+        }
+        catch (e) {
+            return describe(e);
+        }
+    }
+    /**
+     * Writes `durable` to `dense` atomically, then removes the journal (the next append creates a
+     * new one and syncs the directory). Until `dense` is durable the journal is not touched; once
+     * it is, every journal record is in it (or, for a record whose write failed, may be replayed
+     * on it: its outcome was unknown anyway). The journal is removed, not truncated in place: a
+     * power loss during a truncate can leave some of its sectors zeroed and others not, which
+     * would read as a damaged record followed by intact ones (corruption). A removal is a
+     * directory operation: it lands whole or not at all, and if it does not, the old journal's
+     * records are all in `dense` and are skipped.
+     */
+    async rewrite() {
+        await atomicReplace(this.disk, join(this.dir, DENSE_FILE), encodeSeqLedgerRecord(this.durable.snapshot()), this.faults);
+        const path = join(this.dir, SEQ_JOURNAL_FILE);
+        if ((await this.disk.size(path)) !== null) {
+            this.rewriteNeeded = true;
+            await this.disk.remove(path);
+            this.journalEntryDurable = false;
+        }
+        this.journalBytes = 0;
+        this.rewriteNeeded = false;
+    }
+    /** Compaction between batches. A failure answers no one: the next append retries if needed. */
+    async compact() {
+        try {
+            if (!this.closed)
+                await this.rewrite();
+        }
+        catch {
+            // A failure before the journal was touched leaves it intact (and compaction is retried
+            // after the next batch); after, `rewriteNeeded` is set and the next append rewrites first.
+        }
+    }
+    async loadSeq(key) {
+        if (this.closed)
+            return driverFailure('DRIVER_PERMANENT', 'driver closed');
+        return { ok: true, next: this.durable.get(key) };
+    }
+    /** The durable high-water (for tests, metrics and the simulator's checkers). */
+    get durableHighWaterMs() {
+        return this.highWaterMs;
+    }
+    /** A snapshot of the durable ledger (for tests and checkers). */
+    ledgerSnapshot() {
+        return this.durable.snapshot();
+    }
+    /**
+     * Waits for the writes in flight, folds the journal into `dense` (so a cleanly stopped
+     * directory holds its whole ledger in `dense`, and the next open replays nothing), and
+     * releases the lock. A failed fold loses nothing: the journal is still there.
+     */
+    async close() {
+        if (this.closed)
+            return;
+        await this.highWaterChain;
+        if (this.ledgerWriteInFlight !== null)
+            await this.ledgerWriteInFlight;
+        // From here advanceSeq refuses and no flush can start: the fold below is the only writer.
+        this.closed = true;
+        // A directory whose journal holds nothing since the last snapshot is left as it is (a new
+        // directory that served no getSeq gets no files).
+        if (this.foldJournalOnClose && (this.journalBytes > 0 || (this.rewriteNeeded && this.durable.applySeq > 0n))) {
+            try {
+                await this.rewrite();
+            }
+            catch {
+                // Recovery at the next open replays the journal instead.
+            }
+        }
+        await this.lock.release();
+    }
+}
+//# sourceMappingURL=file-driver.js.map

@@ -1,0 +1,312 @@
+// The peer network of one Raft node, on the Transport port: it listens on this node's Raft
+// address for the other nodes' connections, and keeps one outgoing connection to every peer.
+// Each direction has its own connection (as etcd's streams): this node's messages to a peer go
+// on its outgoing connection, the peer's answers come back on the peer's own outgoing connection.
+//
+// Invariants:
+//   - Frames are the peer wire (peer-wire.ts): a hello first, then Raft messages, fragmented when
+//     they exceed the frame limit. An inbound connection that says anything else first, names
+//     another cluster or node, or sends bytes that do not decode is closed (never a crash); a
+//     message whose `from`/`to` differ from its hello is a protocol error and closes it too.
+//   - Reconnection: an outgoing connection that fails or closes is retried after a jittered
+//     exponential backoff (RAFT_PEER_RECONNECT_BACKOFF_MS_MIN doubling to _MAX, clock timers); the
+//     backoff resets once a connection has stayed up for the maximum backoff.
+//   - Bounded: while a connection attempt is under way, messages wait in a queue of at most
+//     RAFT_PEER_SEND_QUEUE_MESSAGES_MAX messages and RAFT_PEER_SEND_QUEUE_BYTES_MAX bytes; the
+//     oldest are dropped past it, and the whole queue when the attempt fails (Raft tolerates
+//     loss and retransmits what matters; a returning peer gets no flood of stale messages). At most
+//     RAFT_PEER_INBOUND_CONNECTIONS_MAX inbound connections are kept.
+//   - After `close()` nothing is sent, delivered or reconnected.
+import { assert } from '../../core/assert.js';
+import { isDecodeError } from '../../core/errors.js';
+import { RAFT_PEER_CONNECT_TIMEOUT_MS, RAFT_PEER_HELLO_TIMEOUT_MS, RAFT_PEER_INBOUND_CONNECTIONS_MAX, RAFT_PEER_RECONNECT_BACKOFF_MS_MAX, RAFT_PEER_RECONNECT_BACKOFF_MS_MIN, RAFT_PEER_SEND_QUEUE_BYTES_MAX, RAFT_PEER_SEND_QUEUE_MESSAGES_MAX, } from './limits.js';
+import { encodeHello, encodePeerMessage, PeerFrameReader } from './peer-wire.js';
+/** The outgoing side to one peer. */
+class PeerLink {
+    network;
+    peer;
+    address;
+    connection = null;
+    connecting = false;
+    /** Numbers connect attempts: an abandoned attempt's late outcome is ignored. */
+    connectAttempt = 0;
+    reconnectTimer = null;
+    backoffMs = RAFT_PEER_RECONNECT_BACKOFF_MS_MIN;
+    connectedAtMs = 0;
+    queue = [];
+    queueHead = 0;
+    queuedBytes = 0;
+    dropped = 0;
+    closed = false;
+    constructor(network, peer, address) {
+        this.network = network;
+        this.peer = peer;
+        this.address = address;
+    }
+    send(frames) {
+        if (this.closed)
+            return;
+        const connection = this.connection;
+        if (connection !== null) {
+            for (const frame of frames)
+                connection.send(frame);
+            return;
+        }
+        const bytes = frames.reduce((sum, f) => sum + f.length, 0);
+        this.queue.push({ frames, bytes });
+        this.queuedBytes += bytes;
+        while (this.queue.length - this.queueHead > RAFT_PEER_SEND_QUEUE_MESSAGES_MAX || this.queuedBytes > RAFT_PEER_SEND_QUEUE_BYTES_MAX) {
+            const oldest = this.queue[this.queueHead];
+            this.queueHead++;
+            this.queuedBytes -= oldest.bytes;
+            this.dropped++;
+        }
+        if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+            this.queue = this.queue.slice(this.queueHead);
+            this.queueHead = 0;
+        }
+        this.ensureConnecting();
+    }
+    ensureConnecting() {
+        if (this.closed || this.connection !== null || this.connecting || this.reconnectTimer !== null)
+            return;
+        this.connecting = true;
+        const options = this.network.options;
+        const attempt = ++this.connectAttempt;
+        // A connect that hangs (its SYN lost) is abandoned after RAFT_PEER_CONNECT_TIMEOUT_MS; a
+        // connection it yields later is closed unused.
+        const timeout = options.clock.setTimer(RAFT_PEER_CONNECT_TIMEOUT_MS, () => {
+            if (attempt !== this.connectAttempt || !this.connecting)
+                return;
+            this.connectAttempt++;
+            this.connecting = false;
+            this.scheduleReconnect('connect timed out');
+        });
+        options.transport.connect(this.address).then((connection) => {
+            timeout.cancel();
+            if (attempt !== this.connectAttempt || this.closed) {
+                connection.close();
+                return;
+            }
+            this.connecting = false;
+            this.connected(connection);
+        }, (error) => {
+            timeout.cancel();
+            if (attempt !== this.connectAttempt)
+                return;
+            this.connecting = false;
+            this.scheduleReconnect(error instanceof Error ? error.message : String(error));
+        });
+    }
+    connected(connection) {
+        const options = this.network.options;
+        this.connection = connection;
+        this.connectedAtMs = options.clock.monotonicMs();
+        connection.setHandlers({
+            // Answers come on the peer's own connection; anything arriving here is ignored.
+            onFrame: () => { },
+            onClose: (reason) => {
+                if (this.connection !== connection)
+                    return;
+                this.connection = null;
+                if (options.clock.monotonicMs() - this.connectedAtMs >= RAFT_PEER_RECONNECT_BACKOFF_MS_MAX)
+                    this.backoffMs = RAFT_PEER_RECONNECT_BACKOFF_MS_MIN;
+                options.onEvent?.({ kind: 'peer-disconnected', peer: this.peer, reason: reason?.message ?? 'closed' });
+                this.scheduleReconnect(reason?.message ?? 'closed');
+            },
+        });
+        connection.send(encodeHello({ clusterId: options.clusterId, from: options.selfId, to: this.peer }));
+        options.onEvent?.({ kind: 'peer-connected', peer: this.peer });
+        if (this.dropped > 0) {
+            options.onEvent?.({ kind: 'peer-dropped', peer: this.peer, messages: this.dropped });
+            this.dropped = 0;
+        }
+        for (let i = this.queueHead; i < this.queue.length; i++) {
+            for (const frame of this.queue[i].frames)
+                connection.send(frame);
+        }
+        this.queue = [];
+        this.queueHead = 0;
+        this.queuedBytes = 0;
+    }
+    scheduleReconnect(_reason) {
+        if (this.closed)
+            return;
+        const options = this.network.options;
+        // The peer is unreachable: what waited for this attempt is stale by the next one (Raft
+        // resends what matters), so it is dropped rather than flooded onto the peer when it returns.
+        this.dropped += this.queue.length - this.queueHead;
+        this.queue = [];
+        this.queueHead = 0;
+        this.queuedBytes = 0;
+        const r = options.random();
+        const unit = Number.isFinite(r) && r >= 0 && r < 1 ? r : 0;
+        // Half fixed, half jitter: peers that lost each other at once do not retry in lockstep.
+        const delayMs = Math.floor(this.backoffMs / 2 + unit * (this.backoffMs / 2));
+        this.backoffMs = Math.min(this.backoffMs * 2, RAFT_PEER_RECONNECT_BACKOFF_MS_MAX);
+        this.reconnectTimer = options.clock.setTimer(delayMs, () => {
+            this.reconnectTimer = null;
+            this.ensureConnecting();
+        });
+    }
+    close() {
+        this.closed = true;
+        this.reconnectTimer?.cancel();
+        this.reconnectTimer = null;
+        this.connection?.close();
+        this.connection = null;
+        this.queue = [];
+        this.queueHead = 0;
+        this.queuedBytes = 0;
+    }
+}
+/** One accepted connection, from hello to close. */
+class InboundConnection {
+    network;
+    connection;
+    reader = new PeerFrameReader();
+    from = 0;
+    refused = false;
+    helloTimer;
+    constructor(network, connection) {
+        this.network = network;
+        this.connection = connection;
+        this.helloTimer = network.options.clock.setTimer(RAFT_PEER_HELLO_TIMEOUT_MS, () => {
+            this.helloTimer = null;
+            if (this.from === 0)
+                this.refuse('no hello');
+        });
+        connection.setHandlers({
+            onFrame: (body) => this.onFrame(body),
+            onClose: () => {
+                this.helloTimer?.cancel();
+                this.helloTimer = null;
+                network.forget(this);
+            },
+        });
+    }
+    refuse(reason) {
+        if (this.refused)
+            return;
+        this.refused = true;
+        this.network.options.onEvent?.({ kind: 'peer-refused', remote: this.connection.remote, reason });
+        this.helloTimer?.cancel();
+        this.helloTimer = null;
+        this.connection.close();
+        this.network.forget(this);
+    }
+    onFrame(body) {
+        if (this.network.isClosed || this.refused)
+            return;
+        const options = this.network.options;
+        let frame;
+        try {
+            frame = this.reader.read(body);
+        }
+        catch (error) {
+            if (isDecodeError(error))
+                return this.refuse(`bad frame: ${error.message}`);
+            throw error;
+        }
+        switch (frame.kind) {
+            case 'hello': {
+                const { hello } = frame;
+                if (this.from !== 0)
+                    return this.refuse('a second hello');
+                if (hello.clusterId !== options.clusterId)
+                    return this.refuse(`hello from another cluster (id ${hello.clusterId})`);
+                if (hello.to !== options.selfId)
+                    return this.refuse(`hello for node ${hello.to}, this is node ${options.selfId}`);
+                if (!options.peers.has(hello.from))
+                    return this.refuse(`hello from node ${hello.from}, not a peer`);
+                this.from = hello.from;
+                this.helloTimer?.cancel();
+                this.helloTimer = null;
+                return;
+            }
+            case 'message': {
+                const { message } = frame;
+                if (this.from === 0)
+                    return this.refuse('a message before the hello');
+                if (message.from !== this.from || message.to !== options.selfId) {
+                    return this.refuse(`message ${message.from}→${message.to} on the connection of ${this.from}→${options.selfId}`);
+                }
+                options.onMessage(message);
+                return;
+            }
+            case 'fragment':
+                if (this.from === 0)
+                    return this.refuse('a message before the hello');
+                return;
+            default: {
+                const never = frame;
+                return never;
+            }
+        }
+    }
+}
+export class PeerNetwork {
+    options;
+    listener;
+    links = new Map();
+    inbound = new Set();
+    closedFlag = false;
+    closing = null;
+    constructor(options, listener) {
+        this.options = options;
+        this.listener = listener;
+        assert(!options.peers.has(options.selfId), 'peers_exclude_self');
+        for (const [id, address] of options.peers)
+            this.links.set(id, new PeerLink(this, id, address));
+    }
+    /** Listens on this node's Raft address and starts connecting to every peer. */
+    static async start(options) {
+        const network = new PeerNetwork(options, null);
+        network.listener = await options.transport.listen(options.listen, (c) => network.accept(c));
+        for (const link of network.links.values())
+            link.ensureConnecting();
+        return network;
+    }
+    get isClosed() {
+        return this.closedFlag;
+    }
+    /** The address the listener bound. */
+    get address() {
+        assert(this.listener !== null, 'peer_network_listening');
+        return this.listener.address;
+    }
+    /** Sends `message` to its `to` peer (dropped after close). */
+    send(message) {
+        if (this.closedFlag)
+            return;
+        const link = this.links.get(message.to);
+        assert(link !== undefined, 'message_to_known_peer', `${message.to}`);
+        link.send(encodePeerMessage(message));
+    }
+    accept(connection) {
+        if (this.closedFlag || this.inbound.size >= RAFT_PEER_INBOUND_CONNECTIONS_MAX) {
+            this.options.onEvent?.({ kind: 'peer-refused', remote: connection.remote, reason: this.closedFlag ? 'closing' : 'too many inbound connections' });
+            connection.close();
+            return;
+        }
+        this.inbound.add(new InboundConnection(this, connection));
+    }
+    /** @internal */
+    forget(inbound) {
+        this.inbound.delete(inbound);
+    }
+    /** Stops listening, closes every connection, cancels reconnects. Idempotent. */
+    close() {
+        if (this.closing === null) {
+            this.closedFlag = true;
+            for (const link of this.links.values())
+                link.close();
+            for (const inbound of [...this.inbound])
+                inbound.connection.close();
+            this.inbound.clear();
+            this.closing = this.listener?.close() ?? Promise.resolve();
+        }
+        return this.closing;
+    }
+}
+//# sourceMappingURL=peers.js.map

@@ -1,0 +1,678 @@
+// The raft driver: the consensus driver (drivers/driver.ts) of a Raft cluster. It is the host of
+// the pure Raft core (core/raft) and of the replicated oracle state (core/oracle), bound to the
+// ports only (Disk, Transport, Clock, an injected random), so the simulator runs it unchanged.
+//
+// The host loop (docs/raft.md §1, the Ready contract), serialized: one Ready in flight at a time.
+// After every input (a tick at `deadlineMs()` from ONE clock timer, a peer message, a proposal, a
+// read barrier) the loop takes `ready()` and
+//   1. persists the snapshot (when present), the hard state and the entries: one WAL append and
+//      one fsync for the whole Ready (storage.ts);
+//   2. then sends the messages;
+//   3. then installs the snapshot, applies the committed entries to the OracleStateMachine,
+//      answers the proposals and reads they complete;
+//   4. then calls `advance`, publishes leadership changes and compacts the log when due.
+// Inputs that arrive during the fsync are handled by the core at once and land in the next Ready:
+// that is the group commit. Sequence advances queue up and are proposed as ONE AdvanceSeq entry
+// per loop turn.
+//
+// Contracts kept (drivers/driver.ts, docs/raft.md §11):
+//   - Leadership: `leader` with epoch = term only once this leader's own no-op is applied (so the
+//     fence's linearized load sees every earlier high-water); `follower` with the leader's
+//     service endpoint and term; `unknown` otherwise. The current state is delivered at subscribe.
+//   - A proposal took effect exactly when the entry applied at its index has its term (then its
+//     result is the answer, even if this node stopped leading meanwhile); another entry there
+//     answers DRIVER_NOT_LEADER with the leader hint (it never took effect). When the outcome
+//     cannot be known (a snapshot covers the index, or no answer within
+//     RAFT_DRIVER_CALL_ELECTION_TIMEOUTS election timeouts) the answer is DRIVER_TRANSIENT, never
+//     NOT_LEADER: a client takes NOT_LEADER as "not executed", and a sequence request that did
+//     commit would leave a hole it cannot explain. (A retry with the same request id is answered
+//     from the replicated session, so it stays exactly once; the high-water's max absorbs it.)
+//   - Reads (`loadHighWater`, `loadSeq`) go through the core's ReadIndex barrier, then wait for
+//     the apply to reach the barrier's index.
+//   - `hasLease()` is the core's `canServe` on the MONOTONIC clock: the lease never reads the
+//     wall clock (docs/raft.md §4).
+//   - A storage failure while persisting a Ready is fatal (the Ready cannot be taken back): the
+//     driver stops, answers every waiter DRIVER_PERMANENT and reports `fatal`; a restart recovers
+//     from what is on disk.
+import { assert, unreachable } from '../../core/assert.js';
+import { TsoError } from '../../core/errors.js';
+import { SeqLedger } from '../../core/ledger.js';
+import { ORACLE_SEQ_REQUESTS_PER_COMMAND_MAX, PHYSICAL_MS_MAX, SEQ_GROUP_COMMIT_QUEUE_MAX } from '../../core/limits.js';
+import { OracleStateMachine, prepareOracleCommand } from '../../core/oracle/index.js';
+import { makeRaftConfig, RaftNode, } from '../../core/raft/index.js';
+import { driverFailure } from '../driver.js';
+import { RAFT_DRIVER_CALL_ELECTION_TIMEOUTS, RAFT_PROPOSALS_PENDING_MAX, RAFT_READS_PENDING_MAX, RAFT_SNAPSHOT_ENTRIES_DEFAULT, RAFT_WAL_COMPACT_BYTES } from './limits.js';
+import { canonicalCluster, clusterIdOf } from './meta.js';
+import { PeerNetwork } from './peers.js';
+import { RaftStorage } from './storage.js';
+const seqValidator = new SeqLedger();
+function sameLeaderState(a, b) {
+    if (a.kind !== b.kind)
+        return false;
+    if (a.kind === 'leader' && b.kind === 'leader')
+        return a.epoch === b.epoch;
+    if (a.kind === 'follower' && b.kind === 'follower')
+        return a.leaderEndpoint === b.leaderEndpoint && a.leaderEpoch === b.leaderEpoch;
+    return true;
+}
+export class RaftDriver {
+    options;
+    config;
+    storage;
+    node;
+    stateMachine;
+    peersNet = null;
+    callTimeoutMs;
+    snapshotEntries;
+    timer = null;
+    timerDeadlineMs = Infinity;
+    looping = false;
+    loopDone = Promise.resolve();
+    stopped = false;
+    closing = null;
+    proposals = new Map();
+    seqQueue = [];
+    reads = new Map();
+    nextReadContext = 1;
+    /** The soft state of the last Ready handled (what leadership events are derived from). */
+    softState;
+    /** Term whose leader no-op this node applied while leading it. */
+    noopAppliedTerm = 0;
+    leader = { kind: 'unknown' };
+    listeners = new Set();
+    /** The hard state last made durable (a WAL rewrite starts with it). */
+    persistedHardState;
+    /** Entries durable in the WAL after `walBaseIndex`, in index order (a rewrite keeps them). */
+    walEntries;
+    walBaseIndex;
+    /** Index of the newest snapshot (taken here or installed). */
+    snapshotIndex;
+    constructor(options, config, storage, node, stateMachine, persisted) {
+        this.options = options;
+        this.config = config;
+        this.storage = storage;
+        this.node = node;
+        this.stateMachine = stateMachine;
+        this.callTimeoutMs = config.electionTimeoutMs * RAFT_DRIVER_CALL_ELECTION_TIMEOUTS;
+        this.snapshotEntries = options.snapshotEntries ?? RAFT_SNAPSHOT_ENTRIES_DEFAULT;
+        assert(Number.isSafeInteger(this.snapshotEntries) && this.snapshotEntries >= 1, 'snapshot_entries_positive');
+        this.softState = node.softState();
+        this.persistedHardState = persisted.hardState;
+        this.walEntries = [...persisted.entries];
+        this.walBaseIndex = persisted.snapshotIndex;
+        this.snapshotIndex = persisted.snapshotIndex;
+    }
+    /**
+     * Opens the node's storage (refusing a directory of another node or cluster, or a corrupt one),
+     * rebuilds the Raft node and the state machine from it, listens for peers and starts the loop.
+     */
+    static async open(options) {
+        const self = options.peers.get(options.id);
+        if (self === undefined)
+            throw configError(`node id ${options.id} is not in the peer list (${[...options.peers.keys()].join(', ')})`);
+        const made = makeRaftConfig({ ...(options.config ?? {}), id: options.id, voters: [...options.peers.keys()] });
+        if (!made.ok)
+            throw configError(made.message ?? made.code);
+        const config = made.config;
+        const raftAddresses = new Map([...options.peers].map(([id, p]) => [id, p.raftAddress]));
+        const cluster = canonicalCluster(raftAddresses);
+        const onEvent = options.onEvent;
+        const { storage, recovered } = await RaftStorage.open({
+            disk: options.disk,
+            dataDir: options.dataDir,
+            meta: { nodeId: options.id, cluster },
+            ...(onEvent !== undefined ? { onEvent } : {}),
+        });
+        let driver;
+        try {
+            const { persisted } = recovered;
+            const snapshot = persisted.snapshot;
+            const stateMachine = snapshot === undefined ? new OracleStateMachine() : RaftDriver.stateFromSnapshot(snapshot.data, snapshot.lastIncludedIndex, storage.dir);
+            const nowMs = options.clock.monotonicMs();
+            const faults = options.faults ?? {};
+            const node = recovered.fresh ? RaftNode.create(config, options.random, nowMs, faults) : RaftNode.restore(config, persisted, options.random, nowMs, faults);
+            driver = new RaftDriver(options, config, storage, node, stateMachine, {
+                hardState: persisted.hardState,
+                entries: persisted.entries,
+                snapshotIndex: snapshot?.lastIncludedIndex ?? 0,
+            });
+            const status = node.status();
+            onEvent?.({ kind: 'started', term: status.term, commit: status.commit, lastIndex: status.lastIndex, snapshotIndex: status.snapshotIndex });
+            const peerAddresses = new Map([...raftAddresses].filter(([id]) => id !== options.id));
+            driver.peersNet = await PeerNetwork.start({
+                transport: options.transport,
+                clock: options.clock,
+                random: options.random,
+                selfId: options.id,
+                clusterId: clusterIdOf(cluster),
+                listen: self.raftAddress,
+                peers: peerAddresses,
+                onMessage: (message) => driver.onPeerMessage(message),
+                ...(onEvent !== undefined ? { onEvent } : {}),
+            });
+        }
+        catch (e) {
+            await storage.close().catch(() => { });
+            throw e;
+        }
+        driver.kick();
+        driver.armTimer();
+        return driver;
+    }
+    static stateFromSnapshot(data, index, dir) {
+        let state;
+        try {
+            state = OracleStateMachine.fromSnapshot(data);
+        }
+        catch (e) {
+            throw new TsoError('DRIVER_PERMANENT', `${dir}/snapshot holds a state that does not decode (${String(e)}); refusing to start`);
+        }
+        if (state.appliedIndex !== index) {
+            throw new TsoError('DRIVER_PERMANENT', `${dir}/snapshot covers index ${index} but its state applied ${state.appliedIndex}; refusing to start`);
+        }
+        return state;
+    }
+    // --- Inputs ---------------------------------------------------------------------------------
+    onPeerMessage(message) {
+        if (this.stopped)
+            return;
+        this.node.handle({ kind: 'message', message, nowMs: this.options.clock.monotonicMs() });
+        this.kick();
+        this.armTimer();
+    }
+    onTimer() {
+        this.timer = null;
+        this.timerDeadlineMs = Infinity;
+        if (this.stopped)
+            return;
+        const nowMs = this.options.clock.monotonicMs();
+        if (nowMs >= this.node.deadlineMs()) {
+            this.node.handle({ kind: 'tick', nowMs });
+            this.kick();
+        }
+        this.armTimer();
+    }
+    /** Keeps ONE timer armed no later than the core's deadline (a later deadline re-arms on firing). */
+    armTimer() {
+        if (this.stopped)
+            return;
+        const deadlineMs = this.node.deadlineMs();
+        if (!Number.isFinite(deadlineMs))
+            return;
+        if (this.timer !== null && this.timerDeadlineMs <= deadlineMs)
+            return;
+        this.timer?.cancel();
+        this.timerDeadlineMs = deadlineMs;
+        this.timer = this.options.clock.setTimer(Math.max(0, deadlineMs - this.options.clock.monotonicMs()), () => this.onTimer());
+    }
+    // --- The loop -------------------------------------------------------------------------------
+    kick() {
+        if (this.looping || this.stopped)
+            return;
+        this.looping = true;
+        this.loopDone = this.runLoop().catch((error) => this.fatal(error));
+    }
+    async runLoop() {
+        try {
+            // Let inputs of the same turn (a burst of getSeq calls) join the first Ready.
+            await Promise.resolve();
+            for (;;) {
+                if (this.stopped)
+                    return;
+                this.flushSeqQueue();
+                if (!this.node.hasReady())
+                    return;
+                const ready = this.node.ready();
+                await this.persist(ready);
+                if (this.stopped)
+                    return;
+                for (const message of ready.messages)
+                    this.peersNet?.send(message);
+                this.apply(ready);
+                this.node.advance(ready);
+                this.afterAdvance(ready);
+                await this.maybeCompact();
+            }
+        }
+        finally {
+            // Synchronously after the last hasReady() check: an input arriving from now on kicks anew.
+            this.looping = false;
+            this.armTimer();
+        }
+    }
+    async persist(ready) {
+        const records = [];
+        const snapshot = ready.snapshot;
+        if (snapshot !== undefined) {
+            await this.storage.saveSnapshot(snapshot);
+            records.push({ kind: 'snapshot', lastIncludedIndex: snapshot.lastIncludedIndex, lastIncludedTerm: snapshot.lastIncludedTerm });
+        }
+        // Hard state before entries: a torn append keeps a prefix, and a term without its entries is
+        // a state the node can be in; entries of a term the node never persisted are not.
+        if (ready.hardState !== undefined) {
+            const hardState = this.options.faults?.forgetVote === true ? { ...ready.hardState, vote: 0 } : ready.hardState;
+            records.push({ kind: 'hard-state', hardState });
+        }
+        for (const entry of ready.entries)
+            records.push({ kind: 'entry', entry });
+        await this.storage.appendRecords(records);
+        if (snapshot !== undefined) {
+            this.walEntries = [];
+            this.walBaseIndex = snapshot.lastIncludedIndex;
+        }
+        if (ready.hardState !== undefined)
+            this.persistedHardState = ready.hardState;
+        for (const entry of ready.entries) {
+            const keep = entry.index - this.walBaseIndex - 1;
+            assert(keep >= 0 && keep <= this.walEntries.length, 'wal_entries_consecutive', `${entry.index} after ${this.walBaseIndex}+${this.walEntries.length}`);
+            this.walEntries.length = keep;
+            this.walEntries.push(entry);
+        }
+    }
+    apply(ready) {
+        const snapshot = ready.snapshot;
+        if (snapshot !== undefined) {
+            this.stateMachine.restore(snapshot.data);
+            assert(this.stateMachine.appliedIndex === snapshot.lastIncludedIndex, 'installed_snapshot_applied_index', `${this.stateMachine.appliedIndex} vs ${snapshot.lastIncludedIndex}`);
+            this.snapshotIndex = snapshot.lastIncludedIndex;
+            for (const [index, proposal] of this.proposals) {
+                if (index <= snapshot.lastIncludedIndex) {
+                    // The snapshot may or may not hold the entry: the outcome is unknown (a retry of a
+                    // sequence request with its request id is answered from the replicated session).
+                    this.proposals.delete(index);
+                    this.failProposal(proposal, driverFailure('DRIVER_TRANSIENT', `a snapshot from the leader covers proposed entry ${index}; its outcome is unknown`));
+                }
+            }
+            this.options.onEvent?.({ kind: 'snapshot-installed', index: snapshot.lastIncludedIndex });
+        }
+        for (const entry of ready.committed) {
+            const result = this.stateMachine.apply(entry);
+            if (entry.kind === 'noop' && ready.softState.role === 'leader' && entry.term === ready.softState.term)
+                this.noopAppliedTerm = entry.term;
+            const proposal = this.proposals.get(entry.index);
+            if (proposal === undefined)
+                continue;
+            this.proposals.delete(entry.index);
+            if (proposal.term !== entry.term) {
+                this.failProposal(proposal, this.notLeader(ready.softState.leaderId, ready.softState.term, 'another entry was committed in place of the proposal'));
+                continue;
+            }
+            this.answerProposal(proposal, result);
+        }
+        if (ready.committed.length > 0)
+            this.options.onEvent?.({ kind: 'applied', entries: ready.committed });
+        for (const readState of ready.readStates) {
+            const read = this.reads.get(readState.context);
+            if (read !== undefined)
+                read.index = readState.index;
+        }
+        this.releaseReads();
+    }
+    answerProposal(proposal, result) {
+        switch (proposal.kind) {
+            case 'high-water':
+                assert(result.kind === 'high-water', 'high_water_proposal_result', result.kind);
+                if (result.ok)
+                    settle(proposal.waiter, { ok: true, highWaterMs: result.highWaterMs });
+                else
+                    settle(proposal.waiter, driverFailure('DRIVER_OUT_OF_RANGE', `high-water above ${PHYSICAL_MS_MAX}`));
+                return;
+            case 'seq': {
+                assert(result.kind === 'seq' && result.results.length === proposal.waiters.length, 'seq_proposal_results');
+                proposal.waiters.forEach((w, i) => {
+                    const r = result.results[i];
+                    assert(r !== undefined, 'seq_result_per_request');
+                    settle(w.waiter, r.ok ? { ok: true, start: r.start, count: r.count } : driverFailure(r.code, r.message ?? r.code));
+                });
+                return;
+            }
+            default:
+                unreachable(proposal);
+        }
+    }
+    failProposal(proposal, failure) {
+        if (proposal.kind === 'high-water')
+            settle(proposal.waiter, failure);
+        else
+            for (const w of proposal.waiters)
+                settle(w.waiter, failure);
+    }
+    releaseReads() {
+        const applied = this.stateMachine.appliedIndex;
+        for (const [context, read] of this.reads) {
+            if (read.waiter.settled) {
+                this.reads.delete(context);
+            }
+            else if (read.index !== null && read.index <= applied) {
+                this.reads.delete(context);
+                settle(read.waiter, { ok: true });
+            }
+        }
+    }
+    afterAdvance(ready) {
+        const previous = this.softState;
+        const next = ready.softState;
+        this.softState = next;
+        if (previous.role !== next.role || previous.term !== next.term || previous.leaderId !== next.leaderId) {
+            this.options.onEvent?.({ kind: 'role', role: next.role, term: next.term, leaderId: next.leaderId });
+        }
+        if (previous.role === 'leader' && (next.role !== 'leader' || next.term !== previous.term)) {
+            // Stepped down. The core dropped its pending reads, and queued sequence requests were never
+            // proposed: both are refused (nothing happened). Proposals stay: their entries may still
+            // commit under the next leader, and only the entry applied at their index says whether they
+            // took effect (or the call's deadline says the outcome is unknown).
+            const failure = this.notLeader(next.leaderId, next.term, 'this node stopped leading');
+            for (const read of this.reads.values())
+                if (read.index === null)
+                    settle(read.waiter, failure);
+            this.releaseReads();
+            for (const w of this.seqQueue)
+                settle(w.waiter, failure);
+            this.seqQueue = [];
+        }
+        this.publishLeadership();
+    }
+    publishLeadership() {
+        const s = this.softState;
+        let state;
+        if (s.role === 'leader') {
+            const announce = this.noopAppliedTerm === s.term || this.options.faults?.skipFenceLinearizedLoad === true;
+            state = announce ? { kind: 'leader', epoch: BigInt(s.term) } : { kind: 'unknown' };
+        }
+        else if (s.role === 'follower' && s.leaderId !== null) {
+            state = { kind: 'follower', leaderEndpoint: this.endpointOf(s.leaderId), leaderEpoch: BigInt(s.term) };
+        }
+        else {
+            state = { kind: 'unknown' };
+        }
+        if (sameLeaderState(state, this.leader))
+            return;
+        this.leader = state;
+        this.options.onEvent?.({ kind: 'leadership', state });
+        for (const listener of [...this.listeners])
+            listener(state);
+    }
+    async maybeCompact() {
+        const applied = this.stateMachine.appliedIndex;
+        if (applied <= this.snapshotIndex)
+            return;
+        if (applied - this.snapshotIndex < this.snapshotEntries && this.storage.walBytes < RAFT_WAL_COMPACT_BYTES)
+            return;
+        const entry = this.walEntries[applied - this.walBaseIndex - 1];
+        assert(entry !== undefined && entry.index === applied, 'applied_entry_durable', `${applied}`);
+        const data = this.stateMachine.snapshot();
+        await this.storage.saveSnapshot({ lastIncludedIndex: applied, lastIncludedTerm: entry.term, data });
+        if (this.stopped)
+            return;
+        // While the snapshot was written a leader's InstallSnapshot may have arrived: the core took
+        // it at once (its log now starts past `applied`) and the next Ready persists it over this
+        // file. This snapshot is superseded; the log is not compacted to it (found by the
+        // simulator, 3-node seed 269).
+        if (this.node.status().snapshotIndex >= applied) {
+            globalThis.__race = (globalThis.__race ?? 0) + 1;
+            return;
+        }
+        this.node.handle({ kind: 'snapshot-taken', index: applied, data });
+        this.snapshotIndex = applied;
+        this.walEntries = this.walEntries.slice(applied - this.walBaseIndex);
+        this.walBaseIndex = applied;
+        const records = [{ kind: 'hard-state', hardState: this.persistedHardState }];
+        for (const e of this.walEntries)
+            records.push({ kind: 'entry', entry: e });
+        await this.storage.rewriteWal(records);
+        this.options.onEvent?.({ kind: 'snapshot-saved', index: applied, walBytes: this.storage.walBytes });
+    }
+    flushSeqQueue() {
+        while (this.seqQueue.length > 0) {
+            const batch = [];
+            while (this.seqQueue.length > 0 && batch.length < ORACLE_SEQ_REQUESTS_PER_COMMAND_MAX) {
+                const w = this.seqQueue.shift();
+                if (!w.waiter.settled)
+                    batch.push(w);
+            }
+            if (batch.length === 0)
+                return;
+            const prepared = prepareOracleCommand({ kind: 'advance-seq', requests: batch.map((w) => w.request) });
+            if (!prepared.ok) {
+                // Requests were validated one by one on arrival; a refusal here is a bug upstream.
+                for (const w of batch)
+                    settle(w.waiter, driverFailure('DRIVER_PERMANENT', `sequence command refused: ${prepared.code}`));
+                continue;
+            }
+            const proposed = this.proposeBytes(prepared.bytes);
+            if (!proposed.ok) {
+                for (const w of batch)
+                    settle(w.waiter, proposed);
+                continue;
+            }
+            this.proposals.set(proposed.index, { kind: 'seq', term: proposed.term, waiters: batch });
+        }
+    }
+    /** Proposes an encoded command; maps the core's refusals to driver failures. */
+    proposeBytes(command) {
+        if (this.proposals.size >= RAFT_PROPOSALS_PENDING_MAX)
+            return driverFailure('DRIVER_TRANSIENT', 'too many proposals waiting to commit');
+        const r = this.node.handle({ kind: 'propose', command });
+        if (r.ok)
+            return r;
+        switch (r.code) {
+            case 'NOT_LEADER':
+                return this.notLeaderFrom(r);
+            case 'RESOURCE_EXHAUSTED':
+                return driverFailure('DRIVER_TRANSIENT', r.message ?? 'the log is full; retry');
+            default:
+                return driverFailure('DRIVER_PERMANENT', `proposal refused: ${r.code}: ${r.message ?? ''}`);
+        }
+    }
+    fatal(error) {
+        if (this.stopped)
+            return;
+        this.stop(driverFailure('DRIVER_PERMANENT', `raft driver stopped: ${error instanceof Error ? error.message : String(error)}`));
+        this.options.onEvent?.({ kind: 'fatal', error });
+    }
+    /** Stops the loop, the timer and the peers; answers every waiter with `failure`. */
+    stop(failure) {
+        if (this.stopped)
+            return;
+        this.stopped = true;
+        this.timer?.cancel();
+        this.timer = null;
+        for (const proposal of this.proposals.values())
+            this.failProposal(proposal, failure);
+        this.proposals.clear();
+        for (const read of this.reads.values())
+            settle(read.waiter, failure);
+        this.reads.clear();
+        for (const w of this.seqQueue)
+            settle(w.waiter, failure);
+        this.seqQueue = [];
+        void this.peersNet?.close().catch(() => { });
+        if (this.leader.kind !== 'unknown') {
+            this.leader = { kind: 'unknown' };
+            for (const listener of [...this.listeners])
+                listener(this.leader);
+        }
+    }
+    // --- Helpers --------------------------------------------------------------------------------
+    endpointOf(id) {
+        return this.options.peers.get(id)?.serviceEndpoint ?? null;
+    }
+    notLeader(leaderId, term, message) {
+        const leaderEndpoint = leaderId === null || leaderId === this.options.id ? null : this.endpointOf(leaderId);
+        return driverFailure('DRIVER_NOT_LEADER', message, { leaderEndpoint, leaderEpoch: leaderEndpoint === null ? null : BigInt(term) });
+    }
+    notLeaderFrom(r) {
+        return this.notLeader(r.leaderId, this.node.status().term, 'not the leader');
+    }
+    /** The answer for a call that needs this node to lead at `epoch` (or any epoch), or null. */
+    leaderGate(epoch) {
+        if (this.stopped)
+            return driverFailure('DRIVER_PERMANENT', 'driver closed');
+        const s = this.softState;
+        if (this.leader.kind !== 'leader') {
+            if (s.role === 'leader')
+                return driverFailure('DRIVER_TRANSIENT', 'leader not ready: its no-op is not applied yet');
+            return this.notLeader(s.leaderId, s.term, 'not the leader');
+        }
+        if (epoch !== null && epoch !== this.leader.epoch) {
+            return driverFailure('DRIVER_FENCED', `epoch ${epoch} is not the current term ${this.leader.epoch}`, {
+                leaderEndpoint: this.endpointOf(this.options.id),
+                leaderEpoch: this.leader.epoch,
+            });
+        }
+        return null;
+    }
+    newWaiter(what, resolve) {
+        const waiter = {
+            settled: false,
+            settle: resolve,
+            timer: this.options.clock.setTimer(this.callTimeoutMs, () => {
+                settle(waiter, driverFailure('DRIVER_TRANSIENT', `${what}: no answer within ${this.callTimeoutMs} ms (no quorum?)`));
+            }),
+        };
+        return waiter;
+    }
+    // --- ConsensusDriver ------------------------------------------------------------------------
+    subscribeLeadership(listener) {
+        this.listeners.add(listener);
+        listener(this.leader);
+        return () => {
+            this.listeners.delete(listener);
+        };
+    }
+    persistHighWater(atLeastMs, epoch) {
+        if (!Number.isSafeInteger(atLeastMs) || atLeastMs < 0 || atLeastMs > PHYSICAL_MS_MAX) {
+            return Promise.resolve(driverFailure('DRIVER_OUT_OF_RANGE', `high-water ${atLeastMs} is outside [0, ${PHYSICAL_MS_MAX}]`));
+        }
+        const gate = this.leaderGate(epoch);
+        if (gate !== null)
+            return Promise.resolve(gate);
+        const prepared = prepareOracleCommand({ kind: 'advance-high-water', atLeastMs: BigInt(atLeastMs) });
+        if (!prepared.ok)
+            return Promise.resolve(driverFailure('DRIVER_OUT_OF_RANGE', prepared.message ?? prepared.code));
+        const proposed = this.proposeBytes(prepared.bytes);
+        if (!proposed.ok)
+            return Promise.resolve(proposed);
+        return new Promise((resolve) => {
+            const waiter = this.newWaiter('persistHighWater', resolve);
+            this.proposals.set(proposed.index, { kind: 'high-water', term: proposed.term, waiter });
+            this.kick();
+            this.armTimer();
+        });
+    }
+    advanceSeq(request, epoch) {
+        const invalid = seqValidator.validate(request);
+        if (invalid !== null)
+            return Promise.resolve(driverFailure(invalid.code, invalid.message ?? invalid.code));
+        const gate = this.leaderGate(epoch);
+        if (gate !== null)
+            return Promise.resolve(gate);
+        if (this.seqQueue.length >= SEQ_GROUP_COMMIT_QUEUE_MAX) {
+            return Promise.resolve(driverFailure('DRIVER_TRANSIENT', 'too many sequence requests waiting to commit'));
+        }
+        return new Promise((resolve) => {
+            this.seqQueue.push({ request, waiter: this.newWaiter('advanceSeq', resolve) });
+            this.kick();
+        });
+    }
+    /** A linearized barrier: resolves once this node, still leading, applied every earlier commit. */
+    readBarrier(what) {
+        const gate = this.leaderGate(null);
+        if (gate !== null)
+            return Promise.resolve(gate);
+        if (this.reads.size >= RAFT_READS_PENDING_MAX)
+            return Promise.resolve(driverFailure('DRIVER_TRANSIENT', 'too many reads waiting'));
+        const context = this.nextReadContext++;
+        const r = this.node.handle({ kind: 'read-index', context });
+        if (!r.ok) {
+            return Promise.resolve(r.code === 'NOT_LEADER' ? this.notLeaderFrom(r) : driverFailure('DRIVER_TRANSIENT', r.message ?? r.code));
+        }
+        return new Promise((resolve) => {
+            const waiter = this.newWaiter(what, (result) => resolve(result.ok ? null : result));
+            this.reads.set(context, { index: null, waiter });
+            this.kick();
+            this.armTimer();
+        });
+    }
+    async loadHighWater() {
+        if (this.options.faults?.skipFenceLinearizedLoad === true) {
+            const gate = this.leaderGate(null);
+            return gate ?? { ok: true, highWaterMs: this.stateMachine.highWaterMs };
+        }
+        const failure = await this.readBarrier('loadHighWater');
+        if (failure !== null)
+            return failure;
+        return { ok: true, highWaterMs: this.stateMachine.highWaterMs };
+    }
+    async loadSeq(key) {
+        const failure = await this.readBarrier('loadSeq');
+        if (failure !== null)
+            return failure;
+        return { ok: true, next: this.stateMachine.seq(key) };
+    }
+    hasLease() {
+        if (this.stopped)
+            return false;
+        if (this.options.faults?.serveAfterLeaseExpired === true)
+            return this.leader.kind === 'leader';
+        return this.node.canServe(this.options.clock.monotonicMs());
+    }
+    /** The entry at `index` of this node's log (undefined when compacted or beyond the end). */
+    entryAt(index) {
+        return this.node.entryAt(index);
+    }
+    /** Stops the node (peers, timer, loop), answers waiters DRIVER_PERMANENT, releases the LOCK. */
+    close() {
+        this.closing ??= (async () => {
+            this.stop(driverFailure('DRIVER_PERMANENT', 'driver closed'));
+            await this.loopDone.catch(() => { });
+            await this.peersNet?.close();
+            await this.storage.close();
+        })();
+        return this.closing;
+    }
+    // --- Introspection (tests, metrics, the simulator's checkers) ---------------------------------
+    get id() {
+        return this.options.id;
+    }
+    /** The lease a quorum-acknowledged round gives this node, on its monotonic clock (ms). */
+    get leaseMs() {
+        return this.node.leaseMs;
+    }
+    /** The core's status (role, term, commit, applied, log bounds). */
+    status() {
+        return this.node.status();
+    }
+    /** The applied oracle state: high-water and sequence counters. */
+    get appliedHighWaterMs() {
+        return this.stateMachine.highWaterMs;
+    }
+    appliedSeq(key) {
+        return this.stateMachine.seq(key);
+    }
+    get appliedIndex() {
+        return this.stateMachine.appliedIndex;
+    }
+    get leadership() {
+        return this.leader;
+    }
+    /** The bound Raft address (the real port when 0 was configured). */
+    get raftAddress() {
+        assert(this.peersNet !== null, 'raft_driver_listening');
+        return this.peersNet.address;
+    }
+    get walBytes() {
+        return this.storage.walBytes;
+    }
+}
+function settle(waiter, result) {
+    if (waiter.settled)
+        return;
+    waiter.settled = true;
+    waiter.timer.cancel();
+    waiter.settle(result);
+}
+function configError(message) {
+    return new TsoError('INVALID_CONFIG', message);
+}
+//# sourceMappingURL=raft-driver.js.map

@@ -1,0 +1,99 @@
+// Deciding what a damaged WAL tail is: the remains of a write a crash interrupted (truncate it
+// and go on), or corruption of records that were already durable (refuse to start: truncating
+// them could drop a vote or an acknowledged entry, which breaks Raft's safety).
+//
+// What a crash can do to the WAL: the driver appends one batch of records and fsyncs it before
+// anything that depends on it leaves the process; the next batch starts only after that. So a
+// crash can damage only the last batch, at most RAFT_WAL_TORN_WINDOW_BYTES at the end of the file,
+// and in one of these ways (Linux page cache, and the simulator's disk model):
+//   - the file ends inside a record (the size landed, the rest of the batch did not): a record
+//     cut short, with nothing valid after it;
+//   - a sector of the batch never landed and reads as zeros; the sectors after it may have landed,
+//     so valid records can follow the damaged one inside the batch.
+// Everything else is corruption: damage further from the end than one batch, a complete record
+// whose checksum fails with no zeroed sector in it (a flipped bit, a garbage sector), a record
+// cut short but followed by valid records, a record whose checksum holds but whose payload does
+// not decode (written by a bug or another version).
+//
+// Known limit (the same as etcd's WAL): a sector of durable data inside the last batch window
+// that the disk itself zeroed would pass for a torn write.
+import { readU32LeAt } from '../../core/codec/le.js';
+import { decodeWalRecordAt, RAFT_WAL_HEADER_BYTES } from '../../core/raft/index.js';
+import { RAFT_WAL_RECORD_BYTES_MAX } from '../../core/limits.js';
+import { isDecodeError } from '../../core/errors.js';
+import { RAFT_WAL_SECTOR_BYTES, RAFT_WAL_TORN_WINDOW_BYTES, RAFT_WAL_ZERO_RUN_BYTES_MIN } from './limits.js';
+/** Whether a valid record starts anywhere in (from, end of bytes). */
+function validRecordAfter(bytes, from) {
+    for (let offset = from + 1; offset + RAFT_WAL_HEADER_BYTES <= bytes.length; offset++) {
+        try {
+            decodeWalRecordAt(bytes, offset);
+            return true;
+        }
+        catch (error) {
+            if (!isDecodeError(error))
+                throw error;
+        }
+    }
+    return false;
+}
+/**
+ * Whether [start, end) overlaps a sector that never landed: within some sector, every byte from
+ * max(sector start, start) to min(sector end, end of file) is zero, and that run is long enough
+ * not to be a chance run of zeros inside a record — or it is the whole part of a sector the
+ * last write covered: the file's last, partial sector from its start, or the damaged record's
+ * start to the end of its sector.
+ */
+function zeroedSectorIn(bytes, start, end) {
+    const stop = Math.min(end, bytes.length);
+    let sectorStart = start - (start % RAFT_WAL_SECTOR_BYTES);
+    for (; sectorStart < stop; sectorStart += RAFT_WAL_SECTOR_BYTES) {
+        const from = Math.max(sectorStart, start);
+        const to = Math.min(sectorStart + RAFT_WAL_SECTOR_BYTES, bytes.length);
+        // A short run counts when it is the whole part of a sector the last write covered: the file's
+        // last, partial sector, zero from its first byte to the end (found by the simulator, 3-node
+        // seed 284), or the damaged record's start up to the sector's end (3-node seed 541: the
+        // record's first 13 bytes never landed, its last 9, in the next sector, did). An append
+        // writes past the old end of the file, so a part of it that never landed reads as zeros.
+        const lastPartialSector = to === bytes.length && from === sectorStart;
+        const recordStartToSectorEnd = from === start && to === sectorStart + RAFT_WAL_SECTOR_BYTES;
+        if (to - from < RAFT_WAL_ZERO_RUN_BYTES_MIN && !lastPartialSector && !recordStartToSectorEnd)
+            continue;
+        let zero = true;
+        for (let i = from; i < to && zero; i++)
+            zero = bytes[i] === 0;
+        if (zero)
+            return true;
+    }
+    return false;
+}
+/** What the damage `scan` stopped at is (see the file comment). `bytes` is the whole WAL file. */
+export function judgeWalTail(bytes, scan, tornWindowBytes = RAFT_WAL_TORN_WINDOW_BYTES) {
+    if (scan.tail === null)
+        return { kind: 'clean' };
+    const bad = scan.validBytes;
+    const tailBytes = bytes.length - bad;
+    const code = scan.tail.code;
+    if (tailBytes > tornWindowBytes) {
+        return { kind: 'corrupt', offset: bad, reason: `${code} ${tailBytes} bytes before the end of the WAL, further back than one write can tear` };
+    }
+    if (tailBytes < RAFT_WAL_HEADER_BYTES) {
+        return { kind: 'torn', truncateAt: bad, droppedBytes: tailBytes, reason: `${code}: a record header cut short at the end` };
+    }
+    if (bytes.subarray(bad).every((b) => b === 0)) {
+        return { kind: 'torn', truncateAt: bad, droppedBytes: tailBytes, reason: `${code}: the end of the last write never landed (zeros)` };
+    }
+    const length = readU32LeAt(bytes, bad);
+    const recordEnd = length <= RAFT_WAL_RECORD_BYTES_MAX ? bad + RAFT_WAL_HEADER_BYTES + length : bad + RAFT_WAL_HEADER_BYTES;
+    if (zeroedSectorIn(bytes, bad, recordEnd)) {
+        return { kind: 'torn', truncateAt: bad, droppedBytes: tailBytes, reason: `${code}: a sector of the last write never landed (zeros)` };
+    }
+    const cutShort = length <= RAFT_WAL_RECORD_BYTES_MAX && recordEnd > bytes.length;
+    if (cutShort) {
+        if (validRecordAfter(bytes, bad)) {
+            return { kind: 'corrupt', offset: bad, reason: `${code}: a record cut short is followed by valid records` };
+        }
+        return { kind: 'torn', truncateAt: bad, droppedBytes: tailBytes, reason: `${code}: the last record is cut short` };
+    }
+    return { kind: 'corrupt', offset: bad, reason: `${code}: a complete record is damaged (no sign of a torn write)` };
+}
+//# sourceMappingURL=wal-tail.js.map

@@ -1,0 +1,152 @@
+// The client-protocol server: binds the serving node to a Transport. It is written against the
+// ports only, so the simulator runs it unchanged (docs/protocol.md is the wire contract).
+//
+// Per connection, requests pipeline: each frame carries a request id and answers may leave out of
+// order. Bad input never takes the server down: a frame that does not decode (garbage, a wrong
+// type, an oversized or empty frame reported by the transport) is answered with a connection-
+// level BAD_FRAME error (id 0) and closes that one connection; every other connection carries
+// on. Limits: SERVER_CONNECTIONS_MAX connections (beyond it a new connection gets
+// RESOURCE_EXHAUSTED and is closed) and CONNECTION_REQUESTS_IN_FLIGHT_MAX requests in flight per
+// connection (beyond it the request is answered RESOURCE_EXHAUSTED).
+import { assert } from '../../core/assert.js';
+import { DecodeError } from '../../core/errors.js';
+import { CONNECTION_REQUESTS_IN_FLIGHT_MAX, SERVER_CONNECTIONS_MAX } from '../../core/limits.js';
+import { decodeRequest, encodeResponse, validateRequest } from '../../core/protocol.js';
+import { sleep } from '../ports.js';
+import { noopMetrics } from './metrics.js';
+function answerToResponse(id, answer) {
+    if (!answer.ok) {
+        return {
+            id,
+            ok: false,
+            code: answer.code,
+            message: answer.message,
+            ...(answer.leaderEndpoint !== undefined ? { leaderEndpoint: answer.leaderEndpoint } : {}),
+            ...(answer.leaderEpoch !== undefined ? { leaderEpoch: answer.leaderEpoch } : {}),
+        };
+    }
+    if ('physicalMs' in answer) {
+        return { id, ok: true, physicalMs: answer.physicalMs, logicalStart: answer.logicalStart, count: answer.count, epoch: answer.epoch };
+    }
+    return { id, ok: true, start: answer.start, count: answer.count, epoch: answer.epoch };
+}
+export class ProtocolServer {
+    options;
+    listener;
+    connections = new Set();
+    metrics;
+    connectionsMax;
+    requestsInFlightMax;
+    inFlightTotal = 0;
+    drained = null;
+    closing = false;
+    constructor(options, listener) {
+        this.options = options;
+        this.listener = listener;
+        this.metrics = options.metrics ?? noopMetrics;
+        this.connectionsMax = options.connectionsMax ?? SERVER_CONNECTIONS_MAX;
+        this.requestsInFlightMax = options.requestsInFlightMax ?? CONNECTION_REQUESTS_IN_FLIGHT_MAX;
+    }
+    static async start(options) {
+        const server = new ProtocolServer(options, null);
+        server.listener = await options.transport.listen(options.listen, (c) => server.accept(c));
+        return server;
+    }
+    get address() {
+        assert(this.listener !== null, 'protocol_server_listening');
+        return this.listener.address;
+    }
+    get connectionCount() {
+        return this.connections.size;
+    }
+    accept(connection) {
+        if (this.closing || this.connections.size >= this.connectionsMax) {
+            connection.send(encodeResponse({ id: 0, ok: false, code: 'RESOURCE_EXHAUSTED', message: this.closing ? 'server shutting down' : 'too many connections' }));
+            connection.close();
+            return;
+        }
+        const state = { connection, inFlight: 0, open: true };
+        this.connections.add(state);
+        this.metrics.connectionOpened();
+        connection.setHandlers({
+            onFrame: (body) => this.onFrame(state, body),
+            onClose: (reason) => {
+                if (reason !== undefined && state.open) {
+                    // The transport refused the framing (oversized or empty frame): say why before it goes.
+                    this.metrics.badFrame();
+                    connection.send(encodeResponse({ id: 0, ok: false, code: 'BAD_FRAME', message: `${reason.code}: ${reason.message}` }));
+                }
+                if (state.open) {
+                    state.open = false;
+                    this.connections.delete(state);
+                    this.metrics.connectionClosed();
+                }
+            },
+        });
+    }
+    onFrame(state, body) {
+        if (!state.open)
+            return;
+        let request;
+        try {
+            request = decodeRequest(body);
+        }
+        catch (e) {
+            if (!(e instanceof DecodeError))
+                throw e;
+            this.metrics.badFrame();
+            state.connection.send(encodeResponse({ id: 0, ok: false, code: 'BAD_FRAME', message: e.message }));
+            state.connection.close();
+            return;
+        }
+        const invalid = validateRequest(request);
+        if (invalid !== null) {
+            state.connection.send(encodeResponse({ id: request.id, ok: false, code: invalid.code, message: invalid.message }));
+            return;
+        }
+        if (this.closing) {
+            state.connection.send(encodeResponse({ id: request.id, ok: false, code: 'UNAVAILABLE', message: 'server shutting down' }));
+            return;
+        }
+        if (state.inFlight >= this.requestsInFlightMax) {
+            state.connection.send(encodeResponse({ id: request.id, ok: false, code: 'RESOURCE_EXHAUSTED', message: 'too many requests in flight on this connection' }));
+            return;
+        }
+        state.inFlight += 1;
+        this.inFlightTotal += 1;
+        const answer = request.op === 'getTs'
+            ? this.options.node.getTs(request.count)
+            : this.options.node.getSeq({ key: request.key, count: request.count, clientId: request.clientId, requestId: request.requestId });
+        answer.then((a) => this.finish(state, request.id, a), (e) => this.finish(state, request.id, { ok: false, code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) }));
+    }
+    finish(state, id, answer) {
+        state.inFlight -= 1;
+        this.inFlightTotal -= 1;
+        if (state.open)
+            state.connection.send(encodeResponse(answerToResponse(id, answer)));
+        if (this.inFlightTotal === 0 && this.drained !== null)
+            this.drained();
+    }
+    /** Stops accepting, lets requests in flight finish for up to `graceMs`, then closes every connection. */
+    async close(graceMs) {
+        if (this.closing)
+            return;
+        this.closing = true;
+        await this.listener?.close();
+        if (this.inFlightTotal > 0 && graceMs > 0) {
+            const drained = new Promise((resolve) => {
+                this.drained = resolve;
+            });
+            await Promise.race([drained, sleep(this.options.clock, graceMs)]);
+        }
+        for (const s of [...this.connections]) {
+            s.connection.close();
+            if (s.open) {
+                s.open = false;
+                this.connections.delete(s);
+                this.metrics.connectionClosed();
+            }
+        }
+    }
+}
+//# sourceMappingURL=protocol-server.js.map

@@ -1,0 +1,351 @@
+// The serving node: binds the pure window allocator to a consensus driver and a clock. It is
+// written against the driver interface and the ports only, so the simulator runs it unchanged.
+//
+// Contracts (DESIGN.md section 3):
+//   - Persist before serve: a timestamp is granted only from a window whose high-water the driver
+//     returned as durable.
+//   - Fence on leadership gain: stop serving, drain in-flight extensions, linearized load of the
+//     prior high-water H, floor = max(H + 1, now), persist floor + failoverAdvance, seed the
+//     allocator, then serve. Transient errors retry with backoff (25 ms doubling to 250 ms) for as
+//     long as this node is still the leader of that epoch.
+//   - Window extension is single-flight and uses the requester's one clock sample; the grant is
+//     retried after the extension. Extensions start in the background when the window runs low,
+//     so steady-state requests do not wait for the disk.
+//   - Not-leader answers carry the leader hint the driver reported.
+//
+// Every await is followed by a generation check: a leadership change while a step was in flight
+// makes that step's result stale, and the allocator's epoch check on commit is the second guard.
+import { assert, unreachable } from '../../core/assert.js';
+import { WindowAllocator } from '../../core/allocator.js';
+import { SeqLedger } from '../../core/ledger.js';
+import { FAILOVER_ADVANCE_MS_DEFAULT, FENCE_BACKOFF_MS_MAX, FENCE_BACKOFF_MS_MIN, GET_TS_COUNT_MAX, PHYSICAL_MS_MAX, WINDOW_AHEAD_MS_DEFAULT, } from '../../core/limits.js';
+import { sleep } from '../ports.js';
+import { noopMetrics } from './metrics.js';
+const seqValidator = new SeqLedger();
+export class ServingNode {
+    options;
+    allocator = new WindowAllocator();
+    state = { kind: 'not-serving', leaderEndpoint: null, leaderEpoch: null };
+    /** Bumped on every leadership event; a step that finds it changed drops its result. */
+    generation = 0;
+    extension = null;
+    fence = null;
+    unsubscribe = null;
+    windowAheadMs;
+    /** The latest clock sample of a request that found the window exhausted (wall ms). */
+    extensionWantedMs = 0;
+    failoverAdvanceMs;
+    metrics;
+    faults;
+    constructor(options) {
+        this.options = options;
+        this.windowAheadMs = options.windowAheadMs ?? WINDOW_AHEAD_MS_DEFAULT;
+        this.failoverAdvanceMs = options.failoverAdvanceMs ?? FAILOVER_ADVANCE_MS_DEFAULT;
+        assert(Number.isSafeInteger(this.windowAheadMs) && this.windowAheadMs >= 1, 'window_ahead_positive');
+        assert(Number.isSafeInteger(this.failoverAdvanceMs) && this.failoverAdvanceMs >= 0, 'failover_advance_non_negative');
+        this.metrics = options.metrics ?? noopMetrics;
+        this.faults = options.faults ?? {};
+    }
+    /** Subscribes to the driver's leadership events (the current state arrives at once). */
+    start() {
+        assert(this.unsubscribe === null, 'serving_node_started_once');
+        this.unsubscribe = this.options.driver.subscribeLeadership((s) => this.onLeadership(s));
+    }
+    get isServing() {
+        return this.state.kind === 'serving';
+    }
+    get currentEpoch() {
+        return this.state.kind === 'serving' || this.state.kind === 'fencing' ? this.state.epoch : null;
+    }
+    /** Resolves once this node serves (or rejects after `timeoutMs` on the node's clock). */
+    async waitUntilServing(timeoutMs) {
+        const deadline = this.options.clock.monotonicMs() + timeoutMs;
+        while (!this.isServing) {
+            if (this.state.kind === 'poisoned')
+                throw new Error(`serving node poisoned: ${this.state.reason}`);
+            if (this.options.clock.monotonicMs() >= deadline)
+                throw new Error('timed out waiting to serve');
+            await sleep(this.options.clock, 5);
+        }
+    }
+    onLeadership(s) {
+        if (this.state.kind === 'closed' || this.state.kind === 'poisoned')
+            return;
+        this.generation += 1;
+        this.metrics.leaderTransition(s.kind);
+        this.options.onEvent?.({ kind: 'leadership', state: s });
+        // Clear the allocator before publishing the new state: no grant can slip in between.
+        this.allocator.stepDown();
+        switch (s.kind) {
+            case 'leader':
+                this.setState({ kind: 'fencing', epoch: s.epoch });
+                this.fence = this.runFence(s.epoch, this.generation);
+                return;
+            case 'follower':
+                this.setState({ kind: 'not-serving', leaderEndpoint: s.leaderEndpoint, leaderEpoch: s.leaderEpoch });
+                return;
+            case 'unknown':
+                this.setState({ kind: 'not-serving', leaderEndpoint: null, leaderEpoch: null });
+                return;
+            default:
+                unreachable(s);
+        }
+    }
+    setState(next) {
+        this.state = next;
+        this.metrics.serving(next.kind === 'serving');
+    }
+    async runFence(epoch, generation) {
+        const startedMs = this.options.clock.monotonicMs();
+        // Drain an extension of the previous epoch: its commit must not land after our seed.
+        while (this.extension !== null)
+            await this.extension;
+        let backoffMs = FENCE_BACKOFF_MS_MIN;
+        for (;;) {
+            if (generation !== this.generation)
+                return;
+            const outcome = await this.fenceOnce(epoch, generation);
+            if (outcome === 'done' || outcome === 'stale') {
+                if (outcome === 'done')
+                    this.metrics.fenceLatency(this.options.clock.monotonicMs() - startedMs);
+                return;
+            }
+            this.metrics.fenceRetry();
+            this.options.onEvent?.({ kind: 'fence-retry', epoch, code: outcome });
+            await sleep(this.options.clock, backoffMs);
+            backoffMs = Math.min(backoffMs * 2, FENCE_BACKOFF_MS_MAX);
+        }
+    }
+    /** One fence attempt: 'done', 'stale' (leadership moved on), or a transient code to retry. */
+    async fenceOnce(epoch, generation) {
+        const loaded = await this.options.driver.loadHighWater();
+        if (generation !== this.generation)
+            return 'stale';
+        if (!loaded.ok)
+            return this.fenceFailure(loaded, generation);
+        const nowMs = this.options.clock.wallMs();
+        const priorMs = loaded.highWaterMs;
+        // `prior` is inclusive: the old leader may have issued (prior, LOGICAL_MAX).
+        const floorMs = Math.max(this.faults.fenceAtPrior === true ? priorMs : priorMs + 1, nowMs);
+        const requestedMs = floorMs + this.failoverAdvanceMs;
+        if (requestedMs > PHYSICAL_MS_MAX) {
+            this.poison(`fence target ${requestedMs} is above the 46-bit physical cap`);
+            return 'stale';
+        }
+        const persisted = await this.options.driver.persistHighWater(requestedMs, epoch);
+        if (generation !== this.generation)
+            return 'stale';
+        if (!persisted.ok)
+            return this.fenceFailure(persisted, generation);
+        const seeded = this.allocator.becomeLeader(floorMs, persisted.highWaterMs, epoch);
+        if (!seeded.ok) {
+            this.poison(`allocator refused the fenced window: ${seeded.code}`);
+            return 'stale';
+        }
+        this.setState({ kind: 'serving', epoch });
+        this.options.onEvent?.({ kind: 'serving', epoch, floorMs, highWaterMs: persisted.highWaterMs });
+        return 'done';
+    }
+    fenceFailure(failure, generation) {
+        switch (failure.code) {
+            case 'DRIVER_TRANSIENT':
+                return failure.code;
+            case 'DRIVER_NOT_LEADER':
+            case 'DRIVER_FENCED':
+                if (generation === this.generation) {
+                    this.setState({ kind: 'not-serving', leaderEndpoint: failure.leaderEndpoint ?? null, leaderEpoch: failure.leaderEpoch ?? null });
+                }
+                return 'stale';
+            default:
+                this.poison(`fence failed: ${failure.code}: ${failure.message}`);
+                return 'stale';
+        }
+    }
+    poison(reason) {
+        this.allocator.stepDown();
+        this.setState({ kind: 'poisoned', reason });
+        this.options.onEvent?.({ kind: 'poisoned', reason });
+    }
+    notLeader() {
+        this.metrics.notLeader();
+        const s = this.state;
+        if (s.kind === 'not-serving') {
+            return {
+                ok: false,
+                code: 'NOT_LEADER',
+                message: 'not leader',
+                ...(s.leaderEndpoint !== null ? { leaderEndpoint: s.leaderEndpoint } : {}),
+                ...(s.leaderEpoch !== null ? { leaderEpoch: s.leaderEpoch } : {}),
+            };
+        }
+        return { ok: false, code: 'NOT_LEADER', message: s.kind === 'fencing' ? 'leader is fencing' : `not serving (${s.kind})` };
+    }
+    /** Grants `count` timestamps in one millisecond, or answers why not. */
+    async getTs(count) {
+        this.metrics.getTsRequest();
+        if (!Number.isSafeInteger(count) || count < 1 || count > GET_TS_COUNT_MAX) {
+            return { ok: false, code: 'INVALID_ARGUMENT', message: `count must be an integer in [1, ${GET_TS_COUNT_MAX}]` };
+        }
+        // One clock sample per request: the grant, the recheck and the extension target all use it.
+        const nowMs = this.options.clock.wallMs();
+        for (let round = 0; round < 3; round++) {
+            if (this.state.kind !== 'serving')
+                return this.notLeader();
+            // No stale leader: a replicated driver's lease must hold at the instant of the grant.
+            if (this.options.driver.hasLease !== undefined && !this.options.driver.hasLease()) {
+                this.metrics.notLeader();
+                return { ok: false, code: 'NOT_LEADER', message: 'leader lease not held' };
+            }
+            const g = this.allocator.grant(nowMs, count);
+            if (g.ok) {
+                this.metrics.getTsSuccess(count);
+                this.maybeExtendAhead(nowMs);
+                return { ok: true, physicalMs: g.physicalMs, logicalStart: g.logicalStart, count: g.count, epoch: g.epoch };
+            }
+            switch (g.code) {
+                case 'WINDOW_EXHAUSTED': {
+                    // Registered before waiting: the next extension to start covers this request's clock
+                    // sample even when the one in flight was prepared from an older one.
+                    this.extensionWantedMs = Math.max(this.extensionWantedMs, nowMs);
+                    const failure = await this.extend(nowMs);
+                    if (failure !== null)
+                        return failure;
+                    continue;
+                }
+                case 'NOT_LEADER':
+                    return this.notLeader();
+                case 'PHYSICAL_MS_OUT_OF_RANGE':
+                    return { ok: false, code: 'INTERNAL', message: 'physical time is above the 46-bit cap' };
+                case 'INVALID_COUNT':
+                    return { ok: false, code: 'INVALID_ARGUMENT', message: 'invalid count' };
+                default:
+                    return { ok: false, code: 'INTERNAL', message: `grant failed: ${g.code}` };
+            }
+        }
+        return { ok: false, code: 'INTERNAL', message: 'window still exhausted after extension' };
+    }
+    /** Starts a background extension when less than half a window is left ahead of the clock. */
+    maybeExtendAhead(nowMs) {
+        if (this.extension !== null)
+            return;
+        const highWaterMs = this.allocator.committedHighWaterMs;
+        if (highWaterMs === null || highWaterMs - nowMs >= this.windowAheadMs / 2)
+            return;
+        void this.extend(nowMs);
+    }
+    /**
+     * Single-flight extension. Resolves to null when the window was extended (by this call or by
+     * one already in flight), or to the failure to answer with.
+     */
+    async extend(nowMs) {
+        if (this.extension !== null) {
+            await this.extension;
+            return null;
+        }
+        const run = this.extendOnce(nowMs);
+        this.extension = run.then(() => { }, () => { });
+        try {
+            return await run;
+        }
+        finally {
+            this.extension = null;
+        }
+    }
+    async extendOnce(nowMs) {
+        const generation = this.generation;
+        // Cover every request that found the window exhausted so far (their clock samples may be
+        // later than this one): with a window shorter than a persist round trip, an extension aimed
+        // at one request's sample is stale for the requests that queued behind it (found by the
+        // simulator: a 3-node cluster with a 1 ms window answered INTERNAL to every call).
+        const prepared = this.allocator.prepareExtension(Math.max(nowMs, this.extensionWantedMs), this.windowAheadMs);
+        if (!prepared.ok) {
+            if (prepared.code === 'NOT_LEADER')
+                return this.notLeader();
+            return { ok: false, code: 'INTERNAL', message: `window extension refused: ${prepared.code}` };
+        }
+        const { targetMs, epoch } = prepared;
+        if (this.faults.serveBeforePersist === true) {
+            // Planted bug: the window is served before the driver made it durable.
+            this.allocator.commitExtension(targetMs, epoch);
+        }
+        const startedMs = this.options.clock.monotonicMs();
+        const persisted = await this.options.driver.persistHighWater(targetMs, epoch);
+        if (!persisted.ok) {
+            switch (persisted.code) {
+                case 'DRIVER_NOT_LEADER':
+                case 'DRIVER_FENCED':
+                    if (generation === this.generation) {
+                        this.allocator.stepDown();
+                        this.setState({ kind: 'not-serving', leaderEndpoint: persisted.leaderEndpoint ?? null, leaderEpoch: persisted.leaderEpoch ?? null });
+                    }
+                    return this.notLeader();
+                case 'DRIVER_TRANSIENT':
+                    return { ok: false, code: 'UNAVAILABLE', message: `persist: ${persisted.message}` };
+                default:
+                    return { ok: false, code: 'INTERNAL', message: `persist: ${persisted.code}: ${persisted.message}` };
+            }
+        }
+        this.metrics.windowExtension(this.options.clock.monotonicMs() - startedMs);
+        const committed = this.allocator.commitExtension(persisted.highWaterMs, epoch);
+        if (!committed.applied) {
+            this.metrics.windowExtensionIgnored(committed.reason === 'COMMIT_IGNORED_NOT_LEADER' ? 'not_leader' : committed.reason === 'COMMIT_IGNORED_EPOCH_MISMATCH' ? 'epoch_mismatch' : 'not_advanced');
+        }
+        else {
+            this.options.onEvent?.({ kind: 'extended', epoch, highWaterMs: committed.highWaterMs });
+        }
+        return null;
+    }
+    /** A durable, exactly-once block of a sequence key, or why not. */
+    async getSeq(request) {
+        this.metrics.seqRequest();
+        const invalid = seqValidator.validate(request);
+        if (invalid !== null)
+            return { ok: false, code: 'INVALID_ARGUMENT', message: invalid.message ?? invalid.code };
+        const s = this.state;
+        if (s.kind !== 'serving')
+            return this.notLeader();
+        const generation = this.generation;
+        const r = await this.options.driver.advanceSeq(request, s.epoch);
+        if (r.ok) {
+            this.metrics.seqSuccess(r.count);
+            return { ok: true, start: r.start, count: r.count, epoch: s.epoch };
+        }
+        switch (r.code) {
+            case 'INVALID_SEQ_KEY':
+            case 'INVALID_SEQ_COUNT':
+                return { ok: false, code: 'INVALID_ARGUMENT', message: r.message };
+            case 'SEQ_KEY_CARDINALITY_EXCEEDED':
+                this.metrics.seqCardinalityRejected();
+                return { ok: false, code: 'RESOURCE_EXHAUSTED', message: r.message };
+            case 'SEQ_OVERFLOW':
+                return { ok: false, code: 'RESOURCE_EXHAUSTED', message: `sequence counter overflow: ${r.message}` };
+            case 'SEQ_SESSION_EXPIRED':
+                return { ok: false, code: 'SEQ_SESSION_EXPIRED', message: r.message };
+            case 'DRIVER_NOT_LEADER':
+            case 'DRIVER_FENCED':
+                if (generation === this.generation) {
+                    this.allocator.stepDown();
+                    this.setState({ kind: 'not-serving', leaderEndpoint: r.leaderEndpoint ?? null, leaderEpoch: r.leaderEpoch ?? null });
+                }
+                return this.notLeader();
+            case 'DRIVER_TRANSIENT':
+                return { ok: false, code: 'UNAVAILABLE', message: r.message };
+            case 'DRIVER_PERMANENT':
+            case 'DRIVER_OUT_OF_RANGE':
+                return { ok: false, code: 'INTERNAL', message: r.message };
+            default:
+                return unreachable(r.code);
+        }
+    }
+    /** Stops serving and detaches from the driver (the driver itself is closed by its owner). */
+    async close() {
+        this.generation += 1;
+        this.allocator.stepDown();
+        this.setState({ kind: 'closed' });
+        this.unsubscribe?.();
+        this.unsubscribe = null;
+        if (this.extension !== null)
+            await this.extension.catch(() => { });
+    }
+}
+//# sourceMappingURL=serving-node.js.map

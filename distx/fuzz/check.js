@@ -1,0 +1,269 @@
+// The properties, checked on one input. Every property violation is a finding with a stable
+// signature (so a thousand inputs hitting the same bug are one finding):
+//   unexpected-error      decode threw something other than the typed decode error;
+//   encode-failed         decode accepted a value its own encoder refuses;
+//   round-trip            re-encoding and decoding again gives a different value;
+//   not-canonical         the re-encoding differs from the input (canonical targets), or
+//                         normalising twice is not stable (the others);
+//   valid-value-rejected  a valid value from the target's arbitrary did not decode back;
+//   allocation            one decode allocated more than the target's budget for that input
+//                         length (a buffer sized by a length field before the bytes were known);
+//   slow                  one input took longer than the per-input budget, three times running;
+//   hang                  (engine/worker level) an input never finished.
+//
+// How allocations are measured: `v8.getHeapStatistics()` before and after the decode, taking
+// the growth of `external_memory` (ArrayBuffer backing stores: every typed array and Buffer,
+// counted synchronously at allocation, to the byte) and of `used_heap_size` (JS arrays, objects,
+// strings; `new Array(n)` preallocates n slots). A garbage collection during the decode can
+// only hide growth, never invent it; when the heap shrank during the decode, or on any excess,
+// the input runs again from a clean heap and the excess must show on two measured runs in a
+// row (the JS heap has sporadic noise of its own: new pages, optimised code).
+// The call costs under a microsecond, so it runs on every input. A decoder that tries an absurd allocation and gets a RangeError ("Array
+// buffer allocation failed", "Invalid typed array length") is caught by the first property.
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { performance } from 'node:perf_hooks';
+import { bytesEqual, deepEqual, toHex } from './deep-equal.js';
+import { DEFAULT_ALLOCATION_BUDGET } from './target.js';
+/** Wall time one input may take by default: generous for a shared 2-core machine. */
+export const INPUT_BUDGET_MS_DEFAULT = 50;
+/** Runs of a slow input before it is a finding (all of them must exceed the budget). */
+const SLOW_CONFIRMATIONS = 3;
+/** Checks every property on `bytes`. Never throws (a throwing check is itself a finding). */
+export function checkInput(target, bytes, options) {
+    const first = runOnce(target, bytes, options.measureAllocation !== false);
+    if (first.outcome.kind === 'finding')
+        return first.outcome;
+    if (first.elapsedMs > options.inputBudgetMs) {
+        // Garbage collection, JIT or a busy machine can stall one run; a slow decoder is slow every time.
+        let fastestMs = first.elapsedMs;
+        for (let i = 1; i < SLOW_CONFIRMATIONS && fastestMs > options.inputBudgetMs; i += 1) {
+            fastestMs = Math.min(fastestMs, runOnce(target, bytes, false).elapsedMs);
+        }
+        if (fastestMs > options.inputBudgetMs) {
+            return finding('slow', `slow:${target.name}:${describeOutcome(first.outcome)}`, `input took ${fastestMs.toFixed(1)} ms at best over ${SLOW_CONFIRMATIONS} runs (budget ${options.inputBudgetMs} ms)`, bytes);
+        }
+    }
+    return first.outcome;
+}
+/** Checks that a valid value encodes, decodes back to itself and (canonical) re-encodes the same. */
+export function checkValidValue(target, value, onEncoded) {
+    if (target.encode === undefined)
+        return { outcome: { kind: 'accepted' }, bytes: null };
+    let bytes;
+    try {
+        bytes = target.encode(value);
+    }
+    catch (error) {
+        return {
+            outcome: finding('encode-failed', `encode-failed:${target.name}:valid:${errorSignature(error)}`, `encoder refused a valid value: ${errorText(error)}`, null),
+            bytes: null,
+        };
+    }
+    onEncoded?.(bytes);
+    let decoded;
+    try {
+        decoded = target.decode(bytes);
+    }
+    catch (error) {
+        return {
+            outcome: finding('valid-value-rejected', `valid-value-rejected:${target.name}:${errorSignature(error)}`, `the encoding of a valid value did not decode: ${errorText(error)}`, bytes),
+            bytes,
+        };
+    }
+    if (!valuesEqual(target, value, decoded)) {
+        return { outcome: finding('round-trip', `round-trip:${target.name}:valid`, 'a valid value decoded to a different value', bytes), bytes };
+    }
+    return { outcome: checkInput(target, bytes, { inputBudgetMs: Number.POSITIVE_INFINITY }), bytes };
+}
+function runOnce(target, bytes, measureAllocation) {
+    const before = measureAllocation ? getHeapStatistics() : null;
+    const startMs = performance.now();
+    let value;
+    let thrown = null;
+    try {
+        value = target.decode(bytes);
+    }
+    catch (error) {
+        thrown = { error };
+    }
+    const decodedMs = performance.now();
+    const after = measureAllocation ? getHeapStatistics() : null;
+    if (thrown !== null && !isExpected(target, thrown.error)) {
+        return {
+            outcome: finding('unexpected-error', `unexpected-error:${target.name}:${errorSignature(thrown.error)}`, `decode threw an unexpected error: ${errorText(thrown.error)}`, bytes),
+            elapsedMs: decodedMs - startMs,
+        };
+    }
+    if (before !== null && after !== null) {
+        // A garbage collection during the decode shows as shrinking heap and can hide an allocation
+        // as large as what it freed: measure again from a clean heap. An excess is confirmed the
+        // same way, because the JS heap has noise of its own (fresh allocation pages after a
+        // collection, optimised code installed mid-run: spikes of ~200 KiB now and then): after a
+        // full collection and one unmeasured warm-up run, both of two measured runs must exceed.
+        const collected = after.used_heap_size < before.used_heap_size || (after.external_memory ?? 0) < (before.external_memory ?? 0);
+        const excess = allocationExcess(target, bytes, before, after);
+        if (excess !== null || collected) {
+            collectGarbage();
+            measureDecodeAllocation(target, bytes);
+            const first = measureDecodeAllocation(target, bytes);
+            const second = measureDecodeAllocation(target, bytes);
+            const confirmed = allocationExcess(target, bytes, first.before, first.after) !== null ? allocationExcess(target, bytes, second.before, second.after) : null;
+            if (confirmed !== null) {
+                return { outcome: finding('allocation', `allocation:${target.name}:${confirmed.kind}`, confirmed.detail, bytes), elapsedMs: decodedMs - startMs };
+            }
+        }
+    }
+    if (thrown !== null) {
+        const { code, offset } = errorCodeAndOffset(thrown.error);
+        return { outcome: { kind: 'rejected', code, offset }, elapsedMs: decodedMs - startMs };
+    }
+    const roundTrip = checkRoundTrip(target, bytes, value);
+    return { outcome: roundTrip, elapsedMs: performance.now() - startMs };
+}
+function checkRoundTrip(target, bytes, value) {
+    if (target.encode === undefined)
+        return { kind: 'accepted' };
+    let reEncoded;
+    try {
+        reEncoded = target.encode(value);
+    }
+    catch (error) {
+        return finding('encode-failed', `encode-failed:${target.name}:${errorSignature(error)}`, `decoder accepted a value its encoder refuses: ${errorText(error)}`, bytes);
+    }
+    if (target.canonical) {
+        if (!bytesEqual(reEncoded, bytes)) {
+            return finding('not-canonical', `not-canonical:${target.name}`, `accepted input re-encodes differently: ${toHex(reEncoded).slice(0, 200)}`, bytes);
+        }
+        return { kind: 'accepted' };
+    }
+    let again;
+    try {
+        again = target.decode(reEncoded);
+    }
+    catch (error) {
+        return finding('round-trip', `round-trip:${target.name}:re-decode`, `the re-encoding does not decode: ${errorText(error)}`, bytes);
+    }
+    if (!valuesEqual(target, value, again)) {
+        return finding('round-trip', `round-trip:${target.name}:value`, 'the re-encoding decodes to a different value', bytes);
+    }
+    let reEncodedAgain;
+    try {
+        reEncodedAgain = target.encode(again);
+    }
+    catch (error) {
+        return finding('encode-failed', `encode-failed:${target.name}:second:${errorSignature(error)}`, errorText(error), bytes);
+    }
+    if (!bytesEqual(reEncoded, reEncodedAgain)) {
+        return finding('not-canonical', `not-canonical:${target.name}:unstable`, 'encoding the decoded re-encoding gives different bytes', bytes);
+    }
+    return { kind: 'accepted' };
+}
+function valuesEqual(target, a, b) {
+    try {
+        return target.equals !== undefined ? target.equals(a, b) : deepEqual(a, b);
+    }
+    catch {
+        return false;
+    }
+}
+// ArrayBuffer backing stores are normally freed by a concurrent sweeper whose accounting lands
+// at arbitrary later moments, i.e. in the middle of some other input's measurement. Sweeping
+// on the main thread, inside the collection, keeps `external_memory` exact between two reads.
+setFlagsFromString('--no-concurrent-array-buffer-sweeping');
+let gcFunction = null;
+/** A full garbage collection (the V8 flag is switched on the first time it is needed). */
+function collectGarbage() {
+    if (gcFunction === null) {
+        const exposed = globalThis.gc;
+        if (exposed !== undefined)
+            gcFunction = exposed;
+        else {
+            setFlagsFromString('--expose-gc');
+            gcFunction = runInNewContext('gc');
+        }
+    }
+    gcFunction();
+}
+function measureDecodeAllocation(target, bytes) {
+    const before = getHeapStatistics();
+    try {
+        target.decode(bytes);
+    }
+    catch {
+        // Only the allocation matters here; the error was classified on the first run.
+    }
+    const after = getHeapStatistics();
+    return { before, after };
+}
+function allocationExcess(target, bytes, before, after) {
+    const budget = target.allocation ?? DEFAULT_ALLOCATION_BUDGET;
+    const externalBytes = (after.external_memory ?? 0) - (before.external_memory ?? 0);
+    if (externalBytes > budget.externalBytesMax(bytes.length)) {
+        return {
+            kind: 'external',
+            detail: `one decode of a ${bytes.length}-byte input allocated ${externalBytes} bytes of ArrayBuffers (budget ${budget.externalBytesMax(bytes.length)})`,
+        };
+    }
+    const heapBytes = after.used_heap_size - before.used_heap_size;
+    if (heapBytes > budget.heapBytesMax(bytes.length)) {
+        return {
+            kind: 'heap',
+            detail: `one decode of a ${bytes.length}-byte input allocated ${heapBytes} bytes of JS heap (budget ${budget.heapBytesMax(bytes.length)})`,
+        };
+    }
+    return null;
+}
+function isExpected(target, error) {
+    try {
+        return target.isExpectedError(error);
+    }
+    catch {
+        return false;
+    }
+}
+function finding(kind, signature, detail, bytes) {
+    const input = bytes === null ? '' : `\ninput (${bytes.length} bytes): ${toHex(bytes.subarray(0, 256))}${bytes.length > 256 ? '…' : ''}`;
+    return { kind: 'finding', finding: kind, signature, detail: detail + input };
+}
+function describeOutcome(outcome) {
+    return outcome.kind === 'rejected' ? `rejected:${outcome.code}` : outcome.kind;
+}
+function errorCodeAndOffset(error) {
+    if (typeof error === 'object' && error !== null) {
+        const record = error;
+        const code = typeof record.code === 'string' ? record.code : 'UNCODED';
+        const offset = typeof record.offset === 'number' && Number.isSafeInteger(record.offset) ? record.offset : null;
+        return { code, offset };
+    }
+    return { code: 'UNCODED', offset: null };
+}
+/** A stable summary of an error: its name, code, message shape and the frame that threw it. */
+export function errorSignature(error) {
+    if (!(error instanceof Error))
+        return `non-error:${typeof error}`;
+    const code = error.code;
+    const shape = error.message.replace(/\d+/g, 'N').slice(0, 80);
+    return `${error.name}:${typeof code === 'string' ? code : ''}:${shape}:${throwingFrame(error)}`;
+}
+/** The first stack frame outside the fuzzer itself: where the error really came from. */
+function throwingFrame(error) {
+    const lines = (error.stack ?? '').split('\n').slice(1);
+    for (const line of lines) {
+        const location = /\(?((?:file:\/\/)?[^()\s]+):(\d+):\d+\)?$/.exec(line.trim());
+        if (location === null)
+            continue;
+        const file = location[1] ?? '';
+        // Skip the fuzzer and the assertion helper: the frame that matters is the caller.
+        if (/\/fuzz\/(check|engine|cli|worker)\.[jt]s$/.test(file) || /\/core\/assert\.[jt]s$/.test(file))
+            continue;
+        return `${file.split('/').slice(-2).join('/')}:${location[2] ?? ''}`;
+    }
+    return '?';
+}
+export function errorText(error) {
+    if (error instanceof Error)
+        return `${error.name}: ${error.message}\n${(error.stack ?? '').split('\n').slice(1, 8).join('\n')}`;
+    return String(error);
+}
+//# sourceMappingURL=check.js.map

@@ -1,0 +1,69 @@
+// Valid protocol values for the protocol targets: every request and answer shape the wire
+// allows (core/protocol.ts), with ranges at their edges. Request counts and keys range over
+// everything the wire can carry, valid or not for the server: validation is a separate step
+// (`validateRequest`), and the decoder must carry invalid-but-well-typed values through.
+import * as fc from 'fast-check';
+import { LOGICAL_MAX, PHYSICAL_MS_MAX, TIMESTAMPS_PER_MS, U64_MAX } from '../core/limits.js';
+import { WIRE_ERROR_CODES } from '../core/protocol.js';
+import { longStringArbitrary, u64Arbitrary, unicodeString } from './arbitraries.js';
+const u32 = fc.oneof(fc.integer({ min: 0, max: 0xffff_ffff }), fc.constantFrom(0, 1, 262_144, 262_145, 65_536, 65_537, 0xffff_ffff));
+const requestId = fc.oneof(fc.integer({ min: 1, max: 0xffff_ffff }), fc.constantFrom(1, 0xffff_ffff));
+const key = fc.oneof(unicodeString({ minLength: 0, maxLength: 40 }), longStringArbitrary(1024));
+export const requestArbitrary = fc.oneof(fc.record({ id: requestId, op: fc.constant('getTs'), count: u32 }), fc.record({ id: requestId, op: fc.constant('getSeq'), key, count: u32, clientId: u64Arbitrary, requestId: u64Arbitrary }));
+const getTsAnswer = fc
+    .record({ id: requestId, physicalMs: fc.oneof(fc.integer({ min: 0, max: PHYSICAL_MS_MAX }), fc.constant(PHYSICAL_MS_MAX)), logicalStart: fc.integer({ min: 0, max: LOGICAL_MAX }), epoch: u64Arbitrary })
+    .chain((base) => fc.integer({ min: 1, max: TIMESTAMPS_PER_MS - base.logicalStart }).map((count) => ({ ...base, ok: true, count })));
+const getSeqAnswer = fc
+    .record({ id: requestId, count: fc.integer({ min: 1, max: 0xffff_ffff }), epoch: u64Arbitrary })
+    .chain((base) => fc.bigInt({ min: 0n, max: U64_MAX - BigInt(base.count) + 1n }).map((start) => ({ ...base, ok: true, start })));
+const errorAnswer = fc
+    .record({
+    id: fc.integer({ min: 0, max: 0xffff_ffff }),
+    code: fc.constantFrom(...WIRE_ERROR_CODES),
+    message: unicodeString({ maxLength: 60 }),
+    leaderEndpoint: fc.option(fc.constantFrom('127.0.0.1:50551', '[::1]:9', 'node-3.tso.svc:50551'), { nil: undefined }),
+    leaderEpoch: fc.option(u64Arbitrary, { nil: undefined }),
+})
+    .map(({ id, code, message, leaderEndpoint, leaderEpoch }) => ({
+    id,
+    ok: false,
+    code,
+    message,
+    ...(leaderEndpoint === undefined ? {} : { leaderEndpoint }),
+    ...(leaderEpoch === undefined ? {} : { leaderEpoch }),
+}));
+export const responseArbitrary = fc.oneof(getTsAnswer, getSeqAnswer, errorAnswer);
+/** Field names a request or an answer may carry (for dictionaries and wild maps). */
+export const PROTOCOL_FIELD_NAMES = [
+    'id',
+    'op',
+    'count',
+    'key',
+    'clientId',
+    'requestId',
+    'ok',
+    'physicalMs',
+    'logicalStart',
+    'epoch',
+    'start',
+    'code',
+    'message',
+    'leaderEndpoint',
+    'leaderEpoch',
+];
+/** msgpack tokens: field names as fixstr, type bytes at their edges. */
+export const PROTOCOL_DICTIONARY = [
+    ...PROTOCOL_FIELD_NAMES.map((name) => Uint8Array.of(0xa0 | name.length, ...Array.from(name, (c) => c.charCodeAt(0)))),
+    Uint8Array.of(0xa5, 0x67, 0x65, 0x74, 0x54, 0x73), // "getTs"
+    Uint8Array.of(0xa6, 0x67, 0x65, 0x74, 0x53, 0x65, 0x71), // "getSeq"
+    Uint8Array.of(0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff),
+    Uint8Array.of(0xce, 0xff, 0xff, 0xff, 0xff),
+    Uint8Array.of(0xd3, 0x80, 0, 0, 0, 0, 0, 0, 0),
+    Uint8Array.of(0xdd, 0xff, 0xff, 0xff, 0xff),
+    Uint8Array.of(0xdf, 0xff, 0xff, 0xff, 0xff),
+    Uint8Array.of(0xdb, 0x00, 0x01, 0x00, 0x00),
+    Uint8Array.of(0xc1),
+    Uint8Array.of(0xc0),
+    Uint8Array.of(0xc3),
+];
+//# sourceMappingURL=protocol-values.js.map

@@ -1,0 +1,109 @@
+// Target: the client-protocol stream framer (core/frame.ts FrameDecoder/encodeFrame), the first
+// thing the server and the client run on bytes from a socket. The input is a byte stream; it is
+// decoded twice, in one push and in many small pushes cut at input-derived points, and the two
+// must agree (same bodies, or the same error at the same offset): a framer that depends on chunk
+// boundaries is a finding. The value is the bodies plus the unconsumed tail (an incomplete
+// frame), so re-encoding must give back the input exactly (canonical).
+import * as fc from 'fast-check';
+import { AssertionError } from '../../core/assert.js';
+import { isDecodeError } from '../../core/errors.js';
+import { encodeFrame, FrameDecoder } from '../../core/frame.js';
+import { FRAME_HEADER_BYTES } from '../../core/limits.js';
+import { bytesEqual } from '../deep-equal.js';
+import { concat } from '../mutate.js';
+import { defineTarget, onlyDecodeError, token } from '../target.js';
+/** Chunk sizes of the second decode, cycled; derived from the input so runs are reproducible. */
+const CHUNK_SIZES = [1, 2, 3, 5, 8, 13, 4, 7];
+export function decodeFrameStream(bytes) {
+    const whole = new FrameDecoder();
+    let wholeBodies = [];
+    let wholeError = null;
+    try {
+        wholeBodies = whole.push(bytes);
+    }
+    catch (error) {
+        if (!isDecodeError(error))
+            throw error;
+        wholeError = error;
+    }
+    const chunked = new FrameDecoder();
+    const chunkedBodies = [];
+    let chunkedError = null;
+    let at = 0;
+    let step = (bytes[0] ?? 0) % CHUNK_SIZES.length;
+    try {
+        while (at < bytes.length) {
+            const size = CHUNK_SIZES[step % CHUNK_SIZES.length] ?? 1;
+            for (const body of chunked.push(bytes.subarray(at, at + size)))
+                chunkedBodies.push(body);
+            at += size;
+            step += 1;
+        }
+    }
+    catch (error) {
+        if (!isDecodeError(error))
+            throw error;
+        chunkedError = error;
+    }
+    if (wholeError !== null || chunkedError !== null) {
+        if (wholeError === null || chunkedError === null || wholeError.code !== chunkedError.code || wholeError.offset !== chunkedError.offset) {
+            throw new AssertionError('frame_split_independent', `one push: ${String(wholeError?.message)}; chunked: ${String(chunkedError?.message)}`);
+        }
+        throw wholeError;
+    }
+    if (wholeBodies.length !== chunkedBodies.length || wholeBodies.some((body, i) => !bytesEqual(body, chunkedBodies[i] ?? new Uint8Array(0)))) {
+        throw new AssertionError('frame_split_independent', 'bodies differ between one push and chunked pushes');
+    }
+    let consumed = 0;
+    for (const body of wholeBodies)
+        consumed += FRAME_HEADER_BYTES + body.length;
+    const pending = bytes.slice(consumed);
+    // Once a header is complete it is parsed, not held: the decoder holds only the body's bytes.
+    const held = pending.length >= FRAME_HEADER_BYTES ? pending.length - FRAME_HEADER_BYTES : pending.length;
+    if (whole.pendingBytes !== held || chunked.pendingBytes !== held) {
+        throw new AssertionError('frame_pending_matches', `${whole.pendingBytes}/${chunked.pendingBytes} held, ${held} expected`);
+    }
+    return { bodies: wholeBodies, pending };
+}
+export function encodeFrameStream(stream) {
+    return concat(...stream.bodies.map((body) => encodeFrame(body)), stream.pending);
+}
+/** The u32 big-endian length prefix of every frame, walking the stream. */
+function frameLengthFields(bytes) {
+    const fields = [];
+    let at = 0;
+    while (at + FRAME_HEADER_BYTES <= bytes.length && fields.length < 64) {
+        fields.push({ offset: at, encoding: 'u32be' });
+        const length = ((bytes[at] ?? 0) * 0x100_0000) + ((bytes[at + 1] ?? 0) << 16) + ((bytes[at + 2] ?? 0) << 8) + (bytes[at + 3] ?? 0);
+        at += FRAME_HEADER_BYTES + length;
+    }
+    return fields;
+}
+const body = fc.uint8Array({ minLength: 1, maxLength: 48 });
+const streamArbitrary = fc
+    .record({ bodies: fc.array(body, { maxLength: 6 }), partial: fc.option(fc.tuple(body, fc.nat()), { nil: null }) })
+    .map(({ bodies, partial }) => {
+    if (partial === null)
+        return { bodies, pending: new Uint8Array(0) };
+    const [partialBody, cut] = partial;
+    const frame = encodeFrame(partialBody);
+    return { bodies, pending: frame.slice(0, cut % frame.length) };
+});
+export default defineTarget({
+    name: 'frame',
+    description: 'FrameDecoder (u32 BE length + body) on one push and on chunked pushes, with encodeFrame',
+    decode: decodeFrameStream,
+    encode: encodeFrameStream,
+    canonical: true,
+    isExpectedError: onlyDecodeError,
+    arbitrary: streamArbitrary,
+    seeds: () => [
+        encodeFrameStream({ bodies: [token('hello')], pending: new Uint8Array(0) }),
+        encodeFrameStream({ bodies: [Uint8Array.of(0x81, 0xa2, 0x69, 0x64, 0x01), Uint8Array.of(0xc0)], pending: Uint8Array.of(0, 0, 0) }),
+        encodeFrameStream({ bodies: [], pending: Uint8Array.of(0, 0, 0, 9, 1, 2) }),
+    ],
+    lengthFields: frameLengthFields,
+    dictionary: [Uint8Array.of(0, 1, 0, 0), Uint8Array.of(0, 1, 0, 1), Uint8Array.of(0, 0, 0, 0), Uint8Array.of(0xff, 0xff, 0xff, 0xff)],
+    inputBytesMax: 8192,
+});
+//# sourceMappingURL=frame.js.map

@@ -1,0 +1,26 @@
+// Target: answer bodies (core/protocol.ts decodeResponse/encodeResponse), what the client reads.
+// Not canonical (any msgpack int width, any field order, unknown fields skipped); the decoded
+// answer must re-encode, decode to itself, and encode stably.
+import * as fc from 'fast-check';
+import { decodeResponse, encodeResponse } from '../../core/protocol.js';
+import { nearValidMsgpackMap, wildMsgpackMap } from '../arbitraries.js';
+import { PROTOCOL_DICTIONARY, PROTOCOL_FIELD_NAMES, responseArbitrary } from '../protocol-values.js';
+import { defineTarget, onlyDecodeError } from '../target.js';
+export default defineTarget({
+    name: 'protocol-response',
+    description: 'answer bodies: decodeResponse, round-trip through encodeResponse',
+    decode: decodeResponse,
+    encode: encodeResponse,
+    canonical: false,
+    isExpectedError: onlyDecodeError,
+    arbitrary: responseArbitrary,
+    rawArbitrary: fc.oneof(wildMsgpackMap(PROTOCOL_FIELD_NAMES, 4096), nearValidMsgpackMap(responseArbitrary, PROTOCOL_FIELD_NAMES, 4096)),
+    seeds: () => [
+        { id: 1, ok: true, physicalMs: 1_700_000_000_000, logicalStart: 0, count: 1, epoch: 3n },
+        { id: 2, ok: true, start: 40n, count: 2, epoch: 3n },
+        { id: 3, ok: false, code: 'NOT_LEADER', message: 'not the leader', leaderEndpoint: '127.0.0.1:50551', leaderEpoch: 4n },
+        { id: 0, ok: false, code: 'BAD_FRAME', message: 'FRAME_TOO_LARGE: frame body of 70000 bytes exceeds the maximum of 65536' },
+    ].map((response) => encodeResponse(response)),
+    dictionary: PROTOCOL_DICTIONARY,
+});
+//# sourceMappingURL=protocol-response.js.map

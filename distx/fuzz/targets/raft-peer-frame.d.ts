@@ -1,0 +1,2 @@
+declare const _default: import("../target.js").AnyFuzzTarget;
+export default _default;

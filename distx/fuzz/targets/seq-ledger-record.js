@@ -1,0 +1,113 @@
+// Target: the TSOD sequence-ledger record (core/records/seq-ledger.ts), versions 1 (the
+// original's counters-only layout) and 2 (counters plus exactly-once sessions). The value keeps
+// the version so both are held to the canonical property: the library only writes version 2,
+// so the version 1 encoder below (test support, the original's layout) re-encodes version 1
+// records. The length walker knows every count and key-length field; the fixup repairs the CRC
+// so mutations reach the body parser.
+import * as fc from 'fast-check';
+import { utf8Encode } from '../../core/codec/utf8.js';
+import { seqLedgerSnapshotArbitrary } from '../../core/records/arbitraries.js';
+import { sealFramedRecord } from '../../core/records/framed.js';
+import { decodeSeqLedgerRecord, encodeSeqLedgerRecord, SEQ_LEDGER_RECORD_MAGIC, SEQ_LEDGER_RECORD_VERSION_COUNTERS, SEQ_LEDGER_RECORD_VERSION_SESSIONS, } from '../../core/records/seq-ledger.js';
+import { fixRecordCrc, u16LeAt as u16At, u32LeAt as u32At } from '../structure.js';
+import { defineTarget, onlyDecodeError, token } from '../target.js';
+/** The original's version 1 layout: counters only (sessions must be empty, applySeq 0). */
+export function encodeSeqLedgerRecordV1(snapshot) {
+    return sealFramedRecord(SEQ_LEDGER_RECORD_MAGIC, SEQ_LEDGER_RECORD_VERSION_COUNTERS, (w) => {
+        w.u64n(snapshot.keyCap);
+        w.u32(snapshot.counters.length);
+        for (const [key, next] of snapshot.counters) {
+            const bytes = utf8Encode(key);
+            w.u16(bytes.length).raw(bytes).u64(next);
+        }
+    });
+}
+function encodeVersioned(value) {
+    if (value.version === SEQ_LEDGER_RECORD_VERSION_COUNTERS) {
+        if (value.snapshot.sessions.length > 0 || value.snapshot.applySeq !== 0n)
+            throw new Error('a version 1 record has no sessions');
+        return encodeSeqLedgerRecordV1(value.snapshot);
+    }
+    return encodeSeqLedgerRecord(value.snapshot);
+}
+function decodeVersioned(bytes) {
+    const snapshot = decodeSeqLedgerRecord(bytes);
+    return { version: bytes[4] ?? 0, snapshot };
+}
+/** Every count and key-length field, walking the record as the decoder would (best effort). */
+export function seqLedgerLengthFields(bytes) {
+    const fields = [];
+    const end = bytes.length - 4;
+    let at = 13;
+    if (at + 4 > end)
+        return fields;
+    const keyCount = Math.min(u32At(bytes, at), 256);
+    fields.push({ offset: at, encoding: 'u32le' });
+    at += 4;
+    for (let i = 0; i < keyCount && at + 2 <= end; i += 1) {
+        fields.push({ offset: at, encoding: 'u16le' });
+        at += 2 + u16At(bytes, at) + 8;
+    }
+    if (bytes[4] !== SEQ_LEDGER_RECORD_VERSION_SESSIONS)
+        return fields;
+    at += 8;
+    if (at + 4 > end)
+        return fields;
+    const sessionCount = Math.min(u32At(bytes, at), 256);
+    fields.push({ offset: at, encoding: 'u32le' });
+    at += 4;
+    for (let s = 0; s < sessionCount && at + 28 <= end; s += 1) {
+        at += 24;
+        const resultCount = Math.min(u32At(bytes, at), 256);
+        fields.push({ offset: at, encoding: 'u32le' });
+        at += 4;
+        for (let r = 0; r < resultCount && at + 10 <= end; r += 1) {
+            at += 8;
+            fields.push({ offset: at, encoding: 'u16le' });
+            at += 2 + u16At(bytes, at) + 8 + 4;
+        }
+    }
+    return fields.filter((field) => field.offset < end);
+}
+const versionedArbitrary = fc.oneof(seqLedgerSnapshotArbitrary().map((snapshot) => ({ version: SEQ_LEDGER_RECORD_VERSION_SESSIONS, snapshot })), seqLedgerSnapshotArbitrary({ sessionsMax: 0 }).map((snapshot) => ({ version: SEQ_LEDGER_RECORD_VERSION_COUNTERS, snapshot })));
+const seedSnapshots = [
+    { version: 2, snapshot: { keyCap: 10_000, counters: [], applySeq: 0n, sessions: [] } },
+    {
+        version: 2,
+        snapshot: {
+            keyCap: 10_000,
+            counters: [
+                ['invoices', 7n],
+                ['orders', 42n],
+            ],
+            applySeq: 3n,
+            sessions: [
+                {
+                    clientId: 9n,
+                    lastActiveSeq: 3n,
+                    forgottenBelow: 0n,
+                    results: [
+                        { requestId: 1n, key: 'orders', start: 0n, count: 40 },
+                        { requestId: 2n, key: 'orders', start: 40n, count: 2 },
+                    ],
+                },
+            ],
+        },
+    },
+    { version: 1, snapshot: { keyCap: 3, counters: [['a', 0n], ['é', (1n << 64n) - 1n]], applySeq: 0n, sessions: [] } },
+];
+export default defineTarget({
+    name: 'seq-ledger-record',
+    description: 'TSOD record decodeSeqLedgerRecord (v1 and v2) with encodeSeqLedgerRecord and a v1 encoder',
+    decode: decodeVersioned,
+    encode: encodeVersioned,
+    canonical: true,
+    isExpectedError: onlyDecodeError,
+    arbitrary: versionedArbitrary,
+    seeds: () => seedSnapshots.map(encodeVersioned),
+    lengthFields: seqLedgerLengthFields,
+    fixup: fixRecordCrc,
+    dictionary: [token('TSOD'), Uint8Array.of(1), Uint8Array.of(2), Uint8Array.of(0x80), Uint8Array.of(0, 0, 1, 0)],
+    inputBytesMax: 16 * 1024,
+});
+//# sourceMappingURL=seq-ledger-record.js.map

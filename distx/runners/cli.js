@@ -1,0 +1,313 @@
+#!/usr/bin/env node
+// The `tsoracle` command line (commander). Bare `tsoracle` is `tsoracle serve file` with the
+// defaults of DESIGN.md. The server prints `serving on H:P` on stdout once it accepts requests
+// (supervisors read it) and shuts down gracefully, in bounded time, on SIGINT and SIGTERM.
+// Exit codes: 0 ok, 1 a failure (the error's stable code is printed), 2 a usage error; `sim`
+// has its own codes (DESIGN.md: 0 ok, 1 safety, 2 usage, 3 liveness, 4 nondeterminism).
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { TsoError } from '../core/errors.js';
+import { DATA_DIR_DEFAULT, FAILOVER_ADVANCE_MS_DEFAULT, HTTP_LISTEN_ADDRESS_DEFAULT, LISTEN_ADDRESS_DEFAULT, RAFT_CLOCK_DRIFT_BOUND_DEFAULT, RAFT_ELECTION_TIMEOUT_MS_DEFAULT, RAFT_HEARTBEAT_INTERVAL_MS_DEFAULT, WINDOW_AHEAD_MS_DEFAULT, } from '../core/limits.js';
+import { FileDriver } from '../drivers/file/file-driver.js';
+import { NodeDisk } from '../drivers/node/disk.js';
+import { parseDuration, runFuzzCommand } from '../fuzz/cli.js';
+import { listTargetNames } from '../fuzz/registry.js';
+import { createClient } from './client.js';
+import { runSimCommand } from './sim.js';
+import { parseClockDrift, startRaftServer } from './raft.js';
+import { startServer } from './server.js';
+const SHUTDOWN_BOUND_MS = 5_000;
+/** Parses `3s`, `500ms`, `2m`, `1h` or a bare number of milliseconds. */
+export function parseDurationMs(text) {
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+    if (!m)
+        throw new InvalidArgumentError(`not a duration: ${text} (examples: 500ms, 3s, 2m)`);
+    const unit = m[2] ?? 'ms';
+    const factor = unit === 'ms' ? 1 : unit === 's' ? 1_000 : unit === 'm' ? 60_000 : 3_600_000;
+    const ms = Math.round(Number(m[1]) * factor);
+    if (!Number.isSafeInteger(ms))
+        throw new InvalidArgumentError(`duration out of range: ${text}`);
+    return ms;
+}
+function parsePositiveInt(text) {
+    if (!/^\d+$/.test(text))
+        throw new InvalidArgumentError(`not a positive integer: ${text}`);
+    const n = Number(text);
+    if (!Number.isSafeInteger(n) || n < 1)
+        throw new InvalidArgumentError(`not a positive integer: ${text}`);
+    return n;
+}
+function parseNonNegativeInt(text) {
+    if (!/^\d+$/.test(text))
+        throw new InvalidArgumentError(`not a non-negative integer: ${text}`);
+    const n = Number(text);
+    if (!Number.isSafeInteger(n))
+        throw new InvalidArgumentError(`out of range: ${text}`);
+    return n;
+}
+function parseEndpoints(text) {
+    return text
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
+}
+function fail(e) {
+    if (e instanceof TsoError) {
+        process.stderr.write(`error: ${e.message}\n`);
+    }
+    else if (e instanceof Error) {
+        process.stderr.write(`error: ${e.message}\n`);
+    }
+    else {
+        process.stderr.write(`error: ${String(e)}\n`);
+    }
+    process.exit(1);
+}
+/**
+ * Installs graceful, bounded SIGINT/SIGTERM handling for `server`, then announces readiness:
+ * `serving on H:P` is printed only once the handlers are in place, so a supervisor that signals as
+ * soon as it reads the line finds them installed. `claimStop` returns true when a stop is already
+ * under way (a fatal driver error may have claimed it).
+ */
+function serveUntilSignal(server, claimStop) {
+    const stop = (signal) => {
+        if (claimStop())
+            return;
+        process.stderr.write(`${signal}: shutting down\n`);
+        const force = setTimeout(() => {
+            process.stderr.write('shutdown took too long; exiting\n');
+            process.exit(1);
+        }, SHUTDOWN_BOUND_MS);
+        force.unref();
+        server.close().then(() => process.exit(0), (e) => fail(e));
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.stdout.write(`serving on ${server.address.host}:${server.address.port}\n`);
+    if (server.httpAddress !== null)
+        process.stderr.write(`http on ${server.httpAddress.host}:${server.httpAddress.port}\n`);
+}
+async function serveFile(opts) {
+    const server = await startServer({
+        dataDir: opts.dataDir,
+        listen: opts.listen,
+        httpListen: opts.httpListen === 'off' ? null : opts.httpListen,
+        windowAheadMs: opts.windowAhead,
+        failoverAdvanceMs: opts.failoverAdvance,
+        log: (line) => process.stderr.write(`${line}\n`),
+    }).catch(fail);
+    let stopping = false;
+    serveUntilSignal(server, () => {
+        const already = stopping;
+        stopping = true;
+        return already;
+    });
+}
+async function serveRaft(opts) {
+    const log = (line) => {
+        process.stderr.write(`${line}\n`);
+    };
+    let stopping = false;
+    const server = await startRaftServer({
+        id: opts.id,
+        peers: opts.peers,
+        dataDir: opts.dataDir,
+        ...(opts.listen !== undefined ? { listen: opts.listen } : {}),
+        ...(opts.httpListen !== undefined ? { httpListen: opts.httpListen === 'off' ? null : opts.httpListen } : {}),
+        electionTimeoutMs: opts.electionTimeout,
+        heartbeatIntervalMs: opts.heartbeatInterval,
+        clockDriftBound: opts.clockDrift,
+        ...(opts.snapshotEntries !== undefined ? { snapshotEntries: opts.snapshotEntries } : {}),
+        windowAheadMs: opts.windowAhead,
+        failoverAdvanceMs: opts.failoverAdvance,
+        log,
+        onFatal: () => {
+            // The driver could not persist: exit so a supervisor restarts from what is on disk.
+            if (stopping)
+                return;
+            stopping = true;
+            process.exit(1);
+        },
+    }).catch((e) => {
+        if (e instanceof TsoError && e.code === 'INVALID_CONFIG') {
+            process.stderr.write(`error: ${e.message}\n`);
+            process.exit(2);
+        }
+        return fail(e);
+    });
+    serveUntilSignal(server, () => {
+        const already = stopping;
+        stopping = true;
+        return already;
+    });
+}
+function addServeFileOptions(cmd) {
+    return cmd
+        .option('--data-dir <dir>', 'data directory (holds LOCK, state, dense)', DATA_DIR_DEFAULT)
+        .option('--listen <host:port>', 'client protocol address', LISTEN_ADDRESS_DEFAULT)
+        .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz ("off" disables)', HTTP_LISTEN_ADDRESS_DEFAULT)
+        .addOption(new Option('--window-ahead <duration>', 'how far ahead of the clock each durable window reaches').default(WINDOW_AHEAD_MS_DEFAULT, '3s').argParser(parseDurationMs))
+        .addOption(new Option('--failover-advance <duration>', 'how far a new leader jumps past the prior high-water').default(FAILOVER_ADVANCE_MS_DEFAULT, '1s').argParser(parseDurationMs));
+}
+export function buildProgram() {
+    const program = new Command('tsoracle')
+        .description('Strictly monotonic timestamps and gapless sequences: a durable timestamp oracle.')
+        .exitOverride()
+        .showHelpAfterError()
+        // The root and `serve file` / `init` share option names (--data-dir, --listen, ...). Without
+        // positional options commander hands a flag written after a subcommand to the root, and the
+        // subcommand silently runs with its default (`serve file --data-dir D` served ./tsoracle-data).
+        .enablePositionalOptions();
+    addServeFileOptions(program).action(async (opts) => serveFile(opts));
+    const serve = program.command('serve').description('run a server');
+    addServeFileOptions(serve.command('file').description('single node, fsync-durable file driver')).action(async (opts) => serveFile(opts));
+    serve
+        .command('raft')
+        .description('a member of a Raft cluster (static membership; docs/cluster.md)')
+        .requiredOption('--id <n>', "this node's id in --peers", parsePositiveInt)
+        .requiredOption('--peers <list>', 'every voter, this node included: "1=RAFT_H:P/SERVICE_H:P,2=...,3=..."')
+        .option('--data-dir <dir>', 'data directory (holds raft/LOCK, meta, wal, snapshot)', DATA_DIR_DEFAULT)
+        .option('--listen <host:port>', "client protocol address (default: this node's service address)")
+        .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz (default: the service host, a free port; "off" disables)')
+        .addOption(new Option('--election-timeout <duration>', 'minimum election timeout (each node draws in [t, 2t))').default(RAFT_ELECTION_TIMEOUT_MS_DEFAULT, '300ms').argParser(parseDurationMs))
+        .addOption(new Option('--heartbeat-interval <duration>', 'leader heartbeat interval').default(RAFT_HEARTBEAT_INTERVAL_MS_DEFAULT, '50ms').argParser(parseDurationMs))
+        .addOption(new Option('--clock-drift <ratio>', 'assumed bound on every clock rate error; the lease shrinks by twice it').default(RAFT_CLOCK_DRIFT_BOUND_DEFAULT, '0.01').argParser((text) => {
+        try {
+            return parseClockDrift(text);
+        }
+        catch (e) {
+            throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
+        }
+    }))
+        .option('--snapshot-entries <n>', 'applied entries between two snapshots (and WAL rewrites)', parsePositiveInt)
+        .addOption(new Option('--window-ahead <duration>', 'how far ahead of the clock each durable window reaches').default(WINDOW_AHEAD_MS_DEFAULT, '3s').argParser(parseDurationMs))
+        .addOption(new Option('--failover-advance <duration>', 'how far a new leader jumps past the prior high-water').default(FAILOVER_ADVANCE_MS_DEFAULT, '1s').argParser(parseDurationMs))
+        .action(async (opts) => serveRaft(opts));
+    program
+        .command('init')
+        .description('seed a new data directory with a high-water (migration from another timestamp source)')
+        .option('--data-dir <dir>', 'data directory', DATA_DIR_DEFAULT)
+        .requiredOption('--seed-physical-ms <ms>', 'the highest physical ms already used elsewhere, plus a margin', parseNonNegativeInt)
+        .action(async (opts) => {
+        await FileDriver.init(new NodeDisk(), opts.dataDir, opts.seedPhysicalMs).catch(fail);
+        process.stdout.write(`initialized ${opts.dataDir} at high-water ${opts.seedPhysicalMs} ms\n`);
+    });
+    program
+        .command('get-ts')
+        .description('get timestamps: N lines, one decimal u64 each')
+        .option('--endpoints <list>', 'comma-separated host:port list', LISTEN_ADDRESS_DEFAULT)
+        .option('--count <n>', 'how many timestamps (one millisecond at most)', parsePositiveInt, 1)
+        .option('--json', 'print one JSON object')
+        .action(async (opts) => {
+        const client = createClient({ endpoints: parseEndpoints(opts.endpoints) });
+        try {
+            const batch = await client.getTsBatch(opts.count);
+            const values = batch.toArray().map((t) => t.toString());
+            if (opts.json === true) {
+                process.stdout.write(`${JSON.stringify({ timestamps: values, physicalMs: batch.physicalMs, logicalStart: batch.logicalStart, count: batch.count, epoch: batch.epoch.toString() })}\n`);
+            }
+            else {
+                process.stdout.write(`${values.join('\n')}\n`);
+            }
+        }
+        catch (e) {
+            fail(e);
+        }
+        finally {
+            await client.close();
+        }
+    });
+    program
+        .command('get-seq')
+        .description('get a gapless block of a sequence key: N lines, one decimal each')
+        .argument('<key>', 'sequence key (1-128 UTF-8 bytes)')
+        .option('--endpoints <list>', 'comma-separated host:port list', LISTEN_ADDRESS_DEFAULT)
+        .option('--count <n>', 'block size', parsePositiveInt, 1)
+        .option('--json', 'print one JSON object')
+        .action(async (key, opts) => {
+        const client = createClient({ endpoints: parseEndpoints(opts.endpoints) });
+        try {
+            const block = await client.getSeq(key, opts.count);
+            if (opts.json === true) {
+                process.stdout.write(`${JSON.stringify({ key, start: block.start.toString(), count: block.count, epoch: block.epoch.toString() })}\n`);
+            }
+            else {
+                const lines = [];
+                for (let i = 0n; i < BigInt(block.count); i++)
+                    lines.push((block.start + i).toString());
+                process.stdout.write(`${lines.join('\n')}\n`);
+            }
+        }
+        catch (e) {
+            fail(e);
+        }
+        finally {
+            await client.close();
+        }
+    });
+    program
+        .command('sim')
+        .description('deterministic simulation: sim run --seed S | sim swarm --seeds A..B | sim replay FILE (see docs/simulator.md)')
+        .helpOption(false)
+        .allowUnknownOption()
+        .allowExcessArguments()
+        .argument('[args...]', 'run | swarm | replay, with their flags')
+        .action(async (args) => {
+        process.exit(await runSimCommand(args));
+    });
+    program
+        .command('fuzz')
+        .description('fuzz the decoders (V8 coverage-guided, structure-aware mutations)')
+        .option('--target <name>', 'one target (see --list)')
+        .option('--all', 'every target, one after the other')
+        .option('--time <duration>', 'time per target', '60s')
+        .option('--seed <n>', 'PRNG seed (printed when omitted)', parseNonNegativeInt)
+        .option('--execs <n>', 'also stop each target after n inputs', parsePositiveInt)
+        .option('--no-coverage', 'no coverage feedback (faster, blind)')
+        .option('--save-corpus', 'keep inputs that reach new code in fuzz/corpus/<target>/')
+        .option('--replay <file>', 'replay one saved input')
+        .option('--hang <duration>', 'an input running this long is a hang (raise it on a loaded machine)', '10s')
+        .option('--list', 'list the targets')
+        .action(async (opts) => {
+        if (opts.list === true) {
+            process.stdout.write(`${listTargetNames().join('\n')}\n`);
+            return;
+        }
+        const timeMs = parseDuration(opts.time);
+        if (timeMs === null)
+            throw new InvalidArgumentError(`--time: not a duration: ${opts.time}`);
+        const hangMs = parseDuration(opts.hang);
+        if (hangMs === null)
+            throw new InvalidArgumentError(`--hang: not a duration: ${opts.hang}`);
+        if (opts.replay === undefined && opts.all !== true && opts.target === undefined) {
+            process.stderr.write('error: give --target NAME, --all or --replay FILE\n');
+            process.exit(2);
+        }
+        const code = await runFuzzCommand({
+            timeMs,
+            hangMs,
+            coverage: opts.coverage,
+            ...(opts.target !== undefined ? { target: opts.target } : {}),
+            ...(opts.all === true ? { all: true } : {}),
+            ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+            ...(opts.execs !== undefined ? { execsMax: opts.execs } : {}),
+            ...(opts.saveCorpus === true ? { saveCorpus: true } : {}),
+            ...(opts.replay !== undefined ? { replay: opts.replay } : {}),
+        });
+        process.exit(code);
+    });
+    return program;
+}
+export async function main(argv) {
+    const program = buildProgram();
+    try {
+        await program.parseAsync(argv);
+    }
+    catch (e) {
+        if (e instanceof CommanderError) {
+            process.exit(e.exitCode === 0 ? 0 : 2);
+        }
+        fail(e);
+    }
+}
+await main(process.argv);
+//# sourceMappingURL=cli.js.map

@@ -1,0 +1,42 @@
+import client from 'prom-client';
+import type { ExtensionIgnoredReason, ServerMetrics } from '../drivers/server/metrics.js';
+export declare class PrometheusMetrics implements ServerMetrics {
+    readonly registry: client.Registry<"text/plain; version=0.0.4; charset=utf-8">;
+    private readonly getTsRequests;
+    private readonly getTsSuccesses;
+    private readonly timestampsIssued;
+    private readonly notLeaders;
+    private readonly extensions;
+    private readonly extensionLatency;
+    private readonly extensionsIgnored;
+    private readonly transitions;
+    private readonly fenceRetries;
+    private readonly fenceLatencyHistogram;
+    private readonly seqRequests;
+    private readonly seqSuccesses;
+    private readonly seqValuesIssued;
+    private readonly seqCardinalityRejections;
+    private readonly servingGauge;
+    private readonly connections;
+    private readonly badFrames;
+    constructor(options?: {
+        collectDefaults?: boolean;
+    });
+    getTsRequest(): void;
+    getTsSuccess(timestamps: number): void;
+    notLeader(): void;
+    windowExtension(latencyMs: number): void;
+    windowExtensionIgnored(reason: ExtensionIgnoredReason): void;
+    leaderTransition(kind: 'leader' | 'follower' | 'unknown'): void;
+    fenceRetry(): void;
+    fenceLatency(latencyMs: number): void;
+    seqRequest(): void;
+    seqSuccess(values: number): void;
+    seqCardinalityRejected(): void;
+    serving(isServing: boolean): void;
+    connectionOpened(): void;
+    connectionClosed(): void;
+    badFrame(): void;
+    text(): Promise<string>;
+    get contentType(): string;
+}

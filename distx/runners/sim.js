@@ -1,0 +1,279 @@
+// `tsoracle sim`: the simulator's command line. `runSimCommand(argv)` takes the arguments after
+// `sim` and resolves to the exit code (DESIGN.md: 0 ok, 1 safety violation, 2 usage error,
+// 3 liveness failure, 4 nondeterminism); it never calls process.exit, so the CLI and tests can
+// both drive it.
+//
+//   sim run --seed S [--nodes 1|3|5] [--profile P] [--plant BUG] [--json] [--trace FILE] [--check-determinism]
+//   sim swarm --seeds A..B [--nodes 1|3|5] [--profile P] [--plant BUG] [--json] [--stop-at-first]
+//   sim replay FILE [--json]
+//   sim bench [--seeds N] [--nodes 1|3|5] [--profile P] [--json]
+//
+// Output: human lines on stdout (a progress line on stderr when it is a terminal); with --json
+// the LAST line of stdout is one JSON object (u64 values as decimal strings) holding at least
+// seed, result, events, simMs, wallMs, traceHash, the options drawn and the violations.
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { benchOracle } from '../sim/oracle/bench.js';
+import { runSeed } from '../sim/oracle/cluster.js';
+import { CLUSTER_SIZES, familiesOn, isPlantedBug, isProfileName, nodesOf, PLANTED_BUGS, profileForBug, PROFILES, specProblem } from '../sim/oracle/options.js';
+import { checkDeterminism, exitCodeOf, replayTraceFile, runSwarm, seedJson, toJson } from '../sim/oracle/runner.js';
+export const SIM_EXIT_OK = 0;
+export const SIM_EXIT_SAFETY = 1;
+export const SIM_EXIT_USAGE = 2;
+export const SIM_EXIT_LIVENESS = 3;
+export const SIM_EXIT_NONDETERMINISM = 4;
+const processIo = {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+    progress: process.stderr.isTTY === true,
+};
+function parseSeed(text) {
+    if (!/^\d+$/.test(text))
+        throw new InvalidArgumentError(`not a seed (a non-negative integer): ${text}`);
+    const n = Number(text);
+    if (!Number.isSafeInteger(n))
+        throw new InvalidArgumentError(`seed out of range: ${text}`);
+    return n;
+}
+function parseSeedRange(text) {
+    const m = /^(\d+)\.\.(\d+)$/.exec(text.trim());
+    if (m === null)
+        throw new InvalidArgumentError(`not a seed range A..B: ${text}`);
+    const from = parseSeed(m[1]);
+    const to = parseSeed(m[2]);
+    if (to < from)
+        throw new InvalidArgumentError(`empty seed range: ${text}`);
+    return { from, to };
+}
+function parseProfile(text) {
+    if (!isProfileName(text))
+        throw new InvalidArgumentError(`unknown profile ${text} (one of: ${PROFILES.join(', ')})`);
+    return text;
+}
+function parseBug(text) {
+    if (!isPlantedBug(text))
+        throw new InvalidArgumentError(`unknown planted bug ${text} (one of: ${PLANTED_BUGS.join(', ')})`);
+    return text;
+}
+function parsePositiveInt(text) {
+    if (!/^\d+$/.test(text) || Number(text) < 1 || !Number.isSafeInteger(Number(text)))
+        throw new InvalidArgumentError(`not a positive integer: ${text}`);
+    return Number(text);
+}
+function parseNodes(text) {
+    const n = Number(text);
+    if (!/^\d+$/.test(text) || !CLUSTER_SIZES.includes(n)) {
+        throw new InvalidArgumentError(`not a simulated cluster size: ${text} (one of: ${CLUSTER_SIZES.join(', ')}; 1 is the file driver, 3 and 5 are Raft clusters)`);
+    }
+    return n;
+}
+/** The spec of a run from its flags: a planted bug brings its own profile unless one is given. */
+function specOf(seed, profile, plant, nodes = 1) {
+    const spec = { seed, profile: profile ?? (plant === undefined ? 'swarm' : profileForBug(plant)), planted: plant ?? null, ...(nodes === 1 ? {} : { nodes }) };
+    const problem = specProblem(spec);
+    if (problem !== null)
+        throw new Usage(problem);
+    return spec;
+}
+/** The flags that name `spec` on the command line (the profile a planted bug brings is implied). */
+function specFlags(spec) {
+    const implied = spec.planted === null ? 'swarm' : profileForBug(spec.planted);
+    const profile = spec.profile === implied ? '' : ` --profile ${spec.profile}`;
+    const nodes = nodesOf(spec) === 1 ? '' : ` --nodes ${nodesOf(spec)}`;
+    return `${nodes}${profile}${spec.planted === null ? '' : ` --plant ${spec.planted}`}`;
+}
+function describeSeed(report) {
+    const s = report.stats;
+    const ops = Object.values(s.ops).reduce((n, k) => n + k.ok + k.failed + k.unknown + k.pending, 0);
+    return (`seed ${report.spec.seed} (${nodesOf(report.spec) === 1 ? '' : `${nodesOf(report.spec)} nodes, `}${report.spec.profile}${report.spec.planted === null ? '' : `, planted ${report.spec.planted}`}): ${report.result}` +
+        ` — ${ops} calls, ${report.events} events, ${Math.round(report.simMs)} virtual ms in ${Math.round(report.wallMs)} wall ms, trace ${report.traceHash}`);
+}
+function writeSeed(io, report) {
+    const o = report.options;
+    io.out(`${describeSeed(report)}\n`);
+    io.out(`  families on: ${familiesOn(o).join(', ') || '(none)'}\n`);
+    io.out(`  server: window ahead ${o.server.windowAheadMs} ms, failover advance ${o.server.failoverAdvanceMs} ms; client: ${o.client.attemptsMax} attempts of ${o.client.attemptTimeoutMs} ms within ${o.client.overallTimeoutMs} ms\n`);
+    io.out(`  workload: ${o.workload.clients} clients × ${o.workload.callersPerClient} callers, weights getTs ${o.workload.weights.getTs} / getTsBatch ${o.workload.weights.getTsBatch} / getSeq ${o.workload.weights.getSeq}; phases ${o.phases.safetyMs} + ${o.phases.livenessMs} ms\n`);
+    const raft = o.raft;
+    const raftStats = report.stats.raft;
+    if (raft !== null && raftStats !== undefined) {
+        io.out(`  raft: election timeout ${raft.electionTimeoutMs} ms, heartbeat ${raft.heartbeatIntervalMs} ms, drift bound ${raft.clockDriftBound} (clocks drift ≤ ${raft.driftPpmMax} ppm), lease margin ${raft.leaseMarginMs} ms, ` +
+            `${raft.maxEntriesPerMessage} entries/message, ${raft.maxInflightMessages} in flight, snapshot every ${raft.snapshotEntries} entries\n`);
+        const failovers = raftStats.failovers.map((f) => `${f.electMs === null ? '-' : Math.round(f.electMs)}/${f.serveMs === null ? '-' : Math.round(f.serveMs)}`).join(' ');
+        io.out(`  raft: ${raftStats.elections} elections, ${raftStats.committedIndex} entries committed; leader deaths → new leader/serving ms: ${failovers || '(none)'}` +
+            `${raftStats.heldDown.length > 0 ? `; kept down through liveness: ${raftStats.heldDown.join(', ')}` : ''}\n`);
+    }
+    for (const v of report.violations)
+        io.out(`  ${v.class} violation ${v.kind} at t=${v.atMs}: ${v.message}\n`);
+    if (report.violationsDropped > 0)
+        io.out(`  (${report.violationsDropped} more violations not shown)\n`);
+}
+class Usage extends Error {
+}
+export async function runSimCommand(argv, io = processIo) {
+    let code = SIM_EXIT_OK;
+    const program = new Command('tsoracle sim')
+        .description('deterministic simulation of the oracle: run a seed, a swarm of seeds, replay a trace')
+        .exitOverride()
+        .configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) })
+        .showHelpAfterError();
+    program
+        .command('run')
+        .description('run one seed')
+        .requiredOption('--seed <n>', 'the seed', parseSeed)
+        .addOption(new Option('--profile <name>', `options profile (${PROFILES.join(', ')})`).argParser(parseProfile))
+        .addOption(new Option('--plant <bug>', `plant a known bug (${PLANTED_BUGS.join(', ')})`).argParser(parseBug))
+        .option('--nodes <n>', 'server nodes: 1 (the file driver) or a Raft cluster of 3 or 5', parseNodes, 1)
+        .option('--json', 'print one JSON object as the last line')
+        .option('--trace <file>', 'write the trace (JSON Lines) to this file')
+        .option('--check-determinism', 'run the seed twice and compare the traces')
+        .action(async (opts) => {
+        const spec = specOf(opts.seed, opts.profile, opts.plant, opts.nodes);
+        let report;
+        let nondeterminism = null;
+        if (opts.checkDeterminism === true) {
+            const check = await checkDeterminism(spec);
+            report = check.first;
+            if (!check.same)
+                nondeterminism = check.divergence ?? { index: -1, a: check.first.traceHash, b: check.second.traceHash };
+        }
+        else {
+            report = await runSeed(spec, { keepTrace: opts.trace !== undefined });
+        }
+        if (opts.trace !== undefined)
+            report.trace.writeJsonl(opts.trace);
+        writeSeed(io, report);
+        if (opts.trace !== undefined)
+            io.out(`  trace: ${opts.trace} (${report.traceEntries} events); replay: tsoracle sim replay ${opts.trace}\n`);
+        if (opts.checkDeterminism === true) {
+            io.out(nondeterminism === null
+                ? `  deterministic: two runs gave the same ${report.traceEntries} trace events (${report.traceHash})\n`
+                : `  NONDETERMINISM: the two runs first differ at event ${nondeterminism.index}:\n    first:  ${nondeterminism.a ?? '(end)'}\n    second: ${nondeterminism.b ?? '(end)'}\n`);
+        }
+        if (report.result !== 'ok')
+            io.out(`  reproduce: tsoracle sim run --seed ${spec.seed}${specFlags(spec)} --trace seed-${spec.seed}.jsonl\n`);
+        code = nondeterminism !== null ? SIM_EXIT_NONDETERMINISM : exitCodeOf(report.result);
+        if (opts.json === true) {
+            io.out(`${toJson({ ...seedJson(report), ...(opts.checkDeterminism === true ? { deterministic: nondeterminism === null, divergence: nondeterminism } : {}) })}\n`);
+        }
+    });
+    program
+        .command('swarm')
+        .description('run a range of seeds, each drawing its own faults, workload and configuration')
+        .requiredOption('--seeds <A..B>', 'the seed range, inclusive', parseSeedRange)
+        .addOption(new Option('--profile <name>', `options profile (${PROFILES.join(', ')})`).argParser(parseProfile))
+        .addOption(new Option('--plant <bug>', `plant a known bug (${PLANTED_BUGS.join(', ')})`).argParser(parseBug))
+        .option('--nodes <n>', 'server nodes: 1 (the file driver) or a Raft cluster of 3 or 5', parseNodes, 1)
+        .option('--json', 'print one JSON object as the last line')
+        .option('--stop-at-first', 'stop at the first failing seed')
+        .action(async (opts) => {
+        const spec = specOf(opts.seeds.from, opts.profile, opts.plant, opts.nodes);
+        let failed = 0;
+        const summary = await runSwarm({
+            fromSeed: opts.seeds.from,
+            toSeed: opts.seeds.to,
+            profile: spec.profile,
+            planted: spec.planted,
+            nodes: opts.nodes,
+            stopAtFirstFailure: opts.stopAtFirst === true,
+            onSeed: (report, done, total) => {
+                if (report.result !== 'ok') {
+                    failed++;
+                    if (io.progress)
+                        io.err('\r\u001b[K');
+                    const first = report.violations[0];
+                    io.out(`FAIL seed ${report.spec.seed}: ${report.result}${first === undefined ? '' : ` ${first.kind}: ${first.message}`}\n`);
+                }
+                if (io.progress)
+                    io.err(`\r\u001b[K[${done}/${total}] seed ${report.spec.seed}, ${failed} failing`);
+            },
+        });
+        if (io.progress)
+            io.err('\r\u001b[K');
+        const secondsWall = summary.wallMs / 1000;
+        io.out(`swarm ${summary.seeds} (${opts.nodes === 1 ? '' : `${opts.nodes} nodes, `}${spec.profile}${spec.planted === null ? '' : `, planted ${spec.planted}`}): ${summary.seedsRun} seeds, ${summary.failures.length} failing — ${summary.events} events, ` +
+            `${Math.round(summary.simMs)} virtual ms in ${Math.round(summary.wallMs)} wall ms (${Math.round(summary.events / Math.max(secondsWall, 1e-9))} events/s, ${(summary.simMs / Math.max(summary.wallMs, 1e-9)).toFixed(1)}x)\n`);
+        const covered = Object.entries(summary.coverage).map(([family, c]) => `${family} ${c.struck}/${c.seeds}`);
+        io.out(`  families (seeds where it struck / seeds where it was on): ${covered.join(', ')}\n`);
+        const f = summary.failover;
+        if (f !== undefined) {
+            const p = (x) => (x === null ? 'none' : `p50 ${x.p50} ms, p99 ${x.p99} ms, max ${x.max} ms`);
+            io.out(`  failover after ${f.leaderDeaths} leader deaths (simulated time): new leader ${p(f.electMs)}; serving again ${p(f.serveMs)}\n`);
+        }
+        if (summary.failures.length > 0) {
+            io.out(`  failing seeds: ${summary.failures.map((f) => f.seed).join(', ')}\n`);
+            const first = summary.failures[0];
+            if (first !== undefined)
+                io.out(`  reproduce: tsoracle sim run --seed ${first.seed}${specFlags({ ...spec, seed: first.seed })} --trace seed-${first.seed}.jsonl\n`);
+        }
+        code = exitCodeOf(summary.result);
+        if (opts.json === true) {
+            io.out(`${toJson({
+                seed: summary.seeds,
+                nodes: opts.nodes,
+                profile: spec.profile,
+                planted: spec.planted,
+                result: summary.result,
+                seedsRun: summary.seedsRun,
+                events: summary.events,
+                simMs: summary.simMs,
+                wallMs: summary.wallMs,
+                traceHash: summary.traceHash,
+                failingSeeds: summary.failures.map((f) => f.seed),
+                failures: summary.failures,
+                coverage: summary.coverage,
+                ...(summary.failover !== undefined ? { failover: summary.failover } : {}),
+            })}\n`);
+        }
+    });
+    program
+        .command('replay')
+        .description('re-run the run a trace file records and compare it event by event')
+        .argument('<file>', 'a trace written by `sim run --trace`')
+        .option('--json', 'print one JSON object as the last line')
+        .action(async (file, opts) => {
+        const replay = await replayTraceFile(file);
+        if ('error' in replay)
+            throw new Usage(replay.error);
+        writeSeed(io, replay.report);
+        io.out(replay.same
+            ? `  replayed: the trace matches ${file} event for event (${replay.report.traceEntries} events, ${replay.report.traceHash})\n`
+            : `  NONDETERMINISM: the replay first differs from ${file} at event ${replay.divergence?.index ?? -1}:\n    file:   ${replay.divergence?.a ?? '(end)'}\n    replay: ${replay.divergence?.b ?? '(end)'}\n`);
+        code = replay.same ? exitCodeOf(replay.report.result) : SIM_EXIT_NONDETERMINISM;
+        if (opts.json === true) {
+            io.out(`${toJson({ ...seedJson(replay.report), file, fileTraceHash: replay.fileHash, same: replay.same, divergence: replay.divergence })}\n`);
+        }
+    });
+    program
+        .command('bench')
+        .description('measure the simulator on a workload, one node or a Raft cluster (events/s, time compression)')
+        .option('--seeds <n>', 'seeds to run', parsePositiveInt, 20)
+        .addOption(new Option('--profile <name>', 'options profile').argParser(parseProfile).default('bench'))
+        .option('--nodes <n>', 'server nodes: 1 (the file driver) or a Raft cluster of 3 or 5', parseNodes, 1)
+        .option('--json', 'print one JSON object as the last line')
+        .action(async (opts) => {
+        specOf(1, opts.profile, undefined, opts.nodes);
+        const bench = await benchOracle({ seeds: opts.seeds, profile: opts.profile, nodes: opts.nodes });
+        io.out(`bench (${bench.nodes === 1 ? '' : `${bench.nodes} nodes, `}${bench.profile}, ${bench.seeds} seeds): ${bench.events} events, ${bench.calls} calls, ${Math.round(bench.simMs)} virtual ms in ${Math.round(bench.wallMs)} wall ms — ` +
+            `${Math.round(bench.eventsPerSecond)} events/s, ${bench.compression.toFixed(1)}x time compression (per CPU time: ${Math.round(bench.eventsPerCpuSecond)} events/s, ${bench.compressionCpu.toFixed(1)}x), ` +
+            `${bench.callsPerVirtualSecond.toFixed(1)} calls per virtual second\n`);
+        if (opts.json === true)
+            io.out(`${toJson(bench)}\n`);
+    });
+    try {
+        await program.parseAsync(argv, { from: 'user' });
+        return code;
+    }
+    catch (e) {
+        if (e instanceof CommanderError) {
+            if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version')
+                return SIM_EXIT_OK;
+            return SIM_EXIT_USAGE;
+        }
+        if (e instanceof Usage) {
+            io.err(`error: ${e.message}\n`);
+            return SIM_EXIT_USAGE;
+        }
+        throw e;
+    }
+}
+//# sourceMappingURL=sim.js.map

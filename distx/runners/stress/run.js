@@ -1,0 +1,242 @@
+// One stress run, start to end: choose ports and directories, start the cluster, start the load,
+// run the chaos loop for the duration, heal the cluster, stop the load, take the final probes
+// (one more block per sequence key, one more timestamp), check the ledger, stop the cluster and
+// build the report. Every phase is bounded; the caller (runners/stress.ts) adds a watchdog on the
+// whole and kills the children on any exit.
+//
+// Result and exit code: 1 when any safety violation was found; else 3 when a liveness property
+// failed (the cluster never served, did not recover from an action, or the final probes failed);
+// else 130 when the run was interrupted; else 0.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import seedrandom from 'seedrandom';
+import { createClient } from '../client.js';
+import { checkLedger } from './checkers.js';
+import { Chaos, reportStartFailure, RESTART_DELAY_MS_MIN } from './chaos.js';
+import { Cluster, NodeStartError } from './cluster.js';
+import { StressHistory } from './history.js';
+import { Load, LOAD_CLIENT_PREFIX, recordedGetSeq, recordedGetTs, SEQ_KEYS } from './load.js';
+import { SeqResolver } from './resolver.js';
+import { formatReport, reportJson } from './report.js';
+import { UnavailabilityTracker } from './unavailability.js';
+/** Bound on the first leader after the cluster starts (and after healing). */
+export const LEADER_BOUND_MS = 30_000;
+/** Bound on the first acknowledged timestamp after the load starts. */
+export const FIRST_ACK_BOUND_MS = 30_000;
+/** Load kept running on the healed cluster before it stops (the last leader serves some). */
+export const HEALED_LOAD_MS = 1_000;
+/** Bound on each final probe (retried until it gets an answer). */
+export const FINAL_PROBE_BOUND_MS = 30_000;
+function sleepMs(ms) {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+}
+async function waitUntil(done, boundMs, stopped) {
+    const startMs = performance.now();
+    while (!done()) {
+        if (stopped() || performance.now() - startMs > boundMs)
+            return false;
+        await sleepMs(10);
+    }
+    return true;
+}
+export async function runStress(options, io) {
+    const wallStartMs = performance.now();
+    const log = io.log;
+    const chaosRandom = seedrandom(`${options.seed}/chaos`);
+    const loadRandom = seedrandom(`${options.seed}/load`);
+    const rootDir = await mkdtemp(join(tmpdir(), 'tsoracle-stress-'));
+    const history = new StressHistory(SEQ_KEYS.map(([key]) => key));
+    const tracker = new UnavailabilityTracker();
+    const loadTracker = new UnavailabilityTracker((op) => op.client.startsWith(LOAD_CLIENT_PREFIX));
+    history.listener = {
+        onTsAck: (op, epoch, completeMs) => {
+            tracker.onTsAck(op, epoch, completeMs);
+            loadTracker.onTsAck(op, epoch, completeMs);
+        },
+    };
+    const violations = history.violations;
+    // Bound below, once the cluster exists; a crash before that cannot happen (nothing runs yet).
+    let chaos = null;
+    const cluster = await Cluster.create({
+        driver: options.driver,
+        nodes: options.nodes,
+        rootDir,
+        electionTimeoutMs: options.electionTimeoutMs,
+        heartbeatIntervalMs: options.heartbeatIntervalMs,
+        // Ports are not part of what the seed reproduces; two runs of one seed must not collide.
+        random: Math.random,
+        onCrash: (node, exit, tail) => {
+            violations.report('node_crashed', `node ${node.id} exited by itself (code ${exit.code}, signal ${exit.signal}); its log ends with:\n${tail.trim()}`);
+            // Keep the run going (and its other checks meaningful): the node comes back like a killed one.
+            chaos?.restartAfter(node, RESTART_DELAY_MS_MIN);
+        },
+        log,
+    });
+    io.onCluster?.(cluster);
+    log(`stress: seed ${options.seed}, ${options.driver} driver, ${options.nodes} node(s), ${options.durationMs / 1000} s, chaos every ~${options.chaosIntervalMs} ms, ${options.clients} clients; data in ${rootDir}`);
+    chaos = new Chaos({ cluster, history, tracker, loadTracker, random: chaosRandom, intervalMs: options.chaosIntervalMs, log, wipeOnRestart: options.injectViolation === 'wipe-data' });
+    const resolver = new SeqResolver(cluster.serviceEndpoints);
+    const load = new Load(history, cluster.serviceEndpoints, options.clients, loadRandom, resolver, options.injectViolation === 'new-request-id-on-retry');
+    const ledger = [];
+    let uncleanShutdowns = [];
+    let loadStarted = false;
+    try {
+        try {
+            await cluster.startAll();
+        }
+        catch (e) {
+            reportStartFailure(history, e);
+            throw e;
+        }
+        if ((await cluster.findLeader(LEADER_BOUND_MS)) === null)
+            log(`stress: no node answers /readyz 200 after ${LEADER_BOUND_MS} ms; starting the load anyway`);
+        load.start();
+        loadStarted = true;
+        if (!(await waitUntil(() => history.firstTsAckMs !== null, FIRST_ACK_BOUND_MS, io.stopped))) {
+            if (!io.stopped())
+                violations.report('never_available', `no timestamp was served within ${FIRST_ACK_BOUND_MS} ms of the cluster's start`);
+        }
+        else {
+            log(`stress: first timestamp at t=${(history.firstTsAckMs ?? 0).toFixed(0)} ms; chaos starts`);
+            const untilMs = history.nowMs() + options.durationMs;
+            const progress = setInterval(() => {
+                const o = history.outcomes;
+                log(`stress t=${(history.nowMs() / 1000).toFixed(0)}s: ok getTs ${o.getTs.ok} batch ${o.getTsBatch.ok} seq ${o.getSeq.ok}; violations ${violations.total}; chaos ${chaos.counts.kill_leader}/${chaos.counts.pause_leader}/${chaos.counts.kill_follower}/${chaos.counts.restart}`);
+            }, 30_000);
+            progress.unref();
+            try {
+                await chaos.run(untilMs, io.stopped);
+            }
+            finally {
+                clearInterval(progress);
+            }
+        }
+        // Heal: every node up, a leader serving, every leader loss recovered.
+        await chaos.heal();
+        if ((await cluster.findLeader(LEADER_BOUND_MS)) === null)
+            log(`stress: no single leader after healing within ${LEADER_BOUND_MS} ms`);
+        if (!(await waitUntil(() => tracker.pendingCount === 0, LEADER_BOUND_MS, () => false))) {
+            violations.report('no_recovery', `${tracker.abandonPending()} leader loss(es) not recovered after the cluster was healed`);
+        }
+        await sleepMs(HEALED_LOAD_MS);
+    }
+    catch (e) {
+        // A failed start was reported where it happened.
+        if (!(e instanceof NodeStartError))
+            violations.report('harness_error', e instanceof Error ? (e.stack ?? e.message) : String(e));
+        await chaos.heal().catch(() => { });
+    }
+    if (loadStarted)
+        await load.stop();
+    // Final probes: with the load stopped, one more block per key gives its counter; one more
+    // timestamp shows the healed cluster serves. Both are checked like every other call.
+    if (loadStarted && history.firstTsAckMs !== null) {
+        const probe = createClient({ endpoints: cluster.serviceEndpoints });
+        try {
+            for (const [key, blockCount] of SEQ_KEYS) {
+                let counter = null;
+                const startMs = performance.now();
+                while (counter === null && performance.now() - startMs < FINAL_PROBE_BOUND_MS) {
+                    counter = await recordedGetSeq(history, probe, 'probe', key, 1, resolver);
+                    if (counter === null)
+                        await sleepMs(100);
+                }
+                const tally = history.tallyOf(key);
+                if (counter === null) {
+                    violations.report('final_check_failed', `no final block of ${key} within ${FINAL_PROBE_BOUND_MS} ms; the ledger of ${key} is not checked`);
+                    ledger.push({ key, blockCount, counter: null, acknowledgedValues: String(tally.acknowledgedValues), unknownValues: String(tally.unknownValues), holes: null, explainedByUnknown: null });
+                    continue;
+                }
+                // The probe's own block is at the counter; the unknown ones before it may explain holes.
+                const verdict = checkLedger({ key, counter, acknowledgedValues: tally.acknowledgedValues - 1n, unknownValues: tally.unknownValues });
+                if (verdict.message !== null)
+                    violations.report('seq_ledger_hole', verdict.message);
+                ledger.push({
+                    key,
+                    blockCount,
+                    counter: String(counter),
+                    acknowledgedValues: String(tally.acknowledgedValues - 1n),
+                    unknownValues: String(tally.unknownValues),
+                    holes: String(verdict.holes),
+                    explainedByUnknown: String(verdict.explainedByUnknown),
+                });
+            }
+            let served = false;
+            const startMs = performance.now();
+            while (!served && performance.now() - startMs < FINAL_PROBE_BOUND_MS)
+                served = await recordedGetTs(history, probe, 'probe');
+            if (!served)
+                violations.report('final_check_failed', `no final timestamp within ${FINAL_PROBE_BOUND_MS} ms`);
+        }
+        finally {
+            await probe.close();
+        }
+    }
+    resolver.close();
+    try {
+        uncleanShutdowns = await cluster.stopAll();
+    }
+    catch (e) {
+        violations.report('harness_error', `stopping the cluster: ${e instanceof Error ? e.message : String(e)}`);
+        cluster.killAllSync();
+        await cluster.reapAll();
+    }
+    const safety = violations.safetyCount > 0;
+    const liveness = violations.livenessCount > 0;
+    const result = safety ? 'violation' : liveness ? 'liveness' : io.stopped() ? 'aborted' : 'ok';
+    const exitCode = safety ? 1 : liveness ? 3 : io.stopped() ? 130 : 0;
+    const keep = options.keepData || violations.total > 0;
+    if (!keep)
+        await rm(rootDir, { recursive: true, force: true });
+    const wallMs = performance.now() - wallStartMs;
+    const calls = Object.values(history.outcomes).reduce((sum, o) => sum + o.ok + o.failed + o.unknown + o.resolved, 0);
+    const errors = {};
+    for (const [kind, codes] of Object.entries(history.errorsByKind))
+        errors[kind] = Object.fromEntries(codes);
+    const report = {
+        seed: options.seed,
+        driver: options.driver,
+        nodes: options.nodes,
+        durationMs: options.durationMs,
+        chaosIntervalMs: options.chaosIntervalMs,
+        clients: options.clients,
+        injectViolation: options.injectViolation,
+        wallMs: Math.round(wallMs),
+        result,
+        exitCode,
+        operations: history.outcomes,
+        timestampsAcknowledged: history.timestampsAcknowledged,
+        callsPerSecond: Math.round(calls / Math.max(1, wallMs / 1000)),
+        errors,
+        violationCount: violations.total,
+        violationsByKind: Object.fromEntries(violations.countsByKind),
+        violations: violations.kept,
+        unavailability: {
+            killLeader: tracker.stats('kill_leader'),
+            pauseLeader: tracker.stats('pause_leader'),
+            all: tracker.stats(),
+            samples: tracker.samples.map((s) => ({ kind: s.kind, atMs: Math.round(s.atMs), unavailableMs: Math.round(s.unavailableMs) })),
+            loadClients: {
+                killLeader: loadTracker.stats('kill_leader'),
+                pauseLeader: loadTracker.stats('pause_leader'),
+                all: loadTracker.stats(),
+                unrecovered: loadTracker.abandonPending(),
+            },
+        },
+        chaos: { ...chaos.counts, skipped: chaos.skipped },
+        pinned: { ...chaos.pinned },
+        ledger,
+        uncleanShutdowns,
+        nodeStarts: Object.fromEntries(cluster.nodes.map((n) => [String(n.id), n.starts])),
+        dataDir: keep ? rootDir : null,
+        pids: cluster.allPids,
+    };
+    if (keep) {
+        // A kept directory explains itself.
+        await writeFile(join(rootDir, 'report.txt'), `${formatReport(report)}\n`).catch(() => { });
+        await writeFile(join(rootDir, 'report.json'), `${reportJson(report)}\n`).catch(() => { });
+    }
+    return report;
+}
+//# sourceMappingURL=run.js.map

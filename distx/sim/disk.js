@@ -1,0 +1,729 @@
+// The simulated disk of a node: the `Disk` port over an in-memory file system with a page
+// cache, a journal of directory operations and seeded faults. State lives in `SimDisk` and
+// survives restarts; each incarnation talks to it through its own port (`portFor`), so a dead
+// incarnation's operations never complete and never take effect.
+//
+// Model (all in memory, per file an "inode" so renames move data and locks follow the file):
+//   - Every operation completes after a latency drawn from the disk's stream (data, sync and
+//     metadata classes), as an event on the scheduler owned by the incarnation; its effect is
+//     applied at completion, against the state at that instant. Concurrent operations may
+//     therefore complete in another order than issued, as on libuv's thread pool.
+//   - Contents: each inode has its current (page-cache) contents and its durable contents, plus
+//     the list of writes since its last successful fsync. `fsync(path)` makes the current
+//     contents durable. A crash ("power loss", the default of `World.crash`) decides per file
+//     with unsynced writes: lost entirely (the default), torn (fault `crashTorn`: every 512-byte
+//     sector that differs lands or not, independently, and the size is the old or the new one;
+//     sectors of a grown file that did not land read as zeros), or partly landed (fault
+//     `crashPartial`: a prefix of the unsynced writes, in order, lands).
+//   - Directory entries (create, rename, remove, mkdir) are journaled in order and durable once
+//     an `fsyncDir` of a directory they touch returns; fsyncDir commits the journal up to the
+//     last entry touching that directory (a journal commits in order). At a crash the unsynced
+//     entries land by default; fault `crashDirOpsVanish` cuts the journal at a random point and
+//     drops the rest, so a creation or rename without fsyncDir may vanish (a prefix always
+//     survives, never an inconsistent subset).
+//   - `fsync` failure (fault `fsyncFail`, only when the file is dirty): DISK_IO, and the file's
+//     dirty pages are dropped, as on Linux: its contents revert to the durable contents and a
+//     retried fsync succeeds with nothing to write. A failed fsyncDir leaves the journal as is.
+//   - `read` may return one sector of garbage (fault `readCorrupt`; transient, the stored data
+//     is intact). Write-family operations may fail with DISK_FULL (fault `writeFull`), and do
+//     when `capacityBytes` would be exceeded. `latencySpike` adds a drawn extra latency.
+//   - `lock` is an exclusive lock on the file (inode) within the disk, like flock: a second
+//     lock of the same file fails with DISK_LOCKED even from the same process; a crash or exit
+//     of the holder releases it.
+//   - Paths are normalized lexically ('a//b/./c' is 'a/b/c'); '.' and '/' always exist.
+//     Writing into a missing directory fails with DISK_NOT_FOUND, like the real file system.
+//
+// Each fault family has a rate and a budget (per disk); all are off by default.
+import { assert } from '../core/assert.js';
+import { DiskError } from '../drivers/ports.js';
+import { makeGates } from './faults.js';
+import { DISK_DIR_OPS_PENDING_MAX, DISK_FILE_BYTES_MAX, DISK_FILE_PENDING_WRITES_MAX, DISK_FILES_MAX, DISK_SECTOR_BYTES, } from './limits.js';
+import { never } from './process.js';
+/** Measured on this project's VM (tso-anchors A.11): pwrite ~0.2 ms, fsync 0.2–3 ms. */
+export const DISK_LATENCY_DEFAULT = {
+    data: { minUs: 20, maxUs: 300 },
+    sync: { minUs: 200, maxUs: 3_000 },
+    meta: { minUs: 20, maxUs: 300 },
+};
+const FAULT_FAMILIES = [
+    'crashTorn',
+    'crashPartial',
+    'crashDirOpsVanish',
+    'fsyncFail',
+    'readCorrupt',
+    'writeFull',
+    'latencySpike',
+];
+/** Normalizes a path lexically: no empty or '.' segments, '..' resolved, no trailing slash. */
+export function normalizePath(path) {
+    assert(typeof path === 'string' && path.length > 0, 'disk_path_nonempty');
+    const absolute = path.startsWith('/');
+    const parts = [];
+    for (const segment of path.split('/')) {
+        if (segment === '' || segment === '.')
+            continue;
+        if (segment === '..') {
+            if (parts.length > 0 && parts[parts.length - 1] !== '..')
+                parts.pop();
+            else if (!absolute)
+                parts.push('..');
+            continue;
+        }
+        parts.push(segment);
+    }
+    if (absolute)
+        return `/${parts.join('/')}`;
+    return parts.length === 0 ? '.' : parts.join('/');
+}
+/** The directory holding `path` (normalized): 'a/b' → 'a', 'a' → '.', '/a' → '/'. */
+export function dirnameOf(path) {
+    const i = path.lastIndexOf('/');
+    if (i < 0)
+        return '.';
+    if (i === 0)
+        return '/';
+    return path.slice(0, i);
+}
+function basenameOf(path) {
+    return path.slice(path.lastIndexOf('/') + 1);
+}
+function isRoot(path) {
+    return path === '.' || path === '/';
+}
+function applyWrite(base, op) {
+    if (op.kind === 'truncate') {
+        if (op.length <= base.length)
+            return base.slice(0, op.length);
+        const grown = new Uint8Array(op.length);
+        grown.set(base);
+        return grown;
+    }
+    const end = op.offset + op.data.length;
+    const out = new Uint8Array(Math.max(base.length, end));
+    out.set(base);
+    out.set(op.data, op.offset);
+    return out;
+}
+function failure(code, message) {
+    return new DiskError(code, message);
+}
+export class SimDisk {
+    name;
+    scheduler;
+    trace;
+    inodes = new Map();
+    volatileNames = new Map();
+    volatileDirs = new Set();
+    durableNames = new Map();
+    durableDirs = new Set();
+    journal = [];
+    locks = new Map();
+    inodeNext = 1;
+    usedBytes = 0;
+    gates;
+    latencyRng;
+    latency;
+    capacityBytes;
+    spikeExtra;
+    /** Operations completed (all incarnations). */
+    opsCompleted = 0;
+    constructor(name, scheduler, trace, rng, options = {}) {
+        this.name = name;
+        this.scheduler = scheduler;
+        this.trace = trace;
+        this.latencyRng = rng.fork('latency');
+        this.latency = { ...DISK_LATENCY_DEFAULT, ...(options.latency ?? {}) };
+        for (const range of Object.values(this.latency)) {
+            assert(Number.isSafeInteger(range.minUs) && range.minUs >= 0 && range.maxUs >= range.minUs, 'disk_latency_range_valid');
+        }
+        this.gates = makeGates(FAULT_FAMILIES, options.faults ?? {}, rng);
+        this.spikeExtra = options.faults?.latencySpike?.extraUs;
+        this.capacityBytes = options.capacityBytes;
+    }
+    /** Changes fault rules during a run (e.g. all off for a liveness phase); omitted families turn off. */
+    setFaults(faults) {
+        for (const family of FAULT_FAMILIES)
+            this.gates[family].setRule(faults[family]);
+        this.spikeExtra = faults.latencySpike?.extraUs;
+    }
+    setCapacityBytes(capacityBytes) {
+        this.capacityBytes = capacityBytes;
+    }
+    /** How many times each fault family fired. */
+    faultCounts() {
+        const out = {};
+        for (const family of FAULT_FAMILIES)
+            out[family] = this.gates[family].fired;
+        return out;
+    }
+    /** Bytes of file contents held now. */
+    get bytesUsed() {
+        return this.usedBytes;
+    }
+    // --- set-up and inspection -----------------------------------------------------------------
+    /** Puts files on the disk durably (directories created as needed), as if written long ago. */
+    preload(files) {
+        for (const [rawPath, data] of Object.entries(files)) {
+            const path = normalizePath(rawPath);
+            for (let dir = dirnameOf(path); !isRoot(dir); dir = dirnameOf(dir)) {
+                this.volatileDirs.add(dir);
+                this.durableDirs.add(dir);
+            }
+            const existing = this.volatileNames.get(path);
+            if (existing !== undefined)
+                this.dropName(path);
+            const inode = this.newInode();
+            inode.data = data.slice();
+            inode.length = data.length;
+            inode.durable = data.slice();
+            this.usedBytes += data.length;
+            this.volatileNames.set(path, inode.id);
+            this.durableNames.set(path, inode.id);
+        }
+    }
+    /** The durable and the current view of the disk, for checkers. */
+    inspect() {
+        const dirty = [];
+        for (const [path, id] of this.volatileNames)
+            if (this.inodes.get(id).pending.length > 0)
+                dirty.push(path);
+        return {
+            durable: this.image(this.durableNames, this.durableDirs, (inode) => inode.durable.slice()),
+            volatile: this.image(this.volatileNames, this.volatileDirs, (inode) => inode.data.slice(0, inode.length)),
+            dirtyFiles: dirty.sort(),
+            pendingDirOps: this.journal.length,
+        };
+    }
+    image(names, dirs, contents) {
+        const files = new Map();
+        for (const path of [...names.keys()].sort())
+            files.set(path, contents(this.inodes.get(names.get(path))));
+        return { files, dirs: [...dirs].sort() };
+    }
+    // --- crash ---------------------------------------------------------------------------------
+    /**
+     * Applies a crash. With `powerLoss` (the default) the page cache is lost: each file with
+     * unsynced writes gets its crash outcome and unsynced directory entries land or (fault)
+     * partly vanish. Without it (a process kill), the kernel keeps the cache and only the
+     * holder's locks go. Either way the locks of `holder` are released. Returns the durable image.
+     */
+    crash(holder, powerLoss = true) {
+        for (const [inode, lock] of this.locks)
+            if (powerLoss || holder === null || lock.holder === holder)
+                this.locks.delete(inode);
+        if (!powerLoss)
+            return this.inspect().durable;
+        // Contents first (per inode, in id order: deterministic), then names.
+        const ids = [...this.inodes.keys()].sort((a, b) => a - b);
+        for (const id of ids) {
+            const inode = this.inodes.get(id);
+            if (inode.pending.length === 0)
+                continue;
+            const outcome = this.crashContents(inode);
+            inode.durable = outcome;
+            inode.pending = [];
+        }
+        let survive = this.journal.length;
+        if (this.journal.length > 0 && this.gates.crashDirOpsVanish.fire()) {
+            survive = this.gates.crashDirOpsVanish.detailRng.int(0, this.journal.length - 1);
+            this.trace.record(this.scheduler.nowMs, this.name, 'fault.disk.dir_ops_vanish', {
+                kept: survive,
+                vanished: this.journal.slice(survive).map((op) => (op.kind === 'rename' ? `rename ${op.from} ${op.to}` : `${op.kind} ${op.path}`)),
+            });
+        }
+        this.commitJournal(survive);
+        this.journal = [];
+        // The volatile view restarts from the durable one; unreachable inodes are gone.
+        this.volatileNames = new Map(this.durableNames);
+        this.volatileDirs = new Set(this.durableDirs);
+        const live = new Set(this.durableNames.values());
+        this.usedBytes = 0;
+        for (const id of ids) {
+            const inode = this.inodes.get(id);
+            if (!live.has(id)) {
+                this.inodes.delete(id);
+                continue;
+            }
+            inode.data = inode.durable.slice();
+            inode.length = inode.durable.length;
+            this.usedBytes += inode.length;
+        }
+        return this.inspect().durable;
+    }
+    crashContents(inode) {
+        const label = this.pathOfInode(inode.id) ?? `inode:${inode.id}`;
+        if (this.gates.crashTorn.fire()) {
+            const rng = this.gates.crashTorn.detailRng;
+            const old = inode.durable;
+            let full = old;
+            for (const op of inode.pending)
+                full = applyWrite(full, op);
+            const length = old.length === full.length || rng.chance(1, 2) ? full.length : old.length;
+            const out = new Uint8Array(length);
+            const landed = [];
+            for (let start = 0; start < length; start += DISK_SECTOR_BYTES) {
+                const end = Math.min(length, start + DISK_SECTOR_BYTES);
+                let differs = false;
+                for (let i = start; i < end; i++) {
+                    if ((old[i] ?? 0) !== (full[i] ?? 0)) {
+                        differs = true;
+                        break;
+                    }
+                }
+                const takeNew = differs && rng.chance(1, 2);
+                if (takeNew)
+                    landed.push(start / DISK_SECTOR_BYTES);
+                const source = takeNew ? full : old;
+                out.set(source.subarray(Math.min(start, source.length), Math.min(end, source.length)), start);
+            }
+            this.trace.record(this.scheduler.nowMs, this.name, 'fault.disk.crash_torn', { path: label, length, landedSectors: landed });
+            return out;
+        }
+        if (this.gates.crashPartial.fire()) {
+            const keep = this.gates.crashPartial.detailRng.int(0, inode.pending.length);
+            let out = inode.durable;
+            for (const op of inode.pending.slice(0, keep))
+                out = applyWrite(out, op);
+            this.trace.record(this.scheduler.nowMs, this.name, 'fault.disk.crash_partial', { path: label, landed: keep, of: inode.pending.length });
+            return out.slice();
+        }
+        return inode.durable;
+    }
+    pathOfInode(id) {
+        for (const [path, inode] of this.volatileNames)
+            if (inode === id)
+                return path;
+        return undefined;
+    }
+    // --- the port ------------------------------------------------------------------------------
+    /** The Disk port for one incarnation. */
+    portFor(owner) {
+        return new SimDiskPort(this, owner);
+    }
+    /** @internal Runs `effect` after a drawn latency, as an event owned by `owner`. */
+    operate(owner, kind, latencyClass, details, effect) {
+        if (owner.dead)
+            return never();
+        const delayMs = this.drawLatencyUs(latencyClass) / 1000;
+        return new Promise((resolve, reject) => {
+            this.scheduler.after(delayMs, () => {
+                this.opsCompleted++;
+                let result;
+                try {
+                    result = effect();
+                }
+                catch (error) {
+                    if (error instanceof DiskError) {
+                        this.trace.record(this.scheduler.nowMs, owner.label, `disk.${kind}`, { ...details, error: error.code });
+                        reject(error);
+                        return;
+                    }
+                    throw error;
+                }
+                this.trace.record(this.scheduler.nowMs, owner.label, `disk.${kind}`, details);
+                resolve(result);
+            }, { owner, label: `disk.${kind}` });
+        });
+    }
+    drawLatencyUs(latencyClass) {
+        const range = this.latency[latencyClass];
+        let us = this.latencyRng.int(range.minUs, range.maxUs);
+        if (this.spikeExtra !== undefined && this.gates.latencySpike.fire()) {
+            us += this.gates.latencySpike.detailRng.int(this.spikeExtra.minUs, this.spikeExtra.maxUs);
+        }
+        return us;
+    }
+    // --- effects (run at completion) -----------------------------------------------------------
+    newInode() {
+        assert(this.inodes.size < DISK_FILES_MAX, 'disk_files_within_limit');
+        const inode = { id: this.inodeNext++, data: new Uint8Array(0), length: 0, durable: new Uint8Array(0), pending: [] };
+        this.inodes.set(inode.id, inode);
+        return inode;
+    }
+    log(op) {
+        assert(this.journal.length < DISK_DIR_OPS_PENDING_MAX, 'disk_dir_ops_pending_within_limit');
+        this.journal.push(op);
+    }
+    requireDir(dir, path) {
+        if (isRoot(dir) || this.volatileDirs.has(dir))
+            return;
+        if (this.volatileNames.has(dir))
+            throw failure('DISK_IO', `not a directory: ${dir} (for ${path})`);
+        throw failure('DISK_NOT_FOUND', `no such directory: ${dir} (for ${path})`);
+    }
+    fileInode(path) {
+        const id = this.volatileNames.get(path);
+        return id === undefined ? undefined : this.inodes.get(id);
+    }
+    /** The inode at `path`, created (and journaled) if missing. */
+    openForWrite(path) {
+        if (this.volatileDirs.has(path) || isRoot(path))
+            throw failure('DISK_IO', `is a directory: ${path}`);
+        const existing = this.fileInode(path);
+        if (existing !== undefined)
+            return existing;
+        this.requireDir(dirnameOf(path), path);
+        const inode = this.newInode();
+        this.volatileNames.set(path, inode.id);
+        this.log({ kind: 'create', path, inode: inode.id });
+        return inode;
+    }
+    checkSpace(path, growthBytes) {
+        if (growthBytes > 0 && this.capacityBytes !== undefined && this.usedBytes + growthBytes > this.capacityBytes) {
+            throw failure('DISK_FULL', `no space left for ${growthBytes} bytes (${path})`);
+        }
+        if (this.gates.writeFull.fire()) {
+            this.trace.record(this.scheduler.nowMs, this.name, 'fault.disk.write_full', { path });
+            throw failure('DISK_FULL', `no space left (injected) for ${path}`);
+        }
+    }
+    setLength(inode, length) {
+        assert(length <= DISK_FILE_BYTES_MAX, 'disk_file_bytes_within_limit', String(length));
+        if (length > inode.data.length) {
+            const grown = new Uint8Array(Math.min(DISK_FILE_BYTES_MAX, Math.max(length, inode.data.length * 2, 64)));
+            grown.set(inode.data.subarray(0, inode.length));
+            inode.data = grown;
+        }
+        else if (length < inode.length) {
+            inode.data.fill(0, length, inode.length); // growth room is kept zeroed
+        }
+        this.usedBytes += length - inode.length;
+        inode.length = length;
+    }
+    recordPending(inode, op) {
+        assert(inode.pending.length < DISK_FILE_PENDING_WRITES_MAX, 'disk_file_pending_writes_within_limit');
+        inode.pending.push(op);
+    }
+    effectRead(path) {
+        if (this.volatileDirs.has(path) || isRoot(path))
+            throw failure('DISK_IO', `is a directory: ${path}`);
+        const inode = this.fileInode(path);
+        if (inode === undefined)
+            return null;
+        const out = inode.data.slice(0, inode.length);
+        if (out.length > 0 && this.gates.readCorrupt.fire()) {
+            const rng = this.gates.readCorrupt.detailRng;
+            const sector = rng.int(0, Math.ceil(out.length / DISK_SECTOR_BYTES) - 1);
+            const start = sector * DISK_SECTOR_BYTES;
+            const end = Math.min(out.length, start + DISK_SECTOR_BYTES);
+            const original = out.slice(start, end);
+            out.set(rng.bytes(end - start), start);
+            let same = true;
+            for (let i = start; i < end && same; i++)
+                same = out[i] === original[i - start];
+            if (same)
+                out[start] = out[start] ^ 0xff;
+            this.trace.record(this.scheduler.nowMs, this.name, 'fault.disk.read_corrupt', { path, sector });
+        }
+        return out;
+    }
+    effectWrite(path, offset, data) {
+        const inode = this.openForWrite(path);
+        const end = offset + data.length;
+        this.checkSpace(path, Math.max(0, end - inode.length));
+        if (end > inode.length)
+            this.setLength(inode, end);
+        inode.data.set(data, offset);
+        this.recordPending(inode, { kind: 'write', offset, data });
+    }
+    effectWriteFile(path, data) {
+        const inode = this.openForWrite(path);
+        this.checkSpace(path, data.length - inode.length);
+        this.setLength(inode, 0);
+        this.setLength(inode, data.length);
+        inode.data.set(data, 0);
+        this.recordPending(inode, { kind: 'truncate', length: 0 });
+        this.recordPending(inode, { kind: 'write', offset: 0, data });
+    }
+    effectAppend(path, data) {
+        const inode = this.openForWrite(path);
+        this.checkSpace(path, data.length);
+        const offset = inode.length;
+        this.setLength(inode, offset + data.length);
+        inode.data.set(data, offset);
+        this.recordPending(inode, { kind: 'write', offset, data });
+    }
+    effectTruncate(path, length) {
+        const inode = this.fileInode(path);
+        if (inode === undefined)
+            throw failure('DISK_NOT_FOUND', `no such file: ${path}`);
+        this.checkSpace(path, length - inode.length);
+        this.setLength(inode, length);
+        this.recordPending(inode, { kind: 'truncate', length });
+    }
+    effectFsync(path) {
+        const inode = this.fileInode(path);
+        if (inode === undefined) {
+            if (this.volatileDirs.has(path) || isRoot(path))
+                return; // fsync of a directory's own inode
+            throw failure('DISK_NOT_FOUND', `no such file: ${path}`);
+        }
+        if (inode.pending.length === 0)
+            return;
+        if (this.gates.fsyncFail.fire()) {
+            // Linux: a failed fsync marks the dirty pages clean; the data never reaches the disk.
+            inode.pending = [];
+            this.usedBytes += inode.durable.length - inode.length;
+            inode.data = inode.durable.slice();
+            inode.length = inode.durable.length;
+            this.trace.record(this.scheduler.nowMs, this.name, 'fault.disk.fsync_fail', { path });
+            throw failure('DISK_IO', `fsync failed (injected): ${path}; unsynced writes dropped`);
+        }
+        inode.durable = inode.data.slice(0, inode.length);
+        inode.pending = [];
+    }
+    effectFsyncDir(dir) {
+        if (!isRoot(dir) && !this.volatileDirs.has(dir)) {
+            throw failure(this.volatileNames.has(dir) ? 'DISK_IO' : 'DISK_NOT_FOUND', `no such directory: ${dir}`);
+        }
+        let last = -1;
+        for (let i = this.journal.length - 1; i >= 0; i--) {
+            if (this.touches(this.journal[i], dir)) {
+                last = i;
+                break;
+            }
+        }
+        if (last < 0)
+            return;
+        if (this.gates.fsyncFail.fire()) {
+            this.trace.record(this.scheduler.nowMs, this.name, 'fault.disk.fsync_dir_fail', { dir });
+            throw failure('DISK_IO', `fsync of directory failed (injected): ${dir}`);
+        }
+        this.commitJournal(last + 1);
+        this.journal = this.journal.slice(last + 1);
+    }
+    touches(op, dir) {
+        switch (op.kind) {
+            case 'create':
+            case 'remove':
+            case 'mkdir':
+            case 'rmdir':
+                return dirnameOf(op.path) === dir;
+            case 'rename':
+                return dirnameOf(op.from) === dir || dirnameOf(op.to) === dir;
+        }
+    }
+    /** Applies the first `count` journal entries to the durable namespace (does not shift them). */
+    commitJournal(count) {
+        for (let i = 0; i < count; i++) {
+            const op = this.journal[i];
+            switch (op.kind) {
+                case 'create':
+                    this.durableNames.set(op.path, op.inode);
+                    break;
+                case 'rename':
+                    this.durableNames.delete(op.from);
+                    this.durableNames.set(op.to, op.inode);
+                    break;
+                case 'remove':
+                    this.durableNames.delete(op.path);
+                    break;
+                case 'mkdir':
+                    this.durableDirs.add(op.path);
+                    break;
+                case 'rmdir':
+                    this.durableDirs.delete(op.path);
+                    break;
+            }
+        }
+    }
+    effectRename(from, to) {
+        const inode = this.fileInode(from);
+        if (inode === undefined) {
+            throw failure(this.volatileDirs.has(from) ? 'DISK_IO' : 'DISK_NOT_FOUND', `cannot rename ${from}: no such file`);
+        }
+        this.requireDir(dirnameOf(to), to);
+        if (this.volatileDirs.has(to) || isRoot(to))
+            throw failure('DISK_IO', `rename onto a directory: ${to}`);
+        if (from === to)
+            return;
+        if (this.volatileNames.has(to))
+            this.dropName(to);
+        this.volatileNames.delete(from);
+        this.volatileNames.set(to, inode.id);
+        this.log({ kind: 'rename', from, to, inode: inode.id });
+    }
+    /** Removes a name from the volatile view; the bytes stop counting once no view references them. */
+    dropName(path) {
+        const id = this.volatileNames.get(path);
+        this.volatileNames.delete(path);
+        const inode = this.inodes.get(id);
+        let referenced = false;
+        for (const other of this.volatileNames.values())
+            if (other === id)
+                referenced = true;
+        if (!referenced) {
+            this.usedBytes -= inode.length;
+            // Keep the inode while the durable namespace may still name it (a crash can bring it back).
+            let durable = false;
+            for (const other of this.durableNames.values())
+                if (other === id)
+                    durable = true;
+            if (!durable && !this.journalMentions(id))
+                this.inodes.delete(id);
+            else {
+                inode.data = new Uint8Array(0);
+                inode.length = 0;
+            }
+        }
+    }
+    journalMentions(id) {
+        for (const op of this.journal)
+            if ((op.kind === 'create' || op.kind === 'rename') && op.inode === id)
+                return true;
+        return false;
+    }
+    effectMkdirp(dir) {
+        if (isRoot(dir) || this.volatileDirs.has(dir))
+            return;
+        if (this.volatileNames.has(dir))
+            throw failure('DISK_EXISTS', `a file exists at ${dir}`);
+        const missing = [];
+        for (let d = dir; !isRoot(d) && !this.volatileDirs.has(d); d = dirnameOf(d)) {
+            if (this.volatileNames.has(d))
+                throw failure('DISK_IO', `not a directory: ${d}`);
+            missing.push(d);
+        }
+        for (const d of missing.reverse()) {
+            this.volatileDirs.add(d);
+            this.log({ kind: 'mkdir', path: d });
+        }
+    }
+    effectRemove(path) {
+        if (this.volatileNames.has(path)) {
+            this.dropName(path);
+            this.log({ kind: 'remove', path });
+            return;
+        }
+        if (this.volatileDirs.has(path)) {
+            const prefix = path === '/' ? '/' : `${path}/`;
+            for (const name of this.volatileNames.keys())
+                if (name.startsWith(prefix))
+                    throw failure('DISK_IO', `directory not empty: ${path}`);
+            for (const d of this.volatileDirs)
+                if (d.startsWith(prefix))
+                    throw failure('DISK_IO', `directory not empty: ${path}`);
+            this.volatileDirs.delete(path);
+            this.log({ kind: 'rmdir', path });
+        }
+    }
+    effectList(dir) {
+        if (this.volatileNames.has(dir))
+            throw failure('DISK_IO', `not a directory: ${dir}`);
+        if (!isRoot(dir) && !this.volatileDirs.has(dir))
+            return [];
+        const names = [];
+        for (const path of this.volatileNames.keys())
+            if (dirnameOf(path) === dir)
+                names.push(basenameOf(path));
+        for (const d of this.volatileDirs)
+            if (dirnameOf(d) === dir)
+                names.push(basenameOf(d));
+        return names.sort();
+    }
+    effectSize(path) {
+        if (this.volatileDirs.has(path) || isRoot(path))
+            throw failure('DISK_IO', `is a directory: ${path}`);
+        const inode = this.fileInode(path);
+        return inode === undefined ? null : inode.length;
+    }
+    effectLock(path, holder) {
+        const inode = this.openForWrite(path);
+        if (this.locks.has(inode.id))
+            throw failure('DISK_LOCKED', `${path} is locked by another process`);
+        this.locks.set(inode.id, { inode: inode.id, holder });
+        return inode.id;
+    }
+    effectUnlock(inode, holder) {
+        const held = this.locks.get(inode);
+        if (held !== undefined && held.holder === holder)
+            this.locks.delete(inode);
+    }
+    /** Whether the file at `path` is locked now (for tests and checkers). */
+    isLocked(path) {
+        const inode = this.fileInode(normalizePath(path));
+        return inode !== undefined && this.locks.has(inode.id);
+    }
+}
+function checkOffset(offset, invariant) {
+    assert(Number.isSafeInteger(offset) && offset >= 0 && offset <= DISK_FILE_BYTES_MAX, invariant, String(offset));
+}
+/** One incarnation's view of a SimDisk: the Disk port. */
+class SimDiskPort {
+    disk;
+    owner;
+    constructor(disk, owner) {
+        this.disk = disk;
+        this.owner = owner;
+    }
+    read(path) {
+        const p = normalizePath(path);
+        return this.disk.operate(this.owner, 'read', 'data', { path: p }, () => this.disk.effectRead(p));
+    }
+    write(path, offset, data) {
+        const p = normalizePath(path);
+        checkOffset(offset, 'disk_write_offset_valid');
+        const copy = data.slice(); // the caller may reuse its buffer once the call returns
+        return this.disk.operate(this.owner, 'write', 'data', { path: p, offset, bytes: copy.length }, () => this.disk.effectWrite(p, offset, copy));
+    }
+    writeFile(path, data) {
+        const p = normalizePath(path);
+        const copy = data.slice();
+        return this.disk.operate(this.owner, 'writeFile', 'data', { path: p, bytes: copy.length }, () => this.disk.effectWriteFile(p, copy));
+    }
+    append(path, data) {
+        const p = normalizePath(path);
+        const copy = data.slice();
+        return this.disk.operate(this.owner, 'append', 'data', { path: p, bytes: copy.length }, () => this.disk.effectAppend(p, copy));
+    }
+    truncate(path, length) {
+        const p = normalizePath(path);
+        checkOffset(length, 'disk_truncate_length_valid');
+        return this.disk.operate(this.owner, 'truncate', 'data', { path: p, length }, () => this.disk.effectTruncate(p, length));
+    }
+    fsync(path) {
+        const p = normalizePath(path);
+        return this.disk.operate(this.owner, 'fsync', 'sync', { path: p }, () => this.disk.effectFsync(p));
+    }
+    rename(from, to) {
+        const f = normalizePath(from);
+        const t = normalizePath(to);
+        return this.disk.operate(this.owner, 'rename', 'meta', { from: f, to: t }, () => this.disk.effectRename(f, t));
+    }
+    fsyncDir(dir) {
+        const d = normalizePath(dir);
+        return this.disk.operate(this.owner, 'fsyncDir', 'sync', { dir: d }, () => this.disk.effectFsyncDir(d));
+    }
+    mkdirp(dir) {
+        const d = normalizePath(dir);
+        return this.disk.operate(this.owner, 'mkdirp', 'meta', { dir: d }, () => this.disk.effectMkdirp(d));
+    }
+    remove(path) {
+        const p = normalizePath(path);
+        return this.disk.operate(this.owner, 'remove', 'meta', { path: p }, () => this.disk.effectRemove(p));
+    }
+    list(dir) {
+        const d = normalizePath(dir);
+        return this.disk.operate(this.owner, 'list', 'meta', { dir: d }, () => this.disk.effectList(d));
+    }
+    size(path) {
+        const p = normalizePath(path);
+        return this.disk.operate(this.owner, 'size', 'meta', { path: p }, () => this.disk.effectSize(p));
+    }
+    lock(path) {
+        const p = normalizePath(path);
+        return this.disk.operate(this.owner, 'lock', 'meta', { path: p }, () => {
+            const inode = this.disk.effectLock(p, this.owner);
+            let released = false;
+            return {
+                release: () => {
+                    if (released)
+                        return Promise.resolve();
+                    released = true;
+                    return this.disk.operate(this.owner, 'unlock', 'meta', { path: p }, () => this.disk.effectUnlock(inode, this.owner));
+                },
+            };
+        });
+    }
+}
+//# sourceMappingURL=disk.js.map

@@ -1,0 +1,12 @@
+export { benchScheduler } from './bench.js';
+export { CLOCK_EPOCH_MS_DEFAULT, type ClockOptions, NodeClockModel, SimClock } from './clock.js';
+export { DISK_LATENCY_DEFAULT, type DiskFaults, type DiskImage, type DiskInspection, type DiskLatency, type DiskOptions, type LatencyRangeUs, type LatencySpikeRule, normalizePath, SimDisk, } from './disk.js';
+export { drivenDisk, drivenTransport } from './driven.js';
+export { FaultGate, type FaultRule } from './faults.js';
+export * from './limits.js';
+export { NETWORK_CONNECT_TIMEOUT_MS_DEFAULT, NETWORK_LATENCY_DEFAULT, NETWORK_STALL_RESET_MS_DEFAULT, type NetworkFaults, type NetworkOptions, SimNetwork, } from './network.js';
+export { Incarnation, type IncarnationState, type NodePorts, type ProcessHandle, type Program } from './process.js';
+export { type Ratio, Rng } from './random.js';
+export { type RunOptions, type RunOutcome, type RunStopReason, Scheduler, type SimEvent, TICKS_PER_MS, } from './scheduler.js';
+export { firstDivergence, hashTraceLines, Trace, type TraceDetails, type TraceEntry, type TraceOptions, type TraceValue } from './trace.js';
+export { type NodeSpec, type NodeStatus, type RunReport, SimNode, World, type WorldFailure, type WorldOptions, type WorldStopReason, } from './world.js';

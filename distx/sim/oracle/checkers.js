@@ -1,0 +1,334 @@
+// The checkers of a run. Online ones run as the history is written (each completed call) and as
+// the durable state changes; final ones run on the whole history and the durable state left at
+// the end. Every check is exact — no grace window — because the world has one time base and a
+// total order of events.
+//
+// Timestamps:
+//   - real-time order: a call invoked after another completed gets only larger timestamps (the
+//     history hands each call the largest timestamp acknowledged before its invocation); across
+//     a restart of the server this is the "no rewind" check and is reported as such;
+//   - unique: no two acknowledged grants overlap (final, by sorting);
+//   - batches are `count` consecutive timestamps of one millisecond;
+//   - persist before serve: every acknowledged timestamp's millisecond is at or below the
+//     high-water durable on disk when the caller receives it (and at the end).
+// Sequences:
+//   - acknowledged blocks stay durable: at every crash of the server and at the end, the durable
+//     counter is past every acknowledged block and the block is remembered under its request id;
+//   - per key, acknowledged and recorded blocks are pairwise disjoint; the durable ledger is
+//     contiguous from 0 (every value below a counter belongs to a recorded block), checkable
+//     while no session was evicted;
+//   - every recorded block belongs to a call that got exactly that block or ended unknown; a
+//     call's block is recorded under its own request id (so a retry cannot spend a second one).
+// Durability: the durable high-water and counters never decrease (checked after every crash);
+// a high-water the driver publishes (returns from persist) is durable on disk when published
+// and when the server crashes; published values never decrease.
+//
+// With `valueChecks` off (seeds whose network corrupts frame bodies: see options.ts) only the
+// server-side checks run: the records decode and are consistent, nothing durable goes back, a
+// published high-water is durable.
+import { SEQ_SESSION_CLIENTS_MAX } from '../../core/limits.js';
+import { blockKey } from './durable.js';
+import { describeOp } from './history.js';
+import { makeViolation } from './violations.js';
+/** Violations kept per run (the first ones matter; the rest are counted). */
+export const VIOLATIONS_KEPT_MAX = 50;
+const LOGICAL_BITS = 18n;
+function physicalOf(ts) {
+    return Number(ts >> LOGICAL_BITS);
+}
+export class Checker {
+    history;
+    durable;
+    nowMs;
+    options;
+    violations = [];
+    /** Violations found beyond VIOLATIONS_KEPT_MAX. */
+    dropped = 0;
+    safetyReported = false;
+    durableHighWaterMaxMs = 0;
+    publishedHighWaterMaxMs = 0;
+    durableCountersMax = new Map();
+    /** Per key, the end of the highest block acknowledged so far. */
+    ackEndMaxByKey = new Map();
+    /** Acknowledged blocks not yet compared with the durable ledger's remembered results. */
+    acksSinceCheckpoint = [];
+    constructor(history, durable, nowMs, options) {
+        this.history = history;
+        this.durable = durable;
+        this.nowMs = nowMs;
+        this.options = options;
+    }
+    report(kind, message, details = {}) {
+        const violation = makeViolation(kind, this.nowMs(), message, details);
+        if (this.violations.length < VIOLATIONS_KEPT_MAX)
+            this.violations.push(violation);
+        else
+            this.dropped++;
+        if (violation.class === 'safety' && !this.safetyReported) {
+            this.safetyReported = true;
+            this.options.onSafetyViolation?.(violation);
+        }
+    }
+    get hasSafetyViolation() {
+        return this.safetyReported;
+    }
+    // --- online: calls ---------------------------------------------------------------------------
+    onComplete(op) {
+        if (op.outcome !== 'ok' || !this.options.valueChecks)
+            return;
+        if (op.kind === 'getSeq')
+            this.checkSeqAck(op);
+        else
+            this.checkTsAck(op);
+    }
+    checkTsAck(op) {
+        const first = op.first;
+        const last = op.last;
+        if (last - first + 1n !== BigInt(op.count) || physicalOf(first) !== physicalOf(last)) {
+            this.report('ts_batch_shape', `${describeOp(op)}: not ${op.count} consecutive timestamps of one millisecond`, {
+                op: op.id,
+                first: first.toString(),
+                last: last.toString(),
+            });
+        }
+        if (first <= op.floorTs) {
+            const acrossRestart = this.history.serverStarts > op.floorServerStarts;
+            const floorOp = op.floorOpId === null ? null : this.history.ops[op.floorOpId];
+            this.report(acrossRestart ? 'ts_rewind_after_restart' : 'ts_real_time_order', `${describeOp(op)} got ${first} although ${floorOp === undefined || floorOp === null ? 'a call' : describeOp(floorOp)} had already received ${op.floorTs} before it was invoked${acrossRestart ? ' (the server restarted in between)' : ''}`, { op: op.id, floorOp: op.floorOpId, first: first.toString(), floor: op.floorTs.toString() });
+        }
+        const durable = this.durable.highWaterCovering(physicalOf(last));
+        if (durable.ok && physicalOf(last) > durable.value) {
+            this.report('ts_served_not_durable', `${describeOp(op)}: millisecond ${physicalOf(last)} is above the durable high-water ${durable.value}`, {
+                op: op.id,
+                physicalMs: physicalOf(last),
+                durableHighWaterMs: durable.value,
+            });
+        }
+    }
+    checkSeqAck(op) {
+        if (op.code === 'SHAPE') {
+            this.report('seq_block_shape', `${describeOp(op)}: ${op.message ?? ''}`, { op: op.id });
+            return;
+        }
+        const key = op.key;
+        const end = op.start + BigInt(op.count);
+        if (end > (this.ackEndMaxByKey.get(key) ?? 0n))
+            this.ackEndMaxByKey.set(key, end);
+        this.acksSinceCheckpoint.push(op);
+    }
+    /** Checks that the durable ledger records `op`'s block under `op`'s request id. */
+    matchRecorded(op, ledger) {
+        const session = ledger.sessions.get(op.session.clientId);
+        const requestId = op.requestId;
+        const evicted = session === undefined ? ledger.snapshot.sessions.length >= SEQ_SESSION_CLIENTS_MAX : requestId < session.forgottenBelow;
+        if (evicted)
+            return; // the ledger no longer remembers it: nothing to compare
+        const recordedUnder = session?.byBlock.get(blockKey(op.key, op.start, op.count));
+        const recorded = session?.results.get(requestId);
+        if (recorded !== undefined && (recorded.key !== op.key || recorded.start !== op.start || recorded.count !== op.count)) {
+            this.report('seq_request_two_blocks', `${describeOp(op)}: the ledger holds [${recorded.start}, +${recorded.count}) of ${JSON.stringify(recorded.key)} for request ${requestId}`, { op: op.id, requestId: requestId.toString(), recordedStart: recorded.start.toString() });
+            return;
+        }
+        if (recordedUnder !== undefined && recordedUnder !== requestId) {
+            this.report('seq_block_under_other_request', `${describeOp(op)}: the ledger records this block under request ${recordedUnder}`, {
+                op: op.id,
+                requestId: requestId.toString(),
+                recordedUnder: recordedUnder.toString(),
+            });
+            return;
+        }
+        if (recorded === undefined && recordedUnder === undefined) {
+            this.report('seq_acknowledged_lost', `${describeOp(op)}: the durable ledger does not remember request ${requestId} of client ${op.session.clientId}`, {
+                op: op.id,
+                requestId: requestId.toString(),
+            });
+        }
+    }
+    // --- checkpoints: durable state --------------------------------------------------------------
+    /**
+     * A durability checkpoint, after every crash of the server and at the end: the durable
+     * records decode, the durable high-water and counters did not go back, and every block
+     * acknowledged so far is still in the durable ledger (recorded under its call's request id).
+     * The caller marks the durable view changed first.
+     */
+    checkpoint() {
+        const hw = this.durable.highWaterMs();
+        if (!hw.ok) {
+            this.report('durable_record_corrupt', `the durable state record does not decode: ${hw.problem}`);
+        }
+        else {
+            if (hw.value < this.durableHighWaterMaxMs) {
+                this.report('durable_high_water_went_back', `the durable high-water went back from ${this.durableHighWaterMaxMs} to ${hw.value}`, {
+                    fromMs: this.durableHighWaterMaxMs,
+                    toMs: hw.value,
+                });
+            }
+            this.durableHighWaterMaxMs = Math.max(this.durableHighWaterMaxMs, hw.value);
+        }
+        const decoded = this.durable.sequenceLedger();
+        if (!decoded.ok) {
+            this.report('durable_record_corrupt', `the durable sequence ledger does not decode: ${decoded.problem}`);
+            return;
+        }
+        const ledger = decoded.value;
+        for (const [key, max] of this.durableCountersMax) {
+            const now = ledger.counters.get(key) ?? 0n;
+            if (now < max) {
+                this.report('durable_ledger_went_back', `the durable counter of ${JSON.stringify(key)} went back from ${max} to ${now}`, {
+                    key,
+                    from: max.toString(),
+                    to: now.toString(),
+                });
+            }
+        }
+        for (const [key, now] of ledger.counters)
+            if (now > (this.durableCountersMax.get(key) ?? -1n))
+                this.durableCountersMax.set(key, now);
+        if (!this.options.valueChecks)
+            return;
+        for (const [key, end] of this.ackEndMaxByKey) {
+            const counter = ledger.counters.get(key) ?? 0n;
+            if (counter < end) {
+                this.report('seq_acknowledged_lost', `a block of ${JSON.stringify(key)} up to ${end} was acknowledged, but the durable counter is ${counter}`, {
+                    key,
+                    acknowledgedEnd: end.toString(),
+                    counter: counter.toString(),
+                });
+            }
+        }
+        for (const op of this.acksSinceCheckpoint)
+            this.matchRecorded(op, ledger);
+        this.acksSinceCheckpoint.length = 0;
+    }
+    /** The driver published `highWaterMs` as durable (returned it from persist). */
+    onPublished(highWaterMs, source) {
+        const durable = this.durable.highWaterCovering(highWaterMs);
+        if (durable.ok && highWaterMs > durable.value) {
+            this.report('high_water_published_not_durable', `${source}: the driver published ${highWaterMs} as durable, the disk holds ${durable.value}`, {
+                publishedMs: highWaterMs,
+                durableMs: durable.value,
+            });
+        }
+        if (highWaterMs < this.publishedHighWaterMaxMs && this.options.publishedMonotonic !== false) {
+            this.report('published_high_water_went_back', `${source}: published ${highWaterMs}, below the ${this.publishedHighWaterMaxMs} published before`, {
+                publishedMs: highWaterMs,
+                earlierMs: this.publishedHighWaterMaxMs,
+            });
+        }
+        this.publishedHighWaterMaxMs = Math.max(this.publishedHighWaterMaxMs, highWaterMs);
+    }
+    // --- final -----------------------------------------------------------------------------------
+    /** The checks over the whole history and the durable state at the end. */
+    final() {
+        this.checkpoint();
+        if (!this.options.valueChecks)
+            return;
+        this.finalTimestamps();
+        this.finalSequences();
+    }
+    finalTimestamps() {
+        const grants = this.history.ops.filter((op) => op.kind !== 'getSeq' && op.outcome === 'ok');
+        grants.sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : a.id - b.id));
+        let maxServed = -1;
+        for (let i = 0; i < grants.length; i++) {
+            const op = grants[i];
+            maxServed = Math.max(maxServed, physicalOf(op.last));
+            const next = grants[i + 1];
+            if (next !== undefined && next.first <= op.last) {
+                this.report('ts_duplicate', `${describeOp(op)} and ${describeOp(next)} overlap`, { op: op.id, other: next.id });
+            }
+        }
+        const hw = this.durable.highWaterMs();
+        if (hw.ok && maxServed > hw.value) {
+            this.report('ts_served_not_durable', `at the end, millisecond ${maxServed} was served but the durable high-water is ${hw.value}`, {
+                physicalMs: maxServed,
+                durableHighWaterMs: hw.value,
+            });
+        }
+    }
+    finalSequences() {
+        const decoded = this.durable.sequenceLedger();
+        if (!decoded.ok)
+            return; // reported by the checkpoint
+        const ledger = decoded.value;
+        const byKey = new Map();
+        const add = (key, block) => {
+            const list = byKey.get(key);
+            if (list === undefined)
+                byKey.set(key, [block]);
+            else
+                list.push(block);
+        };
+        const acknowledged = new Set();
+        for (const op of this.history.ops) {
+            if (op.kind !== 'getSeq' || op.outcome !== 'ok' || op.code === 'SHAPE')
+                continue;
+            const key = op.key;
+            const start = op.start;
+            const end = start + BigInt(op.count);
+            acknowledged.add(blockKey(key, start, op.count));
+            add(key, { start, end, what: describeOp(op) });
+            const counter = ledger.counters.get(key) ?? 0n;
+            // Above the counter was reported by the checkpoint; each call's record was matched there.
+            if (end > counter)
+                continue;
+        }
+        let complete = ledger.snapshot.sessions.length < SEQ_SESSION_CLIENTS_MAX;
+        for (const session of ledger.snapshot.sessions) {
+            if (session.forgottenBelow > 0n)
+                complete = false;
+            const client = this.history.sessionOf(session.clientId);
+            for (const result of session.results) {
+                const where = `request ${result.requestId} of client ${session.clientId}: [${result.start}, +${result.count}) of ${JSON.stringify(result.key)}`;
+                const op = client?.seqOps.get(result.requestId);
+                if (op === undefined) {
+                    this.report('seq_block_unexplained', `the ledger holds ${where}, but no call used that request id`, { requestId: result.requestId.toString() });
+                }
+                else if (op.outcome === 'failed') {
+                    this.report('seq_block_for_failed_call', `the ledger holds ${where}, but ${describeOp(op)} failed definitively`, { op: op.id });
+                }
+                // A call that ended ok is matched against its recorded block by matchRecorded above.
+                if (!acknowledged.has(blockKey(result.key, result.start, result.count))) {
+                    add(result.key, { start: result.start, end: result.start + BigInt(result.count), what: `the ledger's ${where}` });
+                }
+            }
+        }
+        for (const [key, blocks] of byKey) {
+            blocks.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+            let cursor = 0n;
+            let previous = null;
+            for (const block of blocks) {
+                if (previous !== null && block.start < previous.end) {
+                    this.report('seq_overlap', `blocks of ${JSON.stringify(key)} overlap: ${previous.what} and ${block.what}`, { key });
+                }
+                if (complete && block.start > cursor) {
+                    this.report('seq_ledger_hole', `values [${cursor}, ${block.start}) of ${JSON.stringify(key)} were granted to no request`, {
+                        key,
+                        from: cursor.toString(),
+                        to: block.start.toString(),
+                    });
+                }
+                if (block.end > cursor)
+                    cursor = block.end;
+                if (previous === null || block.end > previous.end)
+                    previous = block;
+            }
+        }
+        if (complete) {
+            for (const [key, counter] of ledger.counters) {
+                let cursor = 0n;
+                for (const block of byKey.get(key) ?? [])
+                    if (block.end > cursor)
+                        cursor = block.end;
+                if (cursor < counter) {
+                    this.report('seq_ledger_hole', `values [${cursor}, ${counter}) of ${JSON.stringify(key)} are below the durable counter but were granted to no request`, {
+                        key,
+                        from: cursor.toString(),
+                        to: counter.toString(),
+                    });
+                }
+            }
+        }
+    }
+}
+//# sourceMappingURL=checkers.js.map

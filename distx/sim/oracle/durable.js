@@ -1,0 +1,132 @@
+// The durable state of the server's data directory, as a power loss right now would leave it:
+// the `state` (TSOR high-water) record, and the sequence ledger that `dense` (TSOD snapshot) and
+// `dense.journal` (TSOJ records) hold, read from `SimDisk.inspect().durable` — fsync'd contents
+// under fsyncDir'd names — and decoded with the core/records decoders through the file driver's
+// own recovery (`recoverSeqLedger`, pure: the driver runs it at open on what it read, we run it
+// on the durable image, so both agree on what a directory holds). This is the checkers' ground
+// truth for "persist before serve": a value is durable only if it is here.
+//
+// The view is read again only when the durable image may have changed (the caller marks it:
+// an fsyncDir of the data directory, an fsync of a record, a crash) and only when a checker
+// asks; the ledger, which can be tens of kilobytes, is decoded again only if its bytes changed.
+import { DecodeError, TsoError } from '../../core/errors.js';
+import { seqLedgerStateProblem } from '../../core/ledger.js';
+import { SEQ_KEY_CARDINALITY_CAP_DEFAULT } from '../../core/limits.js';
+import { decodeHighWaterRecord } from '../../core/records/high-water.js';
+import { DENSE_FILE, recoverSeqLedger, SEQ_JOURNAL_FILE } from '../../drivers/file/seq-recovery.js';
+export function blockKey(key, start, count) {
+    return `${key}\u0000${start.toString()}\u0000${count}`;
+}
+/** Indexes a ledger snapshot for the checkers (counters by key, results by request and by block). */
+export function indexLedger(snapshot) {
+    const counters = new Map(snapshot.counters.map(([k, v]) => [k, v]));
+    const sessions = new Map();
+    for (const s of snapshot.sessions) {
+        const results = new Map();
+        const byBlock = new Map();
+        for (const r of s.results) {
+            results.set(r.requestId, r);
+            byBlock.set(blockKey(r.key, r.start, r.count), r.requestId);
+        }
+        sessions.set(s.clientId, { forgottenBelow: s.forgottenBelow, results, byBlock });
+    }
+    return { snapshot, counters, sessions };
+}
+export class DurableView {
+    disk;
+    dir;
+    statePath;
+    densePath;
+    journalPath;
+    stale = true;
+    highWater = { ok: true, value: 0 };
+    ledger = null;
+    denseBytes = null;
+    journalBytes = null;
+    /** Times the durable image was read (for the bench). */
+    reads = 0;
+    constructor(disk, dir) {
+        this.disk = disk;
+        this.dir = dir;
+        this.statePath = `${dir}/state`;
+        this.densePath = `${dir}/${DENSE_FILE}`;
+        this.journalPath = `${dir}/${SEQ_JOURNAL_FILE}`;
+    }
+    /** The durable image may have changed (a sync in the data directory, a crash). */
+    markChanged() {
+        this.stale = true;
+    }
+    refresh() {
+        if (!this.stale)
+            return;
+        this.stale = false;
+        this.reads++;
+        const files = this.disk.inspect().durable.files;
+        const state = files.get(this.statePath);
+        this.highWater = state === undefined ? { ok: true, value: 0 } : decodeOr(state, decodeHighWaterRecord);
+        const dense = files.get(this.densePath) ?? null;
+        const journal = files.get(this.journalPath) ?? null;
+        // Keep the recovered ledger while its bytes are the same (many changes touch the state only).
+        if (!sameBytes(dense, this.denseBytes) || !sameBytes(journal, this.journalBytes)) {
+            this.denseBytes = dense;
+            this.journalBytes = journal;
+            this.ledger = null;
+        }
+    }
+    /** The durable high-water (physical ms; 0 when no state file is durable). */
+    highWaterMs() {
+        this.refresh();
+        return this.highWater;
+    }
+    /**
+     * The durable high-water, re-read only if the last value read is below `atLeastMs`. Between
+     * two crashes the durable high-water only grows unless something is badly wrong, and the
+     * checkpoint after every crash and at the end re-reads it in full and reports any decrease;
+     * so a check that a value is covered need not copy the disk image each time.
+     */
+    highWaterCovering(atLeastMs) {
+        if (this.highWater.ok && this.highWater.value >= atLeastMs)
+            return this.highWater;
+        return this.highWaterMs();
+    }
+    /** The durable sequence ledger (empty when nothing is durable). */
+    sequenceLedger() {
+        this.refresh();
+        if (this.ledger === null) {
+            try {
+                // A torn last journal record is not a problem: it was never synced, and recovery cuts it.
+                const recovered = recoverSeqLedger(this.denseBytes, this.journalBytes, SEQ_KEY_CARDINALITY_CAP_DEFAULT, this.dir);
+                const snapshot = recovered.ledger.snapshot();
+                const problem = seqLedgerStateProblem(snapshot);
+                this.ledger = problem === undefined ? { ok: true, value: indexLedger(snapshot) } : { ok: false, problem: `inconsistent ledger: ${problem}` };
+            }
+            catch (e) {
+                if (!(e instanceof TsoError))
+                    throw e;
+                this.ledger = { ok: false, problem: e.message };
+            }
+        }
+        return this.ledger;
+    }
+}
+function decodeOr(bytes, decode) {
+    try {
+        return { ok: true, value: decode(bytes) };
+    }
+    catch (e) {
+        if (e instanceof DecodeError)
+            return { ok: false, problem: `${e.code}: ${e.message}` };
+        throw e;
+    }
+}
+function sameBytes(a, b) {
+    if (a === null || b === null)
+        return a === b;
+    if (a.length !== b.length)
+        return false;
+    for (let i = 0; i < a.length; i++)
+        if (a[i] !== b[i])
+            return false;
+    return true;
+}
+//# sourceMappingURL=durable.js.map

@@ -1,0 +1,167 @@
+// The history of a run: every operation a simulated client made, with its invoke time, its
+// completion time and its outcome, on the world's single time base (virtual ms), plus the order
+// in which invocations and completions happened (a completion recorded before an invocation
+// happened before it, even at the same virtual instant).
+//
+// Outcomes:
+//   - ok: the call returned a value (timestamps, or a sequence block);
+//   - failed: the call failed definitively (for getSeq: the client knows nothing was executed);
+//   - unknown: the call's effect cannot be known (SEQ_UNCERTAIN, the client process died while
+//     the call was in flight) — a getSeq block may or may not exist;
+//   - pending: not ended (yet).
+//
+// Sessions: each client incarnation is one getSeq session (its clientId). The client library
+// numbers a session's getSeq calls 1, 2, 3... in call order, and every retry of a call reuses
+// its number; the history predicts the request id of each call the same way, which is what lets
+// the checkers match the ledger's remembered results to calls.
+//
+// Limits: HISTORY_OPS_MAX operations per run (a run that makes more is mis-sized).
+import { assert } from '../../core/assert.js';
+export const HISTORY_OPS_MAX = 2_000_000;
+export class History {
+    ops = [];
+    sessions = [];
+    sessionsByClientId = new Map();
+    order = 0;
+    pendingCount = 0;
+    phase = 'safety';
+    /** Starts of the server process so far. */
+    serverStarts = 0;
+    // Real-time floor: the largest acknowledged timestamp so far, and who acknowledged it.
+    maxAckTs = -1n;
+    maxAckOpId = null;
+    maxAckServerStarts = 0;
+    observer = null;
+    /** Calls not ended yet. */
+    get pending() {
+        return this.pendingCount;
+    }
+    openSession(node, incarnation, clientId) {
+        const session = {
+            node,
+            incarnation,
+            clientId,
+            nextRequestId: 1n,
+            seqOps: new Map(),
+            alive: true,
+            lastEvent: { getTs: null, getSeq: null },
+        };
+        this.sessions.push(session);
+        // Two incarnations drawing the same 64-bit id would share a session: the checkers could not
+        // tell their requests apart. The world's streams make it a 2^-64 event; say so if it happens.
+        assert(!this.sessionsByClientId.has(clientId), 'history_client_ids_distinct', clientId.toString());
+        this.sessionsByClientId.set(clientId, session);
+        return session;
+    }
+    sessionOf(clientId) {
+        return this.sessionsByClientId.get(clientId);
+    }
+    invoke(session, kind, count, key, nowMs) {
+        assert(this.ops.length < HISTORY_OPS_MAX, 'history_ops_within_limit');
+        let requestId = null;
+        if (kind === 'getSeq') {
+            requestId = session.nextRequestId;
+            session.nextRequestId += 1n;
+        }
+        const op = {
+            id: this.ops.length,
+            kind,
+            session,
+            count,
+            key,
+            requestId,
+            invokeMs: nowMs,
+            invokeOrder: this.order++,
+            phase: this.phase,
+            outcome: 'pending',
+            completeMs: null,
+            completeOrder: null,
+            code: null,
+            message: null,
+            first: null,
+            last: null,
+            start: null,
+            floorTs: this.maxAckTs,
+            floorOpId: this.maxAckOpId,
+            floorServerStarts: this.maxAckServerStarts,
+        };
+        this.ops.push(op);
+        if (requestId !== null)
+            session.seqOps.set(requestId, op);
+        this.pendingCount++;
+        return op;
+    }
+    end(op, outcome, nowMs) {
+        if (op.outcome !== 'pending')
+            return false; // ended already (its client died first)
+        op.outcome = outcome;
+        op.completeMs = nowMs;
+        op.completeOrder = this.order++;
+        this.pendingCount--;
+        return true;
+    }
+    /** A timestamp call returned `count` timestamps from `first` to `last`. */
+    completeTs(op, first, last, nowMs) {
+        if (!this.end(op, 'ok', nowMs))
+            return;
+        op.first = first;
+        op.last = last;
+        this.observer?.onComplete(op);
+        if (last > this.maxAckTs) {
+            this.maxAckTs = last;
+            this.maxAckOpId = op.id;
+            this.maxAckServerStarts = this.serverStarts;
+        }
+    }
+    /** A getSeq call returned the block [start, start + count) of `key`. */
+    completeSeq(op, key, start, count, nowMs) {
+        if (!this.end(op, 'ok', nowMs))
+            return;
+        op.start = start;
+        if (key !== op.key || count !== op.count) {
+            op.code = 'SHAPE';
+            op.message = `got ${count} values of ${JSON.stringify(key)}`;
+        }
+        this.observer?.onComplete(op);
+    }
+    /** A call failed: definitively, or with an unknown outcome. */
+    fail(op, code, message, unknown, nowMs) {
+        if (!this.end(op, unknown ? 'unknown' : 'failed', nowMs))
+            return;
+        op.code = code;
+        op.message = message;
+        this.observer?.onComplete(op);
+    }
+    /** The client process died: its calls in flight end with an unknown outcome. */
+    clientLost(session, nowMs) {
+        session.alive = false;
+        for (const op of this.ops) {
+            if (op.session === session && op.outcome === 'pending')
+                this.fail(op, 'CLIENT_CRASHED', 'the client process died during the call', true, nowMs);
+        }
+    }
+    /** Counts of outcomes per kind. */
+    summary() {
+        const zero = () => ({ pending: 0, ok: 0, failed: 0, unknown: 0 });
+        const out = { getTs: zero(), getTsBatch: zero(), getSeq: zero() };
+        for (const op of this.ops)
+            out[op.kind][op.outcome]++;
+        return out;
+    }
+}
+/** A one-line description of an op, for violation messages. */
+export function describeOp(op) {
+    const what = op.kind === 'getSeq' ? `getSeq(${JSON.stringify(op.key)}, ${op.count}) request ${String(op.requestId)}` : op.kind === 'getTs' ? 'getTs()' : `getTsBatch(${op.count})`;
+    const result = op.outcome === 'ok'
+        ? op.kind === 'getSeq'
+            ? `[${String(op.start)}, +${op.count})`
+            : op.first === op.last
+                ? String(op.first)
+                : `${String(op.first)}..${String(op.last)}`
+        : op.outcome === 'pending'
+            ? 'pending'
+            : `${op.outcome} ${op.code ?? ''}`;
+    const ended = op.completeMs === null ? '' : `, ended t=${op.completeMs}`;
+    return `op ${op.id} ${op.session.node}#${op.session.incarnation} ${what} invoked t=${op.invokeMs}${ended} → ${result}`;
+}
+//# sourceMappingURL=history.js.map

@@ -1,0 +1,561 @@
+// Swarm options: everything a seed decides about its run besides the world's own draws — which
+// fault families are on and how hard they hit, the workload mix and the configuration of the
+// server and the clients (VOPR-style swarm testing: each seed explores a different corner, some
+// families fully off, instead of every seed running everything at a fixed rate).
+//
+// Invariants:
+//   - `drawOptions(spec)` is a pure function of the spec (seed, profile, planted bug). Every
+//     group is drawn from its own fork of the seed's `swarm` stream, so adding a knob to one
+//     group leaves the draws of the others where they were.
+//   - Probabilities are integer ratios; durations are virtual milliseconds; every range is
+//     inclusive and bounded by the constants below.
+//   - The default profile ('swarm') is survivable by a correct implementation: every family in
+//     it is one the oracle must tolerate. The one exception is `netCorrupt` (bit flips inside a
+//     frame body): the protocol relies on TCP for integrity and has no body checksum, so a flip
+//     that still decodes changes a value; seeds with it on run without the value checks (see
+//     checkers.ts and docs/simulator.md).
+//   - A planted bug never comes from a draw: it is named in the spec, and its profile biases the
+//     families and the configuration towards the situations where the bug shows.
+import { assert } from '../../core/assert.js';
+import { Rng } from '../random.js';
+/** Test-only switches that plant known bugs in the real code paths of the single-node oracle. */
+export const SINGLE_NODE_BUGS = ['serveBeforePersist', 'fenceAtPrior', 'skipDirFsync', 'publishHighWaterBeforeFsync', 'newRequestIdOnRetry'];
+/** Planted bugs of the Raft core and driver (core/raft/node.ts RaftFaults, drivers/raft RaftDriverFaults). */
+export const RAFT_BUGS = ['commitOlderTermByCounting', 'forgetVote', 'serveAfterLeaseExpired', 'leaseWithoutDriftMargin', 'skipFenceLinearizedLoad'];
+export const PLANTED_BUGS = [...SINGLE_NODE_BUGS, ...RAFT_BUGS];
+/** Bugs of the file driver: they exist only in a single-node run. */
+const FILE_DRIVER_BUGS = ['skipDirFsync', 'publishHighWaterBeforeFsync'];
+/** Cluster sizes a run may have: 1 is the file driver, 3 and 5 are Raft clusters. */
+export const CLUSTER_SIZES = [1, 3, 5];
+export function isRaftBug(bug) {
+    return bug !== null && RAFT_BUGS.includes(bug);
+}
+/** Faults the nemesis schedules as world actions (processes, clocks, partitions). */
+export const NEMESIS_FAMILIES = [
+    'serverCrash', // power loss: the page cache is lost (torn / partial / vanished per the disk families)
+    'serverKill', // kill -9: the kernel keeps the page cache
+    'serverPause', // a stop-the-world pause of the server process
+    'clockStepBack', // an NTP step of the server's wall clock backwards (tolerated: the persisted H wins)
+    'clockStepForward', // a step forward (burns timestamps)
+    'clockStall', // the server's wall clock freezes for a while
+    'clockDrift', // the server's oscillator runs fast or slow
+    'partition', // a client cut off from the server (both ways or one way) for a while; in a cluster, a random split of the nodes
+    'clientCrash', // a client process dies; its calls in flight end with an unknown outcome
+];
+/**
+ * Faults only a Raft cluster has (in a cluster the families above strike the leader half the
+ * time and a random node otherwise; the clock families strike one node).
+ */
+export const RAFT_NEMESIS_FAMILIES = [
+    'leaderPartition', // the leader cut off from every other node (its clients still reach it)
+    'peerLinkOneWay', // one direction of the link between two nodes drops everything
+    'slowDisk', // one node's disk answers every operation late for a while
+    'majorityRestart', // a majority of the nodes go down at once (power loss or kill) and come back
+];
+const ALL_NEMESIS_FAMILIES = [...NEMESIS_FAMILIES, ...RAFT_NEMESIS_FAMILIES];
+/** Faults of the server's disk (SimDisk fault rules). */
+export const DISK_FAMILIES = ['diskTorn', 'diskPartial', 'diskDirOpsVanish', 'diskFsyncFail', 'diskFull', 'diskLatency', 'diskReadCorrupt'];
+/** Faults of the network (SimNetwork fault rules, every host). */
+export const NET_FAMILIES = ['netReset', 'netResetAfterDelivery', 'netBadLength', 'netLatency', 'netCorrupt'];
+export const FAULT_FAMILIES = [...NEMESIS_FAMILIES, ...RAFT_NEMESIS_FAMILIES, ...DISK_FAMILIES, ...NET_FAMILIES];
+export const PROFILES = ['swarm', 'calm', 'bench', 'idle', 'durability', 'failover', 'beyondDriftBound', ...PLANTED_BUGS.map((b) => `planted:${b}`)];
+/** The spec's cluster size (1 when absent). */
+export function nodesOf(spec) {
+    return spec.nodes ?? 1;
+}
+/** Why a spec cannot run (a size we do not simulate, a bug of a driver the run does not use), or null. */
+export function specProblem(spec) {
+    const nodes = nodesOf(spec);
+    if (!CLUSTER_SIZES.includes(nodes))
+        return `--nodes must be one of ${CLUSTER_SIZES.join(', ')} (got ${nodes})`;
+    if (nodes === 1 && (isRaftBug(spec.planted) || spec.profile === 'beyondDriftBound' || spec.profile === 'failover')) {
+        return `${spec.planted ?? spec.profile} needs a Raft cluster (--nodes 3 or 5)`;
+    }
+    if (nodes > 1 && spec.planted !== null && FILE_DRIVER_BUGS.includes(spec.planted))
+        return `${spec.planted} is a bug of the file driver: run it with --nodes 1`;
+    return null;
+}
+const RAFT_SWARM = {
+    electionTimeoutChoicesMs: [100, 300, 1_000],
+    heartbeatsPerElectionChoices: [3, 6, 10],
+    clockDriftBoundChoices: [0.001, 0.01, 0.05, 0.2],
+    leaseMarginChoicesMs: [0, 5, 10],
+    maxEntriesPerMessageChoices: [1, 4, 64],
+    maxInflightMessagesChoices: [1, 4, 16],
+    snapshotEntriesChoices: [8, 64, 1_000, 10_000],
+    driftOfBound: [0, 1],
+    initialDrift: [1, 2],
+    initialDriftAtMax: false,
+    adversarialDrift: false,
+    livenessMinorityDown: [1, 3],
+    crashAfterWrite: [1, 2],
+    isolateNewLeader: [1, 8],
+    isolateNewLeaderDelayChoicesMs: [0, 1, 2, 3, 4, 5, 6, 7, 8],
+    isolateNewLeaderForMs: [50, 500],
+    followerPowerLoss: [1, 8],
+    followerPowerLossWriteNth: [1, 3],
+    followerPowerLossDownMs: [0, 50],
+};
+const SWARM = {
+    familyOn: [1, 2],
+    familyOnOverride: { netCorrupt: [1, 5] },
+    forced: {},
+    windowAheadChoicesMs: [1, 3, 10, 50, 250, 1_000, 3_000],
+    attemptTimeoutChoicesMs: [20, 100, 500, 2_000],
+    failoverAdvanceChoicesMs: [0, 1, 5, 50, 1_000],
+    safetyMs: [1_000, 3_000],
+    livenessMs: [1_000, 2_000],
+    clients: [1, 3],
+    callersPerClient: [1, 3],
+    weightsOn: [3, 4],
+    forcedOps: [],
+    thinkMsMax: [2, 10, 30, 80],
+    nemesisSize: {},
+    nemesisGapMs: {},
+    nemesisBudget: {},
+    raft: RAFT_SWARM,
+};
+function withShape(overrides) {
+    return { ...SWARM, ...overrides };
+}
+const ALL_OFF = Object.fromEntries(FAULT_FAMILIES.map((f) => [f, false]));
+/**
+ * The mix that tests a lease: the leader cut off from its peers (not from every client) again
+ * and again, getTs-heavy callers on three clients, short attempts, a long window (a deposed
+ * leader serves from it without consensus), a short election timeout, and clocks drifting as
+ * far as the profile allows, the worst way for the lease (the cut-off leader slow, the rest fast).
+ */
+function leaseMix(raft, extra = {}) {
+    return withShape({
+        forced: { ...ALL_OFF, leaderPartition: true },
+        forcedOps: ['getTs'],
+        windowAheadChoicesMs: [1_000, 3_000],
+        attemptTimeoutChoicesMs: [20, 100],
+        clients: [3, 3],
+        callersPerClient: [2, 3],
+        thinkMsMax: [0, 2],
+        safetyMs: [3_000, 5_000],
+        nemesisGapMs: { leaderPartition: [100, 400] },
+        nemesisSize: { leaderPartition: [300, 1_500] },
+        nemesisBudget: { leaderPartition: [8, 15] },
+        ...extra,
+        raft: {
+            ...RAFT_SWARM,
+            electionTimeoutChoicesMs: [100],
+            heartbeatsPerElectionChoices: [10],
+            initialDrift: [1, 1],
+            initialDriftAtMax: true,
+            adversarialDrift: true,
+            // The lease is about partitions and clocks: no follower power losses in its schedules.
+            followerPowerLoss: [0, 1],
+            ...raft,
+        },
+    });
+}
+/** The profiles: the swarm, a fault-free run, and one mix per planted bug that makes it likely. */
+const PROFILE_SHAPES = {
+    swarm: SWARM,
+    // Durability under fire: failed fsyncs, kills (page cache kept) and power losses (directory
+    // entries vanishing) in quick succession, with retried getSeq calls replaying blocks.
+    durability: withShape({
+        forced: { ...ALL_OFF, diskFsyncFail: true, serverKill: true, serverCrash: true, diskDirOpsVanish: true, netResetAfterDelivery: true },
+        forcedOps: ['getSeq'],
+        nemesisGapMs: { serverKill: [20, 200], serverCrash: [50, 400] },
+        nemesisBudget: { serverKill: [5, 20], serverCrash: [5, 20] },
+    }),
+    calm: withShape({ forced: ALL_OFF }),
+    // The single-node workload the benchmark measures: no faults, a steady mix, longer phases.
+    bench: withShape({
+        forced: ALL_OFF,
+        windowAheadChoicesMs: [3_000],
+        failoverAdvanceChoicesMs: [1_000],
+        safetyMs: [8_000, 8_000],
+        livenessMs: [2_000, 2_000],
+        clients: [2, 2],
+        callersPerClient: [2, 2],
+        weightsOn: [1, 1],
+        thinkMsMax: [40],
+    }),
+    // An idle-heavy single-node workload (one caller, about a call a second): where a simulator's
+    // time compression shows, since virtual time between events costs nothing.
+    idle: withShape({
+        forced: ALL_OFF,
+        windowAheadChoicesMs: [3_000],
+        failoverAdvanceChoicesMs: [1_000],
+        safetyMs: [60_000, 60_000],
+        livenessMs: [5_000, 5_000],
+        clients: [1, 1],
+        callersPerClient: [1, 1],
+        weightsOn: [1, 1],
+        thinkMsMax: [2_000],
+    }),
+    // Served before persisted: visible when a request finds the window exhausted (a step forward
+    // past the window, a pause) while others arrive during the persist.
+    'planted:serveBeforePersist': withShape({
+        forced: { ...ALL_OFF, clockStepForward: true, serverPause: true, diskLatency: true },
+        windowAheadChoicesMs: [1, 3, 10],
+        callersPerClient: [2, 3],
+        clients: [2, 3],
+        forcedOps: ['getTs'],
+        thinkMsMax: [0, 2],
+    }),
+    // Fenced at prior: visible when a restarted server's clock is not past the prior high-water
+    // and the previous incarnation served at exactly that millisecond: with no failover advance,
+    // an incarnation whose clock is behind serves at its floor, which is the next one's prior.
+    'planted:fenceAtPrior': withShape({
+        forced: { ...ALL_OFF, serverKill: true, serverCrash: true, clockStepBack: true },
+        failoverAdvanceChoicesMs: [0],
+        safetyMs: [500, 1_500],
+        forcedOps: ['getTs'],
+        thinkMsMax: [1, 5],
+        nemesisSize: { clockStepBack: [100, 2_000], serverCrash: [0, 5], serverKill: [0, 5] },
+        nemesisGapMs: { clockStepBack: [50, 400], serverCrash: [20, 150], serverKill: [20, 150] },
+        nemesisBudget: { serverCrash: [5, 20], serverKill: [5, 20], clockStepBack: [2, 6] },
+    }),
+    // Directory not fsync'd: the rename is not durable, and a power loss may take it back.
+    'planted:skipDirFsync': withShape({ forced: { ...ALL_OFF, serverCrash: true, diskDirOpsVanish: true } }),
+    // Published before fsync: the value is served while it is only in the page cache.
+    'planted:publishHighWaterBeforeFsync': withShape({ forced: { ...ALL_OFF, serverCrash: true, diskTorn: true } }),
+    // New request id on retry: needs a getSeq whose first attempt's outcome is unknown.
+    'planted:newRequestIdOnRetry': withShape({
+        forced: { ...ALL_OFF, netResetAfterDelivery: true, netReset: true, serverKill: true },
+        forcedOps: ['getSeq'],
+    }),
+    // --- Raft clusters ---------------------------------------------------------------------------
+    // Failover with the product's defaults (election timeout 300 ms, heartbeat 50 ms, drift bound
+    // 1%, lease margin 10 ms): a node dies by kill -9 — the leader half the time — and stays down
+    // long enough that the survivors must elect; nothing else goes wrong. What the
+    // closing note's failover times are measured on (`sim swarm --nodes 3 --profile failover`).
+    failover: withShape({
+        forced: { ...ALL_OFF, serverKill: true },
+        windowAheadChoicesMs: [3_000],
+        failoverAdvanceChoicesMs: [1_000],
+        attemptTimeoutChoicesMs: [100, 500],
+        safetyMs: [6_000, 9_000],
+        // One family, so one node down at a time: kills 2–3 s apart, each down for 1–1.8 s.
+        nemesisGapMs: { serverKill: [2_000, 3_000] },
+        nemesisSize: { serverKill: [1_000, 1_800] },
+        nemesisBudget: { serverKill: [2, 3] },
+        raft: {
+            ...RAFT_SWARM,
+            electionTimeoutChoicesMs: [300],
+            heartbeatsPerElectionChoices: [6],
+            clockDriftBoundChoices: [0.01],
+            leaseMarginChoicesMs: [10],
+            maxEntriesPerMessageChoices: [64],
+            maxInflightMessagesChoices: [16],
+            snapshotEntriesChoices: [10_000],
+            initialDrift: [0, 1],
+            livenessMinorityDown: [0, 1],
+            isolateNewLeader: [0, 1],
+            followerPowerLoss: [0, 1],
+            // A kill strikes when it is drawn, never armed for a later write: an armed kill could land
+            // after the next one and leave two nodes down at once.
+            crashAfterWrite: [0, 1],
+        },
+    }),
+    // The lease assumption broken on purpose: the configured bound is 1% but the clocks drift by
+    // 40%, and the leader is cut off from its peers (not from every client) again and again. A
+    // correct implementation may then serve from two leaders at once: the checkers must say so.
+    beyondDriftBound: leaseMix({ clockDriftBoundChoices: [0.01], leaseMarginChoicesMs: [0], driftOfBound: [40, 40] }),
+    // Figure 8 (§5.4.2): an entry of an older term replicated to a majority but overwritten by a
+    // later leader. One entry per message and one message in flight make an old entry's replica
+    // count reach a quorum before the new leader's no-op does; crashes right after writes and cut
+    // links make the leaders change often.
+    'planted:commitOlderTermByCounting': withShape({
+        forced: { ...ALL_OFF, serverKill: true, leaderPartition: true },
+        forcedOps: ['getTs', 'getSeq'],
+        windowAheadChoicesMs: [1, 3, 10],
+        thinkMsMax: [0, 2],
+        safetyMs: [3_000, 5_000],
+        nemesisGapMs: { serverKill: [200, 800], leaderPartition: [200, 800] },
+        nemesisSize: { serverKill: [0, 150], leaderPartition: [100, 600] },
+        nemesisBudget: { serverKill: [2, 6], leaderPartition: [2, 6] },
+        raft: {
+            ...RAFT_SWARM,
+            electionTimeoutChoicesMs: [100],
+            maxEntriesPerMessageChoices: [1],
+            maxInflightMessagesChoices: [1],
+            snapshotEntriesChoices: [10_000],
+            crashAfterWrite: [1, 2],
+            isolateNewLeader: [1, 1],
+            isolateNewLeaderDelayChoicesMs: [0, 0, 0, 4, 6, 8, 10],
+            isolateNewLeaderForMs: [200, 1_500],
+            followerPowerLoss: [1, 2],
+            followerPowerLossWriteNth: [1, 3],
+            followerPowerLossDownMs: [0, 20],
+        },
+    }),
+    // A vote not persisted: a node that voted, crashed right after the write and came back within
+    // the same term votes again. Crashes land right behind writes, often, with short down times.
+    'planted:forgetVote': withShape({
+        forced: { ...ALL_OFF, serverCrash: true, serverKill: true, leaderPartition: true, majorityRestart: true },
+        forcedOps: ['getTs'],
+        thinkMsMax: [0, 2],
+        safetyMs: [2_000, 4_000],
+        nemesisGapMs: { serverCrash: [10, 100], serverKill: [10, 100], leaderPartition: [50, 300], majorityRestart: [200, 800] },
+        nemesisSize: { serverCrash: [0, 20], serverKill: [0, 20], leaderPartition: [100, 600], majorityRestart: [0, 50] },
+        nemesisBudget: { serverCrash: [20, 40], serverKill: [20, 40], leaderPartition: [5, 15], majorityRestart: [2, 5] },
+        raft: {
+            ...RAFT_SWARM,
+            electionTimeoutChoicesMs: [100],
+            heartbeatsPerElectionChoices: [3],
+            isolateNewLeader: [1, 1],
+            isolateNewLeaderDelayChoicesMs: [2, 4, 6, 8],
+            followerPowerLoss: [1, 1],
+            followerPowerLossWriteNth: [1, 1],
+            followerPowerLossDownMs: [0, 20],
+        },
+    }),
+    // Serving past the lease: a leader cut off from its peers goes on serving until CheckQuorum
+    // deposes it, an election timeout after its last acknowledged round on its own clock. That
+    // is later than a new leader can serve only when clocks drift: here they drift at the bound.
+    'planted:serveAfterLeaseExpired': leaseMix({ clockDriftBoundChoices: [0.2], driftOfBound: [1, 1] }, {
+        forced: { ...ALL_OFF, leaderPartition: true, serverPause: true },
+        nemesisGapMs: { leaderPartition: [100, 400], serverPause: [200, 800] },
+        nemesisSize: { leaderPartition: [300, 1_500], serverPause: [150, 600] },
+        nemesisBudget: { leaderPartition: [8, 15], serverPause: [2, 5] },
+    }),
+    // A lease with no room for drift: the clocks drift at the configured bound, the leader's slow.
+    'planted:leaseWithoutDriftMargin': leaseMix({ electionTimeoutChoicesMs: [300], clockDriftBoundChoices: [0.24], leaseMarginChoicesMs: [0], driftOfBound: [1, 1] }),
+    // The fence's load not linearized: a new leader that has not applied the last high-water
+    // fences below it when its clock is behind the old leader's. Clocks step back on the nodes,
+    // leaders die, and the window is one millisecond, so a leader whose clock is ahead extends
+    // every millisecond or two and a follower's applied high-water lags the served timestamps.
+    'planted:skipFenceLinearizedLoad': withShape({
+        forced: { ...ALL_OFF, serverKill: true, clockStepBack: true },
+        forcedOps: ['getTs'],
+        windowAheadChoicesMs: [1],
+        failoverAdvanceChoicesMs: [0],
+        attemptTimeoutChoicesMs: [20, 100],
+        clients: [2, 3],
+        callersPerClient: [2, 3],
+        thinkMsMax: [0, 2],
+        safetyMs: [2_000, 4_000],
+        nemesisGapMs: { serverKill: [300, 700], clockStepBack: [50, 300] },
+        nemesisSize: { clockStepBack: [1_000, 3_000], serverKill: [0, 100] },
+        nemesisBudget: { serverKill: [3, 6], clockStepBack: [6, 12] },
+        raft: { ...RAFT_SWARM, electionTimeoutChoicesMs: [100], heartbeatsPerElectionChoices: [3], followerPowerLoss: [0, 1] },
+    }),
+};
+export function profileForBug(bug) {
+    return `planted:${bug}`;
+}
+export function isProfileName(text) {
+    return PROFILES.includes(text);
+}
+export function isPlantedBug(text) {
+    return PLANTED_BUGS.includes(text);
+}
+/** A family that acts only through one of the listed ones (the first is turned on if none is). */
+const FAMILY_NEEDS = [
+    ['diskTorn', ['serverCrash']],
+    ['diskPartial', ['serverCrash']],
+    ['diskDirOpsVanish', ['serverCrash']],
+    ['diskReadCorrupt', ['serverKill', 'serverCrash']],
+];
+function drawRange(rng, range) {
+    return rng.int(range[0], range[1]);
+}
+/** Default sizes and gaps of the nemesis families. */
+const NEMESIS_DEFAULTS = {
+    serverCrash: { gapMs: [200, 1_500], size: [0, 400], budget: [1, 6] }, // size: down time
+    serverKill: { gapMs: [200, 1_500], size: [0, 400], budget: [1, 6] },
+    serverPause: { gapMs: [200, 1_500], size: [1, 1_200], budget: [1, 6] }, // size: pause
+    clockStepBack: { gapMs: [100, 1_500], size: [1, 5_000], budget: [1, 8] }, // size: step
+    clockStepForward: { gapMs: [100, 1_500], size: [1, 60_000], budget: [1, 8] },
+    clockStall: { gapMs: [100, 1_500], size: [1, 1_000], budget: [1, 6] }, // size: stall
+    clockDrift: { gapMs: [100, 1_500], size: [0, 100_000], budget: [1, 6] }, // size: |ppm|, sign drawn per strike
+    partition: { gapMs: [200, 2_000], size: [5, 2_500], budget: [1, 6] }, // size: partition length
+    clientCrash: { gapMs: [300, 2_500], size: [0, 300], budget: [1, 4] }, // size: down time
+    leaderPartition: { gapMs: [200, 2_000], size: [50, 2_000], budget: [1, 6] }, // size: partition length
+    peerLinkOneWay: { gapMs: [200, 2_000], size: [50, 2_000], budget: [1, 6] }, // size: cut length
+    slowDisk: { gapMs: [200, 2_000], size: [100, 2_000], budget: [1, 4] }, // size: slow period
+    majorityRestart: { gapMs: [500, 3_000], size: [0, 1_000], budget: [1, 3] }, // size: longest down time
+};
+function drawRate(rng, denominators) {
+    return [1, drawRange(rng, denominators)];
+}
+function drawDiskRule(family, rng) {
+    switch (family) {
+        case 'diskTorn':
+        case 'diskPartial':
+        case 'diskDirOpsVanish':
+            // Decided per file (per journal) at each power loss: often.
+            return { rate: drawRate(rng, [1, 3]) };
+        case 'diskFsyncFail':
+        case 'diskFull':
+            return { rate: drawRate(rng, [10, 200]), budget: drawRange(rng, [1, 6]) };
+        case 'diskLatency':
+            return { rate: drawRate(rng, [5, 100]), extraUs: [1_000, drawRange(rng, [2_000, 400_000])] };
+        case 'diskReadCorrupt':
+            return { rate: drawRate(rng, [1, 6]), budget: drawRange(rng, [1, 3]) };
+    }
+}
+function drawNetRule(family, rng) {
+    switch (family) {
+        case 'netReset':
+        case 'netResetAfterDelivery':
+            return { rate: drawRate(rng, [20, 1_000]), budget: drawRange(rng, [1, 20]) };
+        case 'netBadLength':
+        case 'netCorrupt':
+            return { rate: drawRate(rng, [50, 2_000]), budget: drawRange(rng, [1, 5]) };
+        case 'netLatency':
+            return { rate: drawRate(rng, [10, 200]), extraUs: [1_000, drawRange(rng, [2_000, 300_000])] };
+    }
+}
+/** Draws the options of a run from its spec. */
+export function drawOptions(spec) {
+    assert(Number.isSafeInteger(spec.seed) && spec.seed >= 0, 'sim_seed_valid', String(spec.seed));
+    const problem = specProblem(spec);
+    assert(problem === null, 'sim_spec_valid', problem ?? '');
+    const shape = PROFILE_SHAPES[spec.profile];
+    assert(shape !== undefined, 'sim_profile_known', spec.profile);
+    const root = new Rng(spec.seed).fork('swarm');
+    const nodes = nodesOf(spec);
+    const raft = nodes === 1 ? null : drawRaft(root.fork('raft'), shape.raft, nodes);
+    const draws = root.fork('families');
+    const on = new Set();
+    for (const family of FAULT_FAMILIES) {
+        // A single node has no leader to cut off, no peers, no majority: the Raft families stay off.
+        if (nodes === 1 && RAFT_NEMESIS_FAMILIES.includes(family))
+            continue;
+        const forced = shape.forced[family];
+        const ratio = shape.familyOnOverride[family] ?? shape.familyOn;
+        const drawn = draws.fork(family).ratio(ratio); // drawn either way: forcing one family moves no other
+        if (forced ?? drawn)
+            on.add(family);
+    }
+    // Families that only act through another (crash outcomes and corrupted start-up reads need
+    // the server to go down): when none of its enablers is on, a coin either turns the first one
+    // on or turns the family off, so neither family ends up on in nearly every seed.
+    const needs = root.fork('needs');
+    for (const [family, enablers] of FAMILY_NEEDS) {
+        const enabler = enablers[0];
+        if (!on.has(family) || enablers.some((n) => on.has(n)))
+            continue;
+        if (shape.forced[enabler] !== false && (shape.forced[family] === true || needs.fork(family).chance(1, 2)))
+            on.add(enabler);
+        else
+            on.delete(family);
+    }
+    const nemesis = {};
+    for (const family of ALL_NEMESIS_FAMILIES) {
+        if (!on.has(family))
+            continue;
+        const rng = root.fork(`nemesis/${family}`);
+        const defaults = NEMESIS_DEFAULTS[family];
+        // In a cluster the drift the nemesis sets stays within the run's drift (the lease assumption).
+        const size = family === 'clockDrift' && raft !== null ? [0, raft.driftPpmMax] : (shape.nemesisSize[family] ?? defaults.size);
+        // Each seed uses a sub-range of the family's sizes, so some seeds only take small hits.
+        nemesis[family] = {
+            gapMs: shape.nemesisGapMs[family] ?? defaults.gapMs,
+            size: [size[0], drawRange(rng, size)],
+            budget: drawRange(rng, shape.nemesisBudget[family] ?? defaults.budget),
+        };
+    }
+    const disk = {};
+    for (const family of DISK_FAMILIES)
+        if (on.has(family))
+            disk[family] = drawDiskRule(family, root.fork(`disk/${family}`));
+    const net = {};
+    for (const family of NET_FAMILIES)
+        if (on.has(family))
+            net[family] = drawNetRule(family, root.fork(`net/${family}`));
+    const config = root.fork('config');
+    const attemptTimeoutMs = config.pick(shape.attemptTimeoutChoicesMs);
+    const client = {
+        attemptsMax: config.int(2, 6),
+        attemptTimeoutMs,
+        overallTimeoutMs: attemptTimeoutMs * config.int(2, 5),
+        backoffBaseMs: config.pick([1, 10, 50]),
+        backoffCapMs: config.pick([50, 500, 5_000]),
+    };
+    const server = {
+        windowAheadMs: config.pick(shape.windowAheadChoicesMs),
+        failoverAdvanceMs: config.pick(shape.failoverAdvanceChoicesMs),
+        restartDelayMsMax: config.pick([0, 50, 500]),
+    };
+    const mix = root.fork('workload');
+    const weight = (op) => shape.forcedOps.includes(op) ? mix.int(50, 100) : mix.ratio(shape.weightsOn) ? mix.int(1, 100) : 0;
+    const weights = { getTs: weight('getTs'), getTsBatch: weight('getTsBatch'), getSeq: weight('getSeq') };
+    if (weights.getTs + weights.getTsBatch + weights.getSeq === 0)
+        weights.getTs = 1;
+    const workload = {
+        clients: drawRange(mix, shape.clients),
+        callersPerClient: drawRange(mix, shape.callersPerClient),
+        weights,
+        tsBatchCountMax: mix.pick([2, 16, 1_000, 262_144]),
+        seqKeys: mix.int(1, 4),
+        seqCountMax: mix.pick([1, 10, 1_000]),
+        thinkMsMax: mix.pick(shape.thinkMsMax),
+    };
+    const phases = root.fork('phases');
+    return {
+        spec,
+        server,
+        client,
+        workload,
+        phases: { safetyMs: drawRange(phases, shape.safetyMs), livenessMs: drawRange(phases, shape.livenessMs) },
+        nemesis,
+        disk,
+        net,
+        raft,
+    };
+}
+function drawRaft(rng, shape, nodes) {
+    const electionTimeoutMs = rng.pick(shape.electionTimeoutChoicesMs);
+    const clockDriftBound = rng.pick(shape.clockDriftBoundChoices);
+    const driftOfBoundPercent = rng.int(shape.driftOfBound[0] * 100, shape.driftOfBound[1] * 100);
+    const driftPpmMax = Math.min(CLOCK_DRIFT_PPM_MAX_SIM, Math.floor((clockDriftBound * 1_000_000 * driftOfBoundPercent) / 100));
+    const initialDrift = rng.ratio(shape.initialDrift);
+    const initialDriftPpm = Array.from({ length: nodes }, () => {
+        if (!initialDrift || driftPpmMax === 0)
+            return 0;
+        return shape.initialDriftAtMax ? (rng.chance(1, 2) ? driftPpmMax : -driftPpmMax) : rng.int(-driftPpmMax, driftPpmMax);
+    });
+    const minorityMax = Math.floor((nodes - 1) / 2);
+    return {
+        nodes,
+        electionTimeoutMs,
+        heartbeatIntervalMs: Math.max(1, Math.floor(electionTimeoutMs / rng.pick(shape.heartbeatsPerElectionChoices))),
+        clockDriftBound,
+        leaseMarginMs: rng.pick(shape.leaseMarginChoicesMs),
+        maxEntriesPerMessage: rng.pick(shape.maxEntriesPerMessageChoices),
+        maxInflightMessages: rng.pick(shape.maxInflightMessagesChoices),
+        snapshotEntries: rng.pick(shape.snapshotEntriesChoices),
+        driftPpmMax,
+        initialDriftPpm,
+        livenessDownNodes: rng.ratio(shape.livenessMinorityDown) ? rng.int(1, minorityMax) : 0,
+        adversarialDrift: shape.adversarialDrift,
+        crashAfterWrite: shape.crashAfterWrite,
+        isolateNewLeader: shape.isolateNewLeader,
+        isolateNewLeaderDelayChoicesMs: shape.isolateNewLeaderDelayChoicesMs,
+        isolateNewLeaderForMs: shape.isolateNewLeaderForMs,
+        followerPowerLoss: shape.followerPowerLoss,
+        followerPowerLossWriteNth: shape.followerPowerLossWriteNth,
+        followerPowerLossDownMs: shape.followerPowerLossDownMs,
+    };
+}
+/** The simulator's clocks accept drifts up to half the true rate either way (sim/clock.ts). */
+const CLOCK_DRIFT_PPM_MAX_SIM = 400_000;
+/** The families that are on in these options, in the canonical order. */
+export function familiesOn(options) {
+    return FAULT_FAMILIES.filter((f) => options.nemesis[f] !== undefined || options.disk[f] !== undefined || options.net[f] !== undefined);
+}
+/**
+ * Configurations where every call after convergence must succeed. Outside it the liveness
+ * phase demands progress only: with a window ahead of a few milliseconds every request waits
+ * for an fsync of its own (and big batches outrun the window), and attempts of a few tens of
+ * milliseconds are shorter than a few queued fsyncs — calls may fail there, by design.
+ */
+export const LIVENESS_WINDOW_AHEAD_MS_MIN = 50;
+export const LIVENESS_ATTEMPT_TIMEOUT_MS_MIN = 100;
+export function livenessEnvelope(options) {
+    return options.server.windowAheadMs >= LIVENESS_WINDOW_AHEAD_MS_MIN && options.client.attemptTimeoutMs >= LIVENESS_ATTEMPT_TIMEOUT_MS_MIN;
+}
+/** Whether the client-visible value checks are sound for these options (see the file comment). */
+export function valueChecksSound(options) {
+    return options.net.netCorrupt === undefined;
+}
+//# sourceMappingURL=options.js.map

@@ -1,0 +1,686 @@
+// A Raft cluster of the oracle under simulation: 3 or 5 server nodes, each running the product's
+// real raft driver, serving node and protocol server (the lines `tsoracle serve raft` runs, on
+// the world's ports), client nodes running the real client library against every endpoint, a
+// nemesis that injects the seed's fault families, a supervisor that restarts a server process
+// that exits, and the checkers: the Raft ones (raft-checkers.ts: election safety, log matching,
+// leader completeness, state-machine safety) and every timestamp and sequence checker of the
+// single-node run (checkers.ts), across failovers, against the committed state.
+//
+// Phases (as the single-node run, cluster.ts):
+//   1. safety: the workload runs while the nemesis strikes — in a cluster the process families
+//      hit the leader half the time and a random node otherwise; on top come the Raft families
+//      (the leader cut off from its peers, one-way links, a slow disk, a majority restarted),
+//      crashes right behind a write (a WAL append torn by a power loss), clock drift within the
+//      configured bound. Any safety violation halts the run.
+//   2. liveness: the faults stop, a majority is healed (the options may keep a minority down for
+//      the whole phase: the cluster must live with it). A leader must serve, and every call made
+//      before must end, within the bound: spikes drained + RAFT_LIVENESS_ELECTION_TIMEOUTS
+//      election timeouts + the calls' deadlines + SERVER_RECOVERY_MS. Then every new call
+//      must succeed (inside the envelope) or at least make progress.
+//   3. the workload stops, the calls drain; the logs are compared pairwise and the final checks
+//      run on the committed state.
+//
+// Expected process exits (not violations): a node that refuses to start because a read of its
+// records was corrupted or a sync failed (DRIVER_PERMANENT, DiskError), and a node whose driver
+// stopped on a storage failure while persisting (`fatal`): the supervisor restarts them, as
+// systemd would. Any other exception escaping the product is a `process_failed` violation.
+import { AssertionError, unreachable } from '../../core/assert.js';
+import { TsoError } from '../../core/errors.js';
+import { DiskError } from '../../drivers/ports.js';
+import { RaftDriver } from '../../drivers/raft/raft-driver.js';
+import { ProtocolServer } from '../../drivers/server/protocol-server.js';
+import { ServingNode } from '../../drivers/server/serving-node.js';
+import { World } from '../world.js';
+import { Checker } from './checkers.js';
+import { diskFaultsOf, finishReport, netFaultsOf, runToEnd, scheduleNemesis } from './run-shared.js';
+import { describeOp, History } from './history.js';
+import { isRaftBug, livenessEnvelope, valueChecksSound, drawOptions } from './options.js';
+import { RaftChecker } from './raft-checkers.js';
+import { ClientWorkload, DEADLINE_SLACK_MS, errorText } from './workload.js';
+export const RAFT_SERVICE_PORT = 50551;
+export const RAFT_PEER_PORT = 50552;
+export const RAFT_DATA_DIR = '/data';
+/** Election timeouts the liveness phase allows for a leader to be elected and serve. */
+export const RAFT_LIVENESS_ELECTION_TIMEOUTS = 10;
+/** Time the liveness phase allows for restarting nodes, on top of the calls' deadlines. */
+export const RAFT_SERVER_RECOVERY_MS = 2_000;
+/** After convergence the workload goes on at least this long (every call of it must succeed). */
+export const RAFT_CONVERGED_WORKLOAD_MS_MIN = 300;
+/** A livelock bound: a healthy cluster run takes a few hundred thousand to a few million events. */
+export const RAFT_RUN_EVENTS_MAX = 20_000_000;
+/** A slow disk answers every operation this late (µs range). */
+const SLOW_DISK_EXTRA_US = [2_000, 50_000];
+/** Disk operations that leave unsynced data or directory entries behind them. */
+const WRITE_KINDS = new Set(['disk.write', 'disk.writeFile', 'disk.append', 'disk.truncate', 'disk.rename']);
+class RaftRun {
+    spec;
+    options;
+    raft;
+    world;
+    history = new History();
+    checker;
+    raftChecker;
+    clients;
+    names;
+    peers;
+    servers = new Map();
+    strikes = {};
+    supervisorRng;
+    isolateRng;
+    followerPowerLossRng;
+    baseDiskFaults;
+    livenessStartMs = null;
+    convergedMs = null;
+    preLivenessPending = 0;
+    hardEndMs;
+    /** Crashes armed to strike right after one of the node's next writes (`writesLeft` = 1: the next). */
+    crashAtNextWrite = new Map();
+    /** Nodes the liveness phase keeps down. */
+    heldDown = new Set();
+    failovers = [];
+    /** The node that last became leader, and its term (the nemesis's "leader"). */
+    leaderName = null;
+    constructor(spec, runOptions) {
+        this.spec = spec;
+        this.options = drawOptions(spec);
+        const o = this.options;
+        const raft = o.raft;
+        if (raft === null)
+            throw new AssertionError('raft_run_has_raft_options');
+        this.raft = raft;
+        this.world = new World({
+            seed: spec.seed,
+            trace: { keep: runOptions.keepTrace === true },
+            onUncaught: 'crash-node',
+            network: { faults: netFaultsOf(o.net) },
+        });
+        this.world.record('sim.spec', { seed: spec.seed, profile: spec.profile, planted: spec.planted, nodes: raft.nodes });
+        this.world.record('sim.options', o);
+        this.supervisorRng = this.world.rng.fork('supervisor');
+        this.isolateRng = this.world.rng.fork('nemesis/isolateNewLeader');
+        this.followerPowerLossRng = this.world.rng.fork('nemesis/followerPowerLoss');
+        this.baseDiskFaults = diskFaultsOf(o.disk);
+        this.names = Array.from({ length: raft.nodes }, (_, i) => `n${i + 1}`);
+        this.peers = new Map(this.names.map((name, i) => [i + 1, { raftAddress: { host: name, port: RAFT_PEER_PORT }, serviceEndpoint: `${name}:${RAFT_SERVICE_PORT}` }]));
+        this.names.forEach((name, i) => {
+            this.world.addNode({
+                name,
+                program: this.serverProgram(name, i + 1),
+                start: false,
+                disk: { faults: this.baseDiskFaults },
+                clock: { driftPpm: raft.initialDriftPpm[i] ?? 0 },
+            });
+        });
+        const haltOnViolation = runOptions.haltOnViolation !== false;
+        this.raftChecker = new RaftChecker((kind, message, details) => this.checker.report(kind, message, details));
+        this.checker = new Checker(this.history, this.raftChecker.committedView, () => this.world.nowMs, {
+            valueChecks: valueChecksSound(o),
+            publishedMonotonic: false,
+            onSafetyViolation: (v) => {
+                this.world.record('check.violation', { kind: v.kind, message: v.message });
+                if (haltOnViolation)
+                    this.world.halt();
+            },
+        });
+        this.history.observer = {
+            onComplete: (op) => {
+                this.checker.onComplete(op);
+                if (op.phase === 'safety' && this.livenessStartMs !== null) {
+                    this.preLivenessPending--;
+                    this.maybeConverge();
+                }
+            },
+        };
+        this.world.trace.onEntry((entry) => this.onTrace(entry));
+        this.clients = new ClientWorkload({
+            world: this.world,
+            history: this.history,
+            checker: this.checker,
+            options: o,
+            endpoints: this.names.map((name) => `${name}:${RAFT_SERVICE_PORT}`),
+        });
+        // Until the run converges (or its bound passes) the callers go on: a slow election must not
+        // end the run before the liveness check can tell whether the cluster came back.
+        this.clients.holdOpen = () => this.livenessStartMs !== null && this.convergedMs === null && this.world.nowMs < this.convergeByMs();
+        const c = o.client;
+        this.hardEndMs = this.convergeByMs() + o.phases.livenessMs + c.overallTimeoutMs + c.attemptTimeoutMs + DEADLINE_SLACK_MS;
+    }
+    convergeByMs() {
+        const c = this.options.client;
+        return (this.options.phases.safetyMs +
+            this.spikeDrainMs +
+            RAFT_LIVENESS_ELECTION_TIMEOUTS * this.raft.electionTimeoutMs +
+            c.overallTimeoutMs +
+            c.attemptTimeoutMs +
+            RAFT_SERVER_RECOVERY_MS);
+    }
+    // --- the server program ------------------------------------------------------------------------
+    serverProgram(name, id) {
+        const planted = this.spec.planted;
+        const raft = this.raft;
+        return async (ports) => {
+            const state = {
+                incarnation: ports.incarnation,
+                clock: ports.clock,
+                driver: null,
+                node: null,
+                livenessMonoMs: -Infinity,
+                faultsAtStart: { ...this.world.node(name).disk.faultCounts() },
+            };
+            this.servers.set(name, state);
+            const driver = await RaftDriver.open({
+                disk: ports.disk,
+                transport: ports.transport,
+                clock: ports.clock,
+                random: ports.random,
+                dataDir: RAFT_DATA_DIR,
+                id,
+                peers: this.peers,
+                config: {
+                    electionTimeoutMs: raft.electionTimeoutMs,
+                    heartbeatIntervalMs: raft.heartbeatIntervalMs,
+                    clockDriftBound: raft.clockDriftBound,
+                    leaseMarginMs: raft.leaseMarginMs,
+                    maxEntriesPerMessage: raft.maxEntriesPerMessage,
+                    maxInflightMessages: raft.maxInflightMessages,
+                },
+                snapshotEntries: raft.snapshotEntries,
+                ...(isRaftBug(planted) ? { faults: { [planted]: true } } : {}),
+                onEvent: (event) => this.onDriverEvent(name, state, ports, event),
+            });
+            state.driver = driver;
+            const node = new ServingNode({
+                driver,
+                clock: ports.clock,
+                windowAheadMs: this.options.server.windowAheadMs,
+                failoverAdvanceMs: this.options.server.failoverAdvanceMs,
+                faults: { serveBeforePersist: planted === 'serveBeforePersist', fenceAtPrior: planted === 'fenceAtPrior' },
+                onEvent: (e) => this.onServingEvent(name, ports, e),
+            });
+            state.node = node;
+            node.start();
+            const protocol = await ProtocolServer.start({ node, transport: ports.transport, clock: ports.clock, listen: { host: ports.host, port: RAFT_SERVICE_PORT } });
+            return {
+                stop: async () => {
+                    await protocol.close(100);
+                    await node.close();
+                    await driver.close();
+                },
+            };
+        };
+    }
+    logOf(driver) {
+        const status = driver.status();
+        return { snapshotIndex: status.snapshotIndex, lastIndex: status.lastIndex, entryAt: (i) => driver.entryAt(i) };
+    }
+    /** The logs of every running node. */
+    liveLogs() {
+        const logs = new Map();
+        for (const [name, state] of this.servers) {
+            if (state.driver !== null && this.isCurrent(name, state))
+                logs.set(name, this.logOf(state.driver));
+        }
+        return logs;
+    }
+    isCurrent(name, state) {
+        const node = this.world.node(name);
+        return node.status !== 'down' && node.incarnations === state.incarnation;
+    }
+    onDriverEvent(name, state, ports, event) {
+        switch (event.kind) {
+            case 'role':
+                ports.trace('raft.role', { role: event.role, term: event.term, leader: event.leaderId });
+                this.raftChecker.onRole(name, event.role, event.term);
+                if (event.role === 'leader') {
+                    this.leaderName = name;
+                    this.maybeIsolateNewLeader(name);
+                    this.maybeFollowerPowerLoss(name);
+                    for (const f of this.failovers)
+                        if (f.electedMs === null)
+                            f.electedMs = this.world.nowMs;
+                    if (state.driver !== null) {
+                        this.raftChecker.onLeaderLog(name, event.term, this.logOf(state.driver));
+                        this.raftChecker.checkLogMatching(this.liveLogs());
+                    }
+                }
+                else if (this.leaderName === name) {
+                    this.leaderName = null;
+                }
+                return;
+            case 'applied':
+                // Before the driver is handed over (it applies from its first Ready) its term is unknown: no bound.
+                this.raftChecker.onApplied(name, event.entries, state.driver?.status().term ?? Number.MAX_SAFE_INTEGER);
+                return;
+            case 'snapshot-installed':
+                ports.trace('raft.snapshot_installed', { index: event.index });
+                if (state.driver !== null)
+                    this.raftChecker.onSnapshotInstalled(name, event.index, state.driver.appliedHighWaterMs);
+                return;
+            case 'fatal':
+                ports.trace('raft.fatal', { error: errorText(event.error) });
+                this.onFatal(name, state, event.error);
+                return;
+            case 'leadership':
+            case 'started':
+            case 'meta-created':
+            case 'wal-truncated':
+            case 'snapshot-marker-completed':
+            case 'snapshot-saved':
+            case 'peer-connected':
+            case 'peer-disconnected':
+            case 'peer-refused':
+            case 'peer-dropped':
+                return;
+            default:
+                unreachable(event);
+        }
+    }
+    onServingEvent(name, ports, e) {
+        switch (e.kind) {
+            case 'serving':
+                ports.trace('serving.serving', { epoch: e.epoch, floorMs: e.floorMs, highWaterMs: e.highWaterMs });
+                this.checker.onPublished(e.highWaterMs, `${ports.node}#${ports.incarnation} fence`);
+                for (const f of this.failovers)
+                    if (f.servingMs === null)
+                        f.servingMs = this.world.nowMs;
+                this.maybeConverge();
+                return;
+            case 'extended':
+                ports.trace('serving.extended', { highWaterMs: e.highWaterMs });
+                this.checker.onPublished(e.highWaterMs, `${ports.node}#${ports.incarnation} extension`);
+                return;
+            case 'poisoned':
+                ports.trace('serving.poisoned', { reason: e.reason });
+                return;
+            case 'fence-retry':
+                ports.trace('serving.fence_retry', { code: e.code });
+                return;
+            case 'leadership':
+                ports.trace('serving.leadership', { state: e.state.kind });
+                if (e.state.kind !== 'leader')
+                    this.maybeConverge();
+                return;
+        }
+        void name;
+    }
+    /** The `isolateNewLeader` nemesis: a new leader cut off from its peers a few ms after winning. */
+    maybeIsolateNewLeader(name) {
+        if (this.livenessStartMs !== null || !this.isolateRng.ratio(this.raft.isolateNewLeader))
+            return;
+        const delayMs = this.isolateRng.pick(this.raft.isolateNewLeaderDelayChoicesMs);
+        const forMs = this.isolateRng.int(this.raft.isolateNewLeaderForMs[0], this.raft.isolateNewLeaderForMs[1]);
+        const others = this.names.filter((n) => n !== name);
+        this.world.after(delayMs, () => {
+            if (this.livenessStartMs !== null)
+                return;
+            this.strikes.isolateNewLeader = (this.strikes.isolateNewLeader ?? 0) + 1;
+            this.world.record('nemesis', { family: 'isolateNewLeader', node: name, forMs });
+            this.world.partition([name], others);
+            this.world.after(forMs, () => this.world.heal([name], others), 'nemesis.heal');
+        }, 'nemesis.isolate_new_leader');
+    }
+    /**
+     * The `followerPowerLoss` nemesis: a follower of a new leader loses power right behind one of
+     * its next writes, before that write's sync: the vote it gave survives (synced before it was
+     * sent) but the new leader's first entries may not. The writes of a term's first moments are
+     * where a forgotten vote or an entry committed by counting an older term's replicas show.
+     */
+    maybeFollowerPowerLoss(leader) {
+        const rng = this.followerPowerLossRng;
+        if (this.livenessStartMs !== null || !rng.ratio(this.raft.followerPowerLoss))
+            return;
+        const followers = this.names.filter((n) => n !== leader && this.world.node(n).status !== 'down' && !this.crashAtNextWrite.has(n));
+        if (followers.length === 0)
+            return;
+        const target = rng.pick(followers);
+        const writesLeft = rng.int(this.raft.followerPowerLossWriteNth[0], this.raft.followerPowerLossWriteNth[1]);
+        const downMs = rng.int(this.raft.followerPowerLossDownMs[0], this.raft.followerPowerLossDownMs[1]);
+        this.strikes.followerPowerLoss = (this.strikes.followerPowerLoss ?? 0) + 1;
+        this.world.record('nemesis', { family: 'followerPowerLoss', node: target, writesLeft, downMs });
+        this.crashAtNextWrite.set(target, { keepPageCache: false, downMs, writesLeft });
+    }
+    /** The driver stopped on a storage failure: expected when an injected disk fault fired. */
+    onFatal(name, state, error) {
+        const counts = this.world.node(name).disk.faultCounts();
+        const fired = ['fsyncFail', 'writeFull'].some((f) => counts[f] > (state.faultsAtStart[f] ?? 0));
+        if (!fired)
+            this.checker.report('process_failed', `${name}#${state.incarnation}: the raft driver stopped without an injected disk fault: ${errorText(error)}`);
+        // As `tsoracle serve raft` exits on a fatal storage error and its supervisor restarts it.
+        this.world.after(0, () => {
+            if (this.isCurrent(name, state))
+                this.crashAndRestart(name, true, this.restartDelayMs());
+        }, 'raft.fatal_restart');
+    }
+    restartDelayMs() {
+        return this.livenessStartMs !== null ? 0 : this.supervisorRng.int(0, this.options.server.restartDelayMsMax);
+    }
+    // --- process control ---------------------------------------------------------------------------
+    startServerIfDown(name) {
+        if (this.world.node(name).status !== 'down' || this.heldDown.has(name))
+            return;
+        this.history.serverStarts++;
+        this.world.start(name);
+    }
+    crashServer(name, keepPageCache) {
+        const node = this.world.node(name);
+        if (node.status === 'down')
+            return;
+        const servingLeader = this.servers.get(name)?.node?.isServing === true || this.leaderName === name;
+        if (servingLeader && this.livenessStartMs === null)
+            this.failovers.push({ leader: name, diedMs: this.world.nowMs, electedMs: null, servingMs: null });
+        if (this.leaderName === name)
+            this.leaderName = null;
+        this.world.crash(name, { keepPageCache });
+        this.servers.delete(name);
+        this.crashAtNextWrite.delete(name);
+        this.checker.checkpoint();
+    }
+    crashAndRestart(name, keepPageCache, downMs) {
+        if (this.world.node(name).status === 'down')
+            return;
+        this.crashServer(name, keepPageCache);
+        this.world.after(downMs, () => this.startServerIfDown(name), 'nemesis.restart');
+    }
+    onTrace(entry) {
+        const kind = entry.kind;
+        if (this.crashAtNextWrite.size > 0 && WRITE_KINDS.has(kind) && entry.details?.error === undefined) {
+            const name = entry.node.slice(0, entry.node.indexOf('#'));
+            const armed = this.crashAtNextWrite.get(name);
+            if (armed !== undefined && --armed.writesLeft === 0) {
+                this.crashAtNextWrite.delete(name);
+                // The crash runs as the next event, before the write's sync can complete.
+                this.world.after(0, () => {
+                    if (this.livenessStartMs === null)
+                        this.crashAndRestart(name, armed.keepPageCache, armed.downMs);
+                }, 'nemesis.crash_after_write');
+            }
+        }
+        if (kind === 'process.error')
+            this.onProcessError(entry.node);
+        else if (kind === 'process.failed')
+            this.onProcessExit(entry.node);
+    }
+    onProcessError(label) {
+        const failure = this.world.failures[this.world.failures.length - 1];
+        if (failure === undefined || label !== `${failure.node}#${failure.incarnation}`)
+            throw new AssertionError('failure_matches_trace', label);
+        const error = failure.error;
+        const state = this.servers.get(failure.node);
+        if (this.names.includes(failure.node)) {
+            const counts = this.world.node(failure.node).disk.faultCounts();
+            const firedSince = (family) => counts[family] > (state?.faultsAtStart[family] ?? 0);
+            // Refused to start: a failed read or sync of its records (the supervisor tries again).
+            if (error instanceof DiskError)
+                return;
+            if (error instanceof TsoError && error.code === 'DRIVER_PERMANENT' && (firedSince('readCorrupt') || firedSince('fsyncFail') || firedSince('writeFull')))
+                return;
+        }
+        this.checker.report('process_failed', `${label} failed: ${errorText(error)}`, { node: failure.node, incarnation: failure.incarnation });
+    }
+    onProcessExit(label) {
+        const name = label.slice(0, label.indexOf('#'));
+        if (this.names.includes(name)) {
+            this.servers.delete(name);
+            if (this.leaderName === name)
+                this.leaderName = null;
+            this.world.after(this.restartDelayMs(), () => this.startServerIfDown(name), 'supervisor.restart');
+            return;
+        }
+        this.clients.onExit(name);
+    }
+    // --- nemesis -----------------------------------------------------------------------------------
+    /** The node the nemesis calls the leader: the last to win an election, if it still runs. */
+    currentLeader() {
+        const name = this.leaderName;
+        return name !== null && this.world.node(name).status !== 'down' ? name : null;
+    }
+    /** Half the strikes go to the leader (when there is one), the others to any node. */
+    pickTarget(rng) {
+        const leader = this.currentLeader();
+        if (leader !== null && rng.chance(1, 2))
+            return leader;
+        return rng.pick(this.names);
+    }
+    strike(family, rng, size) {
+        this.world.record('nemesis', { family, size });
+        switch (family) {
+            case 'serverCrash':
+            case 'serverKill': {
+                const target = this.pickTarget(rng);
+                if (this.world.node(target).status === 'down')
+                    return;
+                const keepPageCache = family === 'serverKill';
+                // Half the strikes wait for the node's next write (a WAL append, a snapshot) and crash
+                // right behind it, before its sync: where torn records and lost renames live.
+                if (rng.ratio(this.raft.crashAfterWrite))
+                    this.crashAtNextWrite.set(target, { keepPageCache, downMs: size, writesLeft: 1 });
+                else
+                    this.crashAndRestart(target, keepPageCache, size);
+                return;
+            }
+            case 'serverPause': {
+                const target = this.pickTarget(rng);
+                const status = this.world.node(target).status;
+                if (status === 'running' || status === 'starting')
+                    this.world.pause(target, size);
+                return;
+            }
+            case 'clockStepBack':
+                this.world.clockStep(rng.pick(this.names), -size);
+                return;
+            case 'clockStepForward':
+                this.world.clockStep(rng.pick(this.names), size);
+                return;
+            case 'clockStall':
+                this.world.clockStall(rng.pick(this.names), size);
+                return;
+            case 'clockDrift':
+                // Within the configured bound (drawOptions caps the size): the lease assumption holds.
+                this.world.clockDrift(rng.pick(this.names), rng.chance(1, 2) ? size : -size);
+                return;
+            case 'partition': {
+                // A random split of the nodes; each client lands on one side. One way a third of the time.
+                const shuffled = rng.shuffle([...this.names]);
+                const cut = rng.int(1, this.names.length - 1);
+                const sideA = [...shuffled.slice(0, cut)];
+                const sideB = [...shuffled.slice(cut)];
+                for (const client of this.clients.clientNames)
+                    (rng.chance(1, 2) ? sideA : sideB).push(client);
+                this.world.partition(sideA, sideB, { oneWay: rng.chance(1, 3) });
+                this.world.after(size, () => this.world.heal(sideA, sideB), 'nemesis.heal');
+                return;
+            }
+            case 'clientCrash': {
+                const client = rng.pick(this.clients.clientNames);
+                this.clients.crash(client);
+                this.world.after(size, () => this.clients.startIfDown(client), 'nemesis.restart');
+                return;
+            }
+            case 'leaderPartition': {
+                const leader = this.currentLeader() ?? rng.pick(this.names);
+                if (this.raft.adversarialDrift) {
+                    // The lease's worst case within the drift: the cut-off leader's clock slow, the rest fast.
+                    for (const name of this.names)
+                        this.world.clockDrift(name, name === leader ? -this.raft.driftPpmMax : this.raft.driftPpmMax);
+                }
+                // Cut off from every peer and from about half the clients: the others keep calling it,
+                // the cut ones move to whoever leads next — both leaders have callers.
+                const others = [...this.names.filter((n) => n !== leader), ...this.clients.clientNames.filter(() => rng.chance(1, 2))];
+                this.world.partition([leader], others);
+                this.world.after(size, () => this.world.heal([leader], others), 'nemesis.heal');
+                return;
+            }
+            case 'peerLinkOneWay': {
+                const [from, to] = rng.shuffle([...this.names]);
+                this.world.partition([from], [to], { oneWay: true });
+                this.world.after(size, () => this.world.heal([from], [to]), 'nemesis.heal');
+                return;
+            }
+            case 'slowDisk': {
+                const target = rng.pick(this.names);
+                const disk = this.world.node(target).disk;
+                disk.setFaults({ ...this.baseDiskFaults, latencySpike: { rate: [1, 1], extraUs: { minUs: SLOW_DISK_EXTRA_US[0], maxUs: SLOW_DISK_EXTRA_US[1] } } });
+                this.world.after(size, () => {
+                    if (this.livenessStartMs === null)
+                        disk.setFaults(this.baseDiskFaults);
+                }, 'nemesis.disk_normal');
+                return;
+            }
+            case 'majorityRestart': {
+                const majority = rng.shuffle([...this.names]).slice(0, Math.floor(this.names.length / 2) + 1);
+                for (const name of majority)
+                    this.crashAndRestart(name, rng.chance(1, 2), rng.int(0, size));
+                return;
+            }
+            default:
+                unreachable(family);
+        }
+    }
+    // --- phases ------------------------------------------------------------------------------------
+    startLiveness() {
+        this.livenessStartMs = this.world.nowMs;
+        this.crashAtNextWrite.clear();
+        this.history.phase = 'liveness';
+        this.preLivenessPending = this.history.pending;
+        this.world.network.setFaults({});
+        for (const name of this.names)
+            this.world.node(name).disk.setFaults({});
+        this.world.heal();
+        for (const name of [...this.names, ...this.clients.clientNames])
+            this.world.resume(name);
+        for (const [name, state] of this.servers)
+            if (this.isCurrent(name, state))
+                state.livenessMonoMs = state.clock.monotonicMs();
+        // A minority may stay down for the whole phase: a cluster must serve with it gone.
+        const rng = this.world.rng.fork('liveness');
+        for (const name of rng.shuffle([...this.names]).slice(0, this.raft.livenessDownNodes)) {
+            this.heldDown.add(name);
+            if (this.world.node(name).status !== 'down')
+                this.crashServer(name, rng.chance(1, 2));
+        }
+        this.world.record('phase.liveness', { pendingCalls: this.preLivenessPending, heldDown: [...this.heldDown] });
+        for (const name of this.names)
+            this.startServerIfDown(name);
+        for (const name of this.clients.clientNames)
+            this.clients.startIfDown(name);
+        this.maybeConverge();
+        if (this.spikeDrainMs > 0)
+            this.world.after(this.spikeDrainMs, () => this.maybeConverge(), 'phase.spikes_drained');
+        // Convergence needs a serving leader, which may come from a fence with no other event after it.
+        const pollMs = Math.max(1, Math.floor(this.raft.electionTimeoutMs / 2));
+        const poll = () => {
+            if (this.convergedMs !== null || this.world.nowMs > this.hardEndMs)
+                return;
+            this.maybeConverge();
+            this.world.after(pollMs, poll, 'phase.converge_poll');
+        };
+        this.world.after(pollMs, poll, 'phase.converge_poll');
+    }
+    get spikeDrainMs() {
+        const disk = Math.max(this.options.disk.diskLatency?.extraUs?.[1] ?? 0, this.options.nemesis.slowDisk !== undefined ? SLOW_DISK_EXTRA_US[1] : 0);
+        const net = this.options.net.netLatency?.extraUs?.[1] ?? 0;
+        return Math.ceil(Math.max(disk, net) / 1000);
+    }
+    /**
+     * The one node serving now: running, its serving node serving, its driver holding a lease from
+     * a round a quorum acknowledged after the faults stopped (a lease from before may outlive the
+     * links the leader needs to commit, which come back only after a reconnect).
+     */
+    servingNode() {
+        const serving = [];
+        for (const [name, state] of this.servers) {
+            const status = this.world.node(name).status;
+            const driver = state.driver;
+            if (!this.isCurrent(name, state) || status === 'paused' || status === 'starting' || driver === null)
+                continue;
+            if (state.node?.isServing !== true || !driver.hasLease())
+                continue;
+            const leaseUntilMs = driver.status().leaseUntilMs;
+            if (leaseUntilMs !== null && leaseUntilMs - driver.leaseMs >= state.livenessMonoMs)
+                serving.push(name);
+        }
+        return serving.length === 1 ? serving[0] : null;
+    }
+    maybeConverge() {
+        if (this.livenessStartMs === null || this.convergedMs !== null || this.preLivenessPending > 0)
+            return;
+        if (this.world.nowMs < this.livenessStartMs + this.spikeDrainMs)
+            return;
+        if (this.servingNode() === null)
+            return;
+        this.convergedMs = this.world.nowMs;
+        this.history.phase = 'converged';
+        this.clients.workloadEndMs = Math.max(this.clients.workloadEndMs, this.convergedMs + RAFT_CONVERGED_WORKLOAD_MS_MIN);
+        this.hardEndMs = Math.max(this.hardEndMs, this.clients.workloadEndMs + this.options.client.overallTimeoutMs + this.options.client.attemptTimeoutMs + DEADLINE_SLACK_MS);
+        this.world.record('phase.converged');
+    }
+    // --- the run -----------------------------------------------------------------------------------
+    async run() {
+        const wallStartMs = performance.now();
+        for (const name of this.names)
+            this.startServerIfDown(name);
+        this.clients.startAll();
+        scheduleNemesis(this.world, this.options, this.strikes, () => this.livenessStartMs !== null, (family, rng, size) => this.strike(family, rng, size));
+        this.world.at(this.options.phases.safetyMs, () => this.startLiveness(), 'phase.liveness');
+        const { halted, eventBound } = await runToEnd(this.world, this.checker, {
+            hardEndMs: () => this.hardEndMs,
+            done: () => this.world.nowMs >= this.clients.workloadEndMs && !this.clients.holdOpen() && this.history.pending === 0,
+            eventsMax: RAFT_RUN_EVENTS_MAX,
+        });
+        if (!halted)
+            this.raftChecker.checkLogMatching(this.liveLogs());
+        if (!halted && !eventBound)
+            this.checkLiveness();
+        this.checker.final();
+        const diskFaults = {};
+        for (const name of this.names)
+            for (const [fault, n] of Object.entries(this.world.node(name).disk.faultCounts()))
+                diskFaults[fault] = (diskFaults[fault] ?? 0) + n;
+        const raftStats = {
+            nodes: this.raft.nodes,
+            elections: this.raftChecker.elections,
+            committedIndex: this.raftChecker.committedIndex,
+            failovers: this.failovers.map((f) => ({
+                electMs: f.electedMs === null ? null : f.electedMs - f.diedMs,
+                serveMs: f.servingMs === null ? null : f.servingMs - f.diedMs,
+            })),
+            heldDown: [...this.heldDown],
+        };
+        return finishReport(this.world, this.history, this.checker, {
+            spec: this.spec,
+            options: this.options,
+            wallStartMs,
+            strikes: this.strikes,
+            diskFaults: diskFaults,
+            livenessStartMs: this.livenessStartMs,
+            convergedMs: this.convergedMs,
+            valueChecks: valueChecksSound(this.options),
+            raft: raftStats,
+        });
+    }
+    whyStuck(op) {
+        const nodes = this.names
+            .map((name) => {
+            const state = this.servers.get(name);
+            const role = state?.driver?.status().role ?? 'no driver';
+            return `${name} ${this.world.node(name).status}/${role}${state?.node?.isServing === true ? '/serving' : ''}`;
+        })
+            .join(', ');
+        return `nodes: ${nodes}; client ${op.session.node}#${op.session.incarnation} last: ${ClientWorkload.lastEventOf(op)}`;
+    }
+    checkLiveness() {
+        if (this.convergedMs === null && this.livenessStartMs !== null) {
+            const pending = this.history.ops.filter((op) => op.phase === 'safety' && op.outcome === 'pending').slice(0, 3);
+            this.checker.report('liveness_not_converged', `the faults stopped at t=${this.livenessStartMs} but by t=${this.world.nowMs} the cluster had not converged: ${pending.length > 0 ? pending.map((op) => `${describeOp(op)} (${this.whyStuck(op)})`).join('; ') : `no single node serves (${this.whyStuckNodes()})`}`);
+        }
+        this.clients.checkCalls(livenessEnvelope(this.options), (op) => this.whyStuck(op));
+    }
+    whyStuckNodes() {
+        return this.names.map((name) => `${name} ${this.world.node(name).status}/${this.servers.get(name)?.driver?.status().role ?? 'no driver'}`).join(', ');
+    }
+}
+/** Runs one seed of a Raft cluster: draws its options, runs the world, checks, and reports. */
+export async function runRaftSeed(spec, options = {}) {
+    return new RaftRun(spec, options).run();
+}
+//# sourceMappingURL=raft-run.js.map

@@ -1,0 +1,233 @@
+// The client side of a simulated run, shared by the single-node run (cluster.ts) and the Raft
+// cluster run (raft-run.ts): client nodes running the real client library with a few concurrent
+// callers each, writing every call into the history, and the per-call liveness checks at the end.
+//
+// Invariants:
+//   - A caller never throws: every call ends in the history as ok, failed or unknown (a call
+//     rejected with anything but a TsoError is a `process_failed` violation of the client).
+//   - A client process that dies loses its session: its calls in flight end unknown
+//     (CLIENT_CRASHED); the supervisor starts it again with a new session.
+//   - The workload runs until `workloadEndMs`, which the run may push later (convergence), and
+//     on while `holdOpen()` holds.
+import { TsoError } from '../../core/errors.js';
+import { createClientCore } from '../../drivers/client/index.js';
+import { sleep } from '../../drivers/ports.js';
+import { describeOp } from './history.js';
+/** Slack on the client's deadline (timer granularity). */
+export const DEADLINE_SLACK_MS = 10;
+export function errorText(error) {
+    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+function describeEvent(e) {
+    switch (e.type) {
+        case 'attemptFailed':
+            return `attempt to ${e.endpoint} failed: ${e.code} (${e.sent ? 'sent' : 'not sent'}): ${e.message}`;
+        case 'answer':
+            return `answer from ${e.endpoint}: ${e.code}`;
+        case 'attempt':
+            return `attempt to ${e.endpoint} (count ${e.count})`;
+        case 'backoff':
+            return `backing off ${e.delayMs} ms`;
+        case 'failed':
+            return `call failed: ${e.code}`;
+        default:
+            return e.type;
+    }
+}
+export class ClientWorkload {
+    ctx;
+    clientNames = [];
+    sessionsByNode = new Map();
+    /** Callers stop calling from then on (unless `holdOpen` says to go on). */
+    workloadEndMs;
+    /** Keeps the callers calling past `workloadEndMs` while it holds (a run waiting to converge). */
+    holdOpen = () => false;
+    constructor(ctx) {
+        this.ctx = ctx;
+        const o = ctx.options;
+        this.workloadEndMs = o.phases.safetyMs + o.phases.livenessMs;
+        for (let i = 1; i <= o.workload.clients; i++) {
+            const name = `c${i}`;
+            this.clientNames.push(name);
+            ctx.world.addNode({ name, program: this.clientProgram(), start: false });
+        }
+    }
+    startAll() {
+        for (const name of this.clientNames)
+            this.ctx.world.start(name);
+    }
+    startIfDown(name) {
+        if (this.ctx.world.node(name).status !== 'down')
+            return;
+        this.ctx.world.start(name);
+    }
+    crash(name) {
+        const world = this.ctx.world;
+        if (world.node(name).status === 'down')
+            return;
+        const session = this.sessionsByNode.get(name);
+        if (session !== undefined && session.incarnation === world.node(name).incarnations)
+            this.ctx.history.clientLost(session, world.nowMs);
+        world.crash(name);
+    }
+    /** A client process exited on an error: its session is lost and the supervisor restarts it. */
+    onExit(name) {
+        const session = this.sessionsByNode.get(name);
+        if (session !== undefined && session.alive)
+            this.ctx.history.clientLost(session, this.ctx.world.nowMs);
+        this.ctx.world.after(0, () => this.startIfDown(name), 'supervisor.restart');
+    }
+    clientProgram() {
+        return async (ports) => {
+            const { world, history, checker, options } = this.ctx;
+            const c = options.client;
+            let session = null;
+            const clientOptions = {
+                endpoints: [...this.ctx.endpoints],
+                transport: ports.transport,
+                clock: ports.clock,
+                random: ports.random,
+                retry: {
+                    attemptsMax: c.attemptsMax,
+                    attemptTimeoutMs: c.attemptTimeoutMs,
+                    overallTimeoutMs: c.overallTimeoutMs,
+                    backoffBaseMs: c.backoffBaseMs,
+                    backoffCapMs: c.backoffCapMs,
+                },
+                onEvent: (e) => {
+                    if (session !== null && (e.type === 'attempt' || e.type === 'answer' || e.type === 'attemptFailed' || e.type === 'backoff' || e.type === 'failed')) {
+                        session.lastEvent[e.op] = `t=${world.nowMs} ${describeEvent(e)}`;
+                    }
+                },
+                ...(options.spec.planted === 'newRequestIdOnRetry' ? { faults: { newRequestIdOnRetry: true } } : {}),
+            };
+            const client = createClientCore(clientOptions);
+            const opened = history.openSession(ports.node, ports.incarnation, client.clientId);
+            session = opened;
+            this.sessionsByNode.set(ports.node, opened);
+            ports.trace('client.session', { clientId: client.clientId });
+            for (let i = 0; i < options.workload.callersPerClient; i++) {
+                // A caller never throws; if the harness itself does, say so instead of losing it.
+                this.caller(ports, client, opened, i).catch((error) => checker.report('process_failed', `harness caller failed: ${errorText(error)}`));
+            }
+            return { stop: () => client.close() };
+        };
+    }
+    pickOp(rng) {
+        const w = this.ctx.options.workload;
+        const total = w.weights.getTs + w.weights.getTsBatch + w.weights.getSeq;
+        const r = rng.int(0, total - 1);
+        if (r < w.weights.getTs)
+            return { kind: 'getTs', count: 1, key: null };
+        if (r < w.weights.getTs + w.weights.getTsBatch)
+            return { kind: 'getTsBatch', count: rng.int(1, w.tsBatchCountMax), key: null };
+        return { kind: 'getSeq', count: rng.int(1, w.seqCountMax), key: `key-${rng.int(1, w.seqKeys)}` };
+    }
+    /** One caller: calls in a loop until the workload ends or its process dies. Never throws. */
+    async caller(ports, client, session, index) {
+        const { world, history, options } = this.ctx;
+        const rng = ports.rng.fork(`caller/${index}`);
+        const thinkMsMax = options.workload.thinkMsMax;
+        while (session.alive && (world.nowMs < this.workloadEndMs || this.holdOpen())) {
+            const { kind, count, key } = this.pickOp(rng);
+            const op = history.invoke(session, kind, count, key, world.nowMs);
+            ports.trace('op.invoke', { op: op.id, kind, count, key, requestId: op.requestId });
+            await this.call(ports, client, op);
+            const thinkMs = thinkMsMax === 0 ? 0 : rng.int(0, thinkMsMax);
+            // A call that ended at the instant it began (refused before any I/O) must not spin.
+            if (thinkMs > 0 || op.completeMs === op.invokeMs)
+                await sleep(ports.clock, Math.max(thinkMs, 1));
+        }
+    }
+    async call(ports, client, op) {
+        const { world, history, checker } = this.ctx;
+        try {
+            switch (op.kind) {
+                case 'getTs': {
+                    const ts = await client.getTs();
+                    history.completeTs(op, ts, ts, world.nowMs);
+                    ports.trace('op.ok', { op: op.id, ts });
+                    return;
+                }
+                case 'getTsBatch': {
+                    const batch = await client.getTsBatch(op.count);
+                    history.completeTs(op, batch.first, batch.last, world.nowMs);
+                    ports.trace('op.ok', { op: op.id, first: batch.first, count: batch.count });
+                    return;
+                }
+                case 'getSeq': {
+                    const block = await client.getSeq(op.key, op.count);
+                    history.completeSeq(op, block.key, block.start, block.count, world.nowMs);
+                    ports.trace('op.ok', { op: op.id, start: block.start, count: block.count });
+                    return;
+                }
+            }
+        }
+        catch (error) {
+            if (!(error instanceof TsoError)) {
+                // The client library must fail calls with a TsoError; anything else is a bug in it.
+                checker.report('process_failed', `${describeOp(op)} rejected with a non-TsoError: ${errorText(error)}`, { op: op.id });
+                history.fail(op, 'THROWN', errorText(error), true, world.nowMs);
+                return;
+            }
+            const details = error.details ?? {};
+            const unknown = op.kind === 'getSeq' && (error.code === 'SEQ_UNCERTAIN' || (error.code === 'CLIENT_CLOSED' && details.outcomeUnknown === true));
+            if (error.code === 'SEQ_UNCERTAIN' && details.requestId !== op.requestId) {
+                // The client numbers its calls 1, 2, 3...; a call numbered otherwise means ids went to
+                // something else than calls (a retry under a new id).
+                checker.report('seq_call_request_id_unexpected', `${describeOp(op)}: the client gave this call request id ${String(details.requestId)}, but it is call ${String(op.requestId)} of its session`, { op: op.id });
+            }
+            history.fail(op, error.code, error.message, unknown, world.nowMs);
+            ports.trace('op.fail', { op: op.id, code: error.code, unknown });
+        }
+    }
+    /**
+     * The per-call liveness checks at the end of a run: no call is stuck, none overran its
+     * deadline, and after convergence every client made progress (and, inside the envelope,
+     * every call succeeded). `whyStuck` explains a call that never ended.
+     */
+    checkCalls(envelope, whyStuck) {
+        const { history, checker, options } = this.ctx;
+        const c = options.client;
+        // The client ends a getSeq call by its deadline plus one attempt (docs/client.md). A getTs
+        // caller rides a coalesced round whose deadline is its latest caller's, so it can end up to
+        // one more overall timeout (plus an attempt) late: the bound the implementation keeps.
+        const seqBoundMs = c.overallTimeoutMs + c.attemptTimeoutMs + DEADLINE_SLACK_MS;
+        const tsBoundMs = 2 * (c.overallTimeoutMs + c.attemptTimeoutMs) + DEADLINE_SLACK_MS;
+        const convergedCalls = new Map();
+        for (const op of history.ops) {
+            if (op.outcome === 'pending') {
+                checker.report('liveness_call_stuck', `${describeOp(op)} never ended: ${whyStuck(op)}`, { op: op.id });
+                continue;
+            }
+            const boundMs = op.kind === 'getSeq' ? seqBoundMs : tsBoundMs;
+            if (op.code !== 'CLIENT_CRASHED' && op.completeMs - op.invokeMs > boundMs) {
+                checker.report('call_overran_deadline', `${describeOp(op)} took ${op.completeMs - op.invokeMs} ms (bound ${boundMs} ms)`, { op: op.id });
+            }
+            if (op.phase !== 'converged')
+                continue;
+            const tally = convergedCalls.get(op.session) ?? { calls: 0, ok: 0, failed: null };
+            convergedCalls.set(op.session, tally);
+            tally.calls++;
+            if (op.outcome === 'ok')
+                tally.ok++;
+            else {
+                tally.failed ??= op;
+                if (envelope)
+                    checker.report('liveness_call_failed', `${describeOp(op)} failed after the run converged: ${op.message ?? ''}`, { op: op.id });
+            }
+        }
+        for (const [session, tally] of convergedCalls) {
+            if (tally.ok === 0 && tally.failed !== null) {
+                checker.report('liveness_no_progress', `none of the ${tally.calls} calls of ${session.node}#${session.incarnation} after convergence succeeded; first: ${describeOp(tally.failed)}: ${tally.failed.message ?? ''}`, {
+                    calls: tally.calls,
+                });
+            }
+        }
+    }
+    /** The op's client's last event, for a stuck call's explanation. */
+    static lastEventOf(op) {
+        return op.session.lastEvent[op.kind === 'getSeq' ? 'getSeq' : 'getTs'] ?? 'no client event';
+    }
+}
+//# sourceMappingURL=workload.js.map
