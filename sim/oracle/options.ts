@@ -281,6 +281,9 @@ const RAFT_SWARM: RaftShape = {
   followerPowerLossDownMs: [0, 50],
 };
 
+/** No election-time faults either: the fault-free profiles (calm, bench, idle). */
+const RAFT_CALM: RaftShape = { ...RAFT_SWARM, isolateNewLeader: [0, 1], followerPowerLoss: [0, 1] };
+
 const SWARM: ProfileShape = {
   familyOn: [1, 2],
   familyOnOverride: { netCorrupt: [1, 5] },
@@ -352,7 +355,7 @@ const PROFILE_SHAPES: Record<ProfileName, ProfileShape> = {
     nemesisGapMs: { serverKill: [20, 200], serverCrash: [50, 400] },
     nemesisBudget: { serverKill: [5, 20], serverCrash: [5, 20] },
   }),
-  calm: withShape({ forced: ALL_OFF }),
+  calm: withShape({ forced: ALL_OFF, raft: RAFT_CALM }),
   // The single-node workload the benchmark measures: no faults, a steady mix, longer phases.
   bench: withShape({
     forced: ALL_OFF,
@@ -364,6 +367,7 @@ const PROFILE_SHAPES: Record<ProfileName, ProfileShape> = {
     callersPerClient: [2, 2],
     weightsOn: [1, 1],
     thinkMsMax: [40],
+    raft: RAFT_CALM,
   }),
   // An idle-heavy single-node workload (one caller, about a call a second): where a simulator's
   // time compression shows, since virtual time between events costs nothing.
@@ -377,6 +381,7 @@ const PROFILE_SHAPES: Record<ProfileName, ProfileShape> = {
     callersPerClient: [1, 1],
     weightsOn: [1, 1],
     thinkMsMax: [2_000],
+    raft: RAFT_CALM,
   }),
   // Served before persisted: visible when a request finds the window exhausted (a step forward
   // past the window, a pause) while others arrive during the persist.
