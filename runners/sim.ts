@@ -219,6 +219,7 @@ export async function runSimCommand(argv: string[], io: SimIo = processIo): Prom
       if (f !== undefined) {
         const p = (x: typeof f.electMs): string => (x === null ? 'none' : `p50 ${x.p50} ms, p99 ${x.p99} ms, max ${x.max} ms`);
         io.out(`  failover after ${f.leaderDeaths} leader deaths (simulated time): new leader ${p(f.electMs)}; serving again ${p(f.serveMs)}\n`);
+        io.out(`  at elections: ${f.isolateNewLeader} new leaders cut off, ${f.followerPowerLoss} followers powered off behind a write\n`);
       }
       if (summary.failures.length > 0) {
         io.out(`  failing seeds: ${summary.failures.map((f) => f.seed).join(', ')}\n`);

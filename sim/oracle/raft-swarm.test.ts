@@ -57,5 +57,8 @@ describe(`the Raft smoke swarm (${SEEDS_3} seeds of 3 nodes, ${SEEDS_5} of 5, al
     const served = summaries.reduce((n, s) => n + (s.failover?.serveMs?.count ?? 0), 0);
     expect(deaths).toBeGreaterThan(0);
     expect(served).toBeGreaterThan(0);
+    // The election-time faults struck too.
+    expect(summaries.reduce((n, s) => n + (s.failover?.isolateNewLeader ?? 0), 0)).toBeGreaterThan(0);
+    expect(summaries.reduce((n, s) => n + (s.failover?.followerPowerLoss ?? 0), 0)).toBeGreaterThan(0);
   });
 });

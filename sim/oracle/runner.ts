@@ -176,6 +176,9 @@ export interface SwarmSummary {
 export interface FailoverSummary {
   /** Leader deaths in the safety phases of all seeds. */
   readonly leaderDeaths: number;
+  /** Election-time faults struck, over all seeds: new leaders cut off, followers powered off. */
+  readonly isolateNewLeader: number;
+  readonly followerPowerLoss: number;
   readonly electMs: Percentiles | null;
   readonly serveMs: Percentiles | null;
 }
@@ -236,6 +239,8 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmSummary> {
   const electMs: number[] = [];
   const serveMs: number[] = [];
   let leaderDeaths = 0;
+  let isolateNewLeader = 0;
+  let followerPowerLoss = 0;
   const startedMs = performance.now();
   let done = 0;
   for (let seed = fromSeed; seed <= toSeed; seed++) {
@@ -244,6 +249,8 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmSummary> {
     events += report.events;
     simMs += report.simMs;
     hashes.push(`${seed}:${report.traceHash}`);
+    isolateNewLeader += report.stats.nemesisStrikes.isolateNewLeader ?? 0;
+    followerPowerLoss += report.stats.nemesisStrikes.followerPowerLoss ?? 0;
     for (const f of report.stats.raft?.failovers ?? []) {
       leaderDeaths++;
       if (f.electMs !== null) electMs.push(f.electMs);
@@ -272,6 +279,6 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmSummary> {
     traceHash: hashTraceLines(hashes),
     failures,
     coverage,
-    ...((options.nodes ?? 1) > 1 ? { failover: { leaderDeaths, electMs: percentiles(electMs), serveMs: percentiles(serveMs) } } : {}),
+    ...((options.nodes ?? 1) > 1 ? { failover: { leaderDeaths, isolateNewLeader, followerPowerLoss, electMs: percentiles(electMs), serveMs: percentiles(serveMs) } } : {}),
   };
 }

@@ -1,2 +1,0 @@
-import type { AnyFuzzTarget } from './target.js';
-export declare function seedCorpus(targets: readonly AnyFuzzTarget[], log: (line: string) => void): number;

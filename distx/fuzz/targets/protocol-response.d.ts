@@ -1,2 +1,0 @@
-declare const _default: import("../target.js").AnyFuzzTarget;
-export default _default;

@@ -1,8 +1,0 @@
-export { benchOracle, type OracleBench } from './bench.js';
-export { Checker, type CheckerOptions, VIOLATIONS_KEPT_MAX } from './checkers.js';
-export { CONVERGED_WORKLOAD_MS_MIN, DATA_DIR, RUN_EVENTS_MAX, runSeed, type RunResult, type RunSeedOptions, type RunStats, SERVER_NODE, SERVER_PORT, SERVER_RECOVERY_MS, SERVER_START_TIMEOUT_MS, type SeedReport, } from './cluster.js';
-export { type Decoded, type DurableLedger, DurableView } from './durable.js';
-export { type ClientSession, describeOp, History, type Op, type OpKind, type OpOutcome, type Phase } from './history.js';
-export { DISK_FAMILIES, drawOptions, FAULT_FAMILIES, type FaultFamily, familiesOn, isPlantedBug, isProfileName, LIVENESS_ATTEMPT_TIMEOUT_MS_MIN, LIVENESS_WINDOW_AHEAD_MS_MIN, livenessEnvelope, NEMESIS_FAMILIES, NET_FAMILIES, PLANTED_BUGS, type PlantedBug, profileForBug, PROFILES, type ProfileName, type RunSpec, type SimOptions, valueChecksSound, } from './options.js';
-export { checkDeterminism, type DeterminismCheck, exitCodeOf, type Replay, replayTraceFile, runSwarm, type SeedJson, seedJson, specOfTrace, type SwarmOptions, type SwarmSummary, toJson, } from './runner.js';
-export { LIVENESS_KINDS, SAFETY_KINDS, type Violation, type ViolationKind } from './violations.js';
