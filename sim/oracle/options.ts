@@ -154,8 +154,37 @@ export interface SimOptions {
   readonly raft: RaftRunOptions | null;
 }
 
+/**
+ * Faults that strike on writes and elections rather than on the nemesis's timer. A profile sets
+ * them and the run takes them as they are (nothing of them is drawn per seed).
+ */
+export interface RaftTimedFaults {
+  /** Chance that a crash or kill waits for the node's next write and strikes right behind it (a WAL append torn). */
+  readonly crashAfterWrite: Ratio;
+  /**
+   * Chance, per election won in the safety phase, that the new leader is cut off from its peers
+   * (not its clients) a few ms later, for a while: the moment a new leader has replicated its
+   * predecessors' entries but maybe not its own no-op (Figure 8).
+   */
+  readonly isolateNewLeader: Ratio;
+  /** How long after its election the new leader is cut off (ms, one drawn per cut; 0: before it sends anything). */
+  readonly isolateNewLeaderDelayChoicesMs: readonly number[];
+  /** How long a new leader cut off by isolateNewLeader stays cut (ms range). */
+  readonly isolateNewLeaderForMs: readonly [number, number];
+  /**
+   * Chance, per election won in the safety phase, that one follower loses power right behind
+   * one of its next writes: the writes that carry the new leader's first entries, while the
+   * vote it gave (synced before it was sent) survives.
+   */
+  readonly followerPowerLoss: Ratio;
+  /** Which of the follower's next writes (1 = the next) the power loss strikes behind. */
+  readonly followerPowerLossWriteNth: readonly [number, number];
+  /** How long that follower stays down (ms range). */
+  readonly followerPowerLossDownMs: readonly [number, number];
+}
+
 /** What a Raft run draws besides the families (core/raft/config.ts for the meaning of each). */
-export interface RaftRunOptions {
+export interface RaftRunOptions extends RaftTimedFaults {
   readonly nodes: number;
   readonly electionTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
@@ -178,25 +207,6 @@ export interface RaftRunOptions {
   readonly livenessDownNodes: number;
   /** When the leader is cut off, its clock goes slow by driftPpmMax and the others' fast (the lease's worst case). */
   readonly adversarialDrift: boolean;
-  /** Chance that a crash or kill strikes right behind the node's next write (a WAL append torn). */
-  readonly crashAfterWrite: Ratio;
-  /**
-   * Chance, per election won in the safety phase, that the new leader is cut off from its peers
-   * (not its clients) isolateNewLeaderDelayMs later, for a while: the moment a new leader has
-   * replicated its predecessors' entries but maybe not its own no-op (Figure 8).
-   */
-  readonly isolateNewLeader: Ratio;
-  readonly isolateNewLeaderDelayChoicesMs: readonly number[];
-  /** How long a new leader cut off by isolateNewLeader stays cut (ms range). */
-  readonly isolateNewLeaderForMs: readonly [number, number];
-  /**
-   * Chance, per election won in the safety phase, that one follower loses power right behind
-   * one of its next writes (the nth, n drawn from followerPowerLossWriteNth): the writes that
-   * carry the new leader's first entries, or the vote it just gave. Down powerLossDownMs.
-   */
-  readonly followerPowerLoss: Ratio;
-  readonly followerPowerLossWriteNth: readonly [number, number];
-  readonly followerPowerLossDownMs: readonly [number, number];
 }
 
 /** Bounds of what a profile may draw (the defaults are the swarm's). */
@@ -224,7 +234,7 @@ interface ProfileShape {
   readonly raft: RaftShape;
 }
 
-interface RaftShape {
+interface RaftShape extends RaftTimedFaults {
   readonly electionTimeoutChoicesMs: readonly number[];
   /** Heartbeats per election timeout. */
   readonly heartbeatsPerElectionChoices: readonly number[];
@@ -243,20 +253,6 @@ interface RaftShape {
   readonly adversarialDrift: boolean;
   /** Chance that the liveness phase keeps a minority down. */
   readonly livenessMinorityDown: Ratio;
-  /** Chance that a crash or kill waits for the node's next write and strikes right behind it. */
-  readonly crashAfterWrite: Ratio;
-  /** Chance, per election won, that the new leader is cut off from its peers a few ms later. */
-  readonly isolateNewLeader: Ratio;
-  /** How long after its election the new leader is cut off (ms, one drawn per cut; 0: before it sends anything). */
-  readonly isolateNewLeaderDelayChoicesMs: readonly number[];
-  /** How long a new leader cut off by isolateNewLeader stays cut (ms range). */
-  readonly isolateNewLeaderForMs: readonly [number, number];
-  /** Chance, per election won, that a follower loses power right behind one of its next writes. */
-  readonly followerPowerLoss: Ratio;
-  /** Which of the follower's next writes (1 = the next) the power loss strikes behind. */
-  readonly followerPowerLossWriteNth: readonly [number, number];
-  /** How long that follower stays down (ms range). */
-  readonly followerPowerLossDownMs: readonly [number, number];
 }
 
 const RAFT_SWARM: RaftShape = {
@@ -729,14 +725,13 @@ function drawRaft(rng: Rng, shape: RaftShape, nodes: number): RaftRunOptions {
     initialDriftPpm,
     livenessDownNodes: rng.ratio(shape.livenessMinorityDown) ? rng.int(1, minorityMax) : 0,
     adversarialDrift: shape.adversarialDrift,
-    crashAfterWrite: shape.crashAfterWrite,
-    isolateNewLeader: shape.isolateNewLeader,
-    isolateNewLeaderDelayChoicesMs: shape.isolateNewLeaderDelayChoicesMs,
-    isolateNewLeaderForMs: shape.isolateNewLeaderForMs,
-    followerPowerLoss: shape.followerPowerLoss,
-    followerPowerLossWriteNth: shape.followerPowerLossWriteNth,
-    followerPowerLossDownMs: shape.followerPowerLossDownMs,
+    ...timedFaultsOf(shape),
   };
+}
+
+function timedFaultsOf(shape: RaftShape): RaftTimedFaults {
+  const { crashAfterWrite, isolateNewLeader, isolateNewLeaderDelayChoicesMs, isolateNewLeaderForMs, followerPowerLoss, followerPowerLossWriteNth, followerPowerLossDownMs } = shape;
+  return { crashAfterWrite, isolateNewLeader, isolateNewLeaderDelayChoicesMs, isolateNewLeaderForMs, followerPowerLoss, followerPowerLossWriteNth, followerPowerLossDownMs };
 }
 
 /** The simulator's clocks accept drifts up to half the true rate either way (sim/clock.ts). */
