@@ -10,8 +10,9 @@
 //   1. safety: the workload runs while the nemesis strikes — in a cluster the process families
 //      hit the leader half the time and a random node otherwise; on top come the Raft families
 //      (the leader cut off from its peers, one-way links, a slow disk, a majority restarted),
-//      crashes right behind a write (a WAL append torn by a power loss), clock drift within the
-//      configured bound. Any safety violation halts the run.
+//      crashes right behind a write (a WAL append torn by a power loss), and at elections a new
+//      leader cut off or one of its followers powered off behind its first writes; clock drift
+//      within the configured bound. Any safety violation halts the run.
 //   2. liveness: the faults stop, a majority is healed (the options may keep a minority down for
 //      the whole phase: the cluster must live with it). A leader must serve, and every call made
 //      before must end, within the bound: spikes drained + RAFT_LIVENESS_ELECTION_TIMEOUTS
