@@ -34,7 +34,7 @@ import { Checker } from './checkers.js';
 import { DurableView } from './durable.js';
 import { describeOp, History, type Op } from './history.js';
 import { drawOptions, livenessEnvelope, nodesOf, valueChecksSound, type NemesisFamily, type RunSpec, type SimOptions } from './options.js';
-import { diskFaultsOf, finishReport, netFaultsOf, runToEnd, type RunSeedOptions, scheduleNemesis, type SeedReport } from './run-shared.js';
+import { diskFaultsOf, finishReport, netFaultsOf, recordServingEvent, runToEnd, type RunSeedOptions, scheduleNemesis, type SeedReport } from './run-shared.js';
 import { runRaftSeed } from './raft-run.js';
 import { ClientWorkload, DEADLINE_SLACK_MS, errorText } from './workload.js';
 
@@ -162,27 +162,10 @@ class OracleRun {
   }
 
   private onServingEvent(ports: NodePorts, e: ServingEvent): void {
-    switch (e.kind) {
-      case 'serving':
-        ports.trace('serving.serving', { epoch: e.epoch, floorMs: e.floorMs, highWaterMs: e.highWaterMs });
-        this.checker.onPublished(e.highWaterMs, `${ports.node}#${ports.incarnation} fence`);
-        this.maybeConverge();
-        return;
-      case 'extended':
-        ports.trace('serving.extended', { highWaterMs: e.highWaterMs });
-        this.checker.onPublished(e.highWaterMs, `${ports.node}#${ports.incarnation} extension`);
-        return;
-      case 'poisoned':
-        ports.trace('serving.poisoned', { reason: e.reason });
-        return;
-      case 'fence-retry':
-        ports.trace('serving.fence_retry', { code: e.code });
-        return;
-      case 'leadership':
-        ports.trace('serving.leadership', { state: e.state.kind });
-        return;
-    }
+    recordServingEvent(ports, e, this.checker);
+    if (e.kind === 'serving') this.maybeConverge();
   }
+
 
   // --- process control ---------------------------------------------------------------------------
 

@@ -38,7 +38,7 @@ import type { Rng } from '../random.js';
 import type { TraceDetails, TraceEntry } from '../trace.js';
 import { World } from '../world.js';
 import { Checker } from './checkers.js';
-import { diskFaultsOf, finishReport, netFaultsOf, runToEnd, type RunSeedOptions, scheduleNemesis, type SeedReport } from './run-shared.js';
+import { diskFaultsOf, finishReport, netFaultsOf, recordServingEvent, runToEnd, type RunSeedOptions, scheduleNemesis, type SeedReport } from './run-shared.js';
 import { describeOp, History, type Op } from './history.js';
 import { isRaftBug, livenessEnvelope, type NemesisFamily, type RaftRunOptions, type RunSpec, type SimOptions, valueChecksSound, drawOptions } from './options.js';
 import { RaftChecker, type RaftLogView } from './raft-checkers.js';
@@ -243,7 +243,7 @@ class RaftRun {
         windowAheadMs: this.options.server.windowAheadMs,
         failoverAdvanceMs: this.options.server.failoverAdvanceMs,
         faults: { serveBeforePersist: planted === 'serveBeforePersist', fenceAtPrior: planted === 'fenceAtPrior' },
-        onEvent: (e) => this.onServingEvent(name, ports, e),
+        onEvent: (e) => this.onServingEvent(ports, e),
       });
       state.node = node;
       node.start();
@@ -327,30 +327,14 @@ class RaftRun {
     }
   }
 
-  private onServingEvent(name: string, ports: NodePorts, e: ServingEvent): void {
-    switch (e.kind) {
-      case 'serving':
-        ports.trace('serving.serving', { epoch: e.epoch, floorMs: e.floorMs, highWaterMs: e.highWaterMs });
-        this.checker.onPublished(e.highWaterMs, `${ports.node}#${ports.incarnation} fence`);
-        for (const f of this.failovers) if (f.servingMs === null) f.servingMs = this.world.nowMs;
-        this.maybeConverge();
-        return;
-      case 'extended':
-        ports.trace('serving.extended', { highWaterMs: e.highWaterMs });
-        this.checker.onPublished(e.highWaterMs, `${ports.node}#${ports.incarnation} extension`);
-        return;
-      case 'poisoned':
-        ports.trace('serving.poisoned', { reason: e.reason });
-        return;
-      case 'fence-retry':
-        ports.trace('serving.fence_retry', { code: e.code });
-        return;
-      case 'leadership':
-        ports.trace('serving.leadership', { state: e.state.kind });
-        if (e.state.kind !== 'leader') this.maybeConverge();
-        return;
+  private onServingEvent(ports: NodePorts, e: ServingEvent): void {
+    recordServingEvent(ports, e, this.checker);
+    if (e.kind === 'serving') {
+      for (const f of this.failovers) if (f.servingMs === null) f.servingMs = this.world.nowMs;
+      this.maybeConverge();
+    } else if (e.kind === 'leadership' && e.state.kind !== 'leader') {
+      this.maybeConverge();
     }
-    void name;
   }
 
   /** The `isolateNewLeader` nemesis: a new leader cut off from its peers a few ms after winning. */

@@ -3,8 +3,10 @@
 // SimNetwork fault rules, and what both runs do alike: schedule the nemesis, run the world to
 // its end. A report is a function of its run spec.
 
+import type { ServingEvent } from '../../drivers/server/serving-node.js';
 import type { DiskFaults } from '../disk.js';
 import type { NetworkFaults } from '../network.js';
+import type { NodePorts } from '../process.js';
 import type { Rng } from '../random.js';
 import type { Trace } from '../trace.js';
 import type { World } from '../world.js';
@@ -199,4 +201,30 @@ export function finishReport(world: World, history: History, checker: Checker, r
     },
     trace: world.trace,
   };
+}
+
+/**
+ * A serving node's event, as both runs record it: traced, and every high-water it publishes
+ * (at a fence or an extension) handed to the persist-before-serve checker.
+ */
+export function recordServingEvent(ports: NodePorts, e: ServingEvent, checker: Checker): void {
+  switch (e.kind) {
+    case 'serving':
+      ports.trace('serving.serving', { epoch: e.epoch, floorMs: e.floorMs, highWaterMs: e.highWaterMs });
+      checker.onPublished(e.highWaterMs, `${ports.node}#${ports.incarnation} fence`);
+      return;
+    case 'extended':
+      ports.trace('serving.extended', { highWaterMs: e.highWaterMs });
+      checker.onPublished(e.highWaterMs, `${ports.node}#${ports.incarnation} extension`);
+      return;
+    case 'poisoned':
+      ports.trace('serving.poisoned', { reason: e.reason });
+      return;
+    case 'fence-retry':
+      ports.trace('serving.fence_retry', { code: e.code });
+      return;
+    case 'leadership':
+      ports.trace('serving.leadership', { state: e.state.kind });
+      return;
+  }
 }
