@@ -112,7 +112,7 @@ describe('SeqLedger: advance', () => {
   });
 
   it('refuses SEQ_OVERFLOW when the counter would pass the u64 maximum, and moves nothing', () => {
-    const ledger = SeqLedger.fromSnapshot({ keyCap: 10, counters: [['k', U64_MAX - 5n]], applySeq: 0n, sessions: [] });
+    const ledger = SeqLedger.fromSnapshot({ keyCap: 10, counters: [['k', U64_MAX - 5n]], applySeq: 0n, clientsExpiredBelow: 0n, sessions: [] });
     expect(codeOf(ledger.advance(request('k', 6, 1n, 1n)))).toBe(ErrorCode.SEQ_OVERFLOW);
     expect(ledger.get('k')).toBe(U64_MAX - 5n);
     expect(ledger.applySeq).toBe(0n);
@@ -158,12 +158,26 @@ describe('SeqLedger: exactly-once sessions', () => {
     ledger.invariants();
   });
 
-  it('a retry naming another key or count still gets the remembered block (the id names the request)', () => {
+  it('refuses a remembered request id that arrives with another key or count (SEQ_REQUEST_REUSED), and changes nothing', () => {
     const ledger = new SeqLedger();
     ledger.advance(request('k', 4, 7n, 1n));
-    expect(block(ledger.advance(request('other', 9, 7n, 1n)))).toEqual({ key: 'k', start: 0n, count: 4, replayed: true });
+    const before = ledger.snapshot();
+    expect(codeOf(ledger.advance(request('other', 4, 7n, 1n)))).toBe(ErrorCode.SEQ_REQUEST_REUSED);
+    expect(codeOf(ledger.advance(request('k', 9, 7n, 1n)))).toBe(ErrorCode.SEQ_REQUEST_REUSED);
+    expect(ledger.snapshot()).toEqual(before);
     expect(ledger.get('other')).toBe(0n);
-    expect(ledger.keyCount).toBe(1);
+    // The genuine retry still gets its block.
+    expect(block(ledger.advance(request('k', 4, 7n, 1n)))).toEqual({ key: 'k', start: 0n, count: 4, replayed: true });
+    ledger.invariants();
+  });
+
+  it('a client restarted with a fixed clientId that counts request ids from 1 again is refused, never handed another request\'s block', () => {
+    const ledger = new SeqLedger();
+    ledger.advance(request('orders', 10, 42n, 1n));
+    ledger.advance(request('invoices', 3, 42n, 2n));
+    // The restarted process asks for `invoices` with id 1, which named an `orders` request.
+    expect(codeOf(ledger.advance(request('invoices', 3, 42n, 1n)))).toBe(ErrorCode.SEQ_REQUEST_REUSED);
+    expect(ledger.get('invoices')).toBe(3n);
   });
 
   it('the same request id from another client is another request', () => {
@@ -230,14 +244,46 @@ describe('SeqLedger: exactly-once sessions', () => {
     ledger.invariants();
   });
 
-  it('documented residual risk: a client evicted as a whole gets a new block for an old request', () => {
+  it('a client evicted as a whole is refused for every later request (SEQ_SESSION_EXPIRED with the watermark), never given a new block', () => {
     const ledger = new SeqLedger();
-    const first = block(ledger.advance(request('k', 1, 0n, 1n)));
+    block(ledger.advance(request('k', 1, 0n, 1n)));
     for (let c = 1n; c <= BigInt(SEQ_SESSION_CLIENTS_MAX); c += 1n) ledger.advance(request('k', 1, c, 1n));
     expect(ledger.hasSession(0n)).toBe(false);
-    const retried = block(ledger.advance(request('k', 1, 0n, 1n)));
-    expect(retried.replayed).toBe(false);
-    expect(retried.start).not.toBe(first.start);
+    expect(ledger.clientsExpiredBelow).toBe(1n);
+    const counter = ledger.get('k');
+    const retried = ledger.advance(request('k', 1, 0n, 1n));
+    expect(retried).toMatchObject({ ok: false, code: ErrorCode.SEQ_SESSION_EXPIRED, clientsExpiredBelow: 1n });
+    // A new request id under the evicted id is refused too: the ledger cannot tell it from a retry.
+    expect(codeOf(ledger.advance(request('k', 1, 0n, 2n)))).toBe(ErrorCode.SEQ_SESSION_EXPIRED);
+    expect(ledger.get('k')).toBe(counter);
+    expect(ledger.hasSession(0n)).toBe(false);
+    ledger.invariants();
+  });
+
+  it('the evicted-clients watermark only rises, and an id at or above it opens a new session', () => {
+    const ledger = new SeqLedger();
+    for (let c = 1n; c <= BigInt(SEQ_SESSION_CLIENTS_MAX); c += 1n) ledger.advance(request('k', 1, c * 10n, 1n));
+    ledger.advance(request('k', 1, 5_000n, 1n)); // evicts client 10
+    expect(ledger.clientsExpiredBelow).toBe(11n);
+    ledger.advance(request('k', 1, 5n, 1n)); // below the watermark and unknown: refused
+    expect(ledger.hasSession(5n)).toBe(false);
+    ledger.advance(request('k', 1, 11n, 1n)); // at the watermark: a new session (evicts client 20)
+    expect(ledger.hasSession(11n)).toBe(true);
+    expect(ledger.clientsExpiredBelow).toBe(21n);
+    // Sessions below the watermark that were never evicted keep working.
+    expect(ledger.hasSession(30n)).toBe(true);
+    expect(block(ledger.advance(request('k', 1, 30n, 2n))).replayed).toBe(false);
+    ledger.invariants();
+  });
+
+  it('evicting the client id U64_MAX saturates the watermark, which then covers U64_MAX too', () => {
+    const ledger = new SeqLedger();
+    ledger.advance(request('k', 1, U64_MAX, 1n));
+    for (let c = 1n; c <= BigInt(SEQ_SESSION_CLIENTS_MAX); c += 1n) ledger.advance(request('k', 1, c, 1n));
+    expect(ledger.hasSession(U64_MAX)).toBe(false);
+    expect(ledger.clientsExpiredBelow).toBe(U64_MAX);
+    expect(codeOf(ledger.advance(request('k', 1, U64_MAX, 1n)))).toBe(ErrorCode.SEQ_SESSION_EXPIRED);
+    ledger.invariants();
   });
 });
 
@@ -267,6 +313,7 @@ describe('SeqLedger: snapshots', () => {
         ['b', 1n],
       ],
       applySeq: 2n,
+      clientsExpiredBelow: 0n,
       sessions: [{ clientId: 1n, lastActiveSeq: 2n, forgottenBelow: 0n, results: [{ requestId: 4n, key: 'a', start: 1n, count: 2 }] }],
     };
     assertValidSeqLedgerSnapshot(good);
@@ -428,59 +475,55 @@ describe('SeqLedger: properties', () => {
     );
   });
 
-  it('eviction never turns a replay into a new block (unless the whole client session was evicted)', () => {
+  it('eviction never turns a retry into a new block: a retry gets its block or is refused, whatever was evicted', () => {
     // Many clients (past SEQ_SESSION_CLIENTS_MAX) and long runs of requests per client (past
-    // SEQ_SESSION_RESULTS_PER_CLIENT_MAX), with retries of old requests mixed in.
+    // SEQ_SESSION_RESULTS_PER_CLIENT_MAX), with retries of old requests mixed in. A client that
+    // is refused for a new request because its id fell below the watermark moves to a fresh id
+    // at or above it, as the library does.
     const clientsMax = BigInt(SEQ_SESSION_CLIENTS_MAX);
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 2 ** 30 }), fc.constantFrom(clientsMax - 8n, clientsMax + 40n), (seed, clientCount) => {
         const random = seededRandom(seed);
         const ledger = new SeqLedger();
-        // clientId/requestId → the block start, and the life of the client's session it was granted in.
-        const given = new Map<string, { start: bigint; life: number }>();
-        const sessionLife = new Map<bigint, number>(); // bumped each time a client's session is evicted
-        const alive = new Set<bigint>();
+        const given = new Map<string, bigint>(); // clientId/requestId → the block start
+        const currentId = new Map<number, bigint>(); // logical client → its clientId now
         const nextRequestId = new Map<bigint, bigint>();
+        let highestId = clientCount;
         let expired = 0;
         let replays = 0;
-        let wholeEvictions = 0;
+        let rotations = 0;
         for (let step = 0; step < 4_000; step += 1) {
           // A hot client (0) issues most requests, so it outgrows its per-client limit.
-          const clientId = random(2) === 0 ? 0n : BigInt(random(Number(clientCount)));
+          const logical = random(2) === 0 ? 0 : random(Number(clientCount));
+          const clientId = currentId.get(logical) ?? BigInt(logical);
           const issued = nextRequestId.get(clientId) ?? 1n;
           const retry = issued > 1n && random(4) === 0;
           const requestId = retry ? 1n + BigInt(random(Number(issued - 1n))) : issued;
           if (!retry) nextRequestId.set(clientId, issued + 1n);
-          const life = sessionLife.get(clientId) ?? 0;
           const result = ledger.advance(request('k', 1, clientId, requestId));
           const id = `${clientId}/${requestId}`;
           const earlier = given.get(id);
-          if (earlier !== undefined && earlier.life !== life) {
-            // The documented residual risk: the session that knew this request was evicted as a
-            // whole, so the retry may get a new block (or be refused by the new session).
-            if (result.ok && !result.replayed) given.set(id, { start: result.start, life });
-          } else if (!result.ok) {
+          if (!result.ok) {
             expect(result.code).toBe(ErrorCode.SEQ_SESSION_EXPIRED);
             expired += 1;
+            if (!retry && result.clientsExpiredBelow !== undefined) {
+              // Nothing of this request executed: move to a fresh id above the watermark.
+              highestId = (highestId > result.clientsExpiredBelow ? highestId : result.clientsExpiredBelow) + 1n;
+              currentId.set(logical, highestId);
+              rotations += 1;
+            }
           } else if (earlier !== undefined) {
             expect(result.replayed).toBe(true);
-            expect(result.start).toBe(earlier.start);
+            expect(result.start).toBe(earlier);
             replays += 1;
           } else {
             expect(result.replayed).toBe(false);
-            given.set(id, { start: result.start, life });
-          }
-          if (result.ok) alive.add(clientId);
-          for (const c of alive) {
-            if (ledger.hasSession(c)) continue;
-            alive.delete(c);
-            sessionLife.set(c, (sessionLife.get(c) ?? 0) + 1);
-            wholeEvictions += 1;
+            given.set(id, result.start);
           }
           if (step % 500 === 0) ledger.invariants();
         }
-        if (clientCount > clientsMax) expect(wholeEvictions).toBeGreaterThan(0);
-        else expect(wholeEvictions).toBe(0);
+        if (clientCount > clientsMax) expect(rotations).toBeGreaterThan(0);
+        else expect(ledger.clientsExpiredBelow).toBe(0n);
         ledger.invariants();
         expect(expired).toBeGreaterThan(0); // per-client eviction happened and was exercised
         expect(replays).toBeGreaterThan(0);

@@ -12,37 +12,44 @@
 //   - at most `keyCap` distinct keys; keys are 1–128 bytes of well-formed UTF-8.
 //   - exactly once (Raft dissertation §6.3, client sessions): each session (one per clientId)
 //     remembers its recent results by requestId. Applying a remembered request again returns
-//     the remembered block (`replayed: true`) and moves no counter — even when the retried
-//     request names another key or count: the id is what identifies the request, and returning
-//     a different block for it would break exactly-once. A request that is not remembered and
-//     whose id is below the session's `forgottenBelow` is refused (SEQ_SESSION_EXPIRED): it may
-//     have been applied and forgotten, so it must never get a new block.
+//     the remembered block (`replayed: true`) and moves no counter. A remembered id that arrives
+//     with another key or count is refused (SEQ_REQUEST_REUSED) and changes nothing: it is not
+//     a retry but a client reusing an id (say, one that restarted with a fixed clientId and
+//     counts from 1 again), and answering with another request's block would hand it values it
+//     never asked for. A request that is not remembered and whose id is below the session's
+//     `forgottenBelow` is refused (SEQ_SESSION_EXPIRED): it may have been applied and
+//     forgotten, so it must never get a new block.
 //   - per session at most SEQ_SESSION_RESULTS_PER_CLIENT_MAX results; past that, the lowest
 //     requestId is evicted and `forgottenBelow` rises to that id + 1 (it never decreases, and every
 //     remembered id is ≥ it). Requests may arrive out of order: an id ≥ forgottenBelow that is not
 //     remembered is new, even when higher ids are remembered.
 //   - at most SEQ_SESSION_CLIENTS_MAX sessions; a new session evicts the least recently active
-//     one (lowest lastActiveSeq, ties by lowest clientId).
+//     one (lowest lastActiveSeq, ties by lowest clientId), and `clientsExpiredBelow` rises to at
+//     least the evicted clientId + 1 (it never decreases). A clientId without a session that is
+//     below `clientsExpiredBelow` is refused (SEQ_SESSION_EXPIRED, which carries the watermark so
+//     the client can move to an id above it) and no session is opened for it. So a client
+//     whose session was evicted can never get a second block for a request applied before the
+//     eviction: every later request under that id is refused, whatever its requestId. This
+//     closes the hole an evicted session used to leave, and keeps the table bounded; the cost is
+//     that a client must never be handed an id below the watermark again, which is why the
+//     library's default clientIds grow with the wall clock (docs/client.md, "Client ids").
 //   - `applySeq` counts successful applies, replays included: a client retrying is active and
 //     is the one that most needs its session. So a replay moves no counter but does change the
 //     session bookkeeping (applySeq, lastActiveSeq). Failed requests (invalid, overflow, key cap,
-//     expired) change nothing at all and are not remembered: the same id may be retried.
+//     expired, reused) change nothing at all and are not remembered: the same id may be retried.
 //
-// Sessions are created on a client's first successful request, whatever its requestId: a
-// first-seen id above 1 is accepted (the client may have been evicted, or restarted its ids, or
-// its earlier requests were refused; we cannot know), and `forgottenBelow` starts at 0.
-// Residual risk: a client whose whole session was evicted (SEQ_SESSION_CLIENTS_MAX more recently
-// active clients came after it) loses exactly-once for the requests applied before its eviction:
-// a retry of one of them gets a new block. Sizing SEQ_SESSION_CLIENTS_MAX above the number of
-// concurrently retrying clients keeps this away; the client retries an unknown outcome promptly.
-//
+// Sessions are created on a client's first successful request, whatever its requestId (its
+// earlier requests may have been refused), and `forgottenBelow` starts at 0 — unless the
+// clientId is below `clientsExpiredBelow`, which means it may have had a session that was
+// evicted.
+
 // Snapshots are canonical (keys ascending by UTF-8 bytes, sessions by clientId, results by
 // requestId), so equal ledgers encode to equal bytes. The file driver snapshots after every
 // group commit, so `snapshot()` is linear in keys + sessions: the key and client orders are kept
 // sorted on insert, and each session's snapshot is cached until the session changes.
 
 import { assert, AssertionError } from './assert.js';
-import { ErrorCode, type Failure, type Result } from './errors.js';
+import { ErrorCode, type Failure } from './errors.js';
 import {
   SEQ_COUNT_MAX,
   SEQ_KEY_BYTES_MAX,
@@ -93,6 +100,8 @@ export interface SeqLedgerSnapshot {
   readonly counters: ReadonlyArray<readonly [string, bigint]>;
   /** Number of advances applied so far (drives deterministic session eviction). */
   readonly applySeq: bigint;
+  /** A clientId below this without a session may have had one evicted: it is refused. */
+  readonly clientsExpiredBelow: bigint;
   /** Strictly ascending by clientId, at most SEQ_SESSION_CLIENTS_MAX. */
   readonly sessions: readonly SeqSessionSnapshot[];
 }
@@ -115,9 +124,16 @@ export type SeqAdvanceFailureCode =
   | SeqValidationFailureCode
   | typeof ErrorCode.SEQ_OVERFLOW
   | typeof ErrorCode.SEQ_KEY_CARDINALITY_EXCEEDED
-  | typeof ErrorCode.SEQ_SESSION_EXPIRED;
+  | typeof ErrorCode.SEQ_SESSION_EXPIRED
+  | typeof ErrorCode.SEQ_REQUEST_REUSED;
 
-export type SeqAdvanceResult = Result<SeqBlock, SeqAdvanceFailureCode>;
+/**
+ * Why `advance` refused a request. A SEQ_SESSION_EXPIRED refusal of a client without a session
+ * carries `clientsExpiredBelow`: a clientId at or above it can open a new session.
+ */
+export type SeqAdvanceFailure = Failure<SeqAdvanceFailureCode> & { readonly clientsExpiredBelow?: bigint };
+
+export type SeqAdvanceResult = ({ readonly ok: true } & SeqBlock) | SeqAdvanceFailure;
 
 export interface SeqLedgerOptions {
   /** Cap on distinct keys; a genesis value (default SEQ_KEY_CARDINALITY_CAP_DEFAULT). */
@@ -234,7 +250,7 @@ function sessionSnapshot(session: Session): SeqSessionSnapshot {
  * Linear in the snapshot's size (plus a map of its keys).
  */
 export function seqLedgerStateProblem(snapshot: SeqLedgerSnapshot): string | undefined {
-  const { keyCap, counters, applySeq, sessions } = snapshot;
+  const { keyCap, counters, applySeq, clientsExpiredBelow, sessions } = snapshot;
   if (!Number.isSafeInteger(keyCap) || keyCap < 0 || keyCap > SEQ_KEY_CAP_MAX) return 'key_cap_out_of_range';
   if (counters.length > keyCap) return 'key_count_above_cap';
   const counterOf = new Map<string, bigint>();
@@ -247,6 +263,7 @@ export function seqLedgerStateProblem(snapshot: SeqLedgerSnapshot): string | und
     previousKey = key;
   }
   if (!isU64(applySeq)) return 'apply_seq_not_u64';
+  if (!isU64(clientsExpiredBelow)) return 'clients_expired_below_not_u64';
   if (sessions.length > SEQ_SESSION_CLIENTS_MAX) return 'sessions_above_max';
   let previousClientId = -1n;
   for (const { clientId, lastActiveSeq, forgottenBelow, results } of sessions) {
@@ -281,6 +298,7 @@ export class SeqLedger {
   /** The keys of `counters`, ascending by UTF-8 bytes (kept sorted on insert). */
   private readonly sortedKeys: string[] = [];
   private applied = 0n;
+  private expiredBelow = 0n;
   private readonly sessions = new Map<bigint, Session>();
   /** The keys of `sessions`, ascending (kept sorted on insert). */
   private readonly sortedClientIds: bigint[] = [];
@@ -300,6 +318,7 @@ export class SeqLedger {
       ledger.sortedKeys.push(key);
     }
     ledger.applied = snapshot.applySeq;
+    ledger.expiredBelow = snapshot.clientsExpiredBelow;
     for (const s of snapshot.sessions) {
       ledger.sessions.set(s.clientId, {
         clientId: s.clientId,
@@ -316,6 +335,11 @@ export class SeqLedger {
   /** Number of advances applied so far, replays included. */
   get applySeq(): bigint {
     return this.applied;
+  }
+
+  /** A clientId below this that has no session is refused (it may have had one evicted). */
+  get clientsExpiredBelow(): bigint {
+    return this.expiredBelow;
   }
 
   get keyCount(): number {
@@ -367,6 +391,13 @@ export class SeqLedger {
       const index = lowerBound(results, requestId, requestIdOf, compareBigints);
       const remembered = results[index];
       if (remembered !== undefined && remembered.requestId === requestId) {
+        if (remembered.key !== key || remembered.count !== count) {
+          return {
+            ok: false,
+            code: ErrorCode.SEQ_REQUEST_REUSED,
+            message: `request ${requestId} of client ${clientId} was applied with another key or count; a request id names one request`,
+          };
+        }
         this.touch(session);
         return { ok: true, key: remembered.key, start: remembered.start, count: remembered.count, replayed: true };
       }
@@ -377,6 +408,13 @@ export class SeqLedger {
           message: `request ${requestId} of client ${clientId} is older than the remembered results (from ${session.forgottenBelow})`,
         };
       }
+    } else if (this.isExpiredClient(clientId)) {
+      return {
+        ok: false,
+        code: ErrorCode.SEQ_SESSION_EXPIRED,
+        message: `client ${clientId} has no session and is below ${this.expiredBelow}: its session may have been evicted`,
+        clientsExpiredBelow: this.expiredBelow,
+      };
     }
 
     const current = this.counters.get(key);
@@ -409,7 +447,7 @@ export class SeqLedger {
     for (let i = 0; i < this.sortedClientIds.length; i += 1) {
       sessions[i] = sessionSnapshot(this.sessions.get(this.sortedClientIds[i] as bigint) as Session);
     }
-    return { keyCap: this.keyCap, counters, applySeq: this.applied, sessions };
+    return { keyCap: this.keyCap, counters, applySeq: this.applied, clientsExpiredBelow: this.expiredBelow, sessions };
   }
 
   /** An independent copy. */
@@ -440,6 +478,11 @@ export class SeqLedger {
     assertValidSeqLedgerSnapshot(this.snapshot());
   }
 
+  /** A clientId without a session that may have had one evicted. */
+  private isExpiredClient(clientId: bigint): boolean {
+    return clientId < this.expiredBelow || (this.expiredBelow === U64_MAX && clientId === U64_MAX);
+  }
+
   private touch(session: Session): void {
     this.applied += 1n;
     session.lastActiveSeq = this.applied;
@@ -464,6 +507,11 @@ export class SeqLedger {
       const at = lowerBound(this.sortedClientIds, oldest.clientId, identity, compareBigints);
       assert(this.sortedClientIds[at] === oldest.clientId, 'seq_sorted_clients_match_sessions');
       this.sortedClientIds.splice(at, 1);
+      // Every later request under the evicted id is refused, so none of its applied requests
+      // can be given a second block. (The watermark never decreases.)
+      // It saturates at U64_MAX, which then also covers the id U64_MAX (see `isExpiredClient`).
+      const raised = oldest.clientId < U64_MAX ? oldest.clientId + 1n : U64_MAX;
+      if (raised > this.expiredBelow) this.expiredBelow = raised;
     }
     const session: Session = { clientId, lastActiveSeq: 0n, forgottenBelow: 0n, results: [], cachedSnapshot: null };
     this.sessions.set(clientId, session);

@@ -18,7 +18,7 @@
 //   - Every call finishes in bounded time: a driver that cannot reach a quorum returns
 //     DRIVER_TRANSIENT after an internal deadline rather than hanging.
 
-import type { SeqAdvanceRequest } from '../core/ledger.js';
+import type { SeqAdvanceFailure, SeqAdvanceRequest } from '../core/ledger.js';
 
 export type LeaderState =
   | { readonly kind: 'leader'; readonly epoch: bigint }
@@ -36,7 +36,8 @@ export type DriverErrorCode =
   | 'INVALID_SEQ_COUNT'
   | 'SEQ_OVERFLOW'
   | 'SEQ_KEY_CARDINALITY_EXCEEDED'
-  | 'SEQ_SESSION_EXPIRED';
+  | 'SEQ_SESSION_EXPIRED'
+  | 'SEQ_REQUEST_REUSED';
 
 export type DriverFailure = {
   readonly ok: false;
@@ -45,6 +46,8 @@ export type DriverFailure = {
   /** For DRIVER_NOT_LEADER / DRIVER_FENCED: where the leader is, when known. */
   readonly leaderEndpoint?: string | null;
   readonly leaderEpoch?: bigint | null;
+  /** For SEQ_SESSION_EXPIRED of a client without a session: a clientId at or above this may open one. */
+  readonly clientsExpiredBelow?: bigint;
 };
 
 export type DriverResult<T> = ({ readonly ok: true } & T) | DriverFailure;
@@ -83,4 +86,12 @@ export function driverFailure(
   hint?: { leaderEndpoint: string | null; leaderEpoch: bigint | null },
 ): DriverFailure {
   return hint === undefined ? { ok: false, code, message } : { ok: false, code, message, ...hint };
+}
+
+/** The driver form of a ledger refusal (keeps the evicted-clients watermark it may carry). */
+export function seqDriverFailure(failure: SeqAdvanceFailure): DriverFailure {
+  const message = failure.message ?? failure.code;
+  return failure.clientsExpiredBelow === undefined
+    ? { ok: false, code: failure.code, message }
+    : { ok: false, code: failure.code, message, clientsExpiredBelow: failure.clientsExpiredBelow };
 }

@@ -66,23 +66,26 @@ function writeCounters(b: Bytes, s: SeqLedgerSnapshot): void {
   for (const [key, next] of s.counters) b.key(key).u64(next);
 }
 
-function writeSessions(b: Bytes, applySeq: bigint, sessions: readonly SeqSessionSnapshot[]): void {
-  b.u64(applySeq).u32(sessions.length);
+function writeSessions(b: Bytes, applySeq: bigint, clientsExpiredBelow: bigint | null, sessions: readonly SeqSessionSnapshot[]): void {
+  b.u64(applySeq);
+  if (clientsExpiredBelow !== null) b.u64(clientsExpiredBelow);
+  b.u32(sessions.length);
   for (const s of sessions) {
     b.u64(s.clientId).u64(s.lastActiveSeq).u64(s.forgottenBelow).u32(s.results.length);
     for (const r of s.results) b.u64(r.requestId).key(r.key).u64(r.start).u32(r.count);
   }
 }
 
-/** The reference encoding of `s` in either version (version 1 drops the sessions). */
-function referenceEncode(s: SeqLedgerSnapshot, version: 1 | 2): Uint8Array {
+/** The reference encoding of `s` in any version (version 1 drops the sessions, 2 the watermark). */
+function referenceEncode(s: SeqLedgerSnapshot, version: 1 | 2 | 3): Uint8Array {
   return record(version, (b) => {
     writeCounters(b, s);
-    if (version === 2) writeSessions(b, s.applySeq, s.sessions);
+    if (version === 2) writeSessions(b, s.applySeq, null, s.sessions);
+    if (version === 3) writeSessions(b, s.applySeq, s.clientsExpiredBelow, s.sessions);
   });
 }
 
-const empty: SeqLedgerSnapshot = { keyCap: 10, counters: [], applySeq: 0n, sessions: [] };
+const empty: SeqLedgerSnapshot = { keyCap: 10, counters: [], applySeq: 0n, clientsExpiredBelow: 0n, sessions: [] };
 
 function result(requestId: bigint, key = 'k', start = 0n, count = 1): SeqSessionResult {
   return { requestId, key, start, count };
@@ -104,6 +107,7 @@ describe('TSOD layouts', () => {
         ['b', 7n],
       ],
       applySeq: 0n,
+      clientsExpiredBelow: 0n,
       sessions: [],
     });
     expect(decodeSeqLedgerRecord(fromHex('54 53 4F 44 01 10 27 00 00 00 00 00 00 00 00 00 00 6E 70 44 59'))).toEqual({
@@ -117,6 +121,7 @@ describe('TSOD layouts', () => {
       keyCap: 10,
       counters: [['k', 3n]],
       applySeq: 4n,
+      clientsExpiredBelow: 0n,
       sessions: [{ clientId: 9n, lastActiveSeq: 4n, forgottenBelow: 0n, results: [result(1n, 'k', 0n, 3)] }],
     };
     const golden = fromHex(
@@ -129,10 +134,36 @@ describe('TSOD layouts', () => {
   it('writes the same bytes as the reference builder for any canonical snapshot', () => {
     fc.assert(
       fc.property(seqLedgerSnapshotArbitrary(), (s) => {
-        expect(encodeSeqLedgerRecord(s)).toEqual(referenceEncode(s, 2));
+        expect(encodeSeqLedgerRecord(s)).toEqual(referenceEncode(s, s.clientsExpiredBelow === 0n ? 2 : 3));
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('writes version 3 (the evicted-clients watermark after applySeq) once the watermark is above 0, and reads it back', () => {
+    const snapshot: SeqLedgerSnapshot = {
+      keyCap: 10,
+      counters: [['k', 3n]],
+      applySeq: 4n,
+      clientsExpiredBelow: 0x0102n,
+      sessions: [{ clientId: 9n, lastActiveSeq: 4n, forgottenBelow: 0n, results: [result(1n, 'k', 0n, 3)] }],
+    };
+    const bytes = encodeSeqLedgerRecord(snapshot);
+    expect(bytes[4]).toBe(3);
+    expect(bytes).toEqual(referenceEncode(snapshot, 3));
+    expect(decodeSeqLedgerRecord(bytes)).toEqual(snapshot);
+  });
+
+  it('writes a watermark of 0 as version 2, byte for byte what the previous release wrote, and reads version 2 with a watermark of 0', () => {
+    const snapshot: SeqLedgerSnapshot = { ...empty, counters: [['k', 1n]], applySeq: 1n, sessions: [{ clientId: 9n, lastActiveSeq: 1n, forgottenBelow: 0n, results: [result(1n)] }] };
+    const bytes = encodeSeqLedgerRecord(snapshot);
+    expect(bytes[4]).toBe(2);
+    expect(decodeSeqLedgerRecord(referenceEncode(snapshot, 2)).clientsExpiredBelow).toBe(0n);
+  });
+
+  it('refuses a version 3 record whose watermark is 0 (not canonical: that is written as version 2)', () => {
+    const bytes = referenceEncode({ ...empty, clientsExpiredBelow: 0n }, 3);
+    expect(codeOf(() => decodeSeqLedgerRecord(bytes))).toBe("RECORD_MALFORMED");
   });
 });
 
@@ -161,7 +192,7 @@ describe('TSOD properties', () => {
   it('detects every single-bit flip of a valid record', () => {
     fc.assert(
       fc.property(seqLedgerSnapshotArbitrary({ keysMax: 3, sessionsMax: 2, resultsPerSessionMax: 2 }), fc.constantFrom<1 | 2>(1, 2), (s, version) => {
-        const good = version === 2 ? encodeSeqLedgerRecord(s) : referenceEncode({ ...s, applySeq: 0n, sessions: [] }, 1);
+        const good = version === 2 ? encodeSeqLedgerRecord(s) : referenceEncode({ ...s, applySeq: 0n, clientsExpiredBelow: 0n, sessions: [] }, 1);
         for (let bit = 0; bit < good.length * 8; bit++) {
           const flipped = good.slice();
           flipped[bit >> 3] = (flipped[bit >> 3] as number) ^ (1 << (bit & 7));
@@ -181,7 +212,7 @@ describe('TSOD properties', () => {
         fc.array(fc.tuple(fc.nat(), fc.nat(255)), { minLength: 1, maxLength: 4 }),
         fc.integer({ min: -3, max: 3 }),
         (s, version, edits, lengthChange) => {
-          const good = version === 2 ? encodeSeqLedgerRecord(s) : referenceEncode({ ...s, applySeq: 0n, sessions: [] }, 1);
+          const good = version === 2 ? encodeSeqLedgerRecord(s) : referenceEncode({ ...s, applySeq: 0n, clientsExpiredBelow: 0n, sessions: [] }, 1);
           const body = Array.from(good.subarray(5, good.length - 4));
           for (const [at, value] of edits) if (body.length > 0) body[at % body.length] = value;
           if (lengthChange > 0) body.push(...new Array<number>(lengthChange).fill(0));
@@ -230,7 +261,7 @@ describe('TSOD rejections', () => {
     ['a version 2 record without the session header', () => v2((b) => b.u64(10n).u32(0)), 'RECORD_TOO_SHORT'],
     ['a foreign magic', () => v1((b) => b.u64(10n).u32(0), { magic: 'TSOR' }), 'RECORD_BAD_MAGIC'],
     ['version 0', () => record(0, (b) => b.u64(10n).u32(0)), 'RECORD_UNSUPPORTED_VERSION'],
-    ['version 3', () => record(3, (b) => b.u64(10n).u32(0).u64(0n).u32(0)), 'RECORD_UNSUPPORTED_VERSION'],
+    ['version 4', () => record(4, (b) => b.u64(10n).u32(0).u64(0n).u64(1n).u32(0)), 'RECORD_UNSUPPORTED_VERSION'],
     ['a wrong CRC', () => v1((b) => b.u64(10n).u32(0), { crcDelta: 1 }), 'RECORD_CRC_MISMATCH'],
     ['a key cap of 2^32', () => v1((b) => b.u64(2n ** 32n).u32(0)), 'RECORD_OUT_OF_RANGE'],
     ['a key cap of u64 max', () => v1((b) => b.u64(U64_MAX).u32(0)), 'RECORD_OUT_OF_RANGE'],
@@ -293,17 +324,17 @@ describe('TSOD rejections', () => {
     expect(decodeSeqLedgerRecord(v1((b) => b.u64(1n).u32(1).key(longKey).u64(1n))).counters).toEqual([[longKey, 1n]]);
 
     const sessions = (n: number): SeqSessionSnapshot[] => Array.from({ length: n }, (_, i) => session(BigInt(i), [result(1n)]));
-    const atMax: SeqLedgerSnapshot = { ...empty, applySeq: 1n, sessions: sessions(SEQ_SESSION_CLIENTS_MAX) };
+    const atMax: SeqLedgerSnapshot = { ...empty, applySeq: 1n, clientsExpiredBelow: 0n, sessions: sessions(SEQ_SESSION_CLIENTS_MAX) };
     expect(decodeSeqLedgerRecord(encodeSeqLedgerRecord(atMax))).toEqual(atMax);
-    expect(codeOf(() => decodeSeqLedgerRecord(v2((b) => writeSessions(b.u64(10n).u32(0), 1n, sessions(SEQ_SESSION_CLIENTS_MAX + 1)))))).toBe(
+    expect(codeOf(() => decodeSeqLedgerRecord(v2((b) => writeSessions(b.u64(10n).u32(0), 1n, null, sessions(SEQ_SESSION_CLIENTS_MAX + 1)))))).toBe(
       'RECORD_MALFORMED',
     );
 
     const results = (n: number): SeqSessionResult[] => Array.from({ length: n }, (_, i) => result(BigInt(i), 'k', BigInt(i), 1));
-    const fullSession: SeqLedgerSnapshot = { ...empty, applySeq: 1n, sessions: [session(1n, results(SEQ_SESSION_RESULTS_PER_CLIENT_MAX))] };
+    const fullSession: SeqLedgerSnapshot = { ...empty, applySeq: 1n, clientsExpiredBelow: 0n, sessions: [session(1n, results(SEQ_SESSION_RESULTS_PER_CLIENT_MAX))] };
     expect(decodeSeqLedgerRecord(encodeSeqLedgerRecord(fullSession))).toEqual(fullSession);
     expect(
-      codeOf(() => decodeSeqLedgerRecord(v2((b) => writeSessions(b.u64(10n).u32(0), 1n, [session(1n, results(SEQ_SESSION_RESULTS_PER_CLIENT_MAX + 1))])))),
+      codeOf(() => decodeSeqLedgerRecord(v2((b) => writeSessions(b.u64(10n).u32(0), 1n, null, [session(1n, results(SEQ_SESSION_RESULTS_PER_CLIENT_MAX + 1))])))),
     ).toBe('RECORD_MALFORMED');
   });
 });

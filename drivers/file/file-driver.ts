@@ -54,7 +54,7 @@ import { encodeSeqJournalRecord, type SeqJournalRecord } from '../../core/record
 import { encodeSeqLedgerRecord } from '../../core/records/seq-ledger.js';
 import { assert } from '../../core/assert.js';
 import type { ConsensusDriver, DriverResult, LeaderState, SeqBlockResult } from '../driver.js';
-import { driverFailure } from '../driver.js';
+import { driverFailure, seqDriverFailure } from '../driver.js';
 import { DiskError, type Disk, type DiskLock } from '../ports.js';
 import { atomicReplace } from './atomic.js';
 import { DENSE_FILE, recoverSeqLedger, SEQ_JOURNAL_FILE } from './seq-recovery.js';
@@ -342,7 +342,7 @@ export class FileDriver implements ConsensusDriver {
       batch.forEach((p, i) => {
         const o = outcomes[i];
         assert(o !== undefined, 'one_outcome_per_request');
-        p.resolve(o.ok ? { ok: true, start: o.start, count: o.count } : driverFailure(o.code, o.message ?? o.code));
+        p.resolve(o.ok ? { ok: true, start: o.start, count: o.count } : seqDriverFailure(o));
       });
       if (!this.rewriteNeeded && this.journalBytes >= this.journalCompactBytes) await this.compact();
     }

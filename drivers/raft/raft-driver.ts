@@ -53,7 +53,7 @@ import {
   type SoftState,
   type WalRecord,
 } from '../../core/raft/index.js';
-import { driverFailure, type ConsensusDriver, type DriverFailure, type DriverResult, type LeaderState, type SeqBlockResult } from '../driver.js';
+import { driverFailure, seqDriverFailure, type ConsensusDriver, type DriverFailure, type DriverResult, type LeaderState, type SeqBlockResult } from '../driver.js';
 import type { Clock, Disk, HostPort, TimerHandle, Transport } from '../ports.js';
 import { RAFT_DRIVER_CALL_ELECTION_TIMEOUTS, RAFT_PROPOSALS_PENDING_MAX, RAFT_READS_PENDING_MAX, RAFT_SNAPSHOT_ENTRIES_DEFAULT, RAFT_WAL_COMPACT_BYTES } from './limits.js';
 import { canonicalCluster, clusterIdOf } from './meta.js';
@@ -410,7 +410,7 @@ export class RaftDriver implements ConsensusDriver {
         proposal.waiters.forEach((w, i) => {
           const r = result.results[i];
           assert(r !== undefined, 'seq_result_per_request');
-          settle(w.waiter, r.ok ? { ok: true, start: r.start, count: r.count } : driverFailure(r.code, r.message ?? r.code));
+          settle(w.waiter, r.ok ? { ok: true, start: r.start, count: r.count } : seqDriverFailure(r));
         });
         return;
       }

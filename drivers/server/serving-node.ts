@@ -45,6 +45,8 @@ export interface WireFailure {
   readonly message: string;
   readonly leaderEndpoint?: string;
   readonly leaderEpoch?: bigint;
+  /** With SEQ_SESSION_EXPIRED for a client without a session: ids at or above this may open one. */
+  readonly clientsExpiredBelow?: bigint;
 }
 
 export type TsAnswer =
@@ -387,7 +389,16 @@ export class ServingNode {
       case 'SEQ_OVERFLOW':
         return { ok: false, code: 'RESOURCE_EXHAUSTED', message: `sequence counter overflow: ${r.message}` };
       case 'SEQ_SESSION_EXPIRED':
-        return { ok: false, code: 'SEQ_SESSION_EXPIRED', message: r.message };
+        return {
+          ok: false,
+          code: 'SEQ_SESSION_EXPIRED',
+          message: r.message,
+          ...(r.clientsExpiredBelow === undefined ? {} : { clientsExpiredBelow: r.clientsExpiredBelow }),
+        };
+      case 'SEQ_REQUEST_REUSED':
+        // An argument error on the wire (old clients know no other code for it), named by the
+        // message's prefix as INVALID_SEQ_KEY is; the library maps it back to its own code.
+        return { ok: false, code: 'INVALID_ARGUMENT', message: `SEQ_REQUEST_REUSED: ${r.message}` };
       case 'DRIVER_NOT_LEADER':
       case 'DRIVER_FENCED':
         if (generation === this.generation) {

@@ -5,7 +5,7 @@
 
 import { PHYSICAL_MS_MAX } from '../../core/limits.js';
 import { SeqLedger, type SeqAdvanceRequest } from '../../core/ledger.js';
-import { driverFailure, type ConsensusDriver, type DriverErrorCode, type DriverResult, type LeaderState, type SeqBlockResult } from '../driver.js';
+import { driverFailure, seqDriverFailure, type ConsensusDriver, type DriverErrorCode, type DriverResult, type LeaderState, type SeqBlockResult } from '../driver.js';
 
 export class MemoryDriver implements ConsensusDriver {
   highWaterMs = 0;
@@ -61,7 +61,7 @@ export class MemoryDriver implements ConsensusDriver {
 
   async advanceSeq(request: SeqAdvanceRequest, _epoch: bigint): Promise<DriverResult<SeqBlockResult>> {
     const r = this.ledger.advance(request);
-    return r.ok ? { ok: true, start: r.start, count: r.count } : driverFailure(r.code, r.message ?? r.code);
+    return r.ok ? { ok: true, start: r.start, count: r.count } : seqDriverFailure(r);
   }
 
   async loadSeq(key: string): Promise<DriverResult<{ readonly next: bigint }>> {

@@ -1,6 +1,7 @@
 // Target: the TSOD sequence-ledger record (core/records/seq-ledger.ts), versions 1 (the
-// original's counters-only layout) and 2 (counters plus exactly-once sessions). The value keeps
-// the version so both are held to the canonical property: the library only writes version 2,
+// original's counters-only layout), 2 (counters plus exactly-once sessions) and 3 (version 2
+// plus the evicted-clients watermark). The value keeps the version so each is held to the
+// canonical property: the library writes versions 2 and 3,
 // so the version 1 encoder below (test support, the original's layout) re-encodes version 1
 // records. The length walker knows every count and key-length field; the fixup repairs the CRC
 // so mutations reach the body parser.
@@ -14,6 +15,7 @@ import {
   encodeSeqLedgerRecord,
   SEQ_LEDGER_RECORD_MAGIC,
   SEQ_LEDGER_RECORD_VERSION_COUNTERS,
+  SEQ_LEDGER_RECORD_VERSION_EXPIRED_CLIENTS,
   SEQ_LEDGER_RECORD_VERSION_SESSIONS,
 } from '../../core/records/seq-ledger.js';
 import { fixRecordCrc, u16LeAt as u16At, u32LeAt as u32At } from '../structure.js';
@@ -63,8 +65,8 @@ export function seqLedgerLengthFields(bytes: Uint8Array): LengthField[] {
     fields.push({ offset: at, encoding: 'u16le' });
     at += 2 + u16At(bytes, at) + 8;
   }
-  if (bytes[4] !== SEQ_LEDGER_RECORD_VERSION_SESSIONS) return fields;
-  at += 8;
+  if (bytes[4] !== SEQ_LEDGER_RECORD_VERSION_SESSIONS && bytes[4] !== SEQ_LEDGER_RECORD_VERSION_EXPIRED_CLIENTS) return fields;
+  at += bytes[4] === SEQ_LEDGER_RECORD_VERSION_EXPIRED_CLIENTS ? 16 : 8;
   if (at + 4 > end) return fields;
   const sessionCount = Math.min(u32At(bytes, at), 256);
   fields.push({ offset: at, encoding: 'u32le' });
@@ -84,12 +86,15 @@ export function seqLedgerLengthFields(bytes: Uint8Array): LengthField[] {
 }
 
 const versionedArbitrary: fc.Arbitrary<VersionedSnapshot> = fc.oneof(
-  seqLedgerSnapshotArbitrary().map((snapshot) => ({ version: SEQ_LEDGER_RECORD_VERSION_SESSIONS, snapshot })),
+  seqLedgerSnapshotArbitrary().map((snapshot) => ({
+    version: snapshot.clientsExpiredBelow === 0n ? SEQ_LEDGER_RECORD_VERSION_SESSIONS : SEQ_LEDGER_RECORD_VERSION_EXPIRED_CLIENTS,
+    snapshot,
+  })),
   seqLedgerSnapshotArbitrary({ sessionsMax: 0 }).map((snapshot) => ({ version: SEQ_LEDGER_RECORD_VERSION_COUNTERS, snapshot })),
 );
 
 const seedSnapshots: VersionedSnapshot[] = [
-  { version: 2, snapshot: { keyCap: 10_000, counters: [], applySeq: 0n, sessions: [] } },
+  { version: 2, snapshot: { keyCap: 10_000, counters: [], applySeq: 0n, clientsExpiredBelow: 0n, sessions: [] } },
   {
     version: 2,
     snapshot: {
@@ -99,6 +104,7 @@ const seedSnapshots: VersionedSnapshot[] = [
         ['orders', 42n],
       ],
       applySeq: 3n,
+      clientsExpiredBelow: 0n,
       sessions: [
         {
           clientId: 9n,
@@ -112,7 +118,18 @@ const seedSnapshots: VersionedSnapshot[] = [
       ],
     },
   },
-  { version: 1, snapshot: { keyCap: 3, counters: [['a', 0n], ['é', (1n << 64n) - 1n]], applySeq: 0n, sessions: [] } },
+  { version: 1, snapshot: { keyCap: 3, counters: [['a', 0n], ['é', (1n << 64n) - 1n]], applySeq: 0n, clientsExpiredBelow: 0n, sessions: [] } },
+  // Version 3: a session was evicted, so the watermark is written after applySeq.
+  {
+    version: 3,
+    snapshot: {
+      keyCap: 10_000,
+      counters: [['orders', 5n]],
+      applySeq: 5n,
+      clientsExpiredBelow: 7_500_000_000_000_000_001n,
+      sessions: [{ clientId: 9n, lastActiveSeq: 5n, forgottenBelow: 0n, results: [{ requestId: 3n, key: 'orders', start: 4n, count: 1 }] }],
+    },
+  },
 ];
 
 export default defineTarget<VersionedSnapshot>({
