@@ -52,6 +52,10 @@ export const SEQ_JOURNAL_COMPACT_BYTES_DEFAULT = 4 * 1024 * 1024;
 // --- Client defaults (the original's RetryPolicy) --------------------------------------------
 export const CLIENT_ATTEMPTS_MAX = 5;
 export const CLIENT_ATTEMPT_TIMEOUT_MS = 2_000;
+/** With several endpoints, an attempt with no answer after this long moves on (doubling per stall
+ *  at the same endpoint, up to the attempt timeout): a paused leader is left behind in about as
+ *  long as an election takes, while a slow one still gets its full attempt timeout. */
+export const CLIENT_STALL_TIMEOUT_MS = 500;
 export const CLIENT_OVERALL_TIMEOUT_MS = 10_000;
 export const CLIENT_BACKOFF_BASE_MS = 50;
 export const CLIENT_BACKOFF_CAP_MS = 5_000;

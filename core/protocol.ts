@@ -107,6 +107,9 @@ export interface ErrorAnswer {
   readonly leaderEndpoint?: string;
   /** With NOT_LEADER: the leader's epoch (u64), when known. */
   readonly leaderEpoch?: bigint;
+  /** With SEQ_SESSION_EXPIRED for a client the server has no session for: a clientId at or
+   *  above this (u64) may open a new session (docs/client.md, "Exactly once"). */
+  readonly clientsExpiredBelow?: bigint;
 }
 
 /** Answers are told apart by their fields: `physicalMs` (getTs), `start` (getSeq), `ok: false`. */
@@ -129,10 +132,11 @@ export function errorAnswer(
   id: number,
   code: WireErrorCode,
   message: string,
-  hint?: { readonly leaderEndpoint?: string | null; readonly leaderEpoch?: bigint | null },
+  hint?: { readonly leaderEndpoint?: string | null; readonly leaderEpoch?: bigint | null; readonly clientsExpiredBelow?: bigint | null },
 ): ErrorAnswer {
   const endpoint = hint?.leaderEndpoint;
   const epoch = hint?.leaderEpoch;
+  const expiredBelow = hint?.clientsExpiredBelow;
   return {
     id,
     ok: false,
@@ -140,6 +144,7 @@ export function errorAnswer(
     message,
     ...(endpoint !== undefined && endpoint !== null ? { leaderEndpoint: endpoint } : {}),
     ...(epoch !== undefined && epoch !== null ? { leaderEpoch: epoch } : {}),
+    ...(expiredBelow !== undefined && expiredBelow !== null ? { clientsExpiredBelow: expiredBelow } : {}),
   };
 }
 
@@ -295,6 +300,10 @@ export function encodeResponse(response: Response): Uint8Array {
     if (response.leaderEpoch !== undefined) {
       assertU64(response.leaderEpoch, 'protocol_response_leader_epoch_u64');
       body['leaderEpoch'] = response.leaderEpoch;
+    }
+    if (response.clientsExpiredBelow !== undefined) {
+      assertU64(response.clientsExpiredBelow, 'protocol_response_clients_expired_below_u64');
+      body['clientsExpiredBelow'] = response.clientsExpiredBelow;
     }
     return encoder.encode(body);
   }
@@ -496,7 +505,7 @@ function readMapHeader(r: BodyReader): number {
 }
 
 // Longest field name the protocol defines; longer keys are unknown by construction.
-const FIELD_NAME_BYTES_MAX = 16;
+const FIELD_NAME_BYTES_MAX = 19; // "clientsExpiredBelow"
 
 /**
  * Reads a map key, which must be a str. Returns it when it is short printable ASCII (every
@@ -720,6 +729,7 @@ export function decodeResponse(body: Uint8Array): Response {
   let message: string | undefined;
   let leaderEndpoint: string | null | undefined;
   let leaderEpoch: bigint | null | undefined;
+  let clientsExpiredBelow: bigint | null | undefined;
   for (let i = 0; i < fields; i += 1) {
     const at = r.pos;
     const name = readKey(r);
@@ -768,6 +778,10 @@ export function decodeResponse(body: Uint8Array): Response {
         once(leaderEpoch, name, at);
         leaderEpoch = takeNil(r) ? null : readU64(r, name);
         break;
+      case 'clientsExpiredBelow':
+        once(clientsExpiredBelow, name, at);
+        clientsExpiredBelow = takeNil(r) ? null : readU64(r, name);
+        break;
       default:
         skipValue(r);
     }
@@ -777,7 +791,11 @@ export function decodeResponse(body: Uint8Array): Response {
   if (!required(ok, 'ok', 'answer')) {
     const errorCode = required(code, 'code', 'error answer');
     if (!isWireErrorCode(errorCode)) throw bad(`unknown error code ${quoteBounded(errorCode)}`);
-    return errorAnswer(answerId, errorCode, required(message, 'message', 'error answer'), { leaderEndpoint: leaderEndpoint ?? null, leaderEpoch: leaderEpoch ?? null });
+    return errorAnswer(answerId, errorCode, required(message, 'message', 'error answer'), {
+      leaderEndpoint: leaderEndpoint ?? null,
+      leaderEpoch: leaderEpoch ?? null,
+      clientsExpiredBelow: clientsExpiredBelow ?? null,
+    });
   }
   if (answerId === CONNECTION_ERROR_ID) throw bad('an ok answer cannot have id 0');
   const grantCount = required(count, 'count', 'ok answer');

@@ -6,6 +6,7 @@
 import { LISTEN_ADDRESS_DEFAULT } from '../core/limits.js';
 import { createClientCore, type ClientEvent, type RetryPolicy, type TsoClient } from '../drivers/client/index.js';
 import { NodeClock } from '../drivers/node/clock.js';
+import { NodeKeepAlive } from '../drivers/node/keep-alive.js';
 import { NodeTransport } from '../drivers/node/transport.js';
 
 export type { CachedLeader, ClientEvent, RetryPolicy, SeqBlock, TimestampBatch, TsoClient } from '../drivers/client/index.js';
@@ -15,7 +16,7 @@ export interface ClientOptions {
   readonly endpoints?: readonly string[];
   /** Overrides of the retry policy's defaults. */
   readonly retry?: Partial<RetryPolicy>;
-  /** u64 id of this client's getSeq session (default: random). */
+  /** u64 id of this client's getSeq session (default: time-ordered, unique across restarts; docs/client.md). */
   readonly clientId?: bigint;
   /** Observes attempts, redirects, backoffs and failures (metrics, tracing). */
   readonly onEvent?: (event: ClientEvent) => void;
@@ -26,9 +27,10 @@ export function createClient(options: ClientOptions = {}): TsoClient {
   return createClientCore({
     endpoints: options.endpoints ?? [LISTEN_ADDRESS_DEFAULT],
     transport: new NodeTransport(),
-    // Unref'd timers: an idle client, or one whose caller stopped waiting, never keeps the
-    // process alive by itself (a pending call's own promise does, through the socket).
+    // Unref'd timers: the client's own timers never keep the process alive; the keep-alive
+    // does, exactly while a call is pending (an idle or closed client holds nothing).
     clock: new NodeClock({ unrefTimers: true }),
+    keepAlive: new NodeKeepAlive(),
     random: Math.random,
     ...(options.retry === undefined ? {} : { retry: options.retry }),
     ...(options.clientId === undefined ? {} : { clientId: options.clientId }),

@@ -17,6 +17,8 @@ const B = '10.0.0.2:50551';
 const C = '10.0.0.3:50551';
 
 interface World {
+  /** The first request id the client uses: its creation's wall ms << 22. */
+  readonly firstRequestId: bigint;
   readonly clock: ManualClock;
   readonly transport: InMemoryTransport;
   readonly cluster: FakeCluster;
@@ -40,7 +42,7 @@ async function world(options: { endpoints?: string[]; retry?: Partial<RetryPolic
     onEvent: (e) => events.push(e),
     ...(options.retry === undefined ? {} : { retry: options.retry }),
   });
-  return { clock, transport, cluster, client, events };
+  return { firstRequestId: BigInt(clock.wallMs()) << 22n, clock, transport, cluster, client, events };
 }
 
 /** A hook that holds every request until the test releases it. */
@@ -303,7 +305,7 @@ describe('client leader discovery', () => {
     expect(w.client.cachedLeader()).toBeNull();
   });
 
-  it('moves to the next endpoint when an attempt times out', async () => {
+  it('moves to the next endpoint when an attempt stalls, after the stall timeout rather than the attempt timeout', async () => {
     const w = await world({ endpoints: [A, B] });
     let dropped = 0;
     w.cluster.server(A).hook = (ctx) => {
@@ -319,7 +321,11 @@ describe('client leader discovery', () => {
     const ts = await drive(w.clock, w.client.getTs());
     expect(typeof ts).toBe('bigint');
     expect(w.events.some((e) => e.type === 'attemptFailed' && e.code === ErrorCode.TIMEOUT && e.endpoint === A)).toBe(true);
-    expect(w.clock.monotonicMs() - before).toBeGreaterThanOrEqual(2_000);
+    expect(w.events.some((e) => e.type === 'stalled' && e.endpoint === A && e.waitedMs === 500)).toBe(true);
+    expect(w.clock.monotonicMs() - before).toBeGreaterThanOrEqual(500);
+    expect(w.clock.monotonicMs() - before).toBeLessThan(2_000);
+    // A stall keeps the connection: the server may only be slow.
+    expect(w.events.some((e) => e.type === 'disconnected' && e.endpoint === A)).toBe(false);
   });
 
   it('fails with TIMEOUT when the leader never answers', async () => {
@@ -361,7 +367,7 @@ describe('client leader discovery', () => {
 describe('client getSeq', () => {
   const seqRequests = (w: World): GetSeqRequest[] => w.cluster.requests.map((r) => r.request).filter((r): r is GetSeqRequest => r.op === 'getSeq');
 
-  it('gives each call a new requestId, from 1 upwards, with the client id', async () => {
+  it('gives each call a new requestId, counting up from its creation wall ms << 22, with the client id', async () => {
     const w = await world();
     const blocks = await drive(w.clock, Promise.all([w.client.getSeq('orders', 3), w.client.getSeq('orders', 2), w.client.getSeq('users', 1)]));
     expect(blocks.map((b) => [b.key, b.start, b.count])).toEqual([
@@ -370,9 +376,9 @@ describe('client getSeq', () => {
       ['users', 0n, 1],
     ]);
     expect(seqRequests(w).map((r) => [r.clientId, r.requestId])).toEqual([
-      [7n, 1n],
-      [7n, 2n],
-      [7n, 3n],
+      [7n, w.firstRequestId],
+      [7n, w.firstRequestId + 1n],
+      [7n, w.firstRequestId + 2n],
     ]);
   });
 
@@ -390,7 +396,7 @@ describe('client getSeq', () => {
     };
     const block = await drive(w.clock, w.client.getSeq('orders', 10));
     expect(block).toMatchObject({ key: 'orders', start: 0n, count: 10 });
-    expect(seqRequests(w).map((r) => r.requestId)).toEqual([1n, 1n]);
+    expect(seqRequests(w).map((r) => r.requestId)).toEqual([w.firstRequestId, w.firstRequestId]);
     expect(w.cluster.seqExecutions).toBe(1);
     const next = await drive(w.clock, w.client.getSeq('orders', 5));
     expect(next.start).toBe(10n); // no gap, no overlap
@@ -405,7 +411,7 @@ describe('client getSeq', () => {
     };
     const block = await drive(w.clock, w.client.getSeq('k', 1));
     expect(block.start).toBe(0n);
-    expect(seqRequests(w).map((r) => r.requestId)).toEqual([1n, 1n]);
+    expect(seqRequests(w).map((r) => r.requestId)).toEqual([w.firstRequestId, w.firstRequestId]);
   });
 
   it('follows a NOT_LEADER hint with the same requestId', async () => {
@@ -413,11 +419,11 @@ describe('client getSeq', () => {
     w.cluster.setLeader(B, 3n);
     await drive(w.clock, w.client.getSeq('k', 1));
     const requests = seqRequests(w);
-    expect(new Set(requests.map((r) => r.requestId))).toEqual(new Set([1n]));
+    expect(new Set(requests.map((r) => r.requestId))).toEqual(new Set([w.firstRequestId]));
     expect(w.cluster.requests.at(-1)?.endpoint).toBe(B);
   });
 
-  it('fails with SEQ_UNCERTAIN carrying the requestId when retries run out with the outcome unknown', async () => {
+  it('rides out an unknown outcome until the overall deadline, then fails SEQ_UNCERTAIN carrying the pair', async () => {
     const w = await world();
     w.cluster.server(A).hook = (ctx) => {
       ctx.serve();
@@ -425,9 +431,11 @@ describe('client getSeq', () => {
     };
     const error = await rejection(drive(w.clock, w.client.getSeq('orders', 1)));
     expect(error.code).toBe(ErrorCode.SEQ_UNCERTAIN);
-    expect(error.details).toMatchObject({ requestId: 1n, clientId: 7n, key: 'orders' });
-    expect(new Set(seqRequests(w).map((r) => r.requestId))).toEqual(new Set([1n]));
-    expect(seqRequests(w).length).toBe(5);
+    expect(error.details).toMatchObject({ requestId: w.firstRequestId, clientId: 7n, key: 'orders' });
+    expect(new Set(seqRequests(w).map((r) => r.requestId))).toEqual(new Set([w.firstRequestId]));
+    // More than attemptsMax (5): an unknown outcome is worth every retry the deadline allows.
+    expect(seqRequests(w).length).toBeGreaterThan(5);
+    expect(w.clock.monotonicMs()).toBeGreaterThanOrEqual(10_000 - 1);
   });
 
   it('fails with SEQ_UNCERTAIN when an attempt timed out after send and time ran out', async () => {
@@ -435,15 +443,64 @@ describe('client getSeq', () => {
     w.cluster.server(A).hook = () => {};
     const error = await rejection(drive(w.clock, w.client.getSeq('orders', 1)));
     expect(error.code).toBe(ErrorCode.SEQ_UNCERTAIN);
-    expect(error.details).toMatchObject({ requestId: 1n });
+    expect(error.details).toMatchObject({ requestId: w.firstRequestId });
   });
 
-  it('fails with SEQ_UNCERTAIN at once when the server forgot the request (SEQ_SESSION_EXPIRED)', async () => {
+  it('fails with SEQ_UNCERTAIN when the server forgot a request that may have executed (SEQ_SESSION_EXPIRED after an unknown attempt)', async () => {
     const w = await world();
-    w.cluster.server(A).hook = (ctx) => ctx.reply(errorAnswer(ctx.request.id, ErrorCode.SEQ_SESSION_EXPIRED, 'forgotten'));
+    let attempts = 0;
+    w.cluster.server(A).hook = (ctx) => {
+      attempts += 1;
+      if (attempts === 1) {
+        ctx.serve();
+        ctx.closeConnection(); // executed, answer lost
+        return;
+      }
+      ctx.reply(errorAnswer(ctx.request.id, ErrorCode.SEQ_SESSION_EXPIRED, 'forgotten'));
+    };
     const error = await rejection(drive(w.clock, w.client.getSeq('orders', 1)));
     expect(error.code).toBe(ErrorCode.SEQ_UNCERTAIN);
-    expect(error.details).toMatchObject({ requestId: 1n, cause: ErrorCode.SEQ_SESSION_EXPIRED });
+    expect(error.details).toMatchObject({ requestId: w.firstRequestId, cause: ErrorCode.SEQ_SESSION_EXPIRED });
+    expect(seqRequests(w)).toHaveLength(2);
+    expect(w.client.clientId).toBe(7n); // never moved: the pair may name a granted block
+  });
+
+  it('moves to a fresh clientId at or above the server watermark when a call that cannot have executed is refused as expired', async () => {
+    const w = await world();
+    let refused = 0;
+    w.cluster.server(A).hook = (ctx) => {
+      if (refused === 0) {
+        refused += 1;
+        ctx.reply(errorAnswer(ctx.request.id, ErrorCode.SEQ_SESSION_EXPIRED, 'evicted', { clientsExpiredBelow: 1_000n }));
+        return;
+      }
+      ctx.reply(ctx.serve());
+    };
+    const block = await drive(w.clock, w.client.getSeq('orders', 4));
+    expect(block).toMatchObject({ key: 'orders', start: 0n, count: 4 });
+    const [first, second] = seqRequests(w);
+    expect(first).toMatchObject({ clientId: 7n, requestId: w.firstRequestId });
+    expect(second?.clientId).toBeGreaterThanOrEqual(1_000n);
+    expect(second?.requestId).not.toBe(first?.requestId);
+    expect(w.client.clientId).toBe(second?.clientId);
+    expect(w.events).toContainEqual({ type: 'clientIdMoved', from: 7n, to: second?.clientId, floor: 1_000n });
+    expect(w.cluster.seqExecutions).toBe(1);
+  });
+
+  it('gives up with SEQ_SESSION_EXPIRED (nothing executed) when the server keeps refusing every fresh clientId', async () => {
+    const w = await world();
+    w.cluster.server(A).hook = (ctx) => ctx.reply(errorAnswer(ctx.request.id, ErrorCode.SEQ_SESSION_EXPIRED, 'evicted'));
+    const error = await rejection(drive(w.clock, w.client.getSeq('orders', 1)));
+    expect(error.code).toBe(ErrorCode.SEQ_SESSION_EXPIRED);
+    expect(seqRequests(w)).toHaveLength(4); // the first pair, then three fresh clientIds
+    expect(new Set(seqRequests(w).map((r) => r.clientId)).size).toBe(4);
+  });
+
+  it('maps an INVALID_ARGUMENT named SEQ_REQUEST_REUSED to its own code, at once', async () => {
+    const w = await world();
+    w.cluster.server(A).hook = (ctx) => ctx.reply(errorAnswer(ctx.request.id, ErrorCode.INVALID_ARGUMENT, 'SEQ_REQUEST_REUSED: request 1 of client 7 was applied with another key or count'));
+    const error = await rejection(drive(w.clock, w.client.getSeq('orders', 1)));
+    expect(error.code).toBe(ErrorCode.SEQ_REQUEST_REUSED);
     expect(seqRequests(w)).toHaveLength(1);
   });
 
@@ -453,7 +510,7 @@ describe('client getSeq', () => {
       w.cluster.server(A).hook = (ctx) => ctx.reply(errorAnswer(ctx.request.id, code, 'no'));
       const error = await rejection(drive(w.clock, w.client.getSeq('orders', 1)));
       expect(error.code).toBe(code);
-      expect(error.details).toMatchObject({ requestId: 1n });
+      expect(error.details).toMatchObject({ requestId: w.firstRequestId });
       expect(seqRequests(w)).toHaveLength(1);
     }
   });
@@ -487,6 +544,142 @@ describe('client getSeq', () => {
   });
 });
 
+describe('client: every call ends, and holds its process while pending', () => {
+  it('holds the keep-alive exactly while calls are pending, and releases it when they settle', async () => {
+    const clock = new ManualClock();
+    const transport = new InMemoryTransport();
+    const cluster = new FakeCluster(transport, clock, [A]);
+    await cluster.start();
+    const log: string[] = [];
+    const client = createClientCore({
+      endpoints: [A],
+      transport,
+      clock,
+      random: seededRandom(1),
+      keepAlive: { hold: () => log.push('hold'), release: () => log.push('release') },
+    });
+    expect(log).toEqual([]); // an idle client holds nothing
+    const calls = Promise.all([client.getTs(), client.getSeq('k', 1), client.getTsBatch(3)]);
+    expect(log).toEqual(['hold']);
+    await drive(clock, calls);
+    expect(log).toEqual(['hold', 'release']);
+    await drive(clock, client.getTs());
+    expect(log).toEqual(['hold', 'release', 'hold', 'release']);
+    // A pending call at close is released too.
+    cluster.server(A).hook = holdAll().hook;
+    const pending = client.getSeq('k', 1);
+    await client.close();
+    await rejection(pending);
+    expect(log).toEqual(['hold', 'release', 'hold', 'release', 'hold', 'release']);
+  });
+
+  it('settles a call at its overall deadline even in the middle of an attempt that would last longer', async () => {
+    const w = await world({ retry: { attemptTimeoutMs: 60_000, overallTimeoutMs: 1_000 } });
+    w.cluster.server(A).hook = () => {}; // swallowed: no answer, no close
+    const ts = w.client.getTs();
+    const seq = w.client.getSeq('k', 1);
+    const [tsError, seqError] = await drive(w.clock, Promise.all([rejection(ts), rejection(seq)]));
+    expect(w.clock.monotonicMs()).toBe(1_000);
+    expect(tsError.code).toBe(ErrorCode.TIMEOUT);
+    expect(seqError.code).toBe(ErrorCode.SEQ_UNCERTAIN); // it was sent: it may have executed
+    expect(seqError.details).toMatchObject({ requestId: w.firstRequestId, cause: ErrorCode.TIMEOUT });
+    await settle();
+    expect(w.clock.pendingTimers).toBe(0); // the attempts were cut short, the sweeper disarmed
+  });
+
+  it('property: whatever the server does, every call settles by its overall deadline', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.constantFrom('swallow', 'close', 'serve', 'unavailable', 'notLeader', 'drop'), { minLength: 1, maxLength: 12 }),
+        fc.integer({ min: 200, max: 5_000 }),
+        fc.integer({ min: 1, max: 1_000 }),
+        async (behaviours, overallTimeoutMs, seed) => {
+          const w = await world({ endpoints: [A, B], retry: { overallTimeoutMs, attemptsMax: 1_000 }, seed });
+          let n = 0;
+          const hook = (ctx: FakeRequestContext): void => {
+            const behaviour = behaviours[n++ % behaviours.length];
+            if (behaviour === 'swallow') return;
+            if (behaviour === 'close') return ctx.closeConnection();
+            if (behaviour === 'drop') {
+              ctx.serve();
+              return ctx.closeConnection();
+            }
+            if (behaviour === 'unavailable') return ctx.reply(errorAnswer(ctx.request.id, ErrorCode.UNAVAILABLE, 'later'));
+            if (behaviour === 'notLeader') return ctx.reply(errorAnswer(ctx.request.id, ErrorCode.NOT_LEADER, 'no'));
+            ctx.reply(ctx.serve());
+          };
+          w.cluster.server(A).hook = hook;
+          w.cluster.server(B).hook = hook;
+          const outcomes = await drive(
+            w.clock,
+            Promise.allSettled([w.client.getTs(), w.client.getSeq('k', 1), w.client.getTsBatch(2)]),
+          );
+          expect(w.clock.monotonicMs()).toBeLessThanOrEqual(overallTimeoutMs);
+          for (const o of outcomes) if (o.status === 'rejected') expect(o.reason).toBeInstanceOf(TsoError);
+          await w.client.close();
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe('client: retries that fit the failure', () => {
+  it('rides out a restart of an endpoint that answered before, past attemptsMax, within the deadline', async () => {
+    const w = await world();
+    await drive(w.clock, w.client.getTs()); // A answered this client
+    w.transport.setReachable(A, false); // A restarts: refused for 1.5 s
+    const ts = w.client.getTs();
+    const seq = w.client.getSeq('k', 2);
+    w.clock.setTimer(1_500, () => w.transport.setReachable(A, true));
+    const [value, block] = await drive(w.clock, Promise.all([ts, seq]));
+    expect(typeof value).toBe('bigint');
+    expect(block).toMatchObject({ key: 'k', start: 0n, count: 2 });
+    expect(w.events.filter((e) => e.type === 'attemptFailed').length).toBeGreaterThan(5);
+    expect(w.clock.monotonicMs()).toBeGreaterThanOrEqual(1_500);
+  });
+
+  it('still gives up after attemptsMax on an endpoint that never answered this client', async () => {
+    const w = await world();
+    w.transport.setReachable(A, false);
+    expect((await rejection(drive(w.clock, w.client.getTs()))).code).toBe(ErrorCode.NO_REACHABLE_ENDPOINTS);
+    expect(w.events.filter((e) => e.type === 'attemptFailed')).toHaveLength(5);
+  });
+
+  it('with one endpoint, waits the full attempt timeout (there is nowhere else to go)', async () => {
+    const w = await world();
+    let swallowed = 0;
+    w.cluster.server(A).hook = (ctx) => {
+      if (swallowed++ === 0) return;
+      ctx.reply(ctx.serve());
+    };
+    await drive(w.clock, w.client.getTs());
+    expect(w.events.some((e) => e.type === 'stalled')).toBe(false);
+    expect(w.clock.monotonicMs()).toBeGreaterThanOrEqual(2_000);
+  });
+
+  it('leaves a paused leader after the stall timeout and is served by the new leader, with the same getSeq pair', async () => {
+    const w = await world({ endpoints: [A, B, C] });
+    await drive(w.clock, w.client.getSeq('k', 1)); // learn the leader (A)
+    expect(w.client.cachedLeader()?.endpoint).toBe(A);
+    // A is paused: it swallows everything. After 300 ms B wins the election.
+    w.cluster.server(A).hook = () => {};
+    w.clock.setTimer(300, () => w.cluster.setLeader(B, 2n));
+    const startedMs = w.clock.monotonicMs();
+    const before = seqRequestsOf(w).length;
+    const block = await drive(w.clock, w.client.getSeq('k', 1));
+    expect(block.start).toBe(1n);
+    expect(w.clock.monotonicMs() - startedMs).toBeLessThan(1_000);
+    expect(w.events.some((e) => e.type === 'stalled' && e.endpoint === A)).toBe(true);
+    const pairs = new Set(seqRequestsOf(w).slice(before).map((r) => `${r.clientId}/${r.requestId}`));
+    expect(pairs.size).toBe(1);
+  });
+});
+
+function seqRequestsOf(w: World): GetSeqRequest[] {
+  return w.cluster.requests.map((r) => r.request).filter((r): r is GetSeqRequest => r.op === 'getSeq');
+}
+
 describe('client close', () => {
   it('rejects pending getTs and getSeq calls with CLIENT_CLOSED, and every later call', async () => {
     const w = await world();
@@ -498,7 +691,7 @@ describe('client close', () => {
     expect((await rejection(ts)).code).toBe(ErrorCode.CLIENT_CLOSED);
     const seqError = await rejection(seq);
     expect(seqError.code).toBe(ErrorCode.CLIENT_CLOSED);
-    expect(seqError.details).toMatchObject({ requestId: 1n, outcomeUnknown: true });
+    expect(seqError.details).toMatchObject({ requestId: w.firstRequestId, outcomeUnknown: true });
     expect((await rejection(w.client.getTs())).code).toBe(ErrorCode.CLIENT_CLOSED);
     expect((await rejection(w.client.getSeq('k', 1))).code).toBe(ErrorCode.CLIENT_CLOSED);
     await settle();

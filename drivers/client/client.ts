@@ -16,13 +16,30 @@
 //     next attempt to the hinted endpoint at once (no backoff, no attempt used), unless the
 //     hint's epoch is older than the cached leader's. NOT_LEADER without a usable hint means an
 //     election: the client finishes the pass and re-polls after a backoff until the deadline.
-//   - getSeq exactly once. Each call has one requestId for its whole life. A failure after the
-//     request may have reached the server (lost connection, timeout, UNAVAILABLE, INTERNAL) is
-//     retried with the same requestId: the server's ledger returns the block it already granted.
-//     When the outcome stays unknown (retries or time run out, SEQ_SESSION_EXPIRED) the call
-//     fails with SEQ_UNCERTAIN carrying the requestId. Definitive answers are never retried.
-//   - Every call ends: by an answer, by a definitive error, or at its overall deadline (checked
-//     between attempts, so a call can overrun it by at most one attempt timeout).
+//   - getSeq exactly once. Each call has one (clientId, requestId) for as long as any attempt
+//     under it may have executed. A failure after the request may have reached the server (lost
+//     connection, timeout, stall, UNAVAILABLE, INTERNAL) is retried with the same pair: the
+//     server's ledger returns the block it already granted. When the outcome stays unknown
+//     (time runs out, SEQ_SESSION_EXPIRED after an unknown attempt) the call fails with
+//     SEQ_UNCERTAIN carrying the pair. Definitive answers are never retried, with one
+//     exception: SEQ_SESSION_EXPIRED when no attempt of the call can have executed moves the
+//     client to a fresh clientId above the server's watermark and asks again under a new pair.
+//   - Pairs are never reused. The default clientId is time-ordered (wall ms << 22 | 22 random
+//     bits) and request ids start at the creating wall ms << 22, so a process that restarts
+//     (even with a fixed clientId) never repeats a pair of its previous life while the wall
+//     clock moves forward.
+//   - Every call ends, with a value or a typed error, by its overall deadline: one sweeper timer,
+//     armed for the earliest pending deadline, settles whatever is still pending then (TIMEOUT,
+//     or SEQ_UNCERTAIN for a getSeq that was sent) and cuts its attempt short, whatever the
+//     network does.
+//   - A pending call holds the process open: the `keepAlive` port is held while any call is
+//     pending and released when none is (or on close), so a script that awaits a call can never
+//     exit silently in the middle of a backoff; an idle client holds nothing.
+//   - Retries fit the failure (docs/client.md, "Retries"): a wholly unreachable cluster ends a
+//     call after attemptsMax failures; an election, a restart of an endpoint that answered this
+//     client before, or a getSeq with an unknown outcome is ridden out until the deadline; with
+//     several endpoints an attempt with no answer after the stall timeout moves on without
+//     closing its connection.
 
 import { assert } from '../../core/assert.js';
 import { ErrorCode, TsoError } from '../../core/errors.js';
@@ -59,6 +76,14 @@ import { backoffDelayMs, resolveRetryPolicy, type RetryPolicy } from './retry.js
 // ---------------------------------------------------------------------------------------------
 // Public types
 
+/** Keeps the host process alive while calls are pending (Node: a ref'd handle; simulator: none). */
+export interface KeepAlive {
+  hold(): void;
+  release(): void;
+}
+
+const NO_KEEP_ALIVE: KeepAlive = { hold: () => {}, release: () => {} };
+
 export interface ClientCoreOptions {
   /** Server endpoints `host:port`; any of them may be the leader. */
   readonly endpoints: readonly string[];
@@ -66,9 +91,11 @@ export interface ClientCoreOptions {
   readonly clock: Clock;
   /** Uniform in [0, 1): jitter, the first round-robin offset and the default clientId. */
   readonly random: () => number;
-  /** u64 id of this client's getSeq session (default: random). */
+  /** u64 id of this client's getSeq session (default: time-ordered, see `timeOrderedClientId`). */
   readonly clientId?: bigint;
   readonly retry?: Partial<RetryPolicy>;
+  /** Held while any call is pending (default: nothing to hold). */
+  readonly keepAlive?: KeepAlive;
   /** Observes what the client does (metrics, tracing). Exceptions it throws are ignored. */
   readonly onEvent?: (event: ClientEvent) => void;
   /** Test-only switches that plant known bugs (the simulator proves its checkers catch them). */
@@ -90,10 +117,13 @@ export type ClientEvent =
   | { readonly type: 'hintIgnored'; readonly op: RequestOp; readonly endpoint: string; readonly reason: 'none' | 'stale' | 'malformed' | 'self' | 'redirect_cap' }
   | { readonly type: 'backoff'; readonly op: RequestOp; readonly delayMs: number }
   | { readonly type: 'batch'; readonly callers: number; readonly count: number }
-  | { readonly type: 'failed'; readonly op: RequestOp; readonly code: string };
+  | { readonly type: 'failed'; readonly op: RequestOp; readonly code: string }
+  | { readonly type: 'stalled'; readonly op: RequestOp; readonly endpoint: string; readonly waitedMs: number }
+  | { readonly type: 'clientIdMoved'; readonly from: bigint; readonly to: bigint; readonly floor: bigint | null };
 
 export interface TsoClient {
-  /** The u64 id this client sends with every getSeq. */
+  /** The u64 id this client sends with its getSeq calls now. It moves up (to a fresh id) only when
+   *  the server refuses it as expired for a call that cannot have executed. */
   readonly clientId: bigint;
   /** One timestamp. */
   getTs(): Promise<bigint>;
@@ -123,13 +153,24 @@ interface TsWaiter {
 interface SeqCall {
   readonly key: string;
   readonly count: number;
-  readonly requestId: bigint;
+  /** The pair this call is asked under; changes only when the client moves to a fresh clientId. */
+  clientId: bigint;
+  requestId: bigint;
   readonly deadlineMs: number;
   readonly resolve: (block: SeqBlock) => void;
   readonly reject: (error: TsoError) => void;
   settled: boolean;
   /** True once a request of this call was handed to a connection. */
   sent: boolean;
+  /** Cuts the call's current attempt or backoff short (the sweeper settled it). */
+  readonly cancel: CancelSlot;
+}
+
+/** Where the attempt or backoff in progress registers how to cut it short, and the call's last failure. */
+interface CancelSlot {
+  current: (() => void) | null;
+  /** The last failed attempt's code and message (the sweeper's TIMEOUT names it). */
+  last: { readonly code: string; readonly message: string } | null;
 }
 
 interface IssueSpec {
@@ -141,11 +182,20 @@ interface IssueSpec {
   onSent?(): void;
   /** Called when an attempt ends with an unknown outcome (it may have been executed). */
   onOutcomeUnknown?(): void;
+  readonly cancel: CancelSlot;
 }
 
 type IssueResult =
   | { readonly kind: 'answer'; readonly answer: GetTsAnswer | GetSeqAnswer; readonly asked: RequestBody }
-  | { readonly kind: 'failed'; readonly code: ErrorCode; readonly message: string; readonly outcomeUnknown: boolean; readonly lastCode: string | null }
+  | {
+      readonly kind: 'failed';
+      readonly code: ErrorCode;
+      readonly message: string;
+      readonly outcomeUnknown: boolean;
+      readonly lastCode: string | null;
+      /** With SEQ_SESSION_EXPIRED: the server's evicted-clients watermark, when it sent one. */
+      readonly clientsExpiredBelow?: bigint;
+    }
   | { readonly kind: 'gone' };
 
 type AttemptOutcome =
@@ -165,14 +215,33 @@ function normalizeEndpoint(text: string): { readonly endpoint: string; readonly 
   return { endpoint: formatHostPort(address), address };
 }
 
-function randomU64(random: () => number): bigint {
-  let id = 0n;
-  for (let i = 0; i < 4; i += 1) {
-    const r = random();
-    const unit = Number.isFinite(r) && r >= 0 && r < 1 ? r : 0;
-    id = (id << 16n) | BigInt(Math.floor(unit * 65_536));
-  }
-  return id;
+const CLIENT_ID_RANDOM_BITS = 22n;
+
+function random22(random: () => number): bigint {
+  const r = random();
+  const unit = Number.isFinite(r) && r >= 0 && r < 1 ? r : 0;
+  return BigInt(Math.floor(unit * 2 ** Number(CLIENT_ID_RANDOM_BITS)));
+}
+
+/** `wallMs << 22`, the first request id of a client created at `wallMs` (and the clientId's high part). */
+function wallMsShifted(wallMs: number): bigint {
+  const ms = Number.isSafeInteger(Math.floor(wallMs)) && wallMs > 0 ? Math.floor(wallMs) : 0;
+  return BigInt(ms) << CLIENT_ID_RANDOM_BITS;
+}
+
+/**
+ * A fresh clientId: `wallMs << 22 | 22 random bits`, or, when that is below `floor`, `floor` plus
+ * 22 random bits. Ids grow with the wall clock, so a restarted process never takes its previous
+ * id (nor any id a server has already expired, while the clocks agree), and two clients started
+ * in the same millisecond collide with probability 2^-22. Null when the id space above `floor` is
+ * used up (only a server that evicted an id near 2^64 can cause that).
+ */
+export function timeOrderedClientId(wallMs: number, random: () => number, floor = 0n): bigint | null {
+  const noise = random22(random);
+  let id = wallMsShifted(wallMs) | noise;
+  if (id < floor) id = floor + noise;
+  if (id > U64_MAX) id = floor;
+  return id <= U64_MAX ? id : null;
 }
 
 /** Creates a client bound to the given ports. Throws TsoError(INVALID_CONFIG / NO_REACHABLE_ENDPOINTS) for bad options. */
@@ -180,8 +249,13 @@ export function createClientCore(options: ClientCoreOptions): TsoClient {
   return new ClientCore(options);
 }
 
+/** Most endpoints remembered as "has answered this client" (configured ones plus hinted ones). */
+const ANSWERED_ENDPOINTS_MAX = CLIENT_CONNECTIONS_MAX;
+/** Most times one getSeq call moves the client to a fresh clientId before it gives up. */
+const CLIENT_ID_MOVES_PER_CALL_MAX = 3;
+
 class ClientCore implements TsoClient {
-  readonly clientId: bigint;
+  private currentClientId: bigint;
   private readonly endpoints: readonly string[];
   private readonly addresses = new Map<string, HostPort>();
   private readonly policy: RetryPolicy;
@@ -193,15 +267,23 @@ class ClientCore implements TsoClient {
   private readonly leader: LeaderCache;
   private roundRobinOffset: number;
   private closed = false;
+  private readonly keepAlive: KeepAlive;
+  /** Calls made and not yet settled; the keep-alive is held while this is above 0. */
+  private pendingCalls = 0;
+  /** The sweeper: one timer for the earliest pending deadline (null when not armed). */
+  private sweepTimer: TimerHandle | null = null;
+  /** Endpoints that have answered this client: failing to reach one later means a restart. */
+  private readonly answeredEndpoints = new Set<string>();
 
   // Coalesced getTs.
   private readonly tsQueue = new BoundedQueue<TsWaiter>(CLIENT_WAITERS_MAX);
   private tsRound: TsWaiter[] = [];
+  private readonly tsRoundCancel: CancelSlot = { current: null, last: null };
   private tsRoundActive = false;
   private tsFlushScheduled = false;
 
   // getSeq.
-  private nextRequestId = 1n;
+  private nextRequestId: bigint;
   private readonly seqQueue = new BoundedQueue<SeqCall>(CLIENT_SEQ_WAITERS_MAX);
   private readonly seqInFlight = new Set<SeqCall>();
 
@@ -232,7 +314,12 @@ class ClientCore implements TsoClient {
     if (options.clientId !== undefined && (typeof options.clientId !== 'bigint' || options.clientId < 0n || options.clientId > U64_MAX)) {
       throw new TsoError(ErrorCode.INVALID_CONFIG, `clientId must be a u64 bigint, got ${String(options.clientId)}`);
     }
-    this.clientId = options.clientId ?? randomU64(this.random);
+    const defaultId = options.clientId === undefined ? timeOrderedClientId(this.clock.wallMs(), this.random) : null;
+    this.currentClientId = options.clientId ?? defaultId ?? 0n;
+    // Request ids start at the creation time's wall ms << 22, so a process restarted with the
+    // same (fixed) clientId does not repeat the pairs of its previous life.
+    this.nextRequestId = wallMsShifted(this.clock.wallMs());
+    this.keepAlive = options.keepAlive ?? NO_KEEP_ALIVE;
     this.roundRobinOffset = Math.floor(Math.min(Math.max(this.random(), 0), 0.999_999) * endpoints.length);
     this.leader = new LeaderCache(this.policy.leaderTtlMs);
     this.pool = new ChannelPool(options.transport, {
@@ -252,6 +339,100 @@ class ClientCore implements TsoClient {
 
   private now(): number {
     return this.clock.monotonicMs();
+  }
+
+  get clientId(): bigint {
+    return this.currentClientId;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Pending calls: the keep-alive and the deadline sweeper
+
+  private callStarted(deadlineMs: number): void {
+    if (this.pendingCalls === 0) this.keepAlive.hold();
+    this.pendingCalls += 1;
+    // Deadlines only grow (each is its call's start plus the same overall timeout), so an armed
+    // sweeper already fires no later than this call's deadline.
+    if (this.sweepTimer === null) this.armSweep(deadlineMs);
+  }
+
+  private callsEnded(n: number): void {
+    if (n === 0) return;
+    this.pendingCalls -= n;
+    assert(this.pendingCalls >= 0, 'client_pending_calls_non_negative');
+    if (this.pendingCalls === 0) {
+      this.sweepTimer?.cancel();
+      this.sweepTimer = null;
+      this.keepAlive.release();
+    }
+  }
+
+  private armSweep(deadlineMs: number): void {
+    this.sweepTimer = this.clock.setTimer(Math.max(0, deadlineMs - this.now()), () => {
+      this.sweepTimer = null;
+      this.sweep();
+    });
+  }
+
+  /** The TIMEOUT of a call the sweeper ends, naming its last failed attempt when there was one. */
+  private deadlineError(op: RequestOp, progress: CancelSlot, details: Readonly<Record<string, unknown>> = {}): TsoError {
+    const last = progress.last;
+    return new TsoError(
+      ErrorCode.TIMEOUT,
+      `${op}: no answer within ${this.policy.overallTimeoutMs} ms${last === null ? '' : ` (last: ${last.code}: ${last.message})`}`,
+      last === null ? details : { ...details, lastCode: last.code },
+    );
+  }
+
+  /** Settles every call whose deadline has passed, then re-arms for the earliest one left. */
+  private sweep(): void {
+    if (this.closed) return;
+    const now = this.now();
+    let earliestMs = Number.POSITIVE_INFINITY;
+    let roundLeft = 0;
+    for (const w of this.tsRound) {
+      if (w.settled) continue;
+      if (now >= w.deadlineMs) this.settleTs(w, { error: this.deadlineError('getTs', this.tsRoundCancel) });
+      else {
+        roundLeft += 1;
+        earliestMs = Math.min(earliestMs, w.deadlineMs);
+      }
+    }
+    // Nobody waits for the round any more: cut its attempt short so the next round can start.
+    if (this.tsRound.length > 0 && roundLeft === 0) this.tsRoundCancel.current?.();
+    for (;;) {
+      const head = this.tsQueue.peek();
+      if (head === undefined) break;
+      if (!head.settled && now < head.deadlineMs) {
+        earliestMs = Math.min(earliestMs, head.deadlineMs);
+        break;
+      }
+      this.tsQueue.shift();
+      this.settleTs(head, { error: new TsoError(ErrorCode.TIMEOUT, 'getTs waited past its deadline') });
+    }
+    for (const call of this.seqInFlight) {
+      if (call.settled) continue;
+      if (now >= call.deadlineMs) {
+        const timeout = this.deadlineError('getSeq', call.cancel, { requestId: call.requestId });
+        this.settleSeq(call, { error: call.sent ? this.seqUncertain(call, timeout.message, ErrorCode.TIMEOUT) : timeout });
+        call.cancel.current?.();
+      } else earliestMs = Math.min(earliestMs, call.deadlineMs);
+    }
+    for (;;) {
+      const head = this.seqQueue.peek();
+      if (head === undefined) break;
+      if (!head.settled && now < head.deadlineMs) {
+        earliestMs = Math.min(earliestMs, head.deadlineMs);
+        break;
+      }
+      this.seqQueue.shift();
+      // Never sent: nothing happened, so this is a plain timeout.
+      this.settleSeq(head, { error: new TsoError(ErrorCode.TIMEOUT, 'getSeq waited past its deadline', { requestId: head.requestId }) });
+    }
+    if (this.pendingCalls > 0) {
+      assert(earliestMs !== Number.POSITIVE_INFINITY, 'client_pending_call_has_deadline');
+      if (this.sweepTimer === null) this.armSweep(earliestMs);
+    }
   }
 
   cachedLeader(): CachedLeader | null {
@@ -277,7 +458,9 @@ class ClientCore implements TsoClient {
       return Promise.reject(new TsoError(ErrorCode.RESOURCE_EXHAUSTED, `more than ${CLIENT_WAITERS_MAX} getTs calls are waiting`));
     }
     return new Promise((resolve, reject) => {
-      this.tsQueue.push({ count, single, deadlineMs: this.now() + this.policy.overallTimeoutMs, resolve, reject, settled: false });
+      const deadlineMs = this.now() + this.policy.overallTimeoutMs;
+      this.tsQueue.push({ count, single, deadlineMs, resolve, reject, settled: false });
+      this.callStarted(deadlineMs);
       this.scheduleTsRound();
     });
   }
@@ -296,6 +479,7 @@ class ClientCore implements TsoClient {
   private settleTs(waiter: TsWaiter, outcome: { error: TsoError } | { value: bigint | TimestampBatch }): void {
     if (waiter.settled) return;
     waiter.settled = true;
+    this.callsEnded(1);
     if ('error' in outcome) waiter.reject(outcome.error);
     else waiter.resolve(outcome.value);
   }
@@ -343,6 +527,7 @@ class ClientCore implements TsoClient {
           return { op: 'getTs', count };
         },
         deadlineMs: () => this.tsRound.reduce((latest, w) => Math.max(latest, w.deadlineMs), 0),
+        cancel: this.tsRoundCancel,
       });
       if (result.kind === 'gone') return;
       if (result.kind === 'failed') {
@@ -373,21 +558,25 @@ class ClientCore implements TsoClient {
     // Hot path (one iteration per caller): a getTs() caller costs one bigint addition, no
     // batch object; `next` is the packed timestamp at `offset`, both advance together.
     let offset = 0;
+    let delivered = 0;
     let next = packTimestamp(answer.physicalMs, answer.logicalStart);
     for (const w of this.tsRound) {
       if (w.settled) {
         next += BigInt(w.count);
       } else if (w.single) {
         w.settled = true;
+        delivered += 1;
         w.resolve(next);
         next += 1n;
       } else {
         w.settled = true;
+        delivered += 1;
         w.resolve(timestampBatch(answer.physicalMs, answer.logicalStart + offset, w.count, answer.epoch));
         next += BigInt(w.count);
       }
       offset += w.count;
     }
+    this.callsEnded(delivered);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -403,7 +592,9 @@ class ClientCore implements TsoClient {
     const requestId = this.nextRequestId;
     this.nextRequestId += 1n;
     return new Promise((resolve, reject) => {
-      const call: SeqCall = { key, count, requestId, deadlineMs: this.now() + this.policy.overallTimeoutMs, resolve, reject, settled: false, sent: false };
+      const deadlineMs = this.now() + this.policy.overallTimeoutMs;
+      const call: SeqCall = { key, count, clientId: this.currentClientId, requestId, deadlineMs, resolve, reject, settled: false, sent: false, cancel: { current: null, last: null } };
+      this.callStarted(deadlineMs);
       if (this.seqInFlight.size < CLIENT_SEQ_IN_FLIGHT_MAX) this.startSeq(call);
       else this.seqQueue.push(call);
     });
@@ -412,6 +603,7 @@ class ClientCore implements TsoClient {
   private settleSeq(call: SeqCall, outcome: { error: TsoError } | { value: SeqBlock }): void {
     if (call.settled) return;
     call.settled = true;
+    this.callsEnded(1);
     if ('error' in outcome) call.reject(outcome.error);
     else call.resolve(outcome.value);
   }
@@ -440,10 +632,51 @@ class ClientCore implements TsoClient {
   }
 
   private async runSeq(call: SeqCall): Promise<void> {
-    const seqBody = (requestId: bigint): RequestBody => ({ op: 'getSeq', key: call.key, count: call.count, clientId: this.clientId, requestId });
+    for (let moves = 0; ; moves += 1) {
+      const result = await this.issueSeq(call);
+      if (result.kind === 'gone') return;
+      if (result.kind === 'answer') {
+        const answer = result.answer;
+        assert(isGetSeqAnswer(answer), 'client_seq_answer_shape');
+        if (answer.count !== call.count) {
+          // A block was granted, but not the one asked for: nobody can tell what the ledger holds.
+          this.settleSeq(call, { error: this.seqUncertain(call, `asked for ${call.count} values, got ${answer.count}`, ErrorCode.PROTOCOL_VIOLATION) });
+          return;
+        }
+        this.settleSeq(call, { value: { key: call.key, start: answer.start, count: answer.count, epoch: answer.epoch } });
+        return;
+      }
+      if (result.code === ErrorCode.SEQ_SESSION_EXPIRED && !result.outcomeUnknown && moves < CLIENT_ID_MOVES_PER_CALL_MAX) {
+        // The server refused the pair before executing anything, and no earlier attempt under it
+        // can have executed: ask again under a fresh clientId above the server's watermark.
+        const moved = this.moveClientId(call.clientId, result.clientsExpiredBelow ?? null);
+        if (moved !== null) {
+          call.clientId = moved;
+          call.requestId = this.nextRequestId;
+          this.nextRequestId += 1n;
+          call.sent = false;
+          continue;
+        }
+      }
+      // SEQ_SESSION_EXPIRED with no attempt that may have executed is definitive (nothing
+      // happened, the client could not move on); after such an attempt nobody can tell.
+      const uncertain = result.outcomeUnknown || result.code === ErrorCode.SEQ_UNCERTAIN;
+      this.emit({ type: 'failed', op: 'getSeq', code: uncertain ? ErrorCode.SEQ_UNCERTAIN : result.code });
+      if (uncertain) {
+        this.settleSeq(call, { error: this.seqUncertain(call, result.message, result.lastCode ?? result.code) });
+        return;
+      }
+      this.settleSeq(call, { error: new TsoError(result.code, result.message, { requestId: call.requestId, ...(result.lastCode === null ? {} : { lastCode: result.lastCode }) }) });
+      return;
+    }
+  }
+
+  /** One run of the retry loop for `call` under its current (clientId, requestId). */
+  private issueSeq(call: SeqCall): Promise<IssueResult> {
+    const seqBody = (requestId: bigint): RequestBody => ({ op: 'getSeq', key: call.key, count: call.count, clientId: call.clientId, requestId });
     let body = seqBody(call.requestId);
     let retryUnderNewId = false;
-    const result = await this.issue({
+    return this.issue({
       op: 'getSeq',
       body: () => {
         if (call.settled) return null;
@@ -462,31 +695,31 @@ class ClientCore implements TsoClient {
       onSent: () => {
         call.sent = true;
       },
+      cancel: call.cancel,
     });
-    if (result.kind === 'gone') return;
-    if (result.kind === 'answer') {
-      const answer = result.answer;
-      assert(isGetSeqAnswer(answer), 'client_seq_answer_shape');
-      if (answer.count !== call.count) {
-        // A block was granted, but not the one asked for: nobody can tell what the ledger holds.
-        this.settleSeq(call, { error: this.seqUncertain(call, `asked for ${call.count} values, got ${answer.count}`, ErrorCode.PROTOCOL_VIOLATION) });
-        return;
-      }
-      this.settleSeq(call, { value: { key: call.key, start: answer.start, count: answer.count, epoch: answer.epoch } });
-      return;
-    }
-    this.emit({ type: 'failed', op: 'getSeq', code: result.outcomeUnknown ? ErrorCode.SEQ_UNCERTAIN : result.code });
-    if (result.outcomeUnknown || result.code === ErrorCode.SEQ_UNCERTAIN) {
-      this.settleSeq(call, { error: this.seqUncertain(call, result.message, result.lastCode ?? result.code) });
-      return;
-    }
-    this.settleSeq(call, { error: new TsoError(result.code, result.message, { requestId: call.requestId, ...(result.lastCode === null ? {} : { lastCode: result.lastCode }) }) });
+  }
+
+  /**
+   * Moves the client from `from` to a fresh clientId at or above `floor` (the server's
+   * watermark) and above `from`; the calls after it count request ids on under the new id. When
+   * another call already moved the client off `from`, its new id is taken as is. Null when the
+   * id space is used up.
+   */
+  private moveClientId(from: bigint, floor: bigint | null): bigint | null {
+    if (this.currentClientId !== from) return this.currentClientId;
+    const above = from < U64_MAX ? from + 1n : U64_MAX + 1n;
+    const lowest = floor !== null && floor > above ? floor : above;
+    const to = timeOrderedClientId(this.clock.wallMs(), this.random, lowest);
+    if (to === null) return null;
+    this.currentClientId = to;
+    this.emit({ type: 'clientIdMoved', from, to, floor });
+    return to;
   }
 
   private seqUncertain(call: SeqCall, message: string, cause: string): TsoError {
     return new TsoError(ErrorCode.SEQ_UNCERTAIN, `getSeq outcome unknown (${message}); the block may or may not have been granted`, {
       requestId: call.requestId,
-      clientId: this.clientId,
+      clientId: call.clientId,
       key: call.key,
       count: call.count,
       cause,
@@ -504,16 +737,22 @@ class ClientCore implements TsoClient {
     let redirectsTotal = 0;
     let redirectsThisPass = 0;
     let electionSeen = false;
-    // Riding out elections (the original's PR #417): once this call has seen evidence that
-    // leadership is moving — a NOT_LEADER without a usable hint, or a hinted leader that cannot be
-    // reached (followers keep pointing at a dead leader until their election timeout) — failed
-    // attempts no longer end the call; the overall deadline does. A cluster that is wholly
-    // unreachable gives no such evidence and still ends after attemptsMax failures.
-    let ridingOutElection = false;
+    // Riding out (the original's PR #417 for elections, extended to restarts): once this call
+    // has seen that the cluster is there but in transition, failed attempts no longer end the
+    // call; the overall deadline does. The evidence: a NOT_LEADER without a usable hint; a
+    // hinted leader that cannot be reached (followers keep pointing at a dead leader until their
+    // election timeout); an endpoint that answered this client before and now cannot be reached
+    // (a restart takes 0.5-1.5 s, longer than attemptsMax quick failures); or a getSeq whose
+    // outcome is already unknown (giving up early could only end it SEQ_UNCERTAIN). A cluster
+    // this client has never reached gives no such evidence and still ends after attemptsMax.
+    let ridingOut = false;
     const hintedEndpoints = new Set<string>();
+    // Stalls per endpoint in this call: the n-th waits stallTimeoutMs * 2^n (see retry.ts).
+    const stallsAt = new Map<string, number>();
+    const stallsAllowed = this.endpoints.length > 1;
     let outcomeUnknown = false;
     let reachedAServer = false;
-    let last: { code: ErrorCode; message: string } | null = null;
+    let last = null as { code: ErrorCode; message: string } | null;
 
     const startPass = (): void => {
       worklist.clearFront();
@@ -522,17 +761,21 @@ class ClientCore implements TsoClient {
       redirectsThisPass = 0;
       electionSeen = false;
     };
+    spec.cancel.last = null;
+    const noteLast = (code: ErrorCode, message: string): void => {
+      last = { code, message };
+      spec.cancel.last = last;
+    };
     const giveUp = (code: ErrorCode, message: string): IssueResult => ({ kind: 'failed', code, message, outcomeUnknown, lastCode: last?.code ?? null });
     const timedOut = (): IssueResult =>
       giveUp(ErrorCode.TIMEOUT, `no answer within ${this.policy.overallTimeoutMs} ms${last === null ? '' : ` (last: ${last.code}: ${last.message})`}`);
-    /** Sleeps the next full-jitter backoff, cut at the deadline. False when the client closed. */
+    /** Sleeps the next full-jitter backoff, cut at the deadline. False when the client closed or the call was cut short. */
     const backOff = async (): Promise<boolean> => {
       const remainingMs = spec.deadlineMs() - this.now();
       const delayMs = Math.max(0, Math.min(backoffDelayMs(this.policy, backoffs, this.random), remainingMs));
       backoffs += 1;
       this.emit({ type: 'backoff', op: spec.op, delayMs });
-      await this.pause(delayMs);
-      return !this.closed;
+      return (await this.pause(delayMs, spec.cancel)) && !this.closed;
     };
 
     startPass();
@@ -552,12 +795,15 @@ class ClientCore implements TsoClient {
       }
 
       const startedMs = this.now();
+      const stallMs = stallsAllowed ? Math.min(this.policy.attemptTimeoutMs, this.policy.stallTimeoutMs * 2 ** Math.min(stallsAt.get(endpoint) ?? 0, 20)) : this.policy.attemptTimeoutMs;
+      const waitMs = Math.min(stallMs, remainingMs);
       this.emit({ type: 'attempt', op: spec.op, endpoint, count: body.count });
-      const outcome = await this.attempt(endpoint, body, Math.min(this.policy.attemptTimeoutMs, remainingMs), spec.onSent);
+      const outcome = await this.attempt(endpoint, body, waitMs, spec.onSent, spec.cancel);
       if (outcome.kind === 'gone' || this.closed) return { kind: 'gone' };
 
       if (outcome.kind === 'answer') {
         reachedAServer = true;
+        this.noteAnswered(endpoint);
         const answer = outcome.answer;
         this.emit({ type: 'answer', op: spec.op, endpoint, code: answer.ok ? 'OK' : answer.code, latencyMs: this.now() - startedMs });
         if (answer.ok) {
@@ -575,11 +821,11 @@ class ClientCore implements TsoClient {
             : this.leader.judgeHint(answer.leaderEpoch, this.now()) === 'stale' ? 'stale'
             : redirectsThisPass >= CLIENT_REDIRECTS_PER_PASS_MAX ? 'redirect_cap'
             : null;
-          last = { code, message: answer.message };
+          noteLast(code, answer.message);
           if (reason !== null || hinted === null) {
             this.emit({ type: 'hintIgnored', op: spec.op, endpoint, reason: reason ?? 'malformed' });
             electionSeen = true;
-            ridingOutElection = true;
+            ridingOut = true;
             continue;
           }
           redirectsTotal += 1;
@@ -594,49 +840,83 @@ class ClientCore implements TsoClient {
         }
         if (isDefinitive(code)) {
           // Not executed. (If an earlier attempt of this getSeq may have been, the outcome as a
-          // whole is still unknown: `outcomeUnknown` carries that to the caller.)
-          last = { code, message: answer.message };
-          return giveUp(code, answer.message);
+          // whole is still unknown: `outcomeUnknown` carries that to the caller.) A reused
+          // request id travels as INVALID_ARGUMENT named by its message prefix; it gets its own
+          // library code back.
+          noteLast(code, answer.message);
+          const libraryCode = code === ErrorCode.INVALID_ARGUMENT && answer.message.startsWith(`${ErrorCode.SEQ_REQUEST_REUSED}:`) ? ErrorCode.SEQ_REQUEST_REUSED : code;
+          return giveUp(libraryCode, answer.message);
         }
         if (code === ErrorCode.SEQ_SESSION_EXPIRED) {
-          last = { code, message: answer.message };
-          if (spec.op === 'getSeq') return { kind: 'failed', code: ErrorCode.SEQ_UNCERTAIN, message: answer.message, outcomeUnknown: true, lastCode: code };
+          noteLast(code, answer.message);
+          if (spec.op === 'getSeq') {
+            return {
+              kind: 'failed',
+              code,
+              message: answer.message,
+              outcomeUnknown,
+              lastCode: code,
+              ...(answer.clientsExpiredBelow === undefined ? {} : { clientsExpiredBelow: answer.clientsExpiredBelow }),
+            };
+          }
           return giveUp(ErrorCode.PROTOCOL_VIOLATION, `getTs answered with ${code}`);
         }
         // UNAVAILABLE or INTERNAL: the server may have executed it (a durable write can fail
         // after the data reached the disk); safe to retry with the same request.
         assert(code === ErrorCode.UNAVAILABLE || code === ErrorCode.INTERNAL, 'client_error_code_classified', code);
-        if (spec.op === 'getSeq') outcomeUnknown = true;
+        if (spec.op === 'getSeq') {
+          outcomeUnknown = true;
+          ridingOut = true;
+        }
         spec.onOutcomeUnknown?.();
-        last = { code, message: answer.message };
+        noteLast(code, answer.message);
       } else {
-        // No answer: a failed dial (not sent), a lost connection or a timeout.
+        // No answer: a failed dial (not sent), a lost connection, a stall or a timeout.
+        const stalled = outcome.code === ErrorCode.TIMEOUT && waitMs < this.policy.attemptTimeoutMs && waitMs < remainingMs;
+        if (stalled) this.emit({ type: 'stalled', op: spec.op, endpoint, waitedMs: waitMs });
         this.emit({ type: 'attemptFailed', op: spec.op, endpoint, code: outcome.code, sent: outcome.sent, message: outcome.message });
         if (outcome.sent) {
           reachedAServer = true;
-          if (spec.op === 'getSeq') outcomeUnknown = true;
+          if (spec.op === 'getSeq') {
+            outcomeUnknown = true;
+            ridingOut = true;
+          }
           spec.onOutcomeUnknown?.();
         }
-        last = { code: outcome.code, message: outcome.message };
+        noteLast(outcome.code, outcome.message);
         if (outcome.code === ErrorCode.PROTOCOL_VIOLATION) {
           return { kind: 'failed', code: ErrorCode.PROTOCOL_VIOLATION, message: outcome.message, outcomeUnknown, lastCode: outcome.code };
         }
-        this.pool.evict(endpoint, `${outcome.code}: ${outcome.message}`);
+        if (stalled) {
+          // A paused or overloaded server: its connection may be fine, so keep it (the late
+          // answer is dropped) and try the next endpoint; a later visit here waits longer.
+          stallsAt.set(endpoint, (stallsAt.get(endpoint) ?? 0) + 1);
+        } else {
+          this.pool.evict(endpoint, `${outcome.code}: ${outcome.message}`);
+        }
         this.leader.forget(endpoint);
-        if (hintedEndpoints.has(endpoint)) ridingOutElection = true;
+        if (hintedEndpoints.has(endpoint) || this.answeredEndpoints.has(endpoint)) ridingOut = true;
       }
 
       failures += 1;
-      if (failures >= attemptsMax && !ridingOutElection) {
-        if (!reachedAServer) return giveUp(ErrorCode.NO_REACHABLE_ENDPOINTS, `no endpoint could be reached (last: ${last.message})`);
-        return giveUp(last.code, `gave up after ${failures} failed attempts: ${last.message}`);
+      if (failures >= attemptsMax && !ridingOut) {
+        const failed = last;
+        assert(failed !== null, 'client_failure_recorded');
+        if (!reachedAServer) return giveUp(ErrorCode.NO_REACHABLE_ENDPOINTS, `no endpoint could be reached (last: ${failed.message})`);
+        return giveUp(failed.code, `gave up after ${failures} failed attempts: ${failed.message}`);
       }
       if (!(await backOff())) return { kind: 'gone' };
     }
   }
 
+  /** Remembers that `endpoint` answered this client (bounded: hinted endpoints come from servers). */
+  private noteAnswered(endpoint: string): void {
+    if (this.answeredEndpoints.has(endpoint) || this.answeredEndpoints.size >= ANSWERED_ENDPOINTS_MAX) return;
+    this.answeredEndpoints.add(endpoint);
+  }
+
   /** One request to one endpoint, bounded by `timeoutMs` (connecting included). */
-  private attempt(endpoint: string, body: RequestBody, timeoutMs: number, onSent: (() => void) | undefined): Promise<AttemptOutcome> {
+  private attempt(endpoint: string, body: RequestBody, timeoutMs: number, onSent: (() => void) | undefined, cancel: CancelSlot): Promise<AttemptOutcome> {
     // Endpoints learnt from hints are parsed again here rather than remembered, so a stream of
     // hints cannot grow a map; every worklist entry was normalized, so it parses.
     const address = this.addresses.get(endpoint) ?? parseHostPort(endpoint);
@@ -653,14 +933,19 @@ class ClientCore implements TsoClient {
         done = true;
         timer.cancel();
         this.interrupts.delete(interrupt);
+        if (cancel.current === interrupt) cancel.current = null;
         resolve(outcome);
       };
-      const interrupt = (): void => finish({ kind: 'gone' });
+      const interrupt = (): void => {
+        if (sentId !== null) channel.abandon(sentId);
+        finish({ kind: 'gone' });
+      };
       const timer: TimerHandle = this.clock.setTimer(timeoutMs, () => {
         if (sentId !== null) channel.abandon(sentId);
         finish({ kind: 'failed', sent: sentId !== null, code: ErrorCode.TIMEOUT, message: `no answer from ${endpoint} within ${timeoutMs} ms` });
       });
       this.interrupts.add(interrupt);
+      cancel.current = interrupt;
       channel.open().then(
         () => {
           if (done) return;
@@ -676,17 +961,23 @@ class ClientCore implements TsoClient {
     });
   }
 
-  /** A backoff sleep on the injected clock that close() cuts short. */
-  private pause(delayMs: number): Promise<void> {
-    if (delayMs <= 0) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const wake = (): void => {
+  /** A backoff sleep on the injected clock that close() and `cancel` cut short (then false). */
+  private pause(delayMs: number, cancel: CancelSlot): Promise<boolean> {
+    if (delayMs <= 0) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      let done = false;
+      const end = (completed: boolean): void => {
+        if (done) return;
+        done = true;
         timer.cancel();
-        this.interrupts.delete(wake);
-        resolve();
+        this.interrupts.delete(interrupt);
+        if (cancel.current === interrupt) cancel.current = null;
+        resolve(completed);
       };
-      const timer = this.clock.setTimer(delayMs, wake);
-      this.interrupts.add(wake);
+      const interrupt = (): void => end(false);
+      const timer = this.clock.setTimer(delayMs, () => end(true));
+      this.interrupts.add(interrupt);
+      cancel.current = interrupt;
     });
   }
 

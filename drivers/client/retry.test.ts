@@ -4,10 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_RETRY_POLICY, backoffDelayMs, resolveRetryPolicy } from './retry.js';
 
 describe('retry policy', () => {
-  it("keeps the original's defaults: 5 attempts, 2 s, 10 s, 50 ms base, 5 s cap, 30 s leader TTL", () => {
+  it("keeps the original's defaults: 5 attempts, 2 s, 10 s, 50 ms base, 5 s cap, 30 s leader TTL (and our 500 ms stall)", () => {
     expect(resolveRetryPolicy()).toEqual({
       attemptsMax: 5,
       attemptTimeoutMs: 2_000,
+      stallTimeoutMs: 500,
       overallTimeoutMs: 10_000,
       backoffBaseMs: 50,
       backoffCapMs: 5_000,

@@ -1,6 +1,7 @@
 // The client's retry policy and its jittered backoff. Defaults are the original's: 5 failed
 // attempts, 2 s per attempt (connect plus answer), 10 s overall per call, 50 ms base backoff with
-// full jitter capped at 5 s, 30 s leader cache. All delays are monotonic milliseconds read from
+// full jitter capped at 5 s, 30 s leader cache; plus ours: a 500 ms stall timeout with several
+// endpoints (docs/client.md, "Retries"). All delays are monotonic milliseconds read from
 // the injected Clock; randomness comes only from the injected `random`.
 //
 // Invariants: every field of a resolved policy is a positive safe integer (or, for
@@ -13,6 +14,7 @@ import {
   CLIENT_BACKOFF_CAP_MS,
   CLIENT_LEADER_CACHE_TTL_MS,
   CLIENT_OVERALL_TIMEOUT_MS,
+  CLIENT_STALL_TIMEOUT_MS,
 } from '../../core/limits.js';
 import { ErrorCode, TsoError } from '../../core/errors.js';
 
@@ -23,6 +25,10 @@ export interface RetryPolicy {
   readonly attemptsMax: number;
   /** Deadline of one attempt: connecting (if needed) plus the answer. */
   readonly attemptTimeoutMs: number;
+  /** With more than one endpoint, an attempt that has no answer after this long is left (without
+   *  closing its connection) and the next endpoint is tried; the n-th stall at the same endpoint
+   *  within one call waits stallTimeoutMs * 2^n, never more than attemptTimeoutMs. */
+  readonly stallTimeoutMs: number;
   /** Deadline of one call, from the moment it is made (queueing included). */
   readonly overallTimeoutMs: number;
   /** Backoff before retry n (0-based) is uniform in [0, min(backoffCapMs, backoffBaseMs * 2^n)]. */
@@ -35,6 +41,7 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
   attemptsMax: CLIENT_ATTEMPTS_MAX,
   attemptTimeoutMs: CLIENT_ATTEMPT_TIMEOUT_MS,
+  stallTimeoutMs: CLIENT_STALL_TIMEOUT_MS,
   overallTimeoutMs: CLIENT_OVERALL_TIMEOUT_MS,
   backoffBaseMs: CLIENT_BACKOFF_BASE_MS,
   backoffCapMs: CLIENT_BACKOFF_CAP_MS,

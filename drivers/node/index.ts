@@ -3,6 +3,7 @@
 // touch `node:*`; everything else sees the port interfaces.
 export { CLOCK_TIMERS_PENDING_MAX, NodeClock, type NodeClockOptions } from './clock.js';
 export { NodeDisk, toDiskError, type NodeDiskOptions } from './disk.js';
+export { NodeKeepAlive } from './keep-alive.js';
 export {
   CONNECTION_CLOSE_LINGER_MS,
   NodeTransport,

@@ -42,6 +42,7 @@ function answerToResponse(id: number, answer: TsAnswer | SeqAnswer): Response {
       message: answer.message,
       ...(answer.leaderEndpoint !== undefined ? { leaderEndpoint: answer.leaderEndpoint } : {}),
       ...(answer.leaderEpoch !== undefined ? { leaderEpoch: answer.leaderEpoch } : {}),
+      ...(answer.clientsExpiredBelow !== undefined ? { clientsExpiredBelow: answer.clientsExpiredBelow } : {}),
     };
   }
   if ('physicalMs' in answer) {

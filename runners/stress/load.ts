@@ -12,6 +12,7 @@ import { createClient } from '../client.js';
 import { TsoError } from '../../core/errors.js';
 import { createClientCore } from '../../drivers/client/index.js';
 import { NodeClock } from '../../drivers/node/clock.js';
+import { NodeKeepAlive } from '../../drivers/node/keep-alive.js';
 import { NodeTransport } from '../../drivers/node/transport.js';
 import type { StressHistory } from './history.js';
 import type { SeqResolver } from './resolver.js';
@@ -110,6 +111,7 @@ export class Load {
       endpoints: this.endpoints,
       transport: new NodeTransport(),
       clock: new NodeClock({ unrefTimers: true }),
+      keepAlive: new NodeKeepAlive(),
       random: Math.random,
       faults: { newRequestIdOnRetry: true },
       // Patient, so a retry reaches the node again after a restart, and quick to give up on an
