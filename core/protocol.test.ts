@@ -353,6 +353,36 @@ describe('nil means absent, for every known field in both directions (docs/proto
   });
 });
 
+describe("each direction type-checks its own fields whatever the op or shape; the other direction's names are unknown", () => {
+  const answerOnly = [...ANSWER_FIELDS].filter((f) => !REQUEST_FIELDS.has(f));
+  const requestOnly = [...REQUEST_FIELDS].filter((f) => !ANSWER_FIELDS.has(f));
+
+  it('an answer-only field name in a request is ignored, whatever its value', () => {
+    fc.assert(
+      fc.property(requestArb, fc.constantFrom(...answerOnly), anyMsgpackValue, (request, name, value) => {
+        expect(decodeRequest(libEncode({ ...request, [name]: value }, { useBigInt64: true }))).toEqual(request);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a request-only field name in an answer is ignored, whatever its value', () => {
+    fc.assert(
+      fc.property(responseArb, fc.constantFrom(...requestOnly), anyMsgpackValue, (response, name, value) => {
+        expect(decodeResponse(withFields(encodeResponse(response), { [name]: value }))).toEqual(response);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a field of the same direction but another op or shape is type-checked', () => {
+    expect(decodeErrorOf(() => decodeRequest(libEncode({ id: 1, op: 'getTs', count: 1, key: 5 }))).message).toMatch(/key is not a string/);
+    expect(decodeErrorOf(() => decodeRequest(libEncode({ id: 1, op: 'getTs', count: 1, clientId: 'x' }))).message).toMatch(/clientId is not an integer/);
+    expect(decodeErrorOf(() => decodeResponse(libEncode({ id: 1, ok: false, code: 'INTERNAL', message: '', start: 'x' }))).message).toMatch(/start is not an integer/);
+    expect(decodeErrorOf(() => decodeResponse(libEncode({ id: 1, ok: true, start: 1, count: 1, epoch: 1, code: 7 }))).message).toMatch(/code is not a string/);
+  });
+});
+
 describe('protocol validation (INVALID_ARGUMENT, not a decode error)', () => {
   it('accepts counts and keys at their limits', () => {
     expect(validateRequest({ id: 9, op: 'getTs', count: 1 })).toBeNull();
