@@ -165,6 +165,30 @@ describe('protocol decoders are total', () => {
     );
   });
 
+  it('every decode error names FRAME_BAD_BODY exactly once (regression: doubled prefixes)', () => {
+    const bodies = fc.oneof(
+      fc.uint8Array({ maxLength: 80 }),
+      requestArb.map(encodeRequest),
+      responseArb.map(encodeResponse),
+      fc.dictionary(fc.constantFrom(...REQUEST_FIELDS, ...ANSWER_FIELDS, 'x'), anyMsgpackValue, { maxKeys: 6 }).map((m) => libEncode(m, { useBigInt64: true })),
+    );
+    fc.assert(
+      fc.property(bodies, fc.nat(), fc.integer({ min: 0, max: 255 }), (body, at, byte) => {
+        const bytes = Uint8Array.from(body);
+        if (bytes.length > 0) bytes[at % bytes.length] = byte;
+        for (const decode of [decodeRequest, decodeResponse]) {
+          try {
+            decode(bytes);
+          } catch (e) {
+            expect((e as DecodeError).message).toMatch(/^FRAME_BAD_BODY: /);
+            expect((e as DecodeError).message).not.toMatch(/^([A-Z][A-Z0-9_]*): \1: /);
+          }
+        }
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
   it('decode mutated and truncated valid bodies into a value or a DecodeError only', () => {
     const bodies = fc.oneof(requestArb.map(encodeRequest), responseArb.map(encodeResponse));
     const mutation = fc.record({ at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }), cut: fc.nat(), mode: fc.integer({ min: 0, max: 2 }) });

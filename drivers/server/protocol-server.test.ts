@@ -1,11 +1,17 @@
+// Tests of the client-protocol server: pipelining by id, bad input closing only its connection,
+// error messages that name their code once, and graceful shutdown. Most run over real TCP
+// (NodeTransport); the properties run over a byte-level double of the transport.
 import { encode } from '@msgpack/msgpack';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DecodeError } from '../../core/errors.js';
 import { encodeFrame, FrameDecoder } from '../../core/frame.js';
-import { decodeResponse, encodeRequest } from '../../core/protocol.js';
+import { decodeResponse, encodeRequest, type Response } from '../../core/protocol.js';
 import { NodeClock } from '../node/clock.js';
 import { waitUntil } from '../node/test-support.js';
 import { NodeTransport } from '../node/transport.js';
-import type { Connection } from '../ports.js';
+import type { Connection, ConnectionHandlers, HostPort, Listener, Transport } from '../ports.js';
+import { ManualClock } from '../testing/manual-clock.js';
 import { MemoryDriver } from '../testing/memory-driver.js';
 import { ProtocolServer } from './protocol-server.js';
 import { ServingNode } from './serving-node.js';
@@ -81,5 +87,137 @@ describe('ProtocolServer', () => {
     await waitUntil(() => ended, 'the server to close the connection');
     expect(answers[0]).toMatchObject({ id: 0, ok: false, code: 'BAD_FRAME' });
     expect(encodeFrame(new Uint8Array([1])).length).toBe(5);
+  });
+});
+
+/**
+ * A connection fed raw bytes and framed the way every transport frames them: FrameDecoder, whole
+ * bodies to onFrame, and on a framing error onClose(reason) (the handler may still send), then
+ * closed. `reasonNamesCode` picks how `reason.message` reads: the Node transport passes the
+ * DecodeError's message (`FRAME_EMPTY: ...`), the simulator's network passes it without the code.
+ */
+class ByteConnection implements Connection {
+  readonly remote = 'test:1';
+  readonly sent: Response[] = [];
+  private handlers: ConnectionHandlers | null = null;
+  private readonly decoder = new FrameDecoder();
+  private failing = false;
+  closed = false;
+
+  constructor(private readonly reasonNamesCode: boolean) {}
+
+  setHandlers(handlers: ConnectionHandlers): void {
+    this.handlers = handlers;
+  }
+
+  send(body: Uint8Array): void {
+    if (!this.closed || this.failing) this.sent.push(decodeResponse(body));
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.handlers?.onClose();
+  }
+
+  push(bytes: Uint8Array): void {
+    if (this.closed) return;
+    try {
+      this.decoder.pushEach(bytes, (body) => {
+        if (!this.closed) this.handlers?.onFrame(body);
+      });
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
+      const message = this.reasonNamesCode ? e.message : e.message.slice(e.code.length + 2);
+      this.closed = true;
+      this.failing = true;
+      this.handlers?.onClose({ code: e.code, message });
+      this.failing = false;
+    }
+  }
+}
+
+class ByteTransport implements Transport {
+  onConnection: ((connection: Connection) => void) | null = null;
+
+  listen(address: HostPort, onConnection: (connection: Connection) => void): Promise<Listener> {
+    this.onConnection = onConnection;
+    return Promise.resolve({ address, close: () => Promise.resolve() });
+  }
+
+  connect(): Promise<Connection> {
+    return Promise.reject(new Error('not used'));
+  }
+}
+
+async function byteServer() {
+  const clock = new ManualClock();
+  const node = new ServingNode({ driver: new MemoryDriver(), clock });
+  node.start();
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  const transport = new ByteTransport();
+  const server = await ProtocolServer.start({ node, transport, clock, listen: { host: 'test', port: 1 } });
+  const open = (reasonNamesCode: boolean): ByteConnection => {
+    const c = new ByteConnection(reasonNamesCode);
+    transport.onConnection?.(c);
+    return c;
+  };
+  return { server, node, open };
+}
+
+/** A stream of frames (requests, arbitrary bodies, empty or oversized headers) and stray bytes. */
+const hostileStream: fc.Arbitrary<Uint8Array> = fc
+  .array(
+    fc.oneof(
+      fc.record({ id: fc.integer({ min: 1, max: 5 }), count: fc.integer({ min: 0, max: 3 }) }).map((r) => encodeFrame(encodeRequest({ id: r.id, op: 'getTs', count: r.count }))),
+      fc.uint8Array({ minLength: 1, maxLength: 30 }).map((body) => encodeFrame(body)),
+      fc.constant(Uint8Array.of(0, 0, 0, 0)),
+      fc.constant(Uint8Array.of(0, 1, 0, 1)),
+      fc.uint8Array({ maxLength: 8 }),
+    ),
+    { minLength: 1, maxLength: 6 },
+  )
+  .map((parts) => Uint8Array.from(parts.flatMap((p) => [...p])));
+
+describe('ProtocolServer error messages name their code exactly once (regression: `FRAME_EMPTY: FRAME_EMPTY: ...`)', () => {
+  it('answers an empty frame over TCP with `FRAME_EMPTY: ...`, not `FRAME_EMPTY: FRAME_EMPTY: ...`', async () => {
+    const { s } = await server();
+    const net = await import('node:net');
+    const socket = net.connect(s.address.port, '127.0.0.1');
+    cleanups.push(async () => void socket.destroy());
+    const decoder = new FrameDecoder();
+    const answers: Response[] = [];
+    let ended = false;
+    socket.on('data', (chunk) => {
+      for (const body of decoder.push(chunk)) answers.push(decodeResponse(body));
+    });
+    socket.on('close', () => (ended = true));
+    socket.write(Buffer.from([0, 0, 0, 0]));
+    await waitUntil(() => ended, 'the server to close the connection');
+    expect(answers).toEqual([{ id: 0, ok: false, code: 'BAD_FRAME', message: 'FRAME_EMPTY: frame with a zero-length body' }]);
+  });
+
+  it('whatever the bytes, and whichever way the transport words its reason, every error answer names its code once', async () => {
+    const { server: s, node, open } = await byteServer();
+    try {
+      await fc.assert(
+        fc.asyncProperty(hostileStream, fc.boolean(), async (bytes, reasonNamesCode) => {
+          const c = open(reasonNamesCode);
+          c.push(bytes);
+          c.close();
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          for (const answer of c.sent) {
+            if (answer.ok) continue;
+            expect(answer.message).not.toMatch(/^([A-Z][A-Z0-9_]*): \1: /);
+            if (answer.code === 'BAD_FRAME') expect(answer.message).toMatch(/^FRAME_(EMPTY|TOO_LARGE|BAD_BODY): (?!FRAME_)/);
+            if (answer.code === 'INVALID_ARGUMENT') expect(answer.message).toMatch(/^INVALID_COUNT: (?!INVALID_COUNT:)/);
+          }
+        }),
+        { numRuns: 300 },
+      );
+    } finally {
+      await s.close(0);
+      await node.close();
+    }
   });
 });

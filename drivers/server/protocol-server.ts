@@ -10,7 +10,7 @@
 // connection (beyond it the request is answered RESOURCE_EXHAUSTED).
 
 import { assert } from '../../core/assert.js';
-import { DecodeError } from '../../core/errors.js';
+import { DecodeError, withCodePrefix } from '../../core/errors.js';
 import { CONNECTION_REQUESTS_IN_FLIGHT_MAX, SERVER_CONNECTIONS_MAX } from '../../core/limits.js';
 import { decodeRequest, encodeResponse, validateRequest, type Request, type Response } from '../../core/protocol.js';
 import { sleep, type Clock, type Connection, type HostPort, type Listener, type Transport } from '../ports.js';
@@ -97,8 +97,10 @@ export class ProtocolServer {
       onClose: (reason) => {
         if (reason !== undefined && state.open) {
           // The transport refused the framing (oversized or empty frame): say why before it goes.
+          // Transports differ on whether `reason.message` already names the code (the Node one
+          // passes a DecodeError's message, which does): the prefix is added only when missing.
           this.metrics.badFrame();
-          connection.send(encodeResponse({ id: 0, ok: false, code: 'BAD_FRAME', message: `${reason.code}: ${reason.message}` }));
+          connection.send(encodeResponse({ id: 0, ok: false, code: 'BAD_FRAME', message: withCodePrefix(reason.code, reason.message) }));
         }
         if (state.open) {
           state.open = false;
