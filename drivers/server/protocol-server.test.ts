@@ -152,7 +152,8 @@ class ByteTransport implements Transport {
 
 async function byteServer() {
   const clock = new ManualClock();
-  const node = new ServingNode({ driver: new MemoryDriver(), clock });
+  const driver = new MemoryDriver();
+  const node = new ServingNode({ driver, clock });
   node.start();
   await new Promise<void>((resolve) => setImmediate(resolve));
   const transport = new ByteTransport();
@@ -162,7 +163,7 @@ async function byteServer() {
     transport.onConnection?.(c);
     return c;
   };
-  return { server, node, open };
+  return { server, node, open, driver };
 }
 
 /** A stream of frames (requests, arbitrary bodies, empty or oversized headers) and stray bytes. */
@@ -210,11 +211,61 @@ describe('ProtocolServer error messages name their code exactly once (regression
             if (answer.ok) continue;
             expect(answer.message).not.toMatch(/^([A-Z][A-Z0-9_]*): \1: /);
             if (answer.code === 'BAD_FRAME') expect(answer.message).toMatch(/^FRAME_(EMPTY|TOO_LARGE|BAD_BODY): (?!FRAME_)/);
-            if (answer.code === 'INVALID_ARGUMENT') expect(answer.message).toMatch(/^INVALID_COUNT: (?!INVALID_COUNT:)/);
+            if (answer.code === 'INVALID_ARGUMENT') expect(answer.message).toMatch(/^(INVALID_COUNT|DUPLICATE_REQUEST_ID): (?!\1:)/);
           }
         }),
         { numRuns: 300 },
       );
+    } finally {
+      await s.close(0);
+      await node.close();
+    }
+  });
+});
+
+describe('ProtocolServer request ids in flight', () => {
+  it('refuses a request whose id is still in flight on its connection, without executing it (regression: answered twice)', async () => {
+    const { server: s, node, open, driver } = await byteServer();
+    let release = (): void => {};
+    const advance = driver.advanceSeq.bind(driver);
+    driver.advanceSeq = (request, epoch) =>
+      new Promise((resolve) => {
+        release = () => void advance(request, epoch).then(resolve);
+      });
+    try {
+      const c = open(true);
+      c.push(encodeFrame(encodeRequest({ id: 5, op: 'getSeq', key: 'k', count: 2, clientId: 1n, requestId: 1n })));
+      c.push(encodeFrame(encodeRequest({ id: 5, op: 'getSeq', key: 'k', count: 3, clientId: 1n, requestId: 2n })));
+      c.push(encodeFrame(encodeRequest({ id: 5, op: 'getTs', count: 1 })));
+      expect(c.sent).toHaveLength(2);
+      for (const answer of c.sent) {
+        expect(answer).toMatchObject({ id: 5, ok: false, code: 'INVALID_ARGUMENT' });
+        expect(!answer.ok && answer.message).toMatch(/^DUPLICATE_REQUEST_ID: /);
+      }
+      release();
+      await waitUntil(() => c.sent.length === 3, 'the first request to be answered');
+      expect(c.sent[2]).toMatchObject({ id: 5, ok: true, start: 0n, count: 2 });
+      expect(driver.ledger.get('k')).toBe(2n); // the duplicates spent nothing
+      // Once answered, the id is free again.
+      c.push(encodeFrame(encodeRequest({ id: 5, op: 'getTs', count: 1 })));
+      await waitUntil(() => c.sent.length === 4, 'the reused id to be answered');
+      expect(c.sent[3]).toMatchObject({ id: 5, ok: true, count: 1 });
+    } finally {
+      await s.close(0);
+      await node.close();
+    }
+  });
+
+  it('keeps ids per connection: the same id in flight on two connections is two requests', async () => {
+    const { server: s, node, open } = await byteServer();
+    try {
+      const a = open(true);
+      const b = open(true);
+      a.push(encodeFrame(encodeRequest({ id: 1, op: 'getTs', count: 1 })));
+      b.push(encodeFrame(encodeRequest({ id: 1, op: 'getTs', count: 1 })));
+      await waitUntil(() => a.sent.length === 1 && b.sent.length === 1, 'both answers');
+      expect(a.sent[0]).toMatchObject({ id: 1, ok: true });
+      expect(b.sent[0]).toMatchObject({ id: 1, ok: true });
     } finally {
       await s.close(0);
       await node.close();

@@ -8,6 +8,11 @@
 // on. Limits: SERVER_CONNECTIONS_MAX connections (beyond it a new connection gets
 // RESOURCE_EXHAUSTED and is closed) and CONNECTION_REQUESTS_IN_FLIGHT_MAX requests in flight per
 // connection (beyond it the request is answered RESOURCE_EXHAUSTED).
+//
+// A request id is the client's correlation key, so it must be unique among the requests in
+// flight on its connection: a request whose id is still in flight is answered INVALID_ARGUMENT
+// (`DUPLICATE_REQUEST_ID:`) and not executed. The set of ids in flight is the in-flight count,
+// so it is bounded by the same limit.
 
 import { assert } from '../../core/assert.js';
 import { DecodeError, withCodePrefix } from '../../core/errors.js';
@@ -29,7 +34,8 @@ export interface ProtocolServerOptions {
 
 interface ConnectionState {
   readonly connection: Connection;
-  inFlight: number;
+  /** Ids of the requests executing for this connection (at most requestsInFlightMax). */
+  readonly inFlight: Set<number>;
   open: boolean;
 }
 
@@ -89,7 +95,7 @@ export class ProtocolServer {
       connection.close();
       return;
     }
-    const state: ConnectionState = { connection, inFlight: 0, open: true };
+    const state: ConnectionState = { connection, inFlight: new Set(), open: true };
     this.connections.add(state);
     this.metrics.connectionOpened();
     connection.setHandlers({
@@ -123,6 +129,11 @@ export class ProtocolServer {
       state.connection.close();
       return;
     }
+    if (state.inFlight.has(request.id)) {
+      const message = `DUPLICATE_REQUEST_ID: request id ${request.id} is already in flight on this connection`;
+      state.connection.send(encodeResponse({ id: request.id, ok: false, code: 'INVALID_ARGUMENT', message }));
+      return;
+    }
     const invalid = validateRequest(request);
     if (invalid !== null) {
       state.connection.send(encodeResponse({ id: request.id, ok: false, code: invalid.code, message: invalid.message }));
@@ -132,11 +143,11 @@ export class ProtocolServer {
       state.connection.send(encodeResponse({ id: request.id, ok: false, code: 'UNAVAILABLE', message: 'server shutting down' }));
       return;
     }
-    if (state.inFlight >= this.requestsInFlightMax) {
+    if (state.inFlight.size >= this.requestsInFlightMax) {
       state.connection.send(encodeResponse({ id: request.id, ok: false, code: 'RESOURCE_EXHAUSTED', message: 'too many requests in flight on this connection' }));
       return;
     }
-    state.inFlight += 1;
+    state.inFlight.add(request.id);
     this.inFlightTotal += 1;
     const answer: Promise<TsAnswer | SeqAnswer> =
       request.op === 'getTs'
@@ -149,7 +160,7 @@ export class ProtocolServer {
   }
 
   private finish(state: ConnectionState, id: number, answer: TsAnswer | SeqAnswer): void {
-    state.inFlight -= 1;
+    state.inFlight.delete(id);
     this.inFlightTotal -= 1;
     if (state.open) state.connection.send(encodeResponse(answerToResponse(id, answer)));
     if (this.inFlightTotal === 0 && this.drained !== null) this.drained();
