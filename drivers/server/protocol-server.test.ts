@@ -272,3 +272,64 @@ describe('ProtocolServer request ids in flight', () => {
     }
   });
 });
+
+describe('ProtocolServer shutdown', () => {
+  it('lets a request in flight finish and sends its answer before closing the connection (regression: answer dropped)', async () => {
+    const clock = new NodeClock();
+    const driver = new MemoryDriver();
+    const node = new ServingNode({ driver, clock });
+    node.start();
+    await node.waitUntilServing(5_000);
+    const transport = new NodeTransport();
+    const s = await ProtocolServer.start({ node, transport, clock, listen: { host: '127.0.0.1', port: 0 } });
+    cleanups.push(async () => {
+      await s.close(0);
+      await node.close();
+    });
+    let release = (): void => {};
+    const advance = driver.advanceSeq.bind(driver);
+    driver.advanceSeq = (request, epoch) =>
+      new Promise((resolve) => {
+        release = () => void advance(request, epoch).then(resolve);
+      });
+    const a = await connect(transport, s.address.port);
+    a.c.send(encodeRequest({ id: 1, op: 'getSeq', key: 'k', count: 4, clientId: 1n, requestId: 1n }));
+    await waitUntil(() => s['inFlightTotal'] === 1, 'the request to be in flight');
+    const closing = s.close(10_000);
+    expect(s.close(10_000)).toBe(closing); // one shutdown, however many callers
+    // A request that arrives while closing is refused, not executed.
+    a.c.send(encodeRequest({ id: 2, op: 'getTs', count: 1 }));
+    await waitUntil(() => a.answers.length === 1, 'the late request to be refused');
+    expect(a.answers[0]).toMatchObject({ id: 2, ok: false, code: 'UNAVAILABLE' });
+    release();
+    await closing;
+    await waitUntil(() => a.isClosed(), 'the connection to close');
+    expect(a.answers[1]).toMatchObject({ id: 1, ok: true, start: 0n, count: 4 });
+    // The grace timer was cancelled once the request drained: nothing keeps the process alive.
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('closes after the grace period when a request never finishes', async () => {
+    const clock = new ManualClock();
+    const driver = new MemoryDriver();
+    const node = new ServingNode({ driver, clock });
+    node.start();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const transport = new ByteTransport();
+    const s = await ProtocolServer.start({ node, transport, clock, listen: { host: 'test', port: 1 } });
+    driver.advanceSeq = () => new Promise(() => {});
+    const c = new ByteConnection(true);
+    transport.onConnection?.(c);
+    c.push(encodeFrame(encodeRequest({ id: 1, op: 'getSeq', key: 'k', count: 1, clientId: 1n, requestId: 1n })));
+    let closed = false;
+    void s.close(500).then(() => (closed = true));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(closed).toBe(false);
+    expect(c.closed).toBe(false);
+    clock.advance(500);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(closed).toBe(true);
+    expect(c.closed).toBe(true);
+    await node.close();
+  });
+});

@@ -18,7 +18,7 @@ import { assert } from '../../core/assert.js';
 import { DecodeError, withCodePrefix } from '../../core/errors.js';
 import { CONNECTION_REQUESTS_IN_FLIGHT_MAX, SERVER_CONNECTIONS_MAX } from '../../core/limits.js';
 import { decodeRequest, encodeResponse, validateRequest, type Request, type Response } from '../../core/protocol.js';
-import { sleep, type Clock, type Connection, type HostPort, type Listener, type Transport } from '../ports.js';
+import type { Clock, Connection, HostPort, Listener, TimerHandle, Transport } from '../ports.js';
 import { noopMetrics, type ServerMetrics } from './metrics.js';
 import type { SeqAnswer, ServingNode, TsAnswer } from './serving-node.js';
 
@@ -64,6 +64,7 @@ export class ProtocolServer {
   private inFlightTotal = 0;
   private drained: (() => void) | null = null;
   private closing = false;
+  private closed: Promise<void> | null = null;
 
   private constructor(
     private readonly options: ProtocolServerOptions,
@@ -166,16 +167,30 @@ export class ProtocolServer {
     if (this.inFlightTotal === 0 && this.drained !== null) this.drained();
   }
 
-  /** Stops accepting, lets requests in flight finish for up to `graceMs`, then closes every connection. */
-  async close(graceMs: number): Promise<void> {
-    if (this.closing) return;
+  /**
+   * Stops taking work, lets requests in flight finish and their answers go out for up to
+   * `graceMs`, then closes every connection and the listener. Idempotent: every call returns the
+   * same promise. It settles in bounded time: the grace timer (cancelled as soon as the requests
+   * drain, so it keeps no process alive after that), then the transport's own bound on closing.
+   * While closing, a new connection is answered RESOURCE_EXHAUSTED and closed, and a new request
+   * UNAVAILABLE. (The listener is closed last because closing it closes its connections, which
+   * would drop the answers of the requests still in flight.)
+   */
+  close(graceMs: number): Promise<void> {
+    this.closed ??= this.shutdown(graceMs);
+    return this.closed;
+  }
+
+  private async shutdown(graceMs: number): Promise<void> {
     this.closing = true;
-    await this.listener?.close();
     if (this.inFlightTotal > 0 && graceMs > 0) {
-      const drained = new Promise<void>((resolve) => {
+      let timer: TimerHandle | null = null;
+      await new Promise<void>((resolve) => {
         this.drained = resolve;
+        timer = this.options.clock.setTimer(graceMs, resolve);
       });
-      await Promise.race([drained, sleep(this.options.clock, graceMs)]);
+      this.drained = null;
+      (timer as TimerHandle | null)?.cancel();
     }
     for (const s of [...this.connections]) {
       s.connection.close();
@@ -185,5 +200,6 @@ export class ProtocolServer {
         this.metrics.connectionClosed();
       }
     }
+    await this.listener?.close();
   }
 }
