@@ -7,6 +7,13 @@
 //
 // Prints a table and writes bench/results.json. Not a test: it asserts nothing.
 //
+// Process lifetime: the client library's timers are unref'd (a library must not keep its user's
+// process alive), so while a call waits between attempts nothing of the client holds the event
+// loop. A ref'd keep-alive handle is held for the whole run, so every await here ends by its
+// own bound (the client's overall deadline, the server's exit timeout) instead of the process
+// exiting 13 ('unsettled top-level await') with no report and its temp directory left behind
+// — which is what a server that was unreachable or died mid-run used to do.
+//
 // Options:
 //   --quick               short warm-up and window (a smoke run)
 //   --only <names>        comma-separated scenario prefixes: getTs, getTsBatch, getSeq, getTs@1024, ...
@@ -330,7 +337,19 @@ function table(results: readonly ScenarioResult[]): string {
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
+/** Interval of the keep-alive handle (it does nothing; it only holds the event loop). */
+const KEEP_ALIVE_INTERVAL_MS = 60_000;
+
 async function main(): Promise<void> {
+  const keepAlive = setInterval(() => {}, KEEP_ALIVE_INTERVAL_MS);
+  try {
+    await run();
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
+
+async function run(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const scenarios = selected(options);
   if (scenarios.length === 0) usage(`--only ${options.only?.join(',') ?? ''} selects no scenario`);

@@ -89,6 +89,15 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 /** Codes a decoder may throw inside a `DecodeError`. */
 export type DecodeErrorCode = Extract<ErrorCode, `DECODE_${string}` | `RECORD_${string}` | `FRAME_${string}`>;
 
+/**
+ * `message` with `code: ` in front, exactly once: a message that already starts with that prefix
+ * (one taken from another error of the same code, say) is returned as it is. Every message that
+ * names its code goes through here, so none reads `X: X: ...`.
+ */
+export function withCodePrefix(code: string, message: string): string {
+  return message.startsWith(`${code}: `) ? message : `${code}: ${message}`;
+}
+
 /** The only exception a decoder throws, whatever the bytes. */
 export class DecodeError extends Error {
   override readonly name = 'DecodeError';
@@ -98,7 +107,7 @@ export class DecodeError extends Error {
     /** Byte offset in the input where the problem was found, when known. */
     readonly offset?: number,
   ) {
-    super(`${code}: ${message}`);
+    super(withCodePrefix(code, message));
   }
 }
 
@@ -110,7 +119,7 @@ export class TsoError extends Error {
     message: string,
     readonly details?: Readonly<Record<string, unknown>>,
   ) {
-    super(`${code}: ${message}`);
+    super(withCodePrefix(code, message));
   }
 }
 

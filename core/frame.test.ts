@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AssertionError } from './assert.js';
-import { DecodeError, ErrorCode } from './errors.js';
+import { DecodeError, ErrorCode, TsoError } from './errors.js';
 import { encodeFrame, FrameDecoder } from './frame.js';
 import { FRAME_BODY_BYTES_MAX } from './limits.js';
 
@@ -164,5 +164,34 @@ describe('FrameDecoder', () => {
         expect(decoder.pendingBytes).toBeLessThanOrEqual(4 + max);
       }),
     );
+  });
+});
+
+describe('error messages carry their code prefix exactly once (regression: `FRAME_EMPTY: FRAME_EMPTY: ...`)', () => {
+  const doubled = /^([A-Z][A-Z0-9_]*): \1: /;
+
+  it('every framing error of arbitrary bytes names its code once', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), fc.integer({ min: 1, max: 16 }), (bytes, max) => {
+        try {
+          new FrameDecoder(max).push(bytes);
+        } catch (e) {
+          expect(e).toBeInstanceOf(DecodeError);
+          const error = e as DecodeError;
+          expect(error.message.startsWith(`${error.code}: `)).toBe(true);
+          expect(error.message).not.toMatch(doubled);
+        }
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('an error built from another error\'s message (a re-wrap) keeps one prefix', () => {
+    const first = catchDecode(() => new FrameDecoder().push(new Uint8Array(4)));
+    expect(first.message).toBe('FRAME_EMPTY: frame with a zero-length body');
+    expect(new DecodeError(first.code, first.message).message).toBe(first.message);
+    expect(new TsoError('TRANSPORT', new TsoError('TRANSPORT', 'reset').message).message).toBe('TRANSPORT: reset');
+    // A different code is a different prefix: both are kept.
+    expect(new TsoError('TIMEOUT', 'TRANSPORT: reset').message).toBe('TIMEOUT: TRANSPORT: reset');
   });
 });

@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { DecodeError } from './errors.js';
 import { FRAME_BODY_BYTES_MAX, GET_TS_COUNT_MAX, LOGICAL_MAX, PHYSICAL_MS_MAX, SEQ_COUNT_MAX, U64_MAX } from './limits.js';
 import {
+  ANSWER_FIELDS,
+  REQUEST_FIELDS,
   WIRE_ERROR_CODES,
   decodeRequest,
   decodeResponse,
@@ -29,6 +31,15 @@ function decodeErrorOf(fn: () => unknown): DecodeError {
     throw new Error(`expected a DecodeError, got ${String(e)}`);
   }
   throw new Error('expected a DecodeError, but decoding succeeded');
+}
+
+/** `body` (a fixmap, as the reference encoder writes) with extra fields appended at the end. */
+function withFields(body: Uint8Array, extra: Record<string, unknown>): Uint8Array {
+  const head = body[0] ?? 0;
+  const entries = Object.entries(extra);
+  expect(head >= 0x80 && head + entries.length <= 0x8f).toBe(true);
+  const parts = entries.flatMap(([name, value]) => [...libEncode(name), ...libEncode(value, { useBigInt64: true })]);
+  return Uint8Array.from([head + entries.length, ...body.subarray(1), ...parts]);
 }
 
 const u32 = fc.integer({ min: 0, max: 0xffff_ffff });
@@ -151,6 +162,30 @@ describe('protocol decoders are total', () => {
         }
       }),
       { numRuns: 3_000 },
+    );
+  });
+
+  it('every decode error names FRAME_BAD_BODY exactly once (regression: doubled prefixes)', () => {
+    const bodies = fc.oneof(
+      fc.uint8Array({ maxLength: 80 }),
+      requestArb.map(encodeRequest),
+      responseArb.map(encodeResponse),
+      fc.dictionary(fc.constantFrom(...REQUEST_FIELDS, ...ANSWER_FIELDS, 'x'), anyMsgpackValue, { maxKeys: 6 }).map((m) => libEncode(m, { useBigInt64: true })),
+    );
+    fc.assert(
+      fc.property(bodies, fc.nat(), fc.integer({ min: 0, max: 255 }), (body, at, byte) => {
+        const bytes = Uint8Array.from(body);
+        if (bytes.length > 0) bytes[at % bytes.length] = byte;
+        for (const decode of [decodeRequest, decodeResponse]) {
+          try {
+            decode(bytes);
+          } catch (e) {
+            expect((e as DecodeError).message).toMatch(/^FRAME_BAD_BODY: /);
+            expect((e as DecodeError).message).not.toMatch(/^([A-Z][A-Z0-9_]*): \1: /);
+          }
+        }
+      }),
+      { numRuns: 2_000 },
     );
   });
 
@@ -293,6 +328,82 @@ describe('protocol decoding rules', () => {
   it('reads a nil hint as no hint and accepts a connection-level error with id 0', () => {
     const body = libEncode({ id: 0, ok: false, code: 'BAD_FRAME', message: 'garbage', leaderEndpoint: null, leaderEpoch: null });
     expect(decodeResponse(body)).toEqual({ id: 0, ok: false, code: 'BAD_FRAME', message: 'garbage' });
+  });
+});
+
+describe('nil means absent, for every known field in both directions (docs/protocol.md §2, regression)', () => {
+  const REQUIRED: Record<Request['op'], readonly string[]> = { getTs: ['id', 'op', 'count'], getSeq: ['id', 'op', 'key', 'count', 'clientId', 'requestId'] };
+
+  it('a request field its op does not use may be sent as nil (was BAD_FRAME)', () => {
+    expect(decodeRequest(libEncode({ id: 1, op: 'getTs', count: 1, key: null, clientId: null, requestId: null }))).toEqual({ id: 1, op: 'getTs', count: 1 });
+    fc.assert(
+      fc.property(requestArb, fc.boolean(), (request, first) => {
+        const unused = Object.fromEntries([...REQUEST_FIELDS].filter((f) => !(f in request)).map((f) => [f, null]));
+        const body = first ? { ...unused, ...request } : { ...request, ...unused };
+        expect(decodeRequest(libEncode(body, { useBigInt64: true }))).toEqual(request);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('a required request field sent as nil is refused as missing, for every op and field', () => {
+    const samples: Request[] = [
+      { id: 1, op: 'getTs', count: 1 },
+      { id: 1, op: 'getSeq', key: 'k', count: 1, clientId: 1n, requestId: 1n },
+    ];
+    for (const request of samples) {
+      for (const field of REQUIRED[request.op]) {
+        const body = libEncode({ ...request, [field]: null }, { useBigInt64: true });
+        expect(decodeErrorOf(() => decodeRequest(body)).message).toMatch(new RegExp(`missing field ${field}\\b`));
+      }
+    }
+  });
+
+  it('an answer field of another shape may be sent as nil; a required one may not', () => {
+    fc.assert(
+      fc.property(responseArb, (response) => {
+        const unused = Object.fromEntries([...ANSWER_FIELDS].filter((f) => !(f in response)).map((f) => [f, null]));
+        expect(decodeResponse(withFields(encodeResponse(response), unused))).toEqual(response);
+      }),
+      { numRuns: 200 },
+    );
+    expect(decodeErrorOf(() => decodeResponse(libEncode({ id: 1, ok: false, code: 'UNAVAILABLE', message: null }))).message).toMatch(/missing field message/);
+    expect(decodeErrorOf(() => decodeResponse(libEncode({ id: 1, ok: null, start: 1, count: 1, epoch: 1 }))).message).toMatch(/missing field ok/);
+  });
+
+  it('a nil occurrence counts towards "a known field appears once"', () => {
+    const twice = unhex('84 a2 6964 01 a2 6f70 a5 6765745473 a5 636f756e74 01 a5 636f756e74 c0');
+    expect(decodeErrorOf(() => decodeRequest(twice)).message).toMatch(/twice/);
+  });
+});
+
+describe("each direction type-checks its own fields whatever the op or shape; the other direction's names are unknown", () => {
+  const answerOnly = [...ANSWER_FIELDS].filter((f) => !REQUEST_FIELDS.has(f));
+  const requestOnly = [...REQUEST_FIELDS].filter((f) => !ANSWER_FIELDS.has(f));
+
+  it('an answer-only field name in a request is ignored, whatever its value', () => {
+    fc.assert(
+      fc.property(requestArb, fc.constantFrom(...answerOnly), anyMsgpackValue, (request, name, value) => {
+        expect(decodeRequest(libEncode({ ...request, [name]: value }, { useBigInt64: true }))).toEqual(request);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a request-only field name in an answer is ignored, whatever its value', () => {
+    fc.assert(
+      fc.property(responseArb, fc.constantFrom(...requestOnly), anyMsgpackValue, (response, name, value) => {
+        expect(decodeResponse(withFields(encodeResponse(response), { [name]: value }))).toEqual(response);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a field of the same direction but another op or shape is type-checked', () => {
+    expect(decodeErrorOf(() => decodeRequest(libEncode({ id: 1, op: 'getTs', count: 1, key: 5 }))).message).toMatch(/key is not a string/);
+    expect(decodeErrorOf(() => decodeRequest(libEncode({ id: 1, op: 'getTs', count: 1, clientId: 'x' }))).message).toMatch(/clientId is not an integer/);
+    expect(decodeErrorOf(() => decodeResponse(libEncode({ id: 1, ok: false, code: 'INTERNAL', message: '', start: 'x' }))).message).toMatch(/start is not an integer/);
+    expect(decodeErrorOf(() => decodeResponse(libEncode({ id: 1, ok: true, start: 1, count: 1, epoch: 1, code: 7 }))).message).toMatch(/code is not a string/);
   });
 });
 

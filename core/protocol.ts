@@ -10,8 +10,15 @@
 //     their own bounds-checked reader (no allocation sized by a length field before the bytes
 //     are known to be there, no recursion), so exact msgpack types are enforced: integers must be
 //     msgpack int formats (any width, non-negative values), strings must be str with valid UTF-8.
-//   - Unknown fields are skipped (forward compatibility); a known field with the wrong type, a
-//     missing required field, a duplicated known field or trailing bytes are decode errors.
+//   - Each direction has one fixed table of known fields: a request decoder knows every request
+//     field of every op (id, op, count, key, clientId, requestId), an answer decoder every answer
+//     field of every shape. A known field is type-checked whichever op or shape the message turns
+//     out to be; a name known only to the other direction is an unknown field like any other.
+//     Unknown fields are skipped whatever their type (forward compatibility). One pass, any field
+//     order, no look-ahead for `op` or `ok`.
+//   - `nil` means absent, for every known field in both directions (msgpack libraries write an
+//     unset field as nil). A required field that is absent or nil, a known field of the wrong
+//     type, a known field given twice (nil counts) or trailing bytes are decode errors.
 //   - Range checks that a server answers with INVALID_ARGUMENT (count, key length) are NOT decode
 //     errors: `decodeRequest` returns the raw typed fields and `validateRequest` judges them, so
 //     the error can carry the request's id.
@@ -486,7 +493,7 @@ function readBool(r: BodyReader, field: string): boolean {
   throw bad(`field ${field} is not a boolean`, at);
 }
 
-/** True (and consumed) when the next value is nil: optional fields may be sent as nil. */
+/** True (and consumed) when the next value is nil, which means the field is absent. */
 function takeNil(r: BodyReader): boolean {
   if (r.bytes[r.pos] === 0xc0) {
     r.pos += 1;
@@ -506,6 +513,24 @@ function readMapHeader(r: BodyReader): number {
 
 // Longest field name the protocol defines; longer keys are unknown by construction.
 const FIELD_NAME_BYTES_MAX = 19; // "clientsExpiredBelow"
+
+/** The fields a request decoder knows (every op's); any other name is unknown and skipped. */
+export const REQUEST_FIELDS: ReadonlySet<string> = new Set(['id', 'op', 'count', 'key', 'clientId', 'requestId']);
+/** The fields an answer decoder knows (every shape's); any other name is unknown and skipped. */
+export const ANSWER_FIELDS: ReadonlySet<string> = new Set([
+  'id',
+  'ok',
+  'physicalMs',
+  'logicalStart',
+  'count',
+  'epoch',
+  'start',
+  'code',
+  'message',
+  'leaderEndpoint',
+  'leaderEpoch',
+  'clientsExpiredBelow',
+]);
 
 /**
  * Reads a map key, which must be a str. Returns it when it is short printable ASCII (every
@@ -636,19 +661,22 @@ function closeBody(r: BodyReader): void {
   if (r.remaining !== 0) throw bad(`${r.remaining} trailing bytes after the body map`, r.pos);
 }
 
-function once<T>(current: T | undefined, field: string, at: number): void {
-  if (current !== undefined) throw bad(`field ${field} appears twice`, at);
+/** Marks `field` as seen; a known field may appear once (a nil occurrence counts). */
+function once(seen: Set<string>, field: string, at: number): void {
+  if (seen.has(field)) throw bad(`field ${field} appears twice`, at);
+  seen.add(field);
 }
 
 function required<T>(value: T | undefined, field: string, what: string): T {
-  if (value === undefined) throw bad(`${what} is missing field ${field}`);
+  if (value === undefined) throw bad(`${what} is missing field ${field} (absent or nil)`);
   return value;
 }
 
 /**
  * Decodes a request body. Throws only `DecodeError(FRAME_BAD_BODY)`: bytes that are not one
- * msgpack map, a known field of the wrong type or too wide for it, id 0, an unknown op, a
- * missing field. Count and key ranges are left to `validateRequest`.
+ * msgpack map, a request field (REQUEST_FIELDS, whatever the op) of the wrong type or too wide
+ * for it, id 0, an unknown op, a required field absent or nil. Answer-only names are unknown
+ * fields. Count and key ranges are left to `validateRequest`.
  */
 export function decodeRequest(body: Uint8Array): Request {
   const { reader: r, fields } = openBody(body, 'request');
@@ -658,36 +686,37 @@ export function decodeRequest(body: Uint8Array): Request {
   let key: string | undefined;
   let clientId: bigint | undefined;
   let requestId: bigint | undefined;
+  const seen = new Set<string>();
   for (let i = 0; i < fields; i += 1) {
     const at = r.pos;
     const name = readKey(r);
+    if (!REQUEST_FIELDS.has(name)) {
+      skipValue(r);
+      continue;
+    }
+    once(seen, name, at);
+    if (takeNil(r)) continue; // nil means absent
     switch (name) {
       case 'id':
-        once(id, name, at);
         id = readUint(r, name, REQUEST_ID_MAX);
         break;
       case 'op':
-        once(op, name, at);
         op = readStr(r, name);
         break;
       case 'count':
-        once(count, name, at);
         count = readUint(r, name, U32_MAX);
         break;
       case 'key':
-        once(key, name, at);
         key = readStr(r, name);
         break;
       case 'clientId':
-        once(clientId, name, at);
         clientId = readU64(r, name);
         break;
       case 'requestId':
-        once(requestId, name, at);
         requestId = readU64(r, name);
         break;
       default:
-        skipValue(r);
+        assert(false, 'protocol_request_field_table', name);
     }
   }
   closeBody(r);
@@ -712,7 +741,8 @@ export function decodeRequest(body: Uint8Array): Request {
 
 /**
  * Decodes an answer body. Throws only `DecodeError(FRAME_BAD_BODY)`: bytes that are not one
- * msgpack map, a known field of the wrong type, an answer that is not exactly one of the three
+ * msgpack map, an answer field (ANSWER_FIELDS, whatever the shape) of the wrong type, a
+ * required field absent or nil, an answer that is not exactly one of the three
  * shapes, an unknown error code, or a grant that breaks its structure (a getTs grant spanning a
  * millisecond or past 46 bits, a getSeq block past u64, a zero count, an ok answer with id 0).
  */
@@ -727,63 +757,58 @@ export function decodeResponse(body: Uint8Array): Response {
   let start: bigint | undefined;
   let code: string | undefined;
   let message: string | undefined;
-  let leaderEndpoint: string | null | undefined;
-  let leaderEpoch: bigint | null | undefined;
-  let clientsExpiredBelow: bigint | null | undefined;
+  let leaderEndpoint: string | undefined;
+  let leaderEpoch: bigint | undefined;
+  let clientsExpiredBelow: bigint | undefined;
+  const seen = new Set<string>();
   for (let i = 0; i < fields; i += 1) {
     const at = r.pos;
     const name = readKey(r);
+    if (!ANSWER_FIELDS.has(name)) {
+      skipValue(r);
+      continue;
+    }
+    once(seen, name, at);
+    if (takeNil(r)) continue; // nil means absent
     switch (name) {
       case 'id':
-        once(id, name, at);
         id = readUint(r, name, REQUEST_ID_MAX);
         break;
       case 'ok':
-        once(ok, name, at);
         ok = readBool(r, name);
         break;
       case 'physicalMs':
-        once(physicalMs, name, at);
         physicalMs = readUint(r, name, PHYSICAL_MS_MAX);
         break;
       case 'logicalStart':
-        once(logicalStart, name, at);
         logicalStart = readUint(r, name, LOGICAL_MAX);
         break;
       case 'count':
-        once(count, name, at);
         count = readUint(r, name, U32_MAX);
         break;
       case 'epoch':
-        once(epoch, name, at);
         epoch = readU64(r, name);
         break;
       case 'start':
-        once(start, name, at);
         start = readU64(r, name);
         break;
       case 'code':
-        once(code, name, at);
         code = readStr(r, name);
         break;
       case 'message':
-        once(message, name, at);
         message = readStr(r, name);
         break;
       case 'leaderEndpoint':
-        once(leaderEndpoint, name, at);
-        leaderEndpoint = takeNil(r) ? null : readStr(r, name);
+        leaderEndpoint = readStr(r, name);
         break;
       case 'leaderEpoch':
-        once(leaderEpoch, name, at);
-        leaderEpoch = takeNil(r) ? null : readU64(r, name);
+        leaderEpoch = readU64(r, name);
         break;
       case 'clientsExpiredBelow':
-        once(clientsExpiredBelow, name, at);
-        clientsExpiredBelow = takeNil(r) ? null : readU64(r, name);
+        clientsExpiredBelow = readU64(r, name);
         break;
       default:
-        skipValue(r);
+        assert(false, 'protocol_answer_field_table', name);
     }
   }
   closeBody(r);

@@ -1,11 +1,17 @@
+// Tests of the client-protocol server: pipelining by id, bad input closing only its connection,
+// error messages that name their code once, and graceful shutdown. Most run over real TCP
+// (NodeTransport); the properties run over a byte-level double of the transport.
 import { encode } from '@msgpack/msgpack';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DecodeError } from '../../core/errors.js';
 import { encodeFrame, FrameDecoder } from '../../core/frame.js';
-import { decodeResponse, encodeRequest } from '../../core/protocol.js';
+import { decodeResponse, encodeRequest, type Response } from '../../core/protocol.js';
 import { NodeClock } from '../node/clock.js';
 import { waitUntil } from '../node/test-support.js';
 import { NodeTransport } from '../node/transport.js';
-import type { Connection } from '../ports.js';
+import type { Connection, ConnectionHandlers, HostPort, Listener, Transport } from '../ports.js';
+import { ManualClock } from '../testing/manual-clock.js';
 import { MemoryDriver } from '../testing/memory-driver.js';
 import { ProtocolServer } from './protocol-server.js';
 import { ServingNode } from './serving-node.js';
@@ -81,5 +87,249 @@ describe('ProtocolServer', () => {
     await waitUntil(() => ended, 'the server to close the connection');
     expect(answers[0]).toMatchObject({ id: 0, ok: false, code: 'BAD_FRAME' });
     expect(encodeFrame(new Uint8Array([1])).length).toBe(5);
+  });
+});
+
+/**
+ * A connection fed raw bytes and framed the way every transport frames them: FrameDecoder, whole
+ * bodies to onFrame, and on a framing error onClose(reason) (the handler may still send), then
+ * closed. `reasonNamesCode` picks how `reason.message` reads: the Node transport passes the
+ * DecodeError's message (`FRAME_EMPTY: ...`), the simulator's network passes it without the code.
+ */
+class ByteConnection implements Connection {
+  readonly remote = 'test:1';
+  readonly sent: Response[] = [];
+  private handlers: ConnectionHandlers | null = null;
+  private readonly decoder = new FrameDecoder();
+  private failing = false;
+  closed = false;
+
+  constructor(private readonly reasonNamesCode: boolean) {}
+
+  setHandlers(handlers: ConnectionHandlers): void {
+    this.handlers = handlers;
+  }
+
+  send(body: Uint8Array): void {
+    if (!this.closed || this.failing) this.sent.push(decodeResponse(body));
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.handlers?.onClose();
+  }
+
+  push(bytes: Uint8Array): void {
+    if (this.closed) return;
+    try {
+      this.decoder.pushEach(bytes, (body) => {
+        if (!this.closed) this.handlers?.onFrame(body);
+      });
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
+      const message = this.reasonNamesCode ? e.message : e.message.slice(e.code.length + 2);
+      this.closed = true;
+      this.failing = true;
+      this.handlers?.onClose({ code: e.code, message });
+      this.failing = false;
+    }
+  }
+}
+
+class ByteTransport implements Transport {
+  onConnection: ((connection: Connection) => void) | null = null;
+
+  listen(address: HostPort, onConnection: (connection: Connection) => void): Promise<Listener> {
+    this.onConnection = onConnection;
+    return Promise.resolve({ address, close: () => Promise.resolve() });
+  }
+
+  connect(): Promise<Connection> {
+    return Promise.reject(new Error('not used'));
+  }
+}
+
+async function byteServer() {
+  const clock = new ManualClock();
+  const driver = new MemoryDriver();
+  const node = new ServingNode({ driver, clock });
+  node.start();
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  const transport = new ByteTransport();
+  const server = await ProtocolServer.start({ node, transport, clock, listen: { host: 'test', port: 1 } });
+  const open = (reasonNamesCode: boolean): ByteConnection => {
+    const c = new ByteConnection(reasonNamesCode);
+    transport.onConnection?.(c);
+    return c;
+  };
+  return { server, node, open, driver };
+}
+
+/** A stream of frames (requests, arbitrary bodies, empty or oversized headers) and stray bytes. */
+const hostileStream: fc.Arbitrary<Uint8Array> = fc
+  .array(
+    fc.oneof(
+      fc.record({ id: fc.integer({ min: 1, max: 5 }), count: fc.integer({ min: 0, max: 3 }) }).map((r) => encodeFrame(encodeRequest({ id: r.id, op: 'getTs', count: r.count }))),
+      fc.uint8Array({ minLength: 1, maxLength: 30 }).map((body) => encodeFrame(body)),
+      fc.constant(Uint8Array.of(0, 0, 0, 0)),
+      fc.constant(Uint8Array.of(0, 1, 0, 1)),
+      fc.uint8Array({ maxLength: 8 }),
+    ),
+    { minLength: 1, maxLength: 6 },
+  )
+  .map((parts) => Uint8Array.from(parts.flatMap((p) => [...p])));
+
+describe('ProtocolServer error messages name their code exactly once (regression: `FRAME_EMPTY: FRAME_EMPTY: ...`)', () => {
+  it('answers an empty frame over TCP with `FRAME_EMPTY: ...`, not `FRAME_EMPTY: FRAME_EMPTY: ...`', async () => {
+    const { s } = await server();
+    const net = await import('node:net');
+    const socket = net.connect(s.address.port, '127.0.0.1');
+    cleanups.push(async () => void socket.destroy());
+    const decoder = new FrameDecoder();
+    const answers: Response[] = [];
+    let ended = false;
+    socket.on('data', (chunk) => {
+      for (const body of decoder.push(chunk)) answers.push(decodeResponse(body));
+    });
+    socket.on('close', () => (ended = true));
+    socket.write(Buffer.from([0, 0, 0, 0]));
+    await waitUntil(() => ended, 'the server to close the connection');
+    expect(answers).toEqual([{ id: 0, ok: false, code: 'BAD_FRAME', message: 'FRAME_EMPTY: frame with a zero-length body' }]);
+  });
+
+  it('whatever the bytes, and whichever way the transport words its reason, every error answer names its code once', async () => {
+    const { server: s, node, open } = await byteServer();
+    try {
+      await fc.assert(
+        fc.asyncProperty(hostileStream, fc.boolean(), async (bytes, reasonNamesCode) => {
+          const c = open(reasonNamesCode);
+          c.push(bytes);
+          c.close();
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          for (const answer of c.sent) {
+            if (answer.ok) continue;
+            expect(answer.message).not.toMatch(/^([A-Z][A-Z0-9_]*): \1: /);
+            if (answer.code === 'BAD_FRAME') expect(answer.message).toMatch(/^FRAME_(EMPTY|TOO_LARGE|BAD_BODY): (?!FRAME_)/);
+            if (answer.code === 'INVALID_ARGUMENT') expect(answer.message).toMatch(/^(INVALID_COUNT|DUPLICATE_REQUEST_ID): (?!\1:)/);
+          }
+        }),
+        { numRuns: 300 },
+      );
+    } finally {
+      await s.close(0);
+      await node.close();
+    }
+  });
+});
+
+describe('ProtocolServer request ids in flight', () => {
+  it('refuses a request whose id is still in flight on its connection, without executing it (regression: answered twice)', async () => {
+    const { server: s, node, open, driver } = await byteServer();
+    let release = (): void => {};
+    const advance = driver.advanceSeq.bind(driver);
+    driver.advanceSeq = (request, epoch) =>
+      new Promise((resolve) => {
+        release = () => void advance(request, epoch).then(resolve);
+      });
+    try {
+      const c = open(true);
+      c.push(encodeFrame(encodeRequest({ id: 5, op: 'getSeq', key: 'k', count: 2, clientId: 1n, requestId: 1n })));
+      c.push(encodeFrame(encodeRequest({ id: 5, op: 'getSeq', key: 'k', count: 3, clientId: 1n, requestId: 2n })));
+      c.push(encodeFrame(encodeRequest({ id: 5, op: 'getTs', count: 1 })));
+      expect(c.sent).toHaveLength(2);
+      for (const answer of c.sent) {
+        expect(answer).toMatchObject({ id: 5, ok: false, code: 'INVALID_ARGUMENT' });
+        expect(!answer.ok && answer.message).toMatch(/^DUPLICATE_REQUEST_ID: /);
+      }
+      release();
+      await waitUntil(() => c.sent.length === 3, 'the first request to be answered');
+      expect(c.sent[2]).toMatchObject({ id: 5, ok: true, start: 0n, count: 2 });
+      expect(driver.ledger.get('k')).toBe(2n); // the duplicates spent nothing
+      // Once answered, the id is free again.
+      c.push(encodeFrame(encodeRequest({ id: 5, op: 'getTs', count: 1 })));
+      await waitUntil(() => c.sent.length === 4, 'the reused id to be answered');
+      expect(c.sent[3]).toMatchObject({ id: 5, ok: true, count: 1 });
+    } finally {
+      await s.close(0);
+      await node.close();
+    }
+  });
+
+  it('keeps ids per connection: the same id in flight on two connections is two requests', async () => {
+    const { server: s, node, open } = await byteServer();
+    try {
+      const a = open(true);
+      const b = open(true);
+      a.push(encodeFrame(encodeRequest({ id: 1, op: 'getTs', count: 1 })));
+      b.push(encodeFrame(encodeRequest({ id: 1, op: 'getTs', count: 1 })));
+      await waitUntil(() => a.sent.length === 1 && b.sent.length === 1, 'both answers');
+      expect(a.sent[0]).toMatchObject({ id: 1, ok: true });
+      expect(b.sent[0]).toMatchObject({ id: 1, ok: true });
+    } finally {
+      await s.close(0);
+      await node.close();
+    }
+  });
+});
+
+describe('ProtocolServer shutdown', () => {
+  it('lets a request in flight finish and sends its answer before closing the connection (regression: answer dropped)', async () => {
+    const clock = new NodeClock();
+    const driver = new MemoryDriver();
+    const node = new ServingNode({ driver, clock });
+    node.start();
+    await node.waitUntilServing(5_000);
+    const transport = new NodeTransport();
+    const s = await ProtocolServer.start({ node, transport, clock, listen: { host: '127.0.0.1', port: 0 } });
+    cleanups.push(async () => {
+      await s.close(0);
+      await node.close();
+    });
+    let release = (): void => {};
+    const advance = driver.advanceSeq.bind(driver);
+    driver.advanceSeq = (request, epoch) =>
+      new Promise((resolve) => {
+        release = () => void advance(request, epoch).then(resolve);
+      });
+    const a = await connect(transport, s.address.port);
+    a.c.send(encodeRequest({ id: 1, op: 'getSeq', key: 'k', count: 4, clientId: 1n, requestId: 1n }));
+    await waitUntil(() => s['inFlightTotal'] === 1, 'the request to be in flight');
+    const closing = s.close(10_000);
+    expect(s.close(10_000)).toBe(closing); // one shutdown, however many callers
+    // A request that arrives while closing is refused, not executed.
+    a.c.send(encodeRequest({ id: 2, op: 'getTs', count: 1 }));
+    await waitUntil(() => a.answers.length === 1, 'the late request to be refused');
+    expect(a.answers[0]).toMatchObject({ id: 2, ok: false, code: 'UNAVAILABLE' });
+    release();
+    await closing;
+    await waitUntil(() => a.isClosed(), 'the connection to close');
+    expect(a.answers[1]).toMatchObject({ id: 1, ok: true, start: 0n, count: 4 });
+    // The grace timer was cancelled once the request drained: nothing keeps the process alive.
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('closes after the grace period when a request never finishes', async () => {
+    const clock = new ManualClock();
+    const driver = new MemoryDriver();
+    const node = new ServingNode({ driver, clock });
+    node.start();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const transport = new ByteTransport();
+    const s = await ProtocolServer.start({ node, transport, clock, listen: { host: 'test', port: 1 } });
+    driver.advanceSeq = () => new Promise(() => {});
+    const c = new ByteConnection(true);
+    transport.onConnection?.(c);
+    c.push(encodeFrame(encodeRequest({ id: 1, op: 'getSeq', key: 'k', count: 1, clientId: 1n, requestId: 1n })));
+    let closed = false;
+    void s.close(500).then(() => (closed = true));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(closed).toBe(false);
+    expect(c.closed).toBe(false);
+    clock.advance(500);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(closed).toBe(true);
+    expect(c.closed).toBe(true);
+    await node.close();
   });
 });

@@ -8,12 +8,17 @@
 // on. Limits: SERVER_CONNECTIONS_MAX connections (beyond it a new connection gets
 // RESOURCE_EXHAUSTED and is closed) and CONNECTION_REQUESTS_IN_FLIGHT_MAX requests in flight per
 // connection (beyond it the request is answered RESOURCE_EXHAUSTED).
+//
+// A request id is the client's correlation key, so it must be unique among the requests in
+// flight on its connection: a request whose id is still in flight is answered INVALID_ARGUMENT
+// (`DUPLICATE_REQUEST_ID:`) and not executed. The set of ids in flight is the in-flight count,
+// so it is bounded by the same limit.
 
 import { assert } from '../../core/assert.js';
-import { DecodeError } from '../../core/errors.js';
+import { DecodeError, withCodePrefix } from '../../core/errors.js';
 import { CONNECTION_REQUESTS_IN_FLIGHT_MAX, SERVER_CONNECTIONS_MAX } from '../../core/limits.js';
 import { decodeRequest, encodeResponse, validateRequest, type Request, type Response } from '../../core/protocol.js';
-import { sleep, type Clock, type Connection, type HostPort, type Listener, type Transport } from '../ports.js';
+import type { Clock, Connection, HostPort, Listener, TimerHandle, Transport } from '../ports.js';
 import { noopMetrics, type ServerMetrics } from './metrics.js';
 import type { SeqAnswer, ServingNode, TsAnswer } from './serving-node.js';
 
@@ -29,7 +34,8 @@ export interface ProtocolServerOptions {
 
 interface ConnectionState {
   readonly connection: Connection;
-  inFlight: number;
+  /** Ids of the requests executing for this connection (at most requestsInFlightMax). */
+  readonly inFlight: Set<number>;
   open: boolean;
 }
 
@@ -59,6 +65,7 @@ export class ProtocolServer {
   private inFlightTotal = 0;
   private drained: (() => void) | null = null;
   private closing = false;
+  private closed: Promise<void> | null = null;
 
   private constructor(
     private readonly options: ProtocolServerOptions,
@@ -90,7 +97,7 @@ export class ProtocolServer {
       connection.close();
       return;
     }
-    const state: ConnectionState = { connection, inFlight: 0, open: true };
+    const state: ConnectionState = { connection, inFlight: new Set(), open: true };
     this.connections.add(state);
     this.metrics.connectionOpened();
     connection.setHandlers({
@@ -98,8 +105,10 @@ export class ProtocolServer {
       onClose: (reason) => {
         if (reason !== undefined && state.open) {
           // The transport refused the framing (oversized or empty frame): say why before it goes.
+          // Transports differ on whether `reason.message` already names the code (the Node one
+          // passes a DecodeError's message, which does): the prefix is added only when missing.
           this.metrics.badFrame();
-          connection.send(encodeResponse({ id: 0, ok: false, code: 'BAD_FRAME', message: `${reason.code}: ${reason.message}` }));
+          connection.send(encodeResponse({ id: 0, ok: false, code: 'BAD_FRAME', message: withCodePrefix(reason.code, reason.message) }));
         }
         if (state.open) {
           state.open = false;
@@ -122,6 +131,11 @@ export class ProtocolServer {
       state.connection.close();
       return;
     }
+    if (state.inFlight.has(request.id)) {
+      const message = `DUPLICATE_REQUEST_ID: request id ${request.id} is already in flight on this connection`;
+      state.connection.send(encodeResponse({ id: request.id, ok: false, code: 'INVALID_ARGUMENT', message }));
+      return;
+    }
     const invalid = validateRequest(request);
     if (invalid !== null) {
       state.connection.send(encodeResponse({ id: request.id, ok: false, code: invalid.code, message: invalid.message }));
@@ -131,11 +145,11 @@ export class ProtocolServer {
       state.connection.send(encodeResponse({ id: request.id, ok: false, code: 'UNAVAILABLE', message: 'server shutting down' }));
       return;
     }
-    if (state.inFlight >= this.requestsInFlightMax) {
+    if (state.inFlight.size >= this.requestsInFlightMax) {
       state.connection.send(encodeResponse({ id: request.id, ok: false, code: 'RESOURCE_EXHAUSTED', message: 'too many requests in flight on this connection' }));
       return;
     }
-    state.inFlight += 1;
+    state.inFlight.add(request.id);
     this.inFlightTotal += 1;
     const answer: Promise<TsAnswer | SeqAnswer> =
       request.op === 'getTs'
@@ -148,22 +162,36 @@ export class ProtocolServer {
   }
 
   private finish(state: ConnectionState, id: number, answer: TsAnswer | SeqAnswer): void {
-    state.inFlight -= 1;
+    state.inFlight.delete(id);
     this.inFlightTotal -= 1;
     if (state.open) state.connection.send(encodeResponse(answerToResponse(id, answer)));
     if (this.inFlightTotal === 0 && this.drained !== null) this.drained();
   }
 
-  /** Stops accepting, lets requests in flight finish for up to `graceMs`, then closes every connection. */
-  async close(graceMs: number): Promise<void> {
-    if (this.closing) return;
+  /**
+   * Stops taking work, lets requests in flight finish and their answers go out for up to
+   * `graceMs`, then closes every connection and the listener. Idempotent: every call returns the
+   * same promise. It settles in bounded time: the grace timer (cancelled as soon as the requests
+   * drain, so it keeps no process alive after that), then the transport's own bound on closing.
+   * While closing, a new connection is answered RESOURCE_EXHAUSTED and closed, and a new request
+   * UNAVAILABLE. (The listener is closed last because closing it closes its connections, which
+   * would drop the answers of the requests still in flight.)
+   */
+  close(graceMs: number): Promise<void> {
+    this.closed ??= this.shutdown(graceMs);
+    return this.closed;
+  }
+
+  private async shutdown(graceMs: number): Promise<void> {
     this.closing = true;
-    await this.listener?.close();
     if (this.inFlightTotal > 0 && graceMs > 0) {
-      const drained = new Promise<void>((resolve) => {
+      let timer: TimerHandle | null = null;
+      await new Promise<void>((resolve) => {
         this.drained = resolve;
+        timer = this.options.clock.setTimer(graceMs, resolve);
       });
-      await Promise.race([drained, sleep(this.options.clock, graceMs)]);
+      this.drained = null;
+      (timer as TimerHandle | null)?.cancel();
     }
     for (const s of [...this.connections]) {
       s.connection.close();
@@ -173,5 +201,6 @@ export class ProtocolServer {
         this.metrics.connectionClosed();
       }
     }
+    await this.listener?.close();
   }
 }

@@ -89,6 +89,12 @@ describe('ServingNode getTs', () => {
     for (const n of [0, -1, 1.5, 262_145, Number.NaN]) expect(await node.getTs(n)).toMatchObject({ ok: false, code: 'INVALID_ARGUMENT' });
   });
 
+  it('starts an INVALID_ARGUMENT message with its precise reason, exactly once (regression: no prefix)', async () => {
+    const { node } = await servingNode();
+    const a = await node.getTs(0);
+    expect(!a.ok && a.message).toMatch(/^INVALID_COUNT: (?!INVALID_COUNT:)/);
+  });
+
   it('issues strictly increasing timestamps while the clock stalls, rolling through the window', async () => {
     const { node } = await servingNode();
     let prev = -1n;
@@ -204,6 +210,21 @@ describe('ServingNode getSeq', () => {
     expect(await node.getSeq({ key: '', count: 1, clientId: 1n, requestId: 1n })).toMatchObject({ ok: false, code: 'INVALID_ARGUMENT' });
     expect(await node.getSeq({ key: 'k', count: 65_537, clientId: 1n, requestId: 1n })).toMatchObject({ ok: false, code: 'INVALID_ARGUMENT' });
     expect(driver.ledger.keyCount).toBe(0);
+  });
+
+  it('starts an INVALID_ARGUMENT message with its precise reason, exactly once, whoever refused (regression)', async () => {
+    const { node, driver } = await servingNode();
+    const key = await node.getSeq({ key: '', count: 1, clientId: 1n, requestId: 1n });
+    expect(!key.ok && key.message).toMatch(/^INVALID_SEQ_KEY: (?!INVALID_SEQ_KEY:)/);
+    const count = await node.getSeq({ key: 'k', count: 65_537, clientId: 1n, requestId: 1n });
+    expect(!count.ok && count.message).toMatch(/^INVALID_SEQ_COUNT: (?!INVALID_SEQ_COUNT:)/);
+    // A driver configured with a lower cap refuses what the node's own check let through.
+    driver.advanceSeq = async () => ({ ok: false, code: 'INVALID_SEQ_COUNT', message: 'INVALID_SEQ_COUNT: count 9 is above this server\'s cap of 8' });
+    const capped = await node.getSeq({ key: 'k', count: 9, clientId: 1n, requestId: 2n });
+    expect(capped).toMatchObject({ ok: false, code: 'INVALID_ARGUMENT', message: "INVALID_SEQ_COUNT: count 9 is above this server's cap of 8" });
+    driver.advanceSeq = async () => ({ ok: false, code: 'INVALID_SEQ_KEY', message: 'key refused' });
+    const refused = await node.getSeq({ key: 'k', count: 1, clientId: 1n, requestId: 3n });
+    expect(refused).toMatchObject({ ok: false, code: 'INVALID_ARGUMENT', message: 'INVALID_SEQ_KEY: key refused' });
   });
 
   it('answers NOT_LEADER while not serving', async () => {

@@ -12,12 +12,15 @@
 //     retried after the extension. Extensions start in the background when the window runs low,
 //     so steady-state requests do not wait for the disk.
 //   - Not-leader answers carry the leader hint the driver reported.
+//   - An INVALID_ARGUMENT message starts with the precise reason (`INVALID_COUNT:`,
+//     `INVALID_SEQ_KEY:`, `INVALID_SEQ_COUNT:`), exactly once, as docs/protocol.md promises.
 //
 // Every await is followed by a generation check: a leadership change while a step was in flight
 // makes that step's result stale, and the allocator's epoch check on commit is the second guard.
 
 import { assert, unreachable } from '../../core/assert.js';
 import { WindowAllocator } from '../../core/allocator.js';
+import { withCodePrefix } from '../../core/errors.js';
 import { SeqLedger, type SeqAdvanceRequest } from '../../core/ledger.js';
 import {
   FAILOVER_ADVANCE_MS_DEFAULT,
@@ -253,7 +256,7 @@ export class ServingNode {
   async getTs(count: number): Promise<TsAnswer> {
     this.metrics.getTsRequest();
     if (!Number.isSafeInteger(count) || count < 1 || count > GET_TS_COUNT_MAX) {
-      return { ok: false, code: 'INVALID_ARGUMENT', message: `count must be an integer in [1, ${GET_TS_COUNT_MAX}]` };
+      return { ok: false, code: 'INVALID_ARGUMENT', message: `INVALID_COUNT: count must be an integer in [1, ${GET_TS_COUNT_MAX}]` };
     }
     // One clock sample per request: the grant, the recheck and the extension target all use it.
     const nowMs = this.options.clock.wallMs();
@@ -284,7 +287,7 @@ export class ServingNode {
         case 'PHYSICAL_MS_OUT_OF_RANGE':
           return { ok: false, code: 'INTERNAL', message: 'physical time is above the 46-bit cap' };
         case 'INVALID_COUNT':
-          return { ok: false, code: 'INVALID_ARGUMENT', message: 'invalid count' };
+          return { ok: false, code: 'INVALID_ARGUMENT', message: 'INVALID_COUNT: invalid count' };
         default:
           return { ok: false, code: 'INTERNAL', message: `grant failed: ${g.code}` };
       }
@@ -370,7 +373,7 @@ export class ServingNode {
   async getSeq(request: SeqAdvanceRequest): Promise<SeqAnswer> {
     this.metrics.seqRequest();
     const invalid = seqValidator.validate(request);
-    if (invalid !== null) return { ok: false, code: 'INVALID_ARGUMENT', message: invalid.message ?? invalid.code };
+    if (invalid !== null) return { ok: false, code: 'INVALID_ARGUMENT', message: withCodePrefix(invalid.code, invalid.message ?? 'invalid request') };
     const s = this.state;
     if (s.kind !== 'serving') return this.notLeader();
     const generation = this.generation;
@@ -382,7 +385,8 @@ export class ServingNode {
     switch (r.code) {
       case 'INVALID_SEQ_KEY':
       case 'INVALID_SEQ_COUNT':
-        return { ok: false, code: 'INVALID_ARGUMENT', message: r.message };
+        // A driver may be configured with a lower cap than the protocol's.
+        return { ok: false, code: 'INVALID_ARGUMENT', message: withCodePrefix(r.code, r.message) };
       case 'SEQ_KEY_CARDINALITY_EXCEEDED':
         this.metrics.seqCardinalityRejected();
         return { ok: false, code: 'RESOURCE_EXHAUSTED', message: r.message };
@@ -398,7 +402,7 @@ export class ServingNode {
       case 'SEQ_REQUEST_REUSED':
         // An argument error on the wire (old clients know no other code for it), named by the
         // message's prefix as INVALID_SEQ_KEY is; the library maps it back to its own code.
-        return { ok: false, code: 'INVALID_ARGUMENT', message: `SEQ_REQUEST_REUSED: ${r.message}` };
+        return { ok: false, code: 'INVALID_ARGUMENT', message: withCodePrefix(r.code, r.message) };
       case 'DRIVER_NOT_LEADER':
       case 'DRIVER_FENCED':
         if (generation === this.generation) {
