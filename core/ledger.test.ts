@@ -112,7 +112,7 @@ describe('SeqLedger: advance', () => {
   });
 
   it('refuses SEQ_OVERFLOW when the counter would pass the u64 maximum, and moves nothing', () => {
-    const ledger = SeqLedger.fromSnapshot({ keyCap: 10, counters: [['k', U64_MAX - 5n]], applySeq: 0n, clientsExpiredBelow: 0n, sessions: [] });
+    const ledger = SeqLedger.fromSnapshot({ keyCap: 10, counters: [['k', U64_MAX - 5n]], applySeq: 0n, requestsExpiredBelow: 0n, sessions: [] });
     expect(codeOf(ledger.advance(request('k', 6, 1n, 1n)))).toBe(ErrorCode.SEQ_OVERFLOW);
     expect(ledger.get('k')).toBe(U64_MAX - 5n);
     expect(ledger.applySeq).toBe(0n);
@@ -244,46 +244,46 @@ describe('SeqLedger: exactly-once sessions', () => {
     ledger.invariants();
   });
 
-  it('a client evicted as a whole is refused for every later request (SEQ_SESSION_EXPIRED with the watermark), never given a new block', () => {
+  it('a client evicted as a whole is refused for every request it applied before (SEQ_SESSION_EXPIRED with requestIdsFrom), never given a new block', () => {
     const ledger = new SeqLedger();
-    block(ledger.advance(request('k', 1, 0n, 1n)));
+    block(ledger.advance(request('k', 1, 0n, 100n)));
+    block(ledger.advance(request('k', 1, 0n, 101n)));
     for (let c = 1n; c <= BigInt(SEQ_SESSION_CLIENTS_MAX); c += 1n) ledger.advance(request('k', 1, c, 1n));
     expect(ledger.hasSession(0n)).toBe(false);
-    expect(ledger.clientsExpiredBelow).toBe(1n);
+    expect(ledger.requestsExpiredBelow).toBe(102n);
     const counter = ledger.get('k');
-    const retried = ledger.advance(request('k', 1, 0n, 1n));
-    expect(retried).toMatchObject({ ok: false, code: ErrorCode.SEQ_SESSION_EXPIRED, clientsExpiredBelow: 1n });
-    // A new request id under the evicted id is refused too: the ledger cannot tell it from a retry.
-    expect(codeOf(ledger.advance(request('k', 1, 0n, 2n)))).toBe(ErrorCode.SEQ_SESSION_EXPIRED);
+    for (const old of [100n, 101n, 50n]) {
+      expect(ledger.advance(request('k', 1, 0n, old))).toMatchObject({ ok: false, code: ErrorCode.SEQ_SESSION_EXPIRED, requestIdsFrom: 102n });
+    }
     expect(ledger.get('k')).toBe(counter);
     expect(ledger.hasSession(0n)).toBe(false);
+    // A new request at the watermark opens a new session whose forgottenBelow is the watermark,
+    // so the old ids stay refused.
+    expect(block(ledger.advance(request('k', 1, 0n, 102n))).replayed).toBe(false);
+    expect(ledger.snapshot().sessions.find((s) => s.clientId === 0n)?.forgottenBelow).toBe(102n);
+    expect(codeOf(ledger.advance(request('k', 1, 0n, 101n)))).toBe(ErrorCode.SEQ_SESSION_EXPIRED);
     ledger.invariants();
   });
 
-  it('the evicted-clients watermark only rises, and an id at or above it opens a new session', () => {
+  it('the watermark only rises; a new client whose ids start at or above it opens a session, one below is refused', () => {
     const ledger = new SeqLedger();
-    for (let c = 1n; c <= BigInt(SEQ_SESSION_CLIENTS_MAX); c += 1n) ledger.advance(request('k', 1, c * 10n, 1n));
-    ledger.advance(request('k', 1, 5_000n, 1n)); // evicts client 10
-    expect(ledger.clientsExpiredBelow).toBe(11n);
-    ledger.advance(request('k', 1, 5n, 1n)); // below the watermark and unknown: refused
-    expect(ledger.hasSession(5n)).toBe(false);
-    ledger.advance(request('k', 1, 11n, 1n)); // at the watermark: a new session (evicts client 20)
-    expect(ledger.hasSession(11n)).toBe(true);
-    expect(ledger.clientsExpiredBelow).toBe(21n);
-    // Sessions below the watermark that were never evicted keep working.
-    expect(ledger.hasSession(30n)).toBe(true);
-    expect(block(ledger.advance(request('k', 1, 30n, 2n))).replayed).toBe(false);
+    for (let c = 1n; c <= BigInt(SEQ_SESSION_CLIENTS_MAX); c += 1n) ledger.advance(request('k', 1, c, 1_000n + c));
+    ledger.advance(request('k', 1, 5_000n, 9_000n)); // evicts client 1 (its highest id 1001)
+    expect(ledger.requestsExpiredBelow).toBe(1_002n);
+    expect(codeOf(ledger.advance(request('k', 1, 6_000n, 1n)))).toBe(ErrorCode.SEQ_SESSION_EXPIRED);
+    expect(ledger.hasSession(6_000n)).toBe(false);
+    ledger.advance(request('k', 1, 6_000n, 1_002n)); // at the watermark: a new session (evicts client 2)
+    expect(ledger.hasSession(6_000n)).toBe(true);
+    expect(ledger.requestsExpiredBelow).toBe(1_003n);
+    // A session that was never evicted keeps working below the watermark.
+    expect(block(ledger.advance(request('k', 1, 30n, 3n))).replayed).toBe(false);
     ledger.invariants();
   });
 
-  it('evicting the client id U64_MAX saturates the watermark, which then covers U64_MAX too', () => {
+  it('an expired request id of a live session carries requestIdsFrom (its forgottenBelow)', () => {
     const ledger = new SeqLedger();
-    ledger.advance(request('k', 1, U64_MAX, 1n));
-    for (let c = 1n; c <= BigInt(SEQ_SESSION_CLIENTS_MAX); c += 1n) ledger.advance(request('k', 1, c, 1n));
-    expect(ledger.hasSession(U64_MAX)).toBe(false);
-    expect(ledger.clientsExpiredBelow).toBe(U64_MAX);
-    expect(codeOf(ledger.advance(request('k', 1, U64_MAX, 1n)))).toBe(ErrorCode.SEQ_SESSION_EXPIRED);
-    ledger.invariants();
+    for (let id = 1n; id <= BigInt(SEQ_SESSION_RESULTS_PER_CLIENT_MAX) + 1n; id += 1n) ledger.advance(request('k', 1, 9n, id));
+    expect(ledger.advance(request('k', 1, 9n, 1n))).toMatchObject({ ok: false, code: ErrorCode.SEQ_SESSION_EXPIRED, requestIdsFrom: 2n });
   });
 });
 
@@ -313,7 +313,7 @@ describe('SeqLedger: snapshots', () => {
         ['b', 1n],
       ],
       applySeq: 2n,
-      clientsExpiredBelow: 0n,
+      requestsExpiredBelow: 0n,
       sessions: [{ clientId: 1n, lastActiveSeq: 2n, forgottenBelow: 0n, results: [{ requestId: 4n, key: 'a', start: 1n, count: 2 }] }],
     };
     assertValidSeqLedgerSnapshot(good);
@@ -477,41 +477,41 @@ describe('SeqLedger: properties', () => {
 
   it('eviction never turns a retry into a new block: a retry gets its block or is refused, whatever was evicted', () => {
     // Many clients (past SEQ_SESSION_CLIENTS_MAX) and long runs of requests per client (past
-    // SEQ_SESSION_RESULTS_PER_CLIENT_MAX), with retries of old requests mixed in. A client that
-    // is refused for a new request because its id fell below the watermark moves to a fresh id
-    // at or above it, as the library does.
+    // SEQ_SESSION_RESULTS_PER_CLIENT_MAX), with retries of old requests mixed in. Request ids
+    // grow with a shared clock, as the library's do; a client refused for a new request jumps
+    // its ids to requestIdsFrom, as the library does.
     const clientsMax = BigInt(SEQ_SESSION_CLIENTS_MAX);
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 2 ** 30 }), fc.constantFrom(clientsMax - 8n, clientsMax + 40n), (seed, clientCount) => {
         const random = seededRandom(seed);
         const ledger = new SeqLedger();
         const given = new Map<string, bigint>(); // clientId/requestId → the block start
-        const currentId = new Map<number, bigint>(); // logical client → its clientId now
-        const nextRequestId = new Map<bigint, bigint>();
-        let highestId = clientCount;
+        const issuedUpTo = new Map<bigint, bigint>(); // clientId → highest request id it used
+        let clock = 0n;
         let expired = 0;
         let replays = 0;
-        let rotations = 0;
         for (let step = 0; step < 4_000; step += 1) {
+          clock += 1n;
           // A hot client (0) issues most requests, so it outgrows its per-client limit.
-          const logical = random(2) === 0 ? 0 : random(Number(clientCount));
-          const clientId = currentId.get(logical) ?? BigInt(logical);
-          const issued = nextRequestId.get(clientId) ?? 1n;
-          const retry = issued > 1n && random(4) === 0;
-          const requestId = retry ? 1n + BigInt(random(Number(issued - 1n))) : issued;
-          if (!retry) nextRequestId.set(clientId, issued + 1n);
+          const clientId = random(2) === 0 ? 0n : BigInt(random(Number(clientCount)));
+          const issued = issuedUpTo.get(clientId);
+          const retry = issued !== undefined && random(4) === 0;
+          let requestId: bigint;
+          if (retry) {
+            const back = BigInt(random(1_200));
+            requestId = issued > back ? issued - back : issued;
+          } else {
+            requestId = issued === undefined ? clock * 16n : issued + 1n;
+            issuedUpTo.set(clientId, requestId);
+          }
           const result = ledger.advance(request('k', 1, clientId, requestId));
           const id = `${clientId}/${requestId}`;
           const earlier = given.get(id);
           if (!result.ok) {
             expect(result.code).toBe(ErrorCode.SEQ_SESSION_EXPIRED);
             expired += 1;
-            if (!retry && result.clientsExpiredBelow !== undefined) {
-              // Nothing of this request executed: move to a fresh id above the watermark.
-              highestId = (highestId > result.clientsExpiredBelow ? highestId : result.clientsExpiredBelow) + 1n;
-              currentId.set(logical, highestId);
-              rotations += 1;
-            }
+            // Nothing of a new request executed: jump to the ids the server accepts.
+            if (!retry && result.requestIdsFrom !== undefined) issuedUpTo.set(clientId, result.requestIdsFrom - 1n);
           } else if (earlier !== undefined) {
             expect(result.replayed).toBe(true);
             expect(result.start).toBe(earlier);
@@ -522,10 +522,10 @@ describe('SeqLedger: properties', () => {
           }
           if (step % 500 === 0) ledger.invariants();
         }
-        if (clientCount > clientsMax) expect(rotations).toBeGreaterThan(0);
-        else expect(ledger.clientsExpiredBelow).toBe(0n);
+        if (clientCount > clientsMax) expect(ledger.requestsExpiredBelow).toBeGreaterThan(0n);
+        else expect(ledger.requestsExpiredBelow).toBe(0n);
         ledger.invariants();
-        expect(expired).toBeGreaterThan(0); // per-client eviction happened and was exercised
+        expect(expired).toBeGreaterThan(0);
         expect(replays).toBeGreaterThan(0);
       }),
       { numRuns: 6 },

@@ -24,24 +24,26 @@
 //     remembered id is ≥ it). Requests may arrive out of order: an id ≥ forgottenBelow that is not
 //     remembered is new, even when higher ids are remembered.
 //   - at most SEQ_SESSION_CLIENTS_MAX sessions; a new session evicts the least recently active
-//     one (lowest lastActiveSeq, ties by lowest clientId), and `clientsExpiredBelow` rises to at
-//     least the evicted clientId + 1 (it never decreases). A clientId without a session that is
-//     below `clientsExpiredBelow` is refused (SEQ_SESSION_EXPIRED, which carries the watermark so
-//     the client can move to an id above it) and no session is opened for it. So a client
-//     whose session was evicted can never get a second block for a request applied before the
-//     eviction: every later request under that id is refused, whatever its requestId. This
-//     closes the hole an evicted session used to leave, and keeps the table bounded; the cost is
-//     that a client must never be handed an id below the watermark again, which is why the
-//     library's default clientIds grow with the wall clock (docs/client.md, "Client ids").
+//     one (lowest lastActiveSeq, ties by lowest clientId), and the ledger-wide watermark
+//     `requestsExpiredBelow` rises to at least the evicted session's highest applied requestId
+//     + 1 (it never decreases). A request from a client without a session whose requestId is
+//     below the watermark is refused (SEQ_SESSION_EXPIRED, carrying the watermark as
+//     `requestIdsFrom`) and opens no session; a new session starts with `forgottenBelow` at the
+//     watermark. So a request applied before its session was evicted can never get a second
+//     block: its id is below the watermark, and stays below the `forgottenBelow` of any session
+//     the same client opens later. This closes the hole an evicted session used to leave, and
+//     keeps the table bounded. The price is that request ids must grow with time across clients
+//     (a new client's ids must start above the watermark, or it is refused once and jumps
+//     there), which is why the library starts them at its creation wall ms << 22
+//     (docs/client.md, "Client ids and request ids").
 //   - `applySeq` counts successful applies, replays included: a client retrying is active and
 //     is the one that most needs its session. So a replay moves no counter but does change the
 //     session bookkeeping (applySeq, lastActiveSeq). Failed requests (invalid, overflow, key cap,
 //     expired, reused) change nothing at all and are not remembered: the same id may be retried.
 //
-// Sessions are created on a client's first successful request, whatever its requestId (its
-// earlier requests may have been refused), and `forgottenBelow` starts at 0 — unless the
-// clientId is below `clientsExpiredBelow`, which means it may have had a session that was
-// evicted.
+// Sessions are created on a client's first successful request whose requestId is at or above
+// the watermark (its earlier requests may have been refused), with `forgottenBelow` at the
+// watermark.
 
 // Snapshots are canonical (keys ascending by UTF-8 bytes, sessions by clientId, results by
 // requestId), so equal ledgers encode to equal bytes. The file driver snapshots after every
@@ -100,8 +102,8 @@ export interface SeqLedgerSnapshot {
   readonly counters: ReadonlyArray<readonly [string, bigint]>;
   /** Number of advances applied so far (drives deterministic session eviction). */
   readonly applySeq: bigint;
-  /** A clientId below this without a session may have had one evicted: it is refused. */
-  readonly clientsExpiredBelow: bigint;
+  /** A request below this from a client without a session may belong to an evicted one: refused. */
+  readonly requestsExpiredBelow: bigint;
   /** Strictly ascending by clientId, at most SEQ_SESSION_CLIENTS_MAX. */
   readonly sessions: readonly SeqSessionSnapshot[];
 }
@@ -128,10 +130,11 @@ export type SeqAdvanceFailureCode =
   | typeof ErrorCode.SEQ_REQUEST_REUSED;
 
 /**
- * Why `advance` refused a request. A SEQ_SESSION_EXPIRED refusal of a client without a session
- * carries `clientsExpiredBelow`: a clientId at or above it can open a new session.
+ * Why `advance` refused a request. A SEQ_SESSION_EXPIRED refusal carries `requestIdsFrom`: the
+ * lowest requestId this client may use for a new request (its session's `forgottenBelow`, or the
+ * ledger's watermark when it has no session).
  */
-export type SeqAdvanceFailure = Failure<SeqAdvanceFailureCode> & { readonly clientsExpiredBelow?: bigint };
+export type SeqAdvanceFailure = Failure<SeqAdvanceFailureCode> & { readonly requestIdsFrom?: bigint };
 
 export type SeqAdvanceResult = ({ readonly ok: true } & SeqBlock) | SeqAdvanceFailure;
 
@@ -250,7 +253,7 @@ function sessionSnapshot(session: Session): SeqSessionSnapshot {
  * Linear in the snapshot's size (plus a map of its keys).
  */
 export function seqLedgerStateProblem(snapshot: SeqLedgerSnapshot): string | undefined {
-  const { keyCap, counters, applySeq, clientsExpiredBelow, sessions } = snapshot;
+  const { keyCap, counters, applySeq, requestsExpiredBelow, sessions } = snapshot;
   if (!Number.isSafeInteger(keyCap) || keyCap < 0 || keyCap > SEQ_KEY_CAP_MAX) return 'key_cap_out_of_range';
   if (counters.length > keyCap) return 'key_count_above_cap';
   const counterOf = new Map<string, bigint>();
@@ -263,7 +266,7 @@ export function seqLedgerStateProblem(snapshot: SeqLedgerSnapshot): string | und
     previousKey = key;
   }
   if (!isU64(applySeq)) return 'apply_seq_not_u64';
-  if (!isU64(clientsExpiredBelow)) return 'clients_expired_below_not_u64';
+  if (!isU64(requestsExpiredBelow)) return 'clients_expired_below_not_u64';
   if (sessions.length > SEQ_SESSION_CLIENTS_MAX) return 'sessions_above_max';
   let previousClientId = -1n;
   for (const { clientId, lastActiveSeq, forgottenBelow, results } of sessions) {
@@ -318,7 +321,7 @@ export class SeqLedger {
       ledger.sortedKeys.push(key);
     }
     ledger.applied = snapshot.applySeq;
-    ledger.expiredBelow = snapshot.clientsExpiredBelow;
+    ledger.expiredBelow = snapshot.requestsExpiredBelow;
     for (const s of snapshot.sessions) {
       ledger.sessions.set(s.clientId, {
         clientId: s.clientId,
@@ -337,8 +340,8 @@ export class SeqLedger {
     return this.applied;
   }
 
-  /** A clientId below this that has no session is refused (it may have had one evicted). */
-  get clientsExpiredBelow(): bigint {
+  /** A request below this from a client without a session is refused (it may belong to an evicted one). */
+  get requestsExpiredBelow(): bigint {
     return this.expiredBelow;
   }
 
@@ -406,14 +409,15 @@ export class SeqLedger {
           ok: false,
           code: ErrorCode.SEQ_SESSION_EXPIRED,
           message: `request ${requestId} of client ${clientId} is older than the remembered results (from ${session.forgottenBelow})`,
+          requestIdsFrom: session.forgottenBelow,
         };
       }
-    } else if (this.isExpiredClient(clientId)) {
+    } else if (requestId < this.expiredBelow) {
       return {
         ok: false,
         code: ErrorCode.SEQ_SESSION_EXPIRED,
-        message: `client ${clientId} has no session and is below ${this.expiredBelow}: its session may have been evicted`,
-        clientsExpiredBelow: this.expiredBelow,
+        message: `client ${clientId} has no session and request ${requestId} is below ${this.expiredBelow}: it may belong to an evicted session`,
+        requestIdsFrom: this.expiredBelow,
       };
     }
 
@@ -447,7 +451,7 @@ export class SeqLedger {
     for (let i = 0; i < this.sortedClientIds.length; i += 1) {
       sessions[i] = sessionSnapshot(this.sessions.get(this.sortedClientIds[i] as bigint) as Session);
     }
-    return { keyCap: this.keyCap, counters, applySeq: this.applied, clientsExpiredBelow: this.expiredBelow, sessions };
+    return { keyCap: this.keyCap, counters, applySeq: this.applied, requestsExpiredBelow: this.expiredBelow, sessions };
   }
 
   /** An independent copy. */
@@ -478,11 +482,6 @@ export class SeqLedger {
     assertValidSeqLedgerSnapshot(this.snapshot());
   }
 
-  /** A clientId without a session that may have had one evicted. */
-  private isExpiredClient(clientId: bigint): boolean {
-    return clientId < this.expiredBelow || (this.expiredBelow === U64_MAX && clientId === U64_MAX);
-  }
-
   private touch(session: Session): void {
     this.applied += 1n;
     session.lastActiveSeq = this.applied;
@@ -491,6 +490,9 @@ export class SeqLedger {
 
   /** A new, empty session; evicts the least recently active one when the table is full. */
   private openSession(clientId: bigint): Session {
+    // Anything below the watermark may have been applied by an evicted session of this client.
+    // (The eviction below raises it for the evicted client only: its ids say nothing of this one.)
+    const forgottenBelow = this.expiredBelow;
     if (this.sessions.size >= SEQ_SESSION_CLIENTS_MAX) {
       let oldest: Session | null = null;
       for (const candidate of this.sessions.values()) {
@@ -507,13 +509,14 @@ export class SeqLedger {
       const at = lowerBound(this.sortedClientIds, oldest.clientId, identity, compareBigints);
       assert(this.sortedClientIds[at] === oldest.clientId, 'seq_sorted_clients_match_sessions');
       this.sortedClientIds.splice(at, 1);
-      // Every later request under the evicted id is refused, so none of its applied requests
-      // can be given a second block. (The watermark never decreases.)
-      // It saturates at U64_MAX, which then also covers the id U64_MAX (see `isExpiredClient`).
-      const raised = oldest.clientId < U64_MAX ? oldest.clientId + 1n : U64_MAX;
+      // Every request the evicted session applied is now below the watermark, so none of them
+      // can be given a second block. (The watermark never decreases; it saturates at U64_MAX,
+      // so a session that applied the id U64_MAX leaves that one id unguarded.)
+      const highest = oldest.results[oldest.results.length - 1]?.requestId ?? (oldest.forgottenBelow > 0n ? oldest.forgottenBelow - 1n : 0n);
+      const raised = highest < U64_MAX ? highest + 1n : U64_MAX;
       if (raised > this.expiredBelow) this.expiredBelow = raised;
     }
-    const session: Session = { clientId, lastActiveSeq: 0n, forgottenBelow: 0n, results: [], cachedSnapshot: null };
+    const session: Session = { clientId, lastActiveSeq: 0n, forgottenBelow, results: [], cachedSnapshot: null };
     this.sessions.set(clientId, session);
     this.sortedClientIds.splice(lowerBound(this.sortedClientIds, clientId, identity, compareBigints), 0, clientId);
     assert(this.sessions.size <= SEQ_SESSION_CLIENTS_MAX, 'seq_session_count_at_most_max');

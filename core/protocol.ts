@@ -116,7 +116,7 @@ export interface ErrorAnswer {
   readonly leaderEpoch?: bigint;
   /** With SEQ_SESSION_EXPIRED for a client the server has no session for: a clientId at or
    *  above this (u64) may open a new session (docs/client.md, "Exactly once"). */
-  readonly clientsExpiredBelow?: bigint;
+  readonly requestIdsFrom?: bigint;
 }
 
 /** Answers are told apart by their fields: `physicalMs` (getTs), `start` (getSeq), `ok: false`. */
@@ -139,11 +139,11 @@ export function errorAnswer(
   id: number,
   code: WireErrorCode,
   message: string,
-  hint?: { readonly leaderEndpoint?: string | null; readonly leaderEpoch?: bigint | null; readonly clientsExpiredBelow?: bigint | null },
+  hint?: { readonly leaderEndpoint?: string | null; readonly leaderEpoch?: bigint | null; readonly requestIdsFrom?: bigint | null },
 ): ErrorAnswer {
   const endpoint = hint?.leaderEndpoint;
   const epoch = hint?.leaderEpoch;
-  const expiredBelow = hint?.clientsExpiredBelow;
+  const expiredBelow = hint?.requestIdsFrom;
   return {
     id,
     ok: false,
@@ -151,7 +151,7 @@ export function errorAnswer(
     message,
     ...(endpoint !== undefined && endpoint !== null ? { leaderEndpoint: endpoint } : {}),
     ...(epoch !== undefined && epoch !== null ? { leaderEpoch: epoch } : {}),
-    ...(expiredBelow !== undefined && expiredBelow !== null ? { clientsExpiredBelow: expiredBelow } : {}),
+    ...(expiredBelow !== undefined && expiredBelow !== null ? { requestIdsFrom: expiredBelow } : {}),
   };
 }
 
@@ -308,9 +308,9 @@ export function encodeResponse(response: Response): Uint8Array {
       assertU64(response.leaderEpoch, 'protocol_response_leader_epoch_u64');
       body['leaderEpoch'] = response.leaderEpoch;
     }
-    if (response.clientsExpiredBelow !== undefined) {
-      assertU64(response.clientsExpiredBelow, 'protocol_response_clients_expired_below_u64');
-      body['clientsExpiredBelow'] = response.clientsExpiredBelow;
+    if (response.requestIdsFrom !== undefined) {
+      assertU64(response.requestIdsFrom, 'protocol_response_clients_expired_below_u64');
+      body['requestIdsFrom'] = response.requestIdsFrom;
     }
     return encoder.encode(body);
   }
@@ -512,7 +512,7 @@ function readMapHeader(r: BodyReader): number {
 }
 
 // Longest field name the protocol defines; longer keys are unknown by construction.
-const FIELD_NAME_BYTES_MAX = 19; // "clientsExpiredBelow"
+const FIELD_NAME_BYTES_MAX = 16;
 
 /** The fields a request decoder knows (every op's); any other name is unknown and skipped. */
 export const REQUEST_FIELDS: ReadonlySet<string> = new Set(['id', 'op', 'count', 'key', 'clientId', 'requestId']);
@@ -529,7 +529,7 @@ export const ANSWER_FIELDS: ReadonlySet<string> = new Set([
   'message',
   'leaderEndpoint',
   'leaderEpoch',
-  'clientsExpiredBelow',
+  'requestIdsFrom',
 ]);
 
 /**
@@ -759,7 +759,7 @@ export function decodeResponse(body: Uint8Array): Response {
   let message: string | undefined;
   let leaderEndpoint: string | undefined;
   let leaderEpoch: bigint | undefined;
-  let clientsExpiredBelow: bigint | undefined;
+  let requestIdsFrom: bigint | undefined;
   const seen = new Set<string>();
   for (let i = 0; i < fields; i += 1) {
     const at = r.pos;
@@ -804,8 +804,8 @@ export function decodeResponse(body: Uint8Array): Response {
       case 'leaderEpoch':
         leaderEpoch = readU64(r, name);
         break;
-      case 'clientsExpiredBelow':
-        clientsExpiredBelow = readU64(r, name);
+      case 'requestIdsFrom':
+        requestIdsFrom = readU64(r, name);
         break;
       default:
         assert(false, 'protocol_answer_field_table', name);
@@ -819,7 +819,7 @@ export function decodeResponse(body: Uint8Array): Response {
     return errorAnswer(answerId, errorCode, required(message, 'message', 'error answer'), {
       leaderEndpoint: leaderEndpoint ?? null,
       leaderEpoch: leaderEpoch ?? null,
-      clientsExpiredBelow: clientsExpiredBelow ?? null,
+      requestIdsFrom: requestIdsFrom ?? null,
     });
   }
   if (answerId === CONNECTION_ERROR_ID) throw bad('an ok answer cannot have id 0');

@@ -47,7 +47,7 @@ export type DriverFailure = {
   readonly leaderEndpoint?: string | null;
   readonly leaderEpoch?: bigint | null;
   /** For SEQ_SESSION_EXPIRED of a client without a session: a clientId at or above this may open one. */
-  readonly clientsExpiredBelow?: bigint;
+  readonly requestIdsFrom?: bigint;
 };
 
 export type DriverResult<T> = ({ readonly ok: true } & T) | DriverFailure;
@@ -91,7 +91,7 @@ export function driverFailure(
 /** The driver form of a ledger refusal (keeps the evicted-clients watermark it may carry). */
 export function seqDriverFailure(failure: SeqAdvanceFailure): DriverFailure {
   const message = failure.message ?? failure.code;
-  return failure.clientsExpiredBelow === undefined
+  return failure.requestIdsFrom === undefined
     ? { ok: false, code: failure.code, message }
-    : { ok: false, code: failure.code, message, clientsExpiredBelow: failure.clientsExpiredBelow };
+    : { ok: false, code: failure.code, message, requestIdsFrom: failure.requestIdsFrom };
 }

@@ -31,16 +31,16 @@ const errorAnswer: fc.Arbitrary<ErrorAnswer> = fc
     message: unicodeString({ maxLength: 60 }),
     leaderEndpoint: fc.option(fc.constantFrom('127.0.0.1:50551', '[::1]:9', 'node-3.tso.svc:50551'), { nil: undefined }),
     leaderEpoch: fc.option(u64Arbitrary, { nil: undefined }),
-    clientsExpiredBelow: fc.option(u64Arbitrary, { nil: undefined }),
+    requestIdsFrom: fc.option(u64Arbitrary, { nil: undefined }),
   })
-  .map(({ id, code, message, leaderEndpoint, leaderEpoch, clientsExpiredBelow }) => ({
+  .map(({ id, code, message, leaderEndpoint, leaderEpoch, requestIdsFrom }) => ({
     id,
     ok: false as const,
     code,
     message,
     ...(leaderEndpoint === undefined ? {} : { leaderEndpoint }),
     ...(leaderEpoch === undefined ? {} : { leaderEpoch }),
-    ...(clientsExpiredBelow === undefined ? {} : { clientsExpiredBelow }),
+    ...(requestIdsFrom === undefined ? {} : { requestIdsFrom }),
   }));
 
 export const responseArbitrary: fc.Arbitrary<Response> = fc.oneof(getTsAnswer, getSeqAnswer, errorAnswer);
@@ -62,7 +62,7 @@ export const PROTOCOL_FIELD_NAMES: readonly string[] = [
   'message',
   'leaderEndpoint',
   'leaderEpoch',
-  'clientsExpiredBelow',
+  'requestIdsFrom',
 ];
 
 /** msgpack tokens: field names as fixstr, type bytes at their edges. */

@@ -83,14 +83,14 @@ export function seqLedgerSnapshotArbitrary(options: SeqLedgerSnapshotArbitraryOp
       capAtMax: fc.boolean(),
       applySeq: sessionsMax === 0 ? fc.constant(0n) : u64Arbitrary,
       // Half the time 0 (written as version 2), else any u64 (version 3).
-      clientsExpiredBelow: sessionsMax === 0 ? fc.constant(0n) : fc.oneof(fc.constant(0n), u64Arbitrary),
+      requestsExpiredBelow: sessionsMax === 0 ? fc.constant(0n) : fc.oneof(fc.constant(0n), u64Arbitrary),
       sessions,
     })
-    .map(({ counters: c, extraCap, capAtMax, applySeq, clientsExpiredBelow, sessions: s }) => ({
+    .map(({ counters: c, extraCap, capAtMax, applySeq, requestsExpiredBelow, sessions: s }) => ({
       keyCap: capAtMax ? SEQ_LEDGER_KEY_CAP_MAX : c.length + extraCap,
       counters: c,
       applySeq,
-      clientsExpiredBelow,
+      requestsExpiredBelow,
       sessions: s,
     }));
 }

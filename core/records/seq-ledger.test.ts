@@ -66,9 +66,9 @@ function writeCounters(b: Bytes, s: SeqLedgerSnapshot): void {
   for (const [key, next] of s.counters) b.key(key).u64(next);
 }
 
-function writeSessions(b: Bytes, applySeq: bigint, clientsExpiredBelow: bigint | null, sessions: readonly SeqSessionSnapshot[]): void {
+function writeSessions(b: Bytes, applySeq: bigint, requestsExpiredBelow: bigint | null, sessions: readonly SeqSessionSnapshot[]): void {
   b.u64(applySeq);
-  if (clientsExpiredBelow !== null) b.u64(clientsExpiredBelow);
+  if (requestsExpiredBelow !== null) b.u64(requestsExpiredBelow);
   b.u32(sessions.length);
   for (const s of sessions) {
     b.u64(s.clientId).u64(s.lastActiveSeq).u64(s.forgottenBelow).u32(s.results.length);
@@ -81,11 +81,11 @@ function referenceEncode(s: SeqLedgerSnapshot, version: 1 | 2 | 3): Uint8Array {
   return record(version, (b) => {
     writeCounters(b, s);
     if (version === 2) writeSessions(b, s.applySeq, null, s.sessions);
-    if (version === 3) writeSessions(b, s.applySeq, s.clientsExpiredBelow, s.sessions);
+    if (version === 3) writeSessions(b, s.applySeq, s.requestsExpiredBelow, s.sessions);
   });
 }
 
-const empty: SeqLedgerSnapshot = { keyCap: 10, counters: [], applySeq: 0n, clientsExpiredBelow: 0n, sessions: [] };
+const empty: SeqLedgerSnapshot = { keyCap: 10, counters: [], applySeq: 0n, requestsExpiredBelow: 0n, sessions: [] };
 
 function result(requestId: bigint, key = 'k', start = 0n, count = 1): SeqSessionResult {
   return { requestId, key, start, count };
@@ -107,7 +107,7 @@ describe('TSOD layouts', () => {
         ['b', 7n],
       ],
       applySeq: 0n,
-      clientsExpiredBelow: 0n,
+      requestsExpiredBelow: 0n,
       sessions: [],
     });
     expect(decodeSeqLedgerRecord(fromHex('54 53 4F 44 01 10 27 00 00 00 00 00 00 00 00 00 00 6E 70 44 59'))).toEqual({
@@ -121,7 +121,7 @@ describe('TSOD layouts', () => {
       keyCap: 10,
       counters: [['k', 3n]],
       applySeq: 4n,
-      clientsExpiredBelow: 0n,
+      requestsExpiredBelow: 0n,
       sessions: [{ clientId: 9n, lastActiveSeq: 4n, forgottenBelow: 0n, results: [result(1n, 'k', 0n, 3)] }],
     };
     const golden = fromHex(
@@ -134,7 +134,7 @@ describe('TSOD layouts', () => {
   it('writes the same bytes as the reference builder for any canonical snapshot', () => {
     fc.assert(
       fc.property(seqLedgerSnapshotArbitrary(), (s) => {
-        expect(encodeSeqLedgerRecord(s)).toEqual(referenceEncode(s, s.clientsExpiredBelow === 0n ? 2 : 3));
+        expect(encodeSeqLedgerRecord(s)).toEqual(referenceEncode(s, s.requestsExpiredBelow === 0n ? 2 : 3));
       }),
       { numRuns: 200 },
     );
@@ -145,7 +145,7 @@ describe('TSOD layouts', () => {
       keyCap: 10,
       counters: [['k', 3n]],
       applySeq: 4n,
-      clientsExpiredBelow: 0x0102n,
+      requestsExpiredBelow: 0x0102n,
       sessions: [{ clientId: 9n, lastActiveSeq: 4n, forgottenBelow: 0n, results: [result(1n, 'k', 0n, 3)] }],
     };
     const bytes = encodeSeqLedgerRecord(snapshot);
@@ -158,11 +158,11 @@ describe('TSOD layouts', () => {
     const snapshot: SeqLedgerSnapshot = { ...empty, counters: [['k', 1n]], applySeq: 1n, sessions: [{ clientId: 9n, lastActiveSeq: 1n, forgottenBelow: 0n, results: [result(1n)] }] };
     const bytes = encodeSeqLedgerRecord(snapshot);
     expect(bytes[4]).toBe(2);
-    expect(decodeSeqLedgerRecord(referenceEncode(snapshot, 2)).clientsExpiredBelow).toBe(0n);
+    expect(decodeSeqLedgerRecord(referenceEncode(snapshot, 2)).requestsExpiredBelow).toBe(0n);
   });
 
   it('refuses a version 3 record whose watermark is 0 (not canonical: that is written as version 2)', () => {
-    const bytes = referenceEncode({ ...empty, clientsExpiredBelow: 0n }, 3);
+    const bytes = referenceEncode({ ...empty, requestsExpiredBelow: 0n }, 3);
     expect(codeOf(() => decodeSeqLedgerRecord(bytes))).toBe("RECORD_MALFORMED");
   });
 });
@@ -192,7 +192,7 @@ describe('TSOD properties', () => {
   it('detects every single-bit flip of a valid record', () => {
     fc.assert(
       fc.property(seqLedgerSnapshotArbitrary({ keysMax: 3, sessionsMax: 2, resultsPerSessionMax: 2 }), fc.constantFrom<1 | 2>(1, 2), (s, version) => {
-        const good = version === 2 ? encodeSeqLedgerRecord(s) : referenceEncode({ ...s, applySeq: 0n, clientsExpiredBelow: 0n, sessions: [] }, 1);
+        const good = version === 2 ? encodeSeqLedgerRecord(s) : referenceEncode({ ...s, applySeq: 0n, requestsExpiredBelow: 0n, sessions: [] }, 1);
         for (let bit = 0; bit < good.length * 8; bit++) {
           const flipped = good.slice();
           flipped[bit >> 3] = (flipped[bit >> 3] as number) ^ (1 << (bit & 7));
@@ -212,7 +212,7 @@ describe('TSOD properties', () => {
         fc.array(fc.tuple(fc.nat(), fc.nat(255)), { minLength: 1, maxLength: 4 }),
         fc.integer({ min: -3, max: 3 }),
         (s, version, edits, lengthChange) => {
-          const good = version === 2 ? encodeSeqLedgerRecord(s) : referenceEncode({ ...s, applySeq: 0n, clientsExpiredBelow: 0n, sessions: [] }, 1);
+          const good = version === 2 ? encodeSeqLedgerRecord(s) : referenceEncode({ ...s, applySeq: 0n, requestsExpiredBelow: 0n, sessions: [] }, 1);
           const body = Array.from(good.subarray(5, good.length - 4));
           for (const [at, value] of edits) if (body.length > 0) body[at % body.length] = value;
           if (lengthChange > 0) body.push(...new Array<number>(lengthChange).fill(0));
@@ -324,14 +324,14 @@ describe('TSOD rejections', () => {
     expect(decodeSeqLedgerRecord(v1((b) => b.u64(1n).u32(1).key(longKey).u64(1n))).counters).toEqual([[longKey, 1n]]);
 
     const sessions = (n: number): SeqSessionSnapshot[] => Array.from({ length: n }, (_, i) => session(BigInt(i), [result(1n)]));
-    const atMax: SeqLedgerSnapshot = { ...empty, applySeq: 1n, clientsExpiredBelow: 0n, sessions: sessions(SEQ_SESSION_CLIENTS_MAX) };
+    const atMax: SeqLedgerSnapshot = { ...empty, applySeq: 1n, requestsExpiredBelow: 0n, sessions: sessions(SEQ_SESSION_CLIENTS_MAX) };
     expect(decodeSeqLedgerRecord(encodeSeqLedgerRecord(atMax))).toEqual(atMax);
     expect(codeOf(() => decodeSeqLedgerRecord(v2((b) => writeSessions(b.u64(10n).u32(0), 1n, null, sessions(SEQ_SESSION_CLIENTS_MAX + 1)))))).toBe(
       'RECORD_MALFORMED',
     );
 
     const results = (n: number): SeqSessionResult[] => Array.from({ length: n }, (_, i) => result(BigInt(i), 'k', BigInt(i), 1));
-    const fullSession: SeqLedgerSnapshot = { ...empty, applySeq: 1n, clientsExpiredBelow: 0n, sessions: [session(1n, results(SEQ_SESSION_RESULTS_PER_CLIENT_MAX))] };
+    const fullSession: SeqLedgerSnapshot = { ...empty, applySeq: 1n, requestsExpiredBelow: 0n, sessions: [session(1n, results(SEQ_SESSION_RESULTS_PER_CLIENT_MAX))] };
     expect(decodeSeqLedgerRecord(encodeSeqLedgerRecord(fullSession))).toEqual(fullSession);
     expect(
       codeOf(() => decodeSeqLedgerRecord(v2((b) => writeSessions(b.u64(10n).u32(0), 1n, null, [session(1n, results(SEQ_SESSION_RESULTS_PER_CLIENT_MAX + 1))])))),

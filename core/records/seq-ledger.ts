@@ -9,11 +9,11 @@
 //     | u64 forgottenBelow | u32 resultCount | resultCount × (u64 requestId | u16 keyLength | key
 //     | u64 start | u32 count)) | u32 crc32c
 //   version 3 (ours, written when the ledger has evicted a session): version 2's body with
-//     u64 clientsExpiredBelow after applySeq:
-//     ... | u64 applySeq | u64 clientsExpiredBelow | u32 sessionCount | ... | u32 crc32c
+//     u64 requestsExpiredBelow after applySeq:
+//     ... | u64 applySeq | u64 requestsExpiredBelow | u32 sessionCount | ... | u32 crc32c
 //   The CRC covers every byte before it.
 //
-// Version choice is canonical: a ledger whose `clientsExpiredBelow` is 0 (none evicted) is
+// Version choice is canonical: a ledger whose `requestsExpiredBelow` is 0 (none evicted) is
 // written as version 2, byte for byte what the previous release wrote, so data directories and
 // Raft peers of that release still read it until a session is first evicted; a version 3
 // record with a watermark of 0 is refused as non-canonical. Version 1 and 2 records decode
@@ -50,7 +50,7 @@ export const SEQ_LEDGER_RECORD_VERSION_COUNTERS = 1;
 /** Counters plus exactly-once sessions. What `encodeSeqLedgerRecord` writes while no session was evicted. */
 export const SEQ_LEDGER_RECORD_VERSION_SESSIONS = 2;
 /** Version 2 plus the evicted-clients watermark. What `encodeSeqLedgerRecord` writes once it is above 0. */
-export const SEQ_LEDGER_RECORD_VERSION_EXPIRED_CLIENTS = 3;
+export const SEQ_LEDGER_RECORD_VERSION_EXPIRED_REQUESTS = 3;
 /** keyCap is a u64 on disk but a number in the snapshot: larger stored caps are refused. */
 export const SEQ_LEDGER_KEY_CAP_MAX = 0xffff_ffff;
 
@@ -71,7 +71,7 @@ const kind: FramedRecordKind = {
   bytesMinByVersion: new Map([
     [SEQ_LEDGER_RECORD_VERSION_COUNTERS, V1_BYTES_MIN],
     [SEQ_LEDGER_RECORD_VERSION_SESSIONS, V2_BYTES_MIN],
-    [SEQ_LEDGER_RECORD_VERSION_EXPIRED_CLIENTS, V3_BYTES_MIN],
+    [SEQ_LEDGER_RECORD_VERSION_EXPIRED_REQUESTS, V3_BYTES_MIN],
   ]),
 };
 
@@ -80,7 +80,7 @@ const kind: FramedRecordKind = {
  * it is canonical. For the encoder's precondition and for the ledger's own invariant checks.
  */
 export function seqLedgerSnapshotProblem(snapshot: SeqLedgerSnapshot): string | undefined {
-  const { keyCap, counters, applySeq, clientsExpiredBelow, sessions } = snapshot;
+  const { keyCap, counters, applySeq, requestsExpiredBelow, sessions } = snapshot;
   if (!Number.isSafeInteger(keyCap) || keyCap < 0 || keyCap > SEQ_LEDGER_KEY_CAP_MAX) return 'key_cap_not_u32';
   if (counters.length > keyCap) return 'key_count_above_cap';
   for (let i = 0; i < counters.length; i++) {
@@ -91,7 +91,7 @@ export function seqLedgerSnapshotProblem(snapshot: SeqLedgerSnapshot): string | 
     if (!isU64(next)) return 'counter_not_u64';
   }
   if (!isU64(applySeq)) return 'apply_seq_not_u64';
-  if (typeof clientsExpiredBelow !== 'bigint' || !isU64(clientsExpiredBelow)) return 'clients_expired_below_not_u64';
+  if (typeof requestsExpiredBelow !== 'bigint' || !isU64(requestsExpiredBelow)) return 'clients_expired_below_not_u64';
   if (sessions.length > SEQ_SESSION_CLIENTS_MAX) return 'sessions_above_max';
   // Results repeat a few keys many times (this runs before every record write): check each
   // distinct key once.
@@ -146,7 +146,7 @@ export function encodeSeqLedgerRecord(snapshot: SeqLedgerSnapshot): Uint8Array {
     }
     return bytes;
   };
-  const withWatermark = snapshot.clientsExpiredBelow > 0n;
+  const withWatermark = snapshot.requestsExpiredBelow > 0n;
   let size = RECORD_HEADER_BYTES + KEY_CAP_BYTES + COUNT_BYTES + 8 + (withWatermark ? 8 : 0) + COUNT_BYTES + RECORD_CRC_BYTES;
   for (const [key] of snapshot.counters) size += 2 + bytesOf(key).length + 8;
   for (const session of snapshot.sessions) {
@@ -155,7 +155,7 @@ export function encodeSeqLedgerRecord(snapshot: SeqLedgerSnapshot): Uint8Array {
   }
   const record = sealFramedRecord(
     SEQ_LEDGER_RECORD_MAGIC,
-    withWatermark ? SEQ_LEDGER_RECORD_VERSION_EXPIRED_CLIENTS : SEQ_LEDGER_RECORD_VERSION_SESSIONS,
+    withWatermark ? SEQ_LEDGER_RECORD_VERSION_EXPIRED_REQUESTS : SEQ_LEDGER_RECORD_VERSION_SESSIONS,
     (w) => {
       w.u64n(snapshot.keyCap);
       w.u32(snapshot.counters.length);
@@ -164,7 +164,7 @@ export function encodeSeqLedgerRecord(snapshot: SeqLedgerSnapshot): Uint8Array {
         w.u64(next);
       }
       w.u64(snapshot.applySeq);
-      if (withWatermark) w.u64(snapshot.clientsExpiredBelow);
+      if (withWatermark) w.u64(snapshot.requestsExpiredBelow);
       w.u32(snapshot.sessions.length);
       for (const session of snapshot.sessions) {
         w.u64(session.clientId).u64(session.lastActiveSeq).u64(session.forgottenBelow);
@@ -209,15 +209,15 @@ export function decodeSeqLedgerRecord(bytes: Uint8Array): SeqLedgerSnapshot {
   }
 
   let applySeq = 0n;
-  let clientsExpiredBelow = 0n;
+  let requestsExpiredBelow = 0n;
   const sessions: SeqSessionSnapshot[] = [];
-  if (version === SEQ_LEDGER_RECORD_VERSION_SESSIONS || version === SEQ_LEDGER_RECORD_VERSION_EXPIRED_CLIENTS) {
+  if (version === SEQ_LEDGER_RECORD_VERSION_SESSIONS || version === SEQ_LEDGER_RECORD_VERSION_EXPIRED_REQUESTS) {
     applySeq = body.u64();
-    if (version === SEQ_LEDGER_RECORD_VERSION_EXPIRED_CLIENTS) {
+    if (version === SEQ_LEDGER_RECORD_VERSION_EXPIRED_REQUESTS) {
       const watermarkOffset = body.offset;
-      clientsExpiredBelow = body.u64();
+      requestsExpiredBelow = body.u64();
       // Canonical: a watermark of 0 is written as version 2.
-      if (clientsExpiredBelow === 0n) malformed('version 3 with a clientsExpiredBelow of 0 (written as version 2)', watermarkOffset);
+      if (requestsExpiredBelow === 0n) malformed('version 3 with a requestsExpiredBelow of 0 (written as version 2)', watermarkOffset);
     }
     const sessionCount = readCount(body, SEQ_SESSION_CLIENTS_MAX, SESSION_BYTES_MIN, 'session');
     let previousClientId = -1n;
@@ -254,7 +254,7 @@ export function decodeSeqLedgerRecord(bytes: Uint8Array): SeqLedgerSnapshot {
   }
 
   if (body.remaining !== 0) malformed(`${body.remaining} unread byte(s) in the body`, body.offset);
-  const snapshot: SeqLedgerSnapshot = { keyCap, counters, applySeq, clientsExpiredBelow, sessions };
+  const snapshot: SeqLedgerSnapshot = { keyCap, counters, applySeq, requestsExpiredBelow, sessions };
   // Pair assertion: whatever the decoder accepts, the encoder would write.
   assert(seqLedgerSnapshotProblem(snapshot) === undefined, 'decoded_seq_ledger_snapshot_canonical');
   return snapshot;

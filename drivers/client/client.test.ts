@@ -462,16 +462,17 @@ describe('client getSeq', () => {
     expect(error.code).toBe(ErrorCode.SEQ_UNCERTAIN);
     expect(error.details).toMatchObject({ requestId: w.firstRequestId, cause: ErrorCode.SEQ_SESSION_EXPIRED });
     expect(seqRequests(w)).toHaveLength(2);
-    expect(w.client.clientId).toBe(7n); // never moved: the pair may name a granted block
+    expect(new Set(seqRequests(w).map((r) => r.requestId)).size).toBe(1); // the pair may name a granted block
   });
 
-  it('moves to a fresh clientId at or above the server watermark when a call that cannot have executed is refused as expired', async () => {
+  it('jumps its request ids to requestIdsFrom when a call that cannot have executed is refused as expired, and asks again', async () => {
     const w = await world();
+    const from = w.firstRequestId + 1_000_000n;
     let refused = 0;
     w.cluster.server(A).hook = (ctx) => {
       if (refused === 0) {
         refused += 1;
-        ctx.reply(errorAnswer(ctx.request.id, ErrorCode.SEQ_SESSION_EXPIRED, 'evicted', { clientsExpiredBelow: 1_000n }));
+        ctx.reply(errorAnswer(ctx.request.id, ErrorCode.SEQ_SESSION_EXPIRED, 'evicted', { requestIdsFrom: from }));
         return;
       }
       ctx.reply(ctx.serve());
@@ -480,20 +481,24 @@ describe('client getSeq', () => {
     expect(block).toMatchObject({ key: 'orders', start: 0n, count: 4 });
     const [first, second] = seqRequests(w);
     expect(first).toMatchObject({ clientId: 7n, requestId: w.firstRequestId });
-    expect(second?.clientId).toBeGreaterThanOrEqual(1_000n);
-    expect(second?.requestId).not.toBe(first?.requestId);
-    expect(w.client.clientId).toBe(second?.clientId);
-    expect(w.events).toContainEqual({ type: 'clientIdMoved', from: 7n, to: second?.clientId, floor: 1_000n });
+    expect(second).toMatchObject({ clientId: 7n, requestId: from });
+    expect(w.events).toContainEqual({ type: 'requestIdsJumped', from: w.firstRequestId + 1n, to: from });
     expect(w.cluster.seqExecutions).toBe(1);
+    // Later calls count on from there.
+    await drive(w.clock, w.client.getSeq('orders', 1));
+    expect(seqRequests(w).at(-1)?.requestId).toBe(from + 1n);
   });
 
-  it('gives up with SEQ_SESSION_EXPIRED (nothing executed) when the server keeps refusing every fresh clientId', async () => {
+  it('gives up with SEQ_SESSION_EXPIRED (nothing executed) when the server keeps refusing, or names no requestIdsFrom', async () => {
     const w = await world();
-    w.cluster.server(A).hook = (ctx) => ctx.reply(errorAnswer(ctx.request.id, ErrorCode.SEQ_SESSION_EXPIRED, 'evicted'));
+    w.cluster.server(A).hook = (ctx) => ctx.reply(errorAnswer(ctx.request.id, ErrorCode.SEQ_SESSION_EXPIRED, 'evicted', { requestIdsFrom: (ctx.request as GetSeqRequest).requestId + 10n }));
     const error = await rejection(drive(w.clock, w.client.getSeq('orders', 1)));
     expect(error.code).toBe(ErrorCode.SEQ_SESSION_EXPIRED);
-    expect(seqRequests(w)).toHaveLength(4); // the first pair, then three fresh clientIds
-    expect(new Set(seqRequests(w).map((r) => r.clientId)).size).toBe(4);
+    expect(seqRequests(w)).toHaveLength(4); // the first pair, then three jumps
+    const v = await world();
+    v.cluster.server(A).hook = (ctx) => ctx.reply(errorAnswer(ctx.request.id, ErrorCode.SEQ_SESSION_EXPIRED, 'forgotten'));
+    expect((await rejection(drive(v.clock, v.client.getSeq('orders', 1)))).code).toBe(ErrorCode.SEQ_SESSION_EXPIRED);
+    expect(seqRequests(v)).toHaveLength(1);
   });
 
   it('maps an INVALID_ARGUMENT named SEQ_REQUEST_REUSED to its own code, at once', async () => {

@@ -22,12 +22,13 @@
 //     server's ledger returns the block it already granted. When the outcome stays unknown
 //     (time runs out, SEQ_SESSION_EXPIRED after an unknown attempt) the call fails with
 //     SEQ_UNCERTAIN carrying the pair. Definitive answers are never retried, with one
-//     exception: SEQ_SESSION_EXPIRED when no attempt of the call can have executed moves the
-//     client to a fresh clientId above the server's watermark and asks again under a new pair.
-//   - Pairs are never reused. The default clientId is time-ordered (wall ms << 22 | 22 random
-//     bits) and request ids start at the creating wall ms << 22, so a process that restarts
-//     (even with a fixed clientId) never repeats a pair of its previous life while the wall
-//     clock moves forward.
+//     exception: SEQ_SESSION_EXPIRED when no attempt of the call can have executed jumps the
+//     client's request ids to the server's `requestIdsFrom` and asks again under a new pair.
+//   - Pairs are never reused. The default clientId is a random u64, and request ids start at the
+//     creating wall ms << 22 and count up, so a process that restarts (even with a fixed
+//     clientId) never repeats a pair of its previous life while the wall clock moves forward,
+//     and request ids grow with time across clients, as the ledger's evicted-session watermark
+//     needs (core/ledger.ts).
 //   - Every call ends, with a value or a typed error, by its overall deadline: one sweeper timer,
 //     armed for the earliest pending deadline, settles whatever is still pending then (TIMEOUT,
 //     or SEQ_UNCERTAIN for a getSeq that was sent) and cuts its attempt short, whatever the
@@ -119,11 +120,10 @@ export type ClientEvent =
   | { readonly type: 'batch'; readonly callers: number; readonly count: number }
   | { readonly type: 'failed'; readonly op: RequestOp; readonly code: string }
   | { readonly type: 'stalled'; readonly op: RequestOp; readonly endpoint: string; readonly waitedMs: number }
-  | { readonly type: 'clientIdMoved'; readonly from: bigint; readonly to: bigint; readonly floor: bigint | null };
+  | { readonly type: 'requestIdsJumped'; readonly from: bigint; readonly to: bigint };
 
 export interface TsoClient {
-  /** The u64 id this client sends with its getSeq calls now. It moves up (to a fresh id) only when
-   *  the server refuses it as expired for a call that cannot have executed. */
+  /** The u64 id this client sends with every getSeq. */
   readonly clientId: bigint;
   /** One timestamp. */
   getTs(): Promise<bigint>;
@@ -153,8 +153,9 @@ interface TsWaiter {
 interface SeqCall {
   readonly key: string;
   readonly count: number;
-  /** The pair this call is asked under; changes only when the client moves to a fresh clientId. */
-  clientId: bigint;
+  /** The pair this call is asked under; the requestId changes only when the server refused the
+   *  pair before any attempt under it could have executed (SEQ_SESSION_EXPIRED). */
+  readonly clientId: bigint;
   requestId: bigint;
   readonly deadlineMs: number;
   readonly resolve: (block: SeqBlock) => void;
@@ -193,8 +194,8 @@ type IssueResult =
       readonly message: string;
       readonly outcomeUnknown: boolean;
       readonly lastCode: string | null;
-      /** With SEQ_SESSION_EXPIRED: the server's evicted-clients watermark, when it sent one. */
-      readonly clientsExpiredBelow?: bigint;
+      /** With SEQ_SESSION_EXPIRED: the lowest request id the server takes as new, when it sent one. */
+      readonly requestIdsFrom?: bigint;
     }
   | { readonly kind: 'gone' };
 
@@ -215,33 +216,24 @@ function normalizeEndpoint(text: string): { readonly endpoint: string; readonly 
   return { endpoint: formatHostPort(address), address };
 }
 
-const CLIENT_ID_RANDOM_BITS = 22n;
-
-function random22(random: () => number): bigint {
-  const r = random();
-  const unit = Number.isFinite(r) && r >= 0 && r < 1 ? r : 0;
-  return BigInt(Math.floor(unit * 2 ** Number(CLIENT_ID_RANDOM_BITS)));
-}
-
-/** `wallMs << 22`, the first request id of a client created at `wallMs` (and the clientId's high part). */
-function wallMsShifted(wallMs: number): bigint {
-  const ms = Number.isSafeInteger(Math.floor(wallMs)) && wallMs > 0 ? Math.floor(wallMs) : 0;
-  return BigInt(ms) << CLIENT_ID_RANDOM_BITS;
+function randomU64(random: () => number): bigint {
+  let id = 0n;
+  for (let i = 0; i < 4; i += 1) {
+    const r = random();
+    const unit = Number.isFinite(r) && r >= 0 && r < 1 ? r : 0;
+    id = (id << 16n) | BigInt(Math.floor(unit * 65_536));
+  }
+  return id;
 }
 
 /**
- * A fresh clientId: `wallMs << 22 | 22 random bits`, or, when that is below `floor`, `floor` plus
- * 22 random bits. Ids grow with the wall clock, so a restarted process never takes its previous
- * id (nor any id a server has already expired, while the clocks agree), and two clients started
- * in the same millisecond collide with probability 2^-22. Null when the id space above `floor` is
- * used up (only a server that evicted an id near 2^64 can cause that).
+ * The first request id of a client created at `wallMs`: `wallMs << 22`. Ids count up from it, so
+ * they grow with time (the ledger's watermark needs that) and a restarted process starts above
+ * its previous life's ids unless it made 2^22 calls per millisecond it lived.
  */
-export function timeOrderedClientId(wallMs: number, random: () => number, floor = 0n): bigint | null {
-  const noise = random22(random);
-  let id = wallMsShifted(wallMs) | noise;
-  if (id < floor) id = floor + noise;
-  if (id > U64_MAX) id = floor;
-  return id <= U64_MAX ? id : null;
+export function firstRequestIdAt(wallMs: number): bigint {
+  const ms = Number.isSafeInteger(Math.floor(wallMs)) && wallMs > 0 ? Math.floor(wallMs) : 0;
+  return BigInt(ms) << 22n;
 }
 
 /** Creates a client bound to the given ports. Throws TsoError(INVALID_CONFIG / NO_REACHABLE_ENDPOINTS) for bad options. */
@@ -251,11 +243,11 @@ export function createClientCore(options: ClientCoreOptions): TsoClient {
 
 /** Most endpoints remembered as "has answered this client" (configured ones plus hinted ones). */
 const ANSWERED_ENDPOINTS_MAX = CLIENT_CONNECTIONS_MAX;
-/** Most times one getSeq call moves the client to a fresh clientId before it gives up. */
-const CLIENT_ID_MOVES_PER_CALL_MAX = 3;
+/** Most times one getSeq call jumps to the server's `requestIdsFrom` before it gives up. */
+const REQUEST_ID_JUMPS_PER_CALL_MAX = 3;
 
 class ClientCore implements TsoClient {
-  private currentClientId: bigint;
+  readonly clientId: bigint;
   private readonly endpoints: readonly string[];
   private readonly addresses = new Map<string, HostPort>();
   private readonly policy: RetryPolicy;
@@ -314,11 +306,8 @@ class ClientCore implements TsoClient {
     if (options.clientId !== undefined && (typeof options.clientId !== 'bigint' || options.clientId < 0n || options.clientId > U64_MAX)) {
       throw new TsoError(ErrorCode.INVALID_CONFIG, `clientId must be a u64 bigint, got ${String(options.clientId)}`);
     }
-    const defaultId = options.clientId === undefined ? timeOrderedClientId(this.clock.wallMs(), this.random) : null;
-    this.currentClientId = options.clientId ?? defaultId ?? 0n;
-    // Request ids start at the creation time's wall ms << 22, so a process restarted with the
-    // same (fixed) clientId does not repeat the pairs of its previous life.
-    this.nextRequestId = wallMsShifted(this.clock.wallMs());
+    this.clientId = options.clientId ?? randomU64(this.random);
+    this.nextRequestId = firstRequestIdAt(this.clock.wallMs());
     this.keepAlive = options.keepAlive ?? NO_KEEP_ALIVE;
     this.roundRobinOffset = Math.floor(Math.min(Math.max(this.random(), 0), 0.999_999) * endpoints.length);
     this.leader = new LeaderCache(this.policy.leaderTtlMs);
@@ -339,10 +328,6 @@ class ClientCore implements TsoClient {
 
   private now(): number {
     return this.clock.monotonicMs();
-  }
-
-  get clientId(): bigint {
-    return this.currentClientId;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -593,7 +578,7 @@ class ClientCore implements TsoClient {
     this.nextRequestId += 1n;
     return new Promise((resolve, reject) => {
       const deadlineMs = this.now() + this.policy.overallTimeoutMs;
-      const call: SeqCall = { key, count, clientId: this.currentClientId, requestId, deadlineMs, resolve, reject, settled: false, sent: false, cancel: { current: null, last: null } };
+      const call: SeqCall = { key, count, clientId: this.clientId, requestId, deadlineMs, resolve, reject, settled: false, sent: false, cancel: { current: null, last: null } };
       this.callStarted(deadlineMs);
       if (this.seqInFlight.size < CLIENT_SEQ_IN_FLIGHT_MAX) this.startSeq(call);
       else this.seqQueue.push(call);
@@ -632,7 +617,7 @@ class ClientCore implements TsoClient {
   }
 
   private async runSeq(call: SeqCall): Promise<void> {
-    for (let moves = 0; ; moves += 1) {
+    for (let jumps = 0; ; jumps += 1) {
       const result = await this.issueSeq(call);
       if (result.kind === 'gone') return;
       if (result.kind === 'answer') {
@@ -646,20 +631,21 @@ class ClientCore implements TsoClient {
         this.settleSeq(call, { value: { key: call.key, start: answer.start, count: answer.count, epoch: answer.epoch } });
         return;
       }
-      if (result.code === ErrorCode.SEQ_SESSION_EXPIRED && !result.outcomeUnknown && moves < CLIENT_ID_MOVES_PER_CALL_MAX) {
+      const from = result.kind === 'failed' && result.code === ErrorCode.SEQ_SESSION_EXPIRED ? result.requestIdsFrom : undefined;
+      if (from !== undefined && !result.outcomeUnknown && jumps < REQUEST_ID_JUMPS_PER_CALL_MAX && from <= U64_MAX) {
         // The server refused the pair before executing anything, and no earlier attempt under it
-        // can have executed: ask again under a fresh clientId above the server's watermark.
-        const moved = this.moveClientId(call.clientId, result.clientsExpiredBelow ?? null);
-        if (moved !== null) {
-          call.clientId = moved;
-          call.requestId = this.nextRequestId;
-          this.nextRequestId += 1n;
-          call.sent = false;
-          continue;
+        // can have executed: ask again under a new request id at or above what it takes as new.
+        if (this.nextRequestId < from) {
+          this.emit({ type: 'requestIdsJumped', from: this.nextRequestId, to: from });
+          this.nextRequestId = from;
         }
+        call.requestId = this.nextRequestId;
+        this.nextRequestId += 1n;
+        call.sent = false;
+        continue;
       }
       // SEQ_SESSION_EXPIRED with no attempt that may have executed is definitive (nothing
-      // happened, the client could not move on); after such an attempt nobody can tell.
+      // happened, and the client could not jump past it); after such an attempt nobody can tell.
       const uncertain = result.outcomeUnknown || result.code === ErrorCode.SEQ_UNCERTAIN;
       this.emit({ type: 'failed', op: 'getSeq', code: uncertain ? ErrorCode.SEQ_UNCERTAIN : result.code });
       if (uncertain) {
@@ -697,23 +683,6 @@ class ClientCore implements TsoClient {
       },
       cancel: call.cancel,
     });
-  }
-
-  /**
-   * Moves the client from `from` to a fresh clientId at or above `floor` (the server's
-   * watermark) and above `from`; the calls after it count request ids on under the new id. When
-   * another call already moved the client off `from`, its new id is taken as is. Null when the
-   * id space is used up.
-   */
-  private moveClientId(from: bigint, floor: bigint | null): bigint | null {
-    if (this.currentClientId !== from) return this.currentClientId;
-    const above = from < U64_MAX ? from + 1n : U64_MAX + 1n;
-    const lowest = floor !== null && floor > above ? floor : above;
-    const to = timeOrderedClientId(this.clock.wallMs(), this.random, lowest);
-    if (to === null) return null;
-    this.currentClientId = to;
-    this.emit({ type: 'clientIdMoved', from, to, floor });
-    return to;
   }
 
   private seqUncertain(call: SeqCall, message: string, cause: string): TsoError {
@@ -856,7 +825,7 @@ class ClientCore implements TsoClient {
               message: answer.message,
               outcomeUnknown,
               lastCode: code,
-              ...(answer.clientsExpiredBelow === undefined ? {} : { clientsExpiredBelow: answer.clientsExpiredBelow }),
+              ...(answer.requestIdsFrom === undefined ? {} : { requestIdsFrom: answer.requestIdsFrom }),
             };
           }
           return giveUp(ErrorCode.PROTOCOL_VIOLATION, `getTs answered with ${code}`);

@@ -48,7 +48,7 @@ function answerToResponse(id: number, answer: TsAnswer | SeqAnswer): Response {
       message: answer.message,
       ...(answer.leaderEndpoint !== undefined ? { leaderEndpoint: answer.leaderEndpoint } : {}),
       ...(answer.leaderEpoch !== undefined ? { leaderEpoch: answer.leaderEpoch } : {}),
-      ...(answer.clientsExpiredBelow !== undefined ? { clientsExpiredBelow: answer.clientsExpiredBelow } : {}),
+      ...(answer.requestIdsFrom !== undefined ? { requestIdsFrom: answer.requestIdsFrom } : {}),
     };
   }
   if ('physicalMs' in answer) {

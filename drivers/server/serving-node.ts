@@ -49,7 +49,7 @@ export interface WireFailure {
   readonly leaderEndpoint?: string;
   readonly leaderEpoch?: bigint;
   /** With SEQ_SESSION_EXPIRED for a client without a session: ids at or above this may open one. */
-  readonly clientsExpiredBelow?: bigint;
+  readonly requestIdsFrom?: bigint;
 }
 
 export type TsAnswer =
@@ -397,7 +397,7 @@ export class ServingNode {
           ok: false,
           code: 'SEQ_SESSION_EXPIRED',
           message: r.message,
-          ...(r.clientsExpiredBelow === undefined ? {} : { clientsExpiredBelow: r.clientsExpiredBelow }),
+          ...(r.requestIdsFrom === undefined ? {} : { requestIdsFrom: r.requestIdsFrom }),
         };
       case 'SEQ_REQUEST_REUSED':
         // An argument error on the wire (old clients know no other code for it), named by the

@@ -15,7 +15,7 @@ import {
   encodeSeqLedgerRecord,
   SEQ_LEDGER_RECORD_MAGIC,
   SEQ_LEDGER_RECORD_VERSION_COUNTERS,
-  SEQ_LEDGER_RECORD_VERSION_EXPIRED_CLIENTS,
+  SEQ_LEDGER_RECORD_VERSION_EXPIRED_REQUESTS,
   SEQ_LEDGER_RECORD_VERSION_SESSIONS,
 } from '../../core/records/seq-ledger.js';
 import { fixRecordCrc, u16LeAt as u16At, u32LeAt as u32At } from '../structure.js';
@@ -65,8 +65,8 @@ export function seqLedgerLengthFields(bytes: Uint8Array): LengthField[] {
     fields.push({ offset: at, encoding: 'u16le' });
     at += 2 + u16At(bytes, at) + 8;
   }
-  if (bytes[4] !== SEQ_LEDGER_RECORD_VERSION_SESSIONS && bytes[4] !== SEQ_LEDGER_RECORD_VERSION_EXPIRED_CLIENTS) return fields;
-  at += bytes[4] === SEQ_LEDGER_RECORD_VERSION_EXPIRED_CLIENTS ? 16 : 8;
+  if (bytes[4] !== SEQ_LEDGER_RECORD_VERSION_SESSIONS && bytes[4] !== SEQ_LEDGER_RECORD_VERSION_EXPIRED_REQUESTS) return fields;
+  at += bytes[4] === SEQ_LEDGER_RECORD_VERSION_EXPIRED_REQUESTS ? 16 : 8;
   if (at + 4 > end) return fields;
   const sessionCount = Math.min(u32At(bytes, at), 256);
   fields.push({ offset: at, encoding: 'u32le' });
@@ -87,14 +87,14 @@ export function seqLedgerLengthFields(bytes: Uint8Array): LengthField[] {
 
 const versionedArbitrary: fc.Arbitrary<VersionedSnapshot> = fc.oneof(
   seqLedgerSnapshotArbitrary().map((snapshot) => ({
-    version: snapshot.clientsExpiredBelow === 0n ? SEQ_LEDGER_RECORD_VERSION_SESSIONS : SEQ_LEDGER_RECORD_VERSION_EXPIRED_CLIENTS,
+    version: snapshot.requestsExpiredBelow === 0n ? SEQ_LEDGER_RECORD_VERSION_SESSIONS : SEQ_LEDGER_RECORD_VERSION_EXPIRED_REQUESTS,
     snapshot,
   })),
   seqLedgerSnapshotArbitrary({ sessionsMax: 0 }).map((snapshot) => ({ version: SEQ_LEDGER_RECORD_VERSION_COUNTERS, snapshot })),
 );
 
 const seedSnapshots: VersionedSnapshot[] = [
-  { version: 2, snapshot: { keyCap: 10_000, counters: [], applySeq: 0n, clientsExpiredBelow: 0n, sessions: [] } },
+  { version: 2, snapshot: { keyCap: 10_000, counters: [], applySeq: 0n, requestsExpiredBelow: 0n, sessions: [] } },
   {
     version: 2,
     snapshot: {
@@ -104,7 +104,7 @@ const seedSnapshots: VersionedSnapshot[] = [
         ['orders', 42n],
       ],
       applySeq: 3n,
-      clientsExpiredBelow: 0n,
+      requestsExpiredBelow: 0n,
       sessions: [
         {
           clientId: 9n,
@@ -118,7 +118,7 @@ const seedSnapshots: VersionedSnapshot[] = [
       ],
     },
   },
-  { version: 1, snapshot: { keyCap: 3, counters: [['a', 0n], ['é', (1n << 64n) - 1n]], applySeq: 0n, clientsExpiredBelow: 0n, sessions: [] } },
+  { version: 1, snapshot: { keyCap: 3, counters: [['a', 0n], ['é', (1n << 64n) - 1n]], applySeq: 0n, requestsExpiredBelow: 0n, sessions: [] } },
   // Version 3: a session was evicted, so the watermark is written after applySeq.
   {
     version: 3,
@@ -126,7 +126,7 @@ const seedSnapshots: VersionedSnapshot[] = [
       keyCap: 10_000,
       counters: [['orders', 5n]],
       applySeq: 5n,
-      clientsExpiredBelow: 7_500_000_000_000_000_001n,
+      requestsExpiredBelow: 7_500_000_000_000_000_001n,
       sessions: [{ clientId: 9n, lastActiveSeq: 5n, forgottenBelow: 0n, results: [{ requestId: 3n, key: 'orders', start: 4n, count: 1 }] }],
     },
   },

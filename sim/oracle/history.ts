@@ -93,12 +93,13 @@ export class History {
     return this.pendingCount;
   }
 
-  openSession(node: string, incarnation: number, clientId: bigint): ClientSession {
+  /** `firstRequestId`: the client's first getSeq request id (it counts up from there, one per call). */
+  openSession(node: string, incarnation: number, clientId: bigint, firstRequestId = 1n): ClientSession {
     const session: ClientSession = {
       node,
       incarnation,
       clientId,
-      nextRequestId: 1n,
+      nextRequestId: firstRequestId,
       seqOps: new Map(),
       alive: true,
       lastEvent: { getTs: null, getSeq: null },
