@@ -1,0 +1,104 @@
+// The `tsoracle` command line as users meet it: the built CLI (dist/runners/cli.js, from
+// `npm run build`, which `npm test` runs first) spawned as a child process, its exit code and
+// stderr checked. Usage errors are one `error:` line plus one pointer to the help, exit 2, and
+// are found before anything is written; failures (exit 1) name what failed: a data directory
+// that cannot be one, a port in use with its flag and address, a server nobody answers on.
+//
+// Every child runs under execFile's own timeout (SIGKILL), on loopback only, in temp dirs that
+// are removed after each test, with the ports it occupies closed again.
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_PATH, REPO_ROOT } from './test-support.js';
+
+/** Bound on one CLI run that should end at once (usage errors, bind failures: Node start ~0.3 s). */
+const CLI_QUICK_TIMEOUT_MS = 15_000;
+/** Bound on a client command that may retry before it gives up (the client's overall deadline is 10 s). */
+const CLI_CLIENT_TIMEOUT_MS = 30_000;
+
+interface CliRun {
+  /** Exit code, or null when killed by a signal (the timeout). */
+  readonly code: number | null;
+  readonly timedOut: boolean;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function runCli(args: readonly string[], timeoutMs = CLI_QUICK_TIMEOUT_MS): Promise<CliRun> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI_PATH, ...args], { cwd: REPO_ROOT, timeout: timeoutMs, killSignal: 'SIGKILL', encoding: 'utf8' }, (error, stdout, stderr) => {
+      const failure = error as (Error & { code?: unknown; killed?: boolean }) | null;
+      resolve({
+        code: failure === null ? 0 : typeof failure.code === 'number' ? failure.code : null,
+        timedOut: failure?.killed === true,
+        stdout,
+        stderr,
+      });
+    });
+  });
+}
+
+/** A usage error: exit 2, exactly `error: <why>` and the pointer to the command's help, no help text. */
+function expectUsageError(run: CliRun, why: RegExp, command: string): void {
+  const context = `stderr: ${run.stderr}`;
+  expect(run.code, context).toBe(2);
+  const lines = run.stderr.trimEnd().split('\n');
+  expect(lines, context).toHaveLength(2);
+  expect(lines[0], context).toMatch(/^error: /);
+  expect(lines[0], context).toMatch(why);
+  expect(lines[1], context).toBe(`(run '${command} --help' for usage)`);
+}
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'tsoracle-cli-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Listens on a free loopback port until the test ends: a port in use. */
+async function occupiedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  cleanups.push(() => new Promise((resolve) => server.close(() => resolve())));
+  return (server.address() as net.AddressInfo).port;
+}
+
+/** A loopback port nobody listens on (bound once, then closed). */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+beforeAll(() => {
+  if (!existsSync(CLI_PATH)) throw new Error(`${CLI_PATH} is missing: run \`npm run build\` before these tests (npm test does)`);
+});
+
+describe('failures name what failed (exit 1)', () => {
+  it.skipIf(!existsSync('/proc/self'))('fails fast on a --data-dir the file system refuses to create (/proc/x), where a recursive mkdir loops forever', async () => {
+    const dataDir = `/proc/tsoracle-cli-test-${process.pid}`;
+    const [serve, init] = await Promise.all([
+      runCli(['serve', 'file', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--http-listen', 'off'], 10_000),
+      runCli(['init', '--data-dir', `${dataDir}/deeper`, '--seed-physical-ms', '1'], 10_000),
+    ]);
+    for (const run of [serve, init]) {
+      expect(run.timedOut, 'the command hung').toBe(false);
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.stderr).toMatch(new RegExp(`^error: DISK_IO: mkdirp ${dataDir}.*: its parent exists but the file system refuses to create it`));
+    }
+  });
+});
