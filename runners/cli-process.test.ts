@@ -88,6 +88,15 @@ beforeAll(() => {
   if (!existsSync(CLI_PATH)) throw new Error(`${CLI_PATH} is missing: run \`npm run build\` before these tests (npm test does)`);
 });
 
+describe('--version and help', () => {
+  it('prints the package version with --version and exits 0', async () => {
+    const { version } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+    const run = await runCli(['--version']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe(`${version}\n`);
+  });
+});
+
 describe('failures name what failed (exit 1)', () => {
   it.skipIf(!existsSync('/proc/self'))('fails fast on a --data-dir the file system refuses to create (/proc/x), where a recursive mkdir loops forever', async () => {
     const dataDir = `/proc/tsoracle-cli-test-${process.pid}`;

@@ -5,6 +5,9 @@
 // Exit codes: 0 ok, 1 a failure (the error's stable code is printed), 2 a usage error; `sim`
 // has its own codes (DESIGN.md: 0 ok, 1 safety, 2 usage, 3 liveness, 4 nondeterminism).
 
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { TsoError } from '../core/errors.js';
 import {
@@ -58,6 +61,20 @@ function parseEndpoints(text: string): string[] {
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
+}
+
+/** The package's version, read at run time from the package.json above this module (runners/ or dist/runners/). */
+function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let depth = 0; depth < 4; depth++) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown; version?: unknown };
+      if (parsed.name === 'tsoracle' && typeof parsed.version === 'string') return parsed.version;
+    }
+    dir = dirname(dir);
+  }
+  return 'unknown';
 }
 
 function fail(e: unknown): never {
@@ -188,6 +205,7 @@ function addServeFileOptions(cmd: Command): Command {
 export function buildProgram(): Command {
   const program = new Command('tsoracle')
     .description('Strictly monotonic timestamps and gapless sequences: a durable timestamp oracle.')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .exitOverride()
     .showHelpAfterError()
     // The root and `serve file` / `init` share option names (--data-dir, --listen, ...). Without
