@@ -95,6 +95,18 @@ describe('--version and help', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toBe(`${version}\n`);
   });
+
+  it("prints a command's help with `help <command>` and exits 0", async () => {
+    const [getTs, serveRaft, root] = await Promise.all([runCli(['help', 'get-ts']), runCli(['help', 'serve', 'raft']), runCli(['help'])]);
+    expect(getTs.code, getTs.stderr).toBe(0);
+    expect(getTs.stdout).toMatch(/^Usage: tsoracle get-ts /);
+    expect(getTs.stdout).toContain('--count <n>');
+    expect(serveRaft.code, serveRaft.stderr).toBe(0);
+    expect(serveRaft.stdout).toMatch(/^Usage: tsoracle serve raft /);
+    expect(serveRaft.stdout).toContain('--peers <list>');
+    expect(root.code, root.stderr).toBe(0);
+    expect(root.stdout).toMatch(/^Usage: tsoracle /);
+  });
 });
 
 describe('failures name what failed (exit 1)', () => {

@@ -207,6 +207,8 @@ export function buildProgram(): Command {
     .description('Strictly monotonic timestamps and gapless sequences: a durable timestamp oracle.')
     .version(packageVersion(), '-V, --version', 'print the version')
     .exitOverride()
+    // Our own `help [command...]` below: commander's answers an unknown name with the whole help.
+    .helpCommand(false)
     .showHelpAfterError()
     // The root and `serve file` / `init` share option names (--data-dir, --listen, ...). Without
     // positional options commander hands a flag written after a subcommand to the root, and the
@@ -214,6 +216,20 @@ export function buildProgram(): Command {
     .enablePositionalOptions();
 
   addServeFileOptions(program).action(async (opts: ServeFileOptions) => serveFile(opts));
+
+  program
+    .command('help')
+    .description('show the help of a command: help, help get-ts, help serve raft')
+    .argument('[command...]', 'the command')
+    .action((names: string[]) => {
+      let target: Command = program;
+      for (const [depth, name] of names.entries()) {
+        const sub = target.commands.find((c) => c.name() === name || c.aliases().includes(name));
+        if (sub === undefined) return program.error(`error: unknown command '${names.slice(0, depth + 1).join(' ')}'`, { exitCode: 2 });
+        target = sub;
+      }
+      target.outputHelp();
+    });
 
   const serve = program.command('serve').description('run a server');
   addServeFileOptions(serve.command('file').description('single node, fsync-durable file driver')).action(async (opts: ServeFileOptions) => serveFile(opts));
