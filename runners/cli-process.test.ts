@@ -106,6 +106,29 @@ describe('--version and help', () => {
     expect(serveRaft.stdout).toContain('--peers <list>');
     expect(root.code, root.stderr).toBe(0);
     expect(root.stdout).toMatch(/^Usage: tsoracle /);
+    expectUsageError(await runCli(['help', 'no-such-command']), /unknown command 'no-such-command'/, 'tsoracle');
+  });
+});
+
+describe('usage errors', () => {
+  it('are one error line and one pointer to the help, exit 2, never silent and never the whole help', async () => {
+    const cases: Array<[readonly string[], RegExp, string]> = [
+      [['fuzz', '--time', 'abc', '--target', 'frame'], /--time.*'abc'.*not a positive duration/, 'tsoracle fuzz'],
+      [['fuzz', '--time', '0s', '--target', 'frame'], /--time.*'0s'.*not a positive duration/, 'tsoracle fuzz'],
+      [['fuzz', '--target', 'no-such-target'], /no such target/, 'tsoracle fuzz'],
+      [['fuzz'], /give --target NAME, --all or --replay FILE/, 'tsoracle fuzz'],
+      [['--no-such-flag'], /unknown option '--no-such-flag'/, 'tsoracle'],
+      [['no-such-command'], /unknown command 'no-such-command'/, 'tsoracle'],
+      [['serve'], /serve needs a driver/, 'tsoracle serve'],
+      [['get-ts', '--count', 'abc'], /--count.*not a positive integer: abc/, 'tsoracle get-ts'],
+      [['init', '--data-dir', join(tmpdir(), 'tsoracle-cli-never-made')], /required option '--seed-physical-ms/, 'tsoracle init'],
+    ];
+    const runs = await Promise.all(cases.map(([args]) => runCli(args)));
+    for (const [i, [args, why, command]] of cases.entries()) {
+      const run = runs[i] as CliRun;
+      expect(run.stderr, args.join(' ')).not.toMatch(/Usage:/);
+      expectUsageError(run, why, command);
+    }
   });
 });
 

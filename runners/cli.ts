@@ -30,6 +30,10 @@ import { parseClockDrift, startRaftServer } from './raft.js';
 import { startServer, type TsoServer } from './server.js';
 
 const SHUTDOWN_BOUND_MS = 5_000;
+const EXIT_USAGE = 2;
+/** The fuzzer's default time per target and hang threshold. */
+const FUZZ_TIME_MS_DEFAULT = 60_000;
+const FUZZ_HANG_MS_DEFAULT = 10_000;
 
 /** Parses `3s`, `500ms`, `2m`, `1h` or a bare number of milliseconds. */
 export function parseDurationMs(text: string): number {
@@ -63,6 +67,19 @@ function parseEndpoints(text: string): string[] {
     .filter((s) => s.length > 0);
 }
 
+/** A fuzz duration (a bare number is seconds there, as `npm run fuzz:nightly` passes it). */
+function parseFuzzDuration(text: string): number {
+  const ms = parseDuration(text);
+  if (ms === null) throw new InvalidArgumentError(`not a positive duration: ${text} (examples: 500ms, 60s, 10m)`);
+  return ms;
+}
+
+function parseFuzzTarget(text: string): string {
+  const names = listTargetNames();
+  if (!names.includes(text)) throw new InvalidArgumentError(`no such target (targets: ${names.join(', ')})`);
+  return text;
+}
+
 /** The package's version, read at run time from the package.json above this module (runners/ or dist/runners/). */
 function packageVersion(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -77,6 +94,18 @@ function packageVersion(): string {
   return 'unknown';
 }
 
+/** `tsoracle serve raft`, the command's name as the user types it. */
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c !== null; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+/** How a usage error of `cmd` ends: where the help is. */
+function usagePointer(cmd: Command): string {
+  return `(run '${commandPath(cmd)} --help' for usage)`;
+}
+
 function fail(e: unknown): never {
   if (e instanceof TsoError) {
     process.stderr.write(`error: ${e.message}\n`);
@@ -86,6 +115,17 @@ function fail(e: unknown): never {
     process.stderr.write(`error: ${String(e)}\n`);
   }
   process.exit(1);
+}
+
+/** Set once a usage error's two lines are on stderr, so that main() prints it exactly once. */
+let usageErrorPrinted = false;
+
+/**
+ * Ends with a usage error of `cmd` (exit 2): through commander's own `error()`, so it is printed
+ * like commander's errors (outputError below adds the pointer line) and thrown as a CommanderError.
+ */
+function usageError(cmd: Command, why: string): never {
+  cmd.error(`error: ${why}`, { exitCode: EXIT_USAGE, code: 'tsoracle.usage' });
 }
 
 /**
@@ -202,6 +242,12 @@ function addServeFileOptions(cmd: Command): Command {
     );
 }
 
+/** Calls `visit` on `cmd` and every command below it. */
+function forEachCommand(cmd: Command, visit: (cmd: Command) => void): void {
+  visit(cmd);
+  for (const sub of cmd.commands) forEachCommand(sub, visit);
+}
+
 export function buildProgram(): Command {
   const program = new Command('tsoracle')
     .description('Strictly monotonic timestamps and gapless sequences: a durable timestamp oracle.')
@@ -209,13 +255,17 @@ export function buildProgram(): Command {
     .exitOverride()
     // Our own `help [command...]` below: commander's answers an unknown name with the whole help.
     .helpCommand(false)
-    .showHelpAfterError()
     // The root and `serve file` / `init` share option names (--data-dir, --listen, ...). Without
     // positional options commander hands a flag written after a subcommand to the root, and the
     // subcommand silently runs with its default (`serve file --data-dir D` served ./tsoracle-data).
     .enablePositionalOptions();
 
-  addServeFileOptions(program).action(async (opts: ServeFileOptions) => serveFile(opts));
+  addServeFileOptions(program).action(async (opts: ServeFileOptions, cmd: Command) => {
+    // The root takes no arguments: a word here is a mistyped command, not a reason to serve.
+    const [word] = cmd.args;
+    if (word !== undefined) usageError(cmd, `unknown command '${word}'`);
+    await serveFile(opts);
+  });
 
   program
     .command('help')
@@ -225,13 +275,19 @@ export function buildProgram(): Command {
       let target: Command = program;
       for (const [depth, name] of names.entries()) {
         const sub = target.commands.find((c) => c.name() === name || c.aliases().includes(name));
-        if (sub === undefined) return program.error(`error: unknown command '${names.slice(0, depth + 1).join(' ')}'`, { exitCode: 2 });
+        if (sub === undefined) usageError(program, `unknown command '${names.slice(0, depth + 1).join(' ')}'`);
         target = sub;
       }
       target.outputHelp();
     });
 
-  const serve = program.command('serve').description('run a server');
+  const serve = program
+    .command('serve')
+    .description('run a server: serve file | serve raft')
+    .argument('[driver]', 'file or raft')
+    .action((driver: string | undefined) => {
+      usageError(serve, driver === undefined ? "serve needs a driver: 'serve file' or 'serve raft'" : `unknown driver '${driver}' (drivers: file, raft)`);
+    });
   addServeFileOptions(serve.command('file').description('single node, fsync-durable file driver')).action(async (opts: ServeFileOptions) => serveFile(opts));
   serve
     .command('raft')
@@ -330,47 +386,42 @@ export function buildProgram(): Command {
       process.exit(await runSimCommand(args));
     });
 
-  program
+  const fuzz = program
     .command('fuzz')
     .description('fuzz the decoders (V8 coverage-guided, structure-aware mutations)')
-    .option('--target <name>', 'one target (see --list)')
+    .option('--target <name>', 'one target (see --list)', parseFuzzTarget)
     .option('--all', 'every target, one after the other')
-    .option('--time <duration>', 'time per target', '60s')
+    .addOption(new Option('--time <duration>', 'time per target (a bare number is seconds)').default(FUZZ_TIME_MS_DEFAULT, '60s').argParser(parseFuzzDuration))
     .option('--seed <n>', 'PRNG seed (printed when omitted)', parseNonNegativeInt)
     .option('--execs <n>', 'also stop each target after n inputs', parsePositiveInt)
     .option('--no-coverage', 'no coverage feedback (faster, blind)')
     .option('--save-corpus', 'keep inputs that reach new code in fuzz/corpus/<target>/')
     .option('--replay <file>', 'replay one saved input')
-    .option('--hang <duration>', 'an input running this long is a hang (raise it on a loaded machine)', '10s')
+    .addOption(
+      new Option('--hang <duration>', 'an input running this long is a hang (raise it on a loaded machine)').default(FUZZ_HANG_MS_DEFAULT, '10s').argParser(parseFuzzDuration),
+    )
     .option('--list', 'list the targets')
     .action(
       async (opts: {
         target?: string;
         all?: boolean;
-        time: string;
+        time: number;
         seed?: number;
         execs?: number;
         coverage: boolean;
         saveCorpus?: boolean;
         replay?: string;
-        hang: string;
+        hang: number;
         list?: boolean;
       }) => {
         if (opts.list === true) {
           process.stdout.write(`${listTargetNames().join('\n')}\n`);
           return;
         }
-        const timeMs = parseDuration(opts.time);
-        if (timeMs === null) throw new InvalidArgumentError(`--time: not a duration: ${opts.time}`);
-        const hangMs = parseDuration(opts.hang);
-        if (hangMs === null) throw new InvalidArgumentError(`--hang: not a duration: ${opts.hang}`);
-        if (opts.replay === undefined && opts.all !== true && opts.target === undefined) {
-          process.stderr.write('error: give --target NAME, --all or --replay FILE\n');
-          process.exit(2);
-        }
+        if (opts.replay === undefined && opts.all !== true && opts.target === undefined) usageError(fuzz, 'give --target NAME, --all or --replay FILE');
         const code = await runFuzzCommand({
-          timeMs,
-          hangMs,
+          timeMs: opts.time,
+          hangMs: opts.hang,
           coverage: opts.coverage,
           ...(opts.target !== undefined ? { target: opts.target } : {}),
           ...(opts.all === true ? { all: true } : {}),
@@ -378,11 +429,25 @@ export function buildProgram(): Command {
           ...(opts.execs !== undefined ? { execsMax: opts.execs } : {}),
           ...(opts.saveCorpus === true ? { saveCorpus: true } : {}),
           ...(opts.replay !== undefined ? { replay: opts.replay } : {}),
+          logUsageError: (line) => process.stderr.write(`error: ${line}\n${usagePointer(fuzz)}\n`),
         });
         process.exit(code);
       },
     );
 
+  // Only the root takes stray words (to name them as an unknown command); set after the
+  // subcommands so that none of them inherits it.
+  program.allowExcessArguments();
+  // A usage error is one `error: ...` line and one pointer to the command's help, never the
+  // whole help text (commander's showHelpAfterError stays off).
+  forEachCommand(program, (cmd) => {
+    cmd.configureOutput({
+      outputError: (text, write) => {
+        usageErrorPrinted = true;
+        write(`${text}${usagePointer(cmd)}\n`);
+      },
+    });
+  });
   return program;
 }
 
@@ -391,10 +456,12 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv);
   } catch (e) {
-    if (e instanceof CommanderError) {
-      process.exit(e.exitCode === 0 ? 0 : 2);
-    }
-    fail(e);
+    if (!(e instanceof CommanderError)) fail(e);
+    if (e.exitCode === 0) process.exit(0);
+    // Every CommanderError from a parser or from error() was printed by outputError; one thrown
+    // some other way (a bug in an action) must not end the process silently.
+    if (!usageErrorPrinted && e.code !== 'commander.help') process.stderr.write(`${e.message.startsWith('error: ') ? e.message : `error: ${e.message}`}\n(run 'tsoracle --help' for usage)\n`);
+    process.exit(EXIT_USAGE);
   }
 }
 
