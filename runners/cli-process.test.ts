@@ -121,7 +121,10 @@ describe('usage errors', () => {
       [['no-such-command'], /unknown command 'no-such-command'/, 'tsoracle'],
       [['serve'], /serve needs a driver/, 'tsoracle serve'],
       [['get-ts', '--count', 'abc'], /--count.*not a positive integer: abc/, 'tsoracle get-ts'],
+      [['get-ts', '--endpoints', 'nowhere'], /--endpoints.*not host:port/, 'tsoracle get-ts'],
+      [['get-seq', 'k'.repeat(129)], /1 to 128 UTF-8 bytes/, 'tsoracle get-seq'],
       [['init', '--data-dir', join(tmpdir(), 'tsoracle-cli-never-made')], /required option '--seed-physical-ms/, 'tsoracle init'],
+      [['init', '--data-dir', join(tmpdir(), 'tsoracle-cli-never-made'), '--seed-physical-ms', String(2 ** 46)], /at most 70368744177663/, 'tsoracle init'],
     ];
     const runs = await Promise.all(cases.map(([args]) => runCli(args)));
     for (const [i, [args, why, command]] of cases.entries()) {
@@ -129,6 +132,18 @@ describe('usage errors', () => {
       expect(run.stderr, args.join(' ')).not.toMatch(/Usage:/);
       expectUsageError(run, why, command);
     }
+  });
+
+  it('get-ts and get-seq refuse a count outside 1..max per call as a usage error (exit 2)', async () => {
+    const endpoint = `127.0.0.1:${await closedPort()}`;
+    const cases: Array<[readonly string[], RegExp, string]> = [
+      [['get-ts', '--endpoints', endpoint, '--count', '0'], /not a positive integer: 0/, 'tsoracle get-ts'],
+      [['get-ts', '--endpoints', endpoint, '--count', '262145'], /at most 262144 timestamps per call/, 'tsoracle get-ts'],
+      [['get-seq', 'k', '--endpoints', endpoint, '--count', '0'], /not a positive integer: 0/, 'tsoracle get-seq'],
+      [['get-seq', 'k', '--endpoints', endpoint, '--count', '65537'], /at most 65536 values per call/, 'tsoracle get-seq'],
+    ];
+    const runs = await Promise.all(cases.map(([args]) => runCli(args)));
+    for (const [i, [, why, command]] of cases.entries()) expectUsageError(runs[i] as CliRun, why, command);
   });
 });
 

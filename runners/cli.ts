@@ -13,15 +13,21 @@ import { TsoError } from '../core/errors.js';
 import {
   DATA_DIR_DEFAULT,
   FAILOVER_ADVANCE_MS_DEFAULT,
+  GET_TS_COUNT_MAX,
   HTTP_LISTEN_ADDRESS_DEFAULT,
   LISTEN_ADDRESS_DEFAULT,
+  PHYSICAL_MS_MAX,
   RAFT_CLOCK_DRIFT_BOUND_DEFAULT,
   RAFT_ELECTION_TIMEOUT_MS_DEFAULT,
   RAFT_HEARTBEAT_INTERVAL_MS_DEFAULT,
+  SEQ_COUNT_MAX,
+  SEQ_KEY_BYTES_MAX,
+  SEQ_KEY_BYTES_MIN,
   WINDOW_AHEAD_MS_DEFAULT,
 } from '../core/limits.js';
 import { FileDriver } from '../drivers/file/file-driver.js';
 import { NodeDisk } from '../drivers/node/disk.js';
+import { parseHostPort } from '../drivers/ports.js';
 import { parseDuration, runFuzzCommand } from '../fuzz/cli.js';
 import { listTargetNames } from '../fuzz/registry.js';
 import { createClient } from './client.js';
@@ -53,6 +59,15 @@ function parsePositiveInt(text: string): number {
   return n;
 }
 
+/** A parser of integers from 1 to `max`; `what` names the unit in the message. */
+function countUpTo(max: number, what: string): (text: string) => number {
+  return (text) => {
+    const n = parsePositiveInt(text);
+    if (n > max) throw new InvalidArgumentError(`at most ${max} ${what} per call, got ${text}`);
+    return n;
+  };
+}
+
 function parseNonNegativeInt(text: string): number {
   if (!/^\d+$/.test(text)) throw new InvalidArgumentError(`not a non-negative integer: ${text}`);
   const n = Number(text);
@@ -60,11 +75,30 @@ function parseNonNegativeInt(text: string): number {
   return n;
 }
 
+function parseSeedPhysicalMs(text: string): number {
+  const ms = parseNonNegativeInt(text);
+  if (ms > PHYSICAL_MS_MAX) throw new InvalidArgumentError(`at most ${PHYSICAL_MS_MAX} (2^46 - 1, the largest physical ms a timestamp carries)`);
+  return ms;
+}
+
+/** A comma-separated list of server endpoints, each `host:port` with a port from 1 to 65535. */
 function parseEndpoints(text: string): string[] {
-  return text
+  const endpoints = text
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
+  if (endpoints.length === 0) throw new InvalidArgumentError('no endpoint given (host:port,...)');
+  for (const endpoint of endpoints) {
+    const parsed = parseHostPort(endpoint);
+    if (parsed === null || parsed.port === 0) throw new InvalidArgumentError(`${JSON.stringify(endpoint)} is not host:port (port 1 to 65535)`);
+  }
+  return endpoints;
+}
+
+function parseSeqKey(text: string): string {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes < SEQ_KEY_BYTES_MIN || bytes > SEQ_KEY_BYTES_MAX) throw new InvalidArgumentError(`a key is ${SEQ_KEY_BYTES_MIN} to ${SEQ_KEY_BYTES_MAX} UTF-8 bytes, this one is ${bytes}`);
+  return text;
 }
 
 /** A fuzz duration (a bare number is seconds there, as `npm run fuzz:nightly` passes it). */
@@ -242,6 +276,10 @@ function addServeFileOptions(cmd: Command): Command {
     );
 }
 
+function endpointsOption(): Option {
+  return new Option('--endpoints <list>', 'comma-separated host:port list').default([LISTEN_ADDRESS_DEFAULT], LISTEN_ADDRESS_DEFAULT).argParser(parseEndpoints);
+}
+
 /** Calls `visit` on `cmd` and every command below it. */
 function forEachCommand(cmd: Command, visit: (cmd: Command) => void): void {
   visit(cmd);
@@ -319,7 +357,7 @@ export function buildProgram(): Command {
     .command('init')
     .description('seed a new data directory with a high-water (migration from another timestamp source)')
     .option('--data-dir <dir>', 'data directory', DATA_DIR_DEFAULT)
-    .requiredOption('--seed-physical-ms <ms>', 'the highest physical ms already used elsewhere, plus a margin', parseNonNegativeInt)
+    .requiredOption('--seed-physical-ms <ms>', 'the highest physical ms already used elsewhere, plus a margin', parseSeedPhysicalMs)
     .action(async (opts: { dataDir: string; seedPhysicalMs: number }) => {
       await FileDriver.init(new NodeDisk(), opts.dataDir, opts.seedPhysicalMs).catch(fail);
       process.stdout.write(`initialized ${opts.dataDir} at high-water ${opts.seedPhysicalMs} ms\n`);
@@ -328,11 +366,11 @@ export function buildProgram(): Command {
   program
     .command('get-ts')
     .description('get timestamps: N lines, one decimal u64 each')
-    .option('--endpoints <list>', 'comma-separated host:port list', LISTEN_ADDRESS_DEFAULT)
-    .option('--count <n>', 'how many timestamps (one millisecond at most)', parsePositiveInt, 1)
+    .addOption(endpointsOption())
+    .option('--count <n>', `how many timestamps (1 to ${GET_TS_COUNT_MAX}: one millisecond at most)`, countUpTo(GET_TS_COUNT_MAX, 'timestamps'), 1)
     .option('--json', 'print one JSON object')
-    .action(async (opts: { endpoints: string; count: number; json?: boolean }) => {
-      const client = createClient({ endpoints: parseEndpoints(opts.endpoints) });
+    .action(async (opts: { endpoints: string[]; count: number; json?: boolean }) => {
+      const client = createClient({ endpoints: opts.endpoints });
       try {
         const batch = await client.getTsBatch(opts.count);
         const values = batch.toArray().map((t) => t.toString());
@@ -353,12 +391,12 @@ export function buildProgram(): Command {
   program
     .command('get-seq')
     .description('get a gapless block of a sequence key: N lines, one decimal each')
-    .argument('<key>', 'sequence key (1-128 UTF-8 bytes)')
-    .option('--endpoints <list>', 'comma-separated host:port list', LISTEN_ADDRESS_DEFAULT)
-    .option('--count <n>', 'block size', parsePositiveInt, 1)
+    .argument('<key>', `sequence key (${SEQ_KEY_BYTES_MIN}-${SEQ_KEY_BYTES_MAX} UTF-8 bytes)`, parseSeqKey)
+    .addOption(endpointsOption())
+    .option('--count <n>', `block size (1 to ${SEQ_COUNT_MAX})`, countUpTo(SEQ_COUNT_MAX, 'values'), 1)
     .option('--json', 'print one JSON object')
-    .action(async (key: string, opts: { endpoints: string; count: number; json?: boolean }) => {
-      const client = createClient({ endpoints: parseEndpoints(opts.endpoints) });
+    .action(async (key: string, opts: { endpoints: string[]; count: number; json?: boolean }) => {
+      const client = createClient({ endpoints: opts.endpoints });
       try {
         const block = await client.getSeq(key, opts.count);
         if (opts.json === true) {
