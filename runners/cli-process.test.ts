@@ -145,6 +145,29 @@ describe('usage errors', () => {
     const runs = await Promise.all(cases.map(([args]) => runCli(args)));
     for (const [i, [, why, command]] of cases.entries()) expectUsageError(runs[i] as CliRun, why, command);
   });
+
+  it('serve and serve raft refuse zero or out-of-range durations and counts at parse time (exit 2), before the data dir exists', async () => {
+    const dataDir = join(await tempDir(), 'data');
+    const peers = `1=127.0.0.1:${await closedPort()}/127.0.0.1:${await closedPort()}`;
+    const file = ['serve', 'file', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--http-listen', 'off'];
+    const raft = ['serve', 'raft', '--id', '1', '--peers', peers, '--data-dir', dataDir, '--http-listen', 'off'];
+    const cases: Array<[readonly string[], RegExp, string]> = [
+      [[...file, '--window-ahead', '0s'], /--window-ahead.*'0s'.*must be from 1ms to 24h/, 'tsoracle serve file'],
+      [[...file, '--window-ahead', '25h'], /--window-ahead.*must be from 1ms to 24h/, 'tsoracle serve file'],
+      [[...file, '--failover-advance', '25h'], /--failover-advance.*must be from 0ms to 24h/, 'tsoracle serve file'],
+      [['--data-dir', dataDir, '--listen', '127.0.0.1:0', '--http-listen', 'off', '--window-ahead', '0'], /--window-ahead/, 'tsoracle'],
+      [[...raft, '--window-ahead', '0s'], /--window-ahead.*must be from 1ms/, 'tsoracle serve raft'],
+      [[...raft, '--election-timeout', '0ms'], /--election-timeout.*must be from 1ms/, 'tsoracle serve raft'],
+      [[...raft, '--heartbeat-interval', '0'], /--heartbeat-interval.*must be from 1ms/, 'tsoracle serve raft'],
+      [[...raft, '--heartbeat-interval', '300ms'], /--heartbeat-interval must be below --election-timeout/, 'tsoracle serve raft'],
+      [[...raft, '--clock-drift', '0.25'], /--clock-drift.*\[0, 0\.25\)/, 'tsoracle serve raft'],
+      [[...raft, '--snapshot-entries', '0'], /--snapshot-entries.*not a positive integer/, 'tsoracle serve raft'],
+      [['serve', 'raft', '--id', '2', '--peers', peers, '--data-dir', dataDir], /--id 2 is not in --peers/, 'tsoracle serve raft'],
+    ];
+    const runs = await Promise.all(cases.map(([args]) => runCli(args)));
+    for (const [i, [, why, command]] of cases.entries()) expectUsageError(runs[i] as CliRun, why, command);
+    expect(existsSync(dataDir)).toBe(false);
+  });
 });
 
 describe('failures name what failed (exit 1)', () => {

@@ -37,6 +37,14 @@ import { startServer, type TsoServer } from './server.js';
 
 const SHUTDOWN_BOUND_MS = 5_000;
 const EXIT_USAGE = 2;
+/**
+ * Upper bound of --window-ahead and --failover-advance. Nothing breaks above it, but every
+ * timestamp after a restart (window) or a failover (advance) jumps that far past the clock: a
+ * value this large is a typo (`3h` for `3s`), not a choice.
+ */
+const SERVE_DURATION_MS_MAX = 24 * 3_600_000;
+/** Upper bound of the Raft timeouts (the Raft config accepts up to 2^40 ms; an hour is already useless). */
+const RAFT_DURATION_MS_MAX = 3_600_000;
 /** The fuzzer's default time per target and hang threshold. */
 const FUZZ_TIME_MS_DEFAULT = 60_000;
 const FUZZ_HANG_MS_DEFAULT = 10_000;
@@ -50,6 +58,21 @@ export function parseDurationMs(text: string): number {
   const ms = Math.round(Number(m[1]) * factor);
   if (!Number.isSafeInteger(ms)) throw new InvalidArgumentError(`duration out of range: ${text}`);
   return ms;
+}
+
+function formatDurationMs(ms: number): string {
+  if (ms % 3_600_000 === 0 && ms > 0) return `${ms / 3_600_000}h`;
+  if (ms % 1_000 === 0 && ms > 0) return `${ms / 1_000}s`;
+  return `${ms}ms`;
+}
+
+/** A parser of durations from `minMs` to `maxMs` (both included). */
+function durationInRange(minMs: number, maxMs: number): (text: string) => number {
+  return (text) => {
+    const ms = parseDurationMs(text);
+    if (ms < minMs || ms > maxMs) throw new InvalidArgumentError(`must be from ${formatDurationMs(minMs)} to ${formatDurationMs(maxMs)}`);
+    return ms;
+  };
 }
 
 function parsePositiveInt(text: string): number {
@@ -162,6 +185,14 @@ function usageError(cmd: Command, why: string): never {
   cmd.error(`error: ${why}`, { exitCode: EXIT_USAGE, code: 'tsoracle.usage' });
 }
 
+/** A driver's INVALID_CONFIG is a usage error (the flags are wrong); anything else is a failure. */
+function failOrUsage(cmd: Command): (e: unknown) => never {
+  return (e) => {
+    if (e instanceof TsoError && e.code === 'INVALID_CONFIG') usageError(cmd, e.message);
+    return fail(e);
+  };
+}
+
 /**
  * Installs graceful, bounded SIGINT/SIGTERM handling for `server`, then announces readiness:
  * `serving on H:P` is printed only once the handlers are in place, so a supervisor that signals as
@@ -196,7 +227,7 @@ interface ServeFileOptions {
   failoverAdvance: number;
 }
 
-async function serveFile(opts: ServeFileOptions): Promise<void> {
+async function serveFile(opts: ServeFileOptions, cmd: Command): Promise<void> {
   const server = await startServer({
     dataDir: opts.dataDir,
     listen: opts.listen,
@@ -204,7 +235,7 @@ async function serveFile(opts: ServeFileOptions): Promise<void> {
     windowAheadMs: opts.windowAhead,
     failoverAdvanceMs: opts.failoverAdvance,
     log: (line) => process.stderr.write(`${line}\n`),
-  }).catch(fail);
+  }).catch(failOrUsage(cmd));
   let stopping = false;
   serveUntilSignal(server, () => {
     const already = stopping;
@@ -227,7 +258,7 @@ interface ServeRaftOptions {
   failoverAdvance: number;
 }
 
-async function serveRaft(opts: ServeRaftOptions): Promise<void> {
+async function serveRaft(opts: ServeRaftOptions, cmd: Command): Promise<void> {
   const log = (line: string): void => {
     process.stderr.write(`${line}\n`);
   };
@@ -251,13 +282,7 @@ async function serveRaft(opts: ServeRaftOptions): Promise<void> {
       stopping = true;
       process.exit(1);
     },
-  }).catch((e: unknown) => {
-    if (e instanceof TsoError && e.code === 'INVALID_CONFIG') {
-      process.stderr.write(`error: ${e.message}\n`);
-      process.exit(2);
-    }
-    return fail(e);
-  });
+  }).catch(failOrUsage(cmd));
   serveUntilSignal(server, () => {
     const already = stopping;
     stopping = true;
@@ -265,15 +290,26 @@ async function serveRaft(opts: ServeRaftOptions): Promise<void> {
   });
 }
 
-function addServeFileOptions(cmd: Command): Command {
+function addWindowOptions(cmd: Command): Command {
   return cmd
+    .addOption(
+      new Option('--window-ahead <duration>', 'how far ahead of the clock each durable window reaches (1ms to 24h)')
+        .default(WINDOW_AHEAD_MS_DEFAULT, '3s')
+        .argParser(durationInRange(1, SERVE_DURATION_MS_MAX)),
+    )
+    .addOption(
+      new Option('--failover-advance <duration>', 'how far a new leader jumps past the prior high-water (0ms to 24h)')
+        .default(FAILOVER_ADVANCE_MS_DEFAULT, '1s')
+        .argParser(durationInRange(0, SERVE_DURATION_MS_MAX)),
+    );
+}
+
+function addServeFileOptions(cmd: Command): Command {
+  cmd
     .option('--data-dir <dir>', 'data directory (holds LOCK, state, dense)', DATA_DIR_DEFAULT)
     .option('--listen <host:port>', 'client protocol address', LISTEN_ADDRESS_DEFAULT)
-    .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz ("off" disables)', HTTP_LISTEN_ADDRESS_DEFAULT)
-    .addOption(new Option('--window-ahead <duration>', 'how far ahead of the clock each durable window reaches').default(WINDOW_AHEAD_MS_DEFAULT, '3s').argParser(parseDurationMs))
-    .addOption(
-      new Option('--failover-advance <duration>', 'how far a new leader jumps past the prior high-water').default(FAILOVER_ADVANCE_MS_DEFAULT, '1s').argParser(parseDurationMs),
-    );
+    .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz ("off" disables)', HTTP_LISTEN_ADDRESS_DEFAULT);
+  return addWindowOptions(cmd);
 }
 
 function endpointsOption(): Option {
@@ -302,7 +338,7 @@ export function buildProgram(): Command {
     // The root takes no arguments: a word here is a mistyped command, not a reason to serve.
     const [word] = cmd.args;
     if (word !== undefined) usageError(cmd, `unknown command '${word}'`);
-    await serveFile(opts);
+    await serveFile(opts, cmd);
   });
 
   program
@@ -326,8 +362,8 @@ export function buildProgram(): Command {
     .action((driver: string | undefined) => {
       usageError(serve, driver === undefined ? "serve needs a driver: 'serve file' or 'serve raft'" : `unknown driver '${driver}' (drivers: file, raft)`);
     });
-  addServeFileOptions(serve.command('file').description('single node, fsync-durable file driver')).action(async (opts: ServeFileOptions) => serveFile(opts));
-  serve
+  addServeFileOptions(serve.command('file').description('single node, fsync-durable file driver')).action(async (opts: ServeFileOptions, cmd: Command) => serveFile(opts, cmd));
+  const raft = serve
     .command('raft')
     .description('a member of a Raft cluster (static membership; docs/cluster.md)')
     .requiredOption('--id <n>', "this node's id in --peers", parsePositiveInt)
@@ -335,23 +371,27 @@ export function buildProgram(): Command {
     .option('--data-dir <dir>', 'data directory (holds raft/LOCK, meta, wal, snapshot)', DATA_DIR_DEFAULT)
     .option('--listen <host:port>', "client protocol address (default: this node's service address)")
     .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz (default: the service host, a free port; "off" disables)')
-    .addOption(new Option('--election-timeout <duration>', 'minimum election timeout (each node draws in [t, 2t))').default(RAFT_ELECTION_TIMEOUT_MS_DEFAULT, '300ms').argParser(parseDurationMs))
-    .addOption(new Option('--heartbeat-interval <duration>', 'leader heartbeat interval').default(RAFT_HEARTBEAT_INTERVAL_MS_DEFAULT, '50ms').argParser(parseDurationMs))
+    .addOption(
+      new Option('--election-timeout <duration>', 'minimum election timeout (each node draws in [t, 2t))')
+        .default(RAFT_ELECTION_TIMEOUT_MS_DEFAULT, '300ms')
+        .argParser(durationInRange(1, RAFT_DURATION_MS_MAX)),
+    )
+    .addOption(
+      new Option('--heartbeat-interval <duration>', 'leader heartbeat interval (below the election timeout)')
+        .default(RAFT_HEARTBEAT_INTERVAL_MS_DEFAULT, '50ms')
+        .argParser(durationInRange(1, RAFT_DURATION_MS_MAX)),
+    )
     .addOption(
       new Option('--clock-drift <ratio>', 'assumed bound on every clock rate error; the lease shrinks by twice it').default(RAFT_CLOCK_DRIFT_BOUND_DEFAULT, '0.01').argParser((text: string) => {
         try {
           return parseClockDrift(text);
         } catch (e) {
-          throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
+          throw new InvalidArgumentError(e instanceof TsoError ? e.message.replace(/^INVALID_CONFIG: /, '') : String(e));
         }
       }),
     )
-    .option('--snapshot-entries <n>', 'applied entries between two snapshots (and WAL rewrites)', parsePositiveInt)
-    .addOption(new Option('--window-ahead <duration>', 'how far ahead of the clock each durable window reaches').default(WINDOW_AHEAD_MS_DEFAULT, '3s').argParser(parseDurationMs))
-    .addOption(
-      new Option('--failover-advance <duration>', 'how far a new leader jumps past the prior high-water').default(FAILOVER_ADVANCE_MS_DEFAULT, '1s').argParser(parseDurationMs),
-    )
-    .action(async (opts: ServeRaftOptions) => serveRaft(opts));
+    .option('--snapshot-entries <n>', 'applied entries between two snapshots (and WAL rewrites)', parsePositiveInt);
+  addWindowOptions(raft).action(async (opts: ServeRaftOptions, cmd: Command) => serveRaft(opts, cmd));
 
   program
     .command('init')

@@ -12,6 +12,7 @@
 // Unlike `serve file`, the server announces `serving on H:P` as soon as it accepts clients, not
 // when it leads: a follower answers NOT_LEADER with the leader's service endpoint as the hint.
 import { TsoError } from '../core/errors.js';
+import { makeRaftConfig } from '../core/raft/config.js';
 import { RAFT_CLOCK_DRIFT_BOUND_DEFAULT, RAFT_ELECTION_TIMEOUT_MS_DEFAULT, RAFT_HEARTBEAT_INTERVAL_MS_DEFAULT, RAFT_VOTERS_MAX } from '../core/limits.js';
 import { NodeClock } from '../drivers/node/clock.js';
 import { NodeDisk } from '../drivers/node/disk.js';
@@ -58,6 +59,15 @@ function parseAddress(text: string, what: string): HostPort {
   return address;
 }
 
+/** What each snake_case problem of makeRaftConfig means in terms of the flags. */
+const RAFT_CONFIG_PROBLEM_FLAGS: Readonly<Record<string, string>> = {
+  heartbeat_interval_not_positive: '--heartbeat-interval must be at least 1ms',
+  election_timeout_not_positive: '--election-timeout must be from 1ms to 2^40 ms',
+  heartbeat_interval_not_below_election_timeout: '--heartbeat-interval must be below --election-timeout',
+  clock_drift_bound_out_of_range: '--clock-drift must be a ratio in [0, 0.25)',
+  lease_not_positive: '--election-timeout is too short for a positive lease once --clock-drift and the lease margin are taken off',
+};
+
 /**
  * Parses `"1=RAFT_H:P/SERVICE_H:P,2=..."` and checks it: ids are positive integers, each at most
  * once; no address is used twice (as a Raft or a service address); 1 to RAFT_VOTERS_MAX voters.
@@ -91,6 +101,14 @@ export function parseRaftPeers(text: string): Map<number, RaftPeer> {
   }
   if (peers.size > RAFT_VOTERS_MAX) throw invalid(`--peers: ${peers.size} voters, at most ${RAFT_VOTERS_MAX}`);
   return peers;
+}
+
+/** Checks the Raft timeouts and drift bound as the driver will, naming the flags. */
+export function checkRaftTimeouts(id: number, peers: ReadonlyMap<number, RaftPeer>, electionTimeoutMs: number, heartbeatIntervalMs: number, clockDriftBound: number): void {
+  const made = makeRaftConfig({ id, voters: [...peers.keys()], electionTimeoutMs, heartbeatIntervalMs, clockDriftBound });
+  if (made.ok) return;
+  const problem = (made.message ?? made.code).replace(/^raft config: /, '');
+  throw invalid(RAFT_CONFIG_PROBLEM_FLAGS[problem] ?? `raft config: ${problem}`);
 }
 
 /** Checks the whole configuration before anything is opened; returns warnings worth printing. */
@@ -145,7 +163,12 @@ function describeEvent(event: RaftDriverEvent): string | null {
 export async function startRaftServer(options: RaftServerOptions): Promise<RaftServer> {
   const log = options.log ?? (() => {});
   const peers = typeof options.peers === 'string' ? parseRaftPeers(options.peers) : options.peers;
-  for (const warning of checkRaftConfig(options.id, peers)) log(`warning: ${warning}`);
+  const warnings = checkRaftConfig(options.id, peers);
+  const electionTimeoutMs = options.electionTimeoutMs ?? RAFT_ELECTION_TIMEOUT_MS_DEFAULT;
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? RAFT_HEARTBEAT_INTERVAL_MS_DEFAULT;
+  const clockDriftBound = options.clockDriftBound ?? RAFT_CLOCK_DRIFT_BOUND_DEFAULT;
+  checkRaftTimeouts(options.id, peers, electionTimeoutMs, heartbeatIntervalMs, clockDriftBound);
+  for (const warning of warnings) log(`warning: ${warning}`);
   const self = peers.get(options.id) as RaftPeer;
   const serviceAddress = parseHostPort(self.serviceEndpoint) as HostPort;
   const clock = new NodeClock();
@@ -159,11 +182,7 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
     dataDir: options.dataDir,
     id: options.id,
     peers,
-    config: {
-      electionTimeoutMs: options.electionTimeoutMs ?? RAFT_ELECTION_TIMEOUT_MS_DEFAULT,
-      heartbeatIntervalMs: options.heartbeatIntervalMs ?? RAFT_HEARTBEAT_INTERVAL_MS_DEFAULT,
-      clockDriftBound: options.clockDriftBound ?? RAFT_CLOCK_DRIFT_BOUND_DEFAULT,
-    },
+    config: { electionTimeoutMs, heartbeatIntervalMs, clockDriftBound },
     ...(options.snapshotEntries !== undefined ? { snapshotEntries: options.snapshotEntries } : {}),
     onEvent: (event) => {
       raftMetrics.onEvent(event);
