@@ -168,6 +168,24 @@ describe('usage errors', () => {
     for (const [i, [, why, command]] of cases.entries()) expectUsageError(runs[i] as CliRun, why, command);
     expect(existsSync(dataDir)).toBe(false);
   });
+
+  it('serve raft refuses a bad --http-listen or --listen before it writes LOCK or meta (exit 2, data dir untouched)', async () => {
+    const base = await tempDir();
+    const peers = `1=127.0.0.1:${await closedPort()}/127.0.0.1:${await closedPort()}`;
+    const absent = join(base, 'absent');
+    const empty = join(base, 'empty');
+    await mkdir(empty);
+    const [badHttp, badListen, badHttpFile] = await Promise.all([
+      runCli(['serve', 'raft', '--id', '1', '--peers', peers, '--data-dir', absent, '--http-listen', '127.0.0.1:notaport']),
+      runCli(['serve', 'raft', '--id', '1', '--peers', peers, '--data-dir', empty, '--listen', 'nowhere']),
+      runCli(['serve', 'file', '--data-dir', absent, '--http-listen', 'nowhere']),
+    ]);
+    expectUsageError(badHttp, /--http-listen.*'127\.0\.0\.1:notaport'.*not host:port/, 'tsoracle serve raft');
+    expectUsageError(badListen, /--listen.*'nowhere'.*not host:port/, 'tsoracle serve raft');
+    expectUsageError(badHttpFile, /--http-listen.*'nowhere'.*not host:port/, 'tsoracle serve file');
+    expect(existsSync(absent)).toBe(false);
+    expect(await readdir(empty)).toEqual([]);
+  });
 });
 
 describe('failures name what failed (exit 1)', () => {

@@ -98,6 +98,15 @@ function parseNonNegativeInt(text: string): number {
   return n;
 }
 
+/** A bind address `host:port` (port 0 picks a free port); with `offAllowed`, also `off`. */
+function bindAddress(offAllowed: boolean): (text: string) => string {
+  return (text) => {
+    if (offAllowed && text === 'off') return text;
+    if (parseHostPort(text) === null) throw new InvalidArgumentError(`not host:port (port 0 to 65535)${offAllowed ? ' or "off"' : ''}`);
+    return text;
+  };
+}
+
 function parseSeedPhysicalMs(text: string): number {
   const ms = parseNonNegativeInt(text);
   if (ms > PHYSICAL_MS_MAX) throw new InvalidArgumentError(`at most ${PHYSICAL_MS_MAX} (2^46 - 1, the largest physical ms a timestamp carries)`);
@@ -307,8 +316,8 @@ function addWindowOptions(cmd: Command): Command {
 function addServeFileOptions(cmd: Command): Command {
   cmd
     .option('--data-dir <dir>', 'data directory (holds LOCK, state, dense)', DATA_DIR_DEFAULT)
-    .option('--listen <host:port>', 'client protocol address', LISTEN_ADDRESS_DEFAULT)
-    .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz ("off" disables)', HTTP_LISTEN_ADDRESS_DEFAULT);
+    .option('--listen <host:port>', 'client protocol address', bindAddress(false), LISTEN_ADDRESS_DEFAULT)
+    .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz ("off" disables)', bindAddress(true), HTTP_LISTEN_ADDRESS_DEFAULT);
   return addWindowOptions(cmd);
 }
 
@@ -369,8 +378,8 @@ export function buildProgram(): Command {
     .requiredOption('--id <n>', "this node's id in --peers", parsePositiveInt)
     .requiredOption('--peers <list>', 'every voter, this node included: "1=RAFT_H:P/SERVICE_H:P,2=...,3=..."')
     .option('--data-dir <dir>', 'data directory (holds raft/LOCK, meta, wal, snapshot)', DATA_DIR_DEFAULT)
-    .option('--listen <host:port>', "client protocol address (default: this node's service address)")
-    .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz (default: the service host, a free port; "off" disables)')
+    .option('--listen <host:port>', "client protocol address (default: this node's service address)", bindAddress(false))
+    .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz (default: the service host, a free port; "off" disables)', bindAddress(true))
     .addOption(
       new Option('--election-timeout <duration>', 'minimum election timeout (each node draws in [t, 2t))')
         .default(RAFT_ELECTION_TIMEOUT_MS_DEFAULT, '300ms')

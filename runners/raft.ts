@@ -2,10 +2,11 @@
 // Node ports (NodeDisk with fsync, NodeTransport over TCP for peers, NodeClock, Math.random), and
 // the embeddable server (server.ts) hosts the serving node, the client protocol and HTTP on top.
 //
-// Configuration is checked before anything is opened, and refused with a clear message
-// (TsoError INVALID_CONFIG): a malformed peer list, an id that is not in it, duplicate ids or
-// addresses, more voters than RAFT_VOTERS_MAX, bad timeouts. The data directory is refused at
-// open when it belongs to another node or cluster (drivers/raft/meta.ts). Restart resumes from the
+// Configuration is checked before anything is opened or written, and refused with a clear
+// message (TsoError INVALID_CONFIG): a malformed peer list, an id that is not in it, duplicate ids
+// or addresses, more voters than RAFT_VOTERS_MAX, bad timeouts, a malformed --listen or
+// --http-listen. The data directory is refused at open when it belongs to another node or
+// cluster (drivers/raft/meta.ts). Restart resumes from the
 // data directory. An even number of voters works but tolerates no more failures than one fewer:
 // a warning says so.
 //
@@ -56,6 +57,13 @@ function invalid(message: string): TsoError {
 function parseAddress(text: string, what: string): HostPort {
   const address = parseHostPort(text);
   if (address === null || address.port === 0) throw invalid(`${what}: ${JSON.stringify(text)} is not host:port (with a port from 1 to 65535)`);
+  return address;
+}
+
+/** A bind address: host:port, port 0 (a free port) allowed. */
+function parseBindAddress(text: string, flag: string): HostPort {
+  const address = parseHostPort(text);
+  if (address === null) throw invalid(`${flag} must be host:port (port 0 to 65535), got ${JSON.stringify(text)}`);
   return address;
 }
 
@@ -168,9 +176,13 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? RAFT_HEARTBEAT_INTERVAL_MS_DEFAULT;
   const clockDriftBound = options.clockDriftBound ?? RAFT_CLOCK_DRIFT_BOUND_DEFAULT;
   checkRaftTimeouts(options.id, peers, electionTimeoutMs, heartbeatIntervalMs, clockDriftBound);
-  for (const warning of warnings) log(`warning: ${warning}`);
   const self = peers.get(options.id) as RaftPeer;
   const serviceAddress = parseHostPort(self.serviceEndpoint) as HostPort;
+  // Every address is checked here, before the driver writes LOCK and meta: a typo in --listen
+  // or --http-listen must not leave a half-made data directory behind.
+  const listen = formatHostPort(options.listen === undefined ? serviceAddress : parseBindAddress(options.listen, '--listen'));
+  const httpListen = options.httpListen === undefined ? formatHostPort({ host: serviceAddress.host, port: 0 }) : options.httpListen === null ? null : formatHostPort(parseBindAddress(options.httpListen, '--http-listen'));
+  for (const warning of warnings) log(`warning: ${warning}`);
   const clock = new NodeClock();
   let onFatal = options.onFatal;
   const raftMetrics = new RaftMetrics();
@@ -196,8 +208,8 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
     server = await startServer({
       driver,
       clock,
-      listen: options.listen ?? self.serviceEndpoint,
-      httpListen: options.httpListen === undefined ? formatHostPort({ host: serviceAddress.host, port: 0 }) : options.httpListen,
+      listen,
+      httpListen,
       waitUntilServing: false,
       log,
       ...(options.windowAheadMs !== undefined ? { windowAheadMs: options.windowAheadMs } : {}),

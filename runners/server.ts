@@ -52,9 +52,9 @@ export interface TsoServer {
   close(): Promise<void>;
 }
 
-function parseAddress(text: string, what: string): HostPort {
+function parseAddress(text: string, flag: string): HostPort {
   const parsed = parseHostPort(text);
-  if (parsed === null) throw new TsoError('INVALID_CONFIG', `${what} must be host:port, got ${JSON.stringify(text)}`);
+  if (parsed === null) throw new TsoError('INVALID_CONFIG', `${flag} must be host:port (port 0 to 65535), got ${JSON.stringify(text)}`);
   return parsed;
 }
 
@@ -72,8 +72,8 @@ function listenHttp(server: HttpServer, address: HostPort): Promise<HostPort> {
 /** Starts a server; resolves once it accepts requests on both ports and (by default) serves timestamps. */
 export async function startServer(options: ServerOptions = {}): Promise<TsoServer> {
   const log = options.log ?? (() => {});
-  const listen = parseAddress(options.listen ?? LISTEN_ADDRESS_DEFAULT, 'listen');
-  const httpListen = options.httpListen === null ? null : parseAddress(options.httpListen ?? HTTP_LISTEN_ADDRESS_DEFAULT, 'http-listen');
+  const listen = parseAddress(options.listen ?? LISTEN_ADDRESS_DEFAULT, '--listen');
+  const httpListen = options.httpListen === null ? null : parseAddress(options.httpListen ?? HTTP_LISTEN_ADDRESS_DEFAULT, '--http-listen');
   const clock = options.clock ?? new NodeClock();
   const transport = options.transport ?? new NodeTransport();
   const driver = options.driver ?? (await FileDriver.open(new NodeDisk(), options.dataDir ?? DATA_DIR_DEFAULT, options.fileDriver ?? {}));
