@@ -189,6 +189,22 @@ describe('usage errors', () => {
 });
 
 describe('failures name what failed (exit 1)', () => {
+  it('says a --data-dir that is a regular file is not a directory', async () => {
+    const base = await tempDir();
+    const file = join(base, 'a-file');
+    await writeFile(file, 'not a directory');
+    const [serve, raft, init] = await Promise.all([
+      runCli(['serve', 'file', '--data-dir', file, '--listen', '127.0.0.1:0', '--http-listen', 'off']),
+      runCli(['serve', 'raft', '--id', '1', '--peers', `1=127.0.0.1:${await closedPort()}/127.0.0.1:${await closedPort()}`, '--data-dir', file, '--http-listen', 'off']),
+      runCli(['init', '--data-dir', file, '--seed-physical-ms', '1']),
+    ]);
+    for (const run of [serve, raft, init]) {
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.stderr).toBe(`error: DISK_EXISTS: data dir ${file} is not a directory\n`);
+    }
+    expect(readFileSync(file, 'utf8')).toBe('not a directory');
+  });
+
   it.skipIf(!existsSync('/proc/self'))('fails fast on a --data-dir the file system refuses to create (/proc/x), where a recursive mkdir loops forever', async () => {
     const dataDir = `/proc/tsoracle-cli-test-${process.pid}`;
     const [serve, init] = await Promise.all([

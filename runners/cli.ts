@@ -33,7 +33,7 @@ import { listTargetNames } from '../fuzz/registry.js';
 import { createClient } from './client.js';
 import { runSimCommand } from './sim.js';
 import { parseClockDrift, startRaftServer } from './raft.js';
-import { startServer, type TsoServer } from './server.js';
+import { checkDataDir, startServer, type TsoServer } from './server.js';
 
 const SHUTDOWN_BOUND_MS = 5_000;
 const EXIT_USAGE = 2;
@@ -408,7 +408,12 @@ export function buildProgram(): Command {
     .option('--data-dir <dir>', 'data directory', DATA_DIR_DEFAULT)
     .requiredOption('--seed-physical-ms <ms>', 'the highest physical ms already used elsewhere, plus a margin', parseSeedPhysicalMs)
     .action(async (opts: { dataDir: string; seedPhysicalMs: number }) => {
-      await FileDriver.init(new NodeDisk(), opts.dataDir, opts.seedPhysicalMs).catch(fail);
+      try {
+        checkDataDir(opts.dataDir);
+        await FileDriver.init(new NodeDisk(), opts.dataDir, opts.seedPhysicalMs);
+      } catch (e) {
+        fail(e);
+      }
       process.stdout.write(`initialized ${opts.dataDir} at high-water ${opts.seedPhysicalMs} ms\n`);
     });
 

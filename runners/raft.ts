@@ -5,7 +5,8 @@
 // Configuration is checked before anything is opened or written, and refused with a clear
 // message (TsoError INVALID_CONFIG): a malformed peer list, an id that is not in it, duplicate ids
 // or addresses, more voters than RAFT_VOTERS_MAX, bad timeouts, a malformed --listen or
-// --http-listen. The data directory is refused at open when it belongs to another node or
+// --http-listen; so is a data directory that cannot be one (checkDataDir: a regular file, an
+// unwritable place). The data directory is refused at open when it belongs to another node or
 // cluster (drivers/raft/meta.ts). Restart resumes from the
 // data directory. An even number of voters works but tolerates no more failures than one fewer:
 // a warning says so.
@@ -21,7 +22,7 @@ import { NodeTransport } from '../drivers/node/transport.js';
 import { formatHostPort, parseHostPort, type HostPort } from '../drivers/ports.js';
 import { RaftDriver, type RaftDriverEvent, type RaftPeer } from '../drivers/raft/index.js';
 import { RaftMetrics } from './raft-metrics.js';
-import { startServer, type TsoServer } from './server.js';
+import { checkDataDir, startServer, type TsoServer } from './server.js';
 
 export interface RaftServerOptions {
   /** This node's id; it must be in `peers`. */
@@ -182,6 +183,7 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
   // or --http-listen must not leave a half-made data directory behind.
   const listen = formatHostPort(options.listen === undefined ? serviceAddress : parseBindAddress(options.listen, '--listen'));
   const httpListen = options.httpListen === undefined ? formatHostPort({ host: serviceAddress.host, port: 0 }) : options.httpListen === null ? null : formatHostPort(parseBindAddress(options.httpListen, '--http-listen'));
+  checkDataDir(options.dataDir);
   for (const warning of warnings) log(`warning: ${warning}`);
   const clock = new NodeClock();
   let onFatal = options.onFatal;

@@ -3,9 +3,14 @@
 // caller's choice (the file driver on a data directory by default). `tsoracle serve file` is a
 // thin wrapper around it. `close()` is graceful and bounded: it stops accepting, lets requests
 // in flight finish for a grace period, then closes connections, the driver and the HTTP port.
+//
+// Addresses and the data directory are checked before anything is opened or written: a bad
+// address is refused with INVALID_CONFIG, a data directory that cannot be one with a DiskError.
 
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { dirname, resolve } from 'node:path';
 import { TsoError } from '../core/errors.js';
 import { DATA_DIR_DEFAULT, HTTP_LISTEN_ADDRESS_DEFAULT, LISTEN_ADDRESS_DEFAULT } from '../core/limits.js';
 import type { ConsensusDriver } from '../drivers/driver.js';
@@ -13,7 +18,7 @@ import { FileDriver, type FileDriverOptions } from '../drivers/file/file-driver.
 import { NodeClock } from '../drivers/node/clock.js';
 import { NodeDisk } from '../drivers/node/disk.js';
 import { NodeTransport } from '../drivers/node/transport.js';
-import { parseHostPort, type Clock, type HostPort, type Transport } from '../drivers/ports.js';
+import { DiskError, parseHostPort, type Clock, type HostPort, type Transport } from '../drivers/ports.js';
 import { ProtocolServer } from '../drivers/server/protocol-server.js';
 import { ServingNode, type ServingEvent } from '../drivers/server/serving-node.js';
 import { PrometheusMetrics } from './metrics.js';
@@ -58,6 +63,40 @@ function parseAddress(text: string, flag: string): HostPort {
   return parsed;
 }
 
+/**
+ * Checks, without writing anything, that `dataDir` is or can become a directory this process
+ * writes in: it is a directory, or its nearest existing ancestor is one. Refuses a regular file
+ * (`data dir D is not a directory`, DISK_EXISTS) and an unwritable place (DISK_IO) before a
+ * driver creates or locks anything.
+ */
+export function checkDataDir(dataDir: string): void {
+  let existing = resolve(dataDir);
+  for (;;) {
+    let isDirectory: boolean;
+    try {
+      isDirectory = statSync(existing).isDirectory();
+    } catch (error) {
+      const errno = (error as NodeJS.ErrnoException).code;
+      const parent = dirname(existing);
+      if ((errno === 'ENOENT' || errno === 'ENOTDIR') && parent !== existing) {
+        existing = parent;
+        continue;
+      }
+      throw new DiskError('DISK_IO', `data dir ${dataDir}: cannot inspect ${existing}: ${(error as Error).message}`);
+    }
+    if (!isDirectory) {
+      if (existing === resolve(dataDir)) throw new DiskError('DISK_EXISTS', `data dir ${dataDir} is not a directory`);
+      throw new DiskError('DISK_EXISTS', `data dir ${dataDir} cannot be created: ${existing} is not a directory`);
+    }
+    try {
+      accessSync(existing, fsConstants.W_OK | fsConstants.X_OK);
+    } catch (error) {
+      throw new DiskError('DISK_IO', `data dir ${dataDir}: ${existing} is not writable by this process (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    }
+    return;
+  }
+}
+
 function listenHttp(server: HttpServer, address: HostPort): Promise<HostPort> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -76,7 +115,9 @@ export async function startServer(options: ServerOptions = {}): Promise<TsoServe
   const httpListen = options.httpListen === null ? null : parseAddress(options.httpListen ?? HTTP_LISTEN_ADDRESS_DEFAULT, '--http-listen');
   const clock = options.clock ?? new NodeClock();
   const transport = options.transport ?? new NodeTransport();
-  const driver = options.driver ?? (await FileDriver.open(new NodeDisk(), options.dataDir ?? DATA_DIR_DEFAULT, options.fileDriver ?? {}));
+  const dataDir = options.dataDir ?? DATA_DIR_DEFAULT;
+  if (options.driver === undefined) checkDataDir(dataDir);
+  const driver = options.driver ?? (await FileDriver.open(new NodeDisk(), dataDir, options.fileDriver ?? {}));
   const metrics = new PrometheusMetrics({ collectDefaults: true });
   const node = new ServingNode({
     driver,
