@@ -217,4 +217,26 @@ describe('failures name what failed (exit 1)', () => {
       expect(run.stderr).toMatch(new RegExp(`^error: DISK_IO: mkdirp ${dataDir}.*: its parent exists but the file system refuses to create it`));
     }
   });
+
+  it('names the flag and the address of a port in use: --listen, --http-listen, a Raft address', async () => {
+    const busy = await occupiedPort();
+    const free = await closedPort();
+    const base = await tempDir();
+    const [listen, http, raftPeer, raftService] = await Promise.all([
+      runCli(['serve', 'file', '--data-dir', join(base, 'a'), '--listen', `127.0.0.1:${busy}`, '--http-listen', 'off']),
+      runCli(['serve', 'file', '--data-dir', join(base, 'b'), '--listen', '127.0.0.1:0', '--http-listen', `127.0.0.1:${busy}`]),
+      runCli(['serve', 'raft', '--id', '1', '--peers', `1=127.0.0.1:${busy}/127.0.0.1:${free}`, '--data-dir', join(base, 'c'), '--http-listen', 'off']),
+      runCli(['serve', 'raft', '--id', '1', '--peers', `1=127.0.0.1:${free}/127.0.0.1:${busy}`, '--data-dir', join(base, 'd'), '--http-listen', 'off']),
+    ]);
+    const cases: Array<[CliRun, string]> = [
+      [listen, `--listen 127.0.0.1:${busy}: address in use`],
+      [http, `--http-listen 127.0.0.1:${busy}: address in use`],
+      [raftPeer, `--peers: node 1's Raft address 127.0.0.1:${busy}: address in use`],
+      [raftService, `--listen 127.0.0.1:${busy}: address in use`],
+    ];
+    for (const [run, what] of cases) {
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.stderr).toContain(`error: TRANSPORT: ${what}`);
+    }
+  });
 });

@@ -7,7 +7,7 @@
 // or addresses, more voters than RAFT_VOTERS_MAX, bad timeouts, a malformed --listen or
 // --http-listen; so is a data directory that cannot be one (checkDataDir: a regular file, an
 // unwritable place). The data directory is refused at open when it belongs to another node or
-// cluster (drivers/raft/meta.ts). Restart resumes from the
+// cluster (drivers/raft/meta.ts). A Raft address that cannot be bound names the node and address. Restart resumes from the
 // data directory. An even number of voters works but tolerates no more failures than one fewer:
 // a warning says so.
 //
@@ -22,7 +22,7 @@ import { NodeTransport } from '../drivers/node/transport.js';
 import { formatHostPort, parseHostPort, type HostPort } from '../drivers/ports.js';
 import { RaftDriver, type RaftDriverEvent, type RaftPeer } from '../drivers/raft/index.js';
 import { RaftMetrics } from './raft-metrics.js';
-import { checkDataDir, startServer, type TsoServer } from './server.js';
+import { checkDataDir, listenError, startServer, type TsoServer } from './server.js';
 
 export interface RaftServerOptions {
   /** This node's id; it must be in `peers`. */
@@ -204,6 +204,9 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
       if (line !== null) log(line);
       if (event.kind === 'fatal') onFatal?.(event.error);
     },
+  }).catch((e: unknown) => {
+    // The only listener the driver opens is this node's Raft address.
+    throw listenError(e, `--peers: node ${options.id}'s Raft address`, self.raftAddress);
   });
   let server: TsoServer;
   try {

@@ -4,8 +4,10 @@
 // thin wrapper around it. `close()` is graceful and bounded: it stops accepting, lets requests
 // in flight finish for a grace period, then closes connections, the driver and the HTTP port.
 //
-// Addresses and the data directory are checked before anything is opened or written: a bad
-// address is refused with INVALID_CONFIG, a data directory that cannot be one with a DiskError.
+// Addresses and the data directory are checked before anything is opened or written (a bad one
+// is refused with INVALID_CONFIG, a data directory that cannot be one with a DiskError), and a
+// port that cannot be bound is reported with the option and the address it came from: the
+// bare `listen EADDRINUSE` of Node names neither.
 
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
@@ -18,7 +20,7 @@ import { FileDriver, type FileDriverOptions } from '../drivers/file/file-driver.
 import { NodeClock } from '../drivers/node/clock.js';
 import { NodeDisk } from '../drivers/node/disk.js';
 import { NodeTransport } from '../drivers/node/transport.js';
-import { DiskError, parseHostPort, type Clock, type HostPort, type Transport } from '../drivers/ports.js';
+import { DiskError, formatHostPort, parseHostPort, type Clock, type HostPort, type Transport } from '../drivers/ports.js';
 import { ProtocolServer } from '../drivers/server/protocol-server.js';
 import { ServingNode, type ServingEvent } from '../drivers/server/serving-node.js';
 import { PrometheusMetrics } from './metrics.js';
@@ -63,6 +65,47 @@ function parseAddress(text: string, flag: string): HostPort {
   return parsed;
 }
 
+/** Why binding failed, in words, from Node's errno (the OS message alone does not say what to do). */
+function bindFailureReason(errno: unknown, fallback: string): string {
+  switch (errno) {
+    case 'EADDRINUSE':
+      return 'address in use (another process listens there; pick another port or stop it)';
+    case 'EADDRNOTAVAIL':
+      return 'address not available (no network interface of this machine has that IP)';
+    case 'EACCES':
+      return 'permission denied (ports below 1024 need privileges)';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'host name not found';
+    default:
+      return fallback;
+  }
+}
+
+/** The errno of a failed bind: a Node system error's, or the one the transport's TRANSPORT error carries. */
+function bindErrno(error: unknown): string | undefined {
+  if (error instanceof TsoError) {
+    const errno = error.code === 'TRANSPORT' ? error.details?.['errno'] : undefined;
+    return typeof errno === 'string' ? errno : undefined;
+  }
+  const system = error as NodeJS.ErrnoException | null;
+  return typeof system === 'object' && system !== null && typeof system.syscall === 'string' && typeof system.code === 'string' ? system.code : undefined;
+}
+
+/**
+ * The error for a listener that could not bind `address` given by `flag`: TRANSPORT, naming the
+ * flag and the address, e.g. `--http-listen 127.0.0.1:9464: address in use (...)`. Takes both a
+ * Node error (errno in `code`) and the transport's TsoError (errno in `details.errno`); returns
+ * any other error as it is.
+ */
+export function listenError(error: unknown, flag: string, address: HostPort): unknown {
+  const errno = bindErrno(error);
+  // Anything else (a disk error, a bug) passes through unchanged.
+  if (errno === undefined) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new TsoError('TRANSPORT', `${flag} ${formatHostPort(address)}: ${bindFailureReason(errno, message)}`, { errno });
+}
+
 /**
  * Checks, without writing anything, that `dataDir` is or can become a directory this process
  * writes in: it is a directory, or its nearest existing ancestor is one. Refuses a regular file
@@ -99,9 +142,10 @@ export function checkDataDir(dataDir: string): void {
 
 function listenHttp(server: HttpServer, address: HostPort): Promise<HostPort> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (error: Error) => reject(listenError(error, '--http-listen', address) as Error);
+    server.once('error', failed);
     server.listen(address.port, address.host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       const bound = server.address() as AddressInfo;
       resolve({ host: address.host, port: bound.port });
     });
@@ -135,7 +179,9 @@ export async function startServer(options: ServerOptions = {}): Promise<TsoServe
   let http: HttpServer | null = null;
   try {
     node.start();
-    protocol = await ProtocolServer.start({ node, transport, clock, listen, metrics });
+    protocol = await ProtocolServer.start({ node, transport, clock, listen, metrics }).catch((e: unknown) => {
+      throw listenError(e, '--listen', listen);
+    });
     let httpAddress: HostPort | null = null;
     if (httpListen !== null) {
       http = createHttpServer((req, res) => {
