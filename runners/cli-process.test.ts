@@ -239,4 +239,17 @@ describe('failures name what failed (exit 1)', () => {
       expect(run.stderr).toContain(`error: TRANSPORT: ${what}`);
     }
   });
+
+  it('get-ts and get-seq against a port nobody listens on print an error line and exit 1', async () => {
+    const endpoint = `127.0.0.1:${await closedPort()}`;
+    const runs = await Promise.all([
+      runCli(['get-ts', '--endpoints', endpoint], CLI_CLIENT_TIMEOUT_MS),
+      runCli(['get-seq', 'k', '--endpoints', endpoint], CLI_CLIENT_TIMEOUT_MS),
+    ]);
+    for (const run of runs) {
+      expect(run.timedOut).toBe(false);
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.stderr).toMatch(/^error: /m);
+    }
+  });
 });

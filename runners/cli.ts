@@ -2,8 +2,20 @@
 // The `tsoracle` command line (commander). Bare `tsoracle` is `tsoracle serve file` with the
 // defaults of DESIGN.md. The server prints `serving on H:P` on stdout once it accepts requests
 // (supervisors read it) and shuts down gracefully, in bounded time, on SIGINT and SIGTERM.
-// Exit codes: 0 ok, 1 a failure (the error's stable code is printed), 2 a usage error; `sim`
-// has its own codes (DESIGN.md: 0 ok, 1 safety, 2 usage, 3 liveness, 4 nondeterminism).
+//
+// Exit codes (README "Exit codes" says the same):
+//   0  ok (also `--help`, `--version`, `help CMD`)
+//   1  a failure: the error, with its stable code, is printed as `error: CODE: ...` on stderr
+//   2  a usage error: one line `error: <why>` and one line `(run 'tsoracle CMD --help' for
+//      usage)` on stderr, never the whole help text
+//   `sim` has its own codes (DESIGN.md): 0 ok, 1 safety violation, 2 usage, 3 liveness failure,
+//   4 nondeterminism; `fuzz` exits 1 when it found something.
+// Every non-zero exit prints an `error: ` line on stderr first.
+//
+// Usage errors are found while parsing, before anything is opened, bound or written: every
+// flag's value is checked by its parser (durations, counts, addresses, keys, ranges), so a bad
+// value never reaches a driver (an assertion there is a bug, not a message) and never leaves a
+// half-made data directory behind.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -36,6 +48,7 @@ import { parseClockDrift, startRaftServer } from './raft.js';
 import { checkDataDir, startServer, type TsoServer } from './server.js';
 
 const SHUTDOWN_BOUND_MS = 5_000;
+const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 /**
  * Upper bound of --window-ahead and --failover-advance. Nothing breaks above it, but every
@@ -172,15 +185,10 @@ function usagePointer(cmd: Command): string {
   return `(run '${commandPath(cmd)} --help' for usage)`;
 }
 
+/** Prints a failure (exit 1): `error: ` and the message, which starts with the error's stable code. */
 function fail(e: unknown): never {
-  if (e instanceof TsoError) {
-    process.stderr.write(`error: ${e.message}\n`);
-  } else if (e instanceof Error) {
-    process.stderr.write(`error: ${e.message}\n`);
-  } else {
-    process.stderr.write(`error: ${String(e)}\n`);
-  }
-  process.exit(1);
+  process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(EXIT_FAILURE);
 }
 
 /** Set once a usage error's two lines are on stderr, so that main() prints it exactly once. */
@@ -213,8 +221,8 @@ function serveUntilSignal(server: TsoServer, claimStop: () => boolean): void {
     if (claimStop()) return;
     process.stderr.write(`${signal}: shutting down\n`);
     const force = setTimeout(() => {
-      process.stderr.write('shutdown took too long; exiting\n');
-      process.exit(1);
+      process.stderr.write(`error: shutdown took longer than ${SHUTDOWN_BOUND_MS} ms; exiting\n`);
+      process.exit(EXIT_FAILURE);
     }, SHUTDOWN_BOUND_MS);
     force.unref();
     server.close().then(
@@ -285,11 +293,11 @@ async function serveRaft(opts: ServeRaftOptions, cmd: Command): Promise<void> {
     windowAheadMs: opts.windowAhead,
     failoverAdvanceMs: opts.failoverAdvance,
     log,
-    onFatal: () => {
+    onFatal: (error: unknown) => {
       // The driver could not persist: exit so a supervisor restarts from what is on disk.
       if (stopping) return;
       stopping = true;
-      process.exit(1);
+      fail(error);
     },
   }).catch(failOrUsage(cmd));
   serveUntilSignal(server, () => {
@@ -424,21 +432,23 @@ export function buildProgram(): Command {
     .option('--count <n>', `how many timestamps (1 to ${GET_TS_COUNT_MAX}: one millisecond at most)`, countUpTo(GET_TS_COUNT_MAX, 'timestamps'), 1)
     .option('--json', 'print one JSON object')
     .action(async (opts: { endpoints: string[]; count: number; json?: boolean }) => {
-      const client = createClient({ endpoints: opts.endpoints });
       try {
-        const batch = await client.getTsBatch(opts.count);
-        const values = batch.toArray().map((t) => t.toString());
-        if (opts.json === true) {
-          process.stdout.write(
-            `${JSON.stringify({ timestamps: values, physicalMs: batch.physicalMs, logicalStart: batch.logicalStart, count: batch.count, epoch: batch.epoch.toString() })}\n`,
-          );
-        } else {
-          process.stdout.write(`${values.join('\n')}\n`);
+        const client = createClient({ endpoints: opts.endpoints });
+        try {
+          const batch = await client.getTsBatch(opts.count);
+          const values = batch.toArray().map((t) => t.toString());
+          if (opts.json === true) {
+            process.stdout.write(
+              `${JSON.stringify({ timestamps: values, physicalMs: batch.physicalMs, logicalStart: batch.logicalStart, count: batch.count, epoch: batch.epoch.toString() })}\n`,
+            );
+          } else {
+            process.stdout.write(`${values.join('\n')}\n`);
+          }
+        } finally {
+          await client.close();
         }
       } catch (e) {
         fail(e);
-      } finally {
-        await client.close();
       }
     });
 
@@ -450,20 +460,22 @@ export function buildProgram(): Command {
     .option('--count <n>', `block size (1 to ${SEQ_COUNT_MAX})`, countUpTo(SEQ_COUNT_MAX, 'values'), 1)
     .option('--json', 'print one JSON object')
     .action(async (key: string, opts: { endpoints: string[]; count: number; json?: boolean }) => {
-      const client = createClient({ endpoints: opts.endpoints });
       try {
-        const block = await client.getSeq(key, opts.count);
-        if (opts.json === true) {
-          process.stdout.write(`${JSON.stringify({ key, start: block.start.toString(), count: block.count, epoch: block.epoch.toString() })}\n`);
-        } else {
-          const lines: string[] = [];
-          for (let i = 0n; i < BigInt(block.count); i++) lines.push((block.start + i).toString());
-          process.stdout.write(`${lines.join('\n')}\n`);
+        const client = createClient({ endpoints: opts.endpoints });
+        try {
+          const block = await client.getSeq(key, opts.count);
+          if (opts.json === true) {
+            process.stdout.write(`${JSON.stringify({ key, start: block.start.toString(), count: block.count, epoch: block.epoch.toString() })}\n`);
+          } else {
+            const lines: string[] = [];
+            for (let i = 0n; i < BigInt(block.count); i++) lines.push((block.start + i).toString());
+            process.stdout.write(`${lines.join('\n')}\n`);
+          }
+        } finally {
+          await client.close();
         }
       } catch (e) {
         fail(e);
-      } finally {
-        await client.close();
       }
     });
 
@@ -475,7 +487,11 @@ export function buildProgram(): Command {
     .allowExcessArguments()
     .argument('[args...]', 'run | swarm | replay, with their flags')
     .action(async (args: string[]) => {
-      process.exit(await runSimCommand(args));
+      const code = await runSimCommand(args);
+      // sim prints its findings on stdout (and usage errors itself); say why the exit is non-zero.
+      const why = SIM_FAILURES.get(code);
+      if (why !== undefined) process.stderr.write(`error: sim: ${why} (exit ${code}; details above)\n`);
+      process.exit(code);
     });
 
   const fuzz = program
@@ -523,6 +539,7 @@ export function buildProgram(): Command {
           ...(opts.replay !== undefined ? { replay: opts.replay } : {}),
           logUsageError: (line) => process.stderr.write(`error: ${line}\n${usagePointer(fuzz)}\n`),
         });
+        if (code === EXIT_FAILURE) process.stderr.write('error: fuzz: findings (listed above with the commands that replay them)\n');
         process.exit(code);
       },
     );
@@ -543,8 +560,23 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** Why `sim` exited non-zero, by its exit code (DESIGN.md); 2 (usage) it reports itself. */
+const SIM_FAILURES: ReadonlyMap<number, string> = new Map([
+  [1, 'safety violation'],
+  [3, 'liveness failure'],
+  [4, 'nondeterminism'],
+]);
+
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
+  let settled = false;
+  // A command whose promise never settles lets the event loop drain, and Node would exit 13
+  // without a word: say so instead (every non-zero exit prints an error line).
+  process.once('beforeExit', () => {
+    if (settled) return;
+    process.stderr.write('error: the command stopped without an answer or an error (a bug: please report it)\n');
+    process.exit(EXIT_FAILURE);
+  });
   try {
     await program.parseAsync(argv);
   } catch (e) {
@@ -554,6 +586,8 @@ export async function main(argv: string[]): Promise<void> {
     // some other way (a bug in an action) must not end the process silently.
     if (!usageErrorPrinted && e.code !== 'commander.help') process.stderr.write(`${e.message.startsWith('error: ') ? e.message : `error: ${e.message}`}\n(run 'tsoracle --help' for usage)\n`);
     process.exit(EXIT_USAGE);
+  } finally {
+    settled = true;
   }
 }
 
