@@ -41,6 +41,8 @@ export interface FuzzCommandOptions {
   readonly hangMs?: number;
   /** Output lines (default console.log). */
   readonly log?: (line: string) => void;
+  /** The line of a usage error, returned as exit code 2 (default: `log`; the CLI prints `error: ...` on stderr). */
+  readonly logUsageError?: (line: string) => void;
 }
 
 /** An input running this long stops the worker: a hang. */
@@ -49,22 +51,23 @@ const WATCHDOG_POLL_MS = 250;
 
 export async function runFuzzCommand(options: FuzzCommandOptions): Promise<number> {
   const log = options.log ?? ((line: string) => console.log(line));
-  if (options.replay !== undefined) return replay(options.replay, options.target, log);
+  const usageError = options.logUsageError ?? log;
+  if (options.replay !== undefined) return replay(options.replay, options.target, log, usageError);
   const names = listTargetNames();
   let selected: string[];
   if (options.all === true) selected = names;
   else if (options.target !== undefined) {
     if (!names.includes(options.target)) {
-      log(`unknown fuzz target "${options.target}"; targets: ${names.join(', ')}`);
+      usageError(`unknown fuzz target "${options.target}"; targets: ${names.join(', ')}`);
       return 2;
     }
     selected = [options.target];
   } else {
-    log(`usage: tsoracle fuzz (--target NAME | --all) [--time 60s] [--seed N] [--no-coverage] | --replay FILE\ntargets: ${names.join(', ')}`);
+    usageError(`usage: tsoracle fuzz (--target NAME | --all) [--time 60s] [--seed N] [--no-coverage] | --replay FILE\ntargets: ${names.join(', ')}`);
     return 2;
   }
   if (!(Number.isFinite(options.timeMs) && options.timeMs > 0)) {
-    log(`--time must be a positive duration (got ${options.timeMs} ms)`);
+    usageError(`--time must be a positive duration (got ${options.timeMs} ms)`);
     return 2;
   }
   const seed = options.seed ?? Math.floor(Date.now() % 2 ** 31);
@@ -205,19 +208,19 @@ function hangFinding(targetName: string, input: Uint8Array, execIndex: number, s
 }
 
 /** Replays one file: prints what the decoder did; 1 when a property fails. */
-async function replay(file: string, targetName: string | undefined, log: (line: string) => void): Promise<number> {
+async function replay(file: string, targetName: string | undefined, log: (line: string) => void, usageError: (line: string) => void): Promise<number> {
   const path = resolve(file);
   const name = targetName ?? basename(dirname(path));
   const names = listTargetNames();
   if (!names.includes(name)) {
-    log(`cannot tell the target of ${file}; pass --target NAME (targets: ${names.join(', ')})`);
+    usageError(`cannot tell the target of ${file}; pass --target NAME (targets: ${names.join(', ')})`);
     return 2;
   }
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(readFileSync(path));
   } catch (error) {
-    log(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    usageError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
     return 2;
   }
   const target = await loadTarget(name);

@@ -2,31 +2,65 @@
 // The `tsoracle` command line (commander). Bare `tsoracle` is `tsoracle serve file` with the
 // defaults of DESIGN.md. The server prints `serving on H:P` on stdout once it accepts requests
 // (supervisors read it) and shuts down gracefully, in bounded time, on SIGINT and SIGTERM.
-// Exit codes: 0 ok, 1 a failure (the error's stable code is printed), 2 a usage error; `sim`
-// has its own codes (DESIGN.md: 0 ok, 1 safety, 2 usage, 3 liveness, 4 nondeterminism).
+//
+// Exit codes (README "Exit codes" says the same):
+//   0  ok (also `--help`, `--version`, `help CMD`)
+//   1  a failure: the error, with its stable code, is printed as `error: CODE: ...` on stderr
+//   2  a usage error: one line `error: <why>` and one line `(run 'tsoracle CMD --help' for
+//      usage)` on stderr, never the whole help text
+//   `sim` has its own codes (DESIGN.md): 0 ok, 1 safety violation, 2 usage, 3 liveness failure,
+//   4 nondeterminism; `fuzz` exits 1 when it found something.
+// Every non-zero exit prints an `error: ` line on stderr first.
+//
+// Usage errors are found while parsing, before anything is opened, bound or written: every
+// flag's value is checked by its parser (durations, counts, addresses, keys, ranges), so a bad
+// value never reaches a driver (an assertion there is a bug, not a message) and never leaves a
+// half-made data directory behind.
 
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { TsoError } from '../core/errors.js';
 import {
   DATA_DIR_DEFAULT,
   FAILOVER_ADVANCE_MS_DEFAULT,
+  GET_TS_COUNT_MAX,
   HTTP_LISTEN_ADDRESS_DEFAULT,
   LISTEN_ADDRESS_DEFAULT,
+  PHYSICAL_MS_MAX,
   RAFT_CLOCK_DRIFT_BOUND_DEFAULT,
   RAFT_ELECTION_TIMEOUT_MS_DEFAULT,
   RAFT_HEARTBEAT_INTERVAL_MS_DEFAULT,
+  SEQ_COUNT_MAX,
+  SEQ_KEY_BYTES_MAX,
+  SEQ_KEY_BYTES_MIN,
   WINDOW_AHEAD_MS_DEFAULT,
 } from '../core/limits.js';
 import { FileDriver } from '../drivers/file/file-driver.js';
 import { NodeDisk } from '../drivers/node/disk.js';
+import { parseHostPort } from '../drivers/ports.js';
 import { parseDuration, runFuzzCommand } from '../fuzz/cli.js';
 import { listTargetNames } from '../fuzz/registry.js';
 import { createClient } from './client.js';
 import { runSimCommand } from './sim.js';
 import { parseClockDrift, startRaftServer } from './raft.js';
-import { startServer, type TsoServer } from './server.js';
+import { checkDataDir, startServer, type TsoServer } from './server.js';
 
 const SHUTDOWN_BOUND_MS = 5_000;
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+/**
+ * Upper bound of --window-ahead and --failover-advance. Nothing breaks above it, but every
+ * timestamp after a restart (window) or a failover (advance) jumps that far past the clock: a
+ * value this large is a typo (`3h` for `3s`), not a choice.
+ */
+const SERVE_DURATION_MS_MAX = 24 * 3_600_000;
+/** Upper bound of the Raft timeouts (the Raft config accepts up to 2^40 ms; an hour is already useless). */
+const RAFT_DURATION_MS_MAX = 3_600_000;
+/** The fuzzer's default time per target and hang threshold. */
+const FUZZ_TIME_MS_DEFAULT = 60_000;
+const FUZZ_HANG_MS_DEFAULT = 10_000;
 
 /** Parses `3s`, `500ms`, `2m`, `1h` or a bare number of milliseconds. */
 export function parseDurationMs(text: string): number {
@@ -39,11 +73,35 @@ export function parseDurationMs(text: string): number {
   return ms;
 }
 
+function formatDurationMs(ms: number): string {
+  if (ms % 3_600_000 === 0 && ms > 0) return `${ms / 3_600_000}h`;
+  if (ms % 1_000 === 0 && ms > 0) return `${ms / 1_000}s`;
+  return `${ms}ms`;
+}
+
+/** A parser of durations from `minMs` to `maxMs` (both included). */
+function durationInRange(minMs: number, maxMs: number): (text: string) => number {
+  return (text) => {
+    const ms = parseDurationMs(text);
+    if (ms < minMs || ms > maxMs) throw new InvalidArgumentError(`must be from ${formatDurationMs(minMs)} to ${formatDurationMs(maxMs)}`);
+    return ms;
+  };
+}
+
 function parsePositiveInt(text: string): number {
   if (!/^\d+$/.test(text)) throw new InvalidArgumentError(`not a positive integer: ${text}`);
   const n = Number(text);
   if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`not a positive integer: ${text}`);
   return n;
+}
+
+/** A parser of integers from 1 to `max`; `what` names the unit in the message. */
+function countUpTo(max: number, what: string): (text: string) => number {
+  return (text) => {
+    const n = parsePositiveInt(text);
+    if (n > max) throw new InvalidArgumentError(`at most ${max} ${what} per call, got ${text}`);
+    return n;
+  };
 }
 
 function parseNonNegativeInt(text: string): number {
@@ -53,22 +111,103 @@ function parseNonNegativeInt(text: string): number {
   return n;
 }
 
+/** A bind address `host:port` (port 0 picks a free port); with `offAllowed`, also `off`. */
+function bindAddress(offAllowed: boolean): (text: string) => string {
+  return (text) => {
+    if (offAllowed && text === 'off') return text;
+    if (parseHostPort(text) === null) throw new InvalidArgumentError(`not host:port (port 0 to 65535)${offAllowed ? ' or "off"' : ''}`);
+    return text;
+  };
+}
+
+function parseSeedPhysicalMs(text: string): number {
+  const ms = parseNonNegativeInt(text);
+  if (ms > PHYSICAL_MS_MAX) throw new InvalidArgumentError(`at most ${PHYSICAL_MS_MAX} (2^46 - 1, the largest physical ms a timestamp carries)`);
+  return ms;
+}
+
+/** A comma-separated list of server endpoints, each `host:port` with a port from 1 to 65535. */
 function parseEndpoints(text: string): string[] {
-  return text
+  const endpoints = text
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
+  if (endpoints.length === 0) throw new InvalidArgumentError('no endpoint given (host:port,...)');
+  for (const endpoint of endpoints) {
+    const parsed = parseHostPort(endpoint);
+    if (parsed === null || parsed.port === 0) throw new InvalidArgumentError(`${JSON.stringify(endpoint)} is not host:port (port 1 to 65535)`);
+  }
+  return endpoints;
 }
 
-function fail(e: unknown): never {
-  if (e instanceof TsoError) {
-    process.stderr.write(`error: ${e.message}\n`);
-  } else if (e instanceof Error) {
-    process.stderr.write(`error: ${e.message}\n`);
-  } else {
-    process.stderr.write(`error: ${String(e)}\n`);
+function parseSeqKey(text: string): string {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes < SEQ_KEY_BYTES_MIN || bytes > SEQ_KEY_BYTES_MAX) throw new InvalidArgumentError(`a key is ${SEQ_KEY_BYTES_MIN} to ${SEQ_KEY_BYTES_MAX} UTF-8 bytes, this one is ${bytes}`);
+  return text;
+}
+
+/** A fuzz duration (a bare number is seconds there, as `npm run fuzz:nightly` passes it). */
+function parseFuzzDuration(text: string): number {
+  const ms = parseDuration(text);
+  if (ms === null) throw new InvalidArgumentError(`not a positive duration: ${text} (examples: 500ms, 60s, 10m)`);
+  return ms;
+}
+
+function parseFuzzTarget(text: string): string {
+  const names = listTargetNames();
+  if (!names.includes(text)) throw new InvalidArgumentError(`no such target (targets: ${names.join(', ')})`);
+  return text;
+}
+
+/** The package's version, read at run time from the package.json above this module (runners/ or dist/runners/). */
+function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let depth = 0; depth < 4; depth++) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown; version?: unknown };
+      if (parsed.name === 'tsoracle' && typeof parsed.version === 'string') return parsed.version;
+    }
+    dir = dirname(dir);
   }
-  process.exit(1);
+  return 'unknown';
+}
+
+/** `tsoracle serve raft`, the command's name as the user types it. */
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c !== null; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+/** How a usage error of `cmd` ends: where the help is. */
+function usagePointer(cmd: Command): string {
+  return `(run '${commandPath(cmd)} --help' for usage)`;
+}
+
+/** Prints a failure (exit 1): `error: ` and the message, which starts with the error's stable code. */
+function fail(e: unknown): never {
+  process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(EXIT_FAILURE);
+}
+
+/** Set once a usage error's two lines are on stderr, so that main() prints it exactly once. */
+let usageErrorPrinted = false;
+
+/**
+ * Ends with a usage error of `cmd` (exit 2): through commander's own `error()`, so it is printed
+ * like commander's errors (outputError below adds the pointer line) and thrown as a CommanderError.
+ */
+function usageError(cmd: Command, why: string): never {
+  cmd.error(`error: ${why}`, { exitCode: EXIT_USAGE, code: 'tsoracle.usage' });
+}
+
+/** A driver's INVALID_CONFIG is a usage error (the flags are wrong); anything else is a failure. */
+function failOrUsage(cmd: Command): (e: unknown) => never {
+  return (e) => {
+    if (e instanceof TsoError && e.code === 'INVALID_CONFIG') usageError(cmd, e.message);
+    return fail(e);
+  };
 }
 
 /**
@@ -82,8 +221,8 @@ function serveUntilSignal(server: TsoServer, claimStop: () => boolean): void {
     if (claimStop()) return;
     process.stderr.write(`${signal}: shutting down\n`);
     const force = setTimeout(() => {
-      process.stderr.write('shutdown took too long; exiting\n');
-      process.exit(1);
+      process.stderr.write(`error: shutdown took longer than ${SHUTDOWN_BOUND_MS} ms; exiting\n`);
+      process.exit(EXIT_FAILURE);
     }, SHUTDOWN_BOUND_MS);
     force.unref();
     server.close().then(
@@ -105,7 +244,7 @@ interface ServeFileOptions {
   failoverAdvance: number;
 }
 
-async function serveFile(opts: ServeFileOptions): Promise<void> {
+async function serveFile(opts: ServeFileOptions, cmd: Command): Promise<void> {
   const server = await startServer({
     dataDir: opts.dataDir,
     listen: opts.listen,
@@ -113,7 +252,7 @@ async function serveFile(opts: ServeFileOptions): Promise<void> {
     windowAheadMs: opts.windowAhead,
     failoverAdvanceMs: opts.failoverAdvance,
     log: (line) => process.stderr.write(`${line}\n`),
-  }).catch(fail);
+  }).catch(failOrUsage(cmd));
   let stopping = false;
   serveUntilSignal(server, () => {
     const already = stopping;
@@ -136,7 +275,7 @@ interface ServeRaftOptions {
   failoverAdvance: number;
 }
 
-async function serveRaft(opts: ServeRaftOptions): Promise<void> {
+async function serveRaft(opts: ServeRaftOptions, cmd: Command): Promise<void> {
   const log = (line: string): void => {
     process.stderr.write(`${line}\n`);
   };
@@ -154,19 +293,13 @@ async function serveRaft(opts: ServeRaftOptions): Promise<void> {
     windowAheadMs: opts.windowAhead,
     failoverAdvanceMs: opts.failoverAdvance,
     log,
-    onFatal: () => {
+    onFatal: (error: unknown) => {
       // The driver could not persist: exit so a supervisor restarts from what is on disk.
       if (stopping) return;
       stopping = true;
-      process.exit(1);
+      fail(error);
     },
-  }).catch((e: unknown) => {
-    if (e instanceof TsoError && e.code === 'INVALID_CONFIG') {
-      process.stderr.write(`error: ${e.message}\n`);
-      process.exit(2);
-    }
-    return fail(e);
-  });
+  }).catch(failOrUsage(cmd));
   serveUntilSignal(server, () => {
     const already = stopping;
     stopping = true;
@@ -174,114 +307,175 @@ async function serveRaft(opts: ServeRaftOptions): Promise<void> {
   });
 }
 
-function addServeFileOptions(cmd: Command): Command {
+function addWindowOptions(cmd: Command): Command {
   return cmd
-    .option('--data-dir <dir>', 'data directory (holds LOCK, state, dense)', DATA_DIR_DEFAULT)
-    .option('--listen <host:port>', 'client protocol address', LISTEN_ADDRESS_DEFAULT)
-    .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz ("off" disables)', HTTP_LISTEN_ADDRESS_DEFAULT)
-    .addOption(new Option('--window-ahead <duration>', 'how far ahead of the clock each durable window reaches').default(WINDOW_AHEAD_MS_DEFAULT, '3s').argParser(parseDurationMs))
     .addOption(
-      new Option('--failover-advance <duration>', 'how far a new leader jumps past the prior high-water').default(FAILOVER_ADVANCE_MS_DEFAULT, '1s').argParser(parseDurationMs),
+      new Option('--window-ahead <duration>', 'how far ahead of the clock each durable window reaches (1ms to 24h)')
+        .default(WINDOW_AHEAD_MS_DEFAULT, '3s')
+        .argParser(durationInRange(1, SERVE_DURATION_MS_MAX)),
+    )
+    .addOption(
+      new Option('--failover-advance <duration>', 'how far a new leader jumps past the prior high-water (0ms to 24h)')
+        .default(FAILOVER_ADVANCE_MS_DEFAULT, '1s')
+        .argParser(durationInRange(0, SERVE_DURATION_MS_MAX)),
     );
+}
+
+function addServeFileOptions(cmd: Command): Command {
+  cmd
+    .option('--data-dir <dir>', 'data directory (holds LOCK, state, dense)', DATA_DIR_DEFAULT)
+    .option('--listen <host:port>', 'client protocol address', bindAddress(false), LISTEN_ADDRESS_DEFAULT)
+    .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz ("off" disables)', bindAddress(true), HTTP_LISTEN_ADDRESS_DEFAULT);
+  return addWindowOptions(cmd);
+}
+
+function endpointsOption(): Option {
+  return new Option('--endpoints <list>', 'comma-separated host:port list').default([LISTEN_ADDRESS_DEFAULT], LISTEN_ADDRESS_DEFAULT).argParser(parseEndpoints);
+}
+
+/** Calls `visit` on `cmd` and every command below it. */
+function forEachCommand(cmd: Command, visit: (cmd: Command) => void): void {
+  visit(cmd);
+  for (const sub of cmd.commands) forEachCommand(sub, visit);
 }
 
 export function buildProgram(): Command {
   const program = new Command('tsoracle')
     .description('Strictly monotonic timestamps and gapless sequences: a durable timestamp oracle.')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .exitOverride()
-    .showHelpAfterError()
+    // Our own `help [command...]` below: commander's answers an unknown name with the whole help.
+    .helpCommand(false)
     // The root and `serve file` / `init` share option names (--data-dir, --listen, ...). Without
     // positional options commander hands a flag written after a subcommand to the root, and the
     // subcommand silently runs with its default (`serve file --data-dir D` served ./tsoracle-data).
     .enablePositionalOptions();
 
-  addServeFileOptions(program).action(async (opts: ServeFileOptions) => serveFile(opts));
+  addServeFileOptions(program).action(async (opts: ServeFileOptions, cmd: Command) => {
+    // The root takes no arguments: a word here is a mistyped command, not a reason to serve.
+    const [word] = cmd.args;
+    if (word !== undefined) usageError(cmd, `unknown command '${word}'`);
+    await serveFile(opts, cmd);
+  });
 
-  const serve = program.command('serve').description('run a server');
-  addServeFileOptions(serve.command('file').description('single node, fsync-durable file driver')).action(async (opts: ServeFileOptions) => serveFile(opts));
-  serve
+  program
+    .command('help')
+    .description('show the help of a command: help, help get-ts, help serve raft')
+    .argument('[command...]', 'the command')
+    .action((names: string[]) => {
+      let target: Command = program;
+      for (const [depth, name] of names.entries()) {
+        const sub = target.commands.find((c) => c.name() === name || c.aliases().includes(name));
+        if (sub === undefined) usageError(program, `unknown command '${names.slice(0, depth + 1).join(' ')}'`);
+        target = sub;
+      }
+      target.outputHelp();
+    });
+
+  const serve = program
+    .command('serve')
+    .description('run a server: serve file | serve raft')
+    .argument('[driver]', 'file or raft')
+    .action((driver: string | undefined) => {
+      usageError(serve, driver === undefined ? "serve needs a driver: 'serve file' or 'serve raft'" : `unknown driver '${driver}' (drivers: file, raft)`);
+    });
+  addServeFileOptions(serve.command('file').description('single node, fsync-durable file driver')).action(async (opts: ServeFileOptions, cmd: Command) => serveFile(opts, cmd));
+  const raft = serve
     .command('raft')
     .description('a member of a Raft cluster (static membership; docs/cluster.md)')
     .requiredOption('--id <n>', "this node's id in --peers", parsePositiveInt)
     .requiredOption('--peers <list>', 'every voter, this node included: "1=RAFT_H:P/SERVICE_H:P,2=...,3=..."')
     .option('--data-dir <dir>', 'data directory (holds raft/LOCK, meta, wal, snapshot)', DATA_DIR_DEFAULT)
-    .option('--listen <host:port>', "client protocol address (default: this node's service address)")
-    .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz (default: the service host, a free port; "off" disables)')
-    .addOption(new Option('--election-timeout <duration>', 'minimum election timeout (each node draws in [t, 2t))').default(RAFT_ELECTION_TIMEOUT_MS_DEFAULT, '300ms').argParser(parseDurationMs))
-    .addOption(new Option('--heartbeat-interval <duration>', 'leader heartbeat interval').default(RAFT_HEARTBEAT_INTERVAL_MS_DEFAULT, '50ms').argParser(parseDurationMs))
+    .option('--listen <host:port>', "client protocol address (default: this node's service address)", bindAddress(false))
+    .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz (default: the service host, a free port; "off" disables)', bindAddress(true))
+    .addOption(
+      new Option('--election-timeout <duration>', 'minimum election timeout (each node draws in [t, 2t))')
+        .default(RAFT_ELECTION_TIMEOUT_MS_DEFAULT, '300ms')
+        .argParser(durationInRange(1, RAFT_DURATION_MS_MAX)),
+    )
+    .addOption(
+      new Option('--heartbeat-interval <duration>', 'leader heartbeat interval (below the election timeout)')
+        .default(RAFT_HEARTBEAT_INTERVAL_MS_DEFAULT, '50ms')
+        .argParser(durationInRange(1, RAFT_DURATION_MS_MAX)),
+    )
     .addOption(
       new Option('--clock-drift <ratio>', 'assumed bound on every clock rate error; the lease shrinks by twice it').default(RAFT_CLOCK_DRIFT_BOUND_DEFAULT, '0.01').argParser((text: string) => {
         try {
           return parseClockDrift(text);
         } catch (e) {
-          throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
+          throw new InvalidArgumentError(e instanceof TsoError ? e.message.replace(/^INVALID_CONFIG: /, '') : String(e));
         }
       }),
     )
-    .option('--snapshot-entries <n>', 'applied entries between two snapshots (and WAL rewrites)', parsePositiveInt)
-    .addOption(new Option('--window-ahead <duration>', 'how far ahead of the clock each durable window reaches').default(WINDOW_AHEAD_MS_DEFAULT, '3s').argParser(parseDurationMs))
-    .addOption(
-      new Option('--failover-advance <duration>', 'how far a new leader jumps past the prior high-water').default(FAILOVER_ADVANCE_MS_DEFAULT, '1s').argParser(parseDurationMs),
-    )
-    .action(async (opts: ServeRaftOptions) => serveRaft(opts));
+    .option('--snapshot-entries <n>', 'applied entries between two snapshots (and WAL rewrites)', parsePositiveInt);
+  addWindowOptions(raft).action(async (opts: ServeRaftOptions, cmd: Command) => serveRaft(opts, cmd));
 
   program
     .command('init')
     .description('seed a new data directory with a high-water (migration from another timestamp source)')
     .option('--data-dir <dir>', 'data directory', DATA_DIR_DEFAULT)
-    .requiredOption('--seed-physical-ms <ms>', 'the highest physical ms already used elsewhere, plus a margin', parseNonNegativeInt)
+    .requiredOption('--seed-physical-ms <ms>', 'the highest physical ms already used elsewhere, plus a margin', parseSeedPhysicalMs)
     .action(async (opts: { dataDir: string; seedPhysicalMs: number }) => {
-      await FileDriver.init(new NodeDisk(), opts.dataDir, opts.seedPhysicalMs).catch(fail);
+      try {
+        checkDataDir(opts.dataDir);
+        await FileDriver.init(new NodeDisk(), opts.dataDir, opts.seedPhysicalMs);
+      } catch (e) {
+        fail(e);
+      }
       process.stdout.write(`initialized ${opts.dataDir} at high-water ${opts.seedPhysicalMs} ms\n`);
     });
 
   program
     .command('get-ts')
     .description('get timestamps: N lines, one decimal u64 each')
-    .option('--endpoints <list>', 'comma-separated host:port list', LISTEN_ADDRESS_DEFAULT)
-    .option('--count <n>', 'how many timestamps (one millisecond at most)', parsePositiveInt, 1)
+    .addOption(endpointsOption())
+    .option('--count <n>', `how many timestamps (1 to ${GET_TS_COUNT_MAX}: one millisecond at most)`, countUpTo(GET_TS_COUNT_MAX, 'timestamps'), 1)
     .option('--json', 'print one JSON object')
-    .action(async (opts: { endpoints: string; count: number; json?: boolean }) => {
-      const client = createClient({ endpoints: parseEndpoints(opts.endpoints) });
+    .action(async (opts: { endpoints: string[]; count: number; json?: boolean }) => {
       try {
-        const batch = await client.getTsBatch(opts.count);
-        const values = batch.toArray().map((t) => t.toString());
-        if (opts.json === true) {
-          process.stdout.write(
-            `${JSON.stringify({ timestamps: values, physicalMs: batch.physicalMs, logicalStart: batch.logicalStart, count: batch.count, epoch: batch.epoch.toString() })}\n`,
-          );
-        } else {
-          process.stdout.write(`${values.join('\n')}\n`);
+        const client = createClient({ endpoints: opts.endpoints });
+        try {
+          const batch = await client.getTsBatch(opts.count);
+          const values = batch.toArray().map((t) => t.toString());
+          if (opts.json === true) {
+            process.stdout.write(
+              `${JSON.stringify({ timestamps: values, physicalMs: batch.physicalMs, logicalStart: batch.logicalStart, count: batch.count, epoch: batch.epoch.toString() })}\n`,
+            );
+          } else {
+            process.stdout.write(`${values.join('\n')}\n`);
+          }
+        } finally {
+          await client.close();
         }
       } catch (e) {
         fail(e);
-      } finally {
-        await client.close();
       }
     });
 
   program
     .command('get-seq')
     .description('get a gapless block of a sequence key: N lines, one decimal each')
-    .argument('<key>', 'sequence key (1-128 UTF-8 bytes)')
-    .option('--endpoints <list>', 'comma-separated host:port list', LISTEN_ADDRESS_DEFAULT)
-    .option('--count <n>', 'block size', parsePositiveInt, 1)
+    .argument('<key>', `sequence key (${SEQ_KEY_BYTES_MIN}-${SEQ_KEY_BYTES_MAX} UTF-8 bytes)`, parseSeqKey)
+    .addOption(endpointsOption())
+    .option('--count <n>', `block size (1 to ${SEQ_COUNT_MAX})`, countUpTo(SEQ_COUNT_MAX, 'values'), 1)
     .option('--json', 'print one JSON object')
-    .action(async (key: string, opts: { endpoints: string; count: number; json?: boolean }) => {
-      const client = createClient({ endpoints: parseEndpoints(opts.endpoints) });
+    .action(async (key: string, opts: { endpoints: string[]; count: number; json?: boolean }) => {
       try {
-        const block = await client.getSeq(key, opts.count);
-        if (opts.json === true) {
-          process.stdout.write(`${JSON.stringify({ key, start: block.start.toString(), count: block.count, epoch: block.epoch.toString() })}\n`);
-        } else {
-          const lines: string[] = [];
-          for (let i = 0n; i < BigInt(block.count); i++) lines.push((block.start + i).toString());
-          process.stdout.write(`${lines.join('\n')}\n`);
+        const client = createClient({ endpoints: opts.endpoints });
+        try {
+          const block = await client.getSeq(key, opts.count);
+          if (opts.json === true) {
+            process.stdout.write(`${JSON.stringify({ key, start: block.start.toString(), count: block.count, epoch: block.epoch.toString() })}\n`);
+          } else {
+            const lines: string[] = [];
+            for (let i = 0n; i < BigInt(block.count); i++) lines.push((block.start + i).toString());
+            process.stdout.write(`${lines.join('\n')}\n`);
+          }
+        } finally {
+          await client.close();
         }
       } catch (e) {
         fail(e);
-      } finally {
-        await client.close();
       }
     });
 
@@ -293,50 +487,49 @@ export function buildProgram(): Command {
     .allowExcessArguments()
     .argument('[args...]', 'run | swarm | replay, with their flags')
     .action(async (args: string[]) => {
-      process.exit(await runSimCommand(args));
+      const code = await runSimCommand(args);
+      // sim prints its findings on stdout (and usage errors itself); say why the exit is non-zero.
+      const why = SIM_FAILURES.get(code);
+      if (why !== undefined) process.stderr.write(`error: sim: ${why} (exit ${code}; details above)\n`);
+      process.exit(code);
     });
 
-  program
+  const fuzz = program
     .command('fuzz')
     .description('fuzz the decoders (V8 coverage-guided, structure-aware mutations)')
-    .option('--target <name>', 'one target (see --list)')
+    .option('--target <name>', 'one target (see --list)', parseFuzzTarget)
     .option('--all', 'every target, one after the other')
-    .option('--time <duration>', 'time per target', '60s')
+    .addOption(new Option('--time <duration>', 'time per target (a bare number is seconds)').default(FUZZ_TIME_MS_DEFAULT, '60s').argParser(parseFuzzDuration))
     .option('--seed <n>', 'PRNG seed (printed when omitted)', parseNonNegativeInt)
     .option('--execs <n>', 'also stop each target after n inputs', parsePositiveInt)
     .option('--no-coverage', 'no coverage feedback (faster, blind)')
     .option('--save-corpus', 'keep inputs that reach new code in fuzz/corpus/<target>/')
     .option('--replay <file>', 'replay one saved input')
-    .option('--hang <duration>', 'an input running this long is a hang (raise it on a loaded machine)', '10s')
+    .addOption(
+      new Option('--hang <duration>', 'an input running this long is a hang (raise it on a loaded machine)').default(FUZZ_HANG_MS_DEFAULT, '10s').argParser(parseFuzzDuration),
+    )
     .option('--list', 'list the targets')
     .action(
       async (opts: {
         target?: string;
         all?: boolean;
-        time: string;
+        time: number;
         seed?: number;
         execs?: number;
         coverage: boolean;
         saveCorpus?: boolean;
         replay?: string;
-        hang: string;
+        hang: number;
         list?: boolean;
       }) => {
         if (opts.list === true) {
           process.stdout.write(`${listTargetNames().join('\n')}\n`);
           return;
         }
-        const timeMs = parseDuration(opts.time);
-        if (timeMs === null) throw new InvalidArgumentError(`--time: not a duration: ${opts.time}`);
-        const hangMs = parseDuration(opts.hang);
-        if (hangMs === null) throw new InvalidArgumentError(`--hang: not a duration: ${opts.hang}`);
-        if (opts.replay === undefined && opts.all !== true && opts.target === undefined) {
-          process.stderr.write('error: give --target NAME, --all or --replay FILE\n');
-          process.exit(2);
-        }
+        if (opts.replay === undefined && opts.all !== true && opts.target === undefined) usageError(fuzz, 'give --target NAME, --all or --replay FILE');
         const code = await runFuzzCommand({
-          timeMs,
-          hangMs,
+          timeMs: opts.time,
+          hangMs: opts.hang,
           coverage: opts.coverage,
           ...(opts.target !== undefined ? { target: opts.target } : {}),
           ...(opts.all === true ? { all: true } : {}),
@@ -344,23 +537,57 @@ export function buildProgram(): Command {
           ...(opts.execs !== undefined ? { execsMax: opts.execs } : {}),
           ...(opts.saveCorpus === true ? { saveCorpus: true } : {}),
           ...(opts.replay !== undefined ? { replay: opts.replay } : {}),
+          logUsageError: (line) => process.stderr.write(`error: ${line}\n${usagePointer(fuzz)}\n`),
         });
+        if (code === EXIT_FAILURE) process.stderr.write('error: fuzz: findings (listed above with the commands that replay them)\n');
         process.exit(code);
       },
     );
 
+  // Only the root takes stray words (to name them as an unknown command); set after the
+  // subcommands so that none of them inherits it.
+  program.allowExcessArguments();
+  // A usage error is one `error: ...` line and one pointer to the command's help, never the
+  // whole help text (commander's showHelpAfterError stays off).
+  forEachCommand(program, (cmd) => {
+    cmd.configureOutput({
+      outputError: (text, write) => {
+        usageErrorPrinted = true;
+        write(`${text}${usagePointer(cmd)}\n`);
+      },
+    });
+  });
   return program;
 }
 
+/** Why `sim` exited non-zero, by its exit code (DESIGN.md); 2 (usage) it reports itself. */
+const SIM_FAILURES: ReadonlyMap<number, string> = new Map([
+  [1, 'safety violation'],
+  [3, 'liveness failure'],
+  [4, 'nondeterminism'],
+]);
+
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
+  let settled = false;
+  // A command whose promise never settles lets the event loop drain, and Node would exit 13
+  // without a word: say so instead (every non-zero exit prints an error line).
+  process.once('beforeExit', () => {
+    if (settled) return;
+    process.stderr.write('error: the command stopped without an answer or an error (a bug: please report it)\n');
+    process.exit(EXIT_FAILURE);
+  });
   try {
     await program.parseAsync(argv);
   } catch (e) {
-    if (e instanceof CommanderError) {
-      process.exit(e.exitCode === 0 ? 0 : 2);
-    }
-    fail(e);
+    if (!(e instanceof CommanderError)) fail(e);
+    if (e.exitCode === 0) process.exit(0);
+    // Every CommanderError from a parser or from error() was printed by outputError; one thrown
+    // some other way (a bug in an action) must not end the process silently.
+    if (!usageErrorPrinted && e.code !== 'commander.help') process.stderr.write(`${e.message.startsWith('error: ') ? e.message : `error: ${e.message}`}\n(run 'tsoracle --help' for usage)\n`);
+    process.exit(EXIT_USAGE);
+  } finally {
+    settled = true;
   }
 }
 

@@ -518,10 +518,10 @@ describe('the CLI commands', () => {
     const zero = await children.run(['get-ts', '--endpoints', '127.0.0.1:1', '--count', '0']);
     expect(zero.code).toBe(2);
     expect(zero.stderr).toMatch(/--count.*not a positive integer: 0/);
-    // Above the per-call maximum: refused by the client before anything is sent.
+    // Above the per-call maximum: a usage error too, found before any connection is made.
     const tooMany = await children.run(['get-ts', '--endpoints', '127.0.0.1:1', '--count', '262145']);
-    expect(tooMany.code).toBe(1);
-    expect(tooMany.stderr).toMatch(/INVALID_COUNT/);
+    expect(tooMany.code).toBe(2);
+    expect(tooMany.stderr).toMatch(/--count.*at most 262144/);
     const missingInitSeed = await children.run(['init', '--data-dir', await tempDir()]);
     expect(missingInitSeed.code).toBe(2);
   });

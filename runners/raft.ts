@@ -2,16 +2,19 @@
 // Node ports (NodeDisk with fsync, NodeTransport over TCP for peers, NodeClock, Math.random), and
 // the embeddable server (server.ts) hosts the serving node, the client protocol and HTTP on top.
 //
-// Configuration is checked before anything is opened, and refused with a clear message
-// (TsoError INVALID_CONFIG): a malformed peer list, an id that is not in it, duplicate ids or
-// addresses, more voters than RAFT_VOTERS_MAX, bad timeouts. The data directory is refused at
-// open when it belongs to another node or cluster (drivers/raft/meta.ts). Restart resumes from the
+// Configuration is checked before anything is opened or written, and refused with a clear
+// message (TsoError INVALID_CONFIG): a malformed peer list, an id that is not in it, duplicate ids
+// or addresses, more voters than RAFT_VOTERS_MAX, bad timeouts, a malformed --listen or
+// --http-listen; so is a data directory that cannot be one (checkDataDir: a regular file, an
+// unwritable place). The data directory is refused at open when it belongs to another node or
+// cluster (drivers/raft/meta.ts). A Raft address that cannot be bound names the node and address. Restart resumes from the
 // data directory. An even number of voters works but tolerates no more failures than one fewer:
 // a warning says so.
 //
 // Unlike `serve file`, the server announces `serving on H:P` as soon as it accepts clients, not
 // when it leads: a follower answers NOT_LEADER with the leader's service endpoint as the hint.
 import { TsoError } from '../core/errors.js';
+import { makeRaftConfig } from '../core/raft/config.js';
 import { RAFT_CLOCK_DRIFT_BOUND_DEFAULT, RAFT_ELECTION_TIMEOUT_MS_DEFAULT, RAFT_HEARTBEAT_INTERVAL_MS_DEFAULT, RAFT_VOTERS_MAX } from '../core/limits.js';
 import { NodeClock } from '../drivers/node/clock.js';
 import { NodeDisk } from '../drivers/node/disk.js';
@@ -19,7 +22,7 @@ import { NodeTransport } from '../drivers/node/transport.js';
 import { formatHostPort, parseHostPort, type HostPort } from '../drivers/ports.js';
 import { RaftDriver, type RaftDriverEvent, type RaftPeer } from '../drivers/raft/index.js';
 import { RaftMetrics } from './raft-metrics.js';
-import { startServer, type TsoServer } from './server.js';
+import { checkDataDir, listenError, startServer, type TsoServer } from './server.js';
 
 export interface RaftServerOptions {
   /** This node's id; it must be in `peers`. */
@@ -58,6 +61,22 @@ function parseAddress(text: string, what: string): HostPort {
   return address;
 }
 
+/** A bind address: host:port, port 0 (a free port) allowed. */
+function parseBindAddress(text: string, flag: string): HostPort {
+  const address = parseHostPort(text);
+  if (address === null) throw invalid(`${flag} must be host:port (port 0 to 65535), got ${JSON.stringify(text)}`);
+  return address;
+}
+
+/** What each snake_case problem of makeRaftConfig means in terms of the flags. */
+const RAFT_CONFIG_PROBLEM_FLAGS: Readonly<Record<string, string>> = {
+  heartbeat_interval_not_positive: '--heartbeat-interval must be at least 1ms',
+  election_timeout_not_positive: '--election-timeout must be from 1ms to 2^40 ms',
+  heartbeat_interval_not_below_election_timeout: '--heartbeat-interval must be below --election-timeout',
+  clock_drift_bound_out_of_range: '--clock-drift must be a ratio in [0, 0.25)',
+  lease_not_positive: '--election-timeout is too short for a positive lease once --clock-drift and the lease margin are taken off',
+};
+
 /**
  * Parses `"1=RAFT_H:P/SERVICE_H:P,2=..."` and checks it: ids are positive integers, each at most
  * once; no address is used twice (as a Raft or a service address); 1 to RAFT_VOTERS_MAX voters.
@@ -91,6 +110,14 @@ export function parseRaftPeers(text: string): Map<number, RaftPeer> {
   }
   if (peers.size > RAFT_VOTERS_MAX) throw invalid(`--peers: ${peers.size} voters, at most ${RAFT_VOTERS_MAX}`);
   return peers;
+}
+
+/** Checks the Raft timeouts and drift bound as the driver will, naming the flags. */
+export function checkRaftTimeouts(id: number, peers: ReadonlyMap<number, RaftPeer>, electionTimeoutMs: number, heartbeatIntervalMs: number, clockDriftBound: number): void {
+  const made = makeRaftConfig({ id, voters: [...peers.keys()], electionTimeoutMs, heartbeatIntervalMs, clockDriftBound });
+  if (made.ok) return;
+  const problem = (made.message ?? made.code).replace(/^raft config: /, '');
+  throw invalid(RAFT_CONFIG_PROBLEM_FLAGS[problem] ?? `raft config: ${problem}`);
 }
 
 /** Checks the whole configuration before anything is opened; returns warnings worth printing. */
@@ -145,9 +172,19 @@ function describeEvent(event: RaftDriverEvent): string | null {
 export async function startRaftServer(options: RaftServerOptions): Promise<RaftServer> {
   const log = options.log ?? (() => {});
   const peers = typeof options.peers === 'string' ? parseRaftPeers(options.peers) : options.peers;
-  for (const warning of checkRaftConfig(options.id, peers)) log(`warning: ${warning}`);
+  const warnings = checkRaftConfig(options.id, peers);
+  const electionTimeoutMs = options.electionTimeoutMs ?? RAFT_ELECTION_TIMEOUT_MS_DEFAULT;
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? RAFT_HEARTBEAT_INTERVAL_MS_DEFAULT;
+  const clockDriftBound = options.clockDriftBound ?? RAFT_CLOCK_DRIFT_BOUND_DEFAULT;
+  checkRaftTimeouts(options.id, peers, electionTimeoutMs, heartbeatIntervalMs, clockDriftBound);
   const self = peers.get(options.id) as RaftPeer;
   const serviceAddress = parseHostPort(self.serviceEndpoint) as HostPort;
+  // Every address is checked here, before the driver writes LOCK and meta: a typo in --listen
+  // or --http-listen must not leave a half-made data directory behind.
+  const listen = formatHostPort(options.listen === undefined ? serviceAddress : parseBindAddress(options.listen, '--listen'));
+  const httpListen = options.httpListen === undefined ? formatHostPort({ host: serviceAddress.host, port: 0 }) : options.httpListen === null ? null : formatHostPort(parseBindAddress(options.httpListen, '--http-listen'));
+  checkDataDir(options.dataDir);
+  for (const warning of warnings) log(`warning: ${warning}`);
   const clock = new NodeClock();
   let onFatal = options.onFatal;
   const raftMetrics = new RaftMetrics();
@@ -159,11 +196,7 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
     dataDir: options.dataDir,
     id: options.id,
     peers,
-    config: {
-      electionTimeoutMs: options.electionTimeoutMs ?? RAFT_ELECTION_TIMEOUT_MS_DEFAULT,
-      heartbeatIntervalMs: options.heartbeatIntervalMs ?? RAFT_HEARTBEAT_INTERVAL_MS_DEFAULT,
-      clockDriftBound: options.clockDriftBound ?? RAFT_CLOCK_DRIFT_BOUND_DEFAULT,
-    },
+    config: { electionTimeoutMs, heartbeatIntervalMs, clockDriftBound },
     ...(options.snapshotEntries !== undefined ? { snapshotEntries: options.snapshotEntries } : {}),
     onEvent: (event) => {
       raftMetrics.onEvent(event);
@@ -171,14 +204,17 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
       if (line !== null) log(line);
       if (event.kind === 'fatal') onFatal?.(event.error);
     },
+  }).catch((e: unknown) => {
+    // The only listener the driver opens is this node's Raft address.
+    throw listenError(e, `--peers: node ${options.id}'s Raft address`, self.raftAddress);
   });
   let server: TsoServer;
   try {
     server = await startServer({
       driver,
       clock,
-      listen: options.listen ?? self.serviceEndpoint,
-      httpListen: options.httpListen === undefined ? formatHostPort({ host: serviceAddress.host, port: 0 }) : options.httpListen,
+      listen,
+      httpListen,
       waitUntilServing: false,
       log,
       ...(options.windowAheadMs !== undefined ? { windowAheadMs: options.windowAheadMs } : {}),

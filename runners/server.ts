@@ -3,9 +3,16 @@
 // caller's choice (the file driver on a data directory by default). `tsoracle serve file` is a
 // thin wrapper around it. `close()` is graceful and bounded: it stops accepting, lets requests
 // in flight finish for a grace period, then closes connections, the driver and the HTTP port.
+//
+// Addresses and the data directory are checked before anything is opened or written (a bad one
+// is refused with INVALID_CONFIG, a data directory that cannot be one with a DiskError), and a
+// port that cannot be bound is reported with the option and the address it came from: the
+// bare `listen EADDRINUSE` of Node names neither.
 
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { dirname, resolve } from 'node:path';
 import { TsoError } from '../core/errors.js';
 import { DATA_DIR_DEFAULT, HTTP_LISTEN_ADDRESS_DEFAULT, LISTEN_ADDRESS_DEFAULT } from '../core/limits.js';
 import type { ConsensusDriver } from '../drivers/driver.js';
@@ -13,7 +20,7 @@ import { FileDriver, type FileDriverOptions } from '../drivers/file/file-driver.
 import { NodeClock } from '../drivers/node/clock.js';
 import { NodeDisk } from '../drivers/node/disk.js';
 import { NodeTransport } from '../drivers/node/transport.js';
-import { parseHostPort, type Clock, type HostPort, type Transport } from '../drivers/ports.js';
+import { DiskError, formatHostPort, parseHostPort, type Clock, type HostPort, type Transport } from '../drivers/ports.js';
 import { ProtocolServer } from '../drivers/server/protocol-server.js';
 import { ServingNode, type ServingEvent } from '../drivers/server/serving-node.js';
 import { PrometheusMetrics } from './metrics.js';
@@ -52,17 +59,93 @@ export interface TsoServer {
   close(): Promise<void>;
 }
 
-function parseAddress(text: string, what: string): HostPort {
+function parseAddress(text: string, flag: string): HostPort {
   const parsed = parseHostPort(text);
-  if (parsed === null) throw new TsoError('INVALID_CONFIG', `${what} must be host:port, got ${JSON.stringify(text)}`);
+  if (parsed === null) throw new TsoError('INVALID_CONFIG', `${flag} must be host:port (port 0 to 65535), got ${JSON.stringify(text)}`);
   return parsed;
+}
+
+/** Why binding failed, in words, from Node's errno (the OS message alone does not say what to do). */
+function bindFailureReason(errno: unknown, fallback: string): string {
+  switch (errno) {
+    case 'EADDRINUSE':
+      return 'address in use (another process listens there; pick another port or stop it)';
+    case 'EADDRNOTAVAIL':
+      return 'address not available (no network interface of this machine has that IP)';
+    case 'EACCES':
+      return 'permission denied (ports below 1024 need privileges)';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'host name not found';
+    default:
+      return fallback;
+  }
+}
+
+/** The errno of a failed bind: a Node system error's, or the one the transport's TRANSPORT error carries. */
+function bindErrno(error: unknown): string | undefined {
+  if (error instanceof TsoError) {
+    const errno = error.code === 'TRANSPORT' ? error.details?.['errno'] : undefined;
+    return typeof errno === 'string' ? errno : undefined;
+  }
+  const system = error as NodeJS.ErrnoException | null;
+  return typeof system === 'object' && system !== null && typeof system.syscall === 'string' && typeof system.code === 'string' ? system.code : undefined;
+}
+
+/**
+ * The error for a listener that could not bind `address` given by `flag`: TRANSPORT, naming the
+ * flag and the address, e.g. `--http-listen 127.0.0.1:9464: address in use (...)`. Takes both a
+ * Node error (errno in `code`) and the transport's TsoError (errno in `details.errno`); returns
+ * any other error as it is.
+ */
+export function listenError(error: unknown, flag: string, address: HostPort): unknown {
+  const errno = bindErrno(error);
+  // Anything else (a disk error, a bug) passes through unchanged.
+  if (errno === undefined) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new TsoError('TRANSPORT', `${flag} ${formatHostPort(address)}: ${bindFailureReason(errno, message)}`, { errno });
+}
+
+/**
+ * Checks, without writing anything, that `dataDir` is or can become a directory this process
+ * writes in: it is a directory, or its nearest existing ancestor is one. Refuses a regular file
+ * (`data dir D is not a directory`, DISK_EXISTS) and an unwritable place (DISK_IO) before a
+ * driver creates or locks anything.
+ */
+export function checkDataDir(dataDir: string): void {
+  let existing = resolve(dataDir);
+  for (;;) {
+    let isDirectory: boolean;
+    try {
+      isDirectory = statSync(existing).isDirectory();
+    } catch (error) {
+      const errno = (error as NodeJS.ErrnoException).code;
+      const parent = dirname(existing);
+      if ((errno === 'ENOENT' || errno === 'ENOTDIR') && parent !== existing) {
+        existing = parent;
+        continue;
+      }
+      throw new DiskError('DISK_IO', `data dir ${dataDir}: cannot inspect ${existing}: ${(error as Error).message}`);
+    }
+    if (!isDirectory) {
+      if (existing === resolve(dataDir)) throw new DiskError('DISK_EXISTS', `data dir ${dataDir} is not a directory`);
+      throw new DiskError('DISK_EXISTS', `data dir ${dataDir} cannot be created: ${existing} is not a directory`);
+    }
+    try {
+      accessSync(existing, fsConstants.W_OK | fsConstants.X_OK);
+    } catch (error) {
+      throw new DiskError('DISK_IO', `data dir ${dataDir}: ${existing} is not writable by this process (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    }
+    return;
+  }
 }
 
 function listenHttp(server: HttpServer, address: HostPort): Promise<HostPort> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (error: Error) => reject(listenError(error, '--http-listen', address) as Error);
+    server.once('error', failed);
     server.listen(address.port, address.host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       const bound = server.address() as AddressInfo;
       resolve({ host: address.host, port: bound.port });
     });
@@ -72,11 +155,13 @@ function listenHttp(server: HttpServer, address: HostPort): Promise<HostPort> {
 /** Starts a server; resolves once it accepts requests on both ports and (by default) serves timestamps. */
 export async function startServer(options: ServerOptions = {}): Promise<TsoServer> {
   const log = options.log ?? (() => {});
-  const listen = parseAddress(options.listen ?? LISTEN_ADDRESS_DEFAULT, 'listen');
-  const httpListen = options.httpListen === null ? null : parseAddress(options.httpListen ?? HTTP_LISTEN_ADDRESS_DEFAULT, 'http-listen');
+  const listen = parseAddress(options.listen ?? LISTEN_ADDRESS_DEFAULT, '--listen');
+  const httpListen = options.httpListen === null ? null : parseAddress(options.httpListen ?? HTTP_LISTEN_ADDRESS_DEFAULT, '--http-listen');
   const clock = options.clock ?? new NodeClock();
   const transport = options.transport ?? new NodeTransport();
-  const driver = options.driver ?? (await FileDriver.open(new NodeDisk(), options.dataDir ?? DATA_DIR_DEFAULT, options.fileDriver ?? {}));
+  const dataDir = options.dataDir ?? DATA_DIR_DEFAULT;
+  if (options.driver === undefined) checkDataDir(dataDir);
+  const driver = options.driver ?? (await FileDriver.open(new NodeDisk(), dataDir, options.fileDriver ?? {}));
   const metrics = new PrometheusMetrics({ collectDefaults: true });
   const node = new ServingNode({
     driver,
@@ -94,7 +179,9 @@ export async function startServer(options: ServerOptions = {}): Promise<TsoServe
   let http: HttpServer | null = null;
   try {
     node.start();
-    protocol = await ProtocolServer.start({ node, transport, clock, listen, metrics });
+    protocol = await ProtocolServer.start({ node, transport, clock, listen, metrics }).catch((e: unknown) => {
+      throw listenError(e, '--listen', listen);
+    });
     let httpAddress: HostPort | null = null;
     if (httpListen !== null) {
       http = createHttpServer((req, res) => {

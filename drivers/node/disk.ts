@@ -15,6 +15,10 @@
 //     path fails even inside this process. Only the non-blocking form is used: a blocking
 //     flock would park a libuv threadpool thread and could starve every other fs call.
 //   - Descriptors opened by an operation are closed before it settles, on success and failure.
+//   - `mkdirp` creates one directory at a time, walking up only past missing parents, and makes
+//     each directory at most twice: Node's `mkdir({ recursive: true })` retries forever where the
+//     parent exists but refuses the child (`/proc/x` answers ENOENT under an existing `/proc`), so
+//     a data directory there hung the server instead of failing.
 //
 // API choice (measured on this machine, atomic replace = write tmp + fsync + rename + fsyncDir,
 // 17-byte record): the synchronous API costs ~1.4 ms p50 but blocks the event loop for all of
@@ -24,6 +28,7 @@
 // slower than plain callbacks (FileHandle bookkeeping), so it is not used.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { assert } from '../../core/assert.js';
 import { DiskError, type Disk, type DiskErrorCode, type DiskLock } from '../ports.js';
 
@@ -76,7 +81,8 @@ interface FsPrimitives {
   ftruncate(fd: number, length: number): Promise<void>;
   readFile(path: string): Promise<Uint8Array>;
   rename(from: string, to: string): Promise<void>;
-  mkdirp(dir: string): Promise<void>;
+  mkdir(dir: string): Promise<void>;
+  isDirectory(path: string): Promise<boolean>;
   unlink(path: string): Promise<void>;
   rmdir(path: string): Promise<void>;
   readdir(dir: string): Promise<string[]>;
@@ -96,7 +102,8 @@ const callbackPrimitives: FsPrimitives = {
   ftruncate: (fd, length) => new Promise((res, rej) => fs.ftruncate(fd, length, (e) => (e === null ? res() : rej(e)))),
   readFile: (path) => new Promise((res, rej) => fs.readFile(path, settle(res, rej))),
   rename: (from, to) => new Promise((res, rej) => fs.rename(from, to, (e) => (e === null ? res() : rej(e)))),
-  mkdirp: (dir) => new Promise((res, rej) => fs.mkdir(dir, { recursive: true }, (e) => (e === null ? res() : rej(e)))),
+  mkdir: (dir) => new Promise((res, rej) => fs.mkdir(dir, (e) => (e === null ? res() : rej(e)))),
+  isDirectory: (path) => new Promise((res, rej) => fs.stat(path, (e, st) => (e === null ? res(st.isDirectory()) : rej(e)))),
   unlink: (path) => new Promise((res, rej) => fs.unlink(path, (e) => (e === null ? res() : rej(e)))),
   rmdir: (path) => new Promise((res, rej) => fs.rmdir(path, (e) => (e === null ? res() : rej(e)))),
   readdir: (dir) => new Promise((res, rej) => fs.readdir(dir, settle(res, rej))),
@@ -120,7 +127,8 @@ const blockingPrimitives: FsPrimitives = {
   ftruncate: (fd, length) => runSync(() => fs.ftruncateSync(fd, length)),
   readFile: (path) => runSync(() => fs.readFileSync(path)),
   rename: (from, to) => runSync(() => fs.renameSync(from, to)),
-  mkdirp: (dir) => runSync(() => void fs.mkdirSync(dir, { recursive: true })),
+  mkdir: (dir) => runSync(() => fs.mkdirSync(dir)),
+  isDirectory: (path) => runSync(() => fs.statSync(path).isDirectory()),
   unlink: (path) => runSync(() => fs.unlinkSync(path)),
   rmdir: (path) => runSync(() => fs.rmdirSync(path)),
   readdir: (dir) => runSync(() => fs.readdirSync(dir)),
@@ -187,10 +195,37 @@ export class NodeDisk implements Disk {
 
   async mkdirp(dir: string): Promise<void> {
     try {
-      await this.io.mkdirp(dir);
+      await this.makeDirectory(dir);
     } catch (error) {
       throw toDiskError(error, 'mkdirp', dir);
     }
+  }
+
+  /** Creates `dir`, first its missing parents (recursively); an existing directory is success. */
+  private async makeDirectory(dir: string): Promise<void> {
+    try {
+      await this.io.mkdir(dir);
+      return;
+    } catch (error) {
+      if (isErrno(error, 'EEXIST')) return this.expectDirectory(dir, error);
+      const parent = dirname(dir);
+      if (!isErrno(error, 'ENOENT') || parent === dir) throw error;
+    }
+    await this.makeDirectory(dirname(dir));
+    try {
+      await this.io.mkdir(dir);
+    } catch (error) {
+      if (isErrno(error, 'EEXIST')) return this.expectDirectory(dir, error);
+      // The parent exists now, yet the child cannot be made: a second try would fail the same way.
+      if (isErrno(error, 'ENOENT')) throw new DiskError('DISK_IO', `mkdirp ${dir}: its parent exists but the file system refuses to create it (${(error as Error).message})`);
+      throw error;
+    }
+  }
+
+  /** `dir` already exists (EEXIST): fine when it is a directory (made by us or by a racing process). */
+  private async expectDirectory(dir: string, exists: unknown): Promise<void> {
+    if (await this.io.isDirectory(dir)) return;
+    throw new DiskError('DISK_EXISTS', `mkdirp ${dir}: exists and is not a directory (${(exists as Error).message})`);
   }
 
   async remove(path: string): Promise<void> {
