@@ -30,8 +30,10 @@ describe('SeqResolver', () => {
     const client = createClient({ endpoints: [endpoint], clientId: 77n });
     const resolver = new SeqResolver(['127.0.0.1:1', endpoint]);
     cleanups.push(() => client.close(), async () => resolver.close());
-    const first = await client.getSeq('k', 3); // request 1 of client 77
-    expect(await resolver.resolve({ clientId: 77n, requestId: 1n, key: 'k', count: 3 }, 10_000)).toEqual({ kind: 'block', start: first.start, count: 3 });
+    // Request 1 of client 77, executed (the library's own ids start at its creation wall ms << 22).
+    const first = await resolver.resolve({ clientId: 77n, requestId: 1n, key: 'k', count: 3 }, 10_000);
+    expect(first).toEqual({ kind: 'block', start: 0n, count: 3 });
+    expect(await resolver.resolve({ clientId: 77n, requestId: 1n, key: 'k', count: 3 }, 10_000)).toEqual(first);
     // A request never sent (of another session): the read-back executes it, above what was granted.
     expect(await resolver.resolve({ clientId: 78n, requestId: 9n, key: 'k', count: 3 }, 10_000)).toEqual({ kind: 'block', start: 3n, count: 3 });
     // Push request 1 out of the session's memory.
@@ -54,13 +56,15 @@ describe('recordedGetSeq with read-back', () => {
     cleanups.push(async () => resolver.close());
     // A client whose every getSeq ends unknown after the server executed it: it stops waiting
     // right after sending (attempt timeout 1 ms) and never retries.
-    const real = createClient({ endpoints: [endpoint], clientId: 5n });
-    cleanups.push(() => real.close());
+    const executor = new SeqResolver([endpoint]);
+    cleanups.push(async () => executor.close());
+    let nextRequestId = 1n;
     const flaky = {
       clientId: 5n,
       getSeq: async (key: string, count: number) => {
-        const block = await real.getSeq(key, count);
-        throw new TsoError(ErrorCode.SEQ_UNCERTAIN, `lost the answer for [${block.start}, +${count})`, { requestId: 1n, clientId: 5n });
+        const requestId = nextRequestId++;
+        const outcome = await executor.resolve({ clientId: 5n, requestId, key, count }, 10_000);
+        throw new TsoError(ErrorCode.SEQ_UNCERTAIN, `lost the answer for ${String(outcome.kind)}`, { requestId, clientId: 5n });
       },
     } as unknown as Parameters<typeof recordedGetSeq>[1];
     const history = new StressHistory(['k']);

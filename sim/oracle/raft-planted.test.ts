@@ -33,11 +33,11 @@ const CASES: Record<RaftBug, PlantedCase> = {
   // leader's first entry, comes back in the same term with no vote and votes again.
   forgetVote: { nodes: 3, foundAt: 4, expected: ['raft_two_leaders_in_term'] },
   // A deposed leader serves from its window after a new leader served larger timestamps.
-  serveAfterLeaseExpired: { nodes: 3, foundAt: 3, expected: TIMESTAMP_ORDER },
+  serveAfterLeaseExpired: { nodes: 3, foundAt: 12, expected: TIMESTAMP_ORDER },
   // A lease with no margin for drift outlives the followers' election timeout.
   leaseWithoutDriftMargin: { nodes: 3, foundAt: 47, expected: TIMESTAMP_ORDER },
   // A fence on a stale high-water: the new leader reissues timestamps the old one served.
-  skipFenceLinearizedLoad: { nodes: 3, foundAt: 22, expected: TIMESTAMP_ORDER },
+  skipFenceLinearizedLoad: { nodes: 3, foundAt: 58, expected: TIMESTAMP_ORDER },
 };
 
 const SEED_TIMEOUT_MS = 300_000;
