@@ -54,12 +54,18 @@ async function main(): Promise<void> {
     for (const id of [1, 2, 3]) start(id);
     const endpoints = [1, 2, 3].map(service);
     const leaderOf = async (): Promise<number> => {
-      const probe = createClient({ endpoints, retry: { overallTimeoutMs: 20_000 } });
-      try {
-        await probe.getTs();
-        return [1, 2, 3].find((id) => service(id) === probe.cachedLeader()?.endpoint) ?? 0;
-      } finally {
-        await probe.close();
+      // The nodes may not listen yet: ask until one answers (bounded).
+      for (let tries = 0; ; tries += 1) {
+        const probe = createClient({ endpoints, retry: { overallTimeoutMs: 20_000 } });
+        try {
+          await probe.getTs();
+          return [1, 2, 3].find((id) => service(id) === probe.cachedLeader()?.endpoint) ?? 0;
+        } catch (e) {
+          if (tries >= 100) throw e;
+          await sleep(200);
+        } finally {
+          await probe.close();
+        }
       }
     };
 

@@ -4,6 +4,8 @@
 // in-process test. Here the real CLI and a plain `node` script run as children:
 //   - against an unreachable endpoint, they end with the transport error and exit 1 within the
 //     client's overall deadline, never 13 and never silently;
+//   - a script that got its answers and never closed its client exits by itself (an idle client
+//     holds nothing);
 //   - against a healthy 3-node Raft cluster right after its leader is SIGKILLed, 20 CLI calls
 //     out of 20 answer (before the keep-alive, 16 of 40 exited 13 while the new leader served).
 // Loopback only; every child is bounded in time and killed in afterEach.
@@ -132,6 +134,25 @@ describe('a pending call keeps its process alive and always ends', () => {
     expect(match, result.stdout).not.toBeNull();
     expect(['NO_REACHABLE_ENDPOINTS', 'TIMEOUT']).toContain(match?.[1]);
     expect(Number(match?.[2])).toBeLessThanOrEqual(1_500 + 250);
+  });
+});
+
+describe('an idle client does not hold its process', () => {
+  it('a script that got its answers and never closed its client exits by itself', async () => {
+    const { dir, remove } = await makeTempDir('tsoracle-client-idle-');
+    cleanups.push(remove);
+    const server = await tracker.serve({ dataDir: dir });
+    const source = `
+      import { createClient } from './dist/runners/index.js';
+      const client = createClient({ endpoints: ['${server.endpoint}'] });
+      const ts = await client.getTs();
+      const block = await client.getSeq('orders', 2);
+      console.log(typeof ts, block.count);
+    `;
+    const result = await runNodeScript(source, 20_000);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.trim()).toBe('bigint 2');
+    await server.terminate();
   });
 });
 

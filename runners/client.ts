@@ -26,7 +26,9 @@ export interface ClientOptions {
 export function createClient(options: ClientOptions = {}): TsoClient {
   return createClientCore({
     endpoints: options.endpoints ?? [LISTEN_ADDRESS_DEFAULT],
-    transport: new NodeTransport(),
+    // Unref'd connections: an idle client never holds the process open (the keep-alive does
+    // while a call is pending).
+    transport: new NodeTransport({ unrefConnections: true }),
     // Unref'd timers: the client's own timers never keep the process alive; the keep-alive
     // does, exactly while a call is pending (an idle or closed client holds nothing).
     clock: new NodeClock({ unrefTimers: true }),

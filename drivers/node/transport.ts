@@ -49,6 +49,10 @@ export interface NodeTransportOptions {
   readonly connectTimeoutMs?: number;
   /** Accepted connections one listener keeps open at once (default SERVER_CONNECTIONS_MAX). */
   readonly connectionsMax?: number;
+  /** Outgoing connections (and their connect timers) do not keep the process alive (default
+   *  false). The client sets it: its keep-alive holds the process while a call is pending, so an
+   *  idle client that was never closed lets a script end, as Node's own HTTP agent does. */
+  readonly unrefConnections?: boolean;
 }
 
 type CloseReason = { code: string; message: string };
@@ -58,6 +62,7 @@ interface ResolvedOptions {
   readonly sendBufferBytesMax: number;
   readonly connectTimeoutMs: number;
   readonly connectionsMax: number;
+  readonly unrefConnections: boolean;
 }
 
 /**
@@ -270,6 +275,7 @@ export class NodeTransport implements Transport {
       sendBufferBytesMax: options.sendBufferBytesMax ?? TRANSPORT_SEND_BUFFER_BYTES_MAX_DEFAULT,
       connectTimeoutMs: options.connectTimeoutMs ?? TRANSPORT_CONNECT_TIMEOUT_MS_DEFAULT,
       connectionsMax: options.connectionsMax ?? SERVER_CONNECTIONS_MAX,
+      unrefConnections: options.unrefConnections ?? false,
     };
     assert(Number.isSafeInteger(this.options.frameBodyBytesMax) && this.options.frameBodyBytesMax >= 1, 'transport_frame_max_valid');
     assert(this.options.sendBufferBytesMax >= FRAME_HEADER_BYTES + this.options.frameBodyBytesMax, 'transport_send_buffer_fits_a_frame');
@@ -308,6 +314,7 @@ export class NodeTransport implements Transport {
     return new Promise((resolve, reject) => {
       const target = formatHostPort(address);
       const socket = net.connect({ host: address.host, port: address.port, noDelay: true });
+      if (this.options.unrefConnections) socket.unref();
       let settled = false;
       const timer = setTimeout(() => {
         if (settled) return;
@@ -315,6 +322,7 @@ export class NodeTransport implements Transport {
         socket.destroy();
         reject(transportError(`connect to ${target} timed out after ${this.options.connectTimeoutMs} ms`, { timeoutMs: this.options.connectTimeoutMs }));
       }, this.options.connectTimeoutMs);
+      if (this.options.unrefConnections) timer.unref();
       socket.once('error', (error: NodeJS.ErrnoException) => {
         if (settled) return;
         settled = true;
