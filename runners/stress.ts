@@ -66,7 +66,8 @@ keepData = options.keepData;
 process.stderr.write(`stress: seed ${options.seed}\n`);
 
 const watchdog = setTimeout(() => die(`watchdog: the run exceeded its duration + ${WATCHDOG_SLACK_MS / 1000} s`, 3), options.durationMs + WATCHDOG_SLACK_MS);
-watchdog.unref();
+// Ref'd on purpose: while runStress is awaited at top level, the watchdog also keeps the process
+// alive, so a run can never end silently with exit 13 if nothing else is pending.
 
 const report = await runStress(options, {
   log: (line) => process.stderr.write(`${line}\n`),

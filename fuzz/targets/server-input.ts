@@ -3,7 +3,9 @@
 // (FrameDecoder), decode each body (decodeRequest), validate it (validateRequest), and build
 // every answer the server sends without asking the serving node: BAD_FRAME for a framing error
 // or an undecodable body (then the connection closes: later frames are ignored), and
-// INVALID_ARGUMENT for a request that fails validation. Each answer is framed with encodeFrame,
+// INVALID_ARGUMENT for a request that fails validation or whose id is still in flight on the
+// connection (every request served from one input is still in flight: the serving node answers
+// asynchronously, after the bytes at hand were read). Each answer is framed with encodeFrame,
 // which asserts the body fits FRAME_BODY_BYTES_MAX exactly as the transport's `send` does; an
 // answer too large to send is an assertion, i.e. a server crash, i.e. a finding.
 //
@@ -12,7 +14,7 @@
 // escapes, and those are findings. There is no encoder: the round-trip belongs to the
 // protocol-request and frame targets.
 import * as fc from 'fast-check';
-import { isDecodeError } from '../../core/errors.js';
+import { isDecodeError, withCodePrefix } from '../../core/errors.js';
 import { encodeFrame, FrameDecoder } from '../../core/frame.js';
 import { FRAME_BODY_BYTES_MAX, FRAME_HEADER_BYTES } from '../../core/limits.js';
 import { decodeRequest, encodeRequest, encodeResponse, validateRequest, type Request } from '../../core/protocol.js';
@@ -31,6 +33,7 @@ export type ServerEvent =
 export function serverReads(bytes: Uint8Array): ServerEvent[] {
   const events: ServerEvent[] = [];
   const framer = new FrameDecoder(FRAME_BODY_BYTES_MAX);
+  const inFlight = new Set<number>();
   let open = true;
   try {
     framer.pushEach(bytes, (body) => {
@@ -44,6 +47,11 @@ export function serverReads(bytes: Uint8Array): ServerEvent[] {
         open = false;
         return;
       }
+      if (inFlight.has(request.id)) {
+        const message = `DUPLICATE_REQUEST_ID: request id ${request.id} is already in flight on this connection`;
+        events.push({ kind: 'invalid-argument', id: request.id, answerFrame: encodeFrame(encodeResponse({ id: request.id, ok: false, code: 'INVALID_ARGUMENT', message })) });
+        return;
+      }
       const invalid = validateRequest(request);
       if (invalid !== null) {
         events.push({
@@ -53,13 +61,14 @@ export function serverReads(bytes: Uint8Array): ServerEvent[] {
         });
         return;
       }
+      inFlight.add(request.id);
       events.push({ kind: 'serve', request });
     });
   } catch (error) {
     if (!isDecodeError(error) || error !== framer.error) throw error;
     // The transport reports the framing failure to the server, which answers before closing.
     if (open) {
-      events.push({ kind: 'bad-frame', answerFrame: encodeFrame(encodeResponse({ id: 0, ok: false, code: 'BAD_FRAME', message: `${error.code}: ${error.message}` })) });
+      events.push({ kind: 'bad-frame', answerFrame: encodeFrame(encodeResponse({ id: 0, ok: false, code: 'BAD_FRAME', message: withCodePrefix(error.code, error.message) })) });
     }
   }
   return events;
@@ -97,6 +106,8 @@ export default defineTarget<ServerEvent[]>({
   seeds: () => [
     concat(encodeFrame(encodeRequest({ id: 1, op: 'getTs', count: 1 })), encodeFrame(encodeRequest({ id: 2, op: 'getSeq', key: 'orders', count: 5, clientId: 9n, requestId: 1n }))),
     encodeFrame(encodeRequest({ id: 3, op: 'getTs', count: 0 })),
+    // The same id twice in one read: the second is refused while the first is in flight.
+    concat(encodeFrame(encodeRequest({ id: 5, op: 'getTs', count: 1 })), encodeFrame(encodeRequest({ id: 5, op: 'getTs', count: 2 }))),
     concat(encodeFrame(Uint8Array.of(0xc1)), encodeFrame(encodeRequest({ id: 4, op: 'getTs', count: 1 }))),
     Uint8Array.of(0, 1, 0, 1, 0x80),
   ],
