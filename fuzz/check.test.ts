@@ -2,7 +2,10 @@
 // expected errors and honest decoders are not.
 import { describe, expect, it } from 'vitest';
 import { DecodeError, ErrorCode } from '../core/errors.js';
+import { decodeHighWaterRecord, encodeHighWaterRecord } from '../core/records/high-water.js';
 import { checkInput, checkValidValue, errorSignature } from './check.js';
+import { framedRecordRejections } from './near-misses.js';
+import highWaterTarget from './targets/high-water-record.js';
 import { defineTarget, onlyDecodeError, type AnyFuzzTarget } from './target.js';
 
 /** A one-byte "format": the value is the byte; decoding rejects empty input. */
@@ -23,6 +26,60 @@ function byteTarget(overrides: Partial<Parameters<typeof defineTarget<number>>[0
 }
 
 const budget = { inputBudgetMs: 1_000 };
+
+describe('what must be refused', () => {
+  it('reports promise-broken when a near-miss is accepted: a TSOR decoder that compares values and skips its CRC (planted)', () => {
+    const valid = encodeHighWaterRecord(1_700_000_000_000);
+    const honest = checkInput(highWaterTarget as AnyFuzzTarget, valid, budget);
+    expect(honest).toEqual({ kind: 'accepted' });
+    const skipsCrc = defineTarget<number>({
+      ...(highWaterTarget as unknown as Parameters<typeof defineTarget<number>>[0]),
+      decode: (bytes) => {
+        // Planted: recompute the CRC over the body, so a flipped stored CRC still "decodes".
+        const repaired = encodeHighWaterRecord(decodeHighWaterRecord(Uint8Array.from([...bytes.subarray(0, 13), ...valid.subarray(13)])));
+        return decodeHighWaterRecord(repaired);
+      },
+    });
+    expect(checkInput(skipsCrc, valid, budget)).toMatchObject({ kind: 'finding', finding: 'promise-broken', signature: 'promise-broken:high-water-record:crc-flipped' });
+  });
+
+  it('reports promise-broken when a near-miss is refused with another code than promised', () => {
+    const target = byteTarget({ rejections: (accepted) => [{ name: 'two-bytes', bytes: Uint8Array.of(accepted[0] ?? 0, 0), code: 'DECODE_LENGTH_LIMIT' }] });
+    expect(checkInput(target, Uint8Array.of(3), budget)).toMatchObject({ kind: 'finding', finding: 'promise-broken', signature: 'promise-broken:byte:two-bytes' });
+    const kept = byteTarget({ rejections: (accepted) => [{ name: 'two-bytes', bytes: Uint8Array.of(accepted[0] ?? 0, 0), code: 'DECODE_EOF' }] });
+    expect(checkInput(kept, Uint8Array.of(3), budget)).toEqual({ kind: 'accepted' });
+  });
+
+  it('reports bad-offset when a decode error names an offset past the input (a reader that ran off its end)', () => {
+    const target = byteTarget({
+      decode: (bytes) => {
+        throw new DecodeError(ErrorCode.DECODE_EOF, 'ran off the end', bytes.length + 1);
+      },
+    });
+    expect(checkInput(target, Uint8Array.of(1, 2), budget)).toMatchObject({ kind: 'finding', finding: 'bad-offset' });
+    const atEnd = byteTarget({
+      decode: (bytes) => {
+        throw new DecodeError(ErrorCode.DECODE_EOF, 'at the end', bytes.length);
+      },
+    });
+    expect(checkInput(atEnd, Uint8Array.of(1, 2), budget)).toEqual({ kind: 'rejected', code: 'DECODE_EOF', offset: 2 });
+  });
+
+  it('the framed-record near-misses of a valid TSOR record are each refused with the promised code', () => {
+    const valid = encodeHighWaterRecord(42);
+    const misses = framedRecordRejections(valid, { oneByteShort: 'RECORD_TOO_SHORT', oneByteLong: 'RECORD_TOO_LONG' });
+    expect(misses.map((m) => m.name)).toEqual(expect.arrayContaining(['crc-flipped', 'magic-flipped', 'version-255', 'first-body-byte-flipped', 'one-byte-short', 'one-byte-long']));
+    for (const miss of misses) {
+      let code = 'accepted';
+      try {
+        decodeHighWaterRecord(miss.bytes);
+      } catch (e) {
+        code = (e as DecodeError).code;
+      }
+      expect(code, miss.name).toBe(miss.code);
+    }
+  });
+});
 
 describe('checkInput', () => {
   it('accepts a valid input and reports an expected rejection with its code and offset', () => {

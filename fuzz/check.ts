@@ -6,6 +6,11 @@
 //   not-canonical         the re-encoding differs from the input (canonical targets), or
 //                         normalising twice is not stable (the others);
 //   valid-value-rejected  a valid value from the target's arbitrary did not decode back;
+//   promise-broken        a near-miss of an accepted input (the target's `rejections`: a flipped
+//                         CRC, one past a limit, a non-canonical form) was accepted, or refused
+//                         with another code than the one promised;
+//   bad-offset            a decode error reported an offset that is not in [0, input length]
+//                         (a reader that ran past the end of its input);
 //   allocation            one decode allocated more than the target's budget for that input
 //                         length (a buffer sized by a length field before the bytes were known);
 //   slow                  one input took longer than the per-input budget, three times running;
@@ -33,6 +38,8 @@ export type FindingKind =
   | 'round-trip'
   | 'not-canonical'
   | 'valid-value-rejected'
+  | 'promise-broken'
+  | 'bad-offset'
   | 'allocation'
   | 'slow'
   | 'hang';
@@ -163,10 +170,43 @@ function runOnce(target: AnyFuzzTarget, bytes: Uint8Array, measureAllocation: bo
   }
   if (thrown !== null) {
     const { code, offset } = errorCodeAndOffset(thrown.error);
+    if (offset !== null && !(Number.isSafeInteger(offset) && offset >= 0 && offset <= bytes.length)) {
+      return {
+        outcome: finding('bad-offset', `bad-offset:${target.name}:${code}`, `${code} reported offset ${offset} for an input of ${bytes.length} byte(s)`, bytes),
+        elapsedMs: decodedMs - startMs,
+      };
+    }
     return { outcome: { kind: 'rejected', code, offset }, elapsedMs: decodedMs - startMs };
   }
   const roundTrip = checkRoundTrip(target, bytes, value);
-  return { outcome: roundTrip, elapsedMs: performance.now() - startMs };
+  if (roundTrip.kind !== 'accepted') return { outcome: roundTrip, elapsedMs: performance.now() - startMs };
+  return { outcome: checkRejections(target, bytes), elapsedMs: performance.now() - startMs };
+}
+
+/** Every near-miss of an accepted input is refused with exactly the promised code. */
+function checkRejections(target: AnyFuzzTarget, bytes: Uint8Array): CheckOutcome {
+  if (target.rejections === undefined) return { kind: 'accepted' };
+  for (const nearMiss of target.rejections(bytes)) {
+    let got: string;
+    try {
+      target.decode(nearMiss.bytes);
+      got = 'accepted';
+    } catch (error) {
+      if (!isExpected(target, error)) {
+        return finding('unexpected-error', `unexpected-error:${target.name}:${errorSignature(error)}`, `decode threw an unexpected error: ${errorText(error)}`, nearMiss.bytes);
+      }
+      got = errorCodeAndOffset(error).code;
+    }
+    if (got !== nearMiss.code) {
+      return finding(
+        'promise-broken',
+        `promise-broken:${target.name}:${nearMiss.name}`,
+        `${nearMiss.name}: expected ${nearMiss.code}, got ${got} (near-miss of an accepted input of ${bytes.length} byte(s))`,
+        nearMiss.bytes,
+      );
+    }
+  }
+  return { kind: 'accepted' };
 }
 
 function checkRoundTrip(target: AnyFuzzTarget, bytes: Uint8Array, value: unknown): CheckOutcome {
@@ -290,7 +330,8 @@ function errorCodeAndOffset(error: unknown): { code: string; offset: number | nu
   if (typeof error === 'object' && error !== null) {
     const record = error as { code?: unknown; offset?: unknown };
     const code = typeof record.code === 'string' ? record.code : 'UNCODED';
-    const offset = typeof record.offset === 'number' && Number.isSafeInteger(record.offset) ? record.offset : null;
+    // Any number is kept (a NaN or a fraction is itself a bad offset; see `bad-offset`).
+    const offset = typeof record.offset === 'number' ? record.offset : null;
     return { code, offset };
   }
   return { code: 'UNCODED', offset: null };

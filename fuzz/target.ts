@@ -65,6 +65,21 @@ export interface FuzzTarget<T> {
   readonly inputBytesMax?: number;
   /** Allocation budget per decode (default DEFAULT_ALLOCATION_BUDGET). */
   readonly allocation?: AllocationBudget;
+  /**
+   * What must be refused: for an input the decoder accepted, near-misses of it (a flipped CRC, a
+   * byte too few, one past a limit, a non-canonical form) and the exact error code each must be
+   * refused with. Checked on every accepted input (seeds, corpus, generated): a near-miss that
+   * is accepted, or refused with another code, is a `promise-broken` finding.
+   */
+  rejections?(accepted: Uint8Array): readonly NearMiss[];
+}
+
+/** One promise of a decoder: these bytes are refused with exactly this code. */
+export interface NearMiss {
+  /** Stable, short (part of the finding's signature): `crc-flipped`, `length-above-limit`. */
+  readonly name: string;
+  readonly bytes: Uint8Array;
+  readonly code: string;
 }
 
 /** Largest input the engine builds when a target does not say otherwise. */

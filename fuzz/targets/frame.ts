@@ -8,11 +8,16 @@ import * as fc from 'fast-check';
 import { AssertionError } from '../../core/assert.js';
 import { DecodeError, isDecodeError } from '../../core/errors.js';
 import { encodeFrame, FrameDecoder } from '../../core/frame.js';
-import { FRAME_HEADER_BYTES } from '../../core/limits.js';
+import { FRAME_BODY_BYTES_MAX, FRAME_HEADER_BYTES } from '../../core/limits.js';
 import { bytesEqual } from '../deep-equal.js';
 import { concat } from '../mutate.js';
 import type { LengthField } from '../target.js';
 import { defineTarget, onlyDecodeError, token } from '../target.js';
+
+/** A 4-byte big-endian frame header claiming `bodyBytes`. */
+function frameHeader(bodyBytes: number): Uint8Array {
+  return Uint8Array.of((bodyBytes >>> 24) & 0xff, (bodyBytes >>> 16) & 0xff, (bodyBytes >>> 8) & 0xff, bodyBytes & 0xff);
+}
 
 export interface FrameStream {
   readonly bodies: readonly Uint8Array[];
@@ -102,6 +107,13 @@ export default defineTarget<FrameStream>({
   name: 'frame',
   description: 'FrameDecoder (u32 BE length + body) on one push and on chunked pushes, with encodeFrame',
   decode: decodeFrameStream,
+  // The header limits, at their boundary, in front of any accepted stream: a zero length is
+  // FRAME_EMPTY, the maximum is accepted (a frame still pending), one past it is FRAME_TOO_LARGE.
+  rejections: (accepted) => [
+    { name: 'empty-frame-first', bytes: concat(Uint8Array.of(0, 0, 0, 0), accepted), code: 'FRAME_EMPTY' },
+    { name: 'length-at-limit', bytes: frameHeader(FRAME_BODY_BYTES_MAX), code: 'accepted' },
+    { name: 'length-above-limit', bytes: concat(frameHeader(FRAME_BODY_BYTES_MAX + 1), accepted), code: 'FRAME_TOO_LARGE' },
+  ],
   encode: encodeFrameStream,
   canonical: true,
   isExpectedError: onlyDecodeError,

@@ -7,6 +7,7 @@ import { decodeHighWaterRecord, encodeHighWaterRecord, HIGH_WATER_RECORD_BYTES }
 import { PHYSICAL_MS_MAX } from '../../core/limits.js';
 import { fixRecordCrc } from '../structure.js';
 import { defineTarget, onlyDecodeError, token } from '../target.js';
+import { framedRecordRejections } from '../near-misses.js';
 
 const CRC_OFFSET = HIGH_WATER_RECORD_BYTES - 4;
 
@@ -14,6 +15,8 @@ export default defineTarget<number>({
   name: 'high-water-record',
   description: 'TSOR record decodeHighWaterRecord/encodeHighWaterRecord (17 bytes, CRC-32C)',
   decode: decodeHighWaterRecord,
+  // A TSOR record has one length: a byte too few or too many is refused before anything else.
+  rejections: (accepted) => framedRecordRejections(accepted, { oneByteShort: 'RECORD_TOO_SHORT', oneByteLong: 'RECORD_TOO_LONG' }),
   encode: encodeHighWaterRecord,
   canonical: true,
   isExpectedError: onlyDecodeError,

@@ -8,6 +8,7 @@ import { nearValidMsgpackMap, wildMsgpackMap } from '../arbitraries.js';
 import { PROTOCOL_DICTIONARY, PROTOCOL_FIELD_NAMES, requestArbitrary } from '../protocol-values.js';
 import { defineTarget, onlyDecodeError } from '../target.js';
 
+
 export interface ValidatedRequest {
   readonly request: Request;
   readonly invalid: ErrorAnswer | null;
@@ -22,6 +23,8 @@ export default defineTarget<ValidatedRequest>({
   name: 'protocol-request',
   description: 'request bodies: decodeRequest + validateRequest, round-trip through encodeRequest',
   decode: decodeValidated,
+  // One msgpack map, nothing after it: a trailing byte is refused.
+  rejections: (accepted) => [{ name: 'trailing-byte', bytes: Uint8Array.from([...accepted, 0xc0]), code: 'FRAME_BAD_BODY' }],
   encode: (value) => encodeRequest(value.request),
   canonical: false,
   isExpectedError: onlyDecodeError,

@@ -7,10 +7,13 @@ import { nearValidMsgpackMap, wildMsgpackMap } from '../arbitraries.js';
 import { PROTOCOL_DICTIONARY, PROTOCOL_FIELD_NAMES, responseArbitrary } from '../protocol-values.js';
 import { defineTarget, onlyDecodeError } from '../target.js';
 
+
 export default defineTarget<Response>({
   name: 'protocol-response',
   description: 'answer bodies: decodeResponse, round-trip through encodeResponse',
   decode: decodeResponse,
+  // One msgpack map, nothing after it: a trailing byte is refused.
+  rejections: (accepted) => [{ name: 'trailing-byte', bytes: Uint8Array.from([...accepted, 0xc0]), code: 'FRAME_BAD_BODY' }],
   encode: encodeResponse,
   canonical: false,
   isExpectedError: onlyDecodeError,

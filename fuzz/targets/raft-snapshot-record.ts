@@ -6,6 +6,7 @@ import { decodeSnapshotRecord, encodeSnapshotRecord } from '../../core/raft/code
 import type { Snapshot } from '../../core/raft/types.js';
 import { fixRecordCrc } from '../structure.js';
 import { defineTarget, onlyDecodeError, token } from '../target.js';
+import { framedRecordRejections } from '../near-misses.js';
 
 /** Offset of the u32 data length: magic, version, index, term. */
 const DATA_LENGTH_OFFSET = 4 + 1 + 8 + 8;
@@ -14,6 +15,7 @@ export default defineTarget<Snapshot>({
   name: 'raft-snapshot-record',
   description: 'Raft snapshot file: decodeSnapshotRecord/encodeSnapshotRecord (TSRS framed record)',
   decode: decodeSnapshotRecord,
+  rejections: (accepted) => framedRecordRejections(accepted),
   encode: encodeSnapshotRecord,
   canonical: true,
   isExpectedError: onlyDecodeError,

@@ -10,6 +10,7 @@ import { SEQ_COUNT_MAX } from '../../core/limits.js';
 import { seqKeyArbitrary, u64Arbitrary } from '../../core/records/arbitraries.js';
 import { decodeSeqJournalRecord, encodeSeqJournalRecord, SEQ_JOURNAL_HEADER_BYTES, type SeqJournalRecord } from '../../core/records/seq-journal.js';
 import { defineTarget, onlyDecodeError, token } from '../target.js';
+import { framedRecordRejections } from '../near-misses.js';
 
 const HEADER_CRC_OFFSET = SEQ_JOURNAL_HEADER_BYTES - 4;
 
@@ -33,6 +34,7 @@ export default defineTarget<SeqJournalRecord>({
   name: 'seq-journal-record',
   description: 'TSOJ journal record decodeSeqJournalRecord/encodeSeqJournalRecord (header CRC + CRC-32C)',
   decode: decodeSeqJournalRecord,
+  rejections: (accepted) => framedRecordRejections(accepted),
   encode: encodeSeqJournalRecord,
   canonical: true,
   isExpectedError: onlyDecodeError,

@@ -21,6 +21,7 @@ import {
 import { fixRecordCrc, u16LeAt as u16At, u32LeAt as u32At } from '../structure.js';
 import type { LengthField } from '../target.js';
 import { defineTarget, onlyDecodeError, token } from '../target.js';
+import { framedRecordRejections } from '../near-misses.js';
 
 export interface VersionedSnapshot {
   readonly version: number;
@@ -136,6 +137,7 @@ export default defineTarget<VersionedSnapshot>({
   name: 'seq-ledger-record',
   description: 'TSOD record decodeSeqLedgerRecord (v1 and v2) with encodeSeqLedgerRecord and a v1 encoder',
   decode: decodeVersioned,
+  rejections: (accepted) => framedRecordRejections(accepted),
   encode: encodeVersioned,
   canonical: true,
   isExpectedError: onlyDecodeError,
