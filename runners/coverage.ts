@@ -29,7 +29,20 @@ const VITEST = join(REPO, 'node_modules', 'vitest', 'vitest.mjs');
 
 /** Product code measured: what ships (tests and test support excluded). */
 const INCLUDE = ['dist/core/**', 'dist/drivers/**', 'dist/runners/**'];
-const EXCLUDE = ['**/*.test.js', 'dist/drivers/conformance/**', 'dist/drivers/testing/**', '**/arbitraries.js', '**/test-support.js', 'dist/runners/coverage.js'];
+const EXCLUDE = [
+  '**/*.test.js',
+  '**/arbitraries.js',
+  '**/test-support.js',
+  // Test harnesses, not product code.
+  'dist/drivers/conformance/**',
+  'dist/drivers/testing/**',
+  'dist/drivers/client/testing.js',
+  'dist/drivers/raft/sim-harness.js',
+  'dist/core/raft/interaction-harness.js',
+  'dist/runners/coverage.js',
+];
+/** Gaps the design expects: the simulator binds its own ports instead of Node's. */
+const EXPECTED_GAPS: ReadonlyArray<readonly [string, string]> = [['drivers/node/', 'the Node binding of the ports; the simulator binds its own']];
 /** A file is a gap when the unit tests reach this many line percentage points more than the swarm. */
 const GAP_POINTS_MIN = 25;
 
@@ -175,7 +188,11 @@ function printGaps(measured: Summary, unit: Summary, name: string): void {
   gaps.sort((a, b) => b.unit - b.measured - (a.unit - a.measured));
   process.stdout.write(`\nwhere the ${name} reaches much less than the unit tests (line %, ≥ ${GAP_POINTS_MIN} points apart, core/ and drivers/):\n`);
   if (gaps.length === 0) process.stdout.write('  none\n');
-  for (const g of gaps) process.stdout.write(`  ${g.file.padEnd(44)} ${name} ${g.measured.toFixed(1).padStart(5)}%   unit ${g.unit.toFixed(1).padStart(5)}%\n`);
+  for (const g of gaps) {
+    const expected = EXPECTED_GAPS.find(([prefix]) => g.file.startsWith(prefix));
+    const note = expected === undefined || name !== 'swarm' ? '' : `   (expected: ${expected[1]})`;
+    process.stdout.write(`  ${g.file.padEnd(44)} ${name} ${g.measured.toFixed(1).padStart(5)}%   unit ${g.unit.toFixed(1).padStart(5)}%${note}\n`);
+  }
 }
 
 function main(): void {

@@ -1,0 +1,10 @@
+// The unit tests of the decoders as a test set for mutation testing (npm run mutation).
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['core/codec/**/*.test.ts', 'core/records/**/*.test.ts', 'core/frame.test.ts', 'core/protocol.test.ts', 'core/raft/codec*.test.ts'],
+    pool: 'forks',
+    testTimeout: 120_000,
+  },
+});
