@@ -65,6 +65,15 @@ describe('what must be refused', () => {
     expect(checkInput(atEnd, Uint8Array.of(1, 2), budget)).toEqual({ kind: 'rejected', code: 'DECODE_EOF', offset: 2 });
   });
 
+  it('reports bare-error when a decode error carries nothing beyond its code', () => {
+    const target = byteTarget({
+      decode: () => {
+        throw new DecodeError(ErrorCode.DECODE_EOF, '', 0);
+      },
+    });
+    expect(checkInput(target, Uint8Array.of(1, 2), budget)).toMatchObject({ kind: 'finding', finding: 'bare-error' });
+  });
+
   it('the framed-record near-misses of a valid TSOR record are each refused with the promised code', () => {
     const valid = encodeHighWaterRecord(42);
     const misses = framedRecordRejections(valid, { oneByteShort: 'RECORD_TOO_SHORT', oneByteLong: 'RECORD_TOO_LONG' });

@@ -11,6 +11,8 @@
 //                         with another code than the one promised;
 //   bad-offset            a decode error reported an offset that is not in [0, input length]
 //                         (a reader that ran past the end of its input);
+//   bare-error            a decode error whose message says nothing beyond its code (what was
+//                         wrong, and where, is what an operator reads in a log);
 //   allocation            one decode allocated more than the target's budget for that input
 //                         length (a buffer sized by a length field before the bytes were known);
 //   slow                  one input took longer than the per-input budget, three times running;
@@ -40,6 +42,7 @@ export type FindingKind =
   | 'valid-value-rejected'
   | 'promise-broken'
   | 'bad-offset'
+  | 'bare-error'
   | 'allocation'
   | 'slow'
   | 'hang';
@@ -175,6 +178,10 @@ function runOnce(target: AnyFuzzTarget, bytes: Uint8Array, measureAllocation: bo
         outcome: finding('bad-offset', `bad-offset:${target.name}:${code}`, `${code} reported offset ${offset} for an input of ${bytes.length} byte(s)`, bytes),
         elapsedMs: decodedMs - startMs,
       };
+    }
+    const message = thrown.error instanceof Error ? thrown.error.message : '';
+    if (message.replace(`${code}:`, '').trim().length === 0) {
+      return { outcome: finding('bare-error', `bare-error:${target.name}:${code}`, `${code} was thrown with no message`, bytes), elapsedMs: decodedMs - startMs };
     }
     return { outcome: { kind: 'rejected', code, offset }, elapsedMs: decodedMs - startMs };
   }
