@@ -28,7 +28,9 @@ export default {
   htmlReporter: { fileName: join(out, 'index.html') },
   jsonReporter: { fileName: join(out, 'mutation.json') },
   clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0 },
-  tempDirName: join(tmpdir(), `tsoracle-stryker-${set}`),
+  // Inside the project, so the sandbox resolves node_modules by walking up (a sandbox under the
+  // OS temp dir cannot find it when node_modules is itself a link). Ignored by git.
+  tempDirName: `.stryker-tmp-${set}`,
   concurrency: 2,
   timeoutMS: 60_000,
   disableTypeChecks: true,
