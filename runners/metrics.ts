@@ -2,11 +2,22 @@
 // servers can live in one process. Names follow the original's metrics in Prometheus form
 // (dots become underscores, counters end in _total, latencies are _seconds histograms with
 // sub-millisecond buckets: 50 µs doubling to ~1.6 s).
+//
+// Invariant: every metric in the registry passes `promtool check metrics` (runners/promtool.test.ts
+// checks a real file server's and a real Raft node's /metrics). The process metrics are
+// prom-client's defaults under their standard names (`process_*`, `nodejs_*`), so the usual
+// dashboards work, minus the three gauges prom-client names like counters (below).
 
 import client from 'prom-client';
 import type { ExtensionIgnoredReason, ServerMetrics } from '../drivers/server/metrics.js';
 
 const LATENCY_BUCKETS_SECONDS = client.exponentialBuckets(0.00005, 2, 16);
+
+/**
+ * prom-client's default gauges whose names end in `_total`, which promtool refuses on a
+ * non-counter. Their per-type siblings (`nodejs_active_handles{type}`, ...) stay: sum them.
+ */
+const DEFAULT_GAUGES_NAMED_LIKE_COUNTERS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
 export class PrometheusMetrics implements ServerMetrics {
   readonly registry = new client.Registry();
@@ -68,7 +79,10 @@ export class PrometheusMetrics implements ServerMetrics {
     this.servingGauge = new client.Gauge({ name: 'tsoracle_serving', help: '1 while this node serves, else 0.', registers });
     this.connections = new client.Gauge({ name: 'tsoracle_connections', help: 'Open client connections.', registers });
     this.badFrames = counter('tsoracle_bad_frames_total', 'Connections closed for a garbage, truncated or oversized frame.');
-    if (options.collectDefaults === true) client.collectDefaultMetrics({ register: this.registry, prefix: 'tsoracle_process_' });
+    if (options.collectDefaults === true) {
+      client.collectDefaultMetrics({ register: this.registry });
+      for (const name of DEFAULT_GAUGES_NAMED_LIKE_COUNTERS) this.registry.removeSingleMetric(name);
+    }
   }
 
   getTsRequest(): void {
