@@ -9,9 +9,18 @@
 // dashboards work, minus the three gauges prom-client names like counters (below).
 
 import client from 'prom-client';
-import type { ExtensionIgnoredReason, ServerMetrics } from '../drivers/server/metrics.js';
+import type { ExtensionIgnoredReason, RequestOp, RequestOutcome, ServerMetrics } from '../drivers/server/metrics.js';
 
 const LATENCY_BUCKETS_SECONDS = client.exponentialBuckets(0.00005, 2, 16);
+
+/**
+ * Request latency buckets, 50 µs to 5 s in 1-2.5-5 steps: a getTs served from the window takes
+ * tens of µs, one that waits for a durable extension (an fsync, a Raft round) milliseconds, and
+ * anything past the client's 2 s attempt timeout lands in the last buckets.
+ */
+const REQUEST_DURATION_BUCKETS_SECONDS = [
+  0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+];
 
 /**
  * prom-client's default gauges whose names end in `_total`, which promtool refuses on a
@@ -38,6 +47,7 @@ export class PrometheusMetrics implements ServerMetrics {
   private readonly servingGauge: client.Gauge;
   private readonly connections: client.Gauge;
   private readonly badFrames: client.Counter;
+  private readonly requestDurations: client.Histogram<'op' | 'outcome'>;
 
   constructor(options: { collectDefaults?: boolean } = {}) {
     const registers = [this.registry];
@@ -79,6 +89,13 @@ export class PrometheusMetrics implements ServerMetrics {
     this.servingGauge = new client.Gauge({ name: 'tsoracle_serving', help: '1 while this node serves, else 0.', registers });
     this.connections = new client.Gauge({ name: 'tsoracle_connections', help: 'Open client connections.', registers });
     this.badFrames = counter('tsoracle_bad_frames_total', 'Connections closed for a garbage, truncated or oversized frame.');
+    this.requestDurations = new client.Histogram({
+      name: 'tsoracle_request_duration_seconds',
+      help: 'Time the serving node took to answer a request, by op (getTs, getSeq) and outcome (OK or the error code).',
+      labelNames: ['op', 'outcome'],
+      buckets: REQUEST_DURATION_BUCKETS_SECONDS,
+      registers,
+    });
     if (options.collectDefaults === true) {
       client.collectDefaultMetrics({ register: this.registry });
       for (const name of DEFAULT_GAUGES_NAMED_LIKE_COUNTERS) this.registry.removeSingleMetric(name);
@@ -132,6 +149,9 @@ export class PrometheusMetrics implements ServerMetrics {
   }
   badFrame(): void {
     this.badFrames.inc();
+  }
+  requestDuration(op: RequestOp, outcome: RequestOutcome, latencyMs: number): void {
+    this.requestDurations.observe({ op, outcome }, latencyMs / 1000);
   }
 
   text(): Promise<string> {
