@@ -1,5 +1,7 @@
 // The Prometheus binding as an operator reads it: a serving node and a protocol server over real
-// TCP report each request's latency by op and outcome.
+// TCP report each request's latency by op and outcome, and every RESOURCE_EXHAUSTED answer by the
+// limit that was reached, where the answer is produced (the serving node for the sequence ledger's
+// limits, the protocol server for connections and requests in flight).
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeResponse, encodeRequest } from '../core/protocol.js';
 import { NodeClock } from '../drivers/node/clock.js';
@@ -76,5 +78,37 @@ describe('request latency', () => {
     expect(client.answers[0]).toMatchObject({ ok: false, code: 'NOT_LEADER' });
     expect(await value(metrics, 'tsoracle_request_duration_seconds_count{op="getTs",outcome="NOT_LEADER"}')).toBe(1);
     expect(await value(metrics, 'tsoracle_request_duration_seconds_count{op="getTs",outcome="OK"}')).toBe(0);
+  });
+});
+
+describe('RESOURCE_EXHAUSTED answers', () => {
+  it('are counted by reason where the ledger refuses: the key cap and a counter overflow', async () => {
+    const { metrics, driver, connect } = await serve();
+    const failures: Array<'SEQ_KEY_CARDINALITY_EXCEEDED' | 'SEQ_OVERFLOW'> = ['SEQ_KEY_CARDINALITY_EXCEEDED', 'SEQ_OVERFLOW', 'SEQ_KEY_CARDINALITY_EXCEEDED'];
+    driver.advanceSeq = async () => ({ ok: false, code: failures.shift() ?? 'SEQ_OVERFLOW', message: 'injected' });
+    const client = await connect();
+    for (const id of [1, 2, 3]) client.connection.send(encodeRequest({ id, op: 'getSeq', key: `k${id}`, count: 1, clientId: 5n, requestId: BigInt(id) }));
+    await waitUntil(() => client.answers.length === 3, 'three refusals');
+    expect(client.answers.map((a) => (a.ok ? 'ok' : a.code))).toEqual(['RESOURCE_EXHAUSTED', 'RESOURCE_EXHAUSTED', 'RESOURCE_EXHAUSTED']);
+    expect(await value(metrics, 'tsoracle_resource_exhausted_total{reason="seq_key_cardinality"}')).toBe(2);
+    expect(await value(metrics, 'tsoracle_resource_exhausted_total{reason="seq_counter_overflow"}')).toBe(1);
+    expect(await value(metrics, 'tsoracle_request_duration_seconds_count{op="getSeq",outcome="RESOURCE_EXHAUSTED"}')).toBe(3);
+  });
+
+  it('are counted by reason where the protocol server refuses: requests in flight on a connection, then connections', async () => {
+    const { metrics, driver, server, connect } = await serve({ connectionsMax: 1, requestsInFlightMax: 1 });
+    driver.advanceSeq = () => new Promise(() => {}); // the first getSeq stays in flight
+    const client = await connect();
+    client.connection.send(encodeRequest({ id: 1, op: 'getSeq', key: 'k', count: 1, clientId: 5n, requestId: 1n }));
+    await waitUntil(() => server['inFlightTotal'] === 1, 'the getSeq to be in flight');
+    client.connection.send(encodeRequest({ id: 2, op: 'getTs', count: 1 }));
+    await waitUntil(() => client.answers.length === 1, 'the in-flight refusal');
+    expect(client.answers[0]).toMatchObject({ id: 2, ok: false, code: 'RESOURCE_EXHAUSTED' });
+    expect(await value(metrics, 'tsoracle_resource_exhausted_total{reason="requests_in_flight"}')).toBe(1);
+
+    const second = await connect();
+    await waitUntil(() => second.answers.length === 1, 'the connection refusal');
+    expect(second.answers[0]).toMatchObject({ id: 0, ok: false, code: 'RESOURCE_EXHAUSTED' });
+    expect(await value(metrics, 'tsoracle_resource_exhausted_total{reason="connections"}')).toBe(1);
   });
 });

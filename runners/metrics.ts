@@ -9,7 +9,7 @@
 // dashboards work, minus the three gauges prom-client names like counters (below).
 
 import client from 'prom-client';
-import type { ExtensionIgnoredReason, RequestOp, RequestOutcome, ServerMetrics } from '../drivers/server/metrics.js';
+import type { ExtensionIgnoredReason, RequestOp, RequestOutcome, ResourceExhaustedReason, ServerMetrics } from '../drivers/server/metrics.js';
 
 const LATENCY_BUCKETS_SECONDS = client.exponentialBuckets(0.00005, 2, 16);
 
@@ -48,6 +48,7 @@ export class PrometheusMetrics implements ServerMetrics {
   private readonly connections: client.Gauge;
   private readonly badFrames: client.Counter;
   private readonly requestDurations: client.Histogram<'op' | 'outcome'>;
+  private readonly resourceExhaustions: client.Counter<'reason'>;
 
   constructor(options: { collectDefaults?: boolean } = {}) {
     const registers = [this.registry];
@@ -94,6 +95,12 @@ export class PrometheusMetrics implements ServerMetrics {
       help: 'Time the serving node took to answer a request, by op (getTs, getSeq) and outcome (OK or the error code).',
       labelNames: ['op', 'outcome'],
       buckets: REQUEST_DURATION_BUCKETS_SECONDS,
+      registers,
+    });
+    this.resourceExhaustions = new client.Counter({
+      name: 'tsoracle_resource_exhausted_total',
+      help: 'RESOURCE_EXHAUSTED answers, by the limit reached (seq_key_cardinality, seq_counter_overflow, requests_in_flight, connections, shutting_down).',
+      labelNames: ['reason'],
       registers,
     });
     if (options.collectDefaults === true) {
@@ -152,6 +159,9 @@ export class PrometheusMetrics implements ServerMetrics {
   }
   requestDuration(op: RequestOp, outcome: RequestOutcome, latencyMs: number): void {
     this.requestDurations.observe({ op, outcome }, latencyMs / 1000);
+  }
+  resourceExhausted(reason: ResourceExhaustedReason): void {
+    this.resourceExhaustions.inc({ reason });
   }
 
   text(): Promise<string> {

@@ -412,8 +412,10 @@ export class ServingNode {
         return { ok: false, code: 'INVALID_ARGUMENT', message: withCodePrefix(r.code, r.message) };
       case 'SEQ_KEY_CARDINALITY_EXCEEDED':
         this.metrics.seqCardinalityRejected();
+        this.metrics.resourceExhausted('seq_key_cardinality');
         return { ok: false, code: 'RESOURCE_EXHAUSTED', message: r.message };
       case 'SEQ_OVERFLOW':
+        this.metrics.resourceExhausted('seq_counter_overflow');
         return { ok: false, code: 'RESOURCE_EXHAUSTED', message: `sequence counter overflow: ${r.message}` };
       case 'SEQ_SESSION_EXPIRED':
         return {
