@@ -1,7 +1,8 @@
 // The Prometheus binding of ServerMetrics (prom-client), with its own registry so several
 // servers can live in one process. Names follow the original's metrics in Prometheus form
 // (dots become underscores, counters end in _total, latencies are _seconds histograms with
-// sub-millisecond buckets: 50 µs doubling to ~1.6 s).
+// sub-millisecond buckets: 50 µs doubling to ~1.6 s for the durable steps, 50 µs to 5 s in
+// 1-2.5-5 steps for requests). docs/metrics.md lists them all.
 //
 // Invariant: every metric in the registry passes `promtool check metrics` (runners/promtool.test.ts
 // checks a real file server's and a real Raft node's /metrics). The process metrics are
