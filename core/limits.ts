@@ -34,6 +34,12 @@ export const FENCE_BACKOFF_MS_MAX = 250;
 export const LISTEN_ADDRESS_DEFAULT = '127.0.0.1:50551';
 export const RAFT_LISTEN_ADDRESS_DEFAULT = '127.0.0.1:50552';
 export const HTTP_LISTEN_ADDRESS_DEFAULT = '127.0.0.1:50553';
+/**
+ * A Raft node's default HTTP port is its service port plus this (the service host, the port two
+ * above: 20551 → 20553), the same step as the defaults above (50551 → 50553). Fixed per node and
+ * distinct per node, so three nodes on one machine need no --http-listen (docs/cluster.md).
+ */
+export const RAFT_HTTP_PORT_OFFSET_FROM_SERVICE = 2;
 export const DATA_DIR_DEFAULT = './tsoracle-data';
 
 // --- Wire protocol ---------------------------------------------------------------------------

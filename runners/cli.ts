@@ -389,7 +389,7 @@ export function buildProgram(): Command {
     .requiredOption('--peers <list>', 'every voter, this node included: "1=RAFT_H:P/SERVICE_H:P,2=...,3=..."')
     .option('--data-dir <dir>', 'data directory (holds raft/LOCK, meta, wal, snapshot)', DATA_DIR_DEFAULT)
     .option('--listen <host:port>', "client protocol address (default: this node's service address)", bindAddress(false))
-    .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz (default: the service host, a free port; "off" disables)', bindAddress(true))
+    .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz (default: the service host, the service port + 2; "off" disables)', bindAddress(true))
     .addOption(
       new Option('--election-timeout <duration>', 'minimum election timeout (each node draws in [t, 2t))')
         .default(RAFT_ELECTION_TIMEOUT_MS_DEFAULT, '300ms')

@@ -1,12 +1,33 @@
 // The Prometheus binding of ServerMetrics (prom-client), with its own registry so several
 // servers can live in one process. Names follow the original's metrics in Prometheus form
 // (dots become underscores, counters end in _total, latencies are _seconds histograms with
-// sub-millisecond buckets: 50 µs doubling to ~1.6 s).
+// sub-millisecond buckets: 50 µs doubling to ~1.6 s for the durable steps, 50 µs to 5 s in
+// 1-2.5-5 steps for requests). docs/metrics.md lists them all.
+//
+// Invariant: every metric in the registry passes `promtool check metrics` (runners/promtool.test.ts
+// checks a real file server's and a real Raft node's /metrics). The process metrics are
+// prom-client's defaults under their standard names (`process_*`, `nodejs_*`), so the usual
+// dashboards work, minus the three gauges prom-client names like counters (below).
 
 import client from 'prom-client';
-import type { ExtensionIgnoredReason, ServerMetrics } from '../drivers/server/metrics.js';
+import type { ExtensionIgnoredReason, RequestOp, RequestOutcome, ResourceExhaustedReason, ServerMetrics } from '../drivers/server/metrics.js';
 
 const LATENCY_BUCKETS_SECONDS = client.exponentialBuckets(0.00005, 2, 16);
+
+/**
+ * Request latency buckets, 50 µs to 5 s in 1-2.5-5 steps: a getTs served from the window takes
+ * tens of µs, one that waits for a durable extension (an fsync, a Raft round) milliseconds, and
+ * anything past the client's 2 s attempt timeout lands in the last buckets.
+ */
+const REQUEST_DURATION_BUCKETS_SECONDS = [
+  0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+];
+
+/**
+ * prom-client's default gauges whose names end in `_total`, which promtool refuses on a
+ * non-counter. Their per-type siblings (`nodejs_active_handles{type}`, ...) stay: sum them.
+ */
+const DEFAULT_GAUGES_NAMED_LIKE_COUNTERS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
 export class PrometheusMetrics implements ServerMetrics {
   readonly registry = new client.Registry();
@@ -27,6 +48,8 @@ export class PrometheusMetrics implements ServerMetrics {
   private readonly servingGauge: client.Gauge;
   private readonly connections: client.Gauge;
   private readonly badFrames: client.Counter;
+  private readonly requestDurations: client.Histogram<'op' | 'outcome'>;
+  private readonly resourceExhaustions: client.Counter<'reason'>;
 
   constructor(options: { collectDefaults?: boolean } = {}) {
     const registers = [this.registry];
@@ -68,7 +91,23 @@ export class PrometheusMetrics implements ServerMetrics {
     this.servingGauge = new client.Gauge({ name: 'tsoracle_serving', help: '1 while this node serves, else 0.', registers });
     this.connections = new client.Gauge({ name: 'tsoracle_connections', help: 'Open client connections.', registers });
     this.badFrames = counter('tsoracle_bad_frames_total', 'Connections closed for a garbage, truncated or oversized frame.');
-    if (options.collectDefaults === true) client.collectDefaultMetrics({ register: this.registry, prefix: 'tsoracle_process_' });
+    this.requestDurations = new client.Histogram({
+      name: 'tsoracle_request_duration_seconds',
+      help: 'Time the serving node took to answer a request, by op (getTs, getSeq) and outcome (OK or the error code).',
+      labelNames: ['op', 'outcome'],
+      buckets: REQUEST_DURATION_BUCKETS_SECONDS,
+      registers,
+    });
+    this.resourceExhaustions = new client.Counter({
+      name: 'tsoracle_resource_exhausted_total',
+      help: 'RESOURCE_EXHAUSTED answers, by the limit reached (seq_key_cardinality, seq_counter_overflow, requests_in_flight, connections, shutting_down).',
+      labelNames: ['reason'],
+      registers,
+    });
+    if (options.collectDefaults === true) {
+      client.collectDefaultMetrics({ register: this.registry });
+      for (const name of DEFAULT_GAUGES_NAMED_LIKE_COUNTERS) this.registry.removeSingleMetric(name);
+    }
   }
 
   getTsRequest(): void {
@@ -118,6 +157,12 @@ export class PrometheusMetrics implements ServerMetrics {
   }
   badFrame(): void {
     this.badFrames.inc();
+  }
+  requestDuration(op: RequestOp, outcome: RequestOutcome, latencyMs: number): void {
+    this.requestDurations.observe({ op, outcome }, latencyMs / 1000);
+  }
+  resourceExhausted(reason: ResourceExhaustedReason): void {
+    this.resourceExhaustions.inc({ reason });
   }
 
   text(): Promise<string> {

@@ -468,7 +468,8 @@ describe('shutdown and HTTP', () => {
     const text = await metrics.text();
     expect(text).toMatch(/^tsoracle_serving 1$/m);
     expect(text).toMatch(/^tsoracle_get_ts_timestamps_issued_total 3$/m);
-    expect(text).toMatch(/^tsoracle_process_/m);
+    expect(text).toMatch(/^process_cpu_seconds_total /m);
+    expect(text).toMatch(/^nodejs_heap_size_used_bytes /m);
     const missing = await fetch(`${base}/nope`, { signal: AbortSignal.timeout(5_000) });
     expect(missing.status).toBe(404);
   });

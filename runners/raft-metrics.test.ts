@@ -1,6 +1,8 @@
 // The raft metrics on /metrics: an embedded one-voter raft server (real disk, real sockets on
 // loopback) exposes its term, role, log indexes, lease and event counters next to the serving
-// node's metrics, and they move as the node serves.
+// node's metrics, and they move as the node serves. Every tsoracle metric it exposes is in
+// docs/metrics.md's tables with its type, and the tables name no metric that does not exist.
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -39,21 +41,27 @@ function value(text: string, series: string): number {
   return Number(line.slice(series.length + 1));
 }
 
+/** A serving one-voter raft server with HTTP on a free port, and a client of it. */
+async function startOneVoter() {
+  const { dir, remove } = await makeTempDir('tsoracle-raft-metrics-');
+  cleanups.push(remove);
+  const [raftPort, servicePort] = [await freePort(), await freePort()];
+  const server = await startRaftServer({
+    id: 1,
+    peers: `1=127.0.0.1:${raftPort}/127.0.0.1:${servicePort}`,
+    dataDir: join(dir, 'n1'),
+    httpListen: '127.0.0.1:0',
+  });
+  cleanups.push(() => server.close());
+  await waitFor(() => server.node.isServing, 'the one-voter cluster to serve', 10_000);
+  const client = createClient({ endpoints: [`127.0.0.1:${servicePort}`] });
+  cleanups.push(() => client.close());
+  return { server, client };
+}
+
 describe('raft metrics', () => {
   it('expose the term, the role, the log indexes, the lease and the event counters of a serving node', async () => {
-    const { dir, remove } = await makeTempDir('tsoracle-raft-metrics-');
-    cleanups.push(remove);
-    const [raftPort, servicePort] = [await freePort(), await freePort()];
-    const server = await startRaftServer({
-      id: 1,
-      peers: `1=127.0.0.1:${raftPort}/127.0.0.1:${servicePort}`,
-      dataDir: join(dir, 'n1'),
-      httpListen: '127.0.0.1:0',
-    });
-    cleanups.push(() => server.close());
-    await waitFor(() => server.node.isServing, 'the one-voter cluster to serve', 10_000);
-    const client = createClient({ endpoints: [`127.0.0.1:${servicePort}`] });
-    cleanups.push(() => client.close());
+    const { server, client } = await startOneVoter();
     await client.getTs();
     await client.getSeq('orders', 5);
 
@@ -75,5 +83,17 @@ describe('raft metrics', () => {
 
     await client.getSeq('orders', 5);
     expect(value(await scrape(server), 'tsoracle_raft_applied_index')).toBeGreaterThan(applied);
+  });
+
+  it("are all in docs/metrics.md's tables with their types (the process metrics aside), and the tables name no other", async () => {
+    const { server, client } = await startOneVoter();
+    await client.getTs();
+    await client.getSeq('orders', 5);
+    const text = await scrape(server);
+    const exposed = [...text.matchAll(/^# TYPE (tsoracle_\w+) (\w+)$/gm)].map((m) => `${m[1]} ${m[2]}`).sort();
+    const docs = readFileSync(new URL('../docs/metrics.md', import.meta.url), 'utf8');
+    const documented = [...docs.matchAll(/^\| `(tsoracle_\w+)` \| (\w+) \|/gm)].map((m) => `${m[1]} ${m[2]}`).sort();
+    expect(exposed.length).toBeGreaterThan(30);
+    expect(documented).toEqual(exposed);
   });
 });

@@ -13,9 +13,20 @@
 //
 // Unlike `serve file`, the server announces `serving on H:P` as soon as it accepts clients, not
 // when it leads: a follower answers NOT_LEADER with the leader's service endpoint as the hint.
+//
+// HTTP (/metrics, /healthz, /readyz) defaults to a fixed address per node, so a scrape
+// configuration can name it: the service host, the service port + 2 (RAFT_HTTP_PORT_OFFSET_FROM_
+// SERVICE). A default that lands on an address of --peers is refused before anything is opened,
+// and one that cannot be bound says it was the default and how to choose another.
 import { TsoError } from '../core/errors.js';
 import { makeRaftConfig } from '../core/raft/config.js';
-import { RAFT_CLOCK_DRIFT_BOUND_DEFAULT, RAFT_ELECTION_TIMEOUT_MS_DEFAULT, RAFT_HEARTBEAT_INTERVAL_MS_DEFAULT, RAFT_VOTERS_MAX } from '../core/limits.js';
+import {
+  RAFT_CLOCK_DRIFT_BOUND_DEFAULT,
+  RAFT_ELECTION_TIMEOUT_MS_DEFAULT,
+  RAFT_HEARTBEAT_INTERVAL_MS_DEFAULT,
+  RAFT_HTTP_PORT_OFFSET_FROM_SERVICE,
+  RAFT_VOTERS_MAX,
+} from '../core/limits.js';
 import { NodeClock } from '../drivers/node/clock.js';
 import { NodeDisk } from '../drivers/node/disk.js';
 import { NodeTransport } from '../drivers/node/transport.js';
@@ -32,7 +43,7 @@ export interface RaftServerOptions {
   readonly dataDir: string;
   /** Client protocol bind address (default: this node's service address from `peers`). */
   readonly listen?: string;
-  /** HTTP bind address (default: the service host, a free port); null disables HTTP. */
+  /** HTTP bind address (default: defaultRaftHttpAddress, the service port + 2); null disables HTTP. */
   readonly httpListen?: string | null;
   readonly electionTimeoutMs?: number;
   readonly heartbeatIntervalMs?: number;
@@ -130,6 +141,34 @@ export function checkRaftConfig(id: number, peers: ReadonlyMap<number, RaftPeer>
   return warnings;
 }
 
+/** How the default HTTP address is chosen, in the words of the errors that mention it. */
+function defaultHttpRule(id: number): string {
+  return `node ${id}'s service port + ${RAFT_HTTP_PORT_OFFSET_FROM_SERVICE}`;
+}
+
+/**
+ * Node `id`'s default HTTP address: its service host, its service port + 2. Refused
+ * (INVALID_CONFIG) when that port is past 65535 or is an address of --peers (another node's
+ * service or Raft address on the same host), naming the clash and --http-listen as the way out.
+ */
+export function defaultRaftHttpAddress(id: number, peers: ReadonlyMap<number, RaftPeer>): HostPort {
+  const self = peers.get(id);
+  if (self === undefined) throw invalid(`--id ${id} is not in --peers`);
+  const service = parseHostPort(self.serviceEndpoint) as HostPort;
+  const address = { host: service.host, port: service.port + RAFT_HTTP_PORT_OFFSET_FROM_SERVICE };
+  if (address.port > 65_535) {
+    throw invalid(`the default HTTP port (${defaultHttpRule(id)}) is ${address.port}, above 65535: pass --http-listen HOST:PORT (or off)`);
+  }
+  const key = formatHostPort(address);
+  for (const [peerId, peer] of peers) {
+    const owner = formatHostPort(peer.raftAddress) === key ? 'Raft' : peer.serviceEndpoint === key ? 'service' : null;
+    if (owner !== null) {
+      throw invalid(`the default HTTP address ${key} (${defaultHttpRule(id)}) is node ${peerId}'s ${owner} address in --peers: pass --http-listen HOST:PORT (or off)`);
+    }
+  }
+  return address;
+}
+
 function describeEvent(event: RaftDriverEvent): string | null {
   switch (event.kind) {
     case 'started':
@@ -182,7 +221,13 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
   // Every address is checked here, before the driver writes LOCK and meta: a typo in --listen
   // or --http-listen must not leave a half-made data directory behind.
   const listen = formatHostPort(options.listen === undefined ? serviceAddress : parseBindAddress(options.listen, '--listen'));
-  const httpListen = options.httpListen === undefined ? formatHostPort({ host: serviceAddress.host, port: 0 }) : options.httpListen === null ? null : formatHostPort(parseBindAddress(options.httpListen, '--http-listen'));
+  const httpListen =
+    options.httpListen === undefined
+      ? formatHostPort(defaultRaftHttpAddress(options.id, peers))
+      : options.httpListen === null
+        ? null
+        : formatHostPort(parseBindAddress(options.httpListen, '--http-listen'));
+  const httpListenHint = options.httpListen === undefined ? `it is the default (${defaultHttpRule(options.id)}): pass --http-listen HOST:PORT (or off)` : undefined;
   checkDataDir(options.dataDir);
   for (const warning of warnings) log(`warning: ${warning}`);
   const clock = new NodeClock();
@@ -215,6 +260,7 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
       clock,
       listen,
       httpListen,
+      ...(httpListenHint !== undefined ? { httpListenHint } : {}),
       waitUntilServing: false,
       log,
       ...(options.windowAheadMs !== undefined ? { windowAheadMs: options.windowAheadMs } : {}),

@@ -35,6 +35,8 @@ export interface ServerOptions {
   readonly listen?: string;
   /** HTTP address for /metrics, /healthz, /readyz; `null` disables HTTP. */
   readonly httpListen?: string | null;
+  /** Appended to the error when the HTTP address cannot be bound (e.g. how a default was chosen). */
+  readonly httpListenHint?: string;
   readonly windowAheadMs?: number;
   readonly failoverAdvanceMs?: number;
   /** How long close() lets requests in flight finish. */
@@ -98,12 +100,12 @@ function bindErrno(error: unknown): string | undefined {
  * Node error (errno in `code`) and the transport's TsoError (errno in `details.errno`); returns
  * any other error as it is.
  */
-export function listenError(error: unknown, flag: string, address: HostPort): unknown {
+export function listenError(error: unknown, flag: string, address: HostPort, hint?: string): unknown {
   const errno = bindErrno(error);
   // Anything else (a disk error, a bug) passes through unchanged.
   if (errno === undefined) return error;
   const message = error instanceof Error ? error.message : String(error);
-  return new TsoError('TRANSPORT', `${flag} ${formatHostPort(address)}: ${bindFailureReason(errno, message)}`, { errno });
+  return new TsoError('TRANSPORT', `${flag} ${formatHostPort(address)}: ${bindFailureReason(errno, message)}${hint === undefined ? '' : `; ${hint}`}`, { errno });
 }
 
 /**
@@ -140,9 +142,9 @@ export function checkDataDir(dataDir: string): void {
   }
 }
 
-function listenHttp(server: HttpServer, address: HostPort): Promise<HostPort> {
+function listenHttp(server: HttpServer, address: HostPort, hint: string | undefined): Promise<HostPort> {
   return new Promise((resolve, reject) => {
-    const failed = (error: Error) => reject(listenError(error, '--http-listen', address) as Error);
+    const failed = (error: Error) => reject(listenError(error, '--http-listen', address, hint) as Error);
     server.once('error', failed);
     server.listen(address.port, address.host, () => {
       server.off('error', failed);
@@ -202,7 +204,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TsoServe
           res.writeHead(404).end();
         }
       });
-      httpAddress = await listenHttp(http, httpListen);
+      httpAddress = await listenHttp(http, httpListen, options.httpListenHint);
     }
     if (options.waitUntilServing !== false) await node.waitUntilServing(30_000);
     const bound = protocol.address;

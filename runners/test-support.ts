@@ -63,6 +63,12 @@ export interface ServeOptions {
   readonly readyTimeoutMs?: number;
   /** Sends this signal from the very output event that carries `serving on` (a supervisor's fastest reaction). */
   readonly signalOnReady?: NodeJS.Signals;
+  /**
+   * The whole command line instead of `serve file --data-dir D --listen L --http-listen H ...`
+   * (e.g. a `serve raft` one; `dataDir`, `listen` and `extraArgs` are then unused); `httpListen`
+   * still says whether to wait for the `http on` line (anything but `off` waits).
+   */
+  readonly args?: readonly string[];
 }
 
 /** A server child that printed `serving on H:P`. */
@@ -159,7 +165,7 @@ export class ChildTracker {
   /** Spawns `tsoracle serve file ...` and resolves once it printed `serving on` (and `http on`). */
   async serve(options: ServeOptions): Promise<ServerChild> {
     const httpListen = options.httpListen ?? 'off';
-    const args = ['serve', 'file', '--data-dir', options.dataDir, '--listen', options.listen ?? '127.0.0.1:0', '--http-listen', httpListen, ...(options.extraArgs ?? [])];
+    const args = options.args ?? ['serve', 'file', '--data-dir', options.dataDir, '--listen', options.listen ?? '127.0.0.1:0', '--http-listen', httpListen, ...(options.extraArgs ?? [])];
     const tracked = this.spawnCli(args);
     const signalOnReady = options.signalOnReady;
     if (signalOnReady !== undefined) {

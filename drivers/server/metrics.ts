@@ -4,6 +4,15 @@
 
 export type ExtensionIgnoredReason = 'not_leader' | 'epoch_mismatch' | 'not_advanced';
 
+/** A client request kind, as the wire names it (docs/protocol.md). */
+export type RequestOp = 'getTs' | 'getSeq';
+
+/** What a request was answered: `OK`, or the wire error code. */
+export type RequestOutcome = 'OK' | 'INVALID_ARGUMENT' | 'NOT_LEADER' | 'UNAVAILABLE' | 'RESOURCE_EXHAUSTED' | 'INTERNAL' | 'SEQ_SESSION_EXPIRED';
+
+/** Why a RESOURCE_EXHAUSTED answer was given: the limit that was reached. */
+export type ResourceExhaustedReason = 'seq_key_cardinality' | 'seq_counter_overflow' | 'requests_in_flight' | 'connections' | 'shutting_down';
+
 export interface ServerMetrics {
   getTsRequest(): void;
   getTsSuccess(timestamps: number): void;
@@ -20,6 +29,10 @@ export interface ServerMetrics {
   connectionOpened(): void;
   connectionClosed(): void;
   badFrame(): void;
+  /** A request the serving node answered, with how long it took (from call to answer). */
+  requestDuration(op: RequestOp, outcome: RequestOutcome, latencyMs: number): void;
+  /** A RESOURCE_EXHAUSTED answer (to a request, or to a connection before closing it). */
+  resourceExhausted(reason: ResourceExhaustedReason): void;
 }
 
 export const noopMetrics: ServerMetrics = {
@@ -38,4 +51,6 @@ export const noopMetrics: ServerMetrics = {
   connectionOpened() {},
   connectionClosed() {},
   badFrame() {},
+  requestDuration() {},
+  resourceExhausted() {},
 };

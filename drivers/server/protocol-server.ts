@@ -93,6 +93,7 @@ export class ProtocolServer {
 
   private accept(connection: Connection): void {
     if (this.closing || this.connections.size >= this.connectionsMax) {
+      this.metrics.resourceExhausted(this.closing ? 'shutting_down' : 'connections');
       connection.send(encodeResponse({ id: 0, ok: false, code: 'RESOURCE_EXHAUSTED', message: this.closing ? 'server shutting down' : 'too many connections' }));
       connection.close();
       return;
@@ -146,6 +147,7 @@ export class ProtocolServer {
       return;
     }
     if (state.inFlight.size >= this.requestsInFlightMax) {
+      this.metrics.resourceExhausted('requests_in_flight');
       state.connection.send(encodeResponse({ id: request.id, ok: false, code: 'RESOURCE_EXHAUSTED', message: 'too many requests in flight on this connection' }));
       return;
     }

@@ -32,7 +32,7 @@ import {
 } from '../../core/limits.js';
 import type { ConsensusDriver, DriverFailure, LeaderState } from '../driver.js';
 import { sleep, type Clock } from '../ports.js';
-import { noopMetrics, type ServerMetrics } from './metrics.js';
+import { noopMetrics, type RequestOp, type RequestOutcome, type ServerMetrics } from './metrics.js';
 
 export type WireErrorCode =
   | 'INVALID_ARGUMENT'
@@ -253,7 +253,31 @@ export class ServingNode {
   }
 
   /** Grants `count` timestamps in one millisecond, or answers why not. */
-  async getTs(count: number): Promise<TsAnswer> {
+  getTs(count: number): Promise<TsAnswer> {
+    return this.timed('getTs', this.answerGetTs(count));
+  }
+
+  /** A durable, exactly-once block of a sequence key, or why not. */
+  getSeq(request: SeqAdvanceRequest): Promise<SeqAnswer> {
+    return this.timed('getSeq', this.answerGetSeq(request));
+  }
+
+  /**
+   * Reports how long `answer` takes to settle, by op and outcome (a rejection is the protocol
+   * server's INTERNAL). Returns `answer` itself: the report hangs off a side branch, so timing
+   * adds no step between the answer and its caller (the simulator's schedules stay as they were).
+   */
+  private timed<A extends TsAnswer | SeqAnswer>(op: RequestOp, answer: Promise<A>): Promise<A> {
+    const startedMs = this.options.clock.monotonicMs();
+    const report = (outcome: RequestOutcome): void => this.metrics.requestDuration(op, outcome, this.options.clock.monotonicMs() - startedMs);
+    answer.then(
+      (settled) => report(settled.ok ? 'OK' : settled.code),
+      () => report('INTERNAL'),
+    );
+    return answer;
+  }
+
+  private async answerGetTs(count: number): Promise<TsAnswer> {
     this.metrics.getTsRequest();
     if (!Number.isSafeInteger(count) || count < 1 || count > GET_TS_COUNT_MAX) {
       return { ok: false, code: 'INVALID_ARGUMENT', message: `INVALID_COUNT: count must be an integer in [1, ${GET_TS_COUNT_MAX}]` };
@@ -369,8 +393,7 @@ export class ServingNode {
     return null;
   }
 
-  /** A durable, exactly-once block of a sequence key, or why not. */
-  async getSeq(request: SeqAdvanceRequest): Promise<SeqAnswer> {
+  private async answerGetSeq(request: SeqAdvanceRequest): Promise<SeqAnswer> {
     this.metrics.seqRequest();
     const invalid = seqValidator.validate(request);
     if (invalid !== null) return { ok: false, code: 'INVALID_ARGUMENT', message: withCodePrefix(invalid.code, invalid.message ?? 'invalid request') };
@@ -389,8 +412,10 @@ export class ServingNode {
         return { ok: false, code: 'INVALID_ARGUMENT', message: withCodePrefix(r.code, r.message) };
       case 'SEQ_KEY_CARDINALITY_EXCEEDED':
         this.metrics.seqCardinalityRejected();
+        this.metrics.resourceExhausted('seq_key_cardinality');
         return { ok: false, code: 'RESOURCE_EXHAUSTED', message: r.message };
       case 'SEQ_OVERFLOW':
+        this.metrics.resourceExhausted('seq_counter_overflow');
         return { ok: false, code: 'RESOURCE_EXHAUSTED', message: `sequence counter overflow: ${r.message}` };
       case 'SEQ_SESSION_EXPIRED':
         return {
