@@ -1,13 +1,16 @@
 // The benchmark runner (`npm run bench`, built to dist/bench/run.js) as the child process users
 // run, for what a process's lifetime decides: against a server that cannot be reached it must
 // still finish its scenarios, write its report and exit 0 — not exit 13 ('unsettled top-level
-// await') because the client's unref'd retry timers were all that was left (regression).
+// await') because the client's unref'd retry timers were all that was left (regression). Also
+// its report's destinations (--out, the temp dir by default, --json on stdout) and --peers on a
+// machine without Redis or PostgreSQL (simulated by pointing the lookups at nothing): it says so
+// and runs the rest. Nothing here needs redis-server or postgres.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../runners/test-support.js';
 
@@ -23,10 +26,10 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-function runBench(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runBench(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string }> {
   if (!existsSync(BENCH_PATH)) throw new Error(`${BENCH_PATH} is missing: run \`npm run build\` first (npm test does)`);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BENCH_PATH, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO_ROOT });
+    const child = spawn(process.execPath, [BENCH_PATH, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO_ROOT, env });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
@@ -56,6 +59,55 @@ describe('bench runner process lifetime', () => {
         expect(report.results).toHaveLength(1);
         expect(report.results[0]?.calls).toBe(0);
         expect(Object.keys(report.results[0]?.errors ?? {})).not.toHaveLength(0);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+    RUN_BOUND_MS + 10_000,
+  );
+
+  it(
+    'writes its report to the temp dir by default, never into the tree',
+    async () => {
+      const port = await closedPort();
+      // bench/results.json was where it used to write (a stale one may lie there, ignored by git).
+      const inTree = join(REPO_ROOT, 'bench', 'results.json');
+      const inTreeBefore = existsSync(inTree) ? statSync(inTree).mtimeMs : null;
+      const run = await runBench(['--endpoint', `127.0.0.1:${port}`, '--only', 'getTs@1', '--warmup-ms', '50', '--window-ms', '100']);
+      expect(run.code).toBe(0);
+      const written = /^wrote (.+)$/m.exec(run.stdout)?.[1];
+      expect(written).toBeDefined();
+      try {
+        expect(resolvePath(written ?? '').startsWith(resolvePath(tmpdir()))).toBe(true);
+        expect(existsSync(written ?? '')).toBe(true);
+        expect(existsSync(inTree) ? statSync(inTree).mtimeMs : null).toBe(inTreeBefore);
+      } finally {
+        await rm(written ?? '', { force: true });
+      }
+    },
+    RUN_BOUND_MS + 10_000,
+  );
+
+  it(
+    '--peers without Redis and PostgreSQL says so and runs the rest; --json prints one JSON document',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'tsoracle-bench-test-'));
+      try {
+        const out = join(dir, 'results.json');
+        const port = await closedPort();
+        const env = { ...process.env, TSORACLE_BENCH_REDIS_SERVER: join(dir, 'no-redis-server'), TSORACLE_BENCH_PG_BINDIR: join(dir, 'no-postgresql') };
+        const run = await runBench(['--endpoint', `127.0.0.1:${port}`, '--only', 'getSeq@1', '--warmup-ms', '50', '--window-ms', '100', '--peers', '--json', '--out', out], env);
+        expect(run.code).toBe(0);
+        const report = JSON.parse(run.stdout) as { results: Array<{ name: string }>; peers: unknown[]; peerNotes: string[]; comparisons: unknown[] };
+        expect(report.results.map((r) => r.name)).toEqual(['getSeq@1']);
+        expect(report.peers).toEqual([]);
+        expect(report.comparisons).toEqual([]);
+        expect(report.peerNotes).toHaveLength(2);
+        expect(report.peerNotes[0]).toMatch(/^Redis: redis-server not found .*skipping/);
+        expect(report.peerNotes[1]).toMatch(/^PostgreSQL: .*skipping/);
+        // The human-readable lines went to stderr; the file holds the same document.
+        expect(run.stderr).toMatch(/peer: Redis: redis-server not found/);
+        expect(JSON.parse(await readFile(out, 'utf8'))).toEqual(report);
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
