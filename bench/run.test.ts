@@ -5,8 +5,8 @@
 // its report's destinations (--out, the temp dir by default, --json on stdout) and --peers on a
 // machine without Redis or PostgreSQL (simulated by pointing the lookups at nothing): it says so
 // and runs the rest. Nothing here needs redis-server or postgres.
-import { spawn } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -26,21 +26,28 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-function runBench(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runBench(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  onStdout: (stdout: string, child: ChildProcess) => void = () => undefined,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   if (!existsSync(BENCH_PATH)) throw new Error(`${BENCH_PATH} is missing: run \`npm run build\` first (npm test does)`);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BENCH_PATH, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO_ROOT, env });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stdout.setEncoding('utf8').on('data', (c: string) => {
+      stdout += c;
+      onStdout(stdout, child);
+    });
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`bench ${args.join(' ')} did not end within ${RUN_BOUND_MS} ms:\n${stderr}`));
     }, RUN_BOUND_MS);
-    child.once('close', (code) => {
+    child.once('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr });
+      resolve({ code, signal, stdout, stderr });
     });
   });
 }
@@ -111,6 +118,39 @@ describe('bench runner process lifetime', () => {
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
+    },
+    RUN_BOUND_MS + 10_000,
+  );
+
+  it(
+    'on SIGINT stops its server child and removes its temp data dir, then exits 130',
+    async () => {
+      let dataDir: string | null = null;
+      let signalled = false;
+      const run = await runBench(['--only', 'getTs@1', '--warmup-ms', '20000', '--window-ms', '100', '--out', join(tmpdir(), 'tsoracle-bench-test-unused.json')], process.env, (stdout, child) => {
+        const dir = /file driver on (\S+?),/.exec(stdout)?.[1];
+        if (dir !== undefined && !signalled) {
+          signalled = true;
+          dataDir = dir;
+          // Only the bench gets the signal (not its process group): its server must be stopped by it.
+          child.kill('SIGINT');
+        }
+      });
+      expect({ code: run.code, signal: run.signal }).toEqual({ code: 130, signal: null });
+      expect(run.stderr).toMatch(/SIGINT: stopping and cleaning up/);
+      expect(dataDir).not.toBeNull();
+      expect(existsSync(dataDir ?? '')).toBe(false);
+      // No process is left with the data dir on its command line (the server child).
+      const left = readdirSync('/proc')
+        .filter((name) => /^\d+$/.test(name))
+        .filter((pid) => {
+          try {
+            return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dataDir ?? '');
+          } catch {
+            return false;
+          }
+        });
+      expect(left).toEqual([]);
     },
     RUN_BOUND_MS + 10_000,
   );
