@@ -1,13 +1,16 @@
 // The benchmark runner (`npm run bench`, built to dist/bench/run.js) as the child process users
 // run, for what a process's lifetime decides: against a server that cannot be reached it must
 // still finish its scenarios, write its report and exit 0 — not exit 13 ('unsettled top-level
-// await') because the client's unref'd retry timers were all that was left (regression).
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+// await') because the client's unref'd retry timers were all that was left (regression). Also
+// its report's destinations (--out, the temp dir by default, --json on stdout) and --peers on a
+// machine without Redis or PostgreSQL (simulated by pointing the lookups at nothing): it says so
+// and runs the rest. Nothing here needs redis-server or postgres.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../runners/test-support.js';
 
@@ -23,21 +26,28 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-function runBench(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runBench(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  onStdout: (stdout: string, child: ChildProcess) => void = () => undefined,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   if (!existsSync(BENCH_PATH)) throw new Error(`${BENCH_PATH} is missing: run \`npm run build\` first (npm test does)`);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BENCH_PATH, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO_ROOT });
+    const child = spawn(process.execPath, [BENCH_PATH, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO_ROOT, env });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stdout.setEncoding('utf8').on('data', (c: string) => {
+      stdout += c;
+      onStdout(stdout, child);
+    });
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`bench ${args.join(' ')} did not end within ${RUN_BOUND_MS} ms:\n${stderr}`));
     }, RUN_BOUND_MS);
-    child.once('close', (code) => {
+    child.once('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr });
+      resolve({ code, signal, stdout, stderr });
     });
   });
 }
@@ -59,6 +69,88 @@ describe('bench runner process lifetime', () => {
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
+    },
+    RUN_BOUND_MS + 10_000,
+  );
+
+  it(
+    'writes its report to the temp dir by default, never into the tree',
+    async () => {
+      const port = await closedPort();
+      // bench/results.json was where it used to write (a stale one may lie there, ignored by git).
+      const inTree = join(REPO_ROOT, 'bench', 'results.json');
+      const inTreeBefore = existsSync(inTree) ? statSync(inTree).mtimeMs : null;
+      const run = await runBench(['--endpoint', `127.0.0.1:${port}`, '--only', 'getTs@1', '--warmup-ms', '50', '--window-ms', '100']);
+      expect(run.code).toBe(0);
+      const written = /^wrote (.+)$/m.exec(run.stdout)?.[1];
+      expect(written).toBeDefined();
+      try {
+        expect(resolvePath(written ?? '').startsWith(resolvePath(tmpdir()))).toBe(true);
+        expect(existsSync(written ?? '')).toBe(true);
+        expect(existsSync(inTree) ? statSync(inTree).mtimeMs : null).toBe(inTreeBefore);
+      } finally {
+        await rm(written ?? '', { force: true });
+      }
+    },
+    RUN_BOUND_MS + 10_000,
+  );
+
+  it(
+    '--peers without Redis and PostgreSQL says so and runs the rest; --json prints one JSON document',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'tsoracle-bench-test-'));
+      try {
+        const out = join(dir, 'results.json');
+        const port = await closedPort();
+        const env = { ...process.env, TSORACLE_BENCH_REDIS_SERVER: join(dir, 'no-redis-server'), TSORACLE_BENCH_PG_BINDIR: join(dir, 'no-postgresql') };
+        const run = await runBench(['--endpoint', `127.0.0.1:${port}`, '--only', 'getSeq@1', '--warmup-ms', '50', '--window-ms', '100', '--peers', '--json', '--out', out], env);
+        expect(run.code).toBe(0);
+        const report = JSON.parse(run.stdout) as { results: Array<{ name: string }>; peers: unknown[]; peerNotes: string[]; comparisons: unknown[] };
+        expect(report.results.map((r) => r.name)).toEqual(['getSeq@1']);
+        expect(report.peers).toEqual([]);
+        expect(report.comparisons).toEqual([]);
+        expect(report.peerNotes).toHaveLength(2);
+        expect(report.peerNotes[0]).toMatch(/^Redis: redis-server not found .*skipping/);
+        expect(report.peerNotes[1]).toMatch(/^PostgreSQL: .*skipping/);
+        // The human-readable lines went to stderr; the file holds the same document.
+        expect(run.stderr).toMatch(/peer: Redis: redis-server not found/);
+        expect(JSON.parse(await readFile(out, 'utf8'))).toEqual(report);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+    RUN_BOUND_MS + 10_000,
+  );
+
+  it(
+    'on SIGINT stops its server child and removes its temp data dir, then exits 130',
+    async () => {
+      let dataDir: string | null = null;
+      let signalled = false;
+      const run = await runBench(['--only', 'getTs@1', '--warmup-ms', '20000', '--window-ms', '100', '--out', join(tmpdir(), 'tsoracle-bench-test-unused.json')], process.env, (stdout, child) => {
+        const dir = /file driver on (\S+?),/.exec(stdout)?.[1];
+        if (dir !== undefined && !signalled) {
+          signalled = true;
+          dataDir = dir;
+          // Only the bench gets the signal (not its process group): its server must be stopped by it.
+          child.kill('SIGINT');
+        }
+      });
+      expect({ code: run.code, signal: run.signal }).toEqual({ code: 130, signal: null });
+      expect(run.stderr).toMatch(/SIGINT: stopping and cleaning up/);
+      expect(dataDir).not.toBeNull();
+      expect(existsSync(dataDir ?? '')).toBe(false);
+      // No process is left with the data dir on its command line (the server child).
+      const left = readdirSync('/proc')
+        .filter((name) => /^\d+$/.test(name))
+        .filter((pid) => {
+          try {
+            return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dataDir ?? '');
+          } catch {
+            return false;
+          }
+        });
+      expect(left).toEqual([]);
     },
     RUN_BOUND_MS + 10_000,
   );

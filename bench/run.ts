@@ -3,9 +3,15 @@
 // fsync); this process is the client. Each scenario runs N concurrent callers, each looping
 // `await client.getTs()` (or getTsBatch / getSeq) on one shared client, so the client's
 // coalescing applies; after a warm-up, completed calls are counted over a fixed window and every
-// call's latency (performance.now() around the await) goes into a fixed-bucket histogram.
+// call's latency (performance.now() around the await) goes into an HdrHistogram (bench/histogram.ts).
 //
-// Prints a table and writes bench/results.json. Not a test: it asserts nothing.
+// With --peers, Redis INCR and PostgreSQL's gapless counter run at the same concurrencies as the
+// getTs and getSeq scenarios, interleaved with them (bench/peers.ts), and each ratio is printed.
+//
+// Prints a table (or, with --json, one JSON document on stdout) and writes the JSON report
+// outside the tree: to os.tmpdir() unless --out says where. Not a test: it asserts nothing.
+// Every process it starts and every temp dir it makes is cleaned up, also on error and on
+// SIGINT/SIGTERM (bench/janitor.ts).
 //
 // Process lifetime: the client library's timers are unref'd (a library must not keep its user's
 // process alive), so while a call waits between attempts nothing of the client holds the event
@@ -21,15 +27,20 @@
 //   --warmup-ms <ms>      warm-up per scenario (default 1000; quick 300)
 //   --endpoint <H:P>      bench a server that is already running instead of spawning one
 //   --server-cpu-prof <dir>  run the server child under `node --cpu-prof` writing into <dir>
-//   --out <file>          where to write the JSON (default bench/results.json)
+//   --out <file>          where to write the JSON report (default $TMPDIR/tsoracle-bench-<time>.json)
+//   --json                print the report as one JSON document on stdout (the rest goes to stderr)
+//   --peers               also run Redis INCR and PostgreSQL's counter when installed (bench/README.md)
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TsoError } from '../core/errors.js';
 import { createClient } from '../runners/client.js';
 import type { TsoClient } from '../runners/client.js';
+import { LatencyHistogram } from './histogram.js';
+import { Janitor } from './janitor.js';
+import { PEER_CALLERS_MAX, PEER_LABELS, peakRssBytes, startPeers, type Peer, type PeerOp } from './peers.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** dist/bench/run.js → the repository root is two levels up. */
@@ -54,9 +65,21 @@ const SCENARIOS: readonly Scenario[] = [
   ...[1, 16, 256].map((callers) => ({ name: `getSeq@${callers}`, op: 'getSeq' as const, callers, valuesPerCall: 1 })),
 ];
 
+/** A peer's scenario (--peers): Redis INCR or PostgreSQL's counter at `callers` concurrent callers. */
+interface PeerScenario {
+  readonly name: string;
+  readonly op: PeerOp;
+  readonly callers: number;
+  readonly valuesPerCall: 1;
+}
+
+function peerScenario(op: PeerOp, callers: number): PeerScenario {
+  return { name: `${PEER_LABELS[op]}@${callers}`, op, callers, valuesPerCall: 1 };
+}
+
 interface ScenarioResult {
   readonly name: string;
-  readonly op: Op;
+  readonly op: Op | PeerOp;
   readonly callers: number;
   readonly valuesPerCall: number;
   readonly calls: number;
@@ -70,49 +93,6 @@ interface ScenarioResult {
   readonly errors: Readonly<Record<string, number>>;
 }
 
-/**
- * Latency histogram with fixed logarithmic buckets: bucket i holds latencies in
- * (GROWTH^(i-1), GROWTH^i] microseconds, so a reported percentile is at most 1% above the truth.
- * Recording is O(1) with no allocation, which matters at a million calls per second.
- */
-class LatencyHistogram {
-  private static readonly GROWTH = 1.01;
-  private static readonly LOG_GROWTH = Math.log(LatencyHistogram.GROWTH);
-  /** Buckets up to 1.01^2000 µs ≈ 440 s. */
-  private static readonly BUCKETS = 2_000;
-  private readonly counts = new Float64Array(LatencyHistogram.BUCKETS + 1);
-  private total = 0;
-  private maxMs = 0;
-
-  record(latencyMs: number): void {
-    const us = latencyMs * 1_000;
-    const index = us <= 1 ? 0 : Math.min(LatencyHistogram.BUCKETS, Math.ceil(Math.log(us) / LatencyHistogram.LOG_GROWTH));
-    this.counts[index] = (this.counts[index] ?? 0) + 1;
-    this.total += 1;
-    if (latencyMs > this.maxMs) this.maxMs = latencyMs;
-  }
-
-  get count(): number {
-    return this.total;
-  }
-
-  get max(): number {
-    return this.maxMs;
-  }
-
-  /** The upper bound of the bucket holding the q-quantile, in ms. */
-  percentileMs(q: number): number {
-    if (this.total === 0) return NaN;
-    const rank = Math.ceil(q * this.total);
-    let seen = 0;
-    for (let i = 0; i < this.counts.length; i++) {
-      seen += this.counts[i] ?? 0;
-      if (seen >= rank) return Math.min(LatencyHistogram.GROWTH ** i / 1_000, this.maxMs);
-    }
-    return this.maxMs;
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Options
 
@@ -123,11 +103,13 @@ interface Options {
   warmupMs: number;
   endpoint: string | null;
   serverCpuProfDir: string | null;
-  out: string;
+  out: string | null;
+  json: boolean;
+  peers: boolean;
 }
 
 function parseOptions(argv: readonly string[]): Options {
-  const options: Options = { quick: false, only: null, windowMs: 3_000, warmupMs: 1_000, endpoint: null, serverCpuProfDir: null, out: join(REPO_ROOT, 'bench', 'results.json') };
+  const options: Options = { quick: false, only: null, windowMs: 3_000, warmupMs: 1_000, endpoint: null, serverCpuProfDir: null, out: null, json: false, peers: false };
   let windowSet = false;
   let warmupSet = false;
   for (let i = 0; i < argv.length; i++) {
@@ -169,6 +151,12 @@ function parseOptions(argv: readonly string[]): Options {
       case '--out':
         options.out = resolve(value());
         break;
+      case '--json':
+        options.json = true;
+        break;
+      case '--peers':
+        options.peers = true;
+        break;
       case '--help':
       case '-h':
         usage(null);
@@ -188,7 +176,7 @@ function usage(problem: string | null): never {
   if (problem !== null) process.stderr.write(`error: ${problem}\n`);
   process.stderr.write(
     'usage: node dist/bench/run.js [--quick] [--only getTs,getTsBatch,getSeq,getTs@1024] [--window-ms N] [--warmup-ms N]\n' +
-      '                              [--endpoint H:P] [--server-cpu-prof DIR] [--out FILE]\n',
+      '                              [--endpoint H:P] [--server-cpu-prof DIR] [--out FILE] [--json] [--peers]\n',
   );
   process.exit(problem === null ? 0 : 2);
 }
@@ -205,6 +193,8 @@ function selected(options: Options): Scenario[] {
 
 interface ServerChild {
   readonly endpoint: string;
+  readonly pid: number | undefined;
+  readonly child: ChildProcess;
   stop(): Promise<void>;
 }
 
@@ -234,6 +224,8 @@ async function spawnServer(dataDir: string, cpuProfDir: string | null): Promise<
   }
   return {
     endpoint,
+    pid: child.pid,
+    child,
     stop: async () => {
       if (gone) return;
       child.kill('SIGTERM');
@@ -258,8 +250,7 @@ function operation(client: TsoClient, op: Op): () => Promise<unknown> {
   }
 }
 
-async function runScenario(client: TsoClient, scenario: Scenario, warmupMs: number, windowMs: number): Promise<ScenarioResult> {
-  const call = operation(client, scenario.op);
+async function runScenario(call: () => Promise<unknown>, scenario: Scenario | PeerScenario, warmupMs: number, windowMs: number): Promise<ScenarioResult> {
   const histogram = new LatencyHistogram();
   const errors: Record<string, number> = {};
   let measuring = false;
@@ -289,6 +280,8 @@ async function runScenario(client: TsoClient, scenario: Scenario, warmupMs: numb
   stopped = true;
   await Promise.all(callers);
   const calls = histogram.count;
+  const percentiles = { p50Ms: histogram.percentileMs(0.5), p99Ms: histogram.percentileMs(0.99), p999Ms: histogram.percentileMs(0.999), maxMs: histogram.max };
+  histogram.destroy();
   return {
     name: scenario.name,
     op: scenario.op,
@@ -298,10 +291,7 @@ async function runScenario(client: TsoClient, scenario: Scenario, warmupMs: numb
     seconds,
     callsPerSecond: calls / seconds,
     valuesPerSecond: (calls * scenario.valuesPerCall) / seconds,
-    p50Ms: histogram.percentileMs(0.5),
-    p99Ms: histogram.percentileMs(0.99),
-    p999Ms: histogram.percentileMs(0.999),
-    maxMs: histogram.max,
+    ...percentiles,
     errors,
   };
 }
@@ -337,65 +327,184 @@ function table(results: readonly ScenarioResult[]): string {
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
+/**
+ * The run order. Without peers, the scenarios as listed. With them, the peers' scenarios at every
+ * callers count a selected getTs or getSeq scenario has (up to PEER_CALLERS_MAX), and everything
+ * sorted by callers (stably): each peer runs right after the tsoracle scenarios it is compared
+ * with, so a change in the machine's load moves both alike.
+ */
+function plan(scenarios: readonly Scenario[], peers: readonly Peer[]): Array<Scenario | PeerScenario> {
+  if (peers.length === 0) return [...scenarios];
+  const callers = [...new Set(scenarios.filter((s) => (s.op === 'getTs' || s.op === 'getSeq') && s.callers <= PEER_CALLERS_MAX).map((s) => s.callers))];
+  const peerScenarios = callers.flatMap((c) => peers.map((peer) => peerScenario(peer.op, c)));
+  return [...scenarios, ...peerScenarios].sort((a, b) => a.callers - b.callers);
+}
+
+function isPeerOp(op: Op | PeerOp): op is PeerOp {
+  return op === 'redisIncr' || op === 'pgCounter';
+}
+
+interface Comparison {
+  readonly tsoracle: string;
+  readonly peer: string;
+  readonly callers: number;
+  /** tsoracle calls/s ÷ the peer's: above 1, tsoracle does more calls per second. */
+  readonly callsPerSecondRatio: number;
+  /** The peer's p50 ÷ tsoracle's: above 1, tsoracle answers faster. */
+  readonly p50Ratio: number;
+}
+
+/** Every getTs/getSeq result beside every peer result with as many callers. */
+function compare(results: readonly ScenarioResult[]): Comparison[] {
+  const comparisons: Comparison[] = [];
+  for (const ours of results.filter((r) => r.op === 'getTs' || r.op === 'getSeq')) {
+    for (const theirs of results.filter((r) => isPeerOp(r.op) && r.callers === ours.callers)) {
+      comparisons.push({
+        tsoracle: ours.name,
+        peer: theirs.name,
+        callers: ours.callers,
+        callsPerSecondRatio: ours.callsPerSecond / theirs.callsPerSecond,
+        p50Ratio: theirs.p50Ms / ours.p50Ms,
+      });
+    }
+  }
+  return comparisons;
+}
+
+function formatRatio(n: number): string {
+  return Number.isFinite(n) ? `${n >= 10 ? n.toFixed(1) : n.toFixed(2)}×` : '-';
+}
+
+function comparisonTable(comparisons: readonly Comparison[], results: readonly ScenarioResult[]): string {
+  const rate = (name: string): string => formatRate(results.find((r) => r.name === name)?.callsPerSecond ?? NaN);
+  const header = ['tsoracle', 'calls/s', 'vs peer', 'calls/s', 'calls/s ×', 'p50 ×'];
+  const rows = comparisons.map((c) => [c.tsoracle, rate(c.tsoracle), c.peer, rate(c.peer), formatRatio(c.callsPerSecondRatio), formatRatio(c.p50Ratio)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === 0 || i === 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+function formatMiB(bytes: number | null): string {
+  return bytes === null ? 'unknown' : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+function formatLoad(load: readonly number[]): string {
+  return load.map((n) => n.toFixed(2)).join(' ');
+}
+
 /** Interval of the keep-alive handle (it does nothing; it only holds the event loop). */
 const KEEP_ALIVE_INTERVAL_MS = 60_000;
 
 async function main(): Promise<void> {
   const keepAlive = setInterval(() => {}, KEEP_ALIVE_INTERVAL_MS);
+  const janitor = new Janitor();
+  janitor.installProcessHandlers();
   try {
-    await run();
+    await run(janitor);
   } finally {
+    await janitor.releaseAll();
     clearInterval(keepAlive);
   }
 }
 
-async function run(): Promise<void> {
+async function run(janitor: Janitor): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const scenarios = selected(options);
   if (scenarios.length === 0) usage(`--only ${options.only?.join(',') ?? ''} selects no scenario`);
+  // With --json, stdout carries the JSON document alone; what people read goes to stderr.
+  const say = (text: string): void => {
+    (options.json ? process.stderr : process.stdout).write(text);
+  };
   // Other work on the machine moves these numbers a lot: the load is recorded with them.
-  const loadAverageBefore = loadavg()[0] ?? NaN;
+  const loadAverageBefore = loadavg();
   const dataDir = await mkdtemp(join(tmpdir(), 'tsoracle-bench-'));
+  janitor.deferDir(dataDir);
   let server: ServerChild | null = null;
-  try {
-    if (options.endpoint === null) server = await spawnServer(dataDir, options.serverCpuProfDir);
-    const endpoint = options.endpoint ?? server?.endpoint ?? '';
-    const client = createClient({ endpoints: [endpoint] });
-    process.stdout.write(
-      `tsoracle bench: server ${options.endpoint === null ? `child process, file driver on ${dataDir}` : endpoint}, ` +
-        `node ${process.version}, ${cpus().length} CPUs (1-min load ${loadAverageBefore.toFixed(2)}), warm-up ${options.warmupMs} ms, window ${options.windowMs} ms\n\n`,
-    );
-    const results: ScenarioResult[] = [];
-    for (const scenario of scenarios) {
-      const result = await runScenario(client, scenario, options.warmupMs, options.windowMs);
-      results.push(result);
-      process.stdout.write(
-        `${result.name.padEnd(18)} ${formatRate(result.callsPerSecond).padStart(11)} calls/s  p50 ${formatMs(result.p50Ms)} ms  p99 ${formatMs(result.p99Ms)} ms\n`,
-      );
-    }
-    await client.close();
-    process.stdout.write(`\n${table(results)}\n`);
-    const report = {
-      when: new Date().toISOString(),
-      node: process.version,
-      platform: `${process.platform} ${process.arch}`,
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model ?? 'unknown',
-      loadAverage1mBefore: loadAverageBefore,
-      loadAverage1mAfter: loadavg()[0] ?? NaN,
-      server: options.endpoint === null ? 'child process: tsoracle serve file (file driver, real fsync), loopback TCP' : `external ${options.endpoint}`,
-      client: 'one client (createClient), N concurrent callers each awaiting one call at a time',
-      warmupMs: options.warmupMs,
-      windowMs: options.windowMs,
-      quick: options.quick,
-      results,
-    };
-    await writeFile(options.out, `${JSON.stringify(report, null, 2)}\n`);
-    process.stdout.write(`\nwrote ${options.out}\n`);
-  } finally {
-    await server?.stop();
-    await rm(dataDir, { recursive: true, force: true });
+  if (options.endpoint === null) {
+    const started = await spawnServer(dataDir, options.serverCpuProfDir);
+    server = started;
+    janitor.deferProcess('tsoracle server', started.child, () => started.stop());
   }
+  const endpoint = options.endpoint ?? server?.endpoint ?? '';
+  const { peers, notes } = options.peers ? await startPeers(janitor) : { peers: [], notes: [] };
+  const client = createClient({ endpoints: [endpoint] });
+  const unregisterClient = janitor.defer('tsoracle client', () => client.close(), () => undefined);
+  const order = plan(scenarios, peers);
+  say(
+    `tsoracle bench: server ${options.endpoint === null ? `child process, file driver on ${dataDir}` : endpoint}, ` +
+      `node ${process.version}, ${cpus().length} CPUs (load ${formatLoad(loadAverageBefore)}), warm-up ${options.warmupMs} ms, window ${options.windowMs} ms\n`,
+  );
+  for (const peer of peers) say(`peer: ${peer.description}\n`);
+  for (const note of notes) say(`peer: ${note}\n`);
+  say('\n');
+  const results: ScenarioResult[] = [];
+  for (const scenario of order) {
+    let result: ScenarioResult;
+    if (isPeerOp(scenario.op)) {
+      const peer = peers.find((p) => p.op === scenario.op) as Peer;
+      const session = await peer.open(scenario.callers);
+      const unregisterSession = janitor.defer(`${scenario.name} connections`, () => session.close(), () => undefined);
+      try {
+        result = await runScenario(session.call, scenario, options.warmupMs, options.windowMs);
+      } finally {
+        unregisterSession();
+        await session.close();
+      }
+    } else {
+      result = await runScenario(operation(client, scenario.op as Op), scenario, options.warmupMs, options.windowMs);
+    }
+    results.push(result);
+    const beside = isPeerOp(result.op)
+      ? compare(results)
+          .filter((c) => c.peer === result.name)
+          .map((c) => `  ${c.tsoracle} ${formatRatio(c.callsPerSecondRatio)}`)
+          .join('')
+      : '';
+    say(`${result.name.padEnd(18)} ${formatRate(result.callsPerSecond).padStart(11)} calls/s  p50 ${formatMs(result.p50Ms)} ms  p99 ${formatMs(result.p99Ms)} ms${beside}\n`);
+  }
+  unregisterClient();
+  await client.close();
+  // Peak RSS: read while the processes are still alive.
+  const serverPeakRssBytes = server === null ? null : peakRssBytes(server.pid);
+  const peersPeakRss = Object.fromEntries(peers.map((p) => [p.op, peakRssBytes(p.pid)]));
+  const loadAverageAfter = loadavg();
+  const comparisons = compare(results);
+  say(`\n${table(results)}\n`);
+  if (comparisons.length > 0) {
+    say(`\ntsoracle vs peers (calls/s × = tsoracle ÷ peer; p50 × = peer p50 ÷ tsoracle p50; above 1× favours tsoracle)\n${comparisonTable(comparisons, results)}\n`);
+  }
+  say(
+    `\nserver peak RSS ${server === null ? 'unknown (external server)' : formatMiB(serverPeakRssBytes)}` +
+      (peers.some((p) => p.op === 'redisIncr') ? `, redis-server peak RSS ${formatMiB(peersPeakRss['redisIncr'] ?? null)}` : '') +
+      `; load average (1 5 15 min) before ${formatLoad(loadAverageBefore)}, after ${formatLoad(loadAverageAfter)}\n`,
+  );
+  const report = {
+    when: new Date().toISOString(),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    loadAverage1mBefore: loadAverageBefore[0] ?? NaN,
+    loadAverage1mAfter: loadAverageAfter[0] ?? NaN,
+    loadAverageBefore,
+    loadAverageAfter,
+    server: options.endpoint === null ? 'child process: tsoracle serve file (file driver, real fsync), loopback TCP' : `external ${options.endpoint}`,
+    serverPeakRssBytes,
+    client: 'one client (createClient), N concurrent callers each awaiting one call at a time',
+    histogram: 'HdrHistogram (hdr-histogram-js), ns, 3 significant digits',
+    peers: peers.map((p) => ({ op: p.op, description: p.description, peakRssBytes: peersPeakRss[p.op] ?? null })),
+    peerNotes: notes,
+    warmupMs: options.warmupMs,
+    windowMs: options.windowMs,
+    quick: options.quick,
+    results,
+    comparisons,
+  };
+  const outPath = options.out ?? join(tmpdir(), `tsoracle-bench-${report.when.replace(/[:.]/g, '-')}.json`);
+  const document = `${JSON.stringify(report, null, 2)}\n`;
+  await writeFile(outPath, document);
+  say(`\nwrote ${outPath}\n`);
+  if (options.json) process.stdout.write(document);
 }
 
 await main();
