@@ -9,7 +9,7 @@ import { decodeSeqLedgerRecord } from '../../core/records/seq-ledger.js';
 import type { DriverResult, SeqBlockResult } from '../driver.js';
 import { NodeDisk } from '../node/disk.js';
 import { makeTempDir } from '../node/test-support.js';
-import { DiskError, type Disk, type DiskLock } from '../ports.js';
+import { DiskError, type AppendHandle, type Disk, type DiskLock } from '../ports.js';
 import { FileDriver, type FileDriverOptions } from './file-driver.js';
 import { recoverSeqLedger, type RecoveredSeqLedger } from './seq-recovery.js';
 
@@ -213,12 +213,30 @@ class ScriptedDisk implements Disk {
     return this.inner.truncate(path, length);
   }
   async fsync(path: string): Promise<void> {
+    await this.beforeFsync(path);
+    await this.inner.fsync(path);
+  }
+  /** A handle whose appends and syncs go through the same scripted failures and holds. */
+  async openAppend(path: string): Promise<AppendHandle> {
+    const inner = await this.inner.openAppend(path);
+    return {
+      append: async (data) => {
+        this.check('append', path);
+        await inner.append(data);
+      },
+      sync: async () => {
+        await this.beforeFsync(path);
+        await inner.sync();
+      },
+      close: () => inner.close(),
+    };
+  }
+  private async beforeFsync(path: string): Promise<void> {
     this.check('fsync', path);
     if (this.holdJournalFsync !== null && path.endsWith('dense.journal')) {
       this.reached?.();
       await this.holdJournalFsync;
     }
-    await this.inner.fsync(path);
   }
   rename(from: string, to: string): Promise<void> {
     return this.inner.rename(from, to);
