@@ -262,6 +262,35 @@ class ScriptedDisk implements Disk {
   }
 }
 
+/** `disk`, logging each call (by operation, and the file name for fsync and remove) into `calls`. */
+function countingDisk(disk: Disk, calls: string[]): Disk {
+  const base = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
+  return {
+    read: (p) => disk.read(p),
+    write: (p, o, d) => (calls.push('write'), disk.write(p, o, d)),
+    writeFile: (p, d) => (calls.push('writeFile'), disk.writeFile(p, d)),
+    append: (p, d) => (calls.push('append'), disk.append(p, d)),
+    openAppend: async (p) => {
+      calls.push('openAppend');
+      const handle = await disk.openAppend(p);
+      return {
+        append: (d) => (calls.push('handle.append'), handle.append(d)),
+        sync: () => (calls.push('handle.sync'), handle.sync()),
+        close: () => (calls.push('handle.close'), handle.close()),
+      };
+    },
+    truncate: (p, l) => (calls.push('truncate'), disk.truncate(p, l)),
+    fsync: (p) => (calls.push(`fsync ${base(p)}`), disk.fsync(p)),
+    rename: (f, t) => (calls.push('rename'), disk.rename(f, t)),
+    fsyncDir: (d) => (calls.push('fsyncDir'), disk.fsyncDir(d)),
+    mkdirp: (d) => disk.mkdirp(d),
+    remove: (p) => (calls.push(`remove ${base(p)}`), disk.remove(p)),
+    list: (d) => disk.list(d),
+    size: (p) => (calls.push('size'), disk.size(p)),
+    lock: (p) => disk.lock(p),
+  };
+}
+
 async function openWith(disk: Disk, dir: string, options: FileDriverOptions = {}): Promise<FileDriver> {
   const d = await FileDriver.open(disk, dir, options);
   cleanups.unshift(() => d.close());
@@ -365,6 +394,29 @@ describe('FileDriver sequence journal', () => {
       expect((err as TsoError).message).toMatch(/dense\.journal is corrupt \(RECORD_CRC_MISMATCH: .*corrupt at offset 0.*byte\(s\) follow it\); refusing to start/);
       expect(await readFile(path)).toEqual(bytes);
     }
+  });
+
+  it('keeps the journal open between group commits: one append and one sync per commit, no open, close or stat', async () => {
+    const dir = await tempDir();
+    const calls: string[] = [];
+    const disk = countingDisk(new NodeDisk(), calls);
+    const d = await openWith(disk, dir, { journalCompactBytes: 400 });
+    blockOf(await d.advanceSeq(req('k', 1, 1n, 1n), 0n)); // the first commit writes dense and opens the journal
+    calls.length = 0;
+    for (let id = 2n; id <= 4n; id++) blockOf(await d.advanceSeq(req('k', 1, 1n, id), 0n));
+    expect(calls).toEqual(['handle.append', 'handle.sync', 'handle.append', 'handle.sync', 'handle.append', 'handle.sync']);
+    // Past the bound, compaction closes the handle before it removes the journal, and the next
+    // commit opens the new journal (and syncs the directory that now names it).
+    for (let id = 5n; id <= 12n; id++) blockOf(await d.advanceSeq(req('k', 1, 1n, id), 0n));
+    expect(calls.filter((c) => c === 'openAppend').length).toBeGreaterThan(0);
+    expect(calls.filter((c) => c === 'openAppend').length).toBe(calls.filter((c) => c === 'handle.close').length);
+    const closeAt = calls.indexOf('handle.close');
+    expect(calls.indexOf('remove dense.journal', closeAt)).toBeGreaterThan(closeAt);
+    expect(calls.filter((c) => c === 'append' || c === 'fsync dense.journal')).toEqual([]);
+    const before = d.ledgerSnapshot();
+    await d.close();
+    const again = await open(dir);
+    expect(again.ledgerSnapshot()).toEqual(before);
   });
 
   it('compacts past the size bound into a fresh dense and an empty journal, and restarts from them', async () => {
