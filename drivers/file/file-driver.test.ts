@@ -543,4 +543,26 @@ describe('FileDriver sequence journal', () => {
     expect(blockOf(await pending)).toEqual([4n, 4]);
     expect(await d.loadSeq('k')).toEqual({ ok: true, next: 8n });
   });
+
+  it('gathers the requests that arrive during a sync into the next commit, which follows it at once', async () => {
+    const dir = await tempDir();
+    const disk = new ScriptedDisk();
+    const d = await openWith(disk, dir, KILLED_ON_CLOSE);
+    blockOf(await d.advanceSeq(req('k', 1, 1n, 1n), 0n));
+    let release = (): void => {};
+    disk.holdJournalFsync = new Promise<void>((resolve) => (release = resolve));
+    const first = d.advanceSeq(req('k', 1, 1n, 2n), 0n);
+    let later: Promise<unknown>[] = [];
+    try {
+      await disk.fsyncReached;
+      later = Array.from({ length: 10 }, (_, i) => d.advanceSeq(req('k', 1, 2n, BigInt(1 + i)), 0n));
+    } finally {
+      disk.holdJournalFsync = null;
+      release();
+    }
+    await Promise.all([first, ...later]);
+    await d.close();
+    const scan = scanSeqJournal(await readFile(join(dir, 'dense.journal')));
+    expect(scan.records.map((r) => r.requests.length)).toEqual([1, 1, 10]);
+  });
 });
