@@ -166,6 +166,21 @@ describe('SimDisk durability', () => {
     expect(str(await after.read('/log'))).toBe('onetwo');
   });
 
+  it('traces the appends and syncs of a handle as disk.append and disk.fsync of its path, for the nemeses and checkers keyed on them', async () => {
+    const { world, disk } = await machine();
+    const log = await disk.openAppend('/log');
+    await log.append(text('x'));
+    await log.sync();
+    const traced = world.trace
+      .entries()
+      .filter((e) => e.kind === 'disk.append' || e.kind === 'disk.fsync')
+      .map((e) => [e.kind, e.details?.path, e.details?.handle]);
+    expect(traced).toEqual([
+      ['disk.append', '/log', true],
+      ['disk.fsync', '/log', true],
+    ]);
+  });
+
   it('a failed sync of an append handle returns DISK_IO and drops the unsynced appends', async () => {
     const { disk, sim, crash } = await machine();
     const log = await disk.openAppend('/log');
