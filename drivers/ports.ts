@@ -7,7 +7,9 @@
 // Invariants every implementation keeps:
 //   - Disk: data written is volatile until `fsync(path)` returns; a `rename` or a file creation
 //     is volatile until `fsyncDir(dir)` returns. `lock` is exclusive across processes and is
-//     released when the holding process dies.
+//     released when the holding process dies. An `AppendHandle` keeps one file open: what it
+//     appends is volatile until its `sync()` returns, with the same crash and failure semantics
+//     as `append` + `fsync` on the path.
 //   - Transport: a connection delivers whole frames (the bodies, without the length prefix) in
 //     order or closes; it never delivers a partial frame. `send` never throws for a closed
 //     connection (the frame is dropped; `onClose` has fired or will fire).
@@ -63,6 +65,26 @@ export interface DiskLock {
   release(): Promise<void>;
 }
 
+/**
+ * An open file that is only appended to (a journal, a WAL): what a per-call `append(path)` +
+ * `fsync(path)` does, without opening and closing the file on every call. The handle follows
+ * the file it opened, not the name: close it before the file is removed or replaced (what is
+ * appended to a file no name reaches is undefined by this port). Its calls are sequential: each
+ * is awaited before the next is made.
+ */
+export interface AppendHandle {
+  /** Appends `data` at the end of the file (volatile until `sync`). */
+  append(data: Uint8Array): Promise<void>;
+  /**
+   * Makes everything appended so far durable (the contents and the size; not the directory
+   * entry of a file the open created: that takes `fsyncDir`). On failure the unsynced appends
+   * are lost (Linux drops the dirty pages): the caller must treat the file's tail as unknown.
+   */
+  sync(): Promise<void>;
+  /** Closes the file; appends not yet synced stay volatile. Idempotent. */
+  close(): Promise<void>;
+}
+
 export interface Disk {
   /** Whole file contents, or `null` when the file does not exist. */
   read(path: string): Promise<Uint8Array | null>;
@@ -72,6 +94,11 @@ export interface Disk {
   writeFile(path: string, data: Uint8Array): Promise<void>;
   /** Appends `data` at the end of `path`, creating it if needed (volatile until `fsync`). */
   append(path: string, data: Uint8Array): Promise<void>;
+  /**
+   * Opens `path` for appending, creating it if needed (the creation is volatile until
+   * `fsyncDir`), and keeps it open until the handle is closed.
+   */
+  openAppend(path: string): Promise<AppendHandle>;
   /** Truncates `path` to `length` bytes (volatile until `fsync`). */
   truncate(path: string, length: number): Promise<void>;
   /** Makes the contents of `path` durable. On failure the unsynced writes are lost. */

@@ -153,6 +153,76 @@ describe('SimDisk durability', () => {
     expect(seen.size).toBeGreaterThan(1);
   });
 
+  it('an append handle has the crash semantics of append + fsync: synced appends survive, unsynced ones are lost', async () => {
+    const { disk, crash } = await machine();
+    const log = await disk.openAppend('/log');
+    await disk.fsyncDir('/');
+    await log.append(text('one'));
+    await log.append(text('two'));
+    await log.sync();
+    await log.append(text('lost'));
+    expect(str(await disk.read('/log'))).toBe('onetwolost');
+    const after = await crash();
+    expect(str(await after.read('/log'))).toBe('onetwo');
+  });
+
+  it('traces the appends and syncs of a handle as disk.append and disk.fsync of its path, for the nemeses and checkers keyed on them', async () => {
+    const { world, disk } = await machine();
+    const log = await disk.openAppend('/log');
+    await log.append(text('x'));
+    await log.sync();
+    const traced = world.trace
+      .entries()
+      .filter((e) => e.kind === 'disk.append' || e.kind === 'disk.fsync')
+      .map((e) => [e.kind, e.details?.path, e.details?.handle]);
+    expect(traced).toEqual([
+      ['disk.append', '/log', true],
+      ['disk.fsync', '/log', true],
+    ]);
+  });
+
+  it('a failed sync of an append handle returns DISK_IO and drops the unsynced appends', async () => {
+    const { disk, sim, crash } = await machine();
+    const log = await disk.openAppend('/log');
+    await log.append(text('kept'));
+    await log.sync();
+    await disk.fsyncDir('/');
+    sim.setFaults({ fsyncFail: { rate: [1, 1], budget: 1 } });
+    await log.append(text('dropped'));
+    expect(await codeOf(log.sync())).toBe('DISK_IO');
+    expect(str(await disk.read('/log'))).toBe('kept');
+    await log.close();
+    const after = await crash();
+    expect(str(await after.read('/log'))).toBe('kept');
+  });
+
+  it('partly lands the unsynced appends of a handle on a crash: always a prefix, in order', async () => {
+    const seen = new Set<string>();
+    for (let seed = 0; seed < 10; seed++) {
+      const { disk, crash } = await machine(seed, { faults: { crashPartial: { rate: [1, 1] } } });
+      await disk.writeFile('/log', text('H'));
+      await disk.fsync('/log');
+      const log = await disk.openAppend('/log');
+      for (const r of ['a', 'b', 'c']) await log.append(text(r));
+      const after = await crash();
+      const got = str(await after.read('/log')) as string;
+      expect(['H', 'Ha', 'Hab', 'Habc']).toContain(got);
+      seen.add(got);
+    }
+    expect(seen.size).toBeGreaterThan(1);
+  });
+
+  it('an append handle follows its file across a rename, and using it after its file is removed is a caller bug', async () => {
+    const { disk } = await machine();
+    const log = await disk.openAppend('/a');
+    await log.append(text('x'));
+    await disk.rename('/a', '/b');
+    await log.append(text('y'));
+    expect(str(await disk.read('/b'))).toBe('xy');
+    await disk.remove('/b');
+    await expect(log.append(text('z'))).rejects.toThrow(/disk_append_handle_file_still_named/);
+  });
+
   it('fails writes with DISK_FULL past the capacity, and when the fault fires', async () => {
     const { disk, sim } = await machine(1, { capacityBytes: 100 });
     await disk.writeFile('/a', new Uint8Array(60));

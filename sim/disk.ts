@@ -21,6 +21,12 @@
 //     entries land by default; fault `crashDirOpsVanish` cuts the journal at a random point and
 //     drops the rest, so a creation or rename without fsyncDir may vanish (a prefix always
 //     survives, never an inconsistent subset).
+//   - `openAppend` handles follow the inode they opened: `append` and `sync` through a handle
+//     are `append` and `fsync` of that inode, with the same latency classes, faults and crash
+//     outcomes, and are traced as `disk.append` and `disk.fsync` (with `handle: true`), so
+//     nemeses and checkers keyed on those kinds see them. Using a handle whose inode no name
+//     reaches any more, after close, or while another call on it is pending is a caller bug
+//     (asserted): the port leaves those undefined.
 //   - `fsync` failure (fault `fsyncFail`, only when the file is dirty): DISK_IO, and the file's
 //     dirty pages are dropped, as on Linux: its contents revert to the durable contents and a
 //     retried fsync succeeds with nothing to write. A failed fsyncDir leaves the journal as is.
@@ -36,7 +42,7 @@
 // Each fault family has a rate and a budget (per disk); all are off by default.
 
 import { assert } from '../core/assert.js';
-import { type Disk, DiskError, type DiskErrorCode, type DiskLock } from '../drivers/ports.js';
+import { type AppendHandle, type Disk, DiskError, type DiskErrorCode, type DiskLock } from '../drivers/ports.js';
 import { type FaultGate, type FaultRule, makeGates } from './faults.js';
 import {
   DISK_DIR_OPS_PENDING_MAX,
@@ -56,11 +62,11 @@ export interface LatencyRangeUs {
 }
 
 export interface DiskLatency {
-  /** read, write, writeFile, append, truncate. */
+  /** read, write, writeFile, append (a handle's too), truncate. */
   readonly data?: LatencyRangeUs;
-  /** fsync, fsyncDir. */
+  /** fsync, fsyncDir, a handle's sync. */
   readonly sync?: LatencyRangeUs;
-  /** rename, mkdirp, remove, list, size, lock, release. */
+  /** rename, mkdirp, remove, list, size, lock, release, openAppend, a handle's close. */
   readonly meta?: LatencyRangeUs;
 }
 
@@ -537,7 +543,32 @@ export class SimDisk {
   }
 
   effectAppend(path: string, data: Uint8Array): void {
-    const inode = this.openForWrite(path);
+    this.appendTo(this.openForWrite(path), path, data);
+  }
+
+  /** Opens (creating if missing) the file at `path` for an append handle; returns its inode. */
+  effectOpenAppend(path: string): number {
+    return this.openForWrite(path).id;
+  }
+
+  effectHandleAppend(path: string, inodeId: number, data: Uint8Array): void {
+    this.appendTo(this.handleInode(path, inodeId), path, data);
+  }
+
+  effectHandleSync(path: string, inodeId: number): void {
+    this.syncInode(this.handleInode(path, inodeId), path);
+  }
+
+  /** The inode an append handle opened; some name must still reach it (the port's contract). */
+  private handleInode(path: string, inodeId: number): Inode {
+    const inode = this.inodes.get(inodeId);
+    let named = this.volatileNames.get(path) === inodeId;
+    if (!named) for (const id of this.volatileNames.values()) if (id === inodeId) named = true;
+    assert(inode !== undefined && named, 'disk_append_handle_file_still_named', path);
+    return inode;
+  }
+
+  private appendTo(inode: Inode, path: string, data: Uint8Array): void {
     this.checkSpace(path, data.length);
     const offset = inode.length;
     this.setLength(inode, offset + data.length);
@@ -559,6 +590,10 @@ export class SimDisk {
       if (this.volatileDirs.has(path) || isRoot(path)) return; // fsync of a directory's own inode
       throw failure('DISK_NOT_FOUND', `no such file: ${path}`);
     }
+    this.syncInode(inode, path);
+  }
+
+  private syncInode(inode: Inode, path: string): void {
     if (inode.pending.length === 0) return;
     if (this.gates.fsyncFail.fire()) {
       // Linux: a failed fsync marks the dirty pages clean; the data never reaches the disk.
@@ -767,6 +802,11 @@ class SimDiskPort implements Disk {
     return this.disk.operate(this.owner, 'append', 'data', { path: p, bytes: copy.length }, () => this.disk.effectAppend(p, copy));
   }
 
+  openAppend(path: string): Promise<AppendHandle> {
+    const p = normalizePath(path);
+    return this.disk.operate(this.owner, 'openAppend', 'meta', { path: p }, () => new SimAppendHandle(this.disk, this.owner, p, this.disk.effectOpenAppend(p)));
+  }
+
   truncate(path: string, length: number): Promise<void> {
     const p = normalizePath(path);
     checkOffset(length, 'disk_truncate_length_valid');
@@ -822,5 +862,45 @@ class SimDiskPort implements Disk {
         },
       };
     });
+  }
+}
+
+/** One incarnation's append handle on one inode of a SimDisk. */
+class SimAppendHandle implements AppendHandle {
+  private busy = false;
+  private closed = false;
+
+  constructor(
+    private readonly disk: SimDisk,
+    private readonly owner: Incarnation,
+    private readonly path: string,
+    private readonly inode: number,
+  ) {}
+
+  append(data: Uint8Array): Promise<void> {
+    const copy = data.slice(); // the caller may reuse its buffer once the call returns
+    return this.run('append', 'data', { path: this.path, bytes: copy.length, handle: true }, () => this.disk.effectHandleAppend(this.path, this.inode, copy));
+  }
+
+  sync(): Promise<void> {
+    return this.run('fsync', 'sync', { path: this.path, handle: true }, () => this.disk.effectHandleSync(this.path, this.inode));
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    assert(!this.busy, 'append_handle_calls_sequential', `close ${this.path}`);
+    this.closed = true;
+    return this.disk.operate(this.owner, 'close', 'meta', { path: this.path }, () => undefined);
+  }
+
+  private async run(kind: string, latencyClass: LatencyClass, details: TraceDetails, effect: () => void): Promise<void> {
+    assert(!this.closed, 'append_handle_used_while_open', `${kind} ${this.path}`);
+    assert(!this.busy, 'append_handle_calls_sequential', `${kind} ${this.path}`);
+    this.busy = true;
+    try {
+      await this.disk.operate(this.owner, kind, latencyClass, details, effect);
+    } finally {
+      this.busy = false;
+    }
   }
 }

@@ -4,18 +4,24 @@
 // Synchronous calls (send, close, setHandlers, setTimer, wallMs) pass straight through; frames
 // and timers move whenever the world runs (`world.runUntil`).
 
-import type { Connection, Disk, DiskLock, Listener, Transport } from '../drivers/ports.js';
+import type { AppendHandle, Connection, Disk, DiskLock, Listener, Transport } from '../drivers/ports.js';
 import type { World } from './world.js';
 
 /** A Disk whose every operation drives `world` until it settles. */
 export function drivenDisk(world: World, disk: Disk): Disk {
   const drive = <T>(p: Promise<T>): Promise<T> => world.settle(p);
   const drivenLock = (lock: DiskLock): DiskLock => ({ release: () => drive(lock.release()) });
+  const drivenHandle = (handle: AppendHandle): AppendHandle => ({
+    append: (data) => drive(handle.append(data)),
+    sync: () => drive(handle.sync()),
+    close: () => drive(handle.close()),
+  });
   return {
     read: (path) => drive(disk.read(path)),
     write: (path, offset, data) => drive(disk.write(path, offset, data)),
     writeFile: (path, data) => drive(disk.writeFile(path, data)),
     append: (path, data) => drive(disk.append(path, data)),
+    openAppend: async (path) => drivenHandle(await drive(disk.openAppend(path))),
     truncate: (path, length) => drive(disk.truncate(path, length)),
     fsync: (path) => drive(disk.fsync(path)),
     rename: (from, to) => drive(disk.rename(from, to)),

@@ -89,6 +89,42 @@ export function diskConformance(name: string, makeDisk: () => Promise<DiskFixtur
       expect(await disk.read(`${dir}/log`)).toEqual(bytes(1, 2, 3, 4, 5, 6));
     });
 
+    it('openAppend creates the file; its appends land at the end, after what was there, and read back at once', async () => {
+      const { disk, dir } = await setup();
+      const log = await disk.openAppend(`${dir}/log`);
+      expect(await disk.read(`${dir}/log`)).toEqual(bytes());
+      await log.append(bytes(1, 2));
+      await log.append(bytes(3));
+      expect(await disk.read(`${dir}/log`)).toEqual(bytes(1, 2, 3));
+      await log.sync();
+      await log.sync(); // nothing new to sync: still fine
+      await log.close();
+      await log.close(); // idempotent
+      await disk.append(`${dir}/log`, bytes(4));
+      const again = await disk.openAppend(`${dir}/log`);
+      await again.append(bytes(5, 6));
+      await again.sync();
+      await again.close();
+      expect(await disk.read(`${dir}/log`)).toEqual(bytes(1, 2, 3, 4, 5, 6));
+      expect(await disk.size(`${dir}/log`)).toBe(6);
+    });
+
+    it('an append handle does not share memory with its caller: a buffer reused after append changes nothing', async () => {
+      const { disk, dir } = await setup();
+      const log = await disk.openAppend(`${dir}/log`);
+      const data = bytes(1, 2, 3);
+      await log.append(data);
+      data[0] = 99;
+      await log.append(data);
+      await log.close();
+      expect(await disk.read(`${dir}/log`)).toEqual(bytes(1, 2, 3, 99, 2, 3));
+    });
+
+    it('openAppend into a missing directory fails with DISK_NOT_FOUND', async () => {
+      const { disk, dir } = await setup();
+      expect(await diskErrorCode(disk.openAppend(`${dir}/no-such-dir/log`))).toBe('DISK_NOT_FOUND');
+    });
+
     it('truncate shrinks a file and fails with DISK_NOT_FOUND on a missing one', async () => {
       const { disk, dir } = await setup();
       await disk.writeFile(`${dir}/t`, bytes(1, 2, 3, 4, 5));
@@ -208,7 +244,7 @@ export function diskConformance(name: string, makeDisk: () => Promise<DiskFixtur
       );
     });
 
-    it('keeps fsynced data and an fsyncDir-ed atomic replace across a crash', async (context) => {
+    it('keeps fsynced data, synced appends of a handle and an fsyncDir-ed atomic replace across a crash', async (context) => {
       const fixture = await setup();
       if (fixture.crashAndReopen === undefined) {
         context.skip();
@@ -225,10 +261,17 @@ export function diskConformance(name: string, makeDisk: () => Promise<DiskFixtur
       await disk.append(`${dir}/log`, text('entry'));
       await disk.fsync(`${dir}/log`);
       await disk.fsyncDir(dir);
+      const journal = await disk.openAppend(`${dir}/journal`);
+      await disk.fsyncDir(dir);
+      await journal.append(text('first'));
+      await journal.sync();
+      await journal.append(text('+second'));
+      await journal.sync();
       const reopened = await fixture.crashAndReopen();
       expect(await reopened.read(`${dir}/state`)).toEqual(text('v2'));
       expect(await reopened.read(`${dir}/state.tmp`)).toBeNull();
       expect(await reopened.read(`${dir}/log`)).toEqual(text('entry'));
+      expect(await reopened.read(`${dir}/journal`)).toEqual(text('first+second'));
     });
   });
 }

@@ -9,7 +9,7 @@ import { decodeSeqLedgerRecord } from '../../core/records/seq-ledger.js';
 import type { DriverResult, SeqBlockResult } from '../driver.js';
 import { NodeDisk } from '../node/disk.js';
 import { makeTempDir } from '../node/test-support.js';
-import { DiskError, type Disk, type DiskLock } from '../ports.js';
+import { DiskError, type AppendHandle, type Disk, type DiskLock } from '../ports.js';
 import { FileDriver, type FileDriverOptions } from './file-driver.js';
 import { recoverSeqLedger, type RecoveredSeqLedger } from './seq-recovery.js';
 
@@ -213,12 +213,30 @@ class ScriptedDisk implements Disk {
     return this.inner.truncate(path, length);
   }
   async fsync(path: string): Promise<void> {
+    await this.beforeFsync(path);
+    await this.inner.fsync(path);
+  }
+  /** A handle whose appends and syncs go through the same scripted failures and holds. */
+  async openAppend(path: string): Promise<AppendHandle> {
+    const inner = await this.inner.openAppend(path);
+    return {
+      append: async (data) => {
+        this.check('append', path);
+        await inner.append(data);
+      },
+      sync: async () => {
+        await this.beforeFsync(path);
+        await inner.sync();
+      },
+      close: () => inner.close(),
+    };
+  }
+  private async beforeFsync(path: string): Promise<void> {
     this.check('fsync', path);
     if (this.holdJournalFsync !== null && path.endsWith('dense.journal')) {
       this.reached?.();
       await this.holdJournalFsync;
     }
-    await this.inner.fsync(path);
   }
   rename(from: string, to: string): Promise<void> {
     return this.inner.rename(from, to);
@@ -242,6 +260,35 @@ class ScriptedDisk implements Disk {
   lock(path: string): Promise<DiskLock> {
     return this.inner.lock(path);
   }
+}
+
+/** `disk`, logging each call (by operation, and the file name for fsync and remove) into `calls`. */
+function countingDisk(disk: Disk, calls: string[]): Disk {
+  const base = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
+  return {
+    read: (p) => disk.read(p),
+    write: (p, o, d) => (calls.push('write'), disk.write(p, o, d)),
+    writeFile: (p, d) => (calls.push('writeFile'), disk.writeFile(p, d)),
+    append: (p, d) => (calls.push('append'), disk.append(p, d)),
+    openAppend: async (p) => {
+      calls.push('openAppend');
+      const handle = await disk.openAppend(p);
+      return {
+        append: (d) => (calls.push('handle.append'), handle.append(d)),
+        sync: () => (calls.push('handle.sync'), handle.sync()),
+        close: () => (calls.push('handle.close'), handle.close()),
+      };
+    },
+    truncate: (p, l) => (calls.push('truncate'), disk.truncate(p, l)),
+    fsync: (p) => (calls.push(`fsync ${base(p)}`), disk.fsync(p)),
+    rename: (f, t) => (calls.push('rename'), disk.rename(f, t)),
+    fsyncDir: (d) => (calls.push('fsyncDir'), disk.fsyncDir(d)),
+    mkdirp: (d) => disk.mkdirp(d),
+    remove: (p) => (calls.push(`remove ${base(p)}`), disk.remove(p)),
+    list: (d) => disk.list(d),
+    size: (p) => (calls.push('size'), disk.size(p)),
+    lock: (p) => disk.lock(p),
+  };
 }
 
 async function openWith(disk: Disk, dir: string, options: FileDriverOptions = {}): Promise<FileDriver> {
@@ -347,6 +394,29 @@ describe('FileDriver sequence journal', () => {
       expect((err as TsoError).message).toMatch(/dense\.journal is corrupt \(RECORD_CRC_MISMATCH: .*corrupt at offset 0.*byte\(s\) follow it\); refusing to start/);
       expect(await readFile(path)).toEqual(bytes);
     }
+  });
+
+  it('keeps the journal open between group commits: one append and one sync per commit, no open, close or stat', async () => {
+    const dir = await tempDir();
+    const calls: string[] = [];
+    const disk = countingDisk(new NodeDisk(), calls);
+    const d = await openWith(disk, dir, { journalCompactBytes: 400 });
+    blockOf(await d.advanceSeq(req('k', 1, 1n, 1n), 0n)); // the first commit writes dense and opens the journal
+    calls.length = 0;
+    for (let id = 2n; id <= 4n; id++) blockOf(await d.advanceSeq(req('k', 1, 1n, id), 0n));
+    expect(calls).toEqual(['handle.append', 'handle.sync', 'handle.append', 'handle.sync', 'handle.append', 'handle.sync']);
+    // Past the bound, compaction closes the handle before it removes the journal, and the next
+    // commit opens the new journal (and syncs the directory that now names it).
+    for (let id = 5n; id <= 12n; id++) blockOf(await d.advanceSeq(req('k', 1, 1n, id), 0n));
+    expect(calls.filter((c) => c === 'openAppend').length).toBeGreaterThan(0);
+    expect(calls.filter((c) => c === 'openAppend').length).toBe(calls.filter((c) => c === 'handle.close').length);
+    const closeAt = calls.indexOf('handle.close');
+    expect(calls.indexOf('remove dense.journal', closeAt)).toBeGreaterThan(closeAt);
+    expect(calls.filter((c) => c === 'append' || c === 'fsync dense.journal')).toEqual([]);
+    const before = d.ledgerSnapshot();
+    await d.close();
+    const again = await open(dir);
+    expect(again.ledgerSnapshot()).toEqual(before);
   });
 
   it('compacts past the size bound into a fresh dense and an empty journal, and restarts from them', async () => {
@@ -472,5 +542,27 @@ describe('FileDriver sequence journal', () => {
     }
     expect(blockOf(await pending)).toEqual([4n, 4]);
     expect(await d.loadSeq('k')).toEqual({ ok: true, next: 8n });
+  });
+
+  it('gathers the requests that arrive during a sync into the next commit, which follows it at once', async () => {
+    const dir = await tempDir();
+    const disk = new ScriptedDisk();
+    const d = await openWith(disk, dir, KILLED_ON_CLOSE);
+    blockOf(await d.advanceSeq(req('k', 1, 1n, 1n), 0n));
+    let release = (): void => {};
+    disk.holdJournalFsync = new Promise<void>((resolve) => (release = resolve));
+    const first = d.advanceSeq(req('k', 1, 1n, 2n), 0n);
+    let later: Promise<unknown>[] = [];
+    try {
+      await disk.fsyncReached;
+      later = Array.from({ length: 10 }, (_, i) => d.advanceSeq(req('k', 1, 2n, BigInt(1 + i)), 0n));
+    } finally {
+      disk.holdJournalFsync = null;
+      release();
+    }
+    await Promise.all([first, ...later]);
+    await d.close();
+    const scan = scanSeqJournal(await readFile(join(dir, 'dense.journal')));
+    expect(scan.records.map((r) => r.requests.length)).toEqual([1, 1, 10]);
   });
 });

@@ -11,10 +11,14 @@
 // Nothing is published in memory or answered before the bytes that hold it are durable.
 //
 // Group commit: getSeq advances that arrive while a write is in flight queue up and go to disk
-// together in the next one. A batch is applied to the `working` ledger, its successful requests
-// are appended to the journal as one record and the journal is fsync'd (the directory too, the
-// first time the journal is created); only then is the same batch applied to the `durable`
-// ledger (which must give the same outcomes: the ledger is deterministic) and answered. Two
+// together in the next one, which starts as soon as the one in flight is answered. A batch is
+// applied to the `working` ledger, its successful requests are appended to the journal as one
+// record and the journal is synced (the directory too, the first time the journal is created);
+// only then is the same batch applied to the `durable` ledger (which must give the same
+// outcomes: the ledger is deterministic) and answered. The journal stays open between commits
+// (an AppendHandle), so a commit is one write and one sync — two I/O round trips, with no open,
+// close or stat — and the handle is closed before the journal is removed (compaction, a rewrite
+// after a failure) and opened again, on the new file, by the next commit. Two
 // ledgers, each request applied twice, instead of a copy per batch: a copy of a full session
 // table costs milliseconds, far more than the append and fsync it would guard.
 //
@@ -55,7 +59,7 @@ import { encodeSeqLedgerRecord } from '../../core/records/seq-ledger.js';
 import { assert } from '../../core/assert.js';
 import type { ConsensusDriver, DriverResult, LeaderState, SeqBlockResult } from '../driver.js';
 import { driverFailure, seqDriverFailure } from '../driver.js';
-import { DiskError, type Disk, type DiskLock } from '../ports.js';
+import { DiskError, type AppendHandle, type Disk, type DiskLock } from '../ports.js';
 import { atomicReplace } from './atomic.js';
 import { DENSE_FILE, recoverSeqLedger, SEQ_JOURNAL_FILE } from './seq-recovery.js';
 
@@ -170,6 +174,8 @@ export class FileDriver implements ConsensusDriver {
   private readonly foldJournalOnClose: boolean;
   private readonly pending: PendingAdvance[] = [];
   private ledgerWriteInFlight: Promise<void> | null = null;
+  /** The journal, open for appending; null until the next commit opens it (after a rewrite, at first). */
+  private journal: AppendHandle | null = null;
   private closed = false;
 
   private constructor(
@@ -368,10 +374,11 @@ export class FileDriver implements ConsensusDriver {
       if (this.closed) throw new Error('driver closed');
       if (this.rewriteNeeded) await this.rewrite();
       const bytes = encodeSeqJournalRecord(record);
-      // From the first byte appended, the journal's contents are unknown until the fsync returns.
+      this.journal ??= await this.disk.openAppend(path);
+      // From the first byte appended, the journal's contents are unknown until the sync returns.
       this.rewriteNeeded = true;
-      await this.disk.append(path, bytes);
-      await this.disk.fsync(path);
+      await this.journal.append(bytes);
+      await this.journal.sync();
       if (!this.journalEntryDurable) {
         // The append created the file: its name is durable only once the directory is synced.
         if (this.faults.skipDirFsync !== true) await this.disk.fsyncDir(this.dir);
@@ -397,6 +404,8 @@ export class FileDriver implements ConsensusDriver {
    */
   private async rewrite(): Promise<void> {
     await atomicReplace(this.disk, join(this.dir, DENSE_FILE), encodeSeqLedgerRecord(this.durable.snapshot()), this.faults);
+    // The handle must not outlive the file it appends to: the next commit opens the new one.
+    await this.closeJournal();
     const path = join(this.dir, SEQ_JOURNAL_FILE);
     if ((await this.disk.size(path)) !== null) {
       this.rewriteNeeded = true;
@@ -405,6 +414,18 @@ export class FileDriver implements ConsensusDriver {
     }
     this.journalBytes = 0;
     this.rewriteNeeded = false;
+  }
+
+  /**
+   * Closes the journal handle, if open. A close error is ignored: every record the handle wrote
+   * was either synced (a close cannot undo a sync that returned) or failed and is being thrown
+   * away (rewrite), or is left for recovery to judge (close of the driver).
+   */
+  private async closeJournal(): Promise<void> {
+    const journal = this.journal;
+    if (journal === null) return;
+    this.journal = null;
+    await journal.close().catch(() => undefined);
   }
 
   /** Compaction between batches. A failure answers no one: the next append retries if needed. */
@@ -452,6 +473,7 @@ export class FileDriver implements ConsensusDriver {
         // Recovery at the next open replays the journal instead.
       }
     }
+    await this.closeJournal();
     await this.lock.release();
   }
 }

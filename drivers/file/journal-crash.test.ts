@@ -48,6 +48,14 @@ function crashingAfter(disk: Disk, crashWhen: (op: string, path: string) => bool
     write: (p, o, d) => hook('write', p, () => disk.write(p, o, d)),
     writeFile: (p, d) => hook('writeFile', p, () => disk.writeFile(p, d)),
     append: (p, d) => hook('append', p, () => disk.append(p, d)),
+    openAppend: async (p) => {
+      const handle = await disk.openAppend(p);
+      return {
+        append: (d) => hook('append', p, () => handle.append(d)),
+        sync: () => hook('fsync', p, () => handle.sync()),
+        close: () => handle.close(),
+      };
+    },
     truncate: (p, l) => hook('truncate', p, () => disk.truncate(p, l)),
     fsync: (p) => hook('fsync', p, () => disk.fsync(p)),
     rename: (f, t) => hook('rename', t, () => disk.rename(f, t)),

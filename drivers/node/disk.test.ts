@@ -124,6 +124,28 @@ describe('NodeDisk on real files and processes', () => {
     }
   });
 
+  it('an append handle keeps one descriptor: it follows its file across a rename, maps errno values, and refuses overlapping calls', async () => {
+    const dir = await tempDir();
+    const disk = new NodeDisk();
+    const log = await disk.openAppend(`${dir}/a`);
+    await log.append(new Uint8Array([1]));
+    await disk.rename(`${dir}/a`, `${dir}/b`);
+    await log.append(new Uint8Array([2]));
+    await log.sync();
+    expect(await disk.read(`${dir}/b`)).toEqual(new Uint8Array([1, 2]));
+    // Calls on a handle are sequential (the port's contract): an overlapping one is a caller bug.
+    const pending = log.append(new Uint8Array([3]));
+    await expect(log.sync()).rejects.toThrow(/append_handle_calls_sequential/);
+    await pending;
+    await log.close();
+    await expect(log.append(new Uint8Array([4]))).rejects.toThrow(/append_handle_used_while_open/);
+    if (existsSync('/dev/full')) {
+      const full = await disk.openAppend('/dev/full');
+      expect(await diskErrorOf(full.append(new Uint8Array(10)))).toMatchObject({ code: 'DISK_FULL' });
+      await full.close();
+    }
+  });
+
   it('removes an empty directory and lists directories among the names', async () => {
     const dir = await tempDir();
     const disk = new NodeDisk();

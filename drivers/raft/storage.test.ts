@@ -1,7 +1,7 @@
 // The raft driver's storage on the real disk (NodeDisk), through a one-node cluster on loopback:
 // restart resumes from the data directory, a torn WAL tail is truncated, a corrupt record in the
 // middle refuses to start, a directory of another node or cluster is refused, the LOCK holds,
-// and snapshots compact the WAL.
+// and snapshots compact the WAL. The WAL stays open between appends and is reopened after a rewrite.
 import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,7 +13,8 @@ import { NodeDisk } from '../node/disk.js';
 import { makeTempDir, waitUntil } from '../node/test-support.js';
 import { NodeTransport } from '../node/transport.js';
 import { RaftDriver, type RaftDriverEvent, type RaftPeer } from './raft-driver.js';
-import { completeSnapshotMarker } from './storage.js';
+import type { Disk } from '../ports.js';
+import { completeSnapshotMarker, RaftStorage } from './storage.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -157,6 +158,41 @@ describe('raft storage on the real disk', () => {
     expect(await asLeader(again, () => again.loadSeq('k'))).toEqual({ ok: true, next: 24n });
   });
 
+  it('keeps the WAL open between appends (one write and one sync each) and opens the new file after a rewrite', async () => {
+    const dir = await tempDir();
+    const calls: string[] = [];
+    const inner = new NodeDisk();
+    const disk: Disk = {
+      ...bindAll(inner),
+      append: (p, d) => (calls.push('append'), inner.append(p, d)),
+      fsync: (p) => (calls.push('fsync'), inner.fsync(p)),
+      rename: (f, t) => (calls.push('rename'), inner.rename(f, t)),
+      openAppend: async (p) => {
+        calls.push('openAppend');
+        const handle = await inner.openAppend(p);
+        return {
+          append: (d) => (calls.push('handle.append'), handle.append(d)),
+          sync: () => (calls.push('handle.sync'), handle.sync()),
+          close: () => (calls.push('handle.close'), handle.close()),
+        };
+      },
+    };
+    const meta = { nodeId: 1, cluster: '1=127.0.0.1:1' };
+    const { storage } = await RaftStorage.open({ disk, dataDir: dir, meta });
+    const entry = (index: number): WalRecord => ({ kind: 'entry', entry: { index, term: 1, kind: 'normal', data: new Uint8Array([index]) } });
+    calls.length = 0;
+    await storage.appendRecords([{ kind: 'hard-state', hardState: { term: 1, vote: 1, commit: 0 } }, entry(1)]);
+    await storage.appendRecords([entry(2)]);
+    expect(calls.filter((c) => c !== 'fsyncDir')).toEqual(['openAppend', 'handle.append', 'handle.sync', 'handle.append', 'handle.sync']);
+    calls.length = 0;
+    await storage.rewriteWal([{ kind: 'hard-state', hardState: { term: 1, vote: 1, commit: 2 } }, entry(2)]);
+    await storage.appendRecords([entry(3)]);
+    expect(calls).toEqual(['handle.close', 'fsync', 'rename', 'openAppend', 'handle.append', 'handle.sync']);
+    await storage.close();
+    const records = scanWal(await readFile(join(dir, 'raft', 'wal'))).records;
+    expect(records.map((r) => (r.kind === 'entry' ? r.entry.index : r.kind))).toEqual(['hard-state', 2, 3]);
+  });
+
   it('completes a received snapshot whose marker a crash lost, when the WAL disagrees at its index', () => {
     const snapshot: Snapshot = { lastIncludedIndex: 3, lastIncludedTerm: 5, data: new Uint8Array(0) };
     const entry = (index: number, term: number): WalRecord => ({ kind: 'entry', entry: { index, term, kind: 'noop', data: new Uint8Array(0) } });
@@ -167,3 +203,23 @@ describe('raft storage on the real disk', () => {
     expect(completeSnapshotMarker(undefined, [entry(1, 1)])).toBeNull();
   });
 });
+
+/** Every Disk method of `disk`, bound to it (so a test can override a few and keep the rest). */
+function bindAll(disk: Disk): Disk {
+  return {
+    read: (p) => disk.read(p),
+    write: (p, o, d) => disk.write(p, o, d),
+    writeFile: (p, d) => disk.writeFile(p, d),
+    append: (p, d) => disk.append(p, d),
+    openAppend: (p) => disk.openAppend(p),
+    truncate: (p, l) => disk.truncate(p, l),
+    fsync: (p) => disk.fsync(p),
+    rename: (f, t) => disk.rename(f, t),
+    fsyncDir: (d) => disk.fsyncDir(d),
+    mkdirp: (d) => disk.mkdirp(d),
+    remove: (p) => disk.remove(p),
+    list: (d) => disk.list(d),
+    size: (p) => disk.size(p),
+    lock: (p) => disk.lock(p),
+  };
+}

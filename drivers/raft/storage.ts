@@ -7,9 +7,12 @@
 //             snapshot markers, replayed by the core's `replayWal`
 //
 // Rules:
-//   - Group commit: the records of one Ready go to the file in one append and one fsync (a Ready
+//   - Group commit: the records of one Ready go to the file in one append and one sync (a Ready
 //     above RAFT_WAL_APPEND_BYTES_MAX in a few, each durable before the next), so a crash tears
-//     at most the last append; nothing that depends on the records leaves before the fsync.
+//     at most the last append; nothing that depends on the records leaves before the sync. The
+//     WAL stays open between Readies (an AppendHandle: a write and a sync per Ready, no open or
+//     close); the handle is closed before `rewriteWal` renames a new file over it, and the next
+//     append opens the new one.
 //   - Recovery: a torn tail is truncated (disk.truncate, fsync) and reported; damage that a torn
 //     write cannot explain refuses to start (wal-tail.ts). A corrupt meta or snapshot refuses to
 //     start too; nothing is ever silently skipped or rewound.
@@ -25,7 +28,7 @@
 //     (in memory) when the WAL disagrees with the snapshot at its index (`completeSnapshotMarker`).
 import { TsoError, isDecodeError } from '../../core/errors.js';
 import { decodeSnapshotRecord, encodeSnapshotRecord, encodeWalRecord, replayWal, scanWal, type PersistedRaftState, type Snapshot, type WalRecord } from '../../core/raft/index.js';
-import { DiskError, type Disk, type DiskLock } from '../ports.js';
+import { DiskError, type AppendHandle, type Disk, type DiskLock } from '../ports.js';
 import { atomicReplace } from '../file/atomic.js';
 import { RAFT_WAL_APPEND_BYTES_MAX } from './limits.js';
 import { decodeRaftMeta, encodeRaftMeta, metaMismatch, type RaftMeta } from './meta.js';
@@ -85,6 +88,8 @@ export class RaftStorage {
   private readonly snapshotPath: string;
   private walFileBytes: number;
   private walCreated: boolean;
+  /** The WAL, open for appending; null until the next append opens it (at first, after a rewrite). */
+  private wal: AppendHandle | null = null;
   private closed = false;
 
   private constructor(
@@ -226,8 +231,9 @@ export class RaftStorage {
         batch.set(encoded[i] as Uint8Array, offset);
         offset += (encoded[i] as Uint8Array).length;
       }
-      await this.disk.append(this.walPath, batch);
-      await this.disk.fsync(this.walPath);
+      this.wal ??= await this.disk.openAppend(this.walPath);
+      await this.wal.append(batch);
+      await this.wal.sync();
       if (!this.walCreated) {
         await this.disk.fsyncDir(this.dir);
         this.walCreated = true;
@@ -254,6 +260,8 @@ export class RaftStorage {
       bytes.set(r, offset);
       offset += r.length;
     }
+    // The handle must not outlive the file the rename replaces: the next append opens the new one.
+    await this.closeWal();
     await atomicReplace(this.disk, this.walPath, bytes);
     this.walFileBytes = total;
     this.walCreated = true;
@@ -263,10 +271,23 @@ export class RaftStorage {
     if (this.closed) throw new TsoError('DRIVER_PERMANENT', 'raft storage is closed');
   }
 
-  /** Releases the LOCK. Idempotent. */
+  /**
+   * Closes the WAL handle, if open. A close error is ignored: every append through the handle
+   * was synced before anything depended on it (a close cannot undo a sync that returned), and
+   * one whose sync failed stopped the driver.
+   */
+  private async closeWal(): Promise<void> {
+    const wal = this.wal;
+    if (wal === null) return;
+    this.wal = null;
+    await wal.close().catch(() => undefined);
+  }
+
+  /** Closes the WAL and releases the LOCK. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.closeWal();
     await this.lock.release();
   }
 }
