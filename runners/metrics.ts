@@ -4,7 +4,7 @@
 // sub-millisecond buckets: 50 µs doubling to ~1.6 s).
 
 import client from 'prom-client';
-import type { ExtensionIgnoredReason, ServerMetrics } from '../drivers/server/metrics.js';
+import type { ConnectionClosedReason, ConnectionRefusedReason, ExtensionIgnoredReason, ServerMetrics } from '../drivers/server/metrics.js';
 
 const LATENCY_BUCKETS_SECONDS = client.exponentialBuckets(0.00005, 2, 16);
 
@@ -27,6 +27,8 @@ export class PrometheusMetrics implements ServerMetrics {
   private readonly servingGauge: client.Gauge;
   private readonly connections: client.Gauge;
   private readonly badFrames: client.Counter;
+  private readonly connectionsRefused: client.Counter<'reason'>;
+  private readonly connectionsClosed: client.Counter<'reason'>;
 
   constructor(options: { collectDefaults?: boolean } = {}) {
     const registers = [this.registry];
@@ -68,6 +70,18 @@ export class PrometheusMetrics implements ServerMetrics {
     this.servingGauge = new client.Gauge({ name: 'tsoracle_serving', help: '1 while this node serves, else 0.', registers });
     this.connections = new client.Gauge({ name: 'tsoracle_connections', help: 'Open client connections.', registers });
     this.badFrames = counter('tsoracle_bad_frames_total', 'Connections closed for a garbage, truncated or oversized frame.');
+    this.connectionsRefused = new client.Counter({
+      name: 'tsoracle_connections_refused_total',
+      help: 'New client connections refused, by reason (docs/protocol.md section 5).',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.connectionsClosed = new client.Counter({
+      name: 'tsoracle_connections_closed_total',
+      help: 'Client connections closed, by reason (docs/protocol.md section 5).',
+      labelNames: ['reason'],
+      registers,
+    });
     if (options.collectDefaults === true) client.collectDefaultMetrics({ register: this.registry, prefix: 'tsoracle_process_' });
   }
 
@@ -113,8 +127,23 @@ export class PrometheusMetrics implements ServerMetrics {
   connectionOpened(): void {
     this.connections.inc();
   }
-  connectionClosed(): void {
+  connectionClosed(reason: ConnectionClosedReason): void {
     this.connections.dec();
+    this.connectionsClosed.inc({ reason });
+  }
+  connectionRefused(reason: ConnectionRefusedReason): void {
+    this.connectionsRefused.inc({ reason });
+  }
+  /** Exports `bytes()` as the gauge tsoracle_connection_buffered_bytes (read at each scrape). */
+  observeBufferedBytes(bytes: () => number): void {
+    new client.Gauge({
+      name: 'tsoracle_connection_buffered_bytes',
+      help: 'Bytes buffered by all client connections: unfinished frames, frames waiting their turn, unsent answers.',
+      registers: [this.registry],
+      collect() {
+        this.set(bytes());
+      },
+    });
   }
   badFrame(): void {
     this.badFrames.inc();

@@ -4,6 +4,23 @@
 
 export type ExtensionIgnoredReason = 'not_leader' | 'epoch_mismatch' | 'not_advanced';
 
+/** Why a new connection was refused (docs/protocol.md §5 lists them with their limits). */
+export type ConnectionRefusedReason =
+  | 'connections_max' // the server's connection cap
+  | 'connections_per_peer_max' // the cap per remote address
+  | 'shutting_down'
+  | 'listener_sockets_max'; // past even the refusals the listener holds: dropped without an answer
+
+/** Why an accepted connection closed (docs/protocol.md §5). */
+export type ConnectionClosedReason =
+  | 'peer' // the client closed it
+  | 'bad_frame' // an undecodable, empty or oversized frame
+  | 'frame_timeout' // a frame left unfinished past the frame deadline
+  | 'idle_timeout' // no request for the idle timeout
+  | 'buffer_budget' // it held the most when all buffers passed the budget
+  | 'transport' // a socket error, or unsent answers past the per-connection cap
+  | 'shutdown';
+
 export interface ServerMetrics {
   getTsRequest(): void;
   getTsSuccess(timestamps: number): void;
@@ -18,7 +35,8 @@ export interface ServerMetrics {
   seqCardinalityRejected(): void;
   serving(isServing: boolean): void;
   connectionOpened(): void;
-  connectionClosed(): void;
+  connectionClosed(reason: ConnectionClosedReason): void;
+  connectionRefused(reason: ConnectionRefusedReason): void;
   badFrame(): void;
 }
 
@@ -37,5 +55,6 @@ export const noopMetrics: ServerMetrics = {
   serving() {},
   connectionOpened() {},
   connectionClosed() {},
+  connectionRefused() {},
   badFrame() {},
 };
