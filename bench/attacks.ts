@@ -171,17 +171,24 @@ const attacks: Record<string, Attack> = {
     const sockets = await openSockets(s.port, 10_000, 20, () => undefined);
     await sleep(1_000);
     const open = sockets.filter((x) => !x.destroyed && !x.readableEnded).length;
+    const before = await defenceMetrics(s.httpPort);
     // A new client during the flood (the slots are full of idle attackers until the idle timeout).
     const fresh = createClient({ endpoints: [`127.0.0.1:${s.port}`], retry: { overallTimeoutMs: 3_000 } });
-    const duringFlood = await fresh.getTs().then(() => 'answered', (e: { code?: string }) => `failed ${e.code ?? ''}`);
+    const freshStartMs = performance.now();
+    const duringFlood = await fresh.getTs().then(
+      () => `answered after ${Math.round(performance.now() - freshStartMs)} ms`,
+      (e: { code?: string }) => `failed ${e.code ?? ''}`,
+    );
     await fresh.close();
+    const after = await defenceMetrics(s.httpPort);
+    const refusedOfFresh = (after.refused['connections_max'] ?? 0) - (before.refused['connections_max'] ?? 0);
     await sleep(IDLE_FLOOD_IDLE_TIMEOUT_S * 1_000 + 3_000);
     const stillOpen = sockets.filter((x) => !x.destroyed && !x.readableEnded).length;
     const fresh2 = createClient({ endpoints: [`127.0.0.1:${s.port}`], retry: { overallTimeoutMs: 3_000 } });
     const afterIdle = await fresh2.getTs().then(() => 'answered', (e: { code?: string }) => `failed ${e.code ?? ''}`);
     await fresh2.close();
     for (const x of sockets) x.destroy();
-    return `10000 opened; ${open} open after 1 s; a new client during the flood: ${duringFlood}; attackers open after the idle timeout: ${stillOpen}; a new client then: ${afterIdle}`;
+    return `10000 opened; ${open} open after 1 s; a new client during the flood: ${duringFlood} (refused ${refusedOfFresh} times first); attackers open after the idle timeout: ${stillOpen}; a new client then: ${afterIdle}`;
   },
   slowloris: async (s) => {
     const startMs = performance.now();
