@@ -1,6 +1,7 @@
 // A measurement, not a test: the connection attacks of issue 21 at the issue's scale, each against
 // a fresh `tsoracle serve file` child process (so its peak RSS, VmHWM, is the attack's own):
-//   idle-flood     10,000 idle connections from 20 addresses (127.0.0.2–21)
+//   idle-flood     10,000 idle connections from 20 addresses (127.0.0.2–21): the global cap
+//   idle-flood-one-peer  10,000 idle connections from one address: the per-peer cap
 //   slowloris      500 connections, each a header claiming 65,536 bytes, then one byte a second
 //   unfinished     4,000 connections from 8 addresses, each 65,535 bytes of a 65,536-byte frame
 //   pipelining     12 connections, each 650,000 getTs requests written without reading an answer
@@ -130,6 +131,9 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
 
+/** Attacker sockets that received bytes (an id-0 answer saying why they were refused or closed). */
+const answered = new WeakSet<net.Socket>();
+
 /** Opens `n` raw connections from 127.0.0.(2 + i % addresses), `parallel` at a time. */
 async function openSockets(port: number, n: number, addresses: number, onOpen: (s: net.Socket, i: number) => void, read = true): Promise<net.Socket[]> {
   const sockets: net.Socket[] = [];
@@ -142,7 +146,7 @@ async function openSockets(port: number, n: number, addresses: number, onOpen: (
           const s = net.connect({ host: '127.0.0.1', port, localAddress: `127.0.0.${2 + (i % addresses)}` });
           s.on('error', () => resolve());
           if (!read) s.pause();
-          else s.on('data', () => undefined);
+          else s.on('data', () => void answered.add(s));
           s.once('connect', () => {
             onOpen(s, i);
             resolve();
@@ -171,6 +175,7 @@ const attacks: Record<string, Attack> = {
     const sockets = await openSockets(s.port, 10_000, 20, () => undefined);
     await sleep(1_000);
     const open = sockets.filter((x) => !x.destroyed && !x.readableEnded).length;
+    const refusedAnswered = sockets.filter((x) => x.readableEnded && answered.has(x)).length;
     const before = await defenceMetrics(s.httpPort);
     // A new client during the flood (the slots are full of idle attackers until the idle timeout).
     const fresh = createClient({ endpoints: [`127.0.0.1:${s.port}`], retry: { overallTimeoutMs: 3_000 } });
@@ -184,11 +189,27 @@ const attacks: Record<string, Attack> = {
     const refusedOfFresh = (after.refused['connections_max'] ?? 0) - (before.refused['connections_max'] ?? 0);
     await sleep(IDLE_FLOOD_IDLE_TIMEOUT_S * 1_000 + 3_000);
     const stillOpen = sockets.filter((x) => !x.destroyed && !x.readableEnded).length;
+    const allAnswered = sockets.filter((x) => answered.has(x)).length;
     const fresh2 = createClient({ endpoints: [`127.0.0.1:${s.port}`], retry: { overallTimeoutMs: 3_000 } });
     const afterIdle = await fresh2.getTs().then(() => 'answered', (e: { code?: string }) => `failed ${e.code ?? ''}`);
     await fresh2.close();
     for (const x of sockets) x.destroy();
-    return `10000 opened; ${open} open after 1 s; a new client during the flood: ${duringFlood} (refused ${refusedOfFresh} times first); attackers open after the idle timeout: ${stillOpen}; a new client then: ${afterIdle}`;
+    return `10000 opened; ${open} open after 1 s, ${refusedAnswered} closed with an answer; a new client during the flood: ${duringFlood} (refused ${refusedOfFresh} times first); attackers open after the idle timeout: ${stillOpen}, ${allAnswered} of 10000 got an answer; a new client then: ${afterIdle}`;
+  },
+  'idle-flood-one-peer': async (s) => {
+    const sockets = await openSockets(s.port, 10_000, 1, () => undefined);
+    await sleep(1_000);
+    const open = sockets.filter((x) => !x.destroyed && !x.readableEnded).length;
+    const fresh = createClient({ endpoints: [`127.0.0.1:${s.port}`], retry: { overallTimeoutMs: 3_000 } });
+    const freshStartMs = performance.now();
+    const duringFlood = await fresh.getTs().then(
+      () => `answered in ${Math.round(performance.now() - freshStartMs)} ms`,
+      (e: { code?: string }) => `failed ${e.code ?? ''}`,
+    );
+    await fresh.close();
+    const allAnswered = sockets.filter((x) => answered.has(x)).length;
+    for (const x of sockets) x.destroy();
+    return `10000 opened from 127.0.0.2; ${open} open after 1 s, ${allAnswered} refused with an answer; a new client from 127.0.0.1: ${duringFlood}`;
   },
   slowloris: async (s) => {
     const startMs = performance.now();
