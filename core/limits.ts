@@ -55,6 +55,25 @@ export const SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX = 65_536;
 /** The file driver folds its sequence journal into a fresh `dense` snapshot past this size. */
 export const SEQ_JOURNAL_COMPACT_BYTES_DEFAULT = 4 * 1024 * 1024;
 
+// --- Connection defences (docs/protocol.md §1 and §5) -----------------------------------------
+/** Accepted sockets one listener holds at once: the served connections plus the ones being
+ *  refused with an answer (a refusal lives until its answer is flushed). Past it a socket is
+ *  dropped without an answer (metric reason `listener_sockets_max`). */
+export const LISTENER_SOCKETS_MAX_DEFAULT = 2 * SERVER_CONNECTIONS_MAX;
+/** Connections one remote address (IP) may hold; past it a new one is refused RESOURCE_EXHAUSTED. */
+export const SERVER_CONNECTIONS_PER_PEER_MAX_DEFAULT = 512;
+/** A connection with no request in flight and no request received for this long is closed. */
+export const SERVER_IDLE_TIMEOUT_MS_DEFAULT = 60_000;
+/** Once the first byte of a frame arrived, the whole frame must arrive within this long. */
+export const FRAME_TIMEOUT_MS_DEFAULT = 10_000;
+/** Bytes buffered across all connections of a listener: unfinished input frames, decoded frames
+ *  waiting for their turn, and unsent answers. Past it the biggest holder is closed. */
+export const CONNECTION_BUFFER_BUDGET_BYTES_DEFAULT = 64 * 1024 * 1024;
+/** A connection whose unsent output passes this many bytes is not read until half of it drains. */
+export const CONNECTION_SEND_PAUSE_BYTES_DEFAULT = 256 * 1024;
+/** Frames one connection hands to the server per event-loop turn before it yields to others. */
+export const CONNECTION_FRAMES_PER_TURN_MAX = 64;
+
 // --- Client defaults (the original's RetryPolicy) --------------------------------------------
 export const CLIENT_ATTEMPTS_MAX = 5;
 export const CLIENT_ATTEMPT_TIMEOUT_MS = 2_000;

@@ -23,8 +23,12 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { TsoError } from '../core/errors.js';
 import {
+  CONNECTION_BUFFER_BUDGET_BYTES_DEFAULT,
   DATA_DIR_DEFAULT,
   FAILOVER_ADVANCE_MS_DEFAULT,
+  FRAME_BODY_BYTES_MAX,
+  FRAME_HEADER_BYTES,
+  FRAME_TIMEOUT_MS_DEFAULT,
   GET_TS_COUNT_MAX,
   HTTP_LISTEN_ADDRESS_DEFAULT,
   LISTEN_ADDRESS_DEFAULT,
@@ -35,6 +39,8 @@ import {
   SEQ_COUNT_MAX,
   SEQ_KEY_BYTES_MAX,
   SEQ_KEY_BYTES_MIN,
+  SERVER_CONNECTIONS_PER_PEER_MAX_DEFAULT,
+  SERVER_IDLE_TIMEOUT_MS_DEFAULT,
   WINDOW_AHEAD_MS_DEFAULT,
 } from '../core/limits.js';
 import { FileDriver } from '../drivers/file/file-driver.js';
@@ -45,7 +51,7 @@ import { listTargetNames } from '../fuzz/registry.js';
 import { createClient } from './client.js';
 import { runSimCommand } from './sim.js';
 import { parseClockDrift, startRaftServer } from './raft.js';
-import { checkDataDir, startServer, type TsoServer } from './server.js';
+import { checkDataDir, startServer, type ConnectionLimits, type TsoServer } from './server.js';
 
 const SHUTDOWN_BOUND_MS = 5_000;
 const EXIT_FAILURE = 1;
@@ -238,7 +244,7 @@ function serveUntilSignal(server: TsoServer, claimStop: () => boolean): void {
   if (server.httpAddress !== null) process.stderr.write(`http on ${server.httpAddress.host}:${server.httpAddress.port}\n`);
 }
 
-interface ServeFileOptions {
+interface ServeFileOptions extends ConnectionLimitFlags {
   dataDir: string;
   listen: string;
   httpListen: string;
@@ -253,6 +259,7 @@ async function serveFile(opts: ServeFileOptions, cmd: Command): Promise<void> {
     httpListen: opts.httpListen === 'off' ? null : opts.httpListen,
     windowAheadMs: opts.windowAhead,
     failoverAdvanceMs: opts.failoverAdvance,
+    connectionLimits: connectionLimits(opts),
     log: (line) => process.stderr.write(`${line}\n`),
   }).catch(failOrUsage(cmd));
   let stopping = false;
@@ -263,7 +270,7 @@ async function serveFile(opts: ServeFileOptions, cmd: Command): Promise<void> {
   });
 }
 
-interface ServeRaftOptions {
+interface ServeRaftOptions extends ConnectionLimitFlags {
   id: number;
   peers: string;
   dataDir: string;
@@ -294,6 +301,7 @@ async function serveRaft(opts: ServeRaftOptions, cmd: Command): Promise<void> {
     ...(opts.snapshotEntries !== undefined ? { snapshotEntries: opts.snapshotEntries } : {}),
     windowAheadMs: opts.windowAhead,
     failoverAdvanceMs: opts.failoverAdvance,
+    connectionLimits: connectionLimits(opts),
     log,
     onFatal: (error: unknown) => {
       // The driver could not persist: exit so a supervisor restarts from what is on disk.
@@ -323,12 +331,63 @@ function addWindowOptions(cmd: Command): Command {
     );
 }
 
+/** The flags of the connection defences (docs/protocol.md §5), shared by `serve file` and `serve raft`. */
+interface ConnectionLimitFlags {
+  connectionsPerPeerMax: number;
+  idleTimeout: number;
+  frameTimeout: number;
+  bufferBudget: number;
+}
+
+function connectionLimits(opts: ConnectionLimitFlags): ConnectionLimits {
+  return {
+    connectionsPerPeerMax: opts.connectionsPerPeerMax,
+    idleTimeoutMs: opts.idleTimeout,
+    frameTimeoutMs: opts.frameTimeout,
+    bufferBudgetBytes: opts.bufferBudget,
+  };
+}
+
+/** Parses a byte count: `67108864`, `64KiB`, `64MiB`, `1GiB`; at least one header and one maximal frame. */
+function parseBufferBudget(text: string): number {
+  const m = /^(\d+)(KiB|MiB|GiB)?$/.exec(text.trim());
+  if (!m) throw new InvalidArgumentError(`not a byte count: ${text} (examples: 64MiB, 1048576)`);
+  const bytes = Number(m[1]) * (m[2] === 'KiB' ? 1024 : m[2] === 'MiB' ? 1024 ** 2 : m[2] === 'GiB' ? 1024 ** 3 : 1);
+  const minBytes = FRAME_HEADER_BYTES + FRAME_BODY_BYTES_MAX;
+  if (!Number.isSafeInteger(bytes) || bytes < minBytes) throw new InvalidArgumentError(`must be at least ${minBytes} bytes (one whole frame)`);
+  return bytes;
+}
+
+function addConnectionLimitOptions(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option('--connections-per-peer-max <n>', 'client connections one remote address may hold')
+        .default(SERVER_CONNECTIONS_PER_PEER_MAX_DEFAULT)
+        .argParser(parsePositiveInt),
+    )
+    .addOption(
+      new Option('--idle-timeout <duration>', 'close a connection with no request for this long (0 never)')
+        .default(SERVER_IDLE_TIMEOUT_MS_DEFAULT, '60s')
+        .argParser(durationInRange(0, SERVE_DURATION_MS_MAX)),
+    )
+    .addOption(
+      new Option('--frame-timeout <duration>', 'close a connection whose started frame is unfinished this long (0 never)')
+        .default(FRAME_TIMEOUT_MS_DEFAULT, '10s')
+        .argParser(durationInRange(0, SERVE_DURATION_MS_MAX)),
+    )
+    .addOption(
+      new Option('--buffer-budget <bytes>', 'bytes buffered across all client connections (unfinished frames, unsent answers)')
+        .default(CONNECTION_BUFFER_BUDGET_BYTES_DEFAULT, '64MiB')
+        .argParser(parseBufferBudget),
+    );
+}
+
 function addServeFileOptions(cmd: Command): Command {
   cmd
     .option('--data-dir <dir>', 'data directory (holds LOCK, state, dense)', DATA_DIR_DEFAULT)
     .option('--listen <host:port>', 'client protocol address', bindAddress(false), LISTEN_ADDRESS_DEFAULT)
     .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz ("off" disables)', bindAddress(true), HTTP_LISTEN_ADDRESS_DEFAULT);
-  return addWindowOptions(cmd);
+  return addConnectionLimitOptions(addWindowOptions(cmd));
 }
 
 function endpointsOption(): Option {
@@ -410,7 +469,7 @@ export function buildProgram(): Command {
       }),
     )
     .option('--snapshot-entries <n>', 'applied entries between two snapshots (and WAL rewrites)', parsePositiveInt);
-  addWindowOptions(raft).action(async (opts: ServeRaftOptions, cmd: Command) => serveRaft(opts, cmd));
+  addConnectionLimitOptions(addWindowOptions(raft)).action(async (opts: ServeRaftOptions, cmd: Command) => serveRaft(opts, cmd));
 
   program
     .command('init')

@@ -10,7 +10,7 @@
 // dashboards work, minus the three gauges prom-client names like counters (below).
 
 import client from 'prom-client';
-import type { ExtensionIgnoredReason, RequestOp, RequestOutcome, ResourceExhaustedReason, ServerMetrics } from '../drivers/server/metrics.js';
+import type { ConnectionClosedReason, ConnectionRefusedReason, ExtensionIgnoredReason, RequestOp, RequestOutcome, ResourceExhaustedReason, ServerMetrics } from '../drivers/server/metrics.js';
 
 const LATENCY_BUCKETS_SECONDS = client.exponentialBuckets(0.00005, 2, 16);
 
@@ -50,6 +50,8 @@ export class PrometheusMetrics implements ServerMetrics {
   private readonly badFrames: client.Counter;
   private readonly requestDurations: client.Histogram<'op' | 'outcome'>;
   private readonly resourceExhaustions: client.Counter<'reason'>;
+  private readonly connectionsRefused: client.Counter<'reason'>;
+  private readonly connectionsClosed: client.Counter<'reason'>;
 
   constructor(options: { collectDefaults?: boolean } = {}) {
     const registers = [this.registry];
@@ -108,6 +110,18 @@ export class PrometheusMetrics implements ServerMetrics {
       client.collectDefaultMetrics({ register: this.registry });
       for (const name of DEFAULT_GAUGES_NAMED_LIKE_COUNTERS) this.registry.removeSingleMetric(name);
     }
+    this.connectionsRefused = new client.Counter({
+      name: 'tsoracle_connections_refused_total',
+      help: 'New client connections refused, by reason (docs/protocol.md section 5).',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.connectionsClosed = new client.Counter({
+      name: 'tsoracle_connections_closed_total',
+      help: 'Client connections closed, by reason (docs/protocol.md section 5).',
+      labelNames: ['reason'],
+      registers,
+    });
   }
 
   getTsRequest(): void {
@@ -152,8 +166,23 @@ export class PrometheusMetrics implements ServerMetrics {
   connectionOpened(): void {
     this.connections.inc();
   }
-  connectionClosed(): void {
+  connectionClosed(reason: ConnectionClosedReason): void {
     this.connections.dec();
+    this.connectionsClosed.inc({ reason });
+  }
+  connectionRefused(reason: ConnectionRefusedReason): void {
+    this.connectionsRefused.inc({ reason });
+  }
+  /** Exports `bytes()` as the gauge tsoracle_connection_buffered_bytes (read at each scrape). */
+  observeBufferedBytes(bytes: () => number): void {
+    new client.Gauge({
+      name: 'tsoracle_connection_buffered_bytes',
+      help: 'Bytes buffered by all client connections: unfinished frames, frames waiting their turn, unsent answers.',
+      registers: [this.registry],
+      collect() {
+        this.set(bytes());
+      },
+    });
   }
   badFrame(): void {
     this.badFrames.inc();

@@ -33,7 +33,7 @@ import { NodeTransport } from '../drivers/node/transport.js';
 import { formatHostPort, parseHostPort, type HostPort } from '../drivers/ports.js';
 import { RaftDriver, type RaftDriverEvent, type RaftPeer } from '../drivers/raft/index.js';
 import { RaftMetrics } from './raft-metrics.js';
-import { checkDataDir, listenError, startServer, type TsoServer } from './server.js';
+import { checkDataDir, listenError, startServer, type ConnectionLimits, type TsoServer } from './server.js';
 
 export interface RaftServerOptions {
   /** This node's id; it must be in `peers`. */
@@ -53,6 +53,8 @@ export interface RaftServerOptions {
   readonly windowAheadMs?: number;
   readonly failoverAdvanceMs?: number;
   readonly shutdownGraceMs?: number;
+  /** The client connections' defences (docs/protocol.md §5). */
+  readonly connectionLimits?: ConnectionLimits;
   readonly log?: (line: string) => void;
   /** The driver stopped on a storage failure; the process should exit and be restarted. */
   readonly onFatal?: (error: unknown) => void;
@@ -266,6 +268,7 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
       ...(options.windowAheadMs !== undefined ? { windowAheadMs: options.windowAheadMs } : {}),
       ...(options.failoverAdvanceMs !== undefined ? { failoverAdvanceMs: options.failoverAdvanceMs } : {}),
       ...(options.shutdownGraceMs !== undefined ? { shutdownGraceMs: options.shutdownGraceMs } : {}),
+      ...(options.connectionLimits !== undefined ? { connectionLimits: options.connectionLimits } : {}),
     });
   } catch (e) {
     onFatal = undefined;

@@ -14,7 +14,15 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { TsoError } from '../core/errors.js';
-import { DATA_DIR_DEFAULT, HTTP_LISTEN_ADDRESS_DEFAULT, LISTEN_ADDRESS_DEFAULT } from '../core/limits.js';
+import {
+  CONNECTION_BUFFER_BUDGET_BYTES_DEFAULT,
+  DATA_DIR_DEFAULT,
+  FRAME_TIMEOUT_MS_DEFAULT,
+  HTTP_LISTEN_ADDRESS_DEFAULT,
+  LISTEN_ADDRESS_DEFAULT,
+  SERVER_CONNECTIONS_PER_PEER_MAX_DEFAULT,
+  SERVER_IDLE_TIMEOUT_MS_DEFAULT,
+} from '../core/limits.js';
 import type { ConsensusDriver } from '../drivers/driver.js';
 import { FileDriver, type FileDriverOptions } from '../drivers/file/file-driver.js';
 import { NodeClock } from '../drivers/node/clock.js';
@@ -49,6 +57,19 @@ export interface ServerOptions {
    * never serves, yet must accept clients to answer NOT_LEADER with the leader hint: pass false.
    */
   readonly waitUntilServing?: boolean;
+  /** The client connections' defences (docs/protocol.md §5); each defaults to its core/limits.ts value. */
+  readonly connectionLimits?: ConnectionLimits;
+}
+
+/** Flags of `serve file` / `serve raft` (--connections-per-peer-max, --idle-timeout, ...). */
+export interface ConnectionLimits {
+  readonly connectionsPerPeerMax?: number;
+  /** 0 disables the idle timeout. */
+  readonly idleTimeoutMs?: number;
+  /** 0 disables the frame deadline. Applies to the default transport only. */
+  readonly frameTimeoutMs?: number;
+  /** Applies to the default transport only. */
+  readonly bufferBudgetBytes?: number;
 }
 
 export interface TsoServer {
@@ -160,11 +181,24 @@ export async function startServer(options: ServerOptions = {}): Promise<TsoServe
   const listen = parseAddress(options.listen ?? LISTEN_ADDRESS_DEFAULT, '--listen');
   const httpListen = options.httpListen === null ? null : parseAddress(options.httpListen ?? HTTP_LISTEN_ADDRESS_DEFAULT, '--http-listen');
   const clock = options.clock ?? new NodeClock();
-  const transport = options.transport ?? new NodeTransport();
+  const limits = options.connectionLimits ?? {};
+  const idleTimeoutMs = limits.idleTimeoutMs ?? SERVER_IDLE_TIMEOUT_MS_DEFAULT;
+  let socketsDropped = (): void => {};
+  const nodeTransport =
+    options.transport === undefined
+      ? new NodeTransport({
+          frameTimeoutMs: limits.frameTimeoutMs ?? FRAME_TIMEOUT_MS_DEFAULT,
+          bufferBudgetBytes: limits.bufferBudgetBytes ?? CONNECTION_BUFFER_BUDGET_BYTES_DEFAULT,
+          onSocketDropped: () => socketsDropped(),
+        })
+      : null;
+  const transport = options.transport ?? (nodeTransport as NodeTransport);
   const dataDir = options.dataDir ?? DATA_DIR_DEFAULT;
   if (options.driver === undefined) checkDataDir(dataDir);
   const driver = options.driver ?? (await FileDriver.open(new NodeDisk(), dataDir, options.fileDriver ?? {}));
   const metrics = new PrometheusMetrics({ collectDefaults: true });
+  socketsDropped = () => metrics.connectionRefused('listener_sockets_max');
+  if (nodeTransport !== null) metrics.observeBufferedBytes(() => nodeTransport.bufferedBytes);
   const node = new ServingNode({
     driver,
     clock,
@@ -181,7 +215,15 @@ export async function startServer(options: ServerOptions = {}): Promise<TsoServe
   let http: HttpServer | null = null;
   try {
     node.start();
-    protocol = await ProtocolServer.start({ node, transport, clock, listen, metrics }).catch((e: unknown) => {
+    protocol = await ProtocolServer.start({
+      node,
+      transport,
+      clock,
+      listen,
+      metrics,
+      connectionsPerPeerMax: limits.connectionsPerPeerMax ?? SERVER_CONNECTIONS_PER_PEER_MAX_DEFAULT,
+      ...(idleTimeoutMs > 0 ? { idleTimeoutMs } : {}),
+    }).catch((e: unknown) => {
       throw listenError(e, '--listen', listen);
     });
     let httpAddress: HostPort | null = null;

@@ -202,3 +202,131 @@ describe('NodeTransport connection limit', () => {
     }
   });
 });
+
+describe('NodeTransport defences of accepted connections', () => {
+  const cleanups: Array<() => Promise<void> | void> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  async function listen(transport: NodeTransport, onConnection: (c: Connection) => void): Promise<Listener> {
+    const listener = await transport.listen({ host: '127.0.0.1', port: 0 }, onConnection);
+    cleanups.push(() => listener.close());
+    return listener;
+  }
+
+  async function rawSocket(port: number): Promise<net.Socket> {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    socket.on('error', () => undefined);
+    cleanups.push(() => {
+      socket.destroy();
+    });
+    return socket;
+  }
+
+  it('fails a connection whose frame stays unfinished past the frame deadline with FRAME_TIMEOUT', async () => {
+    const served: RecordedConnection[] = [];
+    const listener = await listen(new NodeTransport({ frameTimeoutMs: 150 }), (c) => served.push(record(c)));
+    const slow = await rawSocket(listener.address.port);
+    const prompt = await rawSocket(listener.address.port);
+    slow.write(Buffer.from([0, 0, 0, 10, 1, 2, 3])); // a header and 3 of its 10 bytes, then nothing
+    prompt.write(Buffer.from([0, 0, 0, 2, 1]));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    prompt.write(Buffer.from([2])); // finishes well within the deadline
+    await waitUntil(() => served.some((c) => c.closes.length === 1), 'the slow connection to be failed');
+    const failed = served.filter((c) => c.closes.length === 1);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]?.closes[0]?.code).toBe('FRAME_TIMEOUT');
+    expect(served.find((c) => c.frames.length === 1)?.closes).toEqual([]);
+  });
+
+  it('hands a flood over a few frames per turn, so a quiet connection is served in between', async () => {
+    const order: string[] = [];
+    const listener = await listen(new NodeTransport({ framesPerTurnMax: 8 }), (c) => {
+      const name = `c${order.filter((o) => o === 'open').length}`;
+      order.push('open');
+      c.setHandlers({ onFrame: () => order.push(name), onClose: () => undefined });
+    });
+    const flooder = await rawSocket(listener.address.port);
+    await waitUntil(() => order.length === 1, 'the flooder accepted');
+    const quiet = await rawSocket(listener.address.port);
+    await waitUntil(() => order.length === 2, 'the quiet one accepted');
+    const floodFrames = 20_000;
+    flooder.write(Buffer.concat(Array.from({ length: floodFrames }, () => encodeFrame(new Uint8Array([1])))));
+    await waitUntil(() => order.includes('c0'), 'the flood to start');
+    quiet.write(encodeFrame(new Uint8Array([2])));
+    await waitUntil(() => order.filter((o) => o === 'c0').length === floodFrames && order.includes('c1'), 'every frame');
+    // The quiet frame was not queued behind the whole flood.
+    expect(order.indexOf('c1')).toBeLessThan(order.lastIndexOf('c0'));
+  });
+
+  it('stops reading a peer that pipelines without reading, and serves it again once it reads', async () => {
+    const sendPauseBytes = 64 * 1024;
+    const transport = new NodeTransport({ sendPauseBytes });
+    let framesIn = 0;
+    const closes: unknown[] = [];
+    const listener = await listen(transport, (c) =>
+      c.setHandlers({
+        onFrame: (body) => {
+          framesIn += 1;
+          c.send(body); // an echo server
+        },
+        onClose: (reason) => closes.push(reason),
+      }),
+    );
+    const peer = await rawSocket(listener.address.port);
+    peer.pause(); // does not read
+    const body = new Uint8Array(100).fill(7);
+    const framesOut = 100_000; // ~10 MB, far more than the kernel buffers hold
+    peer.write(Buffer.concat(Array.from({ length: framesOut }, () => encodeFrame(body))));
+    let sampledBytesMax = 0;
+    let last = -1;
+    // Wait until the server stopped taking frames (no progress for 200 ms).
+    for (let i = 0; i < 100 && framesIn !== last; i++) {
+      last = framesIn;
+      for (let j = 0; j < 20; j++) {
+        sampledBytesMax = Math.max(sampledBytesMax, transport.bufferedBytes);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
+    expect(framesIn).toBeLessThan(framesOut);
+    expect(closes).toEqual([]);
+    // Our side holds about the mark plus one read's answers, not the flood.
+    expect(sampledBytesMax).toBeLessThan(sendPauseBytes + 2 * 64 * 1024 + 4096);
+    let echoedBytes = 0;
+    peer.on('data', (chunk: Buffer) => (echoedBytes += chunk.length));
+    peer.resume();
+    await waitUntil(() => echoedBytes === framesOut * 104, 'every echo once the peer reads', 20_000);
+  });
+
+  it('keeps all buffers of a listener within the budget: pauses unfinished frames near it, fails the biggest past it', async () => {
+    const bufferBudgetBytes = 200_000;
+    const transport = new NodeTransport({ bufferBudgetBytes, frameTimeoutMs: 0 });
+    const served: RecordedConnection[] = [];
+    const listener = await listen(transport, (c) => served.push(record(c)));
+    const frame = Buffer.alloc(60_000);
+    frame.writeUInt32BE(60_000 - 4 + 1, 0); // one byte short of whole
+    let sampledBytesMax = 0;
+    const sockets: net.Socket[] = [];
+    for (let i = 0; i < 10; i++) {
+      const s = await rawSocket(listener.address.port);
+      s.write(frame);
+      sockets.push(s);
+      for (let j = 0; j < 5; j++) {
+        sampledBytesMax = Math.max(sampledBytesMax, transport.bufferedBytes);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    }
+    await waitUntil(() => served.length === 10, 'all ten accepted');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    sampledBytesMax = Math.max(sampledBytesMax, transport.bufferedBytes);
+    expect(sampledBytesMax).toBeLessThanOrEqual(bufferBudgetBytes);
+    const budgetCloses = served.filter((c) => c.closes[0]?.code === 'BUFFER_BUDGET').length;
+    expect(budgetCloses).toBeGreaterThanOrEqual(1);
+    // The ones still open include ones paused near the budget, not all failed.
+    expect(served.filter((c) => c.closes.length === 0).length).toBeGreaterThanOrEqual(2);
+    for (const s of sockets) s.destroy();
+    await waitUntil(() => transport.bufferedBytes === 0, 'buffers freed once the peers leave');
+  });
+});

@@ -22,13 +22,39 @@
 //   - Bytes waiting in user space (the batch plus the socket's write queue) never exceed
 //     `sendBufferBytesMax`: a peer that stops reading gets its connection closed (TRANSPORT)
 //     instead of growing our memory without bound.
-//   - A Listener tracks its accepted connections (at most `connectionsMax`); `close()` stops
-//     accepting, closes every accepted connection, and resolves once all are gone.
+//   - A Listener tracks its accepted sockets (at most `connectionsMax`; past it a socket is
+//     dropped without a word and `onSocketDropped` is told); `close()` stops accepting, closes
+//     every accepted connection, and resolves once all are gone. A connection closed before its
+//     handlers were installed (a server refusing it with an answer) is destroyed as soon as its
+//     answer is flushed, so refusals do not pile up.
+//
+// Defences of accepted connections (docs/protocol.md §1, §5; outgoing connections have none):
+//   - Frame deadline: once the first byte of a frame arrived, the whole frame must arrive within
+//     `frameTimeoutMs`, or the connection fails with FRAME_TIMEOUT (slowloris). The time that
+//     reads are paused by us (backpressure, fairness) does not count.
+//   - Fairness: at most `framesPerTurnMax` frames are handed to the handler per event-loop turn;
+//     the rest of a read (decoded, at most one read's worth) waits for `setImmediate` while the
+//     socket is paused, so one flooding connection cannot hold the loop.
+//   - Backpressure: a connection whose unsent output passes `sendPauseBytes` is not read until
+//     it drains to half of that; a peer that pipelines without reading is throttled, not fed.
+//   - One budget, `bufferBudgetBytes`, bounds the bytes buffered by all connections of a
+//     listener (unfinished frames + decoded frames waiting + unsent output). Near it (7/8)
+//     connections holding an unfinished frame stop being read until the total falls back; past
+//     it the connection holding the most is failed with BUFFER_BUDGET (and destroyed at once
+//     when its peer is not reading). After every read and every flush the total is within it.
 import net from 'node:net';
 import { assert } from '../../core/assert.js';
 import { DecodeError, ErrorCode, TsoError } from '../../core/errors.js';
 import { FrameDecoder, writeFrameHeader } from '../../core/frame.js';
-import { FRAME_BODY_BYTES_MAX, FRAME_HEADER_BYTES, SERVER_CONNECTIONS_MAX } from '../../core/limits.js';
+import {
+  CONNECTION_BUFFER_BUDGET_BYTES_DEFAULT,
+  CONNECTION_FRAMES_PER_TURN_MAX,
+  CONNECTION_SEND_PAUSE_BYTES_DEFAULT,
+  FRAME_BODY_BYTES_MAX,
+  FRAME_HEADER_BYTES,
+  FRAME_TIMEOUT_MS_DEFAULT,
+  LISTENER_SOCKETS_MAX_DEFAULT,
+} from '../../core/limits.js';
 import { formatHostPort, type Connection, type ConnectionHandlers, type HostPort, type Listener, type Transport } from '../ports.js';
 
 /** Default cap on bytes queued for sending on one connection before it is closed. */
@@ -39,6 +65,12 @@ export const TRANSPORT_CONNECT_TIMEOUT_MS_DEFAULT = 2_000;
 export const CONNECTION_CLOSE_LINGER_MS = 2_000;
 /** Smallest batch buffer allocated for outgoing frames (many small frames share one write). */
 const SEND_BATCH_BYTES_MIN = 16 * 1024;
+/** Close reasons of the defences (the `code` of `onClose(reason)`). */
+export const TransportCloseCode = {
+  FRAME_TIMEOUT: 'FRAME_TIMEOUT',
+  BUFFER_BUDGET: 'BUFFER_BUDGET',
+} as const;
+const EMPTY_BODY = new Uint8Array(0);
 
 export interface NodeTransportOptions {
   /** Largest frame body accepted from and sent to a peer (default FRAME_BODY_BYTES_MAX). */
@@ -47,8 +79,21 @@ export interface NodeTransportOptions {
   readonly sendBufferBytesMax?: number;
   /** `connect` gives up after this long with TsoError(TRANSPORT) (default 2 s). */
   readonly connectTimeoutMs?: number;
-  /** Accepted connections one listener keeps open at once (default SERVER_CONNECTIONS_MAX). */
+  /** Accepted sockets one listener holds at once (default LISTENER_SOCKETS_MAX_DEFAULT); a server
+   *  caps its connections below it, so that it can answer the ones it refuses. */
   readonly connectionsMax?: number;
+  /** Accepted connections: a frame must arrive whole this long after its first byte (default
+   *  FRAME_TIMEOUT_MS_DEFAULT; 0 disables). */
+  readonly frameTimeoutMs?: number;
+  /** Accepted connections: bytes buffered across all of one listener's connections (default
+   *  CONNECTION_BUFFER_BUDGET_BYTES_DEFAULT). */
+  readonly bufferBudgetBytes?: number;
+  /** Unsent output past which a connection is not read (default CONNECTION_SEND_PAUSE_BYTES_DEFAULT). */
+  readonly sendPauseBytes?: number;
+  /** Frames handed to the handler per connection per event-loop turn (default CONNECTION_FRAMES_PER_TURN_MAX). */
+  readonly framesPerTurnMax?: number;
+  /** Told about every accepted socket dropped without an answer (listener over `connectionsMax`). */
+  readonly onSocketDropped?: () => void;
   /** Outgoing connections (and their connect timers) do not keep the process alive (default
    *  false). The client sets it: its keep-alive holds the process while a call is pending, so an
    *  idle client that was never closed lets a script end, as Node's own HTTP agent does. */
@@ -63,6 +108,60 @@ interface ResolvedOptions {
   readonly connectTimeoutMs: number;
   readonly connectionsMax: number;
   readonly unrefConnections: boolean;
+  readonly frameTimeoutMs: number;
+  readonly bufferBudgetBytes: number;
+  readonly sendPauseBytes: number;
+  readonly framesPerTurnMax: number;
+  readonly onSocketDropped: () => void;
+}
+
+/**
+ * The bytes buffered by the accepted connections of one listener, against one budget. Each
+ * connection reports its own total (`account`); the guard keeps the sum, pauses unfinished
+ * frames near the budget and picks the biggest holder past it.
+ */
+class BufferGuard {
+  bufferedBytes = 0;
+  /** Connections not read because the total was near the budget (resumed below it). */
+  private readonly pausedForBudget = new Set<NodeConnection>();
+
+  constructor(
+    readonly budgetBytes: number,
+    private readonly connections: ReadonlySet<NodeConnection>,
+  ) {}
+
+  /** The total above which connections holding an unfinished frame stop being read. */
+  get softBytes(): number {
+    return Math.floor((this.budgetBytes * 7) / 8);
+  }
+
+  change(deltaBytes: number): void {
+    this.bufferedBytes += deltaBytes;
+    assert(this.bufferedBytes >= 0, 'buffered_bytes_not_negative', String(this.bufferedBytes));
+    if (this.bufferedBytes < this.softBytes && this.pausedForBudget.size > 0) {
+      const paused = [...this.pausedForBudget];
+      this.pausedForBudget.clear();
+      for (const connection of paused) connection.resumeAfterBudget();
+    }
+  }
+
+  pause(connection: NodeConnection): void {
+    this.pausedForBudget.add(connection);
+  }
+
+  forget(connection: NodeConnection): void {
+    this.pausedForBudget.delete(connection);
+  }
+
+  /** Fails the biggest holders until the total is within the budget. */
+  enforce(): void {
+    while (this.bufferedBytes > this.budgetBytes) {
+      let biggest: NodeConnection | null = null;
+      for (const c of this.connections) if (c.isOpen && (biggest === null || c.accountedBytes > biggest.accountedBytes)) biggest = c;
+      if (biggest === null || biggest.accountedBytes === 0) return;
+      biggest.failForBudget(this.bufferedBytes, this.budgetBytes);
+    }
+  }
 }
 
 /**
@@ -74,11 +173,13 @@ type ConnectionState = 'open' | 'failing' | 'closing' | 'closed';
 
 class NodeConnection implements Connection {
   readonly remote: string;
+  /** Bytes this connection last reported to its guard (0 for outgoing connections). */
+  accountedBytes = 0;
   private handlers: ConnectionHandlers | null = null;
   private state: ConnectionState = 'open';
   private closeReason: CloseReason | undefined = undefined;
   private closeNotified = false;
-  private readonly decoder: FrameDecoder;
+  private decoder: FrameDecoder;
   /** Filled batches waiting for the end-of-tick flush, oldest first. */
   private batchesFull: Uint8Array[] = [];
   private batch: Buffer | null = null;
@@ -87,11 +188,28 @@ class NodeConnection implements Connection {
   private queuedBytes = 0;
   private flushScheduled = false;
   private lingerTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Bodies decoded and not yet handed over (at most one read's worth); the socket is paused while any wait. */
+  private waiting: Uint8Array[] = [];
+  private waitingHead = 0;
+  private waitingBytes = 0;
+  private deliveryScheduled = false;
+  /** A framing error found behind the waiting bodies: reported once they are delivered. */
+  private decodeFailure: DecodeError | null = null;
+  /** Frames completed so far; the frame in progress is number `framesDecoded`. */
+  private framesDecoded = 0;
+  /** When the first byte of the frame in progress arrived (performance.now() ms). */
+  private frameStartedMs = 0;
+  private frameTimer: ReturnType<typeof setTimeout> | null = null;
+  private readingPaused = false;
+  private pausedForOutput = false;
+  private pausedForBudget = false;
 
   constructor(
     private readonly socket: net.Socket,
     private readonly options: ResolvedOptions,
     private readonly onGone: (connection: NodeConnection) => void,
+    /** The budget of the listener that accepted this connection; null for outgoing ones. */
+    private readonly guard: BufferGuard | null,
   ) {
     this.decoder = new FrameDecoder(options.frameBodyBytesMax);
     this.remote = formatHostPort({ host: socket.remoteAddress ?? '?', port: socket.remotePort ?? 0 });
@@ -100,6 +218,10 @@ class NodeConnection implements Connection {
       this.closeReason ??= { code: ErrorCode.TRANSPORT, message: `${error.code ?? 'socket error'}: ${error.message}` };
     });
     socket.on('close', () => this.onSocketClosed());
+  }
+
+  get isOpen(): boolean {
+    return this.state === 'open';
   }
 
   setHandlers(handlers: ConnectionHandlers): void {
@@ -133,6 +255,12 @@ class NodeConnection implements Connection {
     this.batch.set(body, this.batchUsedBytes + FRAME_HEADER_BYTES);
     this.batchUsedBytes += frameBytes;
     this.queuedBytes += frameBytes;
+    // Only a server throttles its peer: a client that stopped reading answers because its own
+    // requests were not read would deadlock with a server doing the same.
+    if (this.guard !== null && !this.pausedForOutput && this.outputBytes() > this.options.sendPauseBytes) {
+      this.pausedForOutput = true;
+      this.updateReading();
+    }
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       process.nextTick(() => this.flush());
@@ -145,21 +273,143 @@ class NodeConnection implements Connection {
     this.endGracefully();
   }
 
+  /** Called by the guard once the total fell below the soft mark. */
+  resumeAfterBudget(): void {
+    this.pausedForBudget = false;
+    this.updateReading();
+  }
+
+  /** Called by the guard: this connection holds the most while the total is past the budget. */
+  failForBudget(totalBytes: number, budgetBytes: number): void {
+    const peerNotReading = this.outputBytes() > this.options.sendPauseBytes;
+    this.dropInput();
+    this.fail({
+      code: TransportCloseCode.BUFFER_BUDGET,
+      message: `buffers of all connections (${totalBytes} bytes) passed the budget of ${budgetBytes} bytes; this connection held the most`,
+    });
+    // Its unsent output cannot drain to a peer that does not read: free it now.
+    if (peerNotReading) this.socket.destroy();
+    this.account();
+  }
+
   private onData(chunk: Buffer): void {
     // After a local close or a failure, input is drained and dropped (see the file comment).
     if (this.state !== 'open') return;
+    const framesBefore = this.framesDecoded;
+    const wasInFrame = this.decoder.pendingBytes > 0;
     try {
       this.decoder.pushEach(chunk, (body) => {
-        if (this.state === 'open') this.handlers?.onFrame(body);
+        this.waiting.push(body);
+        this.waitingBytes += body.length;
+        this.framesDecoded += 1;
       });
     } catch (error) {
-      // Only the decoder's own error is a framing failure; anything else is a handler's bug.
-      if (error instanceof DecodeError && error === this.decoder.error) {
-        this.fail({ code: error.code, message: error.message });
-        return;
-      }
-      throw error;
+      // Only the decoder's own error is a framing failure.
+      if (!(error instanceof DecodeError && error === this.decoder.error)) throw error;
+      this.decodeFailure = error;
     }
+    if (this.decoder.pendingBytes > 0 && (!wasInFrame || this.framesDecoded !== framesBefore)) this.startFrameDeadline();
+    this.deliver();
+    if (this.guard !== null && this.state === 'open' && this.decoder.pendingBytes > 0 && this.guard.bufferedBytes >= this.guard.softBytes) {
+      this.pausedForBudget = true;
+      this.guard.pause(this);
+      this.updateReading();
+    }
+    this.guard?.enforce();
+  }
+
+  /** Hands waiting bodies to the handler, at most `framesPerTurnMax` now; the rest next turn. */
+  private deliver(): void {
+    this.deliveryScheduled = false;
+    let delivered = 0;
+    while (this.state === 'open' && this.waitingHead < this.waiting.length) {
+      if (delivered === this.options.framesPerTurnMax) {
+        this.deliveryScheduled = true;
+        setImmediate(() => this.deliver());
+        break;
+      }
+      const body = this.waiting[this.waitingHead] as Uint8Array;
+      this.waiting[this.waitingHead] = EMPTY_BODY;
+      this.waitingHead += 1;
+      this.waitingBytes -= body.length;
+      delivered += 1;
+      this.handlers?.onFrame(body);
+    }
+    if (this.waitingHead === this.waiting.length) {
+      this.waiting = [];
+      this.waitingHead = 0;
+    }
+    if (this.state === 'open' && this.waiting.length === 0 && this.decodeFailure !== null) {
+      this.fail({ code: this.decodeFailure.code, message: this.decodeFailure.message });
+      return;
+    }
+    this.updateReading();
+    this.account();
+  }
+
+  private startFrameDeadline(): void {
+    if (this.guard === null || this.options.frameTimeoutMs === 0) return;
+    this.frameStartedMs = performance.now();
+    if (this.frameTimer === null) this.armFrameTimer(this.options.frameTimeoutMs);
+  }
+
+  private armFrameTimer(delayMs: number): void {
+    this.frameTimer = setTimeout(() => this.onFrameTimer(), Math.max(1, Math.ceil(delayMs)));
+    this.frameTimer.unref();
+  }
+
+  private onFrameTimer(): void {
+    this.frameTimer = null;
+    if (this.state !== 'open' || this.decoder.pendingBytes === 0) return;
+    // Time we did not read (backpressure, fairness) is ours, not the peer's: restart its clock.
+    if (this.pausedForOutput || this.deliveryScheduled) this.frameStartedMs = performance.now();
+    const elapsedMs = performance.now() - this.frameStartedMs;
+    if (elapsedMs < this.options.frameTimeoutMs) {
+      this.armFrameTimer(this.options.frameTimeoutMs - elapsedMs);
+      return;
+    }
+    this.dropInput();
+    this.fail({
+      code: TransportCloseCode.FRAME_TIMEOUT,
+      message: `a frame begun ${Math.round(elapsedMs)} ms ago is still unfinished (limit ${this.options.frameTimeoutMs} ms)`,
+    });
+    this.account();
+  }
+
+  /** Reads pause while bodies wait for their turn, while output is over its mark, or near the budget. */
+  private updateReading(): void {
+    if (this.handlers === null || this.state !== 'open') return;
+    const pause = this.waitingHead < this.waiting.length || this.pausedForOutput || this.pausedForBudget;
+    if (pause && !this.readingPaused) {
+      this.readingPaused = true;
+      this.socket.pause();
+    } else if (!pause && this.readingPaused) {
+      this.readingPaused = false;
+      this.socket.resume();
+    }
+  }
+
+  /** Bytes of answers not yet handed to the kernel. */
+  private outputBytes(): number {
+    return this.socket.destroyed ? 0 : this.queuedBytes + this.socket.writableLength;
+  }
+
+  /** Reports this connection's buffered bytes to its listener's guard. */
+  private account(): void {
+    if (this.guard === null) return;
+    const bytes = this.state === 'closed' ? 0 : this.decoder.pendingBytes + this.waitingBytes + this.outputBytes();
+    const delta = bytes - this.accountedBytes;
+    this.accountedBytes = bytes;
+    if (delta !== 0) this.guard.change(delta);
+  }
+
+  /** Forgets unread input (a failed connection will not read it). */
+  private dropInput(): void {
+    this.decoder = new FrameDecoder(this.options.frameBodyBytesMax);
+    this.waiting = [];
+    this.waitingHead = 0;
+    this.waitingBytes = 0;
+    this.decodeFailure = null;
   }
 
   /** A transport-detected failure: tell the handler (which may still send), then close. */
@@ -174,21 +424,46 @@ class NodeConnection implements Connection {
 
   /** Flushes, sends FIN, drains input until the peer closes, destroys after the linger time. */
   private endGracefully(): void {
+    this.guard?.forget(this);
+    this.dropInput();
     this.flush();
     this.socket.end();
-    // With no handlers installed the socket was never read; read (and drop) now, or the
-    // peer's FIN would never be seen and the socket would only die by the linger timer.
-    if (this.handlers === null) this.socket.resume();
+    if (this.handlers === null) {
+      // Never read: a refusal. Its answer is tiny and goes out at once; holding the socket for
+      // the linger time would let a flood of refusals pile up, so it is destroyed once flushed.
+      this.socket.once('finish', () => this.socket.destroy());
+    }
+    // Read (and drop) what arrives, or the peer's FIN would never be seen and the socket would
+    // only die by the linger timer (never read, or paused by backpressure).
+    if (this.handlers === null || this.readingPaused) this.socket.resume();
+    this.readingPaused = false;
     this.startLinger();
+    this.account();
   }
 
   private onSocketClosed(): void {
+    if (this.state === 'open') {
+      // The peer closed while decoded frames waited for their turn: they arrived whole before
+      // the close, so they are delivered (all now: there is no later turn), and a framing error
+      // behind them becomes the close reason.
+      while (this.state === 'open' && this.waitingHead < this.waiting.length) {
+        const body = this.waiting[this.waitingHead] as Uint8Array;
+        this.waitingHead += 1;
+        this.handlers?.onFrame(body);
+      }
+      if (this.decodeFailure !== null) this.closeReason ??= { code: this.decodeFailure.code, message: this.decodeFailure.message };
+    }
     this.state = 'closed';
     this.batchesFull = [];
     this.batch = null;
     this.queuedBytes = 0;
     if (this.lingerTimer !== null) clearTimeout(this.lingerTimer);
     this.lingerTimer = null;
+    if (this.frameTimer !== null) clearTimeout(this.frameTimer);
+    this.frameTimer = null;
+    this.guard?.forget(this);
+    this.dropInput();
+    this.account();
     this.onGone(this);
     if (this.handlers !== null) this.notifyClose();
   }
@@ -220,33 +495,56 @@ class NodeConnection implements Connection {
     this.queuedBytes = 0;
     // After the peer's FIN Node ends our side too (no half-open connections): what is still
     // queued cannot be delivered, and writing it would only raise a spurious EPIPE.
-    if (this.state === 'closed' || this.socket.destroyed || this.socket.readableEnded) return;
-    for (const b of batches) this.socket.write(b);
+    if (this.state === 'closed' || this.socket.destroyed || this.socket.readableEnded) {
+      this.account();
+      return;
+    }
+    if (this.guard === null) {
+      for (const b of batches) this.socket.write(b);
+      return;
+    }
+    const last = batches.length - 1;
+    batches.forEach((b, i) => this.socket.write(b, i === last ? () => this.onWritten() : undefined));
+    this.account();
+    this.guard.enforce();
+  }
+
+  /** The kernel took our output: account for it and read again once half of the mark drained. */
+  private onWritten(): void {
+    if (this.pausedForOutput && this.outputBytes() <= this.options.sendPauseBytes / 2) {
+      this.pausedForOutput = false;
+      this.updateReading();
+    }
+    this.account();
   }
 }
 
 class NodeListener implements Listener {
   readonly address: HostPort;
   private readonly connections = new Set<NodeConnection>();
+  readonly guard: BufferGuard;
   private closing: Promise<void> | null = null;
 
   constructor(
     private readonly server: net.Server,
     host: string,
+    bufferBudgetBytes: number,
   ) {
     const bound = server.address();
     assert(bound !== null && typeof bound === 'object', 'listener_bound_to_tcp');
     this.address = { host, port: bound.port };
+    this.guard = new BufferGuard(bufferBudgetBytes, this.connections);
   }
 
   accept(socket: net.Socket, options: ResolvedOptions, onConnection: (connection: Connection) => void): void {
     // Node's own maxConnections check counts sockets until they are destroyed, ours until their
     // 'close' event, so both guards are needed to keep the set within its limit.
     if (this.closing !== null || this.connections.size >= options.connectionsMax) {
+      if (this.closing === null) options.onSocketDropped();
       socket.destroy();
       return;
     }
-    const connection = new NodeConnection(socket, options, (c) => this.connections.delete(c));
+    const connection = new NodeConnection(socket, options, (c) => this.connections.delete(c), this.guard);
     this.connections.add(connection);
     onConnection(connection);
   }
@@ -268,19 +566,41 @@ function transportError(message: string, details: Record<string, unknown>): TsoE
 
 export class NodeTransport implements Transport {
   private readonly options: ResolvedOptions;
+  private readonly listeners = new Set<NodeListener>();
 
   constructor(options: NodeTransportOptions = {}) {
     this.options = {
       frameBodyBytesMax: options.frameBodyBytesMax ?? FRAME_BODY_BYTES_MAX,
       sendBufferBytesMax: options.sendBufferBytesMax ?? TRANSPORT_SEND_BUFFER_BYTES_MAX_DEFAULT,
       connectTimeoutMs: options.connectTimeoutMs ?? TRANSPORT_CONNECT_TIMEOUT_MS_DEFAULT,
-      connectionsMax: options.connectionsMax ?? SERVER_CONNECTIONS_MAX,
+      connectionsMax: options.connectionsMax ?? LISTENER_SOCKETS_MAX_DEFAULT,
       unrefConnections: options.unrefConnections ?? false,
+      frameTimeoutMs: options.frameTimeoutMs ?? FRAME_TIMEOUT_MS_DEFAULT,
+      bufferBudgetBytes: options.bufferBudgetBytes ?? CONNECTION_BUFFER_BUDGET_BYTES_DEFAULT,
+      sendPauseBytes: options.sendPauseBytes ?? CONNECTION_SEND_PAUSE_BYTES_DEFAULT,
+      framesPerTurnMax: options.framesPerTurnMax ?? CONNECTION_FRAMES_PER_TURN_MAX,
+      onSocketDropped: options.onSocketDropped ?? (() => undefined),
     };
     assert(Number.isSafeInteger(this.options.frameBodyBytesMax) && this.options.frameBodyBytesMax >= 1, 'transport_frame_max_valid');
     assert(this.options.sendBufferBytesMax >= FRAME_HEADER_BYTES + this.options.frameBodyBytesMax, 'transport_send_buffer_fits_a_frame');
     assert(this.options.connectTimeoutMs > 0, 'transport_connect_timeout_positive');
     assert(Number.isSafeInteger(this.options.connectionsMax) && this.options.connectionsMax >= 1, 'transport_connections_max_valid');
+    assert(this.options.frameTimeoutMs >= 0, 'transport_frame_timeout_not_negative');
+    assert(this.options.bufferBudgetBytes >= FRAME_HEADER_BYTES + this.options.frameBodyBytesMax, 'transport_buffer_budget_fits_a_frame');
+    assert(this.options.sendPauseBytes >= 1, 'transport_send_pause_positive');
+    assert(Number.isSafeInteger(this.options.framesPerTurnMax) && this.options.framesPerTurnMax >= 1, 'transport_frames_per_turn_valid');
+  }
+
+  /** Bytes buffered now by the accepted connections of every open listener (see BufferGuard). */
+  get bufferedBytes(): number {
+    let total = 0;
+    for (const listener of this.listeners) total += listener.guard.bufferedBytes;
+    return total;
+  }
+
+  /** The budget `bufferedBytes` is held within, per listener. */
+  get bufferBudgetBytes(): number {
+    return this.options.bufferBudgetBytes;
   }
 
   listen(address: HostPort, onConnection: (connection: Connection) => void): Promise<Listener> {
@@ -295,6 +615,7 @@ export class NodeTransport implements Transport {
       });
       // Node destroys accepted sockets beyond this at once; our set of connections stays bounded.
       server.maxConnections = this.options.connectionsMax;
+      server.on('drop', () => this.options.onSocketDropped());
       const onListenError = (error: NodeJS.ErrnoException): void => {
         reject(transportError(`cannot listen on ${formatHostPort(address)}: ${error.message}`, { errno: error.code }));
       };
@@ -304,8 +625,11 @@ export class NodeTransport implements Transport {
         // Errors after listening (EMFILE on accept, ...) are per-connection events; a server
         // error after this point must not crash the process.
         server.on('error', () => undefined);
-        listener = new NodeListener(server, address.host);
-        resolve(listener);
+        const bound = new NodeListener(server, address.host, this.options.bufferBudgetBytes);
+        listener = bound;
+        this.listeners.add(bound);
+        server.once('close', () => this.listeners.delete(bound));
+        resolve(bound);
       });
     });
   }
@@ -334,7 +658,7 @@ export class NodeTransport implements Transport {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        resolve(new NodeConnection(socket, this.options, () => undefined));
+        resolve(new NodeConnection(socket, this.options, () => undefined, null));
       });
     });
   }

@@ -12,6 +12,22 @@ export type RequestOutcome = 'OK' | 'INVALID_ARGUMENT' | 'NOT_LEADER' | 'UNAVAIL
 
 /** Why a RESOURCE_EXHAUSTED answer was given: the limit that was reached. */
 export type ResourceExhaustedReason = 'seq_key_cardinality' | 'seq_counter_overflow' | 'requests_in_flight' | 'connections' | 'shutting_down';
+/** Why a new connection was refused (docs/protocol.md §5 lists them with their limits). */
+export type ConnectionRefusedReason =
+  | 'connections_max' // the server's connection cap
+  | 'connections_per_peer_max' // the cap per remote address
+  | 'shutting_down'
+  | 'listener_sockets_max'; // past even the refusals the listener holds: dropped without an answer
+
+/** Why an accepted connection closed (docs/protocol.md §5). */
+export type ConnectionClosedReason =
+  | 'peer' // the client closed it
+  | 'bad_frame' // an undecodable, empty or oversized frame
+  | 'frame_timeout' // a frame left unfinished past the frame deadline
+  | 'idle_timeout' // no request for the idle timeout
+  | 'buffer_budget' // it held the most when all buffers passed the budget
+  | 'transport' // a socket error, or unsent answers past the per-connection cap
+  | 'shutdown';
 
 export interface ServerMetrics {
   getTsRequest(): void;
@@ -27,7 +43,8 @@ export interface ServerMetrics {
   seqCardinalityRejected(): void;
   serving(isServing: boolean): void;
   connectionOpened(): void;
-  connectionClosed(): void;
+  connectionClosed(reason: ConnectionClosedReason): void;
+  connectionRefused(reason: ConnectionRefusedReason): void;
   badFrame(): void;
   /** A request the serving node answered, with how long it took (from call to answer). */
   requestDuration(op: RequestOp, outcome: RequestOutcome, latencyMs: number): void;
@@ -50,6 +67,7 @@ export const noopMetrics: ServerMetrics = {
   serving() {},
   connectionOpened() {},
   connectionClosed() {},
+  connectionRefused() {},
   badFrame() {},
   requestDuration() {},
   resourceExhausted() {},

@@ -13,6 +13,7 @@ import { NodeTransport } from '../node/transport.js';
 import type { Connection, ConnectionHandlers, HostPort, Listener, Transport } from '../ports.js';
 import { ManualClock } from '../testing/manual-clock.js';
 import { MemoryDriver } from '../testing/memory-driver.js';
+import { noopMetrics, type ServerMetrics } from './metrics.js';
 import { ProtocolServer } from './protocol-server.js';
 import { ServingNode } from './serving-node.js';
 
@@ -97,7 +98,7 @@ describe('ProtocolServer', () => {
  * DecodeError's message (`FRAME_EMPTY: ...`), the simulator's network passes it without the code.
  */
 class ByteConnection implements Connection {
-  readonly remote = 'test:1';
+  readonly remote: string = 'test:1';
   readonly sent: Response[] = [];
   private handlers: ConnectionHandlers | null = null;
   private readonly decoder = new FrameDecoder();
@@ -331,5 +332,91 @@ describe('ProtocolServer shutdown', () => {
     expect(closed).toBe(true);
     expect(c.closed).toBe(true);
     await node.close();
+  });
+});
+
+/** A ByteConnection from a chosen remote address. */
+class PeerConnection extends ByteConnection {
+  override readonly remote: string;
+  constructor(remote: string) {
+    super(true);
+    this.remote = remote;
+  }
+}
+
+describe('ProtocolServer idle timeout and per-peer cap (manual clock, byte transport)', () => {
+  /** A server whose getTs never answers when `hang` is set (a request stays in flight). */
+  async function limitedServer(options: { idleTimeoutMs?: number; connectionsPerPeerMax?: number; connectionsMax?: number }) {
+    const clock = new ManualClock();
+    const pending: Array<() => void> = [];
+    const node = {
+      getTs: () => new Promise((resolve) => pending.push(() => resolve({ ok: true, physicalMs: 1, logicalStart: 0, count: 1, epoch: 1n }))),
+      getSeq: () => new Promise(() => undefined),
+    } as unknown as ServingNode;
+    const transport = new ByteTransport();
+    const refused: string[] = [];
+    const closed: string[] = [];
+    const metrics: ServerMetrics = { ...noopMetrics, connectionRefused: (r) => refused.push(r), connectionClosed: (r) => closed.push(r) };
+    const server = await ProtocolServer.start({ node, transport, clock, listen: { host: 'test', port: 1 }, metrics, ...options });
+    const open = (remote: string): PeerConnection => {
+      const c = new PeerConnection(remote);
+      transport.onConnection?.(c);
+      return c;
+    };
+    return { server, clock, open, refused, closed, answerAll: () => pending.splice(0).forEach((f) => f()) };
+  }
+
+  it('closes a connection with no request for idleTimeoutMs with an id-0 UNAVAILABLE `IDLE_TIMEOUT:`, counted idle_timeout', async () => {
+    const { clock, open, closed } = await limitedServer({ idleTimeoutMs: 1_000 });
+    const c = open('10.0.0.1:5000');
+    clock.advance(999);
+    expect(c.closed).toBe(false);
+    clock.advance(1);
+    expect(c.closed).toBe(true);
+    expect(c.sent).toHaveLength(1);
+    expect(c.sent[0]).toMatchObject({ id: 0, ok: false, code: 'UNAVAILABLE' });
+    expect(c.sent[0]?.ok === false && c.sent[0].message).toMatch(/^IDLE_TIMEOUT: /);
+    expect(closed).toEqual(['idle_timeout']);
+  });
+
+  it('never closes a connection for idleness while a request is in flight; the clock restarts at its answer', async () => {
+    const { clock, open, closed, answerAll } = await limitedServer({ idleTimeoutMs: 1_000 });
+    const c = open('10.0.0.1:5000');
+    clock.advance(500);
+    c.push(encodeFrame(encodeRequest({ id: 1, op: 'getTs', count: 1 })));
+    clock.advance(10_000); // the request hangs far past the idle timeout
+    expect(c.closed).toBe(false);
+    answerAll();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(c.sent).toMatchObject([{ id: 1, ok: true }]);
+    clock.advance(999);
+    expect(c.closed).toBe(false);
+    clock.advance(1_000);
+    expect(c.closed).toBe(true);
+    expect(closed).toEqual(['idle_timeout']);
+  });
+
+  it('refuses a connection past the per-peer cap with an id-0 RESOURCE_EXHAUSTED, while other addresses still connect; a close frees the slot', async () => {
+    const { open, refused, closed, server } = await limitedServer({ connectionsPerPeerMax: 2 });
+    const [a1, a2, a3] = [open('10.0.0.1:1'), open('10.0.0.1:2'), open('10.0.0.1:3')];
+    const b1 = open('10.0.0.2:1');
+    expect([a1.closed, a2.closed, a3.closed, b1.closed]).toEqual([false, false, true, false]);
+    expect(a3.sent).toMatchObject([{ id: 0, ok: false, code: 'RESOURCE_EXHAUSTED' }]);
+    expect(a3.sent[0]?.ok === false && a3.sent[0].message).toBe('too many connections from 10.0.0.1: the cap per address is 2');
+    expect(refused).toEqual(['connections_per_peer_max']);
+    expect(server.connectionsFrom('10.0.0.1')).toBe(2);
+    a1.close();
+    expect(closed).toEqual(['peer']);
+    expect(open('10.0.0.1:4').closed).toBe(false);
+  });
+
+  it('refuses past the global cap with reason connections_max', async () => {
+    const { open, refused } = await limitedServer({ connectionsMax: 2, connectionsPerPeerMax: 5 });
+    open('10.0.0.1:1');
+    open('10.0.0.2:1');
+    const third = open('10.0.0.3:1');
+    expect(third.closed).toBe(true);
+    expect(third.sent[0]?.ok === false && third.sent[0].message).toMatch(/^too many connections: /);
+    expect(refused).toEqual(['connections_max']);
   });
 });

@@ -5,9 +5,15 @@
 // order. Bad input never takes the server down: a frame that does not decode (garbage, a wrong
 // type, an oversized or empty frame reported by the transport) is answered with a connection-
 // level BAD_FRAME error (id 0) and closes that one connection; every other connection carries
-// on. Limits: SERVER_CONNECTIONS_MAX connections (beyond it a new connection gets
-// RESOURCE_EXHAUSTED and is closed) and CONNECTION_REQUESTS_IN_FLIGHT_MAX requests in flight per
-// connection (beyond it the request is answered RESOURCE_EXHAUSTED).
+// on. Limits: SERVER_CONNECTIONS_MAX connections, and optionally `connectionsPerPeerMax` per
+// remote address (beyond either a new connection gets an id-0 RESOURCE_EXHAUSTED naming the cap
+// and is closed), and CONNECTION_REQUESTS_IN_FLIGHT_MAX requests in flight per connection
+// (beyond it the request is answered RESOURCE_EXHAUSTED). With `idleTimeoutMs`, a connection with
+// no request in flight and no request or answer for that long gets an id-0 UNAVAILABLE
+// (`IDLE_TIMEOUT:`) and is closed. Closes the transport decides (FRAME_TIMEOUT, BUFFER_BUDGET,
+// framing errors) are answered with id 0 from inside `onClose`. Every refusal and every close is
+// counted once, with its reason (ServerMetrics.connectionRefused / connectionClosed). The
+// per-peer cap and the idle timeout are off unless asked for (the simulator does not ask).
 //
 // A request id is the client's correlation key, so it must be unique among the requests in
 // flight on its connection: a request whose id is still in flight is answered INVALID_ARGUMENT
@@ -18,8 +24,8 @@ import { assert } from '../../core/assert.js';
 import { DecodeError, withCodePrefix } from '../../core/errors.js';
 import { CONNECTION_REQUESTS_IN_FLIGHT_MAX, SERVER_CONNECTIONS_MAX } from '../../core/limits.js';
 import { decodeRequest, encodeResponse, validateRequest, type Request, type Response } from '../../core/protocol.js';
-import type { Clock, Connection, HostPort, Listener, TimerHandle, Transport } from '../ports.js';
-import { noopMetrics, type ServerMetrics } from './metrics.js';
+import { parseHostPort, type Clock, type Connection, type HostPort, type Listener, type TimerHandle, type Transport } from '../ports.js';
+import { noopMetrics, type ConnectionClosedReason, type ConnectionRefusedReason, type ServerMetrics } from './metrics.js';
 import type { SeqAnswer, ServingNode, TsAnswer } from './serving-node.js';
 
 export interface ProtocolServerOptions {
@@ -30,13 +36,38 @@ export interface ProtocolServerOptions {
   readonly metrics?: ServerMetrics;
   readonly connectionsMax?: number;
   readonly requestsInFlightMax?: number;
+  /** Connections one remote address may hold (default: no cap beyond `connectionsMax`). */
+  readonly connectionsPerPeerMax?: number;
+  /** Closes a connection with no request in flight and none received for this long (default: never). */
+  readonly idleTimeoutMs?: number;
 }
 
 interface ConnectionState {
   readonly connection: Connection;
+  /** The remote address without its port: the key of the per-peer cap. */
+  readonly peer: string;
   /** Ids of the requests executing for this connection (at most requestsInFlightMax). */
   readonly inFlight: Set<number>;
   open: boolean;
+  /** Monotonic ms of the last request received or answer sent (for the idle timeout). */
+  lastActivityMs: number;
+  idleTimer: TimerHandle | null;
+  /** Set when the server (or the transport, through `onClose`) decided to close it. */
+  closeReason: ConnectionClosedReason | null;
+}
+
+/** How a close reported by the transport is answered and counted. */
+function transportClose(code: string): { answerCode: 'BAD_FRAME' | 'RESOURCE_EXHAUSTED'; reason: ConnectionClosedReason } {
+  switch (code) {
+    case 'FRAME_TIMEOUT':
+      return { answerCode: 'BAD_FRAME', reason: 'frame_timeout' };
+    case 'BUFFER_BUDGET':
+      return { answerCode: 'RESOURCE_EXHAUSTED', reason: 'buffer_budget' };
+    case 'TRANSPORT':
+      return { answerCode: 'BAD_FRAME', reason: 'transport' };
+    default:
+      return { answerCode: 'BAD_FRAME', reason: 'bad_frame' };
+  }
 }
 
 function answerToResponse(id: number, answer: TsAnswer | SeqAnswer): Response {
@@ -62,6 +93,8 @@ export class ProtocolServer {
   private readonly metrics: ServerMetrics;
   private readonly connectionsMax: number;
   private readonly requestsInFlightMax: number;
+  /** Open connections per remote address (entries removed at zero, so at most connectionsMax). */
+  private readonly connectionsPerPeer = new Map<string, number>();
   private inFlightTotal = 0;
   private drained: (() => void) | null = null;
   private closing = false;
@@ -74,6 +107,8 @@ export class ProtocolServer {
     this.metrics = options.metrics ?? noopMetrics;
     this.connectionsMax = options.connectionsMax ?? SERVER_CONNECTIONS_MAX;
     this.requestsInFlightMax = options.requestsInFlightMax ?? CONNECTION_REQUESTS_IN_FLIGHT_MAX;
+    assert(options.connectionsPerPeerMax === undefined || (Number.isSafeInteger(options.connectionsPerPeerMax) && options.connectionsPerPeerMax >= 1), 'connections_per_peer_max_valid');
+    assert(options.idleTimeoutMs === undefined || options.idleTimeoutMs > 0, 'idle_timeout_positive');
   }
 
   static async start(options: ProtocolServerOptions): Promise<ProtocolServer> {
@@ -91,43 +126,115 @@ export class ProtocolServer {
     return this.connections.size;
   }
 
+  /** Open connections from `peer` (a host, without port). */
+  connectionsFrom(peer: string): number {
+    return this.connectionsPerPeer.get(peer) ?? 0;
+  }
+
+  private refusal(peer: string): { reason: ConnectionRefusedReason; message: string } | null {
+    if (this.closing) return { reason: 'shutting_down', message: 'server shutting down' };
+    if (this.connections.size >= this.connectionsMax) {
+      return { reason: 'connections_max', message: `too many connections: the server holds its cap of ${this.connectionsMax}` };
+    }
+    const perPeerMax = this.options.connectionsPerPeerMax;
+    if (perPeerMax !== undefined && this.connectionsFrom(peer) >= perPeerMax) {
+      return { reason: 'connections_per_peer_max', message: `too many connections from ${peer}: the cap per address is ${perPeerMax}` };
+    }
+    return null;
+  }
+
   private accept(connection: Connection): void {
-    if (this.closing || this.connections.size >= this.connectionsMax) {
-      this.metrics.resourceExhausted(this.closing ? 'shutting_down' : 'connections');
-      connection.send(encodeResponse({ id: 0, ok: false, code: 'RESOURCE_EXHAUSTED', message: this.closing ? 'server shutting down' : 'too many connections' }));
+    const peer = parseHostPort(connection.remote)?.host ?? connection.remote;
+    const refused = this.refusal(peer);
+    if (refused !== null) {
+      this.metrics.connectionRefused(refused.reason);
+      this.metrics.resourceExhausted(refused.reason === 'shutting_down' ? 'shutting_down' : 'connections');
+      connection.send(encodeResponse({ id: 0, ok: false, code: 'RESOURCE_EXHAUSTED', message: refused.message }));
       connection.close();
       return;
     }
-    const state: ConnectionState = { connection, inFlight: new Set(), open: true };
+    const state: ConnectionState = {
+      connection,
+      peer,
+      inFlight: new Set(),
+      open: true,
+      lastActivityMs: 0,
+      idleTimer: null,
+      closeReason: null,
+    };
     this.connections.add(state);
+    this.connectionsPerPeer.set(peer, this.connectionsFrom(peer) + 1);
     this.metrics.connectionOpened();
+    if (this.options.idleTimeoutMs !== undefined) {
+      state.lastActivityMs = this.options.clock.monotonicMs();
+      this.armIdleTimer(state, this.options.idleTimeoutMs);
+    }
     connection.setHandlers({
       onFrame: (body) => this.onFrame(state, body),
       onClose: (reason) => {
         if (reason !== undefined && state.open) {
-          // The transport refused the framing (oversized or empty frame): say why before it goes.
-          // Transports differ on whether `reason.message` already names the code (the Node one
-          // passes a DecodeError's message, which does): the prefix is added only when missing.
-          this.metrics.badFrame();
-          connection.send(encodeResponse({ id: 0, ok: false, code: 'BAD_FRAME', message: withCodePrefix(reason.code, reason.message) }));
+          // The transport closed it (a bad or unfinished frame, the buffer budget): say why before
+          // it goes. Transports differ on whether `reason.message` already names the code (the
+          // Node one passes a DecodeError's message, which does): the prefix is added only when
+          // missing.
+          const close = transportClose(reason.code);
+          if (close.reason === 'bad_frame') this.metrics.badFrame();
+          state.closeReason ??= close.reason;
+          connection.send(encodeResponse({ id: 0, ok: false, code: close.answerCode, message: withCodePrefix(reason.code, reason.message) }));
         }
-        if (state.open) {
-          state.open = false;
-          this.connections.delete(state);
-          this.metrics.connectionClosed();
-        }
+        this.retire(state, state.closeReason ?? 'peer');
       },
     });
   }
 
-  private onFrame(state: ConnectionState, body: Uint8Array): void {
+  /** Forgets a connection that closed (or is being closed at shutdown); counts it once. */
+  private retire(state: ConnectionState, reason: ConnectionClosedReason): void {
     if (!state.open) return;
+    state.open = false;
+    state.idleTimer?.cancel();
+    state.idleTimer = null;
+    this.connections.delete(state);
+    const left = this.connectionsFrom(state.peer) - 1;
+    assert(left >= 0, 'connections_per_peer_not_negative', state.peer);
+    if (left === 0) this.connectionsPerPeer.delete(state.peer);
+    else this.connectionsPerPeer.set(state.peer, left);
+    this.metrics.connectionClosed(reason);
+  }
+
+  private armIdleTimer(state: ConnectionState, delayMs: number): void {
+    state.idleTimer = this.options.clock.setTimer(delayMs, () => this.onIdleTimer(state));
+  }
+
+  /** Lazily re-armed: activity only moves `lastActivityMs`; the timer checks it when it fires. */
+  private onIdleTimer(state: ConnectionState): void {
+    state.idleTimer = null;
+    const idleTimeoutMs = this.options.idleTimeoutMs;
+    if (!state.open || idleTimeoutMs === undefined || state.closeReason !== null) return;
+    if (state.inFlight.size > 0) {
+      this.armIdleTimer(state, idleTimeoutMs);
+      return;
+    }
+    const idleMs = this.options.clock.monotonicMs() - state.lastActivityMs;
+    if (idleMs < idleTimeoutMs) {
+      this.armIdleTimer(state, idleTimeoutMs - idleMs);
+      return;
+    }
+    state.closeReason = 'idle_timeout';
+    const message = `IDLE_TIMEOUT: no request for ${Math.round(idleMs)} ms (the idle timeout is ${idleTimeoutMs} ms)`;
+    state.connection.send(encodeResponse({ id: 0, ok: false, code: 'UNAVAILABLE', message }));
+    state.connection.close();
+  }
+
+  private onFrame(state: ConnectionState, body: Uint8Array): void {
+    if (!state.open || state.closeReason !== null) return;
+    if (state.idleTimer !== null) state.lastActivityMs = this.options.clock.monotonicMs();
     let request: Request;
     try {
       request = decodeRequest(body);
     } catch (e) {
       if (!(e instanceof DecodeError)) throw e;
       this.metrics.badFrame();
+      state.closeReason = 'bad_frame';
       state.connection.send(encodeResponse({ id: 0, ok: false, code: 'BAD_FRAME', message: e.message }));
       state.connection.close();
       return;
@@ -166,6 +273,7 @@ export class ProtocolServer {
   private finish(state: ConnectionState, id: number, answer: TsAnswer | SeqAnswer): void {
     state.inFlight.delete(id);
     this.inFlightTotal -= 1;
+    if (state.idleTimer !== null) state.lastActivityMs = this.options.clock.monotonicMs();
     if (state.open) state.connection.send(encodeResponse(answerToResponse(id, answer)));
     if (this.inFlightTotal === 0 && this.drained !== null) this.drained();
   }
@@ -197,11 +305,7 @@ export class ProtocolServer {
     }
     for (const s of [...this.connections]) {
       s.connection.close();
-      if (s.open) {
-        s.open = false;
-        this.connections.delete(s);
-        this.metrics.connectionClosed();
-      }
+      this.retire(s, 'shutdown');
     }
     await this.listener?.close();
   }
