@@ -125,6 +125,9 @@ export type ClientEvent =
 export interface TsoClient {
   /** The u64 id this client sends with every getSeq. */
   readonly clientId: bigint;
+  /** The request id the next getSeq call will take (ids count up by one per call; a call refused
+   *  as expired before it could execute may jump them, see docs/client.md). */
+  readonly nextRequestId: bigint;
   /** One timestamp. */
   getTs(): Promise<bigint>;
   /** `count` consecutive timestamps (1..262,144) from one millisecond. */
@@ -275,7 +278,7 @@ class ClientCore implements TsoClient {
   private tsFlushScheduled = false;
 
   // getSeq.
-  private nextRequestId: bigint;
+  private requestIdNext: bigint;
   private readonly seqQueue = new BoundedQueue<SeqCall>(CLIENT_SEQ_WAITERS_MAX);
   private readonly seqInFlight = new Set<SeqCall>();
 
@@ -307,7 +310,7 @@ class ClientCore implements TsoClient {
       throw new TsoError(ErrorCode.INVALID_CONFIG, `clientId must be a u64 bigint, got ${String(options.clientId)}`);
     }
     this.clientId = options.clientId ?? randomU64(this.random);
-    this.nextRequestId = firstRequestIdAt(this.clock.wallMs());
+    this.requestIdNext = firstRequestIdAt(this.clock.wallMs());
     this.keepAlive = options.keepAlive ?? NO_KEEP_ALIVE;
     this.roundRobinOffset = Math.floor(Math.min(Math.max(this.random(), 0), 0.999_999) * endpoints.length);
     this.leader = new LeaderCache(this.policy.leaderTtlMs);
@@ -418,6 +421,10 @@ class ClientCore implements TsoClient {
       assert(earliestMs !== Number.POSITIVE_INFINITY, 'client_pending_call_has_deadline');
       if (this.sweepTimer === null) this.armSweep(earliestMs);
     }
+  }
+
+  get nextRequestId(): bigint {
+    return this.requestIdNext;
   }
 
   cachedLeader(): CachedLeader | null {
@@ -574,8 +581,8 @@ class ClientCore implements TsoClient {
     if (this.seqInFlight.size >= CLIENT_SEQ_IN_FLIGHT_MAX && this.seqQueue.isFull) {
       return Promise.reject(new TsoError(ErrorCode.RESOURCE_EXHAUSTED, `more than ${CLIENT_SEQ_WAITERS_MAX} getSeq calls are waiting`));
     }
-    const requestId = this.nextRequestId;
-    this.nextRequestId += 1n;
+    const requestId = this.requestIdNext;
+    this.requestIdNext += 1n;
     return new Promise((resolve, reject) => {
       const deadlineMs = this.now() + this.policy.overallTimeoutMs;
       const call: SeqCall = { key, count, clientId: this.clientId, requestId, deadlineMs, resolve, reject, settled: false, sent: false, cancel: { current: null, last: null } };
@@ -635,12 +642,12 @@ class ClientCore implements TsoClient {
       if (from !== undefined && !result.outcomeUnknown && jumps < REQUEST_ID_JUMPS_PER_CALL_MAX && from <= U64_MAX) {
         // The server refused the pair before executing anything, and no earlier attempt under it
         // can have executed: ask again under a new request id at or above what it takes as new.
-        if (this.nextRequestId < from) {
-          this.emit({ type: 'requestIdsJumped', from: this.nextRequestId, to: from });
-          this.nextRequestId = from;
+        if (this.requestIdNext < from) {
+          this.emit({ type: 'requestIdsJumped', from: this.requestIdNext, to: from });
+          this.requestIdNext = from;
         }
-        call.requestId = this.nextRequestId;
-        this.nextRequestId += 1n;
+        call.requestId = this.requestIdNext;
+        this.requestIdNext += 1n;
         call.sent = false;
         continue;
       }
@@ -669,8 +676,8 @@ class ClientCore implements TsoClient {
         if (retryUnderNewId) {
           // Planted bug: the retry is a new request, so the server may spend a second block.
           retryUnderNewId = false;
-          body = seqBody(this.nextRequestId);
-          this.nextRequestId += 1n;
+          body = seqBody(this.requestIdNext);
+          this.requestIdNext += 1n;
         }
         return body;
       },

@@ -11,7 +11,7 @@
 //     on while `holdOpen()` holds.
 
 import { TsoError } from '../../core/errors.js';
-import { createClientCore, firstRequestIdAt, type ClientCoreOptions, type ClientEvent, type TsoClient } from '../../drivers/client/index.js';
+import { createClientCore, type ClientCoreOptions, type ClientEvent, type TsoClient } from '../../drivers/client/index.js';
 import { sleep } from '../../drivers/ports.js';
 import type { NodePorts, Program } from '../process.js';
 import type { Rng } from '../random.js';
@@ -120,8 +120,7 @@ export class ClientWorkload {
         ...(options.spec.planted === 'newRequestIdOnRetry' ? { faults: { newRequestIdOnRetry: true } } : {}),
       };
       const client = createClientCore(clientOptions);
-      // The client was created at this very virtual instant, so its request ids start here.
-      const opened = history.openSession(ports.node, ports.incarnation, client.clientId, firstRequestIdAt(ports.clock.wallMs()));
+      const opened = history.openSession(ports.node, ports.incarnation, client.clientId, client.nextRequestId);
       session = opened;
       this.sessionsByNode.set(ports.node, opened);
       ports.trace('client.session', { clientId: client.clientId });
