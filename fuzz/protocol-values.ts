@@ -4,7 +4,7 @@
 // (`validateRequest`), and the decoder must carry invalid-but-well-typed values through.
 import * as fc from 'fast-check';
 import { LOGICAL_MAX, PHYSICAL_MS_MAX, TIMESTAMPS_PER_MS, U64_MAX } from '../core/limits.js';
-import { WIRE_ERROR_CODES, type ErrorAnswer, type Request, type Response } from '../core/protocol.js';
+import { ANSWER_FIELDS, REQUEST_FIELDS, WIRE_ERROR_CODES, type ErrorAnswer, type Request, type Response } from '../core/protocol.js';
 import { longStringArbitrary, u64Arbitrary, unicodeString } from './arbitraries.js';
 
 const u32 = fc.oneof(fc.integer({ min: 0, max: 0xffff_ffff }), fc.constantFrom(0, 1, 262_144, 262_145, 65_536, 65_537, 0xffff_ffff));
@@ -45,25 +45,8 @@ const errorAnswer: fc.Arbitrary<ErrorAnswer> = fc
 
 export const responseArbitrary: fc.Arbitrary<Response> = fc.oneof(getTsAnswer, getSeqAnswer, errorAnswer);
 
-/** Field names a request or an answer may carry (for dictionaries and wild maps). */
-export const PROTOCOL_FIELD_NAMES: readonly string[] = [
-  'id',
-  'op',
-  'count',
-  'key',
-  'clientId',
-  'requestId',
-  'ok',
-  'physicalMs',
-  'logicalStart',
-  'epoch',
-  'start',
-  'code',
-  'message',
-  'leaderEndpoint',
-  'leaderEpoch',
-  'requestIdsFrom',
-];
+/** Field names a request or an answer may carry (for dictionaries and wild maps): the decoders' own tables. */
+export const PROTOCOL_FIELD_NAMES: readonly string[] = [...new Set([...REQUEST_FIELDS, ...ANSWER_FIELDS])];
 
 /** msgpack tokens: field names as fixstr, type bytes at their edges. */
 export const PROTOCOL_DICTIONARY: readonly Uint8Array[] = [

@@ -10,12 +10,11 @@
 //     out of 20 answer (before the keep-alive, 16 of 40 exited 13 while the new leader served).
 // Loopback only; every child is bounded in time and killed in afterEach.
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../drivers/node/test-support.js';
 import { createClient } from './client.js';
-import { CLI_PATH, ChildTracker, REPO_ROOT, waitFor } from './test-support.js';
+import { ChildTracker, CLI_PATH, freePorts, REPO_ROOT, waitFor } from './test-support.js';
 
 const tracker = new ChildTracker();
 const servers = new Set<ChildProcess>();
@@ -27,20 +26,6 @@ afterEach(async () => {
   await tracker.cleanup();
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-/** `n` distinct ports that were free a moment ago (bound to 127.0.0.1:0, then released). */
-async function freePorts(n: number): Promise<number[]> {
-  const listeners = await Promise.all(
-    Array.from({ length: n }, () => new Promise<net.Server>((resolve, reject) => {
-      const server = net.createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve(server));
-    })),
-  );
-  const ports = listeners.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(listeners.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-  return ports;
-}
 
 interface ScriptResult {
   readonly code: number | null;

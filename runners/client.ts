@@ -16,7 +16,7 @@ export interface ClientOptions {
   readonly endpoints?: readonly string[];
   /** Overrides of the retry policy's defaults. */
   readonly retry?: Partial<RetryPolicy>;
-  /** u64 id of this client's getSeq session (default: time-ordered, unique across restarts; docs/client.md). */
+  /** u64 id of this client's getSeq session (default: random; request ids start from the wall clock, docs/client.md). */
   readonly clientId?: bigint;
   /** Observes attempts, redirects, backoffs and failures (metrics, tracing). */
   readonly onEvent?: (event: ClientEvent) => void;

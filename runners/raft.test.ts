@@ -4,14 +4,13 @@
 // the killed node restarts from its data directory and rejoins; SIGTERM stops every node with
 // exit 0. Every wait is bounded and every child is killed in afterEach (no orphans).
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TsoError } from '../core/errors.js';
 import { makeTempDir } from '../drivers/node/test-support.js';
 import { createClient, type TsoClient } from './client.js';
 import { checkRaftConfig, parseClockDrift, parseRaftPeers } from './raft.js';
-import { CLI_PATH, REPO_ROOT, waitFor } from './test-support.js';
+import { CLI_PATH, freePorts, REPO_ROOT, waitFor } from './test-support.js';
 
 function configError(fn: () => unknown): string {
   try {
@@ -81,23 +80,6 @@ afterEach(async () => {
   children.clear();
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise<net.Server>((resolve, reject) => {
-          const server = net.createServer();
-          server.once('error', reject);
-          server.listen(0, '127.0.0.1', () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
-}
 
 function spawnNode(id: number, args: readonly string[]): NodeProcess {
   const child = spawn(process.execPath, [CLI_PATH, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO_ROOT });

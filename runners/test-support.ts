@@ -10,6 +10,7 @@
 //   - Output is kept whole (these are short-lived test processes); nothing parses it but the tests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import net from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -245,4 +246,22 @@ export async function waitFor(done: () => boolean, what: string, timeoutMs = CHI
 /** Real-time sleep. */
 export function sleepMs(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** `n` distinct loopback ports that were free a moment ago (bound to 127.0.0.1:0, then released). */
+export async function freePorts(n: number): Promise<number[]> {
+  const listeners = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<net.Server>((resolve, reject) => {
+          const server = net.createServer();
+          server.once('error', reject);
+          server.listen(0, '127.0.0.1', () => resolve(server));
+        }),
+    ),
+  );
+  const ports = listeners.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(listeners.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  return ports;
 }

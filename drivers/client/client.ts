@@ -92,7 +92,7 @@ export interface ClientCoreOptions {
   readonly clock: Clock;
   /** Uniform in [0, 1): jitter, the first round-robin offset and the default clientId. */
   readonly random: () => number;
-  /** u64 id of this client's getSeq session (default: time-ordered, see `timeOrderedClientId`). */
+  /** u64 id of this client's getSeq session (default: random). */
   readonly clientId?: bigint;
   readonly retry?: Partial<RetryPolicy>;
   /** Held while any call is pending (default: nothing to hold). */
