@@ -3,6 +3,24 @@
 // are exported for tests and for harnesses that need one of them alone.
 
 export { benchScheduler } from './bench.js';
+// The ports a simulated program is written against, so a program needs only this entry.
+export {
+  type AppendHandle,
+  type Clock,
+  type Connection,
+  type ConnectionHandlers,
+  type Disk,
+  DiskError,
+  type DiskErrorCode,
+  type DiskLock,
+  formatHostPort,
+  type HostPort,
+  type Listener,
+  parseHostPort,
+  sleep,
+  type TimerHandle,
+  type Transport,
+} from '../drivers/ports.js';
 export { CLOCK_EPOCH_MS_DEFAULT, type ClockOptions, NodeClockModel, SimClock } from './clock.js';
 export {
   DISK_LATENCY_DEFAULT,

@@ -1,0 +1,145 @@
+// The swarm harness of the replicated-register example (docs/sim-api.md): puts the service of
+// replicated-register.ts under the simulated world, one seed per run.
+//
+//   npm run build && node dist/examples/replicated-register-swarm.js 1..100 [--bug ackBeforeBackup]
+//   node dist/examples/replicated-register-swarm.js --seed 7 [--bug ackBeforeBackup] --trace
+//
+// A run is a function of its seed: the seed draws which fault families are on (swarm testing),
+// the clients and timeouts; a nemesis strikes during the safety phase; then every fault stops
+// (the liveness phase) and each client must get an answer again. The checker reads the history.
+import { pathToFileURL } from 'node:url';
+import { type Program, Rng, World } from '../sim/index.js';
+import { backupProgram, primaryProgram, type RegisterBugs } from './replicated-register.js';
+import { checkHistory, clientProgram, History, type Violation } from './replicated-register-check.js';
+
+export const SAFETY_PHASE_MS = 1_000;
+export const LIVENESS_PHASE_MS = 1_500;
+export const FAMILIES = ['primaryCrash', 'primaryDiskReplaced', 'backupCrash', 'pause', 'partition', 'clockDrift', 'netFaults', 'diskFaults'] as const;
+type Family = (typeof FAMILIES)[number];
+
+export interface RegisterRun {
+  readonly seed: number;
+  readonly families: readonly Family[];
+  readonly operations: number;
+  readonly acknowledged: number;
+  readonly violations: readonly Violation[];
+  readonly events: number;
+  readonly traceHash: string;
+  readonly traceLines: readonly string[];
+}
+
+export async function runRegisterSeed(seed: number, options: { bugs?: RegisterBugs; keepTrace?: boolean } = {}): Promise<RegisterRun> {
+  const draw = new Rng(seed).fork('swarm'); // the seed's choices: families, clients, timeouts, strikes
+  const families = FAMILIES.filter(() => draw.chance(1, 2));
+  const on = (family: Family): boolean => families.includes(family);
+  const world = new World({
+    seed,
+    trace: { keep: options.keepTrace === true },
+    network: {
+      connectTimeoutMs: 200,
+      faults: on('netFaults')
+        ? { loss: { rate: [1, 100], budget: 10 }, resetAfterDelivery: { rate: [1, 100], budget: 10 }, latencySpike: { rate: [1, 20], extraUs: { minUs: 1_000, maxUs: 80_000 } } }
+        : {},
+    },
+    disk: { faults: on('diskFaults') ? { crashTorn: { rate: [1, 2] }, crashPartial: { rate: [1, 2] }, crashDirOpsVanish: { rate: [1, 2] } } : {} },
+  });
+  const history = new History(() => world.nowMs);
+  const backup = { host: 'backup', port: 7001 };
+  const primary = { host: 'primary', port: 7000 };
+  let primaryDisk = 0;
+  const primaryOn = (): Program =>
+    primaryProgram({ dataDir: `/data/${++primaryDisk}`, port: primary.port, backup, backupTimeoutMs: draw.int(50, 300), bugs: options.bugs ?? {} });
+  world.addNode({ name: 'backup', program: backupProgram({ dataDir: '/data', port: backup.port }) });
+  world.addNode({ name: 'primary', program: primaryOn() });
+  const clients = Array.from({ length: draw.int(1, 3) }, (_, i) => `client${i + 1}`);
+  const requestTimeoutMs = draw.pick([50, 200, 500]);
+  for (const name of clients) world.addNode({ name, program: clientProgram({ primary, history, requestTimeoutMs, thinkMsMax: 20 }) });
+
+  // The nemesis: a strike of an enabled family every 20-300 ms of the safety phase.
+  const servers = ['primary', 'backup'];
+  const restartLater = (name: string, program?: Program): void => {
+    world.after(draw.int(0, 300), () => world.node(name).status === 'down' && void world.start(name, program));
+  };
+  const strike = (family: Family): void => {
+    const server = draw.pick(servers);
+    if (family === 'primaryCrash' || family === 'backupCrash') {
+      const name = family === 'primaryCrash' ? 'primary' : 'backup';
+      if (world.node(name).status === 'down') return;
+      world.crash(name); // power loss: what was not fsync'd may be lost, per the disk faults
+      restartLater(name);
+    } else if (family === 'primaryDiskReplaced') {
+      if (world.node('primary').status !== 'down') world.crash('primary');
+      restartLater('primary', primaryOn()); // a new machine: an empty data directory
+    } else if (family === 'pause') {
+      if (world.node(server).status === 'running') world.pause(server, draw.int(1, 400));
+    } else if (family === 'partition') {
+      world.partition([draw.pick([...servers, ...clients])], servers.slice(0, draw.int(1, 2)), { oneWay: draw.chance(1, 3) });
+      world.after(draw.int(1, 500), () => world.heal());
+    } else if (family === 'clockDrift') {
+      world.clockDrift(draw.pick([...servers, ...clients]), draw.int(-200_000, 200_000));
+    }
+  };
+  const nemesis = families.filter((f) => f !== 'netFaults' && f !== 'diskFaults');
+  for (let t = draw.int(20, 300); nemesis.length > 0 && t < SAFETY_PHASE_MS; t += draw.int(20, 300)) {
+    world.at(t, () => strike(draw.pick(nemesis)), 'nemesis.strike');
+  }
+
+  // The liveness phase: every fault stops, every server runs.
+  world.at(SAFETY_PHASE_MS, () => {
+    world.heal();
+    world.network.setFaults({});
+    for (const name of world.nodeNames()) {
+      world.node(name).disk.setFaults({});
+      world.resume(name);
+      world.clockDrift(name, 0);
+      if (world.node(name).status === 'down') world.start(name);
+    }
+    world.record('liveness.start');
+  });
+  const report = await world.run({ untilMs: SAFETY_PHASE_MS + LIVENESS_PHASE_MS });
+  const violations = checkHistory(history, SAFETY_PHASE_MS, world.nowMs);
+  for (const failure of report.failures) violations.push({ kind: 'process_failed', message: `${failure.node}#${failure.incarnation}: ${String(failure.error)}` });
+  return {
+    seed,
+    families,
+    operations: history.operations.length,
+    acknowledged: history.operations.filter((o) => o.outcome === 'ok').length,
+    violations,
+    events: report.events,
+    traceHash: world.trace.hash,
+    traceLines: world.trace.lines(),
+  };
+}
+
+/** Runs seeds `first..last`; returns the failing runs (stops at the first one if asked). */
+export async function runRegisterSwarm(first: number, last: number, options: { bugs?: RegisterBugs; stopAtFirst?: boolean } = {}) {
+  const failing: RegisterRun[] = [];
+  let seedsRun = 0;
+  for (let seed = first; seed <= last; seed++) {
+    const run = await runRegisterSeed(seed, options.bugs === undefined ? {} : { bugs: options.bugs });
+    seedsRun++;
+    if (run.violations.length > 0) failing.push(run);
+    if (failing.length > 0 && options.stopAtFirst === true) break;
+  }
+  return { seedsRun, failing };
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const bugs: RegisterBugs = argv.includes('--bug') ? { [argv[argv.indexOf('--bug') + 1] ?? '']: true } : {};
+  const seedAt = argv.indexOf('--seed');
+  if (seedAt >= 0) {
+    const run = await runRegisterSeed(Number(argv[seedAt + 1]), { bugs, keepTrace: argv.includes('--trace') });
+    for (const line of run.traceLines) console.log(line);
+    console.log(JSON.stringify({ ...run, traceLines: undefined }));
+    return run.violations.length === 0 ? 0 : 1;
+  }
+  const [first, last] = (argv[0] ?? '1..100').split('..').map(Number);
+  const { seedsRun, failing } = await runRegisterSwarm(first ?? 1, last ?? 100, { bugs });
+  for (const run of failing) console.log(`seed ${run.seed} [${run.families.join(' ')}]: ${run.violations[0]?.kind}: ${run.violations[0]?.message}`);
+  console.log(`${seedsRun} seeds, ${failing.length} failing${failing.length > 0 ? `; replay: --seed ${failing[0]?.seed}` : ''}`);
+  return failing.length === 0 ? 0 : 1;
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await main(process.argv.slice(2));
+}
