@@ -124,17 +124,33 @@ export async function runRegisterSwarm(first: number, last: number, options: { b
   return { seedsRun, failing };
 }
 
+const BUG_SWITCHES: ReadonlyArray<keyof RegisterBugs> = ['ackBeforeBackup'];
+
 async function main(argv: readonly string[]): Promise<number> {
-  const bugs: RegisterBugs = argv.includes('--bug') ? { [argv[argv.indexOf('--bug') + 1] ?? '']: true } : {};
+  const bug = argv.includes('--bug') ? argv[argv.indexOf('--bug') + 1] : undefined;
+  if (bug !== undefined && !BUG_SWITCHES.includes(bug as keyof RegisterBugs)) {
+    console.error(`error: unknown bug switch ${JSON.stringify(bug)} (known: ${BUG_SWITCHES.join(', ')})`);
+    return 2;
+  }
+  const bugs: RegisterBugs = bug === undefined ? {} : { [bug]: true };
   const seedAt = argv.indexOf('--seed');
   if (seedAt >= 0) {
-    const run = await runRegisterSeed(Number(argv[seedAt + 1]), { bugs, keepTrace: argv.includes('--trace') });
+    const seed = Number(argv[seedAt + 1]);
+    if (!Number.isSafeInteger(seed)) {
+      console.error(`error: --seed takes an integer, got ${JSON.stringify(argv[seedAt + 1])}`);
+      return 2;
+    }
+    const run = await runRegisterSeed(seed, { bugs, keepTrace: argv.includes('--trace') });
     for (const line of run.traceLines) console.log(line);
     console.log(JSON.stringify({ ...run, traceLines: undefined }));
     return run.violations.length === 0 ? 0 : 1;
   }
-  const [first, last] = (argv[0] ?? '1..100').split('..').map(Number);
-  const { seedsRun, failing } = await runRegisterSwarm(first ?? 1, last ?? 100, { bugs });
+  const range = /^(\d+)\.\.(\d+)$/.exec(argv[0] ?? '1..100');
+  if (range === null) {
+    console.error(`error: expected a seed range A..B, got ${JSON.stringify(argv[0])}`);
+    return 2;
+  }
+  const { seedsRun, failing } = await runRegisterSwarm(Number(range[1]), Number(range[2]), { bugs });
   for (const run of failing) console.log(`seed ${run.seed} [${run.families.join(' ')}]: ${run.violations[0]?.kind}: ${run.violations[0]?.message}`);
   console.log(`${seedsRun} seeds, ${failing.length} failing${failing.length > 0 ? `; replay: --seed ${failing[0]?.seed}` : ''}`);
   return failing.length === 0 ? 0 : 1;
