@@ -15,7 +15,7 @@
 //   - `write_not_newer`: a write acknowledged with a version not above one an operation had
 //     already returned when the write was invoked.
 //   - `liveness_client_stuck`: after the faults stop, a client completes no operation.
-//   - `process_failed` (added by the harness): a program threw.
+//   - `process_failed`, `run_event_bound` (added by the harness): a program threw; a livelock.
 // Together these say the acknowledged operations are ordered by version consistently with real
 // time, which is linearizability of the register when values are unique.
 
@@ -39,7 +39,7 @@ export interface Operation {
 }
 
 export interface Violation {
-  readonly kind: 'version_two_values' | 'read_unknown_value' | 'read_stale' | 'write_not_newer' | 'liveness_client_stuck' | 'process_failed';
+  readonly kind: 'version_two_values' | 'read_unknown_value' | 'read_stale' | 'write_not_newer' | 'liveness_client_stuck' | 'process_failed' | 'run_event_bound';
   readonly message: string;
 }
 

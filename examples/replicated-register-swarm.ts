@@ -2,18 +2,20 @@
 // replicated-register.ts under the simulated world, one seed per run.
 //
 //   npm run build && node dist/examples/replicated-register-swarm.js 1..100 [--bug ackBeforeBackup]
-//   node dist/examples/replicated-register-swarm.js --seed 7 [--bug ackBeforeBackup] --trace
+//   node dist/examples/replicated-register-swarm.js --seed 7 [--bug ackBeforeBackup] [--trace] [--check-determinism]
 //
 // A run is a function of its seed: the seed draws which fault families are on (swarm testing),
 // the clients and timeouts; a nemesis strikes during the safety phase; then every fault stops
 // (the liveness phase) and each client must get an answer again. The checker reads the history.
 import { pathToFileURL } from 'node:url';
-import { type Program, Rng, World } from '../sim/index.js';
+import { firstDivergence, type Program, Rng, World } from '../sim/index.js';
 import { backupProgram, primaryProgram, type RegisterBugs } from './replicated-register.js';
 import { checkHistory, clientProgram, History, type Violation } from './replicated-register-check.js';
 
 export const SAFETY_PHASE_MS = 1_000;
 export const LIVENESS_PHASE_MS = 1_500;
+/** A run that takes more events than this is a livelock (a clean run takes a few thousand). */
+export const RUN_EVENTS_MAX = 1_000_000;
 export const FAMILIES = ['primaryCrash', 'primaryDiskReplaced', 'backupCrash', 'pause', 'partition', 'clockDrift', 'netFaults', 'diskFaults'] as const;
 type Family = (typeof FAMILIES)[number];
 
@@ -57,8 +59,10 @@ export async function runRegisterSeed(seed: number, options: { bugs?: RegisterBu
 
   // The nemesis: a strike of an enabled family every 20-300 ms of the safety phase.
   const servers = ['primary', 'backup'];
-  const restartLater = (name: string, program?: Program): void => {
-    world.after(draw.int(0, 300), () => world.node(name).status === 'down' && void world.start(name, program));
+  const restartLater = (name: string): void => {
+    world.after(draw.int(0, 300), () => {
+      if (world.node(name).status === 'down') world.start(name); // unless the liveness phase did
+    });
   };
   const strike = (family: Family): void => {
     const server = draw.pick(servers);
@@ -68,8 +72,9 @@ export async function runRegisterSeed(seed: number, options: { bugs?: RegisterBu
       world.crash(name); // power loss: what was not fsync'd may be lost, per the disk faults
       restartLater(name);
     } else if (family === 'primaryDiskReplaced') {
+      world.node('primary').program = primaryOn(); // a new machine: its next start finds an empty data directory
       if (world.node('primary').status !== 'down') world.crash('primary');
-      restartLater('primary', primaryOn()); // a new machine: an empty data directory
+      restartLater('primary');
     } else if (family === 'pause') {
       if (world.node(server).status === 'running') world.pause(server, draw.int(1, 400));
     } else if (family === 'partition') {
@@ -96,8 +101,9 @@ export async function runRegisterSeed(seed: number, options: { bugs?: RegisterBu
     }
     world.record('liveness.start');
   });
-  const report = await world.run({ untilMs: SAFETY_PHASE_MS + LIVENESS_PHASE_MS });
+  const report = await world.run({ untilMs: SAFETY_PHASE_MS + LIVENESS_PHASE_MS, maxEvents: RUN_EVENTS_MAX });
   const violations = checkHistory(history, SAFETY_PHASE_MS, world.nowMs);
+  if (report.reason === 'max_events') violations.push({ kind: 'run_event_bound', message: `${RUN_EVENTS_MAX} events by ${world.nowMs} ms: a livelock` });
   for (const failure of report.failures) violations.push({ kind: 'process_failed', message: `${failure.node}#${failure.incarnation}: ${String(failure.error)}` });
   return {
     seed,
@@ -124,6 +130,13 @@ export async function runRegisterSwarm(first: number, last: number, options: { b
   return { seedsRun, failing };
 }
 
+/** Runs `seed` twice; returns the first trace line where the two runs differ, or null. */
+export async function checkDeterminism(seed: number, bugs: RegisterBugs = {}) {
+  const first = await runRegisterSeed(seed, { bugs, keepTrace: true });
+  const second = await runRegisterSeed(seed, { bugs, keepTrace: true });
+  return first.traceHash === second.traceHash ? null : firstDivergence(first.traceLines, second.traceLines);
+}
+
 const BUG_SWITCHES: ReadonlyArray<keyof RegisterBugs> = ['ackBeforeBackup'];
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -139,6 +152,11 @@ async function main(argv: readonly string[]): Promise<number> {
     if (!Number.isSafeInteger(seed)) {
       console.error(`error: --seed takes an integer, got ${JSON.stringify(argv[seedAt + 1])}`);
       return 2;
+    }
+    if (argv.includes('--check-determinism')) {
+      const divergence = await checkDeterminism(seed, bugs);
+      console.log(divergence === null ? `seed ${seed} is deterministic` : `seed ${seed} diverges at trace line ${divergence.index}:\n${divergence.a}\n${divergence.b}`);
+      if (divergence !== null) return 4;
     }
     const run = await runRegisterSeed(seed, { bugs, keepTrace: argv.includes('--trace') });
     for (const line of run.traceLines) console.log(line);

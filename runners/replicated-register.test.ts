@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkHistory, History, type Operation } from '../examples/replicated-register-check.js';
-import { FAMILIES, runRegisterSeed, runRegisterSwarm } from '../examples/replicated-register-swarm.js';
+import { checkDeterminism, FAMILIES, runRegisterSeed, runRegisterSwarm } from '../examples/replicated-register-swarm.js';
 import { REPO_ROOT } from './test-support.js';
 
-const CLEAN_SEEDS_LAST = 40;
+const CLEAN_SEEDS_LAST = 100;
 /** The first seed of the swarm that catches `ackBeforeBackup` (pinned: a change to the draws moves it). */
 const ACK_BEFORE_BACKUP_FIRST_FAILING_SEED = 5;
 
@@ -42,6 +42,7 @@ describe('examples/replicated-register under the swarm', () => {
     expect(again.traceLines).toEqual(first.traceLines);
     expect(again.traceHash).toBe(first.traceHash);
     expect(again.violations).toEqual(first.violations);
+    expect(await checkDeterminism(ACK_BEFORE_BACKUP_FIRST_FAILING_SEED + 2)).toBeNull();
     const other = await runRegisterSeed(ACK_BEFORE_BACKUP_FIRST_FAILING_SEED + 1, { bugs: { ackBeforeBackup: true } });
     expect(other.traceHash).not.toBe(first.traceHash);
   });
@@ -56,6 +57,9 @@ describe('examples/replicated-register under the swarm', () => {
     const replay = spawnSync(process.execPath, [path, '--seed', seed, '--bug', 'ackBeforeBackup'], { encoding: 'utf8', timeout: 30_000 });
     expect(replay.status).toBe(1);
     expect(replay.stdout).toContain('version_two_values');
+    const twice = spawnSync(process.execPath, [path, '--seed', '2', '--check-determinism'], { encoding: 'utf8', timeout: 30_000 });
+    expect(twice.status).toBe(0);
+    expect(twice.stdout).toMatch(/^seed 2 is deterministic$/m);
     const unknown = spawnSync(process.execPath, [path, '1..3', '--bug', 'noSuchBug'], { encoding: 'utf8', timeout: 30_000 });
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toMatch(/unknown bug switch "noSuchBug"/);
