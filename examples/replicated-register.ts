@@ -201,14 +201,19 @@ export function primaryProgram(options: PrimaryOptions): Program {
     let replicated = 0;
     let replicating: Promise<void> | null = null;
     const replicate = (): Promise<void> => {
-      replicating ??= (async () => {
+      if (replicating !== null) return replicating;
+      const run = (async () => {
         while (latest.version > replicated) {
           const state = latest;
           if ((await askBackup({ t: 'replicate', state })).version >= state.version) replicated = state.version;
         }
-        replicating = null;
       })();
-      return replicating;
+      replicating = run;
+      const done = (): void => {
+        if (replicating === run) replicating = null;
+      };
+      run.then(done, done);
+      return run;
     };
     const replicatedAtLeast = async (version: number): Promise<void> => {
       while (replicated < version) await replicate();
