@@ -12,6 +12,8 @@ import { checkDeterminism, FAMILIES, runRegisterSeed, runRegisterSwarm } from '.
 import { REPO_ROOT } from './test-support.js';
 
 const CLEAN_SEEDS_LAST = 100;
+/** About 3 s of CPU; the bound leaves room for a loaded machine. */
+const CLEAN_SWARM_TIMEOUT_MS = 180_000;
 /** The first seed of the swarm that catches `ackBeforeBackup` (pinned: a change to the draws moves it). */
 const ACK_BEFORE_BACKUP_FIRST_FAILING_SEED = 5;
 
@@ -25,7 +27,7 @@ describe('examples/replicated-register under the swarm', () => {
       for (const family of run.families) families.add(family);
     }
     expect([...families].sort()).toEqual([...FAMILIES].sort());
-  });
+  }, CLEAN_SWARM_TIMEOUT_MS);
 
   it(`catches ackBeforeBackup first at seed ${ACK_BEFORE_BACKUP_FIRST_FAILING_SEED}, as a version handed out twice`, async () => {
     const { seedsRun, failing } = await runRegisterSwarm(1, 100, { bugs: { ackBeforeBackup: true }, stopAtFirst: true });
