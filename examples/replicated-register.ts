@@ -22,8 +22,7 @@
 // Messages are JSON frame bodies. Every program here keeps one operation at a time on each
 // connection, so a reply is matched to its request by order and by `id`.
 
-import type { NodePorts, Program } from '../sim/index.js';
-import { type Clock, type Connection, type Disk, formatHostPort, type HostPort, sleep, type Transport } from '../sim/index.js';
+import { type Clock, type Connection, type Disk, formatHostPort, type HostPort, type NodePorts, type Program, sleep, type Transport } from '../sim/index.js';
 
 export interface RegisterState {
   readonly version: number;
