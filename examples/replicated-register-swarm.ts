@@ -26,6 +26,8 @@ export interface RegisterRun {
   readonly acknowledged: number;
   readonly violations: readonly Violation[];
   readonly events: number;
+  /** Starts of the primary that found the backup ahead of its own disk (a replaced disk, mostly). */
+  readonly recoveriesFromBackup: number;
   readonly traceHash: string;
   readonly traceLines: readonly string[];
 }
@@ -46,6 +48,10 @@ export async function runRegisterSeed(seed: number, options: { bugs?: RegisterBu
     disk: { faults: on('diskFaults') ? { crashTorn: { rate: [1, 2] }, crashPartial: { rate: [1, 2] }, crashDirOpsVanish: { rate: [1, 2] } } : {} },
   });
   const history = new History(() => world.nowMs);
+  let recoveriesFromBackup = 0; // an online look at the trace: the path the bug switch breaks
+  world.trace.onEntry(({ kind, details }) => {
+    if (kind === 'register.recovered' && (details?.['local'] as number) < (details?.['backup'] as number)) recoveriesFromBackup++;
+  });
   const backup = { host: 'backup', port: 7001 };
   const primary = { host: 'primary', port: 7000 };
   let primaryDisk = 0;
@@ -112,6 +118,7 @@ export async function runRegisterSeed(seed: number, options: { bugs?: RegisterBu
     acknowledged: history.operations.filter((o) => o.outcome === 'ok').length,
     violations,
     events: report.events,
+    recoveriesFromBackup,
     traceHash: world.trace.hash,
     traceLines: world.trace.lines(),
   };

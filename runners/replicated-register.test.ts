@@ -20,13 +20,17 @@ const ACK_BEFORE_BACKUP_FIRST_FAILING_SEED = 5;
 describe('examples/replicated-register under the swarm', () => {
   it(`finds no violation in seeds 1..${CLEAN_SEEDS_LAST} without the bug, and each seed does real work under its faults`, async () => {
     const families = new Set<string>();
+    let seedsRecoveringFromBackup = 0;
     for (let seed = 1; seed <= CLEAN_SEEDS_LAST; seed++) {
       const run = await runRegisterSeed(seed);
       expect(run.violations, `seed ${seed}`).toEqual([]);
       expect(run.acknowledged, `seed ${seed}`).toBeGreaterThan(50);
       for (const family of run.families) families.add(family);
+      if (run.recoveriesFromBackup > 0) seedsRecoveringFromBackup++;
     }
     expect([...families].sort()).toEqual([...FAMILIES].sort());
+    // The path the bug switch breaks is taken, and survived, in many seeds.
+    expect(seedsRecoveringFromBackup).toBeGreaterThanOrEqual(20);
   }, CLEAN_SWARM_TIMEOUT_MS);
 
   it(`catches ackBeforeBackup first at seed ${ACK_BEFORE_BACKUP_FIRST_FAILING_SEED}, as a version handed out twice`, async () => {
