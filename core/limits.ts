@@ -54,6 +54,12 @@ export const SEQ_GROUP_COMMIT_QUEUE_MAX = 65_536;
 export const SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX = 65_536;
 /** The file driver folds its sequence journal into a fresh `dense` snapshot past this size. */
 export const SEQ_JOURNAL_COMPACT_BYTES_DEFAULT = 4 * 1024 * 1024;
+/**
+ * Zero bytes the file driver keeps written ahead of the journal's end (AppendOptions in
+ * drivers/ports.ts): a commit then overwrites allocated blocks, and its fdatasync has no file
+ * size to journal. One extension per MiB of records (about 10,000 single-request commits).
+ */
+export const SEQ_JOURNAL_ZERO_FILL_BYTES_DEFAULT = 1024 * 1024;
 
 // --- Connection defences (docs/protocol.md §1 and §5) -----------------------------------------
 /** Accepted sockets one listener holds at once: the served connections plus the ones being
