@@ -70,6 +70,10 @@ export const LISTENER_SOCKETS_MAX_DEFAULT = 2 * SERVER_CONNECTIONS_MAX;
 export const SERVER_CONNECTIONS_PER_PEER_MAX_DEFAULT = 512;
 /** A connection with no request in flight and no request received for this long is closed. */
 export const SERVER_IDLE_TIMEOUT_MS_DEFAULT = 60_000;
+/** At the connection cap, a connection with no request in flight and none for this long gives
+ *  way to a new one (closed `IDLE_EVICTED`), so idle connections from many addresses cannot
+ *  lock new clients out until the idle timeout. */
+export const SERVER_IDLE_EVICT_AFTER_MS_DEFAULT = 1_000;
 /** Once the first byte of a frame arrived, the whole frame must arrive within this long. */
 export const FRAME_TIMEOUT_MS_DEFAULT = 10_000;
 /** Bytes buffered across all connections of a listener: unfinished input frames, decoded frames
