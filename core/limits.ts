@@ -54,6 +54,12 @@ export const SEQ_GROUP_COMMIT_QUEUE_MAX = 65_536;
 export const SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX = 65_536;
 /** The file driver folds its sequence journal into a fresh `dense` snapshot past this size. */
 export const SEQ_JOURNAL_COMPACT_BYTES_DEFAULT = 4 * 1024 * 1024;
+/**
+ * Zero bytes the file driver keeps written ahead of the journal's end (AppendOptions in
+ * drivers/ports.ts): a commit then overwrites allocated blocks, and its fdatasync has no file
+ * size to journal. One extension per MiB of records (about 10,000 single-request commits).
+ */
+export const SEQ_JOURNAL_ZERO_FILL_BYTES_DEFAULT = 1024 * 1024;
 
 // --- Connection defences (docs/protocol.md §1 and §5) -----------------------------------------
 /** Accepted sockets one listener holds at once: the served connections plus the ones being
@@ -64,6 +70,10 @@ export const LISTENER_SOCKETS_MAX_DEFAULT = 2 * SERVER_CONNECTIONS_MAX;
 export const SERVER_CONNECTIONS_PER_PEER_MAX_DEFAULT = 512;
 /** A connection with no request in flight and no request received for this long is closed. */
 export const SERVER_IDLE_TIMEOUT_MS_DEFAULT = 60_000;
+/** At the connection cap, a connection with no request in flight and none for this long gives
+ *  way to a new one (closed `IDLE_EVICTED`), so idle connections from many addresses cannot
+ *  lock new clients out until the idle timeout. */
+export const SERVER_IDLE_EVICT_AFTER_MS_DEFAULT = 1_000;
 /** Once the first byte of a frame arrived, the whole frame must arrive within this long. */
 export const FRAME_TIMEOUT_MS_DEFAULT = 10_000;
 /** Bytes buffered across all connections of a listener: unfinished input frames, decoded frames

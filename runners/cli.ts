@@ -40,6 +40,7 @@ import {
   SEQ_KEY_BYTES_MAX,
   SEQ_KEY_BYTES_MIN,
   SERVER_CONNECTIONS_PER_PEER_MAX_DEFAULT,
+  SERVER_IDLE_EVICT_AFTER_MS_DEFAULT,
   SERVER_IDLE_TIMEOUT_MS_DEFAULT,
   WINDOW_AHEAD_MS_DEFAULT,
 } from '../core/limits.js';
@@ -335,6 +336,7 @@ function addWindowOptions(cmd: Command): Command {
 interface ConnectionLimitFlags {
   connectionsPerPeerMax: number;
   idleTimeout: number;
+  idleEvictAfter: number;
   frameTimeout: number;
   bufferBudget: number;
 }
@@ -343,6 +345,7 @@ function connectionLimits(opts: ConnectionLimitFlags): ConnectionLimits {
   return {
     connectionsPerPeerMax: opts.connectionsPerPeerMax,
     idleTimeoutMs: opts.idleTimeout,
+    idleEvictAfterMs: opts.idleEvictAfter,
     frameTimeoutMs: opts.frameTimeout,
     bufferBudgetBytes: opts.bufferBudget,
   };
@@ -368,6 +371,11 @@ function addConnectionLimitOptions(cmd: Command): Command {
     .addOption(
       new Option('--idle-timeout <duration>', 'close a connection with no request for this long (0 never)')
         .default(SERVER_IDLE_TIMEOUT_MS_DEFAULT, '60s')
+        .argParser(durationInRange(0, SERVE_DURATION_MS_MAX)),
+    )
+    .addOption(
+      new Option('--idle-evict-after <duration>', 'at the connection cap, a connection idle this long gives way to a new one (0 never)')
+        .default(SERVER_IDLE_EVICT_AFTER_MS_DEFAULT, '1s')
         .argParser(durationInRange(0, SERVE_DURATION_MS_MAX)),
     )
     .addOption(

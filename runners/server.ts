@@ -66,6 +66,8 @@ export interface ConnectionLimits {
   readonly connectionsPerPeerMax?: number;
   /** 0 disables the idle timeout. */
   readonly idleTimeoutMs?: number;
+  /** At the connection cap, a connection idle this long gives way to a new one; 0 never. */
+  readonly idleEvictAfterMs?: number;
   /** 0 disables the frame deadline. Applies to the default transport only. */
   readonly frameTimeoutMs?: number;
   /** Applies to the default transport only. */
@@ -223,6 +225,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TsoServe
       metrics,
       connectionsPerPeerMax: limits.connectionsPerPeerMax ?? SERVER_CONNECTIONS_PER_PEER_MAX_DEFAULT,
       ...(idleTimeoutMs > 0 ? { idleTimeoutMs } : {}),
+      ...(limits.idleEvictAfterMs !== undefined ? { idleEvictAfterMs: limits.idleEvictAfterMs === 0 ? Number.POSITIVE_INFINITY : limits.idleEvictAfterMs } : {}),
     }).catch((e: unknown) => {
       throw listenError(e, '--listen', listen);
     });

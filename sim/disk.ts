@@ -42,7 +42,7 @@
 // Each fault family has a rate and a budget (per disk); all are off by default.
 
 import { assert } from '../core/assert.js';
-import { type AppendHandle, type Disk, DiskError, type DiskErrorCode, type DiskLock } from '../drivers/ports.js';
+import { type AppendHandle, type AppendOptions, type Disk, DiskError, type DiskErrorCode, type DiskLock } from '../drivers/ports.js';
 import { type FaultGate, type FaultRule, makeGates } from './faults.js';
 import {
   DISK_DIR_OPS_PENDING_MAX,
@@ -142,6 +142,8 @@ interface Inode {
   length: number;
   /** Durable contents (exact length). */
   durable: Uint8Array;
+  /** Bumped whenever `durable` changes, so a checker can tell a file changed without comparing bytes. */
+  durableGeneration: number;
   /** Writes since the last successful fsync, in order. */
   pending: PendingWrite[];
 }
@@ -284,6 +286,23 @@ export class SimDisk {
     }
   }
 
+  /**
+   * A stamp of the durable file at `path` (the inode its durable name reaches and how often its
+   * durable contents changed), or null when no durable name is `path`: equal stamps, equal
+   * contents. Checkers use it to skip re-reading files that did not change.
+   */
+  durableStamp(path: string): string | null {
+    const id = this.durableNames.get(normalizePath(path));
+    if (id === undefined) return null;
+    return `${id}:${(this.inodes.get(id) as Inode).durableGeneration}`;
+  }
+
+  /** A copy of the durable contents of `path`, or null when no durable name is `path`. */
+  durableFile(path: string): Uint8Array | null {
+    const id = this.durableNames.get(normalizePath(path));
+    return id === undefined ? null : (this.inodes.get(id) as Inode).durable.slice();
+  }
+
   /** The durable and the current view of the disk, for checkers. */
   inspect(): DiskInspection {
     const dirty: string[] = [];
@@ -312,7 +331,7 @@ export class SimDisk {
    */
   crash(holder: Incarnation | null, powerLoss = true): DiskImage {
     for (const [inode, lock] of this.locks) if (powerLoss || holder === null || lock.holder === holder) this.locks.delete(inode);
-    if (!powerLoss) return this.inspect().durable;
+    if (!powerLoss) return this.durableImage();
 
     // Contents first (per inode, in id order: deterministic), then names.
     const ids = [...this.inodes.keys()].sort((a, b) => a - b);
@@ -321,6 +340,7 @@ export class SimDisk {
       if (inode.pending.length === 0) continue;
       const outcome = this.crashContents(inode);
       inode.durable = outcome;
+      inode.durableGeneration += 1;
       inode.pending = [];
     }
     let survive = this.journal.length;
@@ -349,7 +369,11 @@ export class SimDisk {
       inode.length = inode.durable.length;
       this.usedBytes += inode.length;
     }
-    return this.inspect().durable;
+    return this.durableImage();
+  }
+
+  private durableImage(): DiskImage {
+    return this.image(this.durableNames, this.durableDirs, (inode) => inode.durable.slice());
   }
 
   private crashContents(inode: Inode): Uint8Array {
@@ -442,7 +466,7 @@ export class SimDisk {
 
   private newInode(): Inode {
     assert(this.inodes.size < DISK_FILES_MAX, 'disk_files_within_limit');
-    const inode: Inode = { id: this.inodeNext++, data: new Uint8Array(0), length: 0, durable: new Uint8Array(0), pending: [] };
+    const inode: Inode = { id: this.inodeNext++, data: new Uint8Array(0), length: 0, durable: new Uint8Array(0), durableGeneration: 0, pending: [] };
     this.inodes.set(inode.id, inode);
     return inode;
   }
@@ -546,13 +570,20 @@ export class SimDisk {
     this.appendTo(this.openForWrite(path), path, data);
   }
 
-  /** Opens (creating if missing) the file at `path` for an append handle; returns its inode. */
-  effectOpenAppend(path: string): number {
-    return this.openForWrite(path).id;
+  /** Opens (creating if missing) the file at `path` for an append handle; returns its inode and size. */
+  effectOpenAppend(path: string): { readonly inode: number; readonly sizeBytes: number } {
+    const inode = this.openForWrite(path);
+    return { inode: inode.id, sizeBytes: inode.length };
   }
 
-  effectHandleAppend(path: string, inodeId: number, data: Uint8Array): void {
-    this.appendTo(this.handleInode(path, inodeId), path, data);
+  /** A handle's positional write (an append at the log's end, or the zero fill ahead of it). */
+  effectHandleWrite(path: string, inodeId: number, offset: number, data: Uint8Array): void {
+    const inode = this.handleInode(path, inodeId);
+    const end = offset + data.length;
+    this.checkSpace(path, Math.max(0, end - inode.length));
+    if (end > inode.length) this.setLength(inode, end);
+    inode.data.set(data, offset);
+    this.recordPending(inode, { kind: 'write', offset, data });
   }
 
   effectHandleSync(path: string, inodeId: number): void {
@@ -604,7 +635,15 @@ export class SimDisk {
       this.trace.record(this.scheduler.nowMs, this.name, 'fault.disk.fsync_fail', { path });
       throw failure('DISK_IO', `fsync failed (injected): ${path}; unsynced writes dropped`);
     }
-    inode.durable = inode.data.slice(0, inode.length);
+    // In place when every pending write lands inside the durable contents (a log overwriting
+    // its zero fill): the cost is the bytes written, not the file's size. `durable` is owned by
+    // the inode (every reader copies it), so updating it in place is safe.
+    if (inode.length === inode.durable.length && inode.pending.every((op) => op.kind === 'write' && op.offset + op.data.length <= inode.durable.length)) {
+      for (const op of inode.pending) if (op.kind === 'write') inode.durable.set(op.data, op.offset);
+    } else {
+      inode.durable = inode.data.slice(0, inode.length);
+    }
+    inode.durableGeneration += 1;
     inode.pending = [];
   }
 
@@ -802,9 +841,16 @@ class SimDiskPort implements Disk {
     return this.disk.operate(this.owner, 'append', 'data', { path: p, bytes: copy.length }, () => this.disk.effectAppend(p, copy));
   }
 
-  openAppend(path: string): Promise<AppendHandle> {
+  openAppend(path: string, options: AppendOptions = {}): Promise<AppendHandle> {
     const p = normalizePath(path);
-    return this.disk.operate(this.owner, 'openAppend', 'meta', { path: p }, () => new SimAppendHandle(this.disk, this.owner, p, this.disk.effectOpenAppend(p)));
+    const zeroFillAheadBytes = options.zeroFillAheadBytes ?? 0;
+    assert(Number.isSafeInteger(zeroFillAheadBytes) && zeroFillAheadBytes >= 0, 'append_zero_fill_ahead_valid', String(zeroFillAheadBytes));
+    return this.disk.operate(this.owner, 'openAppend', 'meta', { path: p }, () => {
+      const opened = this.disk.effectOpenAppend(p);
+      const endBytes = options.endBytes ?? opened.sizeBytes;
+      assert(Number.isSafeInteger(endBytes) && endBytes >= 0 && endBytes <= opened.sizeBytes, 'append_end_within_file', `${p}: end ${endBytes}, size ${opened.sizeBytes}`);
+      return new SimAppendHandle(this.disk, this.owner, p, opened.inode, endBytes, opened.sizeBytes, zeroFillAheadBytes);
+    });
   }
 
   truncate(path: string, length: number): Promise<void> {
@@ -865,7 +911,11 @@ class SimDiskPort implements Disk {
   }
 }
 
-/** One incarnation's append handle on one inode of a SimDisk. */
+/**
+ * One incarnation's append handle on one inode of a SimDisk. Like the Node handle it writes at
+ * the log's end, and first extends the zero-filled region ahead of it when an append would pass
+ * it (two pending writes, zero fill then data, each torn or lost on a crash on its own).
+ */
 class SimAppendHandle implements AppendHandle {
   private busy = false;
   private closed = false;
@@ -875,11 +925,24 @@ class SimAppendHandle implements AppendHandle {
     private readonly owner: Incarnation,
     private readonly path: string,
     private readonly inode: number,
+    private endBytes: number,
+    private zeroFilledToBytes: number,
+    private readonly zeroFillAheadBytes: number,
   ) {}
 
   append(data: Uint8Array): Promise<void> {
     const copy = data.slice(); // the caller may reuse its buffer once the call returns
-    return this.run('append', 'data', { path: this.path, bytes: copy.length, handle: true }, () => this.disk.effectHandleAppend(this.path, this.inode, copy));
+    return this.run('append', 'data', { path: this.path, bytes: copy.length, handle: true }, () => {
+      const end = this.endBytes + copy.length;
+      if (this.zeroFillAheadBytes > 0 && end > this.zeroFilledToBytes) {
+        const extendTo = end + this.zeroFillAheadBytes;
+        this.disk.effectHandleWrite(this.path, this.inode, this.zeroFilledToBytes, new Uint8Array(extendTo - this.zeroFilledToBytes));
+        this.zeroFilledToBytes = extendTo;
+      }
+      this.disk.effectHandleWrite(this.path, this.inode, this.endBytes, copy);
+      this.endBytes = end;
+      this.zeroFilledToBytes = Math.max(this.zeroFilledToBytes, end);
+    });
   }
 
   sync(): Promise<void> {

@@ -21,7 +21,7 @@ export function drivenDisk(world: World, disk: Disk): Disk {
     write: (path, offset, data) => drive(disk.write(path, offset, data)),
     writeFile: (path, data) => drive(disk.writeFile(path, data)),
     append: (path, data) => drive(disk.append(path, data)),
-    openAppend: async (path) => drivenHandle(await drive(disk.openAppend(path))),
+    openAppend: async (path, options) => drivenHandle(await drive(disk.openAppend(path, options))),
     truncate: (path, length) => drive(disk.truncate(path, length)),
     fsync: (path) => drive(disk.fsync(path)),
     rename: (from, to) => drive(disk.rename(from, to)),

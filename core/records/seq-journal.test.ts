@@ -16,6 +16,7 @@ import {
   encodeSeqJournalRecord,
   scanSeqJournal,
   SEQ_JOURNAL_HEADER_BYTES,
+  SEQ_JOURNAL_RECORD_BYTES_MAX,
   SEQ_JOURNAL_RECORD_BYTES_MIN,
   type SeqJournalRecord,
 } from './seq-journal.js';
@@ -157,7 +158,7 @@ describe('scanSeqJournal', () => {
         expect(scan.records.map((r) => r.offset)).toEqual(starts);
       }),
     );
-    expect(scanSeqJournal(new Uint8Array(0))).toEqual({ records: [], validBytes: 0 });
+    expect(scanSeqJournal(new Uint8Array(0))).toEqual({ records: [], validBytes: 0, zeroTailBytes: 0 });
   });
 
   it('scans any truncation of a journal to the prefix of whole records, the rest a torn tail', () => {
@@ -203,6 +204,52 @@ describe('scanSeqJournal', () => {
         },
       ),
     );
+  });
+
+  it('ends a journal where a zero-filled tail starts: the records before it, nothing torn', () => {
+    fc.assert(
+      fc.property(journalArbitrary, fc.integer({ min: 1, max: 8192 }), ({ records, bytes }, zeroBytes) => {
+        const scan = scanSeqJournal(concat([bytes, new Uint8Array(zeroBytes)]));
+        expect(scan.tailProblem).toBeUndefined();
+        expect(scan.validBytes).toBe(bytes.length);
+        expect(scan.zeroTailBytes).toBe(zeroBytes);
+        expect(scan.records.map(plain)).toEqual(records);
+      }),
+    );
+    expect(scanSeqJournal(new Uint8Array(4096))).toEqual({ records: [], validBytes: 0, zeroTailBytes: 4096 });
+    // Longer than any record: the zeros are still the tail, not a damaged record.
+    const one = encodeSeqJournalRecord({ applySeqBefore: 0n, requests: [{ key: 'k', count: 1, clientId: 1n, requestId: 1n }] });
+    const long = scanSeqJournal(concat([one, new Uint8Array(2 * SEQ_JOURNAL_RECORD_BYTES_MAX)]));
+    expect([long.validBytes, long.zeroTailBytes, long.tailProblem]).toEqual([one.length, 2 * SEQ_JOURNAL_RECORD_BYTES_MAX, undefined]);
+  });
+
+  it('takes a last record torn inside the zero fill for a torn tail, however long the zeros after it', () => {
+    fc.assert(
+      fc.property(journalArbitrary, fc.nat(), fc.integer({ min: 0, max: 8192 }), ({ records, bytes, starts }, cutSeed, zeroBytes) => {
+        const lastStart = starts[starts.length - 1] as number;
+        // The last record's write landed only in part: from some byte on, the zero fill is left.
+        const cut = lastStart + 1 + (cutSeed % (bytes.length - lastStart - 1));
+        const file = concat([bytes, new Uint8Array(zeroBytes)]);
+        file.fill(0, cut, bytes.length);
+        const scan = scanSeqJournal(file);
+        expect(scan.records.map(plain)).toEqual(records.slice(0, -1));
+        expect(scan.validBytes).toBe(lastStart);
+        expect(scan.tailProblem?.offset).toBe(lastStart);
+      }),
+    );
+    // A torn header with more than a record's worth of zeros after it.
+    const one = encodeSeqJournalRecord({ applySeqBefore: 0n, requests: [{ key: 'k', count: 1, clientId: 1n, requestId: 1n }] });
+    const tornHeader = concat([one, one.subarray(0, 6), new Uint8Array(2 * SEQ_JOURNAL_RECORD_BYTES_MAX)]);
+    expect(scanSeqJournal(tornHeader).tailProblem?.offset).toBe(one.length);
+  });
+
+  it('refuses zeros that are followed by a record or by stray bytes: a hole, not the zero tail', () => {
+    const records = [0n, 1n].map((applySeqBefore) => encodeSeqJournalRecord({ applySeqBefore, requests: [{ key: 'k', count: 1, clientId: 1n, requestId: applySeqBefore + 1n }] }));
+    const hole = concat([records[0] as Uint8Array, new Uint8Array(100), records[1] as Uint8Array]);
+    expect(codeOf(() => scanSeqJournal(hole))).toBe('RECORD_BAD_MAGIC');
+    const stray = concat([records[0] as Uint8Array, new Uint8Array(SEQ_JOURNAL_RECORD_BYTES_MAX + 10)]);
+    stray[stray.length - 1] = 1;
+    expect(codeOf(() => scanSeqJournal(stray))).toBe('RECORD_BAD_MAGIC');
   });
 
   it('refuses a damaged record that is followed by another record: corruption, not a torn tail', () => {

@@ -24,6 +24,14 @@
 //     record header (when its header is damaged) is corruption and throws.
 //   - A record whose CRCs match but whose content breaks a rule was written wrong: corruption
 //     wherever it is, never a torn tail.
+//   - Zero tail: the driver keeps the journal inside a zero-filled region written ahead of its
+//     end (AppendOptions in drivers/ports.ts), so the journal ends where the bytes left are all
+//     zeros: they are not a record (a record starts with the magic "TSOJ") and are reported as
+//     `zeroTailBytes`, not as damage. Zeros count as "nothing after" in the torn-tail rule: a
+//     damaged record followed only by zeros is a torn tail. Zeros followed by anything non-zero
+//     are not a tail: the scanner reads them as a damaged record, which is corruption when an
+//     intact record or more than one record's worth of bytes follows. A journal without a zero
+//     tail (every journal written before it existed) reads exactly as before.
 import { assert } from '../assert.js';
 import { crc32c } from '../codec/crc32c.js';
 import { readU32LeAt } from '../codec/le.js';
@@ -82,9 +90,11 @@ export interface SeqJournalTailProblem {
 
 export interface SeqJournalScan {
   readonly records: readonly ScannedSeqJournalRecord[];
-  /** Bytes holding whole records; the journal's length unless there is a torn tail. */
+  /** Bytes holding whole records; the journal's length unless there is a torn tail or a zero tail. */
   readonly validBytes: number;
   readonly tailProblem?: SeqJournalTailProblem;
+  /** Zero bytes after the last whole record (the zero fill ahead of the end); 0 when none. */
+  readonly zeroTailBytes: number;
 }
 
 /** The record of one batch. Asserts it is one a ledger could have applied (a bug otherwise). */
@@ -173,7 +183,8 @@ export function scanSeqJournal(bytes: Uint8Array): SeqJournalScan {
   let offset = 0;
   while (offset < bytes.length) {
     const remaining = bytes.length - offset;
-    const torn = (code: DecodeErrorCode, message: string): SeqJournalScan => ({ records, validBytes: offset, tailProblem: { offset, code, message } });
+    const torn = (code: DecodeErrorCode, message: string): SeqJournalScan => ({ records, validBytes: offset, tailProblem: { offset, code, message }, zeroTailBytes: 0 });
+    if (zerosFrom(bytes, offset)) return { records, validBytes: offset, zeroTailBytes: remaining };
     if (remaining < SEQ_JOURNAL_HEADER_BYTES) return torn(ErrorCode.RECORD_TOO_SHORT, `${remaining} byte(s) at the end, too few for a record header`);
     const header = readHeader(bytes, offset);
     if (!header.intact) {
@@ -181,7 +192,9 @@ export function scanSeqJournal(bytes: Uint8Array): SeqJournalScan {
       // only if no record starts anywhere after it (and what is left could be one record).
       const next = findIntactHeader(bytes, offset + 1);
       if (next !== -1) throw corrupt(header.code, offset, `${header.message}, and an intact record header follows at offset ${next}`);
-      if (remaining > SEQ_JOURNAL_RECORD_BYTES_MAX) throw corrupt(header.code, offset, `${header.message}, and ${remaining} byte(s) follow: more than one record`);
+      if (!zerosFrom(bytes, offset + SEQ_JOURNAL_RECORD_BYTES_MAX)) {
+        throw corrupt(header.code, offset, `${header.message}, and ${remaining} byte(s) follow: more than one record`);
+      }
       return torn(header.code, header.message);
     }
     const end = offset + header.recordBytes;
@@ -193,13 +206,19 @@ export function scanSeqJournal(bytes: Uint8Array): SeqJournalScan {
       if (!(e instanceof DecodeError)) throw e;
       // A torn write fails the checksum; anything else passed it and was written wrong.
       if (e.code !== ErrorCode.RECORD_CRC_MISMATCH) throw corrupt(e.code, offset + (e.offset ?? 0), e.message);
-      if (end < bytes.length) throw corrupt(e.code, offset, `${e.message}, and ${bytes.length - end} byte(s) follow it`);
+      if (!zerosFrom(bytes, end)) throw corrupt(e.code, offset, `${e.message}, and ${bytes.length - end} byte(s) follow it`);
       return torn(e.code, e.message);
     }
     records.push({ applySeqBefore: record.applySeqBefore, requests: record.requests, offset, recordBytes: header.recordBytes });
     offset = end;
   }
-  return { records, validBytes: offset };
+  return { records, validBytes: offset, zeroTailBytes: 0 };
+}
+
+/** Whether every byte of `bytes` from `from` on is zero (true when there are none). */
+function zerosFrom(bytes: Uint8Array, from: number): boolean {
+  for (let i = from; i < bytes.length; i++) if (bytes[i] !== 0) return false;
+  return true;
 }
 
 type Header = { readonly intact: true; readonly recordBytes: number } | { readonly intact: false; readonly code: DecodeErrorCode; readonly message: string };

@@ -109,6 +109,32 @@ export function diskConformance(name: string, makeDisk: () => Promise<DiskFixtur
       expect(await disk.size(`${dir}/log`)).toBe(6);
     });
 
+    it('openAppend with a zero fill: appends land at the log end over zeros written ahead, and go on at a given end after a reopen', async () => {
+      const { disk, dir } = await setup();
+      const log = await disk.openAppend(`${dir}/log`, { endBytes: 0, zeroFillAheadBytes: 4 });
+      await log.append(bytes(1, 2));
+      // The region was extended past the append by the fill: the file holds the log, then zeros.
+      expect(await disk.read(`${dir}/log`)).toEqual(bytes(1, 2, 0, 0, 0, 0));
+      await log.append(bytes(3, 4, 5));
+      expect(await disk.read(`${dir}/log`)).toEqual(bytes(1, 2, 3, 4, 5, 0));
+      await log.append(bytes(6, 7));
+      // Past the zeros: extended again, by at least the fill beyond the new end.
+      expect(await disk.read(`${dir}/log`)).toEqual(bytes(1, 2, 3, 4, 5, 6, 7, 0, 0, 0, 0));
+      await log.sync();
+      await log.close();
+      // Reopened at the log's end (the caller read where the zeros start): the next append overwrites them.
+      const again = await disk.openAppend(`${dir}/log`, { endBytes: 7, zeroFillAheadBytes: 4 });
+      await again.append(bytes(8));
+      await again.sync();
+      await again.close();
+      expect(await disk.read(`${dir}/log`)).toEqual(bytes(1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0));
+      // Without options the end is the file's size, and nothing is filled ahead.
+      const plain = await disk.openAppend(`${dir}/log`);
+      await plain.append(bytes(9));
+      await plain.close();
+      expect(await disk.read(`${dir}/log`)).toEqual(bytes(1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 9));
+    });
+
     it('an append handle does not share memory with its caller: a buffer reused after append changes nothing', async () => {
       const { disk, dir } = await setup();
       const log = await disk.openAppend(`${dir}/log`);

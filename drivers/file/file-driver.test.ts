@@ -343,23 +343,50 @@ describe('FileDriver sequence journal', () => {
   });
 
   it('cuts a torn tail off at open and keeps every whole record', async () => {
-    for (const tear of ['short', 'zeroed'] as const) {
+    for (const tear of ['short', 'zeroed', 'inside the zero fill'] as const) {
       const dir = await tempDir();
       const d = await FileDriver.open(new NodeDisk(), dir, KILLED_ON_CLOSE);
       for (let id = 1n; id <= 3n; id++) blockOf(await d.advanceSeq(req('k', 10, 1n, id), 0n));
       await d.close();
       const journal = join(dir, 'dense.journal');
-      const whole = await readFile(journal);
+      const file = await readFile(journal);
+      // The journal sits in a zero fill: its records end where the zeros start.
+      const whole = file.subarray(0, scanSeqJournal(file).validBytes);
+      expect(file.length).toBeGreaterThan(whole.length);
       // A fourth record that a crash cut short, or whose last sectors never landed.
       const fourth = encodeSeqJournalRecord({ applySeqBefore: 3n, requests: [req('k', 10, 1n, 4n)] });
       const torn = tear === 'short' ? fourth.subarray(0, 25) : fourth.slice().fill(0, 20);
-      await writeFile(journal, Buffer.concat([whole, torn]));
+      await writeFile(journal, tear === 'inside the zero fill' ? Buffer.concat([whole, torn, file.subarray(whole.length + torn.length)]) : Buffer.concat([whole, torn]));
       const again = await open(dir);
       expect((await readFile(journal)).length).toBe(whole.length);
       expect(await again.loadSeq('k')).toEqual({ ok: true, next: 30n });
       expect(await again.advanceSeq(req('k', 10, 1n, 3n), 0n)).toEqual({ ok: true, start: 20n, count: 10 });
       expect(await again.advanceSeq(req('k', 1, 1n, 4n), 0n)).toEqual({ ok: true, start: 30n, count: 1 });
     }
+  });
+
+  it('keeps the journal inside a zero fill written ahead of its end, and goes on at its end after a restart', async () => {
+    const dir = await tempDir();
+    const zeroFill = 4096;
+    const d = await FileDriver.open(new NodeDisk(), dir, { ...KILLED_ON_CLOSE, journalZeroFillBytes: zeroFill });
+    for (let id = 1n; id <= 3n; id++) blockOf(await d.advanceSeq(req('k', 1, 1n, id), 0n));
+    await d.close();
+    const journal = join(dir, 'dense.journal');
+    const first = await readFile(journal);
+    const firstRecords = scanSeqJournal(first);
+    expect(firstRecords.records.length).toBe(3);
+    expect(firstRecords.zeroTailBytes).toBeGreaterThanOrEqual(zeroFill - 3 * 80);
+    // The file did not grow with each commit: one extension holds all three records.
+    expect(first.length).toBe(firstRecords.validBytes + firstRecords.zeroTailBytes);
+    expect(first.length).toBeLessThanOrEqual(firstRecords.validBytes + zeroFill + 200);
+    // A restart appends after the last record, over the zeros, not at the file's end.
+    const again = await FileDriver.open(new NodeDisk(), dir, { ...KILLED_ON_CLOSE, journalZeroFillBytes: zeroFill });
+    for (let id = 4n; id <= 60n; id++) blockOf(await again.advanceSeq(req('k', 1, 1n, id), 0n));
+    await again.close();
+    const second = scanSeqJournal(await readFile(journal));
+    expect(second.records.map((r) => r.applySeqBefore)).toEqual(Array.from({ length: 60 }, (_, i) => BigInt(i)));
+    expect(second.tailProblem).toBeUndefined();
+    expect((await open(dir)).ledgerSnapshot().applySeq).toBe(60n);
   });
 
   it('refuses to cut a tail that a second read does not confirm (a corrupted read)', async () => {
@@ -425,7 +452,8 @@ describe('FileDriver sequence journal', () => {
     for (let id = 1n; id <= 40n; id++) {
       blockOf(await d.advanceSeq(req(id % 2n === 0n ? 'even' : 'odd', 3, 1n + (id % 3n), id), 0n));
       // Compaction runs after the batch that passed the bound is answered: at most one record over.
-      expect((await stat(join(dir, 'dense.journal'))).size).toBeLessThan(300 + 60);
+      const journal = await readFile(join(dir, 'dense.journal')).catch(() => new Uint8Array(0));
+      expect(scanSeqJournal(journal).validBytes).toBeLessThan(300 + 60);
     }
     const snapshot = d.ledgerSnapshot();
     await d.close();

@@ -16,7 +16,9 @@
 // record and the journal is synced (the directory too, the first time the journal is created);
 // only then is the same batch applied to the `durable` ledger (which must give the same
 // outcomes: the ledger is deterministic) and answered. The journal stays open between commits
-// (an AppendHandle), so a commit is one write and one sync — two I/O round trips, with no open,
+// (an AppendHandle), inside a zero fill written ahead of its end (so a commit overwrites
+// allocated blocks and its fdatasync has no file size to journal; docs/formats.md 6.1), so a
+// commit is one write and one sync — one thread-pool round trip (NodeDisk), with no open,
 // close or stat — and the handle is closed before the journal is removed (compaction, a rewrite
 // after a failure) and opened again, on the new file, by the next commit. Two
 // ledgers, each request applied twice, instead of a copy per batch: a copy of a full session
@@ -49,6 +51,7 @@ import {
   PHYSICAL_MS_MAX,
   SEQ_GROUP_COMMIT_QUEUE_MAX,
   SEQ_JOURNAL_COMPACT_BYTES_DEFAULT,
+  SEQ_JOURNAL_ZERO_FILL_BYTES_DEFAULT,
   SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX,
   SEQ_KEY_CARDINALITY_CAP_DEFAULT,
 } from '../../core/limits.js';
@@ -78,6 +81,8 @@ export interface FileDriverOptions {
   seqKeyCap?: number;
   /** Journal bytes past which the ledger is folded into a fresh `dense` (default 4 MiB). */
   journalCompactBytes?: number;
+  /** Zero bytes kept written ahead of the journal's end (default 1 MiB; 0: the journal grows with each commit). */
+  journalZeroFillBytes?: number;
   /**
    * Whether `close()` folds the journal into `dense` (default true). Off, a close leaves the
    * files as a kill -9 would (the next open replays the journal): a faster shutdown, and how
@@ -171,6 +176,7 @@ export class FileDriver implements ConsensusDriver {
    */
   private rewriteNeeded: boolean;
   private readonly journalCompactBytes: number;
+  private readonly journalZeroFillBytes: number;
   private readonly foldJournalOnClose: boolean;
   private readonly pending: PendingAdvance[] = [];
   private ledgerWriteInFlight: Promise<void> | null = null;
@@ -193,6 +199,8 @@ export class FileDriver implements ConsensusDriver {
     this.journalBytes = recovered.journalBytes;
     this.journalEntryDurable = recovered.journalExists;
     this.journalCompactBytes = options.journalCompactBytes ?? SEQ_JOURNAL_COMPACT_BYTES_DEFAULT;
+    this.journalZeroFillBytes = options.journalZeroFillBytes ?? SEQ_JOURNAL_ZERO_FILL_BYTES_DEFAULT;
+    assert(Number.isSafeInteger(this.journalZeroFillBytes) && this.journalZeroFillBytes >= 0, 'journal_zero_fill_bytes_valid');
     this.foldJournalOnClose = options.foldJournalOnClose ?? true;
     assert(Number.isSafeInteger(this.journalCompactBytes) && this.journalCompactBytes > 0, 'journal_compact_bytes_positive');
     this.rewriteNeeded = !recovered.hadSnapshot || this.journalBytes >= this.journalCompactBytes;
@@ -374,7 +382,8 @@ export class FileDriver implements ConsensusDriver {
       if (this.closed) throw new Error('driver closed');
       if (this.rewriteNeeded) await this.rewrite();
       const bytes = encodeSeqJournalRecord(record);
-      this.journal ??= await this.disk.openAppend(path);
+      // The journal's records end at journalBytes (a zero fill may follow): append there.
+      this.journal ??= await this.disk.openAppend(path, { endBytes: this.journalBytes, zeroFillAheadBytes: this.journalZeroFillBytes });
       // From the first byte appended, the journal's contents are unknown until the sync returns.
       this.rewriteNeeded = true;
       await this.journal.append(bytes);

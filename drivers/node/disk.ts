@@ -36,7 +36,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { assert } from '../../core/assert.js';
-import { DiskError, type AppendHandle, type Disk, type DiskErrorCode, type DiskLock } from '../ports.js';
+import { DiskError, type AppendHandle, type AppendOptions, type Disk, type DiskErrorCode, type DiskLock } from '../ports.js';
 
 /** The part of fs-ext used here (the package ships no types). */
 interface FsExt {
@@ -181,9 +181,23 @@ export class NodeDisk implements Disk {
     await this.withFile('append', path, O_WRONLY | O_CREAT | O_APPEND, (fd) => this.writeAll(fd, data, null));
   }
 
-  async openAppend(path: string): Promise<AppendHandle> {
-    const fd = await this.openOrThrow('openAppend', path, O_WRONLY | O_CREAT | O_APPEND);
-    return new NodeAppendHandle(this.io, fd, path, (data) => this.writeAll(fd, data, null));
+  async openAppend(path: string, options: AppendOptions = {}): Promise<AppendHandle> {
+    const zeroFillAheadBytes = options.zeroFillAheadBytes ?? 0;
+    assert(Number.isSafeInteger(zeroFillAheadBytes) && zeroFillAheadBytes >= 0, 'append_zero_fill_ahead_valid', String(zeroFillAheadBytes));
+    const fd = await this.openOrThrow('openAppend', path, O_WRONLY | O_CREAT);
+    let sizeBytes: number;
+    try {
+      sizeBytes = fs.fstatSync(fd).size;
+    } catch (error) {
+      fs.closeSync(fd);
+      throw toDiskError(error, 'openAppend', path);
+    }
+    const endBytes = options.endBytes ?? sizeBytes;
+    if (!(Number.isSafeInteger(endBytes) && endBytes >= 0 && endBytes <= sizeBytes)) {
+      fs.closeSync(fd);
+      assert(false, 'append_end_within_file', `${path}: end ${endBytes}, size ${sizeBytes}`);
+    }
+    return new NodeAppendHandle(this.io, fd, path, endBytes, sizeBytes, zeroFillAheadBytes);
   }
 
   async truncate(path: string, length: number): Promise<void> {
@@ -349,6 +363,17 @@ export class NodeDisk implements Disk {
 /**
  * An `AppendHandle` on one open descriptor. Calls on a handle are sequential (each awaited before
  * the next: asserted), so an append's short-write loop is never interleaved with another's.
+ *
+ * The descriptor is opened without O_APPEND and every write is positional: the handle knows the
+ * log's end (Linux's pwrite ignores the position under O_APPEND, so the two cannot be mixed),
+ * which is what lets a log live inside a zero-filled region ahead of its end.
+ *
+ * Thread-pool hops: an append is a positional write into the page cache (a copy, which does not
+ * wait for the device), so on the callback API it is made synchronously (`writeSync`) rather than
+ * through a thread-pool round trip that would cost more than the copy; only `sync` (fdatasync),
+ * which waits for the device, goes through the thread pool and leaves the event loop free. A
+ * group commit therefore costs one thread-pool round trip. On the blocking API both are
+ * synchronous.
  */
 class NodeAppendHandle implements AppendHandle {
   private busy = false;
@@ -358,11 +383,26 @@ class NodeAppendHandle implements AppendHandle {
     private readonly io: FsPrimitives,
     private readonly fd: number,
     private readonly path: string,
-    private readonly writeAll: (data: Uint8Array) => Promise<void>,
+    /** Where the next append lands. */
+    private endBytes: number,
+    /** The file's size: bytes in [endBytes, zeroFilledToBytes) are zeros. */
+    private zeroFilledToBytes: number,
+    private readonly zeroFillAheadBytes: number,
   ) {}
 
   append(data: Uint8Array): Promise<void> {
-    return this.run('append', () => this.writeAll(data));
+    return this.run('append', () => {
+      const end = this.endBytes + data.length;
+      if (this.zeroFillAheadBytes > 0 && end > this.zeroFilledToBytes) {
+        const extendTo = end + this.zeroFillAheadBytes;
+        writeAllSync(this.fd, new Uint8Array(extendTo - this.zeroFilledToBytes), this.zeroFilledToBytes);
+        this.zeroFilledToBytes = extendTo;
+      }
+      writeAllSync(this.fd, data, this.endBytes);
+      this.endBytes = end;
+      this.zeroFilledToBytes = Math.max(this.zeroFilledToBytes, end);
+      return Promise.resolve();
+    });
   }
 
   sync(): Promise<void> {
@@ -391,5 +431,15 @@ class NodeAppendHandle implements AppendHandle {
     } finally {
       this.busy = false;
     }
+  }
+}
+
+/** Writes all of `data` at `position` synchronously, looping over short writes. */
+function writeAllSync(fd: number, data: Uint8Array, position: number): void {
+  let written = 0;
+  while (written < data.length) {
+    const n = fs.writeSync(fd, data, written, data.length - written, position + written);
+    assert(n > 0, 'disk_write_progress');
+    written += n;
   }
 }

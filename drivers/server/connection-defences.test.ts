@@ -28,7 +28,7 @@ function sleepMs(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-type Caps = Pick<ProtocolServerOptions, 'connectionsMax' | 'connectionsPerPeerMax' | 'idleTimeoutMs'> & NodeTransportOptions;
+type Caps = Pick<ProtocolServerOptions, 'connectionsMax' | 'connectionsPerPeerMax' | 'idleTimeoutMs' | 'idleEvictAfterMs'> & NodeTransportOptions;
 
 /** A server with `caps`, metrics that count refusals and closes by reason, and a well-behaved client. */
 async function defendedServer(caps: Caps) {
@@ -43,7 +43,7 @@ async function defendedServer(caps: Caps) {
   const node = new ServingNode({ driver: new MemoryDriver(), clock });
   node.start();
   await node.waitUntilServing(5_000);
-  const { connectionsMax, connectionsPerPeerMax, idleTimeoutMs, ...transportOptions } = caps;
+  const { connectionsMax, connectionsPerPeerMax, idleTimeoutMs, idleEvictAfterMs, ...transportOptions } = caps;
   const transport = new NodeTransport(transportOptions);
   const server = await ProtocolServer.start({
     node,
@@ -54,6 +54,7 @@ async function defendedServer(caps: Caps) {
     ...(connectionsMax !== undefined ? { connectionsMax } : {}),
     ...(connectionsPerPeerMax !== undefined ? { connectionsPerPeerMax } : {}),
     ...(idleTimeoutMs !== undefined ? { idleTimeoutMs } : {}),
+    ...(idleEvictAfterMs !== undefined ? { idleEvictAfterMs } : {}),
   });
   const client = createClient({ endpoints: [`127.0.0.1:${server.address.port}`] });
   cleanups.push(async () => {
@@ -112,7 +113,8 @@ function count<K>(map: Map<K, number>, key: K): number {
 
 describe('connection defences under attack', () => {
   it('idle flood: past the per-peer and global caps new connections get RESOURCE_EXHAUSTED; idle ones are closed IDLE_TIMEOUT; the client is answered', async () => {
-    const { server, client, refused, closed } = await defendedServer({ connectionsMax: 50, connectionsPerPeerMax: 20, idleTimeoutMs: 1_000 });
+    // No idle eviction here (its own test below): the cap must refuse.
+    const { server, client, refused, closed } = await defendedServer({ connectionsMax: 50, connectionsPerPeerMax: 20, idleTimeoutMs: 1_000, idleEvictAfterMs: 60_000 });
     let attackOver = false;
     await client.getTs(); // the well-behaved client holds its connection before the flood
     const asking = keepAsking(client, () => attackOver);
@@ -140,6 +142,40 @@ describe('connection defences under attack', () => {
     expect(await asking).toBeGreaterThan(0);
     expect(server.connectionCount).toBe(1); // the client's, busy all along, never idle-closed
     expect(count(closed, 'idle_timeout')).toBe(49);
+  });
+
+  it('idle flood from many addresses at the cap: the longest idle connection gives way (IDLE_EVICTED), so a new client gets in long before the idle timeout', async () => {
+    const { server, refused, closed } = await defendedServer({ connectionsMax: 30, connectionsPerPeerMax: 10, idleTimeoutMs: 60_000, idleEvictAfterMs: 200 });
+    const attackers: Attacker[] = [];
+    for (const from of ['127.0.0.2', '127.0.0.3', '127.0.0.4']) {
+      for (let i = 0; i < 10; i++) attackers.push(await attacker(server.address.port, from));
+    }
+    await waitUntil(() => server.connectionCount === 30, 'the server to hold its cap');
+    await sleepMs(300); // every attacker is now idle past idleEvictAfterMs
+    // A new client, at the cap: served at once, well before the 60 s idle timeout.
+    const newcomer = createClient({ endpoints: [`127.0.0.1:${server.address.port}`] });
+    cleanups.push(() => newcomer.close());
+    expect(typeof (await newcomer.getTs())).toBe('bigint');
+    expect(count(closed, 'idle_evicted')).toBe(1);
+    expect(count(refused, 'connections_max')).toBe(0);
+    // The first attacker to connect was idle longest: it was told why before the close.
+    await waitUntil(() => attackers[0]?.closed === true, 'the idlest attacker to be closed');
+    expect(attackers[0]?.answers[0]).toMatchObject({ id: 0, ok: false, code: 'UNAVAILABLE' });
+    expect(attackers[0]?.answers[0]?.ok === false && attackers[0].answers[0].message).toMatch(/^IDLE_EVICTED: /);
+    expect(attackers.slice(1).every((a) => !a.closed)).toBe(true);
+    // A connection that is busy is never evicted: with the newcomer asking all along, the next
+    // newcomers take attackers' places, not its.
+    let stop = false;
+    const asking = keepAsking(newcomer, () => stop);
+    for (let i = 0; i < 5; i++) {
+      const another = createClient({ endpoints: [`127.0.0.1:${server.address.port}`] });
+      cleanups.push(() => another.close());
+      await another.getTs();
+    }
+    stop = true;
+    expect(await asking).toBeGreaterThan(0);
+    expect(count(closed, 'idle_evicted')).toBe(6);
+    await waitUntil(() => attackers.filter((a) => a.closed).length === 6, 'the five more evicted attackers to be closed');
   });
 
   it('slowloris: a frame trickled a byte at a time is closed at the frame deadline with FRAME_TIMEOUT; the client is answered', async () => {

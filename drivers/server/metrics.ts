@@ -25,6 +25,7 @@ export type ConnectionClosedReason =
   | 'bad_frame' // an undecodable, empty or oversized frame
   | 'frame_timeout' // a frame left unfinished past the frame deadline
   | 'idle_timeout' // no request for the idle timeout
+  | 'idle_evicted' // at the connection cap, the longest idle gave way to a new connection
   | 'buffer_budget' // it held the most when all buffers passed the budget
   | 'transport' // a socket error, or unsent answers past the per-connection cap
   | 'shutdown';

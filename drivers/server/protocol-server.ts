@@ -14,6 +14,16 @@
 // framing errors) are answered with id 0 from inside `onClose`. Every refusal and every close is
 // counted once, with its reason (ServerMetrics.connectionRefused / connectionClosed). The
 // per-peer cap and the idle timeout are off unless asked for (the simulator does not ask).
+// At the global cap, before refusing, the connection idle longest (no request in flight, no
+// request or answer for `idleEvictAfterMs`) gives way: it gets an id-0 UNAVAILABLE
+// (`IDLE_EVICTED:`) and is closed, and the new connection is served; so idle connections, even
+// from many addresses, cannot lock new clients out until the idle timeout. `connections` is
+// kept in order of last activity (moved to the end on every request and answer), so finding
+// that connection looks at the oldest few only. New connections are not refused when the
+// buffers are near their budget: a new connection holds nothing yet, and the budget already
+// pauses whatever sends unfinished frames and closes the biggest holder past it; refusing them
+// would lock new clients out for as long as an attacker's paused frames last (tried: the
+// budget attack test's client could not connect until the frame deadline).
 //
 // A request id is the client's correlation key, so it must be unique among the requests in
 // flight on its connection: a request whose id is still in flight is answered INVALID_ARGUMENT
@@ -22,7 +32,7 @@
 
 import { assert } from '../../core/assert.js';
 import { DecodeError, withCodePrefix } from '../../core/errors.js';
-import { CONNECTION_REQUESTS_IN_FLIGHT_MAX, SERVER_CONNECTIONS_MAX } from '../../core/limits.js';
+import { CONNECTION_REQUESTS_IN_FLIGHT_MAX, SERVER_CONNECTIONS_MAX, SERVER_IDLE_EVICT_AFTER_MS_DEFAULT } from '../../core/limits.js';
 import { decodeRequest, encodeResponse, validateRequest, type Request, type Response } from '../../core/protocol.js';
 import { parseHostPort, type Clock, type Connection, type HostPort, type Listener, type TimerHandle, type Transport } from '../ports.js';
 import { noopMetrics, type ConnectionClosedReason, type ConnectionRefusedReason, type ServerMetrics } from './metrics.js';
@@ -40,6 +50,8 @@ export interface ProtocolServerOptions {
   readonly connectionsPerPeerMax?: number;
   /** Closes a connection with no request in flight and none received for this long (default: never). */
   readonly idleTimeoutMs?: number;
+  /** At the connection cap, a connection idle this long gives way to a new one (default SERVER_IDLE_EVICT_AFTER_MS_DEFAULT). */
+  readonly idleEvictAfterMs?: number;
 }
 
 interface ConnectionState {
@@ -133,14 +145,41 @@ export class ProtocolServer {
 
   private refusal(peer: string): { reason: ConnectionRefusedReason; message: string } | null {
     if (this.closing) return { reason: 'shutting_down', message: 'server shutting down' };
-    if (this.connections.size >= this.connectionsMax) {
-      return { reason: 'connections_max', message: `too many connections: the server holds its cap of ${this.connectionsMax}` };
-    }
     const perPeerMax = this.options.connectionsPerPeerMax;
     if (perPeerMax !== undefined && this.connectionsFrom(peer) >= perPeerMax) {
       return { reason: 'connections_per_peer_max', message: `too many connections from ${peer}: the cap per address is ${perPeerMax}` };
     }
+    if (this.connections.size >= this.connectionsMax && !this.evictIdlest()) {
+      return { reason: 'connections_max', message: `too many connections: the server holds its cap of ${this.connectionsMax}` };
+    }
     return null;
+  }
+
+  /**
+   * At the cap: closes the connection idle longest, if one has had no request in flight and no
+   * request or answer for `idleEvictAfterMs`; returns whether one was closed (its slot is free).
+   */
+  private evictIdlest(): boolean {
+    const idleEvictAfterMs = this.options.idleEvictAfterMs ?? SERVER_IDLE_EVICT_AFTER_MS_DEFAULT;
+    const nowMs = this.options.clock.monotonicMs();
+    for (const state of this.connections) {
+      // In order of last activity: once one is too recent, so are all after it.
+      if (nowMs - state.lastActivityMs < idleEvictAfterMs) return false;
+      if (state.inFlight.size > 0 || state.closeReason !== null) continue;
+      state.closeReason = 'idle_evicted';
+      const idleMs = Math.round(nowMs - state.lastActivityMs);
+      state.connection.send(encodeResponse({ id: 0, ok: false, code: 'UNAVAILABLE', message: `IDLE_EVICTED: no request for ${idleMs} ms while the server is at its cap of ${this.connectionsMax} connections` }));
+      state.connection.close();
+      this.retire(state, 'idle_evicted');
+      return true;
+    }
+    return false;
+  }
+
+  /** Marks activity on a connection: it moves to the end of the last-activity order. */
+  private touch(state: ConnectionState): void {
+    state.lastActivityMs = this.options.clock.monotonicMs();
+    if (this.connections.delete(state)) this.connections.add(state);
   }
 
   private accept(connection: Connection): void {
@@ -158,17 +197,14 @@ export class ProtocolServer {
       peer,
       inFlight: new Set(),
       open: true,
-      lastActivityMs: 0,
+      lastActivityMs: this.options.clock.monotonicMs(),
       idleTimer: null,
       closeReason: null,
     };
     this.connections.add(state);
     this.connectionsPerPeer.set(peer, this.connectionsFrom(peer) + 1);
     this.metrics.connectionOpened();
-    if (this.options.idleTimeoutMs !== undefined) {
-      state.lastActivityMs = this.options.clock.monotonicMs();
-      this.armIdleTimer(state, this.options.idleTimeoutMs);
-    }
+    if (this.options.idleTimeoutMs !== undefined) this.armIdleTimer(state, this.options.idleTimeoutMs);
     connection.setHandlers({
       onFrame: (body) => this.onFrame(state, body),
       onClose: (reason) => {
@@ -227,7 +263,7 @@ export class ProtocolServer {
 
   private onFrame(state: ConnectionState, body: Uint8Array): void {
     if (!state.open || state.closeReason !== null) return;
-    if (state.idleTimer !== null) state.lastActivityMs = this.options.clock.monotonicMs();
+    this.touch(state);
     let request: Request;
     try {
       request = decodeRequest(body);
@@ -273,7 +309,7 @@ export class ProtocolServer {
   private finish(state: ConnectionState, id: number, answer: TsAnswer | SeqAnswer): void {
     state.inFlight.delete(id);
     this.inFlightTotal -= 1;
-    if (state.idleTimer !== null) state.lastActivityMs = this.options.clock.monotonicMs();
+    if (state.open) this.touch(state);
     if (state.open) state.connection.send(encodeResponse(answerToResponse(id, answer)));
     if (this.inFlightTotal === 0 && this.drained !== null) this.drained();
   }

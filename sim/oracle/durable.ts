@@ -74,6 +74,10 @@ export class DurableView implements DurableSource {
   private ledger: Decoded<DurableLedger> | null = null;
   private denseBytes: Uint8Array | null = null;
   private journalBytes: Uint8Array | null = null;
+  /** SimDisk.durableStamp of each file when it was last read (undefined: never read). */
+  private stateStamp: string | null | undefined = undefined;
+  private denseStamp: string | null | undefined = undefined;
+  private journalStamp: string | null | undefined = undefined;
   /** Times the durable image was read (for the bench). */
   reads = 0;
 
@@ -95,15 +99,20 @@ export class DurableView implements DurableSource {
     if (!this.stale) return;
     this.stale = false;
     this.reads++;
-    const files = this.disk.inspect().durable.files;
-    const state = files.get(this.statePath);
-    this.highWater = state === undefined ? { ok: true, value: 0 } : decodeOr(state, decodeHighWaterRecord);
-    const dense = files.get(this.densePath) ?? null;
-    const journal = files.get(this.journalPath) ?? null;
-    // Keep the recovered ledger while its bytes are the same (many changes touch the state only).
-    if (!sameBytes(dense, this.denseBytes) || !sameBytes(journal, this.journalBytes)) {
-      this.denseBytes = dense;
-      this.journalBytes = journal;
+    const stateStamp = this.disk.durableStamp(this.statePath);
+    if (stateStamp !== this.stateStamp) {
+      this.stateStamp = stateStamp;
+      const state = this.disk.durableFile(this.statePath);
+      this.highWater = state === null ? { ok: true, value: 0 } : decodeOr(state, decodeHighWaterRecord);
+    }
+    // Keep the recovered ledger while its files are the same (many changes touch the state only).
+    const denseStamp = this.disk.durableStamp(this.densePath);
+    const journalStamp = this.disk.durableStamp(this.journalPath);
+    if (denseStamp !== this.denseStamp || journalStamp !== this.journalStamp) {
+      this.denseStamp = denseStamp;
+      this.journalStamp = journalStamp;
+      this.denseBytes = this.disk.durableFile(this.densePath);
+      this.journalBytes = this.disk.durableFile(this.journalPath);
       this.ledger = null;
     }
   }
@@ -151,11 +160,4 @@ function decodeOr<T>(bytes: Uint8Array, decode: (bytes: Uint8Array) => T): Decod
     if (e instanceof DecodeError) return { ok: false, problem: `${e.code}: ${e.message}` };
     throw e;
   }
-}
-
-function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
-  if (a === null || b === null) return a === b;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
