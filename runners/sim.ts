@@ -3,21 +3,29 @@
 // 3 liveness failure, 4 nondeterminism); it never calls process.exit, so the CLI and tests can
 // both drive it.
 //
-//   sim run --seed S [--nodes 1|3|5] [--profile P] [--plant BUG] [--json] [--trace FILE] [--check-determinism]
+//   sim run --seed S [--nodes 1|3|5] [--profile P] [--plant BUG] [--json] [--trace FILE] [--check-determinism] [--html FILE]
 //   sim swarm --seeds A..B [--nodes 1|3|5] [--profile P] [--plant BUG] [--json] [--stop-at-first]
-//   sim replay FILE [--json]
+//   sim replay FILE [--json] [--html FILE]
 //   sim bench [--seeds N] [--nodes 1|3|5] [--profile P] [--json]
 //
 // Output: human lines on stdout (a progress line on stderr when it is a terminal); with --json
 // the LAST line of stdout is one JSON object (u64 values as decimal strings) holding at least
 // seed, result, events, simMs, wallMs, traceHash, the options drawn and the violations.
 
+import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { renderRunHtml } from '../sim/viewer/html.js';
 import { benchOracle } from '../sim/oracle/bench.js';
 import type { SeedReport } from '../sim/oracle/cluster.js';
 import { runSeed } from '../sim/oracle/cluster.js';
 import { CLUSTER_SIZES, familiesOn, isPlantedBug, isProfileName, nodesOf, PLANTED_BUGS, profileForBug, PROFILES, specProblem, type PlantedBug, type ProfileName, type RunSpec } from '../sim/oracle/options.js';
 import { checkDeterminism, exitCodeOf, replayTraceFile, runSwarm, seedJson, toJson } from '../sim/oracle/runner.js';
+
+/** Writes the run page of a report whose trace was kept (sim/viewer/html.ts). */
+function writeRunPage(io: SimIo, file: string, title: string, report: SeedReport): void {
+  writeFileSync(file, renderRunHtml({ title, entries: report.trace.entries(), violations: report.violations }));
+  io.out(`  page: ${file} (open it in a browser; it fetches nothing)\n`);
+}
 
 export const SIM_EXIT_OK = 0;
 export const SIM_EXIT_SAFETY = 1;
@@ -150,7 +158,8 @@ export async function runSimCommand(argv: string[], io: SimIo = processIo): Prom
     .option('--json', 'print one JSON object as the last line')
     .option('--trace <file>', 'write the trace (JSON Lines) to this file')
     .option('--check-determinism', 'run the seed twice and compare the traces')
-    .action(async (opts: { seed: number; profile?: ProfileName; plant?: PlantedBug; nodes: number; json?: boolean; trace?: string; checkDeterminism?: boolean }) => {
+    .option('--html <file>', 'write the run as one self-contained HTML page (lanes, operations, faults, the violation)')
+    .action(async (opts: { seed: number; profile?: ProfileName; plant?: PlantedBug; nodes: number; json?: boolean; trace?: string; checkDeterminism?: boolean; html?: string }) => {
       const spec = specOf(opts.seed, opts.profile, opts.plant, opts.nodes);
       let report: SeedReport;
       let nondeterminism: { index: number; a: string | undefined; b: string | undefined } | null = null;
@@ -159,10 +168,11 @@ export async function runSimCommand(argv: string[], io: SimIo = processIo): Prom
         report = check.first;
         if (!check.same) nondeterminism = check.divergence ?? { index: -1, a: check.first.traceHash, b: check.second.traceHash };
       } else {
-        report = await runSeed(spec, { keepTrace: opts.trace !== undefined });
+        report = await runSeed(spec, { keepTrace: opts.trace !== undefined || opts.html !== undefined });
       }
       if (opts.trace !== undefined) report.trace.writeJsonl(opts.trace);
       writeSeed(io, report);
+      if (opts.html !== undefined) writeRunPage(io, opts.html, `tsoracle sim run --seed ${spec.seed}${specFlags(spec)}: ${report.result}`, report);
       if (opts.trace !== undefined) io.out(`  trace: ${opts.trace} (${report.traceEntries} events); replay: tsoracle sim replay ${opts.trace}\n`);
       if (opts.checkDeterminism === true) {
         io.out(
@@ -254,10 +264,12 @@ export async function runSimCommand(argv: string[], io: SimIo = processIo): Prom
     .description('re-run the run a trace file records and compare it event by event')
     .argument('<file>', 'a trace written by `sim run --trace`')
     .option('--json', 'print one JSON object as the last line')
-    .action(async (file: string, opts: { json?: boolean }) => {
+    .option('--html <file>', 'write the replayed run as one self-contained HTML page')
+    .action(async (file: string, opts: { json?: boolean; html?: string }) => {
       const replay = await replayTraceFile(file);
       if ('error' in replay) throw new Usage(replay.error);
       writeSeed(io, replay.report);
+      if (opts.html !== undefined) writeRunPage(io, opts.html, `tsoracle sim replay ${file}: ${replay.report.result}`, replay.report);
       io.out(
         replay.same
           ? `  replayed: the trace matches ${file} event for event (${replay.report.traceEntries} events, ${replay.report.traceHash})\n`
