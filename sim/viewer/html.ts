@@ -303,7 +303,7 @@ function draw() {
     g.fillStyle = COLORS[category] || '#bbb'; g.fillRect(xt - 1, y, 3, LANE_H - 4);
     hits.push([xt - 3, xt + 3, y, y + LANE_H - 4, t.toFixed(3) + ' ms ' + kind + ' ' + details]);
   }
-  for (const v of data.violations) { if (v.atMs < view.from || v.atMs > view.to) continue; g.fillStyle = '#c00'; g.fillRect(x(v.atMs) - 1, 0, 3, height); g.fillText(v.kind, x(v.atMs) + 4, height - 4); }
+  for (const v of data.violations) { if (v.atMs < view.from || v.atMs > view.to) continue; g.fillStyle = '#c00'; g.fillRect(x(v.atMs) - 1, 0, 3, height); const w = g.measureText(v.kind).width; g.fillText(v.kind, x(v.atMs) + 4 + w > width ? x(v.atMs) - 4 - w : x(v.atMs) + 4, height - 4); }
 }
 function zoom(factor, at) {
   const span = view.to - view.from, center = at === undefined ? view.from + span / 2 : at;
