@@ -177,6 +177,15 @@ export interface Connection {
   send(body: Uint8Array): void;
   /** Closes the connection after flushing what was sent. Idempotent. */
   close(): void;
+  /**
+   * Stops handing frames (and the close) to the handlers until `resumeReading`: backpressure
+   * from the receiver. What arrives meanwhile waits, in order; a transport with flow control
+   * stops reading the socket, so the sender is slowed down rather than the receiver's memory
+   * filled. Idempotent, as is `resumeReading`. Both transports of this package have them; a
+   * transport that leaves them out gets no backpressure (its users' limits answer instead).
+   */
+  pauseReading?(): void;
+  resumeReading?(): void;
 }
 
 export interface Listener {

@@ -7,7 +7,7 @@ import { decodeResponse, encodeRequest } from '../core/protocol.js';
 import { NodeClock } from '../drivers/node/clock.js';
 import { waitUntil } from '../drivers/node/test-support.js';
 import { NodeTransport } from '../drivers/node/transport.js';
-import type { Connection } from '../drivers/ports.js';
+import type { Connection, Transport } from '../drivers/ports.js';
 import { ProtocolServer } from '../drivers/server/protocol-server.js';
 import { ServingNode } from '../drivers/server/serving-node.js';
 import { MemoryDriver } from '../drivers/testing/memory-driver.js';
@@ -18,7 +18,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function serve(limits: { connectionsMax?: number; requestsInFlightMax?: number } = {}) {
+async function serve(limits: { connectionsMax?: number; requestsInFlightMax?: number } = {}, withoutBackpressure = false) {
   const metrics = new PrometheusMetrics();
   const clock = new NodeClock();
   const driver = new MemoryDriver();
@@ -26,7 +26,15 @@ async function serve(limits: { connectionsMax?: number; requestsInFlightMax?: nu
   node.start();
   await node.waitUntilServing(5_000);
   const transport = new NodeTransport();
-  const server = await ProtocolServer.start({ node, transport, clock, listen: { host: '127.0.0.1', port: 0 }, metrics, ...limits });
+  // A transport whose connections cannot pause reading: the server then refuses past its cap.
+  const served: Transport = withoutBackpressure
+    ? {
+        listen: (address, onConnection) =>
+          transport.listen(address, (c) => onConnection({ remote: c.remote, setHandlers: (h) => c.setHandlers(h), send: (b) => c.send(b), close: () => c.close() })),
+        connect: (address) => transport.connect(address),
+      }
+    : transport;
+  const server = await ProtocolServer.start({ node, transport: served, clock, listen: { host: '127.0.0.1', port: 0 }, metrics, ...limits });
   cleanups.push(async () => {
     await server.close(0);
     await node.close();
@@ -95,8 +103,28 @@ describe('RESOURCE_EXHAUSTED answers', () => {
     expect(await value(metrics, 'tsoracle_request_duration_seconds_count{op="getSeq",outcome="RESOURCE_EXHAUSTED"}')).toBe(3);
   });
 
-  it('are counted by reason where the protocol server refuses: requests in flight on a connection, then connections', async () => {
-    const { metrics, driver, server, connect } = await serve({ connectionsMax: 1, requestsInFlightMax: 1 });
+  it('at the in-flight cap a connection is not read until an answer frees a slot: backpressure, not a refusal', async () => {
+    const { metrics, driver, server, connect } = await serve({ requestsInFlightMax: 1 });
+    let release: (() => void) | null = null;
+    const advance = driver.advanceSeq.bind(driver);
+    driver.advanceSeq = (request, epoch) => new Promise((resolve) => (release = () => resolve(advance(request, epoch))));
+    const client = await connect();
+    client.connection.send(encodeRequest({ id: 1, op: 'getSeq', key: 'k', count: 1, clientId: 5n, requestId: 1n }));
+    await waitUntil(() => server['inFlightTotal'] === 1, 'the getSeq to be in flight');
+    client.connection.send(encodeRequest({ id: 2, op: 'getTs', count: 1 }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(client.answers).toEqual([]); // the getTs waits, unread, behind the getSeq
+    (release as unknown as () => void)();
+    await waitUntil(() => client.answers.length === 2, 'both answers');
+    expect(client.answers.map((a) => [a.id, a.ok])).toEqual([
+      [1, true],
+      [2, true],
+    ]);
+    expect(await value(metrics, 'tsoracle_resource_exhausted_total{reason="requests_in_flight"}')).toBe(0);
+  });
+
+  it('are counted by reason where the protocol server refuses: requests in flight on a connection (a transport without backpressure), then connections', async () => {
+    const { metrics, driver, server, connect } = await serve({ connectionsMax: 1, requestsInFlightMax: 1 }, true);
     driver.advanceSeq = () => new Promise(() => {}); // the first getSeq stays in flight
     const client = await connect();
     client.connection.send(encodeRequest({ id: 1, op: 'getSeq', key: 'k', count: 1, clientId: 5n, requestId: 1n }));

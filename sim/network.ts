@@ -132,6 +132,8 @@ class Endpoint implements Connection {
   handlers: ConnectionHandlers | null = null;
   readonly inbox: InboxItem[] = [];
   flushScheduled = false;
+  /** The receiver asked for no frames for now (pauseReading): the inbox holds them. */
+  receivePaused = false;
   closeQueued = false;
   /** Set on both endpoints once the pair stopped counting as an open connection. */
   retired = false;
@@ -158,6 +160,16 @@ class Endpoint implements Connection {
   close(): void {
     if (this.state === 'closed' || this.owner.dead) return;
     this.network.closeGracefully(this);
+  }
+
+  pauseReading(): void {
+    this.receivePaused = true;
+  }
+
+  resumeReading(): void {
+    if (!this.receivePaused) return;
+    this.receivePaused = false;
+    if (this.handlers !== null && this.inbox.length > 0) this.network.scheduleFlush(this);
   }
 }
 
@@ -718,14 +730,14 @@ export class SimNetwork {
 
   /** Hands an item to the program: at once if handlers are set and nothing waits, else via the inbox. */
   private toInbox(endpoint: Endpoint, item: InboxItem, viaEvent = false): void {
-    if (endpoint.handlers !== null && endpoint.inbox.length === 0 && !viaEvent) {
+    if (endpoint.handlers !== null && endpoint.inbox.length === 0 && !viaEvent && !endpoint.receivePaused) {
       this.scheduler.wake();
       this.handTo(endpoint.handlers, item);
       return;
     }
     assert(endpoint.inbox.length < NETWORK_UNHANDLED_FRAMES_MAX, 'network_unhandled_frames_within_limit');
     endpoint.inbox.push(item);
-    if (endpoint.handlers !== null) this.scheduleFlush(endpoint);
+    if (endpoint.handlers !== null && !endpoint.receivePaused) this.scheduleFlush(endpoint);
   }
 
   /** @internal Delivers the inbox to the handlers in an event of the endpoint's incarnation. */
@@ -736,7 +748,7 @@ export class SimNetwork {
       0,
       () => {
         endpoint.flushScheduled = false;
-        while (endpoint.handlers !== null && endpoint.inbox.length > 0) {
+        while (endpoint.handlers !== null && !endpoint.receivePaused && endpoint.inbox.length > 0) {
           const item = endpoint.inbox.shift() as InboxItem;
           this.handTo(endpoint.handlers, item);
         }

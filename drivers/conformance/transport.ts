@@ -166,6 +166,27 @@ export function transportConformance(name: string, makeTransport: () => Promise<
       expect(late.frames.map((f) => f[0])).toEqual([1, 2, 3, 4, 5]);
     });
 
+    it('pauseReading holds frames (and the close) until resumeReading, then hands them over in order', async () => {
+      const { served, dial, until } = await pair();
+      const client = await dial();
+      client.connection.send(new Uint8Array([1]));
+      await until(() => (served[0]?.frames.length ?? 0) === 1, 'the first frame');
+      const server = served[0];
+      expect(server?.connection.pauseReading).toBeDefined();
+      server?.connection.pauseReading?.();
+      server?.connection.pauseReading?.(); // idempotent
+      for (let n = 2; n <= 40; n++) client.connection.send(new Uint8Array([n, n]));
+      client.connection.close();
+      let polls = 0;
+      await until(() => ++polls > 30, 'some time to pass');
+      expect(server?.frames).toHaveLength(1);
+      expect(server?.closes).toHaveLength(0);
+      server?.connection.resumeReading?.();
+      server?.connection.resumeReading?.(); // idempotent
+      await until(() => server?.frames.length === 40 && server.closes.length === 1, 'the held frames and the close');
+      expect(server?.frames.map((f) => f[0])).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    });
+
     it('a close by the client is seen by the server once, without a reason', async () => {
       const { served, dial, until } = await pair();
       const client = await dial();

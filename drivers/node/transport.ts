@@ -202,6 +202,8 @@ class NodeConnection implements Connection {
   private frameTimer: ReturnType<typeof setTimeout> | null = null;
   private readingPaused = false;
   private pausedForOutput = false;
+  /** The receiver asked for no frames for now (pauseReading): waiting bodies stay, the socket is not read. */
+  private pausedByReceiver = false;
   private pausedForBudget = false;
 
   constructor(
@@ -322,7 +324,7 @@ class NodeConnection implements Connection {
   private deliver(): void {
     this.deliveryScheduled = false;
     let delivered = 0;
-    while (this.state === 'open' && this.waitingHead < this.waiting.length) {
+    while (this.state === 'open' && !this.pausedByReceiver && this.waitingHead < this.waiting.length) {
       if (delivered === this.options.framesPerTurnMax) {
         this.deliveryScheduled = true;
         setImmediate(() => this.deliver());
@@ -362,7 +364,7 @@ class NodeConnection implements Connection {
     this.frameTimer = null;
     if (this.state !== 'open' || this.decoder.pendingBytes === 0) return;
     // Time we did not read (backpressure, fairness) is ours, not the peer's: restart its clock.
-    if (this.pausedForOutput || this.deliveryScheduled) this.frameStartedMs = performance.now();
+    if (this.pausedForOutput || this.deliveryScheduled || this.pausedByReceiver) this.frameStartedMs = performance.now();
     const elapsedMs = performance.now() - this.frameStartedMs;
     if (elapsedMs < this.options.frameTimeoutMs) {
       this.armFrameTimer(this.options.frameTimeoutMs - elapsedMs);
@@ -376,10 +378,27 @@ class NodeConnection implements Connection {
     this.account();
   }
 
-  /** Reads pause while bodies wait for their turn, while output is over its mark, or near the budget. */
+  pauseReading(): void {
+    if (this.pausedByReceiver) return;
+    this.pausedByReceiver = true;
+    this.updateReading();
+  }
+
+  resumeReading(): void {
+    if (!this.pausedByReceiver) return;
+    this.pausedByReceiver = false;
+    // Bodies that waited are handed over on a later turn (never from inside the caller's stack).
+    if (this.waitingHead < this.waiting.length && !this.deliveryScheduled) {
+      this.deliveryScheduled = true;
+      setImmediate(() => this.deliver());
+    }
+    this.updateReading();
+  }
+
+  /** Reads pause while bodies wait for their turn, while output is over its mark, near the budget, or when the receiver asks. */
   private updateReading(): void {
     if (this.handlers === null || this.state !== 'open') return;
-    const pause = this.waitingHead < this.waiting.length || this.pausedForOutput || this.pausedForBudget;
+    const pause = this.waitingHead < this.waiting.length || this.pausedForOutput || this.pausedForBudget || this.pausedByReceiver;
     if (pause && !this.readingPaused) {
       this.readingPaused = true;
       this.socket.pause();

@@ -40,7 +40,8 @@ async function defendedServer(caps: Caps) {
     connectionClosed: (reason) => closed.set(reason, (closed.get(reason) ?? 0) + 1),
   };
   const clock = new NodeClock();
-  const node = new ServingNode({ driver: new MemoryDriver(), clock });
+  const driver = new MemoryDriver();
+  const node = new ServingNode({ driver, clock });
   node.start();
   await node.waitUntilServing(5_000);
   const { connectionsMax, connectionsPerPeerMax, idleTimeoutMs, idleEvictAfterMs, ...transportOptions } = caps;
@@ -62,7 +63,7 @@ async function defendedServer(caps: Caps) {
     await server.close(0);
     await node.close();
   });
-  return { server, transport, client, refused, closed };
+  return { server, transport, client, refused, closed, driver };
 }
 
 /**
@@ -176,6 +177,27 @@ describe('connection defences under attack', () => {
     expect(await asking).toBeGreaterThan(0);
     expect(count(closed, 'idle_evicted')).toBe(6);
     await waitUntil(() => attackers.filter((a) => a.closed).length === 6, 'the five more evicted attackers to be closed');
+  });
+
+  it('pipelining past the in-flight cap while reading: the connection is slowed down, not refused; every request is answered ok', async () => {
+    const { server, refused, driver } = await defendedServer({ connectionsPerPeerMax: 10 });
+    // Each sequence advance takes 20 ms, so the pipelined requests pile up past the cap of 1,024
+    // in flight (without backpressure, those past it would be answered RESOURCE_EXHAUSTED).
+    const advance = driver.advanceSeq.bind(driver);
+    let inFlightMax = 0;
+    driver.advanceSeq = (request, epoch) => {
+      inFlightMax = Math.max(inFlightMax, server['inFlightTotal'] as number);
+      return new Promise((resolve) => setTimeout(() => resolve(advance(request, epoch)), 20));
+    };
+    const requests = 5_000;
+    const a = await attacker(server.address.port, '127.0.0.2');
+    const frames = Array.from({ length: requests }, (_, i) => encodeFrame(encodeRequest({ id: i + 1, op: 'getSeq', key: 'k', count: 1, clientId: 9n, requestId: BigInt(i + 1) })));
+    a.socket.write(Buffer.concat(frames));
+    await waitUntil(() => a.answers.length === requests, 'every pipelined request answered', 20_000);
+    expect(a.answers.filter((answer) => !answer.ok)).toEqual([]);
+    expect(new Set(a.answers.map((answer) => answer.id)).size).toBe(requests);
+    expect(inFlightMax).toBe(1_024); // it did reach the cap, and never passed it
+    expect(refused.size).toBe(0);
   });
 
   it('slowloris: a frame trickled a byte at a time is closed at the frame deadline with FRAME_TIMEOUT; the client is answered', async () => {

@@ -8,7 +8,9 @@
 // on. Limits: SERVER_CONNECTIONS_MAX connections, and optionally `connectionsPerPeerMax` per
 // remote address (beyond either a new connection gets an id-0 RESOURCE_EXHAUSTED naming the cap
 // and is closed), and CONNECTION_REQUESTS_IN_FLIGHT_MAX requests in flight per connection
-// (beyond it the request is answered RESOURCE_EXHAUSTED). With `idleTimeoutMs`, a connection with
+// (at it the connection is not read until an answer frees a slot — backpressure, on transports
+// that have `pauseReading`; a request beyond it, from a transport without, is answered
+// RESOURCE_EXHAUSTED). With `idleTimeoutMs`, a connection with
 // no request in flight and no request or answer for that long gets an id-0 UNAVAILABLE
 // (`IDLE_TIMEOUT:`) and is closed. Closes the transport decides (FRAME_TIMEOUT, BUFFER_BUDGET,
 // framing errors) are answered with id 0 from inside `onClose`. Every refusal and every close is
@@ -64,6 +66,8 @@ interface ConnectionState {
   /** Monotonic ms of the last request received or answer sent (for the idle timeout). */
   lastActivityMs: number;
   idleTimer: TimerHandle | null;
+  /** Set while the connection is not read because it holds requestsInFlightMax requests. */
+  readingPaused: boolean;
   /** Set when the server (or the transport, through `onClose`) decided to close it. */
   closeReason: ConnectionClosedReason | null;
 }
@@ -199,6 +203,7 @@ export class ProtocolServer {
       open: true,
       lastActivityMs: this.options.clock.monotonicMs(),
       idleTimer: null,
+      readingPaused: false,
       closeReason: null,
     };
     this.connections.add(state);
@@ -296,6 +301,12 @@ export class ProtocolServer {
     }
     state.inFlight.add(request.id);
     this.inFlightTotal += 1;
+    if (state.inFlight.size >= this.requestsInFlightMax && state.connection.pauseReading !== undefined) {
+      // Backpressure before refusal: at its cap the connection is not read until an answer
+      // frees a slot, so a client that pipelines past the cap is slowed down, not refused.
+      state.readingPaused = true;
+      state.connection.pauseReading();
+    }
     const answer: Promise<TsAnswer | SeqAnswer> =
       request.op === 'getTs'
         ? this.options.node.getTs(request.count)
@@ -310,6 +321,10 @@ export class ProtocolServer {
     state.inFlight.delete(id);
     this.inFlightTotal -= 1;
     if (state.open) this.touch(state);
+    if (state.readingPaused && state.inFlight.size < this.requestsInFlightMax) {
+      state.readingPaused = false;
+      state.connection.resumeReading?.();
+    }
     if (state.open) state.connection.send(encodeResponse(answerToResponse(id, answer)));
     if (this.inFlightTotal === 0 && this.drained !== null) this.drained();
   }
