@@ -165,16 +165,6 @@ export function registerSimDriver(module: SimDriverModule): void {
   registry.set(module.name, module);
 }
 
-/** The registered module of that name, if any. */
-export function registeredSimDriver(name: string): SimDriverModule | undefined {
-  return registry.get(name);
-}
-
-/** The names of the registered modules. */
-export function registeredSimDrivers(): string[] {
-  return [...registry.keys()];
-}
-
 /** Why `value` is not a SimDriverModule (null when it is one). */
 export function simDriverModuleProblem(value: unknown): string | null {
   if (typeof value !== 'object' || value === null) return 'a driver module is an object { name, nodeCounts, createDriver }';
