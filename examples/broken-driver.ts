@@ -37,7 +37,7 @@ export class ForgetfulSeqDriver implements ConsensusDriver {
     const repeats = this.applied.get(id) ?? 0;
     this.applied.set(id, repeats + 1);
     // The bug: a repeat is filed as another client's request, so the ledger applies it afresh.
-    const clientId = repeats === 0 ? request.clientId : request.clientId ^ (BigInt(repeats % 255) << REPEAT_SHIFT);
+    const clientId = repeats === 0 ? request.clientId : request.clientId ^ (BigInt(((repeats - 1) % 255) + 1) << REPEAT_SHIFT);
     return this.inner.advanceSeq({ ...request, clientId }, epoch);
   }
   loadSeq(key: string): ReturnType<ConsensusDriver['loadSeq']> {
