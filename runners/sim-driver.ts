@@ -29,7 +29,7 @@ const DIST_ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 export function resolveDriverPath(text: string): string | null {
   const bases = isAbsolute(text) ? [text] : [resolve(text), join(DIST_ROOT, text)];
   for (const base of bases) {
-    for (const candidate of [base, `${base}.js`, `${base}.mjs`]) {
+    for (const candidate of [base, `${base}.js`, `${base}.mjs`, `${base}.ts`]) {
       if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
     }
   }

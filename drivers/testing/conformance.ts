@@ -188,6 +188,7 @@ class ConformanceRun {
       planted: null,
       incarnation: ports.incarnation,
       trace: (kind, details) => ports.trace(kind, details),
+      fatal: (error) => this.fail('leadership-first', `${slot.name}#${ports.incarnation}: the driver stopped on an unrecoverable error with no fault injected: ${describeError(error)}`),
     };
     const driver = await this.module.createDriver(context);
     slot.driver = driver;

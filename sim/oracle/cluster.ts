@@ -187,6 +187,7 @@ class OracleRun {
         planted,
         incarnation: ports.incarnation,
         trace: (kind, details) => ports.trace(kind, details),
+        fatal: (error) => this.onFatal(ports.incarnation, error),
       };
       const built = await (this.extras.createDriver !== undefined ? this.extras.createDriver(context) : this.driverModule.createDriver(context));
       const driver = this.claims === null ? built : this.claims.witness(`${SERVER_NODE}#${ports.incarnation}`, built);
@@ -290,6 +291,20 @@ class OracleRun {
       }
     }
     this.checker.report('process_failed', `${label} failed: ${errorText(error)}`, { node: failure.node, incarnation: failure.incarnation });
+  }
+
+  /** The driver stopped on a storage failure (`context.fatal`): expected when an injected disk fault fired. */
+  private onFatal(incarnation: number, error: unknown): void {
+    const counts = this.world.node(SERVER_NODE).disk.faultCounts();
+    const fired = (['fsyncFail', 'writeFull'] as const).some((f) => counts[f] > (this.serverFaultsAtStart[f] ?? 0));
+    if (!fired) this.checker.report('process_failed', `${SERVER_NODE}#${incarnation}: the driver stopped without an injected disk fault: ${errorText(error)}`);
+    this.world.record('driver.fatal', { node: `${SERVER_NODE}#${incarnation}`, error: errorText(error) });
+    this.world.after(0, () => {
+      const node = this.world.node(SERVER_NODE);
+      if (node.status !== 'down' && node.incarnations === incarnation) {
+        this.crashServerAndRestart(true, this.livenessStartMs !== null ? 0 : this.supervisorRng.int(0, this.options.server.restartDelayMsMax));
+      }
+    }, 'driver.fatal_restart');
   }
 
   /** A process exited on an error: the supervisor restarts it. */

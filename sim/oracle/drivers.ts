@@ -68,6 +68,12 @@ export interface SimDriverContext {
   readonly incarnation: number;
   /** Appends an entry to the run's trace, attributed to this node. */
   trace(kind: string, details?: TraceDetails): void;
+  /**
+   * The driver stopped on an unrecoverable error (a storage failure): the process exits, as
+   * `tsoracle serve` would, and its supervisor restarts it. Expected only after an injected disk
+   * fault (a failed sync or a full disk) on this node; otherwise a `process_failed` violation.
+   */
+  fatal(error: unknown): void;
 }
 
 /** A consensus driver the swarm can run. */

@@ -32,7 +32,8 @@ export const RAFT_SIM_DRIVER: SimDriverModule = {
   extras: (run: SimRunAccess): SimDriverExtras => new RaftExtras(run),
 };
 
-function openRaftDriver(context: SimDriverContext, onEvent: ((event: RaftDriverEvent) => void) | undefined): Promise<RaftDriver> {
+/** Opens one node's RaftDriver with the seed's Raft timings and planted bugs (`onEvent`: the run's hooks). */
+export function openRaftDriver(context: SimDriverContext, onEvent: ((event: RaftDriverEvent) => void) | undefined): Promise<RaftDriver> {
   const raft = context.options.raft;
   const planted = context.planted;
   const peers = new Map<number, RaftPeer>(context.peers.map((p) => [p.id, { raftAddress: p.peerAddress, serviceEndpoint: p.endpoint }]));

@@ -278,6 +278,7 @@ class ClusterRun {
         planted,
         incarnation: ports.incarnation,
         trace: (kind, details) => ports.trace(kind, details),
+        fatal: (error) => this.onFatal(name, state, error),
       };
       const built = await (this.extras.createDriver !== undefined ? this.extras.createDriver(context) : this.driverModule.createDriver(context));
       const driver = this.claims === null ? built : this.claims.witness(`${name}#${ports.incarnation}`, built);
@@ -374,6 +375,18 @@ class ClusterRun {
     this.strikes.followerPowerLoss = (this.strikes.followerPowerLoss ?? 0) + 1;
     this.world.record('nemesis', { family: 'followerPowerLoss', node: target, writesLeft, downMs });
     this.crashAtNextWrite.set(target, { keepPageCache: false, downMs, writesLeft });
+  }
+
+  /** A driver stopped on a storage failure (`context.fatal`): expected when an injected disk fault fired. */
+  private onFatal(name: string, state: ServerState, error: unknown): void {
+    const counts = this.world.node(name).disk.faultCounts();
+    const fired = (['fsyncFail', 'writeFull'] as const).some((f) => counts[f] > (state.faultsAtStart[f] ?? 0));
+    if (!fired) this.checker.report('process_failed', `${name}#${state.incarnation}: the driver stopped without an injected disk fault: ${errorText(error)}`);
+    this.world.record('driver.fatal', { node: `${name}#${state.incarnation}`, error: errorText(error) });
+    // As `tsoracle serve` exits on a fatal storage error and its supervisor restarts it.
+    this.world.after(0, () => {
+      if (this.isCurrent(name, state)) this.crashAndRestart(name, true, this.restartDelayMs());
+    }, 'driver.fatal_restart');
   }
 
   private restartDelayMs(): number {
