@@ -33,7 +33,7 @@ import type { TraceDetails, TraceEntry } from '../trace.js';
 import { World } from '../world.js';
 import { Checker } from './checkers.js';
 import { ClaimsView } from './claims.js';
-import { builtinSimDriver, type SimDriverContext, type SimDriverExtras, type SimDriverModule, type SimPeer, type SimRunAccess } from './drivers.js';
+import type { SimDriverContext, SimDriverExtras, SimDriverModule, SimPeer, SimRunAccess } from './drivers.js';
 import type { DurableSource } from './durable.js';
 import { describeOp, History, type Op } from './history.js';
 import { drawOptions, livenessEnvelope, nodesOf, valueChecksSound, type NemesisFamily, type RunSpec, type SimOptions } from './options.js';
@@ -473,4 +473,3 @@ export async function runSeed(spec: RunSpec, options: RunSeedOptions = {}): Prom
   return new OracleRun(spec, options).run();
 }
 
-export { builtinSimDriver };
