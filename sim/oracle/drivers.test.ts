@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import brokenDriver from '../../examples/broken-driver.js';
 import { MemoryDriver } from '../../drivers/testing/memory-driver.js';
 import { runSeed } from './cluster.js';
-import { defineSimDriver, type SimDriverModule } from './drivers.js';
+import { builtinSimDriver, defineSimDriver, registerSimDriver, type SimDriverModule } from './drivers.js';
 import { FILE_SIM_DRIVER } from './file-module.js';
 import { openRaftDriver } from './raft-module.js';
 import { checkDeterminism, runSwarm } from './runner.js';
@@ -73,6 +73,16 @@ describe('which driver a run uses', () => {
       /runs on 1 node\(s\), not 3/,
     );
     await expect(runSeed({ seed: 1, profile: 'swarm', planted: null, driver: { module: '/nowhere/driver.js' } })).rejects.toThrow(/not built in/);
+  });
+
+  it('a registered module is a driver name like file and raft: a spec that names it runs it', async () => {
+    expect(builtinSimDriver('file')?.nodeCounts).toEqual([1]);
+    expect(builtinSimDriver('raft')?.nodeCounts).toEqual([3, 5]);
+    registerSimDriver({ ...bareFile, name: 'registered-file' });
+    const report = await runSeed({ seed: 2, profile: 'swarm', planted: null, driver: { module: 'registered-file' } });
+    expect(report.result).toBe('ok');
+    expect(report.spec.driver).toEqual({ module: 'registered-file' });
+    expect(() => registerSimDriver({ ...bareFile, nodeCounts: [] })).toThrow(/nodeCounts/);
   });
 
   it('defineSimDriver rejects what is not a module, naming the field', () => {
