@@ -142,7 +142,6 @@ class OracleRun {
 
   /** What the driver module's extras may see and do. */
   private runAccess(): SimRunAccess {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const run = this;
     return {
       world: this.world,
