@@ -67,3 +67,12 @@ describe('a driver written outside the repository, against the public package on
     expect(Object.values(coverage).reduce((n, c) => n + c.struck, 0)).toBeGreaterThan(10);
   }, 120_000);
 });
+
+describe('`tsoracle sim swarm --driver examples/broken-driver`, as the docs give it', () => {
+  it('run from the repository root, finds the broken example driver (a retried request gets a second block)', async () => {
+    const r = await run([cli, 'sim', 'swarm', '--driver', 'examples/broken-driver', '--seeds', '1..30', '--stop-at-first'], root);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/^FAIL seed \d+: safety seq_request_two_blocks: .*exactly once per request id/m);
+    expect(r.stdout).toMatch(/driver \S*dist\/examples\/broken-driver\.js/);
+  }, 120_000);
+});

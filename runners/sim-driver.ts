@@ -7,7 +7,8 @@
 //
 // Resolution of a path, in order: as given (relative to the working directory), with `.js` or
 // `.mjs` added, and the same under the package's built tree (`dist/`), so that
-// `--driver examples/broken-driver` finds dist/examples/broken-driver.js from anywhere.
+// `--driver examples/broken-driver` finds dist/examples/broken-driver.js from anywhere (the
+// repository root included); a `.ts` file only when no JavaScript one is found.
 
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -28,10 +29,11 @@ const DIST_ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 /** The file a `--driver` path names, or null. */
 export function resolveDriverPath(text: string): string | null {
   const bases = isAbsolute(text) ? [text] : [resolve(text), join(DIST_ROOT, text)];
-  for (const base of bases) {
-    for (const candidate of [base, `${base}.js`, `${base}.mjs`, `${base}.ts`]) {
-      if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
-    }
+  // JavaScript first, here and in the built tree; TypeScript source only when nothing built is
+  // there (a runner that compiles on the fly, such as the test runner, can import it).
+  const candidates = [...bases.flatMap((base) => [base, `${base}.js`, `${base}.mjs`]), ...bases.map((base) => `${base}.ts`)];
+  for (const candidate of candidates) {
+    if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
   }
   return null;
 }
