@@ -1,6 +1,7 @@
 // The conformance suite on the package's own drivers (file, raft of 3 and 5), the example custom
 // driver, and the deliberately broken example: every clause passes for the first, and the broken
 // one fails with the clause it breaks named.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FILE_SIM_DRIVER } from '../../sim/oracle/file-module.js';
 import { RAFT_SIM_DRIVER } from '../../sim/oracle/raft-module.js';
@@ -19,6 +20,18 @@ describe('checkDriverConformance', () => {
     const report = await checkDriverConformance(FILE_SIM_DRIVER);
     expect(report.ok, formatConformanceReport(report)).toBe(true);
     expect(statusOf(report)).toEqual({ ...Object.fromEntries(CONFORMANCE_CLAUSES.map((c) => [c, 'pass'])), 'epoch-fencing': 'not-applicable' });
+  });
+
+  it('property: the report is a function of the driver and the seed, and the file driver conforms on every seed', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 1_000_000 }), async (seed) => {
+        const a = await checkDriverConformance(FILE_SIM_DRIVER, { seed });
+        const b = await checkDriverConformance(FILE_SIM_DRIVER, { seed });
+        expect(a.ok, formatConformanceReport(a)).toBe(true);
+        expect(b).toEqual(a);
+      }),
+      { numRuns: 8 },
+    );
   });
 
   it('the raft driver passes every clause on 3 and on 5 nodes, epoch fencing included', async () => {
