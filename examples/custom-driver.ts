@@ -6,8 +6,14 @@
 // driver opened explicitly (so its options are yours: a cap on sequence keys), wrapped in a small
 // decorator that counts durable writes: the shape to follow for a driver of your own. The
 // server closes the driver on close(). In your own project, import from 'tsoracle'.
+//
+// The same driver under the simulator: `simDriver` below builds it on the simulated ports, so
+//   tsoracle sim swarm --seeds 1..100 --driver examples/custom-driver
+// runs the whole oracle swarm on it, and `checkDriverConformance(simDriver)` from
+// 'tsoracle/testing' checks it clause by clause (runners/examples.test.ts does both).
 import { pathToFileURL } from 'node:url';
 import { FileDriver, NodeDisk, startServer, type ConsensusDriver, type LeaderState, type TsoServer } from '../runners/index.js';
+import { defineSimDriver, type SimDriverContext } from '../sim/index.js';
 
 /** Passes every call to `inner` and counts the durable writes it was asked for. */
 export class CountingDriver implements ConsensusDriver {
@@ -37,6 +43,13 @@ export class CountingDriver implements ConsensusDriver {
     return this.inner.close();
   }
 }
+
+/** The counting driver on the simulator's ports: one node, the file driver in the node's data directory. */
+export const simDriver = defineSimDriver({
+  name: 'counting-file',
+  nodeCounts: [1],
+  createDriver: async (context: SimDriverContext) => new CountingDriver(await FileDriver.open(context.disk, context.dataDir, { seqKeyCap: 1_000 })),
+});
 
 /** Opens the file driver on `dataDir` (at most `seqKeyCap` sequence keys) and serves it. */
 export async function startWithCustomDriver(dataDir: string, listen: string, seqKeyCap = 1_000): Promise<{ server: TsoServer; driver: CountingDriver }> {

@@ -183,3 +183,50 @@ describe('determinism across processes', () => {
     expect(here.traceHash).toBe(a.traceHash);
   });
 });
+
+describe('tsoracle sim --driver', () => {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+  it('runs the swarm on a driver module file and finds the broken example driver', async () => {
+    const r = await sim('swarm', '--seeds', '1..30', '--driver', 'examples/broken-driver', '--stop-at-first', '--json');
+    expect(r.code, r.out).toBe(1);
+    expect(r.out).toMatch(/^FAIL seed \d+: safety seq_request_two_blocks: .*exactly once per request id/m);
+    expect(r.out).toMatch(/reproduce: tsoracle sim run --seed \d+ --driver \S*broken-driver\.ts/);
+    expect(r.json()).toMatchObject({ result: 'safety', driver: { module: expect.stringMatching(/broken-driver\.ts$/), sha256: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+  });
+
+  it('names the module and its sha256 in the trace; replay runs it again, and refuses another build of it', async () => {
+    const moduleFile = join(scratch, 'my-driver.mjs');
+    const source = `export { simDriver as default } from ${JSON.stringify(join(root, 'examples', 'custom-driver.ts'))};\n`;
+    writeFileSync(moduleFile, `${source}// build 1\n`);
+    const file = join(scratch, 'my-driver-seed-3.jsonl');
+    const run = await sim('run', '--seed', '3', '--driver', moduleFile, '--trace', file, '--json');
+    expect(run.code, run.out).toBe(0);
+    expect(run.out).toMatch(/^seed 3 \(driver .*my-driver\.mjs, swarm\): ok/);
+    const specLine = readFileSync(file, 'utf8').split('\n').find((line) => line.includes('"kind":"sim.spec"')) ?? '';
+    expect(JSON.parse(specLine)).toMatchObject({ details: { seed: 3, driver: moduleFile, driverSha256: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+
+    const replay = await sim('replay', file, '--json');
+    expect(replay.code, replay.out + replay.err).toBe(0);
+    expect(replay.json()).toMatchObject({ same: true, traceHash: run.json().traceHash });
+
+    writeFileSync(moduleFile, `${source}// build 2\n`);
+    const refused = await sim('replay', file);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/the trace was made with driver module .*my-driver\.mjs of sha256 [0-9a-f]{64}, but .* now has sha256 [0-9a-f]{64}: a different build of the driver.*replay refuses it/);
+  });
+
+  it('exits 2 on a driver it cannot run, saying why', async () => {
+    const unknown = await sim('run', '--seed', '1', '--driver', join(scratch, 'no-such-driver'));
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/neither a built-in driver \(file, raft\) nor a module file/);
+    const size = await sim('run', '--seed', '1', '--driver', 'raft');
+    expect(size.code).toBe(2);
+    expect(size.err).toMatch(/driver raft runs on 3 or 5 node\(s\), not 1/);
+    const notModule = join(scratch, 'not-a-driver.mjs');
+    writeFileSync(notModule, 'export const answer = 42;\n');
+    const bad = await sim('run', '--seed', '1', '--driver', notModule);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/exports no SimDriverModule/);
+  });
+});

@@ -3,9 +3,13 @@
 // 3 liveness failure, 4 nondeterminism); it never calls process.exit, so the CLI and tests can
 // both drive it.
 //
-//   sim run --seed S [--nodes 1|3|5] [--profile P] [--plant BUG] [--json] [--trace FILE] [--check-determinism] [--html FILE]
-//   sim swarm --seeds A..B [--nodes 1|3|5] [--profile P] [--plant BUG] [--json] [--stop-at-first]
-//   sim replay FILE [--json] [--html FILE]
+//   sim run --seed S [--nodes 1|3|5] [--driver MODULE] [--profile P] [--plant BUG] [--json] [--trace FILE] [--check-determinism] [--html FILE]
+//   sim swarm --seeds A..B [--nodes 1|3|5] [--driver MODULE] [--profile P] [--plant BUG] [--json] [--stop-at-first]
+//   sim replay FILE [--driver MODULE] [--json] [--html FILE]
+//
+// --driver: `file` (the default for one node), `raft` (the default for a cluster), or a JS
+// module file exporting a SimDriverModule (runners/sim-driver.ts loads it; the trace names the
+// file and its sha256, and a replay refuses a file whose bytes changed).
 //   sim bench [--seeds N] [--nodes 1|3|5] [--profile P] [--json]
 //
 // Output: human lines on stdout (a progress line on stderr when it is a terminal); with --json
@@ -20,6 +24,7 @@ import type { SeedReport } from '../sim/oracle/cluster.js';
 import { runSeed } from '../sim/oracle/cluster.js';
 import { CLUSTER_SIZES, familiesOn, isPlantedBug, isProfileName, nodesOf, PLANTED_BUGS, profileForBug, PROFILES, specProblem, type PlantedBug, type ProfileName, type RunSpec } from '../sim/oracle/options.js';
 import { checkDeterminism, exitCodeOf, replayTraceFile, runSwarm, seedJson, toJson } from '../sim/oracle/runner.js';
+import { loadSimDriver, type LoadedSimDriver, resolveTraceDriver } from './sim-driver.js';
 
 /** Writes the run page of a report whose trace was kept (sim/viewer/html.ts). */
 function writeRunPage(io: SimIo, file: string, title: string, report: SeedReport): void {
@@ -87,8 +92,14 @@ function parseNodes(text: string): number {
 }
 
 /** The spec of a run from its flags: a planted bug brings its own profile unless one is given. */
-function specOf(seed: number, profile: ProfileName | undefined, plant: PlantedBug | undefined, nodes = 1): RunSpec {
-  const spec: RunSpec = { seed, profile: profile ?? (plant === undefined ? 'swarm' : profileForBug(plant)), planted: plant ?? null, ...(nodes === 1 ? {} : { nodes }) };
+function specOf(seed: number, profile: ProfileName | undefined, plant: PlantedBug | undefined, nodes = 1, driver?: LoadedSimDriver): RunSpec {
+  const spec: RunSpec = {
+    seed,
+    profile: profile ?? (plant === undefined ? 'swarm' : profileForBug(plant)),
+    planted: plant ?? null,
+    ...(nodes === 1 ? {} : { nodes }),
+    ...(driver?.ref === undefined ? {} : { driver: driver.ref }),
+  };
   const problem = specProblem(spec);
   if (problem !== null) throw new Usage(problem);
   return spec;
@@ -99,14 +110,15 @@ function specFlags(spec: RunSpec): string {
   const implied = spec.planted === null ? 'swarm' : profileForBug(spec.planted);
   const profile = spec.profile === implied ? '' : ` --profile ${spec.profile}`;
   const nodes = nodesOf(spec) === 1 ? '' : ` --nodes ${nodesOf(spec)}`;
-  return `${nodes}${profile}${spec.planted === null ? '' : ` --plant ${spec.planted}`}`;
+  const driver = spec.driver === undefined ? '' : ` --driver ${spec.driver.module}`;
+  return `${nodes}${driver}${profile}${spec.planted === null ? '' : ` --plant ${spec.planted}`}`;
 }
 
 function describeSeed(report: SeedReport): string {
   const s = report.stats;
   const ops = Object.values(s.ops).reduce((n, k) => n + k.ok + k.failed + k.unknown + k.pending, 0);
   return (
-    `seed ${report.spec.seed} (${nodesOf(report.spec) === 1 ? '' : `${nodesOf(report.spec)} nodes, `}${report.spec.profile}${report.spec.planted === null ? '' : `, planted ${report.spec.planted}`}): ${report.result}` +
+    `seed ${report.spec.seed} (${nodesOf(report.spec) === 1 ? '' : `${nodesOf(report.spec)} nodes, `}${report.spec.driver === undefined ? '' : `driver ${report.spec.driver.module}, `}${report.spec.profile}${report.spec.planted === null ? '' : `, planted ${report.spec.planted}`}): ${report.result}` +
     ` — ${ops} calls, ${report.events} events, ${Math.round(report.simMs)} virtual ms in ${Math.round(report.wallMs)} wall ms, trace ${report.traceHash}`
   );
 }
@@ -140,6 +152,16 @@ function writeSeed(io: SimIo, report: SeedReport): void {
 
 class Usage extends Error {}
 
+/** The driver `--driver` names (the default when absent), or a usage error. */
+async function driverOf(text: string | undefined, nodes: number): Promise<LoadedSimDriver | undefined> {
+  if (text === undefined) return undefined;
+  const loaded = await loadSimDriver(text, nodes);
+  if ('error' in loaded) throw new Usage(loaded.error);
+  return loaded;
+}
+
+const DRIVER_HELP = 'the consensus driver: file (one node), raft (3 or 5), or a JS module file exporting a SimDriverModule';
+
 export async function runSimCommand(argv: string[], io: SimIo = processIo): Promise<number> {
   let code = SIM_EXIT_OK;
   const program = new Command('tsoracle sim')
@@ -155,20 +177,22 @@ export async function runSimCommand(argv: string[], io: SimIo = processIo): Prom
     .addOption(new Option('--profile <name>', `options profile (${PROFILES.join(', ')})`).argParser(parseProfile))
     .addOption(new Option('--plant <bug>', `plant a known bug (${PLANTED_BUGS.join(', ')})`).argParser(parseBug))
     .option('--nodes <n>', 'server nodes: 1 (the file driver) or a Raft cluster of 3 or 5', parseNodes, 1)
+    .option('--driver <module>', DRIVER_HELP)
     .option('--json', 'print one JSON object as the last line')
     .option('--trace <file>', 'write the trace (JSON Lines) to this file')
     .option('--check-determinism', 'run the seed twice and compare the traces')
     .option('--html <file>', 'write the run as one self-contained HTML page (lanes, operations, faults, the violation)')
-    .action(async (opts: { seed: number; profile?: ProfileName; plant?: PlantedBug; nodes: number; json?: boolean; trace?: string; checkDeterminism?: boolean; html?: string }) => {
-      const spec = specOf(opts.seed, opts.profile, opts.plant, opts.nodes);
+    .action(async (opts: { seed: number; profile?: ProfileName; plant?: PlantedBug; nodes: number; driver?: string; json?: boolean; trace?: string; checkDeterminism?: boolean; html?: string }) => {
+      const driver = await driverOf(opts.driver, opts.nodes);
+      const spec = specOf(opts.seed, opts.profile, opts.plant, opts.nodes, driver);
       let report: SeedReport;
       let nondeterminism: { index: number; a: string | undefined; b: string | undefined } | null = null;
       if (opts.checkDeterminism === true) {
-        const check = await checkDeterminism(spec);
+        const check = await checkDeterminism(spec, driver?.module);
         report = check.first;
         if (!check.same) nondeterminism = check.divergence ?? { index: -1, a: check.first.traceHash, b: check.second.traceHash };
       } else {
-        report = await runSeed(spec, { keepTrace: opts.trace !== undefined || opts.html !== undefined });
+        report = await runSeed(spec, { keepTrace: opts.trace !== undefined || opts.html !== undefined, ...(driver === undefined ? {} : { driver: driver.module }) });
       }
       if (opts.trace !== undefined) report.trace.writeJsonl(opts.trace);
       writeSeed(io, report);
@@ -195,10 +219,12 @@ export async function runSimCommand(argv: string[], io: SimIo = processIo): Prom
     .addOption(new Option('--profile <name>', `options profile (${PROFILES.join(', ')})`).argParser(parseProfile))
     .addOption(new Option('--plant <bug>', `plant a known bug (${PLANTED_BUGS.join(', ')})`).argParser(parseBug))
     .option('--nodes <n>', 'server nodes: 1 (the file driver) or a Raft cluster of 3 or 5', parseNodes, 1)
+    .option('--driver <module>', DRIVER_HELP)
     .option('--json', 'print one JSON object as the last line')
     .option('--stop-at-first', 'stop at the first failing seed')
-    .action(async (opts: { seeds: { from: number; to: number }; profile?: ProfileName; plant?: PlantedBug; nodes: number; json?: boolean; stopAtFirst?: boolean }) => {
-      const spec = specOf(opts.seeds.from, opts.profile, opts.plant, opts.nodes);
+    .action(async (opts: { seeds: { from: number; to: number }; profile?: ProfileName; plant?: PlantedBug; nodes: number; driver?: string; json?: boolean; stopAtFirst?: boolean }) => {
+      const driver = await driverOf(opts.driver, opts.nodes);
+      const spec = specOf(opts.seeds.from, opts.profile, opts.plant, opts.nodes, driver);
       let failed = 0;
       const summary = await runSwarm({
         fromSeed: opts.seeds.from,
@@ -206,6 +232,7 @@ export async function runSimCommand(argv: string[], io: SimIo = processIo): Prom
         profile: spec.profile,
         planted: spec.planted,
         nodes: opts.nodes,
+        ...(driver?.ref === undefined ? {} : { driver: { module: driver.module, ref: driver.ref } }),
         stopAtFirstFailure: opts.stopAtFirst === true,
         onSeed: (report, done, total) => {
           if (report.result !== 'ok') {
@@ -220,7 +247,7 @@ export async function runSimCommand(argv: string[], io: SimIo = processIo): Prom
       if (io.progress) io.err('\r\u001b[K');
       const secondsWall = summary.wallMs / 1000;
       io.out(
-        `swarm ${summary.seeds} (${opts.nodes === 1 ? '' : `${opts.nodes} nodes, `}${spec.profile}${spec.planted === null ? '' : `, planted ${spec.planted}`}): ${summary.seedsRun} seeds, ${summary.failures.length} failing — ${summary.events} events, ` +
+        `swarm ${summary.seeds} (${opts.nodes === 1 ? '' : `${opts.nodes} nodes, `}${spec.driver === undefined ? '' : `driver ${spec.driver.module}, `}${spec.profile}${spec.planted === null ? '' : `, planted ${spec.planted}`}): ${summary.seedsRun} seeds, ${summary.failures.length} failing — ${summary.events} events, ` +
           `${Math.round(summary.simMs)} virtual ms in ${Math.round(summary.wallMs)} wall ms (${Math.round(summary.events / Math.max(secondsWall, 1e-9))} events/s, ${(summary.simMs / Math.max(summary.wallMs, 1e-9)).toFixed(1)}x)\n`,
       );
       const covered = Object.entries(summary.coverage).map(([family, c]) => `${family} ${c.struck}/${c.seeds}`);
@@ -242,6 +269,7 @@ export async function runSimCommand(argv: string[], io: SimIo = processIo): Prom
           `${toJson({
             seed: summary.seeds,
             nodes: opts.nodes,
+            ...(spec.driver === undefined ? {} : { driver: spec.driver }),
             profile: spec.profile,
             planted: spec.planted,
             result: summary.result,
@@ -263,10 +291,11 @@ export async function runSimCommand(argv: string[], io: SimIo = processIo): Prom
     .command('replay')
     .description('re-run the run a trace file records and compare it event by event')
     .argument('<file>', 'a trace written by `sim run --trace`')
+    .option('--driver <module>', 'where the driver module the trace names is now (its bytes must be the same)')
     .option('--json', 'print one JSON object as the last line')
     .option('--html <file>', 'write the replayed run as one self-contained HTML page')
-    .action(async (file: string, opts: { json?: boolean; html?: string }) => {
-      const replay = await replayTraceFile(file);
+    .action(async (file: string, opts: { driver?: string; json?: boolean; html?: string }) => {
+      const replay = await replayTraceFile(file, (ref) => resolveTraceDriver(ref, opts.driver));
       if ('error' in replay) throw new Usage(replay.error);
       writeSeed(io, replay.report);
       if (opts.html !== undefined) writeRunPage(io, opts.html, `tsoracle sim replay ${file}: ${replay.report.result}`, replay.report);

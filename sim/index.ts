@@ -35,6 +35,15 @@ export {
   SimDisk,
 } from './disk.js';
 export { drivenDisk, drivenTransport } from './driven.js';
+export {
+  defineSimDriver,
+  registerSimDriver,
+  type SimDriverContext,
+  type SimDriverExtras,
+  type SimDriverModule,
+  type SimPeer,
+  type SimRunAccess,
+} from './oracle/drivers.js';
 export { FaultGate, type FaultRule } from './faults.js';
 export * from './limits.js';
 export {

@@ -293,7 +293,7 @@ export class Checker implements HistoryObserver {
       // Above the counter was reported by the checkpoint; each call's record was matched there.
       if (end > counter) continue;
     }
-    let complete = ledger.snapshot.sessions.length < SEQ_SESSION_CLIENTS_MAX;
+    let complete = ledger.holesKnowable !== false && ledger.snapshot.sessions.length < SEQ_SESSION_CLIENTS_MAX;
     for (const session of ledger.snapshot.sessions) {
       if (session.forgottenBelow > 0n) complete = false;
       const client = this.history.sessionOf(session.clientId);

@@ -1,8 +1,9 @@
-// The single-node oracle under simulation: one server node running the product's real file
-// driver, serving node and protocol server (unchanged, on the world's ports), client nodes
+// The single-node oracle under simulation: one server node running a consensus driver (the
+// product's file driver by default, or any SimDriverModule of one node: drivers.ts), the
+// product's serving node and protocol server (unchanged, on the world's ports), client nodes
 // running the real client library with a few concurrent callers each, a nemesis that injects
 // the seed's fault families, a supervisor that restarts a server process that exits, and the
-// checkers. `runSeed(spec)` is one run: a function of the spec alone.
+// checkers. `runSeed(spec, { driver })` is one run: a function of the spec and the driver module.
 //
 // Phases (VOPR style):
 //   1. safety (options.phases.safetyMs): the workload runs while the nemesis strikes and the
@@ -23,7 +24,7 @@
 
 import { assert, AssertionError, unreachable } from '../../core/assert.js';
 import { TsoError } from '../../core/errors.js';
-import { FileDriver } from '../../drivers/file/file-driver.js';
+import type { ConsensusDriver } from '../../drivers/driver.js';
 import { ProtocolServer } from '../../drivers/server/protocol-server.js';
 import { ServingNode, type ServingEvent } from '../../drivers/server/serving-node.js';
 import type { NodePorts, Program } from '../process.js';
@@ -31,10 +32,12 @@ import type { Rng } from '../random.js';
 import type { TraceDetails, TraceEntry } from '../trace.js';
 import { World } from '../world.js';
 import { Checker } from './checkers.js';
-import { DurableView } from './durable.js';
+import { ClaimsView } from './claims.js';
+import type { SimDriverContext, SimDriverExtras, SimDriverModule, SimPeer, SimRunAccess } from './drivers.js';
+import type { DurableSource } from './durable.js';
 import { describeOp, History, type Op } from './history.js';
 import { drawOptions, livenessEnvelope, nodesOf, valueChecksSound, type NemesisFamily, type RunSpec, type SimOptions } from './options.js';
-import { diskFaultsOf, finishReport, netFaultsOf, recordServingEvent, runToEnd, type RunSeedOptions, scheduleNemesis, type SeedReport } from './run-shared.js';
+import { diskFaultsOf, driverOfRun, finishReport, netFaultsOf, recordServingEvent, runToEnd, type RunSeedOptions, scheduleNemesis, type SeedReport, specTraceDetails } from './run-shared.js';
 import { runRaftSeed } from './raft-run.js';
 import { ClientWorkload, DEADLINE_SLACK_MS, errorText } from './workload.js';
 
@@ -57,7 +60,7 @@ const WRITE_KINDS: ReadonlySet<string> = new Set(['disk.write', 'disk.writeFile'
 
 interface ServerState {
   readonly incarnation: number;
-  readonly driver: FileDriver;
+  readonly driver: ConsensusDriver;
   node: ServingNode | null;
 }
 
@@ -66,8 +69,13 @@ class OracleRun {
   readonly options: SimOptions;
   readonly world: World;
   readonly history = new History();
-  readonly durable: DurableView;
+  readonly groundTruth: DurableSource;
   readonly checker: Checker;
+  private readonly driverModule: SimDriverModule;
+  private readonly extras: SimDriverExtras;
+  /** Set when the module brings no ground truth of its own: its drivers' claims. */
+  private readonly claims: ClaimsView | null;
+  private readonly peer: SimPeer;
   private server: ServerState | null = null;
   private readonly clients: ClientWorkload;
   private readonly strikes: Record<string, number> = {};
@@ -94,13 +102,17 @@ class OracleRun {
       onUncaught: 'crash-node',
       network: { faults: netFaultsOf(o.net) },
     });
-    this.world.record('sim.spec', { seed: spec.seed, profile: spec.profile, planted: spec.planted });
+    this.driverModule = driverOfRun(spec, runOptions);
+    this.world.record('sim.spec', specTraceDetails(spec));
     this.world.record('sim.options', o as unknown as TraceDetails);
     this.supervisorRng = this.world.rng.fork('supervisor');
+    this.peer = { id: 1, name: SERVER_NODE, endpoint: `${SERVER_NODE}:${SERVER_PORT}`, peerAddress: { host: SERVER_NODE, port: SERVER_PORT + 1 } };
     this.world.addNode({ name: SERVER_NODE, program: this.serverProgram(), start: false, disk: { faults: diskFaultsOf(o.disk) } });
-    this.durable = new DurableView(this.world.node(SERVER_NODE).disk, DATA_DIR);
+    this.extras = this.driverModule.extras?.(this.runAccess()) ?? {};
+    this.claims = this.extras.groundTruth === undefined ? new ClaimsView((kind, message, details) => this.checker.report(kind, message, details)) : null;
+    this.groundTruth = this.extras.groundTruth ?? (this.claims as ClaimsView);
     const valueChecks = valueChecksSound(o);
-    this.checker = new Checker(this.history, this.durable, () => this.world.nowMs, {
+    this.checker = new Checker(this.history, this.groundTruth, () => this.world.nowMs, {
       valueChecks,
       onSafetyViolation: (v) => {
         this.world.record('check.violation', { kind: v.kind, message: v.message });
@@ -128,14 +140,56 @@ class OracleRun {
     return this.options.phases.safetyMs + this.spikeDrainMs + c.overallTimeoutMs + c.attemptTimeoutMs + SERVER_RECOVERY_MS;
   }
 
+  /** What the driver module's extras may see and do. */
+  private runAccess(): SimRunAccess {
+    const run = this;
+    return {
+      world: this.world,
+      get checker() {
+        return run.checker;
+      },
+      options: this.options,
+      planted: this.spec.planted,
+      names: [SERVER_NODE],
+      livenessStarted: () => this.livenessStartMs !== null,
+      isCurrent: (name, incarnation) => this.world.node(name).status !== 'down' && this.world.node(name).incarnations === incarnation,
+      diskFaultFiredSince: (_name, _incarnation, families) => {
+        const counts = this.world.node(SERVER_NODE).disk.faultCounts() as unknown as Record<string, number>;
+        return families.some((f) => (counts[f] ?? 0) > (this.serverFaultsAtStart[f] ?? 0));
+      },
+      leaderElected: () => {},
+      leaderLost: () => {},
+      crashAndRestart: (_name, keepPageCache, downMs) => this.crashServerAndRestart(keepPageCache, downMs),
+      restartDelayMs: () => (this.livenessStartMs !== null ? 0 : this.supervisorRng.int(0, this.options.server.restartDelayMsMax)),
+      maybeConverge: () => this.maybeConverge(),
+    };
+  }
+
   // --- the programs ------------------------------------------------------------------------------
 
   private serverProgram(): Program {
     const planted = this.spec.planted;
     return async (ports: NodePorts) => {
-      const driver = await FileDriver.open(ports.disk, DATA_DIR, {
-        faults: { skipDirFsync: planted === 'skipDirFsync', publishHighWaterBeforeFsync: planted === 'publishHighWaterBeforeFsync' },
-      });
+      const context: SimDriverContext = {
+        disk: ports.disk,
+        transport: ports.transport,
+        clock: ports.clock,
+        random: ports.random,
+        rng: ports.rng,
+        id: this.peer.id,
+        name: this.peer.name,
+        endpoint: this.peer.endpoint,
+        peerAddress: this.peer.peerAddress,
+        peers: [this.peer],
+        dataDir: DATA_DIR,
+        options: this.options,
+        planted,
+        incarnation: ports.incarnation,
+        trace: (kind, details) => ports.trace(kind, details),
+        fatal: (error) => this.onFatal(ports.incarnation, error),
+      };
+      const built = await (this.extras.createDriver !== undefined ? this.extras.createDriver(context) : this.driverModule.createDriver(context));
+      const driver = this.claims === null ? built : this.claims.witness(`${SERVER_NODE}#${ports.incarnation}`, built);
       const state: ServerState = { incarnation: ports.incarnation, driver, node: null };
       this.server = state;
       const node = new ServingNode({
@@ -183,11 +237,12 @@ class OracleRun {
     // What the driver published must be durable now: the crash may take anything else.
     const server = this.server;
     if (server !== null && server.incarnation === node.incarnations) {
-      this.checker.onPublished(server.driver.durableHighWaterMs, `${SERVER_NODE}#${server.incarnation} before the crash`);
+      const published = this.extras.publishedAtCrash?.(SERVER_NODE, server.driver) ?? null;
+      if (published !== null) this.checker.onPublished(published, `${SERVER_NODE}#${server.incarnation} before the crash`);
     }
     this.world.crash(SERVER_NODE, { keepPageCache });
     this.server = null;
-    this.durable.markChanged();
+    this.extras.onCrash?.(SERVER_NODE);
     this.checker.checkpoint();
   }
 
@@ -207,13 +262,8 @@ class OracleRun {
         if (this.livenessStartMs === null) this.crashServerAndRestart(keepPageCache, downMs);
       }, 'nemesis.crash_after_write');
     }
-    if (kind === 'disk.fsyncDir' || kind === 'disk.fsync') {
-      // The durable records change when the directory is synced (a rename lands) or a record
-      // itself is synced; a failed sync changes nothing.
-      if (!entry.node.startsWith(`${SERVER_NODE}#`) || entry.details?.error !== undefined) return;
-      const path = kind === 'disk.fsyncDir' ? entry.details?.dir : entry.details?.path;
-      if (typeof path === 'string' && (path === DATA_DIR || path.startsWith(`${DATA_DIR}/`))) this.durable.markChanged();
-    } else if (kind === 'process.error') {
+    this.extras.onTrace?.(entry);
+    if (kind === 'process.error') {
       this.onProcessError(entry.node);
     } else if (kind === 'process.failed') {
       this.onProcessExit(entry.node);
@@ -228,6 +278,7 @@ class OracleRun {
     if (failure.node === SERVER_NODE) {
       const counts = this.world.node(SERVER_NODE).disk.faultCounts();
       const firedSince = (family: keyof typeof counts): boolean => counts[family] > (this.serverFaultsAtStart[family] ?? 0);
+      if (this.extras.expectedFailure?.(SERVER_NODE, failure.incarnation, error) === true) return;
       // Refused to start: a corrupted read of a record, a failed sync of what it loaded, or a
       // failed write while it repaired what it loaded (cutting a torn journal tail under an
       // injected disk-full: single-node seed 2615).
@@ -239,6 +290,20 @@ class OracleRun {
       }
     }
     this.checker.report('process_failed', `${label} failed: ${errorText(error)}`, { node: failure.node, incarnation: failure.incarnation });
+  }
+
+  /** The driver stopped on a storage failure (`context.fatal`): expected when an injected disk fault fired. */
+  private onFatal(incarnation: number, error: unknown): void {
+    const counts = this.world.node(SERVER_NODE).disk.faultCounts();
+    const fired = (['fsyncFail', 'writeFull'] as const).some((f) => counts[f] > (this.serverFaultsAtStart[f] ?? 0));
+    if (!fired) this.checker.report('process_failed', `${SERVER_NODE}#${incarnation}: the driver stopped without an injected disk fault: ${errorText(error)}`);
+    this.world.record('driver.fatal', { node: `${SERVER_NODE}#${incarnation}`, error: errorText(error) });
+    this.world.after(0, () => {
+      const node = this.world.node(SERVER_NODE);
+      if (node.status !== 'down' && node.incarnations === incarnation) {
+        this.crashServerAndRestart(true, this.livenessStartMs !== null ? 0 : this.supervisorRng.int(0, this.options.server.restartDelayMsMax));
+      }
+    }, 'driver.fatal_restart');
   }
 
   /** A process exited on an error: the supervisor restarts it. */
@@ -396,8 +461,14 @@ class OracleRun {
   }
 }
 
-/** Runs one seed: draws its options, runs the world, checks, and reports. */
+/**
+ * Runs one seed: draws its options, runs the world, checks, and reports. The driver is
+ * `options.driver` (a module of one node runs here, of several in raft-run.ts's cluster harness),
+ * else the built-in one `spec.driver` names, else the default (`file` for one node, `raft` for
+ * a cluster).
+ */
 export async function runSeed(spec: RunSpec, options: RunSeedOptions = {}): Promise<SeedReport> {
   if (nodesOf(spec) > 1) return runRaftSeed(spec, options);
   return new OracleRun(spec, options).run();
 }
+

@@ -28,6 +28,8 @@ export interface DurableLedger {
   readonly snapshot: SeqLedgerSnapshot;
   readonly counters: ReadonlyMap<string, bigint>;
   readonly sessions: ReadonlyMap<bigint, DurableSession>;
+  /** False when a value below a counter may belong to a block nobody can see (claims.ts): no hole check. */
+  readonly holesKnowable?: boolean;
 }
 
 /** A record that is absent decodes as the empty state; one that does not decode is a problem. */

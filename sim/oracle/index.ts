@@ -1,6 +1,7 @@
-// The simulator's proof of the single-node oracle: swarm options, the cluster harness that runs
-// the real file driver, serving node, protocol server and client in the world, the history and
-// its checkers, the runner (swarm, determinism check, replay) and the benchmark.
+// The simulator's proof of the oracle: swarm options, the harnesses that run a consensus driver
+// module (the real file or raft driver, or a user's: drivers.ts) under the real serving node,
+// protocol server and client in the world, the history and its checkers, the runner (swarm,
+// determinism check, replay) and the benchmark.
 
 export { benchOracle, type OracleBench } from './bench.js';
 export { Checker, type CheckerOptions, VIOLATIONS_KEPT_MAX } from './checkers.js';
@@ -18,11 +19,27 @@ export {
   SERVER_START_TIMEOUT_MS,
   type SeedReport,
 } from './cluster.js';
+export { ClaimsView } from './claims.js';
+export {
+  builtinSimDriver,
+  defaultSimDriver,
+  defineSimDriver,
+  registerSimDriver,
+  type SimDriverContext,
+  type SimDriverExtras,
+  type SimDriverModule,
+  type SimPeer,
+  type SimRunAccess,
+  simDriverModuleProblem,
+} from './drivers.js';
 export { type Decoded, type DurableLedger, DurableView } from './durable.js';
+export { FILE_SIM_DRIVER } from './file-module.js';
+export { openRaftDriver, RAFT_SIM_DRIVER } from './raft-module.js';
 export { type ClientSession, describeOp, History, type Op, type OpKind, type OpOutcome, type Phase } from './history.js';
 export {
   DISK_FAMILIES,
   drawOptions,
+  type DriverRef,
   FAULT_FAMILIES,
   type FaultFamily,
   familiesOn,
@@ -45,6 +62,7 @@ export {
 export {
   checkDeterminism,
   type DeterminismCheck,
+  type DriverResolver,
   exitCodeOf,
   type Replay,
   replayTraceFile,

@@ -85,6 +85,14 @@ export interface RunSpec {
   readonly planted: PlantedBug | null;
   /** Server nodes: 1 (the file driver; the default when absent) or a Raft cluster of 3 or 5. */
   readonly nodes?: number;
+  /** The consensus driver, when not the default for the node count (sim/oracle/drivers.ts). */
+  readonly driver?: DriverRef;
+}
+
+/** Names a run's driver module: a built-in name or a file, with the sha256 of the file's bytes. */
+export interface DriverRef {
+  readonly module: string;
+  readonly sha256?: string;
 }
 
 /** The spec's cluster size (1 when absent). */
@@ -100,6 +108,10 @@ export function specProblem(spec: RunSpec): string | null {
     return `${spec.planted ?? spec.profile} needs a Raft cluster (--nodes 3 or 5)`;
   }
   if (nodes > 1 && spec.planted !== null && FILE_DRIVER_BUGS.includes(spec.planted)) return `${spec.planted} is a bug of the file driver: run it with --nodes 1`;
+  const driver = spec.driver?.module;
+  if (driver !== undefined && spec.planted !== null && (FILE_DRIVER_BUGS.includes(spec.planted) || isRaftBug(spec.planted)) && driver !== (isRaftBug(spec.planted) ? 'raft' : 'file')) {
+    return `${spec.planted} is a bug planted in a built-in driver, not in ${driver}`;
+  }
   return null;
 }
 

@@ -1,10 +1,15 @@
-// A Raft cluster of the oracle under simulation: 3 or 5 server nodes, each running the product's
-// real raft driver, serving node and protocol server (the lines `tsoracle serve raft` runs, on
-// the world's ports), client nodes running the real client library against every endpoint, a
-// nemesis that injects the seed's fault families, a supervisor that restarts a server process
-// that exits, and the checkers: the Raft ones (raft-checkers.ts: election safety, log matching,
-// leader completeness, state-machine safety) and every timestamp and sequence checker of the
-// single-node run (checkers.ts), across failovers, against the committed state.
+// A cluster of the oracle under simulation: 3 or 5 server nodes, each running a consensus driver
+// (the product's raft driver by default — the lines `tsoracle serve raft` runs — or any
+// SimDriverModule of several nodes: drivers.ts) under the product's serving node and protocol
+// server, on the world's ports; client nodes running the real client library against every
+// endpoint, a nemesis that injects the seed's fault families, a supervisor that restarts a server
+// process that exits, and every timestamp and sequence checker of the single-node run
+// (checkers.ts), across failovers, against the driver module's ground truth (for raft the
+// committed state the Raft checkers build, raft-module.ts; for a module without one, what its
+// drivers acknowledged, claims.ts). The module's extras add its own checkers (raft: election
+// safety, log matching, leader completeness, state-machine safety). The cluster options the seed
+// draws (`options.raft`: election timeout, drift bound, nodes held down...) are the cluster's
+// timings whatever the driver: the liveness bound counts election timeouts.
 //
 // Phases (as the single-node run, cluster.ts):
 //   1. safety: the workload runs while the nemesis strikes — in a cluster the process families
@@ -22,14 +27,15 @@
 //      run on the committed state.
 //
 // Expected process exits (not violations): a node that refuses to start because a read of its
-// records was corrupted or a sync failed (DRIVER_PERMANENT, DiskError), and a node whose driver
-// stopped on a storage failure while persisting (`fatal`): the supervisor restarts them, as
-// systemd would. Any other exception escaping the product is a `process_failed` violation.
+// records was corrupted or a sync failed (DRIVER_PERMANENT, DiskError), a serving node that
+// poisoned itself on a failed durable write after an injected disk fault, and (raft) a node whose
+// driver stopped on a storage failure while persisting (`fatal`): the supervisor restarts them,
+// as systemd would. Any other exception escaping the product is a `process_failed` violation.
 
 import { AssertionError, unreachable } from '../../core/assert.js';
 import { TsoError } from '../../core/errors.js';
+import type { ConsensusDriver } from '../../drivers/driver.js';
 import { type Clock, DiskError } from '../../drivers/ports.js';
-import { RaftDriver, type RaftDriverEvent, type RaftPeer } from '../../drivers/raft/raft-driver.js';
 import { ProtocolServer } from '../../drivers/server/protocol-server.js';
 import { ServingNode, type ServingEvent } from '../../drivers/server/serving-node.js';
 import type { DiskFaults } from '../disk.js';
@@ -38,10 +44,12 @@ import type { Rng } from '../random.js';
 import type { TraceDetails, TraceEntry } from '../trace.js';
 import { World } from '../world.js';
 import { Checker } from './checkers.js';
-import { diskFaultsOf, finishReport, netFaultsOf, recordServingEvent, runToEnd, type RunSeedOptions, scheduleNemesis, type SeedReport } from './run-shared.js';
+import { ClaimsView } from './claims.js';
+import type { SimDriverContext, SimDriverExtras, SimDriverModule, SimPeer, SimRunAccess } from './drivers.js';
+import type { DurableSource } from './durable.js';
+import { diskFaultsOf, driverOfRun, finishReport, netFaultsOf, recordServingEvent, runToEnd, type RunSeedOptions, scheduleNemesis, type SeedReport, specTraceDetails } from './run-shared.js';
 import { describeOp, History, type Op } from './history.js';
-import { isRaftBug, livenessEnvelope, type NemesisFamily, type RaftRunOptions, type RunSpec, type SimOptions, valueChecksSound, drawOptions } from './options.js';
-import { RaftChecker, type RaftLogView } from './raft-checkers.js';
+import { livenessEnvelope, type NemesisFamily, type RaftRunOptions, type RunSpec, type SimOptions, valueChecksSound, drawOptions } from './options.js';
 import { ClientWorkload, DEADLINE_SLACK_MS, errorText } from './workload.js';
 
 export const RAFT_SERVICE_PORT = 50551;
@@ -64,8 +72,10 @@ const WRITE_KINDS: ReadonlySet<string> = new Set(['disk.write', 'disk.writeFile'
 interface ServerState {
   readonly incarnation: number;
   readonly clock: Clock;
-  driver: RaftDriver | null;
+  driver: ConsensusDriver | null;
   node: ServingNode | null;
+  /** The last leadership state its serving node reported (for a stuck call's explanation). */
+  leadership: string;
   /** This incarnation's monotonic time when the liveness phase began (-Infinity if it started later). */
   livenessMonoMs: number;
   /** Disk fault counters when this incarnation started (did an injected fault make it exit?). */
@@ -94,16 +104,21 @@ export interface RaftRunStats {
   readonly snapshotsSuperseded: number;
 }
 
-class RaftRun {
+class ClusterRun {
   readonly options: SimOptions;
   readonly raft: RaftRunOptions;
   readonly world: World;
   readonly history = new History();
   readonly checker: Checker;
-  readonly raftChecker: RaftChecker;
+  private readonly driverModule: SimDriverModule;
+  private readonly extras: SimDriverExtras;
+  /** Set when the module brings no ground truth of its own: its drivers' claims. */
+  private readonly claims: ClaimsView | null;
   private readonly clients: ClientWorkload;
   readonly names: string[];
-  private readonly peers: ReadonlyMap<number, RaftPeer>;
+  private readonly peers: readonly SimPeer[];
+  /** Disk fault counters when each incarnation (`name#n`) started. */
+  private readonly faultsAtStartOf = new Map<string, Readonly<Record<string, number>>>();
   private readonly servers = new Map<string, ServerState>();
   private readonly strikes: Record<string, number> = {};
   private readonly supervisorRng: Rng;
@@ -119,7 +134,6 @@ class RaftRun {
   /** Nodes the liveness phase keeps down. */
   private readonly heldDown = new Set<string>();
   private readonly failovers: Failover[] = [];
-  private snapshotsSuperseded = 0;
   /** The node that last became leader, and its term (the nemesis's "leader"). */
   private leaderName: string | null = null;
 
@@ -138,14 +152,15 @@ class RaftRun {
       onUncaught: 'crash-node',
       network: { faults: netFaultsOf(o.net) },
     });
-    this.world.record('sim.spec', { seed: spec.seed, profile: spec.profile, planted: spec.planted, nodes: raft.nodes });
+    this.driverModule = driverOfRun(spec, runOptions);
+    this.world.record('sim.spec', specTraceDetails(spec));
     this.world.record('sim.options', o as unknown as TraceDetails);
     this.supervisorRng = this.world.rng.fork('supervisor');
     this.isolateRng = this.world.rng.fork('nemesis/isolateNewLeader');
     this.followerPowerLossRng = this.world.rng.fork('nemesis/followerPowerLoss');
     this.baseDiskFaults = diskFaultsOf(o.disk);
     this.names = Array.from({ length: raft.nodes }, (_, i) => `n${i + 1}`);
-    this.peers = new Map(this.names.map((name, i) => [i + 1, { raftAddress: { host: name, port: RAFT_PEER_PORT }, serviceEndpoint: `${name}:${RAFT_SERVICE_PORT}` }]));
+    this.peers = this.names.map((name, i) => ({ id: i + 1, name, endpoint: `${name}:${RAFT_SERVICE_PORT}`, peerAddress: { host: name, port: RAFT_PEER_PORT } }));
     this.names.forEach((name, i) => {
       this.world.addNode({
         name,
@@ -156,8 +171,10 @@ class RaftRun {
       });
     });
     const haltOnViolation = runOptions.haltOnViolation !== false;
-    this.raftChecker = new RaftChecker((kind, message, details) => this.checker.report(kind, message, details));
-    this.checker = new Checker(this.history, this.raftChecker.committedView, () => this.world.nowMs, {
+    this.extras = this.driverModule.extras?.(this.runAccess()) ?? {};
+    this.claims = this.extras.groundTruth === undefined ? new ClaimsView((kind, message, details) => this.checker.report(kind, message, details)) : null;
+    const groundTruth: DurableSource = this.extras.groundTruth ?? (this.claims as ClaimsView);
+    this.checker = new Checker(this.history, groundTruth, () => this.world.nowMs, {
       valueChecks: valueChecksSound(o),
       publishedMonotonic: false,
       onSafetyViolation: (v) => {
@@ -201,41 +218,69 @@ class RaftRun {
     );
   }
 
+  /** What the driver module's extras may see and do. */
+  private runAccess(): SimRunAccess {
+    const run = this;
+    return {
+      world: this.world,
+      get checker() {
+        return run.checker;
+      },
+      options: this.options,
+      planted: this.spec.planted,
+      names: this.names,
+      livenessStarted: () => this.livenessStartMs !== null,
+      isCurrent: (name, incarnation) => this.isCurrentIncarnation(name, incarnation),
+      diskFaultFiredSince: (name, incarnation, families) => {
+        const counts = this.world.node(name).disk.faultCounts() as unknown as Record<string, number>;
+        const atStart = this.faultsAtStartOf.get(`${name}#${incarnation}`) ?? {};
+        return families.some((f) => (counts[f] ?? 0) > (atStart[f] ?? 0));
+      },
+      leaderElected: (name) => this.leaderElected(name),
+      leaderLost: (name) => this.leaderLost(name),
+      crashAndRestart: (name, keepPageCache, downMs) => this.crashAndRestart(name, keepPageCache, downMs),
+      restartDelayMs: () => this.restartDelayMs(),
+      maybeConverge: () => this.maybeConverge(),
+    };
+  }
+
   // --- the server program ------------------------------------------------------------------------
 
   private serverProgram(name: string, id: number): Program {
     const planted = this.spec.planted;
-    const raft = this.raft;
     return async (ports: NodePorts) => {
       const state: ServerState = {
         incarnation: ports.incarnation,
         clock: ports.clock,
         driver: null,
         node: null,
+        leadership: 'unknown',
         livenessMonoMs: -Infinity,
         faultsAtStart: { ...this.world.node(name).disk.faultCounts() },
       };
       this.servers.set(name, state);
-      const driver = await RaftDriver.open({
+      this.faultsAtStartOf.set(`${name}#${ports.incarnation}`, state.faultsAtStart);
+      const peer = this.peers[id - 1] as SimPeer;
+      const context: SimDriverContext = {
         disk: ports.disk,
         transport: ports.transport,
         clock: ports.clock,
         random: ports.random,
-        dataDir: RAFT_DATA_DIR,
+        rng: ports.rng,
         id,
+        name,
+        endpoint: peer.endpoint,
+        peerAddress: peer.peerAddress,
         peers: this.peers,
-        config: {
-          electionTimeoutMs: raft.electionTimeoutMs,
-          heartbeatIntervalMs: raft.heartbeatIntervalMs,
-          clockDriftBound: raft.clockDriftBound,
-          leaseMarginMs: raft.leaseMarginMs,
-          maxEntriesPerMessage: raft.maxEntriesPerMessage,
-          maxInflightMessages: raft.maxInflightMessages,
-        },
-        snapshotEntries: raft.snapshotEntries,
-        ...(isRaftBug(planted) ? { faults: { [planted]: true } } : {}),
-        onEvent: (event) => this.onDriverEvent(name, state, ports, event),
-      });
+        dataDir: RAFT_DATA_DIR,
+        options: this.options,
+        planted,
+        incarnation: ports.incarnation,
+        trace: (kind, details) => ports.trace(kind, details),
+        fatal: (error) => this.onFatal(name, state, error),
+      };
+      const built = await (this.extras.createDriver !== undefined ? this.extras.createDriver(context) : this.driverModule.createDriver(context));
+      const driver = this.claims === null ? built : this.claims.witness(`${name}#${ports.incarnation}`, built);
       state.driver = driver;
       const node = new ServingNode({
         driver,
@@ -243,7 +288,7 @@ class RaftRun {
         windowAheadMs: this.options.server.windowAheadMs,
         failoverAdvanceMs: this.options.server.failoverAdvanceMs,
         faults: { serveBeforePersist: planted === 'serveBeforePersist', fenceAtPrior: planted === 'fenceAtPrior' },
-        onEvent: (e) => this.onServingEvent(ports, e),
+        onEvent: (e) => this.onServingEvent(name, state, ports, e),
       });
       state.node = node;
       node.start();
@@ -258,77 +303,37 @@ class RaftRun {
     };
   }
 
-  private logOf(driver: RaftDriver): RaftLogView {
-    const status = driver.status();
-    return { snapshotIndex: status.snapshotIndex, lastIndex: status.lastIndex, entryAt: (i) => driver.entryAt(i) };
-  }
-
-  /** The logs of every running node. */
-  private liveLogs(): Map<string, RaftLogView> {
-    const logs = new Map<string, RaftLogView>();
-    for (const [name, state] of this.servers) {
-      if (state.driver !== null && this.isCurrent(name, state)) logs.set(name, this.logOf(state.driver));
-    }
-    return logs;
-  }
-
   private isCurrent(name: string, state: ServerState): boolean {
+    return this.isCurrentIncarnation(name, state.incarnation);
+  }
+
+  private isCurrentIncarnation(name: string, incarnation: number): boolean {
     const node = this.world.node(name);
-    return node.status !== 'down' && node.incarnations === state.incarnation;
+    return node.status !== 'down' && node.incarnations === incarnation;
   }
 
-  private onDriverEvent(name: string, state: ServerState, ports: NodePorts, event: RaftDriverEvent): void {
-    switch (event.kind) {
-      case 'role':
-        ports.trace('raft.role', { role: event.role, term: event.term, leader: event.leaderId });
-        this.raftChecker.onRole(name, event.role, event.term);
-        if (event.role === 'leader') {
-          this.leaderName = name;
-          this.maybeIsolateNewLeader(name);
-          this.maybeFollowerPowerLoss(name);
-          for (const f of this.failovers) if (f.electedMs === null) f.electedMs = this.world.nowMs;
-          if (state.driver !== null) {
-            this.raftChecker.onLeaderLog(name, event.term, this.logOf(state.driver));
-            this.raftChecker.checkLogMatching(this.liveLogs());
-          }
-        } else if (this.leaderName === name) {
-          this.leaderName = null;
-        }
-        return;
-      case 'applied':
-        // Before the driver is handed over (it applies from its first Ready) its term is unknown: no bound.
-        this.raftChecker.onApplied(name, event.entries, state.driver?.status().term ?? Number.MAX_SAFE_INTEGER);
-        return;
-      case 'snapshot-installed':
-        ports.trace('raft.snapshot_installed', { index: event.index });
-        if (state.driver !== null) this.raftChecker.onSnapshotInstalled(name, event.index, state.driver.appliedHighWaterMs);
-        return;
-      case 'fatal':
-        ports.trace('raft.fatal', { error: errorText(event.error) });
-        this.onFatal(name, state, event.error);
-        return;
-      case 'snapshot-superseded':
-        ports.trace('raft.snapshot_superseded', { index: event.index });
-        this.snapshotsSuperseded++;
-        return;
-      case 'leadership':
-      case 'started':
-      case 'meta-created':
-      case 'wal-truncated':
-      case 'snapshot-marker-completed':
-      case 'snapshot-saved':
-      case 'peer-connected':
-      case 'peer-disconnected':
-      case 'peer-refused':
-      case 'peer-dropped':
-        return;
-      default:
-        unreachable(event);
-    }
+  /** A node won an election: the nemesis's leader; the election-time faults may strike it. */
+  private leaderElected(name: string): void {
+    this.leaderName = name;
+    this.maybeIsolateNewLeader(name);
+    this.maybeFollowerPowerLoss(name);
+    for (const f of this.failovers) if (f.electedMs === null) f.electedMs = this.world.nowMs;
   }
 
-  private onServingEvent(ports: NodePorts, e: ServingEvent): void {
+  private leaderLost(name: string): void {
+    if (this.leaderName === name) this.leaderName = null;
+  }
+
+  private onServingEvent(name: string, state: ServerState, ports: NodePorts, e: ServingEvent): void {
     recordServingEvent(ports, e, this.checker);
+    if (e.kind === 'leadership') {
+      state.leadership = e.state.kind;
+      // A driver whose module does not report elections itself: its leadership events are them.
+      if (this.extras.tracksLeadership !== true && this.isCurrent(name, state)) {
+        if (e.state.kind === 'leader') this.leaderElected(name);
+        else this.leaderLost(name);
+      }
+    }
     if (e.kind === 'serving') {
       for (const f of this.failovers) if (f.servingMs === null) f.servingMs = this.world.nowMs;
       this.maybeConverge();
@@ -371,15 +376,16 @@ class RaftRun {
     this.crashAtNextWrite.set(target, { keepPageCache: false, downMs, writesLeft });
   }
 
-  /** The driver stopped on a storage failure: expected when an injected disk fault fired. */
+  /** A driver stopped on a storage failure (`context.fatal`): expected when an injected disk fault fired. */
   private onFatal(name: string, state: ServerState, error: unknown): void {
     const counts = this.world.node(name).disk.faultCounts();
     const fired = (['fsyncFail', 'writeFull'] as const).some((f) => counts[f] > (state.faultsAtStart[f] ?? 0));
-    if (!fired) this.checker.report('process_failed', `${name}#${state.incarnation}: the raft driver stopped without an injected disk fault: ${errorText(error)}`);
-    // As `tsoracle serve raft` exits on a fatal storage error and its supervisor restarts it.
+    if (!fired) this.checker.report('process_failed', `${name}#${state.incarnation}: the driver stopped without an injected disk fault: ${errorText(error)}`);
+    this.world.record('driver.fatal', { node: `${name}#${state.incarnation}`, error: errorText(error) });
+    // As `tsoracle serve` exits on a fatal storage error and its supervisor restarts it.
     this.world.after(0, () => {
       if (this.isCurrent(name, state)) this.crashAndRestart(name, true, this.restartDelayMs());
-    }, 'raft.fatal_restart');
+    }, 'driver.fatal_restart');
   }
 
   private restartDelayMs(): number {
@@ -403,6 +409,7 @@ class RaftRun {
     this.world.crash(name, { keepPageCache });
     this.servers.delete(name);
     this.crashAtNextWrite.delete(name);
+    this.extras.onCrash?.(name);
     this.checker.checkpoint();
   }
 
@@ -425,6 +432,7 @@ class RaftRun {
         }, 'nemesis.crash_after_write');
       }
     }
+    this.extras.onTrace?.(entry);
     if (kind === 'process.error') this.onProcessError(entry.node);
     else if (kind === 'process.failed') this.onProcessExit(entry.node);
   }
@@ -437,9 +445,12 @@ class RaftRun {
     if (this.names.includes(failure.node)) {
       const counts = this.world.node(failure.node).disk.faultCounts();
       const firedSince = (family: keyof typeof counts): boolean => counts[family] > (state?.faultsAtStart[family] ?? 0);
+      if (this.extras.expectedFailure?.(failure.node, failure.incarnation, error) === true) return;
       // Refused to start: a failed read or sync of its records (the supervisor tries again).
       if (error instanceof DiskError) return;
       if (error instanceof TsoError && error.code === 'DRIVER_PERMANENT' && (firedSince('readCorrupt') || firedSince('fsyncFail') || firedSince('writeFull'))) return;
+      // A durable write failed during a fence: the serving node poisons itself (`tsoracle serve` exits).
+      if (error instanceof Error && error.message.startsWith('serving node poisoned') && (firedSince('fsyncFail') || firedSince('writeFull'))) return;
     }
     this.checker.report('process_failed', `${label} failed: ${errorText(error)}`, { node: failure.node, incarnation: failure.incarnation });
   }
@@ -608,9 +619,8 @@ class RaftRun {
       const status = this.world.node(name).status;
       const driver = state.driver;
       if (!this.isCurrent(name, state) || status === 'paused' || status === 'starting' || driver === null) continue;
-      if (state.node?.isServing !== true || !driver.hasLease()) continue;
-      const leaseUntilMs = driver.status().leaseUntilMs;
-      if (leaseUntilMs !== null && leaseUntilMs - driver.leaseMs >= state.livenessMonoMs) serving.push(name);
+      if (state.node?.isServing !== true || !(driver.hasLease?.() ?? true)) continue;
+      if (this.extras.servesSinceLiveness?.(name, driver, state.livenessMonoMs) ?? true) serving.push(name);
     }
     return serving.length === 1 ? (serving[0] as string) : null;
   }
@@ -639,22 +649,19 @@ class RaftRun {
       done: () => this.world.nowMs >= this.clients.workloadEndMs && !this.clients.holdOpen() && this.history.pending === 0,
       eventsMax: RAFT_RUN_EVENTS_MAX,
     });
-    if (!halted) this.raftChecker.checkLogMatching(this.liveLogs());
+    this.extras.beforeFinal?.(halted);
     if (!halted && !eventBound) this.checkLiveness();
     this.checker.final();
     const diskFaults: Record<string, number> = {};
     for (const name of this.names) for (const [fault, n] of Object.entries(this.world.node(name).disk.faultCounts())) diskFaults[fault] = (diskFaults[fault] ?? 0) + n;
-    const raftStats: RaftRunStats = {
+    const raftStats: RaftRunStats | undefined = this.extras.raftStats?.({
       nodes: this.raft.nodes,
-      elections: this.raftChecker.elections,
-      committedIndex: this.raftChecker.committedIndex,
       failovers: this.failovers.map((f) => ({
         electMs: f.electedMs === null ? null : f.electedMs - f.diedMs,
         serveMs: f.servingMs === null ? null : f.servingMs - f.diedMs,
       })),
       heldDown: [...this.heldDown],
-      snapshotsSuperseded: this.snapshotsSuperseded,
-    };
+    });
     return finishReport(this.world, this.history, this.checker, {
       spec: this.spec,
       options: this.options,
@@ -664,7 +671,7 @@ class RaftRun {
       livenessStartMs: this.livenessStartMs,
       convergedMs: this.convergedMs,
       valueChecks: valueChecksSound(this.options),
-      raft: raftStats,
+      ...(raftStats === undefined ? {} : { raft: raftStats }),
     });
   }
 
@@ -672,7 +679,7 @@ class RaftRun {
     const nodes = this.names
       .map((name) => {
         const state = this.servers.get(name);
-        const role = state?.driver?.status().role ?? 'no driver';
+        const role = this.roleOf(name, state);
         return `${name} ${this.world.node(name).status}/${role}${state?.node?.isServing === true ? '/serving' : ''}`;
       })
       .join(', ');
@@ -693,11 +700,18 @@ class RaftRun {
   }
 
   private whyStuckNodes(): string {
-    return this.names.map((name) => `${name} ${this.world.node(name).status}/${this.servers.get(name)?.driver?.status().role ?? 'no driver'}`).join(', ');
+    return this.names.map((name) => `${name} ${this.world.node(name).status}/${this.roleOf(name, this.servers.get(name))}`).join(', ');
+  }
+
+  /** A node's role for a stuck call's explanation: the module's words, else its last leadership state. */
+  private roleOf(name: string, state: ServerState | undefined): string {
+    const driver = state?.driver ?? null;
+    if (this.extras.describeNode !== undefined) return this.extras.describeNode(name, driver);
+    return driver === null ? 'no driver' : (state?.leadership ?? 'unknown');
   }
 }
 
-/** Runs one seed of a Raft cluster: draws its options, runs the world, checks, and reports. */
+/** Runs one seed of a cluster (raft or the run's driver module): draws its options, runs the world, checks, and reports. */
 export async function runRaftSeed(spec: RunSpec, options: RunSeedOptions = {}): Promise<SeedReport> {
-  return new RaftRun(spec, options).run();
+  return new ClusterRun(spec, options).run();
 }

@@ -8,11 +8,12 @@ import type { DiskFaults } from '../disk.js';
 import type { NetworkFaults } from '../network.js';
 import type { NodePorts } from '../process.js';
 import type { Rng } from '../random.js';
-import type { Trace } from '../trace.js';
+import type { Trace, TraceDetails } from '../trace.js';
 import type { World } from '../world.js';
 import type { Checker } from './checkers.js';
 import type { History } from './history.js';
-import type { DiskFamily, NemesisFamily, NetFamily, RateRule, RunSpec, SimOptions } from './options.js';
+import { builtinSimDriver, defaultSimDriver, type SimDriverModule } from './drivers.js';
+import { type DiskFamily, type NemesisFamily, type NetFamily, nodesOf, type RateRule, type RunSpec, type SimOptions } from './options.js';
 import type { RaftRunStats } from './raft-run.js';
 import type { Violation } from './violations.js';
 
@@ -53,6 +54,41 @@ export interface RunSeedOptions {
   readonly keepTrace?: boolean;
   /** Stop at the first safety violation (default true). */
   readonly haltOnViolation?: boolean;
+  /**
+   * The driver module to run (drivers.ts). Absent: the built-in one `spec.driver` names, else the
+   * default for the node count. A module that is not the default must be named by `spec.driver`
+   * (the trace records it, so a replay can tell which driver made it).
+   */
+  readonly driver?: SimDriverModule;
+}
+
+/** The driver module a run uses (see RunSeedOptions.driver); a clear TypeError when it cannot run. */
+export function driverOfRun(spec: RunSpec, options: RunSeedOptions): SimDriverModule {
+  const nodes = nodesOf(spec);
+  const fallback = defaultSimDriver(nodes);
+  let module: SimDriverModule | undefined = options.driver;
+  if (module === undefined) {
+    module = spec.driver === undefined ? fallback : builtinSimDriver(spec.driver.module);
+    if (module === undefined) throw new TypeError(`the run names driver ${spec.driver?.module ?? ''}, which is not built in: pass the module itself (runSeed(spec, { driver }))`);
+  } else if (module !== fallback && spec.driver === undefined) {
+    throw new TypeError(`driver ${module.name} is not the default for ${nodes} node(s): name it in the spec (spec.driver) so the trace records it`);
+  }
+  if (!module.nodeCounts.includes(nodes)) {
+    throw new TypeError(`driver ${module.name} runs on ${module.nodeCounts.join(' or ')} node(s), not ${nodes}`);
+  }
+  return module;
+}
+
+/** The `sim.spec` entry that opens a trace: what a replay needs to run it again. */
+export function specTraceDetails(spec: RunSpec): TraceDetails {
+  const nodes = nodesOf(spec);
+  return {
+    seed: spec.seed,
+    profile: spec.profile,
+    planted: spec.planted,
+    ...(nodes === 1 ? {} : { nodes }),
+    ...(spec.driver === undefined ? {} : { driver: spec.driver.module, ...(spec.driver.sha256 === undefined ? {} : { driverSha256: spec.driver.sha256 }) }),
+  };
 }
 
 export function diskFaultsOf(rules: SimOptions['disk']): DiskFaults {

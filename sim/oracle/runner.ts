@@ -12,8 +12,9 @@
 import { readFileSync } from 'node:fs';
 import { assert } from '../../core/assert.js';
 import { firstDivergence, hashTraceLines } from '../trace.js';
-import { runSeed, type RunResult, type SeedReport } from './cluster.js';
-import { familiesOn, FAULT_FAMILIES, type FaultFamily, nodesOf, type RunSpec } from './options.js';
+import { runSeed, type RunResult, type RunSeedOptions, type SeedReport } from './cluster.js';
+import type { SimDriverModule } from './drivers.js';
+import { type DriverRef, familiesOn, FAULT_FAMILIES, type FaultFamily, nodesOf, type RunSpec } from './options.js';
 import type { Violation } from './violations.js';
 
 /** Seeds one swarm may run (a range beyond this is a typo). */
@@ -27,6 +28,8 @@ export function toJson(value: unknown, indent?: number): string {
 export interface SeedJson {
   readonly seed: number;
   readonly nodes: number;
+  /** The driver module, when not the default (`file` for one node, `raft` for a cluster). */
+  readonly driver?: DriverRef;
   readonly profile: string;
   readonly planted: string | null;
   readonly result: RunResult;
@@ -47,6 +50,7 @@ export function seedJson(report: SeedReport): SeedJson {
   return {
     seed: report.spec.seed,
     nodes: nodesOf(report.spec),
+    ...(report.spec.driver === undefined ? {} : { driver: report.spec.driver }),
     profile: report.spec.profile,
     planted: report.spec.planted,
     result: report.result,
@@ -79,9 +83,10 @@ export interface DeterminismCheck {
 }
 
 /** Runs the spec twice in this process and compares the two traces line by line. */
-export async function checkDeterminism(spec: RunSpec): Promise<DeterminismCheck> {
-  const first = await runSeed(spec, { keepTrace: true });
-  const second = await runSeed(spec, { keepTrace: true });
+export async function checkDeterminism(spec: RunSpec, driver?: SimDriverModule): Promise<DeterminismCheck> {
+  const options: RunSeedOptions = driver === undefined ? { keepTrace: true } : { keepTrace: true, driver };
+  const first = await runSeed(spec, options);
+  const second = await runSeed(spec, options);
   const divergence = firstDivergence(first.trace.lines(), second.trace.lines());
   return { same: divergence === null && first.traceHash === second.traceHash, first, second, divergence };
 }
@@ -97,14 +102,18 @@ export function specOfTrace(lines: readonly string[]): RunSpec | null {
     } catch {
       return null;
     }
-    const entry = parsed as { kind?: unknown; details?: { seed?: unknown; profile?: unknown; planted?: unknown; nodes?: unknown } };
+    const entry = parsed as { kind?: unknown; details?: { seed?: unknown; profile?: unknown; planted?: unknown; nodes?: unknown; driver?: unknown; driverSha256?: unknown } };
     if (entry.kind !== 'sim.spec' || entry.details === undefined) continue;
-    const { seed, profile, planted, nodes } = entry.details;
+    const { seed, profile, planted, nodes, driver, driverSha256 } = entry.details;
     if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || typeof profile !== 'string') return null;
     if (planted !== null && typeof planted !== 'string') return null;
     // A single-node trace has no `nodes` (its spec line predates clusters).
     if (nodes !== undefined && (typeof nodes !== 'number' || !Number.isSafeInteger(nodes))) return null;
-    return (nodes === undefined ? { seed, profile, planted } : { seed, profile, planted, nodes }) as RunSpec;
+    // A trace of the default driver names none.
+    if (driver !== undefined && typeof driver !== 'string') return null;
+    if (driverSha256 !== undefined && typeof driverSha256 !== 'string') return null;
+    const driverRef: DriverRef | undefined = driver === undefined ? undefined : driverSha256 === undefined ? { module: driver } : { module: driver, sha256: driverSha256 };
+    return { seed, profile, planted, ...(nodes === undefined ? {} : { nodes }), ...(driverRef === undefined ? {} : { driver: driverRef }) } as RunSpec;
   }
   return null;
 }
@@ -118,8 +127,17 @@ export interface Replay {
   readonly divergence: { readonly index: number; readonly a: string | undefined; readonly b: string | undefined } | null;
 }
 
-/** Re-runs the run a trace file records and compares the new trace with the file. */
-export async function replayTraceFile(path: string): Promise<Replay | { readonly error: string }> {
+/**
+ * Finds the driver module a trace names (a built-in, or a file the runner loads and hashes): the
+ * module, or why the replay cannot run it (a different build of the file, a file that is gone).
+ */
+export type DriverResolver = (ref: DriverRef) => Promise<SimDriverModule | { readonly error: string }>;
+
+/**
+ * Re-runs the run a trace file records and compares the new trace with the file. A trace that
+ * names a driver module of its own needs `resolveDriver` (the runner's loader).
+ */
+export async function replayTraceFile(path: string, resolveDriver?: DriverResolver): Promise<Replay | { readonly error: string }> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -130,7 +148,13 @@ export async function replayTraceFile(path: string): Promise<Replay | { readonly
   if (lines[lines.length - 1] === '') lines.pop();
   const spec = specOfTrace(lines);
   if (spec === null) return { error: `${path} is not a trace of \`tsoracle sim\` (no sim.spec line at its start)` };
-  const report = await runSeed(spec, { keepTrace: true });
+  let driver: SimDriverModule | undefined;
+  if (spec.driver !== undefined && resolveDriver !== undefined) {
+    const resolved = await resolveDriver(spec.driver);
+    if ('error' in resolved) return { error: resolved.error };
+    driver = resolved;
+  }
+  const report = await runSeed(spec, driver === undefined ? { keepTrace: true } : { keepTrace: true, driver });
   const divergence = firstDivergence(lines, report.trace.lines());
   return { spec, report, same: divergence === null, fileHash: hashTraceLines(lines), divergence };
 }
@@ -144,6 +168,8 @@ export interface SwarmOptions {
   readonly planted: RunSpec['planted'];
   /** Server nodes: 1 (default) or a Raft cluster of 3 or 5. */
   readonly nodes?: number;
+  /** The driver module and how the trace names it (absent: the default for the node count). */
+  readonly driver?: { readonly module: SimDriverModule; readonly ref: DriverRef };
   /** Stop at the first seed that fails. */
   readonly stopAtFirstFailure?: boolean;
   /** Called after every seed (progress lines). */
@@ -244,7 +270,16 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmSummary> {
   const startedMs = performance.now();
   let done = 0;
   for (let seed = fromSeed; seed <= toSeed; seed++) {
-    const report = await runSeed({ seed, profile: options.profile, planted: options.planted, ...(options.nodes !== undefined && options.nodes !== 1 ? { nodes: options.nodes } : {}) });
+    const report = await runSeed(
+      {
+        seed,
+        profile: options.profile,
+        planted: options.planted,
+        ...(options.nodes !== undefined && options.nodes !== 1 ? { nodes: options.nodes } : {}),
+        ...(options.driver === undefined ? {} : { driver: options.driver.ref }),
+      },
+      options.driver === undefined ? {} : { driver: options.driver.module },
+    );
     done++;
     events += report.events;
     simMs += report.simMs;
