@@ -18,6 +18,7 @@ import type { SeedReport } from '../sim/oracle/cluster.js';
 import { runSeed } from '../sim/oracle/cluster.js';
 import { CLUSTER_SIZES, familiesOn, isPlantedBug, isProfileName, nodesOf, PLANTED_BUGS, profileForBug, PROFILES, specProblem, type PlantedBug, type ProfileName, type RunSpec } from '../sim/oracle/options.js';
 import { checkDeterminism, exitCodeOf, replayTraceFile, runSwarm, seedJson, toJson } from '../sim/oracle/runner.js';
+import { describeReach } from '../sim/oracle/reach.js';
 
 export const SIM_EXIT_OK = 0;
 export const SIM_EXIT_SAFETY = 1;
@@ -221,6 +222,7 @@ export async function runSimCommand(argv: string[], io: SimIo = processIo): Prom
         io.out(`  failover after ${f.leaderDeaths} leader deaths (simulated time): new leader ${p(f.electMs)}; serving again ${p(f.serveMs)}\n`);
         io.out(`  at elections: ${f.isolateNewLeader} new leaders cut off, ${f.followerPowerLoss} followers powered off behind a write\n`);
       }
+      for (const line of describeReach(summary.reach)) io.out(`${line}\n`);
       if (summary.failures.length > 0) {
         io.out(`  failing seeds: ${summary.failures.map((f) => f.seed).join(', ')}\n`);
         const first = summary.failures[0];
@@ -244,6 +246,7 @@ export async function runSimCommand(argv: string[], io: SimIo = processIo): Prom
             failures: summary.failures,
             coverage: summary.coverage,
             ...(summary.failover !== undefined ? { failover: summary.failover } : {}),
+            reach: summary.reach,
           })}\n`,
         );
       }

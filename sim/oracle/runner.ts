@@ -14,6 +14,7 @@ import { assert } from '../../core/assert.js';
 import { firstDivergence, hashTraceLines } from '../trace.js';
 import { runSeed, type RunResult, type SeedReport } from './cluster.js';
 import { familiesOn, FAULT_FAMILIES, type FaultFamily, nodesOf, type RunSpec } from './options.js';
+import { collectReach, driverOfNodes, ReachTally, type ReachSummary } from './reach.js';
 import type { Violation } from './violations.js';
 
 /** Seeds one swarm may run (a range beyond this is a typo). */
@@ -171,6 +172,8 @@ export interface SwarmSummary {
   readonly coverage: Readonly<Record<FaultFamily, FamilyCoverage>>;
   /** Raft swarms: simulated time from a leader's crash or kill to a new leader, and to one serving. */
   readonly failover?: FailoverSummary;
+  /** The rare paths (`sometimes` marks) the seeds reached, and those none reached. */
+  readonly reach: ReachSummary;
 }
 
 export interface FailoverSummary {
@@ -241,10 +244,14 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmSummary> {
   let leaderDeaths = 0;
   let isolateNewLeader = 0;
   let followerPowerLoss = 0;
+  const reach = new ReachTally(driverOfNodes(options.nodes ?? 1));
   const startedMs = performance.now();
   let done = 0;
   for (let seed = fromSeed; seed <= toSeed; seed++) {
-    const report = await runSeed({ seed, profile: options.profile, planted: options.planted, ...(options.nodes !== undefined && options.nodes !== 1 ? { nodes: options.nodes } : {}) });
+    const { result: report, reach: seedReach } = await collectReach(() =>
+      runSeed({ seed, profile: options.profile, planted: options.planted, ...(options.nodes !== undefined && options.nodes !== 1 ? { nodes: options.nodes } : {}) }),
+    );
+    reach.add(seedReach);
     done++;
     events += report.events;
     simMs += report.simMs;
@@ -279,6 +286,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmSummary> {
     traceHash: hashTraceLines(hashes),
     failures,
     coverage,
+    reach: reach.summary(),
     ...((options.nodes ?? 1) > 1 ? { failover: { leaderDeaths, isolateNewLeader, followerPowerLoss, electMs: percentiles(electMs), serveMs: percentiles(serveMs) } } : {}),
   };
 }
