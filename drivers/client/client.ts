@@ -121,7 +121,9 @@ export type ClientEvent =
   | { readonly type: 'batch'; readonly callers: number; readonly count: number }
   | { readonly type: 'failed'; readonly op: RequestOp; readonly code: string }
   | { readonly type: 'stalled'; readonly op: RequestOp; readonly endpoint: string; readonly waitedMs: number }
-  | { readonly type: 'requestIdsJumped'; readonly from: bigint; readonly to: bigint };
+  | { readonly type: 'requestIdsJumped'; readonly from: bigint; readonly to: bigint }
+  /** A getSeq refused SEQ_SESSION_EXPIRED before anything executed asks again under a new request id. */
+  | { readonly type: 'requestIdRenewed'; readonly previous: bigint; readonly next: bigint };
 
 export interface TsoClient {
   /** The u64 id this client sends with every getSeq. */
@@ -649,6 +651,7 @@ class ClientCore implements TsoClient {
           this.emit({ type: 'requestIdsJumped', from: this.requestIdNext, to: from });
           this.requestIdNext = from;
         }
+        this.emit({ type: 'requestIdRenewed', previous: call.requestId, next: this.requestIdNext });
         call.requestId = this.requestIdNext;
         this.requestIdNext += 1n;
         call.sent = false;

@@ -134,6 +134,7 @@ class OracleRun {
     const planted = this.spec.planted;
     return async (ports: NodePorts) => {
       const driver = await FileDriver.open(ports.disk, DATA_DIR, {
+        ...(this.options.rare.journalCompactBytes === null ? {} : { journalCompactBytes: this.options.rare.journalCompactBytes }),
         faults: { skipDirFsync: planted === 'skipDirFsync', publishHighWaterBeforeFsync: planted === 'publishHighWaterBeforeFsync' },
       });
       const state: ServerState = { incarnation: ports.incarnation, driver, node: null };

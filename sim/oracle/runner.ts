@@ -214,6 +214,7 @@ function familiesStruck(report: SeedReport): Set<FaultFamily> {
     writeFull: 'diskFull',
     latencySpike: 'diskLatency',
     readCorrupt: 'diskReadCorrupt',
+    crashTailLost: 'diskTailLost',
   };
   for (const [fault, n] of Object.entries(s.diskFaults)) if (n > 0 && disk[fault] !== undefined) out.add(disk[fault]);
   const net: Record<string, FaultFamily> = {
