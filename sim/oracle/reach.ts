@@ -58,8 +58,13 @@ export interface MarkReach {
   readonly seeds: number;
   /** Times it was reached, over every seed. */
   readonly hits: number;
+  /** The first seeds that reached it (at most REACH_SEEDS_NAMED_MAX), to reproduce or pin one. */
+  readonly firstSeeds: readonly number[];
   readonly nightly?: string;
 }
+
+/** Seeds named per mark in a summary. */
+export const REACH_SEEDS_NAMED_MAX = 5;
 
 export interface ReachSummary {
   /** The run's driver (which marks were expected). */
@@ -79,13 +84,17 @@ export interface ReachSummary {
 export class ReachTally {
   private readonly seeds = new Map<string, number>();
   private readonly hits = new Map<string, number>();
+  private readonly firstSeeds = new Map<string, number[]>();
   private seedsRun = 0;
 
   constructor(readonly driver: string) {}
 
-  add(reach: RunReach): void {
+  add(seed: number, reach: RunReach): void {
     this.seedsRun++;
     for (const [name, n] of reach) {
+      const named = this.firstSeeds.get(name) ?? [];
+      if (named.length < REACH_SEEDS_NAMED_MAX) named.push(seed);
+      this.firstSeeds.set(name, named);
       this.seeds.set(name, (this.seeds.get(name) ?? 0) + 1);
       this.hits.set(name, (this.hits.get(name) ?? 0) + n);
     }
@@ -98,6 +107,7 @@ export class ReachTally {
       what: m.what,
       seeds: this.seeds.get(m.name) ?? 0,
       hits: this.hits.get(m.name) ?? 0,
+      firstSeeds: this.firstSeeds.get(m.name) ?? [],
       ...(m.nightly === undefined ? {} : { nightly: m.nightly }),
     }));
     const declared = new Set(declaredSometimes().map((m) => m.name));
@@ -118,15 +128,17 @@ export function mergeReach(summaries: readonly ReachSummary[]): ReachSummary {
   if (first === undefined) return new ReachTally('file').summary();
   const seeds = new Map<string, number>();
   const hits = new Map<string, number>();
+  const firstSeeds = new Map<string, number[]>();
   const undeclared = new Set<string>();
   for (const s of summaries) {
     for (const m of s.marks) {
       seeds.set(m.name, (seeds.get(m.name) ?? 0) + m.seeds);
       hits.set(m.name, (hits.get(m.name) ?? 0) + m.hits);
+      firstSeeds.set(m.name, [...(firstSeeds.get(m.name) ?? []), ...m.firstSeeds].slice(0, REACH_SEEDS_NAMED_MAX));
     }
     for (const name of s.undeclared) undeclared.add(name);
   }
-  const marks = first.marks.map((m) => ({ ...m, seeds: seeds.get(m.name) ?? 0, hits: hits.get(m.name) ?? 0 }));
+  const marks = first.marks.map((m) => ({ ...m, seeds: seeds.get(m.name) ?? 0, hits: hits.get(m.name) ?? 0, firstSeeds: firstSeeds.get(m.name) ?? [] }));
   return {
     driver: first.driver,
     seedsRun: summaries.reduce((n, s) => n + s.seedsRun, 0),

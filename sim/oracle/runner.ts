@@ -252,7 +252,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmSummary> {
     const { result: report, reach: seedReach } = await collectReach(() =>
       runSeed({ seed, profile: options.profile, planted: options.planted, ...(options.nodes !== undefined && options.nodes !== 1 ? { nodes: options.nodes } : {}) }),
     );
-    reach.add(seedReach);
+    reach.add(seed, seedReach);
     done++;
     events += report.events;
     simMs += report.simMs;
