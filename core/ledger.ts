@@ -396,7 +396,6 @@ export class SeqLedger {
       const remembered = results[index];
       if (remembered !== undefined && remembered.requestId === requestId) {
         if (remembered.key !== key || remembered.count !== count) {
-          sometimes(true, 'ledger.request_id_reused_refused');
           return {
             ok: false,
             code: ErrorCode.SEQ_REQUEST_REUSED,

@@ -9,9 +9,11 @@
 //   - `driver` names the only consensus driver whose runs can take the path; absent, any run can.
 //   - A mark with `nightly` is one only long swarms reach: the smoke swarm lists it but does not
 //     require it; the reason says which seeds reach it.
-//   - Paths the product handles but the simulator cannot reach by design (a physical clock past
-//     2^46 ms, a u64 counter overflow, connection caps the simulated server does not set) are
-//     not marked: a mark no seed can reach is noise. docs/simulator.md lists them.
+//   - Paths the product handles but the simulator cannot reach by design are not marked (a mark
+//     no seed can reach is noise): a physical clock past 2^46 ms, a u64 counter overflow, the
+//     key cap, queues of 65,536 waiting requests, connection caps and idle timeouts the simulated
+//     server does not set, a client reusing a request id for another request (the library never
+//     does). docs/simulator.md lists them; unit tests cover them.
 
 import { declareSometimes, type SometimesDeclaration } from './sometimes.js';
 
@@ -21,7 +23,6 @@ const RAFT = 'raft';
 export const PRODUCT_RARE_PATHS: readonly SometimesDeclaration[] = [
   // core/ledger.ts: the exactly-once session table.
   { name: 'ledger.retry_replayed', what: 'a retried getSeq is answered with the block its request id already got' },
-  { name: 'ledger.request_id_reused_refused', what: 'a remembered request id arrives with another key or count: SEQ_REQUEST_REUSED' },
   { name: 'ledger.forgotten_request_refused', what: "a request below its session's forgottenBelow is refused (SEQ_SESSION_EXPIRED)" },
   { name: 'ledger.evicted_session_request_refused', what: 'a client without a session asks below the eviction watermark (SEQ_SESSION_EXPIRED)' },
   { name: 'ledger.session_evicted', what: 'the session table is full: the least recently active session is evicted' },
@@ -44,7 +45,6 @@ export const PRODUCT_RARE_PATHS: readonly SometimesDeclaration[] = [
   { name: 'file.loaded_records_sync_failed_refused', what: 'syncing the loaded records failed: the driver refuses to start', driver: FILE },
   { name: 'file.journal_write_failed', what: 'a group commit failed to append or sync: the batch is answered DRIVER_PERMANENT', driver: FILE },
   { name: 'file.high_water_write_failed', what: 'persisting the high-water failed: DRIVER_PERMANENT', driver: FILE },
-  { name: 'file.group_commit_queue_full', what: 'too many getSeq requests wait for the disk: DRIVER_TRANSIENT', driver: FILE },
   { name: 'file.dense_rewritten_journal_removed', what: '`dense` is rewritten from the durable ledger and the old journal removed', driver: FILE },
   { name: 'file.journal_compacted', what: 'the journal passed journalCompactBytes and was folded into `dense`', driver: FILE },
   // drivers/raft: the WAL's tail, storage recovery, the driver.
@@ -66,8 +66,6 @@ export const PRODUCT_RARE_PATHS: readonly SometimesDeclaration[] = [
   { name: 'raft_driver.proposal_replaced_by_other_entry', what: 'another entry was committed at a proposal\'s index: NOT_LEADER', driver: RAFT },
   { name: 'raft_driver.snapshot_saved', what: 'the driver saved a snapshot and compacted its WAL', driver: RAFT },
   { name: 'raft_driver.snapshot_superseded', what: "a leader's InstallSnapshot overtook a snapshot being written", driver: RAFT },
-  { name: 'raft_driver.proposals_full', what: 'too many proposals wait to commit: DRIVER_TRANSIENT', driver: RAFT },
-  { name: 'raft_driver.seq_queue_full', what: 'too many getSeq requests wait to commit: DRIVER_TRANSIENT', driver: RAFT },
   { name: 'raft_driver.leader_not_ready', what: 'a new leader whose no-op is not applied refuses: DRIVER_TRANSIENT', driver: RAFT },
   { name: 'raft_driver.stale_epoch_fenced', what: 'a call carries an epoch older than the current term: DRIVER_FENCED', driver: RAFT },
   { name: 'raft_driver.call_timed_out', what: 'a proposal or read got no answer within the call timeout (no quorum)', driver: RAFT },

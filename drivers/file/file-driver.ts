@@ -316,7 +316,7 @@ export class FileDriver implements ConsensusDriver {
     if (this.closed) return Promise.resolve(driverFailure('DRIVER_PERMANENT', 'driver closed'));
     const invalid = this.durable.validate(request);
     if (invalid !== null) return Promise.resolve(driverFailure(invalid.code, invalid.message ?? invalid.code));
-    if (sometimes(this.pending.length >= SEQ_GROUP_COMMIT_QUEUE_MAX, 'file.group_commit_queue_full')) {
+    if (this.pending.length >= SEQ_GROUP_COMMIT_QUEUE_MAX) {
       return Promise.resolve(driverFailure('DRIVER_TRANSIENT', 'too many sequence requests waiting for the disk'));
     }
     return new Promise((resolve) => {

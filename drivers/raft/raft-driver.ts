@@ -531,7 +531,7 @@ export class RaftDriver implements ConsensusDriver {
 
   /** Proposes an encoded command; maps the core's refusals to driver failures. */
   private proposeBytes(command: Uint8Array): { readonly ok: true; readonly index: number; readonly term: number } | DriverFailure {
-    if (sometimes(this.proposals.size >= RAFT_PROPOSALS_PENDING_MAX, 'raft_driver.proposals_full')) return driverFailure('DRIVER_TRANSIENT', 'too many proposals waiting to commit');
+    if (this.proposals.size >= RAFT_PROPOSALS_PENDING_MAX) return driverFailure('DRIVER_TRANSIENT', 'too many proposals waiting to commit');
     const r = this.node.handle({ kind: 'propose', command });
     if (r.ok) return r;
     switch (r.code) {
@@ -647,7 +647,7 @@ export class RaftDriver implements ConsensusDriver {
     if (invalid !== null) return Promise.resolve(driverFailure(invalid.code, invalid.message ?? invalid.code));
     const gate = this.leaderGate(epoch);
     if (gate !== null) return Promise.resolve(gate);
-    if (sometimes(this.seqQueue.length >= SEQ_GROUP_COMMIT_QUEUE_MAX, 'raft_driver.seq_queue_full')) {
+    if (this.seqQueue.length >= SEQ_GROUP_COMMIT_QUEUE_MAX) {
       return Promise.resolve(driverFailure('DRIVER_TRANSIENT', 'too many sequence requests waiting to commit'));
     }
     return new Promise((resolve) => {
