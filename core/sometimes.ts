@@ -29,10 +29,10 @@ export interface SometimesDeclaration {
   /** Only runs of this consensus driver can reach it ('file', 'raft', ...); absent: every run. */
   readonly driver?: string;
   /**
-   * Reached only by long swarms: why, and the seed range per cluster size that reaches it. The
-   * smoke swarm lists such a mark but does not fail when it is unreached.
+   * Reached only by long swarms, per driver: why, and the seeds that reach it. A smoke swarm of
+   * that driver lists such a mark but does not fail when it is unreached.
    */
-  readonly nightly?: string;
+  readonly nightly?: Readonly<Record<string, string>>;
 }
 
 /** Longest mark name (names go into summaries and JSON). */
@@ -75,7 +75,7 @@ export function declareSometimes(marks: readonly SometimesDeclaration[]): void {
     }
     const known = declared.get(mark.name);
     if (known !== undefined) {
-      if (known.what !== mark.what || known.driver !== mark.driver || known.nightly !== mark.nightly) {
+      if (known.what !== mark.what || known.driver !== mark.driver || JSON.stringify(known.nightly) !== JSON.stringify(mark.nightly)) {
         throw new TsoError('INVALID_ARGUMENT', `sometimes mark ${mark.name} is already declared differently`);
       }
       continue;

@@ -5,7 +5,7 @@ import { collectReach, describeReach, marksFor, mergeReach, outsideReach, ReachT
 declareSometimes([
   { name: 'reach_test.common', what: 'taken by every run', driver: 'reach_test' },
   { name: 'reach_test.rare', what: 'taken by no run', driver: 'reach_test' },
-  { name: 'reach_test.long', what: 'taken only by long swarms', driver: 'reach_test', nightly: 'seeds 1..1000' },
+  { name: 'reach_test.long', what: 'taken only by long swarms', driver: 'reach_test', nightly: { reach_test: 'seeds 1..1000' } },
 ]);
 
 describe('the reach of rare paths', () => {

@@ -108,7 +108,7 @@ export class ReachTally {
       seeds: this.seeds.get(m.name) ?? 0,
       hits: this.hits.get(m.name) ?? 0,
       firstSeeds: this.firstSeeds.get(m.name) ?? [],
-      ...(m.nightly === undefined ? {} : { nightly: m.nightly }),
+      ...(m.nightly?.[this.driver] === undefined ? {} : { nightly: m.nightly[this.driver] as string }),
     }));
     const declared = new Set(declaredSometimes().map((m) => m.name));
     return {
