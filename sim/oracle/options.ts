@@ -745,7 +745,7 @@ function drawRare(rng: Rng, nodes: number): RareOptions {
   // with its own connection): one seed in twelve runs one.
   const sessionsMax = churn.int(290, CHURN_SESSIONS_MAX);
   const sessionChurn = churn.chance(1, 12)
-    ? { churners: churn.int(2, 6), callsPerSession: churn.int(1, 2), sessionsMax, sleeperWakeAfterSessions: churn.int(265, sessionsMax - 15) }
+    ? { churners: churn.int(8, 16), callsPerSession: churn.int(1, 2), sessionsMax, sleeperWakeAfterSessions: churn.int(265, sessionsMax - 15) }
     : null;
   const compact = rng.fork('journalCompactBytes');
   const journalCompactBytes = nodes === 1 && compact.chance(1, 3) ? compact.pick([256, 1_024, 8_192]) : null;
