@@ -13,7 +13,10 @@
 //     no seed can reach is noise): a physical clock past 2^46 ms, a u64 counter overflow, the
 //     key cap, queues of 65,536 waiting requests, connection caps and idle timeouts the simulated
 //     server does not set, a client reusing a request id for another request (the library never
-//     does). docs/simulator.md lists them; unit tests cover them.
+//     does), and guards against a writer's bug or a foreign directory that no fault of the disk
+//     model leads to (journal or WAL records that do not replay, a WAL without its meta record,
+//     a WAL record cut short with valid records after it). docs/simulator.md lists them; unit
+//     tests cover them.
 
 import { declareSometimes, type SometimesDeclaration } from './sometimes.js';
 
@@ -37,7 +40,6 @@ export const PRODUCT_RARE_PATHS: readonly SometimesDeclaration[] = [
   // drivers/file: recovery and write failures.
   { name: 'file.corrupt_state_record_refused', what: 'the high-water record does not decode: the driver refuses to start', driver: FILE },
   { name: 'file.corrupt_ledger_file_refused', what: '`dense` or the journal is corrupt: the driver refuses to start', driver: FILE },
-  { name: 'file.journal_does_not_replay_refused', what: 'journal records do not fit the snapshot: the driver refuses to start', driver: FILE },
   { name: 'file.journal_record_already_in_snapshot', what: 'a journal record already folded into `dense` is skipped at recovery', driver: FILE },
   { name: 'file.journal_tail_reread_differs_refused', what: 'the torn tail reads back differently: the driver refuses to cut it', driver: FILE },
   { name: 'file.journal_torn_tail_cut', what: "the journal's torn tail is cut off at open", driver: FILE },
@@ -52,15 +54,12 @@ export const PRODUCT_RARE_PATHS: readonly SometimesDeclaration[] = [
   { name: 'wal.torn_zeroed_end', what: 'the end of the last write never landed (zeros): torn, truncated', driver: RAFT },
   { name: 'wal.torn_zeroed_sector', what: 'a sector of the last write never landed: torn, truncated', driver: RAFT },
   { name: 'wal.torn_record_cut_short', what: 'the last record is cut short: torn, truncated', driver: RAFT },
-  { name: 'wal.cut_short_record_before_valid_refused', what: 'a record cut short is followed by valid records: corruption, refused', driver: RAFT },
   { name: 'wal.damage_before_last_write_refused', what: 'damage further back than one write can tear: corruption, refused', driver: RAFT },
   { name: 'wal.full_length_bad_checksum_refused', what: 'a full-length WAL record with a bad checksum and no zeroed sector: bit rot, refused', driver: RAFT },
   { name: 'raft_storage.wal_torn_tail_cut', what: "the WAL's torn tail is truncated at open", driver: RAFT },
   { name: 'raft_storage.corrupt_wal_refused', what: 'the WAL is corrupt: the node refuses to start', driver: RAFT },
   { name: 'raft_storage.corrupt_snapshot_refused', what: 'the snapshot file does not decode: the node refuses to start', driver: RAFT },
   { name: 'raft_storage.corrupt_meta_refused', what: 'the meta record does not decode: the node refuses to start', driver: RAFT },
-  { name: 'raft_storage.meta_missing_refused', what: 'Raft state without a meta record: the node refuses to start', driver: RAFT },
-  { name: 'raft_storage.wal_does_not_replay_refused', what: 'the WAL does not replay on the snapshot: the node refuses to start', driver: RAFT },
   { name: 'raft_storage.snapshot_marker_completed', what: "a snapshot whose WAL marker was lost is completed at open", driver: RAFT },
   { name: 'raft_driver.proposal_covered_by_snapshot', what: "a leader's snapshot covers a pending proposal: its outcome is unknown", driver: RAFT },
   { name: 'raft_driver.proposal_replaced_by_other_entry', what: 'another entry was committed at a proposal\'s index: NOT_LEADER', driver: RAFT },
@@ -82,7 +81,7 @@ export const PRODUCT_RARE_PATHS: readonly SometimesDeclaration[] = [
   { name: 'raft.snapshot_already_held', what: "a follower already holds a snapshot's last entry and only commits", driver: RAFT },
   { name: 'raft.snapshot_resent_after_timeout', what: 'an unanswered snapshot is sent again after an election timeout', driver: RAFT },
   // drivers/server: the serving node and the protocol server.
-  { name: 'serving.fence_retried', what: 'a fence attempt failed transiently and is retried with backoff' },
+  { name: 'serving.fence_retried', what: 'a fence attempt failed transiently and is retried with backoff', driver: RAFT },
   { name: 'serving.fence_superseded', what: 'leadership changed while a fence loaded the high-water: its result is dropped', driver: RAFT },
   { name: 'serving.fence_lost_leadership', what: 'the fence learned it is no longer the leader', driver: RAFT },
   { name: 'serving.poisoned', what: 'a durable write failed during a fence: the node poisons itself and stops serving', driver: FILE },
@@ -96,7 +95,7 @@ export const PRODUCT_RARE_PATHS: readonly SometimesDeclaration[] = [
   { name: 'protocol.undecodable_request_closed', what: 'a frame that does not decode closes its connection' },
   { name: 'protocol.invalid_request_refused', what: 'a decoded request breaks a rule: refused, the connection stays' },
   // drivers/client: the client library's rare answers.
-  { name: 'client.redirected_to_hinted_leader', what: 'NOT_LEADER with a usable hint: the next attempt goes to the hinted leader' },
+  { name: 'client.redirected_to_hinted_leader', what: 'NOT_LEADER with a usable hint: the next attempt goes to the hinted leader', driver: RAFT },
   { name: 'client.stale_leader_hint_ignored', what: "a leader hint older than the cached leader's epoch is ignored", driver: RAFT },
   { name: 'client.attempt_stalled_moved_on', what: 'an attempt stalled and the client moved on to another endpoint', driver: RAFT },
   { name: 'client.seq_outcome_uncertain', what: "a getSeq's outcome cannot be known: SEQ_UNCERTAIN" },

@@ -83,7 +83,6 @@ function replayRecord(ledger: SeqLedger, record: ScannedSeqJournalRecord, dir: s
 }
 
 function refuse(dir: string, record: ScannedSeqJournalRecord, reason: string): never {
-  sometimes(true, 'file.journal_does_not_replay_refused');
   throw new TsoError('DRIVER_PERMANENT', `${dir}/${SEQ_JOURNAL_FILE} does not replay on ${dir}/${DENSE_FILE}: the record at offset ${record.offset} ${reason}; refusing to start`, {
     file: SEQ_JOURNAL_FILE,
     offset: record.offset,

@@ -59,9 +59,12 @@ export function joinPath(dir: string, name: string): string {
   return dir.endsWith('/') ? `${dir}${name}` : `${dir}/${name}`;
 }
 
-/** The refusal to start, marked as the rare path `mark`. */
-function refuse(message: string, details: Record<string, unknown>, mark: string): TsoError {
-  sometimes(true, mark);
+/**
+ * The refusal to start, marked as the rare path `mark` (null: a guard against a bug or a foreign
+ * directory, which no fault of the disk model can lead to).
+ */
+function refuse(message: string, details: Record<string, unknown>, mark: string | null): TsoError {
+  if (mark !== null) sometimes(true, mark);
   return new TsoError('DRIVER_PERMANENT', `${message}; refusing to start`, details);
 }
 
@@ -163,7 +166,7 @@ export class RaftStorage {
       try {
         persisted = replayWal(snapshot, records);
       } catch (e) {
-        if (isDecodeError(e)) throw refuse(`${walPath} does not replay (${e.message})`, { code: e.code }, 'raft_storage.wal_does_not_replay_refused');
+        if (isDecodeError(e)) throw refuse(`${walPath} does not replay (${e.message})`, { code: e.code }, null);
         throw e;
       }
       // What was loaded may be only in the page cache: a previous process wrote it and died (kill
@@ -191,7 +194,7 @@ export class RaftStorage {
     if (bytes === null) {
       const names = await disk.list(dir);
       if (names.includes('wal') || names.includes('snapshot')) {
-        throw refuse(`${dir} holds Raft state but no meta record (it was not written by this driver, or meta was lost)`, {}, 'raft_storage.meta_missing_refused');
+        throw refuse(`${dir} holds Raft state but no meta record (it was not written by this driver, or meta was lost)`, {}, null);
       }
       await atomicReplace(disk, metaPath, encodeRaftMeta(options.meta));
       options.onEvent?.({ kind: 'meta-created', dir });
