@@ -407,7 +407,6 @@ export class SeqLedger {
         return { ok: true, key: remembered.key, start: remembered.start, count: remembered.count, replayed: true };
       }
       if (requestId < session.forgottenBelow) {
-        sometimes(true, 'ledger.forgotten_request_refused');
         return {
           ok: false,
           code: ErrorCode.SEQ_SESSION_EXPIRED,

@@ -729,7 +729,7 @@ export class RaftNode {
     }
     // A refusal is stale unless it answers the append we are waiting on.
     if (pr.state === 'snapshot') return;
-    if (sometimes(pr.state === 'replicate' && m.rejectedIndex <= pr.match, 'raft.stale_rejection_ignored')) return;
+    if (pr.state === 'replicate' && m.rejectedIndex <= pr.match) return;
     if (pr.state === 'probe' && m.rejectedIndex !== pr.next - 1) return;
     sometimes(true, 'raft.leader_backs_up_after_rejection');
     const hinted = this.log.nextAfterReject(m.rejectedIndex, { conflictTerm: m.conflictTerm, conflictIndex: m.conflictIndex });

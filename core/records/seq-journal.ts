@@ -175,7 +175,7 @@ export function scanSeqJournal(bytes: Uint8Array): SeqJournalScan {
   while (offset < bytes.length) {
     const remaining = bytes.length - offset;
     const torn = (code: DecodeErrorCode, message: string): SeqJournalScan => ({ records, validBytes: offset, tailProblem: { offset, code, message } });
-    if (sometimes(remaining < SEQ_JOURNAL_HEADER_BYTES, 'seq_journal.torn_header_cut_short')) return torn(ErrorCode.RECORD_TOO_SHORT, `${remaining} byte(s) at the end, too few for a record header`);
+    if (remaining < SEQ_JOURNAL_HEADER_BYTES) return torn(ErrorCode.RECORD_TOO_SHORT, `${remaining} byte(s) at the end, too few for a record header`);
     const header = readHeader(bytes, offset);
     if (!header.intact) {
       // The length cannot be trusted, so the record's end is unknown: the damage is a torn tail

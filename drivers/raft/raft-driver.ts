@@ -589,11 +589,10 @@ export class RaftDriver implements ConsensusDriver {
     if (this.stopped) return driverFailure('DRIVER_PERMANENT', 'driver closed');
     const s = this.softState;
     if (this.leader.kind !== 'leader') {
-      if (sometimes(s.role === 'leader', 'raft_driver.leader_not_ready')) return driverFailure('DRIVER_TRANSIENT', 'leader not ready: its no-op is not applied yet');
+      if (s.role === 'leader') return driverFailure('DRIVER_TRANSIENT', 'leader not ready: its no-op is not applied yet');
       return this.notLeader(s.leaderId, s.term, 'not the leader');
     }
     if (epoch !== null && epoch !== this.leader.epoch) {
-      sometimes(true, 'raft_driver.stale_epoch_fenced');
       return driverFailure('DRIVER_FENCED', `epoch ${epoch} is not the current term ${this.leader.epoch}`, {
         leaderEndpoint: this.endpointOf(this.options.id),
         leaderEpoch: this.leader.epoch,

@@ -159,7 +159,6 @@ export class RaftStorage {
       const completed = completeSnapshotMarker(snapshot, records);
       if (completed !== null && snapshot !== undefined) {
         records = completed;
-        sometimes(true, 'raft_storage.snapshot_marker_completed');
         options.onEvent?.({ kind: 'snapshot-marker-completed', index: snapshot.lastIncludedIndex });
       }
       let persisted: PersistedRaftState;

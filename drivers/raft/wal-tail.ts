@@ -78,7 +78,7 @@ export function judgeWalTail(bytes: Uint8Array, scan: WalScan, tornWindowBytes =
   const bad = scan.validBytes;
   const tailBytes = bytes.length - bad;
   const code = scan.tail.code;
-  if (sometimes(tailBytes > tornWindowBytes, 'wal.damage_before_last_write_refused')) {
+  if (tailBytes > tornWindowBytes) {
     return { kind: 'corrupt', offset: bad, reason: `${code} ${tailBytes} bytes before the end of the WAL, further back than one write can tear` };
   }
   if (sometimes(tailBytes < RAFT_WAL_HEADER_BYTES, 'wal.torn_header_cut_short')) {

@@ -249,7 +249,6 @@ export class ProtocolServer {
     }
     const invalid = validateRequest(request);
     if (invalid !== null) {
-      sometimes(true, 'protocol.invalid_request_refused');
       state.connection.send(encodeResponse({ id: request.id, ok: false, code: invalid.code, message: invalid.message }));
       return;
     }
