@@ -8,6 +8,8 @@ export * from './limits.js';
 export * from './timestamp.js';
 export * from './allocator.js';
 export * from './ledger.js';
+export * from './sometimes.js';
+export { PRODUCT_RARE_PATHS } from './rare-paths.js';
 export * from './codec/index.js';
 export * from './records/index.js';
 export { decodeRequest, decodeResponse, encodeRequest, encodeResponse, validateRequest, type Request, type Response, type WireErrorCode } from './protocol.js';

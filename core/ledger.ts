@@ -51,6 +51,7 @@
 // sorted on insert, and each session's snapshot is cached until the session changes.
 
 import { assert, AssertionError } from './assert.js';
+import { sometimes } from './sometimes.js';
 import { ErrorCode, type Failure } from './errors.js';
 import {
   SEQ_COUNT_MAX,
@@ -401,6 +402,7 @@ export class SeqLedger {
             message: `request ${requestId} of client ${clientId} was applied with another key or count; a request id names one request`,
           };
         }
+        sometimes(true, 'ledger.retry_replayed');
         this.touch(session);
         return { ok: true, key: remembered.key, start: remembered.start, count: remembered.count, replayed: true };
       }
@@ -413,6 +415,7 @@ export class SeqLedger {
         };
       }
     } else if (requestId < this.expiredBelow) {
+      sometimes(true, 'ledger.evicted_session_request_refused');
       return {
         ok: false,
         code: ErrorCode.SEQ_SESSION_EXPIRED,
@@ -505,6 +508,7 @@ export class SeqLedger {
         }
       }
       assert(oldest !== null, 'seq_session_eviction_has_candidate');
+      sometimes(true, 'ledger.session_evicted');
       this.sessions.delete(oldest.clientId);
       const at = lowerBound(this.sortedClientIds, oldest.clientId, identity, compareBigints);
       assert(this.sortedClientIds[at] === oldest.clientId, 'seq_sorted_clients_match_sessions');
@@ -532,6 +536,7 @@ export class SeqLedger {
     else results.splice(lowerBound(results, result.requestId, requestIdOf, compareBigints), 0, result);
     if (results.length > SEQ_SESSION_RESULTS_PER_CLIENT_MAX) {
       const evicted = results.shift() as SeqSessionResult;
+      sometimes(true, 'ledger.session_result_forgotten');
       assert(evicted.requestId + 1n > session.forgottenBelow, 'seq_session_forgotten_below_never_decreases');
       session.forgottenBelow = evicted.requestId + 1n;
     }

@@ -15,3 +15,4 @@ export { ServingNode, type ServingNodeOptions } from '../drivers/server/serving-
 export { TsoError, ErrorCode, DecodeError } from '../core/errors.js';
 export { packTimestamp, unpackTimestamp, compareTimestamps } from '../core/timestamp.js';
 export { PHYSICAL_MS_MAX, TIMESTAMPS_PER_MS, GET_TS_COUNT_MAX, SEQ_COUNT_MAX } from '../core/limits.js';
+export { sometimes, declareSometimes, type SometimesDeclaration } from '../core/sometimes.js';

@@ -24,6 +24,7 @@ import type { SeedReport } from '../sim/oracle/cluster.js';
 import { runSeed } from '../sim/oracle/cluster.js';
 import { CLUSTER_SIZES, familiesOn, isPlantedBug, isProfileName, nodesOf, PLANTED_BUGS, profileForBug, PROFILES, specProblem, type PlantedBug, type ProfileName, type RunSpec } from '../sim/oracle/options.js';
 import { checkDeterminism, exitCodeOf, replayTraceFile, runSwarm, seedJson, toJson } from '../sim/oracle/runner.js';
+import { describeReach } from '../sim/oracle/reach.js';
 import { loadSimDriver, type LoadedSimDriver, resolveTraceDriver } from './sim-driver.js';
 
 /** Writes the run page of a report whose trace was kept (sim/viewer/html.ts). */
@@ -258,6 +259,7 @@ export async function runSimCommand(argv: string[], io: SimIo = processIo): Prom
         io.out(`  failover after ${f.leaderDeaths} leader deaths (simulated time): new leader ${p(f.electMs)}; serving again ${p(f.serveMs)}\n`);
         io.out(`  at elections: ${f.isolateNewLeader} new leaders cut off, ${f.followerPowerLoss} followers powered off behind a write\n`);
       }
+      for (const line of describeReach(summary.reach)) io.out(`${line}\n`);
       if (summary.failures.length > 0) {
         io.out(`  failing seeds: ${summary.failures.map((f) => f.seed).join(', ')}\n`);
         const first = summary.failures[0];
@@ -282,6 +284,7 @@ export async function runSimCommand(argv: string[], io: SimIo = processIo): Prom
             failures: summary.failures,
             coverage: summary.coverage,
             ...(summary.failover !== undefined ? { failover: summary.failover } : {}),
+            reach: summary.reach,
           })}\n`,
         );
       }

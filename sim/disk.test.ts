@@ -138,6 +138,37 @@ describe('SimDisk durability', () => {
     expect([...outcomes].some((p) => p.includes('N') && p.includes('o'))).toBe(true);
   });
 
+  it('loses the tail of an unsynced append at a power loss at sector granularity: the size cut at a sector boundary, or the new size with the new sectors zero from a point on', async () => {
+    const modes = new Set<string>();
+    for (let seed = 0; seed < 16; seed++) {
+      const { disk, crash } = await machine(seed, { faults: { crashTailLost: { rate: [1, 1] } } });
+      const old = new Uint8Array(700).fill(0xaa);
+      await disk.writeFile('/wal', old);
+      await disk.fsync('/wal');
+      await disk.fsyncDir('/');
+      const appended = new Uint8Array(1_500).fill(0xbb);
+      await disk.append('/wal', appended);
+      const after = await crash();
+      const got = (await after.read('/wal')) as Uint8Array;
+      const full = new Uint8Array([...old, ...appended]);
+      // The durable bytes never change.
+      expect(got.subarray(0, old.length).every((b) => b === 0xaa)).toBe(true);
+      if (got.length < full.length) {
+        modes.add('size_cut');
+        expect(got.length % 512).toBe(0);
+        expect(got.length).toBeGreaterThan(old.length);
+        expect(got.every((b, i) => b === full[i])).toBe(true);
+      } else {
+        modes.add('sectors_zero');
+        const zeroFrom = got.findIndex((b, i) => i >= old.length && b === 0);
+        expect(zeroFrom === old.length || zeroFrom % 512 === 0).toBe(true);
+        expect(got.subarray(zeroFrom).every((b) => b === 0)).toBe(true);
+        expect(got.subarray(0, zeroFrom).every((b, i) => b === full[i])).toBe(true);
+      }
+    }
+    expect([...modes].sort()).toEqual(['sectors_zero', 'size_cut']);
+  });
+
   it('partly lands unsynced appends on a crash: always a prefix, in order', async () => {
     const seen = new Set<string>();
     for (let seed = 0; seed < 10; seed++) {

@@ -13,8 +13,10 @@
 //     contents durable. A crash ("power loss", the default of `World.crash`) decides per file
 //     with unsynced writes: lost entirely (the default), torn (fault `crashTorn`: every 512-byte
 //     sector that differs lands or not, independently, and the size is the old or the new one;
-//     sectors of a grown file that did not land read as zeros), or partly landed (fault
-//     `crashPartial`: a prefix of the unsynced writes, in order, lands).
+//     sectors of a grown file that did not land read as zeros), partly landed (fault
+//     `crashPartial`: a prefix of the unsynced writes, in order, lands), or, for a file an
+//     append grew, its tail lost (fault `crashTailLost`: the new size with the new sectors from
+//     some point on zeros, or the size cut at a sector boundary inside the append).
 //   - Directory entries (create, rename, remove, mkdir) are journaled in order and durable once
 //     an `fsyncDir` of a directory they touch returns; fsyncDir commits the journal up to the
 //     last entry touching that directory (a journal commits in order). At a crash the unsynced
@@ -78,6 +80,8 @@ export interface DiskFaults {
   readonly crashTorn?: FaultRule;
   readonly crashPartial?: FaultRule;
   readonly crashDirOpsVanish?: FaultRule;
+  /** At a power loss, a file an append grew keeps the new size but only a prefix of the new sectors (the rest: zeros), or its size lands at a sector boundary inside the append. */
+  readonly crashTailLost?: FaultRule;
   readonly fsyncFail?: FaultRule;
   readonly readCorrupt?: FaultRule;
   readonly writeFull?: FaultRule;
@@ -103,6 +107,7 @@ const FAULT_FAMILIES = [
   'crashPartial',
   'crashDirOpsVanish',
   'fsyncFail',
+  'crashTailLost',
   'readCorrupt',
   'writeFull',
   'latencySpike',
@@ -410,7 +415,37 @@ export class SimDisk {
       this.trace.record(this.scheduler.nowMs, this.name, 'fault.disk.crash_partial', { path: label, landed: keep, of: inode.pending.length });
       return out.slice();
     }
+    const old = inode.durable;
+    let full = old;
+    for (const op of inode.pending) full = applyWrite(full, op);
+    // Only a file an append grew (a journal, a WAL): the size metadata and the data's sectors
+    // land separately, and the sectors land in order.
+    if (full.length > old.length && this.gates.crashTailLost.fire()) return this.crashTailLost(label, old, full);
     return inode.durable;
+  }
+
+  /**
+   * The tail of an append lost at a power loss, at sector granularity: the new sectors from a
+   * point on never landed. Either the new size landed and those sectors read as zeros (the
+   * "size before data" order of a metadata-journaling file system), or the size landed only
+   * up to a sector boundary inside the append (a multi-sector write cut short). Every sector
+   * holds either its old or its new contents, never a mix.
+   */
+  private crashTailLost(label: string, old: Uint8Array, full: Uint8Array): Uint8Array {
+    const rng = this.gates.crashTailLost.detailRng;
+    const boundaries: number[] = [];
+    for (let at = (Math.floor(old.length / DISK_SECTOR_BYTES) + 1) * DISK_SECTOR_BYTES; at < full.length; at += DISK_SECTOR_BYTES) boundaries.push(at);
+    if (boundaries.length > 0 && rng.chance(1, 2)) {
+      const length = rng.pick(boundaries);
+      this.trace.record(this.scheduler.nowMs, this.name, 'fault.disk.crash_tail_lost', { path: label, mode: 'size_cut', length, of: full.length });
+      return full.slice(0, length);
+    }
+    // The first new sector (from the old end, which may be inside a sector) or any later one.
+    const zeroFrom = rng.pick([old.length, ...boundaries]);
+    const out = full.slice();
+    out.fill(0, zeroFrom);
+    this.trace.record(this.scheduler.nowMs, this.name, 'fault.disk.crash_tail_lost', { path: label, mode: 'sectors_zero', zeroFrom, length: full.length });
+    return out;
   }
 
   private pathOfInode(id: number): string | undefined {

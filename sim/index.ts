@@ -75,3 +75,4 @@ export {
   type WorldOptions,
   type WorldStopReason,
 } from './world.js';
+export { collectReach, describeReach, marksFor, mergeReach, outsideReach, ReachTally, type MarkReach, type ReachSummary, type RunReach } from './oracle/reach.js';

@@ -19,6 +19,7 @@
 // heard from a leader, since it may have acknowledged a lease before it crashed.
 import { assert, AssertionError, unreachable } from '../assert.js';
 import { ErrorCode, type Failure } from '../errors.js';
+import { sometimes } from '../sometimes.js';
 import {
   RAFT_ENTRY_DATA_BYTES_MAX,
   RAFT_LEASE_ROUNDS_TRACKED,
@@ -442,6 +443,7 @@ export class RaftNode {
   private tickHeartbeat(): void {
     if (this.config.checkQuorum && this.nowMs - this.quorumAckStartMs >= this.config.electionTimeoutMs) {
       // Dissertation §6.2: no quorum answered for an election timeout, so we may be deposed.
+      sometimes(true, 'raft.check_quorum_step_down');
       this.becomeFollower(this.term, NONE);
       return;
     }
@@ -511,6 +513,7 @@ export class RaftNode {
       if (this.role === 'pre-candidate') this.startElection(false);
       else this.becomeLeader();
     } else if (refusedCount >= quorum) {
+      sometimes(true, 'raft.election_lost');
       this.becomeFollower(this.term, NONE);
     }
   }
@@ -539,6 +542,7 @@ export class RaftNode {
     if (m.term > this.term) {
       if (m.type === 'vote' && this.config.checkQuorum && this.inLeaderLease()) {
         // §9.6: a live leader was heard from; the campaign must not even move our term.
+        sometimes(true, 'raft.vote_ignored_leader_alive');
         return;
       }
       const futureGrant = m.type === 'vote-response' && m.preVote && m.granted;
@@ -549,6 +553,7 @@ export class RaftNode {
     } else if (m.term < this.term) {
       if ((m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot') && (this.config.checkQuorum || this.config.preVote)) {
         // A stale leader that a partition kept from our term: tell it, so it steps down.
+        sometimes(true, 'raft.stale_leader_told_new_term');
         this.send({ type: 'heartbeat-response', from: this.config.id, to: m.from, term: this.term, round: 0 });
       } else if (m.type === 'vote' && m.preVote) {
         this.send({ type: 'vote-response', from: this.config.id, to: m.from, term: this.term, preVote: true, granted: false });
@@ -626,6 +631,7 @@ export class RaftNode {
         if (pr.state === 'replicate' && pr.inflight.length >= this.config.maxInflightMessages) pr.inflight.shift();
         if (pr.state === 'snapshot' && this.nowMs - pr.snapshotSentAtMs >= this.config.electionTimeoutMs) {
           // The snapshot (or its answer) was probably lost: probe again, which resends it.
+          sometimes(true, 'raft.snapshot_resent_after_timeout');
           this.becomeProbe(pr, pr.match + 1);
         }
         if (pr.match < this.log.lastIndex()) this.sendAppend(pr, true);
@@ -672,6 +678,7 @@ export class RaftNode {
       return;
     }
     const hint = this.log.conflictHint(m.prevLogIndex);
+    sometimes(true, 'raft.append_rejected_log_mismatch');
     this.send({ ...reply, success: false, matchIndex: 0, rejectedIndex: m.prevLogIndex, ...hint });
   }
 
@@ -687,9 +694,11 @@ export class RaftNode {
       matchIndex = this.log.committed;
     } else if (this.log.matchTerm(s.lastIncludedIndex, s.lastIncludedTerm)) {
       // We already hold the snapshot's last entry: it is committed, and nothing needs installing.
+      sometimes(true, 'raft.snapshot_already_held');
       this.log.commitTo(s.lastIncludedIndex);
       matchIndex = s.lastIncludedIndex;
     } else {
+      sometimes(true, 'raft.snapshot_installed');
       this.log.restore(s);
       matchIndex = s.lastIncludedIndex;
     }
@@ -722,6 +731,7 @@ export class RaftNode {
     if (pr.state === 'snapshot') return;
     if (pr.state === 'replicate' && m.rejectedIndex <= pr.match) return;
     if (pr.state === 'probe' && m.rejectedIndex !== pr.next - 1) return;
+    sometimes(true, 'raft.leader_backs_up_after_rejection');
     const hinted = this.log.nextAfterReject(m.rejectedIndex, { conflictTerm: m.conflictTerm, conflictIndex: m.conflictIndex });
     this.becomeProbe(pr, Math.max(pr.match + 1, Math.min(hinted, m.rejectedIndex)));
     this.sendAppend(pr, true);
@@ -791,6 +801,7 @@ export class RaftNode {
   private sendSnapshot(pr: Progress): void {
     const snapshot = this.log.latestSnapshot;
     assert(snapshot !== null, 'snapshot_available_when_compacted');
+    sometimes(true, 'raft.snapshot_sent');
     this.send({ type: 'snapshot', from: this.config.id, to: pr.id, term: this.term, round: this.round, snapshot });
     pr.state = 'snapshot';
     pr.inflight = [];

@@ -40,6 +40,7 @@ import { DecodeError, ErrorCode, type DecodeErrorCode } from '../errors.js';
 import { isValidSeqCount, isValidSeqKey, type SeqAdvanceRequest } from '../ledger.js';
 import { SEQ_COUNT_MAX, SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX, SEQ_KEY_BYTES_MAX, SEQ_KEY_BYTES_MIN, U64_MAX } from '../limits.js';
 import { openFramedRecord, RECORD_CRC_BYTES, RECORD_MAGIC_BYTES, sealFramedRecord, type FramedRecordKind } from './framed.js';
+import { sometimes } from '../sometimes.js';
 
 export const SEQ_JOURNAL_RECORD_MAGIC = 'TSOJ';
 export const SEQ_JOURNAL_RECORD_VERSION = 1;
@@ -191,14 +192,15 @@ export function scanSeqJournal(bytes: Uint8Array): SeqJournalScan {
       // The length cannot be trusted, so the record's end is unknown: the damage is a torn tail
       // only if no record starts anywhere after it (and what is left could be one record).
       const next = findIntactHeader(bytes, offset + 1);
-      if (next !== -1) throw corrupt(header.code, offset, `${header.message}, and an intact record header follows at offset ${next}`);
+      if (sometimes(next !== -1, 'seq_journal.corrupt_header_before_intact_record_refused')) throw corrupt(header.code, offset, `${header.message}, and an intact record header follows at offset ${next}`);
       if (!zerosFrom(bytes, offset + SEQ_JOURNAL_RECORD_BYTES_MAX)) {
         throw corrupt(header.code, offset, `${header.message}, and ${remaining} byte(s) follow: more than one record`);
       }
+      sometimes(true, 'seq_journal.torn_header_damaged');
       return torn(header.code, header.message);
     }
     const end = offset + header.recordBytes;
-    if (end > bytes.length) return torn(ErrorCode.RECORD_TOO_SHORT, `record of ${header.recordBytes} byte(s), ${remaining} present`);
+    if (sometimes(end > bytes.length, 'seq_journal.torn_record_cut_short')) return torn(ErrorCode.RECORD_TOO_SHORT, `record of ${header.recordBytes} byte(s), ${remaining} present`);
     let record: SeqJournalRecord;
     try {
       record = decodeSeqJournalRecord(bytes.subarray(offset, end));
@@ -206,7 +208,9 @@ export function scanSeqJournal(bytes: Uint8Array): SeqJournalScan {
       if (!(e instanceof DecodeError)) throw e;
       // A torn write fails the checksum; anything else passed it and was written wrong.
       if (e.code !== ErrorCode.RECORD_CRC_MISMATCH) throw corrupt(e.code, offset + (e.offset ?? 0), e.message);
-      if (!zerosFrom(bytes, end)) throw corrupt(e.code, offset, `${e.message}, and ${bytes.length - end} byte(s) follow it`);
+      if (sometimes(!zerosFrom(bytes, end), 'seq_journal.corrupt_middle_record_refused')) throw corrupt(e.code, offset, `${e.message}, and ${bytes.length - end} byte(s) follow it`);
+      // A full-length last record whose checksum fails: a write whose sectors landed in part.
+      sometimes(true, 'seq_journal.torn_full_length_bad_checksum');
       return torn(e.code, e.message);
     }
     records.push({ applySeqBefore: record.applySeqBefore, requests: record.requests, offset, recordBytes: header.recordBytes });

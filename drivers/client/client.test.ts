@@ -483,6 +483,8 @@ describe('client getSeq', () => {
     expect(first).toMatchObject({ clientId: 7n, requestId: w.firstRequestId });
     expect(second).toMatchObject({ clientId: 7n, requestId: from });
     expect(w.events).toContainEqual({ type: 'requestIdsJumped', from: w.firstRequestId + 1n, to: from });
+    // The call tells which request id it left for which (a history of calls follows it).
+    expect(w.events).toContainEqual({ type: 'requestIdRenewed', previous: w.firstRequestId, next: from });
     expect(w.cluster.seqExecutions).toBe(1);
     // Later calls count on from there.
     await drive(w.clock, w.client.getSeq('orders', 1));

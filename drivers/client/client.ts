@@ -73,6 +73,7 @@ import { ChannelPool, type ChannelFailureCode, type RequestBody } from './channe
 import { LeaderCache, Worklist, type CachedLeader } from './leader.js';
 import { BoundedQueue } from './queue.js';
 import { backoffDelayMs, resolveRetryPolicy, type RetryPolicy } from './retry.js';
+import { sometimes } from '../../core/sometimes.js';
 
 // ---------------------------------------------------------------------------------------------
 // Public types
@@ -120,7 +121,9 @@ export type ClientEvent =
   | { readonly type: 'batch'; readonly callers: number; readonly count: number }
   | { readonly type: 'failed'; readonly op: RequestOp; readonly code: string }
   | { readonly type: 'stalled'; readonly op: RequestOp; readonly endpoint: string; readonly waitedMs: number }
-  | { readonly type: 'requestIdsJumped'; readonly from: bigint; readonly to: bigint };
+  | { readonly type: 'requestIdsJumped'; readonly from: bigint; readonly to: bigint }
+  /** A getSeq refused SEQ_SESSION_EXPIRED before anything executed asks again under a new request id. */
+  | { readonly type: 'requestIdRenewed'; readonly previous: bigint; readonly next: bigint };
 
 export interface TsoClient {
   /** The u64 id this client sends with every getSeq. */
@@ -632,6 +635,7 @@ class ClientCore implements TsoClient {
         assert(isGetSeqAnswer(answer), 'client_seq_answer_shape');
         if (answer.count !== call.count) {
           // A block was granted, but not the one asked for: nobody can tell what the ledger holds.
+          sometimes(true, 'client.seq_block_count_mismatch');
           this.settleSeq(call, { error: this.seqUncertain(call, `asked for ${call.count} values, got ${answer.count}`, ErrorCode.PROTOCOL_VIOLATION) });
           return;
         }
@@ -642,10 +646,12 @@ class ClientCore implements TsoClient {
       if (from !== undefined && !result.outcomeUnknown && jumps < REQUEST_ID_JUMPS_PER_CALL_MAX && from <= U64_MAX) {
         // The server refused the pair before executing anything, and no earlier attempt under it
         // can have executed: ask again under a new request id at or above what it takes as new.
+        sometimes(true, 'client.seq_retried_under_new_request_id');
         if (this.requestIdNext < from) {
           this.emit({ type: 'requestIdsJumped', from: this.requestIdNext, to: from });
           this.requestIdNext = from;
         }
+        this.emit({ type: 'requestIdRenewed', previous: call.requestId, next: this.requestIdNext });
         call.requestId = this.requestIdNext;
         this.requestIdNext += 1n;
         call.sent = false;
@@ -655,7 +661,7 @@ class ClientCore implements TsoClient {
       // happened, and the client could not jump past it); after such an attempt nobody can tell.
       const uncertain = result.outcomeUnknown || result.code === ErrorCode.SEQ_UNCERTAIN;
       this.emit({ type: 'failed', op: 'getSeq', code: uncertain ? ErrorCode.SEQ_UNCERTAIN : result.code });
-      if (uncertain) {
+      if (sometimes(uncertain, 'client.seq_outcome_uncertain')) {
         this.settleSeq(call, { error: this.seqUncertain(call, result.message, result.lastCode ?? result.code) });
         return;
       }
@@ -798,6 +804,7 @@ class ClientCore implements TsoClient {
             : redirectsThisPass >= CLIENT_REDIRECTS_PER_PASS_MAX ? 'redirect_cap'
             : null;
           noteLast(code, answer.message);
+          sometimes(reason === 'stale', 'client.stale_leader_hint_ignored');
           if (reason !== null || hinted === null) {
             this.emit({ type: 'hintIgnored', op: spec.op, endpoint, reason: reason ?? 'malformed' });
             electionSeen = true;
@@ -809,6 +816,7 @@ class ClientCore implements TsoClient {
           if (redirectsTotal > CLIENT_REDIRECTS_PER_CALL_MAX) {
             return giveUp(ErrorCode.NOT_LEADER, `followed ${CLIENT_REDIRECTS_PER_CALL_MAX} leader hints without reaching the leader`);
           }
+          sometimes(true, 'client.redirected_to_hinted_leader');
           this.emit({ type: 'redirect', op: spec.op, from: endpoint, to: hinted.endpoint, epoch: answer.leaderEpoch ?? null });
           hintedEndpoints.add(hinted.endpoint);
           worklist.pushFront(hinted.endpoint);
@@ -849,7 +857,7 @@ class ClientCore implements TsoClient {
       } else {
         // No answer: a failed dial (not sent), a lost connection, a stall or a timeout.
         const stalled = outcome.code === ErrorCode.TIMEOUT && waitMs < this.policy.attemptTimeoutMs && waitMs < remainingMs;
-        if (stalled) this.emit({ type: 'stalled', op: spec.op, endpoint, waitedMs: waitMs });
+        if (sometimes(stalled, 'client.attempt_stalled_moved_on')) this.emit({ type: 'stalled', op: spec.op, endpoint, waitedMs: waitMs });
         this.emit({ type: 'attemptFailed', op: spec.op, endpoint, code: outcome.code, sent: outcome.sent, message: outcome.message });
         if (outcome.sent) {
           reachedAServer = true;

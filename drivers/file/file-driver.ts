@@ -60,6 +60,7 @@ import { decodeHighWaterRecord, encodeHighWaterRecord } from '../../core/records
 import { encodeSeqJournalRecord, type SeqJournalRecord } from '../../core/records/seq-journal.js';
 import { encodeSeqLedgerRecord } from '../../core/records/seq-ledger.js';
 import { assert } from '../../core/assert.js';
+import { sometimes } from '../../core/sometimes.js';
 import type { ConsensusDriver, DriverResult, LeaderState, SeqBlockResult } from '../driver.js';
 import { driverFailure, seqDriverFailure } from '../driver.js';
 import { DiskError, type AppendHandle, type Disk, type DiskLock } from '../ports.js';
@@ -123,6 +124,7 @@ async function readRecord<T>(disk: Disk, path: string, decode: (bytes: Uint8Arra
     return decode(bytes);
   } catch (e) {
     if (e instanceof DecodeError) {
+      sometimes(true, 'file.corrupt_state_record_refused');
       throw new TsoError('DRIVER_PERMANENT', `${path} is corrupt (${e.code}); refusing to start`, { path, code: e.code });
     }
     throw e;
@@ -142,6 +144,7 @@ async function makeLoadedDurable(disk: Disk, dir: string, loaded: readonly strin
     for (const name of loaded) await disk.fsync(join(dir, name));
     await disk.fsyncDir(dir);
   } catch (e) {
+    sometimes(true, 'file.loaded_records_sync_failed_refused');
     throw new TsoError('DRIVER_PERMANENT', `making the records of ${dir} durable failed: ${describe(e)}`, { dir });
   }
 }
@@ -221,7 +224,7 @@ export class FileDriver implements ConsensusDriver {
         // Cutting bytes off destroys them: only when a second read agrees, so that a corrupted
         // read (a transient fault) can never make an intact last record look torn.
         const again = await disk.read(journalPath);
-        if (again === null || !sameBytes(again, journalBytes)) {
+        if (sometimes(again === null || !sameBytes(again, journalBytes), 'file.journal_tail_reread_differs_refused')) {
           throw new TsoError('DRIVER_PERMANENT', `${journalPath} read back differently on a second read; refusing to cut its tail`, { path: journalPath });
         }
         try {
@@ -229,7 +232,9 @@ export class FileDriver implements ConsensusDriver {
           // truncate lies past the last whole record, in the one torn record, and reads as a
           // torn tail again.
           await disk.truncate(journalPath, recovered.journalValidBytes);
+          sometimes(true, 'file.journal_torn_tail_cut');
         } catch (e) {
+          sometimes(true, 'file.journal_tail_cut_failed_refused');
           throw new TsoError('DRIVER_PERMANENT', `cutting the torn tail of ${journalPath} failed: ${describe(e)}`, { path: journalPath });
         }
       }
@@ -307,6 +312,7 @@ export class FileDriver implements ConsensusDriver {
       }
       await atomicReplace(this.disk, path, record, this.faults);
     } catch (e) {
+      sometimes(true, 'file.high_water_write_failed');
       return driverFailure('DRIVER_PERMANENT', `persisting the high-water failed: ${describe(e)}`);
     }
     assert(atLeastMs > this.highWaterMs, 'high_water_never_goes_back');
@@ -346,6 +352,7 @@ export class FileDriver implements ConsensusDriver {
         if (failure !== null) {
           // Nothing of the batch is published; the next batch starts again from the durable
           // ledger, so the ledger never has a hole. The batch's outcome on disk is unknown.
+          sometimes(true, 'file.journal_write_failed');
           this.working = this.durable.clone();
           const answer = driverFailure('DRIVER_PERMANENT', `persisting the sequence ledger failed: ${failure}`);
           for (const p of batch) p.resolve(answer);
@@ -417,6 +424,7 @@ export class FileDriver implements ConsensusDriver {
     await this.closeJournal();
     const path = join(this.dir, SEQ_JOURNAL_FILE);
     if ((await this.disk.size(path)) !== null) {
+      sometimes(this.durable.applySeq > 0n, 'file.dense_rewritten_journal_removed');
       this.rewriteNeeded = true;
       await this.disk.remove(path);
       this.journalEntryDurable = false;
@@ -441,6 +449,7 @@ export class FileDriver implements ConsensusDriver {
   private async compact(): Promise<void> {
     try {
       if (!this.closed) await this.rewrite();
+      sometimes(!this.closed, 'file.journal_compacted');
     } catch {
       // A failure before the journal was touched leaves it intact (and compaction is retried
       // after the next batch); after, `rewriteNeeded` is set and the next append rewrites first.

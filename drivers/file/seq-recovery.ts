@@ -20,6 +20,7 @@ import { DecodeError, TsoError } from '../../core/errors.js';
 import { SeqLedger, seqLedgerStateProblem, type SeqLedgerSnapshot } from '../../core/ledger.js';
 import { scanSeqJournal, type ScannedSeqJournalRecord, type SeqJournalTailProblem } from '../../core/records/seq-journal.js';
 import { decodeSeqLedgerRecord } from '../../core/records/seq-ledger.js';
+import { sometimes } from '../../core/sometimes.js';
 
 export const DENSE_FILE = 'dense';
 export const SEQ_JOURNAL_FILE = 'dense.journal';
@@ -68,7 +69,7 @@ export function recoverSeqLedger(denseBytes: Uint8Array | null, journalBytes: Ui
 /** Applies `record` unless the ledger already holds it; returns whether it was applied. */
 function replayRecord(ledger: SeqLedger, record: ScannedSeqJournalRecord, dir: string): boolean {
   const applySeqAfter = record.applySeqBefore + BigInt(record.requests.length);
-  if (applySeqAfter <= ledger.applySeq) return false;
+  if (sometimes(applySeqAfter <= ledger.applySeq, 'file.journal_record_already_in_snapshot')) return false;
   if (record.applySeqBefore !== ledger.applySeq) {
     refuse(dir, record, `starts at applySeq ${record.applySeqBefore} but the ledger is at ${ledger.applySeq}`);
   }
@@ -101,6 +102,7 @@ function decodeOrRefuse<T>(file: string, decode: () => T): T {
     return decode();
   } catch (e) {
     if (e instanceof DecodeError) {
+      sometimes(true, 'file.corrupt_ledger_file_refused');
       throw new TsoError('DRIVER_PERMANENT', `${file} is corrupt (${e.message}); refusing to start`, { file, code: e.code, offset: e.offset ?? null });
     }
     throw e;

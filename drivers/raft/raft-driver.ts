@@ -36,6 +36,7 @@
 //     from what is on disk.
 import { assert, unreachable } from '../../core/assert.js';
 import { TsoError } from '../../core/errors.js';
+import { sometimes } from '../../core/sometimes.js';
 import { SeqLedger, type SeqAdvanceRequest } from '../../core/ledger.js';
 import { ORACLE_SEQ_REQUESTS_PER_COMMAND_MAX, PHYSICAL_MS_MAX, SEQ_GROUP_COMMIT_QUEUE_MAX } from '../../core/limits.js';
 import { OracleStateMachine, prepareOracleCommand, type OracleApplyResult } from '../../core/oracle/index.js';
@@ -373,6 +374,7 @@ export class RaftDriver implements ConsensusDriver {
           // The snapshot may or may not hold the entry: the outcome is unknown (a retry of a
           // sequence request with its request id is answered from the replicated session).
           this.proposals.delete(index);
+          sometimes(true, 'raft_driver.proposal_covered_by_snapshot');
           this.failProposal(proposal, driverFailure('DRIVER_TRANSIENT', `a snapshot from the leader covers proposed entry ${index}; its outcome is unknown`));
         }
       }
@@ -385,6 +387,7 @@ export class RaftDriver implements ConsensusDriver {
       if (proposal === undefined) continue;
       this.proposals.delete(entry.index);
       if (proposal.term !== entry.term) {
+        sometimes(true, 'raft_driver.proposal_replaced_by_other_entry');
         this.failProposal(proposal, this.notLeader(ready.softState.leaderId, ready.softState.term, 'another entry was committed in place of the proposal'));
         continue;
       }
@@ -488,6 +491,7 @@ export class RaftDriver implements ConsensusDriver {
     // file. This snapshot is superseded; the log is not compacted to it (found by the
     // simulator, 3-node seed 269).
     if (this.node.status().snapshotIndex >= applied) {
+      sometimes(true, 'raft_driver.snapshot_superseded');
       this.options.onEvent?.({ kind: 'snapshot-superseded', index: applied });
       return;
     }
@@ -498,6 +502,7 @@ export class RaftDriver implements ConsensusDriver {
     const records: WalRecord[] = [{ kind: 'hard-state', hardState: this.persistedHardState }];
     for (const e of this.walEntries) records.push({ kind: 'entry', entry: e });
     await this.storage.rewriteWal(records);
+    sometimes(true, 'raft_driver.snapshot_saved');
     this.options.onEvent?.({ kind: 'snapshot-saved', index: applied, walBytes: this.storage.walBytes });
   }
 
@@ -601,6 +606,7 @@ export class RaftDriver implements ConsensusDriver {
       settled: false,
       settle: resolve,
       timer: this.options.clock.setTimer(this.callTimeoutMs, () => {
+        sometimes(!waiter.settled, 'raft_driver.call_timed_out');
         settle(waiter, driverFailure('DRIVER_TRANSIENT', `${what}: no answer within ${this.callTimeoutMs} ms (no quorum?)`));
       }),
     };

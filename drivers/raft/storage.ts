@@ -33,6 +33,7 @@ import { atomicReplace } from '../file/atomic.js';
 import { RAFT_WAL_APPEND_BYTES_MAX } from './limits.js';
 import { decodeRaftMeta, encodeRaftMeta, metaMismatch, type RaftMeta } from './meta.js';
 import { judgeWalTail } from './wal-tail.js';
+import { sometimes } from '../../core/sometimes.js';
 
 export type RaftStorageEvent =
   | { readonly kind: 'meta-created'; readonly dir: string }
@@ -58,7 +59,12 @@ export function joinPath(dir: string, name: string): string {
   return dir.endsWith('/') ? `${dir}${name}` : `${dir}/${name}`;
 }
 
-function refuse(message: string, details: Record<string, unknown> = {}): TsoError {
+/**
+ * The refusal to start, marked as the rare path `mark` (null: a guard against a bug or a foreign
+ * directory, which no fault of the disk model can lead to).
+ */
+function refuse(message: string, details: Record<string, unknown>, mark: string | null): TsoError {
+  if (mark !== null) sometimes(true, mark);
   return new TsoError('DRIVER_PERMANENT', `${message}; refusing to start`, details);
 }
 
@@ -128,7 +134,7 @@ export class RaftStorage {
         try {
           snapshot = decodeSnapshotRecord(snapshotBytes);
         } catch (e) {
-          if (isDecodeError(e)) throw refuse(`${dir}/snapshot is corrupt (${e.code})`, { code: e.code });
+          if (isDecodeError(e)) throw refuse(`${dir}/snapshot is corrupt (${e.code})`, { code: e.code }, 'raft_storage.corrupt_snapshot_refused');
           throw e;
         }
       }
@@ -139,11 +145,12 @@ export class RaftStorage {
         const scan = scanWal(walBytes);
         const verdict = judgeWalTail(walBytes, scan);
         if (verdict.kind === 'corrupt') {
-          throw refuse(`${walPath} is corrupt at byte ${verdict.offset} of ${walBytes.length} (${verdict.reason})`, { offset: verdict.offset });
+          throw refuse(`${walPath} is corrupt at byte ${verdict.offset} of ${walBytes.length} (${verdict.reason})`, { offset: verdict.offset }, 'raft_storage.corrupt_wal_refused');
         }
         if (verdict.kind === 'torn') {
           await disk.truncate(walPath, verdict.truncateAt);
           await disk.fsync(walPath);
+          sometimes(true, 'raft_storage.wal_torn_tail_cut');
           options.onEvent?.({ kind: 'wal-truncated', offset: verdict.truncateAt, droppedBytes: verdict.droppedBytes, reason: verdict.reason });
           walBytes = walBytes.subarray(0, verdict.truncateAt);
         }
@@ -158,7 +165,7 @@ export class RaftStorage {
       try {
         persisted = replayWal(snapshot, records);
       } catch (e) {
-        if (isDecodeError(e)) throw refuse(`${walPath} does not replay (${e.message})`, { code: e.code });
+        if (isDecodeError(e)) throw refuse(`${walPath} does not replay (${e.message})`, { code: e.code }, null);
         throw e;
       }
       // What was loaded may be only in the page cache: a previous process wrote it and died (kill
@@ -186,7 +193,7 @@ export class RaftStorage {
     if (bytes === null) {
       const names = await disk.list(dir);
       if (names.includes('wal') || names.includes('snapshot')) {
-        throw refuse(`${dir} holds Raft state but no meta record (it was not written by this driver, or meta was lost)`);
+        throw refuse(`${dir} holds Raft state but no meta record (it was not written by this driver, or meta was lost)`, {}, null);
       }
       await atomicReplace(disk, metaPath, encodeRaftMeta(options.meta));
       options.onEvent?.({ kind: 'meta-created', dir });
@@ -196,7 +203,7 @@ export class RaftStorage {
     try {
       stored = decodeRaftMeta(bytes);
     } catch (e) {
-      if (isDecodeError(e)) throw refuse(`${metaPath} is corrupt (${e.code})`, { code: e.code });
+      if (isDecodeError(e)) throw refuse(`${metaPath} is corrupt (${e.code})`, { code: e.code }, 'raft_storage.corrupt_meta_refused');
       throw e;
     }
     const mismatch = metaMismatch(stored, options.meta, options.dataDir);

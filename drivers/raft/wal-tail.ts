@@ -21,6 +21,7 @@ import { readU32LeAt } from '../../core/codec/le.js';
 import { decodeWalRecordAt, RAFT_WAL_HEADER_BYTES, type WalScan } from '../../core/raft/index.js';
 import { RAFT_WAL_RECORD_BYTES_MAX } from '../../core/limits.js';
 import { isDecodeError } from '../../core/errors.js';
+import { sometimes } from '../../core/sometimes.js';
 import { RAFT_WAL_SECTOR_BYTES, RAFT_WAL_TORN_WINDOW_BYTES, RAFT_WAL_ZERO_RUN_BYTES_MIN } from './limits.js';
 
 export type WalTailVerdict =
@@ -80,15 +81,15 @@ export function judgeWalTail(bytes: Uint8Array, scan: WalScan, tornWindowBytes =
   if (tailBytes > tornWindowBytes) {
     return { kind: 'corrupt', offset: bad, reason: `${code} ${tailBytes} bytes before the end of the WAL, further back than one write can tear` };
   }
-  if (tailBytes < RAFT_WAL_HEADER_BYTES) {
+  if (sometimes(tailBytes < RAFT_WAL_HEADER_BYTES, 'wal.torn_header_cut_short')) {
     return { kind: 'torn', truncateAt: bad, droppedBytes: tailBytes, reason: `${code}: a record header cut short at the end` };
   }
-  if (bytes.subarray(bad).every((b) => b === 0)) {
+  if (sometimes(bytes.subarray(bad).every((b) => b === 0), 'wal.torn_zeroed_end')) {
     return { kind: 'torn', truncateAt: bad, droppedBytes: tailBytes, reason: `${code}: the end of the last write never landed (zeros)` };
   }
   const length = readU32LeAt(bytes, bad);
   const recordEnd = length <= RAFT_WAL_RECORD_BYTES_MAX ? bad + RAFT_WAL_HEADER_BYTES + length : bad + RAFT_WAL_HEADER_BYTES;
-  if (zeroedSectorIn(bytes, bad, recordEnd)) {
+  if (sometimes(zeroedSectorIn(bytes, bad, recordEnd), 'wal.torn_zeroed_sector')) {
     return { kind: 'torn', truncateAt: bad, droppedBytes: tailBytes, reason: `${code}: a sector of the last write never landed (zeros)` };
   }
   const cutShort = length <= RAFT_WAL_RECORD_BYTES_MAX && recordEnd > bytes.length;
@@ -96,7 +97,10 @@ export function judgeWalTail(bytes: Uint8Array, scan: WalScan, tornWindowBytes =
     if (validRecordAfter(bytes, bad)) {
       return { kind: 'corrupt', offset: bad, reason: `${code}: a record cut short is followed by valid records` };
     }
+    sometimes(true, 'wal.torn_record_cut_short');
     return { kind: 'torn', truncateAt: bad, droppedBytes: tailBytes, reason: `${code}: the last record is cut short` };
   }
+  // A full-length record with a bad checksum and no zeroed sector: bit rot, refused.
+  sometimes(true, 'wal.full_length_bad_checksum_refused');
   return { kind: 'corrupt', offset: bad, reason: `${code}: a complete record is damaged (no sign of a torn write)` };
 }

@@ -39,6 +39,7 @@ import { decodeRequest, encodeResponse, validateRequest, type Request, type Resp
 import { parseHostPort, type Clock, type Connection, type HostPort, type Listener, type TimerHandle, type Transport } from '../ports.js';
 import { noopMetrics, type ConnectionClosedReason, type ConnectionRefusedReason, type ServerMetrics } from './metrics.js';
 import type { SeqAnswer, ServingNode, TsAnswer } from './serving-node.js';
+import { sometimes } from '../../core/sometimes.js';
 
 export interface ProtocolServerOptions {
   readonly node: ServingNode;
@@ -219,6 +220,7 @@ export class ProtocolServer {
           // Node one passes a DecodeError's message, which does): the prefix is added only when
           // missing.
           const close = transportClose(reason.code);
+          sometimes(close.reason === 'bad_frame', 'protocol.transport_closed_bad_frame');
           if (close.reason === 'bad_frame') this.metrics.badFrame();
           state.closeReason ??= close.reason;
           connection.send(encodeResponse({ id: 0, ok: false, code: close.answerCode, message: withCodePrefix(reason.code, reason.message) }));
@@ -274,6 +276,7 @@ export class ProtocolServer {
       request = decodeRequest(body);
     } catch (e) {
       if (!(e instanceof DecodeError)) throw e;
+      sometimes(true, 'protocol.undecodable_request_closed');
       this.metrics.badFrame();
       state.closeReason = 'bad_frame';
       state.connection.send(encodeResponse({ id: 0, ok: false, code: 'BAD_FRAME', message: e.message }));

@@ -33,6 +33,7 @@ import {
 import type { ConsensusDriver, DriverFailure, LeaderState } from '../driver.js';
 import { sleep, type Clock } from '../ports.js';
 import { noopMetrics, type RequestOp, type RequestOutcome, type ServerMetrics } from './metrics.js';
+import { sometimes } from '../../core/sometimes.js';
 
 export type WireErrorCode =
   | 'INVALID_ARGUMENT'
@@ -181,6 +182,7 @@ export class ServingNode {
         if (outcome === 'done') this.metrics.fenceLatency(this.options.clock.monotonicMs() - startedMs);
         return;
       }
+      sometimes(true, 'serving.fence_retried');
       this.metrics.fenceRetry();
       this.options.onEvent?.({ kind: 'fence-retry', epoch, code: outcome });
       await sleep(this.options.clock, backoffMs);
@@ -191,7 +193,7 @@ export class ServingNode {
   /** One fence attempt: 'done', 'stale' (leadership moved on), or a transient code to retry. */
   private async fenceOnce(epoch: bigint, generation: number): Promise<'done' | 'stale' | string> {
     const loaded = await this.options.driver.loadHighWater();
-    if (generation !== this.generation) return 'stale';
+    if (sometimes(generation !== this.generation, 'serving.fence_superseded')) return 'stale';
     if (!loaded.ok) return this.fenceFailure(loaded, generation);
     const nowMs = this.options.clock.wallMs();
     const priorMs = loaded.highWaterMs;
@@ -221,6 +223,7 @@ export class ServingNode {
         return failure.code;
       case 'DRIVER_NOT_LEADER':
       case 'DRIVER_FENCED':
+        sometimes(true, 'serving.fence_lost_leadership');
         if (generation === this.generation) {
           this.setState({ kind: 'not-serving', leaderEndpoint: failure.leaderEndpoint ?? null, leaderEpoch: failure.leaderEpoch ?? null });
         }
@@ -232,6 +235,7 @@ export class ServingNode {
   }
 
   private poison(reason: string): void {
+    sometimes(true, 'serving.poisoned');
     this.allocator.stepDown();
     this.setState({ kind: 'poisoned', reason });
     this.options.onEvent?.({ kind: 'poisoned', reason });
@@ -288,6 +292,7 @@ export class ServingNode {
       if (this.state.kind !== 'serving') return this.notLeader();
       // No stale leader: a replicated driver's lease must hold at the instant of the grant.
       if (this.options.driver.hasLease !== undefined && !this.options.driver.hasLease()) {
+        sometimes(true, 'serving.lease_not_held_refused');
         this.metrics.notLeader();
         return { ok: false, code: 'NOT_LEADER', message: 'leader lease not held' };
       }
@@ -299,6 +304,7 @@ export class ServingNode {
       }
       switch (g.code) {
         case 'WINDOW_EXHAUSTED': {
+          sometimes(true, 'serving.window_exhausted_waits_for_extension');
           // Registered before waiting: the next extension to start covers this request's clock
           // sample even when the one in flight was prepared from an older one.
           this.extensionWantedMs = Math.max(this.extensionWantedMs, nowMs);
@@ -370,6 +376,7 @@ export class ServingNode {
       switch (persisted.code) {
         case 'DRIVER_NOT_LEADER':
         case 'DRIVER_FENCED':
+          sometimes(true, 'serving.extension_lost_leadership');
           if (generation === this.generation) {
             this.allocator.stepDown();
             this.setState({ kind: 'not-serving', leaderEndpoint: persisted.leaderEndpoint ?? null, leaderEpoch: persisted.leaderEpoch ?? null });
@@ -384,6 +391,7 @@ export class ServingNode {
     this.metrics.windowExtension(this.options.clock.monotonicMs() - startedMs);
     const committed = this.allocator.commitExtension(persisted.highWaterMs, epoch);
     if (!committed.applied) {
+      sometimes(true, 'serving.extension_commit_ignored');
       this.metrics.windowExtensionIgnored(
         committed.reason === 'COMMIT_IGNORED_NOT_LEADER' ? 'not_leader' : committed.reason === 'COMMIT_IGNORED_EPOCH_MISMATCH' ? 'epoch_mismatch' : 'not_advanced',
       );
@@ -418,6 +426,7 @@ export class ServingNode {
         this.metrics.resourceExhausted('seq_counter_overflow');
         return { ok: false, code: 'RESOURCE_EXHAUSTED', message: `sequence counter overflow: ${r.message}` };
       case 'SEQ_SESSION_EXPIRED':
+        sometimes(true, 'serving.seq_session_expired_answered');
         return {
           ok: false,
           code: 'SEQ_SESSION_EXPIRED',
@@ -430,6 +439,7 @@ export class ServingNode {
         return { ok: false, code: 'INVALID_ARGUMENT', message: withCodePrefix(r.code, r.message) };
       case 'DRIVER_NOT_LEADER':
       case 'DRIVER_FENCED':
+        sometimes(true, 'serving.seq_lost_leadership');
         if (generation === this.generation) {
           this.allocator.stepDown();
           this.setState({ kind: 'not-serving', leaderEndpoint: r.leaderEndpoint ?? null, leaderEpoch: r.leaderEpoch ?? null });

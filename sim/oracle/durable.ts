@@ -16,6 +16,7 @@ import { SEQ_KEY_CARDINALITY_CAP_DEFAULT } from '../../core/limits.js';
 import { decodeHighWaterRecord } from '../../core/records/high-water.js';
 import { DENSE_FILE, recoverSeqLedger, SEQ_JOURNAL_FILE } from '../../drivers/file/seq-recovery.js';
 import type { SimDisk } from '../disk.js';
+import { outsideReach } from './reach.js';
 
 export interface DurableSession {
   readonly forgottenBelow: bigint;
@@ -142,7 +143,7 @@ export class DurableView implements DurableSource {
     if (this.ledger === null) {
       try {
         // A torn last journal record is not a problem: it was never synced, and recovery cuts it.
-        const recovered = recoverSeqLedger(this.denseBytes, this.journalBytes, SEQ_KEY_CARDINALITY_CAP_DEFAULT, this.dir);
+        const recovered = outsideReach(() => recoverSeqLedger(this.denseBytes, this.journalBytes, SEQ_KEY_CARDINALITY_CAP_DEFAULT, this.dir));
         const snapshot = recovered.ledger.snapshot();
         const problem = seqLedgerStateProblem(snapshot);
         this.ledger = problem === undefined ? { ok: true, value: indexLedger(snapshot) } : { ok: false, problem: `inconsistent ledger: ${problem}` };

@@ -37,7 +37,9 @@ export const FILE_SIM_DRIVER: SimDriverModule = {
 
 function openFileDriver(context: SimDriverContext): Promise<FileDriver> {
   const planted = context.planted;
+  const journalCompactBytes = context.options.rare.journalCompactBytes;
   return FileDriver.open(context.disk, context.dataDir, {
+    ...(journalCompactBytes === null ? {} : { journalCompactBytes }),
     faults: { skipDirFsync: planted === 'skipDirFsync', publishHighWaterBeforeFsync: planted === 'publishHighWaterBeforeFsync' },
   });
 }

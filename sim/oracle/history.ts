@@ -46,7 +46,8 @@ export interface Op {
   readonly count: number;
   readonly key: string | null;
   /** getSeq: the request id the client sends (predicted from call order). */
-  readonly requestId: bigint | null;
+  /** The op's request id (getSeq); a retry under a new id after SEQ_SESSION_EXPIRED renews it. */
+  requestId: bigint | null;
   readonly invokeMs: number;
   /** Order of the invocation among all invocations and completions. */
   readonly invokeOrder: number;
@@ -193,6 +194,20 @@ export class History {
   }
 
   /** The client process died: its calls in flight end with an unknown outcome. */
+  /**
+   * The client asks again under request id `next` for the call that had `previous` (it was
+   * refused SEQ_SESSION_EXPIRED before anything executed): the op answers to the new id, and the
+   * session's next id moves past it.
+   */
+  renewRequestId(session: ClientSession, previous: bigint, next: bigint): void {
+    const op = session.seqOps.get(previous);
+    assert(op !== undefined && op.outcome === 'pending', 'renewed_request_id_names_a_pending_call', previous.toString());
+    session.seqOps.delete(previous);
+    op.requestId = next;
+    session.seqOps.set(next, op);
+    if (session.nextRequestId <= next) session.nextRequestId = next + 1n;
+  }
+
   clientLost(session: ClientSession, nowMs: number): void {
     session.alive = false;
     for (const op of this.ops) {

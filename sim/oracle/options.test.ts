@@ -123,3 +123,44 @@ describe('swarm options', () => {
     expect(specProblem({ seed: 1, profile: 'swarm', planted: 'fenceAtPrior', nodes: 5 })).toBeNull();
   });
 });
+
+describe('the draws that reach rare paths', () => {
+  it('are off in every profile but the swarm, so the planted bugs\' searches run as before', () => {
+    for (const profile of PROFILES.filter((p) => p !== 'swarm' && p !== 'failover' && p !== 'beyondDriftBound' && !p.startsWith('planted:'))) {
+      for (let seed = 1; seed <= 30; seed++) {
+        const o = drawOptions({ seed, profile, planted: null });
+        expect(o.rare).toEqual({ sessionChurn: null, journalCompactBytes: null });
+        expect(familiesOn(o)).not.toContain('diskTailLost');
+      }
+    }
+    const bug = 'fenceAtPrior' as const;
+    for (let seed = 1; seed <= 30; seed++) {
+      const o = drawOptions({ seed, profile: profileForBug(bug), planted: bug });
+      expect(o.rare).toEqual({ sessionChurn: null, journalCompactBytes: null });
+      expect(familiesOn(o)).not.toContain('diskTailLost');
+    }
+  });
+
+  it('in the swarm, draw a churn past the session table, small compaction sizes for one node only, and the lost-tail family', () => {
+    let churns = 0;
+    let compactions = 0;
+    let tailLost = 0;
+    for (let seed = 1; seed <= 300; seed++) {
+      const one = drawOptions({ seed, profile: 'swarm', planted: null });
+      const three = drawOptions({ seed, profile: 'swarm', planted: null, nodes: 3 });
+      expect(three.rare.journalCompactBytes).toBeNull();
+      const churn = one.rare.sessionChurn;
+      if (churn !== null) {
+        churns++;
+        expect(churn.sessionsMax).toBeGreaterThan(256);
+        expect(churn.sleeperWakeAfterSessions).toBeGreaterThan(256);
+        expect(churn.sleeperWakeAfterSessions).toBeLessThan(churn.sessionsMax);
+      }
+      if (one.rare.journalCompactBytes !== null) compactions++;
+      if (familiesOn(one).includes('diskTailLost')) tailLost++;
+    }
+    expect(churns).toBeGreaterThan(0);
+    expect(compactions).toBeGreaterThan(0);
+    expect(tailLost).toBeGreaterThan(0);
+  });
+});

@@ -65,8 +65,15 @@ export type NemesisFamily = (typeof NEMESIS_FAMILIES)[number] | RaftNemesisFamil
 const ALL_NEMESIS_FAMILIES: readonly NemesisFamily[] = [...NEMESIS_FAMILIES, ...RAFT_NEMESIS_FAMILIES];
 
 /** Faults of the server's disk (SimDisk fault rules). */
-export const DISK_FAMILIES = ['diskTorn', 'diskPartial', 'diskDirOpsVanish', 'diskFsyncFail', 'diskFull', 'diskLatency', 'diskReadCorrupt'] as const;
+export const DISK_FAMILIES = ['diskTorn', 'diskPartial', 'diskDirOpsVanish', 'diskFsyncFail', 'diskFull', 'diskLatency', 'diskReadCorrupt', 'diskTailLost'] as const;
 export type DiskFamily = (typeof DISK_FAMILIES)[number];
+
+/**
+ * Families added to reach rare paths (docs/simulator.md, "Rare paths"): drawn in the default
+ * swarm profile only, so the seeds of every other profile (the planted bugs' searches) run as
+ * they did before the families existed.
+ */
+const SWARM_ONLY_FAMILIES: readonly FaultFamily[] = ['diskTailLost'];
 
 /** Faults of the network (SimNetwork fault rules, every host). */
 export const NET_FAMILIES = ['netReset', 'netResetAfterDelivery', 'netBadLength', 'netLatency', 'netCorrupt'] as const;
@@ -164,7 +171,33 @@ export interface SimOptions {
   readonly net: Partial<Record<NetFamily, RateRule>>;
   /** The Raft cluster's configuration; null in a single-node run. */
   readonly raft: RaftRunOptions | null;
+  /** What the swarm draws to reach rare paths (its own stream; off outside the swarm profile). */
+  readonly rare: RareOptions;
 }
+
+/**
+ * Workloads and product options that reach rare paths (docs/simulator.md, "Rare paths"). Drawn
+ * from the seed's own `rare` stream, so the other draws of a seed stay where they were.
+ */
+export interface RareOptions {
+  /**
+   * Many short client sessions, opened one after another by `churners` callers of their own
+   * client process, `callsPerSession` getSeq calls each, up to `sessionsMax` sessions: they fill
+   * the ledger's session table past SEQ_SESSION_CLIENTS_MAX, so sessions are evicted. A
+   * `sleeper` session makes a getSeq, sleeps until that many sessions opened after it, and asks
+   * again: evicted, it is refused SEQ_SESSION_EXPIRED and its client jumps its request ids.
+   * Null: off.
+   */
+  readonly sessionChurn: { readonly churners: number; readonly callsPerSession: number; readonly sessionsMax: number; readonly sleeperWakeAfterSessions: number } | null;
+  /**
+   * The file driver's `journalCompactBytes` (a product option): small values fold the journal
+   * into `dense` every few commits, so crashes land between the two. Null: the default (4 MiB).
+   */
+  readonly journalCompactBytes: number | null;
+}
+
+/** Sessions a churn opens at most (past SEQ_SESSION_CLIENTS_MAX = 256, so some are evicted). */
+export const CHURN_SESSIONS_MAX = 340;
 
 /**
  * Faults that strike on writes and elections rather than on the nemesis's timer. A profile sets
@@ -562,6 +595,7 @@ const FAMILY_NEEDS: ReadonlyArray<readonly [FaultFamily, readonly FaultFamily[]]
   ['diskPartial', ['serverCrash']],
   ['diskDirOpsVanish', ['serverCrash']],
   ['diskReadCorrupt', ['serverKill', 'serverCrash']],
+  ['diskTailLost', ['serverCrash']],
 ];
 
 function drawRange(rng: Rng, range: readonly [number, number]): number {
@@ -594,6 +628,7 @@ function drawDiskRule(family: DiskFamily, rng: Rng): RateRule {
     case 'diskTorn':
     case 'diskPartial':
     case 'diskDirOpsVanish':
+    case 'diskTailLost':
       // Decided per file (per journal) at each power loss: often.
       return { rate: drawRate(rng, [1, 3]) };
     case 'diskFsyncFail':
@@ -635,6 +670,7 @@ export function drawOptions(spec: RunSpec): SimOptions {
   for (const family of FAULT_FAMILIES) {
     // A single node has no leader to cut off, no peers, no majority: the Raft families stay off.
     if (nodes === 1 && (RAFT_NEMESIS_FAMILIES as readonly string[]).includes(family)) continue;
+    if (SWARM_ONLY_FAMILIES.includes(family) && spec.profile !== 'swarm') continue;
     const forced = shape.forced[family];
     const ratio = shape.familyOnOverride[family] ?? shape.familyOn;
     const drawn = draws.fork(family).ratio(ratio); // drawn either way: forcing one family moves no other
@@ -710,7 +746,22 @@ export function drawOptions(spec: RunSpec): SimOptions {
     disk,
     net,
     raft,
+    rare: spec.profile === 'swarm' ? drawRare(root.fork('rare'), nodes) : { sessionChurn: null, journalCompactBytes: null },
   };
+}
+
+/** The rare-path draws of a swarm seed (see RareOptions). */
+function drawRare(rng: Rng, nodes: number): RareOptions {
+  const churn = rng.fork('sessionChurn');
+  // A churn costs a seed about ten times its usual CPU (hundreds of sessions, each a client
+  // with its own connection): one seed in twelve runs one.
+  const sessionsMax = churn.int(290, CHURN_SESSIONS_MAX);
+  const sessionChurn = churn.chance(1, 12)
+    ? { churners: churn.int(8, 16), callsPerSession: churn.int(1, 2), sessionsMax, sleeperWakeAfterSessions: churn.int(265, sessionsMax - 15) }
+    : null;
+  const compact = rng.fork('journalCompactBytes');
+  const journalCompactBytes = nodes === 1 && compact.chance(1, 3) ? compact.pick([256, 1_024, 8_192]) : null;
+  return { sessionChurn, journalCompactBytes };
 }
 
 function drawRaft(rng: Rng, shape: RaftShape, nodes: number): RaftRunOptions {

@@ -27,6 +27,7 @@ import { OracleStateMachine } from '../../core/oracle/index.js';
 import type { Entry, RaftRole } from '../../core/raft/index.js';
 import { type Decoded, type DurableLedger, type DurableSource, indexLedger } from './durable.js';
 import type { ViolationDetails, ViolationKind } from './violations.js';
+import { outsideReach } from './reach.js';
 
 /** What a checker can read of one node's log. */
 export interface RaftLogView {
@@ -128,7 +129,7 @@ export class RaftChecker {
       }
       this.committed.push(entry);
       this.committedBy.push(nodeTerm);
-      this.state.apply(entry);
+      outsideReach(() => this.state.apply(entry));
       this.highWaterAt.push(this.state.highWaterMs);
     }
   }

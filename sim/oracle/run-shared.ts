@@ -100,6 +100,7 @@ export function diskFaultsOf(rules: SimOptions['disk']): DiskFaults {
     diskFull: 'writeFull',
     diskLatency: 'latencySpike',
     diskReadCorrupt: 'readCorrupt',
+    diskTailLost: 'crashTailLost',
   };
   const out: Record<string, unknown> = {};
   for (const [family, rule] of Object.entries(rules) as Array<[DiskFamily, RateRule]>) out[map[family]] = ruleOf(rule);

@@ -15,6 +15,7 @@ import { firstDivergence, hashTraceLines } from '../trace.js';
 import { runSeed, type RunResult, type RunSeedOptions, type SeedReport } from './cluster.js';
 import type { SimDriverModule } from './drivers.js';
 import { type DriverRef, familiesOn, FAULT_FAMILIES, type FaultFamily, nodesOf, type RunSpec } from './options.js';
+import { collectReach, driverOfNodes, ReachTally, type ReachSummary } from './reach.js';
 import type { Violation } from './violations.js';
 
 /** Seeds one swarm may run (a range beyond this is a typo). */
@@ -197,6 +198,8 @@ export interface SwarmSummary {
   readonly coverage: Readonly<Record<FaultFamily, FamilyCoverage>>;
   /** Raft swarms: simulated time from a leader's crash or kill to a new leader, and to one serving. */
   readonly failover?: FailoverSummary;
+  /** The rare paths (`sometimes` marks) the seeds reached, and those none reached. */
+  readonly reach: ReachSummary;
 }
 
 export interface FailoverSummary {
@@ -237,6 +240,7 @@ function familiesStruck(report: SeedReport): Set<FaultFamily> {
     writeFull: 'diskFull',
     latencySpike: 'diskLatency',
     readCorrupt: 'diskReadCorrupt',
+    crashTailLost: 'diskTailLost',
   };
   for (const [fault, n] of Object.entries(s.diskFaults)) if (n > 0 && disk[fault] !== undefined) out.add(disk[fault]);
   const net: Record<string, FaultFamily> = {
@@ -267,19 +271,23 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmSummary> {
   let leaderDeaths = 0;
   let isolateNewLeader = 0;
   let followerPowerLoss = 0;
+  const reach = new ReachTally(driverOfNodes(options.nodes ?? 1));
   const startedMs = performance.now();
   let done = 0;
   for (let seed = fromSeed; seed <= toSeed; seed++) {
-    const report = await runSeed(
-      {
-        seed,
-        profile: options.profile,
-        planted: options.planted,
-        ...(options.nodes !== undefined && options.nodes !== 1 ? { nodes: options.nodes } : {}),
-        ...(options.driver === undefined ? {} : { driver: options.driver.ref }),
-      },
-      options.driver === undefined ? {} : { driver: options.driver.module },
+    const { result: report, reach: seedReach } = await collectReach(() =>
+      runSeed(
+        {
+          seed,
+          profile: options.profile,
+          planted: options.planted,
+          ...(options.nodes !== undefined && options.nodes !== 1 ? { nodes: options.nodes } : {}),
+          ...(options.driver === undefined ? {} : { driver: options.driver.ref }),
+        },
+        options.driver === undefined ? {} : { driver: options.driver.module },
+      ),
     );
+    reach.add(seed, seedReach);
     done++;
     events += report.events;
     simMs += report.simMs;
@@ -314,6 +322,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmSummary> {
     traceHash: hashTraceLines(hashes),
     failures,
     coverage,
+    reach: reach.summary(),
     ...((options.nodes ?? 1) > 1 ? { failover: { leaderDeaths, isolateNewLeader, followerPowerLoss, electMs: percentiles(electMs), serveMs: percentiles(serveMs) } } : {}),
   };
 }

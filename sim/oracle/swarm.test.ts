@@ -4,6 +4,7 @@
 // runs thousands. A failing seed is printed with the command that reproduces it.
 import { describe, expect, it } from 'vitest';
 import { FAULT_FAMILIES, type FaultFamily, RAFT_NEMESIS_FAMILIES } from './options.js';
+import { mergeReach } from './reach.js';
 import { runSwarm, type SwarmSummary } from './runner.js';
 
 const SEEDS = 300;
@@ -36,5 +37,12 @@ describe(`the smoke swarm (${SEEDS} seeds, all fault families)`, () => {
       if (seeds === 0 || struck === 0) missing.push(`${family}: on in ${seeds} seeds, struck in ${struck}`);
     }
     expect(missing).toEqual([]);
+  });
+
+  it('reached every rare path a single node can take (sometimes marks; the nightly ones apart)', () => {
+    expect(summaries.length).toBe(Math.ceil(SEEDS / CHUNK));
+    const reach = mergeReach(summaries.map((s) => s.reach));
+    expect(reach.undeclared).toEqual([]);
+    expect(reach.unreached, `marks no seed of 1..${SEEDS} reached`).toEqual([]);
   });
 });

@@ -9,6 +9,10 @@
 //     (CLIENT_CRASHED); the supervisor starts it again with a new session.
 //   - The workload runs until `workloadEndMs`, which the run may push later (convergence), and
 //     on while `holdOpen()` holds.
+//   - A session churn (options.rare.sessionChurn) runs on a client process of its own (CHURN_NODE,
+//     which the nemesis never strikes), in the safety phase only: short sessions one after
+//     another, each a new client (a new clientId), so the ledger's session table fills and
+//     evicts; and one sleeping session that asks again only once it has been evicted.
 
 import { TsoError } from '../../core/errors.js';
 import { createClientCore, type ClientCoreOptions, type ClientEvent, type TsoClient } from '../../drivers/client/index.js';
@@ -53,6 +57,11 @@ export interface WorkloadContext {
   readonly endpoints: readonly string[];
 }
 
+/** The client process of the session churn. */
+export const CHURN_NODE = 'churn';
+/** How often the sleeping session looks whether enough sessions opened after it. */
+const SLEEPER_POLL_MS = 10;
+
 export class ClientWorkload {
   readonly clientNames: string[] = [];
   private readonly sessionsByNode = new Map<string, ClientSession>();
@@ -69,10 +78,28 @@ export class ClientWorkload {
       this.clientNames.push(name);
       ctx.world.addNode({ name, program: this.clientProgram(), start: false });
     }
+    const churn = o.rare.sessionChurn;
+    if (churn !== null) ctx.world.addNode({ name: CHURN_NODE, program: this.churnProgram(churn), start: false });
   }
 
   startAll(): void {
     for (const name of this.clientNames) this.ctx.world.start(name);
+    if (this.ctx.options.rare.sessionChurn !== null) this.ctx.world.start(CHURN_NODE);
+  }
+
+  /**
+   * Whether the session churn still churns: only in the safety phase. It is a load the product
+   * survives but does not promise to serve through: when sessions are evicted faster than a
+   * round trip, a new client's ids stay below the watermark after its three jumps and its call
+   * fails SEQ_SESSION_EXPIRED (single-node seeds 204 and 231 did, after convergence).
+   */
+  private churning(): boolean {
+    return this.ctx.history.phase === 'safety' && this.calling();
+  }
+
+  /** Whether callers still call (the workload has not ended, or the run holds it open). */
+  private calling(): boolean {
+    return this.ctx.world.nowMs < this.workloadEndMs || this.holdOpen();
   }
 
   startIfDown(name: string): void {
@@ -97,39 +124,93 @@ export class ClientWorkload {
 
   private clientProgram(): Program {
     return async (ports: NodePorts) => {
-      const { world, history, checker, options } = this.ctx;
-      const c = options.client;
-      let session: ClientSession | null = null;
-      const clientOptions: ClientCoreOptions = {
-        endpoints: [...this.ctx.endpoints],
-        transport: ports.transport,
-        clock: ports.clock,
-        random: ports.random,
-        retry: {
-          attemptsMax: c.attemptsMax,
-          attemptTimeoutMs: c.attemptTimeoutMs,
-          overallTimeoutMs: c.overallTimeoutMs,
-          backoffBaseMs: c.backoffBaseMs,
-          backoffCapMs: c.backoffCapMs,
-        },
-        onEvent: (e) => {
-          if (session !== null && (e.type === 'attempt' || e.type === 'answer' || e.type === 'attemptFailed' || e.type === 'backoff' || e.type === 'failed')) {
-            session.lastEvent[e.op] = `t=${world.nowMs} ${describeEvent(e)}`;
-          }
-        },
-        ...(options.spec.planted === 'newRequestIdOnRetry' ? { faults: { newRequestIdOnRetry: true } } : {}),
-      };
-      const client = createClientCore(clientOptions);
-      const opened = history.openSession(ports.node, ports.incarnation, client.clientId, client.nextRequestId);
-      session = opened;
+      const { checker, options } = this.ctx;
+      const { client, session: opened } = this.openClient(ports);
       this.sessionsByNode.set(ports.node, opened);
-      ports.trace('client.session', { clientId: client.clientId });
       for (let i = 0; i < options.workload.callersPerClient; i++) {
         // A caller never throws; if the harness itself does, say so instead of losing it.
         this.caller(ports, client, opened, i).catch((error: unknown) => checker.report('process_failed', `harness caller failed: ${errorText(error)}`));
       }
       return { stop: () => client.close() };
     };
+  }
+
+  /** The session churn's process: churners opening short sessions, and the sleeping session. */
+  private churnProgram(churn: NonNullable<SimOptions['rare']['sessionChurn']>): Program {
+    return async (ports: NodePorts) => {
+      const { checker } = this.ctx;
+      const live = new Set<TsoClient>();
+      let opened = 0;
+      const seqCall = async (client: TsoClient, session: ClientSession, rng: Rng): Promise<void> => {
+        const w = this.ctx.options.workload;
+        const op = this.ctx.history.invoke(session, 'getSeq', rng.int(1, w.seqCountMax), `key-${rng.int(1, w.seqKeys)}`, this.ctx.world.nowMs);
+        ports.trace('op.invoke', { op: op.id, kind: op.kind, count: op.count, key: op.key, requestId: op.requestId });
+        await this.call(ports, client, op);
+        // A call that ended at the instant it began (refused before any I/O) must not spin.
+        if (op.completeMs === op.invokeMs) await sleep(ports.clock, 1);
+      };
+      const sleeper = async (): Promise<void> => {
+        const rng = ports.rng.fork('sleeper');
+        const { client, session } = this.openClient(ports);
+        live.add(client);
+        await seqCall(client, session, rng);
+        while (this.churning() && opened < churn.sleeperWakeAfterSessions) await sleep(ports.clock, SLEEPER_POLL_MS);
+        if (this.churning()) await seqCall(client, session, rng);
+        live.delete(client);
+        await client.close();
+      };
+      const churner = async (index: number): Promise<void> => {
+        const rng = ports.rng.fork(`churner/${index}`);
+        while (this.churning() && opened < churn.sessionsMax) {
+          opened++;
+          const { client, session } = this.openClient(ports);
+          live.add(client);
+          for (let i = 0; i < churn.callsPerSession && this.churning(); i++) await seqCall(client, session, rng);
+          live.delete(client);
+          await client.close();
+        }
+      };
+      const report = (error: unknown): void => checker.report('process_failed', `harness churn failed: ${errorText(error)}`);
+      sleeper().catch(report);
+      for (let i = 0; i < churn.churners; i++) churner(i).catch(report);
+      return {
+        stop: async () => {
+          for (const client of live) await client.close();
+        },
+      };
+    };
+  }
+
+  /** A new client (a new clientId) on this process, and its session in the history. */
+  private openClient(ports: NodePorts): { readonly client: TsoClient; readonly session: ClientSession } {
+    const { world, history, options } = this.ctx;
+    const c = options.client;
+    let session: ClientSession | null = null;
+    const clientOptions: ClientCoreOptions = {
+      endpoints: [...this.ctx.endpoints],
+      transport: ports.transport,
+      clock: ports.clock,
+      random: ports.random,
+      retry: {
+        attemptsMax: c.attemptsMax,
+        attemptTimeoutMs: c.attemptTimeoutMs,
+        overallTimeoutMs: c.overallTimeoutMs,
+        backoffBaseMs: c.backoffBaseMs,
+        backoffCapMs: c.backoffCapMs,
+      },
+      onEvent: (e) => {
+        if (session !== null && e.type === 'requestIdRenewed') history.renewRequestId(session, e.previous, e.next);
+        if (session !== null && (e.type === 'attempt' || e.type === 'answer' || e.type === 'attemptFailed' || e.type === 'backoff' || e.type === 'failed')) {
+          session.lastEvent[e.op] = `t=${world.nowMs} ${describeEvent(e)}`;
+        }
+      },
+      ...(options.spec.planted === 'newRequestIdOnRetry' ? { faults: { newRequestIdOnRetry: true } } : {}),
+    };
+    const client = createClientCore(clientOptions);
+    const opened = history.openSession(ports.node, ports.incarnation, client.clientId, client.nextRequestId);
+    session = opened;
+    ports.trace('client.session', { clientId: client.clientId });
+    return { client, session: opened };
   }
 
   private pickOp(rng: Rng): { kind: OpKind; count: number; key: string | null } {
