@@ -20,7 +20,9 @@ import {
   decodeResponse,
   encodeRequest,
   isGetSeqAnswer,
+  isGetSeqBatchAnswer,
   isGetTsAnswer,
+  type GetSeqBatchRequest,
   type GetSeqRequest,
   type GetTsRequest,
   type Request,
@@ -29,7 +31,7 @@ import {
 import type { Connection, HostPort, Transport } from '../ports.js';
 
 /** A request without its id: the channel assigns the id. */
-export type RequestBody = Omit<GetTsRequest, 'id'> | Omit<GetSeqRequest, 'id'>;
+export type RequestBody = Omit<GetTsRequest, 'id'> | Omit<GetSeqRequest, 'id'> | Omit<GetSeqBatchRequest, 'id'>;
 
 export type ChannelFailureCode = typeof ErrorCode.TRANSPORT | typeof ErrorCode.PROTOCOL_VIOLATION;
 
@@ -154,7 +156,8 @@ export class Channel {
     const pending = this.pending.get(answer.id);
     if (pending === undefined) return; // an answer to an abandoned request
     this.pending.delete(answer.id);
-    const shapeMatches = !answer.ok || (pending.op === 'getTs' ? isGetTsAnswer(answer) : isGetSeqAnswer(answer));
+    const shapeMatches =
+      !answer.ok || (pending.op === 'getTs' ? isGetTsAnswer(answer) : pending.op === 'getSeq' ? isGetSeqAnswer(answer) : isGetSeqBatchAnswer(answer));
     if (!shapeMatches) {
       pending.handlers.onFailure({ sent: true, code: ErrorCode.PROTOCOL_VIOLATION, message: `${this.endpoint} answered a ${pending.op} with the other kind of grant` });
       return;

@@ -2,6 +2,6 @@
 // move; `testing.ts` is test support and deliberately not exported here.
 
 export { createClientCore, firstRequestIdAt, type ClientCoreOptions, type ClientEvent, type KeepAlive, type TsoClient } from './client.js';
-export { timestampBatch, type SeqBlock, type TimestampBatch } from './batch.js';
+export { timestampBatch, type SeqBatch, type SeqBlock, type TimestampBatch } from './batch.js';
 export { DEFAULT_RETRY_POLICY, resolveRetryPolicy, type RetryPolicy } from './retry.js';
 export type { CachedLeader } from './leader.js';
