@@ -36,6 +36,8 @@ import {
   RAFT_CLOCK_DRIFT_BOUND_DEFAULT,
   RAFT_ELECTION_TIMEOUT_MS_DEFAULT,
   RAFT_HEARTBEAT_INTERVAL_MS_DEFAULT,
+  SEQ_BATCH_KEYS_DEFAULT,
+  SEQ_BATCH_KEYS_MAX,
   SEQ_COUNT_MAX,
   SEQ_KEY_BYTES_MAX,
   SEQ_KEY_BYTES_MIN,
@@ -152,6 +154,15 @@ function parseSeqKey(text: string): string {
   return text;
 }
 
+/** One `key=count` of get-seq-batch (split at the last `=`, so a key may hold `=`). */
+function parseSeqBatchEntry(text: string, previous: Array<{ key: string; count: number }> | undefined): Array<{ key: string; count: number }> {
+  const at = text.lastIndexOf('=');
+  if (at < 0) throw new InvalidArgumentError(`not key=count: ${text}`);
+  const key = parseSeqKey(text.slice(0, at));
+  const count = countUpTo(SEQ_COUNT_MAX, 'values')(text.slice(at + 1));
+  return [...(previous ?? []), { key, count }];
+}
+
 /** A fuzz duration (a bare number is seconds there, as `npm run fuzz:nightly` passes it). */
 function parseFuzzDuration(text: string): number {
   const ms = parseDuration(text);
@@ -250,6 +261,7 @@ interface ServeFileOptions extends ConnectionLimitFlags {
   httpListen: string;
   windowAhead: number;
   failoverAdvance: number;
+  seqBatchKeysMax: number;
 }
 
 async function serveFile(opts: ServeFileOptions, cmd: Command): Promise<void> {
@@ -259,6 +271,7 @@ async function serveFile(opts: ServeFileOptions, cmd: Command): Promise<void> {
     httpListen: opts.httpListen === 'off' ? null : opts.httpListen,
     windowAheadMs: opts.windowAhead,
     failoverAdvanceMs: opts.failoverAdvance,
+    seqBatchKeysMax: opts.seqBatchKeysMax,
     connectionLimits: connectionLimits(opts),
     log: (line) => process.stderr.write(`${line}\n`),
   }).catch(failOrUsage(cmd));
@@ -282,6 +295,7 @@ interface ServeRaftOptions extends ConnectionLimitFlags {
   snapshotEntries?: number;
   windowAhead: number;
   failoverAdvance: number;
+  seqBatchKeysMax: number;
 }
 
 async function serveRaft(opts: ServeRaftOptions, cmd: Command): Promise<void> {
@@ -301,6 +315,7 @@ async function serveRaft(opts: ServeRaftOptions, cmd: Command): Promise<void> {
     ...(opts.snapshotEntries !== undefined ? { snapshotEntries: opts.snapshotEntries } : {}),
     windowAheadMs: opts.windowAhead,
     failoverAdvanceMs: opts.failoverAdvance,
+    seqBatchKeysMax: opts.seqBatchKeysMax,
     connectionLimits: connectionLimits(opts),
     log,
     onFatal: (error: unknown) => {
@@ -328,6 +343,11 @@ function addWindowOptions(cmd: Command): Command {
       new Option('--failover-advance <duration>', 'how far a new leader jumps past the prior high-water (0ms to 24h)')
         .default(FAILOVER_ADVANCE_MS_DEFAULT, '1s')
         .argParser(durationInRange(0, SERVE_DURATION_MS_MAX)),
+    )
+    .addOption(
+      new Option('--seq-batch-keys-max <n>', `most keys one get-seq-batch may name (1 to ${SEQ_BATCH_KEYS_MAX})`)
+        .default(SEQ_BATCH_KEYS_DEFAULT)
+        .argParser(countUpTo(SEQ_BATCH_KEYS_MAX, 'keys')),
     );
 }
 
@@ -530,6 +550,33 @@ export function buildProgram(): Command {
           } else {
             const lines: string[] = [];
             for (let i = 0n; i < BigInt(block.count); i++) lines.push((block.start + i).toString());
+            process.stdout.write(`${lines.join('\n')}\n`);
+          }
+        } finally {
+          await client.close();
+        }
+      } catch (e) {
+        fail(e);
+      }
+    });
+
+  program
+    .command('get-seq-batch')
+    .description('get gapless blocks of several keys at once, all or none: per value a line "key value"')
+    .argument('<key=count...>', `1 to ${SEQ_BATCH_KEYS_MAX} distinct keys, each with its block size (1 to ${SEQ_COUNT_MAX})`, parseSeqBatchEntry)
+    .addOption(endpointsOption())
+    .option('--json', 'print one JSON object')
+    .action(async (entries: Array<{ key: string; count: number }>, opts: { endpoints: string[]; json?: boolean }) => {
+      try {
+        const client = createClient({ endpoints: opts.endpoints });
+        try {
+          const batch = await client.getSeqBatch(entries);
+          if (opts.json === true) {
+            const grants = batch.blocks.map((b) => ({ key: b.key, start: b.start.toString(), count: b.count }));
+            process.stdout.write(`${JSON.stringify({ grants, epoch: batch.epoch.toString() })}\n`);
+          } else {
+            const lines: string[] = [];
+            for (const block of batch.blocks) for (let i = 0n; i < BigInt(block.count); i++) lines.push(`${block.key} ${block.start + i}`);
             process.stdout.write(`${lines.join('\n')}\n`);
           }
         } finally {

@@ -47,6 +47,8 @@ export interface ServerOptions {
   readonly httpListenHint?: string;
   readonly windowAheadMs?: number;
   readonly failoverAdvanceMs?: number;
+  /** Most entries one getSeqBatch may carry (1..128, default 128). */
+  readonly seqBatchKeysMax?: number;
   /** How long close() lets requests in flight finish. */
   readonly shutdownGraceMs?: number;
   readonly log?: (line: string) => void;
@@ -205,6 +207,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TsoServe
     metrics,
     ...(options.windowAheadMs !== undefined ? { windowAheadMs: options.windowAheadMs } : {}),
     ...(options.failoverAdvanceMs !== undefined ? { failoverAdvanceMs: options.failoverAdvanceMs } : {}),
+    ...(options.seqBatchKeysMax !== undefined ? { seqBatchKeysMax: options.seqBatchKeysMax } : {}),
     onEvent: (e: ServingEvent) => {
       if (e.kind === 'serving') log(`serving epoch ${e.epoch} from ${e.floorMs} ms, high-water ${e.highWaterMs} ms`);
       else if (e.kind === 'poisoned') log(`stopped serving: ${e.reason}`);
