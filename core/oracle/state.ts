@@ -141,8 +141,15 @@ function readCommand(r: Reader, variants: number): OracleCommand {
       return { kind: 'advance-seq', requests: r.seq(readRequest, ORACLE_SEQ_REQUESTS_PER_COMMAND_MAX) };
     case 2:
       return { kind: 'noop' };
-    default:
-      return { kind: 'advance-seq-requests', requests: r.seq(readLedgerRequest, ORACLE_SEQ_REQUESTS_PER_COMMAND_MAX) };
+    default: {
+      const at = r.offset;
+      const requests = r.seq(readLedgerRequest, ORACLE_SEQ_REQUESTS_PER_COMMAND_MAX);
+      const entries = entryCount(requests);
+      if (entries > ORACLE_SEQ_REQUESTS_PER_COMMAND_MAX) {
+        throw new DecodeError(ErrorCode.DECODE_LENGTH_LIMIT, `${entries} sequence entries in one command, at most ${ORACLE_SEQ_REQUESTS_PER_COMMAND_MAX}`, at);
+      }
+      return { kind: 'advance-seq-requests', requests };
+    }
   }
 }
 
