@@ -86,7 +86,21 @@ export interface GetSeqBatchRequest {
   readonly requestId: bigint;
 }
 
-export type Request = GetTsRequest | GetSeqRequest | GetSeqBatchRequest;
+/** getCurrentMaxSafe: no fields but id and op; any node answers (0 off the leader). */
+export interface GetCurrentMaxSafeRequest {
+  readonly id: number;
+  readonly op: 'getCurrentMaxSafe';
+}
+
+/** getSafeFrontier: no fields but id and op; any node answers (0 off the leader). */
+export interface GetSafeFrontierRequest {
+  readonly id: number;
+  readonly op: 'getSafeFrontier';
+}
+
+export type SafePointRequest = GetCurrentMaxSafeRequest | GetSafeFrontierRequest;
+
+export type Request = GetTsRequest | GetSeqRequest | GetSeqBatchRequest | SafePointRequest;
 export type RequestOp = Request['op'];
 
 /** A getTs grant: timestamps `(physicalMs << 18) | (logicalStart + i)` for i in [0, count). */
@@ -123,6 +137,16 @@ export interface GetSeqBatchAnswer {
   readonly epoch: bigint;
 }
 
+/** A safe point (getCurrentMaxSafe: `maxSafePhysicalMs`, getSafeFrontier: `frontierPhysicalMs`); 0 with epoch 0 off the leader. */
+export interface SafePointAnswer {
+  readonly id: number;
+  readonly ok: true;
+  readonly safePoint: 'maxSafe' | 'frontier';
+  /** The safe point, physical ms ≤ 2^46 − 1. */
+  readonly safePhysicalMs: number;
+  readonly epoch: bigint;
+}
+
 /** The error codes a server may answer with (docs/protocol.md says what a client does). */
 export const WIRE_ERROR_CODES = [
   ErrorCode.INVALID_ARGUMENT,
@@ -151,10 +175,14 @@ export interface ErrorAnswer {
 }
 
 /** Answers are told apart by their fields: `physicalMs` (getTs), `start` (getSeq), `grants` (getSeqBatch), `ok: false`. */
-export type Response = GetTsAnswer | GetSeqAnswer | GetSeqBatchAnswer | ErrorAnswer;
+export type Response = GetTsAnswer | GetSeqAnswer | GetSeqBatchAnswer | SafePointAnswer | ErrorAnswer;
 
 export function isGetTsAnswer(r: Response): r is GetTsAnswer {
   return r.ok && 'physicalMs' in r;
+}
+
+export function isSafePointAnswer(r: Response): r is SafePointAnswer {
+  return r.ok && 'safePoint' in r;
 }
 
 export function isGetSeqAnswer(r: Response): r is GetSeqAnswer {
@@ -274,6 +302,9 @@ export function requestProblem(request: Request): RequestProblem | null {
       return checkSeqCount(request.count) ?? checkSeqKey(request.key);
     case 'getSeqBatch':
       return checkSeqBatch(request.entries);
+    case 'getCurrentMaxSafe':
+    case 'getSafeFrontier':
+      return null;
     default:
       return unreachableOp(request);
   }
@@ -312,8 +343,11 @@ function assertU64(n: bigint, invariant: string): void {
 export function encodeRequest(request: Request): Uint8Array {
   assertU32(request.id, 'protocol_request_id_u32');
   assert(request.id !== CONNECTION_ERROR_ID, 'protocol_request_id_nonzero');
-  if (request.op !== 'getSeqBatch') assertU32(request.count, 'protocol_request_count_u32');
+  if (request.op === 'getTs' || request.op === 'getSeq') assertU32(request.count, 'protocol_request_count_u32');
   switch (request.op) {
+    case 'getCurrentMaxSafe':
+    case 'getSafeFrontier':
+      return encoder.encode({ id: request.id, op: request.op });
     case 'getSeqBatch':
       assertU64(request.clientId, 'protocol_request_client_id_u64');
       assertU64(request.requestId, 'protocol_request_request_id_u64');
@@ -404,6 +438,11 @@ export function encodeResponse(response: Response): Uint8Array {
       count: response.count,
       epoch: response.epoch,
     });
+  }
+  if (isSafePointAnswer(response)) {
+    assert(Number.isSafeInteger(response.safePhysicalMs) && response.safePhysicalMs >= 0 && response.safePhysicalMs <= PHYSICAL_MS_MAX, 'protocol_response_physical_ms_range');
+    const field = response.safePoint === 'maxSafe' ? 'maxSafePhysicalMs' : 'frontierPhysicalMs';
+    return encoder.encode({ id: response.id, ok: true, [field]: BigInt(response.safePhysicalMs), epoch: response.epoch });
   }
   if (isGetSeqBatchAnswer(response)) {
     assert(response.grants.length >= 1 && response.grants.length <= SEQ_BATCH_KEYS_MAX, 'protocol_response_batch_length');
@@ -657,6 +696,8 @@ export const ANSWER_FIELDS: ReadonlySet<string> = new Set([
   'epoch',
   'start',
   'grants',
+  'maxSafePhysicalMs',
+  'frontierPhysicalMs',
   'code',
   'message',
   'leaderEndpoint',
@@ -870,6 +911,10 @@ export function decodeRequest(body: Uint8Array): Request {
         clientId: required(clientId, 'clientId', 'getSeq'),
         requestId: required(requestId, 'requestId', 'getSeq'),
       };
+    case 'getCurrentMaxSafe':
+      return { id: requestId32, op: 'getCurrentMaxSafe' };
+    case 'getSafeFrontier':
+      return { id: requestId32, op: 'getSafeFrontier' };
     case 'getSeqBatch':
       return {
         id: requestId32,
@@ -900,6 +945,8 @@ export function decodeResponse(body: Uint8Array): Response {
   let epoch: bigint | undefined;
   let start: bigint | undefined;
   let grants: SeqGrantWire[] | undefined;
+  let maxSafePhysicalMs: number | undefined;
+  let frontierPhysicalMs: number | undefined;
   let code: string | undefined;
   let message: string | undefined;
   let leaderEndpoint: string | undefined;
@@ -940,6 +987,12 @@ export function decodeResponse(body: Uint8Array): Response {
       case 'grants':
         grants = readBatchGrants(r, name);
         break;
+      case 'maxSafePhysicalMs':
+        maxSafePhysicalMs = readUint(r, name, PHYSICAL_MS_MAX);
+        break;
+      case 'frontierPhysicalMs':
+        frontierPhysicalMs = readUint(r, name, PHYSICAL_MS_MAX);
+        break;
       case 'code':
         code = readStr(r, name);
         break;
@@ -971,6 +1024,14 @@ export function decodeResponse(body: Uint8Array): Response {
     });
   }
   if (answerId === CONNECTION_ERROR_ID) throw bad('an ok answer cannot have id 0');
+  if (maxSafePhysicalMs !== undefined || frontierPhysicalMs !== undefined) {
+    if (maxSafePhysicalMs !== undefined && frontierPhysicalMs !== undefined) throw bad('an ok answer has both maxSafePhysicalMs and frontierPhysicalMs');
+    if (grants !== undefined || physicalMs !== undefined || logicalStart !== undefined || start !== undefined || count !== undefined) {
+      throw bad('an ok answer has both a safe point and grant fields');
+    }
+    const safePoint = maxSafePhysicalMs !== undefined ? 'maxSafe' : 'frontier';
+    return { id: answerId, ok: true, safePoint, safePhysicalMs: (maxSafePhysicalMs ?? frontierPhysicalMs) as number, epoch: required(epoch, 'epoch', 'ok answer') };
+  }
   if (grants !== undefined) {
     if (physicalMs !== undefined || logicalStart !== undefined || start !== undefined || count !== undefined) {
       throw bad('an ok answer has both getSeqBatch and getTs or getSeq fields');

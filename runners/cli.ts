@@ -50,7 +50,7 @@ import { NodeDisk } from '../drivers/node/disk.js';
 import { parseHostPort } from '../drivers/ports.js';
 import { parseDuration, runFuzzCommand } from '../fuzz/cli.js';
 import { listTargetNames } from '../fuzz/registry.js';
-import { createClient } from './client.js';
+import { createClient, type TsoClient } from './client.js';
 import { runSimCommand } from './sim.js';
 import { parseClockDrift, startRaftServer } from './raft.js';
 import { checkDataDir, startServer, type ConnectionLimits, type TsoServer } from './server.js';
@@ -559,6 +559,31 @@ export function buildProgram(): Command {
         fail(e);
       }
     });
+
+  for (const [name, description, read] of [
+    ['max-safe', "the leader's max safe point: committed high-water − window ahead − 1, physical ms (0 from a follower)", (c: TsoClient) => c.getCurrentMaxSafe()],
+    ['frontier', "the leader's safe frontier: min(committed high-water, unexpired lease bounds), physical ms (0 from a follower)", (c: TsoClient) => c.getSafeFrontier()],
+  ] as const) {
+    program
+      .command(name)
+      .description(description)
+      .addOption(endpointsOption())
+      .option('--json', 'print one JSON object')
+      .action(async (opts: { endpoints: string[]; json?: boolean }) => {
+        try {
+          const client = createClient({ endpoints: opts.endpoints });
+          try {
+            const point = await read(client);
+            if (opts.json === true) process.stdout.write(`${JSON.stringify({ physicalMs: String(point.physicalMs), epoch: point.epoch.toString() })}\n`);
+            else process.stdout.write(`${point.physicalMs}\n`);
+          } finally {
+            await client.close();
+          }
+        } catch (e) {
+          fail(e);
+        }
+      });
+  }
 
   program
     .command('get-seq-batch')

@@ -62,9 +62,11 @@ import {
   isGetSeqAnswer,
   isGetSeqBatchAnswer,
   isGetTsAnswer,
+  isSafePointAnswer,
   type ErrorAnswer,
   type GetSeqAnswer,
   type GetSeqBatchAnswer,
+  type SafePointAnswer,
   type SeqBatchEntryWire,
   type GetTsAnswer,
   type RequestOp,
@@ -126,6 +128,12 @@ export type ClientEvent =
   | { readonly type: 'stalled'; readonly op: RequestOp; readonly endpoint: string; readonly waitedMs: number }
   | { readonly type: 'requestIdsJumped'; readonly from: bigint; readonly to: bigint };
 
+/** A safe point in physical ms and the epoch of the leader that answered (0n: not a leader). */
+export interface SafePoint {
+  readonly physicalMs: number;
+  readonly epoch: bigint;
+}
+
 export interface TsoClient {
   /** The u64 id this client sends with every getSeq. */
   readonly clientId: bigint;
@@ -144,6 +152,17 @@ export interface TsoClient {
    * outcome cannot be known).
    */
   getSeqBatch(entries: readonly SeqBatchEntryWire[]): Promise<SeqBatch>;
+  /**
+   * The original's GetCurrentMaxSafe: the leader's committed high-water − windowAhead − 1, in
+   * physical ms, with its epoch. A follower (or a leader before its first window) answers 0 with
+   * epoch 0: check the epoch when freshness matters.
+   */
+  getCurrentMaxSafe(): Promise<SafePoint>;
+  /**
+   * The original's GetSafeFrontier: the minimum of the leader's committed high-water and the
+   * bounds of the unexpired stamping leases, with its epoch; 0 with epoch 0 from a follower.
+   */
+  getSafeFrontier(): Promise<SafePoint>;
   /** The leader the client would try first, or null when it knows none. */
   cachedLeader(): CachedLeader | null;
   /** Rejects every pending call with CLIENT_CLOSED and closes every connection. Idempotent. */
@@ -203,7 +222,7 @@ interface IssueSpec {
 }
 
 type IssueResult =
-  | { readonly kind: 'answer'; readonly answer: GetTsAnswer | GetSeqAnswer | GetSeqBatchAnswer; readonly asked: RequestBody }
+  | { readonly kind: 'answer'; readonly answer: GetTsAnswer | GetSeqAnswer | GetSeqBatchAnswer | SafePointAnswer; readonly asked: RequestBody }
   | {
       readonly kind: 'failed';
       readonly code: ErrorCode;
@@ -216,7 +235,7 @@ type IssueResult =
   | { readonly kind: 'gone' };
 
 type AttemptOutcome =
-  | { readonly kind: 'answer'; readonly answer: GetTsAnswer | GetSeqAnswer | GetSeqBatchAnswer | ErrorAnswer }
+  | { readonly kind: 'answer'; readonly answer: GetTsAnswer | GetSeqAnswer | GetSeqBatchAnswer | SafePointAnswer | ErrorAnswer }
   | { readonly kind: 'failed'; readonly sent: boolean; readonly code: ChannelFailureCode | typeof ErrorCode.TIMEOUT; readonly message: string }
   | { readonly kind: 'gone' };
 
@@ -550,7 +569,7 @@ class ClientCore implements TsoClient {
   }
 
   /** Slices one grant exactly among the round's callers, in arrival order. */
-  private deliverTs(answer: GetTsAnswer | GetSeqAnswer | GetSeqBatchAnswer, asked: RequestBody): void {
+  private deliverTs(answer: GetTsAnswer | GetSeqAnswer | GetSeqBatchAnswer | SafePointAnswer, asked: RequestBody): void {
     assert(isGetTsAnswer(answer) && asked.op === 'getTs', 'client_ts_answer_shape');
     const askedCount = asked.count;
     assert(this.tsRound.reduce((sum, w) => sum + w.count, 0) === askedCount, 'client_ts_round_matches_request');
@@ -765,6 +784,33 @@ class ClientCore implements TsoClient {
   }
 
   // -------------------------------------------------------------------------------------------
+  // Safe points: reads of the leader's state, safe to retry, answered by any node.
+
+  getCurrentMaxSafe(): Promise<SafePoint> {
+    return this.safePoint('getCurrentMaxSafe');
+  }
+
+  getSafeFrontier(): Promise<SafePoint> {
+    return this.safePoint('getSafeFrontier');
+  }
+
+  private async safePoint(op: 'getCurrentMaxSafe' | 'getSafeFrontier'): Promise<SafePoint> {
+    if (this.closed) throw new TsoError(ErrorCode.CLIENT_CLOSED, 'client is closed');
+    const deadlineMs = this.now() + this.policy.overallTimeoutMs;
+    this.callStarted(deadlineMs);
+    try {
+      const result = await this.issue({ op, body: () => ({ op }), deadlineMs: () => deadlineMs, cancel: { current: null, last: null } });
+      if (result.kind === 'gone') throw new TsoError(ErrorCode.CLIENT_CLOSED, 'client was closed');
+      if (result.kind === 'failed') throw new TsoError(result.code, result.message, result.lastCode === null ? {} : { lastCode: result.lastCode });
+      const answer = result.answer;
+      assert(isSafePointAnswer(answer), 'client_safe_point_answer_shape');
+      return { physicalMs: answer.safePhysicalMs, epoch: answer.epoch };
+    } finally {
+      this.callsEnded(1);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
   // The retry loop shared by both operations
 
   private async issue(spec: IssueSpec): Promise<IssueResult> {
@@ -835,7 +881,7 @@ class ClientCore implements TsoClient {
       const startedMs = this.now();
       const stallMs = stallsAllowed ? Math.min(this.policy.attemptTimeoutMs, this.policy.stallTimeoutMs * 2 ** Math.min(stallsAt.get(endpoint) ?? 0, 20)) : this.policy.attemptTimeoutMs;
       const waitMs = Math.min(stallMs, remainingMs);
-      this.emit({ type: 'attempt', op: spec.op, endpoint, count: body.op === 'getSeqBatch' ? body.entries.reduce((sum, e) => sum + e.count, 0) : body.count });
+      this.emit({ type: 'attempt', op: spec.op, endpoint, count: 'entries' in body ? body.entries.reduce((sum, e) => sum + e.count, 0) : 'count' in body ? body.count : 0 });
       const outcome = await this.attempt(endpoint, body, waitMs, spec.onSent, spec.cancel);
       if (outcome.kind === 'gone' || this.closed) return { kind: 'gone' };
 
@@ -845,7 +891,8 @@ class ClientCore implements TsoClient {
         const answer = outcome.answer;
         this.emit({ type: 'answer', op: spec.op, endpoint, code: answer.ok ? 'OK' : answer.code, latencyMs: this.now() - startedMs });
         if (answer.ok) {
-          this.leader.recordSuccess(endpoint, answer.epoch, this.now());
+          // A safe point may come from a follower (epoch 0): it says nothing about the leader.
+          if (!isSafePointAnswer(answer)) this.leader.recordSuccess(endpoint, answer.epoch, this.now());
           return { kind: 'answer', answer, asked: body };
         }
         const code = answer.code;

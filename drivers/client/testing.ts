@@ -395,6 +395,11 @@ export class FakeCluster {
       this.maxGrantedTs = first + BigInt(request.count - 1);
       return { id: request.id, ok: true, physicalMs, logicalStart, count: request.count, epoch: this.epoch };
     }
+    if (request.op === 'getCurrentMaxSafe' || request.op === 'getSafeFrontier') {
+      // The fake's committed high-water is the last millisecond it granted from.
+      const safePhysicalMs = request.op === 'getSafeFrontier' ? this.lastPhysicalMs : Math.max(0, this.lastPhysicalMs - 1);
+      return { id: request.id, ok: true, safePoint: request.op === 'getSafeFrontier' ? 'frontier' : 'maxSafe', safePhysicalMs, epoch: this.epoch };
+    }
     const sessionKey = `${request.clientId}:${request.requestId}`;
     if (request.op === 'getSeqBatch') {
       // All or nothing, in request order, once per (clientId, requestId).

@@ -23,7 +23,7 @@
 import { assert, unreachable } from '../../core/assert.js';
 import { DecodeError, withCodePrefix } from '../../core/errors.js';
 import { CONNECTION_REQUESTS_IN_FLIGHT_MAX, SERVER_CONNECTIONS_MAX } from '../../core/limits.js';
-import { decodeRequest, encodeResponse, validateRequest, type Request, type Response } from '../../core/protocol.js';
+import { decodeRequest, encodeResponse, validateRequest, type Request, type Response, type SafePointRequest } from '../../core/protocol.js';
 import { parseHostPort, type Clock, type Connection, type HostPort, type Listener, type TimerHandle, type Transport } from '../ports.js';
 import { noopMetrics, type ConnectionClosedReason, type ConnectionRefusedReason, type ServerMetrics } from './metrics.js';
 import type { SeqAnswer, SeqBatchAnswer, ServingNode, TsAnswer } from './serving-node.js';
@@ -258,6 +258,13 @@ export class ProtocolServer {
       state.connection.send(encodeResponse({ id: request.id, ok: false, code: 'UNAVAILABLE', message: 'server shutting down' }));
       return;
     }
+    if (request.op === 'getCurrentMaxSafe' || request.op === 'getSafeFrontier') {
+      // Answered at once from the node's state (no I/O), by any node: nothing to keep in flight.
+      const maxSafe = request.op === 'getCurrentMaxSafe';
+      const point = maxSafe ? this.options.node.getCurrentMaxSafe() : this.options.node.getSafeFrontier();
+      state.connection.send(encodeResponse({ id: request.id, ok: true, safePoint: maxSafe ? 'maxSafe' : 'frontier', safePhysicalMs: point.physicalMs, epoch: point.epoch }));
+      return;
+    }
     if (state.inFlight.size >= this.requestsInFlightMax) {
       this.metrics.resourceExhausted('requests_in_flight');
       state.connection.send(encodeResponse({ id: request.id, ok: false, code: 'RESOURCE_EXHAUSTED', message: 'too many requests in flight on this connection' }));
@@ -272,7 +279,7 @@ export class ProtocolServer {
     );
   }
 
-  private dispatch(request: Request): Promise<Answer> {
+  private dispatch(request: Exclude<Request, SafePointRequest>): Promise<Answer> {
     switch (request.op) {
       case 'getTs':
         return this.options.node.getTs(request.count);

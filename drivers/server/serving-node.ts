@@ -64,6 +64,13 @@ export type TsAnswer =
 
 export type SeqAnswer = { readonly ok: true; readonly start: bigint; readonly count: number; readonly epoch: bigint } | WireFailure;
 
+/** A safe point in physical ms with the epoch it was read at; 0 and epoch 0 off the leader. */
+export interface SafePointAnswer {
+  readonly ok: true;
+  readonly physicalMs: number;
+  readonly epoch: bigint;
+}
+
 export type SeqBatchAnswer = { readonly ok: true; readonly grants: readonly SeqGrant[]; readonly epoch: bigint } | WireFailure;
 
 /** Test-only switches that plant known bugs in the real code path (for the simulator's proofs). */
@@ -273,6 +280,36 @@ export class ServingNode {
   /** A durable, exactly-once block of a sequence key, or why not. */
   getSeq(request: SeqAdvanceRequest): Promise<SeqAnswer> {
     return this.timed('getSeq', this.answerGetSeq(request));
+  }
+
+  /**
+   * The original's GetCurrentMaxSafe: on a serving leader, committed high-water − windowAhead − 1
+   * (saturating at 0) with its epoch; anywhere else (a follower, a leader before its first
+   * window) 0 with epoch 0. Never a redirect: a caller that needs freshness asks the leader.
+   */
+  getCurrentMaxSafe(): SafePointAnswer {
+    const highWaterMs = this.servingHighWaterMs();
+    if (highWaterMs === null) return { ok: true, physicalMs: 0, epoch: 0n };
+    return { ok: true, physicalMs: Math.max(0, highWaterMs.value - this.windowAheadMs - 1), epoch: highWaterMs.epoch };
+  }
+
+  /**
+   * The original's GetSafeFrontier: on a serving leader, the minimum of the committed high-water
+   * and the bounds of the unexpired stamping leases (none are held yet, so the committed
+   * high-water); anywhere else 0 with epoch 0.
+   */
+  getSafeFrontier(): SafePointAnswer {
+    const highWaterMs = this.servingHighWaterMs();
+    if (highWaterMs === null) return { ok: true, physicalMs: 0, epoch: 0n };
+    return { ok: true, physicalMs: highWaterMs.value, epoch: highWaterMs.epoch };
+  }
+
+  /** The committed high-water and epoch while this node serves, else null. */
+  private servingHighWaterMs(): { readonly value: number; readonly epoch: bigint } | null {
+    const s = this.state;
+    const highWaterMs = this.allocator.committedHighWaterMs;
+    if (s.kind !== 'serving' || highWaterMs === null) return null;
+    return { value: highWaterMs, epoch: s.epoch };
   }
 
   /** A durable, exactly-once grant for every key of a batch, all or nothing, or why not. */
