@@ -70,4 +70,19 @@ describe('getSeqBatch on the wire', () => {
       }),
     );
   });
+
+  it('encodes the safe-point requests and answers of docs/protocol.md §6, and refuses mixed shapes', () => {
+    expect(hex(encodeRequest({ id: 6, op: 'getSafeFrontier' }))).toBe('82a2696406a26f70af6765745361666546726f6e74696572');
+    const frontier = { id: 6, ok: true as const, safePoint: 'frontier' as const, safePhysicalMs: 1_700_000_000_000, epoch: 3n };
+    expect(hex(encodeResponse(frontier))).toBe('84a2696406a26f6bc3aa66726f6e746965724d73cf0000018bcfe56800a565706f6368cf0000000000000003');
+    const maxSafe = { id: 7, ok: true as const, safePoint: 'maxSafe' as const, safePhysicalMs: 0, epoch: 0n };
+    expect(decodeResponse(encodeResponse(maxSafe))).toEqual(maxSafe);
+    expect(decodeResponse(encodeResponse(frontier))).toEqual(frontier);
+    expect(decodeRequest(encodeRequest({ id: 7, op: 'getCurrentMaxSafe' }))).toEqual({ id: 7, op: 'getCurrentMaxSafe' });
+    const both = libEncode({ id: 1, ok: true, maxSafeMs: 1, frontierMs: 1, epoch: 1 });
+    expect(decodeErrorOf(() => decodeResponse(both)).message).toMatch(/both maxSafeMs and frontierMs/);
+    const mixed = libEncode({ id: 1, ok: true, maxSafeMs: 1, start: 1, count: 1, epoch: 1 });
+    expect(decodeErrorOf(() => decodeResponse(mixed)).message).toMatch(/safe point and grant fields/);
+    expect(decodeErrorOf(() => decodeResponse(libEncode({ id: 1, ok: true, frontierMs: 2 ** 46, epoch: 1 }))).code).toBe('FRAME_BAD_BODY');
+  });
 });

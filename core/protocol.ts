@@ -137,7 +137,7 @@ export interface GetSeqBatchAnswer {
   readonly epoch: bigint;
 }
 
-/** A safe point (getCurrentMaxSafe: `maxSafePhysicalMs`, getSafeFrontier: `frontierPhysicalMs`); 0 with epoch 0 off the leader. */
+/** A safe point (getCurrentMaxSafe: `maxSafeMs`, getSafeFrontier: `frontierMs`); 0 with epoch 0 off the leader. */
 export interface SafePointAnswer {
   readonly id: number;
   readonly ok: true;
@@ -441,7 +441,7 @@ export function encodeResponse(response: Response): Uint8Array {
   }
   if (isSafePointAnswer(response)) {
     assert(Number.isSafeInteger(response.safePhysicalMs) && response.safePhysicalMs >= 0 && response.safePhysicalMs <= PHYSICAL_MS_MAX, 'protocol_response_physical_ms_range');
-    const field = response.safePoint === 'maxSafe' ? 'maxSafePhysicalMs' : 'frontierPhysicalMs';
+    const field = response.safePoint === 'maxSafe' ? 'maxSafeMs' : 'frontierMs';
     return encoder.encode({ id: response.id, ok: true, [field]: BigInt(response.safePhysicalMs), epoch: response.epoch });
   }
   if (isGetSeqBatchAnswer(response)) {
@@ -696,8 +696,8 @@ export const ANSWER_FIELDS: ReadonlySet<string> = new Set([
   'epoch',
   'start',
   'grants',
-  'maxSafePhysicalMs',
-  'frontierPhysicalMs',
+  'maxSafeMs',
+  'frontierMs',
   'code',
   'message',
   'leaderEndpoint',
@@ -945,8 +945,8 @@ export function decodeResponse(body: Uint8Array): Response {
   let epoch: bigint | undefined;
   let start: bigint | undefined;
   let grants: SeqGrantWire[] | undefined;
-  let maxSafePhysicalMs: number | undefined;
-  let frontierPhysicalMs: number | undefined;
+  let maxSafeMs: number | undefined;
+  let frontierMs: number | undefined;
   let code: string | undefined;
   let message: string | undefined;
   let leaderEndpoint: string | undefined;
@@ -987,11 +987,11 @@ export function decodeResponse(body: Uint8Array): Response {
       case 'grants':
         grants = readBatchGrants(r, name);
         break;
-      case 'maxSafePhysicalMs':
-        maxSafePhysicalMs = readUint(r, name, PHYSICAL_MS_MAX);
+      case 'maxSafeMs':
+        maxSafeMs = readUint(r, name, PHYSICAL_MS_MAX);
         break;
-      case 'frontierPhysicalMs':
-        frontierPhysicalMs = readUint(r, name, PHYSICAL_MS_MAX);
+      case 'frontierMs':
+        frontierMs = readUint(r, name, PHYSICAL_MS_MAX);
         break;
       case 'code':
         code = readStr(r, name);
@@ -1024,13 +1024,13 @@ export function decodeResponse(body: Uint8Array): Response {
     });
   }
   if (answerId === CONNECTION_ERROR_ID) throw bad('an ok answer cannot have id 0');
-  if (maxSafePhysicalMs !== undefined || frontierPhysicalMs !== undefined) {
-    if (maxSafePhysicalMs !== undefined && frontierPhysicalMs !== undefined) throw bad('an ok answer has both maxSafePhysicalMs and frontierPhysicalMs');
+  if (maxSafeMs !== undefined || frontierMs !== undefined) {
+    if (maxSafeMs !== undefined && frontierMs !== undefined) throw bad('an ok answer has both maxSafeMs and frontierMs');
     if (grants !== undefined || physicalMs !== undefined || logicalStart !== undefined || start !== undefined || count !== undefined) {
       throw bad('an ok answer has both a safe point and grant fields');
     }
-    const safePoint = maxSafePhysicalMs !== undefined ? 'maxSafe' : 'frontier';
-    return { id: answerId, ok: true, safePoint, safePhysicalMs: (maxSafePhysicalMs ?? frontierPhysicalMs) as number, epoch: required(epoch, 'epoch', 'ok answer') };
+    const safePoint = maxSafeMs !== undefined ? 'maxSafe' : 'frontier';
+    return { id: answerId, ok: true, safePoint, safePhysicalMs: (maxSafeMs ?? frontierMs) as number, epoch: required(epoch, 'epoch', 'ok answer') };
   }
   if (grants !== undefined) {
     if (physicalMs !== undefined || logicalStart !== undefined || start !== undefined || count !== undefined) {

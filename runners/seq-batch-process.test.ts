@@ -2,7 +2,8 @@
 // `tsoracle get-seq-batch` command against a file server and against a 3-node Raft cluster across
 // a kill -9 of the leader (every key's grants stay gapless and the two keys of every batch move
 // together); bad batches sent raw (empty, a duplicate key, 129 keys, past the server's cap) are
-// answered INVALID_ARGUMENT with their reason while the same connection keeps being served.
+// answered INVALID_ARGUMENT with their reason while the same connection keeps being served; and
+// `tsoracle max-safe` / `frontier`: the original's formulas on the leader, 0 from a follower.
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -103,6 +104,13 @@ describe('tsoracle get-seq-batch against a file server', () => {
     ]);
     // No refused batch moved a counter, and the connection is still served.
     expect(answers[6]).toMatchObject({ ok: true, grants: [{ key: 'a', start: 0n, count: 1 }, { key: 'orders', start: 4n, count: 1 }] });
+
+    // The safe points: max safe = committed high-water − window ahead (3 s) − 1, frontier = the
+    // committed high-water (no leases), both from the serving file driver (epoch 0).
+    const maxSafe = JSON.parse((await children.run(['max-safe', ...endpoints, '--json'])).stdout) as { physicalMs: string; epoch: string };
+    const frontier = JSON.parse((await children.run(['frontier', ...endpoints, '--json'])).stdout) as { physicalMs: string; epoch: string };
+    expect(Number(frontier.physicalMs) - Number(maxSafe.physicalMs)).toBeGreaterThanOrEqual(3_001);
+    expect(Number(maxSafe.physicalMs)).toBeGreaterThan(Date.now() - 60_000);
   }, 60_000);
 });
 
@@ -139,5 +147,12 @@ describe('tsoracle get-seq-batch against a 3-node Raft cluster', () => {
       }
     }
     for (const [left, right] of grants) expect(left?.start).toBe(right?.start);
+
+    // Safe points: the new leader answers its committed high-water; a follower answers 0.
+    const survivors = [1, 2, 3].filter((id) => id !== leaderId);
+    const answers = await Promise.all(survivors.map((id) => children.run(['frontier', '--endpoints', service(id), '--json'])));
+    const points = answers.map((run) => JSON.parse(run.stdout) as { physicalMs: string; epoch: string });
+    expect(points.filter((p) => p.physicalMs === '0' && p.epoch === '0').length).toBe(1);
+    expect(points.filter((p) => Number(p.physicalMs) > Date.now() - 60_000 && p.epoch !== '0').length).toBe(1);
   }, 90_000);
 });

@@ -155,7 +155,7 @@ export interface TsoClient {
   /**
    * The original's GetCurrentMaxSafe: the leader's committed high-water − windowAhead − 1, in
    * physical ms, with its epoch. A follower (or a leader before its first window) answers 0 with
-   * epoch 0: check the epoch when freshness matters.
+   * epoch 0: a 0 means no serving leader answered.
    */
   getCurrentMaxSafe(): Promise<SafePoint>;
   /**
