@@ -51,6 +51,7 @@ import { parseHostPort } from '../drivers/ports.js';
 import { parseDuration, runFuzzCommand } from '../fuzz/cli.js';
 import { listTargetNames } from '../fuzz/registry.js';
 import { createClient, type TsoClient } from './client.js';
+import { HEARTBEAT_INTERVAL_MS_DEFAULT } from './heartbeat.js';
 import { runSimCommand } from './sim.js';
 import { parseClockDrift, startRaftServer } from './raft.js';
 import { checkDataDir, startServer, type ConnectionLimits, type TsoServer } from './server.js';
@@ -262,6 +263,7 @@ interface ServeFileOptions extends ConnectionLimitFlags {
   windowAhead: number;
   failoverAdvance: number;
   seqBatchKeysMax: number;
+  heartbeatInterval: number;
 }
 
 async function serveFile(opts: ServeFileOptions, cmd: Command): Promise<void> {
@@ -272,6 +274,7 @@ async function serveFile(opts: ServeFileOptions, cmd: Command): Promise<void> {
     windowAheadMs: opts.windowAhead,
     failoverAdvanceMs: opts.failoverAdvance,
     seqBatchKeysMax: opts.seqBatchKeysMax,
+    heartbeatIntervalMs: opts.heartbeatInterval,
     connectionLimits: connectionLimits(opts),
     log: (line) => process.stderr.write(`${line}\n`),
   }).catch(failOrUsage(cmd));
@@ -296,6 +299,7 @@ interface ServeRaftOptions extends ConnectionLimitFlags {
   windowAhead: number;
   failoverAdvance: number;
   seqBatchKeysMax: number;
+  statusHeartbeatInterval: number;
 }
 
 async function serveRaft(opts: ServeRaftOptions, cmd: Command): Promise<void> {
@@ -316,6 +320,7 @@ async function serveRaft(opts: ServeRaftOptions, cmd: Command): Promise<void> {
     windowAheadMs: opts.windowAhead,
     failoverAdvanceMs: opts.failoverAdvance,
     seqBatchKeysMax: opts.seqBatchKeysMax,
+    statusHeartbeatIntervalMs: opts.statusHeartbeatInterval,
     connectionLimits: connectionLimits(opts),
     log,
     onFatal: (error: unknown) => {
@@ -406,7 +411,12 @@ function addServeFileOptions(cmd: Command): Command {
   cmd
     .option('--data-dir <dir>', 'data directory (holds LOCK, state, dense)', DATA_DIR_DEFAULT)
     .option('--listen <host:port>', 'client protocol address', bindAddress(false), LISTEN_ADDRESS_DEFAULT)
-    .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz ("off" disables)', bindAddress(true), HTTP_LISTEN_ADDRESS_DEFAULT);
+    .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz ("off" disables)', bindAddress(true), HTTP_LISTEN_ADDRESS_DEFAULT)
+    .addOption(
+      new Option('--heartbeat-interval <duration>', 'how often to log a status line (serving, epoch, requests); 0s disables')
+        .default(HEARTBEAT_INTERVAL_MS_DEFAULT, '10s')
+        .argParser(durationInRange(0, SERVE_DURATION_MS_MAX)),
+    );
   return addConnectionLimitOptions(addWindowOptions(cmd));
 }
 
@@ -489,6 +499,11 @@ export function buildProgram(): Command {
       }),
     )
     .option('--snapshot-entries <n>', 'applied entries between two snapshots (and WAL rewrites)', parsePositiveInt);
+  raft.addOption(
+    new Option('--status-heartbeat-interval <duration>', 'how often to log a status line (serving, epoch, requests); 0s disables (--heartbeat-interval is the Raft heartbeat here)')
+      .default(HEARTBEAT_INTERVAL_MS_DEFAULT, '10s')
+      .argParser(durationInRange(0, SERVE_DURATION_MS_MAX)),
+  );
   addConnectionLimitOptions(addWindowOptions(raft)).action(async (opts: ServeRaftOptions, cmd: Command) => serveRaft(opts, cmd));
 
   program

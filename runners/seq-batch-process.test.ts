@@ -69,7 +69,7 @@ const entries = (...pairs: Array<[string, number]>) => pairs.map(([key, count]) 
 
 describe('tsoracle get-seq-batch against a file server', () => {
   it('grants every key, prints lines or JSON, and answers bad batches with their code while serving on', async () => {
-    const server: ServerChild = await children.serve({ dataDir: await tempDir(), extraArgs: ['--seq-batch-keys-max', '4'] });
+    const server: ServerChild = await children.serve({ dataDir: await tempDir(), extraArgs: ['--seq-batch-keys-max', '4', '--heartbeat-interval', '200ms'] });
     const endpoints = ['--endpoints', server.endpoint];
     expect(grantsOf(await children.run(['get-seq-batch', 'orders=3', 'invoices=1', ...endpoints, '--json']))).toEqual([
       { key: 'orders', start: '0', count: 3 },
@@ -111,6 +111,10 @@ describe('tsoracle get-seq-batch against a file server', () => {
     const frontier = JSON.parse((await children.run(['frontier', ...endpoints, '--json'])).stdout) as { physicalMs: string; epoch: string };
     expect(Number(frontier.physicalMs) - Number(maxSafe.physicalMs)).toBeGreaterThanOrEqual(3_001);
     expect(Number(maxSafe.physicalMs)).toBeGreaterThan(Date.now() - 60_000);
+
+    // The status heartbeat: a line naming the serving state, the epoch and the requests so far.
+    await waitFor(() => /^heartbeat: .*requests_total=([1-9]\d*)/m.test(server.stderr()), 'a heartbeat line after requests', 10_000);
+    expect(server.stderr()).toMatch(/^heartbeat: uptime_secs=\d+ serving=true epoch=0 requests=\d+ requests_total=\d+ ts_issued=\d+ seq_issued=[1-9]\d* /m);
   }, 60_000);
 });
 
