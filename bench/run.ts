@@ -49,7 +49,7 @@ const CLI_PATH = join(REPO_ROOT, 'dist', 'runners', 'cli.js');
 const SERVER_READY_TIMEOUT_MS = 15_000;
 const SERVER_EXIT_TIMEOUT_MS = 10_000;
 
-type Op = 'getTs' | 'getTsBatch' | 'getSeq';
+type Op = 'getTs' | 'getTsBatch' | 'getSeq' | 'getSeqBatch';
 
 interface Scenario {
   readonly name: string;
@@ -63,6 +63,8 @@ const SCENARIOS: readonly Scenario[] = [
   ...[1, 16, 256, 1024].map((callers) => ({ name: `getTs@${callers}`, op: 'getTs' as const, callers, valuesPerCall: 1 })),
   { name: 'getTsBatch(64)@64', op: 'getTsBatch', callers: 64, valuesPerCall: 64 },
   ...[1, 16, 256].map((callers) => ({ name: `getSeq@${callers}`, op: 'getSeq' as const, callers, valuesPerCall: 1 })),
+  // One batch of 8 keys per call: calls/s is batches (entries) per second, values/s keys per second.
+  { name: 'getSeqBatch(8)@256', op: 'getSeqBatch', callers: 256, valuesPerCall: 8 },
 ];
 
 /** A peer's scenario (--peers): Redis INCR or PostgreSQL's counter at `callers` concurrent callers. */
@@ -239,6 +241,8 @@ async function spawnServer(dataDir: string, cpuProfDir: string | null): Promise<
 // ---------------------------------------------------------------------------------------------
 // Scenarios
 
+const BATCH_KEYS = Array.from({ length: 8 }, (_, i) => ({ key: `bench-${i}`, count: 1 }));
+
 function operation(client: TsoClient, op: Op): () => Promise<unknown> {
   switch (op) {
     case 'getTs':
@@ -247,6 +251,8 @@ function operation(client: TsoClient, op: Op): () => Promise<unknown> {
       return () => client.getTsBatch(64);
     case 'getSeq':
       return () => client.getSeq('bench', 1);
+    case 'getSeqBatch':
+      return () => client.getSeqBatch(BATCH_KEYS);
   }
 }
 

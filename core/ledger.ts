@@ -41,6 +41,18 @@
 //     session bookkeeping (applySeq, lastActiveSeq). Failed requests (invalid, overflow, key cap,
 //     expired, reused) change nothing at all and are not remembered: the same id may be retried.
 //
+// Batches (getSeqBatch): `advanceBatch` takes 1..SEQ_BATCH_KEYS_MAX (key, count) entries with
+// distinct keys under one (clientId, requestId) and applies them all or none: every check (each
+// entry, the key cap counting the batch's new keys, each key's overflow) runs before any counter
+// moves, and the grants come back in request order. A batch is ONE request for exactly-once: it
+// is remembered as one session result carrying all its grants (`batch`, two or more; its key,
+// start and count repeat the first grant), and counts one in applySeq. A batch of one entry IS a
+// getSeq of that key and count (same result, same record), so the two are interchangeable under
+// one id. A remembered id that arrives with other entries, other order, or as the other kind is
+// SEQ_REQUEST_REUSED. Sessions bound the grants they remember, not the results:
+// SEQ_SESSION_RESULTS_PER_CLIENT_MAX grants per session (a getSeq result is one grant), the
+// oldest results evicted first, so a ledger's size bound does not grow with batches.
+//
 // Sessions are created on a client's first successful request whose requestId is at or above
 // the watermark (its earlier requests may have been refused), with `forgottenBelow` at the
 // watermark.
@@ -54,6 +66,7 @@ import { assert, AssertionError } from './assert.js';
 import { sometimes } from './sometimes.js';
 import { ErrorCode, type Failure } from './errors.js';
 import {
+  SEQ_BATCH_KEYS_MAX,
   SEQ_COUNT_MAX,
   SEQ_KEY_BYTES_MAX,
   SEQ_KEY_BYTES_MIN,
@@ -77,12 +90,48 @@ export interface SeqAdvanceRequest {
   readonly requestId: bigint;
 }
 
-/** One remembered outcome of a client request (for exactly-once retries). */
-export interface SeqSessionResult {
+/** One (key, count) entry of a getSeqBatch. */
+export interface SeqBatchEntry {
+  readonly key: string;
+  readonly count: number;
+}
+
+/** A getSeqBatch: all entries granted, or none, under one (clientId, requestId). */
+export interface SeqBatchRequest {
+  /** 1..SEQ_BATCH_KEYS_MAX entries with distinct keys, granted in this order. */
+  readonly entries: readonly SeqBatchEntry[];
+  readonly clientId: bigint;
   readonly requestId: bigint;
+}
+
+/** Anything the ledger applies: a getSeq or a getSeqBatch. */
+export type SeqLedgerRequest = SeqAdvanceRequest | SeqBatchRequest;
+
+export function isSeqBatchRequest(request: SeqLedgerRequest): request is SeqBatchRequest {
+  return 'entries' in request;
+}
+
+/** One granted block `[start, start + count)` of `key`. */
+export interface SeqGrant {
   readonly key: string;
   readonly start: bigint;
   readonly count: number;
+}
+
+/** One remembered outcome of a client request (for exactly-once retries). */
+export interface SeqSessionResult {
+  readonly requestId: bigint;
+  /** The block (a batch's first grant). */
+  readonly key: string;
+  readonly start: bigint;
+  readonly count: number;
+  /** A batch of two or more entries: every grant, in request order (the first repeats key/start/count). */
+  readonly batch?: readonly SeqGrant[];
+}
+
+/** Grants a remembered result holds (what the per-session bound counts). */
+export function seqResultGrants(result: SeqSessionResult): number {
+  return result.batch === undefined ? 1 : result.batch.length;
 }
 
 export interface SeqSessionSnapshot {
@@ -122,9 +171,10 @@ export interface SeqBlock {
 }
 
 export type SeqValidationFailureCode = typeof ErrorCode.INVALID_SEQ_KEY | typeof ErrorCode.INVALID_SEQ_COUNT;
+export type SeqBatchValidationFailureCode = SeqValidationFailureCode | typeof ErrorCode.INVALID_SEQ_BATCH;
 
 export type SeqAdvanceFailureCode =
-  | SeqValidationFailureCode
+  | SeqBatchValidationFailureCode
   | typeof ErrorCode.SEQ_OVERFLOW
   | typeof ErrorCode.SEQ_KEY_CARDINALITY_EXCEEDED
   | typeof ErrorCode.SEQ_SESSION_EXPIRED
@@ -139,6 +189,36 @@ export type SeqAdvanceFailure = Failure<SeqAdvanceFailureCode> & { readonly requ
 
 export type SeqAdvanceResult = ({ readonly ok: true } & SeqBlock) | SeqAdvanceFailure;
 
+/** The grants of a batch, in request order (or the remembered ones: `replayed`), or why none. */
+export type SeqBatchResult = { readonly ok: true; readonly grants: readonly SeqGrant[]; readonly replayed: boolean } | SeqAdvanceFailure;
+
+export type SeqLedgerResult = SeqAdvanceResult | SeqBatchResult;
+
+/**
+ * A batch's own validity, reading no state: 1..`keysMax` entries (at most SEQ_BATCH_KEYS_MAX),
+ * each key and count valid, no key twice. Null when valid.
+ */
+export function seqBatchProblem(entries: readonly SeqBatchEntry[], keysMax: number = SEQ_BATCH_KEYS_MAX): Failure<SeqBatchValidationFailureCode> | null {
+  const max = Math.min(keysMax, SEQ_BATCH_KEYS_MAX);
+  if (!Array.isArray(entries) || entries.length < 1 || entries.length > max) {
+    const length = Array.isArray(entries) ? entries.length : 'no';
+    return { ok: false, code: ErrorCode.INVALID_SEQ_BATCH, message: `a batch holds 1–${max} entries, not ${length}` };
+  }
+  const seen = new Set<string>();
+  for (const entry of entries) {
+    if (!isValidSeqKey(entry.key)) {
+      return { ok: false, code: ErrorCode.INVALID_SEQ_KEY, message: 'a sequence key is 1–128 bytes of well-formed UTF-8' };
+    }
+    if (!isValidSeqCount(entry.count)) {
+      return { ok: false, code: ErrorCode.INVALID_SEQ_COUNT, message: `count ${entry.count} is not an integer in 1–${SEQ_COUNT_MAX}` };
+    }
+    if (seen.has(entry.key)) {
+      return { ok: false, code: ErrorCode.INVALID_SEQ_BATCH, message: `key ${JSON.stringify(entry.key.slice(0, 64))} appears twice in one batch` };
+    }
+    seen.add(entry.key);
+  }
+  return null;
+}
 export interface SeqLedgerOptions {
   /** Cap on distinct keys; a genesis value (default SEQ_KEY_CARDINALITY_CAP_DEFAULT). */
   readonly keyCap?: number;
@@ -221,6 +301,13 @@ function lowerBound<T, K>(items: readonly T[], target: K, keyOf: (item: T) => K,
 }
 
 const identity = <T>(value: T): T => value;
+
+function freezeResult(r: SeqSessionResult): SeqSessionResult {
+  const base = { requestId: r.requestId, key: r.key, start: r.start, count: r.count };
+  if (r.batch === undefined) return Object.freeze(base);
+  const batch = Object.freeze(r.batch.map((g) => Object.freeze({ key: g.key, start: g.start, count: g.count }))) as readonly SeqGrant[];
+  return Object.freeze({ ...base, batch });
+}
 const requestIdOf = (result: SeqSessionResult): bigint => result.requestId;
 
 interface Session {
@@ -229,6 +316,8 @@ interface Session {
   forgottenBelow: bigint;
   /** Ascending by requestId; frozen entries, shared with snapshots. */
   readonly results: SeqSessionResult[];
+  /** Grants the results hold (at most SEQ_SESSION_RESULTS_PER_CLIENT_MAX). */
+  grants: number;
   /** This session's snapshot, valid until the session changes. */
   cachedSnapshot: SeqSessionSnapshot | null;
 }
@@ -275,17 +364,49 @@ export function seqLedgerStateProblem(snapshot: SeqLedgerSnapshot): string | und
     if (!isU64(lastActiveSeq) || lastActiveSeq > applySeq) return 'session_last_active_after_apply_seq';
     if (!isU64(forgottenBelow)) return 'session_forgotten_below_not_u64';
     if (results.length > SEQ_SESSION_RESULTS_PER_CLIENT_MAX) return 'session_results_above_max';
+    let grants = 0;
     let previousRequestId = -1n;
-    for (const { requestId, key, start, count } of results) {
+    for (const result of results) {
+      const { requestId, key, start, count, batch } = result;
       if (!isU64(requestId) || requestId <= previousRequestId) return 'session_results_not_strictly_ascending';
       if (requestId < forgottenBelow) return 'session_result_below_forgotten';
       if (!isValidSeqKey(key) || !isValidSeqCount(count) || !isU64(start)) return 'session_result_invalid';
       const next = counterOf.get(key);
       // A remembered block was cut from its key's counter, so it lies below that counter.
       if (next === undefined || start + BigInt(count) > next) return 'session_result_past_counter';
+      if (batch !== undefined) {
+        const problem = seqBatchGrantsProblem(batch, result);
+        if (problem !== undefined) return problem;
+        for (const grant of batch) {
+          const grantNext = counterOf.get(grant.key);
+          if (grantNext === undefined || grant.start + BigInt(grant.count) > grantNext) return 'session_result_past_counter';
+        }
+      }
+      grants += seqResultGrants(result);
       previousRequestId = requestId;
     }
+    if (grants > SEQ_SESSION_RESULTS_PER_CLIENT_MAX) return 'session_grants_above_max';
     previousClientId = clientId;
+  }
+  return undefined;
+}
+
+/**
+ * The first way a remembered batch's grants are malformed (a snake_case name), or undefined:
+ * 2..SEQ_BATCH_KEYS_MAX grants, valid and with distinct keys, the first repeating the result's
+ * key, start and count.
+ */
+export function seqBatchGrantsProblem(batch: readonly SeqGrant[], first: SeqGrant): string | undefined {
+  if (batch.length < 2 || batch.length > SEQ_BATCH_KEYS_MAX) return 'session_batch_length_out_of_range';
+  const head = batch[0] as SeqGrant;
+  if (head.key !== first.key || head.start !== first.start || head.count !== first.count) return 'session_batch_first_grant_mismatch';
+  const keys = new Set<string>();
+  for (const grant of batch) {
+    if (!isValidSeqKey(grant.key) || !isValidSeqCount(grant.count) || !isU64(grant.start) || grant.start + BigInt(grant.count) > U64_MAX) {
+      return 'session_batch_grant_invalid';
+    }
+    if (keys.has(grant.key)) return 'session_batch_key_repeated';
+    keys.add(grant.key);
   }
   return undefined;
 }
@@ -324,11 +445,13 @@ export class SeqLedger {
     ledger.applied = snapshot.applySeq;
     ledger.expiredBelow = snapshot.requestsExpiredBelow;
     for (const s of snapshot.sessions) {
+      const results = s.results.map(freezeResult);
       ledger.sessions.set(s.clientId, {
         clientId: s.clientId,
         lastActiveSeq: s.lastActiveSeq,
         forgottenBelow: s.forgottenBelow,
-        results: s.results.map((r) => Object.freeze({ requestId: r.requestId, key: r.key, start: r.start, count: r.count })),
+        results,
+        grants: results.reduce((sum, r) => sum + seqResultGrants(r), 0),
         cachedSnapshot: null,
       });
       ledger.sortedClientIds.push(s.clientId);
@@ -395,7 +518,7 @@ export class SeqLedger {
       const index = lowerBound(results, requestId, requestIdOf, compareBigints);
       const remembered = results[index];
       if (remembered !== undefined && remembered.requestId === requestId) {
-        if (remembered.key !== key || remembered.count !== count) {
+        if (remembered.batch !== undefined || remembered.key !== key || remembered.count !== count) {
           return {
             ok: false,
             code: ErrorCode.SEQ_REQUEST_REUSED,
@@ -443,6 +566,92 @@ export class SeqLedger {
     return { ok: true, key, start, count, replayed: false };
   }
 
+  /** Applies a getSeq or a getSeqBatch (see `advance` and `advanceBatch`). */
+  apply(request: SeqLedgerRequest): SeqLedgerResult {
+    return isSeqBatchRequest(request) ? this.advanceBatch(request) : this.advance(request);
+  }
+
+  /**
+   * Applies one batch, all or nothing: the grants in request order, or the remembered ones when
+   * the same request was applied before. Changes nothing when it fails. A batch of one entry is
+   * the getSeq of that entry.
+   */
+  advanceBatch(request: SeqBatchRequest): SeqBatchResult {
+    const { entries, clientId, requestId } = request;
+    if (!isU64(clientId) || !isU64(requestId)) {
+      throw new AssertionError('seq_request_ids_are_u64', `${String(clientId)}/${String(requestId)}`);
+    }
+    const invalid = seqBatchProblem(entries);
+    if (invalid !== null) return invalid;
+    if (entries.length === 1) {
+      const only = entries[0] as SeqBatchEntry;
+      const single = this.advance({ key: only.key, count: only.count, clientId, requestId });
+      if (!single.ok) return single;
+      return { ok: true, grants: [{ key: single.key, start: single.start, count: single.count }], replayed: single.replayed };
+    }
+
+    const session = this.sessions.get(clientId);
+    if (session !== undefined) {
+      const results = session.results;
+      const remembered = results[lowerBound(results, requestId, requestIdOf, compareBigints)];
+      if (remembered !== undefined && remembered.requestId === requestId) {
+        const batch = remembered.batch;
+        if (batch === undefined || batch.length !== entries.length || batch.some((g, i) => g.key !== entries[i]?.key || g.count !== entries[i]?.count)) {
+          return {
+            ok: false,
+            code: ErrorCode.SEQ_REQUEST_REUSED,
+            message: `request ${requestId} of client ${clientId} was applied with other entries; a request id names one request`,
+          };
+        }
+        this.touch(session);
+        return { ok: true, grants: batch, replayed: true };
+      }
+      if (requestId < session.forgottenBelow) {
+        return {
+          ok: false,
+          code: ErrorCode.SEQ_SESSION_EXPIRED,
+          message: `request ${requestId} of client ${clientId} is older than the remembered results (from ${session.forgottenBelow})`,
+          requestIdsFrom: session.forgottenBelow,
+        };
+      }
+    } else if (requestId < this.expiredBelow) {
+      return {
+        ok: false,
+        code: ErrorCode.SEQ_SESSION_EXPIRED,
+        message: `client ${clientId} has no session and request ${requestId} is below ${this.expiredBelow}: it may belong to an evicted session`,
+        requestIdsFrom: this.expiredBelow,
+      };
+    }
+
+    // Validate everything, then fold: no counter moves unless every entry can be granted.
+    let newKeys = 0;
+    for (const { key, count } of entries) {
+      const current = this.counters.get(key);
+      if (current === undefined) newKeys += 1;
+      if ((current ?? 0n) + BigInt(count) > U64_MAX) {
+        return { ok: false, code: ErrorCode.SEQ_OVERFLOW, message: `key counter ${current ?? 0n} + ${count} exceeds u64` };
+      }
+    }
+    if (this.counters.size + newKeys > this.keyCap) {
+      return { ok: false, code: ErrorCode.SEQ_KEY_CARDINALITY_EXCEEDED, message: `${newKeys} new key(s) would pass the ledger's cap of ${this.keyCap} keys` };
+    }
+
+    const grants: SeqGrant[] = [];
+    for (const { key, count } of entries) {
+      const current = this.counters.get(key);
+      if (current === undefined) this.sortedKeys.splice(lowerBound(this.sortedKeys, key, identity, compareSeqKeys), 0, key);
+      const start = current ?? 0n;
+      this.counters.set(key, start + BigInt(count));
+      grants.push(Object.freeze({ key, start, count }));
+    }
+    const frozen = Object.freeze(grants) as readonly SeqGrant[];
+    const first = frozen[0] as SeqGrant;
+    const owner = session ?? this.openSession(clientId);
+    this.remember(owner, Object.freeze({ requestId, key: first.key, start: first.start, count: first.count, batch: frozen }));
+    this.touch(owner);
+    return { ok: true, grants: frozen, replayed: false };
+  }
+
   /** The whole state, canonical. Linear in keys + sessions; unchanged sessions are reused. */
   snapshot(): SeqLedgerSnapshot {
     const counters = new Array<readonly [string, bigint]>(this.sortedKeys.length);
@@ -470,6 +679,7 @@ export class SeqLedger {
     for (const clientId of this.sortedClientIds) {
       const session = this.sessions.get(clientId);
       assert(session !== undefined && session.clientId === clientId, 'seq_sorted_clients_match_sessions', String(clientId));
+      assert(session.grants === session.results.reduce((sum, r) => sum + seqResultGrants(r), 0), 'seq_session_grants_counted', String(clientId));
       const cached = session.cachedSnapshot;
       if (cached !== null) {
         assert(
@@ -520,22 +730,24 @@ export class SeqLedger {
       const raised = highest < U64_MAX ? highest + 1n : U64_MAX;
       if (raised > this.expiredBelow) this.expiredBelow = raised;
     }
-    const session: Session = { clientId, lastActiveSeq: 0n, forgottenBelow, results: [], cachedSnapshot: null };
+    const session: Session = { clientId, lastActiveSeq: 0n, forgottenBelow, results: [], grants: 0, cachedSnapshot: null };
     this.sessions.set(clientId, session);
     this.sortedClientIds.splice(lowerBound(this.sortedClientIds, clientId, identity, compareBigints), 0, clientId);
     assert(this.sessions.size <= SEQ_SESSION_CLIENTS_MAX, 'seq_session_count_at_most_max');
     return session;
   }
 
-  /** Inserts a result in requestId order; past the limit, forgets the lowest id. */
+  /** Inserts a result in requestId order; past the grant limit, forgets the lowest ids. */
   private remember(session: Session, result: SeqSessionResult): void {
     const results = session.results;
     const last = results[results.length - 1];
     // Ids usually increase, so the common case appends.
     if (last === undefined || last.requestId < result.requestId) results.push(result);
     else results.splice(lowerBound(results, result.requestId, requestIdOf, compareBigints), 0, result);
-    if (results.length > SEQ_SESSION_RESULTS_PER_CLIENT_MAX) {
+    session.grants += seqResultGrants(result);
+    while (session.grants > SEQ_SESSION_RESULTS_PER_CLIENT_MAX) {
       const evicted = results.shift() as SeqSessionResult;
+      session.grants -= seqResultGrants(evicted);
       sometimes(true, 'ledger.session_result_forgotten');
       assert(evicted.requestId + 1n > session.forgottenBelow, 'seq_session_forgotten_below_never_decreases');
       session.forgottenBelow = evicted.requestId + 1n;

@@ -23,6 +23,10 @@ export const SEQ_KEY_CARDINALITY_CAP_DEFAULT = 10_000;
 export const SEQ_SESSION_CLIENTS_MAX = 256;
 /** Results remembered per client session (oldest request id evicted first). */
 export const SEQ_SESSION_RESULTS_PER_CLIENT_MAX = 1_024;
+/** Most (key, count) entries one getSeqBatch may carry: a format limit (records, entries, frames). */
+export const SEQ_BATCH_KEYS_MAX = 128;
+/** The server's default cap on getSeqBatch entries (an option, 1..SEQ_BATCH_KEYS_MAX). */
+export const SEQ_BATCH_KEYS_DEFAULT = 128;
 /** u64 maximum, as a bigint. */
 export const U64_MAX = (1n << 64n) - 1n;
 

@@ -332,7 +332,11 @@ describe('protocol decoding rules', () => {
 });
 
 describe('nil means absent, for every known field in both directions (docs/protocol.md §2, regression)', () => {
-  const REQUIRED: Record<Request['op'], readonly string[]> = { getTs: ['id', 'op', 'count'], getSeq: ['id', 'op', 'key', 'count', 'clientId', 'requestId'] };
+  const REQUIRED: Record<Request['op'], readonly string[]> = { getTs: ['id', 'op', 'count'], getSeq: ['id', 'op', 'key', 'count', 'clientId', 'requestId'],
+    getSeqBatch: ['id', 'op', 'entries', 'clientId', 'requestId'],
+    getCurrentMaxSafe: ['id', 'op'],
+    getSafeFrontier: ['id', 'op'],
+  };
 
   it('a request field its op does not use may be sent as nil (was BAD_FRAME)', () => {
     expect(decodeRequest(libEncode({ id: 1, op: 'getTs', count: 1, key: null, clientId: null, requestId: null }))).toEqual({ id: 1, op: 'getTs', count: 1 });

@@ -11,7 +11,7 @@
 //     are known to be there, no recursion), so exact msgpack types are enforced: integers must be
 //     msgpack int formats (any width, non-negative values), strings must be str with valid UTF-8.
 //   - Each direction has one fixed table of known fields: a request decoder knows every request
-//     field of every op (id, op, count, key, clientId, requestId), an answer decoder every answer
+//     field of every op (id, op, count, key, entries, clientId, requestId), an answer decoder every answer
 //     field of every shape. A known field is type-checked whichever op or shape the message turns
 //     out to be; a name known only to the other direction is an unknown field like any other.
 //     Unknown fields are skipped whatever their type (forward compatibility). One pass, any field
@@ -34,6 +34,7 @@ import {
   GET_TS_COUNT_MAX,
   LOGICAL_MAX,
   PHYSICAL_MS_MAX,
+  SEQ_BATCH_KEYS_MAX,
   SEQ_COUNT_MAX,
   SEQ_KEY_BYTES_MAX,
   SEQ_KEY_BYTES_MIN,
@@ -70,7 +71,36 @@ export interface GetSeqRequest {
   readonly requestId: bigint;
 }
 
-export type Request = GetTsRequest | GetSeqRequest;
+/** One (key, count) of a getSeqBatch; on the wire a 2-element array `[key, count]`. */
+export interface SeqBatchEntryWire {
+  readonly key: string;
+  readonly count: number;
+}
+
+export interface GetSeqBatchRequest {
+  readonly id: number;
+  readonly op: 'getSeqBatch';
+  /** 1..SEQ_BATCH_KEYS_MAX entries with distinct keys (checked by `validateRequest`; a server may cap lower). */
+  readonly entries: readonly SeqBatchEntryWire[];
+  readonly clientId: bigint;
+  readonly requestId: bigint;
+}
+
+/** getCurrentMaxSafe: no fields but id and op; any node answers (0 off the leader). */
+export interface GetCurrentMaxSafeRequest {
+  readonly id: number;
+  readonly op: 'getCurrentMaxSafe';
+}
+
+/** getSafeFrontier: no fields but id and op; any node answers (0 off the leader). */
+export interface GetSafeFrontierRequest {
+  readonly id: number;
+  readonly op: 'getSafeFrontier';
+}
+
+export type SafePointRequest = GetCurrentMaxSafeRequest | GetSafeFrontierRequest;
+
+export type Request = GetTsRequest | GetSeqRequest | GetSeqBatchRequest | SafePointRequest;
 export type RequestOp = Request['op'];
 
 /** A getTs grant: timestamps `(physicalMs << 18) | (logicalStart + i)` for i in [0, count). */
@@ -89,6 +119,31 @@ export interface GetSeqAnswer {
   readonly ok: true;
   readonly start: bigint;
   readonly count: number;
+  readonly epoch: bigint;
+}
+
+/** One block of a getSeqBatch answer; on the wire a 3-element array `[key, start, count]`. */
+export interface SeqGrantWire {
+  readonly key: string;
+  readonly start: bigint;
+  readonly count: number;
+}
+
+/** A getSeqBatch grant: one block per requested key, in request order, all durable together. */
+export interface GetSeqBatchAnswer {
+  readonly id: number;
+  readonly ok: true;
+  readonly grants: readonly SeqGrantWire[];
+  readonly epoch: bigint;
+}
+
+/** A safe point (getCurrentMaxSafe: `maxSafeMs`, getSafeFrontier: `frontierMs`); 0 with epoch 0 off the leader. */
+export interface SafePointAnswer {
+  readonly id: number;
+  readonly ok: true;
+  readonly safePoint: 'maxSafe' | 'frontier';
+  /** The safe point, physical ms ≤ 2^46 − 1. */
+  readonly safePhysicalMs: number;
   readonly epoch: bigint;
 }
 
@@ -119,15 +174,23 @@ export interface ErrorAnswer {
   readonly requestIdsFrom?: bigint;
 }
 
-/** Answers are told apart by their fields: `physicalMs` (getTs), `start` (getSeq), `ok: false`. */
-export type Response = GetTsAnswer | GetSeqAnswer | ErrorAnswer;
+/** Answers are told apart by their fields: `physicalMs` (getTs), `start` (getSeq), `grants` (getSeqBatch), `ok: false`. */
+export type Response = GetTsAnswer | GetSeqAnswer | GetSeqBatchAnswer | SafePointAnswer | ErrorAnswer;
 
 export function isGetTsAnswer(r: Response): r is GetTsAnswer {
   return r.ok && 'physicalMs' in r;
 }
 
+export function isSafePointAnswer(r: Response): r is SafePointAnswer {
+  return r.ok && 'safePoint' in r;
+}
+
 export function isGetSeqAnswer(r: Response): r is GetSeqAnswer {
   return r.ok && 'start' in r;
+}
+
+export function isGetSeqBatchAnswer(r: Response): r is GetSeqBatchAnswer {
+  return r.ok && 'grants' in r;
 }
 
 export function isWireErrorCode(code: string): code is WireErrorCode {
@@ -159,7 +222,11 @@ export function errorAnswer(
 // Semantic validation (answered INVALID_ARGUMENT with the request's id; the client checks the
 // same rules before any I/O and reports the precise code)
 
-export type RequestProblemCode = typeof ErrorCode.INVALID_COUNT | typeof ErrorCode.INVALID_SEQ_KEY | typeof ErrorCode.INVALID_SEQ_COUNT;
+export type RequestProblemCode =
+  | typeof ErrorCode.INVALID_COUNT
+  | typeof ErrorCode.INVALID_SEQ_KEY
+  | typeof ErrorCode.INVALID_SEQ_COUNT
+  | typeof ErrorCode.INVALID_SEQ_BATCH;
 
 export interface RequestProblem {
   readonly code: RequestProblemCode;
@@ -207,6 +274,25 @@ export function checkSeqKey(key: string): RequestProblem | null {
   return null;
 }
 
+/**
+ * A getSeqBatch's entries: 1..`keysMax` (at most SEQ_BATCH_KEYS_MAX), each count and key valid,
+ * no key twice. The server applies its own cap (at most this one) on top.
+ */
+export function checkSeqBatch(entries: readonly SeqBatchEntryWire[], keysMax: number = SEQ_BATCH_KEYS_MAX): RequestProblem | null {
+  const max = Math.min(keysMax, SEQ_BATCH_KEYS_MAX);
+  if (entries.length < 1 || entries.length > max) {
+    return { code: ErrorCode.INVALID_SEQ_BATCH, message: `getSeqBatch holds ${entries.length} entries, outside 1..${max}` };
+  }
+  const keys = new Set<string>();
+  for (const entry of entries) {
+    const problem = checkSeqCount(entry.count) ?? checkSeqKey(entry.key);
+    if (problem !== null) return problem;
+    if (keys.has(entry.key)) return { code: ErrorCode.INVALID_SEQ_BATCH, message: `getSeqBatch names key ${quoteBounded(entry.key)} twice` };
+    keys.add(entry.key);
+  }
+  return null;
+}
+
 /** The first semantic problem of a decoded request, or null when the request is valid. */
 export function requestProblem(request: Request): RequestProblem | null {
   switch (request.op) {
@@ -214,6 +300,11 @@ export function requestProblem(request: Request): RequestProblem | null {
       return checkGetTsCount(request.count);
     case 'getSeq':
       return checkSeqCount(request.count) ?? checkSeqKey(request.key);
+    case 'getSeqBatch':
+      return checkSeqBatch(request.entries);
+    case 'getCurrentMaxSafe':
+    case 'getSafeFrontier':
+      return null;
     default:
       return unreachableOp(request);
   }
@@ -252,8 +343,25 @@ function assertU64(n: bigint, invariant: string): void {
 export function encodeRequest(request: Request): Uint8Array {
   assertU32(request.id, 'protocol_request_id_u32');
   assert(request.id !== CONNECTION_ERROR_ID, 'protocol_request_id_nonzero');
-  assertU32(request.count, 'protocol_request_count_u32');
+  if (request.op === 'getTs' || request.op === 'getSeq') assertU32(request.count, 'protocol_request_count_u32');
   switch (request.op) {
+    case 'getCurrentMaxSafe':
+    case 'getSafeFrontier':
+      return encoder.encode({ id: request.id, op: request.op });
+    case 'getSeqBatch':
+      assertU64(request.clientId, 'protocol_request_client_id_u64');
+      assertU64(request.requestId, 'protocol_request_request_id_u64');
+      for (const entry of request.entries) {
+        assert(typeof entry.key === 'string', 'protocol_request_key_string');
+        assertU32(entry.count, 'protocol_request_count_u32');
+      }
+      return encoder.encode({
+        id: request.id,
+        op: 'getSeqBatch',
+        entries: request.entries.map((e) => [e.key, e.count]),
+        clientId: request.clientId,
+        requestId: request.requestId,
+      });
     case 'getTs':
       return encoder.encode({ id: request.id, op: 'getTs', count: request.count });
     case 'getSeq':
@@ -330,6 +438,21 @@ export function encodeResponse(response: Response): Uint8Array {
       count: response.count,
       epoch: response.epoch,
     });
+  }
+  if (isSafePointAnswer(response)) {
+    assert(Number.isSafeInteger(response.safePhysicalMs) && response.safePhysicalMs >= 0 && response.safePhysicalMs <= PHYSICAL_MS_MAX, 'protocol_response_physical_ms_range');
+    const field = response.safePoint === 'maxSafe' ? 'maxSafeMs' : 'frontierMs';
+    return encoder.encode({ id: response.id, ok: true, [field]: BigInt(response.safePhysicalMs), epoch: response.epoch });
+  }
+  if (isGetSeqBatchAnswer(response)) {
+    assert(response.grants.length >= 1 && response.grants.length <= SEQ_BATCH_KEYS_MAX, 'protocol_response_batch_length');
+    for (const g of response.grants) {
+      assert(typeof g.key === 'string', 'protocol_response_grant_key_string');
+      assertU64(g.start, 'protocol_response_start_u64');
+      assertU32(g.count, 'protocol_response_seq_count_u32');
+      assert(g.count >= 1 && g.start + BigInt(g.count) - 1n <= U64_MAX, 'protocol_response_seq_block_range');
+    }
+    return encoder.encode({ id: response.id, ok: true, grants: response.grants.map((g) => [g.key, g.start, g.count]), epoch: response.epoch });
   }
   assert(isGetSeqAnswer(response), 'protocol_response_shape');
   assertU64(response.start, 'protocol_response_start_u64');
@@ -502,6 +625,53 @@ function takeNil(r: BodyReader): boolean {
   return false;
 }
 
+/** A msgpack array header; the count must fit the remaining bytes at `elementBytesMin` each. */
+function readArrayHeader(r: BodyReader, field: string, elementBytesMin: number): number {
+  const at = r.pos;
+  const head = r.u8();
+  let length: number;
+  if (head >= 0x90 && head <= 0x9f) length = head - 0x90;
+  else if (head === 0xdc) length = r.u16();
+  else if (head === 0xdd) length = r.u32();
+  else throw bad(`field ${field} is not an array (type byte 0x${head.toString(16)})`, at);
+  if (length * elementBytesMin > r.remaining) throw bad(`field ${field} claims ${length} elements, more than the body holds`, at);
+  return length;
+}
+
+/** `entries`: an array of `[key: str, count: u32]` (counts up to u32; ranges left to `validateRequest`). */
+function readBatchEntries(r: BodyReader, field: string): SeqBatchEntryWire[] {
+  // Smallest entry: fixarray(2), fixstr(0), fixint.
+  const length = readArrayHeader(r, field, 3);
+  const entries: SeqBatchEntryWire[] = [];
+  for (let i = 0; i < length; i += 1) {
+    const at = r.pos;
+    if (readArrayHeader(r, field, 1) !== 2) throw bad(`field ${field} entry ${i} is not a [key, count] pair`, at);
+    const key = readStr(r, field);
+    const count = readUint(r, field, U32_MAX);
+    entries.push({ key, count });
+  }
+  return entries;
+}
+
+/** `grants`: 1..SEQ_BATCH_KEYS_MAX arrays of `[key: str, start: u64, count: u32]`, each a block within u64. */
+function readBatchGrants(r: BodyReader, field: string): SeqGrantWire[] {
+  const at = r.pos;
+  const length = readArrayHeader(r, field, 4);
+  if (length < 1 || length > SEQ_BATCH_KEYS_MAX) throw bad(`field ${field} holds ${length} grants, outside 1..${SEQ_BATCH_KEYS_MAX}`, at);
+  const grants: SeqGrantWire[] = [];
+  for (let i = 0; i < length; i += 1) {
+    const grantAt = r.pos;
+    if (readArrayHeader(r, field, 1) !== 3) throw bad(`field ${field} grant ${i} is not a [key, start, count] triple`, grantAt);
+    const key = readStr(r, field);
+    const start = readU64(r, field);
+    const count = readUint(r, field, U32_MAX);
+    if (count < 1) throw bad(`field ${field} grant ${i} grants no value`, grantAt);
+    if (start + BigInt(count) - 1n > U64_MAX) throw bad(`field ${field} grant ${i} runs past u64`, grantAt);
+    grants.push({ key, start, count });
+  }
+  return grants;
+}
+
 function readMapHeader(r: BodyReader): number {
   const at = r.pos;
   const head = r.u8();
@@ -515,7 +685,7 @@ function readMapHeader(r: BodyReader): number {
 const FIELD_NAME_BYTES_MAX = 16;
 
 /** The fields a request decoder knows (every op's); any other name is unknown and skipped. */
-export const REQUEST_FIELDS: ReadonlySet<string> = new Set(['id', 'op', 'count', 'key', 'clientId', 'requestId']);
+export const REQUEST_FIELDS: ReadonlySet<string> = new Set(['id', 'op', 'count', 'key', 'entries', 'clientId', 'requestId']);
 /** The fields an answer decoder knows (every shape's); any other name is unknown and skipped. */
 export const ANSWER_FIELDS: ReadonlySet<string> = new Set([
   'id',
@@ -525,6 +695,9 @@ export const ANSWER_FIELDS: ReadonlySet<string> = new Set([
   'count',
   'epoch',
   'start',
+  'grants',
+  'maxSafeMs',
+  'frontierMs',
   'code',
   'message',
   'leaderEndpoint',
@@ -684,6 +857,7 @@ export function decodeRequest(body: Uint8Array): Request {
   let op: string | undefined;
   let count: number | undefined;
   let key: string | undefined;
+  let entries: SeqBatchEntryWire[] | undefined;
   let clientId: bigint | undefined;
   let requestId: bigint | undefined;
   const seen = new Set<string>();
@@ -708,6 +882,9 @@ export function decodeRequest(body: Uint8Array): Request {
         break;
       case 'key':
         key = readStr(r, name);
+        break;
+      case 'entries':
+        entries = readBatchEntries(r, name);
         break;
       case 'clientId':
         clientId = readU64(r, name);
@@ -734,6 +911,18 @@ export function decodeRequest(body: Uint8Array): Request {
         clientId: required(clientId, 'clientId', 'getSeq'),
         requestId: required(requestId, 'requestId', 'getSeq'),
       };
+    case 'getCurrentMaxSafe':
+      return { id: requestId32, op: 'getCurrentMaxSafe' };
+    case 'getSafeFrontier':
+      return { id: requestId32, op: 'getSafeFrontier' };
+    case 'getSeqBatch':
+      return {
+        id: requestId32,
+        op: 'getSeqBatch',
+        entries: required(entries, 'entries', 'getSeqBatch'),
+        clientId: required(clientId, 'clientId', 'getSeqBatch'),
+        requestId: required(requestId, 'requestId', 'getSeqBatch'),
+      };
     default:
       throw bad(`unknown op ${quoteBounded(op)}`);
   }
@@ -755,6 +944,9 @@ export function decodeResponse(body: Uint8Array): Response {
   let count: number | undefined;
   let epoch: bigint | undefined;
   let start: bigint | undefined;
+  let grants: SeqGrantWire[] | undefined;
+  let maxSafeMs: number | undefined;
+  let frontierMs: number | undefined;
   let code: string | undefined;
   let message: string | undefined;
   let leaderEndpoint: string | undefined;
@@ -792,6 +984,15 @@ export function decodeResponse(body: Uint8Array): Response {
       case 'start':
         start = readU64(r, name);
         break;
+      case 'grants':
+        grants = readBatchGrants(r, name);
+        break;
+      case 'maxSafeMs':
+        maxSafeMs = readUint(r, name, PHYSICAL_MS_MAX);
+        break;
+      case 'frontierMs':
+        frontierMs = readUint(r, name, PHYSICAL_MS_MAX);
+        break;
       case 'code':
         code = readStr(r, name);
         break;
@@ -823,6 +1024,20 @@ export function decodeResponse(body: Uint8Array): Response {
     });
   }
   if (answerId === CONNECTION_ERROR_ID) throw bad('an ok answer cannot have id 0');
+  if (maxSafeMs !== undefined || frontierMs !== undefined) {
+    if (maxSafeMs !== undefined && frontierMs !== undefined) throw bad('an ok answer has both maxSafeMs and frontierMs');
+    if (grants !== undefined || physicalMs !== undefined || logicalStart !== undefined || start !== undefined || count !== undefined) {
+      throw bad('an ok answer has both a safe point and grant fields');
+    }
+    const safePoint = maxSafeMs !== undefined ? 'maxSafe' : 'frontier';
+    return { id: answerId, ok: true, safePoint, safePhysicalMs: (maxSafeMs ?? frontierMs) as number, epoch: required(epoch, 'epoch', 'ok answer') };
+  }
+  if (grants !== undefined) {
+    if (physicalMs !== undefined || logicalStart !== undefined || start !== undefined || count !== undefined) {
+      throw bad('an ok answer has both getSeqBatch and getTs or getSeq fields');
+    }
+    return { id: answerId, ok: true, grants, epoch: required(epoch, 'epoch', 'ok answer') };
+  }
   const grantCount = required(count, 'count', 'ok answer');
   const grantEpoch = required(epoch, 'epoch', 'ok answer');
   if (grantCount < 1) throw bad('an ok answer grants at least one value');

@@ -13,12 +13,16 @@
 //     values above PHYSICAL_MS_MAX before writing anything (DRIVER_OUT_OF_RANGE).
 //   - `advanceSeq` is a durable, exactly-once fetch-add per (clientId, requestId): it returns
 //     the block start, and applying the same request again returns the same block.
+//   - `advanceSeqBatch` (optional: a driver without it answers getSeqBatch as not implemented)
+//     is `advanceSeq` for 1..SEQ_BATCH_KEYS_MAX distinct keys under one (clientId, requestId), all
+//     or nothing in ONE durable (and replicated) write: every grant of the batch is durable, or
+//     none is, and a refused batch moves no counter. Grants come back in request order.
 //   - Expected failures are returned, never thrown. Callers treat DRIVER_NOT_LEADER and
 //     DRIVER_FENCED the same way: step down and redirect.
 //   - Every call finishes in bounded time: a driver that cannot reach a quorum returns
 //     DRIVER_TRANSIENT after an internal deadline rather than hanging.
 
-import type { SeqAdvanceFailure, SeqAdvanceRequest } from '../core/ledger.js';
+import type { SeqAdvanceFailure, SeqAdvanceRequest, SeqBatchRequest, SeqGrant } from '../core/ledger.js';
 
 export type LeaderState =
   | { readonly kind: 'leader'; readonly epoch: bigint }
@@ -34,6 +38,7 @@ export type DriverErrorCode =
   // Expected sequence outcomes, decided before anything is written:
   | 'INVALID_SEQ_KEY'
   | 'INVALID_SEQ_COUNT'
+  | 'INVALID_SEQ_BATCH'
   | 'SEQ_OVERFLOW'
   | 'SEQ_KEY_CARDINALITY_EXCEEDED'
   | 'SEQ_SESSION_EXPIRED'
@@ -58,6 +63,11 @@ export interface SeqBlockResult {
   readonly count: number;
 }
 
+export interface SeqBatchGrants {
+  /** One block per entry, in request order. */
+  readonly grants: readonly SeqGrant[];
+}
+
 export interface ConsensusDriver {
   /** Subscribes to leadership changes; the current state is delivered before this returns. */
   subscribeLeadership(listener: (state: LeaderState) => void): () => void;
@@ -67,6 +77,8 @@ export interface ConsensusDriver {
   persistHighWater(atLeastMs: number, epoch: bigint): Promise<DriverResult<{ readonly highWaterMs: number }>>;
   /** Durable exactly-once fetch-add of a sequence key. */
   advanceSeq(request: SeqAdvanceRequest, epoch: bigint): Promise<DriverResult<SeqBlockResult>>;
+  /** Durable exactly-once fetch-add of every key of a batch, all or nothing, in one write. */
+  advanceSeqBatch?(request: SeqBatchRequest, epoch: bigint): Promise<DriverResult<SeqBatchGrants>>;
   /** Linearized read of one key's durable counter; 0n when the key is absent. */
   loadSeq(key: string): Promise<DriverResult<{ readonly next: bigint }>>;
   /**

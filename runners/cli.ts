@@ -36,6 +36,8 @@ import {
   RAFT_CLOCK_DRIFT_BOUND_DEFAULT,
   RAFT_ELECTION_TIMEOUT_MS_DEFAULT,
   RAFT_HEARTBEAT_INTERVAL_MS_DEFAULT,
+  SEQ_BATCH_KEYS_DEFAULT,
+  SEQ_BATCH_KEYS_MAX,
   SEQ_COUNT_MAX,
   SEQ_KEY_BYTES_MAX,
   SEQ_KEY_BYTES_MIN,
@@ -49,7 +51,8 @@ import { NodeDisk } from '../drivers/node/disk.js';
 import { parseHostPort } from '../drivers/ports.js';
 import { parseDuration, runFuzzCommand } from '../fuzz/cli.js';
 import { listTargetNames } from '../fuzz/registry.js';
-import { createClient } from './client.js';
+import { createClient, type TsoClient } from './client.js';
+import { HEARTBEAT_INTERVAL_MS_DEFAULT } from './heartbeat.js';
 import { runSimCommand } from './sim.js';
 import { parseClockDrift, startRaftServer } from './raft.js';
 import { checkDataDir, startServer, type ConnectionLimits, type TsoServer } from './server.js';
@@ -153,6 +156,15 @@ function parseSeqKey(text: string): string {
   return text;
 }
 
+/** One `key=count` of get-seq-batch (split at the last `=`, so a key may hold `=`). */
+function parseSeqBatchEntry(text: string, previous: Array<{ key: string; count: number }> | undefined): Array<{ key: string; count: number }> {
+  const at = text.lastIndexOf('=');
+  if (at < 0) throw new InvalidArgumentError(`not key=count: ${text}`);
+  const key = parseSeqKey(text.slice(0, at));
+  const count = countUpTo(SEQ_COUNT_MAX, 'values')(text.slice(at + 1));
+  return [...(previous ?? []), { key, count }];
+}
+
 /** A fuzz duration (a bare number is seconds there, as `npm run fuzz:nightly` passes it). */
 function parseFuzzDuration(text: string): number {
   const ms = parseDuration(text);
@@ -251,6 +263,8 @@ interface ServeFileOptions extends ConnectionLimitFlags {
   httpListen: string;
   windowAhead: number;
   failoverAdvance: number;
+  seqBatchKeysMax: number;
+  heartbeatInterval: number;
 }
 
 async function serveFile(opts: ServeFileOptions, cmd: Command): Promise<void> {
@@ -260,6 +274,8 @@ async function serveFile(opts: ServeFileOptions, cmd: Command): Promise<void> {
     httpListen: opts.httpListen === 'off' ? null : opts.httpListen,
     windowAheadMs: opts.windowAhead,
     failoverAdvanceMs: opts.failoverAdvance,
+    seqBatchKeysMax: opts.seqBatchKeysMax,
+    heartbeatIntervalMs: opts.heartbeatInterval,
     connectionLimits: connectionLimits(opts),
     log: (line) => process.stderr.write(`${line}\n`),
   }).catch(failOrUsage(cmd));
@@ -283,6 +299,8 @@ interface ServeRaftOptions extends ConnectionLimitFlags {
   snapshotEntries?: number;
   windowAhead: number;
   failoverAdvance: number;
+  seqBatchKeysMax: number;
+  statusHeartbeatInterval: number;
 }
 
 async function serveRaft(opts: ServeRaftOptions, cmd: Command): Promise<void> {
@@ -302,6 +320,8 @@ async function serveRaft(opts: ServeRaftOptions, cmd: Command): Promise<void> {
     ...(opts.snapshotEntries !== undefined ? { snapshotEntries: opts.snapshotEntries } : {}),
     windowAheadMs: opts.windowAhead,
     failoverAdvanceMs: opts.failoverAdvance,
+    seqBatchKeysMax: opts.seqBatchKeysMax,
+    statusHeartbeatIntervalMs: opts.statusHeartbeatInterval,
     connectionLimits: connectionLimits(opts),
     log,
     onFatal: (error: unknown) => {
@@ -329,6 +349,11 @@ function addWindowOptions(cmd: Command): Command {
       new Option('--failover-advance <duration>', 'how far a new leader jumps past the prior high-water (0ms to 24h)')
         .default(FAILOVER_ADVANCE_MS_DEFAULT, '1s')
         .argParser(durationInRange(0, SERVE_DURATION_MS_MAX)),
+    )
+    .addOption(
+      new Option('--seq-batch-keys-max <n>', `most keys one get-seq-batch may name (1 to ${SEQ_BATCH_KEYS_MAX})`)
+        .default(SEQ_BATCH_KEYS_DEFAULT)
+        .argParser(countUpTo(SEQ_BATCH_KEYS_MAX, 'keys')),
     );
 }
 
@@ -394,7 +419,12 @@ function addServeFileOptions(cmd: Command): Command {
   cmd
     .option('--data-dir <dir>', 'data directory (holds LOCK, state, dense)', DATA_DIR_DEFAULT)
     .option('--listen <host:port>', 'client protocol address', bindAddress(false), LISTEN_ADDRESS_DEFAULT)
-    .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz ("off" disables)', bindAddress(true), HTTP_LISTEN_ADDRESS_DEFAULT);
+    .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz ("off" disables)', bindAddress(true), HTTP_LISTEN_ADDRESS_DEFAULT)
+    .addOption(
+      new Option('--heartbeat-interval <duration>', 'how often to log a status line (serving, epoch, requests); 0s disables')
+        .default(HEARTBEAT_INTERVAL_MS_DEFAULT, '10s')
+        .argParser(durationInRange(0, SERVE_DURATION_MS_MAX)),
+    );
   return addConnectionLimitOptions(addWindowOptions(cmd));
 }
 
@@ -477,6 +507,11 @@ export function buildProgram(): Command {
       }),
     )
     .option('--snapshot-entries <n>', 'applied entries between two snapshots (and WAL rewrites)', parsePositiveInt);
+  raft.addOption(
+    new Option('--status-heartbeat-interval <duration>', 'how often to log a status line (serving, epoch, requests); 0s disables (--heartbeat-interval is the Raft heartbeat here)')
+      .default(HEARTBEAT_INTERVAL_MS_DEFAULT, '10s')
+      .argParser(durationInRange(0, SERVE_DURATION_MS_MAX)),
+  );
   addConnectionLimitOptions(addWindowOptions(raft)).action(async (opts: ServeRaftOptions, cmd: Command) => serveRaft(opts, cmd));
 
   program
@@ -538,6 +573,58 @@ export function buildProgram(): Command {
           } else {
             const lines: string[] = [];
             for (let i = 0n; i < BigInt(block.count); i++) lines.push((block.start + i).toString());
+            process.stdout.write(`${lines.join('\n')}\n`);
+          }
+        } finally {
+          await client.close();
+        }
+      } catch (e) {
+        fail(e);
+      }
+    });
+
+  for (const [name, description, read] of [
+    ['max-safe', "the leader's max safe point: committed high-water − window ahead − 1, physical ms (0 from a follower)", (c: TsoClient) => c.getCurrentMaxSafe()],
+    ['frontier', "the leader's safe frontier: min(committed high-water, unexpired lease bounds), physical ms (0 from a follower)", (c: TsoClient) => c.getSafeFrontier()],
+  ] as const) {
+    program
+      .command(name)
+      .description(description)
+      .addOption(endpointsOption())
+      .option('--json', 'print one JSON object')
+      .action(async (opts: { endpoints: string[]; json?: boolean }) => {
+        try {
+          const client = createClient({ endpoints: opts.endpoints });
+          try {
+            const point = await read(client);
+            if (opts.json === true) process.stdout.write(`${JSON.stringify({ physicalMs: String(point.physicalMs), epoch: point.epoch.toString() })}\n`);
+            else process.stdout.write(`${point.physicalMs}\n`);
+          } finally {
+            await client.close();
+          }
+        } catch (e) {
+          fail(e);
+        }
+      });
+  }
+
+  program
+    .command('get-seq-batch')
+    .description('get gapless blocks of several keys at once, all or none: per value a line "key value"')
+    .argument('<key=count...>', `1 to ${SEQ_BATCH_KEYS_MAX} distinct keys, each with its block size (1 to ${SEQ_COUNT_MAX})`, parseSeqBatchEntry)
+    .addOption(endpointsOption())
+    .option('--json', 'print one JSON object')
+    .action(async (entries: Array<{ key: string; count: number }>, opts: { endpoints: string[]; json?: boolean }) => {
+      try {
+        const client = createClient({ endpoints: opts.endpoints });
+        try {
+          const batch = await client.getSeqBatch(entries);
+          if (opts.json === true) {
+            const grants = batch.blocks.map((b) => ({ key: b.key, start: b.start.toString(), count: b.count }));
+            process.stdout.write(`${JSON.stringify({ grants, epoch: batch.epoch.toString() })}\n`);
+          } else {
+            const lines: string[] = [];
+            for (const block of batch.blocks) for (let i = 0n; i < BigInt(block.count); i++) lines.push(`${block.key} ${block.start + i}`);
             process.stdout.write(`${lines.join('\n')}\n`);
           }
         } finally {

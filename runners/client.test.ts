@@ -25,9 +25,11 @@ async function tinyServer(): Promise<{ endpoint: string; listener: Listener }> {
         if (request.op === 'getTs') {
           answer = { id: request.id, ok: true, physicalMs: 1_000, logicalStart: logical, count: request.count, epoch: 1n };
           logical += request.count;
-        } else {
+        } else if (request.op === 'getSeq') {
           answer = { id: request.id, ok: true, start: next, count: request.count, epoch: 1n };
           next += BigInt(request.count);
+        } else {
+          answer = { id: request.id, ok: false, code: 'INVALID_ARGUMENT', message: 'not served by this fake' };
         }
         connection.send(encodeResponse(answer));
       },

@@ -52,6 +52,10 @@ export interface RaftServerOptions {
   readonly snapshotEntries?: number;
   readonly windowAheadMs?: number;
   readonly failoverAdvanceMs?: number;
+  /** Most entries one getSeqBatch may carry (1..128, default 128). */
+  readonly seqBatchKeysMax?: number;
+  /** The status heartbeat's interval (runners/heartbeat.ts; default 10 s, 0 off). */
+  readonly statusHeartbeatIntervalMs?: number;
   readonly shutdownGraceMs?: number;
   /** The client connections' defences (docs/protocol.md §5). */
   readonly connectionLimits?: ConnectionLimits;
@@ -267,6 +271,8 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
       log,
       ...(options.windowAheadMs !== undefined ? { windowAheadMs: options.windowAheadMs } : {}),
       ...(options.failoverAdvanceMs !== undefined ? { failoverAdvanceMs: options.failoverAdvanceMs } : {}),
+      ...(options.seqBatchKeysMax !== undefined ? { seqBatchKeysMax: options.seqBatchKeysMax } : {}),
+      ...(options.statusHeartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: options.statusHeartbeatIntervalMs } : {}),
       ...(options.shutdownGraceMs !== undefined ? { shutdownGraceMs: options.shutdownGraceMs } : {}),
       ...(options.connectionLimits !== undefined ? { connectionLimits: options.connectionLimits } : {}),
     });

@@ -32,6 +32,7 @@ import { DiskError, formatHostPort, parseHostPort, type Clock, type HostPort, ty
 import { ProtocolServer } from '../drivers/server/protocol-server.js';
 import { ServingNode, type ServingEvent } from '../drivers/server/serving-node.js';
 import { PrometheusMetrics } from './metrics.js';
+import { countingMetrics, HEARTBEAT_INTERVAL_MS_DEFAULT, startHeartbeat, type HeartbeatCounts } from './heartbeat.js';
 
 export interface ServerOptions {
   /** The consensus driver; default: the file driver on `dataDir`. The server closes it on close(). */
@@ -47,6 +48,10 @@ export interface ServerOptions {
   readonly httpListenHint?: string;
   readonly windowAheadMs?: number;
   readonly failoverAdvanceMs?: number;
+  /** Most entries one getSeqBatch may carry (1..128, default 128). */
+  readonly seqBatchKeysMax?: number;
+  /** The status heartbeat's interval (runners/heartbeat.ts; default 10 s, 0 off). */
+  readonly heartbeatIntervalMs?: number;
   /** How long close() lets requests in flight finish. */
   readonly shutdownGraceMs?: number;
   readonly log?: (line: string) => void;
@@ -201,12 +206,14 @@ export async function startServer(options: ServerOptions = {}): Promise<TsoServe
   const metrics = new PrometheusMetrics({ collectDefaults: true });
   socketsDropped = () => metrics.connectionRefused('listener_sockets_max');
   if (nodeTransport !== null) metrics.observeBufferedBytes(() => nodeTransport.bufferedBytes);
+  const heartbeatCounts: HeartbeatCounts = { requests: 0, timestampsIssued: 0, seqValuesIssued: 0, notLeader: 0, transitions: 0, fenceRetries: 0 };
   const node = new ServingNode({
     driver,
     clock,
-    metrics,
+    metrics: countingMetrics(metrics, heartbeatCounts),
     ...(options.windowAheadMs !== undefined ? { windowAheadMs: options.windowAheadMs } : {}),
     ...(options.failoverAdvanceMs !== undefined ? { failoverAdvanceMs: options.failoverAdvanceMs } : {}),
+    ...(options.seqBatchKeysMax !== undefined ? { seqBatchKeysMax: options.seqBatchKeysMax } : {}),
     onEvent: (e: ServingEvent) => {
       if (e.kind === 'serving') log(`serving epoch ${e.epoch} from ${e.floorMs} ms, high-water ${e.highWaterMs} ms`);
       else if (e.kind === 'poisoned') log(`stopped serving: ${e.reason}`);
@@ -253,6 +260,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TsoServe
     }
     if (options.waitUntilServing !== false) await node.waitUntilServing(30_000);
     const bound = protocol.address;
+    const heartbeat = startHeartbeat(options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS_DEFAULT, node, heartbeatCounts, log);
     let closing: Promise<void> | null = null;
     const server: TsoServer = {
       address: bound,
@@ -261,6 +269,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TsoServe
       metrics,
       close: () => {
         closing ??= (async () => {
+          heartbeat.stop();
           await protocol?.close(options.shutdownGraceMs ?? 2_000);
           await node.close();
           await driver.close();

@@ -9,6 +9,17 @@
 //   1 AdvanceSeq { requests: [SeqAdvanceRequest] }  group commit: each request goes through
 //                                          `SeqLedger.advance`, in order, each with its own result
 //   2 Noop
+//   3 AdvanceSeqRequests { requests: [SeqLedgerRequest] }  (envelope version 2 only) a group
+//                                          commit that holds getSeqBatch requests: each request
+//                                          is an enum { 0 Single(key, count, clientId, requestId),
+//                                          1 Batch(entries: [(key, count)], clientId, requestId) }
+//                                          and goes through `SeqLedger.apply`, in order; a batch
+//                                          is applied all or nothing inside this one entry
+// Envelope version 2 reads every variant above; version 1 reads variants 0–2 only. The encoder
+// writes version 1 for variants 0–2 (byte for byte what the previous release wrote) and version
+// 2 only for the variants it lacks, so a log that never carried a batch is readable by that
+// release. (That release applies an entry it cannot decode as an `invalid` no-op on every
+// replica alike, so a mixed-version cluster must not serve getSeqBatch: docs/formats.md.)
 // Snapshot (envelope version 1): { appliedIndex: u64, highWaterMs: u64, ledger: bytes (a TSOD v2
 // record, core/records/seq-ledger.ts) }.
 //
@@ -22,18 +33,32 @@ import { assert, unreachable } from '../assert.js';
 import { decodeEnvelope, encodeEnvelope } from '../codec/envelope.js';
 import type { Reader, Writer } from '../codec/postcard.js';
 import { DecodeError, ErrorCode, isDecodeError, type DecodeErrorCode, type Failure, type Result } from '../errors.js';
-import { SeqLedger, seqLedgerStateProblem, type SeqAdvanceRequest, type SeqAdvanceResult, type SeqValidationFailureCode } from '../ledger.js';
-import { ORACLE_SEQ_REQUESTS_PER_COMMAND_MAX, PHYSICAL_MS_MAX, RAFT_SNAPSHOT_BYTES_MAX, SEQ_KEY_BYTES_MAX, U64_MAX } from '../limits.js';
+import {
+  isSeqBatchRequest,
+  SeqLedger,
+  seqBatchProblem,
+  seqLedgerStateProblem,
+  type SeqAdvanceRequest,
+  type SeqAdvanceResult,
+  type SeqBatchEntry,
+  type SeqBatchValidationFailureCode,
+  type SeqLedgerRequest,
+  type SeqLedgerResult,
+} from '../ledger.js';
+import { ORACLE_SEQ_REQUESTS_PER_COMMAND_MAX, PHYSICAL_MS_MAX, RAFT_SNAPSHOT_BYTES_MAX, SEQ_BATCH_KEYS_MAX, SEQ_KEY_BYTES_MAX, U64_MAX } from '../limits.js';
 import { decodeSeqLedgerRecord, encodeSeqLedgerRecord } from '../records/seq-ledger.js';
 import type { Entry } from '../raft/types.js';
 
 export const ORACLE_COMMAND_VERSION = 1;
+/** Version 1 plus the variants added since (AdvanceSeqRequests); written only for those. */
+export const ORACLE_COMMAND_VERSION_EXTENDED = 2;
 export const ORACLE_SNAPSHOT_VERSION = 1;
 
 export type OracleCommand =
   | { readonly kind: 'advance-high-water'; readonly atLeastMs: bigint }
   | { readonly kind: 'advance-seq'; readonly requests: readonly SeqAdvanceRequest[] }
-  | { readonly kind: 'noop' };
+  | { readonly kind: 'noop' }
+  | { readonly kind: 'advance-seq-requests'; readonly requests: readonly SeqLedgerRequest[] };
 
 export type HighWaterApplyResult =
   | { readonly kind: 'high-water'; readonly ok: true; readonly highWaterMs: number }
@@ -42,13 +67,14 @@ export type HighWaterApplyResult =
 export type OracleApplyResult =
   | HighWaterApplyResult
   | { readonly kind: 'seq'; readonly results: readonly SeqAdvanceResult[] }
+  | { readonly kind: 'seq-requests'; readonly results: readonly SeqLedgerResult[] }
   | { readonly kind: 'noop' }
   | { readonly kind: 'invalid'; readonly code: DecodeErrorCode };
 
 export type OracleCommandFailureCode =
   | typeof ErrorCode.PHYSICAL_MS_OUT_OF_RANGE
   | typeof ErrorCode.INVALID_ARGUMENT
-  | SeqValidationFailureCode;
+  | SeqBatchValidationFailureCode;
 
 // --- Command codec ---------------------------------------------------------------------------
 
@@ -60,9 +86,32 @@ function readRequest(r: Reader): SeqAdvanceRequest {
   return { key: r.str(SEQ_KEY_BYTES_MAX), count: r.u32(), clientId: r.u64(), requestId: r.u64() };
 }
 
+function writeLedgerRequest(w: Writer, r: SeqLedgerRequest): void {
+  if (isSeqBatchRequest(r)) {
+    w.variant(1).seq(r.entries, (ew, e) => ew.str(e.key).u32(e.count)).u64(r.clientId).u64(r.requestId);
+  } else {
+    w.variant(0);
+    writeRequest(w, r);
+  }
+}
+
+function readLedgerRequest(r: Reader): SeqLedgerRequest {
+  if (r.variant(2) === 0) return readRequest(r);
+  const entries = r.seq((er): SeqBatchEntry => ({ key: er.str(SEQ_KEY_BYTES_MAX), count: er.u32() }), SEQ_BATCH_KEYS_MAX);
+  return { entries, clientId: r.u64(), requestId: r.u64() };
+}
+
+/** Entries a list of ledger requests holds (a getSeq is one). */
+function entryCount(requests: readonly SeqLedgerRequest[]): number {
+  let entries = 0;
+  for (const request of requests) entries += isSeqBatchRequest(request) ? request.entries.length : 1;
+  return entries;
+}
+
 /** The entry bytes of `command`; checks nothing but well-formed keys (see `prepareOracleCommand`). */
 export function encodeOracleCommand(command: OracleCommand): Uint8Array {
-  return encodeEnvelope(ORACLE_COMMAND_VERSION, (w) => {
+  const version = command.kind === 'advance-seq-requests' ? ORACLE_COMMAND_VERSION_EXTENDED : ORACLE_COMMAND_VERSION;
+  return encodeEnvelope(version, (w) => {
     switch (command.kind) {
       case 'advance-high-water':
         w.variant(0).u64(command.atLeastMs);
@@ -74,26 +123,42 @@ export function encodeOracleCommand(command: OracleCommand): Uint8Array {
       case 'noop':
         w.variant(2);
         return;
+      case 'advance-seq-requests':
+        assert(entryCount(command.requests) <= ORACLE_SEQ_REQUESTS_PER_COMMAND_MAX, 'seq_requests_per_command_within_max');
+        w.variant(3).seq(command.requests, writeLedgerRequest);
+        return;
       default:
         unreachable(command);
     }
   });
 }
 
-function readCommand(r: Reader): OracleCommand {
-  switch (r.variant(3)) {
+function readCommand(r: Reader, variants: number): OracleCommand {
+  switch (r.variant(variants)) {
     case 0:
       return { kind: 'advance-high-water', atLeastMs: r.u64() };
     case 1:
       return { kind: 'advance-seq', requests: r.seq(readRequest, ORACLE_SEQ_REQUESTS_PER_COMMAND_MAX) };
-    default:
+    case 2:
       return { kind: 'noop' };
+    default: {
+      const at = r.offset;
+      const requests = r.seq(readLedgerRequest, ORACLE_SEQ_REQUESTS_PER_COMMAND_MAX);
+      const entries = entryCount(requests);
+      if (entries > ORACLE_SEQ_REQUESTS_PER_COMMAND_MAX) {
+        throw new DecodeError(ErrorCode.DECODE_LENGTH_LIMIT, `${entries} sequence entries in one command, at most ${ORACLE_SEQ_REQUESTS_PER_COMMAND_MAX}`, at);
+      }
+      return { kind: 'advance-seq-requests', requests };
+    }
   }
 }
 
 /** Decodes entry bytes into a command. Total: throws only `DecodeError`. */
 export function decodeOracleCommand(bytes: Uint8Array): OracleCommand {
-  return decodeEnvelope(bytes, { [ORACLE_COMMAND_VERSION]: readCommand });
+  return decodeEnvelope(bytes, {
+    [ORACLE_COMMAND_VERSION]: (r: Reader) => readCommand(r, 3),
+    [ORACLE_COMMAND_VERSION_EXTENDED]: (r: Reader) => readCommand(r, 4),
+  });
 }
 
 /** The proposal-time checks: refuses what the state machine would refuse, before it is logged. */
@@ -120,6 +185,21 @@ export function validateOracleCommand(command: OracleCommand): Failure<OracleCom
     }
     case 'noop':
       return null;
+    case 'advance-seq-requests': {
+      const entries = entryCount(command.requests);
+      if (command.requests.length < 1 || entries > ORACLE_SEQ_REQUESTS_PER_COMMAND_MAX) {
+        return { ok: false, code: ErrorCode.INVALID_ARGUMENT, message: `${command.requests.length} requests of ${entries} entries in one command` };
+      }
+      const ledger = new SeqLedger();
+      for (const request of command.requests) {
+        const problem = isSeqBatchRequest(request) ? seqBatchProblem(request.entries) : ledger.validate(request);
+        if (problem !== null) return problem;
+        if (!isU64(request.clientId) || !isU64(request.requestId)) {
+          return { ok: false, code: ErrorCode.INVALID_ARGUMENT, message: 'client and request ids are u64' };
+        }
+      }
+      return null;
+    }
     default:
       return unreachable(command);
   }
@@ -200,9 +280,17 @@ export class OracleStateMachine {
         return { kind: 'seq', results: command.requests.map((request) => this.ledger.advance(request)) };
       case 'noop':
         return { kind: 'noop' };
+      case 'advance-seq-requests':
+        // A malformed batch (a broken proposer) is refused by the ledger on every replica alike.
+        return { kind: 'seq-requests', results: command.requests.map((request) => this.applyLedgerRequest(request)) };
       default:
         return unreachable(command);
     }
+  }
+
+  private applyLedgerRequest(request: SeqLedgerRequest): SeqLedgerResult {
+    if (!isU64(request.clientId) || !isU64(request.requestId)) return { ok: false, code: ErrorCode.INVALID_SEQ_BATCH, message: 'ids out of range' };
+    return this.ledger.apply(request);
   }
 
   private advanceHighWater(atLeastMs: bigint): HighWaterApplyResult {

@@ -131,7 +131,7 @@ describe('TSOJ sequence-journal record', () => {
     expect(codeOf(() => decodeSeqJournalRecord(badUtf8))).toBe('DECODE_BAD_UTF8');
     // Even as the last record of a journal: intact checksums mean it was written so, not torn.
     expect(codeOf(() => scanSeqJournal(badUtf8))).toBe('DECODE_BAD_UTF8');
-    expect(codeOf(() => decodeSeqJournalRecord(sealedRaw((w) => (w.u64(0n).u32(1), request(w)), 2)))).toBe('RECORD_UNSUPPORTED_VERSION');
+    expect(codeOf(() => decodeSeqJournalRecord(sealedRaw((w) => (w.u64(0n).u32(1), request(w)), 3)))).toBe('RECORD_UNSUPPORTED_VERSION');
   });
 
   it('checks the frame first: magic, version, length, then the checksum', () => {
@@ -301,7 +301,7 @@ describe('scanSeqJournal', () => {
   });
 
   it('reports a record written by a newer version as such, not as a torn tail', () => {
-    const newer = sealedRaw((w) => w.u64(0n).u32(1).u16(1).u8(0x61).u32(1).u64(1n).u64(1n), 2);
+    const newer = sealedRaw((w) => w.u64(0n).u32(1).u16(1).u8(0x61).u32(1).u64(1n).u64(1n), 3);
     expect(codeOf(() => scanSeqJournal(newer))).toBe('RECORD_UNSUPPORTED_VERSION');
   });
 

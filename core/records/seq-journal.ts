@@ -6,6 +6,18 @@
 //   | u32 requestCount | requestCount × (u16 keyLength | key | u32 count | u64 clientId
 //   | u64 requestId) | u32 crc32c
 //
+// Version 2 (written only when the group commit holds a getSeqBatch of two or more entries, so
+// a journal of a directory that never served one is byte for byte what the previous release
+// wrote, and a journal that holds one is refused by that release: its scanner throws
+// RECORD_UNSUPPORTED_VERSION on an intact header of another version): the same header, then
+//
+//   u64 applySeqBefore | u32 requestCount | requestCount × (u8 entryCount (1..128)
+//   | entryCount × (u16 keyLength | key | u32 count) | u64 clientId | u64 requestId) | u32 crc32c
+//
+// A request of one entry is a getSeq; of two or more, one getSeqBatch (applied all or nothing,
+// one applySeq step). A version 2 record with no request of two or more entries is refused as
+// non-canonical. A record holds at most SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX entries in all.
+//
 // `recordBytes` is the whole record, magic to final CRC: it lets a scanner step from record to
 // record. `headerCrc` is the CRC-32C of the 9 bytes before it, so a scanner can trust a record's
 // length before the record is whole. The final CRC covers every byte before it. `applySeqBefore`
@@ -37,13 +49,15 @@ import { crc32c } from '../codec/crc32c.js';
 import { readU32LeAt } from '../codec/le.js';
 import { utf8Decode, utf8Encode } from '../codec/utf8.js';
 import { DecodeError, ErrorCode, type DecodeErrorCode } from '../errors.js';
-import { isValidSeqCount, isValidSeqKey, type SeqAdvanceRequest } from '../ledger.js';
-import { SEQ_COUNT_MAX, SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX, SEQ_KEY_BYTES_MAX, SEQ_KEY_BYTES_MIN, U64_MAX } from '../limits.js';
+import { isSeqBatchRequest, isValidSeqCount, isValidSeqKey, seqBatchProblem, type SeqBatchEntry, type SeqLedgerRequest } from '../ledger.js';
+import { SEQ_BATCH_KEYS_MAX, SEQ_COUNT_MAX, SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX, SEQ_KEY_BYTES_MAX, SEQ_KEY_BYTES_MIN, U64_MAX } from '../limits.js';
 import { openFramedRecord, RECORD_CRC_BYTES, RECORD_MAGIC_BYTES, sealFramedRecord, type FramedRecordKind } from './framed.js';
 import { sometimes } from '../sometimes.js';
 
 export const SEQ_JOURNAL_RECORD_MAGIC = 'TSOJ';
 export const SEQ_JOURNAL_RECORD_VERSION = 1;
+/** Version 1 plus getSeqBatch requests; written only for a record that holds one. */
+export const SEQ_JOURNAL_RECORD_VERSION_BATCHES = 2;
 /** Offset of `recordBytes` (after the magic and the version byte). */
 const RECORD_BYTES_OFFSET = RECORD_MAGIC_BYTES + 1;
 /** Offset of `headerCrc`, which covers bytes [0, HEADER_CRC_OFFSET). */
@@ -57,21 +71,38 @@ const REQUEST_BYTES_MAX = REQUEST_FIXED_BYTES + SEQ_KEY_BYTES_MAX;
 const FIXED_BYTES = SEQ_JOURNAL_HEADER_BYTES + 8 + 4 + RECORD_CRC_BYTES;
 /** A record holds at least one request. */
 export const SEQ_JOURNAL_RECORD_BYTES_MIN = FIXED_BYTES + REQUEST_BYTES_MIN;
-export const SEQ_JOURNAL_RECORD_BYTES_MAX = FIXED_BYTES + SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX * REQUEST_BYTES_MAX;
+const V1_RECORD_BYTES_MAX = FIXED_BYTES + SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX * REQUEST_BYTES_MAX;
+/** In version 2, an entry: u16 keyLength, key, u32 count; a request adds u8 entryCount and the ids. */
+const ENTRY_FIXED_BYTES = 2 + 4;
+const V2_REQUEST_FIXED_BYTES = 1 + 8 + 8;
+const V2_REQUEST_BYTES_MIN = V2_REQUEST_FIXED_BYTES + ENTRY_FIXED_BYTES + SEQ_KEY_BYTES_MIN;
+const V2_RECORD_BYTES_MAX = FIXED_BYTES + SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX * (V2_REQUEST_FIXED_BYTES + ENTRY_FIXED_BYTES + SEQ_KEY_BYTES_MAX);
+/** The longest record of any version (at most SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX entries). */
+export const SEQ_JOURNAL_RECORD_BYTES_MAX = Math.max(V1_RECORD_BYTES_MAX, V2_RECORD_BYTES_MAX);
+const RECORD_BYTES_MAX_BY_VERSION = new Map([
+  [SEQ_JOURNAL_RECORD_VERSION, V1_RECORD_BYTES_MAX],
+  [SEQ_JOURNAL_RECORD_VERSION_BATCHES, V2_RECORD_BYTES_MAX],
+]);
 
 const MAGIC = Uint8Array.from(SEQ_JOURNAL_RECORD_MAGIC, (c) => c.charCodeAt(0));
 
 const kind: FramedRecordKind = {
   magic: SEQ_JOURNAL_RECORD_MAGIC,
-  bytesMinByVersion: new Map([[SEQ_JOURNAL_RECORD_VERSION, SEQ_JOURNAL_RECORD_BYTES_MIN]]),
+  bytesMinByVersion: new Map([
+    [SEQ_JOURNAL_RECORD_VERSION, SEQ_JOURNAL_RECORD_BYTES_MIN],
+    [SEQ_JOURNAL_RECORD_VERSION_BATCHES, FIXED_BYTES + V2_REQUEST_BYTES_MIN],
+  ]),
 };
 
 /** One group-commit batch: the requests that succeeded, in the order they were applied. */
 export interface SeqJournalRecord {
   /** The ledger's applySeq before the batch. */
   readonly applySeqBefore: bigint;
-  /** 1 to SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX requests. */
-  readonly requests: readonly SeqAdvanceRequest[];
+  /**
+   * 1 to SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX requests (entries, counting each batch entry).
+   * A batch of one entry is written, and read back, as the getSeq it is.
+   */
+  readonly requests: readonly SeqLedgerRequest[];
 }
 
 export interface ScannedSeqJournalRecord extends SeqJournalRecord {
@@ -98,34 +129,58 @@ export interface SeqJournalScan {
   readonly zeroTailBytes: number;
 }
 
+/** The entries of a request: a getSeq is one. */
+function entriesOf(request: SeqLedgerRequest): readonly SeqBatchEntry[] {
+  return isSeqBatchRequest(request) ? request.entries : [request];
+}
+
+/** Entries a record of these requests holds (what SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX bounds). */
+export function seqJournalEntries(requests: readonly SeqLedgerRequest[]): number {
+  let entries = 0;
+  for (const request of requests) entries += isSeqBatchRequest(request) ? request.entries.length : 1;
+  return entries;
+}
+
 /** The record of one batch. Asserts it is one a ledger could have applied (a bug otherwise). */
 export function encodeSeqJournalRecord(record: SeqJournalRecord): Uint8Array {
   const { applySeqBefore, requests } = record;
-  assert(requests.length >= 1 && requests.length <= SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX, 'seq_journal_request_count_in_range', String(requests.length));
+  const entryTotal = seqJournalEntries(requests);
+  assert(requests.length >= 1 && entryTotal <= SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX, 'seq_journal_request_count_in_range', String(entryTotal));
   assert(applySeqBefore >= 0n && applySeqBefore + BigInt(requests.length) <= U64_MAX, 'seq_journal_apply_seq_u64', String(applySeqBefore));
+  const withBatches = requests.some((r) => entriesOf(r).length >= 2);
   // A batch usually repeats a few keys: each distinct key is checked and encoded once.
   const keyBytes = new Map<string, Uint8Array>();
   let size = FIXED_BYTES;
   for (const request of requests) {
-    let bytes = keyBytes.get(request.key);
-    if (bytes === undefined) {
-      assert(isValidSeqKey(request.key), 'seq_journal_key_valid');
-      bytes = utf8Encode(request.key);
-      keyBytes.set(request.key, bytes);
+    const entries = entriesOf(request);
+    if (isSeqBatchRequest(request)) assert(seqBatchProblem(entries) === null, 'seq_journal_batch_valid');
+    size += withBatches ? V2_REQUEST_FIXED_BYTES : REQUEST_FIXED_BYTES - ENTRY_FIXED_BYTES;
+    for (const entry of entries) {
+      let bytes = keyBytes.get(entry.key);
+      if (bytes === undefined) {
+        assert(isValidSeqKey(entry.key), 'seq_journal_key_valid');
+        bytes = utf8Encode(entry.key);
+        keyBytes.set(entry.key, bytes);
+      }
+      assert(isValidSeqCount(entry.count), 'seq_journal_count_valid', String(entry.count));
+      size += ENTRY_FIXED_BYTES + bytes.length;
     }
-    assert(isValidSeqCount(request.count), 'seq_journal_count_valid', String(request.count));
-    size += REQUEST_FIXED_BYTES + bytes.length;
   }
   const encoded = sealFramedRecord(
     SEQ_JOURNAL_RECORD_MAGIC,
-    SEQ_JOURNAL_RECORD_VERSION,
+    withBatches ? SEQ_JOURNAL_RECORD_VERSION_BATCHES : SEQ_JOURNAL_RECORD_VERSION,
     (w) => {
       w.u32(size);
       w.u32(crc32c(w.written()));
       w.u64(applySeqBefore).u32(requests.length);
       for (const request of requests) {
-        const bytes = keyBytes.get(request.key) as Uint8Array;
-        w.u16(bytes.length).raw(bytes).u32(request.count).u64(request.clientId).u64(request.requestId);
+        const entries = entriesOf(request);
+        if (withBatches) w.u8(entries.length);
+        for (const entry of entries) {
+          const bytes = keyBytes.get(entry.key) as Uint8Array;
+          w.u16(bytes.length).raw(bytes).u32(entry.count);
+        }
+        w.u64(request.clientId).u64(request.requestId);
       }
     },
     size,
@@ -139,7 +194,8 @@ export function decodeSeqJournalRecord(bytes: Uint8Array): SeqJournalRecord {
   if (bytes.length > SEQ_JOURNAL_RECORD_BYTES_MAX) {
     throw new DecodeError(ErrorCode.RECORD_TOO_LONG, `TSOJ record of ${bytes.length} byte(s), at most ${SEQ_JOURNAL_RECORD_BYTES_MAX}`, 0);
   }
-  const { body } = openFramedRecord(bytes, kind);
+  const { version, body } = openFramedRecord(bytes, kind);
+  const withBatches = version === SEQ_JOURNAL_RECORD_VERSION_BATCHES;
   // The whole record's CRC matched: from here on a broken rule means the writer wrote it so.
   const recordBytes = body.u32();
   if (recordBytes !== bytes.length) malformed(`length field ${recordBytes} for a record of ${bytes.length} byte(s)`, RECORD_BYTES_OFFSET);
@@ -151,26 +207,48 @@ export function decodeSeqJournalRecord(bytes: Uint8Array): SeqJournalRecord {
   if (requestCount < 1 || requestCount > SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX) {
     malformed(`${requestCount} request(s), 1 to ${SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX} allowed`, countOffset);
   }
-  if (requestCount * REQUEST_BYTES_MIN > body.remaining) malformed(`${requestCount} request(s) cannot fit ${body.remaining} byte(s)`, countOffset);
+  if (requestCount * (withBatches ? V2_REQUEST_BYTES_MIN : REQUEST_BYTES_MIN) > body.remaining) {
+    malformed(`${requestCount} request(s) cannot fit ${body.remaining} byte(s)`, countOffset);
+  }
   if (applySeqBefore + BigInt(requestCount) > U64_MAX) {
     throw new DecodeError(ErrorCode.RECORD_OUT_OF_RANGE, 'TSOJ applySeq would pass 2^64 - 1', countOffset);
   }
-  const requests: SeqAdvanceRequest[] = [];
+  const requests: SeqLedgerRequest[] = [];
+  let entryTotal = 0;
+  let batchesSeen = false;
   for (let i = 0; i < requestCount; i++) {
-    const keyOffset = body.offset;
-    const keyLength = body.u16();
-    if (keyLength < SEQ_KEY_BYTES_MIN || keyLength > SEQ_KEY_BYTES_MAX) malformed(`key of ${keyLength} byte(s)`, keyOffset);
-    const key = utf8Decode(body.view(keyLength), keyOffset + 2);
-    const blockCountOffset = body.offset;
-    const count = body.u32();
-    if (count < 1 || count > SEQ_COUNT_MAX) {
-      throw new DecodeError(ErrorCode.RECORD_OUT_OF_RANGE, `TSOJ request count ${count} outside 1..${SEQ_COUNT_MAX}`, blockCountOffset);
+    const requestOffset = body.offset;
+    const entryCount = withBatches ? body.u8() : 1;
+    if (entryCount < 1 || entryCount > SEQ_BATCH_KEYS_MAX) malformed(`request of ${entryCount} entries, 1..${SEQ_BATCH_KEYS_MAX} allowed`, requestOffset);
+    entryTotal += entryCount;
+    if (entryTotal > SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX) malformed(`more than ${SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX} entries`, requestOffset);
+    const entries: SeqBatchEntry[] = [];
+    const keys = new Set<string>();
+    for (let e = 0; e < entryCount; e++) {
+      const keyOffset = body.offset;
+      const keyLength = body.u16();
+      if (keyLength < SEQ_KEY_BYTES_MIN || keyLength > SEQ_KEY_BYTES_MAX) malformed(`key of ${keyLength} byte(s)`, keyOffset);
+      const key = utf8Decode(body.view(keyLength), keyOffset + 2);
+      if (keys.has(key)) malformed('a batch names a key twice', keyOffset);
+      keys.add(key);
+      const blockCountOffset = body.offset;
+      const count = body.u32();
+      if (count < 1 || count > SEQ_COUNT_MAX) {
+        throw new DecodeError(ErrorCode.RECORD_OUT_OF_RANGE, `TSOJ request count ${count} outside 1..${SEQ_COUNT_MAX}`, blockCountOffset);
+      }
+      entries.push({ key, count });
     }
     const clientId = body.u64();
     const requestId = body.u64();
-    requests.push({ key, count, clientId, requestId });
+    const only = entries[0] as SeqBatchEntry;
+    if (entryCount === 1) requests.push({ key: only.key, count: only.count, clientId, requestId });
+    else {
+      batchesSeen = true;
+      requests.push({ entries, clientId, requestId });
+    }
   }
   if (body.remaining !== 0) malformed(`${body.remaining} unread byte(s) in the body`, body.offset);
+  if (withBatches && !batchesSeen) malformed('version 2 without a batch (written as version 1)', RECORD_MAGIC_BYTES);
   return { applySeqBefore, requests };
 }
 
@@ -238,9 +316,10 @@ function readHeader(bytes: Uint8Array, at: number): Header {
     return { intact: false, code: ErrorCode.RECORD_CRC_MISMATCH, message: 'TSOJ header checksum mismatch' };
   }
   const version = bytes[at + RECORD_MAGIC_BYTES] as number;
-  if (version !== SEQ_JOURNAL_RECORD_VERSION) throw new DecodeError(ErrorCode.RECORD_UNSUPPORTED_VERSION, `TSOJ version ${version} at offset ${at}`, at + RECORD_MAGIC_BYTES);
+  const bytesMax = RECORD_BYTES_MAX_BY_VERSION.get(version);
+  if (bytesMax === undefined) throw new DecodeError(ErrorCode.RECORD_UNSUPPORTED_VERSION, `TSOJ version ${version} at offset ${at}`, at + RECORD_MAGIC_BYTES);
   const recordBytes = readU32LeAt(bytes, at + RECORD_BYTES_OFFSET);
-  if (recordBytes < SEQ_JOURNAL_RECORD_BYTES_MIN || recordBytes > SEQ_JOURNAL_RECORD_BYTES_MAX) {
+  if (recordBytes < SEQ_JOURNAL_RECORD_BYTES_MIN || recordBytes > bytesMax) {
     throw new DecodeError(ErrorCode.RECORD_MALFORMED, `TSOJ record at offset ${at} claims ${recordBytes} byte(s)`, at + RECORD_BYTES_OFFSET);
   }
   return { intact: true, recordBytes };

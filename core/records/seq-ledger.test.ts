@@ -261,7 +261,7 @@ describe('TSOD rejections', () => {
     ['a version 2 record without the session header', () => v2((b) => b.u64(10n).u32(0)), 'RECORD_TOO_SHORT'],
     ['a foreign magic', () => v1((b) => b.u64(10n).u32(0), { magic: 'TSOR' }), 'RECORD_BAD_MAGIC'],
     ['version 0', () => record(0, (b) => b.u64(10n).u32(0)), 'RECORD_UNSUPPORTED_VERSION'],
-    ['version 4', () => record(4, (b) => b.u64(10n).u32(0).u64(0n).u64(1n).u32(0)), 'RECORD_UNSUPPORTED_VERSION'],
+    ['version 5', () => record(5, (b) => b.u64(10n).u32(0).u64(0n).u64(1n).u32(0)), 'RECORD_UNSUPPORTED_VERSION'],
     ['a wrong CRC', () => v1((b) => b.u64(10n).u32(0), { crcDelta: 1 }), 'RECORD_CRC_MISMATCH'],
     ['a key cap of 2^32', () => v1((b) => b.u64(2n ** 32n).u32(0)), 'RECORD_OUT_OF_RANGE'],
     ['a key cap of u64 max', () => v1((b) => b.u64(U64_MAX).u32(0)), 'RECORD_OUT_OF_RANGE'],

@@ -64,3 +64,10 @@ class Batch implements TimestampBatch {
 export function timestampBatch(physicalMs: number, logicalStart: number, count: number, epoch: bigint): TimestampBatch {
   return new Batch(physicalMs, logicalStart, count, epoch);
 }
+
+/** A getSeqBatch's blocks, one per requested key in request order, all granted in one durable write. */
+export interface SeqBatch {
+  readonly blocks: readonly SeqBlock[];
+  /** Epoch of the leader that granted the batch. */
+  readonly epoch: bigint;
+}

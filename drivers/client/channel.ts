@@ -20,8 +20,12 @@ import {
   decodeResponse,
   encodeRequest,
   isGetSeqAnswer,
+  isGetSeqBatchAnswer,
   isGetTsAnswer,
+  isSafePointAnswer,
+  type GetSeqBatchRequest,
   type GetSeqRequest,
+  type SafePointRequest,
   type GetTsRequest,
   type Request,
   type Response,
@@ -29,7 +33,7 @@ import {
 import type { Connection, HostPort, Transport } from '../ports.js';
 
 /** A request without its id: the channel assigns the id. */
-export type RequestBody = Omit<GetTsRequest, 'id'> | Omit<GetSeqRequest, 'id'>;
+export type RequestBody = Omit<GetTsRequest, 'id'> | Omit<GetSeqRequest, 'id'> | Omit<GetSeqBatchRequest, 'id'> | Omit<SafePointRequest, 'id'>;
 
 export type ChannelFailureCode = typeof ErrorCode.TRANSPORT | typeof ErrorCode.PROTOCOL_VIOLATION;
 
@@ -154,7 +158,15 @@ export class Channel {
     const pending = this.pending.get(answer.id);
     if (pending === undefined) return; // an answer to an abandoned request
     this.pending.delete(answer.id);
-    const shapeMatches = !answer.ok || (pending.op === 'getTs' ? isGetTsAnswer(answer) : isGetSeqAnswer(answer));
+    const shapeMatches =
+      !answer.ok ||
+      (pending.op === 'getTs'
+        ? isGetTsAnswer(answer)
+        : pending.op === 'getSeq'
+          ? isGetSeqAnswer(answer)
+          : pending.op === 'getSeqBatch'
+            ? isGetSeqBatchAnswer(answer)
+            : isSafePointAnswer(answer) && answer.safePoint === (pending.op === 'getCurrentMaxSafe' ? 'maxSafe' : 'frontier'));
     if (!shapeMatches) {
       pending.handlers.onFailure({ sent: true, code: ErrorCode.PROTOCOL_VIOLATION, message: `${this.endpoint} answered a ${pending.op} with the other kind of grant` });
       return;

@@ -56,19 +56,25 @@ import {
 } from '../../core/limits.js';
 import {
   checkGetTsCount,
+  checkSeqBatch,
   checkSeqCount,
   checkSeqKey,
   isGetSeqAnswer,
+  isGetSeqBatchAnswer,
   isGetTsAnswer,
+  isSafePointAnswer,
   type ErrorAnswer,
   type GetSeqAnswer,
+  type GetSeqBatchAnswer,
+  type SafePointAnswer,
+  type SeqBatchEntryWire,
   type GetTsAnswer,
   type RequestOp,
   type WireErrorCode,
 } from '../../core/protocol.js';
 import { packTimestamp } from '../../core/timestamp.js';
 import { formatHostPort, parseHostPort, type Clock, type HostPort, type TimerHandle, type Transport } from '../ports.js';
-import { timestampBatch, type SeqBlock, type TimestampBatch } from './batch.js';
+import { timestampBatch, type SeqBatch, type SeqBlock, type TimestampBatch } from './batch.js';
 import { ChannelPool, type ChannelFailureCode, type RequestBody } from './channel.js';
 import { LeaderCache, Worklist, type CachedLeader } from './leader.js';
 import { BoundedQueue } from './queue.js';
@@ -125,6 +131,12 @@ export type ClientEvent =
   /** A getSeq refused SEQ_SESSION_EXPIRED before anything executed asks again under a new request id. */
   | { readonly type: 'requestIdRenewed'; readonly previous: bigint; readonly next: bigint };
 
+/** A safe point in physical ms and the epoch of the leader that answered (0n: not a leader). */
+export interface SafePoint {
+  readonly physicalMs: number;
+  readonly epoch: bigint;
+}
+
 export interface TsoClient {
   /** The u64 id this client sends with every getSeq. */
   readonly clientId: bigint;
@@ -137,6 +149,23 @@ export interface TsoClient {
   getTsBatch(count: number): Promise<TimestampBatch>;
   /** A block of `count` (1..65,536) values of the gapless counter `key` (1..128 UTF-8 bytes). */
   getSeq(key: string, count: number): Promise<SeqBlock>;
+  /**
+   * One block for each (key, count), 1..128 distinct keys, all granted in one durable write or
+   * none; exactly once like getSeq (one request id for the whole batch, SEQ_UNCERTAIN when the
+   * outcome cannot be known).
+   */
+  getSeqBatch(entries: readonly SeqBatchEntryWire[]): Promise<SeqBatch>;
+  /**
+   * The original's GetCurrentMaxSafe: the leader's committed high-water − windowAhead − 1, in
+   * physical ms, with its epoch. A follower (or a leader before its first window) answers 0 with
+   * epoch 0: a 0 means no serving leader answered.
+   */
+  getCurrentMaxSafe(): Promise<SafePoint>;
+  /**
+   * The original's GetSafeFrontier: the minimum of the leader's committed high-water and the
+   * bounds of the unexpired stamping leases, with its epoch; 0 with epoch 0 from a follower.
+   */
+  getSafeFrontier(): Promise<SafePoint>;
   /** The leader the client would try first, or null when it knows none. */
   cachedLeader(): CachedLeader | null;
   /** Rejects every pending call with CLIENT_CLOSED and closes every connection. Idempotent. */
@@ -157,14 +186,17 @@ interface TsWaiter {
 }
 
 interface SeqCall {
+  /** For a getSeq; a getSeqBatch names its first key and its total count here (for messages). */
   readonly key: string;
   readonly count: number;
+  /** A getSeqBatch's entries; null for a getSeq. */
+  readonly entries: readonly SeqBatchEntryWire[] | null;
   /** The pair this call is asked under; the requestId changes only when the server refused the
    *  pair before any attempt under it could have executed (SEQ_SESSION_EXPIRED). */
   readonly clientId: bigint;
   requestId: bigint;
   readonly deadlineMs: number;
-  readonly resolve: (block: SeqBlock) => void;
+  readonly resolve: (value: SeqBlock | SeqBatch) => void;
   readonly reject: (error: TsoError) => void;
   settled: boolean;
   /** True once a request of this call was handed to a connection. */
@@ -193,7 +225,7 @@ interface IssueSpec {
 }
 
 type IssueResult =
-  | { readonly kind: 'answer'; readonly answer: GetTsAnswer | GetSeqAnswer; readonly asked: RequestBody }
+  | { readonly kind: 'answer'; readonly answer: GetTsAnswer | GetSeqAnswer | GetSeqBatchAnswer | SafePointAnswer; readonly asked: RequestBody }
   | {
       readonly kind: 'failed';
       readonly code: ErrorCode;
@@ -206,7 +238,7 @@ type IssueResult =
   | { readonly kind: 'gone' };
 
 type AttemptOutcome =
-  | { readonly kind: 'answer'; readonly answer: GetTsAnswer | GetSeqAnswer | ErrorAnswer }
+  | { readonly kind: 'answer'; readonly answer: GetTsAnswer | GetSeqAnswer | GetSeqBatchAnswer | SafePointAnswer | ErrorAnswer }
   | { readonly kind: 'failed'; readonly sent: boolean; readonly code: ChannelFailureCode | typeof ErrorCode.TIMEOUT; readonly message: string }
   | { readonly kind: 'gone' };
 
@@ -540,8 +572,8 @@ class ClientCore implements TsoClient {
   }
 
   /** Slices one grant exactly among the round's callers, in arrival order. */
-  private deliverTs(answer: GetTsAnswer | GetSeqAnswer, asked: RequestBody): void {
-    assert(isGetTsAnswer(answer), 'client_ts_answer_shape');
+  private deliverTs(answer: GetTsAnswer | GetSeqAnswer | GetSeqBatchAnswer | SafePointAnswer, asked: RequestBody): void {
+    assert(isGetTsAnswer(answer) && asked.op === 'getTs', 'client_ts_answer_shape');
     const askedCount = asked.count;
     assert(this.tsRound.reduce((sum, w) => sum + w.count, 0) === askedCount, 'client_ts_round_matches_request');
     if (answer.count !== askedCount) {
@@ -584,18 +616,42 @@ class ClientCore implements TsoClient {
     if (this.seqInFlight.size >= CLIENT_SEQ_IN_FLIGHT_MAX && this.seqQueue.isFull) {
       return Promise.reject(new TsoError(ErrorCode.RESOURCE_EXHAUSTED, `more than ${CLIENT_SEQ_WAITERS_MAX} getSeq calls are waiting`));
     }
+    return this.callSeq(key, count, null, (value, resolve: (block: SeqBlock) => void) => {
+      assert('start' in value, 'client_seq_value_shape');
+      resolve(value);
+    });
+  }
+
+  getSeqBatch(entries: readonly SeqBatchEntryWire[]): Promise<SeqBatch> {
+    if (this.closed) return Promise.reject(new TsoError(ErrorCode.CLIENT_CLOSED, 'client is closed'));
+    if (!Array.isArray(entries)) return Promise.reject(new TsoError(ErrorCode.INVALID_SEQ_BATCH, 'getSeqBatch takes an array of { key, count }'));
+    const problem = checkSeqBatch(entries);
+    if (problem !== null) return Promise.reject(new TsoError(problem.code, problem.message));
+    if (this.seqInFlight.size >= CLIENT_SEQ_IN_FLIGHT_MAX && this.seqQueue.isFull) {
+      return Promise.reject(new TsoError(ErrorCode.RESOURCE_EXHAUSTED, `more than ${CLIENT_SEQ_WAITERS_MAX} getSeq calls are waiting`));
+    }
+    const copy = entries.map((e) => ({ key: e.key, count: e.count }));
+    const total = copy.reduce((sum, e) => sum + e.count, 0);
+    return this.callSeq((copy[0] as SeqBatchEntryWire).key, total, copy, (value, resolve: (batch: SeqBatch) => void) => {
+      assert('blocks' in value, 'client_seq_value_shape');
+      resolve(value);
+    });
+  }
+
+  private callSeq<T>(key: string, count: number, entries: readonly SeqBatchEntryWire[] | null, deliver: (value: SeqBlock | SeqBatch, resolve: (value: T) => void) => void): Promise<T> {
     const requestId = this.requestIdNext;
     this.requestIdNext += 1n;
-    return new Promise((resolve, reject) => {
+    return new Promise<T>((resolveT, reject) => {
       const deadlineMs = this.now() + this.policy.overallTimeoutMs;
-      const call: SeqCall = { key, count, clientId: this.clientId, requestId, deadlineMs, resolve, reject, settled: false, sent: false, cancel: { current: null, last: null } };
+      const resolve = (value: SeqBlock | SeqBatch): void => deliver(value, resolveT);
+      const call: SeqCall = { key, count, entries, clientId: this.clientId, requestId, deadlineMs, resolve, reject, settled: false, sent: false, cancel: { current: null, last: null } };
       this.callStarted(deadlineMs);
       if (this.seqInFlight.size < CLIENT_SEQ_IN_FLIGHT_MAX) this.startSeq(call);
       else this.seqQueue.push(call);
     });
   }
 
-  private settleSeq(call: SeqCall, outcome: { error: TsoError } | { value: SeqBlock }): void {
+  private settleSeq(call: SeqCall, outcome: { error: TsoError } | { value: SeqBlock | SeqBatch }): void {
     if (call.settled) return;
     call.settled = true;
     this.callsEnded(1);
@@ -632,6 +688,19 @@ class ClientCore implements TsoClient {
       if (result.kind === 'gone') return;
       if (result.kind === 'answer') {
         const answer = result.answer;
+        if (call.entries !== null) {
+          assert(isGetSeqBatchAnswer(answer), 'client_seq_answer_shape');
+          const entries = call.entries;
+          const matches = answer.grants.length === entries.length && answer.grants.every((g, i) => g.key === entries[i]?.key && g.count === entries[i]?.count);
+          if (!matches) {
+            // Grants were made, but not the ones asked for: nobody can tell what the ledger holds.
+            this.settleSeq(call, { error: this.seqUncertain(call, 'the grants do not match the batch asked for', ErrorCode.PROTOCOL_VIOLATION) });
+            return;
+          }
+          const blocks = answer.grants.map((g) => ({ key: g.key, start: g.start, count: g.count, epoch: answer.epoch }));
+          this.settleSeq(call, { value: { blocks, epoch: answer.epoch } });
+          return;
+        }
         assert(isGetSeqAnswer(answer), 'client_seq_answer_shape');
         if (answer.count !== call.count) {
           // A block was granted, but not the one asked for: nobody can tell what the ledger holds.
@@ -660,7 +729,7 @@ class ClientCore implements TsoClient {
       // SEQ_SESSION_EXPIRED with no attempt that may have executed is definitive (nothing
       // happened, and the client could not jump past it); after such an attempt nobody can tell.
       const uncertain = result.outcomeUnknown || result.code === ErrorCode.SEQ_UNCERTAIN;
-      this.emit({ type: 'failed', op: 'getSeq', code: uncertain ? ErrorCode.SEQ_UNCERTAIN : result.code });
+      this.emit({ type: 'failed', op: call.entries === null ? 'getSeq' : 'getSeqBatch', code: uncertain ? ErrorCode.SEQ_UNCERTAIN : result.code });
       if (sometimes(uncertain, 'client.seq_outcome_uncertain')) {
         this.settleSeq(call, { error: this.seqUncertain(call, result.message, result.lastCode ?? result.code) });
         return;
@@ -672,11 +741,15 @@ class ClientCore implements TsoClient {
 
   /** One run of the retry loop for `call` under its current (clientId, requestId). */
   private issueSeq(call: SeqCall): Promise<IssueResult> {
-    const seqBody = (requestId: bigint): RequestBody => ({ op: 'getSeq', key: call.key, count: call.count, clientId: call.clientId, requestId });
+    const entries = call.entries;
+    const seqBody = (requestId: bigint): RequestBody =>
+      entries === null
+        ? { op: 'getSeq', key: call.key, count: call.count, clientId: call.clientId, requestId }
+        : { op: 'getSeqBatch', entries, clientId: call.clientId, requestId };
     let body = seqBody(call.requestId);
     let retryUnderNewId = false;
     return this.issue({
-      op: 'getSeq',
+      op: entries === null ? 'getSeq' : 'getSeqBatch',
       body: () => {
         if (call.settled) return null;
         if (retryUnderNewId) {
@@ -699,6 +772,14 @@ class ClientCore implements TsoClient {
   }
 
   private seqUncertain(call: SeqCall, message: string, cause: string): TsoError {
+    if (call.entries !== null) {
+      return new TsoError(ErrorCode.SEQ_UNCERTAIN, `getSeqBatch outcome unknown (${message}); the blocks may or may not have been granted (all or none)`, {
+        requestId: call.requestId,
+        clientId: call.clientId,
+        entries: call.entries.map((e) => ({ key: e.key, count: e.count })),
+        cause,
+      });
+    }
     return new TsoError(ErrorCode.SEQ_UNCERTAIN, `getSeq outcome unknown (${message}); the block may or may not have been granted`, {
       requestId: call.requestId,
       clientId: call.clientId,
@@ -706,6 +787,33 @@ class ClientCore implements TsoClient {
       count: call.count,
       cause,
     });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Safe points: reads of the leader's state, safe to retry, answered by any node.
+
+  getCurrentMaxSafe(): Promise<SafePoint> {
+    return this.safePoint('getCurrentMaxSafe');
+  }
+
+  getSafeFrontier(): Promise<SafePoint> {
+    return this.safePoint('getSafeFrontier');
+  }
+
+  private async safePoint(op: 'getCurrentMaxSafe' | 'getSafeFrontier'): Promise<SafePoint> {
+    if (this.closed) throw new TsoError(ErrorCode.CLIENT_CLOSED, 'client is closed');
+    const deadlineMs = this.now() + this.policy.overallTimeoutMs;
+    this.callStarted(deadlineMs);
+    try {
+      const result = await this.issue({ op, body: () => ({ op }), deadlineMs: () => deadlineMs, cancel: { current: null, last: null } });
+      if (result.kind === 'gone') throw new TsoError(ErrorCode.CLIENT_CLOSED, 'client was closed');
+      if (result.kind === 'failed') throw new TsoError(result.code, result.message, result.lastCode === null ? {} : { lastCode: result.lastCode });
+      const answer = result.answer;
+      assert(isSafePointAnswer(answer), 'client_safe_point_answer_shape');
+      return { physicalMs: answer.safePhysicalMs, epoch: answer.epoch };
+    } finally {
+      this.callsEnded(1);
+    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -779,7 +887,7 @@ class ClientCore implements TsoClient {
       const startedMs = this.now();
       const stallMs = stallsAllowed ? Math.min(this.policy.attemptTimeoutMs, this.policy.stallTimeoutMs * 2 ** Math.min(stallsAt.get(endpoint) ?? 0, 20)) : this.policy.attemptTimeoutMs;
       const waitMs = Math.min(stallMs, remainingMs);
-      this.emit({ type: 'attempt', op: spec.op, endpoint, count: body.count });
+      this.emit({ type: 'attempt', op: spec.op, endpoint, count: 'entries' in body ? body.entries.reduce((sum, e) => sum + e.count, 0) : 'count' in body ? body.count : 0 });
       const outcome = await this.attempt(endpoint, body, waitMs, spec.onSent, spec.cancel);
       if (outcome.kind === 'gone' || this.closed) return { kind: 'gone' };
 
@@ -789,7 +897,8 @@ class ClientCore implements TsoClient {
         const answer = outcome.answer;
         this.emit({ type: 'answer', op: spec.op, endpoint, code: answer.ok ? 'OK' : answer.code, latencyMs: this.now() - startedMs });
         if (answer.ok) {
-          this.leader.recordSuccess(endpoint, answer.epoch, this.now());
+          // A safe point may come from a follower (epoch 0): it says nothing about the leader.
+          if (!isSafePointAnswer(answer)) this.leader.recordSuccess(endpoint, answer.epoch, this.now());
           return { kind: 'answer', answer, asked: body };
         }
         const code = answer.code;
@@ -833,7 +942,7 @@ class ClientCore implements TsoClient {
         }
         if (code === ErrorCode.SEQ_SESSION_EXPIRED) {
           noteLast(code, answer.message);
-          if (spec.op === 'getSeq') {
+          if (spec.op !== 'getTs') {
             return {
               kind: 'failed',
               code,
@@ -848,7 +957,7 @@ class ClientCore implements TsoClient {
         // UNAVAILABLE or INTERNAL: the server may have executed it (a durable write can fail
         // after the data reached the disk); safe to retry with the same request.
         assert(code === ErrorCode.UNAVAILABLE || code === ErrorCode.INTERNAL, 'client_error_code_classified', code);
-        if (spec.op === 'getSeq') {
+        if (spec.op !== 'getTs') {
           outcomeUnknown = true;
           ridingOut = true;
         }
@@ -861,7 +970,7 @@ class ClientCore implements TsoClient {
         this.emit({ type: 'attemptFailed', op: spec.op, endpoint, code: outcome.code, sent: outcome.sent, message: outcome.message });
         if (outcome.sent) {
           reachedAServer = true;
-          if (spec.op === 'getSeq') {
+          if (spec.op !== 'getTs') {
             outcomeUnknown = true;
             ridingOut = true;
           }

@@ -344,7 +344,7 @@ export class FakeCluster {
   epoch = 1n;
   /** Sequence ledger: next value per key, and remembered answers per (clientId, requestId). */
   readonly counters = new Map<string, bigint>();
-  readonly sessions = new Map<string, { readonly start: bigint; readonly count: number }>();
+  readonly sessions = new Map<string, { readonly start: bigint; readonly count: number; readonly grants?: ReadonlyArray<{ readonly key: string; readonly start: bigint; readonly count: number }> }>();
   seqExecutions = 0;
   private lastPhysicalMs = 0;
   private nextLogical = 0;
@@ -395,7 +395,25 @@ export class FakeCluster {
       this.maxGrantedTs = first + BigInt(request.count - 1);
       return { id: request.id, ok: true, physicalMs, logicalStart, count: request.count, epoch: this.epoch };
     }
+    if (request.op === 'getCurrentMaxSafe' || request.op === 'getSafeFrontier') {
+      // The fake's committed high-water is the last millisecond it granted from.
+      const safePhysicalMs = request.op === 'getSafeFrontier' ? this.lastPhysicalMs : Math.max(0, this.lastPhysicalMs - 1);
+      return { id: request.id, ok: true, safePoint: request.op === 'getSafeFrontier' ? 'frontier' : 'maxSafe', safePhysicalMs, epoch: this.epoch };
+    }
     const sessionKey = `${request.clientId}:${request.requestId}`;
+    if (request.op === 'getSeqBatch') {
+      // All or nothing, in request order, once per (clientId, requestId).
+      const known = this.sessions.get(sessionKey)?.grants;
+      if (known !== undefined) return { id: request.id, ok: true, grants: known, epoch: this.epoch };
+      const grants = request.entries.map((e) => {
+        const start = this.counters.get(e.key) ?? 0n;
+        this.counters.set(e.key, start + BigInt(e.count));
+        return { key: e.key, start, count: e.count };
+      });
+      this.sessions.set(sessionKey, { start: 0n, count: 0, grants });
+      this.seqExecutions += 1;
+      return { id: request.id, ok: true, grants, epoch: this.epoch };
+    }
     const remembered = this.sessions.get(sessionKey);
     if (remembered !== undefined) return { id: request.id, ok: true, start: remembered.start, count: remembered.count, epoch: this.epoch };
     const start = this.counters.get(request.key) ?? 0n;

@@ -44,6 +44,10 @@
 // cut off a record), and what was loaded is synced (journal fsync, directory fsync) before
 // anything is served from it. A journal that is corrupt anywhere else refuses to start.
 //
+// getSeqBatch goes through the same group commit: a batch is one request of the round, applied
+// all or nothing by the ledger and written inside the round's one journal record, so its grants
+// become durable together (one append, one fsync) or not at all.
+//
 // Leadership: this driver is always the leader of epoch 0 (there is no one else).
 
 import { DecodeError, TsoError } from '../../core/errors.js';
@@ -55,13 +59,13 @@ import {
   SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX,
   SEQ_KEY_CARDINALITY_CAP_DEFAULT,
 } from '../../core/limits.js';
-import type { SeqAdvanceRequest, SeqAdvanceResult, SeqLedger, SeqLedgerSnapshot } from '../../core/ledger.js';
+import { seqBatchProblem, type SeqAdvanceFailure, type SeqAdvanceRequest, type SeqBatchRequest, type SeqLedger, type SeqLedgerRequest, type SeqLedgerResult, type SeqLedgerSnapshot } from '../../core/ledger.js';
 import { decodeHighWaterRecord, encodeHighWaterRecord } from '../../core/records/high-water.js';
-import { encodeSeqJournalRecord, type SeqJournalRecord } from '../../core/records/seq-journal.js';
+import { encodeSeqJournalRecord, seqJournalEntries, type SeqJournalRecord } from '../../core/records/seq-journal.js';
 import { encodeSeqLedgerRecord } from '../../core/records/seq-ledger.js';
 import { assert } from '../../core/assert.js';
 import { sometimes } from '../../core/sometimes.js';
-import type { ConsensusDriver, DriverResult, LeaderState, SeqBlockResult } from '../driver.js';
+import type { ConsensusDriver, DriverFailure, DriverResult, LeaderState, SeqBatchGrants, SeqBlockResult } from '../driver.js';
 import { driverFailure, seqDriverFailure } from '../driver.js';
 import { DiskError, type AppendHandle, type Disk, type DiskLock } from '../ports.js';
 import { atomicReplace } from './atomic.js';
@@ -94,8 +98,10 @@ export interface FileDriverOptions {
 }
 
 interface PendingAdvance {
-  readonly request: SeqAdvanceRequest;
-  readonly resolve: (result: DriverResult<SeqBlockResult>) => void;
+  readonly request: SeqLedgerRequest;
+  /** Entries the request holds (a getSeq is one). */
+  readonly entries: number;
+  readonly resolve: (result: SeqLedgerResult | DriverFailure) => void;
 }
 
 function join(dir: string, name: string): string {
@@ -156,9 +162,25 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /** Whether two outcomes of the same request are the same (the ledger is deterministic). */
-function sameOutcome(a: SeqAdvanceResult, b: SeqAdvanceResult): boolean {
-  if (a.ok && b.ok) return a.key === b.key && a.start === b.start && a.count === b.count && a.replayed === b.replayed;
+function sameOutcome(a: SeqLedgerResult, b: SeqLedgerResult): boolean {
+  if (a.ok && b.ok) {
+    if ('grants' in a || 'grants' in b) {
+      if (!('grants' in a) || !('grants' in b) || a.replayed !== b.replayed || a.grants.length !== b.grants.length) return false;
+      return a.grants.every((g, i) => g.key === b.grants[i]?.key && g.start === b.grants[i]?.start && g.count === b.grants[i]?.count);
+    }
+    return a.key === b.key && a.start === b.start && a.count === b.count && a.replayed === b.replayed;
+  }
   return !a.ok && !b.ok && a.code === b.code;
+}
+
+/** A driver failure passes through; a ledger refusal becomes its driver form. */
+function failureOf(outcome: SeqLedgerResult | DriverFailure): DriverFailure {
+  if (outcome.ok) return unexpectedShape();
+  return outcome.code.startsWith('DRIVER_') ? (outcome as DriverFailure) : seqDriverFailure(outcome as SeqAdvanceFailure);
+}
+
+function unexpectedShape(): never {
+  assert(false, 'seq_outcome_shape_matches_request');
 }
 
 export class FileDriver implements ConsensusDriver {
@@ -324,13 +346,36 @@ export class FileDriver implements ConsensusDriver {
     if (this.closed) return Promise.resolve(driverFailure('DRIVER_PERMANENT', 'driver closed'));
     const invalid = this.durable.validate(request);
     if (invalid !== null) return Promise.resolve(driverFailure(invalid.code, invalid.message ?? invalid.code));
+    return this.enqueue(request, 1, (o) => (o.ok ? ('grants' in o ? unexpectedShape() : { ok: true, start: o.start, count: o.count }) : failureOf(o)));
+  }
+
+  advanceSeqBatch(request: SeqBatchRequest, _epoch: bigint): Promise<DriverResult<SeqBatchGrants>> {
+    if (this.closed) return Promise.resolve(driverFailure('DRIVER_PERMANENT', 'driver closed'));
+    const invalid = seqBatchProblem(request.entries);
+    if (invalid !== null) return Promise.resolve(driverFailure(invalid.code, invalid.message ?? invalid.code));
+    return this.enqueue(request, request.entries.length, (o) => (o.ok ? ('grants' in o ? { ok: true, grants: o.grants } : unexpectedShape()) : failureOf(o)));
+  }
+
+  private enqueue<T>(request: SeqLedgerRequest, entries: number, answer: (outcome: SeqLedgerResult | DriverFailure) => DriverResult<T>): Promise<DriverResult<T>> {
     if (this.pending.length >= SEQ_GROUP_COMMIT_QUEUE_MAX) {
       return Promise.resolve(driverFailure('DRIVER_TRANSIENT', 'too many sequence requests waiting for the disk'));
     }
     return new Promise((resolve) => {
-      this.pending.push({ request, resolve });
+      this.pending.push({ request, entries, resolve: (outcome) => resolve(answer(outcome)) });
       if (this.ledgerWriteInFlight === null) this.ledgerWriteInFlight = this.flushLedger();
     });
+  }
+
+  /** The next round: waiting requests in arrival order, at most SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX entries. */
+  private nextRound(): PendingAdvance[] {
+    let entries = 0;
+    let take = 0;
+    for (const p of this.pending) {
+      if (entries + p.entries > SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX) break;
+      entries += p.entries;
+      take += 1;
+    }
+    return this.pending.splice(0, take);
   }
 
   /** Drains the queue: each round applies the waiting requests and journals them in one record. */
@@ -338,12 +383,12 @@ export class FileDriver implements ConsensusDriver {
     // Let the requests that arrive in the same turn join the first write.
     await Promise.resolve();
     while (this.pending.length > 0) {
-      const batch = this.pending.splice(0, Math.min(this.pending.length, SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX));
+      const batch = this.nextRound();
       assert(this.working.applySeq === this.durable.applySeq, 'working_ledger_equals_durable_between_batches');
       const applySeqBefore = this.durable.applySeq;
-      const outcomes = batch.map((p) => this.working.advance(p.request));
+      const outcomes = batch.map((p) => this.working.apply(p.request));
       // Failed requests change nothing, so the record holds only the ones that succeeded.
-      const applied: SeqAdvanceRequest[] = [];
+      const applied: SeqLedgerRequest[] = [];
       outcomes.forEach((o, i) => {
         if (o.ok) applied.push((batch[i] as PendingAdvance).request);
       });
@@ -363,7 +408,7 @@ export class FileDriver implements ConsensusDriver {
       batch.forEach((p, i) => {
         const o = outcomes[i];
         assert(o !== undefined, 'one_outcome_per_request');
-        p.resolve(o.ok ? { ok: true, start: o.start, count: o.count } : seqDriverFailure(o));
+        p.resolve(o);
       });
       if (!this.rewriteNeeded && this.journalBytes >= this.journalCompactBytes) await this.compact();
     }
@@ -371,11 +416,12 @@ export class FileDriver implements ConsensusDriver {
   }
 
   /** Applies a batch whose record is durable to `durable`: the same requests, the same outcomes. */
-  private publish(applied: readonly SeqAdvanceRequest[], outcomes: readonly SeqAdvanceResult[]): void {
+  private publish(applied: readonly SeqLedgerRequest[], outcomes: readonly SeqLedgerResult[]): void {
+    assert(seqJournalEntries(applied) <= SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX, 'seq_round_entries_bounded');
     let next = 0;
     for (const outcome of outcomes) {
       if (!outcome.ok) continue;
-      const again = this.durable.advance(applied[next] as SeqAdvanceRequest);
+      const again = this.durable.apply(applied[next] as SeqLedgerRequest);
       next += 1;
       assert(sameOutcome(again, outcome), 'durable_ledger_repeats_the_working_outcome');
     }

@@ -74,7 +74,7 @@ function replayRecord(ledger: SeqLedger, record: ScannedSeqJournalRecord, dir: s
     refuse(dir, record, `starts at applySeq ${record.applySeqBefore} but the ledger is at ${ledger.applySeq}`);
   }
   record.requests.forEach((request, i) => {
-    const outcome = ledger.advance(request);
+    const outcome = ledger.apply(request);
     if (!outcome.ok) refuse(dir, record, `request ${i} (client ${request.clientId}, request ${request.requestId}) does not apply again: ${outcome.code}`);
   });
   // Each successful apply, replays included, moves applySeq by one.

@@ -13,7 +13,8 @@
 //   4. then calls `advance`, publishes leadership changes and compacts the log when due.
 // Inputs that arrive during the fsync are handled by the core at once and land in the next Ready:
 // that is the group commit. Sequence advances queue up and are proposed as ONE AdvanceSeq entry
-// per loop turn.
+// per loop turn (AdvanceSeqRequests when the turn holds a getSeqBatch: each batch lies whole in
+// one entry, so it commits and applies all or nothing).
 //
 // Contracts kept (drivers/driver.ts, docs/raft.md §11):
 //   - Leadership: `leader` with epoch = term only once this leader's own no-op is applied (so the
@@ -37,7 +38,7 @@
 import { assert, unreachable } from '../../core/assert.js';
 import { TsoError } from '../../core/errors.js';
 import { sometimes } from '../../core/sometimes.js';
-import { SeqLedger, type SeqAdvanceRequest } from '../../core/ledger.js';
+import { isSeqBatchRequest, SeqLedger, seqBatchProblem, type SeqAdvanceRequest, type SeqBatchRequest, type SeqLedgerRequest, type SeqLedgerResult } from '../../core/ledger.js';
 import { ORACLE_SEQ_REQUESTS_PER_COMMAND_MAX, PHYSICAL_MS_MAX, SEQ_GROUP_COMMIT_QUEUE_MAX } from '../../core/limits.js';
 import { OracleStateMachine, prepareOracleCommand, type OracleApplyResult } from '../../core/oracle/index.js';
 import {
@@ -54,7 +55,16 @@ import {
   type SoftState,
   type WalRecord,
 } from '../../core/raft/index.js';
-import { driverFailure, seqDriverFailure, type ConsensusDriver, type DriverFailure, type DriverResult, type LeaderState, type SeqBlockResult } from '../driver.js';
+import {
+  driverFailure,
+  seqDriverFailure,
+  type ConsensusDriver,
+  type DriverFailure,
+  type DriverResult,
+  type LeaderState,
+  type SeqBatchGrants,
+  type SeqBlockResult,
+} from '../driver.js';
 import type { Clock, Disk, HostPort, TimerHandle, Transport } from '../ports.js';
 import { RAFT_DRIVER_CALL_ELECTION_TIMEOUTS, RAFT_PROPOSALS_PENDING_MAX, RAFT_READS_PENDING_MAX, RAFT_SNAPSHOT_ENTRIES_DEFAULT, RAFT_WAL_COMPACT_BYTES } from './limits.js';
 import { canonicalCluster, clusterIdOf } from './meta.js';
@@ -125,9 +135,17 @@ interface Waiter<T> {
   readonly timer: TimerHandle;
 }
 
+/**
+ * A queued getSeq or getSeqBatch. `deliver` answers it with the ledger's outcome as applied, and
+ * `fail` with a driver failure, both synchronously (no extra turn between apply and answer).
+ */
 interface SeqWaiter {
-  readonly request: SeqAdvanceRequest;
-  readonly waiter: Waiter<SeqBlockResult>;
+  readonly request: SeqLedgerRequest;
+  /** Entries the request holds (a getSeq is one). */
+  readonly entries: number;
+  readonly waiter: { readonly settled: boolean };
+  readonly deliver: (outcome: SeqLedgerResult) => void;
+  readonly fail: (failure: DriverFailure) => void;
 }
 
 type Proposal =
@@ -409,11 +427,11 @@ export class RaftDriver implements ConsensusDriver {
         else settle(proposal.waiter, driverFailure('DRIVER_OUT_OF_RANGE', `high-water above ${PHYSICAL_MS_MAX}`));
         return;
       case 'seq': {
-        assert(result.kind === 'seq' && result.results.length === proposal.waiters.length, 'seq_proposal_results');
+        assert((result.kind === 'seq' || result.kind === 'seq-requests') && result.results.length === proposal.waiters.length, 'seq_proposal_results');
         proposal.waiters.forEach((w, i) => {
           const r = result.results[i];
           assert(r !== undefined, 'seq_result_per_request');
-          settle(w.waiter, r.ok ? { ok: true, start: r.start, count: r.count } : seqDriverFailure(r));
+          w.deliver(r);
         });
         return;
       }
@@ -424,7 +442,7 @@ export class RaftDriver implements ConsensusDriver {
 
   private failProposal(proposal: Proposal, failure: DriverFailure): void {
     if (proposal.kind === 'high-water') settle(proposal.waiter, failure);
-    else for (const w of proposal.waiters) settle(w.waiter, failure);
+    else for (const w of proposal.waiters) w.fail(failure);
   }
 
   private releaseReads(): void {
@@ -454,7 +472,7 @@ export class RaftDriver implements ConsensusDriver {
       const failure = this.notLeader(next.leaderId, next.term, 'this node stopped leading');
       for (const read of this.reads.values()) if (read.index === null) settle(read.waiter, failure);
       this.releaseReads();
-      for (const w of this.seqQueue) settle(w.waiter, failure);
+      for (const w of this.seqQueue) w.fail(failure);
       this.seqQueue = [];
     }
     this.publishLeadership();
@@ -509,20 +527,30 @@ export class RaftDriver implements ConsensusDriver {
   private flushSeqQueue(): void {
     while (this.seqQueue.length > 0) {
       const batch: SeqWaiter[] = [];
-      while (this.seqQueue.length > 0 && batch.length < ORACLE_SEQ_REQUESTS_PER_COMMAND_MAX) {
+      let entries = 0;
+      while (this.seqQueue.length > 0 && entries + (this.seqQueue[0] as SeqWaiter).entries <= ORACLE_SEQ_REQUESTS_PER_COMMAND_MAX) {
         const w = this.seqQueue.shift() as SeqWaiter;
-        if (!w.waiter.settled) batch.push(w);
+        if (w.waiter.settled) continue;
+        batch.push(w);
+        entries += w.entries;
       }
-      if (batch.length === 0) return;
-      const prepared = prepareOracleCommand({ kind: 'advance-seq', requests: batch.map((w) => w.request) });
+      if (batch.length === 0) {
+        if (this.seqQueue.length === 0) return;
+        continue;
+      }
+      const requests = batch.map((w) => w.request);
+      // Byte for byte the previous release's entry unless the turn holds a batch.
+      const prepared = requests.some(isSeqBatchRequest)
+        ? prepareOracleCommand({ kind: 'advance-seq-requests', requests })
+        : prepareOracleCommand({ kind: 'advance-seq', requests: requests as SeqAdvanceRequest[] });
       if (!prepared.ok) {
         // Requests were validated one by one on arrival; a refusal here is a bug upstream.
-        for (const w of batch) settle(w.waiter, driverFailure('DRIVER_PERMANENT', `sequence command refused: ${prepared.code}`));
+        for (const w of batch) w.fail(driverFailure('DRIVER_PERMANENT', `sequence command refused: ${prepared.code}`));
         continue;
       }
       const proposed = this.proposeBytes(prepared.bytes);
       if (!proposed.ok) {
-        for (const w of batch) settle(w.waiter, proposed);
+        for (const w of batch) w.fail(proposed);
         continue;
       }
       this.proposals.set(proposed.index, { kind: 'seq', term: proposed.term, waiters: batch });
@@ -560,7 +588,7 @@ export class RaftDriver implements ConsensusDriver {
     this.proposals.clear();
     for (const read of this.reads.values()) settle(read.waiter, failure);
     this.reads.clear();
-    for (const w of this.seqQueue) settle(w.waiter, failure);
+    for (const w of this.seqQueue) w.fail(failure);
     this.seqQueue = [];
     void this.peersNet?.close().catch(() => {});
     if (this.leader.kind !== 'unknown') {
@@ -644,13 +672,32 @@ export class RaftDriver implements ConsensusDriver {
   advanceSeq(request: SeqAdvanceRequest, epoch: bigint): Promise<DriverResult<SeqBlockResult>> {
     const invalid = seqValidator.validate(request);
     if (invalid !== null) return Promise.resolve(driverFailure(invalid.code, invalid.message ?? invalid.code));
+    return this.enqueueSeq<SeqBlockResult>('advanceSeq', request, 1, epoch, (o) => {
+      if (!o.ok) return seqDriverFailure(o);
+      assert(!('grants' in o), 'seq_outcome_shape_matches_request');
+      return { ok: true, start: o.start, count: o.count };
+    });
+  }
+
+  advanceSeqBatch(request: SeqBatchRequest, epoch: bigint): Promise<DriverResult<SeqBatchGrants>> {
+    const invalid = seqBatchProblem(request.entries);
+    if (invalid !== null) return Promise.resolve(driverFailure(invalid.code, invalid.message ?? invalid.code));
+    return this.enqueueSeq<SeqBatchGrants>('advanceSeqBatch', request, request.entries.length, epoch, (o) => {
+      if (!o.ok) return seqDriverFailure(o);
+      assert('grants' in o, 'seq_outcome_shape_matches_request');
+      return { ok: true, grants: o.grants };
+    });
+  }
+
+  private enqueueSeq<T>(what: string, request: SeqLedgerRequest, entries: number, epoch: bigint, answer: (outcome: SeqLedgerResult) => DriverResult<T>): Promise<DriverResult<T>> {
     const gate = this.leaderGate(epoch);
     if (gate !== null) return Promise.resolve(gate);
     if (this.seqQueue.length >= SEQ_GROUP_COMMIT_QUEUE_MAX) {
       return Promise.resolve(driverFailure('DRIVER_TRANSIENT', 'too many sequence requests waiting to commit'));
     }
     return new Promise((resolve) => {
-      this.seqQueue.push({ request, waiter: this.newWaiter('advanceSeq', resolve) });
+      const waiter = this.newWaiter<T>(what, resolve);
+      this.seqQueue.push({ request, entries, waiter, deliver: (outcome) => settle(waiter, answer(outcome)), fail: (failure) => settle(waiter, failure) });
       this.kick();
     });
   }

@@ -5,7 +5,7 @@
 export type ExtensionIgnoredReason = 'not_leader' | 'epoch_mismatch' | 'not_advanced';
 
 /** A client request kind, as the wire names it (docs/protocol.md). */
-export type RequestOp = 'getTs' | 'getSeq';
+export type RequestOp = 'getTs' | 'getSeq' | 'getSeqBatch';
 
 /** What a request was answered: `OK`, or the wire error code. */
 export type RequestOutcome = 'OK' | 'INVALID_ARGUMENT' | 'NOT_LEADER' | 'UNAVAILABLE' | 'RESOURCE_EXHAUSTED' | 'INTERNAL' | 'SEQ_SESSION_EXPIRED';

@@ -32,13 +32,13 @@
 // (`DUPLICATE_REQUEST_ID:`) and not executed. The set of ids in flight is the in-flight count,
 // so it is bounded by the same limit.
 
-import { assert } from '../../core/assert.js';
+import { assert, unreachable } from '../../core/assert.js';
 import { DecodeError, withCodePrefix } from '../../core/errors.js';
 import { CONNECTION_REQUESTS_IN_FLIGHT_MAX, SERVER_CONNECTIONS_MAX, SERVER_IDLE_EVICT_AFTER_MS_DEFAULT } from '../../core/limits.js';
-import { decodeRequest, encodeResponse, validateRequest, type Request, type Response } from '../../core/protocol.js';
+import { decodeRequest, encodeResponse, validateRequest, type Request, type Response, type SafePointRequest } from '../../core/protocol.js';
 import { parseHostPort, type Clock, type Connection, type HostPort, type Listener, type TimerHandle, type Transport } from '../ports.js';
 import { noopMetrics, type ConnectionClosedReason, type ConnectionRefusedReason, type ServerMetrics } from './metrics.js';
-import type { SeqAnswer, ServingNode, TsAnswer } from './serving-node.js';
+import type { SeqAnswer, SeqBatchAnswer, ServingNode, TsAnswer } from './serving-node.js';
 import { sometimes } from '../../core/sometimes.js';
 
 export interface ProtocolServerOptions {
@@ -87,7 +87,9 @@ function transportClose(code: string): { answerCode: 'BAD_FRAME' | 'RESOURCE_EXH
   }
 }
 
-function answerToResponse(id: number, answer: TsAnswer | SeqAnswer): Response {
+type Answer = TsAnswer | SeqAnswer | SeqBatchAnswer;
+
+function answerToResponse(id: number, answer: Answer): Response {
   if (!answer.ok) {
     return {
       id,
@@ -98,6 +100,9 @@ function answerToResponse(id: number, answer: TsAnswer | SeqAnswer): Response {
       ...(answer.leaderEpoch !== undefined ? { leaderEpoch: answer.leaderEpoch } : {}),
       ...(answer.requestIdsFrom !== undefined ? { requestIdsFrom: answer.requestIdsFrom } : {}),
     };
+  }
+  if ('grants' in answer) {
+    return { id, ok: true, grants: answer.grants.map((g) => ({ key: g.key, start: g.start, count: g.count })), epoch: answer.epoch };
   }
   if ('physicalMs' in answer) {
     return { id, ok: true, physicalMs: answer.physicalMs, logicalStart: answer.logicalStart, count: answer.count, epoch: answer.epoch };
@@ -297,6 +302,13 @@ export class ProtocolServer {
       state.connection.send(encodeResponse({ id: request.id, ok: false, code: 'UNAVAILABLE', message: 'server shutting down' }));
       return;
     }
+    if (request.op === 'getCurrentMaxSafe' || request.op === 'getSafeFrontier') {
+      // Answered at once from the node's state (no I/O), by any node: nothing to keep in flight.
+      const maxSafe = request.op === 'getCurrentMaxSafe';
+      const point = maxSafe ? this.options.node.getCurrentMaxSafe() : this.options.node.getSafeFrontier();
+      state.connection.send(encodeResponse({ id: request.id, ok: true, safePoint: maxSafe ? 'maxSafe' : 'frontier', safePhysicalMs: point.physicalMs, epoch: point.epoch }));
+      return;
+    }
     if (state.inFlight.size >= this.requestsInFlightMax) {
       this.metrics.resourceExhausted('requests_in_flight');
       state.connection.send(encodeResponse({ id: request.id, ok: false, code: 'RESOURCE_EXHAUSTED', message: 'too many requests in flight on this connection' }));
@@ -310,17 +322,27 @@ export class ProtocolServer {
       state.readingPaused = true;
       state.connection.pauseReading();
     }
-    const answer: Promise<TsAnswer | SeqAnswer> =
-      request.op === 'getTs'
-        ? this.options.node.getTs(request.count)
-        : this.options.node.getSeq({ key: request.key, count: request.count, clientId: request.clientId, requestId: request.requestId });
+    const answer: Promise<Answer> = this.dispatch(request);
     answer.then(
       (a) => this.finish(state, request.id, a),
       (e: unknown) => this.finish(state, request.id, { ok: false, code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) }),
     );
   }
 
-  private finish(state: ConnectionState, id: number, answer: TsAnswer | SeqAnswer): void {
+  private dispatch(request: Exclude<Request, SafePointRequest>): Promise<Answer> {
+    switch (request.op) {
+      case 'getTs':
+        return this.options.node.getTs(request.count);
+      case 'getSeq':
+        return this.options.node.getSeq({ key: request.key, count: request.count, clientId: request.clientId, requestId: request.requestId });
+      case 'getSeqBatch':
+        return this.options.node.getSeqBatch({ entries: request.entries, clientId: request.clientId, requestId: request.requestId });
+      default:
+        return unreachable(request);
+    }
+  }
+
+  private finish(state: ConnectionState, id: number, answer: Answer): void {
     state.inFlight.delete(id);
     this.inFlightTotal -= 1;
     if (state.open) this.touch(state);

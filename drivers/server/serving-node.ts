@@ -13,7 +13,11 @@
 //     so steady-state requests do not wait for the disk.
 //   - Not-leader answers carry the leader hint the driver reported.
 //   - An INVALID_ARGUMENT message starts with the precise reason (`INVALID_COUNT:`,
-//     `INVALID_SEQ_KEY:`, `INVALID_SEQ_COUNT:`), exactly once, as docs/protocol.md promises.
+//     `INVALID_SEQ_KEY:`, `INVALID_SEQ_COUNT:`, `INVALID_SEQ_BATCH:`), exactly once, as
+//     docs/protocol.md promises.
+//   - getSeqBatch: 1..`seqBatchKeysMax` distinct keys (a server option, at most
+//     SEQ_BATCH_KEYS_MAX), checked before the driver is called, so a refused batch moves no
+//     counter; the driver writes the whole batch in one durable write (drivers/driver.ts).
 //
 // Every await is followed by a generation check: a leadership change while a step was in flight
 // makes that step's result stale, and the allocator's epoch check on commit is the second guard.
@@ -21,13 +25,15 @@
 import { assert, unreachable } from '../../core/assert.js';
 import { WindowAllocator } from '../../core/allocator.js';
 import { withCodePrefix } from '../../core/errors.js';
-import { SeqLedger, type SeqAdvanceRequest } from '../../core/ledger.js';
+import { SeqLedger, seqBatchProblem, type SeqAdvanceRequest, type SeqBatchRequest, type SeqGrant } from '../../core/ledger.js';
 import {
   FAILOVER_ADVANCE_MS_DEFAULT,
   FENCE_BACKOFF_MS_MAX,
   FENCE_BACKOFF_MS_MIN,
   GET_TS_COUNT_MAX,
   PHYSICAL_MS_MAX,
+  SEQ_BATCH_KEYS_DEFAULT,
+  SEQ_BATCH_KEYS_MAX,
   WINDOW_AHEAD_MS_DEFAULT,
 } from '../../core/limits.js';
 import type { ConsensusDriver, DriverFailure, LeaderState } from '../driver.js';
@@ -59,6 +65,15 @@ export type TsAnswer =
 
 export type SeqAnswer = { readonly ok: true; readonly start: bigint; readonly count: number; readonly epoch: bigint } | WireFailure;
 
+/** A safe point in physical ms with the epoch it was read at; 0 and epoch 0 off the leader. */
+export interface SafePointAnswer {
+  readonly ok: true;
+  readonly physicalMs: number;
+  readonly epoch: bigint;
+}
+
+export type SeqBatchAnswer = { readonly ok: true; readonly grants: readonly SeqGrant[]; readonly epoch: bigint } | WireFailure;
+
 /** Test-only switches that plant known bugs in the real code path (for the simulator's proofs). */
 export interface ServingNodeFaults {
   /** Planted bug: commit an extension to the allocator before the driver made it durable. */
@@ -72,6 +87,8 @@ export interface ServingNodeOptions {
   readonly clock: Clock;
   readonly windowAheadMs?: number;
   readonly failoverAdvanceMs?: number;
+  /** Most entries one getSeqBatch may carry (1..SEQ_BATCH_KEYS_MAX, default SEQ_BATCH_KEYS_DEFAULT). */
+  readonly seqBatchKeysMax?: number;
   readonly metrics?: ServerMetrics;
   readonly faults?: ServingNodeFaults;
   /** Called on every state change (for logs and traces). */
@@ -106,6 +123,7 @@ export class ServingNode {
   /** The latest clock sample of a request that found the window exhausted (wall ms). */
   private extensionWantedMs = 0;
   private readonly failoverAdvanceMs: number;
+  private readonly seqBatchKeysMax: number;
   private readonly metrics: ServerMetrics;
   private readonly faults: ServingNodeFaults;
 
@@ -114,6 +132,8 @@ export class ServingNode {
     this.failoverAdvanceMs = options.failoverAdvanceMs ?? FAILOVER_ADVANCE_MS_DEFAULT;
     assert(Number.isSafeInteger(this.windowAheadMs) && this.windowAheadMs >= 1, 'window_ahead_positive');
     assert(Number.isSafeInteger(this.failoverAdvanceMs) && this.failoverAdvanceMs >= 0, 'failover_advance_non_negative');
+    this.seqBatchKeysMax = options.seqBatchKeysMax ?? SEQ_BATCH_KEYS_DEFAULT;
+    assert(Number.isSafeInteger(this.seqBatchKeysMax) && this.seqBatchKeysMax >= 1 && this.seqBatchKeysMax <= SEQ_BATCH_KEYS_MAX, 'seq_batch_keys_max_in_range');
     this.metrics = options.metrics ?? noopMetrics;
     this.faults = options.faults ?? {};
   }
@@ -267,11 +287,46 @@ export class ServingNode {
   }
 
   /**
+   * The original's GetCurrentMaxSafe: on a serving leader, committed high-water − windowAhead − 1
+   * (saturating at 0) with its epoch; anywhere else (a follower, a leader before its first
+   * window) 0 with epoch 0. Never a redirect: a caller that needs freshness asks the leader.
+   */
+  getCurrentMaxSafe(): SafePointAnswer {
+    const highWaterMs = this.servingHighWaterMs();
+    if (highWaterMs === null) return { ok: true, physicalMs: 0, epoch: 0n };
+    return { ok: true, physicalMs: Math.max(0, highWaterMs.value - this.windowAheadMs - 1), epoch: highWaterMs.epoch };
+  }
+
+  /**
+   * The original's GetSafeFrontier: on a serving leader, the minimum of the committed high-water
+   * and the bounds of the unexpired stamping leases (none are held yet, so the committed
+   * high-water); anywhere else 0 with epoch 0.
+   */
+  getSafeFrontier(): SafePointAnswer {
+    const highWaterMs = this.servingHighWaterMs();
+    if (highWaterMs === null) return { ok: true, physicalMs: 0, epoch: 0n };
+    return { ok: true, physicalMs: highWaterMs.value, epoch: highWaterMs.epoch };
+  }
+
+  /** The committed high-water and epoch while this node serves, else null. */
+  private servingHighWaterMs(): { readonly value: number; readonly epoch: bigint } | null {
+    const s = this.state;
+    const highWaterMs = this.allocator.committedHighWaterMs;
+    if (s.kind !== 'serving' || highWaterMs === null) return null;
+    return { value: highWaterMs, epoch: s.epoch };
+  }
+
+  /** A durable, exactly-once grant for every key of a batch, all or nothing, or why not. */
+  getSeqBatch(request: SeqBatchRequest): Promise<SeqBatchAnswer> {
+    return this.timed('getSeqBatch', this.answerGetSeqBatch(request));
+  }
+
+  /**
    * Reports how long `answer` takes to settle, by op and outcome (a rejection is the protocol
    * server's INTERNAL). Returns `answer` itself: the report hangs off a side branch, so timing
    * adds no step between the answer and its caller (the simulator's schedules stay as they were).
    */
-  private timed<A extends TsAnswer | SeqAnswer>(op: RequestOp, answer: Promise<A>): Promise<A> {
+  private timed<A extends TsAnswer | SeqAnswer | SeqBatchAnswer>(op: RequestOp, answer: Promise<A>): Promise<A> {
     const startedMs = this.options.clock.monotonicMs();
     const report = (outcome: RequestOutcome): void => this.metrics.requestDuration(op, outcome, this.options.clock.monotonicMs() - startedMs);
     answer.then(
@@ -413,9 +468,40 @@ export class ServingNode {
       this.metrics.seqSuccess(r.count);
       return { ok: true, start: r.start, count: r.count, epoch: s.epoch };
     }
+    return this.seqFailure(r, generation);
+  }
+
+  private async answerGetSeqBatch(request: SeqBatchRequest): Promise<SeqBatchAnswer> {
+    this.metrics.seqRequest();
+    const invalid = seqBatchProblem(request.entries, this.seqBatchKeysMax);
+    if (invalid !== null) return { ok: false, code: 'INVALID_ARGUMENT', message: withCodePrefix(invalid.code, invalid.message ?? 'invalid request') };
+    const s = this.state;
+    if (s.kind !== 'serving') return this.notLeader();
+    const driver = this.options.driver;
+    if (driver.advanceSeqBatch === undefined) {
+      // Decided before anything is written: nothing happened.
+      return { ok: false, code: 'INVALID_ARGUMENT', message: "UNIMPLEMENTED: this server's consensus driver does not serve getSeqBatch" };
+    }
+    const generation = this.generation;
+    const r = await driver.advanceSeqBatch(request, s.epoch);
+    if (r.ok) {
+      assert(r.grants.length === request.entries.length, 'seq_batch_one_grant_per_entry');
+      let values = 0;
+      r.grants.forEach((g, i) => {
+        assert(g.key === request.entries[i]?.key && g.count === request.entries[i]?.count, 'seq_batch_grants_in_request_order');
+        values += g.count;
+      });
+      this.metrics.seqSuccess(values);
+      return { ok: true, grants: r.grants, epoch: s.epoch };
+    }
+    return this.seqFailure(r, generation);
+  }
+
+  private seqFailure(r: DriverFailure, generation: number): WireFailure {
     switch (r.code) {
       case 'INVALID_SEQ_KEY':
       case 'INVALID_SEQ_COUNT':
+      case 'INVALID_SEQ_BATCH':
         // A driver may be configured with a lower cap than the protocol's.
         return { ok: false, code: 'INVALID_ARGUMENT', message: withCodePrefix(r.code, r.message) };
       case 'SEQ_KEY_CARDINALITY_EXCEEDED':

@@ -4,8 +4,8 @@
 // serving node's fence and extension paths can be driven step by step. Not a production driver.
 
 import { PHYSICAL_MS_MAX } from '../../core/limits.js';
-import { SeqLedger, type SeqAdvanceRequest } from '../../core/ledger.js';
-import { driverFailure, seqDriverFailure, type ConsensusDriver, type DriverErrorCode, type DriverResult, type LeaderState, type SeqBlockResult } from '../driver.js';
+import { SeqLedger, type SeqAdvanceRequest, type SeqBatchRequest } from '../../core/ledger.js';
+import { driverFailure, seqDriverFailure, type ConsensusDriver, type DriverErrorCode, type DriverResult, type LeaderState, type SeqBatchGrants, type SeqBlockResult } from '../driver.js';
 
 export class MemoryDriver implements ConsensusDriver {
   highWaterMs = 0;
@@ -62,6 +62,11 @@ export class MemoryDriver implements ConsensusDriver {
   async advanceSeq(request: SeqAdvanceRequest, _epoch: bigint): Promise<DriverResult<SeqBlockResult>> {
     const r = this.ledger.advance(request);
     return r.ok ? { ok: true, start: r.start, count: r.count } : seqDriverFailure(r);
+  }
+
+  async advanceSeqBatch(request: SeqBatchRequest, _epoch: bigint): Promise<DriverResult<SeqBatchGrants>> {
+    const r = this.ledger.advanceBatch(request);
+    return r.ok ? { ok: true, grants: r.grants } : seqDriverFailure(r);
   }
 
   async loadSeq(key: string): Promise<DriverResult<{ readonly next: bigint }>> {

@@ -201,7 +201,7 @@ export class ClientWorkload {
       onEvent: (e) => {
         if (session !== null && e.type === 'requestIdRenewed') history.renewRequestId(session, e.previous, e.next);
         if (session !== null && (e.type === 'attempt' || e.type === 'answer' || e.type === 'attemptFailed' || e.type === 'backoff' || e.type === 'failed')) {
-          session.lastEvent[e.op] = `t=${world.nowMs} ${describeEvent(e)}`;
+          session.lastEvent[e.op === 'getTs' ? 'getTs' : 'getSeq'] = `t=${world.nowMs} ${describeEvent(e)}`;
         }
       },
       ...(options.spec.planted === 'newRequestIdOnRetry' ? { faults: { newRequestIdOnRetry: true } } : {}),
