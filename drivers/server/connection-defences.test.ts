@@ -181,22 +181,28 @@ describe('connection defences under attack', () => {
 
   it('pipelining past the in-flight cap while reading: the connection is slowed down, not refused; every request is answered ok', async () => {
     const { server, refused, driver } = await defendedServer({ connectionsPerPeerMax: 10 });
-    // Each sequence advance takes 20 ms, so the pipelined requests pile up past the cap of 1,024
-    // in flight (without backpressure, those past it would be answered RESOURCE_EXHAUSTED).
+    // Sequence advances wait at a gate, so the pipelined requests pile up to the cap of 1,024 in
+    // flight (without backpressure, those past it would be answered RESOURCE_EXHAUSTED at once).
     const advance = driver.advanceSeq.bind(driver);
-    let inFlightMax = 0;
-    driver.advanceSeq = (request, epoch) => {
-      inFlightMax = Math.max(inFlightMax, server['inFlightTotal'] as number);
-      return new Promise((resolve) => setTimeout(() => resolve(advance(request, epoch)), 20));
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    driver.advanceSeq = async (request, epoch) => {
+      await gate;
+      return advance(request, epoch);
     };
     const requests = 5_000;
     const a = await attacker(server.address.port, '127.0.0.2');
     const frames = Array.from({ length: requests }, (_, i) => encodeFrame(encodeRequest({ id: i + 1, op: 'getSeq', key: 'k', count: 1, clientId: 9n, requestId: BigInt(i + 1) })));
     a.socket.write(Buffer.concat(frames));
+    await waitUntil(() => server['inFlightTotal'] === 1_024, 'the connection to reach its cap');
+    await sleepMs(200);
+    // At the cap the connection is not read: nothing more in flight, nothing refused.
+    expect(server['inFlightTotal']).toBe(1_024);
+    expect(a.answers).toEqual([]);
+    open();
     await waitUntil(() => a.answers.length === requests, 'every pipelined request answered', 20_000);
     expect(a.answers.filter((answer) => !answer.ok)).toEqual([]);
     expect(new Set(a.answers.map((answer) => answer.id)).size).toBe(requests);
-    expect(inFlightMax).toBe(1_024); // it did reach the cap, and never passed it
     expect(refused.size).toBe(0);
   });
 

@@ -37,9 +37,10 @@ export const FILE_SIM_DRIVER: SimDriverModule = {
 
 function openFileDriver(context: SimDriverContext): Promise<FileDriver> {
   const planted = context.planted;
-  const journalCompactBytes = context.options.rare.journalCompactBytes;
+  const { journalCompactBytes, journalZeroFillBytes } = context.options.rare;
   return FileDriver.open(context.disk, context.dataDir, {
     ...(journalCompactBytes === null ? {} : { journalCompactBytes }),
+    ...(journalZeroFillBytes === null ? {} : { journalZeroFillBytes }),
     faults: { skipDirFsync: planted === 'skipDirFsync', publishHighWaterBeforeFsync: planted === 'publishHighWaterBeforeFsync' },
   });
 }

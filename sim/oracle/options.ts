@@ -194,6 +194,12 @@ export interface RareOptions {
    * into `dense` every few commits, so crashes land between the two. Null: the default (4 MiB).
    */
   readonly journalCompactBytes: number | null;
+  /**
+   * The file driver's `journalZeroFillBytes` (a product option): 0 (the journal grows with each
+   * commit, so a torn append cuts the file inside a record) or a small fill (extended every few
+   * commits, so crashes land inside a fill and at its edge). Null: the default (1 MiB).
+   */
+  readonly journalZeroFillBytes: number | null;
 }
 
 /** Sessions a churn opens at most (past SEQ_SESSION_CLIENTS_MAX = 256, so some are evicted). */
@@ -746,7 +752,7 @@ export function drawOptions(spec: RunSpec): SimOptions {
     disk,
     net,
     raft,
-    rare: spec.profile === 'swarm' ? drawRare(root.fork('rare'), nodes) : { sessionChurn: null, journalCompactBytes: null },
+    rare: spec.profile === 'swarm' ? drawRare(root.fork('rare'), nodes) : { sessionChurn: null, journalCompactBytes: null, journalZeroFillBytes: null },
   };
 }
 
@@ -761,7 +767,9 @@ function drawRare(rng: Rng, nodes: number): RareOptions {
     : null;
   const compact = rng.fork('journalCompactBytes');
   const journalCompactBytes = nodes === 1 && compact.chance(1, 3) ? compact.pick([256, 1_024, 8_192]) : null;
-  return { sessionChurn, journalCompactBytes };
+  const zeroFill = rng.fork('journalZeroFillBytes');
+  const journalZeroFillBytes = nodes === 1 && zeroFill.chance(2, 3) ? zeroFill.pick([0, 0, 0, 512, 4_096]) : null;
+  return { sessionChurn, journalCompactBytes, journalZeroFillBytes };
 }
 
 function drawRaft(rng: Rng, shape: RaftShape, nodes: number): RaftRunOptions {
