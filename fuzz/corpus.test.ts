@@ -4,7 +4,7 @@
 // bug cannot come back unnoticed.
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { checkInput } from './check.js';
+import { checkInput, checkLimits } from './check.js';
 import { toHex } from './deep-equal.js';
 import { listTargetNames, loadTarget } from './registry.js';
 import { corpusDir, displayPath, readInputs } from './store.js';
@@ -22,6 +22,10 @@ describe('corpus replay', async () => {
         expect(files.length).toBeGreaterThan(0);
         const accepted = files.filter((file) => checkInput(target, file.bytes, { inputBudgetMs: REPLAY_BUDGET_MS }).kind === 'accepted');
         expect(accepted.length).toBeGreaterThan(0);
+      });
+      it('keeps its limit promises (each limit accepted, one past it refused)', () => {
+        const { outcome } = checkLimits(target);
+        expect(outcome.kind, outcome.kind === 'finding' ? `${outcome.signature}\n${outcome.detail.slice(0, 400)}` : '').toBe('accepted');
       });
       for (const file of files) {
         it(`replays ${displayPath(file.path)}`, () => {
