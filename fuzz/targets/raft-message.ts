@@ -72,8 +72,19 @@ function headOffsets(canonical: Uint8Array): { fromAt: number; toAt: number; ter
 
 const MESSAGE_START = 1;
 
-function invalidValue(name: string, message: Message, offset = MESSAGE_START): NearMiss {
-  return { name, bytes: encodeRaftMessage(message), code: 'DECODE_INVALID_VALUE', offset };
+/**
+ * The message `build` returns, encoded, promised DECODE_INVALID_VALUE at `offset` (null: none
+ * promised); no near-miss when the
+ * edit cannot be encoded (a field pushed past 2^53 − 1 by the edit).
+ */
+function invalidValue(name: string, build: () => Message, offset: number | null = MESSAGE_START): NearMiss[] {
+  let bytes: Uint8Array;
+  try {
+    bytes = encodeRaftMessage(build());
+  } catch {
+    return [];
+  }
+  return [offset === null ? { name, bytes, code: 'DECODE_INVALID_VALUE' } : { name, bytes, code: 'DECODE_INVALID_VALUE', offset }];
 }
 
 function raftMessageRejections(accepted: Uint8Array): NearMiss[] {
@@ -96,8 +107,8 @@ function raftMessageRejections(accepted: Uint8Array): NearMiss[] {
     { name: 'from-padded', bytes: spliced(canonical, fromAt, toAt, paddedVarint(m.from, 10)), code: 'accepted' },
     { name: 'term-above-safe', bytes: spliced(canonical, termAt, bodyAt, varint(2n ** 53n)), code: 'DECODE_INVALID_VALUE', offset: termAt },
     { name: 'one-byte-short', bytes: canonical.slice(0, canonical.length - 1), code: m.type === 'snapshot' && m.snapshot.data.length > 0 ? 'DECODE_LENGTH_LIMIT' : lastFieldCutCode(m) },
-    invalidValue('ids-equal', { ...m, to: m.from }),
-    invalidValue('from-zero', { ...m, from: 0 }),
+    ...invalidValue('ids-equal', () => ({ ...m, to: m.from })),
+    ...invalidValue('from-zero', () => ({ ...m, from: 0 })),
   ];
   switch (m.type) {
     case 'append': {
@@ -107,33 +118,33 @@ function raftMessageRejections(accepted: Uint8Array): NearMiss[] {
       const first = m.entries[0];
       if (first !== undefined) {
         const shifted = m.entries.map((e) => ({ ...e, index: e.index + 1 }));
-        out.push(invalidValue('entry-index-gap', { ...m, entries: shifted }, entriesAt));
+        out.push(...invalidValue('entry-index-gap', () => ({ ...m, entries: shifted }), entriesAt));
         const last = m.entries[m.entries.length - 1] as Entry;
-        out.push(invalidValue('entry-term-above-message', { ...m, entries: [...m.entries.slice(0, -1), { ...last, term: m.term + 1 }] }, entriesAt));
-        if (m.prevLogTerm > 0) out.push(invalidValue('entry-term-below-prev', { ...m, entries: [{ ...first, term: m.prevLogTerm - 1 }, ...m.entries.slice(1)] }, entriesAt));
+        out.push(...invalidValue('entry-term-above-message', () => ({ ...m, entries: [...m.entries.slice(0, -1), { ...last, term: m.term + 1 }] }), entriesAt));
+        if (m.prevLogTerm > 1) out.push(...invalidValue('entry-term-below-prev', () => ({ ...m, entries: [{ ...first, term: m.prevLogTerm - 1 }, ...m.entries.slice(1)] }), entriesAt));
         const noop = m.entries.findIndex((e) => e.kind === 'noop');
-        if (noop >= 0) out.push({ name: 'noop-with-data', bytes: encodeRaftMessage({ ...m, entries: m.entries.map((e, i) => (i === noop ? { ...e, data: Uint8Array.of(1) } : e)) }), code: 'DECODE_INVALID_VALUE' });
+        if (noop >= 0) out.push(...invalidValue('noop-with-data', () => ({ ...m, entries: m.entries.map((e, i) => (i === noop ? { ...e, data: Uint8Array.of(1) } : e)) }), null));
         // The entry kind is a two-variant enum: the third is refused.
         const kindAt = entriesAt + varint(m.entries.length).length + varint(first.term).length + varint(first.index).length;
         out.push({ name: 'entry-kind-2', bytes: withByte(canonical, kindAt, 2), code: 'DECODE_BAD_VARIANT', offset: kindAt });
       }
-      if (m.term < Number.MAX_SAFE_INTEGER) out.push(invalidValue('prev-term-above-term', { ...m, term: m.term, prevLogIndex: m.prevLogIndex === 0 ? 1 : m.prevLogIndex, prevLogTerm: m.term + 1, entries: [] }));
+      out.push(...invalidValue('prev-term-above-term', () => ({ ...m, prevLogIndex: Math.max(1, m.prevLogIndex), prevLogTerm: m.term + 1, entries: [] })));
       break;
     }
     case 'append-response':
-      out.push(invalidValue('refusal-hint-zero', { ...m, success: false, conflictIndex: 0 }));
+      out.push(...invalidValue('refusal-hint-zero', () => ({ ...m, success: false, conflictIndex: 0 })));
       out.push({ name: 'bool-2', bytes: withByte(canonical, bodyAt + varint(m.round).length, 2), code: 'DECODE_BAD_BOOL', offset: bodyAt + varint(m.round).length });
       break;
     case 'vote':
-      if (m.term < Number.MAX_SAFE_INTEGER) out.push(invalidValue('vote-log-term-above-term', { ...m, lastLogIndex: Math.max(1, m.lastLogIndex), lastLogTerm: m.term + 1 }));
+      out.push(...invalidValue('vote-log-term-above-term', () => ({ ...m, lastLogIndex: Math.max(1, m.lastLogIndex), lastLogTerm: m.term + 1 })));
       out.push({ name: 'bool-2', bytes: withByte(canonical, bodyAt, 2), code: 'DECODE_BAD_BOOL', offset: bodyAt });
       break;
     case 'vote-response':
       out.push({ name: 'bool-2', bytes: withByte(canonical, canonical.length - 1, 2), code: 'DECODE_BAD_BOOL', offset: canonical.length - 1 });
       break;
     case 'snapshot':
-      if (m.term < Number.MAX_SAFE_INTEGER) out.push(invalidValue('snapshot-term-above-term', { ...m, snapshot: { ...m.snapshot, lastIncludedTerm: m.term + 1 } }));
-      out.push({ name: 'snapshot-index-zero', bytes: encodeRaftMessage({ ...m, snapshot: { ...m.snapshot, lastIncludedIndex: 0 } }), code: 'DECODE_INVALID_VALUE', offset: bodyAt + varint(m.round).length });
+      out.push(...invalidValue('snapshot-term-above-term', () => ({ ...m, snapshot: { ...m.snapshot, lastIncludedTerm: m.term + 1 } })));
+      out.push(...invalidValue('snapshot-index-zero', () => ({ ...m, snapshot: { ...m.snapshot, lastIncludedIndex: 0 } }), bodyAt + varint(m.round).length));
       break;
     case 'snapshot-response':
     case 'heartbeat':
