@@ -72,8 +72,14 @@ function measure(bug, args) {
       encoding: 'utf8',
       maxBuffer: 64 * 1024 * 1024,
     });
+    if (process.env.PLANTED_DEBUG) console.error(run.stdout, run.stderr);
     const findings = [...`${run.stdout}\n${run.stderr}`.matchAll(/FINDING \S+ (\S+) after (\d+) execs: (\S+)/g)].map((m) => ({ kind: m[1], execs: Number(m[2]), signature: m[3] }));
     const execs = Number(/: (\d+) execs in/.exec(run.stdout)?.[1] ?? Number.NaN);
+    if (!Number.isFinite(execs)) {
+      // The run did not finish (a crash, a signal): no verdict, and what it printed to say why.
+      const said = `${run.error?.message ?? ''} signal ${String(run.signal)} ${run.stderr.slice(-400)} ${run.stdout.slice(-400)}`;
+      return { bug: bug.name, kind: bug.kind, target: bug.target, result: 'run-failed', exit: run.status, detail: said };
+    }
     return { bug: bug.name, kind: bug.kind, target: bug.target, result: findings.length > 0 ? 'found' : 'missed', exit: run.status, execs, findings };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -90,7 +96,7 @@ function main() {
     console.log(JSON.stringify(result));
   }
   const found = results.filter((r) => r.result === 'found').length;
-  const applied = results.filter((r) => r.result !== 'not-applied').length;
+  const applied = results.filter((r) => r.result === 'found' || r.result === 'missed').length;
   console.log(`found ${found} of ${applied} planted bugs (${args.time} per target, seed ${args.seed}, root ${args.root})`);
 }
 
