@@ -206,10 +206,12 @@ function checkRejections(target: AnyFuzzTarget, bytes: Uint8Array): CheckOutcome
 /**
  * The target's limit promises (`limits()`: inputs built from templates at each limit and one
  * past it, independent of any accepted input). The engine checks them once per run, the corpus
- * replay once per target; the first broken one is returned.
+ * replay once per target; the first broken one is returned. `beforeEach` sees each input before
+ * it is decoded (the hang watchdog's heartbeat).
  */
-export function checkLimits(target: AnyFuzzTarget): { readonly outcome: CheckOutcome; readonly bytes: Uint8Array | null } {
+export function checkLimits(target: AnyFuzzTarget, beforeEach?: (bytes: Uint8Array) => void): { readonly outcome: CheckOutcome; readonly bytes: Uint8Array | null } {
   for (const nearMiss of target.limits?.() ?? []) {
+    beforeEach?.(nearMiss.bytes);
     const broken = checkNearMiss(target, nearMiss, 'a limit promise');
     if (broken !== null) return { outcome: broken, bytes: nearMiss.bytes };
   }

@@ -191,7 +191,7 @@ class FuzzRun {
    * itself: it cannot be shrunk, its replay shows what the decoder made of it).
    */
   private checkLimitPromises(): void {
-    const { outcome, bytes } = checkLimits(this.target);
+    const { outcome, bytes } = checkLimits(this.target, (candidate) => this.options.beforeInput?.(candidate, this.execs));
     if (outcome.kind === 'finding') this.onFinding(bytes ?? new Uint8Array(0), outcome, false);
   }
 
