@@ -96,6 +96,17 @@ describe('what must be refused', () => {
     expect(report.findings.map((f) => [f.signature, Array.from(f.input)])).toContainEqual(['promise-broken:byte:two-at-limit', [1, 2]]);
   });
 
+  it('reports an accepted input whose near-misses cannot be built as a finding, not a crash of the run', () => {
+    const target = byteTarget({
+      rejections: () => {
+        throw new DecodeError(ErrorCode.DECODE_EOF, 'the walk ran off the accepted bytes', 1);
+      },
+    });
+    const outcome = checkInput(target, Uint8Array.of(3), budget);
+    expect(outcome).toMatchObject({ kind: 'finding', finding: 'unexpected-error' });
+    expect(outcome.kind === 'finding' ? outcome.signature : '').toContain('unexpected-error:byte:near-misses:');
+  });
+
   it('reports bad-offset when a decode error names an offset past the input (a reader that ran off its end)', () => {
     const target = byteTarget({
       decode: (bytes) => {

@@ -196,7 +196,15 @@ function runOnce(target: AnyFuzzTarget, bytes: Uint8Array, measureAllocation: bo
 /** Every near-miss of an accepted input is refused with exactly the promised code (and offset). */
 function checkRejections(target: AnyFuzzTarget, bytes: Uint8Array): CheckOutcome {
   if (target.rejections === undefined) return { kind: 'accepted' };
-  for (const nearMiss of target.rejections(bytes)) {
+  let nearMisses: readonly NearMiss[];
+  try {
+    nearMisses = target.rejections(bytes);
+  } catch (error) {
+    // The builders walk the accepted input by the format's rules: one that cannot means the
+    // decoder accepted bytes that break them (seen with a planted envelope that skips its end check).
+    return finding('unexpected-error', `unexpected-error:${target.name}:near-misses:${errorSignature(error)}`, `the near-misses of an accepted input could not be built: ${errorText(error)}`, bytes);
+  }
+  for (const nearMiss of nearMisses) {
     const broken = checkNearMiss(target, nearMiss, `near-miss of an accepted input of ${bytes.length} byte(s)`);
     if (broken !== null) return broken;
   }
@@ -210,7 +218,13 @@ function checkRejections(target: AnyFuzzTarget, bytes: Uint8Array): CheckOutcome
  * it is decoded (the hang watchdog's heartbeat).
  */
 export function checkLimits(target: AnyFuzzTarget, beforeEach?: (bytes: Uint8Array) => void): { readonly outcome: CheckOutcome; readonly bytes: Uint8Array | null } {
-  for (const nearMiss of target.limits?.() ?? []) {
+  let limits: readonly NearMiss[];
+  try {
+    limits = target.limits?.() ?? [];
+  } catch (error) {
+    return { outcome: finding('unexpected-error', `unexpected-error:${target.name}:limits:${errorSignature(error)}`, `the limit promises could not be built: ${errorText(error)}`, null), bytes: null };
+  }
+  for (const nearMiss of limits) {
     beforeEach?.(nearMiss.bytes);
     const broken = checkNearMiss(target, nearMiss, 'a limit promise');
     if (broken !== null) return { outcome: broken, bytes: nearMiss.bytes };

@@ -72,6 +72,8 @@ function envelopeRejections(accepted: Uint8Array): NearMiss[] {
     { name: 'one-byte-short', bytes: accepted.slice(0, n - 1), code: 'DECODE_EOF' },
   ];
   for (const version of [0, 3, 255]) out.push({ name: `version-${version}`, bytes: withByte(accepted, 0, version), code: 'DECODE_UNKNOWN_VERSION', offset: 0 });
+  // The field offsets come from walking the accepted bytes with the layout's rules; a decoder
+  // that accepted bytes the walk cannot follow is itself a finding (check.ts).
   if (value.version === 2) {
     // The payload ends with the bool: its byte is the last one.
     out.push({ name: 'bool-2', bytes: withByte(accepted, n - 1, 2), code: 'DECODE_BAD_BOOL', offset: n - 1 });
