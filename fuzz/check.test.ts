@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { DecodeError, ErrorCode } from '../core/errors.js';
 import { decodeHighWaterRecord, encodeHighWaterRecord } from '../core/records/high-water.js';
-import { checkInput, checkValidValue, errorSignature } from './check.js';
+import { checkInput, checkLimits, checkValidValue, errorSignature } from './check.js';
+import { fuzzTarget } from './engine.js';
 import { framedRecordRejections } from './near-misses.js';
 import highWaterTarget from './targets/high-water-record.js';
 import { defineTarget, onlyDecodeError, type AnyFuzzTarget } from './target.js';
@@ -48,6 +49,62 @@ describe('what must be refused', () => {
     expect(checkInput(target, Uint8Array.of(3), budget)).toMatchObject({ kind: 'finding', finding: 'promise-broken', signature: 'promise-broken:byte:two-bytes' });
     const kept = byteTarget({ rejections: (accepted) => [{ name: 'two-bytes', bytes: Uint8Array.of(accepted[0] ?? 0, 0), code: 'DECODE_EOF' }] });
     expect(checkInput(kept, Uint8Array.of(3), budget)).toEqual({ kind: 'accepted' });
+  });
+
+  it('reports promise-broken when a near-miss is refused with the promised code at another offset than documented', () => {
+    const promise = (offset: number) => byteTarget({ rejections: () => [{ name: 'empty', bytes: new Uint8Array(0), code: 'DECODE_EOF', offset }] });
+    expect(checkInput(promise(0), Uint8Array.of(3), budget)).toEqual({ kind: 'accepted' });
+    expect(checkInput(promise(1), Uint8Array.of(3), budget)).toMatchObject({ kind: 'finding', finding: 'promise-broken', signature: 'promise-broken:byte:empty:offset' });
+  });
+
+  it('compares a near-miss that decodes by the target verdict of its value, when the target reports bad bytes as values', () => {
+    // A "log" of bytes whose value says where a zero byte stops it: the zero is a value, not an error.
+    const log = (verdictOf: (value: number) => string) =>
+      byteTarget({
+        decode: (bytes) => {
+          const zeroAt = bytes.indexOf(0);
+          return zeroAt < 0 ? bytes.length : zeroAt;
+        },
+        encode: (stop) => new Uint8Array(stop).fill(1),
+        canonical: false,
+        verdict: verdictOf,
+        rejections: (accepted) => [{ name: 'zero-appended', bytes: Uint8Array.from([...accepted, 0]), code: `stopped@${accepted.length}` }],
+      });
+    expect(checkInput(log((stop) => `stopped@${stop}`), Uint8Array.of(1, 2), budget)).toEqual({ kind: 'accepted' });
+    expect(checkInput(log(() => 'accepted'), Uint8Array.of(1, 2), budget)).toMatchObject({ kind: 'finding', signature: 'promise-broken:byte:zero-appended' });
+  });
+
+  it('checks limit promises once per run: a limit refused one too early is found before any input, and saved as it is', () => {
+    const limits = [
+      { name: 'two-at-limit', bytes: Uint8Array.of(1, 2), code: 'accepted' },
+      { name: 'three-above-limit', bytes: Uint8Array.of(1, 2, 3), code: 'DECODE_LENGTH_LIMIT', offset: 0 },
+    ];
+    const limited = (lengthMax: number) =>
+      byteTarget({
+        decode: (bytes) => {
+          if (bytes.length > lengthMax) throw new DecodeError(ErrorCode.DECODE_LENGTH_LIMIT, `${bytes.length} bytes`, 0);
+          return bytes[0] ?? 0;
+        },
+        canonical: false,
+        limits: () => limits,
+      });
+    expect(checkLimits(limited(2)).outcome).toEqual({ kind: 'accepted' });
+    const offByOne = checkLimits(limited(1));
+    expect(offByOne.outcome).toMatchObject({ kind: 'finding', signature: 'promise-broken:byte:two-at-limit' });
+    expect(offByOne.bytes).toEqual(Uint8Array.of(1, 2));
+    const report = fuzzTarget(limited(1), { seed: 1, execsMax: 10, findingsDir: null });
+    expect(report.findings.map((f) => [f.signature, Array.from(f.input)])).toContainEqual(['promise-broken:byte:two-at-limit', [1, 2]]);
+  });
+
+  it('reports an accepted input whose near-misses cannot be built as a finding, not a crash of the run', () => {
+    const target = byteTarget({
+      rejections: () => {
+        throw new DecodeError(ErrorCode.DECODE_EOF, 'the walk ran off the accepted bytes', 1);
+      },
+    });
+    const outcome = checkInput(target, Uint8Array.of(3), budget);
+    expect(outcome).toMatchObject({ kind: 'finding', finding: 'unexpected-error' });
+    expect(outcome.kind === 'finding' ? outcome.signature : '').toContain('unexpected-error:byte:near-misses:');
   });
 
   it('reports bad-offset when a decode error names an offset past the input (a reader that ran off its end)', () => {

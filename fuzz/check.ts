@@ -31,7 +31,7 @@ import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { performance } from 'node:perf_hooks';
 import { bytesEqual, deepEqual, toHex } from './deep-equal.js';
-import type { AnyFuzzTarget } from './target.js';
+import type { AnyFuzzTarget, NearMiss } from './target.js';
 import { DEFAULT_ALLOCATION_BUDGET } from './target.js';
 
 export type FindingKind =
@@ -193,30 +193,74 @@ function runOnce(target: AnyFuzzTarget, bytes: Uint8Array, measureAllocation: bo
   return { outcome: checkRejections(target, bytes), elapsedMs };
 }
 
-/** Every near-miss of an accepted input is refused with exactly the promised code. */
+/** Every near-miss of an accepted input is refused with exactly the promised code (and offset). */
 function checkRejections(target: AnyFuzzTarget, bytes: Uint8Array): CheckOutcome {
   if (target.rejections === undefined) return { kind: 'accepted' };
-  for (const nearMiss of target.rejections(bytes)) {
-    let got: string;
-    try {
-      target.decode(nearMiss.bytes);
-      got = 'accepted';
-    } catch (error) {
-      if (!isExpected(target, error)) {
-        return finding('unexpected-error', `unexpected-error:${target.name}:${errorSignature(error)}`, `decode threw an unexpected error: ${errorText(error)}`, nearMiss.bytes);
-      }
-      got = errorCodeAndOffset(error).code;
-    }
-    if (got !== nearMiss.code) {
-      return finding(
-        'promise-broken',
-        `promise-broken:${target.name}:${nearMiss.name}`,
-        `${nearMiss.name}: expected ${nearMiss.code}, got ${got} (near-miss of an accepted input of ${bytes.length} byte(s))`,
-        nearMiss.bytes,
-      );
-    }
+  let nearMisses: readonly NearMiss[];
+  try {
+    nearMisses = target.rejections(bytes);
+  } catch (error) {
+    // The builders walk the accepted input by the format's rules: one that cannot means the
+    // decoder accepted bytes that break them (seen with a planted envelope that skips its end check).
+    return finding('unexpected-error', `unexpected-error:${target.name}:near-misses:${errorSignature(error)}`, `the near-misses of an accepted input could not be built: ${errorText(error)}`, bytes);
+  }
+  for (const nearMiss of nearMisses) {
+    const broken = checkNearMiss(target, nearMiss, `near-miss of an accepted input of ${bytes.length} byte(s)`);
+    if (broken !== null) return broken;
   }
   return { kind: 'accepted' };
+}
+
+/**
+ * The target's limit promises (`limits()`: inputs built from templates at each limit and one
+ * past it, independent of any accepted input). The engine checks them once per run, the corpus
+ * replay once per target; the first broken one is returned. `beforeEach` sees each input before
+ * it is decoded (the hang watchdog's heartbeat).
+ */
+export function checkLimits(target: AnyFuzzTarget, beforeEach?: (bytes: Uint8Array) => void): { readonly outcome: CheckOutcome; readonly bytes: Uint8Array | null } {
+  let limits: readonly NearMiss[];
+  try {
+    limits = target.limits?.() ?? [];
+  } catch (error) {
+    return { outcome: finding('unexpected-error', `unexpected-error:${target.name}:limits:${errorSignature(error)}`, `the limit promises could not be built: ${errorText(error)}`, null), bytes: null };
+  }
+  for (const nearMiss of limits) {
+    beforeEach?.(nearMiss.bytes);
+    const broken = checkNearMiss(target, nearMiss, 'a limit promise');
+    if (broken !== null) return { outcome: broken, bytes: nearMiss.bytes };
+  }
+  return { outcome: { kind: 'accepted' }, bytes: null };
+}
+
+/**
+ * One promise: `nearMiss.bytes` decode to `nearMiss.code` (a DecodeError's code, `accepted`, or
+ * the target's verdict of the value) at `nearMiss.offset` when one is given. Null when kept;
+ * otherwise the finding (`promise-broken`, or `unexpected-error` for a foreign exception).
+ */
+export function checkNearMiss(target: AnyFuzzTarget, nearMiss: NearMiss, context: string): CheckOutcome | null {
+  let got: string;
+  let gotOffset: number | null = null;
+  try {
+    const value = target.decode(nearMiss.bytes);
+    got = target.verdict === undefined ? 'accepted' : target.verdict(value);
+  } catch (error) {
+    if (!isExpected(target, error)) {
+      return finding('unexpected-error', `unexpected-error:${target.name}:${errorSignature(error)}`, `decode threw an unexpected error: ${errorText(error)}`, nearMiss.bytes);
+    }
+    ({ code: got, offset: gotOffset } = errorCodeAndOffset(error));
+  }
+  if (got !== nearMiss.code) {
+    return finding('promise-broken', `promise-broken:${target.name}:${nearMiss.name}`, `${nearMiss.name}: expected ${nearMiss.code}, got ${got} (${context})`, nearMiss.bytes);
+  }
+  if (nearMiss.offset !== undefined && gotOffset !== nearMiss.offset) {
+    return finding(
+      'promise-broken',
+      `promise-broken:${target.name}:${nearMiss.name}:offset`,
+      `${nearMiss.name}: ${got} expected at offset ${nearMiss.offset}, reported at ${String(gotOffset)} (${context})`,
+      nearMiss.bytes,
+    );
+  }
+  return null;
 }
 
 function checkRoundTrip(target: AnyFuzzTarget, bytes: Uint8Array, value: unknown): CheckOutcome {

@@ -139,6 +139,13 @@ export function runIsolated(targetName: string, options: FuzzOptions, isolated: 
     const watchdog = setInterval(() => {
       const started = heartbeat.started;
       const nowMs = performance.now();
+      // No input has begun: the worker is still loading the target and its modules, which on a
+      // loaded machine can itself take seconds. That is not a hang (found by the hand-planted
+      // runs: "hang" reports with 0 execs at load 19).
+      if (started === 0) {
+        lastProgressMs = nowMs;
+        return;
+      }
       if (started !== lastStarted) {
         lastStarted = started;
         lastProgressMs = nowMs;

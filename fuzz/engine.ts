@@ -13,7 +13,7 @@
 // can do is an outcome.
 import * as fc from 'fast-check';
 import { performance } from 'node:perf_hooks';
-import { checkInput, checkValidValue, type CheckOutcome, type FindingKind, INPUT_BUDGET_MS_DEFAULT } from './check.js';
+import { checkInput, checkLimits, checkValidValue, type CheckOutcome, type FindingKind, INPUT_BUDGET_MS_DEFAULT } from './check.js';
 import { CoverageTracker } from './coverage.js';
 import { toHex } from './deep-equal.js';
 import { mutate } from './mutate.js';
@@ -149,6 +149,7 @@ class FuzzRun {
     let startingCorpusSize = 0;
     try {
       startingCorpusSize = this.loadStartingCorpus();
+      this.checkLimitPromises();
       this.calibrateCoverageBatch();
       for (let rounds = 1; this.execs < execsMax && !this.shouldStop(); rounds += 1) {
         this.round();
@@ -183,6 +184,15 @@ class FuzzRun {
       rejectedByCode: { ...this.rejectedByCode },
       findings: [...this.findings.values()],
     };
+  }
+
+  /**
+   * The target's limit promises, once per run. A broken one is saved as it is (the near-miss
+   * itself: it cannot be shrunk, its replay shows what the decoder made of it).
+   */
+  private checkLimitPromises(): void {
+    const { outcome, bytes } = checkLimits(this.target, (candidate) => this.options.beforeInput?.(candidate, this.execs));
+    if (outcome.kind === 'finding') this.onFinding(bytes ?? new Uint8Array(0), outcome, false);
   }
 
   private shouldStop(): boolean {
@@ -397,14 +407,14 @@ class FuzzRun {
     return this.rawPool.pop() ?? new Uint8Array(0);
   }
 
-  private onFinding(bytes: Uint8Array, outcome: Extract<CheckOutcome, { kind: 'finding' }>): void {
+  private onFinding(bytes: Uint8Array, outcome: Extract<CheckOutcome, { kind: 'finding' }>, shrink = true): void {
     const known = this.findings.get(outcome.signature);
     if (known !== undefined) {
       known.hits += 1;
       return;
     }
     const shrunk =
-      outcome.finding === 'slow' || bytes.length === 0
+      !shrink || outcome.finding === 'slow' || bytes.length === 0
         ? bytes
         : minimize(this.target, bytes, outcome.signature, this.inputBudgetMs, (candidate) => this.options.beforeInput?.(candidate, this.execs));
     const final = shrunk === bytes ? outcome : checkInput(this.target, shrunk, { inputBudgetMs: this.inputBudgetMs });

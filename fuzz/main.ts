@@ -4,7 +4,7 @@
 //   --seed N                PRNG seed            --execs N         also stop after N inputs
 //   --no-coverage           no V8 coverage       --save-corpus     keep new-coverage inputs
 //   --replay FILE           replay one input     --list            list the targets
-//   --seed-corpus           write every target's seeds into fuzz/corpus/
+//   --seed-corpus           write every target's seeds and near-misses into fuzz/corpus/
 import { parseDuration, runFuzzCommand, type FuzzCommandOptions } from './cli.js';
 import { listTargetNames, loadAllTargets } from './registry.js';
 import { seedCorpus } from './seed-corpus.js';

@@ -74,3 +74,84 @@ export function framedRecordRejections(accepted: Uint8Array, promises: FramedRec
   out.push({ name: 'one-byte-long', bytes: longer, code: promises.oneByteLong ?? ErrorCode.RECORD_CRC_MISMATCH });
   return out;
 }
+
+// --- Postcard varints (core/codec/postcard.ts) -------------------------------------------------
+// The reader accepts a varint of at most ceil(bits / 7) bytes (3 for u16, 5 for u32, 10 for u64),
+// padded ones included (`80 00` is 0), as postcard does; one byte more is DECODE_VARINT_OVERLONG,
+// a last byte carrying bits above the type is DECODE_VARINT_OVERFLOW, a varint the input ends
+// inside is DECODE_EOF; every one of these is reported at the varint's first byte.
+
+/** The shortest (canonical) LEB128 encoding of `value`. */
+export function varint(value: bigint | number): Uint8Array {
+  let rest = BigInt(value);
+  const out: number[] = [];
+  while (rest >= 0x80n) {
+    out.push(Number(rest & 0x7fn) | 0x80);
+    rest >>= 7n;
+  }
+  out.push(Number(rest));
+  return Uint8Array.from(out);
+}
+
+/** `value` as a LEB128 varint padded with continuation groups to exactly `totalBytes` bytes. */
+export function paddedVarint(value: bigint | number, totalBytes: number): Uint8Array {
+  const canonical = varint(value);
+  if (canonical.length >= totalBytes) return canonical;
+  const out = new Uint8Array(totalBytes);
+  out.set(canonical);
+  out[canonical.length - 1] = (out[canonical.length - 1] ?? 0) | 0x80;
+  for (let i = canonical.length; i < totalBytes - 1; i += 1) out[i] = 0x80;
+  out[totalBytes - 1] = 0x00;
+  return out;
+}
+
+/** A varint of zero one byte longer than a `bytesMax`-byte type allows (continuation on its last byte). */
+export function overlongVarint(bytesMax: number): Uint8Array {
+  return paddedVarint(0, bytesMax + 1);
+}
+
+/** A `bytesMax`-byte varint whose last byte is `lastByte` (all lower groups 0x7f). */
+export function varintEndingWith(bytesMax: number, lastByte: number): Uint8Array {
+  const out = new Uint8Array(bytesMax).fill(0xff);
+  out[bytesMax - 1] = lastByte;
+  return out;
+}
+
+/** Concatenation of byte strings and single bytes. */
+export function bytesOf(...parts: readonly (Uint8Array | number)[]): Uint8Array {
+  let length = 0;
+  for (const part of parts) length += typeof part === 'number' ? 1 : part.length;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    if (typeof part === 'number') out[at++] = part & 0xff;
+    else {
+      out.set(part, at);
+      at += part.length;
+    }
+  }
+  return out;
+}
+
+/** `bytes` with [start, end) replaced by `replacement` (a copy). */
+export function spliced(bytes: Uint8Array, start: number, end: number, replacement: Uint8Array): Uint8Array {
+  return bytesOf(bytes.subarray(0, start), replacement, bytes.subarray(end));
+}
+
+/** Rewrites the trailing u32 LE CRC-32C over everything before it (a copy). */
+export function withTrailingCrc(bytes: Uint8Array): Uint8Array {
+  const out = bytes.slice();
+  const at = out.length - CRC_BYTES;
+  const crc = crc32c(out, 0, at);
+  out[at] = crc & 0xff;
+  out[at + 1] = (crc >>> 8) & 0xff;
+  out[at + 2] = (crc >>> 16) & 0xff;
+  out[at + 3] = crc >>> 24;
+  return out;
+}
+
+/** Whether the trailing u32 LE CRC-32C of `bytes` matches everything before it. */
+export function trailingCrcMatches(bytes: Uint8Array): boolean {
+  if (bytes.length < CRC_BYTES) return false;
+  return readU32Le(bytes, bytes.length - CRC_BYTES) === crc32c(bytes, 0, bytes.length - CRC_BYTES);
+}

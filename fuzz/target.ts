@@ -72,14 +72,32 @@ export interface FuzzTarget<T> {
    * is accepted, or refused with another code, is a `promise-broken` finding.
    */
   rejections?(accepted: Uint8Array): readonly NearMiss[];
+  /**
+   * The format's limits at their boundary, built from templates and independent of any accepted
+   * input (the limit itself accepted, one past it refused): often large inputs, so they are
+   * checked once per fuzz run and once per corpus replay, not on every accepted input.
+   */
+  limits?(): readonly NearMiss[];
+  /**
+   * For a decoder that reports bad bytes in its value instead of throwing (a scanned log's torn
+   * tail, a server's error answer): the code the value carries, or `accepted` when it carries
+   * none. A near-miss that decodes is compared by this verdict instead of by `accepted`.
+   */
+  verdict?(value: T): string;
 }
 
-/** One promise of a decoder: these bytes are refused with exactly this code. */
+/**
+ * One promise of a decoder: these bytes are refused with exactly this code (and, when `offset`
+ * is given, at exactly this offset).
+ */
 export interface NearMiss {
   /** Stable, short (part of the finding's signature): `crc-flipped`, `length-above-limit`. */
   readonly name: string;
   readonly bytes: Uint8Array;
+  /** The DecodeError code, `accepted`, or the target's `verdict` of the decoded value. */
   readonly code: string;
+  /** The documented offset of the error, when the format documents one. */
+  readonly offset?: number;
 }
 
 /** Largest input the engine builds when a target does not say otherwise. */

@@ -3,6 +3,8 @@
 // the snapshot file round-trips and refuses damage.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { crc32c, crc32cExtend } from '../codec/crc32c.js';
+import { writeU32LeAt } from '../codec/le.js';
 import { DecodeError } from '../errors.js';
 import { raftMessageArbitrary, snapshotArbitrary, walRecordArbitrary } from './arbitraries.js';
 import {
@@ -12,6 +14,7 @@ import {
   encodeRaftMessage,
   encodeSnapshotRecord,
   encodeWalRecord,
+  RAFT_WAL_HEADER_BYTES,
   replayWal,
   scanWal,
   type WalRecord,
@@ -125,6 +128,29 @@ describe('raft WAL records', () => {
       expect(scan.validBytes).toBe(lastStart);
       expect(scan.tail?.code).toBe('RECORD_TOO_SHORT');
     }
+  });
+
+  it('reports a payload that does not decode at its offset in the file, not in the payload (found by the raft-wal fuzz promises)', () => {
+    const first = encodeWalRecord({ kind: 'hard-state', hardState: { term: 1, vote: 1, commit: 1 } });
+    const good = encodeWalRecord({ kind: 'entry', entry: entry(1, 1) });
+    // The second record's payload with one byte more, its length and CRC made to match.
+    const payload = new Uint8Array([...good.subarray(RAFT_WAL_HEADER_BYTES), 0]);
+    const damaged = new Uint8Array(RAFT_WAL_HEADER_BYTES + payload.length);
+    writeU32LeAt(damaged, 0, payload.length);
+    damaged.set(payload, RAFT_WAL_HEADER_BYTES);
+    writeU32LeAt(damaged, 4, crc32cExtend(crc32c(damaged, 0, 4), damaged, RAFT_WAL_HEADER_BYTES, damaged.length));
+    const file = new Uint8Array([...first, ...damaged]);
+    const thrown = (() => {
+      try {
+        decodeWalRecordAt(file, first.length);
+      } catch (error) {
+        return error;
+      }
+      return null;
+    })();
+    expect(thrown).toBeInstanceOf(DecodeError);
+    expect(thrown).toMatchObject({ code: 'DECODE_TRAILING_BYTES', offset: file.length - 1 });
+    expect(scanWal(file).tail).toMatchObject({ code: 'DECODE_TRAILING_BYTES', offset: file.length - 1 });
   });
 
   it('detects a flipped bit anywhere in a record', () => {

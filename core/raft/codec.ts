@@ -259,8 +259,14 @@ export function decodeWalRecordAt(bytes: Uint8Array, offset: number): { readonly
   if (readU32LeAt(bytes, offset + 4) !== walChecksum(record, payloadLength)) {
     throw new DecodeError(ErrorCode.RECORD_CRC_MISMATCH, 'WAL record checksum mismatch', offset);
   }
-  const payload = bytes.subarray(offset + RAFT_WAL_HEADER_BYTES, end);
-  return { record: decodeEnvelope(payload, { [RAFT_WAL_PAYLOAD_VERSION]: readWalPayload }), nextOffset: end };
+  const payloadOffset = offset + RAFT_WAL_HEADER_BYTES;
+  try {
+    return { record: decodeEnvelope(bytes.subarray(payloadOffset, end), { [RAFT_WAL_PAYLOAD_VERSION]: readWalPayload }), nextOffset: end };
+  } catch (error) {
+    // The payload decoder counts from the payload; the caller reads offsets in `bytes`.
+    if (error instanceof DecodeError) throw new DecodeError(error.code, error.message, payloadOffset + (error.offset ?? 0));
+    throw error;
+  }
 }
 
 export interface WalScan {

@@ -4,7 +4,9 @@
 // tests check. Two test sets, chosen by MUTATION_SET:
 //   fuzz (default): the fuzz targets' fixed-seed smoke runs and the corpus replay only;
 //   unit: the decoders' unit tests.
-// MUTATE=comma,separated,globs narrows the files (default: every decoder file). Reports (HTML and
+// MUTATE=comma,separated,globs narrows the files (default: every decoder file). MUTATION_TIMEOUT_MS
+// (default 60,000) is the time a mutant's run may take beyond the unmutated run before it counts
+// as a timeout (an endless loop): each costs that much, so a quick run sets it lower. Reports (HTML and
 // JSON) go outside the tree, to MUTATION_OUT (default the OS temp dir). A nightly job, not part
 // of npm test: the full set takes hours on two cores.
 import { tmpdir } from 'node:os';
@@ -32,7 +34,7 @@ export default {
   // OS temp dir cannot find it when node_modules is itself a link). Ignored by git.
   tempDirName: `.stryker-tmp-${set}`,
   concurrency: 2,
-  timeoutMS: 60_000,
+  timeoutMS: Number(process.env.MUTATION_TIMEOUT_MS ?? 60_000),
   disableTypeChecks: true,
   cleanTempDir: true,
 };

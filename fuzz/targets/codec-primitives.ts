@@ -5,12 +5,25 @@
 // Not canonical: the reader accepts padded varints (`80 00` is 0), as postcard does; the
 // properties are then a stable round-trip (re-encoding decodes to the same value, and encoding
 // that again gives the same bytes).
+//
+// What must be refused (`rejections`, on every accepted program: one more item appended, so each
+// promise is checked after whatever the program read before it; `limits`, once per run): the
+// varint rules of each width (one byte past the width is DECODE_VARINT_OVERLONG, bits above the
+// type DECODE_VARINT_OVERFLOW, the width's maximum and a padded varint accepted), u64n above
+// 2^53 − 1, a bool or option tag of 2, an unknown enum variant, strings that are not strict
+// UTF-8, lengths past the end, reads past the end (DECODE_EOF) and a byte after the program's
+// last item (DECODE_TRAILING_BYTES); each at the documented offset (the first byte of the
+// offending value; a string's first content byte for UTF-8). Each length limit of the program
+// (bytes and str 1,024, seqU32 256, seqStr 64 elements, optionStr 256) accepted at the limit and
+// refused one past it with DECODE_LENGTH_LIMIT at the length prefix.
 import * as fc from 'fast-check';
 import { LeReader, LeWriter } from '../../core/codec/le.js';
 import { Reader, Writer } from '../../core/codec/postcard.js';
 import { u64Arbitrary, unicodeString } from '../arbitraries.js';
 import type { LengthField } from '../target.js';
+import type { NearMiss } from '../target.js';
 import { defineTarget, onlyDecodeError } from '../target.js';
+import { bytesOf, overlongVarint, paddedVarint, varint, varintEndingWith } from '../near-misses.js';
 
 /** Items per input the decoder reads at most (the program's loop bound). */
 const ITEMS_MAX = 64;
@@ -229,6 +242,109 @@ export function encodePrimitives(items: readonly PrimitiveItem[]): Uint8Array {
   return w.finish();
 }
 
+/** The one-byte variant index of `kind` (there are fewer than 128 kinds). */
+function kindByte(kind: Kind): number {
+  return KINDS.indexOf(kind);
+}
+
+/**
+ * The program `accepted` with one more item `kind` whose bytes are `value`, and the promise:
+ * `code` at `valueOffset` bytes into the value (null: no offset promised).
+ */
+function appended(accepted: Uint8Array, name: string, kind: Kind, value: Uint8Array, code: string, valueOffset: number | null = 0): NearMiss {
+  const bytes = bytesOf(accepted, kindByte(kind), value);
+  const offset = valueOffset === null || code === 'accepted' ? undefined : accepted.length + 1 + valueOffset;
+  return offset === undefined ? { name, bytes, code } : { name, bytes, code, offset };
+}
+
+const U64_SAFE_LIMIT = 2n ** 53n;
+
+function primitiveRejections(accepted: Uint8Array): NearMiss[] {
+  let itemCount: number;
+  try {
+    itemCount = decodePrimitives(accepted).length;
+  } catch {
+    return [];
+  }
+  const n = accepted.length;
+  if (itemCount >= ITEMS_MAX) return [{ name: 'trailing-byte', bytes: bytesOf(accepted, 0), code: 'DECODE_TRAILING_BYTES', offset: n }];
+  // Filling the program up to its item bound and adding one byte: nothing may follow the last item.
+  const filler: number[] = [];
+  for (let i = itemCount; i < ITEMS_MAX; i += 1) filler.push(kindByte('u8'), 0);
+  const full = bytesOf(accepted, Uint8Array.from(filler));
+  const le = (values: number[]): Uint8Array => Uint8Array.from(values);
+  return [
+    { name: 'trailing-byte', bytes: bytesOf(full, 0), code: 'DECODE_TRAILING_BYTES', offset: full.length },
+    { name: 'variant-out-of-range', bytes: bytesOf(accepted, KINDS.length), code: 'DECODE_BAD_VARIANT', offset: n },
+    { name: 'variant-overlong', bytes: bytesOf(accepted, overlongVarint(5)), code: 'DECODE_VARINT_OVERLONG', offset: n },
+    appended(accepted, 'u8-eof', 'u8', new Uint8Array(0), 'DECODE_EOF'),
+    appended(accepted, 'u16-max', 'u16', varintEndingWith(3, 0x03), 'accepted'),
+    appended(accepted, 'u16-overflow', 'u16', varintEndingWith(3, 0x04), 'DECODE_VARINT_OVERFLOW'),
+    appended(accepted, 'u16-overlong', 'u16', overlongVarint(3), 'DECODE_VARINT_OVERLONG'),
+    appended(accepted, 'u16-padded', 'u16', paddedVarint(1, 3), 'accepted'),
+    appended(accepted, 'u32-max', 'u32', varintEndingWith(5, 0x0f), 'accepted'),
+    appended(accepted, 'u32-overflow', 'u32', varintEndingWith(5, 0x10), 'DECODE_VARINT_OVERFLOW'),
+    appended(accepted, 'u32-overlong', 'u32', overlongVarint(5), 'DECODE_VARINT_OVERLONG'),
+    appended(accepted, 'u32-padded', 'u32', paddedVarint(300, 5), 'accepted'),
+    appended(accepted, 'u32-eof', 'u32', Uint8Array.of(0x80), 'DECODE_EOF'),
+    appended(accepted, 'i32-overflow', 'i32', varintEndingWith(5, 0x10), 'DECODE_VARINT_OVERFLOW'),
+    appended(accepted, 'u64-max', 'u64', varintEndingWith(10, 0x01), 'accepted'),
+    appended(accepted, 'u64-overflow', 'u64', varintEndingWith(10, 0x02), 'DECODE_VARINT_OVERFLOW'),
+    appended(accepted, 'u64-overlong', 'u64', overlongVarint(10), 'DECODE_VARINT_OVERLONG'),
+    appended(accepted, 'u64-padded', 'u64', paddedVarint(1n << 40n, 10), 'accepted'),
+    appended(accepted, 'u64-eof', 'u64', paddedVarint(0, 10).subarray(0, 9), 'DECODE_EOF'),
+    appended(accepted, 'i64-overlong', 'i64', overlongVarint(10), 'DECODE_VARINT_OVERLONG'),
+    appended(accepted, 'u64n-safe-max', 'u64n', varint(U64_SAFE_LIMIT - 1n), 'accepted'),
+    appended(accepted, 'u64n-above-safe', 'u64n', varint(U64_SAFE_LIMIT), 'DECODE_INVALID_VALUE'),
+    appended(accepted, 'bool-2', 'bool', Uint8Array.of(2), 'DECODE_BAD_BOOL'),
+    appended(accepted, 'option-tag-2', 'optionU64', Uint8Array.of(2), 'DECODE_BAD_OPTION_TAG'),
+    appended(accepted, 'bytes-past-end', 'bytes', Uint8Array.of(2, 0), 'DECODE_LENGTH_LIMIT'),
+    appended(accepted, 'str-past-end', 'str', Uint8Array.of(3, 0x61, 0x62), 'DECODE_LENGTH_LIMIT'),
+    appended(accepted, 'seq-count-past-end', 'seqU32', Uint8Array.of(2, 0), 'DECODE_LENGTH_LIMIT'),
+    appended(accepted, 'str-invalid-byte', 'str', Uint8Array.of(1, 0xff), 'DECODE_BAD_UTF8', 1),
+    appended(accepted, 'str-overlong-utf8', 'str', Uint8Array.of(2, 0xc0, 0x80), 'DECODE_BAD_UTF8', 1),
+    appended(accepted, 'str-surrogate', 'str', Uint8Array.of(3, 0xed, 0xa0, 0x80), 'DECODE_BAD_UTF8', 1),
+    appended(accepted, 'str-cut-sequence', 'str', Uint8Array.of(1, 0xc3), 'DECODE_BAD_UTF8', 1),
+    appended(accepted, 'raw4-short', 'raw4', Uint8Array.of(1, 2, 3), 'DECODE_EOF'),
+    appended(accepted, 'le-u16-short', 'leU16', Uint8Array.of(1), 'DECODE_EOF'),
+    appended(accepted, 'le-u32-short', 'leU32', Uint8Array.of(1, 2, 3), 'DECODE_EOF'),
+    appended(accepted, 'le-u64-short', 'leU64', le([1, 2, 3, 4, 5, 6, 7]), 'DECODE_EOF'),
+    appended(accepted, 'le-u64n-safe-max', 'leU64n', le([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0]), 'accepted'),
+    appended(accepted, 'le-u64n-above-safe', 'leU64n', le([0, 0, 0, 0, 0, 0, 0x20, 0]), 'DECODE_INVALID_VALUE'),
+    appended(accepted, 'le-view-past-end', 'leView', Uint8Array.of(2, 9), 'DECODE_EOF', 1),
+  ];
+}
+
+/** One item `kind` whose length prefix is `length`, followed by `length` elements of `element`. */
+function itemOfLength(kind: Kind, length: number, element: Uint8Array): Uint8Array {
+  const elements = new Uint8Array(length * element.length);
+  for (let i = 0; i < length; i += 1) elements.set(element, i * element.length);
+  return bytesOf(kindByte(kind), varint(length), elements);
+}
+
+/** Each length limit of the program at its boundary: the limit accepted, one past it refused. */
+function primitiveLimits(): NearMiss[] {
+  const limits: { kind: Kind; max: number; element: Uint8Array; prefix?: Uint8Array }[] = [
+    { kind: 'bytes', max: 1024, element: Uint8Array.of(7) },
+    { kind: 'str', max: 1024, element: Uint8Array.of(0x61) },
+    { kind: 'seqU32', max: 256, element: Uint8Array.of(0) },
+    { kind: 'seqStr', max: 64, element: Uint8Array.of(0) },
+  ];
+  const out: NearMiss[] = [];
+  for (const { kind, max, element } of limits) {
+    out.push({ name: `${kind}-at-limit`, bytes: itemOfLength(kind, max, element), code: 'accepted' });
+    out.push({ name: `${kind}-above-limit`, bytes: itemOfLength(kind, max + 1, element), code: 'DECODE_LENGTH_LIMIT', offset: 1 });
+  }
+  const optionStr = (length: number): Uint8Array => bytesOf(kindByte('optionStr'), 1, varint(length), new Uint8Array(length).fill(0x62));
+  out.push({ name: 'optionStr-at-limit', bytes: optionStr(256), code: 'accepted' });
+  out.push({ name: 'optionStr-above-limit', bytes: optionStr(257), code: 'DECODE_LENGTH_LIMIT', offset: 2 });
+  // The u8 length of leView is its own bound: 255 accepted.
+  out.push({ name: 'leView-at-u8-max', bytes: bytesOf(kindByte('leView'), 255, new Uint8Array(255)), code: 'accepted' });
+  return out;
+}
+
+let primitiveLimitsBuilt: NearMiss[] | null = null;
+
 /** Offsets of the length prefixes (bytes, str, seq counts), found by walking like the decoder. */
 function primitiveLengthFields(bytes: Uint8Array): LengthField[] {
   const fields: LengthField[] = [];
@@ -309,6 +425,8 @@ export default defineTarget<PrimitiveItem[]>({
   isExpectedError: onlyDecodeError,
   arbitrary: fc.array(itemArbitrary, { maxLength: 12 }),
   seeds: () => seedItems.map(encodePrimitives),
+  rejections: primitiveRejections,
+  limits: () => (primitiveLimitsBuilt ??= primitiveLimits()),
   lengthFields: primitiveLengthFields,
   dictionary: [Uint8Array.of(0x80, 0x00), Uint8Array.of(0xff, 0xff, 0x03), Uint8Array.of(0xff, 0xff, 0x07), Uint8Array.of(0xed, 0xa0, 0x80), Uint8Array.of(0xf4, 0x90, 0x80, 0x80)],
 });

@@ -6,6 +6,16 @@
 // it. Not canonical (the Raft message codec accepts padded varints); decoded frames re-encode
 // (a message as one MESSAGE frame, a kept fragment as a one-byte FRAGMENT) and decode to
 // themselves.
+//
+// What must be refused (`rejections`, on every accepted frame): any flipped bit in the CRC, the
+// tag or the payload is RECORD_CRC_MISMATCH at the CRC's offset (the CRC is checked before the tag
+// or payload is looked at); the frame one byte short or long (the CRC moves) likewise; a tag other
+// than 1..4 behind a good CRC is DECODE_BAD_VARIANT at 0; a HELLO or MESSAGE payload with a byte
+// after it is DECODE_TRAILING_BYTES, a hello naming one node twice DECODE_INVALID_VALUE. `limits`:
+// an empty body (DECODE_EMPTY at 0), four bytes (RECORD_TOO_SHORT at 0), the five-byte frames
+// with an empty payload (MESSAGE: DECODE_EMPTY; FRAGMENT and LAST: DECODE_INVALID_VALUE at 1).
+// Payload errors carry offsets into the payload, not the frame (noted in fuzz/README.md): only
+// their codes are promised. The fragment limit (65 MiB) is left to the unit tests.
 import * as fc from 'fast-check';
 import { crc32c } from '../../core/codec/crc32c.js';
 import { writeU32LeAt } from '../../core/codec/le.js';
@@ -25,6 +35,8 @@ import {
   PeerFrameReader,
   type PeerFrame,
 } from '../../drivers/raft/peer-wire.js';
+import { bytesOf, flipped, trailingCrcMatches, withByte } from '../near-misses.js';
+import type { NearMiss } from '../target.js';
 import { defineTarget, onlyDecodeError } from '../target.js';
 
 /** A frame body with `tag`, `payload` and its CRC. */
@@ -57,6 +69,53 @@ function encodeFrame(value: PeerFrame): Uint8Array {
   }
 }
 
+function peerFrameRejections(accepted: Uint8Array): NearMiss[] {
+  let decoded: PeerFrame;
+  try {
+    decoded = new PeerFrameReader().read(accepted);
+  } catch {
+    return [];
+  }
+  const n = accepted.length;
+  const crcAt = n - PEER_FRAME_CRC_BYTES;
+  const out: NearMiss[] = [
+    { name: 'crc-flipped', bytes: flipped(accepted, n - 1, 0x01), code: 'RECORD_CRC_MISMATCH', offset: crcAt },
+    { name: 'crc-first-byte-flipped', bytes: flipped(accepted, crcAt, 0x80), code: 'RECORD_CRC_MISMATCH', offset: crcAt },
+    { name: 'tag-flipped', bytes: flipped(accepted, 0, 0x40), code: 'RECORD_CRC_MISMATCH', offset: crcAt },
+  ];
+  if (crcAt > 1) out.push({ name: 'payload-byte-flipped', bytes: flipped(accepted, 1 + ((crcAt - 1) >> 1), 0x10), code: 'RECORD_CRC_MISMATCH', offset: crcAt });
+  // A byte too few or too many moves the CRC: refused unless the moved bytes match by chance.
+  const short = accepted.slice(0, n - 1);
+  if (short.length >= PEER_FRAME_OVERHEAD_BYTES && !trailingCrcMatches(short)) {
+    out.push({ name: 'one-byte-short', bytes: short, code: 'RECORD_CRC_MISMATCH', offset: short.length - PEER_FRAME_CRC_BYTES });
+  }
+  const long = bytesOf(accepted, 0);
+  if (!trailingCrcMatches(long)) out.push({ name: 'one-byte-long', bytes: long, code: 'RECORD_CRC_MISMATCH', offset: n + 1 - PEER_FRAME_CRC_BYTES });
+  for (const tag of [0, 5, 255]) out.push({ name: `tag-${tag}`, bytes: fixCrc(withByte(accepted, 0, tag)), code: 'DECODE_BAD_VARIANT', offset: 0 });
+  const payload = accepted.subarray(1, crcAt);
+  if (decoded.kind === 'hello' || (decoded.kind === 'message' && accepted[0] === PEER_FRAME_MESSAGE)) {
+    out.push({ name: 'payload-trailing-byte', bytes: frame(accepted[0] ?? 0, bytesOf(payload, 0)), code: 'DECODE_TRAILING_BYTES' });
+  }
+  if (decoded.kind === 'hello') {
+    out.push({ name: 'hello-ids-equal', bytes: encodeHello({ ...decoded.hello, to: decoded.hello.from }), code: 'DECODE_INVALID_VALUE' });
+    out.push({ name: 'hello-version-2', bytes: frame(PEER_FRAME_HELLO, withByte(payload, 0, PEER_HELLO_VERSION + 1)), code: 'DECODE_UNKNOWN_VERSION' });
+  }
+  return out;
+}
+
+function peerFrameLimits(): NearMiss[] {
+  return [
+    { name: 'empty', bytes: new Uint8Array(0), code: 'DECODE_EMPTY', offset: 0 },
+    { name: 'below-overhead', bytes: Uint8Array.of(PEER_FRAME_MESSAGE, 0, 0, 0), code: 'RECORD_TOO_SHORT', offset: 0 },
+    { name: 'empty-message', bytes: frame(PEER_FRAME_MESSAGE, new Uint8Array(0)), code: 'DECODE_EMPTY' },
+    { name: 'empty-fragment', bytes: frame(PEER_FRAME_FRAGMENT, new Uint8Array(0)), code: 'DECODE_INVALID_VALUE', offset: 1 },
+    { name: 'empty-last', bytes: frame(PEER_FRAME_LAST, new Uint8Array(0)), code: 'DECODE_INVALID_VALUE', offset: 1 },
+    { name: 'one-byte-fragment', bytes: frame(PEER_FRAME_FRAGMENT, Uint8Array.of(0)), code: 'accepted' },
+  ];
+}
+
+let peerFrameLimitsBuilt: NearMiss[] | null = null;
+
 const seedMessages: Message[] = [
   { type: 'vote', from: 3, to: 1, term: 4, preVote: true, lastLogIndex: 12, lastLogTerm: 3 },
   { type: 'heartbeat', from: 1, to: 2, term: 5, round: 9, commit: 100 },
@@ -82,6 +141,8 @@ export default defineTarget<PeerFrame>({
     // The pieces of one message, each a frame of its own (a lone LAST decodes as a message).
     ...framesOf(encodeRaftMessage(seedMessages[2] as Message), 12),
   ],
+  rejections: peerFrameRejections,
+  limits: () => (peerFrameLimitsBuilt ??= peerFrameLimits()),
   fixup: fixCrc,
   dictionary: [PEER_FRAME_HELLO, PEER_FRAME_MESSAGE, PEER_FRAME_FRAGMENT, PEER_FRAME_LAST, PEER_HELLO_VERSION].map((t) => Uint8Array.of(t)),
 });

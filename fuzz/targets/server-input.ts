@@ -13,15 +13,30 @@
 // an event in the returned value. Only a broken invariant (an assertion) or a foreign exception
 // escapes, and those are findings. There is no encoder: the round-trip belongs to the
 // protocol-request and frame targets.
+//
+// What the server must refuse, on the value (`verdict`: the events in order, `serve`,
+// `invalid:<the precise code the answer's message starts with>`, `bad-body`, `bad-frame`): after an
+// accepted stream of whole frames with no bad body or frame, one more frame (with a fresh id)
+//   getTs count 262,144 / 262,145 / 0              serve / invalid:INVALID_COUNT (both)
+//   getSeq count 65,536 / 65,537                   serve / invalid:INVALID_SEQ_COUNT
+//   getSeq key of 128 / 129 / 0 UTF-8 bytes        serve / invalid:INVALID_SEQ_KEY (both)
+//   the same fresh id twice                        serve invalid:DUPLICATE_REQUEST_ID
+//   a request id 0, or a byte after the map,       bad-body, and nothing after it (the
+//   then a good request                            connection closes)
+//   a header of 65,536 / 65,537 / 0 bytes          nothing more (pending) / bad-frame / bad-frame,
+// and every answer carries the request's id (or 0 for a bad body or frame) and fits a frame.
+import { Encoder } from '@msgpack/msgpack';
 import * as fc from 'fast-check';
 import { isDecodeError, withCodePrefix } from '../../core/errors.js';
 import { encodeFrame, FrameDecoder } from '../../core/frame.js';
-import { FRAME_BODY_BYTES_MAX, FRAME_HEADER_BYTES } from '../../core/limits.js';
-import { decodeRequest, encodeRequest, encodeResponse, validateRequest, type Request } from '../../core/protocol.js';
+import { FRAME_BODY_BYTES_MAX, FRAME_HEADER_BYTES, GET_TS_COUNT_MAX, SEQ_COUNT_MAX, SEQ_KEY_BYTES_MAX } from '../../core/limits.js';
+import { decodeRequest, decodeResponse, encodeRequest, encodeResponse, validateRequest, type Request } from '../../core/protocol.js';
+import { bytesOf } from '../near-misses.js';
+import { frameHeader, wholeFrames } from '../structure.js';
 import { nearValidMsgpackMap, wildMsgpackMap } from '../arbitraries.js';
 import { concat } from '../mutate.js';
 import { PROTOCOL_DICTIONARY, PROTOCOL_FIELD_NAMES, requestArbitrary } from '../protocol-values.js';
-import type { LengthField } from '../target.js';
+import type { LengthField, NearMiss } from '../target.js';
 import { defineTarget, onlyDecodeError } from '../target.js';
 
 export type ServerEvent =
@@ -74,6 +89,63 @@ export function serverReads(bytes: Uint8Array): ServerEvent[] {
   return events;
 }
 
+/** The answer inside an event's frame: its id and the precise code its message starts with. */
+function answerOf(answerFrame: Uint8Array): { id: number; code: string } {
+  const answer = decodeResponse(answerFrame.subarray(FRAME_HEADER_BYTES));
+  if (answer.ok) return { id: answer.id, code: 'ok' };
+  return { id: answer.id, code: /^([A-Z_]+):/.exec(answer.message)?.[1] ?? answer.code };
+}
+
+export function serverVerdict(events: readonly ServerEvent[]): string {
+  return events
+    .map((e) => {
+      switch (e.kind) {
+        case 'serve':
+          return 'serve';
+        case 'invalid-argument': {
+          const answer = answerOf(e.answerFrame);
+          return answer.id === e.id ? `invalid:${answer.code}` : `invalid:wrong-id-${answer.id}`;
+        }
+        case 'bad-body':
+        case 'bad-frame':
+          return answerOf(e.answerFrame).id === 0 ? e.kind : `${e.kind}:nonzero-id`;
+      }
+    })
+    .join(' ');
+}
+
+const rawEncoder = new Encoder({ useBigInt64: true });
+
+function serverRejections(accepted: Uint8Array): NearMiss[] {
+  const events = serverReads(accepted);
+  if (events.some((e) => e.kind === 'bad-body' || e.kind === 'bad-frame') || !wholeFrames(accepted)) return [];
+  const used = new Set(events.flatMap((e) => (e.kind === 'serve' ? [e.request.id] : [])));
+  let id = 0x7000_0000;
+  while (used.has(id)) id += 1;
+  const before = serverVerdict(events);
+  const then = (rest: string): string => (before === '' ? rest : rest === '' ? before : `${before} ${rest}`);
+  const getTs = (count: number): Uint8Array => encodeFrame(encodeRequest({ id, op: 'getTs', count }));
+  const getSeq = (key: string, count: number): Uint8Array => encodeFrame(encodeRequest({ id, op: 'getSeq', key, count, clientId: 1n, requestId: 1n }));
+  const good = encodeFrame(encodeRequest({ id: id + 1, op: 'getTs', count: 1 }));
+  const cases: [string, Uint8Array, string][] = [
+    ['getts-count-at-limit', getTs(GET_TS_COUNT_MAX), 'serve'],
+    ['getts-count-above-limit', getTs(GET_TS_COUNT_MAX + 1), 'invalid:INVALID_COUNT'],
+    ['getts-count-zero', getTs(0), 'invalid:INVALID_COUNT'],
+    ['getseq-count-at-limit', getSeq('k', SEQ_COUNT_MAX), 'serve'],
+    ['getseq-count-above-limit', getSeq('k', SEQ_COUNT_MAX + 1), 'invalid:INVALID_SEQ_COUNT'],
+    ['key-at-limit', getSeq('é'.repeat(SEQ_KEY_BYTES_MAX / 2), 1), 'serve'],
+    ['key-above-limit', getSeq(`${'é'.repeat(SEQ_KEY_BYTES_MAX / 2)}k`, 1), 'invalid:INVALID_SEQ_KEY'],
+    ['key-empty', getSeq('', 1), 'invalid:INVALID_SEQ_KEY'],
+    ['duplicate-id', bytesOf(getTs(1), getTs(2)), 'serve invalid:DUPLICATE_REQUEST_ID'],
+    ['request-id-0', bytesOf(encodeFrame(rawEncoder.encode({ id: 0, op: 'getTs', count: 1 })), good), 'bad-body'],
+    ['request-trailing-byte', bytesOf(encodeFrame(bytesOf(encodeRequest({ id, op: 'getTs', count: 1 }), 0xc0)), good), 'bad-body'],
+    ['frame-at-limit', frameHeader(FRAME_BODY_BYTES_MAX), ''],
+    ['frame-above-limit', bytesOf(frameHeader(FRAME_BODY_BYTES_MAX + 1), good), 'bad-frame'],
+    ['empty-frame', bytesOf(frameHeader(0), good), 'bad-frame'],
+  ];
+  return cases.map(([name, frames, verdict]) => ({ name, bytes: bytesOf(accepted, frames), code: then(verdict) }));
+}
+
 function frameLengthFields(bytes: Uint8Array): LengthField[] {
   const fields: LengthField[] = [];
   let at = 0;
@@ -100,6 +172,8 @@ export default defineTarget<ServerEvent[]>({
   name: 'server-input',
   description: 'the server reading a client socket: FrameDecoder, decodeRequest, validateRequest, and the error answers it frames',
   decode: serverReads,
+  verdict: serverVerdict,
+  rejections: serverRejections,
   canonical: false,
   isExpectedError: onlyDecodeError,
   rawArbitrary: streamArbitrary,
