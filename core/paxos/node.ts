@@ -584,8 +584,11 @@ export class PaxosNode {
       if (this.inLeaderLease()) return;
       this.becomeFollower(null);
       this.promised = m.ballot;
-    } else if (this.role !== 'follower') {
-      return;
+    } else {
+      // Our promise's own leader (re)preparing us: it is alive, follow it (a pre-candidate that
+      // timed out waiting for its sync included; found by the simulation, 3-node seed 175).
+      if (this.role !== 'follower') this.becomeFollower(null);
+      this.lastHeardFromLeaderMs = this.nowMs;
     }
     this.leaderId = m.ballot.nodeId;
     this.resetElectionDeadline();

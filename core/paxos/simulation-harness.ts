@@ -5,8 +5,12 @@
 //
 // Checkers, after every step (docs/paxos.md §5):
 //   - single decision: at most one value is decided per slot, across nodes and incarnations;
-//   - decided completeness: an entry decided before a node becomes leader is in its log;
-//   - ballot order: each new leader's ballot is above every earlier leader's;
+//   - decided completeness: an entry decided under ballot b is in the log of every node that
+//     becomes leader afterwards with a ballot above b;
+//   - ballot order: an acceptor's promises never go down, and a node's successive leaderships
+//     have strictly increasing ballots, across crashes (a global real-time order of leaders is
+//     not an invariant of Paxos: a candidate may complete a promise quorum gathered earlier,
+//     after a higher ballot's leader was elected, and then it can decide nothing — docs/paxos.md);
 //   - promise keeping: no acceptor accepts under a ballot below one it promised (across crashes);
 //   - read-index safety: a read released at index i covers every decision made before it was asked;
 //   - lease safety: no two nodes hold a lease at the same real instant (clock rates within the
@@ -108,6 +112,8 @@ interface SimNode {
   pausedUntilMs: number;
   /** The highest ballot this node ever sent a Promise for (any incarnation). */
   maxPromiseSent: Ballot;
+  /** The highest ballot this node ever led (any incarnation). */
+  maxLedBallot: Ballot;
 }
 
 type SimEvent =
@@ -185,6 +191,8 @@ export class PaxosSimulation {
   private readContext = 0;
   // Checkers' memory.
   private readonly decidedAt = new Map<number, string>();
+  /** The ballot of the leader that first decided each slot. */
+  private readonly decisionBallotAt = new Map<number, Ballot>();
   private maxDecided = 0;
   private lastLeaderBallot: Ballot | null = null;
   private readonly pendingReads = new Map<number, number>();
@@ -213,6 +221,7 @@ export class PaxosSimulation {
         lastRole: 'follower',
         pausedUntilMs: 0,
         maxPromiseSent: { n: 0, nodeId: 0 },
+        maxLedBallot: { n: 0, nodeId: 0 },
       };
       n.node = PaxosNode.create(made.config, n.random, this.localMs(n), options.faults ?? {});
       this.nodes.push(n);
@@ -422,6 +431,7 @@ export class PaxosSimulation {
         this.stats.reads += 1;
       }
       node.advance(ready);
+      this.recordDecisions(n);
       if (this.options.trace !== undefined) {
         const st = node.status();
         this.options.trace(`   n${n.id} ${st.role} b=${formatBallot(st.ballot)} p=${formatBallot(st.promised)} a=${formatBallot(st.acceptedRound)} d=${st.decided} last=${st.lastIndex} snap=${st.snapshotIndex}${ready.truncateAfter !== undefined ? ` trunc=${ready.truncateAfter}` : ''}`);
@@ -434,7 +444,15 @@ export class PaxosSimulation {
   }
 
   private send(from: SimNode, m: PaxosMessage): void {
-    if (m.type === 'promise' && compareBallots(m.ballot, from.maxPromiseSent) > 0) from.maxPromiseSent = m.ballot;
+    if (m.type === 'promise' && compareBallots(m.ballot, from.maxPromiseSent) < 0) {
+      throw new PaxosSimulationViolation('ballot-order', `node ${from.id} promised ${formatBallot(m.ballot)} after promising ${formatBallot(from.maxPromiseSent)}`);
+    }
+    if (m.type === 'promise' && compareBallots(m.ballot, from.maxPromiseSent) > 0) {
+      from.maxPromiseSent = m.ballot;
+      // A crash aimed at the durability window: just after a promise left, before the leader's
+      // sync makes the acceptor write again (the window a promise-before-persist bug needs).
+      if (this.faultsOn && this.chance(1, 8)) this.queue.push(this.nowMs + this.rand() * 5, { kind: 'crash', id: from.id });
+    }
     if (m.type === 'accepted' && m.synced && compareBallots(m.ballot, from.maxPromiseSent) < 0) {
       throw new PaxosSimulationViolation('promise-keeping', `node ${from.id} accepted under ${formatBallot(m.ballot)} after promising ${formatBallot(from.maxPromiseSent)}`);
     }
@@ -461,12 +479,32 @@ export class PaxosSimulation {
     this.stats.decided += 1;
   }
 
+  /** A leader's decisions: each newly decided slot is recorded with the ballot it was decided under. */
+  private recordDecisions(n: SimNode): void {
+    const node = n.node!;
+    const status = node.status();
+    if (status.role !== 'leader') return;
+    for (let index = status.decided; index > status.snapshotIndex && !this.decisionBallotAt.has(index); index -= 1) {
+      const entry = node.entryAt(index)!;
+      this.decisionBallotAt.set(index, status.ballot);
+      this.maxDecided = Math.max(this.maxDecided, index);
+      const described = describe(entry);
+      const previous = this.decidedAt.get(index);
+      if (previous === undefined) this.decidedAt.set(index, described);
+      else if (previous !== described) throw new PaxosSimulationViolation('single-decision', `slot ${index} decided as ${previous} and as ${described} (leader ${n.id})`);
+    }
+  }
+
   private observeRole(n: SimNode): void {
     const status = n.node!.status();
     if (status.role === 'leader' && n.lastRole !== 'leader') {
-      if (this.lastLeaderBallot !== null && compareBallots(status.ballot, this.lastLeaderBallot) <= 0) {
-        throw new PaxosSimulationViolation('ballot-order', `node ${n.id} leads ${formatBallot(status.ballot)} after a leader of ${formatBallot(this.lastLeaderBallot)}`);
+      if (compareBallots(status.ballot, n.maxLedBallot) <= 0 || compareBallots(status.ballot, n.maxPromiseSent) < 0) {
+        throw new PaxosSimulationViolation(
+          'ballot-order',
+          `node ${n.id} leads ${formatBallot(status.ballot)} after leading ${formatBallot(n.maxLedBallot)} and promising ${formatBallot(n.maxPromiseSent)}`,
+        );
       }
+      n.maxLedBallot = status.ballot;
       this.lastLeaderBallot = status.ballot;
       this.stats.leaders += 1;
       this.checkDecidedCompleteness(n);
@@ -479,7 +517,8 @@ export class PaxosSimulation {
     const node = n.node!;
     const status = node.status();
     for (const [index, described] of this.decidedAt) {
-      if (index <= status.snapshotIndex) continue;
+      const decidedUnder = this.decisionBallotAt.get(index);
+      if (index <= status.snapshotIndex || decidedUnder === undefined || compareBallots(decidedUnder, status.ballot) >= 0) continue;
       const mine = node.entryAt(index);
       if (mine === undefined || describe(mine) !== described) {
         throw new PaxosSimulationViolation(
