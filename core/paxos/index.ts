@@ -6,4 +6,21 @@ export { leaseDurationMs, makePaxosConfig, paxosConfigProblem, quorumSize } from
 export type { PaxosConfig, PaxosConfigOptions } from './config.js';
 export { PaxosNode } from './node.js';
 export type { PaxosCampaignResult, PaxosFaults, PaxosHandleResult, PaxosNotLeaderFailure, PaxosProposeResult, PaxosReadIndexResult, PaxosStatus } from './node.js';
+export {
+  decodePaxosLogRecordAt,
+  decodePaxosMessage,
+  decodePaxosSnapshotRecord,
+  encodePaxosLogRecord,
+  encodePaxosMessage,
+  encodePaxosSnapshotRecord,
+  PAXOS_LOG_HEADER_BYTES,
+  PAXOS_LOG_PAYLOAD_VERSION,
+  PAXOS_LOG_RECORD_BYTES_MAX,
+  PAXOS_MESSAGE_VERSION,
+  PAXOS_SNAPSHOT_RECORD_MAGIC,
+  PAXOS_SNAPSHOT_RECORD_VERSION,
+  replayPaxosLog,
+  scanPaxosLog,
+} from './codec.js';
+export type { PaxosLogRecord, PaxosLogScan } from './codec.js';
 export type * from './types.js';
