@@ -86,8 +86,8 @@ export class PaxosMetrics {
     gauge('tsoracle_paxos_last_log_index', 'Index of the last entry in the log.', () => driver.status().lastIndex);
     gauge('tsoracle_paxos_compacted_index', 'Index the newest snapshot covers.', () => driver.status().snapshotIndex);
     gauge('tsoracle_paxos_log_bytes', 'Bytes in the log file.', () => driver.logBytes);
-    gauge('tsoracle_paxos_lease', '1 while this node holds the leader lease.', () => (driver.hasLease() ? 1 : 0));
-    gauge('tsoracle_paxos_connected_peers', 'Peers with an open outgoing connection.', () => this.connectedPeers.size);
+    gauge('tsoracle_paxos_lease_held', '1 while this node holds the leader lease.', () => (driver.hasLease() ? 1 : 0));
+    gauge('tsoracle_paxos_peers_connected', 'Peers with an open outgoing connection.', () => this.connectedPeers.size);
     new client.Gauge<'role'>({
       name: 'tsoracle_paxos_role',
       help: '1 for the role this node is in, 0 for the others.',
