@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isDecodeError } from '../errors.js';
-import { PAXOS_NODE_ID_MAX } from './ballot.js';
+import { paxosLogRecordArbitrary, paxosMessageArbitrary, paxosSnapshotArbitrary } from './arbitraries.js';
 import {
   decodePaxosLogRecordAt,
   decodePaxosMessage,
@@ -15,59 +15,10 @@ import {
   scanPaxosLog,
   type PaxosLogRecord,
 } from './codec.js';
-import type { Ballot, PaxosEntry, PaxosMessage } from './types.js';
+import type { PaxosEntry } from './types.js';
 
-const ballotArb: fc.Arbitrary<Ballot> = fc.record({ n: fc.integer({ min: 1, max: 1_000_000 }), nodeId: fc.integer({ min: 1, max: PAXOS_NODE_ID_MAX }) });
-const dataArb = fc.uint8Array({ maxLength: 16 });
-
-function entriesFrom(first: number): fc.Arbitrary<PaxosEntry[]> {
-  return fc.array(fc.tuple(ballotArb, dataArb), { maxLength: 4 }).map((xs) => xs.map(([ballot, data], i) => ({ index: first + i, ballot, kind: 'normal' as const, data })));
-}
-
-const idsArb = fc.tuple(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 })).filter(([a, b]) => a !== b);
-const snapshotArb = fc.record({ lastIncludedIndex: fc.integer({ min: 1, max: 1_000 }), data: dataArb });
-
-const messageArb: fc.Arbitrary<PaxosMessage> = fc.tuple(idsArb, ballotArb, fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: 1_000 }), fc.boolean(), snapshotArb).chain<PaxosMessage>(
-  ([[from, to], ballot, variant, index, flag, snapshot]) => {
-    const head = { from, to, ballot };
-    switch (variant) {
-      case 0:
-        return fc.constant({ type: 'pre-prepare' as const, ...head });
-      case 1:
-        return ballotArb.map((promised) => ({ type: 'pre-promise' as const, ...head, granted: flag, promised }));
-      case 2:
-        return ballotArb.map((acceptedRound) => ({ type: 'prepare' as const, ...head, decidedIndex: index, acceptedRound, logEnd: index + 3 }));
-      case 3:
-        return entriesFrom(flag ? snapshot.lastIncludedIndex + 1 : index + 1).map((entries) => ({
-          type: 'promise' as const,
-          ...head,
-          acceptedRound: { n: Math.max(1, ballot.n - 1), nodeId: ballot.nodeId },
-          logEnd: index + entries.length,
-          decidedIndex: index,
-          hasSuffix: true,
-          suffixFrom: flag ? snapshot.lastIncludedIndex : index,
-          entries,
-          ...(flag ? { snapshot } : {}),
-        }));
-      case 4:
-        return entriesFrom(flag ? snapshot.lastIncludedIndex + 1 : index + 1).map((entries) => ({
-          type: 'accept-sync' as const,
-          ...head,
-          round: index,
-          syncIndex: flag ? snapshot.lastIncludedIndex : index,
-          entries,
-          decidedIndex: index,
-          ...(flag ? { snapshot } : {}),
-        }));
-      case 5:
-        return entriesFrom(index + 1).map((entries) => ({ type: 'accept' as const, ...head, round: 3, startIndex: index + 1, entries, decidedIndex: index }));
-      case 6:
-        return fc.constant({ type: 'accepted' as const, ...head, round: 2, synced: flag, logEnd: index });
-      default:
-        return ballotArb.map((promised) => ({ type: 'nack' as const, ...head, promised }));
-    }
-  },
-);
+const messageArb = paxosMessageArbitrary;
+const snapshotArb = paxosSnapshotArbitrary;
 
 describe('paxos peer messages', () => {
   it('round-trip every variant', () => {
@@ -106,6 +57,14 @@ describe('paxos peer messages', () => {
 });
 
 describe('paxos log records', () => {
+  it('round-trip every kind', () => {
+    fc.assert(
+      fc.property(paxosLogRecordArbitrary, (record) => {
+        expect(decodePaxosLogRecordAt(encodePaxosLogRecord(record), 0).record).toEqual(record);
+      }),
+    );
+  });
+
   const b = { n: 2, nodeId: 1 };
   const e = (index: number, text = `e${index}`): PaxosEntry => ({ index, ballot: b, kind: 'normal', data: new TextEncoder().encode(text) });
   const records: PaxosLogRecord[] = [
