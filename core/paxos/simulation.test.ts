@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { PaxosSimulation, type PaxosSimStats } from './simulation-harness.js';
 
-const seedCount = Number(process.env['PAXOS_SIM_SEEDS'] ?? '12');
+const seedCount = Number(process.env['PAXOS_SIM_SEEDS'] ?? '8');
 
 describe('paxos randomized cluster simulation', () => {
   for (const nodeCount of [3, 5]) {
