@@ -100,7 +100,7 @@ export type PaxosDriverEvent =
   | { readonly kind: 'leadership'; readonly state: LeaderState }
   | { readonly kind: 'snapshot-saved'; readonly index: number; readonly walBytes: number }
   | { readonly kind: 'snapshot-installed'; readonly index: number }
-  /** A snapshot this node took was overtaken by a leader's InstallSnapshot while it was written; not compacted to. */
+  /** A snapshot this node took was overtaken by a leader's snapshot (AcceptSync) while it was written; not compacted to. */
   | { readonly kind: 'snapshot-superseded'; readonly index: number }
   /** Entries applied to the state machine, in index order (the simulator's single-decision checker). */
   | { readonly kind: 'applied'; readonly entries: readonly PaxosEntry[] }
@@ -480,10 +480,10 @@ export class PaxosDriver implements ConsensusDriver {
     const data = this.stateMachine.snapshot();
     await this.storage.saveSnapshot({ lastIncludedIndex: applied, data });
     if (this.stopped) return;
-    // While the snapshot was written a leader's InstallSnapshot may have arrived: the core took
-    // it at once (its log now starts past `applied`) and the next Ready persists it over this
-    // file. This snapshot is superseded; the log is not compacted to it (found by the
-    // simulator, 3-node seed 269).
+    // While the snapshot was written a leader's snapshot (an AcceptSync carrying one) may have
+    // arrived: the core took it at once (its log now starts past `applied`) and the next Ready
+    // persists it over this file. This snapshot is superseded; the log is not compacted to it
+    // (the raft driver's simulator found the same race, its 3-node seed 269).
     if (this.node.status().snapshotIndex >= applied) {
       this.options.onEvent?.({ kind: 'snapshot-superseded', index: applied });
       return;
