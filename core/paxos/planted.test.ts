@@ -34,7 +34,7 @@ function firstFailingSeed(faults: PaxosFaults, nodeCount: number): Found | null 
 const planted: ReadonlyArray<readonly [keyof PaxosFaults, Found]> = [
   ['promiseBeforePersist', { seed: 15, checker: 'ballot-order' }],
   ['skipReproposeHighest', { seed: 1, checker: 'decided-completeness' }],
-  ['acceptBelowPromise', { seed: 16, checker: 'promise-keeping' }],
+  ['acceptBelowPromise', { seed: 13, checker: 'ballot-order' }],
   ['decideBeforeQuorum', { seed: 1, checker: 'decided-completeness' }],
 ];
 

@@ -7,10 +7,11 @@
 //   - single decision: at most one value is decided per slot, across nodes and incarnations;
 //   - decided completeness: an entry decided under ballot b is in the log of every node that
 //     becomes leader afterwards with a ballot above b;
-//   - ballot order: an acceptor's promises never go down, and a node's successive leaderships
-//     have strictly increasing ballots, across crashes (a global real-time order of leaders is
-//     not an invariant of Paxos: a candidate may complete a promise quorum gathered earlier,
-//     after a higher ballot's leader was elected, and then it can decide nothing — docs/paxos.md);
+//   - ballot order: leaders' ballots strictly increase in the order their leases begin; an
+//     acceptor's promises never go down, and a node's successive leaderships have strictly
+//     increasing ballots, across crashes (the order in which nodes merely become leader is not
+//     an invariant of Paxos: a candidate may complete a promise quorum gathered earlier, after a
+//     higher ballot's leader was elected, and then it can decide nothing — docs/paxos.md);
 //   - promise keeping: no acceptor accepts under a ballot below one it promised (across crashes);
 //   - read-index safety: a read released at index i covers every decision made before it was asked;
 //   - lease safety: no two nodes hold a lease at the same real instant (clock rates within the
@@ -197,6 +198,8 @@ export class PaxosSimulation {
   private lastLeaderBallot: Ballot | null = null;
   private readonly pendingReads = new Map<number, number>();
   private readonly leaseIntervals: Array<{ id: number; startMs: number; endMs: number }> = [];
+  /** The ballot of the last lease that began (leases begin in real-time order). */
+  private lastLeaseBallot: Ballot | null = null;
   readonly stats: PaxosSimStats = { events: 0, leaders: 0, decided: 0, reads: 0, snapshots: 0, crashes: 0 };
 
   constructor(private readonly options: PaxosSimOptions) {
@@ -536,6 +539,14 @@ export class PaxosSimulation {
     const endMs = this.realTimeOf(n, until);
     if (n.lease !== null && n.lease.endMs > this.nowMs) n.lease.endMs = Math.max(n.lease.endMs, endMs);
     else {
+      // Leaders' ballots strictly increase in the order their leases begin: a lease of a lower
+      // ballot after a higher one's began would need an acceptor to answer the lower ballot's
+      // round after promising the higher one (docs/paxos.md §5).
+      const ballot = node.status().ballot;
+      if (this.lastLeaseBallot !== null && compareBallots(ballot, this.lastLeaseBallot) < 0) {
+        throw new PaxosSimulationViolation('ballot-order', `node ${n.id} holds a lease under ${formatBallot(ballot)} after a lease under ${formatBallot(this.lastLeaseBallot)}`);
+      }
+      this.lastLeaseBallot = ballot;
       const interval = { id: n.id, startMs: this.nowMs, endMs };
       this.leaseIntervals.push(interval);
       n.lease = interval;
