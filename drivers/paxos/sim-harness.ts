@@ -10,7 +10,8 @@ import { ProtocolServer } from '../server/protocol-server.js';
 import { ServingNode } from '../server/serving-node.js';
 import type { Program } from '../../sim/process.js';
 import { World, type WorldOptions } from '../../sim/world.js';
-import { PaxosDriver, type PaxosDriverEvent, type PaxosPeer, type PaxosTuning } from './paxos-driver.js';
+import { openPaxosDriverForPeers } from './index.js';
+import type { PaxosDriver, PaxosDriverEvent, PaxosPeer, PaxosTuning } from './paxos-driver.js';
 
 export const PAXOS_PORT = 50552;
 export const SERVICE_PORT = 50551;
@@ -54,15 +55,16 @@ export class SimCluster {
 
   private program(id: number, name: string): Program {
     return async ({ disk, transport, clock, random, host }) => {
-      const opening = PaxosDriver.open({
+      // Through the registration entry point (index.ts), as the simulator's driver module would.
+      const opening = openPaxosDriverForPeers({
         disk,
         transport,
         clock,
         random,
         dataDir: DATA_DIR,
         id,
-        peers: this.peers,
-        ...(this.options.config !== undefined ? { config: this.options.config } : {}),
+        peers: [...this.peers].map(([peerId, p]) => ({ id: peerId, endpoint: p.serviceEndpoint, peerAddress: p.raftAddress })),
+        ...(this.options.config !== undefined ? { tuning: this.options.config } : {}),
         ...(this.options.snapshotEntries !== undefined ? { snapshotEntries: this.options.snapshotEntries } : {}),
         onEvent: (event) => {
           this.events.push({ t: this.world.nowMs, node: name, event });
