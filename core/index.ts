@@ -15,3 +15,4 @@ export * from './records/index.js';
 export { decodeRequest, decodeResponse, encodeRequest, encodeResponse, validateRequest, type Request, type Response, type WireErrorCode } from './protocol.js';
 export * as raft from './raft/index.js';
 export * as oracle from './oracle/index.js';
+export * as paxos from './paxos/index.js';

@@ -55,6 +55,7 @@ import { createClient, type TsoClient } from './client.js';
 import { HEARTBEAT_INTERVAL_MS_DEFAULT } from './heartbeat.js';
 import { runSimCommand } from './sim.js';
 import { parseClockDrift, startRaftServer } from './raft.js';
+import { startPaxosServer } from './paxos.js';
 import { checkDataDir, startServer, type ConnectionLimits, type TsoServer } from './server.js';
 
 const SHUTDOWN_BOUND_MS = 5_000;
@@ -303,12 +304,12 @@ interface ServeRaftOptions extends ConnectionLimitFlags {
   statusHeartbeatInterval: number;
 }
 
-async function serveRaft(opts: ServeRaftOptions, cmd: Command): Promise<void> {
+async function serveRaft(opts: ServeRaftOptions, cmd: Command, start: typeof startRaftServer | typeof startPaxosServer = startRaftServer): Promise<void> {
   const log = (line: string): void => {
     process.stderr.write(`${line}\n`);
   };
   let stopping = false;
-  const server = await startRaftServer({
+  const server = await start({
     id: opts.id,
     peers: opts.peers,
     dataDir: opts.dataDir,
@@ -473,10 +474,10 @@ export function buildProgram(): Command {
 
   const serve = program
     .command('serve')
-    .description('run a server: serve file | serve raft')
-    .argument('[driver]', 'file or raft')
+    .description('run a server: serve file | serve raft | serve paxos')
+    .argument('[driver]', 'file, raft or paxos')
     .action((driver: string | undefined) => {
-      usageError(serve, driver === undefined ? "serve needs a driver: 'serve file' or 'serve raft'" : `unknown driver '${driver}' (drivers: file, raft)`);
+      usageError(serve, driver === undefined ? "serve needs a driver: 'serve file', 'serve raft' or 'serve paxos'" : `unknown driver '${driver}' (drivers: file, raft, paxos)`);
     });
   addServeFileOptions(serve.command('file').description('single node, fsync-durable file driver')).action(async (opts: ServeFileOptions, cmd: Command) => serveFile(opts, cmd));
   const raft = serve
@@ -513,6 +514,36 @@ export function buildProgram(): Command {
       .argParser(durationInRange(0, SERVE_DURATION_MS_MAX)),
   );
   addConnectionLimitOptions(addWindowOptions(raft)).action(async (opts: ServeRaftOptions, cmd: Command) => serveRaft(opts, cmd));
+  // `serve paxos`: the same flags, defaults and checks as `serve raft`, on the paxos driver (docs/paxos.md).
+  const paxos = serve
+    .command('paxos')
+    .description('a member of a Multi-Paxos cluster (static membership; docs/paxos.md)')
+    .requiredOption('--id <n>', "this node's id in --peers (1 to 65535)", parsePositiveInt)
+    .requiredOption('--peers <list>', 'every voter, this node included: "1=PEER_H:P/SERVICE_H:P,2=...,3=..."')
+    .option('--data-dir <dir>', 'data directory (holds paxos/LOCK, meta, log, snapshot)', DATA_DIR_DEFAULT)
+    .option('--listen <host:port>', "client protocol address (default: this node's service address)", bindAddress(false))
+    .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz (default: the service host, the service port + 2; "off" disables)', bindAddress(true))
+    .addOption(
+      new Option('--election-timeout <duration>', 'minimum election timeout (each node draws in [t, 2t))')
+        .default(RAFT_ELECTION_TIMEOUT_MS_DEFAULT, '300ms')
+        .argParser(durationInRange(1, RAFT_DURATION_MS_MAX)),
+    )
+    .addOption(
+      new Option('--heartbeat-interval <duration>', 'leader heartbeat interval (below the election timeout)')
+        .default(RAFT_HEARTBEAT_INTERVAL_MS_DEFAULT, '50ms')
+        .argParser(durationInRange(1, RAFT_DURATION_MS_MAX)),
+    )
+    .addOption(
+      new Option('--clock-drift <ratio>', 'assumed bound on every clock rate error; the lease shrinks by twice it').default(RAFT_CLOCK_DRIFT_BOUND_DEFAULT, '0.01').argParser((text: string) => {
+        try {
+          return parseClockDrift(text);
+        } catch (e) {
+          throw new InvalidArgumentError(e instanceof TsoError ? e.message.replace(/^INVALID_CONFIG: /, '') : String(e));
+        }
+      }),
+    )
+    .option('--snapshot-entries <n>', 'applied entries between two snapshots (and log rewrites)', parsePositiveInt);
+  addConnectionLimitOptions(addWindowOptions(paxos)).action(async (opts: ServeRaftOptions, cmd: Command) => serveRaft(opts, cmd, startPaxosServer));
 
   program
     .command('init')

@@ -47,9 +47,9 @@ export interface PeerHello {
   readonly to: number;
 }
 
-export type PeerFrame =
+export type PeerFrame<M = Message> =
   | { readonly kind: 'hello'; readonly hello: PeerHello }
-  | { readonly kind: 'message'; readonly message: Message }
+  | { readonly kind: 'message'; readonly message: M }
   /** A piece of a larger message was kept; the message completes with a later frame. */
   | { readonly kind: 'fragment' };
 
@@ -107,10 +107,15 @@ function decodeHello(payload: Uint8Array): PeerHello {
   });
 }
 
-/** Decodes the frames of one connection, in order, reassembling fragmented messages. */
-export class PeerFrameReader {
+/**
+ * Decodes the frames of one connection, in order, reassembling fragmented messages. The message
+ * codec is the Raft core's by default; the Paxos driver passes its own (total: only DecodeError).
+ */
+export class PeerFrameReader<M = Message> {
   private pieces: Uint8Array[] = [];
   private pieceBytes = 0;
+
+  constructor(private readonly decodeMessage: (bytes: Uint8Array) => M = decodeRaftMessage as unknown as (bytes: Uint8Array) => M) {}
 
   /** Bytes of an incomplete message held so far. */
   get pendingBytes(): number {
@@ -121,7 +126,7 @@ export class PeerFrameReader {
    * Decodes one frame body. Total: throws only `DecodeError`. The length and the CRC are checked
    * before anything else, so a corrupted frame changes no state (not even pending pieces).
    */
-  read(body: Uint8Array): PeerFrame {
+  read(body: Uint8Array): PeerFrame<M> {
     if (body.length === 0) throw new DecodeError(ErrorCode.DECODE_EMPTY, 'empty peer frame', 0);
     if (body.length < PEER_FRAME_OVERHEAD_BYTES) {
       throw new DecodeError(ErrorCode.RECORD_TOO_SHORT, `peer frame of ${body.length} bytes, below its tag and CRC (${PEER_FRAME_OVERHEAD_BYTES})`, 0);
@@ -141,7 +146,7 @@ export class PeerFrameReader {
       case PEER_FRAME_HELLO:
         return { kind: 'hello', hello: decodeHello(payload) };
       case PEER_FRAME_MESSAGE:
-        return { kind: 'message', message: decodeRaftMessage(payload) };
+        return { kind: 'message', message: this.decodeMessage(payload) };
       case PEER_FRAME_FRAGMENT:
       case PEER_FRAME_LAST: {
         if (payload.length === 0) throw new DecodeError(ErrorCode.DECODE_INVALID_VALUE, 'empty message fragment', 1);
@@ -159,7 +164,7 @@ export class PeerFrameReader {
         }
         this.pieces = [];
         this.pieceBytes = 0;
-        return { kind: 'message', message: decodeRaftMessage(whole) };
+        return { kind: 'message', message: this.decodeMessage(whole) };
       }
       default:
         throw new DecodeError(ErrorCode.DECODE_BAD_VARIANT, `peer frame tag ${tag}`, 0);

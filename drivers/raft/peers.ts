@@ -19,7 +19,7 @@
 //   - After `close()` nothing is sent, delivered or reconnected.
 import { assert } from '../../core/assert.js';
 import { isDecodeError } from '../../core/errors.js';
-import type { Message } from '../../core/raft/index.js';
+import { decodeRaftMessage, encodeRaftMessage, type Message } from '../../core/raft/index.js';
 import { type Clock, type Connection, type HostPort, type Listener, type TimerHandle, type Transport } from '../ports.js';
 import {
   RAFT_PEER_CONNECT_TIMEOUT_MS,
@@ -30,7 +30,7 @@ import {
   RAFT_PEER_SEND_QUEUE_BYTES_MAX,
   RAFT_PEER_SEND_QUEUE_MESSAGES_MAX,
 } from './limits.js';
-import { encodeHello, encodePeerMessage, PeerFrameReader } from './peer-wire.js';
+import { encodeHello, framesOf, PeerFrameReader } from './peer-wire.js';
 
 export type PeerEvent =
   | { readonly kind: 'peer-connected'; readonly peer: number }
@@ -38,7 +38,22 @@ export type PeerEvent =
   | { readonly kind: 'peer-refused'; readonly remote: string; readonly reason: string }
   | { readonly kind: 'peer-dropped'; readonly peer: number; readonly messages: number };
 
-export interface PeerNetworkOptions {
+/** How a peer network's messages become bytes and back (the Raft core's by default). */
+export interface PeerMessageCodec<M> {
+  readonly encode: (message: M) => Uint8Array;
+  /** Total: throws only DecodeError. */
+  readonly decode: (bytes: Uint8Array) => M;
+}
+
+/** What every message on the peer network says about itself: its sender and its addressee. */
+export interface PeerAddressed {
+  readonly from: number;
+  readonly to: number;
+}
+
+const raftCodec: PeerMessageCodec<Message> = { encode: encodeRaftMessage, decode: decodeRaftMessage };
+
+export interface PeerNetworkOptions<M extends PeerAddressed = Message> {
   readonly transport: Transport;
   readonly clock: Clock;
   /** Uniform in [0, 1): backoff jitter. */
@@ -50,8 +65,10 @@ export interface PeerNetworkOptions {
   /** Every other voter's Raft address. */
   readonly peers: ReadonlyMap<number, HostPort>;
   /** A message from a peer, addressed to this node. */
-  readonly onMessage: (message: Message) => void;
+  readonly onMessage: (message: M) => void;
   readonly onEvent?: (event: PeerEvent) => void;
+  /** The message codec; the Raft core's when absent (then M must be the Raft `Message`). */
+  readonly codec?: PeerMessageCodec<M>;
 }
 
 interface QueuedMessage {
@@ -60,7 +77,7 @@ interface QueuedMessage {
 }
 
 /** The outgoing side to one peer. */
-class PeerLink {
+class PeerLink<M extends PeerAddressed> {
   private connection: Connection | null = null;
   private connecting = false;
   /** Numbers connect attempts: an abandoned attempt's late outcome is ignored. */
@@ -75,7 +92,7 @@ class PeerLink {
   private closed = false;
 
   constructor(
-    private readonly network: PeerNetwork,
+    private readonly network: PeerNetwork<M>,
     readonly peer: number,
     private readonly address: HostPort,
   ) {}
@@ -197,16 +214,17 @@ class PeerLink {
 }
 
 /** One accepted connection, from hello to close. */
-class InboundConnection {
-  private readonly reader = new PeerFrameReader();
+class InboundConnection<M extends PeerAddressed> {
+  private readonly reader: PeerFrameReader<M>;
   private from = 0;
   private refused = false;
   private helloTimer: TimerHandle | null;
 
   constructor(
-    private readonly network: PeerNetwork,
+    private readonly network: PeerNetwork<M>,
     readonly connection: Connection,
   ) {
+    this.reader = new PeerFrameReader<M>(network.codec.decode);
     this.helloTimer = network.options.clock.setTimer(RAFT_PEER_HELLO_TIMEOUT_MS, () => {
       this.helloTimer = null;
       if (this.from === 0) this.refuse('no hello');
@@ -273,23 +291,26 @@ class InboundConnection {
   }
 }
 
-export class PeerNetwork {
-  private readonly links = new Map<number, PeerLink>();
-  private readonly inbound = new Set<InboundConnection>();
+export class PeerNetwork<M extends PeerAddressed = Message> {
+  private readonly links = new Map<number, PeerLink<M>>();
+  private readonly inbound = new Set<InboundConnection<M>>();
+  /** @internal */
+  readonly codec: PeerMessageCodec<M>;
   private closedFlag = false;
   private closing: Promise<void> | null = null;
 
   private constructor(
-    readonly options: PeerNetworkOptions,
+    readonly options: PeerNetworkOptions<M>,
     private listener: Listener | null,
   ) {
+    this.codec = options.codec ?? (raftCodec as unknown as PeerMessageCodec<M>);
     assert(!options.peers.has(options.selfId), 'peers_exclude_self');
     for (const [id, address] of options.peers) this.links.set(id, new PeerLink(this, id, address));
   }
 
   /** Listens on this node's Raft address and starts connecting to every peer. */
-  static async start(options: PeerNetworkOptions): Promise<PeerNetwork> {
-    const network = new PeerNetwork(options, null);
+  static async start<M extends PeerAddressed = Message>(options: PeerNetworkOptions<M>): Promise<PeerNetwork<M>> {
+    const network = new PeerNetwork<M>(options, null);
     network.listener = await options.transport.listen(options.listen, (c) => network.accept(c));
     for (const link of network.links.values()) link.ensureConnecting();
     return network;
@@ -306,11 +327,11 @@ export class PeerNetwork {
   }
 
   /** Sends `message` to its `to` peer (dropped after close). */
-  send(message: Message): void {
+  send(message: M): void {
     if (this.closedFlag) return;
     const link = this.links.get(message.to);
     assert(link !== undefined, 'message_to_known_peer', `${message.to}`);
-    link.send(encodePeerMessage(message));
+    link.send(framesOf(this.codec.encode(message)));
   }
 
   private accept(connection: Connection): void {
@@ -323,7 +344,7 @@ export class PeerNetwork {
   }
 
   /** @internal */
-  forget(inbound: InboundConnection): void {
+  forget(inbound: InboundConnection<M>): void {
     this.inbound.delete(inbound);
   }
 

@@ -32,10 +32,10 @@ export type WalTailVerdict =
   | { readonly kind: 'corrupt'; readonly offset: number; readonly reason: string };
 
 /** Whether a valid record starts anywhere in (from, end of bytes). */
-function validRecordAfter(bytes: Uint8Array, from: number): boolean {
+function validRecordAfter(bytes: Uint8Array, from: number, decodeAt: RecordDecoderAt): boolean {
   for (let offset = from + 1; offset + RAFT_WAL_HEADER_BYTES <= bytes.length; offset++) {
     try {
-      decodeWalRecordAt(bytes, offset);
+      decodeAt(bytes, offset);
       return true;
     } catch (error) {
       if (!isDecodeError(error)) throw error;
@@ -72,8 +72,19 @@ function zeroedSectorIn(bytes: Uint8Array, start: number, end: number): boolean 
   return false;
 }
 
+/**
+ * Decodes the record at an offset, throwing a DecodeError when none is there. The Raft WAL's by
+ * default; the Paxos log (drivers/paxos) frames its records the same way and passes its own.
+ */
+export type RecordDecoderAt = (bytes: Uint8Array, offset: number) => unknown;
+
 /** What the damage `scan` stopped at is (see the file comment). `bytes` is the whole WAL file. */
-export function judgeWalTail(bytes: Uint8Array, scan: WalScan, tornWindowBytes = RAFT_WAL_TORN_WINDOW_BYTES): WalTailVerdict {
+export function judgeWalTail(
+  bytes: Uint8Array,
+  scan: Pick<WalScan, 'validBytes' | 'tail'>,
+  tornWindowBytes = RAFT_WAL_TORN_WINDOW_BYTES,
+  decodeAt: RecordDecoderAt = decodeWalRecordAt,
+): WalTailVerdict {
   if (scan.tail === null) return { kind: 'clean' };
   const bad = scan.validBytes;
   const tailBytes = bytes.length - bad;
@@ -94,7 +105,7 @@ export function judgeWalTail(bytes: Uint8Array, scan: WalScan, tornWindowBytes =
   }
   const cutShort = length <= RAFT_WAL_RECORD_BYTES_MAX && recordEnd > bytes.length;
   if (cutShort) {
-    if (validRecordAfter(bytes, bad)) {
+    if (validRecordAfter(bytes, bad, decodeAt)) {
       return { kind: 'corrupt', offset: bad, reason: `${code}: a record cut short is followed by valid records` };
     }
     sometimes(true, 'wal.torn_record_cut_short');
