@@ -243,12 +243,14 @@ function serveUntilSignal(server: TsoServer, claimStop: () => boolean): void {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.stdout.write(`serving on ${server.address.host}:${server.address.port}\n`);
   if (server.httpAddress !== null) process.stderr.write(`http on ${server.httpAddress.host}:${server.httpAddress.port}\n`);
+  if (server.grpcAddress !== null) process.stderr.write(`grpc on ${server.grpcAddress.host}:${server.grpcAddress.port}\n`);
 }
 
 interface ServeFileOptions extends ConnectionLimitFlags {
   dataDir: string;
   listen: string;
   httpListen: string;
+  grpcListen: string;
   windowAhead: number;
   failoverAdvance: number;
 }
@@ -258,6 +260,7 @@ async function serveFile(opts: ServeFileOptions, cmd: Command): Promise<void> {
     dataDir: opts.dataDir,
     listen: opts.listen,
     httpListen: opts.httpListen === 'off' ? null : opts.httpListen,
+    grpcListen: opts.grpcListen === 'off' ? null : opts.grpcListen,
     windowAheadMs: opts.windowAhead,
     failoverAdvanceMs: opts.failoverAdvance,
     connectionLimits: connectionLimits(opts),
@@ -277,6 +280,7 @@ interface ServeRaftOptions extends ConnectionLimitFlags {
   dataDir: string;
   listen?: string;
   httpListen?: string;
+  grpcListen: string;
   electionTimeout: number;
   heartbeatInterval: number;
   clockDrift: number;
@@ -296,6 +300,7 @@ async function serveRaft(opts: ServeRaftOptions, cmd: Command): Promise<void> {
     dataDir: opts.dataDir,
     ...(opts.listen !== undefined ? { listen: opts.listen } : {}),
     ...(opts.httpListen !== undefined ? { httpListen: opts.httpListen === 'off' ? null : opts.httpListen } : {}),
+    grpcListen: opts.grpcListen === 'off' ? null : opts.grpcListen,
     electionTimeoutMs: opts.electionTimeout,
     heartbeatIntervalMs: opts.heartbeatInterval,
     clockDriftBound: opts.clockDrift,
@@ -394,7 +399,8 @@ function addServeFileOptions(cmd: Command): Command {
   cmd
     .option('--data-dir <dir>', 'data directory (holds LOCK, state, dense)', DATA_DIR_DEFAULT)
     .option('--listen <host:port>', 'client protocol address', bindAddress(false), LISTEN_ADDRESS_DEFAULT)
-    .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz ("off" disables)', bindAddress(true), HTTP_LISTEN_ADDRESS_DEFAULT);
+    .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz ("off" disables)', bindAddress(true), HTTP_LISTEN_ADDRESS_DEFAULT)
+    .option('--grpc-listen <host:port>', 'tsoracle.v1.TsoService gRPC address (docs/grpc.md; "off" disables)', bindAddress(true), 'off');
   return addConnectionLimitOptions(addWindowOptions(cmd));
 }
 
@@ -457,6 +463,7 @@ export function buildProgram(): Command {
     .option('--data-dir <dir>', 'data directory (holds raft/LOCK, meta, wal, snapshot)', DATA_DIR_DEFAULT)
     .option('--listen <host:port>', "client protocol address (default: this node's service address)", bindAddress(false))
     .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz (default: the service host, the service port + 2; "off" disables)', bindAddress(true))
+    .option('--grpc-listen <host:port>', 'tsoracle.v1.TsoService gRPC address; every node must use the same offset from its service port (docs/grpc.md; "off" disables)', bindAddress(true), 'off')
     .addOption(
       new Option('--election-timeout <duration>', 'minimum election timeout (each node draws in [t, 2t))')
         .default(RAFT_ELECTION_TIMEOUT_MS_DEFAULT, '300ms')
