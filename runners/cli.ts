@@ -46,6 +46,7 @@ import {
 } from '../core/limits.js';
 import { FileDriver } from '../drivers/file/file-driver.js';
 import { NodeDisk } from '../drivers/node/disk.js';
+import type { TlsServerOptions } from '../drivers/node/transport.js';
 import { parseHostPort } from '../drivers/ports.js';
 import { parseDuration, runFuzzCommand } from '../fuzz/cli.js';
 import { listTargetNames } from '../fuzz/registry.js';
@@ -246,7 +247,42 @@ function serveUntilSignal(server: TsoServer, claimStop: () => boolean): void {
   if (server.grpcAddress !== null) process.stderr.write(`grpc on ${server.grpcAddress.host}:${server.grpcAddress.port}\n`);
 }
 
-interface ServeFileOptions extends ConnectionLimitFlags {
+/** --tls-cert / --tls-key / --tls-ca of `serve file` and `serve raft`. */
+interface TlsFlags {
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsCa?: string;
+}
+
+/** The client port's TLS from the flags (PEM files), or undefined; INVALID_CONFIG for a bad combination or an unreadable file. */
+function serverTls(opts: TlsFlags): TlsServerOptions | undefined {
+  if (opts.tlsCert === undefined && opts.tlsKey === undefined) {
+    if (opts.tlsCa !== undefined) throw new TsoError('INVALID_CONFIG', '--tls-ca needs --tls-cert and --tls-key');
+    return undefined;
+  }
+  if (opts.tlsCert === undefined || opts.tlsKey === undefined) throw new TsoError('INVALID_CONFIG', '--tls-cert and --tls-key go together');
+  const read = (flag: string, file: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (e) {
+      throw new TsoError('INVALID_CONFIG', `${flag} ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+  };
+  return {
+    cert: read('--tls-cert', opts.tlsCert),
+    key: read('--tls-key', opts.tlsKey),
+    ...(opts.tlsCa !== undefined ? { ca: read('--tls-ca', opts.tlsCa) } : {}),
+  };
+}
+
+function addTlsOptions(cmd: Command): Command {
+  return cmd
+    .option('--tls-cert <file>', 'serve TLS on the client port with this PEM certificate (with --tls-key)')
+    .option('--tls-key <file>', "the PEM private key of --tls-cert")
+    .option('--tls-ca <file>', 'require client certificates signed by this PEM CA (mTLS)');
+}
+
+interface ServeFileOptions extends ConnectionLimitFlags, TlsFlags {
   dataDir: string;
   listen: string;
   httpListen: string;
@@ -256,7 +292,11 @@ interface ServeFileOptions extends ConnectionLimitFlags {
 }
 
 async function serveFile(opts: ServeFileOptions, cmd: Command): Promise<void> {
+  const tls = await Promise.resolve()
+    .then(() => serverTls(opts))
+    .catch(failOrUsage(cmd));
   const server = await startServer({
+    ...(tls !== undefined ? { tls } : {}),
     dataDir: opts.dataDir,
     listen: opts.listen,
     httpListen: opts.httpListen === 'off' ? null : opts.httpListen,
@@ -274,7 +314,7 @@ async function serveFile(opts: ServeFileOptions, cmd: Command): Promise<void> {
   });
 }
 
-interface ServeRaftOptions extends ConnectionLimitFlags {
+interface ServeRaftOptions extends ConnectionLimitFlags, TlsFlags {
   id: number;
   peers: string;
   dataDir: string;
@@ -294,7 +334,11 @@ async function serveRaft(opts: ServeRaftOptions, cmd: Command): Promise<void> {
     process.stderr.write(`${line}\n`);
   };
   let stopping = false;
+  const tls = await Promise.resolve()
+    .then(() => serverTls(opts))
+    .catch(failOrUsage(cmd));
   const server = await startRaftServer({
+    ...(tls !== undefined ? { tls } : {}),
     id: opts.id,
     peers: opts.peers,
     dataDir: opts.dataDir,
@@ -401,7 +445,7 @@ function addServeFileOptions(cmd: Command): Command {
     .option('--listen <host:port>', 'client protocol address', bindAddress(false), LISTEN_ADDRESS_DEFAULT)
     .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz ("off" disables)', bindAddress(true), HTTP_LISTEN_ADDRESS_DEFAULT)
     .option('--grpc-listen <host:port>', 'tsoracle.v1.TsoService gRPC address (docs/grpc.md; "off" disables)', bindAddress(true), 'off');
-  return addConnectionLimitOptions(addWindowOptions(cmd));
+  return addTlsOptions(addConnectionLimitOptions(addWindowOptions(cmd)));
 }
 
 function endpointsOption(): Option {
@@ -484,7 +528,7 @@ export function buildProgram(): Command {
       }),
     )
     .option('--snapshot-entries <n>', 'applied entries between two snapshots (and WAL rewrites)', parsePositiveInt);
-  addConnectionLimitOptions(addWindowOptions(raft)).action(async (opts: ServeRaftOptions, cmd: Command) => serveRaft(opts, cmd));
+  addTlsOptions(addConnectionLimitOptions(addWindowOptions(raft))).action(async (opts: ServeRaftOptions, cmd: Command) => serveRaft(opts, cmd));
 
   program
     .command('init')

@@ -29,7 +29,7 @@ import {
 } from '../core/limits.js';
 import { NodeClock } from '../drivers/node/clock.js';
 import { NodeDisk } from '../drivers/node/disk.js';
-import { NodeTransport } from '../drivers/node/transport.js';
+import { NodeTransport, type TlsServerOptions } from '../drivers/node/transport.js';
 import { formatHostPort, parseHostPort, type HostPort } from '../drivers/ports.js';
 import { RaftDriver, type RaftDriverEvent, type RaftPeer } from '../drivers/raft/index.js';
 import { grpcEndpointByPortOffset } from './grpc-server.js';
@@ -52,6 +52,8 @@ export interface RaftServerOptions {
    * use the same offset; with port 0 the hint carries no endpoint).
    */
   readonly grpcListen?: string | null;
+  /** TLS on the client port (not the Raft peer port); with `ca`, mTLS. */
+  readonly tls?: TlsServerOptions;
   readonly electionTimeoutMs?: number;
   readonly heartbeatIntervalMs?: number;
   /** Assumed bound on every node's clock rate error (docs/raft.md §4; default 0.01). */
@@ -274,6 +276,7 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
       ...(grpcListen !== null
         ? { grpcListen: formatHostPort(grpcListen), ...(grpcListen.port !== 0 ? { grpcHintEndpoint: grpcEndpointByPortOffset(grpcListen.port - serviceAddress.port) } : {}) }
         : {}),
+      ...(options.tls !== undefined ? { tls: options.tls } : {}),
       waitUntilServing: false,
       log,
       ...(options.windowAheadMs !== undefined ? { windowAheadMs: options.windowAheadMs } : {}),

@@ -28,7 +28,7 @@ import type { ConsensusDriver } from '../drivers/driver.js';
 import { FileDriver, type FileDriverOptions } from '../drivers/file/file-driver.js';
 import { NodeClock } from '../drivers/node/clock.js';
 import { NodeDisk } from '../drivers/node/disk.js';
-import { NodeTransport } from '../drivers/node/transport.js';
+import { NodeTransport, type TlsServerOptions } from '../drivers/node/transport.js';
 import { DiskError, formatHostPort, parseHostPort, type Clock, type HostPort, type Transport } from '../drivers/ports.js';
 import { ProtocolServer } from '../drivers/server/protocol-server.js';
 import { ServingNode, type ServingEvent } from '../drivers/server/serving-node.js';
@@ -66,6 +66,8 @@ export interface ServerOptions {
   readonly grpcListen?: string | null;
   /** The leader's gRPC endpoint from its native service endpoint, for not-leader hints. */
   readonly grpcHintEndpoint?: (serviceEndpoint: string) => string | null;
+  /** TLS on the native client port (the default transport only); with `ca`, mTLS. */
+  readonly tls?: TlsServerOptions;
 }
 
 /** Flags of `serve file` / `serve raft` (--connections-per-peer-max, --idle-timeout, ...). */
@@ -202,6 +204,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TsoServe
           frameTimeoutMs: limits.frameTimeoutMs ?? FRAME_TIMEOUT_MS_DEFAULT,
           bufferBudgetBytes: limits.bufferBudgetBytes ?? CONNECTION_BUFFER_BUDGET_BYTES_DEFAULT,
           onSocketDropped: () => socketsDropped(),
+          ...(options.tls !== undefined ? { tlsServer: options.tls } : {}),
         })
       : null;
   const transport = options.transport ?? (nodeTransport as NodeTransport);
