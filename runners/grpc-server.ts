@@ -9,7 +9,7 @@
 // port to secure.
 
 import client from 'prom-client';
-import { TsoGrpcServer } from '../drivers/grpc/tso-grpc-server.js';
+import type { TsoGrpcServer } from '../drivers/grpc/tso-grpc-server.js';
 import type { HostPort } from '../drivers/ports.js';
 import type { ServingNode } from '../drivers/server/serving-node.js';
 
@@ -28,6 +28,8 @@ export async function startGrpcListener(options: GrpcListenerOptions): Promise<T
     labelNames: ['method', 'code'],
     registers: [options.registry],
   });
+  // grpc-js is loaded only when a gRPC port is asked for (this module is imported by every server).
+  const { TsoGrpcServer } = await import('../drivers/grpc/tso-grpc-server.js');
   return TsoGrpcServer.start({
     node: options.node,
     listen: options.listen,

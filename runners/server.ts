@@ -33,7 +33,6 @@ import { DiskError, formatHostPort, parseHostPort, type Clock, type HostPort, ty
 import { ProtocolServer } from '../drivers/server/protocol-server.js';
 import { ServingNode, type ServingEvent } from '../drivers/server/serving-node.js';
 import type { TsoGrpcServer } from '../drivers/grpc/tso-grpc-server.js';
-import { startGrpcListener } from './grpc-server.js';
 import { PrometheusMetrics } from './metrics.js';
 
 export interface ServerOptions {
@@ -244,6 +243,8 @@ export async function startServer(options: ServerOptions = {}): Promise<TsoServe
       throw listenError(e, '--listen', listen);
     });
     if (grpcListen !== null) {
+      // Imported only when asked for: grpc-js is not loaded by a server (or CLI run) without gRPC.
+      const { startGrpcListener } = await import('./grpc-server.js');
       grpcServer = await startGrpcListener({
         node,
         listen: grpcListen,
