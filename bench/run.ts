@@ -30,12 +30,15 @@
 //   --out <file>          where to write the JSON report (default $TMPDIR/tsoracle-bench-<time>.json)
 //   --json                print the report as one JSON document on stdout (the rest goes to stderr)
 //   --peers               also run Redis INCR and PostgreSQL's counter when installed (bench/README.md)
+//   --grpc                also run getTs over the tsoracle.v1 gRPC port (grpcGetTs@1/256/1024: one
+//                         grpc-js channel, one GetTs(count 1) per call, no client coalescing)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TsoError } from '../core/errors.js';
+import { TsoGrpcClient } from '../drivers/grpc/tso-grpc-client.js';
 import { createClient } from '../runners/client.js';
 import type { TsoClient } from '../runners/client.js';
 import { LatencyHistogram } from './histogram.js';
@@ -49,7 +52,7 @@ const CLI_PATH = join(REPO_ROOT, 'dist', 'runners', 'cli.js');
 const SERVER_READY_TIMEOUT_MS = 15_000;
 const SERVER_EXIT_TIMEOUT_MS = 10_000;
 
-type Op = 'getTs' | 'getTsBatch' | 'getSeq' | 'getSeqBatch';
+type Op = 'getTs' | 'getTsBatch' | 'getSeq' | 'getSeqBatch' | 'grpcGetTs';
 
 interface Scenario {
   readonly name: string;
@@ -66,6 +69,9 @@ const SCENARIOS: readonly Scenario[] = [
   // One batch of 8 keys per call: calls/s is batches (entries) per second, values/s keys per second.
   { name: 'getSeqBatch(8)@256', op: 'getSeqBatch', callers: 256, valuesPerCall: 8 },
 ];
+
+/** With --grpc: getTs over the gRPC port, beside the native getTs@N rows. */
+const GRPC_SCENARIOS: readonly Scenario[] = [1, 256, 1024].map((callers) => ({ name: `grpcGetTs@${callers}`, op: 'grpcGetTs' as const, callers, valuesPerCall: 1 }));
 
 /** A peer's scenario (--peers): Redis INCR or PostgreSQL's counter at `callers` concurrent callers. */
 interface PeerScenario {
@@ -108,10 +114,11 @@ interface Options {
   out: string | null;
   json: boolean;
   peers: boolean;
+  grpc: boolean;
 }
 
 function parseOptions(argv: readonly string[]): Options {
-  const options: Options = { quick: false, only: null, windowMs: 3_000, warmupMs: 1_000, endpoint: null, serverCpuProfDir: null, out: null, json: false, peers: false };
+  const options: Options = { quick: false, only: null, windowMs: 3_000, warmupMs: 1_000, endpoint: null, serverCpuProfDir: null, out: null, json: false, peers: false, grpc: false };
   let windowSet = false;
   let warmupSet = false;
   for (let i = 0; i < argv.length; i++) {
@@ -159,6 +166,9 @@ function parseOptions(argv: readonly string[]): Options {
       case '--peers':
         options.peers = true;
         break;
+      case '--grpc':
+        options.grpc = true;
+        break;
       case '--help':
       case '-h':
         usage(null);
@@ -167,6 +177,7 @@ function parseOptions(argv: readonly string[]): Options {
         usage(`unknown option ${String(arg)}`);
     }
   }
+  if (options.grpc && options.endpoint !== null) usage('--grpc benches the spawned server only (not with --endpoint)');
   if (options.quick) {
     if (!windowSet) options.windowMs = 800;
     if (!warmupSet) options.warmupMs = 300;
@@ -178,16 +189,17 @@ function usage(problem: string | null): never {
   if (problem !== null) process.stderr.write(`error: ${problem}\n`);
   process.stderr.write(
     'usage: node dist/bench/run.js [--quick] [--only getTs,getTsBatch,getSeq,getTs@1024] [--window-ms N] [--warmup-ms N]\n' +
-      '                              [--endpoint H:P] [--server-cpu-prof DIR] [--out FILE] [--json] [--peers]\n',
+      '                              [--endpoint H:P] [--server-cpu-prof DIR] [--out FILE] [--json] [--peers] [--grpc]\n',
   );
   process.exit(problem === null ? 0 : 2);
 }
 
 function selected(options: Options): Scenario[] {
-  if (options.only === null) return [...SCENARIOS];
+  const all = options.grpc ? [...SCENARIOS, ...GRPC_SCENARIOS] : SCENARIOS;
+  if (options.only === null) return [...all];
   const only = options.only;
   // `getTs` selects getTs@N only (not getTsBatch); `getTs@1024` selects exactly that scenario.
-  return SCENARIOS.filter((s) => only.some((o) => s.name === o || s.op === o));
+  return all.filter((s) => only.some((o) => s.name === o || s.op === o));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -195,14 +207,17 @@ function selected(options: Options): Scenario[] {
 
 interface ServerChild {
   readonly endpoint: string;
+  /** The gRPC endpoint (`grpc on` line), or null when not asked for. */
+  readonly grpcEndpoint: string | null;
   readonly pid: number | undefined;
   readonly child: ChildProcess;
   stop(): Promise<void>;
 }
 
-async function spawnServer(dataDir: string, cpuProfDir: string | null): Promise<ServerChild> {
+async function spawnServer(dataDir: string, cpuProfDir: string | null, grpc: boolean): Promise<ServerChild> {
   const nodeArgs = cpuProfDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', cpuProfDir];
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, CLI_PATH, 'serve', 'file', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--http-listen', 'off'], {
+  const grpcArgs = grpc ? ['--grpc-listen', '127.0.0.1:0'] : [];
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, CLI_PATH, 'serve', 'file', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--http-listen', 'off', ...grpcArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -214,9 +229,11 @@ async function spawnServer(dataDir: string, cpuProfDir: string | null): Promise<
   void exited.then(() => (gone = true));
   const startedMs = performance.now();
   let endpoint: string | null = null;
-  while (endpoint === null) {
+  let grpcEndpoint: string | null = null;
+  while (endpoint === null || (grpc && grpcEndpoint === null)) {
     endpoint = /^serving on (\S+)$/m.exec(stdout)?.[1] ?? null;
-    if (endpoint !== null) break;
+    grpcEndpoint = /^grpc on (\S+)$/m.exec(stderr)?.[1] ?? null;
+    if (endpoint !== null && (!grpc || grpcEndpoint !== null)) break;
     if (gone) throw new Error(`server exited before serving: ${stderr.trim()}`);
     if (performance.now() - startedMs > SERVER_READY_TIMEOUT_MS) {
       child.kill('SIGKILL');
@@ -226,6 +243,7 @@ async function spawnServer(dataDir: string, cpuProfDir: string | null): Promise<
   }
   return {
     endpoint,
+    grpcEndpoint,
     pid: child.pid,
     child,
     stop: async () => {
@@ -243,8 +261,13 @@ async function spawnServer(dataDir: string, cpuProfDir: string | null): Promise<
 
 const BATCH_KEYS = Array.from({ length: 8 }, (_, i) => ({ key: `bench-${i}`, count: 1 }));
 
-function operation(client: TsoClient, op: Op): () => Promise<unknown> {
+function operation(client: TsoClient, grpcClient: TsoGrpcClient | null, op: Op): () => Promise<unknown> {
   switch (op) {
+    case 'grpcGetTs':
+      return async () => {
+        const answer = await (grpcClient as TsoGrpcClient).call('GetTs', { count: 1 });
+        if (!answer.ok) throw Object.assign(new Error(answer.details), { name: `grpc ${answer.code}` });
+      };
     case 'getTs':
       return () => client.getTs();
     case 'getTsBatch':
@@ -427,7 +450,7 @@ async function run(janitor: Janitor): Promise<void> {
   janitor.deferDir(dataDir);
   let server: ServerChild | null = null;
   if (options.endpoint === null) {
-    const started = await spawnServer(dataDir, options.serverCpuProfDir);
+    const started = await spawnServer(dataDir, options.serverCpuProfDir, options.grpc);
     server = started;
     janitor.deferProcess('tsoracle server', started.child, () => started.stop());
   }
@@ -435,6 +458,8 @@ async function run(janitor: Janitor): Promise<void> {
   const { peers, notes } = options.peers ? await startPeers(janitor) : { peers: [], notes: [] };
   const client = createClient({ endpoints: [endpoint] });
   const unregisterClient = janitor.defer('tsoracle client', () => client.close(), () => undefined);
+  const grpcEndpoint = server?.grpcEndpoint ?? null;
+  const grpcClient = grpcEndpoint === null ? null : new TsoGrpcClient(grpcEndpoint);
   const order = plan(scenarios, peers);
   say(
     `tsoracle bench: server ${options.endpoint === null ? `child process, file driver on ${dataDir}` : endpoint}, ` +
@@ -457,7 +482,7 @@ async function run(janitor: Janitor): Promise<void> {
         await session.close();
       }
     } else {
-      result = await runScenario(operation(client, scenario.op as Op), scenario, options.warmupMs, options.windowMs);
+      result = await runScenario(operation(client, grpcClient, scenario.op as Op), scenario, options.warmupMs, options.windowMs);
     }
     results.push(result);
     const beside = isPeerOp(result.op)
@@ -470,6 +495,7 @@ async function run(janitor: Janitor): Promise<void> {
   }
   unregisterClient();
   await client.close();
+  grpcClient?.close();
   // Peak RSS: read while the processes are still alive.
   const serverPeakRssBytes = server === null ? null : peakRssBytes(server.pid);
   const peersPeakRss = Object.fromEntries(peers.map((p) => [p.op, peakRssBytes(p.pid)]));

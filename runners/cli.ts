@@ -48,6 +48,7 @@ import {
 } from '../core/limits.js';
 import { FileDriver } from '../drivers/file/file-driver.js';
 import { NodeDisk } from '../drivers/node/disk.js';
+import type { TlsServerOptions } from '../drivers/node/transport.js';
 import { parseHostPort } from '../drivers/ports.js';
 import { parseDuration, runFuzzCommand } from '../fuzz/cli.js';
 import { listTargetNames } from '../fuzz/registry.js';
@@ -256,12 +257,49 @@ function serveUntilSignal(server: TsoServer, claimStop: () => boolean): void {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.stdout.write(`serving on ${server.address.host}:${server.address.port}\n`);
   if (server.httpAddress !== null) process.stderr.write(`http on ${server.httpAddress.host}:${server.httpAddress.port}\n`);
+  if (server.grpcAddress !== null) process.stderr.write(`grpc on ${server.grpcAddress.host}:${server.grpcAddress.port}\n`);
 }
 
-interface ServeFileOptions extends ConnectionLimitFlags {
+/** --tls-cert / --tls-key / --tls-ca of `serve file` and `serve raft`. */
+interface TlsFlags {
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsCa?: string;
+}
+
+/** The client port's TLS from the flags (PEM files), or undefined; INVALID_CONFIG for a bad combination or an unreadable file. */
+function serverTls(opts: TlsFlags): TlsServerOptions | undefined {
+  if (opts.tlsCert === undefined && opts.tlsKey === undefined) {
+    if (opts.tlsCa !== undefined) throw new TsoError('INVALID_CONFIG', '--tls-ca needs --tls-cert and --tls-key');
+    return undefined;
+  }
+  if (opts.tlsCert === undefined || opts.tlsKey === undefined) throw new TsoError('INVALID_CONFIG', '--tls-cert and --tls-key go together');
+  const read = (flag: string, file: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (e) {
+      throw new TsoError('INVALID_CONFIG', `${flag} ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+  };
+  return {
+    cert: read('--tls-cert', opts.tlsCert),
+    key: read('--tls-key', opts.tlsKey),
+    ...(opts.tlsCa !== undefined ? { ca: read('--tls-ca', opts.tlsCa) } : {}),
+  };
+}
+
+function addTlsOptions(cmd: Command): Command {
+  return cmd
+    .option('--tls-cert <file>', 'serve TLS on the client port with this PEM certificate (with --tls-key)')
+    .option('--tls-key <file>', "the PEM private key of --tls-cert")
+    .option('--tls-ca <file>', 'require client certificates signed by this PEM CA (mTLS)');
+}
+
+interface ServeFileOptions extends ConnectionLimitFlags, TlsFlags {
   dataDir: string;
   listen: string;
   httpListen: string;
+  grpcListen: string;
   windowAhead: number;
   failoverAdvance: number;
   seqBatchKeysMax: number;
@@ -269,10 +307,15 @@ interface ServeFileOptions extends ConnectionLimitFlags {
 }
 
 async function serveFile(opts: ServeFileOptions, cmd: Command): Promise<void> {
+  const tls = await Promise.resolve()
+    .then(() => serverTls(opts))
+    .catch(failOrUsage(cmd));
   const server = await startServer({
+    ...(tls !== undefined ? { tls } : {}),
     dataDir: opts.dataDir,
     listen: opts.listen,
     httpListen: opts.httpListen === 'off' ? null : opts.httpListen,
+    grpcListen: opts.grpcListen === 'off' ? null : opts.grpcListen,
     windowAheadMs: opts.windowAhead,
     failoverAdvanceMs: opts.failoverAdvance,
     seqBatchKeysMax: opts.seqBatchKeysMax,
@@ -288,12 +331,13 @@ async function serveFile(opts: ServeFileOptions, cmd: Command): Promise<void> {
   });
 }
 
-interface ServeRaftOptions extends ConnectionLimitFlags {
+interface ServeRaftOptions extends ConnectionLimitFlags, TlsFlags {
   id: number;
   peers: string;
   dataDir: string;
   listen?: string;
   httpListen?: string;
+  grpcListen: string;
   electionTimeout: number;
   heartbeatInterval: number;
   clockDrift: number;
@@ -309,12 +353,17 @@ async function serveRaft(opts: ServeRaftOptions, cmd: Command, start: typeof sta
     process.stderr.write(`${line}\n`);
   };
   let stopping = false;
+  const tls = await Promise.resolve()
+    .then(() => serverTls(opts))
+    .catch(failOrUsage(cmd));
   const server = await start({
+    ...(tls !== undefined ? { tls } : {}),
     id: opts.id,
     peers: opts.peers,
     dataDir: opts.dataDir,
     ...(opts.listen !== undefined ? { listen: opts.listen } : {}),
     ...(opts.httpListen !== undefined ? { httpListen: opts.httpListen === 'off' ? null : opts.httpListen } : {}),
+    grpcListen: opts.grpcListen === 'off' ? null : opts.grpcListen,
     electionTimeoutMs: opts.electionTimeout,
     heartbeatIntervalMs: opts.heartbeatInterval,
     clockDriftBound: opts.clockDrift,
@@ -425,8 +474,9 @@ function addServeFileOptions(cmd: Command): Command {
       new Option('--heartbeat-interval <duration>', 'how often to log a status line (serving, epoch, requests); 0s disables')
         .default(HEARTBEAT_INTERVAL_MS_DEFAULT, '10s')
         .argParser(durationInRange(0, SERVE_DURATION_MS_MAX)),
-    );
-  return addConnectionLimitOptions(addWindowOptions(cmd));
+    )
+    .option('--grpc-listen <host:port>', 'tsoracle.v1.TsoService gRPC address (docs/grpc.md; "off" disables)', bindAddress(true), 'off');
+  return addTlsOptions(addConnectionLimitOptions(addWindowOptions(cmd)));
 }
 
 function endpointsOption(): Option {
@@ -488,6 +538,7 @@ export function buildProgram(): Command {
     .option('--data-dir <dir>', 'data directory (holds raft/LOCK, meta, wal, snapshot)', DATA_DIR_DEFAULT)
     .option('--listen <host:port>', "client protocol address (default: this node's service address)", bindAddress(false))
     .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz (default: the service host, the service port + 2; "off" disables)', bindAddress(true))
+    .option('--grpc-listen <host:port>', 'tsoracle.v1.TsoService gRPC address; every node must use the same offset from its service port (docs/grpc.md; "off" disables)', bindAddress(true), 'off')
     .addOption(
       new Option('--election-timeout <duration>', 'minimum election timeout (each node draws in [t, 2t))')
         .default(RAFT_ELECTION_TIMEOUT_MS_DEFAULT, '300ms')
@@ -513,7 +564,7 @@ export function buildProgram(): Command {
       .default(HEARTBEAT_INTERVAL_MS_DEFAULT, '10s')
       .argParser(durationInRange(0, SERVE_DURATION_MS_MAX)),
   );
-  addConnectionLimitOptions(addWindowOptions(raft)).action(async (opts: ServeRaftOptions, cmd: Command) => serveRaft(opts, cmd));
+  addTlsOptions(addConnectionLimitOptions(addWindowOptions(raft))).action(async (opts: ServeRaftOptions, cmd: Command) => serveRaft(opts, cmd));
   // `serve paxos`: the same flags, defaults and checks as `serve raft`, on the paxos driver (docs/paxos.md).
   const paxos = serve
     .command('paxos')
@@ -543,7 +594,7 @@ export function buildProgram(): Command {
       }),
     )
     .option('--snapshot-entries <n>', 'applied entries between two snapshots (and log rewrites)', parsePositiveInt);
-  addConnectionLimitOptions(addWindowOptions(paxos)).action(async (opts: ServeRaftOptions, cmd: Command) => serveRaft(opts, cmd, startPaxosServer));
+  addTlsOptions(addConnectionLimitOptions(addWindowOptions(paxos))).action(async (opts: ServeRaftOptions, cmd: Command) => serveRaft(opts, cmd, startPaxosServer));
 
   program
     .command('init')

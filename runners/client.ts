@@ -7,7 +7,7 @@ import { LISTEN_ADDRESS_DEFAULT } from '../core/limits.js';
 import { createClientCore, type ClientEvent, type RetryPolicy, type TsoClient } from '../drivers/client/index.js';
 import { NodeClock } from '../drivers/node/clock.js';
 import { NodeKeepAlive } from '../drivers/node/keep-alive.js';
-import { NodeTransport } from '../drivers/node/transport.js';
+import { NodeTransport, type TlsClientOptions } from '../drivers/node/transport.js';
 
 export type { CachedLeader, ClientEvent, RetryPolicy, SafePoint, SeqBatch, SeqBlock, TimestampBatch, TsoClient } from '../drivers/client/index.js';
 
@@ -20,6 +20,8 @@ export interface ClientOptions {
   readonly clientId?: bigint;
   /** Observes attempts, redirects, backoffs and failures (metrics, tracing). */
   readonly onEvent?: (event: ClientEvent) => void;
+  /** Speak TLS to every endpoint: the CA to trust, a client certificate for mTLS, the name to verify. */
+  readonly tls?: TlsClientOptions;
 }
 
 /** A client over TCP. Throws TsoError(INVALID_CONFIG / NO_REACHABLE_ENDPOINTS) for bad options. */
@@ -28,7 +30,7 @@ export function createClient(options: ClientOptions = {}): TsoClient {
     endpoints: options.endpoints ?? [LISTEN_ADDRESS_DEFAULT],
     // Unref'd connections: an idle client never holds the process open (the keep-alive does
     // while a call is pending).
-    transport: new NodeTransport({ unrefConnections: true }),
+    transport: new NodeTransport({ unrefConnections: true, ...(options.tls === undefined ? {} : { tlsClient: options.tls }) }),
     // Unref'd timers: the client's own timers never keep the process alive; the keep-alive
     // does, exactly while a call is pending (an idle or closed client holds nothing).
     clock: new NodeClock({ unrefTimers: true }),

@@ -29,9 +29,10 @@ import {
 } from '../core/limits.js';
 import { NodeClock } from '../drivers/node/clock.js';
 import { NodeDisk } from '../drivers/node/disk.js';
-import { NodeTransport } from '../drivers/node/transport.js';
+import { NodeTransport, type TlsServerOptions } from '../drivers/node/transport.js';
 import { formatHostPort, parseHostPort, type HostPort } from '../drivers/ports.js';
 import { RaftDriver, type RaftDriverEvent, type RaftPeer } from '../drivers/raft/index.js';
+import { grpcEndpointByPortOffset } from './grpc-server.js';
 import { RaftMetrics } from './raft-metrics.js';
 import { checkDataDir, listenError, startServer, type ConnectionLimits, type TsoServer } from './server.js';
 
@@ -45,6 +46,14 @@ export interface RaftServerOptions {
   readonly listen?: string;
   /** HTTP bind address (default: defaultRaftHttpAddress, the service port + 2); null disables HTTP. */
   readonly httpListen?: string | null;
+  /**
+   * tsoracle.v1 gRPC bind address; null or absent: off. Not-leader hints name the leader's gRPC
+   * endpoint as its service host and its service port plus this node's offset (every node must
+   * use the same offset; with port 0 the hint carries no endpoint).
+   */
+  readonly grpcListen?: string | null;
+  /** TLS on the client port (not the Raft peer port); with `ca`, mTLS. */
+  readonly tls?: TlsServerOptions;
   readonly electionTimeoutMs?: number;
   readonly heartbeatIntervalMs?: number;
   /** Assumed bound on every node's clock rate error (docs/raft.md §4; default 0.01). */
@@ -234,6 +243,7 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
         ? null
         : formatHostPort(parseBindAddress(options.httpListen, '--http-listen'));
   const httpListenHint = options.httpListen === undefined ? `it is the default (${defaultHttpRule(options.id)}): pass --http-listen HOST:PORT (or off)` : undefined;
+  const grpcListen = options.grpcListen === undefined || options.grpcListen === null ? null : parseBindAddress(options.grpcListen, '--grpc-listen');
   checkDataDir(options.dataDir);
   for (const warning of warnings) log(`warning: ${warning}`);
   const clock = new NodeClock();
@@ -267,6 +277,10 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
       listen,
       httpListen,
       ...(httpListenHint !== undefined ? { httpListenHint } : {}),
+      ...(grpcListen !== null
+        ? { grpcListen: formatHostPort(grpcListen), ...(grpcListen.port !== 0 ? { grpcHintEndpoint: grpcEndpointByPortOffset(grpcListen.port - serviceAddress.port) } : {}) }
+        : {}),
+      ...(options.tls !== undefined ? { tls: options.tls } : {}),
       waitUntilServing: false,
       log,
       ...(options.windowAheadMs !== undefined ? { windowAheadMs: options.windowAheadMs } : {}),

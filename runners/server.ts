@@ -1,4 +1,5 @@
-// The embeddable server: hosts a serving node, the client protocol on TCP and the HTTP endpoints
+// The embeddable server: hosts a serving node, the client protocol on TCP (and, with --grpc-listen,
+// the tsoracle.v1 gRPC service on the same node: runners/grpc-server.ts) and the HTTP endpoints
 // (/metrics, /healthz, /readyz) in the caller's process, with the consensus driver of the
 // caller's choice (the file driver on a data directory by default). `tsoracle serve file` is a
 // thin wrapper around it. `close()` is graceful and bounded: it stops accepting, lets requests
@@ -27,10 +28,11 @@ import type { ConsensusDriver } from '../drivers/driver.js';
 import { FileDriver, type FileDriverOptions } from '../drivers/file/file-driver.js';
 import { NodeClock } from '../drivers/node/clock.js';
 import { NodeDisk } from '../drivers/node/disk.js';
-import { NodeTransport } from '../drivers/node/transport.js';
+import { NodeTransport, type TlsServerOptions } from '../drivers/node/transport.js';
 import { DiskError, formatHostPort, parseHostPort, type Clock, type HostPort, type Transport } from '../drivers/ports.js';
 import { ProtocolServer } from '../drivers/server/protocol-server.js';
 import { ServingNode, type ServingEvent } from '../drivers/server/serving-node.js';
+import type { TsoGrpcServer } from '../drivers/grpc/tso-grpc-server.js';
 import { PrometheusMetrics } from './metrics.js';
 import { countingMetrics, HEARTBEAT_INTERVAL_MS_DEFAULT, startHeartbeat, type HeartbeatCounts } from './heartbeat.js';
 
@@ -64,6 +66,12 @@ export interface ServerOptions {
   readonly waitUntilServing?: boolean;
   /** The client connections' defences (docs/protocol.md §5); each defaults to its core/limits.ts value. */
   readonly connectionLimits?: ConnectionLimits;
+  /** tsoracle.v1.TsoService gRPC address, `host:port`; null or absent: no gRPC port (docs/grpc.md). */
+  readonly grpcListen?: string | null;
+  /** The leader's gRPC endpoint from its native service endpoint, for not-leader hints. */
+  readonly grpcHintEndpoint?: (serviceEndpoint: string) => string | null;
+  /** TLS on the native client port (the default transport only); with `ca`, mTLS. */
+  readonly tls?: TlsServerOptions;
 }
 
 /** Flags of `serve file` / `serve raft` (--connections-per-peer-max, --idle-timeout, ...). */
@@ -84,6 +92,8 @@ export interface TsoServer {
   readonly address: HostPort;
   /** The bound HTTP address, or null when HTTP is off. */
   readonly httpAddress: HostPort | null;
+  /** The bound gRPC address, or null when gRPC is off. */
+  readonly grpcAddress: HostPort | null;
   readonly node: ServingNode;
   readonly metrics: PrometheusMetrics;
   close(): Promise<void>;
@@ -187,6 +197,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TsoServe
   const log = options.log ?? (() => {});
   const listen = parseAddress(options.listen ?? LISTEN_ADDRESS_DEFAULT, '--listen');
   const httpListen = options.httpListen === null ? null : parseAddress(options.httpListen ?? HTTP_LISTEN_ADDRESS_DEFAULT, '--http-listen');
+  const grpcListen = options.grpcListen === undefined || options.grpcListen === null ? null : parseAddress(options.grpcListen, '--grpc-listen');
   const clock = options.clock ?? new NodeClock();
   const limits = options.connectionLimits ?? {};
   const idleTimeoutMs = limits.idleTimeoutMs ?? SERVER_IDLE_TIMEOUT_MS_DEFAULT;
@@ -197,6 +208,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TsoServe
           frameTimeoutMs: limits.frameTimeoutMs ?? FRAME_TIMEOUT_MS_DEFAULT,
           bufferBudgetBytes: limits.bufferBudgetBytes ?? CONNECTION_BUFFER_BUDGET_BYTES_DEFAULT,
           onSocketDropped: () => socketsDropped(),
+          ...(options.tls !== undefined ? { tlsServer: options.tls } : {}),
         })
       : null;
   const transport = options.transport ?? (nodeTransport as NodeTransport);
@@ -222,6 +234,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TsoServe
   });
   let protocol: ProtocolServer | null = null;
   let http: HttpServer | null = null;
+  let grpcServer: TsoGrpcServer | null = null;
   try {
     node.start();
     protocol = await ProtocolServer.start({
@@ -236,6 +249,18 @@ export async function startServer(options: ServerOptions = {}): Promise<TsoServe
     }).catch((e: unknown) => {
       throw listenError(e, '--listen', listen);
     });
+    if (grpcListen !== null) {
+      // Imported only when asked for: grpc-js is not loaded by a server (or CLI run) without gRPC.
+      const { startGrpcListener } = await import('./grpc-server.js');
+      grpcServer = await startGrpcListener({
+        node,
+        listen: grpcListen,
+        registry: metrics.registry,
+        ...(options.grpcHintEndpoint !== undefined ? { hintEndpoint: options.grpcHintEndpoint } : {}),
+      }).catch((e: unknown) => {
+        throw listenError(e, '--grpc-listen', grpcListen);
+      });
+    }
     let httpAddress: HostPort | null = null;
     if (httpListen !== null) {
       http = createHttpServer((req, res) => {
@@ -265,12 +290,13 @@ export async function startServer(options: ServerOptions = {}): Promise<TsoServe
     const server: TsoServer = {
       address: bound,
       httpAddress,
+      grpcAddress: grpcServer?.address ?? null,
       node,
       metrics,
       close: () => {
         closing ??= (async () => {
           heartbeat.stop();
-          await protocol?.close(options.shutdownGraceMs ?? 2_000);
+          await Promise.all([protocol?.close(options.shutdownGraceMs ?? 2_000), grpcServer?.close(options.shutdownGraceMs ?? 2_000)]);
           await node.close();
           await driver.close();
           if (http !== null) {
@@ -284,6 +310,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TsoServe
     return server;
   } catch (e) {
     await protocol?.close(0).catch(() => {});
+    await grpcServer?.close(0).catch(() => {});
     await node.close().catch(() => {});
     await driver.close().catch(() => {});
     http?.close();

@@ -1,4 +1,5 @@
-// The Node implementation of the Transport port over `node:net` (TCP, TCP_NODELAY on), framed
+// The Node implementation of the Transport port over `node:net` (TCP, TCP_NODELAY on; or TLS over
+// it with `tlsServer` / `tlsClient`, mTLS when the listener has a CA), framed
 // with core/frame.ts: a u32 big-endian length, then the body.
 //
 // Invariants:
@@ -43,6 +44,7 @@
 //     it the connection holding the most is failed with BUFFER_BUDGET (and destroyed at once
 //     when its peer is not reading). After every read and every flush the total is within it.
 import net from 'node:net';
+import tls from 'node:tls';
 import { assert } from '../../core/assert.js';
 import { DecodeError, ErrorCode, TsoError } from '../../core/errors.js';
 import { FrameDecoder, writeFrameHeader } from '../../core/frame.js';
@@ -98,7 +100,30 @@ export interface NodeTransportOptions {
    *  false). The client sets it: its keep-alive holds the process while a call is pending, so an
    *  idle client that was never closed lets a script end, as Node's own HTTP agent does. */
   readonly unrefConnections?: boolean;
+  /** Listeners serve TLS with this certificate; with `ca`, clients must present a certificate it signed (mTLS). */
+  readonly tlsServer?: TlsServerOptions;
+  /** `connect` speaks TLS, verifying the server against `ca` (default: Node's roots) and presenting `cert`/`key` for mTLS. */
+  readonly tlsClient?: TlsClientOptions;
 }
+
+/** PEM certificate and key of a TLS listener; `ca` requires and verifies client certificates. */
+export interface TlsServerOptions {
+  readonly cert: string | Buffer;
+  readonly key: string | Buffer;
+  readonly ca?: string | Buffer;
+}
+
+/** TLS of outgoing connections: the CA to trust, a client certificate for mTLS, the name to verify. */
+export interface TlsClientOptions {
+  readonly ca?: string | Buffer;
+  readonly cert?: string | Buffer;
+  readonly key?: string | Buffer;
+  /** The name the server certificate must carry (default: the host dialled; an IP is checked against IP SANs). */
+  readonly servername?: string;
+}
+
+/** A TLS handshake must finish this long after the TCP accept, or the socket is destroyed. */
+const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 type CloseReason = { code: string; message: string };
 
@@ -113,6 +138,8 @@ interface ResolvedOptions {
   readonly sendPauseBytes: number;
   readonly framesPerTurnMax: number;
   readonly onSocketDropped: () => void;
+  readonly tlsServer: TlsServerOptions | undefined;
+  readonly tlsClient: TlsClientOptions | undefined;
 }
 
 /**
@@ -599,6 +626,8 @@ export class NodeTransport implements Transport {
       sendPauseBytes: options.sendPauseBytes ?? CONNECTION_SEND_PAUSE_BYTES_DEFAULT,
       framesPerTurnMax: options.framesPerTurnMax ?? CONNECTION_FRAMES_PER_TURN_MAX,
       onSocketDropped: options.onSocketDropped ?? (() => undefined),
+      tlsServer: options.tlsServer,
+      tlsClient: options.tlsClient,
     };
     assert(Number.isSafeInteger(this.options.frameBodyBytesMax) && this.options.frameBodyBytesMax >= 1, 'transport_frame_max_valid');
     assert(this.options.sendBufferBytesMax >= FRAME_HEADER_BYTES + this.options.frameBodyBytesMax, 'transport_send_buffer_fits_a_frame');
@@ -625,13 +654,30 @@ export class NodeTransport implements Transport {
   listen(address: HostPort, onConnection: (connection: Connection) => void): Promise<Listener> {
     return new Promise((resolve, reject) => {
       let listener: NodeListener | null = null;
-      const server = net.createServer({ noDelay: true, pauseOnConnect: false }, (socket) => {
+      const onSocket = (socket: net.Socket): void => {
         if (listener === null) {
           socket.destroy();
           return;
         }
         listener.accept(socket, this.options, onConnection);
-      });
+      };
+      const tlsServer = this.options.tlsServer;
+      // With TLS, a connection is handed over once its handshake (and, with a CA, the client's
+      // certificate check) succeeded; a failed handshake destroys the socket, unseen above.
+      const server: net.Server =
+        tlsServer === undefined
+          ? net.createServer({ noDelay: true, pauseOnConnect: false }, onSocket)
+          : tls.createServer(
+              {
+                noDelay: true,
+                cert: tlsServer.cert,
+                key: tlsServer.key,
+                handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
+                ...(tlsServer.ca !== undefined ? { ca: tlsServer.ca, requestCert: true, rejectUnauthorized: true } : {}),
+              },
+              onSocket,
+            );
+      if (tlsServer !== undefined) server.on('tlsClientError', () => undefined);
       // Node destroys accepted sockets beyond this at once; our set of connections stays bounded.
       server.maxConnections = this.options.connectionsMax;
       server.on('drop', () => this.options.onSocketDropped());
@@ -656,7 +702,18 @@ export class NodeTransport implements Transport {
   connect(address: HostPort): Promise<Connection> {
     return new Promise((resolve, reject) => {
       const target = formatHostPort(address);
-      const socket = net.connect({ host: address.host, port: address.port, noDelay: true });
+      const tlsClient = this.options.tlsClient;
+      const socket: net.Socket =
+        tlsClient === undefined
+          ? net.connect({ host: address.host, port: address.port, noDelay: true })
+          : tls.connect({
+              host: address.host,
+              port: address.port,
+              ...(tlsClient.ca !== undefined ? { ca: tlsClient.ca } : {}),
+              ...(tlsClient.cert !== undefined ? { cert: tlsClient.cert } : {}),
+              ...(tlsClient.key !== undefined ? { key: tlsClient.key } : {}),
+              ...(tlsClient.servername !== undefined ? { servername: tlsClient.servername } : {}),
+            }).setNoDelay(true);
       if (this.options.unrefConnections) socket.unref();
       let settled = false;
       const timer = setTimeout(() => {
@@ -673,7 +730,7 @@ export class NodeTransport implements Transport {
         socket.destroy();
         reject(transportError(`cannot connect to ${target}: ${error.message}`, { errno: error.code }));
       });
-      socket.once('connect', () => {
+      socket.once(tlsClient === undefined ? 'connect' : 'secureConnect', () => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);

@@ -1,0 +1,329 @@
+// The tsoracle.v1.TsoService gRPC listener (docs/grpc.md): @grpc/grpc-js over HTTP/2 (h2c with
+// prior knowledge, as the original's Rust client speaks it), answering from the SAME ServingNode
+// as the native protocol port: nothing of the request handling is copied here, only the wire
+// mapping. The messages are the hand codecs of tso-messages.ts.
+//
+// Invariants:
+//   - GetTs answers exactly the count asked or an error (the serving node never grants less).
+//   - A not-leader answer is FAILED_PRECONDITION "not leader"; when the leader's endpoint or epoch
+//     is known it carries the binary trailer `tsoracle-leader-hint-bin`, a protobuf LeaderHint
+//     whose endpoint is the leader's gRPC endpoint, scheme-less (`hintEndpoint` maps the serving
+//     node's native hint to it; without a mapping the hint carries the epoch only).
+//   - Status codes (the original's): INVALID_ARGUMENT, RESOURCE_EXHAUSTED, UNAVAILABLE and
+//     INTERNAL pass through; a request that does not decode is INVALID_ARGUMENT and touches
+//     nothing; SEQ_SESSION_EXPIRED (only reachable with caller-chosen GetSeq ids) is ABORTED,
+//     which the Rust client treats as "uncertain", as it is. RPCs not built yet answer
+//     UNIMPLEMENTED; `handlers` plugs one in without touching the rest.
+//   - GetSeq is exactly-once at the ledger: every call carries a (clientId, requestId) pair. By
+//     default the pair is minted here (one session per listener, request ids from the start's
+//     wall ms << 22, never reused), so a call is non-idempotent across calls, as in the original.
+//     A caller that wants retries to be exactly-once sends its own pair as the metadata
+//     `tsoracle-seq-client-id` / `tsoracle-seq-request-id` (decimal u64) and repeats it.
+//   - Limits: received messages up to `messageBytesMax` (beyond: RESOURCE_EXHAUSTED from
+//     grpc-js), `concurrentStreamsMax` HTTP/2 streams per connection, `connectionsMax` TCP
+//     connections (net.Server.maxConnections: beyond it, a new socket is closed at once).
+//   - close() is bounded: new connections stop at once, calls in flight get `graceMs`, then every
+//     session and socket is destroyed.
+
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import * as grpc from '@grpc/grpc-js';
+import { U64_MAX } from '../../core/limits.js';
+import type { HostPort } from '../ports.js';
+import type { ServingNode, WireFailure } from '../server/serving-node.js';
+import {
+  AcquireLeaseRequestCodec,
+  AcquireLeaseResponseCodec,
+  epochToWire,
+  GetCurrentMaxSafeRequestCodec,
+  GetCurrentMaxSafeResponseCodec,
+  GetSafeFrontierRequestCodec,
+  GetSafeFrontierResponseCodec,
+  GetSeqBatchRequestCodec,
+  GetSeqBatchResponseCodec,
+  GetSeqRequestCodec,
+  GetSeqResponseCodec,
+  GetTsRequestCodec,
+  GetTsResponseCodec,
+  GrpcMessageError,
+  LeaderHintCodec,
+  ReleaseLeaseRequestCodec,
+  ReleaseLeaseResponseCodec,
+  RenewLeaseRequestCodec,
+  RenewLeaseResponseCodec,
+  type GetSeqRequest,
+  type GetSeqResponse,
+  type GetTsRequest,
+  type GetTsResponse,
+  type LeaderHint,
+  type MessageCodec,
+} from './tso-messages.js';
+
+export const TSO_SERVICE_NAME = 'tsoracle.v1.TsoService';
+export const LEADER_HINT_TRAILER = 'tsoracle-leader-hint-bin';
+export const SEQ_CLIENT_ID_METADATA = 'tsoracle-seq-client-id';
+export const SEQ_REQUEST_ID_METADATA = 'tsoracle-seq-request-id';
+/** Requests are small (the largest, a GetSeqBatch of 128 keys of 128 bytes, is under 20 KiB). */
+export const GRPC_MESSAGE_BYTES_MAX_DEFAULT = 64 * 1024;
+export const GRPC_CONCURRENT_STREAMS_MAX_DEFAULT = 1_024;
+export const GRPC_CONNECTIONS_MAX_DEFAULT = 4_096;
+
+/** The RPCs of tsoracle.v1.TsoService, in the proto's declaration order. */
+export const TSO_RPC_NAMES = ['GetTs', 'GetCurrentMaxSafe', 'GetSeq', 'GetSeqBatch', 'AcquireLease', 'RenewLease', 'ReleaseLease', 'GetSafeFrontier'] as const;
+export type TsoRpcName = (typeof TSO_RPC_NAMES)[number];
+
+const RPC_CODECS: Record<TsoRpcName, { readonly request: MessageCodec<unknown>; readonly response: MessageCodec<unknown> }> = {
+  GetTs: { request: GetTsRequestCodec, response: GetTsResponseCodec },
+  GetCurrentMaxSafe: { request: GetCurrentMaxSafeRequestCodec, response: GetCurrentMaxSafeResponseCodec },
+  GetSeq: { request: GetSeqRequestCodec, response: GetSeqResponseCodec },
+  GetSeqBatch: { request: GetSeqBatchRequestCodec, response: GetSeqBatchResponseCodec },
+  AcquireLease: { request: AcquireLeaseRequestCodec, response: AcquireLeaseResponseCodec },
+  RenewLease: { request: RenewLeaseRequestCodec, response: RenewLeaseResponseCodec },
+  ReleaseLease: { request: ReleaseLeaseRequestCodec, response: ReleaseLeaseResponseCodec },
+  GetSafeFrontier: { request: GetSafeFrontierRequestCodec, response: GetSafeFrontierResponseCodec },
+};
+
+/** What a handler answers: the response message, or a status (and, for not-leader, the hint). */
+export type RpcOutcome<Res> =
+  | { readonly ok: true; readonly value: Res }
+  | { readonly ok: false; readonly code: grpc.status; readonly message: string; readonly hint?: LeaderHint; readonly trailers?: Readonly<Record<string, string>> };
+
+/** One RPC's handler: the decoded request and the call's metadata in, the outcome out. */
+export type RpcHandler = (request: unknown, metadata: grpc.Metadata) => Promise<RpcOutcome<unknown>>;
+
+export interface TsoGrpcServerOptions {
+  readonly node: ServingNode;
+  readonly listen: HostPort;
+  /**
+   * The leader's gRPC endpoint (scheme-less host:port) from the leader's native service endpoint
+   * the serving node reports; null or absent: the hint carries no endpoint.
+   */
+  readonly hintEndpoint?: (serviceEndpoint: string) => string | null;
+  /** Called once per finished call with the RPC and the status code's name (OK, NOT_FOUND, ...). */
+  readonly onRequest?: (method: TsoRpcName, code: string) => void;
+  /** Handlers of RPCs built elsewhere (they override UNIMPLEMENTED; GetTs/GetSeq too, if given). */
+  readonly handlers?: Partial<Record<TsoRpcName, RpcHandler>>;
+  readonly messageBytesMax?: number;
+  readonly concurrentStreamsMax?: number;
+  readonly connectionsMax?: number;
+  /** Wall clock ms, the start of the minted GetSeq request ids (default Date.now()). */
+  readonly nowMs?: () => number;
+  /** Uniform in [0, 1): the minted GetSeq client id (default Math.random). */
+  readonly random?: () => number;
+}
+
+/** A decoded request, or why it did not decode (the deserializer must not throw: grpc-js would answer INTERNAL). */
+type Decoded = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly message: string };
+
+const statusName = (code: grpc.status): string => grpc.status[code] ?? String(code);
+
+function parseU64(text: string): bigint | null {
+  if (!/^\d{1,20}$/.test(text)) return null;
+  const v = BigInt(text);
+  return v <= U64_MAX ? v : null;
+}
+
+/**
+ * The service definition of tsoracle.v1.TsoService on the hand codecs. The request deserializer
+ * never throws (it returns a Decoded: grpc-js would answer INTERNAL); a client's response
+ * deserializer throws GrpcMessageError on a bad answer.
+ */
+export function tsoServiceDefinition(): grpc.ServiceDefinition {
+  const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+  for (const name of TSO_RPC_NAMES) {
+    const codecs = RPC_CODECS[name];
+    definition[name] = {
+      path: `/${TSO_SERVICE_NAME}/${name}`,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: (value: unknown) => Buffer.from(codecs.request.encode(value)),
+      requestDeserialize: (bytes: Buffer): Decoded => {
+        try {
+          return { ok: true, value: codecs.request.decode(bytes) };
+        } catch (e) {
+          if (e instanceof GrpcMessageError) return { ok: false, message: e.message };
+          throw e;
+        }
+      },
+      responseSerialize: (value: unknown) => Buffer.from(codecs.response.encode(value)),
+      responseDeserialize: (bytes: Buffer) => codecs.response.decode(bytes),
+    };
+  }
+  return definition;
+}
+
+export class TsoGrpcServer {
+  private readonly sockets = new Set<Socket>();
+  private closed: Promise<void> | null = null;
+  /** The minted GetSeq session: one client id, request ids never reused. */
+  private readonly seqClientId: bigint;
+  private nextSeqRequestId: bigint;
+
+  private constructor(
+    private readonly options: TsoGrpcServerOptions,
+    private readonly grpcServer: grpc.Server,
+    private readonly injector: ReturnType<grpc.Server['createConnectionInjector']>,
+    private readonly netServer: NetServer,
+    readonly address: HostPort,
+  ) {
+    const random = options.random ?? Math.random;
+    this.seqClientId = BigInt(Math.floor(random() * 2 ** 32)) * 2n ** 32n + BigInt(Math.floor(random() * 2 ** 32));
+    this.nextSeqRequestId = BigInt(Math.floor((options.nowMs ?? Date.now)())) << 22n;
+  }
+
+  /** Binds `listen` and serves; rejects with Node's bind error (the caller names the flag). */
+  static async start(options: TsoGrpcServerOptions): Promise<TsoGrpcServer> {
+    const messageBytesMax = options.messageBytesMax ?? GRPC_MESSAGE_BYTES_MAX_DEFAULT;
+    const grpcServer = new grpc.Server({
+      'grpc.max_receive_message_length': messageBytesMax,
+      'grpc.max_send_message_length': messageBytesMax,
+      'grpc.max_concurrent_streams': options.concurrentStreamsMax ?? GRPC_CONCURRENT_STREAMS_MAX_DEFAULT,
+    });
+    const injector = grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+    const netServer = createNetServer({ noDelay: true });
+    netServer.maxConnections = options.connectionsMax ?? GRPC_CONNECTIONS_MAX_DEFAULT;
+    const address = await new Promise<HostPort>((resolve, reject) => {
+      netServer.once('error', reject);
+      netServer.listen(options.listen.port, options.listen.host, () => {
+        netServer.off('error', reject);
+        const bound = netServer.address();
+        resolve({ host: options.listen.host, port: typeof bound === 'object' && bound !== null ? bound.port : options.listen.port });
+      });
+    });
+    const server = new TsoGrpcServer(options, grpcServer, injector, netServer, address);
+    grpcServer.addService(tsoServiceDefinition(), server.implementation());
+    netServer.on('connection', (socket: Socket) => {
+      server.sockets.add(socket);
+      socket.once('close', () => server.sockets.delete(socket));
+      socket.on('error', () => {});
+      injector.injectConnection(socket);
+    });
+    return server;
+  }
+
+  get connectionCount(): number {
+    return this.sockets.size;
+  }
+
+  private implementation(): grpc.UntypedServiceImplementation {
+    const builtIn: Partial<Record<TsoRpcName, RpcHandler>> = {
+      GetTs: (request) => this.getTs(request as GetTsRequest),
+      GetSeq: (request, metadata) => this.getSeq(request as GetSeqRequest, metadata),
+    };
+    const implementation: grpc.UntypedServiceImplementation = {};
+    for (const name of TSO_RPC_NAMES) {
+      const handler = this.options.handlers?.[name] ?? builtIn[name];
+      implementation[name] = (call: grpc.ServerUnaryCall<Decoded, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+        const finish = (outcome: RpcOutcome<unknown>): void => {
+          this.options.onRequest?.(name, outcome.ok ? 'OK' : statusName(outcome.code));
+          if (outcome.ok) {
+            callback(null, outcome.value);
+            return;
+          }
+          const trailers = new grpc.Metadata();
+          if (outcome.hint !== undefined) trailers.set(LEADER_HINT_TRAILER, Buffer.from(LeaderHintCodec.encode(outcome.hint)));
+          for (const [k, v] of Object.entries(outcome.trailers ?? {})) trailers.set(k, v);
+          callback({ code: outcome.code, details: outcome.message, metadata: trailers });
+        };
+        const decoded = call.request;
+        if (!decoded.ok) {
+          finish({ ok: false, code: grpc.status.INVALID_ARGUMENT, message: decoded.message });
+          return;
+        }
+        if (handler === undefined) {
+          finish({ ok: false, code: grpc.status.UNIMPLEMENTED, message: `${name} is not implemented by this server yet (docs/grpc.md)` });
+          return;
+        }
+        handler(decoded.value, call.metadata).then(finish, (e: unknown) => finish({ ok: false, code: grpc.status.INTERNAL, message: e instanceof Error ? e.message : String(e) }));
+      };
+    }
+    return implementation;
+  }
+
+  /** The gRPC status of a serving node failure (the not-leader hint included). */
+  private failure(answer: WireFailure): RpcOutcome<never> {
+    switch (answer.code) {
+      case 'NOT_LEADER': {
+        const endpoint = answer.leaderEndpoint === undefined ? null : (this.options.hintEndpoint?.(answer.leaderEndpoint) ?? null);
+        const hint: LeaderHint = {
+          ...(endpoint !== null ? { leaderEndpoint: endpoint } : {}),
+          ...(answer.leaderEpoch !== undefined ? { leaderEpoch: epochToWire(answer.leaderEpoch) } : {}),
+        };
+        const known = hint.leaderEndpoint !== undefined || hint.leaderEpoch !== undefined;
+        return { ok: false, code: grpc.status.FAILED_PRECONDITION, message: 'not leader', ...(known ? { hint } : {}) };
+      }
+      case 'INVALID_ARGUMENT':
+        return { ok: false, code: grpc.status.INVALID_ARGUMENT, message: answer.message };
+      case 'RESOURCE_EXHAUSTED':
+        return { ok: false, code: grpc.status.RESOURCE_EXHAUSTED, message: answer.message };
+      case 'UNAVAILABLE':
+        return { ok: false, code: grpc.status.UNAVAILABLE, message: answer.message };
+      case 'SEQ_SESSION_EXPIRED':
+        return {
+          ok: false,
+          code: grpc.status.ABORTED,
+          message: `SEQ_SESSION_EXPIRED: ${answer.message}`,
+          ...(answer.requestIdsFrom !== undefined ? { trailers: { 'tsoracle-seq-request-ids-from': answer.requestIdsFrom.toString() } } : {}),
+        };
+      case 'INTERNAL':
+        return { ok: false, code: grpc.status.INTERNAL, message: answer.message };
+    }
+  }
+
+  private async getTs(request: GetTsRequest): Promise<RpcOutcome<GetTsResponse>> {
+    const answer = await this.options.node.getTs(request.count);
+    if (!answer.ok) return this.failure(answer);
+    const epoch = epochToWire(answer.epoch);
+    return { ok: true, value: { physicalMs: BigInt(answer.physicalMs), logicalStart: answer.logicalStart, count: answer.count, epochHi: epoch.hi, epochLo: epoch.lo } };
+  }
+
+  private async getSeq(request: GetSeqRequest, metadata: grpc.Metadata): Promise<RpcOutcome<GetSeqResponse>> {
+    const clientIdText = metadata.get(SEQ_CLIENT_ID_METADATA)[0];
+    const requestIdText = metadata.get(SEQ_REQUEST_ID_METADATA)[0];
+    if (clientIdText !== undefined || requestIdText !== undefined) {
+      const clientId = typeof clientIdText === 'string' ? parseU64(clientIdText) : null;
+      const requestId = typeof requestIdText === 'string' ? parseU64(requestIdText) : null;
+      if (clientId === null || requestId === null) {
+        return { ok: false, code: grpc.status.INVALID_ARGUMENT, message: `${SEQ_CLIENT_ID_METADATA} and ${SEQ_REQUEST_ID_METADATA} go together, each a decimal u64` };
+      }
+      return this.seqAnswer(request, await this.options.node.getSeq({ key: request.key, count: request.count, clientId, requestId }));
+    }
+    // A minted id is sent once: SEQ_SESSION_EXPIRED for it (many calls in flight pushed the
+    // session's window past it) proves it was never applied, so a fresh id is safe.
+    for (let attempt = 0; ; attempt++) {
+      const requestId = this.nextSeqRequestId;
+      this.nextSeqRequestId += 1n;
+      const answer = await this.options.node.getSeq({ key: request.key, count: request.count, clientId: this.seqClientId, requestId });
+      if (answer.ok || answer.code !== 'SEQ_SESSION_EXPIRED' || attempt >= 3) return this.seqAnswer(request, answer);
+      if (answer.requestIdsFrom !== undefined && answer.requestIdsFrom > this.nextSeqRequestId) this.nextSeqRequestId = answer.requestIdsFrom;
+    }
+  }
+
+  private seqAnswer(request: GetSeqRequest, answer: Awaited<ReturnType<ServingNode['getSeq']>>): RpcOutcome<GetSeqResponse> {
+    if (!answer.ok) return this.failure(answer);
+    return { ok: true, value: { key: request.key, start: answer.start, count: answer.count, epoch: epochToWire(answer.epoch) } };
+  }
+
+  /**
+   * Stops accepting connections, lets calls in flight finish for up to `graceMs`, then destroys
+   * every session and socket. Idempotent.
+   */
+  close(graceMs: number): Promise<void> {
+    this.closed ??= (async () => {
+      const listenerClosed = new Promise<void>((resolve) => this.netServer.close(() => resolve()));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          this.grpcServer.forceShutdown();
+          resolve();
+        }, graceMs);
+        this.grpcServer.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      this.injector.destroy();
+      for (const socket of this.sockets) socket.destroy();
+      await listenerClosed;
+    })();
+    return this.closed;
+  }
+}
