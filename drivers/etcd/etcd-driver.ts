@@ -466,6 +466,11 @@ export class EtcdDriver implements ConsensusDriver {
     }
   }
 
+  /** The ledger as stored in etcd now (a linearized read; for tools and tests). */
+  async storedLedger(): Promise<SeqLedgerSnapshot> {
+    return (await this.loadLedger()).ledger.snapshot();
+  }
+
   /** The ops that turn the stored `before` into `after` (only what changed). */
   private diffOps(before: SeqLedgerSnapshot, after: SeqLedgerSnapshot, touchedKeys: ReadonlySet<string>): EtcdOp[] {
     const ops: EtcdOp[] = [];
