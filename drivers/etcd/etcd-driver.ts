@@ -66,8 +66,8 @@ export interface EtcdDriverOptions {
   readonly clock: Clock;
   /** Key prefix, e.g. `/tsoracle/prod` (no trailing slash). */
   readonly prefix: string;
-  /** This node's service endpoint `host:port`, stored in the leader key for followers' hints. */
-  readonly advertise: string;
+  /** This node's service endpoint `host:port`, stored in the leader key for followers' hints (or given to start()). */
+  readonly advertise?: string;
   readonly leaseTtlSeconds?: number;
   readonly tickMs?: number;
   /** Assumed bound on the rate error of this node's and etcd's clocks (default 0.01). */
@@ -123,6 +123,7 @@ export class EtcdDriver implements ConsensusDriver {
   private readonly tickMs: number;
   private readonly drift: number;
   private readonly marginMs: number;
+  private advertise: string;
 
   constructor(private readonly options: EtcdDriverOptions) {
     const p = options.prefix.replace(/\/+$/, '');
@@ -132,6 +133,7 @@ export class EtcdDriver implements ConsensusDriver {
     this.tickMs = options.tickMs ?? ETCD_TICK_MS_DEFAULT;
     this.drift = options.clockDriftBound ?? ETCD_CLOCK_DRIFT_BOUND_DEFAULT;
     this.marginMs = options.leaseMarginMs ?? ETCD_LEASE_MARGIN_MS_DEFAULT;
+    this.advertise = options.advertise ?? '';
     if (!Number.isInteger(this.ttlSeconds) || this.ttlSeconds < 1) throw new TypeError('the etcd lease TTL must be a whole number of seconds ≥ 1');
     if (!(this.drift >= 0 && this.drift < 0.25)) throw new TypeError('the clock drift bound must be in [0, 0.25)');
     if (this.leaseSpanMs(this.ttlSeconds) <= this.tickMs) {
@@ -139,8 +141,10 @@ export class EtcdDriver implements ConsensusDriver {
     }
   }
 
-  /** Starts campaigning / following; the first tick runs now. */
-  start(): void {
+  /** Starts campaigning / following (advertising `advertise`, e.g. once the server is bound); the first tick runs now. */
+  start(advertise?: string): void {
+    if (advertise !== undefined) this.advertise = advertise;
+    if (this.advertise === '') throw new TypeError('the etcd driver needs the endpoint it advertises before it starts');
     this.schedule(0);
   }
 
@@ -250,7 +254,7 @@ export class EtcdDriver implements ConsensusDriver {
     try {
       result = await this.options.client.txn(
         [{ key: this.keys.leader, target: 'CREATE', result: 'EQUAL', createRevision: 0n }],
-        [{ put: { key: this.keys.leader, value: this.options.advertise, lease: grant.id } }],
+        [{ put: { key: this.keys.leader, value: this.advertise, lease: grant.id } }],
         [{ range: { key: this.keys.leader } }],
       );
     } catch (e) {
@@ -291,7 +295,7 @@ export class EtcdDriver implements ConsensusDriver {
     const s = this.state;
     if (s.kind === 'leader') {
       if (epoch === null || epoch === s.epoch) return null;
-      return driverFailure('DRIVER_FENCED', `epoch ${epoch} is not this leader's epoch ${s.epoch}`, { leaderEndpoint: this.options.advertise, leaderEpoch: s.epoch });
+      return driverFailure('DRIVER_FENCED', `epoch ${epoch} is not this leader's epoch ${s.epoch}`, { leaderEndpoint: this.advertise, leaderEpoch: s.epoch });
     }
     const hint = s.kind === 'follower' ? { leaderEndpoint: s.leaderEndpoint, leaderEpoch: s.leaderEpoch } : { leaderEndpoint: null, leaderEpoch: null };
     return driverFailure('DRIVER_NOT_LEADER', 'this node does not lead', hint);
