@@ -76,8 +76,8 @@ export interface EtcdDriverOptions {
   /** Cap on distinct sequence keys, written once with the ledger's meta. */
   readonly seqKeyCap?: number;
   readonly onEvent?: (event: EtcdDriverEvent) => void;
-  /** Planted bugs for tests that show the fences matter. */
-  readonly faults?: { readonly writeWithoutLeaderCompare?: boolean; readonly serveAfterLeaseExpired?: boolean };
+  /** A planted bug for the test that shows the leader compare is what fences a deposed leader. */
+  readonly faults?: { readonly writeWithoutLeaderCompare?: boolean };
 }
 
 /** The default key prefix of a cluster name. */
@@ -285,7 +285,6 @@ export class EtcdDriver implements ConsensusDriver {
 
   hasLease(): boolean {
     if (this.closed || this.state.kind !== 'leader') return false;
-    if (this.options.faults?.serveAfterLeaseExpired === true) return true;
     return this.options.clock.monotonicMs() < this.leaseDeadlineMs;
   }
 
