@@ -197,6 +197,45 @@ describe.skipIf(ETCD_MISSING_REASON !== null)('etcd driver against a real etcd',
     }
   });
 
+  it('on a 3-member etcd: survives the loss of one member with its state intact, steps down without a quorum', async () => {
+    const three = await startEtcdCluster(3);
+    try {
+      const prefix = freshPrefix();
+      const d = new EtcdDriver({ client: new EtcdHttpClient(three.endpointList, 500), clock: new NodeClock(), prefix, advertise: '127.0.0.1:7010', leaseTtlSeconds: 3, tickMs: 100, leaseMarginMs: 300 });
+      drivers.push(d);
+      d.start();
+      const epoch = await leaderOf(d);
+      expect(await d.persistHighWater(42_000, epoch)).toEqual({ ok: true, highWaterMs: 42_000 });
+      expect(await d.advanceSeq({ key: 'k', count: 5, clientId: 3n, requestId: 1n }, epoch)).toEqual({ ok: true, start: 0n, count: 5 });
+
+      // The member the client talks to first dies: calls move to the others (possibly under a new
+      // leader). The same request is retried until it succeeds: exactly once, so it gets 5..10.
+      await three.killMember(0);
+      let next: { start: bigint } | null = null;
+      for (let attempt = 0; next === null; attempt++) {
+        const state = d.leaderState;
+        if (state.kind !== 'leader') {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          continue;
+        }
+        const r = await d.advanceSeq({ key: 'k', count: 5, clientId: 3n, requestId: 2n }, state.epoch);
+        if (r.ok) next = r;
+        else expect(['DRIVER_TRANSIENT', 'DRIVER_NOT_LEADER', 'DRIVER_FENCED']).toContain(r.code);
+        if (attempt > 200) throw new Error('no sequence advance succeeded after one etcd member died');
+      }
+      expect(next.start).toBe(5n);
+      expect(await d.loadSeq('k')).toEqual({ ok: true, next: 10n });
+      expect(await d.loadHighWater()).toEqual({ ok: true, highWaterMs: 42_000 });
+
+      // A second member dies: no quorum. The leader steps down and every call answers in bounded time.
+      await three.killMember(1);
+      await waitUntil(() => !d.hasLease() && d.leaderState.kind !== 'leader', 'the leader steps down without a quorum', 20_000);
+      expect(await d.loadHighWater()).toMatchObject({ ok: false, code: 'DRIVER_TRANSIENT' });
+    } finally {
+      await three.stop();
+    }
+  });
+
   it('the client reports an unreachable etcd as unavailable', async () => {
     const client = new EtcdHttpClient(['http://127.0.0.1:1'], 500);
     await expect(client.version()).rejects.toBeInstanceOf(EtcdUnavailableError);
