@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SeqLedger, type SeqAdvanceRequest } from '../../core/ledger.js';
-import { PHYSICAL_MS_MAX } from '../../core/limits.js';
+import { PHYSICAL_MS_MAX, SEQ_SESSION_CLIENTS_MAX, SEQ_SESSION_RESULTS_PER_CLIENT_MAX } from '../../core/limits.js';
 import type { LeaderState } from '../driver.js';
 import { NodeClock } from '../node/clock.js';
 import { waitUntil } from '../node/test-support.js';
@@ -178,6 +178,26 @@ describe.skipIf(ETCD_MISSING_REASON !== null)('etcd driver against a real etcd',
       }),
       { numRuns: 12 },
     );
+  });
+
+  it('deletes evicted results and evicted sessions from etcd, so the stored ledger stays the bounded ledger', async () => {
+    const d = makeDriver(freshPrefix(), '127.0.0.1:7011');
+    const epoch = await leaderOf(d);
+    const reference = new SeqLedger();
+    const send = async (requests: SeqAdvanceRequest[]): Promise<void> => {
+      const got = await Promise.all(requests.map((r) => d.advanceSeq(r, epoch)));
+      requests.forEach((r, i) => {
+        const expected = reference.advance(r);
+        expect(got[i]).toEqual(expected.ok ? { ok: true, start: expected.start, count: expected.count } : expect.objectContaining({ ok: false, code: expected.code }));
+      });
+    };
+    // One client past its remembered results, then more clients than the session table holds.
+    await send(Array.from({ length: SEQ_SESSION_RESULTS_PER_CLIENT_MAX + 6 }, (_, i) => ({ key: 'k', count: 1, clientId: 1n, requestId: 10n + BigInt(i) })));
+    expect(await d.storedLedger()).toEqual(reference.snapshot());
+    await send(Array.from({ length: SEQ_SESSION_CLIENTS_MAX + 2 }, (_, i) => ({ key: 'k', count: 1, clientId: 100n + BigInt(i), requestId: 1n << 40n })));
+    const stored = await d.storedLedger();
+    expect(stored.sessions.length).toBe(SEQ_SESSION_CLIENTS_MAX);
+    expect(stored).toEqual(reference.snapshot());
   });
 
   it('stops serving before its etcd lease can expire when etcd cannot be reached, and answers in bounded time', async () => {
