@@ -13,7 +13,10 @@
 //   - Every call finishes in bounded time: it is aborted after `requestTimeoutMs`, and a call
 //     that did not get a whole answer rejects with EtcdUnavailableError (outcome unknown for a
 //     transaction: the caller must not assume it failed, nor retry it blindly).
-//   - No call is ever retried here. After a failure, the next call goes to the next endpoint.
+//   - A transaction or lease grant is sent exactly once: after a failure the NEXT call goes to
+//     the next endpoint. Reads and lease keep-alives / revokes (idempotent) try each endpoint at
+//     most once within the call, so one dead member costs one failed attempt, not a failed read:
+//     a call takes at most (endpoints × requestTimeoutMs).
 //   - Keys and values are UTF-8 strings on this interface (base64 on the wire); 64-bit integers
 //     (revisions, lease ids) are bigint.
 
@@ -206,8 +209,19 @@ export class EtcdHttpClient implements EtcdClient {
     return parsed;
   }
 
+  /** An idempotent call: tried on each endpoint at most once, from the current one on. */
+  private async callIdempotent(path: string, body: Json | null): Promise<Json> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.call(path, body);
+      } catch (e) {
+        if (!(e instanceof EtcdUnavailableError) || attempt >= this.endpoints.length) throw e;
+      }
+    }
+  }
+
   async range(key: string, options?: { readonly prefix?: boolean }): Promise<EtcdRange> {
-    const answer = await this.call('/v3/kv/range', rangeBody(key, options?.prefix));
+    const answer = await this.callIdempotent('/v3/kv/range', rangeBody(key, options?.prefix));
     return { revision: big((answer['header'] as Json | undefined)?.['revision']), kvs: parseKvs(answer['kvs']) };
   }
 
@@ -227,14 +241,14 @@ export class EtcdHttpClient implements EtcdClient {
   }
 
   async leaseKeepAlive(id: bigint): Promise<number> {
-    const answer = await this.call('/v3/lease/keepalive', { ID: id.toString() });
+    const answer = await this.callIdempotent('/v3/lease/keepalive', { ID: id.toString() });
     const result = answer['result'] as Json | undefined;
     return Number(big(result?.['TTL']));
   }
 
   async leaseRevoke(id: bigint): Promise<void> {
     try {
-      await this.call('/v3/lease/revoke', { ID: id.toString() });
+      await this.callIdempotent('/v3/lease/revoke', { ID: id.toString() });
     } catch (e) {
       // Revoking a lease that is already gone is the outcome wanted.
       if (e instanceof EtcdRequestError && /not found/i.test(e.message)) return;
@@ -243,7 +257,7 @@ export class EtcdHttpClient implements EtcdClient {
   }
 
   async version(): Promise<string> {
-    const answer = await this.call('/version', null);
+    const answer = await this.callIdempotent('/version', null);
     const version = answer['etcdserver'];
     if (typeof version !== 'string') throw new EtcdRequestError('etcd /version answered no etcdserver field', 200);
     return version;
