@@ -106,4 +106,43 @@ describe.skipIf(ETCD_MISSING_REASON !== null)('serve etcd, two tsoracle processe
     },
     FAILOVER_TEST_TIMEOUT_MS,
   );
+
+  it(
+    'SIGSTOP of the leader past its lease: the other takes over, and the resumed old leader serves nothing older',
+    async () => {
+      const serve = (): Promise<ServerChild> =>
+        tracker.serve({
+          dataDir: '',
+          httpListen: 'off',
+          args: ['serve', 'etcd', '--etcd-endpoints', cluster.endpoints, '--cluster', `paused-${process.pid}`, '--lease-ttl', '2s', '--http-listen', 'off'],
+        });
+      const first = await serve();
+      await waitFor(() => /^serving epoch/m.test(first.stderr()), 'the first node to serve', 15_000);
+      const second = await serve();
+      await waitFor(() => /etcd: following/.test(second.stderr()), 'the second node to follow', 15_000);
+      client = createClient({ endpoints: [first.endpoint, second.endpoint], retry: { attemptsMax: 1_000, overallTimeoutMs: 20_000 } });
+      const timestamps: bigint[] = [];
+      for (let i = 0; i < 10; i++) timestamps.push(await client.getTs());
+
+      process.kill(first.pid, 'SIGSTOP');
+      try {
+        await waitFor(() => /etcd: leading epoch/.test(second.stderr()), 'the second node to take over from the paused leader', 20_000);
+        for (let i = 0; i < 10; i++) timestamps.push(await client.getTs());
+        expect(client.cachedLeader()?.endpoint).toBe(second.endpoint);
+      } finally {
+        process.kill(first.pid, 'SIGCONT');
+      }
+      // A client that knows only the resumed old leader: whatever it gets is newer than everything before.
+      const resumedClient = createClient({ endpoints: [first.endpoint], retry: { attemptsMax: 1_000, overallTimeoutMs: 20_000 } });
+      try {
+        for (let i = 0; i < 10; i++) timestamps.push(await resumedClient.getTs());
+        expect(resumedClient.cachedLeader()?.endpoint).toBe(second.endpoint);
+      } finally {
+        await resumedClient.close();
+      }
+      for (let i = 1; i < timestamps.length; i++) expect(timestamps[i]).toBeGreaterThan(timestamps[i - 1] as bigint);
+      await waitFor(() => /etcd: stepped down|etcd: following/.test(first.stderr()), 'the resumed node to give up leadership', 15_000);
+    },
+    FAILOVER_TEST_TIMEOUT_MS,
+  );
 });
