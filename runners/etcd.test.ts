@@ -31,6 +31,27 @@ describe('serve etcd configuration', () => {
   });
 });
 
+describe('serve etcd on the command line', () => {
+  const tracker = new ChildTracker();
+  afterEach(async () => {
+    await tracker.cleanup();
+  });
+
+  it('a missing or bad flag is a usage error (exit 2); an unreachable etcd is a failure (exit 1) naming it', async () => {
+    const [missing, badCluster, unreachable] = await Promise.all([
+      tracker.run(['serve', 'etcd', '--cluster', 'a']),
+      tracker.run(['serve', 'etcd', '--etcd-endpoints', '127.0.0.1:1', '--cluster', 'a/b']),
+      tracker.run(['serve', 'etcd', '--etcd-endpoints', '127.0.0.1:1', '--cluster', 'a', '--http-listen', 'off']),
+    ]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/required option '--etcd-endpoints <list>' not specified/);
+    expect(badCluster.code).toBe(2);
+    expect(badCluster.stderr).toMatch(/^error: .*--cluster "a\/b": 1–64 characters/m);
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toMatch(/^error: UNAVAILABLE: etcd at http:\/\/127\.0\.0\.1:1 cannot be reached/m);
+  });
+});
+
 describe.skipIf(ETCD_MISSING_REASON !== null)('serve etcd, two tsoracle processes on one etcd', () => {
   let cluster: EtcdTestCluster;
   const tracker = new ChildTracker();
