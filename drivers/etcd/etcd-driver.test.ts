@@ -257,6 +257,17 @@ describe.skipIf(ETCD_MISSING_REASON !== null)('etcd driver against a real etcd',
     }
   });
 
+  it('answers DRIVER_PERMANENT, never hangs or throws, when what is stored under the prefix is not its own', async () => {
+    const prefix = freshPrefix();
+    const raw = new EtcdHttpClient(cluster.endpointList);
+    await raw.txn([], [{ put: { key: `${prefix}/hw`, value: 'twelve' } }, { put: { key: `${prefix}/ledger/meta`, value: '{not json' } }], []);
+    const d = makeDriver(prefix, '127.0.0.1:7012');
+    const epoch = await leaderOf(d);
+    expect(await d.loadHighWater()).toMatchObject({ ok: false, code: 'DRIVER_PERMANENT' });
+    expect(await d.persistHighWater(5, epoch)).toMatchObject({ ok: false, code: 'DRIVER_PERMANENT' });
+    expect(await d.advanceSeq({ key: 'k', count: 1, clientId: 1n, requestId: 1n }, epoch)).toMatchObject({ ok: false, code: 'DRIVER_PERMANENT' });
+  });
+
   it('the client reports an unreachable etcd as unavailable', async () => {
     const client = new EtcdHttpClient(['http://127.0.0.1:1'], 500);
     await expect(client.version()).rejects.toBeInstanceOf(EtcdUnavailableError);
