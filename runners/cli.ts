@@ -57,6 +57,7 @@ import { HEARTBEAT_INTERVAL_MS_DEFAULT } from './heartbeat.js';
 import { runSimCommand } from './sim.js';
 import { parseClockDrift, startRaftServer } from './raft.js';
 import { startPaxosServer } from './paxos.js';
+import { startEtcdServer } from './etcd.js';
 import { checkDataDir, startServer, type ConnectionLimits, type TsoServer } from './server.js';
 
 const SHUTDOWN_BOUND_MS = 5_000;
@@ -388,6 +389,42 @@ async function serveRaft(opts: ServeRaftOptions, cmd: Command, start: typeof sta
   });
 }
 
+interface ServeEtcdOptions extends ConnectionLimitFlags {
+  etcdEndpoints: string;
+  cluster: string;
+  prefix?: string;
+  listen: string;
+  advertise?: string;
+  httpListen: string;
+  leaseTtl: number;
+  clockDrift: number;
+  windowAhead: number;
+  failoverAdvance: number;
+}
+
+async function serveEtcd(opts: ServeEtcdOptions, cmd: Command): Promise<void> {
+  const server = await startEtcdServer({
+    etcdEndpoints: opts.etcdEndpoints,
+    cluster: opts.cluster,
+    ...(opts.prefix !== undefined ? { prefix: opts.prefix } : {}),
+    listen: opts.listen,
+    ...(opts.advertise !== undefined ? { advertise: opts.advertise } : {}),
+    httpListen: opts.httpListen === 'off' ? null : opts.httpListen,
+    leaseTtlSeconds: Math.ceil(opts.leaseTtl / 1000),
+    clockDriftBound: opts.clockDrift,
+    windowAheadMs: opts.windowAhead,
+    failoverAdvanceMs: opts.failoverAdvance,
+    connectionLimits: connectionLimits(opts),
+    log: (line) => process.stderr.write(`${line}\n`),
+  }).catch(failOrUsage(cmd));
+  let stopping = false;
+  serveUntilSignal(server, () => {
+    const already = stopping;
+    stopping = true;
+    return already;
+  });
+}
+
 function addWindowOptions(cmd: Command): Command {
   return cmd
     .addOption(
@@ -595,6 +632,27 @@ export function buildProgram(): Command {
     )
     .option('--snapshot-entries <n>', 'applied entries between two snapshots (and log rewrites)', parsePositiveInt);
   addTlsOptions(addConnectionLimitOptions(addWindowOptions(paxos))).action(async (opts: ServeRaftOptions, cmd: Command) => serveRaft(opts, cmd, startPaxosServer));
+
+  const etcd = serve
+    .command('etcd')
+    .description('a stateless node whose state lives in an existing etcd cluster (docs/etcd.md)')
+    .requiredOption('--etcd-endpoints <list>', 'etcd client URLs: "http://H:P,http://H:P"')
+    .requiredOption('--cluster <name>', 'this tsoracle cluster\'s name; keys live under /tsoracle/<name>/')
+    .option('--prefix <prefix>', 'key prefix instead of /tsoracle/<cluster>')
+    .option('--listen <host:port>', 'client protocol address', bindAddress(false), '127.0.0.1:0')
+    .option('--advertise <host:port>', 'the endpoint followers send clients to (default: the bound --listen address)')
+    .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz ("off" disables)', bindAddress(true), '127.0.0.1:0')
+    .addOption(new Option('--lease-ttl <duration>', 'etcd lease of the leader key, whole seconds').default(3_000, '3s').argParser(durationInRange(1_000, 3_600_000)))
+    .addOption(
+      new Option('--clock-drift <ratio>', 'assumed bound on every clock rate error; the lease shrinks by twice it').default(0.01, '0.01').argParser((text: string) => {
+        try {
+          return parseClockDrift(text);
+        } catch (e) {
+          throw new InvalidArgumentError(e instanceof TsoError ? e.message.replace(/^INVALID_CONFIG: /, '') : String(e));
+        }
+      }),
+    );
+  addConnectionLimitOptions(addWindowOptions(etcd)).action(async (opts: ServeEtcdOptions, cmd: Command) => serveEtcd(opts, cmd));
 
   program
     .command('init')

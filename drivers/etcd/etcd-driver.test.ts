@@ -1,0 +1,276 @@
+// The etcd driver's contract (drivers/driver.ts) against a real etcd (a throwaway 1-member
+// cluster on loopback): leadership and epochs, linearized load, persist "at least", refusal above
+// PHYSICAL_MS_MAX, fencing of a deposed leader's writes, exactly-once sequence advances stored in
+// etcd, and stepping down before the lease can expire. Skips, saying why, without `etcd`.
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SeqLedger, type SeqAdvanceRequest } from '../../core/ledger.js';
+import { PHYSICAL_MS_MAX, SEQ_SESSION_CLIENTS_MAX, SEQ_SESSION_RESULTS_PER_CLIENT_MAX } from '../../core/limits.js';
+import type { LeaderState } from '../driver.js';
+import { NodeClock } from '../node/clock.js';
+import { waitUntil } from '../node/test-support.js';
+import { EtcdHttpClient, EtcdUnavailableError } from './etcd-client.js';
+import { ETCD_SEQ_BATCH_MAX, EtcdDriver, type EtcdDriverOptions } from './etcd-driver.js';
+import { ETCD_MISSING_REASON, startEtcdCluster, type EtcdTestCluster } from './test-support.js';
+
+if (ETCD_MISSING_REASON !== null) console.warn(`skipping the etcd driver tests: ${ETCD_MISSING_REASON}`);
+
+describe.skipIf(ETCD_MISSING_REASON !== null)('etcd driver against a real etcd', () => {
+  let cluster: EtcdTestCluster;
+  let prefixCount = 0;
+  const drivers: EtcdDriver[] = [];
+
+  beforeAll(async () => {
+    cluster = await startEtcdCluster(1);
+  });
+  afterAll(async () => {
+    await Promise.all(drivers.map((d) => d.close()));
+    await cluster?.stop();
+  });
+
+  const freshPrefix = (): string => `/tsoracle/test-${process.pid}-${prefixCount++}`;
+
+  function makeDriver(prefix: string, advertise: string, options: Partial<EtcdDriverOptions> = {}): EtcdDriver {
+    const driver = new EtcdDriver({
+      client: new EtcdHttpClient(cluster.endpointList, 1_000),
+      clock: new NodeClock(),
+      prefix,
+      advertise,
+      // Long enough that a loaded machine's slow keep-alive does not depose a test's leader.
+      leaseTtlSeconds: 5,
+      tickMs: 100,
+      leaseMarginMs: 300,
+      ...options,
+    });
+    drivers.push(driver);
+    driver.start();
+    return driver;
+  }
+
+  async function leaderOf(driver: EtcdDriver): Promise<bigint> {
+    await waitUntil(() => driver.leaderState.kind === 'leader', 'the driver leads');
+    return (driver.leaderState as { epoch: bigint }).epoch;
+  }
+
+  it('elects one leader whose epoch is the leader key create revision; another node follows it with that hint', async () => {
+    const prefix = freshPrefix();
+    const a = makeDriver(prefix, '127.0.0.1:7001');
+    const epoch = await leaderOf(a);
+    const stored = await new EtcdHttpClient(cluster.endpointList).range(`${prefix}/leader`);
+    expect(stored.kvs[0]?.createRevision).toBe(epoch);
+    expect(stored.kvs[0]?.value).toBe('127.0.0.1:7001');
+    expect(a.hasLease()).toBe(true);
+
+    const b = makeDriver(prefix, '127.0.0.1:7002');
+    await waitUntil(() => b.leaderState.kind === 'follower', 'the second driver follows');
+    const seen: LeaderState[] = [];
+    b.subscribeLeadership((s) => seen.push(s));
+    expect(seen).toEqual([{ kind: 'follower', leaderEndpoint: '127.0.0.1:7001', leaderEpoch: epoch }]);
+    expect(b.hasLease()).toBe(false);
+    const refused = await b.persistHighWater(10, epoch);
+    expect(refused).toMatchObject({ ok: false, code: 'DRIVER_NOT_LEADER', leaderEndpoint: '127.0.0.1:7001', leaderEpoch: epoch });
+
+    // The leader gives up (close revokes its lease): the follower takes over at a larger epoch.
+    await a.close();
+    const next = await leaderOf(b);
+    expect(next).toBeGreaterThan(epoch);
+  });
+
+  it('persists "at least": never lowers, returns the durable value, loads it linearized, refuses above 2^46-1 before writing', async () => {
+    const a = makeDriver(freshPrefix(), '127.0.0.1:7003');
+    const epoch = await leaderOf(a);
+    expect(await a.loadHighWater()).toEqual({ ok: true, highWaterMs: 0 });
+    expect(await a.persistHighWater(1_000, epoch)).toEqual({ ok: true, highWaterMs: 1_000 });
+    expect(await a.persistHighWater(500, epoch)).toEqual({ ok: true, highWaterMs: 1_000 });
+    expect(await a.loadHighWater()).toEqual({ ok: true, highWaterMs: 1_000 });
+    expect(await a.persistHighWater(PHYSICAL_MS_MAX, epoch)).toEqual({ ok: true, highWaterMs: PHYSICAL_MS_MAX });
+    const refused = await a.persistHighWater(PHYSICAL_MS_MAX + 1, epoch);
+    expect(refused).toMatchObject({ ok: false, code: 'DRIVER_OUT_OF_RANGE' });
+    expect(await a.persistHighWater(-1, epoch)).toMatchObject({ ok: false, code: 'DRIVER_OUT_OF_RANGE' });
+    expect(await a.loadHighWater()).toEqual({ ok: true, highWaterMs: PHYSICAL_MS_MAX });
+    expect(await a.persistHighWater(2_000, epoch + 1n)).toMatchObject({ ok: false, code: 'DRIVER_FENCED' });
+  });
+
+  it('fences a deposed leader that has not noticed yet: its high-water and sequence writes fail, and nothing changes', async () => {
+    for (const planted of [false, true]) {
+      const prefix = freshPrefix();
+      // A slow ticker: the old leader will not notice it was deposed before it writes.
+      const old = makeDriver(prefix, '127.0.0.1:7004', { leaseTtlSeconds: 30, tickMs: 10_000, faults: { writeWithoutLeaderCompare: planted } });
+      const oldEpoch = await leaderOf(old);
+      expect(await old.persistHighWater(5_000, oldEpoch)).toEqual({ ok: true, highWaterMs: 5_000 });
+      // Depose it behind its back: delete its leader key, as an expired lease would.
+      const raw = new EtcdHttpClient(cluster.endpointList);
+      await raw.txn([], [{ deleteRange: { key: `${prefix}/leader` } }], []);
+      const next = makeDriver(prefix, '127.0.0.1:7005');
+      const newEpoch = await leaderOf(next);
+      expect(old.leaderState).toEqual({ kind: 'leader', epoch: oldEpoch });
+
+      // Both calls pass its in-memory leader check (made together, before any answer comes back).
+      const [write, seq] = await Promise.all([old.persistHighWater(9_000, oldEpoch), old.advanceSeq({ key: 'k', count: 3, clientId: 1n, requestId: 1n }, oldEpoch)]);
+      if (planted) {
+        // The planted bug (no leader compare) lets the deposed leader write: the fence is what stops it.
+        expect(write).toEqual({ ok: true, highWaterMs: 9_000 });
+        expect(seq.ok).toBe(true);
+      } else {
+        expect(write).toMatchObject({ ok: false, code: 'DRIVER_FENCED', leaderEndpoint: '127.0.0.1:7005', leaderEpoch: newEpoch });
+        expect(seq).toMatchObject({ ok: false, code: 'DRIVER_FENCED' });
+        expect(await next.loadHighWater()).toEqual({ ok: true, highWaterMs: 5_000 });
+        expect(await next.loadSeq('k')).toEqual({ ok: true, next: 0n });
+        expect(old.leaderState.kind).not.toBe('leader');
+        expect(old.hasLease()).toBe(false);
+      }
+      await old.close();
+      await next.close();
+    }
+  });
+
+  it('advances exactly once per (clientId, requestId): a retry gets the same block, blocks are gapless, and a new leader answers retries from etcd', async () => {
+    const prefix = freshPrefix();
+    const a = makeDriver(prefix, '127.0.0.1:7006');
+    const epoch = await leaderOf(a);
+    const first = await a.advanceSeq({ key: 'orders', count: 10, clientId: 7n, requestId: 100n }, epoch);
+    expect(first).toEqual({ ok: true, start: 0n, count: 10 });
+    expect(await a.advanceSeq({ key: 'orders', count: 10, clientId: 7n, requestId: 100n }, epoch)).toEqual(first);
+    expect(await a.advanceSeq({ key: 'orders', count: 11, clientId: 7n, requestId: 100n }, epoch)).toMatchObject({ ok: false, code: 'SEQ_REQUEST_REUSED' });
+
+    // More concurrent requests than one transaction holds: several batches, still gapless.
+    const n = ETCD_SEQ_BATCH_MAX * 2 + 5;
+    const results = await Promise.all(
+      Array.from({ length: n }, (_, i) => a.advanceSeq({ key: 'orders', count: 2, clientId: BigInt(1 + (i % 7)), requestId: 1_000n + BigInt(i) }, epoch)),
+    );
+    const starts = results.map((r) => (r.ok ? r.start : -1n)).sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+    expect(starts).toEqual(Array.from({ length: n }, (_, i) => 10n + 2n * BigInt(i)));
+    expect(await a.loadSeq('orders')).toEqual({ ok: true, next: 10n + 2n * BigInt(n) });
+
+    // Another node leads next: it answers the old requests from the sessions stored in etcd.
+    await a.close();
+    const b = makeDriver(prefix, '127.0.0.1:7007');
+    const epochB = await leaderOf(b);
+    expect(await b.advanceSeq({ key: 'orders', count: 10, clientId: 7n, requestId: 100n }, epochB)).toEqual(first);
+    expect(await b.advanceSeq({ key: 'orders', count: 2, clientId: 1n, requestId: 1_000n }, epochB)).toEqual(results[0]);
+    expect(await b.advanceSeq({ key: 'orders', count: 1, clientId: 9n, requestId: 5_000n }, epochB)).toEqual({ ok: true, start: 10n + 2n * BigInt(n), count: 1 });
+  });
+
+  it('stores the ledger so that it reloads to exactly the ledger the requests built (property)', async () => {
+    const requestArbitrary = fc.record({
+      key: fc.constantFrom('a', 'b', 'ключ', 'x'.repeat(128)),
+      count: fc.integer({ min: 1, max: 5 }),
+      clientId: fc.bigInt({ min: 1n, max: 4n }),
+      requestId: fc.bigInt({ min: 1n, max: 12n }),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(requestArbitrary, { minLength: 1, maxLength: 40 }), async (requests: SeqAdvanceRequest[]) => {
+        const d = makeDriver(freshPrefix(), '127.0.0.1:7008', { seqKeyCap: 3 });
+        const epoch = await leaderOf(d);
+        const reference = new SeqLedger({ keyCap: 3 });
+        // Sent in bursts, so batches of several requests (and refusals) are committed together.
+        for (let i = 0; i < requests.length; i += 7) {
+          const burst = requests.slice(i, i + 7);
+          const got = await Promise.all(burst.map((r) => d.advanceSeq(r, epoch)));
+          burst.forEach((r, j) => {
+            const expected = reference.advance(r);
+            const answer = got[j];
+            if (expected.ok) expect(answer).toEqual({ ok: true, start: expected.start, count: expected.count });
+            else expect(answer).toMatchObject({ ok: false, code: expected.code });
+          });
+        }
+        expect(await d.storedLedger()).toEqual(reference.snapshot());
+        await d.close();
+      }),
+      { numRuns: 12 },
+    );
+  });
+
+  it('deletes evicted results and evicted sessions from etcd, so the stored ledger stays the bounded ledger', async () => {
+    const d = makeDriver(freshPrefix(), '127.0.0.1:7011');
+    const epoch = await leaderOf(d);
+    const reference = new SeqLedger();
+    const send = async (requests: SeqAdvanceRequest[]): Promise<void> => {
+      const got = await Promise.all(requests.map((r) => d.advanceSeq(r, epoch)));
+      requests.forEach((r, i) => {
+        const expected = reference.advance(r);
+        expect(got[i]).toEqual(expected.ok ? { ok: true, start: expected.start, count: expected.count } : expect.objectContaining({ ok: false, code: expected.code }));
+      });
+    };
+    // One client past its remembered results, then more clients than the session table holds.
+    await send(Array.from({ length: SEQ_SESSION_RESULTS_PER_CLIENT_MAX + 6 }, (_, i) => ({ key: 'k', count: 1, clientId: 1n, requestId: 10n + BigInt(i) })));
+    expect(await d.storedLedger()).toEqual(reference.snapshot());
+    await send(Array.from({ length: SEQ_SESSION_CLIENTS_MAX + 2 }, (_, i) => ({ key: 'k', count: 1, clientId: 100n + BigInt(i), requestId: 1n << 40n })));
+    const stored = await d.storedLedger();
+    expect(stored.sessions.length).toBe(SEQ_SESSION_CLIENTS_MAX);
+    expect(stored).toEqual(reference.snapshot());
+  });
+
+  it('stops serving before its etcd lease can expire when etcd cannot be reached, and answers in bounded time', async () => {
+    const own = await startEtcdCluster(1);
+    try {
+      const d = new EtcdDriver({ client: new EtcdHttpClient(own.endpointList, 300), clock: new NodeClock(), prefix: freshPrefix(), advertise: '127.0.0.1:7009', leaseTtlSeconds: 2, tickMs: 100, leaseMarginMs: 300 });
+      drivers.push(d);
+      d.start();
+      const epoch = await leaderOf(d);
+      expect(d.hasLease()).toBe(true);
+      await own.killMember(0);
+      await waitUntil(() => !d.hasLease() && d.leaderState.kind === 'unknown', 'the leader steps down without etcd');
+      expect(await d.loadHighWater()).toMatchObject({ ok: false, code: 'DRIVER_TRANSIENT' });
+      expect(await d.persistHighWater(1, epoch)).toMatchObject({ ok: false, code: 'DRIVER_NOT_LEADER' });
+    } finally {
+      await own.stop();
+    }
+  });
+
+  it('on a 3-member etcd: survives the loss of one member with its state intact, steps down without a quorum', async () => {
+    const three = await startEtcdCluster(3);
+    try {
+      const prefix = freshPrefix();
+      const d = new EtcdDriver({ client: new EtcdHttpClient(three.endpointList, 500), clock: new NodeClock(), prefix, advertise: '127.0.0.1:7010', leaseTtlSeconds: 3, tickMs: 100, leaseMarginMs: 300 });
+      drivers.push(d);
+      d.start();
+      const epoch = await leaderOf(d);
+      expect(await d.persistHighWater(42_000, epoch)).toEqual({ ok: true, highWaterMs: 42_000 });
+      expect(await d.advanceSeq({ key: 'k', count: 5, clientId: 3n, requestId: 1n }, epoch)).toEqual({ ok: true, start: 0n, count: 5 });
+
+      // The member the client talks to first dies: calls move to the others (possibly under a new
+      // leader). The same request is retried until it succeeds: exactly once, so it gets 5..10.
+      await three.killMember(0);
+      let next: { start: bigint } | null = null;
+      for (let attempt = 0; next === null; attempt++) {
+        const state = d.leaderState;
+        if (state.kind !== 'leader') {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          continue;
+        }
+        const r = await d.advanceSeq({ key: 'k', count: 5, clientId: 3n, requestId: 2n }, state.epoch);
+        if (r.ok) next = r;
+        else expect(['DRIVER_TRANSIENT', 'DRIVER_NOT_LEADER', 'DRIVER_FENCED']).toContain(r.code);
+        if (attempt > 200) throw new Error('no sequence advance succeeded after one etcd member died');
+      }
+      expect(next.start).toBe(5n);
+      expect(await d.loadSeq('k')).toEqual({ ok: true, next: 10n });
+      expect(await d.loadHighWater()).toEqual({ ok: true, highWaterMs: 42_000 });
+
+      // A second member dies: no quorum. The leader steps down and every call answers in bounded time.
+      await three.killMember(1);
+      await waitUntil(() => !d.hasLease() && d.leaderState.kind !== 'leader', 'the leader steps down without a quorum', 20_000);
+      expect(await d.loadHighWater()).toMatchObject({ ok: false, code: 'DRIVER_TRANSIENT' });
+    } finally {
+      await three.stop();
+    }
+  });
+
+  it('answers DRIVER_PERMANENT, never hangs or throws, when what is stored under the prefix is not its own', async () => {
+    const prefix = freshPrefix();
+    const raw = new EtcdHttpClient(cluster.endpointList);
+    await raw.txn([], [{ put: { key: `${prefix}/hw`, value: 'twelve' } }, { put: { key: `${prefix}/ledger/meta`, value: '{not json' } }], []);
+    const d = makeDriver(prefix, '127.0.0.1:7012');
+    const epoch = await leaderOf(d);
+    expect(await d.loadHighWater()).toMatchObject({ ok: false, code: 'DRIVER_PERMANENT' });
+    expect(await d.persistHighWater(5, epoch)).toMatchObject({ ok: false, code: 'DRIVER_PERMANENT' });
+    expect(await d.advanceSeq({ key: 'k', count: 1, clientId: 1n, requestId: 1n }, epoch)).toMatchObject({ ok: false, code: 'DRIVER_PERMANENT' });
+  });
+
+  it('the client reports an unreachable etcd as unavailable', async () => {
+    const client = new EtcdHttpClient(['http://127.0.0.1:1'], 500);
+    await expect(client.version()).rejects.toBeInstanceOf(EtcdUnavailableError);
+    expect(await new EtcdHttpClient(cluster.endpointList).version()).toMatch(/^3\.\d+\.\d+/);
+  });
+});
