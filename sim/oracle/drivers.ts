@@ -29,6 +29,7 @@ import type { DurableSource } from './durable.js';
 import type { PlantedBug, SimOptions } from './options.js';
 import type { RaftRunStats } from './raft-run.js';
 import { FILE_SIM_DRIVER } from './file-module.js';
+import { PAXOS_SIM_DRIVER } from './paxos-module.js';
 import { RAFT_SIM_DRIVER } from './raft-module.js';
 
 /** One server node of the simulated cluster, as its peers and clients reach it. */
@@ -152,6 +153,7 @@ export interface SimDriverExtras {
 const registry = new Map<string, SimDriverModule>([
   [FILE_SIM_DRIVER.name, FILE_SIM_DRIVER],
   [RAFT_SIM_DRIVER.name, RAFT_SIM_DRIVER],
+  [PAXOS_SIM_DRIVER.name, PAXOS_SIM_DRIVER],
 ]);
 
 /** The default driver of a node count: `file` for one node, `raft` for a cluster. */

@@ -271,7 +271,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmSummary> {
   let leaderDeaths = 0;
   let isolateNewLeader = 0;
   let followerPowerLoss = 0;
-  const reach = new ReachTally(driverOfNodes(options.nodes ?? 1));
+  const reach = new ReachTally(options.driver?.module.name ?? driverOfNodes(options.nodes ?? 1));
   const startedMs = performance.now();
   let done = 0;
   for (let seed = fromSeed; seed <= toSeed; seed++) {

@@ -1,0 +1,22 @@
+// The oracle swarm on the paxos driver (paxos-module.ts): 3 and 5 nodes, every generic and
+// cluster fault family, every oracle checker on the claims the driver acknowledged. Longer runs:
+// `tsoracle sim swarm --driver paxos --nodes 3 --seeds 1..2000`.
+import { describe, expect, it } from 'vitest';
+import { builtinSimDriver } from './drivers.js';
+import { runSwarm } from './runner.js';
+
+describe('the swarm on the paxos driver', () => {
+  const paxos = builtinSimDriver('paxos');
+  for (const [nodes, seeds] of [
+    [3, 12],
+    [5, 4],
+  ] as const) {
+    it(`passes seeds 1..${seeds} on ${nodes} nodes`, async () => {
+      expect(paxos).toBeDefined();
+      if (paxos === undefined) return;
+      const summary = await runSwarm({ fromSeed: 1, toSeed: seeds, profile: 'swarm', planted: null, nodes, driver: { module: paxos, ref: { module: 'paxos' } } });
+      expect(summary.failures.map((f) => `${f.seed}: ${f.result} ${JSON.stringify(f.violations?.[0] ?? null)}`)).toEqual([]);
+      expect(summary.seedsRun).toBe(seeds);
+    }, 120_000);
+  }
+});
