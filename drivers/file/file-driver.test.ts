@@ -209,7 +209,15 @@ class ScriptedDisk implements Disk {
     this.check('append', path);
     await this.inner.append(path, data);
   }
+  /** Paths whose next truncate fails with DISK_FULL (an injected full disk). */
+  readonly failNextTruncate: string[] = [];
+
   truncate(path: string, length: number): Promise<void> {
+    const i = this.failNextTruncate.findIndex((p) => path.endsWith(p));
+    if (i >= 0) {
+      this.failNextTruncate.splice(i, 1);
+      return Promise.reject(new DiskError('DISK_FULL', `no space left (injected): ${path}`));
+    }
     return this.inner.truncate(path, length);
   }
   async fsync(path: string): Promise<void> {
@@ -387,6 +395,27 @@ describe('FileDriver sequence journal', () => {
     expect(second.records.map((r) => r.applySeqBefore)).toEqual(Array.from({ length: 60 }, (_, i) => BigInt(i)));
     expect(second.tailProblem).toBeUndefined();
     expect((await open(dir)).ledgerSnapshot().applySeq).toBe(60n);
+  });
+
+  it('refuses to start when cutting a torn tail fails (a full disk), and starts from the same files once it can cut it', async () => {
+    const dir = await tempDir();
+    const d = await FileDriver.open(new NodeDisk(), dir, KILLED_ON_CLOSE);
+    for (let id = 1n; id <= 2n; id++) blockOf(await d.advanceSeq(req('k', 1, 1n, id), 0n));
+    await d.close();
+    const journalPath = join(dir, 'dense.journal');
+    const file = await readFile(journalPath);
+    const whole = file.subarray(0, scanSeqJournal(file).validBytes);
+    const torn = encodeSeqJournalRecord({ applySeqBefore: 2n, requests: [req('k', 1, 1n, 3n)] }).subarray(0, 30);
+    await writeFile(journalPath, Buffer.concat([whole, torn]));
+    const disk = new ScriptedDisk();
+    disk.failNextTruncate.push('dense.journal');
+    const err = await FileDriver.open(disk, dir).catch((e: unknown) => e);
+    expect((err as TsoError).code).toBe('DRIVER_PERMANENT');
+    expect((err as TsoError).message).toMatch(/cutting the torn tail of .*dense\.journal failed/);
+    // Nothing was lost or cut: the next start (the disk has room again) cuts it and goes on.
+    expect((await readFile(journalPath)).length).toBe(whole.length + torn.length);
+    const again = await open(dir);
+    expect(await again.loadSeq('k')).toEqual({ ok: true, next: 2n });
   });
 
   it('refuses to cut a tail that a second read does not confirm (a corrupted read)', async () => {

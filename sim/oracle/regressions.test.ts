@@ -41,13 +41,13 @@ describe('FileDriver.open makes what it loaded durable (swarm: durability profil
 });
 
 describe('the single-node harness: a refusal to start is expected after an injected disk-full', () => {
-  // Seed 2615 found it; the rare-path draws (a small journal compaction size, lost append tails)
-  // moved that seed off the race, and seed 401 runs it today: the mark below fails when a
-  // change of the swarm takes it away from this seed too.
-  it('single-node seed 401 passes: cutting a torn journal tail failed on an injected full disk; the server refused to start and its supervisor restarted it', async () => {
-    const { result: report, reach } = await collectReach(() => runSeed({ seed: 401, profile: 'swarm', planted: null }));
+  // Seed 2615 found it; the rare-path draws moved it to seed 401; the journal's zero fill took
+  // it off every seed of 1..1800 (a torn tail at open is rarer inside a fill). The path itself
+  // is pinned without the swarm in drivers/file/file-driver.test.ts ("refuses to start when
+  // cutting a torn tail fails"); seed 401 stays as a passing seed.
+  it('single-node seed 401 passes (it ran a failed cut of a torn journal tail before the zero fill)', async () => {
+    const { result: report } = await collectReach(() => runSeed({ seed: 401, profile: 'swarm', planted: null }));
     expect(report.violations.map((v) => `${v.kind}: ${v.message}`)).toEqual([]);
-    expect(reach.get('file.journal_tail_cut_failed_refused'), 'the seed still runs the race').toBeGreaterThan(0);
   }, 120_000);
 });
 
