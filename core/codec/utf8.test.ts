@@ -56,7 +56,9 @@ describe('utf8ByteLength and isWellFormedUtf16', () => {
     expect(isWellFormedUtf16('a\ud800b')).toBe(false);
     fc.assert(
       fc.property(fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 12 }), (s) => {
-        expect(isWellFormedUtf16(s)).toBe(new TextDecoder().decode(utf8Encode(s)) === s);
+        // ignoreBOM: a default TextDecoder drops a leading U+FEFF, which would make "\ufeff" look
+        // ill-formed (seen as a flaky failure, counterexample ["\ufeff"], seed 251560079).
+        expect(isWellFormedUtf16(s)).toBe(new TextDecoder('utf-8', { ignoreBOM: true }).decode(utf8Encode(s)) === s);
       }),
       { numRuns: 1000 },
     );
