@@ -473,6 +473,31 @@ function parseBufferBudget(text: string): number {
   return bytes;
 }
 
+/** The timing flags `serve raft` and `serve paxos` share (same defaults and checks). */
+function addConsensusTimingOptions(cmd: Command, logName: string): Command {
+  return cmd
+    .addOption(
+      new Option('--election-timeout <duration>', 'minimum election timeout (each node draws in [t, 2t))')
+        .default(RAFT_ELECTION_TIMEOUT_MS_DEFAULT, '300ms')
+        .argParser(durationInRange(1, RAFT_DURATION_MS_MAX)),
+    )
+    .addOption(
+      new Option('--heartbeat-interval <duration>', 'leader heartbeat interval (below the election timeout)')
+        .default(RAFT_HEARTBEAT_INTERVAL_MS_DEFAULT, '50ms')
+        .argParser(durationInRange(1, RAFT_DURATION_MS_MAX)),
+    )
+    .addOption(
+      new Option('--clock-drift <ratio>', 'assumed bound on every clock rate error; the lease shrinks by twice it').default(RAFT_CLOCK_DRIFT_BOUND_DEFAULT, '0.01').argParser((text: string) => {
+        try {
+          return parseClockDrift(text);
+        } catch (e) {
+          throw new InvalidArgumentError(e instanceof TsoError ? e.message.replace(/^INVALID_CONFIG: /, '') : String(e));
+        }
+      }),
+    )
+    .option('--snapshot-entries <n>', `applied entries between two snapshots (and ${logName} rewrites)`, parsePositiveInt);
+}
+
 function addConnectionLimitOptions(cmd: Command): Command {
   return cmd
     .addOption(
@@ -575,27 +600,8 @@ export function buildProgram(): Command {
     .option('--data-dir <dir>', 'data directory (holds raft/LOCK, meta, wal, snapshot)', DATA_DIR_DEFAULT)
     .option('--listen <host:port>', "client protocol address (default: this node's service address)", bindAddress(false))
     .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz (default: the service host, the service port + 2; "off" disables)', bindAddress(true))
-    .option('--grpc-listen <host:port>', 'tsoracle.v1.TsoService gRPC address; every node must use the same offset from its service port (docs/grpc.md; "off" disables)', bindAddress(true), 'off')
-    .addOption(
-      new Option('--election-timeout <duration>', 'minimum election timeout (each node draws in [t, 2t))')
-        .default(RAFT_ELECTION_TIMEOUT_MS_DEFAULT, '300ms')
-        .argParser(durationInRange(1, RAFT_DURATION_MS_MAX)),
-    )
-    .addOption(
-      new Option('--heartbeat-interval <duration>', 'leader heartbeat interval (below the election timeout)')
-        .default(RAFT_HEARTBEAT_INTERVAL_MS_DEFAULT, '50ms')
-        .argParser(durationInRange(1, RAFT_DURATION_MS_MAX)),
-    )
-    .addOption(
-      new Option('--clock-drift <ratio>', 'assumed bound on every clock rate error; the lease shrinks by twice it').default(RAFT_CLOCK_DRIFT_BOUND_DEFAULT, '0.01').argParser((text: string) => {
-        try {
-          return parseClockDrift(text);
-        } catch (e) {
-          throw new InvalidArgumentError(e instanceof TsoError ? e.message.replace(/^INVALID_CONFIG: /, '') : String(e));
-        }
-      }),
-    )
-    .option('--snapshot-entries <n>', 'applied entries between two snapshots (and WAL rewrites)', parsePositiveInt);
+    .option('--grpc-listen <host:port>', 'tsoracle.v1.TsoService gRPC address; every node must use the same offset from its service port (docs/grpc.md; "off" disables)', bindAddress(true), 'off');
+  addConsensusTimingOptions(raft, 'WAL');
   raft.addOption(
     new Option('--status-heartbeat-interval <duration>', 'how often to log a status line (serving, epoch, requests); 0s disables (--heartbeat-interval is the Raft heartbeat here)')
       .default(HEARTBEAT_INTERVAL_MS_DEFAULT, '10s')
@@ -610,27 +616,8 @@ export function buildProgram(): Command {
     .requiredOption('--peers <list>', 'every voter, this node included: "1=PEER_H:P/SERVICE_H:P,2=...,3=..."')
     .option('--data-dir <dir>', 'data directory (holds paxos/LOCK, meta, log, snapshot)', DATA_DIR_DEFAULT)
     .option('--listen <host:port>', "client protocol address (default: this node's service address)", bindAddress(false))
-    .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz (default: the service host, the service port + 2; "off" disables)', bindAddress(true))
-    .addOption(
-      new Option('--election-timeout <duration>', 'minimum election timeout (each node draws in [t, 2t))')
-        .default(RAFT_ELECTION_TIMEOUT_MS_DEFAULT, '300ms')
-        .argParser(durationInRange(1, RAFT_DURATION_MS_MAX)),
-    )
-    .addOption(
-      new Option('--heartbeat-interval <duration>', 'leader heartbeat interval (below the election timeout)')
-        .default(RAFT_HEARTBEAT_INTERVAL_MS_DEFAULT, '50ms')
-        .argParser(durationInRange(1, RAFT_DURATION_MS_MAX)),
-    )
-    .addOption(
-      new Option('--clock-drift <ratio>', 'assumed bound on every clock rate error; the lease shrinks by twice it').default(RAFT_CLOCK_DRIFT_BOUND_DEFAULT, '0.01').argParser((text: string) => {
-        try {
-          return parseClockDrift(text);
-        } catch (e) {
-          throw new InvalidArgumentError(e instanceof TsoError ? e.message.replace(/^INVALID_CONFIG: /, '') : String(e));
-        }
-      }),
-    )
-    .option('--snapshot-entries <n>', 'applied entries between two snapshots (and log rewrites)', parsePositiveInt);
+    .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz (default: the service host, the service port + 2; "off" disables)', bindAddress(true));
+  addConsensusTimingOptions(paxos, 'log');
   addTlsOptions(addConnectionLimitOptions(addWindowOptions(paxos))).action(async (opts: ServeRaftOptions, cmd: Command) => serveRaft(opts, cmd, startPaxosServer));
 
   const etcd = serve
