@@ -97,6 +97,34 @@ export interface AppendOptions {
   readonly zeroFillAheadBytes?: number;
 }
 
+/**
+ * Where an append handle's writes go (AppendOptions), shared by every Disk implementation so
+ * they place bytes the same way: each append is written at the log's end, after the zero-filled
+ * region was extended (by at least `zeroFillAheadBytes` past the append's end) when the append
+ * would pass it. State moves only after each write returned, so a failed write leaves it as it was.
+ */
+export class AppendPlacement {
+  constructor(
+    /** Where the next append lands. */
+    private endBytes: number,
+    /** The file's size: bytes in [endBytes, zeroFilledToBytes) are zeros. */
+    private zeroFilledToBytes: number,
+    private readonly zeroFillAheadBytes: number,
+  ) {}
+
+  append(data: Uint8Array, writeAt: (offset: number, bytes: Uint8Array) => void): void {
+    const end = this.endBytes + data.length;
+    if (this.zeroFillAheadBytes > 0 && end > this.zeroFilledToBytes) {
+      const extendTo = end + this.zeroFillAheadBytes;
+      writeAt(this.zeroFilledToBytes, new Uint8Array(extendTo - this.zeroFilledToBytes));
+      this.zeroFilledToBytes = extendTo;
+    }
+    writeAt(this.endBytes, data);
+    this.endBytes = end;
+    this.zeroFilledToBytes = Math.max(this.zeroFilledToBytes, end);
+  }
+}
+
 export interface AppendHandle {
   /** Appends `data` at the log's end (volatile until `sync`). */
   append(data: Uint8Array): Promise<void>;

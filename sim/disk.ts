@@ -44,7 +44,7 @@
 // Each fault family has a rate and a budget (per disk); all are off by default.
 
 import { assert } from '../core/assert.js';
-import { type AppendHandle, type AppendOptions, type Disk, DiskError, type DiskErrorCode, type DiskLock } from '../drivers/ports.js';
+import { type AppendHandle, type AppendOptions, AppendPlacement, type Disk, DiskError, type DiskErrorCode, type DiskLock } from '../drivers/ports.js';
 import { type FaultGate, type FaultRule, makeGates } from './faults.js';
 import {
   DISK_DIR_OPS_PENDING_MAX,
@@ -583,7 +583,11 @@ export class SimDisk {
   }
 
   effectWrite(path: string, offset: number, data: Uint8Array): void {
-    const inode = this.openForWrite(path);
+    this.writeAt(this.openForWrite(path), path, offset, data);
+  }
+
+  /** Writes `data` at `offset` of `inode` (growing it if needed); volatile until a sync. */
+  private writeAt(inode: Inode, path: string, offset: number, data: Uint8Array): void {
     const end = offset + data.length;
     this.checkSpace(path, Math.max(0, end - inode.length));
     if (end > inode.length) this.setLength(inode, end);
@@ -613,12 +617,7 @@ export class SimDisk {
 
   /** A handle's positional write (an append at the log's end, or the zero fill ahead of it). */
   effectHandleWrite(path: string, inodeId: number, offset: number, data: Uint8Array): void {
-    const inode = this.handleInode(path, inodeId);
-    const end = offset + data.length;
-    this.checkSpace(path, Math.max(0, end - inode.length));
-    if (end > inode.length) this.setLength(inode, end);
-    inode.data.set(data, offset);
-    this.recordPending(inode, { kind: 'write', offset, data });
+    this.writeAt(this.handleInode(path, inodeId), path, offset, data);
   }
 
   effectHandleSync(path: string, inodeId: number): void {
@@ -884,7 +883,7 @@ class SimDiskPort implements Disk {
       const opened = this.disk.effectOpenAppend(p);
       const endBytes = options.endBytes ?? opened.sizeBytes;
       assert(Number.isSafeInteger(endBytes) && endBytes >= 0 && endBytes <= opened.sizeBytes, 'append_end_within_file', `${p}: end ${endBytes}, size ${opened.sizeBytes}`);
-      return new SimAppendHandle(this.disk, this.owner, p, opened.inode, endBytes, opened.sizeBytes, zeroFillAheadBytes);
+      return new SimAppendHandle(this.disk, this.owner, p, opened.inode, new AppendPlacement(endBytes, opened.sizeBytes, zeroFillAheadBytes));
     });
   }
 
@@ -960,24 +959,14 @@ class SimAppendHandle implements AppendHandle {
     private readonly owner: Incarnation,
     private readonly path: string,
     private readonly inode: number,
-    private endBytes: number,
-    private zeroFilledToBytes: number,
-    private readonly zeroFillAheadBytes: number,
+    private readonly placement: AppendPlacement,
   ) {}
 
   append(data: Uint8Array): Promise<void> {
     const copy = data.slice(); // the caller may reuse its buffer once the call returns
-    return this.run('append', 'data', { path: this.path, bytes: copy.length, handle: true }, () => {
-      const end = this.endBytes + copy.length;
-      if (this.zeroFillAheadBytes > 0 && end > this.zeroFilledToBytes) {
-        const extendTo = end + this.zeroFillAheadBytes;
-        this.disk.effectHandleWrite(this.path, this.inode, this.zeroFilledToBytes, new Uint8Array(extendTo - this.zeroFilledToBytes));
-        this.zeroFilledToBytes = extendTo;
-      }
-      this.disk.effectHandleWrite(this.path, this.inode, this.endBytes, copy);
-      this.endBytes = end;
-      this.zeroFilledToBytes = Math.max(this.zeroFilledToBytes, end);
-    });
+    return this.run('append', 'data', { path: this.path, bytes: copy.length, handle: true }, () =>
+      this.placement.append(copy, (offset, bytes) => this.disk.effectHandleWrite(this.path, this.inode, offset, bytes)),
+    );
   }
 
   sync(): Promise<void> {

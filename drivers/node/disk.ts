@@ -36,7 +36,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { assert } from '../../core/assert.js';
-import { DiskError, type AppendHandle, type AppendOptions, type Disk, type DiskErrorCode, type DiskLock } from '../ports.js';
+import { AppendPlacement, DiskError, type AppendHandle, type AppendOptions, type Disk, type DiskErrorCode, type DiskLock } from '../ports.js';
 
 /** The part of fs-ext used here (the package ships no types). */
 interface FsExt {
@@ -197,7 +197,7 @@ export class NodeDisk implements Disk {
       fs.closeSync(fd);
       assert(false, 'append_end_within_file', `${path}: end ${endBytes}, size ${sizeBytes}`);
     }
-    return new NodeAppendHandle(this.io, fd, path, endBytes, sizeBytes, zeroFillAheadBytes);
+    return new NodeAppendHandle(this.io, fd, path, new AppendPlacement(endBytes, sizeBytes, zeroFillAheadBytes));
   }
 
   async truncate(path: string, length: number): Promise<void> {
@@ -383,24 +383,12 @@ class NodeAppendHandle implements AppendHandle {
     private readonly io: FsPrimitives,
     private readonly fd: number,
     private readonly path: string,
-    /** Where the next append lands. */
-    private endBytes: number,
-    /** The file's size: bytes in [endBytes, zeroFilledToBytes) are zeros. */
-    private zeroFilledToBytes: number,
-    private readonly zeroFillAheadBytes: number,
+    private readonly placement: AppendPlacement,
   ) {}
 
   append(data: Uint8Array): Promise<void> {
     return this.run('append', () => {
-      const end = this.endBytes + data.length;
-      if (this.zeroFillAheadBytes > 0 && end > this.zeroFilledToBytes) {
-        const extendTo = end + this.zeroFillAheadBytes;
-        writeAllSync(this.fd, new Uint8Array(extendTo - this.zeroFilledToBytes), this.zeroFilledToBytes);
-        this.zeroFilledToBytes = extendTo;
-      }
-      writeAllSync(this.fd, data, this.endBytes);
-      this.endBytes = end;
-      this.zeroFilledToBytes = Math.max(this.zeroFilledToBytes, end);
+      this.placement.append(data, (offset, bytes) => writeAllSync(this.fd, bytes, offset));
       return Promise.resolve();
     });
   }
