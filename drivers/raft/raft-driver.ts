@@ -502,7 +502,12 @@ export class RaftDriver implements ConsensusDriver {
     const entry = this.walEntries[applied - this.walBaseIndex - 1];
     assert(entry !== undefined && entry.index === applied, 'applied_entry_durable', `${applied}`);
     const data = this.stateMachine.snapshot();
-    await this.storage.saveSnapshot({ lastIncludedIndex: applied, lastIncludedTerm: entry.term, data });
+    // The snapshot records the membership in effect at its index (none while it is the bootstrap one).
+    if (this.node.status().snapshotIndex >= applied) return;
+    const membership = this.node.snapshotMembershipAt(applied);
+    await this.storage.saveSnapshot(
+      membership === undefined ? { lastIncludedIndex: applied, lastIncludedTerm: entry.term, data } : { lastIncludedIndex: applied, lastIncludedTerm: entry.term, data, membership },
+    );
     if (this.stopped) return;
     // While the snapshot was written a leader's InstallSnapshot may have arrived: the core took
     // it at once (its log now starts past `applied`) and the next Ready persists it over this
