@@ -78,7 +78,12 @@ export type ChangeMembershipResult =
   | { readonly ok: true; readonly index: number | null; readonly term: number }
   | NotLeaderFailure
   | MembershipChangeFailure
-  | Failure<typeof ErrorCode.MEMBERSHIP_CHANGE_IN_FLIGHT | typeof ErrorCode.MEMBERSHIP_LEADER_NOT_READY | typeof ErrorCode.RESOURCE_EXHAUSTED>;
+  | Failure<
+      | typeof ErrorCode.MEMBERSHIP_CHANGE_IN_FLIGHT
+      | typeof ErrorCode.MEMBERSHIP_LEADER_NOT_READY
+      | typeof ErrorCode.MEMBERSHIP_NOT_CAUGHT_UP
+      | typeof ErrorCode.RESOURCE_EXHAUSTED
+    >;
 
 export type HandleResult = { readonly ok: true } | ProposeResult | ReadIndexResult | CampaignResult | ChangeMembershipResult;
 
@@ -172,6 +177,8 @@ export class RaftNode {
   private voters: readonly number[] = [];
   /** Every other node the leader replicates to: members, and departing ones until their removal commits. */
   private replicationTargets: readonly number[] = [];
+  /** Planted bug `removedVoterCountsInQuorum` only: voters removed but still counted. */
+  private readonly removedVotersStillCounted = new Set<number>();
 
   private term: number;
   private vote: number;
@@ -385,6 +392,20 @@ export class RaftNode {
     return isVoter(this.membership(), this.config.id);
   }
 
+  /**
+   * A voter campaigns; so does a node whose own removal is in its log but not known committed:
+   * the removal may still be cut from the log, and if it is not, someone must commit it. (A
+   * leader that removed itself and lost its quorum before the removal committed would otherwise
+   * hold the only log that can win, and never use it.) It counts only the new voters' votes.
+   */
+  private mayCampaign(): boolean {
+    if (this.isVoter()) return true;
+    if (!this.membershipChangeInFlight()) return false;
+    const mayStillBeNeeded = isVoter(this.previousMembership(), this.config.id);
+    if (mayStillBeNeeded) sometimes(true, 'raft.removed_node_campaigns_until_removal_commits');
+    return mayStillBeNeeded;
+  }
+
   private previousMembership(): Membership {
     return this.configEntries[this.configEntries.length - 2]?.membership ?? this.snapshotMembership;
   }
@@ -408,7 +429,13 @@ export class RaftNode {
       // A departing member keeps getting the log until its removal commits, so it learns of it.
       const previous = this.previousMembership();
       for (const m of previous.members) targets.add(m.id);
-      if (this.faults.removedVoterCountsInQuorum === true) voters = [...new Set([...voters, ...votersOf(previous)])].sort((a, b) => a - b);
+    }
+    if (this.faults.removedVoterCountsInQuorum === true) {
+      // The planted bug: every voter ever seen still counts (and is replicated to) after removal.
+      for (const id of this.voters) if (!voters.includes(id)) this.removedVotersStillCounted.add(id);
+      for (const id of this.removedVotersStillCounted) if (!voters.includes(id) && id !== this.config.id) voters = [...voters, id];
+      voters = [...voters].sort((a, b) => a - b);
+      for (const id of this.removedVotersStillCounted) targets.add(id);
     }
     targets.delete(this.config.id);
     this.voters = voters;
@@ -441,6 +468,15 @@ export class RaftNode {
     const applied = applyMembershipChange(this.membership(), change);
     if (!applied.ok) return applied;
     if (applied.unchanged) return { ok: true, index: null, term: this.term };
+    if (change.type === 'promote') {
+      // A learner votes only once it holds everything committed: promoting one that lags would
+      // make the group wait for it (with two voters, forever if it never catches up).
+      const match = this.progress.get(change.id)?.match ?? 0;
+      if (match < this.log.committed) {
+        sometimes(true, 'raft.promotion_refused_not_caught_up');
+        return { ok: false, code: ErrorCode.MEMBERSHIP_NOT_CAUGHT_UP, message: `learner ${change.id} holds up to ${match}, the commit index is ${this.log.committed}` };
+      }
+    }
     assert(voterDifference(this.membership(), applied.membership) <= 1, 'membership_change_single_voter');
     const lastIndex = this.log.lastIndex();
     if (lastIndex - this.log.committed >= RAFT_UNCOMMITTED_ENTRIES_MAX || this.log.length >= RAFT_LOG_ENTRIES_IN_MEMORY_MAX) {
@@ -627,7 +663,7 @@ export class RaftNode {
 
   private tickElection(): void {
     if (this.nowMs < this.electionDeadlineMs) return;
-    if (!this.isVoter()) {
+    if (!this.mayCampaign()) {
       // Learners, joining nodes and removed nodes never campaign: no quorum would count them.
       sometimes(true, 'raft.non_voter_skips_campaign');
       this.resetElectionDeadline();
@@ -660,7 +696,7 @@ export class RaftNode {
 
   private campaignRequested(): CampaignResult {
     if (this.role === 'leader') return { ok: true };
-    if (!this.isVoter()) return { ok: false, code: ErrorCode.UNAVAILABLE, message: 'not a voter of the membership in effect' };
+    if (!this.mayCampaign()) return { ok: false, code: ErrorCode.UNAVAILABLE, message: 'not a voter of the membership in effect' };
     if (this.config.checkQuorum && this.inLeaderLease()) {
       return { ok: false, code: ErrorCode.UNAVAILABLE, message: 'heard from a live leader within the election timeout' };
     }
@@ -766,15 +802,28 @@ export class RaftNode {
   }
 
   /**
-   * Who may talk to this node: members of the membership in effect, and any node sending what
-   * only a leader sends (a leader may lead a membership this node has not seen yet, or one that
-   * no longer holds this node while its removal is in flight). A leader hears from the nodes it
-   * replicates to, departing ones included.
+   * Who may talk to this node. Leader messages and votes from anyone: a leader may lead a
+   * membership this node has not seen yet (a learner promoted before it heard of it must still
+   * vote, or a group of {leader, new voter} could never elect anyone), or one that no longer
+   * holds this node while its removal is in flight; only the voters of the membership in effect
+   * are counted, and a removed node's campaigns are ignored while a leader is alive (§4.2.3).
+   * Answers to a leader only from the nodes it replicates to.
    */
   private acceptsFrom(m: Message): boolean {
-    if (m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot') return true;
-    if (this.role === 'leader' && this.progress.has(m.from)) return true;
-    return this.membership().members.some((x) => x.id === m.from);
+    switch (m.type) {
+      case 'append':
+      case 'heartbeat':
+      case 'snapshot':
+      case 'vote':
+      case 'vote-response':
+        return true;
+      case 'append-response':
+      case 'heartbeat-response':
+      case 'snapshot-response':
+        return this.role !== 'leader' || this.progress.has(m.from);
+      default:
+        return unreachable(m);
+    }
   }
 
   private stepFollower(m: Message): void {

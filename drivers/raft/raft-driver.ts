@@ -502,9 +502,9 @@ export class RaftDriver implements ConsensusDriver {
     const entry = this.walEntries[applied - this.walBaseIndex - 1];
     assert(entry !== undefined && entry.index === applied, 'applied_entry_durable', `${applied}`);
     const data = this.stateMachine.snapshot();
-    // The snapshot records the membership in effect at its index (none while it is the bootstrap one).
-    if (this.node.status().snapshotIndex >= applied) return;
-    const membership = this.node.snapshotMembershipAt(applied);
+    // The snapshot records the membership in effect at its index (none while it is the bootstrap
+    // one). A core already past `applied` (an InstallSnapshot arrived) supersedes this file below.
+    const membership = this.node.status().snapshotIndex <= applied ? this.node.snapshotMembershipAt(applied) : undefined;
     await this.storage.saveSnapshot(
       membership === undefined ? { lastIncludedIndex: applied, lastIncludedTerm: entry.term, data } : { lastIncludedIndex: applied, lastIncludedTerm: entry.term, data, membership },
     );
