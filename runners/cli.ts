@@ -56,6 +56,7 @@ import { createClient, type TsoClient } from './client.js';
 import { HEARTBEAT_INTERVAL_MS_DEFAULT } from './heartbeat.js';
 import { runSimCommand } from './sim.js';
 import { parseClockDrift, startRaftServer } from './raft.js';
+import { addAdminCommand } from './admin-cli.js';
 import { startPaxosServer } from './paxos.js';
 import { startEtcdServer } from './etcd.js';
 import { checkDataDir, startServer, type ConnectionLimits, type TsoServer } from './server.js';
@@ -347,6 +348,8 @@ interface ServeRaftOptions extends ConnectionLimitFlags, TlsFlags {
   failoverAdvance: number;
   seqBatchKeysMax: number;
   statusHeartbeatInterval: number;
+  /** `serve raft` only. */
+  adminListen?: string;
 }
 
 async function serveRaft(opts: ServeRaftOptions, cmd: Command, start: typeof startRaftServer | typeof startPaxosServer = startRaftServer): Promise<void> {
@@ -365,6 +368,7 @@ async function serveRaft(opts: ServeRaftOptions, cmd: Command, start: typeof sta
     ...(opts.listen !== undefined ? { listen: opts.listen } : {}),
     ...(opts.httpListen !== undefined ? { httpListen: opts.httpListen === 'off' ? null : opts.httpListen } : {}),
     grpcListen: opts.grpcListen === 'off' ? null : opts.grpcListen,
+    ...(opts.adminListen !== undefined && opts.adminListen !== 'off' ? { adminListen: opts.adminListen } : {}),
     electionTimeoutMs: opts.electionTimeout,
     heartbeatIntervalMs: opts.heartbeatInterval,
     clockDriftBound: opts.clockDrift,
@@ -600,7 +604,13 @@ export function buildProgram(): Command {
     .option('--data-dir <dir>', 'data directory (holds raft/LOCK, meta, wal, snapshot)', DATA_DIR_DEFAULT)
     .option('--listen <host:port>', "client protocol address (default: this node's service address)", bindAddress(false))
     .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz (default: the service host, the service port + 2; "off" disables)', bindAddress(true))
-    .option('--grpc-listen <host:port>', 'tsoracle.v1.TsoService gRPC address; every node must use the same offset from its service port (docs/grpc.md; "off" disables)', bindAddress(true), 'off');
+    .option('--grpc-listen <host:port>', 'tsoracle.v1.TsoService gRPC address; every node must use the same offset from its service port (docs/grpc.md; "off" disables)', bindAddress(true), 'off')
+    .option(
+      '--admin-listen <host:port>',
+      'membership admin API (tsoracle.admin.v1.MembershipAdmin), loopback only; every node should use the same offset from its service port (docs/cluster.md; "off" disables)',
+      bindAddress(true),
+      'off',
+    );
   addConsensusTimingOptions(raft, 'WAL');
   raft.addOption(
     new Option('--status-heartbeat-interval <duration>', 'how often to log a status line (serving, epoch, requests); 0s disables (--heartbeat-interval is the Raft heartbeat here)')
@@ -761,6 +771,8 @@ export function buildProgram(): Command {
         fail(e);
       }
     });
+
+  addAdminCommand(program);
 
   program
     .command('sim')

@@ -32,6 +32,8 @@ import { NodeDisk } from '../drivers/node/disk.js';
 import { NodeTransport, type TlsServerOptions } from '../drivers/node/transport.js';
 import { formatHostPort, parseHostPort, type HostPort } from '../drivers/ports.js';
 import { RaftDriver, type RaftDriverEvent, type RaftPeer } from '../drivers/raft/index.js';
+import { canonicalCluster } from '../drivers/raft/meta.js';
+import { AdminServer } from '../drivers/admin/admin-server.js';
 import { grpcEndpointByPortOffset } from './grpc-server.js';
 import { RaftMetrics } from './raft-metrics.js';
 import { checkDataDir, listenError, startServer, type ConnectionLimits, type TsoServer } from './server.js';
@@ -54,6 +56,12 @@ export interface RaftServerOptions {
   readonly grpcListen?: string | null;
   /** TLS on the client port (not the Raft peer port); with `ca`, mTLS. */
   readonly tls?: TlsServerOptions;
+  /**
+   * The membership admin API's bind address (tsoracle.admin.v1.MembershipAdmin; loopback only until
+   * it has TLS); null or absent: off. Other members' admin endpoints are derived as their service
+   * host and service port plus this node's offset, unless their membership entry names one.
+   */
+  readonly adminListen?: string | null;
   readonly electionTimeoutMs?: number;
   readonly heartbeatIntervalMs?: number;
   /** Assumed bound on every node's clock rate error (docs/raft.md §4; default 0.01). */
@@ -296,7 +304,37 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
     throw e;
   }
   raftMetrics.register(server.metrics.registry, driver);
-  return { ...server, close: () => server.close(), driver };
+  let admin: AdminServer | null = null;
+  if (options.adminListen !== undefined && options.adminListen !== null) {
+    const adminAddress = parseBindAddress(options.adminListen, '--admin-listen');
+    const offset = adminAddress.port - serviceAddress.port;
+    try {
+      admin = await AdminServer.start({
+        backend: driver,
+        nodeId: options.id,
+        cluster: canonicalCluster(new Map([...peers].map(([id, p]) => [id, p.raftAddress] as const))),
+        listen: adminAddress,
+        adminEndpointOf: (id) => {
+          const service = parseHostPort(peers.get(id)?.serviceEndpoint ?? '');
+          return service === null || adminAddress.port === 0 ? null : formatHostPort({ host: service.host, port: service.port + offset });
+        },
+        onRequest: (method, outcome) => log(`admin ${method}: ${outcome}`),
+      });
+      log(`admin API (tsoracle.admin.v1.MembershipAdmin) on ${formatHostPort(admin.address)}`);
+    } catch (e) {
+      await server.close().catch(() => {});
+      throw e instanceof Error && e.message.startsWith('--admin-listen') ? invalid(e.message) : listenError(e, '--admin-listen', adminAddress);
+    }
+  }
+  const adminServer = admin;
+  return {
+    ...server,
+    close: async () => {
+      await adminServer?.close();
+      await server.close();
+    },
+    driver,
+  };
 }
 
 /** Parses a clock-drift bound: a ratio in [0, 0.25), e.g. `0.01` (1%). */
