@@ -94,10 +94,11 @@ describe('tsoracle admin against a 3-node Raft cluster', () => {
   it('lists, removes through a redirect, adds and removes a learner, and refuses what it must', async () => {
     const { dir, remove } = await makeTempDir('tsoracle-admin-');
     cleanups.push(remove);
-    const ports = await consecutiveFreePorts(9);
+    // Ports base+0..3 Raft, +10..13 service, +20..23 admin: one admin offset on every node.
+    const ports = await consecutiveFreePorts(24);
     const raft = (id: number) => `127.0.0.1:${ports[id - 1] as number}`;
-    const service = (id: number) => `127.0.0.1:${ports[id + 2] as number}`;
-    const adminOf = (id: number) => `127.0.0.1:${ports[id + 5] as number}`;
+    const service = (id: number) => `127.0.0.1:${ports[id + 9] as number}`;
+    const adminOf = (id: number) => `127.0.0.1:${ports[id + 19] as number}`;
     const peers = [1, 2, 3].map((id) => `${id}=${raft(id)}/${service(id)}`).join(',');
     for (const id of [1, 2, 3]) {
       spawnNode(id, ['serve', 'raft', '--id', String(id), '--peers', peers, '--data-dir', join(dir, `n${id}`), '--http-listen', 'off', '--admin-listen', adminOf(id)]);
@@ -160,6 +161,25 @@ describe('tsoracle admin against a 3-node Raft cluster', () => {
 
     await take(10);
     for (let i = 1; i < timestamps.length; i++) expect(timestamps[i] as bigint).toBeGreaterThan(timestamps[i - 1] as bigint);
+
+    // Grow: node 4 starts with --join (the bootstrap --peers and its own addresses), is added as
+    // a learner, catches up, is promoted, and serves timestamps once it leads or redirects.
+    const joiner = spawnNode(4, ['serve', 'raft', '--id', '4', '--peers', peers, '--join', `${raft(4)}/${service(4)}`, '--data-dir', join(dir, 'n4'), '--http-listen', 'off', '--admin-listen', adminOf(4)]);
+    await waitFor(() => /^serving on /m.test(joiner.stdout) || joiner.done, 'node 4 serving', 15_000);
+    const addedFour = await admin(['admin', 'add-learner', '--endpoint', adminOf(leader), '--id', '4', '--raft-addr', raft(4), '--service-endpoint', service(4), '--admin-endpoint', adminOf(4)]);
+    expect(addedFour.code, addedFour.stderr).toBe(0);
+    let promotedFour = await admin(['admin', 'promote', '--endpoint', adminOf(leader), '--id', '4']);
+    for (let i = 0; i < 40 && promotedFour.code !== 0 && /NOT_CAUGHT_UP|CHANGE_IN_FLIGHT/.test(promotedFour.stderr); i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      promotedFour = await admin(['admin', 'promote', '--endpoint', adminOf(leader), '--id', '4']);
+    }
+    expect(promotedFour.code, promotedFour.stderr).toBe(0);
+    const grown = JSON.parse((await admin(['admin', 'members', '--endpoint', adminOf(4), '--json'])).stdout) as MembersJson;
+    expect(grown.members.filter((m) => m.role === 'voter').map((m) => m.id)).toEqual([leader, followerA, 4].sort((a, b) => a - b));
+    const viaFour = createClient({ endpoints: [service(4)], retry: { attemptsMax: 1_000, overallTimeoutMs: 15_000 } });
+    cleanups.push(() => viaFour.close());
+    const fromFour = await viaFour.getTs();
+    expect(fromFour).toBeGreaterThan(timestamps[timestamps.length - 1] as bigint);
 
     const unreachable = await admin(['admin', 'members', '--endpoint', '127.0.0.1:1']);
     expect(unreachable.code).toBe(1);

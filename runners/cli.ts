@@ -350,6 +350,7 @@ interface ServeRaftOptions extends ConnectionLimitFlags, TlsFlags {
   statusHeartbeatInterval: number;
   /** `serve raft` only. */
   adminListen?: string;
+  join?: string;
 }
 
 async function serveRaft(opts: ServeRaftOptions, cmd: Command, start: typeof startRaftServer | typeof startPaxosServer = startRaftServer): Promise<void> {
@@ -369,6 +370,7 @@ async function serveRaft(opts: ServeRaftOptions, cmd: Command, start: typeof sta
     ...(opts.httpListen !== undefined ? { httpListen: opts.httpListen === 'off' ? null : opts.httpListen } : {}),
     grpcListen: opts.grpcListen === 'off' ? null : opts.grpcListen,
     ...(opts.adminListen !== undefined && opts.adminListen !== 'off' ? { adminListen: opts.adminListen } : {}),
+    ...(opts.join !== undefined ? { join: opts.join } : {}),
     electionTimeoutMs: opts.electionTimeout,
     heartbeatIntervalMs: opts.heartbeatInterval,
     clockDriftBound: opts.clockDrift,
@@ -598,7 +600,7 @@ export function buildProgram(): Command {
   addServeFileOptions(serve.command('file').description('single node, fsync-durable file driver')).action(async (opts: ServeFileOptions, cmd: Command) => serveFile(opts, cmd));
   const raft = serve
     .command('raft')
-    .description('a member of a Raft cluster (static membership; docs/cluster.md)')
+    .description('a member of a Raft cluster (membership changes: --admin-listen, --join; docs/cluster.md)')
     .requiredOption('--id <n>', "this node's id in --peers", parsePositiveInt)
     .requiredOption('--peers <list>', 'every voter, this node included: "1=RAFT_H:P/SERVICE_H:P,2=...,3=..."')
     .option('--data-dir <dir>', 'data directory (holds raft/LOCK, meta, wal, snapshot)', DATA_DIR_DEFAULT)
@@ -610,6 +612,10 @@ export function buildProgram(): Command {
       'membership admin API (tsoracle.admin.v1.MembershipAdmin), loopback only; every node should use the same offset from its service port (docs/cluster.md; "off" disables)',
       bindAddress(true),
       'off',
+    )
+    .option(
+      '--join <raft/service>',
+      'join the cluster whose bootstrap voters are --peers (the list it was first started with) as a new node at RAFT_H:P/SERVICE_H:P; it waits for `tsoracle admin add-learner`',
     );
   addConsensusTimingOptions(raft, 'WAL');
   raft.addOption(

@@ -43,6 +43,12 @@ export interface RaftServerOptions {
   readonly id: number;
   /** Every voter: `"1=RAFT_H:P/SERVICE_H:P,2=..."`, or already parsed. */
   readonly peers: string | ReadonlyMap<number, RaftPeer>;
+  /**
+   * `RAFT_H:P/SERVICE_H:P`: this node joins the cluster whose bootstrap voters are `peers` (the
+   * list the cluster was first started with; this id is not in it), at these addresses, and waits
+   * to be added as a learner (`tsoracle admin add-learner`).
+   */
+  readonly join?: string;
   readonly dataDir: string;
   /** Client protocol bind address (default: this node's service address from `peers`). */
   readonly listen?: string;
@@ -233,8 +239,16 @@ function describeEvent(event: RaftDriverEvent): string | null {
 /** Starts the raft driver and the server on the Node ports; resolves once clients are accepted. */
 export async function startRaftServer(options: RaftServerOptions): Promise<RaftServer> {
   const log = options.log ?? (() => {});
-  const peers = typeof options.peers === 'string' ? parseRaftPeers(options.peers) : options.peers;
-  const warnings = checkRaftConfig(options.id, peers);
+  const bootstrapPeers = typeof options.peers === 'string' ? parseRaftPeers(options.peers) : options.peers;
+  let joinSelf: RaftPeer | null = null;
+  if (options.join !== undefined) {
+    if (bootstrapPeers.has(options.id)) throw invalid(`--join: node ${options.id} is one of the cluster's bootstrap voters in --peers; a joining node has a new id`);
+    const joined = parseRaftPeers(`${options.id}=${options.join}`);
+    joinSelf = joined.get(options.id) as RaftPeer;
+  }
+  // Every check sees this node among the peers (a joining node too, at its --join addresses).
+  const peers: ReadonlyMap<number, RaftPeer> = joinSelf === null ? bootstrapPeers : new Map([...bootstrapPeers, [options.id, joinSelf]]);
+  const warnings = joinSelf === null ? checkRaftConfig(options.id, peers) : [];
   const electionTimeoutMs = options.electionTimeoutMs ?? RAFT_ELECTION_TIMEOUT_MS_DEFAULT;
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? RAFT_HEARTBEAT_INTERVAL_MS_DEFAULT;
   const clockDriftBound = options.clockDriftBound ?? RAFT_CLOCK_DRIFT_BOUND_DEFAULT;
@@ -264,7 +278,8 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
     random: Math.random,
     dataDir: options.dataDir,
     id: options.id,
-    peers,
+    peers: bootstrapPeers,
+    ...(joinSelf !== null ? { join: { self: joinSelf } } : {}),
     config: { electionTimeoutMs, heartbeatIntervalMs, clockDriftBound },
     ...(options.snapshotEntries !== undefined ? { snapshotEntries: options.snapshotEntries } : {}),
     onEvent: (event) => {
@@ -312,7 +327,7 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
       admin = await AdminServer.start({
         backend: driver,
         nodeId: options.id,
-        cluster: canonicalCluster(new Map([...peers].map(([id, p]) => [id, p.raftAddress] as const))),
+        cluster: canonicalCluster(new Map([...bootstrapPeers].map(([id, p]) => [id, p.raftAddress] as const))),
         listen: adminAddress,
         adminEndpointOf: (id) => {
           const service = parseHostPort(peers.get(id)?.serviceEndpoint ?? '');
