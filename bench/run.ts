@@ -36,7 +36,7 @@
 //   --peers               also run Redis INCR and PostgreSQL's counter when installed (bench/README.md)
 //   --grpc                also run getTs over the tsoracle.v1 gRPC port (grpcGetTs@1/256/1024: one
 //                         grpc-js channel, one GetTs(count 1) per call, no client coalescing)
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -56,6 +56,13 @@ const REPO_ROOT = resolve(HERE, '..', '..');
 const CLI_PATH = join(REPO_ROOT, 'dist', 'runners', 'cli.js');
 const SERVER_READY_TIMEOUT_MS = 15_000;
 const SERVER_EXIT_TIMEOUT_MS = 10_000;
+/** Bound on the file-system sync between scenarios. */
+const SETTLE_SYNC_TIMEOUT_MS = 30_000;
+/** Quiet time between scenarios, after the peers settled and the file system was synced. */
+const SETTLE_PAUSE_MS = 500;
+const SETTLE_DESCRIPTION =
+  `before each scenario: the peers settle (PostgreSQL: CHECKPOINT, then its closed pool's backends gone), ` +
+  `the file system is synced (sync -f), then ${SETTLE_PAUSE_MS} ms of quiet`;
 
 type Op = 'getTs' | 'getTsBatch' | 'getSeq' | 'getSeqBatch' | 'grpcGetTs';
 
@@ -357,6 +364,21 @@ async function runScenario(
   };
 }
 
+/**
+ * Puts the machine at rest before a scenario, so that none pays for the one before it: what a peer
+ * left to do in the background (a checkpoint, backends exiting), then every dirty page of the file
+ * system the data directories are on (an fsync in the next scenario would otherwise wait for
+ * another process's writeback: ext4 commits its journal for the whole file system), then a short
+ * quiet time. Errors are ignored: a run without settling still measures something.
+ */
+async function settle(peers: readonly Peer[], dataDir: string): Promise<void> {
+  for (const peer of peers) await peer.settle();
+  await new Promise<void>((resolveSync) => {
+    execFile('sync', ['-f', dataDir], { timeout: SETTLE_SYNC_TIMEOUT_MS }, () => resolveSync());
+  });
+  await new Promise((r) => setTimeout(r, SETTLE_PAUSE_MS));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Output
 
@@ -505,9 +527,10 @@ async function run(janitor: Janitor): Promise<void> {
   );
   for (const peer of peers) say(`peer: ${peer.description}\n`);
   for (const note of notes) say(`peer: ${note}\n`);
-  say('\n');
+  say(`${SETTLE_DESCRIPTION}\n\n`);
   const results: ScenarioResult[] = [];
   for (const scenario of order) {
+    await settle(peers, dataDir);
     let result: ScenarioResult;
     if (isPeerOp(scenario.op)) {
       const peer = peers.find((p) => p.op === scenario.op) as Peer;
@@ -565,6 +588,7 @@ async function run(janitor: Janitor): Promise<void> {
     histogram: 'HdrHistogram (hdr-histogram-js), ns, 3 significant digits',
     peers: peers.map((p) => ({ op: p.op, description: p.description, peakRssBytes: peersPeakRss[p.op] ?? null })),
     peerNotes: notes,
+    settle: SETTLE_DESCRIPTION,
     warmupMs: options.warmupMs,
     windowMs: options.windowMs,
     quick: options.quick,
