@@ -76,6 +76,8 @@ export class RecordingRng extends Rng {
 /** A stream that answers `int` draws with recorded choices, then from its own seed. */
 export class ScriptedRng extends Rng {
   private next = 0;
+  /** The values its `int` draws returned (what a run given a plan records of a strike). */
+  readonly used: number[] = [];
 
   constructor(
     seed: string,
@@ -86,15 +88,22 @@ export class ScriptedRng extends Rng {
 
   override int(lo: number, hi: number): number {
     if (lo === hi) return lo;
-    if (this.next < this.choices.length) {
-      const value = this.choices[this.next++] as number;
-      if (Number.isSafeInteger(value) && value >= lo && value <= hi) return value;
-    }
-    return super.int(lo, hi);
+    const value = this.scripted(lo, hi) ?? super.int(lo, hi);
+    this.used.push(value);
+    return value;
+  }
+
+  private scripted(lo: number, hi: number): number | null {
+    if (this.next >= this.choices.length) return null;
+    const value = this.choices[this.next++] as number;
+    return Number.isSafeInteger(value) && value >= lo && value <= hi ? value : null;
   }
 }
 
-/** What a run keeps of the plan it draws (`RunSeedOptions.recordPlan`). */
+/**
+ * What a run keeps of its plan (`RunSeedOptions.recordPlan`): the strikes that struck and the
+ * calls that were made, drawn or planned (a plan's run keeps only what it reached).
+ */
 export class PlanRecorder {
   readonly strikes: PlannedStrike[] = [];
   private readonly callers = new Map<string, PlannedCaller & { ops: PlannedOp[] }>();

@@ -71,13 +71,14 @@ export interface RunSeedOptions {
 
 /** A run's options (the plan's, else drawn from the spec) and where its strikes and calls come from. */
 export function planOfRun(spec: RunSpec, options: RunSeedOptions): { readonly options: SimOptions; readonly source: PlanSource } {
-  if (options.plan !== undefined) return { options: options.plan.options, source: { plan: options.plan, recorder: null } };
-  return { options: drawOptions(spec), source: { plan: null, recorder: options.recordPlan === true ? new PlanRecorder() : null } };
+  const recorder = options.recordPlan === true ? new PlanRecorder() : null;
+  if (options.plan !== undefined) return { options: options.plan.options, source: { plan: options.plan, recorder } };
+  return { options: drawOptions(spec), source: { plan: null, recorder } };
 }
 
-/** The plan a run hands back in its report: the one it was given, or the one it recorded. */
+/** The plan a run hands back in its report: the one it recorded (what it reached), else the one it was given. */
 export function planOfReport(options: SimOptions, source: PlanSource): RunPlan | undefined {
-  return source.plan ?? source.recorder?.plan(options);
+  return source.recorder?.plan(options) ?? source.plan ?? undefined;
 }
 
 /** The driver module a run uses (see RunSeedOptions.driver); a clear TypeError when it cannot run. */
@@ -164,7 +165,7 @@ export function scheduleNemesis(
   strike: (family: NemesisFamily, rng: Rng, size: number) => void,
 ): void {
   if (source.plan !== null) {
-    schedulePlannedStrikes(world, options, source.plan.strikes, strikes, livenessStarted, strike);
+    schedulePlannedStrikes(world, options, source.plan.strikes, source.recorder, strikes, livenessStarted, strike);
     return;
   }
   const recorder = source.recorder;
@@ -207,6 +208,7 @@ function schedulePlannedStrikes(
   world: World,
   options: SimOptions,
   planned: readonly PlannedStrike[],
+  recorder: PlanRecorder | null,
   strikes: Record<string, number>,
   livenessStarted: () => boolean,
   strike: (family: NemesisFamily, rng: Rng, size: number) => void,
@@ -224,7 +226,9 @@ function schedulePlannedStrikes(
         () => {
           if (livenessStarted()) return;
           strikes[family] = (strikes[family] ?? 0) + 1;
-          strike(family, new ScriptedRng(`${world.rng.seed}/plan/${family}/${index}`, planned.choices), planned.size);
+          const rng = new ScriptedRng(`${world.rng.seed}/plan/${family}/${index}`, planned.choices);
+          strike(family, rng, planned.size);
+          recorder?.strike({ atMs: world.nowMs, family, size: planned.size, choices: rng.used });
           next(index + 1);
         },
         `nemesis.${family}`,
