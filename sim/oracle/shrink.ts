@@ -11,7 +11,7 @@
 // Invariants:
 //   - Deterministic: the same start and budget give the same capsule (the passes and their
 //     candidates come in a fixed order, and every run is a function of its plan).
-//   - Bounded: at most `runsMax` runs (SHRINK_RUNS_MAX by default).
+//   - Bounded: at most `runsMax` runs in all (SHRINK_RUNS_MAX by default), the first and the last included.
 //   - Every accepted plan is replaced by what its run reached (the strikes that struck, the
 //     calls that were made: `recordPlan`), so a run that fails earlier also sheds what came after.
 //   - The result fails with the target kind as its first violation: the shrunk capsule's
@@ -78,8 +78,9 @@ class Search {
     this.current = first;
   }
 
+  /** Whether a candidate may run (one run stays for the check of the result). */
   get budgetLeft(): boolean {
-    return this.runs < this.runsMax;
+    return this.runs < this.runsMax - 1;
   }
 
   /** Runs a candidate; keeps it (as what its run reached) when it fails with the target kind. */
@@ -192,6 +193,7 @@ function optionChanges(o: SimOptions, plan: RunPlan): Array<readonly [string, (o
  */
 export async function shrinkCapsule(start: Capsule, options: ShrinkOptions = {}): Promise<ShrinkResult> {
   const runsMax = options.runsMax ?? SHRINK_RUNS_MAX;
+  if (!Number.isSafeInteger(runsMax) || runsMax < 2) throw new RangeError(`a shrink takes at least 2 runs (the failing run and the check of the result), not ${runsMax}`);
   const driver = options.driver === undefined ? {} : { driver: options.driver };
   const first = await runSeed(start.spec, { plan: start.plan, recordPlan: true, ...driver });
   const target = first.violations[0]?.kind;
