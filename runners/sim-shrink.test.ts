@@ -47,6 +47,20 @@ describe('tsoracle sim shrink', () => {
     expect(r.code, r.err).toBe(SIM_EXIT_OK);
     expect(r.json()).toMatchObject({ target: 'ts_served_not_durable', spec: { seed: 1, planted: 'serveBeforePersist' } });
     expect((await sim('replay', capsule)).code).toBe(SIM_EXIT_SAFETY);
+    // A capsule shrinks again (to itself or smaller).
+    const again = await sim('shrink', capsule, '--runs', '5', '--out', join(scratch, 'again.json'), '--json');
+    expect(again.code, again.err).toBe(SIM_EXIT_OK);
+    expect(again.json()).toMatchObject({ target: 'ts_served_not_durable' });
+  });
+
+  it('shrinks the broken example driver, and the capsule names its file and replays through it', async () => {
+    const capsule = join(scratch, 'broken.json');
+    const r = await sim('shrink', '3', '--driver', 'examples/broken-driver', '--runs', '6', '--out', capsule, '--json');
+    expect(r.code, r.err).toBe(SIM_EXIT_OK);
+    expect(r.json()).toMatchObject({ target: 'seq_request_two_blocks', spec: { driver: { module: expect.stringMatching(/broken-driver\.ts$/), sha256: expect.stringMatching(/^[0-9a-f]{64}$/) } } });
+    const replay = await sim('replay', capsule);
+    expect(replay.code, replay.err).toBe(SIM_EXIT_SAFETY);
+    expect(replay.out).toContain('it shows seq_request_two_blocks (safety) as recorded');
   });
 
   it('has nothing to shrink in a passing run, and refuses a broken capsule naming the field', async () => {
