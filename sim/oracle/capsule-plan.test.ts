@@ -1,7 +1,9 @@
 // A seed's plan as a value: recording it draws nothing (the trace hash is the seed's), and the
 // recorded plan, run with nothing drawn, gives the seed's trace again, event for event.
 
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ScriptedRng } from './capsule-plan.js';
 import { runSeed } from './cluster.js';
 import type { RunSpec } from './options.js';
 
@@ -46,5 +48,46 @@ describe('a seed run hands back the plan it drew, and that plan replays the seed
     // The planned calls, and the ones of client incarnations the plan does not name (none here but restarts).
     expect(ops(a)).toBeLessThan(ops(await runSeed(spec)));
     expect(ops(a)).toBeGreaterThanOrEqual(Math.min(planned, 1));
+  });
+});
+
+describe('a scripted strike stream', () => {
+  it('answers every draw within its range, whatever the recorded choices (a shrunk plan may not fit)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 20 }), { maxLength: 8 }), fc.array(fc.tuple(fc.integer({ min: -5, max: 5 }), fc.integer({ min: 0, max: 10 })), { minLength: 1, maxLength: 12 }), (choices, ranges) => {
+        const rng = new ScriptedRng('1/plan/serverCrash/0', choices);
+        for (const [lo, width] of ranges) {
+          const v = rng.int(lo, lo + width);
+          expect(v).toBeGreaterThanOrEqual(lo);
+          expect(v).toBeLessThanOrEqual(lo + width);
+        }
+        expect(rng.used.length).toBe(ranges.filter(([, w]) => w > 0).length);
+      }),
+    );
+  });
+
+  it('replays the choices that fit, in order', () => {
+    const rng = new ScriptedRng('1/plan/partition/0', [2, 9, 0]);
+    expect([rng.int(0, 3), rng.int(0, 3), rng.int(0, 1)]).toEqual([2, rng.used[1], 0]);
+    expect(rng.used[1]).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('any part of a plan runs deterministically', () => {
+  it('removing any strikes and calls of a recorded plan gives a run that repeats exactly', async () => {
+    const spec: RunSpec = { seed: 1, profile: 'planted:fenceAtPrior', planted: 'fenceAtPrior' };
+    const { plan } = await runSeed(spec, { recordPlan: true });
+    if (plan === undefined) throw new Error('no plan');
+    const ops = plan.callers.reduce((n, c) => n + c.ops.length, 0);
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.boolean(), { minLength: plan.strikes.length, maxLength: plan.strikes.length }), fc.array(fc.boolean(), { minLength: ops, maxLength: ops }), async (keepStrike, keepOp) => {
+        let k = 0;
+        const part = { ...plan, strikes: plan.strikes.filter((_, i) => keepStrike[i]), callers: plan.callers.map((c) => ({ ...c, ops: c.ops.filter(() => keepOp[k++]) })) };
+        const a = await runSeed(spec, { plan: part });
+        const b = await runSeed(spec, { plan: part });
+        expect(b.traceHash).toBe(a.traceHash);
+      }),
+      { numRuns: 4 },
+    );
   });
 });
