@@ -9,6 +9,9 @@
 //     (CLIENT_CRASHED); the supervisor starts it again with a new session.
 //   - The workload runs until `workloadEndMs`, which the run may push later (convergence), and
 //     on while `holdOpen()` holds.
+//   - A run given a plan (capsule-plan.ts) draws no call: each caller makes its planned calls
+//     (by client incarnation and caller index) and stops when they run out; a caller the plan
+//     does not name makes none. A recording run keeps every call as it is invoked.
 //   - A session churn (options.rare.sessionChurn) runs on a client process of its own (CHURN_NODE,
 //     which the nemesis never strikes), in the safety phase only: short sessions one after
 //     another, each a new client (a new clientId), so the ledger's session table fills and
