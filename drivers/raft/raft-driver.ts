@@ -769,6 +769,11 @@ export class RaftDriver implements ConsensusDriver {
     return this.node.canServe(this.options.clock.monotonicMs());
   }
 
+  /** The lease set this replica applied (not linearized; for tests and checkers). */
+  appliedLeases(): readonly LeaseRecord[] {
+    return this.stateMachine.leases;
+  }
+
   /** The entry at `index` of this node's log (undefined when compacted or beyond the end). */
   entryAt(index: number): Entry | undefined {
     return this.node.entryAt(index);
