@@ -52,6 +52,8 @@ const wellFormedText = (maxLength: number): fc.Arbitrary<string> => fc.string({ 
 const requestArb: fc.Arbitrary<Request> = fc.oneof(
   fc.record({ id: requestId, op: fc.constant('getTs' as const), count: u32 }),
   fc.record({ id: requestId, op: fc.constant('getSeq' as const), key: wellFormedText(40), count: u32, clientId: u64, requestId: u64 }),
+  fc.record({ id: requestId, op: fc.constant('acquireLease' as const), holder: fc.uint8Array({ maxLength: 140 }), holderEpoch: u64, ttlMs: u32 }),
+  fc.record({ id: requestId, op: fc.constantFrom('renewLease' as const, 'releaseLease' as const), leaseId: u64 }) as fc.Arbitrary<Request>,
 );
 
 const getTsAnswerArb = fc
@@ -71,7 +73,16 @@ const errorAnswerArb = fc.record(
   },
   { requiredKeys: ['id', 'ok', 'code', 'message'] },
 );
-const responseArb: fc.Arbitrary<Response> = fc.oneof(getTsAnswerArb, getSeqAnswerArb, errorAnswerArb);
+const leaseAnswerArb = fc.record({
+  id: requestId,
+  ok: fc.constant(true as const),
+  leaseId: u64,
+  tsUpperBoundMs: fc.integer({ min: 0, max: PHYSICAL_MS_MAX }),
+  expiresAtMs: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+  epoch: u64,
+});
+const releasedAnswerArb = fc.record({ id: requestId, ok: fc.constant(true as const), released: fc.constant(true as const) });
+const responseArb: fc.Arbitrary<Response> = fc.oneof(getTsAnswerArb, getSeqAnswerArb, errorAnswerArb, leaseAnswerArb, releasedAnswerArb);
 
 /** Any msgpack value the library can write, as the value of an unknown field. */
 const anyMsgpackValue = fc.letrec((tie) => ({
