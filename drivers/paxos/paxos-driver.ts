@@ -639,6 +639,11 @@ export class PaxosDriver implements ConsensusDriver {
     });
   }
 
+  /** The lease set this replica applied (not linearized; for tests and checkers). */
+  appliedLeases(): readonly LeaseRecord[] {
+    return this.stateMachine.leases;
+  }
+
   persistLeases(leases: readonly LeaseRecord[], epoch: bigint): Promise<DriverResult<Record<never, never>>> {
     const gate = this.leaderGate(epoch);
     if (gate !== null) return Promise.resolve(gate);
