@@ -52,7 +52,7 @@ const CLI_PATH = join(REPO_ROOT, 'dist', 'runners', 'cli.js');
 const SERVER_READY_TIMEOUT_MS = 15_000;
 const SERVER_EXIT_TIMEOUT_MS = 10_000;
 
-type Op = 'getTs' | 'getTsBatch' | 'getSeq' | 'getSeqBatch' | 'grpcGetTs';
+type Op = 'getTs' | 'getTsBatch' | 'getSeq' | 'getSeqBatch' | 'renewLease' | 'grpcGetTs';
 
 interface Scenario {
   readonly name: string;
@@ -68,6 +68,9 @@ const SCENARIOS: readonly Scenario[] = [
   ...[1, 16, 256].map((callers) => ({ name: `getSeq@${callers}`, op: 'getSeq' as const, callers, valuesPerCall: 1 })),
   // One batch of 8 keys per call: calls/s is batches (entries) per second, values/s keys per second.
   { name: 'getSeqBatch(8)@256', op: 'getSeqBatch', callers: 256, valuesPerCall: 8 },
+  // Renewals of one stamping lease: each is a window extension and a durable lease-set write,
+  // one at a time (lease changes hold the extension slot).
+  { name: 'renewLease@16', op: 'renewLease', callers: 16, valuesPerCall: 1 },
 ];
 
 /** With --grpc: getTs over the gRPC port, beside the native getTs@N rows. */
@@ -276,6 +279,20 @@ function operation(client: TsoClient, grpcClient: TsoGrpcClient | null, op: Op):
       return () => client.getSeq('bench', 1);
     case 'getSeqBatch':
       return () => client.getSeqBatch(BATCH_KEYS);
+    case 'renewLease': {
+      // One lease for the scenario, acquired by the first call (a retry of the acquire is safe).
+      let leaseId: Promise<bigint> | null = null;
+      return async () => {
+        leaseId ??= client
+          .acquireLease(new TextEncoder().encode('bench'), 1n, 60_000)
+          .then((lease) => lease.leaseId)
+          .catch((error: unknown) => {
+            leaseId = null;
+            throw error;
+          });
+        await client.renewLease(await leaseId);
+      };
+    }
   }
 }
 
