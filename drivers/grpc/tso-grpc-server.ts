@@ -26,11 +26,22 @@
 //   - Limits: received messages up to `messageBytesMax` (beyond: RESOURCE_EXHAUSTED from
 //     grpc-js), `concurrentStreamsMax` HTTP/2 streams per connection, `connectionsMax` TCP
 //     connections (net.Server.maxConnections: beyond it, a new socket is closed at once).
+//   - TLS (`tls`): the listener is a node:tls server advertising ALPN h2; a connection reaches
+//     grpc-js only once its handshake (and, with a CA, the client certificate check: mTLS)
+//     succeeded. `reloadTls` swaps the material for new handshakes without closing anything.
+//   - Token (`authToken`): every call must carry `authorization: Bearer <token>`; a missing or
+//     wrong one is answered UNAUTHENTICATED before the request is looked at, and the caller's
+//     connection is closed right after. The compare is constant-time (AuthToken); the token is
+//     never in a status message, a log or a metric.
 //   - close() is bounded: new connections stop at once, calls in flight get `graceMs`, then every
 //     session and socket is destroyed.
 
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
+import { AUTH_METADATA_KEY, bearerToken, type AuthToken } from '../node/auth-token.js';
+import { tlsServerContext, type TlsServerOptions } from '../node/transport.js';
+import { ErrorCode, TsoError } from '../../core/errors.js';
 import { U64_MAX } from '../../core/limits.js';
 import type { HostPort } from '../ports.js';
 import type { SeqAnswer, SeqBatchAnswer, ServingNode, WireFailure } from '../server/serving-node.js';
@@ -108,6 +119,10 @@ export interface TsoGrpcServerOptions {
   readonly hintEndpoint?: (serviceEndpoint: string) => string | null;
   /** Called once per finished call with the RPC and the status code's name (OK, NOT_FOUND, ...). */
   readonly onRequest?: (method: TsoRpcName, code: string) => void;
+  /** Serve TLS with this certificate; with `ca`, clients must present a certificate it signed (mTLS). */
+  readonly tls?: TlsServerOptions;
+  /** Every call must carry `authorization: Bearer <token>`; else UNAUTHENTICATED and the connection closed. */
+  readonly authToken?: AuthToken;
   /** Handlers of RPCs built elsewhere (they override UNIMPLEMENTED; GetTs/GetSeq too, if given). */
   readonly handlers?: Partial<Record<TsoRpcName, RpcHandler>>;
   readonly messageBytesMax?: number;
@@ -162,6 +177,8 @@ export function tsoServiceDefinition(): grpc.ServiceDefinition {
 export class TsoGrpcServer {
   private readonly sockets = new Set<Socket>();
   private closed: Promise<void> | null = null;
+  /** How long an unauthenticated caller's connection stays open after its UNAUTHENTICATED answer (for the answer to leave). */
+  private static readonly UNAUTHENTICATED_CLOSE_DELAY_MS = 50;
   /** The minted GetSeq session: one client id, request ids never reused. */
   private readonly seqClientId: bigint;
   private nextSeqRequestId: bigint;
@@ -187,7 +204,22 @@ export class TsoGrpcServer {
       'grpc.max_concurrent_streams': options.concurrentStreamsMax ?? GRPC_CONCURRENT_STREAMS_MAX_DEFAULT,
     });
     const injector = grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure());
-    const netServer = createNetServer({ noDelay: true });
+    let netServer: NetServer;
+    const tlsOptions = options.tls;
+    if (tlsOptions === undefined) {
+      netServer = createNetServer({ noDelay: true });
+    } else {
+      tlsServerContext(tlsOptions); // INVALID_CONFIG before binding when the material does not load
+      netServer = createTlsServer({
+        noDelay: true,
+        ALPNProtocols: ['h2'],
+        cert: tlsOptions.cert,
+        key: tlsOptions.key,
+        handshakeTimeout: 10_000,
+        ...(tlsOptions.ca !== undefined ? { ca: tlsOptions.ca, requestCert: true, rejectUnauthorized: true } : {}),
+      });
+      netServer.on('tlsClientError', () => undefined);
+    }
     netServer.maxConnections = options.connectionsMax ?? GRPC_CONNECTIONS_MAX_DEFAULT;
     const address = await new Promise<HostPort>((resolve, reject) => {
       netServer.once('error', reject);
@@ -199,7 +231,7 @@ export class TsoGrpcServer {
     });
     const server = new TsoGrpcServer(options, grpcServer, injector, netServer, address);
     grpcServer.addService(tsoServiceDefinition(), server.implementation());
-    netServer.on('connection', (socket: Socket) => {
+    netServer.on(tlsOptions === undefined ? 'connection' : 'secureConnection', (socket: Socket) => {
       server.sockets.add(socket);
       socket.once('close', () => server.sockets.delete(socket));
       socket.on('error', () => {});
@@ -210,6 +242,28 @@ export class TsoGrpcServer {
 
   get connectionCount(): number {
     return this.sockets.size;
+  }
+
+  /**
+   * Swaps the certificate, key and CA for every handshake from now on; open connections and the
+   * listener stay. INVALID_CONFIG (nothing changed) when the material does not load, or when the
+   * listener was started without TLS.
+   */
+  reloadTls(tls: TlsServerOptions): void {
+    tlsServerContext(tls);
+    if (this.options.tls === undefined) throw new TsoError(ErrorCode.INVALID_CONFIG, 'the gRPC listener was started without TLS');
+    (this.netServer as TlsServer).setSecureContext({ cert: tls.cert, key: tls.key, ...(tls.ca !== undefined ? { ca: tls.ca } : {}) });
+  }
+
+  /** Closes the connection a call came on (by its peer address), a moment after its answer. */
+  private closeCallerConnection(peer: string): void {
+    const timer = setTimeout(() => {
+      for (const socket of this.sockets) {
+        const address = socket.remoteFamily === 'IPv6' ? `[${socket.remoteAddress}]:${socket.remotePort}` : `${socket.remoteAddress}:${socket.remotePort}`;
+        if (address === peer || peer.endsWith(address)) socket.destroy();
+      }
+    }, TsoGrpcServer.UNAUTHENTICATED_CLOSE_DELAY_MS);
+    timer.unref();
   }
 
   private implementation(): grpc.UntypedServiceImplementation {
@@ -235,6 +289,12 @@ export class TsoGrpcServer {
           for (const [k, v] of Object.entries(outcome.trailers ?? {})) trailers.set(k, v);
           callback({ code: outcome.code, details: outcome.message, metadata: trailers });
         };
+        const authToken = this.options.authToken;
+        if (authToken !== undefined && !authToken.matches(bearerToken(call.metadata.get(AUTH_METADATA_KEY)[0]))) {
+          finish({ ok: false, code: grpc.status.UNAUTHENTICATED, message: 'missing or wrong token' });
+          this.closeCallerConnection(call.getPeer());
+          return;
+        }
         const decoded = call.request;
         if (!decoded.ok) {
           finish({ ok: false, code: grpc.status.INVALID_ARGUMENT, message: decoded.message });
