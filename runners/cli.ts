@@ -48,6 +48,7 @@ import {
 } from '../core/limits.js';
 import { FileDriver } from '../drivers/file/file-driver.js';
 import { NodeDisk } from '../drivers/node/disk.js';
+import { AuthToken } from '../drivers/node/auth-token.js';
 import type { TlsServerOptions } from '../drivers/node/transport.js';
 import { parseHostPort } from '../drivers/ports.js';
 import { parseDuration, runFuzzCommand } from '../fuzz/cli.js';
@@ -55,7 +56,8 @@ import { listTargetNames } from '../fuzz/registry.js';
 import { createClient, type TsoClient } from './client.js';
 import { HEARTBEAT_INTERVAL_MS_DEFAULT } from './heartbeat.js';
 import { runSimCommand } from './sim.js';
-import { parseClockDrift, startRaftServer } from './raft.js';
+import { parseClockDrift, parseRaftPeers, startRaftServer } from './raft.js';
+import { checkExposure } from './tls-config.js';
 import { startPaxosServer } from './paxos.js';
 import { startEtcdServer } from './etcd.js';
 import { checkDataDir, startServer, type ConnectionLimits, type TsoServer } from './server.js';
@@ -238,7 +240,7 @@ function failOrUsage(cmd: Command): (e: unknown) => never {
  * soon as it reads the line finds them installed. `claimStop` returns true when a stop is already
  * under way (a fatal driver error may have claimed it).
  */
-function serveUntilSignal(server: TsoServer, claimStop: () => boolean): void {
+function serveUntilSignal(server: TsoServer, claimStop: () => boolean, reloadTls?: () => TlsServerOptions | undefined): void {
   const stop = (signal: string) => {
     if (claimStop()) return;
     process.stderr.write(`${signal}: shutting down\n`);
@@ -256,16 +258,42 @@ function serveUntilSignal(server: TsoServer, claimStop: () => boolean): void {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  if (reloadTls !== undefined) {
+    // SIGHUP re-reads --tls-cert/--tls-key/--tls-ca; new handshakes use them, nothing is closed.
+    // Files that do not load leave the old certificates in place (and the process running).
+    process.on('SIGHUP', () => {
+      try {
+        const tls = reloadTls();
+        if (tls !== undefined) server.reloadTls(tls);
+        process.stderr.write('SIGHUP: TLS certificates reloaded\n');
+      } catch (e) {
+        process.stderr.write(`SIGHUP: TLS reload failed, the previous certificates stay: ${e instanceof Error ? e.message : String(e)}\n`);
+      }
+    });
+  }
   process.stdout.write(`serving on ${server.address.host}:${server.address.port}\n`);
   if (server.httpAddress !== null) process.stderr.write(`http on ${server.httpAddress.host}:${server.httpAddress.port}\n`);
   if (server.grpcAddress !== null) process.stderr.write(`grpc on ${server.grpcAddress.host}:${server.grpcAddress.port}\n`);
 }
 
-/** --tls-cert / --tls-key / --tls-ca of `serve file` and `serve raft`. */
+/** --tls-cert / --tls-key / --tls-ca, --auth-token-file, --insecure (and the peers' --allow-insecure-peer) of `serve`. */
 interface TlsFlags {
   tlsCert?: string;
   tlsKey?: string;
   tlsCa?: string;
+  authTokenFile?: string;
+  insecure?: boolean;
+  allowInsecurePeer?: boolean;
+}
+
+/** The token of --auth-token-file, or undefined (INVALID_CONFIG for an unreadable or empty file). */
+function serverAuthToken(opts: TlsFlags): AuthToken | undefined {
+  return opts.authTokenFile === undefined ? undefined : AuthToken.fromFile(opts.authTokenFile);
+}
+
+/** The host of a `host:port` flag value (bindAddress checked it already). */
+function hostOf(address: string): string {
+  return parseHostPort(address)?.host ?? address;
 }
 
 /** The client port's TLS from the flags (PEM files), or undefined; INVALID_CONFIG for a bad combination or an unreadable file. */
@@ -289,11 +317,15 @@ function serverTls(opts: TlsFlags): TlsServerOptions | undefined {
   };
 }
 
-function addTlsOptions(cmd: Command): Command {
-  return cmd
-    .option('--tls-cert <file>', 'serve TLS on the client port with this PEM certificate (with --tls-key)')
-    .option('--tls-key <file>', "the PEM private key of --tls-cert")
-    .option('--tls-ca <file>', 'require client certificates signed by this PEM CA (mTLS)');
+function addTlsOptions(cmd: Command, peers = false): Command {
+  cmd
+    .option('--tls-cert <file>', `serve TLS on the client and gRPC ports${peers ? ' and the peer port' : ''} with this PEM certificate (with --tls-key; reloaded on SIGHUP)`)
+    .option('--tls-key <file>', 'the PEM private key of --tls-cert')
+    .option('--tls-ca <file>', `require client certificates signed by this PEM CA (mTLS)${peers ? '; peers verify each other against it' : ''}`)
+    .option('--auth-token-file <file>', 'every gRPC call must carry this token (authorization: Bearer <token>; docs/security.md)')
+    .option('--insecure', 'allow a plaintext, unauthenticated client or gRPC port off loopback');
+  if (peers) cmd.option('--allow-insecure-peer', 'allow plaintext peers (off loopback without TLS; with TLS, also accepted on the peer port)');
+  return cmd;
 }
 
 interface ServeFileOptions extends ConnectionLimitFlags, TlsFlags {
@@ -308,11 +340,23 @@ interface ServeFileOptions extends ConnectionLimitFlags, TlsFlags {
 }
 
 async function serveFile(opts: ServeFileOptions, cmd: Command): Promise<void> {
-  const tls = await Promise.resolve()
-    .then(() => serverTls(opts))
+  const { tls, authToken } = await Promise.resolve()
+    .then(() => {
+      const tls = serverTls(opts);
+      const authToken = serverAuthToken(opts);
+      checkExposure(
+        [
+          { flag: '--listen', host: hostOf(opts.listen), kind: 'client', tls: tls !== undefined, token: false },
+          ...(opts.grpcListen === 'off' ? [] : [{ flag: '--grpc-listen', host: hostOf(opts.grpcListen), kind: 'client' as const, tls: tls !== undefined, token: authToken !== undefined }]),
+        ],
+        { insecure: opts.insecure === true },
+      );
+      return { tls, authToken };
+    })
     .catch(failOrUsage(cmd));
   const server = await startServer({
     ...(tls !== undefined ? { tls } : {}),
+    ...(authToken !== undefined ? { authToken } : {}),
     dataDir: opts.dataDir,
     listen: opts.listen,
     httpListen: opts.httpListen === 'off' ? null : opts.httpListen,
@@ -325,11 +369,15 @@ async function serveFile(opts: ServeFileOptions, cmd: Command): Promise<void> {
     log: (line) => process.stderr.write(`${line}\n`),
   }).catch(failOrUsage(cmd));
   let stopping = false;
-  serveUntilSignal(server, () => {
-    const already = stopping;
-    stopping = true;
-    return already;
-  });
+  serveUntilSignal(
+    server,
+    () => {
+      const already = stopping;
+      stopping = true;
+      return already;
+    },
+    tls === undefined ? undefined : () => serverTls(opts),
+  );
 }
 
 interface ServeRaftOptions extends ConnectionLimitFlags, TlsFlags {
@@ -354,11 +402,29 @@ async function serveRaft(opts: ServeRaftOptions, cmd: Command, start: typeof sta
     process.stderr.write(`${line}\n`);
   };
   let stopping = false;
-  const tls = await Promise.resolve()
-    .then(() => serverTls(opts))
+  const { tls, authToken } = await Promise.resolve()
+    .then(() => {
+      const tls = serverTls(opts);
+      const authToken = serverAuthToken(opts);
+      const peers = parseRaftPeers(opts.peers);
+      const self = peers.get(opts.id);
+      if (self === undefined) return { tls, authToken }; // the driver's own check names the problem
+      const serviceHost = opts.listen === undefined ? hostOf(self.serviceEndpoint) : hostOf(opts.listen);
+      checkExposure(
+        [
+          { flag: '--listen', host: serviceHost, kind: 'client', tls: tls !== undefined, token: false },
+          ...(opts.grpcListen === undefined || opts.grpcListen === 'off' ? [] : [{ flag: '--grpc-listen', host: hostOf(opts.grpcListen), kind: 'client' as const, tls: tls !== undefined, token: authToken !== undefined }]),
+          { flag: `--peers: node ${opts.id}'s peer address`, host: self.raftAddress.host, kind: 'peer', tls: tls !== undefined, token: false },
+        ],
+        { insecure: opts.insecure === true, allowInsecurePeer: opts.allowInsecurePeer === true },
+      );
+      return { tls, authToken };
+    })
     .catch(failOrUsage(cmd));
   const server = await start({
     ...(tls !== undefined ? { tls } : {}),
+    ...(authToken !== undefined ? { authToken } : {}),
+    ...(opts.allowInsecurePeer === true ? { allowInsecurePeer: true } : {}),
     id: opts.id,
     peers: opts.peers,
     dataDir: opts.dataDir,
@@ -382,11 +448,15 @@ async function serveRaft(opts: ServeRaftOptions, cmd: Command, start: typeof sta
       fail(error);
     },
   }).catch(failOrUsage(cmd));
-  serveUntilSignal(server, () => {
-    const already = stopping;
-    stopping = true;
-    return already;
-  });
+  serveUntilSignal(
+    server,
+    () => {
+      const already = stopping;
+      stopping = true;
+      return already;
+    },
+    tls === undefined ? undefined : () => serverTls(opts),
+  );
 }
 
 interface ServeEtcdOptions extends ConnectionLimitFlags {
@@ -607,7 +677,7 @@ export function buildProgram(): Command {
       .default(HEARTBEAT_INTERVAL_MS_DEFAULT, '10s')
       .argParser(durationInRange(0, SERVE_DURATION_MS_MAX)),
   );
-  addTlsOptions(addConnectionLimitOptions(addWindowOptions(raft))).action(async (opts: ServeRaftOptions, cmd: Command) => serveRaft(opts, cmd));
+  addTlsOptions(addConnectionLimitOptions(addWindowOptions(raft)), true).action(async (opts: ServeRaftOptions, cmd: Command) => serveRaft(opts, cmd));
   // `serve paxos`: the same flags, defaults and checks as `serve raft`, on the paxos driver (docs/paxos.md).
   const paxos = serve
     .command('paxos')
@@ -618,7 +688,7 @@ export function buildProgram(): Command {
     .option('--listen <host:port>', "client protocol address (default: this node's service address)", bindAddress(false))
     .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz (default: the service host, the service port + 2; "off" disables)', bindAddress(true));
   addConsensusTimingOptions(paxos, 'log');
-  addTlsOptions(addConnectionLimitOptions(addWindowOptions(paxos))).action(async (opts: ServeRaftOptions, cmd: Command) => serveRaft(opts, cmd, startPaxosServer));
+  addTlsOptions(addConnectionLimitOptions(addWindowOptions(paxos)), true).action(async (opts: ServeRaftOptions, cmd: Command) => serveRaft(opts, cmd, startPaxosServer));
 
   const etcd = serve
     .command('etcd')
