@@ -630,6 +630,32 @@ class NodeListener implements Listener {
   }
 }
 
+/**
+ * Hands an accepted socket over by its first byte: a TLS record (0x16) to `secure` (which does the
+ * handshake and calls back with the TLS socket), anything else to `onSocket` as plaintext. The
+ * bytes read to decide are put back first; the socket is left neither flowing nor paused, so
+ * the connection reads it only once its handlers are installed, as for any accepted socket.
+ */
+function sniffTls(socket: net.Socket, onSocket: (socket: net.Socket) => void, secure: tls.Server): void {
+  const onError = (): void => {
+    socket.destroy();
+  };
+  socket.on('error', onError);
+  const timer = setTimeout(() => socket.destroy(), TLS_HANDSHAKE_TIMEOUT_MS);
+  socket.once('close', () => clearTimeout(timer));
+  const onReadable = (): void => {
+    const chunk = socket.read() as Buffer | null;
+    if (chunk === null || chunk.length === 0) return;
+    socket.off('readable', onReadable);
+    socket.off('error', onError);
+    clearTimeout(timer);
+    socket.unshift(chunk);
+    if (chunk[0] === TLS_HANDSHAKE_RECORD_BYTE) secure.emit('connection', socket);
+    else onSocket(socket);
+  };
+  socket.on('readable', onReadable);
+}
+
 function transportError(message: string, details: Record<string, unknown>): TsoError {
   return new TsoError(ErrorCode.TRANSPORT, message, details);
 }
@@ -638,7 +664,6 @@ export class NodeTransport implements Transport {
   private readonly options: ResolvedOptions;
   private readonly listeners = new Set<NodeListener>();
   private tlsServer: TlsServerOptions | undefined;
-  private tlsContext: tls.SecureContext | null = null;
   private tlsClient: TlsClientOptions | undefined;
   /** Open TLS listeners (their context is swapped by reloadTls). */
   private readonly tlsListeners = new Set<tls.Server>();
@@ -658,7 +683,7 @@ export class NodeTransport implements Transport {
     };
     this.tlsServer = options.tlsServer;
     this.tlsClient = options.tlsClient;
-    if (this.tlsServer !== undefined) this.tlsContext = tlsServerContext(this.tlsServer);
+    if (this.tlsServer !== undefined) tlsServerContext(this.tlsServer);
     assert(Number.isSafeInteger(this.options.frameBodyBytesMax) && this.options.frameBodyBytesMax >= 1, 'transport_frame_max_valid');
     assert(this.options.sendBufferBytesMax >= FRAME_HEADER_BYTES + this.options.frameBodyBytesMax, 'transport_send_buffer_fits_a_frame');
     assert(this.options.connectTimeoutMs > 0, 'transport_connect_timeout_positive');
@@ -697,8 +722,6 @@ export class NodeTransport implements Transport {
       let server: net.Server;
       if (tlsServer === undefined) {
         server = net.createServer({ noDelay: true, pauseOnConnect: false }, onSocket);
-      } else if (tlsServer.allowPlaintext === true) {
-        server = net.createServer({ noDelay: true, pauseOnConnect: false }, (socket) => this.sniff(socket, onSocket));
       } else {
         const secure = tls.createServer(
           {
@@ -712,8 +735,10 @@ export class NodeTransport implements Transport {
         );
         secure.on('tlsClientError', () => undefined);
         this.tlsListeners.add(secure);
-        secure.once('close', () => this.tlsListeners.delete(secure));
-        server = secure;
+        // With allowPlaintext the TLS server never listens: the sniffing TCP server hands it the
+        // sockets that start with a TLS record.
+        server = tlsServer.allowPlaintext === true ? net.createServer({ noDelay: true, pauseOnConnect: false }, (socket) => sniffTls(socket, onSocket, secure)) : secure;
+        server.once('close', () => this.tlsListeners.delete(secure));
       }
       // Node destroys accepted sockets beyond this at once; our set of connections stays bounded.
       server.maxConnections = this.options.connectionsMax;
@@ -756,61 +781,14 @@ export class NodeTransport implements Transport {
     if ((server === undefined) !== (this.tlsServer === undefined)) {
       throw new TsoError(ErrorCode.INVALID_CONFIG, 'reloadTls cannot turn TLS on or off on a running listener');
     }
-    const context = server === undefined ? null : tlsServerContext(server);
-    if (server !== undefined && context !== null) {
+    if (server !== undefined) {
+      tlsServerContext(server);
       for (const listener of this.tlsListeners) {
         listener.setSecureContext({ cert: server.cert, key: server.key, ...(server.ca !== undefined ? { ca: server.ca } : {}) });
       }
       this.tlsServer = { ...server, ...(this.tlsServer?.allowPlaintext === true ? { allowPlaintext: true } : {}) };
-      this.tlsContext = context;
     }
     if (client !== undefined) this.tlsClient = client;
-  }
-
-  /**
-   * A listener that takes both: a first byte of 0x16 starts a TLS handshake on the socket (with
-   * the current context, mTLS when there is a CA), anything else is a plaintext connection. The
-   * first bytes are put back before the connection reads them.
-   */
-  private sniff(socket: net.Socket, onSocket: (socket: net.Socket) => void): void {
-    socket.on('error', () => socket.destroy());
-    const timer = setTimeout(() => socket.destroy(), TLS_HANDSHAKE_TIMEOUT_MS);
-    socket.once('close', () => clearTimeout(timer));
-    socket.once('data', (chunk: Buffer) => {
-      socket.pause();
-      socket.unshift(chunk);
-      if (chunk[0] !== TLS_HANDSHAKE_RECORD_BYTE) {
-        clearTimeout(timer);
-        socket.removeAllListeners('error');
-        onSocket(socket);
-        return;
-      }
-      const server = this.tlsServer;
-      const context = this.tlsContext;
-      if (server === undefined || context === null) {
-        socket.destroy();
-        return;
-      }
-      const secure = new tls.TLSSocket(socket, {
-        isServer: true,
-        secureContext: context,
-        ...(server.ca !== undefined ? { requestCert: true, rejectUnauthorized: true } : {}),
-      });
-      secure.on('error', () => {
-        secure.destroy();
-        socket.destroy();
-      });
-      secure.once('secure', () => {
-        clearTimeout(timer);
-        secure.removeAllListeners('error');
-        // Without a CA any client is accepted; with one, a certificate it did not sign was refused above.
-        if (server.ca !== undefined && !secure.authorized) {
-          secure.destroy();
-          return;
-        }
-        onSocket(secure);
-      });
-    });
   }
 
   connect(address: HostPort): Promise<Connection> {
