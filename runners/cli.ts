@@ -49,7 +49,7 @@ import {
 import { FileDriver } from '../drivers/file/file-driver.js';
 import { NodeDisk } from '../drivers/node/disk.js';
 import { AuthToken } from '../drivers/node/auth-token.js';
-import type { TlsServerOptions } from '../drivers/node/transport.js';
+import type { TlsClientOptions, TlsServerOptions } from '../drivers/node/transport.js';
 import { parseHostPort } from '../drivers/ports.js';
 import { parseDuration, runFuzzCommand } from '../fuzz/cli.js';
 import { listTargetNames } from '../fuzz/registry.js';
@@ -611,6 +611,39 @@ function addServeFileOptions(cmd: Command): Command {
   return addTlsOptions(addConnectionLimitOptions(addWindowOptions(cmd)));
 }
 
+/** The client commands' TLS flags (docs/security.md): speak TLS when any is given. */
+function clientTlsOption(flag: '--tls-ca' | '--tls-cert' | '--tls-key' | '--tls-servername'): Option {
+  const help = {
+    '--tls-ca': 'speak TLS, trusting this PEM CA (default with other --tls flags: the system roots)',
+    '--tls-cert': 'present this PEM client certificate (mTLS; with --tls-key)',
+    '--tls-key': 'the PEM private key of --tls-cert',
+    '--tls-servername': 'the name the server certificate must carry (default: the host dialled)',
+  }[flag];
+  return new Option(`${flag} <${flag === '--tls-servername' ? 'name' : 'file'}>`, help);
+}
+
+/** `{ tls }` for createClient from the client TLS flags, or `{}`; INVALID_CONFIG for an unreadable file or a half pair. */
+function clientTlsFromFlags(flags: object): { tls?: TlsClientOptions } {
+  const opts = flags as { tlsCa?: string; tlsCert?: string; tlsKey?: string; tlsServername?: string };
+  if (opts.tlsCa === undefined && opts.tlsCert === undefined && opts.tlsKey === undefined && opts.tlsServername === undefined) return {};
+  if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) throw new TsoError('INVALID_CONFIG', '--tls-cert and --tls-key go together');
+  const read = (flag: string, file: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (e) {
+      throw new TsoError('INVALID_CONFIG', `${flag} ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+  };
+  return {
+    tls: {
+      ...(opts.tlsCa !== undefined ? { ca: read('--tls-ca', opts.tlsCa) } : {}),
+      ...(opts.tlsCert !== undefined ? { cert: read('--tls-cert', opts.tlsCert) } : {}),
+      ...(opts.tlsKey !== undefined ? { key: read('--tls-key', opts.tlsKey) } : {}),
+      ...(opts.tlsServername !== undefined ? { servername: opts.tlsServername } : {}),
+    },
+  };
+}
+
 function endpointsOption(): Option {
   return new Option('--endpoints <list>', 'comma-separated host:port list').default([LISTEN_ADDRESS_DEFAULT], LISTEN_ADDRESS_DEFAULT).argParser(parseEndpoints);
 }
@@ -730,11 +763,15 @@ export function buildProgram(): Command {
     .command('get-ts')
     .description('get timestamps: N lines, one decimal u64 each')
     .addOption(endpointsOption())
+    .addOption(clientTlsOption('--tls-ca'))
+    .addOption(clientTlsOption('--tls-cert'))
+    .addOption(clientTlsOption('--tls-key'))
+    .addOption(clientTlsOption('--tls-servername'))
     .option('--count <n>', `how many timestamps (1 to ${GET_TS_COUNT_MAX}: one millisecond at most)`, countUpTo(GET_TS_COUNT_MAX, 'timestamps'), 1)
     .option('--json', 'print one JSON object')
     .action(async (opts: { endpoints: string[]; count: number; json?: boolean }) => {
       try {
-        const client = createClient({ endpoints: opts.endpoints });
+        const client = createClient({ endpoints: opts.endpoints, ...clientTlsFromFlags(opts) });
         try {
           const batch = await client.getTsBatch(opts.count);
           const values = batch.toArray().map((t) => t.toString());
@@ -758,11 +795,15 @@ export function buildProgram(): Command {
     .description('get a gapless block of a sequence key: N lines, one decimal each')
     .argument('<key>', `sequence key (${SEQ_KEY_BYTES_MIN}-${SEQ_KEY_BYTES_MAX} UTF-8 bytes)`, parseSeqKey)
     .addOption(endpointsOption())
+    .addOption(clientTlsOption('--tls-ca'))
+    .addOption(clientTlsOption('--tls-cert'))
+    .addOption(clientTlsOption('--tls-key'))
+    .addOption(clientTlsOption('--tls-servername'))
     .option('--count <n>', `block size (1 to ${SEQ_COUNT_MAX})`, countUpTo(SEQ_COUNT_MAX, 'values'), 1)
     .option('--json', 'print one JSON object')
     .action(async (key: string, opts: { endpoints: string[]; count: number; json?: boolean }) => {
       try {
-        const client = createClient({ endpoints: opts.endpoints });
+        const client = createClient({ endpoints: opts.endpoints, ...clientTlsFromFlags(opts) });
         try {
           const block = await client.getSeq(key, opts.count);
           if (opts.json === true) {
@@ -788,10 +829,18 @@ export function buildProgram(): Command {
       .command(name)
       .description(description)
       .addOption(endpointsOption())
+      .addOption(clientTlsOption('--tls-ca'))
+      .addOption(clientTlsOption('--tls-cert'))
+      .addOption(clientTlsOption('--tls-key'))
+      .addOption(clientTlsOption('--tls-servername'))
+    .addOption(clientTlsOption('--tls-ca'))
+    .addOption(clientTlsOption('--tls-cert'))
+    .addOption(clientTlsOption('--tls-key'))
+    .addOption(clientTlsOption('--tls-servername'))
       .option('--json', 'print one JSON object')
       .action(async (opts: { endpoints: string[]; json?: boolean }) => {
         try {
-          const client = createClient({ endpoints: opts.endpoints });
+          const client = createClient({ endpoints: opts.endpoints, ...clientTlsFromFlags(opts) });
           try {
             const point = await read(client);
             if (opts.json === true) process.stdout.write(`${JSON.stringify({ physicalMs: String(point.physicalMs), epoch: point.epoch.toString() })}\n`);
@@ -810,10 +859,14 @@ export function buildProgram(): Command {
     .description('get gapless blocks of several keys at once, all or none: per value a line "key value"')
     .argument('<key=count...>', `1 to ${SEQ_BATCH_KEYS_MAX} distinct keys, each with its block size (1 to ${SEQ_COUNT_MAX})`, parseSeqBatchEntry)
     .addOption(endpointsOption())
+    .addOption(clientTlsOption('--tls-ca'))
+    .addOption(clientTlsOption('--tls-cert'))
+    .addOption(clientTlsOption('--tls-key'))
+    .addOption(clientTlsOption('--tls-servername'))
     .option('--json', 'print one JSON object')
     .action(async (entries: Array<{ key: string; count: number }>, opts: { endpoints: string[]; json?: boolean }) => {
       try {
-        const client = createClient({ endpoints: opts.endpoints });
+        const client = createClient({ endpoints: opts.endpoints, ...clientTlsFromFlags(opts) });
         try {
           const batch = await client.getSeqBatch(entries);
           if (opts.json === true) {
