@@ -833,10 +833,6 @@ export function buildProgram(): Command {
       .addOption(clientTlsOption('--tls-cert'))
       .addOption(clientTlsOption('--tls-key'))
       .addOption(clientTlsOption('--tls-servername'))
-    .addOption(clientTlsOption('--tls-ca'))
-    .addOption(clientTlsOption('--tls-cert'))
-    .addOption(clientTlsOption('--tls-key'))
-    .addOption(clientTlsOption('--tls-servername'))
       .option('--json', 'print one JSON object')
       .action(async (opts: { endpoints: string[]; json?: boolean }) => {
         try {
