@@ -39,5 +39,6 @@ export function createClient(options: ClientOptions = {}): TsoClient {
     ...(options.retry === undefined ? {} : { retry: options.retry }),
     ...(options.clientId === undefined ? {} : { clientId: options.clientId }),
     ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
+    ...(options.tls === undefined ? {} : { tls: true }),
   });
 }

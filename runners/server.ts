@@ -29,7 +29,8 @@ import type { ConsensusDriver } from '../drivers/driver.js';
 import { FileDriver, type FileDriverOptions } from '../drivers/file/file-driver.js';
 import { NodeClock } from '../drivers/node/clock.js';
 import { NodeDisk } from '../drivers/node/disk.js';
-import { NodeTransport, type TlsServerOptions } from '../drivers/node/transport.js';
+import type { AuthToken } from '../drivers/node/auth-token.js';
+import { NodeTransport, tlsServerContext, type TlsServerOptions } from '../drivers/node/transport.js';
 import { DiskError, formatHostPort, parseHostPort, type Clock, type HostPort, type Transport } from '../drivers/ports.js';
 import { ProtocolServer } from '../drivers/server/protocol-server.js';
 import { ServingNode, type ServingEvent } from '../drivers/server/serving-node.js';
@@ -73,8 +74,10 @@ export interface ServerOptions {
   readonly grpcListen?: string | null;
   /** The leader's gRPC endpoint from its native service endpoint, for not-leader hints. */
   readonly grpcHintEndpoint?: (serviceEndpoint: string) => string | null;
-  /** TLS on the native client port (the default transport only); with `ca`, mTLS. */
+  /** TLS on the native client port (the default transport only) and the gRPC port; with `ca`, mTLS. */
   readonly tls?: TlsServerOptions;
+  /** A token every gRPC call must carry (docs/security.md); never logged. */
+  readonly authToken?: AuthToken;
 }
 
 /** Flags of `serve file` / `serve raft` (--connections-per-peer-max, --idle-timeout, ...). */
@@ -99,6 +102,12 @@ export interface TsoServer {
   readonly grpcAddress: HostPort | null;
   readonly node: ServingNode;
   readonly metrics: PrometheusMetrics;
+  /**
+   * Swaps the TLS certificate, key and CA of the client and gRPC ports for new handshakes (open
+   * connections and listeners stay); INVALID_CONFIG, nothing changed, when the material does not
+   * load or the server was started without TLS. The CLI calls it on SIGHUP.
+   */
+  reloadTls(tls: TlsServerOptions): void;
   close(): Promise<void>;
 }
 
@@ -261,6 +270,8 @@ export async function startServer(options: ServerOptions = {}): Promise<TsoServe
         listen: grpcListen,
         registry: metrics.registry,
         ...(options.grpcHintEndpoint !== undefined ? { hintEndpoint: options.grpcHintEndpoint } : {}),
+        ...(options.tls !== undefined ? { tls: options.tls } : {}),
+        ...(options.authToken !== undefined ? { authToken: options.authToken } : {}),
       }).catch((e: unknown) => {
         throw listenError(e, '--grpc-listen', grpcListen);
       });
@@ -297,6 +308,12 @@ export async function startServer(options: ServerOptions = {}): Promise<TsoServe
       grpcAddress: grpcServer?.address ?? null,
       node,
       metrics,
+      reloadTls: (tls: TlsServerOptions) => {
+        if (options.tls === undefined) throw new TsoError('INVALID_CONFIG', 'this server was started without TLS: there is nothing to reload');
+        tlsServerContext(tls);
+        nodeTransport?.reloadTls(tls);
+        grpcServer?.reloadTls(tls);
+      },
       close: () => {
         closing ??= (async () => {
           heartbeat.stop();

@@ -111,6 +111,12 @@ export interface ClientCoreOptions {
   readonly keepAlive?: KeepAlive;
   /** Observes what the client does (metrics, tracing). Exceptions it throws are ignored. */
   readonly onEvent?: (event: ClientEvent) => void;
+  /**
+   * The transport speaks TLS. Then a leader hint naming a plaintext scheme (`tcp://`, `http://`)
+   * is never followed (the downgrade guard; reported as hintIgnored `downgrade`). Hints are
+   * scheme-less `host:port` here; a `tls://` / `https://` one is followed like a bare one.
+   */
+  readonly tls?: boolean;
   /** Test-only switches that plant known bugs (the simulator proves its checkers catch them). */
   readonly faults?: ClientFaults;
 }
@@ -127,7 +133,7 @@ export type ClientEvent =
   | { readonly type: 'answer'; readonly op: RequestOp; readonly endpoint: string; readonly code: WireErrorCode | 'OK'; readonly latencyMs: number }
   | { readonly type: 'attemptFailed'; readonly op: RequestOp; readonly endpoint: string; readonly code: string; readonly sent: boolean; readonly message: string }
   | { readonly type: 'redirect'; readonly op: RequestOp; readonly from: string; readonly to: string; readonly epoch: bigint | null }
-  | { readonly type: 'hintIgnored'; readonly op: RequestOp; readonly endpoint: string; readonly reason: 'none' | 'stale' | 'malformed' | 'self' | 'redirect_cap' }
+  | { readonly type: 'hintIgnored'; readonly op: RequestOp; readonly endpoint: string; readonly reason: 'none' | 'stale' | 'malformed' | 'self' | 'redirect_cap' | 'downgrade' }
   | { readonly type: 'backoff'; readonly op: RequestOp; readonly delayMs: number }
   | { readonly type: 'batch'; readonly callers: number; readonly count: number }
   | { readonly type: 'failed'; readonly op: RequestOp; readonly code: string }
@@ -281,11 +287,22 @@ function isDefinitive(code: WireErrorCode): boolean {
   );
 }
 
-function normalizeEndpoint(text: string): { readonly endpoint: string; readonly address: HostPort } | null {
+/** Schemes a leader hint may carry, and whether each is plaintext. */
+const HINT_SCHEMES: ReadonlyMap<string, boolean> = new Map([
+  ['tcp', true],
+  ['http', true],
+  ['tls', false],
+  ['https', false],
+]);
+
+function normalizeEndpoint(text: string): { readonly endpoint: string; readonly address: HostPort; readonly plaintext: boolean } | null {
   if (typeof text !== 'string') return null;
-  const address = parseHostPort(text);
+  const scheme = /^([a-z]+):\/\//.exec(text);
+  const plaintext = scheme === null ? false : HINT_SCHEMES.get(scheme[1] as string);
+  if (plaintext === undefined) return null;
+  const address = parseHostPort(scheme === null ? text : text.slice(scheme[0].length));
   if (address === null || address.port === 0) return null;
-  return { endpoint: formatHostPort(address), address };
+  return { endpoint: formatHostPort(address), address, plaintext };
 }
 
 function randomU64(random: () => number): bigint {
@@ -327,6 +344,8 @@ class ClientCore implements TsoClient {
   private readonly random: () => number;
   private readonly onEvent: ((event: ClientEvent) => void) | undefined;
   private readonly faults: ClientFaults;
+  /** The transport speaks TLS: plaintext hints are not followed (the downgrade guard). */
+  private readonly tls: boolean;
   private readonly pool: ChannelPool;
   private readonly leader: LeaderCache;
   private roundRobinOffset: number;
@@ -356,6 +375,7 @@ class ClientCore implements TsoClient {
 
   constructor(options: ClientCoreOptions) {
     this.faults = options.faults ?? {};
+    this.tls = options.tls === true;
     if (!Array.isArray(options.endpoints) || options.endpoints.length === 0) {
       throw new TsoError(ErrorCode.NO_REACHABLE_ENDPOINTS, 'no endpoints configured');
     }
@@ -993,6 +1013,7 @@ class ClientCore implements TsoClient {
           const reason =
             answer.leaderEndpoint === undefined ? 'none'
             : hinted === null ? 'malformed'
+            : hinted.plaintext && this.tls ? 'downgrade'
             : hinted.endpoint === endpoint ? 'self'
             : this.leader.judgeHint(answer.leaderEpoch, this.now()) === 'stale' ? 'stale'
             : redirectsThisPass >= CLIENT_REDIRECTS_PER_PASS_MAX ? 'redirect_cap'
