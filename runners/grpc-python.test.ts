@@ -4,7 +4,7 @@
 // child processes on loopback: a file server, and a 3-node Raft cluster where the probe follows
 // each follower's `tsoracle-leader-hint-bin` trailer to the leader. The probe checks exact GetTs
 // grants, strictly increasing timestamps, gapless GetSeq and GetSeqBatch blocks with their epoch,
-// the safe points (0 on a follower), UNIMPLEMENTED for the three lease RPCs and the original's
+// the safe points (0 on a follower), the three lease RPCs with the original's statuses, and the original's
 // golden lease bytes. Without the tools the suite is
 // skipped and its name says which one is missing (.ci/run installs them).
 import { spawn, spawnSync } from 'node:child_process';
@@ -49,6 +49,8 @@ interface ProbeReport {
   readonly seq_batch_calls: number;
   readonly safe_point_calls: number;
   readonly unimplemented: readonly string[];
+  readonly lease_calls: number;
+  readonly lease_refusals: readonly string[];
 }
 
 /** Runs the probe (bounded: its own deadline, then a SIGKILL); rejects with its stderr on failure. */
@@ -103,21 +105,23 @@ describe.skipIf(MISSING.length > 0)(SUITE_NAME, () => {
   });
 
   it(
-    'gets exact timestamp grants, gapless blocks, batches, safe points and UNIMPLEMENTED leases from a file server, counted by method and code in /metrics',
+    'gets exact timestamp grants, gapless blocks, batches, safe points and stamping leases from a file server, counted by method and code in /metrics',
     async () => {
       const dir = await tempDir('tsoracle-grpc-file-');
       const server = await children.serve({ dataDir: join(dir, 'data'), httpListen: '127.0.0.1:0', extraArgs: ['--grpc-listen', '127.0.0.1:0'] });
       const endpoint = await grpcEndpoint(server);
       const report = await probe(stubs, [endpoint]);
       expect(report).toMatchObject({ leader: endpoint, hops: [], ts_calls: 32, seq_calls: 20, seq_batch_calls: 3, safe_point_calls: 2 });
-      expect(report.unimplemented).toEqual(['AcquireLease', 'RenewLease', 'ReleaseLease']);
+      expect(report.unimplemented).toEqual([]);
+      expect(report).toMatchObject({ lease_calls: 7, lease_refusals: ['AcquireLease', 'RenewLease'] });
       const metrics = await (await fetch(`http://${server.httpEndpoint as string}/metrics`)).text();
       expect(metrics).toMatch(/^tsoracle_grpc_requests_total\{method="GetTs",code="OK"\} 3[3-9]$/m);
       expect(metrics).toMatch(/^tsoracle_grpc_requests_total\{method="GetSeq",code="INVALID_ARGUMENT"\} 1$/m);
       expect(metrics).toMatch(/^tsoracle_grpc_requests_total\{method="GetSeqBatch",code="OK"\} 3$/m);
       expect(metrics).toMatch(/^tsoracle_grpc_requests_total\{method="GetSeqBatch",code="INVALID_ARGUMENT"\} 1$/m);
       expect(metrics).toMatch(/^tsoracle_grpc_requests_total\{method="GetSafeFrontier",code="OK"\} 1$/m);
-      expect(metrics).toMatch(/^tsoracle_grpc_requests_total\{method="RenewLease",code="UNIMPLEMENTED"\} 1$/m);
+      expect(metrics).toMatch(/^tsoracle_grpc_requests_total\{method="RenewLease",code="NOT_FOUND"\} 1$/m);
+      expect(metrics).toMatch(/^tsoracle_grpc_requests_total\{method="ReleaseLease",code="OK"\} 2$/m);
     },
     TEST_TIMEOUT_MS,
   );
@@ -158,7 +162,8 @@ describe.skipIf(MISSING.length > 0)(SUITE_NAME, () => {
       expect(report.hops).toHaveLength(2);
       for (const hop of report.hops) expect(hop).toMatchObject({ code: 'FAILED_PRECONDITION', to: report.leader });
       expect(report).toMatchObject({ ts_calls: 32, seq_calls: 20, seq_batch_calls: 3, safe_point_calls: 6 });
-      expect(report.unimplemented).toHaveLength(3);
+      expect(report.unimplemented).toEqual([]);
+      expect(report).toMatchObject({ lease_calls: 7, lease_refusals: ["AcquireLease", "RenewLease"] });
     },
     TEST_TIMEOUT_MS,
   );

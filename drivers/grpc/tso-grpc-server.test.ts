@@ -11,7 +11,7 @@ import { ServingNode } from '../server/serving-node.js';
 import { MemoryDriver } from '../testing/memory-driver.js';
 import { TsoGrpcClient, type GrpcCallResult } from './tso-grpc-client.js';
 import { TSO_RPC_NAMES, TSO_SERVICE_NAME, TsoGrpcServer, type TsoGrpcServerOptions } from './tso-grpc-server.js';
-import { epochFromWire, type GetCurrentMaxSafeResponse, type GetSafeFrontierResponse, type GetSeqBatchResponse, type GetSeqResponse, type GetTsResponse } from './tso-messages.js';
+import { epochFromWire, type AcquireLeaseResponse, type RenewLeaseResponse, type GetCurrentMaxSafeResponse, type GetSafeFrontierResponse, type GetSeqBatchResponse, type GetSeqResponse, type GetTsResponse } from './tso-messages.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -143,13 +143,31 @@ describe('tsoracle.v1 gRPC listener', () => {
     expect(batch.ok === false && batch.code).toBe(grpc.status.FAILED_PRECONDITION);
   });
 
-  it('answers UNIMPLEMENTED for every RPC not built yet (the leases), and serves a plugged-in handler instead', async () => {
-    const { client, counted } = await serve();
-    for (const method of TSO_RPC_NAMES.filter((m) => !['GetTs', 'GetSeq', 'GetSeqBatch', 'GetCurrentMaxSafe', 'GetSafeFrontier'].includes(m))) {
-      const r = await client.call(method, {});
-      expect(r.ok === false && r.code, method).toBe(grpc.status.UNIMPLEMENTED);
-      expect(counted).toContain(`${method} UNIMPLEMENTED`);
-    }
+  it('serves the stamping leases: acquire, renew, release with the original statuses, and a plugged-in handler instead', async () => {
+    const { client } = await serve();
+    const holder = Uint8Array.of(0xab, 0xcd);
+    const acquired = expectOk(await client.call<AcquireLeaseResponse>('AcquireLease', { holder, holderEpoch: 7n, ttlMs: 20_000n }));
+    expect(acquired.epoch).toEqual({ hi: 5n, lo: 3n });
+    expect(acquired.leaseId).toBeGreaterThan(0n);
+    expect(acquired.expiresAtMs).toBeGreaterThan(0n);
+    // Idempotent re-acquire by the same holder and epoch; a lower epoch is refused.
+    expect(expectOk(await client.call<AcquireLeaseResponse>('AcquireLease', { holder, holderEpoch: 7n, ttlMs: 20_000n })).leaseId).toBe(acquired.leaseId);
+    const lower = await client.call('AcquireLease', { holder, holderEpoch: 6n, ttlMs: 20_000n });
+    expect(lower.ok === false && [lower.code, lower.hint]).toEqual([grpc.status.FAILED_PRECONDITION, undefined]);
+    const renewed = expectOk(await client.call<RenewLeaseResponse>('RenewLease', { leaseId: acquired.leaseId }));
+    expect(renewed.epoch).toEqual({ hi: 5n, lo: 3n });
+    expect(renewed.tsUpperBound).toBeGreaterThanOrEqual(acquired.tsUpperBound);
+    expect(expectOk(await client.call('ReleaseLease', { leaseId: acquired.leaseId }))).toEqual({});
+    expect(expectOk(await client.call('ReleaseLease', { leaseId: acquired.leaseId }))).toEqual({});
+    const unknown = await client.call('RenewLease', { leaseId: 123_456n });
+    expect(unknown.ok === false && unknown.code).toBe(grpc.status.NOT_FOUND);
+    const badTtl = await client.call('AcquireLease', { holder, holderEpoch: 8n, ttlMs: 4_999n });
+    expect(badTtl.ok === false && badTtl.code).toBe(grpc.status.INVALID_ARGUMENT);
+    const noHolder = await client.call('AcquireLease', { holder: new Uint8Array(0), holderEpoch: 8n, ttlMs: 20_000n });
+    expect(noHolder.ok === false && noHolder.code).toBe(grpc.status.INVALID_ARGUMENT);
+    const follower = await serve(new MemoryDriver({ kind: 'follower', leaderEndpoint: '10.0.0.2:50551', leaderEpoch: 4n }));
+    const redirected = await follower.client.call('AcquireLease', { holder, holderEpoch: 1n, ttlMs: 20_000n });
+    expect(redirected.ok === false && [redirected.code, redirected.ok === false ? redirected.details : '']).toEqual([grpc.status.FAILED_PRECONDITION, 'not leader']);
     const plugged = await serve(undefined, { handlers: { GetCurrentMaxSafe: async () => ({ ok: true, value: { maxSafePhysicalMs: 77n, epochHi: 0n, epochLo: 1n } }) } });
     expect(expectOk(await plugged.client.call('GetCurrentMaxSafe', {}))).toEqual({ maxSafePhysicalMs: 77n, epochHi: 0n, epochLo: 1n });
   });

@@ -44,7 +44,7 @@ import { tlsServerContext, type TlsServerOptions } from '../node/transport.js';
 import { ErrorCode, TsoError } from '../../core/errors.js';
 import { U64_MAX } from '../../core/limits.js';
 import type { HostPort } from '../ports.js';
-import type { SeqAnswer, SeqBatchAnswer, ServingNode, WireFailure } from '../server/serving-node.js';
+import type { LeaseAnswer, LeaseReleaseAnswer, LeaseWireFailure, SeqAnswer, SeqBatchAnswer, ServingNode, WireFailure } from '../server/serving-node.js';
 import {
   AcquireLeaseRequestCodec,
   AcquireLeaseResponseCodec,
@@ -69,7 +69,13 @@ import {
   type GetSafeFrontierResponse,
   type GetSeqBatchRequest,
   type GetSeqBatchResponse,
+  type AcquireLeaseRequest,
+  type AcquireLeaseResponse,
   type GetSeqRequest,
+  type ReleaseLeaseRequest,
+  type ReleaseLeaseResponse,
+  type RenewLeaseRequest,
+  type RenewLeaseResponse,
   type GetSeqResponse,
   type GetTsRequest,
   type GetTsResponse,
@@ -273,6 +279,9 @@ export class TsoGrpcServer {
       GetSeqBatch: (request, metadata) => this.getSeqBatch(request as GetSeqBatchRequest, metadata),
       GetCurrentMaxSafe: () => Promise.resolve(this.getCurrentMaxSafe()),
       GetSafeFrontier: () => Promise.resolve(this.getSafeFrontier()),
+      AcquireLease: (request) => this.acquireLease(request as AcquireLeaseRequest),
+      RenewLease: (request) => this.renewLease(request as RenewLeaseRequest),
+      ReleaseLease: (request) => this.releaseLease(request as ReleaseLeaseRequest),
     };
     const implementation: grpc.UntypedServiceImplementation = {};
     for (const name of TSO_RPC_NAMES) {
@@ -394,6 +403,41 @@ export class TsoGrpcServer {
     const answer = await this.applySeq(metadata, (clientId, requestId) => this.options.node.getSeqBatch({ entries, clientId, requestId }));
     if (!answer.ok) return this.failure(answer);
     return { ok: true, value: { grants: answer.grants.map((g) => ({ key: g.key, start: g.start, count: g.count })), epoch: epochToWire(answer.epoch) } };
+  }
+
+  /**
+   * A lease refusal (the original's statuses, without a hint trailer): an unknown lease id is
+   * NOT_FOUND; a stale holder epoch, an expired or superseded lease FAILED_PRECONDITION with the
+   * lease code first in the message; the rest as every other call.
+   */
+  private leaseFailure(answer: LeaseWireFailure): RpcOutcome<never> {
+    if (answer.code === 'NOT_FOUND') return { ok: false, code: grpc.status.NOT_FOUND, message: answer.message };
+    if (answer.code === 'FAILED_PRECONDITION') return { ok: false, code: grpc.status.FAILED_PRECONDITION, message: answer.message };
+    return this.failure(answer as WireFailure);
+  }
+
+  private leaseGranted(answer: Extract<LeaseAnswer, { ok: true }>): { tsUpperBound: bigint; expiresAtMs: bigint; epoch: ReturnType<typeof epochToWire> } {
+    return { tsUpperBound: BigInt(answer.tsUpperBoundMs), expiresAtMs: BigInt(answer.expiresAtMs), epoch: epochToWire(answer.epoch) };
+  }
+
+  /** ttl_ms is a u64 on the wire: one above what a number holds exactly is out of bounds anyway. */
+  private async acquireLease(request: AcquireLeaseRequest): Promise<RpcOutcome<AcquireLeaseResponse>> {
+    const ttlMs = request.ttlMs > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(request.ttlMs);
+    const answer = await this.options.node.acquireLease({ holder: request.holder, holderEpoch: request.holderEpoch, ttlMs });
+    if (!answer.ok) return this.leaseFailure(answer);
+    return { ok: true, value: { leaseId: answer.leaseId, ...this.leaseGranted(answer) } };
+  }
+
+  private async renewLease(request: RenewLeaseRequest): Promise<RpcOutcome<RenewLeaseResponse>> {
+    const answer: LeaseAnswer = await this.options.node.renewLease(request.leaseId);
+    if (!answer.ok) return this.leaseFailure(answer);
+    return { ok: true, value: this.leaseGranted(answer) };
+  }
+
+  private async releaseLease(request: ReleaseLeaseRequest): Promise<RpcOutcome<ReleaseLeaseResponse>> {
+    const answer: LeaseReleaseAnswer = await this.options.node.releaseLease(request.leaseId);
+    if (!answer.ok) return this.leaseFailure(answer);
+    return { ok: true, value: {} };
   }
 
   /** Any node: a follower (or a leader before its first window) answers 0 with epoch 0, never a redirect. */

@@ -8,7 +8,7 @@ follower, then checks on the leader: GetTs grants exactly the count asked and ti
 increase; GetSeq blocks of one key are gapless and carry the nested epoch; GetSeqBatch grants
 every key in request order, gapless with GetSeq, all or nothing, and a follower redirects it with
 the trailer; GetCurrentMaxSafe and GetSafeFrontier carry the leader's epoch (0 and epoch 0 on a
-follower); the lease RPCs answer UNIMPLEMENTED; and the generated messages encode the original's
+follower); the lease RPCs acquire, renew and release with the original's statuses; and the generated messages encode the original's
 golden lease bytes.
 Every call has a deadline; the whole probe is bounded by --timeout. Prints one JSON line and
 exits 0 when every check held, else prints the failed check to stderr and exits 1.
@@ -186,23 +186,39 @@ for endpoint in followers:
     check((follower_frontier.frontier_physical_ms, follower_frontier.epoch_hi, follower_frontier.epoch_lo) == (0, 0, 0), f"follower {endpoint} frontier: {follower_frontier}")
 safe_point_calls = 2 + 2 * len(followers)
 
-# 8. The lease RPCs (not built yet): UNIMPLEMENTED.
-unimplemented = []
-others = [
-    ("AcquireLease", tso_pb2.AcquireLeaseRequest(holder=b"h", holder_epoch=1, ttl_ms=10000)),
-    ("RenewLease", tso_pb2.RenewLeaseRequest(lease_id=1)),
-    ("ReleaseLease", tso_pb2.ReleaseLeaseRequest(lease_id=1)),
-]
-for name, request in others:
+# 8. The stamping leases: acquire (idempotent for the same holder and epoch), renew, release
+# (idempotent); an unknown lease id is NOT_FOUND, a lower holder epoch FAILED_PRECONDITION.
+lease_calls = 0
+acquired = leader_stub.AcquireLease(tso_pb2.AcquireLeaseRequest(holder=b"py-holder", holder_epoch=3, ttl_ms=10000), timeout=CALL_TIMEOUT_S)
+lease_calls += 1
+check(acquired.lease_id > 0 and acquired.HasField("epoch"), f"acquire: {acquired}")
+check(acquired.ts_upper_bound >= (last >> 18), f"lease bound {acquired.ts_upper_bound} below the last grant's ms {last >> 18}")
+again = leader_stub.AcquireLease(tso_pb2.AcquireLeaseRequest(holder=b"py-holder", holder_epoch=3, ttl_ms=10000), timeout=CALL_TIMEOUT_S)
+lease_calls += 1
+check(again.lease_id == acquired.lease_id, f"re-acquire gave {again.lease_id}, not {acquired.lease_id}")
+renewed = leader_stub.RenewLease(tso_pb2.RenewLeaseRequest(lease_id=acquired.lease_id), timeout=CALL_TIMEOUT_S)
+lease_calls += 1
+check(renewed.HasField("epoch") and renewed.ts_upper_bound >= acquired.ts_upper_bound, f"renew: {renewed}")
+lease_refusals = []
+for name, request, code in [
+    ("AcquireLease", tso_pb2.AcquireLeaseRequest(holder=b"py-holder", holder_epoch=2, ttl_ms=10000), grpc.StatusCode.FAILED_PRECONDITION),
+    ("RenewLease", tso_pb2.RenewLeaseRequest(lease_id=acquired.lease_id + 12345), grpc.StatusCode.NOT_FOUND),
+]:
     try:
         getattr(leader_stub, name)(request, timeout=CALL_TIMEOUT_S)
         check(False, f"{name} succeeded")
     except grpc.RpcError as error:
-        check(error.code() == grpc.StatusCode.UNIMPLEMENTED, f"{name}: {error.code()}")
-        unimplemented.append(name)
+        check(error.code() == code, f"{name}: {error.code()}, expected {code}")
+        lease_refusals.append(name)
+    lease_calls += 1
+for _ in range(2):
+    leader_stub.ReleaseLease(tso_pb2.ReleaseLeaseRequest(lease_id=acquired.lease_id), timeout=CALL_TIMEOUT_S)
+    lease_calls += 1
+unimplemented = []
 
 for channel in channels.values():
     channel.close()
 print(json.dumps({"leader": leader, "hops": hops, "ts_calls": ts_calls, "seq_calls": seq_calls,
                   "seq_batch_calls": seq_batch_calls, "safe_point_calls": safe_point_calls,
-                  "seq_end": expected_start, "epoch": str(epoch), "unimplemented": unimplemented}))
+                  "seq_end": expected_start, "epoch": str(epoch), "unimplemented": unimplemented,
+                  "lease_calls": lease_calls, "lease_refusals": lease_refusals}))
