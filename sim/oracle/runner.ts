@@ -228,7 +228,7 @@ export function percentiles(values: readonly number[]): Percentiles | null {
 }
 
 /** Which families of a run actually struck (a nemesis strike or a fault that fired). */
-function familiesStruck(report: SeedReport): Set<FaultFamily> {
+export function familiesStruck(report: SeedReport): Set<FaultFamily> {
   const s = report.stats;
   const out = new Set<FaultFamily>();
   for (const [family, n] of Object.entries(s.nemesisStrikes)) if (n > 0) out.add(family as FaultFamily);
