@@ -366,6 +366,16 @@ export function hashTraceLines(lines: readonly string[]): string {
   return hasher.digest();
 }
 
+/** A 64-bit fingerprint of lines of text (each followed by "\n"), e.g. a swarm's `seed:hash` lines. */
+export function hashTexts(texts: readonly string[]): string {
+  const hasher = new RollingHash();
+  for (const text of texts) {
+    for (let i = 0; i < text.length; i++) hasher.word(text.charCodeAt(i));
+    hasher.word(0x0a);
+  }
+  return hasher.digest();
+}
+
 /** The first index where two traces' lines differ, with both lines; null when identical. */
 export function firstDivergence(
   a: readonly string[],

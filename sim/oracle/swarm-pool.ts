@@ -20,7 +20,7 @@
 
 import { Worker } from 'node:worker_threads';
 import { assert } from '../../core/assert.js';
-import { hashTraceLines } from '../trace.js';
+import { hashTexts } from '../trace.js';
 import type { SeedReport } from './cluster.js';
 import { runSeed } from './cluster.js';
 import type { SimDriverModule } from './drivers.js';
@@ -157,7 +157,7 @@ export class SwarmTally {
       events: this.events,
       simMs: this.simMs,
       wallMs: Math.round(wallMs),
-      traceHash: hashTraceLines(this.hashes),
+      traceHash: hashTexts(this.hashes),
       failures: this.failures,
       coverage: this.coverage,
       reach: this.reach.summary(),
