@@ -44,6 +44,7 @@ import {
   SERVER_CONNECTIONS_PER_PEER_MAX_DEFAULT,
   SERVER_IDLE_EVICT_AFTER_MS_DEFAULT,
   SERVER_IDLE_TIMEOUT_MS_DEFAULT,
+  U64_MAX,
   WINDOW_AHEAD_MS_DEFAULT,
 } from '../core/limits.js';
 import { FileDriver } from '../drivers/file/file-driver.js';
@@ -52,7 +53,16 @@ import type { TlsServerOptions } from '../drivers/node/transport.js';
 import { parseHostPort } from '../drivers/ports.js';
 import { parseDuration, runFuzzCommand } from '../fuzz/cli.js';
 import { listTargetNames } from '../fuzz/registry.js';
-import { createClient, type TsoClient } from './client.js';
+import { createClient, type StampingLease, type TsoClient } from './client.js';
+import {
+  LEASE_RECORDS_MAX,
+  LEASE_TTL_MS_LIMIT,
+  LEASE_TTL_MS_MAX_DEFAULT,
+  LEASE_TTL_MS_MIN_DEFAULT,
+  leasePolicyProblem,
+  LEASES_LIVE_MAX_DEFAULT,
+  type LeasePolicy,
+} from '../core/oracle/leases.js';
 import { HEARTBEAT_INTERVAL_MS_DEFAULT } from './heartbeat.js';
 import { runSimCommand } from './sim.js';
 import { parseClockDrift, startRaftServer } from './raft.js';
@@ -116,6 +126,24 @@ function countUpTo(max: number, what: string): (text: string) => number {
     if (n > max) throw new InvalidArgumentError(`at most ${max} ${what} per call, got ${text}`);
     return n;
   };
+}
+
+/** A decimal u64. */
+function parseU64(text: string): bigint {
+  if (!/^\d{1,20}$/.test(text)) throw new InvalidArgumentError(`not a u64: ${text}`);
+  const n = BigInt(text);
+  if (n > U64_MAX) throw new InvalidArgumentError(`above 2^64 - 1: ${text}`);
+  return n;
+}
+
+/** A lease holder: UTF-8 text, or `hex:` and hex digits for raw bytes (the length is the server's to judge). */
+function parseLeaseHolder(text: string): Uint8Array {
+  if (text.startsWith('hex:')) {
+    const digits = text.slice(4);
+    if (!/^([0-9a-fA-F]{2})*$/.test(digits)) throw new InvalidArgumentError(`not hex bytes: ${text}`);
+    return Uint8Array.from(Buffer.from(digits, 'hex'));
+  }
+  return new TextEncoder().encode(text);
 }
 
 function parseNonNegativeInt(text: string): number {
@@ -305,6 +333,9 @@ interface ServeFileOptions extends ConnectionLimitFlags, TlsFlags {
   windowAhead: number;
   failoverAdvance: number;
   seqBatchKeysMax: number;
+  leaseTtlMin: number;
+  leaseTtlMax: number;
+  leasesLiveMax: number;
   heartbeatInterval: number;
 }
 
@@ -321,6 +352,7 @@ async function serveFile(opts: ServeFileOptions, cmd: Command): Promise<void> {
     windowAheadMs: opts.windowAhead,
     failoverAdvanceMs: opts.failoverAdvance,
     seqBatchKeysMax: opts.seqBatchKeysMax,
+    leasePolicy: leasePolicyOf(opts, cmd),
     heartbeatIntervalMs: opts.heartbeatInterval,
     connectionLimits: connectionLimits(opts),
     log: (line) => process.stderr.write(`${line}\n`),
@@ -347,6 +379,9 @@ interface ServeRaftOptions extends ConnectionLimitFlags, TlsFlags {
   windowAhead: number;
   failoverAdvance: number;
   seqBatchKeysMax: number;
+  leaseTtlMin: number;
+  leaseTtlMax: number;
+  leasesLiveMax: number;
   statusHeartbeatInterval: number;
   /** `serve raft` only. */
   adminListen?: string;
@@ -378,6 +413,7 @@ async function serveRaft(opts: ServeRaftOptions, cmd: Command, start: typeof sta
     windowAheadMs: opts.windowAhead,
     failoverAdvanceMs: opts.failoverAdvance,
     seqBatchKeysMax: opts.seqBatchKeysMax,
+    leasePolicy: leasePolicyOf(opts, cmd),
     statusHeartbeatIntervalMs: opts.statusHeartbeatInterval,
     connectionLimits: connectionLimits(opts),
     log,
@@ -447,7 +483,30 @@ function addWindowOptions(cmd: Command): Command {
       new Option('--seq-batch-keys-max <n>', `most keys one get-seq-batch may name (1 to ${SEQ_BATCH_KEYS_MAX})`)
         .default(SEQ_BATCH_KEYS_DEFAULT)
         .argParser(countUpTo(SEQ_BATCH_KEYS_MAX, 'keys')),
+    )
+    .addOption(
+      new Option('--lease-ttl-min <duration>', 'shortest stamping-lease TTL an acquire may ask for')
+        .default(LEASE_TTL_MS_MIN_DEFAULT, '5s')
+        .argParser(durationInRange(1, LEASE_TTL_MS_LIMIT)),
+    )
+    .addOption(
+      new Option('--lease-ttl-max <duration>', 'longest stamping-lease TTL an acquire may ask for (at most 24h)')
+        .default(LEASE_TTL_MS_MAX_DEFAULT, '5m')
+        .argParser(durationInRange(1, LEASE_TTL_MS_LIMIT)),
+    )
+    .addOption(
+      new Option('--leases-live-max <n>', `most live stamping leases (1 to ${LEASE_RECORDS_MAX})`)
+        .default(LEASES_LIVE_MAX_DEFAULT)
+        .argParser(countUpTo(LEASE_RECORDS_MAX, 'leases')),
     );
+}
+
+/** The stamping-lease policy of the serve flags; a floor above the ceiling is a usage error. */
+function leasePolicyOf(opts: { leaseTtlMin: number; leaseTtlMax: number; leasesLiveMax: number }, cmd: Command): LeasePolicy {
+  const policy: LeasePolicy = { ttlMsMin: opts.leaseTtlMin, ttlMsMax: opts.leaseTtlMax, liveLeasesMax: opts.leasesLiveMax };
+  const problem = leasePolicyProblem(policy);
+  if (problem !== null) usageError(cmd, `--lease-ttl-min/--lease-ttl-max/--leases-live-max: ${problem}`);
+  return policy;
 }
 
 /** The flags of the connection defences (docs/protocol.md §5), shared by `serve file` and `serve raft`. */
@@ -750,6 +809,61 @@ export function buildProgram(): Command {
         }
       });
   }
+
+  // Stamping leases: `lease acquire <holder>`, `lease renew <id>`, `lease release <id>`.
+  const lease = program.command('lease').description('stamping leases: acquire | renew | release (docs/client.md)');
+  const printLease = (granted: StampingLease, json: boolean | undefined): void => {
+    if (json === true) {
+      const fields = { leaseId: granted.leaseId.toString(), tsUpperBoundMs: String(granted.tsUpperBoundMs), expiresAtMs: String(granted.expiresAtMs), epoch: granted.epoch.toString() };
+      process.stdout.write(`${JSON.stringify(fields)}\n`);
+    } else {
+      process.stdout.write(`lease-id ${granted.leaseId}\nts-upper-bound-ms ${granted.tsUpperBoundMs}\nexpires-at-ms ${granted.expiresAtMs}\n`);
+    }
+  };
+  const withClient = async (endpoints: string[], run: (client: TsoClient) => Promise<void>): Promise<void> => {
+    try {
+      const client = createClient({ endpoints });
+      try {
+        await run(client);
+      } finally {
+        await client.close();
+      }
+    } catch (e) {
+      fail(e);
+    }
+  };
+  lease
+    .command('acquire')
+    .description('acquire (or get back) the stamping lease of a holder: stamp physical ms at most ts-upper-bound-ms until expires-at-ms')
+    .argument('<holder>', 'the holder key, as UTF-8 text (1 to 128 bytes; hex:... for raw bytes)', parseLeaseHolder)
+    .addOption(endpointsOption())
+    .requiredOption('--holder-epoch <n>', 'the holder epoch (u64): a higher one supersedes the holder\'s lease', parseU64)
+    .option('--ttl <duration>', 'time to live, within the server\'s bounds (default bounds 5s to 5m)', parseDurationMs, 30_000)
+    .option('--json', 'print one JSON object')
+    .action(async (holder: Uint8Array, opts: { endpoints: string[]; holderEpoch: bigint; ttl: number; json?: boolean }) =>
+      withClient(opts.endpoints, async (client) => printLease(await client.acquireLease(holder, opts.holderEpoch, opts.ttl), opts.json)),
+    );
+  lease
+    .command('renew')
+    .description('renew a stamping lease: a new bound and expiry (the acquire-time TTL)')
+    .argument('<lease-id>', 'the lease id an acquire printed (u64)', parseU64)
+    .addOption(endpointsOption())
+    .option('--json', 'print one JSON object')
+    .action(async (leaseId: bigint, opts: { endpoints: string[]; json?: boolean }) =>
+      withClient(opts.endpoints, async (client) => printLease(await client.renewLease(leaseId), opts.json)),
+    );
+  lease
+    .command('release')
+    .description('release a stamping lease (idempotent): it stops binding the frontier')
+    .argument('<lease-id>', 'the lease id an acquire printed (u64)', parseU64)
+    .addOption(endpointsOption())
+    .option('--json', 'print one JSON object')
+    .action(async (leaseId: bigint, opts: { endpoints: string[]; json?: boolean }) =>
+      withClient(opts.endpoints, async (client) => {
+        await client.releaseLease(leaseId);
+        process.stdout.write(opts.json === true ? `${JSON.stringify({ released: leaseId.toString() })}\n` : `released ${leaseId}\n`);
+      }),
+    );
 
   program
     .command('get-seq-batch')

@@ -11,6 +11,7 @@
 //
 // HTTP: /metrics (the serving node's metrics and the driver's, paxos-metrics.ts), /healthz, and
 // /readyz (ready only while this node serves timestamps).
+import type { LeasePolicy } from '../core/oracle/leases.js';
 import { TsoError } from '../core/errors.js';
 import { makePaxosConfig, PAXOS_NODE_ID_MAX } from '../core/paxos/index.js';
 import { RAFT_CLOCK_DRIFT_BOUND_DEFAULT, RAFT_ELECTION_TIMEOUT_MS_DEFAULT, RAFT_HEARTBEAT_INTERVAL_MS_DEFAULT } from '../core/limits.js';
@@ -39,6 +40,8 @@ export interface PaxosServerOptions {
   readonly snapshotEntries?: number;
   readonly windowAheadMs?: number;
   readonly failoverAdvanceMs?: number;
+  /** Stamping-lease TTL bounds and live-lease cap (default 5 s..300 s, 1,024). */
+  readonly leasePolicy?: LeasePolicy;
   readonly shutdownGraceMs?: number;
   readonly connectionLimits?: ConnectionLimits;
   readonly log?: (line: string) => void;
@@ -162,6 +165,7 @@ export async function startPaxosServer(options: PaxosServerOptions): Promise<Pax
       log,
       ...(options.windowAheadMs !== undefined ? { windowAheadMs: options.windowAheadMs } : {}),
       ...(options.failoverAdvanceMs !== undefined ? { failoverAdvanceMs: options.failoverAdvanceMs } : {}),
+      ...(options.leasePolicy !== undefined ? { leasePolicy: options.leasePolicy } : {}),
       ...(options.shutdownGraceMs !== undefined ? { shutdownGraceMs: options.shutdownGraceMs } : {}),
       ...(options.connectionLimits !== undefined ? { connectionLimits: options.connectionLimits } : {}),
     });

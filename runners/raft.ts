@@ -18,6 +18,7 @@
 // configuration can name it: the service host, the service port + 2 (RAFT_HTTP_PORT_OFFSET_FROM_
 // SERVICE). A default that lands on an address of --peers is refused before anything is opened,
 // and one that cannot be bound says it was the default and how to choose another.
+import type { LeasePolicy } from '../core/oracle/leases.js';
 import { TsoError } from '../core/errors.js';
 import { makeRaftConfig } from '../core/raft/config.js';
 import {
@@ -77,6 +78,8 @@ export interface RaftServerOptions {
   readonly failoverAdvanceMs?: number;
   /** Most entries one getSeqBatch may carry (1..128, default 128). */
   readonly seqBatchKeysMax?: number;
+  /** Stamping-lease TTL bounds and live-lease cap (default 5 s..300 s, 1,024). */
+  readonly leasePolicy?: LeasePolicy;
   /** The status heartbeat's interval (runners/heartbeat.ts; default 10 s, 0 off). */
   readonly statusHeartbeatIntervalMs?: number;
   readonly shutdownGraceMs?: number;
@@ -309,6 +312,7 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
       ...(options.windowAheadMs !== undefined ? { windowAheadMs: options.windowAheadMs } : {}),
       ...(options.failoverAdvanceMs !== undefined ? { failoverAdvanceMs: options.failoverAdvanceMs } : {}),
       ...(options.seqBatchKeysMax !== undefined ? { seqBatchKeysMax: options.seqBatchKeysMax } : {}),
+      ...(options.leasePolicy !== undefined ? { leasePolicy: options.leasePolicy } : {}),
       ...(options.statusHeartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: options.statusHeartbeatIntervalMs } : {}),
       ...(options.shutdownGraceMs !== undefined ? { shutdownGraceMs: options.shutdownGraceMs } : {}),
       ...(options.connectionLimits !== undefined ? { connectionLimits: options.connectionLimits } : {}),

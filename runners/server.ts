@@ -10,6 +10,7 @@
 // port that cannot be bound is reported with the option and the address it came from: the
 // bare `listen EADDRINUSE` of Node names neither.
 
+import type { LeasePolicy } from '../core/oracle/leases.js';
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -52,6 +53,8 @@ export interface ServerOptions {
   readonly failoverAdvanceMs?: number;
   /** Most entries one getSeqBatch may carry (1..128, default 128). */
   readonly seqBatchKeysMax?: number;
+  /** Stamping-lease TTL bounds and live-lease cap (default 5 s..300 s, 1,024). */
+  readonly leasePolicy?: LeasePolicy;
   /** The status heartbeat's interval (runners/heartbeat.ts; default 10 s, 0 off). */
   readonly heartbeatIntervalMs?: number;
   /** How long close() lets requests in flight finish. */
@@ -226,6 +229,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TsoServe
     ...(options.windowAheadMs !== undefined ? { windowAheadMs: options.windowAheadMs } : {}),
     ...(options.failoverAdvanceMs !== undefined ? { failoverAdvanceMs: options.failoverAdvanceMs } : {}),
     ...(options.seqBatchKeysMax !== undefined ? { seqBatchKeysMax: options.seqBatchKeysMax } : {}),
+    ...(options.leasePolicy !== undefined ? { leasePolicy: options.leasePolicy } : {}),
     onEvent: (e: ServingEvent) => {
       if (e.kind === 'serving') log(`serving epoch ${e.epoch} from ${e.floorMs} ms, high-water ${e.highWaterMs} ms`);
       else if (e.kind === 'poisoned') log(`stopped serving: ${e.reason}`);

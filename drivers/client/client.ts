@@ -54,6 +54,7 @@ import {
   GET_TS_COUNT_MAX,
   U64_MAX,
 } from '../../core/limits.js';
+import { LEASE_HOLDER_BYTES_MAX, LEASE_HOLDER_BYTES_MIN } from '../../core/oracle/leases.js';
 import {
   checkGetTsCount,
   checkSeqBatch,
@@ -62,8 +63,12 @@ import {
   isGetSeqAnswer,
   isGetSeqBatchAnswer,
   isGetTsAnswer,
+  isLeaseAnswer,
+  isLeaseReleasedAnswer,
   isSafePointAnswer,
   type ErrorAnswer,
+  type LeaseAnswer,
+  type LeaseReleasedAnswer,
   type GetSeqAnswer,
   type GetSeqBatchAnswer,
   type SafePointAnswer,
@@ -131,6 +136,14 @@ export type ClientEvent =
   /** A getSeq refused SEQ_SESSION_EXPIRED before anything executed asks again under a new request id. */
   | { readonly type: 'requestIdRenewed'; readonly previous: bigint; readonly next: bigint };
 
+/** A stamping lease: stamp timestamps of physical ms at most `tsUpperBoundMs` until `expiresAtMs` (the leader's wall ms). */
+export interface StampingLease {
+  readonly leaseId: bigint;
+  readonly tsUpperBoundMs: number;
+  readonly expiresAtMs: number;
+  readonly epoch: bigint;
+}
+
 /** A safe point in physical ms and the epoch of the leader that answered (0n: not a leader). */
 export interface SafePoint {
   readonly physicalMs: number;
@@ -166,6 +179,16 @@ export interface TsoClient {
    * bounds of the unexpired stamping leases, with its epoch; 0 with epoch 0 from a follower.
    */
   getSafeFrontier(): Promise<SafePoint>;
+  /**
+   * The original's AcquireLease: a stamping lease for `holder` (1..128 bytes) at `holderEpoch`
+   * with `ttlMs` (within the server's bounds, default 5,000..300,000). The same holder and epoch
+   * get their live lease back, so a retry is safe; a higher epoch supersedes the holder's lease.
+   */
+  acquireLease(holder: Uint8Array, holderEpoch: bigint, ttlMs: number): Promise<StampingLease>;
+  /** The original's RenewLease: a new bound and expiry (the acquire-time TTL). */
+  renewLease(leaseId: bigint): Promise<StampingLease>;
+  /** The original's ReleaseLease: idempotent; the lease stops binding the frontier. */
+  releaseLease(leaseId: bigint): Promise<void>;
   /** The leader the client would try first, or null when it knows none. */
   cachedLeader(): CachedLeader | null;
   /** Rejects every pending call with CLIENT_CLOSED and closes every connection. Idempotent. */
@@ -225,7 +248,7 @@ interface IssueSpec {
 }
 
 type IssueResult =
-  | { readonly kind: 'answer'; readonly answer: GetTsAnswer | GetSeqAnswer | GetSeqBatchAnswer | SafePointAnswer; readonly asked: RequestBody }
+  | { readonly kind: 'answer'; readonly answer: OkAnswer; readonly asked: RequestBody }
   | {
       readonly kind: 'failed';
       readonly code: ErrorCode;
@@ -238,13 +261,24 @@ type IssueResult =
   | { readonly kind: 'gone' };
 
 type AttemptOutcome =
-  | { readonly kind: 'answer'; readonly answer: GetTsAnswer | GetSeqAnswer | GetSeqBatchAnswer | SafePointAnswer | ErrorAnswer }
+  | { readonly kind: 'answer'; readonly answer: OkAnswer | ErrorAnswer }
   | { readonly kind: 'failed'; readonly sent: boolean; readonly code: ChannelFailureCode | typeof ErrorCode.TIMEOUT; readonly message: string }
   | { readonly kind: 'gone' };
 
-/** Error answers that end a call at once: the server decided before executing anything. */
+type OkAnswer = GetTsAnswer | GetSeqAnswer | GetSeqBatchAnswer | SafePointAnswer | LeaseAnswer | LeaseReleasedAnswer;
+
+/**
+ * Error answers that end a call at once: the server decided before executing anything. A lease
+ * refusal (NOT_FOUND, FAILED_PRECONDITION) carries no hint and leaves the leader cache alone.
+ */
 function isDefinitive(code: WireErrorCode): boolean {
-  return code === ErrorCode.INVALID_ARGUMENT || code === ErrorCode.RESOURCE_EXHAUSTED || code === ErrorCode.BAD_FRAME;
+  return (
+    code === ErrorCode.INVALID_ARGUMENT ||
+    code === ErrorCode.RESOURCE_EXHAUSTED ||
+    code === ErrorCode.BAD_FRAME ||
+    code === ErrorCode.NOT_FOUND ||
+    code === ErrorCode.FAILED_PRECONDITION
+  );
 }
 
 function normalizeEndpoint(text: string): { readonly endpoint: string; readonly address: HostPort } | null {
@@ -572,7 +606,7 @@ class ClientCore implements TsoClient {
   }
 
   /** Slices one grant exactly among the round's callers, in arrival order. */
-  private deliverTs(answer: GetTsAnswer | GetSeqAnswer | GetSeqBatchAnswer | SafePointAnswer, asked: RequestBody): void {
+  private deliverTs(answer: OkAnswer, asked: RequestBody): void {
     assert(isGetTsAnswer(answer) && asked.op === 'getTs', 'client_ts_answer_shape');
     const askedCount = asked.count;
     assert(this.tsRound.reduce((sum, w) => sum + w.count, 0) === askedCount, 'client_ts_round_matches_request');
@@ -817,6 +851,54 @@ class ClientCore implements TsoClient {
   }
 
   // -------------------------------------------------------------------------------------------
+  // Stamping leases: leader-only, each safe to retry (acquire is idempotent per holder and epoch,
+  // renew only raises the bound, release is idempotent).
+
+  acquireLease(holder: Uint8Array, holderEpoch: bigint, ttlMs: number): Promise<StampingLease> {
+    if (!(holder instanceof Uint8Array) || holder.length < LEASE_HOLDER_BYTES_MIN || holder.length > LEASE_HOLDER_BYTES_MAX) {
+      return Promise.reject(new TsoError(ErrorCode.INVALID_ARGUMENT, `${ErrorCode.INVALID_LEASE_HOLDER}: holder must be ${LEASE_HOLDER_BYTES_MIN}..${LEASE_HOLDER_BYTES_MAX} bytes`));
+    }
+    if (typeof holderEpoch !== 'bigint' || holderEpoch < 0n || holderEpoch > U64_MAX) {
+      return Promise.reject(new TsoError(ErrorCode.INVALID_ARGUMENT, `${ErrorCode.INVALID_LEASE_HOLDER}: holder epoch must be a u64`));
+    }
+    if (!Number.isSafeInteger(ttlMs) || ttlMs < 0 || ttlMs > 0xffff_ffff) {
+      return Promise.reject(new TsoError(ErrorCode.INVALID_ARGUMENT, `${ErrorCode.INVALID_LEASE_TTL}: ttl must be a u32 of ms`));
+    }
+    return this.leaseCall({ op: 'acquireLease', holder: holder.slice(), holderEpoch, ttlMs });
+  }
+
+  renewLease(leaseId: bigint): Promise<StampingLease> {
+    if (typeof leaseId !== 'bigint' || leaseId < 0n || leaseId > U64_MAX) {
+      return Promise.reject(new TsoError(ErrorCode.INVALID_ARGUMENT, `${ErrorCode.INVALID_LEASE_ID}: lease id must be a u64`));
+    }
+    return this.leaseCall({ op: 'renewLease', leaseId });
+  }
+
+  async releaseLease(leaseId: bigint): Promise<void> {
+    if (typeof leaseId !== 'bigint' || leaseId < 0n || leaseId > U64_MAX) {
+      throw new TsoError(ErrorCode.INVALID_ARGUMENT, `${ErrorCode.INVALID_LEASE_ID}: lease id must be a u64`);
+    }
+    await this.leaseCall({ op: 'releaseLease', leaseId });
+  }
+
+  private async leaseCall(body: RequestBody & { readonly op: 'acquireLease' | 'renewLease' | 'releaseLease' }): Promise<StampingLease> {
+    if (this.closed) throw new TsoError(ErrorCode.CLIENT_CLOSED, 'client is closed');
+    const deadlineMs = this.now() + this.policy.overallTimeoutMs;
+    this.callStarted(deadlineMs);
+    try {
+      const result = await this.issue({ op: body.op, body: () => body, deadlineMs: () => deadlineMs, cancel: { current: null, last: null } });
+      if (result.kind === 'gone') throw new TsoError(ErrorCode.CLIENT_CLOSED, 'client was closed');
+      if (result.kind === 'failed') throw new TsoError(result.code, result.message, result.lastCode === null ? {} : { lastCode: result.lastCode });
+      const answer = result.answer;
+      if (isLeaseReleasedAnswer(answer)) return { leaseId: 0n, tsUpperBoundMs: 0, expiresAtMs: 0, epoch: 0n };
+      assert(isLeaseAnswer(answer), 'client_lease_answer_shape');
+      return { leaseId: answer.leaseId, tsUpperBoundMs: answer.tsUpperBoundMs, expiresAtMs: answer.expiresAtMs, epoch: answer.epoch };
+    } finally {
+      this.callsEnded(1);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
   // The retry loop shared by both operations
 
   private async issue(spec: IssueSpec): Promise<IssueResult> {
@@ -836,9 +918,10 @@ class ClientCore implements TsoClient {
     // outcome is already unknown (giving up early could only end it SEQ_UNCERTAIN). A cluster
     // this client has never reached gives no such evidence and still ends after attemptsMax.
     let ridingOut = false;
-    const hintedEndpoints = new Set<string>();
+    // Made on the first redirect / stall only: most calls succeed at once and never need them.
+    let hintedEndpoints = null as Set<string> | null;
     // Stalls per endpoint in this call: the n-th waits stallTimeoutMs * 2^n (see retry.ts).
-    const stallsAt = new Map<string, number>();
+    let stallsAt = null as Map<string, number> | null;
     const stallsAllowed = this.endpoints.length > 1;
     let outcomeUnknown = false;
     let reachedAServer = false;
@@ -885,7 +968,7 @@ class ClientCore implements TsoClient {
       }
 
       const startedMs = this.now();
-      const stallMs = stallsAllowed ? Math.min(this.policy.attemptTimeoutMs, this.policy.stallTimeoutMs * 2 ** Math.min(stallsAt.get(endpoint) ?? 0, 20)) : this.policy.attemptTimeoutMs;
+      const stallMs = stallsAllowed ? Math.min(this.policy.attemptTimeoutMs, this.policy.stallTimeoutMs * 2 ** Math.min(stallsAt?.get(endpoint) ?? 0, 20)) : this.policy.attemptTimeoutMs;
       const waitMs = Math.min(stallMs, remainingMs);
       this.emit({ type: 'attempt', op: spec.op, endpoint, count: 'entries' in body ? body.entries.reduce((sum, e) => sum + e.count, 0) : 'count' in body ? body.count : 0 });
       const outcome = await this.attempt(endpoint, body, waitMs, spec.onSent, spec.cancel);
@@ -897,8 +980,10 @@ class ClientCore implements TsoClient {
         const answer = outcome.answer;
         this.emit({ type: 'answer', op: spec.op, endpoint, code: answer.ok ? 'OK' : answer.code, latencyMs: this.now() - startedMs });
         if (answer.ok) {
-          // A safe point may come from a follower (epoch 0): it says nothing about the leader.
-          if (!isSafePointAnswer(answer)) this.leader.recordSuccess(endpoint, answer.epoch, this.now());
+          // A safe point may come from a follower (epoch 0): it says nothing about the leader. A
+          // lease acquire or renew refreshes the cache at its epoch; a release carries none (the
+          // original's PR #717).
+          if (!isSafePointAnswer(answer) && !isLeaseReleasedAnswer(answer)) this.leader.recordSuccess(endpoint, answer.epoch, this.now());
           return { kind: 'answer', answer, asked: body };
         }
         const code = answer.code;
@@ -927,7 +1012,7 @@ class ClientCore implements TsoClient {
           }
           sometimes(true, 'client.redirected_to_hinted_leader');
           this.emit({ type: 'redirect', op: spec.op, from: endpoint, to: hinted.endpoint, epoch: answer.leaderEpoch ?? null });
-          hintedEndpoints.add(hinted.endpoint);
+          (hintedEndpoints ??= new Set()).add(hinted.endpoint);
           worklist.pushFront(hinted.endpoint);
           continue;
         }
@@ -983,12 +1068,13 @@ class ClientCore implements TsoClient {
         if (stalled) {
           // A paused or overloaded server: its connection may be fine, so keep it (the late
           // answer is dropped) and try the next endpoint; a later visit here waits longer.
+          stallsAt ??= new Map();
           stallsAt.set(endpoint, (stallsAt.get(endpoint) ?? 0) + 1);
         } else {
           this.pool.evict(endpoint, `${outcome.code}: ${outcome.message}`);
         }
         this.leader.forget(endpoint);
-        if (hintedEndpoints.has(endpoint) || this.answeredEndpoints.has(endpoint)) ridingOut = true;
+        if (hintedEndpoints?.has(endpoint) === true || this.answeredEndpoints.has(endpoint)) ridingOut = true;
       }
 
       failures += 1;

@@ -38,7 +38,7 @@ import { CONNECTION_REQUESTS_IN_FLIGHT_MAX, SERVER_CONNECTIONS_MAX, SERVER_IDLE_
 import { decodeRequest, encodeResponse, validateRequest, type Request, type Response, type SafePointRequest } from '../../core/protocol.js';
 import { parseHostPort, type Clock, type Connection, type HostPort, type Listener, type TimerHandle, type Transport } from '../ports.js';
 import { noopMetrics, type ConnectionClosedReason, type ConnectionRefusedReason, type ServerMetrics } from './metrics.js';
-import type { SeqAnswer, SeqBatchAnswer, ServingNode, TsAnswer } from './serving-node.js';
+import type { LeaseAnswer, LeaseReleaseAnswer, SeqAnswer, SeqBatchAnswer, ServingNode, TsAnswer } from './serving-node.js';
 import { sometimes } from '../../core/sometimes.js';
 
 export interface ProtocolServerOptions {
@@ -87,7 +87,7 @@ function transportClose(code: string): { answerCode: 'BAD_FRAME' | 'RESOURCE_EXH
   }
 }
 
-type Answer = TsAnswer | SeqAnswer | SeqBatchAnswer;
+type Answer = TsAnswer | SeqAnswer | SeqBatchAnswer | LeaseAnswer | LeaseReleaseAnswer;
 
 function answerToResponse(id: number, answer: Answer): Response {
   if (!answer.ok) {
@@ -101,6 +101,11 @@ function answerToResponse(id: number, answer: Answer): Response {
       ...(answer.requestIdsFrom !== undefined ? { requestIdsFrom: answer.requestIdsFrom } : {}),
     };
   }
+  // Only a release answers ok without an epoch.
+  if (!('epoch' in answer)) return { id, ok: true, released: true };
+  if ('leaseId' in answer) {
+    return { id, ok: true, leaseId: answer.leaseId, tsUpperBoundMs: answer.tsUpperBoundMs, expiresAtMs: answer.expiresAtMs, epoch: answer.epoch };
+  }
   if ('grants' in answer) {
     return { id, ok: true, grants: answer.grants.map((g) => ({ key: g.key, start: g.start, count: g.count })), epoch: answer.epoch };
   }
@@ -112,6 +117,12 @@ function answerToResponse(id: number, answer: Answer): Response {
 
 export class ProtocolServer {
   private readonly connections = new Set<ConnectionState>();
+  /**
+   * The last connection of `connections` (the most recently active), or null when unknown. A
+   * touch of it moves nothing: one busy connection (a client's, which carries all its callers)
+   * then pays no Set delete + add (and the rehash those add up to) per request and per answer.
+   */
+  private mostRecentlyActive: ConnectionState | null = null;
   private readonly metrics: ServerMetrics;
   private readonly connectionsMax: number;
   private readonly requestsInFlightMax: number;
@@ -189,7 +200,11 @@ export class ProtocolServer {
   /** Marks activity on a connection: it moves to the end of the last-activity order. */
   private touch(state: ConnectionState): void {
     state.lastActivityMs = this.options.clock.monotonicMs();
-    if (this.connections.delete(state)) this.connections.add(state);
+    if (state === this.mostRecentlyActive) return;
+    if (this.connections.delete(state)) {
+      this.connections.add(state);
+      this.mostRecentlyActive = state;
+    }
   }
 
   private accept(connection: Connection): void {
@@ -213,6 +228,7 @@ export class ProtocolServer {
       closeReason: null,
     };
     this.connections.add(state);
+    this.mostRecentlyActive = state;
     this.connectionsPerPeer.set(peer, this.connectionsFrom(peer) + 1);
     this.metrics.connectionOpened();
     if (this.options.idleTimeoutMs !== undefined) this.armIdleTimer(state, this.options.idleTimeoutMs);
@@ -242,6 +258,7 @@ export class ProtocolServer {
     state.idleTimer?.cancel();
     state.idleTimer = null;
     this.connections.delete(state);
+    if (state === this.mostRecentlyActive) this.mostRecentlyActive = null;
     const left = this.connectionsFrom(state.peer) - 1;
     assert(left >= 0, 'connections_per_peer_not_negative', state.peer);
     if (left === 0) this.connectionsPerPeer.delete(state.peer);
@@ -337,6 +354,12 @@ export class ProtocolServer {
         return this.options.node.getSeq({ key: request.key, count: request.count, clientId: request.clientId, requestId: request.requestId });
       case 'getSeqBatch':
         return this.options.node.getSeqBatch({ entries: request.entries, clientId: request.clientId, requestId: request.requestId });
+      case 'acquireLease':
+        return this.options.node.acquireLease({ holder: request.holder, holderEpoch: request.holderEpoch, ttlMs: request.ttlMs });
+      case 'renewLease':
+        return this.options.node.renewLease(request.leaseId);
+      case 'releaseLease':
+        return this.options.node.releaseLease(request.leaseId);
       default:
         return unreachable(request);
     }
