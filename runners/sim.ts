@@ -4,7 +4,7 @@
 // both drive it.
 //
 //   sim run --seed S [--nodes 1|3|5] [--driver MODULE] [--profile P] [--plant BUG] [--json] [--trace FILE] [--check-determinism] [--html FILE]
-//   sim swarm --seeds A..B [--nodes 1|3|5] [--driver MODULE] [--profile P] [--plant BUG] [--json] [--stop-at-first]
+//   sim swarm --seeds A..B [--nodes 1|3|5] [--driver MODULE] [--profile P] [--plant BUG] [--json] [--stop-at-first] [--jobs N] [--shard I/N]
 //   sim replay FILE [--driver MODULE] [--json] [--html FILE]       (FILE: a trace or a failure capsule)
 //   sim shrink SEED|TRACE|CAPSULE [--nodes N] [--driver MODULE] [--profile P] [--plant BUG] [--out FILE] [--runs N] [--json]
 //
@@ -18,19 +18,22 @@
 // file and its sha256, and a replay refuses a file whose bytes changed).
 //   sim bench [--seeds N] [--nodes 1|3|5] [--profile P] [--json]
 //
-// Output: human lines on stdout (a progress line on stderr when it is a terminal); with --json
+// Output: human lines on stdout (a progress line on stderr when stdout and stderr are terminals); with --json
 // the LAST line of stdout is one JSON object (u64 values as decimal strings) holding at least
 // seed, result, events, simMs, wallMs, traceHash, the options drawn and the violations.
 
 import { readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { renderRunHtml } from '../sim/viewer/html.js';
 import { benchOracle } from '../sim/oracle/bench.js';
 import type { SeedReport } from '../sim/oracle/cluster.js';
 import { runSeed } from '../sim/oracle/cluster.js';
 import { CLUSTER_SIZES, familiesOn, isPlantedBug, isProfileName, nodesOf, PLANTED_BUGS, profileForBug, PROFILES, specProblem, type PlantedBug, type ProfileName, type RunSpec } from '../sim/oracle/options.js';
-import { checkDeterminism, exitCodeOf, replayTraceFile, runSwarm, seedJson, toJson } from '../sim/oracle/runner.js';
+import { checkDeterminism, exitCodeOf, replayTraceFile, seedJson, toJson } from '../sim/oracle/runner.js';
 import { describeReach } from '../sim/oracle/reach.js';
+import { parseShard, progressLine, runSwarmHere, runSwarmPool, type SeedOutcome, type Shard, shardRange, SWARM_JOBS_MAX, type SwarmProgress } from '../sim/oracle/swarm-pool.js';
+import type { SwarmWorkerData } from './sim-swarm-worker.js';
 import { type Capsule, CAPSULE_FORMAT, CapsuleError, capsuleText, parseCapsule, runCapsule, showsExpected } from '../sim/oracle/capsule.js';
 import { capsuleOfSeed, SHRINK_RUNS_MAX, shrinkCapsule, ShrinkError } from '../sim/oracle/shrink.js';
 import type { SimDriverModule } from '../sim/oracle/drivers.js';
@@ -43,6 +46,9 @@ function writeRunPage(io: SimIo, file: string, title: string, report: SeedReport
   io.out(`  page: ${file} (open it in a browser; it fetches nothing)\n`);
 }
 
+/** The worker entry of `sim swarm --jobs N` (compiled next to this file). */
+const SWARM_WORKER_URL = new URL('./sim-swarm-worker.js', import.meta.url);
+
 export const SIM_EXIT_OK = 0;
 export const SIM_EXIT_SAFETY = 1;
 export const SIM_EXIT_USAGE = 2;
@@ -53,14 +59,14 @@ export const SIM_EXIT_NONDETERMINISM = 4;
 export interface SimIo {
   out(text: string): void;
   err(text: string): void;
-  /** Whether stderr is a terminal (a progress line is drawn only then). */
+  /** Whether stdout and stderr are terminals (a progress line is drawn on stderr only then). */
   readonly progress: boolean;
 }
 
 const processIo: SimIo = {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
-  progress: process.stderr.isTTY === true,
+  progress: process.stdout.isTTY === true && process.stderr.isTTY === true,
 };
 
 function parseSeed(text: string): number {
@@ -92,6 +98,18 @@ function parseBug(text: string): PlantedBug {
 function parsePositiveInt(text: string): number {
   if (!/^\d+$/.test(text) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) throw new InvalidArgumentError(`not a positive integer: ${text}`);
   return Number(text);
+}
+
+function parseJobs(text: string): number {
+  const n = parsePositiveInt(text);
+  if (n > SWARM_JOBS_MAX) throw new InvalidArgumentError(`too many jobs: ${text} (at most ${SWARM_JOBS_MAX})`);
+  return n;
+}
+
+function parseShardFlag(text: string): Shard {
+  const shard = parseShard(text);
+  if (shard === null) throw new InvalidArgumentError(`not a shard I/N with 1 ≤ I ≤ N: ${text}`);
+  return shard;
 }
 
 function parseNodes(text: string): number {
@@ -268,28 +286,36 @@ export async function runSimCommand(argv: string[], io: SimIo = processIo): Prom
     .option('--driver <module>', DRIVER_HELP)
     .option('--json', 'print one JSON object as the last line')
     .option('--stop-at-first', 'stop at the first failing seed')
-    .action(async (opts: { seeds: { from: number; to: number }; profile?: ProfileName; plant?: PlantedBug; nodes: number; driver?: string; json?: boolean; stopAtFirst?: boolean }) => {
+    .option('--jobs <n>', `worker threads running seeds (default: the number of cores, ${availableParallelism()}; 1 runs them on this thread)`, parseJobs)
+    .option('--shard <I/N>', 'run only the I-th of N contiguous pieces of the seed range (N machines running 1/N..N/N run every seed once)', parseShardFlag)
+    .action(async (opts: { seeds: { from: number; to: number }; profile?: ProfileName; plant?: PlantedBug; nodes: number; driver?: string; json?: boolean; stopAtFirst?: boolean; jobs?: number; shard?: Shard }) => {
       const driver = await driverOf(opts.driver, opts.nodes);
-      const spec = specOf(opts.seeds.from, opts.profile, opts.plant, opts.nodes, driver);
-      let failed = 0;
-      const summary = await runSwarm({
-        fromSeed: opts.seeds.from,
-        toSeed: opts.seeds.to,
-        profile: spec.profile,
-        planted: spec.planted,
-        nodes: opts.nodes,
-        ...(driver?.ref === undefined ? {} : { driver: { module: driver.module, ref: driver.ref } }),
+      const range = opts.shard === undefined ? { fromSeed: opts.seeds.from, toSeed: opts.seeds.to } : shardRange(opts.seeds.from, opts.seeds.to, opts.shard);
+      if (range === null) throw new Usage(`--shard ${opts.shard?.index}/${opts.shard?.count}: the range ${opts.seeds.from}..${opts.seeds.to} has fewer seeds than shards, and this shard is empty`);
+      const spec = specOf(range.fromSeed, opts.profile, opts.plant, opts.nodes, driver);
+      const poolOptions = {
+        fromSeed: range.fromSeed,
+        toSeed: range.toSeed,
+        spec: { profile: spec.profile, planted: spec.planted, nodes: opts.nodes, ...(driver?.ref === undefined ? {} : { driverRef: driver.ref }) },
+        ...(driver === undefined ? {} : { driverName: driver.module.name }),
         stopAtFirstFailure: opts.stopAtFirst === true,
-        onSeed: (report, done, total) => {
-          if (report.result !== 'ok') {
-            failed++;
+        onOutcome: (outcome: SeedOutcome, progress: SwarmProgress) => {
+          if (outcome.result !== 'ok') {
             if (io.progress) io.err('\r\u001b[K');
-            const first = report.violations[0];
-            io.out(`FAIL seed ${report.spec.seed}: ${report.result}${first === undefined ? '' : ` ${first.kind}: ${first.message}`}\n`);
+            const first = outcome.failure?.violations[0];
+            io.out(`FAIL seed ${outcome.seed}: ${outcome.result}${first === undefined ? '' : ` ${first.kind}: ${first.message}`}\n`);
+            io.out(`  reproduce: tsoracle sim run --seed ${outcome.seed}${specFlags({ ...spec, seed: outcome.seed })} --trace seed-${outcome.seed}.jsonl\n`);
           }
-          if (io.progress) io.err(`\r\u001b[K[${done}/${total}] seed ${report.spec.seed}, ${failed} failing`);
+          if (io.progress) io.err(`\r\u001b[K${progressLine(progress)}`);
         },
-      });
+      };
+      // Worker threads load the compiled worker; under a runner of TypeScript sources (the tests)
+      // a thread cannot load it, and the seeds run on this thread through the same fold.
+      const jobs = opts.jobs ?? availableParallelism();
+      const summary =
+        jobs > 1 && import.meta.url.endsWith('.js')
+          ? await runSwarmPool({ ...poolOptions, jobs: Math.min(jobs, SWARM_JOBS_MAX), workerUrl: SWARM_WORKER_URL, workerData: { spec: poolOptions.spec, ...(opts.driver === undefined ? {} : { driverText: opts.driver }) } satisfies SwarmWorkerData })
+          : await runSwarmHere(poolOptions, driver?.module);
       if (io.progress) io.err('\r\u001b[K');
       const secondsWall = summary.wallMs / 1000;
       io.out(
@@ -320,6 +346,7 @@ export async function runSimCommand(argv: string[], io: SimIo = processIo): Prom
             profile: spec.profile,
             planted: spec.planted,
             result: summary.result,
+            ...(opts.shard === undefined ? {} : { shard: `${opts.shard.index}/${opts.shard.count}`, of: `${opts.seeds.from}..${opts.seeds.to}` }),
             seedsRun: summary.seedsRun,
             events: summary.events,
             simMs: summary.simMs,

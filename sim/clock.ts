@@ -182,7 +182,7 @@ export class SimClock implements Clock {
   }
 
   setTimer(delayMs: number, fn: () => void): TimerHandle {
-    assert(!Number.isNaN(delayMs) && delayMs !== Number.POSITIVE_INFINITY, 'timer_delay_finite', String(delayMs));
+    if (Number.isNaN(delayMs) || delayMs === Number.POSITIVE_INFINITY) assert(false, 'timer_delay_finite', String(delayMs));
     if (this.owner.dead) return { cancel: () => {} };
     const timer: PendingTimer = {
       deadlineMs: this.monotonicMs() + quantizeUpMs(Math.max(0, delayMs)),

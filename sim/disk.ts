@@ -308,6 +308,18 @@ export class SimDisk {
     return id === undefined ? null : (this.inodes.get(id) as Inode).durable.slice();
   }
 
+  /**
+   * The durable contents of `path` themselves, not a copy (null when no durable name is `path`),
+   * for a checker that re-reads a file at every change: read only, and only until the stamp
+   * (`durableStamp`) changes — a sync may update the bytes in place, and always changes the stamp.
+   */
+  durableFileView(path: string): Uint8Array | null {
+    const id = this.durableNames.get(normalizePath(path));
+    if (id === undefined) return null;
+    const inode = this.inodes.get(id) as Inode;
+    return inode.durable.subarray(0, inode.durable.length);
+  }
+
   /** The durable and the current view of the disk, for checkers. */
   inspect(): DiskInspection {
     const dirty: string[] = [];

@@ -62,9 +62,10 @@ export class Rng {
 
   /** A uniform integer in [lo, hi], both inclusive. */
   int(lo: number, hi: number): number {
-    assert(Number.isSafeInteger(lo) && Number.isSafeInteger(hi) && lo <= hi, 'rng_int_range', `[${lo}, ${hi}]`);
+    // Detail strings are built only on failure: this runs for every draw.
+    if (!(Number.isSafeInteger(lo) && Number.isSafeInteger(hi) && lo <= hi)) assert(false, 'rng_int_range', `[${lo}, ${hi}]`);
     const range = hi - lo + 1;
-    assert(Number.isSafeInteger(range), 'rng_int_range_safe', `[${lo}, ${hi}]`);
+    if (!Number.isSafeInteger(range)) assert(false, 'rng_int_range_safe', `[${lo}, ${hi}]`);
     if (range === 1) return lo;
     if (range <= TWO_POW_32) {
       // Rejection sampling: drop the top `2^32 mod range` values so every residue is equally likely.

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { firstDivergence, hashTraceLines, renderTraceValue, Trace } from './trace.js';
+import { firstDivergence, hashTraceLines, renderTraceValue, Trace, type TraceDetails } from './trace.js';
 
 function fill(trace: Trace, n: number, tweakAt = -1): void {
   for (let i = 0; i < n; i++) trace.record(i / 4, `n${i % 3}`, 'k', { i, v: i === tweakAt ? 'x' : 'y', big: BigInt(i) << 40n });
@@ -77,5 +77,42 @@ describe('Trace', () => {
     t.record(1, 'w', 'two');
     expect(kinds).toEqual(['one']);
     expect(t.count).toBe(2);
+  });
+});
+
+describe('the trace hash', () => {
+  it('of an entry equals the hash of its JSON line parsed back, for every kind of detail', () => {
+    const t = new Trace();
+    t.record(0, 'w', 'none');
+    t.record(1.5, 'n1', 'all', {
+      s: 'text "quoted" \u00e9',
+      n: -0,
+      f: 0.1,
+      inf: Number.POSITIVE_INFINITY,
+      yes: true,
+      no: false,
+      nil: null,
+      skipped: undefined,
+      big: 18446744073709551615n,
+      short: new Uint8Array([0, 15, 171, 255]),
+      long: new Uint8Array(200).fill(7),
+      list: [1, undefined, 'x', [2, { k: 3n }]],
+      nested: { '2': 'numeric key', a: { b: [] } },
+      longText: 'y'.repeat(100),
+    });
+    expect(hashTraceLines(t.lines())).toBe(t.hash);
+  });
+
+  it('tells apart entries whose JSON differs only in a value type or a nesting', () => {
+    const hashOf = (details: TraceDetails): string => {
+      const t = new Trace({ keep: false });
+      t.record(0, 'n', 'k', details);
+      return t.hash;
+    };
+    const variants: TraceDetails[] = [{ a: 1 }, { a: '1' }, { a: [1] }, { a: { b: 1 } }, { b: 1 }, { a: null }, { a: true }, { a: 1, b: undefined }, {}];
+    const hashes = variants.map(hashOf);
+    // `{ a: 1, b: undefined }` renders as `{"a":1}`: the same entry as `{ a: 1 }`.
+    expect(hashes[7]).toBe(hashes[0]);
+    expect(new Set(hashes.filter((_, i) => i !== 7)).size).toBe(variants.length - 1);
   });
 });

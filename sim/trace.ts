@@ -4,9 +4,11 @@
 // for byte; `hash` is a 64-bit fingerprint of the whole trace that a determinism check compares
 // across runs.
 //
-// Each entry is rendered once as a JSON line (`{"t":…,"node":…,"kind":…,"details":{…}}`); the
-// hash is taken over exactly the lines a JSONL file would hold (each followed by "\n"), so the
-// hash of a written trace file can be checked later. Details are plain values: strings,
+// The hash is taken over a compact binary form of each entry (see `hashEntry`), never over
+// rendered text: a run that keeps no lines builds no strings for its trace. A kept entry is
+// rendered as a JSON line (`{"t":…,"node":…,"kind":…,"details":{…}}`), and a line parsed back
+// hashes to what its entry hashed to, so the hash of a written trace file can be checked later
+// (`hashTraceLines`). Details are plain values: strings,
 // numbers, booleans, null, bigints (written as decimal strings, the project's rule for u64 in
 // JSON), byte arrays (short ones as hex, long ones as length and checksum), arrays and objects.
 // Object keys keep insertion order, which is deterministic.
@@ -115,27 +117,167 @@ export function renderTraceValue(value: TraceValue): string {
   }
 }
 
-/** Running 64-bit hash as two independent 32-bit lanes (FNV-1a and a murmur-style multiply). */
+/** Running 64-bit hash as two independent 32-bit lanes (FNV-1a and a murmur-style multiply), fed 32-bit words. */
 class RollingHash {
-  private a = 0x811c9dc5;
-  private b = 0x9747b28c;
+  a = 0x811c9dc5;
+  b = 0x9747b28c;
 
-  pushString(text: string): void {
-    let a = this.a;
-    let b = this.b;
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      a = Math.imul(a ^ c, 0x01000193);
-      b = Math.imul(b ^ c, 0x5bd1e995);
-      b ^= b >>> 15;
-    }
-    this.a = a;
-    this.b = b;
+  word(w: number): void {
+    this.a = Math.imul(this.a ^ w, 0x01000193);
+    const b = Math.imul(this.b ^ w, 0x5bd1e995);
+    this.b = b ^ (b >>> 15);
   }
 
   digest(): string {
     return (this.a >>> 0).toString(16).padStart(8, '0') + (this.b >>> 0).toString(16).padStart(8, '0');
   }
+}
+
+// --- the hash's input: a compact binary form of an entry ----------------------------------------
+//
+// An entry is hashed as a sequence of 32-bit words, never rendered: each JSON value is a tag
+// word and its content (a number's 64 IEEE bits; a string's length and its 16-bit code units,
+// or, for a short repeated string, a cached 64-bit digest of them; an array or object between
+// open and close tags, an object's keys as strings). A live detail is hashed as the JSON value
+// it renders to (a bigint as its decimal string, bytes as their hex string or their summary
+// object, an undefined field skipped, an undefined element as null, -0 as 0), so the hash of
+// an entry and of its JSON line parsed back are the same (`hashTraceLines`).
+
+const TAG_NULL = 0x6e756c6c;
+const TAG_FALSE = 0x66616c73;
+const TAG_TRUE = 0x74727565;
+const TAG_NUMBER = 0x6e756d62;
+const TAG_STRING = 0x73747269;
+const TAG_ARRAY_OPEN = 0x5b5b5b5b;
+const TAG_ARRAY_CLOSE = 0x5d5d5d5d;
+const TAG_OBJECT_OPEN = 0x7b7b7b7b;
+const TAG_OBJECT_CLOSE = 0x7d7d7d7d;
+const TAG_NO_DETAILS = 0x6e6f6465;
+const TAG_ENTRY_END = 0x0a0a0a0a;
+/** Strings up to this long are hashed once and fed as their cached digest. */
+const STRING_DIGEST_CACHED_CHARS_MAX = 64;
+/** Distinct strings whose digest is cached (node labels, kinds, detail keys repeat). */
+const STRING_DIGEST_CACHE_ENTRIES_MAX = 8_192;
+const stringDigests = new Map<string, number>();
+const HEX_CODES = Array.from({ length: 16 }, (_, i) => '0123456789abcdef'.charCodeAt(i));
+const numberScratch = new Float64Array(1);
+const numberWords = new Uint32Array(numberScratch.buffer);
+
+/** A 32-bit digest of a string's code units (with its length), for the cache. */
+function digestOfString(text: string): number {
+  let h = Math.imul(0x9e3779b9 ^ text.length, 0x85ebca6b);
+  for (let i = 0; i < text.length; i++) {
+    h = Math.imul(h ^ text.charCodeAt(i), 0xcc9e2d51);
+    h ^= h >>> 13;
+  }
+  return h;
+}
+
+function hashString(hash: RollingHash, text: string): void {
+  hash.word(TAG_STRING);
+  if (text.length <= STRING_DIGEST_CACHED_CHARS_MAX) {
+    let digest = stringDigests.get(text);
+    if (digest === undefined) {
+      digest = digestOfString(text);
+      if (stringDigests.size < STRING_DIGEST_CACHE_ENTRIES_MAX) stringDigests.set(text, digest);
+    }
+    hash.word(digest);
+    return;
+  }
+  hash.word(digestOfString(text));
+}
+
+function hashNumber(hash: RollingHash, n: number): void {
+  if (!Number.isFinite(n)) {
+    hashString(hash, String(n));
+    return;
+  }
+  hash.word(TAG_NUMBER);
+  numberScratch[0] = n === 0 ? 0 : n;
+  hash.word(numberWords[0] as number);
+  hash.word(numberWords[1] as number);
+}
+
+/** Bytes as the hex string they render to, without building it. */
+function hashHexOfBytes(hash: RollingHash, bytes: Uint8Array): void {
+  hash.word(TAG_STRING);
+  let h = Math.imul(0x9e3779b9 ^ (bytes.length * 2), 0x85ebca6b);
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i] as number;
+    h = Math.imul(h ^ (HEX_CODES[byte >> 4] as number), 0xcc9e2d51);
+    h ^= h >>> 13;
+    h = Math.imul(h ^ (HEX_CODES[byte & 15] as number), 0xcc9e2d51);
+    h ^= h >>> 13;
+  }
+  hash.word(h);
+}
+
+/** Feeds a live detail value, as the JSON value it renders to. */
+function hashTraceValue(hash: RollingHash, value: TraceValue): void {
+  switch (typeof value) {
+    case 'string':
+      hashString(hash, value);
+      return;
+    case 'number':
+      hashNumber(hash, value);
+      return;
+    case 'boolean':
+      hash.word(value ? TAG_TRUE : TAG_FALSE);
+      return;
+    case 'bigint':
+      hashString(hash, value.toString());
+      return;
+    case 'undefined':
+      hash.word(TAG_NULL);
+      return;
+    case 'object': {
+      if (value === null) {
+        hash.word(TAG_NULL);
+        return;
+      }
+      if (value instanceof Uint8Array) {
+        if (value.length <= HEX_BYTES_MAX) {
+          hashHexOfBytes(hash, value);
+          return;
+        }
+        hash.word(TAG_OBJECT_OPEN);
+        hashString(hash, 'bytes');
+        hashNumber(hash, value.length);
+        hashString(hash, 'fnv1a32');
+        hashString(hash, fnv1a32(value).toString(16).padStart(8, '0'));
+        hash.word(TAG_OBJECT_CLOSE);
+        return;
+      }
+      if (Array.isArray(value)) {
+        hash.word(TAG_ARRAY_OPEN);
+        for (const element of value as readonly TraceValue[]) hashTraceValue(hash, element);
+        hash.word(TAG_ARRAY_CLOSE);
+        return;
+      }
+      hash.word(TAG_OBJECT_OPEN);
+      const object = value as { readonly [key: string]: TraceValue };
+      for (const key in object) {
+        const v = object[key];
+        if (v === undefined) continue;
+        hashString(hash, key);
+        hashTraceValue(hash, v);
+      }
+      hash.word(TAG_OBJECT_CLOSE);
+      return;
+    }
+    default:
+      hashString(hash, String(value));
+  }
+}
+
+/** Feeds one entry. */
+function hashEntry(hash: RollingHash, t: number, node: string, kind: string, details: TraceValue | undefined): void {
+  hashNumber(hash, t);
+  hashString(hash, node);
+  hashString(hash, kind);
+  if (details === undefined) hash.word(TAG_NO_DETAILS);
+  else hashTraceValue(hash, details);
+  hash.word(TAG_ENTRY_END);
 }
 
 export class Trace {
@@ -156,15 +298,13 @@ export class Trace {
 
   /** Appends one entry. */
   record(t: number, node: string, kind: string, details?: TraceDetails): void {
-    const head = `{"t":${t},"node":${quote(node)},"kind":${quote(kind)}`;
-    const line = details === undefined ? `${head}}` : `${head},"details":${renderTraceValue(details)}}`;
-    this.hasher.pushString(line);
-    this.hasher.pushString('\n');
+    hashEntry(this.hasher, t, node, kind, details);
     this.entryCount++;
     if (this.entryCount % this.checkpointEvery === 0) this.checkpoints.push(this.hasher.digest());
     if (this.keep) {
       assert(this.lineStore.length < TRACE_ENTRIES_MAX, 'trace_entries_within_limit', 'use { keep: false } for long runs');
-      this.lineStore.push(line);
+      const head = `{"t":${t},"node":${quote(node)},"kind":${quote(kind)}`;
+      this.lineStore.push(details === undefined ? `${head}}` : `${head},"details":${renderTraceValue(details)}}`);
     }
     if (this.listeners.length > 0) {
       const entry: TraceEntry = { t, node, kind, details };
@@ -216,12 +356,22 @@ export class Trace {
   }
 }
 
-/** The hash `Trace.hash` would give for these lines. */
+/** The hash `Trace.hash` would give for the entries these JSON lines hold (each line parsed). */
 export function hashTraceLines(lines: readonly string[]): string {
   const hasher = new RollingHash();
   for (const line of lines) {
-    hasher.pushString(line);
-    hasher.pushString('\n');
+    const parsed = JSON.parse(line) as { t: number; node: string; kind: string; details?: TraceValue };
+    hashEntry(hasher, parsed.t, parsed.node, parsed.kind, parsed.details);
+  }
+  return hasher.digest();
+}
+
+/** A 64-bit fingerprint of lines of text (each followed by "\n"), e.g. a swarm's `seed:hash` lines. */
+export function hashTexts(texts: readonly string[]): string {
+  const hasher = new RollingHash();
+  for (const text of texts) {
+    for (let i = 0; i < text.length; i++) hasher.word(text.charCodeAt(i));
+    hasher.word(0x0a);
   }
   return hasher.digest();
 }

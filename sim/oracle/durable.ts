@@ -114,8 +114,10 @@ export class DurableView implements DurableSource {
     if (denseStamp !== this.denseStamp || journalStamp !== this.journalStamp) {
       this.denseStamp = denseStamp;
       this.journalStamp = journalStamp;
-      this.denseBytes = this.disk.durableFile(this.densePath);
-      this.journalBytes = this.disk.durableFile(this.journalPath);
+      // Views, not copies (the ledger files grow with every sync): read only while the stamps
+      // hold, and the stamps change at every sync that could change the bytes.
+      this.denseBytes = this.disk.durableFileView(this.densePath);
+      this.journalBytes = this.disk.durableFileView(this.journalPath);
       this.ledger = null;
     }
   }

@@ -11,7 +11,7 @@
 
 import { readFileSync } from 'node:fs';
 import { assert } from '../../core/assert.js';
-import { firstDivergence, hashTraceLines } from '../trace.js';
+import { firstDivergence, hashTexts, hashTraceLines } from '../trace.js';
 import { runSeed, type RunResult, type RunSeedOptions, type SeedReport } from './cluster.js';
 import type { SimDriverModule } from './drivers.js';
 import { type DriverRef, familiesOn, FAULT_FAMILIES, type FaultFamily, nodesOf, type RunSpec } from './options.js';
@@ -228,7 +228,7 @@ export function percentiles(values: readonly number[]): Percentiles | null {
 }
 
 /** Which families of a run actually struck (a nemesis strike or a fault that fired). */
-function familiesStruck(report: SeedReport): Set<FaultFamily> {
+export function familiesStruck(report: SeedReport): Set<FaultFamily> {
   const s = report.stats;
   const out = new Set<FaultFamily>();
   for (const [family, n] of Object.entries(s.nemesisStrikes)) if (n > 0) out.add(family as FaultFamily);
@@ -319,7 +319,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmSummary> {
     events,
     simMs,
     wallMs: Math.round(performance.now() - startedMs),
-    traceHash: hashTraceLines(hashes),
+    traceHash: hashTexts(hashes),
     failures,
     coverage,
     reach: reach.summary(),
