@@ -279,6 +279,11 @@ export class SimDisk {
     return out;
   }
 
+  /** Whether bit rot or a misdirected write damaged this disk's files (the checkers' ground truth is gone). */
+  get damaged(): boolean {
+    return this.gates.bitRot.fired > 0 || this.gates.misdirectedWrite.fired > 0;
+  }
+
   /** Bytes of file contents held now. */
   get bytesUsed(): number {
     return this.usedBytes;

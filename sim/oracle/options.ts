@@ -65,7 +65,7 @@ export type NemesisFamily = (typeof NEMESIS_FAMILIES)[number] | RaftNemesisFamil
 const ALL_NEMESIS_FAMILIES: readonly NemesisFamily[] = [...NEMESIS_FAMILIES, ...RAFT_NEMESIS_FAMILIES];
 
 /** Faults of the server's disk (SimDisk fault rules). */
-export const DISK_FAMILIES = ['diskTorn', 'diskPartial', 'diskDirOpsVanish', 'diskFsyncFail', 'diskFull', 'diskLatency', 'diskReadCorrupt', 'diskTailLost'] as const;
+export const DISK_FAMILIES = ['diskTorn', 'diskPartial', 'diskDirOpsVanish', 'diskFsyncFail', 'diskFull', 'diskLatency', 'diskReadCorrupt', 'diskTailLost', 'diskBitRot', 'diskMisdirectedWrite'] as const;
 export type DiskFamily = (typeof DISK_FAMILIES)[number];
 
 /**
@@ -73,7 +73,7 @@ export type DiskFamily = (typeof DISK_FAMILIES)[number];
  * swarm profile only, so the seeds of every other profile (the planted bugs' searches) run as
  * they did before the families existed.
  */
-const SWARM_ONLY_FAMILIES: readonly FaultFamily[] = ['diskTailLost'];
+const SWARM_ONLY_FAMILIES: readonly FaultFamily[] = ['diskTailLost', 'diskBitRot', 'diskMisdirectedWrite'];
 
 /** Faults of the network (SimNetwork fault rules, every host). */
 export const NET_FAMILIES = ['netReset', 'netResetAfterDelivery', 'netBadLength', 'netLatency', 'netCorrupt'] as const;
@@ -333,7 +333,7 @@ const RAFT_CALM: RaftShape = { ...RAFT_SWARM, isolateNewLeader: [0, 1], follower
 
 const SWARM: ProfileShape = {
   familyOn: [1, 2],
-  familyOnOverride: { netCorrupt: [1, 5] },
+  familyOnOverride: { netCorrupt: [1, 5], diskBitRot: [1, 6], diskMisdirectedWrite: [1, 6] },
   forced: {},
   windowAheadChoicesMs: [1, 3, 10, 50, 250, 1_000, 3_000],
   attemptTimeoutChoicesMs: [20, 100, 500, 2_000],
@@ -602,6 +602,7 @@ const FAMILY_NEEDS: ReadonlyArray<readonly [FaultFamily, readonly FaultFamily[]]
   ['diskDirOpsVanish', ['serverCrash']],
   ['diskReadCorrupt', ['serverKill', 'serverCrash']],
   ['diskTailLost', ['serverCrash']],
+  ['diskBitRot', ['serverCrash']],
 ];
 
 function drawRange(rng: Rng, range: readonly [number, number]): number {
@@ -644,6 +645,11 @@ function drawDiskRule(family: DiskFamily, rng: Rng): RateRule {
       return { rate: drawRate(rng, [5, 100]), extraUs: [1_000, drawRange(rng, [2_000, 400_000])] };
     case 'diskReadCorrupt':
       return { rate: drawRate(rng, [1, 6]), budget: drawRange(rng, [1, 3]) };
+    case 'diskBitRot':
+      // Drawn per durable file at each power loss; one flip per disk is damage enough.
+      return { rate: drawRate(rng, [2, 12]), budget: 1 };
+    case 'diskMisdirectedWrite':
+      return { rate: drawRate(rng, [50, 1_000]), budget: 1 };
   }
 }
 
