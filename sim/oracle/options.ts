@@ -200,6 +200,13 @@ export interface RareOptions {
    * commits, so crashes land inside a fill and at its edge). Null: the default (1 MiB).
    */
   readonly journalZeroFillBytes: number | null;
+  /**
+   * One long-lived session: `callers` concurrent callers of one client process each make
+   * getSeq calls in the safety phase until the session made `calls` of them, past
+   * SEQ_SESSION_RESULTS_PER_CLIENT_MAX (1,024), so the ledger forgets its lowest results.
+   * Null: off.
+   */
+  readonly longSession: { readonly callers: number; readonly calls: number } | null;
 }
 
 /** Sessions a churn opens at most (past SEQ_SESSION_CLIENTS_MAX = 256, so some are evicted). */
@@ -758,7 +765,7 @@ export function drawOptions(spec: RunSpec): SimOptions {
     disk,
     net,
     raft,
-    rare: spec.profile === 'swarm' ? drawRare(root.fork('rare'), nodes) : { sessionChurn: null, journalCompactBytes: null, journalZeroFillBytes: null },
+    rare: spec.profile === 'swarm' ? drawRare(root.fork('rare'), nodes) : { sessionChurn: null, journalCompactBytes: null, journalZeroFillBytes: null, longSession: null },
   };
 }
 
@@ -775,7 +782,10 @@ function drawRare(rng: Rng, nodes: number): RareOptions {
   const journalCompactBytes = nodes === 1 && compact.chance(1, 3) ? compact.pick([256, 1_024, 8_192]) : null;
   const zeroFill = rng.fork('journalZeroFillBytes');
   const journalZeroFillBytes = nodes === 1 && zeroFill.chance(2, 3) ? zeroFill.pick([0, 0, 0, 512, 4_096]) : null;
-  return { sessionChurn, journalCompactBytes, journalZeroFillBytes };
+  // A long session costs about a thousand calls more: one seed in ten.
+  const long = rng.fork('longSession');
+  const longSession = long.chance(1, 10) ? { callers: long.int(8, 24), calls: long.int(1_100, 1_400) } : null;
+  return { sessionChurn, journalCompactBytes, journalZeroFillBytes, longSession };
 }
 
 function drawRaft(rng: Rng, shape: RaftShape, nodes: number): RaftRunOptions {
