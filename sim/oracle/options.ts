@@ -202,7 +202,7 @@ export interface RareOptions {
   readonly journalZeroFillBytes: number | null;
   /**
    * One long-lived session: `callers` concurrent callers of one client process each make
-   * getSeq calls in the safety phase until the session made `calls` of them, past
+   * getSeq calls through the workload until the session made `calls` of them, past
    * SEQ_SESSION_RESULTS_PER_CLIENT_MAX (1,024), so the ledger forgets its lowest results.
    * Null: off.
    */

@@ -14,9 +14,9 @@
 //     another, each a new client (a new clientId), so the ledger's session table fills and
 //     evicts; and one sleeping session that asks again only once it has been evicted.
 //   - A long-lived session (options.rare.longSession) runs on a client process of its own
-//     (LONG_NODE, which the nemesis never strikes), in the safety phase only: one client whose
+//     (LONG_NODE, which the nemesis never strikes), for the whole workload: one client whose
 //     callers make more getSeq calls than the ledger remembers per session, so it forgets the
-//     lowest.
+//     lowest (under the safety phase's faults a Raft cluster answers a few hundred at most).
 
 import { TsoError } from '../../core/errors.js';
 import { createClientCore, type ClientCoreOptions, type ClientEvent, type TsoClient } from '../../drivers/client/index.js';
@@ -190,7 +190,7 @@ export class ClientWorkload {
     };
   }
 
-  /** The long-lived session's process: one client, its callers calling getSeq until the session made `calls`. */
+  /** The long-lived session's process: one client, its callers calling getSeq until the session made `calls` (or the workload ends). */
   private longSessionProgram(long: NonNullable<SimOptions['rare']['longSession']>): Program {
     return async (ports: NodePorts) => {
       const { checker, history, world } = this.ctx;
@@ -199,7 +199,7 @@ export class ClientWorkload {
       const caller = async (index: number): Promise<void> => {
         const rng = ports.rng.fork(`long/${index}`);
         const w = this.ctx.options.workload;
-        while (this.churning() && made < long.calls) {
+        while (this.calling() && made < long.calls) {
           made++;
           const op = history.invoke(session, 'getSeq', rng.int(1, w.seqCountMax), `key-${rng.int(1, w.seqKeys)}`, world.nowMs);
           ports.trace('op.invoke', { op: op.id, kind: op.kind, count: op.count, key: op.key, requestId: op.requestId });
