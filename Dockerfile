@@ -45,4 +45,6 @@ EXPOSE 50551 50552 50553
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "const u = process.env.TSORACLE_HEALTH_URL; require('http').get(u, { timeout: 2000 }, (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1)).on('timeout', () => process.exit(1))"]
 ENTRYPOINT ["node", "/app/dist/runners/cli.js"]
-CMD ["serve", "file", "--data-dir", "/var/lib/tsoracle", "--listen", "0.0.0.0:50551", "--http-listen", "0.0.0.0:50553"]
+# Off loopback a plaintext, unauthenticated client port needs --insecure (docs/security.md): the
+# container's network is the boundary here; in production give --tls-cert/--tls-key instead.
+CMD ["serve", "file", "--data-dir", "/var/lib/tsoracle", "--listen", "0.0.0.0:50551", "--http-listen", "0.0.0.0:50553", "--insecure"]

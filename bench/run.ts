@@ -64,7 +64,7 @@ const SETTLE_DESCRIPTION =
   `before each scenario: the peers settle (PostgreSQL: CHECKPOINT, then its closed pool's backends gone), ` +
   `the file system is synced (sync -f), then ${SETTLE_PAUSE_MS} ms of quiet`;
 
-type Op = 'getTs' | 'getTsBatch' | 'getSeq' | 'getSeqBatch' | 'grpcGetTs';
+type Op = 'getTs' | 'getTsBatch' | 'getSeq' | 'getSeqBatch' | 'renewLease' | 'grpcGetTs';
 
 interface Scenario {
   readonly name: string;
@@ -80,6 +80,9 @@ const SCENARIOS: readonly Scenario[] = [
   ...[1, 16, 256].map((callers) => ({ name: `getSeq@${callers}`, op: 'getSeq' as const, callers, valuesPerCall: 1 })),
   // One batch of 8 keys per call: calls/s is batches (entries) per second, values/s keys per second.
   { name: 'getSeqBatch(8)@256', op: 'getSeqBatch', callers: 256, valuesPerCall: 8 },
+  // Renewals of one stamping lease: each is a window extension and a durable lease-set write,
+  // one at a time (lease changes hold the extension slot).
+  { name: 'renewLease@16', op: 'renewLease', callers: 16, valuesPerCall: 1 },
 ];
 
 /** With --grpc: getTs over the gRPC port, beside the native getTs@N rows. */
@@ -297,6 +300,20 @@ function operation(client: TsoClient, grpcClient: TsoGrpcClient | null, op: Op):
       return () => client.getSeq('bench', 1);
     case 'getSeqBatch':
       return () => client.getSeqBatch(BATCH_KEYS);
+    case 'renewLease': {
+      // One lease for the scenario, acquired by the first call (a retry of the acquire is safe).
+      let leaseId: Promise<bigint> | null = null;
+      return async () => {
+        leaseId ??= client
+          .acquireLease(new TextEncoder().encode('bench'), 1n, 60_000)
+          .then((lease) => lease.leaseId)
+          .catch((error: unknown) => {
+            leaseId = null;
+            throw error;
+          });
+        await client.renewLease(await leaseId);
+      };
+    }
   }
 }
 

@@ -100,7 +100,35 @@ export interface GetSafeFrontierRequest {
 
 export type SafePointRequest = GetCurrentMaxSafeRequest | GetSafeFrontierRequest;
 
-export type Request = GetTsRequest | GetSeqRequest | GetSeqBatchRequest | SafePointRequest;
+/** acquireLease: a stamping lease for `holder` (1..128 bytes, msgpack bin) at `holderEpoch` (u64). */
+export interface AcquireLeaseRequest {
+  readonly id: number;
+  readonly op: 'acquireLease';
+  readonly holder: Uint8Array;
+  readonly holderEpoch: bigint;
+  /** Valid within the server's TTL bounds (default 5,000..300,000 ms; checked by the server). */
+  readonly ttlMs: number;
+}
+
+/** renewLease: the lease id (u64) an acquire answered. */
+export interface RenewLeaseRequest {
+  readonly id: number;
+  readonly op: 'renewLease';
+  readonly leaseId: bigint;
+}
+
+/** releaseLease: the lease id (u64) an acquire answered. */
+export interface ReleaseLeaseRequest {
+  readonly id: number;
+  readonly op: 'releaseLease';
+  readonly leaseId: bigint;
+}
+
+export type LeaseIdRequest = RenewLeaseRequest | ReleaseLeaseRequest;
+
+export type LeaseRequest = AcquireLeaseRequest | LeaseIdRequest;
+
+export type Request = GetTsRequest | GetSeqRequest | GetSeqBatchRequest | SafePointRequest | LeaseRequest;
 export type RequestOp = Request['op'];
 
 /** A getTs grant: timestamps `(physicalMs << 18) | (logicalStart + i)` for i in [0, count). */
@@ -147,6 +175,25 @@ export interface SafePointAnswer {
   readonly epoch: bigint;
 }
 
+/** A stamping lease (acquireLease, renewLease): stamp at most `tsUpperBoundMs` until `expiresAtMs`. */
+export interface LeaseAnswer {
+  readonly id: number;
+  readonly ok: true;
+  readonly leaseId: bigint;
+  /** Physical ms ≤ 2^46 − 1. */
+  readonly tsUpperBoundMs: number;
+  /** The leader's wall ms at which the lease expires. */
+  readonly expiresAtMs: number;
+  readonly epoch: bigint;
+}
+
+/** releaseLease: done (also for an unknown, expired or already released id). */
+export interface LeaseReleasedAnswer {
+  readonly id: number;
+  readonly ok: true;
+  readonly released: true;
+}
+
 /** The error codes a server may answer with (docs/protocol.md says what a client does). */
 export const WIRE_ERROR_CODES = [
   ErrorCode.INVALID_ARGUMENT,
@@ -156,6 +203,8 @@ export const WIRE_ERROR_CODES = [
   ErrorCode.INTERNAL,
   ErrorCode.BAD_FRAME,
   ErrorCode.SEQ_SESSION_EXPIRED,
+  ErrorCode.NOT_FOUND,
+  ErrorCode.FAILED_PRECONDITION,
 ] as const;
 export type WireErrorCode = (typeof WIRE_ERROR_CODES)[number];
 
@@ -175,7 +224,15 @@ export interface ErrorAnswer {
 }
 
 /** Answers are told apart by their fields: `physicalMs` (getTs), `start` (getSeq), `grants` (getSeqBatch), `ok: false`. */
-export type Response = GetTsAnswer | GetSeqAnswer | GetSeqBatchAnswer | SafePointAnswer | ErrorAnswer;
+export type Response = GetTsAnswer | GetSeqAnswer | GetSeqBatchAnswer | SafePointAnswer | LeaseAnswer | LeaseReleasedAnswer | ErrorAnswer;
+
+export function isLeaseAnswer(r: Response): r is LeaseAnswer {
+  return r.ok && 'leaseId' in r;
+}
+
+export function isLeaseReleasedAnswer(r: Response): r is LeaseReleasedAnswer {
+  return r.ok && 'released' in r;
+}
 
 export function isGetTsAnswer(r: Response): r is GetTsAnswer {
   return r.ok && 'physicalMs' in r;
@@ -304,6 +361,10 @@ export function requestProblem(request: Request): RequestProblem | null {
       return checkSeqBatch(request.entries);
     case 'getCurrentMaxSafe':
     case 'getSafeFrontier':
+    case 'acquireLease':
+    case 'renewLease':
+    case 'releaseLease':
+      // Lease arguments are judged by the server's lease policy (INVALID_LEASE_HOLDER, ...).
       return null;
     default:
       return unreachableOp(request);
@@ -348,6 +409,15 @@ export function encodeRequest(request: Request): Uint8Array {
     case 'getCurrentMaxSafe':
     case 'getSafeFrontier':
       return encoder.encode({ id: request.id, op: request.op });
+    case 'acquireLease':
+      assert(request.holder instanceof Uint8Array && request.holder.length <= FRAME_BODY_BYTES_MAX / 2, 'protocol_request_holder_bytes');
+      assertU64(request.holderEpoch, 'protocol_request_holder_epoch_u64');
+      assertU32(request.ttlMs, 'protocol_request_ttl_ms_u32');
+      return encoder.encode({ id: request.id, op: 'acquireLease', holder: request.holder, holderEpoch: request.holderEpoch, ttlMs: request.ttlMs });
+    case 'renewLease':
+    case 'releaseLease':
+      assertU64(request.leaseId, 'protocol_request_lease_id_u64');
+      return encoder.encode({ id: request.id, op: request.op, leaseId: request.leaseId });
     case 'getSeqBatch':
       assertU64(request.clientId, 'protocol_request_client_id_u64');
       assertU64(request.requestId, 'protocol_request_request_id_u64');
@@ -423,7 +493,21 @@ export function encodeResponse(response: Response): Uint8Array {
     return encoder.encode(body);
   }
   assert(response.id !== CONNECTION_ERROR_ID, 'protocol_response_ok_id_nonzero');
+  if (isLeaseReleasedAnswer(response)) return encoder.encode({ id: response.id, ok: true, released: true });
   assertU64(response.epoch, 'protocol_response_epoch_u64');
+  if (isLeaseAnswer(response)) {
+    assertU64(response.leaseId, 'protocol_response_lease_id_u64');
+    assert(Number.isSafeInteger(response.tsUpperBoundMs) && response.tsUpperBoundMs >= 0 && response.tsUpperBoundMs <= PHYSICAL_MS_MAX, 'protocol_response_physical_ms_range');
+    assert(Number.isSafeInteger(response.expiresAtMs) && response.expiresAtMs >= 0, 'protocol_response_expires_at_safe');
+    return encoder.encode({
+      id: response.id,
+      ok: true,
+      leaseId: response.leaseId,
+      tsUpperBoundMs: BigInt(response.tsUpperBoundMs),
+      expiresAtMs: BigInt(response.expiresAtMs),
+      epoch: response.epoch,
+    });
+  }
   if (isGetTsAnswer(response)) {
     assert(Number.isSafeInteger(response.physicalMs) && response.physicalMs >= 0 && response.physicalMs <= PHYSICAL_MS_MAX, 'protocol_response_physical_ms_range');
     assert(Number.isSafeInteger(response.logicalStart) && response.logicalStart >= 0 && response.logicalStart <= LOGICAL_MAX, 'protocol_response_logical_range');
@@ -638,6 +722,19 @@ function readArrayHeader(r: BodyReader, field: string, elementBytesMin: number):
   return length;
 }
 
+/** A msgpack bin of at most `bytesMax` bytes (a copy). */
+function readBin(r: BodyReader, field: string, bytesMax: number): Uint8Array {
+  const at = r.pos;
+  const head = r.u8();
+  const length = head === 0xc4 ? r.u8() : head === 0xc5 ? r.u16() : head === 0xc6 ? r.u32() : null;
+  if (length === null) throw bad(`field ${field} is not bin`, at);
+  if (length > bytesMax) throw bad(`field ${field} holds ${length} bytes, above ${bytesMax}`, at);
+  r.need(length);
+  const bytes = r.bytes.slice(r.pos, r.pos + length);
+  r.pos += length;
+  return bytes;
+}
+
 /** `entries`: an array of `[key: str, count: u32]` (counts up to u32; ranges left to `validateRequest`). */
 function readBatchEntries(r: BodyReader, field: string): SeqBatchEntryWire[] {
   // Smallest entry: fixarray(2), fixstr(0), fixint.
@@ -685,7 +782,13 @@ function readMapHeader(r: BodyReader): number {
 const FIELD_NAME_BYTES_MAX = 16;
 
 /** The fields a request decoder knows (every op's); any other name is unknown and skipped. */
-export const REQUEST_FIELDS: ReadonlySet<string> = new Set(['id', 'op', 'count', 'key', 'entries', 'clientId', 'requestId']);
+export const REQUEST_FIELDS: ReadonlySet<string> = new Set(['id', 'op', 'count', 'key', 'entries', 'clientId', 'requestId', 'holder', 'holderEpoch', 'ttlMs', 'leaseId']);
+/**
+ * Longest holder a request decoder takes (bytes): more than the 128 a server accepts, so a holder
+ * of 129 bytes reaches the server's policy and is answered INVALID_ARGUMENT (INVALID_LEASE_HOLDER)
+ * with the request's id, not a bad frame.
+ */
+export const LEASE_HOLDER_WIRE_BYTES_MAX = 1_024;
 /** The fields an answer decoder knows (every shape's); any other name is unknown and skipped. */
 export const ANSWER_FIELDS: ReadonlySet<string> = new Set([
   'id',
@@ -698,6 +801,10 @@ export const ANSWER_FIELDS: ReadonlySet<string> = new Set([
   'grants',
   'maxSafeMs',
   'frontierMs',
+  'leaseId',
+  'tsUpperBoundMs',
+  'expiresAtMs',
+  'released',
   'code',
   'message',
   'leaderEndpoint',
@@ -860,6 +967,10 @@ export function decodeRequest(body: Uint8Array): Request {
   let entries: SeqBatchEntryWire[] | undefined;
   let clientId: bigint | undefined;
   let requestId: bigint | undefined;
+  let holder: Uint8Array | undefined;
+  let holderEpoch: bigint | undefined;
+  let ttlMs: number | undefined;
+  let leaseId: bigint | undefined;
   const seen = new Set<string>();
   for (let i = 0; i < fields; i += 1) {
     const at = r.pos;
@@ -892,6 +1003,18 @@ export function decodeRequest(body: Uint8Array): Request {
       case 'requestId':
         requestId = readU64(r, name);
         break;
+      case 'holder':
+        holder = readBin(r, name, LEASE_HOLDER_WIRE_BYTES_MAX);
+        break;
+      case 'holderEpoch':
+        holderEpoch = readU64(r, name);
+        break;
+      case 'ttlMs':
+        ttlMs = readUint(r, name, U32_MAX);
+        break;
+      case 'leaseId':
+        leaseId = readU64(r, name);
+        break;
       default:
         assert(false, 'protocol_request_field_table', name);
     }
@@ -899,7 +1022,8 @@ export function decodeRequest(body: Uint8Array): Request {
   closeBody(r);
   const requestId32 = required(id, 'id', 'request');
   if (requestId32 === CONNECTION_ERROR_ID) throw bad('request id 0 is reserved for connection-level errors');
-  switch (required(op, 'op', 'request')) {
+  const requestOp = required(op, 'op', 'request');
+  switch (requestOp) {
     case 'getTs':
       return { id: requestId32, op: 'getTs', count: required(count, 'count', 'getTs') };
     case 'getSeq':
@@ -915,6 +1039,18 @@ export function decodeRequest(body: Uint8Array): Request {
       return { id: requestId32, op: 'getCurrentMaxSafe' };
     case 'getSafeFrontier':
       return { id: requestId32, op: 'getSafeFrontier' };
+    case 'acquireLease':
+      return {
+        id: requestId32,
+        op: 'acquireLease',
+        holder: required(holder, 'holder', 'acquireLease'),
+        holderEpoch: required(holderEpoch, 'holderEpoch', 'acquireLease'),
+        ttlMs: required(ttlMs, 'ttlMs', 'acquireLease'),
+      };
+    case 'renewLease':
+      return { id: requestId32, op: 'renewLease', leaseId: required(leaseId, 'leaseId', 'renewLease') };
+    case 'releaseLease':
+      return { id: requestId32, op: 'releaseLease', leaseId: required(leaseId, 'leaseId', 'releaseLease') };
     case 'getSeqBatch':
       return {
         id: requestId32,
@@ -947,6 +1083,10 @@ export function decodeResponse(body: Uint8Array): Response {
   let grants: SeqGrantWire[] | undefined;
   let maxSafeMs: number | undefined;
   let frontierMs: number | undefined;
+  let leaseId: bigint | undefined;
+  let tsUpperBoundMs: number | undefined;
+  let expiresAtMs: number | undefined;
+  let released: boolean | undefined;
   let code: string | undefined;
   let message: string | undefined;
   let leaderEndpoint: string | undefined;
@@ -993,6 +1133,18 @@ export function decodeResponse(body: Uint8Array): Response {
       case 'frontierMs':
         frontierMs = readUint(r, name, PHYSICAL_MS_MAX);
         break;
+      case 'leaseId':
+        leaseId = readU64(r, name);
+        break;
+      case 'tsUpperBoundMs':
+        tsUpperBoundMs = readUint(r, name, PHYSICAL_MS_MAX);
+        break;
+      case 'expiresAtMs':
+        expiresAtMs = readUint(r, name, Number.MAX_SAFE_INTEGER);
+        break;
+      case 'released':
+        released = readBool(r, name);
+        break;
       case 'code':
         code = readStr(r, name);
         break;
@@ -1024,6 +1176,25 @@ export function decodeResponse(body: Uint8Array): Response {
     });
   }
   if (answerId === CONNECTION_ERROR_ID) throw bad('an ok answer cannot have id 0');
+  const grantFields = grants !== undefined || physicalMs !== undefined || logicalStart !== undefined || start !== undefined || count !== undefined;
+  const safePointFields = maxSafeMs !== undefined || frontierMs !== undefined;
+  const leaseFields = leaseId !== undefined || tsUpperBoundMs !== undefined || expiresAtMs !== undefined;
+  if (released !== undefined) {
+    if (!released) throw bad('a release answer has released: false');
+    if (grantFields || safePointFields || leaseFields || epoch !== undefined) throw bad('a release answer carries other fields');
+    return { id: answerId, ok: true, released: true };
+  }
+  if (leaseFields) {
+    if (grantFields || safePointFields) throw bad('an ok answer has both lease and other fields');
+    return {
+      id: answerId,
+      ok: true,
+      leaseId: required(leaseId, 'leaseId', 'lease answer'),
+      tsUpperBoundMs: required(tsUpperBoundMs, 'tsUpperBoundMs', 'lease answer'),
+      expiresAtMs: required(expiresAtMs, 'expiresAtMs', 'lease answer'),
+      epoch: required(epoch, 'epoch', 'lease answer'),
+    };
+  }
   if (maxSafeMs !== undefined || frontierMs !== undefined) {
     if (maxSafeMs !== undefined && frontierMs !== undefined) throw bad('an ok answer has both maxSafeMs and frontierMs');
     if (grants !== undefined || physicalMs !== undefined || logicalStart !== undefined || start !== undefined || count !== undefined) {

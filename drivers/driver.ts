@@ -17,12 +17,19 @@
 //     is `advanceSeq` for 1..SEQ_BATCH_KEYS_MAX distinct keys under one (clientId, requestId), all
 //     or nothing in ONE durable (and replicated) write: every grant of the batch is durable, or
 //     none is, and a refused batch moves no counter. Grants come back in request order.
+//   - `loadLeases` / `persistLeases` (optional, together: a driver without them answers the
+//     lease calls as not implemented) keep the stamping-lease set (core/oracle/leases.ts).
+//     `loadLeases` is linearized like `loadHighWater`. `persistLeases(leases, epoch)` durably
+//     (and replicated) REPLACES the whole set, and only while `epoch` still leads: a set
+//     projected under an older epoch is refused DRIVER_FENCED and changes nothing, so it can
+//     never drop a lease granted after a leadership change.
 //   - Expected failures are returned, never thrown. Callers treat DRIVER_NOT_LEADER and
 //     DRIVER_FENCED the same way: step down and redirect.
 //   - Every call finishes in bounded time: a driver that cannot reach a quorum returns
 //     DRIVER_TRANSIENT after an internal deadline rather than hanging.
 
 import type { SeqAdvanceFailure, SeqAdvanceRequest, SeqBatchRequest, SeqGrant } from '../core/ledger.js';
+import type { LeaseRecord } from '../core/oracle/leases.js';
 
 export type LeaderState =
   | { readonly kind: 'leader'; readonly epoch: bigint }
@@ -79,6 +86,10 @@ export interface ConsensusDriver {
   advanceSeq(request: SeqAdvanceRequest, epoch: bigint): Promise<DriverResult<SeqBlockResult>>;
   /** Durable exactly-once fetch-add of every key of a batch, all or nothing, in one write. */
   advanceSeqBatch?(request: SeqBatchRequest, epoch: bigint): Promise<DriverResult<SeqBatchGrants>>;
+  /** Linearized read of the durable stamping-lease set (expired records included). */
+  loadLeases?(): Promise<DriverResult<{ readonly leases: readonly LeaseRecord[] }>>;
+  /** Durably replaces the whole lease set, fenced by `epoch` (DRIVER_FENCED when it no longer leads). */
+  persistLeases?(leases: readonly LeaseRecord[], epoch: bigint): Promise<DriverResult<Record<never, never>>>;
   /** Linearized read of one key's durable counter; 0n when the key is absent. */
   loadSeq(key: string): Promise<DriverResult<{ readonly next: bigint }>>;
   /**

@@ -56,7 +56,15 @@ async function change(target: string, method: AdminRpcName, request: unknown, js
 }
 
 export function addAdminCommand(program: Command): void {
-  const admin = program.command('admin').description('membership admin of a Raft cluster: admin members|add-learner|promote|remove|capabilities (docs/cluster.md)');
+  const admin = program
+    .command('admin')
+    .description('membership admin of a Raft cluster: admin members|add-learner|promote|remove|capabilities (docs/cluster.md)')
+    .argument('[subcommand]', 'members, add-learner, promote, remove or capabilities')
+    .action((subcommand: string | undefined) => {
+      // A usage error, not the whole help (as `serve` without a driver).
+      const why = subcommand === undefined ? 'admin needs a subcommand' : `unknown admin subcommand '${subcommand}'`;
+      admin.error(`error: ${why}: members, add-learner, promote, remove or capabilities`, { exitCode: 2, code: 'tsoracle.usage' });
+    });
   admin
     .command('members')
     .description("list the members the node's log holds, and the leader it knows")

@@ -44,18 +44,30 @@ import {
   SERVER_CONNECTIONS_PER_PEER_MAX_DEFAULT,
   SERVER_IDLE_EVICT_AFTER_MS_DEFAULT,
   SERVER_IDLE_TIMEOUT_MS_DEFAULT,
+  U64_MAX,
   WINDOW_AHEAD_MS_DEFAULT,
 } from '../core/limits.js';
 import { FileDriver } from '../drivers/file/file-driver.js';
 import { NodeDisk } from '../drivers/node/disk.js';
-import type { TlsServerOptions } from '../drivers/node/transport.js';
+import { AuthToken } from '../drivers/node/auth-token.js';
+import type { TlsClientOptions, TlsServerOptions } from '../drivers/node/transport.js';
 import { parseHostPort } from '../drivers/ports.js';
 import { parseDuration, runFuzzCommand } from '../fuzz/cli.js';
 import { listTargetNames } from '../fuzz/registry.js';
-import { createClient, type TsoClient } from './client.js';
+import { createClient, type StampingLease, type TsoClient } from './client.js';
+import {
+  LEASE_RECORDS_MAX,
+  LEASE_TTL_MS_LIMIT,
+  LEASE_TTL_MS_MAX_DEFAULT,
+  LEASE_TTL_MS_MIN_DEFAULT,
+  leasePolicyProblem,
+  LEASES_LIVE_MAX_DEFAULT,
+  type LeasePolicy,
+} from '../core/oracle/leases.js';
 import { HEARTBEAT_INTERVAL_MS_DEFAULT } from './heartbeat.js';
 import { runSimCommand } from './sim.js';
-import { parseClockDrift, startRaftServer } from './raft.js';
+import { parseClockDrift, parseRaftPeers, startRaftServer } from './raft.js';
+import { checkExposure } from './tls-config.js';
 import { addAdminCommand } from './admin-cli.js';
 import { startPaxosServer } from './paxos.js';
 import { startEtcdServer } from './etcd.js';
@@ -116,6 +128,24 @@ function countUpTo(max: number, what: string): (text: string) => number {
     if (n > max) throw new InvalidArgumentError(`at most ${max} ${what} per call, got ${text}`);
     return n;
   };
+}
+
+/** A decimal u64. */
+function parseU64(text: string): bigint {
+  if (!/^\d{1,20}$/.test(text)) throw new InvalidArgumentError(`not a u64: ${text}`);
+  const n = BigInt(text);
+  if (n > U64_MAX) throw new InvalidArgumentError(`above 2^64 - 1: ${text}`);
+  return n;
+}
+
+/** A lease holder: UTF-8 text, or `hex:` and hex digits for raw bytes (the length is the server's to judge). */
+function parseLeaseHolder(text: string): Uint8Array {
+  if (text.startsWith('hex:')) {
+    const digits = text.slice(4);
+    if (!/^([0-9a-fA-F]{2})*$/.test(digits)) throw new InvalidArgumentError(`not hex bytes: ${text}`);
+    return Uint8Array.from(Buffer.from(digits, 'hex'));
+  }
+  return new TextEncoder().encode(text);
 }
 
 function parseNonNegativeInt(text: string): number {
@@ -239,7 +269,7 @@ function failOrUsage(cmd: Command): (e: unknown) => never {
  * soon as it reads the line finds them installed. `claimStop` returns true when a stop is already
  * under way (a fatal driver error may have claimed it).
  */
-function serveUntilSignal(server: TsoServer, claimStop: () => boolean): void {
+function serveUntilSignal(server: TsoServer, claimStop: () => boolean, reloadTls?: () => TlsServerOptions | undefined): void {
   const stop = (signal: string) => {
     if (claimStop()) return;
     process.stderr.write(`${signal}: shutting down\n`);
@@ -257,16 +287,42 @@ function serveUntilSignal(server: TsoServer, claimStop: () => boolean): void {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  if (reloadTls !== undefined) {
+    // SIGHUP re-reads --tls-cert/--tls-key/--tls-ca; new handshakes use them, nothing is closed.
+    // Files that do not load leave the old certificates in place (and the process running).
+    process.on('SIGHUP', () => {
+      try {
+        const tls = reloadTls();
+        if (tls !== undefined) server.reloadTls(tls);
+        process.stderr.write('SIGHUP: TLS certificates reloaded\n');
+      } catch (e) {
+        process.stderr.write(`SIGHUP: TLS reload failed, the previous certificates stay: ${e instanceof Error ? e.message : String(e)}\n`);
+      }
+    });
+  }
   process.stdout.write(`serving on ${server.address.host}:${server.address.port}\n`);
   if (server.httpAddress !== null) process.stderr.write(`http on ${server.httpAddress.host}:${server.httpAddress.port}\n`);
   if (server.grpcAddress !== null) process.stderr.write(`grpc on ${server.grpcAddress.host}:${server.grpcAddress.port}\n`);
 }
 
-/** --tls-cert / --tls-key / --tls-ca of `serve file` and `serve raft`. */
+/** --tls-cert / --tls-key / --tls-ca, --auth-token-file, --insecure (and the peers' --allow-insecure-peer) of `serve`. */
 interface TlsFlags {
   tlsCert?: string;
   tlsKey?: string;
   tlsCa?: string;
+  authTokenFile?: string;
+  insecure?: boolean;
+  allowInsecurePeer?: boolean;
+}
+
+/** The token of --auth-token-file, or undefined (INVALID_CONFIG for an unreadable or empty file). */
+function serverAuthToken(opts: TlsFlags): AuthToken | undefined {
+  return opts.authTokenFile === undefined ? undefined : AuthToken.fromFile(opts.authTokenFile);
+}
+
+/** The host of a `host:port` flag value (bindAddress checked it already). */
+function hostOf(address: string): string {
+  return parseHostPort(address)?.host ?? address;
 }
 
 /** The client port's TLS from the flags (PEM files), or undefined; INVALID_CONFIG for a bad combination or an unreadable file. */
@@ -290,11 +346,15 @@ function serverTls(opts: TlsFlags): TlsServerOptions | undefined {
   };
 }
 
-function addTlsOptions(cmd: Command): Command {
-  return cmd
-    .option('--tls-cert <file>', 'serve TLS on the client port with this PEM certificate (with --tls-key)')
-    .option('--tls-key <file>', "the PEM private key of --tls-cert")
-    .option('--tls-ca <file>', 'require client certificates signed by this PEM CA (mTLS)');
+function addTlsOptions(cmd: Command, peers = false): Command {
+  cmd
+    .option('--tls-cert <file>', `serve TLS on the client and gRPC ports${peers ? ' and the peer port' : ''} with this PEM certificate (with --tls-key; reloaded on SIGHUP)`)
+    .option('--tls-key <file>', 'the PEM private key of --tls-cert')
+    .option('--tls-ca <file>', `require client certificates signed by this PEM CA (mTLS)${peers ? '; peers verify each other against it' : ''}`)
+    .option('--auth-token-file <file>', 'every gRPC call must carry this token (authorization: Bearer <token>; docs/security.md)')
+    .option('--insecure', 'allow a plaintext, unauthenticated client or gRPC port off loopback');
+  if (peers) cmd.option('--allow-insecure-peer', 'allow plaintext peers (off loopback without TLS; with TLS, also accepted on the peer port)');
+  return cmd;
 }
 
 interface ServeFileOptions extends ConnectionLimitFlags, TlsFlags {
@@ -305,15 +365,30 @@ interface ServeFileOptions extends ConnectionLimitFlags, TlsFlags {
   windowAhead: number;
   failoverAdvance: number;
   seqBatchKeysMax: number;
+  leaseTtlMin: number;
+  leaseTtlMax: number;
+  leasesLiveMax: number;
   heartbeatInterval: number;
 }
 
 async function serveFile(opts: ServeFileOptions, cmd: Command): Promise<void> {
-  const tls = await Promise.resolve()
-    .then(() => serverTls(opts))
+  const { tls, authToken } = await Promise.resolve()
+    .then(() => {
+      const tls = serverTls(opts);
+      const authToken = serverAuthToken(opts);
+      checkExposure(
+        [
+          { flag: '--listen', host: hostOf(opts.listen), kind: 'client', tls: tls !== undefined, token: false },
+          ...(opts.grpcListen === 'off' ? [] : [{ flag: '--grpc-listen', host: hostOf(opts.grpcListen), kind: 'client' as const, tls: tls !== undefined, token: authToken !== undefined }]),
+        ],
+        { insecure: opts.insecure === true },
+      );
+      return { tls, authToken };
+    })
     .catch(failOrUsage(cmd));
   const server = await startServer({
     ...(tls !== undefined ? { tls } : {}),
+    ...(authToken !== undefined ? { authToken } : {}),
     dataDir: opts.dataDir,
     listen: opts.listen,
     httpListen: opts.httpListen === 'off' ? null : opts.httpListen,
@@ -321,16 +396,21 @@ async function serveFile(opts: ServeFileOptions, cmd: Command): Promise<void> {
     windowAheadMs: opts.windowAhead,
     failoverAdvanceMs: opts.failoverAdvance,
     seqBatchKeysMax: opts.seqBatchKeysMax,
+    leasePolicy: leasePolicyOf(opts, cmd),
     heartbeatIntervalMs: opts.heartbeatInterval,
     connectionLimits: connectionLimits(opts),
     log: (line) => process.stderr.write(`${line}\n`),
   }).catch(failOrUsage(cmd));
   let stopping = false;
-  serveUntilSignal(server, () => {
-    const already = stopping;
-    stopping = true;
-    return already;
-  });
+  serveUntilSignal(
+    server,
+    () => {
+      const already = stopping;
+      stopping = true;
+      return already;
+    },
+    tls === undefined ? undefined : () => serverTls(opts),
+  );
 }
 
 interface ServeRaftOptions extends ConnectionLimitFlags, TlsFlags {
@@ -347,6 +427,9 @@ interface ServeRaftOptions extends ConnectionLimitFlags, TlsFlags {
   windowAhead: number;
   failoverAdvance: number;
   seqBatchKeysMax: number;
+  leaseTtlMin: number;
+  leaseTtlMax: number;
+  leasesLiveMax: number;
   statusHeartbeatInterval: number;
   /** `serve raft` only. */
   adminListen?: string;
@@ -358,11 +441,29 @@ async function serveRaft(opts: ServeRaftOptions, cmd: Command, start: typeof sta
     process.stderr.write(`${line}\n`);
   };
   let stopping = false;
-  const tls = await Promise.resolve()
-    .then(() => serverTls(opts))
+  const { tls, authToken } = await Promise.resolve()
+    .then(() => {
+      const tls = serverTls(opts);
+      const authToken = serverAuthToken(opts);
+      const peers = parseRaftPeers(opts.peers);
+      const self = peers.get(opts.id);
+      if (self === undefined) return { tls, authToken }; // the driver's own check names the problem
+      const serviceHost = opts.listen === undefined ? hostOf(self.serviceEndpoint) : hostOf(opts.listen);
+      checkExposure(
+        [
+          { flag: '--listen', host: serviceHost, kind: 'client', tls: tls !== undefined, token: false },
+          ...(opts.grpcListen === undefined || opts.grpcListen === 'off' ? [] : [{ flag: '--grpc-listen', host: hostOf(opts.grpcListen), kind: 'client' as const, tls: tls !== undefined, token: authToken !== undefined }]),
+          { flag: `--peers: node ${opts.id}'s peer address`, host: self.raftAddress.host, kind: 'peer', tls: tls !== undefined, token: false },
+        ],
+        { insecure: opts.insecure === true, allowInsecurePeer: opts.allowInsecurePeer === true },
+      );
+      return { tls, authToken };
+    })
     .catch(failOrUsage(cmd));
   const server = await start({
     ...(tls !== undefined ? { tls } : {}),
+    ...(authToken !== undefined ? { authToken } : {}),
+    ...(opts.allowInsecurePeer === true ? { allowInsecurePeer: true } : {}),
     id: opts.id,
     peers: opts.peers,
     dataDir: opts.dataDir,
@@ -378,6 +479,7 @@ async function serveRaft(opts: ServeRaftOptions, cmd: Command, start: typeof sta
     windowAheadMs: opts.windowAhead,
     failoverAdvanceMs: opts.failoverAdvance,
     seqBatchKeysMax: opts.seqBatchKeysMax,
+    leasePolicy: leasePolicyOf(opts, cmd),
     statusHeartbeatIntervalMs: opts.statusHeartbeatInterval,
     connectionLimits: connectionLimits(opts),
     log,
@@ -388,11 +490,15 @@ async function serveRaft(opts: ServeRaftOptions, cmd: Command, start: typeof sta
       fail(error);
     },
   }).catch(failOrUsage(cmd));
-  serveUntilSignal(server, () => {
-    const already = stopping;
-    stopping = true;
-    return already;
-  });
+  serveUntilSignal(
+    server,
+    () => {
+      const already = stopping;
+      stopping = true;
+      return already;
+    },
+    tls === undefined ? undefined : () => serverTls(opts),
+  );
 }
 
 interface ServeEtcdOptions extends ConnectionLimitFlags {
@@ -447,7 +553,30 @@ function addWindowOptions(cmd: Command): Command {
       new Option('--seq-batch-keys-max <n>', `most keys one get-seq-batch may name (1 to ${SEQ_BATCH_KEYS_MAX})`)
         .default(SEQ_BATCH_KEYS_DEFAULT)
         .argParser(countUpTo(SEQ_BATCH_KEYS_MAX, 'keys')),
+    )
+    .addOption(
+      new Option('--lease-ttl-min <duration>', 'shortest stamping-lease TTL an acquire may ask for')
+        .default(LEASE_TTL_MS_MIN_DEFAULT, '5s')
+        .argParser(durationInRange(1, LEASE_TTL_MS_LIMIT)),
+    )
+    .addOption(
+      new Option('--lease-ttl-max <duration>', 'longest stamping-lease TTL an acquire may ask for (at most 24h)')
+        .default(LEASE_TTL_MS_MAX_DEFAULT, '5m')
+        .argParser(durationInRange(1, LEASE_TTL_MS_LIMIT)),
+    )
+    .addOption(
+      new Option('--leases-live-max <n>', `most live stamping leases (1 to ${LEASE_RECORDS_MAX})`)
+        .default(LEASES_LIVE_MAX_DEFAULT)
+        .argParser(countUpTo(LEASE_RECORDS_MAX, 'leases')),
     );
+}
+
+/** The stamping-lease policy of the serve flags; a floor above the ceiling is a usage error. */
+function leasePolicyOf(opts: { leaseTtlMin: number; leaseTtlMax: number; leasesLiveMax: number }, cmd: Command): LeasePolicy {
+  const policy: LeasePolicy = { ttlMsMin: opts.leaseTtlMin, ttlMsMax: opts.leaseTtlMax, liveLeasesMax: opts.leasesLiveMax };
+  const problem = leasePolicyProblem(policy);
+  if (problem !== null) usageError(cmd, `--lease-ttl-min/--lease-ttl-max/--leases-live-max: ${problem}`);
+  return policy;
 }
 
 /** The flags of the connection defences (docs/protocol.md §5), shared by `serve file` and `serve raft`. */
@@ -547,6 +676,39 @@ function addServeFileOptions(cmd: Command): Command {
   return addTlsOptions(addConnectionLimitOptions(addWindowOptions(cmd)));
 }
 
+/** The client commands' TLS flags (docs/security.md): speak TLS when any is given. */
+function clientTlsOption(flag: '--tls-ca' | '--tls-cert' | '--tls-key' | '--tls-servername'): Option {
+  const help = {
+    '--tls-ca': 'speak TLS, trusting this PEM CA (default with other --tls flags: the system roots)',
+    '--tls-cert': 'present this PEM client certificate (mTLS; with --tls-key)',
+    '--tls-key': 'the PEM private key of --tls-cert',
+    '--tls-servername': 'the name the server certificate must carry (default: the host dialled)',
+  }[flag];
+  return new Option(`${flag} <${flag === '--tls-servername' ? 'name' : 'file'}>`, help);
+}
+
+/** `{ tls }` for createClient from the client TLS flags, or `{}`; INVALID_CONFIG for an unreadable file or a half pair. */
+function clientTlsFromFlags(flags: object): { tls?: TlsClientOptions } {
+  const opts = flags as { tlsCa?: string; tlsCert?: string; tlsKey?: string; tlsServername?: string };
+  if (opts.tlsCa === undefined && opts.tlsCert === undefined && opts.tlsKey === undefined && opts.tlsServername === undefined) return {};
+  if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) throw new TsoError('INVALID_CONFIG', '--tls-cert and --tls-key go together');
+  const read = (flag: string, file: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (e) {
+      throw new TsoError('INVALID_CONFIG', `${flag} ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+  };
+  return {
+    tls: {
+      ...(opts.tlsCa !== undefined ? { ca: read('--tls-ca', opts.tlsCa) } : {}),
+      ...(opts.tlsCert !== undefined ? { cert: read('--tls-cert', opts.tlsCert) } : {}),
+      ...(opts.tlsKey !== undefined ? { key: read('--tls-key', opts.tlsKey) } : {}),
+      ...(opts.tlsServername !== undefined ? { servername: opts.tlsServername } : {}),
+    },
+  };
+}
+
 function endpointsOption(): Option {
   return new Option('--endpoints <list>', 'comma-separated host:port list').default([LISTEN_ADDRESS_DEFAULT], LISTEN_ADDRESS_DEFAULT).argParser(parseEndpoints);
 }
@@ -623,7 +785,7 @@ export function buildProgram(): Command {
       .default(HEARTBEAT_INTERVAL_MS_DEFAULT, '10s')
       .argParser(durationInRange(0, SERVE_DURATION_MS_MAX)),
   );
-  addTlsOptions(addConnectionLimitOptions(addWindowOptions(raft))).action(async (opts: ServeRaftOptions, cmd: Command) => serveRaft(opts, cmd));
+  addTlsOptions(addConnectionLimitOptions(addWindowOptions(raft)), true).action(async (opts: ServeRaftOptions, cmd: Command) => serveRaft(opts, cmd));
   // `serve paxos`: the same flags, defaults and checks as `serve raft`, on the paxos driver (docs/paxos.md).
   const paxos = serve
     .command('paxos')
@@ -634,7 +796,7 @@ export function buildProgram(): Command {
     .option('--listen <host:port>', "client protocol address (default: this node's service address)", bindAddress(false))
     .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz (default: the service host, the service port + 2; "off" disables)', bindAddress(true));
   addConsensusTimingOptions(paxos, 'log');
-  addTlsOptions(addConnectionLimitOptions(addWindowOptions(paxos))).action(async (opts: ServeRaftOptions, cmd: Command) => serveRaft(opts, cmd, startPaxosServer));
+  addTlsOptions(addConnectionLimitOptions(addWindowOptions(paxos)), true).action(async (opts: ServeRaftOptions, cmd: Command) => serveRaft(opts, cmd, startPaxosServer));
 
   const etcd = serve
     .command('etcd')
@@ -676,11 +838,15 @@ export function buildProgram(): Command {
     .command('get-ts')
     .description('get timestamps: N lines, one decimal u64 each')
     .addOption(endpointsOption())
+    .addOption(clientTlsOption('--tls-ca'))
+    .addOption(clientTlsOption('--tls-cert'))
+    .addOption(clientTlsOption('--tls-key'))
+    .addOption(clientTlsOption('--tls-servername'))
     .option('--count <n>', `how many timestamps (1 to ${GET_TS_COUNT_MAX}: one millisecond at most)`, countUpTo(GET_TS_COUNT_MAX, 'timestamps'), 1)
     .option('--json', 'print one JSON object')
     .action(async (opts: { endpoints: string[]; count: number; json?: boolean }) => {
       try {
-        const client = createClient({ endpoints: opts.endpoints });
+        const client = createClient({ endpoints: opts.endpoints, ...clientTlsFromFlags(opts) });
         try {
           const batch = await client.getTsBatch(opts.count);
           const values = batch.toArray().map((t) => t.toString());
@@ -704,11 +870,15 @@ export function buildProgram(): Command {
     .description('get a gapless block of a sequence key: N lines, one decimal each')
     .argument('<key>', `sequence key (${SEQ_KEY_BYTES_MIN}-${SEQ_KEY_BYTES_MAX} UTF-8 bytes)`, parseSeqKey)
     .addOption(endpointsOption())
+    .addOption(clientTlsOption('--tls-ca'))
+    .addOption(clientTlsOption('--tls-cert'))
+    .addOption(clientTlsOption('--tls-key'))
+    .addOption(clientTlsOption('--tls-servername'))
     .option('--count <n>', `block size (1 to ${SEQ_COUNT_MAX})`, countUpTo(SEQ_COUNT_MAX, 'values'), 1)
     .option('--json', 'print one JSON object')
     .action(async (key: string, opts: { endpoints: string[]; count: number; json?: boolean }) => {
       try {
-        const client = createClient({ endpoints: opts.endpoints });
+        const client = createClient({ endpoints: opts.endpoints, ...clientTlsFromFlags(opts) });
         try {
           const block = await client.getSeq(key, opts.count);
           if (opts.json === true) {
@@ -734,10 +904,14 @@ export function buildProgram(): Command {
       .command(name)
       .description(description)
       .addOption(endpointsOption())
+      .addOption(clientTlsOption('--tls-ca'))
+      .addOption(clientTlsOption('--tls-cert'))
+      .addOption(clientTlsOption('--tls-key'))
+      .addOption(clientTlsOption('--tls-servername'))
       .option('--json', 'print one JSON object')
       .action(async (opts: { endpoints: string[]; json?: boolean }) => {
         try {
-          const client = createClient({ endpoints: opts.endpoints });
+          const client = createClient({ endpoints: opts.endpoints, ...clientTlsFromFlags(opts) });
           try {
             const point = await read(client);
             if (opts.json === true) process.stdout.write(`${JSON.stringify({ physicalMs: String(point.physicalMs), epoch: point.epoch.toString() })}\n`);
@@ -751,15 +925,74 @@ export function buildProgram(): Command {
       });
   }
 
+  // Stamping leases: `lease acquire <holder>`, `lease renew <id>`, `lease release <id>`.
+  const lease = program.command('lease').description('stamping leases: acquire | renew | release (docs/client.md)');
+  const printLease = (granted: StampingLease, json: boolean | undefined): void => {
+    if (json === true) {
+      const fields = { leaseId: granted.leaseId.toString(), tsUpperBoundMs: String(granted.tsUpperBoundMs), expiresAtMs: String(granted.expiresAtMs), epoch: granted.epoch.toString() };
+      process.stdout.write(`${JSON.stringify(fields)}\n`);
+    } else {
+      process.stdout.write(`lease-id ${granted.leaseId}\nts-upper-bound-ms ${granted.tsUpperBoundMs}\nexpires-at-ms ${granted.expiresAtMs}\n`);
+    }
+  };
+  const withClient = async (endpoints: string[], run: (client: TsoClient) => Promise<void>): Promise<void> => {
+    try {
+      const client = createClient({ endpoints });
+      try {
+        await run(client);
+      } finally {
+        await client.close();
+      }
+    } catch (e) {
+      fail(e);
+    }
+  };
+  lease
+    .command('acquire')
+    .description('acquire (or get back) the stamping lease of a holder: stamp physical ms at most ts-upper-bound-ms until expires-at-ms')
+    .argument('<holder>', 'the holder key, as UTF-8 text (1 to 128 bytes; hex:... for raw bytes)', parseLeaseHolder)
+    .addOption(endpointsOption())
+    .requiredOption('--holder-epoch <n>', 'the holder epoch (u64): a higher one supersedes the holder\'s lease', parseU64)
+    .option('--ttl <duration>', 'time to live, within the server\'s bounds (default bounds 5s to 5m)', parseDurationMs, 30_000)
+    .option('--json', 'print one JSON object')
+    .action(async (holder: Uint8Array, opts: { endpoints: string[]; holderEpoch: bigint; ttl: number; json?: boolean }) =>
+      withClient(opts.endpoints, async (client) => printLease(await client.acquireLease(holder, opts.holderEpoch, opts.ttl), opts.json)),
+    );
+  lease
+    .command('renew')
+    .description('renew a stamping lease: a new bound and expiry (the acquire-time TTL)')
+    .argument('<lease-id>', 'the lease id an acquire printed (u64)', parseU64)
+    .addOption(endpointsOption())
+    .option('--json', 'print one JSON object')
+    .action(async (leaseId: bigint, opts: { endpoints: string[]; json?: boolean }) =>
+      withClient(opts.endpoints, async (client) => printLease(await client.renewLease(leaseId), opts.json)),
+    );
+  lease
+    .command('release')
+    .description('release a stamping lease (idempotent): it stops binding the frontier')
+    .argument('<lease-id>', 'the lease id an acquire printed (u64)', parseU64)
+    .addOption(endpointsOption())
+    .option('--json', 'print one JSON object')
+    .action(async (leaseId: bigint, opts: { endpoints: string[]; json?: boolean }) =>
+      withClient(opts.endpoints, async (client) => {
+        await client.releaseLease(leaseId);
+        process.stdout.write(opts.json === true ? `${JSON.stringify({ released: leaseId.toString() })}\n` : `released ${leaseId}\n`);
+      }),
+    );
+
   program
     .command('get-seq-batch')
     .description('get gapless blocks of several keys at once, all or none: per value a line "key value"')
     .argument('<key=count...>', `1 to ${SEQ_BATCH_KEYS_MAX} distinct keys, each with its block size (1 to ${SEQ_COUNT_MAX})`, parseSeqBatchEntry)
     .addOption(endpointsOption())
+    .addOption(clientTlsOption('--tls-ca'))
+    .addOption(clientTlsOption('--tls-cert'))
+    .addOption(clientTlsOption('--tls-key'))
+    .addOption(clientTlsOption('--tls-servername'))
     .option('--json', 'print one JSON object')
     .action(async (entries: Array<{ key: string; count: number }>, opts: { endpoints: string[]; json?: boolean }) => {
       try {
-        const client = createClient({ endpoints: opts.endpoints });
+        const client = createClient({ endpoints: opts.endpoints, ...clientTlsFromFlags(opts) });
         try {
           const batch = await client.getSeqBatch(entries);
           if (opts.json === true) {

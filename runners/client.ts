@@ -9,7 +9,7 @@ import { NodeClock } from '../drivers/node/clock.js';
 import { NodeKeepAlive } from '../drivers/node/keep-alive.js';
 import { NodeTransport, type TlsClientOptions } from '../drivers/node/transport.js';
 
-export type { CachedLeader, ClientEvent, RetryPolicy, SafePoint, SeqBatch, SeqBlock, TimestampBatch, TsoClient } from '../drivers/client/index.js';
+export type { CachedLeader, ClientEvent, RetryPolicy, SafePoint, SeqBatch, StampingLease, SeqBlock, TimestampBatch, TsoClient } from '../drivers/client/index.js';
 
 export interface ClientOptions {
   /** Server endpoints `host:port` (default: the server's default listen address). */
@@ -39,5 +39,6 @@ export function createClient(options: ClientOptions = {}): TsoClient {
     ...(options.retry === undefined ? {} : { retry: options.retry }),
     ...(options.clientId === undefined ? {} : { clientId: options.clientId }),
     ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
+    ...(options.tls === undefined ? {} : { tls: true }),
   });
 }

@@ -3,8 +3,9 @@
 // grpc_python_plugin (drivers/grpc/python/tso_probe.py is the client). Against the built CLI in
 // child processes on loopback: a file server, and a 3-node Raft cluster where the probe follows
 // each follower's `tsoracle-leader-hint-bin` trailer to the leader. The probe checks exact GetTs
-// grants, strictly increasing timestamps, gapless GetSeq blocks with their epoch, UNIMPLEMENTED
-// for the other six RPCs and the original's golden lease bytes. Without the tools the suite is
+// grants, strictly increasing timestamps, gapless GetSeq and GetSeqBatch blocks with their epoch,
+// the safe points (0 on a follower), UNIMPLEMENTED for the three lease RPCs and the original's
+// golden lease bytes. Without the tools the suite is
 // skipped and its name says which one is missing (.ci/run installs them).
 import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
@@ -45,6 +46,8 @@ interface ProbeReport {
   readonly hops: ReadonlyArray<{ from: string; code: string; to: string }>;
   readonly ts_calls: number;
   readonly seq_calls: number;
+  readonly seq_batch_calls: number;
+  readonly safe_point_calls: number;
   readonly unimplemented: readonly string[];
 }
 
@@ -100,18 +103,21 @@ describe.skipIf(MISSING.length > 0)(SUITE_NAME, () => {
   });
 
   it(
-    'gets exact timestamp grants, gapless blocks and UNIMPLEMENTED from a file server, counted by method and code in /metrics',
+    'gets exact timestamp grants, gapless blocks, batches, safe points and UNIMPLEMENTED leases from a file server, counted by method and code in /metrics',
     async () => {
       const dir = await tempDir('tsoracle-grpc-file-');
       const server = await children.serve({ dataDir: join(dir, 'data'), httpListen: '127.0.0.1:0', extraArgs: ['--grpc-listen', '127.0.0.1:0'] });
       const endpoint = await grpcEndpoint(server);
       const report = await probe(stubs, [endpoint]);
-      expect(report).toMatchObject({ leader: endpoint, hops: [], ts_calls: 32, seq_calls: 20 });
-      expect(report.unimplemented).toEqual(['GetCurrentMaxSafe', 'GetSeqBatch', 'AcquireLease', 'RenewLease', 'ReleaseLease', 'GetSafeFrontier']);
+      expect(report).toMatchObject({ leader: endpoint, hops: [], ts_calls: 32, seq_calls: 20, seq_batch_calls: 3, safe_point_calls: 2 });
+      expect(report.unimplemented).toEqual(['AcquireLease', 'RenewLease', 'ReleaseLease']);
       const metrics = await (await fetch(`http://${server.httpEndpoint as string}/metrics`)).text();
       expect(metrics).toMatch(/^tsoracle_grpc_requests_total\{method="GetTs",code="OK"\} 3[3-9]$/m);
       expect(metrics).toMatch(/^tsoracle_grpc_requests_total\{method="GetSeq",code="INVALID_ARGUMENT"\} 1$/m);
-      expect(metrics).toMatch(/^tsoracle_grpc_requests_total\{method="GetSafeFrontier",code="UNIMPLEMENTED"\} 1$/m);
+      expect(metrics).toMatch(/^tsoracle_grpc_requests_total\{method="GetSeqBatch",code="OK"\} 3$/m);
+      expect(metrics).toMatch(/^tsoracle_grpc_requests_total\{method="GetSeqBatch",code="INVALID_ARGUMENT"\} 1$/m);
+      expect(metrics).toMatch(/^tsoracle_grpc_requests_total\{method="GetSafeFrontier",code="OK"\} 1$/m);
+      expect(metrics).toMatch(/^tsoracle_grpc_requests_total\{method="RenewLease",code="UNIMPLEMENTED"\} 1$/m);
     },
     TEST_TIMEOUT_MS,
   );
@@ -151,8 +157,8 @@ describe.skipIf(MISSING.length > 0)(SUITE_NAME, () => {
       expect([1, 2, 3].map(grpcOf)).toContain(report.leader);
       expect(report.hops).toHaveLength(2);
       for (const hop of report.hops) expect(hop).toMatchObject({ code: 'FAILED_PRECONDITION', to: report.leader });
-      expect(report).toMatchObject({ ts_calls: 32, seq_calls: 20 });
-      expect(report.unimplemented).toHaveLength(6);
+      expect(report).toMatchObject({ ts_calls: 32, seq_calls: 20, seq_batch_calls: 3, safe_point_calls: 6 });
+      expect(report.unimplemented).toHaveLength(3);
     },
     TEST_TIMEOUT_MS,
   );

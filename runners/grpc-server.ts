@@ -10,6 +10,8 @@
 
 import client from 'prom-client';
 import type { TsoGrpcServer } from '../drivers/grpc/tso-grpc-server.js';
+import type { AuthToken } from '../drivers/node/auth-token.js';
+import type { TlsServerOptions } from '../drivers/node/transport.js';
 import type { HostPort } from '../drivers/ports.js';
 import type { ServingNode } from '../drivers/server/serving-node.js';
 
@@ -19,6 +21,10 @@ export interface GrpcListenerOptions {
   readonly registry: client.Registry;
   /** The leader's gRPC endpoint from its native service endpoint (see TsoGrpcServerOptions). */
   readonly hintEndpoint?: (serviceEndpoint: string) => string | null;
+  /** TLS (mTLS with `ca`) on the gRPC port. */
+  readonly tls?: TlsServerOptions;
+  /** Every call must carry this token (`authorization: Bearer <token>`). */
+  readonly authToken?: AuthToken;
 }
 
 export async function startGrpcListener(options: GrpcListenerOptions): Promise<TsoGrpcServer> {
@@ -35,6 +41,8 @@ export async function startGrpcListener(options: GrpcListenerOptions): Promise<T
     listen: options.listen,
     onRequest: (method, code) => requests.inc({ method, code }),
     ...(options.hintEndpoint !== undefined ? { hintEndpoint: options.hintEndpoint } : {}),
+    ...(options.tls !== undefined ? { tls: options.tls } : {}),
+    ...(options.authToken !== undefined ? { authToken: options.authToken } : {}),
   });
 }
 

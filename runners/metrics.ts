@@ -102,7 +102,7 @@ export class PrometheusMetrics implements ServerMetrics {
     });
     this.resourceExhaustions = new client.Counter({
       name: 'tsoracle_resource_exhausted_total',
-      help: 'RESOURCE_EXHAUSTED answers, by the limit reached (seq_key_cardinality, seq_counter_overflow, requests_in_flight, connections, shutting_down).',
+      help: 'RESOURCE_EXHAUSTED answers, by the limit reached (seq_key_cardinality, seq_counter_overflow, requests_in_flight, connections, shutting_down, lease_limit).',
       labelNames: ['reason'],
       registers,
     });

@@ -11,18 +11,20 @@
 //
 // HTTP: /metrics (the serving node's metrics and the driver's, paxos-metrics.ts), /healthz, and
 // /readyz (ready only while this node serves timestamps).
+import type { LeasePolicy } from '../core/oracle/leases.js';
 import { TsoError } from '../core/errors.js';
 import { makePaxosConfig, PAXOS_NODE_ID_MAX } from '../core/paxos/index.js';
 import { RAFT_CLOCK_DRIFT_BOUND_DEFAULT, RAFT_ELECTION_TIMEOUT_MS_DEFAULT, RAFT_HEARTBEAT_INTERVAL_MS_DEFAULT } from '../core/limits.js';
 import { NodeClock } from '../drivers/node/clock.js';
 import { NodeDisk } from '../drivers/node/disk.js';
-import { NodeTransport } from '../drivers/node/transport.js';
+import { NodeTransport, type TlsServerOptions } from '../drivers/node/transport.js';
 import { formatHostPort, parseHostPort, type HostPort } from '../drivers/ports.js';
 import { formatBallot } from '../core/paxos/index.js';
 import { PaxosDriver, type PaxosDriverEvent, type PaxosPeer } from '../drivers/paxos/index.js';
 import { PaxosMetrics } from './paxos-metrics.js';
 import { checkRaftConfig, checkRaftTimeouts, defaultRaftHttpAddress, parseRaftPeers } from './raft.js';
 import { checkDataDir, listenError, startServer, type ConnectionLimits, type TsoServer } from './server.js';
+import { peerTransportTls } from './tls-config.js';
 
 export interface PaxosServerOptions {
   /** This node's id; it must be in `peers` (1 to 65535). */
@@ -39,8 +41,14 @@ export interface PaxosServerOptions {
   readonly snapshotEntries?: number;
   readonly windowAheadMs?: number;
   readonly failoverAdvanceMs?: number;
+  /** Stamping-lease TTL bounds and live-lease cap (default 5 s..300 s, 1,024). */
+  readonly leasePolicy?: LeasePolicy;
   readonly shutdownGraceMs?: number;
   readonly connectionLimits?: ConnectionLimits;
+  /** TLS on the client and Paxos peer ports; with `ca`, mTLS (peers present this certificate to each other). */
+  readonly tls?: TlsServerOptions;
+  /** Accept plaintext peers (with TLS: on the same port, besides TLS ones). */
+  readonly allowInsecurePeer?: boolean;
   readonly log?: (line: string) => void;
   /** The driver stopped on a storage failure; the process should exit and be restarted. */
   readonly onFatal?: (error: unknown) => void;
@@ -131,9 +139,10 @@ export async function startPaxosServer(options: PaxosServerOptions): Promise<Pax
   const clock = new NodeClock();
   let onFatal = options.onFatal;
   const metrics = new PaxosMetrics();
+  const peerTransport = new NodeTransport(peerTransportTls(options.tls, options.allowInsecurePeer === true));
   const driver = await PaxosDriver.open({
     disk: new NodeDisk(),
-    transport: new NodeTransport(),
+    transport: peerTransport,
     clock,
     random: Math.random,
     dataDir: options.dataDir,
@@ -158,10 +167,12 @@ export async function startPaxosServer(options: PaxosServerOptions): Promise<Pax
       listen,
       httpListen,
       ...(httpListenHint !== undefined ? { httpListenHint } : {}),
+      ...(options.tls !== undefined ? { tls: options.tls } : {}),
       waitUntilServing: false,
       log,
       ...(options.windowAheadMs !== undefined ? { windowAheadMs: options.windowAheadMs } : {}),
       ...(options.failoverAdvanceMs !== undefined ? { failoverAdvanceMs: options.failoverAdvanceMs } : {}),
+      ...(options.leasePolicy !== undefined ? { leasePolicy: options.leasePolicy } : {}),
       ...(options.shutdownGraceMs !== undefined ? { shutdownGraceMs: options.shutdownGraceMs } : {}),
       ...(options.connectionLimits !== undefined ? { connectionLimits: options.connectionLimits } : {}),
     });
@@ -171,5 +182,10 @@ export async function startPaxosServer(options: PaxosServerOptions): Promise<Pax
     throw e;
   }
   metrics.register(server.metrics.registry, driver);
-  return { ...server, close: () => server.close(), driver };
+  const reloadTls = (tls: TlsServerOptions): void => {
+    server.reloadTls(tls);
+    const peer = peerTransportTls(tls, options.allowInsecurePeer === true);
+    peerTransport.reloadTls(peer.tlsServer, peer.tlsClient);
+  };
+  return { ...server, reloadTls, close: () => server.close(), driver };
 }

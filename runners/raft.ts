@@ -18,6 +18,7 @@
 // configuration can name it: the service host, the service port + 2 (RAFT_HTTP_PORT_OFFSET_FROM_
 // SERVICE). A default that lands on an address of --peers is refused before anything is opened,
 // and one that cannot be bound says it was the default and how to choose another.
+import type { LeasePolicy } from '../core/oracle/leases.js';
 import { TsoError } from '../core/errors.js';
 import { makeRaftConfig } from '../core/raft/config.js';
 import {
@@ -29,6 +30,7 @@ import {
 } from '../core/limits.js';
 import { NodeClock } from '../drivers/node/clock.js';
 import { NodeDisk } from '../drivers/node/disk.js';
+import type { AuthToken } from '../drivers/node/auth-token.js';
 import { NodeTransport, type TlsServerOptions } from '../drivers/node/transport.js';
 import { formatHostPort, parseHostPort, type HostPort } from '../drivers/ports.js';
 import { RaftDriver, type RaftDriverEvent, type RaftPeer } from '../drivers/raft/index.js';
@@ -37,6 +39,7 @@ import { AdminServer } from '../drivers/admin/admin-server.js';
 import { grpcEndpointByPortOffset } from './grpc-server.js';
 import { RaftMetrics } from './raft-metrics.js';
 import { checkDataDir, listenError, startServer, type ConnectionLimits, type TsoServer } from './server.js';
+import { peerTransportTls } from './tls-config.js';
 
 export interface RaftServerOptions {
   /** This node's id; it must be in `peers`. */
@@ -60,8 +63,15 @@ export interface RaftServerOptions {
    * use the same offset; with port 0 the hint carries no endpoint).
    */
   readonly grpcListen?: string | null;
-  /** TLS on the client port (not the Raft peer port); with `ca`, mTLS. */
+  /**
+   * TLS on the client, gRPC and Raft peer ports; with `ca`, mTLS (peers always present this
+   * certificate to each other and verify against `ca`). A plaintext peer is refused.
+   */
   readonly tls?: TlsServerOptions;
+  /** Accept plaintext peers (with TLS: on the same port, besides TLS ones). */
+  readonly allowInsecurePeer?: boolean;
+  /** A token every gRPC call must carry. */
+  readonly authToken?: AuthToken;
   /**
    * The membership admin API's bind address (tsoracle.admin.v1.MembershipAdmin; loopback only until
    * it has TLS); null or absent: off. Other members' admin endpoints are derived as their service
@@ -77,6 +87,8 @@ export interface RaftServerOptions {
   readonly failoverAdvanceMs?: number;
   /** Most entries one getSeqBatch may carry (1..128, default 128). */
   readonly seqBatchKeysMax?: number;
+  /** Stamping-lease TTL bounds and live-lease cap (default 5 s..300 s, 1,024). */
+  readonly leasePolicy?: LeasePolicy;
   /** The status heartbeat's interval (runners/heartbeat.ts; default 10 s, 0 off). */
   readonly statusHeartbeatIntervalMs?: number;
   readonly shutdownGraceMs?: number;
@@ -271,9 +283,10 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
   const clock = new NodeClock();
   let onFatal = options.onFatal;
   const raftMetrics = new RaftMetrics();
+  const peerTransport = new NodeTransport(peerTransportTls(options.tls, options.allowInsecurePeer === true));
   const driver = await RaftDriver.open({
     disk: new NodeDisk(),
-    transport: new NodeTransport(),
+    transport: peerTransport,
     clock,
     random: Math.random,
     dataDir: options.dataDir,
@@ -304,11 +317,13 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
         ? { grpcListen: formatHostPort(grpcListen), ...(grpcListen.port !== 0 ? { grpcHintEndpoint: grpcEndpointByPortOffset(grpcListen.port - serviceAddress.port) } : {}) }
         : {}),
       ...(options.tls !== undefined ? { tls: options.tls } : {}),
+      ...(options.authToken !== undefined ? { authToken: options.authToken } : {}),
       waitUntilServing: false,
       log,
       ...(options.windowAheadMs !== undefined ? { windowAheadMs: options.windowAheadMs } : {}),
       ...(options.failoverAdvanceMs !== undefined ? { failoverAdvanceMs: options.failoverAdvanceMs } : {}),
       ...(options.seqBatchKeysMax !== undefined ? { seqBatchKeysMax: options.seqBatchKeysMax } : {}),
+      ...(options.leasePolicy !== undefined ? { leasePolicy: options.leasePolicy } : {}),
       ...(options.statusHeartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: options.statusHeartbeatIntervalMs } : {}),
       ...(options.shutdownGraceMs !== undefined ? { shutdownGraceMs: options.shutdownGraceMs } : {}),
       ...(options.connectionLimits !== undefined ? { connectionLimits: options.connectionLimits } : {}),
@@ -319,6 +334,11 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
     throw e;
   }
   raftMetrics.register(server.metrics.registry, driver);
+  const reloadTls = (tls: TlsServerOptions): void => {
+    server.reloadTls(tls);
+    const peer = peerTransportTls(tls, options.allowInsecurePeer === true);
+    peerTransport.reloadTls(peer.tlsServer, peer.tlsClient);
+  };
   let admin: AdminServer | null = null;
   if (options.adminListen !== undefined && options.adminListen !== null) {
     const adminAddress = parseBindAddress(options.adminListen, '--admin-listen');
@@ -344,6 +364,7 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
   const adminServer = admin;
   return {
     ...server,
+    reloadTls,
     close: async () => {
       await adminServer?.close();
       await server.close();

@@ -10,6 +10,7 @@
 // port that cannot be bound is reported with the option and the address it came from: the
 // bare `listen EADDRINUSE` of Node names neither.
 
+import type { LeasePolicy } from '../core/oracle/leases.js';
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -28,7 +29,8 @@ import type { ConsensusDriver } from '../drivers/driver.js';
 import { FileDriver, type FileDriverOptions } from '../drivers/file/file-driver.js';
 import { NodeClock } from '../drivers/node/clock.js';
 import { NodeDisk } from '../drivers/node/disk.js';
-import { NodeTransport, type TlsServerOptions } from '../drivers/node/transport.js';
+import type { AuthToken } from '../drivers/node/auth-token.js';
+import { NodeTransport, tlsServerContext, type TlsServerOptions } from '../drivers/node/transport.js';
 import { DiskError, formatHostPort, parseHostPort, type Clock, type HostPort, type Transport } from '../drivers/ports.js';
 import { ProtocolServer } from '../drivers/server/protocol-server.js';
 import { ServingNode, type ServingEvent } from '../drivers/server/serving-node.js';
@@ -52,6 +54,8 @@ export interface ServerOptions {
   readonly failoverAdvanceMs?: number;
   /** Most entries one getSeqBatch may carry (1..128, default 128). */
   readonly seqBatchKeysMax?: number;
+  /** Stamping-lease TTL bounds and live-lease cap (default 5 s..300 s, 1,024). */
+  readonly leasePolicy?: LeasePolicy;
   /** The status heartbeat's interval (runners/heartbeat.ts; default 10 s, 0 off). */
   readonly heartbeatIntervalMs?: number;
   /** How long close() lets requests in flight finish. */
@@ -70,8 +74,10 @@ export interface ServerOptions {
   readonly grpcListen?: string | null;
   /** The leader's gRPC endpoint from its native service endpoint, for not-leader hints. */
   readonly grpcHintEndpoint?: (serviceEndpoint: string) => string | null;
-  /** TLS on the native client port (the default transport only); with `ca`, mTLS. */
+  /** TLS on the native client port (the default transport only) and the gRPC port; with `ca`, mTLS. */
   readonly tls?: TlsServerOptions;
+  /** A token every gRPC call must carry (docs/security.md); never logged. */
+  readonly authToken?: AuthToken;
 }
 
 /** Flags of `serve file` / `serve raft` (--connections-per-peer-max, --idle-timeout, ...). */
@@ -96,6 +102,12 @@ export interface TsoServer {
   readonly grpcAddress: HostPort | null;
   readonly node: ServingNode;
   readonly metrics: PrometheusMetrics;
+  /**
+   * Swaps the TLS certificate, key and CA of the client and gRPC ports for new handshakes (open
+   * connections and listeners stay); INVALID_CONFIG, nothing changed, when the material does not
+   * load or the server was started without TLS. The CLI calls it on SIGHUP.
+   */
+  reloadTls(tls: TlsServerOptions): void;
   close(): Promise<void>;
 }
 
@@ -226,6 +238,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TsoServe
     ...(options.windowAheadMs !== undefined ? { windowAheadMs: options.windowAheadMs } : {}),
     ...(options.failoverAdvanceMs !== undefined ? { failoverAdvanceMs: options.failoverAdvanceMs } : {}),
     ...(options.seqBatchKeysMax !== undefined ? { seqBatchKeysMax: options.seqBatchKeysMax } : {}),
+    ...(options.leasePolicy !== undefined ? { leasePolicy: options.leasePolicy } : {}),
     onEvent: (e: ServingEvent) => {
       if (e.kind === 'serving') log(`serving epoch ${e.epoch} from ${e.floorMs} ms, high-water ${e.highWaterMs} ms`);
       else if (e.kind === 'poisoned') log(`stopped serving: ${e.reason}`);
@@ -257,6 +270,8 @@ export async function startServer(options: ServerOptions = {}): Promise<TsoServe
         listen: grpcListen,
         registry: metrics.registry,
         ...(options.grpcHintEndpoint !== undefined ? { hintEndpoint: options.grpcHintEndpoint } : {}),
+        ...(options.tls !== undefined ? { tls: options.tls } : {}),
+        ...(options.authToken !== undefined ? { authToken: options.authToken } : {}),
       }).catch((e: unknown) => {
         throw listenError(e, '--grpc-listen', grpcListen);
       });
@@ -293,6 +308,12 @@ export async function startServer(options: ServerOptions = {}): Promise<TsoServe
       grpcAddress: grpcServer?.address ?? null,
       node,
       metrics,
+      reloadTls: (tls: TlsServerOptions) => {
+        if (options.tls === undefined) throw new TsoError('INVALID_CONFIG', 'this server was started without TLS: there is nothing to reload');
+        tlsServerContext(tls);
+        nodeTransport?.reloadTls(tls);
+        grpcServer?.reloadTls(tls);
+      },
       close: () => {
         closing ??= (async () => {
           heartbeat.stop();

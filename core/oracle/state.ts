@@ -15,13 +15,22 @@
 //                                          1 Batch(entries: [(key, count)], clientId, requestId) }
 //                                          and goes through `SeqLedger.apply`, in order; a batch
 //                                          is applied all or nothing inside this one entry
-// Envelope version 2 reads every variant above; version 1 reads variants 0–2 only. The encoder
-// writes version 1 for variants 0–2 (byte for byte what the previous release wrote) and version
-// 2 only for the variants it lacks, so a log that never carried a batch is readable by that
-// release. (That release applies an entry it cannot decode as an `invalid` no-op on every
-// replica alike, so a mixed-version cluster must not serve getSeqBatch: docs/formats.md.)
-// Snapshot (envelope version 1): { appliedIndex: u64, highWaterMs: u64, ledger: bytes (a TSOD v2
-// record, core/records/seq-ledger.ts) }.
+//   4 SetLeases { expectedTerm: u64, leases: [LeaseRecord] }  (envelope version 3 only) replaces
+//                                          the whole stamping-lease set (core/oracle/leases.ts),
+//                                          but only when the entry's own term equals
+//                                          `expectedTerm` (the term the proposer led when it
+//                                          projected the set); otherwise a no-op answered
+//                                          `fenced`, so a set projected before a leadership
+//                                          change can never drop a lease granted after it
+// Envelope version 3 reads every variant above, version 2 variants 0–3, version 1 variants 0–2.
+// The encoder writes the lowest version that has the variant (version 1 for variants 0–2, byte
+// for byte what the first release wrote), so a log that never carried a batch or a lease is
+// readable by the releases before them. (A release applies an entry it cannot decode as an
+// `invalid` no-op on every replica alike, so a mixed-version cluster must not serve getSeqBatch
+// or leases: docs/formats.md.)
+// Snapshot: envelope version 1 { appliedIndex: u64, highWaterMs: u64, ledger: bytes (a TSOD v2
+// record, core/records/seq-ledger.ts) } while the lease set is empty (the bytes the releases
+// before leases wrote), version 2 = version 1's fields then the lease set.
 //
 // Invariants: `apply` takes entries exactly once, in index order (asserted), and is deterministic
 // (no time, no randomness), so replicas that apply the same log hold equal state and produce
@@ -48,17 +57,23 @@ import {
 import { ORACLE_SEQ_REQUESTS_PER_COMMAND_MAX, PHYSICAL_MS_MAX, RAFT_SNAPSHOT_BYTES_MAX, SEQ_BATCH_KEYS_MAX, SEQ_KEY_BYTES_MAX, U64_MAX } from '../limits.js';
 import { decodeSeqLedgerRecord, encodeSeqLedgerRecord } from '../records/seq-ledger.js';
 import type { Entry } from '../raft/types.js';
+import { leaseSetProblem, readLeaseSet, writeLeaseSet, type LeaseRecord } from './leases.js';
 
 export const ORACLE_COMMAND_VERSION = 1;
 /** Version 1 plus the variants added since (AdvanceSeqRequests); written only for those. */
 export const ORACLE_COMMAND_VERSION_EXTENDED = 2;
+/** Version 2 plus SetLeases; written only for it. */
+export const ORACLE_COMMAND_VERSION_LEASES = 3;
 export const ORACLE_SNAPSHOT_VERSION = 1;
+/** The snapshot with a lease set; written only while the set is not empty. */
+export const ORACLE_SNAPSHOT_VERSION_LEASES = 2;
 
 export type OracleCommand =
   | { readonly kind: 'advance-high-water'; readonly atLeastMs: bigint }
   | { readonly kind: 'advance-seq'; readonly requests: readonly SeqAdvanceRequest[] }
   | { readonly kind: 'noop' }
-  | { readonly kind: 'advance-seq-requests'; readonly requests: readonly SeqLedgerRequest[] };
+  | { readonly kind: 'advance-seq-requests'; readonly requests: readonly SeqLedgerRequest[] }
+  | { readonly kind: 'set-leases'; readonly expectedTerm: bigint; readonly leases: readonly LeaseRecord[] };
 
 export type HighWaterApplyResult =
   | { readonly kind: 'high-water'; readonly ok: true; readonly highWaterMs: number }
@@ -68,6 +83,8 @@ export type OracleApplyResult =
   | HighWaterApplyResult
   | { readonly kind: 'seq'; readonly results: readonly SeqAdvanceResult[] }
   | { readonly kind: 'seq-requests'; readonly results: readonly SeqLedgerResult[] }
+  /** `fenced`: the entry's term was not the one the set was projected under; nothing changed. */
+  | { readonly kind: 'leases'; readonly installed: boolean }
   | { readonly kind: 'noop' }
   | { readonly kind: 'invalid'; readonly code: DecodeErrorCode };
 
@@ -110,7 +127,8 @@ function entryCount(requests: readonly SeqLedgerRequest[]): number {
 
 /** The entry bytes of `command`; checks nothing but well-formed keys (see `prepareOracleCommand`). */
 export function encodeOracleCommand(command: OracleCommand): Uint8Array {
-  const version = command.kind === 'advance-seq-requests' ? ORACLE_COMMAND_VERSION_EXTENDED : ORACLE_COMMAND_VERSION;
+  const version =
+    command.kind === 'set-leases' ? ORACLE_COMMAND_VERSION_LEASES : command.kind === 'advance-seq-requests' ? ORACLE_COMMAND_VERSION_EXTENDED : ORACLE_COMMAND_VERSION;
   return encodeEnvelope(version, (w) => {
     switch (command.kind) {
       case 'advance-high-water':
@@ -127,6 +145,10 @@ export function encodeOracleCommand(command: OracleCommand): Uint8Array {
         assert(entryCount(command.requests) <= ORACLE_SEQ_REQUESTS_PER_COMMAND_MAX, 'seq_requests_per_command_within_max');
         w.variant(3).seq(command.requests, writeLedgerRequest);
         return;
+      case 'set-leases':
+        w.variant(4).u64(command.expectedTerm);
+        writeLeaseSet(w, command.leases);
+        return;
       default:
         unreachable(command);
     }
@@ -141,6 +163,8 @@ function readCommand(r: Reader, variants: number): OracleCommand {
       return { kind: 'advance-seq', requests: r.seq(readRequest, ORACLE_SEQ_REQUESTS_PER_COMMAND_MAX) };
     case 2:
       return { kind: 'noop' };
+    case 4:
+      return { kind: 'set-leases', expectedTerm: r.u64(), leases: readLeaseSet(r) };
     default: {
       const at = r.offset;
       const requests = r.seq(readLedgerRequest, ORACLE_SEQ_REQUESTS_PER_COMMAND_MAX);
@@ -158,6 +182,7 @@ export function decodeOracleCommand(bytes: Uint8Array): OracleCommand {
   return decodeEnvelope(bytes, {
     [ORACLE_COMMAND_VERSION]: (r: Reader) => readCommand(r, 3),
     [ORACLE_COMMAND_VERSION_EXTENDED]: (r: Reader) => readCommand(r, 4),
+    [ORACLE_COMMAND_VERSION_LEASES]: (r: Reader) => readCommand(r, 5),
   });
 }
 
@@ -200,6 +225,10 @@ export function validateOracleCommand(command: OracleCommand): Failure<OracleCom
       }
       return null;
     }
+    case 'set-leases': {
+      const problem = isU64(command.expectedTerm) ? leaseSetProblem(command.leases) : 'expected term is not a u64';
+      return problem === null ? null : { ok: false, code: ErrorCode.INVALID_ARGUMENT, message: `lease set: ${problem}` };
+    }
     default:
       return unreachable(command);
   }
@@ -225,6 +254,7 @@ export interface OracleStateOptions {
 export class OracleStateMachine {
   private highWater = 0;
   private ledger: SeqLedger;
+  private leaseSet: readonly LeaseRecord[] = [];
   private applied = 0;
 
   constructor(options: OracleStateOptions = {}) {
@@ -237,6 +267,7 @@ export class OracleStateMachine {
     const state = new OracleStateMachine();
     state.highWater = decoded.highWaterMs;
     state.ledger = decoded.ledger;
+    state.leaseSet = decoded.leases;
     state.applied = decoded.appliedIndex;
     return state;
   }
@@ -249,6 +280,11 @@ export class OracleStateMachine {
   /** Index of the last log entry applied. */
   get appliedIndex(): number {
     return this.applied;
+  }
+
+  /** The stamping-lease set last installed (expired records included until the next write). */
+  get leases(): readonly LeaseRecord[] {
+    return this.leaseSet;
   }
 
   /** The next value of a sequence key (0n when never advanced). */
@@ -284,6 +320,11 @@ export class OracleStateMachine {
       case 'advance-seq-requests':
         // A malformed batch (a broken proposer) is refused by the ledger on every replica alike.
         return { kind: 'seq-requests', results: command.requests.map((request) => this.applyLedgerRequest(request)) };
+      case 'set-leases':
+        // Decided by the entry alone, so every replica and every replay agrees.
+        if (BigInt(entry.term) !== command.expectedTerm) return { kind: 'leases', installed: false };
+        this.leaseSet = command.leases;
+        return { kind: 'leases', installed: true };
       default:
         return unreachable(command);
     }
@@ -307,8 +348,10 @@ export class OracleStateMachine {
   /** The whole state as bytes (canonical: equal states give equal bytes). */
   snapshot(): Uint8Array {
     const ledgerRecord = encodeSeqLedgerRecord(this.ledger.snapshot());
-    return encodeEnvelope(ORACLE_SNAPSHOT_VERSION, (w) => {
+    const leases = this.leaseSet;
+    return encodeEnvelope(leases.length === 0 ? ORACLE_SNAPSHOT_VERSION : ORACLE_SNAPSHOT_VERSION_LEASES, (w) => {
       w.u64n(this.applied).u64n(this.highWater).bytes(ledgerRecord);
+      if (leases.length > 0) writeLeaseSet(w, leases);
     });
   }
 
@@ -317,6 +360,7 @@ export class OracleStateMachine {
     const decoded = decodeOracleSnapshot(bytes);
     this.highWater = decoded.highWaterMs;
     this.ledger = decoded.ledger;
+    this.leaseSet = decoded.leases;
     this.applied = decoded.appliedIndex;
   }
 
@@ -324,6 +368,7 @@ export class OracleStateMachine {
     assert(Number.isSafeInteger(this.highWater) && this.highWater >= 0 && this.highWater <= PHYSICAL_MS_MAX, 'oracle_high_water_in_range');
     assert(Number.isSafeInteger(this.applied) && this.applied >= 0, 'oracle_applied_index_safe');
     this.ledger.invariants();
+    assert(leaseSetProblem(this.leaseSet) === null, 'oracle_lease_set_canonical');
   }
 }
 
@@ -331,11 +376,14 @@ interface DecodedOracleSnapshot {
   readonly appliedIndex: number;
   readonly highWaterMs: number;
   readonly ledger: SeqLedger;
+  readonly leases: readonly LeaseRecord[];
 }
 
 function decodeOracleSnapshot(bytes: Uint8Array): DecodedOracleSnapshot {
+  const readFields = (r: Reader) => ({ appliedIndex: r.u64n(), highWaterOffset: r.offset, highWaterMs: r.u64n(), ledgerRecord: r.bytes(RAFT_SNAPSHOT_BYTES_MAX) });
   const fields = decodeEnvelope(bytes, {
-    [ORACLE_SNAPSHOT_VERSION]: (r: Reader) => ({ appliedIndex: r.u64n(), highWaterOffset: r.offset, highWaterMs: r.u64n(), ledgerRecord: r.bytes(RAFT_SNAPSHOT_BYTES_MAX) }),
+    [ORACLE_SNAPSHOT_VERSION]: (r: Reader) => ({ ...readFields(r), leases: [] as LeaseRecord[] }),
+    [ORACLE_SNAPSHOT_VERSION_LEASES]: (r: Reader) => ({ ...readFields(r), leases: readLeaseSet(r) }),
   });
   if (fields.highWaterMs > PHYSICAL_MS_MAX) {
     throw new DecodeError(ErrorCode.DECODE_INVALID_VALUE, `snapshot high-water ${fields.highWaterMs} above 2^46 - 1`, fields.highWaterOffset);
@@ -343,5 +391,5 @@ function decodeOracleSnapshot(bytes: Uint8Array): DecodedOracleSnapshot {
   const ledgerSnapshot = decodeSeqLedgerRecord(fields.ledgerRecord);
   const problem = seqLedgerStateProblem(ledgerSnapshot);
   if (problem !== undefined) throw new DecodeError(ErrorCode.RECORD_MALFORMED, `snapshot ledger: ${problem}`);
-  return { appliedIndex: fields.appliedIndex, highWaterMs: fields.highWaterMs, ledger: SeqLedger.fromSnapshot(ledgerSnapshot) };
+  return { appliedIndex: fields.appliedIndex, highWaterMs: fields.highWaterMs, ledger: SeqLedger.fromSnapshot(ledgerSnapshot), leases: fields.leases };
 }

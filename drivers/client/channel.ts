@@ -22,7 +22,12 @@ import {
   isGetSeqAnswer,
   isGetSeqBatchAnswer,
   isGetTsAnswer,
+  isLeaseAnswer,
+  isLeaseReleasedAnswer,
   isSafePointAnswer,
+  type AcquireLeaseRequest,
+  type ReleaseLeaseRequest,
+  type RenewLeaseRequest,
   type GetSeqBatchRequest,
   type GetSeqRequest,
   type SafePointRequest,
@@ -33,7 +38,14 @@ import {
 import type { Connection, HostPort, Transport } from '../ports.js';
 
 /** A request without its id: the channel assigns the id. */
-export type RequestBody = Omit<GetTsRequest, 'id'> | Omit<GetSeqRequest, 'id'> | Omit<GetSeqBatchRequest, 'id'> | Omit<SafePointRequest, 'id'>;
+export type RequestBody =
+  | Omit<GetTsRequest, 'id'>
+  | Omit<GetSeqRequest, 'id'>
+  | Omit<GetSeqBatchRequest, 'id'>
+  | Omit<SafePointRequest, 'id'>
+  | Omit<AcquireLeaseRequest, 'id'>
+  | Omit<RenewLeaseRequest, 'id'>
+  | Omit<ReleaseLeaseRequest, 'id'>;
 
 export type ChannelFailureCode = typeof ErrorCode.TRANSPORT | typeof ErrorCode.PROTOCOL_VIOLATION;
 
@@ -166,7 +178,11 @@ export class Channel {
           ? isGetSeqAnswer(answer)
           : pending.op === 'getSeqBatch'
             ? isGetSeqBatchAnswer(answer)
-            : isSafePointAnswer(answer) && answer.safePoint === (pending.op === 'getCurrentMaxSafe' ? 'maxSafe' : 'frontier'));
+            : pending.op === 'acquireLease' || pending.op === 'renewLease'
+              ? isLeaseAnswer(answer)
+              : pending.op === 'releaseLease'
+                ? isLeaseReleasedAnswer(answer)
+                : isSafePointAnswer(answer) && answer.safePoint === (pending.op === 'getCurrentMaxSafe' ? 'maxSafe' : 'frontier'));
     if (!shapeMatches) {
       pending.handlers.onFailure({ sent: true, code: ErrorCode.PROTOCOL_VIOLATION, message: `${this.endpoint} answered a ${pending.op} with the other kind of grant` });
       return;

@@ -54,6 +54,7 @@ import {
   GET_TS_COUNT_MAX,
   U64_MAX,
 } from '../../core/limits.js';
+import { LEASE_HOLDER_BYTES_MAX, LEASE_HOLDER_BYTES_MIN } from '../../core/oracle/leases.js';
 import {
   checkGetTsCount,
   checkSeqBatch,
@@ -62,8 +63,12 @@ import {
   isGetSeqAnswer,
   isGetSeqBatchAnswer,
   isGetTsAnswer,
+  isLeaseAnswer,
+  isLeaseReleasedAnswer,
   isSafePointAnswer,
   type ErrorAnswer,
+  type LeaseAnswer,
+  type LeaseReleasedAnswer,
   type GetSeqAnswer,
   type GetSeqBatchAnswer,
   type SafePointAnswer,
@@ -106,6 +111,12 @@ export interface ClientCoreOptions {
   readonly keepAlive?: KeepAlive;
   /** Observes what the client does (metrics, tracing). Exceptions it throws are ignored. */
   readonly onEvent?: (event: ClientEvent) => void;
+  /**
+   * The transport speaks TLS. Then a leader hint naming a plaintext scheme (`tcp://`, `http://`)
+   * is never followed (the downgrade guard; reported as hintIgnored `downgrade`). Hints are
+   * scheme-less `host:port` here; a `tls://` / `https://` one is followed like a bare one.
+   */
+  readonly tls?: boolean;
   /** Test-only switches that plant known bugs (the simulator proves its checkers catch them). */
   readonly faults?: ClientFaults;
 }
@@ -122,7 +133,7 @@ export type ClientEvent =
   | { readonly type: 'answer'; readonly op: RequestOp; readonly endpoint: string; readonly code: WireErrorCode | 'OK'; readonly latencyMs: number }
   | { readonly type: 'attemptFailed'; readonly op: RequestOp; readonly endpoint: string; readonly code: string; readonly sent: boolean; readonly message: string }
   | { readonly type: 'redirect'; readonly op: RequestOp; readonly from: string; readonly to: string; readonly epoch: bigint | null }
-  | { readonly type: 'hintIgnored'; readonly op: RequestOp; readonly endpoint: string; readonly reason: 'none' | 'stale' | 'malformed' | 'self' | 'redirect_cap' }
+  | { readonly type: 'hintIgnored'; readonly op: RequestOp; readonly endpoint: string; readonly reason: 'none' | 'stale' | 'malformed' | 'self' | 'redirect_cap' | 'downgrade' }
   | { readonly type: 'backoff'; readonly op: RequestOp; readonly delayMs: number }
   | { readonly type: 'batch'; readonly callers: number; readonly count: number }
   | { readonly type: 'failed'; readonly op: RequestOp; readonly code: string }
@@ -130,6 +141,14 @@ export type ClientEvent =
   | { readonly type: 'requestIdsJumped'; readonly from: bigint; readonly to: bigint }
   /** A getSeq refused SEQ_SESSION_EXPIRED before anything executed asks again under a new request id. */
   | { readonly type: 'requestIdRenewed'; readonly previous: bigint; readonly next: bigint };
+
+/** A stamping lease: stamp timestamps of physical ms at most `tsUpperBoundMs` until `expiresAtMs` (the leader's wall ms). */
+export interface StampingLease {
+  readonly leaseId: bigint;
+  readonly tsUpperBoundMs: number;
+  readonly expiresAtMs: number;
+  readonly epoch: bigint;
+}
 
 /** A safe point in physical ms and the epoch of the leader that answered (0n: not a leader). */
 export interface SafePoint {
@@ -166,6 +185,16 @@ export interface TsoClient {
    * bounds of the unexpired stamping leases, with its epoch; 0 with epoch 0 from a follower.
    */
   getSafeFrontier(): Promise<SafePoint>;
+  /**
+   * The original's AcquireLease: a stamping lease for `holder` (1..128 bytes) at `holderEpoch`
+   * with `ttlMs` (within the server's bounds, default 5,000..300,000). The same holder and epoch
+   * get their live lease back, so a retry is safe; a higher epoch supersedes the holder's lease.
+   */
+  acquireLease(holder: Uint8Array, holderEpoch: bigint, ttlMs: number): Promise<StampingLease>;
+  /** The original's RenewLease: a new bound and expiry (the acquire-time TTL). */
+  renewLease(leaseId: bigint): Promise<StampingLease>;
+  /** The original's ReleaseLease: idempotent; the lease stops binding the frontier. */
+  releaseLease(leaseId: bigint): Promise<void>;
   /** The leader the client would try first, or null when it knows none. */
   cachedLeader(): CachedLeader | null;
   /** Rejects every pending call with CLIENT_CLOSED and closes every connection. Idempotent. */
@@ -225,7 +254,7 @@ interface IssueSpec {
 }
 
 type IssueResult =
-  | { readonly kind: 'answer'; readonly answer: GetTsAnswer | GetSeqAnswer | GetSeqBatchAnswer | SafePointAnswer; readonly asked: RequestBody }
+  | { readonly kind: 'answer'; readonly answer: OkAnswer; readonly asked: RequestBody }
   | {
       readonly kind: 'failed';
       readonly code: ErrorCode;
@@ -238,20 +267,42 @@ type IssueResult =
   | { readonly kind: 'gone' };
 
 type AttemptOutcome =
-  | { readonly kind: 'answer'; readonly answer: GetTsAnswer | GetSeqAnswer | GetSeqBatchAnswer | SafePointAnswer | ErrorAnswer }
+  | { readonly kind: 'answer'; readonly answer: OkAnswer | ErrorAnswer }
   | { readonly kind: 'failed'; readonly sent: boolean; readonly code: ChannelFailureCode | typeof ErrorCode.TIMEOUT; readonly message: string }
   | { readonly kind: 'gone' };
 
-/** Error answers that end a call at once: the server decided before executing anything. */
+type OkAnswer = GetTsAnswer | GetSeqAnswer | GetSeqBatchAnswer | SafePointAnswer | LeaseAnswer | LeaseReleasedAnswer;
+
+/**
+ * Error answers that end a call at once: the server decided before executing anything. A lease
+ * refusal (NOT_FOUND, FAILED_PRECONDITION) carries no hint and leaves the leader cache alone.
+ */
 function isDefinitive(code: WireErrorCode): boolean {
-  return code === ErrorCode.INVALID_ARGUMENT || code === ErrorCode.RESOURCE_EXHAUSTED || code === ErrorCode.BAD_FRAME;
+  return (
+    code === ErrorCode.INVALID_ARGUMENT ||
+    code === ErrorCode.RESOURCE_EXHAUSTED ||
+    code === ErrorCode.BAD_FRAME ||
+    code === ErrorCode.NOT_FOUND ||
+    code === ErrorCode.FAILED_PRECONDITION
+  );
 }
 
-function normalizeEndpoint(text: string): { readonly endpoint: string; readonly address: HostPort } | null {
+/** Schemes a leader hint may carry, and whether each is plaintext. */
+const HINT_SCHEMES: ReadonlyMap<string, boolean> = new Map([
+  ['tcp', true],
+  ['http', true],
+  ['tls', false],
+  ['https', false],
+]);
+
+function normalizeEndpoint(text: string): { readonly endpoint: string; readonly address: HostPort; readonly plaintext: boolean } | null {
   if (typeof text !== 'string') return null;
-  const address = parseHostPort(text);
+  const scheme = /^([a-z]+):\/\//.exec(text);
+  const plaintext = scheme === null ? false : HINT_SCHEMES.get(scheme[1] as string);
+  if (plaintext === undefined) return null;
+  const address = parseHostPort(scheme === null ? text : text.slice(scheme[0].length));
   if (address === null || address.port === 0) return null;
-  return { endpoint: formatHostPort(address), address };
+  return { endpoint: formatHostPort(address), address, plaintext };
 }
 
 function randomU64(random: () => number): bigint {
@@ -293,6 +344,8 @@ class ClientCore implements TsoClient {
   private readonly random: () => number;
   private readonly onEvent: ((event: ClientEvent) => void) | undefined;
   private readonly faults: ClientFaults;
+  /** The transport speaks TLS: plaintext hints are not followed (the downgrade guard). */
+  private readonly tls: boolean;
   private readonly pool: ChannelPool;
   private readonly leader: LeaderCache;
   private roundRobinOffset: number;
@@ -322,6 +375,7 @@ class ClientCore implements TsoClient {
 
   constructor(options: ClientCoreOptions) {
     this.faults = options.faults ?? {};
+    this.tls = options.tls === true;
     if (!Array.isArray(options.endpoints) || options.endpoints.length === 0) {
       throw new TsoError(ErrorCode.NO_REACHABLE_ENDPOINTS, 'no endpoints configured');
     }
@@ -572,7 +626,7 @@ class ClientCore implements TsoClient {
   }
 
   /** Slices one grant exactly among the round's callers, in arrival order. */
-  private deliverTs(answer: GetTsAnswer | GetSeqAnswer | GetSeqBatchAnswer | SafePointAnswer, asked: RequestBody): void {
+  private deliverTs(answer: OkAnswer, asked: RequestBody): void {
     assert(isGetTsAnswer(answer) && asked.op === 'getTs', 'client_ts_answer_shape');
     const askedCount = asked.count;
     assert(this.tsRound.reduce((sum, w) => sum + w.count, 0) === askedCount, 'client_ts_round_matches_request');
@@ -817,6 +871,54 @@ class ClientCore implements TsoClient {
   }
 
   // -------------------------------------------------------------------------------------------
+  // Stamping leases: leader-only, each safe to retry (acquire is idempotent per holder and epoch,
+  // renew only raises the bound, release is idempotent).
+
+  acquireLease(holder: Uint8Array, holderEpoch: bigint, ttlMs: number): Promise<StampingLease> {
+    if (!(holder instanceof Uint8Array) || holder.length < LEASE_HOLDER_BYTES_MIN || holder.length > LEASE_HOLDER_BYTES_MAX) {
+      return Promise.reject(new TsoError(ErrorCode.INVALID_ARGUMENT, `${ErrorCode.INVALID_LEASE_HOLDER}: holder must be ${LEASE_HOLDER_BYTES_MIN}..${LEASE_HOLDER_BYTES_MAX} bytes`));
+    }
+    if (typeof holderEpoch !== 'bigint' || holderEpoch < 0n || holderEpoch > U64_MAX) {
+      return Promise.reject(new TsoError(ErrorCode.INVALID_ARGUMENT, `${ErrorCode.INVALID_LEASE_HOLDER}: holder epoch must be a u64`));
+    }
+    if (!Number.isSafeInteger(ttlMs) || ttlMs < 0 || ttlMs > 0xffff_ffff) {
+      return Promise.reject(new TsoError(ErrorCode.INVALID_ARGUMENT, `${ErrorCode.INVALID_LEASE_TTL}: ttl must be a u32 of ms`));
+    }
+    return this.leaseCall({ op: 'acquireLease', holder: holder.slice(), holderEpoch, ttlMs });
+  }
+
+  renewLease(leaseId: bigint): Promise<StampingLease> {
+    if (typeof leaseId !== 'bigint' || leaseId < 0n || leaseId > U64_MAX) {
+      return Promise.reject(new TsoError(ErrorCode.INVALID_ARGUMENT, `${ErrorCode.INVALID_LEASE_ID}: lease id must be a u64`));
+    }
+    return this.leaseCall({ op: 'renewLease', leaseId });
+  }
+
+  async releaseLease(leaseId: bigint): Promise<void> {
+    if (typeof leaseId !== 'bigint' || leaseId < 0n || leaseId > U64_MAX) {
+      throw new TsoError(ErrorCode.INVALID_ARGUMENT, `${ErrorCode.INVALID_LEASE_ID}: lease id must be a u64`);
+    }
+    await this.leaseCall({ op: 'releaseLease', leaseId });
+  }
+
+  private async leaseCall(body: RequestBody & { readonly op: 'acquireLease' | 'renewLease' | 'releaseLease' }): Promise<StampingLease> {
+    if (this.closed) throw new TsoError(ErrorCode.CLIENT_CLOSED, 'client is closed');
+    const deadlineMs = this.now() + this.policy.overallTimeoutMs;
+    this.callStarted(deadlineMs);
+    try {
+      const result = await this.issue({ op: body.op, body: () => body, deadlineMs: () => deadlineMs, cancel: { current: null, last: null } });
+      if (result.kind === 'gone') throw new TsoError(ErrorCode.CLIENT_CLOSED, 'client was closed');
+      if (result.kind === 'failed') throw new TsoError(result.code, result.message, result.lastCode === null ? {} : { lastCode: result.lastCode });
+      const answer = result.answer;
+      if (isLeaseReleasedAnswer(answer)) return { leaseId: 0n, tsUpperBoundMs: 0, expiresAtMs: 0, epoch: 0n };
+      assert(isLeaseAnswer(answer), 'client_lease_answer_shape');
+      return { leaseId: answer.leaseId, tsUpperBoundMs: answer.tsUpperBoundMs, expiresAtMs: answer.expiresAtMs, epoch: answer.epoch };
+    } finally {
+      this.callsEnded(1);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
   // The retry loop shared by both operations
 
   private async issue(spec: IssueSpec): Promise<IssueResult> {
@@ -898,8 +1000,10 @@ class ClientCore implements TsoClient {
         const answer = outcome.answer;
         this.emit({ type: 'answer', op: spec.op, endpoint, code: answer.ok ? 'OK' : answer.code, latencyMs: this.now() - startedMs });
         if (answer.ok) {
-          // A safe point may come from a follower (epoch 0): it says nothing about the leader.
-          if (!isSafePointAnswer(answer)) this.leader.recordSuccess(endpoint, answer.epoch, this.now());
+          // A safe point may come from a follower (epoch 0): it says nothing about the leader. A
+          // lease acquire or renew refreshes the cache at its epoch; a release carries none (the
+          // original's PR #717).
+          if (!isSafePointAnswer(answer) && !isLeaseReleasedAnswer(answer)) this.leader.recordSuccess(endpoint, answer.epoch, this.now());
           return { kind: 'answer', answer, asked: body };
         }
         const code = answer.code;
@@ -909,6 +1013,7 @@ class ClientCore implements TsoClient {
           const reason =
             answer.leaderEndpoint === undefined ? 'none'
             : hinted === null ? 'malformed'
+            : hinted.plaintext && this.tls ? 'downgrade'
             : hinted.endpoint === endpoint ? 'self'
             : this.leader.judgeHint(answer.leaderEpoch, this.now()) === 'stale' ? 'stale'
             : redirectsThisPass >= CLIENT_REDIRECTS_PER_PASS_MAX ? 'redirect_cap'

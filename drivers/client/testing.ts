@@ -400,6 +400,14 @@ export class FakeCluster {
       const safePhysicalMs = request.op === 'getSafeFrontier' ? this.lastPhysicalMs : Math.max(0, this.lastPhysicalMs - 1);
       return { id: request.id, ok: true, safePoint: request.op === 'getSafeFrontier' ? 'frontier' : 'maxSafe', safePhysicalMs, epoch: this.epoch };
     }
+    if (request.op === 'acquireLease' || request.op === 'renewLease') {
+      // The fake keeps no lease set: a bound ttl ahead of its clock (renew: 10 s).
+      const nowMs = Math.max(this.clock.wallMs(), this.lastPhysicalMs);
+      const ttlMs = request.op === 'acquireLease' ? request.ttlMs : 10_000;
+      const leaseId = request.op === 'acquireLease' ? BigInt(nowMs + ttlMs) : request.leaseId;
+      return { id: request.id, ok: true, leaseId, tsUpperBoundMs: nowMs + ttlMs, expiresAtMs: nowMs + ttlMs, epoch: this.epoch };
+    }
+    if (request.op === 'releaseLease') return { id: request.id, ok: true, released: true };
     const sessionKey = `${request.clientId}:${request.requestId}`;
     if (request.op === 'getSeqBatch') {
       // All or nothing, in request order, once per (clientId, requestId).

@@ -8,6 +8,9 @@
 //   dense          a TSOD snapshot of the sequence ledger (counters + exactly-once sessions),
 //                  replaced atomically, but only now and then (see compaction).
 //   dense.journal  TSOJ records appended since (or before) that snapshot, one per group commit.
+//   leases         the TSOL stamping-lease set (core/oracle/lease-record.ts), replaced
+//                  atomically on every lease change; absent until the first lease (a directory
+//                  of a release before leases opens unchanged, with no leases).
 // Nothing is published in memory or answered before the bytes that hold it are durable.
 //
 // Group commit: getSeq advances that arrive while a write is in flight queue up and go to disk
@@ -69,6 +72,8 @@ import type { ConsensusDriver, DriverFailure, DriverResult, LeaderState, SeqBatc
 import { driverFailure, seqDriverFailure } from '../driver.js';
 import { DiskError, type AppendHandle, type Disk, type DiskLock } from '../ports.js';
 import { atomicReplace } from './atomic.js';
+import { decodeLeaseRecord, encodeLeaseRecord } from '../../core/oracle/lease-record.js';
+import type { LeaseRecord } from '../../core/oracle/leases.js';
 import { DENSE_FILE, recoverSeqLedger, SEQ_JOURNAL_FILE } from './seq-recovery.js';
 
 export const FILE_DRIVER_EPOCH = 0n;
@@ -79,7 +84,11 @@ export interface FileDriverFaults {
   skipDirFsync?: boolean;
   /** Planted bug: publish (and return) the new high-water before its record is fsync'd. */
   publishHighWaterBeforeFsync?: boolean;
+  /** Planted bug: publish (and answer) a new lease set before its record is durable. */
+  answerLeasesBeforeDurable?: boolean;
 }
+
+export const LEASES_FILE = 'leases';
 
 export interface FileDriverOptions {
   /** Cap on distinct sequence keys for a new data directory (stored in the ledger). */
@@ -186,6 +195,8 @@ function unexpectedShape(): never {
 export class FileDriver implements ConsensusDriver {
   private highWaterMs: number;
   private highWaterChain: Promise<unknown> = Promise.resolve();
+  private leases: readonly LeaseRecord[];
+  private leaseChain: Promise<unknown> = Promise.resolve();
   /** Holds exactly the batches whose journal record is durable: what loadSeq and snapshots read. */
   private readonly durable: SeqLedger;
   /** `durable` plus the batch being written, if any; a copy of `durable` between batches. */
@@ -214,11 +225,13 @@ export class FileDriver implements ConsensusDriver {
     readonly dir: string,
     private readonly lock: DiskLock,
     highWaterMs: number,
+    leases: readonly LeaseRecord[],
     recovered: { readonly ledger: SeqLedger; readonly hadSnapshot: boolean; readonly journalBytes: number; readonly journalExists: boolean },
     options: FileDriverOptions,
     private readonly faults: FileDriverFaults,
   ) {
     this.highWaterMs = highWaterMs;
+    this.leases = leases;
     this.durable = recovered.ledger;
     this.working = recovered.ledger.clone();
     this.journalBytes = recovered.journalBytes;
@@ -238,6 +251,7 @@ export class FileDriver implements ConsensusDriver {
     try {
       const stored = await readRecord(disk, join(dir, 'state'), decodeHighWaterRecord);
       const highWaterMs = stored ?? 0;
+      const storedLeases = await readRecord(disk, join(dir, LEASES_FILE), decodeLeaseRecord);
       const denseBytes = await disk.read(join(dir, DENSE_FILE));
       const journalPath = join(dir, SEQ_JOURNAL_FILE);
       const journalBytes = await disk.read(journalPath);
@@ -260,13 +274,14 @@ export class FileDriver implements ConsensusDriver {
           throw new TsoError('DRIVER_PERMANENT', `cutting the torn tail of ${journalPath} failed: ${describe(e)}`, { path: journalPath });
         }
       }
-      const loaded = [...(stored !== null ? ['state'] : []), ...(denseBytes !== null ? [DENSE_FILE] : []), ...(journalBytes !== null ? [SEQ_JOURNAL_FILE] : [])];
+      const loaded = [...(stored !== null ? ['state'] : []), ...(storedLeases !== null ? [LEASES_FILE] : []), ...(denseBytes !== null ? [DENSE_FILE] : []), ...(journalBytes !== null ? [SEQ_JOURNAL_FILE] : [])];
       await makeLoadedDurable(disk, dir, loaded);
       return new FileDriver(
         disk,
         dir,
         lock,
         highWaterMs,
+        storedLeases ?? [],
         { ledger: recovered.ledger, hadSnapshot: recovered.hadSnapshot, journalBytes: recovered.journalValidBytes, journalExists: journalBytes !== null },
         options,
         options.faults ?? {},
@@ -340,6 +355,40 @@ export class FileDriver implements ConsensusDriver {
     assert(atLeastMs > this.highWaterMs, 'high_water_never_goes_back');
     this.highWaterMs = atLeastMs;
     return { ok: true, highWaterMs: atLeastMs };
+  }
+
+  /** The published set is the durable one (a single node is trivially linearized). */
+  async loadLeases(): Promise<DriverResult<{ readonly leases: readonly LeaseRecord[] }>> {
+    if (this.closed) return driverFailure('DRIVER_PERMANENT', 'driver closed');
+    return { ok: true, leases: this.leases };
+  }
+
+  /** Replaces the lease set durably (atomic replace of `leases`); writes are serialized. */
+  persistLeases(leases: readonly LeaseRecord[], _epoch: bigint): Promise<DriverResult<Record<never, never>>> {
+    const run = this.leaseChain.then(() => this.persistLeasesSerialized(leases));
+    this.leaseChain = run;
+    return run;
+  }
+
+  private async persistLeasesSerialized(leases: readonly LeaseRecord[]): Promise<DriverResult<Record<never, never>>> {
+    if (this.closed) return driverFailure('DRIVER_PERMANENT', 'driver closed');
+    const path = join(this.dir, LEASES_FILE);
+    const record = encodeLeaseRecord(leases);
+    try {
+      if (this.faults.answerLeasesBeforeDurable === true) {
+        // Planted bug: the set is published and answered while it is still only in the page cache.
+        this.leases = leases;
+        await this.disk.writeFile(`${path}.tmp`, record);
+        await this.disk.rename(`${path}.tmp`, path);
+        return { ok: true };
+      }
+      await atomicReplace(this.disk, path, record, this.faults);
+    } catch (e) {
+      sometimes(true, 'file.lease_write_failed');
+      return driverFailure('DRIVER_PERMANENT', `persisting the lease set failed: ${describe(e)}`);
+    }
+    this.leases = leases;
+    return { ok: true };
   }
 
   advanceSeq(request: SeqAdvanceRequest, _epoch: bigint): Promise<DriverResult<SeqBlockResult>> {

@@ -14,6 +14,13 @@ export type GrpcCallResult<Res> =
   | { readonly ok: true; readonly value: Res }
   | { readonly ok: false; readonly code: grpc.status; readonly details: string; readonly hint?: LeaderHint; readonly hintMalformed?: boolean; readonly metadata: grpc.Metadata };
 
+/** TLS (the CA to trust, a client certificate for mTLS, the name to verify) and the token to send. */
+export interface TsoGrpcClientSecurity {
+  readonly tls?: { readonly ca?: string | Buffer; readonly cert?: string | Buffer; readonly key?: string | Buffer; readonly servername?: string };
+  /** Sent on every call as `authorization: Bearer <token>`. */
+  readonly token?: string;
+}
+
 export class TsoGrpcClient {
   private readonly client: grpc.Client;
   private readonly definition = tsoServiceDefinition();
@@ -22,13 +29,18 @@ export class TsoGrpcClient {
   constructor(
     readonly target: string,
     options: grpc.ChannelOptions = {},
+    private readonly security: TsoGrpcClientSecurity = {},
   ) {
-    this.client = new grpc.Client(target, grpc.credentials.createInsecure(), options);
+    const tls = security.tls;
+    const toBuffer = (v: string | Buffer | undefined) => (v === undefined ? null : Buffer.from(v));
+    const credentials = tls === undefined ? grpc.credentials.createInsecure() : grpc.credentials.createSsl(toBuffer(tls.ca), toBuffer(tls.key), toBuffer(tls.cert));
+    this.client = new grpc.Client(target, credentials, { ...(tls?.servername !== undefined ? { 'grpc.ssl_target_name_override': tls.servername } : {}), ...options });
   }
 
   call<Res>(method: TsoRpcName, request: unknown, options: { metadata?: Record<string, string>; deadlineMs?: number } = {}): Promise<GrpcCallResult<Res>> {
     const def = this.definition[method] as grpc.MethodDefinition<unknown, Res>;
     const metadata = new grpc.Metadata();
+    if (this.security.token !== undefined) metadata.set('authorization', `Bearer ${this.security.token}`);
     for (const [k, v] of Object.entries(options.metadata ?? {})) metadata.set(k, v);
     return new Promise((resolve) => {
       this.client.makeUnaryRequest(

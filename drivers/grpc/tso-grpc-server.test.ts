@@ -1,6 +1,7 @@
 // The tsoracle.v1 gRPC listener in process, over real loopback HTTP/2 with grpc-js as the client,
 // on a ServingNode with the in-memory driver: exact GetTs grants, gapless exactly-once GetSeq,
-// the not-leader status and trailer, UNIMPLEMENTED for the RPCs not built, INVALID_ARGUMENT for a
+// GetSeqBatch all or nothing, the safe points (0 on a follower), the not-leader status and
+// trailer, UNIMPLEMENTED for the RPCs not built, INVALID_ARGUMENT for a
 // message that does not decode (the server untouched), the message size and connection caps, and
 // a plugged-in handler. Every wait is bounded by the call deadline.
 import * as grpc from '@grpc/grpc-js';
@@ -10,7 +11,7 @@ import { ServingNode } from '../server/serving-node.js';
 import { MemoryDriver } from '../testing/memory-driver.js';
 import { TsoGrpcClient, type GrpcCallResult } from './tso-grpc-client.js';
 import { TSO_RPC_NAMES, TSO_SERVICE_NAME, TsoGrpcServer, type TsoGrpcServerOptions } from './tso-grpc-server.js';
-import { epochFromWire, type GetSeqResponse, type GetTsResponse } from './tso-messages.js';
+import { epochFromWire, type GetCurrentMaxSafeResponse, type GetSafeFrontierResponse, type GetSeqBatchResponse, type GetSeqResponse, type GetTsResponse } from './tso-messages.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -108,10 +109,44 @@ describe('tsoracle.v1 gRPC listener', () => {
     expect(unknown.ok === false && [unknown.code, unknown.hint]).toEqual([grpc.status.FAILED_PRECONDITION, undefined]);
   });
 
-  it('answers UNIMPLEMENTED for every RPC not built yet, and serves a plugged-in handler instead', async () => {
+  it('GetSeqBatch grants every key in request order, all or nothing, exactly once for a repeated caller-chosen id', async () => {
+    const { client } = await serve();
+    expectOk(await client.call<GetSeqResponse>('GetSeq', { key: 'orders', count: 4 }));
+    const r = expectOk(await client.call<GetSeqBatchResponse>('GetSeqBatch', { entries: [{ key: 'invoices', count: 2 }, { key: 'orders', count: 3 }] }));
+    expect(r).toEqual({ grants: [{ key: 'invoices', start: 0n, count: 2 }, { key: 'orders', start: 4n, count: 3 }], epoch: { hi: 5n, lo: 3n } });
+    const metadata = { 'tsoracle-seq-client-id': '7', 'tsoracle-seq-request-id': '9000000000000' };
+    const first = expectOk(await client.call<GetSeqBatchResponse>('GetSeqBatch', { entries: [{ key: 'orders', count: 1 }] }, { metadata }));
+    const again = expectOk(await client.call<GetSeqBatchResponse>('GetSeqBatch', { entries: [{ key: 'orders', count: 1 }] }, { metadata }));
+    expect(again).toEqual(first);
+    expect(first.grants[0]?.start).toBe(7n);
+    const duplicate = await client.call('GetSeqBatch', { entries: [{ key: 'a', count: 1 }, { key: 'a', count: 1 }] });
+    expect(duplicate.ok === false && duplicate.code).toBe(grpc.status.INVALID_ARGUMENT);
+    const empty = await client.call('GetSeqBatch', { entries: [] });
+    expect(empty.ok === false && empty.code).toBe(grpc.status.INVALID_ARGUMENT);
+    // Nothing of the refused batches was granted.
+    expect(expectOk(await client.call<GetSeqResponse>('GetSeq', { key: 'a', count: 1 })).start).toBe(0n);
+    expect(expectOk(await client.call<GetSeqResponse>('GetSeq', { key: 'orders', count: 1 })).start).toBe(8n);
+  });
+
+  it('GetCurrentMaxSafe and GetSafeFrontier answer on the leader with its epoch, and 0 with epoch 0 on a follower (no redirect)', async () => {
+    const { client } = await serve();
+    const ts = expectOk(await client.call<GetTsResponse>('GetTs', { count: 1 }));
+    const maxSafe = expectOk(await client.call<GetCurrentMaxSafeResponse>('GetCurrentMaxSafe', {}));
+    const frontier = expectOk(await client.call<GetSafeFrontierResponse>('GetSafeFrontier', {}));
+    expect([maxSafe.epochHi, maxSafe.epochLo, frontier.epochHi, frontier.epochLo]).toEqual([5n, 3n, 5n, 3n]);
+    expect(frontier.frontierPhysicalMs).toBeGreaterThan(ts.physicalMs);
+    expect(maxSafe.maxSafePhysicalMs).toBeLessThan(frontier.frontierPhysicalMs);
+    const follower = await serve(new MemoryDriver({ kind: 'follower', leaderEndpoint: '10.0.0.2:50551', leaderEpoch: 4n }));
+    expect(expectOk(await follower.client.call('GetCurrentMaxSafe', {}))).toEqual({ maxSafePhysicalMs: 0n, epochHi: 0n, epochLo: 0n });
+    expect(expectOk(await follower.client.call('GetSafeFrontier', {}))).toEqual({ frontierPhysicalMs: 0n, epochHi: 0n, epochLo: 0n });
+    const batch = await follower.client.call('GetSeqBatch', { entries: [{ key: 'a', count: 1 }] });
+    expect(batch.ok === false && batch.code).toBe(grpc.status.FAILED_PRECONDITION);
+  });
+
+  it('answers UNIMPLEMENTED for every RPC not built yet (the leases), and serves a plugged-in handler instead', async () => {
     const { client, counted } = await serve();
-    for (const method of TSO_RPC_NAMES.filter((m) => m !== 'GetTs' && m !== 'GetSeq')) {
-      const r = await client.call(method, method === 'GetSeqBatch' ? { entries: [{ key: 'a', count: 1 }] } : {});
+    for (const method of TSO_RPC_NAMES.filter((m) => !['GetTs', 'GetSeq', 'GetSeqBatch', 'GetCurrentMaxSafe', 'GetSafeFrontier'].includes(m))) {
+      const r = await client.call(method, {});
       expect(r.ok === false && r.code, method).toBe(grpc.status.UNIMPLEMENTED);
       expect(counted).toContain(`${method} UNIMPLEMENTED`);
     }

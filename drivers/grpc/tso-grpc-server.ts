@@ -12,9 +12,13 @@
 //   - Status codes (the original's): INVALID_ARGUMENT, RESOURCE_EXHAUSTED, UNAVAILABLE and
 //     INTERNAL pass through; a request that does not decode is INVALID_ARGUMENT and touches
 //     nothing; SEQ_SESSION_EXPIRED (only reachable with caller-chosen GetSeq ids) is ABORTED,
-//     which the Rust client treats as "uncertain", as it is. RPCs not built yet answer
-//     UNIMPLEMENTED; `handlers` plugs one in without touching the rest.
-//   - GetSeq is exactly-once at the ledger: every call carries a (clientId, requestId) pair. By
+//     which the Rust client treats as "uncertain", as it is. RPCs not built yet (the leases)
+//     answer UNIMPLEMENTED, as does GetSeqBatch on a driver without batches; `handlers` plugs one
+//     in without touching the rest.
+//   - GetCurrentMaxSafe and GetSafeFrontier are answered by any node (a follower says 0 with
+//     epoch 0, never a redirect); GetSeqBatch is leader-only, all or nothing, grants in request
+//     order, the nested epoch always set.
+//   - GetSeq and GetSeqBatch are exactly-once at the ledger: every call carries a (clientId, requestId) pair. By
 //     default the pair is minted here (one session per listener, request ids from the start's
 //     wall ms << 22, never reused), so a call is non-idempotent across calls, as in the original.
 //     A caller that wants retries to be exactly-once sends its own pair as the metadata
@@ -22,14 +26,25 @@
 //   - Limits: received messages up to `messageBytesMax` (beyond: RESOURCE_EXHAUSTED from
 //     grpc-js), `concurrentStreamsMax` HTTP/2 streams per connection, `connectionsMax` TCP
 //     connections (net.Server.maxConnections: beyond it, a new socket is closed at once).
+//   - TLS (`tls`): the listener is a node:tls server advertising ALPN h2; a connection reaches
+//     grpc-js only once its handshake (and, with a CA, the client certificate check: mTLS)
+//     succeeded. `reloadTls` swaps the material for new handshakes without closing anything.
+//   - Token (`authToken`): every call must carry `authorization: Bearer <token>`; a missing or
+//     wrong one is answered UNAUTHENTICATED before the request is looked at, and the caller's
+//     connection is closed right after. The compare is constant-time (AuthToken); the token is
+//     never in a status message, a log or a metric.
 //   - close() is bounded: new connections stop at once, calls in flight get `graceMs`, then every
 //     session and socket is destroyed.
 
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
+import { AUTH_METADATA_KEY, bearerToken, type AuthToken } from '../node/auth-token.js';
+import { tlsServerContext, type TlsServerOptions } from '../node/transport.js';
+import { ErrorCode, TsoError } from '../../core/errors.js';
 import { U64_MAX } from '../../core/limits.js';
 import type { HostPort } from '../ports.js';
-import type { ServingNode, WireFailure } from '../server/serving-node.js';
+import type { SeqAnswer, SeqBatchAnswer, ServingNode, WireFailure } from '../server/serving-node.js';
 import {
   AcquireLeaseRequestCodec,
   AcquireLeaseResponseCodec,
@@ -50,6 +65,10 @@ import {
   ReleaseLeaseResponseCodec,
   RenewLeaseRequestCodec,
   RenewLeaseResponseCodec,
+  type GetCurrentMaxSafeResponse,
+  type GetSafeFrontierResponse,
+  type GetSeqBatchRequest,
+  type GetSeqBatchResponse,
   type GetSeqRequest,
   type GetSeqResponse,
   type GetTsRequest,
@@ -100,6 +119,10 @@ export interface TsoGrpcServerOptions {
   readonly hintEndpoint?: (serviceEndpoint: string) => string | null;
   /** Called once per finished call with the RPC and the status code's name (OK, NOT_FOUND, ...). */
   readonly onRequest?: (method: TsoRpcName, code: string) => void;
+  /** Serve TLS with this certificate; with `ca`, clients must present a certificate it signed (mTLS). */
+  readonly tls?: TlsServerOptions;
+  /** Every call must carry `authorization: Bearer <token>`; else UNAUTHENTICATED and the connection closed. */
+  readonly authToken?: AuthToken;
   /** Handlers of RPCs built elsewhere (they override UNIMPLEMENTED; GetTs/GetSeq too, if given). */
   readonly handlers?: Partial<Record<TsoRpcName, RpcHandler>>;
   readonly messageBytesMax?: number;
@@ -154,6 +177,8 @@ export function tsoServiceDefinition(): grpc.ServiceDefinition {
 export class TsoGrpcServer {
   private readonly sockets = new Set<Socket>();
   private closed: Promise<void> | null = null;
+  /** How long an unauthenticated caller's connection stays open after its UNAUTHENTICATED answer (for the answer to leave). */
+  private static readonly UNAUTHENTICATED_CLOSE_DELAY_MS = 50;
   /** The minted GetSeq session: one client id, request ids never reused. */
   private readonly seqClientId: bigint;
   private nextSeqRequestId: bigint;
@@ -179,7 +204,22 @@ export class TsoGrpcServer {
       'grpc.max_concurrent_streams': options.concurrentStreamsMax ?? GRPC_CONCURRENT_STREAMS_MAX_DEFAULT,
     });
     const injector = grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure());
-    const netServer = createNetServer({ noDelay: true });
+    let netServer: NetServer;
+    const tlsOptions = options.tls;
+    if (tlsOptions === undefined) {
+      netServer = createNetServer({ noDelay: true });
+    } else {
+      tlsServerContext(tlsOptions); // INVALID_CONFIG before binding when the material does not load
+      netServer = createTlsServer({
+        noDelay: true,
+        ALPNProtocols: ['h2'],
+        cert: tlsOptions.cert,
+        key: tlsOptions.key,
+        handshakeTimeout: 10_000,
+        ...(tlsOptions.ca !== undefined ? { ca: tlsOptions.ca, requestCert: true, rejectUnauthorized: true } : {}),
+      });
+      netServer.on('tlsClientError', () => undefined);
+    }
     netServer.maxConnections = options.connectionsMax ?? GRPC_CONNECTIONS_MAX_DEFAULT;
     const address = await new Promise<HostPort>((resolve, reject) => {
       netServer.once('error', reject);
@@ -191,7 +231,7 @@ export class TsoGrpcServer {
     });
     const server = new TsoGrpcServer(options, grpcServer, injector, netServer, address);
     grpcServer.addService(tsoServiceDefinition(), server.implementation());
-    netServer.on('connection', (socket: Socket) => {
+    netServer.on(tlsOptions === undefined ? 'connection' : 'secureConnection', (socket: Socket) => {
       server.sockets.add(socket);
       socket.once('close', () => server.sockets.delete(socket));
       socket.on('error', () => {});
@@ -204,10 +244,35 @@ export class TsoGrpcServer {
     return this.sockets.size;
   }
 
+  /**
+   * Swaps the certificate, key and CA for every handshake from now on; open connections and the
+   * listener stay. INVALID_CONFIG (nothing changed) when the material does not load, or when the
+   * listener was started without TLS.
+   */
+  reloadTls(tls: TlsServerOptions): void {
+    tlsServerContext(tls);
+    if (this.options.tls === undefined) throw new TsoError(ErrorCode.INVALID_CONFIG, 'the gRPC listener was started without TLS');
+    (this.netServer as TlsServer).setSecureContext({ cert: tls.cert, key: tls.key, ...(tls.ca !== undefined ? { ca: tls.ca } : {}) });
+  }
+
+  /** Closes the connection a call came on (by its peer address), a moment after its answer. */
+  private closeCallerConnection(peer: string): void {
+    const timer = setTimeout(() => {
+      for (const socket of this.sockets) {
+        const address = socket.remoteFamily === 'IPv6' ? `[${socket.remoteAddress}]:${socket.remotePort}` : `${socket.remoteAddress}:${socket.remotePort}`;
+        if (address === peer || peer.endsWith(address)) socket.destroy();
+      }
+    }, TsoGrpcServer.UNAUTHENTICATED_CLOSE_DELAY_MS);
+    timer.unref();
+  }
+
   private implementation(): grpc.UntypedServiceImplementation {
     const builtIn: Partial<Record<TsoRpcName, RpcHandler>> = {
       GetTs: (request) => this.getTs(request as GetTsRequest),
       GetSeq: (request, metadata) => this.getSeq(request as GetSeqRequest, metadata),
+      GetSeqBatch: (request, metadata) => this.getSeqBatch(request as GetSeqBatchRequest, metadata),
+      GetCurrentMaxSafe: () => Promise.resolve(this.getCurrentMaxSafe()),
+      GetSafeFrontier: () => Promise.resolve(this.getSafeFrontier()),
     };
     const implementation: grpc.UntypedServiceImplementation = {};
     for (const name of TSO_RPC_NAMES) {
@@ -224,6 +289,12 @@ export class TsoGrpcServer {
           for (const [k, v] of Object.entries(outcome.trailers ?? {})) trailers.set(k, v);
           callback({ code: outcome.code, details: outcome.message, metadata: trailers });
         };
+        const authToken = this.options.authToken;
+        if (authToken !== undefined && !authToken.matches(bearerToken(call.metadata.get(AUTH_METADATA_KEY)[0]))) {
+          finish({ ok: false, code: grpc.status.UNAUTHENTICATED, message: 'missing or wrong token' });
+          this.closeCallerConnection(call.getPeer());
+          return;
+        }
         const decoded = call.request;
         if (!decoded.ok) {
           finish({ ok: false, code: grpc.status.INVALID_ARGUMENT, message: decoded.message });
@@ -252,6 +323,8 @@ export class TsoGrpcServer {
         return { ok: false, code: grpc.status.FAILED_PRECONDITION, message: 'not leader', ...(known ? { hint } : {}) };
       }
       case 'INVALID_ARGUMENT':
+        // A driver without the call (e.g. getSeqBatch) refuses before anything is written.
+        if (answer.message.startsWith('UNIMPLEMENTED:')) return { ok: false, code: grpc.status.UNIMPLEMENTED, message: answer.message };
         return { ok: false, code: grpc.status.INVALID_ARGUMENT, message: answer.message };
       case 'RESOURCE_EXHAUSTED':
         return { ok: false, code: grpc.status.RESOURCE_EXHAUSTED, message: answer.message };
@@ -276,31 +349,65 @@ export class TsoGrpcServer {
     return { ok: true, value: { physicalMs: BigInt(answer.physicalMs), logicalStart: answer.logicalStart, count: answer.count, epochHi: epoch.hi, epochLo: epoch.lo } };
   }
 
-  private async getSeq(request: GetSeqRequest, metadata: grpc.Metadata): Promise<RpcOutcome<GetSeqResponse>> {
+  /**
+   * The (clientId, requestId) pair of a GetSeq or GetSeqBatch call: the caller's metadata pair,
+   * null for a malformed one, or 'mint' when the caller sent neither.
+   */
+  private callerSeqIds(metadata: grpc.Metadata): { readonly clientId: bigint; readonly requestId: bigint } | null | 'mint' {
     const clientIdText = metadata.get(SEQ_CLIENT_ID_METADATA)[0];
     const requestIdText = metadata.get(SEQ_REQUEST_ID_METADATA)[0];
-    if (clientIdText !== undefined || requestIdText !== undefined) {
-      const clientId = typeof clientIdText === 'string' ? parseU64(clientIdText) : null;
-      const requestId = typeof requestIdText === 'string' ? parseU64(requestIdText) : null;
-      if (clientId === null || requestId === null) {
-        return { ok: false, code: grpc.status.INVALID_ARGUMENT, message: `${SEQ_CLIENT_ID_METADATA} and ${SEQ_REQUEST_ID_METADATA} go together, each a decimal u64` };
-      }
-      return this.seqAnswer(request, await this.options.node.getSeq({ key: request.key, count: request.count, clientId, requestId }));
+    if (clientIdText === undefined && requestIdText === undefined) return 'mint';
+    const clientId = typeof clientIdText === 'string' ? parseU64(clientIdText) : null;
+    const requestId = typeof requestIdText === 'string' ? parseU64(requestIdText) : null;
+    return clientId === null || requestId === null ? null : { clientId, requestId };
+  }
+
+  /**
+   * Applies one sequence request under the caller's ids, or under ids minted here. A minted id is
+   * sent once: SEQ_SESSION_EXPIRED for it (many calls in flight pushed the session's window past
+   * it) proves it was never applied, so a fresh id is safe.
+   */
+  private async applySeq<A extends SeqAnswer | SeqBatchAnswer>(metadata: grpc.Metadata, apply: (clientId: bigint, requestId: bigint) => Promise<A>): Promise<A | WireFailure> {
+    const ids = this.callerSeqIds(metadata);
+    if (ids === null) {
+      return { ok: false, code: 'INVALID_ARGUMENT', message: `${SEQ_CLIENT_ID_METADATA} and ${SEQ_REQUEST_ID_METADATA} go together, each a decimal u64` };
     }
-    // A minted id is sent once: SEQ_SESSION_EXPIRED for it (many calls in flight pushed the
-    // session's window past it) proves it was never applied, so a fresh id is safe.
+    if (ids !== 'mint') return apply(ids.clientId, ids.requestId);
     for (let attempt = 0; ; attempt++) {
       const requestId = this.nextSeqRequestId;
       this.nextSeqRequestId += 1n;
-      const answer = await this.options.node.getSeq({ key: request.key, count: request.count, clientId: this.seqClientId, requestId });
-      if (answer.ok || answer.code !== 'SEQ_SESSION_EXPIRED' || attempt >= 3) return this.seqAnswer(request, answer);
+      const answer = await apply(this.seqClientId, requestId);
+      if (answer.ok || answer.code !== 'SEQ_SESSION_EXPIRED' || attempt >= 3) return answer;
       if (answer.requestIdsFrom !== undefined && answer.requestIdsFrom > this.nextSeqRequestId) this.nextSeqRequestId = answer.requestIdsFrom;
     }
   }
 
-  private seqAnswer(request: GetSeqRequest, answer: Awaited<ReturnType<ServingNode['getSeq']>>): RpcOutcome<GetSeqResponse> {
+  private async getSeq(request: GetSeqRequest, metadata: grpc.Metadata): Promise<RpcOutcome<GetSeqResponse>> {
+    const answer = await this.applySeq(metadata, (clientId, requestId) => this.options.node.getSeq({ key: request.key, count: request.count, clientId, requestId }));
     if (!answer.ok) return this.failure(answer);
     return { ok: true, value: { key: request.key, start: answer.start, count: answer.count, epoch: epochToWire(answer.epoch) } };
+  }
+
+  /** All or nothing; grants in request order; the nested epoch always set on success. */
+  private async getSeqBatch(request: GetSeqBatchRequest, metadata: grpc.Metadata): Promise<RpcOutcome<GetSeqBatchResponse>> {
+    const entries = request.entries.map((e) => ({ key: e.key, count: e.count }));
+    const answer = await this.applySeq(metadata, (clientId, requestId) => this.options.node.getSeqBatch({ entries, clientId, requestId }));
+    if (!answer.ok) return this.failure(answer);
+    return { ok: true, value: { grants: answer.grants.map((g) => ({ key: g.key, start: g.start, count: g.count })), epoch: epochToWire(answer.epoch) } };
+  }
+
+  /** Any node: a follower (or a leader before its first window) answers 0 with epoch 0, never a redirect. */
+  private getCurrentMaxSafe(): RpcOutcome<GetCurrentMaxSafeResponse> {
+    const answer = this.options.node.getCurrentMaxSafe();
+    const epoch = epochToWire(answer.epoch);
+    return { ok: true, value: { maxSafePhysicalMs: BigInt(answer.physicalMs), epochHi: epoch.hi, epochLo: epoch.lo } };
+  }
+
+  /** Any node: a follower answers 0 with epoch 0 (without leases, the leader's committed high-water). */
+  private getSafeFrontier(): RpcOutcome<GetSafeFrontierResponse> {
+    const answer = this.options.node.getSafeFrontier();
+    const epoch = epochToWire(answer.epoch);
+    return { ok: true, value: { frontierPhysicalMs: BigInt(answer.physicalMs), epochHi: epoch.hi, epochLo: epoch.lo } };
   }
 
   /**

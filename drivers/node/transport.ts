@@ -2,6 +2,18 @@
 // it with `tlsServer` / `tlsClient`, mTLS when the listener has a CA), framed
 // with core/frame.ts: a u32 big-endian length, then the body.
 //
+// TLS (docs/security.md):
+//   - A TLS listener hands a connection over only once its handshake (and, with a CA, the
+//     client certificate check) succeeded; anything else is destroyed unseen above.
+//   - `reloadTls` swaps the certificate, key and CA of every open TLS listener (and of later
+//     listens and connects) without closing a listener or a connection: new handshakes use the
+//     new material. Material that does not load is refused with INVALID_CONFIG and nothing
+//     changes.
+//   - `tlsServer.allowPlaintext` (the peers' --allow-insecure-peer) accepts both on one port: the
+//     first byte decides. A TLS record starts 0x16; a native frame starting 0x16 would announce
+//     a body of at least 0x16000000 bytes, above every frame limit, so no valid plaintext peer is
+//     mistaken for TLS and vice versa.
+//
 // Invariants:
 //   - Frames are delivered whole and in order, or the connection closes. Until `setHandlers`
 //     is called the socket is not read at all, so frames that arrive early wait in the socket
@@ -111,6 +123,20 @@ export interface TlsServerOptions {
   readonly cert: string | Buffer;
   readonly key: string | Buffer;
   readonly ca?: string | Buffer;
+  /** Also accept plaintext connections on the same port (sniffed by the first byte). Default false. */
+  readonly allowPlaintext?: boolean;
+}
+
+/** The first byte of a TLS handshake record (ContentType handshake). */
+const TLS_HANDSHAKE_RECORD_BYTE = 0x16;
+
+/** Node's secure context of a listener's material; INVALID_CONFIG when it does not load. */
+export function tlsServerContext(options: TlsServerOptions): tls.SecureContext {
+  try {
+    return tls.createSecureContext({ cert: options.cert, key: options.key, ...(options.ca !== undefined ? { ca: options.ca } : {}) });
+  } catch (e) {
+    throw new TsoError(ErrorCode.INVALID_CONFIG, `TLS certificate or key does not load: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
 /** TLS of outgoing connections: the CA to trust, a client certificate for mTLS, the name to verify. */
@@ -138,8 +164,6 @@ interface ResolvedOptions {
   readonly sendPauseBytes: number;
   readonly framesPerTurnMax: number;
   readonly onSocketDropped: () => void;
-  readonly tlsServer: TlsServerOptions | undefined;
-  readonly tlsClient: TlsClientOptions | undefined;
 }
 
 /**
@@ -606,6 +630,32 @@ class NodeListener implements Listener {
   }
 }
 
+/**
+ * Hands an accepted socket over by its first byte: a TLS record (0x16) to `secure` (which does the
+ * handshake and calls back with the TLS socket), anything else to `onSocket` as plaintext. The
+ * bytes read to decide are put back first; the socket is left neither flowing nor paused, so
+ * the connection reads it only once its handlers are installed, as for any accepted socket.
+ */
+function sniffTls(socket: net.Socket, onSocket: (socket: net.Socket) => void, secure: tls.Server): void {
+  const onError = (): void => {
+    socket.destroy();
+  };
+  socket.on('error', onError);
+  const timer = setTimeout(() => socket.destroy(), TLS_HANDSHAKE_TIMEOUT_MS);
+  socket.once('close', () => clearTimeout(timer));
+  const onReadable = (): void => {
+    const chunk = socket.read() as Buffer | null;
+    if (chunk === null || chunk.length === 0) return;
+    socket.off('readable', onReadable);
+    socket.off('error', onError);
+    clearTimeout(timer);
+    socket.unshift(chunk);
+    if (chunk[0] === TLS_HANDSHAKE_RECORD_BYTE) secure.emit('connection', socket);
+    else onSocket(socket);
+  };
+  socket.on('readable', onReadable);
+}
+
 function transportError(message: string, details: Record<string, unknown>): TsoError {
   return new TsoError(ErrorCode.TRANSPORT, message, details);
 }
@@ -613,6 +663,10 @@ function transportError(message: string, details: Record<string, unknown>): TsoE
 export class NodeTransport implements Transport {
   private readonly options: ResolvedOptions;
   private readonly listeners = new Set<NodeListener>();
+  private tlsServer: TlsServerOptions | undefined;
+  private tlsClient: TlsClientOptions | undefined;
+  /** Open TLS listeners (their context is swapped by reloadTls). */
+  private readonly tlsListeners = new Set<tls.Server>();
 
   constructor(options: NodeTransportOptions = {}) {
     this.options = {
@@ -626,9 +680,10 @@ export class NodeTransport implements Transport {
       sendPauseBytes: options.sendPauseBytes ?? CONNECTION_SEND_PAUSE_BYTES_DEFAULT,
       framesPerTurnMax: options.framesPerTurnMax ?? CONNECTION_FRAMES_PER_TURN_MAX,
       onSocketDropped: options.onSocketDropped ?? (() => undefined),
-      tlsServer: options.tlsServer,
-      tlsClient: options.tlsClient,
     };
+    this.tlsServer = options.tlsServer;
+    this.tlsClient = options.tlsClient;
+    if (this.tlsServer !== undefined) tlsServerContext(this.tlsServer);
     assert(Number.isSafeInteger(this.options.frameBodyBytesMax) && this.options.frameBodyBytesMax >= 1, 'transport_frame_max_valid');
     assert(this.options.sendBufferBytesMax >= FRAME_HEADER_BYTES + this.options.frameBodyBytesMax, 'transport_send_buffer_fits_a_frame');
     assert(this.options.connectTimeoutMs > 0, 'transport_connect_timeout_positive');
@@ -661,23 +716,30 @@ export class NodeTransport implements Transport {
         }
         listener.accept(socket, this.options, onConnection);
       };
-      const tlsServer = this.options.tlsServer;
+      const tlsServer = this.tlsServer;
       // With TLS, a connection is handed over once its handshake (and, with a CA, the client's
       // certificate check) succeeded; a failed handshake destroys the socket, unseen above.
-      const server: net.Server =
-        tlsServer === undefined
-          ? net.createServer({ noDelay: true, pauseOnConnect: false }, onSocket)
-          : tls.createServer(
-              {
-                noDelay: true,
-                cert: tlsServer.cert,
-                key: tlsServer.key,
-                handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
-                ...(tlsServer.ca !== undefined ? { ca: tlsServer.ca, requestCert: true, rejectUnauthorized: true } : {}),
-              },
-              onSocket,
-            );
-      if (tlsServer !== undefined) server.on('tlsClientError', () => undefined);
+      let server: net.Server;
+      if (tlsServer === undefined) {
+        server = net.createServer({ noDelay: true, pauseOnConnect: false }, onSocket);
+      } else {
+        const secure = tls.createServer(
+          {
+            noDelay: true,
+            cert: tlsServer.cert,
+            key: tlsServer.key,
+            handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
+            ...(tlsServer.ca !== undefined ? { ca: tlsServer.ca, requestCert: true, rejectUnauthorized: true } : {}),
+          },
+          onSocket,
+        );
+        secure.on('tlsClientError', () => undefined);
+        this.tlsListeners.add(secure);
+        // With allowPlaintext the TLS server never listens: the sniffing TCP server hands it the
+        // sockets that start with a TLS record.
+        server = tlsServer.allowPlaintext === true ? net.createServer({ noDelay: true, pauseOnConnect: false }, (socket) => sniffTls(socket, onSocket, secure)) : secure;
+        server.once('close', () => this.tlsListeners.delete(secure));
+      }
       // Node destroys accepted sockets beyond this at once; our set of connections stays bounded.
       server.maxConnections = this.options.connectionsMax;
       server.on('drop', () => this.options.onSocketDropped());
@@ -699,10 +761,40 @@ export class NodeTransport implements Transport {
     });
   }
 
+  /** True when this transport's listeners speak TLS. */
+  get servesTls(): boolean {
+    return this.tlsServer !== undefined;
+  }
+
+  /** True when this transport's outgoing connections speak TLS. */
+  get connectsWithTls(): boolean {
+    return this.tlsClient !== undefined;
+  }
+
+  /**
+   * Swaps the TLS material of every open TLS listener and of later listens (`server`), and of
+   * later connects (`client`), without closing anything: handshakes from now on use it. Loads the
+   * new material first; INVALID_CONFIG (and nothing changed) when it does not load. A transport
+   * started without TLS stays without it (a listener does not change protocol).
+   */
+  reloadTls(server: TlsServerOptions | undefined, client?: TlsClientOptions): void {
+    if ((server === undefined) !== (this.tlsServer === undefined)) {
+      throw new TsoError(ErrorCode.INVALID_CONFIG, 'reloadTls cannot turn TLS on or off on a running listener');
+    }
+    if (server !== undefined) {
+      tlsServerContext(server);
+      for (const listener of this.tlsListeners) {
+        listener.setSecureContext({ cert: server.cert, key: server.key, ...(server.ca !== undefined ? { ca: server.ca } : {}) });
+      }
+      this.tlsServer = { ...server, ...(this.tlsServer?.allowPlaintext === true ? { allowPlaintext: true } : {}) };
+    }
+    if (client !== undefined) this.tlsClient = client;
+  }
+
   connect(address: HostPort): Promise<Connection> {
     return new Promise((resolve, reject) => {
       const target = formatHostPort(address);
-      const tlsClient = this.options.tlsClient;
+      const tlsClient = this.tlsClient;
       const socket: net.Socket =
         tlsClient === undefined
           ? net.connect({ host: address.host, port: address.port, noDelay: true })

@@ -34,7 +34,7 @@ import { assert, unreachable } from '../../core/assert.js';
 import { TsoError } from '../../core/errors.js';
 import { SeqLedger, type SeqAdvanceRequest } from '../../core/ledger.js';
 import { ORACLE_SEQ_REQUESTS_PER_COMMAND_MAX, PHYSICAL_MS_MAX, SEQ_GROUP_COMMIT_QUEUE_MAX } from '../../core/limits.js';
-import { OracleStateMachine, prepareOracleCommand, type OracleApplyResult } from '../../core/oracle/index.js';
+import { OracleStateMachine, prepareOracleCommand, type LeaseRecord, type OracleApplyResult } from '../../core/oracle/index.js';
 import {
   ballotEquals,
   decodePaxosMessage,
@@ -121,7 +121,8 @@ interface SeqWaiter {
 
 type Proposal =
   | { readonly kind: 'high-water'; readonly ballot: Ballot; readonly waiter: Waiter<{ readonly highWaterMs: number }> }
-  | { readonly kind: 'seq'; readonly ballot: Ballot; readonly waiters: readonly SeqWaiter[] };
+  | { readonly kind: 'seq'; readonly ballot: Ballot; readonly waiters: readonly SeqWaiter[] }
+  | { readonly kind: 'leases'; readonly ballot: Ballot; readonly waiter: Waiter<Record<never, never>> };
 
 interface ReadWaiter {
   /** The barrier's commit index once the read state arrived; null until then. */
@@ -409,13 +410,17 @@ export class PaxosDriver implements ConsensusDriver {
         });
         return;
       }
+      case 'leases':
+        assert(result.kind === 'leases', 'leases_proposal_result', result.kind);
+        settle(proposal.waiter, result.installed ? { ok: true } : driverFailure('DRIVER_FENCED', 'the lease set was projected under another ballot'));
+        return;
       default:
         unreachable(proposal);
     }
   }
 
   private failProposal(proposal: Proposal, failure: DriverFailure): void {
-    if (proposal.kind === 'high-water') settle(proposal.waiter, failure);
+    if (proposal.kind === 'high-water' || proposal.kind === 'leases') settle(proposal.waiter, failure);
     else for (const w of proposal.waiters) settle(w.waiter, failure);
   }
 
@@ -632,6 +637,34 @@ export class PaxosDriver implements ConsensusDriver {
       this.kick();
       this.armTimer();
     });
+  }
+
+  /** The lease set this replica applied (not linearized; for tests and checkers). */
+  appliedLeases(): readonly LeaseRecord[] {
+    return this.stateMachine.leases;
+  }
+
+  persistLeases(leases: readonly LeaseRecord[], epoch: bigint): Promise<DriverResult<Record<never, never>>> {
+    const gate = this.leaderGate(epoch);
+    if (gate !== null) return Promise.resolve(gate);
+    // The state machine sees a Paxos entry's term as its ballot number (oracleEntry), and the
+    // epoch is `ballot.n << 16 | nodeId`.
+    const prepared = prepareOracleCommand({ kind: 'set-leases', expectedTerm: epoch >> 16n, leases });
+    if (!prepared.ok) return Promise.resolve(driverFailure('DRIVER_PERMANENT', prepared.message ?? prepared.code));
+    const proposed = this.proposeBytes(prepared.bytes);
+    if (!proposed.ok) return Promise.resolve(proposed);
+    return new Promise((resolve) => {
+      const waiter = this.newWaiter<Record<never, never>>('persistLeases', resolve);
+      this.proposals.set(proposed.index, { kind: 'leases', ballot: proposed.ballot, waiter });
+      this.kick();
+      this.armTimer();
+    });
+  }
+
+  async loadLeases(): Promise<DriverResult<{ readonly leases: readonly LeaseRecord[] }>> {
+    const failure = await this.readBarrier('loadLeases');
+    if (failure !== null) return failure;
+    return { ok: true, leases: this.stateMachine.leases };
   }
 
   advanceSeq(request: SeqAdvanceRequest, epoch: bigint): Promise<DriverResult<SeqBlockResult>> {

@@ -40,7 +40,7 @@ import { TsoError } from '../../core/errors.js';
 import { sometimes } from '../../core/sometimes.js';
 import { isSeqBatchRequest, SeqLedger, seqBatchProblem, type SeqAdvanceRequest, type SeqBatchRequest, type SeqLedgerRequest, type SeqLedgerResult } from '../../core/ledger.js';
 import { ORACLE_SEQ_REQUESTS_PER_COMMAND_MAX, PHYSICAL_MS_MAX, SEQ_GROUP_COMMIT_QUEUE_MAX } from '../../core/limits.js';
-import { OracleStateMachine, prepareOracleCommand, type OracleApplyResult } from '../../core/oracle/index.js';
+import { OracleStateMachine, prepareOracleCommand, type LeaseRecord, type OracleApplyResult } from '../../core/oracle/index.js';
 import {
   makeRaftConfig,
   RaftNode,
@@ -167,7 +167,8 @@ export type MembershipChangeOutcome =
 type Proposal =
   | { readonly kind: 'high-water'; readonly term: number; readonly waiter: Waiter<{ readonly highWaterMs: number }> }
   | { readonly kind: 'membership'; readonly term: number; readonly settle: (outcome: MembershipChangeOutcome) => void }
-  | { readonly kind: 'seq'; readonly term: number; readonly waiters: readonly SeqWaiter[] };
+  | { readonly kind: 'seq'; readonly term: number; readonly waiters: readonly SeqWaiter[] }
+  | { readonly kind: 'leases'; readonly term: number; readonly waiter: Waiter<Record<never, never>> };
 
 interface ReadWaiter {
   /** The barrier's commit index once the read state arrived; null until then. */
@@ -460,13 +461,18 @@ export class RaftDriver implements ConsensusDriver {
         });
         return;
       }
+      case 'leases':
+        assert(result.kind === 'leases', 'leases_proposal_result', result.kind);
+        // The entry carries the proposal's term, so it cannot be fenced; answered anyway.
+        settle(proposal.waiter, result.installed ? { ok: true } : driverFailure('DRIVER_FENCED', 'the lease set was projected under another term'));
+        return;
       default:
         unreachable(proposal);
     }
   }
 
   private failProposal(proposal: Proposal, failure: DriverFailure): void {
-    if (proposal.kind === 'high-water') settle(proposal.waiter, failure);
+    if (proposal.kind === 'high-water' || proposal.kind === 'leases') settle(proposal.waiter, failure);
     else if (proposal.kind === 'membership') proposal.settle({ ok: false, code: failure.code, message: failure.message, leaderEndpoint: failure.leaderEndpoint ?? null });
     else for (const w of proposal.waiters) w.fail(failure);
   }
@@ -752,6 +758,27 @@ export class RaftDriver implements ConsensusDriver {
     });
   }
 
+  persistLeases(leases: readonly LeaseRecord[], epoch: bigint): Promise<DriverResult<Record<never, never>>> {
+    const gate = this.leaderGate(epoch);
+    if (gate !== null) return Promise.resolve(gate);
+    const prepared = prepareOracleCommand({ kind: 'set-leases', expectedTerm: epoch, leases });
+    if (!prepared.ok) return Promise.resolve(driverFailure('DRIVER_PERMANENT', prepared.message ?? prepared.code));
+    const proposed = this.proposeBytes(prepared.bytes);
+    if (!proposed.ok) return Promise.resolve(proposed);
+    return new Promise((resolve) => {
+      const waiter = this.newWaiter<Record<never, never>>('persistLeases', resolve);
+      this.proposals.set(proposed.index, { kind: 'leases', term: proposed.term, waiter });
+      this.kick();
+      this.armTimer();
+    });
+  }
+
+  async loadLeases(): Promise<DriverResult<{ readonly leases: readonly LeaseRecord[] }>> {
+    const failure = await this.readBarrier('loadLeases');
+    if (failure !== null) return failure;
+    return { ok: true, leases: this.stateMachine.leases };
+  }
+
   advanceSeq(request: SeqAdvanceRequest, epoch: bigint): Promise<DriverResult<SeqBlockResult>> {
     const invalid = seqValidator.validate(request);
     if (invalid !== null) return Promise.resolve(driverFailure(invalid.code, invalid.message ?? invalid.code));
@@ -823,6 +850,11 @@ export class RaftDriver implements ConsensusDriver {
     if (this.stopped) return false;
     if (this.options.faults?.serveAfterLeaseExpired === true) return this.leader.kind === 'leader';
     return this.node.canServe(this.options.clock.monotonicMs());
+  }
+
+  /** The lease set this replica applied (not linearized; for tests and checkers). */
+  appliedLeases(): readonly LeaseRecord[] {
+    return this.stateMachine.leases;
   }
 
   /** The entry at `index` of this node's log (undefined when compacted or beyond the end). */

@@ -7,7 +7,7 @@
 import { createClientCore, type ClientCoreOptions, type TsoClient } from '../client/index.js';
 import { DiskError } from '../ports.js';
 import { ProtocolServer } from '../server/protocol-server.js';
-import { ServingNode } from '../server/serving-node.js';
+import { ServingNode, type ServingNodeFaults } from '../server/serving-node.js';
 import type { Program } from '../../sim/process.js';
 import { World, type WorldOptions } from '../../sim/world.js';
 import { RaftDriver, type RaftDriverEvent, type RaftPeer, type RaftTuning } from './raft-driver.js';
@@ -24,6 +24,8 @@ export interface SimClusterOptions {
   readonly config?: RaftTuning;
   readonly snapshotEntries?: number;
   readonly world?: Omit<WorldOptions, 'seed'>;
+  /** Planted bugs of the serving node (for the lease and frontier proofs). */
+  readonly servingFaults?: ServingNodeFaults;
   /** Nodes beyond `nodes` that start as `--join` nodes do: outside the group, waiting to be added. */
   readonly joiners?: number;
 }
@@ -95,7 +97,7 @@ export class SimCluster {
         this.world.after(0, () => this.superviseRestart(name), 'raft.fatal-restart');
         return {};
       }
-      const node = new ServingNode({ driver, clock });
+      const node = new ServingNode({ driver, clock, ...(this.options.servingFaults !== undefined ? { faults: this.options.servingFaults } : {}) });
       node.start();
       const protocol = await ProtocolServer.start({ node, transport, clock, listen: { host, port: SERVICE_PORT } });
       this.drivers.set(name, driver);

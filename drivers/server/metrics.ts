@@ -11,7 +11,7 @@ export type RequestOp = 'getTs' | 'getSeq' | 'getSeqBatch';
 export type RequestOutcome = 'OK' | 'INVALID_ARGUMENT' | 'NOT_LEADER' | 'UNAVAILABLE' | 'RESOURCE_EXHAUSTED' | 'INTERNAL' | 'SEQ_SESSION_EXPIRED';
 
 /** Why a RESOURCE_EXHAUSTED answer was given: the limit that was reached. */
-export type ResourceExhaustedReason = 'seq_key_cardinality' | 'seq_counter_overflow' | 'requests_in_flight' | 'connections' | 'shutting_down';
+export type ResourceExhaustedReason = 'seq_key_cardinality' | 'seq_counter_overflow' | 'requests_in_flight' | 'connections' | 'shutting_down' | 'lease_limit';
 /** Why a new connection was refused (docs/protocol.md §5 lists them with their limits). */
 export type ConnectionRefusedReason =
   | 'connections_max' // the server's connection cap

@@ -38,7 +38,7 @@ import { CONNECTION_REQUESTS_IN_FLIGHT_MAX, SERVER_CONNECTIONS_MAX, SERVER_IDLE_
 import { decodeRequest, encodeResponse, validateRequest, type Request, type Response, type SafePointRequest } from '../../core/protocol.js';
 import { parseHostPort, type Clock, type Connection, type HostPort, type Listener, type TimerHandle, type Transport } from '../ports.js';
 import { noopMetrics, type ConnectionClosedReason, type ConnectionRefusedReason, type ServerMetrics } from './metrics.js';
-import type { SeqAnswer, SeqBatchAnswer, ServingNode, TsAnswer } from './serving-node.js';
+import type { LeaseAnswer, LeaseReleaseAnswer, SeqAnswer, SeqBatchAnswer, ServingNode, TsAnswer } from './serving-node.js';
 import { sometimes } from '../../core/sometimes.js';
 
 export interface ProtocolServerOptions {
@@ -87,7 +87,7 @@ function transportClose(code: string): { answerCode: 'BAD_FRAME' | 'RESOURCE_EXH
   }
 }
 
-type Answer = TsAnswer | SeqAnswer | SeqBatchAnswer;
+type Answer = TsAnswer | SeqAnswer | SeqBatchAnswer | LeaseAnswer | LeaseReleaseAnswer;
 
 function answerToResponse(id: number, answer: Answer): Response {
   if (!answer.ok) {
@@ -100,6 +100,11 @@ function answerToResponse(id: number, answer: Answer): Response {
       ...(answer.leaderEpoch !== undefined ? { leaderEpoch: answer.leaderEpoch } : {}),
       ...(answer.requestIdsFrom !== undefined ? { requestIdsFrom: answer.requestIdsFrom } : {}),
     };
+  }
+  // Only a release answers ok without an epoch.
+  if (!('epoch' in answer)) return { id, ok: true, released: true };
+  if ('leaseId' in answer) {
+    return { id, ok: true, leaseId: answer.leaseId, tsUpperBoundMs: answer.tsUpperBoundMs, expiresAtMs: answer.expiresAtMs, epoch: answer.epoch };
   }
   if ('grants' in answer) {
     return { id, ok: true, grants: answer.grants.map((g) => ({ key: g.key, start: g.start, count: g.count })), epoch: answer.epoch };
@@ -349,6 +354,12 @@ export class ProtocolServer {
         return this.options.node.getSeq({ key: request.key, count: request.count, clientId: request.clientId, requestId: request.requestId });
       case 'getSeqBatch':
         return this.options.node.getSeqBatch({ entries: request.entries, clientId: request.clientId, requestId: request.requestId });
+      case 'acquireLease':
+        return this.options.node.acquireLease({ holder: request.holder, holderEpoch: request.holderEpoch, ttlMs: request.ttlMs });
+      case 'renewLease':
+        return this.options.node.renewLease(request.leaseId);
+      case 'releaseLease':
+        return this.options.node.releaseLease(request.leaseId);
       default:
         return unreachable(request);
     }

@@ -15,6 +15,14 @@
 //   - An INVALID_ARGUMENT message starts with the precise reason (`INVALID_COUNT:`,
 //     `INVALID_SEQ_KEY:`, `INVALID_SEQ_COUNT:`, `INVALID_SEQ_BATCH:`), exactly once, as
 //     docs/protocol.md promises.
+//   - Stamping leases (core/oracle/leases.ts): the node keeps the set it loaded (linearized) at
+//     its fence and every set it made durable since; a lease change projects a new set from it
+//     and answers only after the driver made the WHOLE set durable under this node's epoch.
+//     Acquire and renew first run a window extension to max(now + ttl, committed high-water + 1):
+//     the durable high-water it returns is the lease's bound (and, on acquire, its id, unique
+//     because it is above every earlier one). Every lease change holds the extension slot, so
+//     lease changes and window extensions never overlap. getSafeFrontier is the minimum of the
+//     committed high-water and the bound of every live lease, superseded ones included.
 //   - getSeqBatch: 1..`seqBatchKeysMax` distinct keys (a server option, at most
 //     SEQ_BATCH_KEYS_MAX), checked before the driver is called, so a refused batch moves no
 //     counter; the driver writes the whole batch in one durable write (drivers/driver.ts).
@@ -37,6 +45,22 @@ import {
   WINDOW_AHEAD_MS_DEFAULT,
 } from '../../core/limits.js';
 import type { ConsensusDriver, DriverFailure, LeaderState } from '../driver.js';
+import {
+  grantLease,
+  LEASE_POLICY_DEFAULT,
+  leaseAcquireProblem,
+  leaseIdProblem,
+  leasePolicyProblem,
+  planLeaseAcquire,
+  planLeaseRenew,
+  releaseLease,
+  renewLease,
+  safeFrontierMs,
+  type LeaseAcquireRequest,
+  type LeaseFailure,
+  type LeasePolicy,
+  type LeaseRecord,
+} from '../../core/oracle/leases.js';
 import { sleep, type Clock } from '../ports.js';
 import { noopMetrics, type RequestOp, type RequestOutcome, type ServerMetrics } from './metrics.js';
 import { sometimes } from '../../core/sometimes.js';
@@ -48,6 +72,17 @@ export type WireErrorCode =
   | 'RESOURCE_EXHAUSTED'
   | 'INTERNAL'
   | 'SEQ_SESSION_EXPIRED';
+
+/**
+ * The lease calls' answer codes: the wire codes plus NOT_FOUND (an unknown lease id) and
+ * FAILED_PRECONDITION (a stale holder epoch, an expired or superseded lease). The message starts
+ * with the lease code (`LEASE_NOT_FOUND:`, `LEASE_EXPIRED:`, ...).
+ */
+export type LeaseWireErrorCode = WireErrorCode | 'NOT_FOUND' | 'FAILED_PRECONDITION';
+
+export interface LeaseWireFailure extends Omit<WireFailure, 'code'> {
+  readonly code: LeaseWireErrorCode;
+}
 
 export interface WireFailure {
   readonly ok: false;
@@ -72,6 +107,13 @@ export interface SafePointAnswer {
   readonly epoch: bigint;
 }
 
+/** A stamping lease: stamp at most `tsUpperBoundMs` until `expiresAtMs` (the leader's wall ms). */
+export type LeaseAnswer =
+  | { readonly ok: true; readonly leaseId: bigint; readonly tsUpperBoundMs: number; readonly expiresAtMs: number; readonly epoch: bigint }
+  | LeaseWireFailure;
+
+export type LeaseReleaseAnswer = { readonly ok: true } | LeaseWireFailure;
+
 export type SeqBatchAnswer = { readonly ok: true; readonly grants: readonly SeqGrant[]; readonly epoch: bigint } | WireFailure;
 
 /** Test-only switches that plant known bugs in the real code path (for the simulator's proofs). */
@@ -80,6 +122,8 @@ export interface ServingNodeFaults {
   serveBeforePersist?: boolean;
   /** Planted bug: fence at `prior` instead of `prior + 1`. */
   fenceAtPrior?: boolean;
+  /** Planted bug: getSafeFrontier ignores superseded (still unexpired) leases. */
+  frontierIgnoresSupersededLeases?: boolean;
 }
 
 export interface ServingNodeOptions {
@@ -89,6 +133,8 @@ export interface ServingNodeOptions {
   readonly failoverAdvanceMs?: number;
   /** Most entries one getSeqBatch may carry (1..SEQ_BATCH_KEYS_MAX, default SEQ_BATCH_KEYS_DEFAULT). */
   readonly seqBatchKeysMax?: number;
+  /** Stamping-lease TTL bounds and live-lease cap (default LEASE_POLICY_DEFAULT: 5 s..300 s, 1,024). */
+  readonly leasePolicy?: LeasePolicy;
   readonly metrics?: ServerMetrics;
   readonly faults?: ServingNodeFaults;
   /** Called on every state change (for logs and traces). */
@@ -117,6 +163,11 @@ export class ServingNode {
   /** Bumped on every leadership event; a step that finds it changed drops its result. */
   private generation = 0;
   private extension: Promise<void> | null = null;
+  /** Whether the slot holder is a lease change (which need not have extended the window). */
+  private extensionIsLeaseChange = false;
+  /** The lease set this leader loaded at its fence and made durable since; null when not serving. */
+  private leases: readonly LeaseRecord[] | null = null;
+  private readonly leasePolicy: LeasePolicy;
   private fence: Promise<void> | null = null;
   private unsubscribe: (() => void) | null = null;
   private readonly windowAheadMs: number;
@@ -134,6 +185,8 @@ export class ServingNode {
     assert(Number.isSafeInteger(this.failoverAdvanceMs) && this.failoverAdvanceMs >= 0, 'failover_advance_non_negative');
     this.seqBatchKeysMax = options.seqBatchKeysMax ?? SEQ_BATCH_KEYS_DEFAULT;
     assert(Number.isSafeInteger(this.seqBatchKeysMax) && this.seqBatchKeysMax >= 1 && this.seqBatchKeysMax <= SEQ_BATCH_KEYS_MAX, 'seq_batch_keys_max_in_range');
+    this.leasePolicy = options.leasePolicy ?? LEASE_POLICY_DEFAULT;
+    assert(leasePolicyProblem(this.leasePolicy) === null, 'lease_policy_valid', leasePolicyProblem(this.leasePolicy) ?? '');
     this.metrics = options.metrics ?? noopMetrics;
     this.faults = options.faults ?? {};
   }
@@ -169,6 +222,7 @@ export class ServingNode {
     this.options.onEvent?.({ kind: 'leadership', state: s });
     // Clear the allocator before publishing the new state: no grant can slip in between.
     this.allocator.stepDown();
+    this.leases = null;
     switch (s.kind) {
       case 'leader':
         this.setState({ kind: 'fencing', epoch: s.epoch });
@@ -215,6 +269,14 @@ export class ServingNode {
     const loaded = await this.options.driver.loadHighWater();
     if (sometimes(generation !== this.generation, 'serving.fence_superseded')) return 'stale';
     if (!loaded.ok) return this.fenceFailure(loaded, generation);
+    // The lease set, read after the high-water: every bound in it is at or below that high-water.
+    let leases: readonly LeaseRecord[] = [];
+    if (this.options.driver.loadLeases !== undefined) {
+      const loadedLeases = await this.options.driver.loadLeases();
+      if (generation !== this.generation) return 'stale';
+      if (!loadedLeases.ok) return this.fenceFailure(loadedLeases, generation);
+      leases = loadedLeases.leases;
+    }
     const nowMs = this.options.clock.wallMs();
     const priorMs = loaded.highWaterMs;
     // `prior` is inclusive: the old leader may have issued (prior, LOGICAL_MAX).
@@ -232,6 +294,7 @@ export class ServingNode {
       this.poison(`allocator refused the fenced window: ${seeded.code}`);
       return 'stale';
     }
+    this.leases = leases;
     this.setState({ kind: 'serving', epoch });
     this.options.onEvent?.({ kind: 'serving', epoch, floorMs, highWaterMs: persisted.highWaterMs });
     return 'done';
@@ -257,6 +320,7 @@ export class ServingNode {
   private poison(reason: string): void {
     sometimes(true, 'serving.poisoned');
     this.allocator.stepDown();
+    this.leases = null;
     this.setState({ kind: 'poisoned', reason });
     this.options.onEvent?.({ kind: 'poisoned', reason });
   }
@@ -304,8 +368,160 @@ export class ServingNode {
    */
   getSafeFrontier(): SafePointAnswer {
     const highWaterMs = this.servingHighWaterMs();
-    if (highWaterMs === null) return { ok: true, physicalMs: 0, epoch: 0n };
-    return { ok: true, physicalMs: highWaterMs.value, epoch: highWaterMs.epoch };
+    if (highWaterMs === null || this.leases === null) return { ok: true, physicalMs: 0, epoch: 0n };
+    const nowMs = this.options.clock.wallMs();
+    const binding = this.faults.frontierIgnoresSupersededLeases === true ? this.leases.filter((l) => !l.superseded) : this.leases;
+    return { ok: true, physicalMs: safeFrontierMs(binding, highWaterMs.value, nowMs), epoch: highWaterMs.epoch };
+  }
+
+  /** The leases this leader holds in its durable set (empty when not serving), for tests and checkers. */
+  get leaseSet(): readonly LeaseRecord[] {
+    return this.leases ?? [];
+  }
+
+  /**
+   * AcquireLease: the holder's live lease at the same holder epoch, or a new lease (superseding
+   * the holder's active one on a higher epoch), made durable before the answer.
+   */
+  async acquireLease(request: LeaseAcquireRequest): Promise<LeaseAnswer> {
+    const invalid = leaseAcquireProblem(request, this.leasePolicy);
+    if (invalid !== null) return this.leaseFailure(invalid);
+    return this.leaseChange(async (epoch, leases, generation) => {
+      const nowMs = this.options.clock.wallMs();
+      const plan = planLeaseAcquire(leases, request, nowMs, this.leasePolicy);
+      if (!plan.ok) return this.leaseFailure(plan);
+      if (plan.kind === 'existing') {
+        sometimes(true, 'serving.lease_reacquired_idempotent');
+        return this.leaseGranted(plan.lease, epoch);
+      }
+      const bound = await this.extendForLease(nowMs + request.ttlMs, epoch, generation);
+      if (typeof bound !== 'number') return bound;
+      const granted = grantLease(leases, request, bound, nowMs);
+      const stored = await this.storeLeases(granted.leases, epoch, generation);
+      return stored ?? this.leaseGranted(granted.lease, epoch);
+    });
+  }
+
+  /** RenewLease: a new bound and expiry (the acquire-time TTL), made durable before the answer. */
+  async renewLease(leaseId: bigint): Promise<LeaseAnswer> {
+    const invalid = leaseIdProblem(leaseId);
+    if (invalid !== null) return this.leaseFailure(invalid);
+    return this.leaseChange(async (epoch, leases, generation) => {
+      const nowMs = this.options.clock.wallMs();
+      const plan = planLeaseRenew(leases, leaseId, nowMs);
+      if (!plan.ok) return this.leaseFailure(plan);
+      const bound = await this.extendForLease(nowMs + plan.lease.ttlMs, epoch, generation);
+      if (typeof bound !== 'number') return bound;
+      const renewed = renewLease(leases, leaseId, bound, nowMs);
+      const stored = await this.storeLeases(renewed.leases, epoch, generation);
+      return stored ?? this.leaseGranted(renewed.lease, epoch);
+    });
+  }
+
+  /** ReleaseLease: idempotent; the lease stops binding the frontier once the smaller set is durable. */
+  async releaseLease(leaseId: bigint): Promise<LeaseReleaseAnswer> {
+    const invalid = leaseIdProblem(leaseId);
+    if (invalid !== null) return this.leaseFailure(invalid);
+    return this.leaseChange(async (epoch, leases, generation) => {
+      const next = releaseLease(leases, leaseId);
+      if (next === null) return { ok: true };
+      return (await this.storeLeases(next, epoch, generation)) ?? { ok: true };
+    });
+  }
+
+  /**
+   * Runs a lease change holding the extension slot (no window extension and no other lease change
+   * runs meanwhile), on the set of this leader, or answers why it cannot.
+   */
+  private async leaseChange<A extends LeaseAnswer | LeaseReleaseAnswer>(
+    change: (epoch: bigint, leases: readonly LeaseRecord[], generation: number) => Promise<A | LeaseWireFailure>,
+  ): Promise<A | LeaseWireFailure> {
+    const driver = this.options.driver;
+    if (driver.loadLeases === undefined || driver.persistLeases === undefined) {
+      return { ok: false, code: 'INVALID_ARGUMENT', message: "UNIMPLEMENTED: this server's consensus driver does not keep stamping leases" };
+    }
+    while (this.extension !== null) await this.extension;
+    const s = this.state;
+    if (s.kind !== 'serving' || this.leases === null) return this.notLeader();
+    const run = change(s.epoch, this.leases, this.generation);
+    this.extension = run.then(
+      () => {},
+      () => {},
+    );
+    this.extensionIsLeaseChange = true;
+    try {
+      return await run;
+    } finally {
+      this.extension = null;
+      this.extensionIsLeaseChange = false;
+    }
+  }
+
+  /** A window extension to at least `wantedMs` and above the committed high-water: the lease bound. */
+  private async extendForLease(wantedMs: number, epoch: bigint, generation: number): Promise<number | WireFailure> {
+    const committedMs = this.allocator.committedHighWaterMs;
+    if (committedMs === null) return this.notLeader();
+    const targetMs = Math.max(wantedMs, committedMs + 1);
+    if (targetMs > PHYSICAL_MS_MAX) return { ok: false, code: 'INTERNAL', message: 'a lease bound would pass the 46-bit physical cap' };
+    const persisted = await this.options.driver.persistHighWater(targetMs, epoch);
+    if (generation !== this.generation) return this.notLeader();
+    if (!persisted.ok) return this.leaseDriverFailure(persisted, generation);
+    this.allocator.commitExtension(persisted.highWaterMs, epoch);
+    return persisted.highWaterMs;
+  }
+
+  /** Persists the whole set under `epoch`; null once it is durable (and adopted), else the answer. */
+  private async storeLeases(leases: readonly LeaseRecord[], epoch: bigint, generation: number): Promise<WireFailure | null> {
+    const persist = this.options.driver.persistLeases;
+    assert(persist !== undefined, 'lease_driver_persists_leases');
+    const stored = await persist.call(this.options.driver, leases, epoch);
+    if (generation !== this.generation) return this.notLeader();
+    if (!stored.ok) return this.leaseDriverFailure(stored, generation);
+    this.leases = leases;
+    return null;
+  }
+
+  private leaseGranted(lease: LeaseRecord, epoch: bigint): LeaseAnswer {
+    return { ok: true, leaseId: lease.leaseId, tsUpperBoundMs: lease.tsUpperBoundMs, expiresAtMs: lease.expiresAtMs, epoch };
+  }
+
+  private leaseFailure(failure: LeaseFailure): LeaseWireFailure {
+    const message = withCodePrefix(failure.code, failure.message);
+    switch (failure.code) {
+      case 'INVALID_LEASE_HOLDER':
+      case 'INVALID_LEASE_TTL':
+      case 'INVALID_LEASE_ID':
+        return { ok: false, code: 'INVALID_ARGUMENT', message };
+      case 'LEASE_NOT_FOUND':
+        return { ok: false, code: 'NOT_FOUND', message };
+      case 'LEASE_HOLDER_EPOCH_STALE':
+      case 'LEASE_EXPIRED':
+      case 'LEASE_SUPERSEDED':
+        return { ok: false, code: 'FAILED_PRECONDITION', message };
+      case 'LEASE_LIMIT_EXCEEDED':
+        this.metrics.resourceExhausted('lease_limit');
+        return { ok: false, code: 'RESOURCE_EXHAUSTED', message };
+      default:
+        return unreachable(failure.code);
+    }
+  }
+
+  private leaseDriverFailure(failure: DriverFailure, generation: number): WireFailure {
+    switch (failure.code) {
+      case 'DRIVER_NOT_LEADER':
+      case 'DRIVER_FENCED':
+        sometimes(true, 'serving.lease_change_lost_leadership');
+        if (generation === this.generation) {
+          this.allocator.stepDown();
+          this.leases = null;
+          this.setState({ kind: 'not-serving', leaderEndpoint: failure.leaderEndpoint ?? null, leaderEpoch: failure.leaderEpoch ?? null });
+        }
+        return this.notLeader();
+      case 'DRIVER_TRANSIENT':
+        return { ok: false, code: 'UNAVAILABLE', message: `lease: ${failure.message}` };
+      default:
+        return { ok: false, code: 'INTERNAL', message: `lease: ${failure.code}: ${failure.message}` };
+    }
   }
 
   /** The committed high-water and epoch while this node serves, else null. */
@@ -393,9 +609,11 @@ export class ServingNode {
    * one already in flight), or to the failure to answer with.
    */
   private async extend(nowMs: number): Promise<WireFailure | null> {
-    if (this.extension !== null) {
+    while (this.extension !== null) {
+      // A lease change in the slot may not have extended the window: wait, then extend.
+      const leaseChange = this.extensionIsLeaseChange;
       await this.extension;
-      return null;
+      if (!leaseChange) return null;
     }
     const run = this.extendOnce(nowMs);
     this.extension = run.then(

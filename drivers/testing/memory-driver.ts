@@ -5,12 +5,16 @@
 
 import { PHYSICAL_MS_MAX } from '../../core/limits.js';
 import { SeqLedger, type SeqAdvanceRequest, type SeqBatchRequest } from '../../core/ledger.js';
+import type { LeaseRecord } from '../../core/oracle/leases.js';
 import { driverFailure, seqDriverFailure, type ConsensusDriver, type DriverErrorCode, type DriverResult, type LeaderState, type SeqBatchGrants, type SeqBlockResult } from '../driver.js';
 
 export class MemoryDriver implements ConsensusDriver {
   highWaterMs = 0;
   readonly ledger = new SeqLedger();
   readonly persistCalls: Array<{ atLeastMs: number; epoch: bigint }> = [];
+  /** The stamping-lease set, as `persistLeases` last replaced it. */
+  leases: readonly LeaseRecord[] = [];
+  readonly failNextLeasePersists: DriverErrorCode[] = [];
   /** Failures to return from the next calls, consumed in order. */
   readonly failNextLoads: DriverErrorCode[] = [];
   readonly failNextPersists: DriverErrorCode[] = [];
@@ -67,6 +71,20 @@ export class MemoryDriver implements ConsensusDriver {
   async advanceSeqBatch(request: SeqBatchRequest, _epoch: bigint): Promise<DriverResult<SeqBatchGrants>> {
     const r = this.ledger.advanceBatch(request);
     return r.ok ? { ok: true, grants: r.grants } : seqDriverFailure(r);
+  }
+
+  async loadLeases(): Promise<DriverResult<{ readonly leases: readonly LeaseRecord[] }>> {
+    return { ok: true, leases: this.leases };
+  }
+
+  async persistLeases(leases: readonly LeaseRecord[], epoch: bigint): Promise<DriverResult<Record<never, never>>> {
+    if (this.holdPersists) await new Promise<void>((resolve) => this.held.push(resolve));
+    const fail = this.failNextLeasePersists.shift();
+    if (fail !== undefined) return driverFailure(fail, 'injected');
+    // Fenced like a replicated driver: a set projected under another epoch changes nothing.
+    if (this.state.kind !== 'leader' || this.state.epoch !== epoch) return driverFailure('DRIVER_FENCED', `epoch ${epoch} does not lead`);
+    this.leases = leases;
+    return { ok: true };
   }
 
   async loadSeq(key: string): Promise<DriverResult<{ readonly next: bigint }>> {

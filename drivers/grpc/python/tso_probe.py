@@ -5,8 +5,11 @@ protoc and grpc_python_plugin generated from the package's shipped proto/tsoracl
 Run by runners/grpc-python.test.ts against a file server and a 3-node Raft cluster. It finds the
 leader by following the `tsoracle-leader-hint-bin` trailer (a protobuf LeaderHint) from a
 follower, then checks on the leader: GetTs grants exactly the count asked and timestamps strictly
-increase; GetSeq blocks of one key are gapless and carry the nested epoch; every other RPC
-answers UNIMPLEMENTED; and the generated messages encode the original's golden lease bytes.
+increase; GetSeq blocks of one key are gapless and carry the nested epoch; GetSeqBatch grants
+every key in request order, gapless with GetSeq, all or nothing, and a follower redirects it with
+the trailer; GetCurrentMaxSafe and GetSafeFrontier carry the leader's epoch (0 and epoch 0 on a
+follower); the lease RPCs answer UNIMPLEMENTED; and the generated messages encode the original's
+golden lease bytes.
 Every call has a deadline; the whole probe is bounded by --timeout. Prints one JSON line and
 exits 0 when every check held, else prints the failed check to stderr and exits 1.
 
@@ -130,15 +133,65 @@ try:
 except grpc.RpcError as error:
     check(error.code() == grpc.StatusCode.INVALID_ARGUMENT, f"GetSeq empty key: {error.code()}")
 
-# 5. Every other RPC: UNIMPLEMENTED.
+# 5. GetSeqBatch on the leader: all keys granted in request order, gapless with the GetSeq
+#    blocks of the same key, the nested epoch always present; a duplicate key refused whole.
+seq_batch_calls = 0
+other_key = args.key + "-batch"
+other_start = None
+for counts in [(2, 3), (1, 1), (64, 7)]:
+    response = leader_stub.GetSeqBatch(tso_pb2.GetSeqBatchRequest(entries=[
+        tso_pb2.SeqRequestEntry(key=other_key, count=counts[0]),
+        tso_pb2.SeqRequestEntry(key=args.key, count=counts[1])]), timeout=CALL_TIMEOUT_S)
+    check([g.key for g in response.grants] == [other_key, args.key], f"GetSeqBatch grants out of request order: {response}")
+    check([g.count for g in response.grants] == list(counts), f"GetSeqBatch counts: {response}")
+    check(response.HasField("epoch") and ((response.epoch.hi << 64) | response.epoch.lo) == epoch, "GetSeqBatch epoch")
+    check(response.grants[1].start == expected_start, f"batch gap on {args.key}: {response.grants[1].start}, expected {expected_start}")
+    check(other_start is None or response.grants[0].start == other_start, f"batch gap on {other_key}")
+    expected_start = response.grants[1].start + counts[1]
+    other_start = response.grants[0].start + counts[0]
+    seq_batch_calls += 1
+try:
+    leader_stub.GetSeqBatch(tso_pb2.GetSeqBatchRequest(entries=[
+        tso_pb2.SeqRequestEntry(key=args.key, count=1), tso_pb2.SeqRequestEntry(key=args.key, count=1)]), timeout=CALL_TIMEOUT_S)
+    check(False, "GetSeqBatch with a duplicate key succeeded")
+except grpc.RpcError as error:
+    check(error.code() == grpc.StatusCode.INVALID_ARGUMENT, f"GetSeqBatch duplicate key: {error.code()}")
+after = leader_stub.GetSeq(tso_pb2.GetSeqRequest(key=args.key, count=1), timeout=CALL_TIMEOUT_S)
+check(after.start == expected_start, f"the refused batch granted something: {after.start}, expected {expected_start}")
+expected_start += 1
+
+# 6. GetSeqBatch on a follower: not leader, with the trailer naming the leader.
+for endpoint in followers:
+    try:
+        stub(endpoint).GetSeqBatch(tso_pb2.GetSeqBatchRequest(entries=[tso_pb2.SeqRequestEntry(key="a", count=1)]), timeout=CALL_TIMEOUT_S)
+        check(False, f"GetSeqBatch on follower {endpoint} succeeded")
+    except grpc.RpcError as error:
+        check(error.code() == grpc.StatusCode.FAILED_PRECONDITION, f"GetSeqBatch on follower {endpoint}: {error.code()}")
+        trailers = dict(error.trailing_metadata() or ())
+        check(HINT_TRAILER in trailers and tso_pb2.LeaderHint.FromString(trailers[HINT_TRAILER]).leader_endpoint == leader,
+              f"GetSeqBatch hint from {endpoint}")
+
+# 7. The safe points: on the leader, its epoch, max-safe below the frontier, the frontier above
+#    every timestamp granted; on a follower 0 with epoch 0 (never a redirect).
+max_safe = leader_stub.GetCurrentMaxSafe(tso_pb2.GetCurrentMaxSafeRequest(), timeout=CALL_TIMEOUT_S)
+frontier = leader_stub.GetSafeFrontier(tso_pb2.GetSafeFrontierRequest(), timeout=CALL_TIMEOUT_S)
+check(((max_safe.epoch_hi << 64) | max_safe.epoch_lo) == epoch, f"GetCurrentMaxSafe epoch: {max_safe}")
+check(((frontier.epoch_hi << 64) | frontier.epoch_lo) == epoch, f"GetSafeFrontier epoch: {frontier}")
+check(frontier.frontier_physical_ms > (last >> 18), f"frontier {frontier.frontier_physical_ms} not above the last grant's ms {last >> 18}")
+check(0 < max_safe.max_safe_physical_ms < frontier.frontier_physical_ms, f"max safe {max_safe.max_safe_physical_ms} vs frontier {frontier.frontier_physical_ms}")
+for endpoint in followers:
+    follower_max_safe = stub(endpoint).GetCurrentMaxSafe(tso_pb2.GetCurrentMaxSafeRequest(), timeout=CALL_TIMEOUT_S)
+    follower_frontier = stub(endpoint).GetSafeFrontier(tso_pb2.GetSafeFrontierRequest(), timeout=CALL_TIMEOUT_S)
+    check((follower_max_safe.max_safe_physical_ms, follower_max_safe.epoch_hi, follower_max_safe.epoch_lo) == (0, 0, 0), f"follower {endpoint} max safe: {follower_max_safe}")
+    check((follower_frontier.frontier_physical_ms, follower_frontier.epoch_hi, follower_frontier.epoch_lo) == (0, 0, 0), f"follower {endpoint} frontier: {follower_frontier}")
+safe_point_calls = 2 + 2 * len(followers)
+
+# 8. The lease RPCs (not built yet): UNIMPLEMENTED.
 unimplemented = []
 others = [
-    ("GetCurrentMaxSafe", tso_pb2.GetCurrentMaxSafeRequest()),
-    ("GetSeqBatch", tso_pb2.GetSeqBatchRequest(entries=[tso_pb2.SeqRequestEntry(key="a", count=1)])),
     ("AcquireLease", tso_pb2.AcquireLeaseRequest(holder=b"h", holder_epoch=1, ttl_ms=10000)),
     ("RenewLease", tso_pb2.RenewLeaseRequest(lease_id=1)),
     ("ReleaseLease", tso_pb2.ReleaseLeaseRequest(lease_id=1)),
-    ("GetSafeFrontier", tso_pb2.GetSafeFrontierRequest()),
 ]
 for name, request in others:
     try:
@@ -151,4 +204,5 @@ for name, request in others:
 for channel in channels.values():
     channel.close()
 print(json.dumps({"leader": leader, "hops": hops, "ts_calls": ts_calls, "seq_calls": seq_calls,
+                  "seq_batch_calls": seq_batch_calls, "safe_point_calls": safe_point_calls,
                   "seq_end": expected_start, "epoch": str(epoch), "unimplemented": unimplemented}))
