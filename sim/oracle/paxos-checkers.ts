@@ -10,7 +10,8 @@
 //     happened, so it counts slot i as decided below B only when some node applied i while its
 //     own promise was below B (a node learns a decision only from a leader of a ballot at most
 //     its promise), never from timing alone;
-//   - ballot-order: an acceptor's promise never goes down, across its crashes, and a node's
+//   - ballot-order: an acceptor's promise never goes down (in memory within an incarnation; across
+//     crashes, what a restart recovers never goes below a promise made durable before), and a node's
 //     successive leaderships have strictly increasing ballots (the order in which DIFFERENT nodes
 //     become leader is not an invariant of Paxos: docs/paxos.md; the order of their leases is,
 //     and the lease checker covers it);
@@ -53,8 +54,9 @@ export class PaxosChecker {
   private readonly decided = new Map<number, PaxosEntry>();
   /** decidedBelow.get(i): the lowest promise of a node seen applying slot i (≥ the ballot that decided it). */
   private readonly decidedBelow = new Map<number, Ballot>();
-  /** Per node (across incarnations): the highest promise seen, and the ballot of its last leadership. */
-  private readonly maxPromised = new Map<string, Ballot>();
+  /** Per node: its incarnation's highest promise, and the highest durable promise of any incarnation. */
+  private readonly promiseOf = new Map<string, { readonly incarnation: number; readonly promised: Ballot; readonly durable: Ballot }>();
+  /** Per node (across incarnations): the ballot of its last leadership. */
   private readonly lastLed = new Map<string, Ballot>();
   /** Leaderships seen (for the report). */
   leaderships = 0;
@@ -88,13 +90,25 @@ export class PaxosChecker {
     }
   }
 
-  /** Promise keeping across crashes: `node`'s promise now. */
-  onPromise(node: string, promised: Ballot): void {
-    const before = this.maxPromised.get(node);
-    if (before !== undefined && compareBallots(promised, before) < 0) {
-      this.violation('ballot-order', `${node} promises ${formatBallot(promised)} after promising ${formatBallot(before)}`, { node, promised: formatBallot(promised), before: formatBallot(before) });
+  /**
+   * Promises never go down: within an incarnation the in-memory promise (`promised`), and across
+   * crashes what a restart recovers against every promise made durable before (`durable`). An
+   * in-memory promise not yet persisted may be lost by a crash: that is not a violation.
+   */
+  onPromise(node: string, incarnation: number, promised: Ballot, durable: Ballot): void {
+    const seen = this.promiseOf.get(node);
+    if (seen !== undefined && seen.incarnation === incarnation && compareBallots(promised, seen.promised) < 0) {
+      this.violation('ballot-order', `${node} promises ${formatBallot(promised)} after promising ${formatBallot(seen.promised)}`, { node, promised: formatBallot(promised), before: formatBallot(seen.promised) });
     }
-    if (before === undefined || compareBallots(promised, before) > 0) this.maxPromised.set(node, promised);
+    if (seen !== undefined && seen.incarnation !== incarnation && compareBallots(durable, seen.durable) < 0) {
+      this.violation('ballot-order', `${node} restarted with promise ${formatBallot(durable)} after making ${formatBallot(seen.durable)} durable`, { node, promised: formatBallot(durable), before: formatBallot(seen.durable) });
+    }
+    const keep = (a: Ballot, b: Ballot | undefined): Ballot => (b === undefined || compareBallots(a, b) > 0 ? a : b);
+    this.promiseOf.set(node, {
+      incarnation,
+      promised: seen?.incarnation === incarnation ? keep(promised, seen.promised) : promised,
+      durable: keep(durable, seen?.durable),
+    });
   }
 
   /** `node` became leader under `ballot` with `log`: its ballots go up, and it holds every decision below `ballot`. */
