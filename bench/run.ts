@@ -540,7 +540,7 @@ async function run(janitor: Janitor): Promise<void> {
     say(`\ntsoracle vs peers (calls/s × = tsoracle ÷ peer; p50 × = peer p50 ÷ tsoracle p50; above 1× favours tsoracle)\n${comparisonTable(comparisons, results)}\n`);
   }
   say(
-    `\nserver peak RSS ${server === null ? 'unknown (external server)' : formatMiB(serverPeakRssBytes)}` +
+    `\nserver peak RSS ${server !== null ? formatMiB(serverPeakRssBytes) : clusterEndpoints !== null ? `not measured (${options.driver} cluster)` : 'unknown (external server)'}` +
       (peers.some((p) => p.op === 'redisIncr') ? `, redis-server peak RSS ${formatMiB(peersPeakRss['redisIncr'] ?? null)}` : '') +
       `; load average (1 5 15 min) before ${formatLoad(loadAverageBefore)}, after ${formatLoad(loadAverageAfter)}\n`,
   );
