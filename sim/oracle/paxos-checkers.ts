@@ -15,6 +15,8 @@
 //     successive leaderships have strictly increasing ballots (the order in which DIFFERENT nodes
 //     become leader is not an invariant of Paxos: docs/paxos.md; the order of their leases is,
 //     and the lease checker covers it);
+//   - promise-keeping: a node's accepted round, when it changes, is at least every promise it held
+//     before (within its incarnation, and every promise made durable before a crash);
 //   - lease: no two nodes hold a lease at the same instant of the world's time. Checked at every
 //     trace entry of the run (each node's `hasLease()` on its own clock), only when the seed's
 //     clocks drift within the configured bound (the lease's assumption).
@@ -26,7 +28,7 @@
 import { compareBallots, formatBallot, type Ballot, type PaxosEntry } from '../../core/paxos/index.js';
 import type { ViolationDetails, ViolationKind } from './violations.js';
 
-export type PaxosCheckerName = 'single-decision' | 'decided-completeness' | 'ballot-order' | 'lease';
+export type PaxosCheckerName = 'single-decision' | 'decided-completeness' | 'ballot-order' | 'promise-keeping' | 'lease';
 
 type Report = (kind: ViolationKind, message: string, details?: ViolationDetails) => void;
 
@@ -55,7 +57,7 @@ export class PaxosChecker {
   /** decidedBelow.get(i): the lowest promise of a node seen applying slot i (≥ the ballot that decided it). */
   private readonly decidedBelow = new Map<number, Ballot>();
   /** Per node: its incarnation's highest promise, and the highest durable promise of any incarnation. */
-  private readonly promiseOf = new Map<string, { readonly incarnation: number; readonly promised: Ballot; readonly durable: Ballot }>();
+  private readonly promiseOf = new Map<string, { readonly incarnation: number; readonly promised: Ballot; readonly durable: Ballot; readonly acceptedRound: Ballot }>();
   /** Per node (across incarnations): the ballot of its last leadership. */
   private readonly lastLed = new Map<string, Ballot>();
   /** Leaderships seen (for the report). */
@@ -95,8 +97,16 @@ export class PaxosChecker {
    * crashes what a restart recovers against every promise made durable before (`durable`). An
    * in-memory promise not yet persisted may be lost by a crash: that is not a violation.
    */
-  onPromise(node: string, incarnation: number, promised: Ballot, durable: Ballot): void {
+  onPromise(node: string, incarnation: number, promised: Ballot, durable: Ballot, acceptedRound: Ballot): void {
     const seen = this.promiseOf.get(node);
+    // Promise keeping: a new accepted round is at least every promise the acceptor held before it
+    // (its own incarnation's, and any made durable before a crash).
+    if (seen !== undefined && compareBallots(acceptedRound, seen.acceptedRound) !== 0) {
+      const floor = seen.incarnation === incarnation && compareBallots(seen.promised, seen.durable) > 0 ? seen.promised : seen.durable;
+      if (compareBallots(acceptedRound, floor) < 0) {
+        this.violation('promise-keeping', `${node} accepted under ${formatBallot(acceptedRound)} after promising ${formatBallot(floor)}`, { node, accepted: formatBallot(acceptedRound), promised: formatBallot(floor) });
+      }
+    }
     if (seen !== undefined && seen.incarnation === incarnation && compareBallots(promised, seen.promised) < 0) {
       this.violation('ballot-order', `${node} promises ${formatBallot(promised)} after promising ${formatBallot(seen.promised)}`, { node, promised: formatBallot(promised), before: formatBallot(seen.promised) });
     }
@@ -108,6 +118,7 @@ export class PaxosChecker {
       incarnation,
       promised: seen?.incarnation === incarnation ? keep(promised, seen.promised) : promised,
       durable: keep(durable, seen?.durable),
+      acceptedRound,
     });
   }
 

@@ -81,13 +81,13 @@ class PaxosExtras implements SimDriverExtras {
     this.nodes.set(context.name, node);
     const driver = await openPaxosSimDriver(context, (event) => this.onDriverEvent(context, node, event));
     node.driver = driver;
-    this.paxosChecker.onPromise(context.name, context.incarnation, driver.status().promised, driver.durablePromised);
+    this.paxosChecker.onPromise(context.name, context.incarnation, driver.status().promised, driver.durablePromised, driver.status().acceptedRound);
     return driver;
   }
 
   private onDriverEvent(context: SimDriverContext, node: PaxosSimNode, event: PaxosDriverEvent): void {
     const name = context.name;
-    if (node.driver !== null) this.paxosChecker.onPromise(name, node.incarnation, node.driver.status().promised, node.driver.durablePromised);
+    if (node.driver !== null) this.paxosChecker.onPromise(name, node.incarnation, node.driver.status().promised, node.driver.durablePromised, node.driver.status().acceptedRound);
     switch (event.kind) {
       case 'applied':
         // Before the driver is handed over (it replays from its first Ready) its promise is unknown: no bound.
