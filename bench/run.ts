@@ -34,6 +34,9 @@
 //   --out <file>          where to write the JSON report (default $TMPDIR/tsoracle-bench-<time>.json)
 //   --json                print the report as one JSON document on stdout (the rest goes to stderr)
 //   --peers               also run Redis INCR and PostgreSQL's counter when installed (bench/README.md)
+//   --driver file|raft|paxos  the server: one `serve file` child (default), or a 3-node cluster of
+//                         `serve raft` / `serve paxos` children on loopback (runners/stress/cluster.ts);
+//                         the client gets every node's endpoint and follows the leader
 //   --grpc                also run getTs over the tsoracle.v1 gRPC port (grpcGetTs@1/256/1024: one
 //                         grpc-js channel, one GetTs(count 1) per call, no client coalescing)
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -48,6 +51,7 @@ import type { TsoClient } from '../runners/client.js';
 import { cpuUsPerCall, ownCpuMs, processCpuMs } from './cpu.js';
 import { LatencyHistogram } from './histogram.js';
 import { Janitor } from './janitor.js';
+import { Cluster } from '../runners/stress/cluster.js';
 import { PEER_CALLERS_MAX, PEER_LABELS, peakRssBytes, startPeers, type Peer, type PeerOp } from './peers.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -135,10 +139,15 @@ interface Options {
   json: boolean;
   peers: boolean;
   grpc: boolean;
+  driver: BenchDriver;
 }
 
+type BenchDriver = 'file' | 'raft' | 'paxos';
+/** Nodes of the `--driver raft|paxos` cluster. */
+const BENCH_CLUSTER_NODES = 3;
+
 function parseOptions(argv: readonly string[]): Options {
-  const options: Options = { quick: false, only: null, windowMs: 3_000, warmupMs: 1_000, endpoint: null, serverPid: null, serverCpuProfDir: null, out: null, json: false, peers: false, grpc: false };
+  const options: Options = { quick: false, only: null, windowMs: 3_000, warmupMs: 1_000, endpoint: null, serverPid: null, serverCpuProfDir: null, out: null, json: false, peers: false, grpc: false, driver: 'file' };
   let windowSet = false;
   let warmupSet = false;
   for (let i = 0; i < argv.length; i++) {
@@ -192,6 +201,12 @@ function parseOptions(argv: readonly string[]): Options {
       case '--grpc':
         options.grpc = true;
         break;
+      case '--driver': {
+        const driver = value();
+        if (driver !== 'file' && driver !== 'raft' && driver !== 'paxos') usage(`--driver is file, raft or paxos, got ${driver}`);
+        options.driver = driver;
+        break;
+      }
       case '--help':
       case '-h':
         usage(null);
@@ -202,6 +217,9 @@ function parseOptions(argv: readonly string[]): Options {
   }
   if (options.serverPid !== null && options.endpoint === null) usage('--server-pid names the process behind --endpoint (the spawned server is measured anyway)');
   if (options.grpc && options.endpoint !== null) usage('--grpc benches the spawned server only (not with --endpoint)');
+  if (options.driver !== 'file' && (options.endpoint !== null || options.grpc || options.serverCpuProfDir !== null)) {
+    usage(`--driver ${options.driver} spawns its own cluster: not with --endpoint, --grpc or --server-cpu-prof`);
+  }
   if (options.quick) {
     if (!windowSet) options.windowMs = 800;
     if (!warmupSet) options.warmupMs = 300;
@@ -213,7 +231,8 @@ function usage(problem: string | null): never {
   if (problem !== null) process.stderr.write(`error: ${problem}\n`);
   process.stderr.write(
     'usage: node dist/bench/run.js [--quick] [--only getTs,getTsBatch,getSeq,getTs@1024] [--window-ms N] [--warmup-ms N]\n' +
-      '                              [--endpoint H:P [--server-pid PID]] [--server-cpu-prof DIR] [--out FILE] [--json] [--peers] [--grpc]\n',
+      '                              [--endpoint H:P [--server-pid PID]] [--server-cpu-prof DIR] [--out FILE] [--json] [--peers] [--grpc]\n' +
+      '                              [--driver file|raft|paxos]\n',
   );
   process.exit(problem === null ? 0 : 2);
 }
@@ -526,20 +545,35 @@ async function run(janitor: Janitor): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'tsoracle-bench-'));
   janitor.deferDir(dataDir);
   let server: ServerChild | null = null;
-  if (options.endpoint === null) {
+  let clusterEndpoints: string[] | null = null;
+  if (options.driver !== 'file') {
+    const cluster = await Cluster.create({
+      driver: options.driver,
+      nodes: BENCH_CLUSTER_NODES,
+      rootDir: dataDir,
+      electionTimeoutMs: null,
+      heartbeatIntervalMs: null,
+      random: Math.random,
+      onCrash: (node, exit) => process.stderr.write(`bench: ${options.driver} node ${node.id} exited by itself (${JSON.stringify(exit)}); see ${node.logPath}\n`),
+      log: () => undefined,
+    });
+    janitor.defer(`${options.driver} cluster`, async () => void (await cluster.stopAll()), () => cluster.killAllSync());
+    await cluster.startAll();
+    clusterEndpoints = cluster.serviceEndpoints;
+  } else if (options.endpoint === null) {
     const started = await spawnServer(dataDir, options.serverCpuProfDir, options.grpc);
     server = started;
     janitor.deferProcess('tsoracle server', started.child, () => started.stop());
   }
   const endpoint = options.endpoint ?? server?.endpoint ?? '';
   const { peers, notes } = options.peers ? await startPeers(janitor) : { peers: [], notes: [] };
-  const client = createClient({ endpoints: [endpoint] });
+  const client = createClient({ endpoints: clusterEndpoints ?? [endpoint] });
   const unregisterClient = janitor.defer('tsoracle client', () => client.close(), () => undefined);
   const grpcEndpoint = server?.grpcEndpoint ?? null;
   const grpcClient = grpcEndpoint === null ? null : new TsoGrpcClient(grpcEndpoint);
   const order = plan(scenarios, peers);
   say(
-    `tsoracle bench: server ${options.endpoint === null ? `child process, file driver on ${dataDir}` : endpoint}, ` +
+    `tsoracle bench: server ${clusterEndpoints !== null ? `${BENCH_CLUSTER_NODES} child processes, ${options.driver} driver on ${dataDir}` : options.endpoint === null ? `child process, file driver on ${dataDir}` : endpoint}, ` +
       `node ${process.version}, ${cpus().length} CPUs (load ${formatLoad(loadAverageBefore)}), warm-up ${options.warmupMs} ms, window ${options.windowMs} ms\n`,
   );
   for (const peer of peers) say(`peer: ${peer.description}\n`);
@@ -585,7 +619,7 @@ async function run(janitor: Janitor): Promise<void> {
     say(`\ntsoracle vs peers (calls/s × = tsoracle ÷ peer; p50 × = peer p50 ÷ tsoracle p50; above 1× favours tsoracle)\n${comparisonTable(comparisons, results)}\n`);
   }
   say(
-    `\nserver peak RSS ${server === null ? 'unknown (external server)' : formatMiB(serverPeakRssBytes)}` +
+    `\nserver peak RSS ${server !== null ? formatMiB(serverPeakRssBytes) : clusterEndpoints !== null ? `not measured (${options.driver} cluster)` : 'unknown (external server)'}` +
       (peers.some((p) => p.op === 'redisIncr') ? `, redis-server peak RSS ${formatMiB(peersPeakRss['redisIncr'] ?? null)}` : '') +
       `; load average (1 5 15 min) before ${formatLoad(loadAverageBefore)}, after ${formatLoad(loadAverageAfter)}\n`,
   );
@@ -599,7 +633,13 @@ async function run(janitor: Janitor): Promise<void> {
     loadAverage1mAfter: loadAverageAfter[0] ?? NaN,
     loadAverageBefore,
     loadAverageAfter,
-    server: options.endpoint === null ? 'child process: tsoracle serve file (file driver, real fsync), loopback TCP' : `external ${options.endpoint}`,
+    server:
+      clusterEndpoints !== null
+        ? `${BENCH_CLUSTER_NODES} child processes: tsoracle serve ${options.driver} (real fsync), loopback TCP; the client follows the leader`
+        : options.endpoint === null
+          ? 'child process: tsoracle serve file (file driver, real fsync), loopback TCP'
+          : `external ${options.endpoint}`,
+    driver: options.driver,
     serverPeakRssBytes,
     client: 'one client (createClient), N concurrent callers each awaiting one call at a time',
     histogram: 'HdrHistogram (hdr-histogram-js), ns, 3 significant digits',

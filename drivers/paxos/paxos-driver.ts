@@ -743,6 +743,11 @@ export class PaxosDriver implements ConsensusDriver {
     return this.node.leaseMs;
   }
 
+  /** The promise of the acceptor state last made durable (what a restart recovers at least). */
+  get durablePromised(): Ballot {
+    return this.persistedAcceptor.promised;
+  }
+
   /** The core's status (role, ballots, decided, applied, log bounds). */
   status(): ReturnType<PaxosNode['status']> {
     return this.node.status();

@@ -1,4 +1,4 @@
-// The cluster under stress: one `tsoracle serve raft` child process per node (or a single
+// The cluster under stress: one `tsoracle serve raft` (or `serve paxos`) child process per node (or a single
 // `serve file` node, the harness's self-test), on loopback ports chosen once, each with its own
 // data directory and log file under one root directory.
 //
@@ -191,7 +191,7 @@ export class Cluster {
     const timing: string[] = [];
     if (this.options.electionTimeoutMs !== null) timing.push('--election-timeout', `${this.options.electionTimeoutMs}ms`);
     if (this.options.heartbeatIntervalMs !== null) timing.push('--heartbeat-interval', `${this.options.heartbeatIntervalMs}ms`);
-    return ['serve', 'raft', '--id', String(node.id), '--peers', peers, ...common, ...timing];
+    return ['serve', this.options.driver, '--id', String(node.id), '--peers', peers, ...common, ...timing];
   }
 
   private logOf(node: StressNode): WriteStream {

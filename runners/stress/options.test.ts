@@ -34,6 +34,8 @@ describe('parseStressArgs', () => {
     expect(parsed.ok && parsed.options).toMatchObject({ nodes: 5, durationMs: 600_000, chaosIntervalMs: 1_500, seed: 9, clients: 8, json: true, keepData: true, electionTimeoutMs: 400, heartbeatIntervalMs: 40, injectViolation: 'wipe-data' });
     const file = parseStressArgs(['--driver', 'file'], () => 0);
     expect(file.ok && file.options.nodes).toBe(1);
+    const paxos = parseStressArgs(['--driver', 'paxos', '--nodes', '5'], () => 0);
+    expect(paxos.ok && paxos.options).toMatchObject({ driver: 'paxos', nodes: 5 });
   });
 
   it('refuses bad values as usage errors (exit 2) without exiting', () => {

@@ -4,7 +4,7 @@
 
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 
-export type StressDriver = 'raft' | 'file';
+export type StressDriver = 'raft' | 'paxos' | 'file';
 
 /**
  * Planted bugs that prove the checkers see real-process violations:
@@ -18,7 +18,7 @@ export type InjectedViolation = 'wipe-data' | 'new-request-id-on-retry';
 export const INJECTED_VIOLATIONS: readonly InjectedViolation[] = ['wipe-data', 'new-request-id-on-retry'];
 
 export interface StressOptions {
-  /** `raft`: a cluster of `tsoracle serve raft`; `file`: one `serve file` node (no failover; a harness self-test). */
+  /** `raft` / `paxos`: a cluster of `tsoracle serve raft` / `serve paxos`; `file`: one `serve file` node (no failover; a harness self-test). */
   readonly driver: StressDriver;
   readonly nodes: number;
   /** How long the load and the chaos run. */
@@ -77,14 +77,14 @@ export function parseStressArgs(args: readonly string[], randomSeed: () => numbe
     .description('Multi-process stress of a tsoracle cluster: load, kill -9 / SIGSTOP chaos, and history checks.')
     .exitOverride()
     .configureOutput({ writeOut: (s) => (output += s), writeErr: (s) => (output += s) })
-    .addOption(new Option('--driver <driver>', 'raft cluster, or one file-driver node (harness self-test)').choices(['raft', 'file']).default('raft'))
-    .addOption(new Option('--nodes <n>', 'cluster size (raft)').choices(STRESS_NODES_ALLOWED.map(String)).default('3'))
+    .addOption(new Option('--driver <driver>', 'raft or paxos cluster, or one file-driver node (harness self-test)').choices(['raft', 'paxos', 'file']).default('raft'))
+    .addOption(new Option('--nodes <n>', 'cluster size (raft, paxos)').choices(STRESS_NODES_ALLOWED.map(String)).default('3'))
     .option('--duration <duration>', 'how long load and chaos run', parseDurationMs, STRESS_DURATION_MS_DEFAULT)
     .option('--chaos-interval <duration>', 'mean time between chaos actions', parseDurationMs, STRESS_CHAOS_INTERVAL_MS_DEFAULT)
     .option('--seed <n>', 'seed of the chaos and load choices (printed when omitted)', intParser(0, 2 ** 32 - 1))
     .option('--clients <n>', 'load clients', intParser(1, STRESS_CLIENTS_MAX), STRESS_CLIENTS_DEFAULT)
-    .option('--election-timeout <duration>', 'passed to serve raft', parseDurationMs)
-    .option('--heartbeat-interval <duration>', 'passed to serve raft', parseDurationMs)
+    .option('--election-timeout <duration>', 'passed to serve raft / serve paxos', parseDurationMs)
+    .option('--heartbeat-interval <duration>', 'passed to serve raft / serve paxos', parseDurationMs)
     .option('--json', 'print the report as one JSON object (last line of stdout)')
     .option('--keep-data', 'keep the data directories and node logs')
     .addOption(new Option('--inject-violation <bug>', 'positive control: plant a bug (the run must exit 1)').choices([...INJECTED_VIOLATIONS]));

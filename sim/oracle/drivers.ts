@@ -92,7 +92,10 @@ export interface SimDriverModule {
 /** What the harness lets a module's extras see and do during one run. */
 export interface SimRunAccess {
   readonly world: World;
-  /** The checkers (report a violation with `checker.report`). */
+  /**
+   * The checkers (report a violation with `checker.report`). A module's own checker reports
+   * `driver_invariant` with `details.checker` naming it (paxos-checkers.ts does).
+   */
   readonly checker: Checker;
   readonly options: SimOptions;
   readonly planted: PlantedBug | null;

@@ -4,6 +4,7 @@ import {
   drawOptions,
   familiesOn,
   FAULT_FAMILIES,
+  isPaxosBug,
   isRaftBug,
   livenessEnvelope,
   PLANTED_BUGS,
@@ -73,7 +74,8 @@ describe('swarm options', () => {
 
   it('give each planted bug a profile that turns on the families it needs', () => {
     for (const bug of PLANTED_BUGS) {
-      const o = drawOptions({ seed: 1, profile: profileForBug(bug), planted: bug, nodes: isRaftBug(bug) ? 3 : 1 });
+      const paxos = isPaxosBug(bug);
+      const o = drawOptions({ seed: 1, profile: profileForBug(bug), planted: bug, nodes: isRaftBug(bug) || paxos ? 3 : 1, ...(paxos ? { driver: { module: 'paxos' } } : {}) });
       expect(familiesOn(o).length, bug).toBeGreaterThan(0);
     }
     expect(familiesOn(drawOptions({ seed: 1, profile: 'planted:skipDirFsync', planted: 'skipDirFsync' }))).toEqual(['serverCrash', 'diskDirOpsVanish']);

@@ -24,9 +24,12 @@ import { Rng, type Ratio } from '../random.js';
 export const SINGLE_NODE_BUGS = ['serveBeforePersist', 'fenceAtPrior', 'skipDirFsync', 'publishHighWaterBeforeFsync', 'newRequestIdOnRetry'] as const;
 /** Planted bugs of the Raft core and driver (core/raft/node.ts RaftFaults, drivers/raft RaftDriverFaults). */
 export const RAFT_BUGS = ['commitOlderTermByCounting', 'forgetVote', 'serveAfterLeaseExpired', 'leaseWithoutDriftMargin', 'skipFenceLinearizedLoad'] as const;
-export const PLANTED_BUGS = [...SINGLE_NODE_BUGS, ...RAFT_BUGS] as const;
+/** Planted bugs of the Paxos core (core/paxos/node.ts PaxosFaults): reachable with `--driver paxos`. */
+export const PAXOS_BUGS = ['promiseBeforePersist', 'skipReproposeHighest', 'acceptBelowPromise', 'decideBeforeQuorum'] as const;
+export const PLANTED_BUGS = [...SINGLE_NODE_BUGS, ...RAFT_BUGS, ...PAXOS_BUGS] as const;
 export type PlantedBug = (typeof PLANTED_BUGS)[number];
 export type RaftBug = (typeof RAFT_BUGS)[number];
+export type PaxosBug = (typeof PAXOS_BUGS)[number];
 /** Bugs of the file driver: they exist only in a single-node run. */
 const FILE_DRIVER_BUGS: readonly PlantedBug[] = ['skipDirFsync', 'publishHighWaterBeforeFsync'];
 
@@ -35,6 +38,10 @@ export const CLUSTER_SIZES = [1, 3, 5] as const;
 
 export function isRaftBug(bug: PlantedBug | null): bug is RaftBug {
   return bug !== null && (RAFT_BUGS as readonly string[]).includes(bug);
+}
+
+export function isPaxosBug(bug: PlantedBug | null): bug is PaxosBug {
+  return bug !== null && (PAXOS_BUGS as readonly string[]).includes(bug);
 }
 
 /** Faults the nemesis schedules as world actions (processes, clocks, partitions). */
@@ -116,6 +123,7 @@ export function specProblem(spec: RunSpec): string | null {
   }
   if (nodes > 1 && spec.planted !== null && FILE_DRIVER_BUGS.includes(spec.planted)) return `${spec.planted} is a bug of the file driver: run it with --nodes 1`;
   const driver = spec.driver?.module;
+  if (isPaxosBug(spec.planted) && (nodes === 1 || driver !== 'paxos')) return `${spec.planted} is a bug of the Paxos core: run it with --driver paxos --nodes 3 or 5`;
   if (driver !== undefined && spec.planted !== null && (FILE_DRIVER_BUGS.includes(spec.planted) || isRaftBug(spec.planted)) && driver !== (isRaftBug(spec.planted) ? 'raft' : 'file')) {
     return `${spec.planted} is a bug planted in a built-in driver, not in ${driver}`;
   }
@@ -398,6 +406,35 @@ function leaseMix(raft: Partial<RaftShape>, extra: Partial<ProfileShape> = {}): 
   });
 }
 
+/**
+ * The mix for the Paxos core's bugs: leaders change often (kills and crashes right behind
+ * writes, short down times, the leader cut off, a majority restarted, a new leader cut off at
+ * once), with getTs and getSeq callers keeping entries in flight at every change.
+ */
+function paxosChurn(): ProfileShape {
+  return withShape({
+    forced: { ...ALL_OFF, serverCrash: true, serverKill: true, leaderPartition: true, majorityRestart: true },
+    forcedOps: ['getTs', 'getSeq'],
+    windowAheadChoicesMs: [1, 3, 10],
+    thinkMsMax: [0, 2],
+    safetyMs: [2_000, 4_000],
+    nemesisGapMs: { serverCrash: [10, 100], serverKill: [10, 100], leaderPartition: [50, 300], majorityRestart: [200, 800] },
+    nemesisSize: { serverCrash: [0, 20], serverKill: [0, 20], leaderPartition: [100, 600], majorityRestart: [0, 50] },
+    nemesisBudget: { serverCrash: [20, 40], serverKill: [20, 40], leaderPartition: [5, 15], majorityRestart: [2, 5] },
+    raft: {
+      ...RAFT_SWARM,
+      electionTimeoutChoicesMs: [100],
+      heartbeatsPerElectionChoices: [3],
+      crashAfterWrite: [1, 2],
+      isolateNewLeader: [1, 1],
+      isolateNewLeaderDelayChoicesMs: [0, 2, 4, 6, 8],
+      followerPowerLoss: [1, 1],
+      followerPowerLossWriteNth: [1, 2],
+      followerPowerLossDownMs: [0, 20],
+    },
+  });
+}
+
 /** The profiles: the swarm, a fault-free run, and one mix per planted bug that makes it likely. */
 const PROFILE_SHAPES: Record<ProfileName, ProfileShape> = {
   swarm: SWARM,
@@ -569,6 +606,16 @@ const PROFILE_SHAPES: Record<ProfileName, ProfileShape> = {
   ),
   // A lease with no room for drift: the clocks drift at the configured bound, the leader's slow.
   'planted:leaseWithoutDriftMargin': leaseMix({ electionTimeoutChoicesMs: [300], clockDriftBoundChoices: [0.24], leaseMarginChoicesMs: [0], driftOfBound: [1, 1] }),
+  // --- Paxos core (--driver paxos) ---------------------------------------------------------------
+  // A promise sent before it is durable: crashes land right behind writes, often, with short
+  // down times, and leaders change often (the forgotten promise must matter to a later ballot).
+  'planted:promiseBeforePersist': paxosChurn(),
+  // A new leader that keeps its own log: leaders must change while entries are being decided.
+  'planted:skipReproposeHighest': paxosChurn(),
+  // An acceptor that accepts below its promise: an old leader cut off keeps sending accepts.
+  'planted:acceptBelowPromise': paxosChurn(),
+  // A decision one acceptor short of a quorum: a leader with a minority of live acceptors.
+  'planted:decideBeforeQuorum': paxosChurn(),
   // The fence's load not linearized: a new leader that has not applied the last high-water
   // fences below it when its clock is behind the old leader's. Clocks step back on the nodes,
   // leaders die, and the window is one millisecond, so a leader whose clock is ahead extends

@@ -31,6 +31,8 @@ export const SAFETY_KINDS = [
   'raft_log_mismatch', // log matching: two logs hold an entry of the same index and term but differ before it
   'raft_leader_incomplete', // leader completeness: a new leader's log lacks an entry committed before its term
   'raft_state_machine_divergence', // state-machine safety: two nodes applied different entries (or states) at an index
+  // A driver module's own checker (its extras, drivers.ts): `details.checker` names it (paxos: single-decision...).
+  'driver_invariant',
   // Processes.
   'process_failed', // an exception escaped the product's code (an assertion, a TypeError...)
 ] as const;
