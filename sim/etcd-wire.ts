@@ -5,8 +5,11 @@
 // after delivery, latency spikes) strike between tsoracle and etcd as they would between real
 // machines; the server adds etcd's own failure modes on top (SimEtcdFaults).
 //
-// Wire: one frame per request or answer, `fnv1a32(json) (4 bytes, big endian) ‖ json`; bigints
-// travel as {"$n":"123"}. A frame whose checksum fails (the world's `corrupt` fault) makes the
+// Wire: a message (request or answer) is `fnv1a32(json) (4 bytes, big endian) ‖ json`, bigints
+// as {"$n":"123"}, cut into frames of at most FRAME_BODY_BYTES_MAX − 1 bytes, each led by one byte:
+// 1 when more of the message follows, 0 on its last frame (a range over a big ledger is larger
+// than one frame). A sender sends a message's frames back to back, so they are never interleaved
+// on a connection. A message whose checksum fails (the world's `corrupt` fault) makes the
 // receiver reset the connection, as a TLS record or an HTTP parser would: a flipped bit never
 // turns into a different request.
 //
@@ -22,6 +25,7 @@
 //     request "no leader" for `ms`, during which no lease expires, and then extends every lease
 //     to a full TTL (what a new etcd leader's lessor does).
 import { EtcdRequestError, EtcdUnavailableError, type EtcdClient, type EtcdCompare, type EtcdOp, type EtcdRange, type EtcdTxnResult } from '../drivers/etcd/etcd-client.js';
+import { FRAME_BODY_BYTES_MAX } from '../core/limits.js';
 import type { Clock, Connection, HostPort, TimerHandle, Transport } from '../drivers/ports.js';
 import type { NodePorts, Program } from './process.js';
 import type { Rng } from './random.js';
@@ -47,8 +51,8 @@ type Answer =
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-/** One frame body: checksum ‖ JSON (bigints as {"$n": "…"}). */
-export function encodeEtcdFrame(message: Request | Answer): Uint8Array {
+/** A message's bytes: checksum ‖ JSON (bigints as {"$n": "…"}). */
+export function encodeEtcdMessage(message: Request | Answer): Uint8Array {
   const json = encoder.encode(JSON.stringify(message, (_key, value: unknown) => (typeof value === 'bigint' ? { $n: value.toString() } : value)));
   const body = new Uint8Array(4 + json.length);
   new DataView(body.buffer).setUint32(0, fnv1a32(json));
@@ -56,8 +60,45 @@ export function encodeEtcdFrame(message: Request | Answer): Uint8Array {
   return body;
 }
 
-/** The message of a frame body, or null when its checksum or its JSON is bad. */
-export function decodeEtcdFrame(body: Uint8Array): unknown {
+const CHUNK_BYTES_MAX = FRAME_BODY_BYTES_MAX - 1;
+
+/** Sends a message as its frames, back to back. */
+function sendMessage(connection: Connection, message: Request | Answer): void {
+  const bytes = encodeEtcdMessage(message);
+  for (let offset = 0; offset < bytes.length; offset += CHUNK_BYTES_MAX) {
+    const chunk = bytes.subarray(offset, offset + CHUNK_BYTES_MAX);
+    const frame = new Uint8Array(1 + chunk.length);
+    frame[0] = offset + CHUNK_BYTES_MAX < bytes.length ? 1 : 0;
+    frame.set(chunk, 1);
+    connection.send(frame);
+  }
+}
+
+/** Joins a connection's frames into messages; `push` returns the message a last frame completes (or undefined). */
+export class EtcdMessageReader {
+  private parts: Uint8Array[] = [];
+  private bytes = 0;
+
+  /** The decoded message (null when bad) a frame completes, or undefined while more frames are due. */
+  push(frame: Uint8Array): unknown {
+    if (frame.length < 2 || (frame[0] !== 0 && frame[0] !== 1)) return null;
+    this.parts.push(frame.subarray(1));
+    this.bytes += frame.length - 1;
+    if (frame[0] === 1) return undefined;
+    const whole = new Uint8Array(this.bytes);
+    let at = 0;
+    for (const part of this.parts) {
+      whole.set(part, at);
+      at += part.length;
+    }
+    this.parts = [];
+    this.bytes = 0;
+    return decodeEtcdMessage(whole);
+  }
+}
+
+/** The message of its bytes, or null when its checksum or its JSON is bad. */
+export function decodeEtcdMessage(body: Uint8Array): unknown {
   if (body.length < 5) return null;
   const json = body.subarray(4);
   if (new DataView(body.buffer, body.byteOffset, body.byteLength).getUint32(0) !== fnv1a32(json)) return null;
@@ -138,9 +179,11 @@ export class SimEtcdServer {
 
   private serve(connection: Connection, ports: NodePorts): void {
     let open = true;
+    const reader = new EtcdMessageReader();
     connection.setHandlers({
       onFrame: (body) => {
-        const request = decodeEtcdFrame(body) as Request | null;
+        const request = reader.push(body) as Request | null | undefined;
+        if (request === undefined) return;
         if (request === null || typeof request.id !== 'number' || typeof request.method !== 'string' || !Array.isArray(request.args)) {
           open = false;
           connection.close();
@@ -167,7 +210,7 @@ export class SimEtcdServer {
 
   private handle(request: Request, connection: Connection, ports: NodePorts, faulty: boolean): void {
     const now = ports.clock.monotonicMs();
-    const reply = (answer: Answer): void => connection.send(encodeEtcdFrame(answer));
+    const reply = (answer: Answer): void => sendMessage(connection, answer);
     if (now < this.noLeaderUntilMs) {
       this.counts.noLeader++;
       return reply({ id: request.id, ok: false, unavailable: true, message: 'etcdserver: no leader', status: 503 });
@@ -259,9 +302,11 @@ export class SimEtcdClient implements EtcdClient {
   private connect(): Promise<Connection> {
     if (this.connection !== null) return this.connection;
     const opening = this.transport.connect(this.address).then((connection) => {
+      const reader = new EtcdMessageReader();
       connection.setHandlers({
         onFrame: (body) => {
-          const answer = decodeEtcdFrame(body) as Answer | null;
+          const answer = reader.push(body) as Answer | null | undefined;
+          if (answer === undefined) return;
           if (answer === null || typeof answer.id !== 'number') {
             connection.close();
             return;
@@ -302,7 +347,7 @@ export class SimEtcdClient implements EtcdClient {
       this.pending.set(id, { resolve, reject, timer });
       this.connect().then(
         (connection) => {
-          if (this.pending.has(id)) connection.send(encodeEtcdFrame({ id, method, args }));
+          if (this.pending.has(id)) sendMessage(connection, { id, method, args });
         },
         (e: unknown) => {
           if (!this.pending.delete(id)) return;
