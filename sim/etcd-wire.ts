@@ -15,7 +15,8 @@
 //
 // Invariants:
 //   - The store is applied to one request at a time, at the instant the request is handled (a
-//     linearization point), with the etcd node's monotonic clock as the lease clock.
+//     linearization point), with the etcd node's monotonic clock as the lease clock. A request
+//     that arrived is applied even if its client has gone meanwhile.
 //   - Client: every call ends within `requestTimeoutMs` (connect included); a call without a
 //     whole answer rejects with EtcdUnavailableError (outcome unknown), as the real client does.
 //     A call is sent once, never retried here.
@@ -178,14 +179,12 @@ export class SimEtcdServer {
   }
 
   private serve(connection: Connection, ports: NodePorts): void {
-    let open = true;
     const reader = new EtcdMessageReader();
     connection.setHandlers({
       onFrame: (body) => {
         const request = reader.push(body) as Request | null | undefined;
         if (request === undefined) return;
         if (request === null || typeof request.id !== 'number' || typeof request.method !== 'string' || !Array.isArray(request.args)) {
-          open = false;
           connection.close();
           return;
         }
@@ -195,16 +194,14 @@ export class SimEtcdServer {
         if (faulty && f.slowChance !== undefined && ports.rng.float() < f.slowChance) {
           this.counts.slowed++;
           const [lo, hi] = f.slowDelayMs ?? [1, 100];
-          ports.clock.setTimer(ports.rng.int(lo, hi), () => {
-            if (open) this.handle(request, connection, ports, faulty);
-          });
+          // Applied even when the client has given up meanwhile (its answer then goes nowhere):
+          // a request that timed out at the client may still land.
+          ports.clock.setTimer(ports.rng.int(lo, hi), () => this.handle(request, connection, ports, faulty));
         } else {
           this.handle(request, connection, ports, faulty);
         }
       },
-      onClose: () => {
-        open = false;
-      },
+      onClose: () => {},
     });
   }
 

@@ -53,11 +53,12 @@ export interface EtcdNemesisOptions {
 
 const QUIET_PROFILES = new Set(['calm', 'bench', 'idle', 'failover']);
 
-export function drawEtcdNemesis(rng: Rng, options: SimOptions, planted: PlantedBug | null): EtcdNemesisOptions {
+/** The etcd faults of a run: from its profile (the planted bugs' profiles force theirs, with or without the bug). */
+export function drawEtcdNemesis(rng: Rng, options: SimOptions): EtcdNemesisOptions {
   const profile = options.spec.profile;
   if (QUIET_PROFILES.has(profile)) return { gapMs: [1, 1], partition: false, partitionMs: [0, 0], leaseHolderPause: false, leaderChange: false, leaderChangeMs: [0, 0], budget: 0 };
-  if (planted === 'etcdServeAfterLeaseExpired' || planted === 'etcdWriteWithoutFence') {
-    return { gapMs: [300, 1_200], partition: planted === 'etcdWriteWithoutFence', partitionMs: [200, 1_500], leaseHolderPause: true, leaderChange: false, leaderChangeMs: [0, 0], budget: 12 };
+  if (profile === 'planted:etcdServeAfterLeaseExpired' || profile === 'planted:etcdWriteWithoutFence') {
+    return { gapMs: [300, 1_200], partition: profile === 'planted:etcdWriteWithoutFence', partitionMs: [200, 1_500], leaseHolderPause: true, leaderChange: false, leaderChangeMs: [0, 0], budget: 12 };
   }
   return {
     gapMs: [rng.int(100, 500), rng.int(600, 2_000)],
@@ -103,15 +104,15 @@ function etcdExtras(run: SimRunAccess): SimDriverExtras {
   const driftBound = raft?.clockDriftBound ?? 0;
   const store = new SimEtcdStore({ firstLeaseId: BigInt(rng.int(1, 0x7fff_ffff)) * 0x1_0000n });
   const server = new SimEtcdServer(store, () => !run.livenessStarted());
-  const quiet = QUIET_PROFILES.has(run.options.spec.profile);
-  server.faults = quiet || run.planted !== null ? {} : drawSimEtcdFaults(rng.fork('server'));
+  const profile = run.options.spec.profile;
+  server.faults = QUIET_PROFILES.has(profile) || profile.startsWith('planted:etcd') ? {} : drawSimEtcdFaults(rng.fork('server'));
   run.world.addNode({
     name: SIM_ETCD_NODE,
     program: server.program(),
     // etcd's clock drifts within the same bound as the nodes' (the lease argument assumes both).
     clock: { driftPpm: Math.round(driftBound * 1e6 * (rng.int(-1000, 1000) / 1000)) },
   });
-  const nemesis = drawEtcdNemesis(rng.fork('nemesis'), run.options, run.planted);
+  const nemesis = drawEtcdNemesis(rng.fork('nemesis'), run.options);
   run.world.record('etcd.options', { faults: JSON.stringify(server.faults), nemesis: JSON.stringify(nemesis) });
   const strikeRng = rng.fork('strikes');
   let strikes = 0;
