@@ -24,7 +24,7 @@ export function formatReport(report: StressReport): string {
     `  seed ${report.seed}, ${report.driver} driver, ${report.nodes} node(s), ${report.clients} clients, ${report.durationMs / 1000} s of chaos every ~${report.chaosIntervalMs} ms, wall ${(report.wallMs / 1000).toFixed(1)} s`,
   );
   if (report.injectViolation !== null) lines.push(`  POSITIVE CONTROL: planted bug ${report.injectViolation}; violations are expected`);
-  lines.push(`  rerun: npm run stress -- --seed ${report.seed} --nodes ${report.nodes} --duration ${report.durationMs}ms --chaos-interval ${report.chaosIntervalMs}ms --clients ${report.clients}${report.driver === 'file' ? ' --driver file' : ''}${report.injectViolation !== null ? ` --inject-violation ${report.injectViolation}` : ''}`);
+  lines.push(`  rerun: npm run stress -- --seed ${report.seed} --nodes ${report.nodes} --duration ${report.durationMs}ms --chaos-interval ${report.chaosIntervalMs}ms --clients ${report.clients}${report.driver === 'raft' ? '' : ` --driver ${report.driver}`}${report.injectViolation !== null ? ` --inject-violation ${report.injectViolation}` : ''}`);
   lines.push('operations (ok / failed / unknown outcome, of which read back):');
   for (const [kind, o] of Object.entries(report.operations)) lines.push(`  ${kind.padEnd(11)} ${o.ok} / ${o.failed} / ${o.unknown + o.resolved}${kind === 'getSeq' ? ` (${o.resolved} read back)` : ''}`);
   lines.push(`  ${report.timestampsAcknowledged} timestamps acknowledged; ${report.callsPerSecond} calls/s`);
@@ -38,7 +38,8 @@ export function formatReport(report: StressReport): string {
   }
   if (!anyError) lines.push('  none');
   const c = report.chaos;
-  lines.push(`chaos: kill_leader ${c.kill_leader}, pause_leader ${c.pause_leader}, kill_follower ${c.kill_follower}, restart ${c.restart}, skipped ${c.skipped}`);
+  const etcdKills = (c as { kill_etcd_member?: number }).kill_etcd_member;
+  lines.push(`chaos: kill_leader ${c.kill_leader}, pause_leader ${c.pause_leader}, kill_follower ${c.kill_follower}, restart ${c.restart}, skipped ${c.skipped}${etcdKills === undefined ? '' : `, kill_etcd_member ${etcdKills}`}`);
   lines.push('unavailability after a leader loss (chaos action → first timestamp served by a newer leader):');
   lines.push(stats('kill -9', report.unavailability.killLeader));
   lines.push(stats('SIGSTOP', report.unavailability.pauseLeader));
