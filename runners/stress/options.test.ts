@@ -34,10 +34,12 @@ describe('parseStressArgs', () => {
     expect(parsed.ok && parsed.options).toMatchObject({ nodes: 5, durationMs: 600_000, chaosIntervalMs: 1_500, seed: 9, clients: 8, json: true, keepData: true, electionTimeoutMs: 400, heartbeatIntervalMs: 40, injectViolation: 'wipe-data' });
     const file = parseStressArgs(['--driver', 'file'], () => 0);
     expect(file.ok && file.options.nodes).toBe(1);
+    const etcd = parseStressArgs(['--driver', 'etcd'], () => 0);
+    expect(etcd.ok && etcd.options).toMatchObject({ driver: 'etcd', nodes: 3 });
   });
 
   it('refuses bad values as usage errors (exit 2) without exiting', () => {
-    for (const args of [['--nodes', '4'], ['--duration', 'soon'], ['--clients', '0'], ['--chaos-interval', '10ms'], ['--seed', '-1'], ['--driver', 'etcd'], ['--inject-violation', 'everything'], ['--what']]) {
+    for (const args of [['--nodes', '4'], ['--duration', 'soon'], ['--clients', '0'], ['--chaos-interval', '10ms'], ['--seed', '-1'], ['--driver', 'zookeeper'], ['--inject-violation', 'everything'], ['--what']]) {
       const parsed = parseStressArgs(args, () => 0);
       expect(parsed.ok, args.join(' ')).toBe(false);
       if (!parsed.ok) expect(parsed.exitCode, args.join(' ')).toBe(2);
