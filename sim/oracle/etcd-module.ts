@@ -61,13 +61,14 @@ export function drawEtcdNemesis(rng: Rng, options: SimOptions): EtcdNemesisOptio
     return { gapMs: [300, 1_200], partition: profile === 'planted:etcdWriteWithoutFence', partitionMs: [200, 1_500], leaseHolderPause: true, leaderChange: false, leaderChangeMs: [0, 0], budget: 12 };
   }
   return {
-    gapMs: [rng.int(100, 500), rng.int(600, 2_000)],
-    partition: rng.chance(1, 2),
+    // Safety phases last a few seconds: strikes come every few hundred ms.
+    gapMs: [rng.int(30, 200), rng.int(250, 800)],
+    partition: rng.chance(2, 3),
     partitionMs: [50, rng.int(300, 2_500)],
-    leaseHolderPause: rng.chance(1, 2),
-    leaderChange: rng.chance(1, 3),
+    leaseHolderPause: rng.chance(2, 3),
+    leaderChange: rng.chance(1, 2),
     leaderChangeMs: [20, rng.int(100, 1_500)],
-    budget: rng.int(2, 12),
+    budget: rng.int(3, 15),
   };
 }
 
