@@ -116,8 +116,12 @@ export const CODEC_SEQUENCE_LENGTH_MAX = 1 << 20;
 export const CODEC_BYTES_LENGTH_MAX = 16 * 1024 * 1024;
 
 // --- Raft core (core/raft/) and the replicated oracle state (core/oracle/) -------------------
-/** Voters in one Raft group (the configuration is static; see docs/raft.md). */
+/** Voters in one Raft group (membership changes keep it within; see docs/raft.md). */
 export const RAFT_VOTERS_MAX = 9;
+/** Learners (members that receive the log but do not vote) in one Raft group. */
+export const RAFT_LEARNERS_MAX = 8;
+/** Bytes of one member address (Raft peer, service or admin endpoint) stored in the membership. */
+export const RAFT_MEMBER_ADDRESS_BYTES_MAX = 255;
 export const RAFT_HEARTBEAT_INTERVAL_MS_DEFAULT = 50;
 export const RAFT_ELECTION_TIMEOUT_MS_DEFAULT = 300;
 /** Assumed bound on every node's clock rate error (1% = a clock runs at 0.99–1.01 × real time). */

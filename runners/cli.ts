@@ -56,6 +56,7 @@ import { createClient, type TsoClient } from './client.js';
 import { HEARTBEAT_INTERVAL_MS_DEFAULT } from './heartbeat.js';
 import { runSimCommand } from './sim.js';
 import { parseClockDrift, startRaftServer } from './raft.js';
+import { addAdminCommand } from './admin-cli.js';
 import { startPaxosServer } from './paxos.js';
 import { startEtcdServer } from './etcd.js';
 import { checkDataDir, startServer, type ConnectionLimits, type TsoServer } from './server.js';
@@ -347,6 +348,9 @@ interface ServeRaftOptions extends ConnectionLimitFlags, TlsFlags {
   failoverAdvance: number;
   seqBatchKeysMax: number;
   statusHeartbeatInterval: number;
+  /** `serve raft` only. */
+  adminListen?: string;
+  join?: string;
 }
 
 async function serveRaft(opts: ServeRaftOptions, cmd: Command, start: typeof startRaftServer | typeof startPaxosServer = startRaftServer): Promise<void> {
@@ -365,6 +369,8 @@ async function serveRaft(opts: ServeRaftOptions, cmd: Command, start: typeof sta
     ...(opts.listen !== undefined ? { listen: opts.listen } : {}),
     ...(opts.httpListen !== undefined ? { httpListen: opts.httpListen === 'off' ? null : opts.httpListen } : {}),
     grpcListen: opts.grpcListen === 'off' ? null : opts.grpcListen,
+    ...(opts.adminListen !== undefined && opts.adminListen !== 'off' ? { adminListen: opts.adminListen } : {}),
+    ...(opts.join !== undefined ? { join: opts.join } : {}),
     electionTimeoutMs: opts.electionTimeout,
     heartbeatIntervalMs: opts.heartbeatInterval,
     clockDriftBound: opts.clockDrift,
@@ -594,13 +600,23 @@ export function buildProgram(): Command {
   addServeFileOptions(serve.command('file').description('single node, fsync-durable file driver')).action(async (opts: ServeFileOptions, cmd: Command) => serveFile(opts, cmd));
   const raft = serve
     .command('raft')
-    .description('a member of a Raft cluster (static membership; docs/cluster.md)')
+    .description('a member of a Raft cluster (membership changes: --admin-listen, --join; docs/cluster.md)')
     .requiredOption('--id <n>', "this node's id in --peers", parsePositiveInt)
     .requiredOption('--peers <list>', 'every voter, this node included: "1=RAFT_H:P/SERVICE_H:P,2=...,3=..."')
     .option('--data-dir <dir>', 'data directory (holds raft/LOCK, meta, wal, snapshot)', DATA_DIR_DEFAULT)
     .option('--listen <host:port>', "client protocol address (default: this node's service address)", bindAddress(false))
     .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz (default: the service host, the service port + 2; "off" disables)', bindAddress(true))
-    .option('--grpc-listen <host:port>', 'tsoracle.v1.TsoService gRPC address; every node must use the same offset from its service port (docs/grpc.md; "off" disables)', bindAddress(true), 'off');
+    .option('--grpc-listen <host:port>', 'tsoracle.v1.TsoService gRPC address; every node must use the same offset from its service port (docs/grpc.md; "off" disables)', bindAddress(true), 'off')
+    .option(
+      '--admin-listen <host:port>',
+      'membership admin API (tsoracle.admin.v1.MembershipAdmin), loopback only; every node should use the same offset from its service port (docs/cluster.md; "off" disables)',
+      bindAddress(true),
+      'off',
+    )
+    .option(
+      '--join <raft/service>',
+      'join the cluster whose bootstrap voters are --peers (the list it was first started with) as a new node at RAFT_H:P/SERVICE_H:P; it waits for `tsoracle admin add-learner`',
+    );
   addConsensusTimingOptions(raft, 'WAL');
   raft.addOption(
     new Option('--status-heartbeat-interval <duration>', 'how often to log a status line (serving, epoch, requests); 0s disables (--heartbeat-interval is the Raft heartbeat here)')
@@ -761,6 +777,8 @@ export function buildProgram(): Command {
         fail(e);
       }
     });
+
+  addAdminCommand(program);
 
   program
     .command('sim')

@@ -32,6 +32,8 @@ import { NodeDisk } from '../drivers/node/disk.js';
 import { NodeTransport, type TlsServerOptions } from '../drivers/node/transport.js';
 import { formatHostPort, parseHostPort, type HostPort } from '../drivers/ports.js';
 import { RaftDriver, type RaftDriverEvent, type RaftPeer } from '../drivers/raft/index.js';
+import { canonicalCluster } from '../drivers/raft/meta.js';
+import { AdminServer } from '../drivers/admin/admin-server.js';
 import { grpcEndpointByPortOffset } from './grpc-server.js';
 import { RaftMetrics } from './raft-metrics.js';
 import { checkDataDir, listenError, startServer, type ConnectionLimits, type TsoServer } from './server.js';
@@ -41,6 +43,12 @@ export interface RaftServerOptions {
   readonly id: number;
   /** Every voter: `"1=RAFT_H:P/SERVICE_H:P,2=..."`, or already parsed. */
   readonly peers: string | ReadonlyMap<number, RaftPeer>;
+  /**
+   * `RAFT_H:P/SERVICE_H:P`: this node joins the cluster whose bootstrap voters are `peers` (the
+   * list the cluster was first started with; this id is not in it), at these addresses, and waits
+   * to be added as a learner (`tsoracle admin add-learner`).
+   */
+  readonly join?: string;
   readonly dataDir: string;
   /** Client protocol bind address (default: this node's service address from `peers`). */
   readonly listen?: string;
@@ -54,6 +62,12 @@ export interface RaftServerOptions {
   readonly grpcListen?: string | null;
   /** TLS on the client port (not the Raft peer port); with `ca`, mTLS. */
   readonly tls?: TlsServerOptions;
+  /**
+   * The membership admin API's bind address (tsoracle.admin.v1.MembershipAdmin; loopback only until
+   * it has TLS); null or absent: off. Other members' admin endpoints are derived as their service
+   * host and service port plus this node's offset, unless their membership entry names one.
+   */
+  readonly adminListen?: string | null;
   readonly electionTimeoutMs?: number;
   readonly heartbeatIntervalMs?: number;
   /** Assumed bound on every node's clock rate error (docs/raft.md §4; default 0.01). */
@@ -225,8 +239,16 @@ function describeEvent(event: RaftDriverEvent): string | null {
 /** Starts the raft driver and the server on the Node ports; resolves once clients are accepted. */
 export async function startRaftServer(options: RaftServerOptions): Promise<RaftServer> {
   const log = options.log ?? (() => {});
-  const peers = typeof options.peers === 'string' ? parseRaftPeers(options.peers) : options.peers;
-  const warnings = checkRaftConfig(options.id, peers);
+  const bootstrapPeers = typeof options.peers === 'string' ? parseRaftPeers(options.peers) : options.peers;
+  let joinSelf: RaftPeer | null = null;
+  if (options.join !== undefined) {
+    if (bootstrapPeers.has(options.id)) throw invalid(`--join: node ${options.id} is one of the cluster's bootstrap voters in --peers; a joining node has a new id`);
+    const joined = parseRaftPeers(`${options.id}=${options.join}`);
+    joinSelf = joined.get(options.id) as RaftPeer;
+  }
+  // Every check sees this node among the peers (a joining node too, at its --join addresses).
+  const peers: ReadonlyMap<number, RaftPeer> = joinSelf === null ? bootstrapPeers : new Map([...bootstrapPeers, [options.id, joinSelf]]);
+  const warnings = joinSelf === null ? checkRaftConfig(options.id, peers) : [];
   const electionTimeoutMs = options.electionTimeoutMs ?? RAFT_ELECTION_TIMEOUT_MS_DEFAULT;
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? RAFT_HEARTBEAT_INTERVAL_MS_DEFAULT;
   const clockDriftBound = options.clockDriftBound ?? RAFT_CLOCK_DRIFT_BOUND_DEFAULT;
@@ -256,7 +278,8 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
     random: Math.random,
     dataDir: options.dataDir,
     id: options.id,
-    peers,
+    peers: bootstrapPeers,
+    ...(joinSelf !== null ? { join: { self: joinSelf } } : {}),
     config: { electionTimeoutMs, heartbeatIntervalMs, clockDriftBound },
     ...(options.snapshotEntries !== undefined ? { snapshotEntries: options.snapshotEntries } : {}),
     onEvent: (event) => {
@@ -296,7 +319,37 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
     throw e;
   }
   raftMetrics.register(server.metrics.registry, driver);
-  return { ...server, close: () => server.close(), driver };
+  let admin: AdminServer | null = null;
+  if (options.adminListen !== undefined && options.adminListen !== null) {
+    const adminAddress = parseBindAddress(options.adminListen, '--admin-listen');
+    const offset = adminAddress.port - serviceAddress.port;
+    try {
+      admin = await AdminServer.start({
+        backend: driver,
+        nodeId: options.id,
+        cluster: canonicalCluster(new Map([...bootstrapPeers].map(([id, p]) => [id, p.raftAddress] as const))),
+        listen: adminAddress,
+        adminEndpointOf: (id) => {
+          const service = parseHostPort(peers.get(id)?.serviceEndpoint ?? '');
+          return service === null || adminAddress.port === 0 ? null : formatHostPort({ host: service.host, port: service.port + offset });
+        },
+        onRequest: (method, outcome) => log(`admin ${method}: ${outcome}`),
+      });
+      log(`admin API (tsoracle.admin.v1.MembershipAdmin) on ${formatHostPort(admin.address)}`);
+    } catch (e) {
+      await server.close().catch(() => {});
+      throw e instanceof Error && e.message.startsWith('--admin-listen') ? invalid(e.message) : listenError(e, '--admin-listen', adminAddress);
+    }
+  }
+  const adminServer = admin;
+  return {
+    ...server,
+    close: async () => {
+      await adminServer?.close();
+      await server.close();
+    },
+    driver,
+  };
 }
 
 /** Parses a clock-drift bound: a ratio in [0, 0.25), e.g. `0.01` (1%). */

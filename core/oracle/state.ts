@@ -265,7 +265,8 @@ export class OracleStateMachine {
   apply(entry: Entry): OracleApplyResult {
     assert(entry.index === this.applied + 1, 'oracle_apply_in_order', `${entry.index} after ${this.applied}`);
     this.applied = entry.index;
-    if (entry.kind === 'noop') return { kind: 'noop' };
+    // A no-op or a membership change (core/raft/membership.ts) changes nothing here.
+    if (entry.kind !== 'normal') return { kind: 'noop' };
     let command: OracleCommand;
     try {
       command = decodeOracleCommand(entry.data);

@@ -8,6 +8,7 @@
 // encode then decode gives the same value back.
 import fc from 'fast-check';
 import type { WalRecord } from './codec.js';
+import { encodeMembership, type Member, type Membership } from './membership.js';
 import type { Entry, HardState, Message, Snapshot } from './types.js';
 
 const SAFE_MAX = Number.MAX_SAFE_INTEGER;
@@ -23,25 +24,50 @@ const positiveCounter = raftCounterArbitrary.map((n) => Math.max(1, n));
 const nodeIdArbitrary = fc.oneof(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: SAFE_MAX }));
 const dataArbitrary = fc.uint8Array({ maxLength: 64 });
 
+const addressArbitrary = fc.stringMatching(/^[\x21-\x7e]{0,24}$/);
+
+/** A valid membership: 1..9 voters, 0..8 learners, distinct ids, printable addresses. */
+export const membershipArbitrary: fc.Arbitrary<Membership> = fc
+  .uniqueArray(nodeIdArbitrary, { minLength: 1, maxLength: 17 })
+  .chain((ids) =>
+    fc.tuple(fc.integer({ min: 1, max: Math.min(9, ids.length) }), fc.array(fc.tuple(addressArbitrary, addressArbitrary, addressArbitrary), { minLength: ids.length, maxLength: ids.length })).map(
+      ([voterCount, addresses]): Membership => {
+        const voters = ids.slice(0, voterCount).sort((a, b) => a - b);
+        const learners = ids.slice(voterCount, voterCount + 8).sort((a, b) => a - b);
+        const member = (id: number, role: Member['role'], i: number): Member => {
+          const [raft, service, admin] = addresses[i] as [string, string, string];
+          return { id, role, raft, service, admin };
+        };
+        return { members: [...voters.map((id, i) => member(id, 'voter', i)), ...learners.map((id, i) => member(id, 'learner', voterCount + i))] };
+      },
+    ),
+  );
+
 function entriesAfter(prevLogIndex: number, prevLogTerm: number, term: number, count: number): fc.Arbitrary<Entry[]> {
   return fc
-    .array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.boolean(), dataArbitrary), { minLength: count, maxLength: count })
+    .array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.constantFrom('normal', 'normal', 'noop', 'config'), dataArbitrary, membershipArbitrary), { minLength: count, maxLength: count })
     .map((parts) => {
       let entryTerm = Math.max(prevLogTerm, 1);
-      return parts.map(([step, noop, data], i) => {
+      return parts.map(([step, kind, data, membership], i) => {
         entryTerm = Math.min(term, entryTerm + step);
-        return { term: entryTerm, index: prevLogIndex + 1 + i, kind: noop ? 'noop' : 'normal', data: noop ? new Uint8Array(0) : data } satisfies Entry;
+        const entryData = kind === 'noop' ? new Uint8Array(0) : kind === 'config' ? encodeMembership(membership) : data;
+        return { term: entryTerm, index: prevLogIndex + 1 + i, kind, data: entryData } satisfies Entry;
       });
     });
 }
 
 /** A snapshot whose term is at most `termMax`. */
 export function snapshotArbitrary(termMax = SAFE_MAX): fc.Arbitrary<Snapshot> {
-  return fc.record({
-    lastIncludedIndex: positiveCounter,
-    lastIncludedTerm: fc.integer({ min: 1, max: Math.max(1, termMax) }),
-    data: fc.uint8Array({ maxLength: 256 }),
-  });
+  return fc
+    .tuple(
+      fc.record({
+        lastIncludedIndex: positiveCounter,
+        lastIncludedTerm: fc.integer({ min: 1, max: Math.max(1, termMax) }),
+        data: fc.uint8Array({ maxLength: 256 }),
+      }),
+      fc.option(membershipArbitrary, { nil: undefined }),
+    )
+    .map(([snapshot, membership]): Snapshot => (membership === undefined ? snapshot : { ...snapshot, membership }));
 }
 
 const head = fc

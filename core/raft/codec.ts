@@ -27,13 +27,22 @@ import {
   RAFT_WAL_RECORD_BYTES_MAX,
 } from '../limits.js';
 import { openFramedRecord, RECORD_CRC_BYTES, RECORD_HEADER_BYTES, sealFramedRecord, type FramedRecordKind } from '../records/framed.js';
-import type { Entry, HardState, Message, PersistedRaftState, Snapshot } from './types.js';
+import { decodeMembership, encodeMembership } from './membership.js';
+import type { Entry, EntryKind, HardState, Message, PersistedRaftState, Snapshot } from './types.js';
 
 export const RAFT_MESSAGE_VERSION = 1;
+/**
+ * Version 2 is written only for a snapshot message whose snapshot records a membership (it ends
+ * with the membership's bytes); every other message stays version 1, so a group that never
+ * changed its membership sends the bytes it always sent.
+ */
+export const RAFT_MESSAGE_VERSION_SNAPSHOT_MEMBERSHIP = 2;
 export const RAFT_WAL_PAYLOAD_VERSION = 1;
 export const RAFT_WAL_HEADER_BYTES = 8;
 export const RAFT_SNAPSHOT_RECORD_MAGIC = 'TSRS';
 export const RAFT_SNAPSHOT_RECORD_VERSION = 1;
+/** TSRS version 2 adds `u32 length | membership` after the data; written only when there is one. */
+export const RAFT_SNAPSHOT_RECORD_VERSION_MEMBERSHIP = 2;
 
 /** Variant indexes of the message enum (append only; never renumber). */
 const MESSAGE_VARIANTS = ['append', 'append-response', 'vote', 'vote-response', 'snapshot', 'snapshot-response', 'heartbeat', 'heartbeat-response'] as const;
@@ -44,19 +53,34 @@ function invalid(message: string, offset: number): never {
 
 // --- Entries and snapshots -------------------------------------------------------------------
 
+/** Variant indexes of the entry kind (append only; never renumber). */
+const ENTRY_KINDS: readonly EntryKind[] = ['normal', 'noop', 'config'];
+
 function writeEntry(w: Writer, e: Entry): void {
-  w.u64n(e.term).u64n(e.index).variant(e.kind === 'normal' ? 0 : 1).bytes(e.data);
+  w.u64n(e.term).u64n(e.index).variant(ENTRY_KINDS.indexOf(e.kind)).bytes(e.data);
 }
 
 function readEntry(r: Reader): Entry {
   const start = r.offset;
   const term = r.u64n();
   const index = r.u64n();
-  const kind = r.variant(2) === 0 ? 'normal' : 'noop';
+  const kind = ENTRY_KINDS[r.variant(ENTRY_KINDS.length)] as EntryKind;
+  const dataOffset = r.offset;
   const data = r.bytes(RAFT_ENTRY_DATA_BYTES_MAX);
   if (term < 1 || index < 1) invalid('entry term and index start at 1', start);
   if (kind === 'noop' && data.length > 0) invalid('a no-op entry carries no data', start);
+  if (kind === 'config') readMembershipAt(data, dataOffset);
   return { term, index, kind, data };
+}
+
+/** Decodes membership bytes that sit at `offset` of the outer input, reporting offsets there. */
+function readMembershipAt(bytes: Uint8Array, offset: number): NonNullable<Snapshot['membership']> {
+  try {
+    return decodeMembership(bytes);
+  } catch (error) {
+    if (error instanceof DecodeError) throw new DecodeError(error.code, `membership: ${error.message}`, offset);
+    throw error;
+  }
 }
 
 function writeSnapshot(w: Writer, s: Snapshot): void {
@@ -76,7 +100,16 @@ function readSnapshot(r: Reader): Snapshot {
 
 /** The envelope bytes of `m`. */
 export function encodeRaftMessage(m: Message): Uint8Array {
-  return encodeEnvelope(RAFT_MESSAGE_VERSION, (w) => {
+  const membership = m.type === 'snapshot' ? m.snapshot.membership : undefined;
+  const version = membership === undefined ? RAFT_MESSAGE_VERSION : RAFT_MESSAGE_VERSION_SNAPSHOT_MEMBERSHIP;
+  return encodeEnvelope(version, (w) => {
+    writeMessage(w, m);
+    if (membership !== undefined) w.bytes(encodeMembership(membership));
+  });
+}
+
+function writeMessage(w: Writer, m: Message): void {
+  {
     w.variant(MESSAGE_VARIANTS.indexOf(m.type));
     w.u64n(m.from).u64n(m.to).u64n(m.term);
     switch (m.type) {
@@ -108,7 +141,7 @@ export function encodeRaftMessage(m: Message): Uint8Array {
       default:
         unreachable(m);
     }
-  });
+  }
 }
 
 function readMessage(r: Reader): Message {
@@ -191,9 +224,19 @@ function readMessage(r: Reader): Message {
   }
 }
 
+/** Version 2: a snapshot message followed by the membership its snapshot records. */
+function readSnapshotMessageWithMembership(r: Reader): Message {
+  const start = r.offset;
+  const m = readMessage(r);
+  if (m.type !== 'snapshot') invalid('message version 2 carries only a snapshot', start);
+  const membershipOffset = r.offset;
+  const membership = readMembershipAt(r.bytes(RAFT_ENTRY_DATA_BYTES_MAX), membershipOffset);
+  return { ...m, snapshot: { ...m.snapshot, membership } };
+}
+
 /** Decodes a peer message. Total: throws only `DecodeError`. */
 export function decodeRaftMessage(bytes: Uint8Array): Message {
-  return decodeEnvelope(bytes, { [RAFT_MESSAGE_VERSION]: readMessage });
+  return decodeEnvelope(bytes, { [RAFT_MESSAGE_VERSION]: readMessage, [RAFT_MESSAGE_VERSION_SNAPSHOT_MEMBERSHIP]: readSnapshotMessageWithMembership });
 }
 
 // --- WAL records -----------------------------------------------------------------------------
@@ -369,19 +412,25 @@ export function replayWal(snapshot: Snapshot | undefined, records: readonly WalR
 // --- Snapshot file -------------------------------------------------------------------------
 
 const SNAPSHOT_RECORD_BYTES_MIN = RECORD_HEADER_BYTES + 8 + 8 + 4 + RECORD_CRC_BYTES;
+const SNAPSHOT_RECORD_MEMBERSHIP_BYTES_MIN = SNAPSHOT_RECORD_BYTES_MIN + 4;
 const snapshotRecordKind: FramedRecordKind = {
   magic: RAFT_SNAPSHOT_RECORD_MAGIC,
-  bytesMinByVersion: new Map([[RAFT_SNAPSHOT_RECORD_VERSION, SNAPSHOT_RECORD_BYTES_MIN]]),
+  bytesMinByVersion: new Map([
+    [RAFT_SNAPSHOT_RECORD_VERSION, SNAPSHOT_RECORD_BYTES_MIN],
+    [RAFT_SNAPSHOT_RECORD_VERSION_MEMBERSHIP, SNAPSHOT_RECORD_MEMBERSHIP_BYTES_MIN],
+  ]),
 };
 
 export function encodeSnapshotRecord(snapshot: Snapshot): Uint8Array {
+  const membership = snapshot.membership === undefined ? undefined : encodeMembership(snapshot.membership);
   return sealFramedRecord(
     RAFT_SNAPSHOT_RECORD_MAGIC,
-    RAFT_SNAPSHOT_RECORD_VERSION,
+    membership === undefined ? RAFT_SNAPSHOT_RECORD_VERSION : RAFT_SNAPSHOT_RECORD_VERSION_MEMBERSHIP,
     (w) => {
       w.u64n(snapshot.lastIncludedIndex).u64n(snapshot.lastIncludedTerm).u32(snapshot.data.length).raw(snapshot.data);
+      if (membership !== undefined) w.u32(membership.length).raw(membership);
     },
-    SNAPSHOT_RECORD_BYTES_MIN + snapshot.data.length,
+    SNAPSHOT_RECORD_MEMBERSHIP_BYTES_MIN + snapshot.data.length + (membership?.length ?? 0),
   );
 }
 
@@ -390,12 +439,26 @@ export function decodeSnapshotRecord(bytes: Uint8Array): Snapshot {
   if (bytes.length > SNAPSHOT_RECORD_BYTES_MIN + RAFT_SNAPSHOT_BYTES_MAX) {
     throw new DecodeError(ErrorCode.RECORD_TOO_LONG, `snapshot record of ${bytes.length} bytes`, 0);
   }
-  const { body } = openFramedRecord(bytes, snapshotRecordKind);
+  const { version, body } = openFramedRecord(bytes, snapshotRecordKind);
   const lastIncludedIndex = body.u64n();
   const lastIncludedTerm = body.u64n();
   const length = body.u32();
-  if (length !== body.remaining) throw new DecodeError(ErrorCode.RECORD_MALFORMED, 'snapshot data length does not match the record', body.offset);
+  const withMembership = version === RAFT_SNAPSHOT_RECORD_VERSION_MEMBERSHIP;
+  if (withMembership ? length > body.remaining - 4 : length !== body.remaining) {
+    throw new DecodeError(ErrorCode.RECORD_MALFORMED, 'snapshot data length does not match the record', body.offset);
+  }
   if (lastIncludedIndex < 1 || lastIncludedTerm < 1) throw new DecodeError(ErrorCode.RECORD_OUT_OF_RANGE, 'snapshot covers no entry', RECORD_HEADER_BYTES);
   const data = body.view(length).slice();
-  return { lastIncludedIndex, lastIncludedTerm, data };
+  if (!withMembership) return { lastIncludedIndex, lastIncludedTerm, data };
+  const membershipLength = body.u32();
+  if (membershipLength !== body.remaining) throw new DecodeError(ErrorCode.RECORD_MALFORMED, 'snapshot membership length does not match the record', body.offset);
+  const membershipOffset = body.offset;
+  let membership;
+  try {
+    membership = decodeMembership(body.view(membershipLength));
+  } catch (error) {
+    if (error instanceof DecodeError) throw new DecodeError(ErrorCode.RECORD_MALFORMED, `snapshot membership: ${error.message}`, membershipOffset);
+    throw error;
+  }
+  return { lastIncludedIndex, lastIncludedTerm, data, membership };
 }

@@ -9,8 +9,8 @@
 //   leaseMs / (1 − ρ) < electionTimeoutMs / (1 + ρ)  ⇐  leaseMs < electionTimeoutMs × (1 − 2ρ).
 // The margin covers the time between a lease check and the answer it guards leaving the node.
 //
-// Invariants of a valid config: 1 ≤ voters ≤ RAFT_VOTERS_MAX, distinct safe ids ≥ 1, `id` among
-// them; 0 < heartbeatIntervalMs < electionTimeoutMs; 0 ≤ clockDriftBound < 0.25;
+// Invariants of a valid config: 0 ≤ voters ≤ RAFT_VOTERS_MAX (0: a node joining a group),
+// distinct safe ids ≥ 1, `id` among them when there are any; 0 < heartbeatIntervalMs < electionTimeoutMs; 0 ≤ clockDriftBound < 0.25;
 // 0 < leaseMs < electionTimeoutMs; per-message and in-flight limits within their ceilings.
 import { ErrorCode, type Result } from '../errors.js';
 import {
@@ -28,7 +28,11 @@ import {
 export interface RaftConfig {
   /** This node's id (≥ 1). */
   readonly id: number;
-  /** Every voter's id, this node's included; static for the life of the group. */
+  /**
+   * The bootstrap voters, this node's included: the membership of a group until its first
+   * membership change is in the log. Empty for a node that joins an existing group: it waits,
+   * without campaigning, until a leader sends it the log or a snapshot.
+   */
   readonly voters: readonly number[];
   readonly heartbeatIntervalMs: number;
   /** Minimum election timeout; each node draws its timeout in [this, 2 × this) from the PRNG. */
@@ -86,10 +90,10 @@ export function makeRaftConfig(options: RaftConfigOptions): Result<{ readonly co
 /** The first reason `config` is invalid (snake_case), or undefined. */
 export function raftConfigProblem(config: RaftConfig): string | undefined {
   if (!isPositiveId(config.id)) return 'id_not_positive_safe_integer';
-  if (config.voters.length < 1 || config.voters.length > RAFT_VOTERS_MAX) return 'voter_count_out_of_range';
+  if (config.voters.length > RAFT_VOTERS_MAX) return 'voter_count_out_of_range';
   if (!config.voters.every(isPositiveId)) return 'voter_id_not_positive_safe_integer';
   if (new Set(config.voters).size !== config.voters.length) return 'voter_ids_not_distinct';
-  if (!config.voters.includes(config.id)) return 'id_not_a_voter';
+  if (config.voters.length > 0 && !config.voters.includes(config.id)) return 'id_not_a_voter';
   if (!isPositiveInt(config.heartbeatIntervalMs)) return 'heartbeat_interval_not_positive';
   if (!isPositiveInt(config.electionTimeoutMs, 2 ** 40)) return 'election_timeout_not_positive';
   if (config.heartbeatIntervalMs >= config.electionTimeoutMs) return 'heartbeat_interval_not_below_election_timeout';

@@ -4,7 +4,9 @@
 export { leaseDurationMs, makeRaftConfig, quorumSize, raftConfigProblem } from './config.js';
 export type { RaftConfig, RaftConfigOptions } from './config.js';
 export { RaftNode } from './node.js';
-export type { CampaignResult, HandleResult, NotLeaderFailure, ProposeResult, RaftFaults, RaftStatus, ReadIndexResult } from './node.js';
+export type { CampaignResult, ChangeMembershipResult, HandleResult, NotLeaderFailure, ProposeResult, RaftFaults, RaftStatus, ReadIndexResult } from './node.js';
+export { applyMembershipChange, decodeMembership, encodeMembership, EMPTY_MEMBERSHIP, isVoter, learnersOf, memberOf, membershipOfVoters, votersOf } from './membership.js';
+export type { Member, MemberAddresses, MemberRole, Membership, MembershipChange, MembershipChangeFailure } from './membership.js';
 export {
   decodeRaftMessage,
   decodeSnapshotRecord,
@@ -13,8 +15,10 @@ export {
   encodeSnapshotRecord,
   encodeWalRecord,
   RAFT_MESSAGE_VERSION,
+  RAFT_MESSAGE_VERSION_SNAPSHOT_MEMBERSHIP,
   RAFT_SNAPSHOT_RECORD_MAGIC,
   RAFT_SNAPSHOT_RECORD_VERSION,
+  RAFT_SNAPSHOT_RECORD_VERSION_MEMBERSHIP,
   RAFT_WAL_HEADER_BYTES,
   RAFT_WAL_PAYLOAD_VERSION,
   replayWal,

@@ -7,6 +7,9 @@
 //   deliver [1->2]        drop [1->2]        partition 1 | 2 3        heal
 //   propose 1 a [b ...]   read-index 1 7 [8 ...]   compact 1 [index]  crash 2     restart 2
 //   stabilize             status [id]        log [id]                lease [id]
+//   join-node 4           a node with no voters that waits to be added (--join)
+//   add-learner 1 4       promote 1 4        remove 1 3   (membership changes, on leader 1)
+//   members [id]          each node's membership in effect and the index of its config entry
 //
 // After every input the harness does what a host does with the node's Ready, in the ordering rule's
 // order: persist (to an in-memory "disk" that survives `crash`), queue the messages on the network,
@@ -16,6 +19,7 @@
 import { assert } from '../assert.js';
 import { utf8Decode, utf8Encode } from '../codec/utf8.js';
 import { makeRaftConfig, type RaftConfig, type RaftConfigOptions } from './config.js';
+import { decodeMembership, learnersOf, votersOf, type Membership, type MembershipChange } from './membership.js';
 import { RaftNode, type RaftFaults } from './node.js';
 import type { Entry, HardState, Message, PersistedRaftState, Ready, Snapshot } from './types.js';
 
@@ -66,8 +70,14 @@ export class MemoryStorage {
   }
 }
 
+export function describeMembership(m: Membership): string {
+  return `voters=[${votersOf(m).join(' ')}] learners=[${learnersOf(m).join(' ')}]`;
+}
+
 export function describeEntry(e: Entry): string {
-  return e.kind === 'noop' ? `${e.term}/${e.index} noop` : `${e.term}/${e.index} ${utf8Decode(e.data)}`;
+  if (e.kind === 'noop') return `${e.term}/${e.index} noop`;
+  if (e.kind === 'config') return `${e.term}/${e.index} config ${describeMembership(decodeMembership(e.data))}`;
+  return `${e.term}/${e.index} ${utf8Decode(e.data)}`;
 }
 
 export function describeMessage(m: Message): string {
@@ -84,7 +94,10 @@ export function describeMessage(m: Message): string {
     case 'vote-response':
       return `${head}${m.preVote ? ' pre' : ''} ${m.granted ? 'granted' : 'refused'}`;
     case 'snapshot':
-      return `${head} round=${m.round} snapshot=${m.snapshot.lastIncludedTerm}/${m.snapshot.lastIncludedIndex} [${utf8Decode(m.snapshot.data)}]`;
+      return (
+        `${head} round=${m.round} snapshot=${m.snapshot.lastIncludedTerm}/${m.snapshot.lastIncludedIndex} [${utf8Decode(m.snapshot.data)}]` +
+        (m.snapshot.membership === undefined ? '' : ` ${describeMembership(m.snapshot.membership)}`)
+      );
     case 'snapshot-response':
       return `${head} round=${m.round} match=${m.matchIndex}`;
     case 'heartbeat':
@@ -183,6 +196,28 @@ export class InteractionHarness {
       case 'compact':
         this.compact(this.get(args[0]), args[1] === undefined ? undefined : Number(args[1]));
         break;
+      case 'join-node':
+        this.joinNode(Number(args[0]));
+        break;
+      case 'add-learner':
+      case 'promote':
+      case 'remove': {
+        const n = this.get(args[0]);
+        const id = Number(args[1]);
+        const change: MembershipChange =
+          command === 'add-learner' ? { type: 'add-learner', id, addresses: { raft: `raft-${id}`, service: `svc-${id}`, admin: `adm-${id}` } } : { type: command, id };
+        const result = this.live(args[0]).handle({ kind: 'change-membership', change });
+        if (!result.ok) this.out.push(`${n.id}: ${command} ${id} refused: ${describeFailure(result)}`);
+        else this.out.push(result.index === null ? `${n.id}: ${command} ${id}: already in effect` : `${n.id}: ${command} ${id} at ${result.term}/${result.index}`);
+        this.processReady(n);
+        break;
+      }
+      case 'members':
+        for (const n of this.select(args[0])) {
+          if (n.node === null) continue;
+          this.out.push(`${n.id}: ${describeMembership(n.node.membership())} index=${n.node.membershipIndex()}`);
+        }
+        break;
       case 'crash': {
         const n = this.get(args[0]);
         n.node = null;
@@ -223,9 +258,18 @@ export class InteractionHarness {
       const [key, value] = arg.split('=');
       const name = (key ?? '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
       // Planted bugs (RaftFaults) are not configuration: they go to the node, not the config.
-      if (name === 'commitOlderTermByCounting' || name === 'leaseWithoutDriftMargin') faults[name] = value === 'true';
-      else mutable[name] = value === 'true' ? true : value === 'false' ? false : Number(value);
+      if (
+        name === 'commitOlderTermByCounting' ||
+        name === 'leaseWithoutDriftMargin' ||
+        name === 'concurrentMembershipChanges' ||
+        name === 'membershipChangeBeforeTermCommit' ||
+        name === 'removedVoterCountsInQuorum'
+      ) {
+        faults[name] = value === 'true';
+      } else mutable[name] = value === 'true' ? true : value === 'false' ? false : Number(value);
     }
+    this.defaultFaults = faults;
+    this.defaultOptions = options;
     const voters = Array.from({ length: count }, (_, i) => i + 1);
     for (const id of voters) {
       const made = makeRaftConfig({ ...options, id, voters });
@@ -236,6 +280,21 @@ export class InteractionHarness {
       this.nodes.set(id, n);
     }
     this.out.push(`added ${count} node(s): lease=${this.get('1').node?.leaseMs}ms`);
+  }
+
+  private defaultFaults: RaftFaults = {};
+  private defaultOptions: Partial<RaftConfigOptions> = {};
+
+  /** A node that joins: no voters of its own, it waits for a leader to send it the log. */
+  private joinNode(id: number): void {
+    assert(!this.nodes.has(id), 'harness_join_new_id');
+    const made = makeRaftConfig({ ...this.defaultOptions, id, voters: [] });
+    assert(made.ok, 'harness_config_valid', made.ok ? '' : made.message);
+    const random = seededRandom(id);
+    const n: HarnessNode = { id, config: made.config, storage: new MemoryStorage(), random, node: null, clockMs: 0, applied: [], softLine: '', faults: this.defaultFaults };
+    n.node = RaftNode.create(made.config, random, 0, this.defaultFaults);
+    this.nodes.set(id, n);
+    this.out.push(`joined node ${id} (no voters yet)`);
   }
 
   private get(id: string | undefined): HarnessNode {
@@ -351,7 +410,8 @@ export class InteractionHarness {
     // The toy state at `at`: the applied commands of entries ≤ at.
     const data = utf8Encode(this.toyStateAt(n, at).join(','));
     const term = node.entryAt(at)?.term ?? 0;
-    n.storage.compact({ lastIncludedIndex: at, lastIncludedTerm: term, data });
+    const membership = node.snapshotMembershipAt(at);
+    n.storage.compact(membership === undefined ? { lastIncludedIndex: at, lastIncludedTerm: term, data } : { lastIncludedIndex: at, lastIncludedTerm: term, data, membership });
     node.handle({ kind: 'snapshot-taken', index: at, data });
     this.out.push(`${n.id}: compacted to ${term}/${at}`);
   }

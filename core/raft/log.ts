@@ -11,6 +11,7 @@
 //   - committed entries are never truncated (asserted in `maybeAppend`: Leader Completeness).
 import { assert } from '../assert.js';
 import { RAFT_COMMITTED_ENTRIES_PER_READY_MAX } from '../limits.js';
+import type { Membership } from './membership.js';
 import type { Entry, PersistedRaftState, Snapshot } from './types.js';
 
 export interface ConflictHint {
@@ -217,14 +218,17 @@ export class RaftLog {
     this.latestSnapshot = snapshot;
   }
 
-  /** The application snapshotted its state at `index` (applied, durable): drop the prefix. */
-  compact(index: number, data: Uint8Array): void {
+  /**
+   * The application snapshotted its state at `index` (applied, durable): drop the prefix. The
+   * snapshot records `membership`, the membership in effect at `index` (absent: the bootstrap one).
+   */
+  compact(index: number, data: Uint8Array, membership?: Membership): void {
     assert(index > this.snapshotIndexValue && index <= this.applied, 'compact_within_applied', `${index}`);
     const term = this.term(index) as number;
     this.entries = this.entries.slice(index - this.snapshotIndexValue);
     this.snapshotIndexValue = index;
     this.snapshotTermValue = term;
-    this.latestSnapshot = { lastIncludedIndex: index, lastIncludedTerm: term, data };
+    this.latestSnapshot = membership === undefined ? { lastIncludedIndex: index, lastIncludedTerm: term, data } : { lastIncludedIndex: index, lastIncludedTerm: term, data, membership };
   }
 
   invariants(): void {

@@ -27,10 +27,15 @@ describe('raft config', () => {
     expect(leaseDurationMs(c)).toBe(284); // floor(300 × 0.98) − 10
   });
 
+  it('accepts no voters: a node that joins an existing group', () => {
+    const made = makeRaftConfig({ id: 4, voters: [] });
+    expect(made.ok).toBe(true);
+  });
+
   it('refuses invalid configurations with INVALID_CONFIG naming the problem', () => {
     const cases: Array<[RaftConfigOptions, string]> = [
       [{ id: 0, voters: [0] }, 'id_not_positive_safe_integer'],
-      [{ id: 1, voters: [] }, 'voter_count_out_of_range'],
+      [{ id: 1, voters: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] }, 'voter_count_out_of_range'],
       [{ id: 1, voters: [1, 1] }, 'voter_ids_not_distinct'],
       [{ id: 4, voters: [1, 2, 3] }, 'id_not_a_voter'],
       [{ id: 1, voters: [1], heartbeatIntervalMs: 300 }, 'heartbeat_interval_not_below_election_timeout'],

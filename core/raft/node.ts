@@ -31,6 +31,18 @@ import {
 } from '../limits.js';
 import { leaseDurationMs, quorumSize, raftConfigProblem, type RaftConfig } from './config.js';
 import { RaftLog } from './log.js';
+import {
+  applyMembershipChange,
+  decodeMembership,
+  encodeMembership,
+  isVoter,
+  membershipOfVoters,
+  votersOf,
+  voterDifference,
+  type Membership,
+  type MembershipChange,
+  type MembershipChangeFailure,
+} from './membership.js';
 import type {
   AppendEntries,
   AppendEntriesResponse,
@@ -61,7 +73,26 @@ export type ReadIndexResult = { readonly ok: true } | NotLeaderFailure | Failure
 
 export type CampaignResult = { readonly ok: true } | Failure<typeof ErrorCode.UNAVAILABLE>;
 
-export type HandleResult = { readonly ok: true } | ProposeResult | ReadIndexResult | CampaignResult;
+/** `index` is the new config entry's, or null when the change was already in effect (a no-op). */
+export type ChangeMembershipResult =
+  | { readonly ok: true; readonly index: number | null; readonly term: number }
+  | NotLeaderFailure
+  | MembershipChangeFailure
+  | Failure<
+      | typeof ErrorCode.MEMBERSHIP_CHANGE_IN_FLIGHT
+      | typeof ErrorCode.MEMBERSHIP_LEADER_NOT_READY
+      | typeof ErrorCode.MEMBERSHIP_NOT_CAUGHT_UP
+      | typeof ErrorCode.RESOURCE_EXHAUSTED
+    >;
+
+export type HandleResult = { readonly ok: true } | ProposeResult | ReadIndexResult | CampaignResult | ChangeMembershipResult;
+
+/** A config entry in the log after the snapshot, decoded. */
+interface ConfigEntry {
+  readonly index: number;
+  readonly term: number;
+  readonly membership: Membership;
+}
 
 type ProgressState = 'probe' | 'replicate' | 'snapshot';
 
@@ -104,6 +135,9 @@ export interface RaftStatus {
   readonly snapshotIndex: number;
   readonly leaseUntilMs: number | null;
   readonly progress: ReadonlyArray<{ readonly id: number; readonly match: number; readonly next: number; readonly state: ProgressState }>;
+  /** The membership in effect (the latest in the log) and the index of its config entry (0: bootstrap). */
+  readonly membership: Membership;
+  readonly membershipIndex: number;
 }
 
 const NONE = 0;
@@ -118,6 +152,12 @@ export interface RaftFaults {
   readonly commitOlderTermByCounting?: boolean;
   /** A lease of the whole election timeout minus the margin: no allowance for clock drift. */
   readonly leaseWithoutDriftMargin?: boolean;
+  /** Accept a membership change while another is appended but not committed. */
+  readonly concurrentMembershipChanges?: boolean;
+  /** Accept a membership change before an entry of the leader's term committed (the 2015 bug). */
+  readonly membershipChangeBeforeTermCommit?: boolean;
+  /** Keep counting a removed voter in quorums (commit, lease, reads, votes). */
+  readonly removedVoterCountsInQuorum?: boolean;
 }
 
 export class RaftNode {
@@ -126,7 +166,19 @@ export class RaftNode {
   private readonly faults: RaftFaults;
   private readonly random: RaftRandom;
   private readonly log: RaftLog;
-  private readonly peers: readonly number[];
+
+  // Membership (dissertation §4.1): the latest config in the log is in effect, committed or not.
+  private readonly bootstrapMembership: Membership;
+  /** The membership at the snapshot (or the bootstrap one without a snapshot). */
+  private snapshotMembership: Membership;
+  /** Config entries after the snapshot, ascending by index: every one in the log, none other. */
+  private configEntries: ConfigEntry[] = [];
+  /** Voters of the membership in effect, which count toward every quorum. */
+  private voters: readonly number[] = [];
+  /** Every other node the leader replicates to: members, and departing ones until their removal commits. */
+  private replicationTargets: readonly number[] = [];
+  /** Planted bug `removedVoterCountsInQuorum` only: voters removed but still counted. */
+  private readonly removedVotersStillCounted = new Set<number>();
 
   private term: number;
   private vote: number;
@@ -172,8 +224,13 @@ export class RaftNode {
     this.faults = faults;
     this.leaseMs = faults.leaseWithoutDriftMargin === true ? config.electionTimeoutMs - config.leaseMarginMs : leaseDurationMs(config);
     this.random = random;
-    this.peers = config.voters.filter((v) => v !== config.id);
     this.log = new RaftLog(persisted);
+    this.bootstrapMembership = membershipOfVoters(config.voters);
+    this.snapshotMembership = persisted.snapshot?.membership ?? this.bootstrapMembership;
+    for (const entry of persisted.entries) {
+      if (entry.kind === 'config') this.configEntries.push({ index: entry.index, term: entry.term, membership: decodeMembership(entry.data) });
+    }
+    this.refreshMembership();
     this.term = persisted.hardState.term;
     this.vote = persisted.hardState.vote;
     this.persistedHardState = { term: this.term, vote: this.vote, commit: persisted.hardState.commit };
@@ -200,8 +257,15 @@ export class RaftNode {
   handle(input: Extract<RaftInput, { kind: 'propose' }>): ProposeResult;
   handle(input: Extract<RaftInput, { kind: 'read-index' }>): ReadIndexResult;
   handle(input: Extract<RaftInput, { kind: 'campaign' }>): CampaignResult;
+  handle(input: Extract<RaftInput, { kind: 'change-membership' }>): ChangeMembershipResult;
   handle(input: RaftInput): HandleResult;
   handle(input: RaftInput): HandleResult {
+    const result = this.handleInput(input);
+    this.stepDownIfRemoved();
+    return result;
+  }
+
+  private handleInput(input: RaftInput): HandleResult {
     switch (input.kind) {
       case 'tick':
         this.advanceClock(input.nowMs);
@@ -217,9 +281,17 @@ export class RaftNode {
         return this.readIndex(input.context);
       case 'campaign':
         return this.campaignRequested();
-      case 'snapshot-taken':
-        this.log.compact(input.index, input.data);
+      case 'change-membership':
+        return this.changeMembership(input.change);
+      case 'snapshot-taken': {
+        const membership = this.membershipAt(input.index);
+        // A group that never changed its membership writes the snapshots it always wrote.
+        this.log.compact(input.index, input.data, membership === this.bootstrapMembership ? undefined : membership);
+        this.snapshotMembership = membership;
+        this.configEntries = this.configEntries.filter((c) => c.index > input.index);
+        this.refreshMembership();
         return { ok: true };
+      }
       default:
         return unreachable(input);
     }
@@ -276,7 +348,173 @@ export class RaftNode {
       snapshotIndex: this.log.snapshotIndex,
       leaseUntilMs: this.leaseUntilMs,
       progress: [...this.progress.values()].map((p) => ({ id: p.id, match: p.match, next: p.next, state: p.state })),
+      membership: this.membership(),
+      membershipIndex: this.membershipIndex(),
     };
+  }
+
+  // --- Membership (dissertation §4) -----------------------------------------------------------
+
+  /** The membership in effect: the latest config in the log, committed or not. */
+  membership(): Membership {
+    return this.configEntries[this.configEntries.length - 1]?.membership ?? this.snapshotMembership;
+  }
+
+  /** The index of the config entry in effect (the snapshot's index, or 0 for the bootstrap one). */
+  membershipIndex(): number {
+    const latest = this.configEntries[this.configEntries.length - 1];
+    if (latest !== undefined) return latest.index;
+    return this.snapshotMembership === this.bootstrapMembership ? 0 : this.log.snapshotIndex;
+  }
+
+  /**
+   * The membership in effect at `index` (≥ the snapshot index): what a snapshot taken there must
+   * record. Hosts that write their own snapshot file put `snapshotMembershipAt(index)` in it.
+   */
+  membershipAt(index: number): Membership {
+    assert(index >= this.log.snapshotIndex, 'membership_at_not_compacted', String(index));
+    let membership = this.snapshotMembership;
+    for (const c of this.configEntries) {
+      if (c.index > index) break;
+      membership = c.membership;
+    }
+    return membership;
+  }
+
+  /** What a snapshot at `index` records: the membership there, or undefined for the bootstrap one. */
+  snapshotMembershipAt(index: number): Membership | undefined {
+    const membership = this.membershipAt(index);
+    return membership === this.bootstrapMembership ? undefined : membership;
+  }
+
+  /** Whether this node votes in the membership in effect. */
+  isVoter(): boolean {
+    return isVoter(this.membership(), this.config.id);
+  }
+
+  /**
+   * A voter campaigns; so does a node whose own removal is in its log but not known committed:
+   * the removal may still be cut from the log, and if it is not, someone must commit it. (A
+   * leader that removed itself and lost its quorum before the removal committed would otherwise
+   * hold the only log that can win, and never use it.) It counts only the new voters' votes.
+   */
+  private mayCampaign(): boolean {
+    if (this.isVoter()) return true;
+    if (!this.membershipChangeInFlight()) return false;
+    const mayStillBeNeeded = isVoter(this.previousMembership(), this.config.id);
+    if (mayStillBeNeeded) sometimes(true, 'raft.removed_node_campaigns_until_removal_commits');
+    return mayStillBeNeeded;
+  }
+
+  private previousMembership(): Membership {
+    return this.configEntries[this.configEntries.length - 2]?.membership ?? this.snapshotMembership;
+  }
+
+  /** The latest config is appended but not committed: a change is in flight. */
+  private membershipChangeInFlight(): boolean {
+    const latest = this.configEntries[this.configEntries.length - 1];
+    return latest !== undefined && latest.index > this.log.committed;
+  }
+
+  /**
+   * Recomputes the voters and the replication targets from the config entries, and on a leader
+   * starts or stops tracking progress to match. Called whenever the log or the commit index moves
+   * in a way that can change them.
+   */
+  private refreshMembership(): void {
+    const current = this.membership();
+    let voters = votersOf(current);
+    const targets = new Set(current.members.map((m) => m.id));
+    if (this.membershipChangeInFlight()) {
+      // A departing member keeps getting the log until its removal commits, so it learns of it.
+      const previous = this.previousMembership();
+      for (const m of previous.members) targets.add(m.id);
+    }
+    if (this.faults.removedVoterCountsInQuorum === true) {
+      // The planted bug: every voter ever seen still counts (and is replicated to) after removal.
+      for (const id of this.voters) if (!voters.includes(id)) this.removedVotersStillCounted.add(id);
+      for (const id of this.removedVotersStillCounted) if (!voters.includes(id) && id !== this.config.id) voters = [...voters, id];
+      voters = [...voters].sort((a, b) => a - b);
+      for (const id of this.removedVotersStillCounted) targets.add(id);
+    }
+    targets.delete(this.config.id);
+    this.voters = voters;
+    this.replicationTargets = [...targets].sort((a, b) => a - b);
+    if (this.role !== 'leader') return;
+    for (const id of this.progress.keys()) if (!targets.has(id)) this.progress.delete(id);
+    const next = this.log.lastIndex() + 1;
+    for (const id of this.replicationTargets) if (!this.progress.has(id)) this.progress.set(id, newProgress(id, next));
+  }
+
+  /** Other voters of the membership in effect: who a candidate asks, whose answers count. */
+  private otherVoters(): number[] {
+    return this.voters.filter((v) => v !== this.config.id);
+  }
+
+  /**
+   * Leader only: appends one membership change (dissertation §4.1). Refused while another change
+   * is in flight, and until an entry of this leader's term committed: without that, a change
+   * could be decided against a configuration that a new leader never saw (the bug of 2015).
+   */
+  private changeMembership(change: MembershipChange): ChangeMembershipResult {
+    if (this.role !== 'leader') return this.notLeader();
+    if (this.membershipChangeInFlight() && this.faults.concurrentMembershipChanges !== true) {
+      sometimes(true, 'raft.membership_change_refused_in_flight');
+      return { ok: false, code: ErrorCode.MEMBERSHIP_CHANGE_IN_FLIGHT, message: `membership change at index ${this.membershipIndex()} not yet committed` };
+    }
+    if (this.log.committed < this.noopIndex && this.faults.membershipChangeBeforeTermCommit !== true) {
+      return { ok: false, code: ErrorCode.MEMBERSHIP_LEADER_NOT_READY, message: 'no entry of this leader\'s term committed yet' };
+    }
+    const applied = applyMembershipChange(this.membership(), change);
+    if (!applied.ok) return applied;
+    if (applied.unchanged) return { ok: true, index: null, term: this.term };
+    if (change.type === 'promote') {
+      // A learner votes only once it holds everything committed: promoting one that lags would
+      // make the group wait for it (with two voters, forever if it never catches up).
+      const match = this.progress.get(change.id)?.match ?? 0;
+      if (match < this.log.committed) {
+        sometimes(true, 'raft.promotion_refused_not_caught_up');
+        return { ok: false, code: ErrorCode.MEMBERSHIP_NOT_CAUGHT_UP, message: `learner ${change.id} holds up to ${match}, the commit index is ${this.log.committed}` };
+      }
+    }
+    assert(voterDifference(this.membership(), applied.membership) <= 1, 'membership_change_single_voter');
+    const lastIndex = this.log.lastIndex();
+    if (lastIndex - this.log.committed >= RAFT_UNCOMMITTED_ENTRIES_MAX || this.log.length >= RAFT_LOG_ENTRIES_IN_MEMORY_MAX) {
+      return { ok: false, code: ErrorCode.RESOURCE_EXHAUSTED, message: 'too many uncommitted or uncompacted entries' };
+    }
+    const entry: Entry = { term: this.term, index: lastIndex + 1, kind: 'config', data: encodeMembership(applied.membership) };
+    this.log.appendOwn(entry);
+    this.configEntries.push({ index: entry.index, term: entry.term, membership: applied.membership });
+    this.refreshMembership();
+    this.broadcastAppend();
+    this.maybeCommit();
+    this.updateQuorumAck();
+    return { ok: true, index: entry.index, term: entry.term };
+  }
+
+  /** After a follower's log moved: drop config entries that were cut, add the ones appended. */
+  private reconcileConfigEntries(appended: readonly Entry[]): void {
+    const lastIndex = this.log.lastIndex();
+    let top = this.configEntries[this.configEntries.length - 1];
+    while (top !== undefined && (top.index > lastIndex || !this.log.matchTerm(top.index, top.term))) {
+      sometimes(true, 'raft.uncommitted_membership_cut');
+      this.configEntries.pop();
+      top = this.configEntries[this.configEntries.length - 1];
+    }
+    for (const entry of appended) {
+      if (entry.kind !== 'config' || !this.log.matchTerm(entry.index, entry.term)) continue;
+      const latest = this.configEntries[this.configEntries.length - 1];
+      if (latest !== undefined && entry.index <= latest.index) continue;
+      this.configEntries.push({ index: entry.index, term: entry.term, membership: decodeMembership(entry.data) });
+    }
+    this.refreshMembership();
+  }
+
+  /** A leader that is no voter once its own removal committed steps down (dissertation §4.2.2). */
+  private stepDownIfRemoved(): void {
+    if (this.role !== 'leader' || this.isVoter() || this.membershipChangeInFlight()) return;
+    sometimes(true, 'raft.removed_leader_stepped_down');
+    this.becomeFollower(this.term, NONE);
   }
 
   /** An entry of the in-memory log (tests and checkers). */
@@ -390,20 +628,7 @@ export class RaftNode {
     this.stepFn = (m) => this.stepLeader(m);
     this.tickFn = () => this.tickHeartbeat();
     const next = this.log.lastIndex() + 1;
-    for (const id of this.peers) {
-      this.progress.set(id, {
-        id,
-        match: 0,
-        next,
-        state: 'probe',
-        probeSent: false,
-        inflight: [],
-        pendingSnapshotIndex: 0,
-        snapshotSentAtMs: 0,
-        ackedRound: 0,
-        ackedRoundStartMs: -Infinity,
-      });
-    }
+    for (const id of this.replicationTargets) this.progress.set(id, newProgress(id, next));
     this.round = 0;
     this.roundStartsMs.length = 0;
     this.roundBroadcastPending = false;
@@ -437,7 +662,14 @@ export class RaftNode {
   // --- Ticks ----------------------------------------------------------------------------------
 
   private tickElection(): void {
-    if (this.nowMs >= this.electionDeadlineMs) this.campaign();
+    if (this.nowMs < this.electionDeadlineMs) return;
+    if (!this.mayCampaign()) {
+      // Learners, joining nodes and removed nodes never campaign: no quorum would count them.
+      sometimes(true, 'raft.non_voter_skips_campaign');
+      this.resetElectionDeadline();
+      return;
+    }
+    this.campaign();
   }
 
   private tickHeartbeat(): void {
@@ -464,6 +696,7 @@ export class RaftNode {
 
   private campaignRequested(): CampaignResult {
     if (this.role === 'leader') return { ok: true };
+    if (!this.mayCampaign()) return { ok: false, code: ErrorCode.UNAVAILABLE, message: 'not a voter of the membership in effect' };
     if (this.config.checkQuorum && this.inLeaderLease()) {
       return { ok: false, code: ErrorCode.UNAVAILABLE, message: 'heard from a live leader within the election timeout' };
     }
@@ -480,13 +713,13 @@ export class RaftNode {
     else this.becomeCandidate();
     this.resetElectionDeadline();
     this.votes.set(this.config.id, true);
-    if (this.config.voters.length === 1) {
+    if (this.voters.length === 1 && this.voters[0] === this.config.id) {
       // Our own vote is a quorum.
       if (preVote) this.startElection(false);
       else this.becomeLeader();
       return;
     }
-    for (const to of this.peers) {
+    for (const to of this.otherVoters()) {
       this.send({
         type: 'vote',
         from: this.config.id,
@@ -504,11 +737,12 @@ export class RaftNode {
     if (!this.votes.has(from)) this.votes.set(from, granted);
     let grantedCount = 0;
     let refusedCount = 0;
-    for (const g of this.votes.values()) {
+    for (const [id, g] of this.votes) {
+      if (!this.voters.includes(id)) continue; // only the voters of the membership in effect count
       if (g) grantedCount += 1;
       else refusedCount += 1;
     }
-    const quorum = quorumSize(this.config.voters.length);
+    const quorum = quorumSize(this.voters.length);
     if (grantedCount >= quorum) {
       if (this.role === 'pre-candidate') this.startElection(false);
       else this.becomeLeader();
@@ -538,7 +772,7 @@ export class RaftNode {
 
   private onMessage(m: Message): void {
     // Misrouted messages and strangers are dropped: the transport's mistakes are not our bugs.
-    if (m.to !== this.config.id || m.from === this.config.id || !this.config.voters.includes(m.from)) return;
+    if (m.to !== this.config.id || m.from === this.config.id || !this.acceptsFrom(m)) return;
     if (m.term > this.term) {
       if (m.type === 'vote' && this.config.checkQuorum && this.inLeaderLease()) {
         // §9.6: a live leader was heard from; the campaign must not even move our term.
@@ -565,6 +799,31 @@ export class RaftNode {
       return;
     }
     this.stepFn(m);
+  }
+
+  /**
+   * Who may talk to this node. Leader messages and votes from anyone: a leader may lead a
+   * membership this node has not seen yet (a learner promoted before it heard of it must still
+   * vote, or a group of {leader, new voter} could never elect anyone), or one that no longer
+   * holds this node while its removal is in flight; only the voters of the membership in effect
+   * are counted, and a removed node's campaigns are ignored while a leader is alive (§4.2.3).
+   * Answers to a leader only from the nodes it replicates to.
+   */
+  private acceptsFrom(m: Message): boolean {
+    switch (m.type) {
+      case 'append':
+      case 'heartbeat':
+      case 'snapshot':
+      case 'vote':
+      case 'vote-response':
+        return true;
+      case 'append-response':
+      case 'heartbeat-response':
+      case 'snapshot-response':
+        return this.role !== 'leader' || this.progress.has(m.from);
+      default:
+        return unreachable(m);
+    }
   }
 
   private stepFollower(m: Message): void {
@@ -674,6 +933,7 @@ export class RaftNode {
     }
     const lastNewIndex = this.log.maybeAppend(m.prevLogIndex, m.prevLogTerm, m.commit, m.entries);
     if (lastNewIndex !== null) {
+      this.reconcileConfigEntries(m.entries);
       this.send({ ...reply, success: true, matchIndex: lastNewIndex, rejectedIndex: 0, conflictTerm: 0, conflictIndex: 0 });
       return;
     }
@@ -700,6 +960,9 @@ export class RaftNode {
     } else {
       sometimes(true, 'raft.snapshot_installed');
       this.log.restore(s);
+      this.snapshotMembership = s.membership ?? this.bootstrapMembership;
+      this.configEntries = [];
+      this.refreshMembership();
       matchIndex = s.lastIncludedIndex;
     }
     const reply: InstallSnapshotResponse = { type: 'snapshot-response', from: this.config.id, to: m.from, term: this.term, round: m.round, matchIndex };
@@ -810,12 +1073,12 @@ export class RaftNode {
   }
 
   private broadcastAppend(): void {
-    for (const id of this.peers) this.sendAppend(this.progressOf(id), true);
+    for (const id of this.replicationTargets) this.sendAppend(this.progressOf(id), true);
   }
 
   private broadcastHeartbeat(): void {
     this.roundBroadcastPending = true;
-    for (const id of this.peers) {
+    for (const id of this.replicationTargets) {
       const pr = this.progressOf(id);
       this.send({
         type: 'heartbeat',
@@ -830,16 +1093,25 @@ export class RaftNode {
 
   /** §5.4.2: commit the highest index a quorum holds, only if it is an entry of this term. */
   private maybeCommit(): boolean {
-    const matches = [this.log.lastIndex()];
-    for (const id of this.peers) matches.push(this.progressOf(id).match);
+    // Only voters count, this leader among them unless its own removal is in the log (§4.2.2).
+    const matches: number[] = [];
+    for (const id of this.voters) matches.push(id === this.config.id ? this.log.lastIndex() : this.progressOf(id).match);
     matches.sort((a, b) => b - a);
-    const candidate = matches[quorumSize(this.config.voters.length) - 1] as number;
+    const candidate = matches[quorumSize(this.voters.length) - 1] as number;
     if (candidate <= this.log.committed) return false;
     // The planted bug counts replicas of an entry of an older term as if that committed it.
     if (this.log.term(candidate) !== this.term && this.faults.commitOlderTermByCounting !== true) return false;
     const hadCommittedInTerm = this.log.committed >= this.noopIndex;
+    const changeWasInFlight = this.membershipChangeInFlight();
     this.log.commitTo(candidate);
     if (!hadCommittedInTerm && this.log.committed >= this.noopIndex) this.releaseReadsAwaitingCommit();
+    if (changeWasInFlight && !this.membershipChangeInFlight()) {
+      // The change committed. A departing member gets one last append carrying the commit (so it
+      // knows its removal is final), then no more.
+      const members = new Set(this.membership().members.map((m) => m.id));
+      for (const id of this.replicationTargets) if (!members.has(id)) this.sendAppend(this.progressOf(id), true);
+      this.refreshMembership();
+    }
     return true;
   }
 
@@ -868,10 +1140,15 @@ export class RaftNode {
 
   /** Recomputes the newest round a quorum (this leader included) answered, the lease and reads. */
   private updateQuorumAck(): void {
-    const quorum = quorumSize(this.config.voters.length);
-    const rounds = [this.round];
-    const starts = [this.roundStartMs(this.round) as number];
-    for (const id of this.peers) {
+    const quorum = quorumSize(this.voters.length);
+    const rounds: number[] = [];
+    const starts: number[] = [];
+    for (const id of this.voters) {
+      if (id === this.config.id) {
+        rounds.push(this.round);
+        starts.push(this.roundStartMs(this.round) as number);
+        continue;
+      }
       const pr = this.progressOf(id);
       rounds.push(pr.ackedRound);
       starts.push(pr.ackedRoundStartMs);
@@ -913,7 +1190,7 @@ export class RaftNode {
    * share one round and one broadcast.
    */
   private confirmRead(context: number): void {
-    if (this.config.voters.length === 1) {
+    if (this.voters.length === 1 && this.voters[0] === this.config.id) {
       this.readStates.push({ index: this.log.committed, context });
       return;
     }
@@ -947,7 +1224,7 @@ export class RaftNode {
     }
     const entry: Entry = { term: this.term, index: lastIndex + 1, kind: 'normal', data: command.slice() };
     this.log.appendOwn(entry);
-    for (const id of this.peers) this.sendAppend(this.progressOf(id), false);
+    for (const id of this.replicationTargets) this.sendAppend(this.progressOf(id), false);
     this.maybeCommit();
     return { ok: true, index: entry.index, term: entry.term };
   }
@@ -965,13 +1242,21 @@ export class RaftNode {
 
   invariants(): void {
     this.log.invariants();
+    let previousConfigIndex = this.log.snapshotIndex;
+    for (const c of this.configEntries) {
+      assert(c.index > previousConfigIndex && this.log.entry(c.index)?.kind === 'config' && this.log.matchTerm(c.index, c.term), 'config_entries_in_log');
+      previousConfigIndex = c.index;
+    }
     assert(Number.isSafeInteger(this.term) && this.term >= 0, 'term_safe');
     assert(this.persistedHardState.term <= this.term, 'persisted_term_not_ahead');
     assert(this.outbox.length <= RAFT_OUTBOX_MESSAGES_MAX, 'outbox_within_limit');
     switch (this.role) {
       case 'leader': {
         assert(this.leaderId === this.config.id && this.vote === this.config.id, 'leader_voted_for_itself');
-        assert(this.progress.size === this.peers.length, 'leader_tracks_every_peer');
+        assert(
+          this.progress.size === this.replicationTargets.length && this.replicationTargets.every((id) => this.progress.has(id)),
+          'leader_tracks_every_replication_target',
+        );
         const lastIndex = this.log.lastIndex();
         for (const pr of this.progress.values()) {
           assert(pr.match < pr.next && pr.next <= lastIndex + 1, 'progress_match_below_next', `${pr.id}: ${pr.match}/${pr.next}/${lastIndex}`);
@@ -1002,6 +1287,21 @@ export class RaftNode {
       assert(this.progress.size === 0 && this.leaseUntilMs === null && this.pendingReads.length === 0, 'leader_state_only_on_leader');
     }
   }
+}
+
+function newProgress(id: number, next: number): Progress {
+  return {
+    id,
+    match: 0,
+    next,
+    state: 'probe',
+    probeSent: false,
+    inflight: [],
+    pendingSnapshotIndex: 0,
+    snapshotSentAtMs: 0,
+    ackedRound: 0,
+    ackedRoundStartMs: -Infinity,
+  };
 }
 
 function unreachableSameTermLeader(m: Message): never {

@@ -7,8 +7,14 @@
 //   - Node id 0 means "none" (no vote, no known leader); real ids are ≥ 1.
 //   - Time is an injected monotonic millisecond count (`nowMs`), never a global clock.
 
-/** What a log entry carries: an application command, or the leader's no-op of its term (§8). */
-export type EntryKind = 'normal' | 'noop';
+import type { Membership, MembershipChange } from './membership.js';
+
+/**
+ * What a log entry carries: an application command, the leader's no-op of its term (§8), or a
+ * new group membership (dissertation §4.1; its data is `encodeMembership`), which takes effect on
+ * every node as soon as the entry is in its log, committed or not.
+ */
+export type EntryKind = 'normal' | 'noop' | 'config';
 
 export interface Entry {
   readonly term: number;
@@ -32,6 +38,11 @@ export interface Snapshot {
   readonly lastIncludedIndex: number;
   readonly lastIncludedTerm: number;
   readonly data: Uint8Array;
+  /**
+   * The membership in effect at `lastIncludedIndex`. Absent only in snapshots written before
+   * membership changes existed, when the membership was the bootstrap voters (`RaftConfig.voters`).
+   */
+  readonly membership?: Membership;
 }
 
 /** What the host kept on stable storage; `RaftNode.restore` rebuilds a node from it. */
@@ -179,6 +190,8 @@ export type RaftInput =
   | { readonly kind: 'read-index'; readonly context: number }
   /** Start an election now (tests, operators); refused while a live leader was heard from. */
   | { readonly kind: 'campaign' }
+  /** Leader only: append a membership change (one at a time; see node.ts `changeMembership`). */
+  | { readonly kind: 'change-membership'; readonly change: MembershipChange }
   /**
    * The application persisted a snapshot of its state after applying `index` (≤ the applied
    * index); the core drops the log up to it and sends `data` to followers that need it.

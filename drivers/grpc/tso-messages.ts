@@ -332,3 +332,8 @@ export function epochToWire(epoch: bigint): EpochWire {
 export function epochFromWire(wire: EpochWire): bigint {
   return (wire.hi << 64n) | wire.lo;
 }
+
+// The table codec itself, for the messages of this package's other gRPC services
+// (drivers/admin/admin-messages.ts): one reader and writer for every proto message here.
+export { codec as protoCodec, f as protoField, schema as protoSchema };
+export type { FieldKind as ProtoFieldKind, MessageSchema as ProtoMessageSchema };

@@ -62,8 +62,13 @@ export interface PeerNetworkOptions<M extends PeerAddressed = Message> {
   readonly clusterId: number;
   /** This node's Raft address (listened on). */
   readonly listen: HostPort;
-  /** Every other voter's Raft address. */
+  /** Every other node's Raft address at start (`setPeers` changes the set later). */
   readonly peers: ReadonlyMap<number, HostPort>;
+  /**
+   * Accept a hello from a node of this cluster that is not (yet) a peer: a group whose membership
+   * changes (a learner hears from a leader it has no address for). Default false.
+   */
+  readonly acceptUnknownPeers?: boolean;
   /** A message from a peer, addressed to this node. */
   readonly onMessage: (message: M) => void;
   readonly onEvent?: (event: PeerEvent) => void;
@@ -94,7 +99,7 @@ class PeerLink<M extends PeerAddressed> {
   constructor(
     private readonly network: PeerNetwork<M>,
     readonly peer: number,
-    private readonly address: HostPort,
+    readonly address: HostPort,
   ) {}
 
   send(frames: Uint8Array[]): void {
@@ -265,7 +270,7 @@ class InboundConnection<M extends PeerAddressed> {
         if (this.from !== 0) return this.refuse('a second hello');
         if (hello.clusterId !== options.clusterId) return this.refuse(`hello from another cluster (id ${hello.clusterId})`);
         if (hello.to !== options.selfId) return this.refuse(`hello for node ${hello.to}, this is node ${options.selfId}`);
-        if (!options.peers.has(hello.from)) return this.refuse(`hello from node ${hello.from}, not a peer`);
+        if (!this.network.hasPeer(hello.from) && options.acceptUnknownPeers !== true) return this.refuse(`hello from node ${hello.from}, not a peer`);
         this.from = hello.from;
         this.helloTimer?.cancel();
         this.helloTimer = null;
@@ -289,6 +294,10 @@ class InboundConnection<M extends PeerAddressed> {
       }
     }
   }
+}
+
+function sameHostPort(a: HostPort, b: HostPort): boolean {
+  return a.host === b.host && a.port === b.port;
 }
 
 export class PeerNetwork<M extends PeerAddressed = Message> {
@@ -326,12 +335,38 @@ export class PeerNetwork<M extends PeerAddressed = Message> {
     return this.listener.address;
   }
 
-  /** Sends `message` to its `to` peer (dropped after close). */
+  /** Sends `message` to its `to` peer (dropped after close, or when no address is known for it). */
   send(message: M): void {
     if (this.closedFlag) return;
     const link = this.links.get(message.to);
-    assert(link !== undefined, 'message_to_known_peer', `${message.to}`);
+    if (link === undefined) {
+      // A member whose address this node does not know yet (its membership arrives later).
+      assert(this.options.acceptUnknownPeers === true, 'message_to_known_peer', `${message.to}`);
+      this.options.onEvent?.({ kind: 'peer-dropped', peer: message.to, messages: 1 });
+      return;
+    }
     link.send(framesOf(this.codec.encode(message)));
+  }
+
+  /** @internal */
+  hasPeer(id: number): boolean {
+    return this.links.has(id);
+  }
+
+  /**
+   * Makes `peers` the set of peers: links to new ones (connected on first send), links to
+   * departed ones closed, a link whose address changed replaced. Idempotent.
+   */
+  setPeers(peers: ReadonlyMap<number, HostPort>): void {
+    if (this.closedFlag) return;
+    assert(!peers.has(this.options.selfId), 'peers_exclude_self');
+    for (const [id, link] of this.links) {
+      const address = peers.get(id);
+      if (address !== undefined && sameHostPort(address, link.address)) continue;
+      link.close();
+      this.links.delete(id);
+    }
+    for (const [id, address] of peers) if (!this.links.has(id)) this.links.set(id, new PeerLink(this, id, address));
   }
 
   private accept(connection: Connection): void {

@@ -46,6 +46,8 @@ import {
   RaftNode,
   type Entry,
   type HardState,
+  type Membership,
+  type MembershipChange,
   type Message,
   type NotLeaderFailure,
   type RaftConfig,
@@ -65,7 +67,7 @@ import {
   type SeqBatchGrants,
   type SeqBlockResult,
 } from '../driver.js';
-import type { Clock, Disk, HostPort, TimerHandle, Transport } from '../ports.js';
+import { parseHostPort, type Clock, type Disk, type HostPort, type TimerHandle, type Transport } from '../ports.js';
 import { RAFT_DRIVER_CALL_ELECTION_TIMEOUTS, RAFT_PROPOSALS_PENDING_MAX, RAFT_READS_PENDING_MAX, RAFT_SNAPSHOT_ENTRIES_DEFAULT, RAFT_WAL_COMPACT_BYTES } from './limits.js';
 import { canonicalCluster, clusterIdOf } from './meta.js';
 import { PeerNetwork, type PeerEvent } from './peers.js';
@@ -90,8 +92,17 @@ export interface RaftDriverOptions {
   /** The node's data directory; the driver keeps its files in `dataDir/raft/`. */
   readonly dataDir: string;
   readonly id: number;
-  /** Every voter, this node included. Static for the life of the cluster. */
+  /**
+   * The cluster's bootstrap voters, this node included: they name the cluster (meta.ts) and are
+   * its membership until the first membership change. Members added later are reached at the
+   * addresses their membership entry carries.
+   */
   readonly peers: ReadonlyMap<number, RaftPeer>;
+  /**
+   * A node that joins the cluster named by `peers` without being one of its bootstrap voters:
+   * it starts with no voters, listens at `join.self`, and waits to be added as a learner.
+   */
+  readonly join?: { readonly self: RaftPeer };
   readonly config?: RaftTuning;
   /** Applied entries between two snapshots (default RAFT_SNAPSHOT_ENTRIES_DEFAULT). */
   readonly snapshotEntries?: number;
@@ -148,8 +159,14 @@ interface SeqWaiter {
   readonly fail: (failure: DriverFailure) => void;
 }
 
+/** What a membership change answers: the config entry's index once committed (null: already in effect). */
+export type MembershipChangeOutcome =
+  | { readonly ok: true; readonly index: number | null }
+  | { readonly ok: false; readonly code: string; readonly message: string; readonly leaderEndpoint?: string | null };
+
 type Proposal =
   | { readonly kind: 'high-water'; readonly term: number; readonly waiter: Waiter<{ readonly highWaterMs: number }> }
+  | { readonly kind: 'membership'; readonly term: number; readonly settle: (outcome: MembershipChangeOutcome) => void }
   | { readonly kind: 'seq'; readonly term: number; readonly waiters: readonly SeqWaiter[] };
 
 interface ReadWaiter {
@@ -226,9 +243,11 @@ export class RaftDriver implements ConsensusDriver {
    * rebuilds the Raft node and the state machine from it, listens for peers and starts the loop.
    */
   static async open(options: RaftDriverOptions): Promise<RaftDriver> {
-    const self = options.peers.get(options.id);
+    const joining = options.join !== undefined;
+    if (joining && options.peers.has(options.id)) throw configError(`node id ${options.id} joins the cluster but is one of its bootstrap voters`);
+    const self = joining ? options.join?.self : options.peers.get(options.id);
     if (self === undefined) throw configError(`node id ${options.id} is not in the peer list (${[...options.peers.keys()].join(', ')})`);
-    const made = makeRaftConfig({ ...(options.config ?? {}), id: options.id, voters: [...options.peers.keys()] });
+    const made = makeRaftConfig({ ...(options.config ?? {}), id: options.id, voters: joining ? [] : [...options.peers.keys()] });
     if (!made.ok) throw configError(made.message ?? made.code);
     const config = made.config;
     const raftAddresses = new Map([...options.peers].map(([id, p]) => [id, p.raftAddress] as const));
@@ -264,6 +283,8 @@ export class RaftDriver implements ConsensusDriver {
         clusterId: clusterIdOf(cluster),
         listen: self.raftAddress,
         peers: peerAddresses,
+        // The membership can change: a learner hears from a leader before it has its address.
+        acceptUnknownPeers: true,
         onMessage: (message) => driver.onPeerMessage(message),
         ...(onEvent !== undefined ? { onEvent } : {}),
       });
@@ -340,6 +361,7 @@ export class RaftDriver implements ConsensusDriver {
         const ready = this.node.ready();
         await this.persist(ready);
         if (this.stopped) return;
+        this.syncPeersWithMembership();
         for (const message of ready.messages) this.peersNet?.send(message);
         this.apply(ready);
         this.node.advance(ready);
@@ -421,6 +443,9 @@ export class RaftDriver implements ConsensusDriver {
 
   private answerProposal(proposal: Proposal, result: OracleApplyResult): void {
     switch (proposal.kind) {
+      case 'membership':
+        proposal.settle({ ok: true, index: this.stateMachine.appliedIndex });
+        return;
       case 'high-water':
         assert(result.kind === 'high-water', 'high_water_proposal_result', result.kind);
         if (result.ok) settle(proposal.waiter, { ok: true, highWaterMs: result.highWaterMs });
@@ -442,6 +467,7 @@ export class RaftDriver implements ConsensusDriver {
 
   private failProposal(proposal: Proposal, failure: DriverFailure): void {
     if (proposal.kind === 'high-water') settle(proposal.waiter, failure);
+    else if (proposal.kind === 'membership') proposal.settle({ ok: false, code: failure.code, message: failure.message, leaderEndpoint: failure.leaderEndpoint ?? null });
     else for (const w of proposal.waiters) w.fail(failure);
   }
 
@@ -502,7 +528,12 @@ export class RaftDriver implements ConsensusDriver {
     const entry = this.walEntries[applied - this.walBaseIndex - 1];
     assert(entry !== undefined && entry.index === applied, 'applied_entry_durable', `${applied}`);
     const data = this.stateMachine.snapshot();
-    await this.storage.saveSnapshot({ lastIncludedIndex: applied, lastIncludedTerm: entry.term, data });
+    // The snapshot records the membership in effect at its index (none while it is the bootstrap
+    // one). A core already past `applied` (an InstallSnapshot arrived) supersedes this file below.
+    const membership = this.node.status().snapshotIndex <= applied ? this.node.snapshotMembershipAt(applied) : undefined;
+    await this.storage.saveSnapshot(
+      membership === undefined ? { lastIncludedIndex: applied, lastIncludedTerm: entry.term, data } : { lastIncludedIndex: applied, lastIncludedTerm: entry.term, data, membership },
+    );
     if (this.stopped) return;
     // While the snapshot was written a leader's InstallSnapshot may have arrived: the core took
     // it at once (its log now starts past `applied`) and the next Ready persists it over this
@@ -600,7 +631,59 @@ export class RaftDriver implements ConsensusDriver {
   // --- Helpers --------------------------------------------------------------------------------
 
   private endpointOf(id: number): string | null {
+    const member = this.node.membership().members.find((m) => m.id === id);
+    if (member !== undefined && member.service !== '') return member.service;
     return this.options.peers.get(id)?.serviceEndpoint ?? null;
+  }
+
+  private syncedMembershipIndex = -1;
+
+  /** Points the peer network at the members of the membership in effect (when it changed). */
+  private syncPeersWithMembership(): void {
+    const index = this.node.membershipIndex();
+    if (index === this.syncedMembershipIndex || this.peersNet === null) return;
+    this.syncedMembershipIndex = index;
+    const addresses = new Map<number, HostPort>();
+    // The bootstrap voters stay reachable at their configured addresses (a removed one still
+    // gets its last appends while its removal is in flight); members added later at theirs.
+    for (const [id, peer] of this.options.peers) if (id !== this.options.id) addresses.set(id, peer.raftAddress);
+    for (const member of this.node.membership().members) {
+      if (member.id === this.options.id || member.raft === '') continue;
+      const address = parseHostPort(member.raft);
+      if (address !== null) addresses.set(member.id, address);
+    }
+    this.peersNet.setPeers(addresses);
+  }
+
+  /** The membership in effect on this node and the leader it knows (the admin API's list). */
+  members(): { readonly membership: Membership; readonly membershipIndex: number; readonly leaderId: number | null } {
+    const status = this.node.status();
+    return { membership: status.membership, membershipIndex: status.membershipIndex, leaderId: status.leaderId };
+  }
+
+  /**
+   * Leader only: one membership change (core/raft/membership.ts), answered once its config entry
+   * committed; refusals carry their code (MEMBERSHIP_*, DRIVER_NOT_LEADER with the leader's
+   * service endpoint when known).
+   */
+  changeMembership(change: MembershipChange): Promise<MembershipChangeOutcome> {
+    if (this.stopped) return Promise.resolve({ ok: false, code: 'DRIVER_PERMANENT', message: 'the driver is closed' });
+    const result = this.node.handle({ kind: 'change-membership', change });
+    if (!result.ok) {
+      if (result.code === 'NOT_LEADER') {
+        const failure = this.notLeader(result.leaderId, this.node.status().term, 'not the leader');
+        return Promise.resolve({ ok: false, code: failure.code, message: failure.message, leaderEndpoint: failure.leaderEndpoint ?? null });
+      }
+      return Promise.resolve({ ok: false, code: result.code, message: result.message ?? result.code });
+    }
+    if (result.index === null) return Promise.resolve({ ok: true, index: null });
+    const index = result.index;
+    const promise = new Promise<MembershipChangeOutcome>((resolve) => {
+      this.proposals.set(index, { kind: 'membership', term: result.term, settle: resolve });
+    });
+    this.kick();
+    this.armTimer();
+    return promise;
   }
 
   private notLeader(leaderId: number | null, term: number, message: string): DriverFailure {

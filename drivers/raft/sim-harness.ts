@@ -24,6 +24,8 @@ export interface SimClusterOptions {
   readonly config?: RaftTuning;
   readonly snapshotEntries?: number;
   readonly world?: Omit<WorldOptions, 'seed'>;
+  /** Nodes beyond `nodes` that start as `--join` nodes do: outside the group, waiting to be added. */
+  readonly joiners?: number;
 }
 
 export interface NodeEventRecord {
@@ -46,10 +48,21 @@ export class SimCluster {
     this.names = Array.from({ length: options.nodes }, (_, i) => `n${i + 1}`);
     this.peers = new Map(this.names.map((name, i) => [i + 1, { raftAddress: { host: name, port: RAFT_PORT }, serviceEndpoint: `${name}:${SERVICE_PORT}` }]));
     this.names.forEach((name, i) => this.world.addNode({ name, program: this.program(i + 1, name) }));
+    for (let j = 1; j <= (options.joiners ?? 0); j += 1) {
+      const id = options.nodes + j;
+      const name = `n${id}`;
+      this.names.push(name);
+      this.world.addNode({ name, program: this.program(id, name) });
+    }
   }
 
   get endpoints(): string[] {
     return this.names.map((name) => `${name}:${SERVICE_PORT}`);
+  }
+
+  /** The addresses node `n<id>` is reached at, as a membership change carries them. */
+  addressesOf(id: number): { raft: string; service: string; admin: string } {
+    return { raft: `n${id}:${RAFT_PORT}`, service: `n${id}:${SERVICE_PORT}`, admin: '' };
   }
 
   private program(id: number, name: string): Program {
@@ -62,6 +75,7 @@ export class SimCluster {
         dataDir: DATA_DIR,
         id,
         peers: this.peers,
+        ...(this.peers.has(id) ? {} : { join: { self: { raftAddress: { host: name, port: RAFT_PORT }, serviceEndpoint: `${name}:${SERVICE_PORT}` } } }),
         ...(this.options.config !== undefined ? { config: this.options.config } : {}),
         ...(this.options.snapshotEntries !== undefined ? { snapshotEntries: this.options.snapshotEntries } : {}),
         onEvent: (event) => {

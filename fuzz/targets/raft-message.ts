@@ -5,20 +5,24 @@
 // themselves and encode stably. The length walker finds the entry-count and data-length varints.
 //
 // What must be refused (`rejections`, on every accepted message; the field edits are made on its
-// canonical re-encoding): another envelope version (DECODE_UNKNOWN_VERSION at 0), a byte after
+// canonical re-encoding): an envelope version other than 1 and 2 (DECODE_UNKNOWN_VERSION at 0);
+// version 2 on anything but a snapshot (DECODE_INVALID_VALUE at 1), on a snapshot without its
+// membership bytes (DECODE_EOF at the end), version 1 on a snapshot with them (trailing); a byte after
 // the message (DECODE_TRAILING_BYTES at the input's length), a ninth message type
 // (DECODE_BAD_VARIANT at 1), an over-long or overflowing id varint (at its first byte; a padded
 // one is accepted), a term of 2^53 (DECODE_INVALID_VALUE at the term), and the structural rules
 // as DECODE_INVALID_VALUE at the message start (1): ids ≥ 1 and distinct; append entries
 // consecutive after prevLogIndex with terms in [prevLogTerm, term] (at the entry count's offset),
 // no-ops empty; a refused append's hint in range; a vote's log position not after its term; a
-// snapshot not of a later term; bools and the entry kind only 0/1. `limits`: 1,024 entries
+// snapshot not of a later term; bools only 0/1, the entry kind only 0..2, a config entry's data
+// and a snapshot's membership a valid canonical membership. `limits`: 1,024 entries
 // accepted, 1,025 refused; one entry of 1 MiB of data accepted, one byte more refused; 4 MiB of
 // entry data accepted, one byte more refused (DECODE_LENGTH_LIMIT at the prefix that passes the
 // limit). The snapshot data limit (64 MiB) is left to the unit tests: too large to build per run.
 import { Reader } from '../../core/codec/postcard.js';
 import { raftMessageArbitrary } from '../../core/raft/arbitraries.js';
-import { decodeRaftMessage, encodeRaftMessage, RAFT_MESSAGE_VERSION } from '../../core/raft/codec.js';
+import { decodeRaftMessage, encodeRaftMessage, RAFT_MESSAGE_VERSION, RAFT_MESSAGE_VERSION_SNAPSHOT_MEMBERSHIP } from '../../core/raft/codec.js';
+import { encodeMembership, type Membership } from '../../core/raft/membership.js';
 import type { Message } from '../../core/raft/types.js';
 import { RAFT_ENTRIES_PER_MESSAGE_MAX, RAFT_ENTRY_DATA_BYTES_MAX, RAFT_MESSAGE_ENTRY_BYTES_MAX } from '../../core/limits.js';
 import type { Entry } from '../../core/raft/types.js';
@@ -99,14 +103,21 @@ function raftMessageRejections(accepted: Uint8Array): NearMiss[] {
   const { fromAt, toAt, termAt, bodyAt } = headOffsets(canonical);
   const out: NearMiss[] = [
     { name: 'version-0', bytes: withByte(accepted, 0, 0), code: 'DECODE_UNKNOWN_VERSION', offset: 0 },
-    { name: 'version-2', bytes: withByte(accepted, 0, RAFT_MESSAGE_VERSION + 1), code: 'DECODE_UNKNOWN_VERSION', offset: 0 },
+    { name: 'version-3', bytes: withByte(accepted, 0, RAFT_MESSAGE_VERSION_SNAPSHOT_MEMBERSHIP + 1), code: 'DECODE_UNKNOWN_VERSION', offset: 0 },
+    // Version 2 is a snapshot followed by its membership: any other message under it is refused,
+    // and a version-1 snapshot relabelled 2 runs out of bytes where the membership should be.
+    m.type !== 'snapshot'
+      ? { name: 'version-2-not-a-snapshot', bytes: withByte(canonical, 0, RAFT_MESSAGE_VERSION_SNAPSHOT_MEMBERSHIP), code: 'DECODE_INVALID_VALUE', offset: MESSAGE_START }
+      : m.snapshot.membership === undefined
+        ? { name: 'version-2-without-membership', bytes: withByte(canonical, 0, RAFT_MESSAGE_VERSION_SNAPSHOT_MEMBERSHIP), code: 'DECODE_EOF', offset: n }
+        : { name: 'version-1-with-membership', bytes: withByte(canonical, 0, RAFT_MESSAGE_VERSION), code: 'DECODE_TRAILING_BYTES' },
     { name: 'trailing-byte', bytes: bytesOf(accepted, 0), code: 'DECODE_TRAILING_BYTES', offset: n },
     { name: 'type-out-of-range', bytes: withByte(canonical, 1, 8), code: 'DECODE_BAD_VARIANT', offset: 1 },
     { name: 'from-overlong', bytes: spliced(canonical, fromAt, toAt, overlongVarint(10)), code: 'DECODE_VARINT_OVERLONG', offset: fromAt },
     { name: 'from-overflow', bytes: spliced(canonical, fromAt, toAt, varintEndingWith(10, 0x02)), code: 'DECODE_VARINT_OVERFLOW', offset: fromAt },
     { name: 'from-padded', bytes: spliced(canonical, fromAt, toAt, paddedVarint(m.from, 10)), code: 'accepted' },
     { name: 'term-above-safe', bytes: spliced(canonical, termAt, bodyAt, varint(2n ** 53n)), code: 'DECODE_INVALID_VALUE', offset: termAt },
-    { name: 'one-byte-short', bytes: canonical.slice(0, canonical.length - 1), code: m.type === 'snapshot' && m.snapshot.data.length > 0 ? 'DECODE_LENGTH_LIMIT' : lastFieldCutCode(m) },
+    { name: 'one-byte-short', bytes: canonical.slice(0, canonical.length - 1), code: m.type === 'snapshot' && (m.snapshot.data.length > 0 || m.snapshot.membership !== undefined) ? 'DECODE_LENGTH_LIMIT' : lastFieldCutCode(m) },
     ...invalidValue('ids-equal', () => ({ ...m, to: m.from })),
     ...invalidValue('from-zero', () => ({ ...m, from: 0 })),
   ];
@@ -124,9 +135,9 @@ function raftMessageRejections(accepted: Uint8Array): NearMiss[] {
         if (m.prevLogTerm > 1) out.push(...invalidValue('entry-term-below-prev', () => ({ ...m, entries: [{ ...first, term: m.prevLogTerm - 1 }, ...m.entries.slice(1)] }), entriesAt));
         const noop = m.entries.findIndex((e) => e.kind === 'noop');
         if (noop >= 0) out.push(...invalidValue('noop-with-data', () => ({ ...m, entries: m.entries.map((e, i) => (i === noop ? { ...e, data: Uint8Array.of(1) } : e)) }), null));
-        // The entry kind is a two-variant enum: the third is refused.
+        // The entry kind is a three-variant enum (normal, no-op, config): the fourth is refused.
         const kindAt = entriesAt + varint(m.entries.length).length + varint(first.term).length + varint(first.index).length;
-        out.push({ name: 'entry-kind-2', bytes: withByte(canonical, kindAt, 2), code: 'DECODE_BAD_VARIANT', offset: kindAt });
+        out.push({ name: 'entry-kind-3', bytes: withByte(canonical, kindAt, 3), code: 'DECODE_BAD_VARIANT', offset: kindAt });
       }
       out.push(...invalidValue('prev-term-above-term', () => ({ ...m, prevLogIndex: Math.max(1, m.prevLogIndex), prevLogTerm: m.term + 1, entries: [] })));
       break;
@@ -189,6 +200,15 @@ function raftMessageLimits(): NearMiss[] {
 
 let raftMessageLimitsBuilt: NearMiss[] | null = null;
 
+const seedMembership: Membership = {
+  members: [
+    { id: 1, role: 'voter', raft: '10.0.0.1:7001', service: '10.0.0.1:7000', admin: '127.0.0.1:7002' },
+    { id: 2, role: 'voter', raft: '10.0.0.2:7001', service: '10.0.0.2:7000', admin: '' },
+    { id: 3, role: 'voter', raft: '10.0.0.3:7001', service: '10.0.0.3:7000', admin: '' },
+    { id: 4, role: 'learner', raft: '10.0.0.4:7001', service: '10.0.0.4:7000', admin: '' },
+  ],
+};
+
 const seedMessages: Message[] = [
   { type: 'append', from: 1, to: 2, term: 3, round: 7, prevLogIndex: 10, prevLogTerm: 2, commit: 9, entries: [
     { term: 2, index: 11, kind: 'normal', data: Uint8Array.of(1, 2, 3) },
@@ -201,6 +221,11 @@ const seedMessages: Message[] = [
   { type: 'snapshot-response', from: 2, to: 1, term: 5, round: 8, matchIndex: 100 },
   { type: 'heartbeat', from: 1, to: 2, term: 5, round: 9, commit: 100 },
   { type: 'heartbeat-response', from: 2, to: 1, term: 5, round: 9 },
+  // Membership changes: a config entry, and a snapshot recording a membership (version 2).
+  { type: 'append', from: 1, to: 4, term: 6, round: 1, prevLogIndex: 100, prevLogTerm: 5, commit: 100, entries: [
+    { term: 6, index: 101, kind: 'config', data: encodeMembership(seedMembership) },
+  ] },
+  { type: 'snapshot', from: 1, to: 4, term: 6, round: 2, snapshot: { lastIncludedIndex: 101, lastIncludedTerm: 6, data: Uint8Array.of(7), membership: seedMembership } },
 ];
 
 export default defineTarget<Message>({

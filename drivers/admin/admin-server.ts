@@ -1,0 +1,201 @@
+// The membership admin API (tsoracle.admin.v1.MembershipAdmin, proto/tsoracle/admin/v1/admin.proto)
+// on its own gRPC port, in front of a Raft driver's `members()` and `changeMembership()`. The
+// answers follow the original's admin API (docs/cluster.md, "Membership changes"):
+//   - ListMembers answers on any node, from its own log: every member with its role and addresses,
+//     and the leader it knows (has_leader + leader).
+//   - AddLearner, Promote and RemoveNode only on the leader: elsewhere ok=false, NOT_LEADER and the
+//     leader's admin endpoint when known. Idempotent by node id (re-adding a member and removing a
+//     stranger are ok), one change at a time (a change in flight is DRIVER with its message, as the
+//     original folds it), promoting a stranger is NOT_MEMBER, removing the last voter
+//     WOULD_LOSE_QUORUM, a learner not caught up NOT_CAUGHT_UP. A change is answered ok once its
+//     config entry committed.
+//   - A request that does not decode is INVALID_ARGUMENT and changes nothing.
+// Plaintext and loopback only: a non-loopback bind is refused until the admin port has TLS
+// (issue 20), as the original refuses a routable admin bind without its admin TLS flags.
+import * as grpc from '@grpc/grpc-js';
+import { learnersOf, votersOf, type Membership, type MembershipChange } from '../../core/raft/index.js';
+import type { HostPort } from '../ports.js';
+import type { MembershipChangeOutcome } from '../raft/raft-driver.js';
+import { GrpcMessageError } from '../grpc/tso-messages.js';
+import {
+  ADMIN_RPC_CODECS,
+  ADMIN_RPC_NAMES,
+  ADMIN_SERVICE_NAME,
+  AdminErrorKind,
+  MemberRoleWire,
+  type AddLearnerRequestWire,
+  type AdminRpcName,
+  type CapabilitiesReportWire,
+  type ChangeResponseWire,
+  type MembershipViewWire,
+  type NodeIdRequestWire,
+} from './admin-messages.js';
+
+/** What the admin API needs of a Raft node (RaftDriver implements it). */
+export interface MembershipAdminBackend {
+  members(): { readonly membership: Membership; readonly membershipIndex: number; readonly leaderId: number | null };
+  changeMembership(change: MembershipChange): Promise<MembershipChangeOutcome>;
+}
+
+export interface AdminServerOptions {
+  readonly backend: MembershipAdminBackend;
+  readonly nodeId: number;
+  /** The canonical bootstrap peer list (drivers/raft/meta.ts), reported to joining nodes. */
+  readonly cluster: string;
+  readonly listen: HostPort;
+  /**
+   * The admin endpoint of a member, for NOT_LEADER answers and the members list: the one its
+   * membership entry carries, else this mapping (the bootstrap voters' are derived from their
+   * service endpoints), else none.
+   */
+  readonly adminEndpointOf?: (id: number) => string | null;
+  readonly onRequest?: (method: AdminRpcName, outcome: string) => void;
+}
+
+type Decoded = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly message: string };
+
+export function adminServiceDefinition(): grpc.ServiceDefinition {
+  const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+  for (const name of ADMIN_RPC_NAMES) {
+    const codecs = ADMIN_RPC_CODECS[name];
+    definition[name] = {
+      path: `/${ADMIN_SERVICE_NAME}/${name}`,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: (value: unknown) => Buffer.from((codecs.request as { encode(v: unknown): Uint8Array }).encode(value)),
+      requestDeserialize: (bytes: Buffer): Decoded => {
+        try {
+          return { ok: true, value: codecs.request.decode(bytes) };
+        } catch (e) {
+          if (e instanceof GrpcMessageError) return { ok: false, message: e.message };
+          throw e;
+        }
+      },
+      responseSerialize: (value: unknown) => Buffer.from((codecs.response as { encode(v: unknown): Uint8Array }).encode(value)),
+      responseDeserialize: (bytes: Buffer) => codecs.response.decode(bytes),
+    };
+  }
+  return definition;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+const MEMBER_ID_MAX = BigInt(Number.MAX_SAFE_INTEGER);
+
+export class AdminServer {
+  private constructor(
+    private readonly options: AdminServerOptions,
+    private readonly server: grpc.Server,
+    readonly address: HostPort,
+  ) {}
+
+  static async start(options: AdminServerOptions): Promise<AdminServer> {
+    if (!isLoopback(options.listen.host)) {
+      throw new Error(`--admin-listen ${options.listen.host}:${options.listen.port}: the admin port is plaintext and binds only to loopback until it has TLS`);
+    }
+    const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 });
+    const port = await new Promise<number>((resolve, reject) => {
+      server.bindAsync(`${options.listen.host}:${options.listen.port}`, grpc.ServerCredentials.createInsecure(), (error, bound) => (error === null ? resolve(bound) : reject(error)));
+    });
+    const admin = new AdminServer(options, server, { host: options.listen.host, port });
+    server.addService(adminServiceDefinition(), admin.implementation());
+    return admin;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.server.tryShutdown(() => resolve()));
+  }
+
+  private adminEndpoint(id: number): string {
+    const member = this.options.backend.members().membership.members.find((m) => m.id === id);
+    if (member !== undefined && member.admin !== '') return member.admin;
+    return this.options.adminEndpointOf?.(id) ?? '';
+  }
+
+  private implementation(): grpc.UntypedServiceImplementation {
+    const handlers: Record<AdminRpcName, (request: unknown) => Promise<unknown>> = {
+      ListMembers: async () => this.listMembers(),
+      AddLearner: async (r) => {
+        const request = r as AddLearnerRequestWire;
+        return this.change(request.id, (id) => ({ type: 'add-learner', id, addresses: { raft: request.raftAddr, service: request.serviceEndpoint, admin: request.adminEndpoint } }));
+      },
+      Promote: async (r) => this.change((r as NodeIdRequestWire).id, (id) => ({ type: 'promote', id })),
+      RemoveNode: async (r) => this.change((r as NodeIdRequestWire).id, (id) => ({ type: 'remove', id })),
+      ReportCapabilities: async () => this.capabilities(),
+    };
+    const implementation: grpc.UntypedServiceImplementation = {};
+    for (const name of ADMIN_RPC_NAMES) {
+      implementation[name] = (call: grpc.ServerUnaryCall<Decoded, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+        const decoded = call.request;
+        if (!decoded.ok) {
+          this.options.onRequest?.(name, 'INVALID_ARGUMENT');
+          callback({ code: grpc.status.INVALID_ARGUMENT, details: decoded.message });
+          return;
+        }
+        handlers[name](decoded.value).then(
+          (value) => {
+            const answer = value as Partial<ChangeResponseWire>;
+            this.options.onRequest?.(name, answer.ok === 0 ? `error ${answer.error ?? 0}` : 'OK');
+            callback(null, value);
+          },
+          (e: unknown) => {
+            this.options.onRequest?.(name, 'INTERNAL');
+            callback({ code: grpc.status.INTERNAL, details: e instanceof Error ? e.message : String(e) });
+          },
+        );
+      };
+    }
+    return implementation;
+  }
+
+  private listMembers(): MembershipViewWire {
+    const { membership, leaderId } = this.options.backend.members();
+    const voters = new Set(votersOf(membership));
+    return {
+      members: membership.members.map((m) => ({
+        id: BigInt(m.id),
+        role: voters.has(m.id) ? MemberRoleWire.VOTER : MemberRoleWire.LEARNER,
+        raftAddr: m.raft,
+        serviceEndpoint: m.service,
+        adminEndpoint: this.adminEndpoint(m.id),
+      })),
+      hasLeader: leaderId === null ? 0 : 1,
+      leader: BigInt(leaderId ?? 0),
+    };
+  }
+
+  private capabilities(): CapabilitiesReportWire {
+    const { membershipIndex } = this.options.backend.members();
+    return { driver: 'raft', membershipChanges: 1, cluster: this.options.cluster, nodeId: BigInt(this.options.nodeId), membershipIndex: BigInt(membershipIndex) };
+  }
+
+  private async change(idWire: bigint, make: (id: number) => MembershipChange): Promise<ChangeResponseWire> {
+    if (idWire < 1n || idWire > MEMBER_ID_MAX) {
+      return { ok: 0, error: AdminErrorKind.DRIVER, leaderAdminEndpoint: '', message: `INVALID_ARGUMENT: node id ${idWire} is not in 1..2^53-1` };
+    }
+    const outcome = await this.options.backend.changeMembership(make(Number(idWire)));
+    if (outcome.ok) return { ok: 1, error: AdminErrorKind.UNSPECIFIED, leaderAdminEndpoint: '', message: outcome.index === null ? 'already in effect' : `committed at index ${outcome.index}` };
+    const { leaderId } = this.options.backend.members();
+    switch (outcome.code) {
+      case 'DRIVER_NOT_LEADER':
+        return { ok: 0, error: AdminErrorKind.NOT_LEADER, leaderAdminEndpoint: leaderId === null ? '' : this.adminEndpoint(leaderId), message: outcome.message };
+      case 'MEMBERSHIP_NOT_MEMBER':
+        return { ok: 0, error: AdminErrorKind.NOT_MEMBER, leaderAdminEndpoint: '', message: outcome.message };
+      case 'MEMBERSHIP_WOULD_LOSE_QUORUM':
+        return { ok: 0, error: AdminErrorKind.WOULD_LOSE_QUORUM, leaderAdminEndpoint: '', message: outcome.message };
+      case 'MEMBERSHIP_NOT_CAUGHT_UP':
+        return { ok: 0, error: AdminErrorKind.NOT_CAUGHT_UP, leaderAdminEndpoint: '', message: outcome.message };
+      default:
+        // In flight, not ready, invalid addresses, a lost leadership while committing: DRIVER,
+        // with the code first in the message so a caller can tell them apart.
+        return { ok: 0, error: AdminErrorKind.DRIVER, leaderAdminEndpoint: '', message: `${outcome.code}: ${outcome.message}` };
+    }
+  }
+}
+
+/** The learners of a membership view (tests and the CLI's summary). */
+export function learnerIdsOf(membership: Membership): number[] {
+  return learnersOf(membership);
+}
