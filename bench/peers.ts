@@ -45,6 +45,13 @@ export interface Peer {
   readonly description: string;
   readonly pid: number | undefined;
   open(callers: number): Promise<PeerSession>;
+  /**
+   * Puts the peer at rest before the next scenario (any scenario, ours or a peer's): what it
+   * would otherwise do in the background after its own run (PostgreSQL: write and sync its dirty
+   * buffers at a checkpoint; backends of a closed pool still exiting) is done now, so it does not
+   * weigh on whoever runs next. Bounded; a failure is ignored (the next scenario runs anyway).
+   */
+  settle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -207,6 +214,9 @@ export async function startRedis(redisServer: string, janitor: Janitor): Promise
         close: async () => client.close(),
       };
     },
+    // appendfsync always: nothing of a run is left unsynced, and no rewrite of the AOF is due
+    // within a bench run (auto-aof-rewrite-min-size is 64 MB).
+    settle: () => Promise.resolve(),
     stop: () => daemon.stop('SIGTERM'),
   };
 }
@@ -292,8 +302,36 @@ export async function startPostgres(bindir: string, janitor: Janitor): Promise<P
         close: () => pool.end(),
       };
     },
+    settle: () => settlePostgres(connection),
     stop: () => daemon.stop('SIGINT'),
   };
+}
+
+/** How long settling PostgreSQL may take (a checkpoint of a bench run's few pages takes ms). */
+const PG_SETTLE_TIMEOUT_MS = 10_000;
+
+/**
+ * A CHECKPOINT (PostgreSQL writes and fsyncs its dirty buffers now, not during the next
+ * scenario), then waits until no client backend but this one is left (a pool's backends exit a
+ * moment after `pool.end()`). Bounded by PG_SETTLE_TIMEOUT_MS.
+ */
+async function settlePostgres(connection: pg.ClientConfig): Promise<void> {
+  const client = new pg.Client({ ...connection, statement_timeout: PG_SETTLE_TIMEOUT_MS });
+  client.on('error', () => undefined);
+  const deadlineMs = performance.now() + PG_SETTLE_TIMEOUT_MS;
+  try {
+    await client.connect();
+    await client.query('CHECKPOINT');
+    while (performance.now() < deadlineMs) {
+      const others = await client.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()");
+      if (Number(others.rows[0]?.n ?? 0) === 0) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  } catch {
+    // Settling is a courtesy to the next scenario; the run goes on without it.
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 /**

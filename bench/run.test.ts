@@ -105,8 +105,20 @@ describe('bench runner process lifetime', () => {
         const env = { ...process.env, TSORACLE_BENCH_REDIS_SERVER: join(dir, 'no-redis-server'), TSORACLE_BENCH_PG_BINDIR: join(dir, 'no-postgresql') };
         const run = await runBench(['--endpoint', `127.0.0.1:${port}`, '--only', 'getSeq@1', '--warmup-ms', '50', '--window-ms', '100', '--peers', '--json', '--out', out], env);
         expect(run.code).toBe(0);
-        const report = JSON.parse(run.stdout) as { results: Array<{ name: string }>; peers: unknown[]; peerNotes: string[]; comparisons: unknown[] };
+        const report = JSON.parse(run.stdout) as {
+          results: Array<{ name: string; clientCpuUsPerCall: number | null; serverCpuUsPerCall: number | null }>;
+          peers: unknown[];
+          peerNotes: string[];
+          comparisons: unknown[];
+          settle: string;
+        };
         expect(report.results.map((r) => r.name)).toEqual(['getSeq@1']);
+        // No call completed against a closed port, and no server pid was given: no CPU per call.
+        expect(report.results[0]?.clientCpuUsPerCall).toBeNull();
+        expect(report.results[0]?.serverCpuUsPerCall).toBeNull();
+        // What the bench does between scenarios is part of the report, and said on stderr.
+        expect(report.settle).toMatch(/^before each scenario: .*CHECKPOINT.*sync -f/);
+        expect(run.stderr).toContain(report.settle);
         expect(report.peers).toEqual([]);
         expect(report.comparisons).toEqual([]);
         expect(report.peerNotes).toHaveLength(2);

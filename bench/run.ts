@@ -4,6 +4,9 @@
 // `await client.getTs()` (or getTsBatch / getSeq) on one shared client, so the client's
 // coalescing applies; after a warm-up, completed calls are counted over a fixed window and every
 // call's latency (performance.now() around the await) goes into an HdrHistogram (bench/histogram.ts).
+// Over the same window it reads the CPU the client (this process) and the server spent, and
+// reports each per call (bench/cpu.ts): on a shared machine calls/s moves with the others' load,
+// CPU per call much less, so an A/B of two builds compares those first.
 //
 // With --peers, Redis INCR and PostgreSQL's gapless counter run at the same concurrencies as the
 // getTs and getSeq scenarios, interleaved with them (bench/peers.ts), and each ratio is printed.
@@ -26,13 +29,14 @@
 //   --window-ms <ms>      measurement window per scenario (default 3000; quick 800)
 //   --warmup-ms <ms>      warm-up per scenario (default 1000; quick 300)
 //   --endpoint <H:P>      bench a server that is already running instead of spawning one
+//   --server-pid <pid>    with --endpoint: the server's pid, so its CPU per call is reported too
 //   --server-cpu-prof <dir>  run the server child under `node --cpu-prof` writing into <dir>
 //   --out <file>          where to write the JSON report (default $TMPDIR/tsoracle-bench-<time>.json)
 //   --json                print the report as one JSON document on stdout (the rest goes to stderr)
 //   --peers               also run Redis INCR and PostgreSQL's counter when installed (bench/README.md)
 //   --grpc                also run getTs over the tsoracle.v1 gRPC port (grpcGetTs@1/256/1024: one
 //                         grpc-js channel, one GetTs(count 1) per call, no client coalescing)
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -41,6 +45,7 @@ import { TsoError } from '../core/errors.js';
 import { TsoGrpcClient } from '../drivers/grpc/tso-grpc-client.js';
 import { createClient } from '../runners/client.js';
 import type { TsoClient } from '../runners/client.js';
+import { cpuUsPerCall, ownCpuMs, processCpuMs } from './cpu.js';
 import { LatencyHistogram } from './histogram.js';
 import { Janitor } from './janitor.js';
 import { PEER_CALLERS_MAX, PEER_LABELS, peakRssBytes, startPeers, type Peer, type PeerOp } from './peers.js';
@@ -51,6 +56,13 @@ const REPO_ROOT = resolve(HERE, '..', '..');
 const CLI_PATH = join(REPO_ROOT, 'dist', 'runners', 'cli.js');
 const SERVER_READY_TIMEOUT_MS = 15_000;
 const SERVER_EXIT_TIMEOUT_MS = 10_000;
+/** Bound on the file-system sync between scenarios. */
+const SETTLE_SYNC_TIMEOUT_MS = 30_000;
+/** Quiet time between scenarios, after the peers settled and the file system was synced. */
+const SETTLE_PAUSE_MS = 500;
+const SETTLE_DESCRIPTION =
+  `before each scenario: the peers settle (PostgreSQL: CHECKPOINT, then its closed pool's backends gone), ` +
+  `the file system is synced (sync -f), then ${SETTLE_PAUSE_MS} ms of quiet`;
 
 type Op = 'getTs' | 'getTsBatch' | 'getSeq' | 'getSeqBatch' | 'grpcGetTs';
 
@@ -98,6 +110,10 @@ interface ScenarioResult {
   readonly p99Ms: number;
   readonly p999Ms: number;
   readonly maxMs: number;
+  /** CPU µs this process (the client side) spent per call over the window. */
+  readonly clientCpuUsPerCall: number | null;
+  /** CPU µs the server process spent per call over the window; null when its pid is unknown. */
+  readonly serverCpuUsPerCall: number | null;
   readonly errors: Readonly<Record<string, number>>;
 }
 
@@ -110,6 +126,7 @@ interface Options {
   windowMs: number;
   warmupMs: number;
   endpoint: string | null;
+  serverPid: number | null;
   serverCpuProfDir: string | null;
   out: string | null;
   json: boolean;
@@ -118,7 +135,7 @@ interface Options {
 }
 
 function parseOptions(argv: readonly string[]): Options {
-  const options: Options = { quick: false, only: null, windowMs: 3_000, warmupMs: 1_000, endpoint: null, serverCpuProfDir: null, out: null, json: false, peers: false, grpc: false };
+  const options: Options = { quick: false, only: null, windowMs: 3_000, warmupMs: 1_000, endpoint: null, serverPid: null, serverCpuProfDir: null, out: null, json: false, peers: false, grpc: false };
   let windowSet = false;
   let warmupSet = false;
   for (let i = 0; i < argv.length; i++) {
@@ -154,6 +171,9 @@ function parseOptions(argv: readonly string[]): Options {
       case '--endpoint':
         options.endpoint = value();
         break;
+      case '--server-pid':
+        options.serverPid = positive(value());
+        break;
       case '--server-cpu-prof':
         options.serverCpuProfDir = resolve(value());
         break;
@@ -177,6 +197,7 @@ function parseOptions(argv: readonly string[]): Options {
         usage(`unknown option ${String(arg)}`);
     }
   }
+  if (options.serverPid !== null && options.endpoint === null) usage('--server-pid names the process behind --endpoint (the spawned server is measured anyway)');
   if (options.grpc && options.endpoint !== null) usage('--grpc benches the spawned server only (not with --endpoint)');
   if (options.quick) {
     if (!windowSet) options.windowMs = 800;
@@ -189,7 +210,7 @@ function usage(problem: string | null): never {
   if (problem !== null) process.stderr.write(`error: ${problem}\n`);
   process.stderr.write(
     'usage: node dist/bench/run.js [--quick] [--only getTs,getTsBatch,getSeq,getTs@1024] [--window-ms N] [--warmup-ms N]\n' +
-      '                              [--endpoint H:P] [--server-cpu-prof DIR] [--out FILE] [--json] [--peers] [--grpc]\n',
+      '                              [--endpoint H:P [--server-pid PID]] [--server-cpu-prof DIR] [--out FILE] [--json] [--peers] [--grpc]\n',
   );
   process.exit(problem === null ? 0 : 2);
 }
@@ -279,7 +300,19 @@ function operation(client: TsoClient, grpcClient: TsoGrpcClient | null, op: Op):
   }
 }
 
-async function runScenario(call: () => Promise<unknown>, scenario: Scenario | PeerScenario, warmupMs: number, windowMs: number): Promise<ScenarioResult> {
+/**
+ * Runs one scenario. Over the window it also reads the CPU this process (the client side:
+ * tsoracle's client, or the peer's client library) and the server process `serverPid` (when
+ * known: not for PostgreSQL, whose work is done by one backend process per connection) spent,
+ * and reports both per call.
+ */
+async function runScenario(
+  call: () => Promise<unknown>,
+  scenario: Scenario | PeerScenario,
+  warmupMs: number,
+  windowMs: number,
+  serverPid: number | undefined,
+): Promise<ScenarioResult> {
   const histogram = new LatencyHistogram();
   const errors: Record<string, number> = {};
   let measuring = false;
@@ -303,9 +336,13 @@ async function runScenario(call: () => Promise<unknown>, scenario: Scenario | Pe
   await new Promise((r) => setTimeout(r, warmupMs));
   measuring = true;
   const windowStartMs = performance.now();
+  const clientCpuBeforeMs = ownCpuMs();
+  const serverCpuBeforeMs = processCpuMs(serverPid);
   await new Promise((r) => setTimeout(r, windowMs));
   measuring = false;
   const seconds = (performance.now() - windowStartMs) / 1_000;
+  const clientCpuAfterMs = ownCpuMs();
+  const serverCpuAfterMs = processCpuMs(serverPid);
   stopped = true;
   await Promise.all(callers);
   const calls = histogram.count;
@@ -321,8 +358,25 @@ async function runScenario(call: () => Promise<unknown>, scenario: Scenario | Pe
     callsPerSecond: calls / seconds,
     valuesPerSecond: (calls * scenario.valuesPerCall) / seconds,
     ...percentiles,
+    clientCpuUsPerCall: cpuUsPerCall(clientCpuBeforeMs, clientCpuAfterMs, calls),
+    serverCpuUsPerCall: cpuUsPerCall(serverCpuBeforeMs, serverCpuAfterMs, calls),
     errors,
   };
+}
+
+/**
+ * Puts the machine at rest before a scenario, so that none pays for the one before it: what a peer
+ * left to do in the background (a checkpoint, backends exiting), then every dirty page of the file
+ * system the data directories are on (an fsync in the next scenario would otherwise wait for
+ * another process's writeback: ext4 commits its journal for the whole file system), then a short
+ * quiet time. Errors are ignored: a run without settling still measures something.
+ */
+async function settle(peers: readonly Peer[], dataDir: string): Promise<void> {
+  for (const peer of peers) await peer.settle();
+  await new Promise<void>((resolveSync) => {
+    execFile('sync', ['-f', dataDir], { timeout: SETTLE_SYNC_TIMEOUT_MS }, () => resolveSync());
+  });
+  await new Promise((r) => setTimeout(r, SETTLE_PAUSE_MS));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -336,8 +390,12 @@ function formatMs(n: number): string {
   return Number.isFinite(n) ? n.toFixed(3) : '-';
 }
 
+function formatCpu(us: number | null): string {
+  return us === null ? '-' : us.toFixed(1);
+}
+
 function table(results: readonly ScenarioResult[]): string {
-  const header = ['scenario', 'callers', 'calls/s', 'values/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'errors'];
+  const header = ['scenario', 'callers', 'calls/s', 'values/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'client CPU µs/call', 'server CPU µs/call', 'errors'];
   const rows = results.map((r) => [
     r.name,
     String(r.callers),
@@ -347,6 +405,8 @@ function table(results: readonly ScenarioResult[]): string {
     formatMs(r.p99Ms),
     formatMs(r.p999Ms),
     formatMs(r.maxMs),
+    formatCpu(r.clientCpuUsPerCall),
+    formatCpu(r.serverCpuUsPerCall),
     Object.entries(r.errors)
       .map(([code, n]) => `${code}:${n}`)
       .join(' ') || '0',
@@ -467,22 +527,23 @@ async function run(janitor: Janitor): Promise<void> {
   );
   for (const peer of peers) say(`peer: ${peer.description}\n`);
   for (const note of notes) say(`peer: ${note}\n`);
-  say('\n');
+  say(`${SETTLE_DESCRIPTION}\n\n`);
   const results: ScenarioResult[] = [];
   for (const scenario of order) {
+    await settle(peers, dataDir);
     let result: ScenarioResult;
     if (isPeerOp(scenario.op)) {
       const peer = peers.find((p) => p.op === scenario.op) as Peer;
       const session = await peer.open(scenario.callers);
       const unregisterSession = janitor.defer(`${scenario.name} connections`, () => session.close(), () => undefined);
       try {
-        result = await runScenario(session.call, scenario, options.warmupMs, options.windowMs);
+        result = await runScenario(session.call, scenario, options.warmupMs, options.windowMs, peer.op === 'redisIncr' ? peer.pid : undefined);
       } finally {
         unregisterSession();
         await session.close();
       }
     } else {
-      result = await runScenario(operation(client, grpcClient, scenario.op as Op), scenario, options.warmupMs, options.windowMs);
+      result = await runScenario(operation(client, grpcClient, scenario.op as Op), scenario, options.warmupMs, options.windowMs, server?.pid ?? options.serverPid ?? undefined);
     }
     results.push(result);
     const beside = isPeerOp(result.op)
@@ -491,7 +552,8 @@ async function run(janitor: Janitor): Promise<void> {
           .map((c) => `  ${c.tsoracle} ${formatRatio(c.callsPerSecondRatio)}`)
           .join('')
       : '';
-    say(`${result.name.padEnd(18)} ${formatRate(result.callsPerSecond).padStart(11)} calls/s  p50 ${formatMs(result.p50Ms)} ms  p99 ${formatMs(result.p99Ms)} ms${beside}\n`);
+    const cpu = `  CPU µs/call client ${formatCpu(result.clientCpuUsPerCall)} server ${formatCpu(result.serverCpuUsPerCall)}`;
+    say(`${result.name.padEnd(18)} ${formatRate(result.callsPerSecond).padStart(11)} calls/s  p50 ${formatMs(result.p50Ms)} ms  p99 ${formatMs(result.p99Ms)} ms${cpu}${beside}\n`);
   }
   unregisterClient();
   await client.close();
@@ -526,6 +588,7 @@ async function run(janitor: Janitor): Promise<void> {
     histogram: 'HdrHistogram (hdr-histogram-js), ns, 3 significant digits',
     peers: peers.map((p) => ({ op: p.op, description: p.description, peakRssBytes: peersPeakRss[p.op] ?? null })),
     peerNotes: notes,
+    settle: SETTLE_DESCRIPTION,
     warmupMs: options.warmupMs,
     windowMs: options.windowMs,
     quick: options.quick,

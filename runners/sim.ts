@@ -5,7 +5,13 @@
 //
 //   sim run --seed S [--nodes 1|3|5] [--driver MODULE] [--profile P] [--plant BUG] [--json] [--trace FILE] [--check-determinism] [--html FILE]
 //   sim swarm --seeds A..B [--nodes 1|3|5] [--driver MODULE] [--profile P] [--plant BUG] [--json] [--stop-at-first]
-//   sim replay FILE [--driver MODULE] [--json] [--html FILE]
+//   sim replay FILE [--driver MODULE] [--json] [--html FILE]       (FILE: a trace or a failure capsule)
+//   sim shrink SEED|TRACE|CAPSULE [--nodes N] [--driver MODULE] [--profile P] [--plant BUG] [--out FILE] [--runs N] [--json]
+//
+// shrink: searches deterministically for a smaller run failing with the same violation kind
+// (sim/oracle/shrink.ts) and writes it as a failure capsule (sim/oracle/capsule.ts), which
+// `sim replay` runs with no strike or call drawn. It exits 0 once the capsule is written, 2 when
+// the run does not fail.
 //
 // --driver: `file` (the default for one node), `raft` (the default for a cluster), or a JS
 // module file exporting a SimDriverModule (runners/sim-driver.ts loads it; the trace names the
@@ -16,7 +22,7 @@
 // the LAST line of stdout is one JSON object (u64 values as decimal strings) holding at least
 // seed, result, events, simMs, wallMs, traceHash, the options drawn and the violations.
 
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { renderRunHtml } from '../sim/viewer/html.js';
 import { benchOracle } from '../sim/oracle/bench.js';
@@ -25,6 +31,10 @@ import { runSeed } from '../sim/oracle/cluster.js';
 import { CLUSTER_SIZES, familiesOn, isPlantedBug, isProfileName, nodesOf, PLANTED_BUGS, profileForBug, PROFILES, specProblem, type PlantedBug, type ProfileName, type RunSpec } from '../sim/oracle/options.js';
 import { checkDeterminism, exitCodeOf, replayTraceFile, runSwarm, seedJson, toJson } from '../sim/oracle/runner.js';
 import { describeReach } from '../sim/oracle/reach.js';
+import { type Capsule, CAPSULE_FORMAT, CapsuleError, capsuleText, parseCapsule, runCapsule, showsExpected } from '../sim/oracle/capsule.js';
+import { capsuleOfSeed, SHRINK_RUNS_MAX, shrinkCapsule, ShrinkError } from '../sim/oracle/shrink.js';
+import type { SimDriverModule } from '../sim/oracle/drivers.js';
+import { specOfTrace } from '../sim/oracle/runner.js';
 import { loadSimDriver, type LoadedSimDriver, resolveTraceDriver } from './sim-driver.js';
 
 /** Writes the run page of a report whose trace was kept (sim/viewer/html.ts). */
@@ -161,6 +171,41 @@ async function driverOf(text: string | undefined, nodes: number): Promise<Loaded
   return loaded;
 }
 
+/** A file's text as a capsule, or null when it is not one (a trace). A broken capsule is a usage error. */
+function capsuleOfFile(file: string): { readonly capsule: Capsule | null; readonly text: string } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Usage(`cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  let head: unknown;
+  try {
+    head = JSON.parse(text);
+  } catch {
+    return { capsule: null, text };
+  }
+  if (typeof head !== 'object' || head === null || (head as { format?: unknown }).format !== CAPSULE_FORMAT) return { capsule: null, text };
+  try {
+    return { capsule: parseCapsule(text), text };
+  } catch (e) {
+    if (e instanceof CapsuleError) throw new Usage(`${file}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** The driver module a capsule or trace names (a built-in, or its file with the same sha256). */
+async function driverOfSpec(spec: RunSpec, override: string | undefined): Promise<SimDriverModule | undefined> {
+  if (spec.driver === undefined) return undefined;
+  const resolved = await resolveTraceDriver(spec.driver, override);
+  if ('error' in resolved) throw new Usage(resolved.error);
+  return resolved;
+}
+
+function describeSize(size: Capsule['size']): string {
+  return `${size.strikes} fault strikes, ${size.ops} calls, ${size.events} events, ${size.simMs} virtual ms`;
+}
+
 const DRIVER_HELP = 'the consensus driver: file (one node), raft (3 or 5), or a JS module file exporting a SimDriverModule';
 
 export async function runSimCommand(argv: string[], io: SimIo = processIo): Promise<number> {
@@ -292,12 +337,30 @@ export async function runSimCommand(argv: string[], io: SimIo = processIo): Prom
 
   program
     .command('replay')
-    .description('re-run the run a trace file records and compare it event by event')
-    .argument('<file>', 'a trace written by `sim run --trace`')
+    .description('re-run the run a trace file records and compare it event by event, or run a failure capsule')
+    .argument('<file>', 'a trace written by `sim run --trace`, or a capsule written by `sim shrink`')
     .option('--driver <module>', 'where the driver module the trace names is now (its bytes must be the same)')
     .option('--json', 'print one JSON object as the last line')
     .option('--html <file>', 'write the replayed run as one self-contained HTML page')
     .action(async (file: string, opts: { driver?: string; json?: boolean; html?: string }) => {
+      const { capsule } = capsuleOfFile(file);
+      if (capsule !== null) {
+        const driver = await driverOfSpec(capsule.spec, opts.driver);
+        const report = await runCapsule(capsule, { keepTrace: opts.html !== undefined, ...(driver === undefined ? {} : { driver }) });
+        writeSeed(io, report);
+        if (opts.html !== undefined) writeRunPage(io, opts.html, `tsoracle sim replay ${file}: ${report.result}`, report);
+        const shows = showsExpected(capsule, report);
+        const same = report.traceHash === capsule.expect.traceHash;
+        const expected = capsule.expect.violation === null ? capsule.expect.result : `${capsule.expect.violation.kind} (${capsule.expect.result})`;
+        io.out(
+          shows
+            ? `  replayed capsule: ${describeSize(capsule.size)}; it shows ${expected} as recorded${same ? ` (the same trace, ${report.traceHash})` : `, with another trace (${report.traceHash}, recorded ${capsule.expect.traceHash})`}\n`
+            : `  CAPSULE DIFFERS: recorded ${expected}, the replay shows ${report.violations[0]?.kind ?? report.result} (trace ${report.traceHash}, recorded ${capsule.expect.traceHash})\n`,
+        );
+        code = shows ? exitCodeOf(report.result) : SIM_EXIT_NONDETERMINISM;
+        if (opts.json === true) io.out(`${toJson({ ...seedJson(report), file, capsule: true, expect: capsule.expect, shows, same })}\n`);
+        return;
+      }
       const replay = await replayTraceFile(file, (ref) => resolveTraceDriver(ref, opts.driver));
       if ('error' in replay) throw new Usage(replay.error);
       writeSeed(io, replay.report);
@@ -310,6 +373,59 @@ export async function runSimCommand(argv: string[], io: SimIo = processIo): Prom
       code = replay.same ? exitCodeOf(replay.report.result) : SIM_EXIT_NONDETERMINISM;
       if (opts.json === true) {
         io.out(`${toJson({ ...seedJson(replay.report), file, fileTraceHash: replay.fileHash, same: replay.same, divergence: replay.divergence })}\n`);
+      }
+    });
+
+  program
+    .command('shrink')
+    .description('shrink a failing run (a seed, a trace or a capsule) to a smaller failure capsule of the same violation kind')
+    .argument('<source>', 'a seed (with --nodes, --driver, --profile, --plant as for `sim run`), a trace file or a capsule file')
+    .addOption(new Option('--profile <name>', `options profile of a seed (${PROFILES.join(', ')})`).argParser(parseProfile))
+    .addOption(new Option('--plant <bug>', `plant a known bug (${PLANTED_BUGS.join(', ')})`).argParser(parseBug))
+    .option('--nodes <n>', 'server nodes of a seed: 1 (the file driver) or a Raft cluster of 3 or 5', parseNodes, 1)
+    .option('--driver <module>', `${DRIVER_HELP}; for a trace or capsule, where its driver module is now`)
+    .option('--out <file>', 'where to write the capsule (default: capsule-seed-S.json)')
+    .option('--runs <n>', `runs the search may take (default ${SHRINK_RUNS_MAX})`, parsePositiveInt)
+    .option('--json', 'print one JSON object as the last line')
+    .action(async (source: string, opts: { profile?: ProfileName; plant?: PlantedBug; nodes: number; driver?: string; out?: string; runs?: number; json?: boolean }) => {
+      let start: Capsule;
+      let driver: SimDriverModule | undefined;
+      if (/^\d+$/.test(source)) {
+        const loaded = await driverOf(opts.driver, opts.nodes);
+        const spec = specOf(parseSeed(source), opts.profile, opts.plant, opts.nodes, loaded);
+        driver = loaded?.module;
+        start = await capsuleOfSeed(spec, driver);
+      } else {
+        const { capsule, text } = capsuleOfFile(source);
+        if (capsule !== null) {
+          driver = await driverOfSpec(capsule.spec, opts.driver);
+          start = capsule;
+        } else {
+          const lines = text.split('\n');
+          const spec = specOfTrace(lines);
+          if (spec === null) throw new Usage(`${source} is neither a seed, a trace of \`tsoracle sim\` nor a failure capsule`);
+          driver = await driverOfSpec(spec, opts.driver);
+          start = await capsuleOfSeed(spec, driver);
+        }
+      }
+      const out = opts.out ?? `capsule-seed-${start.spec.seed}.json`;
+      let result;
+      try {
+        result = await shrinkCapsule(start, { ...(opts.runs === undefined ? {} : { runsMax: opts.runs }), ...(driver === undefined ? {} : { driver }) });
+      } catch (e) {
+        if (e instanceof ShrinkError || e instanceof RangeError) throw new Usage(e.message);
+        throw e;
+      }
+      writeFileSync(out, capsuleText(result.shrunk));
+      const v = result.shrunk.expect.violation;
+      io.out(`shrink seed ${start.spec.seed}${specFlags(start.spec)}: ${result.target}, ${result.runs} runs, ${result.steps.length} steps kept\n`);
+      io.out(`  original: ${describeSize(result.original.size)}\n`);
+      io.out(`  shrunk:   ${describeSize(result.shrunk.size)}\n`);
+      if (v !== null) io.out(`  ${result.shrunk.expect.result} violation ${v.kind}: ${v.message}\n`);
+      io.out(`  capsule: ${out}; replay: tsoracle sim replay ${out}${driver === undefined ? '' : ' [--driver MODULE]'} [--html page.html]\n`);
+      code = SIM_EXIT_OK;
+      if (opts.json === true) {
+        io.out(`${toJson({ seed: start.spec.seed, spec: start.spec, target: result.target, runs: result.runs, steps: result.steps, original: result.original.size, shrunk: result.shrunk.size, expect: result.shrunk.expect, capsule: out })}\n`);
       }
     });
 

@@ -836,9 +836,10 @@ class ClientCore implements TsoClient {
     // outcome is already unknown (giving up early could only end it SEQ_UNCERTAIN). A cluster
     // this client has never reached gives no such evidence and still ends after attemptsMax.
     let ridingOut = false;
-    const hintedEndpoints = new Set<string>();
+    // Made on the first redirect / stall only: most calls succeed at once and never need them.
+    let hintedEndpoints = null as Set<string> | null;
     // Stalls per endpoint in this call: the n-th waits stallTimeoutMs * 2^n (see retry.ts).
-    const stallsAt = new Map<string, number>();
+    let stallsAt = null as Map<string, number> | null;
     const stallsAllowed = this.endpoints.length > 1;
     let outcomeUnknown = false;
     let reachedAServer = false;
@@ -885,7 +886,7 @@ class ClientCore implements TsoClient {
       }
 
       const startedMs = this.now();
-      const stallMs = stallsAllowed ? Math.min(this.policy.attemptTimeoutMs, this.policy.stallTimeoutMs * 2 ** Math.min(stallsAt.get(endpoint) ?? 0, 20)) : this.policy.attemptTimeoutMs;
+      const stallMs = stallsAllowed ? Math.min(this.policy.attemptTimeoutMs, this.policy.stallTimeoutMs * 2 ** Math.min(stallsAt?.get(endpoint) ?? 0, 20)) : this.policy.attemptTimeoutMs;
       const waitMs = Math.min(stallMs, remainingMs);
       this.emit({ type: 'attempt', op: spec.op, endpoint, count: 'entries' in body ? body.entries.reduce((sum, e) => sum + e.count, 0) : 'count' in body ? body.count : 0 });
       const outcome = await this.attempt(endpoint, body, waitMs, spec.onSent, spec.cancel);
@@ -927,7 +928,7 @@ class ClientCore implements TsoClient {
           }
           sometimes(true, 'client.redirected_to_hinted_leader');
           this.emit({ type: 'redirect', op: spec.op, from: endpoint, to: hinted.endpoint, epoch: answer.leaderEpoch ?? null });
-          hintedEndpoints.add(hinted.endpoint);
+          (hintedEndpoints ??= new Set()).add(hinted.endpoint);
           worklist.pushFront(hinted.endpoint);
           continue;
         }
@@ -983,12 +984,13 @@ class ClientCore implements TsoClient {
         if (stalled) {
           // A paused or overloaded server: its connection may be fine, so keep it (the late
           // answer is dropped) and try the next endpoint; a later visit here waits longer.
+          stallsAt ??= new Map();
           stallsAt.set(endpoint, (stallsAt.get(endpoint) ?? 0) + 1);
         } else {
           this.pool.evict(endpoint, `${outcome.code}: ${outcome.message}`);
         }
         this.leader.forget(endpoint);
-        if (hintedEndpoints.has(endpoint) || this.answeredEndpoints.has(endpoint)) ridingOut = true;
+        if (hintedEndpoints?.has(endpoint) === true || this.answeredEndpoints.has(endpoint)) ridingOut = true;
       }
 
       failures += 1;

@@ -346,12 +346,13 @@ class PeerConnection extends ByteConnection {
 
 describe('ProtocolServer idle timeout and per-peer cap (manual clock, byte transport)', () => {
   /** A server whose getTs never answers when `hang` is set (a request stays in flight). */
-  async function limitedServer(options: { idleTimeoutMs?: number; connectionsPerPeerMax?: number; connectionsMax?: number }) {
+  async function limitedServer(options: { idleTimeoutMs?: number; connectionsPerPeerMax?: number; connectionsMax?: number; idleEvictAfterMs?: number }) {
     const clock = new ManualClock();
     const pending: Array<() => void> = [];
     const node = {
       getTs: () => new Promise((resolve) => pending.push(() => resolve({ ok: true, physicalMs: 1, logicalStart: 0, count: 1, epoch: 1n }))),
       getSeq: () => new Promise(() => undefined),
+      getCurrentMaxSafe: () => ({ physicalMs: 1, epoch: 1n }),
     } as unknown as ServingNode;
     const transport = new ByteTransport();
     const refused: string[] = [];
@@ -408,6 +409,56 @@ describe('ProtocolServer idle timeout and per-peer cap (manual clock, byte trans
     a1.close();
     expect(closed).toEqual(['peer']);
     expect(open('10.0.0.1:4').closed).toBe(false);
+  });
+
+  it('at the cap evicts the connection idle longest, whatever order requests, closes and opens came in (model: a list in order of last activity)', async () => {
+    const connectionsMax = 4;
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('request' as const), index: fc.nat(7) }),
+      fc.record({ kind: fc.constant('close' as const), index: fc.nat(7) }),
+      fc.record({ kind: fc.constant('open' as const) }),
+      fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 3 }) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 40 }), async (ops) => {
+        const { open, clock, closed } = await limitedServer({ connectionsMax, connectionsPerPeerMax: connectionsMax, idleEvictAfterMs: 1 });
+        // The model: open connections, least recently active first.
+        let model: PeerConnection[] = [];
+        let port = 0;
+        const openOne = (): void => {
+          const c = open(`10.0.0.1:${(port += 1)}`);
+          if (!c.closed) model.push(c);
+        };
+        for (const o of ops) {
+          if (o.kind === 'open') {
+            if (model.length < connectionsMax) openOne();
+          } else if (o.kind === 'advance') {
+            clock.advance(o.ms);
+          } else {
+            const c = model[o.index % Math.max(1, model.length)];
+            if (c === undefined) continue;
+            if (o.kind === 'close') {
+              c.close();
+              model = model.filter((m) => m !== c);
+            } else {
+              c.push(encodeFrame(encodeRequest({ id: 1, op: 'getCurrentMaxSafe' })));
+              model = [...model.filter((m) => m !== c), c];
+            }
+          }
+        }
+        while (model.length < connectionsMax) openOne();
+        clock.advance(10);
+        const idlest = model[0] as PeerConnection;
+        const newcomer = open('10.0.0.2:1');
+        expect(newcomer.closed).toBe(false);
+        expect(idlest.closed).toBe(true);
+        const last = idlest.sent.at(-1);
+        expect(last?.ok === false && last.message).toMatch(/^IDLE_EVICTED: /);
+        expect(model.slice(1).every((c) => !c.closed)).toBe(true);
+        expect(closed.filter((r) => r === 'idle_evicted')).toHaveLength(1);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('refuses past the global cap with reason connections_max', async () => {

@@ -112,6 +112,12 @@ function answerToResponse(id: number, answer: Answer): Response {
 
 export class ProtocolServer {
   private readonly connections = new Set<ConnectionState>();
+  /**
+   * The last connection of `connections` (the most recently active), or null when unknown. A
+   * touch of it moves nothing: one busy connection (a client's, which carries all its callers)
+   * then pays no Set delete + add (and the rehash those add up to) per request and per answer.
+   */
+  private mostRecentlyActive: ConnectionState | null = null;
   private readonly metrics: ServerMetrics;
   private readonly connectionsMax: number;
   private readonly requestsInFlightMax: number;
@@ -189,7 +195,11 @@ export class ProtocolServer {
   /** Marks activity on a connection: it moves to the end of the last-activity order. */
   private touch(state: ConnectionState): void {
     state.lastActivityMs = this.options.clock.monotonicMs();
-    if (this.connections.delete(state)) this.connections.add(state);
+    if (state === this.mostRecentlyActive) return;
+    if (this.connections.delete(state)) {
+      this.connections.add(state);
+      this.mostRecentlyActive = state;
+    }
   }
 
   private accept(connection: Connection): void {
@@ -213,6 +223,7 @@ export class ProtocolServer {
       closeReason: null,
     };
     this.connections.add(state);
+    this.mostRecentlyActive = state;
     this.connectionsPerPeer.set(peer, this.connectionsFrom(peer) + 1);
     this.metrics.connectionOpened();
     if (this.options.idleTimeoutMs !== undefined) this.armIdleTimer(state, this.options.idleTimeoutMs);
@@ -242,6 +253,7 @@ export class ProtocolServer {
     state.idleTimer?.cancel();
     state.idleTimer = null;
     this.connections.delete(state);
+    if (state === this.mostRecentlyActive) this.mostRecentlyActive = null;
     const left = this.connectionsFrom(state.peer) - 1;
     assert(left >= 0, 'connections_per_peer_not_negative', state.peer);
     if (left === 0) this.connectionsPerPeer.delete(state.peer);

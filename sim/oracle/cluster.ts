@@ -36,9 +36,10 @@ import { ClaimsView } from './claims.js';
 import type { SimDriverContext, SimDriverExtras, SimDriverModule, SimPeer, SimRunAccess } from './drivers.js';
 import type { DurableSource } from './durable.js';
 import { describeOp, History, type Op } from './history.js';
-import { drawOptions, livenessEnvelope, nodesOf, valueChecksSound, type NemesisFamily, type RunSpec, type SimOptions } from './options.js';
-import { diskFaultsOf, driverOfRun, finishReport, netFaultsOf, recordServingEvent, runToEnd, type RunSeedOptions, scheduleNemesis, type SeedReport, specTraceDetails } from './run-shared.js';
+import { livenessEnvelope, nodesOf, valueChecksSound, type NemesisFamily, type RunSpec, type SimOptions } from './options.js';
+import { diskFaultsOf, driverOfRun, finishReport, planOfReport, planOfRun, netFaultsOf, recordServingEvent, runToEnd, type RunSeedOptions, scheduleNemesis, type SeedReport, specTraceDetails } from './run-shared.js';
 import { runRaftSeed } from './raft-run.js';
+import type { PlanSource } from './capsule-plan.js';
 import { ClientWorkload, DEADLINE_SLACK_MS, errorText } from './workload.js';
 
 export type { RunResult, RunSeedOptions, RunStats, SeedReport } from './run-shared.js';
@@ -79,6 +80,8 @@ class OracleRun {
   private server: ServerState | null = null;
   private readonly clients: ClientWorkload;
   private readonly strikes: Record<string, number> = {};
+  /** Where the strikes and calls come from: drawn from the seed, or a plan (capsule-plan.ts). */
+  private readonly planSource: PlanSource;
   private readonly supervisorRng: Rng;
   private livenessStartMs: number | null = null;
   private convergedMs: number | null = null;
@@ -94,7 +97,9 @@ class OracleRun {
     readonly spec: RunSpec,
     private readonly runOptions: RunSeedOptions,
   ) {
-    this.options = drawOptions(spec);
+    const planned = planOfRun(spec, runOptions);
+    this.options = planned.options;
+    this.planSource = planned.source;
     const o = this.options;
     this.world = new World({
       seed: spec.seed,
@@ -129,7 +134,7 @@ class OracleRun {
       },
     };
     this.world.trace.onEntry((entry) => this.onTrace(entry));
-    this.clients = new ClientWorkload({ world: this.world, history: this.history, checker: this.checker, options: o, endpoints: [`${SERVER_NODE}:${SERVER_PORT}`] });
+    this.clients = new ClientWorkload({ world: this.world, history: this.history, checker: this.checker, options: o, plan: this.planSource, endpoints: [`${SERVER_NODE}:${SERVER_PORT}`] });
     const c = o.client;
     this.hardEndMs = this.convergeByMs() + o.phases.livenessMs + c.overallTimeoutMs + c.attemptTimeoutMs + DEADLINE_SLACK_MS;
   }
@@ -419,7 +424,7 @@ class OracleRun {
     const wallStartMs = performance.now();
     this.startServerIfDown();
     this.clients.startAll();
-    scheduleNemesis(this.world, this.options, this.strikes, () => this.livenessStartMs !== null, (family, rng, size) => this.strike(family, rng, size));
+    scheduleNemesis(this.world, this.options, this.planSource, this.strikes, () => this.livenessStartMs !== null, (family, rng, size) => this.strike(family, rng, size));
     this.world.at(this.options.phases.safetyMs, () => this.startLiveness(), 'phase.liveness');
     const { halted, eventBound } = await runToEnd(this.world, this.checker, {
       hardEndMs: () => this.hardEndMs,
@@ -433,6 +438,7 @@ class OracleRun {
       options: this.options,
       wallStartMs,
       strikes: this.strikes,
+      plan: planOfReport(this.options, this.planSource),
       diskFaults: this.world.node(SERVER_NODE).disk.faultCounts(),
       livenessStartMs: this.livenessStartMs,
       convergedMs: this.convergedMs,

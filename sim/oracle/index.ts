@@ -19,6 +19,21 @@ export {
   SERVER_START_TIMEOUT_MS,
   type SeedReport,
 } from './cluster.js';
+export {
+  type Capsule,
+  CAPSULE_FORMAT,
+  CAPSULE_VERSION,
+  CapsuleError,
+  type CapsuleExpect,
+  type CapsuleSize,
+  capsuleOf,
+  capsuleText,
+  parseCapsule,
+  runCapsule,
+  showsExpected,
+} from './capsule.js';
+export { type PlannedCaller, type PlannedOp, type PlannedStrike, type RunPlan } from './capsule-plan.js';
+export { capsuleOfSeed, SHRINK_RUNS_MAX, shrinkCapsule, ShrinkError, type ShrinkOptions, type ShrinkResult } from './shrink.js';
 export { ClaimsView } from './claims.js';
 export {
   builtinSimDriver,

@@ -47,9 +47,10 @@ import { Checker } from './checkers.js';
 import { ClaimsView } from './claims.js';
 import type { SimDriverContext, SimDriverExtras, SimDriverModule, SimPeer, SimRunAccess } from './drivers.js';
 import type { DurableSource } from './durable.js';
-import { diskFaultsOf, driverOfRun, finishReport, netFaultsOf, recordServingEvent, runToEnd, type RunSeedOptions, scheduleNemesis, type SeedReport, specTraceDetails } from './run-shared.js';
+import { diskFaultsOf, driverOfRun, finishReport, planOfReport, planOfRun, netFaultsOf, recordServingEvent, runToEnd, type RunSeedOptions, scheduleNemesis, type SeedReport, specTraceDetails } from './run-shared.js';
 import { describeOp, History, type Op } from './history.js';
-import { livenessEnvelope, type NemesisFamily, type RaftRunOptions, type RunSpec, type SimOptions, valueChecksSound, drawOptions } from './options.js';
+import { livenessEnvelope, type NemesisFamily, type RaftRunOptions, type RunSpec, type SimOptions, valueChecksSound } from './options.js';
+import type { PlanSource } from './capsule-plan.js';
 import { ClientWorkload, DEADLINE_SLACK_MS, errorText } from './workload.js';
 
 export const RAFT_SERVICE_PORT = 50551;
@@ -121,6 +122,8 @@ class ClusterRun {
   private readonly faultsAtStartOf = new Map<string, Readonly<Record<string, number>>>();
   private readonly servers = new Map<string, ServerState>();
   private readonly strikes: Record<string, number> = {};
+  /** Where the strikes and calls come from: drawn from the seed, or a plan (capsule-plan.ts). */
+  private readonly planSource: PlanSource;
   private readonly supervisorRng: Rng;
   private readonly isolateRng: Rng;
   private readonly followerPowerLossRng: Rng;
@@ -141,7 +144,9 @@ class ClusterRun {
     readonly spec: RunSpec,
     runOptions: RunSeedOptions,
   ) {
-    this.options = drawOptions(spec);
+    const planned = planOfRun(spec, runOptions);
+    this.options = planned.options;
+    this.planSource = planned.source;
     const o = this.options;
     const raft = o.raft;
     if (raft === null) throw new AssertionError('raft_run_has_raft_options');
@@ -194,6 +199,7 @@ class ClusterRun {
     this.world.trace.onEntry((entry) => this.onTrace(entry));
     this.clients = new ClientWorkload({
       world: this.world,
+      plan: this.planSource,
       history: this.history,
       checker: this.checker,
       options: o,
@@ -642,7 +648,7 @@ class ClusterRun {
     const wallStartMs = performance.now();
     for (const name of this.names) this.startServerIfDown(name);
     this.clients.startAll();
-    scheduleNemesis(this.world, this.options, this.strikes, () => this.livenessStartMs !== null, (family, rng, size) => this.strike(family, rng, size));
+    scheduleNemesis(this.world, this.options, this.planSource, this.strikes, () => this.livenessStartMs !== null, (family, rng, size) => this.strike(family, rng, size));
     this.world.at(this.options.phases.safetyMs, () => this.startLiveness(), 'phase.liveness');
     const { halted, eventBound } = await runToEnd(this.world, this.checker, {
       hardEndMs: () => this.hardEndMs,
@@ -667,6 +673,7 @@ class ClusterRun {
       options: this.options,
       wallStartMs,
       strikes: this.strikes,
+      plan: planOfReport(this.options, this.planSource),
       diskFaults: diskFaults as SeedReport['stats']['diskFaults'],
       livenessStartMs: this.livenessStartMs,
       convergedMs: this.convergedMs,

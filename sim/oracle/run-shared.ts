@@ -12,8 +12,9 @@ import type { Trace, TraceDetails } from '../trace.js';
 import type { World } from '../world.js';
 import type { Checker } from './checkers.js';
 import type { History } from './history.js';
+import { PlanRecorder, RecordingRng, ScriptedRng, type PlannedStrike, type PlanSource, type RunPlan } from './capsule-plan.js';
 import { builtinSimDriver, defaultSimDriver, type SimDriverModule } from './drivers.js';
-import { type DiskFamily, type NemesisFamily, type NetFamily, nodesOf, type RateRule, type RunSpec, type SimOptions } from './options.js';
+import { drawOptions, type DiskFamily, NEMESIS_FAMILIES, type NemesisFamily, type NetFamily, nodesOf, RAFT_NEMESIS_FAMILIES, type RateRule, type RunSpec, type SimOptions } from './options.js';
 import type { RaftRunStats } from './raft-run.js';
 import type { Violation } from './violations.js';
 
@@ -47,6 +48,8 @@ export interface SeedReport {
   readonly stats: RunStats;
   /** The run's trace (its lines are kept only with `keepTrace`). */
   readonly trace: Trace;
+  /** The plan the run drew (with `recordPlan`) or was given (capsule-plan.ts). */
+  readonly plan?: RunPlan;
 }
 
 export interface RunSeedOptions {
@@ -60,6 +63,22 @@ export interface RunSeedOptions {
    * (the trace records it, so a replay can tell which driver made it).
    */
   readonly driver?: SimDriverModule;
+  /** Run this plan (options, strikes, calls) instead of drawing one from the seed (capsule-plan.ts). */
+  readonly plan?: RunPlan;
+  /** Keep the plan the run draws and hand it back in the report (`SeedReport.plan`). */
+  readonly recordPlan?: boolean;
+}
+
+/** A run's options (the plan's, else drawn from the spec) and where its strikes and calls come from. */
+export function planOfRun(spec: RunSpec, options: RunSeedOptions): { readonly options: SimOptions; readonly source: PlanSource } {
+  const recorder = options.recordPlan === true ? new PlanRecorder() : null;
+  if (options.plan !== undefined) return { options: options.plan.options, source: { plan: options.plan, recorder } };
+  return { options: drawOptions(spec), source: { plan: null, recorder } };
+}
+
+/** The plan a run hands back in its report: the one it recorded (what it reached), else the one it was given. */
+export function planOfReport(options: SimOptions, source: PlanSource): RunPlan | undefined {
+  return source.recorder?.plan(options) ?? source.plan ?? undefined;
 }
 
 /** The driver module a run uses (see RunSeedOptions.driver); a clear TypeError when it cannot run. */
@@ -132,20 +151,28 @@ function ruleOf(rule: RateRule): { rate: readonly [number, number]; budget?: num
 // --- what the single-node and the cluster runs do alike ---------------------------------------
 
 /**
- * Schedules the seed's nemesis families on the world: each family strikes at gaps drawn from its
- * own stream (`nemesis/<family>`), within its budget, until the safety phase ends; a strike
- * that comes due once the liveness phase started does nothing. `strikes` counts them.
+ * Schedules the nemesis on the world. Drawn from the seed: each family strikes at gaps drawn
+ * from its own stream (`nemesis/<family>`), within its budget, until the safety phase ends; a
+ * strike that comes due once the liveness phase started does nothing. From a plan: each family
+ * strikes at its planned times, sizes and choices (capsule-plan.ts). `strikes` counts them.
  */
 export function scheduleNemesis(
   world: World,
   options: SimOptions,
+  source: PlanSource,
   strikes: Record<string, number>,
   livenessStarted: () => boolean,
   strike: (family: NemesisFamily, rng: Rng, size: number) => void,
 ): void {
+  if (source.plan !== null) {
+    schedulePlannedStrikes(world, options, source.plan.strikes, source.recorder, strikes, livenessStarted, strike);
+    return;
+  }
+  const recorder = source.recorder;
   const safetyEndMs = options.phases.safetyMs;
   for (const [family, rule] of Object.entries(options.nemesis) as Array<[NemesisFamily, NonNullable<SimOptions['nemesis'][NemesisFamily]>]>) {
-    const rng = world.rng.fork(`nemesis/${family}`);
+    // The family's own stream (`fork` would make the same one); it keeps a strike's choices when recording.
+    const rng = new RecordingRng(`${world.rng.seed}/nemesis/${family}`);
     strikes[family] = 0;
     const next = (): void => {
       const atMs = world.nowMs + rng.int(rule.gapMs[0], rule.gapMs[1]);
@@ -155,13 +182,59 @@ export function scheduleNemesis(
         () => {
           if (livenessStarted()) return;
           strikes[family] = (strikes[family] ?? 0) + 1;
-          strike(family, rng, rng.int(rule.size[0], rule.size[1]));
+          const size = rng.int(rule.size[0], rule.size[1]);
+          if (recorder === null) strike(family, rng, size);
+          else {
+            rng.recorded = [];
+            strike(family, rng, size);
+            recorder.strike({ atMs, family, size, choices: rng.recorded });
+            rng.recorded = null;
+          }
           next();
         },
         `nemesis.${family}`,
       );
     };
     next();
+  }
+}
+
+/**
+ * A plan's strikes, scheduled as a seed run schedules them: per family (in the options' order,
+ * then any other family the plan names), the first at the start and each next one when the one
+ * before it struck, so the order of strikes due at the same time is the seed run's.
+ */
+function schedulePlannedStrikes(
+  world: World,
+  options: SimOptions,
+  planned: readonly PlannedStrike[],
+  recorder: PlanRecorder | null,
+  strikes: Record<string, number>,
+  livenessStarted: () => boolean,
+  strike: (family: NemesisFamily, rng: Rng, size: number) => void,
+): void {
+  const families = [...(Object.keys(options.nemesis) as NemesisFamily[])];
+  for (const family of [...NEMESIS_FAMILIES, ...RAFT_NEMESIS_FAMILIES]) if (!families.includes(family) && planned.some((s) => s.family === family)) families.push(family);
+  for (const family of families) {
+    strikes[family] = 0;
+    const ofFamily = planned.filter((s) => s.family === family).sort((a, b) => a.atMs - b.atMs);
+    const next = (index: number): void => {
+      const planned = ofFamily[index];
+      if (planned === undefined) return;
+      world.at(
+        Math.max(planned.atMs, world.nowMs),
+        () => {
+          if (livenessStarted()) return;
+          strikes[family] = (strikes[family] ?? 0) + 1;
+          const rng = new ScriptedRng(`${world.rng.seed}/plan/${family}/${index}`, planned.choices);
+          strike(family, rng, planned.size);
+          recorder?.strike({ atMs: world.nowMs, family, size: planned.size, choices: rng.used });
+          next(index + 1);
+        },
+        `nemesis.${family}`,
+      );
+    };
+    next(0);
   }
 }
 
@@ -207,6 +280,7 @@ export interface RunFinish {
   readonly convergedMs: number | null;
   readonly valueChecks: boolean;
   readonly raft?: RaftRunStats;
+  readonly plan?: RunPlan | undefined;
 }
 
 /** Records the result in the trace and builds the seed's report (after the final checks). */
@@ -237,6 +311,7 @@ export function finishReport(world: World, history: History, checker: Checker, r
       ...(run.raft === undefined ? {} : { raft: run.raft }),
     },
     trace: world.trace,
+    ...(run.plan === undefined ? {} : { plan: run.plan }),
   };
 }
 

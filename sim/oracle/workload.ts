@@ -9,6 +9,9 @@
 //     (CLIENT_CRASHED); the supervisor starts it again with a new session.
 //   - The workload runs until `workloadEndMs`, which the run may push later (convergence), and
 //     on while `holdOpen()` holds.
+//   - A run given a plan (capsule-plan.ts) draws no call: each caller makes its planned calls
+//     (by client incarnation and caller index) and stops when they run out; a caller the plan
+//     does not name makes none. A recording run keeps every call as it is invoked.
 //   - A session churn (options.rare.sessionChurn) runs on a client process of its own (CHURN_NODE,
 //     which the nemesis never strikes), in the safety phase only: short sessions one after
 //     another, each a new client (a new clientId), so the ledger's session table fills and
@@ -22,6 +25,7 @@ import type { Rng } from '../random.js';
 import type { World } from '../world.js';
 import type { Checker } from './checkers.js';
 import { describeOp, type ClientSession, type History, type Op, type OpKind } from './history.js';
+import { callerKey, callersOfPlan, type PlannedOp, type PlanSource } from './capsule-plan.js';
 import type { SimOptions } from './options.js';
 
 /** Slack on the client's deadline (timer granularity). */
@@ -55,6 +59,8 @@ export interface WorkloadContext {
   readonly options: SimOptions;
   /** The client protocol endpoints of every server node. */
   readonly endpoints: readonly string[];
+  /** Where the callers' calls come from: drawn (and maybe recorded), or a plan's (capsule-plan.ts). */
+  readonly plan?: PlanSource;
 }
 
 /** The client process of the session churn. */
@@ -69,9 +75,12 @@ export class ClientWorkload {
   workloadEndMs: number;
   /** Keeps the callers calling past `workloadEndMs` while it holds (a run waiting to converge). */
   holdOpen: () => boolean = () => false;
+  /** A plan's calls by caller (null: the callers draw theirs). */
+  private readonly plannedCalls: ReadonlyMap<string, readonly PlannedOp[]> | null;
 
   constructor(private readonly ctx: WorkloadContext) {
     const o = ctx.options;
+    this.plannedCalls = ctx.plan?.plan == null ? null : callersOfPlan(ctx.plan.plan);
     this.workloadEndMs = o.phases.safetyMs + o.phases.livenessMs;
     for (let i = 1; i <= o.workload.clients; i++) {
       const name = `c${i}`;
@@ -222,17 +231,34 @@ export class ClientWorkload {
     return { kind: 'getSeq', count: rng.int(1, w.seqCountMax), key: `key-${rng.int(1, w.seqKeys)}` };
   }
 
-  /** One caller: calls in a loop until the workload ends or its process dies. Never throws. */
+  /**
+   * One caller: calls in a loop until the workload ends, its process dies or (a plan's caller)
+   * its planned calls run out. Never throws.
+   */
   private async caller(ports: NodePorts, client: TsoClient, session: ClientSession, index: number): Promise<void> {
     const { world, history, options } = this.ctx;
     const rng = ports.rng.fork(`caller/${index}`);
     const thinkMsMax = options.workload.thinkMsMax;
+    const planned = this.plannedCalls?.get(callerKey(ports.node, ports.incarnation, index)) ?? (this.plannedCalls === null ? null : []);
+    const recorder = this.ctx.plan?.recorder ?? null;
+    let callIndex = 0;
     while (session.alive && (world.nowMs < this.workloadEndMs || this.holdOpen())) {
-      const { kind, count, key } = this.pickOp(rng);
+      let kind: OpKind;
+      let count: number;
+      let key: string | null;
+      let plannedThinkMs: number | null = null;
+      if (planned !== null) {
+        const next = planned[callIndex++];
+        if (next === undefined) return;
+        ({ kind, count, key } = next);
+        plannedThinkMs = next.thinkMs;
+      } else ({ kind, count, key } = this.pickOp(rng));
       const op = history.invoke(session, kind, count, key, world.nowMs);
       ports.trace('op.invoke', { op: op.id, kind, count, key, requestId: op.requestId });
+      const recorded = recorder?.op(ports.node, ports.incarnation, index, { kind, count, key, thinkMs: 0 });
       await this.call(ports, client, op);
-      const thinkMs = thinkMsMax === 0 ? 0 : rng.int(0, thinkMsMax);
+      const thinkMs = plannedThinkMs ?? (thinkMsMax === 0 ? 0 : rng.int(0, thinkMsMax));
+      if (recorded !== undefined) recorded.thinkMs = thinkMs;
       // A call that ended at the instant it began (refused before any I/O) must not spin.
       if (thinkMs > 0 || op.completeMs === op.invokeMs) await sleep(ports.clock, Math.max(thinkMs, 1));
     }
