@@ -76,8 +76,16 @@ export interface EtcdDriverOptions {
   /** Cap on distinct sequence keys, written once with the ledger's meta. */
   readonly seqKeyCap?: number;
   readonly onEvent?: (event: EtcdDriverEvent) => void;
-  /** A planted bug for the test that shows the leader compare is what fences a deposed leader. */
-  readonly faults?: { readonly writeWithoutLeaderCompare?: boolean };
+  /**
+   * Planted bugs, for the tests and the simulator's swarm that must catch them:
+   * `writeWithoutLeaderCompare` drops the leader compare from every write, so a deposed leader's
+   * write lands unless a version compare stops it; `writeWithoutFence` drops every compare of a
+   * write (the leader's, the high-water's and the ledger's version): the leader compare alone is
+   * backed up by the version compares, so no checker can see it missing (docs/etcd.md), and the
+   * swarm plants this one; `serveAfterLeaseExpired` ignores the lease deadline (hasLease holds
+   * while the node thinks it leads, and the tick does not step down at the deadline).
+   */
+  readonly faults?: { readonly writeWithoutLeaderCompare?: boolean; readonly writeWithoutFence?: boolean; readonly serveAfterLeaseExpired?: boolean };
 }
 
 /** The default key prefix of a cluster name. */
@@ -199,7 +207,7 @@ export class EtcdDriver implements ConsensusDriver {
       // A leader keeps its state until the lease deadline below; a follower no longer knows.
       if (this.state.kind !== 'leader') this.emit({ kind: 'unknown' });
     }
-    if (this.state.kind === 'leader' && this.options.clock.monotonicMs() >= this.leaseDeadlineMs) {
+    if (this.state.kind === 'leader' && this.options.clock.monotonicMs() >= this.leaseDeadlineMs && this.options.faults?.serveAfterLeaseExpired !== true) {
       await this.stepDown('no keep-alive succeeded before the lease deadline (it may have expired in etcd)');
     }
   }
@@ -286,6 +294,7 @@ export class EtcdDriver implements ConsensusDriver {
 
   hasLease(): boolean {
     if (this.closed || this.state.kind !== 'leader') return false;
+    if (this.options.faults?.serveAfterLeaseExpired === true) return true;
     return this.options.clock.monotonicMs() < this.leaseDeadlineMs;
   }
 
@@ -317,8 +326,14 @@ export class EtcdDriver implements ConsensusDriver {
   }
 
   private leaderCompare(epoch: bigint): { key: string; target: 'CREATE'; result: 'EQUAL' | 'NOT_EQUAL'; createRevision: bigint }[] {
-    if (this.options.faults?.writeWithoutLeaderCompare === true) return [];
+    if (this.options.faults?.writeWithoutLeaderCompare === true || this.options.faults?.writeWithoutFence === true) return [];
     return [{ key: this.keys.leader, target: 'CREATE', result: 'EQUAL', createRevision: epoch }];
+  }
+
+  /** `ModRevision(key) == modRevision`: the value a write was computed from is still the stored one. */
+  private versionCompare(key: string, modRevision: bigint): { key: string; target: 'MOD'; result: 'EQUAL'; modRevision: bigint }[] {
+    if (this.options.faults?.writeWithoutFence === true) return [];
+    return [{ key, target: 'MOD', result: 'EQUAL', modRevision }];
   }
 
   private parseHighWater(kv: EtcdKeyValue | undefined): number {
@@ -352,7 +367,7 @@ export class EtcdDriver implements ConsensusDriver {
         const current = this.parseHighWater(stored);
         if (current >= atLeastMs) return { ok: true, highWaterMs: current };
         const write = await this.options.client.txn(
-          [...this.leaderCompare(epoch), { key: this.keys.hw, target: 'MOD', result: 'EQUAL', modRevision: stored?.modRevision ?? 0n }],
+          [...this.leaderCompare(epoch), ...this.versionCompare(this.keys.hw, stored?.modRevision ?? 0n)],
           [{ put: { key: this.keys.hw, value: String(atLeastMs) } }],
           [{ range: { key: this.keys.leader } }],
         );
@@ -537,7 +552,7 @@ export class EtcdDriver implements ConsensusDriver {
     const answers = outcomes.map((o): DriverResult<SeqBlockResult> => (o.ok ? { ok: true, start: o.start, count: o.count } : seqDriverFailure(o)));
     if (!outcomes.some((o) => o.ok)) return answers; // refusals change nothing
     const ops = this.diffOps(before, cache.ledger.snapshot(), touchedKeys);
-    const compares = [...this.leaderCompare(epoch), { key: this.keys.meta, target: 'MOD' as const, result: 'EQUAL' as const, modRevision: cache.metaModRevision }];
+    const compares = [...this.leaderCompare(epoch), ...this.versionCompare(this.keys.meta, cache.metaModRevision)];
     try {
       const result = await this.options.client.txn(compares, ops, [{ range: { key: this.keys.leader } }]);
       if (result.succeeded) {

@@ -87,6 +87,8 @@ export interface ClusterOptions {
   readonly rootDir: string;
   readonly electionTimeoutMs: number | null;
   readonly heartbeatIntervalMs: number | null;
+  /** `--driver etcd`: the etcd client URLs every node is started with (runners/etcd-stress.ts). */
+  readonly etcdEndpoints?: string;
   readonly random: () => number;
   /** A node exited although the harness did not end it. */
   readonly onCrash: (node: StressNode, exit: NodeExit, logTail: string) => void;
@@ -187,6 +189,9 @@ export class Cluster {
   private argsOf(node: StressNode): string[] {
     const common = ['--data-dir', node.dataDir, '--listen', node.serviceEndpoint, '--http-listen', node.httpEndpoint];
     if (this.options.driver === 'file') return ['serve', 'file', ...common];
+    if (this.options.driver === 'etcd') {
+      return ['serve', 'etcd', '--etcd-endpoints', this.options.etcdEndpoints ?? '', '--cluster', 'stress', '--listen', node.serviceEndpoint, '--http-listen', node.httpEndpoint, '--lease-ttl', '2s'];
+    }
     const peers = this.nodes.map((n) => `${n.id}=${n.raftEndpoint}/${n.serviceEndpoint}`).join(',');
     const timing: string[] = [];
     if (this.options.electionTimeoutMs !== null) timing.push('--election-timeout', `${this.options.electionTimeoutMs}ms`);

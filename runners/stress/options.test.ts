@@ -36,10 +36,12 @@ describe('parseStressArgs', () => {
     expect(file.ok && file.options.nodes).toBe(1);
     const paxos = parseStressArgs(['--driver', 'paxos', '--nodes', '5'], () => 0);
     expect(paxos.ok && paxos.options).toMatchObject({ driver: 'paxos', nodes: 5 });
+    const etcd = parseStressArgs(['--driver', 'etcd'], () => 0);
+    expect(etcd.ok && etcd.options).toMatchObject({ driver: 'etcd', nodes: 3 });
   });
 
   it('refuses bad values as usage errors (exit 2) without exiting', () => {
-    for (const args of [['--nodes', '4'], ['--duration', 'soon'], ['--clients', '0'], ['--chaos-interval', '10ms'], ['--seed', '-1'], ['--driver', 'etcd'], ['--inject-violation', 'everything'], ['--what']]) {
+    for (const args of [['--nodes', '4'], ['--duration', 'soon'], ['--clients', '0'], ['--chaos-interval', '10ms'], ['--seed', '-1'], ['--driver', 'zookeeper'], ['--inject-violation', 'everything'], ['--what']]) {
       const parsed = parseStressArgs(args, () => 0);
       expect(parsed.ok, args.join(' ')).toBe(false);
       if (!parsed.ok) expect(parsed.exitCode, args.join(' ')).toBe(2);

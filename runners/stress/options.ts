@@ -4,7 +4,7 @@
 
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 
-export type StressDriver = 'raft' | 'paxos' | 'file';
+export type StressDriver = 'raft' | 'paxos' | 'file' | 'etcd';
 
 /**
  * Planted bugs that prove the checkers see real-process violations:
@@ -77,7 +77,7 @@ export function parseStressArgs(args: readonly string[], randomSeed: () => numbe
     .description('Multi-process stress of a tsoracle cluster: load, kill -9 / SIGSTOP chaos, and history checks.')
     .exitOverride()
     .configureOutput({ writeOut: (s) => (output += s), writeErr: (s) => (output += s) })
-    .addOption(new Option('--driver <driver>', 'raft or paxos cluster, or one file-driver node (harness self-test)').choices(['raft', 'paxos', 'file']).default('raft'))
+    .addOption(new Option('--driver <driver>', 'raft or paxos cluster, stateless etcd-driver nodes on a 3-member etcd the run starts, or one file-driver node (harness self-test)').choices(['raft', 'paxos', 'file', 'etcd']).default('raft'))
     .addOption(new Option('--nodes <n>', 'cluster size (raft, paxos)').choices(STRESS_NODES_ALLOWED.map(String)).default('3'))
     .option('--duration <duration>', 'how long load and chaos run', parseDurationMs, STRESS_DURATION_MS_DEFAULT)
     .option('--chaos-interval <duration>', 'mean time between chaos actions', parseDurationMs, STRESS_CHAOS_INTERVAL_MS_DEFAULT)

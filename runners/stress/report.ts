@@ -38,7 +38,8 @@ export function formatReport(report: StressReport): string {
   }
   if (!anyError) lines.push('  none');
   const c = report.chaos;
-  lines.push(`chaos: kill_leader ${c.kill_leader}, pause_leader ${c.pause_leader}, kill_follower ${c.kill_follower}, restart ${c.restart}, skipped ${c.skipped}`);
+  const etcdKills = (c as { kill_etcd_member?: number }).kill_etcd_member;
+  lines.push(`chaos: kill_leader ${c.kill_leader}, pause_leader ${c.pause_leader}, kill_follower ${c.kill_follower}, restart ${c.restart}, skipped ${c.skipped}${etcdKills === undefined ? '' : `, kill_etcd_member ${etcdKills}`}`);
   lines.push('unavailability after a leader loss (chaos action → first timestamp served by a newer leader):');
   lines.push(stats('kill -9', report.unavailability.killLeader));
   lines.push(stats('SIGSTOP', report.unavailability.pauseLeader));

@@ -15,6 +15,7 @@ import seedrandom from 'seedrandom';
 import { createClient } from '../client.js';
 import { checkLedger, type DurationStats, type Violation } from './checkers.js';
 import { Chaos, reportStartFailure, RESTART_DELAY_MS_MIN, type ChaosActionKind, type PinnedStats } from './chaos.js';
+import { StressEtcd } from '../etcd-stress.js';
 import { Cluster, NodeStartError, type NodeExit } from './cluster.js';
 import { StressHistory, type OpKind, type OpOutcome } from './history.js';
 import { Load, LOAD_CLIENT_PREFIX, recordedGetSeq, recordedGetTs, SEQ_KEYS } from './load.js';
@@ -128,8 +129,12 @@ export async function runStress(options: StressOptions, io: StressIo): Promise<S
 
   // Bound below, once the cluster exists; a crash before that cannot happen (nothing runs yet).
   let chaos: Chaos | null = null;
+  // --driver etcd: the nodes' state lives in a 3-member etcd the run starts (and kills members of).
+  const etcd = options.driver === 'etcd' ? await StressEtcd.start(rootDir, Math.random, log) : null;
+  if (etcd !== null) process.once('exit', () => etcd.killAllSync());
   const cluster = await Cluster.create({
     driver: options.driver,
+    ...(etcd === null ? {} : { etcdEndpoints: etcd.endpoints }),
     nodes: options.nodes,
     rootDir,
     electionTimeoutMs: options.electionTimeoutMs,
@@ -176,7 +181,7 @@ export async function runStress(options: StressOptions, io: StressIo): Promise<S
       }, 30_000);
       progress.unref();
       try {
-        await chaos.run(untilMs, io.stopped);
+        await Promise.all([chaos.run(untilMs, io.stopped), etcd?.runChaos(options.durationMs, io.stopped, chaosRandom, log)]);
       } finally {
         clearInterval(progress);
       }
@@ -245,6 +250,7 @@ export async function runStress(options: StressOptions, io: StressIo): Promise<S
     cluster.killAllSync();
     await cluster.reapAll();
   }
+  await etcd?.stop();
 
   const safety = violations.safetyCount > 0;
   const liveness = violations.livenessCount > 0;
@@ -286,7 +292,7 @@ export async function runStress(options: StressOptions, io: StressIo): Promise<S
         unrecovered: loadTracker.abandonPending(),
       },
     },
-    chaos: { ...chaos.counts, skipped: chaos.skipped },
+    chaos: { ...chaos.counts, ...etcd?.counts, skipped: chaos.skipped },
     pinned: { ...chaos.pinned },
     ledger,
     uncleanShutdowns,

@@ -28,6 +28,7 @@ import type { Checker } from './checkers.js';
 import type { DurableSource } from './durable.js';
 import type { PlantedBug, SimOptions } from './options.js';
 import type { RaftRunStats } from './raft-run.js';
+import { ETCD_SIM_DRIVER } from './etcd-module.js';
 import { FILE_SIM_DRIVER } from './file-module.js';
 import { PAXOS_SIM_DRIVER } from './paxos-module.js';
 import { RAFT_SIM_DRIVER } from './raft-module.js';
@@ -157,6 +158,7 @@ const registry = new Map<string, SimDriverModule>([
   [FILE_SIM_DRIVER.name, FILE_SIM_DRIVER],
   [RAFT_SIM_DRIVER.name, RAFT_SIM_DRIVER],
   [PAXOS_SIM_DRIVER.name, PAXOS_SIM_DRIVER],
+  [ETCD_SIM_DRIVER.name, ETCD_SIM_DRIVER],
 ]);
 
 /** The default driver of a node count: `file` for one node, `raft` for a cluster. */

@@ -26,7 +26,9 @@ export const SINGLE_NODE_BUGS = ['serveBeforePersist', 'fenceAtPrior', 'skipDirF
 export const RAFT_BUGS = ['commitOlderTermByCounting', 'forgetVote', 'serveAfterLeaseExpired', 'leaseWithoutDriftMargin', 'skipFenceLinearizedLoad'] as const;
 /** Planted bugs of the Paxos core (core/paxos/node.ts PaxosFaults): reachable with `--driver paxos`. */
 export const PAXOS_BUGS = ['promiseBeforePersist', 'skipReproposeHighest', 'acceptBelowPromise', 'decideBeforeQuorum'] as const;
-export const PLANTED_BUGS = [...SINGLE_NODE_BUGS, ...RAFT_BUGS, ...PAXOS_BUGS] as const;
+/** Planted bugs of the etcd driver (drivers/etcd EtcdDriverOptions.faults): only with --driver etcd. */
+export const ETCD_BUGS = ['etcdWriteWithoutFence', 'etcdServeAfterLeaseExpired'] as const;
+export const PLANTED_BUGS = [...SINGLE_NODE_BUGS, ...RAFT_BUGS, ...PAXOS_BUGS, ...ETCD_BUGS] as const;
 export type PlantedBug = (typeof PLANTED_BUGS)[number];
 export type RaftBug = (typeof RAFT_BUGS)[number];
 export type PaxosBug = (typeof PAXOS_BUGS)[number];
@@ -35,6 +37,10 @@ const FILE_DRIVER_BUGS: readonly PlantedBug[] = ['skipDirFsync', 'publishHighWat
 
 /** Cluster sizes a run may have: 1 is the file driver, 3 and 5 are Raft clusters. */
 export const CLUSTER_SIZES = [1, 3, 5] as const;
+
+export function isEtcdBug(bug: PlantedBug | null): bug is (typeof ETCD_BUGS)[number] {
+  return bug !== null && (ETCD_BUGS as readonly string[]).includes(bug);
+}
 
 export function isRaftBug(bug: PlantedBug | null): bug is RaftBug {
   return bug !== null && (RAFT_BUGS as readonly string[]).includes(bug);
@@ -124,6 +130,7 @@ export function specProblem(spec: RunSpec): string | null {
   if (nodes > 1 && spec.planted !== null && FILE_DRIVER_BUGS.includes(spec.planted)) return `${spec.planted} is a bug of the file driver: run it with --nodes 1`;
   const driver = spec.driver?.module;
   if (isPaxosBug(spec.planted) && (nodes === 1 || driver !== 'paxos')) return `${spec.planted} is a bug of the Paxos core: run it with --driver paxos --nodes 3 or 5`;
+  if (isEtcdBug(spec.planted) && (driver !== 'etcd' || nodes === 1)) return `${spec.planted} is a bug of the etcd driver: run it with --nodes 3 --driver etcd`;
   if (driver !== undefined && spec.planted !== null && (FILE_DRIVER_BUGS.includes(spec.planted) || isRaftBug(spec.planted)) && driver !== (isRaftBug(spec.planted) ? 'raft' : 'file')) {
     return `${spec.planted} is a bug planted in a built-in driver, not in ${driver}`;
   }
@@ -635,6 +642,18 @@ const PROFILE_SHAPES: Record<ProfileName, ProfileShape> = {
     nemesisBudget: { serverKill: [3, 6], clockStepBack: [6, 12] },
     raft: { ...RAFT_SWARM, electionTimeoutChoicesMs: [100], heartbeatsPerElectionChoices: [3], followerPowerLoss: [0, 1] },
   }),
+  // --- the etcd driver (sim/oracle/etcd-module.ts adds its own faults between the nodes and etcd:
+  // the lease holder paused past its lease, a node cut off from etcd, etcd losing its leader) -----
+  ...Object.fromEntries(ETCD_BUGS.map((bug) => [`planted:${bug}`, withShape({
+    forced: ALL_OFF,
+    forcedOps: ['getTs', 'getSeq'],
+    windowAheadChoicesMs: [1_000, 3_000],
+    attemptTimeoutChoicesMs: [50, 200],
+    clients: [2, 3],
+    callersPerClient: [2, 3],
+    thinkMsMax: [0, 5],
+    safetyMs: [4_000, 6_000],
+  })])) as Record<`planted:${(typeof ETCD_BUGS)[number]}`, ProfileShape>,
 };
 
 export function profileForBug(bug: PlantedBug): ProfileName {
