@@ -94,21 +94,13 @@ export const PRODUCT_RARE_PATHS: readonly SometimesDeclaration[] = [
   { name: 'serving.seq_session_expired_answered', what: 'a getSeq is answered SEQ_SESSION_EXPIRED with the ids to use' },
   { name: 'protocol.transport_closed_bad_frame', what: 'the transport closed a connection on a bad frame: answered BAD_FRAME' },
   { name: 'protocol.undecodable_request_closed', what: 'a frame that does not decode closes its connection' },
-  // drivers/file and drivers/server: the lease API (declared here after the leases branch
-  // merged its marks undeclared; the swarm's workload makes no lease calls yet, so nightly).
-  { name: 'file.lease_write_failed', what: 'persisting the lease set failed: DRIVER_PERMANENT', driver: FILE, nightly: { file: 'the swarm workload makes no lease calls yet' } },
-  { name: 'serving.lease_reacquired_idempotent', what: 'a lease acquire by its holder is answered with the lease it holds', nightly: { file: 'the swarm workload makes no lease calls yet', raft: 'the swarm workload makes no lease calls yet' } },
-  { name: 'serving.lease_change_lost_leadership', what: 'a lease change learned the node is no longer leader (or fenced)', nightly: { file: 'the swarm workload makes no lease calls yet', raft: 'the swarm workload makes no lease calls yet' } },
   // drivers/client: the client library's rare answers.
   { name: 'client.redirected_to_hinted_leader', what: 'NOT_LEADER with a usable hint: the next attempt goes to the hinted leader', driver: RAFT },
   { name: 'client.stale_leader_hint_ignored', what: "a leader hint older than the cached leader's epoch is ignored", driver: RAFT },
   { name: 'client.attempt_stalled_moved_on', what: 'an attempt stalled and the client moved on to another endpoint', driver: RAFT },
   { name: 'client.seq_outcome_uncertain', what: "a getSeq's outcome cannot be known: SEQ_UNCERTAIN" },
   { name: 'client.seq_retried_under_new_request_id', what: 'SEQ_SESSION_EXPIRED before anything executed: the call asks again under a new request id' },
-  { name: 'client.seq_block_count_mismatch', what: 'a getSeq answer grants another count than asked: SEQ_UNCERTAIN', nightly: {
-      file: 'single-node seed 425 of 1..1000: only a corrupted response frame (netCorrupt) grants another count',
-      raft: 'no 3-node seed of 1..1000, 5-node seed 18 of 1..300: only a corrupted response frame (netCorrupt) that still decodes grants another count; pinned by drivers/client/client.test.ts',
-    } },
+  { name: 'client.seq_block_count_mismatch', what: 'a getSeq answer grants another count than asked: SEQ_UNCERTAIN', nightly: { file: 'single-node seed 425 of 1..1000: only a corrupted response frame (netCorrupt) grants another count' } },
 ];
 
 declareSometimes(PRODUCT_RARE_PATHS);
