@@ -81,14 +81,6 @@ export function isVoter(m: Membership, id: number): boolean {
   return memberOf(m, id)?.role === 'voter';
 }
 
-export function sameMembership(a: Membership, b: Membership): boolean {
-  if (a.members.length !== b.members.length) return false;
-  return a.members.every((x, i) => {
-    const y = b.members[i] as Member;
-    return x.id === y.id && x.role === y.role && x.raft === y.raft && x.service === y.service && x.admin === y.admin;
-  });
-}
-
 function normalize(members: Member[]): Membership {
   const byRoleThenId = (a: Member, b: Member): number => (a.role === b.role ? a.id - b.id : a.role === 'voter' ? -1 : 1);
   return { members: members.sort(byRoleThenId) };

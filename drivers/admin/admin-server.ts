@@ -13,10 +13,10 @@
 // Plaintext and loopback only: a non-loopback bind is refused until the admin port has TLS
 // (issue 20), as the original refuses a routable admin bind without its admin TLS flags.
 import * as grpc from '@grpc/grpc-js';
-import { learnersOf, votersOf, type Membership, type MembershipChange } from '../../core/raft/index.js';
+import { votersOf, type Membership, type MembershipChange } from '../../core/raft/index.js';
 import type { HostPort } from '../ports.js';
 import type { MembershipChangeOutcome } from '../raft/raft-driver.js';
-import { GrpcMessageError } from '../grpc/tso-messages.js';
+import { unaryServiceDefinition, type Decoded } from '../grpc/tso-grpc-server.js';
 import {
   ADMIN_RPC_CODECS,
   ADMIN_RPC_NAMES,
@@ -52,30 +52,9 @@ export interface AdminServerOptions {
   readonly onRequest?: (method: AdminRpcName, outcome: string) => void;
 }
 
-type Decoded = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly message: string };
-
+/** The definition of tsoracle.admin.v1.MembershipAdmin on the admin codecs. */
 export function adminServiceDefinition(): grpc.ServiceDefinition {
-  const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
-  for (const name of ADMIN_RPC_NAMES) {
-    const codecs = ADMIN_RPC_CODECS[name];
-    definition[name] = {
-      path: `/${ADMIN_SERVICE_NAME}/${name}`,
-      requestStream: false,
-      responseStream: false,
-      requestSerialize: (value: unknown) => Buffer.from((codecs.request as { encode(v: unknown): Uint8Array }).encode(value)),
-      requestDeserialize: (bytes: Buffer): Decoded => {
-        try {
-          return { ok: true, value: codecs.request.decode(bytes) };
-        } catch (e) {
-          if (e instanceof GrpcMessageError) return { ok: false, message: e.message };
-          throw e;
-        }
-      },
-      responseSerialize: (value: unknown) => Buffer.from((codecs.response as { encode(v: unknown): Uint8Array }).encode(value)),
-      responseDeserialize: (bytes: Buffer) => codecs.response.decode(bytes),
-    };
-  }
-  return definition;
+  return unaryServiceDefinition(ADMIN_SERVICE_NAME, ADMIN_RPC_CODECS);
 }
 
 function isLoopback(host: string): boolean {
@@ -195,7 +174,3 @@ export class AdminServer {
   }
 }
 
-/** The learners of a membership view (tests and the CLI's summary). */
-export function learnerIdsOf(membership: Membership): number[] {
-  return learnersOf(membership);
-}

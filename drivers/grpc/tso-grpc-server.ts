@@ -141,7 +141,7 @@ export interface TsoGrpcServerOptions {
 }
 
 /** A decoded request, or why it did not decode (the deserializer must not throw: grpc-js would answer INTERNAL). */
-type Decoded = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly message: string };
+export type Decoded = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly message: string };
 
 const statusName = (code: grpc.status): string => grpc.status[code] ?? String(code);
 
@@ -151,20 +151,28 @@ function parseU64(text: string): bigint | null {
   return v <= U64_MAX ? v : null;
 }
 
+/** One unary RPC's request and response codecs (MessageCodec of any message). */
+interface UnaryCodecs {
+  readonly request: { encode(value: never): Uint8Array; decode(bytes: Uint8Array): unknown };
+  readonly response: { encode(value: never): Uint8Array; decode(bytes: Uint8Array): unknown };
+}
+
 /**
- * The service definition of tsoracle.v1.TsoService on the hand codecs. The request deserializer
- * never throws (it returns a Decoded: grpc-js would answer INTERNAL); a client's response
- * deserializer throws GrpcMessageError on a bad answer.
+ * The definition of a unary gRPC service on the hand codecs (tsoracle.v1.TsoService here,
+ * tsoracle.admin.v1.MembershipAdmin in drivers/admin). The request deserializer never throws (it
+ * returns a Decoded: grpc-js would answer INTERNAL); a client's response deserializer throws
+ * GrpcMessageError on a bad answer.
  */
-export function tsoServiceDefinition(): grpc.ServiceDefinition {
+export function unaryServiceDefinition(serviceName: string, rpcs: Readonly<Record<string, UnaryCodecs>>): grpc.ServiceDefinition {
   const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
-  for (const name of TSO_RPC_NAMES) {
-    const codecs = RPC_CODECS[name];
+  for (const [name, codecs] of Object.entries(rpcs)) {
+    const encodeRequest = codecs.request.encode as (value: unknown) => Uint8Array;
+    const encodeResponse = codecs.response.encode as (value: unknown) => Uint8Array;
     definition[name] = {
-      path: `/${TSO_SERVICE_NAME}/${name}`,
+      path: `/${serviceName}/${name}`,
       requestStream: false,
       responseStream: false,
-      requestSerialize: (value: unknown) => Buffer.from(codecs.request.encode(value)),
+      requestSerialize: (value: unknown) => Buffer.from(encodeRequest(value)),
       requestDeserialize: (bytes: Buffer): Decoded => {
         try {
           return { ok: true, value: codecs.request.decode(bytes) };
@@ -173,11 +181,16 @@ export function tsoServiceDefinition(): grpc.ServiceDefinition {
           throw e;
         }
       },
-      responseSerialize: (value: unknown) => Buffer.from(codecs.response.encode(value)),
+      responseSerialize: (value: unknown) => Buffer.from(encodeResponse(value)),
       responseDeserialize: (bytes: Buffer) => codecs.response.decode(bytes),
     };
   }
   return definition;
+}
+
+/** The service definition of tsoracle.v1.TsoService. */
+export function tsoServiceDefinition(): grpc.ServiceDefinition {
+  return unaryServiceDefinition(TSO_SERVICE_NAME, RPC_CODECS);
 }
 
 export class TsoGrpcServer {
