@@ -101,7 +101,7 @@ async function readyz(address: string): Promise<number> {
 
 describe('serve paxos, three processes on loopback', () => {
   it(
-    'serves getTs and getSeq through SIGKILL of the leader with increasing timestamps and gapless blocks; the killed node rejoins; /readyz only on the leader; SIGTERM stops all',
+    'serves getTs, getSeq and getSeqBatch through SIGKILL of the leader with increasing timestamps and gapless blocks; the killed node rejoins; /readyz only on the leader; SIGTERM stops all',
     async () => {
       const { dir, remove } = await makeTempDir('tsoracle-paxos-cluster-');
       cleanups.push(remove);
@@ -118,11 +118,15 @@ describe('serve paxos, three processes on loopback', () => {
       cleanups.push(() => client.close());
       const timestamps: bigint[] = [];
       const blocks: Array<{ start: bigint; count: number }> = [];
+      const batchStarts: Array<readonly bigint[]> = [];
       const take = async (n: number): Promise<void> => {
         for (let i = 0; i < n; i++) {
           timestamps.push(await client.getTs());
           const block = await client.getSeq('orders', 3);
           blocks.push({ start: block.start, count: block.count });
+          // Both keys move together in one entry, exactly once across the kill's retries.
+          const batch = await client.getSeqBatch([{ key: 'left', count: 2 }, { key: 'right', count: 2 }]);
+          batchStarts.push(batch.blocks.map((b) => b.start));
         }
       };
       await take(20);
@@ -164,6 +168,7 @@ describe('serve paxos, three processes on loopback', () => {
         expect(block.start).toBe(next);
         next += BigInt(block.count);
       }
+      batchStarts.forEach((starts, i) => expect(starts).toEqual([BigInt(2 * i), BigInt(2 * i)]));
 
       for (const node of nodes.values()) node.child.kill('SIGTERM');
       for (const node of nodes.values()) {

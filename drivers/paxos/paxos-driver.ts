@@ -13,7 +13,8 @@
 //   3. then installs the snapshot, applies the decided entries to the OracleStateMachine,
 //      answers the proposals and reads they complete;
 //   4. then calls `advance`, publishes leadership changes and compacts the log when due.
-// Sequence advances queue up and are proposed as ONE AdvanceSeq entry per loop turn.
+// Sequence advances (getSeq and getSeqBatch) queue up and are proposed as few AdvanceSeq entries
+// per loop turn as the command cap allows (drivers/replicated/seq-group-commit.ts, shared with raft).
 //
 // Contracts kept (drivers/driver.ts):
 //   - Leadership: `leader` with epoch = epochOfBallot(ballot) (strictly increasing with each new
@@ -32,8 +33,8 @@
 //     waiter DRIVER_PERMANENT and reports `fatal`; a restart recovers from what is on disk.
 import { assert, unreachable } from '../../core/assert.js';
 import { TsoError } from '../../core/errors.js';
-import { SeqLedger, type SeqAdvanceRequest } from '../../core/ledger.js';
-import { ORACLE_SEQ_REQUESTS_PER_COMMAND_MAX, PHYSICAL_MS_MAX, SEQ_GROUP_COMMIT_QUEUE_MAX } from '../../core/limits.js';
+import { SeqLedger, seqBatchProblem, type SeqAdvanceRequest, type SeqBatchRequest, type SeqLedgerRequest, type SeqLedgerResult } from '../../core/ledger.js';
+import { PHYSICAL_MS_MAX } from '../../core/limits.js';
 import { OracleStateMachine, prepareOracleCommand, type LeaseRecord, type OracleApplyResult } from '../../core/oracle/index.js';
 import {
   ballotEquals,
@@ -55,11 +56,12 @@ import {
   type PaxosSoftState,
 } from '../../core/paxos/index.js';
 import type { Entry } from '../../core/raft/index.js';
-import { driverFailure, seqDriverFailure, type ConsensusDriver, type DriverFailure, type DriverResult, type LeaderState, type SeqBlockResult } from '../driver.js';
+import { driverFailure, seqDriverFailure, type ConsensusDriver, type DriverFailure, type DriverResult, type LeaderState, type SeqBatchGrants, type SeqBlockResult } from '../driver.js';
 import type { Clock, Disk, HostPort, TimerHandle, Transport } from '../ports.js';
 import { canonicalCluster, clusterIdOf } from '../raft/meta.js';
 import { PeerNetwork, type PeerEvent } from '../raft/peers.js';
 import { PAXOS_DRIVER_CALL_ELECTION_TIMEOUTS, PAXOS_LOG_COMPACT_BYTES, PAXOS_PROPOSALS_PENDING_MAX, PAXOS_READS_PENDING_MAX, PAXOS_SNAPSHOT_ENTRIES_DEFAULT } from './limits.js';
+import { SeqGroupCommitQueue, settle, type SeqWaiter, type Settle, type Waiter } from '../replicated/seq-group-commit.js';
 import { PaxosStorage, type PaxosStorageEvent } from './storage.js';
 
 /** One voter of the cluster: where its peers reach it, and where its clients do. */
@@ -106,19 +108,6 @@ export type PaxosDriverEvent =
   | { readonly kind: 'applied'; readonly entries: readonly PaxosEntry[] }
   | { readonly kind: 'fatal'; readonly error: unknown };
 
-type Settle<T> = (result: DriverResult<T>) => void;
-
-interface Waiter<T> {
-  settled: boolean;
-  readonly settle: Settle<T>;
-  readonly timer: TimerHandle;
-}
-
-interface SeqWaiter {
-  readonly request: SeqAdvanceRequest;
-  readonly waiter: Waiter<SeqBlockResult>;
-}
-
 type Proposal =
   | { readonly kind: 'high-water'; readonly ballot: Ballot; readonly waiter: Waiter<{ readonly highWaterMs: number }> }
   | { readonly kind: 'seq'; readonly ballot: Ballot; readonly waiters: readonly SeqWaiter[] }
@@ -159,7 +148,7 @@ export class PaxosDriver implements ConsensusDriver {
   private closing: Promise<void> | null = null;
 
   private readonly proposals = new Map<number, Proposal>();
-  private seqQueue: SeqWaiter[] = [];
+  private readonly seqQueue = new SeqGroupCommitQueue();
   private readonly reads = new Map<number, ReadWaiter>();
   private nextReadContext = 1;
 
@@ -402,11 +391,11 @@ export class PaxosDriver implements ConsensusDriver {
         else settle(proposal.waiter, driverFailure('DRIVER_OUT_OF_RANGE', `high-water above ${PHYSICAL_MS_MAX}`));
         return;
       case 'seq': {
-        assert(result.kind === 'seq' && result.results.length === proposal.waiters.length, 'seq_proposal_results');
+        assert((result.kind === 'seq' || result.kind === 'seq-requests') && result.results.length === proposal.waiters.length, 'seq_proposal_results');
         proposal.waiters.forEach((w, i) => {
           const r = result.results[i];
           assert(r !== undefined, 'seq_result_per_request');
-          settle(w.waiter, r.ok ? { ok: true, start: r.start, count: r.count } : seqDriverFailure(r));
+          w.deliver(r);
         });
         return;
       }
@@ -421,7 +410,7 @@ export class PaxosDriver implements ConsensusDriver {
 
   private failProposal(proposal: Proposal, failure: DriverFailure): void {
     if (proposal.kind === 'high-water' || proposal.kind === 'leases') settle(proposal.waiter, failure);
-    else for (const w of proposal.waiters) settle(w.waiter, failure);
+    else for (const w of proposal.waiters) w.fail(failure);
   }
 
   private releaseReads(): void {
@@ -451,8 +440,7 @@ export class PaxosDriver implements ConsensusDriver {
       const failure = this.notLeader(next.leaderId, next.ballot, 'this node stopped leading');
       for (const read of this.reads.values()) if (read.index === null) settle(read.waiter, failure);
       this.releaseReads();
-      for (const w of this.seqQueue) settle(w.waiter, failure);
-      this.seqQueue = [];
+      this.seqQueue.failAll(failure);
     }
     this.publishLeadership();
   }
@@ -505,26 +493,10 @@ export class PaxosDriver implements ConsensusDriver {
   }
 
   private flushSeqQueue(): void {
-    while (this.seqQueue.length > 0) {
-      const batch: SeqWaiter[] = [];
-      while (this.seqQueue.length > 0 && batch.length < ORACLE_SEQ_REQUESTS_PER_COMMAND_MAX) {
-        const w = this.seqQueue.shift() as SeqWaiter;
-        if (!w.waiter.settled) batch.push(w);
-      }
-      if (batch.length === 0) return;
-      const prepared = prepareOracleCommand({ kind: 'advance-seq', requests: batch.map((w) => w.request) });
-      if (!prepared.ok) {
-        // Requests were validated one by one on arrival; a refusal here is a bug upstream.
-        for (const w of batch) settle(w.waiter, driverFailure('DRIVER_PERMANENT', `sequence command refused: ${prepared.code}`));
-        continue;
-      }
-      const proposed = this.proposeBytes(prepared.bytes);
-      if (!proposed.ok) {
-        for (const w of batch) settle(w.waiter, proposed);
-        continue;
-      }
-      this.proposals.set(proposed.index, { kind: 'seq', ballot: proposed.ballot, waiters: batch });
-    }
+    this.seqQueue.drain(
+      (command) => this.proposeBytes(command),
+      (proposed, waiters) => this.proposals.set(proposed.index, { kind: 'seq', ballot: proposed.ballot, waiters }),
+    );
   }
 
   /** Proposes an encoded command; maps the core's refusals to driver failures. */
@@ -558,8 +530,7 @@ export class PaxosDriver implements ConsensusDriver {
     this.proposals.clear();
     for (const read of this.reads.values()) settle(read.waiter, failure);
     this.reads.clear();
-    for (const w of this.seqQueue) settle(w.waiter, failure);
-    this.seqQueue = [];
+    this.seqQueue.failAll(failure);
     void this.peersNet?.close().catch(() => {});
     if (this.leader.kind !== 'unknown') {
       this.leader = { kind: 'unknown' };
@@ -670,13 +641,29 @@ export class PaxosDriver implements ConsensusDriver {
   advanceSeq(request: SeqAdvanceRequest, epoch: bigint): Promise<DriverResult<SeqBlockResult>> {
     const invalid = seqValidator.validate(request);
     if (invalid !== null) return Promise.resolve(driverFailure(invalid.code, invalid.message ?? invalid.code));
+    return this.enqueueSeq<SeqBlockResult>('advanceSeq', request, 1, epoch, (o) => {
+      if (!o.ok) return seqDriverFailure(o);
+      assert(!('grants' in o), 'seq_outcome_shape_matches_request');
+      return { ok: true, start: o.start, count: o.count };
+    });
+  }
+
+  advanceSeqBatch(request: SeqBatchRequest, epoch: bigint): Promise<DriverResult<SeqBatchGrants>> {
+    const invalid = seqBatchProblem(request.entries);
+    if (invalid !== null) return Promise.resolve(driverFailure(invalid.code, invalid.message ?? invalid.code));
+    return this.enqueueSeq<SeqBatchGrants>('advanceSeqBatch', request, request.entries.length, epoch, (o) => {
+      if (!o.ok) return seqDriverFailure(o);
+      assert('grants' in o, 'seq_outcome_shape_matches_request');
+      return { ok: true, grants: o.grants };
+    });
+  }
+
+  private enqueueSeq<T>(what: string, request: SeqLedgerRequest, entries: number, epoch: bigint, answer: (outcome: SeqLedgerResult) => DriverResult<T>): Promise<DriverResult<T>> {
     const gate = this.leaderGate(epoch);
     if (gate !== null) return Promise.resolve(gate);
-    if (this.seqQueue.length >= SEQ_GROUP_COMMIT_QUEUE_MAX) {
-      return Promise.resolve(driverFailure('DRIVER_TRANSIENT', 'too many sequence requests waiting to commit'));
-    }
+    if (this.seqQueue.full) return Promise.resolve(driverFailure('DRIVER_TRANSIENT', 'too many sequence requests waiting to commit'));
     return new Promise((resolve) => {
-      this.seqQueue.push({ request, waiter: this.newWaiter('advanceSeq', resolve) });
+      this.seqQueue.push(request, entries, this.newWaiter<T>(what, resolve), answer);
       this.kick();
     });
   }
@@ -779,13 +766,6 @@ export class PaxosDriver implements ConsensusDriver {
   get logBytes(): number {
     return this.storage.logBytes;
   }
-}
-
-function settle<T>(waiter: Waiter<T>, result: DriverResult<T>): void {
-  if (waiter.settled) return;
-  waiter.settled = true;
-  waiter.timer.cancel();
-  waiter.settle(result);
 }
 
 function configError(message: string): TsoError {

@@ -38,8 +38,8 @@
 import { assert, unreachable } from '../../core/assert.js';
 import { TsoError } from '../../core/errors.js';
 import { sometimes } from '../../core/sometimes.js';
-import { isSeqBatchRequest, SeqLedger, seqBatchProblem, type SeqAdvanceRequest, type SeqBatchRequest, type SeqLedgerRequest, type SeqLedgerResult } from '../../core/ledger.js';
-import { ORACLE_SEQ_REQUESTS_PER_COMMAND_MAX, PHYSICAL_MS_MAX, SEQ_GROUP_COMMIT_QUEUE_MAX } from '../../core/limits.js';
+import { SeqLedger, seqBatchProblem, type SeqAdvanceRequest, type SeqBatchRequest, type SeqLedgerRequest, type SeqLedgerResult } from '../../core/ledger.js';
+import { PHYSICAL_MS_MAX } from '../../core/limits.js';
 import { OracleStateMachine, prepareOracleCommand, type LeaseRecord, type OracleApplyResult } from '../../core/oracle/index.js';
 import {
   makeRaftConfig,
@@ -72,6 +72,7 @@ import { RAFT_DRIVER_CALL_ELECTION_TIMEOUTS, RAFT_PROPOSALS_PENDING_MAX, RAFT_RE
 import { canonicalCluster, clusterIdOf } from './meta.js';
 import { PeerNetwork, type PeerEvent } from './peers.js';
 import { RaftStorage, type RaftStorageEvent } from './storage.js';
+import { SeqGroupCommitQueue, settle, type SeqWaiter, type Settle, type Waiter } from '../replicated/seq-group-commit.js';
 
 /** One voter of the cluster: where its peers reach it, and where its clients do. */
 export interface RaftPeer {
@@ -138,27 +139,6 @@ export type RaftDriverEvent =
   | { readonly kind: 'applied'; readonly entries: readonly Entry[] }
   | { readonly kind: 'fatal'; readonly error: unknown };
 
-type Settle<T> = (result: DriverResult<T>) => void;
-
-interface Waiter<T> {
-  settled: boolean;
-  readonly settle: Settle<T>;
-  readonly timer: TimerHandle;
-}
-
-/**
- * A queued getSeq or getSeqBatch. `deliver` answers it with the ledger's outcome as applied, and
- * `fail` with a driver failure, both synchronously (no extra turn between apply and answer).
- */
-interface SeqWaiter {
-  readonly request: SeqLedgerRequest;
-  /** Entries the request holds (a getSeq is one). */
-  readonly entries: number;
-  readonly waiter: { readonly settled: boolean };
-  readonly deliver: (outcome: SeqLedgerResult) => void;
-  readonly fail: (failure: DriverFailure) => void;
-}
-
 /** What a membership change answers: the config entry's index once committed (null: already in effect). */
 export type MembershipChangeOutcome =
   | { readonly ok: true; readonly index: number | null }
@@ -200,7 +180,7 @@ export class RaftDriver implements ConsensusDriver {
   private closing: Promise<void> | null = null;
 
   private readonly proposals = new Map<number, Proposal>();
-  private seqQueue: SeqWaiter[] = [];
+  private readonly seqQueue = new SeqGroupCommitQueue();
   private readonly reads = new Map<number, ReadWaiter>();
   private nextReadContext = 1;
 
@@ -504,8 +484,7 @@ export class RaftDriver implements ConsensusDriver {
       const failure = this.notLeader(next.leaderId, next.term, 'this node stopped leading');
       for (const read of this.reads.values()) if (read.index === null) settle(read.waiter, failure);
       this.releaseReads();
-      for (const w of this.seqQueue) w.fail(failure);
-      this.seqQueue = [];
+      this.seqQueue.failAll(failure);
     }
     this.publishLeadership();
   }
@@ -562,36 +541,10 @@ export class RaftDriver implements ConsensusDriver {
   }
 
   private flushSeqQueue(): void {
-    while (this.seqQueue.length > 0) {
-      const batch: SeqWaiter[] = [];
-      let entries = 0;
-      while (this.seqQueue.length > 0 && entries + (this.seqQueue[0] as SeqWaiter).entries <= ORACLE_SEQ_REQUESTS_PER_COMMAND_MAX) {
-        const w = this.seqQueue.shift() as SeqWaiter;
-        if (w.waiter.settled) continue;
-        batch.push(w);
-        entries += w.entries;
-      }
-      if (batch.length === 0) {
-        if (this.seqQueue.length === 0) return;
-        continue;
-      }
-      const requests = batch.map((w) => w.request);
-      // Byte for byte the previous release's entry unless the turn holds a batch.
-      const prepared = requests.some(isSeqBatchRequest)
-        ? prepareOracleCommand({ kind: 'advance-seq-requests', requests })
-        : prepareOracleCommand({ kind: 'advance-seq', requests: requests as SeqAdvanceRequest[] });
-      if (!prepared.ok) {
-        // Requests were validated one by one on arrival; a refusal here is a bug upstream.
-        for (const w of batch) w.fail(driverFailure('DRIVER_PERMANENT', `sequence command refused: ${prepared.code}`));
-        continue;
-      }
-      const proposed = this.proposeBytes(prepared.bytes);
-      if (!proposed.ok) {
-        for (const w of batch) w.fail(proposed);
-        continue;
-      }
-      this.proposals.set(proposed.index, { kind: 'seq', term: proposed.term, waiters: batch });
-    }
+    this.seqQueue.drain(
+      (command) => this.proposeBytes(command),
+      (proposed, waiters) => this.proposals.set(proposed.index, { kind: 'seq', term: proposed.term, waiters }),
+    );
   }
 
   /** Proposes an encoded command; maps the core's refusals to driver failures. */
@@ -625,8 +578,7 @@ export class RaftDriver implements ConsensusDriver {
     this.proposals.clear();
     for (const read of this.reads.values()) settle(read.waiter, failure);
     this.reads.clear();
-    for (const w of this.seqQueue) w.fail(failure);
-    this.seqQueue = [];
+    this.seqQueue.failAll(failure);
     void this.peersNet?.close().catch(() => {});
     if (this.leader.kind !== 'unknown') {
       this.leader = { kind: 'unknown' };
@@ -802,12 +754,12 @@ export class RaftDriver implements ConsensusDriver {
   private enqueueSeq<T>(what: string, request: SeqLedgerRequest, entries: number, epoch: bigint, answer: (outcome: SeqLedgerResult) => DriverResult<T>): Promise<DriverResult<T>> {
     const gate = this.leaderGate(epoch);
     if (gate !== null) return Promise.resolve(gate);
-    if (this.seqQueue.length >= SEQ_GROUP_COMMIT_QUEUE_MAX) {
+    if (this.seqQueue.full) {
       return Promise.resolve(driverFailure('DRIVER_TRANSIENT', 'too many sequence requests waiting to commit'));
     }
     return new Promise((resolve) => {
       const waiter = this.newWaiter<T>(what, resolve);
-      this.seqQueue.push({ request, entries, waiter, deliver: (outcome) => settle(waiter, answer(outcome)), fail: (failure) => settle(waiter, failure) });
+      this.seqQueue.push(request, entries, waiter, answer);
       this.kick();
     });
   }
@@ -915,13 +867,6 @@ export class RaftDriver implements ConsensusDriver {
   get walBytes(): number {
     return this.storage.walBytes;
   }
-}
-
-function settle<T>(waiter: Waiter<T>, result: DriverResult<T>): void {
-  if (waiter.settled) return;
-  waiter.settled = true;
-  waiter.timer.cancel();
-  waiter.settle(result);
 }
 
 function configError(message: string): TsoError {

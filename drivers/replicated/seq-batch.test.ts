@@ -1,21 +1,30 @@
-// getSeqBatch on the raft driver, in the simulated world: a batch lies whole in one log entry
+// getSeqBatch on the replicated drivers (raft and paxos), in the simulated world, through the
+// shared group commit (seq-group-commit.ts): a batch lies whole in one log entry
 // (with the getSeq calls of the same turn), every replica applies it all or nothing, a retry is
 // answered from the replicated session, and across a leader crash the two keys of every batch
 // stay equal on every replica (each batch adds the same count to both: a batch applied in part
 // would make them differ).
 import { describe, expect, it } from 'vitest';
 import type { TsoClient } from '../client/index.js';
+import { SimCluster as PaxosSimCluster } from '../paxos/sim-harness.js';
 import { sleep } from '../ports.js';
-import type { RaftDriver } from './raft-driver.js';
-import { SimCluster } from './sim-harness.js';
+import { SimCluster as RaftSimCluster } from '../raft/sim-harness.js';
+
+/** What the test needs of either driver's simulated cluster (both harnesses have this shape). */
+type Cluster = RaftSimCluster | PaxosSimCluster;
+const clusters: ReadonlyArray<readonly [string, (options: { seed: number; nodes: number; snapshotEntries: number }) => Cluster]> = [
+  ['raft', (options) => new RaftSimCluster(options)],
+  ['paxos', (options) => new PaxosSimCluster(options)],
+];
 
 const batch = (requestId: bigint, ...entries: Array<[string, number]>) => ({ entries: entries.map(([key, count]) => ({ key, count })), clientId: 4n, requestId });
 
-describe('raft driver getSeqBatch', () => {
+describe.each(clusters)('%s driver getSeqBatch', (_name, makeCluster) => {
   it('proposes a turn with batches as one entry, applies it on every replica, and answers a retry from the session', async () => {
-    const cluster = new SimCluster({ seed: 5, nodes: 3, snapshotEntries: 4 });
+    const cluster = makeCluster({ seed: 5, nodes: 3, snapshotEntries: 4 });
     await cluster.runUntil(() => cluster.servingLeader() !== null, 'serving', 10_000);
-    const driver = cluster.drivers.get(cluster.servingLeader() as string) as RaftDriver;
+    const driver = cluster.drivers.get(cluster.servingLeader() as string);
+    if (driver === undefined) throw new Error('no serving driver');
     const epoch = (driver.leadership as { epoch: bigint }).epoch;
     const lastBefore = driver.status().lastIndex;
     const calls = [
@@ -39,7 +48,7 @@ describe('raft driver getSeqBatch', () => {
   });
 
   it('keeps every batch all or nothing across a crash of the leader (seed 3)', async () => {
-    const cluster = new SimCluster({ seed: 3, nodes: 3, snapshotEntries: 16 });
+    const cluster = makeCluster({ seed: 3, nodes: 3, snapshotEntries: 16 });
     const acknowledged: Array<readonly bigint[]> = [];
     const failures: string[] = [];
     let running = true;
