@@ -363,8 +363,8 @@ export type MembershipPlanKind = (typeof MEMBERSHIP_PLAN_KINDS)[number];
 const MEMBERSHIP_SWARM: MembershipShape = {
   spareNodes: [1, 3],
   gapMs: [20, 1_500],
-  gapMaxMs: [100, 1_500],
-  budget: [2, 8],
+  gapMaxMs: [60, 500],
+  budget: [3, 12],
   decommissionAfterMaxMs: [0, 800],
   hasty: [1, 2],
 };
@@ -528,7 +528,8 @@ const PROFILE_SHAPES: Record<ProfileName, ProfileShape> = {
   swarm: SWARM,
   // The swarm with the membership nemesis on (raft-membership.ts): every fault family as the
   // swarm draws them, and an operator growing, shrinking and replacing the cluster meanwhile.
-  membership: withShape({ membership: MEMBERSHIP_SWARM }),
+  // The safety phase is longer than the swarm's so a seed runs a few plans under the faults.
+  membership: withShape({ membership: MEMBERSHIP_SWARM, safetyMs: [2_000, 5_000] }),
   ...MEMBERSHIP_BUG_SHAPES,
   // Durability under fire: failed fsyncs, kills (page cache kept) and power losses (directory
   // entries vanishing) in quick succession, with retried getSeq calls replaying blocks.

@@ -16,7 +16,8 @@
 //   - voters stay within [max(2, nodes - 1), nodes + 1];
 //   - at least one bootstrap node stays a voter (the clients' configured endpoints);
 //   - one plan at a time; each step waits for the previous one's answer, unless the seed's
-//     operator is hasty (`hasty`: the next step goes out at once, and the leader must refuse it).
+//     operator is hasty (`hasty`: the next step goes out at once, and again right after each
+//     election; the leader must refuse what it may not take yet).
 // Every step is drawn from the run's own `nemesis/membership` stream; nothing else draws from it.
 //
 // Right after a leader accepts a change, its log is checked against the rules that keep two
@@ -96,6 +97,14 @@ export class MembershipNemesis {
 
   private schedule(): void {
     this.host.world.after(this.rng.int(this.options.gapMs[0], this.options.gapMs[1]), () => this.tick(), 'nemesis.membership');
+  }
+
+  /**
+   * A node won an election: a hasty operator's next step goes to it at once, before its term's
+   * first entry can have committed (where a change must be refused: the 2015 bug).
+   */
+  onLeaderElected(): void {
+    if (this.options.hasty && this.host.inSafety()) this.host.world.after(0, () => void this.step(), 'nemesis.membership_at_election');
   }
 
   private tick(): void {

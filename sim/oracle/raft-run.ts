@@ -360,6 +360,7 @@ class ClusterRun {
   /** A node won an election: the nemesis's leader; the election-time faults may strike it. */
   private leaderElected(name: string): void {
     this.leaderName = name;
+    this.membership?.onLeaderElected();
     this.maybeIsolateNewLeader(name);
     this.maybeFollowerPowerLoss(name);
     for (const f of this.failovers) if (f.electedMs === null) f.electedMs = this.world.nowMs;
