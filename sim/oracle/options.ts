@@ -521,7 +521,19 @@ function paxosChurn(): ProfileShape {
   });
 }
 
-const MEMBERSHIP_BUG_SHAPES = Object.fromEntries(MEMBERSHIP_BUGS.map((bug) => [`planted:${bug}`, withShape(MEMBERSHIP_BUG_SHAPE_PARTS)])) as Record<`planted:${MembershipBug}`, ProfileShape>;
+const MEMBERSHIP_BUG_SHAPES: Record<`planted:${MembershipBug}`, ProfileShape> = {
+  'planted:concurrentMembershipChanges': withShape(MEMBERSHIP_BUG_SHAPE_PARTS),
+  'planted:membershipChangeBeforeTermCommit': withShape(MEMBERSHIP_BUG_SHAPE_PARTS),
+  // A removed voter counted in quorums matters only while it still runs and answers: removed
+  // nodes stay up for seconds, and split networks leave the leader with it on its side.
+  'planted:removedVoterCountsInQuorum': withShape({
+    ...MEMBERSHIP_BUG_SHAPE_PARTS,
+    forced: { ...MEMBERSHIP_BUG_SHAPE_PARTS.forced, partition: true, peerLinkOneWay: true },
+    nemesisGapMs: { ...MEMBERSHIP_BUG_SHAPE_PARTS.nemesisGapMs, partition: [100, 600], peerLinkOneWay: [100, 600] },
+    nemesisBudget: { ...MEMBERSHIP_BUG_SHAPE_PARTS.nemesisBudget, partition: [3, 8], peerLinkOneWay: [3, 8] },
+    membership: { spareNodes: [2, 3], gapMs: [5, 300], gapMaxMs: [30, 300], budget: [6, 12], decommissionAfterMaxMs: [3_000, 6_000], hasty: [1, 1] },
+  }),
+};
 
 /** The profiles: the swarm, a fault-free run, and one mix per planted bug that makes it likely. */
 const PROFILE_SHAPES: Record<ProfileName, ProfileShape> = {
