@@ -6,6 +6,7 @@ import {
   FAULT_FAMILIES,
   isEtcdBug,
   isPaxosBug,
+  isMembershipBug,
   isRaftBug,
   livenessEnvelope,
   PLANTED_BUGS,
@@ -81,7 +82,7 @@ describe('swarm options', () => {
         continue;
       }
       const paxos = isPaxosBug(bug);
-      const o = drawOptions({ seed: 1, profile: profileForBug(bug), planted: bug, nodes: isRaftBug(bug) || paxos ? 3 : 1, ...(paxos ? { driver: { module: 'paxos' } } : {}) });
+      const o = drawOptions({ seed: 1, profile: profileForBug(bug), planted: bug, nodes: isRaftBug(bug) || isMembershipBug(bug) || paxos ? 3 : 1, ...(paxos ? { driver: { module: 'paxos' } } : {}) });
       expect(familiesOn(o).length, bug).toBeGreaterThan(0);
     }
     expect(familiesOn(drawOptions({ seed: 1, profile: 'planted:skipDirFsync', planted: 'skipDirFsync' }))).toEqual(['serverCrash', 'diskDirOpsVanish']);
