@@ -59,8 +59,13 @@ export interface SimDriverContext {
   readonly name: string;
   readonly endpoint: string;
   readonly peerAddress: HostPort;
-  /** Every server node of the run, this one included, in id order. */
+  /** Every server node of the run, this one included, in id order (with the membership nemesis: the bootstrap voters). */
   readonly peers: readonly SimPeer[];
+  /**
+   * The node is not one of the bootstrap `peers`: it starts as `serve raft --join` starts one,
+   * empty and waiting to be added (the membership nemesis, raft-membership.ts). Absent: a peer.
+   */
+  readonly joining?: boolean;
   /** The directory the driver keeps its files in. */
   readonly dataDir: string;
   /** The seed's drawn options (timings a cluster driver may follow: `options.raft`). */

@@ -6,6 +6,7 @@ import {
   FAULT_FAMILIES,
   isEtcdBug,
   isPaxosBug,
+  isMembershipBug,
   isRaftBug,
   livenessEnvelope,
   PLANTED_BUGS,
@@ -81,7 +82,7 @@ describe('swarm options', () => {
         continue;
       }
       const paxos = isPaxosBug(bug);
-      const o = drawOptions({ seed: 1, profile: profileForBug(bug), planted: bug, nodes: isRaftBug(bug) || paxos ? 3 : 1, ...(paxos ? { driver: { module: 'paxos' } } : {}) });
+      const o = drawOptions({ seed: 1, profile: profileForBug(bug), planted: bug, nodes: isRaftBug(bug) || isMembershipBug(bug) || paxos ? 3 : 1, ...(paxos ? { driver: { module: 'paxos' } } : {}) });
       expect(familiesOn(o).length, bug).toBeGreaterThan(0);
     }
     expect(familiesOn(drawOptions({ seed: 1, profile: 'planted:skipDirFsync', planted: 'skipDirFsync' }))).toEqual(['serverCrash', 'diskDirOpsVanish']);
@@ -134,7 +135,7 @@ describe('swarm options', () => {
 
 describe('the draws that reach rare paths', () => {
   it('are off in every profile but the swarm, so the planted bugs\' searches run as before', () => {
-    for (const profile of PROFILES.filter((p) => p !== 'swarm' && p !== 'failover' && p !== 'beyondDriftBound' && !p.startsWith('planted:'))) {
+    for (const profile of PROFILES.filter((p) => p !== 'swarm' && p !== 'membership' && p !== 'failover' && p !== 'beyondDriftBound' && !p.startsWith('planted:'))) {
       for (let seed = 1; seed <= 30; seed++) {
         const o = drawOptions({ seed, profile, planted: null });
         expect(o.rare).toEqual({ sessionChurn: null, journalCompactBytes: null, journalZeroFillBytes: null });

@@ -28,10 +28,18 @@ export const RAFT_BUGS = ['commitOlderTermByCounting', 'forgetVote', 'serveAfter
 export const PAXOS_BUGS = ['promiseBeforePersist', 'skipReproposeHighest', 'acceptBelowPromise', 'decideBeforeQuorum'] as const;
 /** Planted bugs of the etcd driver (drivers/etcd EtcdDriverOptions.faults): only with --driver etcd. */
 export const ETCD_BUGS = ['etcdWriteWithoutFence', 'etcdServeAfterLeaseExpired'] as const;
-export const PLANTED_BUGS = [...SINGLE_NODE_BUGS, ...RAFT_BUGS, ...PAXOS_BUGS, ...ETCD_BUGS] as const;
+/**
+ * Planted bugs of the Raft core's membership changes (core/raft/node.ts RaftFaults): two changes
+ * in flight at once; a new leader changing the configuration before an entry of its term
+ * commits (the 2015 bug); a removed voter still counted in quorums. Their profiles run the
+ * membership nemesis (raft-membership.ts).
+ */
+export const MEMBERSHIP_BUGS = ['concurrentMembershipChanges', 'membershipChangeBeforeTermCommit', 'removedVoterCountsInQuorum'] as const;
+export const PLANTED_BUGS = [...SINGLE_NODE_BUGS, ...RAFT_BUGS, ...PAXOS_BUGS, ...ETCD_BUGS, ...MEMBERSHIP_BUGS] as const;
 export type PlantedBug = (typeof PLANTED_BUGS)[number];
 export type RaftBug = (typeof RAFT_BUGS)[number];
 export type PaxosBug = (typeof PAXOS_BUGS)[number];
+export type MembershipBug = (typeof MEMBERSHIP_BUGS)[number];
 /** Bugs of the file driver: they exist only in a single-node run. */
 const FILE_DRIVER_BUGS: readonly PlantedBug[] = ['skipDirFsync', 'publishHighWaterBeforeFsync'];
 
@@ -44,6 +52,10 @@ export function isEtcdBug(bug: PlantedBug | null): bug is (typeof ETCD_BUGS)[num
 
 export function isRaftBug(bug: PlantedBug | null): bug is RaftBug {
   return bug !== null && (RAFT_BUGS as readonly string[]).includes(bug);
+}
+
+export function isMembershipBug(bug: PlantedBug | null): bug is MembershipBug {
+  return bug !== null && (MEMBERSHIP_BUGS as readonly string[]).includes(bug);
 }
 
 export function isPaxosBug(bug: PlantedBug | null): bug is PaxosBug {
@@ -95,8 +107,8 @@ export type NetFamily = (typeof NET_FAMILIES)[number];
 export const FAULT_FAMILIES = [...NEMESIS_FAMILIES, ...RAFT_NEMESIS_FAMILIES, ...DISK_FAMILIES, ...NET_FAMILIES] as const;
 export type FaultFamily = (typeof FAULT_FAMILIES)[number];
 
-export const PROFILES = ['swarm', 'calm', 'bench', 'idle', 'durability', 'failover', 'beyondDriftBound', ...PLANTED_BUGS.map((b) => `planted:${b}` as const)] as const;
-export type ProfileName = 'swarm' | 'calm' | 'bench' | 'idle' | 'durability' | 'failover' | 'beyondDriftBound' | `planted:${PlantedBug}`;
+export const PROFILES = ['swarm', 'calm', 'bench', 'idle', 'durability', 'failover', 'beyondDriftBound', 'membership', ...PLANTED_BUGS.map((b) => `planted:${b}` as const)] as const;
+export type ProfileName = 'swarm' | 'calm' | 'bench' | 'idle' | 'durability' | 'failover' | 'beyondDriftBound' | 'membership' | `planted:${PlantedBug}`;
 
 /** What names a run: the options are drawn from it. */
 export interface RunSpec {
@@ -129,6 +141,7 @@ export function specProblem(spec: RunSpec): string | null {
   }
   if (nodes > 1 && spec.planted !== null && FILE_DRIVER_BUGS.includes(spec.planted)) return `${spec.planted} is a bug of the file driver: run it with --nodes 1`;
   const driver = spec.driver?.module;
+  if (isMembershipBug(spec.planted) && (nodes === 1 || (driver !== undefined && driver !== 'raft'))) return `${spec.planted} is a bug of the Raft core's membership changes: run it with --nodes 3 or 5 (the raft driver)`;
   if (isPaxosBug(spec.planted) && (nodes === 1 || driver !== 'paxos')) return `${spec.planted} is a bug of the Paxos core: run it with --driver paxos --nodes 3 or 5`;
   if (isEtcdBug(spec.planted) && (driver !== 'etcd' || nodes === 1)) return `${spec.planted} is a bug of the etcd driver: run it with --nodes 3 --driver etcd`;
   if (driver !== undefined && spec.planted !== null && (FILE_DRIVER_BUGS.includes(spec.planted) || isRaftBug(spec.planted)) && driver !== (isRaftBug(spec.planted) ? 'raft' : 'file')) {
@@ -188,6 +201,8 @@ export interface SimOptions {
   readonly raft: RaftRunOptions | null;
   /** What the swarm draws to reach rare paths (its own stream; off outside the swarm profile). */
   readonly rare: RareOptions;
+  /** The membership nemesis (its own stream); absent when off: every profile but the membership ones. */
+  readonly membership?: MembershipRunOptions;
 }
 
 /**
@@ -298,7 +313,77 @@ interface ProfileShape {
   readonly nemesisBudget: Partial<Record<NemesisFamily, readonly [number, number]>>;
   /** Raft knobs (choices); the defaults are the swarm's. */
   readonly raft: RaftShape;
+  /** The membership nemesis's bounds (raft-membership.ts); null: off (every profile but the membership ones). */
+  readonly membership: MembershipShape | null;
 }
+
+/** Bounds of the membership nemesis a profile may draw (see MembershipRunOptions). */
+interface MembershipShape {
+  readonly spareNodes: readonly [number, number];
+  readonly gapMs: readonly [number, number];
+  /** The largest gap a seed may draw, [min, max]: some seeds change often, some rarely. */
+  readonly gapMaxMs: readonly [number, number];
+  readonly budget: readonly [number, number];
+  readonly decommissionAfterMaxMs: readonly [number, number];
+  /** Chance that the seed's operator is hasty (see MembershipRunOptions.hasty). */
+  readonly hasty: Ratio;
+}
+
+/**
+ * The membership nemesis of a cluster run (sim/oracle/raft-membership.ts): an operator that,
+ * through the leader's admin entry point (RaftDriver.changeMembership), adds learners (fresh node
+ * ids, empty disks, started as `serve raft --join` starts them), promotes them, removes a
+ * follower or the leader, and replaces nodes (add, promote, remove the old one), one plan at a
+ * time, while the other faults run. Drawn from the seed's own `membership` stream; absent when off.
+ */
+export interface MembershipRunOptions {
+  /** Fresh node ids beyond the bootstrap voters the operator may add: n{nodes+1}..n{nodes+spareNodes}. */
+  readonly spareNodes: number;
+  /** Gap between two of the operator's steps, drawn per step. */
+  readonly gapMs: readonly [number, number];
+  /** Plans (grow, shrink, replace...) the operator starts at most in the safety phase. */
+  readonly budget: number;
+  /** How long a removed node keeps running (answering clients with hints) before it is shut down, drawn per node. */
+  readonly decommissionAfterMs: readonly [number, number];
+  /**
+   * A hasty operator sends the next step of its plan without waiting for the previous change to
+   * commit (two admins at once, or a script that does not wait): a correct leader refuses it
+   * (MEMBERSHIP_CHANGE_IN_FLIGHT, NOT_CAUGHT_UP) and the operator retries.
+   */
+  readonly hasty: boolean;
+  /** Relative weights of the operator's plans (0: never). */
+  readonly weights: Readonly<Record<MembershipPlanKind, number>>;
+}
+
+/** What the membership operator may do in one plan. */
+export const MEMBERSHIP_PLAN_KINDS = ['grow', 'shrinkFollower', 'shrinkLeader', 'replaceFollower', 'replaceLeader', 'learnerOnly'] as const;
+export type MembershipPlanKind = (typeof MEMBERSHIP_PLAN_KINDS)[number];
+
+/** The membership profile's bounds: several plans per seed, steps 20 ms to 1.5 s apart. */
+const MEMBERSHIP_SWARM: MembershipShape = {
+  spareNodes: [1, 3],
+  gapMs: [20, 1_500],
+  gapMaxMs: [60, 500],
+  budget: [3, 12],
+  decommissionAfterMaxMs: [0, 800],
+  hasty: [1, 2],
+};
+
+/**
+ * The membership bugs' profiles: a hasty operator (the second change of a replace sent while the
+ * first is in flight) changing often, leaders killed and cut off so new leaders change the
+ * configuration right after winning; every other family off.
+ */
+const MEMBERSHIP_BUG_SHAPE_PARTS: Partial<ProfileShape> = {
+  forced: { ...Object.fromEntries(FAULT_FAMILIES.map((f) => [f, false])), serverKill: true, leaderPartition: true },
+  forcedOps: ['getTs', 'getSeq'],
+  thinkMsMax: [0, 2],
+  safetyMs: [3_000, 5_000],
+  nemesisGapMs: { serverKill: [200, 800], leaderPartition: [200, 800] },
+  nemesisSize: { serverKill: [0, 150], leaderPartition: [100, 600] },
+  nemesisBudget: { serverKill: [2, 6], leaderPartition: [2, 6] },
+  membership: { spareNodes: [2, 3], gapMs: [5, 300], gapMaxMs: [30, 300], budget: [6, 12], decommissionAfterMaxMs: [0, 300], hasty: [1, 1] },
+};
 
 interface RaftShape extends RaftTimedFaults {
   readonly electionTimeoutChoicesMs: readonly number[];
@@ -364,6 +449,7 @@ const SWARM: ProfileShape = {
   nemesisGapMs: {},
   nemesisBudget: {},
   raft: RAFT_SWARM,
+  membership: null,
 };
 
 function withShape(overrides: Partial<ProfileShape>): ProfileShape {
@@ -435,9 +521,28 @@ function paxosChurn(): ProfileShape {
   });
 }
 
+const MEMBERSHIP_BUG_SHAPES: Record<`planted:${MembershipBug}`, ProfileShape> = {
+  'planted:concurrentMembershipChanges': withShape(MEMBERSHIP_BUG_SHAPE_PARTS),
+  'planted:membershipChangeBeforeTermCommit': withShape(MEMBERSHIP_BUG_SHAPE_PARTS),
+  // A removed voter counted in quorums matters only while it still runs and answers: removed
+  // nodes stay up for seconds, and split networks leave the leader with it on its side.
+  'planted:removedVoterCountsInQuorum': withShape({
+    ...MEMBERSHIP_BUG_SHAPE_PARTS,
+    forced: { ...MEMBERSHIP_BUG_SHAPE_PARTS.forced, partition: true, peerLinkOneWay: true },
+    nemesisGapMs: { ...MEMBERSHIP_BUG_SHAPE_PARTS.nemesisGapMs, partition: [100, 600], peerLinkOneWay: [100, 600] },
+    nemesisBudget: { ...MEMBERSHIP_BUG_SHAPE_PARTS.nemesisBudget, partition: [3, 8], peerLinkOneWay: [3, 8] },
+    membership: { spareNodes: [2, 3], gapMs: [5, 300], gapMaxMs: [30, 300], budget: [6, 12], decommissionAfterMaxMs: [3_000, 6_000], hasty: [1, 1] },
+  }),
+};
+
 /** The profiles: the swarm, a fault-free run, and one mix per planted bug that makes it likely. */
 const PROFILE_SHAPES: Record<ProfileName, ProfileShape> = {
   swarm: SWARM,
+  // The swarm with the membership nemesis on (raft-membership.ts): every fault family as the
+  // swarm draws them, and an operator growing, shrinking and replacing the cluster meanwhile.
+  // The safety phase is longer than the swarm's so a seed runs a few plans under the faults.
+  membership: withShape({ membership: MEMBERSHIP_SWARM, safetyMs: [2_000, 5_000] }),
+  ...MEMBERSHIP_BUG_SHAPES,
   // Durability under fire: failed fsyncs, kills (page cache kept) and power losses (directory
   // entries vanishing) in quick succession, with retried getSeq calls replaying blocks.
   durability: withShape({
@@ -742,7 +847,7 @@ export function drawOptions(spec: RunSpec): SimOptions {
   for (const family of FAULT_FAMILIES) {
     // A single node has no leader to cut off, no peers, no majority: the Raft families stay off.
     if (nodes === 1 && (RAFT_NEMESIS_FAMILIES as readonly string[]).includes(family)) continue;
-    if (SWARM_ONLY_FAMILIES.includes(family) && spec.profile !== 'swarm') continue;
+    if (SWARM_ONLY_FAMILIES.includes(family) && spec.profile !== 'swarm' && spec.profile !== 'membership') continue;
     const forced = shape.forced[family];
     const ratio = shape.familyOnOverride[family] ?? shape.familyOn;
     const drawn = draws.fork(family).ratio(ratio); // drawn either way: forcing one family moves no other
@@ -818,7 +923,22 @@ export function drawOptions(spec: RunSpec): SimOptions {
     disk,
     net,
     raft,
-    rare: spec.profile === 'swarm' ? drawRare(root.fork('rare'), nodes) : { sessionChurn: null, journalCompactBytes: null, journalZeroFillBytes: null },
+    rare: spec.profile === 'swarm' || spec.profile === 'membership' ? drawRare(root.fork('rare'), nodes) : { sessionChurn: null, journalCompactBytes: null, journalZeroFillBytes: null },
+    ...(shape.membership === null || nodes === 1 ? {} : { membership: drawMembership(root.fork('membership'), shape.membership) }),
+  };
+}
+
+/** The membership nemesis's draws of a seed (see MembershipRunOptions). */
+function drawMembership(rng: Rng, shape: MembershipShape): MembershipRunOptions {
+  const weights = Object.fromEntries(MEMBERSHIP_PLAN_KINDS.map((kind) => [kind, rng.int(0, 4)])) as Record<MembershipPlanKind, number>;
+  if (MEMBERSHIP_PLAN_KINDS.every((kind) => weights[kind] === 0)) weights.replaceFollower = 1;
+  return {
+    spareNodes: drawRange(rng, shape.spareNodes),
+    gapMs: [shape.gapMs[0], Math.max(shape.gapMs[0], drawRange(rng, shape.gapMaxMs))],
+    budget: drawRange(rng, shape.budget),
+    decommissionAfterMs: [0, drawRange(rng, shape.decommissionAfterMaxMs)],
+    hasty: rng.ratio(shape.hasty),
+    weights,
   };
 }
 

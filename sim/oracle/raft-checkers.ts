@@ -15,7 +15,16 @@
 //     leader of its term, or an earlier one, committed), never from timing alone;
 //   - log matching: two logs holding an entry of the same index and term hold the same entries
 //     before it (checked pairwise over the entries both still hold: at each election and at the
-//     end).
+//     end);
+//   - across membership changes (docs/raft.md §4a), no two disjoint quorums ever able to decide:
+//     every committed configuration differs from the committed one before it (the bootstrap
+//     voters first) by at most one voter, and so does every configuration entry in a log from
+//     the one before it in that log (a new leader's log at its election, every log at the end),
+//     so consecutive majorities intersect; and a leader that takes a change has at most one
+//     configuration entry above its commit index and, for one of its own term, an entry of its
+//     term committed (`configChangeProblem`, checked by the membership nemesis right after each
+//     change it sends). Election safety and leader completeness above hold across
+//     configurations as they are: terms and the committed entries are global, whoever voted.
 //
 // The committed state is an OracleStateMachine that applies the committed entries in order: the
 // state every replica must reach. "Committed" here means applied by some node, which Raft allows
@@ -24,7 +33,8 @@
 // answers only after applying).
 
 import { OracleStateMachine } from '../../core/oracle/index.js';
-import type { Entry, RaftRole } from '../../core/raft/index.js';
+import { decodeMembership, type Entry, type Membership, membershipOfVoters, type RaftRole, votersOf } from '../../core/raft/index.js';
+import { voterDifference } from '../../core/raft/membership.js';
 import { type Decoded, type DurableLedger, type DurableSource, indexLedger } from './durable.js';
 import type { ViolationDetails, ViolationKind } from './violations.js';
 import { outsideReach } from './reach.js';
@@ -42,6 +52,45 @@ function sameEntry(a: Entry, b: Entry): boolean {
   if (a.term !== b.term || a.kind !== b.kind || a.index !== b.index || a.data.length !== b.data.length) return false;
   for (let i = 0; i < a.data.length; i++) if (a.data[i] !== b.data[i]) return false;
   return true;
+}
+
+function describeVoters(m: Membership): string {
+  return `{${votersOf(m).join(', ')}}`;
+}
+
+/** The membership a config entry carries, or null when it does not decode (a torn entry is the log checkers' business). */
+function configOf(entry: Entry): Membership | null {
+  try {
+    return decodeMembership(entry.data);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether a leader's log breaks the rules of single-server changes right after it took one:
+ * at most one configuration entry above its commit index (with two, the configuration before the
+ * first and the one after the second may differ by two voters while neither is committed), and a
+ * configuration entry of the leader's own term only once an entry of that term committed (the
+ * 2015 bug: a new leader's change racing an uncommitted one of an earlier leader). The commit
+ * entry's term is read from the log; at a commit inside the snapshot the second rule is not checked.
+ */
+export function configChangeProblem(log: RaftLogView, term: number, commit: number): string | null {
+  const pending: Entry[] = [];
+  for (let index = Math.max(commit, log.snapshotIndex) + 1; index <= log.lastIndex; index++) {
+    const entry = log.entryAt(index);
+    if (entry?.kind === 'config') pending.push(entry);
+  }
+  if (pending.length > 1) {
+    return `${pending.length} configuration entries are above the commit index ${commit} at once (${pending.map((e) => `${e.index}/${e.term}`).join(', ')}): two changes in flight`;
+  }
+  const own = pending.find((e) => e.term === term);
+  if (own === undefined || commit <= log.snapshotIndex) return null;
+  const atCommit = log.entryAt(commit);
+  if (atCommit !== undefined && atCommit.term < term) {
+    return `configuration entry ${own.index} of term ${term} appended while no entry of term ${term} is committed (the commit index ${commit} holds term ${atCommit.term})`;
+  }
+  return null;
 }
 
 function describeEntry(e: Entry): string {
@@ -84,8 +133,18 @@ export class RaftChecker {
   readonly committedView: DurableSource = new CommittedView(this.state);
   /** Terms won, in order (for the stats). */
   elections = 0;
+  /** The configuration of the last committed config entry (the bootstrap voters before any). */
+  private committedConfig: Membership;
+  /** Committed config entries seen (for the stats). */
+  configsCommitted = 0;
 
-  constructor(private readonly report: Report) {}
+  /** `bootstrapVoters`: the cluster's voters before any membership change (ids). */
+  constructor(
+    private readonly report: Report,
+    bootstrapVoters: readonly number[] = [],
+  ) {
+    this.committedConfig = membershipOfVoters(bootstrapVoters);
+  }
 
   /** Index of the last committed entry seen. */
   get committedIndex(): number {
@@ -129,9 +188,48 @@ export class RaftChecker {
       }
       this.committed.push(entry);
       this.committedBy.push(nodeTerm);
+      if (entry.kind === 'config') this.onConfigCommitted(node, entry);
       outsideReach(() => this.state.apply(entry));
       this.highWaterAt.push(this.state.highWaterMs);
     }
+  }
+
+  private onConfigCommitted(node: string, entry: Entry): void {
+    const next = configOf(entry);
+    if (next === null) return;
+    this.configsCommitted++;
+    const before = this.committedConfig;
+    this.committedConfig = next;
+    if (voterDifference(before, next) > 1) {
+      this.report('raft_config_jump', `${node} applied the committed configuration ${describeVoters(next)} at ${entry.index} (term ${entry.term}); the committed one before it was ${describeVoters(before)}: more than one voter apart`, {
+        node,
+        index: entry.index,
+        term: entry.term,
+      });
+    }
+  }
+
+  /** Every config entry of `log` against the config entry before it in the same log. */
+  checkConfigChain(node: string, log: RaftLogView): boolean {
+    let before: Entry | null = null;
+    for (let index = log.snapshotIndex + 1; index <= log.lastIndex; index++) {
+      const entry = log.entryAt(index);
+      if (entry?.kind !== 'config') continue;
+      if (before !== null) {
+        const a = configOf(before);
+        const b = configOf(entry);
+        if (a !== null && b !== null && voterDifference(a, b) > 1) {
+          this.report('raft_config_jump', `${node}'s log holds configuration ${describeVoters(b)} at ${entry.index} (term ${entry.term}) right after ${describeVoters(a)} at ${before.index} (term ${before.term}): more than one voter apart`, {
+            node,
+            index: entry.index,
+            term: entry.term,
+          });
+          return false;
+        }
+      }
+      before = entry;
+    }
+    return true;
   }
 
   /** A node installed a snapshot at `index` and now holds `highWaterMs`. */

@@ -15,7 +15,7 @@
 import { RaftDriver, type RaftDriverEvent, type RaftPeer } from '../../drivers/raft/raft-driver.js';
 import { unreachable } from '../../core/assert.js';
 import type { SimDriverContext, SimDriverExtras, SimDriverModule, SimRunAccess } from './drivers.js';
-import { isRaftBug } from './options.js';
+import { isMembershipBug, isRaftBug } from './options.js';
 import { RaftChecker, type RaftLogView } from './raft-checkers.js';
 import { errorText } from './workload.js';
 
@@ -45,6 +45,7 @@ export function openRaftDriver(context: SimDriverContext, onEvent: ((event: Raft
     dataDir: context.dataDir,
     id: context.id,
     peers,
+    ...(context.joining === true ? { join: { self: { raftAddress: context.peerAddress, serviceEndpoint: context.endpoint } } } : {}),
     ...(raft === null
       ? {}
       : {
@@ -58,7 +59,7 @@ export function openRaftDriver(context: SimDriverContext, onEvent: ((event: Raft
           },
           snapshotEntries: raft.snapshotEntries,
         }),
-    ...(isRaftBug(planted) ? { faults: { [planted]: true } } : {}),
+    ...(isRaftBug(planted) || isMembershipBug(planted) ? { faults: { [planted]: true } } : {}),
     ...(onEvent === undefined ? {} : { onEvent }),
   });
 }
@@ -72,7 +73,8 @@ class RaftExtras implements SimDriverExtras {
   private snapshotsSuperseded = 0;
 
   constructor(private readonly run: SimRunAccess) {
-    this.raftChecker = new RaftChecker((kind, message, details) => this.run.checker.report(kind, message, details));
+    const bootstrapVoters = Array.from({ length: run.options.raft?.nodes ?? 0 }, (_, i) => i + 1);
+    this.raftChecker = new RaftChecker((kind, message, details) => this.run.checker.report(kind, message, details), bootstrapVoters);
     this.groundTruth = this.raftChecker.committedView;
   }
 
@@ -110,8 +112,9 @@ class RaftExtras implements SimDriverExtras {
         if (event.role === 'leader') {
           this.run.leaderElected(name);
           if (node.driver !== null) {
-            this.raftChecker.onLeaderLog(name, event.term, this.logOf(node.driver));
-            this.raftChecker.checkLogMatching(this.liveLogs());
+            const log = this.logOf(node.driver);
+            this.raftChecker.onLeaderLog(name, event.term, log);
+            if (this.raftChecker.checkConfigChain(name, log)) this.raftChecker.checkLogMatching(this.liveLogs());
           }
         } else {
           this.run.leaderLost(name);
@@ -171,7 +174,10 @@ class RaftExtras implements SimDriverExtras {
   }
 
   beforeFinal(halted: boolean): void {
-    if (!halted) this.raftChecker.checkLogMatching(this.liveLogs());
+    if (halted) return;
+    const logs = this.liveLogs();
+    for (const [name, log] of logs) if (!this.raftChecker.checkConfigChain(name, log)) return;
+    this.raftChecker.checkLogMatching(logs);
   }
 
   raftStats(generic: { nodes: number; failovers: ReadonlyArray<{ readonly electMs: number | null; readonly serveMs: number | null }>; heldDown: readonly string[] }) {

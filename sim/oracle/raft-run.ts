@@ -52,6 +52,8 @@ import { describeOp, History, type Op } from './history.js';
 import { livenessEnvelope, type NemesisFamily, type RaftRunOptions, type RunSpec, type SimOptions, valueChecksSound } from './options.js';
 import type { PlanSource } from './capsule-plan.js';
 import { ClientWorkload, DEADLINE_SLACK_MS, errorText } from './workload.js';
+import { RaftDriver } from '../../drivers/raft/raft-driver.js';
+import { MembershipNemesis } from './raft-membership.js';
 
 export const RAFT_SERVICE_PORT = 50551;
 export const RAFT_PEER_PORT = 50552;
@@ -103,6 +105,8 @@ export interface RaftRunStats {
   readonly heldDown: readonly string[];
   /** Snapshots a node took that a leader's InstallSnapshot overtook while they were written. */
   readonly snapshotsSuperseded: number;
+  /** The membership nemesis's work (raft-membership.ts), when it ran. */
+  readonly membership?: MembershipNemesis['stats'];
 }
 
 class ClusterRun {
@@ -139,6 +143,10 @@ class ClusterRun {
   private readonly failovers: Failover[] = [];
   /** The node that last became leader, and its term (the nemesis's "leader"). */
   private leaderName: string | null = null;
+  /** The membership nemesis (options.membership), or null. */
+  private readonly membership: MembershipNemesis | null = null;
+  /** Nodes the supervisor does not start: spares not added yet, removed nodes shut down for good. */
+  private readonly offline = new Set<string>();
 
   constructor(
     readonly spec: RunSpec,
@@ -164,8 +172,13 @@ class ClusterRun {
     this.isolateRng = this.world.rng.fork('nemesis/isolateNewLeader');
     this.followerPowerLossRng = this.world.rng.fork('nemesis/followerPowerLoss');
     this.baseDiskFaults = diskFaultsOf(o.disk);
-    this.names = Array.from({ length: raft.nodes }, (_, i) => `n${i + 1}`);
-    this.peers = this.names.map((name, i) => ({ id: i + 1, name, endpoint: `${name}:${RAFT_SERVICE_PORT}`, peerAddress: { host: name, port: RAFT_PEER_PORT } }));
+    const bootstrap = Array.from({ length: raft.nodes }, (_, i) => `n${i + 1}`);
+    const spares = Array.from({ length: o.membership?.spareNodes ?? 0 }, (_, i) => `n${raft.nodes + i + 1}`);
+    for (const name of spares) this.offline.add(name);
+    // With the membership nemesis the spares are nodes of the run too (the nemesis strikes them
+    // once they run); the peers stay the bootstrap voters, as `--peers` names them.
+    this.names = [...bootstrap, ...spares];
+    this.peers = bootstrap.map((name, i) => ({ id: i + 1, name, endpoint: `${name}:${RAFT_SERVICE_PORT}`, peerAddress: { host: name, port: RAFT_PEER_PORT } }));
     this.names.forEach((name, i) => {
       this.world.addNode({
         name,
@@ -203,11 +216,35 @@ class ClusterRun {
       history: this.history,
       checker: this.checker,
       options: o,
-      endpoints: this.names.map((name) => `${name}:${RAFT_SERVICE_PORT}`),
+      // The clients know the bootstrap voters only; they reach added nodes through leader hints.
+      endpoints: this.peers.map((peer) => peer.endpoint),
     });
     // Until the run converges (or its bound passes) the callers go on: a slow election must not
     // end the run before the liveness check can tell whether the cluster came back.
     this.clients.holdOpen = () => this.livenessStartMs !== null && this.convergedMs === null && this.world.nowMs < this.convergeByMs();
+    if (o.membership !== undefined) {
+      this.membership = new MembershipNemesis(
+        {
+          world: this.world,
+          bootstrap,
+          spares,
+          leader: () => this.raftLeader(),
+          bringUp: (name) => {
+            this.offline.delete(name);
+            this.startServerIfDown(name);
+          },
+          decommission: (name) => {
+            this.offline.add(name);
+            this.crashServer(name, true);
+          },
+          inSafety: () => this.livenessStartMs === null,
+          addressesOf: (name) => ({ raft: `${name}:${RAFT_PEER_PORT}`, service: `${name}:${RAFT_SERVICE_PORT}`, admin: '' }),
+          report: (message, details) => this.checker.report('raft_config_change_unsafe', message, details),
+        },
+        o.membership,
+        this.world.rng.fork('nemesis/membership'),
+      );
+    }
     const c = o.client;
     this.hardEndMs = this.convergeByMs() + o.phases.livenessMs + c.overallTimeoutMs + c.attemptTimeoutMs + DEADLINE_SLACK_MS;
   }
@@ -266,7 +303,8 @@ class ClusterRun {
       };
       this.servers.set(name, state);
       this.faultsAtStartOf.set(`${name}#${ports.incarnation}`, state.faultsAtStart);
-      const peer = this.peers[id - 1] as SimPeer;
+      const joining = id > this.peers.length;
+      const peer: SimPeer = joining ? { id, name, endpoint: `${name}:${RAFT_SERVICE_PORT}`, peerAddress: { host: name, port: RAFT_PEER_PORT } } : (this.peers[id - 1] as SimPeer);
       const context: SimDriverContext = {
         disk: ports.disk,
         transport: ports.transport,
@@ -278,6 +316,7 @@ class ClusterRun {
         endpoint: peer.endpoint,
         peerAddress: peer.peerAddress,
         peers: this.peers,
+        ...(joining ? { joining: true } : {}),
         dataDir: RAFT_DATA_DIR,
         options: this.options,
         planted,
@@ -321,9 +360,22 @@ class ClusterRun {
   /** A node won an election: the nemesis's leader; the election-time faults may strike it. */
   private leaderElected(name: string): void {
     this.leaderName = name;
+    this.membership?.onLeaderElected();
     this.maybeIsolateNewLeader(name);
     this.maybeFollowerPowerLoss(name);
     for (const f of this.failovers) if (f.electedMs === null) f.electedMs = this.world.nowMs;
+  }
+
+  /** The running (not paused) raft driver that leads the highest term: the one an operator's admin call reaches. */
+  private raftLeader(): { readonly name: string; readonly driver: RaftDriver } | null {
+    let best: { readonly name: string; readonly driver: RaftDriver; readonly term: number } | null = null;
+    for (const [name, state] of this.servers) {
+      const driver = state.driver;
+      if (!(driver instanceof RaftDriver) || !this.isCurrent(name, state) || this.world.node(name).status !== 'running') continue;
+      const status = driver.status();
+      if (status.role === 'leader' && (best === null || status.term > best.term)) best = { name, driver, term: status.term };
+    }
+    return best;
   }
 
   private leaderLost(name: string): void {
@@ -401,7 +453,7 @@ class ClusterRun {
   // --- process control ---------------------------------------------------------------------------
 
   private startServerIfDown(name: string): void {
-    if (this.world.node(name).status !== 'down' || this.heldDown.has(name)) return;
+    if (this.world.node(name).status !== 'down' || this.heldDown.has(name) || this.offline.has(name)) return;
     this.history.serverStarts++;
     this.world.start(name);
   }
@@ -587,9 +639,11 @@ class ClusterRun {
     this.world.heal();
     for (const name of [...this.names, ...this.clients.clientNames]) this.world.resume(name);
     for (const [name, state] of this.servers) if (this.isCurrent(name, state)) state.livenessMonoMs = state.clock.monotonicMs();
-    // A minority may stay down for the whole phase: a cluster must serve with it gone.
+    // A minority may stay down for the whole phase: a cluster must serve with it gone. (Not with
+    // the membership nemesis: which nodes are voters is the leader's to say, and a change may be
+    // in flight; the nemesis keeps the removed nodes down instead.)
     const rng = this.world.rng.fork('liveness');
-    for (const name of rng.shuffle([...this.names]).slice(0, this.raft.livenessDownNodes)) {
+    for (const name of this.membership === null ? rng.shuffle([...this.names]).slice(0, this.raft.livenessDownNodes) : []) {
       this.heldDown.add(name);
       if (this.world.node(name).status !== 'down') this.crashServer(name, rng.chance(1, 2));
     }
@@ -650,6 +704,7 @@ class ClusterRun {
     this.clients.startAll();
     scheduleNemesis(this.world, this.options, this.planSource, this.strikes, () => this.livenessStartMs !== null, (family, rng, size) => this.strike(family, rng, size));
     this.world.at(this.options.phases.safetyMs, () => this.startLiveness(), 'phase.liveness');
+    this.membership?.start();
     const { halted, eventBound } = await runToEnd(this.world, this.checker, {
       hardEndMs: () => this.hardEndMs,
       done: () => this.world.nowMs >= this.clients.workloadEndMs && !this.clients.holdOpen() && this.history.pending === 0,
@@ -668,6 +723,7 @@ class ClusterRun {
       })),
       heldDown: [...this.heldDown],
     });
+    const raftReport = raftStats === undefined ? undefined : this.membership === null ? raftStats : { ...raftStats, membership: this.membership.stats };
     return finishReport(this.world, this.history, this.checker, {
       spec: this.spec,
       options: this.options,
@@ -678,7 +734,7 @@ class ClusterRun {
       livenessStartMs: this.livenessStartMs,
       convergedMs: this.convergedMs,
       valueChecks: valueChecksSound(this.options),
-      ...(raftStats === undefined ? {} : { raft: raftStats }),
+      ...(raftReport === undefined ? {} : { raft: raftReport }),
     });
   }
 

@@ -31,6 +31,8 @@ export const SAFETY_KINDS = [
   'raft_log_mismatch', // log matching: two logs hold an entry of the same index and term but differ before it
   'raft_leader_incomplete', // leader completeness: a new leader's log lacks an entry committed before its term
   'raft_state_machine_divergence', // state-machine safety: two nodes applied different entries (or states) at an index
+  'raft_config_jump', // a configuration differs from its predecessor by more than one voter: their majorities may be disjoint
+  'raft_config_change_unsafe', // a leader took a change with another in flight, or before an entry of its term committed
   // A driver module's own checker (its extras, drivers.ts): `details.checker` names it (paxos: single-decision...).
   'driver_invariant',
   // Processes.

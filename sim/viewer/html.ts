@@ -65,6 +65,8 @@ const EXPLANATIONS: Readonly<Record<string, string>> = {
   raft_log_mismatch: 'Log matching broken: two logs agree on an entry’s index and term but differ before it.',
   raft_leader_incomplete: 'Leader completeness broken: a new leader lacks an entry committed before its term.',
   raft_state_machine_divergence: 'State-machine safety broken: two nodes applied different entries at one index.',
+  raft_config_jump: 'A configuration differs from the one before it by more than one voter: two disjoint majorities could decide.',
+  raft_config_change_unsafe: 'A leader took a membership change with another in flight, or before an entry of its term committed.',
   process_failed: 'An exception escaped the product’s code (an assertion or a TypeError).',
   call_overran_deadline: 'A call ended later than its overall deadline allows.',
   liveness_not_converged: 'After the faults stopped, calls did not drain or the server did not serve in time.',
