@@ -922,7 +922,6 @@ export function buildProgram(): Command {
       .addOption(clientTlsOption('--tls-key'))
       .addOption(clientTlsOption('--tls-servername'))
       .addOption(clientTokenFileOption())
-    .addOption(clientTokenFileOption())
       .option('--json', 'print one JSON object')
       .action(async (opts: { endpoints: string[]; json?: boolean }) => {
         try {
