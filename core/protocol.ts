@@ -25,6 +25,10 @@
 //   - Encoders write u64 fields as msgpack uint64 (0xcf), other integers in their smallest form,
 //     fields in the order documented in docs/protocol.md. Encoding a value outside its wire type
 //     is a bug (assertion), not an expected condition.
+//   - Authentication rides on the first request of a connection: its optional `token` field (a
+//     str, any op) is what a server with a token checks (docs/protocol.md, "Authentication").
+//     `decodeRequestWithToken` returns it beside the request; `decodeRequest` type-checks it and
+//     drops it. The decoder never judges the token (length, content): a server compares it.
 
 import { Encoder } from '@msgpack/msgpack';
 import { assert } from './assert.js';
@@ -205,6 +209,7 @@ export const WIRE_ERROR_CODES = [
   ErrorCode.SEQ_SESSION_EXPIRED,
   ErrorCode.NOT_FOUND,
   ErrorCode.FAILED_PRECONDITION,
+  ErrorCode.UNAUTHENTICATED,
 ] as const;
 export type WireErrorCode = (typeof WIRE_ERROR_CODES)[number];
 
@@ -400,24 +405,42 @@ function assertU64(n: bigint, invariant: string): void {
   assert(typeof n === 'bigint' && n >= 0n && n <= U64_MAX, invariant, String(n));
 }
 
-/** Encodes a request body. The request's fields must fit their wire types (else: assertion). */
-export function encodeRequest(request: Request): Uint8Array {
+/**
+ * Encodes a request body. The request's fields must fit their wire types (else: assertion).
+ * With `token`, the body carries it as its last field (the first request of a connection to a
+ * server with a token: docs/protocol.md, "Authentication").
+ */
+export function encodeRequest(request: Request, token?: string): Uint8Array {
+  if (token === undefined) return encodeRequestFields(request);
+  assert(typeof token === 'string' && token.length > 0 && token.length <= REQUEST_TOKEN_CHARS_MAX, 'protocol_request_token_bounded');
+  return encoder.encode({ ...requestFields(request), token });
+}
+
+/** Longest token a request carries (UTF-16 units; the server's token file allows 4,096 ASCII bytes). */
+export const REQUEST_TOKEN_CHARS_MAX = 4_096;
+
+function encodeRequestFields(request: Request): Uint8Array {
+  return encoder.encode(requestFields(request));
+}
+
+/** The request as the plain object the encoder writes, fields in the documented order. */
+function requestFields(request: Request): Record<string, unknown> {
   assertU32(request.id, 'protocol_request_id_u32');
   assert(request.id !== CONNECTION_ERROR_ID, 'protocol_request_id_nonzero');
   if (request.op === 'getTs' || request.op === 'getSeq') assertU32(request.count, 'protocol_request_count_u32');
   switch (request.op) {
     case 'getCurrentMaxSafe':
     case 'getSafeFrontier':
-      return encoder.encode({ id: request.id, op: request.op });
+      return ({ id: request.id, op: request.op });
     case 'acquireLease':
       assert(request.holder instanceof Uint8Array && request.holder.length <= FRAME_BODY_BYTES_MAX / 2, 'protocol_request_holder_bytes');
       assertU64(request.holderEpoch, 'protocol_request_holder_epoch_u64');
       assertU32(request.ttlMs, 'protocol_request_ttl_ms_u32');
-      return encoder.encode({ id: request.id, op: 'acquireLease', holder: request.holder, holderEpoch: request.holderEpoch, ttlMs: request.ttlMs });
+      return ({ id: request.id, op: 'acquireLease', holder: request.holder, holderEpoch: request.holderEpoch, ttlMs: request.ttlMs });
     case 'renewLease':
     case 'releaseLease':
       assertU64(request.leaseId, 'protocol_request_lease_id_u64');
-      return encoder.encode({ id: request.id, op: request.op, leaseId: request.leaseId });
+      return ({ id: request.id, op: request.op, leaseId: request.leaseId });
     case 'getSeqBatch':
       assertU64(request.clientId, 'protocol_request_client_id_u64');
       assertU64(request.requestId, 'protocol_request_request_id_u64');
@@ -425,7 +448,7 @@ export function encodeRequest(request: Request): Uint8Array {
         assert(typeof entry.key === 'string', 'protocol_request_key_string');
         assertU32(entry.count, 'protocol_request_count_u32');
       }
-      return encoder.encode({
+      return ({
         id: request.id,
         op: 'getSeqBatch',
         entries: request.entries.map((e) => [e.key, e.count]),
@@ -433,12 +456,12 @@ export function encodeRequest(request: Request): Uint8Array {
         requestId: request.requestId,
       });
     case 'getTs':
-      return encoder.encode({ id: request.id, op: 'getTs', count: request.count });
+      return ({ id: request.id, op: 'getTs', count: request.count });
     case 'getSeq':
       assert(typeof request.key === 'string', 'protocol_request_key_string');
       assertU64(request.clientId, 'protocol_request_client_id_u64');
       assertU64(request.requestId, 'protocol_request_request_id_u64');
-      return encoder.encode({
+      return ({
         id: request.id,
         op: 'getSeq',
         key: request.key,
@@ -782,7 +805,7 @@ function readMapHeader(r: BodyReader): number {
 const FIELD_NAME_BYTES_MAX = 16;
 
 /** The fields a request decoder knows (every op's); any other name is unknown and skipped. */
-export const REQUEST_FIELDS: ReadonlySet<string> = new Set(['id', 'op', 'count', 'key', 'entries', 'clientId', 'requestId', 'holder', 'holderEpoch', 'ttlMs', 'leaseId']);
+export const REQUEST_FIELDS: ReadonlySet<string> = new Set(['id', 'op', 'count', 'key', 'entries', 'clientId', 'requestId', 'holder', 'holderEpoch', 'ttlMs', 'leaseId', 'token']);
 /**
  * Longest holder a request decoder takes (bytes): more than the 128 a server accepts, so a holder
  * of 129 bytes reaches the server's policy and is answered INVALID_ARGUMENT (INVALID_LEASE_HOLDER)
@@ -959,7 +982,23 @@ function required<T>(value: T | undefined, field: string, what: string): T {
  * fields. Count and key ranges are left to `validateRequest`.
  */
 export function decodeRequest(body: Uint8Array): Request {
+  return decodeRequestWithToken(body).request;
+}
+
+/** A request and the `token` its body carried (null when absent or nil). */
+export interface RequestWithToken {
+  readonly request: Request;
+  readonly token: string | null;
+}
+
+/**
+ * Decodes a request body and its `token` field (docs/protocol.md, "Authentication"): the same
+ * rules and errors as `decodeRequest` (a `token` that is not a str is a bad body), the token
+ * returned as it came, unjudged.
+ */
+export function decodeRequestWithToken(body: Uint8Array): RequestWithToken {
   const { reader: r, fields } = openBody(body, 'request');
+  let token: string | null = null;
   let id: number | undefined;
   let op: string | undefined;
   let count: number | undefined;
@@ -1015,6 +1054,9 @@ export function decodeRequest(body: Uint8Array): Request {
       case 'leaseId':
         leaseId = readU64(r, name);
         break;
+      case 'token':
+        token = readStr(r, name);
+        break;
       default:
         assert(false, 'protocol_request_field_table', name);
     }
@@ -1023,6 +1065,7 @@ export function decodeRequest(body: Uint8Array): Request {
   const requestId32 = required(id, 'id', 'request');
   if (requestId32 === CONNECTION_ERROR_ID) throw bad('request id 0 is reserved for connection-level errors');
   const requestOp = required(op, 'op', 'request');
+  const request = ((): Request => {
   switch (requestOp) {
     case 'getTs':
       return { id: requestId32, op: 'getTs', count: required(count, 'count', 'getTs') };
@@ -1062,6 +1105,8 @@ export function decodeRequest(body: Uint8Array): Request {
     default:
       throw bad(`unknown op ${quoteBounded(op)}`);
   }
+  })();
+  return { request, token };
 }
 
 /**

@@ -351,7 +351,7 @@ function addTlsOptions(cmd: Command, peers = false): Command {
     .option('--tls-cert <file>', `serve TLS on the client and gRPC ports${peers ? ' and the peer port' : ''} with this PEM certificate (with --tls-key; reloaded on SIGHUP)`)
     .option('--tls-key <file>', 'the PEM private key of --tls-cert')
     .option('--tls-ca <file>', `require client certificates signed by this PEM CA (mTLS)${peers ? '; peers verify each other against it' : ''}`)
-    .option('--auth-token-file <file>', 'every gRPC call must carry this token (authorization: Bearer <token>; docs/security.md)')
+    .option('--auth-token-file <file>', "every gRPC call (authorization: Bearer <token>) and each client connection's first request must carry this token (docs/security.md)")
     .option('--insecure', 'allow a plaintext, unauthenticated client or gRPC port off loopback');
   if (peers) cmd.option('--allow-insecure-peer', 'allow plaintext peers (off loopback without TLS; with TLS, also accepted on the peer port)');
   return cmd;
@@ -378,7 +378,7 @@ async function serveFile(opts: ServeFileOptions, cmd: Command): Promise<void> {
       const authToken = serverAuthToken(opts);
       checkExposure(
         [
-          { flag: '--listen', host: hostOf(opts.listen), kind: 'client', tls: tls !== undefined, token: false },
+          { flag: '--listen', host: hostOf(opts.listen), kind: 'client', tls: tls !== undefined, token: authToken !== undefined },
           ...(opts.grpcListen === 'off' ? [] : [{ flag: '--grpc-listen', host: hostOf(opts.grpcListen), kind: 'client' as const, tls: tls !== undefined, token: authToken !== undefined }]),
         ],
         { insecure: opts.insecure === true },
@@ -451,7 +451,7 @@ async function serveRaft(opts: ServeRaftOptions, cmd: Command, start: typeof sta
       const serviceHost = opts.listen === undefined ? hostOf(self.serviceEndpoint) : hostOf(opts.listen);
       checkExposure(
         [
-          { flag: '--listen', host: serviceHost, kind: 'client', tls: tls !== undefined, token: false },
+          { flag: '--listen', host: serviceHost, kind: 'client', tls: tls !== undefined, token: authToken !== undefined },
           ...(opts.grpcListen === undefined || opts.grpcListen === 'off' ? [] : [{ flag: '--grpc-listen', host: hostOf(opts.grpcListen), kind: 'client' as const, tls: tls !== undefined, token: authToken !== undefined }]),
           { flag: `--peers: node ${opts.id}'s peer address`, host: self.raftAddress.host, kind: 'peer', tls: tls !== undefined, token: false },
         ],
@@ -709,6 +709,17 @@ function clientTlsFromFlags(flags: object): { tls?: TlsClientOptions } {
   };
 }
 
+/** `--token-file F` of the client commands: the token of a server started with --auth-token-file. */
+function clientTokenFileOption(): Option {
+  return new Option('--token-file <file>', "send this token on each connection's first request (a server with --auth-token-file; docs/security.md)");
+}
+
+/** `{ token }` for createClient from --token-file, or `{}`; INVALID_CONFIG (naming the file, never its content) when unusable. */
+function clientTokenFromFlags(flags: object): { token?: string } {
+  const file = (flags as { tokenFile?: string }).tokenFile;
+  return file === undefined ? {} : { token: AuthToken.fromFile(file, '--token-file').reveal() };
+}
+
 function endpointsOption(): Option {
   return new Option('--endpoints <list>', 'comma-separated host:port list').default([LISTEN_ADDRESS_DEFAULT], LISTEN_ADDRESS_DEFAULT).argParser(parseEndpoints);
 }
@@ -842,11 +853,12 @@ export function buildProgram(): Command {
     .addOption(clientTlsOption('--tls-cert'))
     .addOption(clientTlsOption('--tls-key'))
     .addOption(clientTlsOption('--tls-servername'))
+    .addOption(clientTokenFileOption())
     .option('--count <n>', `how many timestamps (1 to ${GET_TS_COUNT_MAX}: one millisecond at most)`, countUpTo(GET_TS_COUNT_MAX, 'timestamps'), 1)
     .option('--json', 'print one JSON object')
     .action(async (opts: { endpoints: string[]; count: number; json?: boolean }) => {
       try {
-        const client = createClient({ endpoints: opts.endpoints, ...clientTlsFromFlags(opts) });
+        const client = createClient({ endpoints: opts.endpoints, ...clientTlsFromFlags(opts), ...clientTokenFromFlags(opts) });
         try {
           const batch = await client.getTsBatch(opts.count);
           const values = batch.toArray().map((t) => t.toString());
@@ -874,11 +886,12 @@ export function buildProgram(): Command {
     .addOption(clientTlsOption('--tls-cert'))
     .addOption(clientTlsOption('--tls-key'))
     .addOption(clientTlsOption('--tls-servername'))
+    .addOption(clientTokenFileOption())
     .option('--count <n>', `block size (1 to ${SEQ_COUNT_MAX})`, countUpTo(SEQ_COUNT_MAX, 'values'), 1)
     .option('--json', 'print one JSON object')
     .action(async (key: string, opts: { endpoints: string[]; count: number; json?: boolean }) => {
       try {
-        const client = createClient({ endpoints: opts.endpoints, ...clientTlsFromFlags(opts) });
+        const client = createClient({ endpoints: opts.endpoints, ...clientTlsFromFlags(opts), ...clientTokenFromFlags(opts) });
         try {
           const block = await client.getSeq(key, opts.count);
           if (opts.json === true) {
@@ -908,10 +921,11 @@ export function buildProgram(): Command {
       .addOption(clientTlsOption('--tls-cert'))
       .addOption(clientTlsOption('--tls-key'))
       .addOption(clientTlsOption('--tls-servername'))
+      .addOption(clientTokenFileOption())
       .option('--json', 'print one JSON object')
       .action(async (opts: { endpoints: string[]; json?: boolean }) => {
         try {
-          const client = createClient({ endpoints: opts.endpoints, ...clientTlsFromFlags(opts) });
+          const client = createClient({ endpoints: opts.endpoints, ...clientTlsFromFlags(opts), ...clientTokenFromFlags(opts) });
           try {
             const point = await read(client);
             if (opts.json === true) process.stdout.write(`${JSON.stringify({ physicalMs: String(point.physicalMs), epoch: point.epoch.toString() })}\n`);
@@ -989,10 +1003,11 @@ export function buildProgram(): Command {
     .addOption(clientTlsOption('--tls-cert'))
     .addOption(clientTlsOption('--tls-key'))
     .addOption(clientTlsOption('--tls-servername'))
+    .addOption(clientTokenFileOption())
     .option('--json', 'print one JSON object')
     .action(async (entries: Array<{ key: string; count: number }>, opts: { endpoints: string[]; json?: boolean }) => {
       try {
-        const client = createClient({ endpoints: opts.endpoints, ...clientTlsFromFlags(opts) });
+        const client = createClient({ endpoints: opts.endpoints, ...clientTlsFromFlags(opts), ...clientTokenFromFlags(opts) });
         try {
           const batch = await client.getSeqBatch(entries);
           if (opts.json === true) {

@@ -22,6 +22,8 @@ export interface ClientOptions {
   readonly onEvent?: (event: ClientEvent) => void;
   /** Speak TLS to every endpoint: the CA to trust, a client certificate for mTLS, the name to verify. */
   readonly tls?: TlsClientOptions;
+  /** The token of a server started with `--auth-token-file`: sent on the first request of each connection; never logged. */
+  readonly token?: string;
 }
 
 /** A client over TCP. Throws TsoError(INVALID_CONFIG / NO_REACHABLE_ENDPOINTS) for bad options. */
@@ -40,5 +42,6 @@ export function createClient(options: ClientOptions = {}): TsoClient {
     ...(options.clientId === undefined ? {} : { clientId: options.clientId }),
     ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
     ...(options.tls === undefined ? {} : { tls: true }),
+    ...(options.token === undefined ? {} : { token: options.token }),
   });
 }

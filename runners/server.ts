@@ -76,7 +76,7 @@ export interface ServerOptions {
   readonly grpcHintEndpoint?: (serviceEndpoint: string) => string | null;
   /** TLS on the native client port (the default transport only) and the gRPC port; with `ca`, mTLS. */
   readonly tls?: TlsServerOptions;
-  /** A token every gRPC call must carry (docs/security.md); never logged. */
+  /** A token every gRPC call and the first request of every native connection must carry (docs/security.md); never logged. */
   readonly authToken?: AuthToken;
 }
 
@@ -259,6 +259,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TsoServe
       connectionsPerPeerMax: limits.connectionsPerPeerMax ?? SERVER_CONNECTIONS_PER_PEER_MAX_DEFAULT,
       ...(idleTimeoutMs > 0 ? { idleTimeoutMs } : {}),
       ...(limits.idleEvictAfterMs !== undefined ? { idleEvictAfterMs: limits.idleEvictAfterMs === 0 ? Number.POSITIVE_INFINITY : limits.idleEvictAfterMs } : {}),
+      ...(options.authToken !== undefined ? { authToken: options.authToken } : {}),
     }).catch((e: unknown) => {
       throw listenError(e, '--listen', listen);
     });

@@ -32,8 +32,8 @@ async function tempDir(prefix: string): Promise<string> {
   return dir;
 }
 
-async function tryGetTs(endpoints: readonly string[], tls: ClientOptions['tls'] | undefined, overallTimeoutMs = 10_000): Promise<bigint | string> {
-  const client = createClient({ endpoints: [...endpoints], retry: { attemptsMax: 6, overallTimeoutMs, attemptTimeoutMs: 2_000 }, ...(tls !== undefined ? { tls } : {}) });
+async function tryGetTs(endpoints: readonly string[], tls: ClientOptions['tls'] | undefined, overallTimeoutMs = 10_000, token?: string): Promise<bigint | string> {
+  const client = createClient({ endpoints: [...endpoints], retry: { attemptsMax: 6, overallTimeoutMs, attemptTimeoutMs: 2_000 }, ...(tls !== undefined ? { tls } : {}), ...(token !== undefined ? { token } : {}) });
   try {
     return await client.getTs();
   } catch (e) {
@@ -137,7 +137,9 @@ describe.skipIf(!OPENSSL_AVAILABLE)(SUITE_NAME, () => {
       // Node 3 has no TLS: its peer connections are refused by the TLS nodes' handshakes.
       const plain = await start(3, []);
       const mtls = { ca: pki.ca, cert: pki.client.cert, key: pki.client.key };
-      expect(typeof (await tryGetTs([service(1), service(2)], mtls))).toBe('bigint');
+      expect(typeof (await tryGetTs([service(1), service(2)], mtls, 10_000, 'cluster-token-1234'))).toBe('bigint');
+      // The token guards the native port too: without it the call fails UNAUTHENTICATED.
+      expect(await tryGetTs([service(1), service(2)], mtls, 5_000)).toMatch(/UNAUTHENTICATED|token/);
       // The plaintext node never hears of the TLS leader: it cannot serve, and has no hint to give.
       expect(await tryGetTs([service(3)], undefined, 3_000)).toMatch(/NOT_LEADER|UNAVAILABLE|no leader|TIMEOUT/i);
       expect(plain.stderr()).not.toMatch(/^serving epoch/m);

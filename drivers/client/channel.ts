@@ -9,7 +9,10 @@
 //   - a channel that ended (closed by either side, undecodable answer, connection-level error)
 //     is never used again: the pool replaces it, so the next request re-dials;
 //   - a failure reports whether the request was handed to the connection (`sent`): the client's
-//     getSeq logic needs to know whether the server may have executed it.
+//     getSeq logic needs to know whether the server may have executed it;
+//   - with a token, the first request written on a connection carries it (docs/protocol.md,
+//     "Authentication"); a connection-level UNAUTHENTICATED ends the channel with that code, and
+//     its requests count as not sent (a server executes nothing before the token matched).
 
 import { assert } from '../../core/assert.js';
 import { DecodeError, ErrorCode, TsoError } from '../../core/errors.js';
@@ -47,7 +50,7 @@ export type RequestBody =
   | Omit<RenewLeaseRequest, 'id'>
   | Omit<ReleaseLeaseRequest, 'id'>;
 
-export type ChannelFailureCode = typeof ErrorCode.TRANSPORT | typeof ErrorCode.PROTOCOL_VIOLATION;
+export type ChannelFailureCode = typeof ErrorCode.TRANSPORT | typeof ErrorCode.PROTOCOL_VIOLATION | typeof ErrorCode.UNAUTHENTICATED;
 
 export interface ChannelFailure {
   /** True when the request was handed to the connection (the server may have seen it). */
@@ -77,13 +80,18 @@ export class Channel {
   private ended = false;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
+  /** The token still to send: set until the connection's first request carries it. */
+  private tokenToSend: string | undefined;
 
   constructor(
     readonly endpoint: string,
     private readonly address: HostPort,
     private readonly transport: Transport,
     private readonly events: ChannelEvents,
-  ) {}
+    token?: string,
+  ) {
+    this.tokenToSend = token;
+  }
 
   get isEnded(): boolean {
     return this.ended;
@@ -133,7 +141,9 @@ export class Channel {
     assert(this.pending.size < CONNECTION_REQUESTS_IN_FLIGHT_MAX, 'channel_pending_bounded');
     const id = this.allocateId();
     this.pending.set(id, { op: body.op, handlers });
-    connection.send(encodeRequest({ ...body, id } as Request));
+    const token = this.tokenToSend;
+    this.tokenToSend = undefined;
+    connection.send(encodeRequest({ ...body, id } as Request, token));
     return id;
   }
 
@@ -164,6 +174,10 @@ export class Channel {
     if (answer.id === CONNECTION_ERROR_ID) {
       // A connection-level error: the server closes the connection after it.
       const message = answer.ok ? 'connection-level answer' : `${answer.code}: ${answer.message}`;
+      if (!answer.ok && answer.code === ErrorCode.UNAUTHENTICATED) {
+        this.end(`${this.endpoint} refused the connection: ${message}`, true, ErrorCode.UNAUTHENTICATED, false);
+        return;
+      }
       this.fail(ErrorCode.TRANSPORT, `${this.endpoint} dropped the connection: ${message}`);
       return;
     }
@@ -200,7 +214,7 @@ export class Channel {
     this.end(reason, true);
   }
 
-  private end(reason: string, wasConnected: boolean, code: ChannelFailureCode = ErrorCode.TRANSPORT): void {
+  private end(reason: string, wasConnected: boolean, code: ChannelFailureCode = ErrorCode.TRANSPORT, sent = true): void {
     if (this.ended) return;
     this.ended = true;
     const connection = this.connection;
@@ -209,7 +223,7 @@ export class Channel {
     this.pending.clear();
     connection?.close();
     if (wasConnected && connection !== null) this.events.disconnected(this.endpoint, reason);
-    for (const p of failed) p.handlers.onFailure({ sent: true, code, message: reason });
+    for (const p of failed) p.handlers.onFailure({ sent, code, message: reason });
   }
 }
 
@@ -221,6 +235,8 @@ export class ChannelPool {
     private readonly transport: Transport,
     private readonly events: ChannelEvents,
     private readonly channelsMax: number = CLIENT_CONNECTIONS_MAX,
+    /** Sent on the first request of every channel (docs/protocol.md, "Authentication"). */
+    private readonly token?: string,
   ) {}
 
   /** The live channel for `endpoint` (created if needed), or null when every slot is busy. */
@@ -234,7 +250,7 @@ export class ChannelPool {
     }
     if (existing !== undefined) this.channels.delete(endpoint);
     if (this.channels.size >= this.channelsMax && !this.evictIdle()) return null;
-    const channel = new Channel(endpoint, address, this.transport, this.events);
+    const channel = new Channel(endpoint, address, this.transport, this.events, this.token);
     this.channels.set(endpoint, channel);
     assert(this.channels.size <= this.channelsMax, 'channel_pool_bounded');
     return channel;

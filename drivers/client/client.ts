@@ -117,6 +117,12 @@ export interface ClientCoreOptions {
    * scheme-less `host:port` here; a `tls://` / `https://` one is followed like a bare one.
    */
   readonly tls?: boolean;
+  /**
+   * The token of a server started with `--auth-token-file` (docs/security.md): sent on the first
+   * request of every connection. A missing or wrong one fails the call UNAUTHENTICATED, not
+   * retried. Never logged, never in an event.
+   */
+  readonly token?: string;
   /** Test-only switches that plant known bugs (the simulator proves its checkers catch them). */
   readonly faults?: ClientFaults;
 }
@@ -283,7 +289,8 @@ function isDefinitive(code: WireErrorCode): boolean {
     code === ErrorCode.RESOURCE_EXHAUSTED ||
     code === ErrorCode.BAD_FRAME ||
     code === ErrorCode.NOT_FOUND ||
-    code === ErrorCode.FAILED_PRECONDITION
+    code === ErrorCode.FAILED_PRECONDITION ||
+    code === ErrorCode.UNAUTHENTICATED
   );
 }
 
@@ -403,10 +410,18 @@ class ClientCore implements TsoClient {
     this.keepAlive = options.keepAlive ?? NO_KEEP_ALIVE;
     this.roundRobinOffset = Math.floor(Math.min(Math.max(this.random(), 0), 0.999_999) * endpoints.length);
     this.leader = new LeaderCache(this.policy.leaderTtlMs);
-    this.pool = new ChannelPool(options.transport, {
-      connected: (endpoint) => this.emit({ type: 'connected', endpoint }),
-      disconnected: (endpoint, reason) => this.emit({ type: 'disconnected', endpoint, reason }),
-    });
+    if (options.token !== undefined && (typeof options.token !== 'string' || !/^[\x21-\x7e]{1,4096}$/.test(options.token))) {
+      throw new TsoError(ErrorCode.INVALID_CONFIG, 'token must be 1..4096 printable ASCII characters without spaces');
+    }
+    this.pool = new ChannelPool(
+      options.transport,
+      {
+        connected: (endpoint) => this.emit({ type: 'connected', endpoint }),
+        disconnected: (endpoint, reason) => this.emit({ type: 'disconnected', endpoint, reason }),
+      },
+      undefined,
+      options.token,
+    );
   }
 
   private emit(event: ClientEvent): void {
@@ -1083,8 +1098,9 @@ class ClientCore implements TsoClient {
           spec.onOutcomeUnknown?.();
         }
         noteLast(outcome.code, outcome.message);
-        if (outcome.code === ErrorCode.PROTOCOL_VIOLATION) {
-          return { kind: 'failed', code: ErrorCode.PROTOCOL_VIOLATION, message: outcome.message, outcomeUnknown, lastCode: outcome.code };
+        if (outcome.code === ErrorCode.PROTOCOL_VIOLATION || outcome.code === ErrorCode.UNAUTHENTICATED) {
+          // A wrong or missing token is configuration: no endpoint will answer otherwise.
+          return { kind: 'failed', code: outcome.code, message: outcome.message, outcomeUnknown, lastCode: outcome.code };
         }
         if (stalled) {
           // A paused or overloaded server: its connection may be fine, so keep it (the late

@@ -28,6 +28,7 @@ export type ConnectionClosedReason =
   | 'idle_evicted' // at the connection cap, the longest idle gave way to a new connection
   | 'buffer_budget' // it held the most when all buffers passed the budget
   | 'transport' // a socket error, or unsent answers past the per-connection cap
+  | 'unauthenticated' // its first request carried no token, or a wrong one (the server has a token)
   | 'shutdown';
 
 export interface ServerMetrics {

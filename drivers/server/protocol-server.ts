@@ -27,6 +27,13 @@
 // would lock new clients out for as long as an attacker's paused frames last (tried: the
 // budget attack test's client could not connect until the frame deadline).
 //
+// Authentication (`authToken`, docs/protocol.md "Authentication"): the first request of each
+// connection must carry the token; one without it or with a wrong one is not executed: the
+// connection gets an id-0 UNAUTHENTICATED and is closed (counted `unauthenticated`), and every
+// other connection carries on. The compare is the token's own (constant time); neither the token
+// nor what a client presented appears in an answer, a log or a metric. Without `authToken` a
+// request's token is ignored.
+//
 // A request id is the client's correlation key, so it must be unique among the requests in
 // flight on its connection: a request whose id is still in flight is answered INVALID_ARGUMENT
 // (`DUPLICATE_REQUEST_ID:`) and not executed. The set of ids in flight is the in-flight count,
@@ -35,11 +42,17 @@
 import { assert, unreachable } from '../../core/assert.js';
 import { DecodeError, withCodePrefix } from '../../core/errors.js';
 import { CONNECTION_REQUESTS_IN_FLIGHT_MAX, SERVER_CONNECTIONS_MAX, SERVER_IDLE_EVICT_AFTER_MS_DEFAULT } from '../../core/limits.js';
-import { decodeRequest, encodeResponse, validateRequest, type Request, type Response, type SafePointRequest } from '../../core/protocol.js';
+import { decodeRequestWithToken, encodeResponse, validateRequest, type Request, type Response, type SafePointRequest } from '../../core/protocol.js';
 import { parseHostPort, type Clock, type Connection, type HostPort, type Listener, type TimerHandle, type Transport } from '../ports.js';
 import { noopMetrics, type ConnectionClosedReason, type ConnectionRefusedReason, type ServerMetrics } from './metrics.js';
 import type { LeaseAnswer, LeaseReleaseAnswer, SeqAnswer, SeqBatchAnswer, ServingNode, TsAnswer } from './serving-node.js';
 import { sometimes } from '../../core/sometimes.js';
+
+/** The server's token (drivers/node/auth-token.ts AuthToken): compares what a client presented. */
+export interface RequestTokenCheck {
+  /** Whether `presented` is the token, in time independent of where it differs. */
+  matches(presented: string | null): boolean;
+}
 
 export interface ProtocolServerOptions {
   readonly node: ServingNode;
@@ -55,6 +68,8 @@ export interface ProtocolServerOptions {
   readonly idleTimeoutMs?: number;
   /** At the connection cap, a connection idle this long gives way to a new one (default SERVER_IDLE_EVICT_AFTER_MS_DEFAULT). */
   readonly idleEvictAfterMs?: number;
+  /** Every connection's first request must carry this token; else UNAUTHENTICATED and closed. */
+  readonly authToken?: RequestTokenCheck;
 }
 
 interface ConnectionState {
@@ -71,6 +86,8 @@ interface ConnectionState {
   readingPaused: boolean;
   /** Set when the server (or the transport, through `onClose`) decided to close it. */
   closeReason: ConnectionClosedReason | null;
+  /** Its first request carried the token (always true when the server has none). */
+  authenticated: boolean;
 }
 
 /** How a close reported by the transport is answered and counted. */
@@ -226,6 +243,7 @@ export class ProtocolServer {
       idleTimer: null,
       readingPaused: false,
       closeReason: null,
+      authenticated: this.options.authToken === undefined,
     };
     this.connections.add(state);
     this.mostRecentlyActive = state;
@@ -294,8 +312,9 @@ export class ProtocolServer {
     if (!state.open || state.closeReason !== null) return;
     this.touch(state);
     let request: Request;
+    let token: string | null;
     try {
-      request = decodeRequest(body);
+      ({ request, token } = decodeRequestWithToken(body));
     } catch (e) {
       if (!(e instanceof DecodeError)) throw e;
       sometimes(true, 'protocol.undecodable_request_closed');
@@ -304,6 +323,16 @@ export class ProtocolServer {
       state.connection.send(encodeResponse({ id: 0, ok: false, code: 'BAD_FRAME', message: e.message }));
       state.connection.close();
       return;
+    }
+    if (!state.authenticated) {
+      if (!(this.options.authToken as RequestTokenCheck).matches(token)) {
+        state.closeReason = 'unauthenticated';
+        const message = `${token === null ? 'missing' : 'wrong'} token: the first request of a connection must carry the server's token`;
+        state.connection.send(encodeResponse({ id: 0, ok: false, code: 'UNAUTHENTICATED', message }));
+        state.connection.close();
+        return;
+      }
+      state.authenticated = true;
     }
     if (state.inFlight.has(request.id)) {
       const message = `DUPLICATE_REQUEST_ID: request id ${request.id} is already in flight on this connection`;
