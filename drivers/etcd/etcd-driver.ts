@@ -32,6 +32,11 @@
 //   - `hasLease()` holds only before `send time of the last successful keep-alive (or grant) +
 //     TTL × (1 − 2ρ) − margin` on the monotonic clock: etcd cannot have expired the lease (and let
 //     another node campaign) before then. Past it the node steps down (revokes, emits `unknown`).
+//   - A lease given up while etcd could not be reached (a failed revoke) is remembered and revoked
+//     again at each tick until etcd confirms it gone: etcd re-arms every lease to a full TTL when
+//     it elects a leader, so a forgotten lease would keep this node's leader key (and every other
+//     node following it) for a whole TTL after etcd is back. Revoking it is always safe: the node
+//     no longer leads, and only its own keys are bound to it.
 //   - Every call is bounded: each etcd request has a deadline; no request is retried blindly.
 import { isValidSeqCount, isValidSeqKey, SeqLedger, type SeqAdvanceRequest, type SeqLedgerSnapshot, type SeqSessionSnapshot } from '../../core/ledger.js';
 import { PHYSICAL_MS_MAX, SEQ_KEY_CARDINALITY_CAP_DEFAULT } from '../../core/limits.js';
@@ -55,6 +60,8 @@ export const ETCD_LEASE_MARGIN_MS_DEFAULT = 500;
 export const ETCD_SEQ_QUEUE_MAX = 10_000;
 /** Attempts of persistHighWater's read-compare-write when another write moved the high-water between. */
 const PERSIST_ATTEMPTS_MAX = 3;
+/** Leases given up without etcd's confirmation that are remembered for another revoke (older ones expire by themselves). */
+const ABANDONED_LEASES_MAX = 8;
 
 export type EtcdDriverEvent =
   | { readonly kind: 'leadership'; readonly state: LeaderState }
@@ -119,6 +126,8 @@ export class EtcdDriver implements ConsensusDriver {
   private readonly listeners = new Set<(state: LeaderState) => void>();
   private state: LeaderState = { kind: 'unknown' };
   private leaseId: bigint | null = null;
+  /** Leases this node gave up whose revoke etcd did not confirm (oldest first): revoked again at each tick. */
+  private readonly abandonedLeaseIds: bigint[] = [];
   private leaseDeadlineMs = -Infinity;
   private timer: TimerHandle | null = null;
   private closed = false;
@@ -198,6 +207,8 @@ export class EtcdDriver implements ConsensusDriver {
   }
 
   private async tick(): Promise<void> {
+    // A follower first frees its abandoned leader key, so it and the others can campaign at once.
+    if (this.state.kind !== 'leader' && this.abandonedLeaseIds.length > 0) await this.revokeAbandonedLeases();
     try {
       if (this.state.kind === 'leader') await this.renew(this.state.epoch);
       else await this.followOrCampaign();
@@ -210,6 +221,8 @@ export class EtcdDriver implements ConsensusDriver {
     if (this.state.kind === 'leader' && this.options.clock.monotonicMs() >= this.leaseDeadlineMs && this.options.faults?.serveAfterLeaseExpired !== true) {
       await this.stepDown('no keep-alive succeeded before the lease deadline (it may have expired in etcd)');
     }
+    // A leader frees older abandoned leases after its own keep-alive, never before it.
+    if (this.state.kind === 'leader' && this.abandonedLeaseIds.length > 0) await this.revokeAbandonedLeases();
   }
 
   private async renew(epoch: bigint): Promise<void> {
@@ -237,8 +250,25 @@ export class EtcdDriver implements ConsensusDriver {
     const leaseId = this.leaseId;
     this.leaseId = null;
     if (leaseId === null) return;
-    // Best effort: when etcd cannot be reached the lease (and the leader key) expire by themselves.
-    await this.options.client.leaseRevoke(leaseId).catch(() => {});
+    try {
+      await this.options.client.leaseRevoke(leaseId);
+    } catch {
+      // etcd did not confirm: revoke it again at the next ticks (etcd may re-arm it when it elects a leader).
+      this.abandonedLeaseIds.push(leaseId);
+      if (this.abandonedLeaseIds.length > ABANDONED_LEASES_MAX) this.abandonedLeaseIds.shift();
+    }
+  }
+
+  /** Revokes the leases given up earlier without etcd's confirmation; the first failure ends the try (etcd is still out). */
+  private async revokeAbandonedLeases(): Promise<void> {
+    while (this.abandonedLeaseIds.length > 0) {
+      try {
+        await this.options.client.leaseRevoke(this.abandonedLeaseIds[0] as bigint);
+      } catch {
+        return;
+      }
+      this.abandonedLeaseIds.shift();
+    }
   }
 
   private followFrom(kv: EtcdKeyValue): void {
@@ -582,5 +612,6 @@ export class EtcdDriver implements ConsensusDriver {
     this.emit({ kind: 'unknown' });
     // Give the leadership back at once, so another node need not wait for the lease to expire.
     if (wasLeader || this.leaseId !== null) await this.revokeLease();
+    await this.revokeAbandonedLeases();
   }
 }
