@@ -1,6 +1,6 @@
 // The etcd driver (drivers/etcd/etcd-driver.ts) against the simulated etcd (sim/etcd-wire.ts) on
-// the simulated network and clocks: leadership across etcd's own failures, where the timings are
-// simulated time (deterministic per seed), not wall time.
+// the simulated network and clocks: leadership across etcd's own failures, and the stamping-lease
+// set kept in etcd; the timings are simulated time (deterministic per seed), not wall time.
 //
 // Found by the swarm (3-node etcd seed 1732 on the tree of 4 Dec 2026, 12:40): etcd lost its
 // leader while tsoracle's leader held the leader key; the tsoracle leader passed its lease
@@ -10,6 +10,7 @@
 // that no longer led, for a whole TTL after etcd was back (liveness_call_failed after the run
 // converged). The driver now revokes the abandoned lease again at each tick.
 import { describe, expect, it } from 'vitest';
+import type { LeaseRecord } from '../core/oracle/leases.js';
 import { EtcdDriver } from '../drivers/etcd/etcd-driver.js';
 import { SimEtcdStore } from './etcd-store.js';
 import { SIM_ETCD_PORT, SimEtcdClient, SimEtcdServer } from './etcd-wire.js';
@@ -75,4 +76,34 @@ describe('the etcd driver against the simulated etcd', () => {
     expect((leader.leaderState as { epoch: bigint }).epoch).toBeGreaterThan(oldEpoch);
     await Promise.all(drivers.map((d) => world.settle(d.close())));
   });
+
+  it('keeps the stamping-lease set in the simulated etcd: replaced whole behind the leader compare, a deposed leader refused and nothing changed', async () => {
+    const { world, server, drivers } = driversOnSimulatedEtcd(17, ['n1', 'n2']);
+    const [old, next] = drivers as [EtcdDriver, EtcdDriver];
+    old.start();
+    await world.runFor(300);
+    const oldEpoch = (old.leaderState as { epoch: bigint }).epoch;
+    expect(old.leaderState.kind).toBe('leader');
+    expect(await world.settle(old.loadLeases())).toEqual({ ok: true, leases: [] });
+    const set = [leaseRecord(4n, 'holder-a'), leaseRecord(9n, 'holder-b')];
+    expect(await world.settle(old.persistLeases(set, oldEpoch))).toEqual({ ok: true });
+    expect(await world.settle(old.loadLeases())).toEqual({ ok: true, leases: set });
+    // The old leader paused past its lease: etcd expires it, the other node leads.
+    next.start();
+    world.pause('n1', 2_000);
+    await world.runFor(1_900);
+    expect(next.leaderState.kind).toBe('leader');
+    const newEpoch = (next.leaderState as { epoch: bigint }).epoch;
+    expect(newEpoch).toBeGreaterThan(oldEpoch);
+    // A write of the old epoch is refused whoever makes it, and the set stays.
+    expect(await world.settle(next.persistLeases([], oldEpoch))).toMatchObject({ ok: false, code: 'DRIVER_FENCED' });
+    expect(await world.settle(next.loadLeases())).toEqual({ ok: true, leases: set });
+    expect(server.store.peek(`${PREFIX}/leases`)).toBeDefined();
+    await Promise.all(drivers.map((d) => world.settle(d.close())));
+  });
 });
+
+/** A stamping-lease record (core/oracle/leases.ts) with fixed times. */
+function leaseRecord(leaseId: bigint, holder: string): LeaseRecord {
+  return { leaseId, holder: new TextEncoder().encode(holder), holderEpoch: 1n, ttlMs: 5_000, tsUpperBoundMs: 1_700_000_000_000, expiresAtMs: 1_700_000_005_000, superseded: false };
+}
