@@ -26,11 +26,13 @@ import pg from 'pg';
 import type { Janitor } from './janitor.js';
 import { RespClient } from './resp.js';
 
-export type PeerOp = 'redisIncr' | 'pgCounter';
+export type PeerOp = 'redisIncr' | 'pgCounter' | 'etcdCas';
 
 export const PEER_LABELS: Readonly<Record<PeerOp, string>> = {
   redisIncr: 'Redis INCR',
   pgCounter: 'PG UPDATE',
+  // etcd's compare-and-swap counter (`--driver etcd`, bench/etcd.ts).
+  etcdCas: 'etcd CAS',
 };
 
 /** A peer opened for one scenario: `call` is shared by the scenario's callers. */
@@ -44,6 +46,8 @@ export interface Peer {
   /** e.g. 'redis-server 7.0.15 (appendonly yes, appendfsync always, save "")'. */
   readonly description: string;
   readonly pid: number | undefined;
+  /** The largest callers count this peer runs at (default PEER_CALLERS_MAX). */
+  readonly callersMax?: number;
   open(callers: number): Promise<PeerSession>;
   /**
    * Puts the peer at rest before the next scenario (any scenario, ours or a peer's): what it

@@ -37,6 +37,9 @@
 //   --driver file|raft|paxos  the server: one `serve file` child (default), or a 3-node cluster of
 //                         `serve raft` / `serve paxos` children on loopback (runners/stress/cluster.ts);
 //                         the client gets every node's endpoint and follows the leader
+//   --driver etcd         a 3-member etcd on loopback (bench/etcd.ts) and 3 `serve etcd` children
+//                         on it; etcd's own CAS counter runs beside getTs/getSeq at the same callers
+//                         (without --only: getTs@1024 and getSeq@1/16/256 only)
 //   --grpc                also run getTs over the tsoracle.v1 gRPC port (grpcGetTs@1/256/1024: one
 //                         grpc-js channel, one GetTs(count 1) per call, no client coalescing)
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -52,6 +55,7 @@ import { cpuUsPerCall, ownCpuMs, processCpuMs } from './cpu.js';
 import { LatencyHistogram } from './histogram.js';
 import { Janitor } from './janitor.js';
 import { Cluster } from '../runners/stress/cluster.js';
+import { etcdCasPeer, startBenchEtcd } from './etcd.js';
 import { PEER_CALLERS_MAX, PEER_LABELS, peakRssBytes, startPeers, type Peer, type PeerOp } from './peers.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -142,8 +146,10 @@ interface Options {
   driver: BenchDriver;
 }
 
-type BenchDriver = 'file' | 'raft' | 'paxos';
-/** Nodes of the `--driver raft|paxos` cluster. */
+type BenchDriver = 'file' | 'raft' | 'paxos' | 'etcd';
+/** Without --only, `--driver etcd` runs the scenarios issue 17 compares with etcd's CAS counter. */
+const ETCD_DEFAULT_SCENARIOS = ['getTs@1024', 'getSeq@1', 'getSeq@16', 'getSeq@256'];
+/** Nodes of the `--driver raft|paxos|etcd` cluster. */
 const BENCH_CLUSTER_NODES = 3;
 
 function parseOptions(argv: readonly string[]): Options {
@@ -203,7 +209,7 @@ function parseOptions(argv: readonly string[]): Options {
         break;
       case '--driver': {
         const driver = value();
-        if (driver !== 'file' && driver !== 'raft' && driver !== 'paxos') usage(`--driver is file, raft or paxos, got ${driver}`);
+        if (driver !== 'file' && driver !== 'raft' && driver !== 'paxos' && driver !== 'etcd') usage(`--driver is file, raft, paxos or etcd, got ${driver}`);
         options.driver = driver;
         break;
       }
@@ -220,6 +226,7 @@ function parseOptions(argv: readonly string[]): Options {
   if (options.driver !== 'file' && (options.endpoint !== null || options.grpc || options.serverCpuProfDir !== null)) {
     usage(`--driver ${options.driver} spawns its own cluster: not with --endpoint, --grpc or --server-cpu-prof`);
   }
+  if (options.driver === 'etcd' && options.only === null) options.only = ETCD_DEFAULT_SCENARIOS;
   if (options.quick) {
     if (!windowSet) options.windowMs = 800;
     if (!warmupSet) options.warmupMs = 300;
@@ -232,7 +239,7 @@ function usage(problem: string | null): never {
   process.stderr.write(
     'usage: node dist/bench/run.js [--quick] [--only getTs,getTsBatch,getSeq,getTs@1024] [--window-ms N] [--warmup-ms N]\n' +
       '                              [--endpoint H:P [--server-pid PID]] [--server-cpu-prof DIR] [--out FILE] [--json] [--peers] [--grpc]\n' +
-      '                              [--driver file|raft|paxos]\n',
+      '                              [--driver file|raft|paxos|etcd]\n',
   );
   process.exit(problem === null ? 0 : 2);
 }
@@ -460,13 +467,13 @@ function table(results: readonly ScenarioResult[]): string {
  */
 function plan(scenarios: readonly Scenario[], peers: readonly Peer[]): Array<Scenario | PeerScenario> {
   if (peers.length === 0) return [...scenarios];
-  const callers = [...new Set(scenarios.filter((s) => (s.op === 'getTs' || s.op === 'getSeq') && s.callers <= PEER_CALLERS_MAX).map((s) => s.callers))];
-  const peerScenarios = callers.flatMap((c) => peers.map((peer) => peerScenario(peer.op, c)));
+  const callers = [...new Set(scenarios.filter((s) => s.op === 'getTs' || s.op === 'getSeq').map((s) => s.callers))];
+  const peerScenarios = callers.flatMap((c) => peers.filter((peer) => c <= (peer.callersMax ?? PEER_CALLERS_MAX)).map((peer) => peerScenario(peer.op, c)));
   return [...scenarios, ...peerScenarios].sort((a, b) => a.callers - b.callers);
 }
 
 function isPeerOp(op: Op | PeerOp): op is PeerOp {
-  return op === 'redisIncr' || op === 'pgCounter';
+  return op === 'redisIncr' || op === 'pgCounter' || op === 'etcdCas';
 }
 
 interface Comparison {
@@ -546,9 +553,12 @@ async function run(janitor: Janitor): Promise<void> {
   janitor.deferDir(dataDir);
   let server: ServerChild | null = null;
   let clusterEndpoints: string[] | null = null;
+  // --driver etcd: the nodes keep their state in a real etcd, whose CAS counter is benched beside them.
+  const etcd = options.driver === 'etcd' ? await startBenchEtcd(dataDir, janitor) : null;
   if (options.driver !== 'file') {
     const cluster = await Cluster.create({
       driver: options.driver,
+      ...(etcd === null ? {} : { etcdEndpoints: etcd.endpoints }),
       nodes: BENCH_CLUSTER_NODES,
       rootDir: dataDir,
       electionTimeoutMs: null,
@@ -567,6 +577,7 @@ async function run(janitor: Janitor): Promise<void> {
   }
   const endpoint = options.endpoint ?? server?.endpoint ?? '';
   const { peers, notes } = options.peers ? await startPeers(janitor) : { peers: [], notes: [] };
+  if (etcd !== null) peers.push(await etcdCasPeer(etcd));
   const client = createClient({ endpoints: clusterEndpoints ?? [endpoint] });
   const unregisterClient = janitor.defer('tsoracle client', () => client.close(), () => undefined);
   const grpcEndpoint = server?.grpcEndpoint ?? null;

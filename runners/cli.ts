@@ -512,6 +512,9 @@ interface ServeEtcdOptions extends ConnectionLimitFlags {
   clockDrift: number;
   windowAhead: number;
   failoverAdvance: number;
+  leaseTtlMin: number;
+  leaseTtlMax: number;
+  leasesLiveMax: number;
 }
 
 async function serveEtcd(opts: ServeEtcdOptions, cmd: Command): Promise<void> {
@@ -526,6 +529,7 @@ async function serveEtcd(opts: ServeEtcdOptions, cmd: Command): Promise<void> {
     clockDriftBound: opts.clockDrift,
     windowAheadMs: opts.windowAhead,
     failoverAdvanceMs: opts.failoverAdvance,
+    leasePolicy: leasePolicyOf(opts, cmd),
     connectionLimits: connectionLimits(opts),
     log: (line) => process.stderr.write(`${line}\n`),
   }).catch(failOrUsage(cmd));

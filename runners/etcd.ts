@@ -13,6 +13,7 @@
 // key's value) is --advertise, else the bound client address.
 import client from 'prom-client';
 import { TsoError } from '../core/errors.js';
+import type { LeasePolicy } from '../core/oracle/leases.js';
 import { NodeClock } from '../drivers/node/clock.js';
 import { formatHostPort, parseHostPort, type HostPort } from '../drivers/ports.js';
 import { EtcdHttpClient, EtcdUnavailableError, parseEtcdEndpoints, ETCD_REQUEST_TIMEOUT_MS_DEFAULT } from '../drivers/etcd/etcd-client.js';
@@ -44,6 +45,8 @@ export interface EtcdServerOptions {
   readonly clockDriftBound?: number;
   readonly windowAheadMs?: number;
   readonly failoverAdvanceMs?: number;
+  /** The stamping-lease policy (the set itself lives in etcd, under `<prefix>/leases`). */
+  readonly leasePolicy?: LeasePolicy;
   readonly connectionLimits?: ConnectionLimits;
   readonly log?: (line: string) => void;
 }
@@ -154,6 +157,7 @@ export async function startEtcdServer(options: EtcdServerOptions): Promise<EtcdS
     ...(options.windowAheadMs !== undefined ? { windowAheadMs: options.windowAheadMs } : {}),
     ...(options.failoverAdvanceMs !== undefined ? { failoverAdvanceMs: options.failoverAdvanceMs } : {}),
     ...(options.connectionLimits !== undefined ? { connectionLimits: options.connectionLimits } : {}),
+    ...(options.leasePolicy !== undefined ? { leasePolicy: options.leasePolicy } : {}),
   });
   driverRef = driver;
   for (const metric of [leaderGauge, unavailable, stepDowns]) server.metrics.registry.registerMetric(metric);

@@ -6,12 +6,18 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SeqLedger, type SeqAdvanceRequest } from '../../core/ledger.js';
 import { PHYSICAL_MS_MAX, SEQ_SESSION_CLIENTS_MAX, SEQ_SESSION_RESULTS_PER_CLIENT_MAX } from '../../core/limits.js';
+import type { LeaseRecord } from '../../core/oracle/leases.js';
 import type { LeaderState } from '../driver.js';
 import { NodeClock } from '../node/clock.js';
 import { waitUntil } from '../node/test-support.js';
 import { EtcdHttpClient, EtcdUnavailableError } from './etcd-client.js';
 import { ETCD_SEQ_BATCH_MAX, EtcdDriver, type EtcdDriverOptions } from './etcd-driver.js';
 import { ETCD_MISSING_REASON, startEtcdCluster, type EtcdTestCluster } from './test-support.js';
+
+/** A stamping-lease record (core/oracle/leases.ts) with fixed times. */
+function leaseRecord(leaseId: bigint, holder: string): LeaseRecord {
+  return { leaseId, holder: new TextEncoder().encode(holder), holderEpoch: 1n, ttlMs: 5_000, tsUpperBoundMs: 1_700_000_000_000 + Number(leaseId), expiresAtMs: 1_700_000_005_000, superseded: false };
+}
 
 if (ETCD_MISSING_REASON !== null) console.warn(`skipping the etcd driver tests: ${ETCD_MISSING_REASON}`);
 
@@ -122,6 +128,28 @@ describe.skipIf(ETCD_MISSING_REASON !== null)('etcd driver against a real etcd',
       await old.close();
       await next.close();
     }
+  });
+
+  it('keeps the stamping-lease set in etcd: empty at first, replaced whole and read back exactly, a deposed leader refused and nothing changed', async () => {
+    const prefix = freshPrefix();
+    const old = makeDriver(prefix, '127.0.0.1:7012', { leaseTtlSeconds: 30, tickMs: 10_000 });
+    const oldEpoch = await leaderOf(old);
+    expect(await old.loadLeases()).toEqual({ ok: true, leases: [] });
+    const first = [leaseRecord(1n, 'holder-a'), leaseRecord(2n, 'holder-b')];
+    expect(await old.persistLeases(first, oldEpoch)).toEqual({ ok: true });
+    expect(await old.loadLeases()).toEqual({ ok: true, leases: first });
+    const second = [leaseRecord(2n, 'holder-b'), leaseRecord(3n, 'holder-c')];
+    expect(await old.persistLeases(second, oldEpoch)).toEqual({ ok: true });
+    expect(await old.loadLeases()).toEqual({ ok: true, leases: second });
+    // Depose it behind its back; its next set is refused, and the stored one stays.
+    await new EtcdHttpClient(cluster.endpointList).txn([], [{ deleteRange: { key: `${prefix}/leader` } }], []);
+    const next = makeDriver(prefix, '127.0.0.1:7013');
+    const newEpoch = await leaderOf(next);
+    expect(await old.persistLeases([], oldEpoch)).toMatchObject({ ok: false, code: 'DRIVER_FENCED', leaderEndpoint: '127.0.0.1:7013', leaderEpoch: newEpoch });
+    expect(await next.loadLeases()).toEqual({ ok: true, leases: second });
+    expect(await next.persistLeases([], oldEpoch)).toMatchObject({ ok: false, code: 'DRIVER_FENCED' });
+    await old.close();
+    await next.close();
   });
 
   it('advances exactly once per (clientId, requestId): a retry gets the same block, blocks are gapless, and a new leader answers retries from etcd', async () => {

@@ -5,6 +5,7 @@
 // Keys, all under `prefix` (default `/tsoracle/<cluster>`):
 //   <prefix>/leader                         this node's advertised endpoint, bound to its etcd lease
 //   <prefix>/hw                             the high-water, decimal physical ms
+//   <prefix>/leases                         the stamping-lease set: a TSOL record (docs/formats.md §8), base64
 //   <prefix>/ledger/meta                    JSON {keyCap, applySeq, requestsExpiredBelow}
 //   <prefix>/ledger/seq/<key>               one sequence counter, decimal u64
 //   <prefix>/ledger/session/<cid>/meta      JSON {lastActiveSeq, forgottenBelow} of one client session
@@ -32,9 +33,20 @@
 //   - `hasLease()` holds only before `send time of the last successful keep-alive (or grant) +
 //     TTL × (1 − 2ρ) − margin` on the monotonic clock: etcd cannot have expired the lease (and let
 //     another node campaign) before then. Past it the node steps down (revokes, emits `unknown`).
+//   - A lease given up while etcd could not be reached (a failed revoke) is remembered and revoked
+//     again at each tick until etcd confirms it gone: etcd re-arms every lease to a full TTL when
+//     it elects a leader, so a forgotten lease would keep this node's leader key (and every other
+//     node following it) for a whole TTL after etcd is back. Revoking it is always safe: the node
+//     no longer leads, and only its own keys are bound to it.
+//   - `persistLeases` replaces the whole lease set in one transaction behind the leader compare
+//     and `ModRevision(leases) == the one it read` under the same leader: a deposed leader's set
+//     is refused DRIVER_FENCED, and a slow write of an older set that lands late cannot overwrite
+//     a newer one. `loadLeases` is a linearized read.
 //   - Every call is bounded: each etcd request has a deadline; no request is retried blindly.
 import { isValidSeqCount, isValidSeqKey, SeqLedger, type SeqAdvanceRequest, type SeqLedgerSnapshot, type SeqSessionSnapshot } from '../../core/ledger.js';
 import { PHYSICAL_MS_MAX, SEQ_KEY_CARDINALITY_CAP_DEFAULT } from '../../core/limits.js';
+import { decodeLeaseRecord, encodeLeaseRecord } from '../../core/oracle/lease-record.js';
+import type { LeaseRecord } from '../../core/oracle/leases.js';
 import type { ConsensusDriver, DriverFailure, DriverResult, LeaderState, SeqBlockResult } from '../driver.js';
 import { driverFailure, seqDriverFailure } from '../driver.js';
 import type { Clock, TimerHandle } from '../ports.js';
@@ -55,6 +67,8 @@ export const ETCD_LEASE_MARGIN_MS_DEFAULT = 500;
 export const ETCD_SEQ_QUEUE_MAX = 10_000;
 /** Attempts of persistHighWater's read-compare-write when another write moved the high-water between. */
 const PERSIST_ATTEMPTS_MAX = 3;
+/** Leases given up without etcd's confirmation that are remembered for another revoke (older ones expire by themselves). */
+const ABANDONED_LEASES_MAX = 8;
 
 export type EtcdDriverEvent =
   | { readonly kind: 'leadership'; readonly state: LeaderState }
@@ -119,6 +133,8 @@ export class EtcdDriver implements ConsensusDriver {
   private readonly listeners = new Set<(state: LeaderState) => void>();
   private state: LeaderState = { kind: 'unknown' };
   private leaseId: bigint | null = null;
+  /** Leases this node gave up whose revoke etcd did not confirm (oldest first): revoked again at each tick. */
+  private readonly abandonedLeaseIds: bigint[] = [];
   private leaseDeadlineMs = -Infinity;
   private timer: TimerHandle | null = null;
   private closed = false;
@@ -126,7 +142,7 @@ export class EtcdDriver implements ConsensusDriver {
   private cache: CachedLedger | null = null;
   private readonly queue: QueuedAdvance[] = [];
   private draining = false;
-  private readonly keys: { leader: string; hw: string; ledger: string; meta: string };
+  private readonly keys: { leader: string; hw: string; leases: string; ledger: string; meta: string };
   private readonly ttlSeconds: number;
   private readonly tickMs: number;
   private readonly drift: number;
@@ -136,7 +152,7 @@ export class EtcdDriver implements ConsensusDriver {
   constructor(private readonly options: EtcdDriverOptions) {
     const p = options.prefix.replace(/\/+$/, '');
     if (p.length === 0) throw new TypeError('the etcd key prefix is empty');
-    this.keys = { leader: `${p}/leader`, hw: `${p}/hw`, ledger: `${p}/ledger/`, meta: `${p}/ledger/meta` };
+    this.keys = { leader: `${p}/leader`, hw: `${p}/hw`, leases: `${p}/leases`, ledger: `${p}/ledger/`, meta: `${p}/ledger/meta` };
     this.ttlSeconds = options.leaseTtlSeconds ?? ETCD_LEASE_TTL_SECONDS_DEFAULT;
     this.tickMs = options.tickMs ?? ETCD_TICK_MS_DEFAULT;
     this.drift = options.clockDriftBound ?? ETCD_CLOCK_DRIFT_BOUND_DEFAULT;
@@ -157,7 +173,7 @@ export class EtcdDriver implements ConsensusDriver {
   }
 
   /** The key layout (for docs, tests and tools). */
-  get keyNames(): { readonly leader: string; readonly hw: string; readonly ledger: string } {
+  get keyNames(): { readonly leader: string; readonly hw: string; readonly leases: string; readonly ledger: string } {
     return this.keys;
   }
 
@@ -198,6 +214,8 @@ export class EtcdDriver implements ConsensusDriver {
   }
 
   private async tick(): Promise<void> {
+    // A follower first frees its abandoned leader key, so it and the others can campaign at once.
+    if (this.state.kind !== 'leader' && this.abandonedLeaseIds.length > 0) await this.revokeAbandonedLeases();
     try {
       if (this.state.kind === 'leader') await this.renew(this.state.epoch);
       else await this.followOrCampaign();
@@ -210,6 +228,8 @@ export class EtcdDriver implements ConsensusDriver {
     if (this.state.kind === 'leader' && this.options.clock.monotonicMs() >= this.leaseDeadlineMs && this.options.faults?.serveAfterLeaseExpired !== true) {
       await this.stepDown('no keep-alive succeeded before the lease deadline (it may have expired in etcd)');
     }
+    // A leader frees older abandoned leases after its own keep-alive, never before it.
+    if (this.state.kind === 'leader' && this.abandonedLeaseIds.length > 0) await this.revokeAbandonedLeases();
   }
 
   private async renew(epoch: bigint): Promise<void> {
@@ -237,8 +257,25 @@ export class EtcdDriver implements ConsensusDriver {
     const leaseId = this.leaseId;
     this.leaseId = null;
     if (leaseId === null) return;
-    // Best effort: when etcd cannot be reached the lease (and the leader key) expire by themselves.
-    await this.options.client.leaseRevoke(leaseId).catch(() => {});
+    try {
+      await this.options.client.leaseRevoke(leaseId);
+    } catch {
+      // etcd did not confirm: revoke it again at the next ticks (etcd may re-arm it when it elects a leader).
+      this.abandonedLeaseIds.push(leaseId);
+      if (this.abandonedLeaseIds.length > ABANDONED_LEASES_MAX) this.abandonedLeaseIds.shift();
+    }
+  }
+
+  /** Revokes the leases given up earlier without etcd's confirmation; the first failure ends the try (etcd is still out). */
+  private async revokeAbandonedLeases(): Promise<void> {
+    while (this.abandonedLeaseIds.length > 0) {
+      try {
+        await this.options.client.leaseRevoke(this.abandonedLeaseIds[0] as bigint);
+      } catch {
+        return;
+      }
+      this.abandonedLeaseIds.shift();
+    }
   }
 
   private followFrom(kv: EtcdKeyValue): void {
@@ -379,6 +416,50 @@ export class EtcdDriver implements ConsensusDriver {
       return driverFailure('DRIVER_TRANSIENT', `the high-water kept moving during ${PERSIST_ATTEMPTS_MAX} attempts`);
     } catch (e) {
       return this.failureOf(e, 'persisting the high-water');
+    }
+  }
+
+  private parseLeases(kv: EtcdKeyValue | undefined): LeaseRecord[] {
+    if (kv === undefined) return [];
+    try {
+      // A plain Uint8Array (not a Buffer), so the holders decoded from it are plain bytes too.
+      return decodeLeaseRecord(new Uint8Array(Buffer.from(kv.value, 'base64')));
+    } catch (e) {
+      throw new EtcdRequestError(`${this.keys.leases} does not hold a lease set: ${e instanceof Error ? e.message : String(e)}`, 200);
+    }
+  }
+
+  async loadLeases(): Promise<DriverResult<{ readonly leases: readonly LeaseRecord[] }>> {
+    if (this.closed) return driverFailure('DRIVER_PERMANENT', 'driver closed');
+    try {
+      const { kvs } = await this.options.client.range(this.keys.leases);
+      return { ok: true, leases: this.parseLeases(kvs[0]) };
+    } catch (e) {
+      return this.failureOf(e, 'loading the lease set');
+    }
+  }
+
+  async persistLeases(leases: readonly LeaseRecord[], epoch: bigint): Promise<DriverResult<Record<never, never>>> {
+    const gate = this.gate(epoch);
+    if (gate !== null) return gate;
+    const value = Buffer.from(encodeLeaseRecord(leases)).toString('base64');
+    try {
+      // The stored set's revision, read behind the leader compare: the write below lands only on it.
+      const read = await this.options.client.txn(this.leaderCompare(epoch), [{ range: { key: this.keys.leases } }], [{ range: { key: this.keys.leader } }]);
+      if (!read.succeeded) return this.fencedBy(read.ranges[0]?.[0], epoch);
+      const stored = read.ranges[0]?.[0];
+      const write = await this.options.client.txn(
+        [...this.leaderCompare(epoch), ...this.versionCompare(this.keys.leases, stored?.modRevision ?? 0n)],
+        [{ put: { key: this.keys.leases, value } }],
+        [{ range: { key: this.keys.leader } }],
+      );
+      if (write.succeeded) return { ok: true };
+      const leader = write.ranges[0]?.[0];
+      if (leader?.createRevision !== epoch) return this.fencedBy(leader, epoch);
+      // Another write of this leader's (one whose answer was lost) moved the set between: nothing written.
+      return driverFailure('DRIVER_TRANSIENT', 'the stored lease set changed between its read and the write; nothing was written');
+    } catch (e) {
+      return this.failureOf(e, 'persisting the lease set');
     }
   }
 
@@ -582,5 +663,6 @@ export class EtcdDriver implements ConsensusDriver {
     this.emit({ kind: 'unknown' });
     // Give the leadership back at once, so another node need not wait for the lease to expire.
     if (wasLeader || this.leaseId !== null) await this.revokeLease();
+    await this.revokeAbandonedLeases();
   }
 }
