@@ -39,6 +39,7 @@ export function openPaxosSimDriver(context: SimDriverContext, onEvent: (event: P
             clockDriftBound: raft.clockDriftBound,
             leaseMarginMs: raft.leaseMarginMs,
             maxEntriesPerMessage: raft.maxEntriesPerMessage,
+            maxInflightMessages: raft.maxInflightMessages,
           },
           snapshotEntries: raft.snapshotEntries,
         }),
