@@ -137,6 +137,17 @@ describe('PaxosNode', () => {
     expect(decidedAt).toBeGreaterThan(persistedAt);
   });
 
+  it('a single voter keeps leading across a tick later than the election timeout (a stalled event loop)', () => {
+    // runners/paxos-metrics.test.ts saw the one-voter server step down under load (load average ~50).
+    const c = new Cluster(1);
+    c.node(1).handle({ kind: 'campaign' });
+    c.stabilize();
+    const leader = c.node(1);
+    c.tick(1, 3 * leader.config.electionTimeoutMs);
+    expect(leader.status()).toMatchObject({ role: 'leader', ballot: { n: 1, nodeId: 1 } });
+    expect(leader.canServe(c.nowMs)).toBe(true);
+  });
+
   it('a promise leaves in the same Ready that makes it durable (persist before send)', () => {
     const c = new Cluster(3);
     c.nowMs = 10_000;

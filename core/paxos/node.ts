@@ -753,7 +753,8 @@ export class PaxosNode {
   // --- Leader ---------------------------------------------------------------------------------
 
   private tickLeader(): void {
-    if (this.nowMs - this.quorumAckStartMs >= this.config.electionTimeoutMs) {
+    // A single voter is its own quorum: a late tick (a stalled event loop) deposes nobody.
+    if (this.config.voters.length > 1 && this.nowMs - this.quorumAckStartMs >= this.config.electionTimeoutMs) {
       // No quorum answered for an election timeout: this node may be deposed.
       this.becomeFollower(null);
       this.resetElectionDeadline();
