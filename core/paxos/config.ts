@@ -14,7 +14,13 @@ import { ErrorCode, type Result } from '../errors.js';
 import { RAFT_CLOCK_DRIFT_BOUND_DEFAULT, RAFT_ELECTION_TIMEOUT_MS_DEFAULT, RAFT_HEARTBEAT_INTERVAL_MS_DEFAULT, RAFT_LEASE_MARGIN_MS_DEFAULT } from '../limits.js';
 import { leaseDurationMs } from '../raft/config.js';
 import { PAXOS_NODE_ID_MAX } from './ballot.js';
-import { PAXOS_ENTRIES_PER_MESSAGE_DEFAULT, PAXOS_ENTRIES_PER_MESSAGE_MAX, PAXOS_VOTERS_MAX } from './limits.js';
+import {
+  PAXOS_ENTRIES_PER_MESSAGE_DEFAULT,
+  PAXOS_ENTRIES_PER_MESSAGE_MAX,
+  PAXOS_INFLIGHT_MESSAGES_DEFAULT,
+  PAXOS_INFLIGHT_MESSAGES_MAX,
+  PAXOS_VOTERS_MAX,
+} from './limits.js';
 
 export interface PaxosConfig {
   /** This node's id (1 ≤ id ≤ PAXOS_NODE_ID_MAX). */
@@ -28,6 +34,8 @@ export interface PaxosConfig {
   readonly clockDriftBound: number;
   readonly leaseMarginMs: number;
   readonly maxEntriesPerMessage: number;
+  /** Accept messages with entries in flight to one follower (the leader's send window). */
+  readonly maxInflightMessages: number;
 }
 
 export type PaxosConfigOptions = Pick<PaxosConfig, 'id' | 'voters'> & Partial<Omit<PaxosConfig, 'id' | 'voters'>>;
@@ -52,6 +60,7 @@ export function makePaxosConfig(options: PaxosConfigOptions): Result<{ readonly 
     clockDriftBound: options.clockDriftBound ?? RAFT_CLOCK_DRIFT_BOUND_DEFAULT,
     leaseMarginMs: options.leaseMarginMs ?? RAFT_LEASE_MARGIN_MS_DEFAULT,
     maxEntriesPerMessage: options.maxEntriesPerMessage ?? PAXOS_ENTRIES_PER_MESSAGE_DEFAULT,
+    maxInflightMessages: options.maxInflightMessages ?? PAXOS_INFLIGHT_MESSAGES_DEFAULT,
   };
   const problem = paxosConfigProblem(config);
   if (problem !== undefined) return { ok: false, code: ErrorCode.INVALID_CONFIG, message: `paxos config: ${problem}` };
@@ -75,6 +84,7 @@ export function paxosConfigProblem(config: PaxosConfig): string | undefined {
   const leaseMs = leaseDurationMs(config);
   if (!(leaseMs > 0 && leaseMs < config.electionTimeoutMs)) return 'lease_not_positive';
   if (!isPositiveInt(config.maxEntriesPerMessage, PAXOS_ENTRIES_PER_MESSAGE_MAX)) return 'max_entries_per_message_out_of_range';
+  if (!isPositiveInt(config.maxInflightMessages, PAXOS_INFLIGHT_MESSAGES_MAX)) return 'max_inflight_messages_out_of_range';
   return undefined;
 }
 

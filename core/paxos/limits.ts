@@ -5,6 +5,12 @@ export const PAXOS_VOTERS_MAX = 9;
 /** Entries in one Accept or AcceptSync (a follower far behind catches up over several rounds). */
 export const PAXOS_ENTRIES_PER_MESSAGE_DEFAULT = 64;
 export const PAXOS_ENTRIES_PER_MESSAGE_MAX = 1_024;
+/**
+ * Accept messages carrying entries a leader keeps unanswered per follower (its send window is
+ * this many times `maxEntriesPerMessage` entries past what the follower is known to hold).
+ */
+export const PAXOS_INFLIGHT_MESSAGES_DEFAULT = 16;
+export const PAXOS_INFLIGHT_MESSAGES_MAX = 256;
 /** Bytes of one entry's command. */
 export const PAXOS_ENTRY_DATA_BYTES_MAX = 1024 * 1024;
 /** Entries a leader keeps proposed but undecided before it refuses more (RESOURCE_EXHAUSTED). */

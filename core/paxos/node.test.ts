@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { utf8Decode, utf8Encode } from '../codec/utf8.js';
 import { BALLOT_ZERO, compareBallots, epochOfBallot, PAXOS_BALLOT_N_MAX, PAXOS_NODE_ID_MAX } from './ballot.js';
-import { makePaxosConfig } from './config.js';
+import { makePaxosConfig, type PaxosConfig } from './config.js';
 import { PaxosNode } from './node.js';
 import { PaxosMemoryStorage, seededRandom } from './simulation-harness.js';
 import type { Ballot, PaxosEntry, PaxosMessage, PaxosReady, PersistedPaxosState } from './types.js';
@@ -19,10 +19,10 @@ class Cluster {
   /** Messages to these nodes are dropped. */
   readonly down = new Set<number>();
 
-  constructor(count: number, persisted: ReadonlyMap<number, PersistedPaxosState> = new Map()) {
+  constructor(count: number, persisted: ReadonlyMap<number, PersistedPaxosState> = new Map(), tuning: Partial<PaxosConfig> = {}) {
     const voters = Array.from({ length: count }, (_, i) => i + 1);
     for (const id of voters) {
-      const made = makePaxosConfig({ id, voters });
+      const made = makePaxosConfig({ ...tuning, id, voters });
       if (!made.ok) throw new Error(made.message);
       const state = persisted.get(id);
       this.storages.set(id, new PaxosMemoryStorage());
@@ -137,6 +137,17 @@ describe('PaxosNode', () => {
     expect(decidedAt).toBeGreaterThan(persistedAt);
   });
 
+  it('a single voter keeps leading across a tick later than the election timeout (a stalled event loop)', () => {
+    // runners/paxos-metrics.test.ts saw the one-voter server step down under load (load average ~50).
+    const c = new Cluster(1);
+    c.node(1).handle({ kind: 'campaign' });
+    c.stabilize();
+    const leader = c.node(1);
+    c.tick(1, 3 * leader.config.electionTimeoutMs);
+    expect(leader.status()).toMatchObject({ role: 'leader', ballot: { n: 1, nodeId: 1 } });
+    expect(leader.canServe(c.nowMs)).toBe(true);
+  });
+
   it('a promise leaves in the same Ready that makes it durable (persist before send)', () => {
     const c = new Cluster(3);
     c.nowMs = 10_000;
@@ -221,5 +232,94 @@ describe('PaxosNode', () => {
     c.stabilize();
     expect(c.node(2).status().promised).toEqual({ n: 1, nodeId: 1 });
     expect(c.node(1).status().role).toBe('leader');
+  });
+});
+
+/** Takes every Ready of `node` (a test acting as its host) and returns the messages it sent. */
+function drain(node: PaxosNode): PaxosMessage[] {
+  const sent: PaxosMessage[] = [];
+  while (node.hasReady()) {
+    const ready = node.ready();
+    sent.push(...ready.messages);
+    node.advance(ready);
+  }
+  return sent;
+}
+
+function deliver(node: PaxosNode, messages: readonly PaxosMessage[], nowMs: number): PaxosMessage[] {
+  for (const message of messages) node.handle({ kind: 'message', message, nowMs });
+  return drain(node);
+}
+
+/** The indexes of the entries the Accepts in `messages` carry to `to`. */
+function acceptedIndexesTo(messages: readonly PaxosMessage[], to: number): number[] {
+  return messages.flatMap((m) => (m.type === 'accept' && m.to === to ? m.entries.map((e) => e.index) : []));
+}
+
+describe('PaxosNode replication flow', () => {
+  // 3-node oracle swarm seed 365: answers that trailed the leader's pipeline (or repeated) each
+  // rewound the follower's resend point, so every answer resent the in-flight entries, which drew
+  // more trailing answers: ~36,000 messages in 1.7 s and no client answered.
+  function pipelinedCluster(): { c: Cluster; leader: PaxosNode; toFollower: (to: number) => PaxosMessage[] } {
+    const c = new Cluster(3, new Map(), { maxEntriesPerMessage: 1, maxInflightMessages: 16 });
+    c.nowMs = 10_000;
+    c.node(1).handle({ kind: 'campaign' });
+    c.stabilize();
+    const leader = c.node(1);
+    expect(leader.status().role).toBe('leader');
+    for (let i = 0; i < 10; i++) expect(leader.handle({ kind: 'propose', command: utf8Encode(`e${i}`) })).toMatchObject({ ok: true });
+    const sent = drain(leader);
+    expect(acceptedIndexesTo(sent, 2)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    return { c, leader, toFollower: (to) => sent.filter((m) => m.to === to) };
+  }
+
+  it('answers that trail the pipeline, or repeat, make the leader resend nothing', () => {
+    const { c, leader, toFollower } = pipelinedCluster();
+    const answers = deliver(c.node(2), toFollower(2), c.nowMs);
+    expect(answers.filter((m) => m.type === 'accepted').map((m) => (m.type === 'accepted' ? m.logEnd : -1))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const resent = deliver(leader, [...answers, ...answers, ...answers], c.nowMs);
+    expect(acceptedIndexesTo(resent, 2)).toEqual([]);
+    expect(leader.status().decided).toBe(10);
+  });
+
+  it('a lost Accept is resent once an answer to a later heartbeat round shows the gap', () => {
+    const { c, leader, toFollower } = pipelinedCluster();
+    const lost = toFollower(3).filter((m) => !(m.type === 'accept' && m.entries.some((e) => e.index === 5)));
+    const answers = deliver(c.node(3), lost, c.nowMs);
+    // Answers of the round the entries left in: they trail, nothing is resent yet.
+    expect(acceptedIndexesTo(deliver(leader, answers, c.nowMs), 3)).toEqual([]);
+    expect(c.node(3).status().lastIndex).toBe(4);
+    // The next heartbeat's answer still ends at 4: entries 5..10 went missing, resent once.
+    c.nowMs += leader.config.heartbeatIntervalMs;
+    leader.handle({ kind: 'tick', nowMs: c.nowMs });
+    const heartbeat = drain(leader).filter((m) => m.to === 3);
+    expect(acceptedIndexesTo(heartbeat, 3)).toEqual([]);
+    const heartbeatAnswers = deliver(c.node(3), heartbeat, c.nowMs);
+    const resent = deliver(leader, [...heartbeatAnswers, ...heartbeatAnswers], c.nowMs);
+    expect(acceptedIndexesTo(resent, 3)).toEqual([5, 6, 7, 8, 9, 10]);
+    deliver(c.node(3), resent, c.nowMs);
+    expect(c.node(3).status().lastIndex).toBe(10);
+  });
+
+  it('keeps at most maxInflightMessages Accepts with entries unanswered per follower', () => {
+    const c = new Cluster(3, new Map(), { maxEntriesPerMessage: 2, maxInflightMessages: 3 });
+    c.nowMs = 10_000;
+    c.node(1).handle({ kind: 'campaign' });
+    c.stabilize();
+    const leader = c.node(1);
+    for (let i = 0; i < 20; i++) leader.handle({ kind: 'propose', command: utf8Encode(`e${i}`) });
+    const sent = drain(leader);
+    // One entry per Accept while proposals arrive one by one: the window is 3 × 2 entries.
+    expect(acceptedIndexesTo(sent, 2)).toEqual([1, 2, 3, 4, 5, 6]);
+    const answers = deliver(c.node(2), sent.filter((m) => m.to === 2), c.nowMs);
+    const next = deliver(leader, answers, c.nowMs);
+    expect(acceptedIndexesTo(next, 2)).toEqual([7, 8, 9, 10, 11, 12]);
+  });
+});
+
+describe('paxos config', () => {
+  it('refuses an in-flight window out of range, naming it', () => {
+    expect(makePaxosConfig({ id: 1, voters: [1], maxInflightMessages: 0 })).toMatchObject({ ok: false, message: 'paxos config: max_inflight_messages_out_of_range' });
+    expect(makePaxosConfig({ id: 1, voters: [1], maxInflightMessages: 257 })).toMatchObject({ ok: false, message: 'paxos config: max_inflight_messages_out_of_range' });
   });
 });

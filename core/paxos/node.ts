@@ -115,6 +115,12 @@ interface FollowerProgress {
   match: number;
   /** Next index to send. */
   next: number;
+  /**
+   * The heartbeat round in which entries were last sent to it (or its resend point moved back).
+   * Peers deliver in order, so an answer to an Accept of a later round that still lacks entries
+   * before `next` shows a loss: only such an answer moves `next` back (once per round).
+   */
+  sentRound: number;
   ackedRound: number;
   ackedRoundStartMs: number;
 }
@@ -475,7 +481,7 @@ export class PaxosNode {
     this.resetLeaderState();
     this.leaderStartIndex = this.log.lastIndex();
     for (const id of this.peers) {
-      this.progress.set(id, { id, state: 'prepare', match: 0, next: this.log.lastIndex() + 1, ackedRound: 0, ackedRoundStartMs: 0 });
+      this.progress.set(id, { id, state: 'prepare', match: 0, next: this.log.lastIndex() + 1, sentRound: 0, ackedRound: 0, ackedRoundStartMs: 0 });
     }
     this.round = 0;
     this.quorumAckStartMs = this.nowMs;
@@ -508,6 +514,7 @@ export class PaxosNode {
     const entries = this.syncEntries(syncIndex);
     pr.match = 0;
     pr.next = syncIndex + entries.length + 1;
+    pr.sentRound = this.round;
     const message: AcceptSync = {
       type: 'accept-sync',
       from: this.config.id,
@@ -719,8 +726,15 @@ export class PaxosNode {
     this.ackRound(pr, m.round);
     if (pr.state !== 'accept') return;
     if (m.logEnd > pr.match) pr.match = Math.min(m.logEnd, this.log.lastIndex());
-    if (m.logEnd + 1 < pr.next) pr.next = pr.match + 1; // a gap: something was lost; resend
-    if (pr.next <= this.log.lastIndex()) this.sendAccept(pr);
+    if (m.logEnd + 1 < pr.next && m.round > pr.sentRound) {
+      // Everything before `next` left in an earlier round and the peer link is ordered, so the
+      // acceptor lost some of it: resend from its log end. An answer that merely trails the
+      // pipeline (or repeats) moves nothing: rewinding on those resent every in-flight entry on
+      // every answer, a storm that starved the clients (3-node seed 365).
+      pr.next = Math.min(m.logEnd, this.log.lastIndex()) + 1;
+      pr.sentRound = this.round;
+    }
+    this.sendWithinWindow(pr);
     this.maybeDecide();
   }
 
@@ -739,7 +753,8 @@ export class PaxosNode {
   // --- Leader ---------------------------------------------------------------------------------
 
   private tickLeader(): void {
-    if (this.nowMs - this.quorumAckStartMs >= this.config.electionTimeoutMs) {
+    // A single voter is its own quorum: a late tick (a stalled event loop) deposes nobody.
+    if (this.config.voters.length > 1 && this.nowMs - this.quorumAckStartMs >= this.config.electionTimeoutMs) {
       // No quorum answered for an election timeout: this node may be deposed.
       this.becomeFollower(null);
       this.resetElectionDeadline();
@@ -755,19 +770,41 @@ export class PaxosNode {
   private broadcastHeartbeat(): void {
     for (const pr of this.progress.values()) {
       if (pr.state === 'prepare') this.send(this.prepareFor(pr.id));
-      else this.sendAccept(pr);
+      else if (!this.sendWithinWindow(pr)) this.sendAccept(pr, false);
     }
     this.roundBroadcastPending = true;
   }
 
-  /** An Accept from pr.next (empty when up to date: the heartbeat and the probe). */
-  private sendAccept(pr: FollowerProgress): void {
-    if (pr.next <= this.log.snapshotIndex) {
+  /** Entries a follower may still be sent before its window of unanswered Accepts is full. */
+  private windowRoom(pr: FollowerProgress): number {
+    const windowEntries = this.config.maxInflightMessages * this.config.maxEntriesPerMessage;
+    return windowEntries - (pr.next - 1 - pr.match);
+  }
+
+  /** Sends `pr` the entries it lacks, as far as its window allows; whether any Accept left. */
+  private sendWithinWindow(pr: FollowerProgress): boolean {
+    let sent = false;
+    while (pr.next <= this.log.lastIndex() && this.windowRoom(pr) > 0) {
+      const before = pr.next;
+      this.sendAccept(pr, true);
+      sent = true;
+      if (pr.next <= before) break;
+    }
+    return sent;
+  }
+
+  /**
+   * An Accept from pr.next: with the entries it lacks when `withEntries`, else empty (the
+   * heartbeat and the probe, also sent while the follower's window is full).
+   */
+  private sendAccept(pr: FollowerProgress, withEntries: boolean): void {
+    if (withEntries && pr.next <= this.log.snapshotIndex) {
       // The follower needs compacted entries: sync it from the snapshot instead.
       const snapshot = this.log.latestSnapshot;
       assert(snapshot !== null, 'compacted_log_has_snapshot');
       const entries = this.syncEntries(snapshot.lastIncludedIndex);
       pr.next = snapshot.lastIncludedIndex + entries.length + 1;
+      pr.sentRound = this.round;
       const sync: AcceptSync = {
         type: 'accept-sync',
         from: this.config.id,
@@ -782,7 +819,8 @@ export class PaxosNode {
       this.send(sync);
       return;
     }
-    const entries = this.log.slice(pr.next - 1, this.log.lastIndex(), this.config.maxEntriesPerMessage);
+    const entries = withEntries ? this.log.slice(pr.next - 1, this.log.lastIndex(), this.config.maxEntriesPerMessage) : [];
+    if (entries.length > 0) pr.sentRound = this.round;
     const message: Accept = {
       type: 'accept',
       from: this.config.id,
@@ -897,8 +935,8 @@ export class PaxosNode {
     const entry: PaxosEntry = { index: last + 1, ballot: this.promised, kind: 'normal', data: command };
     this.log.append(entry);
     for (const pr of this.progress.values()) {
-      // Pipelined: a follower that has everything before it gets the entry now.
-      if (pr.state === 'accept' && pr.next === entry.index) this.sendAccept(pr);
+      // Pipelined: a follower that has everything before it gets the entry now, within its window.
+      if (pr.state === 'accept' && pr.next === entry.index) this.sendWithinWindow(pr);
     }
     this.maybeDecide();
     return { ok: true, index: entry.index, ballot: this.promised };

@@ -32,9 +32,9 @@ function firstFailingSeed(faults: PaxosFaults, nodeCount: number): Found | null 
 }
 
 const planted: ReadonlyArray<readonly [keyof PaxosFaults, Found]> = [
-  ['promiseBeforePersist', { seed: 15, checker: 'ballot-order' }],
+  ['promiseBeforePersist', { seed: 4, checker: 'promise-keeping' }],
   ['skipReproposeHighest', { seed: 1, checker: 'decided-completeness' }],
-  ['acceptBelowPromise', { seed: 13, checker: 'ballot-order' }],
+  ['acceptBelowPromise', { seed: 32, checker: 'promise-keeping' }],
   ['decideBeforeQuorum', { seed: 1, checker: 'decided-completeness' }],
 ];
 

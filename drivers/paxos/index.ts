@@ -37,6 +37,7 @@ export interface PaxosDriverContext {
   readonly tuning?: PaxosTuning;
   readonly snapshotEntries?: number;
   readonly onEvent?: (event: PaxosDriverEvent) => void;
+  readonly onSent?: PaxosDriverOptions['onSent'];
   readonly faults?: PaxosFaults;
 }
 
@@ -58,6 +59,7 @@ export function openPaxosDriverForPeers(context: PaxosDriverContext): Promise<Pa
     ...(context.tuning !== undefined ? { config: context.tuning } : {}),
     ...(context.snapshotEntries !== undefined ? { snapshotEntries: context.snapshotEntries } : {}),
     ...(context.onEvent !== undefined ? { onEvent: context.onEvent } : {}),
+    ...(context.onSent !== undefined ? { onSent: context.onSent } : {}),
     ...(context.faults !== undefined ? { faults: context.faults } : {}),
   });
 }

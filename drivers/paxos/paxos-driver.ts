@@ -90,6 +90,12 @@ export interface PaxosDriverOptions {
   /** Applied entries between two snapshots (default PAXOS_SNAPSHOT_ENTRIES_DEFAULT). */
   readonly snapshotEntries?: number;
   readonly onEvent?: (event: PaxosDriverEvent) => void;
+  /**
+   * Observer of the peer messages each Ready sends, in the order the core made them, called once
+   * they left (after the Ready's writes were durable); it must not act on the driver. The
+   * simulator's promise-keeping checker reads the Accepted an acceptor sends through it.
+   */
+  readonly onSent?: (messages: readonly PaxosMessage[]) => void;
   /** Test-only planted bugs (the core's, core/paxos/node.ts); never set in production. */
   readonly faults?: PaxosFaults;
 }
@@ -307,6 +313,7 @@ export class PaxosDriver implements ConsensusDriver {
         await this.persist(ready);
         if (this.stopped) return;
         for (const message of ready.messages) this.peersNet?.send(message);
+        if (ready.messages.length > 0) this.options.onSent?.(ready.messages);
         this.apply(ready);
         this.node.advance(ready);
         this.afterAdvance(ready);

@@ -2,7 +2,7 @@
 // reports the violation it exists for, and stays silent on what Paxos allows (an in-memory
 // promise a crash loses: the 5-node swarm seed 4 reported it before the fix).
 import { describe, expect, it } from 'vitest';
-import type { Ballot, PaxosEntry } from '../../core/paxos/index.js';
+import type { Ballot, PaxosEntry, PaxosMessage } from '../../core/paxos/index.js';
 import { PaxosChecker } from './paxos-checkers.js';
 
 const b = (n: number, nodeId: number): Ballot => ({ n, nodeId });
@@ -74,5 +74,19 @@ describe('the Paxos checkers of the oracle swarm', () => {
     expect(found).toEqual([]);
     check.checkLeases(['n1', 'n2'], [b(1, 1), b(2, 2)]);
     expect(found.map((f) => f.split(':')[0])).toEqual(['driver_invariant lease']);
+  });
+
+  it('promise-keeping on the wire: a synced Accepted below a Promise the incarnation sent before is reported', () => {
+    const { check, found } = checker();
+    const promise = (ballot: Ballot): PaxosMessage => ({ type: 'promise', from: 2, to: ballot.nodeId, ballot, acceptedRound: b(1, 1), logEnd: 0, decidedIndex: 0, hasSuffix: false, suffixFrom: 0, entries: [] });
+    const accepted = (ballot: Ballot, synced: boolean): PaxosMessage => ({ type: 'accepted', from: 2, to: ballot.nodeId, ballot, round: 1, synced, logEnd: 0 });
+    // Accepted of the old ballot made before the higher promise, and an unsynced answer after it: allowed.
+    check.onSent('n2', 1, [accepted(b(1, 1), true), promise(b(2, 3)), accepted(b(1, 1), false), accepted(b(2, 3), true)]);
+    // A new incarnation starts afresh (what a restart recovers is the ballot-order checker's).
+    check.onSent('n2', 2, [accepted(b(1, 1), true)]);
+    expect(found).toEqual([]);
+    check.onSent('n2', 2, [promise(b(3, 1))]);
+    check.onSent('n2', 2, [accepted(b(2, 3), true)]);
+    expect(found.map((f) => f.split(':')[0])).toEqual(['driver_invariant promise-keeping']);
   });
 });

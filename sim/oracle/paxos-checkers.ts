@@ -16,7 +16,10 @@
 //     become leader is not an invariant of Paxos: docs/paxos.md; the order of their leases is,
 //     and the lease checker covers it);
 //   - promise-keeping: within an incarnation, a node's accepted round, when it changes, is at
-//     least the promise it held before;
+//     least the promise it held before; and (from the messages it sends, in the order its core
+//     made them) no Accepted of a ballot below a Promise it sent before. The second is the pure
+//     harness's check: an acceptor already synced to an old ballot that accepts its leader's
+//     Accept after promising a higher one changes nothing its status shows;
 //   - lease: no two nodes hold a lease at the same instant of the world's time. Checked at every
 //     trace entry of the run (each node's `hasLease()` on its own clock), only when the seed's
 //     clocks drift within the configured bound (the lease's assumption).
@@ -25,7 +28,7 @@
 // Invariants: the checker only reads the drivers (status, entryAt, hasLease: no side effect), so
 // it cannot change the run, and a run with it is the same function of its seed as one without.
 
-import { compareBallots, formatBallot, type Ballot, type PaxosEntry } from '../../core/paxos/index.js';
+import { compareBallots, formatBallot, type Ballot, type PaxosEntry, type PaxosMessage } from '../../core/paxos/index.js';
 import type { ViolationDetails, ViolationKind } from './violations.js';
 
 export type PaxosCheckerName = 'single-decision' | 'decided-completeness' | 'ballot-order' | 'promise-keeping' | 'lease';
@@ -58,6 +61,8 @@ export class PaxosChecker {
   private readonly decidedBelow = new Map<number, Ballot>();
   /** Per node: its incarnation's highest promise, and the highest durable promise of any incarnation. */
   private readonly promiseOf = new Map<string, { readonly incarnation: number; readonly promised: Ballot; readonly durable: Ballot; readonly acceptedRound: Ballot }>();
+  /** Per node: the highest ballot its current incarnation sent a Promise for. */
+  private readonly promiseSentOf = new Map<string, { readonly incarnation: number; readonly ballot: Ballot }>();
   /** Per node (across incarnations): the ballot of its last leadership. */
   private readonly lastLed = new Map<string, Ballot>();
   /** Leaderships seen (for the report). */
@@ -121,6 +126,27 @@ export class PaxosChecker {
       durable: keep(durable, seen?.durable),
       acceptedRound,
     });
+  }
+
+  /**
+   * Promise keeping on the wire: `node` (incarnation `incarnation`) sent `messages`, in the order
+   * its core made them. A synced Accepted of a ballot below a Promise sent before is reported.
+   */
+  onSent(node: string, incarnation: number, messages: readonly PaxosMessage[]): void {
+    const seen = this.promiseSentOf.get(node);
+    let promised = seen !== undefined && seen.incarnation === incarnation ? seen.ballot : null;
+    for (const m of messages) {
+      if (m.type === 'promise' && (promised === null || compareBallots(m.ballot, promised) > 0)) promised = m.ballot;
+      if (m.type === 'accepted' && m.synced && promised !== null && compareBallots(m.ballot, promised) < 0) {
+        this.violation('promise-keeping', `${node} answered Accepted under ${formatBallot(m.ballot)} after sending a Promise of ${formatBallot(promised)}`, {
+          node,
+          accepted: formatBallot(m.ballot),
+          promised: formatBallot(promised),
+        });
+        break;
+      }
+    }
+    if (promised !== null) this.promiseSentOf.set(node, { incarnation, ballot: promised });
   }
 
   /** `node` became leader under `ballot` with `log`: its ballots go up, and it holds every decision below `ballot`. */

@@ -10,16 +10,22 @@
 //
 // Its extras (the generic hook any driver module may use, drivers.ts) add the Paxos checkers
 // (paxos-checkers.ts), fed by the drivers' events: single decision per slot, decided entries in
-// every later leader's log, ballot order, and no two leases at once. They only read the drivers,
+// every later leader's log, ballot order, promise keeping (also on the Accepted an acceptor
+// sends), and no two leases at once. They only read the drivers,
 // so they change nothing the run does.
 
+import type { PaxosMessage } from '../../core/paxos/index.js';
 import { openPaxosDriverForPeers, type PaxosDriver, type PaxosDriverEvent } from '../../drivers/paxos/index.js';
 import type { SimDriverContext, SimDriverExtras, SimDriverModule, SimRunAccess } from './drivers.js';
 import { isPaxosBug } from './options.js';
 import { PaxosChecker } from './paxos-checkers.js';
 
 /** Opens one node's PaxosDriver with the seed's timings and planted bug (`onEvent`: the run's hooks). */
-export function openPaxosSimDriver(context: SimDriverContext, onEvent: (event: PaxosDriverEvent) => void): Promise<PaxosDriver> {
+export function openPaxosSimDriver(
+  context: SimDriverContext,
+  onEvent: (event: PaxosDriverEvent) => void,
+  onSent?: (messages: readonly PaxosMessage[]) => void,
+): Promise<PaxosDriver> {
   const raft = context.options.raft;
   const planted = context.planted;
   return openPaxosDriverForPeers({
@@ -39,11 +45,13 @@ export function openPaxosSimDriver(context: SimDriverContext, onEvent: (event: P
             clockDriftBound: raft.clockDriftBound,
             leaseMarginMs: raft.leaseMarginMs,
             maxEntriesPerMessage: raft.maxEntriesPerMessage,
+            maxInflightMessages: raft.maxInflightMessages,
           },
           snapshotEntries: raft.snapshotEntries,
         }),
     ...(isPaxosBug(planted) ? { faults: { [planted]: true } } : {}),
     onEvent,
+    ...(onSent !== undefined ? { onSent } : {}),
   });
 }
 
@@ -79,7 +87,11 @@ class PaxosExtras implements SimDriverExtras {
   async createDriver(context: SimDriverContext): Promise<PaxosDriver> {
     const node: PaxosSimNode = { incarnation: context.incarnation, driver: null };
     this.nodes.set(context.name, node);
-    const driver = await openPaxosSimDriver(context, (event) => this.onDriverEvent(context, node, event));
+    const driver = await openPaxosSimDriver(
+      context,
+      (event) => this.onDriverEvent(context, node, event),
+      (messages) => this.paxosChecker.onSent(context.name, context.incarnation, messages),
+    );
     node.driver = driver;
     this.paxosChecker.onPromise(context.name, context.incarnation, driver.status().promised, driver.durablePromised, driver.status().acceptedRound);
     return driver;

@@ -17,10 +17,6 @@ interface PlantedCase {
   readonly checker: PaxosCheckerName;
 }
 
-// acceptBelowPromise (an acceptor takes a lower ballot's accept after its promise) is reachable
-// with --plant but no seed of 1..40 of its profile found it: the checkers see an acceptor's state
-// through its driver's status, not the Accepted messages it sends (the pure harness's
-// promise-keeping checker does, core/paxos/planted.test.ts). Not pinned here.
 const CASES: Partial<Record<PaxosBug, PlantedCase>> = {
   // A promise that left before it was durable, forgotten by a crash: a later leader is elected
   // by a quorum that includes the forgetful acceptor and misses a slot decided before.
@@ -29,6 +25,10 @@ const CASES: Partial<Record<PaxosBug, PlantedCase>> = {
   skipReproposeHighest: { foundAt: 3, checker: 'decided-completeness' },
   // A decision one acceptor short of a quorum: the next leader's promise quorum does not hold it.
   decideBeforeQuorum: { foundAt: 2, checker: 'decided-completeness' },
+  // An acceptor already synced to an old ballot takes its leader's Accept after promising a higher
+  // ballot: its status shows nothing (the accepted round does not change), so the checker reads
+  // the Accepted it sends (no seed of 1..40 found it while the checkers read only the status).
+  acceptBelowPromise: { foundAt: 4, checker: 'promise-keeping' },
 };
 
 const SEED_TIMEOUT_MS = 300_000;
