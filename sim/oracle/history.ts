@@ -100,6 +100,7 @@ export class History {
   private readonly sessionsByClientId = new Map<bigint, ClientSession>();
   private order = 0;
   private pendingCount = 0;
+  private otherPendingCount = 0;
   phase: Phase = 'safety';
   /** Starts of the server process so far. */
   serverStarts = 0;
@@ -109,14 +110,26 @@ export class History {
   private maxAckServerStarts = 0;
   observer: HistoryObserver | null = null;
 
-  /** Takes the next place in the order of invocations and completions (for calls logged elsewhere). */
-  tick(): number {
+  /** Calls of this history not ended yet. */
+  get pending(): number {
+    return this.pendingCount;
+  }
+
+  /** Calls not ended yet, the service calls logged elsewhere (service-workload.ts) included: the run waits for all. */
+  get pendingAll(): number {
+    return this.pendingCount + this.otherPendingCount;
+  }
+
+  /** A call logged elsewhere began: its place in the order of invocations and completions. */
+  callBegan(): number {
+    this.otherPendingCount++;
     return this.order++;
   }
 
-  /** Calls not ended yet. */
-  get pending(): number {
-    return this.pendingCount;
+  /** A call logged elsewhere ended: its place in the order. */
+  callEnded(): number {
+    this.otherPendingCount--;
+    return this.order++;
   }
 
   /** `firstRequestId`: the client's first getSeq request id (it counts up from there, one per call). */

@@ -29,17 +29,17 @@ export const PAXOS_BUGS = ['promiseBeforePersist', 'skipReproposeHighest', 'acce
 /** Planted bugs of the etcd driver (drivers/etcd EtcdDriverOptions.faults): only with --driver etcd. */
 export const ETCD_BUGS = ['etcdWriteWithoutFence', 'etcdServeAfterLeaseExpired'] as const;
 /**
- * Planted bugs of the service calls (getSeqBatch, safe points, stamping leases): found by the
- * swarm's service callers (options.services). `frontierIgnoresSupersededLeases` is in the
- * serving node (every driver); the other two are in the file driver.
+ * Planted bugs of the service calls (safe points, stamping leases): found by the swarm's service
+ * callers (options.services). `frontierIgnoresSupersededLeases` is in the serving node (every
+ * driver); `answerLeasesBeforeDurable` is in the file driver.
  */
-export const SERVICE_BUGS = ['frontierIgnoresSupersededLeases', 'answerLeasesBeforeDurable', 'batchAppliedKeyByKey'] as const;
+export const SERVICE_BUGS = ['frontierIgnoresSupersededLeases', 'answerLeasesBeforeDurable'] as const;
 export const PLANTED_BUGS = [...SINGLE_NODE_BUGS, ...RAFT_BUGS, ...PAXOS_BUGS, ...ETCD_BUGS, ...SERVICE_BUGS] as const;
 export type PlantedBug = (typeof PLANTED_BUGS)[number];
 export type RaftBug = (typeof RAFT_BUGS)[number];
 export type PaxosBug = (typeof PAXOS_BUGS)[number];
 /** Bugs of the file driver: they exist only in a single-node run. */
-const FILE_DRIVER_BUGS: readonly PlantedBug[] = ['skipDirFsync', 'publishHighWaterBeforeFsync', 'answerLeasesBeforeDurable', 'batchAppliedKeyByKey'];
+const FILE_DRIVER_BUGS: readonly PlantedBug[] = ['skipDirFsync', 'publishHighWaterBeforeFsync', 'answerLeasesBeforeDurable'];
 
 /** Cluster sizes a run may have: 1 is the file driver, 3 and 5 are Raft clusters. */
 export const CLUSTER_SIZES = [1, 3, 5] as const;
@@ -685,13 +685,6 @@ const PROFILE_SHAPES: Record<ProfileName, ProfileShape> = {
     servicesOn: [1, 1],
     nemesisGapMs: { serverCrash: [50, 400], serverKill: [50, 400] },
     nemesisBudget: { serverCrash: [4, 10], serverKill: [2, 6] },
-  }),
-  // A batch written key by key: power losses land between the per-key writes.
-  'planted:batchAppliedKeyByKey': withShape({
-    forced: { ...ALL_OFF, serverCrash: true },
-    servicesOn: [1, 1],
-    nemesisGapMs: { serverCrash: [30, 300] },
-    nemesisBudget: { serverCrash: [5, 15] },
   }),
   // --- the etcd driver (sim/oracle/etcd-module.ts adds its own faults between the nodes and etcd:
   // the lease holder paused past its lease, a node cut off from etcd, etcd losing its leader) -----

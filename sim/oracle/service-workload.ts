@@ -79,7 +79,7 @@ export class ServiceLog {
       kind,
       node,
       invokeMs: nowMs,
-      invokeOrder: this.history.tick(),
+      invokeOrder: this.history.callBegan(),
       phase: this.history.phase,
       holder: fields.holder ?? null,
       holderEpoch: fields.holderEpoch ?? null,
@@ -105,7 +105,7 @@ export class ServiceLog {
     if (call.outcome !== 'pending') return false;
     call.outcome = outcome;
     call.completeMs = nowMs;
-    call.completeOrder = this.history.tick();
+    call.completeOrder = this.history.callEnded();
     return true;
   }
 
