@@ -679,12 +679,13 @@ const PROFILE_SHAPES: Record<ProfileName, ProfileShape> = {
   // The frontier skipping superseded leases: holders supersede their leases and the frontier is
   // asked often; calm otherwise (the bug needs no fault).
   'planted:frontierIgnoresSupersededLeases': withShape({ forced: ALL_OFF, servicesOn: [1, 1], raft: RAFT_CALM }),
-  // A lease answered before its set is durable: power losses (and kills) while leases change.
+  // A lease answered before its set is durable: power losses while leases change, taking back
+  // the directory operations that were not synced (the lease set's rename among them).
   'planted:answerLeasesBeforeDurable': withShape({
-    forced: { ...ALL_OFF, serverCrash: true, serverKill: true },
+    forced: { ...ALL_OFF, serverCrash: true, diskDirOpsVanish: true },
     servicesOn: [1, 1],
-    nemesisGapMs: { serverCrash: [50, 400], serverKill: [50, 400] },
-    nemesisBudget: { serverCrash: [4, 10], serverKill: [2, 6] },
+    nemesisGapMs: { serverCrash: [50, 400] },
+    nemesisBudget: { serverCrash: [4, 10] },
   }),
   // --- the etcd driver (sim/oracle/etcd-module.ts adds its own faults between the nodes and etcd:
   // the lease holder paused past its lease, a node cut off from etcd, etcd losing its leader) -----

@@ -6,7 +6,7 @@
 // other sequence calls, in checkers.ts.
 //
 // Promises checked:
-//   - max_safe_above_high_water: a max-safe M from a leader (epoch ≠ 0) has M + windowAhead + 1
+//   - max_safe_above_high_water: a max-safe M from a leader (M ≠ 0: a follower answers 0) has M + windowAhead + 1
 //     at or below the durable high-water when the caller receives it;
 //   - frontier_above_high_water: a frontier F from a leader is at or below the durable high-water;
 //   - safe_point_went_back: from one leader epoch, a max-safe (or frontier) call invoked after
@@ -146,7 +146,7 @@ export class ServiceChecker implements ServiceObserver {
 
   private checkMaxSafe(call: ServiceCall): void {
     const value = call.physicalMs as number;
-    if (call.epoch === 0n) return; // not a leader: 0 means "no serving leader answered"
+    if (value === 0) return; // not a leader: 0 means "no serving leader answered"
     const needMs = value + this.options.server.windowAheadMs + 1;
     const hw = this.durable.highWaterCovering(needMs);
     if (value > 0 && hw.ok && needMs > hw.value) {
@@ -160,7 +160,7 @@ export class ServiceChecker implements ServiceObserver {
 
   private checkFrontier(call: ServiceCall): void {
     const value = call.physicalMs as number;
-    if (call.epoch === 0n) return;
+    if (value === 0) return; // not a leader
     const hw = this.durable.highWaterCovering(value);
     if (hw.ok && value > hw.value) {
       this.report('frontier_above_high_water', `${describeServiceCall(call)}: above the durable high-water ${hw.value}`, { call: call.id, durableHighWaterMs: hw.value });
