@@ -172,6 +172,21 @@ describe('safe point and lease checkers', () => {
     expect(renewing.kinds).toEqual([]);
   });
 
+  it('do not judge a lease once renewed (a late attempt of the renew may raise its bound), but judge renews refused after it was superseded', () => {
+    const renewed = serviceFixture(BASE_MS + 400_000);
+    renewed.lease('leaseAcquire', 0, { holder: 'h', holderEpoch: 1n, ttlMs: 300_000 }, { leaseId: 1n, boundMs: BASE_MS + 300_000 });
+    renewed.lease('leaseRenew', 5, { leaseId: 1n }, { leaseId: 1n, boundMs: BASE_MS + 300_005 });
+    renewed.point('frontier', 20, BASE_MS + 300_006); // the server may hold a later bound than the answered one
+    expect(renewed.kinds).toEqual([]);
+    const superseded = serviceFixture(BASE_MS + 400_000);
+    superseded.lease('leaseAcquire', 0, { holder: 'h', holderEpoch: 1n, ttlMs: 300_000 }, { leaseId: 1n, boundMs: BASE_MS + 300_000 });
+    superseded.lease('leaseAcquire', 10, { holder: 'h', holderEpoch: 2n, ttlMs: 300_000 }, { leaseId: 2n, boundMs: BASE_MS + 300_010 });
+    const refused = superseded.log.invoke('leaseRenew', 'c1', 15, { leaseId: 1n });
+    superseded.log.fail(refused, 'FAILED_PRECONDITION', 'LEASE_SUPERSEDED: lease 1 was superseded', 16);
+    superseded.point('frontier', 20, BASE_MS + 300_001);
+    expect(superseded.kinds).toEqual(['frontier_above_live_lease']);
+  });
+
   it('do not judge a lease that may have expired on a server clock', () => {
     const f = serviceFixture(BASE_MS + 400_000);
     f.lease('leaseAcquire', 0, { holder: 'h', holderEpoch: 1n, ttlMs: 5_000 }, { leaseId: 1n, boundMs: BASE_MS + 5_000 });

@@ -15,10 +15,9 @@
 //     high-water when the caller receives it (every later leader starts above it);
 //   - frontier_above_live_lease: a frontier F is at or below the bound of every lease that is
 //     certainly live while the frontier call runs, superseded leases included (a superseded lease
-//     still binds). "Certainly live": the lease was answered before the frontier call was
-//     invoked, no release of it was invoked before the frontier call ended, every renew of it
-//     invoked by then ended before the call began (so its bound is known), and no server clock
-//     can have reached its expiry — see `certainlyLiveUntil` for the clock bound.
+//     still binds). Judged: a lease granted before the frontier call was invoked, no release of
+//     it invoked before the call ended, no renew that could have raised its bound (see
+//     `knownLiveBound`), and no server clock able to have reached its expiry (`certainlyLive`).
 //
 // Invariants: every check is exact against the one order (no grace window); a check that cannot
 // be sure (a renew in flight, a lease that may have expired) does not judge.
@@ -180,34 +179,45 @@ export class ServiceChecker implements ServiceObserver {
 
   /**
    * The bound of a lease that is certainly live and of known bound all through `frontier`, or
-   * null when that cannot be known (see the file comment).
+   * null when that cannot be known. A renew raises the bound, and any attempt of a renew call may
+   * execute on the server late, after the call ended (a retry's earlier attempt queued behind
+   * other lease changes), so the bound is known only for a lease no renew could have raised: one
+   * never renewed, or renewed only after an acquire that superseded it had been answered (its
+   * bound froze then, and every such renew is refused).
    */
   private knownLiveBound(calls: LeaseCalls, frontier: ServiceCall): { readonly boundMs: number; readonly answer: ServiceCall } | null {
     const begun = frontier.invokeOrder;
     const ended = frontier.completeOrder as number;
     for (const release of calls.releases) if (release.invokeOrder < ended) return null;
-    let armedAtLeastMs = -1;
+    let grant: ServiceCall | null = null;
+    for (const answer of calls.answers) {
+      if (answer.kind !== 'leaseAcquire' || (answer.completeOrder as number) > begun) continue;
+      grant ??= answer;
+    }
+    if (grant === null) return null;
+    const supersededOrder = this.supersededOrder(grant);
     for (const renew of calls.renews) {
       if (renew.invokeOrder > ended) continue;
-      if (renew.completeOrder === null || renew.completeOrder > begun) return null; // in flight: its bound is not known
-      if (renew.outcome === 'ok') armedAtLeastMs = Math.max(armedAtLeastMs, renew.invokeMs);
-      else if (!(renew.message ?? '').startsWith('LEASE_')) return null; // may have renewed, unseen
+      if (supersededOrder === null || renew.invokeOrder < supersededOrder) return null; // may have raised the bound
     }
-    let best: ServiceCall | null = null;
-    let ttlMs = Infinity;
-    for (const answer of calls.answers) {
-      if ((answer.completeOrder as number) > begun) continue;
-      if (best === null || (answer.tsUpperBoundMs as number) > (best.tsUpperBoundMs as number)) best = answer;
-      if (answer.kind === 'leaseAcquire') {
-        ttlMs = Math.min(ttlMs, answer.ttlMs as number);
-        // The grant happened after the first acquire by that holder and epoch was invoked.
-        const first = this.acquiresByHolderEpoch.get(`${answer.holder ?? ''}/${String(answer.holderEpoch)}`)?.[0];
-        armedAtLeastMs = Math.max(armedAtLeastMs, first?.invokeMs ?? answer.invokeMs);
+    // Granted after the first acquire by that holder and epoch was invoked, never re-armed since.
+    const first = this.acquiresByHolderEpoch.get(`${grant.holder ?? ''}/${String(grant.holderEpoch)}`)?.[0];
+    const armedAtLeastMs = first?.invokeMs ?? grant.invokeMs;
+    if (!certainlyLive(this.spread, armedAtLeastMs, grant.ttlMs as number, frontier.completeMs as number)) return null;
+    return { boundMs: grant.tsUpperBoundMs as number, answer: grant };
+  }
+
+  /** When an acquire by the same holder at a higher epoch was first answered with another lease (null: never yet). */
+  private supersededOrder(grant: ServiceCall): number | null {
+    let order: number | null = null;
+    for (const [key, acquires] of this.acquiresByHolderEpoch) {
+      if (!key.startsWith(`${grant.holder ?? ''}/`)) continue;
+      for (const a of acquires) {
+        if (a.holder !== grant.holder || (a.holderEpoch as bigint) <= (grant.holderEpoch as bigint) || a.outcome !== 'ok' || a.answeredLeaseId === grant.answeredLeaseId) continue;
+        if (order === null || (a.completeOrder as number) < order) order = a.completeOrder as number;
       }
     }
-    if (best === null || ttlMs === Infinity || armedAtLeastMs < 0) return null;
-    if (!certainlyLive(this.spread, armedAtLeastMs, ttlMs, frontier.completeMs as number)) return null;
-    return { boundMs: best.tsUpperBoundMs as number, answer: best };
+    return order;
   }
 
   private checkLeaseAnswer(call: ServiceCall): void {

@@ -46,3 +46,11 @@ describe('the swarm finds the planted bugs of the service calls, and the seed re
     });
   }
 });
+
+// Seeds of the default swarm that once failed with the service callers on, and pass now.
+describe('service swarm regressions', () => {
+  it('1-node seed 84: a renew retried under faults raised a lease bound after its answer; the frontier may pass the answered bound', async () => {
+    const report = await runSeed({ seed: 84, profile: 'swarm', planted: null });
+    expect(report.violations.map((v) => v.message)).toEqual([]);
+  });
+});
