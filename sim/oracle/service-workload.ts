@@ -30,6 +30,9 @@ import type { ServiceOptions, SimOptions } from './options.js';
 export type ServiceCallKind = 'maxSafe' | 'frontier' | 'leaseAcquire' | 'leaseRenew' | 'leaseRelease';
 export type ServiceOutcome = 'pending' | 'ok' | 'failed';
 
+/** The code a getSeqBatch refused by a driver that does not serve batches ends with (no liveness demand on it). */
+export const UNIMPLEMENTED_CODE = 'UNIMPLEMENTED';
+
 /** Calls one run's ServiceLog may hold (a run that makes more is mis-sized). */
 export const SERVICE_CALLS_MAX = 1_000_000;
 
@@ -185,6 +188,8 @@ export interface ServiceWorkloadContext {
 export class ServiceWorkload {
   readonly log: ServiceLog;
   private readonly holdersByNode = new Map<string, Holder[]>();
+  /** False once the server answered a getSeqBatch UNIMPLEMENTED (a driver without batches): no more are issued. */
+  private batchesServed = true;
 
   constructor(
     private readonly ctx: ServiceWorkloadContext,
@@ -229,7 +234,7 @@ export class ServiceWorkload {
   private async oneCall(ports: NodePorts, client: TsoClient, session: ClientSession, rng: Rng): Promise<void> {
     const w = this.services.weights;
     const r = rng.int(0, w.getSeqBatch + w.maxSafe + w.frontier + w.lease - 1);
-    if (r < w.getSeqBatch) return this.seqBatch(ports, client, session, rng);
+    if (r < w.getSeqBatch) return this.batchesServed ? this.seqBatch(ports, client, session, rng) : this.safePoint(ports, client, 'maxSafe');
     if (r < w.getSeqBatch + w.maxSafe) return this.safePoint(ports, client, 'maxSafe');
     if (r < w.getSeqBatch + w.maxSafe + w.frontier) return this.safePoint(ports, client, 'frontier');
     return this.lease(ports, client, rng);
@@ -266,6 +271,13 @@ export class ServiceWorkload {
     }
     const details = error.details ?? {};
     const unknown = error.code === 'SEQ_UNCERTAIN' || (error.code === 'CLIENT_CLOSED' && details.outcomeUnknown === true);
+    if (error.code === 'INVALID_ARGUMENT' && error.message.includes('UNIMPLEMENTED:')) {
+      // A driver that does not serve batches (documented): nothing moved, and no liveness demand.
+      this.batchesServed = false;
+      history.fail(op, UNIMPLEMENTED_CODE, error.message, false, world.nowMs);
+      ports.trace('op.fail', { op: op.id, code: UNIMPLEMENTED_CODE, unknown: false });
+      return;
+    }
     history.fail(op, error.code, error.message, unknown, world.nowMs);
     ports.trace('op.fail', { op: op.id, code: error.code, unknown });
   }

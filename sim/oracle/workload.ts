@@ -28,7 +28,7 @@ import { describeOp, isSeqKind, type ClientSession, type History, type Op, type 
 import { callerKey, callersOfPlan, type PlannedOp, type PlanSource } from './capsule-plan.js';
 import type { SimOptions } from './options.js';
 import { ServiceChecker } from './service-checkers.js';
-import { ServiceWorkload } from './service-workload.js';
+import { ServiceWorkload, UNIMPLEMENTED_CODE } from './service-workload.js';
 
 /** Slack on the client's deadline (timer granularity). */
 export const DEADLINE_SLACK_MS = 10;
@@ -344,7 +344,7 @@ export class ClientWorkload {
       if (op.code !== 'CLIENT_CRASHED' && (op.completeMs as number) - op.invokeMs > boundMs) {
         checker.report('call_overran_deadline', `${describeOp(op)} took ${(op.completeMs as number) - op.invokeMs} ms (bound ${boundMs} ms)`, { op: op.id });
       }
-      if (op.phase !== 'converged') continue;
+      if (op.phase !== 'converged' || op.code === UNIMPLEMENTED_CODE) continue;
       const tally = convergedCalls.get(op.session) ?? { calls: 0, ok: 0, failed: null };
       convergedCalls.set(op.session, tally);
       tally.calls++;
