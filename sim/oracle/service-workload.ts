@@ -6,8 +6,9 @@
 // with a higher holder epoch.
 //
 // Invariants:
-//   - Off (options.services null) or under a plan (capsule-plan.ts), nothing here runs, draws or
-//     traces: the run is bit-identical to one without service callers.
+//   - Off (options.services absent), nothing here runs, draws or traces: the run is
+//     bit-identical to one without service callers. Under a plan (capsule-plan.ts) they run as
+//     drawn: a plan holds the getTs/getSeq callers' calls only.
 //   - Every draw comes from the caller's own fork of its process's stream (`service/<i>`), which
 //     nothing else consumes.
 //   - A getSeqBatch goes into the History (it takes the session's next request id, like getSeq,

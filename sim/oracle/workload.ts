@@ -79,14 +79,18 @@ export class ClientWorkload {
   holdOpen: () => boolean = () => false;
   /** A plan's calls by caller (null: the callers draw theirs). */
   private readonly plannedCalls: ReadonlyMap<string, readonly PlannedOp[]> | null;
-  /** The service callers (options.services; none under a plan), and their checker. */
+  /**
+   * The service callers (options.services) and their checker. A plan (capsule-plan.ts) does not
+   * hold their calls: they draw them from their own streams under a plan too, so a plan replays
+   * the seed it came from (a shrunk plan keeps them whole).
+   */
   readonly services: ServiceWorkload | null;
 
   constructor(private readonly ctx: WorkloadContext) {
     const o = ctx.options;
     this.plannedCalls = ctx.plan?.plan == null ? null : callersOfPlan(ctx.plan.plan);
     this.workloadEndMs = o.phases.safetyMs + o.phases.livenessMs;
-    this.services = o.services === undefined || this.plannedCalls !== null ? null : new ServiceWorkload(ctx, o.services);
+    this.services = o.services === undefined ? null : new ServiceWorkload(ctx, o.services);
     if (this.services !== null) {
       this.services.log.observer = new ServiceChecker(this.services.log, ctx.checker.durable, o, (kind, message, details) => ctx.checker.report(kind, message, details), ctx.checker.valueChecks);
     }
