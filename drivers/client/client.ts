@@ -360,6 +360,11 @@ class ClientCore implements TsoClient {
   private readonly keepAlive: KeepAlive;
   /** Calls made and not yet settled; the keep-alive is held while this is above 0. */
   private pendingCalls = 0;
+  /**
+   * Of `pendingCalls`, the control-plane calls (safe points, leases): each ends at its own deadline
+   * inside the retry loop, so the sweeper neither knows nor needs their deadlines.
+   */
+  private controlCallsPending = 0;
   /** The sweeper: one timer for the earliest pending deadline (null when not armed). */
   private sweepTimer: TimerHandle | null = null;
   /** Endpoints that have answered this client: failing to reach one later means a restart. */
@@ -521,7 +526,9 @@ class ClientCore implements TsoClient {
       // Never sent: nothing happened, so this is a plain timeout.
       this.settleSeq(head, { error: new TsoError(ErrorCode.TIMEOUT, 'getSeq waited past its deadline', { requestId: head.requestId }) });
     }
-    if (this.pendingCalls > 0) {
+    // Control-plane calls end by themselves at their deadline; every other pending call is one
+    // the sweeper ends, so it has a deadline here.
+    if (this.pendingCalls > this.controlCallsPending) {
       assert(earliestMs !== Number.POSITIVE_INFINITY, 'client_pending_call_has_deadline');
       if (this.sweepTimer === null) this.armSweep(earliestMs);
     }
@@ -873,6 +880,7 @@ class ClientCore implements TsoClient {
     if (this.closed) throw new TsoError(ErrorCode.CLIENT_CLOSED, 'client is closed');
     const deadlineMs = this.now() + this.policy.overallTimeoutMs;
     this.callStarted(deadlineMs);
+    this.controlCallsPending += 1;
     try {
       const result = await this.issue({ op, body: () => ({ op }), deadlineMs: () => deadlineMs, cancel: { current: null, last: null } });
       if (result.kind === 'gone') throw new TsoError(ErrorCode.CLIENT_CLOSED, 'client was closed');
@@ -881,6 +889,7 @@ class ClientCore implements TsoClient {
       assert(isSafePointAnswer(answer), 'client_safe_point_answer_shape');
       return { physicalMs: answer.safePhysicalMs, epoch: answer.epoch };
     } finally {
+      this.controlCallsPending -= 1;
       this.callsEnded(1);
     }
   }
@@ -920,6 +929,7 @@ class ClientCore implements TsoClient {
     if (this.closed) throw new TsoError(ErrorCode.CLIENT_CLOSED, 'client is closed');
     const deadlineMs = this.now() + this.policy.overallTimeoutMs;
     this.callStarted(deadlineMs);
+    this.controlCallsPending += 1;
     try {
       const result = await this.issue({ op: body.op, body: () => body, deadlineMs: () => deadlineMs, cancel: { current: null, last: null } });
       if (result.kind === 'gone') throw new TsoError(ErrorCode.CLIENT_CLOSED, 'client was closed');
@@ -929,6 +939,7 @@ class ClientCore implements TsoClient {
       assert(isLeaseAnswer(answer), 'client_lease_answer_shape');
       return { leaseId: answer.leaseId, tsUpperBoundMs: answer.tsUpperBoundMs, expiresAtMs: answer.expiresAtMs, epoch: answer.epoch };
     } finally {
+      this.controlCallsPending -= 1;
       this.callsEnded(1);
     }
   }

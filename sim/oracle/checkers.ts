@@ -19,6 +19,13 @@
 //     while no session was evicted;
 //   - every recorded block belongs to a call that got exactly that block or ended unknown; a
 //     call's block is recorded under its own request id (so a retry cannot spend a second one).
+// Batches (getSeqBatch, issue 16):
+//   - a batch's grants are its entries' keys and counts, in request order (seq_batch_shape);
+//   - each grant is a block of its key like a getSeq's (the per-key checks above cover it), and
+//     the whole batch is recorded under the batch's request id (exactly once);
+//   - all or nothing: at every crash and at the end, a batch the durable ledger remembers is
+//     remembered with every grant (seq_batch_partial), and a batch it does not remember moved no
+//     counter (a counter past the recorded blocks is a seq_ledger_hole at the end).
 // Durability: the durable high-water and counters never decrease (checked after every crash);
 // a high-water the driver publishes (returns from persist) is durable on disk when published
 // and when the server crashes; published values never decrease.
@@ -29,7 +36,7 @@
 
 import { SEQ_SESSION_CLIENTS_MAX } from '../../core/limits.js';
 import { blockKey, type DurableLedger, type DurableSource } from './durable.js';
-import { describeOp, type History, type HistoryObserver, type Op } from './history.js';
+import { describeOp, isSeqKind, type History, type HistoryObserver, type Op, type SeqBatchCallGrant } from './history.js';
 import { makeViolation, type Violation, type ViolationDetails, type ViolationKind } from './violations.js';
 
 /** Violations kept per run (the first ones matter; the rest are counted). */
@@ -69,7 +76,8 @@ export class Checker implements HistoryObserver {
 
   constructor(
     private readonly history: History,
-    private readonly durable: DurableSource,
+    /** The run's ground truth (read by the service checkers too). */
+    readonly durable: DurableSource,
     private readonly nowMs: () => number,
     private readonly options: CheckerOptions,
   ) {}
@@ -84,6 +92,11 @@ export class Checker implements HistoryObserver {
     }
   }
 
+  /** Whether client-visible values are checked (see CheckerOptions). */
+  get valueChecks(): boolean {
+    return this.options.valueChecks;
+  }
+
   get hasSafetyViolation(): boolean {
     return this.safetyReported;
   }
@@ -92,7 +105,7 @@ export class Checker implements HistoryObserver {
 
   onComplete(op: Op): void {
     if (op.outcome !== 'ok' || !this.options.valueChecks) return;
-    if (op.kind === 'getSeq') this.checkSeqAck(op);
+    if (isSeqKind(op.kind)) this.checkSeqAck(op);
     else this.checkTsAck(op);
   }
 
@@ -126,6 +139,20 @@ export class Checker implements HistoryObserver {
   }
 
   private checkSeqAck(op: Op): void {
+    if (op.kind === 'getSeqBatch') {
+      const entries = op.entries ?? [];
+      const grants = op.grants ?? [];
+      if (grants.length !== entries.length || entries.some((e, i) => grants[i]?.key !== e.key || grants[i]?.count !== e.count)) {
+        this.report('seq_batch_shape', `${describeOp(op)}: the grants are not the entries asked for, in their order`, { op: op.id });
+        return;
+      }
+      for (const g of grants) {
+        const end = g.start + BigInt(g.count);
+        if (end > (this.ackEndMaxByKey.get(g.key) ?? 0n)) this.ackEndMaxByKey.set(g.key, end);
+      }
+      this.acksSinceCheckpoint.push(op);
+      return;
+    }
     if (op.code === 'SHAPE') {
       this.report('seq_block_shape', `${describeOp(op)}: ${op.message ?? ''}`, { op: op.id });
       return;
@@ -142,9 +169,11 @@ export class Checker implements HistoryObserver {
     const requestId = op.requestId as bigint;
     const evicted = session === undefined ? ledger.snapshot.sessions.length >= SEQ_SESSION_CLIENTS_MAX : requestId < session.forgottenBelow;
     if (evicted) return; // the ledger no longer remembers it: nothing to compare
-    const recordedUnder = session?.byBlock.get(blockKey(op.key as string, op.start as bigint, op.count));
+    const grants = grantsOfOp(op);
+    const head = grants[0] as SeqBatchCallGrant;
+    const recordedUnder = session?.byBlock.get(blockKey(head.key, head.start, head.count));
     const recorded = session?.results.get(requestId);
-    if (recorded !== undefined && (recorded.key !== op.key || recorded.start !== op.start || recorded.count !== op.count)) {
+    if (recorded !== undefined && !sameGrants(recorded.batch ?? [recorded], grants)) {
       this.report(
         'seq_request_two_blocks',
         `${describeOp(op)}: the ledger holds [${recorded.start}, +${recorded.count}) of ${JSON.stringify(recorded.key)} for request ${requestId}`,
@@ -177,6 +206,7 @@ export class Checker implements HistoryObserver {
    * The caller marks the durable view changed first.
    */
   checkpoint(): void {
+    this.checkBatchesWhole();
     const hw = this.durable.highWaterMs();
     if (!hw.ok) {
       this.report('durable_record_corrupt', `the durable state record does not decode: ${hw.problem}`);
@@ -221,6 +251,29 @@ export class Checker implements HistoryObserver {
     this.acksSinceCheckpoint.length = 0;
   }
 
+  /**
+   * All or nothing: every batch call (whatever its outcome) that the durable ledger remembers
+   * under its request id is remembered with all its entries' grants, in order.
+   */
+  private checkBatchesWhole(): void {
+    if (!this.options.valueChecks) return; // a corrupted request body may have asked for other entries
+    const decoded = this.durable.sequenceLedger();
+    if (!decoded.ok) return; // the checkpoint reports it
+    for (const op of this.history.ops) {
+      if (op.kind !== 'getSeqBatch' || op.requestId === null) continue;
+      const recorded = decoded.value.sessions.get(op.session.clientId)?.results.get(op.requestId);
+      if (recorded === undefined) continue;
+      const grants = recorded.batch ?? [recorded];
+      const entries = op.entries ?? [];
+      if (grants.length !== entries.length || entries.some((e, i) => grants[i]?.key !== e.key || grants[i]?.count !== e.count)) {
+        this.report('seq_batch_partial', `${describeOp(op)}: the durable ledger remembers request ${op.requestId} with ${grants.map((g) => `${g.key}=${g.count}`).join(' ')}, not the whole batch`, {
+          op: op.id,
+          requestId: op.requestId.toString(),
+        });
+      }
+    }
+  }
+
   /** The driver published `highWaterMs` as durable (returned it from persist). */
   onPublished(highWaterMs: number, source: string): void {
     const durable = this.durable.highWaterCovering(highWaterMs);
@@ -250,7 +303,7 @@ export class Checker implements HistoryObserver {
   }
 
   private finalTimestamps(): void {
-    const grants = this.history.ops.filter((op) => op.kind !== 'getSeq' && op.outcome === 'ok');
+    const grants = this.history.ops.filter((op) => !isSeqKind(op.kind) && op.outcome === 'ok');
     grants.sort((a, b) => ((a.first as bigint) < (b.first as bigint) ? -1 : (a.first as bigint) > (b.first as bigint) ? 1 : a.id - b.id));
     let maxServed = -1;
     for (let i = 0; i < grants.length; i++) {
@@ -283,15 +336,13 @@ export class Checker implements HistoryObserver {
     };
     const acknowledged = new Set<string>();
     for (const op of this.history.ops) {
-      if (op.kind !== 'getSeq' || op.outcome !== 'ok' || op.code === 'SHAPE') continue;
-      const key = op.key as string;
-      const start = op.start as bigint;
-      const end = start + BigInt(op.count);
-      acknowledged.add(blockKey(key, start, op.count));
-      add(key, { start, end, what: describeOp(op) });
-      const counter = ledger.counters.get(key) ?? 0n;
+      if (!isSeqKind(op.kind) || op.outcome !== 'ok' || op.code === 'SHAPE') continue;
+      if (op.kind === 'getSeqBatch' && (op.grants ?? []).length !== (op.entries ?? []).length) continue; // seq_batch_shape
       // Above the counter was reported by the checkpoint; each call's record was matched there.
-      if (end > counter) continue;
+      for (const g of grantsOfOp(op)) {
+        acknowledged.add(blockKey(g.key, g.start, g.count));
+        add(g.key, { start: g.start, end: g.start + BigInt(g.count), what: describeOp(op) });
+      }
     }
     let complete = ledger.holesKnowable !== false && ledger.snapshot.sessions.length < SEQ_SESSION_CLIENTS_MAX;
     for (const session of ledger.snapshot.sessions) {
@@ -306,8 +357,8 @@ export class Checker implements HistoryObserver {
           this.report('seq_block_for_failed_call', `the ledger holds ${where}, but ${describeOp(op)} failed definitively`, { op: op.id });
         }
         // A call that ended ok is matched against its recorded block by matchRecorded above.
-        if (!acknowledged.has(blockKey(result.key, result.start, result.count))) {
-          add(result.key, { start: result.start, end: result.start + BigInt(result.count), what: `the ledger's ${where}` });
+        for (const g of result.batch ?? [result]) {
+          if (!acknowledged.has(blockKey(g.key, g.start, g.count))) add(g.key, { start: g.start, end: g.start + BigInt(g.count), what: `the ledger's ${where}` });
         }
       }
     }
@@ -344,4 +395,14 @@ export class Checker implements HistoryObserver {
       }
     }
   }
+}
+
+/** The blocks a successful sequence call got: a getSeq's one block, a getSeqBatch's grants. */
+function grantsOfOp(op: Op): readonly SeqBatchCallGrant[] {
+  if (op.kind === 'getSeqBatch') return op.grants ?? [];
+  return [{ key: op.key as string, start: op.start as bigint, count: op.count }];
+}
+
+function sameGrants(a: readonly SeqBatchCallGrant[], b: readonly SeqBatchCallGrant[]): boolean {
+  return a.length === b.length && a.every((g, i) => g.key === b[i]?.key && g.start === b[i]?.start && g.count === b[i]?.count);
 }

@@ -202,7 +202,7 @@ class OracleRun {
         clock: ports.clock,
         windowAheadMs: this.options.server.windowAheadMs,
         failoverAdvanceMs: this.options.server.failoverAdvanceMs,
-        faults: { serveBeforePersist: planted === 'serveBeforePersist', fenceAtPrior: planted === 'fenceAtPrior' },
+        faults: { serveBeforePersist: planted === 'serveBeforePersist', fenceAtPrior: planted === 'fenceAtPrior', frontierIgnoresSupersededLeases: planted === 'frontierIgnoresSupersededLeases' },
         onEvent: (e) => this.onServingEvent(ports, e),
       });
       state.node = node;
@@ -428,7 +428,7 @@ class OracleRun {
     this.world.at(this.options.phases.safetyMs, () => this.startLiveness(), 'phase.liveness');
     const { halted, eventBound } = await runToEnd(this.world, this.checker, {
       hardEndMs: () => this.hardEndMs,
-      done: () => this.world.nowMs >= this.clients.workloadEndMs && this.history.pending === 0,
+      done: () => this.world.nowMs >= this.clients.workloadEndMs && this.history.pendingAll === 0,
       eventsMax: RUN_EVENTS_MAX,
     });
     if (!halted && !eventBound) this.checkLiveness();

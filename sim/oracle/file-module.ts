@@ -41,6 +41,6 @@ function openFileDriver(context: SimDriverContext): Promise<FileDriver> {
   return FileDriver.open(context.disk, context.dataDir, {
     ...(journalCompactBytes === null ? {} : { journalCompactBytes }),
     ...(journalZeroFillBytes === null ? {} : { journalZeroFillBytes }),
-    faults: { skipDirFsync: planted === 'skipDirFsync', publishHighWaterBeforeFsync: planted === 'publishHighWaterBeforeFsync' },
+    faults: { skipDirFsync: planted === 'skipDirFsync', publishHighWaterBeforeFsync: planted === 'publishHighWaterBeforeFsync', answerLeasesBeforeDurable: planted === 'answerLeasesBeforeDurable' },
   });
 }

@@ -21,7 +21,23 @@ import { assert } from '../../core/assert.js';
 
 export const HISTORY_OPS_MAX = 2_000_000;
 
-export type OpKind = 'getTs' | 'getTsBatch' | 'getSeq';
+export type OpKind = 'getTs' | 'getTsBatch' | 'getSeq' | 'getSeqBatch';
+
+/** One (key, count) entry of a getSeqBatch call, and one granted block of it. */
+export interface SeqBatchCallEntry {
+  readonly key: string;
+  readonly count: number;
+}
+export interface SeqBatchCallGrant {
+  readonly key: string;
+  readonly start: bigint;
+  readonly count: number;
+}
+
+/** Whether the op is a sequence call (getSeq or getSeqBatch): it has a request id in its session. */
+export function isSeqKind(kind: OpKind): boolean {
+  return kind === 'getSeq' || kind === 'getSeqBatch';
+}
 export type OpOutcome = 'pending' | 'ok' | 'failed' | 'unknown';
 /** safety: faults on; liveness: faults off, converging; converged: every new call must succeed. */
 export type Phase = 'safety' | 'liveness' | 'converged';
@@ -62,6 +78,10 @@ export interface Op {
   last: bigint | null;
   /** getSeq: the block's start (the block is [start, start + count)). */
   start: bigint | null;
+  /** getSeqBatch: the entries asked for (`key`/`count` repeat the first; null for other kinds). */
+  readonly entries: readonly SeqBatchCallEntry[] | null;
+  /** getSeqBatch: the grants answered, in answer order. */
+  grants: readonly SeqBatchCallGrant[] | null;
   /** Real-time floor: the largest timestamp acknowledged before this call was invoked. */
   floorTs: bigint;
   floorOpId: number | null;
@@ -80,6 +100,7 @@ export class History {
   private readonly sessionsByClientId = new Map<bigint, ClientSession>();
   private order = 0;
   private pendingCount = 0;
+  private otherPendingCount = 0;
   phase: Phase = 'safety';
   /** Starts of the server process so far. */
   serverStarts = 0;
@@ -89,9 +110,26 @@ export class History {
   private maxAckServerStarts = 0;
   observer: HistoryObserver | null = null;
 
-  /** Calls not ended yet. */
+  /** Calls of this history not ended yet. */
   get pending(): number {
     return this.pendingCount;
+  }
+
+  /** Calls not ended yet, the service calls logged elsewhere (service-workload.ts) included: the run waits for all. */
+  get pendingAll(): number {
+    return this.pendingCount + this.otherPendingCount;
+  }
+
+  /** A call logged elsewhere began: its place in the order of invocations and completions. */
+  callBegan(): number {
+    this.otherPendingCount++;
+    return this.order++;
+  }
+
+  /** A call logged elsewhere ended: its place in the order. */
+  callEnded(): number {
+    this.otherPendingCount--;
+    return this.order++;
   }
 
   /** `firstRequestId`: the client's first getSeq request id (it counts up from there, one per call). */
@@ -117,10 +155,11 @@ export class History {
     return this.sessionsByClientId.get(clientId);
   }
 
-  invoke(session: ClientSession, kind: OpKind, count: number, key: string | null, nowMs: number): Op {
+  invoke(session: ClientSession, kind: OpKind, count: number, key: string | null, nowMs: number, entries: readonly SeqBatchCallEntry[] | null = null): Op {
     assert(this.ops.length < HISTORY_OPS_MAX, 'history_ops_within_limit');
+    assert((kind === 'getSeqBatch') === (entries !== null), 'history_batch_entries_iff_batch');
     let requestId: bigint | null = null;
-    if (kind === 'getSeq') {
+    if (isSeqKind(kind)) {
       requestId = session.nextRequestId;
       session.nextRequestId += 1n;
     }
@@ -142,6 +181,8 @@ export class History {
       first: null,
       last: null,
       start: null,
+      entries,
+      grants: null,
       floorTs: this.maxAckTs,
       floorOpId: this.maxAckOpId,
       floorServerStarts: this.maxAckServerStarts,
@@ -185,6 +226,14 @@ export class History {
     this.observer?.onComplete(op);
   }
 
+  /** A getSeqBatch call returned `grants` (checked against its entries by the checkers). */
+  completeSeqBatch(op: Op, grants: readonly SeqBatchCallGrant[], nowMs: number): void {
+    if (!this.end(op, 'ok', nowMs)) return;
+    op.grants = grants;
+    op.start = grants[0]?.start ?? null;
+    this.observer?.onComplete(op);
+  }
+
   /** A call failed: definitively, or with an unknown outcome. */
   fail(op: Op, code: string, message: string, unknown: boolean, nowMs: number): void {
     if (!this.end(op, unknown ? 'unknown' : 'failed', nowMs)) return;
@@ -218,7 +267,7 @@ export class History {
   /** Counts of outcomes per kind. */
   summary(): Record<OpKind, Record<OpOutcome, number>> {
     const zero = (): Record<OpOutcome, number> => ({ pending: 0, ok: 0, failed: 0, unknown: 0 });
-    const out: Record<OpKind, Record<OpOutcome, number>> = { getTs: zero(), getTsBatch: zero(), getSeq: zero() };
+    const out: Record<OpKind, Record<OpOutcome, number>> = { getTs: zero(), getTsBatch: zero(), getSeq: zero(), getSeqBatch: zero() };
     for (const op of this.ops) out[op.kind][op.outcome]++;
     return out;
   }
@@ -226,10 +275,19 @@ export class History {
 
 /** A one-line description of an op, for violation messages. */
 export function describeOp(op: Op): string {
-  const what = op.kind === 'getSeq' ? `getSeq(${JSON.stringify(op.key)}, ${op.count}) request ${String(op.requestId)}` : op.kind === 'getTs' ? 'getTs()' : `getTsBatch(${op.count})`;
+  const what =
+    op.kind === 'getSeq'
+      ? `getSeq(${JSON.stringify(op.key)}, ${op.count}) request ${String(op.requestId)}`
+      : op.kind === 'getSeqBatch'
+        ? `getSeqBatch(${(op.entries ?? []).map((e) => `${e.key}=${e.count}`).join(' ')}) request ${String(op.requestId)}`
+        : op.kind === 'getTs'
+          ? 'getTs()'
+          : `getTsBatch(${op.count})`;
   const result =
     op.outcome === 'ok'
-      ? op.kind === 'getSeq'
+      ? op.kind === 'getSeqBatch'
+        ? (op.grants ?? []).map((g) => `${g.key}:[${g.start}, +${g.count})`).join(' ')
+        : op.kind === 'getSeq'
         ? `[${String(op.start)}, +${op.count})`
         : op.first === op.last
           ? String(op.first)

@@ -35,13 +35,19 @@ export const ETCD_BUGS = ['etcdWriteWithoutFence', 'etcdServeAfterLeaseExpired']
  * membership nemesis (raft-membership.ts).
  */
 export const MEMBERSHIP_BUGS = ['concurrentMembershipChanges', 'membershipChangeBeforeTermCommit', 'removedVoterCountsInQuorum'] as const;
-export const PLANTED_BUGS = [...SINGLE_NODE_BUGS, ...RAFT_BUGS, ...PAXOS_BUGS, ...ETCD_BUGS, ...MEMBERSHIP_BUGS] as const;
+/**
+ * Planted bugs of the service calls (safe points, stamping leases): found by the swarm's service
+ * callers (options.services). `frontierIgnoresSupersededLeases` is in the serving node (every
+ * driver); `answerLeasesBeforeDurable` is in the file driver.
+ */
+export const SERVICE_BUGS = ['frontierIgnoresSupersededLeases', 'answerLeasesBeforeDurable'] as const;
+export const PLANTED_BUGS = [...SINGLE_NODE_BUGS, ...RAFT_BUGS, ...PAXOS_BUGS, ...ETCD_BUGS, ...MEMBERSHIP_BUGS, ...SERVICE_BUGS] as const;
 export type PlantedBug = (typeof PLANTED_BUGS)[number];
 export type RaftBug = (typeof RAFT_BUGS)[number];
 export type PaxosBug = (typeof PAXOS_BUGS)[number];
 export type MembershipBug = (typeof MEMBERSHIP_BUGS)[number];
 /** Bugs of the file driver: they exist only in a single-node run. */
-const FILE_DRIVER_BUGS: readonly PlantedBug[] = ['skipDirFsync', 'publishHighWaterBeforeFsync'];
+const FILE_DRIVER_BUGS: readonly PlantedBug[] = ['skipDirFsync', 'publishHighWaterBeforeFsync', 'answerLeasesBeforeDurable'];
 
 /** Cluster sizes a run may have: 1 is the file driver, 3 and 5 are Raft clusters. */
 export const CLUSTER_SIZES = [1, 3, 5] as const;
@@ -203,6 +209,35 @@ export interface SimOptions {
   readonly rare: RareOptions;
   /** The membership nemesis (its own stream); absent when off: every profile but the membership ones. */
   readonly membership?: MembershipRunOptions;
+  /**
+   * The service callers (getSeqBatch, safe points, stamping leases; service-workload.ts), drawn
+   * from the seed's own `services` stream; absent: none (the run, its traced options included,
+   * is what it was before them).
+   */
+  readonly services?: ServiceOptions;
+}
+
+/**
+ * The service callers of a run (service-workload.ts): on each client process, `callers` callers
+ * of their own (beside the getTs/getSeq callers) issue getSeqBatch over the getSeq keys, the safe
+ * points, and stamping-lease calls by `holders` holders, some of them superseding their lease
+ * with a higher epoch.
+ */
+export interface ServiceOptions {
+  readonly callers: number;
+  /** Relative weights of the service calls (each ≥ 1). */
+  readonly weights: { readonly getSeqBatch: number; readonly maxSafe: number; readonly frontier: number; readonly lease: number };
+  /** Most entries of a batch (distinct keys out of the run's `seqKeys` plus `batchExtraKeys`). */
+  readonly batchKeysMax: number;
+  /** Keys only batches use, beside the getSeq keys (so batches both share keys with getSeq and not). */
+  readonly batchExtraKeys: number;
+  readonly batchCountMax: number;
+  /** Lease holders per client process. */
+  readonly holders: number;
+  /** TTLs the lease calls use (within the server's default bounds, 5 s .. 300 s). */
+  readonly ttlChoicesMs: readonly number[];
+  /** Chance that an acquire supersedes the holder's lease (a higher epoch) rather than re-acquiring. */
+  readonly supersede: Ratio;
 }
 
 /**
@@ -315,6 +350,8 @@ interface ProfileShape {
   readonly raft: RaftShape;
   /** The membership nemesis's bounds (raft-membership.ts); null: off (every profile but the membership ones). */
   readonly membership: MembershipShape | null;
+  /** Chance that a seed runs the service callers (options.services); [0, 1]: never. */
+  readonly servicesOn: Ratio;
 }
 
 /** Bounds of the membership nemesis a profile may draw (see MembershipRunOptions). */
@@ -450,10 +487,13 @@ const SWARM: ProfileShape = {
   nemesisBudget: {},
   raft: RAFT_SWARM,
   membership: null,
+  servicesOn: [1, 2],
 };
 
 function withShape(overrides: Partial<ProfileShape>): ProfileShape {
-  return { ...SWARM, ...overrides };
+  // The service callers run in the swarm profile and in the profiles that ask for them, so the
+  // seeds of every other profile (the planted bugs' searches) run as they did before them.
+  return { ...SWARM, servicesOn: [0, 1], ...overrides };
 }
 
 const ALL_OFF: Partial<Record<FaultFamily, boolean>> = Object.fromEntries(FAULT_FAMILIES.map((f) => [f, false]));
@@ -740,6 +780,18 @@ const PROFILE_SHAPES: Record<ProfileName, ProfileShape> = {
     nemesisBudget: { serverKill: [3, 6], clockStepBack: [6, 12] },
     raft: { ...RAFT_SWARM, electionTimeoutChoicesMs: [100], heartbeatsPerElectionChoices: [3], followerPowerLoss: [0, 1] },
   }),
+  // --- the service calls (service-workload.ts, service-checkers.ts) ------------------------------
+  // The frontier skipping superseded leases: holders supersede their leases and the frontier is
+  // asked often; calm otherwise (the bug needs no fault).
+  'planted:frontierIgnoresSupersededLeases': withShape({ forced: ALL_OFF, servicesOn: [1, 1], raft: RAFT_CALM }),
+  // A lease answered before its set is durable: power losses while leases change, taking back
+  // the directory operations that were not synced (the lease set's rename among them).
+  'planted:answerLeasesBeforeDurable': withShape({
+    forced: { ...ALL_OFF, serverCrash: true, diskDirOpsVanish: true },
+    servicesOn: [1, 1],
+    nemesisGapMs: { serverCrash: [50, 400] },
+    nemesisBudget: { serverCrash: [4, 10] },
+  }),
   // --- the etcd driver (sim/oracle/etcd-module.ts adds its own faults between the nodes and etcd:
   // the lease holder paused past its lease, a node cut off from etcd, etcd losing its leader) -----
   ...Object.fromEntries(ETCD_BUGS.map((bug) => [`planted:${bug}`, withShape({
@@ -925,6 +977,7 @@ export function drawOptions(spec: RunSpec): SimOptions {
     raft,
     rare: spec.profile === 'swarm' || spec.profile === 'membership' ? drawRare(root.fork('rare'), nodes) : { sessionChurn: null, journalCompactBytes: null, journalZeroFillBytes: null },
     ...(shape.membership === null || nodes === 1 ? {} : { membership: drawMembership(root.fork('membership'), shape.membership) }),
+    ...servicesOf(drawServices(root.fork('services'), shape.servicesOn)),
   };
 }
 
@@ -939,6 +992,25 @@ function drawMembership(rng: Rng, shape: MembershipShape): MembershipRunOptions 
     decommissionAfterMs: [0, drawRange(rng, shape.decommissionAfterMaxMs)],
     hasty: rng.ratio(shape.hasty),
     weights,
+  };
+}
+
+function servicesOf(services: ServiceOptions | null): { readonly services?: ServiceOptions } {
+  return services === null ? {} : { services };
+}
+
+/** The service callers of a seed (see ServiceOptions), or null. */
+function drawServices(rng: Rng, on: Ratio): ServiceOptions | null {
+  if (!rng.ratio(on)) return null;
+  return {
+    callers: rng.int(1, 2),
+    weights: { getSeqBatch: rng.int(1, 10), maxSafe: rng.int(1, 10), frontier: rng.int(1, 10), lease: rng.int(1, 10) },
+    batchKeysMax: rng.pick([2, 3, 6]),
+    batchExtraKeys: rng.int(0, 2),
+    batchCountMax: rng.pick([1, 10, 1_000]),
+    holders: rng.int(1, 3),
+    ttlChoicesMs: rng.pick([[5_000], [5_000, 30_000], [300_000]]),
+    supersede: [1, rng.int(2, 5)],
   };
 }
 

@@ -332,7 +332,7 @@ class ClusterRun {
         clock: ports.clock,
         windowAheadMs: this.options.server.windowAheadMs,
         failoverAdvanceMs: this.options.server.failoverAdvanceMs,
-        faults: { serveBeforePersist: planted === 'serveBeforePersist', fenceAtPrior: planted === 'fenceAtPrior' },
+        faults: { serveBeforePersist: planted === 'serveBeforePersist', fenceAtPrior: planted === 'fenceAtPrior', frontierIgnoresSupersededLeases: planted === 'frontierIgnoresSupersededLeases' },
         onEvent: (e) => this.onServingEvent(name, state, ports, e),
       });
       state.node = node;
@@ -707,7 +707,7 @@ class ClusterRun {
     this.membership?.start();
     const { halted, eventBound } = await runToEnd(this.world, this.checker, {
       hardEndMs: () => this.hardEndMs,
-      done: () => this.world.nowMs >= this.clients.workloadEndMs && !this.clients.holdOpen() && this.history.pending === 0,
+      done: () => this.world.nowMs >= this.clients.workloadEndMs && !this.clients.holdOpen() && this.history.pendingAll === 0,
       eventsMax: RAFT_RUN_EVENTS_MAX,
     });
     this.extras.beforeFinal?.(halted);

@@ -20,6 +20,14 @@ export const SAFETY_KINDS = [
   'seq_call_request_id_unexpected', // a call's request id is not its place among its session's calls
   'seq_block_for_failed_call', // the ledger holds a block for a call that failed definitively
   'seq_block_unexplained', // the ledger holds a block for a request id no call used
+  // The service calls (service-checkers.ts; getSeqBatch in checkers.ts).
+  'seq_batch_shape', // a getSeqBatch answered other keys, counts or order than its entries
+  'seq_batch_partial', // the durable ledger holds part of a batch (some of its grants, not all)
+  'max_safe_above_high_water', // a max-safe value above the durable (committed) high-water − window ahead − 1
+  'safe_point_went_back', // a max-safe or frontier value below one the same leader epoch answered before
+  'frontier_above_high_water', // a frontier above the durable (committed) high-water
+  'frontier_above_live_lease', // a frontier above the bound of a lease certainly live (superseded ones included)
+  'lease_bound_not_durable', // a lease bound above the durable (committed) high-water when answered
   // Durability of the high-water and the records.
   'high_water_published_not_durable', // the driver published a high-water the disk does not hold durably
   'durable_high_water_went_back', // the durable high-water on disk decreased

@@ -24,9 +24,11 @@ import type { NodePorts, Program } from '../process.js';
 import type { Rng } from '../random.js';
 import type { World } from '../world.js';
 import type { Checker } from './checkers.js';
-import { describeOp, type ClientSession, type History, type Op, type OpKind } from './history.js';
+import { describeOp, isSeqKind, type ClientSession, type History, type Op, type OpKind } from './history.js';
 import { callerKey, callersOfPlan, type PlannedOp, type PlanSource } from './capsule-plan.js';
 import type { SimOptions } from './options.js';
+import { ServiceChecker } from './service-checkers.js';
+import { ServiceWorkload, UNIMPLEMENTED_CODE } from './service-workload.js';
 
 /** Slack on the client's deadline (timer granularity). */
 export const DEADLINE_SLACK_MS = 10;
@@ -77,11 +79,21 @@ export class ClientWorkload {
   holdOpen: () => boolean = () => false;
   /** A plan's calls by caller (null: the callers draw theirs). */
   private readonly plannedCalls: ReadonlyMap<string, readonly PlannedOp[]> | null;
+  /**
+   * The service callers (options.services) and their checker. A plan (capsule-plan.ts) does not
+   * hold their calls: they draw them from their own streams under a plan too, so a plan replays
+   * the seed it came from (a shrunk plan keeps them whole).
+   */
+  readonly services: ServiceWorkload | null;
 
   constructor(private readonly ctx: WorkloadContext) {
     const o = ctx.options;
     this.plannedCalls = ctx.plan?.plan == null ? null : callersOfPlan(ctx.plan.plan);
     this.workloadEndMs = o.phases.safetyMs + o.phases.livenessMs;
+    this.services = o.services === undefined ? null : new ServiceWorkload(ctx, o.services);
+    if (this.services !== null) {
+      this.services.log.observer = new ServiceChecker(this.services.log, ctx.checker.durable, o, (kind, message, details) => ctx.checker.report(kind, message, details), ctx.checker.valueChecks);
+    }
     for (let i = 1; i <= o.workload.clients; i++) {
       const name = `c${i}`;
       this.clientNames.push(name);
@@ -121,6 +133,7 @@ export class ClientWorkload {
     if (world.node(name).status === 'down') return;
     const session = this.sessionsByNode.get(name);
     if (session !== undefined && session.incarnation === world.node(name).incarnations) this.ctx.history.clientLost(session, world.nowMs);
+    this.services?.log.clientLost(name, world.nowMs);
     world.crash(name);
   }
 
@@ -128,6 +141,7 @@ export class ClientWorkload {
   onExit(name: string): void {
     const session = this.sessionsByNode.get(name);
     if (session !== undefined && session.alive) this.ctx.history.clientLost(session, this.ctx.world.nowMs);
+    this.services?.log.clientLost(name, this.ctx.world.nowMs);
     this.ctx.world.after(0, () => this.startIfDown(name), 'supervisor.restart');
   }
 
@@ -140,6 +154,7 @@ export class ClientWorkload {
         // A caller never throws; if the harness itself does, say so instead of losing it.
         this.caller(ports, client, opened, i).catch((error: unknown) => checker.report('process_failed', `harness caller failed: ${errorText(error)}`));
       }
+      this.services?.start(ports, client, opened, () => this.calling());
       return { stop: () => client.close() };
     };
   }
@@ -295,7 +310,7 @@ export class ClientWorkload {
         return;
       }
       const details = error.details ?? {};
-      const unknown = op.kind === 'getSeq' && (error.code === 'SEQ_UNCERTAIN' || (error.code === 'CLIENT_CLOSED' && details.outcomeUnknown === true));
+      const unknown = isSeqKind(op.kind) && (error.code === 'SEQ_UNCERTAIN' || (error.code === 'CLIENT_CLOSED' && details.outcomeUnknown === true));
       if (error.code === 'SEQ_UNCERTAIN' && details.requestId !== op.requestId) {
         // The client numbers its calls 1, 2, 3...; a call numbered otherwise means ids went to
         // something else than calls (a retry under a new id).
@@ -329,11 +344,11 @@ export class ClientWorkload {
         checker.report('liveness_call_stuck', `${describeOp(op)} never ended: ${whyStuck(op)}`, { op: op.id });
         continue;
       }
-      const boundMs = op.kind === 'getSeq' ? seqBoundMs : tsBoundMs;
+      const boundMs = isSeqKind(op.kind) ? seqBoundMs : tsBoundMs;
       if (op.code !== 'CLIENT_CRASHED' && (op.completeMs as number) - op.invokeMs > boundMs) {
         checker.report('call_overran_deadline', `${describeOp(op)} took ${(op.completeMs as number) - op.invokeMs} ms (bound ${boundMs} ms)`, { op: op.id });
       }
-      if (op.phase !== 'converged') continue;
+      if (op.phase !== 'converged' || op.code === UNIMPLEMENTED_CODE) continue;
       const tally = convergedCalls.get(op.session) ?? { calls: 0, ok: 0, failed: null };
       convergedCalls.set(op.session, tally);
       tally.calls++;
@@ -341,6 +356,13 @@ export class ClientWorkload {
       else {
         tally.failed ??= op;
         if (envelope) checker.report('liveness_call_failed', `${describeOp(op)} failed after the run converged: ${op.message ?? ''}`, { op: op.id });
+      }
+    }
+    for (const call of this.services?.log.calls ?? []) {
+      if (call.outcome === 'pending') {
+        checker.report('liveness_call_stuck', `service call ${call.id} ${call.kind} of ${call.node} invoked t=${call.invokeMs} never ended`, { call: call.id });
+      } else if (call.code !== 'CLIENT_CRASHED' && (call.completeMs as number) - call.invokeMs > seqBoundMs) {
+        checker.report('call_overran_deadline', `service call ${call.id} ${call.kind} of ${call.node} took ${(call.completeMs as number) - call.invokeMs} ms (bound ${seqBoundMs} ms)`, { call: call.id });
       }
     }
     for (const [session, tally] of convergedCalls) {
@@ -354,6 +376,6 @@ export class ClientWorkload {
 
   /** The op's client's last event, for a stuck call's explanation. */
   static lastEventOf(op: Op): string {
-    return op.session.lastEvent[op.kind === 'getSeq' ? 'getSeq' : 'getTs'] ?? 'no client event';
+    return op.session.lastEvent[isSeqKind(op.kind) ? 'getSeq' : 'getTs'] ?? 'no client event';
   }
 }
