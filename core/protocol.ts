@@ -1056,6 +1056,8 @@ export function decodeRequestWithToken(body: Uint8Array): RequestWithToken {
         break;
       case 'token':
         token = readStr(r, name);
+        // The bounds encodeRequest keeps, so what decodes re-encodes (a fuzz promise).
+        if (token.length === 0 || token.length > REQUEST_TOKEN_CHARS_MAX) throw bad(`field token must hold 1..${REQUEST_TOKEN_CHARS_MAX} characters`, at);
         break;
       default:
         assert(false, 'protocol_request_field_table', name);

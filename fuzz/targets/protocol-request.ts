@@ -1,9 +1,9 @@
-// Target: request bodies (core/protocol.ts decodeRequest, then validateRequest as the server
-// runs it). The value is the decoded request and the server's validation verdict; both must
-// survive a round-trip through encodeRequest. Not canonical: any msgpack int width, field order
+// Target: request bodies (core/protocol.ts decodeRequestWithToken, then validateRequest as the
+// server runs it). The value is the decoded request, its `token` (docs/protocol.md §2.3) and the
+// server's validation verdict; all three must survive a round-trip through encodeRequest. Not canonical: any msgpack int width, field order
 // and unknown fields are accepted, so only the normalised form is unique.
 import * as fc from 'fast-check';
-import { decodeRequest, encodeRequest, validateRequest, type ErrorAnswer, type Request } from '../../core/protocol.js';
+import { decodeRequestWithToken, encodeRequest, REQUEST_TOKEN_CHARS_MAX, validateRequest, type ErrorAnswer, type Request } from '../../core/protocol.js';
 import { nearValidMsgpackMap, wildMsgpackMap } from '../arbitraries.js';
 import { PROTOCOL_DICTIONARY, PROTOCOL_FIELD_NAMES, requestArbitrary } from '../protocol-values.js';
 import { defineTarget, onlyDecodeError } from '../target.js';
@@ -11,13 +11,17 @@ import { defineTarget, onlyDecodeError } from '../target.js';
 
 export interface ValidatedRequest {
   readonly request: Request;
+  /** The connection token the body carries (null: none). */
+  readonly token: string | null;
   readonly invalid: ErrorAnswer | null;
 }
 
 function decodeValidated(bytes: Uint8Array): ValidatedRequest {
-  const request = decodeRequest(bytes);
-  return { request, invalid: validateRequest(request) };
+  const { request, token } = decodeRequestWithToken(bytes);
+  return { request, token, invalid: validateRequest(request) };
 }
+
+const tokenArbitrary = fc.option(fc.string({ minLength: 1, maxLength: 64 }), { nil: null });
 
 export default defineTarget<ValidatedRequest>({
   name: 'protocol-request',
@@ -25,10 +29,10 @@ export default defineTarget<ValidatedRequest>({
   decode: decodeValidated,
   // One msgpack map, nothing after it: a trailing byte is refused.
   rejections: (accepted) => [{ name: 'trailing-byte', bytes: Uint8Array.from([...accepted, 0xc0]), code: 'FRAME_BAD_BODY' }],
-  encode: (value) => encodeRequest(value.request),
+  encode: (value) => encodeRequest(value.request, value.token ?? undefined),
   canonical: false,
   isExpectedError: onlyDecodeError,
-  arbitrary: requestArbitrary.map((request) => ({ request, invalid: validateRequest(request) })),
+  arbitrary: fc.tuple(requestArbitrary, tokenArbitrary).map(([request, token]) => ({ request, token, invalid: validateRequest(request) })),
   rawArbitrary: fc.oneof(wildMsgpackMap(PROTOCOL_FIELD_NAMES, 4096), nearValidMsgpackMap(requestArbitrary, PROTOCOL_FIELD_NAMES, 4096)),
   seeds: () =>
     [
@@ -36,6 +40,8 @@ export default defineTarget<ValidatedRequest>({
       { id: 0xffff_ffff, op: 'getTs' as const, count: 262_144 },
       { id: 7, op: 'getSeq' as const, key: 'orders', count: 10, clientId: 42n, requestId: 1n },
       { id: 8, op: 'getSeq' as const, key: 'ключ', count: 65_536, clientId: (1n << 64n) - 1n, requestId: 3n },
-    ].map((request) => encodeRequest(request)),
+    ]
+      .map((request) => encodeRequest(request))
+      .concat([encodeRequest({ id: 1, op: 'getTs', count: 1 }, 's3cret'), encodeRequest({ id: 2, op: 'getTs', count: 1 }, 't'.repeat(REQUEST_TOKEN_CHARS_MAX))]),
   dictionary: PROTOCOL_DICTIONARY,
 });
