@@ -167,6 +167,13 @@ export class ServingNode {
   private extensionIsLeaseChange = false;
   /** The lease set this leader loaded at its fence and made durable since; null when not serving. */
   private leases: readonly LeaseRecord[] | null = null;
+  /**
+   * The wall ms stamping leases are judged against, never going back (docs/client.md, "Promises
+   * of the service calls"): a wall clock stepped back must not revive a lease this node already
+   * judged expired and left out of a frontier it answered (3-node swarm seed 362). Raised to each
+   * fence's floor, so a new leader whose clock is behind judges no earlier than what it fences at.
+   */
+  private leaseClockMs = 0;
   private readonly leasePolicy: LeasePolicy;
   private fence: Promise<void> | null = null;
   private unsubscribe: (() => void) | null = null;
@@ -281,6 +288,7 @@ export class ServingNode {
     const priorMs = loaded.highWaterMs;
     // `prior` is inclusive: the old leader may have issued (prior, LOGICAL_MAX).
     const floorMs = Math.max(this.faults.fenceAtPrior === true ? priorMs : priorMs + 1, nowMs);
+    this.leaseClockMs = Math.max(this.leaseClockMs, floorMs);
     const requestedMs = floorMs + this.failoverAdvanceMs;
     if (requestedMs > PHYSICAL_MS_MAX) {
       this.poison(`fence target ${requestedMs} is above the 46-bit physical cap`);
@@ -369,9 +377,15 @@ export class ServingNode {
   getSafeFrontier(): SafePointAnswer {
     const highWaterMs = this.servingHighWaterMs();
     if (highWaterMs === null || this.leases === null) return { ok: true, physicalMs: 0, epoch: 0n };
-    const nowMs = this.options.clock.wallMs();
+    const nowMs = this.leaseNowMs();
     const binding = this.faults.frontierIgnoresSupersededLeases === true ? this.leases.filter((l) => !l.superseded) : this.leases;
     return { ok: true, physicalMs: safeFrontierMs(binding, highWaterMs.value, nowMs), epoch: highWaterMs.epoch };
+  }
+
+  /** The wall ms the lease calls judge expiry against: the wall clock, ratcheted (never back). */
+  private leaseNowMs(): number {
+    this.leaseClockMs = Math.max(this.leaseClockMs, this.options.clock.wallMs());
+    return this.leaseClockMs;
   }
 
   /** The leases this leader holds in its durable set (empty when not serving), for tests and checkers. */
@@ -387,7 +401,7 @@ export class ServingNode {
     const invalid = leaseAcquireProblem(request, this.leasePolicy);
     if (invalid !== null) return this.leaseFailure(invalid);
     return this.leaseChange(async (epoch, leases, generation) => {
-      const nowMs = this.options.clock.wallMs();
+      const nowMs = this.leaseNowMs();
       const plan = planLeaseAcquire(leases, request, nowMs, this.leasePolicy);
       if (!plan.ok) return this.leaseFailure(plan);
       if (plan.kind === 'existing') {
@@ -407,7 +421,7 @@ export class ServingNode {
     const invalid = leaseIdProblem(leaseId);
     if (invalid !== null) return this.leaseFailure(invalid);
     return this.leaseChange(async (epoch, leases, generation) => {
-      const nowMs = this.options.clock.wallMs();
+      const nowMs = this.leaseNowMs();
       const plan = planLeaseRenew(leases, leaseId, nowMs);
       if (!plan.ok) return this.leaseFailure(plan);
       const bound = await this.extendForLease(nowMs + plan.lease.ttlMs, epoch, generation);

@@ -68,6 +68,7 @@ describe('bugs the Raft cluster swarm found, pinned by the seeds that found them
     { seed: 425, nodes: 5, profile: 'swarm', what: 'a WAL whose snapshot marker was lost (its append failed) and that went on after it refused to replay' },
     { seed: 624, nodes: 5, profile: 'swarm', what: 'the same, with the gap before a newer snapshot marker' },
     { seed: 27, profile: 'planted:skipFenceLinearizedLoad', what: 'with a 1 ms window, extensions aimed at stale clock samples left callers with INTERNAL' },
+    { seed: 362, profile: 'swarm', what: "the leader's wall clock stepped back revived a stamping lease it had left out of a frontier as expired: the frontier went back (leases are judged on a ratcheted clock now)" },
   ];
   for (const { seed, profile, what, nodes = 3, supersedes } of seeds) {
     it(`${nodes}-node seed ${seed} (${profile}) passes: ${what}`, async () => {
