@@ -170,8 +170,10 @@ export class ServingNode {
   /**
    * The wall ms stamping leases are judged against, never going back (docs/client.md, "Promises
    * of the service calls"): a wall clock stepped back must not revive a lease this node already
-   * judged expired and left out of a frontier it answered (3-node swarm seed 362). Raised to each
-   * fence's floor, so a new leader whose clock is behind judges no earlier than what it fences at.
+   * judged expired and left out of a frontier it answered (3-node swarm seed 362). Per process
+   * only: a restarted or new leader whose wall clock is behind still judges on its own clock, and
+   * can revive such a lease (1-node swarm seed 362, open). The fence floor cannot stand in for
+   * it: it runs ahead of wall time by the window, and judging on it expires live leases early.
    */
   private leaseClockMs = 0;
   private readonly leasePolicy: LeasePolicy;
@@ -288,7 +290,6 @@ export class ServingNode {
     const priorMs = loaded.highWaterMs;
     // `prior` is inclusive: the old leader may have issued (prior, LOGICAL_MAX).
     const floorMs = Math.max(this.faults.fenceAtPrior === true ? priorMs : priorMs + 1, nowMs);
-    this.leaseClockMs = Math.max(this.leaseClockMs, floorMs);
     const requestedMs = floorMs + this.failoverAdvanceMs;
     if (requestedMs > PHYSICAL_MS_MAX) {
       this.poison(`fence target ${requestedMs} is above the 46-bit physical cap`);
