@@ -75,12 +75,12 @@ export const PRODUCT_RARE_PATHS: readonly SometimesDeclaration[] = [
   { name: 'raft.snapshot_already_held', what: "a follower already holds a snapshot's last entry and only commits", driver: RAFT, nightly: { raft: '3-node seed 335 of 1..1000: a snapshot must reach a follower that already holds its last entry' } },
   { name: 'raft.snapshot_resent_after_timeout', what: 'an unanswered snapshot is sent again after an election timeout', driver: RAFT },
   // core/raft/node.ts: membership changes (docs/raft.md, "Membership changes").
-  { name: 'raft.membership_change_refused_in_flight', what: 'a membership change while another is appended but not committed is refused', driver: RAFT, nightly: { raft: 'core/raft/simulation.test.ts reaches it with its membership nemesis on every run; the oracle swarm has no membership nemesis yet (issue 18)' } },
-  { name: 'raft.promotion_refused_not_caught_up', what: 'promoting a learner that lacks committed entries is refused', driver: RAFT, nightly: { raft: 'core/raft/simulation.test.ts reaches it with its membership nemesis on every run; the oracle swarm has no membership nemesis yet (issue 18)' } },
-  { name: 'raft.uncommitted_membership_cut', what: "a follower's uncommitted config entry is cut from its log: the membership before it is back in effect", driver: RAFT, nightly: { raft: 'core/raft/simulation.test.ts reaches it with its membership nemesis on every run; the oracle swarm has no membership nemesis yet (issue 18)' } },
-  { name: 'raft.removed_leader_stepped_down', what: 'a leader steps down once its own removal committed', driver: RAFT, nightly: { raft: 'core/raft/simulation.test.ts reaches it with its membership nemesis on every run; the oracle swarm has no membership nemesis yet (issue 18)' } },
-  { name: 'raft.non_voter_skips_campaign', what: 'a learner, joining or removed node lets its election timeout pass without campaigning', driver: RAFT, nightly: { raft: 'core/raft/simulation.test.ts reaches it with its membership nemesis on every run; the oracle swarm has no membership nemesis yet (issue 18)' } },
-  { name: 'raft.removed_node_campaigns_until_removal_commits', what: 'a node whose removal is in its log but not known committed still campaigns', driver: RAFT, nightly: { raft: 'core/raft/simulation.test.ts reaches it with its membership nemesis on every run; the oracle swarm has no membership nemesis yet (issue 18)' } },
+  { name: 'raft.membership_change_refused_in_flight', what: 'a membership change while another is appended but not committed is refused', driver: RAFT, nightly: { raft: 'the membership profile: 3-node seeds 17, 25, 67 of 1..150 (`sim swarm --profile membership`); the default swarm has no membership nemesis' } },
+  { name: 'raft.promotion_refused_not_caught_up', what: 'promoting a learner that lacks committed entries is refused', driver: RAFT, nightly: { raft: 'the membership profile: 3-node seeds 4, 6, 8 of 1..150 (`sim swarm --profile membership`); the default swarm has no membership nemesis' } },
+  { name: 'raft.uncommitted_membership_cut', what: "a follower's uncommitted config entry is cut from its log: the membership before it is back in effect", driver: RAFT, nightly: { raft: 'the membership profile: 3-node seeds 15, 23, 26 of 1..150 (`sim swarm --profile membership`); the default swarm has no membership nemesis' } },
+  { name: 'raft.removed_leader_stepped_down', what: 'a leader steps down once its own removal committed', driver: RAFT, nightly: { raft: 'the membership profile: 3-node seeds 2, 3, 7 of 1..150 (`sim swarm --profile membership`); the default swarm has no membership nemesis' } },
+  { name: 'raft.non_voter_skips_campaign', what: 'a learner, joining or removed node lets its election timeout pass without campaigning', driver: RAFT, nightly: { raft: 'the membership profile: 3-node seeds 2, 3, 4 of 1..150 (`sim swarm --profile membership`); the default swarm has no membership nemesis' } },
+  { name: 'raft.removed_node_campaigns_until_removal_commits', what: 'a node whose removal is in its log but not known committed still campaigns', driver: RAFT, nightly: { raft: 'the membership profile: 3-node seeds 7, 8, 17 of 1..150 (`sim swarm --profile membership`); the default swarm has no membership nemesis' } },
   // drivers/server: the serving node and the protocol server.
   { name: 'serving.fence_retried', what: 'a fence attempt failed transiently and is retried with backoff', driver: RAFT, nightly: { raft: '3-node seeds 149, 175, 265 of 1..400 (none of the smoke swarm 1..120 since the merges of 2026-12-04)' } },
   { name: 'serving.fence_superseded', what: 'leadership changed while a fence loaded the high-water: its result is dropped', driver: RAFT },
@@ -88,7 +88,7 @@ export const PRODUCT_RARE_PATHS: readonly SometimesDeclaration[] = [
   { name: 'serving.poisoned', what: 'a durable write failed during a fence: the node poisons itself and stops serving', driver: FILE },
   { name: 'serving.lease_not_held_refused', what: 'a getTs is refused because the leader lease is not held', driver: RAFT },
   { name: 'serving.window_exhausted_waits_for_extension', what: 'a getTs found the window exhausted and waited for an extension' },
-  { name: 'serving.extension_lost_leadership', what: 'a window extension learned the node is no longer leader: it steps down', driver: RAFT },
+  { name: 'serving.extension_lost_leadership', what: 'a window extension learned the node is no longer leader: it steps down', driver: RAFT, nightly: { raft: '3-node seed 662 of 1..700 (none of the smoke swarm since the service callers and membership merges of 2026-12-04)' } },
   { name: 'serving.extension_commit_ignored', what: 'a persisted extension is not committed (leadership moved or it did not advance)', driver: RAFT, nightly: { raft: '3-node seeds 552, 651, 654 of 1..1000, 5-node 86 and 125 of 1..300: leadership must move while the persist of an extension is in flight and still commit' } },
   { name: 'serving.seq_lost_leadership', what: 'a getSeq learned the node is no longer leader: it steps down', driver: RAFT },
   { name: 'serving.seq_session_expired_answered', what: 'a getSeq is answered SEQ_SESSION_EXPIRED with the ids to use' },
@@ -96,15 +96,15 @@ export const PRODUCT_RARE_PATHS: readonly SometimesDeclaration[] = [
   { name: 'protocol.undecodable_request_closed', what: 'a frame that does not decode closes its connection' },
   // drivers/client: the client library's rare answers.
   { name: 'client.redirected_to_hinted_leader', what: 'NOT_LEADER with a usable hint: the next attempt goes to the hinted leader', driver: RAFT },
-  { name: 'client.stale_leader_hint_ignored', what: "a leader hint older than the cached leader's epoch is ignored", driver: RAFT },
+  { name: 'client.stale_leader_hint_ignored', what: "a leader hint older than the cached leader's epoch is ignored", driver: RAFT, nightly: { raft: '3-node seeds 180, 276, 359 of 1..700 (none of the smoke swarm since the service callers and membership merges of 2026-12-04)' } },
   { name: 'client.attempt_stalled_moved_on', what: 'an attempt stalled and the client moved on to another endpoint', driver: RAFT },
   { name: 'client.seq_outcome_uncertain', what: "a getSeq's outcome cannot be known: SEQ_UNCERTAIN" },
   { name: 'client.seq_retried_under_new_request_id', what: 'SEQ_SESSION_EXPIRED before anything executed: the call asks again under a new request id' },
   { name: 'client.seq_block_count_mismatch', what: 'a getSeq answer grants another count than asked: SEQ_UNCERTAIN', nightly: { file: 'single-node seed 425 of 1..1000: only a corrupted response frame (netCorrupt) grants another count', raft: 'no 3-node seed of 1..400: only a corrupted response frame that still decodes grants another count' } },
-  // Stamping leases (drivers/file, drivers/server): the swarm workload makes no lease calls yet (issue 16).
-  { name: 'file.lease_write_failed', what: 'persisting the lease set failed: DRIVER_PERMANENT', driver: FILE, nightly: { file: 'the swarm workload makes no lease calls yet' } },
-  { name: 'serving.lease_reacquired_idempotent', what: 'a lease acquire by its holder is answered with the lease it holds', nightly: { file: 'the swarm workload makes no lease calls yet', raft: 'the swarm workload makes no lease calls yet' } },
-  { name: 'serving.lease_change_lost_leadership', what: 'a lease change learned the node is no longer leader (or fenced)', nightly: { file: 'the swarm workload makes no lease calls yet', raft: 'the swarm workload makes no lease calls yet' } },
+  // Stamping leases (drivers/file, drivers/server): the swarm's service callers (options.services) make the lease calls.
+  { name: 'file.lease_write_failed', what: 'persisting the lease set failed: DRIVER_PERMANENT', driver: FILE },
+  { name: 'serving.lease_reacquired_idempotent', what: 'a lease acquire by its holder is answered with the lease it holds', nightly: { raft: '3-node seeds 124, 126, 129 of 121..280: the service callers run on half of the seeds' } },
+  { name: 'serving.lease_change_lost_leadership', what: 'a lease change learned the node is no longer leader (or fenced)', nightly: { file: 'no single-node seed of 1..400: a lone node loses leadership only by dying, which ends the call before it learns it', raft: '3-node seeds 126, 175, 181 of 121..280' } },
 ];
 
 declareSometimes(PRODUCT_RARE_PATHS);
