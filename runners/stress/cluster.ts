@@ -227,7 +227,7 @@ export class Cluster {
   }
 
   /** Every node ever started: members and retired ones. */
-  private get everyNode(): StressNode[] {
+  get everyNode(): StressNode[] {
     return [...this.nodes, ...this.retiredNodes];
   }
 

@@ -303,7 +303,7 @@ export async function runStress(options: StressOptions, io: StressIo): Promise<S
     pinned: { ...chaos.pinned },
     ledger,
     uncleanShutdowns,
-    nodeStarts: Object.fromEntries(cluster.nodes.map((n) => [String(n.id), n.starts])),
+    nodeStarts: Object.fromEntries(cluster.everyNode.map((n) => [String(n.id), n.starts])),
     dataDir: keep ? rootDir : null,
     pids: cluster.allPids,
   };
