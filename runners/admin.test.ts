@@ -86,7 +86,7 @@ async function admin(args: readonly string[]): Promise<{ code: number | null; st
 }
 
 interface MembersJson {
-  readonly members: ReadonlyArray<{ id: number; role: string; adminEndpoint: string }>;
+  readonly members: ReadonlyArray<{ id: number; role: string; raftAddr: string; serviceEndpoint: string; adminEndpoint: string }>;
   readonly leader: number | null;
 }
 
@@ -162,9 +162,15 @@ describe('tsoracle admin against a 3-node Raft cluster', () => {
     await take(10);
     for (let i = 1; i < timestamps.length; i++) expect(timestamps[i] as bigint).toBeGreaterThan(timestamps[i - 1] as bigint);
 
-    // Grow: node 4 starts with --join (the bootstrap --peers and its own addresses), is added as
-    // a learner, catches up, is promoted, and serves timestamps once it leads or redirects.
-    const joiner = spawnNode(4, ['serve', 'raft', '--id', '4', '--peers', peers, '--join', `${raft(4)}/${service(4)}`, '--data-dir', join(dir, 'n4'), '--http-listen', 'off', '--admin-listen', adminOf(4)]);
+    // Every member is listed with its addresses, the bootstrap voters too (from --peers).
+    const listed = JSON.parse((await admin(['admin', 'members', '--endpoint', adminOf(followerA), '--json'])).stdout) as MembersJson;
+    expect(listed.members.map((m) => [m.id, m.raftAddr, m.serviceEndpoint])).toEqual([1, 2, 3].map((id) => [id, raft(id), service(id)]));
+
+    // Grow: node 4 starts with --join and a follower's admin endpoint (no --peers: it fetches the
+    // cluster from there) and its own addresses, is added as a learner, catches up, is promoted,
+    // and serves timestamps once it leads or redirects. (The --join RAFT/SERVICE form with the
+    // bootstrap --peers is what `npm run stress -- --replacements` starts its new nodes with.)
+    const joiner = spawnNode(4, ['serve', 'raft', '--id', '4', '--join', adminOf(followerA), '--advertise', `${raft(4)}/${service(4)}`, '--data-dir', join(dir, 'n4'), '--http-listen', 'off', '--admin-listen', adminOf(4)]);
     await waitFor(() => /^serving on /m.test(joiner.stdout) || joiner.done, 'node 4 serving', 15_000);
     const addedFour = await admin(['admin', 'add-learner', '--endpoint', adminOf(leader), '--id', '4', '--raft-addr', raft(4), '--service-endpoint', service(4), '--admin-endpoint', adminOf(4)]);
     expect(addedFour.code, addedFour.stderr).toBe(0);
@@ -185,6 +191,17 @@ describe('tsoracle admin against a 3-node Raft cluster', () => {
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toMatch(/UNAVAILABLE/);
   }, 90_000);
+
+  it('refuses --join ADMIN_H:P without --advertise, or with --peers, as usage errors', async () => {
+    const { dir, remove } = await makeTempDir('tsoracle-admin-join-');
+    cleanups.push(remove);
+    const noAdvertise = await cli.run(['serve', 'raft', '--id', '4', '--join', '127.0.0.1:1', '--data-dir', dir]);
+    expect(noAdvertise.code).toBe(2);
+    expect(noAdvertise.stderr).toMatch(/--join 127\.0\.0\.1:1 .*needs --advertise RAFT_H:P\/SERVICE_H:P/);
+    const withPeers = await cli.run(['serve', 'raft', '--id', '4', '--join', '127.0.0.1:1', '--advertise', '127.0.0.1:2/127.0.0.1:3', '--peers', '1=127.0.0.1:4/127.0.0.1:5', '--data-dir', dir]);
+    expect(withPeers.code).toBe(2);
+    expect(withPeers.stderr).toMatch(/drop --peers/);
+  }, 30_000);
 
   it('refuses a routable --admin-listen (plaintext admin is loopback only)', async () => {
     const { dir, remove } = await makeTempDir('tsoracle-admin-bind-');

@@ -67,6 +67,8 @@ import {
 import { HEARTBEAT_INTERVAL_MS_DEFAULT } from './heartbeat.js';
 import { runSimCommand } from './sim.js';
 import { parseClockDrift, parseRaftPeers, startRaftServer } from './raft.js';
+import { fetchJoinPeers, isAdminJoin } from './admin-join.js';
+import type { RaftPeer } from '../drivers/raft/index.js';
 import { checkExposure } from './tls-config.js';
 import { addAdminCommand } from './admin-cli.js';
 import { startPaxosServer } from './paxos.js';
@@ -415,7 +417,8 @@ async function serveFile(opts: ServeFileOptions, cmd: Command): Promise<void> {
 
 interface ServeRaftOptions extends ConnectionLimitFlags, TlsFlags {
   id: number;
-  peers: string;
+  /** Required, except for a node that joins through a member's admin endpoint (`--join ADMIN_H:P`). */
+  peers?: string;
   dataDir: string;
   listen?: string;
   httpListen?: string;
@@ -434,6 +437,8 @@ interface ServeRaftOptions extends ConnectionLimitFlags, TlsFlags {
   /** `serve raft` only. */
   adminListen?: string;
   join?: string;
+  /** With `--join ADMIN_H:P`: this node's own RAFT_H:P/SERVICE_H:P. */
+  advertise?: string;
 }
 
 async function serveRaft(opts: ServeRaftOptions, cmd: Command, start: typeof startRaftServer | typeof startPaxosServer = startRaftServer): Promise<void> {
@@ -441,11 +446,25 @@ async function serveRaft(opts: ServeRaftOptions, cmd: Command, start: typeof sta
     process.stderr.write(`${line}\n`);
   };
   let stopping = false;
+  // `--join ADMIN_H:P`: the bootstrap peers come from a member's admin endpoint (runners/admin-join.ts).
+  let peersOption: string | ReadonlyMap<number, RaftPeer>;
+  let join = opts.join;
+  if (opts.join !== undefined && isAdminJoin(opts.join)) {
+    if (opts.peers !== undefined) usageError(cmd, `--join ${opts.join} (a member's admin endpoint) fetches the cluster's peers: drop --peers, or give --join RAFT_H:P/SERVICE_H:P with --peers`);
+    if (opts.advertise === undefined) usageError(cmd, `--join ${opts.join} (a member's admin endpoint) needs --advertise RAFT_H:P/SERVICE_H:P: this node's own addresses`);
+    peersOption = await fetchJoinPeers(opts.join, opts.id).catch(failOrUsage(cmd));
+    join = opts.advertise;
+    log(`join: the cluster's bootstrap voters from ${opts.join}: ${[...peersOption.keys()].join(', ')}`);
+  } else {
+    if (opts.advertise !== undefined) usageError(cmd, '--advertise goes with --join ADMIN_H:P (a member\'s admin endpoint)');
+    if (opts.peers === undefined) usageError(cmd, "required option '--peers <list>' not specified (a new node may instead join with --join ADMIN_H:P --advertise RAFT_H:P/SERVICE_H:P)");
+    peersOption = opts.peers;
+  }
   const { tls, authToken } = await Promise.resolve()
     .then(() => {
       const tls = serverTls(opts);
       const authToken = serverAuthToken(opts);
-      const peers = parseRaftPeers(opts.peers);
+      const peers = typeof peersOption === 'string' ? parseRaftPeers(peersOption) : peersOption;
       const self = peers.get(opts.id);
       if (self === undefined) return { tls, authToken }; // the driver's own check names the problem
       const serviceHost = opts.listen === undefined ? hostOf(self.serviceEndpoint) : hostOf(opts.listen);
@@ -465,13 +484,13 @@ async function serveRaft(opts: ServeRaftOptions, cmd: Command, start: typeof sta
     ...(authToken !== undefined ? { authToken } : {}),
     ...(opts.allowInsecurePeer === true ? { allowInsecurePeer: true } : {}),
     id: opts.id,
-    peers: opts.peers,
+    peers: peersOption,
     dataDir: opts.dataDir,
     ...(opts.listen !== undefined ? { listen: opts.listen } : {}),
     ...(opts.httpListen !== undefined ? { httpListen: opts.httpListen === 'off' ? null : opts.httpListen } : {}),
     grpcListen: opts.grpcListen === 'off' ? null : opts.grpcListen,
     ...(opts.adminListen !== undefined && opts.adminListen !== 'off' ? { adminListen: opts.adminListen } : {}),
-    ...(opts.join !== undefined ? { join: opts.join } : {}),
+    ...(join !== undefined ? { join } : {}),
     electionTimeoutMs: opts.electionTimeout,
     heartbeatIntervalMs: opts.heartbeatInterval,
     clockDriftBound: opts.clockDrift,
@@ -779,7 +798,7 @@ export function buildProgram(): Command {
     .command('raft')
     .description('a member of a Raft cluster (membership changes: --admin-listen, --join; docs/cluster.md)')
     .requiredOption('--id <n>', "this node's id in --peers", parsePositiveInt)
-    .requiredOption('--peers <list>', 'every voter, this node included: "1=RAFT_H:P/SERVICE_H:P,2=...,3=..."')
+    .option('--peers <list>', 'every voter, this node included: "1=RAFT_H:P/SERVICE_H:P,2=...,3=..." (required but with --join ADMIN_H:P)')
     .option('--data-dir <dir>', 'data directory (holds raft/LOCK, meta, wal, snapshot)', DATA_DIR_DEFAULT)
     .option('--listen <host:port>', "client protocol address (default: this node's service address)", bindAddress(false))
     .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz (default: the service host, the service port + 2; "off" disables)', bindAddress(true))
@@ -791,9 +810,10 @@ export function buildProgram(): Command {
       'off',
     )
     .option(
-      '--join <raft/service>',
-      'join the cluster whose bootstrap voters are --peers (the list it was first started with) as a new node at RAFT_H:P/SERVICE_H:P; it waits for `tsoracle admin add-learner`',
-    );
+      '--join <raft/service | admin>',
+      'join a cluster as a new node that waits for `tsoracle admin add-learner`: RAFT_H:P/SERVICE_H:P (its own addresses) with the bootstrap --peers, or ADMIN_H:P (a member\'s admin endpoint, which gives the peers) with --advertise',
+    )
+    .option('--advertise <raft/service>', "with --join ADMIN_H:P: this node's own RAFT_H:P/SERVICE_H:P");
   addConsensusTimingOptions(raft, 'WAL');
   raft.addOption(
     new Option('--status-heartbeat-interval <duration>', 'how often to log a status line (serving, epoch, requests); 0s disables (--heartbeat-interval is the Raft heartbeat here)')

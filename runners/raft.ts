@@ -353,6 +353,10 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
           const service = parseHostPort(peers.get(id)?.serviceEndpoint ?? '');
           return service === null || adminAddress.port === 0 ? null : formatHostPort({ host: service.host, port: service.port + offset });
         },
+        addressesOf: (id) => {
+          const peer = bootstrapPeers.get(id);
+          return peer === undefined ? null : { raft: formatHostPort(peer.raftAddress), service: peer.serviceEndpoint };
+        },
         onRequest: (method, outcome) => log(`admin ${method}: ${outcome}`),
       });
       log(`admin API (tsoracle.admin.v1.MembershipAdmin) on ${formatHostPort(admin.address)}`);

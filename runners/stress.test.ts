@@ -101,6 +101,26 @@ describe('npm run stress, short runs', () => {
     expectNoLeftovers(report);
   }, TEST_TIMEOUT_MS);
 
+  // About 40 s of CPU on a loaded machine: opt-in (TSORACLE_STRESS_REPLACEMENTS=1), as the long
+  // run (`npm run stress -- --replacements --duration 600s`).
+  it.skipIf(!RAFT_AVAILABLE || process.env.TSORACLE_STRESS_REPLACEMENTS !== '1')('replaces nodes through the admin API while leaders are killed and paused, with no violation', async () => {
+    // Seed 7 draws two replacements within 40 s (one of them of a node added by the first).
+    const seed = process.env.TSORACLE_STRESS_SEED ?? '7';
+    const run = await runStressChild(['--nodes', '3', '--duration', '40s', '--chaos-interval', '2s', '--clients', '3', '--seed', seed, '--replacements']);
+    const context = `seed ${seed}; rerun with TSORACLE_STRESS_REPLACEMENTS=1 TSORACLE_STRESS_SEED=${seed}\n${run.stderr}`;
+    expect(run.report, context).not.toBeNull();
+    const report = run.report as StressReport;
+    expect(report.violations, context).toEqual([]);
+    expect(run.code, context).toBe(0);
+    expect(report.replacements?.started, context).toBeGreaterThanOrEqual(1);
+    expect(report.replacements?.done, context).toBe(report.replacements?.started);
+    expect(report.replacements?.ackGap.count).toBe(report.replacements?.started);
+    // Fresh nodes were started (ids past the bootstrap three) and the ledgers close.
+    expect(Object.keys(report.nodeStarts).map(Number).some((id) => id > 3), context).toBe(true);
+    expect(report.ledger.every((l) => l.counter !== null)).toBe(true);
+    expectNoLeftovers(report);
+  }, TEST_TIMEOUT_MS);
+
   it.concurrent('self-test on one file-driver node: kill -9 and SIGSTOP under load, no violation, nothing left behind', async () => {
     const run = await runStressChild(['--driver', 'file', '--duration', '4s', '--chaos-interval', '1s', '--clients', '2', '--seed', '11']);
     expect(run.report, run.stderr).not.toBeNull();

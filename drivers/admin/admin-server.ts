@@ -49,6 +49,12 @@ export interface AdminServerOptions {
    * service endpoints), else none.
    */
   readonly adminEndpointOf?: (id: number) => string | null;
+  /**
+   * The Raft and service addresses of a member whose configuration entry has none (the bootstrap
+   * voters: their addresses are in `--peers`, not in the log), so ListMembers always names them
+   * (a node joining with `--join ADMIN_H:P` builds its peer list from it).
+   */
+  readonly addressesOf?: (id: number) => { readonly raft: string; readonly service: string } | null;
   readonly onRequest?: (method: AdminRpcName, outcome: string) => void;
 }
 
@@ -136,8 +142,8 @@ export class AdminServer {
       members: membership.members.map((m) => ({
         id: BigInt(m.id),
         role: voters.has(m.id) ? MemberRoleWire.VOTER : MemberRoleWire.LEARNER,
-        raftAddr: m.raft,
-        serviceEndpoint: m.service,
+        raftAddr: m.raft !== '' ? m.raft : (this.options.addressesOf?.(m.id)?.raft ?? ''),
+        serviceEndpoint: m.service !== '' ? m.service : (this.options.addressesOf?.(m.id)?.service ?? ''),
         adminEndpoint: this.adminEndpoint(m.id),
       })),
       hasLeader: leaderId === null ? 0 : 1,

@@ -7,8 +7,13 @@
 //     resumed and the pinned client asks again at once. Every pinned call is recorded in the same
 //     history, so the real-time checker proves the old leader never answers below a timestamp
 //     the new leader already gave (DESIGN.md, "No stale leader");
-//   - kill_follower: kill -9 a node that is not the leader; restart it after a drawn delay.
-// Restarting killed nodes is the fourth action (counted as `restart`).
+//   - kill_follower: kill -9 a node that is not the leader; restart it after a drawn delay;
+//   - replace_node (with `replacements`, raft only): replace a member, the leader included, by a
+//     fresh node through the admin API (runners/stress/replacement.ts). It runs in the background,
+//     so the next actions (kills, pauses) hit the cluster while the change is under way; one
+//     replacement at a time, and one bootstrap node always stays (the load clients know only
+//     the bootstrap endpoints and follow leader hints from there).
+// Restarting killed nodes is the fifth action (counted as `restart`).
 //
 // Invariants:
 //   - At most `faultBudget` nodes are down or paused at once (a minority: 1 of 3, 2 of 5), so a
@@ -25,13 +30,14 @@ import { createClient, type ClientEvent, type TsoClient } from '../client.js';
 import { NodeStartError, type Cluster, type StressNode } from './cluster.js';
 import type { StressHistory } from './history.js';
 import { recordedGetTs } from './load.js';
+import { replaceNode, ReplacementError, type AckGapMeter } from './replacement.js';
 import type { UnavailabilityTracker } from './unavailability.js';
 
-export type ChaosActionKind = 'kill_leader' | 'pause_leader' | 'kill_follower' | 'restart';
-export const CHAOS_ACTION_KINDS: readonly ChaosActionKind[] = ['kill_leader', 'pause_leader', 'kill_follower', 'restart'];
+export type ChaosActionKind = 'kill_leader' | 'pause_leader' | 'kill_follower' | 'replace_node' | 'restart';
+export const CHAOS_ACTION_KINDS: readonly ChaosActionKind[] = ['kill_leader', 'pause_leader', 'kill_follower', 'replace_node', 'restart'];
 
-/** Integer weights of the actions (restarts are scheduled, not drawn). */
-export const CHAOS_WEIGHTS: Readonly<Record<Exclude<ChaosActionKind, 'restart'>, number>> = { kill_leader: 4, pause_leader: 3, kill_follower: 3 };
+/** Integer weights of the actions (restarts are scheduled, not drawn; replace_node only with `replacements`). */
+export const CHAOS_WEIGHTS: Readonly<Record<Exclude<ChaosActionKind, 'restart'>, number>> = { kill_leader: 4, pause_leader: 3, kill_follower: 3, replace_node: 2 };
 /** A stopped leader stays stopped at least this long: several times the default lease (284 ms). */
 export const PAUSE_MS_MIN = 1_000;
 export const PAUSE_MS_MAX = 2_000;
@@ -70,6 +76,8 @@ export interface ChaosOptions {
   readonly log: (line: string) => void;
   /** Positive control: wipe a killed node's data directory before its restart. */
   readonly wipeOnRestart: boolean;
+  /** Draw replace_node actions (raft with admin endpoints); their gaps go to this meter. Null: none. */
+  readonly replacements: AckGapMeter | null;
 }
 
 function sleepMs(ms: number): Promise<void> {
@@ -90,7 +98,12 @@ export function reportStartFailure(history: StressHistory, e: unknown): void {
 }
 
 export class Chaos {
-  readonly counts: Record<ChaosActionKind, number> = { kill_leader: 0, pause_leader: 0, kill_follower: 0, restart: 0 };
+  readonly counts: Record<ChaosActionKind, number> = { kill_leader: 0, pause_leader: 0, kill_follower: 0, replace_node: 0, restart: 0 };
+  /** Replacements that finished (counts.replace_node counts those started). */
+  replacementsDone = 0;
+  /** How long each finished replacement took, start to the removed node's stop. */
+  readonly replacementMs: number[] = [];
+  private replacement: Promise<void> | null = null;
   /** Times an action was due but none was possible (no leader found, fault budget used). */
   skipped = 0;
   readonly pinned: PinnedStats = { calls: 0, oldLeaderOk: 0, oldLeaderRefused: 0, acknowledged: 0 };
@@ -165,10 +178,12 @@ export class Chaos {
     }
     const leader = await cluster.findLeader(FIND_LEADER_BOUND_MS);
     const followers = cluster.nodes.filter((n) => n.state === 'up' && n !== leader);
+    const replaceable = this.replacementVictims();
     const kind = this.pick<Exclude<ChaosActionKind, 'restart'>>([
       ['kill_leader', leader === null ? 0 : CHAOS_WEIGHTS.kill_leader],
       ['pause_leader', leader === null ? 0 : CHAOS_WEIGHTS.pause_leader],
       ['kill_follower', leader === null || followers.length === 0 ? 0 : CHAOS_WEIGHTS.kill_follower],
+      ['replace_node', leader === null || this.replacement !== null || replaceable.length === 0 ? 0 : CHAOS_WEIGHTS.replace_node],
     ]);
     if (kind === null || leader === null) {
       this.skipped += 1;
@@ -187,7 +202,43 @@ export class Chaos {
         if (victim !== undefined) await this.kill(victim, 'kill_follower');
         return;
       }
+      case 'replace_node': {
+        const victim = replaceable[Math.floor(random() * replaceable.length)];
+        if (victim !== undefined) this.startReplacement(victim);
+        return;
+      }
     }
+  }
+
+  /** Members a replacement may remove: any, except the last bootstrap one. */
+  private replacementVictims(): StressNode[] {
+    if (this.options.replacements === null) return [];
+    const members = this.options.cluster.nodes;
+    const bootstrap = members.filter((n) => !n.joining);
+    return members.filter((n) => n.joining || bootstrap.length > 1);
+  }
+
+  /** Starts a replacement of `victim` in the background (heal() waits for it). */
+  private startReplacement(victim: StressNode): void {
+    const { cluster, history, log } = this.options;
+    const meter = this.options.replacements;
+    if (meter === null) return;
+    this.counts.replace_node += 1;
+    log(`chaos t=${(history.nowMs() / 1000).toFixed(1)}s: replace_node node ${victim.id}`);
+    meter.open(history.nowMs());
+    this.replacement = (async () => {
+      try {
+        const outcome = await replaceNode(cluster, victim, log);
+        this.replacementsDone += 1;
+        this.replacementMs.push(outcome.tookMs);
+      } catch (e) {
+        if (e instanceof ReplacementError) history.violations.report('membership_change_failed', e.message);
+        else reportStartFailure(history, e);
+      } finally {
+        meter.close(history.nowMs());
+        this.replacement = null;
+      }
+    })();
   }
 
   private async kill(node: StressNode, kind: 'kill_leader' | 'kill_follower'): Promise<void> {
@@ -211,7 +262,7 @@ export class Chaos {
 
   private async restart(node: StressNode): Promise<void> {
     const { cluster, history } = this.options;
-    if (node.alive) return;
+    if (node.alive || node.retired) return;
     try {
       if (this.options.wipeOnRestart) {
         await rm(node.dataDir, { recursive: true, force: true });
@@ -330,6 +381,9 @@ export class Chaos {
   async heal(): Promise<void> {
     const { cluster } = this.options;
     for (const node of cluster.nodes) if (node.state === 'paused') cluster.resume(node);
+    await Promise.all([...this.restarts]);
+    // A replacement under way finishes on the healing cluster (each of its steps is bounded).
+    await this.replacement;
     await Promise.all([...this.restarts]);
     for (const node of cluster.nodes) if (!node.alive) await this.restart(node);
   }

@@ -48,6 +48,7 @@ export const LIVENESS_KINDS = [
   'no_recovery', // after a chaos action the cluster did not serve again within the bound
   'final_check_failed', // the final per-key probe or timestamp could not be obtained
   'harness_error', // the harness itself failed (a node did not start, a bound was hit)
+  'membership_change_failed', // a node replacement was refused for good, or did not finish within its bound
 ] as const;
 
 export type SafetyKind = (typeof SAFETY_KINDS)[number];

@@ -61,6 +61,8 @@ export class StressNode {
   exitExpected = false;
   starts = 0;
   readonly pids: number[] = [];
+  /** Removed from the cluster by a replacement and stopped for good (never restarted). */
+  retired = false;
 
   constructor(
     readonly id: number,
@@ -69,6 +71,10 @@ export class StressNode {
     readonly httpEndpoint: string,
     readonly dataDir: string,
     readonly logPath: string,
+    /** Its membership admin endpoint (`--admin-listen`), when the run makes membership changes. */
+    readonly adminEndpoint: string | null = null,
+    /** Started with `--join` (added after the cluster's first start), not a bootstrap voter. */
+    readonly joining = false,
   ) {}
 
   get pid(): number | null {
@@ -94,6 +100,8 @@ export interface ClusterOptions {
   readonly onCrash: (node: StressNode, exit: NodeExit, logTail: string) => void;
   /** Harness log lines (progress). */
   readonly log: (line: string) => void;
+  /** Raft: give every node an admin endpoint (`--admin-listen`), for replacements. */
+  readonly admin?: boolean;
 }
 
 /** The last `bytes` of a file, or '' when it cannot be read. */
@@ -141,7 +149,13 @@ function sleepMs(ms: number): Promise<void> {
 }
 
 export class Cluster {
+  /** The current members (and a joining node being added): what the chaos acts on. */
   readonly nodes: StressNode[];
+  /** Nodes removed by replacements (stopped; kept for their pids and the final stop). */
+  readonly retiredNodes: StressNode[] = [];
+  /** The bootstrap voters' `--peers` (every node is started with it, joining ones too). */
+  private readonly bootstrapPeers: string;
+  private nextId: number;
   private stopping = false;
   private readonly logs = new Map<StressNode, WriteStream>();
 
@@ -150,20 +164,71 @@ export class Cluster {
     nodes: StressNode[],
   ) {
     this.nodes = nodes;
+    this.bootstrapPeers = nodes.map((n) => `${n.id}=${n.raftEndpoint}/${n.serviceEndpoint}`).join(',');
+    this.nextId = nodes.length + 1;
+  }
+
+  private static portsPerNode(options: ClusterOptions): number {
+    return options.admin === true ? 4 : 3;
+  }
+
+  private static async makeNode(options: ClusterOptions, id: number, ports: readonly number[], joining: boolean): Promise<StressNode> {
+    const port = (k: number): number => ports[k] ?? 0;
+    const dataDir = join(options.rootDir, `node-${id}`);
+    await mkdir(dataDir, { recursive: true });
+    const admin = options.admin === true ? `127.0.0.1:${port(3)}` : null;
+    return new StressNode(id, `127.0.0.1:${port(0)}`, `127.0.0.1:${port(1)}`, `127.0.0.1:${port(2)}`, dataDir, join(options.rootDir, `node-${id}.log`), admin, joining);
   }
 
   /** Chooses the ports and directories (nothing is started). */
   static async create(options: ClusterOptions): Promise<Cluster> {
-    const ports = await pickFreePorts(options.nodes * 3, options.random);
+    const perNode = Cluster.portsPerNode(options);
+    const ports = await pickFreePorts(options.nodes * perNode, options.random);
     const nodes: StressNode[] = [];
-    for (let i = 0; i < options.nodes; i += 1) {
-      const id = i + 1;
-      const port = (k: number): number => ports[i * 3 + k] ?? 0;
-      const dataDir = join(options.rootDir, `node-${id}`);
-      await mkdir(dataDir, { recursive: true });
-      nodes.push(new StressNode(id, `127.0.0.1:${port(0)}`, `127.0.0.1:${port(1)}`, `127.0.0.1:${port(2)}`, dataDir, join(options.rootDir, `node-${id}.log`)));
-    }
+    for (let i = 0; i < options.nodes; i += 1) nodes.push(await Cluster.makeNode(options, i + 1, ports.slice(i * perNode, (i + 1) * perNode), false));
     return new Cluster(options, nodes);
+  }
+
+  /** A fresh node (new id, ports, directory) that will join the cluster; a member once added. Not started. */
+  async addJoiningNode(): Promise<StressNode> {
+    if (this.options.driver !== 'raft' || this.options.admin !== true) throw new Error('joining nodes need the raft driver with admin endpoints');
+    const id = this.nextId;
+    this.nextId += 1;
+    // A killed node's ports are free but still its own: never hand them to the newcomer.
+    const taken = new Set(this.everyNode.flatMap((n) => [n.raftEndpoint, n.serviceEndpoint, n.httpEndpoint, n.adminEndpoint ?? '']));
+    let ports: number[] = [];
+    for (let attempt = 0; attempt < 100; attempt += 1) {
+      ports = await pickFreePorts(Cluster.portsPerNode(this.options), this.options.random);
+      if (ports.every((p) => !taken.has(`127.0.0.1:${p}`))) break;
+    }
+    if (ports.some((p) => taken.has(`127.0.0.1:${p}`))) throw new Error(`no free ports for node ${id} outside the other nodes' ports`);
+    const node = await Cluster.makeNode(this.options, id, ports, true);
+    this.nodes.push(node);
+    return node;
+  }
+
+  /** Stops a removed member for good (SIGTERM, bounded; SIGCONT first if paused) and drops it from `nodes`. */
+  async retire(node: StressNode): Promise<void> {
+    node.retired = true;
+    const index = this.nodes.indexOf(node);
+    if (index >= 0) this.nodes.splice(index, 1);
+    this.retiredNodes.push(node);
+    const child = node.child;
+    if (child === null) return;
+    node.exitExpected = true;
+    if (node.state === 'paused') child.kill('SIGCONT');
+    child.kill('SIGTERM');
+    try {
+      await this.boundedExit(node, 'SIGTERM');
+    } catch {
+      child.kill('SIGKILL');
+      await this.boundedExit(node, 'SIGKILL').catch(() => null);
+    }
+  }
+
+  /** Every node ever started: members and retired ones. */
+  get everyNode(): StressNode[] {
+    return [...this.nodes, ...this.retiredNodes];
   }
 
   /** The directory holding every node's data and log. */
@@ -178,7 +243,7 @@ export class Cluster {
 
   /** Every pid any node ever had (the caller can check none is left). */
   get allPids(): number[] {
-    return this.nodes.flatMap((n) => n.pids);
+    return this.everyNode.flatMap((n) => n.pids);
   }
 
   /** Nodes down or paused: not part of a quorum right now. */
@@ -192,11 +257,13 @@ export class Cluster {
     if (this.options.driver === 'etcd') {
       return ['serve', 'etcd', '--etcd-endpoints', this.options.etcdEndpoints ?? '', '--cluster', 'stress', '--listen', node.serviceEndpoint, '--http-listen', node.httpEndpoint, '--lease-ttl', '2s'];
     }
-    const peers = this.nodes.map((n) => `${n.id}=${n.raftEndpoint}/${n.serviceEndpoint}`).join(',');
     const timing: string[] = [];
     if (this.options.electionTimeoutMs !== null) timing.push('--election-timeout', `${this.options.electionTimeoutMs}ms`);
     if (this.options.heartbeatIntervalMs !== null) timing.push('--heartbeat-interval', `${this.options.heartbeatIntervalMs}ms`);
-    return ['serve', this.options.driver, '--id', String(node.id), '--peers', peers, ...common, ...timing];
+    const membership: string[] = [];
+    if (node.adminEndpoint !== null) membership.push('--admin-listen', node.adminEndpoint);
+    if (node.joining) membership.push('--join', `${node.raftEndpoint}/${node.serviceEndpoint}`);
+    return ['serve', this.options.driver, '--id', String(node.id), '--peers', this.bootstrapPeers, ...common, ...timing, ...membership];
   }
 
   private logOf(node: StressNode): WriteStream {
@@ -223,6 +290,7 @@ export class Cluster {
   /** One start; null when serving, else why not (the child is gone by then). */
   private async startOnce(node: StressNode): Promise<NodeStartError | null> {
     if (node.child !== null) return new NodeStartError(node.id, 'exited', 'already running');
+    if (node.retired) return new NodeStartError(node.id, 'exited', 'removed from the cluster (retired)');
     const log = this.logOf(node);
     node.starts += 1;
     log.write(`--- stress: start ${node.starts} of node ${node.id} at ${new Date().toISOString()}\n`);
@@ -346,7 +414,7 @@ export class Cluster {
     this.stopping = true;
     const unclean: Array<{ id: number; exit: NodeExit | null }> = [];
     await Promise.all(
-      this.nodes.map(async (node) => {
+      this.everyNode.map(async (node) => {
         const child = node.child;
         if (child === null) return;
         node.exitExpected = true;
@@ -369,7 +437,7 @@ export class Cluster {
   /** Last resort (process 'exit', fatal errors): SIGKILL every child still alive, synchronously. */
   killAllSync(): void {
     this.stopping = true;
-    for (const node of this.nodes) {
+    for (const node of this.everyNode) {
       const child = node.child;
       if (child === null) continue;
       node.exitExpected = true;
@@ -383,7 +451,7 @@ export class Cluster {
 
   /** Waits (bounded) for every child to be reaped after killAllSync(). */
   async reapAll(): Promise<void> {
-    await Promise.all(this.nodes.map((n) => (n.child === null ? Promise.resolve(null) : this.boundedExit(n, 'SIGKILL').catch(() => null))));
+    await Promise.all(this.everyNode.map((n) => (n.child === null ? Promise.resolve(null) : this.boundedExit(n, 'SIGKILL').catch(() => null))));
     await this.closeLogs();
   }
 

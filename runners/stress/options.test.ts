@@ -22,8 +22,18 @@ describe('parseStressArgs', () => {
         electionTimeoutMs: null,
         heartbeatIntervalMs: null,
         injectViolation: null,
+        replacements: false,
       },
     });
+  });
+
+  it('takes --replacements with the raft driver only', () => {
+    const raft = parseStressArgs(['--replacements'], () => 0);
+    expect(raft.ok && raft.options.replacements).toBe(true);
+    for (const driver of ['paxos', 'file', 'etcd']) {
+      const refused = parseStressArgs(['--driver', driver, '--replacements'], () => 0);
+      expect(refused.ok === false && refused.exitCode === 2 && /--replacements needs --driver raft/.test(refused.message), driver).toBe(true);
+    }
   });
 
   it('reads every flag', () => {

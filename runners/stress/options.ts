@@ -37,6 +37,8 @@ export interface StressOptions {
   readonly heartbeatIntervalMs: number | null;
   /** A planted bug (positive control): the run must then exit 1. Null: none. */
   readonly injectViolation: InjectedViolation | null;
+  /** Raft: the chaos also replaces nodes through the admin API (runners/stress/replacement.ts). */
+  readonly replacements: boolean;
 }
 
 export const STRESS_NODES_ALLOWED: readonly number[] = [3, 5];
@@ -87,6 +89,7 @@ export function parseStressArgs(args: readonly string[], randomSeed: () => numbe
     .option('--heartbeat-interval <duration>', 'passed to serve raft / serve paxos', parseDurationMs)
     .option('--json', 'print the report as one JSON object (last line of stdout)')
     .option('--keep-data', 'keep the data directories and node logs')
+    .option('--replacements', 'raft: the chaos also replaces nodes (add a fresh node, promote it, remove an old one) through the admin API')
     .addOption(new Option('--inject-violation <bug>', 'positive control: plant a bug (the run must exit 1)').choices([...INJECTED_VIOLATIONS]));
   let parsed: Record<string, unknown>;
   try {
@@ -103,6 +106,7 @@ export function parseStressArgs(args: readonly string[], randomSeed: () => numbe
   if (durationMs > STRESS_DURATION_MS_MAX) return { ok: false, exitCode: 2, message: `error: --duration is at most ${STRESS_DURATION_MS_MAX / 3_600_000} h` };
   if (chaosIntervalMs < STRESS_CHAOS_INTERVAL_MS_MIN) return { ok: false, exitCode: 2, message: `error: --chaos-interval is at least ${STRESS_CHAOS_INTERVAL_MS_MIN} ms` };
   const driver = parsed.driver as StressDriver;
+  if (parsed.replacements === true && driver !== 'raft') return { ok: false, exitCode: 2, message: `error: --replacements needs --driver raft (membership changes are a raft feature), not ${driver}` };
   return {
     ok: true,
     options: {
@@ -117,6 +121,7 @@ export function parseStressArgs(args: readonly string[], randomSeed: () => numbe
       electionTimeoutMs: (parsed.electionTimeout as number | undefined) ?? null,
       heartbeatIntervalMs: (parsed.heartbeatInterval as number | undefined) ?? null,
       injectViolation: (parsed.injectViolation as InjectedViolation | undefined) ?? null,
+      replacements: parsed.replacements === true,
     },
   };
 }

@@ -24,7 +24,7 @@ export function formatReport(report: StressReport): string {
     `  seed ${report.seed}, ${report.driver} driver, ${report.nodes} node(s), ${report.clients} clients, ${report.durationMs / 1000} s of chaos every ~${report.chaosIntervalMs} ms, wall ${(report.wallMs / 1000).toFixed(1)} s`,
   );
   if (report.injectViolation !== null) lines.push(`  POSITIVE CONTROL: planted bug ${report.injectViolation}; violations are expected`);
-  lines.push(`  rerun: npm run stress -- --seed ${report.seed} --nodes ${report.nodes} --duration ${report.durationMs}ms --chaos-interval ${report.chaosIntervalMs}ms --clients ${report.clients}${report.driver === 'raft' ? '' : ` --driver ${report.driver}`}${report.injectViolation !== null ? ` --inject-violation ${report.injectViolation}` : ''}`);
+  lines.push(`  rerun: npm run stress -- --seed ${report.seed} --nodes ${report.nodes} --duration ${report.durationMs}ms --chaos-interval ${report.chaosIntervalMs}ms --clients ${report.clients}${report.driver === 'raft' ? '' : ` --driver ${report.driver}`}${report.injectViolation !== null ? ` --inject-violation ${report.injectViolation}` : ''}${report.replacements !== null ? ' --replacements' : ''}`);
   lines.push('operations (ok / failed / unknown outcome, of which read back):');
   for (const [kind, o] of Object.entries(report.operations)) lines.push(`  ${kind.padEnd(11)} ${o.ok} / ${o.failed} / ${o.unknown + o.resolved}${kind === 'getSeq' ? ` (${o.resolved} read back)` : ''}`);
   lines.push(`  ${report.timestampsAcknowledged} timestamps acknowledged; ${report.callsPerSecond} calls/s`);
@@ -39,7 +39,13 @@ export function formatReport(report: StressReport): string {
   if (!anyError) lines.push('  none');
   const c = report.chaos;
   const etcdKills = (c as { kill_etcd_member?: number }).kill_etcd_member;
-  lines.push(`chaos: kill_leader ${c.kill_leader}, pause_leader ${c.pause_leader}, kill_follower ${c.kill_follower}, restart ${c.restart}, skipped ${c.skipped}${etcdKills === undefined ? '' : `, kill_etcd_member ${etcdKills}`}`);
+  lines.push(`chaos: kill_leader ${c.kill_leader}, pause_leader ${c.pause_leader}, kill_follower ${c.kill_follower}, replace_node ${c.replace_node}, restart ${c.restart}, skipped ${c.skipped}${etcdKills === undefined ? '' : `, kill_etcd_member ${etcdKills}`}`);
+  const r = report.replacements;
+  if (r !== null) {
+    lines.push(`node replacements (add learner, promote, remove; kills and pauses go on): ${r.started} started, ${r.done} done`);
+    lines.push(stats('took', r.took));
+    lines.push(stats('longest gap', r.ackGap) + '  (longest time without an acknowledged timestamp during each)');
+  }
   lines.push('unavailability after a leader loss (chaos action → first timestamp served by a newer leader):');
   lines.push(stats('kill -9', report.unavailability.killLeader));
   lines.push(stats('SIGSTOP', report.unavailability.pauseLeader));

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import seedrandom from 'seedrandom';
 import { createClient } from '../client.js';
-import { checkLedger, type DurationStats, type Violation } from './checkers.js';
+import { checkLedger, durationStats, type DurationStats, type Violation } from './checkers.js';
 import { Chaos, reportStartFailure, RESTART_DELAY_MS_MIN, type ChaosActionKind, type PinnedStats } from './chaos.js';
 import { StressEtcd } from '../etcd-stress.js';
 import { Cluster, NodeStartError, type NodeExit } from './cluster.js';
@@ -22,6 +22,7 @@ import { Load, LOAD_CLIENT_PREFIX, recordedGetSeq, recordedGetTs, SEQ_KEYS } fro
 import type { StressOptions } from './options.js';
 import { SeqResolver } from './resolver.js';
 import { formatReport, reportJson } from './report.js';
+import { AckGapMeter } from './replacement.js';
 import { UnavailabilityTracker } from './unavailability.js';
 
 /** Bound on the first leader after the cluster starts (and after healing). */
@@ -79,6 +80,8 @@ export interface StressReport {
     };
   };
   readonly chaos: Record<ChaosActionKind, number> & { readonly skipped: number };
+  /** Node replacements (--replacements): started, finished, their duration, and the longest time without an acknowledged timestamp during each. */
+  readonly replacements: { readonly started: number; readonly done: number; readonly took: DurationStats; readonly ackGap: DurationStats } | null;
   readonly pinned: PinnedStats;
   readonly ledger: readonly LedgerReport[];
   readonly uncleanShutdowns: ReadonlyArray<{ readonly id: number; readonly exit: NodeExit | null }>;
@@ -119,10 +122,12 @@ export async function runStress(options: StressOptions, io: StressIo): Promise<S
   const history = new StressHistory(SEQ_KEYS.map(([key]) => key));
   const tracker = new UnavailabilityTracker();
   const loadTracker = new UnavailabilityTracker((op) => op.client.startsWith(LOAD_CLIENT_PREFIX));
+  const replacementGaps = options.replacements ? new AckGapMeter() : null;
   history.listener = {
     onTsAck: (op, epoch, completeMs) => {
       tracker.onTsAck(op, epoch, completeMs);
       loadTracker.onTsAck(op, epoch, completeMs);
+      replacementGaps?.onTsAck(op, epoch, completeMs);
     },
   };
   const violations = history.violations;
@@ -137,6 +142,7 @@ export async function runStress(options: StressOptions, io: StressIo): Promise<S
     ...(etcd === null ? {} : { etcdEndpoints: etcd.endpoints }),
     nodes: options.nodes,
     rootDir,
+    admin: options.replacements,
     electionTimeoutMs: options.electionTimeoutMs,
     heartbeatIntervalMs: options.heartbeatIntervalMs,
     // Ports are not part of what the seed reproduces; two runs of one seed must not collide.
@@ -151,7 +157,7 @@ export async function runStress(options: StressOptions, io: StressIo): Promise<S
   io.onCluster?.(cluster);
   log(`stress: seed ${options.seed}, ${options.driver} driver, ${options.nodes} node(s), ${options.durationMs / 1000} s, chaos every ~${options.chaosIntervalMs} ms, ${options.clients} clients; data in ${rootDir}`);
 
-  chaos = new Chaos({ cluster, history, tracker, loadTracker, random: chaosRandom, intervalMs: options.chaosIntervalMs, log, wipeOnRestart: options.injectViolation === 'wipe-data' });
+  chaos = new Chaos({ cluster, history, tracker, loadTracker, random: chaosRandom, intervalMs: options.chaosIntervalMs, log, wipeOnRestart: options.injectViolation === 'wipe-data', replacements: replacementGaps });
   const resolver = new SeqResolver(cluster.serviceEndpoints);
   const load = new Load(history, cluster.serviceEndpoints, options.clients, loadRandom, resolver, options.injectViolation === 'new-request-id-on-retry');
   const ledger: LedgerReport[] = [];
@@ -293,10 +299,11 @@ export async function runStress(options: StressOptions, io: StressIo): Promise<S
       },
     },
     chaos: { ...chaos.counts, ...etcd?.counts, skipped: chaos.skipped },
+    replacements: replacementGaps === null ? null : { started: chaos.counts.replace_node, done: chaos.replacementsDone, took: durationStats(chaos.replacementMs), ackGap: replacementGaps.stats() },
     pinned: { ...chaos.pinned },
     ledger,
     uncleanShutdowns,
-    nodeStarts: Object.fromEntries(cluster.nodes.map((n) => [String(n.id), n.starts])),
+    nodeStarts: Object.fromEntries(cluster.everyNode.map((n) => [String(n.id), n.starts])),
     dataDir: keep ? rootDir : null,
     pids: cluster.allPids,
   };
