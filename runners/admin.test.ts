@@ -162,9 +162,11 @@ describe('tsoracle admin against a 3-node Raft cluster', () => {
     await take(10);
     for (let i = 1; i < timestamps.length; i++) expect(timestamps[i] as bigint).toBeGreaterThan(timestamps[i - 1] as bigint);
 
-    // Every member is listed with its addresses, the bootstrap voters too (from --peers).
+    // Every member is listed with its addresses, the bootstrap voters too (from --peers); followerB
+    // was removed above.
     const listed = JSON.parse((await admin(['admin', 'members', '--endpoint', adminOf(followerA), '--json'])).stdout) as MembersJson;
-    expect(listed.members.map((m) => [m.id, m.raftAddr, m.serviceEndpoint])).toEqual([1, 2, 3].map((id) => [id, raft(id), service(id)]));
+    const remaining = [leader, followerA].sort((a, b) => a - b);
+    expect(listed.members.map((m) => [m.id, m.raftAddr, m.serviceEndpoint])).toEqual(remaining.map((id) => [id, raft(id), service(id)]));
 
     // Grow: node 4 starts with --join and a follower's admin endpoint (no --peers: it fetches the
     // cluster from there) and its own addresses, is added as a learner, catches up, is promoted,
