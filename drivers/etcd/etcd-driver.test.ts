@@ -246,7 +246,7 @@ describe.skipIf(ETCD_MISSING_REASON !== null)('etcd driver against a real etcd',
     }
   });
 
-  it('on a 3-member etcd: survives the loss of one member with its state intact, steps down without a quorum', async () => {
+  it('on a 3-member etcd: survives the loss of one member with its state intact, steps down without a quorum, leads again when it returns', async () => {
     const three = await startEtcdCluster(3);
     try {
       const prefix = freshPrefix();
@@ -280,6 +280,18 @@ describe.skipIf(ETCD_MISSING_REASON !== null)('etcd driver against a real etcd',
       await three.killMember(1);
       await waitUntil(() => !d.hasLease() && d.leaderState.kind !== 'leader', 'the leader steps down without a quorum', 20_000);
       expect(await d.loadHighWater()).toMatchObject({ ok: false, code: 'DRIVER_TRANSIENT' });
+
+      // The quorum comes back (both members restart on their data): the driver leads again under a
+      // newer epoch with everything it had, and goes on exactly once.
+      three.restartMember(0);
+      three.restartMember(1);
+      await waitUntil(() => d.leaderState.kind === 'leader', 'the driver leads again once the quorum is back', 30_000);
+      const back = (d.leaderState as { epoch: bigint }).epoch;
+      expect(back).toBeGreaterThan(epoch);
+      expect(await d.loadHighWater()).toEqual({ ok: true, highWaterMs: 42_000 });
+      expect(await d.loadSeq('k')).toEqual({ ok: true, next: 10n });
+      expect(await d.advanceSeq({ key: 'k', count: 5, clientId: 3n, requestId: 3n }, back)).toEqual({ ok: true, start: 10n, count: 5 });
+      expect(await d.advanceSeq({ key: 'k', count: 5, clientId: 3n, requestId: 2n }, back)).toEqual({ ok: true, start: 5n, count: 5 });
     } finally {
       await three.stop();
     }

@@ -38,6 +38,8 @@ export interface EtcdTestCluster {
   readonly endpointList: readonly string[];
   /** SIGKILLs one member (by index) and waits for its exit. */
   killMember(index: number): Promise<void>;
+  /** Starts a killed member again on its own data directory (it rejoins with what it had). */
+  restartMember(index: number): void;
   stop(): Promise<void>;
 }
 
@@ -63,8 +65,8 @@ export async function startEtcdCluster(size = 1): Promise<EtcdTestCluster> {
   const names = Array.from({ length: size }, (_, i) => `m${i + 1}`);
   const peerUrl = (i: number): string => `http://127.0.0.1:${ports[2 * i + 1]}`;
   const initialCluster = names.map((n, i) => `${n}=${peerUrl(i)}`).join(',');
-  const members: EtcdTestMember[] = names.map((name, i) => {
-    const clientUrl = `http://127.0.0.1:${ports[2 * i]}`;
+  const spawnMember = (member: EtcdTestMember, i: number): void => {
+    const { name, clientUrl } = member;
     const child = spawn(
       'etcd',
       [
@@ -83,12 +85,16 @@ export async function startEtcdCluster(size = 1): Promise<EtcdTestCluster> {
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    const member: EtcdTestMember = { name, clientUrl, process: child, log: '' };
+    member.process = child;
     const keep = (chunk: Buffer): void => {
       member.log = (member.log + chunk.toString('utf8')).slice(-20_000);
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
+  };
+  const members: EtcdTestMember[] = names.map((name, i) => {
+    const member: EtcdTestMember = { name, clientUrl: `http://127.0.0.1:${ports[2 * i]}`, process: null, log: '' };
+    spawnMember(member, i);
     return member;
   });
   let stopped = false;
@@ -103,6 +109,11 @@ export async function startEtcdCluster(size = 1): Promise<EtcdTestCluster> {
       member.process = null;
       child.kill('SIGKILL');
       await exited(child);
+    },
+    restartMember(index: number): void {
+      const member = members[index];
+      if (member === undefined || member.process !== null || stopped) return;
+      spawnMember(member, index);
     },
     async stop(): Promise<void> {
       if (stopped) return;
