@@ -56,12 +56,12 @@ import {
   type PaxosSoftState,
 } from '../../core/paxos/index.js';
 import type { Entry } from '../../core/raft/index.js';
-import { driverFailure, seqDriverFailure, type ConsensusDriver, type DriverFailure, type DriverResult, type LeaderState, type SeqBatchGrants, type SeqBlockResult } from '../driver.js';
+import { driverFailure, type ConsensusDriver, type DriverFailure, type DriverResult, type LeaderState, type SeqBatchGrants, type SeqBlockResult } from '../driver.js';
 import type { Clock, Disk, HostPort, TimerHandle, Transport } from '../ports.js';
 import { canonicalCluster, clusterIdOf } from '../raft/meta.js';
 import { PeerNetwork, type PeerEvent } from '../raft/peers.js';
 import { PAXOS_DRIVER_CALL_ELECTION_TIMEOUTS, PAXOS_LOG_COMPACT_BYTES, PAXOS_PROPOSALS_PENDING_MAX, PAXOS_READS_PENDING_MAX, PAXOS_SNAPSHOT_ENTRIES_DEFAULT } from './limits.js';
-import { SeqGroupCommitQueue, settle, type SeqWaiter, type Settle, type Waiter } from '../replicated/seq-group-commit.js';
+import { SeqGroupCommitQueue, seqBatchAnswer, seqBlockAnswer, settle, type SeqWaiter, type Settle, type Waiter } from '../replicated/seq-group-commit.js';
 import { PaxosStorage, type PaxosStorageEvent } from './storage.js';
 
 /** One voter of the cluster: where its peers reach it, and where its clients do. */
@@ -648,21 +648,13 @@ export class PaxosDriver implements ConsensusDriver {
   advanceSeq(request: SeqAdvanceRequest, epoch: bigint): Promise<DriverResult<SeqBlockResult>> {
     const invalid = seqValidator.validate(request);
     if (invalid !== null) return Promise.resolve(driverFailure(invalid.code, invalid.message ?? invalid.code));
-    return this.enqueueSeq<SeqBlockResult>('advanceSeq', request, 1, epoch, (o) => {
-      if (!o.ok) return seqDriverFailure(o);
-      assert(!('grants' in o), 'seq_outcome_shape_matches_request');
-      return { ok: true, start: o.start, count: o.count };
-    });
+    return this.enqueueSeq<SeqBlockResult>('advanceSeq', request, 1, epoch, seqBlockAnswer);
   }
 
   advanceSeqBatch(request: SeqBatchRequest, epoch: bigint): Promise<DriverResult<SeqBatchGrants>> {
     const invalid = seqBatchProblem(request.entries);
     if (invalid !== null) return Promise.resolve(driverFailure(invalid.code, invalid.message ?? invalid.code));
-    return this.enqueueSeq<SeqBatchGrants>('advanceSeqBatch', request, request.entries.length, epoch, (o) => {
-      if (!o.ok) return seqDriverFailure(o);
-      assert('grants' in o, 'seq_outcome_shape_matches_request');
-      return { ok: true, grants: o.grants };
-    });
+    return this.enqueueSeq<SeqBatchGrants>('advanceSeqBatch', request, request.entries.length, epoch, seqBatchAnswer);
   }
 
   private enqueueSeq<T>(what: string, request: SeqLedgerRequest, entries: number, epoch: bigint, answer: (outcome: SeqLedgerResult) => DriverResult<T>): Promise<DriverResult<T>> {

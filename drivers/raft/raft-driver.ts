@@ -59,7 +59,6 @@ import {
 } from '../../core/raft/index.js';
 import {
   driverFailure,
-  seqDriverFailure,
   type ConsensusDriver,
   type DriverFailure,
   type DriverResult,
@@ -72,7 +71,7 @@ import { RAFT_DRIVER_CALL_ELECTION_TIMEOUTS, RAFT_PROPOSALS_PENDING_MAX, RAFT_RE
 import { canonicalCluster, clusterIdOf } from './meta.js';
 import { PeerNetwork, type PeerEvent } from './peers.js';
 import { RaftStorage, type RaftStorageEvent } from './storage.js';
-import { SeqGroupCommitQueue, settle, type SeqWaiter, type Settle, type Waiter } from '../replicated/seq-group-commit.js';
+import { SeqGroupCommitQueue, seqBatchAnswer, seqBlockAnswer, settle, type SeqWaiter, type Settle, type Waiter } from '../replicated/seq-group-commit.js';
 
 /** One voter of the cluster: where its peers reach it, and where its clients do. */
 export interface RaftPeer {
@@ -734,21 +733,13 @@ export class RaftDriver implements ConsensusDriver {
   advanceSeq(request: SeqAdvanceRequest, epoch: bigint): Promise<DriverResult<SeqBlockResult>> {
     const invalid = seqValidator.validate(request);
     if (invalid !== null) return Promise.resolve(driverFailure(invalid.code, invalid.message ?? invalid.code));
-    return this.enqueueSeq<SeqBlockResult>('advanceSeq', request, 1, epoch, (o) => {
-      if (!o.ok) return seqDriverFailure(o);
-      assert(!('grants' in o), 'seq_outcome_shape_matches_request');
-      return { ok: true, start: o.start, count: o.count };
-    });
+    return this.enqueueSeq<SeqBlockResult>('advanceSeq', request, 1, epoch, seqBlockAnswer);
   }
 
   advanceSeqBatch(request: SeqBatchRequest, epoch: bigint): Promise<DriverResult<SeqBatchGrants>> {
     const invalid = seqBatchProblem(request.entries);
     if (invalid !== null) return Promise.resolve(driverFailure(invalid.code, invalid.message ?? invalid.code));
-    return this.enqueueSeq<SeqBatchGrants>('advanceSeqBatch', request, request.entries.length, epoch, (o) => {
-      if (!o.ok) return seqDriverFailure(o);
-      assert('grants' in o, 'seq_outcome_shape_matches_request');
-      return { ok: true, grants: o.grants };
-    });
+    return this.enqueueSeq<SeqBatchGrants>('advanceSeqBatch', request, request.entries.length, epoch, seqBatchAnswer);
   }
 
   private enqueueSeq<T>(what: string, request: SeqLedgerRequest, entries: number, epoch: bigint, answer: (outcome: SeqLedgerResult) => DriverResult<T>): Promise<DriverResult<T>> {

@@ -17,7 +17,7 @@ import { assert } from '../../core/assert.js';
 import { isSeqBatchRequest, type SeqAdvanceRequest, type SeqLedgerRequest, type SeqLedgerResult } from '../../core/ledger.js';
 import { ORACLE_SEQ_REQUESTS_PER_COMMAND_MAX, SEQ_GROUP_COMMIT_QUEUE_MAX } from '../../core/limits.js';
 import { prepareOracleCommand } from '../../core/oracle/index.js';
-import { driverFailure, type DriverFailure, type DriverResult } from '../driver.js';
+import { driverFailure, seqDriverFailure, type DriverFailure, type DriverResult, type SeqBatchGrants, type SeqBlockResult } from '../driver.js';
 import type { TimerHandle } from '../ports.js';
 
 export type Settle<T> = (result: DriverResult<T>) => void;
@@ -115,4 +115,18 @@ export class SeqGroupCommitQueue {
     this.queue = [];
     for (const w of queued) w.fail(failure);
   }
+}
+
+/** A getSeq's answer from the outcome its entry applied (a block, or the ledger's refusal). */
+export function seqBlockAnswer(outcome: SeqLedgerResult): DriverResult<SeqBlockResult> {
+  if (!outcome.ok) return seqDriverFailure(outcome);
+  assert(!('grants' in outcome), 'seq_outcome_shape_matches_request');
+  return { ok: true, start: outcome.start, count: outcome.count };
+}
+
+/** A getSeqBatch's answer from the outcome its entry applied (every grant, or the refusal). */
+export function seqBatchAnswer(outcome: SeqLedgerResult): DriverResult<SeqBatchGrants> {
+  if (!outcome.ok) return seqDriverFailure(outcome);
+  assert('grants' in outcome, 'seq_outcome_shape_matches_request');
+  return { ok: true, grants: outcome.grants };
 }
