@@ -17,6 +17,8 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** A minute of fuzzing in vitest on this machine is well above this (≥ 2,000 execs/s). */
 const PLANTED_FIND_EXECS_MAX = 60_000;
+/** Per-input wall budget for the planted-bug runs: far above any decode, even on a loaded machine. */
+const PLANTED_INPUT_BUDGET_MS = 2_000;
 
 function describeFindings(report: FuzzReport): string {
   return report.findings.map((f) => `${f.kind} ${f.signature}\n${f.detail}`).join('\n---\n');
@@ -52,13 +54,14 @@ describe('planted bugs are found', () => {
     it(`${bug}: found as ${kind} within ${PLANTED_FIND_EXECS_MAX} executions, and its reproducer replays`, () => {
       const target = createTsodLikeTarget(bug);
       const findingsDir = join(scratch, bug);
-      const report = fuzzTarget(target, { seed: 1, execsMax: PLANTED_FIND_EXECS_MAX, stopOnFinding: true, findingsDir });
+      // The per-input time budget is generous here: this test is about the allocation and
+      // exception properties, and on a loaded machine a 50 ms budget let an unrelated input be
+      // reported 'slow' first (CI, stop 27: that input then replayed as an ordinary rejection).
+      const report = fuzzTarget(target, { seed: 1, execsMax: PLANTED_FIND_EXECS_MAX, stopOnFinding: true, findingsDir, inputBudgetMs: PLANTED_INPUT_BUDGET_MS });
       expect(report.findings.length, `no finding in ${report.execs} execs`).toBe(1);
       const finding = report.findings[0];
       if (finding === undefined) return;
-      // On a loaded machine the allocation bug's huge allocation can first outlast the slow-input
-      // bound; either finding is the planted bug (both replay from the saved input).
-      expect(kind === 'allocation' ? ['allocation', 'slow'] : [kind]).toContain(finding.kind);
+      expect(finding.kind, finding.detail).toBe(kind);
       expect(finding.execIndex).toBeLessThanOrEqual(PLANTED_FIND_EXECS_MAX);
       expect(finding.path).not.toBeNull();
       expect(finding.replayCommand).toMatch(/^npx tsoracle fuzz --target planted-.+ --replay .+\.bin$/);
