@@ -28,6 +28,7 @@ export {
   leaseIdProblem,
   leasePolicyProblem,
   LEASES_LIVE_MAX_DEFAULT,
+  hasExpiredLease,
   leaseSetProblem,
   liveLeases,
   planLeaseAcquire,

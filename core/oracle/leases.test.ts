@@ -7,9 +7,11 @@ import {
   decodeLeaseSet,
   encodeLeaseSet,
   grantLease,
+  hasExpiredLease,
   LEASE_POLICY_DEFAULT,
   leasePolicyProblem,
   leaseSetProblem,
+  liveLeases,
   planLeaseAcquire,
   planLeaseRenew,
   releaseLease,
@@ -53,10 +55,13 @@ describe('lease acquire', () => {
     const second = acquire(first.leases, { holder: holderA, holderEpoch: 2n, ttlMs: 10_000 }, 12_000, 2_000);
     expect(second.leases).toHaveLength(2);
     expect(second.leases[0]).toMatchObject({ leaseId: 11_000n, superseded: true });
-    expect(safeFrontierMs(second.leases, 20_000, 2_000)).toBe(11_000);
+    expect(safeFrontierMs(second.leases, 20_000)).toBe(11_000);
     expect(planLeaseRenew(second.leases, 11_000n, 2_000)).toMatchObject({ ok: false, code: ErrorCode.LEASE_SUPERSEDED });
     // After the superseded lease expires (at 11,000 on the leader's clock) only the new one binds.
-    expect(safeFrontierMs(second.leases, 20_000, 11_000)).toBe(12_000);
+    // Expired at 11_000, the first lease binds until a write drops it (as every write does).
+    expect(hasExpiredLease(second.leases, 11_000)).toBe(true);
+    expect(safeFrontierMs(second.leases, 20_000)).toBe(11_000);
+    expect(safeFrontierMs(liveLeases(second.leases, 11_000), 20_000)).toBe(12_000);
   });
 
   it('refuses a lower holder epoch', () => {
@@ -86,7 +91,7 @@ describe('lease renew and release', () => {
     const released = releaseLease(leases, 11_000n);
     expect(released).toEqual([]);
     expect(releaseLease(released ?? [], 11_000n)).toBeNull();
-    expect(safeFrontierMs(released ?? [], 20_000, 2_000)).toBe(20_000);
+    expect(safeFrontierMs(released ?? [], 20_000)).toBe(20_000);
   });
 
   it('rejects an unusable policy', () => {
@@ -133,9 +138,10 @@ describe('lease set properties', () => {
           }
           expect(leaseSetProblem(leases)).toBeNull();
           expect(decodeLeaseSet(encodeLeaseSet(leases))).toEqual(leases);
-          const frontier = safeFrontierMs(leases, highWaterMs, nowMs);
+          const frontier = safeFrontierMs(leases, highWaterMs);
           expect(frontier).toBeLessThanOrEqual(highWaterMs);
-          for (const l of leases) if (nowMs < l.expiresAtMs) expect(frontier).toBeLessThanOrEqual(l.tsUpperBoundMs);
+          // Every lease of the set binds, live or expired (expiry acts through a write).
+          for (const l of leases) expect(frontier).toBeLessThanOrEqual(l.tsUpperBoundMs);
         }
       }),
     );

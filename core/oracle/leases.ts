@@ -18,8 +18,10 @@
 //   - release(leaseId): removes the lease; unknown, expired or already released ids succeed.
 //   - Expired means `nowMs >= expiresAtMs`. Every write drops expired records, so an expired
 //     lease answers LEASE_EXPIRED until the next lease write, LEASE_NOT_FOUND after it.
-//   - safeFrontierMs = min(committed high-water, bound of every live lease, active or
-//     superseded).
+//   - safeFrontierMs = min(committed high-water, bound of every lease in the durable set, active
+//     or superseded, live or expired): an expired lease stops binding only once a durable write
+//     dropped it (the serving node makes that write when a frontier finds one), so no clock read,
+//     on this process or a later one, can revive a lease a frontier already left out.
 //
 // Invariants (`leaseSetProblem`): ids unique, at most one active (not superseded) lease per
 // holder, holders 1..LEASE_HOLDER_BYTES_MAX bytes, bounds within PHYSICAL_MS_MAX, at most
@@ -216,11 +218,23 @@ export function releaseLease(leases: readonly LeaseRecord[], leaseId: bigint): L
   return leases.filter((l) => l.leaseId !== leaseId);
 }
 
-/** min(committed high-water, every live lease's bound, superseded ones included). */
-export function safeFrontierMs(leases: readonly LeaseRecord[], highWaterMs: number, nowMs: number): number {
+/**
+ * min(committed high-water, the bound of every lease in the DURABLE set, superseded and expired
+ * ones included). Expiry lowers no bar by itself: a lease stops binding the frontier only once a
+ * durable write has dropped it (`hasExpiredLease` tells the serving node to make one). A clock
+ * read cannot stand in for that write: after a restart, or on a new leader, a wall clock that is
+ * behind would judge the same lease live again, and a frontier that had left it out would go back
+ * (1-node swarm seed 362).
+ */
+export function safeFrontierMs(leases: readonly LeaseRecord[], highWaterMs: number): number {
   let frontier = highWaterMs;
-  for (const lease of leases) if (isLeaseLive(lease, nowMs) && lease.tsUpperBoundMs < frontier) frontier = lease.tsUpperBoundMs;
+  for (const lease of leases) if (lease.tsUpperBoundMs < frontier) frontier = lease.tsUpperBoundMs;
   return frontier;
+}
+
+/** Whether `leases` holds a record expired at `nowMs` (one a write would drop). */
+export function hasExpiredLease(leases: readonly LeaseRecord[], nowMs: number): boolean {
+  return leases.some((l) => !isLeaseLive(l, nowMs));
 }
 
 /** Why `leases` breaks an invariant of the set, or null. */

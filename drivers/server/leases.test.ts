@@ -94,6 +94,31 @@ describe('stamping leases on the serving node', () => {
     expect((await node.getTs(1)).ok).toBe(true);
   });
 
+  it('an expired lease binds the frontier until a durable write drops it, so a restart on a clock stepped back cannot revive it (1-node swarm seed 362)', async () => {
+    const { node, driver, clock } = await servingNode();
+    const lease = await node.acquireLease({ holder, holderEpoch: 1n, ttlMs: 10_000 });
+    if (!lease.ok) throw new Error('acquire failed');
+    clock.wall += 20_000; // the lease expired
+    expect((await node.getTs(1)).ok).toBe(true); // and the high-water moved past its bound
+    driver.holdPersists = true;
+    // The drop is in flight: the expired lease still binds the frontier.
+    const whileDropping = node.getSafeFrontier().physicalMs;
+    expect(whileDropping).toBe(lease.tsUpperBoundMs);
+    expect(driver.leases.map((l) => l.leaseId)).toEqual([lease.leaseId]);
+    driver.holdPersists = false;
+    driver.releasePersists();
+    await flush();
+    expect(driver.leases).toEqual([]);
+    const afterDrop = node.getSafeFrontier().physicalMs;
+    expect(afterDrop).toBeGreaterThan(lease.tsUpperBoundMs);
+    // A new process on the same durable state, its wall clock stepped back inside the lease:
+    // the lease is gone, and the frontier does not go back.
+    await node.close();
+    const restarted = await servingNode(driver, new ManualClock(clock.wall - 15_000));
+    expect(restarted.node.getSafeFrontier().physicalMs).toBeGreaterThanOrEqual(afterDrop);
+    expect(await restarted.node.renewLease(lease.leaseId)).toMatchObject({ ok: false, code: 'NOT_FOUND' });
+  });
+
   it('answers NOT_LEADER off the leader, and the next leader reloads the durable set at its fence', async () => {
     const { node, driver } = await servingNode();
     const lease = await node.acquireLease({ holder, holderEpoch: 1n, ttlMs: 10_000 });

@@ -48,9 +48,11 @@ import type { ConsensusDriver, DriverFailure, LeaderState } from '../driver.js';
 import {
   grantLease,
   LEASE_POLICY_DEFAULT,
+  hasExpiredLease,
   leaseAcquireProblem,
   leaseIdProblem,
   leasePolicyProblem,
+  liveLeases,
   planLeaseAcquire,
   planLeaseRenew,
   releaseLease,
@@ -169,13 +171,16 @@ export class ServingNode {
   private leases: readonly LeaseRecord[] | null = null;
   /**
    * The wall ms stamping leases are judged against, never going back (docs/client.md, "Promises
-   * of the service calls"): a wall clock stepped back must not revive a lease this node already
-   * judged expired and left out of a frontier it answered (3-node swarm seed 362). Per process
-   * only: a restarted or new leader whose wall clock is behind still judges on its own clock, and
-   * can revive such a lease (1-node swarm seed 362, open). The fence floor cannot stand in for
-   * it: it runs ahead of wall time by the window, and judging on it expires live leases early.
+   * of the service calls"): a wall clock stepped back must not revive, for renew and acquire, a
+   * lease this node already judged expired (3-node swarm seed 362). The frontier does not rest on
+   * it: a lease leaves the frontier only once a durable write dropped it, which also covers a
+   * restarted or new leader whose clock is behind (1-node swarm seed 362). The fence floor cannot
+   * stand in for this clock: it runs ahead of wall time by the window, and judging on it expires
+   * live leases early.
    */
   private leaseClockMs = 0;
+  /** Whether the write that drops expired leases is running (at most one at a time). */
+  private expiredLeaseDropInFlight = false;
   private readonly leasePolicy: LeasePolicy;
   private fence: Promise<void> | null = null;
   private unsubscribe: (() => void) | null = null;
@@ -372,15 +377,40 @@ export class ServingNode {
 
   /**
    * The original's GetSafeFrontier: on a serving leader, the minimum of the committed high-water
-   * and the bounds of the unexpired stamping leases (none are held yet, so the committed
-   * high-water); anywhere else 0 with epoch 0.
+   * and the bounds of the leases in the durable set (an expired one binds until a write drops it:
+   * the original judges on the clock alone, which a clock stepped back or a restart defeats);
+   * anywhere else 0 with epoch 0.
    */
   getSafeFrontier(): SafePointAnswer {
     const highWaterMs = this.servingHighWaterMs();
     if (highWaterMs === null || this.leases === null) return { ok: true, physicalMs: 0, epoch: 0n };
-    const nowMs = this.leaseNowMs();
+    // An expired lease binds until a durable write drops it (core/oracle/leases.ts): start that
+    // write now, so a later frontier can pass its bound.
+    if (hasExpiredLease(this.leases, this.leaseNowMs())) this.dropExpiredLeases();
     const binding = this.faults.frontierIgnoresSupersededLeases === true ? this.leases.filter((l) => !l.superseded) : this.leases;
-    return { ok: true, physicalMs: safeFrontierMs(binding, highWaterMs.value, nowMs), epoch: highWaterMs.epoch };
+    return { ok: true, physicalMs: safeFrontierMs(binding, highWaterMs.value), epoch: highWaterMs.epoch };
+  }
+
+  /**
+   * Makes the lease set without its expired records durable (one write at a time, in the lease
+   * slot); the frontier passes an expired lease's bound only after this write, never on a clock
+   * read alone. Best effort: a failure leaves the lease binding until the next frontier retries.
+   */
+  private dropExpiredLeases(): void {
+    if (this.expiredLeaseDropInFlight) return;
+    this.expiredLeaseDropInFlight = true;
+    this.leaseChange(async (epoch, leases, generation) => {
+      const live = liveLeases(leases, this.leaseNowMs());
+      if (live.length === leases.length) return { ok: true } as LeaseReleaseAnswer;
+      return (await this.storeLeases(live, epoch, generation)) ?? ({ ok: true } as LeaseReleaseAnswer);
+    }).then(
+      () => {
+        this.expiredLeaseDropInFlight = false;
+      },
+      () => {
+        this.expiredLeaseDropInFlight = false;
+      },
+    );
   }
 
   /** The wall ms the lease calls judge expiry against: the wall clock, ratcheted (never back). */

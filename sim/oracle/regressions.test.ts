@@ -69,6 +69,7 @@ describe('bugs the Raft cluster swarm found, pinned by the seeds that found them
     { seed: 624, nodes: 5, profile: 'swarm', what: 'the same, with the gap before a newer snapshot marker' },
     { seed: 27, profile: 'planted:skipFenceLinearizedLoad', what: 'with a 1 ms window, extensions aimed at stale clock samples left callers with INTERNAL' },
     { seed: 362, profile: 'swarm', what: "the leader's wall clock stepped back revived a stamping lease it had left out of a frontier as expired: the frontier went back (leases are judged on a ratcheted clock now)" },
+    { seed: 362, nodes: 1, profile: 'swarm', what: 'a restart on a wall clock stepped back revived a stamping lease a frontier had left out as expired: the frontier went back (an expired lease binds until a durable write drops it now)' },
   ];
   for (const { seed, profile, what, nodes = 3, supersedes } of seeds) {
     it(`${nodes}-node seed ${seed} (${profile}) passes: ${what}`, async () => {
