@@ -125,6 +125,10 @@ export class AppendPlacement {
   }
 }
 
+export interface SyncOptions {
+  readonly inline?: boolean;
+}
+
 export interface AppendHandle {
   /** Appends `data` at the log's end (volatile until `sync`). */
   append(data: Uint8Array): Promise<void>;
@@ -132,8 +136,11 @@ export interface AppendHandle {
    * Makes everything appended so far durable (the contents and the size; not the directory
    * entry of a file the open created: that takes `fsyncDir`). On failure the unsynced appends
    * are lost (Linux drops the dirty pages): the caller must treat the file's tail as unknown.
+   * `inline` is a hint from a caller with nothing to overlap with the wait (a lone request and
+   * an empty queue): a real disk may then wait on the calling thread instead of handing the sync
+   * to another thread and back. The outcome is the same either way.
    */
-  sync(): Promise<void>;
+  sync(options?: SyncOptions): Promise<void>;
   /** Closes the file; appends not yet synced stay volatile. Idempotent. */
   close(): Promise<void>;
 }

@@ -176,6 +176,8 @@ class ScriptedDisk implements Disk {
   readonly corruptNextRead: string[] = [];
   /** While set, fsyncs of journal files wait for it (and `fsyncReached` resolves). */
   holdJournalFsync: Promise<void> | null = null;
+  /** How each append handle's sync was asked for: inline (a lone request) or through the pool. */
+  readonly syncs: Array<'inline' | 'pool'> = [];
   private reached: (() => void) | null = null;
   readonly fsyncReached = new Promise<void>((resolve) => (this.reached = resolve));
 
@@ -232,9 +234,10 @@ class ScriptedDisk implements Disk {
         this.check('append', path);
         await inner.append(data);
       },
-      sync: async () => {
+      sync: async (options) => {
+        this.syncs.push(options?.inline === true ? 'inline' : 'pool');
         await this.beforeFsync(path);
-        await inner.sync();
+        await inner.sync(options);
       },
       close: () => inner.close(),
     };
@@ -283,7 +286,7 @@ function countingDisk(disk: Disk, calls: string[]): Disk {
       const handle = await disk.openAppend(p);
       return {
         append: (d) => (calls.push('handle.append'), handle.append(d)),
-        sync: () => (calls.push('handle.sync'), handle.sync()),
+        sync: (options) => (calls.push(options?.inline === true ? 'handle.sync inline' : 'handle.sync'), handle.sync(options)),
         close: () => (calls.push('handle.close'), handle.close()),
       };
     },
@@ -460,7 +463,8 @@ describe('FileDriver sequence journal', () => {
     blockOf(await d.advanceSeq(req('k', 1, 1n, 1n), 0n)); // the first commit writes dense and opens the journal
     calls.length = 0;
     for (let id = 2n; id <= 4n; id++) blockOf(await d.advanceSeq(req('k', 1, 1n, id), 0n));
-    expect(calls).toEqual(['handle.append', 'handle.sync', 'handle.append', 'handle.sync', 'handle.append', 'handle.sync']);
+    // One request at a time, nobody queued behind it: each sync is asked for inline.
+    expect(calls).toEqual(['handle.append', 'handle.sync inline', 'handle.append', 'handle.sync inline', 'handle.append', 'handle.sync inline']);
     // Past the bound, compaction closes the handle before it removes the journal, and the next
     // commit opens the new journal (and syncs the directory that now names it).
     for (let id = 5n; id <= 12n; id++) blockOf(await d.advanceSeq(req('k', 1, 1n, id), 0n));
@@ -621,5 +625,8 @@ describe('FileDriver sequence journal', () => {
     await d.close();
     const scan = scanSeqJournal(await readFile(join(dir, 'dense.journal')));
     expect(scan.records.map((r) => r.requests.length)).toEqual([1, 1, 10]);
+    // A lone request syncs inline only when nobody is queued: the ten that gathered behind the
+    // second commit went through the pool (the event loop stays free while they sync).
+    expect(disk.syncs.slice(-3)).toEqual(['inline', 'inline', 'pool']);
   });
 });

@@ -442,7 +442,10 @@ export class FileDriver implements ConsensusDriver {
         if (o.ok) applied.push((batch[i] as PendingAdvance).request);
       });
       if (applied.length > 0) {
-        const failure = await this.appendBatch({ applySeqBefore, requests: applied });
+        // A lone request with nobody queued behind it has nothing to overlap with the sync: the
+        // disk may wait for it on this thread (drivers/node/disk.ts: ~80 µs less per commit).
+        const lone = batch.length === 1 && this.pending.length === 0;
+        const failure = await this.appendBatch({ applySeqBefore, requests: applied }, lone);
         if (failure !== null) {
           // Nothing of the batch is published; the next batch starts again from the durable
           // ledger, so the ledger never has a hole. The batch's outcome on disk is unknown.
@@ -478,7 +481,7 @@ export class FileDriver implements ConsensusDriver {
   }
 
   /** Appends one record and makes it durable; a failure message, or null once it is durable. */
-  private async appendBatch(record: SeqJournalRecord): Promise<string | null> {
+  private async appendBatch(record: SeqJournalRecord, syncInline: boolean): Promise<string | null> {
     const path = join(this.dir, SEQ_JOURNAL_FILE);
     try {
       if (this.closed) throw new Error('driver closed');
@@ -489,7 +492,7 @@ export class FileDriver implements ConsensusDriver {
       // From the first byte appended, the journal's contents are unknown until the sync returns.
       this.rewriteNeeded = true;
       await this.journal.append(bytes);
-      await this.journal.sync();
+      await this.journal.sync(syncInline ? { inline: true } : undefined);
       if (!this.journalEntryDurable) {
         // The append created the file: its name is durable only once the directory is synced.
         if (this.faults.skipDirFsync !== true) await this.disk.fsyncDir(this.dir);
