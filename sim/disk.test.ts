@@ -283,6 +283,77 @@ describe('SimDisk durability', () => {
   });
 });
 
+describe('SimDisk bit rot at rest and misdirected writes', () => {
+  const bitsDiffering = (a: Uint8Array, b: Uint8Array): number => {
+    let n = 0;
+    for (let i = 0; i < a.length; i++) for (let x = (a[i] as number) ^ (b[i] as number); x !== 0; x >>= 1) n += x & 1;
+    return n;
+  };
+
+  it('flips exactly one bit of each rotted durable file at a power loss, and traces it', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 1_000 }), fc.uint8Array({ minLength: 1, maxLength: 2_000 }), async (seed, data) => {
+        const { disk, sim, world, crash } = await machine(seed, { faults: { bitRot: { rate: [1, 1], budget: 1 } } });
+        await disk.writeFile('/rot', data);
+        await disk.fsync('/rot');
+        await disk.fsyncDir('/');
+        const after = await crash();
+        const read = (await after.read('/rot')) as Uint8Array;
+        expect(read.length).toBe(data.length);
+        expect(bitsDiffering(read, data)).toBe(1);
+        expect(sim.faultCounts().bitRot).toBe(1);
+        expect(world.trace.entries().filter((e) => e.kind === 'fault.disk.bit_rot')).toHaveLength(1);
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('leaves the files alone at a power loss when bit rot is off, and rots none once its budget is spent', async () => {
+    const { disk, sim, crash } = await machine(5, { faults: { bitRot: { rate: [1, 1], budget: 1 } } });
+    await disk.writeFile('/a', text('aaaa'));
+    await disk.fsync('/a');
+    await disk.fsyncDir('/');
+    const once = await crash();
+    const rotted = (await once.read('/a')) as Uint8Array;
+    const twice = await crash();
+    expect(await twice.read('/a')).toEqual(rotted);
+    expect(sim.faultCounts().bitRot).toBe(1);
+  });
+
+  it('lands a misdirected write elsewhere in its file: the asked range keeps its old bytes, the length is as asked', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 1_000 }), fc.integer({ min: 1, max: 64 }), fc.boolean(), async (seed, bytes, append) => {
+        const { disk, sim, world } = await machine(seed);
+        const old = new Uint8Array(256).fill(0xaa);
+        await disk.writeFile('/m', old);
+        sim.setFaults({ misdirectedWrite: { rate: [1, 1], budget: 1 } });
+        const data = new Uint8Array(bytes).fill(0x55);
+        const asked = append ? old.length : 100;
+        if (append) await disk.append('/m', data);
+        else await disk.write('/m', asked, data);
+        const entry = world.trace.entries().find((e) => e.kind === 'fault.disk.misdirected_write');
+        expect(entry).toBeDefined();
+        const landedAt = (entry?.details as { landedAt: number }).landedAt;
+        expect(landedAt).not.toBe(asked);
+        const read = (await disk.read('/m')) as Uint8Array;
+        expect(read.length).toBe(Math.max(old.length, asked + bytes));
+        expect(read.subarray(landedAt, landedAt + bytes)).toEqual(data);
+        const expectedAsked = new Uint8Array(bytes);
+        for (let i = 0; i < bytes; i++) {
+          const at = asked + i;
+          const landed = at >= landedAt && at < landedAt + bytes;
+          expectedAsked[i] = landed ? 0x55 : at < old.length ? 0xaa : 0;
+        }
+        expect(read.subarray(asked, asked + bytes)).toEqual(expectedAsked);
+        await disk.fsync('/m');
+        await disk.fsyncDir('/');
+        expect(sim.inspect().durable.files.get('/m')).toEqual(read);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
 describe('SimDisk operations and locks', () => {
   it('completes operations after a latency drawn within the configured range', async () => {
     const { world } = await machine(1, { latency: { data: { minUs: 2_000, maxUs: 3_000 } } });

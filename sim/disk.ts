@@ -35,6 +35,15 @@
 //   - `read` may return one sector of garbage (fault `readCorrupt`; transient, the stored data
 //     is intact). Write-family operations may fail with DISK_FULL (fault `writeFull`), and do
 //     when `capacityBytes` would be exceeded. `latencySpike` adds a drawn extra latency.
+//   - Bit rot at rest (fault `bitRot`): at a power loss, once every file's crash outcome is
+//     settled and nobody is writing, each durable file with contents may get one bit flipped
+//     (the gate is drawn per file, in inode order; trace `fault.disk.bit_rot`). The flip is in
+//     the durable contents and so in what every later read returns, until the file is rewritten.
+//   - Misdirected writes (fault `misdirectedWrite`): a positional write or an append lands at
+//     another offset of the same file than asked (firmware bugs do this): the file takes the
+//     length the write asked for, the asked range keeps its old bytes (zeros where the file
+//     grew), and the data overwrites the range at the drawn offset (trace
+//     `fault.disk.misdirected_write`). The write reports success.
 //   - `lock` is an exclusive lock on the file (inode) within the disk, like flock: a second
 //     lock of the same file fails with DISK_LOCKED even from the same process; a crash or exit
 //     of the holder releases it.
@@ -86,6 +95,10 @@ export interface DiskFaults {
   readonly readCorrupt?: FaultRule;
   readonly writeFull?: FaultRule;
   readonly latencySpike?: LatencySpikeRule;
+  /** At a power loss, one bit of a durable file flips (drawn per file with contents). */
+  readonly bitRot?: FaultRule;
+  /** A write or append lands at another offset of its file than asked. */
+  readonly misdirectedWrite?: FaultRule;
 }
 
 export interface DiskOptions {
@@ -111,6 +124,8 @@ const FAULT_FAMILIES = [
   'readCorrupt',
   'writeFull',
   'latencySpike',
+  'bitRot',
+  'misdirectedWrite',
 ] as const;
 type DiskFaultFamily = (typeof FAULT_FAMILIES)[number];
 
@@ -264,6 +279,11 @@ export class SimDisk {
     return out;
   }
 
+  /** Whether bit rot or a misdirected write damaged this disk's files (the checkers' ground truth is gone). */
+  get damaged(): boolean {
+    return this.gates.bitRot.fired > 0 || this.gates.misdirectedWrite.fired > 0;
+  }
+
   /** Bytes of file contents held now. */
   get bytesUsed(): number {
     return this.usedBytes;
@@ -370,6 +390,7 @@ export class SimDisk {
     }
     this.commitJournal(survive);
     this.journal = [];
+    this.rotAtRest();
 
     // The volatile view restarts from the durable one; unreachable inodes are gone.
     this.volatileNames = new Map(this.durableNames);
@@ -387,6 +408,20 @@ export class SimDisk {
       this.usedBytes += inode.length;
     }
     return this.durableImage();
+  }
+
+  /** Bit rot at rest: one bit of a durable file flips while nobody writes it (fault `bitRot`). */
+  private rotAtRest(): void {
+    for (const [path, id] of [...this.durableNames].sort((a, b) => a[1] - b[1])) {
+      const inode = this.inodes.get(id) as Inode;
+      if (inode.durable.length === 0 || !this.gates.bitRot.fire()) continue;
+      const rng = this.gates.bitRot.detailRng;
+      const offset = rng.int(0, inode.durable.length - 1);
+      const bit = rng.int(0, 7);
+      inode.durable[offset] = (inode.durable[offset] as number) ^ (1 << bit);
+      inode.durableGeneration += 1;
+      this.trace.record(this.scheduler.nowMs, this.name, 'fault.disk.bit_rot', { path, offset, bit });
+    }
   }
 
   private durableImage(): DiskImage {
@@ -603,8 +638,24 @@ export class SimDisk {
     const end = offset + data.length;
     this.checkSpace(path, Math.max(0, end - inode.length));
     if (end > inode.length) this.setLength(inode, end);
-    inode.data.set(data, offset);
-    this.recordPending(inode, { kind: 'write', offset, data });
+    const landedAt = this.misdirect(path, inode.length, offset, data.length);
+    if (landedAt !== offset) this.recordPending(inode, { kind: 'truncate', length: inode.length });
+    inode.data.set(data, landedAt);
+    this.recordPending(inode, { kind: 'write', offset: landedAt, data });
+  }
+
+  /**
+   * Where a write of `bytes` asked at `offset` of a file of `length` bytes (its length after
+   * the write) lands: `offset`, or another offset when fault `misdirectedWrite` fires (a file
+   * too short to hold the data elsewhere takes it where asked).
+   */
+  private misdirect(path: string, length: number, offset: number, bytes: number): number {
+    const room = length - bytes;
+    if (bytes === 0 || room <= 0 || !this.gates.misdirectedWrite.fire()) return offset;
+    const drawn = this.gates.misdirectedWrite.detailRng.int(0, room - 1);
+    const landedAt = drawn >= offset ? drawn + 1 : drawn; // any offset but the asked one
+    this.trace.record(this.scheduler.nowMs, this.name, 'fault.disk.misdirected_write', { path, asked: offset, landedAt, bytes });
+    return landedAt;
   }
 
   effectWriteFile(path: string, data: Uint8Array): void {
@@ -649,8 +700,10 @@ export class SimDisk {
     this.checkSpace(path, data.length);
     const offset = inode.length;
     this.setLength(inode, offset + data.length);
-    inode.data.set(data, offset);
-    this.recordPending(inode, { kind: 'write', offset, data });
+    const landedAt = this.misdirect(path, inode.length, offset, data.length);
+    if (landedAt !== offset) this.recordPending(inode, { kind: 'truncate', length: inode.length });
+    inode.data.set(data, landedAt);
+    this.recordPending(inode, { kind: 'write', offset: landedAt, data });
   }
 
   effectTruncate(path: string, length: number): void {

@@ -16,6 +16,10 @@
 //     which the nemesis never strikes), in the safety phase only: short sessions one after
 //     another, each a new client (a new clientId), so the ledger's session table fills and
 //     evicts; and one sleeping session that asks again only once it has been evicted.
+//   - A long-lived session (options.rare.longSession) runs on a client process of its own
+//     (LONG_NODE, which the nemesis never strikes), for the whole workload: one client whose
+//     callers make more getSeq calls than the ledger remembers per session, so it forgets the
+//     lowest (under the safety phase's faults a Raft cluster answers a few hundred at most).
 
 import { TsoError } from '../../core/errors.js';
 import { createClientCore, type ClientCoreOptions, type ClientEvent, type TsoClient } from '../../drivers/client/index.js';
@@ -67,6 +71,8 @@ export interface WorkloadContext {
 
 /** The client process of the session churn. */
 export const CHURN_NODE = 'churn';
+/** The client process of the long-lived session (options.rare.longSession). */
+export const LONG_NODE = 'long';
 /** How often the sleeping session looks whether enough sessions opened after it. */
 const SLEEPER_POLL_MS = 10;
 
@@ -101,11 +107,14 @@ export class ClientWorkload {
     }
     const churn = o.rare.sessionChurn;
     if (churn !== null) ctx.world.addNode({ name: CHURN_NODE, program: this.churnProgram(churn), start: false });
+    const long = o.rare.longSession;
+    if (long !== null) ctx.world.addNode({ name: LONG_NODE, program: this.longSessionProgram(long), start: false });
   }
 
   startAll(): void {
     for (const name of this.clientNames) this.ctx.world.start(name);
     if (this.ctx.options.rare.sessionChurn !== null) this.ctx.world.start(CHURN_NODE);
+    if (this.ctx.options.rare.longSession !== null) this.ctx.world.start(LONG_NODE);
   }
 
   /**
@@ -202,6 +211,29 @@ export class ClientWorkload {
           for (const client of live) await client.close();
         },
       };
+    };
+  }
+
+  /** The long-lived session's process: one client, its callers calling getSeq until the session made `calls` (or the workload ends). */
+  private longSessionProgram(long: NonNullable<SimOptions['rare']['longSession']>): Program {
+    return async (ports: NodePorts) => {
+      const { checker, history, world } = this.ctx;
+      const { client, session } = this.openClient(ports);
+      let made = 0;
+      const caller = async (index: number): Promise<void> => {
+        const rng = ports.rng.fork(`long/${index}`);
+        const w = this.ctx.options.workload;
+        while (this.calling() && made < long.calls) {
+          made++;
+          const op = history.invoke(session, 'getSeq', rng.int(1, w.seqCountMax), `key-${rng.int(1, w.seqKeys)}`, world.nowMs);
+          ports.trace('op.invoke', { op: op.id, kind: op.kind, count: op.count, key: op.key, requestId: op.requestId });
+          await this.call(ports, client, op);
+          // A call that ended at the instant it began (refused before any I/O) must not spin.
+          if (op.completeMs === op.invokeMs) await sleep(ports.clock, 1);
+        }
+      };
+      for (let i = 0; i < long.callers; i++) caller(i).catch((error: unknown) => checker.report('process_failed', `harness long session failed: ${errorText(error)}`));
+      return { stop: () => client.close() };
     };
   }
 
