@@ -142,14 +142,14 @@ describe('the draws that reach rare paths', () => {
     for (const profile of PROFILES.filter((p) => p !== 'swarm' && p !== 'membership' && p !== 'failover' && p !== 'beyondDriftBound' && !p.startsWith('planted:'))) {
       for (let seed = 1; seed <= 30; seed++) {
         const o = drawOptions({ seed, profile, planted: null });
-        expect(o.rare).toEqual({ sessionChurn: null, journalCompactBytes: null, journalZeroFillBytes: null, longSession: null });
+        expect(o.rare).toEqual({ sessionChurn: null, journalCompactBytes: null, journalZeroFillBytes: null });
         expect(familiesOn(o)).not.toContain('diskTailLost');
       }
     }
     const bug = 'fenceAtPrior' as const;
     for (let seed = 1; seed <= 30; seed++) {
       const o = drawOptions({ seed, profile: profileForBug(bug), planted: bug });
-      expect(o.rare).toEqual({ sessionChurn: null, journalCompactBytes: null, journalZeroFillBytes: null, longSession: null });
+      expect(o.rare).toEqual({ sessionChurn: null, journalCompactBytes: null, journalZeroFillBytes: null });
       expect(familiesOn(o)).not.toContain('diskTailLost');
     }
   });

@@ -269,9 +269,10 @@ export interface RareOptions {
    * One long-lived session: `callers` concurrent callers of one client process each make
    * getSeq calls through the workload until the session made `calls` of them, past
    * SEQ_SESSION_RESULTS_PER_CLIENT_MAX (1,024), so the ledger forgets its lowest results.
-   * Null: off.
+   * Absent: off (absent rather than null, so a run without it records the options, and so
+   * hashes its trace, as before the long session existed).
    */
-  readonly longSession: { readonly callers: number; readonly calls: number } | null;
+  readonly longSession?: { readonly callers: number; readonly calls: number };
 }
 
 /** Sessions a churn opens at most (past SEQ_SESSION_CLIENTS_MAX = 256, so some are evicted). */
@@ -833,6 +834,7 @@ const FAMILY_NEEDS: ReadonlyArray<readonly [FaultFamily, readonly FaultFamily[]]
   ['diskReadCorrupt', ['serverKill', 'serverCrash']],
   ['diskTailLost', ['serverCrash']],
   ['diskBitRot', ['serverCrash']],
+  ['diskMisdirectedWrite', ['serverCrash']],
 ];
 
 function drawRange(rng: Rng, range: readonly [number, number]): number {
@@ -876,10 +878,11 @@ function drawDiskRule(family: DiskFamily, rng: Rng): RateRule {
     case 'diskReadCorrupt':
       return { rate: drawRate(rng, [1, 6]), budget: drawRange(rng, [1, 3]) };
     case 'diskBitRot':
-      // Drawn per durable file at each power loss; one flip per disk is damage enough.
+      // Drawn per durable file with vouched bytes at each power loss; one flip per disk is damage enough.
       return { rate: drawRate(rng, [2, 12]), budget: 1 };
     case 'diskMisdirectedWrite':
-      return { rate: drawRate(rng, [50, 1_000]), budget: 1 };
+      // Shows at a power loss: drawn per file with a vouched recent write; one per disk.
+      return { rate: drawRate(rng, [2, 12]), budget: 1 };
   }
 }
 
@@ -988,7 +991,7 @@ export function drawOptions(spec: RunSpec): SimOptions {
     disk,
     net,
     raft,
-    rare: spec.profile === 'swarm' || spec.profile === 'membership' ? drawRare(root.fork('rare'), nodes) : { sessionChurn: null, journalCompactBytes: null, journalZeroFillBytes: null, longSession: null },
+    rare: spec.profile === 'swarm' || spec.profile === 'membership' ? drawRare(root.fork('rare'), nodes) : { sessionChurn: null, journalCompactBytes: null, journalZeroFillBytes: null },
     ...(shape.membership === null || nodes === 1 ? {} : { membership: drawMembership(root.fork('membership'), shape.membership) }),
     ...servicesOf(drawServices(root.fork('services'), shape.servicesOn)),
   };
@@ -1042,8 +1045,8 @@ function drawRare(rng: Rng, nodes: number): RareOptions {
   const journalZeroFillBytes = nodes === 1 && zeroFill.chance(2, 3) ? zeroFill.pick([0, 0, 0, 512, 4_096]) : null;
   // A long session costs about a thousand calls more: one seed in ten.
   const long = rng.fork('longSession');
-  const longSession = long.chance(1, 10) ? { callers: long.int(8, 24), calls: long.int(1_100, 1_400) } : null;
-  return { sessionChurn, journalCompactBytes, journalZeroFillBytes, longSession };
+  const longSession = long.chance(1, 10) ? { longSession: { callers: long.int(8, 24), calls: long.int(1_100, 1_400) } } : {};
+  return { sessionChurn, journalCompactBytes, journalZeroFillBytes, ...longSession };
 }
 
 function drawRaft(rng: Rng, shape: RaftShape, nodes: number): RaftRunOptions {
