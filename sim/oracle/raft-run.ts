@@ -54,6 +54,7 @@ import type { PlanSource } from './capsule-plan.js';
 import { ClientWorkload, DEADLINE_SLACK_MS, errorText } from './workload.js';
 import { RaftDriver } from '../../drivers/raft/raft-driver.js';
 import { MembershipNemesis } from './raft-membership.js';
+import { votersOf } from '../../core/raft/index.js';
 
 export const RAFT_SERVICE_PORT = 50551;
 export const RAFT_PEER_PORT = 50552;
@@ -759,10 +760,28 @@ class ClusterRun {
     return `nodes: ${nodes}; client ${op.session.node}#${op.session.incarnation} last: ${ClientWorkload.lastEventOf(op)}`;
   }
 
+  /**
+   * The voters a quorum is counted among: every server, or under the membership nemesis the
+   * voters of the newest membership a current Raft node holds (a removed node no longer counts,
+   * an added one does).
+   */
+  private quorumVoters(): readonly string[] {
+    if (this.membership === null) return this.names;
+    let newest: { readonly index: number; readonly voters: readonly number[] } | null = null;
+    for (const [name, state] of this.servers) {
+      const driver = state.driver;
+      if (!(driver instanceof RaftDriver) || !this.isCurrent(name, state)) continue;
+      const status = driver.status();
+      if (newest === null || status.membershipIndex > newest.index) newest = { index: status.membershipIndex, voters: votersOf(status.membership) };
+    }
+    return newest === null ? this.names : newest.voters.map((id) => `n${id}`);
+  }
+
   private checkLiveness(): void {
-    const able = this.names.filter((name) => !this.refusedOnDamage.has(name) && !this.heldDown.has(name)).length;
-    if (this.convergedMs === null && this.livenessStartMs !== null && able < Math.floor(this.names.length / 2) + 1) {
-      this.world.record('check.liveness_waived', { why: 'no quorum of nodes without damaged records', refusing: [...this.refusedOnDamage].sort() });
+    const voters = this.quorumVoters();
+    const able = voters.filter((name) => !this.refusedOnDamage.has(name) && !this.heldDown.has(name) && !this.offline.has(name)).length;
+    if (this.convergedMs === null && this.livenessStartMs !== null && able < Math.floor(voters.length / 2) + 1) {
+      this.world.record('check.liveness_waived', { why: 'no quorum of nodes without damaged records', voters: [...voters], refusing: [...this.refusedOnDamage].sort() });
     } else if (this.convergedMs === null && this.livenessStartMs !== null) {
       const pending = this.history.ops.filter((op) => op.phase === 'safety' && op.outcome === 'pending').slice(0, 3);
       this.checker.report(
