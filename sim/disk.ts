@@ -36,7 +36,7 @@
 //     is intact). Write-family operations may fail with DISK_FULL (fault `writeFull`), and do
 //     when `capacityBytes` would be exceeded. `latencySpike` adds a drawn extra latency.
 //   - Damage at rest is drawn only where a later durable write vouches for the bytes (the
-//     fault model's limit, docs/simulator.md "Damage the disk model draws"): per inode the disk
+//     fault model's limit, docs/simulator.md "Damage at rest"): per inode the disk
 //     keeps the synced writes with non-zero data (`vouch`), and the bytes below the start of the
 //     newest of them are "vouched": a later record was durably written after them, so damage
 //     there is corruption a reader can tell from a torn tail. The newest record of a log, a file
@@ -108,9 +108,9 @@ export interface DiskFaults {
   readonly readCorrupt?: FaultRule;
   readonly writeFull?: FaultRule;
   readonly latencySpike?: LatencySpikeRule;
-  /** At a power loss, one bit of a durable file flips (drawn per file with contents). */
+  /** At a power loss, one vouched bit of a durable file flips (drawn per file with vouched bytes). */
   readonly bitRot?: FaultRule;
-  /** A write or append lands at another offset of its file than asked. */
+  /** At a power loss, a recent vouched write shows at another offset of its file than asked (drawn per file with one). */
   readonly misdirectedWrite?: FaultRule;
 }
 
@@ -199,7 +199,7 @@ interface MisdirectCandidate {
 /** Vouching writes kept per inode (older ones only vouch for bytes a newer one vouches for too). */
 const VOUCH_WRITES_MAX = 64;
 /** Recent writes per inode a power loss may misdirect. */
-export const MISDIRECT_CANDIDATES_MAX = 16;
+const MISDIRECT_CANDIDATES_MAX = 16;
 
 /** Bytes of `inode` a later durable write vouches for: `[0, vouchedBytes)`. */
 function vouchedBytes(inode: Inode): number {
@@ -728,19 +728,13 @@ export class SimDisk {
   private writeAt(inode: Inode, path: string, offset: number, data: Uint8Array): void {
     const end = offset + data.length;
     this.checkSpace(path, Math.max(0, end - inode.length));
-    const before = end > inode.length ? null : inode.data.slice(offset, end);
-    if (end > inode.length) {
-      const kept = inode.data.slice(offset, inode.length);
-      this.setLength(inode, end);
-      this.noteCandidate(inode, offset, data, kept);
-    } else {
-      this.noteCandidate(inode, offset, data, before as Uint8Array);
-    }
+    this.noteCandidate(inode, offset, data, inode.data.slice(offset, Math.min(end, inode.length)));
+    if (end > inode.length) this.setLength(inode, end);
     inode.data.set(data, offset);
     this.recordPending(inode, { kind: 'write', offset, data });
   }
 
-  /** Records a write a power loss may misdirect (only while the gate is armed; zeros never). */
+  /** Records a write a power loss may misdirect, with what its range held (`before`, short where the file grows); only while the gate is armed, zeros never. */
   private noteCandidate(inode: Inode, offset: number, data: Uint8Array, before: Uint8Array): void {
     if (!this.gates.misdirectedWrite.armed || data.length === 0 || allZero(data)) return;
     const padded = new Uint8Array(data.length); // zeros where the file grew
