@@ -283,6 +283,150 @@ describe('SimDisk durability', () => {
   });
 });
 
+describe('SimDisk bit rot at rest and misdirected writes damage only vouched bytes', () => {
+  const bitsDiffering = (a: Uint8Array, b: Uint8Array): number => {
+    let n = 0;
+    for (let i = 0; i < a.length; i++) for (let x = (a[i] as number) ^ (b[i] as number); x !== 0; x >>= 1) n += x & 1;
+    return n;
+  };
+  /** Non-zero records (a zero-filled write vouches for nothing). */
+  const records = fc.array(fc.uint8Array({ minLength: 1, maxLength: 300 }).map((r) => r.map((x) => x | 1)), { minLength: 1, maxLength: 6 });
+  /** Appends each record and syncs it, as a log does; returns the offset of each record. */
+  const writeLog = async (disk: Disk, path: string, log: readonly Uint8Array[]): Promise<number[]> => {
+    const starts: number[] = [];
+    let at = 0;
+    for (const record of log) {
+      starts.push(at);
+      await disk.append(path, record);
+      await disk.fsync(path);
+      at += record.length;
+    }
+    await disk.fsyncDir('/');
+    return starts;
+  };
+  const concat = (parts: readonly Uint8Array[]): Uint8Array => {
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  };
+
+  it('flips one bit below the newest record of a log at a power loss, never in it (and none in a log of one record)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 1_000 }), records, async (seed, log) => {
+        const { disk, sim, world, crash } = await machine(seed, { faults: { bitRot: { rate: [1, 1], budget: 1 } } });
+        const starts = await writeLog(disk, '/log', log);
+        const whole = concat(log);
+        const after = await crash();
+        const read = (await after.read('/log')) as Uint8Array;
+        expect(read.length).toBe(whole.length);
+        const newest = starts[starts.length - 1] as number;
+        // The newest record is intact whatever was drawn: one copy could not tell its damage from a torn write.
+        expect(read.subarray(newest)).toEqual(whole.subarray(newest));
+        const rotted = log.length > 1 ? 1 : 0;
+        expect(bitsDiffering(read, whole)).toBe(rotted);
+        expect(sim.faultCounts().bitRot).toBe(rotted);
+        const traced = world.trace.entries().filter((e) => e.kind === 'fault.disk.bit_rot');
+        expect(traced).toHaveLength(rotted);
+        if (rotted === 1) expect((traced[0]?.details as { offset: number }).offset).toBeLessThan(newest);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('never damages a file only ever written whole or rewritten in place', async () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const { disk, sim, crash } = await machine(seed, { faults: { bitRot: { rate: [1, 1] }, misdirectedWrite: { rate: [1, 1] } } });
+      await disk.writeFile('/whole', text('first version'));
+      await disk.fsync('/whole');
+      await disk.writeFile('/whole', text('second version, longer'));
+      await disk.fsync('/whole');
+      await disk.write('/inplace', 0, text('state one'));
+      await disk.fsync('/inplace');
+      await disk.write('/inplace', 0, text('state two'));
+      await disk.fsync('/inplace');
+      await disk.fsyncDir('/');
+      const after = await crash();
+      expect(str(await after.read('/whole'))).toBe('second version, longer');
+      expect(str(await after.read('/inplace'))).toBe('state two');
+      expect(sim.damaged).toBe(false);
+    }
+  });
+
+  it('counts no write as vouching that is unsynced, all zeros, or cut off by a truncate', async () => {
+    const rot = { faults: { bitRot: { rate: [1, 1] as const } } };
+    for (let seed = 1; seed <= 20; seed++) {
+      // Unsynced: a crash loses the second record, so the first is the newest again.
+      const a = await machine(seed, rot);
+      await writeLog(a.disk, '/log', [text('one')]);
+      await a.disk.append('/log', text('two'));
+      const afterA = await a.crash();
+      expect(str(await afterA.read('/log'))).toBe('one');
+      expect(a.sim.damaged).toBe(false);
+      // A zero fill written ahead (and synced) after the newest record vouches for nothing.
+      const b = await machine(seed, rot);
+      await writeLog(b.disk, '/log', [text('one')]);
+      await b.disk.write('/log', 3, new Uint8Array(512));
+      await b.disk.fsync('/log');
+      const afterB = await b.crash();
+      expect(str((await afterB.read('/log'))?.subarray(0, 3))).toBe('one');
+      expect(b.sim.damaged).toBe(false);
+      // Three records, the last cut off durably: only the first is vouched (by the second).
+      const c = await machine(seed, rot);
+      await writeLog(c.disk, '/log', [text('aaaa'), text('bbbb'), text('cccc')]);
+      await c.disk.truncate('/log', 8);
+      await c.disk.fsync('/log');
+      const afterC = await c.crash();
+      const read = (await afterC.read('/log')) as Uint8Array;
+      expect(str(read.subarray(4))).toBe('bbbb');
+      expect(bitsDiffering(read.subarray(0, 4), text('aaaa'))).toBe(1);
+    }
+  });
+
+  it('shows a misdirected write at the next power loss, only for a write a later durable write vouches for', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 1_000 }), records, async (seed, log) => {
+        const { disk, sim, world, crash } = await machine(seed, { faults: { misdirectedWrite: { rate: [1, 1], budget: 1 } } });
+        const starts = await writeLog(disk, '/log', log);
+        const whole = concat(log);
+        // The page cache holds what was asked until the power loss.
+        expect(await disk.read('/log')).toEqual(whole);
+        const after = await crash();
+        const read = (await after.read('/log')) as Uint8Array;
+        expect(read.length).toBe(whole.length);
+        const newest = starts[starts.length - 1] as number;
+        expect(read.subarray(newest)).toEqual(whole.subarray(newest));
+        const entries = world.trace.entries().filter((e) => e.kind === 'fault.disk.misdirected_write');
+        // A candidate needs room elsewhere below the newest record.
+        const candidates = log.slice(0, -1).filter((r) => r.length < newest);
+        if (candidates.length === 0) {
+          expect(entries).toHaveLength(0);
+          expect(read).toEqual(whole);
+          expect(sim.damaged).toBe(false);
+          return;
+        }
+        expect(entries).toHaveLength(1);
+        const { asked, landedAt, bytes } = entries[0]?.details as { asked: number; landedAt: number; bytes: number };
+        const index = starts.indexOf(asked);
+        expect(index).toBeGreaterThanOrEqual(0);
+        expect(index).toBeLessThan(log.length - 1);
+        expect(landedAt).not.toBe(asked);
+        expect(landedAt + bytes).toBeLessThanOrEqual(newest);
+        // The asked range never got the data (an append grew the file: zeros), the landed range did.
+        const expected = whole.slice();
+        expected.fill(0, asked, asked + bytes);
+        expected.set(log[index] as Uint8Array, landedAt);
+        expect(read).toEqual(expected);
+        expect(sim.faultCounts().misdirectedWrite).toBe(1);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
 describe('SimDisk operations and locks', () => {
   it('completes operations after a latency drawn within the configured range', async () => {
     const { world } = await machine(1, { latency: { data: { minUs: 2_000, maxUs: 3_000 } } });

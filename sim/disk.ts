@@ -35,6 +35,28 @@
 //   - `read` may return one sector of garbage (fault `readCorrupt`; transient, the stored data
 //     is intact). Write-family operations may fail with DISK_FULL (fault `writeFull`), and do
 //     when `capacityBytes` would be exceeded. `latencySpike` adds a drawn extra latency.
+//   - Damage at rest is drawn only where a later durable write vouches for the bytes (the
+//     fault model's limit, docs/simulator.md "Damage at rest"): per inode the disk
+//     keeps the synced writes with non-zero data (`vouch`), and the bytes below the start of the
+//     newest of them are "vouched": a later record was durably written after them, so damage
+//     there is corruption a reader can tell from a torn tail. The newest record of a log, a file
+//     only ever rewritten in place or whole, and zeros written ahead are never vouched, so never
+//     damaged: one copy cannot tell damage there from a write that never completed. A write or
+//     truncate below a vouching write un-vouches conservatively (it drops every vouching write
+//     that ends past it, at a sync and for a crash's pending writes alike).
+//   - Bit rot at rest (fault `bitRot`): at a power loss, once every file's crash outcome is
+//     settled and nobody is writing, each durable file with vouched bytes may get one bit of
+//     them flipped (the gate is drawn per such file, in inode order; trace
+//     `fault.disk.bit_rot`). The flip is in the durable contents and so in what every later
+//     read returns, until the file is rewritten.
+//   - Misdirected writes (fault `misdirectedWrite`): a write landed at another offset of the
+//     same file than asked (firmware bugs do this). The page cache holds what was asked, so the
+//     damage shows at the next power loss: each file whose recent writes (the last
+//     MISDIRECT_CANDIDATES_MAX since the previous power loss, recorded while the gate is armed)
+//     include one now wholly vouched and still durable as written may get one of them
+//     misdirected (the gate is drawn per such file, in inode order): its asked range gets back
+//     the bytes it held before the write (zeros where the file grew) and its data overwrites
+//     another vouched range (trace `fault.disk.misdirected_write`).
 //   - `lock` is an exclusive lock on the file (inode) within the disk, like flock: a second
 //     lock of the same file fails with DISK_LOCKED even from the same process; a crash or exit
 //     of the holder releases it.
@@ -86,6 +108,10 @@ export interface DiskFaults {
   readonly readCorrupt?: FaultRule;
   readonly writeFull?: FaultRule;
   readonly latencySpike?: LatencySpikeRule;
+  /** At a power loss, one vouched bit of a durable file flips (drawn per file with vouched bytes). */
+  readonly bitRot?: FaultRule;
+  /** At a power loss, a recent vouched write shows at another offset of its file than asked (drawn per file with one). */
+  readonly misdirectedWrite?: FaultRule;
 }
 
 export interface DiskOptions {
@@ -111,6 +137,8 @@ const FAULT_FAMILIES = [
   'readCorrupt',
   'writeFull',
   'latencySpike',
+  'bitRot',
+  'misdirectedWrite',
 ] as const;
 type DiskFaultFamily = (typeof FAULT_FAMILIES)[number];
 
@@ -151,6 +179,48 @@ interface Inode {
   durableGeneration: number;
   /** Writes since the last successful fsync, in order. */
   pending: PendingWrite[];
+  /**
+   * Synced writes with non-zero data that nothing since has cut or overwritten, ascending by
+   * offset (at most VOUCH_WRITES_MAX; dropping old ones only makes fewer bytes vouched). The
+   * bytes below the start of the last one are vouched by it (see the header).
+   */
+  vouch: Array<{ readonly start: number; readonly end: number }>;
+  /** Recent writes a power loss may turn into a misdirected one (fault `misdirectedWrite`). */
+  misdirectCandidates: MisdirectCandidate[];
+}
+
+/** A write as asked, with the bytes its range held before it. */
+interface MisdirectCandidate {
+  readonly offset: number;
+  readonly data: Uint8Array;
+  readonly before: Uint8Array;
+}
+
+/** Vouching writes kept per inode (older ones only vouch for bytes a newer one vouches for too). */
+const VOUCH_WRITES_MAX = 64;
+/** Recent writes per inode a power loss may misdirect. */
+const MISDIRECT_CANDIDATES_MAX = 16;
+
+/** Bytes of `inode` a later durable write vouches for: `[0, vouchedBytes)`. */
+function vouchedBytes(inode: Inode): number {
+  const last = inode.vouch[inode.vouch.length - 1];
+  return last === undefined ? 0 : Math.min(last.start, inode.durable.length);
+}
+
+/** Drops the vouching writes that end past `offset` (the bytes there were cut or rewritten). */
+function unvouchFrom(inode: Inode, offset: number): void {
+  while (inode.vouch.length > 0 && (inode.vouch[inode.vouch.length - 1] as { end: number }).end > offset) inode.vouch.pop();
+}
+
+function allZero(data: Uint8Array): boolean {
+  for (let i = 0; i < data.length; i++) if (data[i] !== 0) return false;
+  return true;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 interface HeldLock {
@@ -264,6 +334,11 @@ export class SimDisk {
     return out;
   }
 
+  /** Whether bit rot or a misdirected write damaged this disk's files (the checkers' ground truth is gone). */
+  get damaged(): boolean {
+    return this.gates.bitRot.fired > 0 || this.gates.misdirectedWrite.fired > 0;
+  }
+
   /** Bytes of file contents held now. */
   get bytesUsed(): number {
     return this.usedBytes;
@@ -356,6 +431,9 @@ export class SimDisk {
       const inode = this.inodes.get(id) as Inode;
       if (inode.pending.length === 0) continue;
       const outcome = this.crashContents(inode);
+      // Whatever of the pending writes landed, none vouches (it was never synced), and the
+      // bytes each touched may have changed.
+      for (const op of inode.pending) unvouchFrom(inode, op.kind === 'write' ? op.offset : op.length);
       inode.durable = outcome;
       inode.durableGeneration += 1;
       inode.pending = [];
@@ -370,6 +448,12 @@ export class SimDisk {
     }
     this.commitJournal(survive);
     this.journal = [];
+    for (const id of ids) {
+      const inode = this.inodes.get(id) as Inode;
+      unvouchFrom(inode, inode.durable.length);
+    }
+    this.misdirectAtRest();
+    this.rotAtRest();
 
     // The volatile view restarts from the durable one; unreachable inodes are gone.
     this.volatileNames = new Map(this.durableNames);
@@ -387,6 +471,48 @@ export class SimDisk {
       this.usedBytes += inode.length;
     }
     return this.durableImage();
+  }
+
+  /**
+   * Misdirected writes show at a power loss (fault `misdirectedWrite`): one recent write of a
+   * file, wholly vouched and still durable as written, turns out to have landed elsewhere in
+   * the vouched bytes. Every inode's candidates are dropped (the page cache is gone).
+   */
+  private misdirectAtRest(): void {
+    for (const [path, id] of [...this.durableNames].sort((a, b) => a[1] - b[1])) {
+      const inode = this.inodes.get(id) as Inode;
+      const vouched = vouchedBytes(inode);
+      const candidates = inode.misdirectCandidates.filter(
+        (c) => c.offset + c.data.length <= vouched && c.data.length < vouched && sameBytes(inode.durable.subarray(c.offset, c.offset + c.data.length), c.data),
+      );
+      if (candidates.length === 0 || !this.gates.misdirectedWrite.fire()) continue;
+      const rng = this.gates.misdirectedWrite.detailRng;
+      const write = rng.pick(candidates);
+      const room = vouched - write.data.length; // landing offsets 0..room, all but the asked one
+      const drawn = rng.int(0, room - 1);
+      const landedAt = drawn >= write.offset ? drawn + 1 : drawn;
+      assert(landedAt + write.data.length <= vouched, 'disk_damage_only_vouched_bytes', `${path}: misdirected to ${landedAt}+${write.data.length}, vouched ${vouched}`);
+      inode.durable.set(write.before, write.offset);
+      inode.durable.set(write.data, landedAt);
+      inode.durableGeneration += 1;
+      this.trace.record(this.scheduler.nowMs, this.name, 'fault.disk.misdirected_write', { path, asked: write.offset, landedAt, bytes: write.data.length });
+    }
+    for (const inode of this.inodes.values()) inode.misdirectCandidates = [];
+  }
+
+  /** Bit rot at rest: one vouched bit of a durable file flips while nobody writes it (fault `bitRot`). */
+  private rotAtRest(): void {
+    for (const [path, id] of [...this.durableNames].sort((a, b) => a[1] - b[1])) {
+      const inode = this.inodes.get(id) as Inode;
+      const vouched = vouchedBytes(inode);
+      if (vouched === 0 || !this.gates.bitRot.fire()) continue;
+      const rng = this.gates.bitRot.detailRng;
+      const offset = rng.int(0, vouched - 1);
+      const bit = rng.int(0, 7);
+      inode.durable[offset] = (inode.durable[offset] as number) ^ (1 << bit);
+      inode.durableGeneration += 1;
+      this.trace.record(this.scheduler.nowMs, this.name, 'fault.disk.bit_rot', { path, offset, bit });
+    }
   }
 
   private durableImage(): DiskImage {
@@ -513,7 +639,7 @@ export class SimDisk {
 
   private newInode(): Inode {
     assert(this.inodes.size < DISK_FILES_MAX, 'disk_files_within_limit');
-    const inode: Inode = { id: this.inodeNext++, data: new Uint8Array(0), length: 0, durable: new Uint8Array(0), durableGeneration: 0, pending: [] };
+    const inode: Inode = { id: this.inodeNext++, data: new Uint8Array(0), length: 0, durable: new Uint8Array(0), durableGeneration: 0, pending: [], vouch: [], misdirectCandidates: [] };
     this.inodes.set(inode.id, inode);
     return inode;
   }
@@ -602,9 +728,19 @@ export class SimDisk {
   private writeAt(inode: Inode, path: string, offset: number, data: Uint8Array): void {
     const end = offset + data.length;
     this.checkSpace(path, Math.max(0, end - inode.length));
+    this.noteCandidate(inode, offset, data, inode.data.slice(offset, Math.min(end, inode.length)));
     if (end > inode.length) this.setLength(inode, end);
     inode.data.set(data, offset);
     this.recordPending(inode, { kind: 'write', offset, data });
+  }
+
+  /** Records a write a power loss may misdirect, with what its range held (`before`, short where the file grows); only while the gate is armed, zeros never. */
+  private noteCandidate(inode: Inode, offset: number, data: Uint8Array, before: Uint8Array): void {
+    if (!this.gates.misdirectedWrite.armed || data.length === 0 || allZero(data)) return;
+    const padded = new Uint8Array(data.length); // zeros where the file grew
+    padded.set(before.subarray(0, data.length));
+    if (inode.misdirectCandidates.length >= MISDIRECT_CANDIDATES_MAX) inode.misdirectCandidates.shift();
+    inode.misdirectCandidates.push({ offset, data, before: padded });
   }
 
   effectWriteFile(path: string, data: Uint8Array): void {
@@ -649,6 +785,7 @@ export class SimDisk {
     this.checkSpace(path, data.length);
     const offset = inode.length;
     this.setLength(inode, offset + data.length);
+    this.noteCandidate(inode, offset, data, new Uint8Array(0));
     inode.data.set(data, offset);
     this.recordPending(inode, { kind: 'write', offset, data });
   }
@@ -688,6 +825,16 @@ export class SimDisk {
       for (const op of inode.pending) if (op.kind === 'write') inode.durable.set(op.data, op.offset);
     } else {
       inode.durable = inode.data.slice(0, inode.length);
+    }
+    for (const op of inode.pending) {
+      if (op.kind === 'truncate') {
+        unvouchFrom(inode, op.length);
+        continue;
+      }
+      unvouchFrom(inode, op.offset);
+      if (op.data.length === 0 || allZero(op.data)) continue;
+      if (inode.vouch.length >= VOUCH_WRITES_MAX) inode.vouch.shift();
+      inode.vouch.push({ start: op.offset, end: op.offset + op.data.length });
     }
     inode.durableGeneration += 1;
     inode.pending = [];

@@ -6,7 +6,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, TsoError } from '../../core/errors.js';
 import { CLIENT_SEQ_IN_FLIGHT_MAX, CLIENT_WAITERS_MAX, GET_TS_COUNT_MAX } from '../../core/limits.js';
-import { errorAnswer, type GetSeqRequest, type GetTsAnswer } from '../../core/protocol.js';
+import { errorAnswer, type GetSeqRequest, type GetTsAnswer, isGetSeqAnswer } from '../../core/protocol.js';
+import { setSometimesSink } from '../../core/sometimes.js';
 import { createClientCore, type ClientEvent, type TsoClient } from './client.js';
 import type { TimestampBatch } from './batch.js';
 import type { RetryPolicy } from './retry.js';
@@ -436,6 +437,24 @@ describe('client getSeq', () => {
     // More than attemptsMax (5): an unknown outcome is worth every retry the deadline allows.
     expect(seqRequests(w).length).toBeGreaterThan(5);
     expect(w.clock.monotonicMs()).toBeGreaterThanOrEqual(10_000 - 1);
+  });
+
+  it('fails SEQ_UNCERTAIN when an answer grants another count than asked (rare path client.seq_block_count_mismatch)', async () => {
+    const w = await world();
+    w.cluster.server(A).hook = (ctx) => {
+      const served = ctx.serve();
+      if (!isGetSeqAnswer(served)) throw new Error('expected a getSeq answer');
+      ctx.reply({ ...served, count: served.count + 1 });
+    };
+    const marks: string[] = [];
+    const previous = setSometimesSink((name) => marks.push(name));
+    try {
+      const error = await rejection(drive(w.clock, w.client.getSeq('orders', 2)));
+      expect(error.code).toBe(ErrorCode.SEQ_UNCERTAIN);
+    } finally {
+      setSometimesSink(previous);
+    }
+    expect(marks).toContain('client.seq_block_count_mismatch');
   });
 
   it('fails with SEQ_UNCERTAIN when an attempt timed out after send and time ran out', async () => {

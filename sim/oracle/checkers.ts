@@ -55,6 +55,12 @@ export interface CheckerOptions {
    * below what the new leader published since, which is harmless: it holds no lease to serve.
    */
   readonly publishedMonotonic?: boolean;
+  /**
+   * Whether the disks still hold what the product wrote (default: always). False once bit rot
+   * or a misdirected write damaged a durable file: the durable image is no ground truth any
+   * more, so the checks against it stop; the checks of the values clients saw go on.
+   */
+  readonly durableTrusted?: () => boolean;
 }
 
 function physicalOf(ts: bigint): number {
@@ -81,6 +87,11 @@ export class Checker implements HistoryObserver {
     private readonly nowMs: () => number,
     private readonly options: CheckerOptions,
   ) {}
+
+  /** Whether the durable image is still ground truth (CheckerOptions.durableTrusted). */
+  private get durableTrusted(): boolean {
+    return this.options.durableTrusted?.() ?? true;
+  }
 
   report(kind: ViolationKind, message: string, details: ViolationDetails = {}): void {
     const violation = makeViolation(kind, this.nowMs(), message, details);
@@ -128,8 +139,8 @@ export class Checker implements HistoryObserver {
         { op: op.id, floorOp: op.floorOpId, first: first.toString(), floor: op.floorTs.toString() },
       );
     }
-    const durable = this.durable.highWaterCovering(physicalOf(last));
-    if (durable.ok && physicalOf(last) > durable.value) {
+    const durable = this.durableTrusted ? this.durable.highWaterCovering(physicalOf(last)) : null;
+    if (durable !== null && durable.ok && physicalOf(last) > durable.value) {
       this.report('ts_served_not_durable', `${describeOp(op)}: millisecond ${physicalOf(last)} is above the durable high-water ${durable.value}`, {
         op: op.id,
         physicalMs: physicalOf(last),
@@ -206,6 +217,7 @@ export class Checker implements HistoryObserver {
    * The caller marks the durable view changed first.
    */
   checkpoint(): void {
+    if (!this.durableTrusted) return;
     this.checkBatchesWhole();
     const hw = this.durable.highWaterMs();
     if (!hw.ok) {
@@ -276,8 +288,8 @@ export class Checker implements HistoryObserver {
 
   /** The driver published `highWaterMs` as durable (returned it from persist). */
   onPublished(highWaterMs: number, source: string): void {
-    const durable = this.durable.highWaterCovering(highWaterMs);
-    if (durable.ok && highWaterMs > durable.value) {
+    const durable = this.durableTrusted ? this.durable.highWaterCovering(highWaterMs) : null;
+    if (durable !== null && durable.ok && highWaterMs > durable.value) {
       this.report('high_water_published_not_durable', `${source}: the driver published ${highWaterMs} as durable, the disk holds ${durable.value}`, {
         publishedMs: highWaterMs,
         durableMs: durable.value,
@@ -314,8 +326,8 @@ export class Checker implements HistoryObserver {
         this.report('ts_duplicate', `${describeOp(op)} and ${describeOp(next)} overlap`, { op: op.id, other: next.id });
       }
     }
-    const hw = this.durable.highWaterMs();
-    if (hw.ok && maxServed > hw.value) {
+    const hw = this.durableTrusted ? this.durable.highWaterMs() : null;
+    if (hw !== null && hw.ok && maxServed > hw.value) {
       this.report('ts_served_not_durable', `at the end, millisecond ${maxServed} was served but the durable high-water is ${hw.value}`, {
         physicalMs: maxServed,
         durableHighWaterMs: hw.value,
@@ -324,9 +336,10 @@ export class Checker implements HistoryObserver {
   }
 
   private finalSequences(): void {
-    const decoded = this.durable.sequenceLedger();
-    if (!decoded.ok) return; // reported by the checkpoint
-    const ledger = decoded.value;
+    // A damaged disk (durableTrusted false): only the acknowledged blocks are compared.
+    const decoded = this.durableTrusted ? this.durable.sequenceLedger() : null;
+    if (decoded !== null && !decoded.ok) return; // reported by the checkpoint
+    const ledger = decoded === null ? null : decoded.value;
     type Block = { readonly start: bigint; readonly end: bigint; readonly what: string };
     const byKey = new Map<string, Block[]>();
     const add = (key: string, block: Block): void => {
@@ -344,8 +357,8 @@ export class Checker implements HistoryObserver {
         add(g.key, { start: g.start, end: g.start + BigInt(g.count), what: describeOp(op) });
       }
     }
-    let complete = ledger.holesKnowable !== false && ledger.snapshot.sessions.length < SEQ_SESSION_CLIENTS_MAX;
-    for (const session of ledger.snapshot.sessions) {
+    let complete = ledger !== null && ledger.holesKnowable !== false && ledger.snapshot.sessions.length < SEQ_SESSION_CLIENTS_MAX;
+    for (const session of ledger?.snapshot.sessions ?? []) {
       if (session.forgottenBelow > 0n) complete = false;
       const client = this.history.sessionOf(session.clientId);
       for (const result of session.results) {
@@ -381,7 +394,7 @@ export class Checker implements HistoryObserver {
         if (previous === null || block.end > previous.end) previous = block;
       }
     }
-    if (complete) {
+    if (complete && ledger !== null) {
       for (const [key, counter] of ledger.counters) {
         let cursor = 0n;
         for (const block of byKey.get(key) ?? []) if (block.end > cursor) cursor = block.end;

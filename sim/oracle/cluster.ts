@@ -84,6 +84,8 @@ class OracleRun {
   private readonly planSource: PlanSource;
   private readonly supervisorRng: Rng;
   private livenessStartMs: number | null = null;
+  /** The server refused to start on records bit rot or a misdirected write damaged. */
+  private refusedOnDamage = false;
   private convergedMs: number | null = null;
   /** Calls made before the liveness phase that have not ended yet. */
   private preLivenessPending = 0;
@@ -119,6 +121,7 @@ class OracleRun {
     const valueChecks = valueChecksSound(o);
     this.checker = new Checker(this.history, this.groundTruth, () => this.world.nowMs, {
       valueChecks,
+      durableTrusted: () => !this.world.node(SERVER_NODE).disk.damaged,
       onSafetyViolation: (v) => {
         this.world.record('check.violation', { kind: v.kind, message: v.message });
         if (runOptions.haltOnViolation !== false) this.world.halt();
@@ -289,6 +292,13 @@ class OracleRun {
       // injected disk-full: single-node seed 2615).
       if (error instanceof TsoError && error.code === 'DRIVER_PERMANENT' && (firedSince('readCorrupt') || firedSince('fsyncFail') || firedSince('writeFull'))) return;
       if (error instanceof Error && error.message.startsWith('serving node poisoned') && (firedSince('fsyncFail') || firedSince('writeFull'))) return;
+      // Refused to start on records that bit rot or a misdirected write damaged: the correct
+      // outcome for a single copy (it may stay down; checkLiveness accepts that).
+      if (error instanceof TsoError && error.code === 'DRIVER_PERMANENT' && this.world.node(SERVER_NODE).disk.damaged) {
+        this.refusedOnDamage = true;
+        this.world.record('server.refused_damaged', { node: label, error: errorText(error) });
+        return;
+      }
       if (error instanceof Error && error.message === 'timed out waiting to serve') {
         this.checker.report('server_start_stuck', `${label} did not serve within ${SERVER_START_TIMEOUT_MS} ms`);
         return;
@@ -454,7 +464,9 @@ class OracleRun {
   }
 
   private checkLiveness(): void {
-    if (this.convergedMs === null && this.livenessStartMs !== null) {
+    if (this.convergedMs === null && this.livenessStartMs !== null && this.refusedOnDamage) {
+      this.world.record('check.liveness_waived', { why: 'the server refuses to start on damaged records' });
+    } else if (this.convergedMs === null && this.livenessStartMs !== null) {
       const pending = this.history.ops.filter((op) => op.phase === 'safety' && op.outcome === 'pending').slice(0, 3);
       this.checker.report(
         'liveness_not_converged',

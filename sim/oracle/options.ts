@@ -96,7 +96,7 @@ export type NemesisFamily = (typeof NEMESIS_FAMILIES)[number] | RaftNemesisFamil
 const ALL_NEMESIS_FAMILIES: readonly NemesisFamily[] = [...NEMESIS_FAMILIES, ...RAFT_NEMESIS_FAMILIES];
 
 /** Faults of the server's disk (SimDisk fault rules). */
-export const DISK_FAMILIES = ['diskTorn', 'diskPartial', 'diskDirOpsVanish', 'diskFsyncFail', 'diskFull', 'diskLatency', 'diskReadCorrupt', 'diskTailLost'] as const;
+export const DISK_FAMILIES = ['diskTorn', 'diskPartial', 'diskDirOpsVanish', 'diskFsyncFail', 'diskFull', 'diskLatency', 'diskReadCorrupt', 'diskTailLost', 'diskBitRot', 'diskMisdirectedWrite'] as const;
 export type DiskFamily = (typeof DISK_FAMILIES)[number];
 
 /**
@@ -104,7 +104,7 @@ export type DiskFamily = (typeof DISK_FAMILIES)[number];
  * swarm profile only, so the seeds of every other profile (the planted bugs' searches) run as
  * they did before the families existed.
  */
-const SWARM_ONLY_FAMILIES: readonly FaultFamily[] = ['diskTailLost'];
+const SWARM_ONLY_FAMILIES: readonly FaultFamily[] = ['diskTailLost', 'diskBitRot', 'diskMisdirectedWrite'];
 
 /** Faults of the network (SimNetwork fault rules, every host). */
 export const NET_FAMILIES = ['netReset', 'netResetAfterDelivery', 'netBadLength', 'netLatency', 'netCorrupt'] as const;
@@ -265,6 +265,14 @@ export interface RareOptions {
    * commits, so crashes land inside a fill and at its edge). Null: the default (1 MiB).
    */
   readonly journalZeroFillBytes: number | null;
+  /**
+   * One long-lived session: `callers` concurrent callers of one client process each make
+   * getSeq calls through the workload until the session made `calls` of them, past
+   * SEQ_SESSION_RESULTS_PER_CLIENT_MAX (1,024), so the ledger forgets its lowest results.
+   * Absent: off (absent rather than null, so a run without it records the options, and so
+   * hashes its trace, as before the long session existed).
+   */
+  readonly longSession?: { readonly callers: number; readonly calls: number };
 }
 
 /** Sessions a churn opens at most (past SEQ_SESSION_CLIENTS_MAX = 256, so some are evicted). */
@@ -470,7 +478,7 @@ const RAFT_CALM: RaftShape = { ...RAFT_SWARM, isolateNewLeader: [0, 1], follower
 
 const SWARM: ProfileShape = {
   familyOn: [1, 2],
-  familyOnOverride: { netCorrupt: [1, 5] },
+  familyOnOverride: { netCorrupt: [1, 5], diskBitRot: [1, 6], diskMisdirectedWrite: [1, 6] },
   forced: {},
   windowAheadChoicesMs: [1, 3, 10, 50, 250, 1_000, 3_000],
   attemptTimeoutChoicesMs: [20, 100, 500, 2_000],
@@ -825,6 +833,8 @@ const FAMILY_NEEDS: ReadonlyArray<readonly [FaultFamily, readonly FaultFamily[]]
   ['diskDirOpsVanish', ['serverCrash']],
   ['diskReadCorrupt', ['serverKill', 'serverCrash']],
   ['diskTailLost', ['serverCrash']],
+  ['diskBitRot', ['serverCrash']],
+  ['diskMisdirectedWrite', ['serverCrash']],
 ];
 
 function drawRange(rng: Rng, range: readonly [number, number]): number {
@@ -867,6 +877,12 @@ function drawDiskRule(family: DiskFamily, rng: Rng): RateRule {
       return { rate: drawRate(rng, [5, 100]), extraUs: [1_000, drawRange(rng, [2_000, 400_000])] };
     case 'diskReadCorrupt':
       return { rate: drawRate(rng, [1, 6]), budget: drawRange(rng, [1, 3]) };
+    case 'diskBitRot':
+      // Drawn per durable file with vouched bytes at each power loss; one flip per disk is damage enough.
+      return { rate: drawRate(rng, [2, 12]), budget: 1 };
+    case 'diskMisdirectedWrite':
+      // Shows at a power loss: drawn per file with a vouched recent write; one per disk.
+      return { rate: drawRate(rng, [2, 12]), budget: 1 };
   }
 }
 
@@ -1027,7 +1043,10 @@ function drawRare(rng: Rng, nodes: number): RareOptions {
   const journalCompactBytes = nodes === 1 && compact.chance(1, 3) ? compact.pick([256, 1_024, 8_192]) : null;
   const zeroFill = rng.fork('journalZeroFillBytes');
   const journalZeroFillBytes = nodes === 1 && zeroFill.chance(2, 3) ? zeroFill.pick([0, 0, 0, 512, 4_096]) : null;
-  return { sessionChurn, journalCompactBytes, journalZeroFillBytes };
+  // A long session costs about a thousand calls more: one seed in ten.
+  const long = rng.fork('longSession');
+  const longSession = long.chance(1, 10) ? { longSession: { callers: long.int(8, 24), calls: long.int(1_100, 1_400) } } : {};
+  return { sessionChurn, journalCompactBytes, journalZeroFillBytes, ...longSession };
 }
 
 function drawRaft(rng: Rng, shape: RaftShape, nodes: number): RaftRunOptions {

@@ -30,9 +30,11 @@ describe('the membership nemesis', () => {
   });
 
   it(
-    'changes the configuration under the faults, and an added node serves clients that only knew the bootstrap voters (3 nodes, seed 3)',
+    // Seed 3 did this until the damage families and the long session joined the membership
+    // profile's draws (it draws both now, and its spare no longer serves); seed 15 draws neither.
+    'changes the configuration under the faults, and an added node serves clients that only knew the bootstrap voters (3 nodes, seed 15)',
     async () => {
-      const report = await runSeed({ seed: 3, profile: 'membership', planted: null, nodes: 3 }, { keepTrace: true });
+      const report = await runSeed({ seed: 15, profile: 'membership', planted: null, nodes: 3 }, { keepTrace: true });
       expect(report.violations.map((v) => v.message)).toEqual([]);
       expect(report.result).toBe('ok');
       const stats = report.stats.raft?.membership;

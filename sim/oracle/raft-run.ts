@@ -54,6 +54,7 @@ import type { PlanSource } from './capsule-plan.js';
 import { ClientWorkload, DEADLINE_SLACK_MS, errorText } from './workload.js';
 import { RaftDriver } from '../../drivers/raft/raft-driver.js';
 import { MembershipNemesis } from './raft-membership.js';
+import { votersOf } from '../../core/raft/index.js';
 
 export const RAFT_SERVICE_PORT = 50551;
 export const RAFT_PEER_PORT = 50552;
@@ -140,6 +141,8 @@ class ClusterRun {
   private readonly crashAtNextWrite = new Map<string, { readonly keepPageCache: boolean; readonly downMs: number; writesLeft: number }>();
   /** Nodes the liveness phase keeps down. */
   private readonly heldDown = new Set<string>();
+  /** Nodes that refused to start on records bit rot or a misdirected write damaged. */
+  private readonly refusedOnDamage = new Set<string>();
   private readonly failovers: Failover[] = [];
   /** The node that last became leader, and its term (the nemesis's "leader"). */
   private leaderName: string | null = null;
@@ -194,6 +197,7 @@ class ClusterRun {
     const groundTruth: DurableSource = this.extras.groundTruth ?? (this.claims as ClaimsView);
     this.checker = new Checker(this.history, groundTruth, () => this.world.nowMs, {
       valueChecks: valueChecksSound(o),
+      durableTrusted: () => this.names.every((name) => !this.world.node(name).disk.damaged),
       publishedMonotonic: false,
       onSafetyViolation: (v) => {
         this.world.record('check.violation', { kind: v.kind, message: v.message });
@@ -507,6 +511,13 @@ class ClusterRun {
       // Refused to start: a failed read or sync of its records (the supervisor tries again).
       if (error instanceof DiskError) return;
       if (error instanceof TsoError && error.code === 'DRIVER_PERMANENT' && (firedSince('readCorrupt') || firedSince('fsyncFail') || firedSince('writeFull'))) return;
+      // Refused to start on records bit rot or a misdirected write damaged: correct (the node
+      // has no way to re-fetch them; it stays out, and checkLiveness needs a quorum without it).
+      if (error instanceof TsoError && error.code === 'DRIVER_PERMANENT' && this.world.node(failure.node).disk.damaged) {
+        this.refusedOnDamage.add(failure.node);
+        this.world.record('server.refused_damaged', { node: label, error: errorText(error) });
+        return;
+      }
       // A durable write failed during a fence: the serving node poisons itself (`tsoracle serve` exits).
       if (error instanceof Error && error.message.startsWith('serving node poisoned') && (firedSince('fsyncFail') || firedSince('writeFull'))) return;
     }
@@ -749,8 +760,29 @@ class ClusterRun {
     return `nodes: ${nodes}; client ${op.session.node}#${op.session.incarnation} last: ${ClientWorkload.lastEventOf(op)}`;
   }
 
+  /**
+   * The voters a quorum is counted among: every server, or under the membership nemesis the
+   * voters of the newest membership a current Raft node holds (a removed node no longer counts,
+   * an added one does).
+   */
+  private quorumVoters(): readonly string[] {
+    if (this.membership === null) return this.names;
+    let newest: { readonly index: number; readonly voters: readonly number[] } | null = null;
+    for (const [name, state] of this.servers) {
+      const driver = state.driver;
+      if (!(driver instanceof RaftDriver) || !this.isCurrent(name, state)) continue;
+      const status = driver.status();
+      if (newest === null || status.membershipIndex > newest.index) newest = { index: status.membershipIndex, voters: votersOf(status.membership) };
+    }
+    return newest === null ? this.names : newest.voters.map((id) => `n${id}`);
+  }
+
   private checkLiveness(): void {
-    if (this.convergedMs === null && this.livenessStartMs !== null) {
+    const voters = this.quorumVoters();
+    const able = voters.filter((name) => !this.refusedOnDamage.has(name) && !this.heldDown.has(name) && !this.offline.has(name)).length;
+    if (this.convergedMs === null && this.livenessStartMs !== null && able < Math.floor(voters.length / 2) + 1) {
+      this.world.record('check.liveness_waived', { why: 'no quorum of nodes without damaged records', voters: [...voters], refusing: [...this.refusedOnDamage].sort() });
+    } else if (this.convergedMs === null && this.livenessStartMs !== null) {
       const pending = this.history.ops.filter((op) => op.phase === 'safety' && op.outcome === 'pending').slice(0, 3);
       this.checker.report(
         'liveness_not_converged',

@@ -120,6 +120,8 @@ export function diskFaultsOf(rules: SimOptions['disk']): DiskFaults {
     diskLatency: 'latencySpike',
     diskReadCorrupt: 'readCorrupt',
     diskTailLost: 'crashTailLost',
+    diskBitRot: 'bitRot',
+    diskMisdirectedWrite: 'misdirectedWrite',
   };
   const out: Record<string, unknown> = {};
   for (const [family, rule] of Object.entries(rules) as Array<[DiskFamily, RateRule]>) out[map[family]] = ruleOf(rule);

@@ -241,6 +241,8 @@ export function familiesStruck(report: SeedReport): Set<FaultFamily> {
     latencySpike: 'diskLatency',
     readCorrupt: 'diskReadCorrupt',
     crashTailLost: 'diskTailLost',
+    bitRot: 'diskBitRot',
+    misdirectedWrite: 'diskMisdirectedWrite',
   };
   for (const [fault, n] of Object.entries(s.diskFaults)) if (n > 0 && disk[fault] !== undefined) out.add(disk[fault]);
   const net: Record<string, FaultFamily> = {

@@ -16,6 +16,10 @@
 //     which the nemesis never strikes), in the safety phase only: short sessions one after
 //     another, each a new client (a new clientId), so the ledger's session table fills and
 //     evicts; and one sleeping session that asks again only once it has been evicted.
+//   - A long-lived session (options.rare.longSession) runs on a client process of its own
+//     (LONG_NODE, which the nemesis never strikes), for the whole workload: one client whose
+//     callers make more getSeq calls than the ledger remembers per session, so it forgets the
+//     lowest (under the safety phase's faults a Raft cluster answers a few hundred at most).
 
 import { TsoError } from '../../core/errors.js';
 import { createClientCore, type ClientCoreOptions, type ClientEvent, type TsoClient } from '../../drivers/client/index.js';
@@ -67,12 +71,32 @@ export interface WorkloadContext {
 
 /** The client process of the session churn. */
 export const CHURN_NODE = 'churn';
+/** The client process of the long-lived session (options.rare.longSession). */
+export const LONG_NODE = 'long';
+
+/** Floors on a client's timeouts, over the run's drawn ones. */
+interface ClientPatience {
+  readonly attemptTimeoutMinMs: number;
+  /** The overall timeout is at least this many attempt timeouts. */
+  readonly overallAttempts: number;
+}
+
+/**
+ * The long session's callers are many and closed-loop; under the run's shortest timeouts (20 ms
+ * within 40 ms) a Raft leader whose commits take longer answers none of them in time, and every
+ * abandoned call still queues a commit (the server does not drop calls past their deadline), so
+ * the session never gets through (3-node seeds 334 and 357). Its purpose is a session with more
+ * results than the ledger keeps, so it waits long enough to be answered.
+ */
+const LONG_SESSION_PATIENCE: ClientPatience = { attemptTimeoutMinMs: 500, overallAttempts: 2 };
 /** How often the sleeping session looks whether enough sessions opened after it. */
 const SLEEPER_POLL_MS = 10;
 
 export class ClientWorkload {
   readonly clientNames: string[] = [];
   private readonly sessionsByNode = new Map<string, ClientSession>();
+  /** Sessions opened with timeouts of their own (ClientPatience), held to those. */
+  private readonly sessionTimeouts = new Map<ClientSession, { readonly attemptTimeoutMs: number; readonly overallTimeoutMs: number }>();
   /** Callers stop calling from then on (unless `holdOpen` says to go on). */
   workloadEndMs: number;
   /** Keeps the callers calling past `workloadEndMs` while it holds (a run waiting to converge). */
@@ -101,11 +125,14 @@ export class ClientWorkload {
     }
     const churn = o.rare.sessionChurn;
     if (churn !== null) ctx.world.addNode({ name: CHURN_NODE, program: this.churnProgram(churn), start: false });
+    const long = o.rare.longSession;
+    if (long !== undefined) ctx.world.addNode({ name: LONG_NODE, program: this.longSessionProgram(long), start: false });
   }
 
   startAll(): void {
     for (const name of this.clientNames) this.ctx.world.start(name);
     if (this.ctx.options.rare.sessionChurn !== null) this.ctx.world.start(CHURN_NODE);
+    if (this.ctx.options.rare.longSession !== undefined) this.ctx.world.start(LONG_NODE);
   }
 
   /**
@@ -205,10 +232,34 @@ export class ClientWorkload {
     };
   }
 
+  /** The long-lived session's process: one client, its callers calling getSeq until the session made `calls` (or the workload ends). */
+  private longSessionProgram(long: NonNullable<SimOptions['rare']['longSession']>): Program {
+    return async (ports: NodePorts) => {
+      const { checker, history, world } = this.ctx;
+      const { client, session } = this.openClient(ports, LONG_SESSION_PATIENCE);
+      let made = 0;
+      const caller = async (index: number): Promise<void> => {
+        const rng = ports.rng.fork(`long/${index}`);
+        const w = this.ctx.options.workload;
+        while (this.calling() && made < long.calls) {
+          made++;
+          const op = history.invoke(session, 'getSeq', rng.int(1, w.seqCountMax), `key-${rng.int(1, w.seqKeys)}`, world.nowMs);
+          ports.trace('op.invoke', { op: op.id, kind: op.kind, count: op.count, key: op.key, requestId: op.requestId });
+          await this.call(ports, client, op);
+          // A call that ended at the instant it began (refused before any I/O) must not spin.
+          if (op.completeMs === op.invokeMs) await sleep(ports.clock, 1);
+        }
+      };
+      for (let i = 0; i < long.callers; i++) caller(i).catch((error: unknown) => checker.report('process_failed', `harness long session failed: ${errorText(error)}`));
+      return { stop: () => client.close() };
+    };
+  }
+
   /** A new client (a new clientId) on this process, and its session in the history. */
-  private openClient(ports: NodePorts): { readonly client: TsoClient; readonly session: ClientSession } {
+  private openClient(ports: NodePorts, patience: ClientPatience | null = null): { readonly client: TsoClient; readonly session: ClientSession } {
     const { world, history, options } = this.ctx;
     const c = options.client;
+    const attemptTimeoutMs = Math.max(c.attemptTimeoutMs, patience?.attemptTimeoutMinMs ?? 0);
     let session: ClientSession | null = null;
     const clientOptions: ClientCoreOptions = {
       endpoints: [...this.ctx.endpoints],
@@ -217,8 +268,8 @@ export class ClientWorkload {
       random: ports.random,
       retry: {
         attemptsMax: c.attemptsMax,
-        attemptTimeoutMs: c.attemptTimeoutMs,
-        overallTimeoutMs: c.overallTimeoutMs,
+        attemptTimeoutMs,
+        overallTimeoutMs: Math.max(c.overallTimeoutMs, attemptTimeoutMs * (patience?.overallAttempts ?? 0)),
         backoffBaseMs: c.backoffBaseMs,
         backoffCapMs: c.backoffCapMs,
       },
@@ -232,6 +283,7 @@ export class ClientWorkload {
     };
     const client = createClientCore(clientOptions);
     const opened = history.openSession(ports.node, ports.incarnation, client.clientId, client.nextRequestId);
+    if (patience !== null) this.sessionTimeouts.set(opened, { attemptTimeoutMs: clientOptions.retry?.attemptTimeoutMs ?? c.attemptTimeoutMs, overallTimeoutMs: clientOptions.retry?.overallTimeoutMs ?? c.overallTimeoutMs });
     session = opened;
     ports.trace('client.session', { clientId: client.clientId });
     return { client, session: opened };
@@ -338,13 +390,20 @@ export class ClientWorkload {
     // one more overall timeout (plus an attempt) late: the bound the implementation keeps.
     const seqBoundMs = c.overallTimeoutMs + c.attemptTimeoutMs + DEADLINE_SLACK_MS;
     const tsBoundMs = 2 * (c.overallTimeoutMs + c.attemptTimeoutMs) + DEADLINE_SLACK_MS;
+    // A session opened with its own timeouts (the long session) is held to them.
+    const boundOf = (op: Op): number => {
+      const own = this.sessionTimeouts.get(op.session);
+      if (own === undefined) return isSeqKind(op.kind) ? seqBoundMs : tsBoundMs;
+      const once = own.overallTimeoutMs + own.attemptTimeoutMs;
+      return (isSeqKind(op.kind) ? once : 2 * once) + DEADLINE_SLACK_MS;
+    };
     const convergedCalls = new Map<ClientSession, { calls: number; ok: number; failed: Op | null }>();
     for (const op of history.ops) {
       if (op.outcome === 'pending') {
         checker.report('liveness_call_stuck', `${describeOp(op)} never ended: ${whyStuck(op)}`, { op: op.id });
         continue;
       }
-      const boundMs = isSeqKind(op.kind) ? seqBoundMs : tsBoundMs;
+      const boundMs = boundOf(op);
       if (op.code !== 'CLIENT_CRASHED' && (op.completeMs as number) - op.invokeMs > boundMs) {
         checker.report('call_overran_deadline', `${describeOp(op)} took ${(op.completeMs as number) - op.invokeMs} ms (bound ${boundMs} ms)`, { op: op.id });
       }
