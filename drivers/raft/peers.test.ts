@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { World } from '../../sim/world.js';
 import { PeerNetwork, type PeerEvent } from './peers.js';
-import { RAFT_PEER_CONNECT_TIMEOUT_MS } from './limits.js';
+import { RAFT_PEER_CONNECT_TIMEOUT_MS, RAFT_PEER_RECONNECT_BACKOFF_MS_MAX } from './limits.js';
 
 describe('PeerNetwork', () => {
   it('abandons a connect whose SYN was lost and reconnects soon after the network heals (3-node simulator seed 30)', async () => {
@@ -43,5 +43,50 @@ describe('PeerNetwork', () => {
     // The transport's own connect timeout (2 s, the kernel's is minutes) would have kept the link
     // down well past this: the link gave up after RAFT_PEER_CONNECT_TIMEOUT_MS and tried again.
     expect(connected?.t ?? Infinity).toBeLessThan(10 + RAFT_PEER_CONNECT_TIMEOUT_MS + 600);
+  });
+});
+
+describe('PeerNetwork reconnects to a peer that says hello', () => {
+  it('a link waiting in its reconnect backoff redials at once when the peer connects in (paxos 3-node simulator seed 1621)', async () => {
+    const world = new World({ seed: 11, trace: { keep: true } });
+    const events: Array<{ t: number; event: PeerEvent }> = [];
+    const start = (name: string, selfId: number, peerId: number, peerHost: string) => {
+      world.addNode({
+        name,
+        program: async ({ transport, clock, random, host }) => {
+          await PeerNetwork.start({
+            transport,
+            clock,
+            random,
+            selfId,
+            clusterId: 1,
+            listen: { host, port: 50552 },
+            peers: new Map([[peerId, { host: peerHost, port: 50552 }]]),
+            onMessage: () => {},
+            onEvent: (event) => {
+              if (name === 'a') events.push({ t: world.nowMs, event });
+            },
+          });
+        },
+        start: false,
+      });
+    };
+    start('a', 1, 2, 'b');
+    start('b', 2, 1, 'a');
+    // b is down: a's connects are refused, and its backoff grows to the maximum.
+    world.start('a');
+    await world.runFor(3_000);
+    const refusals = (): number => world.trace.entries().filter((e) => e.kind === 'net.connect_failed').length;
+    // Start b right after one of a's refused connects: a's link then waits at least half the
+    // maximum backoff (250 ms) before its next attempt, unless b's hello redials it.
+    const before = refusals();
+    while (refusals() === before) await world.runFor(1);
+    expect(events.some((e) => e.event.kind === 'peer-connected')).toBe(false);
+    const bStartedMs = world.nowMs;
+    world.start('b');
+    await world.runFor(1_000);
+    const connected = events.find((e) => e.event.kind === 'peer-connected');
+    expect(connected, JSON.stringify(events)).toBeDefined();
+    expect((connected?.t ?? Infinity) - bStartedMs).toBeLessThan(RAFT_PEER_RECONNECT_BACKOFF_MS_MAX / 4);
   });
 });

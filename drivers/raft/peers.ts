@@ -10,7 +10,12 @@
 //     message whose `from`/`to` differ from its hello is a protocol error and closes it too.
 //   - Reconnection: an outgoing connection that fails or closes is retried after a jittered
 //     exponential backoff (RAFT_PEER_RECONNECT_BACKOFF_MS_MIN doubling to _MAX, clock timers); the
-//     backoff resets once a connection has stayed up for the maximum backoff.
+//     backoff resets once a connection has stayed up for the maximum backoff. A hello from a peer
+//     whose outgoing link waits in that backoff redials it at once, with the backoff reset: the
+//     peer just proved it is up, and a follower that only answers (Paxos, Raft) would otherwise
+//     stay unheard for up to the maximum backoff after it restarts (paxos 3-node seed 1621: the
+//     leader lost its quorum and stepped down). It cannot loop: only a link that is down and
+//     waiting redials, and each hello is one connection the peer opened under its own backoff.
 //   - Bounded: while a connection attempt is under way, messages wait in a queue of at most
 //     RAFT_PEER_SEND_QUEUE_MESSAGES_MAX messages and RAFT_PEER_SEND_QUEUE_BYTES_MAX bytes; the
 //     oldest are dropped past it, and the whole queue when the attempt fails (Raft tolerates
@@ -206,6 +211,15 @@ class PeerLink<M extends PeerAddressed> {
     });
   }
 
+  /** The peer said hello on a connection of its own: if this link waits to redial, redial now. */
+  peerIsUp(): void {
+    if (this.closed || this.reconnectTimer === null) return;
+    this.reconnectTimer.cancel();
+    this.reconnectTimer = null;
+    this.backoffMs = RAFT_PEER_RECONNECT_BACKOFF_MS_MIN;
+    this.ensureConnecting();
+  }
+
   close(): void {
     this.closed = true;
     this.reconnectTimer?.cancel();
@@ -274,6 +288,7 @@ class InboundConnection<M extends PeerAddressed> {
         this.from = hello.from;
         this.helloTimer?.cancel();
         this.helloTimer = null;
+        this.network.peerSaidHello(hello.from);
         return;
       }
       case 'message': {
@@ -346,6 +361,12 @@ export class PeerNetwork<M extends PeerAddressed = Message> {
       return;
     }
     link.send(framesOf(this.codec.encode(message)));
+  }
+
+  /** @internal An inbound hello from `id`: its outgoing link, if waiting to redial, redials now. */
+  peerSaidHello(id: number): void {
+    if (this.closedFlag) return;
+    this.links.get(id)?.peerIsUp();
   }
 
   /** @internal */

@@ -222,7 +222,7 @@ describe('raft driver in the simulated world', () => {
     }
   });
 
-  it.each(seeds(17))(
+  it.each(seeds(1))(
     'rides out repeated power-loss crashes that tear unsynced writes: no node refuses to start, order and ledger hold (seed %i)', async (seed) => {
     const cluster = new SimCluster({
       seed,
@@ -246,8 +246,9 @@ describe('raft driver in the simulated world', () => {
     w.stop();
     await cluster.world.runFor(3_000);
     expect(cluster.world.failures).toEqual([]);
-    // The default seed tears a WAL tail among its crashes (the recovery path runs); others may not.
-    if (seed === 17) expect(cluster.events.some((e) => e.event.kind === 'wal-truncated')).toBe(true);
+    // The default seed tears a WAL tail among its crashes (the recovery path runs); others may not
+    // (17 did until the peer links redialed on a hello; 1, 7, 10, 11, 13 of 1..40 do now).
+    if (seed === 1) expect(cluster.events.some((e) => e.event.kind === 'wal-truncated')).toBe(true);
     expectStrictlyIncreasing(w.timestamps);
     await cluster.runUntil(() => new Set([...cluster.drivers.values()].map((d) => d.appliedIndex)).size === 1, 'replicas converged', 5_000);
     expectLedgerExplained(w, (cluster.drivers.get('n1') as RaftDriver).appliedSeq('torn'));
