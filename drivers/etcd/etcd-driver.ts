@@ -120,9 +120,16 @@ export interface EtcdDriverOptions {
    * write (the leader's, the high-water's and the ledger's version): the leader compare alone is
    * backed up by the version compares, so no checker can see it missing (docs/etcd.md), and the
    * swarm plants this one; `serveAfterLeaseExpired` ignores the lease deadline (hasLease holds
-   * while the node thinks it leads, and the tick does not step down at the deadline).
+   * while the node thinks it leads, and the tick does not step down at the deadline);
+   * `batchAppliedKeyByKey` writes a getSeqBatch key by key (one transaction per key before the
+   * whole one), so a crash or a failed transaction in between leaves part of a batch durable.
    */
-  readonly faults?: { readonly writeWithoutLeaderCompare?: boolean; readonly writeWithoutFence?: boolean; readonly serveAfterLeaseExpired?: boolean };
+  readonly faults?: {
+    readonly writeWithoutLeaderCompare?: boolean;
+    readonly writeWithoutFence?: boolean;
+    readonly serveAfterLeaseExpired?: boolean;
+    readonly batchAppliedKeyByKey?: boolean;
+  };
 }
 
 /** The default key prefix of a cluster name. */
@@ -182,6 +189,60 @@ interface CachedLedger {
 function parseDecimal(text: string, what: string): bigint {
   if (!/^\d{1,20}$/.test(text)) throw new EtcdRequestError(`${what} holds ${JSON.stringify(text.slice(0, 40))}, not a decimal`, 200);
   return BigInt(text);
+}
+
+/**
+ * The sequence ledger stored under `ledgerPrefix` (`<prefix>/ledger/`), from the key-values of one
+ * range read, unvalidated (SeqLedger.fromSnapshot validates); null when nothing is stored. Throws
+ * EtcdRequestError on a key or value that is not the driver's. Also the simulator's ground truth.
+ */
+export function storedLedgerSnapshot(ledgerPrefix: string, kvs: readonly EtcdKeyValue[]): { readonly snapshot: SeqLedgerSnapshot; readonly metaModRevision: bigint } | null {
+  let meta: { keyCap: number; applySeq: bigint; requestsExpiredBelow: bigint } | null = null;
+  let metaModRevision = 0n;
+  const counters: Array<readonly [string, bigint]> = [];
+  const sessions = new Map<bigint, { lastActiveSeq: bigint; forgottenBelow: bigint; results: SeqSessionSnapshot['results'][number][] }>();
+  const sessionOf = (cid: bigint): { lastActiveSeq: bigint; forgottenBelow: bigint; results: SeqSessionSnapshot['results'][number][] } => {
+    let s = sessions.get(cid);
+    if (s === undefined) sessions.set(cid, (s = { lastActiveSeq: 0n, forgottenBelow: 0n, results: [] }));
+    return s;
+  };
+  for (const kv of kvs) {
+    const rest = kv.key.slice(ledgerPrefix.length);
+    if (rest === 'meta') {
+      const parsed = JSON.parse(kv.value) as { keyCap: number; applySeq: string; requestsExpiredBelow: string };
+      meta = { keyCap: parsed.keyCap, applySeq: BigInt(parsed.applySeq), requestsExpiredBelow: BigInt(parsed.requestsExpiredBelow) };
+      metaModRevision = kv.modRevision;
+    } else if (rest.startsWith('seq/')) {
+      counters.push([rest.slice(4), parseDecimal(kv.value, kv.key)]);
+    } else {
+      const m = /^session\/(\d{20})\/(meta|r\/(\d{20}))$/.exec(rest);
+      if (m === null) throw new EtcdRequestError(`unexpected key ${JSON.stringify(kv.key)} under the ledger prefix`, 200);
+      const session = sessionOf(BigInt(m[1] as string));
+      const parsed = JSON.parse(kv.value) as Record<string, unknown>;
+      if (m[2] === 'meta') {
+        session.lastActiveSeq = BigInt(parsed['lastActiveSeq'] as string);
+        session.forgottenBelow = BigInt(parsed['forgottenBelow'] as string);
+      } else {
+        session.results.push(decodeResult(BigInt(m[3] as string), parsed));
+      }
+    }
+  }
+  if (meta === null) {
+    if (kvs.length > 0) throw new EtcdRequestError(`${ledgerPrefix}meta is missing while the ledger has ${kvs.length} keys`, 200);
+    return null;
+  }
+  const byBytes = (a: string, b: string): number => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  counters.sort((a, b) => byBytes(a[0], b[0]));
+  const snapshot: SeqLedgerSnapshot = {
+    keyCap: meta.keyCap,
+    counters,
+    applySeq: meta.applySeq,
+    requestsExpiredBelow: meta.requestsExpiredBelow,
+    sessions: [...sessions.entries()]
+      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .map(([clientId, s]) => ({ clientId, lastActiveSeq: s.lastActiveSeq, forgottenBelow: s.forgottenBelow, results: s.results })),
+  };
+  return { snapshot, metaModRevision };
 }
 
 export class EtcdDriver implements ConsensusDriver {
@@ -606,53 +667,10 @@ export class EtcdDriver implements ConsensusDriver {
   /** Loads the whole ledger with one linearized range read (one revision). */
   private async loadLedger(): Promise<CachedLedger> {
     const { kvs } = await this.options.client.range(this.keys.ledger, { prefix: true });
-    let meta: { keyCap: number; applySeq: bigint; requestsExpiredBelow: bigint } | null = null;
-    let metaModRevision = 0n;
-    const counters: Array<readonly [string, bigint]> = [];
-    const sessions = new Map<bigint, { lastActiveSeq: bigint; forgottenBelow: bigint; results: SeqSessionSnapshot['results'][number][] }>();
-    const sessionOf = (cid: bigint): { lastActiveSeq: bigint; forgottenBelow: bigint; results: SeqSessionSnapshot['results'][number][] } => {
-      let s = sessions.get(cid);
-      if (s === undefined) sessions.set(cid, (s = { lastActiveSeq: 0n, forgottenBelow: 0n, results: [] }));
-      return s;
-    };
-    for (const kv of kvs) {
-      const rest = kv.key.slice(this.keys.ledger.length);
-      if (rest === 'meta') {
-        const parsed = JSON.parse(kv.value) as { keyCap: number; applySeq: string; requestsExpiredBelow: string };
-        meta = { keyCap: parsed.keyCap, applySeq: BigInt(parsed.applySeq), requestsExpiredBelow: BigInt(parsed.requestsExpiredBelow) };
-        metaModRevision = kv.modRevision;
-      } else if (rest.startsWith('seq/')) {
-        counters.push([rest.slice(4), parseDecimal(kv.value, kv.key)]);
-      } else {
-        const m = /^session\/(\d{20})\/(meta|r\/(\d{20}))$/.exec(rest);
-        if (m === null) throw new EtcdRequestError(`unexpected key ${JSON.stringify(kv.key)} under the ledger prefix`, 200);
-        const session = sessionOf(BigInt(m[1] as string));
-        const parsed = JSON.parse(kv.value) as Record<string, unknown>;
-        if (m[2] === 'meta') {
-          session.lastActiveSeq = BigInt(parsed['lastActiveSeq'] as string);
-          session.forgottenBelow = BigInt(parsed['forgottenBelow'] as string);
-        } else {
-          session.results.push(decodeResult(BigInt(m[3] as string), parsed));
-        }
-      }
-    }
-    if (meta === null) {
-      if (kvs.length > 0) throw new EtcdRequestError(`${this.keys.meta} is missing while the ledger has ${kvs.length} keys`, 200);
-      return { ledger: new SeqLedger({ keyCap: this.options.seqKeyCap ?? SEQ_KEY_CARDINALITY_CAP_DEFAULT }), metaModRevision: 0n };
-    }
-    const byBytes = (a: string, b: string): number => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-    counters.sort((a, b) => byBytes(a[0], b[0]));
-    const snapshot: SeqLedgerSnapshot = {
-      keyCap: meta.keyCap,
-      counters,
-      applySeq: meta.applySeq,
-      requestsExpiredBelow: meta.requestsExpiredBelow,
-      sessions: [...sessions.entries()]
-        .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-        .map(([clientId, s]) => ({ clientId, lastActiveSeq: s.lastActiveSeq, forgottenBelow: s.forgottenBelow, results: s.results })),
-    };
+    const stored = storedLedgerSnapshot(this.keys.ledger, kvs);
+    if (stored === null) return { ledger: new SeqLedger({ keyCap: this.options.seqKeyCap ?? SEQ_KEY_CARDINALITY_CAP_DEFAULT }), metaModRevision: 0n };
     try {
-      return { ledger: SeqLedger.fromSnapshot(snapshot), metaModRevision };
+      return { ledger: SeqLedger.fromSnapshot(stored.snapshot), metaModRevision: stored.metaModRevision };
     } catch (e) {
       throw new EtcdRequestError(`the ledger stored under ${this.keys.ledger} is not a valid ledger: ${e instanceof Error ? e.message : String(e)}`, 200);
     }
@@ -724,6 +742,13 @@ export class EtcdDriver implements ConsensusDriver {
       else touchedKeys.add(o.key);
     }
     if (!outcomes.some((o) => o.ok)) return { outcomes }; // refusals change nothing
+    if (this.options.faults?.batchAppliedKeyByKey === true) {
+      const failure = await this.plantedKeyByKey(requests, outcomes, epoch);
+      if (failure !== null) {
+        this.cache = null;
+        return { failure };
+      }
+    }
     const ops = this.diffOps(before, cache.ledger.snapshot(), touchedKeys);
     const compares = [...this.leaderCompare(epoch), ...this.versionCompare(this.keys.meta, cache.metaModRevision)];
     try {
@@ -742,6 +767,35 @@ export class EtcdDriver implements ConsensusDriver {
       this.cache = null;
       return { failure: this.failureOf(e, 'committing sequence advances') };
     }
+  }
+
+  /**
+   * The planted bug `batchAppliedKeyByKey`: before the whole transaction, each key of a new batch
+   * but the last is written alone (its counter and the batch's result with the grants so far).
+   * A failure in between leaves that part durable. Null when every partial write landed.
+   */
+  private async plantedKeyByKey(requests: readonly SeqLedgerRequest[], outcomes: readonly SeqLedgerResult[], epoch: bigint): Promise<DriverFailure | null> {
+    for (const [i, o] of outcomes.entries()) {
+      const request = requests[i] as SeqLedgerRequest;
+      if (!o.ok || o.replayed || !('grants' in o) || o.grants.length < 2 || !isSeqBatchRequest(request)) continue;
+      for (let k = 0; k + 1 < o.grants.length; k++) {
+        const g = o.grants[k] as SeqGrant;
+        const sofar = o.grants.slice(0, k + 1);
+        const first = sofar[0] as SeqGrant;
+        const result = { requestId: request.requestId, key: first.key, start: first.start, count: first.count, ...(sofar.length > 1 ? { batch: sofar } : {}) };
+        const ops: EtcdOp[] = [
+          { put: { key: this.seqKey(g.key), value: (g.start + BigInt(g.count)).toString() } },
+          { put: { key: `${this.sessionPrefix(request.clientId)}r/${pad20(request.requestId)}`, value: encodeResult(result) } },
+        ];
+        try {
+          const written = await this.options.client.txn(this.leaderCompare(epoch), ops, [{ range: { key: this.keys.leader } }]);
+          if (!written.succeeded) return this.fencedBy(written.ranges[0]?.[0], epoch);
+        } catch (e) {
+          return this.failureOf(e, 'committing a batch key by key');
+        }
+      }
+    }
+    return null;
   }
 
   async close(): Promise<void> {
