@@ -18,6 +18,7 @@
 
 import { SEQ_KEY_CARDINALITY_CAP_DEFAULT } from '../../core/limits.js';
 import type { SeqLedgerSnapshot, SeqSessionResult, SeqAdvanceRequest, SeqBatchRequest, SeqGrant } from '../../core/ledger.js';
+import type { LeaseRecord } from '../../core/oracle/leases.js';
 import type { ConsensusDriver, DriverResult, LeaderState, SeqBatchGrants, SeqBlockResult } from '../../drivers/driver.js';
 import { type Decoded, type DurableLedger, type DurableSource, indexLedger } from './durable.js';
 import type { ViolationDetails, ViolationKind } from './violations.js';
@@ -165,10 +166,21 @@ class WitnessedDriver implements ConsensusDriver {
         return result;
       };
     }
+    // Likewise the stamping leases (both or neither, drivers/driver.ts): passed through as they
+    // are, so a driver that keeps leases serves them under the swarm (the service checkers judge
+    // the answers against the claimed high-water).
+    const load = inner.loadLeases;
+    const persist = inner.persistLeases;
+    if (load !== undefined && persist !== undefined) {
+      this.loadLeases = () => load.call(inner);
+      this.persistLeases = (leases, epoch) => persist.call(inner, leases, epoch);
+    }
   }
 
   hasLease?: () => boolean;
   advanceSeqBatch?: (request: SeqBatchRequest, epoch: bigint) => Promise<DriverResult<SeqBatchGrants>>;
+  loadLeases?: () => Promise<DriverResult<{ readonly leases: readonly LeaseRecord[] }>>;
+  persistLeases?: (leases: readonly LeaseRecord[], epoch: bigint) => Promise<DriverResult<Record<never, never>>>;
 
   subscribeLeadership(listener: (state: LeaderState) => void): () => void {
     return this.inner.subscribeLeadership(listener);
