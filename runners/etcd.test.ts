@@ -75,6 +75,50 @@ describe.skipIf(ETCD_MISSING_REASON !== null)('serve etcd, two tsoracle processe
   }
 
   it(
+    'tsoracle get-seq-batch a=3 b=1 through the CLI against serve etcd, across kill -9 of the leader: the keys of every batch move together, gapless; 124 keys are refused (the etcd cap) while serving on',
+    async () => {
+      const serve = (): Promise<ServerChild> =>
+        tracker.serve({
+          dataDir: '',
+          args: ['serve', 'etcd', '--etcd-endpoints', cluster.endpoints, '--cluster', `batch-${process.pid}`, '--lease-ttl', '2s', '--http-listen', 'off'],
+        });
+      const first = await serve();
+      await waitFor(() => /^serving epoch/m.test(first.stderr()), 'the first node to serve', 15_000);
+      const second = await serve();
+      await waitFor(() => /etcd: following/.test(second.stderr()), 'the second node to follow', 15_000);
+      const endpoints = ['--endpoints', `${second.endpoint},${first.endpoint}`];
+      type Grant = { key: string; start: string; count: number };
+      const batch = async (): Promise<Grant[]> => {
+        const run = await tracker.run(['get-seq-batch', 'a=3', 'b=1', ...endpoints, '--json'], 30_000);
+        expect(run.code, run.stderr).toBe(0);
+        return (JSON.parse(run.stdout.trim().split('\n').pop() as string) as { grants: Grant[] }).grants;
+      };
+      const grants: Grant[][] = [];
+      expect(await batch()).toEqual([
+        { key: 'a', start: '0', count: 3 },
+        { key: 'b', start: '0', count: 1 },
+      ]);
+      grants.push([{ key: 'a', start: '0', count: 3 }, { key: 'b', start: '0', count: 1 }]);
+      for (let i = 0; i < 4; i++) grants.push(await batch());
+      const tooMany = await tracker.run(['get-seq-batch', ...Array.from({ length: 124 }, (_, i) => `k${i}=1`), ...endpoints]);
+      expect(tooMany.code).not.toBe(0);
+      expect(tooMany.stderr).toMatch(/INVALID_SEQ_BATCH/);
+      expect((await first.kill9()).signal).toBe('SIGKILL');
+      for (let i = 0; i < 5; i++) grants.push(await batch());
+      expect(second.stderr()).toMatch(/^serving epoch/m);
+      // Every batch's keys moved together: the i-th batch holds a's i-th block of 3 and b's i-th value.
+      grants.forEach((g, i) => {
+        expect(g).toEqual([
+          { key: 'a', start: String(3 * i), count: 3 },
+          { key: 'b', start: String(i), count: 1 },
+        ]);
+      });
+      expect((await second.terminate()).code).toBe(0);
+    },
+    FAILOVER_TEST_TIMEOUT_MS,
+  );
+
+  it(
     'kill -9 of the leader: the other node takes over, timestamps strictly increase and getSeq blocks stay gapless',
     async () => {
       const serve = (): Promise<ServerChild> =>

@@ -102,6 +102,12 @@ export class SimEtcdStore {
     return matching.map((k) => this.peek(k) as EtcdKeyValue);
   }
 
+  /** Every key in [key, rangeEnd) by UTF-8 bytes, ascending (etcd's range with a range_end). */
+  private readInterval(key: string, rangeEnd: string): EtcdKeyValue[] {
+    const matching = [...this.keys.keys()].filter((k) => byBytes(k, key) >= 0 && byBytes(k, rangeEnd) < 0).sort(byBytes);
+    return matching.map((k) => this.peek(k) as EtcdKeyValue);
+  }
+
   private compareHolds(compare: EtcdCompare): boolean {
     const stored = this.keys.get(compare.key);
     const actual = compare.target === 'CREATE' ? (stored?.createRevision ?? 0n) : (stored?.modRevision ?? 0n);
@@ -132,7 +138,8 @@ export class SimEtcdStore {
         changed = true;
         ranges.push([]);
       } else {
-        const victims = this.read(op.deleteRange.key, op.deleteRange.prefix === true);
+        const end = op.deleteRange.rangeEnd;
+        const victims = end === undefined ? this.read(op.deleteRange.key, op.deleteRange.prefix === true) : this.readInterval(op.deleteRange.key, end);
         for (const kv of victims) this.remove(kv.key);
         if (victims.length > 0) changed = true;
         ranges.push([]);

@@ -51,7 +51,8 @@ export type EtcdCompare =
 export type EtcdOp =
   | { readonly put: { readonly key: string; readonly value: string; readonly lease?: bigint } }
   | { readonly range: { readonly key: string; readonly prefix?: boolean } }
-  | { readonly deleteRange: { readonly key: string; readonly prefix?: boolean } };
+  /** Deletes `key`, every key under it (`prefix`), or every key in [key, rangeEnd) by bytes (`rangeEnd`). */
+  | { readonly deleteRange: { readonly key: string; readonly prefix?: boolean; readonly rangeEnd?: string } };
 
 export interface EtcdTxnResult {
   readonly succeeded: boolean;
@@ -132,6 +133,7 @@ function opBody(op: EtcdOp): Json {
     return { request_put: put };
   }
   if ('range' in op) return { request_range: rangeBody(op.range.key, op.range.prefix) };
+  if (op.deleteRange.rangeEnd !== undefined) return { request_delete_range: { key: b64(op.deleteRange.key), range_end: b64(op.deleteRange.rangeEnd) } };
   return { request_delete_range: rangeBody(op.deleteRange.key, op.deleteRange.prefix) };
 }
 

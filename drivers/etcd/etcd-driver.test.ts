@@ -10,8 +10,8 @@ import type { LeaseRecord } from '../../core/oracle/leases.js';
 import type { LeaderState } from '../driver.js';
 import { NodeClock } from '../node/clock.js';
 import { waitUntil } from '../node/test-support.js';
-import { EtcdHttpClient, EtcdUnavailableError } from './etcd-client.js';
-import { ETCD_SEQ_BATCH_MAX, EtcdDriver, type EtcdDriverOptions } from './etcd-driver.js';
+import { EtcdHttpClient, EtcdUnavailableError, type EtcdOp } from './etcd-client.js';
+import { ETCD_SEQ_BATCH_KEYS_MAX, ETCD_SEQ_BATCH_MAX, ETCD_TXN_OPS_MAX_DEFAULT, EtcdDriver, type EtcdDriverOptions } from './etcd-driver.js';
 import { ETCD_MISSING_REASON, startEtcdCluster, type EtcdTestCluster } from './test-support.js';
 
 /** A stamping-lease record (core/oracle/leases.ts) with fixed times. */
@@ -177,6 +177,58 @@ describe.skipIf(ETCD_MISSING_REASON !== null)('etcd driver against a real etcd',
     expect(await b.advanceSeq({ key: 'orders', count: 10, clientId: 7n, requestId: 100n }, epochB)).toEqual(first);
     expect(await b.advanceSeq({ key: 'orders', count: 2, clientId: 1n, requestId: 1_000n }, epochB)).toEqual(results[0]);
     expect(await b.advanceSeq({ key: 'orders', count: 1, clientId: 9n, requestId: 5_000n }, epochB)).toEqual({ ok: true, start: 10n + 2n * BigInt(n), count: 1 });
+  });
+
+  it('getSeqBatch: grants in request order in one transaction, exactly once across leaders, a deposed leader\'s batch fails whole', async () => {
+    const prefix = freshPrefix();
+    const old = makeDriver(prefix, '127.0.0.1:7020', { leaseTtlSeconds: 30, tickMs: 10_000 });
+    const oldEpoch = await leaderOf(old);
+    const request = { clientId: 3n, requestId: 10n, entries: [{ key: 'orders', count: 3 }, { key: 'invoices', count: 1 }] };
+    const grants = [{ key: 'orders', start: 0n, count: 3 }, { key: 'invoices', start: 0n, count: 1 }];
+    expect(await old.advanceSeqBatch(request, oldEpoch)).toEqual({ ok: true, grants });
+    expect(await old.advanceSeqBatch(request, oldEpoch)).toEqual({ ok: true, grants });
+    expect(await old.advanceSeqBatch({ ...request, entries: [{ key: 'orders', count: 3 }] }, oldEpoch)).toMatchObject({ ok: false, code: 'SEQ_REQUEST_REUSED' });
+    expect(await old.advanceSeqBatch({ clientId: 3n, requestId: 11n, entries: [{ key: 'a', count: 1 }, { key: 'a', count: 2 }] }, oldEpoch)).toMatchObject({ ok: false, code: 'INVALID_SEQ_BATCH' });
+    // Depose it behind its back: its next batch fails its leader compare whole, and nothing moves.
+    await new EtcdHttpClient(cluster.endpointList).txn([], [{ deleteRange: { key: `${prefix}/leader` } }], []);
+    const next = makeDriver(prefix, '127.0.0.1:7021');
+    const newEpoch = await leaderOf(next);
+    expect(await old.advanceSeqBatch({ clientId: 3n, requestId: 12n, entries: [{ key: 'orders', count: 5 }, { key: 'invoices', count: 5 }] }, oldEpoch)).toMatchObject({
+      ok: false,
+      code: 'DRIVER_FENCED',
+    });
+    expect(await next.loadSeq('orders')).toEqual({ ok: true, next: 3n });
+    expect(await next.loadSeq('invoices')).toEqual({ ok: true, next: 1n });
+    // The new leader answers the old request from the session stored in etcd.
+    expect(await next.advanceSeqBatch(request, newEpoch)).toEqual({ ok: true, grants });
+    await old.close();
+    await next.close();
+  });
+
+  it(`getSeqBatch: ${ETCD_SEQ_BATCH_KEYS_MAX} keys evicting ${ETCD_SEQ_BATCH_KEYS_MAX} remembered results commit within etcd's --max-txn-ops of ${ETCD_TXN_OPS_MAX_DEFAULT}; ${ETCD_SEQ_BATCH_KEYS_MAX + 1} keys are refused before writing`, async () => {
+    const raw = new EtcdHttpClient(cluster.endpointList);
+    // The limit the cap is computed from: this etcd refuses one op more than 128.
+    const probe = freshPrefix();
+    const puts = (n: number): EtcdOp[] => Array.from({ length: n }, (_, i) => ({ put: { key: `${probe}/p${i}`, value: 'x' } }));
+    await expect(raw.txn([], puts(ETCD_TXN_OPS_MAX_DEFAULT + 1), [])).rejects.toThrow(/too many operations/);
+    expect((await raw.txn([], puts(ETCD_TXN_OPS_MAX_DEFAULT), [])).succeeded).toBe(true);
+
+    const prefix = freshPrefix();
+    const a = makeDriver(prefix, '127.0.0.1:7022');
+    const epoch = await leaderOf(a);
+    const singles = await Promise.all(Array.from({ length: SEQ_SESSION_RESULTS_PER_CLIENT_MAX }, (_, i) => a.advanceSeq({ key: 'single', count: 1, clientId: 8n, requestId: BigInt(i + 1) }, epoch)));
+    expect(singles.every((r) => r.ok)).toBe(true);
+    const entries = Array.from({ length: ETCD_SEQ_BATCH_KEYS_MAX }, (_, i) => ({ key: `key-${i}`, count: 2 }));
+    const answer = await a.advanceSeqBatch({ clientId: 8n, requestId: 9_000n, entries }, epoch);
+    expect(answer).toMatchObject({ ok: true });
+    expect((answer as { grants: readonly { key: string }[] }).grants.map((g) => g.key)).toEqual(entries.map((e) => e.key));
+    const stored = await a.storedLedger();
+    const session = stored.sessions.find((x) => x.clientId === 8n);
+    expect(session?.results.length).toBe(SEQ_SESSION_RESULTS_PER_CLIENT_MAX - ETCD_SEQ_BATCH_KEYS_MAX + 1);
+    const tooMany = Array.from({ length: ETCD_SEQ_BATCH_KEYS_MAX + 1 }, (_, i) => ({ key: `more-${i}`, count: 1 }));
+    expect(await a.advanceSeqBatch({ clientId: 8n, requestId: 9_001n, entries: tooMany }, epoch)).toMatchObject({ ok: false, code: 'INVALID_SEQ_BATCH' });
+    expect(await a.loadSeq('more-0')).toEqual({ ok: true, next: 0n });
+    await a.close();
   });
 
   it('stores the ledger so that it reloads to exactly the ledger the requests built (property)', async () => {

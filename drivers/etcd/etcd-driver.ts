@@ -43,11 +43,24 @@
 //     is refused DRIVER_FENCED, and a slow write of an older set that lands late cannot overwrite
 //     a newer one. `loadLeases` is a linearized read.
 //   - Every call is bounded: each etcd request has a deadline; no request is retried blindly.
-import { isValidSeqCount, isValidSeqKey, SeqLedger, type SeqAdvanceRequest, type SeqLedgerSnapshot, type SeqSessionSnapshot } from '../../core/ledger.js';
+import {
+  isSeqBatchRequest,
+  isValidSeqCount,
+  isValidSeqKey,
+  seqBatchProblem,
+  SeqLedger,
+  type SeqAdvanceRequest,
+  type SeqBatchRequest,
+  type SeqGrant,
+  type SeqLedgerRequest,
+  type SeqLedgerResult,
+  type SeqLedgerSnapshot,
+  type SeqSessionSnapshot,
+} from '../../core/ledger.js';
 import { PHYSICAL_MS_MAX, SEQ_KEY_CARDINALITY_CAP_DEFAULT } from '../../core/limits.js';
 import { decodeLeaseRecord, encodeLeaseRecord } from '../../core/oracle/lease-record.js';
 import type { LeaseRecord } from '../../core/oracle/leases.js';
-import type { ConsensusDriver, DriverFailure, DriverResult, LeaderState, SeqBlockResult } from '../driver.js';
+import type { ConsensusDriver, DriverFailure, DriverResult, LeaderState, SeqBatchGrants, SeqBlockResult } from '../driver.js';
 import { driverFailure, seqDriverFailure } from '../driver.js';
 import type { Clock, TimerHandle } from '../ports.js';
 import { EtcdRequestError, EtcdUnavailableError, type EtcdClient, type EtcdKeyValue, type EtcdOp } from './etcd-client.js';
@@ -58,6 +71,16 @@ export const ETCD_TXN_OPS_MAX_DEFAULT = 128;
 export const ETCD_OPS_PER_SEQ_REQUEST_MAX = 5;
 /** Sequence requests per transaction: 25 × 5 + 1 (ledger meta) = 126 ≤ 128. */
 export const ETCD_SEQ_BATCH_MAX = Math.floor((ETCD_TXN_OPS_MAX_DEFAULT - 1) / ETCD_OPS_PER_SEQ_REQUEST_MAX);
+/**
+ * Ops a getSeqBatch of N keys adds besides its N counter puts: its result, its session's evicted
+ * results (one range delete: they are the session's lowest ids), its session meta, an evicted session.
+ */
+export const ETCD_OPS_PER_SEQ_BATCH_OVERHEAD = 4;
+/**
+ * Keys of one getSeqBatch on etcd: N + 4 + 1 (ledger meta) ≤ 128 gives 123, below the protocol's
+ * 128 (docs/etcd.md, "getSeqBatch"). A larger batch is refused INVALID_SEQ_BATCH before anything is written.
+ */
+export const ETCD_SEQ_BATCH_KEYS_MAX = ETCD_TXN_OPS_MAX_DEFAULT - 1 - ETCD_OPS_PER_SEQ_BATCH_OVERHEAD;
 export const ETCD_LEASE_TTL_SECONDS_DEFAULT = 3;
 export const ETCD_TICK_MS_DEFAULT = 250;
 export const ETCD_CLOCK_DRIFT_BOUND_DEFAULT = 0.01;
@@ -97,9 +120,16 @@ export interface EtcdDriverOptions {
    * write (the leader's, the high-water's and the ledger's version): the leader compare alone is
    * backed up by the version compares, so no checker can see it missing (docs/etcd.md), and the
    * swarm plants this one; `serveAfterLeaseExpired` ignores the lease deadline (hasLease holds
-   * while the node thinks it leads, and the tick does not step down at the deadline).
+   * while the node thinks it leads, and the tick does not step down at the deadline);
+   * `batchAppliedKeyByKey` writes a getSeqBatch key by key (one transaction per key before the
+   * whole one), so a crash or a failed transaction in between leaves part of a batch durable.
    */
-  readonly faults?: { readonly writeWithoutLeaderCompare?: boolean; readonly writeWithoutFence?: boolean; readonly serveAfterLeaseExpired?: boolean };
+  readonly faults?: {
+    readonly writeWithoutLeaderCompare?: boolean;
+    readonly writeWithoutFence?: boolean;
+    readonly serveAfterLeaseExpired?: boolean;
+    readonly batchAppliedKeyByKey?: boolean;
+  };
 }
 
 /** The default key prefix of a cluster name. */
@@ -112,10 +142,42 @@ export function etcdPrefixOf(cluster: string): string {
 
 const pad20 = (n: bigint): string => n.toString().padStart(20, '0');
 
+/** A remembered result's value: `{key, start, count}`, and `batch` (every grant) for a batch of two or more keys. */
+function encodeResult(r: SeqSessionSnapshot['results'][number]): string {
+  const base = { key: r.key, start: r.start.toString(), count: r.count };
+  if (r.batch === undefined) return JSON.stringify(base);
+  return JSON.stringify({ ...base, batch: r.batch.map((g) => ({ key: g.key, start: g.start.toString(), count: g.count })) });
+}
+
+function decodeResult(requestId: bigint, parsed: Record<string, unknown>): SeqSessionSnapshot['results'][number] {
+  const base = { requestId, key: String(parsed['key']), start: BigInt(parsed['start'] as string), count: Number(parsed['count']) };
+  const batch = parsed['batch'];
+  if (batch === undefined) return base;
+  if (!Array.isArray(batch)) throw new EtcdRequestError(`a remembered result's batch is not a list`, 200);
+  const grants: SeqGrant[] = batch.map((g: Record<string, unknown>) => ({ key: String(g['key']), start: BigInt(g['start'] as string), count: Number(g['count']) }));
+  return { ...base, batch: grants };
+}
+
 interface QueuedAdvance {
-  readonly request: SeqAdvanceRequest;
+  readonly request: SeqLedgerRequest;
   readonly epoch: bigint;
-  readonly resolve: (result: DriverResult<SeqBlockResult>) => void;
+  /** Ops the request may add to its transaction (the ledger meta put aside). */
+  readonly ops: number;
+  /** Answers with the outcome as committed, or the failure of its transaction. */
+  readonly deliver: (outcome: SeqLedgerResult) => void;
+  readonly fail: (failure: DriverFailure) => void;
+}
+
+function seqBlockAnswer(o: SeqLedgerResult): DriverResult<SeqBlockResult> {
+  if (!o.ok) return seqDriverFailure(o);
+  if ('grants' in o) return driverFailure('DRIVER_PERMANENT', 'a getSeq was answered with batch grants');
+  return { ok: true, start: o.start, count: o.count };
+}
+
+function seqBatchGrantsAnswer(o: SeqLedgerResult): DriverResult<SeqBatchGrants> {
+  if (!o.ok) return seqDriverFailure(o);
+  if (!('grants' in o)) return driverFailure('DRIVER_PERMANENT', 'a getSeqBatch was answered with one block');
+  return { ok: true, grants: o.grants };
 }
 
 interface CachedLedger {
@@ -127,6 +189,60 @@ interface CachedLedger {
 function parseDecimal(text: string, what: string): bigint {
   if (!/^\d{1,20}$/.test(text)) throw new EtcdRequestError(`${what} holds ${JSON.stringify(text.slice(0, 40))}, not a decimal`, 200);
   return BigInt(text);
+}
+
+/**
+ * The sequence ledger stored under `ledgerPrefix` (`<prefix>/ledger/`), from the key-values of one
+ * range read, unvalidated (SeqLedger.fromSnapshot validates); null when nothing is stored. Throws
+ * EtcdRequestError on a key or value that is not the driver's. Also the simulator's ground truth.
+ */
+export function storedLedgerSnapshot(ledgerPrefix: string, kvs: readonly EtcdKeyValue[]): { readonly snapshot: SeqLedgerSnapshot; readonly metaModRevision: bigint } | null {
+  let meta: { keyCap: number; applySeq: bigint; requestsExpiredBelow: bigint } | null = null;
+  let metaModRevision = 0n;
+  const counters: Array<readonly [string, bigint]> = [];
+  const sessions = new Map<bigint, { lastActiveSeq: bigint; forgottenBelow: bigint; results: SeqSessionSnapshot['results'][number][] }>();
+  const sessionOf = (cid: bigint): { lastActiveSeq: bigint; forgottenBelow: bigint; results: SeqSessionSnapshot['results'][number][] } => {
+    let s = sessions.get(cid);
+    if (s === undefined) sessions.set(cid, (s = { lastActiveSeq: 0n, forgottenBelow: 0n, results: [] }));
+    return s;
+  };
+  for (const kv of kvs) {
+    const rest = kv.key.slice(ledgerPrefix.length);
+    if (rest === 'meta') {
+      const parsed = JSON.parse(kv.value) as { keyCap: number; applySeq: string; requestsExpiredBelow: string };
+      meta = { keyCap: parsed.keyCap, applySeq: BigInt(parsed.applySeq), requestsExpiredBelow: BigInt(parsed.requestsExpiredBelow) };
+      metaModRevision = kv.modRevision;
+    } else if (rest.startsWith('seq/')) {
+      counters.push([rest.slice(4), parseDecimal(kv.value, kv.key)]);
+    } else {
+      const m = /^session\/(\d{20})\/(meta|r\/(\d{20}))$/.exec(rest);
+      if (m === null) throw new EtcdRequestError(`unexpected key ${JSON.stringify(kv.key)} under the ledger prefix`, 200);
+      const session = sessionOf(BigInt(m[1] as string));
+      const parsed = JSON.parse(kv.value) as Record<string, unknown>;
+      if (m[2] === 'meta') {
+        session.lastActiveSeq = BigInt(parsed['lastActiveSeq'] as string);
+        session.forgottenBelow = BigInt(parsed['forgottenBelow'] as string);
+      } else {
+        session.results.push(decodeResult(BigInt(m[3] as string), parsed));
+      }
+    }
+  }
+  if (meta === null) {
+    if (kvs.length > 0) throw new EtcdRequestError(`${ledgerPrefix}meta is missing while the ledger has ${kvs.length} keys`, 200);
+    return null;
+  }
+  const byBytes = (a: string, b: string): number => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  counters.sort((a, b) => byBytes(a[0], b[0]));
+  const snapshot: SeqLedgerSnapshot = {
+    keyCap: meta.keyCap,
+    counters,
+    applySeq: meta.applySeq,
+    requestsExpiredBelow: meta.requestsExpiredBelow,
+    sessions: [...sessions.entries()]
+      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .map(([clientId, s]) => ({ clientId, lastActiveSeq: s.lastActiveSeq, forgottenBelow: s.forgottenBelow, results: s.results })),
+  };
+  return { snapshot, metaModRevision };
 }
 
 export class EtcdDriver implements ConsensusDriver {
@@ -480,9 +596,30 @@ export class EtcdDriver implements ConsensusDriver {
     if (!isValidSeqCount(request.count)) return Promise.resolve(driverFailure('INVALID_SEQ_COUNT', `count ${request.count} is not an integer in 1–65536`));
     const gate = this.gate(epoch);
     if (gate !== null) return Promise.resolve(gate);
+    return this.enqueue(request, epoch, ETCD_OPS_PER_SEQ_REQUEST_MAX, seqBlockAnswer);
+  }
+
+  /**
+   * getSeqBatch: the batch is applied to the cached ledger as ONE request and committed in ONE
+   * transaction (behind the same leader and ledger-meta compares as advanceSeq), so every grant
+   * is durable or none. At most ETCD_SEQ_BATCH_KEYS_MAX keys, so the transaction stays within
+   * etcd's --max-txn-ops.
+   */
+  advanceSeqBatch(request: SeqBatchRequest, epoch: bigint): Promise<DriverResult<SeqBatchGrants>> {
+    const invalid = seqBatchProblem(request.entries, ETCD_SEQ_BATCH_KEYS_MAX);
+    if (invalid !== null) {
+      const message = request.entries.length > ETCD_SEQ_BATCH_KEYS_MAX ? `${invalid.message ?? invalid.code} on etcd (one transaction of at most ${ETCD_TXN_OPS_MAX_DEFAULT} ops)` : (invalid.message ?? invalid.code);
+      return Promise.resolve(driverFailure(invalid.code, message));
+    }
+    const gate = this.gate(epoch);
+    if (gate !== null) return Promise.resolve(gate);
+    return this.enqueue(request, epoch, request.entries.length + ETCD_OPS_PER_SEQ_BATCH_OVERHEAD, seqBatchGrantsAnswer);
+  }
+
+  private enqueue<T>(request: SeqLedgerRequest, epoch: bigint, ops: number, answer: (outcome: SeqLedgerResult) => DriverResult<T>): Promise<DriverResult<T>> {
     if (this.queue.length >= ETCD_SEQ_QUEUE_MAX) return Promise.resolve(driverFailure('DRIVER_TRANSIENT', 'too many sequence requests waiting to commit'));
     return new Promise((resolve) => {
-      this.queue.push({ request, epoch, resolve });
+      this.queue.push({ request, epoch, ops, deliver: (outcome) => resolve(answer(outcome)), fail: resolve });
       if (!this.draining) void this.drain();
     });
   }
@@ -500,18 +637,27 @@ export class EtcdDriver implements ConsensusDriver {
     try {
       while (this.queue.length > 0) {
         const epoch = (this.queue[0] as QueuedAdvance).epoch;
+        // Requests in arrival order while their ops fit one transaction beside the meta put (a
+        // getSeq-only turn takes ETCD_SEQ_BATCH_MAX, as before batches existed).
         let count = 0;
-        while (count < this.queue.length && count < ETCD_SEQ_BATCH_MAX && (this.queue[count] as QueuedAdvance).epoch === epoch) count++;
+        let ops = 0;
+        while (count < this.queue.length && count < ETCD_SEQ_BATCH_MAX) {
+          const next = this.queue[count] as QueuedAdvance;
+          if (next.epoch !== epoch || (count > 0 && ops + next.ops > ETCD_TXN_OPS_MAX_DEFAULT - 1)) break;
+          ops += next.ops;
+          count++;
+        }
         const batch = this.queue.splice(0, count);
-        let answers: DriverResult<SeqBlockResult>[];
+        let outcome: { readonly outcomes: readonly SeqLedgerResult[] } | { readonly failure: DriverFailure };
         try {
-          answers = await this.commitBatch(batch.map((b) => b.request), epoch);
+          outcome = await this.commitBatch(batch.map((b) => b.request), epoch);
         } catch (e) {
           // A bug (the ledger asserts on ids that are not u64): no waiter is left hanging.
           this.cache = null;
-          answers = batch.map(() => driverFailure('DRIVER_PERMANENT', `sequence batch failed: ${e instanceof Error ? e.message : String(e)}`));
+          outcome = { failure: driverFailure('DRIVER_PERMANENT', `sequence batch failed: ${e instanceof Error ? e.message : String(e)}`) };
         }
-        batch.forEach((b, i) => b.resolve(answers[i] as DriverResult<SeqBlockResult>));
+        if ('failure' in outcome) for (const b of batch) b.fail(outcome.failure);
+        else batch.forEach((b, i) => b.deliver(outcome.outcomes[i] as SeqLedgerResult));
       }
     } finally {
       this.draining = false;
@@ -521,53 +667,10 @@ export class EtcdDriver implements ConsensusDriver {
   /** Loads the whole ledger with one linearized range read (one revision). */
   private async loadLedger(): Promise<CachedLedger> {
     const { kvs } = await this.options.client.range(this.keys.ledger, { prefix: true });
-    let meta: { keyCap: number; applySeq: bigint; requestsExpiredBelow: bigint } | null = null;
-    let metaModRevision = 0n;
-    const counters: Array<readonly [string, bigint]> = [];
-    const sessions = new Map<bigint, { lastActiveSeq: bigint; forgottenBelow: bigint; results: SeqSessionSnapshot['results'][number][] }>();
-    const sessionOf = (cid: bigint): { lastActiveSeq: bigint; forgottenBelow: bigint; results: SeqSessionSnapshot['results'][number][] } => {
-      let s = sessions.get(cid);
-      if (s === undefined) sessions.set(cid, (s = { lastActiveSeq: 0n, forgottenBelow: 0n, results: [] }));
-      return s;
-    };
-    for (const kv of kvs) {
-      const rest = kv.key.slice(this.keys.ledger.length);
-      if (rest === 'meta') {
-        const parsed = JSON.parse(kv.value) as { keyCap: number; applySeq: string; requestsExpiredBelow: string };
-        meta = { keyCap: parsed.keyCap, applySeq: BigInt(parsed.applySeq), requestsExpiredBelow: BigInt(parsed.requestsExpiredBelow) };
-        metaModRevision = kv.modRevision;
-      } else if (rest.startsWith('seq/')) {
-        counters.push([rest.slice(4), parseDecimal(kv.value, kv.key)]);
-      } else {
-        const m = /^session\/(\d{20})\/(meta|r\/(\d{20}))$/.exec(rest);
-        if (m === null) throw new EtcdRequestError(`unexpected key ${JSON.stringify(kv.key)} under the ledger prefix`, 200);
-        const session = sessionOf(BigInt(m[1] as string));
-        const parsed = JSON.parse(kv.value) as Record<string, string | number>;
-        if (m[2] === 'meta') {
-          session.lastActiveSeq = BigInt(parsed['lastActiveSeq'] as string);
-          session.forgottenBelow = BigInt(parsed['forgottenBelow'] as string);
-        } else {
-          session.results.push({ requestId: BigInt(m[3] as string), key: String(parsed['key']), start: BigInt(parsed['start'] as string), count: Number(parsed['count']) });
-        }
-      }
-    }
-    if (meta === null) {
-      if (kvs.length > 0) throw new EtcdRequestError(`${this.keys.meta} is missing while the ledger has ${kvs.length} keys`, 200);
-      return { ledger: new SeqLedger({ keyCap: this.options.seqKeyCap ?? SEQ_KEY_CARDINALITY_CAP_DEFAULT }), metaModRevision: 0n };
-    }
-    const byBytes = (a: string, b: string): number => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-    counters.sort((a, b) => byBytes(a[0], b[0]));
-    const snapshot: SeqLedgerSnapshot = {
-      keyCap: meta.keyCap,
-      counters,
-      applySeq: meta.applySeq,
-      requestsExpiredBelow: meta.requestsExpiredBelow,
-      sessions: [...sessions.entries()]
-        .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-        .map(([clientId, s]) => ({ clientId, lastActiveSeq: s.lastActiveSeq, forgottenBelow: s.forgottenBelow, results: s.results })),
-    };
+    const stored = storedLedgerSnapshot(this.keys.ledger, kvs);
+    if (stored === null) return { ledger: new SeqLedger({ keyCap: this.options.seqKeyCap ?? SEQ_KEY_CARDINALITY_CAP_DEFAULT }), metaModRevision: 0n };
     try {
-      return { ledger: SeqLedger.fromSnapshot(snapshot), metaModRevision };
+      return { ledger: SeqLedger.fromSnapshot(stored.snapshot), metaModRevision: stored.metaModRevision };
     } catch (e) {
       throw new EtcdRequestError(`the ledger stored under ${this.keys.ledger} is not a valid ledger: ${e instanceof Error ? e.message : String(e)}`, 200);
     }
@@ -598,11 +701,16 @@ export class EtcdDriver implements ConsensusDriver {
       const oldIds = new Set((old?.results ?? []).map((r) => r.requestId));
       const newIds = new Set(s.results.map((r) => r.requestId));
       for (const r of s.results) {
-        if (!oldIds.has(r.requestId)) {
-          ops.push({ put: { key: `${prefix}r/${pad20(r.requestId)}`, value: JSON.stringify({ key: r.key, start: r.start.toString(), count: r.count }) } });
-        }
+        if (!oldIds.has(r.requestId)) ops.push({ put: { key: `${prefix}r/${pad20(r.requestId)}`, value: encodeResult(r) } });
       }
-      for (const id of oldIds) if (!newIds.has(id)) ops.push({ deleteRange: { key: `${prefix}r/${pad20(id)}` } });
+      const gone = [...oldIds].filter((id) => !newIds.has(id));
+      // A batch may evict several results; they are the session's lowest ids (all below its new
+      // forgottenBelow, where no kept result is), so one range delete takes them all.
+      if (gone.length > 1 && gone.every((id) => id < s.forgottenBelow) && s.results.every((r) => r.requestId >= s.forgottenBelow)) {
+        ops.push({ deleteRange: { key: `${prefix}r/`, rangeEnd: `${prefix}r/${pad20(s.forgottenBelow)}` } });
+      } else {
+        for (const id of gone) ops.push({ deleteRange: { key: `${prefix}r/${pad20(id)}` } });
+      }
     }
     for (const clientId of beforeSessions.keys()) {
       if (!afterSessions.has(clientId)) ops.push({ deleteRange: { key: this.sessionPrefix(clientId), prefix: true } });
@@ -616,40 +724,78 @@ export class EtcdDriver implements ConsensusDriver {
     return ops;
   }
 
-  private async commitBatch(requests: readonly SeqAdvanceRequest[], epoch: bigint): Promise<DriverResult<SeqBlockResult>[]> {
-    const all = (failure: DriverFailure): DriverFailure[] => requests.map(() => failure);
+  private async commitBatch(requests: readonly SeqLedgerRequest[], epoch: bigint): Promise<{ readonly outcomes: readonly SeqLedgerResult[] } | { readonly failure: DriverFailure }> {
     const gate = this.gate(epoch);
-    if (gate !== null) return all(gate);
+    if (gate !== null) return { failure: gate };
     try {
       this.cache ??= await this.loadLedger();
     } catch (e) {
-      return all(this.failureOf(e, 'loading the sequence ledger'));
+      return { failure: this.failureOf(e, 'loading the sequence ledger') };
     }
     const cache = this.cache;
     const before = cache.ledger.snapshot();
-    const outcomes = requests.map((r) => cache.ledger.advance(r));
+    const outcomes = requests.map((r) => cache.ledger.apply(r));
     const touchedKeys = new Set<string>();
-    for (const o of outcomes) if (o.ok && !o.replayed) touchedKeys.add(o.key);
-    const answers = outcomes.map((o): DriverResult<SeqBlockResult> => (o.ok ? { ok: true, start: o.start, count: o.count } : seqDriverFailure(o)));
-    if (!outcomes.some((o) => o.ok)) return answers; // refusals change nothing
+    for (const o of outcomes) {
+      if (!o.ok || o.replayed) continue;
+      if ('grants' in o) for (const g of o.grants) touchedKeys.add(g.key);
+      else touchedKeys.add(o.key);
+    }
+    if (!outcomes.some((o) => o.ok)) return { outcomes }; // refusals change nothing
+    if (this.options.faults?.batchAppliedKeyByKey === true) {
+      const failure = await this.plantedKeyByKey(requests, outcomes, epoch);
+      if (failure !== null) {
+        this.cache = null;
+        return { failure };
+      }
+    }
     const ops = this.diffOps(before, cache.ledger.snapshot(), touchedKeys);
     const compares = [...this.leaderCompare(epoch), ...this.versionCompare(this.keys.meta, cache.metaModRevision)];
     try {
       const result = await this.options.client.txn(compares, ops, [{ range: { key: this.keys.leader } }]);
       if (result.succeeded) {
         if (this.cache === cache) cache.metaModRevision = result.revision;
-        return answers;
+        return { outcomes };
       }
       this.cache = null;
       const leader = result.ranges[0]?.[0];
-      if (leader?.createRevision !== epoch) return all(this.fencedBy(leader, epoch));
+      if (leader?.createRevision !== epoch) return { failure: this.fencedBy(leader, epoch) };
       // The ledger changed under this leader's cache: nothing was written; reload and let the client retry.
-      return all(driverFailure('DRIVER_TRANSIENT', 'the stored ledger changed under the cache; reloaded'));
+      return { failure: driverFailure('DRIVER_TRANSIENT', 'the stored ledger changed under the cache; reloaded') };
     } catch (e) {
       // The transaction's outcome is unknown: the cache may be ahead of or behind etcd.
       this.cache = null;
-      return all(this.failureOf(e, 'committing sequence advances'));
+      return { failure: this.failureOf(e, 'committing sequence advances') };
     }
+  }
+
+  /**
+   * The planted bug `batchAppliedKeyByKey`: before the whole transaction, each key of a new batch
+   * but the last is written alone (its counter and the batch's result with the grants so far).
+   * A failure in between leaves that part durable. Null when every partial write landed.
+   */
+  private async plantedKeyByKey(requests: readonly SeqLedgerRequest[], outcomes: readonly SeqLedgerResult[], epoch: bigint): Promise<DriverFailure | null> {
+    for (const [i, o] of outcomes.entries()) {
+      const request = requests[i] as SeqLedgerRequest;
+      if (!o.ok || o.replayed || !('grants' in o) || o.grants.length < 2 || !isSeqBatchRequest(request)) continue;
+      for (let k = 0; k + 1 < o.grants.length; k++) {
+        const g = o.grants[k] as SeqGrant;
+        const sofar = o.grants.slice(0, k + 1);
+        const first = sofar[0] as SeqGrant;
+        const result = { requestId: request.requestId, key: first.key, start: first.start, count: first.count, ...(sofar.length > 1 ? { batch: sofar } : {}) };
+        const ops: EtcdOp[] = [
+          { put: { key: this.seqKey(g.key), value: (g.start + BigInt(g.count)).toString() } },
+          { put: { key: `${this.sessionPrefix(request.clientId)}r/${pad20(request.requestId)}`, value: encodeResult(result) } },
+        ];
+        try {
+          const written = await this.options.client.txn(this.leaderCompare(epoch), ops, [{ range: { key: this.keys.leader } }]);
+          if (!written.succeeded) return this.fencedBy(written.ranges[0]?.[0], epoch);
+        } catch (e) {
+          return this.failureOf(e, 'committing a batch key by key');
+        }
+      }
+    }
+    return null;
   }
 
   async close(): Promise<void> {
@@ -658,7 +804,7 @@ export class EtcdDriver implements ConsensusDriver {
     this.timer?.cancel();
     this.timer = null;
     if (this.tickRunning !== null) await this.tickRunning;
-    for (const q of this.queue.splice(0)) q.resolve(driverFailure('DRIVER_PERMANENT', 'driver closed'));
+    for (const q of this.queue.splice(0)) q.fail(driverFailure('DRIVER_PERMANENT', 'driver closed'));
     const wasLeader = this.state.kind === 'leader';
     this.emit({ kind: 'unknown' });
     // Give the leadership back at once, so another node need not wait for the lease to expire.

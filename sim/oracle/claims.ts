@@ -17,8 +17,9 @@
 // ledger view says so and the checker skips the hole check.
 
 import { SEQ_KEY_CARDINALITY_CAP_DEFAULT } from '../../core/limits.js';
-import type { SeqLedgerSnapshot, SeqSessionResult, SeqAdvanceRequest } from '../../core/ledger.js';
-import type { ConsensusDriver, DriverResult, LeaderState, SeqBlockResult } from '../../drivers/driver.js';
+import type { SeqLedgerSnapshot, SeqSessionResult, SeqAdvanceRequest, SeqBatchRequest, SeqGrant } from '../../core/ledger.js';
+import type { LeaseRecord } from '../../core/oracle/leases.js';
+import type { ConsensusDriver, DriverResult, LeaderState, SeqBatchGrants, SeqBlockResult } from '../../drivers/driver.js';
 import { type Decoded, type DurableLedger, type DurableSource, indexLedger } from './durable.js';
 import type { ViolationDetails, ViolationKind } from './violations.js';
 
@@ -106,7 +107,47 @@ export class ClaimsView implements DurableSource {
     if (end > (this.counters.get(request.key) ?? 0n)) this.counters.set(request.key, end);
     this.ledger = null;
   }
+
+  /** @internal A batch's grants, claimed like a block per key, remembered whole under its request id. */
+  claimBatch(label: string, request: SeqBatchRequest, grants: readonly SeqGrant[]): void {
+    if (grants.length === 0) return;
+    let session = this.sessions.get(request.clientId);
+    if (session === undefined) {
+      session = new Map();
+      this.sessions.set(request.clientId, session);
+    }
+    const result = batchResult(request.requestId, grants);
+    const earlier = session.get(request.requestId);
+    if (earlier !== undefined) {
+      if (!sameGrants(earlier, result)) {
+        this.report('seq_request_two_blocks', `${label}: batch request ${request.requestId} of client ${request.clientId} got other grants than an advance of the same request before`, {
+          requestId: request.requestId.toString(),
+          clientId: request.clientId.toString(),
+        });
+      }
+      return;
+    }
+    session.set(request.requestId, result);
+    for (const g of grants) {
+      const end = g.start + BigInt(g.count);
+      if (end > (this.counters.get(g.key) ?? 0n)) this.counters.set(g.key, end);
+    }
+    this.ledger = null;
+  }
 }
+
+/** A batch's grants as one remembered result (a one-key batch is a getSeq's result). */
+function batchResult(requestId: bigint, grants: readonly SeqGrant[]): SeqSessionResult {
+  const first = grants[0] as SeqGrant;
+  const base = { requestId, key: first.key, start: first.start, count: first.count };
+  return grants.length === 1 ? base : { ...base, batch: grants.map((g) => ({ key: g.key, start: g.start, count: g.count })) };
+}
+
+const sameGrants = (a: SeqSessionResult, b: SeqSessionResult): boolean => {
+  const ga = a.batch ?? [a];
+  const gb = b.batch ?? [b];
+  return ga.length === gb.length && ga.every((g, i) => g.key === gb[i]?.key && g.start === gb[i]?.start && g.count === gb[i]?.count);
+};
 
 /** Passes every call through; records what it returned; checks loads against earlier claims. */
 class WitnessedDriver implements ConsensusDriver {
@@ -116,9 +157,30 @@ class WitnessedDriver implements ConsensusDriver {
     private readonly claims: ClaimsView,
   ) {
     if (inner.hasLease !== undefined) this.hasLease = () => (inner.hasLease as () => boolean).call(inner);
+    // Only a driver that serves batches gets one through the witness (else getSeqBatch stays unimplemented).
+    const batch = inner.advanceSeqBatch;
+    if (batch !== undefined) {
+      this.advanceSeqBatch = async (request, epoch) => {
+        const result = await batch.call(inner, request, epoch);
+        if (result.ok) this.claims.claimBatch(this.label, request, result.grants);
+        return result;
+      };
+    }
+    // Likewise the stamping leases (both or neither, drivers/driver.ts): passed through as they
+    // are, so a driver that keeps leases serves them under the swarm (the service checkers judge
+    // the answers against the claimed high-water).
+    const load = inner.loadLeases;
+    const persist = inner.persistLeases;
+    if (load !== undefined && persist !== undefined) {
+      this.loadLeases = () => load.call(inner);
+      this.persistLeases = (leases, epoch) => persist.call(inner, leases, epoch);
+    }
   }
 
   hasLease?: () => boolean;
+  advanceSeqBatch?: (request: SeqBatchRequest, epoch: bigint) => Promise<DriverResult<SeqBatchGrants>>;
+  loadLeases?: () => Promise<DriverResult<{ readonly leases: readonly LeaseRecord[] }>>;
+  persistLeases?: (leases: readonly LeaseRecord[], epoch: bigint) => Promise<DriverResult<Record<never, never>>>;
 
   subscribeLeadership(listener: (state: LeaderState) => void): () => void {
     return this.inner.subscribeLeadership(listener);

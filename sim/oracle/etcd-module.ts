@@ -23,10 +23,12 @@
 // second), the keep-alive tick and each request's deadline are a fraction of it.
 // Planted bugs: etcdWriteWithoutFence and etcdServeAfterLeaseExpired (EtcdDriverOptions.faults).
 
-import { EtcdDriver } from '../../drivers/etcd/etcd-driver.js';
+import { EtcdDriver, storedLedgerSnapshot } from '../../drivers/etcd/etcd-driver.js';
+import { type Decoded, type DurableLedger, type DurableSource, indexLedger } from './durable.js';
 import { SimEtcdStore } from '../etcd-store.js';
 import { drawSimEtcdFaults, SIM_ETCD_PORT, SimEtcdClient, SimEtcdServer } from '../etcd-wire.js';
 import type { Rng } from '../random.js';
+import { SEQ_KEY_CARDINALITY_CAP_DEFAULT } from '../../core/limits.js';
 import type { ConsensusDriver } from '../../drivers/driver.js';
 import type { SimDriverContext, SimDriverExtras, SimDriverModule, SimRunAccess } from './drivers.js';
 import type { PlantedBug, SimOptions } from './options.js';
@@ -72,8 +74,9 @@ export function drawEtcdNemesis(rng: Rng, options: SimOptions): EtcdNemesisOptio
   };
 }
 
-function plantedFaults(planted: PlantedBug | null): { writeWithoutFence?: boolean; serveAfterLeaseExpired?: boolean } {
+function plantedFaults(planted: PlantedBug | null): { writeWithoutFence?: boolean; serveAfterLeaseExpired?: boolean; batchAppliedKeyByKey?: boolean } {
   if (planted === 'etcdWriteWithoutFence') return { writeWithoutFence: true };
+  if (planted === 'batchAppliedKeyByKey') return { batchAppliedKeyByKey: true };
   if (planted === 'etcdServeAfterLeaseExpired') return { serveAfterLeaseExpired: true };
   return {};
 }
@@ -96,6 +99,38 @@ function openEtcdDriver(context: SimDriverContext): Promise<ConsensusDriver> {
   });
   driver.start();
   return Promise.resolve(driver);
+}
+
+/**
+ * The checkers' ground truth on etcd: what the simulated etcd holds now (the store is the
+ * replicated, durable state: the etcd node never crashes). The high-water is `P/hw`, the ledger
+ * the keys under `P/ledger/` decoded as the driver decodes them, so a batch the store holds in
+ * part is seen (seq_batch_partial), which the drivers' answers alone cannot show.
+ */
+class EtcdStoreView implements DurableSource {
+  constructor(private readonly store: SimEtcdStore) {}
+
+  highWaterMs(): Decoded<number> {
+    const kv = this.store.peek(`${SIM_ETCD_PREFIX}/hw`);
+    if (kv === undefined) return { ok: true, value: 0 };
+    const value = Number(kv.value);
+    return /^\d{1,20}$/.test(kv.value) && Number.isSafeInteger(value) ? { ok: true, value } : { ok: false, problem: `${SIM_ETCD_PREFIX}/hw holds ${JSON.stringify(kv.value)}` };
+  }
+
+  highWaterCovering(): Decoded<number> {
+    return this.highWaterMs();
+  }
+
+  sequenceLedger(): Decoded<DurableLedger> {
+    const prefix = `${SIM_ETCD_PREFIX}/ledger/`;
+    try {
+      const stored = storedLedgerSnapshot(prefix, this.store.range(prefix, { prefix: true }).kvs);
+      const snapshot = stored?.snapshot ?? { keyCap: SEQ_KEY_CARDINALITY_CAP_DEFAULT, counters: [], applySeq: 0n, requestsExpiredBelow: 0n, sessions: [] };
+      return { ok: true, value: indexLedger(snapshot) };
+    } catch (e) {
+      return { ok: false, problem: e instanceof Error ? e.message : String(e) };
+    }
+  }
 }
 
 /** Adds the etcd node to the run and schedules its faults. */
@@ -163,6 +198,7 @@ function etcdExtras(run: SimRunAccess): SimDriverExtras {
   };
   if (nemesis.budget > 0) run.world.after(strikeRng.int(nemesis.gapMs[0], nemesis.gapMs[1]), strike, 'etcd.nemesis');
   return {
+    groundTruth: new EtcdStoreView(store),
     describeNode: (name) => `etcd leader key: ${leaseHolder() ?? 'none'}${name === leaseHolder() ? ' (this node)' : ''}, etcd revision ${store.revision}, server ${JSON.stringify(server.counts)}`,
   };
 }

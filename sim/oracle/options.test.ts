@@ -83,7 +83,15 @@ describe('swarm options', () => {
         continue;
       }
       const paxos = isPaxosBug(bug);
-      const o = drawOptions({ seed: 1, profile: profileForBug(bug), planted: bug, nodes: isRaftBug(bug) || isMembershipBug(bug) || paxos ? 3 : 1, ...(paxos ? { driver: { module: 'paxos' } } : {}) });
+      // batchAppliedKeyByKey is a service-call bug planted in the etcd driver.
+      const etcd = bug === 'batchAppliedKeyByKey';
+      const o = drawOptions({
+        seed: 1,
+        profile: profileForBug(bug),
+        planted: bug,
+        nodes: isRaftBug(bug) || isMembershipBug(bug) || paxos || etcd ? 3 : 1,
+        ...(paxos ? { driver: { module: 'paxos' } } : etcd ? { driver: { module: 'etcd' } } : {}),
+      });
       // The service calls' bugs need their callers; the frontier's needs no fault at all.
       if ((SERVICE_BUGS as readonly string[]).includes(bug)) expect(o.services, bug).toBeDefined();
       if (bug === 'frontierIgnoresSupersededLeases') continue;

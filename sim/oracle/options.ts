@@ -38,9 +38,12 @@ export const MEMBERSHIP_BUGS = ['concurrentMembershipChanges', 'membershipChange
 /**
  * Planted bugs of the service calls (safe points, stamping leases): found by the swarm's service
  * callers (options.services). `frontierIgnoresSupersededLeases` is in the serving node (every
- * driver); `answerLeasesBeforeDurable` is in the file driver.
+ * driver); `answerLeasesBeforeDurable` is in the file driver; `batchAppliedKeyByKey` (a
+ * getSeqBatch written one transaction per key) is in the etcd driver.
  */
-export const SERVICE_BUGS = ['frontierIgnoresSupersededLeases', 'answerLeasesBeforeDurable'] as const;
+export const SERVICE_BUGS = ['frontierIgnoresSupersededLeases', 'answerLeasesBeforeDurable', 'batchAppliedKeyByKey'] as const;
+/** Service-call bugs planted in the etcd driver: they need `--driver etcd`. */
+const ETCD_SERVICE_BUGS: readonly PlantedBug[] = ['batchAppliedKeyByKey'];
 export const PLANTED_BUGS = [...SINGLE_NODE_BUGS, ...RAFT_BUGS, ...PAXOS_BUGS, ...ETCD_BUGS, ...MEMBERSHIP_BUGS, ...SERVICE_BUGS] as const;
 export type PlantedBug = (typeof PLANTED_BUGS)[number];
 export type RaftBug = (typeof RAFT_BUGS)[number];
@@ -149,7 +152,7 @@ export function specProblem(spec: RunSpec): string | null {
   const driver = spec.driver?.module;
   if (isMembershipBug(spec.planted) && (nodes === 1 || (driver !== undefined && driver !== 'raft'))) return `${spec.planted} is a bug of the Raft core's membership changes: run it with --nodes 3 or 5 (the raft driver)`;
   if (isPaxosBug(spec.planted) && (nodes === 1 || driver !== 'paxos')) return `${spec.planted} is a bug of the Paxos core: run it with --driver paxos --nodes 3 or 5`;
-  if (isEtcdBug(spec.planted) && (driver !== 'etcd' || nodes === 1)) return `${spec.planted} is a bug of the etcd driver: run it with --nodes 3 --driver etcd`;
+  if ((isEtcdBug(spec.planted) || (spec.planted !== null && ETCD_SERVICE_BUGS.includes(spec.planted))) && (driver !== 'etcd' || nodes === 1)) return `${spec.planted} is a bug of the etcd driver: run it with --nodes 3 --driver etcd`;
   if (driver !== undefined && spec.planted !== null && (FILE_DRIVER_BUGS.includes(spec.planted) || isRaftBug(spec.planted)) && driver !== (isRaftBug(spec.planted) ? 'raft' : 'file')) {
     return `${spec.planted} is a bug planted in a built-in driver, not in ${driver}`;
   }
@@ -799,6 +802,14 @@ const PROFILE_SHAPES: Record<ProfileName, ProfileShape> = {
     servicesOn: [1, 1],
     nemesisGapMs: { serverCrash: [50, 400] },
     nemesisBudget: { serverCrash: [4, 10] },
+  }),
+  // A getSeqBatch written key by key (etcd driver): batches often, with the swarm's etcd faults
+  // (transactions failed or answered lost) and server crashes between the per-key writes.
+  'planted:batchAppliedKeyByKey': withShape({
+    forced: { ...ALL_OFF, serverCrash: true },
+    servicesOn: [1, 1],
+    nemesisGapMs: { serverCrash: [100, 500] },
+    nemesisBudget: { serverCrash: [3, 8] },
   }),
   // --- the etcd driver (sim/oracle/etcd-module.ts adds its own faults between the nodes and etcd:
   // the lease holder paused past its lease, a node cut off from etcd, etcd losing its leader) -----

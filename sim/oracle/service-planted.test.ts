@@ -6,7 +6,9 @@
 //   - frontierIgnoresSupersededLeases (serving node, every driver): a holder supersedes its lease,
 //     and a later frontier passes the superseded lease's bound while it still binds;
 //   - answerLeasesBeforeDurable (file driver): a lease answered, then a power loss takes back the
-//     set's unsynced rename, and the restarted server's frontier passes the lost lease's bound.
+//     set's unsynced rename, and the restarted server's frontier passes the lost lease's bound;
+//   - batchAppliedKeyByKey (etcd driver): a getSeqBatch written one transaction per key, and the
+//     etcd store holds part of a batch (seq_batch_partial).
 import { describe, expect, it } from 'vitest';
 import { runSeed } from './cluster.js';
 import { profileForBug, SERVICE_BUGS } from './options.js';
@@ -18,12 +20,17 @@ interface PlantedCase {
   /** The first seed of the bug's profile that finds it (from a search of seeds 1..40). */
   readonly foundAt: number;
   readonly expected: readonly ViolationKind[];
+  /** The driver the bug lives in, when not the default one. */
+  readonly driver?: string;
 }
 
 const CASES: readonly PlantedCase[] = [
   { bug: 'frontierIgnoresSupersededLeases', nodes: 1, foundAt: 1, expected: ['frontier_above_live_lease'] },
   { bug: 'frontierIgnoresSupersededLeases', nodes: 3, foundAt: 1, expected: ['frontier_above_live_lease'] },
   { bug: 'answerLeasesBeforeDurable', nodes: 1, foundAt: 1, expected: ['frontier_above_live_lease'] },
+  // A getSeqBatch written one etcd transaction per key: a failed or lost transaction, or a crash,
+  // between them leaves part of the batch in etcd (the etcd store is the ground truth).
+  { bug: 'batchAppliedKeyByKey', nodes: 3, foundAt: 2, expected: ['seq_batch_partial'], driver: 'etcd' },
 ];
 
 describe('the swarm finds the planted bugs of the service calls, and the seed replays to the same violation', () => {
@@ -33,7 +40,7 @@ describe('the swarm finds the planted bugs of the service calls, and the seed re
 
   for (const c of CASES) {
     it(`finds ${c.bug} on ${c.nodes} node(s) at seed ${c.foundAt}; the seed passes with the bug off`, async () => {
-      const spec = { seed: c.foundAt, profile: profileForBug(c.bug), planted: c.bug, ...(c.nodes === 1 ? {} : { nodes: c.nodes }) };
+      const spec = { seed: c.foundAt, profile: profileForBug(c.bug), planted: c.bug, ...(c.nodes === 1 ? {} : { nodes: c.nodes }), ...(c.driver === undefined ? {} : { driver: { module: c.driver } }) };
       const report = await runSeed(spec);
       expect(report.result).toBe('safety');
       const first = report.violations[0];
