@@ -973,9 +973,10 @@ export function buildProgram(): Command {
       process.stdout.write(`lease-id ${granted.leaseId}\nts-upper-bound-ms ${granted.tsUpperBoundMs}\nexpires-at-ms ${granted.expiresAtMs}\n`);
     }
   };
-  const withClient = async (endpoints: string[], run: (client: TsoClient) => Promise<void>): Promise<void> => {
+  // The lease commands take the same --tls-* and --token-file as get-ts: a TLS or token server serves them too.
+  const withClient = async (opts: { endpoints: string[] }, run: (client: TsoClient) => Promise<void>): Promise<void> => {
     try {
-      const client = createClient({ endpoints });
+      const client = createClient({ endpoints: opts.endpoints, ...clientTlsFromFlags(opts), ...clientTokenFromFlags(opts) });
       try {
         await run(client);
       } finally {
@@ -990,29 +991,44 @@ export function buildProgram(): Command {
     .description('acquire (or get back) the stamping lease of a holder: stamp physical ms at most ts-upper-bound-ms until expires-at-ms')
     .argument('<holder>', 'the holder key, as UTF-8 text (1 to 128 bytes; hex:... for raw bytes)', parseLeaseHolder)
     .addOption(endpointsOption())
+    .addOption(clientTlsOption('--tls-ca'))
+    .addOption(clientTlsOption('--tls-cert'))
+    .addOption(clientTlsOption('--tls-key'))
+    .addOption(clientTlsOption('--tls-servername'))
+    .addOption(clientTokenFileOption())
     .requiredOption('--holder-epoch <n>', 'the holder epoch (u64): a higher one supersedes the holder\'s lease', parseU64)
     .option('--ttl <duration>', 'time to live, within the server\'s bounds (default bounds 5s to 5m)', parseDurationMs, 30_000)
     .option('--json', 'print one JSON object')
     .action(async (holder: Uint8Array, opts: { endpoints: string[]; holderEpoch: bigint; ttl: number; json?: boolean }) =>
-      withClient(opts.endpoints, async (client) => printLease(await client.acquireLease(holder, opts.holderEpoch, opts.ttl), opts.json)),
+      withClient(opts, async (client) => printLease(await client.acquireLease(holder, opts.holderEpoch, opts.ttl), opts.json)),
     );
   lease
     .command('renew')
     .description('renew a stamping lease: a new bound and expiry (the acquire-time TTL)')
     .argument('<lease-id>', 'the lease id an acquire printed (u64)', parseU64)
     .addOption(endpointsOption())
+    .addOption(clientTlsOption('--tls-ca'))
+    .addOption(clientTlsOption('--tls-cert'))
+    .addOption(clientTlsOption('--tls-key'))
+    .addOption(clientTlsOption('--tls-servername'))
+    .addOption(clientTokenFileOption())
     .option('--json', 'print one JSON object')
     .action(async (leaseId: bigint, opts: { endpoints: string[]; json?: boolean }) =>
-      withClient(opts.endpoints, async (client) => printLease(await client.renewLease(leaseId), opts.json)),
+      withClient(opts, async (client) => printLease(await client.renewLease(leaseId), opts.json)),
     );
   lease
     .command('release')
     .description('release a stamping lease (idempotent): it stops binding the frontier')
     .argument('<lease-id>', 'the lease id an acquire printed (u64)', parseU64)
     .addOption(endpointsOption())
+    .addOption(clientTlsOption('--tls-ca'))
+    .addOption(clientTlsOption('--tls-cert'))
+    .addOption(clientTlsOption('--tls-key'))
+    .addOption(clientTlsOption('--tls-servername'))
+    .addOption(clientTokenFileOption())
     .option('--json', 'print one JSON object')
     .action(async (leaseId: bigint, opts: { endpoints: string[]; json?: boolean }) =>
-      withClient(opts.endpoints, async (client) => {
+      withClient(opts, async (client) => {
         await client.releaseLease(leaseId);
         process.stdout.write(opts.json === true ? `${JSON.stringify({ released: leaseId.toString() })}\n` : `released ${leaseId}\n`);
       }),

@@ -55,6 +55,40 @@ describe('the native port token through the CLI', () => {
   );
 
   it(
+    'serves lease acquire|renew|release, frontier, max-safe and get-seq-batch with --token-file and refuses each UNAUTHENTICATED without it',
+    async () => {
+      const { dir, remove } = await makeTempDir('tsoracle-token-cli-');
+      cleanups.push(remove);
+      const tokenFile = join(dir, 'token');
+      writeFileSync(tokenFile, `${TOKEN}\n`);
+      const server = await children.serve({ dataDir: join(dir, 'data'), extraArgs: ['--auth-token-file', tokenFile] });
+      const ep = ['--endpoints', server.endpoint];
+
+      const acquired = await children.run(['lease', 'acquire', 'holder-a', '--holder-epoch', '1', ...ep, '--token-file', tokenFile]);
+      expect(acquired.code, acquired.stderr).toBe(0);
+      const leaseId = /lease-id (\d+)/.exec(acquired.stdout)?.[1];
+      expect(leaseId).toBeDefined();
+      const commands: string[][] = [
+        ['lease', 'renew', leaseId as string, ...ep],
+        ['frontier', ...ep],
+        ['max-safe', ...ep],
+        ['get-seq-batch', 'k=2', ...ep],
+        ['lease', 'release', leaseId as string, ...ep],
+      ];
+      for (const args of [['lease', 'acquire', 'holder-b', '--holder-epoch', '1', ...ep], ...commands]) {
+        const refused = await children.run(args);
+        expect(refused.code, args.join(' ')).not.toBe(0);
+        expect(refused.stderr, args.join(' ')).toMatch(/UNAUTHENTICATED/);
+      }
+      for (const args of commands) {
+        const ok = await children.run([...args, '--token-file', tokenFile]);
+        expect(ok.code, `${args.join(' ')}: ${ok.stderr}`).toBe(0);
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
     'a server without a token accepts a client that sends one',
     async () => {
       const { dir, remove } = await makeTempDir('tsoracle-token-cli-');
