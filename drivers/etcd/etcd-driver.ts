@@ -142,20 +142,32 @@ export function etcdPrefixOf(cluster: string): string {
 
 const pad20 = (n: bigint): string => n.toString().padStart(20, '0');
 
-/** A remembered result's value: `{key, start, count}`, and `batch` (every grant) for a batch of two or more keys. */
-function encodeResult(r: SeqSessionSnapshot['results'][number]): string {
-  const base = { key: r.key, start: r.start.toString(), count: r.count };
-  if (r.batch === undefined) return JSON.stringify(base);
-  return JSON.stringify({ ...base, batch: r.batch.map((g) => ({ key: g.key, start: g.start.toString(), count: g.count })) });
+/** The format of a remembered batch result (a getSeq's result has no `v`: format 1). */
+export const ETCD_BATCH_RESULT_FORMAT = 2;
+
+/**
+ * A remembered result's value: a getSeq's `{key, start, count}` (format 1, no `v`); a batch of two
+ * or more keys `{v: 2, batch: [{key, start, count}, ...]}`, with NO top-level key, start or count:
+ * the release before batches reads `start` with BigInt() and so refuses such a record (its load
+ * fails) instead of misreading it as the batch's first grant alone.
+ */
+export function encodeResult(r: SeqSessionSnapshot['results'][number]): string {
+  if (r.batch === undefined) return JSON.stringify({ key: r.key, start: r.start.toString(), count: r.count });
+  return JSON.stringify({ v: ETCD_BATCH_RESULT_FORMAT, batch: r.batch.map((g) => ({ key: g.key, start: g.start.toString(), count: g.count })) });
 }
 
-function decodeResult(requestId: bigint, parsed: Record<string, unknown>): SeqSessionSnapshot['results'][number] {
-  const base = { requestId, key: String(parsed['key']), start: BigInt(parsed['start'] as string), count: Number(parsed['count']) };
+/** The inverse of `encodeResult`; a format newer than this release reads is refused by name. */
+export function decodeResult(requestId: bigint, parsed: Record<string, unknown>): SeqSessionSnapshot['results'][number] {
+  const version = parsed['v'];
+  if (version === undefined) return { requestId, key: String(parsed['key']), start: BigInt(parsed['start'] as string), count: Number(parsed['count']) };
+  if (version !== ETCD_BATCH_RESULT_FORMAT) {
+    throw new EtcdRequestError(`a remembered result of format ${JSON.stringify(version)}: this release reads formats 1 and ${ETCD_BATCH_RESULT_FORMAT} (upgrade it)`, 200);
+  }
   const batch = parsed['batch'];
-  if (batch === undefined) return base;
-  if (!Array.isArray(batch)) throw new EtcdRequestError(`a remembered result's batch is not a list`, 200);
+  if (!Array.isArray(batch) || batch.length < 2) throw new EtcdRequestError(`a remembered batch result of format ${ETCD_BATCH_RESULT_FORMAT} holds no list of two or more grants`, 200);
   const grants: SeqGrant[] = batch.map((g: Record<string, unknown>) => ({ key: String(g['key']), start: BigInt(g['start'] as string), count: Number(g['count']) }));
-  return { ...base, batch: grants };
+  const first = grants[0] as SeqGrant;
+  return { requestId, key: first.key, start: first.start, count: first.count, batch: grants };
 }
 
 interface QueuedAdvance {
