@@ -1,36 +1,43 @@
-// The peer network in the simulated world: what a link does when its connect hangs.
+// The peer network in the simulated world: what a link does when its connect hangs, and when
+// the peer it waits to redial connects in.
 import { describe, expect, it } from 'vitest';
 import { World } from '../../sim/world.js';
 import { PeerNetwork, type PeerEvent } from './peers.js';
 import { RAFT_PEER_CONNECT_TIMEOUT_MS, RAFT_PEER_RECONNECT_BACKOFF_MS_MAX } from './limits.js';
 
+/** Two peer networks a (id 1) and b (id 2), each the other's only peer, added but not started; a's events recorded. */
+function twoPeers(seed: number, keepTrace: boolean): { world: World; events: Array<{ t: number; event: PeerEvent }> } {
+  const world = new World({ seed, trace: { keep: keepTrace } });
+  const events: Array<{ t: number; event: PeerEvent }> = [];
+  const add = (name: string, selfId: number, peerId: number, peerHost: string): void => {
+    world.addNode({
+      name,
+      program: async ({ transport, clock, random, host }) => {
+        await PeerNetwork.start({
+          transport,
+          clock,
+          random,
+          selfId,
+          clusterId: 1,
+          listen: { host, port: 50552 },
+          peers: new Map([[peerId, { host: peerHost, port: 50552 }]]),
+          onMessage: () => {},
+          onEvent: (event) => {
+            if (name === 'a') events.push({ t: world.nowMs, event });
+          },
+        });
+      },
+      start: false,
+    });
+  };
+  add('a', 1, 2, 'b');
+  add('b', 2, 1, 'a');
+  return { world, events };
+}
+
 describe('PeerNetwork', () => {
   it('abandons a connect whose SYN was lost and reconnects soon after the network heals (3-node simulator seed 30)', async () => {
-    const world = new World({ seed: 7, trace: { keep: false } });
-    const events: Array<{ t: number; event: PeerEvent }> = [];
-    const start = (name: string, selfId: number, peerId: number, peerHost: string) => {
-      world.addNode({
-        name,
-        program: async ({ transport, clock, random, host }) => {
-          await PeerNetwork.start({
-            transport,
-            clock,
-            random,
-            selfId,
-            clusterId: 1,
-            listen: { host, port: 50552 },
-            peers: new Map([[peerId, { host: peerHost, port: 50552 }]]),
-            onMessage: () => {},
-            onEvent: (event) => {
-              if (name === 'a') events.push({ t: world.nowMs, event });
-            },
-          });
-        },
-        start: false,
-      });
-    };
-    start('a', 1, 2, 'b');
-    start('b', 2, 1, 'a');
+    const { world, events } = twoPeers(7, false);
     world.start('b');
     await world.runFor(10);
     // a's first connect to b is lost (a → b blocked); the partition heals 50 ms later.
@@ -48,31 +55,7 @@ describe('PeerNetwork', () => {
 
 describe('PeerNetwork reconnects to a peer that says hello', () => {
   it('a link waiting in its reconnect backoff redials at once when the peer connects in (paxos 3-node simulator seed 1621)', async () => {
-    const world = new World({ seed: 11, trace: { keep: true } });
-    const events: Array<{ t: number; event: PeerEvent }> = [];
-    const start = (name: string, selfId: number, peerId: number, peerHost: string) => {
-      world.addNode({
-        name,
-        program: async ({ transport, clock, random, host }) => {
-          await PeerNetwork.start({
-            transport,
-            clock,
-            random,
-            selfId,
-            clusterId: 1,
-            listen: { host, port: 50552 },
-            peers: new Map([[peerId, { host: peerHost, port: 50552 }]]),
-            onMessage: () => {},
-            onEvent: (event) => {
-              if (name === 'a') events.push({ t: world.nowMs, event });
-            },
-          });
-        },
-        start: false,
-      });
-    };
-    start('a', 1, 2, 'b');
-    start('b', 2, 1, 'a');
+    const { world, events } = twoPeers(11, true);
     // b is down: a's connects are refused, and its backoff grows to the maximum.
     world.start('a');
     await world.runFor(3_000);
