@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { TsoError } from '../core/errors.js';
 import {
+  CLIENT_OVERALL_TIMEOUT_MS,
   CONNECTION_BUFFER_BUDGET_BYTES_DEFAULT,
   DATA_DIR_DEFAULT,
   FAILOVER_ADVANCE_MS_DEFAULT,
@@ -743,6 +744,55 @@ function clientTokenFromFlags(flags: object): { token?: string } {
   return file === undefined ? {} : { token: AuthToken.fromFile(file, '--token-file').reveal() };
 }
 
+/** Bounds of `--timeout`, a client command's overall deadline per call. */
+const CLIENT_TIMEOUT_MS_MIN = 100;
+const CLIENT_TIMEOUT_MS_MAX = 3_600_000;
+
+/**
+ * The options every client command shares: where to connect (--endpoints), how (the TLS flags and
+ * --token-file), and how long one call may take (--timeout, the client's overall deadline, which
+ * a failover must fit into: the client rides out an election until it, backing off up to 5 s).
+ */
+function addClientOptions(cmd: Command): Command {
+  return cmd
+    .addOption(endpointsOption())
+    .addOption(clientTlsOption('--tls-ca'))
+    .addOption(clientTlsOption('--tls-cert'))
+    .addOption(clientTlsOption('--tls-key'))
+    .addOption(clientTlsOption('--tls-servername'))
+    .addOption(clientTokenFileOption())
+    .addOption(
+      new Option('--timeout <duration>', "give up a call after this long, retries and failovers included (the client's overall deadline)")
+        .default(CLIENT_OVERALL_TIMEOUT_MS, formatDurationMs(CLIENT_OVERALL_TIMEOUT_MS))
+        .argParser(durationInRange(CLIENT_TIMEOUT_MS_MIN, CLIENT_TIMEOUT_MS_MAX)),
+    );
+}
+
+/** A client built from the shared client options (see addClientOptions). */
+function clientFromFlags(flags: object): TsoClient {
+  const opts = flags as { endpoints: string[]; timeout?: number };
+  return createClient({
+    endpoints: opts.endpoints,
+    ...clientTlsFromFlags(opts),
+    ...clientTokenFromFlags(opts),
+    ...(opts.timeout === undefined ? {} : { retry: { overallTimeoutMs: opts.timeout } }),
+  });
+}
+
+/** Runs `run` with a client from the shared client options, closes it, and fails the command on an error. */
+async function withClient(flags: object, run: (client: TsoClient) => Promise<void>): Promise<void> {
+  try {
+    const client = clientFromFlags(flags);
+    try {
+      await run(client);
+    } finally {
+      await client.close();
+    }
+  } catch (e) {
+    fail(e);
+  }
+}
+
 function endpointsOption(): Option {
   return new Option('--endpoints <list>', 'comma-separated host:port list').default([LISTEN_ADDRESS_DEFAULT], LISTEN_ADDRESS_DEFAULT).argParser(parseEndpoints);
 }
@@ -869,98 +919,56 @@ export function buildProgram(): Command {
       process.stdout.write(`initialized ${opts.dataDir} at high-water ${opts.seedPhysicalMs} ms\n`);
     });
 
-  program
-    .command('get-ts')
+  addClientOptions(program.command('get-ts'))
     .description('get timestamps: N lines, one decimal u64 each')
-    .addOption(endpointsOption())
-    .addOption(clientTlsOption('--tls-ca'))
-    .addOption(clientTlsOption('--tls-cert'))
-    .addOption(clientTlsOption('--tls-key'))
-    .addOption(clientTlsOption('--tls-servername'))
-    .addOption(clientTokenFileOption())
     .option('--count <n>', `how many timestamps (1 to ${GET_TS_COUNT_MAX}: one millisecond at most)`, countUpTo(GET_TS_COUNT_MAX, 'timestamps'), 1)
     .option('--json', 'print one JSON object')
-    .action(async (opts: { endpoints: string[]; count: number; json?: boolean }) => {
-      try {
-        const client = createClient({ endpoints: opts.endpoints, ...clientTlsFromFlags(opts), ...clientTokenFromFlags(opts) });
-        try {
-          const batch = await client.getTsBatch(opts.count);
-          const values = batch.toArray().map((t) => t.toString());
-          if (opts.json === true) {
-            process.stdout.write(
-              `${JSON.stringify({ timestamps: values, physicalMs: batch.physicalMs, logicalStart: batch.logicalStart, count: batch.count, epoch: batch.epoch.toString() })}\n`,
-            );
-          } else {
-            process.stdout.write(`${values.join('\n')}\n`);
-          }
-        } finally {
-          await client.close();
+    .action(async (opts: { endpoints: string[]; count: number; json?: boolean }) =>
+      withClient(opts, async (client) => {
+        const batch = await client.getTsBatch(opts.count);
+        const values = batch.toArray().map((t) => t.toString());
+        if (opts.json === true) {
+          process.stdout.write(
+            `${JSON.stringify({ timestamps: values, physicalMs: batch.physicalMs, logicalStart: batch.logicalStart, count: batch.count, epoch: batch.epoch.toString() })}\n`,
+          );
+        } else {
+          process.stdout.write(`${values.join('\n')}\n`);
         }
-      } catch (e) {
-        fail(e);
-      }
-    });
+      }),
+    );
 
-  program
-    .command('get-seq')
+  addClientOptions(program.command('get-seq'))
     .description('get a gapless block of a sequence key: N lines, one decimal each')
     .argument('<key>', `sequence key (${SEQ_KEY_BYTES_MIN}-${SEQ_KEY_BYTES_MAX} UTF-8 bytes)`, parseSeqKey)
-    .addOption(endpointsOption())
-    .addOption(clientTlsOption('--tls-ca'))
-    .addOption(clientTlsOption('--tls-cert'))
-    .addOption(clientTlsOption('--tls-key'))
-    .addOption(clientTlsOption('--tls-servername'))
-    .addOption(clientTokenFileOption())
     .option('--count <n>', `block size (1 to ${SEQ_COUNT_MAX})`, countUpTo(SEQ_COUNT_MAX, 'values'), 1)
     .option('--json', 'print one JSON object')
-    .action(async (key: string, opts: { endpoints: string[]; count: number; json?: boolean }) => {
-      try {
-        const client = createClient({ endpoints: opts.endpoints, ...clientTlsFromFlags(opts), ...clientTokenFromFlags(opts) });
-        try {
-          const block = await client.getSeq(key, opts.count);
-          if (opts.json === true) {
-            process.stdout.write(`${JSON.stringify({ key, start: block.start.toString(), count: block.count, epoch: block.epoch.toString() })}\n`);
-          } else {
-            const lines: string[] = [];
-            for (let i = 0n; i < BigInt(block.count); i++) lines.push((block.start + i).toString());
-            process.stdout.write(`${lines.join('\n')}\n`);
-          }
-        } finally {
-          await client.close();
+    .action(async (key: string, opts: { endpoints: string[]; count: number; json?: boolean }) =>
+      withClient(opts, async (client) => {
+        const block = await client.getSeq(key, opts.count);
+        if (opts.json === true) {
+          process.stdout.write(`${JSON.stringify({ key, start: block.start.toString(), count: block.count, epoch: block.epoch.toString() })}\n`);
+        } else {
+          const lines: string[] = [];
+          for (let i = 0n; i < BigInt(block.count); i++) lines.push((block.start + i).toString());
+          process.stdout.write(`${lines.join('\n')}\n`);
         }
-      } catch (e) {
-        fail(e);
-      }
-    });
+      }),
+    );
 
   for (const [name, description, read] of [
     ['max-safe', "the leader's max safe point: committed high-water − window ahead − 1, physical ms (0 from a follower)", (c: TsoClient) => c.getCurrentMaxSafe()],
     ['frontier', "the leader's safe frontier: min(committed high-water, unexpired lease bounds), physical ms (0 from a follower)", (c: TsoClient) => c.getSafeFrontier()],
   ] as const) {
-    program
-      .command(name)
+    addClientOptions(program.command(name))
       .description(description)
-      .addOption(endpointsOption())
-      .addOption(clientTlsOption('--tls-ca'))
-      .addOption(clientTlsOption('--tls-cert'))
-      .addOption(clientTlsOption('--tls-key'))
-      .addOption(clientTlsOption('--tls-servername'))
-      .addOption(clientTokenFileOption())
       .option('--json', 'print one JSON object')
-      .action(async (opts: { endpoints: string[]; json?: boolean }) => {
-        try {
-          const client = createClient({ endpoints: opts.endpoints, ...clientTlsFromFlags(opts), ...clientTokenFromFlags(opts) });
-          try {
-            const point = await read(client);
-            if (opts.json === true) process.stdout.write(`${JSON.stringify({ physicalMs: String(point.physicalMs), epoch: point.epoch.toString() })}\n`);
-            else process.stdout.write(`${point.physicalMs}\n`);
-          } finally {
-            await client.close();
-          }
-        } catch (e) {
-          fail(e);
-        }
-      });
+      .action(async (opts: { endpoints: string[]; json?: boolean }) =>
+        withClient(opts, async (client) => {
+          const point = await read(client);
+          if (opts.json === true) process.stdout.write(`${JSON.stringify({ physicalMs: String(point.physicalMs), epoch: point.epoch.toString() })}\n`);
+          else process.stdout.write(`${point.physicalMs}\n`);
+        }),
+      );
   }
 
   // Stamping leases: `lease acquire <holder>`, `lease renew <id>`, `lease release <id>`.
@@ -973,59 +981,25 @@ export function buildProgram(): Command {
       process.stdout.write(`lease-id ${granted.leaseId}\nts-upper-bound-ms ${granted.tsUpperBoundMs}\nexpires-at-ms ${granted.expiresAtMs}\n`);
     }
   };
-  // The lease commands take the same --tls-* and --token-file as get-ts: a TLS or token server serves them too.
-  const withClient = async (opts: { endpoints: string[] }, run: (client: TsoClient) => Promise<void>): Promise<void> => {
-    try {
-      const client = createClient({ endpoints: opts.endpoints, ...clientTlsFromFlags(opts), ...clientTokenFromFlags(opts) });
-      try {
-        await run(client);
-      } finally {
-        await client.close();
-      }
-    } catch (e) {
-      fail(e);
-    }
-  };
-  lease
-    .command('acquire')
+  addClientOptions(lease.command('acquire'))
     .description('acquire (or get back) the stamping lease of a holder: stamp physical ms at most ts-upper-bound-ms until expires-at-ms')
     .argument('<holder>', 'the holder key, as UTF-8 text (1 to 128 bytes; hex:... for raw bytes)', parseLeaseHolder)
-    .addOption(endpointsOption())
-    .addOption(clientTlsOption('--tls-ca'))
-    .addOption(clientTlsOption('--tls-cert'))
-    .addOption(clientTlsOption('--tls-key'))
-    .addOption(clientTlsOption('--tls-servername'))
-    .addOption(clientTokenFileOption())
     .requiredOption('--holder-epoch <n>', 'the holder epoch (u64): a higher one supersedes the holder\'s lease', parseU64)
     .option('--ttl <duration>', 'time to live, within the server\'s bounds (default bounds 5s to 5m)', parseDurationMs, 30_000)
     .option('--json', 'print one JSON object')
     .action(async (holder: Uint8Array, opts: { endpoints: string[]; holderEpoch: bigint; ttl: number; json?: boolean }) =>
       withClient(opts, async (client) => printLease(await client.acquireLease(holder, opts.holderEpoch, opts.ttl), opts.json)),
     );
-  lease
-    .command('renew')
+  addClientOptions(lease.command('renew'))
     .description('renew a stamping lease: a new bound and expiry (the acquire-time TTL)')
     .argument('<lease-id>', 'the lease id an acquire printed (u64)', parseU64)
-    .addOption(endpointsOption())
-    .addOption(clientTlsOption('--tls-ca'))
-    .addOption(clientTlsOption('--tls-cert'))
-    .addOption(clientTlsOption('--tls-key'))
-    .addOption(clientTlsOption('--tls-servername'))
-    .addOption(clientTokenFileOption())
     .option('--json', 'print one JSON object')
     .action(async (leaseId: bigint, opts: { endpoints: string[]; json?: boolean }) =>
       withClient(opts, async (client) => printLease(await client.renewLease(leaseId), opts.json)),
     );
-  lease
-    .command('release')
+  addClientOptions(lease.command('release'))
     .description('release a stamping lease (idempotent): it stops binding the frontier')
     .argument('<lease-id>', 'the lease id an acquire printed (u64)', parseU64)
-    .addOption(endpointsOption())
-    .addOption(clientTlsOption('--tls-ca'))
-    .addOption(clientTlsOption('--tls-cert'))
-    .addOption(clientTlsOption('--tls-key'))
-    .addOption(clientTlsOption('--tls-servername'))
-    .addOption(clientTokenFileOption())
     .option('--json', 'print one JSON object')
     .action(async (leaseId: bigint, opts: { endpoints: string[]; json?: boolean }) =>
       withClient(opts, async (client) => {
@@ -1034,37 +1008,23 @@ export function buildProgram(): Command {
       }),
     );
 
-  program
-    .command('get-seq-batch')
+  addClientOptions(program.command('get-seq-batch'))
     .description('get gapless blocks of several keys at once, all or none: per value a line "key value"')
     .argument('<key=count...>', `1 to ${SEQ_BATCH_KEYS_MAX} distinct keys, each with its block size (1 to ${SEQ_COUNT_MAX})`, parseSeqBatchEntry)
-    .addOption(endpointsOption())
-    .addOption(clientTlsOption('--tls-ca'))
-    .addOption(clientTlsOption('--tls-cert'))
-    .addOption(clientTlsOption('--tls-key'))
-    .addOption(clientTlsOption('--tls-servername'))
-    .addOption(clientTokenFileOption())
     .option('--json', 'print one JSON object')
-    .action(async (entries: Array<{ key: string; count: number }>, opts: { endpoints: string[]; json?: boolean }) => {
-      try {
-        const client = createClient({ endpoints: opts.endpoints, ...clientTlsFromFlags(opts), ...clientTokenFromFlags(opts) });
-        try {
-          const batch = await client.getSeqBatch(entries);
-          if (opts.json === true) {
-            const grants = batch.blocks.map((b) => ({ key: b.key, start: b.start.toString(), count: b.count }));
-            process.stdout.write(`${JSON.stringify({ grants, epoch: batch.epoch.toString() })}\n`);
-          } else {
-            const lines: string[] = [];
-            for (const block of batch.blocks) for (let i = 0n; i < BigInt(block.count); i++) lines.push(`${block.key} ${block.start + i}`);
-            process.stdout.write(`${lines.join('\n')}\n`);
-          }
-        } finally {
-          await client.close();
+    .action(async (entries: Array<{ key: string; count: number }>, opts: { endpoints: string[]; json?: boolean }) =>
+      withClient(opts, async (client) => {
+        const batch = await client.getSeqBatch(entries);
+        if (opts.json === true) {
+          const grants = batch.blocks.map((b) => ({ key: b.key, start: b.start.toString(), count: b.count }));
+          process.stdout.write(`${JSON.stringify({ grants, epoch: batch.epoch.toString() })}\n`);
+        } else {
+          const lines: string[] = [];
+          for (const block of batch.blocks) for (let i = 0n; i < BigInt(block.count); i++) lines.push(`${block.key} ${block.start + i}`);
+          process.stdout.write(`${lines.join('\n')}\n`);
         }
-      } catch (e) {
-        fail(e);
-      }
-    });
+      }),
+    );
 
   addAdminCommand(program);
 

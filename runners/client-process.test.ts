@@ -10,6 +10,7 @@
 //     out of 20 answer (before the keep-alive, 16 of 40 exited 13 while the new leader served).
 // Loopback only; every child is bounded in time and killed in afterEach.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../drivers/node/test-support.js';
@@ -67,6 +68,32 @@ describe('a pending call keeps its process alive and always ends', () => {
     expect(result.stderr).toMatch(/^error: NO_REACHABLE_ENDPOINTS: /m);
     expect(result.stdout).toBe('');
     expect(elapsedMs).toBeLessThan(10_000 + 5_000); // the overall deadline, plus Node's start-up
+  });
+
+  it('tsoracle get-ts --timeout 1s against a server that accepts and never answers ends with TIMEOUT naming its 1000 ms; a --timeout out of bounds is a usage error', async () => {
+    // Reads and drops whatever arrives, answers nothing; closes its sockets when done.
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => {}).on('close', () => sockets.delete(socket)).resume();
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise<void>((resolve) => silent.close(() => resolve()));
+    });
+    const endpoint = `127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const [timedOut, tooShort, notADuration] = await Promise.all([
+      tracker.run(['get-ts', '--endpoints', endpoint, '--timeout', '1s'], 30_000),
+      tracker.run(['get-seq', 'k', '--endpoints', endpoint, '--timeout', '50ms'], 30_000),
+      tracker.run(['get-seq-batch', 'k=1', '--endpoints', endpoint, '--timeout', 'soon'], 30_000),
+    ]);
+    expect(timedOut.code, timedOut.stderr).toBe(1);
+    expect(timedOut.stderr).toMatch(/^error: TIMEOUT: .*no answer within 1000 ms/m);
+    expect(tooShort.code).toBe(2);
+    expect(tooShort.stderr).toMatch(/--timeout.*must be from 100ms to 1h/);
+    expect(notADuration.code).toBe(2);
+    expect(notADuration.stderr).toMatch(/--timeout.*not a duration: soon/);
   });
 
   it('tsoracle get-seq against an unreachable endpoint prints the transport error and exits 1', async () => {

@@ -89,7 +89,9 @@ describe.skipIf(ETCD_MISSING_REASON !== null)('serve etcd, two tsoracle processe
       const endpoints = ['--endpoints', `${second.endpoint},${first.endpoint}`];
       type Grant = { key: string; start: string; count: number };
       const batch = async (): Promise<Grant[]> => {
-        const run = await tracker.run(['get-seq-batch', 'a=3', 'b=1', ...endpoints, '--json'], 30_000);
+        // --timeout 30s: the first batch after the kill rides out the takeover (the lease TTL, then
+        // the client's backoff of up to 5 s), which on a loaded machine outlasts the default 10 s.
+        const run = await tracker.run(['get-seq-batch', 'a=3', 'b=1', ...endpoints, '--timeout', '30s', '--json'], 45_000);
         expect(run.code, run.stderr).toBe(0);
         return (JSON.parse(run.stdout.trim().split('\n').pop() as string) as { grants: Grant[] }).grants;
       };
@@ -115,7 +117,7 @@ describe.skipIf(ETCD_MISSING_REASON !== null)('serve etcd, two tsoracle processe
       });
       expect((await second.terminate()).code).toBe(0);
     },
-    FAILOVER_TEST_TIMEOUT_MS,
+    2 * FAILOVER_TEST_TIMEOUT_MS,
   );
 
   it(
