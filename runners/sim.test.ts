@@ -80,6 +80,13 @@ describe('tsoracle sim run', () => {
     expect((json.violations as Array<{ kind: string }>)[0]?.kind).toBe('high_water_published_not_durable');
   });
 
+  it('a planted bug\'s profile plants that bug: --profile planted:skipDirFsync finds it as --plant does', async () => {
+    const byProfile = await sim('run', '--seed', '1', '--profile', 'planted:skipDirFsync', '--json');
+    const byPlant = await sim('run', '--seed', '1', '--plant', 'skipDirFsync', '--json');
+    expect(byProfile.code).toBe(1);
+    expect(byProfile.json()).toMatchObject({ planted: 'skipDirFsync', result: 'safety', traceHash: byPlant.json().traceHash });
+  });
+
   it('exits 2 on usage errors', async () => {
     expect((await sim('run')).code).toBe(2);
     expect((await sim('run', '--seed', 'x')).code).toBe(2);

@@ -120,8 +120,13 @@ function parseNodes(text: string): number {
   return n;
 }
 
-/** The spec of a run from its flags: a planted bug brings its own profile unless one is given. */
-function specOf(seed: number, profile: ProfileName | undefined, plant: PlantedBug | undefined, nodes = 1, driver?: LoadedSimDriver): RunSpec {
+/**
+ * The spec of a run from its flags: a planted bug brings its own profile unless one is given,
+ * and a bug's profile (`--profile planted:BUG`) plants that bug unless `--plant` names another
+ * (a profile tuned to find a bug that planted nothing would pass every seed and prove nothing).
+ */
+function specOf(seed: number, profile: ProfileName | undefined, flagPlant: PlantedBug | undefined, nodes = 1, driver?: LoadedSimDriver): RunSpec {
+  const plant = flagPlant ?? (profile?.startsWith('planted:') === true ? (profile.slice('planted:'.length) as PlantedBug) : undefined);
   const spec: RunSpec = {
     seed,
     profile: profile ?? (plant === undefined ? 'swarm' : profileForBug(plant)),
