@@ -4,13 +4,15 @@
 // across the failover; /readyz answers 200 only on the serving node), and two tsoracle children
 // on a 3-member etcd through the loss of etcd's quorum (two members killed: nothing is served
 // once the lease could have expired, /readyz 503, no sequence block) and its return (the same
-// processes serve again, above every earlier timestamp, gapless). Skips, saying why, without
+// processes serve again, above every earlier timestamp, gapless; the whole history through the
+// stress run's real-time-order and uniqueness checker). Skips, saying why, without
 // `etcd`. Needs dist/ (npm test builds it).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TsoError } from '../core/errors.js';
 import { ETCD_MISSING_REASON, startEtcdCluster, type EtcdTestCluster } from '../drivers/etcd/test-support.js';
 import { createClient, type TsoClient } from './client.js';
 import { startEtcdServer } from './etcd.js';
+import { IntervalSpaceChecker, type CheckedCall, type IntervalFinding } from './stress/checkers.js';
 import { ChildTracker, sleepMs, waitFor, type ServerChild } from './test-support.js';
 
 if (ETCD_MISSING_REASON !== null) console.warn(`skipping the serve etcd tests: ${ETCD_MISSING_REASON}`);
@@ -226,6 +228,41 @@ describe.skipIf(ETCD_MISSING_REASON !== null)('serve etcd, two tsoracle processe
   );
 });
 
+/**
+ * Every call of a test through the stress run's checkers (runners/stress/checkers.ts): each value
+ * space (timestamps, one sequence key) checks real-time order and uniqueness of what was
+ * acknowledged, concurrent calls included.
+ */
+class CheckedHistory {
+  private readonly spaces = new Map<string, IntervalSpaceChecker>();
+  private order = 0;
+  readonly findings: IntervalFinding[] = [];
+
+  async call<T>(space: string, what: string, run: () => Promise<T>, interval: (answer: T) => [bigint, bigint]): Promise<T> {
+    let checker = this.spaces.get(space);
+    if (checker === undefined) {
+      checker = new IntervalSpaceChecker(space);
+      this.spaces.set(space, checker);
+    }
+    const call: CheckedCall = { id: this.order, invokeOrder: this.order++, describe: () => `${what} (call ${call.id})` };
+    const token = checker.invoke(call);
+    let answer: T;
+    try {
+      answer = await run();
+    } catch (e) {
+      checker.end(call);
+      throw e;
+    }
+    const [lo, hi] = interval(answer);
+    this.findings.push(...checker.acknowledge(call, token, lo, hi, this.order++));
+    return answer;
+  }
+
+  acknowledged(space: string): number {
+    return this.spaces.get(space)?.acknowledged ?? 0;
+  }
+}
+
 /** One probe of the outage: what a one-attempt call sent at `sentMs` (relative to the quorum loss) got. */
 interface Probe {
   readonly sentMs: number;
@@ -267,6 +304,7 @@ describe.skipIf(ETCD_MISSING_REASON !== null)('serve etcd, two tsoracle processe
     async () => {
       const etcd = await startEtcdCluster(3);
       cluster = etcd;
+      const history = new CheckedHistory();
       const serve = (): Promise<ServerChild> =>
         tracker.serve({
           dataDir: '',
@@ -287,8 +325,8 @@ describe.skipIf(ETCD_MISSING_REASON !== null)('serve etcd, two tsoracle processe
       clients.push(client);
       const take = async (n: number): Promise<void> => {
         for (let i = 0; i < n; i++) {
-          timestamps.push(await client.getTs());
-          const block = await client.getSeq('orders', 3);
+          timestamps.push(await history.call('ts', 'getTs', () => client.getTs(), (ts) => [ts, ts]));
+          const block = await history.call('orders', 'getSeq(orders, 3)', () => client.getSeq('orders', 3), (b) => [b.start, b.start + BigInt(b.count) - 1n]);
           orders.push({ start: block.start, count: block.count });
         }
       };
@@ -324,9 +362,9 @@ describe.skipIf(ETCD_MISSING_REASON !== null)('serve etcd, two tsoracle processe
       };
       const readiness: Array<{ sentMs: number; status: number }> = [];
       await Promise.all([
-        loop(() => probe('getTs@leader', () => atLeader.getTs())),
-        loop(() => probe('getTs@either', () => atEither.getTs())),
-        loop(() => probe('getSeq@leader', async () => (await atLeader.getSeq('outage', 1)).start)),
+        loop(() => probe('getTs@leader', () => history.call('ts', 'getTs at the leader', () => atLeader.getTs(), (ts) => [ts, ts]))),
+        loop(() => probe('getTs@either', () => history.call('ts', 'getTs at either node', () => atEither.getTs(), (ts) => [ts, ts]))),
+        loop(() => probe('getSeq@leader', async () => (await history.call('outage', 'getSeq(outage, 1) at the leader', () => atLeader.getSeq('outage', 1), (b) => [b.start, b.start])).start)),
         loop(async () => {
           const sentMs = performance.now() - lostAtMs;
           readiness.push({ sentMs, status: await readyz(leader) });
@@ -365,7 +403,7 @@ describe.skipIf(ETCD_MISSING_REASON !== null)('serve etcd, two tsoracle processe
       const restoredAtMs = performance.now();
       await waitFor(() => servingLines() > servingLinesBefore, 'a tsoracle node to serve again once the quorum is back', 30_000);
       const nodeServesAgainMs = Math.round(performance.now() - restoredAtMs);
-      const first = await client.getTs();
+      const first = await history.call('ts', 'getTs', () => client.getTs(), (ts) => [ts, ts]);
       const servingAgainMs = Math.round(performance.now() - restoredAtMs);
       timestamps.push(first);
       await take(10);
@@ -389,9 +427,13 @@ describe.skipIf(ETCD_MISSING_REASON !== null)('serve etcd, two tsoracle processe
       // The outage's getSeq calls got nothing; any that etcd committed after it came back is in the
       // ledger (the count moved past it) and was handed to no one, so a new block starts above it.
       const outageCalls = probes.filter((p) => p.op === 'getSeq@leader').length;
-      const after = await client.getSeq('outage', 1);
+      const after = await history.call('outage', 'getSeq(outage, 1)', () => client.getSeq('outage', 1), (b) => [b.start, b.start]);
       expect(after.start).toBeGreaterThanOrEqual(0n);
       expect(after.start).toBeLessThanOrEqual(BigInt(outageCalls));
+      // The whole history, the probes' concurrent calls included, through the stress run's checker:
+      // real-time order and no value twice, per value space.
+      expect(history.findings).toEqual([]);
+      expect(history.acknowledged('ts')).toBe(timestamps.length + probes.filter((p) => p.op === 'getTs@either' && p.ok).length);
     },
     QUORUM_TEST_TIMEOUT_MS,
   );
