@@ -167,3 +167,53 @@ describe('bench runner process lifetime', () => {
     RUN_BOUND_MS + 10_000,
   );
 });
+
+describe('bench --drivers (several drivers in one run)', () => {
+  it('refuses a bad driver list, --driver with --drivers, and --drivers with --peers, as usage errors (exit 2) before starting anything', async () => {
+    const [unknown, both, peers, twice] = await Promise.all([
+      runBench(['--drivers', 'file,nope']),
+      runBench(['--driver', 'raft', '--drivers', 'file,raft']),
+      runBench(['--drivers', 'file,raft', '--peers']),
+      runBench(['--driver', 'file,raft']),
+    ]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^error: --drivers: unknown driver "nope"/);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/^error: --drivers after --driver: give one of --driver and --drivers, once/);
+    expect(peers.code).toBe(2);
+    expect(peers.stderr).toMatch(/^error: --drivers file,raft runs its own servers one after the other: not with .*--peers/);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toMatch(/^error: --driver is file, raft, paxos or etcd, got file,raft \(several: --drivers/);
+  });
+
+  it(
+    'runs the same scenarios on file and raft one after the other, prints one table with a column pair per driver, and reports each result with its driver',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'tsoracle-bench-test-'));
+      try {
+        const out = join(dir, 'results.json');
+        const run = await runBench(['--drivers', 'file,raft', '--only', 'getTs@1,getSeq@1', '--warmup-ms', '100', '--window-ms', '300', '--out', out]);
+        expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+        const report = JSON.parse(await readFile(out, 'utf8')) as {
+          driver: string;
+          drivers: string[];
+          results: Array<{ driver: string; name: string; calls: number }>;
+        };
+        expect(report.driver).toBe('file,raft');
+        expect(report.drivers).toEqual(['file', 'raft']);
+        expect(report.results.map((r) => `${r.driver} ${r.name}`)).toEqual(['file getTs@1', 'file getSeq@1', 'raft getTs@1', 'raft getSeq@1']);
+        for (const r of report.results) expect(r.calls, `${r.driver} ${r.name}`).toBeGreaterThan(0);
+        // Each driver's section, then the side-by-side table with the same scenarios as rows.
+        expect(run.stdout).toMatch(/^== file: child process, file driver on \S+\/file \(load /m);
+        expect(run.stdout).toMatch(/^== raft: 3 child processes, raft driver on \S+\/raft \(load /m);
+        const side = run.stdout.slice(run.stdout.indexOf('the drivers side by side'));
+        expect(side.split('\n')[1]?.split(/\s{2,}/)).toEqual(['scenario', 'file calls/s', 'file p50 / p99 ms', 'raft calls/s', 'raft p50 / p99 ms']);
+        expect(side.split('\n')[3]).toMatch(/^getTs@1 /);
+        expect(side.split('\n')[4]).toMatch(/^getSeq@1 /);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+    RUN_BOUND_MS + 10_000,
+  );
+});

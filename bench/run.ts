@@ -40,10 +40,15 @@
 //   --driver etcd         a 3-member etcd on loopback (bench/etcd.ts) and 3 `serve etcd` children
 //                         on it; etcd's own CAS counter runs beside getTs/getSeq at the same callers
 //                         (without --only: getTs@1024 and getSeq@1/16/256 only)
+//   --drivers file,raft,etcd  several drivers, one after the other (each started, benched and
+//                         stopped before the next), then one table with a column pair per driver
+//                         (bench/drivers.ts); without --only: getTs@1/1024, getSeq@1/256 and
+//                         getSeqBatch(8)@256. Not with --endpoint, --grpc, --server-cpu-prof,
+//                         --peers; etcd's CAS counter only with --driver etcd alone
 //   --grpc                also run getTs over the tsoracle.v1 gRPC port (grpcGetTs@1/256/1024: one
 //                         grpc-js channel, one GetTs(count 1) per call, no client coalescing)
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,6 +60,7 @@ import { cpuUsPerCall, ownCpuMs, processCpuMs } from './cpu.js';
 import { LatencyHistogram } from './histogram.js';
 import { Janitor } from './janitor.js';
 import { Cluster } from '../runners/stress/cluster.js';
+import { DRIVERS_DEFAULT_SCENARIOS, driverComparisonTable, formatMs, formatRate, parseDriverList, type BenchDriver } from './drivers.js';
 import { etcdCasPeer, startBenchEtcd } from './etcd.js';
 import { PEER_CALLERS_MAX, PEER_LABELS, peakRssBytes, startPeers, type Peer, type PeerOp } from './peers.js';
 
@@ -143,17 +149,18 @@ interface Options {
   json: boolean;
   peers: boolean;
   grpc: boolean;
-  driver: BenchDriver;
+  /** The drivers to bench, one after the other (`--driver X` is `--drivers X`). */
+  drivers: BenchDriver[];
 }
 
-type BenchDriver = 'file' | 'raft' | 'paxos' | 'etcd';
 /** Without --only, `--driver etcd` runs the scenarios issue 17 compares with etcd's CAS counter. */
 const ETCD_DEFAULT_SCENARIOS = ['getTs@1024', 'getSeq@1', 'getSeq@16', 'getSeq@256'];
 /** Nodes of the `--driver raft|paxos|etcd` cluster. */
 const BENCH_CLUSTER_NODES = 3;
 
 function parseOptions(argv: readonly string[]): Options {
-  const options: Options = { quick: false, only: null, windowMs: 3_000, warmupMs: 1_000, endpoint: null, serverPid: null, serverCpuProfDir: null, out: null, json: false, peers: false, grpc: false, driver: 'file' };
+  const options: Options = { quick: false, only: null, windowMs: 3_000, warmupMs: 1_000, endpoint: null, serverPid: null, serverCpuProfDir: null, out: null, json: false, peers: false, grpc: false, drivers: ['file'] };
+  let driverFlag: string | null = null;
   let windowSet = false;
   let warmupSet = false;
   for (let i = 0; i < argv.length; i++) {
@@ -208,9 +215,20 @@ function parseOptions(argv: readonly string[]): Options {
         options.grpc = true;
         break;
       case '--driver': {
+        if (driverFlag !== null) usage(`${arg} after ${driverFlag}: give one of --driver and --drivers, once`);
+        driverFlag = arg;
         const driver = value();
-        if (driver !== 'file' && driver !== 'raft' && driver !== 'paxos' && driver !== 'etcd') usage(`--driver is file, raft, paxos or etcd, got ${driver}`);
-        options.driver = driver;
+        const parsed = parseDriverList(driver);
+        if (!parsed.ok || parsed.drivers.length !== 1) usage(`--driver is file, raft, paxos or etcd, got ${driver} (several: --drivers file,raft,etcd)`);
+        options.drivers = [...parsed.drivers];
+        break;
+      }
+      case '--drivers': {
+        if (driverFlag !== null) usage(`${arg} after ${driverFlag}: give one of --driver and --drivers, once`);
+        driverFlag = arg;
+        const parsed = parseDriverList(value());
+        if (!parsed.ok) usage(parsed.problem);
+        options.drivers = [...parsed.drivers];
         break;
       }
       case '--help':
@@ -223,10 +241,15 @@ function parseOptions(argv: readonly string[]): Options {
   }
   if (options.serverPid !== null && options.endpoint === null) usage('--server-pid names the process behind --endpoint (the spawned server is measured anyway)');
   if (options.grpc && options.endpoint !== null) usage('--grpc benches the spawned server only (not with --endpoint)');
-  if (options.driver !== 'file' && (options.endpoint !== null || options.grpc || options.serverCpuProfDir !== null)) {
-    usage(`--driver ${options.driver} spawns its own cluster: not with --endpoint, --grpc or --server-cpu-prof`);
+  const single = options.drivers.length === 1 ? options.drivers[0] : null;
+  if (single === null && (options.endpoint !== null || options.grpc || options.serverCpuProfDir !== null || options.peers)) {
+    usage(`--drivers ${options.drivers.join(',')} runs its own servers one after the other: not with --endpoint, --grpc, --server-cpu-prof or --peers`);
   }
-  if (options.driver === 'etcd' && options.only === null) options.only = ETCD_DEFAULT_SCENARIOS;
+  if (single !== null && single !== 'file' && (options.endpoint !== null || options.grpc || options.serverCpuProfDir !== null)) {
+    usage(`--driver ${single} spawns its own cluster: not with --endpoint, --grpc or --server-cpu-prof`);
+  }
+  if (single === 'etcd' && options.only === null) options.only = [...ETCD_DEFAULT_SCENARIOS];
+  if (single === null && options.only === null) options.only = [...DRIVERS_DEFAULT_SCENARIOS];
   if (options.quick) {
     if (!windowSet) options.windowMs = 800;
     if (!warmupSet) options.warmupMs = 300;
@@ -239,7 +262,7 @@ function usage(problem: string | null): never {
   process.stderr.write(
     'usage: node dist/bench/run.js [--quick] [--only getTs,getTsBatch,getSeq,getTs@1024] [--window-ms N] [--warmup-ms N]\n' +
       '                              [--endpoint H:P [--server-pid PID]] [--server-cpu-prof DIR] [--out FILE] [--json] [--peers] [--grpc]\n' +
-      '                              [--driver file|raft|paxos|etcd]\n',
+      '                              [--driver file|raft|paxos|etcd | --drivers file,raft,etcd]\n',
   );
   process.exit(problem === null ? 0 : 2);
 }
@@ -261,10 +284,16 @@ interface ServerChild {
   readonly grpcEndpoint: string | null;
   readonly pid: number | undefined;
   readonly child: ChildProcess;
-  stop(): Promise<void>;
+  /** Stops the server (SIGTERM, SIGKILL after the bound) and takes it out of the janitor's care. */
+  release(): Promise<void>;
 }
 
-async function spawnServer(dataDir: string, cpuProfDir: string | null, grpc: boolean): Promise<ServerChild> {
+/**
+ * Spawns `serve file` and resolves once it serves. The child is in the janitor's care from the
+ * moment it exists (a signal during its start must not leave it running); `release` stops it and
+ * takes it out of the janitor's care.
+ */
+async function spawnServer(dataDir: string, cpuProfDir: string | null, grpc: boolean, janitor: Janitor): Promise<ServerChild> {
   const nodeArgs = cpuProfDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', cpuProfDir];
   const grpcArgs = grpc ? ['--grpc-listen', '127.0.0.1:0'] : [];
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, CLI_PATH, 'serve', 'file', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--http-listen', 'off', ...grpcArgs], {
@@ -277,6 +306,14 @@ async function spawnServer(dataDir: string, cpuProfDir: string | null, grpc: boo
   const exited = new Promise<number | null>((resolveExit) => child.once('close', (code) => resolveExit(code)));
   let gone = false;
   void exited.then(() => (gone = true));
+  const stop = async (): Promise<void> => {
+    if (gone) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), SERVER_EXIT_TIMEOUT_MS);
+    await exited;
+    clearTimeout(timer);
+  };
+  const unregister = janitor.deferProcess('tsoracle server', child, stop);
   const startedMs = performance.now();
   let endpoint: string | null = null;
   let grpcEndpoint: string | null = null;
@@ -296,12 +333,9 @@ async function spawnServer(dataDir: string, cpuProfDir: string | null, grpc: boo
     grpcEndpoint,
     pid: child.pid,
     child,
-    stop: async () => {
-      if (gone) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), SERVER_EXIT_TIMEOUT_MS);
-      await exited;
-      clearTimeout(timer);
+    release: async () => {
+      await stop();
+      unregister();
     },
   };
 }
@@ -425,14 +459,6 @@ async function settle(peers: readonly Peer[], dataDir: string): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // Output
 
-function formatRate(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
-}
-
-function formatMs(n: number): string {
-  return Number.isFinite(n) ? n.toFixed(3) : '-';
-}
-
 function formatCpu(us: number | null): string {
   return us === null ? '-' : us.toFixed(1);
 }
@@ -539,6 +565,110 @@ async function main(): Promise<void> {
   }
 }
 
+/** One driver's run: its results, and what the report says of its server. */
+interface DriverRun {
+  readonly driver: BenchDriver;
+  readonly results: ScenarioResult[];
+  readonly server: string;
+  readonly serverPeakRssBytes: number | null;
+}
+
+/**
+ * Starts `driver`'s server (a `serve file` child, or a 3-node cluster; for etcd its own 3-member
+ * etcd first), runs `scenarios` (with `peers` interleaved) against it, prints a line per scenario,
+ * and stops what it started before returning, so the next driver runs on a machine without it.
+ */
+async function runDriver(driver: BenchDriver, options: Options, scenarios: readonly Scenario[], peers: Peer[], rootDir: string, janitor: Janitor, say: (text: string) => void): Promise<DriverRun> {
+  const dataDir = options.drivers.length === 1 ? rootDir : join(rootDir, driver);
+  if (dataDir !== rootDir) await mkdir(dataDir);
+  const releases: Array<() => Promise<void>> = [];
+  let server: ServerChild | null = null;
+  let clusterEndpoints: string[] | null = null;
+  const driverPeers = [...peers];
+  try {
+    // --driver etcd: the nodes keep their state in a real etcd, whose CAS counter is benched beside them (one driver only).
+    const etcd = driver === 'etcd' ? await startBenchEtcd(dataDir, janitor) : null;
+    if (etcd !== null) releases.push(() => etcd.stop());
+    if (driver !== 'file') {
+      const cluster = await Cluster.create({
+        driver,
+        ...(etcd === null ? {} : { etcdEndpoints: etcd.endpoints }),
+        nodes: BENCH_CLUSTER_NODES,
+        rootDir: dataDir,
+        electionTimeoutMs: null,
+        heartbeatIntervalMs: null,
+        random: Math.random,
+        onCrash: (node, exit) => process.stderr.write(`bench: ${driver} node ${node.id} exited by itself (${JSON.stringify(exit)}); see ${node.logPath}\n`),
+        log: () => undefined,
+      });
+      const unregister = janitor.defer(`${driver} cluster`, async () => void (await cluster.stopAll()), () => cluster.killAllSync());
+      releases.push(async () => {
+        await cluster.stopAll();
+        unregister();
+      });
+      await cluster.startAll();
+      clusterEndpoints = cluster.serviceEndpoints;
+    } else if (options.endpoint === null) {
+      const started = await spawnServer(dataDir, options.serverCpuProfDir, options.grpc, janitor);
+      server = started;
+      releases.push(() => started.release());
+    }
+    if (etcd !== null && options.drivers.length === 1) driverPeers.push(await etcdCasPeer(etcd));
+    const endpoint = options.endpoint ?? server?.endpoint ?? '';
+    const client = createClient({ endpoints: clusterEndpoints ?? [endpoint] });
+    const unregisterClient = janitor.defer('tsoracle client', () => client.close(), () => undefined);
+    const grpcEndpoint = server?.grpcEndpoint ?? null;
+    const grpcClient = grpcEndpoint === null ? null : new TsoGrpcClient(grpcEndpoint);
+    const order = plan(scenarios, driverPeers);
+    const serverLine = clusterEndpoints !== null ? `${BENCH_CLUSTER_NODES} child processes, ${driver} driver on ${dataDir}` : options.endpoint === null ? `child process, file driver on ${dataDir}` : endpoint;
+    if (options.drivers.length > 1) say(`\n== ${driver}: ${serverLine} (load ${formatLoad(loadavg())})\n`);
+    const results: ScenarioResult[] = [];
+    for (const scenario of order) {
+      await settle(driverPeers, dataDir);
+      let result: ScenarioResult;
+      if (isPeerOp(scenario.op)) {
+        const peer = driverPeers.find((p) => p.op === scenario.op) as Peer;
+        const session = await peer.open(scenario.callers);
+        const unregisterSession = janitor.defer(`${scenario.name} connections`, () => session.close(), () => undefined);
+        try {
+          result = await runScenario(session.call, scenario, options.warmupMs, options.windowMs, peer.op === 'redisIncr' ? peer.pid : undefined);
+        } finally {
+          unregisterSession();
+          await session.close();
+        }
+      } else {
+        result = await runScenario(operation(client, grpcClient, scenario.op as Op), scenario, options.warmupMs, options.windowMs, server?.pid ?? options.serverPid ?? undefined);
+      }
+      results.push(result);
+      const beside = isPeerOp(result.op)
+        ? compare(results)
+            .filter((c) => c.peer === result.name)
+            .map((c) => `  ${c.tsoracle} ${formatRatio(c.callsPerSecondRatio)}`)
+            .join('')
+        : '';
+      const cpu = `  CPU µs/call client ${formatCpu(result.clientCpuUsPerCall)} server ${formatCpu(result.serverCpuUsPerCall)}`;
+      say(`${result.name.padEnd(18)} ${formatRate(result.callsPerSecond).padStart(11)} calls/s  p50 ${formatMs(result.p50Ms)} ms  p99 ${formatMs(result.p99Ms)} ms${cpu}${beside}\n`);
+    }
+    unregisterClient();
+    await client.close();
+    grpcClient?.close();
+    // Peak RSS: read while the server is still alive.
+    const serverPeakRssBytes = server === null ? null : peakRssBytes(server.pid);
+    const serverDescription =
+      clusterEndpoints !== null
+        ? `${BENCH_CLUSTER_NODES} child processes: tsoracle serve ${driver} (real fsync), loopback TCP; the client follows the leader`
+        : options.endpoint === null
+          ? 'child process: tsoracle serve file (file driver, real fsync), loopback TCP'
+          : `external ${options.endpoint}`;
+    // The etcd CAS peer belongs to this driver's run; the others (Redis, PostgreSQL) to the whole run.
+    for (const peer of driverPeers.filter((p) => !peers.includes(p))) peers.push(peer);
+    return { driver, results, server: serverDescription, serverPeakRssBytes };
+  } finally {
+    // Newest first: the cluster before the etcd it keeps its state in.
+    for (const release of releases.reverse()) await release();
+  }
+}
+
 async function run(janitor: Janitor): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const scenarios = selected(options);
@@ -551,86 +681,43 @@ async function run(janitor: Janitor): Promise<void> {
   const loadAverageBefore = loadavg();
   const dataDir = await mkdtemp(join(tmpdir(), 'tsoracle-bench-'));
   janitor.deferDir(dataDir);
-  let server: ServerChild | null = null;
-  let clusterEndpoints: string[] | null = null;
-  // --driver etcd: the nodes keep their state in a real etcd, whose CAS counter is benched beside them.
-  const etcd = options.driver === 'etcd' ? await startBenchEtcd(dataDir, janitor) : null;
-  if (options.driver !== 'file') {
-    const cluster = await Cluster.create({
-      driver: options.driver,
-      ...(etcd === null ? {} : { etcdEndpoints: etcd.endpoints }),
-      nodes: BENCH_CLUSTER_NODES,
-      rootDir: dataDir,
-      electionTimeoutMs: null,
-      heartbeatIntervalMs: null,
-      random: Math.random,
-      onCrash: (node, exit) => process.stderr.write(`bench: ${options.driver} node ${node.id} exited by itself (${JSON.stringify(exit)}); see ${node.logPath}\n`),
-      log: () => undefined,
-    });
-    janitor.defer(`${options.driver} cluster`, async () => void (await cluster.stopAll()), () => cluster.killAllSync());
-    await cluster.startAll();
-    clusterEndpoints = cluster.serviceEndpoints;
-  } else if (options.endpoint === null) {
-    const started = await spawnServer(dataDir, options.serverCpuProfDir, options.grpc);
-    server = started;
-    janitor.deferProcess('tsoracle server', started.child, () => started.stop());
-  }
-  const endpoint = options.endpoint ?? server?.endpoint ?? '';
   const { peers, notes } = options.peers ? await startPeers(janitor) : { peers: [], notes: [] };
-  if (etcd !== null) peers.push(await etcdCasPeer(etcd));
-  const client = createClient({ endpoints: clusterEndpoints ?? [endpoint] });
-  const unregisterClient = janitor.defer('tsoracle client', () => client.close(), () => undefined);
-  const grpcEndpoint = server?.grpcEndpoint ?? null;
-  const grpcClient = grpcEndpoint === null ? null : new TsoGrpcClient(grpcEndpoint);
-  const order = plan(scenarios, peers);
-  say(
-    `tsoracle bench: server ${clusterEndpoints !== null ? `${BENCH_CLUSTER_NODES} child processes, ${options.driver} driver on ${dataDir}` : options.endpoint === null ? `child process, file driver on ${dataDir}` : endpoint}, ` +
-      `node ${process.version}, ${cpus().length} CPUs (load ${formatLoad(loadAverageBefore)}), warm-up ${options.warmupMs} ms, window ${options.windowMs} ms\n`,
-  );
+  const only = options.drivers.length === 1 ? (options.drivers[0] as BenchDriver) : null;
+  const serverSummary =
+    only === null
+      ? `the drivers ${options.drivers.join(', ')} one after the other (each started, benched and stopped before the next; file: 1 child process, raft/paxos/etcd: ${BENCH_CLUSTER_NODES}, etcd on its own 3-member etcd) on ${dataDir}`
+      : only !== 'file'
+        ? `${BENCH_CLUSTER_NODES} child processes, ${only} driver on ${dataDir}`
+        : options.endpoint === null
+          ? `child process, file driver on ${dataDir}`
+          : options.endpoint;
+  say(`tsoracle bench: server ${serverSummary}, node ${process.version}, ${cpus().length} CPUs (load ${formatLoad(loadAverageBefore)}), warm-up ${options.warmupMs} ms, window ${options.windowMs} ms\n`);
   for (const peer of peers) say(`peer: ${peer.description}\n`);
   for (const note of notes) say(`peer: ${note}\n`);
-  say(`${SETTLE_DESCRIPTION}\n\n`);
-  const results: ScenarioResult[] = [];
-  for (const scenario of order) {
-    await settle(peers, dataDir);
-    let result: ScenarioResult;
-    if (isPeerOp(scenario.op)) {
-      const peer = peers.find((p) => p.op === scenario.op) as Peer;
-      const session = await peer.open(scenario.callers);
-      const unregisterSession = janitor.defer(`${scenario.name} connections`, () => session.close(), () => undefined);
-      try {
-        result = await runScenario(session.call, scenario, options.warmupMs, options.windowMs, peer.op === 'redisIncr' ? peer.pid : undefined);
-      } finally {
-        unregisterSession();
-        await session.close();
-      }
-    } else {
-      result = await runScenario(operation(client, grpcClient, scenario.op as Op), scenario, options.warmupMs, options.windowMs, server?.pid ?? options.serverPid ?? undefined);
-    }
-    results.push(result);
-    const beside = isPeerOp(result.op)
-      ? compare(results)
-          .filter((c) => c.peer === result.name)
-          .map((c) => `  ${c.tsoracle} ${formatRatio(c.callsPerSecondRatio)}`)
-          .join('')
-      : '';
-    const cpu = `  CPU µs/call client ${formatCpu(result.clientCpuUsPerCall)} server ${formatCpu(result.serverCpuUsPerCall)}`;
-    say(`${result.name.padEnd(18)} ${formatRate(result.callsPerSecond).padStart(11)} calls/s  p50 ${formatMs(result.p50Ms)} ms  p99 ${formatMs(result.p99Ms)} ms${cpu}${beside}\n`);
+  say(`${SETTLE_DESCRIPTION}\n`);
+  if (only === null && options.drivers.includes('etcd')) say(`etcd's own CAS counter runs only with --driver etcd alone\n`);
+  say('\n');
+  const runs: DriverRun[] = [];
+  for (const driver of options.drivers) {
+    runs.push(await runDriver(driver, options, scenarios, peers, dataDir, janitor, say));
   }
-  unregisterClient();
-  await client.close();
-  grpcClient?.close();
-  // Peak RSS: read while the processes are still alive.
-  const serverPeakRssBytes = server === null ? null : peakRssBytes(server.pid);
   const peersPeakRss = Object.fromEntries(peers.map((p) => [p.op, peakRssBytes(p.pid)]));
   const loadAverageAfter = loadavg();
+  const results = runs.flatMap((r) => r.results);
   const comparisons = compare(results);
-  say(`\n${table(results)}\n`);
+  for (const r of runs) {
+    if (runs.length > 1) say(`\n${r.driver}:`);
+    say(`\n${table(r.results)}\n`);
+  }
   if (comparisons.length > 0) {
     say(`\ntsoracle vs peers (calls/s × = tsoracle ÷ peer; p50 × = peer p50 ÷ tsoracle p50; above 1× favours tsoracle)\n${comparisonTable(comparisons, results)}\n`);
   }
+  if (runs.length > 1) {
+    say(`\nthe drivers side by side (same scenarios, run one driver after the other; * = some calls failed)\n${driverComparisonTable(runs.map((r) => ({ driver: r.driver, results: r.results })))}\n`);
+  }
+  const rss = runs.map((r) => `${runs.length > 1 ? `${r.driver} ` : ''}server peak RSS ${r.serverPeakRssBytes !== null ? formatMiB(r.serverPeakRssBytes) : r.driver !== 'file' ? `not measured (${r.driver} cluster)` : 'unknown (external server)'}`);
   say(
-    `\nserver peak RSS ${server !== null ? formatMiB(serverPeakRssBytes) : clusterEndpoints !== null ? `not measured (${options.driver} cluster)` : 'unknown (external server)'}` +
+    `\n${rss.join(', ')}` +
       (peers.some((p) => p.op === 'redisIncr') ? `, redis-server peak RSS ${formatMiB(peersPeakRss['redisIncr'] ?? null)}` : '') +
       `; load average (1 5 15 min) before ${formatLoad(loadAverageBefore)}, after ${formatLoad(loadAverageAfter)}\n`,
   );
@@ -644,14 +731,11 @@ async function run(janitor: Janitor): Promise<void> {
     loadAverage1mAfter: loadAverageAfter[0] ?? NaN,
     loadAverageBefore,
     loadAverageAfter,
-    server:
-      clusterEndpoints !== null
-        ? `${BENCH_CLUSTER_NODES} child processes: tsoracle serve ${options.driver} (real fsync), loopback TCP; the client follows the leader`
-        : options.endpoint === null
-          ? 'child process: tsoracle serve file (file driver, real fsync), loopback TCP'
-          : `external ${options.endpoint}`,
-    driver: options.driver,
-    serverPeakRssBytes,
+    server: runs.length === 1 ? (runs[0]?.server ?? '') : runs.map((r) => `${r.driver}: ${r.server}`).join('; '),
+    // One driver: its name; several: the list as given (`file,raft,etcd`), with `drivers` and each result's `driver`.
+    driver: options.drivers.join(','),
+    drivers: options.drivers,
+    serverPeakRssBytes: runs.length === 1 ? (runs[0]?.serverPeakRssBytes ?? null) : Object.fromEntries(runs.map((r) => [r.driver, r.serverPeakRssBytes])),
     client: 'one client (createClient), N concurrent callers each awaiting one call at a time',
     histogram: 'HdrHistogram (hdr-histogram-js), ns, 3 significant digits',
     peers: peers.map((p) => ({ op: p.op, description: p.description, peakRssBytes: peersPeakRss[p.op] ?? null })),
@@ -660,7 +744,7 @@ async function run(janitor: Janitor): Promise<void> {
     warmupMs: options.warmupMs,
     windowMs: options.windowMs,
     quick: options.quick,
-    results,
+    results: runs.flatMap((r) => r.results.map((result) => ({ driver: r.driver, ...result }))),
     comparisons,
   };
   const outPath = options.out ?? join(tmpdir(), `tsoracle-bench-${report.when.replace(/[:.]/g, '-')}.json`);

@@ -1,10 +1,15 @@
 // The etcd cluster of `npm run stress -- --driver etcd`: three real etcd members (Debian's
 // etcd-server, binary `etcd`) on loopback ports, each with a data directory and a log under the
 // stress run's root, and the etcd half of the chaos: kill -9 of one member at a time, restarted
-// from its data directory after a short delay (the cluster keeps its quorum throughout).
+// from its data directory after a short delay (the cluster keeps its quorum throughout); with
+// --etcd-quorum-loss every second action kills two members at once and restarts both after the
+// same delay (etcd has no quorum meanwhile: the tsoracle nodes must stop serving, then resume).
 //
 // Invariants:
-//   - At most one member is down at a time (a 3-member cluster keeps a quorum of 2).
+//   - At most one member is down at a time (a 3-member cluster keeps a quorum of 2), except in a
+//     quorum-loss action (--etcd-quorum-loss): then exactly two, and both restart together.
+//   - Without --etcd-quorum-loss the chaos draws exactly what it drew before the option existed,
+//     so a seed replays the same member kills.
 //   - Every wait is bounded: the cluster's start (/health of every member), a member's exit.
 //   - `killAllSync()` SIGKILLs every member still alive (the entry calls it on exit); `stop()`
 //     kills them and waits; nothing but the members it spawned is ever signalled.
@@ -43,7 +48,7 @@ const sleepMs = (ms: number): Promise<void> => new Promise((resolve) => setTimeo
 
 export class StressEtcd {
   /** Member kills and restarts done by `runChaos`. */
-  readonly counts = { kill_etcd_member: 0, restart_etcd_member: 0 };
+  readonly counts = { kill_etcd_member: 0, restart_etcd_member: 0, etcd_quorum_loss: 0 };
   private stopped = false;
 
   private constructor(private readonly members: Member[]) {}
@@ -119,24 +124,47 @@ export class StressEtcd {
     await Promise.race([exited, sleepMs(10_000)]);
   }
 
-  /** For `durationMs` or until `stopped()`: kill -9 one member, restart it, again. */
-  async runChaos(durationMs: number, stopped: () => boolean, random: () => number, log: (line: string) => void): Promise<void> {
+  /**
+   * For `durationMs` or until `stopped()`: kill -9 one member, restart it, again. With
+   * `quorumLoss`, every second action kills a second member too (drawn among the two others),
+   * restarts both after the delay, and awaits `onQuorumRestored` before the next action.
+   */
+  async runChaos(
+    durationMs: number,
+    stopped: () => boolean,
+    random: () => number,
+    log: (line: string) => void,
+    quorumLoss = false,
+    onQuorumRestored: () => Promise<void> = () => Promise.resolve(),
+  ): Promise<void> {
     const untilMs = performance.now() + durationMs;
     const draw = (lo: number, hi: number): number => lo + Math.floor(random() * (hi - lo + 1));
-    for (;;) {
+    for (let action = 0; ; action++) {
       const waitMs = draw(STRESS_ETCD_KILL_INTERVAL_MS / 2, (STRESS_ETCD_KILL_INTERVAL_MS * 3) / 2);
       const wakeMs = performance.now() + waitMs;
       while (performance.now() < wakeMs && performance.now() < untilMs && !stopped() && !this.stopped) await sleepMs(100);
       if (performance.now() >= untilMs || stopped() || this.stopped) return;
       const index = draw(0, this.members.length - 1);
       const downMs = draw(STRESS_ETCD_RESTART_DELAY_MS[0], STRESS_ETCD_RESTART_DELAY_MS[1]);
-      await this.killMember(index);
-      this.counts.kill_etcd_member++;
-      log(`chaos: kill_etcd_member ${this.members[index]?.name}; restart in ${downMs} ms`);
+      // Drawn after the single kill's draws, and only with quorumLoss: without it the draws are unchanged.
+      const indexes = quorumLoss && action % 2 === 1 ? [index, (index + 1 + draw(0, this.members.length - 2)) % this.members.length] : [index];
+      for (const i of indexes) await this.killMember(i);
+      const names = indexes.map((i) => this.members[i]?.name).join(', ');
+      if (indexes.length === 1) {
+        this.counts.kill_etcd_member++;
+        log(`chaos: kill_etcd_member ${names}; restart in ${downMs} ms`);
+      } else {
+        this.counts.etcd_quorum_loss++;
+        log(`chaos: etcd_quorum_loss (kill -9 of ${names}); restart in ${downMs} ms`);
+      }
       await sleepMs(downMs);
       if (this.stopped) return;
-      this.spawnMember(index);
-      this.counts.restart_etcd_member++;
+      for (const i of indexes) {
+        this.spawnMember(i);
+        this.counts.restart_etcd_member++;
+      }
+      // The next action waits until the caller saw the service back (bounded by the caller).
+      if (indexes.length > 1) await onQuorumRestored();
     }
   }
 

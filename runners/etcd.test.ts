@@ -1,18 +1,29 @@
 // `tsoracle serve etcd` against a real etcd (a throwaway member on loopback): the configuration
 // and start errors in-process, and two tsoracle child processes on one etcd through kill -9 of
 // the leader (the other takes over; timestamps strictly increase and getSeq blocks stay gapless
-// across the failover; /readyz answers 200 only on the serving node). Skips, saying why, without
+// across the failover; /readyz answers 200 only on the serving node), and two tsoracle children
+// on a 3-member etcd through the loss of etcd's quorum (two members killed: nothing is served
+// once the lease could have expired, /readyz 503, no sequence block) and its return (the same
+// processes serve again, above every earlier timestamp, gapless; the whole history through the
+// stress run's real-time-order and uniqueness checker). Skips, saying why, without
 // `etcd`. Needs dist/ (npm test builds it).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TsoError } from '../core/errors.js';
 import { ETCD_MISSING_REASON, startEtcdCluster, type EtcdTestCluster } from '../drivers/etcd/test-support.js';
 import { createClient, type TsoClient } from './client.js';
 import { startEtcdServer } from './etcd.js';
-import { ChildTracker, waitFor, type ServerChild } from './test-support.js';
+import { IntervalSpaceChecker, type CheckedCall, type IntervalFinding } from './stress/checkers.js';
+import { ChildTracker, sleepMs, waitFor, type ServerChild } from './test-support.js';
 
 if (ETCD_MISSING_REASON !== null) console.warn(`skipping the serve etcd tests: ${ETCD_MISSING_REASON}`);
 
 const FAILOVER_TEST_TIMEOUT_MS = 60_000;
+/** The quorum-loss test: the nodes' etcd lease, each probe's one attempt, the pause between a loop's probes, the outage's length. */
+const QUORUM_LEASE_TTL_MS = 2_000;
+const QUORUM_PROBE_TIMEOUT_MS = 400;
+const QUORUM_PROBE_PAUSE_MS = 20;
+const QUORUM_OUTAGE_MS = 4_500;
+const QUORUM_TEST_TIMEOUT_MS = 120_000;
 
 describe('serve etcd configuration', () => {
   it('refuses malformed endpoints, cluster names and prefixes before opening anything', async () => {
@@ -214,5 +225,228 @@ describe.skipIf(ETCD_MISSING_REASON !== null)('serve etcd, two tsoracle processe
       await waitFor(() => /etcd: stepped down|etcd: following/.test(first.stderr()), 'the resumed node to give up leadership', 15_000);
     },
     FAILOVER_TEST_TIMEOUT_MS,
+  );
+});
+
+/**
+ * Every call of a test through the stress run's checkers (runners/stress/checkers.ts): each value
+ * space (timestamps, one sequence key) checks real-time order and uniqueness of what was
+ * acknowledged, concurrent calls included.
+ */
+class CheckedHistory {
+  private readonly spaces = new Map<string, IntervalSpaceChecker>();
+  private order = 0;
+  readonly findings: IntervalFinding[] = [];
+
+  async call<T>(space: string, what: string, run: () => Promise<T>, interval: (answer: T) => [bigint, bigint]): Promise<T> {
+    let checker = this.spaces.get(space);
+    if (checker === undefined) {
+      checker = new IntervalSpaceChecker(space);
+      this.spaces.set(space, checker);
+    }
+    const call: CheckedCall = { id: this.order, invokeOrder: this.order++, describe: () => `${what} (call ${call.id})` };
+    const token = checker.invoke(call);
+    let answer: T;
+    try {
+      answer = await run();
+    } catch (e) {
+      checker.end(call);
+      throw e;
+    }
+    const [lo, hi] = interval(answer);
+    this.findings.push(...checker.acknowledge(call, token, lo, hi, this.order++));
+    return answer;
+  }
+
+  acknowledged(space: string): number {
+    return this.spaces.get(space)?.acknowledged ?? 0;
+  }
+}
+
+/** One probe of the outage: what a one-attempt call sent at `sentMs` (relative to the quorum loss) got. */
+interface Probe {
+  readonly sentMs: number;
+  readonly op: 'getTs@leader' | 'getTs@either' | 'getSeq@leader';
+  readonly ok: boolean;
+  readonly code: string | null;
+  readonly ts: bigint | null;
+}
+
+describe.skipIf(ETCD_MISSING_REASON !== null)('serve etcd, two tsoracle processes on a 3-member etcd that loses its quorum', () => {
+  const tracker = new ChildTracker();
+  const clients: TsoClient[] = [];
+  let cluster: EtcdTestCluster | null = null;
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await tracker.cleanup();
+    await cluster?.stop();
+    cluster = null;
+  });
+
+  async function readyz(node: ServerChild): Promise<number> {
+    try {
+      const response = await fetch(`http://${node.httpEndpoint as string}/readyz`, { signal: AbortSignal.timeout(2_000) });
+      return response.status;
+    } catch {
+      return -1;
+    }
+  }
+
+  /** A client that makes one attempt (a NOT_LEADER hint is followed) and gives up after QUORUM_PROBE_TIMEOUT_MS. */
+  function oneShot(endpoints: string[]): TsoClient {
+    const c = createClient({ endpoints, retry: { attemptsMax: 1, attemptTimeoutMs: QUORUM_PROBE_TIMEOUT_MS, stallTimeoutMs: QUORUM_PROBE_TIMEOUT_MS, overallTimeoutMs: QUORUM_PROBE_TIMEOUT_MS } });
+    clients.push(c);
+    return c;
+  }
+
+  it(
+    'two etcd members stopped: the leader stops serving before its etcd lease could expire, nothing is handed out; restarted: serving resumes in the same processes, timestamps above all before, getSeq gapless',
+    async () => {
+      const etcd = await startEtcdCluster(3);
+      cluster = etcd;
+      const history = new CheckedHistory();
+      const serve = (): Promise<ServerChild> =>
+        tracker.serve({
+          dataDir: '',
+          httpListen: '127.0.0.1:0',
+          args: ['serve', 'etcd', '--etcd-endpoints', etcd.endpoints, '--cluster', `quorum-${process.pid}`, '--lease-ttl', `${QUORUM_LEASE_TTL_MS / 1000}s`, '--http-listen', '127.0.0.1:0'],
+        });
+      const leader = await serve();
+      await waitFor(() => /^serving epoch/m.test(leader.stderr()), 'the first node to serve', 15_000);
+      const follower = await serve();
+      await waitFor(() => /etcd: following/.test(follower.stderr()), 'the second node to follow', 15_000);
+      expect(await readyz(leader)).toBe(200);
+      expect(await readyz(follower)).toBe(503);
+
+      // Every timestamp any call got, in the order the (sequential) calls returned.
+      const timestamps: bigint[] = [];
+      const orders: Array<{ start: bigint; count: number }> = [];
+      const client = createClient({ endpoints: [leader.endpoint, follower.endpoint], retry: { attemptsMax: 1_000, overallTimeoutMs: 30_000 } });
+      clients.push(client);
+      const take = async (n: number): Promise<void> => {
+        for (let i = 0; i < n; i++) {
+          timestamps.push(await history.call('ts', 'getTs', () => client.getTs(), (ts) => [ts, ts]));
+          const block = await history.call('orders', 'getSeq(orders, 3)', () => client.getSeq('orders', 3), (b) => [b.start, b.start + BigInt(b.count) - 1n]);
+          orders.push({ start: block.start, count: block.count });
+        }
+      };
+      await take(10);
+
+      // Quorum lost: two of the three members die, a follower first, then etcd's leader, so the
+      // member left is a follower with no leader. Counted from the moment the second is gone: every
+      // keep-alive that etcd granted was sent before it. (Killing the followers instead would leave
+      // etcd 3.4's leader renewing leases without a quorum until its check-quorum steps it down, up
+      // to two election timeouts later: harmless, as no lease can expire without a quorum, but
+      // the bound below would then have to wait for it too.)
+      const askedMs = performance.now();
+      let etcdLeader = await etcd.leaderIndex();
+      while (etcdLeader === null) {
+        if (performance.now() - askedMs > 10_000) throw new Error('the etcd members do not agree on a leader within 10 s');
+        await sleepMs(50);
+        etcdLeader = await etcd.leaderIndex();
+      }
+      const follower0 = [0, 1, 2].find((i) => i !== etcdLeader) as number;
+      await etcd.killMember(follower0);
+      await etcd.killMember(etcdLeader);
+      const lostAtMs = performance.now();
+      const probes: Probe[] = [];
+      const atLeader = oneShot([leader.endpoint]);
+      // Starts at the follower: while it can still read etcd it sends the call on to the leader.
+      const atEither = oneShot([follower.endpoint, leader.endpoint]);
+      const probe = async (op: Probe['op'], call: () => Promise<bigint>): Promise<void> => {
+        const sentMs = performance.now() - lostAtMs;
+        try {
+          const ts = await call();
+          // Only the leader's getTs loop adds to the chain: its calls are sequential, like the rest.
+          if (op === 'getTs@leader') timestamps.push(ts);
+          probes.push({ sentMs, op, ok: true, code: null, ts });
+        } catch (e) {
+          probes.push({ sentMs, op, ok: false, code: e instanceof TsoError ? e.code : String(e), ts: null });
+        }
+      };
+      // Each probe loop is sequential; the loops run side by side so a slow getSeq does not blur
+      // when the leader's getTs stopped.
+      const loop = async (step: () => Promise<void>): Promise<void> => {
+        while (performance.now() - lostAtMs < QUORUM_OUTAGE_MS) {
+          await step();
+          await sleepMs(QUORUM_PROBE_PAUSE_MS);
+        }
+      };
+      const readiness: Array<{ sentMs: number; status: number }> = [];
+      await Promise.all([
+        loop(() => probe('getTs@leader', () => history.call('ts', 'getTs at the leader', () => atLeader.getTs(), (ts) => [ts, ts]))),
+        loop(() => probe('getTs@either', () => history.call('ts', 'getTs at either node', () => atEither.getTs(), (ts) => [ts, ts]))),
+        loop(() => probe('getSeq@leader', async () => (await history.call('outage', 'getSeq(outage, 1) at the leader', () => atLeader.getSeq('outage', 1), (b) => [b.start, b.start])).start)),
+        loop(async () => {
+          const sentMs = performance.now() - lostAtMs;
+          readiness.push({ sentMs, status: await readyz(leader) });
+        }),
+      ]);
+      const servedByLeader = probes.filter((p) => p.op === 'getTs@leader' && p.ok);
+      const lastServedMs = servedByLeader.length === 0 ? null : Math.round(Math.max(...servedByLeader.map((p) => p.sentMs)));
+      const firstRefusedMs = Math.round(Math.min(...probes.filter((p) => p.op === 'getTs@leader' && !p.ok).map((p) => p.sentMs)));
+      // The lease: nothing sent once etcd could have expired it (TTL after the last keep-alive,
+      // which was sent before the quorum was lost) was served, by either node.
+      for (const p of probes.filter((p) => p.ok)) {
+        expect(p.sentMs, `a ${p.op} served, sent ${Math.round(p.sentMs)} ms after the quorum was lost`).toBeLessThan(QUORUM_LEASE_TTL_MS);
+      }
+      // No sequence block without a quorum, and every refusal is a clear code (never an answer).
+      expect(probes.filter((p) => p.op === 'getSeq@leader' && p.ok)).toEqual([]);
+      const codes = [...new Set(probes.filter((p) => !p.ok).map((p) => p.code))].sort();
+      for (const code of codes) expect(['NOT_LEADER', 'SEQ_UNCERTAIN', 'TIMEOUT', 'UNAVAILABLE']).toContain(code);
+      // /readyz: 200 only while a getTs would still be granted, so never for a request sent once the lease could have expired.
+      for (const r of readiness.filter((r) => r.status === 200)) expect(r.sentMs).toBeLessThan(QUORUM_LEASE_TTL_MS);
+      const notReady = readiness.find((r) => r.status === 503);
+      expect(notReady).toBeDefined();
+      const leaderNotReadyMs = Math.round(notReady?.sentMs ?? NaN);
+      expect(await readyz(leader)).toBe(503);
+      expect(await readyz(follower)).toBe(503);
+      // The CLI says so in bounded time.
+      const cli = await tracker.run(['get-ts', '--endpoints', `${leader.endpoint},${follower.endpoint}`, '--timeout', '2s'], 15_000);
+      expect(cli.code).toBe(1);
+      expect(cli.stderr).toMatch(/^error: (TIMEOUT|UNAVAILABLE|NOT_LEADER): /m);
+      const maxBefore = [...timestamps, ...probes.filter((p) => p.op === 'getTs@either' && p.ok).map((p) => p.ts as bigint)].reduce((a, b) => (a > b ? a : b));
+
+      // Quorum restored: both members restart on their data; the tsoracle processes are the same.
+      const servingLines = (): number => (leader.stderr().match(/^serving epoch/gm)?.length ?? 0) + (follower.stderr().match(/^serving epoch/gm)?.length ?? 0);
+      const servingLinesBefore = servingLines();
+      etcd.restartMember(follower0);
+      etcd.restartMember(etcdLeader);
+      const restoredAtMs = performance.now();
+      await waitFor(() => servingLines() > servingLinesBefore, 'a tsoracle node to serve again once the quorum is back', 30_000);
+      const nodeServesAgainMs = Math.round(performance.now() - restoredAtMs);
+      const first = await history.call('ts', 'getTs', () => client.getTs(), (ts) => [ts, ts]);
+      const servingAgainMs = Math.round(performance.now() - restoredAtMs);
+      timestamps.push(first);
+      await take(10);
+      expect(leader.hasExited()).toBe(false);
+      expect(follower.hasExited()).toBe(false);
+      const serving = (await readyz(leader)) === 200 ? leader : follower;
+      expect(await readyz(serving)).toBe(200);
+      expect(await readyz(serving === leader ? follower : leader)).toBe(503);
+      console.log(
+        `serve etcd, quorum lost (2 of 3 members killed, lease TTL ${QUORUM_LEASE_TTL_MS} ms): the leader's last served getTs was sent at ${lastServedMs ?? 'none'} ms, ` +
+          `its first refusal at ${firstRefusedMs} ms, /readyz 503 at ${leaderNotReadyMs} ms; refusals: ${codes.join(', ')}; ` +
+          `quorum restored: a node serves again ${nodeServesAgainMs} ms after the members were restarted (the ${serving === leader ? 'same' : 'other'} node), the client's first timestamp at ${servingAgainMs} ms`,
+      );
+      for (const ts of timestamps.slice(timestamps.indexOf(first))) expect(ts).toBeGreaterThan(maxBefore);
+      for (let i = 1; i < timestamps.length; i++) expect(timestamps[i]).toBeGreaterThan(timestamps[i - 1] as bigint);
+      let next = 0n;
+      for (const block of orders) {
+        expect(block.start).toBe(next);
+        next += BigInt(block.count);
+      }
+      // The outage's getSeq calls got nothing; any that etcd committed after it came back is in the
+      // ledger (the count moved past it) and was handed to no one, so a new block starts above it.
+      const outageCalls = probes.filter((p) => p.op === 'getSeq@leader').length;
+      const after = await history.call('outage', 'getSeq(outage, 1)', () => client.getSeq('outage', 1), (b) => [b.start, b.start]);
+      expect(after.start).toBeGreaterThanOrEqual(0n);
+      expect(after.start).toBeLessThanOrEqual(BigInt(outageCalls));
+      // The whole history, the probes' concurrent calls included, through the stress run's checker:
+      // real-time order and no value twice, per value space.
+      expect(history.findings).toEqual([]);
+      expect(history.acknowledged('ts')).toBe(timestamps.length + probes.filter((p) => p.op === 'getTs@either' && p.ok).length);
+    },
+    QUORUM_TEST_TIMEOUT_MS,
   );
 });

@@ -9,8 +9,8 @@
 // otherwise the start fails naming the endpoints (TsoError UNAVAILABLE / DRIVER_PERMANENT).
 //
 // Like `serve raft`, the server accepts clients before it leads (`serving on H:P` as soon as it
-// is bound); /readyz answers 200 only while this node serves. The advertised endpoint (the leader
-// key's value) is --advertise, else the bound client address.
+// is bound); /readyz answers 200 only while this node serves and holds its lease. The advertised
+// endpoint (the leader key's value) is --advertise, else the bound client address.
 import client from 'prom-client';
 import { TsoError } from '../core/errors.js';
 import type { LeasePolicy } from '../core/oracle/leases.js';

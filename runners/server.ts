@@ -291,7 +291,10 @@ export async function startServer(options: ServerOptions = {}): Promise<TsoServe
         } else if (url === '/healthz') {
           res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
         } else if (url === '/readyz') {
-          const ready = node.isServing;
+          // Ready only if a getTs arriving now would be granted: serving, and (for a replicated
+          // driver) holding the lease the grant checks. The lease can lapse before the driver steps
+          // down (etcd: its keep-alive loop may be stuck in a request to an etcd without quorum).
+          const ready = node.isServing && ((driver as ConsensusDriver).hasLease?.() ?? true);
           res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'serving\n' : 'not serving\n');
         } else {
           res.writeHead(404).end();

@@ -40,6 +40,8 @@ export interface EtcdTestCluster {
   killMember(index: number): Promise<void>;
   /** Starts a killed member again on its own data directory (it rejoins with what it had). */
   restartMember(index: number): void;
+  /** The index of the member that leads etcd's Raft now, as every live member agrees; null while they do not. */
+  leaderIndex(): Promise<number | null>;
   stop(): Promise<void>;
 }
 
@@ -50,6 +52,19 @@ async function healthy(clientUrl: string): Promise<boolean> {
     return body.health === 'true' || body.health === true;
   } catch {
     return false;
+  }
+}
+
+/** A member's `/v3/maintenance/status`: its own id and the leader it knows (ids as decimal strings). */
+async function memberStatus(clientUrl: string): Promise<{ memberId: string; leaderId: string } | null> {
+  try {
+    const response = await fetch(`${clientUrl}/v3/maintenance/status`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(1_000) });
+    const body = (await response.json()) as { header?: { member_id?: unknown }; leader?: unknown };
+    const memberId = body.header?.member_id;
+    const leaderId = body.leader;
+    return typeof memberId === 'string' && typeof leaderId === 'string' ? { memberId, leaderId } : null;
+  } catch {
+    return null;
   }
 }
 
@@ -114,6 +129,14 @@ export async function startEtcdCluster(size = 1): Promise<EtcdTestCluster> {
       const member = members[index];
       if (member === undefined || member.process !== null || stopped) return;
       spawnMember(member, index);
+    },
+    async leaderIndex(): Promise<number | null> {
+      const live = members.map((m, i) => ({ m, i })).filter(({ m }) => m.process !== null);
+      const statuses = await Promise.all(live.map(({ m }) => memberStatus(m.clientUrl)));
+      const leaderIds = new Set(statuses.map((st) => st?.leaderId ?? null));
+      if (leaderIds.size !== 1 || leaderIds.has(null) || leaderIds.has('0')) return null;
+      const at = statuses.findIndex((st) => st !== null && st.memberId === st.leaderId);
+      return at < 0 ? null : (live[at]?.i ?? null);
     },
     async stop(): Promise<void> {
       if (stopped) return;

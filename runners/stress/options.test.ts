@@ -23,8 +23,18 @@ describe('parseStressArgs', () => {
         heartbeatIntervalMs: null,
         injectViolation: null,
         replacements: false,
+        etcdQuorumLoss: false,
       },
     });
+  });
+
+  it('takes --etcd-quorum-loss with the etcd driver only', () => {
+    const etcd = parseStressArgs(['--driver', 'etcd', '--etcd-quorum-loss'], () => 0);
+    expect(etcd.ok && etcd.options.etcdQuorumLoss).toBe(true);
+    for (const driver of ['raft', 'paxos', 'file']) {
+      const refused = parseStressArgs(['--driver', driver, '--etcd-quorum-loss'], () => 0);
+      expect(refused.ok === false && refused.exitCode === 2 && /--etcd-quorum-loss needs --driver etcd, not/.test(refused.message), driver).toBe(true);
+    }
   });
 
   it('takes --replacements with the raft driver only', () => {

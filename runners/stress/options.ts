@@ -39,6 +39,8 @@ export interface StressOptions {
   readonly injectViolation: InjectedViolation | null;
   /** Raft: the chaos also replaces nodes through the admin API (runners/stress/replacement.ts). */
   readonly replacements: boolean;
+  /** etcd: every second etcd chaos action kills two of the three members at once (etcd loses its quorum). */
+  readonly etcdQuorumLoss: boolean;
 }
 
 export const STRESS_NODES_ALLOWED: readonly number[] = [3, 5];
@@ -90,6 +92,7 @@ export function parseStressArgs(args: readonly string[], randomSeed: () => numbe
     .option('--json', 'print the report as one JSON object (last line of stdout)')
     .option('--keep-data', 'keep the data directories and node logs')
     .option('--replacements', 'raft: the chaos also replaces nodes (add a fresh node, promote it, remove an old one) through the admin API')
+    .option('--etcd-quorum-loss', 'etcd: every second etcd chaos action kills two of the three etcd members at once (the quorum is lost until both restart)')
     .addOption(new Option('--inject-violation <bug>', 'positive control: plant a bug (the run must exit 1)').choices([...INJECTED_VIOLATIONS]));
   let parsed: Record<string, unknown>;
   try {
@@ -107,6 +110,7 @@ export function parseStressArgs(args: readonly string[], randomSeed: () => numbe
   if (chaosIntervalMs < STRESS_CHAOS_INTERVAL_MS_MIN) return { ok: false, exitCode: 2, message: `error: --chaos-interval is at least ${STRESS_CHAOS_INTERVAL_MS_MIN} ms` };
   const driver = parsed.driver as StressDriver;
   if (parsed.replacements === true && driver !== 'raft') return { ok: false, exitCode: 2, message: `error: --replacements needs --driver raft (membership changes are a raft feature), not ${driver}` };
+  if (parsed.etcdQuorumLoss === true && driver !== 'etcd') return { ok: false, exitCode: 2, message: `error: --etcd-quorum-loss needs --driver etcd, not ${driver}` };
   return {
     ok: true,
     options: {
@@ -122,6 +126,7 @@ export function parseStressArgs(args: readonly string[], randomSeed: () => numbe
       heartbeatIntervalMs: (parsed.heartbeatInterval as number | undefined) ?? null,
       injectViolation: (parsed.injectViolation as InjectedViolation | undefined) ?? null,
       replacements: parsed.replacements === true,
+      etcdQuorumLoss: parsed.etcdQuorumLoss === true,
     },
   };
 }

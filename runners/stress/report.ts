@@ -39,7 +39,11 @@ export function formatReport(report: StressReport): string {
   if (!anyError) lines.push('  none');
   const c = report.chaos;
   const etcdKills = (c as { kill_etcd_member?: number }).kill_etcd_member;
-  lines.push(`chaos: kill_leader ${c.kill_leader}, pause_leader ${c.pause_leader}, kill_follower ${c.kill_follower}, replace_node ${c.replace_node}, restart ${c.restart}, skipped ${c.skipped}${etcdKills === undefined ? '' : `, kill_etcd_member ${etcdKills}`}`);
+  const etcdQuorumLosses = (c as { etcd_quorum_loss?: number }).etcd_quorum_loss;
+  lines.push(
+    `chaos: kill_leader ${c.kill_leader}, pause_leader ${c.pause_leader}, kill_follower ${c.kill_follower}, replace_node ${c.replace_node}, restart ${c.restart}, skipped ${c.skipped}` +
+      `${etcdKills === undefined ? '' : `, kill_etcd_member ${etcdKills}`}${etcdQuorumLosses === undefined ? '' : `, etcd_quorum_loss ${etcdQuorumLosses}`}`,
+  );
   const r = report.replacements;
   if (r !== null) {
     lines.push(`node replacements (add learner, promote, remove; kills and pauses go on): ${r.started} started, ${r.done} done`);
@@ -54,6 +58,11 @@ export function formatReport(report: StressReport): string {
   lines.push(`  as seen by the load clients (default retry policy: 2 s per attempt)${l.unrecovered > 0 ? `, ${l.unrecovered} not served again before the load stopped` : ''}:`);
   lines.push(stats('  kill -9', l.killLeader));
   lines.push(stats('  SIGSTOP', l.pauseLeader));
+  const q = report.unavailability.etcdQuorumRestored;
+  if (q !== undefined) {
+    lines.push("unavailability after etcd's quorum returned (both members restarted → first timestamp served):");
+    lines.push(stats('quorum loss', q));
+  }
   const p = report.pinned;
   lines.push(`paused-leader probes: ${p.calls} calls pinned to the stopped leader, ${p.acknowledged} acknowledged; the resumed old leader answered ${p.oldLeaderOk} with timestamps and refused ${p.oldLeaderRefused}`);
   lines.push('sequence ledgers (final counter = acknowledged + holes; holes must be explained by unknown outcomes not read back):');

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import seedrandom from 'seedrandom';
 import { createClient } from '../client.js';
 import { checkLedger, durationStats, type DurationStats, type Violation } from './checkers.js';
-import { Chaos, reportStartFailure, RESTART_DELAY_MS_MIN, type ChaosActionKind, type PinnedStats } from './chaos.js';
+import { Chaos, RECOVERY_BOUND_MS, reportStartFailure, RESTART_DELAY_MS_MIN, type ChaosActionKind, type PinnedStats } from './chaos.js';
 import { StressEtcd } from '../etcd-stress.js';
 import { Cluster, NodeStartError, type NodeExit } from './cluster.js';
 import { StressHistory, type OpKind, type OpOutcome } from './history.js';
@@ -78,6 +78,8 @@ export interface StressReport {
       /** Leader losses after which no load client was served again before the load stopped. */
       readonly unrecovered: number;
     };
+    /** --etcd-quorum-loss: from both etcd members restarted to the first timestamp served. */
+    readonly etcdQuorumRestored?: DurationStats;
   };
   readonly chaos: Record<ChaosActionKind, number> & { readonly skipped: number };
   /** Node replacements (--replacements): started, finished, their duration, and the longest time without an acknowledged timestamp during each. */
@@ -99,6 +101,9 @@ export interface StressIo {
   /** Receives the cluster as soon as it exists (the entry kills its children on exit). */
   readonly onCluster?: (cluster: Cluster) => void;
 }
+
+/** The etcd quorum witness's attempt timeout: a request to a node still waiting on etcd is abandoned this soon. */
+const ETCD_QUORUM_WITNESS_ATTEMPT_MS = 500;
 
 function sleepMs(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -123,6 +128,8 @@ export async function runStress(options: StressOptions, io: StressIo): Promise<S
   const tracker = new UnavailabilityTracker();
   const loadTracker = new UnavailabilityTracker((op) => op.client.startsWith(LOAD_CLIENT_PREFIX));
   const replacementGaps = options.replacements ? new AckGapMeter() : null;
+  /** --etcd-quorum-loss: ms from both etcd members restarted to the first timestamp served, per quorum loss. */
+  const etcdQuorumRestoredMs: number[] = [];
   history.listener = {
     onTsAck: (op, epoch, completeMs) => {
       tracker.onTsAck(op, epoch, completeMs);
@@ -179,6 +186,28 @@ export async function runStress(options: StressOptions, io: StressIo): Promise<S
     } else {
       log(`stress: first timestamp at t=${(history.firstTsAckMs ?? 0).toFixed(0)} ms; chaos starts`);
       const untilMs = history.nowMs() + options.durationMs;
+      // --etcd-quorum-loss: once both members are restarted, a client with every node's endpoint
+      // asks for timestamps until one is served (recorded in the history like every call).
+      const etcdQuorumWitness = async (): Promise<void> => {
+        const startMs = history.nowMs();
+        const witness = createClient({
+          endpoints: cluster.serviceEndpoints,
+          retry: { attemptTimeoutMs: ETCD_QUORUM_WITNESS_ATTEMPT_MS, attemptsMax: 10_000, overallTimeoutMs: RECOVERY_BOUND_MS, backoffBaseMs: 10, backoffCapMs: 50 },
+        });
+        try {
+          while (history.nowMs() - startMs < RECOVERY_BOUND_MS) {
+            if (await recordedGetTs(history, witness, `etcd-quorum-witness-${etcdQuorumRestoredMs.length}`)) {
+              etcdQuorumRestoredMs.push(history.nowMs() - startMs);
+              log(`chaos t=${(history.nowMs() / 1000).toFixed(1)}s: served again ${Math.round(history.nowMs() - startMs)} ms after etcd's quorum returned`);
+              return;
+            }
+            await sleepMs(10);
+          }
+          violations.report('no_recovery', `no timestamp was served within ${RECOVERY_BOUND_MS} ms of etcd's quorum returning at t=${startMs.toFixed(0)} ms`);
+        } finally {
+          await witness.close();
+        }
+      };
       const progress = setInterval(() => {
         const o = history.outcomes;
         log(
@@ -187,7 +216,7 @@ export async function runStress(options: StressOptions, io: StressIo): Promise<S
       }, 30_000);
       progress.unref();
       try {
-        await Promise.all([chaos.run(untilMs, io.stopped), etcd?.runChaos(options.durationMs, io.stopped, chaosRandom, log)]);
+        await Promise.all([chaos.run(untilMs, io.stopped), etcd?.runChaos(options.durationMs, io.stopped, chaosRandom, log, options.etcdQuorumLoss, etcdQuorumWitness)]);
       } finally {
         clearInterval(progress);
       }
@@ -297,6 +326,7 @@ export async function runStress(options: StressOptions, io: StressIo): Promise<S
         all: loadTracker.stats(),
         unrecovered: loadTracker.abandonPending(),
       },
+      ...(options.etcdQuorumLoss ? { etcdQuorumRestored: durationStats(etcdQuorumRestoredMs) } : {}),
     },
     chaos: { ...chaos.counts, ...etcd?.counts, skipped: chaos.skipped },
     replacements: replacementGaps === null ? null : { started: chaos.counts.replace_node, done: chaos.replacementsDone, took: durationStats(chaos.replacementMs), ackGap: replacementGaps.stats() },
