@@ -67,7 +67,7 @@ import {
 } from '../core/oracle/leases.js';
 import { HEARTBEAT_INTERVAL_MS_DEFAULT } from './heartbeat.js';
 import { runSimCommand } from './sim.js';
-import { parseClockDrift, parseRaftPeers, startRaftServer } from './raft.js';
+import { parseClockDrift, parseRaftPeers, raftStartPath, readRaftStart, startRaftServer } from './raft.js';
 import { fetchJoinPeers, isAdminJoin } from './admin-join.js';
 import type { RaftPeer } from '../drivers/raft/index.js';
 import { checkExposure } from './tls-config.js';
@@ -456,6 +456,25 @@ async function serveRaft(opts: ServeRaftOptions, cmd: Command, start: typeof sta
     peersOption = await fetchJoinPeers(opts.join, opts.id).catch(failOrUsage(cmd));
     join = opts.advertise;
     log(`join: the cluster's bootstrap voters from ${opts.join}: ${[...peersOption.keys()].join(', ')}`);
+  } else if (opts.peers === undefined && opts.join === undefined && start === startRaftServer) {
+    // A restart from the data directory alone: what its last start recorded (runners/raft.ts).
+    if (opts.advertise !== undefined) usageError(cmd, '--advertise goes with --join ADMIN_H:P (a member\'s admin endpoint)');
+    const recorded = (() => {
+      try {
+        return readRaftStart(opts.dataDir);
+      } catch (e) {
+        return failOrUsage(cmd)(e);
+      }
+    })();
+    if (recorded === null) {
+      usageError(
+        cmd,
+        `required option '--peers <list>' not specified, and ${opts.dataDir} holds no start record to restart from (a new node may instead join with --join ADMIN_H:P --advertise RAFT_H:P/SERVICE_H:P)`,
+      );
+    }
+    peersOption = recorded.peers;
+    if (recorded.join !== null) join = recorded.join;
+    log(`start: the peers${recorded.join !== null ? ' and this joined node\'s addresses' : ''} from ${raftStartPath(opts.dataDir)}: ${[...recorded.peers.keys()].join(', ')}${recorded.join !== null ? `; this node at ${recorded.join}` : ''}`);
   } else {
     if (opts.advertise !== undefined) usageError(cmd, '--advertise goes with --join ADMIN_H:P (a member\'s admin endpoint)');
     if (opts.peers === undefined) usageError(cmd, "required option '--peers <list>' not specified (a new node may instead join with --join ADMIN_H:P --advertise RAFT_H:P/SERVICE_H:P)");
@@ -466,7 +485,8 @@ async function serveRaft(opts: ServeRaftOptions, cmd: Command, start: typeof sta
       const tls = serverTls(opts);
       const authToken = serverAuthToken(opts);
       const peers = typeof peersOption === 'string' ? parseRaftPeers(peersOption) : peersOption;
-      const self = peers.get(opts.id);
+      // A joining node is not among the bootstrap peers: its own addresses are in --join/--advertise.
+      const self = join !== undefined && !peers.has(opts.id) ? parseRaftPeers(`${opts.id}=${join}`).get(opts.id) : peers.get(opts.id);
       if (self === undefined) return { tls, authToken }; // the driver's own check names the problem
       const serviceHost = opts.listen === undefined ? hostOf(self.serviceEndpoint) : hostOf(opts.listen);
       checkExposure(

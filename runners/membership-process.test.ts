@@ -17,6 +17,7 @@
 //   - a node that joined restarts after kill -9 with neither --join nor --peers, from what its data
 //     directory holds, and is still a voter that serves.
 // Every wait is bounded; every child is killed (SIGCONT first, for the paused ones) in afterEach.
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -303,5 +304,45 @@ describe('membership changes with real processes', () => {
     // The one voter left still serves.
     const client = newClient([l.service(leader as number)]);
     expect(await client.getTs()).toBeGreaterThan(0n);
+  }, 150_000);
+
+  it('restarts a node that joined after kill -9 with neither --join nor --peers, from its data directory', async () => {
+    const l = await layout('tsoracle-rejoin-');
+    const originals = await startOriginals(l);
+    const joined = startJoiner(l, 4, 2);
+    await serving(joined);
+    await addAndPromote(l, 1, 4);
+    const client = newClient([...ORIGINALS, 4].map(l.service));
+    const before = await client.getTs();
+
+    joined.child.kill('SIGKILL');
+    await joined.exited;
+    const flagless = (id: number): NodeProcess => tracker.spawn(id, ['serve', 'raft', '--id', String(id), '--data-dir', join(l.dir, `n${id}`), '--http-listen', 'off', '--admin-listen', l.admin(id)]);
+    const restarted = flagless(4);
+    await serving(restarted);
+    expect(restarted.stderr).toMatch(/start: the peers and this joined node's addresses from .*start: 1, 2, 3; this node at /);
+    const view = await members(l.admin(4));
+    expect(votersOf(view)).toEqual([1, 2, 3, 4]);
+
+    // Node 4 counts: with an original down, 3 of the 4 voters (node 4 among them) are the quorum.
+    const { leader } = view;
+    const down = ORIGINALS.find((id) => id !== leader) as number;
+    const downNode = originals.get(down) as NodeProcess;
+    downNode.child.kill('SIGKILL');
+    await downNode.exited;
+    const during = await client.getTs();
+    expect(during).toBeGreaterThan(before);
+    // A bootstrap voter restarts without --peers too.
+    const back = flagless(down);
+    await serving(back);
+    expect(back.stderr).toMatch(/start: the peers from .*start: 1, 2, 3\n/);
+    expect(votersOf(await members(l.admin(down)))).toEqual([1, 2, 3, 4]);
+    expect(await client.getTs()).toBeGreaterThan(during);
+
+    // An empty directory has nothing to restart from: a usage error, nothing written.
+    const empty = await cli.run(['serve', 'raft', '--id', '9', '--data-dir', join(l.dir, 'n9'), '--http-listen', 'off']);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/holds no start record to restart from/);
+    expect(existsSync(join(l.dir, 'n9'))).toBe(false);
   }, 150_000);
 });
