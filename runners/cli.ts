@@ -67,6 +67,7 @@ import {
 } from '../core/oracle/leases.js';
 import { HEARTBEAT_INTERVAL_MS_DEFAULT } from './heartbeat.js';
 import { runSimCommand } from './sim.js';
+import { clientTlsFromFlags, clientTlsOption } from './client-tls-flags.js';
 import { parseClockDrift, parseRaftPeers, raftStartPath, readRaftStart, startRaftServer } from './raft.js';
 import { fetchJoinPeers, isAdminJoin } from './admin-join.js';
 import type { RaftPeer } from '../drivers/raft/index.js';
@@ -453,7 +454,11 @@ async function serveRaft(opts: ServeRaftOptions, cmd: Command, start: typeof sta
   if (opts.join !== undefined && isAdminJoin(opts.join)) {
     if (opts.peers !== undefined) usageError(cmd, `--join ${opts.join} (a member's admin endpoint) fetches the cluster's peers: drop --peers, or give --join RAFT_H:P/SERVICE_H:P with --peers`);
     if (opts.advertise === undefined) usageError(cmd, `--join ${opts.join} (a member's admin endpoint) needs --advertise RAFT_H:P/SERVICE_H:P: this node's own addresses`);
-    peersOption = await fetchJoinPeers(opts.join, opts.id).catch(failOrUsage(cmd));
+    // A TLS admin port is asked with the node's own material (its certificate, trusting its CA).
+    const ownTls = await Promise.resolve()
+      .then(() => serverTls(opts))
+      .catch(failOrUsage(cmd));
+    peersOption = await fetchJoinPeers(opts.join, opts.id, undefined, ownTls === undefined ? undefined : { cert: ownTls.cert, key: ownTls.key, ...(ownTls.ca !== undefined ? { ca: ownTls.ca } : {}) }).catch(failOrUsage(cmd));
     join = opts.advertise;
     log(`join: the cluster's bootstrap voters from ${opts.join}: ${[...peersOption.keys()].join(', ')}`);
   } else if (opts.peers === undefined && opts.join === undefined && start === startRaftServer) {
@@ -718,39 +723,6 @@ function addServeFileOptions(cmd: Command): Command {
     )
     .option('--grpc-listen <host:port>', 'tsoracle.v1.TsoService gRPC address (docs/grpc.md; "off" disables)', bindAddress(true), 'off');
   return addTlsOptions(addConnectionLimitOptions(addWindowOptions(cmd)));
-}
-
-/** The client commands' TLS flags (docs/security.md): speak TLS when any is given. */
-function clientTlsOption(flag: '--tls-ca' | '--tls-cert' | '--tls-key' | '--tls-servername'): Option {
-  const help = {
-    '--tls-ca': 'speak TLS, trusting this PEM CA (default with other --tls flags: the system roots)',
-    '--tls-cert': 'present this PEM client certificate (mTLS; with --tls-key)',
-    '--tls-key': 'the PEM private key of --tls-cert',
-    '--tls-servername': 'the name the server certificate must carry (default: the host dialled)',
-  }[flag];
-  return new Option(`${flag} <${flag === '--tls-servername' ? 'name' : 'file'}>`, help);
-}
-
-/** `{ tls }` for createClient from the client TLS flags, or `{}`; INVALID_CONFIG for an unreadable file or a half pair. */
-function clientTlsFromFlags(flags: object): { tls?: TlsClientOptions } {
-  const opts = flags as { tlsCa?: string; tlsCert?: string; tlsKey?: string; tlsServername?: string };
-  if (opts.tlsCa === undefined && opts.tlsCert === undefined && opts.tlsKey === undefined && opts.tlsServername === undefined) return {};
-  if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) throw new TsoError('INVALID_CONFIG', '--tls-cert and --tls-key go together');
-  const read = (flag: string, file: string): Buffer => {
-    try {
-      return readFileSync(file);
-    } catch (e) {
-      throw new TsoError('INVALID_CONFIG', `${flag} ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-    }
-  };
-  return {
-    tls: {
-      ...(opts.tlsCa !== undefined ? { ca: read('--tls-ca', opts.tlsCa) } : {}),
-      ...(opts.tlsCert !== undefined ? { cert: read('--tls-cert', opts.tlsCert) } : {}),
-      ...(opts.tlsKey !== undefined ? { key: read('--tls-key', opts.tlsKey) } : {}),
-      ...(opts.tlsServername !== undefined ? { servername: opts.tlsServername } : {}),
-    },
-  };
 }
 
 /** `--token-file F` of the client commands: the token of a server started with --auth-token-file. */

@@ -47,7 +47,7 @@ import { AdminServer } from '../drivers/admin/admin-server.js';
 import { grpcEndpointByPortOffset } from './grpc-server.js';
 import { RaftMetrics } from './raft-metrics.js';
 import { checkDataDir, listenError, startServer, type ConnectionLimits, type TsoServer } from './server.js';
-import { peerTransportTls } from './tls-config.js';
+import { isLoopbackHost, peerTransportTls } from './tls-config.js';
 
 export interface RaftServerOptions {
   /** This node's id; it must be in `peers`. */
@@ -81,8 +81,8 @@ export interface RaftServerOptions {
   /** A token every gRPC call must carry. */
   readonly authToken?: AuthToken;
   /**
-   * The membership admin API's bind address (tsoracle.admin.v1.MembershipAdmin; loopback only until
-   * it has TLS); null or absent: off. Other members' admin endpoints are derived as their service
+   * The membership admin API's bind address (tsoracle.admin.v1.MembershipAdmin; with `tls`, TLS
+   * with the same material, mTLS with its `ca`; off loopback only with mTLS); null or absent: off. Other members' admin endpoints are derived as their service
    * host and service port plus this node's offset, unless their membership entry names one.
    */
   readonly adminListen?: string | null;
@@ -286,6 +286,12 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
         : formatHostPort(parseBindAddress(options.httpListen, '--http-listen'));
   const httpListenHint = options.httpListen === undefined ? `it is the default (${defaultHttpRule(options.id)}): pass --http-listen HOST:PORT (or off)` : undefined;
   const grpcListen = options.grpcListen === undefined || options.grpcListen === null ? null : parseBindAddress(options.grpcListen, '--grpc-listen');
+  const adminAddress = options.adminListen === undefined || options.adminListen === null ? null : parseBindAddress(options.adminListen, '--admin-listen');
+  if (adminAddress !== null && !isLoopbackHost(adminAddress.host) && options.tls?.ca === undefined) {
+    throw invalid(
+      `--admin-listen ${formatHostPort(adminAddress)} is off loopback: the admin port needs mTLS there (--tls-cert, --tls-key and --tls-ca), as it changes the membership and has no other authentication`,
+    );
+  }
   checkDataDir(options.dataDir);
   for (const warning of warnings) log(`warning: ${warning}`);
   const clock = new NodeClock();
@@ -355,8 +361,7 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
     peerTransport.reloadTls(peer.tlsServer, peer.tlsClient);
   };
   let admin: AdminServer | null = null;
-  if (options.adminListen !== undefined && options.adminListen !== null) {
-    const adminAddress = parseBindAddress(options.adminListen, '--admin-listen');
+  if (adminAddress !== null) {
     const offset = adminAddress.port - serviceAddress.port;
     try {
       admin = await AdminServer.start({
@@ -364,6 +369,7 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
         nodeId: options.id,
         cluster: canonicalCluster(new Map([...bootstrapPeers].map(([id, p]) => [id, p.raftAddress] as const))),
         listen: adminAddress,
+        ...(options.tls !== undefined ? { tls: { cert: options.tls.cert, key: options.tls.key, ...(options.tls.ca !== undefined ? { ca: options.tls.ca } : {}) } } : {}),
         adminEndpointOf: (id) => {
           const service = parseHostPort(peers.get(id)?.serviceEndpoint ?? '');
           return service === null || adminAddress.port === 0 ? null : formatHostPort({ host: service.host, port: service.port + offset });
@@ -374,7 +380,7 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
         },
         onRequest: (method, outcome) => log(`admin ${method}: ${outcome}`),
       });
-      log(`admin API (tsoracle.admin.v1.MembershipAdmin) on ${formatHostPort(admin.address)}`);
+      log(`admin API (tsoracle.admin.v1.MembershipAdmin) on ${formatHostPort(admin.address)}${options.tls === undefined ? '' : options.tls.ca === undefined ? ' (TLS)' : ' (mTLS)'}`);
     } catch (e) {
       await server.close().catch(() => {});
       throw e instanceof Error && e.message.startsWith('--admin-listen') ? invalid(e.message) : listenError(e, '--admin-listen', adminAddress);

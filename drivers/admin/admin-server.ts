@@ -10,11 +10,15 @@
 //     WOULD_LOSE_QUORUM, a learner not caught up NOT_CAUGHT_UP. A change is answered ok once its
 //     config entry committed.
 //   - A request that does not decode is INVALID_ARGUMENT and changes nothing.
-// Plaintext and loopback only: a non-loopback bind is refused until the admin port has TLS
-// (issue 20), as the original refuses a routable admin bind without its admin TLS flags.
+// With `tls` the port speaks TLS only (the node's --tls-cert/--tls-key), and with `tls.ca` it
+// requires a client certificate signed by that CA (mTLS). Off loopback it must be mTLS: the admin
+// API changes the membership and has no other authentication, so a plaintext or server-only-TLS
+// admin port off loopback is refused at start, as the original refuses a routable admin bind
+// without its admin TLS flags. The TLS material is read at start (SIGHUP does not reload it here).
 import * as grpc from '@grpc/grpc-js';
 import { votersOf, type Membership, type MembershipChange } from '../../core/raft/index.js';
-import type { HostPort } from '../ports.js';
+import { tlsServerContext, type TlsServerOptions } from '../node/transport.js';
+import { formatHostPort, type HostPort } from '../ports.js';
 import type { MembershipChangeOutcome } from '../raft/raft-driver.js';
 import { unaryServiceDefinition, type Decoded } from '../grpc/tso-grpc-server.js';
 import {
@@ -43,6 +47,8 @@ export interface AdminServerOptions {
   /** The canonical bootstrap peer list (drivers/raft/meta.ts), reported to joining nodes. */
   readonly cluster: string;
   readonly listen: HostPort;
+  /** Serve TLS with this material; with `ca`, require client certificates signed by it. */
+  readonly tls?: TlsServerOptions;
   /**
    * The admin endpoint of a member, for NOT_LEADER answers and the members list: the one its
    * membership entry carries, else this mapping (the bootstrap voters' are derived from their
@@ -77,12 +83,20 @@ export class AdminServer {
   ) {}
 
   static async start(options: AdminServerOptions): Promise<AdminServer> {
-    if (!isLoopback(options.listen.host)) {
-      throw new Error(`--admin-listen ${options.listen.host}:${options.listen.port}: the admin port is plaintext and binds only to loopback until it has TLS`);
+    const tls = options.tls;
+    if (!isLoopback(options.listen.host) && (tls === undefined || tls.ca === undefined)) {
+      throw new Error(
+        `--admin-listen ${options.listen.host}:${options.listen.port}: off loopback the admin port needs mTLS (--tls-cert, --tls-key and --tls-ca): it changes the membership and has no other authentication`,
+      );
     }
+    if (tls !== undefined) tlsServerContext(tls); // INVALID_CONFIG before binding when the material does not load
+    const credentials =
+      tls === undefined
+        ? grpc.ServerCredentials.createInsecure()
+        : grpc.ServerCredentials.createSsl(tls.ca === undefined ? null : Buffer.from(tls.ca), [{ cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) }], tls.ca !== undefined);
     const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 });
     const port = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(`${options.listen.host}:${options.listen.port}`, grpc.ServerCredentials.createInsecure(), (error, bound) => (error === null ? resolve(bound) : reject(error)));
+      server.bindAsync(formatHostPort(options.listen), credentials, (error, bound) => (error === null ? resolve(bound) : reject(error)));
     });
     const admin = new AdminServer(options, server, { host: options.listen.host, port });
     server.addService(adminServiceDefinition(), admin.implementation());
