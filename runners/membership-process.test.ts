@@ -2,7 +2,8 @@
 // issue 18 asks for beyond runners/admin.test.ts (which lists, redirects, adds one joiner and
 // refuses NOT_CAUGHT_UP / NOT_MEMBER):
 //   - grow 3 -> 5 -> 3 under load: two nodes join with --join ADMIN_H:P, are added as learners and
-//     promoted; then a follower and the leader of the original three are removed. A client calls
+//     promoted; then a follower and the leader of the original three are removed (the removed
+//     follower, still running, sends a client that knows only it on to the leader). A client calls
 //     getTs and getSeq throughout, and its history must hold: timestamps strictly increasing, seq
 //     blocks in call order without overlap and without a gap that no uncertain call explains,
 //     every failure a typed TsoError;
@@ -213,6 +214,10 @@ describe('membership changes with real processes', () => {
     await removeMember(l, 4, follower);
     await load.progress(2, 'after a follower was removed');
     // The leader removes itself: answered once the removal committed, then it steps down.
+    // Removed but still running, the follower answers NOT_LEADER with the leader's endpoint: a
+    // client that knows only it is sent on to the leader and served.
+    const viaRemoved = newClient([l.service(follower)]);
+    expect(await viaRemoved.getTs()).toBeGreaterThan(load.timestamps[load.timestamps.length - 1] as bigint);
     await removeMember(l, leader, leader);
     for (const id of [follower, leader]) {
       const node = originals.get(id) as NodeProcess;
@@ -227,6 +232,7 @@ describe('membership changes with real processes', () => {
     expect(remaining).toContain(shrunk.leader);
     await load.progress(5, 'after the cluster shrank back to 3');
     await load.stop();
+    if (process.env.TSORACLE_MEMBERSHIP_VERBOSE === '1') console.log(JSON.stringify({ ts: load.timestamps.length, blocks: load.blocks.length, failures: load.failures, uncertainKeys: load.uncertainKeys }));
     load.check();
     expect(load.timestamps.length).toBeGreaterThanOrEqual(19);
   }, 180_000);

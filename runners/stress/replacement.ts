@@ -182,7 +182,8 @@ export async function replaceNode(cluster: Cluster, victim: StressNode, log: (li
     throw e;
   }
   await changeOnLeader(cluster, 'remove', 'RemoveNode', { id: BigInt(victim.id) }, stepBoundMs);
-  // The removed node answers NOT_LEADER (with the leader's endpoint) until it stops.
+  // The removed node answers NOT_LEADER until it stops (a removed follower with the leader's
+  // endpoint; a removed leader, having stepped down, with none).
   await sleepMs(REMOVED_NODE_LINGER_MS);
   await cluster.retire(victim);
   const tookMs = performance.now() - startMs;
