@@ -4,9 +4,10 @@
 // (through a follower's redirect too); a plaintext admin client, and a TLS one without a client
 // certificate or with one from another CA, get nothing; a node joins with --join ADMIN_H:P over
 // mTLS with its own material. Off loopback a plaintext or server-only-TLS admin port is refused at
-// start (exit 2, nothing written); an mTLS one serves. Skipped, saying so, without openssl.
+// start (exit 2, nothing written); an mTLS one serves, and SIGHUP switches its admin port to new
+// material (a CA's clients get in once the node trusts it). Skipped, saying so, without openssl.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../drivers/node/test-support.js';
@@ -30,6 +31,7 @@ function makePki(dir: string): void {
   issue('node', 'ca', 'node.ext');
   issue('admin', 'ca', 'client.ext');
   issue('stranger', 'other-ca', 'client.ext');
+  issue('node-other', 'other-ca', 'node.ext');
 }
 
 const tracker = new RaftNodeTracker();
@@ -110,7 +112,7 @@ describe.skipIf(!OPENSSL)(SUITE_NAME, () => {
     expect(joiner.stderr).toMatch(/join: the cluster's bootstrap voters from \S+: 1, 2, 3/);
   }, 120_000);
 
-  it('refuses a plaintext or server-only-TLS admin port off loopback at start, and serves an mTLS one', async () => {
+  it('refuses a plaintext or server-only-TLS admin port off loopback at start, serves an mTLS one, and reloads it on SIGHUP', async () => {
     const { dir, remove } = await makeTempDir('tsoracle-admin-tls-bind-');
     cleanups.push(remove);
     const [r, s, a] = (await freePorts(3)) as [number, number, number];
@@ -124,10 +126,29 @@ describe.skipIf(!OPENSSL)(SUITE_NAME, () => {
       expect(refused.stderr, name).toMatch(/--admin-listen 0\.0\.0\.0:\d+ is off loopback: the admin port needs mTLS/);
       expect(existsSync(join(dir, name)), name).toBe(false);
     }
-    const node = tracker.spawn(1, [...base, '--data-dir', join(dir, 'mtls'), ...nodeTls()]);
+    // The node's material in files of its own, replaced below.
+    const own = (name: string): string => join(dir, name);
+    for (const name of ['node.pem', 'node.key', 'ca.pem']) copyFileSync(file(name), own(name));
+    const node = tracker.spawn(1, [...base, '--data-dir', join(dir, 'mtls'), '--tls-cert', own('node.pem'), '--tls-key', own('node.key'), '--tls-ca', own('ca.pem')]);
     await serving(node);
-    const listed = await cli.run(['admin', 'capabilities', '--endpoint', `127.0.0.1:${a}`, '--json', ...adminTls()]);
+    const capabilities = (flags: readonly string[]) => cli.run(['admin', 'capabilities', '--endpoint', `127.0.0.1:${a}`, '--json', ...flags]);
+    const listed = await capabilities(adminTls());
     expect(listed.code, listed.stderr).toBe(0);
     expect(JSON.parse(listed.stdout)).toMatchObject({ driver: 'raft', nodeId: 1 });
-  }, 60_000);
+
+    // SIGHUP reloads the admin port's material too: after a switch to the other CA, only its clients get in.
+    const otherAdmin = ['--tls-ca', file('other-ca.pem'), '--tls-cert', file('stranger.pem'), '--tls-key', file('stranger.key')];
+    expect((await capabilities(otherAdmin)).code).toBe(1);
+    copyFileSync(file('node-other.pem'), own('node.pem'));
+    copyFileSync(file('node-other.key'), own('node.key'));
+    copyFileSync(file('other-ca.pem'), own('ca.pem'));
+    node.child.kill('SIGHUP');
+    let switched = await capabilities(otherAdmin);
+    for (let i = 0; i < 40 && switched.code !== 0; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      switched = await capabilities(otherAdmin);
+    }
+    expect(switched.code, switched.stderr + node.stderr).toBe(0);
+    expect((await capabilities(adminTls())).code).toBe(1);
+  }, 90_000);
 });

@@ -355,12 +355,13 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
     throw e;
   }
   raftMetrics.register(server.metrics.registry, driver);
+  let admin: AdminServer | null = null;
   const reloadTls = (tls: TlsServerOptions): void => {
     server.reloadTls(tls);
     const peer = peerTransportTls(tls, options.allowInsecurePeer === true);
     peerTransport.reloadTls(peer.tlsServer, peer.tlsClient);
+    admin?.reloadTls({ cert: tls.cert, key: tls.key, ...(tls.ca !== undefined ? { ca: tls.ca } : {}) });
   };
-  let admin: AdminServer | null = null;
   if (adminAddress !== null) {
     const offset = adminAddress.port - serviceAddress.port;
     try {

@@ -14,8 +14,12 @@
 // requires a client certificate signed by that CA (mTLS). Off loopback it must be mTLS: the admin
 // API changes the membership and has no other authentication, so a plaintext or server-only-TLS
 // admin port off loopback is refused at start, as the original refuses a routable admin bind
-// without its admin TLS flags. The TLS material is read at start (SIGHUP does not reload it here).
+// without its admin TLS flags. `reloadTls` swaps the TLS material for new handshakes (SIGHUP).
+// close() is bounded: calls in flight get ADMIN_CLOSE_GRACE_MS, then every session is cut.
+import type { Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
+import { ErrorCode, TsoError } from '../../core/errors.js';
 import { votersOf, type Membership, type MembershipChange } from '../../core/raft/index.js';
 import { tlsServerContext, type TlsServerOptions } from '../node/transport.js';
 import { formatHostPort, type HostPort } from '../ports.js';
@@ -75,10 +79,19 @@ function isLoopback(host: string): boolean {
 
 const MEMBER_ID_MAX = BigInt(Number.MAX_SAFE_INTEGER);
 
+/** How long close() lets admin calls in flight finish. */
+const ADMIN_CLOSE_GRACE_MS = 2_000;
+/** Bound on a TLS handshake on the admin port. */
+const ADMIN_TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+
 export class AdminServer {
+  private readonly sockets = new Set<Socket>();
+
   private constructor(
     private readonly options: AdminServerOptions,
     private readonly server: grpc.Server,
+    /** The node:tls listener whose handshaken connections are injected into `server`; null: plaintext (bound by grpc-js). */
+    private readonly tlsServer: TlsServer | null,
     readonly address: HostPort,
   ) {}
 
@@ -89,22 +102,73 @@ export class AdminServer {
         `--admin-listen ${options.listen.host}:${options.listen.port}: off loopback the admin port needs mTLS (--tls-cert, --tls-key and --tls-ca): it changes the membership and has no other authentication`,
       );
     }
-    if (tls !== undefined) tlsServerContext(tls); // INVALID_CONFIG before binding when the material does not load
-    const credentials =
-      tls === undefined
-        ? grpc.ServerCredentials.createInsecure()
-        : grpc.ServerCredentials.createSsl(tls.ca === undefined ? null : Buffer.from(tls.ca), [{ cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) }], tls.ca !== undefined);
     const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 });
-    const port = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(formatHostPort(options.listen), credentials, (error, bound) => (error === null ? resolve(bound) : reject(error)));
+    if (tls === undefined) {
+      const port = await new Promise<number>((resolve, reject) => {
+        server.bindAsync(formatHostPort(options.listen), grpc.ServerCredentials.createInsecure(), (error, bound) => (error === null ? resolve(bound) : reject(error)));
+      });
+      const admin = new AdminServer(options, server, null, { host: options.listen.host, port });
+      server.addService(adminServiceDefinition(), admin.implementation());
+      return admin;
+    }
+    // TLS: a node:tls listener (ALPN h2; with a CA, mTLS) hands each handshaken connection to
+    // grpc-js, so `reloadTls` can swap the material for new handshakes (SIGHUP).
+    tlsServerContext(tls); // INVALID_CONFIG before binding when the material does not load
+    const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+    const tlsServer = createTlsServer({
+      noDelay: true,
+      ALPNProtocols: ['h2'],
+      cert: tls.cert,
+      key: tls.key,
+      handshakeTimeout: ADMIN_TLS_HANDSHAKE_TIMEOUT_MS,
+      ...(tls.ca !== undefined ? { ca: tls.ca, requestCert: true, rejectUnauthorized: true } : {}),
     });
-    const admin = new AdminServer(options, server, { host: options.listen.host, port });
+    tlsServer.on('tlsClientError', () => undefined);
+    const port = await new Promise<number>((resolve, reject) => {
+      tlsServer.once('error', reject);
+      tlsServer.listen(options.listen.port, options.listen.host, () => {
+        tlsServer.off('error', reject);
+        const bound = tlsServer.address();
+        resolve(typeof bound === 'object' && bound !== null ? bound.port : options.listen.port);
+      });
+    });
+    const admin = new AdminServer(options, server, tlsServer, { host: options.listen.host, port });
     server.addService(adminServiceDefinition(), admin.implementation());
+    tlsServer.on('secureConnection', (socket: Socket) => {
+      admin.sockets.add(socket);
+      socket.once('close', () => admin.sockets.delete(socket));
+      socket.on('error', () => {});
+      injector.injectConnection(socket);
+    });
     return admin;
   }
 
+  /**
+   * Swaps the certificate, key and CA for every handshake from now on; open connections stay.
+   * INVALID_CONFIG (nothing changed) when the material does not load, or the port is plaintext.
+   */
+  reloadTls(tls: TlsServerOptions): void {
+    tlsServerContext(tls);
+    if (this.tlsServer === null) throw new TsoError(ErrorCode.INVALID_CONFIG, 'the admin port was started without TLS');
+    this.tlsServer.setSecureContext({ cert: tls.cert, key: tls.key, ...(tls.ca !== undefined ? { ca: tls.ca } : {}) });
+  }
+
   close(): Promise<void> {
-    return new Promise((resolve) => this.server.tryShutdown(() => resolve()));
+    const tlsServer = this.tlsServer;
+    const listenerClosed = tlsServer === null ? Promise.resolve() : new Promise<void>((resolve) => tlsServer.close(() => resolve()));
+    const grpcDone = new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, ADMIN_CLOSE_GRACE_MS);
+      this.server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    return Promise.all([listenerClosed, grpcDone]).then(() => {
+      for (const socket of this.sockets) socket.destroy();
+    });
   }
 
   private adminEndpoint(id: number): string {
