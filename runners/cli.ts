@@ -419,7 +419,10 @@ async function serveFile(opts: ServeFileOptions, cmd: Command): Promise<void> {
 
 interface ServeRaftOptions extends ConnectionLimitFlags, TlsFlags {
   id: number;
-  /** Required, except for a node that joins through a member's admin endpoint (`--join ADMIN_H:P`). */
+  /**
+   * Required, except for a node that joins through a member's admin endpoint (`--join ADMIN_H:P`)
+   * and a restart whose data directory holds a start record (neither --peers nor --join).
+   */
   peers?: string;
   dataDir: string;
   listen?: string;
@@ -840,7 +843,7 @@ export function buildProgram(): Command {
     .command('raft')
     .description('a member of a Raft cluster (membership changes: --admin-listen, --join; docs/cluster.md)')
     .requiredOption('--id <n>', "this node's id in --peers", parsePositiveInt)
-    .option('--peers <list>', 'every voter, this node included: "1=RAFT_H:P/SERVICE_H:P,2=...,3=..." (required but with --join ADMIN_H:P)')
+    .option('--peers <list>', 'every voter, this node included: "1=RAFT_H:P/SERVICE_H:P,2=...,3=..." (required but with --join ADMIN_H:P, or on a restart: the data directory records it)')
     .option('--data-dir <dir>', 'data directory (holds raft/LOCK, meta, wal, snapshot)', DATA_DIR_DEFAULT)
     .option('--listen <host:port>', "client protocol address (default: this node's service address)", bindAddress(false))
     .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz (default: the service host, the service port + 2; "off" disables)', bindAddress(true))

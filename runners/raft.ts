@@ -82,8 +82,9 @@ export interface RaftServerOptions {
   readonly authToken?: AuthToken;
   /**
    * The membership admin API's bind address (tsoracle.admin.v1.MembershipAdmin; with `tls`, TLS
-   * with the same material, mTLS with its `ca`; off loopback only with mTLS); null or absent: off. Other members' admin endpoints are derived as their service
-   * host and service port plus this node's offset, unless their membership entry names one.
+   * with the same material, mTLS with its `ca`; off loopback only with mTLS); null or absent:
+   * off. Other members' admin endpoints are derived as their service host and service port plus
+   * this node's offset, unless their membership entry names one.
    */
   readonly adminListen?: string | null;
   readonly electionTimeoutMs?: number;
