@@ -1,13 +1,11 @@
+// The start record's codec: round trips, canonical form, and nothing but DecodeError on any bytes.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DecodeError } from '../../core/errors.js';
+import { raftStartRecordArbitrary } from './arbitraries.js';
 import { decodeRaftStart, encodeRaftStart, RAFT_START_ADDRESS_BYTES_MAX, type RaftStartRecord } from './start-record.js';
 
-const address = fc.string({ maxLength: 40 });
-const record: fc.Arbitrary<RaftStartRecord> = fc.record({
-  voters: fc.uniqueArray(fc.record({ id: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), raft: address, service: address }), { selector: (v) => v.id, maxLength: 9 }).map((vs) => [...vs].sort((a, b) => a.id - b.id)),
-  join: fc.option(fc.record({ raft: address, service: address }), { nil: null }),
-});
+const record = raftStartRecordArbitrary();
 
 describe('raft start record', () => {
   it('round-trips a bootstrap voter, a joining node and a removed voter with no service address', () => {
