@@ -850,7 +850,7 @@ export function buildProgram(): Command {
     .option('--grpc-listen <host:port>', 'tsoracle.v1.TsoService gRPC address; every node must use the same offset from its service port (docs/grpc.md; "off" disables)', bindAddress(true), 'off')
     .option(
       '--admin-listen <host:port>',
-      'membership admin API (tsoracle.admin.v1.MembershipAdmin), loopback only; every node should use the same offset from its service port (docs/cluster.md; "off" disables)',
+      'membership admin API (tsoracle.admin.v1.MembershipAdmin); TLS with --tls-cert/--tls-key, mTLS with --tls-ca, and off loopback only with mTLS; every node should use the same offset from its service port (docs/cluster.md; "off" disables)',
       bindAddress(true),
       'off',
     )
