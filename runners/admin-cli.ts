@@ -2,12 +2,16 @@
 // membership admin API of a Raft node (drivers/admin, docs/cluster.md "Membership changes") from
 // the command line, as the original's admin CLI: a mutation sent to a follower follows one
 // NOT_LEADER redirect to the leader's admin endpoint; exit 0 when the answer is ok, 1 otherwise
-// (the error kind and message on stderr), 2 on a usage error.
+// (the error kind and message on stderr), 2 on a usage error. `--tls-ca/--tls-cert/--tls-key/
+// --tls-servername` speak TLS to an admin port served with TLS (the redirect too).
 import { Command, InvalidArgumentError } from 'commander';
 import { ADMIN_ERROR_KIND_NAMES, AdminErrorKind, MemberRoleWire, type CapabilitiesReportWire, type ChangeResponseWire, type MembershipViewWire } from '../drivers/admin/admin-messages.js';
 import { AdminClient } from '../drivers/admin/admin-client.js';
 import type { AdminRpcName } from '../drivers/admin/admin-messages.js';
+import type { TlsClientOptions } from '../drivers/node/transport.js';
 import { parseHostPort } from '../drivers/ports.js';
+import { TsoError } from '../core/errors.js';
+import { clientTlsFromFlags, clientTlsOption } from './client-tls-flags.js';
 
 const EXIT_FAILURE = 1;
 
@@ -21,8 +25,11 @@ function nodeId(text: string): number {
   return Number(text);
 }
 
+/** The TLS of every admin call of this command (from --tls-*), or undefined: plaintext. */
+let callTls: TlsClientOptions | undefined;
+
 async function call<Res>(target: string, method: AdminRpcName, request: unknown): Promise<Res> {
-  const client = new AdminClient(target);
+  const client = new AdminClient(target, callTls);
   try {
     const answer = await client.call<Res>(method, request);
     if (!answer.ok) {
@@ -55,6 +62,20 @@ async function change(target: string, method: AdminRpcName, request: unknown, js
   }
 }
 
+/** `--tls-ca/--tls-cert/--tls-key/--tls-servername`: speak TLS to the admin port (docs/security.md). */
+function withTls(cmd: Command): Command {
+  for (const flag of ['--tls-ca', '--tls-cert', '--tls-key', '--tls-servername'] as const) cmd.addOption(clientTlsOption(flag));
+  cmd.hook('preAction', (_command, action) => {
+    try {
+      callTls = clientTlsFromFlags(action.opts()).tls;
+    } catch (e) {
+      if (e instanceof TsoError && e.code === 'INVALID_CONFIG') action.error(`error: ${e.message}`, { exitCode: 2, code: 'tsoracle.usage' });
+      throw e;
+    }
+  });
+  return cmd;
+}
+
 export function addAdminCommand(program: Command): void {
   const admin = program
     .command('admin')
@@ -65,8 +86,7 @@ export function addAdminCommand(program: Command): void {
       const why = subcommand === undefined ? 'admin needs a subcommand' : `unknown admin subcommand '${subcommand}'`;
       admin.error(`error: ${why}: members, add-learner, promote, remove or capabilities`, { exitCode: 2, code: 'tsoracle.usage' });
     });
-  admin
-    .command('members')
+  withTls(admin.command('members'))
     .description("list the members the node's log holds, and the leader it knows")
     .requiredOption('--endpoint <host:port>', "a node's admin endpoint (--admin-listen)", endpoint)
     .option('--json', 'print one JSON object')
@@ -86,8 +106,7 @@ export function addAdminCommand(program: Command): void {
         process.stdout.write(`${lines.join('\n')}\n`);
       }
     });
-  admin
-    .command('add-learner')
+  withTls(admin.command('add-learner'))
     .description('add a node as a learner (it receives the log, does not vote); a no-op when it is a member')
     .requiredOption('--endpoint <host:port>', "a node's admin endpoint (a follower redirects once to the leader)", endpoint)
     .requiredOption('--id <n>', 'the new node id', nodeId)
@@ -102,8 +121,7 @@ export function addAdminCommand(program: Command): void {
     ['promote', 'Promote', 'promote a caught-up learner to voter'],
     ['remove', 'RemoveNode', 'remove a member (the leader too: it steps down once the removal commits); a no-op for a stranger'],
   ] as const) {
-    admin
-      .command(name)
+    withTls(admin.command(name))
       .description(what)
       .requiredOption('--endpoint <host:port>', "a node's admin endpoint (a follower redirects once to the leader)", endpoint)
       .requiredOption('--id <n>', 'the node id', nodeId)
@@ -112,8 +130,7 @@ export function addAdminCommand(program: Command): void {
         await change(opts.endpoint, method, { id: BigInt(opts.id) }, opts.json === true);
       });
   }
-  admin
-    .command('capabilities')
+  withTls(admin.command('capabilities'))
     .description("what the node's driver supports, its cluster (for joining nodes) and its membership index")
     .requiredOption('--endpoint <host:port>', "a node's admin endpoint", endpoint)
     .option('--json', 'print one JSON object')

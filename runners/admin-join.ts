@@ -3,7 +3,8 @@
 // ReportCapabilities (the driver, and the cluster's bootstrap voters with their Raft addresses:
 // what names the cluster in every node's meta) and ListMembers (every member's Raft and service
 // addresses, as the configuration entries carry them), and builds the bootstrap peer map the Raft
-// driver opens with. The node then waits to be added as a learner, as with `--join RAFT/SERVICE`.
+// driver opens with; to a TLS admin port it speaks TLS with the node's own --tls-* material. The
+// node then waits to be added as a learner, as with `--join RAFT/SERVICE`.
 //
 // Invariants:
 //   - The bootstrap map has exactly the ids and Raft addresses of the member's `cluster`, so the
@@ -15,6 +16,7 @@
 import { TsoError } from '../core/errors.js';
 import { AdminClient } from '../drivers/admin/admin-client.js';
 import type { CapabilitiesReportWire, MembershipViewWire } from '../drivers/admin/admin-messages.js';
+import type { TlsClientOptions } from '../drivers/node/transport.js';
 import { parseHostPort, type HostPort } from '../drivers/ports.js';
 import type { RaftPeer } from '../drivers/raft/index.js';
 
@@ -46,9 +48,9 @@ export function parseBootstrapCluster(cluster: string): Map<number, HostPort> {
  * an id that is a bootstrap voter (a joining node has a new id; a restart of a node that has
  * joined is fine: it is a member by then, not a bootstrap voter).
  */
-export async function fetchJoinPeers(adminEndpoint: string, id: number, deadlineMs = JOIN_FETCH_DEADLINE_MS): Promise<Map<number, RaftPeer>> {
+export async function fetchJoinPeers(adminEndpoint: string, id: number, deadlineMs = JOIN_FETCH_DEADLINE_MS, tls?: TlsClientOptions): Promise<Map<number, RaftPeer>> {
   if (parseHostPort(adminEndpoint) === null) throw new TsoError('INVALID_CONFIG', `--join ${JSON.stringify(adminEndpoint)}: not HOST:PORT (a member's admin endpoint) nor RAFT_H:P/SERVICE_H:P`);
-  const client = new AdminClient(adminEndpoint);
+  const client = new AdminClient(adminEndpoint, tls);
   try {
     const capabilities = await client.call<CapabilitiesReportWire>('ReportCapabilities', {}, deadlineMs);
     if (!capabilities.ok) throw new TsoError('UNAVAILABLE', `--join ${adminEndpoint}: the admin endpoint did not answer (gRPC status ${capabilities.code}: ${capabilities.details})`);

@@ -5,90 +5,24 @@
 // not caught up (NOT_CAUGHT_UP: the node never runs) and removed; promoting a stranger is
 // NOT_MEMBER; an unreachable endpoint fails with exit 1; a routable --admin-listen is refused.
 // Every wait is bounded and every child is killed in afterEach.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../drivers/node/test-support.js';
+import { adminCli, consecutiveFreePorts, RaftNodeTracker, type MembersJson } from './admin-test-support.js';
 import { createClient, type TsoClient } from './client.js';
-import { ChildTracker, CLI_PATH, freePorts, REPO_ROOT, waitFor } from './test-support.js';
+import { ChildTracker, freePorts, waitFor } from './test-support.js';
 
-
-interface NodeProcess {
-  readonly id: number;
-  readonly child: ChildProcess;
-  readonly exited: Promise<void>;
-  stdout: string;
-  stderr: string;
-  done: boolean;
-}
-
-const nodes = new Set<NodeProcess>();
+const tracker = new RaftNodeTracker();
+const nodes = tracker.nodes;
 const cleanups: Array<() => Promise<void>> = [];
 const cli = new ChildTracker();
 afterEach(async () => {
-  for (const node of nodes) if (!node.done) node.child.kill('SIGKILL');
-  await Promise.race([Promise.all([...nodes].map((n) => n.exited)), new Promise((r) => setTimeout(r, 10_000))]);
-  nodes.clear();
+  await tracker.cleanup();
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function spawnNode(id: number, args: readonly string[]): NodeProcess {
-  const child = spawn(process.execPath, [CLI_PATH, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO_ROOT });
-  const node: NodeProcess = {
-    id,
-    child,
-    stdout: '',
-    stderr: '',
-    done: false,
-    exited: new Promise((resolve) => child.once('close', () => ((node.done = true), resolve()))),
-  };
-  child.stdout?.setEncoding('utf8').on('data', (c: string) => (node.stdout += c));
-  child.stderr?.setEncoding('utf8').on('data', (c: string) => (node.stderr += c));
-  nodes.add(node);
-  return node;
-}
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-/**
- * `count` free loopback ports base, base + 1, ...: the admin endpoints of the bootstrap voters are
- * derived as service port + the same offset on every node, so the test's ports keep one offset.
- */
-async function consecutiveFreePorts(count: number): Promise<number[]> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 40_000);
-    const ports = Array.from({ length: count }, (_, i) => base + i);
-    let free = true;
-    for (const port of ports) if (!(await portIsFree(port))) free = false;
-    if (free) return ports;
-  }
-  throw new Error(`no ${count} consecutive free loopback ports`);
-}
-
-/**
- * Runs an admin command, again while the answer is NOT_LEADER without a known leader (an election
- * under a loaded machine): the CLI follows a known leader's redirect itself.
- */
-async function admin(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  for (let attempt = 0; ; attempt++) {
-    const result = await cli.run(args);
-    const electing = result.code === 1 && /NOT_LEADER/.test(result.stderr + result.stdout) && !/leader admin endpoint/.test(result.stderr);
-    if (!electing || attempt >= 40) return result;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-interface MembersJson {
-  readonly members: ReadonlyArray<{ id: number; role: string; raftAddr: string; serviceEndpoint: string; adminEndpoint: string }>;
-  readonly leader: number | null;
-}
+const spawnNode = (id: number, args: readonly string[]) => tracker.spawn(id, args);
+const admin = (args: readonly string[]) => adminCli(cli, args);
 
 describe('tsoracle admin against a 3-node Raft cluster', () => {
   it('lists, removes through a redirect, adds and removes a learner, and refuses what it must', async () => {

@@ -67,7 +67,8 @@ import {
 } from '../core/oracle/leases.js';
 import { HEARTBEAT_INTERVAL_MS_DEFAULT } from './heartbeat.js';
 import { runSimCommand } from './sim.js';
-import { parseClockDrift, parseRaftPeers, startRaftServer } from './raft.js';
+import { clientTlsFromFlags, clientTlsOption } from './client-tls-flags.js';
+import { parseClockDrift, parseRaftPeers, raftStartPath, readRaftStart, startRaftServer } from './raft.js';
 import { fetchJoinPeers, isAdminJoin } from './admin-join.js';
 import type { RaftPeer } from '../drivers/raft/index.js';
 import { checkExposure } from './tls-config.js';
@@ -418,7 +419,10 @@ async function serveFile(opts: ServeFileOptions, cmd: Command): Promise<void> {
 
 interface ServeRaftOptions extends ConnectionLimitFlags, TlsFlags {
   id: number;
-  /** Required, except for a node that joins through a member's admin endpoint (`--join ADMIN_H:P`). */
+  /**
+   * Required, except for a node that joins through a member's admin endpoint (`--join ADMIN_H:P`)
+   * and a restart whose data directory holds a start record (neither --peers nor --join).
+   */
   peers?: string;
   dataDir: string;
   listen?: string;
@@ -453,9 +457,32 @@ async function serveRaft(opts: ServeRaftOptions, cmd: Command, start: typeof sta
   if (opts.join !== undefined && isAdminJoin(opts.join)) {
     if (opts.peers !== undefined) usageError(cmd, `--join ${opts.join} (a member's admin endpoint) fetches the cluster's peers: drop --peers, or give --join RAFT_H:P/SERVICE_H:P with --peers`);
     if (opts.advertise === undefined) usageError(cmd, `--join ${opts.join} (a member's admin endpoint) needs --advertise RAFT_H:P/SERVICE_H:P: this node's own addresses`);
-    peersOption = await fetchJoinPeers(opts.join, opts.id).catch(failOrUsage(cmd));
+    // A TLS admin port is asked with the node's own material (its certificate, trusting its CA).
+    const ownTls = await Promise.resolve()
+      .then(() => serverTls(opts))
+      .catch(failOrUsage(cmd));
+    peersOption = await fetchJoinPeers(opts.join, opts.id, undefined, ownTls === undefined ? undefined : { cert: ownTls.cert, key: ownTls.key, ...(ownTls.ca !== undefined ? { ca: ownTls.ca } : {}) }).catch(failOrUsage(cmd));
     join = opts.advertise;
     log(`join: the cluster's bootstrap voters from ${opts.join}: ${[...peersOption.keys()].join(', ')}`);
+  } else if (opts.peers === undefined && opts.join === undefined && start === startRaftServer) {
+    // A restart from the data directory alone: what its last start recorded (runners/raft.ts).
+    if (opts.advertise !== undefined) usageError(cmd, '--advertise goes with --join ADMIN_H:P (a member\'s admin endpoint)');
+    const recorded = (() => {
+      try {
+        return readRaftStart(opts.dataDir);
+      } catch (e) {
+        return failOrUsage(cmd)(e);
+      }
+    })();
+    if (recorded === null) {
+      usageError(
+        cmd,
+        `required option '--peers <list>' not specified, and ${opts.dataDir} holds no start record to restart from (a new node may instead join with --join ADMIN_H:P --advertise RAFT_H:P/SERVICE_H:P)`,
+      );
+    }
+    peersOption = recorded.peers;
+    if (recorded.join !== null) join = recorded.join;
+    log(`start: the peers${recorded.join !== null ? ' and this joined node\'s addresses' : ''} from ${raftStartPath(opts.dataDir)}: ${[...recorded.peers.keys()].join(', ')}${recorded.join !== null ? `; this node at ${recorded.join}` : ''}`);
   } else {
     if (opts.advertise !== undefined) usageError(cmd, '--advertise goes with --join ADMIN_H:P (a member\'s admin endpoint)');
     if (opts.peers === undefined) usageError(cmd, "required option '--peers <list>' not specified (a new node may instead join with --join ADMIN_H:P --advertise RAFT_H:P/SERVICE_H:P)");
@@ -466,7 +493,8 @@ async function serveRaft(opts: ServeRaftOptions, cmd: Command, start: typeof sta
       const tls = serverTls(opts);
       const authToken = serverAuthToken(opts);
       const peers = typeof peersOption === 'string' ? parseRaftPeers(peersOption) : peersOption;
-      const self = peers.get(opts.id);
+      // A joining node is not among the bootstrap peers: its own addresses are in --join/--advertise.
+      const self = join !== undefined && !peers.has(opts.id) ? parseRaftPeers(`${opts.id}=${join}`).get(opts.id) : peers.get(opts.id);
       if (self === undefined) return { tls, authToken }; // the driver's own check names the problem
       const serviceHost = opts.listen === undefined ? hostOf(self.serviceEndpoint) : hostOf(opts.listen);
       checkExposure(
@@ -700,39 +728,6 @@ function addServeFileOptions(cmd: Command): Command {
   return addTlsOptions(addConnectionLimitOptions(addWindowOptions(cmd)));
 }
 
-/** The client commands' TLS flags (docs/security.md): speak TLS when any is given. */
-function clientTlsOption(flag: '--tls-ca' | '--tls-cert' | '--tls-key' | '--tls-servername'): Option {
-  const help = {
-    '--tls-ca': 'speak TLS, trusting this PEM CA (default with other --tls flags: the system roots)',
-    '--tls-cert': 'present this PEM client certificate (mTLS; with --tls-key)',
-    '--tls-key': 'the PEM private key of --tls-cert',
-    '--tls-servername': 'the name the server certificate must carry (default: the host dialled)',
-  }[flag];
-  return new Option(`${flag} <${flag === '--tls-servername' ? 'name' : 'file'}>`, help);
-}
-
-/** `{ tls }` for createClient from the client TLS flags, or `{}`; INVALID_CONFIG for an unreadable file or a half pair. */
-function clientTlsFromFlags(flags: object): { tls?: TlsClientOptions } {
-  const opts = flags as { tlsCa?: string; tlsCert?: string; tlsKey?: string; tlsServername?: string };
-  if (opts.tlsCa === undefined && opts.tlsCert === undefined && opts.tlsKey === undefined && opts.tlsServername === undefined) return {};
-  if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) throw new TsoError('INVALID_CONFIG', '--tls-cert and --tls-key go together');
-  const read = (flag: string, file: string): Buffer => {
-    try {
-      return readFileSync(file);
-    } catch (e) {
-      throw new TsoError('INVALID_CONFIG', `${flag} ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-    }
-  };
-  return {
-    tls: {
-      ...(opts.tlsCa !== undefined ? { ca: read('--tls-ca', opts.tlsCa) } : {}),
-      ...(opts.tlsCert !== undefined ? { cert: read('--tls-cert', opts.tlsCert) } : {}),
-      ...(opts.tlsKey !== undefined ? { key: read('--tls-key', opts.tlsKey) } : {}),
-      ...(opts.tlsServername !== undefined ? { servername: opts.tlsServername } : {}),
-    },
-  };
-}
-
 /** `--token-file F` of the client commands: the token of a server started with --auth-token-file. */
 function clientTokenFileOption(): Option {
   return new Option('--token-file <file>', "send this token on each connection's first request (a server with --auth-token-file; docs/security.md)");
@@ -848,14 +843,14 @@ export function buildProgram(): Command {
     .command('raft')
     .description('a member of a Raft cluster (membership changes: --admin-listen, --join; docs/cluster.md)')
     .requiredOption('--id <n>', "this node's id in --peers", parsePositiveInt)
-    .option('--peers <list>', 'every voter, this node included: "1=RAFT_H:P/SERVICE_H:P,2=...,3=..." (required but with --join ADMIN_H:P)')
+    .option('--peers <list>', 'every voter, this node included: "1=RAFT_H:P/SERVICE_H:P,2=...,3=..." (required but with --join ADMIN_H:P, or on a restart: the data directory records it)')
     .option('--data-dir <dir>', 'data directory (holds raft/LOCK, meta, wal, snapshot)', DATA_DIR_DEFAULT)
     .option('--listen <host:port>', "client protocol address (default: this node's service address)", bindAddress(false))
     .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz (default: the service host, the service port + 2; "off" disables)', bindAddress(true))
     .option('--grpc-listen <host:port>', 'tsoracle.v1.TsoService gRPC address; every node must use the same offset from its service port (docs/grpc.md; "off" disables)', bindAddress(true), 'off')
     .option(
       '--admin-listen <host:port>',
-      'membership admin API (tsoracle.admin.v1.MembershipAdmin), loopback only; every node should use the same offset from its service port (docs/cluster.md; "off" disables)',
+      'membership admin API (tsoracle.admin.v1.MembershipAdmin); TLS with --tls-cert/--tls-key, mTLS with --tls-ca, and off loopback only with mTLS; every node should use the same offset from its service port (docs/cluster.md; "off" disables)',
       bindAddress(true),
       'off',
     )

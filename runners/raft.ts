@@ -11,6 +11,10 @@
 // data directory. An even number of voters works but tolerates no more failures than one fewer:
 // a warning says so.
 //
+// Every start records its bootstrap peers and, for a node that joined, its own addresses in
+// `dataDir/raft/start` (drivers/raft/start-record.ts) once its data directory is open and locked,
+// so `serve raft --id N --data-dir D` restarts with neither --peers nor --join (readRaftStart).
+//
 // Unlike `serve file`, the server announces `serving on H:P` as soon as it accepts clients, not
 // when it leads: a follower answers NOT_LEADER with the leader's service endpoint as the hint.
 //
@@ -18,8 +22,10 @@
 // configuration can name it: the service host, the service port + 2 (RAFT_HTTP_PORT_OFFSET_FROM_
 // SERVICE). A default that lands on an address of --peers is refused before anything is opened,
 // and one that cannot be bound says it was the default and how to choose another.
+import { readFileSync } from 'node:fs';
+import { join as joinPath } from 'node:path';
 import type { LeasePolicy } from '../core/oracle/leases.js';
-import { TsoError } from '../core/errors.js';
+import { isDecodeError, TsoError } from '../core/errors.js';
 import { makeRaftConfig } from '../core/raft/config.js';
 import {
   RAFT_CLOCK_DRIFT_BOUND_DEFAULT,
@@ -29,17 +35,19 @@ import {
   RAFT_VOTERS_MAX,
 } from '../core/limits.js';
 import { NodeClock } from '../drivers/node/clock.js';
+import { atomicReplace } from '../drivers/file/atomic.js';
 import { NodeDisk } from '../drivers/node/disk.js';
 import type { AuthToken } from '../drivers/node/auth-token.js';
 import { NodeTransport, type TlsServerOptions } from '../drivers/node/transport.js';
 import { formatHostPort, parseHostPort, type HostPort } from '../drivers/ports.js';
 import { RaftDriver, type RaftDriverEvent, type RaftPeer } from '../drivers/raft/index.js';
 import { canonicalCluster } from '../drivers/raft/meta.js';
+import { decodeRaftStart, encodeRaftStart } from '../drivers/raft/start-record.js';
 import { AdminServer } from '../drivers/admin/admin-server.js';
 import { grpcEndpointByPortOffset } from './grpc-server.js';
 import { RaftMetrics } from './raft-metrics.js';
 import { checkDataDir, listenError, startServer, type ConnectionLimits, type TsoServer } from './server.js';
-import { peerTransportTls } from './tls-config.js';
+import { isLoopbackHost, peerTransportTls } from './tls-config.js';
 
 export interface RaftServerOptions {
   /** This node's id; it must be in `peers`. */
@@ -73,9 +81,10 @@ export interface RaftServerOptions {
   /** A token every gRPC call must carry. */
   readonly authToken?: AuthToken;
   /**
-   * The membership admin API's bind address (tsoracle.admin.v1.MembershipAdmin; loopback only until
-   * it has TLS); null or absent: off. Other members' admin endpoints are derived as their service
-   * host and service port plus this node's offset, unless their membership entry names one.
+   * The membership admin API's bind address (tsoracle.admin.v1.MembershipAdmin; with `tls`, TLS
+   * with the same material, mTLS with its `ca`; off loopback only with mTLS); null or absent:
+   * off. Other members' admin endpoints are derived as their service host and service port plus
+   * this node's offset, unless their membership entry names one.
    */
   readonly adminListen?: string | null;
   readonly electionTimeoutMs?: number;
@@ -278,6 +287,12 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
         : formatHostPort(parseBindAddress(options.httpListen, '--http-listen'));
   const httpListenHint = options.httpListen === undefined ? `it is the default (${defaultHttpRule(options.id)}): pass --http-listen HOST:PORT (or off)` : undefined;
   const grpcListen = options.grpcListen === undefined || options.grpcListen === null ? null : parseBindAddress(options.grpcListen, '--grpc-listen');
+  const adminAddress = options.adminListen === undefined || options.adminListen === null ? null : parseBindAddress(options.adminListen, '--admin-listen');
+  if (adminAddress !== null && !isLoopbackHost(adminAddress.host) && options.tls?.ca === undefined) {
+    throw invalid(
+      `--admin-listen ${formatHostPort(adminAddress)} is off loopback: the admin port needs mTLS there (--tls-cert, --tls-key and --tls-ca), as it changes the membership and has no other authentication`,
+    );
+  }
   checkDataDir(options.dataDir);
   for (const warning of warnings) log(`warning: ${warning}`);
   const clock = new NodeClock();
@@ -305,6 +320,13 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
     // The only listener the driver opens is this node's Raft address.
     throw listenError(e, `--peers: node ${options.id}'s Raft address`, self.raftAddress);
   });
+  try {
+    await writeRaftStart(options.dataDir, bootstrapPeers, joinSelf);
+  } catch (e) {
+    onFatal = undefined;
+    await driver.close().catch(() => {});
+    throw e;
+  }
   let server: TsoServer;
   try {
     server = await startServer({
@@ -334,14 +356,14 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
     throw e;
   }
   raftMetrics.register(server.metrics.registry, driver);
+  let admin: AdminServer | null = null;
   const reloadTls = (tls: TlsServerOptions): void => {
     server.reloadTls(tls);
     const peer = peerTransportTls(tls, options.allowInsecurePeer === true);
     peerTransport.reloadTls(peer.tlsServer, peer.tlsClient);
+    admin?.reloadTls({ cert: tls.cert, key: tls.key, ...(tls.ca !== undefined ? { ca: tls.ca } : {}) });
   };
-  let admin: AdminServer | null = null;
-  if (options.adminListen !== undefined && options.adminListen !== null) {
-    const adminAddress = parseBindAddress(options.adminListen, '--admin-listen');
+  if (adminAddress !== null) {
     const offset = adminAddress.port - serviceAddress.port;
     try {
       admin = await AdminServer.start({
@@ -349,6 +371,7 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
         nodeId: options.id,
         cluster: canonicalCluster(new Map([...bootstrapPeers].map(([id, p]) => [id, p.raftAddress] as const))),
         listen: adminAddress,
+        ...(options.tls !== undefined ? { tls: { cert: options.tls.cert, key: options.tls.key, ...(options.tls.ca !== undefined ? { ca: options.tls.ca } : {}) } } : {}),
         adminEndpointOf: (id) => {
           const service = parseHostPort(peers.get(id)?.serviceEndpoint ?? '');
           return service === null || adminAddress.port === 0 ? null : formatHostPort({ host: service.host, port: service.port + offset });
@@ -359,7 +382,7 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
         },
         onRequest: (method, outcome) => log(`admin ${method}: ${outcome}`),
       });
-      log(`admin API (tsoracle.admin.v1.MembershipAdmin) on ${formatHostPort(admin.address)}`);
+      log(`admin API (tsoracle.admin.v1.MembershipAdmin) on ${formatHostPort(admin.address)}${options.tls === undefined ? '' : options.tls.ca === undefined ? ' (TLS)' : ' (mTLS)'}`);
     } catch (e) {
       await server.close().catch(() => {});
       throw e instanceof Error && e.message.startsWith('--admin-listen') ? invalid(e.message) : listenError(e, '--admin-listen', adminAddress);
@@ -375,6 +398,55 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
     },
     driver,
   };
+}
+
+/** Where a data directory keeps its start record. */
+export function raftStartPath(dataDir: string): string {
+  return joinPath(dataDir, 'raft', 'start');
+}
+
+/**
+ * Writes the start record of `dataDir` (atomically, durably) unless it already holds these
+ * addresses. Called with the directory's LOCK held (after the driver opened it).
+ */
+async function writeRaftStart(dataDir: string, peers: ReadonlyMap<number, RaftPeer>, joinSelf: RaftPeer | null): Promise<void> {
+  const bytes = encodeRaftStart({
+    voters: [...peers].map(([id, p]) => ({ id, raft: formatHostPort(p.raftAddress), service: p.serviceEndpoint })),
+    join: joinSelf === null ? null : { raft: formatHostPort(joinSelf.raftAddress), service: joinSelf.serviceEndpoint },
+  });
+  const disk = new NodeDisk();
+  const path = raftStartPath(dataDir);
+  const stored = await disk.read(path);
+  if (stored !== null && stored.length === bytes.length && stored.every((b, i) => b === bytes[i])) return;
+  await atomicReplace(disk, path, bytes);
+}
+
+/**
+ * What `dataDir` was last started with: the bootstrap peers, and this node's own `RAFT/SERVICE`
+ * when it joined (null when it is a bootstrap voter); null when the directory has no start record
+ * (a node that never started, or one of a release before the record). A record that does not
+ * decode is DRIVER_PERMANENT; an address in it that does not parse, INVALID_CONFIG.
+ */
+export function readRaftStart(dataDir: string): { readonly peers: Map<number, RaftPeer>; readonly join: string | null } | null {
+  const path = raftStartPath(dataDir);
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new TsoError('DRIVER_PERMANENT', `cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  let record;
+  try {
+    record = decodeRaftStart(bytes);
+  } catch (e) {
+    if (isDecodeError(e)) throw new TsoError('DRIVER_PERMANENT', `${path} is corrupt (${e.code}): start with --peers (or --join) instead`);
+    throw e;
+  }
+  const peers = new Map<number, RaftPeer>();
+  for (const voter of record.voters) peers.set(voter.id, { raftAddress: parseAddress(voter.raft, `${path}: node ${voter.id}'s Raft address`), serviceEndpoint: voter.service });
+  if (record.join !== null) parseAddress(record.join.raft, `${path}: this node's Raft address`);
+  return { peers, join: record.join === null ? null : `${record.join.raft}/${record.join.service}` };
 }
 
 /** Parses a clock-drift bound: a ratio in [0, 0.25), e.g. `0.01` (1%). */

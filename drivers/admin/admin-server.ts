@@ -10,11 +10,19 @@
 //     WOULD_LOSE_QUORUM, a learner not caught up NOT_CAUGHT_UP. A change is answered ok once its
 //     config entry committed.
 //   - A request that does not decode is INVALID_ARGUMENT and changes nothing.
-// Plaintext and loopback only: a non-loopback bind is refused until the admin port has TLS
-// (issue 20), as the original refuses a routable admin bind without its admin TLS flags.
+// With `tls` the port speaks TLS only (the node's --tls-cert/--tls-key), and with `tls.ca` it
+// requires a client certificate signed by that CA (mTLS). Off loopback it must be mTLS: the admin
+// API changes the membership and has no other authentication, so a plaintext or server-only-TLS
+// admin port off loopback is refused at start, as the original refuses a routable admin bind
+// without its admin TLS flags. `reloadTls` swaps the TLS material for new handshakes (SIGHUP).
+// close() is bounded: calls in flight get ADMIN_CLOSE_GRACE_MS, then every session is cut.
+import type { Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
+import { ErrorCode, TsoError } from '../../core/errors.js';
 import { votersOf, type Membership, type MembershipChange } from '../../core/raft/index.js';
-import type { HostPort } from '../ports.js';
+import { tlsServerContext, type TlsServerOptions } from '../node/transport.js';
+import { formatHostPort, type HostPort } from '../ports.js';
 import type { MembershipChangeOutcome } from '../raft/raft-driver.js';
 import { unaryServiceDefinition, type Decoded } from '../grpc/tso-grpc-server.js';
 import {
@@ -43,6 +51,8 @@ export interface AdminServerOptions {
   /** The canonical bootstrap peer list (drivers/raft/meta.ts), reported to joining nodes. */
   readonly cluster: string;
   readonly listen: HostPort;
+  /** Serve TLS with this material; with `ca`, require client certificates signed by it. */
+  readonly tls?: TlsServerOptions;
   /**
    * The admin endpoint of a member, for NOT_LEADER answers and the members list: the one its
    * membership entry carries, else this mapping (the bootstrap voters' are derived from their
@@ -69,28 +79,96 @@ function isLoopback(host: string): boolean {
 
 const MEMBER_ID_MAX = BigInt(Number.MAX_SAFE_INTEGER);
 
+/** How long close() lets admin calls in flight finish. */
+const ADMIN_CLOSE_GRACE_MS = 2_000;
+/** Bound on a TLS handshake on the admin port. */
+const ADMIN_TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+
 export class AdminServer {
+  private readonly sockets = new Set<Socket>();
+
   private constructor(
     private readonly options: AdminServerOptions,
     private readonly server: grpc.Server,
+    /** The node:tls listener whose handshaken connections are injected into `server`; null: plaintext (bound by grpc-js). */
+    private readonly tlsServer: TlsServer | null,
     readonly address: HostPort,
   ) {}
 
   static async start(options: AdminServerOptions): Promise<AdminServer> {
-    if (!isLoopback(options.listen.host)) {
-      throw new Error(`--admin-listen ${options.listen.host}:${options.listen.port}: the admin port is plaintext and binds only to loopback until it has TLS`);
+    const tls = options.tls;
+    if (!isLoopback(options.listen.host) && (tls === undefined || tls.ca === undefined)) {
+      throw new Error(
+        `--admin-listen ${options.listen.host}:${options.listen.port}: off loopback the admin port needs mTLS (--tls-cert, --tls-key and --tls-ca): it changes the membership and has no other authentication`,
+      );
     }
     const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 });
-    const port = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(`${options.listen.host}:${options.listen.port}`, grpc.ServerCredentials.createInsecure(), (error, bound) => (error === null ? resolve(bound) : reject(error)));
+    if (tls === undefined) {
+      const port = await new Promise<number>((resolve, reject) => {
+        server.bindAsync(formatHostPort(options.listen), grpc.ServerCredentials.createInsecure(), (error, bound) => (error === null ? resolve(bound) : reject(error)));
+      });
+      const admin = new AdminServer(options, server, null, { host: options.listen.host, port });
+      server.addService(adminServiceDefinition(), admin.implementation());
+      return admin;
+    }
+    // TLS: a node:tls listener (ALPN h2; with a CA, mTLS) hands each handshaken connection to
+    // grpc-js, so `reloadTls` can swap the material for new handshakes (SIGHUP).
+    tlsServerContext(tls); // INVALID_CONFIG before binding when the material does not load
+    const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+    const tlsServer = createTlsServer({
+      noDelay: true,
+      ALPNProtocols: ['h2'],
+      cert: tls.cert,
+      key: tls.key,
+      handshakeTimeout: ADMIN_TLS_HANDSHAKE_TIMEOUT_MS,
+      ...(tls.ca !== undefined ? { ca: tls.ca, requestCert: true, rejectUnauthorized: true } : {}),
     });
-    const admin = new AdminServer(options, server, { host: options.listen.host, port });
+    tlsServer.on('tlsClientError', () => undefined);
+    const port = await new Promise<number>((resolve, reject) => {
+      tlsServer.once('error', reject);
+      tlsServer.listen(options.listen.port, options.listen.host, () => {
+        tlsServer.off('error', reject);
+        const bound = tlsServer.address();
+        resolve(typeof bound === 'object' && bound !== null ? bound.port : options.listen.port);
+      });
+    });
+    const admin = new AdminServer(options, server, tlsServer, { host: options.listen.host, port });
     server.addService(adminServiceDefinition(), admin.implementation());
+    tlsServer.on('secureConnection', (socket: Socket) => {
+      admin.sockets.add(socket);
+      socket.once('close', () => admin.sockets.delete(socket));
+      socket.on('error', () => {});
+      injector.injectConnection(socket);
+    });
     return admin;
   }
 
+  /**
+   * Swaps the certificate, key and CA for every handshake from now on; open connections stay.
+   * INVALID_CONFIG (nothing changed) when the material does not load, or the port is plaintext.
+   */
+  reloadTls(tls: TlsServerOptions): void {
+    tlsServerContext(tls);
+    if (this.tlsServer === null) throw new TsoError(ErrorCode.INVALID_CONFIG, 'the admin port was started without TLS');
+    this.tlsServer.setSecureContext({ cert: tls.cert, key: tls.key, ...(tls.ca !== undefined ? { ca: tls.ca } : {}) });
+  }
+
   close(): Promise<void> {
-    return new Promise((resolve) => this.server.tryShutdown(() => resolve()));
+    const tlsServer = this.tlsServer;
+    const listenerClosed = tlsServer === null ? Promise.resolve() : new Promise<void>((resolve) => tlsServer.close(() => resolve()));
+    const grpcDone = new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, ADMIN_CLOSE_GRACE_MS);
+      this.server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    return Promise.all([listenerClosed, grpcDone]).then(() => {
+      for (const socket of this.sockets) socket.destroy();
+    });
   }
 
   private adminEndpoint(id: number): string {

@@ -13,6 +13,11 @@
 //     no-ops), so a retry after an unknown outcome (a leader killed while committing) is safe.
 //   - The removed node's process is stopped only after its removal committed; it then leaves the
 //     cluster's member list for good (its data directory is left to the run's cleanup).
+//   - A replacement that fails before its promotion committed (the fresh node does not start, the
+//     add or the promotion is refused or times out) takes its fresh node back out: the learner is
+//     removed (bounded, retried like any step; a no-op when it never was a member) and its process
+//     stopped, so a failed replacement leaves the membership as it found it. A learner that could
+//     not be removed either is named in the error.
 //   - At least one of the bootstrap nodes stays a member: the load clients were created with the
 //     bootstrap endpoints and reach new members only through the leader hints they get there.
 
@@ -37,7 +42,7 @@ export class ReplacementError extends Error {
   constructor(
     readonly step: ReplacementStep,
     readonly kind: string,
-    detail: string,
+    readonly detail: string,
   ) {
     super(`replacement step ${step}: ${kind}: ${detail}`);
     this.name = 'ReplacementError';
@@ -91,14 +96,22 @@ export function isTransientRefusal(answer: ChangeResponseWire): boolean {
 
 /**
  * Sends one change to whichever member leads: asks the members' admin endpoints in turn until one
- * answers ok, or refuses for a reason that is not transient; bounded by REPLACEMENT_STEP_BOUND_MS.
+ * answers ok, or refuses for a reason that is not transient; bounded by `stepBoundMs`. `exclude`
+ * is a node not to ask (a fresh node being taken back out knows no leader worth asking).
  */
-async function changeOnLeader(cluster: Cluster, step: ReplacementStep, method: 'AddLearner' | 'Promote' | 'RemoveNode', request: unknown): Promise<string> {
+async function changeOnLeader(
+  cluster: Cluster,
+  step: ReplacementStep,
+  method: 'AddLearner' | 'Promote' | 'RemoveNode',
+  request: unknown,
+  stepBoundMs: number,
+  exclude: StressNode | null = null,
+): Promise<string> {
   const startMs = performance.now();
   let last = 'no member answered';
   let turn = 0;
-  while (performance.now() - startMs < REPLACEMENT_STEP_BOUND_MS) {
-    const members = cluster.nodes.filter((n) => n.state === 'up' && n.adminEndpoint !== null);
+  while (performance.now() - startMs < stepBoundMs) {
+    const members = cluster.nodes.filter((n) => n !== exclude && n.state === 'up' && n.adminEndpoint !== null);
     const target = members[turn % Math.max(1, members.length)];
     turn += 1;
     if (target === undefined || target.adminEndpoint === null) {
@@ -125,7 +138,7 @@ async function changeOnLeader(cluster: Cluster, step: ReplacementStep, method: '
     }
     await sleepMs(REPLACEMENT_RETRY_MS);
   }
-  throw new ReplacementError(step, 'TIMEOUT', `not done within ${REPLACEMENT_STEP_BOUND_MS} ms; last answer: ${last}`);
+  throw new ReplacementError(step, 'TIMEOUT', `not done within ${stepBoundMs} ms; last answer: ${last}`);
 }
 
 export interface ReplacementOutcome {
@@ -134,23 +147,66 @@ export interface ReplacementOutcome {
   readonly tookMs: number;
 }
 
+export interface ReplaceOptions {
+  /** Bound on each step, retries included (default REPLACEMENT_STEP_BOUND_MS). */
+  readonly stepBoundMs?: number;
+  /**
+   * Runs once the fresh node serves, before it is added: what the chaos may do to a newcomer (a
+   * pause, say). The tests use it to make a promotion fail for certain.
+   */
+  readonly beforeAdd?: (fresh: StressNode) => Promise<void> | void;
+}
+
 /**
  * Replaces `victim` by a fresh node: start it (joining), add it as a learner, promote it, remove
- * `victim`, stop `victim`'s process. Throws ReplacementError (or a node start error).
+ * `victim`, stop `victim`'s process. Throws ReplacementError (or a node start error); when that
+ * happens before the promotion committed, the fresh node has been taken back out first
+ * (`withdraw`).
  */
-export async function replaceNode(cluster: Cluster, victim: StressNode, log: (line: string) => void): Promise<ReplacementOutcome> {
+export async function replaceNode(cluster: Cluster, victim: StressNode, log: (line: string) => void, options: ReplaceOptions = {}): Promise<ReplacementOutcome> {
+  const stepBoundMs = options.stepBoundMs ?? REPLACEMENT_STEP_BOUND_MS;
   const startMs = performance.now();
   const fresh = await cluster.addJoiningNode();
-  await cluster.start(fresh);
-  log(`replace: node ${fresh.id} started (joining); replacing node ${victim.id}`);
-  const admin = fresh.adminEndpoint ?? '';
-  await changeOnLeader(cluster, 'add_learner', 'AddLearner', { id: BigInt(fresh.id), raftAddr: fresh.raftEndpoint, serviceEndpoint: fresh.serviceEndpoint, adminEndpoint: admin });
-  await changeOnLeader(cluster, 'promote', 'Promote', { id: BigInt(fresh.id) });
-  await changeOnLeader(cluster, 'remove', 'RemoveNode', { id: BigInt(victim.id) });
-  // The removed node answers NOT_LEADER (with the leader's endpoint) until it stops.
+  let addSent = false;
+  try {
+    await cluster.start(fresh);
+    log(`replace: node ${fresh.id} started (joining); replacing node ${victim.id}`);
+    await options.beforeAdd?.(fresh);
+    const admin = fresh.adminEndpoint ?? '';
+    addSent = true;
+    await changeOnLeader(cluster, 'add_learner', 'AddLearner', { id: BigInt(fresh.id), raftAddr: fresh.raftEndpoint, serviceEndpoint: fresh.serviceEndpoint, adminEndpoint: admin }, stepBoundMs);
+    await changeOnLeader(cluster, 'promote', 'Promote', { id: BigInt(fresh.id) }, stepBoundMs);
+  } catch (e) {
+    const leftover = await withdraw(cluster, fresh, addSent, stepBoundMs, log);
+    if (leftover !== null && e instanceof ReplacementError) throw new ReplacementError(e.step, e.kind, `${e.detail}; and ${leftover}`);
+    throw e;
+  }
+  await changeOnLeader(cluster, 'remove', 'RemoveNode', { id: BigInt(victim.id) }, stepBoundMs);
+  // The removed node answers NOT_LEADER until it stops (a removed follower with the leader's
+  // endpoint; a removed leader, having stepped down, with none).
   await sleepMs(REMOVED_NODE_LINGER_MS);
   await cluster.retire(victim);
   const tookMs = performance.now() - startMs;
   log(`replace: node ${victim.id} replaced by node ${fresh.id} in ${Math.round(tookMs)} ms`);
   return { added: fresh, removed: victim, tookMs };
+}
+
+/**
+ * Takes a fresh node of a failed replacement back out: removes it from the membership when its
+ * add was sent (a no-op when the add never committed), then stops its process. Returns null when
+ * done, or what is left behind (a learner the cluster would not remove within the bound; its
+ * process is stopped anyway).
+ */
+async function withdraw(cluster: Cluster, fresh: StressNode, addSent: boolean, stepBoundMs: number, log: (line: string) => void): Promise<string | null> {
+  let leftover: string | null = null;
+  if (addSent) {
+    try {
+      await changeOnLeader(cluster, 'remove', 'RemoveNode', { id: BigInt(fresh.id) }, stepBoundMs, fresh);
+    } catch (e) {
+      leftover = `node ${fresh.id} could not be removed after the failure (${e instanceof Error ? e.message : String(e)})`;
+    }
+  }
+  await cluster.retire(fresh);
+  log(`replace: node ${fresh.id} withdrawn after a failed replacement${leftover === null ? '' : `: ${leftover}`}`);
+  return leftover;
 }
