@@ -70,7 +70,7 @@ import { runSimCommand } from './sim.js';
 import { parseClockDrift, parseRaftPeers, startRaftServer } from './raft.js';
 import { fetchJoinPeers, isAdminJoin } from './admin-join.js';
 import type { RaftPeer } from '../drivers/raft/index.js';
-import { checkExposure } from './tls-config.js';
+import { checkExposure, checkHttpTls } from './tls-config.js';
 import { addAdminCommand } from './admin-cli.js';
 import { startPaxosServer } from './paxos.js';
 import { startEtcdServer } from './etcd.js';
@@ -304,7 +304,7 @@ function serveUntilSignal(server: TsoServer, claimStop: () => boolean, reloadTls
     });
   }
   process.stdout.write(`serving on ${server.address.host}:${server.address.port}\n`);
-  if (server.httpAddress !== null) process.stderr.write(`http on ${server.httpAddress.host}:${server.httpAddress.port}\n`);
+  if (server.httpAddress !== null) process.stderr.write(`http on ${server.httpAddress.host}:${server.httpAddress.port}${server.httpTls ? ' (TLS)' : ''}\n`);
   if (server.grpcAddress !== null) process.stderr.write(`grpc on ${server.grpcAddress.host}:${server.grpcAddress.port}\n`);
 }
 
@@ -316,6 +316,7 @@ interface TlsFlags {
   authTokenFile?: string;
   insecure?: boolean;
   allowInsecurePeer?: boolean;
+  httpTls?: boolean;
 }
 
 /** The token of --auth-token-file, or undefined (INVALID_CONFIG for an unreadable or empty file). */
@@ -355,7 +356,8 @@ function addTlsOptions(cmd: Command, peers = false): Command {
     .option('--tls-key <file>', 'the PEM private key of --tls-cert')
     .option('--tls-ca <file>', `require client certificates signed by this PEM CA (mTLS)${peers ? '; peers verify each other against it' : ''}`)
     .option('--auth-token-file <file>', "every gRPC call (authorization: Bearer <token>) and each client connection's first request must carry this token (docs/security.md)")
-    .option('--insecure', 'allow a plaintext, unauthenticated client or gRPC port off loopback');
+    .option('--insecure', 'allow a plaintext, unauthenticated client or gRPC port off loopback')
+    .option('--http-tls', 'serve HTTPS on --http-listen with --tls-cert/--tls-key (with --tls-ca, client certificates required; reloaded on SIGHUP)');
   if (peers) cmd.option('--allow-insecure-peer', 'allow plaintext peers (off loopback without TLS; with TLS, also accepted on the peer port)');
   return cmd;
 }
@@ -379,6 +381,7 @@ async function serveFile(opts: ServeFileOptions, cmd: Command): Promise<void> {
     .then(() => {
       const tls = serverTls(opts);
       const authToken = serverAuthToken(opts);
+      checkHttpTls(opts.httpTls === true, tls, opts.httpListen === 'off');
       checkExposure(
         [
           { flag: '--listen', host: hostOf(opts.listen), kind: 'client', tls: tls !== undefined, token: authToken !== undefined },
@@ -392,6 +395,7 @@ async function serveFile(opts: ServeFileOptions, cmd: Command): Promise<void> {
   const server = await startServer({
     ...(tls !== undefined ? { tls } : {}),
     ...(authToken !== undefined ? { authToken } : {}),
+    ...(opts.httpTls === true ? { httpTls: true } : {}),
     dataDir: opts.dataDir,
     listen: opts.listen,
     httpListen: opts.httpListen === 'off' ? null : opts.httpListen,
@@ -465,6 +469,7 @@ async function serveRaft(opts: ServeRaftOptions, cmd: Command, start: typeof sta
     .then(() => {
       const tls = serverTls(opts);
       const authToken = serverAuthToken(opts);
+      checkHttpTls(opts.httpTls === true, tls, opts.httpListen === 'off');
       const peers = typeof peersOption === 'string' ? parseRaftPeers(peersOption) : peersOption;
       const self = peers.get(opts.id);
       if (self === undefined) return { tls, authToken }; // the driver's own check names the problem
@@ -484,6 +489,7 @@ async function serveRaft(opts: ServeRaftOptions, cmd: Command, start: typeof sta
     ...(tls !== undefined ? { tls } : {}),
     ...(authToken !== undefined ? { authToken } : {}),
     ...(opts.allowInsecurePeer === true ? { allowInsecurePeer: true } : {}),
+    ...(opts.httpTls === true ? { httpTls: true } : {}),
     id: opts.id,
     peers: peersOption,
     dataDir: opts.dataDir,

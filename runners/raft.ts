@@ -39,7 +39,7 @@ import { AdminServer } from '../drivers/admin/admin-server.js';
 import { grpcEndpointByPortOffset } from './grpc-server.js';
 import { RaftMetrics } from './raft-metrics.js';
 import { checkDataDir, listenError, startServer, type ConnectionLimits, type TsoServer } from './server.js';
-import { peerTransportTls } from './tls-config.js';
+import { checkHttpTls, peerTransportTls } from './tls-config.js';
 
 export interface RaftServerOptions {
   /** This node's id; it must be in `peers`. */
@@ -70,6 +70,8 @@ export interface RaftServerOptions {
   readonly tls?: TlsServerOptions;
   /** Accept plaintext peers (with TLS: on the same port, besides TLS ones). */
   readonly allowInsecurePeer?: boolean;
+  /** The HTTP port serves HTTPS with `tls` (startServer's `httpTls`). */
+  readonly httpTls?: boolean;
   /** A token every gRPC call must carry. */
   readonly authToken?: AuthToken;
   /**
@@ -278,6 +280,7 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
         : formatHostPort(parseBindAddress(options.httpListen, '--http-listen'));
   const httpListenHint = options.httpListen === undefined ? `it is the default (${defaultHttpRule(options.id)}): pass --http-listen HOST:PORT (or off)` : undefined;
   const grpcListen = options.grpcListen === undefined || options.grpcListen === null ? null : parseBindAddress(options.grpcListen, '--grpc-listen');
+  checkHttpTls(options.httpTls === true, options.tls, httpListen === null);
   checkDataDir(options.dataDir);
   for (const warning of warnings) log(`warning: ${warning}`);
   const clock = new NodeClock();
@@ -317,6 +320,7 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
         ? { grpcListen: formatHostPort(grpcListen), ...(grpcListen.port !== 0 ? { grpcHintEndpoint: grpcEndpointByPortOffset(grpcListen.port - serviceAddress.port) } : {}) }
         : {}),
       ...(options.tls !== undefined ? { tls: options.tls } : {}),
+      ...(options.httpTls === true ? { httpTls: true } : {}),
       ...(options.authToken !== undefined ? { authToken: options.authToken } : {}),
       waitUntilServing: false,
       log,
