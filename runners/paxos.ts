@@ -17,6 +17,7 @@ import { makePaxosConfig, PAXOS_NODE_ID_MAX } from '../core/paxos/index.js';
 import { RAFT_CLOCK_DRIFT_BOUND_DEFAULT, RAFT_ELECTION_TIMEOUT_MS_DEFAULT, RAFT_HEARTBEAT_INTERVAL_MS_DEFAULT } from '../core/limits.js';
 import { NodeClock } from '../drivers/node/clock.js';
 import { NodeDisk } from '../drivers/node/disk.js';
+import type { AuthToken } from '../drivers/node/auth-token.js';
 import { NodeTransport, type TlsServerOptions } from '../drivers/node/transport.js';
 import { formatHostPort, parseHostPort, type HostPort } from '../drivers/ports.js';
 import { formatBallot } from '../core/paxos/index.js';
@@ -51,6 +52,8 @@ export interface PaxosServerOptions {
   readonly allowInsecurePeer?: boolean;
   /** The HTTP port serves HTTPS with `tls` (startServer's `httpTls`). */
   readonly httpTls?: boolean;
+  /** A token the first request of every client connection must carry (docs/security.md); never logged. */
+  readonly authToken?: AuthToken;
   readonly log?: (line: string) => void;
   /** The driver stopped on a storage failure; the process should exit and be restarted. */
   readonly onFatal?: (error: unknown) => void;
@@ -172,6 +175,7 @@ export async function startPaxosServer(options: PaxosServerOptions): Promise<Pax
       ...(httpListenHint !== undefined ? { httpListenHint } : {}),
       ...(options.tls !== undefined ? { tls: options.tls } : {}),
       ...(options.httpTls === true ? { httpTls: true } : {}),
+      ...(options.authToken !== undefined ? { authToken: options.authToken } : {}),
       waitUntilServing: false,
       log,
       ...(options.windowAheadMs !== undefined ? { windowAheadMs: options.windowAheadMs } : {}),
