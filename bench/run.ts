@@ -42,8 +42,13 @@
 //                         (without --only: getTs@1024 and getSeq@1/16/256 only)
 //   --grpc                also run getTs over the tsoracle.v1 gRPC port (grpcGetTs@1/256/1024: one
 //                         grpc-js channel, one GetTs(count 1) per call, no client coalescing)
+//   --tls                 also run getTs over the native protocol on TLS (tlsGetTs@1/256/1024): a
+//                         second `serve file` child with --tls-cert/--tls-key (certificates made now
+//                         by openssl, in the temp dir), a second client with `tls: { ca }`; each TLS
+//                         row runs right after its plaintext getTs@N twin and is compared with it
+//                         (bench/tls-rows.ts)
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,6 +57,9 @@ import { TsoGrpcClient } from '../drivers/grpc/tso-grpc-client.js';
 import { createClient } from '../runners/client.js';
 import type { TsoClient } from '../runners/client.js';
 import { cpuUsPerCall, ownCpuMs, processCpuMs } from './cpu.js';
+import { formatRate, formatRatio } from './format.js';
+import { besidePlaintext, TLS_GET_TS_CALLERS, tlsComparisons, tlsComparisonTable, tlsScenarioName } from './tls-rows.js';
+import { makeTestPki, OPENSSL_AVAILABLE } from '../drivers/node/tls-test-pki.js';
 import { LatencyHistogram } from './histogram.js';
 import { Janitor } from './janitor.js';
 import { Cluster } from '../runners/stress/cluster.js';
@@ -72,7 +80,7 @@ const SETTLE_DESCRIPTION =
   `before each scenario: the peers settle (PostgreSQL: CHECKPOINT, then its closed pool's backends gone), ` +
   `the file system is synced (sync -f), then ${SETTLE_PAUSE_MS} ms of quiet`;
 
-type Op = 'getTs' | 'getTsBatch' | 'getSeq' | 'getSeqBatch' | 'renewLease' | 'grpcGetTs';
+type Op = 'getTs' | 'getTsBatch' | 'getSeq' | 'getSeqBatch' | 'renewLease' | 'grpcGetTs' | 'tlsGetTs';
 
 interface Scenario {
   readonly name: string;
@@ -95,6 +103,9 @@ const SCENARIOS: readonly Scenario[] = [
 
 /** With --grpc: getTs over the gRPC port, beside the native getTs@N rows. */
 const GRPC_SCENARIOS: readonly Scenario[] = [1, 256, 1024].map((callers) => ({ name: `grpcGetTs@${callers}`, op: 'grpcGetTs' as const, callers, valuesPerCall: 1 }));
+
+/** With --tls: getTs over the native protocol on a TLS port, each beside its plaintext getTs@N. */
+const TLS_SCENARIOS: readonly Scenario[] = TLS_GET_TS_CALLERS.map((callers) => ({ name: tlsScenarioName(callers), op: 'tlsGetTs' as const, callers, valuesPerCall: 1 }));
 
 /** A peer's scenario (--peers): Redis INCR or PostgreSQL's counter at `callers` concurrent callers. */
 interface PeerScenario {
@@ -143,6 +154,7 @@ interface Options {
   json: boolean;
   peers: boolean;
   grpc: boolean;
+  tls: boolean;
   driver: BenchDriver;
 }
 
@@ -153,7 +165,7 @@ const ETCD_DEFAULT_SCENARIOS = ['getTs@1024', 'getSeq@1', 'getSeq@16', 'getSeq@2
 const BENCH_CLUSTER_NODES = 3;
 
 function parseOptions(argv: readonly string[]): Options {
-  const options: Options = { quick: false, only: null, windowMs: 3_000, warmupMs: 1_000, endpoint: null, serverPid: null, serverCpuProfDir: null, out: null, json: false, peers: false, grpc: false, driver: 'file' };
+  const options: Options = { quick: false, only: null, windowMs: 3_000, warmupMs: 1_000, endpoint: null, serverPid: null, serverCpuProfDir: null, out: null, json: false, peers: false, grpc: false, tls: false, driver: 'file' };
   let windowSet = false;
   let warmupSet = false;
   for (let i = 0; i < argv.length; i++) {
@@ -207,6 +219,9 @@ function parseOptions(argv: readonly string[]): Options {
       case '--grpc':
         options.grpc = true;
         break;
+      case '--tls':
+        options.tls = true;
+        break;
       case '--driver': {
         const driver = value();
         if (driver !== 'file' && driver !== 'raft' && driver !== 'paxos' && driver !== 'etcd') usage(`--driver is file, raft, paxos or etcd, got ${driver}`);
@@ -223,8 +238,9 @@ function parseOptions(argv: readonly string[]): Options {
   }
   if (options.serverPid !== null && options.endpoint === null) usage('--server-pid names the process behind --endpoint (the spawned server is measured anyway)');
   if (options.grpc && options.endpoint !== null) usage('--grpc benches the spawned server only (not with --endpoint)');
-  if (options.driver !== 'file' && (options.endpoint !== null || options.grpc || options.serverCpuProfDir !== null)) {
-    usage(`--driver ${options.driver} spawns its own cluster: not with --endpoint, --grpc or --server-cpu-prof`);
+  if (options.tls && options.endpoint !== null) usage('--tls benches a TLS server it spawns (not with --endpoint)');
+  if (options.driver !== 'file' && (options.endpoint !== null || options.grpc || options.tls || options.serverCpuProfDir !== null)) {
+    usage(`--driver ${options.driver} spawns its own cluster: not with --endpoint, --grpc, --tls or --server-cpu-prof`);
   }
   if (options.driver === 'etcd' && options.only === null) options.only = ETCD_DEFAULT_SCENARIOS;
   if (options.quick) {
@@ -238,18 +254,17 @@ function usage(problem: string | null): never {
   if (problem !== null) process.stderr.write(`error: ${problem}\n`);
   process.stderr.write(
     'usage: node dist/bench/run.js [--quick] [--only getTs,getTsBatch,getSeq,getTs@1024] [--window-ms N] [--warmup-ms N]\n' +
-      '                              [--endpoint H:P [--server-pid PID]] [--server-cpu-prof DIR] [--out FILE] [--json] [--peers] [--grpc]\n' +
+      '                              [--endpoint H:P [--server-pid PID]] [--server-cpu-prof DIR] [--out FILE] [--json] [--peers] [--grpc] [--tls]\n' +
       '                              [--driver file|raft|paxos|etcd]\n',
   );
   process.exit(problem === null ? 0 : 2);
 }
 
 function selected(options: Options): Scenario[] {
-  const all = options.grpc ? [...SCENARIOS, ...GRPC_SCENARIOS] : SCENARIOS;
-  if (options.only === null) return [...all];
+  const all = [...SCENARIOS, ...(options.grpc ? GRPC_SCENARIOS : []), ...(options.tls ? TLS_SCENARIOS : [])];
   const only = options.only;
-  // `getTs` selects getTs@N only (not getTsBatch); `getTs@1024` selects exactly that scenario.
-  return all.filter((s) => only.some((o) => s.name === o || s.op === o));
+  // `getTs` selects getTs@N only (not getTsBatch or tlsGetTs); `getTs@1024` selects exactly that scenario.
+  return besidePlaintext(only === null ? all : all.filter((s) => only.some((o) => s.name === o || s.op === o)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -264,10 +279,10 @@ interface ServerChild {
   stop(): Promise<void>;
 }
 
-async function spawnServer(dataDir: string, cpuProfDir: string | null, grpc: boolean): Promise<ServerChild> {
+async function spawnServer(dataDir: string, cpuProfDir: string | null, grpc: boolean, extraArgs: readonly string[] = []): Promise<ServerChild> {
   const nodeArgs = cpuProfDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', cpuProfDir];
   const grpcArgs = grpc ? ['--grpc-listen', '127.0.0.1:0'] : [];
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, CLI_PATH, 'serve', 'file', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--http-listen', 'off', ...grpcArgs], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, CLI_PATH, 'serve', 'file', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--http-listen', 'off', ...grpcArgs, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -311,8 +326,10 @@ async function spawnServer(dataDir: string, cpuProfDir: string | null, grpc: boo
 
 const BATCH_KEYS = Array.from({ length: 8 }, (_, i) => ({ key: `bench-${i}`, count: 1 }));
 
-function operation(client: TsoClient, grpcClient: TsoGrpcClient | null, op: Op): () => Promise<unknown> {
+function operation(client: TsoClient, grpcClient: TsoGrpcClient | null, tlsClient: TsoClient | null, op: Op): () => Promise<unknown> {
   switch (op) {
+    case 'tlsGetTs':
+      return () => (tlsClient as TsoClient).getTs();
     case 'grpcGetTs':
       return async () => {
         const answer = await (grpcClient as TsoGrpcClient).call('GetTs', { count: 1 });
@@ -425,10 +442,6 @@ async function settle(peers: readonly Peer[], dataDir: string): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // Output
 
-function formatRate(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
-}
-
 function formatMs(n: number): string {
   return Number.isFinite(n) ? n.toFixed(3) : '-';
 }
@@ -503,10 +516,6 @@ function compare(results: readonly ScenarioResult[]): Comparison[] {
   return comparisons;
 }
 
-function formatRatio(n: number): string {
-  return Number.isFinite(n) ? `${n >= 10 ? n.toFixed(1) : n.toFixed(2)}×` : '-';
-}
-
 function comparisonTable(comparisons: readonly Comparison[], results: readonly ScenarioResult[]): string {
   const rate = (name: string): string => formatRate(results.find((r) => r.name === name)?.callsPerSecond ?? NaN);
   const header = ['tsoracle', 'calls/s', 'vs peer', 'calls/s', 'calls/s ×', 'p50 ×'];
@@ -575,11 +584,26 @@ async function run(janitor: Janitor): Promise<void> {
     server = started;
     janitor.deferProcess('tsoracle server', started.child, () => started.stop());
   }
+  // --tls: a second server on its own data dir, serving TLS with a certificate made now.
+  let tlsServer: ServerChild | null = null;
+  let tlsCa: Buffer | null = null;
+  if (options.tls) {
+    if (!OPENSSL_AVAILABLE) throw new Error('--tls makes its certificates with openssl, which is not on the PATH');
+    const pkiDir = join(dataDir, 'pki');
+    await mkdir(pkiDir);
+    const pki = makeTestPki(pkiDir);
+    tlsCa = pki.ca;
+    const started = await spawnServer(join(dataDir, 'tls-data'), null, false, ['--tls-cert', pki.node.certFile, '--tls-key', pki.node.keyFile]);
+    tlsServer = started;
+    janitor.deferProcess('tsoracle TLS server', started.child, () => started.stop());
+  }
   const endpoint = options.endpoint ?? server?.endpoint ?? '';
   const { peers, notes } = options.peers ? await startPeers(janitor) : { peers: [], notes: [] };
   if (etcd !== null) peers.push(await etcdCasPeer(etcd));
   const client = createClient({ endpoints: clusterEndpoints ?? [endpoint] });
   const unregisterClient = janitor.defer('tsoracle client', () => client.close(), () => undefined);
+  const tlsClient = tlsServer === null || tlsCa === null ? null : createClient({ endpoints: [tlsServer.endpoint], tls: { ca: tlsCa } });
+  const unregisterTlsClient = tlsClient === null ? () => undefined : janitor.defer('tsoracle TLS client', () => tlsClient.close(), () => undefined);
   const grpcEndpoint = server?.grpcEndpoint ?? null;
   const grpcClient = grpcEndpoint === null ? null : new TsoGrpcClient(grpcEndpoint);
   const order = plan(scenarios, peers);
@@ -587,6 +611,7 @@ async function run(janitor: Janitor): Promise<void> {
     `tsoracle bench: server ${clusterEndpoints !== null ? `${BENCH_CLUSTER_NODES} child processes, ${options.driver} driver on ${dataDir}` : options.endpoint === null ? `child process, file driver on ${dataDir}` : endpoint}, ` +
       `node ${process.version}, ${cpus().length} CPUs (load ${formatLoad(loadAverageBefore)}), warm-up ${options.warmupMs} ms, window ${options.windowMs} ms\n`,
   );
+  if (tlsServer !== null) say(`TLS rows: a second child process, serve file --tls-cert/--tls-key (P-256 certificate made by openssl now) on ${tlsServer.endpoint}\n`);
   for (const peer of peers) say(`peer: ${peer.description}\n`);
   for (const note of notes) say(`peer: ${note}\n`);
   say(`${SETTLE_DESCRIPTION}\n\n`);
@@ -605,7 +630,8 @@ async function run(janitor: Janitor): Promise<void> {
         await session.close();
       }
     } else {
-      result = await runScenario(operation(client, grpcClient, scenario.op as Op), scenario, options.warmupMs, options.windowMs, server?.pid ?? options.serverPid ?? undefined);
+      const serverPid = scenario.op === 'tlsGetTs' ? tlsServer?.pid : (server?.pid ?? options.serverPid ?? undefined);
+      result = await runScenario(operation(client, grpcClient, tlsClient, scenario.op as Op), scenario, options.warmupMs, options.windowMs, serverPid);
     }
     results.push(result);
     const beside = isPeerOp(result.op)
@@ -619,15 +645,21 @@ async function run(janitor: Janitor): Promise<void> {
   }
   unregisterClient();
   await client.close();
+  unregisterTlsClient();
+  await tlsClient?.close();
   grpcClient?.close();
   // Peak RSS: read while the processes are still alive.
   const serverPeakRssBytes = server === null ? null : peakRssBytes(server.pid);
   const peersPeakRss = Object.fromEntries(peers.map((p) => [p.op, peakRssBytes(p.pid)]));
   const loadAverageAfter = loadavg();
   const comparisons = compare(results);
+  const tlsVsPlaintext = tlsComparisons(results);
   say(`\n${table(results)}\n`);
   if (comparisons.length > 0) {
     say(`\ntsoracle vs peers (calls/s × = tsoracle ÷ peer; p50 × = peer p50 ÷ tsoracle p50; above 1× favours tsoracle)\n${comparisonTable(comparisons, results)}\n`);
+  }
+  if (tlsVsPlaintext.length > 0) {
+    say(`\nTLS vs plaintext (× = TLS ÷ plaintext: calls/s below 1× and p50, p99, CPU above 1× are what TLS costs)\n${tlsComparisonTable(tlsVsPlaintext, results)}\n`);
   }
   say(
     `\nserver peak RSS ${server !== null ? formatMiB(serverPeakRssBytes) : clusterEndpoints !== null ? `not measured (${options.driver} cluster)` : 'unknown (external server)'}` +
@@ -662,6 +694,7 @@ async function run(janitor: Janitor): Promise<void> {
     quick: options.quick,
     results,
     comparisons,
+    tlsVsPlaintext,
   };
   const outPath = options.out ?? join(tmpdir(), `tsoracle-bench-${report.when.replace(/[:.]/g, '-')}.json`);
   const document = `${JSON.stringify(report, null, 2)}\n`;
