@@ -350,13 +350,13 @@ function serverTls(opts: TlsFlags): TlsServerOptions | undefined {
   };
 }
 
-function addTlsOptions(cmd: Command, peers = false): Command {
+function addTlsOptions(cmd: Command, peers = false, grpc = true): Command {
   cmd
-    .option('--tls-cert <file>', `serve TLS on the client and gRPC ports${peers ? ' and the peer port' : ''} with this PEM certificate (with --tls-key; reloaded on SIGHUP)`)
+    .option('--tls-cert <file>', `serve TLS on the client${grpc ? ' and gRPC ports' : ' port'}${peers ? ' and the peer port' : ''} with this PEM certificate (with --tls-key; reloaded on SIGHUP)`)
     .option('--tls-key <file>', 'the PEM private key of --tls-cert')
     .option('--tls-ca <file>', `require client certificates signed by this PEM CA (mTLS)${peers ? '; peers verify each other against it' : ''}`)
-    .option('--auth-token-file <file>', "every gRPC call (authorization: Bearer <token>) and each client connection's first request must carry this token (docs/security.md)")
-    .option('--insecure', 'allow a plaintext, unauthenticated client or gRPC port off loopback')
+    .option('--auth-token-file <file>', `${grpc ? 'every gRPC call (authorization: Bearer <token>) and ' : ''}each client connection's first request must carry this token (docs/security.md)`)
+    .option('--insecure', `allow a plaintext, unauthenticated client${grpc ? ' or gRPC' : ''} port off loopback`)
     .option('--http-tls', 'serve HTTPS on --http-listen with --tls-cert/--tls-key (with --tls-ca, client certificates required; reloaded on SIGHUP)');
   if (peers) cmd.option('--allow-insecure-peer', 'allow plaintext peers (off loopback without TLS; with TLS, also accepted on the peer port)');
   return cmd;
@@ -527,7 +527,7 @@ async function serveRaft(opts: ServeRaftOptions, cmd: Command, start: typeof sta
   );
 }
 
-interface ServeEtcdOptions extends ConnectionLimitFlags {
+interface ServeEtcdOptions extends ConnectionLimitFlags, TlsFlags {
   etcdEndpoints: string;
   cluster: string;
   prefix?: string;
@@ -544,7 +544,19 @@ interface ServeEtcdOptions extends ConnectionLimitFlags {
 }
 
 async function serveEtcd(opts: ServeEtcdOptions, cmd: Command): Promise<void> {
+  const { tls, authToken } = await Promise.resolve()
+    .then(() => {
+      const tls = serverTls(opts);
+      const authToken = serverAuthToken(opts);
+      checkHttpTls(opts.httpTls === true, tls, opts.httpListen === 'off');
+      checkExposure([{ flag: '--listen', host: hostOf(opts.listen), kind: 'client', tls: tls !== undefined, token: authToken !== undefined }], { insecure: opts.insecure === true });
+      return { tls, authToken };
+    })
+    .catch(failOrUsage(cmd));
   const server = await startEtcdServer({
+    ...(tls !== undefined ? { tls } : {}),
+    ...(authToken !== undefined ? { authToken } : {}),
+    ...(opts.httpTls === true ? { httpTls: true } : {}),
     etcdEndpoints: opts.etcdEndpoints,
     cluster: opts.cluster,
     ...(opts.prefix !== undefined ? { prefix: opts.prefix } : {}),
@@ -560,11 +572,15 @@ async function serveEtcd(opts: ServeEtcdOptions, cmd: Command): Promise<void> {
     log: (line) => process.stderr.write(`${line}\n`),
   }).catch(failOrUsage(cmd));
   let stopping = false;
-  serveUntilSignal(server, () => {
-    const already = stopping;
-    stopping = true;
-    return already;
-  });
+  serveUntilSignal(
+    server,
+    () => {
+      const already = stopping;
+      stopping = true;
+      return already;
+    },
+    tls === undefined ? undefined : () => serverTls(opts),
+  );
 }
 
 function addWindowOptions(cmd: Command): Command {
@@ -887,7 +903,7 @@ export function buildProgram(): Command {
     .option('--listen <host:port>', "client protocol address (default: this node's service address)", bindAddress(false))
     .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz (default: the service host, the service port + 2; "off" disables)', bindAddress(true));
   addConsensusTimingOptions(paxos, 'log');
-  addTlsOptions(addConnectionLimitOptions(addWindowOptions(paxos)), true).action(async (opts: ServeRaftOptions, cmd: Command) => serveRaft(opts, cmd, startPaxosServer));
+  addTlsOptions(addConnectionLimitOptions(addWindowOptions(paxos)), true, false).action(async (opts: ServeRaftOptions, cmd: Command) => serveRaft(opts, cmd, startPaxosServer));
 
   const etcd = serve
     .command('etcd')
@@ -908,7 +924,7 @@ export function buildProgram(): Command {
         }
       }),
     );
-  addConnectionLimitOptions(addWindowOptions(etcd)).action(async (opts: ServeEtcdOptions, cmd: Command) => serveEtcd(opts, cmd));
+  addTlsOptions(addConnectionLimitOptions(addWindowOptions(etcd)), false, false).action(async (opts: ServeEtcdOptions, cmd: Command) => serveEtcd(opts, cmd));
 
   program
     .command('init')
