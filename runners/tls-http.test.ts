@@ -4,7 +4,7 @@
 // certificates made at test time by openssl: a client trusting the
 // CA and presenting a certificate it signed scrapes /metrics; a plaintext request, a client
 // without a certificate, and a client trusting another CA get nothing, and the server keeps
-// serving; SIGHUP swaps the HTTP port's certificate on the same port; `--http-tls` without TLS
+// serving; SIGHUP swaps the HTTP port's certificate on the same port, SIGTERM closes it; `--http-tls` without TLS
 // or without an HTTP port is a usage error. `serve etcd` also serves its client port over TLS and
 // refuses a plaintext unauthenticated one off loopback. Skipped, saying so, without openssl.
 import { copyFileSync, existsSync } from 'node:fs';
@@ -133,6 +133,8 @@ describe.skipIf(!OPENSSL_AVAILABLE)(SUITE_NAME, () => {
       await waitFor(() => /SIGHUP: TLS certificates reloaded/.test(server.stderr()), 'the reload line');
       expect(await get(endpoint, '/healthz', { ca: pki.otherCa, cert: pki.client.cert, key: pki.client.key })).toEqual({ status: 200, body: 'ok\n' });
       expect(await get(endpoint, '/healthz', good)).toMatch(/unable to verify|self-signed certificate in certificate chain/);
+      // SIGTERM closes the HTTPS port with the others, gracefully.
+      expect(await server.terminate()).toEqual({ code: 0, signal: null });
     },
     TEST_TIMEOUT_MS,
   );

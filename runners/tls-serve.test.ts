@@ -14,7 +14,7 @@ import { TsoGrpcClient, type TsoGrpcClientSecurity } from '../drivers/grpc/tso-g
 import { makeTempDir } from '../drivers/node/test-support.js';
 import { makeTestPki, OPENSSL_AVAILABLE, type TestPki } from '../drivers/node/tls-test-pki.js';
 import { createClient, type ClientOptions } from './client.js';
-import { checkExposure, isLoopbackHost } from './tls-config.js';
+import { checkExposure, checkHttpTls, isLoopbackHost } from './tls-config.js';
 import { ChildTracker, freePorts, waitFor } from './test-support.js';
 
 const SUITE_NAME = OPENSSL_AVAILABLE ? 'TLS and tokens of serve processes' : 'TLS and tokens of serve processes (SKIPPED: openssl is not on the PATH)';
@@ -71,6 +71,16 @@ describe('exposure rules', () => {
     expect(() => checkExposure([peer], { allowInsecurePeer: true })).not.toThrow();
     expect(() => checkExposure([{ ...peer, tls: true }], {})).not.toThrow();
     expect(() => checkExposure([{ ...client, host: '127.0.0.1' }, { ...peer, host: '127.0.0.1' }], {})).not.toThrow();
+  });
+});
+
+describe('--http-tls', () => {
+  it('needs the TLS material and an HTTP port', () => {
+    const tls = { cert: 'c', key: 'k' };
+    expect(() => checkHttpTls(false, undefined, true)).not.toThrow();
+    expect(() => checkHttpTls(true, tls, false)).not.toThrow();
+    expect(() => checkHttpTls(true, undefined, false)).toThrow(/INVALID_CONFIG.*--http-tls needs --tls-cert and --tls-key/);
+    expect(() => checkHttpTls(true, tls, true)).toThrow(/INVALID_CONFIG.*--http-tls needs an HTTP port/);
   });
 });
 
