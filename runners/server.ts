@@ -118,9 +118,9 @@ export interface TsoServer {
   readonly metrics: PrometheusMetrics;
   /**
    * Swaps the TLS certificate, key and CA of the client and gRPC ports (and of the HTTP port with
-   * `httpTls`) for new handshakes (open
-   * connections and listeners stay); INVALID_CONFIG, nothing changed, when the material does not
-   * load or the server was started without TLS. The CLI calls it on SIGHUP.
+   * `httpTls`) for new handshakes (open connections and listeners stay); INVALID_CONFIG, nothing
+   * changed, when the material does not load or the server was started without TLS. The CLI
+   * calls it on SIGHUP.
    */
   reloadTls(tls: TlsServerOptions): void;
   close(): Promise<void>;
