@@ -9,6 +9,7 @@
 //     the order given); a scenario a driver did not run shows `-`, never another driver's figure.
 //   - Failed calls are never hidden: a driver's cell is marked `*` when calls failed, and the
 //     failures are listed under the table by driver and code.
+import { formatMs, formatRate } from './format.js';
 
 export const BENCH_DRIVERS = ['file', 'raft', 'paxos', 'etcd'] as const;
 export type BenchDriver = (typeof BENCH_DRIVERS)[number];
@@ -51,14 +52,6 @@ export interface ScenarioFigures {
 export interface DriverSection {
   readonly driver: BenchDriver;
   readonly results: readonly ScenarioFigures[];
-}
-
-export function formatRate(n: number): string {
-  return Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-';
-}
-
-export function formatMs(n: number): string {
-  return Number.isFinite(n) ? n.toFixed(3) : '-';
 }
 
 function errorCount(figures: ScenarioFigures): number {

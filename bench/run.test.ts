@@ -4,7 +4,9 @@
 // await') because the client's unref'd retry timers were all that was left (regression). Also
 // its report's destinations (--out, the temp dir by default, --json on stdout) and --peers on a
 // machine without Redis or PostgreSQL (simulated by pointing the lookups at nothing): it says so
-// and runs the rest. Nothing here needs redis-server or postgres.
+// and runs the rest; --tls runs its TLS rows against a TLS server it spawns, with certificates
+// it makes (openssl), and compares each with its plaintext twin. Nothing here needs
+// redis-server or postgres.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -12,6 +14,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { OPENSSL_AVAILABLE } from '../drivers/node/tls-test-pki.js';
 import { REPO_ROOT } from '../runners/test-support.js';
 
 const BENCH_PATH = join(REPO_ROOT, 'dist', 'bench', 'run.js');
@@ -133,6 +136,44 @@ describe('bench runner process lifetime', () => {
     },
     RUN_BOUND_MS + 10_000,
   );
+
+  it.skipIf(!OPENSSL_AVAILABLE)(
+    '--tls runs tlsGetTs@1 on a TLS server right after getTs@1 on the plaintext one, and reports the comparison',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'tsoracle-bench-test-'));
+      try {
+        const out = join(dir, 'results.json');
+        const run = await runBench(['--tls', '--only', 'getTs@1,tlsGetTs@1', '--warmup-ms', '100', '--window-ms', '300', '--out', out]);
+        expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+        expect(run.stdout).toMatch(/^TLS rows: a second child process, serve file --tls-cert\/--tls-key .* on 127\.0\.0\.1:\d+$/m);
+        expect(run.stdout).toMatch(/^TLS vs plaintext /m);
+        const report = JSON.parse(await readFile(out, 'utf8')) as {
+          results: Array<{ name: string; calls: number; errors: Record<string, number>; serverCpuUsPerCall: number | null }>;
+          tlsVsPlaintext: Array<{ tls: string; plaintext: string; callsPerSecondRatio: number }>;
+        };
+        expect(report.results.map((r) => r.name)).toEqual(['getTs@1', 'tlsGetTs@1']);
+        for (const r of report.results) {
+          expect(r.calls, r.name).toBeGreaterThan(0);
+          expect(r.errors, r.name).toEqual({});
+          expect(r.serverCpuUsPerCall, r.name).not.toBeNull();
+        }
+        expect(report.tlsVsPlaintext).toHaveLength(1);
+        expect(report.tlsVsPlaintext[0]).toMatchObject({ tls: 'tlsGetTs@1', plaintext: 'getTs@1' });
+        expect(report.tlsVsPlaintext[0]?.callsPerSecondRatio).toBeGreaterThan(0);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+    RUN_BOUND_MS + 10_000,
+  );
+
+  it('--tls with --endpoint or another driver is a usage error (exit 2)', async () => {
+    for (const args of [['--tls', '--endpoint', '127.0.0.1:1'], ['--tls', '--driver', 'raft']]) {
+      const run = await runBench(args);
+      expect(run.code, args.join(' ')).toBe(2);
+      expect(run.stderr, args.join(' ')).toMatch(/^error: .*--tls/);
+    }
+  });
 
   it(
     'on SIGINT stops its server child and removes its temp data dir, then exits 130',

@@ -47,6 +47,11 @@
 //                         --peers; etcd's CAS counter only with --driver etcd alone
 //   --grpc                also run getTs over the tsoracle.v1 gRPC port (grpcGetTs@1/256/1024: one
 //                         grpc-js channel, one GetTs(count 1) per call, no client coalescing)
+//   --tls                 also run getTs over the native protocol on TLS (tlsGetTs@1/256/1024): a
+//                         second `serve file` child with --tls-cert/--tls-key (certificates made now
+//                         by openssl, in the temp dir), a second client with `tls: { ca }`; each TLS
+//                         row runs right after its plaintext getTs@N twin and is compared with it
+//                         (bench/tls-rows.ts)
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -57,10 +62,13 @@ import { TsoGrpcClient } from '../drivers/grpc/tso-grpc-client.js';
 import { createClient } from '../runners/client.js';
 import type { TsoClient } from '../runners/client.js';
 import { cpuUsPerCall, ownCpuMs, processCpuMs } from './cpu.js';
+import { formatMs, formatRate, formatRatio } from './format.js';
+import { besidePlaintext, TLS_GET_TS_CALLERS, tlsComparisons, tlsComparisonTable, tlsScenarioName } from './tls-rows.js';
+import { makeTestPki, OPENSSL_AVAILABLE } from '../drivers/node/tls-test-pki.js';
 import { LatencyHistogram } from './histogram.js';
 import { Janitor } from './janitor.js';
 import { Cluster } from '../runners/stress/cluster.js';
-import { DRIVERS_DEFAULT_SCENARIOS, driverComparisonTable, formatMs, formatRate, parseDriverList, type BenchDriver } from './drivers.js';
+import { DRIVERS_DEFAULT_SCENARIOS, driverComparisonTable, parseDriverList, type BenchDriver } from './drivers.js';
 import { etcdCasPeer, startBenchEtcd } from './etcd.js';
 import { PEER_CALLERS_MAX, PEER_LABELS, peakRssBytes, startPeers, type Peer, type PeerOp } from './peers.js';
 
@@ -78,7 +86,7 @@ const SETTLE_DESCRIPTION =
   `before each scenario: the peers settle (PostgreSQL: CHECKPOINT, then its closed pool's backends gone), ` +
   `the file system is synced (sync -f), then ${SETTLE_PAUSE_MS} ms of quiet`;
 
-type Op = 'getTs' | 'getTsBatch' | 'getSeq' | 'getSeqBatch' | 'renewLease' | 'grpcGetTs';
+type Op = 'getTs' | 'getTsBatch' | 'getSeq' | 'getSeqBatch' | 'renewLease' | 'grpcGetTs' | 'tlsGetTs';
 
 interface Scenario {
   readonly name: string;
@@ -101,6 +109,9 @@ const SCENARIOS: readonly Scenario[] = [
 
 /** With --grpc: getTs over the gRPC port, beside the native getTs@N rows. */
 const GRPC_SCENARIOS: readonly Scenario[] = [1, 256, 1024].map((callers) => ({ name: `grpcGetTs@${callers}`, op: 'grpcGetTs' as const, callers, valuesPerCall: 1 }));
+
+/** With --tls: getTs over the native protocol on a TLS port, each beside its plaintext getTs@N. */
+const TLS_SCENARIOS: readonly Scenario[] = TLS_GET_TS_CALLERS.map((callers) => ({ name: tlsScenarioName(callers), op: 'tlsGetTs' as const, callers, valuesPerCall: 1 }));
 
 /** A peer's scenario (--peers): Redis INCR or PostgreSQL's counter at `callers` concurrent callers. */
 interface PeerScenario {
@@ -149,6 +160,7 @@ interface Options {
   json: boolean;
   peers: boolean;
   grpc: boolean;
+  tls: boolean;
   /** The drivers to bench, one after the other (`--driver X` is `--drivers X`). */
   drivers: BenchDriver[];
 }
@@ -159,7 +171,7 @@ const ETCD_DEFAULT_SCENARIOS = ['getTs@1024', 'getSeq@1', 'getSeq@16', 'getSeq@2
 const BENCH_CLUSTER_NODES = 3;
 
 function parseOptions(argv: readonly string[]): Options {
-  const options: Options = { quick: false, only: null, windowMs: 3_000, warmupMs: 1_000, endpoint: null, serverPid: null, serverCpuProfDir: null, out: null, json: false, peers: false, grpc: false, drivers: ['file'] };
+  const options: Options = { quick: false, only: null, windowMs: 3_000, warmupMs: 1_000, endpoint: null, serverPid: null, serverCpuProfDir: null, out: null, json: false, peers: false, grpc: false, tls: false, drivers: ['file'] };
   let driverFlag: string | null = null;
   let windowSet = false;
   let warmupSet = false;
@@ -214,6 +226,9 @@ function parseOptions(argv: readonly string[]): Options {
       case '--grpc':
         options.grpc = true;
         break;
+      case '--tls':
+        options.tls = true;
+        break;
       case '--driver': {
         if (driverFlag !== null) usage(`${arg} after ${driverFlag}: give one of --driver and --drivers, once`);
         driverFlag = arg;
@@ -241,12 +256,13 @@ function parseOptions(argv: readonly string[]): Options {
   }
   if (options.serverPid !== null && options.endpoint === null) usage('--server-pid names the process behind --endpoint (the spawned server is measured anyway)');
   if (options.grpc && options.endpoint !== null) usage('--grpc benches the spawned server only (not with --endpoint)');
+  if (options.tls && options.endpoint !== null) usage('--tls benches a TLS server it spawns (not with --endpoint)');
   const single = options.drivers.length === 1 ? options.drivers[0] : null;
-  if (single === null && (options.endpoint !== null || options.grpc || options.serverCpuProfDir !== null || options.peers)) {
-    usage(`--drivers ${options.drivers.join(',')} runs its own servers one after the other: not with --endpoint, --grpc, --server-cpu-prof or --peers`);
+  if (single === null && (options.endpoint !== null || options.grpc || options.tls || options.serverCpuProfDir !== null || options.peers)) {
+    usage(`--drivers ${options.drivers.join(',')} runs its own servers one after the other: not with --endpoint, --grpc, --tls, --server-cpu-prof or --peers`);
   }
-  if (single !== null && single !== 'file' && (options.endpoint !== null || options.grpc || options.serverCpuProfDir !== null)) {
-    usage(`--driver ${single} spawns its own cluster: not with --endpoint, --grpc or --server-cpu-prof`);
+  if (single !== null && single !== 'file' && (options.endpoint !== null || options.grpc || options.tls || options.serverCpuProfDir !== null)) {
+    usage(`--driver ${single} spawns its own cluster: not with --endpoint, --grpc, --tls or --server-cpu-prof`);
   }
   if (single === 'etcd' && options.only === null) options.only = [...ETCD_DEFAULT_SCENARIOS];
   if (single === null && options.only === null) options.only = [...DRIVERS_DEFAULT_SCENARIOS];
@@ -261,18 +277,17 @@ function usage(problem: string | null): never {
   if (problem !== null) process.stderr.write(`error: ${problem}\n`);
   process.stderr.write(
     'usage: node dist/bench/run.js [--quick] [--only getTs,getTsBatch,getSeq,getTs@1024] [--window-ms N] [--warmup-ms N]\n' +
-      '                              [--endpoint H:P [--server-pid PID]] [--server-cpu-prof DIR] [--out FILE] [--json] [--peers] [--grpc]\n' +
+      '                              [--endpoint H:P [--server-pid PID]] [--server-cpu-prof DIR] [--out FILE] [--json] [--peers] [--grpc] [--tls]\n' +
       '                              [--driver file|raft|paxos|etcd | --drivers file,raft,etcd]\n',
   );
   process.exit(problem === null ? 0 : 2);
 }
 
 function selected(options: Options): Scenario[] {
-  const all = options.grpc ? [...SCENARIOS, ...GRPC_SCENARIOS] : SCENARIOS;
-  if (options.only === null) return [...all];
+  const all = [...SCENARIOS, ...(options.grpc ? GRPC_SCENARIOS : []), ...(options.tls ? TLS_SCENARIOS : [])];
   const only = options.only;
-  // `getTs` selects getTs@N only (not getTsBatch); `getTs@1024` selects exactly that scenario.
-  return all.filter((s) => only.some((o) => s.name === o || s.op === o));
+  // `getTs` selects getTs@N only (not getTsBatch or tlsGetTs); `getTs@1024` selects exactly that scenario.
+  return besidePlaintext(only === null ? all : all.filter((s) => only.some((o) => s.name === o || s.op === o)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -293,10 +308,10 @@ interface ServerChild {
  * moment it exists (a signal during its start must not leave it running); `release` stops it and
  * takes it out of the janitor's care.
  */
-async function spawnServer(dataDir: string, cpuProfDir: string | null, grpc: boolean, janitor: Janitor): Promise<ServerChild> {
+async function spawnServer(dataDir: string, cpuProfDir: string | null, grpc: boolean, janitor: Janitor, extraArgs: readonly string[] = []): Promise<ServerChild> {
   const nodeArgs = cpuProfDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', cpuProfDir];
   const grpcArgs = grpc ? ['--grpc-listen', '127.0.0.1:0'] : [];
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, CLI_PATH, 'serve', 'file', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--http-listen', 'off', ...grpcArgs], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, CLI_PATH, 'serve', 'file', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--http-listen', 'off', ...grpcArgs, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -345,8 +360,10 @@ async function spawnServer(dataDir: string, cpuProfDir: string | null, grpc: boo
 
 const BATCH_KEYS = Array.from({ length: 8 }, (_, i) => ({ key: `bench-${i}`, count: 1 }));
 
-function operation(client: TsoClient, grpcClient: TsoGrpcClient | null, op: Op): () => Promise<unknown> {
+function operation(client: TsoClient, grpcClient: TsoGrpcClient | null, tlsClient: TsoClient | null, op: Op): () => Promise<unknown> {
   switch (op) {
+    case 'tlsGetTs':
+      return () => (tlsClient as TsoClient).getTs();
     case 'grpcGetTs':
       return async () => {
         const answer = await (grpcClient as TsoGrpcClient).call('GetTs', { count: 1 });
@@ -529,10 +546,6 @@ function compare(results: readonly ScenarioResult[]): Comparison[] {
   return comparisons;
 }
 
-function formatRatio(n: number): string {
-  return Number.isFinite(n) ? `${n >= 10 ? n.toFixed(1) : n.toFixed(2)}×` : '-';
-}
-
 function comparisonTable(comparisons: readonly Comparison[], results: readonly ScenarioResult[]): string {
   const rate = (name: string): string => formatRate(results.find((r) => r.name === name)?.callsPerSecond ?? NaN);
   const header = ['tsoracle', 'calls/s', 'vs peer', 'calls/s', 'calls/s ×', 'p50 ×'];
@@ -613,15 +626,31 @@ async function runDriver(driver: BenchDriver, options: Options, scenarios: reado
       server = started;
       releases.push(() => started.release());
     }
+    // --tls (the file driver alone): a second server on its own data dir, serving TLS with a certificate made now.
+    let tlsServer: ServerChild | null = null;
+    let tlsCa: Buffer | null = null;
+    if (options.tls) {
+      if (!OPENSSL_AVAILABLE) throw new Error('--tls makes its certificates with openssl, which is not on the PATH');
+      const pkiDir = join(dataDir, 'pki');
+      await mkdir(pkiDir);
+      const pki = makeTestPki(pkiDir);
+      tlsCa = pki.ca;
+      const started = await spawnServer(join(dataDir, 'tls-data'), null, false, janitor, ['--tls-cert', pki.node.certFile, '--tls-key', pki.node.keyFile]);
+      tlsServer = started;
+      releases.push(() => started.release());
+    }
     if (etcd !== null && options.drivers.length === 1) driverPeers.push(await etcdCasPeer(etcd));
     const endpoint = options.endpoint ?? server?.endpoint ?? '';
     const client = createClient({ endpoints: clusterEndpoints ?? [endpoint] });
     const unregisterClient = janitor.defer('tsoracle client', () => client.close(), () => undefined);
+    const tlsClient = tlsServer === null || tlsCa === null ? null : createClient({ endpoints: [tlsServer.endpoint], tls: { ca: tlsCa } });
+    const unregisterTlsClient = tlsClient === null ? () => undefined : janitor.defer('tsoracle TLS client', () => tlsClient.close(), () => undefined);
     const grpcEndpoint = server?.grpcEndpoint ?? null;
     const grpcClient = grpcEndpoint === null ? null : new TsoGrpcClient(grpcEndpoint);
     const order = plan(scenarios, driverPeers);
     const serverLine = clusterEndpoints !== null ? `${BENCH_CLUSTER_NODES} child processes, ${driver} driver on ${dataDir}` : options.endpoint === null ? `child process, file driver on ${dataDir}` : endpoint;
     if (options.drivers.length > 1) say(`\n== ${driver}: ${serverLine} (load ${formatLoad(loadavg())})\n`);
+    if (tlsServer !== null) say(`TLS rows: a second child process, serve file --tls-cert/--tls-key (P-256 certificate made by openssl now) on ${tlsServer.endpoint}\n`);
     const results: ScenarioResult[] = [];
     for (const scenario of order) {
       await settle(driverPeers, dataDir);
@@ -637,7 +666,8 @@ async function runDriver(driver: BenchDriver, options: Options, scenarios: reado
           await session.close();
         }
       } else {
-        result = await runScenario(operation(client, grpcClient, scenario.op as Op), scenario, options.warmupMs, options.windowMs, server?.pid ?? options.serverPid ?? undefined);
+        const serverPid = scenario.op === 'tlsGetTs' ? tlsServer?.pid : (server?.pid ?? options.serverPid ?? undefined);
+        result = await runScenario(operation(client, grpcClient, tlsClient, scenario.op as Op), scenario, options.warmupMs, options.windowMs, serverPid);
       }
       results.push(result);
       const beside = isPeerOp(result.op)
@@ -651,6 +681,8 @@ async function runDriver(driver: BenchDriver, options: Options, scenarios: reado
     }
     unregisterClient();
     await client.close();
+    unregisterTlsClient();
+    await tlsClient?.close();
     grpcClient?.close();
     // Peak RSS: read while the server is still alive.
     const serverPeakRssBytes = server === null ? null : peakRssBytes(server.pid);
@@ -705,12 +737,16 @@ async function run(janitor: Janitor): Promise<void> {
   const loadAverageAfter = loadavg();
   const results = runs.flatMap((r) => r.results);
   const comparisons = compare(results);
+  const tlsVsPlaintext = tlsComparisons(results);
   for (const r of runs) {
     if (runs.length > 1) say(`\n${r.driver}:`);
     say(`\n${table(r.results)}\n`);
   }
   if (comparisons.length > 0) {
     say(`\ntsoracle vs peers (calls/s × = tsoracle ÷ peer; p50 × = peer p50 ÷ tsoracle p50; above 1× favours tsoracle)\n${comparisonTable(comparisons, results)}\n`);
+  }
+  if (tlsVsPlaintext.length > 0) {
+    say(`\nTLS vs plaintext (× = TLS ÷ plaintext: calls/s below 1× and p50, p99, CPU above 1× are what TLS costs)\n${tlsComparisonTable(tlsVsPlaintext, results)}\n`);
   }
   if (runs.length > 1) {
     say(`\nthe drivers side by side (same scenarios, run one driver after the other; * = some calls failed)\n${driverComparisonTable(runs.map((r) => ({ driver: r.driver, results: r.results })))}\n`);
@@ -746,6 +782,7 @@ async function run(janitor: Janitor): Promise<void> {
     quick: options.quick,
     results: runs.flatMap((r) => r.results.map((result) => ({ driver: r.driver, ...result }))),
     comparisons,
+    tlsVsPlaintext,
   };
   const outPath = options.out ?? join(tmpdir(), `tsoracle-bench-${report.when.replace(/[:.]/g, '-')}.json`);
   const document = `${JSON.stringify(report, null, 2)}\n`;

@@ -71,7 +71,7 @@ import { clientTlsFromFlags, clientTlsOption } from './client-tls-flags.js';
 import { parseClockDrift, parseRaftPeers, raftStartPath, readRaftStart, startRaftServer } from './raft.js';
 import { fetchJoinPeers, isAdminJoin } from './admin-join.js';
 import type { RaftPeer } from '../drivers/raft/index.js';
-import { checkExposure } from './tls-config.js';
+import { checkExposure, checkHttpTls } from './tls-config.js';
 import { addAdminCommand } from './admin-cli.js';
 import { startPaxosServer } from './paxos.js';
 import { startEtcdServer } from './etcd.js';
@@ -305,7 +305,7 @@ function serveUntilSignal(server: TsoServer, claimStop: () => boolean, reloadTls
     });
   }
   process.stdout.write(`serving on ${server.address.host}:${server.address.port}\n`);
-  if (server.httpAddress !== null) process.stderr.write(`http on ${server.httpAddress.host}:${server.httpAddress.port}\n`);
+  if (server.httpAddress !== null) process.stderr.write(`http on ${server.httpAddress.host}:${server.httpAddress.port}${server.httpTls ? ' (TLS)' : ''}\n`);
   if (server.grpcAddress !== null) process.stderr.write(`grpc on ${server.grpcAddress.host}:${server.grpcAddress.port}\n`);
 }
 
@@ -317,6 +317,7 @@ interface TlsFlags {
   authTokenFile?: string;
   insecure?: boolean;
   allowInsecurePeer?: boolean;
+  httpTls?: boolean;
 }
 
 /** The token of --auth-token-file, or undefined (INVALID_CONFIG for an unreadable or empty file). */
@@ -350,13 +351,14 @@ function serverTls(opts: TlsFlags): TlsServerOptions | undefined {
   };
 }
 
-function addTlsOptions(cmd: Command, peers = false): Command {
+function addTlsOptions(cmd: Command, peers = false, grpc = true): Command {
   cmd
-    .option('--tls-cert <file>', `serve TLS on the client and gRPC ports${peers ? ' and the peer port' : ''} with this PEM certificate (with --tls-key; reloaded on SIGHUP)`)
+    .option('--tls-cert <file>', `serve TLS on the client${grpc ? ' and gRPC ports' : ' port'}${peers ? ' and the peer port' : ''} with this PEM certificate (with --tls-key; reloaded on SIGHUP)`)
     .option('--tls-key <file>', 'the PEM private key of --tls-cert')
     .option('--tls-ca <file>', `require client certificates signed by this PEM CA (mTLS)${peers ? '; peers verify each other against it' : ''}`)
-    .option('--auth-token-file <file>', "every gRPC call (authorization: Bearer <token>) and each client connection's first request must carry this token (docs/security.md)")
-    .option('--insecure', 'allow a plaintext, unauthenticated client or gRPC port off loopback');
+    .option('--auth-token-file <file>', `${grpc ? 'every gRPC call (authorization: Bearer <token>) and ' : ''}each client connection's first request must carry this token (docs/security.md)`)
+    .option('--insecure', `allow a plaintext, unauthenticated client${grpc ? ' or gRPC' : ''} port off loopback`)
+    .option('--http-tls', 'serve HTTPS on --http-listen with --tls-cert/--tls-key (with --tls-ca, client certificates required; reloaded on SIGHUP)');
   if (peers) cmd.option('--allow-insecure-peer', 'allow plaintext peers (off loopback without TLS; with TLS, also accepted on the peer port)');
   return cmd;
 }
@@ -380,6 +382,7 @@ async function serveFile(opts: ServeFileOptions, cmd: Command): Promise<void> {
     .then(() => {
       const tls = serverTls(opts);
       const authToken = serverAuthToken(opts);
+      checkHttpTls(opts.httpTls === true, tls, opts.httpListen === 'off');
       checkExposure(
         [
           { flag: '--listen', host: hostOf(opts.listen), kind: 'client', tls: tls !== undefined, token: authToken !== undefined },
@@ -393,6 +396,7 @@ async function serveFile(opts: ServeFileOptions, cmd: Command): Promise<void> {
   const server = await startServer({
     ...(tls !== undefined ? { tls } : {}),
     ...(authToken !== undefined ? { authToken } : {}),
+    ...(opts.httpTls === true ? { httpTls: true } : {}),
     dataDir: opts.dataDir,
     listen: opts.listen,
     httpListen: opts.httpListen === 'off' ? null : opts.httpListen,
@@ -492,6 +496,7 @@ async function serveRaft(opts: ServeRaftOptions, cmd: Command, start: typeof sta
     .then(() => {
       const tls = serverTls(opts);
       const authToken = serverAuthToken(opts);
+      checkHttpTls(opts.httpTls === true, tls, opts.httpListen === 'off');
       const peers = typeof peersOption === 'string' ? parseRaftPeers(peersOption) : peersOption;
       // A joining node is not among the bootstrap peers: its own addresses are in --join/--advertise.
       const self = join !== undefined && !peers.has(opts.id) ? parseRaftPeers(`${opts.id}=${join}`).get(opts.id) : peers.get(opts.id);
@@ -512,6 +517,7 @@ async function serveRaft(opts: ServeRaftOptions, cmd: Command, start: typeof sta
     ...(tls !== undefined ? { tls } : {}),
     ...(authToken !== undefined ? { authToken } : {}),
     ...(opts.allowInsecurePeer === true ? { allowInsecurePeer: true } : {}),
+    ...(opts.httpTls === true ? { httpTls: true } : {}),
     id: opts.id,
     peers: peersOption,
     dataDir: opts.dataDir,
@@ -549,7 +555,7 @@ async function serveRaft(opts: ServeRaftOptions, cmd: Command, start: typeof sta
   );
 }
 
-interface ServeEtcdOptions extends ConnectionLimitFlags {
+interface ServeEtcdOptions extends ConnectionLimitFlags, TlsFlags {
   etcdEndpoints: string;
   cluster: string;
   prefix?: string;
@@ -566,7 +572,19 @@ interface ServeEtcdOptions extends ConnectionLimitFlags {
 }
 
 async function serveEtcd(opts: ServeEtcdOptions, cmd: Command): Promise<void> {
+  const { tls, authToken } = await Promise.resolve()
+    .then(() => {
+      const tls = serverTls(opts);
+      const authToken = serverAuthToken(opts);
+      checkHttpTls(opts.httpTls === true, tls, opts.httpListen === 'off');
+      checkExposure([{ flag: '--listen', host: hostOf(opts.listen), kind: 'client', tls: tls !== undefined, token: authToken !== undefined }], { insecure: opts.insecure === true });
+      return { tls, authToken };
+    })
+    .catch(failOrUsage(cmd));
   const server = await startEtcdServer({
+    ...(tls !== undefined ? { tls } : {}),
+    ...(authToken !== undefined ? { authToken } : {}),
+    ...(opts.httpTls === true ? { httpTls: true } : {}),
     etcdEndpoints: opts.etcdEndpoints,
     cluster: opts.cluster,
     ...(opts.prefix !== undefined ? { prefix: opts.prefix } : {}),
@@ -582,11 +600,15 @@ async function serveEtcd(opts: ServeEtcdOptions, cmd: Command): Promise<void> {
     log: (line) => process.stderr.write(`${line}\n`),
   }).catch(failOrUsage(cmd));
   let stopping = false;
-  serveUntilSignal(server, () => {
-    const already = stopping;
-    stopping = true;
-    return already;
-  });
+  serveUntilSignal(
+    server,
+    () => {
+      const already = stopping;
+      stopping = true;
+      return already;
+    },
+    tls === undefined ? undefined : () => serverTls(opts),
+  );
 }
 
 function addWindowOptions(cmd: Command): Command {
@@ -876,7 +898,7 @@ export function buildProgram(): Command {
     .option('--listen <host:port>', "client protocol address (default: this node's service address)", bindAddress(false))
     .option('--http-listen <host:port>', 'HTTP address for /metrics, /healthz, /readyz (default: the service host, the service port + 2; "off" disables)', bindAddress(true));
   addConsensusTimingOptions(paxos, 'log');
-  addTlsOptions(addConnectionLimitOptions(addWindowOptions(paxos)), true).action(async (opts: ServeRaftOptions, cmd: Command) => serveRaft(opts, cmd, startPaxosServer));
+  addTlsOptions(addConnectionLimitOptions(addWindowOptions(paxos)), true, false).action(async (opts: ServeRaftOptions, cmd: Command) => serveRaft(opts, cmd, startPaxosServer));
 
   const etcd = serve
     .command('etcd')
@@ -897,7 +919,7 @@ export function buildProgram(): Command {
         }
       }),
     );
-  addConnectionLimitOptions(addWindowOptions(etcd)).action(async (opts: ServeEtcdOptions, cmd: Command) => serveEtcd(opts, cmd));
+  addTlsOptions(addConnectionLimitOptions(addWindowOptions(etcd)), false, false).action(async (opts: ServeEtcdOptions, cmd: Command) => serveEtcd(opts, cmd));
 
   program
     .command('init')

@@ -24,7 +24,10 @@ import {
   etcdPrefixOf,
   type EtcdDriverEvent,
 } from '../drivers/etcd/etcd-driver.js';
+import type { AuthToken } from '../drivers/node/auth-token.js';
+import type { TlsServerOptions } from '../drivers/node/transport.js';
 import { startServer, type ConnectionLimits, type TsoServer } from './server.js';
+import { checkHttpTls } from './tls-config.js';
 
 /** The oldest etcd whose v3 JSON gateway answers at /v3/ (3.3 served it at /v3beta/). */
 export const ETCD_VERSION_MIN = [3, 4] as const;
@@ -48,6 +51,12 @@ export interface EtcdServerOptions {
   /** The stamping-lease policy (the set itself lives in etcd, under `<prefix>/leases`). */
   readonly leasePolicy?: LeasePolicy;
   readonly connectionLimits?: ConnectionLimits;
+  /** TLS on the client port (and, with `httpTls`, the HTTP port); with `ca`, mTLS. The connection to etcd stays plaintext HTTP. */
+  readonly tls?: TlsServerOptions;
+  /** The HTTP port serves HTTPS with `tls` (startServer's `httpTls`). */
+  readonly httpTls?: boolean;
+  /** A token the first request of every client connection must carry (docs/security.md); never logged. */
+  readonly authToken?: AuthToken;
   readonly log?: (line: string) => void;
 }
 
@@ -111,6 +120,7 @@ export async function startEtcdServer(options: EtcdServerOptions): Promise<EtcdS
   if (!/^\/[^\s]*[^/\s]$/.test(prefix)) throw invalid(`--prefix ${JSON.stringify(prefix)} must start with '/', not end with '/', and hold no spaces`);
   const listen = formatHostPort(bindAddress(options.listen ?? '127.0.0.1:0', '--listen'));
   const httpListen = options.httpListen === null ? null : formatHostPort(bindAddress(options.httpListen ?? '127.0.0.1:0', '--http-listen'));
+  checkHttpTls(options.httpTls === true, options.tls, httpListen === null);
   if (options.advertise !== undefined) {
     const advertised = parseHostPort(options.advertise);
     if (advertised === null || advertised.port === 0) throw invalid(`--advertise must be host:port with a port from 1 to 65535, got ${JSON.stringify(options.advertise)}`);
@@ -158,6 +168,9 @@ export async function startEtcdServer(options: EtcdServerOptions): Promise<EtcdS
     ...(options.failoverAdvanceMs !== undefined ? { failoverAdvanceMs: options.failoverAdvanceMs } : {}),
     ...(options.connectionLimits !== undefined ? { connectionLimits: options.connectionLimits } : {}),
     ...(options.leasePolicy !== undefined ? { leasePolicy: options.leasePolicy } : {}),
+    ...(options.tls !== undefined ? { tls: options.tls } : {}),
+    ...(options.httpTls === true ? { httpTls: true } : {}),
+    ...(options.authToken !== undefined ? { authToken: options.authToken } : {}),
   });
   driverRef = driver;
   for (const metric of [leaderGauge, unavailable, stepDowns]) server.metrics.registry.registerMetric(metric);

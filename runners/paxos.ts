@@ -17,6 +17,7 @@ import { makePaxosConfig, PAXOS_NODE_ID_MAX } from '../core/paxos/index.js';
 import { RAFT_CLOCK_DRIFT_BOUND_DEFAULT, RAFT_ELECTION_TIMEOUT_MS_DEFAULT, RAFT_HEARTBEAT_INTERVAL_MS_DEFAULT } from '../core/limits.js';
 import { NodeClock } from '../drivers/node/clock.js';
 import { NodeDisk } from '../drivers/node/disk.js';
+import type { AuthToken } from '../drivers/node/auth-token.js';
 import { NodeTransport, type TlsServerOptions } from '../drivers/node/transport.js';
 import { formatHostPort, parseHostPort, type HostPort } from '../drivers/ports.js';
 import { formatBallot } from '../core/paxos/index.js';
@@ -24,7 +25,7 @@ import { PaxosDriver, type PaxosDriverEvent, type PaxosPeer } from '../drivers/p
 import { PaxosMetrics } from './paxos-metrics.js';
 import { checkRaftConfig, checkRaftTimeouts, defaultRaftHttpAddress, parseRaftPeers } from './raft.js';
 import { checkDataDir, listenError, startServer, type ConnectionLimits, type TsoServer } from './server.js';
-import { peerTransportTls } from './tls-config.js';
+import { checkHttpTls, peerTransportTls } from './tls-config.js';
 
 export interface PaxosServerOptions {
   /** This node's id; it must be in `peers` (1 to 65535). */
@@ -49,6 +50,10 @@ export interface PaxosServerOptions {
   readonly tls?: TlsServerOptions;
   /** Accept plaintext peers (with TLS: on the same port, besides TLS ones). */
   readonly allowInsecurePeer?: boolean;
+  /** The HTTP port serves HTTPS with `tls` (startServer's `httpTls`). */
+  readonly httpTls?: boolean;
+  /** A token the first request of every client connection must carry (docs/security.md); never logged. */
+  readonly authToken?: AuthToken;
   readonly log?: (line: string) => void;
   /** The driver stopped on a storage failure; the process should exit and be restarted. */
   readonly onFatal?: (error: unknown) => void;
@@ -134,6 +139,7 @@ export async function startPaxosServer(options: PaxosServerOptions): Promise<Pax
         ? null
         : formatHostPort(parseBindAddress(options.httpListen, '--http-listen'));
   const httpListenHint = options.httpListen === undefined ? `it is the default (node ${options.id}'s service port + 2): pass --http-listen HOST:PORT (or off)` : undefined;
+  checkHttpTls(options.httpTls === true, options.tls, httpListen === null);
   checkDataDir(options.dataDir);
   for (const warning of warnings) log(`warning: ${warning}`);
   const clock = new NodeClock();
@@ -168,6 +174,8 @@ export async function startPaxosServer(options: PaxosServerOptions): Promise<Pax
       httpListen,
       ...(httpListenHint !== undefined ? { httpListenHint } : {}),
       ...(options.tls !== undefined ? { tls: options.tls } : {}),
+      ...(options.httpTls === true ? { httpTls: true } : {}),
+      ...(options.authToken !== undefined ? { authToken: options.authToken } : {}),
       waitUntilServing: false,
       log,
       ...(options.windowAheadMs !== undefined ? { windowAheadMs: options.windowAheadMs } : {}),

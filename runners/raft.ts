@@ -47,7 +47,7 @@ import { AdminServer } from '../drivers/admin/admin-server.js';
 import { grpcEndpointByPortOffset } from './grpc-server.js';
 import { RaftMetrics } from './raft-metrics.js';
 import { checkDataDir, listenError, startServer, type ConnectionLimits, type TsoServer } from './server.js';
-import { isLoopbackHost, peerTransportTls } from './tls-config.js';
+import { checkHttpTls, isLoopbackHost, peerTransportTls } from './tls-config.js';
 
 export interface RaftServerOptions {
   /** This node's id; it must be in `peers`. */
@@ -78,6 +78,8 @@ export interface RaftServerOptions {
   readonly tls?: TlsServerOptions;
   /** Accept plaintext peers (with TLS: on the same port, besides TLS ones). */
   readonly allowInsecurePeer?: boolean;
+  /** The HTTP port serves HTTPS with `tls` (startServer's `httpTls`). */
+  readonly httpTls?: boolean;
   /** A token every gRPC call must carry. */
   readonly authToken?: AuthToken;
   /**
@@ -293,6 +295,7 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
       `--admin-listen ${formatHostPort(adminAddress)} is off loopback: the admin port needs mTLS there (--tls-cert, --tls-key and --tls-ca), as it changes the membership and has no other authentication`,
     );
   }
+  checkHttpTls(options.httpTls === true, options.tls, httpListen === null);
   checkDataDir(options.dataDir);
   for (const warning of warnings) log(`warning: ${warning}`);
   const clock = new NodeClock();
@@ -339,6 +342,7 @@ export async function startRaftServer(options: RaftServerOptions): Promise<RaftS
         ? { grpcListen: formatHostPort(grpcListen), ...(grpcListen.port !== 0 ? { grpcHintEndpoint: grpcEndpointByPortOffset(grpcListen.port - serviceAddress.port) } : {}) }
         : {}),
       ...(options.tls !== undefined ? { tls: options.tls } : {}),
+      ...(options.httpTls === true ? { httpTls: true } : {}),
       ...(options.authToken !== undefined ? { authToken: options.authToken } : {}),
       waitUntilServing: false,
       log,

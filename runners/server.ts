@@ -9,10 +9,16 @@
 // is refused with INVALID_CONFIG, a data directory that cannot be one with a DiskError), and a
 // port that cannot be bound is reported with the option and the address it came from: the
 // bare `listen EADDRINUSE` of Node names neither.
+//
+// HTTPS (`httpTls`): the HTTP port serves TLS with the same certificate as the client port, and
+// with its CA requires client certificates (mTLS), like every other port. A plaintext request is
+// never answered: its handshake fails and the socket is closed. `reloadTls` swaps the HTTP port's
+// material with the others' (new handshakes; the listener and open connections stay).
 
 import type { LeasePolicy } from '../core/oracle/leases.js';
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { TsoError } from '../core/errors.js';
@@ -36,6 +42,7 @@ import { ProtocolServer } from '../drivers/server/protocol-server.js';
 import { ServingNode, type ServingEvent } from '../drivers/server/serving-node.js';
 import type { TsoGrpcServer } from '../drivers/grpc/tso-grpc-server.js';
 import { PrometheusMetrics } from './metrics.js';
+import { checkHttpTls } from './tls-config.js';
 import { countingMetrics, HEARTBEAT_INTERVAL_MS_DEFAULT, startHeartbeat, type HeartbeatCounts } from './heartbeat.js';
 
 export interface ServerOptions {
@@ -78,6 +85,11 @@ export interface ServerOptions {
   readonly tls?: TlsServerOptions;
   /** A token every gRPC call and the first request of every native connection must carry (docs/security.md); never logged. */
   readonly authToken?: AuthToken;
+  /**
+   * The HTTP port serves HTTPS with `tls` (with its `ca`, client certificates are required);
+   * INVALID_CONFIG without `tls`. Default false: plaintext HTTP (docs/security.md says why).
+   */
+  readonly httpTls?: boolean;
 }
 
 /** Flags of `serve file` / `serve raft` (--connections-per-peer-max, --idle-timeout, ...). */
@@ -98,14 +110,17 @@ export interface TsoServer {
   readonly address: HostPort;
   /** The bound HTTP address, or null when HTTP is off. */
   readonly httpAddress: HostPort | null;
+  /** The HTTP port speaks TLS (HTTPS). */
+  readonly httpTls: boolean;
   /** The bound gRPC address, or null when gRPC is off. */
   readonly grpcAddress: HostPort | null;
   readonly node: ServingNode;
   readonly metrics: PrometheusMetrics;
   /**
-   * Swaps the TLS certificate, key and CA of the client and gRPC ports for new handshakes (open
-   * connections and listeners stay); INVALID_CONFIG, nothing changed, when the material does not
-   * load or the server was started without TLS. The CLI calls it on SIGHUP.
+   * Swaps the TLS certificate, key and CA of the client and gRPC ports (and of the HTTP port with
+   * `httpTls`) for new handshakes (open connections and listeners stay); INVALID_CONFIG, nothing
+   * changed, when the material does not load or the server was started without TLS. The CLI
+   * calls it on SIGHUP.
    */
   reloadTls(tls: TlsServerOptions): void;
   close(): Promise<void>;
@@ -192,7 +207,27 @@ export function checkDataDir(dataDir: string): void {
   }
 }
 
-function listenHttp(server: HttpServer, address: HostPort, hint: string | undefined): Promise<HostPort> {
+/** A handshake on the HTTPS port must finish this long after the TCP accept, or the socket is destroyed. */
+const HTTPS_HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/** The HTTP or HTTPS server of /metrics, /healthz, /readyz; with `tls`, mTLS when it has a CA. */
+function createHttpListener(handler: (req: IncomingMessage, res: ServerResponse) => void, tls: TlsServerOptions | null): HttpServer | HttpsServer {
+  if (tls === null) return createHttpServer(handler);
+  const server = createHttpsServer(
+    {
+      cert: tls.cert,
+      key: tls.key,
+      handshakeTimeout: HTTPS_HANDSHAKE_TIMEOUT_MS,
+      ...(tls.ca !== undefined ? { ca: tls.ca, requestCert: true, rejectUnauthorized: true } : {}),
+    },
+    handler,
+  );
+  // A failed handshake (plaintext, no or a foreign client certificate) only closes that socket.
+  server.on('tlsClientError', () => undefined);
+  return server;
+}
+
+function listenHttp(server: HttpServer | HttpsServer, address: HostPort, hint: string | undefined): Promise<HostPort> {
   return new Promise((resolve, reject) => {
     const failed = (error: Error) => reject(listenError(error, '--http-listen', address, hint) as Error);
     server.once('error', failed);
@@ -210,6 +245,9 @@ export async function startServer(options: ServerOptions = {}): Promise<TsoServe
   const listen = parseAddress(options.listen ?? LISTEN_ADDRESS_DEFAULT, '--listen');
   const httpListen = options.httpListen === null ? null : parseAddress(options.httpListen ?? HTTP_LISTEN_ADDRESS_DEFAULT, '--http-listen');
   const grpcListen = options.grpcListen === undefined || options.grpcListen === null ? null : parseAddress(options.grpcListen, '--grpc-listen');
+  const httpTls = options.httpTls === true ? (options.tls ?? null) : null;
+  checkHttpTls(options.httpTls === true, options.tls, httpListen === null);
+  if (httpTls !== null) tlsServerContext(httpTls); // INVALID_CONFIG before anything is opened when the material does not load
   const clock = options.clock ?? new NodeClock();
   const limits = options.connectionLimits ?? {};
   const idleTimeoutMs = limits.idleTimeoutMs ?? SERVER_IDLE_TIMEOUT_MS_DEFAULT;
@@ -246,7 +284,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TsoServe
     },
   });
   let protocol: ProtocolServer | null = null;
-  let http: HttpServer | null = null;
+  let http: HttpServer | HttpsServer | null = null;
   let grpcServer: TsoGrpcServer | null = null;
   try {
     node.start();
@@ -279,7 +317,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TsoServe
     }
     let httpAddress: HostPort | null = null;
     if (httpListen !== null) {
-      http = createHttpServer((req, res) => {
+      http = createHttpListener((req, res) => {
         const url = req.url ?? '/';
         if (req.method !== 'GET') {
           res.writeHead(405).end();
@@ -299,7 +337,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TsoServe
         } else {
           res.writeHead(404).end();
         }
-      });
+      }, httpTls);
       httpAddress = await listenHttp(http, httpListen, options.httpListenHint);
     }
     if (options.waitUntilServing !== false) await node.waitUntilServing(30_000);
@@ -309,6 +347,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TsoServe
     const server: TsoServer = {
       address: bound,
       httpAddress,
+      httpTls: httpAddress !== null && httpTls !== null,
       grpcAddress: grpcServer?.address ?? null,
       node,
       metrics,
@@ -317,6 +356,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TsoServe
         tlsServerContext(tls);
         nodeTransport?.reloadTls(tls);
         grpcServer?.reloadTls(tls);
+        if (httpTls !== null) (http as HttpsServer).setSecureContext({ cert: tls.cert, key: tls.key, ...(tls.ca !== undefined ? { ca: tls.ca } : {}) });
       },
       close: () => {
         closing ??= (async () => {

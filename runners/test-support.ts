@@ -183,7 +183,7 @@ export class ChildTracker {
     let httpEndpoint: string | null = null;
     for (;;) {
       endpoint ??= /^serving on (\S+)$/m.exec(tracked.stdout)?.[1] ?? null;
-      httpEndpoint ??= /^http on (\S+)$/m.exec(tracked.stderr)?.[1] ?? null;
+      httpEndpoint ??= /^http on (\S+)/m.exec(tracked.stderr)?.[1] ?? null;
       if (endpoint !== null && (httpListen === 'off' || httpEndpoint !== null)) break;
       if (tracked.done) {
         const exit = await tracked.exited;

@@ -11,6 +11,9 @@
 //     connections verify the other node against it; a plaintext peer is refused by the handshake.
 //     `--allow-insecure-peer` with TLS also accepts plaintext peers on the same port (a rolling
 //     migration), never the other way round.
+//   - The HTTP port (/metrics, /healthz, /readyz) is plaintext unless `--http-tls`, which serves it
+//     with the same certificate (and, with `--tls-ca`, mTLS); plaintext HTTP off loopback is
+//     allowed: it is read-only and carries no secret (docs/security.md says why).
 //   - Loopback means 127.0.0.0/8, ::1 and `localhost`; a wildcard (0.0.0.0, ::) is off loopback.
 import { isIP } from 'node:net';
 import { ErrorCode, TsoError } from '../core/errors.js';
@@ -69,4 +72,14 @@ export function peerTransportTls(tls: TlsServerOptions | undefined, allowInsecur
     tlsServer: { cert: tls.cert, key: tls.key, ...(tls.ca !== undefined ? { ca: tls.ca } : {}), ...(allowInsecurePeer ? { allowPlaintext: true } : {}) },
     tlsClient: { cert: tls.cert, key: tls.key, ...(tls.ca !== undefined ? { ca: tls.ca } : {}) },
   };
+}
+
+/**
+ * `--http-tls` needs the server's TLS material and an HTTP port: INVALID_CONFIG otherwise, before
+ * anything is bound or written. `httpOff`: --http-listen is off.
+ */
+export function checkHttpTls(httpTls: boolean, tls: TlsServerOptions | undefined, httpOff: boolean): void {
+  if (!httpTls) return;
+  if (tls === undefined) throw new TsoError(ErrorCode.INVALID_CONFIG, '--http-tls needs --tls-cert and --tls-key: the HTTP port serves their certificate');
+  if (httpOff) throw new TsoError(ErrorCode.INVALID_CONFIG, '--http-tls needs an HTTP port: --http-listen is off');
 }

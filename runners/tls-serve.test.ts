@@ -3,8 +3,9 @@
 // running `serve file` without closing its listeners (and a reload from unreadable files keeps the
 // old one); a 3-node `serve raft` cluster runs its peers over mTLS with --auth-token-file on the
 // gRPC port (the native client follows the leader hint over TLS; a gRPC call without the token is
-// UNAUTHENTICATED); a plaintext node cannot join it; off loopback a plaintext unauthenticated
-// listener is refused without --insecure / --allow-insecure-peer. Skipped, saying so, without openssl.
+// UNAUTHENTICATED); a plaintext node cannot join it, nor a `serve paxos` cluster with mTLS peers;
+// off loopback a plaintext unauthenticated listener is refused without --insecure /
+// --allow-insecure-peer. Skipped, saying so, without openssl.
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -13,7 +14,7 @@ import { TsoGrpcClient, type TsoGrpcClientSecurity } from '../drivers/grpc/tso-g
 import { makeTempDir } from '../drivers/node/test-support.js';
 import { makeTestPki, OPENSSL_AVAILABLE, type TestPki } from '../drivers/node/tls-test-pki.js';
 import { createClient, type ClientOptions } from './client.js';
-import { checkExposure, isLoopbackHost } from './tls-config.js';
+import { checkExposure, checkHttpTls, isLoopbackHost } from './tls-config.js';
 import { ChildTracker, freePorts, waitFor } from './test-support.js';
 
 const SUITE_NAME = OPENSSL_AVAILABLE ? 'TLS and tokens of serve processes' : 'TLS and tokens of serve processes (SKIPPED: openssl is not on the PATH)';
@@ -70,6 +71,16 @@ describe('exposure rules', () => {
     expect(() => checkExposure([peer], { allowInsecurePeer: true })).not.toThrow();
     expect(() => checkExposure([{ ...peer, tls: true }], {})).not.toThrow();
     expect(() => checkExposure([{ ...client, host: '127.0.0.1' }, { ...peer, host: '127.0.0.1' }], {})).not.toThrow();
+  });
+});
+
+describe('--http-tls', () => {
+  it('needs the TLS material and an HTTP port', () => {
+    const tls = { cert: 'c', key: 'k' };
+    expect(() => checkHttpTls(false, undefined, true)).not.toThrow();
+    expect(() => checkHttpTls(true, tls, false)).not.toThrow();
+    expect(() => checkHttpTls(true, undefined, false)).toThrow(/INVALID_CONFIG.*--http-tls needs --tls-cert and --tls-key/);
+    expect(() => checkHttpTls(true, tls, true)).toThrow(/INVALID_CONFIG.*--http-tls needs an HTTP port/);
   });
 });
 
@@ -154,6 +165,29 @@ describe.skipIf(!OPENSSL_AVAILABLE)(SUITE_NAME, () => {
       expect(await grpcCode(grpcOf(1), { tls })).toBe(grpc.status.UNAUTHENTICATED);
       expect(await grpcCode(grpcOf(1), { tls, token: 'cluster-token-1235' })).toBe(grpc.status.UNAUTHENTICATED);
       expect(await grpcCode(grpcOf(1), { token: 'cluster-token-1234' })).toBe(grpc.status.UNAVAILABLE);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'a serve paxos cluster runs its peers over mTLS and serves TLS clients; a plaintext node cannot join',
+    async () => {
+      const dir = await tempDir('tsoracle-tls-paxos-');
+      const ports = await freePorts(6);
+      const peerOf = (id: number) => `127.0.0.1:${ports[id - 1] as number}`;
+      const service = (id: number) => `127.0.0.1:${ports[id + 2] as number}`;
+      const peers = [1, 2, 3].map((id) => `${id}=${peerOf(id)}/${service(id)}`).join(',');
+      const tlsFlags = ['--tls-cert', pki.node.certFile, '--tls-key', pki.node.keyFile, '--tls-ca', pki.caFile];
+      const start = (id: number, flags: readonly string[]) =>
+        children.serve({ dataDir: '', args: ['serve', 'paxos', '--id', String(id), '--peers', peers, '--data-dir', join(dir, `n${id}`), '--http-listen', 'off', ...flags] });
+      await Promise.all([start(1, tlsFlags), start(2, tlsFlags)]);
+      // Node 3 has no TLS: the TLS nodes' handshakes refuse its peer connections.
+      const plain = await start(3, []);
+      const mtls = { ca: pki.ca, cert: pki.client.cert, key: pki.client.key };
+      expect(typeof (await tryGetTs([service(1), service(2)], mtls, 15_000))).toBe('bigint');
+      expect(await tryGetTs([service(3)], undefined, 3_000)).toMatch(/NOT_LEADER|UNAVAILABLE|no leader|TIMEOUT/i);
+      expect(plain.stderr()).not.toMatch(/^paxos: leading epoch/m);
+      expect(plain.stderr()).not.toMatch(/^serving epoch/m);
     },
     TEST_TIMEOUT_MS,
   );

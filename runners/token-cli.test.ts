@@ -2,13 +2,14 @@
 // --auth-token-file F` answers `get-ts --token-file F`, refuses a missing or wrong token with
 // UNAUTHENTICATED (exit code non-zero, the server still serving), and never prints the token on
 // its stderr, its stdout or its /metrics; a server without a token accepts a client that sends
-// one (the field is ignored). Child processes because the CLI's exit and output are the product
+// one (the field is ignored); `serve raft` and `serve paxos` check the token too (regression: serve
+// paxos took --auth-token-file and served without it). Child processes because the CLI's exit and output are the product
 // here (a test in the runner's own process cannot see how the process ends).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../drivers/node/test-support.js';
-import { ChildTracker } from './test-support.js';
+import { ChildTracker, freePorts } from './test-support.js';
 
 const TOKEN = 'native-port-token-5f1c9e';
 const TEST_TIMEOUT_MS = 60_000;
@@ -87,6 +88,30 @@ describe('the native port token through the CLI', () => {
     },
     TEST_TIMEOUT_MS,
   );
+
+  for (const driver of ['raft', 'paxos'] as const) {
+    it(
+      `serve ${driver} --auth-token-file refuses get-ts without the token and serves it with the token (regression: paxos ignored the token)`,
+      async () => {
+        const { dir, remove } = await makeTempDir(`tsoracle-token-${driver}-`);
+        cleanups.push(remove);
+        const tokenFile = join(dir, 'token');
+        writeFileSync(tokenFile, `${TOKEN}\n`);
+        const [peerPort, servicePort] = (await freePorts(2)) as [number, number];
+        const server = await children.serve({
+          dataDir: '',
+          args: ['serve', driver, '--id', '1', '--peers', `1=127.0.0.1:${peerPort}/127.0.0.1:${servicePort}`, '--data-dir', join(dir, 'data'), '--http-listen', 'off', '--auth-token-file', tokenFile],
+        });
+        const ok = await children.run(['get-ts', '--endpoints', server.endpoint, '--token-file', tokenFile, '--timeout', '20s']);
+        expect(ok.code, ok.stderr).toBe(0);
+        expect(ok.stdout.trim()).toMatch(/^\d+$/);
+        const refused = await children.run(['get-ts', '--endpoints', server.endpoint, '--timeout', '5s']);
+        expect(refused.code).not.toBe(0);
+        expect(refused.stderr).toMatch(/UNAUTHENTICATED/);
+      },
+      TEST_TIMEOUT_MS,
+    );
+  }
 
   it(
     'a server without a token accepts a client that sends one',
