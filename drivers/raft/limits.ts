@@ -43,7 +43,9 @@ export interface PeerTimings {
  * timeout; a leader whose quorum needs that link hears its answers again before its check-quorum
  * window runs out. With the fixed 500 ms + 500 ms and a 300 ms election timeout, both links of
  * the two live nodes of a 3-node cluster stayed down ~370 ms past a heal and the leader stepped
- * down, again and again (paxos 3-node simulator seed 1621).
+ * down, again and again (paxos 3-node simulator seed 1621). A connect is one round trip, so a
+ * third of the election timeout is ample wherever a leader can hold its quorum at all (its
+ * heartbeats must be answered well within an election timeout too).
  */
 export function peerTimingsForElectionTimeout(electionTimeoutMs: number): PeerTimings {
   const part = Math.floor(electionTimeoutMs / RAFT_PEER_TIMINGS_ELECTION_TIMEOUT_DIVISOR);
