@@ -15,12 +15,13 @@
 //     and retried the same way. The drivers derive both from their election timeout
 //     (peerTimingsForElectionTimeout, limits.ts): the sum stays below one election timeout, so a
 //     link lost to a partition is redialled within an election timeout of the heal (paxos
-//     3-node seed 1621). The backoff resets once a connection has stayed up for the cap. A hello from a peer
-//     whose outgoing link waits in that backoff redials it at once, with the backoff reset: the
-//     peer just proved it is up, and a follower that only answers (Paxos, Raft) would otherwise
-//     stay unheard for up to the maximum backoff after it restarts (paxos 3-node seed 1621: the
-//     leader lost its quorum and stepped down). It cannot loop: only a link that is down and
-//     waiting redials, and each hello is one connection the peer opened under its own backoff.
+//     3-node seed 1621). The backoff resets once a connection has stayed up for the cap. A
+//     hello from a peer whose outgoing link waits in that backoff redials it at once, with the
+//     backoff reset: the peer just proved it is up, and a follower that only answers (Paxos,
+//     Raft) would otherwise stay unheard for up to the backoff cap after it restarts (paxos
+//     3-node seed 1621 before: the leader lost its quorum and stepped down). It cannot loop: only
+//     a link that is down and waiting redials, and each hello is one connection the peer opened
+//     under its own backoff.
 //   - Bounded: while a connection attempt is under way, messages wait in a queue of at most
 //     RAFT_PEER_SEND_QUEUE_MESSAGES_MAX messages and RAFT_PEER_SEND_QUEUE_BYTES_MAX bytes; the
 //     oldest are dropped past it, and the whole queue when the attempt fails (Raft tolerates
