@@ -80,6 +80,7 @@ export class Channel {
   private ended = false;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
+  private received = 0;
   /** The token still to send: set until the connection's first request carries it. */
   private tokenToSend: string | undefined;
 
@@ -99,6 +100,11 @@ export class Channel {
 
   get pendingCount(): number {
     return this.pending.size;
+  }
+
+  /** Frames received so far: an attempt that saw this grow while it waited knows the connection is alive. */
+  get framesReceived(): number {
+    return this.received;
   }
 
   /** Resolves once connected; rejects with TsoError(TRANSPORT) when the dial fails or the channel ended. */
@@ -162,6 +168,7 @@ export class Channel {
 
   private onFrame(body: Uint8Array): void {
     if (this.ended) return;
+    this.received++;
     let answer: Response;
     try {
       answer = decodeResponse(body);
@@ -267,10 +274,14 @@ export class ChannelPool {
     return false;
   }
 
-  /** Closes `endpoint`'s channel (after a transport failure or timeout the next use re-dials). */
-  evict(endpoint: string, reason: string): void {
+  /**
+   * Closes `endpoint`'s channel (after a transport failure or timeout the next use re-dials).
+   * With `only`, only if that is still the endpoint's channel: a failure seen on a channel that
+   * already ended must not close the new one a sibling call dialled since.
+   */
+  evict(endpoint: string, reason: string, only?: Channel): void {
     const channel = this.channels.get(endpoint);
-    if (channel === undefined) return;
+    if (channel === undefined || (only !== undefined && channel !== only)) return;
     this.channels.delete(endpoint);
     channel.close(reason);
   }

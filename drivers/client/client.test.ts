@@ -706,6 +706,60 @@ function seqRequestsOf(w: World): GetSeqRequest[] {
   return w.cluster.requests.map((r) => r.request).filter((r): r is GetSeqRequest => r.op === 'getSeq');
 }
 
+describe('client: a timed-out attempt and the connection it shares', () => {
+  /**
+   * One endpoint, three calls on its one connection: getSeq 'slow' (t=0) whose first request is
+   * never answered, a getTs (t=0) answered at t=50 while the slow attempt waits, and getSeq
+   * 'held' (t=60) answered at t=120. The slow attempt times out at t=100, while 'held' is in
+   * flight well within its own attempt timeout.
+   */
+  async function sharedConnection(): Promise<{ w: World; slow: Promise<unknown>; held: Promise<unknown>; ts: Promise<unknown> }> {
+    const w = await world({ retry: { attemptTimeoutMs: 100, overallTimeoutMs: 1_000 } });
+    let slowSeen = 0;
+    w.cluster.server(A).hook = (ctx) => {
+      const r = ctx.request;
+      if (r.op === 'getSeq' && r.key === 'slow' && slowSeen++ === 0) return;
+      const delayMs = r.op === 'getSeq' && r.key === 'held' ? 60 : r.op === 'getTs' ? 50 : 0;
+      const answer = ctx.serve();
+      w.clock.setTimer(delayMs, () => ctx.reply(answer));
+    };
+    await drive(w.clock, w.client.getTs()); // the connection is open, the leader known
+    w.events.length = 0;
+    const connectsBefore = w.transport.connects;
+    const slow = w.client.getSeq('slow', 1);
+    const ts = w.client.getTs();
+    const held = new Promise<unknown>((resolve) => w.clock.setTimer(60, () => resolve(w.client.getSeq('held', 1))));
+    expect(connectsBefore).toBe(1);
+    return { w, slow, held, ts };
+  }
+
+  it('keeps a connection that carried other answers while the attempt waited: its sibling getSeq is answered on its first request (paxos 3-node simulator seed 1535)', async () => {
+    const { w, slow, held, ts } = await sharedConnection();
+    await drive(w.clock, Promise.all([slow, held, ts]));
+    expect(w.events.some((e) => e.type === 'attemptFailed' && e.code === ErrorCode.TIMEOUT)).toBe(true);
+    // The sibling was not failed by a closed connection and re-sent: one request, one connection.
+    expect(seqRequestsOf(w).filter((r) => r.key === 'held')).toHaveLength(1);
+    expect(w.events.some((e) => e.type === 'disconnected')).toBe(false);
+    expect(w.transport.connects).toBe(1);
+  });
+
+  it('closes and re-dials a connection that stayed silent for the whole attempt', async () => {
+    const w = await world({ retry: { attemptTimeoutMs: 100, overallTimeoutMs: 1_000 } });
+    await drive(w.clock, w.client.getTs());
+    let first = true;
+    w.cluster.server(A).hook = (ctx) => {
+      if (first) {
+        first = false;
+        return; // no answer, and nothing else on the connection
+      }
+      ctx.reply(ctx.serve());
+    };
+    await drive(w.clock, w.client.getSeq('k', 1));
+    expect(w.events.some((e) => e.type === 'disconnected' && e.endpoint === A)).toBe(true);
+    expect(w.transport.connects).toBe(2);
+  });
+});
+
 describe('client close', () => {
   it('rejects pending getTs and getSeq calls with CLIENT_CLOSED, and every later call', async () => {
     const w = await world();

@@ -41,6 +41,10 @@
 //     client before, or a getSeq with an unknown outcome is ridden out until the deadline; with
 //     several endpoints an attempt with no answer after the stall timeout moves on without
 //     closing its connection.
+//   - A timed-out attempt closes its connection only if the connection stayed silent while it
+//     waited: one that carried other calls' answers meanwhile is alive, and closing it would
+//     fail every sibling request in flight on it. A failure closes only the channel it was seen
+//     on, never a newer one for the same endpoint.
 
 import { assert } from '../../core/assert.js';
 import { ErrorCode, TsoError } from '../../core/errors.js';
@@ -80,7 +84,7 @@ import {
 import { packTimestamp } from '../../core/timestamp.js';
 import { formatHostPort, parseHostPort, type Clock, type HostPort, type TimerHandle, type Transport } from '../ports.js';
 import { timestampBatch, type SeqBatch, type SeqBlock, type TimestampBatch } from './batch.js';
-import { ChannelPool, type ChannelFailureCode, type RequestBody } from './channel.js';
+import { type Channel, ChannelPool, type ChannelFailureCode, type RequestBody } from './channel.js';
 import { LeaderCache, Worklist, type CachedLeader } from './leader.js';
 import { BoundedQueue } from './queue.js';
 import { backoffDelayMs, resolveRetryPolicy, type RetryPolicy } from './retry.js';
@@ -274,7 +278,16 @@ type IssueResult =
 
 type AttemptOutcome =
   | { readonly kind: 'answer'; readonly answer: OkAnswer | ErrorAnswer }
-  | { readonly kind: 'failed'; readonly sent: boolean; readonly code: ChannelFailureCode | typeof ErrorCode.TIMEOUT; readonly message: string }
+  | {
+      readonly kind: 'failed';
+      readonly sent: boolean;
+      readonly code: ChannelFailureCode | typeof ErrorCode.TIMEOUT;
+      readonly message: string;
+      /** The channel the attempt used (null: no slot was free). */
+      readonly channel: Channel | null;
+      /** A timeout only: the channel received frames (other calls' answers) while this attempt waited. */
+      readonly channelHeard: boolean;
+    }
   | { readonly kind: 'gone' };
 
 type OkAnswer = GetTsAnswer | GetSeqAnswer | GetSeqBatchAnswer | SafePointAnswer | LeaseAnswer | LeaseReleasedAnswer;
@@ -1118,8 +1131,15 @@ class ClientCore implements TsoClient {
           // answer is dropped) and try the next endpoint; a later visit here waits longer.
           stallsAt ??= new Map();
           stallsAt.set(endpoint, (stallsAt.get(endpoint) ?? 0) + 1);
+        } else if (outcome.code === ErrorCode.TIMEOUT && outcome.channelHeard) {
+          // The connection carried other calls' answers while this one waited: it is alive, and
+          // the server is slow on this request (a lease change queued behind others). Closing it
+          // would fail every sibling request in flight on it, each then re-sent from scratch: a
+          // slow lease call evicted the connection three times under one getSeq, which ended
+          // SEQ_UNCERTAIN (paxos 3-node simulator seed 1535). The late answer is dropped.
         } else {
-          this.pool.evict(endpoint, `${outcome.code}: ${outcome.message}`);
+          // Only the channel that failed: a sibling may have dialled a new one since.
+          this.pool.evict(endpoint, `${outcome.code}: ${outcome.message}`, outcome.channel ?? undefined);
         }
         this.leader.forget(endpoint);
         if (hintedEndpoints?.has(endpoint) === true || this.answeredEndpoints.has(endpoint)) ridingOut = true;
@@ -1150,11 +1170,21 @@ class ClientCore implements TsoClient {
     assert(address !== null, 'client_endpoint_parses', endpoint);
     const channel = this.pool.get(endpoint, address);
     if (channel === null) {
-      return Promise.resolve({ kind: 'failed', sent: false, code: ErrorCode.TRANSPORT, message: 'every connection slot is busy' });
+      return Promise.resolve({ kind: 'failed', sent: false, code: ErrorCode.TRANSPORT, message: 'every connection slot is busy', channel: null, channelHeard: false });
     }
     return new Promise<AttemptOutcome>((resolve) => {
       let done = false;
       let sentId: number | null = null;
+      /** Frames the channel had received when this attempt's request left. */
+      let heardAtSend = 0;
+      const failed = (sent: boolean, code: ChannelFailureCode | typeof ErrorCode.TIMEOUT, message: string, channelHeard = false): AttemptOutcome => ({
+        kind: 'failed',
+        sent,
+        code,
+        message,
+        channel,
+        channelHeard,
+      });
       const finish = (outcome: AttemptOutcome): void => {
         if (done) return;
         done = true;
@@ -1169,21 +1199,22 @@ class ClientCore implements TsoClient {
       };
       const timer: TimerHandle = this.clock.setTimer(timeoutMs, () => {
         if (sentId !== null) channel.abandon(sentId);
-        finish({ kind: 'failed', sent: sentId !== null, code: ErrorCode.TIMEOUT, message: `no answer from ${endpoint} within ${timeoutMs} ms` });
+        finish(failed(sentId !== null, ErrorCode.TIMEOUT, `no answer from ${endpoint} within ${timeoutMs} ms`, sentId !== null && channel.framesReceived > heardAtSend));
       });
       this.interrupts.add(interrupt);
       cancel.current = interrupt;
       channel.open().then(
         () => {
           if (done) return;
+          heardAtSend = channel.framesReceived;
           sentId = channel.send(body, {
             onAnswer: (answer) => finish({ kind: 'answer', answer }),
-            onFailure: (failure) => finish({ kind: 'failed', sent: failure.sent, code: failure.code, message: failure.message }),
+            onFailure: (failure) => finish(failed(failure.sent, failure.code, failure.message)),
           });
-          if (sentId === null) finish({ kind: 'failed', sent: false, code: ErrorCode.TRANSPORT, message: `connection to ${endpoint} closed before the request was sent` });
+          if (sentId === null) finish(failed(false, ErrorCode.TRANSPORT, `connection to ${endpoint} closed before the request was sent`));
           else onSent?.();
         },
-        (e: unknown) => finish({ kind: 'failed', sent: false, code: ErrorCode.TRANSPORT, message: e instanceof Error ? e.message : String(e) }),
+        (e: unknown) => finish(failed(false, ErrorCode.TRANSPORT, e instanceof Error ? e.message : String(e))),
       );
     });
   }

@@ -61,6 +61,7 @@ import type { Clock, Disk, HostPort, TimerHandle, Transport } from '../ports.js'
 import { canonicalCluster, clusterIdOf } from '../raft/meta.js';
 import { PeerNetwork, type PeerEvent } from '../raft/peers.js';
 import { PAXOS_DRIVER_CALL_ELECTION_TIMEOUTS, PAXOS_LOG_COMPACT_BYTES, PAXOS_PROPOSALS_PENDING_MAX, PAXOS_READS_PENDING_MAX, PAXOS_SNAPSHOT_ENTRIES_DEFAULT } from './limits.js';
+import { peerTimingsForElectionTimeout } from '../raft/limits.js';
 import { SeqGroupCommitQueue, seqBatchAnswer, seqBlockAnswer, settle, type SeqWaiter, type Settle, type Waiter } from '../replicated/seq-group-commit.js';
 import { PaxosStorage, type PaxosStorageEvent } from './storage.js';
 
@@ -236,6 +237,7 @@ export class PaxosDriver implements ConsensusDriver {
         clusterId: clusterIdOf(cluster),
         listen: self.raftAddress,
         peers: peerAddresses,
+        ...peerTimingsForElectionTimeout(config.electionTimeoutMs),
         onMessage: (message) => driver.onPeerMessage(message),
         ...(onEvent !== undefined ? { onEvent } : {}),
       });

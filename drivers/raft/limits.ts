@@ -24,6 +24,36 @@ export const RAFT_PEER_RECONNECT_BACKOFF_MS_MAX = 500;
  * quorum needs that link cannot elect a leader (found by the simulator, 3-node seed 30).
  */
 export const RAFT_PEER_CONNECT_TIMEOUT_MS = 500;
+/** The shortest connect timeout a short election timeout may derive (a connect is one round trip). */
+export const RAFT_PEER_CONNECT_TIMEOUT_MS_MIN = 20;
+/** Connect timeout and reconnect-backoff cap are each at most this part of the election timeout. */
+export const RAFT_PEER_TIMINGS_ELECTION_TIMEOUT_DIVISOR = 3;
+
+/** The peer network's reconnection timings for one node (PeerNetworkOptions). */
+export interface PeerTimings {
+  readonly connectTimeoutMs: number;
+  readonly reconnectBackoffMsMax: number;
+}
+
+/**
+ * The peer timings a node with this election timeout uses: the connect timeout and the
+ * reconnect-backoff cap each a third of the election timeout (within [_MIN, the constants above]).
+ * Why: a link that was down (a SYN swallowed by a partition, a peer that was down) is redialled at
+ * most connect timeout + backoff cap after the network heals, which is then below one election
+ * timeout; a leader whose quorum needs that link hears its answers again before its check-quorum
+ * window runs out. With the fixed 500 ms + 500 ms and a 300 ms election timeout, both links of
+ * the two live nodes of a 3-node cluster stayed down ~370 ms past a heal and the leader stepped
+ * down, again and again (paxos 3-node simulator seed 1621). A connect is one round trip, so a
+ * third of the election timeout is ample wherever a leader can hold its quorum at all (its
+ * heartbeats must be answered well within an election timeout too).
+ */
+export function peerTimingsForElectionTimeout(electionTimeoutMs: number): PeerTimings {
+  const part = Math.floor(electionTimeoutMs / RAFT_PEER_TIMINGS_ELECTION_TIMEOUT_DIVISOR);
+  return {
+    connectTimeoutMs: Math.min(RAFT_PEER_CONNECT_TIMEOUT_MS, Math.max(RAFT_PEER_CONNECT_TIMEOUT_MS_MIN, part)),
+    reconnectBackoffMsMax: Math.min(RAFT_PEER_RECONNECT_BACKOFF_MS_MAX, Math.max(RAFT_PEER_RECONNECT_BACKOFF_MS_MIN, part)),
+  };
+}
 /** An inbound connection must say hello within this long, or it is closed. */
 export const RAFT_PEER_HELLO_TIMEOUT_MS = 5_000;
 

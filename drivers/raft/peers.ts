@@ -9,13 +9,19 @@
 //     another cluster or node, or sends bytes that do not decode is closed (never a crash); a
 //     message whose `from`/`to` differ from its hello is a protocol error and closes it too.
 //   - Reconnection: an outgoing connection that fails or closes is retried after a jittered
-//     exponential backoff (RAFT_PEER_RECONNECT_BACKOFF_MS_MIN doubling to _MAX, clock timers); the
-//     backoff resets once a connection has stayed up for the maximum backoff. A hello from a peer
-//     whose outgoing link waits in that backoff redials it at once, with the backoff reset: the
-//     peer just proved it is up, and a follower that only answers (Paxos, Raft) would otherwise
-//     stay unheard for up to the maximum backoff after it restarts (paxos 3-node seed 1621: the
-//     leader lost its quorum and stepped down). It cannot loop: only a link that is down and
-//     waiting redials, and each hello is one connection the peer opened under its own backoff.
+//     exponential backoff (RAFT_PEER_RECONNECT_BACKOFF_MS_MIN doubling to the options' cap, by
+//     default RAFT_PEER_RECONNECT_BACKOFF_MS_MAX; clock timers); a connect that has not completed
+//     within the options' connect timeout (by default RAFT_PEER_CONNECT_TIMEOUT_MS) is abandoned
+//     and retried the same way. The drivers derive both from their election timeout
+//     (peerTimingsForElectionTimeout, limits.ts): the sum stays below one election timeout, so a
+//     link lost to a partition is redialled within an election timeout of the heal (paxos
+//     3-node seed 1621). The backoff resets once a connection has stayed up for the cap. A
+//     hello from a peer whose outgoing link waits in that backoff redials it at once, with the
+//     backoff reset: the peer just proved it is up, and a follower that only answers (Paxos,
+//     Raft) would otherwise stay unheard for up to the backoff cap after it restarts (paxos
+//     3-node seed 1621 before: the leader lost its quorum and stepped down). It cannot loop: only
+//     a link that is down and waiting redials, and each hello is one connection the peer opened
+//     under its own backoff.
 //   - Bounded: while a connection attempt is under way, messages wait in a queue of at most
 //     RAFT_PEER_SEND_QUEUE_MESSAGES_MAX messages and RAFT_PEER_SEND_QUEUE_BYTES_MAX bytes; the
 //     oldest are dropped past it, and the whole queue when the attempt fails (Raft tolerates
@@ -23,11 +29,12 @@
 //     RAFT_PEER_INBOUND_CONNECTIONS_MAX inbound connections are kept.
 //   - After `close()` nothing is sent, delivered or reconnected.
 import { assert } from '../../core/assert.js';
-import { isDecodeError } from '../../core/errors.js';
+import { ErrorCode, isDecodeError, TsoError } from '../../core/errors.js';
 import { decodeRaftMessage, encodeRaftMessage, type Message } from '../../core/raft/index.js';
 import { type Clock, type Connection, type HostPort, type Listener, type TimerHandle, type Transport } from '../ports.js';
 import {
   RAFT_PEER_CONNECT_TIMEOUT_MS,
+  RAFT_PEER_CONNECT_TIMEOUT_MS_MIN,
   RAFT_PEER_HELLO_TIMEOUT_MS,
   RAFT_PEER_INBOUND_CONNECTIONS_MAX,
   RAFT_PEER_RECONNECT_BACKOFF_MS_MAX,
@@ -79,6 +86,10 @@ export interface PeerNetworkOptions<M extends PeerAddressed = Message> {
   readonly onEvent?: (event: PeerEvent) => void;
   /** The message codec; the Raft core's when absent (then M must be the Raft `Message`). */
   readonly codec?: PeerMessageCodec<M>;
+  /** A connect not completed within this long is abandoned and retried (default RAFT_PEER_CONNECT_TIMEOUT_MS). */
+  readonly connectTimeoutMs?: number;
+  /** The reconnect backoff's cap (default RAFT_PEER_RECONNECT_BACKOFF_MS_MAX; at least the minimum backoff). */
+  readonly reconnectBackoffMsMax?: number;
 }
 
 interface QueuedMessage {
@@ -135,9 +146,9 @@ class PeerLink<M extends PeerAddressed> {
     this.connecting = true;
     const options = this.network.options;
     const attempt = ++this.connectAttempt;
-    // A connect that hangs (its SYN lost) is abandoned after RAFT_PEER_CONNECT_TIMEOUT_MS; a
-    // connection it yields later is closed unused.
-    const timeout = options.clock.setTimer(RAFT_PEER_CONNECT_TIMEOUT_MS, () => {
+    // A connect that hangs (its SYN lost) is abandoned after the connect timeout; a connection
+    // it yields later is closed unused.
+    const timeout = options.clock.setTimer(this.network.connectTimeoutMs, () => {
       if (attempt !== this.connectAttempt || !this.connecting) return;
       this.connectAttempt++;
       this.connecting = false;
@@ -172,7 +183,7 @@ class PeerLink<M extends PeerAddressed> {
       onClose: (reason) => {
         if (this.connection !== connection) return;
         this.connection = null;
-        if (options.clock.monotonicMs() - this.connectedAtMs >= RAFT_PEER_RECONNECT_BACKOFF_MS_MAX) this.backoffMs = RAFT_PEER_RECONNECT_BACKOFF_MS_MIN;
+        if (options.clock.monotonicMs() - this.connectedAtMs >= this.network.reconnectBackoffMsMax) this.backoffMs = RAFT_PEER_RECONNECT_BACKOFF_MS_MIN;
         options.onEvent?.({ kind: 'peer-disconnected', peer: this.peer, reason: reason?.message ?? 'closed' });
         this.scheduleReconnect(reason?.message ?? 'closed');
       },
@@ -204,7 +215,7 @@ class PeerLink<M extends PeerAddressed> {
     const unit = Number.isFinite(r) && r >= 0 && r < 1 ? r : 0;
     // Half fixed, half jitter: peers that lost each other at once do not retry in lockstep.
     const delayMs = Math.floor(this.backoffMs / 2 + unit * (this.backoffMs / 2));
-    this.backoffMs = Math.min(this.backoffMs * 2, RAFT_PEER_RECONNECT_BACKOFF_MS_MAX);
+    this.backoffMs = Math.min(this.backoffMs * 2, this.network.reconnectBackoffMsMax);
     this.reconnectTimer = options.clock.setTimer(delayMs, () => {
       this.reconnectTimer = null;
       this.ensureConnecting();
@@ -320,6 +331,10 @@ export class PeerNetwork<M extends PeerAddressed = Message> {
   private readonly inbound = new Set<InboundConnection<M>>();
   /** @internal */
   readonly codec: PeerMessageCodec<M>;
+  /** @internal */
+  readonly connectTimeoutMs: number;
+  /** @internal */
+  readonly reconnectBackoffMsMax: number;
   private closedFlag = false;
   private closing: Promise<void> | null = null;
 
@@ -328,6 +343,14 @@ export class PeerNetwork<M extends PeerAddressed = Message> {
     private listener: Listener | null,
   ) {
     this.codec = options.codec ?? (raftCodec as unknown as PeerMessageCodec<M>);
+    this.connectTimeoutMs = options.connectTimeoutMs ?? RAFT_PEER_CONNECT_TIMEOUT_MS;
+    this.reconnectBackoffMsMax = options.reconnectBackoffMsMax ?? RAFT_PEER_RECONNECT_BACKOFF_MS_MAX;
+    if (!Number.isSafeInteger(this.connectTimeoutMs) || this.connectTimeoutMs < RAFT_PEER_CONNECT_TIMEOUT_MS_MIN) {
+      throw new TsoError(ErrorCode.INVALID_CONFIG, `peer connect timeout ${this.connectTimeoutMs} ms: must be an integer of at least ${RAFT_PEER_CONNECT_TIMEOUT_MS_MIN} ms`);
+    }
+    if (!Number.isSafeInteger(this.reconnectBackoffMsMax) || this.reconnectBackoffMsMax < RAFT_PEER_RECONNECT_BACKOFF_MS_MIN) {
+      throw new TsoError(ErrorCode.INVALID_CONFIG, `peer reconnect backoff cap ${this.reconnectBackoffMsMax} ms: must be an integer of at least ${RAFT_PEER_RECONNECT_BACKOFF_MS_MIN} ms`);
+    }
     assert(!options.peers.has(options.selfId), 'peers_exclude_self');
     for (const [id, address] of options.peers) this.links.set(id, new PeerLink(this, id, address));
   }

@@ -67,7 +67,7 @@ import {
   type SeqBlockResult,
 } from '../driver.js';
 import { parseHostPort, type Clock, type Disk, type HostPort, type TimerHandle, type Transport } from '../ports.js';
-import { RAFT_DRIVER_CALL_ELECTION_TIMEOUTS, RAFT_PROPOSALS_PENDING_MAX, RAFT_READS_PENDING_MAX, RAFT_SNAPSHOT_ENTRIES_DEFAULT, RAFT_WAL_COMPACT_BYTES } from './limits.js';
+import { peerTimingsForElectionTimeout, RAFT_DRIVER_CALL_ELECTION_TIMEOUTS, RAFT_PROPOSALS_PENDING_MAX, RAFT_READS_PENDING_MAX, RAFT_SNAPSHOT_ENTRIES_DEFAULT, RAFT_WAL_COMPACT_BYTES } from './limits.js';
 import { canonicalCluster, clusterIdOf } from './meta.js';
 import { PeerNetwork, type PeerEvent } from './peers.js';
 import { RaftStorage, type RaftStorageEvent } from './storage.js';
@@ -265,6 +265,7 @@ export class RaftDriver implements ConsensusDriver {
         peers: peerAddresses,
         // The membership can change: a learner hears from a leader before it has its address.
         acceptUnknownPeers: true,
+        ...peerTimingsForElectionTimeout(config.electionTimeoutMs),
         onMessage: (message) => driver.onPeerMessage(message),
         ...(onEvent !== undefined ? { onEvent } : {}),
       });
