@@ -6,7 +6,7 @@
 // Invariants:
 //   - Every mark called in core/ or drivers/ is listed here exactly once, and every name listed
 //     here is called somewhere (rare-paths.test.ts reads the sources and checks both ways).
-//   - `driver` names the only consensus driver whose runs can take the path; absent, any run can.
+//   - `driver` names the only consensus driver (or drivers) whose runs can take the path; absent, any run can.
 //   - A mark with `nightly` is one only long swarms reach: the smoke swarm lists it but does not
 //     require it; the reason says which seeds reach it.
 //   - Paths the product handles but the simulator cannot reach by design are not marked (a mark
@@ -23,6 +23,8 @@ import { declareSometimes, type SometimesDeclaration } from './sometimes.js';
 
 const FILE = 'file';
 const RAFT = 'raft';
+const PAXOS = 'paxos';
+const ETCD = 'etcd';
 
 export const PRODUCT_RARE_PATHS: readonly SometimesDeclaration[] = [
   // core/ledger.ts: the exactly-once session table.
@@ -104,7 +106,8 @@ export const PRODUCT_RARE_PATHS: readonly SometimesDeclaration[] = [
   // Stamping leases (drivers/file, drivers/server): the swarm's service callers (options.services) make the lease calls.
   { name: 'file.lease_write_failed', what: 'persisting the lease set failed: DRIVER_PERMANENT', driver: FILE },
   { name: 'serving.lease_reacquired_idempotent', what: 'a lease acquire by its holder is answered with the lease it holds', nightly: { raft: '3-node seeds 124, 126, 129 of 121..280: the service callers run on half of the seeds' } },
-  { name: 'serving.lease_change_lost_leadership', what: 'a lease change learned the node is no longer leader (or fenced)', nightly: { file: 'no single-node seed of 1..400: a lone node loses leadership only by dying, which ends the call before it learns it', raft: '3-node seeds 126, 175, 181 of 121..280' } },
+  // A lone file-driver node loses leadership only by dying, which ends the call before it learns it.
+  { name: 'serving.lease_change_lost_leadership', what: 'a lease change learned the node is no longer leader (or fenced)', driver: [RAFT, PAXOS, ETCD], nightly: { raft: '3-node seeds 126, 175, 181 of 121..280' } },
 ];
 
 declareSometimes(PRODUCT_RARE_PATHS);

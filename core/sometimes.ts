@@ -26,8 +26,8 @@ export interface SometimesDeclaration {
   readonly name: string;
   /** The rare path, in one sentence. */
   readonly what: string;
-  /** Only runs of this consensus driver can reach it ('file', 'raft', ...); absent: every run. */
-  readonly driver?: string;
+  /** Only runs of this consensus driver (or of one of these) can reach it ('file', 'raft', ...); absent: every run. */
+  readonly driver?: string | readonly string[];
   /**
    * Reached only by long swarms, per driver: why, and the seeds that reach it. A smoke swarm of
    * that driver lists such a mark but does not fail when it is unreached.
@@ -75,13 +75,18 @@ export function declareSometimes(marks: readonly SometimesDeclaration[]): void {
     }
     const known = declared.get(mark.name);
     if (known !== undefined) {
-      if (known.what !== mark.what || known.driver !== mark.driver || JSON.stringify(known.nightly) !== JSON.stringify(mark.nightly)) {
+      if (known.what !== mark.what || JSON.stringify(known.driver) !== JSON.stringify(mark.driver) || JSON.stringify(known.nightly) !== JSON.stringify(mark.nightly)) {
         throw new TsoError('INVALID_ARGUMENT', `sometimes mark ${mark.name} is already declared differently`);
       }
       continue;
     }
     declared.set(mark.name, Object.freeze({ ...mark }));
   }
+}
+
+/** Whether a run of `driver` can reach `mark`. */
+export function markAppliesTo(mark: SometimesDeclaration, driver: string): boolean {
+  return mark.driver === undefined || (typeof mark.driver === 'string' ? mark.driver === driver : mark.driver.includes(driver));
 }
 
 /** Every declared mark, in declaration order. */

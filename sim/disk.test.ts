@@ -427,6 +427,21 @@ describe('SimDisk bit rot at rest and misdirected writes damage only vouched byt
   });
 });
 
+describe('SimDisk truncate failures', () => {
+  it('fails a truncate with DISK_IO and changes nothing (fault truncateFail), within its budget', async () => {
+    const { disk, sim, world } = await machine(1, { faults: { truncateFail: { rate: [1, 1], budget: 1 } } });
+    await disk.writeFile('/log', text('aaaabbbb'));
+    await disk.fsync('/log');
+    expect(await codeOf(disk.truncate('/log', 4))).toBe('DISK_IO');
+    expect(str(await disk.read('/log'))).toBe('aaaabbbb');
+    expect(world.trace.entries().filter((e) => e.kind === 'fault.disk.truncate_fail')).toHaveLength(1);
+    // The budget spent, the next truncate does what it says.
+    await disk.truncate('/log', 4);
+    expect(str(await disk.read('/log'))).toBe('aaaa');
+    expect(sim.faultCounts().truncateFail).toBe(1);
+  });
+});
+
 describe('SimDisk operations and locks', () => {
   it('completes operations after a latency drawn within the configured range', async () => {
     const { world } = await machine(1, { latency: { data: { minUs: 2_000, maxUs: 3_000 } } });

@@ -35,6 +35,9 @@
 //   - `read` may return one sector of garbage (fault `readCorrupt`; transient, the stored data
 //     is intact). Write-family operations may fail with DISK_FULL (fault `writeFull`), and do
 //     when `capacityBytes` would be exceeded. `latencySpike` adds a drawn extra latency.
+//   - `truncate` may fail with DISK_IO before it changes anything (fault `truncateFail`): the
+//     call every driver makes to cut a torn log tail at open, so the refusal that follows is a
+//     path the swarm takes.
 //   - Damage at rest is drawn only where a later durable write vouches for the bytes (the
 //     fault model's limit, docs/simulator.md "Damage at rest"): per inode the disk
 //     keeps the synced writes with non-zero data (`vouch`), and the bytes below the start of the
@@ -112,6 +115,8 @@ export interface DiskFaults {
   readonly bitRot?: FaultRule;
   /** At a power loss, a recent vouched write shows at another offset of its file than asked (drawn per file with one). */
   readonly misdirectedWrite?: FaultRule;
+  /** A truncate fails with DISK_IO and changes nothing. */
+  readonly truncateFail?: FaultRule;
 }
 
 export interface DiskOptions {
@@ -139,6 +144,7 @@ const FAULT_FAMILIES = [
   'latencySpike',
   'bitRot',
   'misdirectedWrite',
+  'truncateFail',
 ] as const;
 type DiskFaultFamily = (typeof FAULT_FAMILIES)[number];
 
@@ -793,6 +799,10 @@ export class SimDisk {
   effectTruncate(path: string, length: number): void {
     const inode = this.fileInode(path);
     if (inode === undefined) throw failure('DISK_NOT_FOUND', `no such file: ${path}`);
+    if (this.gates.truncateFail.fire()) {
+      this.trace.record(this.scheduler.nowMs, this.name, 'fault.disk.truncate_fail', { path, length });
+      throw failure('DISK_IO', `truncate failed (injected): ${path}`);
+    }
     this.checkSpace(path, length - inode.length);
     this.setLength(inode, length);
     this.recordPending(inode, { kind: 'truncate', length });

@@ -289,8 +289,8 @@ class OracleRun {
       if (this.extras.expectedFailure?.(SERVER_NODE, failure.incarnation, error) === true) return;
       // Refused to start: a corrupted read of a record, a failed sync of what it loaded, or a
       // failed write while it repaired what it loaded (cutting a torn journal tail under an
-      // injected disk-full: single-node seed 2615).
-      if (error instanceof TsoError && error.code === 'DRIVER_PERMANENT' && (firedSince('readCorrupt') || firedSince('fsyncFail') || firedSince('writeFull'))) return;
+      // injected disk-full: single-node seed 2615; an injected truncate failure: seed 16).
+      if (error instanceof TsoError && error.code === 'DRIVER_PERMANENT' && (firedSince('readCorrupt') || firedSince('fsyncFail') || firedSince('writeFull') || firedSince('truncateFail'))) return;
       if (error instanceof Error && error.message.startsWith('serving node poisoned') && (firedSince('fsyncFail') || firedSince('writeFull'))) return;
       // Refused to start on records that bit rot or a misdirected write damaged: the correct
       // outcome for a single copy (it may stay down; checkLiveness accepts that).

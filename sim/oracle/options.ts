@@ -99,7 +99,7 @@ export type NemesisFamily = (typeof NEMESIS_FAMILIES)[number] | RaftNemesisFamil
 const ALL_NEMESIS_FAMILIES: readonly NemesisFamily[] = [...NEMESIS_FAMILIES, ...RAFT_NEMESIS_FAMILIES];
 
 /** Faults of the server's disk (SimDisk fault rules). */
-export const DISK_FAMILIES = ['diskTorn', 'diskPartial', 'diskDirOpsVanish', 'diskFsyncFail', 'diskFull', 'diskLatency', 'diskReadCorrupt', 'diskTailLost', 'diskBitRot', 'diskMisdirectedWrite'] as const;
+export const DISK_FAMILIES = ['diskTorn', 'diskPartial', 'diskDirOpsVanish', 'diskFsyncFail', 'diskFull', 'diskLatency', 'diskReadCorrupt', 'diskTailLost', 'diskBitRot', 'diskMisdirectedWrite', 'diskTruncateFail'] as const;
 export type DiskFamily = (typeof DISK_FAMILIES)[number];
 
 /**
@@ -107,7 +107,7 @@ export type DiskFamily = (typeof DISK_FAMILIES)[number];
  * swarm profile only, so the seeds of every other profile (the planted bugs' searches) run as
  * they did before the families existed.
  */
-const SWARM_ONLY_FAMILIES: readonly FaultFamily[] = ['diskTailLost', 'diskBitRot', 'diskMisdirectedWrite'];
+const SWARM_ONLY_FAMILIES: readonly FaultFamily[] = ['diskTailLost', 'diskBitRot', 'diskMisdirectedWrite', 'diskTruncateFail'];
 
 /** Faults of the network (SimNetwork fault rules, every host). */
 export const NET_FAMILIES = ['netReset', 'netResetAfterDelivery', 'netBadLength', 'netLatency', 'netCorrupt'] as const;
@@ -481,7 +481,7 @@ const RAFT_CALM: RaftShape = { ...RAFT_SWARM, isolateNewLeader: [0, 1], follower
 
 const SWARM: ProfileShape = {
   familyOn: [1, 2],
-  familyOnOverride: { netCorrupt: [1, 5], diskBitRot: [1, 6], diskMisdirectedWrite: [1, 6] },
+  familyOnOverride: { netCorrupt: [1, 5], diskBitRot: [1, 6], diskMisdirectedWrite: [1, 6], diskTruncateFail: [1, 2] },
   forced: {},
   windowAheadChoicesMs: [1, 3, 10, 50, 250, 1_000, 3_000],
   attemptTimeoutChoicesMs: [20, 100, 500, 2_000],
@@ -846,6 +846,8 @@ const FAMILY_NEEDS: ReadonlyArray<readonly [FaultFamily, readonly FaultFamily[]]
   ['diskTailLost', ['serverCrash']],
   ['diskBitRot', ['serverCrash']],
   ['diskMisdirectedWrite', ['serverCrash']],
+  // A truncate happens only where a crash left a torn log tail to cut at open.
+  ['diskTruncateFail', ['serverCrash']],
 ];
 
 function drawRange(rng: Rng, range: readonly [number, number]): number {
@@ -894,6 +896,9 @@ function drawDiskRule(family: DiskFamily, rng: Rng): RateRule {
     case 'diskMisdirectedWrite':
       // Shows at a power loss: drawn per file with a vouched recent write; one per disk.
       return { rate: drawRate(rng, [2, 12]), budget: 1 };
+    case 'diskTruncateFail':
+      // Truncates are rare (the cut of a torn tail at open): fail the first one or two often.
+      return { rate: drawRate(rng, [1, 2]), budget: drawRange(rng, [1, 2]) };
   }
 }
 
@@ -1003,9 +1008,24 @@ export function drawOptions(spec: RunSpec): SimOptions {
     net,
     raft,
     rare: spec.profile === 'swarm' || spec.profile === 'membership' ? drawRare(root.fork('rare'), nodes) : { sessionChurn: null, journalCompactBytes: null, journalZeroFillBytes: null },
-    ...(shape.membership === null || nodes === 1 ? {} : { membership: drawMembership(root.fork('membership'), shape.membership) }),
+    ...membershipOf(spec, shape, nodes, root),
     ...servicesOf(drawServices(root.fork('services'), shape.servicesOn)),
   };
+}
+
+/**
+ * The swarm seeds of the Raft driver that run the membership nemesis: one in four, so the
+ * default swarm reaches the membership paths too (the membership profile runs it on every seed).
+ */
+const SWARM_MEMBERSHIP_ON: Ratio = [1, 4];
+
+/** The membership nemesis of a run: the profile's, or on a share of the Raft driver's swarm seeds (its own streams). */
+function membershipOf(spec: RunSpec, shape: ProfileShape, nodes: number, root: Rng): { readonly membership?: MembershipRunOptions } {
+  if (nodes === 1) return {};
+  const driver = spec.driver?.module;
+  const raftDriver = driver === undefined || driver === 'raft';
+  const membership = shape.membership ?? (spec.profile === 'swarm' && raftDriver && root.fork('membership-on').ratio(SWARM_MEMBERSHIP_ON) ? MEMBERSHIP_SWARM : null);
+  return membership === null ? {} : { membership: drawMembership(root.fork('membership'), membership) };
 }
 
 /** The membership nemesis's draws of a seed (see MembershipRunOptions). */

@@ -510,7 +510,7 @@ class ClusterRun {
       if (this.extras.expectedFailure?.(failure.node, failure.incarnation, error) === true) return;
       // Refused to start: a failed read or sync of its records (the supervisor tries again).
       if (error instanceof DiskError) return;
-      if (error instanceof TsoError && error.code === 'DRIVER_PERMANENT' && (firedSince('readCorrupt') || firedSince('fsyncFail') || firedSince('writeFull'))) return;
+      if (error instanceof TsoError && error.code === 'DRIVER_PERMANENT' && (firedSince('readCorrupt') || firedSince('fsyncFail') || firedSince('writeFull') || firedSince('truncateFail'))) return;
       // Refused to start on records bit rot or a misdirected write damaged: correct (the node
       // has no way to re-fetch them; it stays out, and checkLiveness needs a quorum without it).
       if (error instanceof TsoError && error.code === 'DRIVER_PERMANENT' && this.world.node(failure.node).disk.damaged) {

@@ -15,7 +15,7 @@
 //     declaration), so the catalogue cannot silently drift from the code.
 
 import '../../core/rare-paths.js';
-import { declaredSometimes, setSometimesSink, type SometimesDeclaration } from '../../core/sometimes.js';
+import { declaredSometimes, markAppliesTo, setSometimesSink, type SometimesDeclaration } from '../../core/sometimes.js';
 
 /** The marks one run reached, each with how many times. */
 export type RunReach = ReadonlyMap<string, number>;
@@ -48,7 +48,7 @@ export function driverOfNodes(nodes: number): string {
 
 /** The declared marks a run of `driver` can reach. */
 export function marksFor(driver: string): readonly SometimesDeclaration[] {
-  return declaredSometimes().filter((m) => m.driver === undefined || m.driver === driver);
+  return declaredSometimes().filter((m) => markAppliesTo(m, driver));
 }
 
 export interface MarkReach {

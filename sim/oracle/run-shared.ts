@@ -122,6 +122,7 @@ export function diskFaultsOf(rules: SimOptions['disk']): DiskFaults {
     diskTailLost: 'crashTailLost',
     diskBitRot: 'bitRot',
     diskMisdirectedWrite: 'misdirectedWrite',
+    diskTruncateFail: 'truncateFail',
   };
   const out: Record<string, unknown> = {};
   for (const [family, rule] of Object.entries(rules) as Array<[DiskFamily, RateRule]>) out[map[family]] = ruleOf(rule);

@@ -243,6 +243,7 @@ export function familiesStruck(report: SeedReport): Set<FaultFamily> {
     crashTailLost: 'diskTailLost',
     bitRot: 'diskBitRot',
     misdirectedWrite: 'diskMisdirectedWrite',
+    truncateFail: 'diskTruncateFail',
   };
   for (const [fault, n] of Object.entries(s.diskFaults)) if (n > 0 && disk[fault] !== undefined) out.add(disk[fault]);
   const net: Record<string, FaultFamily> = {
