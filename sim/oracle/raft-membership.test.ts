@@ -1,5 +1,5 @@
-// The membership nemesis in the cluster swarm (raft-membership.ts): drawn only in the membership
-// profiles, from its own stream; a membership seed changes the configuration under the faults,
+// The membership nemesis in the cluster swarm (raft-membership.ts): drawn in the membership
+// profiles and on a quarter of the Raft driver's swarm seeds, from its own streams; a membership seed changes the configuration under the faults,
 // a node added by the operator ends up serving and the clients reach it through hints; and the
 // three planted bugs of the Raft core's membership changes are found by the swarm, each at its
 // pinned seed (the first of its profile's seeds from 1 that finds it), replayed to the same
@@ -16,11 +16,21 @@ import type { ViolationKind } from './violations.js';
 const SEED_TIMEOUT_MS = 300_000;
 
 describe('the membership nemesis', () => {
-  it('is drawn only in the membership profiles of a cluster, and moves none of the other draws', () => {
+  it('is drawn in the membership profiles of a cluster and on a quarter of the Raft driver\'s swarm seeds, and moves none of the other draws', () => {
+    let swarmSeedsWithIt = 0;
+    const seeds = Array.from({ length: 400 }, (_, i) => i + 1);
+    for (const seed of seeds) {
+      const swarm = drawOptions({ seed, profile: 'swarm', planted: null, nodes: 3 });
+      if ('membership' in swarm) swarmSeedsWithIt += 1;
+      // Never for another driver, nor for a single node.
+      expect('membership' in drawOptions({ seed, profile: 'swarm', planted: null, nodes: 3, driver: { module: 'paxos' } })).toBe(false);
+      expect('membership' in drawOptions({ seed, profile: 'swarm', planted: null })).toBe(false);
+    }
+    expect(swarmSeedsWithIt).toBeGreaterThan(seeds.length / 8);
+    expect(swarmSeedsWithIt).toBeLessThan(seeds.length / 2);
     for (const seed of [1, 2, 3, 77, 1_000]) {
       const swarm = drawOptions({ seed, profile: 'swarm', planted: null, nodes: 3 });
       const membership = drawOptions({ seed, profile: 'membership', planted: null, nodes: 3 });
-      expect('membership' in swarm).toBe(false);
       expect(membership.membership?.spareNodes).toBeGreaterThanOrEqual(1);
       expect(membership.raft).toEqual(swarm.raft);
       expect(membership.nemesis).toEqual(swarm.nemesis);
