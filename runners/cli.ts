@@ -270,12 +270,20 @@ function failOrUsage(cmd: Command): (e: unknown) => never {
 /**
  * Installs graceful, bounded SIGINT/SIGTERM handling for `server`, then announces readiness:
  * `serving on H:P` is printed only once the handlers are in place, so a supervisor that signals as
- * soon as it reads the line finds them installed. `claimStop` returns true when a stop is already
- * under way (a fatal driver error may have claimed it).
+ * soon as it reads the line finds them installed. `claimStop` (default: a flag of its own) returns
+ * true when a stop is already under way (a fatal driver error may have claimed it).
  */
-function serveUntilSignal(server: TsoServer, claimStop: () => boolean, reloadTls?: () => TlsServerOptions | undefined): void {
+function serveUntilSignal(server: TsoServer, reloadTls?: () => TlsServerOptions | undefined, claimStop?: () => boolean): void {
+  let stopping = false;
+  const claim =
+    claimStop ??
+    (() => {
+      const already = stopping;
+      stopping = true;
+      return already;
+    });
   const stop = (signal: string) => {
-    if (claimStop()) return;
+    if (claim()) return;
     process.stderr.write(`${signal}: shutting down\n`);
     const force = setTimeout(() => {
       process.stderr.write(`error: shutdown took longer than ${SHUTDOWN_BOUND_MS} ms; exiting\n`);
@@ -409,16 +417,7 @@ async function serveFile(opts: ServeFileOptions, cmd: Command): Promise<void> {
     connectionLimits: connectionLimits(opts),
     log: (line) => process.stderr.write(`${line}\n`),
   }).catch(failOrUsage(cmd));
-  let stopping = false;
-  serveUntilSignal(
-    server,
-    () => {
-      const already = stopping;
-      stopping = true;
-      return already;
-    },
-    tls === undefined ? undefined : () => serverTls(opts),
-  );
+  serveUntilSignal(server, tls === undefined ? undefined : () => serverTls(opts));
 }
 
 interface ServeRaftOptions extends ConnectionLimitFlags, TlsFlags {
@@ -544,15 +543,12 @@ async function serveRaft(opts: ServeRaftOptions, cmd: Command, start: typeof sta
       fail(error);
     },
   }).catch(failOrUsage(cmd));
-  serveUntilSignal(
-    server,
-    () => {
-      const already = stopping;
-      stopping = true;
-      return already;
-    },
-    tls === undefined ? undefined : () => serverTls(opts),
-  );
+  // One flag for a signal and a fatal driver error: whichever comes first stops the process.
+  serveUntilSignal(server, tls === undefined ? undefined : () => serverTls(opts), () => {
+    const already = stopping;
+    stopping = true;
+    return already;
+  });
 }
 
 interface ServeEtcdOptions extends ConnectionLimitFlags, TlsFlags {
@@ -599,16 +595,7 @@ async function serveEtcd(opts: ServeEtcdOptions, cmd: Command): Promise<void> {
     connectionLimits: connectionLimits(opts),
     log: (line) => process.stderr.write(`${line}\n`),
   }).catch(failOrUsage(cmd));
-  let stopping = false;
-  serveUntilSignal(
-    server,
-    () => {
-      const already = stopping;
-      stopping = true;
-      return already;
-    },
-    tls === undefined ? undefined : () => serverTls(opts),
-  );
+  serveUntilSignal(server, tls === undefined ? undefined : () => serverTls(opts));
 }
 
 function addWindowOptions(cmd: Command): Command {
