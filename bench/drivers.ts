@@ -9,7 +9,7 @@
 //     the order given); a scenario a driver did not run shows `-`, never another driver's figure.
 //   - Failed calls are never hidden: a driver's cell is marked `*` when calls failed, and the
 //     failures are listed under the table by driver and code.
-import { formatMs, formatRate } from './format.js';
+import { formatMs, formatRate, renderTable } from './format.js';
 
 export const BENCH_DRIVERS = ['file', 'raft', 'paxos', 'etcd'] as const;
 export type BenchDriver = (typeof BENCH_DRIVERS)[number];
@@ -74,8 +74,6 @@ export function driverComparisonTable(sections: readonly DriverSection[]): strin
       return [`${formatRate(r.callsPerSecond)}${errorCount(r) > 0 ? '*' : ''}`, `${formatMs(r.p50Ms)} / ${formatMs(r.p99Ms)}`];
     }),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
   const failures = sections.flatMap((s) =>
     s.results
       .filter((r) => errorCount(r) > 0)
@@ -86,5 +84,5 @@ export function driverComparisonTable(sections: readonly DriverSection[]): strin
             .join(' ')} failed calls`,
       ),
   );
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), ...failures].join('\n');
+  return [renderTable(header, rows, [0]), ...failures].join('\n');
 }

@@ -62,7 +62,7 @@ import { TsoGrpcClient } from '../drivers/grpc/tso-grpc-client.js';
 import { createClient } from '../runners/client.js';
 import type { TsoClient } from '../runners/client.js';
 import { cpuUsPerCall, ownCpuMs, processCpuMs } from './cpu.js';
-import { formatMs, formatRate, formatRatio } from './format.js';
+import { formatMs, formatRate, formatRatio, renderTable } from './format.js';
 import { besidePlaintext, TLS_GET_TS_CALLERS, tlsComparisons, tlsComparisonTable, tlsScenarioName } from './tls-rows.js';
 import { makeTestPki, OPENSSL_AVAILABLE } from '../drivers/node/tls-test-pki.js';
 import { LatencyHistogram } from './histogram.js';
@@ -497,9 +497,7 @@ function table(results: readonly ScenarioResult[]): string {
       .map(([code, n]) => `${code}:${n}`)
       .join(' ') || '0',
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+  return renderTable(header, rows, [0, header.length - 1]);
 }
 
 /**
@@ -550,9 +548,7 @@ function comparisonTable(comparisons: readonly Comparison[], results: readonly S
   const rate = (name: string): string => formatRate(results.find((r) => r.name === name)?.callsPerSecond ?? NaN);
   const header = ['tsoracle', 'calls/s', 'vs peer', 'calls/s', 'calls/s ×', 'p50 ×'];
   const rows = comparisons.map((c) => [c.tsoracle, rate(c.tsoracle), c.peer, rate(c.peer), formatRatio(c.callsPerSecondRatio), formatRatio(c.p50Ratio)]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === 0 || i === 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+  return renderTable(header, rows, [0, 2]);
 }
 
 function formatMiB(bytes: number | null): string {

@@ -11,7 +11,7 @@
 //   - Ratios are TLS ÷ plaintext: calls/s below 1× and p50 or CPU per call above 1× are what
 //     TLS costs.
 
-import { formatRate, formatRatio } from './format.js';
+import { formatRate, formatRatio, renderTable } from './format.js';
 
 /** Callers of the TLS rows (the issue asks for 1, 256 and 1024). */
 export const TLS_GET_TS_CALLERS: readonly number[] = [1, 256, 1024];
@@ -100,7 +100,5 @@ export function tlsComparisonTable(comparisons: readonly TlsComparison[], result
     formatRatio(c.p99Ratio),
     formatRatio(c.serverCpuRatio),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === 0 || i === 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+  return renderTable(header, rows, [0, 2]);
 }
