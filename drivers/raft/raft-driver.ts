@@ -164,6 +164,40 @@ function sameLeaderState(a: LeaderState, b: LeaderState): boolean {
   return true;
 }
 
+/**
+ * The WAL records of one Ready's hard state and entries, in the order they are appended (after
+ * the snapshot marker, if the Ready carries one). A torn append keeps a prefix of them, so:
+ *   - the hard state goes before the entries: a term without its entries is a state the node can
+ *     be in; entries of a term the node never persisted are not;
+ *   - but not a commit index that covers entries this append overwrites: a prefix that kept the
+ *     hard state and lost the new entries would leave the old, conflicting ones under a commit
+ *     that covers them, and the node would apply them after a restart (found by the simulator,
+ *     5-node seed 877: a power loss cut such an append at a sector edge, and the restarted
+ *     follower applied its deposed leader's entries where the cluster had committed others). That
+ *     commit goes first only up to the overwrite, and whole in a second record after the entries.
+ * Appends that overwrite nothing (nearly all) are laid out as before. `walLastIndex` is the last
+ * entry the WAL holds before this append (null: the append starts after a new snapshot marker).
+ */
+export function walRecordsOfReady(ready: Pick<Ready, 'hardState' | 'entries'>, walLastIndex: number | null, forgetVote = false): WalRecord[] {
+  const records: WalRecord[] = [];
+  const firstEntry = ready.entries[0];
+  const overwriteFrom = walLastIndex !== null && firstEntry !== undefined && firstEntry.index <= walLastIndex ? firstEntry.index : null;
+  let commitAfterEntries: HardState | null = null;
+  if (ready.hardState !== undefined) {
+    const hardState = forgetVote ? { ...ready.hardState, vote: 0 } : ready.hardState;
+    if (overwriteFrom !== null && hardState.commit >= overwriteFrom) {
+      sometimes(true, 'raft_driver.commit_logged_after_overwrite');
+      records.push({ kind: 'hard-state', hardState: { ...hardState, commit: overwriteFrom - 1 } });
+      commitAfterEntries = hardState;
+    } else {
+      records.push({ kind: 'hard-state', hardState });
+    }
+  }
+  for (const entry of ready.entries) records.push({ kind: 'entry', entry });
+  if (commitAfterEntries !== null) records.push({ kind: 'hard-state', hardState: commitAfterEntries });
+  return records;
+}
+
 export class RaftDriver implements ConsensusDriver {
   private readonly node: RaftNode;
   private readonly stateMachine: OracleStateMachine;
@@ -363,13 +397,8 @@ export class RaftDriver implements ConsensusDriver {
       await this.storage.saveSnapshot(snapshot);
       records.push({ kind: 'snapshot', lastIncludedIndex: snapshot.lastIncludedIndex, lastIncludedTerm: snapshot.lastIncludedTerm });
     }
-    // Hard state before entries: a torn append keeps a prefix, and a term without its entries is
-    // a state the node can be in; entries of a term the node never persisted are not.
-    if (ready.hardState !== undefined) {
-      const hardState = this.options.faults?.forgetVote === true ? { ...ready.hardState, vote: 0 } : ready.hardState;
-      records.push({ kind: 'hard-state', hardState });
-    }
-    for (const entry of ready.entries) records.push({ kind: 'entry', entry });
+    const forgetVote = this.options.faults?.forgetVote === true;
+    records.push(...walRecordsOfReady(ready, snapshot === undefined ? this.walBaseIndex + this.walEntries.length : null, forgetVote));
     await this.storage.appendRecords(records);
     if (snapshot !== undefined) {
       this.walEntries = [];
