@@ -18,7 +18,7 @@
 //     onClose at once, the receiver gets the reset after the frames in flight); fault
 //     `resetAfterDelivery` delivers the frame and then resets the connection, so the sender
 //     cannot know whether its request arrived — the ambiguity that makes clients retry and
-//     servers see duplicates. Fault `corrupt` flips 1 to 8 bits of a delivered body (the length
+//     servers see duplicates. Fault `corrupt` flips 1 bit (three strikes in four) or 2 to 8 bits of a delivered body (the length
 //     prefix is intact), so the real decoders see bad bytes.
 //   - close() sends a FIN behind the frames already sent; the peer gets them, then onClose.
 //     A frame arriving at a closed endpoint of a live process draws a reset back (behind the
@@ -518,7 +518,9 @@ export class SimNetwork {
     let copy = body.slice();
     if (copy.length > 0 && state.gates.corrupt.fire()) {
       const rng = state.gates.corrupt.detailRng;
-      const flips = rng.int(1, 8);
+      // A single flipped bit is the commonest corruption (one bad bit in a buffer), and the one
+      // most likely to leave a frame that still decodes with another value: three strikes in four.
+      const flips = rng.chance(3, 4) ? 1 : rng.int(2, 8);
       for (let i = 0; i < flips; i++) {
         const bit = rng.int(0, copy.length * 8 - 1);
         copy[bit >> 3] = (copy[bit >> 3] as number) ^ (1 << (bit & 7));

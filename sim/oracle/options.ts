@@ -276,6 +276,16 @@ export interface RareOptions {
    * hashes its trace, as before the long session existed).
    */
   readonly longSession?: { readonly callers: number; readonly calls: number };
+  /**
+   * Clusters only: a crash or kill armed to strike behind one of the node's next writes
+   * (crashAfterWrite, followerPowerLoss) counts only appends that cross a disk sector boundary, for up to
+   * `writesMax` writes (then it strikes behind the next write of any kind). Most WAL appends
+   * fit inside one sector, so a power loss behind them can tear nothing smaller than the
+   * append: behind a crossing one, the disk families can cut the file at the sector edge inside
+   * it, where a record (or its header) is cut short. Absent: off (keeps the options, and so the
+   * trace hash, of a run without it).
+   */
+  readonly crashAwaitsSectorCrossing?: { readonly writesMax: number };
 }
 
 /** Sessions a churn opens at most (past SEQ_SESSION_CLIENTS_MAX = 256, so some are evicted). */
@@ -908,8 +918,13 @@ function drawNetRule(family: NetFamily, rng: Rng): RateRule {
     case 'netResetAfterDelivery':
       return { rate: drawRate(rng, [20, 1_000]), budget: drawRange(rng, [1, 20]) };
     case 'netBadLength':
-    case 'netCorrupt':
       return { rate: drawRate(rng, [50, 2_000]), budget: drawRange(rng, [1, 5]) };
+    case 'netCorrupt':
+      // Often, and up to 40 strikes per sending host: a frame that still decodes with another
+      // value (a getSeq count, say) takes a single flip on the right bit, about one strike in a
+      // hundred. Seeds with it on already run without the value checks, so more strikes cost no
+      // checking; more seeds with it on would.
+      return { rate: drawRate(rng, [5, 100]), budget: drawRange(rng, [5, 40]) };
     case 'netLatency':
       return { rate: drawRate(rng, [10, 200]), extraUs: [1_000, drawRange(rng, [2_000, 300_000])] };
   }
@@ -1006,11 +1021,27 @@ export function drawOptions(spec: RunSpec): SimOptions {
     nemesis,
     disk,
     net,
-    raft,
+    raft: withSnapshotEveryEntry(spec, raft, root),
     rare: spec.profile === 'swarm' || spec.profile === 'membership' ? drawRare(root.fork('rare'), nodes) : { sessionChurn: null, journalCompactBytes: null, journalZeroFillBytes: null },
     ...membershipOf(spec, shape, nodes, root),
     ...servicesOf(drawServices(root.fork('services'), shape.servicesOn)),
   };
+}
+
+/**
+ * The Raft driver's swarm (and membership) seeds that snapshot after every applied entry: one
+ * in eight (its own stream). A new leader then compacts right behind its no-op, so a follower that holds the no-op
+ * but has not yet heard it committed (its answer lost or overtaken) is sent a snapshot of what
+ * it already holds: the rare path `raft.snapshot_already_held`, which the larger
+ * `snapshotEntries` reach only on five nodes.
+ */
+const SWARM_SNAPSHOT_EVERY_ENTRY_ON: Ratio = [1, 8];
+
+function withSnapshotEveryEntry(spec: RunSpec, raft: RaftRunOptions | null, root: Rng): RaftRunOptions | null {
+  if (raft === null || (spec.profile !== 'swarm' && spec.profile !== 'membership')) return raft;
+  const driver = spec.driver?.module;
+  if (driver !== undefined && driver !== 'raft') return raft;
+  return root.fork('snapshotEveryEntry').ratio(SWARM_SNAPSHOT_EVERY_ENTRY_ON) ? { ...raft, snapshotEntries: 1 } : raft;
 }
 
 /**
@@ -1077,7 +1108,10 @@ function drawRare(rng: Rng, nodes: number): RareOptions {
   // A long session costs about a thousand calls more: one seed in ten.
   const long = rng.fork('longSession');
   const longSession = long.chance(1, 10) ? { longSession: { callers: long.int(8, 24), calls: long.int(1_100, 1_400) } } : {};
-  return { sessionChurn, journalCompactBytes, journalZeroFillBytes, ...longSession };
+  // One cluster seed in two: an append over a sector edge is one WAL append in ten.
+  const crossing = rng.fork('crashAwaitsSectorCrossing');
+  const crashAwaitsSectorCrossing = nodes > 1 && crossing.chance(1, 2) ? { crashAwaitsSectorCrossing: { writesMax: crossing.pick([50, 200, 1_000]) } } : {};
+  return { sessionChurn, journalCompactBytes, journalZeroFillBytes, ...longSession, ...crashAwaitsSectorCrossing };
 }
 
 function drawRaft(rng: Rng, shape: RaftShape, nodes: number): RaftRunOptions {

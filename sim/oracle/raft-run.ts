@@ -39,6 +39,7 @@ import { type Clock, DiskError } from '../../drivers/ports.js';
 import { ProtocolServer } from '../../drivers/server/protocol-server.js';
 import { ServingNode, type ServingEvent } from '../../drivers/server/serving-node.js';
 import type { DiskFaults } from '../disk.js';
+import { DISK_SECTOR_BYTES } from '../limits.js';
 import type { NodePorts, Program } from '../process.js';
 import type { Rng } from '../random.js';
 import type { TraceDetails, TraceEntry } from '../trace.js';
@@ -137,8 +138,12 @@ class ClusterRun {
   private convergedMs: number | null = null;
   private preLivenessPending = 0;
   private hardEndMs: number;
-  /** Crashes armed to strike right after one of the node's next writes (`writesLeft` = 1: the next). */
-  private readonly crashAtNextWrite = new Map<string, { readonly keepPageCache: boolean; readonly downMs: number; writesLeft: number }>();
+  /**
+   * Crashes armed to strike right after one of the node's next writes (`writesLeft` = 1: the
+   * next). With `crossingWritesLeft` > 0, only an append that crosses a sector boundary counts,
+   * until that many writes went by without one (options.rare.crashAwaitsSectorCrossing).
+   */
+  private readonly crashAtNextWrite = new Map<string, { readonly keepPageCache: boolean; readonly downMs: number; writesLeft: number; crossingWritesLeft: number }>();
   /** Nodes the liveness phase keeps down. */
   private readonly heldDown = new Set<string>();
   /** Nodes that refused to start on records bit rot or a misdirected write damaged. */
@@ -435,7 +440,8 @@ class ClusterRun {
     const downMs = rng.int(this.raft.followerPowerLossDownMs[0], this.raft.followerPowerLossDownMs[1]);
     this.strikes.followerPowerLoss = (this.strikes.followerPowerLoss ?? 0) + 1;
     this.world.record('nemesis', { family: 'followerPowerLoss', node: target, writesLeft, downMs });
-    this.crashAtNextWrite.set(target, { keepPageCache: false, downMs, writesLeft });
+    const crossingWritesLeft = this.options.rare.crashAwaitsSectorCrossing?.writesMax ?? 0;
+    this.crashAtNextWrite.set(target, { keepPageCache: false, downMs, writesLeft, crossingWritesLeft });
   }
 
   /** A driver stopped on a storage failure (`context.fatal`): expected when an injected disk fault fired. */
@@ -486,7 +492,8 @@ class ClusterRun {
     if (this.crashAtNextWrite.size > 0 && WRITE_KINDS.has(kind) && entry.details?.error === undefined) {
       const name = entry.node.slice(0, entry.node.indexOf('#'));
       const armed = this.crashAtNextWrite.get(name);
-      if (armed !== undefined && --armed.writesLeft === 0) {
+      if (armed !== undefined && armed.crossingWritesLeft > 0 && !this.crossesSector(name, entry)) armed.crossingWritesLeft--;
+      else if (armed !== undefined && --armed.writesLeft === 0) {
         this.crashAtNextWrite.delete(name);
         // The crash runs as the next event, before the write's sync can complete.
         this.world.after(0, () => {
@@ -537,6 +544,16 @@ class ClusterRun {
 
   // --- nemesis -----------------------------------------------------------------------------------
 
+  /** Whether a write just done (its trace entry) was an append over a sector boundary of its file. */
+  private crossesSector(name: string, entry: TraceEntry): boolean {
+    const path = entry.details?.path;
+    const bytes = entry.details?.bytes;
+    if (entry.kind !== 'disk.append' || typeof path !== 'string' || typeof bytes !== 'number' || bytes === 0) return false;
+    const end = this.world.node(name).disk.effectSize(path);
+    if (end === null) return false;
+    return Math.floor((end - bytes) / DISK_SECTOR_BYTES) < Math.floor((end - 1) / DISK_SECTOR_BYTES);
+  }
+
   /** The node the nemesis calls the leader: the last to win an election, if it still runs. */
   private currentLeader(): string | null {
     const name = this.leaderName;
@@ -560,7 +577,10 @@ class ClusterRun {
         const keepPageCache = family === 'serverKill';
         // Half the strikes wait for the node's next write (a WAL append, a snapshot) and crash
         // right behind it, before its sync: where torn records and lost renames live.
-        if (rng.ratio(this.raft.crashAfterWrite)) this.crashAtNextWrite.set(target, { keepPageCache, downMs: size, writesLeft: 1 });
+        if (rng.ratio(this.raft.crashAfterWrite)) {
+          const crossingWritesLeft = this.options.rare.crashAwaitsSectorCrossing?.writesMax ?? 0;
+          this.crashAtNextWrite.set(target, { keepPageCache, downMs: size, writesLeft: 1, crossingWritesLeft });
+        }
         else this.crashAndRestart(target, keepPageCache, size);
         return;
       }
