@@ -562,6 +562,7 @@ interface ServeEtcdOptions extends ConnectionLimitFlags, TlsFlags {
   clockDrift: number;
   windowAhead: number;
   failoverAdvance: number;
+  seqBatchKeysMax: number;
   leaseTtlMin: number;
   leaseTtlMax: number;
   leasesLiveMax: number;
@@ -591,6 +592,7 @@ async function serveEtcd(opts: ServeEtcdOptions, cmd: Command): Promise<void> {
     clockDriftBound: opts.clockDrift,
     windowAheadMs: opts.windowAhead,
     failoverAdvanceMs: opts.failoverAdvance,
+    seqBatchKeysMax: opts.seqBatchKeysMax,
     leasePolicy: leasePolicyOf(opts, cmd),
     connectionLimits: connectionLimits(opts),
     log: (line) => process.stderr.write(`${line}\n`),

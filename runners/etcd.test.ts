@@ -86,12 +86,12 @@ describe.skipIf(ETCD_MISSING_REASON !== null)('serve etcd, two tsoracle processe
   }
 
   it(
-    'tsoracle get-seq-batch a=3 b=1 through the CLI against serve etcd, across kill -9 of the leader: the keys of every batch move together, gapless; 124 keys are refused (the etcd cap) while serving on',
+    'tsoracle get-seq-batch a=3 b=1 through the CLI against serve etcd, across kill -9 of the leader: the keys of every batch move together, gapless; 124 keys are refused (the etcd cap), and 3 past --seq-batch-keys-max 2, while serving on',
     async () => {
       const serve = (): Promise<ServerChild> =>
         tracker.serve({
           dataDir: '',
-          args: ['serve', 'etcd', '--etcd-endpoints', cluster.endpoints, '--cluster', `batch-${process.pid}`, '--lease-ttl', '2s', '--http-listen', 'off'],
+          args: ['serve', 'etcd', '--etcd-endpoints', cluster.endpoints, '--cluster', `batch-${process.pid}`, '--lease-ttl', '2s', '--http-listen', 'off', '--seq-batch-keys-max', '2'],
         });
       const first = await serve();
       await waitFor(() => /^serving epoch/m.test(first.stderr()), 'the first node to serve', 15_000);
@@ -116,6 +116,10 @@ describe.skipIf(ETCD_MISSING_REASON !== null)('serve etcd, two tsoracle processe
       const tooMany = await tracker.run(['get-seq-batch', ...Array.from({ length: 124 }, (_, i) => `k${i}=1`), ...endpoints]);
       expect(tooMany.code).not.toBe(0);
       expect(tooMany.stderr).toMatch(/INVALID_SEQ_BATCH/);
+      // --seq-batch-keys-max reaches the etcd server (it was accepted and ignored before).
+      const three = await tracker.run(['get-seq-batch', 'a=1', 'b=1', 'c=1', ...endpoints]);
+      expect(three.code).not.toBe(0);
+      expect(three.stderr).toMatch(/INVALID_SEQ_BATCH/);
       expect((await first.kill9()).signal).toBe('SIGKILL');
       for (let i = 0; i < 5; i++) grants.push(await batch());
       expect(second.stderr()).toMatch(/^serving epoch/m);

@@ -48,6 +48,8 @@ export interface EtcdServerOptions {
   readonly clockDriftBound?: number;
   readonly windowAheadMs?: number;
   readonly failoverAdvanceMs?: number;
+  /** Most keys one getSeqBatch may name (default SEQ_BATCH_KEYS_DEFAULT). */
+  readonly seqBatchKeysMax?: number;
   /** The stamping-lease policy (the set itself lives in etcd, under `<prefix>/leases`). */
   readonly leasePolicy?: LeasePolicy;
   readonly connectionLimits?: ConnectionLimits;
@@ -166,6 +168,7 @@ export async function startEtcdServer(options: EtcdServerOptions): Promise<EtcdS
     log,
     ...(options.windowAheadMs !== undefined ? { windowAheadMs: options.windowAheadMs } : {}),
     ...(options.failoverAdvanceMs !== undefined ? { failoverAdvanceMs: options.failoverAdvanceMs } : {}),
+    ...(options.seqBatchKeysMax !== undefined ? { seqBatchKeysMax: options.seqBatchKeysMax } : {}),
     ...(options.connectionLimits !== undefined ? { connectionLimits: options.connectionLimits } : {}),
     ...(options.leasePolicy !== undefined ? { leasePolicy: options.leasePolicy } : {}),
     ...(options.tls !== undefined ? { tls: options.tls } : {}),

@@ -110,7 +110,7 @@ describe('serve paxos, three processes on loopback', () => {
       const service = (id: number) => `127.0.0.1:${ports[id + 2] as number}`;
       const http = (id: number) => `127.0.0.1:${ports[id + 5] as number}`;
       const peers = [1, 2, 3].map((id) => `${id}=${peer(id)}/${service(id)}`).join(',');
-      const argsOf = (id: number) => ['serve', 'paxos', '--id', String(id), '--peers', peers, '--data-dir', join(dir, `n${id}`), '--http-listen', http(id)];
+      const argsOf = (id: number) => ['serve', 'paxos', '--id', String(id), '--peers', peers, '--data-dir', join(dir, `n${id}`), '--http-listen', http(id), '--seq-batch-keys-max', '2'];
       const nodes = new Map<number, NodeProcess>([1, 2, 3].map((id) => [id, spawnNode(id, argsOf(id))]));
       for (const node of nodes.values()) await untilServing(node);
 
@@ -130,6 +130,8 @@ describe('serve paxos, three processes on loopback', () => {
         }
       };
       await take(20);
+      // --seq-batch-keys-max reaches the paxos server (it was accepted and ignored before).
+      await expect(client.getSeqBatch([{ key: 'a', count: 1 }, { key: 'b', count: 1 }, { key: 'c', count: 1 }])).rejects.toThrow(/INVALID_SEQ_BATCH/);
 
       const leaderEndpoint = client.cachedLeader()?.endpoint;
       const leaderId = [1, 2, 3].find((id) => service(id) === leaderEndpoint);

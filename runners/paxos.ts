@@ -42,6 +42,8 @@ export interface PaxosServerOptions {
   readonly snapshotEntries?: number;
   readonly windowAheadMs?: number;
   readonly failoverAdvanceMs?: number;
+  /** Most keys one getSeqBatch may name (default SEQ_BATCH_KEYS_DEFAULT). */
+  readonly seqBatchKeysMax?: number;
   /** Stamping-lease TTL bounds and live-lease cap (default 5 s..300 s, 1,024). */
   readonly leasePolicy?: LeasePolicy;
   readonly shutdownGraceMs?: number;
@@ -180,6 +182,7 @@ export async function startPaxosServer(options: PaxosServerOptions): Promise<Pax
       log,
       ...(options.windowAheadMs !== undefined ? { windowAheadMs: options.windowAheadMs } : {}),
       ...(options.failoverAdvanceMs !== undefined ? { failoverAdvanceMs: options.failoverAdvanceMs } : {}),
+      ...(options.seqBatchKeysMax !== undefined ? { seqBatchKeysMax: options.seqBatchKeysMax } : {}),
       ...(options.leasePolicy !== undefined ? { leasePolicy: options.leasePolicy } : {}),
       ...(options.shutdownGraceMs !== undefined ? { shutdownGraceMs: options.shutdownGraceMs } : {}),
       ...(options.connectionLimits !== undefined ? { connectionLimits: options.connectionLimits } : {}),
