@@ -63,6 +63,7 @@ export const PRODUCT_RARE_PATHS: readonly SometimesDeclaration[] = [
   { name: 'raft_driver.proposal_covered_by_snapshot', what: "a leader's snapshot covers a pending proposal: its outcome is unknown", driver: RAFT, nightly: { raft: '3-node seeds 56, 455, 510 (9 of 1..1000), 5-node 35, 125, 126 (16 of 1..1000)' } },
   { name: 'raft_driver.proposal_replaced_by_other_entry', what: 'another entry was committed at a proposal\'s index: NOT_LEADER', driver: RAFT },
   { name: 'raft_driver.commit_logged_after_overwrite', what: 'an append overwrites conflicting entries under a commit that covers them: the commit is logged after the entries', driver: RAFT },
+  { name: 'raft_driver.removed_node_hints_member', what: 'a node removed from the cluster answers NOT_LEADER pointing at a voter of the membership that removed it', driver: RAFT },
   { name: 'raft_driver.snapshot_saved', what: 'the driver saved a snapshot and compacted its WAL', driver: RAFT },
   { name: 'raft_driver.snapshot_superseded', what: "a leader's InstallSnapshot overtook a snapshot being written", driver: RAFT },
   { name: 'raft_driver.call_timed_out', what: 'a proposal or read got no answer within the call timeout (no quorum)', driver: RAFT },

@@ -524,8 +524,12 @@ export class RaftDriver implements ConsensusDriver {
     if (s.role === 'leader') {
       const announce = this.noopAppliedTerm === s.term || this.options.faults?.skipFenceLinearizedLoad === true;
       state = announce ? { kind: 'leader', epoch: BigInt(s.term) } : { kind: 'unknown' };
-    } else if (s.role === 'follower' && s.leaderId !== null) {
+    } else if (s.role === 'follower' && s.leaderId !== null && this.isMember(s.leaderId)) {
       state = { kind: 'follower', leaderEndpoint: this.endpointOf(s.leaderId), leaderEpoch: BigInt(s.term) };
+    } else if (this.memberToAskWhenRemoved() !== null) {
+      // Removed (see notLeader): clients that know only this node are pointed at a member.
+      sometimes(true, 'raft_driver.removed_node_hints_member');
+      state = { kind: 'follower', leaderEndpoint: this.memberToAskWhenRemoved(), leaderEpoch: null };
     } else {
       state = { kind: 'unknown' };
     }
@@ -674,8 +678,37 @@ export class RaftDriver implements ConsensusDriver {
   }
 
   private notLeader(leaderId: number | null, term: number, message: string): DriverFailure {
-    const leaderEndpoint = leaderId === null || leaderId === this.options.id ? null : this.endpointOf(leaderId);
+    // A leader the membership no longer holds (its own removal is in the log) is not hinted: it
+    // is stepping down, and a removed node hints a member back (below), which would make a loop.
+    const leaderEndpoint = leaderId === null || leaderId === this.options.id || !this.isMember(leaderId) ? null : this.endpointOf(leaderId);
+    if (leaderEndpoint === null) {
+      const member = this.memberToAskWhenRemoved();
+      if (member !== null) {
+        // A node the membership no longer holds hears from no leader: it points at a voter of
+        // the membership that removed it, which knows the leader (a hint without an epoch: "ask
+        // there", never cached as the leader), so a client that knows only this node finds the
+        // cluster until this node shuts down.
+        sometimes(true, 'raft_driver.removed_node_hints_member');
+        return driverFailure('DRIVER_NOT_LEADER', `${message}: this node was removed from the cluster`, { leaderEndpoint: member, leaderEpoch: null });
+      }
+    }
     return driverFailure('DRIVER_NOT_LEADER', message, { leaderEndpoint, leaderEpoch: leaderEndpoint === null ? null : BigInt(term) });
+  }
+
+  private isMember(id: number): boolean {
+    return this.node.membership().members.some((m) => m.id === id);
+  }
+
+  /** When this node is no member of the membership in effect: the client endpoint of its lowest voter. */
+  private memberToAskWhenRemoved(): string | null {
+    if (this.isMember(this.options.id)) return null;
+    const members = this.node.membership().members;
+    for (const m of members) {
+      if (m.role !== 'voter') continue;
+      const endpoint = this.endpointOf(m.id);
+      if (endpoint !== null) return endpoint;
+    }
+    return null;
   }
 
   private notLeaderFrom(r: NotLeaderFailure): DriverFailure {
