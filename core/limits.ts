@@ -91,6 +91,8 @@ export const CONNECTION_FRAMES_PER_TURN_MAX = 64;
 // --- Client defaults (the original's RetryPolicy) --------------------------------------------
 export const CLIENT_ATTEMPTS_MAX = 5;
 export const CLIENT_ATTEMPT_TIMEOUT_MS = 2_000;
+/** How often a client asks the leader it reaches for the members (docs/client.md, "Finding the cluster"). */
+export const CLIENT_MEMBERS_REFRESH_MS = 30_000;
 /** With several endpoints, an attempt with no answer after this long moves on (doubling per stall
  *  at the same endpoint, up to the attempt timeout): a paused leader is left behind in about as
  *  long as an election takes, while a slow one still gets its full attempt timeout. */

@@ -18,6 +18,8 @@ import {
   validateRequest,
   type Request,
   type Response,
+  MEMBERS_MAX,
+  MEMBER_ENDPOINT_BYTES_MAX,
 } from './protocol.js';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
@@ -349,6 +351,7 @@ describe('nil means absent, for every known field in both directions (docs/proto
     getSeqBatch: ['id', 'op', 'entries', 'clientId', 'requestId'],
     getCurrentMaxSafe: ['id', 'op'],
     getSafeFrontier: ['id', 'op'],
+    members: ['id', 'op'],
     acquireLease: ['id', 'op', 'holder', 'holderEpoch', 'ttlMs'],
     renewLease: ['id', 'op', 'leaseId'],
     releaseLease: ['id', 'op', 'leaseId'],
@@ -486,5 +489,32 @@ describe('answers stay within one frame whatever the request held (regression)',
     expect(answer.length).toBeLessThanOrEqual(FRAME_BODY_BYTES_MAX);
     const decoded = decodeResponse(answer);
     expect(decoded.ok).toBe(false);
+  });
+});
+
+describe('the members op (docs/protocol.md §4)', () => {
+  it('round-trips a members request and answer, with and without a leader', () => {
+    expect(decodeRequest(encodeRequest({ id: 5, op: 'members' }))).toEqual({ id: 5, op: 'members' });
+    const members = [
+      { id: 1, role: 'voter' as const, endpoint: '10.0.0.1:50551' },
+      { id: 7, role: 'learner' as const, endpoint: 'node-7.example:50551' },
+    ];
+    expect(decodeResponse(encodeResponse({ id: 5, ok: true, members, leaderEndpoint: '10.0.0.1:50551' }))).toEqual({ id: 5, ok: true, members, leaderEndpoint: '10.0.0.1:50551' });
+    expect(decodeResponse(encodeResponse({ id: 5, ok: true, members: [] }))).toEqual({ id: 5, ok: true, members: [] });
+    // On the wire: members as [id, role, endpoint] triples.
+    expect(libDecode(encodeResponse({ id: 5, ok: true, members }))).toEqual({ id: 5, ok: true, members: [[1, 'voter', '10.0.0.1:50551'], [7, 'learner', 'node-7.example:50551']] });
+  });
+
+  it('refuses a malformed members answer as FRAME_BAD_BODY', () => {
+    const refuse = (body: Record<string, unknown>): string => decodeErrorOf(() => decodeResponse(libEncode(body))).message;
+    expect(refuse({ id: 1, ok: true, members: [[1, 'boss', 'a:1']] })).toMatch(/role/);
+    expect(refuse({ id: 1, ok: true, members: [[1, 'voter']] })).toMatch(/triple/);
+    expect(refuse({ id: 1, ok: true, members: [[1, 'voter', 'a'.repeat(MEMBER_ENDPOINT_BYTES_MAX + 1)]] })).toMatch(/longer than/);
+    expect(refuse({ id: 1, ok: true, members: Array.from({ length: MEMBERS_MAX + 1 }, (_, i) => [i, 'voter', 'a:1']) })).toMatch(/more than/);
+    expect(refuse({ id: 1, ok: true, members: [], epoch: 1 })).toMatch(/other fields/);
+    expect(refuse({ id: 1, ok: true, members: [[-1, 'voter', 'a:1']] })).toBeTruthy();
+    // At the limits: accepted.
+    const atLimit = Array.from({ length: MEMBERS_MAX }, (_, i) => [i, 'voter', 'a'.repeat(MEMBER_ENDPOINT_BYTES_MAX)]);
+    expect((decodeResponse(libEncode({ id: 1, ok: true, members: atLimit })) as unknown as { members: unknown[] }).members).toHaveLength(MEMBERS_MAX);
   });
 });

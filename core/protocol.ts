@@ -104,6 +104,12 @@ export interface GetSafeFrontierRequest {
 
 export type SafePointRequest = GetCurrentMaxSafeRequest | GetSafeFrontierRequest;
 
+/** members: no fields but id and op; any node answers with the members it knows (docs/protocol.md §4). */
+export interface MembersRequest {
+  readonly id: number;
+  readonly op: 'members';
+}
+
 /** acquireLease: a stamping lease for `holder` (1..128 bytes, msgpack bin) at `holderEpoch` (u64). */
 export interface AcquireLeaseRequest {
   readonly id: number;
@@ -132,7 +138,7 @@ export type LeaseIdRequest = RenewLeaseRequest | ReleaseLeaseRequest;
 
 export type LeaseRequest = AcquireLeaseRequest | LeaseIdRequest;
 
-export type Request = GetTsRequest | GetSeqRequest | GetSeqBatchRequest | SafePointRequest | LeaseRequest;
+export type Request = GetTsRequest | GetSeqRequest | GetSeqBatchRequest | SafePointRequest | LeaseRequest | MembersRequest;
 export type RequestOp = Request['op'];
 
 /** A getTs grant: timestamps `(physicalMs << 18) | (logicalStart + i)` for i in [0, count). */
@@ -191,6 +197,32 @@ export interface LeaseAnswer {
   readonly epoch: bigint;
 }
 
+/** Most members a members answer lists (the Raft driver's voters plus learners, with room). */
+export const MEMBERS_MAX = 64;
+/** Longest member endpoint on the wire (bytes of `host:port`). */
+export const MEMBER_ENDPOINT_BYTES_MAX = 256;
+
+/** One member of a members answer; on the wire a 3-element array `[id, role, endpoint]`. */
+export interface MemberWire {
+  /** The member's node id (u32). */
+  readonly id: number;
+  readonly role: 'voter' | 'learner';
+  /** Its client endpoint `host:port` (the service port clients use). */
+  readonly endpoint: string;
+}
+
+/**
+ * members: the cluster's members as this node knows them (its configuration in effect), and the
+ * leader's client endpoint when it knows one. A driver without a membership (file, etcd) answers
+ * an empty list.
+ */
+export interface MembersAnswer {
+  readonly id: number;
+  readonly ok: true;
+  readonly members: readonly MemberWire[];
+  readonly leaderEndpoint?: string;
+}
+
 /** releaseLease: done (also for an unknown, expired or already released id). */
 export interface LeaseReleasedAnswer {
   readonly id: number;
@@ -229,7 +261,11 @@ export interface ErrorAnswer {
 }
 
 /** Answers are told apart by their fields: `physicalMs` (getTs), `start` (getSeq), `grants` (getSeqBatch), `ok: false`. */
-export type Response = GetTsAnswer | GetSeqAnswer | GetSeqBatchAnswer | SafePointAnswer | LeaseAnswer | LeaseReleasedAnswer | ErrorAnswer;
+export type Response = GetTsAnswer | GetSeqAnswer | GetSeqBatchAnswer | SafePointAnswer | LeaseAnswer | LeaseReleasedAnswer | MembersAnswer | ErrorAnswer;
+
+export function isMembersAnswer(r: Response): r is MembersAnswer {
+  return r.ok && 'members' in r;
+}
 
 export function isLeaseAnswer(r: Response): r is LeaseAnswer {
   return r.ok && 'leaseId' in r;
@@ -366,6 +402,7 @@ export function requestProblem(request: Request): RequestProblem | null {
       return checkSeqBatch(request.entries);
     case 'getCurrentMaxSafe':
     case 'getSafeFrontier':
+    case 'members':
     case 'acquireLease':
     case 'renewLease':
     case 'releaseLease':
@@ -431,6 +468,7 @@ function requestFields(request: Request): Record<string, unknown> {
   switch (request.op) {
     case 'getCurrentMaxSafe':
     case 'getSafeFrontier':
+    case 'members':
       return ({ id: request.id, op: request.op });
     case 'acquireLease':
       assert(request.holder instanceof Uint8Array && request.holder.length <= FRAME_BODY_BYTES_MAX / 2, 'protocol_request_holder_bytes');
@@ -517,6 +555,20 @@ export function encodeResponse(response: Response): Uint8Array {
   }
   assert(response.id !== CONNECTION_ERROR_ID, 'protocol_response_ok_id_nonzero');
   if (isLeaseReleasedAnswer(response)) return encoder.encode({ id: response.id, ok: true, released: true });
+  if (isMembersAnswer(response)) {
+    assert(response.members.length <= MEMBERS_MAX, 'protocol_response_members_length');
+    for (const m of response.members) {
+      assertU32(m.id, 'protocol_response_member_id_u32');
+      assert(m.role === 'voter' || m.role === 'learner', 'protocol_response_member_role');
+      assert(typeof m.endpoint === 'string' && utf8ByteLength(m.endpoint) <= MEMBER_ENDPOINT_BYTES_MAX, 'protocol_response_member_endpoint');
+    }
+    const body: Record<string, unknown> = { id: response.id, ok: true, members: response.members.map((m) => [m.id, m.role, m.endpoint]) };
+    if (response.leaderEndpoint !== undefined) {
+      assert(typeof response.leaderEndpoint === 'string', 'protocol_response_leader_endpoint_string');
+      body['leaderEndpoint'] = response.leaderEndpoint;
+    }
+    return encoder.encode(body);
+  }
   assertU64(response.epoch, 'protocol_response_epoch_u64');
   if (isLeaseAnswer(response)) {
     assertU64(response.leaseId, 'protocol_response_lease_id_u64');
@@ -792,6 +844,25 @@ function readBatchGrants(r: BodyReader, field: string): SeqGrantWire[] {
   return grants;
 }
 
+/** `members`: an array of at most MEMBERS_MAX `[id: u32, role: "voter" | "learner", endpoint: str]`. */
+function readMembers(r: BodyReader, field: string): MemberWire[] {
+  const at = r.pos;
+  const length = readArrayHeader(r, field, 4);
+  if (length > MEMBERS_MAX) throw bad(`field ${field} holds ${length} members, more than ${MEMBERS_MAX}`, at);
+  const members: MemberWire[] = [];
+  for (let i = 0; i < length; i += 1) {
+    const memberAt = r.pos;
+    if (readArrayHeader(r, field, 1) !== 3) throw bad(`field ${field} member ${i} is not an [id, role, endpoint] triple`, memberAt);
+    const id = readUint(r, field, U32_MAX);
+    const role = readStr(r, field);
+    if (role !== 'voter' && role !== 'learner') throw bad(`field ${field} member ${i} has role ${quoteBounded(role)}, not voter or learner`, memberAt);
+    const endpoint = readStr(r, field);
+    if (utf8ByteLength(endpoint) > MEMBER_ENDPOINT_BYTES_MAX) throw bad(`field ${field} member ${i} has an endpoint longer than ${MEMBER_ENDPOINT_BYTES_MAX} bytes`, memberAt);
+    members.push({ id, role, endpoint });
+  }
+  return members;
+}
+
 function readMapHeader(r: BodyReader): number {
   const at = r.pos;
   const head = r.u8();
@@ -833,6 +904,7 @@ export const ANSWER_FIELDS: ReadonlySet<string> = new Set([
   'leaderEndpoint',
   'leaderEpoch',
   'requestIdsFrom',
+  'members',
 ]);
 
 /**
@@ -1084,6 +1156,8 @@ export function decodeRequestWithToken(body: Uint8Array): RequestWithToken {
       return { id: requestId32, op: 'getCurrentMaxSafe' };
     case 'getSafeFrontier':
       return { id: requestId32, op: 'getSafeFrontier' };
+    case 'members':
+      return { id: requestId32, op: 'members' };
     case 'acquireLease':
       return {
         id: requestId32,
@@ -1139,6 +1213,7 @@ export function decodeResponse(body: Uint8Array): Response {
   let leaderEndpoint: string | undefined;
   let leaderEpoch: bigint | undefined;
   let requestIdsFrom: bigint | undefined;
+  let members: MemberWire[] | undefined;
   const seen = new Set<string>();
   for (let i = 0; i < fields; i += 1) {
     const at = r.pos;
@@ -1207,6 +1282,9 @@ export function decodeResponse(body: Uint8Array): Response {
       case 'requestIdsFrom':
         requestIdsFrom = readU64(r, name);
         break;
+      case 'members':
+        members = readMembers(r, name);
+        break;
       default:
         assert(false, 'protocol_answer_field_table', name);
     }
@@ -1226,6 +1304,10 @@ export function decodeResponse(body: Uint8Array): Response {
   const grantFields = grants !== undefined || physicalMs !== undefined || logicalStart !== undefined || start !== undefined || count !== undefined;
   const safePointFields = maxSafeMs !== undefined || frontierMs !== undefined;
   const leaseFields = leaseId !== undefined || tsUpperBoundMs !== undefined || expiresAtMs !== undefined;
+  if (members !== undefined) {
+    if (grantFields || safePointFields || leaseFields || released !== undefined || epoch !== undefined) throw bad('a members answer carries other fields');
+    return leaderEndpoint === undefined ? { id: answerId, ok: true, members } : { id: answerId, ok: true, members, leaderEndpoint };
+  }
   if (released !== undefined) {
     if (!released) throw bad('a release answer has released: false');
     if (grantFields || safePointFields || leaseFields || epoch !== undefined) throw bad('a release answer carries other fields');

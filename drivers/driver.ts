@@ -31,6 +31,19 @@
 import type { SeqAdvanceFailure, SeqAdvanceRequest, SeqBatchRequest, SeqGrant } from '../core/ledger.js';
 import type { LeaseRecord } from '../core/oracle/leases.js';
 
+/** One member as clients see it (the members op). */
+export interface ClientMember {
+  readonly id: number;
+  readonly role: 'voter' | 'learner';
+  /** Its client endpoint `host:port`. */
+  readonly endpoint: string;
+}
+
+export interface ClientMembers {
+  readonly members: readonly ClientMember[];
+  readonly leaderEndpoint: string | null;
+}
+
 export type LeaderState =
   | { readonly kind: 'leader'; readonly epoch: bigint }
   | { readonly kind: 'follower'; readonly leaderEndpoint: string | null; readonly leaderEpoch: bigint | null }
@@ -90,6 +103,13 @@ export interface ConsensusDriver {
   loadLeases?(): Promise<DriverResult<{ readonly leases: readonly LeaseRecord[] }>>;
   /** Durably replaces the whole lease set, fenced by `epoch` (DRIVER_FENCED when it no longer leads). */
   persistLeases?(leases: readonly LeaseRecord[], epoch: bigint): Promise<DriverResult<Record<never, never>>>;
+  /**
+   * The cluster's members as this node knows them (its configuration in effect), each with its
+   * client endpoint, and the leader's client endpoint when it knows one: the protocol's members
+   * op (docs/protocol.md). Synchronous, no I/O. Absent: a driver with no membership to tell (the
+   * answer lists none).
+   */
+  clientMembers?(): ClientMembers;
   /** Linearized read of one key's durable counter; 0n when the key is absent. */
   loadSeq(key: string): Promise<DriverResult<{ readonly next: bigint }>>;
   /**

@@ -4,7 +4,7 @@
 // (`validateRequest`), and the decoder must carry invalid-but-well-typed values through.
 import * as fc from 'fast-check';
 import { LOGICAL_MAX, PHYSICAL_MS_MAX, TIMESTAMPS_PER_MS, U64_MAX } from '../core/limits.js';
-import { ANSWER_FIELDS, REQUEST_FIELDS, WIRE_ERROR_CODES, type ErrorAnswer, type Request, type Response } from '../core/protocol.js';
+import { ANSWER_FIELDS, MEMBER_ENDPOINT_BYTES_MAX, REQUEST_FIELDS, utf8ByteLength, WIRE_ERROR_CODES, type ErrorAnswer, type Request, type Response } from '../core/protocol.js';
 import { longStringArbitrary, u64Arbitrary, unicodeString } from './arbitraries.js';
 
 const u32 = fc.oneof(fc.integer({ min: 0, max: 0xffff_ffff }), fc.constantFrom(0, 1, 262_144, 262_145, 65_536, 65_537, 0xffff_ffff));
@@ -14,6 +14,7 @@ const key = fc.oneof(unicodeString({ minLength: 0, maxLength: 40 }), longStringA
 export const requestArbitrary: fc.Arbitrary<Request> = fc.oneof(
   fc.record({ id: requestId, op: fc.constant('getTs' as const), count: u32 }),
   fc.record({ id: requestId, op: fc.constant('getSeq' as const), key, count: u32, clientId: u64Arbitrary, requestId: u64Arbitrary }),
+  fc.record({ id: requestId, op: fc.constant('members' as const) }),
 );
 
 const getTsAnswer = fc
@@ -43,7 +44,16 @@ const errorAnswer: fc.Arbitrary<ErrorAnswer> = fc
     ...(requestIdsFrom === undefined ? {} : { requestIdsFrom }),
   }));
 
-export const responseArbitrary: fc.Arbitrary<Response> = fc.oneof(getTsAnswer, getSeqAnswer, errorAnswer);
+const memberEndpoint = fc.oneof(fc.constantFrom('127.0.0.1:50551', '[::1]:9', 'node-3.tso.svc:50551', ''), fc.string({ maxLength: MEMBER_ENDPOINT_BYTES_MAX }).filter((s) => utf8ByteLength(s) <= MEMBER_ENDPOINT_BYTES_MAX));
+const membersAnswer: fc.Arbitrary<Response> = fc
+  .record({
+    id: requestId,
+    members: fc.array(fc.record({ id: u32, role: fc.constantFrom('voter' as const, 'learner' as const), endpoint: memberEndpoint }), { maxLength: 8 }),
+    leaderEndpoint: fc.option(memberEndpoint, { nil: undefined }),
+  })
+  .map(({ id, members, leaderEndpoint }) => ({ id, ok: true as const, members, ...(leaderEndpoint === undefined ? {} : { leaderEndpoint }) }));
+
+export const responseArbitrary: fc.Arbitrary<Response> = fc.oneof(getTsAnswer, getSeqAnswer, errorAnswer, membersAnswer);
 
 /** Field names a request or an answer may carry (for dictionaries and wild maps): the decoders' own tables. */
 export const PROTOCOL_FIELD_NAMES: readonly string[] = [...new Set([...REQUEST_FIELDS, ...ANSWER_FIELDS])];

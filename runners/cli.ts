@@ -977,6 +977,21 @@ export function buildProgram(): Command {
       );
   }
 
+  addClientOptions(program.command('members'))
+    .description("the cluster's members as the first node reached knows them: id, role, client endpoint; the leader marked (none from a single file node or etcd)")
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { endpoints: string[]; json?: boolean }) =>
+      withClient(opts, async (client) => {
+        const known = await client.members();
+        if (opts.json === true) {
+          process.stdout.write(`${JSON.stringify({ members: known.members, leaderEndpoint: known.leaderEndpoint, answeredBy: known.answeredBy })}\n`);
+        } else {
+          const lines = known.members.map((m) => `${m.id} ${m.role} ${m.endpoint}${m.endpoint === known.leaderEndpoint ? ' leader' : ''}`);
+          process.stdout.write(lines.length === 0 ? 'no members known (a single node or a driver without a membership)\n' : `${lines.join('\n')}\n`);
+        }
+      }),
+    );
+
   // Stamping leases: `lease acquire <holder>`, `lease renew <id>`, `lease release <id>`.
   const lease = program.command('lease').description('stamping leases: acquire | renew | release (docs/client.md)');
   const printLease = (granted: StampingLease, json: boolean | undefined): void => {

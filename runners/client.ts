@@ -9,7 +9,7 @@ import { NodeClock } from '../drivers/node/clock.js';
 import { NodeKeepAlive } from '../drivers/node/keep-alive.js';
 import { NodeTransport, type TlsClientOptions } from '../drivers/node/transport.js';
 
-export type { CachedLeader, ClientEvent, RetryPolicy, SafePoint, SeqBatch, StampingLease, SeqBlock, TimestampBatch, TsoClient } from '../drivers/client/index.js';
+export type { CachedLeader, ClientEvent, ClusterMembers, RetryPolicy, SafePoint, SeqBatch, StampingLease, SeqBlock, TimestampBatch, TsoClient } from '../drivers/client/index.js';
 
 export interface ClientOptions {
   /** Server endpoints `host:port` (default: the server's default listen address). */
@@ -24,6 +24,8 @@ export interface ClientOptions {
   readonly tls?: TlsClientOptions;
   /** The token of a server started with `--auth-token-file`: sent on the first request of each connection; never logged. */
   readonly token?: string;
+  /** How often the client asks the leader for the members (default 30,000 ms; 0: only `members()`; docs/client.md). */
+  readonly membersRefreshMs?: number;
 }
 
 /** A client over TCP. Throws TsoError(INVALID_CONFIG / NO_REACHABLE_ENDPOINTS) for bad options. */
@@ -43,5 +45,6 @@ export function createClient(options: ClientOptions = {}): TsoClient {
     ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
     ...(options.tls === undefined ? {} : { tls: true }),
     ...(options.token === undefined ? {} : { token: options.token }),
+    ...(options.membersRefreshMs === undefined ? {} : { membersRefreshMs: options.membersRefreshMs }),
   });
 }

@@ -211,6 +211,16 @@ describe('membership changes with real processes', () => {
     const leader = grown.leader as number;
     expect(ORIGINALS).toContain(leader);
     const follower = ORIGINALS.find((id) => id !== leader) as number;
+    // A client that knows only the follower about to be removed learns the others from the
+    // members op (the CLI prints the same list), and still finds the cluster once it is gone.
+    const discoverer = newClient([l.service(follower)]);
+    const known = await discoverer.members();
+    expect(known.members.map((m) => [m.id, m.role, m.endpoint])).toEqual([1, 2, 3, 4, 5].map((id) => [id, 'voter', l.service(id)]));
+    expect(known.endpoints).toEqual([l.service(follower), ...[1, 2, 3, 4, 5].filter((id) => id !== follower).map(l.service)]);
+    const listed = await cli.run(['members', '--endpoints', l.service(4), '--json']);
+    expect(listed.code, listed.stderr).toBe(0);
+    const printed = JSON.parse(listed.stdout.trim()) as { members: Array<{ id: number; role: string; endpoint: string }>; leaderEndpoint: string | null };
+    expect(printed.members.map((m) => m.id)).toEqual([1, 2, 3, 4, 5]);
     await removeMember(l, 4, follower);
     await load.progress(2, 'after a follower was removed');
     // The leader removes itself: answered once the removal committed, then it steps down.
@@ -219,6 +229,10 @@ describe('membership changes with real processes', () => {
     const viaRemoved = newClient([l.service(follower)]);
     expect(await viaRemoved.getTs()).toBeGreaterThan(load.timestamps[load.timestamps.length - 1] as bigint);
     await removeMember(l, leader, leader);
+    // Stepped down, the removed leader hears from no leader: it points clients at a voter of the
+    // membership that removed it, so a client that knows only it still finds the cluster.
+    const viaRemovedLeader = newClient([l.service(leader)]);
+    expect(await viaRemovedLeader.getTs()).toBeGreaterThan(load.timestamps[load.timestamps.length - 1] as bigint);
     for (const id of [follower, leader]) {
       const node = originals.get(id) as NodeProcess;
       node.child.kill('SIGTERM');
@@ -235,6 +249,8 @@ describe('membership changes with real processes', () => {
     expect(votersOf(shrunk)).toEqual(remaining);
     expect(shrunk.members.map((m) => m.id)).toEqual(remaining);
     expect(remaining).toContain(shrunk.leader);
+    // Its only configured endpoint stopped, the discoverer is served through the members it learnt.
+    expect(await discoverer.getTs()).toBeGreaterThan(load.timestamps[load.timestamps.length - 1] as bigint);
     await load.progress(5, 'after the cluster shrank back to 3');
     await load.stop();
     if (process.env.TSORACLE_MEMBERSHIP_VERBOSE === '1') console.log(JSON.stringify({ ts: load.timestamps.length, blocks: load.blocks.length, failures: load.failures, uncertainKeys: load.uncertainKeys }));

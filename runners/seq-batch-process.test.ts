@@ -3,7 +3,8 @@
 // a kill -9 of the leader (every key's grants stay gapless and the two keys of every batch move
 // together); bad batches sent raw (empty, a duplicate key, 129 keys, past the server's cap) are
 // answered INVALID_ARGUMENT with their reason while the same connection keeps being served; and
-// `tsoracle max-safe` / `frontier`: the original's formulas on the leader, 0 from a follower.
+// `tsoracle max-safe` / `frontier`: the original's formulas on the leader, 0 from a follower; and
+// `tsoracle members` against the file server (no membership: an empty list).
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -111,6 +112,10 @@ describe('tsoracle get-seq-batch against a file server', () => {
     const frontier = JSON.parse((await children.run(['frontier', ...endpoints, '--json'])).stdout) as { physicalMs: string; epoch: string };
     expect(Number(frontier.physicalMs) - Number(maxSafe.physicalMs)).toBeGreaterThanOrEqual(3_001);
     expect(Number(maxSafe.physicalMs)).toBeGreaterThan(Date.now() - 60_000);
+    // A single file node has no membership to tell: the members op answers an empty list.
+    const members = await children.run(['members', ...endpoints]);
+    expect(members.code, members.stderr).toBe(0);
+    expect(members.stdout).toBe('no members known (a single node or a driver without a membership)\n');
 
     // The status heartbeat: a line naming the serving state, the epoch and the requests so far.
     await waitFor(() => /^heartbeat: .*requests_total=([1-9]\d*)/m.test(server.stderr()), 'a heartbeat line after requests', 10_000);

@@ -27,6 +27,7 @@ import {
   isGetTsAnswer,
   isLeaseAnswer,
   isLeaseReleasedAnswer,
+  isMembersAnswer,
   isSafePointAnswer,
   type AcquireLeaseRequest,
   type ReleaseLeaseRequest,
@@ -34,6 +35,7 @@ import {
   type GetSeqBatchRequest,
   type GetSeqRequest,
   type SafePointRequest,
+  type MembersRequest,
   type GetTsRequest,
   type Request,
   type Response,
@@ -46,6 +48,7 @@ export type RequestBody =
   | Omit<GetSeqRequest, 'id'>
   | Omit<GetSeqBatchRequest, 'id'>
   | Omit<SafePointRequest, 'id'>
+  | Omit<MembersRequest, 'id'>
   | Omit<AcquireLeaseRequest, 'id'>
   | Omit<RenewLeaseRequest, 'id'>
   | Omit<ReleaseLeaseRequest, 'id'>;
@@ -203,7 +206,9 @@ export class Channel {
               ? isLeaseAnswer(answer)
               : pending.op === 'releaseLease'
                 ? isLeaseReleasedAnswer(answer)
-                : isSafePointAnswer(answer) && answer.safePoint === (pending.op === 'getCurrentMaxSafe' ? 'maxSafe' : 'frontier'));
+                : pending.op === 'members'
+                  ? isMembersAnswer(answer)
+                  : isSafePointAnswer(answer) && answer.safePoint === (pending.op === 'getCurrentMaxSafe' ? 'maxSafe' : 'frontier'));
     if (!shapeMatches) {
       pending.handlers.onFailure({ sent: true, code: ErrorCode.PROTOCOL_VIOLATION, message: `${this.endpoint} answered a ${pending.op} with the other kind of grant` });
       return;

@@ -50,6 +50,7 @@ import { assert } from '../../core/assert.js';
 import { ErrorCode, TsoError } from '../../core/errors.js';
 import {
   CLIENT_CONNECTIONS_MAX,
+  CLIENT_MEMBERS_REFRESH_MS,
   CLIENT_REDIRECTS_PER_CALL_MAX,
   CLIENT_REDIRECTS_PER_PASS_MAX,
   CLIENT_SEQ_IN_FLIGHT_MAX,
@@ -69,8 +70,11 @@ import {
   isGetTsAnswer,
   isLeaseAnswer,
   isLeaseReleasedAnswer,
+  isMembersAnswer,
   isSafePointAnswer,
   type ErrorAnswer,
+  type MembersAnswer,
+  type MemberWire,
   type LeaseAnswer,
   type LeaseReleasedAnswer,
   type GetSeqAnswer,
@@ -115,6 +119,12 @@ export interface ClientCoreOptions {
   readonly keepAlive?: KeepAlive;
   /** Observes what the client does (metrics, tracing). Exceptions it throws are ignored. */
   readonly onEvent?: (event: ClientEvent) => void;
+  /**
+   * How often the client asks the leader it reaches for the cluster's members and adds their
+   * endpoints to the ones it tries (default 30,000 ms; 0: never on its own, only `members()`).
+   * The first refresh comes one interval after the client was made.
+   */
+  readonly membersRefreshMs?: number;
   /**
    * The transport speaks TLS. Then a leader hint naming a plaintext scheme (`tcp://`, `http://`)
    * is never followed (the downgrade guard; reported as hintIgnored `downgrade`). Hints are
@@ -166,6 +176,17 @@ export interface SafePoint {
   readonly epoch: bigint;
 }
 
+/** The cluster's members as one node told them (the members op), and the endpoints the client now tries. */
+export interface ClusterMembers {
+  readonly members: readonly MemberWire[];
+  /** The leader's client endpoint, when the answering node knows one. */
+  readonly leaderEndpoint: string | null;
+  /** The endpoint that answered. */
+  readonly answeredBy: string;
+  /** Every endpoint the client tries from now on: the configured ones, then the members learnt. */
+  readonly endpoints: readonly string[];
+}
+
 export interface TsoClient {
   /** The u64 id this client sends with every getSeq. */
   readonly clientId: bigint;
@@ -195,6 +216,14 @@ export interface TsoClient {
    * bounds of the unexpired stamping leases, with its epoch; 0 with epoch 0 from a follower.
    */
   getSafeFrontier(): Promise<SafePoint>;
+  /**
+   * The cluster's members, as the first node reached tells them, with their client endpoints.
+   * The client adds the endpoints it did not know to the ones it tries (the configured ones are
+   * always kept; learnt ones a later answer no longer lists are dropped), so it finds the cluster
+   * after the members it was configured with are replaced. The client also asks on its own, every
+   * `membersRefreshMs`, the leader it reaches.
+   */
+  members(): Promise<ClusterMembers>;
   /**
    * The original's AcquireLease: a stamping lease for `holder` (1..128 bytes) at `holderEpoch`
    * with `ttlMs` (within the server's bounds, default 5,000..300,000). The same holder and epoch
@@ -264,7 +293,7 @@ interface IssueSpec {
 }
 
 type IssueResult =
-  | { readonly kind: 'answer'; readonly answer: OkAnswer; readonly asked: RequestBody }
+  | { readonly kind: 'answer'; readonly answer: OkAnswer; readonly asked: RequestBody; readonly endpoint: string }
   | {
       readonly kind: 'failed';
       readonly code: ErrorCode;
@@ -290,7 +319,7 @@ type AttemptOutcome =
     }
   | { readonly kind: 'gone' };
 
-type OkAnswer = GetTsAnswer | GetSeqAnswer | GetSeqBatchAnswer | SafePointAnswer | LeaseAnswer | LeaseReleasedAnswer;
+type OkAnswer = GetTsAnswer | GetSeqAnswer | GetSeqBatchAnswer | SafePointAnswer | LeaseAnswer | LeaseReleasedAnswer | MembersAnswer;
 
 /**
  * Error answers that end a call at once: the server decided before executing anything. A lease
@@ -357,8 +386,14 @@ const REQUEST_ID_JUMPS_PER_CALL_MAX = 3;
 
 class ClientCore implements TsoClient {
   readonly clientId: bigint;
-  private readonly endpoints: readonly string[];
+  /** The configured endpoints, then those learnt from members answers (bounded: CLIENT_CONNECTIONS_MAX / 2). */
+  private endpoints: readonly string[];
+  private readonly configuredEndpoints: ReadonlySet<string>;
   private readonly addresses = new Map<string, HostPort>();
+  private readonly membersRefreshMs: number;
+  /** When the client next asks a leader it reached for the members (Infinity: never on its own). */
+  private nextMembersRefreshMs: number;
+  private membersRefreshActive = false;
   private readonly policy: RetryPolicy;
   private readonly clock: Clock;
   private readonly random: () => number;
@@ -416,8 +451,13 @@ class ClientCore implements TsoClient {
       throw new TsoError(ErrorCode.INVALID_CONFIG, `at most ${CLIENT_CONNECTIONS_MAX / 2} endpoints, got ${endpoints.length}`);
     }
     this.endpoints = endpoints;
+    this.configuredEndpoints = new Set(endpoints);
     this.policy = resolveRetryPolicy(options.retry);
     this.clock = options.clock;
+    const refreshMs = options.membersRefreshMs ?? CLIENT_MEMBERS_REFRESH_MS;
+    if (!Number.isSafeInteger(refreshMs) || refreshMs < 0) throw new TsoError(ErrorCode.INVALID_CONFIG, `membersRefreshMs must be a whole number of ms >= 0, got ${String(refreshMs)}`);
+    this.membersRefreshMs = refreshMs;
+    this.nextMembersRefreshMs = refreshMs === 0 ? Number.POSITIVE_INFINITY : this.clock.monotonicMs() + refreshMs;
     this.random = options.random;
     this.onEvent = options.onEvent;
     if (options.clientId !== undefined && (typeof options.clientId !== 'bigint' || options.clientId < 0n || options.clientId > U64_MAX)) {
@@ -889,6 +929,67 @@ class ClientCore implements TsoClient {
     return this.safePoint('getSafeFrontier');
   }
 
+  // -------------------------------------------------------------------------------------------
+  // Members: any node answers; the endpoints learnt join the ones the client tries.
+
+  async members(): Promise<ClusterMembers> {
+    if (this.closed) throw new TsoError(ErrorCode.CLIENT_CLOSED, 'client is closed');
+    const deadlineMs = this.now() + this.policy.overallTimeoutMs;
+    this.callStarted(deadlineMs);
+    this.controlCallsPending += 1;
+    try {
+      const result = await this.issue({ op: 'members', body: () => ({ op: 'members' }), deadlineMs: () => deadlineMs, cancel: { current: null, last: null } });
+      if (result.kind === 'gone') throw new TsoError(ErrorCode.CLIENT_CLOSED, 'client was closed');
+      if (result.kind === 'failed') throw new TsoError(result.code, result.message, result.lastCode === null ? {} : { lastCode: result.lastCode });
+      const answer = result.answer;
+      assert(isMembersAnswer(answer), 'client_members_answer_shape');
+      this.learnMembers(answer);
+      return { members: answer.members, leaderEndpoint: answer.leaderEndpoint ?? null, answeredBy: result.endpoint, endpoints: this.endpoints };
+    } finally {
+      this.controlCallsPending -= 1;
+      this.callsEnded(1);
+    }
+  }
+
+  /**
+   * After a leader answered: once every `membersRefreshMs`, one members request to it, in the
+   * background (one attempt, no retry, holding nothing alive; a failure changes nothing).
+   */
+  private maybeRefreshMembers(leaderEndpoint: string): void {
+    const nowMs = this.now();
+    if (this.membersRefreshActive || nowMs < this.nextMembersRefreshMs) return;
+    this.membersRefreshActive = true;
+    this.nextMembersRefreshMs = nowMs + this.membersRefreshMs;
+    void this.attempt(leaderEndpoint, { op: 'members' }, this.policy.attemptTimeoutMs, undefined, { current: null, last: null }).then((outcome) => {
+      this.membersRefreshActive = false;
+      if (outcome.kind === 'answer' && isMembersAnswer(outcome.answer)) this.learnMembers(outcome.answer);
+    });
+  }
+
+  /**
+   * The endpoints to try: the configured ones, then the members' (and the leader's) endpoints
+   * this answer names that are not configured, up to CLIENT_CONNECTIONS_MAX / 2 in all. Learnt
+   * endpoints the answer does not name are dropped; an answer that names none (a driver without
+   * a membership) changes nothing. Plaintext-scheme endpoints are skipped on a TLS client.
+   */
+  private learnMembers(answer: MembersAnswer): void {
+    const named = [...answer.members.map((m) => m.endpoint), ...(answer.leaderEndpoint !== undefined ? [answer.leaderEndpoint] : [])];
+    if (named.length === 0) return;
+    const next = [...this.configuredEndpoints];
+    for (const text of named) {
+      if (next.length >= CLIENT_CONNECTIONS_MAX / 2) break;
+      const parsed = normalizeEndpoint(text);
+      if (parsed === null || (parsed.plaintext && this.tls) || next.includes(parsed.endpoint)) continue;
+      next.push(parsed.endpoint);
+      this.addresses.set(parsed.endpoint, parsed.address);
+    }
+    for (const endpoint of this.endpoints) if (!next.includes(endpoint)) this.addresses.delete(endpoint);
+    if (next.length !== this.endpoints.length || next.some((e, i) => e !== this.endpoints[i])) {
+      this.endpoints = next;
+      this.roundRobinOffset %= next.length;
+    }
+  }
+
   private async safePoint(op: 'getCurrentMaxSafe' | 'getSafeFrontier'): Promise<SafePoint> {
     if (this.closed) throw new TsoError(ErrorCode.CLIENT_CLOSED, 'client is closed');
     const deadlineMs = this.now() + this.policy.overallTimeoutMs;
@@ -1042,8 +1143,11 @@ class ClientCore implements TsoClient {
           // A safe point may come from a follower (epoch 0): it says nothing about the leader. A
           // lease acquire or renew refreshes the cache at its epoch; a release carries none (the
           // original's PR #717).
-          if (!isSafePointAnswer(answer) && !isLeaseReleasedAnswer(answer)) this.leader.recordSuccess(endpoint, answer.epoch, this.now());
-          return { kind: 'answer', answer, asked: body };
+          if (!isSafePointAnswer(answer) && !isLeaseReleasedAnswer(answer) && !isMembersAnswer(answer)) {
+            this.leader.recordSuccess(endpoint, answer.epoch, this.now());
+            this.maybeRefreshMembers(endpoint);
+          }
+          return { kind: 'answer', answer, asked: body, endpoint };
         }
         const code = answer.code;
         if (code === ErrorCode.NOT_LEADER) {

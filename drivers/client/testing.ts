@@ -380,6 +380,11 @@ export class FakeCluster {
   serve(endpoint: string, request: Request): Response {
     const invalid = validateRequest(request);
     if (invalid !== null) return invalid;
+    if (request.op === 'members') {
+      // Any node answers: every fake server is a voter, ids in creation order.
+      const members = [...this.servers.keys()].map((e, i) => ({ id: i + 1, role: 'voter' as const, endpoint: e }));
+      return this.leader === null ? { id: request.id, ok: true, members } : { id: request.id, ok: true, members, leaderEndpoint: this.leader };
+    }
     if (this.leader !== endpoint) {
       return errorAnswer(request.id, ErrorCode.NOT_LEADER, 'not leader', this.leader === null ? undefined : { leaderEndpoint: this.leader, leaderEpoch: this.epoch });
     }

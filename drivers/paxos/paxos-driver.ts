@@ -56,7 +56,7 @@ import {
   type PaxosSoftState,
 } from '../../core/paxos/index.js';
 import type { Entry } from '../../core/raft/index.js';
-import { driverFailure, type ConsensusDriver, type DriverFailure, type DriverResult, type LeaderState, type SeqBatchGrants, type SeqBlockResult } from '../driver.js';
+import { driverFailure, type ClientMember, type ClientMembers, type ConsensusDriver, type DriverFailure, type DriverResult, type LeaderState, type SeqBatchGrants, type SeqBlockResult } from '../driver.js';
 import type { Clock, Disk, HostPort, TimerHandle, Transport } from '../ports.js';
 import { canonicalCluster, clusterIdOf } from '../raft/meta.js';
 import { PeerNetwork, type PeerEvent } from '../raft/peers.js';
@@ -548,6 +548,15 @@ export class PaxosDriver implements ConsensusDriver {
   }
 
   // --- Helpers --------------------------------------------------------------------------------
+
+  /** The members op (ConsensusDriver.clientMembers): the configured voters, with client endpoints. */
+  clientMembers(): ClientMembers {
+    const members: ClientMember[] = [];
+    for (const [id, peer] of [...this.options.peers].sort((a, b) => a[0] - b[0])) members.push({ id, role: 'voter', endpoint: peer.serviceEndpoint });
+    const s = this.softState;
+    const leaderEndpoint = s.role === 'leader' ? this.endpointOf(this.options.id) : this.leader.kind === 'follower' ? this.leader.leaderEndpoint : null;
+    return { members, leaderEndpoint };
+  }
 
   private endpointOf(id: number): string | null {
     return this.options.peers.get(id)?.serviceEndpoint ?? null;

@@ -59,6 +59,8 @@ import {
 } from '../../core/raft/index.js';
 import {
   driverFailure,
+  type ClientMember,
+  type ClientMembers,
   type ConsensusDriver,
   type DriverFailure,
   type DriverResult,
@@ -644,6 +646,18 @@ export class RaftDriver implements ConsensusDriver {
       if (address !== null) addresses.set(member.id, address);
     }
     this.peersNet.setPeers(addresses);
+  }
+
+  /** The members op (ConsensusDriver.clientMembers): the membership in effect, with client endpoints. */
+  clientMembers(): ClientMembers {
+    const members: ClientMember[] = [];
+    for (const m of this.node.membership().members) {
+      const endpoint = this.endpointOf(m.id);
+      if (endpoint !== null) members.push({ id: m.id, role: m.role, endpoint });
+    }
+    const s = this.softState;
+    const leaderEndpoint = s.role === 'leader' ? this.endpointOf(this.options.id) : s.leaderId !== null && this.isMember(s.leaderId) ? this.endpointOf(s.leaderId) : null;
+    return { members, leaderEndpoint };
   }
 
   /** The membership in effect on this node and the leader it knows (the admin API's list). */

@@ -42,7 +42,7 @@
 import { assert, unreachable } from '../../core/assert.js';
 import { DecodeError, withCodePrefix } from '../../core/errors.js';
 import { CONNECTION_REQUESTS_IN_FLIGHT_MAX, SERVER_CONNECTIONS_MAX, SERVER_IDLE_EVICT_AFTER_MS_DEFAULT } from '../../core/limits.js';
-import { decodeRequestWithToken, encodeResponse, validateRequest, type Request, type Response, type SafePointRequest } from '../../core/protocol.js';
+import { decodeRequestWithToken, encodeResponse, MEMBER_ENDPOINT_BYTES_MAX, MEMBERS_MAX, utf8ByteLength, validateRequest, type MembersRequest, type Request, type Response, type SafePointRequest } from '../../core/protocol.js';
 import { parseHostPort, type Clock, type Connection, type HostPort, type Listener, type TimerHandle, type Transport } from '../ports.js';
 import { noopMetrics, type ConnectionClosedReason, type ConnectionRefusedReason, type ServerMetrics } from './metrics.js';
 import type { LeaseAnswer, LeaseReleaseAnswer, SeqAnswer, SeqBatchAnswer, ServingNode, TsAnswer } from './serving-node.js';
@@ -348,6 +348,14 @@ export class ProtocolServer {
       state.connection.send(encodeResponse({ id: request.id, ok: false, code: 'UNAVAILABLE', message: 'server shutting down' }));
       return;
     }
+    if (request.op === 'members') {
+      // Answered at once from the driver's configuration (no I/O), by any node.
+      const known = this.options.node.clientMembers();
+      const members = known.members.slice(0, MEMBERS_MAX).filter((m) => utf8ByteLength(m.endpoint) <= MEMBER_ENDPOINT_BYTES_MAX);
+      const leader = known.leaderEndpoint !== null && utf8ByteLength(known.leaderEndpoint) <= MEMBER_ENDPOINT_BYTES_MAX ? { leaderEndpoint: known.leaderEndpoint } : {};
+      state.connection.send(encodeResponse({ id: request.id, ok: true, members, ...leader }));
+      return;
+    }
     if (request.op === 'getCurrentMaxSafe' || request.op === 'getSafeFrontier') {
       // Answered at once from the node's state (no I/O), by any node: nothing to keep in flight.
       const maxSafe = request.op === 'getCurrentMaxSafe';
@@ -375,7 +383,7 @@ export class ProtocolServer {
     );
   }
 
-  private dispatch(request: Exclude<Request, SafePointRequest>): Promise<Answer> {
+  private dispatch(request: Exclude<Request, SafePointRequest | MembersRequest>): Promise<Answer> {
     switch (request.op) {
       case 'getTs':
         return this.options.node.getTs(request.count);

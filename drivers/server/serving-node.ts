@@ -44,7 +44,7 @@ import {
   SEQ_BATCH_KEYS_MAX,
   WINDOW_AHEAD_MS_DEFAULT,
 } from '../../core/limits.js';
-import type { ConsensusDriver, DriverFailure, LeaderState } from '../driver.js';
+import type { ClientMembers, ConsensusDriver, DriverFailure, LeaderState } from '../driver.js';
 import {
   grantLease,
   LEASE_POLICY_DEFAULT,
@@ -369,6 +369,11 @@ export class ServingNode {
    * (saturating at 0) with its epoch; anywhere else (a follower, a leader before its first
    * window) 0 with epoch 0. Never a redirect: a caller that needs freshness asks the leader.
    */
+  /** The members op: what the driver knows of the cluster's members (none without a membership). */
+  clientMembers(): ClientMembers {
+    return this.options.driver.clientMembers?.() ?? { members: [], leaderEndpoint: null };
+  }
+
   getCurrentMaxSafe(): SafePointAnswer {
     const highWaterMs = this.servingHighWaterMs();
     if (highWaterMs === null) return { ok: true, physicalMs: 0, epoch: 0n };

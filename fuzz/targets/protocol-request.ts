@@ -40,6 +40,7 @@ export default defineTarget<ValidatedRequest>({
       { id: 0xffff_ffff, op: 'getTs' as const, count: 262_144 },
       { id: 7, op: 'getSeq' as const, key: 'orders', count: 10, clientId: 42n, requestId: 1n },
       { id: 8, op: 'getSeq' as const, key: 'ключ', count: 65_536, clientId: (1n << 64n) - 1n, requestId: 3n },
+      { id: 9, op: 'members' as const },
     ]
       .map((request) => encodeRequest(request))
       .concat([encodeRequest({ id: 1, op: 'getTs', count: 1 }, 's3cret'), encodeRequest({ id: 2, op: 'getTs', count: 1 }, 't'.repeat(REQUEST_TOKEN_CHARS_MAX))]),

@@ -26,6 +26,7 @@ export default defineTarget<Response>({
         { id: 2, ok: true, start: 40n, count: 2, epoch: 3n },
         { id: 3, ok: false, code: 'NOT_LEADER', message: 'not the leader', leaderEndpoint: '127.0.0.1:50551', leaderEpoch: 4n },
         { id: 0, ok: false, code: 'BAD_FRAME', message: 'FRAME_TOO_LARGE: frame body of 70000 bytes exceeds the maximum of 65536' },
+        { id: 4, ok: true, members: [{ id: 1, role: 'voter', endpoint: '127.0.0.1:50551' }, { id: 4, role: 'learner', endpoint: '127.0.0.1:50561' }], leaderEndpoint: '127.0.0.1:50551' },
       ] satisfies Response[]
     ).map((response) => encodeResponse(response)),
   dictionary: PROTOCOL_DICTIONARY,
