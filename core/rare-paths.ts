@@ -76,7 +76,7 @@ export const PRODUCT_RARE_PATHS: readonly SometimesDeclaration[] = [
   { name: 'raft.leader_backs_up_after_rejection', what: "the leader backs a follower's next index up after a rejection", driver: RAFT },
   { name: 'raft.snapshot_sent', what: 'the leader sends InstallSnapshot to a follower behind its compacted log', driver: RAFT },
   { name: 'raft.snapshot_installed', what: 'a follower installs a snapshot in place of its log', driver: RAFT },
-  { name: 'raft.snapshot_already_held', what: "a follower already holds a snapshot's last entry and only commits", driver: RAFT, nightly: { raft: '3-node seeds 319, 795, 910, 959 and 5-node 7, 137, 173, 191, 431 (7) of 1..1000: a snapshot must reach a follower that holds its last entry but has not heard it committed, which the seeds that snapshot after every entry (one Raft seed in eight) make likelier' } },
+  { name: 'raft.snapshot_already_held', what: "a follower already holds a snapshot's last entry and only commits", driver: RAFT, nightly: { raft: '3-node seeds 319, 795, 910, 959 and 5-node 7, 137, 173, 191, 431 (8) of 1..1000: a snapshot must reach a follower that holds its last entry but has not heard it committed, which the seeds that snapshot after every entry (one Raft seed in eight) make likelier' } },
   { name: 'raft.snapshot_resent_after_timeout', what: 'an unanswered snapshot is sent again after an election timeout', driver: RAFT },
   // core/raft/node.ts: membership changes (docs/raft.md, "Membership changes").
   { name: 'raft.membership_change_refused_in_flight', what: 'a membership change while another is appended but not committed is refused', driver: RAFT },
@@ -100,7 +100,7 @@ export const PRODUCT_RARE_PATHS: readonly SometimesDeclaration[] = [
   { name: 'protocol.undecodable_request_closed', what: 'a frame that does not decode closes its connection' },
   // drivers/client: the client library's rare answers.
   { name: 'client.redirected_to_hinted_leader', what: 'NOT_LEADER with a usable hint: the next attempt goes to the hinted leader', driver: RAFT },
-  { name: 'client.stale_leader_hint_ignored', what: "a leader hint older than the cached leader's epoch is ignored", driver: RAFT, nightly: { raft: '3-node seeds 144, 429, 602 (8 of 1..1000), 5-node 9, 35, 112 (26 of 1..1000)' } },
+  { name: 'client.stale_leader_hint_ignored', what: "a leader hint older than the cached leader's epoch is ignored", driver: RAFT, nightly: { raft: '3-node seeds 602, 686, 842 (9 of 1..1000), 5-node 8, 9, 35 (31 of 1..1000)' } },
   { name: 'client.attempt_stalled_moved_on', what: 'an attempt stalled and the client moved on to another endpoint', driver: RAFT },
   { name: 'client.seq_outcome_uncertain', what: "a getSeq's outcome cannot be known: SEQ_UNCERTAIN" },
   { name: 'client.seq_retried_under_new_request_id', what: 'SEQ_SESSION_EXPIRED before anything executed: the call asks again under a new request id' },
