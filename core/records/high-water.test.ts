@@ -62,6 +62,8 @@ describe('TSOR high-water record', () => {
     const good = encodeHighWaterRecord(42);
     expect(codeOf(() => decodeHighWaterRecord(new Uint8Array(0)))).toBe('RECORD_TOO_SHORT');
     expect(codeOf(() => decodeHighWaterRecord(good.subarray(0, 16)))).toBe('RECORD_TOO_SHORT');
+    // The length is checked before the frame: a short foreign record is too short, not a bad magic.
+    expect(codeOf(() => decodeHighWaterRecord(new Uint8Array(16)))).toBe('RECORD_TOO_SHORT');
     expect(codeOf(() => decodeHighWaterRecord(Uint8Array.of(...good, 0)))).toBe('RECORD_TOO_LONG');
     expect(codeOf(() => decodeHighWaterRecord(sealed(42n, 1, 'TSOD')))).toBe('RECORD_BAD_MAGIC');
     expect(codeOf(() => decodeHighWaterRecord(sealed(42n, 0)))).toBe('RECORD_UNSUPPORTED_VERSION');
