@@ -35,6 +35,11 @@ describe('openFramedRecord', () => {
     expect(codeOf(() => openFramedRecord(three, kind))).toBe('RECORD_TOO_SHORT');
   });
 
+  it('checks the magic of a record of exactly header and CRC (RECORD_BAD_MAGIC, not too short)', () => {
+    const foreign = sealFramedRecord('XXXX', 1, () => undefined);
+    expect(codeOf(() => openFramedRecord(foreign, kind))).toBe('RECORD_BAD_MAGIC');
+  });
+
   it('accepts a record exactly at its version\'s minimum', () => {
     const bytes = sealFramedRecord('TSTK', 1, (w) => w.u32(7));
     const opened = openFramedRecord(bytes, kind);

@@ -54,6 +54,8 @@ describe('TSOR high-water record', () => {
 
   it('refuses to encode a value above 2^46 - 1 or not a safe integer (a bug upstream)', () => {
     expect(() => encodeHighWaterRecord(PHYSICAL_MS_MAX + 1)).toThrow(AssertionError);
+    expect(invariantOf(() => encodeHighWaterRecord(PHYSICAL_MS_MAX + 1))).toBe('high_water_within_physical_ms_max');
+    expect(invariantOf(() => encodeHighWaterRecord(-1))).toBe('high_water_safe_uint');
     expect(() => encodeHighWaterRecord(-1)).toThrow(AssertionError);
     expect(() => encodeHighWaterRecord(1.5)).toThrow(AssertionError);
   });
@@ -126,3 +128,13 @@ describe('TSOR high-water record', () => {
     );
   });
 });
+
+function invariantOf(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof AssertionError) return error.invariant;
+    throw error;
+  }
+  return 'no assertion';
+}
