@@ -73,6 +73,7 @@ describe('preconditions at their bounds', () => {
     expect(refusedInvariant(() => encodeFrame(new Uint8Array(0)))).toBe('frame_body_not_empty');
     expect(encodeFrame(Uint8Array.of(1, 2, 3), 3)).toHaveLength(7);
     expect(refusedInvariant(() => encodeFrame(Uint8Array.of(1, 2, 3, 4), 3))).toBe('frame_body_within_max');
+    expect(() => encodeFrame(Uint8Array.of(1, 2, 3, 4), 3)).toThrow('invariant broken: frame_body_within_max: 4 > 3');
   });
 
   it('writeFrameHeader writes a u32 big-endian length at its offset and nothing else', () => {
