@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AssertionError } from './assert.js';
 import { DecodeError, ErrorCode, TsoError } from './errors.js';
-import { encodeFrame, FrameDecoder } from './frame.js';
+import { encodeFrame, FrameDecoder, writeFrameHeader } from './frame.js';
 import { FRAME_BODY_BYTES_MAX } from './limits.js';
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
@@ -43,6 +43,17 @@ function catchDecode(fn: () => unknown): DecodeError {
 
 const body = fc.uint8Array({ minLength: 1, maxLength: 300 });
 
+/** The invariant of the AssertionError `run` throws (a precondition, a bug rather than input). */
+function refusedInvariant(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof AssertionError) return error.invariant;
+    throw error;
+  }
+  throw new Error('expected an AssertionError');
+}
+
 describe('encodeFrame', () => {
   it('prefixes the body with its u32 big-endian length', () => {
     expect([...encodeFrame(new Uint8Array([7, 8, 9]))]).toEqual([0, 0, 0, 3, 7, 8, 9]);
@@ -57,7 +68,56 @@ describe('encodeFrame', () => {
   });
 });
 
+describe('preconditions at their bounds', () => {
+  it('encodeFrame names the bound it enforces: a non-empty body, at most the maximum', () => {
+    expect(refusedInvariant(() => encodeFrame(new Uint8Array(0)))).toBe('frame_body_not_empty');
+    expect(encodeFrame(Uint8Array.of(1, 2, 3), 3)).toHaveLength(7);
+    expect(refusedInvariant(() => encodeFrame(Uint8Array.of(1, 2, 3, 4), 3))).toBe('frame_body_within_max');
+    expect(() => encodeFrame(Uint8Array.of(1, 2, 3, 4), 3)).toThrow('invariant broken: frame_body_within_max: 4 > 3');
+  });
+
+  it('writeFrameHeader writes a u32 big-endian length at its offset and nothing else', () => {
+    const target = new Uint8Array(6).fill(0xee);
+    writeFrameHeader(target, 1, 0x0102_0304);
+    expect([...target]).toEqual([0xee, 1, 2, 3, 4, 0xee]);
+    writeFrameHeader(target, 2, 0xffff_ffff);
+    expect([...target]).toEqual([0xee, 1, 0xff, 0xff, 0xff, 0xff]);
+    writeFrameHeader(target, 0, 0);
+    expect([...target.subarray(0, 4)]).toEqual([0, 0, 0, 0]);
+  });
+
+  it('writeFrameHeader refuses a length that is not a u32 and a header that does not fit', () => {
+    const target = new Uint8Array(4);
+    for (const length of [-1, 0x1_0000_0000, 1.5, Number.NaN]) {
+      expect(refusedInvariant(() => writeFrameHeader(target, 0, length))).toBe('frame_length_u32');
+    }
+    expect(refusedInvariant(() => writeFrameHeader(target, 1, 1))).toBe('frame_header_fits');
+    expect(refusedInvariant(() => writeFrameHeader(target, -1, 1))).toBe('frame_header_fits');
+    expect(refusedInvariant(() => writeFrameHeader(new Uint8Array(3), 0, 1))).toBe('frame_header_fits');
+  });
+
+  it('the decoder takes a maximum of 1..2^32-1 and refuses any other', () => {
+    expect(new FrameDecoder(1).maxBodyBytes).toBe(1);
+    expect(new FrameDecoder(0xffff_ffff).maxBodyBytes).toBe(0xffff_ffff);
+    for (const max of [0, -1, 0x1_0000_0000, 1.5]) {
+      expect(refusedInvariant(() => new FrameDecoder(max))).toBe('frame_max_body_bytes_valid');
+    }
+  });
+});
+
 describe('FrameDecoder', () => {
+  it('reads every byte of the length prefix, big-endian, and names the length it refuses', () => {
+    // 0x01020304 sets every header byte: one under it as the maximum refuses it, naming both.
+    const refused = catchDecode(() => new FrameDecoder(0x0102_0303).push(Uint8Array.of(1, 2, 3, 4)));
+    expect(refused.code).toBe(ErrorCode.FRAME_TOO_LARGE);
+    expect(refused.message).toBe('FRAME_TOO_LARGE: frame body of 16909060 bytes exceeds the maximum of 16909059');
+    // At exactly the maximum the header is accepted, and the decoder waits for the body.
+    const waiting = new FrameDecoder(0x0102_0304);
+    expect(waiting.push(Uint8Array.of(1, 2, 3, 4, 9))).toEqual([]);
+    expect(waiting.pendingBytes).toBe(1);
+    expect(waiting.error).toBeNull();
+  });
+
   it('gives the same bodies, in order, for any split of a concatenation of frames', () => {
     fc.assert(
       fc.property(fc.array(body, { maxLength: 20 }), fc.array(fc.nat(), { maxLength: 40 }), (bodies, cuts) => {

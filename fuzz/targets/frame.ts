@@ -7,7 +7,7 @@
 import * as fc from 'fast-check';
 import { AssertionError } from '../../core/assert.js';
 import { DecodeError, isDecodeError } from '../../core/errors.js';
-import { encodeFrame, FrameDecoder } from '../../core/frame.js';
+import { encodeFrame, FrameDecoder, writeFrameHeader } from '../../core/frame.js';
 import { FRAME_BODY_BYTES_MAX, FRAME_HEADER_BYTES } from '../../core/limits.js';
 import { bytesEqual } from '../deep-equal.js';
 import { concat } from '../mutate.js';
@@ -57,6 +57,8 @@ export function decodeFrameStream(bytes: Uint8Array): FrameStream {
   }
 
   if (wholeError !== null || chunkedError !== null) {
+    if (wholeError !== null) checkPoisoned(whole, wholeError);
+    if (chunkedError !== null) checkPoisoned(chunked, chunkedError);
     if (wholeError === null || chunkedError === null || wholeError.code !== chunkedError.code || wholeError.offset !== chunkedError.offset) {
       throw new AssertionError('frame_split_independent', `one push: ${String(wholeError?.message)}; chunked: ${String(chunkedError?.message)}`);
     }
@@ -76,7 +78,69 @@ export function decodeFrameStream(bytes: Uint8Array): FrameStream {
   return { bodies: wholeBodies, pending };
 }
 
+/**
+ * After an error the decoder is poisoned: it holds no bytes, names the error, and every later
+ * push (an empty one, or more bytes) throws that same error, so a caller cannot resynchronise.
+ */
+function checkPoisoned(decoder: FrameDecoder, error: DecodeError): void {
+  if (decoder.error !== error || decoder.pendingBytes !== 0) {
+    throw new AssertionError('frame_poisoned_after_error', `error kept: ${String(decoder.error === error)}, ${decoder.pendingBytes} bytes held`);
+  }
+  for (const more of [new Uint8Array(0), Uint8Array.of(0, 0, 0, 1, 7)]) {
+    let again: unknown = null;
+    try {
+      decoder.push(more);
+    } catch (thrown) {
+      again = thrown;
+    }
+    if (again !== error) throw new AssertionError('frame_poisoned_after_error', `a push after ${error.code} did not throw it again`);
+  }
+}
+
+/** `run` must fail its `invariant` assertion: the encoder's and constructor's preconditions. */
+function checkRefuses(invariant: string, run: () => unknown): void {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof AssertionError && error.invariant === invariant) return;
+    throw error;
+  }
+  throw new AssertionError('frame_precondition_enforced', `${invariant} was not enforced`);
+}
+
+/**
+ * The preconditions of encodeFrame, writeFrameHeader and the decoder's constructor, at their
+ * boundaries, and the header encoder against the reference layout (u32 big-endian), at lengths that set every
+ * header byte, including the maximum: the fuzzed bodies are short, so their headers alone
+ * leave the upper bytes zero.
+ */
+function checkHeaderLayout(): void {
+  checkRefuses('frame_body_not_empty', () => encodeFrame(new Uint8Array(0)));
+  if (encodeFrame(Uint8Array.of(1, 2, 3), 3).length !== FRAME_HEADER_BYTES + 3) throw new AssertionError('frame_header_u32be', 'a body of the maximum');
+  checkRefuses('frame_body_within_max', () => encodeFrame(Uint8Array.of(1, 2, 3, 4), 3));
+  const fits = new Uint8Array(FRAME_HEADER_BYTES);
+  writeFrameHeader(fits, 0, 0xffff_ffff);
+  writeFrameHeader(fits, 0, 0);
+  checkRefuses('frame_length_u32', () => writeFrameHeader(fits, 0, 0x1_0000_0000));
+  checkRefuses('frame_length_u32', () => writeFrameHeader(fits, 0, -1));
+  checkRefuses('frame_length_u32', () => writeFrameHeader(fits, 0, 1.5));
+  checkRefuses('frame_header_fits', () => writeFrameHeader(fits, 1, 1));
+  checkRefuses('frame_header_fits', () => writeFrameHeader(fits, -1, 1));
+  new FrameDecoder(1);
+  new FrameDecoder(0xffff_ffff);
+  checkRefuses('frame_max_body_bytes_valid', () => new FrameDecoder(0));
+  checkRefuses('frame_max_body_bytes_valid', () => new FrameDecoder(0x1_0000_0000));
+  checkRefuses('frame_max_body_bytes_valid', () => new FrameDecoder(1.5));
+  for (const bodyBytes of [1, 0x1ff, 0xfffe, FRAME_BODY_BYTES_MAX, 0x0102_0304, 0xffff_ffff]) {
+    const written = new Uint8Array(FRAME_HEADER_BYTES + 2).fill(0xee);
+    writeFrameHeader(written, 1, bodyBytes);
+    const expected = concat(Uint8Array.of(0xee), frameHeader(bodyBytes), Uint8Array.of(0xee));
+    if (!bytesEqual(written, expected)) throw new AssertionError('frame_header_u32be', `header of ${bodyBytes} bytes`);
+  }
+}
+
 export function encodeFrameStream(stream: FrameStream): Uint8Array {
+  checkHeaderLayout();
   return concat(...stream.bodies.map((body) => encodeFrame(body)), stream.pending);
 }
 

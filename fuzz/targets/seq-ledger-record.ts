@@ -7,16 +7,20 @@
 // so mutations reach the body parser.
 import * as fc from 'fast-check';
 import { utf8Encode } from '../../core/codec/utf8.js';
-import type { SeqLedgerSnapshot } from '../../core/ledger.js';
+import { AssertionError } from '../../core/assert.js';
+import type { SeqLedgerSnapshot, SeqSessionResult, SeqSessionSnapshot } from '../../core/ledger.js';
+import { SEQ_COUNT_MAX, SEQ_KEY_BYTES_MAX, U64_MAX } from '../../core/limits.js';
 import { seqLedgerSnapshotArbitrary } from '../../core/records/arbitraries.js';
 import { sealFramedRecord } from '../../core/records/framed.js';
 import {
   decodeSeqLedgerRecord,
   encodeSeqLedgerRecord,
+  SEQ_LEDGER_KEY_CAP_MAX,
   SEQ_LEDGER_RECORD_MAGIC,
   SEQ_LEDGER_RECORD_VERSION_COUNTERS,
   SEQ_LEDGER_RECORD_VERSION_EXPIRED_REQUESTS,
   SEQ_LEDGER_RECORD_VERSION_SESSIONS,
+  seqLedgerSnapshotProblem,
 } from '../../core/records/seq-ledger.js';
 import { fixRecordCrc, u16LeAt as u16At, u32LeAt as u32At } from '../structure.js';
 import type { LengthField } from '../target.js';
@@ -48,8 +52,101 @@ function encodeVersioned(value: VersionedSnapshot): Uint8Array {
   return encodeSeqLedgerRecord(value.snapshot);
 }
 
+type Break = readonly [name: string, snapshot: SeqLedgerSnapshot, problem: string | undefined];
+
+/**
+ * One-field breaks of a decoded (so canonical) snapshot, each with the problem the canonical
+ * form checker must name first (undefined: still canonical, a bound itself). The decoder only
+ * ever hands it canonical snapshots, so without these its refusals go unchecked.
+ */
+function snapshotBreaks(snapshot: SeqLedgerSnapshot): Break[] {
+  const with_ = (change: Partial<SeqLedgerSnapshot>): SeqLedgerSnapshot => ({ ...snapshot, ...change });
+  const { counters, sessions } = snapshot;
+  const out: Break[] = [
+    ['key-cap-negative', with_({ keyCap: -1 }), 'key_cap_not_u32'],
+    ['key-cap-above-u32', with_({ keyCap: SEQ_LEDGER_KEY_CAP_MAX + 1 }), 'key_cap_not_u32'],
+    ['key-cap-fraction', with_({ keyCap: counters.length + 0.5 }), 'key_cap_not_u32'],
+    ['key-cap-u32-max', with_({ keyCap: SEQ_LEDGER_KEY_CAP_MAX }), undefined],
+    ['key-cap-at-count', with_({ keyCap: counters.length }), undefined],
+    ['apply-seq-negative', with_({ applySeq: -1n }), 'apply_seq_not_u64'],
+    ['apply-seq-above-u64', with_({ applySeq: U64_MAX + 1n }), 'apply_seq_not_u64'],
+    ['apply-seq-u64-max', with_({ applySeq: U64_MAX }), undefined],
+    ['expired-below-negative', with_({ requestsExpiredBelow: -1n }), 'clients_expired_below_not_u64'],
+    ['expired-below-above-u64', with_({ requestsExpiredBelow: U64_MAX + 1n }), 'clients_expired_below_not_u64'],
+  ];
+  const first = counters[0];
+  if (first !== undefined) {
+    const withFirst = (counter: readonly [string, bigint]): SeqLedgerSnapshot => with_({ counters: [counter, ...counters.slice(1)] });
+    out.push(
+      ['key-cap-below-count', with_({ keyCap: counters.length - 1 }), 'key_count_above_cap'],
+      ['counter-key-empty', withFirst(['', first[1]]), 'counter_key_length_out_of_range'],
+      ['counter-key-above-max', withFirst(['k'.repeat(SEQ_KEY_BYTES_MAX + 1), first[1]]), 'counter_key_length_out_of_range'],
+      ['counter-key-lone-surrogate', withFirst(['\ud800', first[1]]), 'counter_key_not_well_formed'],
+      ['counter-negative', withFirst([first[0], -1n]), 'counter_not_u64'],
+      ['counter-above-u64', withFirst([first[0], U64_MAX + 1n]), 'counter_not_u64'],
+    );
+    const second = counters[1];
+    if (second !== undefined) {
+      out.push(
+        ['counters-swapped', with_({ counters: [second, first, ...counters.slice(2)] }), 'keys_not_strictly_ascending'],
+        ['counter-key-repeated', with_({ counters: [first, [first[0], second[1]], ...counters.slice(2)] }), 'keys_not_strictly_ascending'],
+      );
+    }
+  }
+  const session = sessions[0];
+  if (session !== undefined) {
+    const withSession = (change: Partial<SeqSessionSnapshot>): SeqLedgerSnapshot => with_({ sessions: [{ ...session, ...change }, ...sessions.slice(1)] });
+    out.push(
+      ['client-id-negative', withSession({ clientId: -1n }), 'session_field_not_u64'],
+      ['last-active-above-u64', withSession({ lastActiveSeq: U64_MAX + 1n }), 'session_field_not_u64'],
+      ['forgotten-below-negative', withSession({ forgottenBelow: -1n }), 'session_field_not_u64'],
+    );
+    const next = sessions[1];
+    if (next !== undefined) {
+      out.push(['client-id-repeated', with_({ sessions: [session, { ...next, clientId: session.clientId }, ...sessions.slice(2)] }), 'sessions_not_strictly_ascending']);
+    }
+    const result = session.results[0];
+    if (result !== undefined) {
+      const withResult = (change: Partial<SeqSessionResult>): SeqLedgerSnapshot => withSession({ results: [{ ...result, ...change }, ...session.results.slice(1)] });
+      out.push(
+        ['request-id-negative', withResult({ requestId: -1n }), 'request_id_not_u64'],
+        ['result-key-empty', withResult({ key: '' }), 'result_key_length_out_of_range'],
+        ['result-start-above-u64', withResult({ start: U64_MAX + 1n }), 'result_start_not_u64'],
+        ['result-count-0', withResult({ count: 0 }), 'result_count_out_of_range'],
+        ['result-count-above-max', withResult({ count: SEQ_COUNT_MAX + 1 }), 'result_count_out_of_range'],
+        ['result-count-fraction', withResult({ count: 1.5 }), 'result_count_out_of_range'],
+        ['result-ends-past-u64', withResult({ start: U64_MAX, count: 1 }), 'result_end_above_u64'],
+      );
+      const later = session.results[1];
+      if (later !== undefined) {
+        out.push(['request-id-repeated', withSession({ results: [result, { ...later, requestId: result.requestId }, ...session.results.slice(2)] }), 'results_not_strictly_ascending']);
+      }
+    }
+  }
+  return out;
+}
+
+/** The canonical form checker names each break, and the encoder refuses what it names. */
+function checkCanonicalChecker(snapshot: SeqLedgerSnapshot): void {
+  for (const [name, broken, problem] of snapshotBreaks(snapshot)) {
+    const got = seqLedgerSnapshotProblem(broken);
+    if (got !== problem) throw new AssertionError('seq_ledger_canonical_checker', `${name}: expected ${String(problem)}, got ${String(got)}`);
+    if (problem === undefined) continue;
+    let refused: unknown = null;
+    try {
+      encodeSeqLedgerRecord(broken);
+    } catch (error) {
+      refused = error;
+    }
+    if (!(refused instanceof AssertionError) || refused.invariant !== 'seq_ledger_snapshot_canonical' || !refused.message.endsWith(problem)) {
+      throw new AssertionError('seq_ledger_canonical_checker', `${name}: the encoder did not refuse it as ${problem}`);
+    }
+  }
+}
+
 function decodeVersioned(bytes: Uint8Array): VersionedSnapshot {
   const snapshot = decodeSeqLedgerRecord(bytes);
+  checkCanonicalChecker(snapshot);
   return { version: bytes[4] ?? 0, snapshot };
 }
 
