@@ -136,9 +136,10 @@ export interface AppendHandle {
    * Makes everything appended so far durable (the contents and the size; not the directory
    * entry of a file the open created: that takes `fsyncDir`). On failure the unsynced appends
    * are lost (Linux drops the dirty pages): the caller must treat the file's tail as unknown.
-   * `inline` is a hint from a caller with nothing to overlap with the wait (a lone request and
-   * an empty queue): a real disk may then wait on the calling thread instead of handing the sync
-   * to another thread and back. The outcome is the same either way.
+   * `inline` is a hint from a caller whose work does not need the calling thread while the sync
+   * waits (requests that arrive meanwhile can wait to be read): a real disk may then wait on the
+   * calling thread instead of handing the sync to another thread and back (NodeDisk does while
+   * its syncs are fast). The outcome is the same either way.
    */
   sync(options?: SyncOptions): Promise<void>;
   /** Closes the file; appends not yet synced stay volatile. Idempotent. */

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
 import { diskConformance } from '../conformance/disk.js';
-import { DiskError } from '../ports.js';
+import { DiskError, type AppendHandle } from '../ports.js';
 import { NodeDisk } from './disk.js';
 import { makeTempDir } from './test-support.js';
 
@@ -144,6 +144,41 @@ describe('NodeDisk on real files and processes', () => {
       expect(await diskErrorOf(full.append(new Uint8Array(10)))).toMatchObject({ code: 'DISK_FULL' });
       await full.close();
     }
+  });
+
+  it('an inline sync waits on the calling thread while syncs are fast, and goes through the pool after a slow one until one is fast again', async () => {
+    const dir = await tempDir();
+    // A clock the test moves: each sync takes what `nextSyncMs` says.
+    let nowMs = 0;
+    let nextSyncMs = 0.1;
+    let reads = 0;
+    const disk = new NodeDisk({
+      inlineSyncSlowMs: 2,
+      monotonicNowMs: () => {
+        reads += 1;
+        if (reads % 2 === 0) nowMs += nextSyncMs; // the second read of a sync is its end
+        return nowMs;
+      },
+    });
+    const log = (await disk.openAppend(`${dir}/j`)) as unknown as AppendHandle & { syncsInline: number; syncsPooled: number };
+    const syncOnce = async (tookMs: number): Promise<string> => {
+      nextSyncMs = tookMs;
+      const [inline, pooled] = [log.syncsInline, log.syncsPooled];
+      await log.append(new Uint8Array([1]));
+      await log.sync({ inline: true });
+      return log.syncsInline > inline ? 'inline' : log.syncsPooled > pooled ? 'pool' : 'none';
+    };
+    expect(await syncOnce(0.1)).toBe('inline');
+    expect(await syncOnce(5)).toBe('inline'); // the stall is not known until it has happened
+    expect(await syncOnce(3)).toBe('pool'); // the last one was slow: this one leaves the thread
+    expect(await syncOnce(0.2)).toBe('pool'); // the last one was slow too
+    expect(await syncOnce(0.1)).toBe('inline'); // the disk is fast again
+    // A sync not asked for inline always goes through the pool.
+    nextSyncMs = 0.1;
+    await log.sync();
+    expect(log.syncsPooled).toBe(3);
+    expect(await disk.read(`${dir}/j`)).toEqual(new Uint8Array([1, 1, 1, 1, 1]));
+    await log.close();
   });
 
   it('removes an empty directory and lists directories among the names', async () => {
