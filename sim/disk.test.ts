@@ -422,7 +422,7 @@ describe('SimDisk bit rot at rest and misdirected writes damage only vouched byt
         expect(read).toEqual(expected);
         expect(sim.faultCounts().misdirectedWrite).toBe(1);
       }),
-      { numRuns: 40 },
+      { numRuns: 150 },
     );
   });
 });
@@ -539,6 +539,7 @@ describe('SimDisk operations and locks', () => {
     type Op =
       | { kind: 'writeFile'; file: number; data: string }
       | { kind: 'append'; file: number; data: string }
+      | { kind: 'write'; file: number; offset: number; data: string }
       | { kind: 'fsync'; file: number }
       | { kind: 'rename'; from: number; to: number }
       | { kind: 'remove'; file: number };
@@ -547,13 +548,17 @@ describe('SimDisk operations and locks', () => {
     const op: fc.Arbitrary<Op> = fc.oneof(
       fc.record({ kind: fc.constant('writeFile' as const), file, data }),
       fc.record({ kind: fc.constant('append' as const), file, data }),
+      // Positional, possibly past the end (the gap reads as zeros): a file that grows between
+      // syncs by writes that are not appends.
+      fc.record({ kind: fc.constant('write' as const), file, offset: fc.integer({ min: 0, max: 20 }), data }),
+      fc.record({ kind: fc.constant('fsync' as const), file }),
       fc.record({ kind: fc.constant('fsync' as const), file }),
       fc.record({ kind: fc.constant('rename' as const), from: file, to: file }),
       fc.record({ kind: fc.constant('remove' as const), file }),
     );
     let seed = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(op, { maxLength: 15 }), async (ops) => {
+      fc.asyncProperty(fc.array(op, { maxLength: 25 }), async (ops) => {
         const { disk, crash } = await machine(seed++);
         // The model: name -> inode; inode -> { current, durable }.
         const names = new Map<number, { current: string; durable: string }>();
@@ -569,6 +574,12 @@ describe('SimDisk operations and locks', () => {
             inode.current += o.data;
             names.set(o.file, inode);
             await disk.append(path(o.file), text(o.data));
+          } else if (o.kind === 'write') {
+            const inode = names.get(o.file) ?? { current: '', durable: '' };
+            const padded = inode.current.padEnd(o.offset, '\0');
+            inode.current = padded.slice(0, o.offset) + o.data + padded.slice(o.offset + o.data.length);
+            names.set(o.file, inode);
+            await disk.write(path(o.file), o.offset, text(o.data));
           } else if (o.kind === 'fsync') {
             const inode = names.get(o.file);
             if (inode === undefined) expect(await codeOf(disk.fsync(path(o.file)))).toBe('DISK_NOT_FOUND');
@@ -595,7 +606,7 @@ describe('SimDisk operations and locks', () => {
           expect(str(await after.read(`/f${n}`))).toBe(inode === undefined ? null : inode.durable);
         }
       }),
-      { numRuns: 40 },
+      { numRuns: 150 },
     );
   });
 });

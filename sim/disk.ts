@@ -290,6 +290,8 @@ function failure(code: DiskErrorCode, message: string): DiskError {
 
 export class SimDisk {
   private readonly inodes = new Map<number, Inode>();
+  /** Room behind a growing file's `durable` (durableRoomFor), dropped with its inode. */
+  private readonly durableRooms = new WeakMap<Inode, { bytes: Uint8Array; view: Uint8Array }>();
   private volatileNames = new Map<string, number>();
   private volatileDirs = new Set<string>();
   private durableNames = new Map<string, number>();
@@ -833,6 +835,14 @@ export class SimDisk {
     // the inode (every reader copies it), so updating it in place is safe.
     if (inode.length === inode.durable.length && inode.pending.every((op) => op.kind === 'write' && op.offset + op.data.length <= inode.durable.length)) {
       for (const op of inode.pending) if (op.kind === 'write') inode.durable.set(op.data, op.offset);
+    } else if (inode.length >= inode.durable.length && inode.pending.every((op) => op.kind === 'write')) {
+      // A file that only grew (a log appending without a zero fill, a WAL): copy the pending
+      // writes into room kept behind `durable` instead of the whole file, so a log's sync costs
+      // its append, not its size. The room past `durable`'s end is zero (only this path writes
+      // there, and always inside the new `durable`), like `data`'s growth room, so the bytes no
+      // pending write covers are the zeros `data` holds there.
+      inode.durable = this.durableRoomFor(inode, inode.length);
+      for (const op of inode.pending) if (op.kind === 'write') inode.durable.set(op.data, op.offset);
     } else {
       inode.durable = inode.data.slice(0, inode.length);
     }
@@ -848,6 +858,24 @@ export class SimDisk {
     }
     inode.durableGeneration += 1;
     inode.pending = [];
+  }
+
+  /**
+   * `inode.durable` grown to `length`, as a view of room this disk allocated for it (doubling),
+   * its old bytes first and zeros after. The room is reused only while `durable` is still the
+   * very view handed out last (any other assignment replaced it with an array of its own).
+   */
+  private durableRoomFor(inode: Inode, length: number): Uint8Array {
+    const room = this.durableRooms.get(inode);
+    if (room !== undefined && room.view === inode.durable && room.bytes.length >= length) {
+      room.view = room.bytes.subarray(0, length);
+      return room.view;
+    }
+    const bytes = new Uint8Array(Math.min(DISK_FILE_BYTES_MAX, Math.max(length, inode.durable.length * 2, 4096)));
+    bytes.set(inode.durable);
+    const view = bytes.subarray(0, length);
+    this.durableRooms.set(inode, { bytes, view });
+    return view;
   }
 
   effectFsyncDir(dir: string): void {
