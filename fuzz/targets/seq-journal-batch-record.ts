@@ -11,6 +11,7 @@ import { SEQ_COUNT_MAX } from '../../core/limits.js';
 import { seqKeyArbitrary, u64Arbitrary } from '../../core/records/arbitraries.js';
 import { decodeSeqJournalRecord, encodeSeqJournalRecord, SEQ_JOURNAL_HEADER_BYTES, type SeqJournalRecord } from '../../core/records/seq-journal.js';
 import { framedRecordRejections } from '../near-misses.js';
+import { seqJournalFieldRejections } from '../seq-journal-near-misses.js';
 import { defineTarget, onlyDecodeError, token } from '../target.js';
 
 const HEADER_CRC_OFFSET = SEQ_JOURNAL_HEADER_BYTES - 4;
@@ -38,7 +39,7 @@ export default defineTarget<SeqJournalRecord>({
   name: 'seq-journal-batch-record',
   description: 'TSOJ version 2 records (group commits holding a getSeqBatch): decodeSeqJournalRecord/encodeSeqJournalRecord',
   decode: decodeSeqJournalRecord,
-  rejections: (accepted) => framedRecordRejections(accepted),
+  rejections: (accepted) => [...framedRecordRejections(accepted), ...seqJournalFieldRejections(accepted)],
   encode: encodeSeqJournalRecord,
   canonical: true,
   isExpectedError: onlyDecodeError,

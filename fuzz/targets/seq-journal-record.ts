@@ -11,6 +11,7 @@ import { seqKeyArbitrary, u64Arbitrary } from '../../core/records/arbitraries.js
 import { decodeSeqJournalRecord, encodeSeqJournalRecord, SEQ_JOURNAL_HEADER_BYTES, type SeqJournalRecord } from '../../core/records/seq-journal.js';
 import { defineTarget, onlyDecodeError, token } from '../target.js';
 import { framedRecordRejections } from '../near-misses.js';
+import { seqJournalFieldRejections } from '../seq-journal-near-misses.js';
 
 const HEADER_CRC_OFFSET = SEQ_JOURNAL_HEADER_BYTES - 4;
 
@@ -34,7 +35,7 @@ export default defineTarget<SeqJournalRecord>({
   name: 'seq-journal-record',
   description: 'TSOJ journal record decodeSeqJournalRecord/encodeSeqJournalRecord (header CRC + CRC-32C)',
   decode: decodeSeqJournalRecord,
-  rejections: (accepted) => framedRecordRejections(accepted),
+  rejections: (accepted) => [...framedRecordRejections(accepted), ...seqJournalFieldRejections(accepted)],
   encode: encodeSeqJournalRecord,
   canonical: true,
   isExpectedError: onlyDecodeError,
