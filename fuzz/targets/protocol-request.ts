@@ -6,6 +6,7 @@ import * as fc from 'fast-check';
 import { decodeRequestWithToken, encodeRequest, REQUEST_TOKEN_CHARS_MAX, validateRequest, type ErrorAnswer, type Request } from '../../core/protocol.js';
 import { nearValidMsgpackMap, wildMsgpackMap } from '../arbitraries.js';
 import { PROTOCOL_DICTIONARY, PROTOCOL_FIELD_NAMES, requestArbitrary } from '../protocol-values.js';
+import { requestRejections } from '../protocol-near-misses.js';
 import { defineTarget, onlyDecodeError } from '../target.js';
 
 
@@ -27,8 +28,8 @@ export default defineTarget<ValidatedRequest>({
   name: 'protocol-request',
   description: 'request bodies: decodeRequest + validateRequest, round-trip through encodeRequest',
   decode: decodeValidated,
-  // One msgpack map, nothing after it: a trailing byte is refused.
-  rejections: (accepted) => [{ name: 'trailing-byte', bytes: Uint8Array.from([...accepted, 0xc0]), code: 'FRAME_BAD_BODY' }],
+  // One msgpack map, nothing after it, each field's type and width (fuzz/protocol-near-misses.ts).
+  rejections: requestRejections,
   encode: (value) => encodeRequest(value.request, value.token ?? undefined),
   canonical: false,
   isExpectedError: onlyDecodeError,

@@ -1,0 +1,202 @@
+// Near-misses of a request body the decoder accepted (core/protocol.ts decodeRequestWithToken),
+// for the protocol-request target. The body is one msgpack map; each near-miss rebuilds it from
+// its entries with one entry changed, added or repeated, so every offset is known: the decoder
+// promises FRAME_BAD_BODY at the value it refuses (a field too wide, negative, of the wrong type,
+// not UTF-8), at the key of a field seen twice or of a token out of bounds, and without an offset
+// for what it can only judge once the map is read (id 0, a required field nil, an unknown op).
+// Each bound is also shown accepted at its edge, and the forms msgpack allows for the same value
+// (a wider int, an unknown field of any shape) are accepted.
+import { ErrorCode } from '../core/errors.js';
+import { REQUEST_FIELDS, REQUEST_ID_MAX, REQUEST_TOKEN_CHARS_MAX } from '../core/protocol.js';
+import type { NearMiss } from './target.js';
+
+const BAD = ErrorCode.FRAME_BAD_BODY;
+
+interface Entry {
+  readonly name: string;
+  readonly key: Uint8Array;
+  readonly value: Uint8Array;
+}
+
+/** Where the msgpack value starting at `at` ends (the bytes are a body the decoder accepted). */
+function valueEnd(bytes: Uint8Array, at: number): number {
+  let pos = at;
+  let pending = 1;
+  const u8 = (): number => bytes[pos++] ?? 0;
+  const u16 = (): number => (u8() << 8) | u8();
+  const u32 = (): number => ((u16() << 16) >>> 0) + u16();
+  const skip = (n: number): void => {
+    pos += n;
+  };
+  while (pending > 0) {
+    // An accepted body holds every item it declares: past its end, stop (never loop on zeros).
+    if (pos >= bytes.length) return -1;
+    pending -= 1;
+    const head = u8();
+    if (head <= 0x7f || head >= 0xe0 || head === 0xc0 || head === 0xc2 || head === 0xc3) continue;
+    if (head >= 0x80 && head <= 0x8f) pending += 2 * (head - 0x80);
+    else if (head >= 0x90 && head <= 0x9f) pending += head - 0x90;
+    else if (head >= 0xa0 && head <= 0xbf) pos += head - 0xa0;
+    // Each length is read before `pos` is added to (`pos += u8()` would add to the old `pos`).
+    else if (head === 0xc4 || head === 0xd9) skip(u8());
+    else if (head === 0xc5 || head === 0xda) skip(u16());
+    else if (head === 0xc6 || head === 0xdb) skip(u32());
+    else if (head === 0xc7) skip(u8() + 1);
+    else if (head === 0xc8) skip(u16() + 1);
+    else if (head === 0xc9) skip(u32() + 1);
+    else if (head === 0xca || head === 0xce || head === 0xd2) pos += 4;
+    else if (head === 0xcb || head === 0xcf || head === 0xd3) pos += 8;
+    else if (head === 0xcc || head === 0xd0) pos += 1;
+    else if (head === 0xcd || head === 0xd1) pos += 2;
+    else if (head === 0xd4) pos += 2;
+    else if (head === 0xd5) pos += 3;
+    else if (head === 0xd6) pos += 5;
+    else if (head === 0xd7) pos += 9;
+    else if (head === 0xd8) pos += 17;
+    else if (head === 0xdc) pending += u16();
+    else if (head === 0xdd) pending += u32();
+    else if (head === 0xde) pending += 2 * u16();
+    else if (head === 0xdf) pending += 2 * u32();
+    else return -1;
+  }
+  return pos;
+}
+
+/** The top-level map's entries, or null when the body is not read that simply. */
+function mapEntries(bytes: Uint8Array): Entry[] | null {
+  const head = bytes[0] ?? 0;
+  let pos = 1;
+  let count: number;
+  if (head >= 0x80 && head <= 0x8f) count = head - 0x80;
+  else if (head === 0xde) {
+    count = ((bytes[1] ?? 0) << 8) | (bytes[2] ?? 0);
+    pos = 3;
+  } else return null;
+  const entries: Entry[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const keyEnd = valueEnd(bytes, pos);
+    if (keyEnd < 0) return null;
+    const valueStop = valueEnd(bytes, keyEnd);
+    if (valueStop < 0 || valueStop > bytes.length) return null;
+    const key = bytes.subarray(pos, keyEnd);
+    const lengthBytes = key[0] !== undefined && key[0] >= 0xa0 && key[0] <= 0xbf ? 1 : key[0] === 0xd9 ? 2 : key[0] === 0xda ? 3 : 5;
+    const name = String.fromCharCode(...key.subarray(lengthBytes));
+    entries.push({ name, key, value: bytes.subarray(keyEnd, valueStop) });
+    pos = valueStop;
+  }
+  return pos === bytes.length ? entries : null;
+}
+
+function str(text: string): Uint8Array {
+  const utf8 = new TextEncoder().encode(text);
+  if (utf8.length <= 31) return Uint8Array.of(0xa0 | utf8.length, ...utf8);
+  if (utf8.length <= 0xff) return Uint8Array.of(0xd9, utf8.length, ...utf8);
+  const out = new Uint8Array(3 + utf8.length);
+  out.set([0xda, utf8.length >> 8, utf8.length & 0xff]);
+  out.set(utf8, 3);
+  return out;
+}
+
+function u32(value: number): Uint8Array {
+  return Uint8Array.of(0xce, (value >>> 24) & 0xff, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff);
+}
+
+function u64(value: bigint): Uint8Array {
+  const out = new Uint8Array(9);
+  out[0] = 0xcf;
+  for (let i = 0; i < 8; i += 1) out[8 - i] = Number((value >> BigInt(8 * i)) & 0xffn);
+  return out;
+}
+
+/** The map of `entries` (its header, then each key and value), and where each entry starts. */
+function mapOf(entries: readonly Entry[]): { bytes: Uint8Array; keyAt: number[]; valueAt: number[] } {
+  const header = entries.length <= 15 ? Uint8Array.of(0x80 | entries.length) : Uint8Array.of(0xde, entries.length >> 8, entries.length & 0xff);
+  const size = header.length + entries.reduce((n, e) => n + e.key.length + e.value.length, 0);
+  const bytes = new Uint8Array(size);
+  bytes.set(header);
+  let pos = header.length;
+  const keyAt: number[] = [];
+  const valueAt: number[] = [];
+  for (const entry of entries) {
+    keyAt.push(pos);
+    bytes.set(entry.key, pos);
+    pos += entry.key.length;
+    valueAt.push(pos);
+    bytes.set(entry.value, pos);
+    pos += entry.value.length;
+  }
+  return { bytes, keyAt, valueAt };
+}
+
+/** The near-misses of the accepted request body `accepted`. */
+export function requestRejections(accepted: Uint8Array): NearMiss[] {
+  const entries = mapEntries(accepted);
+  if (entries === null || entries.length >= 15) return [];
+  const out: NearMiss[] = [{ name: 'trailing-byte', bytes: Uint8Array.from([...accepted, 0xc0]), code: BAD, offset: accepted.length }];
+  const index = (name: string): number => entries.findIndex((e) => e.name === name);
+  /** The body with the value of entry `i` replaced; `code` at that value, or without an offset. */
+  const withValue = (name: string, i: number, value: Uint8Array, code: string, atValue: boolean): void => {
+    const changed = entries.map((e, j) => (j === i ? { ...e, value } : e));
+    const map = mapOf(changed);
+    out.push({ name, bytes: map.bytes, code, ...(code === BAD && atValue ? { offset: map.valueAt[i] as number } : {}) });
+  };
+  const id = index('id');
+  if (id >= 0) {
+    withValue('id-at-max', id, u32(REQUEST_ID_MAX), 'accepted', false);
+    withValue('id-above-max', id, u64(BigInt(REQUEST_ID_MAX) + 1n), BAD, true);
+    withValue('id-negative', id, Uint8Array.of(0xff), BAD, true);
+    withValue('id-negative-int8', id, Uint8Array.of(0xd0, 0x80), BAD, true);
+    withValue('id-not-integer', id, str('1'), BAD, true);
+    withValue('id-zero', id, Uint8Array.of(0x00), BAD, false);
+    withValue('id-nil', id, Uint8Array.of(0xc0), BAD, false);
+    // A wider int form of the same id (msgpack allows any width): accepted.
+    const idValue = entries[id]?.value;
+    if (idValue !== undefined && idValue.length === 1 && (idValue[0] ?? 0) <= 0x7f) withValue('id-as-uint64', id, u64(BigInt(idValue[0] ?? 0)), 'accepted', false);
+  }
+  const op = index('op');
+  if (op >= 0) {
+    withValue('op-unknown', op, str('getTz'), BAD, false);
+    withValue('op-not-string', op, Uint8Array.of(0x01), BAD, true);
+    withValue('op-not-utf8', op, Uint8Array.of(0xa1, 0xff), BAD, true);
+  }
+  const count = index('count');
+  if (count >= 0) {
+    withValue('count-at-u32-max', count, u32(0xffff_ffff), 'accepted', false);
+    withValue('count-above-u32', count, u64(0x1_0000_0000n), BAD, true);
+  }
+  const key = index('key');
+  if (key >= 0) {
+    withValue('key-not-utf8', key, Uint8Array.of(0xa2, 0xc3, 0x28), BAD, true);
+    withValue('key-not-string', key, Uint8Array.of(0xc4, 0x01, 0x61), BAD, true);
+  }
+  const clientId = index('clientId');
+  if (clientId >= 0) {
+    withValue('client-id-at-u64-max', clientId, u64((1n << 64n) - 1n), 'accepted', false);
+    withValue('client-id-negative-int64', clientId, Uint8Array.of(0xd3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff), BAD, true);
+  }
+  // A known field twice: refused at the second key, whatever the value.
+  const first = entries[0];
+  if (first !== undefined && REQUEST_FIELDS.has(first.name)) {
+    const map = mapOf([...entries, first]);
+    out.push({ name: 'field-repeated', bytes: map.bytes, code: BAD, offset: map.keyAt[entries.length] as number });
+  }
+  // Unknown fields of any shape are skipped; an invalid type byte inside one is not.
+  const unknown = { name: 'zz', key: str('zz') };
+  out.push({ name: 'unknown-field-nested', bytes: mapOf([...entries, { ...unknown, value: Uint8Array.of(0x92, 0x01, 0x81, 0xa1, 0x61, 0xc0) }]).bytes, code: 'accepted' });
+  const broken = mapOf([...entries, { ...unknown, value: Uint8Array.of(0x91, 0xc1) }]);
+  out.push({ name: 'unknown-field-invalid-type', bytes: broken.bytes, code: BAD, offset: (broken.valueAt[entries.length] as number) + 1 });
+  // The map claims one entry more than it holds.
+  const claimsMore = accepted.slice();
+  claimsMore[0] = (claimsMore[0] ?? 0) + 1;
+  if ((accepted[0] ?? 0) >= 0x80 && (accepted[0] ?? 0) <= 0x8e) out.push({ name: 'map-claims-one-more', bytes: claimsMore, code: BAD, offset: accepted.length });
+  // The connection token: 1..REQUEST_TOKEN_CHARS_MAX characters, refused at its key otherwise.
+  const withToken = (name: string, token: string, code: string): void => {
+    const rest = entries.filter((e) => e.name !== 'token');
+    const map = mapOf([...rest, { name: 'token', key: str('token'), value: str(token) }]);
+    out.push({ name, bytes: map.bytes, code, ...(code === BAD ? { offset: map.keyAt[rest.length] as number } : {}) });
+  };
+  withToken('token-at-max', 't'.repeat(REQUEST_TOKEN_CHARS_MAX), 'accepted');
+  withToken('token-above-max', 't'.repeat(REQUEST_TOKEN_CHARS_MAX + 1), BAD);
+  withToken('token-empty', '', BAD);
+  return out;
+}
