@@ -7,7 +7,8 @@
 // Each bound is also shown accepted at its edge, and the forms msgpack allows for the same value
 // (a wider int, an unknown field of any shape) are accepted.
 import { ErrorCode } from '../core/errors.js';
-import { REQUEST_FIELDS, REQUEST_ID_MAX, REQUEST_TOKEN_CHARS_MAX } from '../core/protocol.js';
+import { LOGICAL_MAX, PHYSICAL_MS_MAX, TIMESTAMPS_PER_MS } from '../core/limits.js';
+import { ANSWER_FIELDS, REQUEST_FIELDS, REQUEST_ID_MAX, REQUEST_TOKEN_CHARS_MAX } from '../core/protocol.js';
 import type { NearMiss } from './target.js';
 
 const BAD = ErrorCode.FRAME_BAD_BODY;
@@ -198,5 +199,89 @@ export function requestRejections(accepted: Uint8Array): NearMiss[] {
   withToken('token-at-max', 't'.repeat(REQUEST_TOKEN_CHARS_MAX), 'accepted');
   withToken('token-above-max', 't'.repeat(REQUEST_TOKEN_CHARS_MAX + 1), BAD);
   withToken('token-empty', '', BAD);
+  return out;
+}
+
+/** A msgpack non-negative int in its smallest form (as encodeResponse writes it, or wider). */
+function uint(value: bigint): Uint8Array {
+  if (value <= 0x7fn) return Uint8Array.of(Number(value));
+  if (value <= 0xffff_ffffn) return u32(Number(value));
+  return u64(value);
+}
+
+/** The int an entry's value holds (any unsigned form), or null when it is not one. */
+function uintOf(value: Uint8Array | undefined): bigint | null {
+  if (value === undefined || value.length === 0) return null;
+  const head = value[0] as number;
+  if (head <= 0x7f) return BigInt(head);
+  const width = head === 0xcc ? 1 : head === 0xcd ? 2 : head === 0xce ? 4 : head === 0xcf ? 8 : 0;
+  if (width === 0 || value.length !== 1 + width) return null;
+  let out = 0n;
+  for (let i = 1; i <= width; i += 1) out = (out << 8n) | BigInt(value[i] as number);
+  return out;
+}
+
+/**
+ * The near-misses of the accepted answer body `accepted` (decodeResponse): each field's width and
+ * type at the refused value, the structure of each answer shape (a getTs grant inside one
+ * millisecond, a getSeq block inside u64, at least one value, one shape per answer, a known
+ * error code), each bound accepted at its edge, and the generic map promises of requests.
+ */
+export function answerRejections(accepted: Uint8Array): NearMiss[] {
+  const entries = mapEntries(accepted);
+  if (entries === null || entries.length >= 14) return [];
+  const out: NearMiss[] = [{ name: 'trailing-byte', bytes: Uint8Array.from([...accepted, 0xc0]), code: BAD, offset: accepted.length }];
+  const index = (name: string): number => entries.findIndex((e) => e.name === name);
+  const withValue = (name: string, i: number, value: Uint8Array, code: string, atValue: boolean): void => {
+    const map = mapOf(entries.map((e, j) => (j === i ? { ...e, value } : e)));
+    out.push({ name, bytes: map.bytes, code, ...(code === BAD && atValue ? { offset: map.valueAt[i] as number } : {}) });
+  };
+  const withExtra = (name: string, field: string, value: Uint8Array, code: string): void => {
+    out.push({ name, bytes: mapOf([...entries, { name: field, key: str(field), value }]).bytes, code });
+  };
+  const okAt = index('ok');
+  const ok = okAt >= 0 && entries[okAt]?.value[0] === 0xc3;
+  if (okAt >= 0) withValue('ok-not-bool', okAt, Uint8Array.of(0x01), BAD, true);
+  const id = index('id');
+  if (id >= 0) {
+    withValue('id-above-max', id, u64(BigInt(REQUEST_ID_MAX) + 1n), BAD, true);
+    withValue('id-negative', id, Uint8Array.of(0xff), BAD, true);
+    // Id 0 is the connection's: only an error answer may carry it.
+    withValue('id-zero', id, Uint8Array.of(0x00), ok ? BAD : 'accepted', false);
+  }
+  const count = uintOf(entries[index('count')]?.value);
+  const physicalMsAt = index('physicalMs');
+  const logicalAt = index('logicalStart');
+  const startAt = index('start');
+  if (ok && count !== null) {
+    withValue('count-zero', index('count'), Uint8Array.of(0x00), BAD, false);
+    if (physicalMsAt >= 0 && logicalAt >= 0) {
+      withValue('physical-ms-at-max', physicalMsAt, uint(BigInt(PHYSICAL_MS_MAX)), 'accepted', false);
+      withValue('physical-ms-above-max', physicalMsAt, uint(BigInt(PHYSICAL_MS_MAX) + 1n), BAD, true);
+      withValue('logical-start-above-max', logicalAt, uint(BigInt(LOGICAL_MAX) + 1n), BAD, true);
+      withValue('getts-grant-at-ms-end', logicalAt, uint(BigInt(TIMESTAMPS_PER_MS) - count), 'accepted', false);
+      withValue('getts-grant-spans-ms', logicalAt, uint(BigInt(TIMESTAMPS_PER_MS) - count + 1n), BAD, false);
+      withExtra('getts-with-start', 'start', Uint8Array.of(0x01), BAD);
+    }
+    if (startAt >= 0) {
+      withValue('getseq-block-at-u64-end', startAt, uint((1n << 64n) - count), 'accepted', false);
+      // A block of one value cannot run past u64 (its start is a u64): only from two values on.
+      if (count >= 2n) withValue('getseq-block-past-u64', startAt, uint((1n << 64n) - count + 1n), BAD, false);
+      withExtra('getseq-with-physical-ms', 'physicalMs', Uint8Array.of(0x01), BAD);
+    }
+    withExtra('grant-with-max-safe', 'maxSafeMs', Uint8Array.of(0x01), BAD);
+    withExtra('grant-with-released', 'released', Uint8Array.of(0xc3), BAD);
+  }
+  const codeAt = index('code');
+  if (!ok && codeAt >= 0) withValue('error-code-unknown', codeAt, str('NOT_A_CODE'), BAD, false);
+  const first = entries[0];
+  if (first !== undefined && ANSWER_FIELDS.has(first.name)) {
+    const map = mapOf([...entries, first]);
+    out.push({ name: 'field-repeated', bytes: map.bytes, code: BAD, offset: map.keyAt[entries.length] as number });
+  }
+  const unknown = { name: 'zz', key: str('zz') };
+  out.push({ name: 'unknown-field-nested', bytes: mapOf([...entries, { ...unknown, value: Uint8Array.of(0x92, 0x01, 0x81, 0xa1, 0x61, 0xc0) }]).bytes, code: 'accepted' });
+  const broken = mapOf([...entries, { ...unknown, value: Uint8Array.of(0x91, 0xc1) }]);
+  out.push({ name: 'unknown-field-invalid-type', bytes: broken.bytes, code: BAD, offset: (broken.valueAt[entries.length] as number) + 1 });
   return out;
 }

@@ -5,6 +5,7 @@ import * as fc from 'fast-check';
 import { decodeResponse, encodeResponse, type Response } from '../../core/protocol.js';
 import { nearValidMsgpackMap, wildMsgpackMap } from '../arbitraries.js';
 import { PROTOCOL_DICTIONARY, PROTOCOL_FIELD_NAMES, responseArbitrary } from '../protocol-values.js';
+import { answerRejections } from '../protocol-near-misses.js';
 import { defineTarget, onlyDecodeError } from '../target.js';
 
 
@@ -12,8 +13,9 @@ export default defineTarget<Response>({
   name: 'protocol-response',
   description: 'answer bodies: decodeResponse, round-trip through encodeResponse',
   decode: decodeResponse,
-  // One msgpack map, nothing after it: a trailing byte is refused.
-  rejections: (accepted) => [{ name: 'trailing-byte', bytes: Uint8Array.from([...accepted, 0xc0]), code: 'FRAME_BAD_BODY' }],
+  // One msgpack map, nothing after it, each field's width and each shape's structure
+  // (fuzz/protocol-near-misses.ts).
+  rejections: answerRejections,
   encode: encodeResponse,
   canonical: false,
   isExpectedError: onlyDecodeError,
