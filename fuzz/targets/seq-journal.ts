@@ -38,13 +38,14 @@ import { AssertionError } from '../../core/assert.js';
 import { crc32c } from '../../core/codec/crc32c.js';
 import { readU32LeAt, writeU32LeAt } from '../../core/codec/le.js';
 import { ErrorCode } from '../../core/errors.js';
-import { SEQ_COUNT_MAX, SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX, SEQ_KEY_BYTES_MAX } from '../../core/limits.js';
+import { SEQ_BATCH_KEYS_MAX, SEQ_COUNT_MAX, SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX, SEQ_KEY_BYTES_MAX } from '../../core/limits.js';
 import { seqKeyArbitrary, u64Arbitrary } from '../../core/records/arbitraries.js';
 import {
   decodeSeqJournalRecord,
   encodeSeqJournalRecord,
   scanSeqJournal,
   SEQ_JOURNAL_HEADER_BYTES,
+  SEQ_JOURNAL_RECORD_BYTES_MAX,
   SEQ_JOURNAL_RECORD_BYTES_MIN,
   type ScannedSeqJournalRecord,
   type SeqJournalRecord,
@@ -136,6 +137,30 @@ function withBothCrcs(record: Uint8Array): Uint8Array {
   return fixed;
 }
 
+/** `record` with its final CRC recomputed (and nothing else). */
+function withFinalCrc(record: Uint8Array): Uint8Array {
+  const fixed = record.slice();
+  writeU32LeAt(fixed, fixed.length - 4, crc32c(fixed, 0, fixed.length - 4));
+  return fixed;
+}
+
+/**
+ * Once per run: a damaged header is a torn tail only while what follows it could be one record
+ * (at most the largest record's bytes, ~9.8 MB); one non-zero byte past that is corruption.
+ */
+function journalLimits(): NearMiss[] {
+  const damaged = flipped(R, 0, 0x20);
+  const upTo = (length: number): Uint8Array => {
+    const bytes = new Uint8Array(length).fill(0x01);
+    bytes.set(damaged);
+    return bytes;
+  };
+  return [
+    { name: 'damaged-header-then-largest-record', bytes: upTo(SEQ_JOURNAL_RECORD_BYTES_MAX), code: `${ErrorCode.RECORD_BAD_MAGIC} torn tail=${SEQ_JOURNAL_RECORD_BYTES_MAX}` },
+    { name: 'damaged-header-then-one-byte-more', bytes: upTo(SEQ_JOURNAL_RECORD_BYTES_MAX + 1), code: ErrorCode.RECORD_BAD_MAGIC, offset: 0 },
+  ];
+}
+
 /** An intact header (magic, version 1, header CRC) claiming `recordBytes`, and nothing else. */
 function headerClaiming(recordBytes: number): Uint8Array {
   const header = R.slice(0, SEQ_JOURNAL_HEADER_BYTES);
@@ -164,6 +189,13 @@ function journalRejections(accepted: Uint8Array): NearMiss[] {
     torn('last-crc-flipped', bytesOf(accepted, crcFlipped), ErrorCode.RECORD_CRC_MISMATCH),
     torn('last-crc-flipped-zeros', bytesOf(accepted, crcFlipped, new Uint8Array(64)), ErrorCode.RECORD_CRC_MISMATCH),
     torn('header-crc-flipped', bytesOf(accepted, flipped(R, HEADER_CRC_OFFSET, 0x01)), ErrorCode.RECORD_CRC_MISMATCH),
+    // The header's own CRC wrong under a final CRC that holds: the header is not trusted, so the
+    // record is a torn tail (not a record whose header checksum was written wrong).
+    torn('header-crc-flipped-final-fixed', bytesOf(accepted, withFinalCrc(flipped(R, HEADER_CRC_OFFSET, 0x01))), ErrorCode.RECORD_CRC_MISMATCH),
+    // After a damaged header, only an intact header (magic and its CRC) counts as a record that
+    // follows: the magic alone does not; an intact header that ends exactly at the end does.
+    torn('damaged-then-magic-only', bytesOf(accepted, flipped(R, 0, 0x20), flipped(R.subarray(0, SEQ_JOURNAL_HEADER_BYTES), HEADER_CRC_OFFSET, 0x01)), ErrorCode.RECORD_BAD_MAGIC),
+    { name: 'damaged-then-bare-header', bytes: bytesOf(accepted, flipped(R, 0, 0x20), headerClaiming(R.length)), code: ErrorCode.RECORD_BAD_MAGIC, offset: j },
     { name: 'first-body-flipped', bytes: bytesOf(flipped(R, SEQ_JOURNAL_HEADER_BYTES, 0x01), R, accepted), code: ErrorCode.RECORD_CRC_MISMATCH, offset: 0 },
     { name: 'magic-flipped-then-record', bytes: bytesOf(accepted, flipped(R, 0, 0x20), R), code: ErrorCode.RECORD_BAD_MAGIC, offset: j },
     { name: 'zeros-then-record', bytes: bytesOf(accepted, new Uint8Array(20), R), code: ErrorCode.RECORD_BAD_MAGIC, offset: j },
@@ -229,6 +261,10 @@ const seedRecords: SeqJournalRecord[] = [
   { applySeqBefore: 0n, requests: [{ key: 'orders', count: 1, clientId: 1n, requestId: 1n }] },
   { applySeqBefore: 1n, requests: [{ entries: [{ key: 'a', count: 2 }, { key: 'b', count: 3 }], clientId: 2n, requestId: 1n }] },
   { applySeqBefore: 2n, requests: [{ key: 'é', count: SEQ_COUNT_MAX, clientId: (1n << 64n) - 1n, requestId: 9n }] },
+  // Each bound of a request at its edge: a key of SEQ_KEY_BYTES_MAX bytes, a batch of
+  // SEQ_BATCH_KEYS_MAX entries.
+  { applySeqBefore: 3n, requests: [{ key: 'k'.repeat(SEQ_KEY_BYTES_MAX), count: 1, clientId: 3n, requestId: 1n }] },
+  { applySeqBefore: 4n, requests: [{ entries: Array.from({ length: SEQ_BATCH_KEYS_MAX }, (_, i) => ({ key: `b${i}`, count: 1 })), clientId: 4n, requestId: 1n }] },
 ];
 
 export default defineTarget<JournalRead>({
@@ -238,6 +274,7 @@ export default defineTarget<JournalRead>({
   encode: writeJournal,
   verdict: journalVerdict,
   rejections: journalRejections,
+  limits: journalLimits,
   canonical: true,
   isExpectedError: onlyDecodeError,
   arbitrary: fc.tuple(fc.array(recordArbitrary, { maxLength: 4 }), fc.constantFrom(0, 0, 1, 100)).map(([records, zeros]) => journalOf(records, zeros)),
