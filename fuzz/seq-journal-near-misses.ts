@@ -7,8 +7,8 @@
 import { crc32c } from '../core/codec/crc32c.js';
 import { readU32LeAt, writeU32LeAt } from '../core/codec/le.js';
 import { ErrorCode } from '../core/errors.js';
-import { SEQ_BATCH_KEYS_MAX, SEQ_COUNT_MAX, SEQ_KEY_BYTES_MAX, SEQ_KEY_BYTES_MIN, U64_MAX } from '../core/limits.js';
-import { SEQ_JOURNAL_HEADER_BYTES, SEQ_JOURNAL_RECORD_VERSION_BATCHES } from '../core/records/seq-journal.js';
+import { SEQ_BATCH_KEYS_MAX, SEQ_COUNT_MAX, SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX, SEQ_KEY_BYTES_MAX, SEQ_KEY_BYTES_MIN, U64_MAX } from '../core/limits.js';
+import { encodeSeqJournalRecord, SEQ_JOURNAL_HEADER_BYTES, SEQ_JOURNAL_RECORD_BYTES_MAX, SEQ_JOURNAL_RECORD_VERSION_BATCHES } from '../core/records/seq-journal.js';
 import type { NearMiss } from './target.js';
 
 const RECORD_BYTES_OFFSET = 5;
@@ -112,4 +112,26 @@ function withU32Byte(bytes: Uint8Array, at: number, value: number): Uint8Array {
   const out = bytes.slice();
   out[at] = value & 0xff;
   return out;
+}
+
+/**
+ * Once per run (large inputs): a record of SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX one-byte-key
+ * requests (~1.5 MB) accepted, one request more refused at the request count, and one byte past
+ * the largest record (~9.8 MB) refused before anything is read.
+ */
+export function seqJournalRecordLimits(): NearMiss[] {
+  const requests = (n: number): Uint8Array => {
+    const one = encodeSeqJournalRecord({ applySeqBefore: 0n, requests: [{ key: 'k', count: 1, clientId: 1n, requestId: 1n }] });
+    const request = one.subarray(FIRST_REQUEST_OFFSET, one.length - 4);
+    const out = new Uint8Array(FIRST_REQUEST_OFFSET + n * request.length + 4);
+    out.set(one.subarray(0, FIRST_REQUEST_OFFSET));
+    for (let i = 0; i < n; i += 1) out.set(request, FIRST_REQUEST_OFFSET + i * request.length);
+    writeU32LeAt(out, REQUEST_COUNT_OFFSET, n);
+    return resealed(out);
+  };
+  return [
+    { name: 'requests-at-max', bytes: requests(SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX), code: 'accepted' },
+    { name: 'requests-above-max', bytes: requests(SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX + 1), code: ErrorCode.RECORD_MALFORMED, offset: REQUEST_COUNT_OFFSET },
+    { name: 'longer-than-largest-record', bytes: new Uint8Array(SEQ_JOURNAL_RECORD_BYTES_MAX + 1), code: ErrorCode.RECORD_TOO_LONG, offset: 0 },
+  ];
 }

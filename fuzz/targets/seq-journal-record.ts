@@ -11,7 +11,7 @@ import { seqKeyArbitrary, u64Arbitrary } from '../../core/records/arbitraries.js
 import { decodeSeqJournalRecord, encodeSeqJournalRecord, SEQ_JOURNAL_HEADER_BYTES, type SeqJournalRecord } from '../../core/records/seq-journal.js';
 import { defineTarget, onlyDecodeError, token } from '../target.js';
 import { framedRecordRejections } from '../near-misses.js';
-import { seqJournalFieldRejections } from '../seq-journal-near-misses.js';
+import { seqJournalFieldRejections, seqJournalRecordLimits } from '../seq-journal-near-misses.js';
 
 const HEADER_CRC_OFFSET = SEQ_JOURNAL_HEADER_BYTES - 4;
 
@@ -36,6 +36,7 @@ export default defineTarget<SeqJournalRecord>({
   description: 'TSOJ journal record decodeSeqJournalRecord/encodeSeqJournalRecord (header CRC + CRC-32C)',
   decode: decodeSeqJournalRecord,
   rejections: (accepted) => [...framedRecordRejections(accepted), ...seqJournalFieldRejections(accepted)],
+  limits: seqJournalRecordLimits,
   encode: encodeSeqJournalRecord,
   canonical: true,
   isExpectedError: onlyDecodeError,

@@ -237,12 +237,17 @@ function journalLengthFields(bytes: Uint8Array): LengthField[] {
   return fields;
 }
 
+const countArbitrary = fc.integer({ min: 1, max: SEQ_COUNT_MAX });
+const singleArbitrary = fc.record({ key: seqKeyArbitrary, count: countArbitrary, clientId: u64Arbitrary, requestId: u64Arbitrary });
+// A getSeqBatch (two entries or more) makes its record version 2.
+const batchArbitrary = fc.record({
+  entries: fc.uniqueArray(fc.record({ key: seqKeyArbitrary, count: countArbitrary }), { minLength: 2, maxLength: 4, selector: (e) => e.key }),
+  clientId: u64Arbitrary,
+  requestId: u64Arbitrary,
+});
 const recordArbitrary: fc.Arbitrary<SeqJournalRecord> = fc.record({
   applySeqBefore: fc.bigInt({ min: 0n, max: 1n << 40n }),
-  requests: fc.array(fc.record({ key: seqKeyArbitrary, count: fc.integer({ min: 1, max: SEQ_COUNT_MAX }), clientId: u64Arbitrary, requestId: u64Arbitrary }), {
-    minLength: 1,
-    maxLength: 4,
-  }),
+  requests: fc.array(fc.oneof({ weight: 3, arbitrary: singleArbitrary }, { weight: 1, arbitrary: batchArbitrary }), { minLength: 1, maxLength: 4 }),
 });
 
 /** A clean journal of these records, then `zeroTailBytes` zeros, as the scan reports it. */
