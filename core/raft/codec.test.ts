@@ -172,6 +172,72 @@ describe('raft WAL records', () => {
     );
   });
 
+  it('replays the WAL of any valid history into that history\'s final log, hard state and snapshot', () => {
+    // A model of what the driver logs (drivers/raft/raft-driver.ts persist, storage.ts): appends
+    // that may overwrite a suffix, hard states, a snapshot installed from a leader (file, then a
+    // marker; the log restarts after it), and a local compaction (file, then the WAL rewritten
+    // to what follows it, or not yet: a crash between the two). The replay must rebuild exactly
+    // the model's log after the snapshot, its last hard state and its snapshot.
+    type Op =
+      | { kind: 'append'; from: number; count: number; termStep: number }
+      | { kind: 'hard-state'; term: number; vote: number; commit: number }
+      | { kind: 'install'; ahead: number }
+      | { kind: 'compact'; back: number; rewrite: boolean };
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      { weight: 4, arbitrary: fc.record({ kind: fc.constant('append' as const), from: fc.nat(8), count: fc.integer({ min: 1, max: 4 }), termStep: fc.nat(1) }) },
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant('hard-state' as const), term: fc.nat(9), vote: fc.nat(5), commit: fc.nat(20) }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('install' as const), ahead: fc.nat(5) }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('compact' as const), back: fc.nat(4), rewrite: fc.boolean() }) },
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 30 }), (ops) => {
+        let wal: WalRecord[] = [];
+        let log: Entry[] = []; // the entries after the snapshot, consecutive
+        let snapshot: { lastIncludedIndex: number; lastIncludedTerm: number; data: Uint8Array } | undefined;
+        let hardState = { term: 0, vote: 0, commit: 0 };
+        let term = 1;
+        let serial = 0;
+        const base = (): number => snapshot?.lastIncludedIndex ?? 0;
+        const last = (): number => base() + log.length;
+        const termAt = (index: number): number => (index === base() ? (snapshot?.lastIncludedTerm ?? 0) : (log[index - base() - 1] as Entry).term);
+        for (const o of ops) {
+          if (o.kind === 'append') {
+            // From anywhere after the snapshot up to one past the end (an overwrite or an append).
+            const from = base() + 1 + (o.from % (log.length + 1));
+            term += o.termStep;
+            log = log.slice(0, from - base() - 1);
+            for (let i = 0; i < o.count; i += 1) {
+              const e = entry(term, from + i, `e${(serial += 1)}`);
+              log.push(e);
+              wal.push({ kind: 'entry', entry: e });
+            }
+          } else if (o.kind === 'hard-state') {
+            hardState = { term: o.term, vote: o.vote, commit: o.commit };
+            wal.push({ kind: 'hard-state', hardState });
+          } else if (o.kind === 'install') {
+            // A leader's snapshot past (or at) our end replaces the whole log.
+            term += 1;
+            snapshot = { lastIncludedIndex: last() + o.ahead + 1, lastIncludedTerm: term, data: new Uint8Array([serial & 0xff]) };
+            log = [];
+            wal.push({ kind: 'snapshot', lastIncludedIndex: snapshot.lastIncludedIndex, lastIncludedTerm: snapshot.lastIncludedTerm });
+          } else {
+            if (log.length === 0) continue;
+            const at = last() - Math.min(o.back, log.length - 1);
+            const atTerm = termAt(at);
+            snapshot = { lastIncludedIndex: at, lastIncludedTerm: atTerm, data: new Uint8Array([at & 0xff]) };
+            log = log.filter((e) => e.index > at);
+            if (o.rewrite) wal = [{ kind: 'hard-state', hardState }, ...log.map((e): WalRecord => ({ kind: 'entry', entry: e }))];
+          }
+        }
+        const replayed = replayWal(snapshot, wal);
+        expect(replayed.entries).toEqual(log);
+        expect(replayed.hardState).toEqual(hardState);
+        expect(replayed.snapshot).toEqual(snapshot);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
   it('replays: the last hard state wins and a rewritten index replaces the suffix', () => {
     const state = replayWal(undefined, [
       { kind: 'entry', entry: entry(1, 1) },
