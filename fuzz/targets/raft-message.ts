@@ -109,7 +109,7 @@ function raftMessageRejections(accepted: Uint8Array): NearMiss[] {
     m.type !== 'snapshot'
       ? { name: 'version-2-not-a-snapshot', bytes: withByte(canonical, 0, RAFT_MESSAGE_VERSION_SNAPSHOT_MEMBERSHIP), code: 'DECODE_INVALID_VALUE', offset: MESSAGE_START }
       : m.snapshot.membership === undefined
-        ? { name: 'version-2-without-membership', bytes: withByte(canonical, 0, RAFT_MESSAGE_VERSION_SNAPSHOT_MEMBERSHIP), code: 'DECODE_EOF', offset: n }
+        ? { name: 'version-2-without-membership', bytes: withByte(canonical, 0, RAFT_MESSAGE_VERSION_SNAPSHOT_MEMBERSHIP), code: 'DECODE_EOF', offset: canonical.length }
         : { name: 'version-1-with-membership', bytes: withByte(canonical, 0, RAFT_MESSAGE_VERSION), code: 'DECODE_TRAILING_BYTES' },
     { name: 'trailing-byte', bytes: bytesOf(accepted, 0), code: 'DECODE_TRAILING_BYTES', offset: n },
     { name: 'type-out-of-range', bytes: withByte(canonical, 1, 8), code: 'DECODE_BAD_VARIANT', offset: 1 },
@@ -120,6 +120,7 @@ function raftMessageRejections(accepted: Uint8Array): NearMiss[] {
     { name: 'one-byte-short', bytes: canonical.slice(0, canonical.length - 1), code: m.type === 'snapshot' && (m.snapshot.data.length > 0 || m.snapshot.membership !== undefined) ? 'DECODE_LENGTH_LIMIT' : lastFieldCutCode(m) },
     ...invalidValue('ids-equal', () => ({ ...m, to: m.from })),
     ...invalidValue('from-zero', () => ({ ...m, from: 0 })),
+    ...invalidValue('to-zero', () => ({ ...m, to: 0 })),
   ];
   switch (m.type) {
     case 'append': {
@@ -140,14 +141,33 @@ function raftMessageRejections(accepted: Uint8Array): NearMiss[] {
         out.push({ name: 'entry-kind-3', bytes: withByte(canonical, kindAt, 3), code: 'DECODE_BAD_VARIANT', offset: kindAt });
       }
       out.push(...invalidValue('prev-term-above-term', () => ({ ...m, prevLogIndex: Math.max(1, m.prevLogIndex), prevLogTerm: m.term + 1, entries: [] })));
+      // prevLogIndex 0 (the log's start) goes with prevLogTerm 0, and only with it.
+      out.push(...invalidValue('prev-index-zero-term-one', () => ({ ...m, prevLogIndex: 0, prevLogTerm: 1, entries: [] })));
+      out.push(...invalidValue('prev-index-one-term-zero', () => ({ ...m, prevLogIndex: 1, prevLogTerm: 0, entries: [] })));
+      // Entry terms start at 1: a first entry of term 0 after the log's start is refused.
+      if (first !== undefined) {
+        out.push(...invalidValue('entry-term-zero', () => ({ ...m, prevLogIndex: 0, prevLogTerm: 0, entries: [{ ...first, index: 1, term: 0 }] }), null));
+      }
       break;
     }
     case 'append-response':
       out.push(...invalidValue('refusal-hint-zero', () => ({ ...m, success: false, conflictIndex: 0 })));
+      // A refusal's hint is at most one past the index it refused: at that edge accepted.
+      out.push(...invalidValue('refusal-hint-past-rejected', () => ({ ...m, success: false, conflictIndex: m.rejectedIndex + 2 })));
+      {
+        const edge = { ...m, success: false, conflictIndex: m.rejectedIndex + 1 };
+        try {
+          out.push({ name: 'refusal-hint-at-edge', bytes: encodeRaftMessage(edge), code: 'accepted' });
+        } catch {
+          // past 2^53 − 1: no near-miss
+        }
+      }
       out.push({ name: 'bool-2', bytes: withByte(canonical, bodyAt + varint(m.round).length, 2), code: 'DECODE_BAD_BOOL', offset: bodyAt + varint(m.round).length });
       break;
     case 'vote':
       out.push(...invalidValue('vote-log-term-above-term', () => ({ ...m, lastLogIndex: Math.max(1, m.lastLogIndex), lastLogTerm: m.term + 1 })));
+      out.push(...invalidValue('vote-term-zero', () => ({ ...m, term: 0, lastLogIndex: 0, lastLogTerm: 0 })));
+      out.push(...invalidValue('vote-log-index-zero-term-one', () => ({ ...m, lastLogIndex: 0, lastLogTerm: Math.min(1, m.term) })));
       out.push({ name: 'bool-2', bytes: withByte(canonical, bodyAt, 2), code: 'DECODE_BAD_BOOL', offset: bodyAt });
       break;
     case 'vote-response':
@@ -156,6 +176,7 @@ function raftMessageRejections(accepted: Uint8Array): NearMiss[] {
     case 'snapshot':
       out.push(...invalidValue('snapshot-term-above-term', () => ({ ...m, snapshot: { ...m.snapshot, lastIncludedTerm: m.term + 1 } })));
       out.push(...invalidValue('snapshot-index-zero', () => ({ ...m, snapshot: { ...m.snapshot, lastIncludedIndex: 0 } }), bodyAt + varint(m.round).length));
+      out.push(...invalidValue('snapshot-term-zero', () => ({ ...m, snapshot: { ...m.snapshot, lastIncludedIndex: Math.max(1, m.snapshot.lastIncludedIndex), lastIncludedTerm: 0 } }), bodyAt + varint(m.round).length));
       break;
     case 'snapshot-response':
     case 'heartbeat':
