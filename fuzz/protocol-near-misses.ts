@@ -129,18 +129,46 @@ function mapOf(entries: readonly Entry[]): { bytes: Uint8Array; keyAt: number[];
   return { bytes, keyAt, valueAt };
 }
 
+/**
+ * The promises every body map keeps, requests and answers alike: nothing after the map; a known
+ * field (`known`) twice refused at the second key; unknown fields of any shape skipped, but an
+ * invalid type byte inside one refused at that byte; a map claiming one entry more than it holds
+ * refused at the body's end.
+ */
+function mapPromises(accepted: Uint8Array, entries: readonly Entry[], known: ReadonlySet<string>): NearMiss[] {
+  const out: NearMiss[] = [{ name: 'trailing-byte', bytes: Uint8Array.from([...accepted, 0xc0]), code: BAD, offset: accepted.length }];
+  const first = entries[0];
+  if (first !== undefined && known.has(first.name)) {
+    const map = mapOf([...entries, first]);
+    out.push({ name: 'field-repeated', bytes: map.bytes, code: BAD, offset: map.keyAt[entries.length] as number });
+  }
+  const unknown = { name: 'zz', key: str('zz') };
+  out.push({ name: 'unknown-field-nested', bytes: mapOf([...entries, { ...unknown, value: Uint8Array.of(0x92, 0x01, 0x81, 0xa1, 0x61, 0xc0) }]).bytes, code: 'accepted' });
+  const broken = mapOf([...entries, { ...unknown, value: Uint8Array.of(0x91, 0xc1) }]);
+  out.push({ name: 'unknown-field-invalid-type', bytes: broken.bytes, code: BAD, offset: (broken.valueAt[entries.length] as number) + 1 });
+  const head = accepted[0] ?? 0;
+  if (head >= 0x80 && head <= 0x8e) out.push({ name: 'map-claims-one-more', bytes: Uint8Array.of(head + 1, ...accepted.subarray(1)), code: BAD, offset: accepted.length });
+  return out;
+}
+
+/**
+ * Adds to `out` the body with entry `i`'s value replaced: refused with `code` at that value when
+ * `atValue`, without an offset otherwise (or accepted).
+ */
+function valueReplacer(entries: readonly Entry[], out: NearMiss[]): (name: string, i: number, value: Uint8Array, code: string, atValue: boolean) => void {
+  return (name, i, value, code, atValue) => {
+    const map = mapOf(entries.map((e, j) => (j === i ? { ...e, value } : e)));
+    out.push({ name, bytes: map.bytes, code, ...(code === BAD && atValue ? { offset: map.valueAt[i] as number } : {}) });
+  };
+}
+
 /** The near-misses of the accepted request body `accepted`. */
 export function requestRejections(accepted: Uint8Array): NearMiss[] {
   const entries = mapEntries(accepted);
   if (entries === null || entries.length >= 15) return [];
-  const out: NearMiss[] = [{ name: 'trailing-byte', bytes: Uint8Array.from([...accepted, 0xc0]), code: BAD, offset: accepted.length }];
+  const out = mapPromises(accepted, entries, REQUEST_FIELDS);
   const index = (name: string): number => entries.findIndex((e) => e.name === name);
-  /** The body with the value of entry `i` replaced; `code` at that value, or without an offset. */
-  const withValue = (name: string, i: number, value: Uint8Array, code: string, atValue: boolean): void => {
-    const changed = entries.map((e, j) => (j === i ? { ...e, value } : e));
-    const map = mapOf(changed);
-    out.push({ name, bytes: map.bytes, code, ...(code === BAD && atValue ? { offset: map.valueAt[i] as number } : {}) });
-  };
+  const withValue = valueReplacer(entries, out);
   const id = index('id');
   if (id >= 0) {
     withValue('id-at-max', id, u32(REQUEST_ID_MAX), 'accepted', false);
@@ -175,21 +203,6 @@ export function requestRejections(accepted: Uint8Array): NearMiss[] {
     withValue('client-id-at-u64-max', clientId, u64((1n << 64n) - 1n), 'accepted', false);
     withValue('client-id-negative-int64', clientId, Uint8Array.of(0xd3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff), BAD, true);
   }
-  // A known field twice: refused at the second key, whatever the value.
-  const first = entries[0];
-  if (first !== undefined && REQUEST_FIELDS.has(first.name)) {
-    const map = mapOf([...entries, first]);
-    out.push({ name: 'field-repeated', bytes: map.bytes, code: BAD, offset: map.keyAt[entries.length] as number });
-  }
-  // Unknown fields of any shape are skipped; an invalid type byte inside one is not.
-  const unknown = { name: 'zz', key: str('zz') };
-  out.push({ name: 'unknown-field-nested', bytes: mapOf([...entries, { ...unknown, value: Uint8Array.of(0x92, 0x01, 0x81, 0xa1, 0x61, 0xc0) }]).bytes, code: 'accepted' });
-  const broken = mapOf([...entries, { ...unknown, value: Uint8Array.of(0x91, 0xc1) }]);
-  out.push({ name: 'unknown-field-invalid-type', bytes: broken.bytes, code: BAD, offset: (broken.valueAt[entries.length] as number) + 1 });
-  // The map claims one entry more than it holds.
-  const claimsMore = accepted.slice();
-  claimsMore[0] = (claimsMore[0] ?? 0) + 1;
-  if ((accepted[0] ?? 0) >= 0x80 && (accepted[0] ?? 0) <= 0x8e) out.push({ name: 'map-claims-one-more', bytes: claimsMore, code: BAD, offset: accepted.length });
   // The connection token: 1..REQUEST_TOKEN_CHARS_MAX characters, refused at its key otherwise.
   const withToken = (name: string, token: string, code: string): void => {
     const rest = entries.filter((e) => e.name !== 'token');
@@ -230,12 +243,9 @@ function uintOf(value: Uint8Array | undefined): bigint | null {
 export function answerRejections(accepted: Uint8Array): NearMiss[] {
   const entries = mapEntries(accepted);
   if (entries === null || entries.length >= 14) return [];
-  const out: NearMiss[] = [{ name: 'trailing-byte', bytes: Uint8Array.from([...accepted, 0xc0]), code: BAD, offset: accepted.length }];
+  const out = mapPromises(accepted, entries, ANSWER_FIELDS);
   const index = (name: string): number => entries.findIndex((e) => e.name === name);
-  const withValue = (name: string, i: number, value: Uint8Array, code: string, atValue: boolean): void => {
-    const map = mapOf(entries.map((e, j) => (j === i ? { ...e, value } : e)));
-    out.push({ name, bytes: map.bytes, code, ...(code === BAD && atValue ? { offset: map.valueAt[i] as number } : {}) });
-  };
+  const withValue = valueReplacer(entries, out);
   const withExtra = (name: string, field: string, value: Uint8Array, code: string): void => {
     out.push({ name, bytes: mapOf([...entries, { name: field, key: str(field), value }]).bytes, code });
   };
@@ -274,14 +284,5 @@ export function answerRejections(accepted: Uint8Array): NearMiss[] {
   }
   const codeAt = index('code');
   if (!ok && codeAt >= 0) withValue('error-code-unknown', codeAt, str('NOT_A_CODE'), BAD, false);
-  const first = entries[0];
-  if (first !== undefined && ANSWER_FIELDS.has(first.name)) {
-    const map = mapOf([...entries, first]);
-    out.push({ name: 'field-repeated', bytes: map.bytes, code: BAD, offset: map.keyAt[entries.length] as number });
-  }
-  const unknown = { name: 'zz', key: str('zz') };
-  out.push({ name: 'unknown-field-nested', bytes: mapOf([...entries, { ...unknown, value: Uint8Array.of(0x92, 0x01, 0x81, 0xa1, 0x61, 0xc0) }]).bytes, code: 'accepted' });
-  const broken = mapOf([...entries, { ...unknown, value: Uint8Array.of(0x91, 0xc1) }]);
-  out.push({ name: 'unknown-field-invalid-type', bytes: broken.bytes, code: BAD, offset: (broken.valueAt[entries.length] as number) + 1 });
   return out;
 }
