@@ -6,6 +6,7 @@ import { AssertionError } from './assert.js';
 import { DecodeError, ErrorCode, TsoError } from './errors.js';
 import { encodeFrame, FrameDecoder, writeFrameHeader } from './frame.js';
 import { FRAME_BODY_BYTES_MAX } from './limits.js';
+import { invariantOf } from './test-support.js';
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
   const total = parts.reduce((n, p) => n + p.length, 0);
@@ -43,17 +44,6 @@ function catchDecode(fn: () => unknown): DecodeError {
 
 const body = fc.uint8Array({ minLength: 1, maxLength: 300 });
 
-/** The invariant of the AssertionError `run` throws (a precondition, a bug rather than input). */
-function refusedInvariant(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof AssertionError) return error.invariant;
-    throw error;
-  }
-  throw new Error('expected an AssertionError');
-}
-
 describe('encodeFrame', () => {
   it('prefixes the body with its u32 big-endian length', () => {
     expect([...encodeFrame(new Uint8Array([7, 8, 9]))]).toEqual([0, 0, 0, 3, 7, 8, 9]);
@@ -70,9 +60,9 @@ describe('encodeFrame', () => {
 
 describe('preconditions at their bounds', () => {
   it('encodeFrame names the bound it enforces: a non-empty body, at most the maximum', () => {
-    expect(refusedInvariant(() => encodeFrame(new Uint8Array(0)))).toBe('frame_body_not_empty');
+    expect(invariantOf(() => encodeFrame(new Uint8Array(0)))).toBe('frame_body_not_empty');
     expect(encodeFrame(Uint8Array.of(1, 2, 3), 3)).toHaveLength(7);
-    expect(refusedInvariant(() => encodeFrame(Uint8Array.of(1, 2, 3, 4), 3))).toBe('frame_body_within_max');
+    expect(invariantOf(() => encodeFrame(Uint8Array.of(1, 2, 3, 4), 3))).toBe('frame_body_within_max');
     expect(() => encodeFrame(Uint8Array.of(1, 2, 3, 4), 3)).toThrow('invariant broken: frame_body_within_max: 4 > 3');
   });
 
@@ -89,18 +79,18 @@ describe('preconditions at their bounds', () => {
   it('writeFrameHeader refuses a length that is not a u32 and a header that does not fit', () => {
     const target = new Uint8Array(4);
     for (const length of [-1, 0x1_0000_0000, 1.5, Number.NaN]) {
-      expect(refusedInvariant(() => writeFrameHeader(target, 0, length))).toBe('frame_length_u32');
+      expect(invariantOf(() => writeFrameHeader(target, 0, length))).toBe('frame_length_u32');
     }
-    expect(refusedInvariant(() => writeFrameHeader(target, 1, 1))).toBe('frame_header_fits');
-    expect(refusedInvariant(() => writeFrameHeader(target, -1, 1))).toBe('frame_header_fits');
-    expect(refusedInvariant(() => writeFrameHeader(new Uint8Array(3), 0, 1))).toBe('frame_header_fits');
+    expect(invariantOf(() => writeFrameHeader(target, 1, 1))).toBe('frame_header_fits');
+    expect(invariantOf(() => writeFrameHeader(target, -1, 1))).toBe('frame_header_fits');
+    expect(invariantOf(() => writeFrameHeader(new Uint8Array(3), 0, 1))).toBe('frame_header_fits');
   });
 
   it('the decoder takes a maximum of 1..2^32-1 and refuses any other', () => {
     expect(new FrameDecoder(1).maxBodyBytes).toBe(1);
     expect(new FrameDecoder(0xffff_ffff).maxBodyBytes).toBe(0xffff_ffff);
     for (const max of [0, -1, 0x1_0000_0000, 1.5]) {
-      expect(refusedInvariant(() => new FrameDecoder(max))).toBe('frame_max_body_bytes_valid');
+      expect(invariantOf(() => new FrameDecoder(max))).toBe('frame_max_body_bytes_valid');
     }
   });
 });

@@ -5,27 +5,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { crc32c } from './codec/crc32c.js';
-import { DecodeError } from './errors.js';
 import { SeqLedger, type SeqBatchEntry, type SeqLedgerRequest } from './ledger.js';
 import { SEQ_BATCH_KEYS_MAX, SEQ_SESSION_RESULTS_PER_CLIENT_MAX, U64_MAX } from './limits.js';
 import { decodeOracleCommand, encodeOracleCommand, OracleStateMachine, prepareOracleCommand } from './oracle/state.js';
 import { decodeSeqJournalRecord, encodeSeqJournalRecord, scanSeqJournal } from './records/seq-journal.js';
 import { decodeSeqLedgerRecord, encodeSeqLedgerRecord } from './records/seq-ledger.js';
+import { codeOf } from './test-support.js';
 
 const C = 7n;
 
 function batch(requestId: bigint, ...entries: Array<[string, number]>): SeqLedgerRequest {
   return { entries: entries.map(([key, count]) => ({ key, count })), clientId: C, requestId };
-}
-
-function codeOf(action: () => unknown): string {
-  try {
-    action();
-  } catch (e) {
-    if (e instanceof DecodeError) return e.code;
-    throw e;
-  }
-  return 'no error';
 }
 
 describe('SeqLedger.advanceBatch', () => {

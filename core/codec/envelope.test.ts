@@ -6,21 +6,12 @@ import { AssertionError } from '../assert.js';
 import { DecodeError } from '../errors.js';
 import { decodeEnvelope, encodeEnvelope } from './envelope.js';
 import type { Reader } from './postcard.js';
+import { codeOf } from '../test-support.js';
 
 const decoders = {
   1: (r: Reader) => ({ at: r.u64(), name: undefined as string | undefined }),
   2: (r: Reader) => ({ at: r.u64(), name: r.option((r2) => r2.str()) }),
 };
-
-function codeOf(action: () => unknown): string {
-  try {
-    action();
-  } catch (e) {
-    if (e instanceof DecodeError) return e.code;
-    throw e;
-  }
-  return 'no error';
-}
 
 describe('envelope', () => {
   it('writes the version byte, then the payload', () => {

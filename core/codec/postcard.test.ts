@@ -6,6 +6,7 @@ import { AssertionError } from '../assert.js';
 import { DecodeError, type DecodeErrorCode } from '../errors.js';
 import { U64_MAX } from '../limits.js';
 import { Reader, Writer } from './postcard.js';
+import { codeOf } from '../test-support.js';
 
 function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0').toUpperCase()).join(' ');
@@ -28,16 +29,6 @@ function decode<T>(bytes: Uint8Array | string, read: (r: Reader) => T): T {
   const value = read(r);
   r.expectEnd();
   return value;
-}
-
-function decodeErrorCode(action: () => unknown): DecodeErrorCode | 'no error' {
-  try {
-    action();
-  } catch (e) {
-    if (e instanceof DecodeError) return e.code;
-    throw e;
-  }
-  return 'no error';
 }
 
 /** Reference varint from the definition, on BigInt: 7 bits at a time, least significant first. */
@@ -170,7 +161,7 @@ describe('postcard decoder rejections', () => {
     ['trailing bytes after a value', '01 00', (r) => r.u8(), 'DECODE_TRAILING_BYTES'],
     ['raw read past the end', '01 02', (r) => r.raw(3), 'DECODE_EOF'],
   ])('rejects %s', (_name, bytes, read, code) => {
-    expect(decodeErrorCode(() => decode(bytes, read))).toBe(code);
+    expect(codeOf(() => decode(bytes, read))).toBe(code);
   });
 
   it('accepts padded (non-canonical) varints within the maximum length, as postcard does', () => {

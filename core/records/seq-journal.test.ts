@@ -21,21 +21,12 @@ import {
   type SeqJournalRecord,
 } from './seq-journal.js';
 import { SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX } from '../limits.js';
+import { codeOf, decodeErrorOf, invariantOf } from '../test-support.js';
 
 const fromHex = (text: string): Uint8Array => Uint8Array.from(text.split(' '), (p) => parseInt(p, 16));
 
 /** The sector size of the simulated disk's torn writes (tears happen per aligned sector). */
 const SECTOR_BYTES = 512;
-
-function codeOf(action: () => unknown): string {
-  try {
-    action();
-  } catch (e) {
-    if (e instanceof DecodeError) return e.code;
-    throw e;
-  }
-  return 'no error';
-}
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -75,17 +66,6 @@ const journalArbitrary = fc.array(recordArbitrary, { minLength: 1, maxLength: 5 
 });
 
 /** A record body sealed with correct checksums around whatever `fill` writes after the header. */
-/** The code and offset of the DecodeError `action` throws. */
-function offsetOf(action: () => unknown): { code: string; offset: number | undefined } {
-  try {
-    action();
-  } catch (e) {
-    if (e instanceof DecodeError) return { code: e.code, offset: e.offset };
-    throw e;
-  }
-  throw new Error('no DecodeError');
-}
-
 function sealedRaw(fill: (w: import('../codec/le.js').LeWriter) => void, version = 1): Uint8Array {
   const draft = sealFramedRecord('TSOJ', version, (w) => {
     w.u32(0).u32(0);
@@ -129,31 +109,23 @@ describe('TSOJ sequence-journal record', () => {
   });
 
   it('names the precondition each unencodable batch breaks, each at its bound', () => {
-    const invariantOf = (record: SeqJournalRecord): string | null => {
-      try {
-        encodeSeqJournalRecord(record);
-        return null;
-      } catch (e) {
-        if (!(e instanceof AssertionError)) throw e;
-        return e.invariant;
-      }
-    };
+    const refusal = (record: SeqJournalRecord): string | null => invariantOf(() => encodeSeqJournalRecord(record), null);
     const request = { key: 'k', count: 1, clientId: 1n, requestId: 1n };
-    expect(invariantOf({ applySeqBefore: 0n, requests: [] })).toBe('seq_journal_request_count_in_range');
+    expect(refusal({ applySeqBefore: 0n, requests: [] })).toBe('seq_journal_request_count_in_range');
     // SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX entries in all, counting each entry of a batch.
     const many = (n: number): SeqJournalRecord['requests'] => Array.from({ length: n }, (_, i) => ({ ...request, requestId: BigInt(i + 1) }));
-    expect(invariantOf({ applySeqBefore: 0n, requests: many(SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX) })).toBeNull();
-    expect(invariantOf({ applySeqBefore: 0n, requests: many(SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX + 1) })).toBe('seq_journal_request_count_in_range');
+    expect(refusal({ applySeqBefore: 0n, requests: many(SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX) })).toBeNull();
+    expect(refusal({ applySeqBefore: 0n, requests: many(SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX + 1) })).toBe('seq_journal_request_count_in_range');
     const batch = { entries: [{ key: 'a', count: 1 }, { key: 'b', count: 1 }], clientId: 1n, requestId: 1n };
-    expect(invariantOf({ applySeqBefore: 0n, requests: [...many(SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX - 2), batch] })).toBeNull();
-    expect(invariantOf({ applySeqBefore: 0n, requests: [...many(SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX - 1), batch] })).toBe('seq_journal_request_count_in_range');
+    expect(refusal({ applySeqBefore: 0n, requests: [...many(SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX - 2), batch] })).toBeNull();
+    expect(refusal({ applySeqBefore: 0n, requests: [...many(SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX - 1), batch] })).toBe('seq_journal_request_count_in_range');
     // applySeq after the batch must stay a u64.
-    expect(invariantOf({ applySeqBefore: U64_MAX - 1n, requests: [request] })).toBeNull();
-    expect(invariantOf({ applySeqBefore: U64_MAX, requests: [request] })).toBe('seq_journal_apply_seq_u64');
-    expect(invariantOf({ applySeqBefore: -1n, requests: [request] })).toBe('seq_journal_apply_seq_u64');
-    expect(invariantOf({ applySeqBefore: 0n, requests: [{ ...request, key: '' }] })).toBe('seq_journal_key_valid');
-    expect(invariantOf({ applySeqBefore: 0n, requests: [{ ...request, count: 0 }] })).toBe('seq_journal_count_valid');
-    expect(invariantOf({ applySeqBefore: 0n, requests: [{ ...batch, entries: [{ key: 'a', count: 1 }, { key: 'a', count: 2 }] }] })).toBe('seq_journal_batch_valid');
+    expect(refusal({ applySeqBefore: U64_MAX - 1n, requests: [request] })).toBeNull();
+    expect(refusal({ applySeqBefore: U64_MAX, requests: [request] })).toBe('seq_journal_apply_seq_u64');
+    expect(refusal({ applySeqBefore: -1n, requests: [request] })).toBe('seq_journal_apply_seq_u64');
+    expect(refusal({ applySeqBefore: 0n, requests: [{ ...request, key: '' }] })).toBe('seq_journal_key_valid');
+    expect(refusal({ applySeqBefore: 0n, requests: [{ ...request, count: 0 }] })).toBe('seq_journal_count_valid');
+    expect(refusal({ applySeqBefore: 0n, requests: [{ ...batch, entries: [{ key: 'a', count: 1 }, { key: 'a', count: 2 }] }] })).toBe('seq_journal_batch_valid');
   });
 
   it('rejects records whose checksums match but whose content breaks a rule', () => {
@@ -176,8 +148,8 @@ describe('TSOJ sequence-journal record', () => {
     const entry = (w: import('../codec/le.js').LeWriter, key: number): void => void w.u16(1).u8(key).u32(1);
     const v2 = (entries: number[]): Uint8Array => sealedRaw((w) => (w.u64(0n).u32(1).u8(entries.length), entries.forEach((k) => entry(w, k)), w.u64(1n).u64(1n)), 2);
     expect(decodeSeqJournalRecord(v2([0x61, 0x62])).requests).toEqual([{ entries: [{ key: 'a', count: 1 }, { key: 'b', count: 1 }], clientId: 1n, requestId: 1n }]);
-    expect(offsetOf(() => decodeSeqJournalRecord(v2([0x61, 0x61])))).toEqual({ code: 'RECORD_MALFORMED', offset: SEQ_JOURNAL_HEADER_BYTES + 8 + 4 + 1 + 7 });
-    expect(offsetOf(() => decodeSeqJournalRecord(v2([0x61])))).toEqual({ code: 'RECORD_MALFORMED', offset: 4 });
+    expect(decodeErrorOf(() => decodeSeqJournalRecord(v2([0x61, 0x61])))).toEqual({ code: 'RECORD_MALFORMED', offset: SEQ_JOURNAL_HEADER_BYTES + 8 + 4 + 1 + 7 });
+    expect(decodeErrorOf(() => decodeSeqJournalRecord(v2([0x61])))).toEqual({ code: 'RECORD_MALFORMED', offset: 4 });
   });
 
   it('checks the frame first: magic, version, length, then the checksum', () => {

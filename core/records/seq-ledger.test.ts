@@ -10,18 +10,9 @@ import type { SeqLedgerSnapshot, SeqSessionResult, SeqSessionSnapshot } from '..
 import { SEQ_COUNT_MAX, SEQ_SESSION_CLIENTS_MAX, SEQ_SESSION_RESULTS_PER_CLIENT_MAX, U64_MAX } from '../limits.js';
 import { seqLedgerSnapshotArbitrary } from './arbitraries.js';
 import { decodeSeqLedgerRecord, encodeSeqLedgerRecord, seqLedgerSnapshotProblem } from './seq-ledger.js';
+import { codeOf } from '../test-support.js';
 
 const fromHex = (text: string): Uint8Array => Uint8Array.from(text.split(' '), (p) => parseInt(p, 16));
-
-function codeOf(action: () => unknown): string {
-  try {
-    action();
-  } catch (e) {
-    if (e instanceof DecodeError) return e.code;
-    throw e;
-  }
-  return 'no error';
-}
 
 /** A byte builder written from the layout, independent of the code under test. */
 class Bytes {

@@ -1,0 +1,43 @@
+// Helpers shared by core's unit tests (not used by the product): what an action threw, as a value
+// a test can compare. Only the error kind asked for is caught; anything else is rethrown, so a
+// test never mistakes an untyped exception for a refusal.
+import { AssertionError } from './assert.js';
+import { DecodeError, type DecodeErrorCode } from './errors.js';
+
+/** The code of the DecodeError `action` throws, or `ifNone` when it throws nothing. */
+export function codeOf(action: () => unknown): DecodeErrorCode | 'no error';
+export function codeOf<N extends string>(action: () => unknown, ifNone: N): DecodeErrorCode | N;
+export function codeOf(action: () => unknown, ifNone = 'no error'): string {
+  try {
+    action();
+  } catch (e) {
+    if (e instanceof DecodeError) return e.code;
+    throw e;
+  }
+  return ifNone;
+}
+
+/** The code and offset of the DecodeError `action` throws; fails when it throws nothing. */
+export function decodeErrorOf(action: () => unknown): { code: string; offset: number | undefined } {
+  try {
+    action();
+  } catch (e) {
+    if (e instanceof DecodeError) return { code: e.code, offset: e.offset };
+    throw e;
+  }
+  throw new Error('expected a DecodeError');
+}
+
+/** The invariant of the AssertionError `action` throws; without `ifNone`, fails when it throws nothing. */
+export function invariantOf(action: () => unknown): string;
+export function invariantOf<N extends string | null>(action: () => unknown, ifNone: N): string | N;
+export function invariantOf(action: () => unknown, ...ifNone: [] | [string | null]): string | null {
+  try {
+    action();
+  } catch (e) {
+    if (e instanceof AssertionError) return e.invariant;
+    throw e;
+  }
+  if (ifNone.length === 0) throw new Error('expected an AssertionError');
+  return ifNone[0];
+}
