@@ -7,7 +7,7 @@ import { checkInput, checkLimits, checkValidValue, errorSignature } from './chec
 import { fuzzTarget } from './engine.js';
 import { framedRecordRejections } from './near-misses.js';
 import highWaterTarget from './targets/high-water-record.js';
-import { defineTarget, onlyDecodeError, type AnyFuzzTarget } from './target.js';
+import { defineTarget, onlyDecodeError, SAME_AS, type AnyFuzzTarget } from './target.js';
 
 /** A one-byte "format": the value is the byte; decoding rejects empty input. */
 function byteTarget(overrides: Partial<Parameters<typeof defineTarget<number>>[0]> = {}): AnyFuzzTarget {
@@ -72,6 +72,34 @@ describe('what must be refused', () => {
       });
     expect(checkInput(log((stop) => `stopped@${stop}`), Uint8Array.of(1, 2), budget)).toEqual({ kind: 'accepted' });
     expect(checkInput(log(() => 'accepted'), Uint8Array.of(1, 2), budget)).toMatchObject({ kind: 'finding', signature: 'promise-broken:byte:zero-appended' });
+  });
+
+  it('reports promise-broken when another form of the same thing decodes differently from its reference (sameAs)', () => {
+    // A "format" where one byte or a 0xff-prefixed pair holds the same value (like a wider int).
+    const widened = (decodeWide: (byte: number) => number) =>
+      byteTarget({
+        decode: (bytes) => {
+          if (bytes.length === 2 && bytes[0] === 0xff) return decodeWide(bytes[1] ?? 0);
+          if (bytes.length !== 1) throw new DecodeError(ErrorCode.DECODE_EOF, 'one byte expected', 0);
+          return bytes[0] ?? 0;
+        },
+        canonical: false,
+        rejections: (accepted) => [
+          { name: 'wide', bytes: Uint8Array.of(0xff, accepted[0] ?? 0), code: SAME_AS, sameAs: accepted },
+          // A refused reference: the other form must be refused alike, with the same code and offset.
+          { name: 'wide-empty', bytes: Uint8Array.of(0xff, 1, 2), code: SAME_AS, sameAs: new Uint8Array(0) },
+        ],
+      });
+    expect(checkInput(widened((byte) => byte), Uint8Array.of(3), budget)).toEqual({ kind: 'accepted' });
+    expect(checkInput(widened((byte) => byte + 1), Uint8Array.of(3), budget)).toMatchObject({ kind: 'finding', signature: 'promise-broken:byte:wide' });
+    const refusedElsewhere = byteTarget({
+      rejections: () => [{ name: 'wide-empty', bytes: Uint8Array.of(1, 2), code: SAME_AS, sameAs: new Uint8Array(0) }],
+      decode: (bytes) => {
+        if (bytes.length !== 1) throw new DecodeError(ErrorCode.DECODE_EOF, 'one byte expected', bytes.length);
+        return bytes[0] ?? 0;
+      },
+    });
+    expect(checkInput(refusedElsewhere, Uint8Array.of(3), budget)).toMatchObject({ kind: 'finding', signature: 'promise-broken:byte:wide-empty' });
   });
 
   it('checks limit promises once per run: a limit refused one too early is found before any input, and saved as it is', () => {

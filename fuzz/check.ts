@@ -8,7 +8,9 @@
 //   valid-value-rejected  a valid value from the target's arbitrary did not decode back;
 //   promise-broken        a near-miss of an accepted input (the target's `rejections`: a flipped
 //                         CRC, one past a limit, a non-canonical form) was accepted, or refused
-//                         with another code than the one promised;
+//                         with another code than the one promised; or another form of the same
+//                         thing (a wider int, an unknown field of another shape) decoded
+//                         differently from its reference (`sameAs`);
 //   bad-offset            a decode error reported an offset that is not in [0, input length]
 //                         (a reader that ran past the end of its input);
 //   bare-error            a decode error whose message says nothing beyond its code (what was
@@ -238,6 +240,7 @@ export function checkLimits(target: AnyFuzzTarget, beforeEach?: (bytes: Uint8Arr
  * otherwise the finding (`promise-broken`, or `unexpected-error` for a foreign exception).
  */
 export function checkNearMiss(target: AnyFuzzTarget, nearMiss: NearMiss, context: string): CheckOutcome | null {
+  if (nearMiss.sameAs !== undefined) return checkSameAs(target, nearMiss, nearMiss.sameAs, context);
   let got: string;
   let gotOffset: number | null = null;
   try {
@@ -261,6 +264,42 @@ export function checkNearMiss(target: AnyFuzzTarget, nearMiss: NearMiss, context
     );
   }
   return null;
+}
+
+type DecodeOutcome = { readonly kind: 'value'; readonly value: unknown } | { readonly kind: 'refused'; readonly code: string; readonly offset: number | null };
+
+/** Decodes `bytes`: the value, or the expected error's code and offset (throws any other error). */
+function decodeOutcome(target: AnyFuzzTarget, bytes: Uint8Array): DecodeOutcome {
+  try {
+    return { kind: 'value', value: target.decode(bytes) };
+  } catch (error) {
+    if (!isExpected(target, error)) throw error;
+    return { kind: 'refused', ...errorCodeAndOffset(error) };
+  }
+}
+
+function describeDecode(outcome: DecodeOutcome): string {
+  return outcome.kind === 'value' ? 'a value' : `${outcome.code} at ${String(outcome.offset)}`;
+}
+
+/** Another form of the same thing decodes as the reference does: an equal value, or the same refusal. */
+function checkSameAs(target: AnyFuzzTarget, nearMiss: NearMiss, reference: Uint8Array, context: string): CheckOutcome | null {
+  let expected: DecodeOutcome;
+  let got: DecodeOutcome;
+  try {
+    expected = decodeOutcome(target, reference);
+    got = decodeOutcome(target, nearMiss.bytes);
+  } catch (error) {
+    return finding('unexpected-error', `unexpected-error:${target.name}:${errorSignature(error)}`, `decode threw an unexpected error: ${errorText(error)}`, nearMiss.bytes);
+  }
+  const same =
+    expected.kind === 'value'
+      ? got.kind === 'value' && valuesEqual(target, expected.value, got.value)
+      : got.kind === 'refused' && got.code === expected.code && got.offset === expected.offset;
+  if (same) return null;
+  const detail =
+    expected.kind === 'value' && got.kind === 'value' ? 'decodes to a different value than its reference' : `decodes to ${describeDecode(got)}, its reference to ${describeDecode(expected)}`;
+  return finding('promise-broken', `promise-broken:${target.name}:${nearMiss.name}`, `${nearMiss.name}: ${detail} (${context})`, nearMiss.bytes);
 }
 
 function checkRoundTrip(target: AnyFuzzTarget, bytes: Uint8Array, value: unknown): CheckOutcome {

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { checkInput, checkLimits, checkNearMiss } from './check.js';
 import { toHex } from './deep-equal.js';
 import { listTargetNames, loadTarget } from './registry.js';
-import { readNearMissManifest } from './seed-corpus.js';
+import { nearMissOfPromise, readNearMissManifest } from './seed-corpus.js';
 import { corpusDir, displayPath, inputHash, readInputs } from './store.js';
 
 /** Generous: a corpus replay runs alongside the whole suite on a shared machine. */
@@ -41,7 +41,7 @@ describe('corpus replay', async () => {
           expect(outcome.kind, `${detail}\ninput ${toHex(file.bytes.subarray(0, 64))}`).not.toBe('finding');
           const promise = promises[inputHash(file.bytes)];
           if (promise !== undefined) {
-            const broken = checkNearMiss(target, { ...promise, bytes: file.bytes }, `corpus near-miss ${displayPath(file.path)}`);
+            const broken = checkNearMiss(target, nearMissOfPromise(promise, file.bytes), `corpus near-miss ${displayPath(file.path)}`);
             expect(broken, broken?.kind === 'finding' ? broken.detail.slice(0, 400) : '').toBeNull();
           }
         });

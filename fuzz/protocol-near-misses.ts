@@ -7,9 +7,9 @@
 // Each bound is also shown accepted at its edge, and the forms msgpack allows for the same value
 // (a wider int, an unknown field of any shape) are accepted.
 import { ErrorCode } from '../core/errors.js';
-import { LOGICAL_MAX, PHYSICAL_MS_MAX, TIMESTAMPS_PER_MS } from '../core/limits.js';
+import { FRAME_BODY_BYTES_MAX, LOGICAL_MAX, PHYSICAL_MS_MAX, TIMESTAMPS_PER_MS } from '../core/limits.js';
 import { ANSWER_FIELDS, REQUEST_FIELDS, REQUEST_ID_MAX, REQUEST_TOKEN_CHARS_MAX } from '../core/protocol.js';
-import type { NearMiss } from './target.js';
+import { SAME_AS, type NearMiss } from './target.js';
 
 const BAD = ErrorCode.FRAME_BAD_BODY;
 
@@ -166,7 +166,7 @@ function valueReplacer(entries: readonly Entry[], out: NearMiss[]): (name: strin
 export function requestRejections(accepted: Uint8Array): NearMiss[] {
   const entries = mapEntries(accepted);
   if (entries === null || entries.length >= 15) return [];
-  const out = mapPromises(accepted, entries, REQUEST_FIELDS);
+  const out = [...mapPromises(accepted, entries, REQUEST_FIELDS), ...sameThingRewritten(accepted, entries, REQUEST_FIELDS)];
   const index = (name: string): number => entries.findIndex((e) => e.name === name);
   const withValue = valueReplacer(entries, out);
   const id = index('id');
@@ -243,7 +243,7 @@ function uintOf(value: Uint8Array | undefined): bigint | null {
 export function answerRejections(accepted: Uint8Array): NearMiss[] {
   const entries = mapEntries(accepted);
   if (entries === null || entries.length >= 14) return [];
-  const out = mapPromises(accepted, entries, ANSWER_FIELDS);
+  const out = [...mapPromises(accepted, entries, ANSWER_FIELDS), ...sameThingRewritten(accepted, entries, ANSWER_FIELDS)];
   const index = (name: string): number => entries.findIndex((e) => e.name === name);
   const withValue = valueReplacer(entries, out);
   const withExtra = (name: string, field: string, value: Uint8Array, code: string): void => {
@@ -284,5 +284,318 @@ export function answerRejections(accepted: Uint8Array): NearMiss[] {
   }
   const codeAt = index('code');
   if (!ok && codeAt >= 0) withValue('error-code-unknown', codeAt, str('NOT_A_CODE'), BAD, false);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Other forms of the same body. msgpack lets one value be written several ways (an int in any
+// width that holds it, signed or not; a str, bin, array or map header of any width), and the
+// decoders promise to read them all alike: each such form must decode exactly as the body it
+// was made from (NearMiss.sameAs).
+
+/** A msgpack value, read from an accepted body, to be written again in another form. */
+type Item =
+  | { readonly kind: 'int'; readonly value: bigint }
+  | { readonly kind: 'str' | 'bin'; readonly bytes: Uint8Array }
+  | { readonly kind: 'array' | 'map'; readonly items: readonly Item[] }
+  /** nil, booleans, floats and exts: written as they came. */
+  | { readonly kind: 'raw'; readonly bytes: Uint8Array };
+
+/** Reads the msgpack value at `at` (the bytes are a body the decoder accepted); null when it cannot. */
+function readItem(bytes: Uint8Array, at: number): { item: Item; end: number } | null {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let pos = at;
+  const need = (n: number): boolean => pos + n <= bytes.length;
+  const uintOfWidth = (width: number): number | null => {
+    if (!need(width)) return null;
+    const v = width === 1 ? view.getUint8(pos) : width === 2 ? view.getUint16(pos) : view.getUint32(pos);
+    pos += width;
+    return v;
+  };
+  const run = (kind: 'str' | 'bin', length: number | null): { item: Item; end: number } | null => {
+    if (length === null || !need(length)) return null;
+    return { item: { kind, bytes: bytes.slice(pos, pos + length) }, end: pos + length };
+  };
+  const raw = (length: number): { item: Item; end: number } | null => (at + length <= bytes.length ? { item: { kind: 'raw', bytes: bytes.slice(at, at + length) }, end: at + length } : null);
+  const items = (kind: 'array' | 'map', count: number | null): { item: Item; end: number } | null => {
+    if (count === null) return null;
+    const out: Item[] = [];
+    for (let i = 0; i < (kind === 'map' ? 2 * count : count); i += 1) {
+      const next = readItem(bytes, pos);
+      if (next === null) return null;
+      out.push(next.item);
+      pos = next.end;
+    }
+    return { item: { kind, items: out }, end: pos };
+  };
+  if (!need(1)) return null;
+  const head = bytes[pos++] as number;
+  if (head <= 0x7f) return { item: { kind: 'int', value: BigInt(head) }, end: pos };
+  if (head >= 0xe0) return { item: { kind: 'int', value: BigInt(head - 0x100) }, end: pos };
+  if (head >= 0x80 && head <= 0x8f) return items('map', head - 0x80);
+  if (head >= 0x90 && head <= 0x9f) return items('array', head - 0x90);
+  if (head >= 0xa0 && head <= 0xbf) return run('str', head - 0xa0);
+  const intOf = (width: 1 | 2 | 4 | 8, signed: boolean): { item: Item; end: number } | null => {
+    if (!need(width)) return null;
+    const value =
+      width === 8
+        ? signed ? view.getBigInt64(pos) : view.getBigUint64(pos)
+        : BigInt(signed ? (width === 1 ? view.getInt8(pos) : width === 2 ? view.getInt16(pos) : view.getInt32(pos)) : (width === 1 ? view.getUint8(pos) : width === 2 ? view.getUint16(pos) : view.getUint32(pos)));
+    return { item: { kind: 'int', value }, end: pos + width };
+  };
+  switch (head) {
+    case 0xc0:
+    case 0xc2:
+    case 0xc3:
+      return raw(1);
+    case 0xc4:
+      return run('bin', uintOfWidth(1));
+    case 0xc5:
+      return run('bin', uintOfWidth(2));
+    case 0xc6:
+      return run('bin', uintOfWidth(4));
+    case 0xd9:
+      return run('str', uintOfWidth(1));
+    case 0xda:
+      return run('str', uintOfWidth(2));
+    case 0xdb:
+      return run('str', uintOfWidth(4));
+    case 0xc7:
+    case 0xc8:
+    case 0xc9: {
+      const width = head === 0xc7 ? 1 : head === 0xc8 ? 2 : 4;
+      const length = uintOfWidth(width);
+      return length === null ? null : raw(1 + width + 1 + length);
+    }
+    case 0xca:
+      return raw(5);
+    case 0xcb:
+      return raw(9);
+    case 0xcc:
+      return intOf(1, false);
+    case 0xcd:
+      return intOf(2, false);
+    case 0xce:
+      return intOf(4, false);
+    case 0xcf:
+      return intOf(8, false);
+    case 0xd0:
+      return intOf(1, true);
+    case 0xd1:
+      return intOf(2, true);
+    case 0xd2:
+      return intOf(4, true);
+    case 0xd3:
+      return intOf(8, true);
+    case 0xd4:
+    case 0xd5:
+    case 0xd6:
+    case 0xd7:
+    case 0xd8:
+      return raw(2 + 2 ** (head - 0xd4));
+    case 0xdc:
+      return items('array', uintOfWidth(2));
+    case 0xdd:
+      return items('array', uintOfWidth(4));
+    case 0xde:
+      return items('map', uintOfWidth(2));
+    case 0xdf:
+      return items('map', uintOfWidth(4));
+    default:
+      return null;
+  }
+}
+
+/** How a form writes each kind of value. */
+interface Form {
+  readonly name: string;
+  /** Non-negative ints: the smallest explicit unsigned form, the smallest signed one, or always 64 bits. */
+  readonly int: 'unsigned' | 'signed' | 'uint64' | 'int64';
+  /** The narrowest header width (bytes) for str and bin lengths; wider when the length needs it. */
+  readonly lengthBytes: 1 | 2 | 4;
+  /** Array and map headers: 16 or 32 bits (never the fix forms). */
+  readonly countBytes: 2 | 4;
+}
+
+const FORMS: readonly Form[] = [
+  { name: 'form-unsigned-len8-count16', int: 'unsigned', lengthBytes: 1, countBytes: 2 },
+  { name: 'form-signed-len16-count32', int: 'signed', lengthBytes: 2, countBytes: 4 },
+  { name: 'form-uint64-len32-count16', int: 'uint64', lengthBytes: 4, countBytes: 2 },
+  { name: 'form-int64-len8-count32', int: 'int64', lengthBytes: 1, countBytes: 4 },
+];
+
+const I64_MAX = (1n << 63n) - 1n;
+
+/** `value` as a msgpack int of exactly `head`'s form (which must hold it). */
+function intAs(head: number, value: bigint): Uint8Array {
+  const width = head === 0xcc || head === 0xd0 ? 1 : head === 0xcd || head === 0xd1 ? 2 : head === 0xce || head === 0xd2 ? 4 : 8;
+  const out = new Uint8Array(1 + width);
+  out[0] = head;
+  const twos = value < 0n ? value + (1n << BigInt(8 * width)) : value;
+  for (let i = 0; i < width; i += 1) out[width - i] = Number((twos >> BigInt(8 * i)) & 0xffn);
+  return out;
+}
+
+/** Every msgpack form that holds the int `value`, smallest first (fixints included). */
+function intForms(value: bigint): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  if (value >= 0n && value <= 0x7fn) out.push(Uint8Array.of(Number(value)));
+  if (value < 0n && value >= -32n) out.push(Uint8Array.of(Number(value + 0x100n)));
+  if (value >= 0n) {
+    for (const [head, max] of [[0xcc, 0xffn], [0xcd, 0xffffn], [0xce, 0xffff_ffffn], [0xcf, (1n << 64n) - 1n]] as const) if (value <= max) out.push(intAs(head, value));
+  }
+  for (const [head, bits] of [[0xd0, 8n], [0xd1, 16n], [0xd2, 32n], [0xd3, 64n]] as const) {
+    if (value >= -(1n << (bits - 1n)) && value < 1n << (bits - 1n)) out.push(intAs(head, value));
+  }
+  return out;
+}
+
+function writeInt(value: bigint, form: Form): Uint8Array {
+  if (value < 0n) return intForms(value)[form.int === 'int64' ? intForms(value).length - 1 : 0] as Uint8Array;
+  switch (form.int) {
+    case 'unsigned':
+      return intAs(value <= 0xffn ? 0xcc : value <= 0xffffn ? 0xcd : value <= 0xffff_ffffn ? 0xce : 0xcf, value);
+    case 'signed':
+      return value > I64_MAX ? intAs(0xcf, value) : intAs(value <= 0x7fn ? 0xd0 : value <= 0x7fffn ? 0xd1 : value <= 0x7fff_ffffn ? 0xd2 : 0xd3, value);
+    case 'uint64':
+      return intAs(0xcf, value);
+    case 'int64':
+      return intAs(value > I64_MAX ? 0xcf : 0xd3, value);
+  }
+}
+
+/** A header of `head8`/`head16`/`head32` for `length`, at least `bytes` wide. */
+function lengthHeader(heads: readonly [number, number, number], length: number, bytes: 1 | 2 | 4): Uint8Array {
+  if (bytes === 1 && length <= 0xff) return Uint8Array.of(heads[0], length);
+  if (bytes <= 2 && length <= 0xffff) return Uint8Array.of(heads[1], length >> 8, length & 0xff);
+  return Uint8Array.of(heads[2], (length >>> 24) & 0xff, (length >>> 16) & 0xff, (length >>> 8) & 0xff, length & 0xff);
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let pos = 0;
+  for (const part of parts) {
+    out.set(part, pos);
+    pos += part.length;
+  }
+  return out;
+}
+
+function writeItem(item: Item, form: Form, parts: Uint8Array[]): void {
+  switch (item.kind) {
+    case 'int':
+      parts.push(writeInt(item.value, form));
+      return;
+    case 'str':
+    case 'bin':
+      parts.push(lengthHeader(item.kind === 'str' ? [0xd9, 0xda, 0xdb] : [0xc4, 0xc5, 0xc6], item.bytes.length, form.lengthBytes), item.bytes);
+      return;
+    case 'array':
+    case 'map': {
+      const count = item.kind === 'map' ? item.items.length / 2 : item.items.length;
+      const [head16, head32] = item.kind === 'map' ? [0xde, 0xdf] : [0xdc, 0xdd];
+      parts.push(lengthHeader([head16, head16, head32], count, form.countBytes));
+      for (const child of item.items) writeItem(child, form, parts);
+      return;
+    }
+    case 'raw':
+      parts.push(item.bytes);
+  }
+}
+
+/** The accepted body written again in each form (keys, values and the map header alike). */
+function otherForms(accepted: Uint8Array): NearMiss[] {
+  const read = readItem(accepted, 0);
+  if (read === null || read.end !== accepted.length) return [];
+  return FORMS.map((form) => {
+    const parts: Uint8Array[] = [];
+    writeItem(read.item, form, parts);
+    return { name: form.name, bytes: concat(parts), code: SAME_AS, sameAs: accepted };
+  }).filter((nearMiss) => nearMiss.bytes.length <= FRAME_BODY_BYTES_MAX);
+}
+
+/**
+ * One unknown field holding a value of every msgpack type in every form, placed first so a
+ * wrong skip misreads the known fields after it. The payloads of strs, bins and exts are 0xc1
+ * (the byte msgpack never uses): a skip that stops short reads it as a type byte and refuses.
+ * Maps hold two pairs (a count of one pair cannot tell `2 * n` from `2 / n`).
+ */
+const UNKNOWN_OF_EVERY_TYPE: Uint8Array = (() => {
+  const filler = (n: number): number[] => new Array<number>(n).fill(0xc1);
+  const values: number[][] = [
+    [0xc0], [0xc2], [0xc3], [0x05], [0x7f], [0xe0], [0xff],
+    [0xcc, 0xff], [0xcd, 0xff, 0xff], [0xce, 0xff, 0xff, 0xff, 0xff], [0xcf, ...new Array<number>(8).fill(0xff)],
+    [0xd0, 0x80], [0xd1, 0x80, 0x00], [0xd2, 0x80, 0, 0, 0], [0xd3, 0x80, 0, 0, 0, 0, 0, 0, 0],
+    [0xca, 0x3f, 0x80, 0, 0], [0xcb, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0],
+    [0xa3, ...filler(3)], [0xd9, 3, ...filler(3)], [0xda, 0, 3, ...filler(3)], [0xdb, 0, 0, 0, 3, ...filler(3)],
+    [0xc4, 3, ...filler(3)], [0xc5, 0, 3, ...filler(3)], [0xc6, 0, 0, 0, 3, ...filler(3)],
+    [0xc7, 3, 0x01, ...filler(3)], [0xc8, 0, 3, 0x01, ...filler(3)], [0xc9, 0, 0, 0, 3, 0x01, ...filler(3)],
+    [0xd4, 0x01, ...filler(1)], [0xd5, 0x01, ...filler(2)], [0xd6, 0x01, ...filler(4)], [0xd7, 0x01, ...filler(8)], [0xd8, 0x01, ...filler(16)],
+    [0x92, 0x01, 0x02], [0xdc, 0, 2, 0x01, 0x02], [0xdd, 0, 0, 0, 2, 0x01, 0x02],
+    [0x82, 0xa1, 0x61, 0x01, 0xa1, 0x62, 0x02], [0xde, 0, 2, 0xa1, 0x61, 0x01, 0xa1, 0x62, 0x02], [0xdf, 0, 0, 0, 2, 0xa1, 0x61, 0x01, 0xa1, 0x62, 0x02],
+    [0x91, 0x91, 0x91, 0xc0],
+  ];
+  return Uint8Array.from([0xdc, 0, values.length, ...values.flat()]);
+})();
+
+/**
+ * The same body with: an unknown field of every type first; the entries in reverse order; each
+ * absent known field written out as nil (nil means absent); each present one set to nil, which
+ * must decode as the body without it.
+ */
+function sameThingRewritten(accepted: Uint8Array, entries: readonly Entry[], known: ReadonlySet<string>): NearMiss[] {
+  const out: NearMiss[] = [...otherForms(accepted)];
+  const same = (name: string, bytes: Uint8Array, reference: Uint8Array = accepted): void => {
+    if (bytes.length <= FRAME_BODY_BYTES_MAX) out.push({ name, bytes, code: SAME_AS, sameAs: reference });
+  };
+  same('unknown-field-of-every-type-first', mapOf([{ name: 'zz', key: str('zz'), value: UNKNOWN_OF_EVERY_TYPE }, ...entries]).bytes);
+  if (entries.length >= 2) same('fields-reversed', mapOf([...entries].reverse()).bytes);
+  const present = new Set(entries.map((e) => e.name));
+  const absent = [...known].filter((name) => !present.has(name));
+  if (absent.length > 0) same('absent-fields-as-nil', mapOf([...entries, ...absent.map((name) => ({ name, key: str(name), value: Uint8Array.of(0xc0) }))]).bytes);
+  entries.forEach((entry, i) => {
+    if (!known.has(entry.name)) return;
+    same(`field-${entry.name}-nil`, mapOf(entries.map((e, j) => (j === i ? { ...e, value: Uint8Array.of(0xc0) } : e))).bytes, mapOf(entries.filter((_, j) => j !== i)).bytes);
+  });
+  return out;
+}
+
+/** Ints at the edges of every msgpack int form, and just past them. */
+const INT_EDGES: readonly bigint[] = [
+  0n, 1n, 0x7fn, 0x80n, 0xffn, 0x100n, 0x7fffn, 0x8000n, 0xffffn, 0x1_0000n, 0x7fff_ffffn, 0x8000_0000n, 0xffff_ffffn, 0x1_0000_0000n,
+  (1n << 53n) - 1n, 1n << 53n, I64_MAX, 1n << 63n, (1n << 64n) - 1n,
+];
+const NEGATIVE_EDGES: readonly bigint[] = [-1n, -32n, -33n, -128n, -129n, -32768n, -32769n, -(1n << 31n), -(1n << 31n) - 1n, -(1n << 63n)];
+
+/**
+ * The request's int fields at every edge of every int form: each form that holds a value decodes
+ * as the smallest form of that value does (accepted, or refused at the value when out of the
+ * field's range), and every negative form is refused at the value.
+ */
+export function requestIntLimits(): NearMiss[] {
+  const entries: Entry[] = [
+    { name: 'id', key: str('id'), value: Uint8Array.of(0x01) },
+    { name: 'op', key: str('op'), value: str('getSeq') },
+    { name: 'key', key: str('key'), value: str('k') },
+    { name: 'count', key: str('count'), value: Uint8Array.of(0x01) },
+    { name: 'clientId', key: str('clientId'), value: Uint8Array.of(0x01) },
+    { name: 'requestId', key: str('requestId'), value: Uint8Array.of(0x01) },
+  ];
+  const out: NearMiss[] = [];
+  entries.forEach((entry, i) => {
+    if (entry.name === 'op' || entry.name === 'key') return;
+    const withValue = (value: Uint8Array) => mapOf(entries.map((e, j) => (j === i ? { ...e, value } : e)));
+    for (const value of INT_EDGES) {
+      const [smallest, ...others] = intForms(value);
+      const reference = withValue(smallest as Uint8Array).bytes;
+      for (const form of others) out.push({ name: `${entry.name}-${value}-as-0x${(form[0] as number).toString(16)}`, bytes: withValue(form).bytes, code: SAME_AS, sameAs: reference });
+    }
+    for (const value of NEGATIVE_EDGES) {
+      for (const form of intForms(value)) {
+        const map = withValue(form);
+        out.push({ name: `${entry.name}-${value}-as-0x${(form[0] as number).toString(16)}`, bytes: map.bytes, code: BAD, offset: map.valueAt[i] as number });
+      }
+    }
+  });
   return out;
 }

@@ -3,7 +3,8 @@
 // short, and the near-misses the target promises to refuse (its `rejections` of each seed: a
 // flipped CRC, one past a limit, a non-canonical varint, ...), one file per promise name (the
 // first seed that yields it). The promises go into `near-misses.json` beside the files (hash →
-// name, code, offset), and the replay checks each file is refused exactly as promised.
+// name, code, offset, and for another form of the same thing the reference's hex), and the replay
+// checks each file is refused (or decodes as its reference) exactly as promised.
 // Near-misses above NEAR_MISS_FILE_BYTES_MAX are left out (the limits at their boundary are
 // large; the replay checks them from the target's `limits()` instead).
 // Run: `node dist/fuzz/main.js --seed-corpus` (existing files are left alone; the manifest is
@@ -22,6 +23,14 @@ export interface NearMissPromise {
   readonly name: string;
   readonly code: string;
   readonly offset?: number;
+  /** Hex of the reference bytes this file must decode as (NearMiss.sameAs). */
+  readonly sameAs?: string;
+}
+
+/** The near-miss a manifest promise describes, for `bytes`. */
+export function nearMissOfPromise(promise: NearMissPromise, bytes: Uint8Array): NearMiss {
+  const { sameAs, ...rest } = promise;
+  return sameAs === undefined ? { ...rest, bytes } : { ...rest, bytes, sameAs: Uint8Array.from(Buffer.from(sameAs, 'hex')) };
 }
 
 /** The promises recorded for a target's corpus files, by file hash (empty when none). */
@@ -61,7 +70,12 @@ export function seedCorpus(targets: readonly AnyFuzzTarget[], log: (line: string
     const manifest: Record<string, NearMissPromise> = {};
     for (const nearMiss of corpusNearMisses(target)) {
       writeInput(dir, nearMiss.bytes);
-      const promise: NearMissPromise = nearMiss.offset === undefined ? { name: nearMiss.name, code: nearMiss.code } : { name: nearMiss.name, code: nearMiss.code, offset: nearMiss.offset };
+      const promise: NearMissPromise = {
+        name: nearMiss.name,
+        code: nearMiss.code,
+        ...(nearMiss.offset === undefined ? {} : { offset: nearMiss.offset }),
+        ...(nearMiss.sameAs === undefined ? {} : { sameAs: Buffer.from(nearMiss.sameAs).toString('hex') }),
+      };
       manifest[inputHash(nearMiss.bytes)] = promise;
     }
     const sorted = Object.fromEntries(Object.entries(manifest).sort(([a], [b]) => (a < b ? -1 : 1)));

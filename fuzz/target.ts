@@ -98,7 +98,16 @@ export interface NearMiss {
   readonly code: string;
   /** The documented offset of the error, when the format documents one. */
   readonly offset?: number;
+  /**
+   * Another form of the same thing (a wider int, a longer string header, an unknown field of
+   * another shape, a field's nil written out): `bytes` must decode exactly as these do, to an
+   * equal value or refused with the same code at the same offset. `code` is then `same-as`.
+   */
+  readonly sameAs?: Uint8Array;
 }
+
+/** The `code` of a near-miss promised to decode as its `sameAs` bytes do. */
+export const SAME_AS = 'same-as';
 
 /** Largest input the engine builds when a target does not say otherwise. */
 export const FUZZ_INPUT_BYTES_MAX_DEFAULT = 4096;

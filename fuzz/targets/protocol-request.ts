@@ -6,7 +6,7 @@ import * as fc from 'fast-check';
 import { decodeRequestWithToken, encodeRequest, REQUEST_TOKEN_CHARS_MAX, validateRequest, type ErrorAnswer, type Request } from '../../core/protocol.js';
 import { nearValidMsgpackMap, wildMsgpackMap } from '../arbitraries.js';
 import { PROTOCOL_DICTIONARY, PROTOCOL_FIELD_NAMES, requestArbitrary } from '../protocol-values.js';
-import { requestRejections } from '../protocol-near-misses.js';
+import { requestIntLimits, requestRejections } from '../protocol-near-misses.js';
 import { defineTarget, onlyDecodeError } from '../target.js';
 
 
@@ -30,6 +30,8 @@ export default defineTarget<ValidatedRequest>({
   decode: decodeValidated,
   // One msgpack map, nothing after it, each field's type and width (fuzz/protocol-near-misses.ts).
   rejections: requestRejections,
+  // Every int field at the edges of every msgpack int form, and every negative form.
+  limits: requestIntLimits,
   encode: (value) => encodeRequest(value.request, value.token ?? undefined),
   canonical: false,
   isExpectedError: onlyDecodeError,
