@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DecodeError } from './errors.js';
 import { FRAME_BODY_BYTES_MAX, GET_TS_COUNT_MAX, LOGICAL_MAX, PHYSICAL_MS_MAX, SEQ_COUNT_MAX, U64_MAX } from './limits.js';
+import { describedDecodeError } from './test-support.js';
 import {
   ANSWER_FIELDS,
   REQUEST_FIELDS,
@@ -29,7 +30,7 @@ function decodeErrorOf(fn: () => unknown): DecodeError {
   try {
     fn();
   } catch (e) {
-    if (e instanceof DecodeError) return e;
+    if (e instanceof DecodeError) return describedDecodeError(e);
     throw new Error(`expected a DecodeError, got ${String(e)}`);
   }
   throw new Error('expected a DecodeError, but decoding succeeded');

@@ -1,8 +1,16 @@
 // Helpers shared by core's unit tests (not used by the product): what an action threw, as a value
 // a test can compare. Only the error kind asked for is caught; anything else is rethrown, so a
-// test never mistakes an untyped exception for a refusal.
+// test never mistakes an untyped exception for a refusal. A DecodeError must also say what was
+// wrong beyond its code (an operator reads it in a log): one whose message is only its code fails
+// the test that caught it, as the fuzz targets' `bare-error` property does.
 import { AssertionError } from './assert.js';
 import { DecodeError, type DecodeErrorCode } from './errors.js';
+
+/** The DecodeError itself, after checking its message says more than its code. */
+export function describedDecodeError(e: DecodeError): DecodeError {
+  if (e.message.replace(`${e.code}:`, '').trim().length === 0) throw new Error(`${e.code} was thrown with no message`);
+  return e;
+}
 
 /** The code of the DecodeError `action` throws, or `ifNone` when it throws nothing. */
 export function codeOf(action: () => unknown): DecodeErrorCode | 'no error';
@@ -11,7 +19,7 @@ export function codeOf(action: () => unknown, ifNone = 'no error'): string {
   try {
     action();
   } catch (e) {
-    if (e instanceof DecodeError) return e.code;
+    if (e instanceof DecodeError) return describedDecodeError(e).code;
     throw e;
   }
   return ifNone;
@@ -22,7 +30,7 @@ export function decodeErrorOf(action: () => unknown): { code: string; offset: nu
   try {
     action();
   } catch (e) {
-    if (e instanceof DecodeError) return { code: e.code, offset: e.offset };
+    if (e instanceof DecodeError) return { code: describedDecodeError(e).code, offset: e.offset };
     throw e;
   }
   throw new Error('expected a DecodeError');

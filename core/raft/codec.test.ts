@@ -21,6 +21,8 @@ import {
 } from './codec.js';
 import type { Entry, Message } from './types.js';
 
+import { describedDecodeError } from '../test-support.js';
+
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
 function decodesOrDecodeError(decode: () => unknown): void {
@@ -28,6 +30,7 @@ function decodesOrDecodeError(decode: () => unknown): void {
     decode();
   } catch (error) {
     expect(error).toBeInstanceOf(DecodeError);
+    describedDecodeError(error as DecodeError);
   }
 }
 
