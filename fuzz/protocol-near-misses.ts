@@ -234,6 +234,23 @@ function uintOf(value: Uint8Array | undefined): bigint | null {
   return out;
 }
 
+/** A valid value for each ok-answer field, to add to an answer of another shape. */
+const FOREIGN_ANSWER_FIELDS: readonly (readonly [string, Uint8Array])[] = [
+  ['physicalMs', Uint8Array.of(0x01)],
+  ['logicalStart', Uint8Array.of(0x00)],
+  ['start', Uint8Array.of(0x01)],
+  ['count', Uint8Array.of(0x01)],
+  ['grants', Uint8Array.of(0x91, 0x93, 0xa1, 0x6b, 0x01, 0x01)],
+  ['maxSafeMs', Uint8Array.of(0x01)],
+  ['frontierMs', Uint8Array.of(0x01)],
+  ['leaseId', Uint8Array.of(0x01)],
+  ['tsUpperBoundMs', Uint8Array.of(0x01)],
+  ['expiresAtMs', Uint8Array.of(0x01)],
+  ['released', Uint8Array.of(0xc3)],
+  ['epoch', Uint8Array.of(0x01)],
+  ['members', Uint8Array.of(0x90)],
+];
+
 /**
  * The near-misses of the accepted answer body `accepted` (decodeResponse): each field's width and
  * type at the refused value, the structure of each answer shape (a getTs grant inside one
@@ -284,6 +301,13 @@ export function answerRejections(accepted: Uint8Array): NearMiss[] {
   }
   const codeAt = index('code');
   if (!ok && codeAt >= 0) withValue('error-code-unknown', codeAt, str('NOT_A_CODE'), BAD, false);
+  const releasedAt = index('released');
+  if (ok && releasedAt >= 0) withValue('released-false', releasedAt, Uint8Array.of(0xc2), BAD, false);
+  // An ok answer has exactly one shape: a field of any other shape added is refused once the map
+  // is read (members, release, lease, safe point, getSeqBatch grants, getTs, getSeq).
+  if (ok) {
+    for (const [field, value] of FOREIGN_ANSWER_FIELDS) if (index(field) < 0) withExtra(`ok-answer-with-${field}`, field, value, BAD);
+  }
   return out;
 }
 

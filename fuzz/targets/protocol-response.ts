@@ -29,6 +29,12 @@ export default defineTarget<Response>({
         { id: 3, ok: false, code: 'NOT_LEADER', message: 'not the leader', leaderEndpoint: '127.0.0.1:50551', leaderEpoch: 4n },
         { id: 0, ok: false, code: 'BAD_FRAME', message: 'FRAME_TOO_LARGE: frame body of 70000 bytes exceeds the maximum of 65536' },
         { id: 4, ok: true, members: [{ id: 1, role: 'voter', endpoint: '127.0.0.1:50551' }, { id: 4, role: 'learner', endpoint: '127.0.0.1:50561' }], leaderEndpoint: '127.0.0.1:50551' },
+        { id: 5, ok: true, leaseId: 9n, tsUpperBoundMs: 1_700_000_003_000, expiresAtMs: 1_700_000_005_000, epoch: 3n },
+        { id: 6, ok: true, released: true },
+        { id: 7, ok: true, safePoint: 'maxSafe', safePhysicalMs: 1_700_000_000_000, epoch: 3n },
+        { id: 8, ok: true, safePoint: 'frontier', safePhysicalMs: 1_700_000_000_000, epoch: 3n },
+        { id: 9, ok: true, grants: [{ key: 'orders', start: 1n, count: 2 }, { key: 'k', start: (1n << 64n) - 1n, count: 1 }], epoch: 3n },
+        { id: 10, ok: false, code: 'SEQ_SESSION_EXPIRED', message: 'session expired', requestIdsFrom: 12n },
       ] satisfies Response[]
     ).map((response) => encodeResponse(response)),
   dictionary: PROTOCOL_DICTIONARY,
