@@ -261,6 +261,44 @@ describe('protocol decoders are total', () => {
 });
 
 describe('protocol decoding rules', () => {
+  it('names the missing field and what lacks it, for every required field of every request and answer', () => {
+    const body = (fields: Record<string, unknown>) => libEncode(fields, { useBigInt64: true });
+    const requests: readonly [Record<string, unknown>, string, readonly string[]][] = [
+      [{ id: 1, op: 'getTs', count: 1 }, 'getTs', ['count']],
+      [{ id: 1, op: 'getSeq', key: 'k', count: 1, clientId: 1n, requestId: 1n }, 'getSeq', ['key', 'count', 'clientId', 'requestId']],
+      [{ id: 1, op: 'acquireLease', holder: Uint8Array.of(1), holderEpoch: 1n, ttlMs: 5_000 }, 'acquireLease', ['holder', 'holderEpoch', 'ttlMs']],
+      [{ id: 1, op: 'renewLease', leaseId: 1n }, 'renewLease', ['leaseId']],
+      [{ id: 1, op: 'releaseLease', leaseId: 1n }, 'releaseLease', ['leaseId']],
+      [{ id: 1, op: 'getSeqBatch', entries: [['k', 1]], clientId: 1n, requestId: 1n }, 'getSeqBatch', ['entries', 'clientId', 'requestId']],
+      [{ id: 1, op: 'getTs', count: 1 }, 'request', ['id', 'op']],
+    ];
+    for (const [fields, what, required] of requests) {
+      expect(decodeRequest(body(fields)).op).toBe(fields.op);
+      for (const field of required) {
+        const { [field]: _dropped, ...rest } = fields;
+        expect(decodeErrorOf(() => decodeRequest(body(rest))).message, `${what} without ${field}`).toBe(`FRAME_BAD_BODY: ${what} is missing field ${field} (absent or nil)`);
+      }
+    }
+    const answers: readonly [Record<string, unknown>, string, readonly string[]][] = [
+      [{ id: 1, ok: true, start: 1n, count: 1, epoch: 1n }, 'answer', ['id', 'ok']],
+      [{ id: 1, ok: false, code: 'NOT_LEADER', message: 'm' }, 'error answer', ['code', 'message']],
+      [{ id: 1, ok: true, leaseId: 1n, tsUpperBoundMs: 1, expiresAtMs: 1, epoch: 1n }, 'lease answer', ['leaseId', 'tsUpperBoundMs', 'expiresAtMs', 'epoch']],
+      [{ id: 1, ok: true, maxSafeMs: 1, epoch: 1n }, 'ok answer', ['epoch']],
+      [{ id: 1, ok: true, grants: [['k', 1n, 1]], epoch: 1n }, 'ok answer', ['epoch']],
+      [{ id: 1, ok: true, start: 1n, count: 1, epoch: 1n }, 'ok answer', ['count', 'epoch']],
+      [{ id: 1, ok: true, physicalMs: 1, logicalStart: 0, count: 1, epoch: 1n }, 'getTs answer', ['physicalMs', 'logicalStart']],
+    ];
+    for (const [fields, what, required] of answers) {
+      expect(decodeResponse(body(fields)).id).toBe(1);
+      for (const field of required) {
+        const { [field]: _dropped, ...rest } = fields;
+        expect(decodeErrorOf(() => decodeResponse(body(rest))).message, `${what} without ${field}`).toBe(`FRAME_BAD_BODY: ${what} is missing field ${field} (absent or nil)`);
+      }
+    }
+    const { start: _start, ...noStart } = { id: 1, ok: true, start: 1n, count: 1, epoch: 1n };
+    expect(decodeErrorOf(() => decodeResponse(body(noStart))).message).toBe('FRAME_BAD_BODY: ok answer is missing field start or physicalMs (absent or nil)');
+  });
+
   it('ignores unknown fields of any msgpack type, in any position', () => {
     fc.assert(
       fc.property(requestArb, fc.string({ minLength: 1, maxLength: 12 }), anyMsgpackValue, fc.boolean(), (request, name, value, first) => {
