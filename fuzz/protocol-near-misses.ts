@@ -7,8 +7,16 @@
 // Each bound is also shown accepted at its edge, and the forms msgpack allows for the same value
 // (a wider int, an unknown field of any shape) are accepted.
 import { ErrorCode } from '../core/errors.js';
-import { FRAME_BODY_BYTES_MAX, LOGICAL_MAX, PHYSICAL_MS_MAX, TIMESTAMPS_PER_MS } from '../core/limits.js';
-import { ANSWER_FIELDS, REQUEST_FIELDS, REQUEST_ID_MAX, REQUEST_TOKEN_CHARS_MAX } from '../core/protocol.js';
+import { FRAME_BODY_BYTES_MAX, LOGICAL_MAX, PHYSICAL_MS_MAX, SEQ_BATCH_KEYS_MAX, TIMESTAMPS_PER_MS } from '../core/limits.js';
+import {
+  ANSWER_FIELDS,
+  LEASE_HOLDER_WIRE_BYTES_MAX,
+  MEMBER_ENDPOINT_BYTES_MAX,
+  MEMBERS_MAX,
+  REQUEST_FIELDS,
+  REQUEST_ID_MAX,
+  REQUEST_TOKEN_CHARS_MAX,
+} from '../core/protocol.js';
 import { SAME_AS, type NearMiss } from './target.js';
 
 const BAD = ErrorCode.FRAME_BAD_BODY;
@@ -162,6 +170,23 @@ function valueReplacer(entries: readonly Entry[], out: NearMiss[]): (name: strin
   };
 }
 
+/** A msgpack array of already encoded items (fixarray or array 16). */
+function arrayOf(items: readonly Uint8Array[]): Uint8Array {
+  const header = items.length <= 15 ? Uint8Array.of(0x90 | items.length) : Uint8Array.of(0xdc, items.length >> 8, items.length & 0xff);
+  return concat([header, ...items]);
+}
+
+/**
+ * Adds to `out` the body with entry `i`'s value replaced by `value`, refused FRAME_BAD_BODY at
+ * `inner` bytes into that value (an element of an array, which the decoder names).
+ */
+function innerReplacer(entries: readonly Entry[], out: NearMiss[]): (name: string, i: number, value: Uint8Array, inner: number) => void {
+  return (name, i, value, inner) => {
+    const map = mapOf(entries.map((e, j) => (j === i ? { ...e, value } : e)));
+    out.push({ name, bytes: map.bytes, code: BAD, offset: (map.valueAt[i] as number) + inner });
+  };
+}
+
 /** The near-misses of the accepted request body `accepted`. */
 export function requestRejections(accepted: Uint8Array): NearMiss[] {
   const entries = mapEntries(accepted);
@@ -169,6 +194,9 @@ export function requestRejections(accepted: Uint8Array): NearMiss[] {
   const out = [...mapPromises(accepted, entries, REQUEST_FIELDS), ...sameThingRewritten(accepted, entries, REQUEST_FIELDS)];
   const index = (name: string): number => entries.findIndex((e) => e.name === name);
   const withValue = valueReplacer(entries, out);
+  const withInner = innerReplacer(entries, out);
+  // A field written as nil is absent: a near-miss that gives it a value changes the answer's shape.
+  const indexNotNil = (name: string): number => entries.findIndex((e) => e.name === name && e.value[0] !== 0xc0);
   const id = index('id');
   if (id >= 0) {
     withValue('id-at-max', id, u32(REQUEST_ID_MAX), 'accepted', false);
@@ -202,6 +230,19 @@ export function requestRejections(accepted: Uint8Array): NearMiss[] {
   if (clientId >= 0) {
     withValue('client-id-at-u64-max', clientId, u64((1n << 64n) - 1n), 'accepted', false);
     withValue('client-id-negative-int64', clientId, Uint8Array.of(0xd3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff), BAD, true);
+  }
+  const holder = indexNotNil('holder');
+  if (holder >= 0) {
+    const bin = (n: number): Uint8Array => concat([lengthHeader([0xc4, 0xc5, 0xc6], n, 1), new Uint8Array(n).fill(0x61)]);
+    withValue('holder-at-wire-max', holder, bin(LEASE_HOLDER_WIRE_BYTES_MAX), 'accepted', false);
+    withValue('holder-above-wire-max', holder, bin(LEASE_HOLDER_WIRE_BYTES_MAX + 1), BAD, true);
+    withValue('holder-not-bin', holder, str('a'), BAD, true);
+  }
+  const batchEntries = indexNotNil('entries');
+  if (batchEntries >= 0) {
+    withValue('entries-claim-more-than-the-body', batchEntries, Uint8Array.of(0xdd, 0xff, 0xff, 0xff, 0xff), BAD, true);
+    withValue('entries-not-array', batchEntries, str('k'), BAD, true);
+    withInner('entry-not-pair', batchEntries, arrayOf([arrayOf([str('k')])]), 1);
   }
   // The connection token: 1..REQUEST_TOKEN_CHARS_MAX characters, refused at its key otherwise.
   const withToken = (name: string, token: string, code: string): void => {
@@ -263,6 +304,9 @@ export function answerRejections(accepted: Uint8Array): NearMiss[] {
   const out = [...mapPromises(accepted, entries, ANSWER_FIELDS), ...sameThingRewritten(accepted, entries, ANSWER_FIELDS)];
   const index = (name: string): number => entries.findIndex((e) => e.name === name);
   const withValue = valueReplacer(entries, out);
+  const withInner = innerReplacer(entries, out);
+  // A field written as nil is absent: a near-miss that gives it a value changes the answer's shape.
+  const indexNotNil = (name: string): number => entries.findIndex((e) => e.name === name && e.value[0] !== 0xc0);
   const withExtra = (name: string, field: string, value: Uint8Array, code: string): void => {
     out.push({ name, bytes: mapOf([...entries, { name: field, key: str(field), value }]).bytes, code });
   };
@@ -301,6 +345,31 @@ export function answerRejections(accepted: Uint8Array): NearMiss[] {
   }
   const codeAt = index('code');
   if (!ok && codeAt >= 0) withValue('error-code-unknown', codeAt, str('NOT_A_CODE'), BAD, false);
+  const grantsAt = indexNotNil('grants');
+  if (ok && grantsAt >= 0) {
+    const grant = (start: Uint8Array, count: Uint8Array): Uint8Array => arrayOf([str('k'), start, count]);
+    const one = grant(Uint8Array.of(0x01), Uint8Array.of(0x01));
+    withValue('grants-empty', grantsAt, arrayOf([]), BAD, true);
+    withValue('grants-at-max', grantsAt, arrayOf(new Array<Uint8Array>(SEQ_BATCH_KEYS_MAX).fill(one)), 'accepted', false);
+    withValue('grants-above-max', grantsAt, arrayOf(new Array<Uint8Array>(SEQ_BATCH_KEYS_MAX + 1).fill(one)), BAD, true);
+    withValue('grants-claim-more-than-the-body', grantsAt, Uint8Array.of(0xdd, 0xff, 0xff, 0xff, 0xff), BAD, true);
+    withValue('grant-at-u64-end', grantsAt, arrayOf([grant(u64((1n << 64n) - 2n), Uint8Array.of(0x02))]), 'accepted', false);
+    withInner('grant-past-u64', grantsAt, arrayOf([grant(u64((1n << 64n) - 2n), Uint8Array.of(0x03))]), 1);
+    withInner('grant-count-zero', grantsAt, arrayOf([grant(Uint8Array.of(0x01), Uint8Array.of(0x00))]), 1);
+    withInner('grant-not-triple', grantsAt, arrayOf([arrayOf([str('k'), Uint8Array.of(0x01)])]), 1);
+  }
+  const membersAt = indexNotNil('members');
+  if (ok && membersAt >= 0) {
+    const member = (role: string, endpoint: string): Uint8Array => arrayOf([Uint8Array.of(0x01), str(role), str(endpoint)]);
+    const one = member('voter', 'h:1');
+    withValue('members-at-max', membersAt, arrayOf(new Array<Uint8Array>(MEMBERS_MAX).fill(one)), 'accepted', false);
+    withValue('members-above-max', membersAt, arrayOf(new Array<Uint8Array>(MEMBERS_MAX + 1).fill(one)), BAD, true);
+    withValue('members-claim-more-than-the-body', membersAt, Uint8Array.of(0xdc, 0xff, 0xff), BAD, true);
+    withValue('member-endpoint-at-max', membersAt, arrayOf([member('learner', 'e'.repeat(MEMBER_ENDPOINT_BYTES_MAX))]), 'accepted', false);
+    withInner('member-endpoint-above-max', membersAt, arrayOf([member('voter', 'e'.repeat(MEMBER_ENDPOINT_BYTES_MAX + 1))]), 1);
+    withInner('member-role-unknown', membersAt, arrayOf([member('witness', 'h:1')]), 1);
+    withInner('member-not-triple', membersAt, arrayOf([arrayOf([Uint8Array.of(0x01), str('voter')])]), 1);
+  }
   const releasedAt = index('released');
   if (ok && releasedAt >= 0) withValue('released-false', releasedAt, Uint8Array.of(0xc2), BAD, false);
   // An ok answer has exactly one shape: a field of any other shape added is refused once the map
