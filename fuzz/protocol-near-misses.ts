@@ -394,8 +394,15 @@ type Item =
   /** nil, booleans, floats and exts: written as they came. */
   | { readonly kind: 'raw'; readonly bytes: Uint8Array };
 
-/** Reads the msgpack value at `at` (the bytes are a body the decoder accepted); null when it cannot. */
-function readItem(bytes: Uint8Array, at: number): { item: Item; end: number } | null {
+/** Deepest nesting `readItem` follows (it recurses; the decoders do not, and accept any depth). */
+const ITEM_DEPTH_MAX = 64;
+
+/**
+ * Reads the msgpack value at `at` (the bytes are a body the decoder accepted); null when it
+ * cannot, or when it nests deeper than ITEM_DEPTH_MAX (no other forms are built for that body).
+ */
+function readItem(bytes: Uint8Array, at: number, depth = 0): { item: Item; end: number } | null {
+  if (depth > ITEM_DEPTH_MAX) return null;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let pos = at;
   const need = (n: number): boolean => pos + n <= bytes.length;
@@ -414,7 +421,7 @@ function readItem(bytes: Uint8Array, at: number): { item: Item; end: number } | 
     if (count === null) return null;
     const out: Item[] = [];
     for (let i = 0; i < (kind === 'map' ? 2 * count : count); i += 1) {
-      const next = readItem(bytes, pos);
+      const next = readItem(bytes, pos, depth + 1);
       if (next === null) return null;
       out.push(next.item);
       pos = next.end;
