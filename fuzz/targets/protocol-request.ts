@@ -44,6 +44,8 @@ export default defineTarget<ValidatedRequest>({
       { id: 7, op: 'getSeq' as const, key: 'orders', count: 10, clientId: 42n, requestId: 1n },
       { id: 8, op: 'getSeq' as const, key: 'ключ', count: 65_536, clientId: (1n << 64n) - 1n, requestId: 3n },
       { id: 9, op: 'members' as const },
+      { id: 11, op: 'getCurrentMaxSafe' as const },
+      { id: 12, op: 'getSafeFrontier' as const },
       // A key that starts with U+FEFF: decoded byte for byte (the BOM kept, not dropped).
       { id: 10, op: 'getSeq' as const, key: '\uFEFFbom', count: 1, clientId: 1n, requestId: 1n },
     ]
