@@ -245,8 +245,30 @@ describe('protocol decoders are total', () => {
   it('refuses a body over FRAME_BODY_BYTES_MAX and an empty body', () => {
     const big = libEncode({ id: 1, op: 'getTs', count: 1, pad: 'x'.repeat(FRAME_BODY_BYTES_MAX) });
     expect(decodeErrorOf(() => decodeRequest(big)).message).toMatch(/exceeds/);
-    expect(decodeErrorOf(() => decodeRequest(new Uint8Array(0))).message).toMatch(/empty/);
-    expect(decodeErrorOf(() => decodeResponse(new Uint8Array(0))).code).toBe('FRAME_BAD_BODY');
+    expect(decodeErrorOf(() => decodeRequest(new Uint8Array(0))).message).toMatch(/empty request body/);
+    expect(decodeErrorOf(() => decodeResponse(new Uint8Array(0))).message).toMatch(/empty answer body/);
+  });
+
+  it('accepts a body of exactly FRAME_BODY_BYTES_MAX bytes and refuses one byte more', () => {
+    // {id, op, count, pad: bin 32 of n bytes}: 1 + 3 + 1 + 3 + 6 + 6 + 1 + 4 + 5 + n bytes.
+    const padded = (total: number): Uint8Array => {
+      const head = unhex('84 a2 6964 01 a2 6f70 a5 6765745473 a5 636f756e74 01 a3 706164 c6');
+      const n = total - head.length - 4;
+      const body = new Uint8Array(total);
+      body.set(head);
+      new DataView(body.buffer).setUint32(head.length, n);
+      return body;
+    };
+    expect(padded(FRAME_BODY_BYTES_MAX)).toHaveLength(FRAME_BODY_BYTES_MAX);
+    expect(decodeRequest(padded(FRAME_BODY_BYTES_MAX))).toEqual({ id: 1, op: 'getTs', count: 1 });
+    expect(decodeErrorOf(() => decodeRequest(padded(FRAME_BODY_BYTES_MAX + 1))).message).toMatch(/request body of 65537 bytes exceeds 65536/);
+  });
+
+  it('refuses a body that is not bytes with a typed error that says so', () => {
+    for (const notBytes of ['84a26964', [0x80], null, new ArrayBuffer(1)]) {
+      expect(decodeErrorOf(() => decodeRequest(notBytes as unknown as Uint8Array)).message).toMatch(/request body is not bytes/);
+      expect(decodeErrorOf(() => decodeResponse(notBytes as unknown as Uint8Array)).message).toMatch(/answer body is not bytes/);
+    }
   });
 
   it('survives deep nesting and absurd declared lengths in an unknown field without allocating', () => {
@@ -325,6 +347,10 @@ describe('protocol decoding rules', () => {
     const floatCount = libEncode({ id: 1, op: 'getTs', count: 1 }, { forceIntegerToFloat: true });
     expect(decodeErrorOf(() => decodeRequest(floatCount)).message).toMatch(/not an integer/);
     expect(decodeErrorOf(() => decodeRequest(libEncode({ id: 1, op: 'getTs', count: -1 }))).message).toMatch(/negative/);
+    // Every negative fixint (0xe0 = -32 to 0xff = -1) is named negative, not "not an integer".
+    for (const head of [0xe0, 0xe1, 0xff]) {
+      expect(decodeErrorOf(() => decodeRequest(unhex(`83 a2 6964 01 a2 6f70 a5 6765745473 a5 636f756e74 ${head.toString(16)}`))).message).toMatch(/count is negative/);
+    }
     expect(decodeErrorOf(() => decodeRequest(libEncode({ id: 1, op: new TextEncoder().encode('getTs'), count: 1 }))).message).toMatch(/not a string/);
     expect(decodeErrorOf(() => decodeRequest(libEncode({ id: '1', op: 'getTs', count: 1 }))).message).toMatch(/not an integer/);
     expect(decodeErrorOf(() => decodeResponse(libEncode({ id: 1, ok: 1, start: 0, count: 1, epoch: 1 }))).message).toMatch(/not a boolean/);
