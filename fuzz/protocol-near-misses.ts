@@ -187,6 +187,29 @@ function innerReplacer(entries: readonly Entry[], out: NearMiss[]): (name: strin
   };
 }
 
+/**
+ * Adds to `out` the near-misses of an array or bin field at entry `i` that only a reader of the
+ * header's exact form can tell: the value replaced by a byte of another type followed by four zero
+ * bytes (a reader that took any head for a 32-bit length would read an empty value and go on),
+ * and, for arrays of elements at least `elementBytesMin` bytes long, an array 32 header claiming
+ * one element more than the rest of the body can hold (what follows is the rest of the map and an
+ * unknown nil field, so a reader that let the claim through would refuse later, at an element).
+ * Both are refused at the value.
+ */
+function headerFormReplacer(entries: readonly Entry[], out: NearMiss[]): (name: string, i: number, elementBytesMin: number | null) => void {
+  return (name, i, elementBytesMin) => {
+    const replaced = (value: Uint8Array, extra: readonly Entry[] = []) => mapOf([...entries.map((e, j) => (j === i ? { ...e, value } : e)), ...extra]);
+    const wrongType = replaced(Uint8Array.of(0xc2, 0, 0, 0, 0));
+    out.push({ name: `${name}-other-type-then-zeros`, bytes: wrongType.bytes, code: BAD, offset: wrongType.valueAt[i] as number });
+    if (elementBytesMin === null) return;
+    const claim = (count: number) => replaced(Uint8Array.of(0xdd, (count >>> 24) & 0xff, (count >>> 16) & 0xff, (count >>> 8) & 0xff, count & 0xff), [{ name: 'zz', key: str('zz'), value: Uint8Array.of(0xc0) }]);
+    const probe = claim(0);
+    const remaining = probe.bytes.length - ((probe.valueAt[i] as number) + 5);
+    const onePast = claim(Math.floor(remaining / elementBytesMin) + 1);
+    out.push({ name: `${name}-claim-one-past-what-fits`, bytes: onePast.bytes, code: BAD, offset: onePast.valueAt[i] as number });
+  };
+}
+
 /** The near-misses of the accepted request body `accepted`. */
 export function requestRejections(accepted: Uint8Array): NearMiss[] {
   const entries = mapEntries(accepted);
@@ -195,6 +218,7 @@ export function requestRejections(accepted: Uint8Array): NearMiss[] {
   const index = (name: string): number => entries.findIndex((e) => e.name === name);
   const withValue = valueReplacer(entries, out);
   const withInner = innerReplacer(entries, out);
+  const withHeaderForm = headerFormReplacer(entries, out);
   // A field written as nil is absent: a near-miss that gives it a value changes the answer's shape.
   const indexNotNil = (name: string): number => entries.findIndex((e) => e.name === name && e.value[0] !== 0xc0);
   const id = index('id');
@@ -237,12 +261,15 @@ export function requestRejections(accepted: Uint8Array): NearMiss[] {
     withValue('holder-at-wire-max', holder, bin(LEASE_HOLDER_WIRE_BYTES_MAX), 'accepted', false);
     withValue('holder-above-wire-max', holder, bin(LEASE_HOLDER_WIRE_BYTES_MAX + 1), BAD, true);
     withValue('holder-not-bin', holder, str('a'), BAD, true);
+    withHeaderForm('holder', holder, null);
   }
   const batchEntries = indexNotNil('entries');
   if (batchEntries >= 0) {
     withValue('entries-claim-more-than-the-body', batchEntries, Uint8Array.of(0xdd, 0xff, 0xff, 0xff, 0xff), BAD, true);
     withValue('entries-not-array', batchEntries, str('k'), BAD, true);
     withInner('entry-not-pair', batchEntries, arrayOf([arrayOf([str('k')])]), 1);
+    // Smallest entry: fixarray(2), fixstr(0), fixint.
+    withHeaderForm('entries', batchEntries, 3);
   }
   // The connection token: 1..REQUEST_TOKEN_CHARS_MAX characters, refused at its key otherwise.
   const withToken = (name: string, token: string, code: string): void => {
@@ -305,6 +332,7 @@ export function answerRejections(accepted: Uint8Array): NearMiss[] {
   const index = (name: string): number => entries.findIndex((e) => e.name === name);
   const withValue = valueReplacer(entries, out);
   const withInner = innerReplacer(entries, out);
+  const withHeaderForm = headerFormReplacer(entries, out);
   // A field written as nil is absent: a near-miss that gives it a value changes the answer's shape.
   const indexNotNil = (name: string): number => entries.findIndex((e) => e.name === name && e.value[0] !== 0xc0);
   const withExtra = (name: string, field: string, value: Uint8Array, code: string): void => {
@@ -357,6 +385,8 @@ export function answerRejections(accepted: Uint8Array): NearMiss[] {
     withInner('grant-past-u64', grantsAt, arrayOf([grant(u64((1n << 64n) - 2n), Uint8Array.of(0x03))]), 1);
     withInner('grant-count-zero', grantsAt, arrayOf([grant(Uint8Array.of(0x01), Uint8Array.of(0x00))]), 1);
     withInner('grant-not-triple', grantsAt, arrayOf([arrayOf([str('k'), Uint8Array.of(0x01)])]), 1);
+    // Smallest grant: fixarray(3), fixstr(0), two fixints.
+    withHeaderForm('grants', grantsAt, 4);
   }
   const membersAt = indexNotNil('members');
   if (ok && membersAt >= 0) {
@@ -369,6 +399,8 @@ export function answerRejections(accepted: Uint8Array): NearMiss[] {
     withInner('member-endpoint-above-max', membersAt, arrayOf([member('voter', 'e'.repeat(MEMBER_ENDPOINT_BYTES_MAX + 1))]), 1);
     withInner('member-role-unknown', membersAt, arrayOf([member('witness', 'h:1')]), 1);
     withInner('member-not-triple', membersAt, arrayOf([arrayOf([Uint8Array.of(0x01), str('voter')])]), 1);
+    // Smallest member: fixarray(3), fixint, two fixstrs.
+    withHeaderForm('members', membersAt, 4);
   }
   const releasedAt = index('released');
   if (ok && releasedAt >= 0) withValue('released-false', releasedAt, Uint8Array.of(0xc2), BAD, false);
@@ -634,6 +666,8 @@ const UNKNOWN_OF_EVERY_TYPE: Uint8Array = (() => {
     [0x92, 0x01, 0x02], [0xdc, 0, 2, 0x01, 0x02], [0xdd, 0, 0, 0, 2, 0x01, 0x02],
     [0x82, 0xa1, 0x61, 0x01, 0xa1, 0x62, 0x02], [0xde, 0, 2, 0xa1, 0x61, 0x01, 0xa1, 0x62, 0x02], [0xdf, 0, 0, 0, 2, 0xa1, 0x61, 0x01, 0xa1, 0x62, 0x02],
     [0x91, 0x91, 0x91, 0xc0],
+    // The fix forms at their largest: a skip that reads 0xbf, 0x9f or 0x8f as another type refuses.
+    [0xbf, ...filler(31)], [0x9f, ...new Array<number>(15).fill(0x01)], [0x8f, ...Array.from({ length: 15 }, () => [0xa1, 0x61, 0x01]).flat()],
   ];
   return Uint8Array.from([0xdc, 0, values.length, ...values.flat()]);
 })();
@@ -650,6 +684,9 @@ function sameThingRewritten(accepted: Uint8Array, entries: readonly Entry[], kno
   };
   same('unknown-field-of-every-type-first', mapOf([{ name: 'zz', key: str('zz'), value: UNKNOWN_OF_EVERY_TYPE }, ...entries]).bytes);
   if (entries.length >= 2) same('fields-reversed', mapOf([...entries].reverse()).bytes);
+  // The largest fixmap (0x8f): the body padded with unknown nil fields up to 15 entries.
+  const padding = Array.from({ length: 15 - entries.length }, (_, i) => ({ name: `z${i}`, key: str(`z${i}`), value: Uint8Array.of(0xc0) }));
+  if (padding.length > 0) same('fields-padded-to-fixmap-max', mapOf([...entries, ...padding]).bytes);
   const present = new Set(entries.map((e) => e.name));
   const absent = [...known].filter((name) => !present.has(name));
   if (absent.length > 0) same('absent-fields-as-nil', mapOf([...entries, ...absent.map((name) => ({ name, key: str(name), value: Uint8Array.of(0xc0) }))]).bytes);
@@ -658,6 +695,39 @@ function sameThingRewritten(accepted: Uint8Array, entries: readonly Entry[], kno
     same(`field-${entry.name}-nil`, mapOf(entries.map((e, j) => (j === i ? { ...e, value: Uint8Array.of(0xc0) } : e))).bytes, mapOf(entries.filter((_, j) => j !== i)).bytes);
   });
   return out;
+}
+
+/**
+ * The body promises that need no seed, for the accepted body of `entries`: the empty map in each
+ * of its three forms is refused alike (a required field missing); the body padded by an unknown
+ * bin field to exactly FRAME_BODY_BYTES_MAX bytes decodes as the body does, and one byte more is
+ * refused before it is read.
+ */
+function bodyLimits(entries: readonly Entry[]): NearMiss[] {
+  const reference = mapOf(entries).bytes;
+  const emptyMap16 = Uint8Array.of(0xde, 0, 0);
+  const padded = (total: number): Uint8Array => {
+    const pad = (n: number) => mapOf([...entries, { name: 'zz', key: str('zz'), value: concat([Uint8Array.of(0xc6, (n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff), new Uint8Array(n)]) }]).bytes;
+    return pad(total - pad(0).length);
+  };
+  return [
+    { name: 'empty-map-as-fixmap', bytes: Uint8Array.of(0x80), code: SAME_AS, sameAs: emptyMap16 },
+    { name: 'empty-map-as-map32', bytes: Uint8Array.of(0xdf, 0, 0, 0, 0), code: SAME_AS, sameAs: emptyMap16 },
+    { name: 'body-at-max', bytes: padded(FRAME_BODY_BYTES_MAX), code: SAME_AS, sameAs: reference },
+    { name: 'body-above-max', bytes: padded(FRAME_BODY_BYTES_MAX + 1), code: BAD },
+  ];
+}
+
+/** The body promises of `bodyLimits` for a getTs answer. */
+export function answerBodyLimits(): NearMiss[] {
+  return bodyLimits([
+    { name: 'id', key: str('id'), value: Uint8Array.of(0x01) },
+    { name: 'ok', key: str('ok'), value: Uint8Array.of(0xc3) },
+    { name: 'physicalMs', key: str('physicalMs'), value: Uint8Array.of(0x01) },
+    { name: 'logicalStart', key: str('logicalStart'), value: Uint8Array.of(0x00) },
+    { name: 'count', key: str('count'), value: Uint8Array.of(0x01) },
+    { name: 'epoch', key: str('epoch'), value: Uint8Array.of(0x01) },
+  ]);
 }
 
 /** Ints at the edges of every msgpack int form, and just past them. */
@@ -670,7 +740,8 @@ const NEGATIVE_EDGES: readonly bigint[] = [-1n, -32n, -33n, -128n, -129n, -32768
 /**
  * The request's int fields at every edge of every int form: each form that holds a value decodes
  * as the smallest form of that value does (accepted, or refused at the value when out of the
- * field's range), and every negative form is refused at the value.
+ * field's range), and every negative form is refused at the value. With them, the body promises
+ * of `bodyLimits` for a getSeq request.
  */
 export function requestIntLimits(): NearMiss[] {
   const entries: Entry[] = [
@@ -681,7 +752,7 @@ export function requestIntLimits(): NearMiss[] {
     { name: 'clientId', key: str('clientId'), value: Uint8Array.of(0x01) },
     { name: 'requestId', key: str('requestId'), value: Uint8Array.of(0x01) },
   ];
-  const out: NearMiss[] = [];
+  const out: NearMiss[] = [...bodyLimits(entries)];
   entries.forEach((entry, i) => {
     if (entry.name === 'op' || entry.name === 'key') return;
     const withValue = (value: Uint8Array) => mapOf(entries.map((e, j) => (j === i ? { ...e, value } : e)));

@@ -5,7 +5,7 @@ import * as fc from 'fast-check';
 import { decodeResponse, encodeResponse, type Response } from '../../core/protocol.js';
 import { nearValidMsgpackMap, wildMsgpackMap } from '../arbitraries.js';
 import { PROTOCOL_DICTIONARY, PROTOCOL_FIELD_NAMES, responseArbitrary } from '../protocol-values.js';
-import { answerRejections } from '../protocol-near-misses.js';
+import { answerBodyLimits, answerRejections } from '../protocol-near-misses.js';
 import { defineTarget, onlyDecodeError } from '../target.js';
 
 
@@ -16,6 +16,8 @@ export default defineTarget<Response>({
   // One msgpack map, nothing after it, each field's width and each shape's structure
   // (fuzz/protocol-near-misses.ts).
   rejections: answerRejections,
+  // The empty map in every form, and the body at its size limit and one byte past it.
+  limits: answerBodyLimits,
   encode: encodeResponse,
   canonical: false,
   isExpectedError: onlyDecodeError,
