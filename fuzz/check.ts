@@ -57,8 +57,17 @@ export type CheckOutcome =
 export interface CheckOptions {
   /** Wall time one input may take (decode plus round-trip checks). */
   readonly inputBudgetMs: number;
-  /** Whether to measure allocations (on by default; off only to measure its own cost). */
+  /**
+   * Whether to measure allocations. On by default; off to measure its own cost, and under
+   * mutation testing (TSORACLE_FUZZ_ALLOCATION=off, set by fuzz/mutation/vitest.fuzz.config.ts),
+   * where Stryker's coverage counters allocate inside the decoders and a budget means nothing.
+   */
   readonly measureAllocation?: boolean;
+}
+
+/** Allocation measuring unless the caller or the environment turns it off. */
+function measuresAllocation(options: CheckOptions): boolean {
+  return options.measureAllocation ?? process.env['TSORACLE_FUZZ_ALLOCATION'] !== 'off';
 }
 
 /** Wall time one input may take by default: generous for a shared 2-core machine. */
@@ -68,7 +77,7 @@ const SLOW_CONFIRMATIONS = 3;
 
 /** Checks every property on `bytes`. Never throws (a throwing check is itself a finding). */
 export function checkInput(target: AnyFuzzTarget, bytes: Uint8Array, options: CheckOptions): CheckOutcome {
-  const first = runOnce(target, bytes, options.measureAllocation !== false);
+  const first = runOnce(target, bytes, measuresAllocation(options));
   if (first.outcome.kind === 'finding') return first.outcome;
   if (first.elapsedMs > options.inputBudgetMs) {
     // Garbage collection, JIT or a busy machine can stall one run; a slow decoder is slow every time.
