@@ -36,6 +36,17 @@ export function decodeErrorOf(action: () => unknown): { code: string; offset: nu
   throw new Error('expected a DecodeError');
 }
 
+/** The message of the DecodeError `action` throws; fails when it throws nothing or another error. */
+export function decodeMessageOf(action: () => unknown): string {
+  try {
+    action();
+  } catch (e) {
+    if (e instanceof DecodeError) return describedDecodeError(e).message;
+    throw e;
+  }
+  throw new Error('expected a DecodeError');
+}
+
 /** The invariant of the AssertionError `action` throws; without `ifNone`, fails when it throws nothing. */
 export function invariantOf(action: () => unknown): string;
 export function invariantOf<N extends string | null>(action: () => unknown, ifNone: N): string | N;

@@ -21,7 +21,7 @@ import {
   type SeqJournalRecord,
 } from './seq-journal.js';
 import { SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX } from '../limits.js';
-import { codeOf, decodeErrorOf, invariantOf } from '../test-support.js';
+import { codeOf, decodeErrorOf, decodeMessageOf, invariantOf } from '../test-support.js';
 
 const fromHex = (text: string): Uint8Array => Uint8Array.from(text.split(' '), (p) => parseInt(p, 16));
 
@@ -150,6 +150,46 @@ describe('TSOJ sequence-journal record', () => {
     expect(decodeSeqJournalRecord(v2([0x61, 0x62])).requests).toEqual([{ entries: [{ key: 'a', count: 1 }, { key: 'b', count: 1 }], clientId: 1n, requestId: 1n }]);
     expect(decodeErrorOf(() => decodeSeqJournalRecord(v2([0x61, 0x61])))).toEqual({ code: 'RECORD_MALFORMED', offset: SEQ_JOURNAL_HEADER_BYTES + 8 + 4 + 1 + 7 });
     expect(decodeErrorOf(() => decodeSeqJournalRecord(v2([0x61])))).toEqual({ code: 'RECORD_MALFORMED', offset: 4 });
+  });
+
+  it('says in each refusal which rule the record breaks, with the numbers', () => {
+    const request = (w: import('../codec/le.js').LeWriter, keyLength = 1, count = 1): void => {
+      w.u16(keyLength).raw(new Uint8Array(keyLength).fill(0x61)).u32(count).u64(1n).u64(1n);
+    };
+    const message = (record: Uint8Array): string => decodeMessageOf(() => decodeSeqJournalRecord(record));
+    const v2 = (fill: (w: import('../codec/le.js').LeWriter) => void): Uint8Array => sealedRaw(fill, 2);
+    expect(message(sealedRaw((w) => w.u64(0n).u32(0).raw(new Uint8Array(23))))).toContain(`TSOJ 0 request(s), 1 to ${SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX} allowed`);
+    expect(message(sealedRaw((w) => (w.u64(0n).u32(2), request(w))))).toContain('TSOJ 2 request(s) cannot fit 23 byte(s)');
+    expect(message(sealedRaw((w) => (w.u64(0n).u32(1), request(w), w.u8(0))))).toContain('TSOJ 1 unread byte(s) in the body');
+    expect(message(sealedRaw((w) => (w.u64(0n).u32(1), request(w, 129))))).toContain('TSOJ key of 129 byte(s)');
+    expect(message(sealedRaw((w) => (w.u64(0n).u32(1), request(w, 1, 0))))).toContain(`TSOJ request count 0 outside 1..${SEQ_COUNT_MAX}`);
+    expect(message(sealedRaw((w) => (w.u64(U64_MAX).u32(1), request(w))))).toContain('TSOJ applySeq would pass 2^64 - 1');
+    expect(message(v2((w) => w.u64(0n).u32(1).u8(0).raw(new Uint8Array(30))))).toContain('TSOJ request of 0 entries, 1..128 allowed');
+    expect(message(v2((w) => w.u64(0n).u32(1).u8(2).u16(1).u8(0x61).u32(1).u16(1).u8(0x61).u32(1).u64(1n).u64(1n)))).toContain('TSOJ a batch names a key twice');
+    expect(message(v2((w) => (w.u64(0n).u32(1).u8(1), w.u16(1).u8(0x61).u32(1).u64(1n).u64(1n))))).toContain('TSOJ version 2 without a batch (written as version 1)');
+    // More entries in all than a record may hold: 513 batches of 128 entries (65,664).
+    const batchesPastTheTotal = v2((w) => {
+      w.u64(0n).u32(513);
+      for (let r = 0; r < 513; r++) {
+        w.u8(128);
+        for (let e = 0; e < 128; e++) w.u16(2).u8(0x41 + (e >> 4)).u8(0x41 + (e & 15)).u32(1);
+        w.u64(1n).u64(BigInt(r + 1));
+      }
+    });
+    expect(message(batchesPastTheTotal)).toContain(`TSOJ more than ${SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX} entries`);
+    // The length field and the header checksum, each wrong with every checksum after it right.
+    const good = sealedRaw((w) => (w.u64(0n).u32(1), request(w)));
+    const resealed = (patch: (view: DataView) => void, headerCrc: boolean): Uint8Array => {
+      const bytes = good.slice();
+      const view = new DataView(bytes.buffer);
+      patch(view);
+      if (headerCrc) view.setUint32(9, crc32c(bytes, 0, 9), true);
+      view.setUint32(bytes.length - 4, crc32c(bytes, 0, bytes.length - 4), true);
+      return bytes;
+    };
+    expect(message(resealed((view) => view.setUint32(5, good.length + 1, true), true))).toContain(`TSOJ length field ${good.length + 1} for a record of ${good.length} byte(s)`);
+    expect(message(resealed((view) => view.setUint32(9, 0, true), false))).toContain('TSOJ header checksum does not match the header');
+    expect(message(concat([good, new Uint8Array(SEQ_JOURNAL_RECORD_BYTES_MAX)]))).toContain(`TSOJ record of ${good.length + SEQ_JOURNAL_RECORD_BYTES_MAX} byte(s), at most ${SEQ_JOURNAL_RECORD_BYTES_MAX}`);
   });
 
   it('checks the frame first: magic, version, length, then the checksum', () => {
@@ -316,6 +356,33 @@ describe('scanSeqJournal', () => {
         expect(scan.records.length).toBe(2);
       }
     }
+  });
+
+  it('says where a journal is damaged and why it is corruption or a torn tail', () => {
+    const records = [0n, 1n].map((applySeqBefore) => encodeSeqJournalRecord({ applySeqBefore, requests: [{ key: 'k', count: 1, clientId: 1n, requestId: applySeqBefore + 1n }] }));
+    const [first, second] = records as [Uint8Array, Uint8Array];
+    const scanMessage = (bytes: Uint8Array): string => decodeMessageOf(() => scanSeqJournal(bytes));
+    const tail = (bytes: Uint8Array): string | undefined => scanSeqJournal(bytes).tailProblem?.message;
+    const hole = concat([first, new Uint8Array(100), second]);
+    expect(scanMessage(hole)).toContain(`TSOJ journal corrupt at offset ${first.length}: not a TSOJ record header, and an intact record header follows at offset ${first.length + 100}`);
+    const stray = concat([first, new Uint8Array(SEQ_JOURNAL_RECORD_BYTES_MAX + 10)]);
+    stray[stray.length - 1] = 1;
+    expect(scanMessage(stray)).toContain(`TSOJ journal corrupt at offset ${first.length}: not a TSOJ record header, and ${SEQ_JOURNAL_RECORD_BYTES_MAX + 10} byte(s) follow: more than one record`);
+    const flipped = concat([first, second, new Uint8Array(3).fill(7)]);
+    flipped[first.length + 30] = (flipped[first.length + 30] as number) ^ 0x04;
+    expect(scanMessage(flipped)).toMatch(new RegExp(`TSOJ journal corrupt at offset ${first.length}: .*checksum.*, and 3 byte\\(s\\) follow it`));
+    const headerCrcFlipped = second.slice(0, 20);
+    headerCrcFlipped[9] = (headerCrcFlipped[9] as number) ^ 1;
+    expect(tail(concat([first, headerCrcFlipped]))).toContain('TSOJ header checksum mismatch');
+    expect(tail(concat([first, Uint8Array.of(0x58, 0x53, 0x4f, 0x4a), second.subarray(4, 20)]))).toContain('not a TSOJ record header');
+    expect(tail(concat([first, second.subarray(0, 3)]))).toContain('3 byte(s) at the end, too few for a record header');
+    expect(tail(concat([first, second.subarray(0, second.length - 1)]))).toContain(`record of ${second.length} byte(s), ${second.length - 1} present`);
+    const newer = sealedRaw((w) => w.u64(0n).u32(1).u16(1).u8(0x61).u32(1).u64(1n).u64(1n), 3);
+    expect(scanMessage(concat([first, newer]))).toContain(`TSOJ version 3 at offset ${first.length}`);
+    const claimsTooFew = second.slice();
+    new DataView(claimsTooFew.buffer).setUint32(5, 1, true);
+    new DataView(claimsTooFew.buffer).setUint32(9, crc32c(claimsTooFew, 0, 9), true);
+    expect(scanMessage(concat([first, claimsTooFew]))).toContain(`TSOJ record at offset ${first.length} claims 1 byte(s)`);
   });
 
   it('reports a record written by a newer version as such, not as a torn tail', () => {
