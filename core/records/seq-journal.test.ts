@@ -192,6 +192,23 @@ describe('TSOJ sequence-journal record', () => {
     expect(message(concat([good, new Uint8Array(SEQ_JOURNAL_RECORD_BYTES_MAX)]))).toContain(`TSOJ record of ${good.length + SEQ_JOURNAL_RECORD_BYTES_MAX} byte(s), at most ${SEQ_JOURNAL_RECORD_BYTES_MAX}`);
   });
 
+  it('holds each version to its own smallest record and its own request size', () => {
+    const v2 = (fill: (w: import('../codec/le.js').LeWriter) => void): Uint8Array => sealedRaw(fill, 2);
+    const oneEntry = (w: import('../codec/le.js').LeWriter, requestId: bigint): void => void w.u8(1).u16(1).u8(0x61).u32(1).u64(1n).u64(requestId);
+    // Version 2's smallest record: 29 fixed bytes and one request of one entry of a one-byte key
+    // (entryCount 1, keyLength 2, key 1, count 4, ids 16: 24 bytes), so 53; 52 is too short for it
+    // although it is version 1's smallest.
+    const smallest = v2((w) => (w.u64(0n).u32(1), oneEntry(w, 1n)));
+    expect(smallest).toHaveLength(53);
+    expect(decodeErrorOf(() => decodeSeqJournalRecord(smallest))).toEqual({ code: 'RECORD_MALFORMED', offset: 4 });
+    expect(codeOf(() => decodeSeqJournalRecord(v2((w) => w.u64(0n).u32(1).raw(new Uint8Array(23).fill(1)))))).toBe('RECORD_TOO_SHORT');
+    // Two requests need 48 bytes in version 2: with 47 the count is refused at once.
+    const two = v2((w) => (w.u64(0n).u32(2), oneEntry(w, 1n), oneEntry(w, 2n)));
+    expect(decodeMessageOf(() => decodeSeqJournalRecord(two))).toContain('version 2 without a batch');
+    const twoShort = v2((w) => (w.u64(0n).u32(2), oneEntry(w, 1n), w.raw(new Uint8Array(23).fill(1))));
+    expect(decodeErrorOf(() => decodeSeqJournalRecord(twoShort))).toEqual({ code: 'RECORD_MALFORMED', offset: SEQ_JOURNAL_HEADER_BYTES + 8 });
+  });
+
   it('checks the frame first: magic, version, length, then the checksum', () => {
     const good = encodeSeqJournalRecord({ applySeqBefore: 0n, requests: [{ key: 'k', count: 1, clientId: 1n, requestId: 1n }] });
     expect(codeOf(() => decodeSeqJournalRecord(good.subarray(0, 8)))).toBe('RECORD_TOO_SHORT');
@@ -383,6 +400,36 @@ describe('scanSeqJournal', () => {
     new DataView(claimsTooFew.buffer).setUint32(5, 1, true);
     new DataView(claimsTooFew.buffer).setUint32(9, crc32c(claimsTooFew, 0, 9), true);
     expect(scanMessage(concat([first, claimsTooFew]))).toContain(`TSOJ record at offset ${first.length} claims 1 byte(s)`);
+  });
+
+  it("trusts a header's length from its version's smallest record to its version's largest, no further", () => {
+    // Fixed bytes 29 (header 13, applySeqBefore 8, requestCount 4, CRC 4), then at most 65,536
+    // requests of a 128-byte key: 150 bytes each in version 1 (keyLength 2, count 4, ids 16),
+    // 151 in version 2 (one entry each: entryCount 1, keyLength 2, count 4, ids 16).
+    const largest = { 1: 29 + 65_536 * 150, 2: 29 + 65_536 * 151 };
+    expect(SEQ_JOURNAL_RECORD_BYTES_MAX).toBe(largest[2]);
+    expect(SEQ_JOURNAL_RECORD_BYTES_MIN).toBe(29 + 23);
+    const headerClaiming = (version: number, recordBytes: number): Uint8Array => {
+      const header = new Uint8Array(SEQ_JOURNAL_HEADER_BYTES + 20).fill(1);
+      header.set([0x54, 0x53, 0x4f, 0x4a, version]);
+      const view = new DataView(header.buffer);
+      view.setUint32(5, recordBytes, true);
+      view.setUint32(9, crc32c(header, 0, 9), true);
+      return header;
+    };
+    // Trusted: the record is cut short, a torn tail. Not trusted: the intact header is corruption.
+    for (const version of [1, 2] as const) {
+      for (const claim of [SEQ_JOURNAL_RECORD_BYTES_MIN, largest[version]]) {
+        expect(scanSeqJournal(headerClaiming(version, claim)).tailProblem, `version ${version} claiming ${claim}`).toEqual({
+          offset: 0,
+          code: 'RECORD_TOO_SHORT',
+          message: `record of ${claim} byte(s), ${SEQ_JOURNAL_HEADER_BYTES + 20} present`,
+        });
+      }
+      for (const claim of [SEQ_JOURNAL_RECORD_BYTES_MIN - 1, largest[version] + 1]) {
+        expect(decodeErrorOf(() => scanSeqJournal(headerClaiming(version, claim))), `version ${version} claiming ${claim}`).toEqual({ code: 'RECORD_MALFORMED', offset: 5 });
+      }
+    }
   });
 
   it('reports a record written by a newer version as such, not as a torn tail', () => {
