@@ -192,6 +192,38 @@ describe('TSOJ sequence-journal record', () => {
     expect(message(concat([good, new Uint8Array(SEQ_JOURNAL_RECORD_BYTES_MAX)]))).toContain(`TSOJ record of ${good.length + SEQ_JOURNAL_RECORD_BYTES_MAX} byte(s), at most ${SEQ_JOURNAL_RECORD_BYTES_MAX}`);
   });
 
+  it('accepts a record at each count limit and its longest size, and refuses one past each', () => {
+    const max = SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX;
+    const countOffset = SEQ_JOURNAL_HEADER_BYTES + 8;
+    const requests = (n: number, keyBytes = 1, version = 1): Uint8Array =>
+      sealedRaw((w) => {
+        w.u64(0n).u32(n);
+        for (let i = 0; i < n; i++) {
+          if (version === 2) w.u8(1);
+          w.u16(keyBytes).raw(new Uint8Array(keyBytes).fill(0x61)).u32(1).u64(1n).u64(BigInt(i + 1));
+        }
+      }, version);
+    expect(decodeSeqJournalRecord(requests(max)).requests).toHaveLength(max);
+    expect(decodeErrorOf(() => decodeSeqJournalRecord(sealedRaw((w) => w.u64(0n).u32(max + 1).raw(new Uint8Array(23)))))).toEqual({ code: 'RECORD_MALFORMED', offset: countOffset });
+    // 512 batches of 128 entries: exactly the most entries a record holds.
+    const batches = sealedRaw((w) => {
+      w.u64(0n).u32(512);
+      for (let r = 0; r < 512; r++) {
+        w.u8(128);
+        for (let e = 0; e < 128; e++) w.u16(2).u8(0x41 + (e >> 4)).u8(0x41 + (e & 15)).u32(1);
+        w.u64(1n).u64(BigInt(r + 1));
+      }
+    }, 2);
+    expect(decodeSeqJournalRecord(batches).requests).toHaveLength(512);
+    // The longest record of any version is version 2's, all one-entry requests of 128-byte keys:
+    // its length passes the length check, and it is refused only because version 2 must hold a
+    // batch (one byte more is too long before anything else is read).
+    const longest = requests(max, 128, 2);
+    expect(longest).toHaveLength(SEQ_JOURNAL_RECORD_BYTES_MAX);
+    expect(decodeErrorOf(() => decodeSeqJournalRecord(longest))).toEqual({ code: 'RECORD_MALFORMED', offset: 4 });
+    expect(decodeErrorOf(() => decodeSeqJournalRecord(concat([longest, Uint8Array.of(0)])))).toEqual({ code: 'RECORD_TOO_LONG', offset: 0 });
+  });
+
   it('holds each version to its own smallest record and its own request size', () => {
     const v2 = (fill: (w: import('../codec/le.js').LeWriter) => void): Uint8Array => sealedRaw(fill, 2);
     const oneEntry = (w: import('../codec/le.js').LeWriter, requestId: bigint): void => void w.u8(1).u16(1).u8(0x61).u32(1).u64(1n).u64(requestId);
