@@ -464,6 +464,32 @@ describe('scanSeqJournal', () => {
     }
   });
 
+  it('looks for an intact header only after the damaged one, up to a header that ends the file', () => {
+    const record = (requestId: bigint): Uint8Array => encodeSeqJournalRecord({ applySeqBefore: 0n, requests: [{ key: 'k', count: 1, clientId: 1n, requestId }] });
+    const headerAt = (bytes: Uint8Array, at: number, version: number, recordBytes: number): void => {
+      const view = new DataView(bytes.buffer, bytes.byteOffset);
+      bytes.set([0x54, 0x53, 0x4f, 0x4a, version], at);
+      view.setUint32(at + 5, recordBytes, true);
+      view.setUint32(at + 9, crc32c(bytes, at, at + 9), true);
+    };
+    // A damaged header, then an intact one (no record behind it) that ends exactly at the file's
+    // end: a record starts there, so the damage is in the middle.
+    const first = record(1n);
+    const endsWithHeader = concat([first, new Uint8Array(20).fill(0x58), new Uint8Array(SEQ_JOURNAL_HEADER_BYTES)]);
+    headerAt(endsWithHeader, endsWithHeader.length - SEQ_JOURNAL_HEADER_BYTES, 1, 60);
+    expect(decodeErrorOf(() => scanSeqJournal(endsWithHeader))).toEqual({ code: 'RECORD_BAD_MAGIC', offset: first.length });
+    // The record before a damaged header ends in 'T', and the damaged bytes read as an intact
+    // header from that 'T' on: one byte before the damage is the record before it, not a record
+    // after it, so the damage is a torn tail.
+    let requestId = 1n;
+    while (record(requestId).at(-1) !== 0x54) requestId++;
+    const before = record(requestId);
+    const torn = concat([before, new Uint8Array(SEQ_JOURNAL_HEADER_BYTES + 10).fill(0x59)]);
+    headerAt(torn, before.length - 1, 1, 60);
+    const scan = scanSeqJournal(torn);
+    expect([scan.records.length, scan.validBytes, scan.tailProblem?.code]).toEqual([1, before.length, 'RECORD_BAD_MAGIC']);
+  });
+
   it('reports a record written by a newer version as such, not as a torn tail', () => {
     const newer = sealedRaw((w) => w.u64(0n).u32(1).u16(1).u8(0x61).u32(1).u64(1n).u64(1n), 3);
     expect(codeOf(() => scanSeqJournal(newer))).toBe('RECORD_UNSUPPORTED_VERSION');
