@@ -82,6 +82,18 @@ function sealedRaw(fill: (w: import('../codec/le.js').LeWriter) => void, version
 
 const plain = (r: SeqJournalRecord): SeqJournalRecord => ({ applySeqBefore: r.applySeqBefore, requests: r.requests });
 
+/** A version 2 record of `n` batches, each of 128 entries (keys AA..HP, count 1). */
+function batchesOf128Entries(n: number): Uint8Array {
+  return sealedRaw((w) => {
+    w.u64(0n).u32(n);
+    for (let r = 0; r < n; r++) {
+      w.u8(128);
+      for (let e = 0; e < 128; e++) w.u16(2).u8(0x41 + (e >> 4)).u8(0x41 + (e & 15)).u32(1);
+      w.u64(1n).u64(BigInt(r + 1));
+    }
+  }, 2);
+}
+
 describe('TSOJ sequence-journal record', () => {
   it('encodes one request exactly as the documented layout', () => {
     const hex =
@@ -168,15 +180,7 @@ describe('TSOJ sequence-journal record', () => {
     expect(message(v2((w) => w.u64(0n).u32(1).u8(2).u16(1).u8(0x61).u32(1).u16(1).u8(0x61).u32(1).u64(1n).u64(1n)))).toContain('TSOJ a batch names a key twice');
     expect(message(v2((w) => (w.u64(0n).u32(1).u8(1), w.u16(1).u8(0x61).u32(1).u64(1n).u64(1n))))).toContain('TSOJ version 2 without a batch (written as version 1)');
     // More entries in all than a record may hold: 513 batches of 128 entries (65,664).
-    const batchesPastTheTotal = v2((w) => {
-      w.u64(0n).u32(513);
-      for (let r = 0; r < 513; r++) {
-        w.u8(128);
-        for (let e = 0; e < 128; e++) w.u16(2).u8(0x41 + (e >> 4)).u8(0x41 + (e & 15)).u32(1);
-        w.u64(1n).u64(BigInt(r + 1));
-      }
-    });
-    expect(message(batchesPastTheTotal)).toContain(`TSOJ more than ${SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX} entries`);
+    expect(message(batchesOf128Entries(513))).toContain(`TSOJ more than ${SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX} entries`);
     // The length field and the header checksum, each wrong with every checksum after it right.
     const good = sealedRaw((w) => (w.u64(0n).u32(1), request(w)));
     const resealed = (patch: (view: DataView) => void, headerCrc: boolean): Uint8Array => {
@@ -206,15 +210,7 @@ describe('TSOJ sequence-journal record', () => {
     expect(decodeSeqJournalRecord(requests(max)).requests).toHaveLength(max);
     expect(decodeErrorOf(() => decodeSeqJournalRecord(sealedRaw((w) => w.u64(0n).u32(max + 1).raw(new Uint8Array(23)))))).toEqual({ code: 'RECORD_MALFORMED', offset: countOffset });
     // 512 batches of 128 entries: exactly the most entries a record holds.
-    const batches = sealedRaw((w) => {
-      w.u64(0n).u32(512);
-      for (let r = 0; r < 512; r++) {
-        w.u8(128);
-        for (let e = 0; e < 128; e++) w.u16(2).u8(0x41 + (e >> 4)).u8(0x41 + (e & 15)).u32(1);
-        w.u64(1n).u64(BigInt(r + 1));
-      }
-    }, 2);
-    expect(decodeSeqJournalRecord(batches).requests).toHaveLength(512);
+    expect(decodeSeqJournalRecord(batchesOf128Entries(512)).requests).toHaveLength(512);
     // The longest record of any version is version 2's, all one-entry requests of 128-byte keys:
     // its length passes the length check, and it is refused only because version 2 must hold a
     // batch (one byte more is too long before anything else is read).
