@@ -21,7 +21,8 @@ import {
 } from './codec.js';
 import type { Entry, Message } from './types.js';
 
-import { describedDecodeError } from '../test-support.js';
+import { RAFT_WAL_RECORD_BYTES_MAX } from '../limits.js';
+import { decodeErrorOf, decodeMessageOf, describedDecodeError } from '../test-support.js';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
@@ -154,6 +155,29 @@ describe('raft WAL records', () => {
     expect(thrown).toBeInstanceOf(DecodeError);
     expect(thrown).toMatchObject({ code: 'DECODE_TRAILING_BYTES', offset: file.length - 1 });
     expect(scanWal(file).tail).toMatchObject({ code: 'DECODE_TRAILING_BYTES', offset: file.length - 1 });
+  });
+
+  it('says why and where a WAL record is refused, and refuses an offset outside the input', () => {
+    const good = encodeWalRecord({ kind: 'entry', entry: entry(1, 1, 'abc') });
+    const file = new Uint8Array([...good, ...good]);
+    const refusal = (bytes: Uint8Array, offset: number) => ({ ...decodeErrorOf(() => decodeWalRecordAt(bytes, offset)), message: decodeMessageOf(() => decodeWalRecordAt(bytes, offset)) });
+    for (const offset of [-1, 0.5, Number.NaN, file.length + 1]) {
+      expect(refusal(file, offset), `offset ${offset}`).toEqual({ code: 'RECORD_TOO_SHORT', offset: 0, message: 'RECORD_TOO_SHORT: offset outside the input' });
+    }
+    // The end of the input is an offset inside it, where no header fits.
+    expect(refusal(file, file.length)).toEqual({ code: 'RECORD_TOO_SHORT', offset: file.length, message: 'RECORD_TOO_SHORT: WAL record header cut short' });
+    expect(refusal(file.subarray(0, good.length + RAFT_WAL_HEADER_BYTES - 1), good.length)).toEqual({ code: 'RECORD_TOO_SHORT', offset: good.length, message: 'RECORD_TOO_SHORT: WAL record header cut short' });
+    expect(refusal(file.subarray(0, file.length - 1), good.length)).toEqual({ code: 'RECORD_TOO_SHORT', offset: good.length, message: 'RECORD_TOO_SHORT: WAL record payload cut short' });
+    // A length at the limit is trusted (the record is then cut short here); one above is not.
+    const atLimit = file.slice();
+    writeU32LeAt(atLimit, good.length, RAFT_WAL_RECORD_BYTES_MAX);
+    expect(refusal(atLimit, good.length)).toEqual({ code: 'RECORD_TOO_SHORT', offset: good.length, message: 'RECORD_TOO_SHORT: WAL record payload cut short' });
+    const tooLong = file.slice();
+    writeU32LeAt(tooLong, good.length, RAFT_WAL_RECORD_BYTES_MAX + 1);
+    expect(refusal(tooLong, good.length)).toEqual({ code: 'RECORD_TOO_LONG', offset: good.length, message: `RECORD_TOO_LONG: WAL record of ${RAFT_WAL_RECORD_BYTES_MAX + 1} bytes` });
+    const flipped = file.slice();
+    flipped[file.length - 1] = (flipped[file.length - 1] as number) ^ 1;
+    expect(refusal(flipped, good.length)).toEqual({ code: 'RECORD_CRC_MISMATCH', offset: good.length, message: 'RECORD_CRC_MISMATCH: WAL record checksum mismatch' });
   });
 
   it('detects a flipped bit anywhere in a record', () => {
