@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { crc32c, crc32cExtend } from '../codec/crc32c.js';
 import { writeU32LeAt } from '../codec/le.js';
+import { sealFramedRecord } from '../records/framed.js';
 import { DecodeError } from '../errors.js';
 import { raftMessageArbitrary, snapshotArbitrary, walRecordArbitrary } from './arbitraries.js';
 import {
@@ -12,6 +13,9 @@ import {
   decodeSnapshotRecord,
   decodeWalRecordAt,
   encodeRaftMessage,
+  RAFT_SNAPSHOT_RECORD_MAGIC,
+  RAFT_SNAPSHOT_RECORD_VERSION,
+  RAFT_SNAPSHOT_RECORD_VERSION_MEMBERSHIP,
   encodeSnapshotRecord,
   encodeWalRecord,
   RAFT_WAL_HEADER_BYTES,
@@ -21,7 +25,7 @@ import {
 } from './codec.js';
 import type { Entry, Message } from './types.js';
 
-import { RAFT_WAL_RECORD_BYTES_MAX } from '../limits.js';
+import { RAFT_ENTRY_DATA_BYTES_MAX, RAFT_SNAPSHOT_BYTES_MAX, RAFT_WAL_RECORD_BYTES_MAX } from '../limits.js';
 import { decodeErrorOf, decodeMessageOf, describedDecodeError } from '../test-support.js';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
@@ -94,6 +98,38 @@ describe('raft message codec', () => {
     for (const bad of [gap, futureTerm, selfAddressed]) {
       expect(() => decodeRaftMessage(encodeRaftMessage(bad))).toThrow(DecodeError);
     }
+  });
+
+  it('names the rule each impossible message breaks, at the message or at the entry', () => {
+    const refusal = (m: Message) => ({ ...decodeErrorOf(() => decodeRaftMessage(encodeRaftMessage(m))), message: decodeMessageOf(() => decodeRaftMessage(encodeRaftMessage(m))) });
+    const invalid = (message: string, offset = 1) => ({ code: 'DECODE_INVALID_VALUE', offset, message: `DECODE_INVALID_VALUE: ${message}` });
+    const head = { from: 1, to: 2, term: 3 };
+    const append: Message = { type: 'append', ...head, round: 1, prevLogIndex: 0, prevLogTerm: 0, commit: 0, entries: [] };
+    // The first entry starts after version, variant, from, to, term, round, prev, prevTerm, commit
+    // (one byte each here) and the entry count.
+    const entryAt = 10;
+    expect(refusal({ ...head, type: 'heartbeat-response', round: 1, to: 0 })).toEqual(invalid('message ids are ≥ 1 and distinct'));
+    expect(refusal({ ...append, prevLogTerm: 1 })).toEqual(invalid('append prevLogTerm inconsistent'));
+    expect(refusal({ ...append, entries: [{ term: 0, index: 1, kind: 'noop', data: new Uint8Array() }] })).toEqual(invalid('entry term and index start at 1', entryAt));
+    expect(refusal({ ...append, entries: [{ term: 1, index: 0, kind: 'noop', data: new Uint8Array() }] })).toEqual(invalid('entry term and index start at 1', entryAt));
+    // A config entry's data must be a membership; its error is reported at the data.
+    const badConfig = refusal({ ...append, entries: [{ term: 1, index: 1, kind: 'config', data: Uint8Array.of(0xff) }] });
+    expect(badConfig.offset).toBe(entryAt + 3); // term, index, kind: the data starts with its length
+    expect(badConfig.message).toMatch(/^DECODE_\w+: membership: /);
+    const oneMiB = new Uint8Array(RAFT_ENTRY_DATA_BYTES_MAX);
+    const tooManyBytes = Array.from({ length: 5 }, (_, i): Entry => ({ term: 1, index: i + 1, kind: 'normal', data: oneMiB }));
+    expect(refusal({ ...append, entries: tooManyBytes })).toMatchObject({ code: 'DECODE_LENGTH_LIMIT', message: 'DECODE_LENGTH_LIMIT: append entries above the byte limit' });
+    const refused = { type: 'append-response', ...head, round: 1, success: false, matchIndex: 0, rejectedIndex: 4, conflictTerm: 1 } as const;
+    expect(decodeRaftMessage(encodeRaftMessage({ ...refused, conflictIndex: 5 }))).toMatchObject({ conflictIndex: 5 });
+    expect(refusal({ ...refused, conflictIndex: 6 })).toEqual(invalid('append refusal hint out of range'));
+    expect(refusal({ ...refused, conflictIndex: 0 })).toEqual(invalid('append refusal hint out of range'));
+    const vote = { type: 'vote', ...head, preVote: false, lastLogIndex: 0, lastLogTerm: 0 } as const;
+    expect(refusal({ ...vote, term: 0 })).toEqual(invalid('vote request log position inconsistent with its term'));
+    expect(refusal({ ...vote, lastLogTerm: 1 })).toEqual(invalid('vote request log position inconsistent with its term'));
+    expect(refusal({ ...vote, lastLogIndex: 1, lastLogTerm: 4 })).toEqual(invalid('vote request log position inconsistent with its term'));
+    const snapshot = { type: 'snapshot', ...head, round: 1 } as const;
+    expect(refusal({ ...snapshot, snapshot: { lastIncludedIndex: 1, lastIncludedTerm: 0, data: new Uint8Array() } })).toEqual(invalid('a snapshot covers at least one entry', 6));
+    expect(refusal({ ...snapshot, snapshot: { lastIncludedIndex: 0, lastIncludedTerm: 1, data: new Uint8Array() } })).toEqual(invalid('a snapshot covers at least one entry', 6));
   });
 
   it('refuses a version it does not know and trailing bytes', () => {
@@ -328,7 +364,13 @@ describe('raft WAL records', () => {
   });
 
   it('refuses to replay a log with a gap or one that disagrees with its snapshot', () => {
-    expect(() => replayWal(undefined, [{ kind: 'entry', entry: entry(1, 2, 'a') }])).toThrow(/RECORD_MALFORMED/);
+    expect(() => replayWal(undefined, [{ kind: 'entry', entry: entry(1, 2, 'a') }])).toThrow('RECORD_MALFORMED: WAL starts after 1, the snapshot ends at 0');
+    expect(() => replayWal(undefined, [{ kind: 'entry', entry: entry(1, 1) }, { kind: 'entry', entry: entry(1, 3, 'b') }])).toThrow(
+      'RECORD_MALFORMED: WAL entry 3 after a gap that the snapshot (ending at 0) does not cover',
+    );
+    expect(() => replayWal({ lastIncludedIndex: 1, lastIncludedTerm: 2, data: new Uint8Array() }, [{ kind: 'entry', entry: entry(1, 1) }])).toThrow(
+      "RECORD_MALFORMED: WAL entry 1 disagrees with the snapshot's term",
+    );
     expect(() =>
       replayWal(undefined, [
         { kind: 'entry', entry: entry(1, 1) },
@@ -341,7 +383,65 @@ describe('raft WAL records', () => {
   });
 });
 
+describe('raft WAL replay: what it returns', () => {
+  it('returns no snapshot key without a snapshot, and drops every entry a snapshot past the log covers', () => {
+    const log: WalRecord[] = [
+      { kind: 'hard-state', hardState: { term: 1, vote: 1, commit: 2 } },
+      { kind: 'entry', entry: entry(1, 1) },
+      { kind: 'entry', entry: entry(1, 2, 'a') },
+    ];
+    expect(Object.keys(replayWal(undefined, log))).toEqual(['hardState', 'entries']);
+    // A snapshot installed past the end of the log (at 5, the log ends at 2): nothing is left.
+    const snapshot = { lastIncludedIndex: 5, lastIncludedTerm: 2, data: new Uint8Array([1]) };
+    expect(replayWal(snapshot, log)).toEqual({ hardState: { term: 1, vote: 1, commit: 2 }, snapshot, entries: [] });
+  });
+});
+
 describe('raft snapshot file', () => {
+  const seal = (version: number, body: (w: import('../codec/le.js').LeWriter) => void): Uint8Array => sealFramedRecord(RAFT_SNAPSHOT_RECORD_MAGIC, version, body);
+  const refusal = (bytes: Uint8Array) => ({ ...decodeErrorOf(() => decodeSnapshotRecord(bytes)), message: decodeMessageOf(() => decodeSnapshotRecord(bytes)) });
+
+  it('says why a snapshot record is refused: too short for its version, lengths that do not add up, no entry covered', () => {
+    // Version 1: index, term, data length (20 bytes of body); version 2 adds the membership length.
+    expect(refusal(seal(RAFT_SNAPSHOT_RECORD_VERSION, (w) => w.u64n(1).u64n(1)))).toMatchObject({ code: 'RECORD_TOO_SHORT', offset: 0 });
+    expect(refusal(seal(RAFT_SNAPSHOT_RECORD_VERSION_MEMBERSHIP, (w) => w.u64n(1).u64n(1).u32(0)))).toMatchObject({ code: 'RECORD_TOO_SHORT', offset: 0 });
+    expect(decodeSnapshotRecord(seal(RAFT_SNAPSHOT_RECORD_VERSION, (w) => w.u64n(1).u64n(1).u32(0)))).toEqual({ lastIncludedIndex: 1, lastIncludedTerm: 1, data: new Uint8Array() });
+    // The data claims more than the record holds.
+    expect(refusal(seal(RAFT_SNAPSHOT_RECORD_VERSION_MEMBERSHIP, (w) => w.u64n(1).u64n(1).u32(3).raw(Uint8Array.of(1, 2)).u32(0)))).toEqual({
+      code: 'RECORD_MALFORMED',
+      offset: 25,
+      message: 'RECORD_MALFORMED: snapshot data length does not match the record',
+    });
+    // An empty membership: the lengths add up, and the membership itself is refused, at it.
+    expect(refusal(seal(RAFT_SNAPSHOT_RECORD_VERSION_MEMBERSHIP, (w) => w.u64n(1).u64n(1).u32(2).raw(Uint8Array.of(1, 2)).u32(0)))).toMatchObject({
+      code: 'RECORD_MALFORMED',
+      offset: 31,
+      message: expect.stringMatching(/^RECORD_MALFORMED: snapshot membership: /),
+    });
+    for (const [index, term] of [[0, 1], [1, 0]] as const) {
+      expect(refusal(seal(RAFT_SNAPSHOT_RECORD_VERSION, (w) => w.u64n(index).u64n(term).u32(0)))).toEqual({ code: 'RECORD_OUT_OF_RANGE', offset: 5, message: 'RECORD_OUT_OF_RANGE: snapshot covers no entry' });
+    }
+  });
+
+  it('takes a snapshot of up to RAFT_SNAPSHOT_BYTES_MAX bytes of data, and refuses a longer record before reading it', () => {
+    const largest = encodeSnapshotRecord({ lastIncludedIndex: 1, lastIncludedTerm: 1, data: new Uint8Array(RAFT_SNAPSHOT_BYTES_MAX) });
+    expect(decodeSnapshotRecord(largest).data).toHaveLength(RAFT_SNAPSHOT_BYTES_MAX);
+    const longer = new Uint8Array(largest.length + 1);
+    longer.set(largest);
+    expect(refusal(longer)).toEqual({ code: 'RECORD_TOO_LONG', offset: 0, message: `RECORD_TOO_LONG: snapshot record of ${longer.length} bytes` });
+    // Data longer than the record's fixed part (the writer's first guess at the size) round-trips.
+    const data = Uint8Array.from({ length: 100 }, (_, i) => i);
+    expect(decodeSnapshotRecord(encodeSnapshotRecord({ lastIncludedIndex: 2, lastIncludedTerm: 1, data })).data).toEqual(data);
+  });
+
+  it('decodes data the caller owns: changing the record afterwards does not change the snapshot', () => {
+    const bytes = encodeSnapshotRecord({ lastIncludedIndex: 3, lastIncludedTerm: 1, data: new Uint8Array([7, 8, 9]) });
+    const snapshot = decodeSnapshotRecord(bytes);
+    bytes.fill(0);
+    expect(snapshot.data).toEqual(new Uint8Array([7, 8, 9]));
+  });
+
+
   it('round-trips', () => {
     fc.assert(
       fc.property(snapshotArbitrary(), (s) => {
