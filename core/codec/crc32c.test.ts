@@ -2,6 +2,7 @@
 // slicing-by-8 loop with the bit-at-a-time definition on every range.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { invariantOf } from '../test-support.js';
 import { crc32c, crc32cExtend } from './crc32c.js';
 
 /** The definition, one bit at a time: reflected polynomial 0x82F63B78, init/xorout 0xFFFFFFFF. */
@@ -53,5 +54,16 @@ describe('crc32c', () => {
         expect(crc32cExtend(crc32c(a), b)).toBe(crc32c(joined));
       }),
     );
+  });
+
+  it('names the precondition a bad previous CRC or range breaks, each at its bound', () => {
+    const bytes = Uint8Array.of(1, 2, 3, 4);
+    const refusal = (action: () => unknown): string | null => invariantOf(action, null);
+    for (const previous of [0, 0xffffffff]) expect(refusal(() => crc32cExtend(previous, bytes))).toBeNull();
+    for (const previous of [-1, 2 ** 32, 1.5]) expect(refusal(() => crc32cExtend(previous, bytes)), String(previous)).toBe('crc32c_previous_u32');
+    for (const [start, end] of [[0, 4], [4, 4], [2, 3]] as const) expect(refusal(() => crc32c(bytes, start, end))).toBeNull();
+    for (const [start, end] of [[-1, 4], [3, 2], [0, 5], [0.5, 4], [0, 3.5]] as const) {
+      expect(refusal(() => crc32c(bytes, start, end)), `${start}..${end}`).toBe('crc32c_range_in_bounds');
+    }
   });
 });

@@ -6,7 +6,7 @@ import { AssertionError } from '../assert.js';
 import { DecodeError } from '../errors.js';
 import { decodeEnvelope, encodeEnvelope } from './envelope.js';
 import type { Reader } from './postcard.js';
-import { codeOf } from '../test-support.js';
+import { codeOf, invariantOf } from '../test-support.js';
 
 const decoders = {
   1: (r: Reader) => ({ at: r.u64(), name: undefined as string | undefined }),
@@ -37,8 +37,10 @@ describe('envelope', () => {
     expect(codeOf(() => decodeEnvelope(Uint8Array.of(5, 0), inherited))).toBe('DECODE_UNKNOWN_VERSION');
   });
 
-  it('refuses a version outside u8 as a bug', () => {
+  it('refuses a version outside u8 as a bug, and takes 0 and 255', () => {
     expect(() => encodeEnvelope(256, () => undefined)).toThrow(AssertionError);
+    for (const version of [256, -1, 1.5, Number.NaN]) expect(invariantOf(() => encodeEnvelope(version, () => undefined)), String(version)).toBe('envelope_version_u8');
+    for (const version of [0, 255]) expect(encodeEnvelope(version, () => undefined)).toEqual(Uint8Array.of(version));
   });
 
   it('is total on arbitrary bytes', () => {

@@ -3,7 +3,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DecodeError } from '../errors.js';
-import { compareBytes, compareUtf8, isWellFormedUtf16, utf8ByteLength, utf8Decode, utf8Encode } from './utf8.js';
+import { invariantOf } from '../test-support.js';
+import { compareBytes, compareUtf8, isWellFormedUtf16, utf8ByteLength, utf8Decode, utf8Encode, utf8EncodeInto } from './utf8.js';
 
 const sign = (n: number): number => (n < 0 ? -1 : n > 0 ? 1 : 0);
 // Mixes ASCII, BMP and astral characters so the surrogate-versus-U+E000 case comes up often.
@@ -47,6 +48,9 @@ describe('utf8ByteLength and isWellFormedUtf16', () => {
     );
     expect(utf8ByteLength('\ud800')).toBe(3);
     expect(utf8ByteLength('\ud83d\ude00')).toBe(4);
+    // Every edge of the UTF-8 lengths and of the surrogate ranges, alone, paired and at the end.
+    const edges = ['\u007f', '\u0080', '\u07ff', '\u0800', '\ud7ff', '\ud800\udc00', '\udbff\udfff', '\ud800', '\udbff', '\udc00', '\udfff', '\ue000', '\uffff', 'a\ud800', '\ud800a'];
+    for (const s of edges) expect(utf8ByteLength(s), JSON.stringify(s)).toBe(utf8Encode(s).length);
   });
 
   it('detects lone surrogates and accepts pairs', () => {
@@ -54,6 +58,8 @@ describe('utf8ByteLength and isWellFormedUtf16', () => {
     expect(isWellFormedUtf16('\ud800')).toBe(false);
     expect(isWellFormedUtf16('\udc00\ud800')).toBe(false);
     expect(isWellFormedUtf16('a\ud800b')).toBe(false);
+    for (const lone of ['\ud800', '\udbff', '\udc00', '\udfff', 'a\udfff']) expect(isWellFormedUtf16(lone), JSON.stringify(lone)).toBe(false);
+    for (const fine of ['\ud7ff', '\ue000', '\ud800\udc00', '\udbff\udfff']) expect(isWellFormedUtf16(fine), JSON.stringify(fine)).toBe(true);
     fc.assert(
       fc.property(fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 12 }), (s) => {
         // ignoreBOM: a default TextDecoder drops a leading U+FEFF, which would make "\ufeff" look
@@ -62,6 +68,15 @@ describe('utf8ByteLength and isWellFormedUtf16', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('utf8EncodeInto', () => {
+  it('writes into a target sized by utf8ByteLength, and refuses a short one as a bug', () => {
+    const target = new Uint8Array(6);
+    expect(utf8EncodeInto('\u00e9t\u00e9', target, 1)).toBe(5);
+    expect(target).toEqual(Uint8Array.of(0, 0xc3, 0xa9, 0x74, 0xc3, 0xa9));
+    expect(invariantOf(() => utf8EncodeInto('abc', new Uint8Array(2), 0))).toBe('utf8_target_sized_by_byte_length');
   });
 });
 
