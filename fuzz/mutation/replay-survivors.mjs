@@ -2,7 +2,8 @@
 // find the ones that survive both sets without a second full Stryker run (hours for the codec
 // files, whose fuzz set reruns every target per mutant). For each mutant of FILE with one of the
 // given statuses, it writes the mutated source into the working tree, runs vitest, and reports
-// whether a test failed; FILE is restored at the end, and on any error.
+// whether a test failed (a run past five minutes counts as killed, as Stryker counts a timeout);
+// FILE is restored at the end, and on any error.
 //
 //   node fuzz/mutation/replay-survivors.mjs REPORT.json FILE TESTS [--status Survived,NoCoverage]
 //
