@@ -45,6 +45,14 @@ describe('little-endian fields', () => {
     expect(decodeMessageOf(() => new LeReader(big, 6).u32())).toBe('DECODE_EOF: 4 byte(s) needed, 3 left');
   });
 
+  it('counts the bytes written so far, across growth of its buffer', () => {
+    const w = new LeWriter(1);
+    expect(w.length).toBe(0);
+    w.u8(1).u16(2).u64(3n);
+    expect(w.length).toBe(11);
+    expect(w.finish()).toHaveLength(11);
+  });
+
   it('names the precondition each out-of-range write or range breaks, each at its bound', () => {
     const refusal = (action: () => unknown): string | null => invariantOf(action, null);
     const w = (): LeWriter => new LeWriter();
