@@ -57,6 +57,8 @@ const requestArb: fc.Arbitrary<Request> = fc.oneof(
   fc.record({ id: requestId, op: fc.constant('getSeq' as const), key: wellFormedText(40), count: u32, clientId: u64, requestId: u64 }),
   fc.record({ id: requestId, op: fc.constant('acquireLease' as const), holder: fc.uint8Array({ maxLength: 140 }), holderEpoch: u64, ttlMs: u32 }),
   fc.record({ id: requestId, op: fc.constantFrom('renewLease' as const, 'releaseLease' as const), leaseId: u64 }) as fc.Arbitrary<Request>,
+  // Requests of an id and an op only: each op must come back as itself.
+  fc.record({ id: requestId, op: fc.constantFrom('getCurrentMaxSafe' as const, 'getSafeFrontier' as const, 'members' as const) }) as fc.Arbitrary<Request>,
 );
 
 const getTsAnswerArb = fc

@@ -202,6 +202,10 @@ function headerFormReplacer(entries: readonly Entry[], out: NearMiss[]): (name: 
     const wrongType = replaced(Uint8Array.of(0xc2, 0, 0, 0, 0));
     out.push({ name: `${name}-other-type-then-zeros`, bytes: wrongType.bytes, code: BAD, offset: wrongType.valueAt[i] as number });
     if (elementBytesMin === null) return;
+    // A positive fixint (0x01, below the fixarray range): a reader that checked only the top of
+    // that range would read a negative length.
+    const fixint = replaced(Uint8Array.of(0x01));
+    out.push({ name: `${name}-fixint-for-array`, bytes: fixint.bytes, code: BAD, offset: fixint.valueAt[i] as number });
     const claim = (count: number) => replaced(Uint8Array.of(0xdd, (count >>> 24) & 0xff, (count >>> 16) & 0xff, (count >>> 8) & 0xff, count & 0xff), [{ name: 'zz', key: str('zz'), value: Uint8Array.of(0xc0) }]);
     const probe = claim(0);
     const remaining = probe.bytes.length - ((probe.valueAt[i] as number) + 5);
@@ -270,6 +274,8 @@ export function requestRejections(accepted: Uint8Array): NearMiss[] {
     withInner('entry-not-pair', batchEntries, arrayOf([arrayOf([str('k')])]), 1);
     // Smallest entry: fixarray(2), fixstr(0), fixint.
     withHeaderForm('entries', batchEntries, 3);
+    // The largest fixarray (0x9f): 15 entries of distinct keys.
+    withValue('entries-fixarray-max', batchEntries, arrayOf(Array.from({ length: 15 }, (_, k) => arrayOf([str(`k${k}`), Uint8Array.of(0x01)]))), 'accepted', false);
   }
   // The connection token: 1..REQUEST_TOKEN_CHARS_MAX characters, refused at its key otherwise.
   const withToken = (name: string, token: string, code: string): void => {
@@ -713,6 +719,8 @@ function bodyLimits(entries: readonly Entry[]): NearMiss[] {
   return [
     { name: 'empty-map-as-fixmap', bytes: Uint8Array.of(0x80), code: SAME_AS, sameAs: emptyMap16 },
     { name: 'empty-map-as-map32', bytes: Uint8Array.of(0xdf, 0, 0, 0, 0), code: SAME_AS, sameAs: emptyMap16 },
+    // A positive fixint, just below the fixmap range, is not a map.
+    { name: 'body-fixint', bytes: Uint8Array.of(0x05), code: BAD, offset: 0 },
     { name: 'body-at-max', bytes: padded(FRAME_BODY_BYTES_MAX), code: SAME_AS, sameAs: reference },
     { name: 'body-above-max', bytes: padded(FRAME_BODY_BYTES_MAX + 1), code: BAD },
   ];

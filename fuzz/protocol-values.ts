@@ -16,6 +16,7 @@ export const requestArbitrary: fc.Arbitrary<Request> = fc.oneof(
   fc.record({ id: requestId, op: fc.constant('getTs' as const), count: u32 }),
   fc.record({ id: requestId, op: fc.constant('getSeq' as const), key, count: u32, clientId: u64Arbitrary, requestId: u64Arbitrary }),
   fc.record({ id: requestId, op: fc.constant('members' as const) }),
+  fc.record({ id: requestId, op: fc.constantFrom('getCurrentMaxSafe' as const, 'getSafeFrontier' as const) }) as fc.Arbitrary<Request>,
 );
 
 const getTsAnswer = fc
