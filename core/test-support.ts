@@ -25,26 +25,26 @@ export function codeOf(action: () => unknown, ifNone = 'no error'): string {
   return ifNone;
 }
 
-/** The code and offset of the DecodeError `action` throws; fails when it throws nothing. */
-export function decodeErrorOf(action: () => unknown): { code: string; offset: number | undefined } {
+/** The described DecodeError `action` throws; fails when it throws nothing or another error. */
+function thrownDecodeError(action: () => unknown): DecodeError {
   try {
     action();
   } catch (e) {
-    if (e instanceof DecodeError) return { code: describedDecodeError(e).code, offset: e.offset };
+    if (e instanceof DecodeError) return describedDecodeError(e);
     throw e;
   }
   throw new Error('expected a DecodeError');
 }
 
+/** The code and offset of the DecodeError `action` throws; fails when it throws nothing. */
+export function decodeErrorOf(action: () => unknown): { code: string; offset: number | undefined } {
+  const e = thrownDecodeError(action);
+  return { code: e.code, offset: e.offset };
+}
+
 /** The message of the DecodeError `action` throws; fails when it throws nothing or another error. */
 export function decodeMessageOf(action: () => unknown): string {
-  try {
-    action();
-  } catch (e) {
-    if (e instanceof DecodeError) return describedDecodeError(e).message;
-    throw e;
-  }
-  throw new Error('expected a DecodeError');
+  return thrownDecodeError(action).message;
 }
 
 /** The invariant of the AssertionError `action` throws; without `ifNone`, fails when it throws nothing. */

@@ -65,9 +65,12 @@ export interface CheckOptions {
   readonly measureAllocation?: boolean;
 }
 
+/** Whether the environment leaves allocation measuring on (read once: checkInput runs per input). */
+const ALLOCATION_MEASURED_BY_DEFAULT = process.env['TSORACLE_FUZZ_ALLOCATION'] !== 'off';
+
 /** Allocation measuring unless the caller or the environment turns it off. */
 function measuresAllocation(options: CheckOptions): boolean {
-  return options.measureAllocation ?? process.env['TSORACLE_FUZZ_ALLOCATION'] !== 'off';
+  return options.measureAllocation ?? ALLOCATION_MEASURED_BY_DEFAULT;
 }
 
 /** Wall time one input may take by default: generous for a shared 2-core machine. */
