@@ -9,6 +9,7 @@
 //   - Every retry loop is bounded by a count of tries; the last answer is returned, never a
 //     made-up success.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { CLI_PATH, REPO_ROOT, type ChildTracker, type CliResult } from './test-support.js';
 
@@ -61,12 +62,44 @@ function portIsFree(port: number): Promise<boolean> {
 }
 
 /**
+ * The kernel's ephemeral port range (`ip_local_port_range`): the source ports of outgoing
+ * connections and of `listen(0)` come from it. Linux's default when the file cannot be read.
+ */
+export function ephemeralPortRange(): { readonly low: number; readonly high: number } {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (Number.isInteger(low) && Number.isInteger(high) && (low as number) <= (high as number)) return { low: low as number, high: high as number };
+  } catch {
+    // not Linux, or no /proc: the default below
+  }
+  return { low: 32_768, high: 60_999 };
+}
+
+/** Lowest port a block may start at: above the well-known and common service ports. */
+const PORT_BLOCK_FLOOR = 10_000;
+
+/**
  * `count` free loopback ports base, base + 1, ...: the admin endpoints of the bootstrap voters are
  * derived as service port + the same offset on every node, so the test's ports keep one offset.
+ *
+ * The block lies outside the ephemeral range. A block inside it was a flake (stop 33): a node's
+ * ports stay unbound until it starts, and meanwhile any outgoing connection on the machine (the
+ * cluster's own Raft links, the admin CLI, parallel test files) may take one of them as its source
+ * port, so a joiner started later died of EADDRINUSE.
  */
 export async function consecutiveFreePorts(count: number): Promise<number[]> {
+  const { low, high } = ephemeralPortRange();
+  // Where a block may start: below the range (above the floor), or above it.
+  const spans = [
+    { from: PORT_BLOCK_FLOOR, to: low - count },
+    { from: high + 1, to: 65_536 - count },
+  ].filter((span) => span.from <= span.to);
+  const startsTotal = spans.reduce((sum, span) => sum + (span.to - span.from + 1), 0);
+  if (startsTotal === 0) throw new Error(`no room for ${count} consecutive ports outside the ephemeral range ${low}-${high}`);
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 40_000);
+    let pick = Math.floor(Math.random() * startsTotal);
+    const span = spans.find((s) => (pick <= s.to - s.from ? true : ((pick -= s.to - s.from + 1), false)));
+    const base = (span as { from: number }).from + pick;
     const ports = Array.from({ length: count }, (_, i) => base + i);
     let free = true;
     for (const port of ports) if (!(await portIsFree(port))) free = false;
