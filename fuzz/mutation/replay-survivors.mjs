@@ -5,11 +5,13 @@
 // whether a test failed (a run past five minutes counts as killed, as Stryker counts a timeout);
 // FILE is restored at the end, and on any error.
 //
-//   node fuzz/mutation/replay-survivors.mjs REPORT.json FILE TESTS [--status Survived,NoCoverage]
+//   node fuzz/mutation/replay-survivors.mjs REPORT.json FILE TESTS [--status Survived,NoCoverage] [--lines FIRST-LAST]
 //
 // TESTS is `fuzz-set` (fuzz/mutation/vitest.fuzz.config.ts), `unit-set`
 // (fuzz/mutation/vitest.unit.config.ts) or comma-separated test paths. Run it in a scratch
 // worktree: it rewrites FILE while it runs. FILE must be the source the report was made from.
+// `--lines` keeps the mutants that start in that line range (a report of a whole file, replayed
+// for part of it). vitest stops at the first failing test (`--bail 1`): one is enough to kill.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 
@@ -20,6 +22,12 @@ if (reportPath === undefined || file === undefined || tests === undefined) {
 }
 const statusAt = process.argv.indexOf('--status');
 const statuses = (statusAt > 0 ? process.argv[statusAt + 1] : 'Survived,NoCoverage').split(',');
+const linesAt = process.argv.indexOf('--lines');
+const [lineFirst, lineLast] = linesAt > 0 ? process.argv[linesAt + 1].split('-').map(Number) : [1, Infinity];
+if (!(lineFirst >= 1 && lineLast >= lineFirst)) {
+  console.error(`--lines ${process.argv[linesAt + 1]}: expected FIRST-LAST`);
+  process.exit(2);
+}
 const report = JSON.parse(readFileSync(reportPath, 'utf8'));
 const found = Object.entries(report.files).find(([path]) => path.endsWith(file));
 if (found === undefined) {
@@ -36,11 +44,12 @@ const lines = original.split('\n');
 const offsetOf = ({ line, column }) => lines.slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0) + column - 1;
 const vitestArgs =
   tests === 'fuzz-set'
-    ? ['vitest', 'run', '--config', 'fuzz/mutation/vitest.fuzz.config.ts']
+    ? ['vitest', 'run', '--bail', '1', '--config', 'fuzz/mutation/vitest.fuzz.config.ts']
     : tests === 'unit-set'
-      ? ['vitest', 'run', '--config', 'fuzz/mutation/vitest.unit.config.ts']
-      : ['vitest', 'run', ...tests.split(',')];
-const mutants = entry.mutants.filter((m) => statuses.includes(m.status));
+      ? ['vitest', 'run', '--bail', '1', '--config', 'fuzz/mutation/vitest.unit.config.ts']
+      : ['vitest', 'run', '--bail', '1', ...tests.split(',')];
+const inLines = (m) => m.location.start.line >= lineFirst && m.location.start.line <= lineLast;
+const mutants = entry.mutants.filter((m) => statuses.includes(m.status) && inLines(m));
 let survived = 0;
 try {
   for (const m of mutants) {
