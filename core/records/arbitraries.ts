@@ -7,8 +7,8 @@
 // within its limit.
 import fc from 'fast-check';
 import { compareUtf8, utf8ByteLength } from '../codec/utf8.js';
-import type { SeqLedgerSnapshot, SeqSessionResult, SeqSessionSnapshot } from '../ledger.js';
-import { PHYSICAL_MS_MAX, SEQ_COUNT_MAX, SEQ_KEY_BYTES_MAX, U64_MAX } from '../limits.js';
+import type { SeqGrant, SeqLedgerSnapshot, SeqSessionResult, SeqSessionSnapshot } from '../ledger.js';
+import { PHYSICAL_MS_MAX, SEQ_BATCH_KEYS_MAX, SEQ_COUNT_MAX, SEQ_KEY_BYTES_MAX, SEQ_SESSION_RESULTS_PER_CLIENT_MAX, U64_MAX } from '../limits.js';
 import { SEQ_LEDGER_KEY_CAP_MAX } from './seq-ledger.js';
 
 const compareBigint = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -45,19 +45,41 @@ export interface SeqLedgerSnapshotArbitraryOptions {
   readonly sessionsMax?: number;
   /** Most results per session drawn (default 4). */
   readonly resultsPerSessionMax?: number;
+  /**
+   * Most grants in a remembered getSeqBatch (default 0: no batches, so records are version 1–3).
+   * Above 1, some results carry a batch of 2..batchGrantsMax grants (version 4 records).
+   */
+  readonly batchGrantsMax?: number;
 }
 
-const resultArbitrary: fc.Arbitrary<SeqSessionResult> = fc
-  .record({ requestId: u64Arbitrary, key: seqKeyArbitrary, count: fc.oneof(fc.integer({ min: 1, max: SEQ_COUNT_MAX }), fc.constantFrom(1, SEQ_COUNT_MAX)) })
-  .chain(({ requestId, key, count }) =>
-    fc.oneof(fc.bigInt({ min: 0n, max: U64_MAX - BigInt(count) }), fc.constant(U64_MAX - BigInt(count))).map((start) => ({ requestId, key, start, count })),
-  );
+const grantArbitrary: fc.Arbitrary<SeqGrant> = fc
+  .record({ key: seqKeyArbitrary, count: fc.oneof(fc.integer({ min: 1, max: SEQ_COUNT_MAX }), fc.constantFrom(1, SEQ_COUNT_MAX)) })
+  .chain(({ key, count }) => fc.oneof(fc.bigInt({ min: 0n, max: U64_MAX - BigInt(count) }), fc.constant(U64_MAX - BigInt(count))).map((start) => ({ key, start, count })));
+
+/**
+ * A remembered result; with `batchGrantsMax` ≥ 2, half of them a getSeqBatch of 2..max grants
+ * with distinct keys, the result's own key, start and count being the first grant's.
+ */
+function resultArbitrary(batchGrantsMax: number): fc.Arbitrary<SeqSessionResult> {
+  const single = fc.record({ requestId: u64Arbitrary, grant: grantArbitrary }).map(({ requestId, grant }) => ({ requestId, ...grant }));
+  if (batchGrantsMax < 2) return single;
+  const batch = fc
+    .record({ requestId: u64Arbitrary, grants: fc.uniqueArray(grantArbitrary, { minLength: 2, maxLength: Math.min(batchGrantsMax, SEQ_BATCH_KEYS_MAX), selector: (g) => g.key }) })
+    .map(({ requestId, grants }) => ({ requestId, ...(grants[0] as SeqGrant), batch: grants }));
+  return fc.oneof(single, batch);
+}
 
 /** Canonical sequence-ledger snapshots. */
 export function seqLedgerSnapshotArbitrary(options: SeqLedgerSnapshotArbitraryOptions = {}): fc.Arbitrary<SeqLedgerSnapshot> {
   const keysMax = options.keysMax ?? 8;
   const sessionsMax = options.sessionsMax ?? 4;
   const resultsPerSessionMax = options.resultsPerSessionMax ?? 4;
+  const batchGrantsMax = options.batchGrantsMax ?? 0;
+  // Canonical: a session remembers at most SEQ_SESSION_RESULTS_PER_CLIENT_MAX grants.
+  if (resultsPerSessionMax * Math.max(1, batchGrantsMax) > SEQ_SESSION_RESULTS_PER_CLIENT_MAX) {
+    throw new Error(`${resultsPerSessionMax} results of up to ${batchGrantsMax} grants can pass ${SEQ_SESSION_RESULTS_PER_CLIENT_MAX} grants a session`);
+  }
+  const results = resultArbitrary(batchGrantsMax);
 
   const counters = fc
     .uniqueArray(fc.tuple(seqKeyArbitrary, u64Arbitrary), { maxLength: keysMax, selector: ([key]) => key })
@@ -68,7 +90,7 @@ export function seqLedgerSnapshotArbitrary(options: SeqLedgerSnapshotArbitraryOp
     lastActiveSeq: u64Arbitrary,
     forgottenBelow: u64Arbitrary,
     results: fc
-      .uniqueArray(resultArbitrary, { maxLength: resultsPerSessionMax, selector: (r) => r.requestId })
+      .uniqueArray(results, { maxLength: resultsPerSessionMax, selector: (r) => r.requestId })
       .map((results) => [...results].sort((a, b) => compareBigint(a.requestId, b.requestId))),
   });
   const sessions =
