@@ -1,15 +1,17 @@
 // Target: the TSOD sequence-ledger record (core/records/seq-ledger.ts), versions 1 (the
-// original's counters-only layout), 2 (counters plus exactly-once sessions) and 3 (version 2
-// plus the evicted-clients watermark). The value keeps the version so each is held to the
-// canonical property: the library writes versions 2 and 3,
-// so the version 1 encoder below (test support, the original's layout) re-encodes version 1
-// records. The length walker knows every count and key-length field; the fixup repairs the CRC
-// so mutations reach the body parser.
+// original's counters-only layout), 2 (counters plus exactly-once sessions), 3 (version 2
+// plus the evicted-clients watermark) and 4 (version 3 plus remembered getSeqBatch grants). The
+// value keeps the version so each is held to the canonical property: the library writes versions
+// 2, 3 and 4, so the version 1 encoder below (test support, the original's layout) re-encodes
+// version 1 records. The length walker knows every count, key-length and batch-length field; the
+// fixup repairs the CRC so mutations reach the body parser. Near-misses beyond the frame's: a
+// ledger without a batch written as version 4 (not canonical), and a batch length of 1 or 129.
 import * as fc from 'fast-check';
 import { utf8Encode } from '../../core/codec/utf8.js';
 import { AssertionError } from '../../core/assert.js';
-import type { SeqLedgerSnapshot, SeqSessionResult, SeqSessionSnapshot } from '../../core/ledger.js';
-import { SEQ_COUNT_MAX, SEQ_KEY_BYTES_MAX, U64_MAX } from '../../core/limits.js';
+import type { SeqGrant, SeqLedgerSnapshot, SeqSessionResult, SeqSessionSnapshot } from '../../core/ledger.js';
+import { SEQ_BATCH_KEYS_MAX, SEQ_COUNT_MAX, SEQ_KEY_BYTES_MAX, U64_MAX } from '../../core/limits.js';
+import { ErrorCode } from '../../core/errors.js';
 import { seqLedgerSnapshotArbitrary } from '../../core/records/arbitraries.js';
 import { sealFramedRecord } from '../../core/records/framed.js';
 import {
@@ -17,15 +19,16 @@ import {
   encodeSeqLedgerRecord,
   SEQ_LEDGER_KEY_CAP_MAX,
   SEQ_LEDGER_RECORD_MAGIC,
+  SEQ_LEDGER_RECORD_VERSION_BATCHES,
   SEQ_LEDGER_RECORD_VERSION_COUNTERS,
   SEQ_LEDGER_RECORD_VERSION_EXPIRED_REQUESTS,
   SEQ_LEDGER_RECORD_VERSION_SESSIONS,
   seqLedgerSnapshotProblem,
 } from '../../core/records/seq-ledger.js';
 import { fixRecordCrc, u16LeAt as u16At, u32LeAt as u32At } from '../structure.js';
-import type { LengthField } from '../target.js';
+import type { LengthField, NearMiss } from '../target.js';
 import { defineTarget, onlyDecodeError, token } from '../target.js';
-import { framedRecordRejections } from '../near-misses.js';
+import { framedRecordRejections, withByte } from '../near-misses.js';
 
 export interface VersionedSnapshot {
   readonly version: number;
@@ -40,6 +43,39 @@ export function encodeSeqLedgerRecordV1(snapshot: SeqLedgerSnapshot): Uint8Array
     for (const [key, next] of snapshot.counters) {
       const bytes = utf8Encode(key);
       w.u16(bytes.length).raw(bytes).u64(next);
+    }
+  });
+}
+
+/**
+ * `snapshot` laid out as version 4 whatever it holds (test support): the watermark, and each
+ * result followed by its batch length and further grants. For a snapshot without a batch this is
+ * the non-canonical form the decoder must refuse (it is written as version 2 or 3).
+ */
+export function encodeSeqLedgerRecordAsV4(snapshot: SeqLedgerSnapshot): Uint8Array {
+  const key = (w: { u16(v: number): unknown; raw(b: Uint8Array): unknown }, k: string): void => {
+    const bytes = utf8Encode(k);
+    w.u16(bytes.length);
+    w.raw(bytes);
+  };
+  return sealFramedRecord(SEQ_LEDGER_RECORD_MAGIC, SEQ_LEDGER_RECORD_VERSION_BATCHES, (w) => {
+    w.u64n(snapshot.keyCap).u32(snapshot.counters.length);
+    for (const [k, next] of snapshot.counters) {
+      key(w, k);
+      w.u64(next);
+    }
+    w.u64(snapshot.applySeq).u64(snapshot.requestsExpiredBelow).u32(snapshot.sessions.length);
+    for (const session of snapshot.sessions) {
+      w.u64(session.clientId).u64(session.lastActiveSeq).u64(session.forgottenBelow).u32(session.results.length);
+      for (const result of session.results) {
+        w.u64(result.requestId);
+        key(w, result.key);
+        w.u64(result.start).u32(result.count).u8(result.batch?.length ?? 0);
+        for (const grant of result.batch?.slice(1) ?? []) {
+          key(w, grant.key);
+          w.u64(grant.start).u32(grant.count);
+        }
+      }
     }
   });
 }
@@ -122,7 +158,36 @@ function snapshotBreaks(snapshot: SeqLedgerSnapshot): Break[] {
         out.push(['request-id-repeated', withSession({ results: [result, { ...later, requestId: result.requestId }, ...session.results.slice(2)] }), 'results_not_strictly_ascending']);
       }
     }
+    out.push(...batchBreaks(session, withSession));
   }
+  return out;
+}
+
+/** Breaks of the first remembered batch of `session`, and of its grant budget. */
+function batchBreaks(session: SeqSessionSnapshot, withSession: (change: Partial<SeqSessionSnapshot>) => SeqLedgerSnapshot): Break[] {
+  const at = session.results.findIndex((r) => r.batch !== undefined);
+  const result = session.results[at];
+  if (result === undefined || result.batch === undefined) return [];
+  const batch = result.batch;
+  const withBatch = (change: SeqGrant[]): SeqLedgerSnapshot => withSession({ results: session.results.map((r, i) => (i === at ? { ...r, batch: change } : r)) });
+  const first = batch[0] as SeqGrant;
+  const second = batch[1] as SeqGrant;
+  const withSecond = (change: Partial<SeqGrant>): SeqLedgerSnapshot => withBatch([first, { ...second, ...change }, ...batch.slice(2)]);
+  const distinctKeys = (n: number): SeqGrant[] => [first, ...Array.from({ length: n - 1 }, (_, i) => ({ key: `\u{10ffff}${i}`, start: 0n, count: 1 }))];
+  const out: Break[] = [
+    ['batch-of-one', withBatch([first]), 'batch_length_out_of_range'],
+    ['batch-first-key-other', withBatch([{ ...first, key: first.key === 'a' ? 'b' : 'a' }, ...batch.slice(1)]), 'batch_first_grant_mismatch'],
+    ['batch-first-start-other', withBatch([{ ...first, start: first.start === 0n ? 1n : 0n }, ...batch.slice(1)]), 'batch_first_grant_mismatch'],
+    ['batch-first-count-other', withBatch([{ ...first, count: first.count === 1 ? 2 : 1 }, ...batch.slice(1)]), 'batch_first_grant_mismatch'],
+    ['batch-key-empty', withSecond({ key: '' }), 'batch_key_length_out_of_range'],
+    ['batch-key-repeated', withSecond({ key: first.key }), 'batch_key_repeated'],
+    ['batch-start-negative', withSecond({ start: -1n }), 'batch_start_not_u64'],
+    ['batch-count-0', withSecond({ count: 0 }), 'batch_count_out_of_range'],
+    ['batch-count-above-max', withSecond({ count: SEQ_COUNT_MAX + 1 }), 'batch_count_out_of_range'],
+    ['batch-ends-past-u64', withSecond({ start: U64_MAX, count: 1 }), 'batch_end_above_u64'],
+    ['batch-ends-at-u64', withSecond({ start: U64_MAX - BigInt(second.count), count: second.count }), undefined],
+    ['batch-of-129', withBatch(distinctKeys(SEQ_BATCH_KEYS_MAX + 1)), 'batch_length_out_of_range'],
+  ];
   return out;
 }
 
@@ -150,12 +215,20 @@ function decodeVersioned(bytes: Uint8Array): VersionedSnapshot {
   return { version: bytes[4] ?? 0, snapshot };
 }
 
-/** Every count and key-length field, walking the record as the decoder would (best effort). */
-export function seqLedgerLengthFields(bytes: Uint8Array): LengthField[] {
+/** Where each remembered result's batch length byte is (version 4), walking as the decoder would. */
+interface Walk {
+  readonly fields: LengthField[];
+  readonly batchLengthOffsets: number[];
+}
+
+function walkSeqLedger(bytes: Uint8Array): Walk {
   const fields: LengthField[] = [];
+  const batchLengthOffsets: number[] = [];
+  const walk = { fields, batchLengthOffsets };
   const end = bytes.length - 4;
+  const version = bytes[4];
   let at = 13;
-  if (at + 4 > end) return fields;
+  if (at + 4 > end) return walk;
   const keyCount = Math.min(u32At(bytes, at), 256);
   fields.push({ offset: at, encoding: 'u32le' });
   at += 4;
@@ -163,9 +236,9 @@ export function seqLedgerLengthFields(bytes: Uint8Array): LengthField[] {
     fields.push({ offset: at, encoding: 'u16le' });
     at += 2 + u16At(bytes, at) + 8;
   }
-  if (bytes[4] !== SEQ_LEDGER_RECORD_VERSION_SESSIONS && bytes[4] !== SEQ_LEDGER_RECORD_VERSION_EXPIRED_REQUESTS) return fields;
-  at += bytes[4] === SEQ_LEDGER_RECORD_VERSION_EXPIRED_REQUESTS ? 16 : 8;
-  if (at + 4 > end) return fields;
+  if (version !== SEQ_LEDGER_RECORD_VERSION_SESSIONS && version !== SEQ_LEDGER_RECORD_VERSION_EXPIRED_REQUESTS && version !== SEQ_LEDGER_RECORD_VERSION_BATCHES) return walk;
+  at += version === SEQ_LEDGER_RECORD_VERSION_SESSIONS ? 8 : 16;
+  if (at + 4 > end) return walk;
   const sessionCount = Math.min(u32At(bytes, at), 256);
   fields.push({ offset: at, encoding: 'u32le' });
   at += 4;
@@ -178,14 +251,63 @@ export function seqLedgerLengthFields(bytes: Uint8Array): LengthField[] {
       at += 8;
       fields.push({ offset: at, encoding: 'u16le' });
       at += 2 + u16At(bytes, at) + 8 + 4;
+      if (version !== SEQ_LEDGER_RECORD_VERSION_BATCHES || at >= end) continue;
+      const batchLength = bytes[at] as number;
+      batchLengthOffsets.push(at);
+      fields.push({ offset: at, encoding: 'u8' });
+      at += 1;
+      for (let g = 1; g < batchLength && at + 2 <= end; g += 1) {
+        fields.push({ offset: at, encoding: 'u16le' });
+        at += 2 + u16At(bytes, at) + 8 + 4;
+      }
     }
   }
-  return fields.filter((field) => field.offset < end);
+  return { fields: fields.filter((field) => field.offset < end), batchLengthOffsets };
 }
 
+/** Every count, key-length and batch-length field, walking the record as the decoder would (best effort). */
+export function seqLedgerLengthFields(bytes: Uint8Array): LengthField[] {
+  return walkSeqLedger(bytes).fields;
+}
+
+/**
+ * Beyond the frame's near-misses: a ledger without a batch laid out as version 4 is refused where
+ * the body starts (not canonical); a version 4 record's first batch claiming 1 or 129 grants is
+ * refused at its length byte.
+ */
+function seqLedgerRejections(accepted: Uint8Array): NearMiss[] {
+  const out = framedRecordRejections(accepted);
+  const version = accepted[4];
+  let snapshot: SeqLedgerSnapshot;
+  try {
+    snapshot = decodeSeqLedgerRecord(accepted);
+  } catch {
+    return out;
+  }
+  if (version === SEQ_LEDGER_RECORD_VERSION_SESSIONS || version === SEQ_LEDGER_RECORD_VERSION_EXPIRED_REQUESTS) {
+    out.push({ name: 'no-batch-as-v4', bytes: encodeSeqLedgerRecordAsV4(snapshot), code: ErrorCode.RECORD_MALFORMED, offset: 5 });
+  }
+  if (version === SEQ_LEDGER_RECORD_VERSION_BATCHES) {
+    const walk = walkSeqLedger(accepted);
+    const first = walk.batchLengthOffsets.find((at) => (accepted[at] as number) >= 2);
+    if (first !== undefined) {
+      for (const claimed of [1, SEQ_BATCH_KEYS_MAX + 1]) {
+        out.push({ name: `batch-length-${claimed}`, bytes: fixRecordCrc(withByte(accepted, first, claimed)), code: ErrorCode.RECORD_MALFORMED, offset: first });
+      }
+    }
+  }
+  return out;
+}
+
+const holdsBatch = (snapshot: SeqLedgerSnapshot): boolean => snapshot.sessions.some((s) => s.results.some((r) => r.batch !== undefined));
+
 const versionedArbitrary: fc.Arbitrary<VersionedSnapshot> = fc.oneof(
-  seqLedgerSnapshotArbitrary().map((snapshot) => ({
-    version: snapshot.requestsExpiredBelow === 0n ? SEQ_LEDGER_RECORD_VERSION_SESSIONS : SEQ_LEDGER_RECORD_VERSION_EXPIRED_REQUESTS,
+  seqLedgerSnapshotArbitrary({ batchGrantsMax: 4 }).map((snapshot) => ({
+    version: holdsBatch(snapshot)
+      ? SEQ_LEDGER_RECORD_VERSION_BATCHES
+      : snapshot.requestsExpiredBelow === 0n
+        ? SEQ_LEDGER_RECORD_VERSION_SESSIONS
+        : SEQ_LEDGER_RECORD_VERSION_EXPIRED_REQUESTS,
     snapshot,
   })),
   seqLedgerSnapshotArbitrary({ sessionsMax: 0 }).map((snapshot) => ({ version: SEQ_LEDGER_RECORD_VERSION_COUNTERS, snapshot })),
@@ -228,13 +350,46 @@ const seedSnapshots: VersionedSnapshot[] = [
       sessions: [{ clientId: 9n, lastActiveSeq: 5n, forgottenBelow: 0n, results: [{ requestId: 3n, key: 'orders', start: 4n, count: 1 }] }],
     },
   },
+  // Version 4: a session remembers a getSeqBatch (its result is the first grant), after a getSeq.
+  {
+    version: 4,
+    snapshot: {
+      keyCap: 10_000,
+      counters: [
+        ['invoices', 3n],
+        ['orders', 7n],
+      ],
+      applySeq: 2n,
+      requestsExpiredBelow: 0n,
+      sessions: [
+        {
+          clientId: 9n,
+          lastActiveSeq: 2n,
+          forgottenBelow: 0n,
+          results: [
+            { requestId: 1n, key: 'orders', start: 0n, count: 5 },
+            {
+              requestId: 2n,
+              key: 'orders',
+              start: 5n,
+              count: 2,
+              batch: [
+                { key: 'orders', start: 5n, count: 2 },
+                { key: 'invoices', start: 0n, count: 3 },
+              ],
+            },
+          ],
+        },
+      ],
+    },
+  },
 ];
 
 export default defineTarget<VersionedSnapshot>({
   name: 'seq-ledger-record',
-  description: 'TSOD record decodeSeqLedgerRecord (v1 and v2) with encodeSeqLedgerRecord and a v1 encoder',
+  description: 'TSOD record decodeSeqLedgerRecord (v1 to v4, any field at its edges) with encodeSeqLedgerRecord and a v1 encoder',
   decode: decodeVersioned,
-  rejections: (accepted) => framedRecordRejections(accepted),
+  rejections: seqLedgerRejections,
   encode: encodeVersioned,
   canonical: true,
   isExpectedError: onlyDecodeError,
@@ -242,6 +397,6 @@ export default defineTarget<VersionedSnapshot>({
   seeds: () => seedSnapshots.map(encodeVersioned),
   lengthFields: seqLedgerLengthFields,
   fixup: fixRecordCrc,
-  dictionary: [token('TSOD'), Uint8Array.of(1), Uint8Array.of(2), Uint8Array.of(0x80), Uint8Array.of(0, 0, 1, 0)],
+  dictionary: [token('TSOD'), Uint8Array.of(1), Uint8Array.of(2), Uint8Array.of(4), Uint8Array.of(128), Uint8Array.of(129), Uint8Array.of(0x80), Uint8Array.of(0, 0, 1, 0)],
   inputBytesMax: 16 * 1024,
 });
