@@ -6,7 +6,7 @@ import { AssertionError } from '../assert.js';
 import { DecodeError, type DecodeErrorCode } from '../errors.js';
 import { U64_MAX } from '../limits.js';
 import { Reader, Writer } from './postcard.js';
-import { codeOf } from '../test-support.js';
+import { codeOf, decodeErrorOf, invariantOf } from '../test-support.js';
 
 function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0').toUpperCase()).join(' ');
@@ -103,7 +103,8 @@ describe('postcard vectors (tso-anchors D.1, D.2)', () => {
   });
 
   it('encodes i64 extremes and the edges of the number fast path', () => {
-    for (const value of [-(1n << 63n), (1n << 63n) - 1n, 2n ** 52n - 1n, 2n ** 52n, -(2n ** 52n) + 1n, -(2n ** 52n), 0n, -1n]) {
+    // ±(2^52 + 1) just past the number path: there zigzag(−2^52 − 1) = 2^53 + 1 has no double.
+    for (const value of [-(1n << 63n), (1n << 63n) - 1n, 2n ** 52n - 1n, 2n ** 52n, 2n ** 52n + 1n, -(2n ** 52n) + 1n, -(2n ** 52n), -(2n ** 52n) - 1n, 0n, -1n]) {
       expect(encode((w) => w.i64(value))).toBe(referenceVarint(zigzag(value, 64n)));
       expect(decode(fromHex(encode((w) => w.i64(value))), (r) => r.i64())).toBe(value);
     }
@@ -120,6 +121,8 @@ describe('postcard vectors (tso-anchors D.1, D.2)', () => {
   it('encodes u8, i8 and bool as one raw byte', () => {
     expect(encode((w) => w.u8(0xff).i8(-1).i8(-128).bool(true).bool(false))).toBe('FF FF 80 01 00');
     expect(decode('FF FF 80 01 00', (r) => [r.u8(), r.i8(), r.i8(), r.bool(), r.bool()])).toEqual([255, -1, -128, true, false]);
+    expect(encode((w) => w.i8(0).i8(5).i8(127))).toBe('00 05 7F');
+    expect(decode('00 05 7F', (r) => [r.i8(), r.i8(), r.i8()])).toEqual([0, 5, 127]);
   });
 });
 
@@ -207,9 +210,83 @@ describe('postcard writer preconditions', () => {
     expect(() => new Writer().u8(256)).toThrow(AssertionError);
   });
 
+  // Each precondition at its bounds: the last value in is written, the first value out (and a
+  // fraction, and a value of the wrong kind where one can arrive) is refused with the
+  // precondition's name and the value in the message.
+  it.each<[string, (w: Writer) => unknown, (w: Writer) => unknown, string, string]>([
+    ['u8 below 0', (w) => w.u8(0), (w) => w.u8(-1), 'u8_in_range', 'value -1'],
+    ['u8 above 255', (w) => w.u8(255), (w) => w.u8(256), 'u8_in_range', 'value 256'],
+    ['u8 fractional', (w) => w.u8(1), (w) => w.u8(1.5), 'u8_in_range', 'value 1.5'],
+    ['i8 below -128', (w) => w.i8(-128), (w) => w.i8(-129), 'i8_in_range', 'value -129'],
+    ['i8 above 127', (w) => w.i8(127), (w) => w.i8(128), 'i8_in_range', 'value 128'],
+    ['i8 fractional', (w) => w.i8(-1), (w) => w.i8(-1.5), 'i8_in_range', 'value -1.5'],
+    ['u16 below 0', (w) => w.u16(0), (w) => w.u16(-1), 'u16_in_range', 'value -1'],
+    ['u16 above 65535', (w) => w.u16(65535), (w) => w.u16(65536), 'u16_in_range', 'value 65536'],
+    ['u16 fractional', (w) => w.u16(2), (w) => w.u16(2.5), 'u16_in_range', 'value 2.5'],
+    ['u32 below 0', (w) => w.u32(0), (w) => w.u32(-1), 'u32_in_range', 'value -1'],
+    ['u32 above 2^32 - 1', (w) => w.u32(2 ** 32 - 1), (w) => w.u32(2 ** 32), 'u32_in_range', 'value 4294967296'],
+    ['u64 below 0', (w) => w.u64(0n), (w) => w.u64(-1n), 'u64_in_range', 'value -1'],
+    ['u64 above 2^64 - 1', (w) => w.u64(U64_MAX), (w) => w.u64(U64_MAX + 1n), 'u64_in_range', 'value 18446744073709551616'],
+    ['u64n below 0', (w) => w.u64n(0), (w) => w.u64n(-1), 'u64n_safe_uint', 'value -1'],
+    ['u64n above 2^53 - 1', (w) => w.u64n(Number.MAX_SAFE_INTEGER), (w) => w.u64n(2 ** 53), 'u64n_safe_uint', 'value 9007199254740992'],
+    ['u64n fractional', (w) => w.u64n(3), (w) => w.u64n(3.5), 'u64n_safe_uint', 'value 3.5'],
+    ['i16 below -32768', (w) => w.i16(-0x8000), (w) => w.i16(-0x8001), 'i16_in_range', 'value -32769'],
+    ['i16 above 32767', (w) => w.i16(0x7fff), (w) => w.i16(0x8000), 'i16_in_range', 'value 32768'],
+    ['i16 fractional', (w) => w.i16(-2), (w) => w.i16(-2.5), 'i16_in_range', 'value -2.5'],
+    ['i32 below -2^31', (w) => w.i32(-0x80000000), (w) => w.i32(-0x80000001), 'i32_in_range', 'value -2147483649'],
+    ['i32 above 2^31 - 1', (w) => w.i32(0x7fffffff), (w) => w.i32(0x80000000), 'i32_in_range', 'value 2147483648'],
+    ['i32 fractional', (w) => w.i32(7), (w) => w.i32(7.5), 'i32_in_range', 'value 7.5'],
+    ['i64 below -2^63', (w) => w.i64(-(1n << 63n)), (w) => w.i64(-(1n << 63n) - 1n), 'i64_in_range', 'value -9223372036854775809'],
+    ['i64 above 2^63 - 1', (w) => w.i64((1n << 63n) - 1n), (w) => w.i64(1n << 63n), 'i64_in_range', 'value 9223372036854775808'],
+  ])('writer: %s is refused by name', (_name, inside, outside, invariant, detail) => {
+    expect(() => inside(new Writer())).not.toThrow();
+    let refused: unknown;
+    try {
+      outside(new Writer());
+    } catch (e) {
+      refused = e;
+    }
+    expect(refused).toBeInstanceOf(AssertionError);
+    expect((refused as AssertionError).invariant).toBe(invariant);
+    expect((refused as AssertionError).message).toContain(detail);
+  });
+
+  it('writer: a starting capacity must be a positive safe integer, and 1 grows', () => {
+    for (const bad of [0, -1, 1.5, Number.MAX_SAFE_INTEGER + 1]) expect(invariantOf(() => new Writer(bad))).toBe('writer_capacity_positive');
+    const w = new Writer(1);
+    expect(w.length).toBe(0);
+    w.u8(1).u32(2 ** 32 - 1);
+    expect(w.length).toBe(6);
+    expect(hex(w.finish())).toBe('01 FF FF FF FF 0F');
+  });
+
+  it('reader: its preconditions are named (bugs of the caller, not of the bytes)', () => {
+    const bytes = fromHex('01 02');
+    expect(new Reader(bytes, 2).remaining).toBe(0);
+    for (const bad of [-1, 3, 0.5]) expect(invariantOf(() => new Reader(bytes, bad))).toBe('reader_offset_in_bounds');
+    expect(new Reader(bytes).raw(0)).toEqual(new Uint8Array(0));
+    for (const bad of [-1, 1.5]) expect(invariantOf(() => new Reader(bytes).raw(bad))).toBe('raw_length_safe_uint');
+    expect(new Reader(fromHex('00')).variant(1)).toBe(0);
+    expect(new Reader(fromHex('FF FF FF FF 0F')).variant(2 ** 32)).toBe(2 ** 32 - 1);
+    for (const bad of [0, -1, 2 ** 32 + 1, 1.5]) expect(invariantOf(() => new Reader(fromHex('00')).variant(bad))).toBe('variant_count_valid');
+    expect(new Reader(fromHex('00')).seq((r) => r.u8(), 0)).toEqual([]);
+    for (const bad of [-1, 0.5]) expect(invariantOf(() => new Reader(fromHex('00')).seq((r) => r.u8(), bad))).toBe('length_max_safe_uint');
+  });
+
+  it('reader: raw takes exactly the bytes left, moves past them, and copies them', () => {
+    const bytes = fromHex('AA BB CC');
+    const r = new Reader(bytes, 1);
+    const taken = r.raw(2);
+    expect(taken).toEqual(fromHex('BB CC'));
+    expect(r.remaining).toBe(0);
+    taken[0] = 0;
+    expect(bytes[1]).toBe(0xbb);
+    expect(decodeErrorOf(() => new Reader(bytes, 1).raw(3))).toEqual({ code: 'DECODE_EOF', offset: 1 });
+  });
+
   it('refuses a string with a lone surrogate (it could not round-trip)', () => {
-    expect(() => new Writer().str('a\uD800b')).toThrow(AssertionError);
-    expect(() => new Writer().str('\uDC00')).toThrow(AssertionError);
+    expect(invariantOf(() => new Writer().str('a\uD800b'))).toBe('str_well_formed_utf16');
+    expect(invariantOf(() => new Writer().str('\uDC00'))).toBe('str_well_formed_utf16');
   });
 
   it('keeps its bytes across buffer growth', () => {
