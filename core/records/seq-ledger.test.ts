@@ -178,7 +178,8 @@ describe('TSOD layouts', () => {
 
   it('refuses a version 3 record whose watermark is 0 (not canonical: that is written as version 2)', () => {
     const bytes = referenceEncode({ ...empty, requestsExpiredBelow: 0n }, 3);
-    expect(codeOf(() => decodeSeqLedgerRecord(bytes))).toBe("RECORD_MALFORMED");
+    expect(decodeErrorOf(() => decodeSeqLedgerRecord(bytes))).toEqual({ code: 'RECORD_MALFORMED', offset: 25 });
+    expect(decodeMessageOf(() => decodeSeqLedgerRecord(bytes))).toMatch('TSOD version 3 with a requestsExpiredBelow of 0 (written as version 2)');
   });
 });
 
@@ -400,6 +401,8 @@ describe('TSOD rejections', () => {
     ['a key count the bytes cannot hold', () => v1((b) => b.u64(10n).u32(5).key('a').u64(1n)), 'RECORD_MALFORMED', 13, /TSOD 5 key\(s\) cannot fit 11 byte/],
     // 22 bytes hold two smallest entries (11 each), not three: a smaller entry size lets it past.
     ['three keys in the bytes of two', () => v1((b) => b.u64(10n).u32(3).key('a').u64(1n).key('b').u64(1n)), 'RECORD_MALFORMED', 13, /TSOD 3 key\(s\) cannot fit 22 byte/],
+    // 32 bytes hold two entries and most of a third (27 would pass a 9-byte entry size).
+    ['three keys in 32 bytes', () => v1((b) => b.u64(10n).u32(3).key('a').u64(1n).key('b').u64(1n).u64(0n).u16(0)), 'RECORD_MALFORMED', 13, /TSOD 3 key\(s\) cannot fit 32 byte/],
     ['an empty key', () => v1((b) => b.u64(10n).u32(1).key('').u64(1n).u64(0n)), 'RECORD_MALFORMED', 17, /TSOD key of 0 byte/],
     ['a key of 129 bytes', () => v1((b) => b.u64(10n).u32(1).key('x'.repeat(129)).u64(1n)), 'RECORD_MALFORMED', 17, /TSOD key of 129 byte/],
     ['a key length past the end', () => v1((b) => b.u64(10n).u32(1).u16(100).u64(0n).u8(0)), 'RECORD_MALFORMED', 19, /100 byte\(s\) needed, 9 left/],
