@@ -7,6 +7,7 @@
 // fixup repairs the CRC so mutations reach the body parser. Near-misses beyond the frame's: a
 // ledger without a batch written as version 4 (not canonical), and a batch length of 1 or 129.
 import * as fc from 'fast-check';
+import type { LeWriter } from '../../core/codec/le.js';
 import { utf8Encode } from '../../core/codec/utf8.js';
 import { AssertionError } from '../../core/assert.js';
 import type { SeqGrant, SeqLedgerSnapshot, SeqSessionResult, SeqSessionSnapshot } from '../../core/ledger.js';
@@ -52,11 +53,10 @@ export function encodeSeqLedgerRecordV1(snapshot: SeqLedgerSnapshot): Uint8Array
  * result followed by its batch length and further grants. For a snapshot without a batch this is
  * the non-canonical form the decoder must refuse (it is written as version 2 or 3).
  */
-export function encodeSeqLedgerRecordAsV4(snapshot: SeqLedgerSnapshot): Uint8Array {
-  const key = (w: { u16(v: number): unknown; raw(b: Uint8Array): unknown }, k: string): void => {
+function encodeSeqLedgerRecordAsV4(snapshot: SeqLedgerSnapshot): Uint8Array {
+  const key = (w: LeWriter, k: string): void => {
     const bytes = utf8Encode(k);
-    w.u16(bytes.length);
-    w.raw(bytes);
+    w.u16(bytes.length).raw(bytes);
   };
   return sealFramedRecord(SEQ_LEDGER_RECORD_MAGIC, SEQ_LEDGER_RECORD_VERSION_BATCHES, (w) => {
     w.u64n(snapshot.keyCap).u32(snapshot.counters.length);
@@ -215,7 +215,7 @@ function decodeVersioned(bytes: Uint8Array): VersionedSnapshot {
   return { version: bytes[4] ?? 0, snapshot };
 }
 
-/** Where each remembered result's batch length byte is (version 4), walking as the decoder would. */
+/** A record's length fields, and where each remembered result's batch length byte is (version 4). */
 interface Walk {
   readonly fields: LengthField[];
   readonly batchLengthOffsets: number[];
