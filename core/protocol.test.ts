@@ -5,8 +5,8 @@ import { decode as libDecode, encode as libEncode } from '@msgpack/msgpack';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DecodeError } from './errors.js';
-import { FRAME_BODY_BYTES_MAX, GET_TS_COUNT_MAX, LOGICAL_MAX, PHYSICAL_MS_MAX, SEQ_COUNT_MAX, U64_MAX } from './limits.js';
-import { describedDecodeError } from './test-support.js';
+import { FRAME_BODY_BYTES_MAX, GET_TS_COUNT_MAX, LOGICAL_MAX, PHYSICAL_MS_MAX, SEQ_BATCH_KEYS_MAX, SEQ_COUNT_MAX, U64_MAX } from './limits.js';
+import { describedDecodeError, invariantOf } from './test-support.js';
 import {
   ANSWER_FIELDS,
   REQUEST_FIELDS,
@@ -21,6 +21,7 @@ import {
   type Response,
   MEMBERS_MAX,
   MEMBER_ENDPOINT_BYTES_MAX,
+  REQUEST_TOKEN_CHARS_MAX,
 } from './protocol.js';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
@@ -583,5 +584,115 @@ describe('the members op (docs/protocol.md §4)', () => {
     // At the limits: accepted.
     const atLimit = Array.from({ length: MEMBERS_MAX }, (_, i) => [i, 'voter', 'a'.repeat(MEMBER_ENDPOINT_BYTES_MAX)]);
     expect((decodeResponse(libEncode({ id: 1, ok: true, members: atLimit })) as unknown as { members: unknown[] }).members).toHaveLength(MEMBERS_MAX);
+  });
+});
+
+describe('protocol encoders refuse, by name, what no decoder would accept (bugs of the caller)', () => {
+  const getTs: Request = { id: 1, op: 'getTs', count: 1 };
+  const getSeq: Request = { id: 1, op: 'getSeq', key: 'k', count: 1, clientId: 0n, requestId: 0n };
+  const batch: Request = { id: 1, op: 'getSeqBatch', entries: [{ key: 'k', count: 1 }], clientId: 0n, requestId: 0n };
+  const lease: Request = { id: 1, op: 'acquireLease', holder: Uint8Array.of(1), holderEpoch: 0n, ttlMs: 1 };
+  const renew: Request = { id: 1, op: 'renewLease', leaseId: 0n };
+  const release: Request = { id: 1, op: 'releaseLease', leaseId: 0n };
+  const as = <T>(value: unknown): T => value as T;
+  const request = (base: Request, change: Record<string, unknown>): Request => as<Request>({ ...base, ...change });
+
+  // [name, accepted at the bound, refused past it, the refusal's invariant]
+  it.each<[string, () => unknown, () => unknown, string]>([
+    ['a request id above u32', () => encodeRequest(request(getTs, { id: 0xffff_ffff })), () => encodeRequest(request(getTs, { id: 2 ** 32 })), 'protocol_request_id_u32'],
+    ['a negative request id', () => encodeRequest(request(getTs, { id: 1 })), () => encodeRequest(request(getTs, { id: -1 })), 'protocol_request_id_u32'],
+    ['a fractional request id', () => encodeRequest(request(getTs, { id: 2 })), () => encodeRequest(request(getTs, { id: 1.5 })), 'protocol_request_id_u32'],
+    ['request id 0 (the connection-error id)', () => encodeRequest(request(getTs, { id: 1 })), () => encodeRequest(request(getTs, { id: 0 })), 'protocol_request_id_nonzero'],
+    ['a getTs count above u32', () => encodeRequest(request(getTs, { count: 0xffff_ffff })), () => encodeRequest(request(getTs, { count: 2 ** 32 })), 'protocol_request_count_u32'],
+    ['a getSeq count above u32', () => encodeRequest(request(getSeq, { count: 0xffff_ffff })), () => encodeRequest(request(getSeq, { count: 2 ** 32 })), 'protocol_request_count_u32'],
+    ['a getSeq key that is not a string', () => encodeRequest(request(getSeq, { key: '' })), () => encodeRequest(request(getSeq, { key: 7 })), 'protocol_request_key_string'],
+    ['a getSeq clientId above u64', () => encodeRequest(request(getSeq, { clientId: U64_MAX })), () => encodeRequest(request(getSeq, { clientId: U64_MAX + 1n })), 'protocol_request_client_id_u64'],
+    ['a getSeq clientId that is a number', () => encodeRequest(request(getSeq, { clientId: 0n })), () => encodeRequest(request(getSeq, { clientId: 0 })), 'protocol_request_client_id_u64'],
+    ['a negative getSeq requestId', () => encodeRequest(request(getSeq, { requestId: 0n })), () => encodeRequest(request(getSeq, { requestId: -1n })), 'protocol_request_request_id_u64'],
+    ['a getSeqBatch clientId above u64', () => encodeRequest(request(batch, { clientId: U64_MAX })), () => encodeRequest(request(batch, { clientId: U64_MAX + 1n })), 'protocol_request_client_id_u64'],
+    ['a getSeqBatch requestId above u64', () => encodeRequest(request(batch, { requestId: U64_MAX })), () => encodeRequest(request(batch, { requestId: U64_MAX + 1n })), 'protocol_request_request_id_u64'],
+    ['a getSeqBatch key that is not a string', () => encodeRequest(request(batch, { entries: [{ key: 'a', count: 1 }] })), () => encodeRequest(request(batch, { entries: [{ key: 'a', count: 1 }, { key: null, count: 1 }] })), 'protocol_request_key_string'],
+    ['a getSeqBatch count above u32', () => encodeRequest(request(batch, { entries: [{ key: 'a', count: 0xffff_ffff }] })), () => encodeRequest(request(batch, { entries: [{ key: 'a', count: 1 }, { key: 'b', count: 2 ** 32 }] })), 'protocol_request_count_u32'],
+    ['a lease holder past half a frame', () => encodeRequest(request(lease, { holder: new Uint8Array(FRAME_BODY_BYTES_MAX / 2) })), () => encodeRequest(request(lease, { holder: new Uint8Array(FRAME_BODY_BYTES_MAX / 2 + 1) })), 'protocol_request_holder_bytes'],
+    ['a lease holder that is not bytes', () => encodeRequest(request(lease, { holder: new Uint8Array(0) })), () => encodeRequest(request(lease, { holder: 'holder' })), 'protocol_request_holder_bytes'],
+    ['a lease holderEpoch above u64', () => encodeRequest(request(lease, { holderEpoch: U64_MAX })), () => encodeRequest(request(lease, { holderEpoch: U64_MAX + 1n })), 'protocol_request_holder_epoch_u64'],
+    ['a lease ttlMs above u32', () => encodeRequest(request(lease, { ttlMs: 0xffff_ffff })), () => encodeRequest(request(lease, { ttlMs: 2 ** 32 })), 'protocol_request_ttl_ms_u32'],
+    ['a renewed leaseId above u64', () => encodeRequest(request(renew, { leaseId: U64_MAX })), () => encodeRequest(request(renew, { leaseId: U64_MAX + 1n })), 'protocol_request_lease_id_u64'],
+    ['a negative released leaseId', () => encodeRequest(request(release, { leaseId: 0n })), () => encodeRequest(request(release, { leaseId: -1n })), 'protocol_request_lease_id_u64'],
+    ['an empty token', () => encodeRequest(getTs, 't'), () => encodeRequest(getTs, ''), 'protocol_request_token_bounded'],
+    ['a token past 4,096 chars', () => encodeRequest(getTs, 't'.repeat(REQUEST_TOKEN_CHARS_MAX)), () => encodeRequest(getTs, 't'.repeat(REQUEST_TOKEN_CHARS_MAX + 1)), 'protocol_request_token_bounded'],
+    ['an op no request has', () => encodeRequest(getTs), () => encodeRequest(request(getTs, { op: 'getAll' })), 'protocol_request_op_exhaustive'],
+  ])('request: %s', (_name, inside, outside, invariant) => {
+    expect(() => inside()).not.toThrow();
+    expect(invariantOf(outside)).toBe(invariant);
+  });
+
+  const error = { id: 1, ok: false, code: 'NOT_LEADER', message: 'm' } as const;
+  const ts = { id: 1, ok: true, physicalMs: 0, logicalStart: 0, count: 1, epoch: 0n } as const;
+  const seq = { id: 1, ok: true, start: 0n, count: 1, epoch: 0n } as const;
+  const grants = { id: 1, ok: true, grants: [{ key: 'k', start: 0n, count: 1 }], epoch: 0n } as const;
+  const safe = { id: 1, ok: true, safePoint: 'maxSafe', safePhysicalMs: 0, epoch: 0n } as const;
+  const leased = { id: 1, ok: true, leaseId: 0n, tsUpperBoundMs: 0, expiresAtMs: 0, epoch: 0n } as const;
+  const members = { id: 1, ok: true, members: [{ id: 1, role: 'voter', endpoint: 'h:1' }] } as const;
+  const answer = (base: object, change: Record<string, unknown>): Response => as<Response>({ ...base, ...change });
+  const grant = (change: Record<string, unknown>): Response => answer(grants, { grants: [{ key: 'a', start: 0n, count: 1 }, { key: 'b', start: 0n, count: 1, ...change }] });
+  const member = (change: Record<string, unknown>): Response => answer(members, { members: [{ id: 1, role: 'voter', endpoint: 'h:1' }, { id: 2, role: 'learner', endpoint: 'h:2', ...change }] });
+
+  it.each<[string, Response, Response, string]>([
+    ['an answer id above u32', answer(error, { id: 0xffff_ffff }), answer(error, { id: 2 ** 32 }), 'protocol_response_id_u32'],
+    ['a negative answer id', answer(ts, { id: 1 }), answer(ts, { id: -1 }), 'protocol_response_id_u32'],
+    ['an error code no client knows', answer(error, { code: 'UNAVAILABLE' }), answer(error, { code: 'NOT_A_CODE' }), 'protocol_response_code_known'],
+    ['an error message that is not a string', answer(error, { message: '' }), answer(error, { message: 7 }), 'protocol_response_message_string'],
+    ['an error leader hint that is not a string', answer(error, { leaderEndpoint: 'h:1' }), answer(error, { leaderEndpoint: 7 }), 'protocol_response_leader_endpoint_string'],
+    ['an error leader epoch above u64', answer(error, { leaderEpoch: U64_MAX }), answer(error, { leaderEpoch: U64_MAX + 1n }), 'protocol_response_leader_epoch_u64'],
+    ['an error requestIdsFrom below 0', answer(error, { requestIdsFrom: 0n }), answer(error, { requestIdsFrom: -1n }), 'protocol_response_clients_expired_below_u64'],
+    ['an ok answer with id 0', answer(ts, { id: 1 }), answer(ts, { id: 0 }), 'protocol_response_ok_id_nonzero'],
+    ['members past 64', answer(members, { members: Array.from({ length: MEMBERS_MAX }, (_, i) => ({ id: i, role: 'voter', endpoint: 'h' })) }), answer(members, { members: Array.from({ length: MEMBERS_MAX + 1 }, (_, i) => ({ id: i, role: 'voter', endpoint: 'h' })) }), 'protocol_response_members_length'],
+    ['a member id above u32', member({ id: 0xffff_ffff }), member({ id: 2 ** 32 }), 'protocol_response_member_id_u32'],
+    ['a member role other than voter or learner', member({ role: 'voter' }), member({ role: 'witness' }), 'protocol_response_member_role'],
+    ['a member endpoint past 256 bytes', member({ endpoint: 'e'.repeat(MEMBER_ENDPOINT_BYTES_MAX) }), member({ endpoint: 'e'.repeat(MEMBER_ENDPOINT_BYTES_MAX + 1) }), 'protocol_response_member_endpoint'],
+    ['a member endpoint that is not a string', member({ endpoint: '' }), member({ endpoint: 7 }), 'protocol_response_member_endpoint'],
+    ['a members leader hint that is not a string', answer(members, { leaderEndpoint: 'h:1' }), answer(members, { leaderEndpoint: 1 }), 'protocol_response_leader_endpoint_string'],
+    ['an epoch above u64', answer(ts, { epoch: U64_MAX }), answer(ts, { epoch: U64_MAX + 1n }), 'protocol_response_epoch_u64'],
+    ['a lease id above u64', answer(leased, { leaseId: U64_MAX }), answer(leased, { leaseId: U64_MAX + 1n }), 'protocol_response_lease_id_u64'],
+    ['a lease bound past PHYSICAL_MS_MAX', answer(leased, { tsUpperBoundMs: PHYSICAL_MS_MAX }), answer(leased, { tsUpperBoundMs: PHYSICAL_MS_MAX + 1 }), 'protocol_response_physical_ms_range'],
+    ['a negative lease bound', answer(leased, { tsUpperBoundMs: 0 }), answer(leased, { tsUpperBoundMs: -1 }), 'protocol_response_physical_ms_range'],
+    ['a lease expiry that is not a safe integer', answer(leased, { expiresAtMs: Number.MAX_SAFE_INTEGER }), answer(leased, { expiresAtMs: 2 ** 53 }), 'protocol_response_expires_at_safe'],
+    ['a negative lease expiry', answer(leased, { expiresAtMs: 0 }), answer(leased, { expiresAtMs: -1 }), 'protocol_response_expires_at_safe'],
+    ['a getTs physical ms past PHYSICAL_MS_MAX', answer(ts, { physicalMs: PHYSICAL_MS_MAX }), answer(ts, { physicalMs: PHYSICAL_MS_MAX + 1 }), 'protocol_response_physical_ms_range'],
+    ['a negative getTs physical ms', answer(ts, { physicalMs: 0 }), answer(ts, { physicalMs: -1 }), 'protocol_response_physical_ms_range'],
+    ['a getTs logical start past LOGICAL_MAX', answer(ts, { logicalStart: LOGICAL_MAX }), answer(ts, { logicalStart: LOGICAL_MAX + 1 }), 'protocol_response_logical_range'],
+    ['a negative getTs logical start', answer(ts, { logicalStart: 0 }), answer(ts, { logicalStart: -1 }), 'protocol_response_logical_range'],
+    ['a getTs grant of count 0', answer(ts, { count: 1 }), answer(ts, { count: 0 }), 'protocol_response_ts_count_range'],
+    ['a getTs grant spanning a millisecond', answer(ts, { logicalStart: 1, count: LOGICAL_MAX }), answer(ts, { logicalStart: 1, count: LOGICAL_MAX + 1 }), 'protocol_response_ts_count_range'],
+    ['a fractional getTs count', answer(ts, { count: 2 }), answer(ts, { count: 1.5 }), 'protocol_response_ts_count_range'],
+    ['a safe point past PHYSICAL_MS_MAX', answer(safe, { safePhysicalMs: PHYSICAL_MS_MAX }), answer(safe, { safePhysicalMs: PHYSICAL_MS_MAX + 1 }), 'protocol_response_physical_ms_range'],
+    ['a negative frontier', answer(safe, { safePoint: 'frontier', safePhysicalMs: 0 }), answer(safe, { safePoint: 'frontier', safePhysicalMs: -1 }), 'protocol_response_physical_ms_range'],
+    ['no grants', answer(grants, {}), answer(grants, { grants: [] }), 'protocol_response_batch_length'],
+    [
+      'grants past 128',
+      answer(grants, { grants: Array.from({ length: SEQ_BATCH_KEYS_MAX }, (_, i) => ({ key: `k${i}`, start: 0n, count: 1 })) }),
+      answer(grants, { grants: Array.from({ length: SEQ_BATCH_KEYS_MAX + 1 }, (_, i) => ({ key: `k${i}`, start: 0n, count: 1 })) }),
+      'protocol_response_batch_length',
+    ],
+    ['a grant key that is not a string', grant({ key: 'b' }), grant({ key: 7 }), 'protocol_response_grant_key_string'],
+    ['a grant start above u64', grant({ start: U64_MAX }), grant({ start: U64_MAX + 1n }), 'protocol_response_start_u64'],
+    ['a grant count above u32', grant({ count: 0xffff_ffff }), grant({ count: 2 ** 32 }), 'protocol_response_seq_count_u32'],
+    ['a grant of count 0', grant({ count: 1 }), grant({ count: 0 }), 'protocol_response_seq_block_range'],
+    ['a grant ending past u64', grant({ start: U64_MAX - 1n, count: 2 }), grant({ start: U64_MAX - 1n, count: 3 }), 'protocol_response_seq_block_range'],
+    ['a getSeq start above u64', answer(seq, { start: U64_MAX }), answer(seq, { start: U64_MAX + 1n }), 'protocol_response_start_u64'],
+    ['a getSeq count above u32', answer(seq, { count: 0xffff_ffff }), answer(seq, { count: 2 ** 32 }), 'protocol_response_seq_count_u32'],
+    ['a getSeq block of count 0', answer(seq, { count: 1 }), answer(seq, { count: 0 }), 'protocol_response_seq_block_range'],
+    ['a getSeq block ending past u64', answer(seq, { start: U64_MAX, count: 1 }), answer(seq, { start: U64_MAX, count: 2 }), 'protocol_response_seq_block_range'],
+    ['an ok answer of no known shape', answer(seq, {}), as<Response>({ id: 1, ok: true, epoch: 0n }), 'protocol_response_shape'],
+  ])('answer: %s', (_name, inside, outside, invariant) => {
+    expect(decodeResponse(encodeResponse(inside))).toBeDefined();
+    expect(invariantOf(() => encodeResponse(outside))).toBe(invariant);
+  });
+
+  it('writes a released answer and a safe point under the field its kind names', () => {
+    expect(libDecode(encodeResponse(as<Response>({ id: 3, ok: true, released: true })), { useBigInt64: true })).toEqual({ id: 3, ok: true, released: true });
+    expect(libDecode(encodeResponse(answer(safe, { safePhysicalMs: 5 })), { useBigInt64: true })).toEqual({ id: 1, ok: true, maxSafeMs: 5n, epoch: 0n });
+    expect(libDecode(encodeResponse(answer(safe, { safePoint: 'frontier', safePhysicalMs: 6 })), { useBigInt64: true })).toEqual({ id: 1, ok: true, frontierMs: 6n, epoch: 0n });
   });
 });
