@@ -22,6 +22,9 @@ import {
   MEMBERS_MAX,
   MEMBER_ENDPOINT_BYTES_MAX,
   REQUEST_TOKEN_CHARS_MAX,
+  checkSeqBatch,
+  errorAnswer,
+  truncateText,
 } from './protocol.js';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
@@ -694,5 +697,92 @@ describe('protocol encoders refuse, by name, what no decoder would accept (bugs 
     expect(libDecode(encodeResponse(as<Response>({ id: 3, ok: true, released: true })), { useBigInt64: true })).toEqual({ id: 3, ok: true, released: true });
     expect(libDecode(encodeResponse(answer(safe, { safePhysicalMs: 5 })), { useBigInt64: true })).toEqual({ id: 1, ok: true, maxSafeMs: 5n, epoch: 0n });
     expect(libDecode(encodeResponse(answer(safe, { safePoint: 'frontier', safePhysicalMs: 6 })), { useBigInt64: true })).toEqual({ id: 1, ok: true, frontierMs: 6n, epoch: 0n });
+  });
+});
+
+describe('protocol validation, every rule with its message (the server answers these to the client)', () => {
+  const message = (request: Request): string | undefined => validateRequest(request)?.message;
+  const entries = (n: number): Array<{ key: string; count: number }> => Array.from({ length: n }, (_, i) => ({ key: `k${i}`, count: 1 }));
+  const batchOf = (e: Array<{ key: unknown; count: unknown }>): Request => ({ id: 9, op: 'getSeqBatch', entries: e as Array<{ key: string; count: number }>, clientId: 1n, requestId: 1n });
+
+  it('refuses a getSeqBatch of no entries or of more than 128, and accepts 1 and 128', () => {
+    expect(validateRequest(batchOf(entries(1)))).toBeNull();
+    expect(validateRequest(batchOf(entries(SEQ_BATCH_KEYS_MAX)))).toBeNull();
+    expect(message(batchOf([]))).toBe('INVALID_SEQ_BATCH: getSeqBatch holds 0 entries, outside 1..128');
+    expect(message(batchOf(entries(SEQ_BATCH_KEYS_MAX + 1)))).toBe('INVALID_SEQ_BATCH: getSeqBatch holds 129 entries, outside 1..128');
+  });
+
+  it('judges each batch entry as a getSeq (count first, then key) and refuses a key named twice', () => {
+    expect(message(batchOf([{ key: 'a', count: 1 }, { key: 'b', count: 0 }]))).toBe('INVALID_SEQ_COUNT: getSeq count 0 is outside 1..65536');
+    expect(message(batchOf([{ key: '', count: 0 }]))).toBe('INVALID_SEQ_COUNT: getSeq count 0 is outside 1..65536');
+    expect(message(batchOf([{ key: 'a', count: 1 }, { key: '', count: 1 }]))).toBe('INVALID_SEQ_KEY: getSeq key is 0 UTF-8 bytes, outside 1..128');
+    expect(message(batchOf([{ key: 'a', count: 1 }, { key: 'b', count: 2 }, { key: 'a', count: 3 }]))).toBe('INVALID_SEQ_BATCH: getSeqBatch names key "a" twice');
+    expect(message(batchOf([{ key: 'x'.repeat(100), count: 1 }, { key: 'x'.repeat(100), count: 1 }]))).toBe(`INVALID_SEQ_BATCH: getSeqBatch names key "${'x'.repeat(62)}… twice`);
+  });
+
+  it('caps a batch at the server\'s own key limit, never above 128', () => {
+    expect(checkSeqBatch(entries(2), 2)).toBeNull();
+    expect(checkSeqBatch(entries(3), 2)).toEqual({ code: 'INVALID_SEQ_BATCH', message: 'getSeqBatch holds 3 entries, outside 1..2' });
+    expect(checkSeqBatch(entries(SEQ_BATCH_KEYS_MAX + 1), 1_000)).toEqual({ code: 'INVALID_SEQ_BATCH', message: 'getSeqBatch holds 129 entries, outside 1..128' });
+  });
+
+  it('says which getTs and getSeq rule a request breaks', () => {
+    expect(message({ id: 9, op: 'getTs', count: 0 })).toBe(`INVALID_COUNT: getTs count 0 is outside 1..${GET_TS_COUNT_MAX}`);
+    expect(message({ id: 9, op: 'getTs', count: 1.5 })).toBe(`INVALID_COUNT: getTs count 1.5 is outside 1..${GET_TS_COUNT_MAX}`);
+    expect(message({ id: 9, op: 'getSeq', key: 'k', count: 2.5, clientId: 1n, requestId: 1n })).toBe('INVALID_SEQ_COUNT: getSeq count 2.5 is outside 1..65536');
+    expect(message({ id: 9, op: 'getSeq', key: 7 as unknown as string, count: 1, clientId: 1n, requestId: 1n })).toBe('INVALID_SEQ_KEY: getSeq key is not a string');
+    expect(message({ id: 9, op: 'getSeq', key: 'a\uD800', count: 1, clientId: 1n, requestId: 1n })).toBe('INVALID_SEQ_KEY: getSeq key is not well-formed Unicode');
+    expect(message({ id: 9, op: 'getSeq', key: 'x'.repeat(129), count: 1, clientId: 1n, requestId: 1n })).toBe('INVALID_SEQ_KEY: getSeq key is 129 UTF-8 bytes, outside 1..128');
+  });
+
+  it('leaves lease, safe-point and members requests to the server (no request problem)', () => {
+    const others: Request[] = [
+      { id: 9, op: 'getCurrentMaxSafe' },
+      { id: 9, op: 'getSafeFrontier' },
+      { id: 9, op: 'members' },
+      { id: 9, op: 'acquireLease', holder: new Uint8Array(0), holderEpoch: 0n, ttlMs: 0 },
+      { id: 9, op: 'renewLease', leaseId: 0n },
+      { id: 9, op: 'releaseLease', leaseId: 0n },
+    ];
+    for (const request of others) expect(validateRequest(request)).toBeNull();
+    expect(invariantOf(() => validateRequest({ id: 9, op: 'nope' } as unknown as Request))).toBe('protocol_request_op_exhaustive');
+  });
+
+  it('builds an error answer with exactly the hints it was given', () => {
+    expect(errorAnswer(4, 'NOT_LEADER', 'm')).toEqual({ id: 4, ok: false, code: 'NOT_LEADER', message: 'm' });
+    expect(errorAnswer(4, 'NOT_LEADER', 'm', { leaderEndpoint: null, leaderEpoch: null, requestIdsFrom: null })).toEqual({ id: 4, ok: false, code: 'NOT_LEADER', message: 'm' });
+    expect(errorAnswer(4, 'NOT_LEADER', 'm', { leaderEndpoint: 'h:1', leaderEpoch: 0n, requestIdsFrom: 0n })).toEqual({
+      id: 4,
+      ok: false,
+      code: 'NOT_LEADER',
+      message: 'm',
+      leaderEndpoint: 'h:1',
+      leaderEpoch: 0n,
+      requestIdsFrom: 0n,
+    });
+  });
+
+  it('cuts text to at most its limit, never inside a surrogate pair, and leaves shorter text alone', () => {
+    expect(truncateText('abcd', 4)).toBe('abcd');
+    expect(truncateText('abcde', 4)).toBe('abc…');
+    expect(truncateText('ab\u{1F600}cd', 4)).toBe('ab…');
+    expect(truncateText('a\u{1F600}cd', 4)).toBe('a\u{1F600}…');
+    expect(truncateText('', 0)).toBe('');
+  });
+
+  it('counts UTF-8 bytes at every width boundary and refuses every lone surrogate', () => {
+    const widths: Array<[string, number]> = [
+      ['\u007f', 1],
+      ['\u0080', 2],
+      ['\u07ff', 2],
+      ['\u0800', 3],
+      ['\ud7ff', 3],
+      ['\ue000', 3],
+      ['\uffff', 3],
+      ['\u{10000}', 4],
+      ['\u{10ffff}', 4],
+    ];
+    for (const [text, bytes] of widths) expect(utf8ByteLength(text)).toBe(bytes);
+    for (const text of ['\ud800', 'a\udbff', '\ud800a', '\udc00', '\udfff', '\ud800\ud800', '\ud800\ue000']) expect(utf8ByteLength(text)).toBe(-1);
   });
 });
