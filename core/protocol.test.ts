@@ -23,6 +23,7 @@ import {
   MEMBER_ENDPOINT_BYTES_MAX,
   REQUEST_TOKEN_CHARS_MAX,
   checkSeqBatch,
+  decodeRequestWithToken,
   errorAnswer,
   truncateText,
 } from './protocol.js';
@@ -784,5 +785,48 @@ describe('protocol validation, every rule with its message (the server answers t
     ];
     for (const [text, bytes] of widths) expect(utf8ByteLength(text)).toBe(bytes);
     for (const text of ['\ud800', 'a\udbff', '\ud800a', '\udc00', '\udfff', '\ud800\ud800', '\ud800\ue000']) expect(utf8ByteLength(text)).toBe(-1);
+  });
+});
+
+describe('protocol round trips of the shapes the shared arbitraries leave out', () => {
+  it('a getSeqBatch request, with and without a token', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          id: requestId,
+          op: fc.constant('getSeqBatch' as const),
+          entries: fc.uniqueArray(fc.record({ key: wellFormedText(20), count: u32 }), { minLength: 1, maxLength: 4, selector: (e) => e.key }),
+          clientId: u64,
+          requestId: u64,
+        }),
+        (request) => {
+          expect(decodeRequest(encodeRequest(request))).toEqual(request);
+          expect(decodeRequestWithToken(encodeRequest(request, 'secret'))).toEqual({ request, token: 'secret' });
+        },
+      ),
+      { numRuns: 100 },
+    );
+    expect(libDecode(encodeRequest({ id: 2, op: 'getSeqBatch', entries: [{ key: 'a', count: 3 }], clientId: 4n, requestId: 5n }), { useBigInt64: true })).toEqual({
+      id: 2,
+      op: 'getSeqBatch',
+      entries: [['a', 3]],
+      clientId: 4n,
+      requestId: 5n,
+    });
+  });
+
+  it('any request with a token keeps every field and the token', () => {
+    fc.assert(
+      fc.property(requestArb, (request) => {
+        expect(decodeRequestWithToken(encodeRequest(request, 't'.repeat(REQUEST_TOKEN_CHARS_MAX)))).toEqual({ request, token: 't'.repeat(REQUEST_TOKEN_CHARS_MAX) });
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('an error answer carrying requestIdsFrom', () => {
+    const answer: Response = { id: 3, ok: false, code: 'SEQ_SESSION_EXPIRED', message: 'm', requestIdsFrom: 7n };
+    expect(decodeResponse(encodeResponse(answer))).toEqual(answer);
+    expect(libDecode(encodeResponse(answer), { useBigInt64: true })).toMatchObject({ requestIdsFrom: 7n });
   });
 });
