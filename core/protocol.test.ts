@@ -750,8 +750,9 @@ describe('protocol validation, every rule with its message (the server answers t
   });
 
   it('builds an error answer with exactly the hints it was given', () => {
-    expect(errorAnswer(4, 'NOT_LEADER', 'm')).toEqual({ id: 4, ok: false, code: 'NOT_LEADER', message: 'm' });
-    expect(errorAnswer(4, 'NOT_LEADER', 'm', { leaderEndpoint: null, leaderEpoch: null, requestIdsFrom: null })).toEqual({ id: 4, ok: false, code: 'NOT_LEADER', message: 'm' });
+    // Strict: a hint given as absent must not appear as a field holding undefined.
+    expect(errorAnswer(4, 'NOT_LEADER', 'm')).toStrictEqual({ id: 4, ok: false, code: 'NOT_LEADER', message: 'm' });
+    expect(errorAnswer(4, 'NOT_LEADER', 'm', { leaderEndpoint: null, leaderEpoch: null, requestIdsFrom: null })).toStrictEqual({ id: 4, ok: false, code: 'NOT_LEADER', message: 'm' });
     expect(errorAnswer(4, 'NOT_LEADER', 'm', { leaderEndpoint: 'h:1', leaderEpoch: 0n, requestIdsFrom: 0n })).toEqual({
       id: 4,
       ok: false,
