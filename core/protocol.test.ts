@@ -770,6 +770,10 @@ describe('protocol validation, every rule with its message (the server answers t
     expect(truncateText('ab\u{1F600}cd', 4)).toBe('ab…');
     expect(truncateText('a\u{1F600}cd', 4)).toBe('a\u{1F600}…');
     expect(truncateText('', 0)).toBe('');
+    // The lowest and highest high surrogates at the cut move it back by one.
+    expect(truncateText('a\ud800\udc00cd', 3)).toBe('a…');
+    expect(truncateText('a\udbff\udfffcd', 3)).toBe('a…');
+    expect(truncateText('ab\udc00cd', 3)).toBe('ab…');
   });
 
   it('counts UTF-8 bytes at every width boundary and refuses every lone surrogate', () => {
