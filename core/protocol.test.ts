@@ -624,6 +624,7 @@ describe('protocol encoders refuse, by name, what no decoder would accept (bugs 
     ['a renewed leaseId above u64', () => encodeRequest(request(renew, { leaseId: U64_MAX })), () => encodeRequest(request(renew, { leaseId: U64_MAX + 1n })), 'protocol_request_lease_id_u64'],
     ['a negative released leaseId', () => encodeRequest(request(release, { leaseId: 0n })), () => encodeRequest(request(release, { leaseId: -1n })), 'protocol_request_lease_id_u64'],
     ['an empty token', () => encodeRequest(getTs, 't'), () => encodeRequest(getTs, ''), 'protocol_request_token_bounded'],
+    ['a token that is not a string (an array has a length too)', () => encodeRequest(getTs, 't'), () => encodeRequest(getTs, as<string>(['t'])), 'protocol_request_token_bounded'],
     ['a token past 4,096 chars', () => encodeRequest(getTs, 't'.repeat(REQUEST_TOKEN_CHARS_MAX)), () => encodeRequest(getTs, 't'.repeat(REQUEST_TOKEN_CHARS_MAX + 1)), 'protocol_request_token_bounded'],
     ['an op no request has', () => encodeRequest(getTs), () => encodeRequest(request(getTs, { op: 'getAll' })), 'protocol_request_op_exhaustive'],
   ])('request: %s', (_name, inside, outside, invariant) => {
