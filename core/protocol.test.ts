@@ -656,6 +656,7 @@ describe('protocol encoders refuse, by name, what no decoder would accept (bugs 
     ['a member id above u32', member({ id: 0xffff_ffff }), member({ id: 2 ** 32 }), 'protocol_response_member_id_u32'],
     ['a member role other than voter or learner', member({ role: 'voter' }), member({ role: 'witness' }), 'protocol_response_member_role'],
     ['a member endpoint past 256 bytes', member({ endpoint: 'e'.repeat(MEMBER_ENDPOINT_BYTES_MAX) }), member({ endpoint: 'e'.repeat(MEMBER_ENDPOINT_BYTES_MAX + 1) }), 'protocol_response_member_endpoint'],
+    ['a member endpoint with a lone surrogate (regression: it passed as -1 bytes)', member({ endpoint: 'h\u{1F600}' }), member({ endpoint: 'h\ud800' }), 'protocol_response_member_endpoint'],
     ['a member endpoint that is not a string', member({ endpoint: '' }), member({ endpoint: 7 }), 'protocol_response_member_endpoint'],
     ['a members leader hint that is not a string', answer(members, { leaderEndpoint: 'h:1' }), answer(members, { leaderEndpoint: 1 }), 'protocol_response_leader_endpoint_string'],
     ['an epoch above u64', answer(ts, { epoch: U64_MAX }), answer(ts, { epoch: U64_MAX + 1n }), 'protocol_response_epoch_u64'],

@@ -560,7 +560,9 @@ export function encodeResponse(response: Response): Uint8Array {
     for (const m of response.members) {
       assertU32(m.id, 'protocol_response_member_id_u32');
       assert(m.role === 'voter' || m.role === 'learner', 'protocol_response_member_role');
-      assert(typeof m.endpoint === 'string' && utf8ByteLength(m.endpoint) <= MEMBER_ENDPOINT_BYTES_MAX, 'protocol_response_member_endpoint');
+      // utf8ByteLength is -1 for a lone surrogate, which the wire would turn into U+FFFD.
+      const endpointBytes = typeof m.endpoint === 'string' ? utf8ByteLength(m.endpoint) : -1;
+      assert(endpointBytes >= 0 && endpointBytes <= MEMBER_ENDPOINT_BYTES_MAX, 'protocol_response_member_endpoint');
     }
     const body: Record<string, unknown> = { id: response.id, ok: true, members: response.members.map((m) => [m.id, m.role, m.endpoint]) };
     if (response.leaderEndpoint !== undefined) {
