@@ -3,7 +3,6 @@
 // the layout; canonical decoding, every rejection, limits, bit flips and totality.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AssertionError } from '../assert.js';
 import { crc32c } from '../codec/crc32c.js';
 import { DecodeError } from '../errors.js';
 import type { SeqGrant, SeqLedgerSnapshot, SeqSessionResult, SeqSessionSnapshot } from '../ledger.js';
