@@ -78,6 +78,17 @@ export function ephemeralPortRange(): { readonly low: number; readonly high: num
 /** Lowest port a block may start at: above the well-known and common service ports. */
 const PORT_BLOCK_FLOOR = 10_000;
 
+/** The `index`-th start of `spans` taken one after the other (index below their total size). */
+function startAt(spans: ReadonlyArray<{ readonly from: number; readonly to: number }>, index: number): number {
+  let rest = index;
+  for (const span of spans) {
+    const size = span.to - span.from + 1;
+    if (rest < size) return span.from + rest;
+    rest -= size;
+  }
+  throw new Error(`start ${index} past the spans`);
+}
+
 /**
  * `count` free loopback ports base, base + 1, ...: the admin endpoints of the bootstrap voters are
  * derived as service port + the same offset on every node, so the test's ports keep one offset.
@@ -97,9 +108,7 @@ export async function consecutiveFreePorts(count: number): Promise<number[]> {
   const startsTotal = spans.reduce((sum, span) => sum + (span.to - span.from + 1), 0);
   if (startsTotal === 0) throw new Error(`no room for ${count} consecutive ports outside the ephemeral range ${low}-${high}`);
   for (let attempt = 0; attempt < 50; attempt++) {
-    let pick = Math.floor(Math.random() * startsTotal);
-    const span = spans.find((s) => (pick <= s.to - s.from ? true : ((pick -= s.to - s.from + 1), false)));
-    const base = (span as { from: number }).from + pick;
+    const base = startAt(spans, Math.floor(Math.random() * startsTotal));
     const ports = Array.from({ length: count }, (_, i) => base + i);
     let free = true;
     for (const port of ports) if (!(await portIsFree(port))) free = false;
