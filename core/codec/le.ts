@@ -12,7 +12,7 @@ import { U64_MAX } from '../limits.js';
 const TWO_POW_32 = 2 ** 32;
 const WRITER_CAPACITY_BYTES_DEFAULT = 64;
 /** Writer growth stops here: no record of this system comes close (1 GiB). */
-const LE_WRITER_BYTES_MAX = 1 << 30;
+export const LE_WRITER_BYTES_MAX = 1 << 30;
 
 /** Builds a little-endian byte string; `finish()` returns exactly the written bytes. */
 export class LeWriter {
@@ -21,9 +21,17 @@ export class LeWriter {
   private view: DataView;
   private position = 0;
 
-  constructor(initialCapacityBytes = WRITER_CAPACITY_BYTES_DEFAULT) {
+  /**
+   * `bytesMax` caps what this writer may hold (at most, and by default, `LE_WRITER_BYTES_MAX`): a
+   * write that would pass it is refused by name before anything is allocated.
+   */
+  constructor(
+    initialCapacityBytes = WRITER_CAPACITY_BYTES_DEFAULT,
+    private readonly bytesMax = LE_WRITER_BYTES_MAX,
+  ) {
     assert(Number.isSafeInteger(initialCapacityBytes) && initialCapacityBytes > 0, 'le_writer_capacity_positive');
-    this.buffer = new Uint8Array(Math.min(initialCapacityBytes, LE_WRITER_BYTES_MAX));
+    assert(Number.isSafeInteger(bytesMax) && bytesMax > 0 && bytesMax <= LE_WRITER_BYTES_MAX, 'le_writer_bytes_max_in_range');
+    this.buffer = new Uint8Array(Math.min(initialCapacityBytes, bytesMax));
     this.view = new DataView(this.buffer.buffer);
   }
 
@@ -100,10 +108,10 @@ export class LeWriter {
   private reserve(extraBytes: number): void {
     const needed = this.position + extraBytes;
     if (needed <= this.buffer.length) return;
-    if (!(needed <= LE_WRITER_BYTES_MAX)) outOfRange('le_writer_within_bytes_max', needed);
+    if (!(needed <= this.bytesMax)) outOfRange('le_writer_within_bytes_max', needed);
     let capacity = this.buffer.length * 2;
     while (capacity < needed) capacity *= 2;
-    const grown = new Uint8Array(Math.min(capacity, LE_WRITER_BYTES_MAX));
+    const grown = new Uint8Array(Math.min(capacity, this.bytesMax));
     grown.set(this.buffer.subarray(0, this.position));
     this.buffer = grown;
     this.view = new DataView(grown.buffer);

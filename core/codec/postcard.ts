@@ -43,9 +43,18 @@ export class Writer {
   private buffer: Uint8Array;
   private position = 0;
 
-  constructor(initialCapacityBytes = WRITER_CAPACITY_BYTES_DEFAULT) {
+  /**
+   * `bytesMax` caps what this writer may hold (at most, and by default, `WRITER_BYTES_MAX`): a
+   * write that would pass it is refused by name before anything is allocated, so an encoder can
+   * bound its output by its format's limit.
+   */
+  constructor(
+    initialCapacityBytes = WRITER_CAPACITY_BYTES_DEFAULT,
+    private readonly bytesMax = WRITER_BYTES_MAX,
+  ) {
     assert(Number.isSafeInteger(initialCapacityBytes) && initialCapacityBytes > 0, 'writer_capacity_positive');
-    this.buffer = new Uint8Array(Math.min(initialCapacityBytes, WRITER_BYTES_MAX));
+    assert(Number.isSafeInteger(bytesMax) && bytesMax > 0 && bytesMax <= WRITER_BYTES_MAX, 'writer_bytes_max_in_range');
+    this.buffer = new Uint8Array(Math.min(initialCapacityBytes, bytesMax));
   }
 
   /** Bytes written so far. */
@@ -188,10 +197,10 @@ export class Writer {
   private reserve(extraBytes: number): void {
     const needed = this.position + extraBytes;
     if (needed <= this.buffer.length) return;
-    if (!(needed <= WRITER_BYTES_MAX)) outOfRange('writer_within_bytes_max', needed);
+    if (!(needed <= this.bytesMax)) outOfRange('writer_within_bytes_max', needed);
     let capacity = this.buffer.length * 2;
     while (capacity < needed) capacity *= 2;
-    const grown = new Uint8Array(Math.min(capacity, WRITER_BYTES_MAX));
+    const grown = new Uint8Array(Math.min(capacity, this.bytesMax));
     grown.set(this.buffer.subarray(0, this.position));
     this.buffer = grown;
   }
