@@ -4,17 +4,28 @@
 // tests check. Two test sets, chosen by MUTATION_SET:
 //   fuzz (default): the fuzz targets' fixed-seed smoke runs and the corpus replay only;
 //   unit: the decoders' unit tests.
-// MUTATE=comma,separated,globs narrows the files (default: every decoder file). MUTATION_TIMEOUT_MS
-// (default 60,000) is the time a mutant's run may take beyond the unmutated run before it counts
-// as a timeout (an endless loop): each costs that much, so a quick run sets it lower. Reports (HTML and
-// JSON) go outside the tree, to MUTATION_OUT (default the OS temp dir). A nightly job, not part
-// of npm test: the full set takes hours on two cores.
+// MUTATE=comma,separated,globs narrows the files (default: every decoder file: the codecs, the
+// records, the frame, the protocol, the Raft message and WAL codec and its peer frames, the lease
+// record, the Paxos codec). MUTATION_TIMEOUT_MS (default 60,000) is the time a mutant's run may
+// take beyond the unmutated run before it counts as a timeout (an endless loop): each costs that
+// much, so a quick run sets it lower. Reports (HTML and JSON) go outside the tree, to MUTATION_OUT
+// (default the OS temp dir). A nightly job, not part of npm test: the full set takes hours on two
+// cores.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const set = process.env.MUTATION_SET === 'unit' ? 'unit' : 'fuzz';
 const out = process.env.MUTATION_OUT ?? join(tmpdir(), `tsoracle-mutation-${set}`);
-const mutate = (process.env.MUTATE ?? 'core/codec/*.ts,core/records/*.ts,core/frame.ts,core/protocol.ts,core/raft/codec.ts')
+const mutate = (process.env.MUTATE ?? [
+  'core/codec/*.ts',
+  'core/records/*.ts',
+  'core/frame.ts',
+  'core/protocol.ts',
+  'core/raft/codec.ts',
+  'drivers/raft/peer-wire.ts',
+  'core/oracle/lease-record.ts',
+  'core/paxos/codec.ts',
+].join(','))
   .split(',')
   .map((glob) => glob.trim())
   .filter((glob) => glob.length > 0);
