@@ -222,6 +222,75 @@ describe('peer wire', () => {
     expect(reader.pendingBytes).toBeLessThanOrEqual(RAFT_PEER_MESSAGE_BYTES_MAX);
   });
 
+  it('refuses a hello cluster id outside u32 by name, and takes both ends of the range', () => {
+    for (const clusterId of [-1, 1.5, 2 ** 32, Number.NaN]) {
+      expect(() => encodeHello({ clusterId, from: 1, to: 2 })).toThrow(/^invariant broken: hello_cluster_id_u32$/);
+    }
+    for (const clusterId of [0, 1, 0xffff_ffff]) {
+      expect(new PeerFrameReader().read(encodeHello({ clusterId, from: 1, to: 2 }))).toEqual({ kind: 'hello', hello: { clusterId, from: 1, to: 2 } });
+    }
+  });
+
+  it('refuses a hello whose sender or receiver id is 0, at the payload, and takes id 1 on either side', () => {
+    for (const [from, to] of [
+      [0, 2],
+      [2, 0],
+      [0, 0],
+    ] as const) {
+      const error = thrown(() => new PeerFrameReader().read(encodeHello({ clusterId: 7, from, to })));
+      expect(error).toBeInstanceOf(DecodeError);
+      expect(error).toMatchObject({ code: 'DECODE_INVALID_VALUE', offset: 1, message: expect.stringContaining('hello ids are ≥ 1 and distinct') as unknown });
+    }
+    expect(new PeerFrameReader().read(encodeHello({ clusterId: 7, from: 1, to: 2 }))).toEqual({ kind: 'hello', hello: { clusterId: 7, from: 1, to: 2 } });
+    expect(new PeerFrameReader().read(encodeHello({ clusterId: 7, from: 2, to: 1 }))).toEqual({ kind: 'hello', hello: { clusterId: 7, from: 2, to: 1 } });
+  });
+
+  it('says what broke when a whole message interrupts a fragmented one', () => {
+    const reader = new PeerFrameReader();
+    reader.read(seal(PEER_FRAME_FRAGMENT, Uint8Array.from([1, 2, 3])));
+    const error = thrown(() => reader.read(seal(PEER_FRAME_HELLO, Uint8Array.from([1]))));
+    expect(error).toMatchObject({ code: 'DECODE_INVALID_VALUE', offset: 0, message: expect.stringContaining('a fragmented message was interrupted') as unknown });
+  });
+
+  it('reassembles a fragmented message of exactly the message limit, and names the limit one byte past it', () => {
+    const pieceBytes = 1024 * 1024;
+    expect(RAFT_PEER_MESSAGE_BYTES_MAX % pieceBytes).toBe(0);
+    const pieces = RAFT_PEER_MESSAGE_BYTES_MAX / pieceBytes;
+    const fragment = seal(PEER_FRAME_FRAGMENT, new Uint8Array(pieceBytes).fill(5));
+    let wholeBytes = -1;
+    const reader = new PeerFrameReader((bytes) => {
+      wholeBytes = bytes.length;
+      return bytes[bytes.length - 1];
+    });
+    for (let i = 0; i < pieces - 1; i++) expect(reader.read(fragment)).toEqual({ kind: 'fragment' });
+    expect(reader.read(seal(PEER_FRAME_LAST, new Uint8Array(pieceBytes).fill(9)))).toEqual({ kind: 'message', message: 9 });
+    expect(wholeBytes).toBe(RAFT_PEER_MESSAGE_BYTES_MAX);
+    expect(reader.pendingBytes).toBe(0);
+    // One byte more: refused before the piece is kept, and the message says the limit.
+    for (let i = 0; i < pieces; i++) reader.read(fragment);
+    const error = thrown(() => reader.read(seal(PEER_FRAME_LAST, Uint8Array.from([1]))));
+    expect(error).toMatchObject({ code: 'DECODE_LENGTH_LIMIT', offset: 1, message: expect.stringContaining(`fragmented message above ${RAFT_PEER_MESSAGE_BYTES_MAX} bytes`) as unknown });
+    expect(reader.pendingBytes).toBe(RAFT_PEER_MESSAGE_BYTES_MAX);
+  });
+
+  it('keeps its own copy of each piece: a transport that reuses its buffer cannot change a message being reassembled', () => {
+    const reader = new PeerFrameReader((bytes) => Array.from(bytes));
+    const frame = seal(PEER_FRAME_FRAGMENT, Uint8Array.from([1, 2, 3]));
+    expect(reader.read(frame)).toEqual({ kind: 'fragment' });
+    frame.fill(0xee); // the transport's next read lands in the same buffer
+    expect(reader.read(seal(PEER_FRAME_LAST, Uint8Array.from([4])))).toEqual({ kind: 'message', message: [1, 2, 3, 4] });
+  });
+
+  it('refuses to frame a message past the message limit by name, before reading it, and frames one of exactly the limit', () => {
+    const past = new Uint8Array(RAFT_PEER_MESSAGE_BYTES_MAX + 1); // zero pages, never read: refused first
+    expect(() => framesOf(past)).toThrow(`invariant broken: peer_message_within_max: ${RAFT_PEER_MESSAGE_BYTES_MAX + 1} bytes`);
+    const atLimit = new Uint8Array(RAFT_PEER_MESSAGE_BYTES_MAX).fill(3);
+    const frames = framesOf(atLimit, RAFT_PEER_MESSAGE_BYTES_MAX + PEER_FRAME_OVERHEAD_BYTES);
+    expect(frames).toHaveLength(1);
+    const reader = new PeerFrameReader((bytes) => bytes.length);
+    expect(reader.read(frames[0] as Uint8Array)).toEqual({ kind: 'message', message: RAFT_PEER_MESSAGE_BYTES_MAX });
+  });
+
   it('throws only DecodeError, whatever the bytes, CRC-sealed or not', () => {
     fc.assert(
       fc.property(fc.array(fc.uint8Array({ maxLength: 64 }), { maxLength: 6 }), (bodies) => {
