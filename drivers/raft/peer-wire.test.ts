@@ -291,6 +291,23 @@ describe('peer wire', () => {
     expect(reader.read(frames[0] as Uint8Array)).toEqual({ kind: 'message', message: RAFT_PEER_MESSAGE_BYTES_MAX });
   });
 
+  it('names what is wrong with a frame in its error message', () => {
+    const messageOf = (body: Uint8Array): string => (thrown(() => new PeerFrameReader().read(body)) as DecodeError).message;
+    expect(messageOf(new Uint8Array(0))).toContain('empty peer frame');
+    expect(messageOf(Uint8Array.from([2, 0, 0, 0]))).toContain(`peer frame of 4 bytes, below its tag and CRC (${PEER_FRAME_OVERHEAD_BYTES})`);
+    const corrupted = seal(PEER_FRAME_MESSAGE, Uint8Array.from([1, 2]));
+    corrupted[1] = 9;
+    expect(messageOf(corrupted)).toContain(`peer frame checksum mismatch (tag byte ${PEER_FRAME_MESSAGE}, ${corrupted.length} bytes)`);
+    expect(messageOf(seal(PEER_FRAME_LAST, new Uint8Array(0)))).toContain('empty message fragment');
+    expect(messageOf(seal(9, Uint8Array.from([1])))).toContain('peer frame tag 9');
+  });
+
+  it('hands a MESSAGE payload to the message codec as it is, even an empty one (only pieces must not be empty)', () => {
+    const reader = new PeerFrameReader((bytes) => bytes.length);
+    expect(reader.read(seal(PEER_FRAME_MESSAGE, new Uint8Array(0)))).toEqual({ kind: 'message', message: 0 });
+    expect(reader.read(seal(PEER_FRAME_MESSAGE, Uint8Array.from([1, 2, 3])))).toEqual({ kind: 'message', message: 3 });
+  });
+
   it('throws only DecodeError, whatever the bytes, CRC-sealed or not', () => {
     fc.assert(
       fc.property(fc.array(fc.uint8Array({ maxLength: 64 }), { maxLength: 6 }), (bodies) => {
