@@ -13,9 +13,12 @@ import {
   encodePaxosSnapshotRecord,
   replayPaxosLog,
   scanPaxosLog,
+  PAXOS_LOG_RECORD_BYTES_MAX,
   type PaxosLogRecord,
 } from './codec.js';
-import type { PaxosEntry } from './types.js';
+import { PAXOS_SNAPSHOT_BYTES_MAX } from './limits.js';
+import { sealFramedRecord } from '../records/framed.js';
+import type { PaxosEntry, PaxosMessage } from './types.js';
 
 const messageArb = paxosMessageArbitrary;
 const snapshotArb = paxosSnapshotArbitrary;
@@ -106,6 +109,142 @@ describe('paxos log records', () => {
     const replayed = replayPaxosLog(snapshot, [{ kind: 'entry', entry: e(1) }, { kind: 'entry', entry: e(2) }, { kind: 'entry', entry: e(3) }]);
     expect(replayed.entries.map((x) => x.index)).toEqual([3]);
     expect(() => replayPaxosLog(undefined, [{ kind: 'entry', entry: e(1) }, { kind: 'entry', entry: e(3) }])).toThrow(expect.objectContaining({ code: 'RECORD_MALFORMED' }));
+  });
+});
+
+describe('paxos decoder refusals (each rule by its message, and its limit accepted)', () => {
+  const ballot = { n: 3, nodeId: 1 };
+  const entry = (index: number, over: Partial<PaxosEntry> = {}): PaxosEntry => ({ index, ballot, kind: 'normal', data: Uint8Array.of(1), ...over });
+  const head = { from: 1, to: 2, ballot };
+  const refusal = (bytes: Uint8Array): { code: string; message: string } | null => {
+    try {
+      decodePaxosMessage(bytes);
+      return null;
+    } catch (error) {
+      expect(isDecodeError(error)).toBe(true);
+      return { code: (error as { code: string }).code, message: (error as Error).message };
+    }
+  };
+  const refused = (m: PaxosMessage, text: string): void => {
+    expect(refusal(encodePaxosMessage(m))).toEqual({ code: 'DECODE_INVALID_VALUE', message: expect.stringContaining(text) as unknown });
+  };
+  const taken = (m: PaxosMessage): void => {
+    expect(decodePaxosMessage(encodePaxosMessage(m))).toEqual(m);
+  };
+
+  it('message ids: at least 1 and distinct', () => {
+    for (const [from, to] of [
+      [0, 2],
+      [2, 0],
+      [3, 3],
+    ] as const) {
+      refused({ type: 'pre-prepare', from, to, ballot }, 'message ids are ≥ 1 and distinct');
+    }
+    taken({ type: 'pre-prepare', from: 1, to: 2, ballot });
+    taken({ type: 'pre-prepare', from: 2, to: 1, ballot });
+  });
+
+  it('ballots: both halves zero or neither, each in range', () => {
+    refused({ type: 'pre-prepare', ...head, ballot: { n: 0, nodeId: 1 } }, 'ballot_half_zero');
+    refused({ type: 'pre-prepare', ...head, ballot: { n: 1, nodeId: 0x1_0000 } }, 'ballot_node_id_out_of_range');
+    taken({ type: 'pre-prepare', ...head, ballot: { n: 0, nodeId: 0 } });
+    taken({ type: 'pre-prepare', ...head, ballot: { n: 1, nodeId: 0xffff } });
+  });
+
+  it('entries: index and ballot from 1, no data in a no-op, consecutive from the stated index', () => {
+    const accept = (entries: PaxosEntry[], startIndex = 5): PaxosMessage => ({ type: 'accept', ...head, round: 1, startIndex, decidedIndex: 0, entries });
+    refused(accept([entry(0)], 0), 'an accept starts at index 1 or later');
+    taken(accept([entry(1)], 1));
+    refused(accept([entry(5, { ballot: { n: 0, nodeId: 0 } })]), 'entry index and ballot start at 1');
+    refused(accept([entry(5, { kind: 'noop' })]), 'a no-op entry carries no data');
+    taken(accept([entry(5, { kind: 'noop', data: new Uint8Array(0) }), entry(6)]));
+    refused(accept([entry(5), entry(7)]), 'entries not consecutive from the stated index');
+    refused(accept([entry(6)]), 'entries not consecutive from the stated index');
+  });
+
+  it('promises: not below their accepted round, a suffix starting at its snapshot; syncs the same', () => {
+    const promise = (over: Partial<Extract<PaxosMessage, { type: 'promise' }>>): PaxosMessage => ({
+      type: 'promise',
+      ...head,
+      acceptedRound: ballot,
+      logEnd: 4,
+      decidedIndex: 2,
+      hasSuffix: true,
+      suffixFrom: 2,
+      entries: [entry(3), entry(4)],
+      ...over,
+    });
+    taken(promise({}));
+    refused(promise({ acceptedRound: { n: 3, nodeId: 2 } }), 'a promise below its accepted round');
+    taken(promise({ acceptedRound: { n: 2, nodeId: 9 } }));
+    refused(promise({ snapshot: { lastIncludedIndex: 1, data: Uint8Array.of(1) } }), 'a promise suffix starts after its snapshot');
+    taken(promise({ snapshot: { lastIncludedIndex: 2, data: Uint8Array.of(1) } }));
+    refused(promise({ suffixFrom: 1, entries: [entry(1)], snapshot: { lastIncludedIndex: 0, data: new Uint8Array(0) } }), 'a snapshot covers at least one entry');
+    const sync = (snapshotIndex: number): PaxosMessage => ({
+      type: 'accept-sync',
+      ...head,
+      round: 1,
+      syncIndex: 2,
+      decidedIndex: 2,
+      entries: [entry(3)],
+      snapshot: { lastIncludedIndex: snapshotIndex, data: Uint8Array.of(1) },
+    });
+    refused(sync(3), 'a sync starts after its snapshot');
+    taken(sync(2));
+  });
+
+  it('log records: the offset, a cut header or payload, the length limit and the checksum, each by code and message', () => {
+    const record = encodePaxosLogRecord({ kind: 'truncate', index: 3 });
+    const codeAndMessage = (bytes: Uint8Array, offset: number): { code: string; message: string; offset: number | undefined } => {
+      try {
+        decodePaxosLogRecordAt(bytes, offset);
+      } catch (error) {
+        return { code: (error as { code: string }).code, message: (error as Error).message, offset: (error as { offset?: number }).offset };
+      }
+      return { code: 'none', message: '', offset: undefined };
+    };
+    for (const offset of [-1, 1.5, record.length + 1]) {
+      expect(codeAndMessage(record, offset)).toMatchObject({ code: 'RECORD_TOO_SHORT', message: expect.stringContaining('offset outside the input') as unknown });
+    }
+    expect(codeAndMessage(record, record.length)).toMatchObject({ code: 'RECORD_TOO_SHORT', message: expect.stringContaining('log record header cut short') as unknown });
+    expect(codeAndMessage(record.subarray(0, 7), 0)).toMatchObject({ code: 'RECORD_TOO_SHORT', message: expect.stringContaining('log record header cut short') as unknown });
+    expect(codeAndMessage(record.subarray(0, 8), 0)).toMatchObject({ code: 'RECORD_TOO_SHORT', message: expect.stringContaining('log record payload cut short') as unknown });
+    const long = Uint8Array.from(record);
+    new DataView(long.buffer).setUint32(0, PAXOS_LOG_RECORD_BYTES_MAX + 1, true);
+    expect(codeAndMessage(long, 0)).toMatchObject({ code: 'RECORD_TOO_LONG', message: expect.stringContaining(`log record of ${PAXOS_LOG_RECORD_BYTES_MAX + 1} bytes`) as unknown });
+    new DataView(long.buffer).setUint32(0, PAXOS_LOG_RECORD_BYTES_MAX, true);
+    expect(codeAndMessage(long, 0)).toMatchObject({ code: 'RECORD_TOO_SHORT', message: expect.stringContaining('log record payload cut short') as unknown });
+    const flipped = Uint8Array.from(record);
+    flipped[flipped.length - 1] = (flipped[flipped.length - 1] as number) ^ 1;
+    expect(codeAndMessage(flipped, 0)).toMatchObject({ code: 'RECORD_CRC_MISMATCH', offset: 0, message: expect.stringContaining('log record checksum mismatch') as unknown });
+    // A record after another: offsets are the record's own.
+    const two = Uint8Array.from([...record, ...flipped]);
+    expect(codeAndMessage(two, record.length)).toMatchObject({ code: 'RECORD_CRC_MISMATCH', offset: record.length });
+    expect(decodePaxosLogRecordAt(two, 0)).toEqual({ record: { kind: 'truncate', index: 3 }, nextOffset: record.length });
+  });
+
+  it('snapshot records: the smallest, the largest, a data length that does not match, and an index of 0', () => {
+    const smallest = encodePaxosSnapshotRecord({ lastIncludedIndex: 1, data: new Uint8Array(0) });
+    expect(smallest.length).toBe(5 + 8 + 4 + 4);
+    expect(decodePaxosSnapshotRecord(smallest)).toEqual({ lastIncludedIndex: 1, data: new Uint8Array(0) });
+    const codeOf = (bytes: Uint8Array): string => {
+      try {
+        decodePaxosSnapshotRecord(bytes);
+      } catch (error) {
+        return `${(error as { code: string }).code}: ${(error as Error).message}`;
+      }
+      return 'none';
+    };
+    expect(codeOf(smallest.subarray(0, smallest.length - 1))).toMatch(/^RECORD_TOO_SHORT/);
+    expect(codeOf(encodePaxosSnapshotRecord({ lastIncludedIndex: 0, data: Uint8Array.of(1) }))).toMatch(/^RECORD_OUT_OF_RANGE: .*snapshot covers no entry/);
+    const largest = encodePaxosSnapshotRecord({ lastIncludedIndex: 7, data: new Uint8Array(PAXOS_SNAPSHOT_BYTES_MAX) });
+    expect(largest.length).toBe(21 + PAXOS_SNAPSHOT_BYTES_MAX);
+    expect(decodePaxosSnapshotRecord(largest).data.length).toBe(PAXOS_SNAPSHOT_BYTES_MAX);
+    const tooLarge = new Uint8Array(largest.length + 1); // never read: refused by its length first
+    expect(codeOf(tooLarge)).toMatch(new RegExp(`^RECORD_TOO_LONG: .*snapshot record of ${largest.length + 1} bytes`));
+    // The stated data length one short of the bytes that follow.
+    const mismatched = sealFramedRecord('TSPS', 1, (w) => w.u64n(2).u32(1).raw(Uint8Array.of(1, 2)));
+    expect(codeOf(mismatched)).toMatch(/^RECORD_MALFORMED: .*snapshot data length does not match the record/);
   });
 });
 
