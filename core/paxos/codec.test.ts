@@ -129,7 +129,8 @@ describe('paxos decoder refusals (each rule by its message, and its limit accept
     expect(refusal(encodePaxosMessage(m))).toEqual({ code: 'DECODE_INVALID_VALUE', message: expect.stringContaining(text) as unknown });
   };
   const taken = (m: PaxosMessage): void => {
-    expect(decodePaxosMessage(encodePaxosMessage(m))).toEqual(m);
+    // Strictly: a field the message does not have (a snapshot) must be absent, not undefined.
+    expect(decodePaxosMessage(encodePaxosMessage(m))).toStrictEqual(m);
   };
 
   it('message ids: at least 1 and distinct', () => {
@@ -223,6 +224,22 @@ describe('paxos decoder refusals (each rule by its message, and its limit accept
     expect(decodePaxosLogRecordAt(two, 0)).toEqual({ record: { kind: 'truncate', index: 3 }, nextOffset: record.length });
   });
 
+  it('log records: an entry at index 0, and an acceptor whose accepted round passes its promise', () => {
+    const message = (record: PaxosLogRecord): string => {
+      try {
+        decodePaxosLogRecordAt(encodePaxosLogRecord(record), 0);
+      } catch (error) {
+        return `${(error as { code: string }).code}: ${(error as Error).message}`;
+      }
+      return 'none';
+    };
+    expect(message({ kind: 'entry', entry: entry(0) })).toMatch(/^DECODE_INVALID_VALUE: .*entry index and ballot start at 1/);
+    expect(message({ kind: 'entry', entry: entry(1) })).toBe('none');
+    const acceptor = (acceptedRound: { n: number; nodeId: number }): PaxosLogRecord => ({ kind: 'acceptor', acceptor: { promised: ballot, acceptedRound, decidedIndex: 0 } });
+    expect(message(acceptor({ n: 3, nodeId: 2 }))).toMatch(/^DECODE_INVALID_VALUE: .*accepted round/);
+    expect(message(acceptor(ballot))).toBe('none');
+  });
+
   it('snapshot records: the smallest, the largest, a data length that does not match, and an index of 0', () => {
     const smallest = encodePaxosSnapshotRecord({ lastIncludedIndex: 1, data: new Uint8Array(0) });
     expect(smallest.length).toBe(5 + 8 + 4 + 4);
@@ -243,6 +260,11 @@ describe('paxos decoder refusals (each rule by its message, and its limit accept
     const tooLarge = new Uint8Array(largest.length + 1); // never read: refused by its length first
     expect(codeOf(tooLarge)).toMatch(new RegExp(`^RECORD_TOO_LONG: .*snapshot record of ${largest.length + 1} bytes`));
     // The stated data length one short of the bytes that follow.
+    // The data is the record's own copy: the file buffer it came from may be reused.
+    const source = encodePaxosSnapshotRecord({ lastIncludedIndex: 4, data: Uint8Array.of(5, 6) });
+    const decoded = decodePaxosSnapshotRecord(source);
+    source.fill(0);
+    expect(Array.from(decoded.data)).toEqual([5, 6]);
     const mismatched = sealFramedRecord('TSPS', 1, (w) => w.u64n(2).u32(1).raw(Uint8Array.of(1, 2)));
     expect(codeOf(mismatched)).toMatch(/^RECORD_MALFORMED: .*snapshot data length does not match the record/);
   });
@@ -258,6 +280,7 @@ describe('paxos log replay', () => {
   it('replays an empty log to no entries, with the snapshot when there is one and without the field when not', () => {
     const none = replayPaxosLog(undefined, []);
     expect(none.entries).toEqual([]);
+    expect(none.acceptor).toStrictEqual({ promised: { n: 0, nodeId: 0 }, acceptedRound: { n: 0, nodeId: 0 }, decidedIndex: 0 });
     expect('snapshot' in none).toBe(false);
     const withSnapshot = replayPaxosLog(snapshotAt(5), []);
     expect(withSnapshot.entries).toEqual([]);
