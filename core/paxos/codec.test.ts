@@ -192,6 +192,7 @@ describe('paxos decoder refusals (each rule by its message, and its limit accept
     });
     refused(sync(3), 'a sync starts after its snapshot');
     taken(sync(2));
+    taken({ type: 'accept-sync', ...head, round: 1, syncIndex: 2, decidedIndex: 2, entries: [entry(3)] });
   });
 
   it('log records: the offset, a cut header or payload, the length limit and the checksum, each by code and message', () => {
