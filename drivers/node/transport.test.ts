@@ -106,6 +106,49 @@ describe('NodeTransport with raw peers', () => {
     });
   }
 
+  it('sends one frame a tick to a reading peer from one reused batch buffer, and every frame arrives intact', async () => {
+    const served: RecordedConnection[] = [];
+    const listener = await listen(new NodeTransport(), (c) => served.push(record(c)));
+    const { state } = await rawClient(listener.address.port);
+    await waitUntil(() => served.length === 1, 'the accepted connection');
+    const server = served[0] as RecordedConnection;
+    const frames = 500;
+    for (let i = 0; i < frames; i++) {
+      server.connection.send(new Uint8Array(40).fill(i % 251));
+      // One frame a tick, read by the peer before the next: each write is taken whole at once.
+      await waitUntil(() => state.received.reduce((n, c) => n + c.length, 0) === (i + 1) * 44, `frame ${i}`);
+    }
+    const bodies = new FrameDecoder().push(Buffer.concat(state.received));
+    expect(bodies.map((b, i) => b.every((x) => x === i % 251) && b.length === 40).every(Boolean)).toBe(true);
+    expect(bodies).toHaveLength(frames);
+    // The batch written in one tick is the next tick's: not a 16 KiB buffer per answer.
+    expect((server.connection as unknown as { sendBatchesAllocated: number }).sendBatchesAllocated).toBeLessThanOrEqual(2);
+  });
+
+  it('never reuses a batch the socket still holds: a peer that stops reading gets every frame intact once it reads', async () => {
+    const served: RecordedConnection[] = [];
+    const listener = await listen(new NodeTransport({ sendBufferBytesMax: 64 << 20, sendPauseBytes: 64 << 20 }), (c) => served.push(record(c)));
+    const { socket, state } = await rawClient(listener.address.port);
+    socket.pause(); // the kernel's buffers fill, then writes stay queued in the socket
+    await waitUntil(() => served.length === 1, 'the accepted connection');
+    const server = served[0] as RecordedConnection;
+    const frames = 600;
+    const bodyBytes = 15_000; // under the 16 KiB batch: every tick's frame fits one batch
+    for (let i = 0; i < frames; i++) {
+      server.connection.send(new Uint8Array(bodyBytes).fill(i % 251));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    socket.resume();
+    await waitUntil(() => state.received.reduce((n, c) => n + c.length, 0) === frames * (bodyBytes + 4), 'every frame', 20_000);
+    const bodies = new FrameDecoder(bodyBytes).push(Buffer.concat(state.received));
+    expect(bodies).toHaveLength(frames);
+    const damaged = bodies.findIndex((b, i) => b.length !== bodyBytes || !b.every((x) => x === i % 251));
+    expect(damaged).toBe(-1);
+    const allocated = (server.connection as unknown as { sendBatchesAllocated: number }).sendBatchesAllocated;
+    // ~9 MB cannot all be in the kernel: most ticks found their batch still queued and took a new one.
+    expect(allocated).toBeGreaterThan(frames / 2);
+  });
+
   it('rejects a too-large header before its body arrives', async () => {
     const served: RecordedConnection[] = [];
     const listener = await listen(new NodeTransport({ frameBodyBytesMax: 10 }), (c) => served.push(record(c)));

@@ -31,7 +31,10 @@
 //   - `send` copies the body at once (the caller may reuse its buffer) into a per-connection
 //     batch; everything sent during one tick goes out in one `write` (measured: for many small
 //     frames this beats one write per frame ~5x and cork/uncork with two writes per frame
-//     ~1–2.5x). `send` never throws for a closed connection; the frame is dropped.
+//     ~1–2.5x). `send` never throws for a closed connection; the frame is dropped. A batch
+//     the socket took whole (nothing left queued in the stream after the write) is reused for
+//     the next tick's frames; one still queued never is, so no pending write can see its bytes
+//     change.
 //   - Bytes waiting in user space (the batch plus the socket's write queue) never exceed
 //     `sendBufferBytesMax`: a peer that stops reading gets its connection closed (TRANSPORT)
 //     instead of growing our memory without bound.
@@ -235,6 +238,15 @@ class NodeConnection implements Connection {
   private batchesFull: Uint8Array[] = [];
   private batch: Buffer | null = null;
   private batchUsedBytes = 0;
+  /**
+   * The last batch, kept for the next tick when the socket took all of it at once (its
+   * `writableLength` back to 0 after the write: the kernel copied the bytes, nothing in Node
+   * still points into it). One caller's answer a tick would otherwise allocate a fresh 16 KiB
+   * buffer per frame, the largest allocation of a round trip on either side.
+   */
+  private spareBatch: Buffer | null = null;
+  /** Send batches allocated so far (for tests and diagnosis: a steady one-frame-a-tick peer needs one). */
+  sendBatchesAllocated = 0;
   /** Bytes in `batchesFull` plus `batchUsedBytes`. */
   private queuedBytes = 0;
   private flushScheduled = false;
@@ -302,7 +314,13 @@ class NodeConnection implements Connection {
     }
     if (this.batch === null || this.batch.length - this.batchUsedBytes < frameBytes) {
       this.sealBatch();
-      this.batch = Buffer.allocUnsafe(Math.max(SEND_BATCH_BYTES_MIN, frameBytes));
+      const spare = this.spareBatch;
+      this.spareBatch = null;
+      if (spare !== null && spare.length >= frameBytes) this.batch = spare;
+      else {
+        this.batch = Buffer.allocUnsafe(Math.max(SEND_BATCH_BYTES_MIN, frameBytes));
+        this.sendBatchesAllocated += 1;
+      }
     }
     writeFrameHeader(this.batch, this.batchUsedBytes, body.length);
     this.batch.set(body, this.batchUsedBytes + FRAME_HEADER_BYTES);
@@ -571,12 +589,25 @@ class NodeConnection implements Connection {
     }
     if (this.guard === null) {
       for (const b of batches) this.socket.write(b);
-      return;
+    } else {
+      const last = batches.length - 1;
+      batches.forEach((b, i) => this.socket.write(b, i === last ? () => this.onWritten() : undefined));
+      this.account();
     }
-    const last = batches.length - 1;
-    batches.forEach((b, i) => this.socket.write(b, i === last ? () => this.onWritten() : undefined));
-    this.account();
+    this.keepSpare(batches);
+    if (this.guard === null) return;
     this.guard.enforce();
+  }
+
+  /**
+   * Keeps the batch just written for reuse when the socket took it whole: the write completed
+   * synchronously (nothing queued in the stream), so no pending write request refers to it.
+   */
+  private keepSpare(batches: readonly Uint8Array[]): void {
+    if (batches.length !== 1 || this.socket.writableLength !== 0) return;
+    const written = batches[0] as Uint8Array;
+    if (written.byteOffset !== 0 || written.buffer.byteLength < SEND_BATCH_BYTES_MIN) return;
+    this.spareBatch = Buffer.from(written.buffer, 0, written.buffer.byteLength);
   }
 
   /** The kernel took our output: account for it and read again once half of the mark drained. */
