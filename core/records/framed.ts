@@ -29,9 +29,17 @@ export interface OpenedRecord {
   readonly body: LeReader;
 }
 
+/** Each magic's bytes, checked once (a record is sealed per commit: no regex and copy per record). */
+const magicBytesByMagic = new Map<string, Uint8Array>();
+
 function magicBytes(magic: string): Uint8Array {
+  const known = magicBytesByMagic.get(magic);
+  if (known !== undefined) return known;
   assert(magic.length === RECORD_MAGIC_BYTES && /^[\x20-\x7e]{4}$/.test(magic), 'record_magic_four_ascii', magic);
-  return Uint8Array.from(magic, (c) => c.charCodeAt(0));
+  const bytes = Uint8Array.from(magic, (c) => c.charCodeAt(0));
+  // Bounded: the magics are the record kinds' constants, a handful in all.
+  if (magicBytesByMagic.size < 64) magicBytesByMagic.set(magic, bytes);
+  return bytes;
 }
 
 /** Builds `magic | version | body | crc32c`. */
