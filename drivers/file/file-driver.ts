@@ -203,6 +203,8 @@ export class FileDriver implements ConsensusDriver {
   private working: SeqLedger;
   /** Bytes appended to the journal since it was last emptied (compaction trigger). */
   private journalBytes: number;
+  /** The journal's path, joined once (a commit otherwise joins it each time). */
+  private readonly journalPath: string;
   /** Whether the journal's directory entry is known durable (else the next append fsyncs the dir). */
   private journalEntryDurable: boolean;
   /**
@@ -232,6 +234,7 @@ export class FileDriver implements ConsensusDriver {
   ) {
     this.highWaterMs = highWaterMs;
     this.leases = leases;
+    this.journalPath = join(dir, SEQ_JOURNAL_FILE);
     this.durable = recovered.ledger;
     this.working = recovered.ledger.clone();
     this.journalBytes = recovered.journalBytes;
@@ -484,7 +487,7 @@ export class FileDriver implements ConsensusDriver {
 
   /** Appends one record and makes it durable; a failure message, or null once it is durable. */
   private async appendBatch(record: SeqJournalRecord): Promise<string | null> {
-    const path = join(this.dir, SEQ_JOURNAL_FILE);
+    const path = this.journalPath;
     try {
       if (this.closed) throw new Error('driver closed');
       if (this.rewriteNeeded) await this.rewrite();
@@ -522,7 +525,7 @@ export class FileDriver implements ConsensusDriver {
     await atomicReplace(this.disk, join(this.dir, DENSE_FILE), encodeSeqLedgerRecord(this.durable.snapshot()), this.faults);
     // The handle must not outlive the file it appends to: the next commit opens the new one.
     await this.closeJournal();
-    const path = join(this.dir, SEQ_JOURNAL_FILE);
+    const path = this.journalPath;
     if ((await this.disk.size(path)) !== null) {
       sometimes(this.durable.applySeq > 0n, 'file.dense_rewritten_journal_removed');
       this.rewriteNeeded = true;
