@@ -22,6 +22,19 @@ describe('durable-floor', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('--compare alternates the floor, the floor plus the work of a getSeq, the real server and Redis (when installed), and removes its temp files', async () => {
+    const { stdout } = await run(process.execPath, [SCRIPT, '--compare', '--ms', '150', '--rounds', '2', '--dir', dir], { timeout: 90_000 });
+    for (const name of ['floor', 'floor\\+work', 'tsoracle']) {
+      expect(stdout).toMatch(new RegExp(`^round 1 ${name}: [\\d,]+ calls/s, CPU µs/call client [\\d.]+ server [\\d.]+$`, 'm'));
+      expect(stdout).toMatch(new RegExp(`^round 2 ${name}: `, 'm'));
+    }
+    expect(stdout).toMatch(/^medians of 2 round\(s\), one caller/m);
+    expect(stdout).toMatch(/^tsoracle +[\d,]+ calls\/s/m);
+    // Redis is compared when redis-server is installed, and said to be missing otherwise.
+    expect(stdout).toMatch(/^(round 1 redis: [\d,]+ calls\/s|redis: redis-server not found)/m);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('refuses a window or a round count that is not a positive integer, with exit code 2', async () => {
     for (const bad of [['--ms', '0'], ['--rounds', 'x'], ['--ms', '1.5']]) {
       const failed = await run(process.execPath, [SCRIPT, ...bad, '--dir', dir], { timeout: 30_000 }).then(

@@ -46,6 +46,8 @@ export interface Peer {
   /** e.g. 'redis-server 7.0.15 (appendonly yes, appendfsync always, save "")'. */
   readonly description: string;
   readonly pid: number | undefined;
+  /** Where it listens on loopback (for a bench that speaks its protocol itself). */
+  readonly port?: number;
   /** The largest callers count this peer runs at (default PEER_CALLERS_MAX). */
   readonly callersMax?: number;
   open(callers: number): Promise<PeerSession>;
@@ -210,6 +212,7 @@ export async function startRedis(redisServer: string, janitor: Janitor): Promise
     op: 'redisIncr',
     description: `redis-server ${version} on 127.0.0.1:${port} (appendonly yes, appendfsync always, save ""), one pipelined connection`,
     pid: daemon.child.pid,
+    port,
     open: async () => {
       const client = await RespClient.connect('127.0.0.1', port);
       await client.command('PING');
