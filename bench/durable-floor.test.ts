@@ -22,9 +22,9 @@ describe('durable-floor', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it('--compare alternates the floor, the floor plus the work of a getSeq, the real server and Redis (when installed), and removes its temp files', async () => {
+  it('--compare alternates the floor, the floor plus the work of a getSeq, the real server raw and through the client library, and Redis (when installed), and removes its temp files', async () => {
     const { stdout } = await run(process.execPath, [SCRIPT, '--compare', '--ms', '150', '--rounds', '2', '--dir', dir], { timeout: 90_000 });
-    for (const name of ['floor', 'floor\\+work', 'tsoracle']) {
+    for (const name of ['floor', 'floor\\+work', 'tsoracle', 'tso\\+client']) {
       expect(stdout).toMatch(new RegExp(`^round 1 ${name}: [\\d,]+ calls/s, CPU µs/call client [\\d.]+ server [\\d.]+$`, 'm'));
       expect(stdout).toMatch(new RegExp(`^round 2 ${name}: `, 'm'));
     }

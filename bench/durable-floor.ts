@@ -13,8 +13,9 @@
 // request and nothing else (`floor+work`: the real frame decoder, request decoder, sequence
 // ledger applied to a working and a durable copy, journal record and answer encoder, in one
 // callback with no layers); the real server (`tsoracle serve file`) sent the same getSeq frames;
-// and Redis INCR with `appendfsync always` when redis-server is installed. It tells whether a
-// gap to Redis is in Node, in the work a getSeq must do, or in tsoracle's layers around it.
+// the same server through the client library (`tso+client`, as `npm run bench` calls it); and
+// Redis INCR with `appendfsync always` when redis-server is installed. It tells whether a gap to
+// Redis is in Node, in the work a getSeq must do, or in tsoracle's layers around it.
 import { execFileSync, fork, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -26,6 +27,7 @@ import { FrameDecoder, encodeFrame } from '../core/frame.js';
 import { SeqLedger, type SeqAdvanceRequest } from '../core/ledger.js';
 import { decodeRequestWithToken, encodeRequest, encodeResponse } from '../core/protocol.js';
 import { encodeSeqJournalRecord } from '../core/records/seq-journal.js';
+import { createClient } from '../runners/client.js';
 import { Janitor } from './janitor.js';
 import { findRedisServer, freePort, startRedis } from './peers.js';
 
@@ -123,6 +125,13 @@ interface Target {
   request(): Uint8Array;
   /** Feeds answer bytes; true once the answer to the one outstanding request is whole. */
   answered(chunk: Buffer): boolean;
+  /** A loop of its own instead of raw bytes (the client library). */
+  open?(): Promise<Loop>;
+}
+
+interface Loop {
+  call(): Promise<void>;
+  close(): void;
 }
 
 /** A getSeq frame per call (a fresh request id each, as the client library sends them). */
@@ -169,7 +178,8 @@ async function connectWithin(port: number, timeoutMs: number): Promise<net.Socke
 }
 
 /** A connected one-caller loop over `target`: `call()` sends one request and waits for its answer. */
-async function openLoop(target: Target): Promise<{ call: () => Promise<void>; close: () => void }> {
+async function openLoop(target: Target): Promise<Loop> {
+  if (target.open !== undefined) return target.open();
   const socket = await connectWithin(target.port, 30_000);
   socket.setNoDelay(true);
   let answered: (() => void) | null = null;
@@ -230,6 +240,24 @@ async function compare(windowMs: number, rounds: number, dir: string): Promise<v
       if (tso.exitCode === null) await new Promise((resolve) => tso.once('exit', resolve));
     });
     targets.push({ name: 'tsoracle', port: tsoPort, pid: tso.pid as number, ...getSeqFrames() });
+    // The same server through the client library (createClient), as an application calls it.
+    targets.push({
+      name: 'tso+client',
+      port: tsoPort,
+      pid: tso.pid as number,
+      request: () => new Uint8Array(0),
+      answered: () => true,
+      open: async () => {
+        await connectWithin(tsoPort, 30_000).then((socket) => socket.destroy());
+        const client = createClient({ endpoints: [`127.0.0.1:${tsoPort}`] });
+        return {
+          call: async () => {
+            await client.getSeq('floor-client', 1);
+          },
+          close: () => void client.close(),
+        };
+      },
+    });
     const redisServer = findRedisServer();
     if (redisServer === null) process.stdout.write('redis: redis-server not found (Debian: apt-get install redis-server); compared without it\n');
     else {
@@ -247,7 +275,7 @@ async function compare(windowMs: number, rounds: number, dir: string): Promise<v
         },
       });
     }
-    const loops = new Map<string, { call: () => Promise<void>; close: () => void }>();
+    const loops = new Map<string, Loop>();
     for (const t of targets) {
       const loop = await openLoop(t);
       loops.set(t.name, loop);
@@ -258,7 +286,7 @@ async function compare(windowMs: number, rounds: number, dir: string): Promise<v
     for (let round = 1; round <= rounds; round++) {
       const order = targets.map((_, i) => targets[(i + round - 1) % targets.length] as Target);
       for (const t of order) {
-        const loop = loops.get(t.name) as { call: () => Promise<void> };
+        const loop = loops.get(t.name) as Loop;
         const clientCpu = process.cpuUsage();
         const serverCpuBefore = processCpuUs(t.pid);
         const started = process.hrtime.bigint();
