@@ -18,6 +18,7 @@
 // Limits: HISTORY_OPS_MAX operations per run (a run that makes more is mis-sized).
 
 import { assert } from '../../core/assert.js';
+import type { ClientEvent } from '../../drivers/client/client.js';
 
 export const HISTORY_OPS_MAX = 2_000_000;
 
@@ -51,8 +52,18 @@ export interface ClientSession {
   readonly seqOps: Map<bigint, Op>;
   /** False once the client process died. */
   alive: boolean;
-  /** The last thing the client library reported, per operation (for "why is it stuck"). */
-  readonly lastEvent: { getTs: string | null; getSeq: string | null };
+  /**
+   * The last thing the client library reported, per operation, and when (for "why is it
+   * stuck"). Kept as the event itself: it is rendered only when a stuck call is explained, not
+   * at each of the two or more events every call has.
+   */
+  readonly lastEvent: { getTs: TimedClientEvent | null; getSeq: TimedClientEvent | null };
+}
+
+/** A client library event and the virtual time it happened at. */
+export interface TimedClientEvent {
+  readonly atMs: number;
+  readonly event: ClientEvent;
 }
 
 export interface Op {

@@ -279,7 +279,7 @@ export class ClientWorkload {
       onEvent: (e) => {
         if (session !== null && e.type === 'requestIdRenewed') history.renewRequestId(session, e.previous, e.next);
         if (session !== null && (e.type === 'attempt' || e.type === 'answer' || e.type === 'attemptFailed' || e.type === 'backoff' || e.type === 'failed')) {
-          session.lastEvent[e.op === 'getTs' ? 'getTs' : 'getSeq'] = `t=${world.nowMs} ${describeEvent(e)}`;
+          session.lastEvent[e.op === 'getTs' ? 'getTs' : 'getSeq'] = { atMs: world.nowMs, event: e };
         }
       },
       ...(options.spec.planted === 'newRequestIdOnRetry' ? { faults: { newRequestIdOnRetry: true } } : {}),
@@ -438,6 +438,7 @@ export class ClientWorkload {
 
   /** The op's client's last event, for a stuck call's explanation. */
   static lastEventOf(op: Op): string {
-    return op.session.lastEvent[isSeqKind(op.kind) ? 'getSeq' : 'getTs'] ?? 'no client event';
+    const last = op.session.lastEvent[isSeqKind(op.kind) ? 'getSeq' : 'getTs'];
+    return last === null ? 'no client event' : `t=${last.atMs} ${describeEvent(last.event)}`;
   }
 }
