@@ -1130,7 +1130,8 @@ class ClientCore implements TsoClient {
       const startedMs = this.now();
       const stallMs = stallsAllowed ? Math.min(this.policy.attemptTimeoutMs, this.policy.stallTimeoutMs * 2 ** Math.min(stallsAt?.get(endpoint) ?? 0, 20)) : this.policy.attemptTimeoutMs;
       const waitMs = Math.min(stallMs, remainingMs);
-      this.emit({ type: 'attempt', op: spec.op, endpoint, count: 'entries' in body ? body.entries.reduce((sum, e) => sum + e.count, 0) : 'count' in body ? body.count : 0 });
+      // Every call has an attempt and an answer event: built only when someone listens.
+      if (this.onEvent !== undefined) this.emit({ type: 'attempt', op: spec.op, endpoint, count: 'entries' in body ? body.entries.reduce((sum, e) => sum + e.count, 0) : 'count' in body ? body.count : 0 });
       const outcome = await this.attempt(endpoint, body, waitMs, spec.onSent, spec.cancel);
       if (outcome.kind === 'gone' || this.closed) return { kind: 'gone' };
 
@@ -1138,7 +1139,7 @@ class ClientCore implements TsoClient {
         reachedAServer = true;
         this.noteAnswered(endpoint);
         const answer = outcome.answer;
-        this.emit({ type: 'answer', op: spec.op, endpoint, code: answer.ok ? 'OK' : answer.code, latencyMs: this.now() - startedMs });
+        if (this.onEvent !== undefined) this.emit({ type: 'answer', op: spec.op, endpoint, code: answer.ok ? 'OK' : answer.code, latencyMs: this.now() - startedMs });
         if (answer.ok) {
           // A safe point may come from a follower (epoch 0): it says nothing about the leader. A
           // lease acquire or renew refreshes the cache at its epoch; a release carries none (the
