@@ -378,6 +378,27 @@ describe('protocol decoding rules', () => {
     expect(decodeErrorOf(() => decodeRequest(libEncode({ id: 1, op: 'getSeq', key: 'k', count: 1, clientId: 1 }))).message).toMatch(/missing field requestId/);
   });
 
+  it('refuses every known field named twice, by its name at the second occurrence, in both directions (a nil counts)', () => {
+    // A map of the field twice, nil both times, after one unknown field: `83 a1 7a c0 <f> c0 <f> c0`.
+    const twice = (field: string): Uint8Array => {
+      const key = libEncode(field);
+      return Uint8Array.from([0x83, 0xa1, 0x7a, 0xc0, ...key, 0xc0, ...key, 0xc0]);
+    };
+    for (const [fields, decode] of [
+      [REQUEST_FIELDS, decodeRequest],
+      [ANSWER_FIELDS, decodeResponse],
+    ] as const) {
+      for (const field of fields) {
+        const error = decodeErrorOf(() => decode(twice(field)));
+        expect(error.message, field).toBe(`FRAME_BAD_BODY: field ${field} appears twice`);
+        expect(error.offset, field).toBe(4 + libEncode(field).length + 1);
+      }
+    }
+    // The other direction's names are unknown there, so twice is not refused for them.
+    expect(decodeErrorOf(() => decodeRequest(twice('ok'))).message).not.toMatch(/twice/);
+    expect(decodeErrorOf(() => decodeResponse(twice('token'))).message).not.toMatch(/twice/);
+  });
+
   it('refuses a duplicated known field, trailing bytes, a non-map body and a non-str key', () => {
     const duplicated = unhex('83 a2 6964 01 a2 6964 02 a2 6f70 a5 6765745473');
     expect(decodeErrorOf(() => decodeRequest(duplicated)).message).toMatch(/twice/);

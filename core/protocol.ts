@@ -908,6 +908,8 @@ export const ANSWER_FIELDS: ReadonlySet<string> = new Set([
   'requestIdsFrom',
   'members',
 ]);
+const REQUEST_FIELD_BITS = fieldBits(REQUEST_FIELDS);
+const ANSWER_FIELD_BITS = fieldBits(ANSWER_FIELDS);
 
 /**
  * Reads a map key, which must be a str. Returns it when it is short printable ASCII (every
@@ -1038,10 +1040,22 @@ function closeBody(r: BodyReader): void {
   if (r.remaining !== 0) throw bad(`${r.remaining} trailing bytes after the body map`, r.pos);
 }
 
-/** Marks `field` as seen; a known field may appear once (a nil occurrence counts). */
-function once(seen: Set<string>, field: string, at: number): void {
-  if (seen.has(field)) throw bad(`field ${field} appears twice`, at);
-  seen.add(field);
+/**
+ * Each known field's bit, so a decoder tracks the fields it has seen in one integer instead of a
+ * Set per message (a decode per request and per answer: the Set was most of its allocation).
+ */
+function fieldBits(fields: ReadonlySet<string>): ReadonlyMap<string, number> {
+  assert(fields.size <= 31, 'protocol_field_bits_fit_an_int', String(fields.size));
+  return new Map([...fields].map((field, i) => [field, 1 << i]));
+}
+
+/**
+ * `seen` with `field`'s bit added; a known field may appear once (a nil occurrence counts), so a
+ * bit already there is refused.
+ */
+function once(seen: number, bit: number, field: string, at: number): number {
+  if ((seen & bit) !== 0) throw bad(`field ${field} appears twice`, at);
+  return seen | bit;
 }
 
 function required<T>(value: T | undefined, field: string, what: string): T {
@@ -1084,15 +1098,16 @@ export function decodeRequestWithToken(body: Uint8Array): RequestWithToken {
   let holderEpoch: bigint | undefined;
   let ttlMs: number | undefined;
   let leaseId: bigint | undefined;
-  const seen = new Set<string>();
+  let seen = 0;
   for (let i = 0; i < fields; i += 1) {
     const at = r.pos;
     const name = readKey(r);
-    if (!REQUEST_FIELDS.has(name)) {
+    const bit = REQUEST_FIELD_BITS.get(name);
+    if (bit === undefined) {
       skipValue(r);
       continue;
     }
-    once(seen, name, at);
+    seen = once(seen, bit, name, at);
     if (takeNil(r)) continue; // nil means absent
     switch (name) {
       case 'id':
@@ -1216,15 +1231,16 @@ export function decodeResponse(body: Uint8Array): Response {
   let leaderEpoch: bigint | undefined;
   let requestIdsFrom: bigint | undefined;
   let members: MemberWire[] | undefined;
-  const seen = new Set<string>();
+  let seen = 0;
   for (let i = 0; i < fields; i += 1) {
     const at = r.pos;
     const name = readKey(r);
-    if (!ANSWER_FIELDS.has(name)) {
+    const bit = ANSWER_FIELD_BITS.get(name);
+    if (bit === undefined) {
       skipValue(r);
       continue;
     }
-    once(seen, name, at);
+    seen = once(seen, bit, name, at);
     if (takeNil(r)) continue; // nil means absent
     switch (name) {
       case 'id':
