@@ -282,6 +282,8 @@ async function compare(windowMs: number, rounds: number, dir: string): Promise<v
       const warmupUntil = Date.now() + 500;
       while (Date.now() < warmupUntil) await loop.call();
     }
+    // Per round, not only over all rounds: this VM's speed drifts over tens of seconds, and the
+    // servers of one round run seconds apart, so a ratio within a round is the steadier figure.
     const rates = new Map<string, number[]>(targets.map((t) => [t.name, []]));
     for (let round = 1; round <= rounds; round++) {
       const order = targets.map((_, i) => targets[(i + round - 1) % targets.length] as Target);
@@ -306,11 +308,14 @@ async function compare(windowMs: number, rounds: number, dir: string): Promise<v
     }
     for (const loop of loops.values()) loop.close();
     const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-    const redisMedian = rates.has('redis') ? median(rates.get('redis') as number[]) : null;
-    process.stdout.write(`medians of ${rounds} round(s), one caller${redisMedian === null ? '' : ', and each ÷ Redis'}:\n`);
+    const redisRates = rates.get('redis') ?? null;
+    process.stdout.write(
+      `medians of ${rounds} round(s), one caller${redisRates === null ? '' : '; and the median of each round\'s ratio to Redis in that round'}:\n`,
+    );
     for (const t of targets) {
-      const m = median(rates.get(t.name) as number[]);
-      process.stdout.write(`${t.name.padEnd(11)} ${Math.round(m).toLocaleString('en-US').padStart(7)} calls/s${redisMedian === null ? '' : `  ${(m / redisMedian).toFixed(2)}×`}\n`);
+      const own = rates.get(t.name) as number[];
+      const ratio = redisRates === null ? '' : `  ${median(own.map((r, i) => r / (redisRates[i] as number))).toFixed(2)}× Redis`;
+      process.stdout.write(`${t.name.padEnd(11)} ${Math.round(median(own)).toLocaleString('en-US').padStart(7)} calls/s${ratio}\n`);
     }
   } finally {
     await janitor.releaseAll();
