@@ -1,7 +1,7 @@
 // The Node clock against the Clock conformance suite, plus what only the Node clock has: the
 // guard against a monotonic source that steps back, and tie-breaking by the order timers were set.
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { clockConformance } from '../conformance/clock.js';
 import { NodeClock } from './clock.js';
 import { waitUntil } from './test-support.js';
@@ -32,6 +32,40 @@ describe('NodeClock', () => {
     const loose = new NodeClock({ unrefTimers: true }).setTimer(60_000, () => undefined);
     expect(refTimers()).toBe(before);
     loose.cancel();
+  });
+
+  it('keeps a native timer armed early rather than re-arming it for each timer set and cancelled (a client call sets two)', () => {
+    const setSpy = vi.spyOn(globalThis, 'setTimeout');
+    const clearSpy = vi.spyOn(globalThis, 'clearTimeout');
+    try {
+      const clock = new NodeClock({ unrefTimers: true });
+      for (let call = 0; call < 200; call++) {
+        // A call's deadline sweeper and its attempt timer, both cancelled when the answer comes.
+        const sweep = clock.setTimer(10_000, () => undefined);
+        const attempt = clock.setTimer(2_000, () => undefined);
+        attempt.cancel();
+        sweep.cancel();
+      }
+      // The first call arms for its sweeper, then earlier for its attempt; every later deadline
+      // is at or after that native timer's, which stays (it is unref'd: it holds no process).
+      expect(setSpy.mock.calls.length).toBe(2);
+      expect(clearSpy.mock.calls.length).toBe(1);
+    } finally {
+      setSpy.mockRestore();
+      clearSpy.mockRestore();
+    }
+  });
+
+  it('fires a timer set after an earlier one was cancelled at its own deadline, not at the cancelled one', async () => {
+    const clock = new NodeClock();
+    const startedMs = clock.monotonicMs();
+    clock.setTimer(10, () => undefined).cancel();
+    let firedAtMs: number | null = null;
+    clock.setTimer(60, () => (firedAtMs = clock.monotonicMs()));
+    // The native timer still armed for 10 ms fires, finds nothing due and re-arms.
+    await waitUntil(() => firedAtMs !== null, 'the 60 ms timer');
+    expect((firedAtMs as unknown as number) - startedMs).toBeGreaterThanOrEqual(60);
+    expect(clock.pendingTimers).toBe(0);
   });
 
   it('fires timers with equal deadlines in the order they were set', async () => {

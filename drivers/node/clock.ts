@@ -10,7 +10,8 @@
 //     from a cached, millisecond-truncated loop time, so a `setTimeout` can fire up to a
 //     millisecond early by `performance.now()`, and timers of different durations live in
 //     different lists. So pending timers sit in one indexed min-heap and a single native timer
-//     is armed for the earliest deadline; a native timer that fires early is simply re-armed.
+//     is armed no later than the earliest deadline; a native timer that fires early (before its
+//     own deadline, or at a deadline since cancelled) is simply re-armed.
 //   - A timer set from inside a firing callback never fires in the same batch (even with a zero
 //     delay), so a callback that keeps re-arming itself cannot starve I/O.
 //   - Pending timers are bounded by CLOCK_TIMERS_PENDING_MAX; cancellation removes the entry
@@ -120,16 +121,24 @@ export class NodeClock implements Clock {
     }
   }
 
-  /** Makes the native timer match the earliest pending deadline (or clears it when none). */
+  /**
+   * Makes the native timer fire no later than the earliest pending deadline. A native timer armed
+   * for an earlier instant is kept (firing early finds nothing due and re-arms), so a timer set
+   * and cancelled per request (a client's attempt and deadline timers, each one call long) costs
+   * no native setTimeout/clearTimeout pair per call. With no timer pending it is cleared, unless
+   * it is unref'd: then it holds nothing and may stay until it fires.
+   */
   private arm(): void {
     const first = this.heap[0];
     if (first === undefined) {
-      if (this.native !== null) clearTimeout(this.native);
-      this.native = null;
-      this.nativeDeadlineMs = Infinity;
+      if (this.native !== null && !this.unrefTimers) {
+        clearTimeout(this.native);
+        this.native = null;
+        this.nativeDeadlineMs = Infinity;
+      }
       return;
     }
-    if (this.native !== null && this.nativeDeadlineMs === first.deadlineMs) return;
+    if (this.native !== null && this.nativeDeadlineMs <= first.deadlineMs) return;
     if (this.native !== null) clearTimeout(this.native);
     const remainingMs = first.deadlineMs - this.monotonicMs();
     // Round up: firing late is allowed, firing early only costs a re-arm.
