@@ -111,13 +111,6 @@ const NO_OPTIONS: ScheduleOptions = Object.freeze({});
 /** Every this many drains, the loop yields to the real event loop (see `drain`). */
 export const SCHEDULER_DRAINS_PER_MACROTASK = 1_024;
 
-/**
- * Resolves once the microtask queue is empty: a microtask queued now runs after the ones already
- * queued, and the nextTick callback it queues runs only once V8's queue is empty (see `drain`).
- */
-const afterMicrotasks = (): Promise<void> => new Promise<void>((resolve) => queueMicrotask(() => process.nextTick(resolve)));
-/** Resolves on the next turn of the real event loop (drains microtasks and ticks too). */
-const afterMacrotask = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class Scheduler {
   private heap: SimEvent[] = [];
@@ -212,7 +205,7 @@ export class Scheduler {
   }
 
   /** Runs events until a stop condition; see `RunStopReason`. */
-  async run(options: RunOptions = {}): Promise<RunOutcome> {
+  run(options: RunOptions = {}): Promise<RunOutcome> {
     assert(!this.running, 'scheduler_not_reentrant');
     const untilMs = options.untilMs ?? Number.POSITIVE_INFINITY;
     const maxEvents = options.maxEvents ?? Number.POSITIVE_INFINITY;
@@ -220,72 +213,103 @@ export class Scheduler {
     assert(untilMs >= this.now, 'run_until_not_in_past', `${untilMs} < ${this.now}`);
     this.running = true;
     this.stopRequested = false;
-    let events = 0;
-    try {
-      for (;;) {
-        if (this.stopRequested || (stopWhen !== undefined && stopWhen())) return { reason: 'stopped', events, nowMs: this.now };
-        if (events >= maxEvents) return { reason: 'max_events', events, nowMs: this.now };
-        const event = this.heap[0];
-        if (event === undefined) {
-          if (untilMs !== Number.POSITIVE_INFINITY) this.now = quantizeDownMs(untilMs);
-          return { reason: 'idle', events, nowMs: this.now };
-        }
-        if (event.timeMs > untilMs) {
-          this.now = quantizeDownMs(untilMs);
-          return { reason: 'until', events, nowMs: this.now };
-        }
-        this.pop();
-        if (event.cancelled) {
-          this.cancelledQueued--;
-          continue;
-        }
-        if (event.timeMs < this.now) assert(false, 'virtual_time_monotonic');
-        this.now = event.timeMs;
-        const owner = event.owner;
-        if (owner !== null) {
-          if (owner.dead) continue;
-          if (owner.paused) {
-            owner.defer(event);
-            continue;
-          }
-        }
-        events++;
-        this.eventsRun++;
-        this.wakeRequested = event.waking;
+    return new Promise<RunOutcome>((resolve, reject) => {
+      let events = 0;
+      const end = (outcome: RunOutcome): void => {
+        this.running = false;
+        this.stopRequested = false;
+        resolve(outcome);
+      };
+      // One turn of the loop: events until one asks for a drain (then the drain calls it again)
+      // or a stop condition ends the run. Not an async function: the loop drains after most
+      // events, and a callback costs no promise or frame per drain.
+      const turn = (): void => {
         try {
-          event.fn();
-        } catch (error) {
-          this.wakeRequested = true;
-          if (this.onError(event, error) === 'stop') {
-            await this.drain();
-            return { reason: 'failed', events, nowMs: this.now, error, failedEvent: event.label };
+          for (;;) {
+            if (this.stopRequested || (stopWhen !== undefined && stopWhen())) return end({ reason: 'stopped', events, nowMs: this.now });
+            if (events >= maxEvents) return end({ reason: 'max_events', events, nowMs: this.now });
+            const event = this.heap[0];
+            if (event === undefined) {
+              if (untilMs !== Number.POSITIVE_INFINITY) this.now = quantizeDownMs(untilMs);
+              return end({ reason: 'idle', events, nowMs: this.now });
+            }
+            if (event.timeMs > untilMs) {
+              this.now = quantizeDownMs(untilMs);
+              return end({ reason: 'until', events, nowMs: this.now });
+            }
+            this.pop();
+            if (event.cancelled) {
+              this.cancelledQueued--;
+              continue;
+            }
+            if (event.timeMs < this.now) assert(false, 'virtual_time_monotonic');
+            this.now = event.timeMs;
+            const owner = event.owner;
+            if (owner !== null) {
+              if (owner.dead) continue;
+              if (owner.paused) {
+                owner.defer(event);
+                continue;
+              }
+            }
+            events++;
+            this.eventsRun++;
+            this.wakeRequested = event.waking;
+            try {
+              event.fn();
+            } catch (error) {
+              this.wakeRequested = true;
+              if (this.onError(event, error) === 'stop') {
+                const failed: RunOutcome = { reason: 'failed', events, nowMs: this.now, error, failedEvent: event.label };
+                return this.drain(() => end(failed));
+              }
+            }
+            if (this.wakeRequested) return this.drain(turn);
           }
+        } catch (error) {
+          this.running = false;
+          this.stopRequested = false;
+          reject(error);
         }
-        if (this.wakeRequested) await this.drain();
-      }
-    } finally {
-      this.running = false;
-      this.stopRequested = false;
-    }
+      };
+      turn();
+    });
   }
 
+  /** What runs once the current drain is over (the loop's next turn). */
+  private afterDrain: (() => void) | null = null;
+  /** Queued as a microtask: from inside one, a nextTick callback runs once the queue is empty. */
+  private readonly tickAfterMicrotasks = (): void => {
+    process.nextTick(this.runAfterDrain);
+  };
+  private readonly runAfterDrain = (): void => {
+    const next = this.afterDrain;
+    this.afterDrain = null;
+    next?.();
+  };
+
   /**
-   * Lets every promise continuation queued by the event run before the next event. Node runs
-   * a process.nextTick callback queued from inside a microtask only once V8's microtask queue
-   * is empty, including the microtasks those microtasks queue. So: a microtask queued behind the
-   * event's continuations queues the nextTick callback, which fires after the whole chain, and its
-   * `resolve` queues the loop's continuation behind everything (measured: ~10x cheaper than a
-   * turn of the event loop). Program code must not use process.nextTick itself (its ticks
-   * could run after the loop resumes); the ports never do. Every
-   * SCHEDULER_DRAINS_PER_MACROTASK drains the loop takes a full setImmediate turn instead, so
-   * the real event loop (test runner timeouts, I/O) is never starved; that turn drains a
+   * Lets every promise continuation queued by the event run before `next` (the loop's next
+   * turn). Node runs a process.nextTick callback queued from inside a microtask only once V8's
+   * microtask queue is empty, including the microtasks those microtasks queue. So: a microtask
+   * queued behind the event's continuations queues the nextTick callback, which fires after the
+   * whole chain and runs `next` (measured: ~10x cheaper than a turn of the event loop; the
+   * callbacks are made once, so a drain allocates nothing). Program code must not use
+   * process.nextTick itself (its ticks could run after the loop resumes); the ports never do.
+   * Every SCHEDULER_DRAINS_PER_MACROTASK drains the loop takes a full setImmediate turn instead,
+   * so the real event loop (test runner timeouts, I/O) is never starved; that turn drains a
    * superset of the same queues, so the order of the run does not change.
    */
-  private drain(): Promise<void> {
+  private drain(next: () => void): void {
     this.wakeRequested = false;
     this.drains++;
-    // One promise per drain, no async frame: the loop drains after most events.
-    return this.drains % SCHEDULER_DRAINS_PER_MACROTASK === 0 ? afterMacrotask() : afterMicrotasks();
+    assert(this.afterDrain === null, 'scheduler_one_drain_at_a_time');
+    if (this.drains % SCHEDULER_DRAINS_PER_MACROTASK === 0) {
+      setImmediate(next);
+      return;
+    }
+    this.afterDrain = next;
+    queueMicrotask(this.tickAfterMicrotasks);
   }
 
   // --- binary heap ---------------------------------------------------------------------------
