@@ -63,7 +63,7 @@ import {
 } from './limits.js';
 import { type Incarnation, never } from './process.js';
 import type { Rng } from './random.js';
-import type { Scheduler, SimEvent } from './scheduler.js';
+import type { ScheduleOptions, Scheduler, SimEvent } from './scheduler.js';
 import { fnv1a32, type Trace } from './trace.js';
 
 export interface NetworkFaults {
@@ -118,6 +118,9 @@ class Pipe {
   lastDueMs = 0;
   pump: SimEvent | null = null;
   stalledSinceMs: number | null = null;
+  /** The pump's event function and options, made once per pipe rather than once per frame. */
+  pumpFn: (() => void) | null = null;
+  pumpOptions: ScheduleOptions | null = null;
 
   constructor(
     readonly from: Endpoint,
@@ -564,7 +567,9 @@ export class SimNetwork {
       pipe.pump = null;
       return;
     }
-    pipe.pump = this.scheduler.at(head.dueMs, () => this.runPump(pipe), { owner: pipe.to.owner, label: 'net.deliver', waking: false });
+    pipe.pumpFn ??= () => this.runPump(pipe);
+    pipe.pumpOptions ??= { owner: pipe.to.owner, label: 'net.deliver', waking: false };
+    pipe.pump = this.scheduler.at(head.dueMs, pipe.pumpFn, pipe.pumpOptions);
   }
 
   private runPump(pipe: Pipe): void {
