@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { firstDivergence, hashTraceLines, renderTraceValue, Trace, type TraceDetails } from './trace.js';
 
@@ -101,6 +102,21 @@ describe('the trace hash', () => {
       longText: 'y'.repeat(100),
     });
     expect(hashTraceLines(t.lines())).toBe(t.hash);
+  });
+
+  it('hashes a bigint as its decimal string, digits taken from the number below 2^53 and from the string above', () => {
+    const edges = [0n, 9n, 10n, 99n, 100n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 64n - 1n, -1n, -(2n ** 60n)];
+    fc.assert(
+      fc.property(fc.oneof(fc.constantFrom(...edges), fc.bigInt({ min: 0n, max: 2n ** 53n }), fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n })), (v) => {
+        const live = new Trace();
+        live.record(0, 'n', 'k', { v, list: [v] });
+        const asText = new Trace();
+        asText.record(0, 'n', 'k', { v: v.toString(), list: [v.toString()] });
+        expect(live.hash).toBe(asText.hash);
+        expect(hashTraceLines(live.lines())).toBe(live.hash);
+      }),
+      { numRuns: 2_000 },
+    );
   });
 
   it('tells apart entries whose JSON differs only in a value type or a nesting', () => {

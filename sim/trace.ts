@@ -187,6 +187,38 @@ function hashString(hash: RollingHash, text: string): void {
   hash.word(digestOfString(text));
 }
 
+/** Decimal digits of a safe integer, least significant first (scratch for `digestOfDecimal`). */
+const decimalScratch = new Uint8Array(16);
+
+/**
+ * `digestOfString(String(n))` for a safe non-negative integer, without making the string: the
+ * digits are taken from the number. A bigint detail (ids, counters, timestamps) is a new string
+ * each time, so the digest cache only ever missed on it, and filled with strings never seen again.
+ */
+function digestOfDecimal(n: number): number {
+  let digits = 0;
+  let rest = n;
+  do {
+    const digit = rest % 10;
+    decimalScratch[digits++] = digit;
+    rest = (rest - digit) / 10;
+  } while (rest > 0);
+  let h = Math.imul(0x9e3779b9 ^ digits, 0x85ebca6b);
+  for (let i = digits - 1; i >= 0; i--) {
+    h = Math.imul(h ^ (0x30 + (decimalScratch[i] as number)), 0xcc9e2d51);
+    h ^= h >>> 13;
+  }
+  return h;
+}
+
+const SAFE_INTEGER_MAX_BIGINT = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** A bigint hashes as its decimal string (what it renders to), computed without the cache. */
+function hashBigint(hash: RollingHash, value: bigint): void {
+  hash.word(TAG_STRING);
+  hash.word(value >= 0n && value <= SAFE_INTEGER_MAX_BIGINT ? digestOfDecimal(Number(value)) : digestOfString(value.toString()));
+}
+
 function hashNumber(hash: RollingHash, n: number): void {
   if (!Number.isFinite(n)) {
     hashString(hash, String(n));
@@ -225,7 +257,7 @@ function hashTraceValue(hash: RollingHash, value: TraceValue): void {
       hash.word(value ? TAG_TRUE : TAG_FALSE);
       return;
     case 'bigint':
-      hashString(hash, value.toString());
+      hashBigint(hash, value);
       return;
     case 'undefined':
       hash.word(TAG_NULL);
