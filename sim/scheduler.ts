@@ -111,7 +111,6 @@ const NO_OPTIONS: ScheduleOptions = Object.freeze({});
 /** Every this many drains, the loop yields to the real event loop (see `drain`). */
 export const SCHEDULER_DRAINS_PER_MACROTASK = 1_024;
 
-
 export class Scheduler {
   private heap: SimEvent[] = [];
   private seqNext = 0;
