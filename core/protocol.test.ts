@@ -146,6 +146,27 @@ describe('protocol golden bytes (docs/protocol.md shows the same)', () => {
   });
 });
 
+describe('a getSeq request is written directly, byte for byte what the msgpack encoder writes', () => {
+  it('for any id, key, count and ids: ASCII keys of 0 to 300 characters, and keys that are not ASCII (the encoder writes those)', () => {
+    const u32 = fc.integer({ min: 1, max: 0xffff_ffff });
+    const u64 = fc.bigInt({ min: 0n, max: U64_MAX });
+    const edgeU32 = fc.constantFrom(1, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x1_0000, 0xffff_ffff);
+    const key = fc.oneof(
+      fc.string({ unit: fc.integer({ min: 0, max: 0x7f }).map((c) => String.fromCharCode(c)), minLength: 0, maxLength: 300 }),
+      fc.constantFrom('', 'k', 'x'.repeat(31), 'x'.repeat(32), 'x'.repeat(255), 'x'.repeat(256), 'é', 'a\u0080', '\u{1f600}'),
+      fc.string({ unit: 'binary', maxLength: 40 }),
+    );
+    fc.assert(
+      fc.property(fc.oneof(u32, edgeU32), key, fc.oneof(fc.integer({ min: 0, max: 0xffff_ffff }), edgeU32), fc.oneof(u64, fc.constantFrom(0n, 2n ** 32n - 1n, 2n ** 32n, U64_MAX)), u64, (id, k, count, clientId, requestId) => {
+        const direct = encodeRequest({ id, op: 'getSeq', key: k, count, clientId, requestId });
+        const generic = libEncode({ id, op: 'getSeq', key: k, count, clientId, requestId }, { useBigInt64: true });
+        expect(Buffer.from(direct).toString('hex')).toBe(Buffer.from(generic).toString('hex'));
+      }),
+      { numRuns: 3_000 },
+    );
+  });
+});
+
 describe('protocol round trips', () => {
   it('every request round-trips through encodeRequest and decodeRequest', () => {
     fc.assert(
