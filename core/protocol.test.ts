@@ -167,6 +167,43 @@ describe('a getSeq request is written directly, byte for byte what the msgpack e
   });
 });
 
+describe('getTs requests and getTs/getSeq answers are written directly, byte for byte what the msgpack encoder writes', () => {
+  const u32 = fc.oneof(fc.integer({ min: 1, max: 0xffff_ffff }), fc.constantFrom(1, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x1_0000, 0xffff_ffff));
+  const u64 = fc.oneof(fc.bigInt({ min: 0n, max: U64_MAX }), fc.constantFrom(0n, 2n ** 32n - 1n, 2n ** 32n, U64_MAX));
+  const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+  const generic = (fields: Record<string, unknown>): string => hex(libEncode(fields, { useBigInt64: true }));
+
+  it('getTs requests', () => {
+    fc.assert(
+      fc.property(u32, fc.oneof(fc.integer({ min: 0, max: 0xffff_ffff }), fc.constantFrom(0, 1, 0x7f, 0x80, 0x1_0000)), (id, count) => {
+        expect(hex(encodeRequest({ id, op: 'getTs', count }))).toBe(generic({ id, op: 'getTs', count }));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('getTs answers (physicalMs as uint64)', () => {
+    const physicalMs = fc.oneof(fc.integer({ min: 0, max: PHYSICAL_MS_MAX }), fc.constantFrom(0, 0xffff_ffff, 0x1_0000_0000, PHYSICAL_MS_MAX));
+    const logicalAndCount = fc.integer({ min: 0, max: LOGICAL_MAX }).chain((logicalStart) => fc.tuple(fc.constant(logicalStart), fc.integer({ min: 1, max: LOGICAL_MAX + 1 - logicalStart })));
+    fc.assert(
+      fc.property(u32, physicalMs, logicalAndCount, u64, (id, ms, [logicalStart, count], epoch) => {
+        const answer = { id, ok: true as const, physicalMs: ms, logicalStart, count, epoch };
+        expect(hex(encodeResponse(answer))).toBe(generic({ id, ok: true, physicalMs: BigInt(ms), logicalStart, count, epoch }));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('getSeq answers', () => {
+    fc.assert(
+      fc.property(u32, fc.bigInt({ min: 0n, max: U64_MAX - 0xffff_ffffn }), u32, u64, (id, start, count, epoch) => {
+        expect(hex(encodeResponse({ id, ok: true, start, count, epoch }))).toBe(generic({ id, ok: true, start, count, epoch }));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+});
+
 describe('protocol round trips', () => {
   it('every request round-trips through encodeRequest and decodeRequest', () => {
     fc.assert(

@@ -461,7 +461,26 @@ function encodeRequestFields(request: Request): Uint8Array {
     const fast = encodeAsciiGetSeq(request);
     if (fast !== null) return fast;
   }
+  if (request.op === 'getTs') return encodeGetTsDirect(request);
   return encoder.encode(requestFields(request));
+}
+
+const GET_TS_ID_KEY = Uint8Array.of(0x83, 0xa2, 0x69, 0x64); // fixmap 3, "id"
+const GET_TS_OP_FIELD_COUNT_KEY = Uint8Array.of(0xa2, 0x6f, 0x70, 0xa5, 0x67, 0x65, 0x74, 0x54, 0x73, 0xa5, 0x63, 0x6f, 0x75, 0x6e, 0x74); // "op" "getTs" "count"
+
+/** `{ id, op: 'getTs', count }` written directly: the msgpack encoder's bytes (tested equal). */
+function encodeGetTsDirect(request: GetTsRequest): Uint8Array {
+  const { id, count } = request;
+  assertU32(id, 'protocol_request_id_u32');
+  assert(id !== CONNECTION_ERROR_ID, 'protocol_request_id_nonzero');
+  assertU32(count, 'protocol_request_count_u32');
+  const out = new Uint8Array(GET_TS_ID_KEY.length + msgpackUintBytes(id) + GET_TS_OP_FIELD_COUNT_KEY.length + msgpackUintBytes(count));
+  out.set(GET_TS_ID_KEY, 0);
+  let at = writeMsgpackUint(out, GET_TS_ID_KEY.length, id);
+  out.set(GET_TS_OP_FIELD_COUNT_KEY, at);
+  at = writeMsgpackUint(out, at + GET_TS_OP_FIELD_COUNT_KEY.length, count);
+  assert(at === out.length, 'protocol_direct_get_ts_length');
+  return out;
 }
 
 // The bytes of `{ id, op: 'getSeq', key, count, clientId, requestId }` as the msgpack encoder
@@ -517,6 +536,74 @@ function writeMsgpackU64(out: Uint8Array, at: number, n: bigint): number {
   out[at + 7] = (low >>> 8) & 0xff;
   out[at + 8] = low & 0xff;
   return at + 9;
+}
+
+/** msgpack's uint 64 of a safe non-negative integer (how a bigint of it is written). */
+function writeMsgpackU64OfNumber(out: Uint8Array, at: number, n: number): number {
+  const high = Math.floor(n / 0x1_0000_0000);
+  const low = n >>> 0;
+  out[at] = 0xcf;
+  out[at + 1] = high >>> 24;
+  out[at + 2] = (high >>> 16) & 0xff;
+  out[at + 3] = (high >>> 8) & 0xff;
+  out[at + 4] = high & 0xff;
+  out[at + 5] = low >>> 24;
+  out[at + 6] = (low >>> 16) & 0xff;
+  out[at + 7] = (low >>> 8) & 0xff;
+  out[at + 8] = low & 0xff;
+  return at + 9;
+}
+
+// The answers a server writes per getTs and per getSeq, written directly like the requests above.
+const ANSWER_OK_TRUE = Uint8Array.of(0xa2, 0x6f, 0x6b, 0xc3); // "ok" true
+const ANSWER_ID_KEY = Uint8Array.of(0xa2, 0x69, 0x64); // "id"
+const ANSWER_PHYSICAL_MS_KEY = Uint8Array.of(0xaa, 0x70, 0x68, 0x79, 0x73, 0x69, 0x63, 0x61, 0x6c, 0x4d, 0x73); // "physicalMs"
+const ANSWER_LOGICAL_START_KEY = Uint8Array.of(0xac, 0x6c, 0x6f, 0x67, 0x69, 0x63, 0x61, 0x6c, 0x53, 0x74, 0x61, 0x72, 0x74); // "logicalStart"
+const ANSWER_START_KEY = Uint8Array.of(0xa5, 0x73, 0x74, 0x61, 0x72, 0x74); // "start"
+const ANSWER_COUNT_KEY = Uint8Array.of(0xa5, 0x63, 0x6f, 0x75, 0x6e, 0x74); // "count"
+const ANSWER_EPOCH_KEY = Uint8Array.of(0xa5, 0x65, 0x70, 0x6f, 0x63, 0x68); // "epoch"
+
+/** `{ id, ok: true, physicalMs (as u64), logicalStart, count, epoch }`, checked by the caller. */
+function encodeGetTsAnswerDirect(a: GetTsAnswer): Uint8Array {
+  const out = new Uint8Array(
+    1 + ANSWER_ID_KEY.length + msgpackUintBytes(a.id) + ANSWER_OK_TRUE.length + ANSWER_PHYSICAL_MS_KEY.length + 9 +
+      ANSWER_LOGICAL_START_KEY.length + msgpackUintBytes(a.logicalStart) + ANSWER_COUNT_KEY.length + msgpackUintBytes(a.count) + ANSWER_EPOCH_KEY.length + 9,
+  );
+  out[0] = 0x86; // fixmap 6
+  out.set(ANSWER_ID_KEY, 1);
+  let at = writeMsgpackUint(out, 1 + ANSWER_ID_KEY.length, a.id);
+  out.set(ANSWER_OK_TRUE, at);
+  at += ANSWER_OK_TRUE.length;
+  out.set(ANSWER_PHYSICAL_MS_KEY, at);
+  at = writeMsgpackU64OfNumber(out, at + ANSWER_PHYSICAL_MS_KEY.length, a.physicalMs);
+  out.set(ANSWER_LOGICAL_START_KEY, at);
+  at = writeMsgpackUint(out, at + ANSWER_LOGICAL_START_KEY.length, a.logicalStart);
+  out.set(ANSWER_COUNT_KEY, at);
+  at = writeMsgpackUint(out, at + ANSWER_COUNT_KEY.length, a.count);
+  out.set(ANSWER_EPOCH_KEY, at);
+  at = writeMsgpackU64(out, at + ANSWER_EPOCH_KEY.length, a.epoch);
+  assert(at === out.length, 'protocol_direct_get_ts_answer_length');
+  return out;
+}
+
+/** `{ id, ok: true, start, count, epoch }`, checked by the caller. */
+function encodeGetSeqAnswerDirect(a: GetSeqAnswer): Uint8Array {
+  const out = new Uint8Array(
+    1 + ANSWER_ID_KEY.length + msgpackUintBytes(a.id) + ANSWER_OK_TRUE.length + ANSWER_START_KEY.length + 9 + ANSWER_COUNT_KEY.length + msgpackUintBytes(a.count) + ANSWER_EPOCH_KEY.length + 9,
+  );
+  out[0] = 0x85; // fixmap 5
+  out.set(ANSWER_ID_KEY, 1);
+  let at = writeMsgpackUint(out, 1 + ANSWER_ID_KEY.length, a.id);
+  out.set(ANSWER_OK_TRUE, at);
+  at += ANSWER_OK_TRUE.length;
+  out.set(ANSWER_START_KEY, at);
+  at = writeMsgpackU64(out, at + ANSWER_START_KEY.length, a.start);
+  out.set(ANSWER_COUNT_KEY, at);
+  at = writeMsgpackUint(out, at + ANSWER_COUNT_KEY.length, a.count);
+  out.set(ANSWER_EPOCH_KEY, at);
+  at = writeMsgpackU64(out, at + ANSWER_EPOCH_KEY.length, a.epoch);
+  assert(at === out.length, 'protocol_direct_get_seq_answer_length');
+  return out;
 }
 
 /**
@@ -689,16 +776,9 @@ export function encodeResponse(response: Response): Uint8Array {
     assert(Number.isSafeInteger(response.physicalMs) && response.physicalMs >= 0 && response.physicalMs <= PHYSICAL_MS_MAX, 'protocol_response_physical_ms_range');
     assert(Number.isSafeInteger(response.logicalStart) && response.logicalStart >= 0 && response.logicalStart <= LOGICAL_MAX, 'protocol_response_logical_range');
     assert(Number.isSafeInteger(response.count) && response.count >= 1 && response.logicalStart + response.count <= TIMESTAMPS_PER_MS, 'protocol_response_ts_count_range');
-    return encoder.encode({
-      id: response.id,
-      ok: true,
-      // As a bigint so it is written as uint64: with `useBigInt64` the library writes a number
-      // above u32 as a float64, which is not an integer on the wire.
-      physicalMs: BigInt(response.physicalMs),
-      logicalStart: response.logicalStart,
-      count: response.count,
-      epoch: response.epoch,
-    });
+    // physicalMs goes out as uint64 (a bigint to the msgpack encoder: with `useBigInt64` it
+    // writes a number above u32 as a float64, not an integer on the wire).
+    return encodeGetTsAnswerDirect(response);
   }
   if (isSafePointAnswer(response)) {
     assert(Number.isSafeInteger(response.safePhysicalMs) && response.safePhysicalMs >= 0 && response.safePhysicalMs <= PHYSICAL_MS_MAX, 'protocol_response_physical_ms_range');
@@ -719,7 +799,7 @@ export function encodeResponse(response: Response): Uint8Array {
   assertU64(response.start, 'protocol_response_start_u64');
   assertU32(response.count, 'protocol_response_seq_count_u32');
   assert(response.count >= 1 && response.start + BigInt(response.count) - 1n <= U64_MAX, 'protocol_response_seq_block_range');
-  return encoder.encode({ id: response.id, ok: true, start: response.start, count: response.count, epoch: response.epoch });
+  return encodeGetSeqAnswerDirect(response);
 }
 
 // ---------------------------------------------------------------------------------------------
