@@ -608,7 +608,7 @@ function encodeGetSeqAnswerDirect(a: GetSeqAnswer): Uint8Array {
 
 /**
  * A getSeq request with an ASCII key, written directly: the same bytes as the msgpack encoder
- * (`core/protocol.test.ts` holds the two equal over random requests), at a fraction of its cost
+ * (`core/protocol.test.ts` holds the two equal over random requests), with less work
  * (no object of fields, no generic map walk, no UTF-8 encoder). Null when the key is not ASCII or
  * longer than GET_SEQ_DIRECT_KEY_CHARS_MAX: the msgpack encoder writes those.
  */
