@@ -522,11 +522,9 @@ function writeMsgpackUint(out: Uint8Array, at: number, n: number): number {
   return at + 5;
 }
 
-/** msgpack's uint 64 of a u64 bigint (the encoder's form for every bigint, `useBigInt64`). */
-function writeMsgpackU64(out: Uint8Array, at: number, n: bigint): number {
+/** msgpack's uint 64 from its two 32-bit halves. */
+function writeMsgpackU64Halves(out: Uint8Array, at: number, high: number, low: number): number {
   out[at] = 0xcf;
-  const high = Number(n >> 32n);
-  const low = Number(n & 0xffff_ffffn);
   out[at + 1] = high >>> 24;
   out[at + 2] = (high >>> 16) & 0xff;
   out[at + 3] = (high >>> 8) & 0xff;
@@ -538,20 +536,14 @@ function writeMsgpackU64(out: Uint8Array, at: number, n: bigint): number {
   return at + 9;
 }
 
+/** msgpack's uint 64 of a u64 bigint (the encoder's form for every bigint, `useBigInt64`). */
+function writeMsgpackU64(out: Uint8Array, at: number, n: bigint): number {
+  return writeMsgpackU64Halves(out, at, Number(n >> 32n), Number(n & 0xffff_ffffn));
+}
+
 /** msgpack's uint 64 of a safe non-negative integer (how a bigint of it is written). */
 function writeMsgpackU64OfNumber(out: Uint8Array, at: number, n: number): number {
-  const high = Math.floor(n / 0x1_0000_0000);
-  const low = n >>> 0;
-  out[at] = 0xcf;
-  out[at + 1] = high >>> 24;
-  out[at + 2] = (high >>> 16) & 0xff;
-  out[at + 3] = (high >>> 8) & 0xff;
-  out[at + 4] = high & 0xff;
-  out[at + 5] = low >>> 24;
-  out[at + 6] = (low >>> 16) & 0xff;
-  out[at + 7] = (low >>> 8) & 0xff;
-  out[at + 8] = low & 0xff;
-  return at + 9;
+  return writeMsgpackU64Halves(out, at, Math.floor(n / 0x1_0000_0000), n >>> 0);
 }
 
 // The answers a server writes per getTs and per getSeq, written directly like the requests above.
@@ -563,46 +555,48 @@ const ANSWER_START_KEY = Uint8Array.of(0xa5, 0x73, 0x74, 0x61, 0x72, 0x74); // "
 const ANSWER_COUNT_KEY = Uint8Array.of(0xa5, 0x63, 0x6f, 0x75, 0x6e, 0x74); // "count"
 const ANSWER_EPOCH_KEY = Uint8Array.of(0xa5, 0x65, 0x70, 0x6f, 0x63, 0x68); // "epoch"
 
+/** Bytes of an ok answer's head (`fixmap n`, `id`, `ok: true`) and tail (`count`, `epoch`). */
+function okAnswerEdgesBytes(id: number, count: number): number {
+  return 1 + ANSWER_ID_KEY.length + msgpackUintBytes(id) + ANSWER_OK_TRUE.length + ANSWER_COUNT_KEY.length + msgpackUintBytes(count) + ANSWER_EPOCH_KEY.length + 9;
+}
+
+/** Writes `fixmap fields`, `id` and `ok: true` at 0; returns where the next field goes. */
+function writeOkAnswerHead(out: Uint8Array, fields: number, id: number): number {
+  out[0] = 0x80 | fields;
+  out.set(ANSWER_ID_KEY, 1);
+  const at = writeMsgpackUint(out, 1 + ANSWER_ID_KEY.length, id);
+  out.set(ANSWER_OK_TRUE, at);
+  return at + ANSWER_OK_TRUE.length;
+}
+
+/** Writes `count` and `epoch` at `at`, the answer's last fields; asserts they end it. */
+function writeCountEpochTail(out: Uint8Array, at: number, count: number, epoch: bigint): void {
+  out.set(ANSWER_COUNT_KEY, at);
+  let end = writeMsgpackUint(out, at + ANSWER_COUNT_KEY.length, count);
+  out.set(ANSWER_EPOCH_KEY, end);
+  end = writeMsgpackU64(out, end + ANSWER_EPOCH_KEY.length, epoch);
+  assert(end === out.length, 'protocol_direct_answer_length');
+}
+
 /** `{ id, ok: true, physicalMs (as u64), logicalStart, count, epoch }`, checked by the caller. */
 function encodeGetTsAnswerDirect(a: GetTsAnswer): Uint8Array {
-  const out = new Uint8Array(
-    1 + ANSWER_ID_KEY.length + msgpackUintBytes(a.id) + ANSWER_OK_TRUE.length + ANSWER_PHYSICAL_MS_KEY.length + 9 +
-      ANSWER_LOGICAL_START_KEY.length + msgpackUintBytes(a.logicalStart) + ANSWER_COUNT_KEY.length + msgpackUintBytes(a.count) + ANSWER_EPOCH_KEY.length + 9,
-  );
-  out[0] = 0x86; // fixmap 6
-  out.set(ANSWER_ID_KEY, 1);
-  let at = writeMsgpackUint(out, 1 + ANSWER_ID_KEY.length, a.id);
-  out.set(ANSWER_OK_TRUE, at);
-  at += ANSWER_OK_TRUE.length;
+  const out = new Uint8Array(okAnswerEdgesBytes(a.id, a.count) + ANSWER_PHYSICAL_MS_KEY.length + 9 + ANSWER_LOGICAL_START_KEY.length + msgpackUintBytes(a.logicalStart));
+  let at = writeOkAnswerHead(out, 6, a.id);
   out.set(ANSWER_PHYSICAL_MS_KEY, at);
   at = writeMsgpackU64OfNumber(out, at + ANSWER_PHYSICAL_MS_KEY.length, a.physicalMs);
   out.set(ANSWER_LOGICAL_START_KEY, at);
   at = writeMsgpackUint(out, at + ANSWER_LOGICAL_START_KEY.length, a.logicalStart);
-  out.set(ANSWER_COUNT_KEY, at);
-  at = writeMsgpackUint(out, at + ANSWER_COUNT_KEY.length, a.count);
-  out.set(ANSWER_EPOCH_KEY, at);
-  at = writeMsgpackU64(out, at + ANSWER_EPOCH_KEY.length, a.epoch);
-  assert(at === out.length, 'protocol_direct_get_ts_answer_length');
+  writeCountEpochTail(out, at, a.count, a.epoch);
   return out;
 }
 
 /** `{ id, ok: true, start, count, epoch }`, checked by the caller. */
 function encodeGetSeqAnswerDirect(a: GetSeqAnswer): Uint8Array {
-  const out = new Uint8Array(
-    1 + ANSWER_ID_KEY.length + msgpackUintBytes(a.id) + ANSWER_OK_TRUE.length + ANSWER_START_KEY.length + 9 + ANSWER_COUNT_KEY.length + msgpackUintBytes(a.count) + ANSWER_EPOCH_KEY.length + 9,
-  );
-  out[0] = 0x85; // fixmap 5
-  out.set(ANSWER_ID_KEY, 1);
-  let at = writeMsgpackUint(out, 1 + ANSWER_ID_KEY.length, a.id);
-  out.set(ANSWER_OK_TRUE, at);
-  at += ANSWER_OK_TRUE.length;
+  const out = new Uint8Array(okAnswerEdgesBytes(a.id, a.count) + ANSWER_START_KEY.length + 9);
+  let at = writeOkAnswerHead(out, 5, a.id);
   out.set(ANSWER_START_KEY, at);
   at = writeMsgpackU64(out, at + ANSWER_START_KEY.length, a.start);
-  out.set(ANSWER_COUNT_KEY, at);
-  at = writeMsgpackUint(out, at + ANSWER_COUNT_KEY.length, a.count);
-  out.set(ANSWER_EPOCH_KEY, at);
-  at = writeMsgpackU64(out, at + ANSWER_EPOCH_KEY.length, a.epoch);
-  assert(at === out.length, 'protocol_direct_get_seq_answer_length');
+  writeCountEpochTail(out, at, a.count, a.epoch);
   return out;
 }
 
