@@ -442,6 +442,20 @@ function assertU64(n: bigint, invariant: string): void {
   assert(typeof n === 'bigint' && n >= 0n && n <= U64_MAX, invariant, String(n));
 }
 
+/** What every request encoder checks first: a nonzero u32 id, and a u32 count for getTs and getSeq. */
+function assertRequestHead(request: Request): void {
+  assertU32(request.id, 'protocol_request_id_u32');
+  assert(request.id !== CONNECTION_ERROR_ID, 'protocol_request_id_nonzero');
+  if (request.op === 'getTs' || request.op === 'getSeq') assertU32(request.count, 'protocol_request_count_u32');
+}
+
+/** A getSeq's own fields fit their wire types (the direct writer and the msgpack path both check). */
+function assertGetSeqFields(request: GetSeqRequest): void {
+  assert(typeof request.key === 'string', 'protocol_request_key_string');
+  assertU64(request.clientId, 'protocol_request_client_id_u64');
+  assertU64(request.requestId, 'protocol_request_request_id_u64');
+}
+
 /**
  * Encodes a request body. The request's fields must fit their wire types (else: assertion).
  * With `token`, the body carries it as its last field (the first request of a connection to a
@@ -470,10 +484,8 @@ const GET_TS_OP_FIELD_COUNT_KEY = Uint8Array.of(0xa2, 0x6f, 0x70, 0xa5, 0x67, 0x
 
 /** `{ id, op: 'getTs', count }` written directly: the msgpack encoder's bytes (tested equal). */
 function encodeGetTsDirect(request: GetTsRequest): Uint8Array {
+  assertRequestHead(request);
   const { id, count } = request;
-  assertU32(id, 'protocol_request_id_u32');
-  assert(id !== CONNECTION_ERROR_ID, 'protocol_request_id_nonzero');
-  assertU32(count, 'protocol_request_count_u32');
   const out = new Uint8Array(GET_TS_ID_KEY.length + msgpackUintBytes(id) + GET_TS_OP_FIELD_COUNT_KEY.length + msgpackUintBytes(count));
   out.set(GET_TS_ID_KEY, 0);
   let at = writeMsgpackUint(out, GET_TS_ID_KEY.length, id);
@@ -607,13 +619,9 @@ function encodeGetSeqAnswerDirect(a: GetSeqAnswer): Uint8Array {
  * longer than GET_SEQ_DIRECT_KEY_CHARS_MAX: the msgpack encoder writes those.
  */
 function encodeAsciiGetSeq(request: GetSeqRequest): Uint8Array | null {
+  assertRequestHead(request);
+  assertGetSeqFields(request);
   const { id, key, count, clientId, requestId } = request;
-  assertU32(id, 'protocol_request_id_u32');
-  assert(id !== CONNECTION_ERROR_ID, 'protocol_request_id_nonzero');
-  assertU32(count, 'protocol_request_count_u32');
-  assert(typeof key === 'string', 'protocol_request_key_string');
-  assertU64(clientId, 'protocol_request_client_id_u64');
-  assertU64(requestId, 'protocol_request_request_id_u64');
   if (key.length > GET_SEQ_DIRECT_KEY_CHARS_MAX) return null;
   for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) >= 0x80) return null;
   const keyHeaderBytes = key.length < 32 ? 1 : 2;
@@ -643,9 +651,7 @@ function encodeAsciiGetSeq(request: GetSeqRequest): Uint8Array | null {
 
 /** The request as the plain object the encoder writes, fields in the documented order. */
 function requestFields(request: Request): Record<string, unknown> {
-  assertU32(request.id, 'protocol_request_id_u32');
-  assert(request.id !== CONNECTION_ERROR_ID, 'protocol_request_id_nonzero');
-  if (request.op === 'getTs' || request.op === 'getSeq') assertU32(request.count, 'protocol_request_count_u32');
+  assertRequestHead(request);
   switch (request.op) {
     case 'getCurrentMaxSafe':
     case 'getSafeFrontier':
@@ -677,9 +683,7 @@ function requestFields(request: Request): Record<string, unknown> {
     case 'getTs':
       return ({ id: request.id, op: 'getTs', count: request.count });
     case 'getSeq':
-      assert(typeof request.key === 'string', 'protocol_request_key_string');
-      assertU64(request.clientId, 'protocol_request_client_id_u64');
-      assertU64(request.requestId, 'protocol_request_request_id_u64');
+      assertGetSeqFields(request);
       return ({
         id: request.id,
         op: 'getSeq',
