@@ -35,10 +35,25 @@ const REQUEST_BYTES = 16;
 const RECORD_BYTES = 64;
 const ZERO_FILL_BYTES = 1 << 22;
 
-function serve(file: string): void {
+/** A log file opened for writing, zero-filled ahead and synced, as the journal keeps its own. */
+function zeroFilledLog(file: string): number {
   const fd = fs.openSync(file, 'w+');
   fs.writeSync(fd, Buffer.alloc(ZERO_FILL_BYTES));
   fs.fsyncSync(fd);
+  return fd;
+}
+
+/** A server child listens on a free loopback port and tells its parent which. */
+function listenAndSendPort(server: net.Server): void {
+  server.listen(0, '127.0.0.1', () => {
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('no TCP address');
+    process.send?.({ port: address.port });
+  });
+}
+
+function serve(file: string): void {
+  const fd = zeroFilledLog(file);
   const record = Buffer.alloc(RECORD_BYTES, 7);
   let position = 0;
   const server = net.createServer((socket) => {
@@ -54,11 +69,7 @@ function serve(file: string): void {
       socket.write(Buffer.alloc(REQUEST_BYTES * requests, 1));
     });
   });
-  server.listen(0, '127.0.0.1', () => {
-    const address = server.address();
-    if (address === null || typeof address === 'string') throw new Error('no TCP address');
-    process.send?.({ port: address.port });
-  });
+  listenAndSendPort(server);
   process.on('message', (message: unknown) => {
     if (message === 'cpu') {
       const cpu = process.cpuUsage();
@@ -75,9 +86,7 @@ function serve(file: string): void {
  * callback (the file driver's group commit without its promises, ports, metrics or checks).
  */
 function serveWork(file: string): void {
-  const fd = fs.openSync(file, 'w+');
-  fs.writeSync(fd, Buffer.alloc(ZERO_FILL_BYTES));
-  fs.fsyncSync(fd);
+  const fd = zeroFilledLog(file);
   const working = new SeqLedger();
   const durable = new SeqLedger();
   let position = 0;
@@ -108,11 +117,7 @@ function serveWork(file: string): void {
       socket.write(answers.length === 1 ? (answers[0] as Uint8Array) : Buffer.concat(answers));
     });
   });
-  server.listen(0, '127.0.0.1', () => {
-    const address = server.address();
-    if (address === null || typeof address === 'string') throw new Error('no TCP address');
-    process.send?.({ port: address.port });
-  });
+  listenAndSendPort(server);
   process.on('disconnect', () => process.exit(0));
 }
 
