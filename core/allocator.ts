@@ -133,7 +133,7 @@ export class WindowAllocator {
    * has already persisted. Replaces any previous leadership state.
    */
   becomeLeader(floorMs: number, ceilingMs: number, epoch: bigint): BecomeLeaderResult {
-    assert(typeof epoch === 'bigint' && epoch >= 0n, 'allocator_epoch_non_negative', String(epoch));
+    assert(typeof epoch === 'bigint' && epoch >= 0n, 'allocator_epoch_non_negative', () => String(epoch));
     if (!physicalMsInRange(floorMs) || !physicalMsInRange(ceilingMs) || ceilingMs < floorMs) {
       return {
         ok: false,
@@ -254,8 +254,8 @@ export class WindowAllocator {
       return;
     }
     assert(this.leaderEpoch >= 0n, 'allocator_epoch_non_negative');
-    assert(physicalMsInRange(this.highWaterMs), 'allocator_high_water_in_range', String(this.highWaterMs));
-    assert(physicalMsInRange(this.fenceFloorMs), 'allocator_fence_floor_in_range', String(this.fenceFloorMs));
+    assert(physicalMsInRange(this.highWaterMs), 'allocator_high_water_in_range', () => String(this.highWaterMs));
+    assert(physicalMsInRange(this.fenceFloorMs), 'allocator_fence_floor_in_range', () => String(this.fenceFloorMs));
     assert(this.fenceFloorMs <= this.highWaterMs, 'allocator_fence_floor_at_most_high_water');
     assert(Number.isSafeInteger(this.nextPhysicalMs), 'allocator_cursor_is_integer');
     assert(this.nextPhysicalMs >= this.fenceFloorMs, 'allocator_cursor_at_least_fence_floor');

@@ -15,9 +15,16 @@ export class AssertionError extends Error {
   }
 }
 
+/**
+ * A failure's detail: a string, or a function that makes it. Details built from values go in a
+ * function, so an assertion that holds (every call on a hot path) makes no string: building one
+ * from numbers costs more than the check itself.
+ */
+export type AssertionDetail = string | (() => string);
+
 /** Asserts `condition`; `invariant` names the invariant (snake_case) so a failure says what broke. */
-export function assert(condition: unknown, invariant: string, detail?: string): asserts condition {
-  if (!condition) throw new AssertionError(invariant, detail);
+export function assert(condition: unknown, invariant: string, detail?: AssertionDetail): asserts condition {
+  if (!condition) throw new AssertionError(invariant, typeof detail === 'function' ? detail() : detail);
 }
 
 /** Exhaustiveness check for closed unions: `default: return unreachable(x)`. */
@@ -27,5 +34,5 @@ export function unreachable(value: never, invariant = 'exhaustive_switch'): neve
 
 /** Asserts that `n` is a safe non-negative integer (a u53 that crosses a boundary as a number). */
 export function assertSafeUint(n: number, invariant: string): void {
-  assert(Number.isSafeInteger(n) && n >= 0, invariant, `not a safe unsigned integer: ${n}`);
+  assert(Number.isSafeInteger(n) && n >= 0, invariant, () => `not a safe unsigned integer: ${n}`);
 }

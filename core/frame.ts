@@ -23,7 +23,7 @@ const FRAME_LENGTH_FIELD_MAX = 0xffff_ffff;
 /** One frame: the u32 big-endian length of `body`, then `body`. */
 export function encodeFrame(body: Uint8Array, maxBodyBytes: number = FRAME_BODY_BYTES_MAX): Uint8Array {
   assert(body.length >= 1, 'frame_body_not_empty');
-  assert(body.length <= maxBodyBytes, 'frame_body_within_max', `${body.length} > ${maxBodyBytes}`);
+  assert(body.length <= maxBodyBytes, 'frame_body_within_max', () => `${body.length} > ${maxBodyBytes}`);
   const frame = new Uint8Array(FRAME_HEADER_BYTES + body.length);
   writeFrameHeader(frame, 0, body.length);
   frame.set(body, FRAME_HEADER_BYTES);

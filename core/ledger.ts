@@ -430,7 +430,7 @@ export class SeqLedger {
 
   constructor(options?: SeqLedgerOptions) {
     const keyCap = options?.keyCap ?? SEQ_KEY_CARDINALITY_CAP_DEFAULT;
-    assert(Number.isSafeInteger(keyCap) && keyCap >= 0 && keyCap <= SEQ_KEY_CAP_MAX, 'seq_key_cap_in_range', String(keyCap));
+    assert(Number.isSafeInteger(keyCap) && keyCap >= 0 && keyCap <= SEQ_KEY_CAP_MAX, 'seq_key_cap_in_range', () => String(keyCap));
     this.keyCap = keyCap;
   }
 
@@ -678,8 +678,8 @@ export class SeqLedger {
     assert(this.sortedClientIds.length === this.sessions.size, 'seq_sorted_clients_match_sessions');
     for (const clientId of this.sortedClientIds) {
       const session = this.sessions.get(clientId);
-      assert(session !== undefined && session.clientId === clientId, 'seq_sorted_clients_match_sessions', String(clientId));
-      assert(session.grants === session.results.reduce((sum, r) => sum + seqResultGrants(r), 0), 'seq_session_grants_counted', String(clientId));
+      assert(session !== undefined && session.clientId === clientId, 'seq_sorted_clients_match_sessions', () => String(clientId));
+      assert(session.grants === session.results.reduce((sum, r) => sum + seqResultGrants(r), 0), 'seq_session_grants_counted', () => String(clientId));
       const cached = session.cachedSnapshot;
       if (cached !== null) {
         assert(
@@ -688,7 +688,7 @@ export class SeqLedger {
             cached.results.length === session.results.length &&
             cached.results.every((r, i) => r === session.results[i]),
           'seq_session_cached_snapshot_current',
-          String(clientId),
+          () => String(clientId),
         );
       }
     }

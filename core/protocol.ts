@@ -424,7 +424,7 @@ export function validateRequest(request: Request): ErrorAnswer | null {
 }
 
 function unreachableOp(request: never): never {
-  assert(false, 'protocol_request_op_exhaustive', String((request as { op?: unknown }).op));
+  assert(false, 'protocol_request_op_exhaustive', () => String((request as { op?: unknown }).op));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -435,11 +435,11 @@ function unreachableOp(request: never): never {
 const encoder = new Encoder({ useBigInt64: true, initialBufferSize: 256 });
 
 function assertU32(n: number, invariant: string): void {
-  assert(Number.isSafeInteger(n) && n >= 0 && n <= U32_MAX, invariant, String(n));
+  assert(Number.isSafeInteger(n) && n >= 0 && n <= U32_MAX, invariant, () => String(n));
 }
 
 function assertU64(n: bigint, invariant: string): void {
-  assert(typeof n === 'bigint' && n >= 0n && n <= U64_MAX, invariant, String(n));
+  assert(typeof n === 'bigint' && n >= 0n && n <= U64_MAX, invariant, () => String(n));
 }
 
 /** What every request encoder checks first: a nonzero u32 id, and a u32 count for getTs and getSeq. */
@@ -1223,7 +1223,7 @@ function closeBody(r: BodyReader): void {
  * Set per message (a decode per request and per answer: the Set was most of its allocation).
  */
 function fieldBits(fields: ReadonlySet<string>): ReadonlyMap<string, number> {
-  assert(fields.size <= 31, 'protocol_field_bits_fit_an_int', String(fields.size));
+  assert(fields.size <= 31, 'protocol_field_bits_fit_an_int', () => String(fields.size));
   return new Map([...fields].map((field, i) => [field, 1 << i]));
 }
 

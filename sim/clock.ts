@@ -73,7 +73,7 @@ export class NodeClockModel {
 
   /** Changes the oscillator drift from now on (re-anchoring so local time stays continuous). */
   setDriftPpm(ppm: number): void {
-    assert(Number.isSafeInteger(ppm) && Math.abs(ppm) <= CLOCK_DRIFT_PPM_MAX, 'clock_drift_ppm_valid', String(ppm));
+    assert(Number.isSafeInteger(ppm) && Math.abs(ppm) <= CLOCK_DRIFT_PPM_MAX, 'clock_drift_ppm_valid', () => String(ppm));
     const now = this.scheduler.nowMs;
     this.anchorLocalMs = this.localExactMs(now);
     this.anchorVirtualMs = now;
@@ -182,7 +182,7 @@ export class SimClock implements Clock {
   }
 
   setTimer(delayMs: number, fn: () => void): TimerHandle {
-    if (Number.isNaN(delayMs) || delayMs === Number.POSITIVE_INFINITY) assert(false, 'timer_delay_finite', String(delayMs));
+    if (Number.isNaN(delayMs) || delayMs === Number.POSITIVE_INFINITY) assert(false, 'timer_delay_finite', () => String(delayMs));
     if (this.owner.dead) return { cancel: () => {} };
     const timer: PendingTimer = {
       deadlineMs: this.monotonicMs() + quantizeUpMs(Math.max(0, delayMs)),

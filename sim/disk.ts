@@ -499,7 +499,7 @@ export class SimDisk {
       const room = vouched - write.data.length; // landing offsets 0..room, all but the asked one
       const drawn = rng.int(0, room - 1);
       const landedAt = drawn >= write.offset ? drawn + 1 : drawn;
-      assert(landedAt + write.data.length <= vouched, 'disk_damage_only_vouched_bytes', `${path}: misdirected to ${landedAt}+${write.data.length}, vouched ${vouched}`);
+      assert(landedAt + write.data.length <= vouched, 'disk_damage_only_vouched_bytes', () => `${path}: misdirected to ${landedAt}+${write.data.length}, vouched ${vouched}`);
       inode.durable.set(write.before, write.offset);
       inode.durable.set(write.data, landedAt);
       inode.durableGeneration += 1;
@@ -691,7 +691,7 @@ export class SimDisk {
   }
 
   private setLength(inode: Inode, length: number): void {
-    assert(length <= DISK_FILE_BYTES_MAX, 'disk_file_bytes_within_limit', String(length));
+    assert(length <= DISK_FILE_BYTES_MAX, 'disk_file_bytes_within_limit', () => String(length));
     if (length > inode.data.length) {
       const grown = new Uint8Array(Math.min(DISK_FILE_BYTES_MAX, Math.max(length, inode.data.length * 2, 64)));
       grown.set(inode.data.subarray(0, inode.length));
@@ -1038,7 +1038,7 @@ export class SimDisk {
 }
 
 function checkOffset(offset: number, invariant: string): void {
-  assert(Number.isSafeInteger(offset) && offset >= 0 && offset <= DISK_FILE_BYTES_MAX, invariant, String(offset));
+  assert(Number.isSafeInteger(offset) && offset >= 0 && offset <= DISK_FILE_BYTES_MAX, invariant, () => String(offset));
 }
 
 /** One incarnation's view of a SimDisk: the Disk port. */
@@ -1075,11 +1075,11 @@ class SimDiskPort implements Disk {
   openAppend(path: string, options: AppendOptions = {}): Promise<AppendHandle> {
     const p = normalizePath(path);
     const zeroFillAheadBytes = options.zeroFillAheadBytes ?? 0;
-    assert(Number.isSafeInteger(zeroFillAheadBytes) && zeroFillAheadBytes >= 0, 'append_zero_fill_ahead_valid', String(zeroFillAheadBytes));
+    assert(Number.isSafeInteger(zeroFillAheadBytes) && zeroFillAheadBytes >= 0, 'append_zero_fill_ahead_valid', () => String(zeroFillAheadBytes));
     return this.disk.operate(this.owner, 'openAppend', 'meta', { path: p }, () => {
       const opened = this.disk.effectOpenAppend(p);
       const endBytes = options.endBytes ?? opened.sizeBytes;
-      assert(Number.isSafeInteger(endBytes) && endBytes >= 0 && endBytes <= opened.sizeBytes, 'append_end_within_file', `${p}: end ${endBytes}, size ${opened.sizeBytes}`);
+      assert(Number.isSafeInteger(endBytes) && endBytes >= 0 && endBytes <= opened.sizeBytes, 'append_end_within_file', () => `${p}: end ${endBytes}, size ${opened.sizeBytes}`);
       return new SimAppendHandle(this.disk, this.owner, p, opened.inode, new AppendPlacement(endBytes, opened.sizeBytes, zeroFillAheadBytes));
     });
   }
@@ -1172,14 +1172,14 @@ class SimAppendHandle implements AppendHandle {
 
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
-    assert(!this.busy, 'append_handle_calls_sequential', `close ${this.path}`);
+    assert(!this.busy, 'append_handle_calls_sequential', () => `close ${this.path}`);
     this.closed = true;
     return this.disk.operate(this.owner, 'close', 'meta', { path: this.path }, () => undefined);
   }
 
   private async run(kind: string, latencyClass: LatencyClass, details: TraceDetails, effect: () => void): Promise<void> {
-    assert(!this.closed, 'append_handle_used_while_open', `${kind} ${this.path}`);
-    assert(!this.busy, 'append_handle_calls_sequential', `${kind} ${this.path}`);
+    assert(!this.closed, 'append_handle_used_while_open', () => `${kind} ${this.path}`);
+    assert(!this.busy, 'append_handle_calls_sequential', () => `${kind} ${this.path}`);
     this.busy = true;
     try {
       await this.disk.operate(this.owner, kind, latencyClass, details, effect);

@@ -156,7 +156,7 @@ class Endpoint implements Connection {
 
   send(body: Uint8Array): void {
     if (this.state === 'closed' || this.owner.dead) return;
-    if (body.length < 1 || body.length > FRAME_BODY_BYTES_MAX) assert(false, 'frame_body_within_max', `${body.length} bytes`);
+    if (body.length < 1 || body.length > FRAME_BODY_BYTES_MAX) assert(false, 'frame_body_within_max', () => `${body.length} bytes`);
     this.network.sendFrame(this, body);
   }
 

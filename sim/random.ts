@@ -25,7 +25,7 @@ export function assertRatio(ratio: Ratio, invariant: string): void {
   assert(
     Number.isSafeInteger(numerator) && Number.isSafeInteger(denominator) && denominator >= 1 && numerator >= 0 && numerator <= denominator,
     invariant,
-    `not an integer ratio in [0, 1]: ${numerator}/${denominator}`,
+    () => `not an integer ratio in [0, 1]: ${numerator}/${denominator}`,
   );
 }
 
@@ -37,7 +37,7 @@ export class Rng {
   private readonly prng: seedrandom.PRNG;
 
   constructor(seed: string | number) {
-    assert(typeof seed === 'string' || Number.isSafeInteger(seed), 'rng_seed_valid', String(seed));
+    assert(typeof seed === 'string' || Number.isSafeInteger(seed), 'rng_seed_valid', () => String(seed));
     this.seed = String(seed);
     this.prng = seedrandom.alea(this.seed);
   }
@@ -63,9 +63,9 @@ export class Rng {
   /** A uniform integer in [lo, hi], both inclusive. */
   int(lo: number, hi: number): number {
     // Detail strings are built only on failure: this runs for every draw.
-    if (!(Number.isSafeInteger(lo) && Number.isSafeInteger(hi) && lo <= hi)) assert(false, 'rng_int_range', `[${lo}, ${hi}]`);
+    if (!(Number.isSafeInteger(lo) && Number.isSafeInteger(hi) && lo <= hi)) assert(false, 'rng_int_range', () => `[${lo}, ${hi}]`);
     const range = hi - lo + 1;
-    if (!Number.isSafeInteger(range)) assert(false, 'rng_int_range_safe', `[${lo}, ${hi}]`);
+    if (!Number.isSafeInteger(range)) assert(false, 'rng_int_range_safe', () => `[${lo}, ${hi}]`);
     if (range === 1) return lo;
     if (range <= TWO_POW_32) {
       // Rejection sampling: drop the top `2^32 mod range` values so every residue is equally likely.

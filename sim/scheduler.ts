@@ -35,7 +35,7 @@ export const TICKS_PER_MS = 1024;
 /** Rounds a delay up to the time grid (so a deadline is never early). */
 export function quantizeUpMs(ms: number): number {
   // The detail string is built only on failure: this runs for every scheduled event.
-  if (!(Number.isFinite(ms) && ms >= 0)) assert(false, 'delay_finite_nonnegative', String(ms));
+  if (!(Number.isFinite(ms) && ms >= 0)) assert(false, 'delay_finite_nonnegative', () => String(ms));
   return Math.ceil(ms * TICKS_PER_MS) / TICKS_PER_MS;
 }
 
@@ -155,7 +155,7 @@ export class Scheduler {
 
   /** Schedules `fn` at virtual time `timeMs` (not before now; rounded up to the grid). */
   at(timeMs: number, fn: () => void, options: ScheduleOptions = NO_OPTIONS): SimEvent {
-    if (!Number.isFinite(timeMs)) assert(false, 'event_time_finite', String(timeMs));
+    if (!Number.isFinite(timeMs)) assert(false, 'event_time_finite', () => String(timeMs));
     const quantized = quantizeUpMs(timeMs > this.now ? timeMs : this.now);
     const event: SimEvent = {
       timeMs: quantized,
@@ -209,7 +209,7 @@ export class Scheduler {
     const untilMs = options.untilMs ?? Number.POSITIVE_INFINITY;
     const maxEvents = options.maxEvents ?? Number.POSITIVE_INFINITY;
     const stopWhen = options.stopWhen;
-    assert(untilMs >= this.now, 'run_until_not_in_past', `${untilMs} < ${this.now}`);
+    assert(untilMs >= this.now, 'run_until_not_in_past', () => `${untilMs} < ${this.now}`);
     this.running = true;
     this.stopRequested = false;
     return new Promise<RunOutcome>((resolve, reject) => {

@@ -177,7 +177,7 @@ export class World {
   /** Starts a new incarnation of the node's program (or `program`, which becomes its program). */
   start(name: string, program?: Program): Incarnation {
     const node = this.node(name);
-    assert(node.status === 'down', 'start_node_down', `${name} is ${node.status}`);
+    assert(node.status === 'down', 'start_node_down', () => `${name} is ${node.status}`);
     if (program !== undefined) node.program = program;
     const run = node.program;
     assert(run !== null, 'node_has_program', name);

@@ -11,7 +11,7 @@ import { Reader, Writer } from './postcard.js';
 
 /** Encodes `[version | payload]`, the payload written by `write`. */
 export function encodeEnvelope(version: number, write: (w: Writer) => void): Uint8Array {
-  assert(Number.isInteger(version) && version >= 0 && version <= 0xff, 'envelope_version_u8', String(version));
+  assert(Number.isInteger(version) && version >= 0 && version <= 0xff, 'envelope_version_u8', () => String(version));
   const writer = new Writer();
   writer.u8(version);
   write(writer);

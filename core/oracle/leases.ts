@@ -261,7 +261,7 @@ export function sortedLeases(leases: readonly LeaseRecord[]): LeaseRecord[] {
 // ttlMs u64 | tsUpperBoundMs u64 | expiresAtMs u64 | superseded bool (postcard varints).
 
 export function writeLeaseSet(w: Writer, leases: readonly LeaseRecord[]): void {
-  assert(leaseSetProblem(leases) === null, 'lease_set_canonical', leaseSetProblem(leases) ?? '');
+  assert(leaseSetProblem(leases) === null, 'lease_set_canonical', () => leaseSetProblem(leases) ?? '');
   w.seq(leases, (rw, l) => {
     rw.u64(l.leaseId).bytes(l.holder).u64(l.holderEpoch).u64n(l.ttlMs).u64n(l.tsUpperBoundMs).u64n(l.expiresAtMs).bool(l.superseded);
   });

@@ -299,7 +299,7 @@ export class OracleStateMachine {
 
   /** Applies the next committed entry (index appliedIndex + 1) and returns its result. */
   apply(entry: Entry): OracleApplyResult {
-    assert(entry.index === this.applied + 1, 'oracle_apply_in_order', `${entry.index} after ${this.applied}`);
+    assert(entry.index === this.applied + 1, 'oracle_apply_in_order', () => `${entry.index} after ${this.applied}`);
     this.applied = entry.index;
     // A no-op or a membership change (core/raft/membership.ts) changes nothing here.
     if (entry.kind !== 'normal') return { kind: 'noop' };

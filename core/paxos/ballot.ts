@@ -49,7 +49,7 @@ export function ballotProblem(b: Ballot): string | undefined {
 
 /** The oracle epoch of the leader of `ballot`: n × 2^16 + nodeId, strictly increasing with the ballot. */
 export function epochOfBallot(ballot: Ballot): bigint {
-  assert(ballotProblem(ballot) === undefined, 'ballot_in_range', `${ballot.n}.${ballot.nodeId}`);
+  assert(ballotProblem(ballot) === undefined, 'ballot_in_range', () => `${ballot.n}.${ballot.nodeId}`);
   return (BigInt(ballot.n) << 16n) | BigInt(ballot.nodeId);
 }
 

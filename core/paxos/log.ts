@@ -61,7 +61,7 @@ export class PaxosLog {
 
   /** Entries (from, to] that are still in memory, at most `max`. */
   slice(from: number, to: number, max: number): PaxosEntry[] {
-    assert(from >= this.snapshotIndexValue, 'slice_not_compacted', `${from} < ${this.snapshotIndexValue}`);
+    assert(from >= this.snapshotIndexValue, 'slice_not_compacted', () => `${from} < ${this.snapshotIndexValue}`);
     const end = Math.min(to, this.lastIndex(), from + max);
     return this.entries.slice(from - this.snapshotIndexValue, end - this.snapshotIndexValue);
   }
@@ -73,14 +73,14 @@ export class PaxosLog {
   }
 
   append(entry: PaxosEntry): void {
-    assert(entry.index === this.lastIndex() + 1, 'append_consecutive', `${entry.index} after ${this.lastIndex()}`);
+    assert(entry.index === this.lastIndex() + 1, 'append_consecutive', () => `${entry.index} after ${this.lastIndex()}`);
     this.entries.push(entry);
   }
 
   /** Drops the entries after `index` (never a decided one). */
   truncateAfter(index: number): void {
     if (index >= this.lastIndex()) return;
-    assert(index >= this.decided, 'decided_entries_never_truncated', `${index} < ${this.decided}`);
+    assert(index >= this.decided, 'decided_entries_never_truncated', () => `${index} < ${this.decided}`);
     assert(index >= this.snapshotIndexValue, 'truncate_not_compacted');
     this.entries.length = index - this.snapshotIndexValue;
     if (this.stableUpTo > index) this.stableUpTo = index;
@@ -92,7 +92,7 @@ export class PaxosLog {
    * and the entries after it arrive separately.
    */
   installSnapshot(snapshot: PaxosSnapshot): void {
-    assert(snapshot.lastIncludedIndex > this.decided, 'snapshot_past_decided', `${snapshot.lastIncludedIndex} <= ${this.decided}`);
+    assert(snapshot.lastIncludedIndex > this.decided, 'snapshot_past_decided', () => `${snapshot.lastIncludedIndex} <= ${this.decided}`);
     this.snapshotIndexValue = snapshot.lastIncludedIndex;
     this.entries = [];
     this.latestSnapshot = snapshot;
@@ -105,7 +105,7 @@ export class PaxosLog {
 
   /** The host compacted its state up to `index` (≤ applied) into `data`. */
   compact(index: number, data: Uint8Array): void {
-    assert(index <= this.applied, 'compact_only_applied', `${index} > ${this.applied}`);
+    assert(index <= this.applied, 'compact_only_applied', () => `${index} > ${this.applied}`);
     if (index <= this.snapshotIndexValue) return;
     this.entries = this.entries.slice(index - this.snapshotIndexValue);
     this.snapshotIndexValue = index;
@@ -144,8 +144,8 @@ export class PaxosLog {
     for (let i = 0; i < this.entries.length; i++) {
       assert((this.entries[i] as PaxosEntry).index === this.snapshotIndexValue + i + 1, 'log_consecutive');
     }
-    assert(this.snapshotIndexValue <= this.applied && this.applied <= this.applying, 'applied_order', `${this.snapshotIndexValue} ${this.applied} ${this.applying}`);
-    assert(this.applying <= this.decided && this.decided <= this.lastIndex(), 'decided_order', `${this.applying} ${this.decided} ${this.lastIndex()}`);
+    assert(this.snapshotIndexValue <= this.applied && this.applied <= this.applying, 'applied_order', () => `${this.snapshotIndexValue} ${this.applied} ${this.applying}`);
+    assert(this.applying <= this.decided && this.decided <= this.lastIndex(), 'decided_order', () => `${this.applying} ${this.decided} ${this.lastIndex()}`);
     assert(this.stableUpTo <= this.lastIndex() && this.stableUpTo >= this.snapshotIndexValue, 'stable_in_log');
   }
 }

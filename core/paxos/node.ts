@@ -247,7 +247,7 @@ export class PaxosNode {
   }
 
   private advanceClock(nowMs: number): void {
-    assert(Number.isFinite(nowMs) && nowMs >= this.nowMs, 'clock_monotonic', `${nowMs} < ${this.nowMs}`);
+    assert(Number.isFinite(nowMs) && nowMs >= this.nowMs, 'clock_monotonic', () => `${nowMs} < ${this.nowMs}`);
     this.nowMs = nowMs;
   }
 
@@ -399,7 +399,7 @@ export class PaxosNode {
 
   private resetElectionDeadline(): void {
     const draw = this.random();
-    assert(draw >= 0 && draw < 1, 'random_in_unit_interval', String(draw));
+    assert(draw >= 0 && draw < 1, 'random_in_unit_interval', () => String(draw));
     const timeoutMs = this.config.electionTimeoutMs;
     this.electionDeadlineMs = this.nowMs + timeoutMs + Math.floor(draw * timeoutMs);
   }
@@ -495,7 +495,7 @@ export class PaxosNode {
   private adopt(best: Promise1b): void {
     if (best.snapshot !== undefined && best.snapshot.lastIncludedIndex > this.log.decided) this.log.installSnapshot(best.snapshot);
     const keepUpTo = Math.max(best.suffixFrom, this.log.decided, this.log.snapshotIndex);
-    assert(keepUpTo <= this.log.lastIndex(), 'adopt_from_within_log', `${keepUpTo} > ${this.log.lastIndex()}`);
+    assert(keepUpTo <= this.log.lastIndex(), 'adopt_from_within_log', () => `${keepUpTo} > ${this.log.lastIndex()}`);
     this.log.truncateAfter(keepUpTo);
     for (const e of best.entries) if (e.index > keepUpTo) this.log.append(e);
   }

@@ -102,7 +102,7 @@ export class RaftLog {
 
   /** Entries [from, …] up to `countMax` of them and about `bytesMax` data bytes (at least one). */
   slice(from: number, countMax: number, bytesMax: number): Entry[] {
-    assert(from > this.snapshotIndexValue, 'log_slice_not_compacted', String(from));
+    assert(from > this.snapshotIndexValue, 'log_slice_not_compacted', () => String(from));
     const out: Entry[] = [];
     let bytes = 0;
     for (let index = from; index <= this.lastIndex() && out.length < countMax; index += 1) {
@@ -116,7 +116,7 @@ export class RaftLog {
 
   /** Leader: appends its own new entry. */
   appendOwn(entry: Entry): void {
-    assert(entry.index === this.lastIndex() + 1, 'log_append_consecutive', `${entry.index} after ${this.lastIndex()}`);
+    assert(entry.index === this.lastIndex() + 1, 'log_append_consecutive', () => `${entry.index} after ${this.lastIndex()}`);
     assert(entry.term >= this.lastTerm(), 'log_terms_non_decreasing');
     this.entries.push(entry);
   }
@@ -134,7 +134,7 @@ export class RaftLog {
       assert(entry.index === prevIndex + 1 + i, 'append_entries_consecutive');
       if (this.matchTerm(entry.index, entry.term)) continue;
       // First conflict (or first new entry): everything from here on comes from the leader.
-      assert(entry.index > this.committed, 'committed_entry_never_overwritten', `index ${entry.index}, committed ${this.committed}`);
+      assert(entry.index > this.committed, 'committed_entry_never_overwritten', () => `index ${entry.index}, committed ${this.committed}`);
       this.entries.length = entry.index - this.snapshotIndexValue - 1;
       if (this.stableUpTo >= entry.index) this.stableUpTo = entry.index - 1;
       for (let j = i; j < entries.length; j += 1) this.entries.push(entries[j] as Entry);
@@ -146,7 +146,7 @@ export class RaftLog {
 
   commitTo(index: number): void {
     if (index <= this.committed) return;
-    assert(index <= this.lastIndex(), 'commit_within_log', `${index} > ${this.lastIndex()}`);
+    assert(index <= this.lastIndex(), 'commit_within_log', () => `${index} > ${this.lastIndex()}`);
     this.committed = index;
   }
 
@@ -154,7 +154,7 @@ export class RaftLog {
   conflictHint(prevIndex: number): ConflictHint {
     if (prevIndex > this.lastIndex()) return { conflictTerm: 0, conflictIndex: this.lastIndex() + 1 };
     const conflictTerm = this.term(prevIndex);
-    assert(conflictTerm !== undefined, 'conflict_hint_term_known', String(prevIndex));
+    assert(conflictTerm !== undefined, 'conflict_hint_term_known', () => String(prevIndex));
     let first = prevIndex;
     while (first - 1 > this.snapshotIndexValue && this.term(first - 1) === conflictTerm) first -= 1;
     return { conflictTerm, conflictIndex: first };
@@ -186,7 +186,7 @@ export class RaftLog {
     while (this.applying < this.committed && out.length < RAFT_COMMITTED_ENTRIES_PER_READY_MAX) {
       this.applying += 1;
       const entry = this.entry(this.applying);
-      assert(entry !== undefined, 'committed_entry_in_memory', String(this.applying));
+      assert(entry !== undefined, 'committed_entry_in_memory', () => String(this.applying));
       out.push(entry);
     }
     return out;
@@ -223,7 +223,7 @@ export class RaftLog {
    * snapshot records `membership`, the membership in effect at `index` (absent: the bootstrap one).
    */
   compact(index: number, data: Uint8Array, membership?: Membership): void {
-    assert(index > this.snapshotIndexValue && index <= this.applied, 'compact_within_applied', `${index}`);
+    assert(index > this.snapshotIndexValue && index <= this.applied, 'compact_within_applied', () => `${index}`);
     const term = this.term(index) as number;
     this.entries = this.entries.slice(index - this.snapshotIndexValue);
     this.snapshotIndexValue = index;
@@ -235,15 +235,15 @@ export class RaftLog {
     let previousTerm = this.snapshotTermValue;
     for (let i = 0; i < this.entries.length; i += 1) {
       const entry = this.entries[i] as Entry;
-      assert(entry.index === this.snapshotIndexValue + 1 + i, 'log_entries_consecutive', `${entry.index}`);
-      assert(entry.term >= previousTerm, 'log_terms_non_decreasing', `${entry.index}`);
+      assert(entry.index === this.snapshotIndexValue + 1 + i, 'log_entries_consecutive', () => `${entry.index}`);
+      assert(entry.term >= previousTerm, 'log_terms_non_decreasing', () => `${entry.index}`);
       previousTerm = entry.term;
     }
     const last = this.lastIndex();
     assert(
       this.snapshotIndexValue <= this.applied && this.applied <= this.applying && this.applying <= this.committed && this.committed <= last,
       'log_indexes_ordered',
-      `snapshot ${this.snapshotIndexValue} applied ${this.applied} applying ${this.applying} committed ${this.committed} last ${last}`,
+      () => `snapshot ${this.snapshotIndexValue} applied ${this.applied} applying ${this.applying} committed ${this.committed} last ${last}`,
     );
     assert(this.stableUpTo >= this.snapshotIndexValue && this.stableUpTo <= last, 'log_stable_within_log');
     assert(this.applied <= this.stableUpTo, 'log_applied_only_durable');

@@ -298,7 +298,7 @@ export class RaftNode {
   }
 
   private advanceClock(nowMs: number): void {
-    assert(Number.isFinite(nowMs) && nowMs >= this.nowMs, 'clock_monotonic', `${nowMs} < ${this.nowMs}`);
+    assert(Number.isFinite(nowMs) && nowMs >= this.nowMs, 'clock_monotonic', () => `${nowMs} < ${this.nowMs}`);
     this.nowMs = nowMs;
   }
 
@@ -372,7 +372,7 @@ export class RaftNode {
    * record. Hosts that write their own snapshot file put `snapshotMembershipAt(index)` in it.
    */
   membershipAt(index: number): Membership {
-    assert(index >= this.log.snapshotIndex, 'membership_at_not_compacted', String(index));
+    assert(index >= this.log.snapshotIndex, 'membership_at_not_compacted', () => String(index));
     let membership = this.snapshotMembership;
     for (const c of this.configEntries) {
       if (c.index > index) break;
@@ -654,7 +654,7 @@ export class RaftNode {
 
   private resetElectionDeadline(): void {
     const draw = this.random();
-    assert(draw >= 0 && draw < 1, 'random_in_unit_interval', String(draw));
+    assert(draw >= 0 && draw < 1, 'random_in_unit_interval', () => String(draw));
     const timeoutMs = this.config.electionTimeoutMs;
     this.electionDeadlineMs = this.nowMs + timeoutMs + Math.floor(draw * timeoutMs);
   }
@@ -973,7 +973,7 @@ export class RaftNode {
 
   private progressOf(id: number): Progress {
     const pr = this.progress.get(id);
-    assert(pr !== undefined, 'progress_for_voter', String(id));
+    assert(pr !== undefined, 'progress_for_voter', () => String(id));
     return pr;
   }
 
@@ -1035,7 +1035,7 @@ export class RaftNode {
     const prevLogIndex = pr.next - 1;
     const prevLogTerm = this.log.term(prevLogIndex);
     if (prevLogTerm === undefined) {
-      assert(prevLogIndex < this.log.snapshotIndex, 'next_within_log', `${pr.next}`);
+      assert(prevLogIndex < this.log.snapshotIndex, 'next_within_log', () => `${pr.next}`);
       this.sendSnapshot(pr);
       return;
     }
@@ -1259,7 +1259,7 @@ export class RaftNode {
         );
         const lastIndex = this.log.lastIndex();
         for (const pr of this.progress.values()) {
-          assert(pr.match < pr.next && pr.next <= lastIndex + 1, 'progress_match_below_next', `${pr.id}: ${pr.match}/${pr.next}/${lastIndex}`);
+          assert(pr.match < pr.next && pr.next <= lastIndex + 1, 'progress_match_below_next', () => `${pr.id}: ${pr.match}/${pr.next}/${lastIndex}`);
           assert(pr.inflight.length <= this.config.maxInflightMessages, 'inflight_within_limit');
         }
         assert(

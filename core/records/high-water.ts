@@ -25,7 +25,7 @@ const kind: FramedRecordKind = {
 /** The 17-byte record for `highWaterMs`. */
 export function encodeHighWaterRecord(highWaterMs: number): Uint8Array {
   assertSafeUint(highWaterMs, 'high_water_safe_uint');
-  assert(highWaterMs <= PHYSICAL_MS_MAX, 'high_water_within_physical_ms_max', String(highWaterMs));
+  assert(highWaterMs <= PHYSICAL_MS_MAX, 'high_water_within_physical_ms_max', () => String(highWaterMs));
   const bytes = sealFramedRecord(HIGH_WATER_RECORD_MAGIC, HIGH_WATER_RECORD_VERSION, (w) => w.u64n(highWaterMs), HIGH_WATER_RECORD_BYTES);
   assert(bytes.length === HIGH_WATER_RECORD_BYTES, 'high_water_record_length');
   return bytes;

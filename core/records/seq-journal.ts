@@ -145,8 +145,8 @@ export function seqJournalEntries(requests: readonly SeqLedgerRequest[]): number
 export function encodeSeqJournalRecord(record: SeqJournalRecord): Uint8Array {
   const { applySeqBefore, requests } = record;
   const entryTotal = seqJournalEntries(requests);
-  assert(requests.length >= 1 && entryTotal <= SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX, 'seq_journal_request_count_in_range', String(entryTotal));
-  assert(applySeqBefore >= 0n && applySeqBefore + BigInt(requests.length) <= U64_MAX, 'seq_journal_apply_seq_u64', String(applySeqBefore));
+  assert(requests.length >= 1 && entryTotal <= SEQ_JOURNAL_REQUESTS_PER_RECORD_MAX, 'seq_journal_request_count_in_range', () => String(entryTotal));
+  assert(applySeqBefore >= 0n && applySeqBefore + BigInt(requests.length) <= U64_MAX, 'seq_journal_apply_seq_u64', () => String(applySeqBefore));
   const withBatches = requests.some((r) => entriesOf(r).length >= 2);
   // A batch usually repeats a few keys: each distinct key is checked and encoded once.
   const keyBytes = new Map<string, Uint8Array>();
@@ -162,7 +162,7 @@ export function encodeSeqJournalRecord(record: SeqJournalRecord): Uint8Array {
         bytes = utf8Encode(entry.key);
         keyBytes.set(entry.key, bytes);
       }
-      assert(isValidSeqCount(entry.count), 'seq_journal_count_valid', String(entry.count));
+      assert(isValidSeqCount(entry.count), 'seq_journal_count_valid', () => String(entry.count));
       size += ENTRY_FIXED_BYTES + bytes.length;
     }
   }

@@ -82,7 +82,7 @@ export class NodeClock implements Clock {
   }
 
   setTimer(delayMs: number, fn: () => void): TimerHandle {
-    assert(Number.isFinite(delayMs), 'timer_delay_finite', String(delayMs));
+    assert(Number.isFinite(delayMs), 'timer_delay_finite', () => String(delayMs));
     assert(this.heap.length < CLOCK_TIMERS_PENDING_MAX, 'timers_pending_within_max');
     const timer: PendingTimer = {
       deadlineMs: this.monotonicMs() + Math.max(0, delayMs),

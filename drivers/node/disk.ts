@@ -175,7 +175,7 @@ export class NodeDisk implements Disk {
   constructor(options: NodeDiskOptions = {}) {
     this.io = options.blocking === true ? blockingPrimitives : callbackPrimitives;
     this.inlineSyncSlowMs = options.inlineSyncSlowMs ?? INLINE_SYNC_SLOW_MS;
-    assert(this.inlineSyncSlowMs >= 0, 'inline_sync_slow_ms_valid', String(this.inlineSyncSlowMs));
+    assert(this.inlineSyncSlowMs >= 0, 'inline_sync_slow_ms_valid', () => String(this.inlineSyncSlowMs));
     this.monotonicNowMs = options.monotonicNowMs ?? (() => performance.now());
   }
 
@@ -189,7 +189,7 @@ export class NodeDisk implements Disk {
   }
 
   async write(path: string, offset: number, data: Uint8Array): Promise<void> {
-    assert(Number.isSafeInteger(offset) && offset >= 0, 'disk_write_offset_safe', String(offset));
+    assert(Number.isSafeInteger(offset) && offset >= 0, 'disk_write_offset_safe', () => String(offset));
     await this.withFile('write', path, O_WRONLY | O_CREAT, (fd) => this.writeAll(fd, data, offset));
   }
 
@@ -204,7 +204,7 @@ export class NodeDisk implements Disk {
 
   async openAppend(path: string, options: AppendOptions = {}): Promise<AppendHandle> {
     const zeroFillAheadBytes = options.zeroFillAheadBytes ?? 0;
-    assert(Number.isSafeInteger(zeroFillAheadBytes) && zeroFillAheadBytes >= 0, 'append_zero_fill_ahead_valid', String(zeroFillAheadBytes));
+    assert(Number.isSafeInteger(zeroFillAheadBytes) && zeroFillAheadBytes >= 0, 'append_zero_fill_ahead_valid', () => String(zeroFillAheadBytes));
     const fd = await this.openOrThrow('openAppend', path, O_WRONLY | O_CREAT);
     let sizeBytes: number;
     try {
@@ -216,7 +216,7 @@ export class NodeDisk implements Disk {
     const endBytes = options.endBytes ?? sizeBytes;
     if (!(Number.isSafeInteger(endBytes) && endBytes >= 0 && endBytes <= sizeBytes)) {
       fs.closeSync(fd);
-      assert(false, 'append_end_within_file', `${path}: end ${endBytes}, size ${sizeBytes}`);
+      assert(false, 'append_end_within_file', () => `${path}: end ${endBytes}, size ${sizeBytes}`);
     }
     return new NodeAppendHandle(this.io, fd, path, new AppendPlacement(endBytes, sizeBytes, zeroFillAheadBytes), {
       inlineSyncSlowMs: this.inlineSyncSlowMs,
@@ -225,7 +225,7 @@ export class NodeDisk implements Disk {
   }
 
   async truncate(path: string, length: number): Promise<void> {
-    assert(Number.isSafeInteger(length) && length >= 0, 'disk_truncate_length_safe', String(length));
+    assert(Number.isSafeInteger(length) && length >= 0, 'disk_truncate_length_safe', () => String(length));
     await this.withFile('truncate', path, O_WRONLY, (fd) => this.io.ftruncate(fd, length));
   }
 
@@ -445,7 +445,7 @@ class NodeAppendHandle implements AppendHandle {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    assert(!this.busy, 'append_handle_calls_sequential', `close ${this.path}`);
+    assert(!this.busy, 'append_handle_calls_sequential', () => `close ${this.path}`);
     this.closed = true;
     try {
       await this.io.close(this.fd);
@@ -455,8 +455,8 @@ class NodeAppendHandle implements AppendHandle {
   }
 
   private async run(operation: string, body: () => Promise<void>): Promise<void> {
-    assert(!this.closed, 'append_handle_used_while_open', `${operation} ${this.path}`);
-    assert(!this.busy, 'append_handle_calls_sequential', `${operation} ${this.path}`);
+    assert(!this.closed, 'append_handle_used_while_open', () => `${operation} ${this.path}`);
+    assert(!this.busy, 'append_handle_calls_sequential', () => `${operation} ${this.path}`);
     this.busy = true;
     try {
       await body();

@@ -191,7 +191,7 @@ class BufferGuard {
 
   change(deltaBytes: number): void {
     this.bufferedBytes += deltaBytes;
-    assert(this.bufferedBytes >= 0, 'buffered_bytes_not_negative', String(this.bufferedBytes));
+    assert(this.bufferedBytes >= 0, 'buffered_bytes_not_negative', () => String(this.bufferedBytes));
     if (this.bufferedBytes < this.softBytes && this.pausedForBudget.size > 0) {
       const paused = [...this.pausedForBudget];
       this.pausedForBudget.clear();
@@ -303,7 +303,7 @@ class NodeConnection implements Connection {
 
   send(body: Uint8Array): void {
     if (this.state === 'closing' || this.state === 'closed') return;
-    assert(body.length >= 1 && body.length <= this.options.frameBodyBytesMax, 'send_frame_body_within_max', String(body.length));
+    assert(body.length >= 1 && body.length <= this.options.frameBodyBytesMax, 'send_frame_body_within_max', () => String(body.length));
     const frameBytes = FRAME_HEADER_BYTES + body.length;
     if (this.queuedBytes + this.socket.writableLength + frameBytes > this.options.sendBufferBytesMax) {
       this.fail({

@@ -351,7 +351,7 @@ export class PaxosDriver implements ConsensusDriver {
     if (ready.acceptor !== undefined) this.persistedAcceptor = ready.acceptor;
     for (const entry of ready.entries) {
       const keep = entry.index - this.walBaseIndex - 1;
-      assert(keep >= 0 && keep <= this.walEntries.length, 'wal_entries_consecutive', `${entry.index} after ${this.walBaseIndex}+${this.walEntries.length}`);
+      assert(keep >= 0 && keep <= this.walEntries.length, 'wal_entries_consecutive', () => `${entry.index} after ${this.walBaseIndex}+${this.walEntries.length}`);
       this.walEntries.length = keep;
       this.walEntries.push(entry);
     }
@@ -361,7 +361,7 @@ export class PaxosDriver implements ConsensusDriver {
     const snapshot = ready.snapshot;
     if (snapshot !== undefined) {
       this.stateMachine.restore(snapshot.data);
-      assert(this.stateMachine.appliedIndex === snapshot.lastIncludedIndex, 'installed_snapshot_applied_index', `${this.stateMachine.appliedIndex} vs ${snapshot.lastIncludedIndex}`);
+      assert(this.stateMachine.appliedIndex === snapshot.lastIncludedIndex, 'installed_snapshot_applied_index', () => `${this.stateMachine.appliedIndex} vs ${snapshot.lastIncludedIndex}`);
       this.snapshotIndex = snapshot.lastIncludedIndex;
       for (const [index, proposal] of this.proposals) {
         if (index <= snapshot.lastIncludedIndex) {
@@ -478,7 +478,7 @@ export class PaxosDriver implements ConsensusDriver {
     if (applied <= this.snapshotIndex) return;
     if (applied - this.snapshotIndex < this.snapshotEntries && this.storage.logBytes < PAXOS_LOG_COMPACT_BYTES) return;
     const entry = this.walEntries[applied - this.walBaseIndex - 1];
-    assert(entry !== undefined && entry.index === applied, 'applied_entry_durable', `${applied}`);
+    assert(entry !== undefined && entry.index === applied, 'applied_entry_durable', () => `${applied}`);
     const data = this.stateMachine.snapshot();
     await this.storage.saveSnapshot({ lastIncludedIndex: applied, data });
     if (this.stopped) return;

@@ -84,7 +84,7 @@ export function encodePeerMessage(message: Message, frameBodyBytesMax = RAFT_PEE
 export function framesOf(encoded: Uint8Array, frameBodyBytesMax = RAFT_PEER_FRAME_BODY_BYTES_MAX): Uint8Array[] {
   // Room for the tag, at least one payload byte (a piece is never empty) and the CRC.
   assert(Number.isSafeInteger(frameBodyBytesMax) && frameBodyBytesMax >= PEER_FRAME_OVERHEAD_BYTES + 1, 'peer_frame_body_room');
-  assert(encoded.length <= RAFT_PEER_MESSAGE_BYTES_MAX, 'peer_message_within_max', `${encoded.length} bytes`);
+  assert(encoded.length <= RAFT_PEER_MESSAGE_BYTES_MAX, 'peer_message_within_max', () => `${encoded.length} bytes`);
   const pieceBytesMax = frameBodyBytesMax - PEER_FRAME_OVERHEAD_BYTES;
   if (encoded.length <= pieceBytesMax) return [sealed(PEER_FRAME_MESSAGE, encoded)];
   const frames: Uint8Array[] = [];

@@ -379,7 +379,7 @@ export class PeerNetwork<M extends PeerAddressed = Message> {
     const link = this.links.get(message.to);
     if (link === undefined) {
       // A member whose address this node does not know yet (its membership arrives later).
-      assert(this.options.acceptUnknownPeers === true, 'message_to_known_peer', `${message.to}`);
+      assert(this.options.acceptUnknownPeers === true, 'message_to_known_peer', () => `${message.to}`);
       this.options.onEvent?.({ kind: 'peer-dropped', peer: message.to, messages: 1 });
       return;
     }

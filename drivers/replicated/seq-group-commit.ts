@@ -68,7 +68,7 @@ export class SeqGroupCommitQueue {
   /** Queues a request whose answer `answer` maps from the applied outcome. */
   push<T>(request: SeqLedgerRequest, entries: number, waiter: Waiter<T>, answer: (outcome: SeqLedgerResult) => DriverResult<T>): void {
     // A request larger than one entry could never leave: drain would skip it forever.
-    assert(entries >= 1 && entries <= ORACLE_SEQ_REQUESTS_PER_COMMAND_MAX, 'seq_request_fits_one_entry', String(entries));
+    assert(entries >= 1 && entries <= ORACLE_SEQ_REQUESTS_PER_COMMAND_MAX, 'seq_request_fits_one_entry', () => String(entries));
     this.queue.push({ request, entries, waiter, deliver: (outcome) => settle(waiter, answer(outcome)), fail: (failure) => settle(waiter, failure) });
   }
 

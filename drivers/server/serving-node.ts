@@ -200,7 +200,7 @@ export class ServingNode {
     this.seqBatchKeysMax = options.seqBatchKeysMax ?? SEQ_BATCH_KEYS_DEFAULT;
     assert(Number.isSafeInteger(this.seqBatchKeysMax) && this.seqBatchKeysMax >= 1 && this.seqBatchKeysMax <= SEQ_BATCH_KEYS_MAX, 'seq_batch_keys_max_in_range');
     this.leasePolicy = options.leasePolicy ?? LEASE_POLICY_DEFAULT;
-    assert(leasePolicyProblem(this.leasePolicy) === null, 'lease_policy_valid', leasePolicyProblem(this.leasePolicy) ?? '');
+    assert(leasePolicyProblem(this.leasePolicy) === null, 'lease_policy_valid', () => leasePolicyProblem(this.leasePolicy) ?? '');
     this.metrics = options.metrics ?? noopMetrics;
     this.faults = options.faults ?? {};
   }

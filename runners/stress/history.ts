@@ -107,7 +107,7 @@ export class StressHistory {
   private spaceOf(kind: OpKind, key: string | null): IntervalSpaceChecker {
     if (kind !== 'getSeq') return this.tsSpace;
     const space = key === null ? undefined : this.seqSpaces.get(key);
-    assert(space !== undefined, 'stress_seq_key_known', String(key));
+    assert(space !== undefined, 'stress_seq_key_known', () => String(key));
     return space;
   }
 

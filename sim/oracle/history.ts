@@ -157,7 +157,7 @@ export class History {
     this.sessions.push(session);
     // Two incarnations drawing the same 64-bit id would share a session: the checkers could not
     // tell their requests apart. The world's streams make it a 2^-64 event; say so if it happens.
-    assert(!this.sessionsByClientId.has(clientId), 'history_client_ids_distinct', clientId.toString());
+    assert(!this.sessionsByClientId.has(clientId), 'history_client_ids_distinct', () => clientId.toString());
     this.sessionsByClientId.set(clientId, session);
     return session;
   }
@@ -261,7 +261,7 @@ export class History {
    */
   renewRequestId(session: ClientSession, previous: bigint, next: bigint): void {
     const op = session.seqOps.get(previous);
-    assert(op !== undefined && op.outcome === 'pending', 'renewed_request_id_names_a_pending_call', previous.toString());
+    assert(op !== undefined && op.outcome === 'pending', 'renewed_request_id_names_a_pending_call', () => previous.toString());
     session.seqOps.delete(previous);
     op.requestId = next;
     session.seqOps.set(next, op);

@@ -932,9 +932,9 @@ function drawNetRule(family: NetFamily, rng: Rng): RateRule {
 
 /** Draws the options of a run from its spec. */
 export function drawOptions(spec: RunSpec): SimOptions {
-  assert(Number.isSafeInteger(spec.seed) && spec.seed >= 0, 'sim_seed_valid', String(spec.seed));
+  assert(Number.isSafeInteger(spec.seed) && spec.seed >= 0, 'sim_seed_valid', () => String(spec.seed));
   const problem = specProblem(spec);
-  assert(problem === null, 'sim_spec_valid', problem ?? '');
+  assert(problem === null, 'sim_spec_valid', () => problem ?? '');
   const shape = PROFILE_SHAPES[spec.profile];
   assert(shape !== undefined, 'sim_profile_known', spec.profile);
   const root = new Rng(spec.seed).fork('swarm');
