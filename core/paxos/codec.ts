@@ -141,14 +141,13 @@ function readMessage(r: Reader): PaxosMessage {
   const to = r.u64n();
   if (from < 1 || to < 1 || from === to) invalid('message ids are ≥ 1 and distinct', start);
   const ballot = readBallot(r);
-  const head = { from, to, ballot };
   switch (type) {
     case 'pre-prepare':
-      return { type, ...head };
+      return { type, from, to, ballot };
     case 'pre-promise':
-      return { type, ...head, granted: r.bool(), promised: readBallot(r) };
+      return { type, from, to, ballot, granted: r.bool(), promised: readBallot(r) };
     case 'prepare':
-      return { type, ...head, decidedIndex: r.u64n(), acceptedRound: readBallot(r), logEnd: r.u64n() };
+      return { type, from, to, ballot, decidedIndex: r.u64n(), acceptedRound: readBallot(r), logEnd: r.u64n() };
     case 'promise': {
       const acceptedRound = readBallot(r);
       const logEnd = r.u64n();
@@ -159,7 +158,7 @@ function readMessage(r: Reader): PaxosMessage {
       const entries = readEntriesFrom(r, suffixFrom + 1, PAXOS_PROMISE_ENTRIES_MAX);
       if (compareBallots(acceptedRound, ballot) > 0) invalid('a promise below its accepted round', start);
       if (snapshot !== undefined && snapshot.lastIncludedIndex !== suffixFrom) invalid('a promise suffix starts after its snapshot', start);
-      return { type, ...head, acceptedRound, logEnd, decidedIndex, hasSuffix, suffixFrom, entries, ...(snapshot !== undefined ? { snapshot } : {}) };
+      return { type, from, to, ballot, acceptedRound, logEnd, decidedIndex, hasSuffix, suffixFrom, entries, ...(snapshot !== undefined ? { snapshot } : {}) };
     }
     case 'accept-sync': {
       const round = r.u64n();
@@ -168,19 +167,19 @@ function readMessage(r: Reader): PaxosMessage {
       const decidedIndex = r.u64n();
       const entries = readEntriesFrom(r, syncIndex + 1, PAXOS_PROMISE_ENTRIES_MAX);
       if (snapshot !== undefined && snapshot.lastIncludedIndex !== syncIndex) invalid('a sync starts after its snapshot', start);
-      return { type, ...head, round, syncIndex, decidedIndex, entries, ...(snapshot !== undefined ? { snapshot } : {}) };
+      return { type, from, to, ballot, round, syncIndex, decidedIndex, entries, ...(snapshot !== undefined ? { snapshot } : {}) };
     }
     case 'accept': {
       const round = r.u64n();
       const startIndex = r.u64n();
       const decidedIndex = r.u64n();
       if (startIndex < 1) invalid('an accept starts at index 1 or later', start);
-      return { type, ...head, round, startIndex, decidedIndex, entries: readEntriesFrom(r, startIndex, PAXOS_ENTRIES_PER_MESSAGE_MAX) };
+      return { type, from, to, ballot, round, startIndex, decidedIndex, entries: readEntriesFrom(r, startIndex, PAXOS_ENTRIES_PER_MESSAGE_MAX) };
     }
     case 'accepted':
-      return { type, ...head, round: r.u64n(), synced: r.bool(), logEnd: r.u64n() };
+      return { type, from, to, ballot, round: r.u64n(), synced: r.bool(), logEnd: r.u64n() };
     case 'nack':
-      return { type, ...head, promised: readBallot(r) };
+      return { type, from, to, ballot, promised: readBallot(r) };
     default:
       return unreachable(type);
   }

@@ -151,7 +151,6 @@ function readMessage(r: Reader): Message {
   const to = r.u64n();
   const term = r.u64n();
   if (from < 1 || to < 1 || from === to) invalid('message ids are ≥ 1 and distinct', start);
-  const head = { from, to, term };
   switch (type) {
     case 'append': {
       const round = r.u64n();
@@ -171,7 +170,7 @@ function readMessage(r: Reader): Message {
         bytes += e.data.length;
       }
       if (bytes > RAFT_MESSAGE_ENTRY_BYTES_MAX) throw new DecodeError(ErrorCode.DECODE_LENGTH_LIMIT, 'append entries above the byte limit', entriesOffset);
-      return { type, ...head, round, prevLogIndex, prevLogTerm, entries, commit };
+      return { type, from, to, term, round, prevLogIndex, prevLogTerm, entries, commit };
     }
     case 'append-response': {
       const round = r.u64n();
@@ -181,7 +180,7 @@ function readMessage(r: Reader): Message {
       const conflictTerm = r.u64n();
       const conflictIndex = r.u64n();
       if (!success && (conflictIndex < 1 || conflictIndex > rejectedIndex + 1)) invalid('append refusal hint out of range', start);
-      return { type, ...head, round, success, matchIndex, rejectedIndex, conflictTerm, conflictIndex };
+      return { type, from, to, term, round, success, matchIndex, rejectedIndex, conflictTerm, conflictIndex };
     }
     case 'vote': {
       const preVote = r.bool();
@@ -190,32 +189,32 @@ function readMessage(r: Reader): Message {
       if (term < 1 || lastLogTerm > term || (lastLogIndex === 0) !== (lastLogTerm === 0)) {
         invalid('vote request log position inconsistent with its term', start);
       }
-      return { type, ...head, preVote, lastLogIndex, lastLogTerm };
+      return { type, from, to, term, preVote, lastLogIndex, lastLogTerm };
     }
     case 'vote-response': {
       const preVote = r.bool();
       const granted = r.bool();
-      return { type, ...head, preVote, granted };
+      return { type, from, to, term, preVote, granted };
     }
     case 'snapshot': {
       const round = r.u64n();
       const snapshot = readSnapshot(r);
       if (snapshot.lastIncludedTerm > term) invalid('snapshot of a later term than its message', start);
-      return { type, ...head, round, snapshot };
+      return { type, from, to, term, round, snapshot };
     }
     case 'snapshot-response': {
       const round = r.u64n();
       const matchIndex = r.u64n();
-      return { type, ...head, round, matchIndex };
+      return { type, from, to, term, round, matchIndex };
     }
     case 'heartbeat': {
       const round = r.u64n();
       const commit = r.u64n();
-      return { type, ...head, round, commit };
+      return { type, from, to, term, round, commit };
     }
     case 'heartbeat-response': {
       const round = r.u64n();
-      return { type, ...head, round };
+      return { type, from, to, term, round };
     }
     default: {
       const never: never = type;

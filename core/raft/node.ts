@@ -556,9 +556,11 @@ export class RaftNode {
     this.outbox = [];
     this.readStates = [];
     this.roundBroadcastPending = false;
-    let ready: Ready = base;
-    if (!sameHardState(hardState, this.persistedHardState)) ready = { ...ready, hardState };
-    if (snapshot !== null) ready = { ...ready, snapshot };
+    // The optional fields are added to the one fresh object (V8 copies an object spread that more
+    // fields follow through its slow path: about 1 µs a field on Node 20).
+    const ready: { -readonly [K in keyof Ready]: Ready[K] } = base;
+    if (!sameHardState(hardState, this.persistedHardState)) ready.hardState = hardState;
+    if (snapshot !== null) ready.snapshot = snapshot;
     this.outstanding = ready;
     return ready;
   }
@@ -926,20 +928,27 @@ export class RaftNode {
   // --- Follower: log replication (§5.3) and snapshots (§7) --------------------------------------
 
   private handleAppend(m: AppendEntries): void {
-    const reply = { type: 'append-response', from: this.config.id, to: m.from, term: this.term, round: m.round } as const;
     if (m.prevLogIndex < this.log.committed) {
-      this.send({ ...reply, success: true, matchIndex: this.log.committed, rejectedIndex: 0, conflictTerm: 0, conflictIndex: 0 });
+      this.send(this.appendResponse(m, true, this.log.committed, 0, 0, 0));
       return;
     }
     const lastNewIndex = this.log.maybeAppend(m.prevLogIndex, m.prevLogTerm, m.commit, m.entries);
     if (lastNewIndex !== null) {
       this.reconcileConfigEntries(m.entries);
-      this.send({ ...reply, success: true, matchIndex: lastNewIndex, rejectedIndex: 0, conflictTerm: 0, conflictIndex: 0 });
+      this.send(this.appendResponse(m, true, lastNewIndex, 0, 0, 0));
       return;
     }
     const hint = this.log.conflictHint(m.prevLogIndex);
     sometimes(true, 'raft.append_rejected_log_mismatch');
-    this.send({ ...reply, success: false, matchIndex: 0, rejectedIndex: m.prevLogIndex, ...hint });
+    this.send(this.appendResponse(m, false, 0, m.prevLogIndex, hint.conflictTerm, hint.conflictIndex));
+  }
+
+  /**
+   * The answer to `m`, written as one literal: an object spread followed by more fields takes
+   * V8's slow path (about 1 µs a field on Node 20, 5% of a 3-node sim bench here).
+   */
+  private appendResponse(m: AppendEntries, success: boolean, matchIndex: number, rejectedIndex: number, conflictTerm: number, conflictIndex: number): AppendEntriesResponse {
+    return { type: 'append-response', from: this.config.id, to: m.from, term: this.term, round: m.round, success, matchIndex, rejectedIndex, conflictTerm, conflictIndex };
   }
 
   private handleHeartbeat(m: Heartbeat): void {
