@@ -303,10 +303,9 @@ function lowerBound<T, K>(items: readonly T[], target: K, keyOf: (item: T) => K,
 const identity = <T>(value: T): T => value;
 
 function freezeResult(r: SeqSessionResult): SeqSessionResult {
-  const base = { requestId: r.requestId, key: r.key, start: r.start, count: r.count };
-  if (r.batch === undefined) return Object.freeze(base);
+  if (r.batch === undefined) return Object.freeze({ requestId: r.requestId, key: r.key, start: r.start, count: r.count });
   const batch = Object.freeze(r.batch.map((g) => Object.freeze({ key: g.key, start: g.start, count: g.count }))) as readonly SeqGrant[];
-  return Object.freeze({ ...base, batch });
+  return Object.freeze({ requestId: r.requestId, key: r.key, start: r.start, count: r.count, batch });
 }
 const requestIdOf = (result: SeqSessionResult): bigint => result.requestId;
 

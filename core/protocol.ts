@@ -464,7 +464,9 @@ function assertGetSeqFields(request: GetSeqRequest): void {
 export function encodeRequest(request: Request, token?: string): Uint8Array {
   if (token === undefined) return encodeRequestFields(request);
   assert(typeof token === 'string' && token.length > 0 && token.length <= REQUEST_TOKEN_CHARS_MAX, 'protocol_request_token_bounded');
-  return encoder.encode({ ...requestFields(request), token });
+  const fields = requestFields(request); // a fresh object: the token goes last, as the map's last key
+  fields.token = token;
+  return encoder.encode(fields);
 }
 
 /** Longest token a request carries (UTF-16 units; the server's token file allows 4,096 ASCII bytes). */

@@ -152,7 +152,7 @@ export class Channel {
     this.pending.set(id, { op: body.op, handlers });
     const token = this.tokenToSend;
     this.tokenToSend = undefined;
-    connection.send(encodeRequest({ ...body, id } as Request, token));
+    connection.send(encodeRequest({ id, ...body } as Request, token)); // id first: fields after a spread take V8's slow path
     return id;
   }
 
