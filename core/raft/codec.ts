@@ -235,7 +235,7 @@ function readSnapshotMessageWithMembership(r: Reader): Message {
 
 /** Decodes a peer message. Total: throws only `DecodeError`. */
 export function decodeRaftMessage(bytes: Uint8Array): Message {
-  return decodeEnvelope(bytes, { [RAFT_MESSAGE_VERSION]: readMessage, [RAFT_MESSAGE_VERSION_SNAPSHOT_MEMBERSHIP]: readSnapshotMessageWithMembership });
+  return decodeEnvelope(bytes, RAFT_MESSAGE_DECODERS);
 }
 
 // --- WAL records -----------------------------------------------------------------------------
@@ -303,7 +303,7 @@ export function decodeWalRecordAt(bytes: Uint8Array, offset: number): { readonly
   }
   const payloadOffset = offset + RAFT_WAL_HEADER_BYTES;
   try {
-    return { record: decodeEnvelope(bytes.subarray(payloadOffset, end), { [RAFT_WAL_PAYLOAD_VERSION]: readWalPayload }), nextOffset: end };
+    return { record: decodeEnvelope(bytes.subarray(payloadOffset, end), RAFT_WAL_PAYLOAD_DECODERS), nextOffset: end };
   } catch (error) {
     // The payload decoder counts from the payload; the caller reads offsets in `bytes`.
     if (error instanceof DecodeError) throw new DecodeError(error.code, error.message, payloadOffset + (error.offset ?? 0));
@@ -461,3 +461,7 @@ export function decodeSnapshotRecord(bytes: Uint8Array): Snapshot {
   }
   return { lastIncludedIndex, lastIncludedTerm, data, membership };
 }
+
+// Made once: a table literal per decode cost more than some of the decodes it chose between.
+const RAFT_MESSAGE_DECODERS = { [RAFT_MESSAGE_VERSION]: readMessage, [RAFT_MESSAGE_VERSION_SNAPSHOT_MEMBERSHIP]: readSnapshotMessageWithMembership };
+const RAFT_WAL_PAYLOAD_DECODERS = { [RAFT_WAL_PAYLOAD_VERSION]: readWalPayload };
