@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Disk, DiskError, type DiskErrorCode } from '../drivers/ports.js';
-import { type DiskOptions, normalizePath } from './disk.js';
+import { allZero, type DiskOptions, normalizePath } from './disk.js';
 import { drivenDisk } from './driven.js';
 import { World } from './world.js';
 
@@ -608,5 +608,31 @@ describe('SimDisk operations and locks', () => {
       }),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('allZero', () => {
+  it('agrees with a byte-by-byte check at every alignment and length', () => {
+    fc.assert(
+      fc.property(fc.nat(7), fc.nat(70), fc.option(fc.nat(69), { nil: undefined }), fc.integer({ min: 1, max: 255 }), (shift, length, nonZeroAt, value) => {
+        const backing = new Uint8Array(shift + length + 8);
+        const data = backing.subarray(shift, shift + length);
+        if (nonZeroAt !== undefined && nonZeroAt < length) data[nonZeroAt] = value;
+        backing[shift + length] = 1; // a byte just past the view must not count
+        if (shift > 0) backing[shift - 1] = 1; // nor one just before it
+        expect(allZero(data)).toBe(data.every((b) => b === 0));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('finds the one non-zero byte of a megabyte of zeros, last or first', () => {
+    const fill = new Uint8Array(1024 * 1024);
+    expect(allZero(fill)).toBe(true);
+    fill[fill.length - 1] = 1;
+    expect(allZero(fill)).toBe(false);
+    fill[fill.length - 1] = 0;
+    fill[0] = 1;
+    expect(allZero(fill)).toBe(false);
   });
 });
