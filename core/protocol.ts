@@ -814,11 +814,15 @@ function bad(message: string, offset?: number): DecodeError {
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 class BodyReader {
-  private readonly view: DataView;
+  /** Made on the first 64-bit read only: most bodies have none, and a DataView per body showed. */
+  private viewMade: DataView | null = null;
   pos = 0;
 
-  constructor(readonly bytes: Uint8Array) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  constructor(readonly bytes: Uint8Array) {}
+
+  private get view(): DataView {
+    this.viewMade ??= new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    return this.viewMade;
   }
 
   get remaining(): number {
@@ -832,21 +836,24 @@ class BodyReader {
 
   u8(): number {
     this.need(1);
-    const v = this.view.getUint8(this.pos);
+    const v = this.bytes[this.pos] as number;
     this.pos += 1;
     return v;
   }
 
   u16(): number {
     this.need(2);
-    const v = this.view.getUint16(this.pos);
+    const at = this.pos;
+    const v = ((this.bytes[at] as number) << 8) | (this.bytes[at + 1] as number);
     this.pos += 2;
     return v;
   }
 
   u32(): number {
     this.need(4);
-    const v = this.view.getUint32(this.pos);
+    const at = this.pos;
+    const b = this.bytes;
+    const v = (b[at] as number) * 0x1000000 + (((b[at + 1] as number) << 16) | ((b[at + 2] as number) << 8) | (b[at + 3] as number));
     this.pos += 4;
     return v;
   }
