@@ -167,6 +167,31 @@ describe('a getSeq request is written directly, byte for byte what the msgpack e
   });
 });
 
+describe('integers are read without a DataView, every width at its edges', () => {
+  it('a uint64 field at the edges of 2^32 and 2^53 (where the reader switches from one exact number to two halves) decodes to its value', () => {
+    const edges = [0n, 1n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 53n + 1n, 2n ** 63n, U64_MAX - 1n, U64_MAX];
+    for (const clientId of edges) {
+      // 0xcf: the uint64 form, whatever the value (the encoder would pick a shorter one for small values).
+      const id = Uint8Array.of(0xcf, ...Array.from({ length: 8 }, (_, i) => Number((clientId >> BigInt(56 - 8 * i)) & 0xffn)));
+      const head = libEncode({ id: 1, op: 'getSeq', key: 'k', count: 1 });
+      const tail = libEncode({ clientId: 0, requestId: 9n }, { useBigInt64: true });
+      // A fixmap of 6: the head's 4 fields, then clientId in its 0xcf form, then requestId.
+      const body = Uint8Array.of(0x86, ...head.subarray(1), 0xa8, ...Buffer.from('clientId'), ...id, ...tail.subarray(1 + 9 + 1));
+      expect(decodeRequest(body)).toEqual({ id: 1, op: 'getSeq', key: 'k', count: 1, clientId, requestId: 9n });
+    }
+  });
+
+  it('a u32 field in each unsigned form decodes to its value, and above its bound is refused by name', () => {
+    for (const [bytes, count] of [[[0xcc, 0xff], 0xff], [[0xcd, 0xff, 0xff], 0xffff], [[0xce, 0x00, 0x01, 0x00, 0x00], 0x1_0000]] as const) {
+      const body = Uint8Array.of(0x83, 0xa2, 0x69, 0x64, 0x01, 0xa2, 0x6f, 0x70, 0xa5, ...Buffer.from('getTs'), 0xa5, ...Buffer.from('count'), ...bytes);
+      if (count <= GET_TS_COUNT_MAX) expect(decodeRequest(body)).toEqual({ id: 1, op: 'getTs', count });
+      else expect(decodeErrorOf(() => decodeRequest(body)).message).toMatch(new RegExp(`field count is ${count}, above ${GET_TS_COUNT_MAX}`));
+    }
+    const id = Uint8Array.of(0x83, 0xa2, 0x69, 0x64, 0xce, 0xff, 0xff, 0xff, 0xff, 0xa2, 0x6f, 0x70, 0xa5, ...Buffer.from('getTs'), 0xa5, ...Buffer.from('count'), 0x01);
+    expect(decodeRequest(id)).toEqual({ id: 0xffff_ffff, op: 'getTs', count: 1 });
+  });
+});
+
 describe('getTs requests and getTs/getSeq answers are written directly, byte for byte what the msgpack encoder writes', () => {
   const u32 = fc.oneof(fc.integer({ min: 1, max: 0xffff_ffff }), fc.constantFrom(1, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x1_0000, 0xffff_ffff));
   const u64 = fc.oneof(fc.bigInt({ min: 0n, max: U64_MAX }), fc.constantFrom(0n, 2n ** 32n - 1n, 2n ** 32n, U64_MAX));

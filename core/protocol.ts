@@ -814,7 +814,7 @@ function bad(message: string, offset?: number): DecodeError {
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 class BodyReader {
-  /** Made on the first 64-bit read only: most bodies have none, and a DataView per body showed. */
+  /** Made on a signed 64-bit read only (rare): a DataView per body showed in profiles. */
   private viewMade: DataView | null = null;
   pos = 0;
 
@@ -851,18 +851,23 @@ class BodyReader {
 
   u32(): number {
     this.need(4);
-    const at = this.pos;
-    const b = this.bytes;
-    const v = (b[at] as number) * 0x1000000 + (((b[at + 1] as number) << 16) | ((b[at + 2] as number) << 8) | (b[at + 3] as number));
+    const v = this.u32At(this.pos);
     this.pos += 4;
     return v;
   }
 
+  private u32At(at: number): number {
+    const b = this.bytes;
+    return (b[at] as number) * 0x1000000 + (((b[at + 1] as number) << 16) | ((b[at + 2] as number) << 8) | (b[at + 3] as number));
+  }
+
   u64(): bigint {
     this.need(8);
-    const v = this.view.getBigUint64(this.pos);
+    const high = this.u32At(this.pos);
+    const low = this.u32At(this.pos + 4);
     this.pos += 8;
-    return v;
+    // Below 2^53 one bigint is made from the exact number; above, from the two halves.
+    return high < 0x20_0000 ? BigInt(high * 0x1_0000_0000 + low) : (BigInt(high) << 32n) | BigInt(low);
   }
 
   i64(): bigint {
@@ -918,15 +923,21 @@ function readSigned(r: BodyReader, width: 1 | 2 | 4): number {
 function readUint(r: BodyReader, field: string, max: number): number {
   const at = r.pos;
   const head = r.bytes[r.pos];
-  // Fast path for the common small forms, without a bigint.
+  // The unsigned forms up to 32 bits without a bigint (the errors are readUintBig's).
+  let v: number;
   if (head !== undefined && head <= 0x7f) {
     r.pos += 1;
-    if (head > max) throw bad(`field ${field} is ${head}, above ${max}`, at);
-    return head;
+    v = head;
+  } else if (head === 0xcc || head === 0xcd || head === 0xce) {
+    r.pos += 1;
+    v = head === 0xcc ? r.u8() : head === 0xcd ? r.u16() : r.u32();
+  } else {
+    const big = readUintBig(r, field);
+    if (big > BigInt(max)) throw bad(`field ${field} is ${big}, above ${max}`, at);
+    return Number(big);
   }
-  const v = readUintBig(r, field);
-  if (v > BigInt(max)) throw bad(`field ${field} is ${v}, above ${max}`, at);
-  return Number(v);
+  if (v > max) throw bad(`field ${field} is ${v}, above ${max}`, at);
+  return v;
 }
 
 function readU64(r: BodyReader, field: string): bigint {
