@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { RAFT_ENTRY_DATA_BYTES_MAX, RAFT_UNCOMMITTED_ENTRIES_MAX } from '../limits.js';
 import { leaseDurationMs, makeRaftConfig, quorumSize, type RaftConfig, type RaftConfigOptions } from './config.js';
 import { seededRandom } from './interaction-harness.js';
-import { RaftNode } from './node.js';
+import { RaftNode, sortDescending } from './node.js';
 
 function config(options: RaftConfigOptions): RaftConfig {
   const made = makeRaftConfig(options);
@@ -176,5 +176,18 @@ describe('raft node', () => {
     node.advance(ready);
     node.handle({ kind: 'tick', nowMs: 1_300 });
     expect(node.handle({ kind: 'campaign' })).toEqual({ ok: true });
+  });
+});
+
+describe('sortDescending (the quorum picks, without a sort work array)', () => {
+  it('orders any few numbers as Array.prototype.sort does, largest first', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -5, max: 2 ** 40 }), { maxLength: 12 }), (values) => {
+        const mine = [...values];
+        sortDescending(mine);
+        expect(mine).toEqual([...values].sort((a, b) => b - a));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -177,6 +177,8 @@ export class RaftNode {
   private voters: readonly number[] = [];
   /** Every other node the leader replicates to: members, and departing ones until their removal commits. */
   private replicationTargets: readonly number[] = [];
+  /** The memberships `voters` and `replicationTargets` were computed from (null: recompute). */
+  private membershipsComputedFrom: { readonly current: Membership; readonly previous: Membership | null } | null = null;
   /** Planted bug `removedVoterCountsInQuorum` only: voters removed but still counted. */
   private readonly removedVotersStillCounted = new Set<number>();
 
@@ -423,25 +425,31 @@ export class RaftNode {
    */
   private refreshMembership(): void {
     const current = this.membership();
-    let voters = votersOf(current);
-    const targets = new Set(current.members.map((m) => m.id));
-    if (this.membershipChangeInFlight()) {
-      // A departing member keeps getting the log until its removal commits, so it learns of it.
-      const previous = this.previousMembership();
-      for (const m of previous.members) targets.add(m.id);
+    // A departing member keeps getting the log until its removal commits, so it learns of it.
+    const previous = this.membershipChangeInFlight() ? this.previousMembership() : null;
+    const planted = this.faults.removedVoterCountsInQuorum === true;
+    const from = this.membershipsComputedFrom;
+    // Memberships are immutable values: the same two objects give the same voters and targets.
+    // (Every follower append lands here; recomputing them each time was most of its cost.)
+    if (planted || from === null || from.current !== current || from.previous !== previous) {
+      let voters = votersOf(current);
+      const targets = new Set(current.members.map((m) => m.id));
+      if (previous !== null) for (const m of previous.members) targets.add(m.id);
+      if (planted) {
+        // The planted bug: every voter ever seen still counts (and is replicated to) after removal.
+        for (const id of this.voters) if (!voters.includes(id)) this.removedVotersStillCounted.add(id);
+        for (const id of this.removedVotersStillCounted) if (!voters.includes(id) && id !== this.config.id) voters = [...voters, id];
+        voters = [...voters].sort((a, b) => a - b);
+        for (const id of this.removedVotersStillCounted) targets.add(id);
+      }
+      targets.delete(this.config.id);
+      this.voters = voters;
+      this.replicationTargets = [...targets].sort((a, b) => a - b);
+      this.membershipsComputedFrom = planted ? null : { current, previous };
     }
-    if (this.faults.removedVoterCountsInQuorum === true) {
-      // The planted bug: every voter ever seen still counts (and is replicated to) after removal.
-      for (const id of this.voters) if (!voters.includes(id)) this.removedVotersStillCounted.add(id);
-      for (const id of this.removedVotersStillCounted) if (!voters.includes(id) && id !== this.config.id) voters = [...voters, id];
-      voters = [...voters].sort((a, b) => a - b);
-      for (const id of this.removedVotersStillCounted) targets.add(id);
-    }
-    targets.delete(this.config.id);
-    this.voters = voters;
-    this.replicationTargets = [...targets].sort((a, b) => a - b);
     if (this.role !== 'leader') return;
-    for (const id of this.progress.keys()) if (!targets.has(id)) this.progress.delete(id);
+    const targets = this.replicationTargets;
+    for (const id of this.progress.keys()) if (!targets.includes(id)) this.progress.delete(id);
     const next = this.log.lastIndex() + 1;
     for (const id of this.replicationTargets) if (!this.progress.has(id)) this.progress.set(id, newProgress(id, next));
   }
@@ -1105,7 +1113,7 @@ export class RaftNode {
     // Only voters count, this leader among them unless its own removal is in the log (§4.2.2).
     const matches: number[] = [];
     for (const id of this.voters) matches.push(id === this.config.id ? this.log.lastIndex() : this.progressOf(id).match);
-    matches.sort((a, b) => b - a);
+    sortDescending(matches);
     const candidate = matches[quorumSize(this.voters.length) - 1] as number;
     if (candidate <= this.log.committed) return false;
     // The planted bug counts replicas of an entry of an older term as if that committed it.
@@ -1162,8 +1170,8 @@ export class RaftNode {
       rounds.push(pr.ackedRound);
       starts.push(pr.ackedRoundStartMs);
     }
-    rounds.sort((a, b) => b - a);
-    starts.sort((a, b) => b - a);
+    sortDescending(rounds);
+    sortDescending(starts);
     const quorumRound = rounds[quorum - 1] as number;
     const quorumStartMs = starts[quorum - 1] as number;
     // Rounds start in order, so the quorum-th newest start belongs to the quorum-th newest round.
@@ -1324,4 +1332,20 @@ function sameHardState(a: HardState, b: HardState): boolean {
 
 function sameSoftState(a: SoftState, b: SoftState): boolean {
   return a.role === b.role && a.term === b.term && a.leaderId === b.leaderId && a.leaseUntilMs === b.leaseUntilMs;
+}
+
+/**
+ * Sorts a few numbers (one per voter) in place, largest first: an insertion sort, because
+ * Array.prototype.sort allocates a work array on every call (3 KB a client call in a 3-node sim).
+ */
+export function sortDescending(values: number[]): void {
+  for (let i = 1; i < values.length; i++) {
+    const value = values[i] as number;
+    let j = i - 1;
+    while (j >= 0 && (values[j] as number) < value) {
+      values[j + 1] = values[j] as number;
+      j--;
+    }
+    values[j + 1] = value;
+  }
 }
