@@ -340,7 +340,9 @@ export class Checker implements HistoryObserver {
     const decoded = this.durableTrusted ? this.durable.sequenceLedger() : null;
     if (decoded !== null && !decoded.ok) return; // reported by the checkpoint
     const ledger = decoded === null ? null : decoded.value;
-    type Block = { readonly start: bigint; readonly end: bigint; readonly what: string };
+    // `what` describes the block only when a violation is reported (every block of every run is
+    // listed here; describing each one up front was most of this check's cost).
+    type Block = { readonly start: bigint; readonly end: bigint; readonly what: () => string };
     const byKey = new Map<string, Block[]>();
     const add = (key: string, block: Block): void => {
       const list = byKey.get(key);
@@ -354,7 +356,7 @@ export class Checker implements HistoryObserver {
       // Above the counter was reported by the checkpoint; each call's record was matched there.
       for (const g of grantsOfOp(op)) {
         acknowledged.add(blockKey(g.key, g.start, g.count));
-        add(g.key, { start: g.start, end: g.start + BigInt(g.count), what: describeOp(op) });
+        add(g.key, { start: g.start, end: g.start + BigInt(g.count), what: () => describeOp(op) });
       }
     }
     let complete = ledger !== null && ledger.holesKnowable !== false && ledger.snapshot.sessions.length < SEQ_SESSION_CLIENTS_MAX;
@@ -362,16 +364,16 @@ export class Checker implements HistoryObserver {
       if (session.forgottenBelow > 0n) complete = false;
       const client = this.history.sessionOf(session.clientId);
       for (const result of session.results) {
-        const where = `request ${result.requestId} of client ${session.clientId}: [${result.start}, +${result.count}) of ${JSON.stringify(result.key)}`;
+        const whereOf = (): string => `request ${result.requestId} of client ${session.clientId}: [${result.start}, +${result.count}) of ${JSON.stringify(result.key)}`;
         const op = client?.seqOps.get(result.requestId);
         if (op === undefined) {
-          this.report('seq_block_unexplained', `the ledger holds ${where}, but no call used that request id`, { requestId: result.requestId.toString() });
+          this.report('seq_block_unexplained', `the ledger holds ${whereOf()}, but no call used that request id`, { requestId: result.requestId.toString() });
         } else if (op.outcome === 'failed') {
-          this.report('seq_block_for_failed_call', `the ledger holds ${where}, but ${describeOp(op)} failed definitively`, { op: op.id });
+          this.report('seq_block_for_failed_call', `the ledger holds ${whereOf()}, but ${describeOp(op)} failed definitively`, { op: op.id });
         }
         // A call that ended ok is matched against its recorded block by matchRecorded above.
         for (const g of result.batch ?? [result]) {
-          if (!acknowledged.has(blockKey(g.key, g.start, g.count))) add(g.key, { start: g.start, end: g.start + BigInt(g.count), what: `the ledger's ${where}` });
+          if (!acknowledged.has(blockKey(g.key, g.start, g.count))) add(g.key, { start: g.start, end: g.start + BigInt(g.count), what: () => `the ledger's ${whereOf()}` });
         }
       }
     }
@@ -381,7 +383,7 @@ export class Checker implements HistoryObserver {
       let previous: Block | null = null;
       for (const block of blocks) {
         if (previous !== null && block.start < previous.end) {
-          this.report('seq_overlap', `blocks of ${JSON.stringify(key)} overlap: ${previous.what} and ${block.what}`, { key });
+          this.report('seq_overlap', `blocks of ${JSON.stringify(key)} overlap: ${previous.what()} and ${block.what()}`, { key });
         }
         if (complete && block.start > cursor) {
           this.report('seq_ledger_hole', `values [${cursor}, ${block.start}) of ${JSON.stringify(key)} were granted to no request`, {
