@@ -11,11 +11,24 @@ import { Reader, Writer } from './postcard.js';
 
 /** Encodes `[version | payload]`, the payload written by `write`. */
 export function encodeEnvelope(version: number, write: (w: Writer) => void): Uint8Array {
+  return envelopeWriter(version, write).finish();
+}
+
+/**
+ * `encodeEnvelope` for a caller that copies the bytes at once (into a frame or a record) and
+ * keeps nothing: the writer's own buffer, without the copy `finish` makes, possibly a view of a
+ * pooled slab (pooled-bytes.ts).
+ */
+export function encodeEnvelopeToCopy(version: number, write: (w: Writer) => void): Uint8Array {
+  return envelopeWriter(version, write).written();
+}
+
+function envelopeWriter(version: number, write: (w: Writer) => void): Writer {
   assert(Number.isInteger(version) && version >= 0 && version <= 0xff, 'envelope_version_u8', () => String(version));
   const writer = new Writer();
   writer.u8(version);
   write(writer);
-  return writer.finish();
+  return writer;
 }
 
 /**

@@ -21,6 +21,7 @@
 import { assert, AssertionError } from '../assert.js';
 import { DecodeError, ErrorCode, type DecodeErrorCode } from '../errors.js';
 import { CODEC_BYTES_LENGTH_MAX, CODEC_SEQUENCE_LENGTH_MAX, U64_MAX } from '../limits.js';
+import { pooledBytes } from './pooled-bytes.js';
 import { isWellFormedUtf16, utf8ByteLength, utf8Decode, utf8EncodeInto } from './utf8.js';
 
 const TWO_POW_32 = 2 ** 32;
@@ -194,13 +195,24 @@ export class Writer {
     return this.buffer.slice(0, this.position);
   }
 
+  /**
+   * The bytes written, as a view of the writer's buffer (no copy): for a caller that copies them
+   * at once and drops the writer. A later write may move or overwrite them; the view may be of a
+   * pooled slab (pooled-bytes.ts), so it is not to be kept.
+   */
+  written(): Uint8Array {
+    return this.buffer.subarray(0, this.position);
+  }
+
   private reserve(extraBytes: number): void {
     const needed = this.position + extraBytes;
     if (needed <= this.buffer.length) return;
     if (!(needed <= this.bytesMax)) outOfRange('writer_within_bytes_max', needed);
     let capacity = this.buffer.length * 2;
     while (capacity < needed) capacity *= 2;
-    const grown = new Uint8Array(Math.min(capacity, this.bytesMax));
+    // Pooled: the working buffer is dropped once `finish` copied it out (or `written` handed it
+    // to a caller that copies it at once).
+    const grown = pooledBytes(Math.min(capacity, this.bytesMax));
     grown.set(this.buffer.subarray(0, this.position));
     this.buffer = grown;
   }
