@@ -29,9 +29,12 @@
 //     str, any op) is what a server with a token checks (docs/protocol.md, "Authentication").
 //     `decodeRequestWithToken` returns it beside the request; `decodeRequest` type-checks it and
 //     drops it. The decoder never judges the token (length, content): a server compares it.
+//   - The getTs and getSeq bodies written directly are pooled arrays (codec/pooled-bytes.ts): an
+//     encoded body is handed to a transport, which copies it, and is not kept.
 
 import { Encoder } from '@msgpack/msgpack';
 import { assert } from './assert.js';
+import { pooledBytes } from './codec/pooled-bytes.js';
 import { DecodeError, ErrorCode } from './errors.js';
 import {
   FRAME_BODY_BYTES_MAX,
@@ -488,7 +491,7 @@ const GET_TS_OP_FIELD_COUNT_KEY = Uint8Array.of(0xa2, 0x6f, 0x70, 0xa5, 0x67, 0x
 function encodeGetTsDirect(request: GetTsRequest): Uint8Array {
   assertRequestHead(request);
   const { id, count } = request;
-  const out = new Uint8Array(GET_TS_ID_KEY.length + msgpackUintBytes(id) + GET_TS_OP_FIELD_COUNT_KEY.length + msgpackUintBytes(count));
+  const out = pooledBytes(GET_TS_ID_KEY.length + msgpackUintBytes(id) + GET_TS_OP_FIELD_COUNT_KEY.length + msgpackUintBytes(count));
   out.set(GET_TS_ID_KEY, 0);
   let at = writeMsgpackUint(out, GET_TS_ID_KEY.length, id);
   out.set(GET_TS_OP_FIELD_COUNT_KEY, at);
@@ -594,7 +597,7 @@ function writeCountEpochTail(out: Uint8Array, at: number, count: number, epoch: 
 
 /** `{ id, ok: true, physicalMs (as u64), logicalStart, count, epoch }`, checked by the caller. */
 function encodeGetTsAnswerDirect(a: GetTsAnswer): Uint8Array {
-  const out = new Uint8Array(okAnswerEdgesBytes(a.id, a.count) + ANSWER_PHYSICAL_MS_KEY.length + 9 + ANSWER_LOGICAL_START_KEY.length + msgpackUintBytes(a.logicalStart));
+  const out = pooledBytes(okAnswerEdgesBytes(a.id, a.count) + ANSWER_PHYSICAL_MS_KEY.length + 9 + ANSWER_LOGICAL_START_KEY.length + msgpackUintBytes(a.logicalStart));
   let at = writeOkAnswerHead(out, 6, a.id);
   out.set(ANSWER_PHYSICAL_MS_KEY, at);
   at = writeMsgpackU64OfNumber(out, at + ANSWER_PHYSICAL_MS_KEY.length, a.physicalMs);
@@ -606,7 +609,7 @@ function encodeGetTsAnswerDirect(a: GetTsAnswer): Uint8Array {
 
 /** `{ id, ok: true, start, count, epoch }`, checked by the caller. */
 function encodeGetSeqAnswerDirect(a: GetSeqAnswer): Uint8Array {
-  const out = new Uint8Array(okAnswerEdgesBytes(a.id, a.count) + ANSWER_START_KEY.length + 9);
+  const out = pooledBytes(okAnswerEdgesBytes(a.id, a.count) + ANSWER_START_KEY.length + 9);
   let at = writeOkAnswerHead(out, 5, a.id);
   out.set(ANSWER_START_KEY, at);
   at = writeMsgpackU64(out, at + ANSWER_START_KEY.length, a.start);
@@ -627,7 +630,7 @@ function encodeAsciiGetSeq(request: GetSeqRequest): Uint8Array | null {
   if (key.length > GET_SEQ_DIRECT_KEY_CHARS_MAX) return null;
   for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) >= 0x80) return null;
   const keyHeaderBytes = key.length < 32 ? 1 : 2;
-  const out = new Uint8Array(
+  const out = pooledBytes(
     GET_SEQ_ID_KEY.length + msgpackUintBytes(id) + GET_SEQ_OP_KEY_FIELD.length + keyHeaderBytes + key.length +
       GET_SEQ_COUNT_KEY.length + msgpackUintBytes(count) + GET_SEQ_CLIENT_ID_KEY.length + 9 + GET_SEQ_REQUEST_ID_KEY.length + 9,
   );
