@@ -15,7 +15,8 @@
 // what arrives instead of re-checking it.
 import { unreachable } from '../assert.js';
 import { crc32c, crc32cExtend } from '../codec/crc32c.js';
-import { decodeEnvelope, encodeEnvelope } from '../codec/envelope.js';
+import { decodeEnvelope, encodeEnvelope, encodeEnvelopeToCopy } from '../codec/envelope.js';
+import { pooledBytes } from '../codec/pooled-bytes.js';
 import { readU32LeAt, writeU32LeAt } from '../codec/le.js';
 import type { Reader, Writer } from '../codec/postcard.js';
 import { DecodeError, ErrorCode } from '../errors.js';
@@ -98,11 +99,12 @@ function readSnapshot(r: Reader): Snapshot {
 
 // --- Messages --------------------------------------------------------------------------------
 
-/** The envelope bytes of `m`. */
+/** The envelope bytes of `m`, to be copied at once (into frames): possibly a view of a pooled slab (codec/pooled-bytes.ts). */
 export function encodeRaftMessage(m: Message): Uint8Array {
   const membership = m.type === 'snapshot' ? m.snapshot.membership : undefined;
   const version = membership === undefined ? RAFT_MESSAGE_VERSION : RAFT_MESSAGE_VERSION_SNAPSHOT_MEMBERSHIP;
-  return encodeEnvelope(version, (w) => {
+  // Copied into its frames at once (peer-wire.ts framesOf): the writer's bytes, not a copy.
+  return encodeEnvelopeToCopy(version, (w) => {
     writeMessage(w, m);
     if (membership !== undefined) w.bytes(encodeMembership(membership));
   });
@@ -272,8 +274,8 @@ function readWalPayload(r: Reader): WalRecord {
 
 /** One framed WAL record, ready to append to the log file. */
 export function encodeWalRecord(record: WalRecord): Uint8Array {
-  const payload = encodeEnvelope(RAFT_WAL_PAYLOAD_VERSION, (w) => writeWalPayload(w, record));
-  const out = new Uint8Array(RAFT_WAL_HEADER_BYTES + payload.length);
+  const payload = encodeEnvelopeToCopy(RAFT_WAL_PAYLOAD_VERSION, (w) => writeWalPayload(w, record));
+  const out = pooledBytes(RAFT_WAL_HEADER_BYTES + payload.length); // on its way to the WAL append, which copies it
   writeU32LeAt(out, 0, payload.length);
   out.set(payload, RAFT_WAL_HEADER_BYTES);
   writeU32LeAt(out, 4, walChecksum(out, payload.length));

@@ -25,6 +25,7 @@
 import { assert } from '../../core/assert.js';
 import { crc32c } from '../../core/codec/crc32c.js';
 import { decodeEnvelope, encodeEnvelope } from '../../core/codec/envelope.js';
+import { pooledBytes } from '../../core/codec/pooled-bytes.js';
 import { DecodeError, ErrorCode } from '../../core/errors.js';
 import { decodeRaftMessage, encodeRaftMessage, type Message } from '../../core/raft/index.js';
 import { RAFT_PEER_FRAME_BODY_BYTES_MAX, RAFT_PEER_MESSAGE_BYTES_MAX } from './limits.js';
@@ -56,7 +57,7 @@ export type PeerFrame<M = Message> =
 /** `[tag | payload[start, end) | crc32c of both]`: one sealed frame body. */
 function sealed(tag: number, payload: Uint8Array, start = 0, end = payload.length): Uint8Array {
   const crcOffset = 1 + end - start;
-  const body = new Uint8Array(crcOffset + PEER_FRAME_CRC_BYTES);
+  const body = pooledBytes(crcOffset + PEER_FRAME_CRC_BYTES); // a frame on its way to a transport, which copies it
   body[0] = tag;
   body.set(payload.subarray(start, end), 1);
   const crc = crc32c(body, 0, crcOffset);

@@ -26,6 +26,7 @@
 //   - A received snapshot is saved first, then a snapshot marker is logged. A crash between the
 //     two leaves a snapshot newer than the WAL's last marker; recovery logs the missing marker
 //     (in memory) when the WAL disagrees with the snapshot at its index (`completeSnapshotMarker`).
+import { pooledBytes } from '../../core/codec/pooled-bytes.js';
 import { TsoError, isDecodeError } from '../../core/errors.js';
 import { decodeSnapshotRecord, encodeSnapshotRecord, encodeWalRecord, replayWal, scanWal, type PersistedRaftState, type Snapshot, type WalRecord } from '../../core/raft/index.js';
 import { DiskError, type AppendHandle, type Disk, type DiskLock } from '../ports.js';
@@ -232,7 +233,7 @@ export class RaftStorage {
         bytes += (encoded[end] as Uint8Array).length;
         end++;
       }
-      const batch = new Uint8Array(bytes);
+      const batch = pooledBytes(bytes); // handed to the disk, which copies or writes it
       let offset = 0;
       for (let i = start; i < end; i++) {
         batch.set(encoded[i] as Uint8Array, offset);
