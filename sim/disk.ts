@@ -69,6 +69,7 @@
 // Each fault family has a rate and a budget (per disk); all are off by default.
 
 import { assert } from '../core/assert.js';
+import { pooledCopy } from '../core/codec/pooled-bytes.js';
 import { type AppendHandle, type AppendOptions, AppendPlacement, type Disk, DiskError, type DiskErrorCode, type DiskLock } from '../drivers/ports.js';
 import { type FaultGate, type FaultRule, makeGates } from './faults.js';
 import {
@@ -1085,19 +1086,19 @@ class SimDiskPort implements Disk {
   write(path: string, offset: number, data: Uint8Array): Promise<void> {
     const p = normalizePath(path);
     checkOffset(offset, 'disk_write_offset_valid');
-    const copy = data.slice(); // the caller may reuse its buffer once the call returns
+    const copy = pooledCopy(data); // the caller may reuse its buffer once the call returns (pooled: kept only until synced)
     return this.disk.operate(this.owner, 'write', 'data', { path: p, offset, bytes: copy.length }, () => this.disk.effectWrite(p, offset, copy));
   }
 
   writeFile(path: string, data: Uint8Array): Promise<void> {
     const p = normalizePath(path);
-    const copy = data.slice();
+    const copy = pooledCopy(data);
     return this.disk.operate(this.owner, 'writeFile', 'data', { path: p, bytes: copy.length }, () => this.disk.effectWriteFile(p, copy));
   }
 
   append(path: string, data: Uint8Array): Promise<void> {
     const p = normalizePath(path);
-    const copy = data.slice();
+    const copy = pooledCopy(data);
     return this.disk.operate(this.owner, 'append', 'data', { path: p, bytes: copy.length }, () => this.disk.effectAppend(p, copy));
   }
 
@@ -1189,7 +1190,7 @@ class SimAppendHandle implements AppendHandle {
   ) {}
 
   append(data: Uint8Array): Promise<void> {
-    const copy = data.slice(); // the caller may reuse its buffer once the call returns
+    const copy = pooledCopy(data); // the caller may reuse its buffer once the call returns (pooled: kept only until synced)
     return this.run('append', 'data', { path: this.path, bytes: copy.length, handle: true }, () =>
       this.placement.append(copy, (offset, bytes) => this.disk.effectHandleWrite(this.path, this.inode, offset, bytes)),
     );

@@ -40,6 +40,7 @@
 // traffic does not move another's draws.
 
 import { assert } from '../core/assert.js';
+import { pooledCopy } from '../core/codec/pooled-bytes.js';
 import { ErrorCode, TsoError } from '../core/errors.js';
 import { FRAME_BODY_BYTES_MAX } from '../core/limits.js';
 import {
@@ -518,7 +519,8 @@ export class SimNetwork {
       this.enqueue(from.outbound, { kind: 'frame', body: new Uint8Array(0), dueMs: 0, badLength: true });
       return;
     }
-    let copy = body.slice();
+    // Pooled: a frame lives until it is delivered and decoded (decoders copy what they keep).
+    const copy = pooledCopy(body);
     if (copy.length > 0 && state.gates.corrupt.fire()) {
       const rng = state.gates.corrupt.detailRng;
       // A single flipped bit is the commonest corruption (one bad bit in a buffer), and the one
