@@ -8,6 +8,7 @@
 import { assert, AssertionError } from '../assert.js';
 import { DecodeError, ErrorCode, type DecodeErrorCode } from '../errors.js';
 import { U64_MAX } from '../limits.js';
+import { pooledBytes } from './pooled-bytes.js';
 
 const TWO_POW_32 = 2 ** 32;
 const WRITER_CAPACITY_BYTES_DEFAULT = 64;
@@ -17,8 +18,6 @@ export const LE_WRITER_BYTES_MAX = 1 << 30;
 /** Builds a little-endian byte string; `finish()` returns exactly the written bytes. */
 export class LeWriter {
   private buffer: Uint8Array;
-  /** A view of `buffer` (replaced with it): u64 fields are written without BigInt arithmetic. */
-  private view: DataView;
   private position = 0;
 
   /**
@@ -31,8 +30,9 @@ export class LeWriter {
   ) {
     assert(Number.isSafeInteger(initialCapacityBytes) && initialCapacityBytes > 0, 'le_writer_capacity_positive');
     assert(Number.isSafeInteger(bytesMax) && bytesMax > 0 && bytesMax <= LE_WRITER_BYTES_MAX, 'le_writer_bytes_max_in_range');
-    this.buffer = new Uint8Array(Math.min(initialCapacityBytes, bytesMax));
-    this.view = new DataView(this.buffer.buffer);
+    // No DataView: asking a small typed array for its `.buffer` moves it out of V8's heap, which
+    // cost more than the rest of a small record's encoding.
+    this.buffer = pooledBytes(Math.min(initialCapacityBytes, bytesMax));
   }
 
   get length(): number {
@@ -65,7 +65,8 @@ export class LeWriter {
   u64(value: bigint): this {
     if (!(value >= 0n && value <= U64_MAX)) outOfRange('u64_in_range', value);
     this.reserve(8);
-    this.view.setBigUint64(this.position, value, true);
+    this.writeU32At(this.position, Number(value & 0xffff_ffffn));
+    this.writeU32At(this.position + 4, Number(value >> 32n));
     this.position += 8;
     return this;
   }
@@ -111,10 +112,10 @@ export class LeWriter {
     if (!(needed <= this.bytesMax)) outOfRange('le_writer_within_bytes_max', needed);
     let capacity = this.buffer.length * 2;
     while (capacity < needed) capacity *= 2;
-    const grown = new Uint8Array(Math.min(capacity, this.bytesMax));
+    // Pooled: the working buffer is dropped once `finish` copied it out.
+    const grown = pooledBytes(Math.min(capacity, this.bytesMax));
     grown.set(this.buffer.subarray(0, this.position));
     this.buffer = grown;
-    this.view = new DataView(grown.buffer);
   }
 }
 
