@@ -205,6 +205,11 @@ interface MisdirectCandidate {
 
 /** Vouching writes kept per inode (older ones only vouch for bytes a newer one vouches for too). */
 const VOUCH_WRITES_MAX = 64;
+/**
+ * A file's first room (then doubled): a log rewritten at each compaction starts small again,
+ * and growing it from a few bytes took a new array at every doubling (3,000 in 10 three-node seeds).
+ */
+const FILE_ROOM_BYTES_MIN = 4096;
 /** Recent writes per inode a power loss may misdirect. */
 const MISDIRECT_CANDIDATES_MAX = 16;
 
@@ -720,7 +725,7 @@ export class SimDisk {
   private setLength(inode: Inode, length: number): void {
     assert(length <= DISK_FILE_BYTES_MAX, 'disk_file_bytes_within_limit', () => String(length));
     if (length > inode.data.length) {
-      const grown = new Uint8Array(Math.min(DISK_FILE_BYTES_MAX, Math.max(length, inode.data.length * 2, 64)));
+      const grown = new Uint8Array(Math.min(DISK_FILE_BYTES_MAX, Math.max(length, inode.data.length * 2, FILE_ROOM_BYTES_MIN)));
       grown.set(inode.data.subarray(0, inode.length));
       inode.data = grown;
     } else if (length < inode.length) {
