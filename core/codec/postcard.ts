@@ -55,7 +55,7 @@ export class Writer {
   ) {
     assert(Number.isSafeInteger(initialCapacityBytes) && initialCapacityBytes > 0, 'writer_capacity_positive');
     assert(Number.isSafeInteger(bytesMax) && bytesMax > 0 && bytesMax <= WRITER_BYTES_MAX, 'writer_bytes_max_in_range');
-    this.buffer = new Uint8Array(Math.min(initialCapacityBytes, bytesMax));
+    this.buffer = pooledBytes(Math.min(initialCapacityBytes, bytesMax)); // see pooled-bytes.ts: `written()` takes a view of it
   }
 
   /** Bytes written so far. */
