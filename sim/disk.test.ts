@@ -636,3 +636,48 @@ describe('allZero', () => {
     expect(allZero(fill)).toBe(false);
   });
 });
+
+describe('SimDisk zero writes past the end (written without a copy)', () => {
+  it('read back as zeros, live and after a crash, also where a truncate cut old bytes and where the room was reused', async () => {
+    const { disk, crash } = await machine();
+    await disk.writeFile('/z', new Uint8Array(5000).fill(0x11));
+    await disk.fsync('/z');
+    await disk.fsyncDir('/');
+    await disk.truncate('/z', 100); // the room past 100 held 0x11
+    await disk.write('/z', 100, new Uint8Array(3000)); // zeros past the end: not copied
+    await disk.write('/z', 3100, Uint8Array.of(7));
+    await disk.write('/z', 10, new Uint8Array(20)); // zeros over old bytes: copied
+    await disk.fsync('/z');
+    await disk.write('/z', 50, new Uint8Array(10)); // and over durable ones, in a sync that also grows the file
+    await disk.write('/z', 3101, Uint8Array.of(9));
+    await disk.fsync('/z');
+    const expected = new Uint8Array(3102);
+    expected[3101] = 9;
+    expected.fill(0x11, 0, 100);
+    expected.fill(0, 10, 30);
+    expected.fill(0, 50, 60);
+    expected[3100] = 7;
+    expect([...((await disk.read('/z')) as Uint8Array)]).toEqual([...expected]);
+    const after = await crash();
+    expect([...((await after.read('/z')) as Uint8Array)]).toEqual([...expected]);
+  });
+
+  it('a log with a zero fill ahead, appended, synced and reread over many fills, matches the bytes appended', async () => {
+    const { disk, crash } = await machine(3);
+    const log = await disk.openAppend('/log', { endBytes: 0, zeroFillAheadBytes: 1000 });
+    const model: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      const record = new Uint8Array(1 + (i % 90)).fill(1 + (i % 250));
+      await log.append(record);
+      model.push(...record);
+      if (i % 7 === 0) await log.sync();
+    }
+    await log.sync();
+    await disk.fsyncDir('/');
+    const live = (await disk.read('/log')) as Uint8Array;
+    expect([...live.subarray(0, model.length)]).toEqual(model);
+    expect(live.subarray(model.length).every((b) => b === 0)).toBe(true);
+    const after = (await (await crash()).read('/log')) as Uint8Array;
+    expect([...after]).toEqual([...live]);
+  });
+});

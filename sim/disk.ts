@@ -166,7 +166,8 @@ export interface DiskInspection {
   readonly pendingDirOps: number;
 }
 
-type PendingWrite = { readonly kind: 'write'; readonly offset: number; readonly data: Uint8Array } | { readonly kind: 'truncate'; readonly length: number };
+/** `zeros`: set when the write is known to be all zero bytes (checked once, where it was made). */
+type PendingWrite = { readonly kind: 'write'; readonly offset: number; readonly data: Uint8Array; readonly zeros?: boolean } | { readonly kind: 'truncate'; readonly length: number };
 
 type DirOp =
   | { readonly kind: 'create'; readonly path: string; readonly inode: number }
@@ -774,9 +775,13 @@ export class SimDisk {
     const end = offset + data.length;
     this.checkSpace(path, Math.max(0, end - inode.length));
     this.noteCandidate(inode, offset, data);
+    const lengthBefore = inode.length;
     if (end > inode.length) this.setLength(inode, end);
-    inode.data.set(data, offset);
-    this.recordPending(inode, { kind: 'write', offset, data });
+    const zeros = allZero(data);
+    // Zeros past the old end land on room that is zero already (setLength keeps it so): a log's
+    // zero fill, a megabyte, costs no copy (and touches no fresh page).
+    if (!(zeros && offset >= lengthBefore)) inode.data.set(data, offset);
+    this.recordPending(inode, { kind: 'write', offset, data, zeros });
   }
 
   /**
@@ -881,8 +886,10 @@ export class SimDisk {
       // its append, not its size. The room past `durable`'s end is zero (only this path writes
       // there, and always inside the new `durable`), like `data`'s growth room, so the bytes no
       // pending write covers are the zeros `data` holds there.
+      const durableBefore = inode.durable.length;
       inode.durable = this.durableRoomFor(inode, inode.length);
-      for (const op of inode.pending) if (op.kind === 'write') inode.durable.set(op.data, op.offset);
+      // Zeros past the old durable end are there already (the room is zero).
+      for (const op of inode.pending) if (op.kind === 'write' && !(op.zeros === true && op.offset >= durableBefore)) inode.durable.set(op.data, op.offset);
     } else {
       inode.durable = inode.data.slice(0, inode.length);
     }
@@ -892,7 +899,7 @@ export class SimDisk {
         continue;
       }
       unvouchFrom(inode, op.offset);
-      if (op.data.length === 0 || allZero(op.data)) continue;
+      if (op.data.length === 0 || (op.zeros ?? allZero(op.data))) continue;
       if (inode.vouch.length >= VOUCH_WRITES_MAX) inode.vouch.shift();
       inode.vouch.push({ start: op.offset, end: op.offset + op.data.length });
     }
