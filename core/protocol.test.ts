@@ -167,6 +167,37 @@ describe('a getSeq request is written directly, byte for byte what the msgpack e
   });
 });
 
+describe('map keys are matched to the known fields byte for byte', () => {
+  const nearMisses = (name: string): string[] => {
+    const out = [name.slice(0, -1), `${name}x`, `x${name}`, name.toUpperCase()];
+    for (let i = 0; i < name.length; i++) out.push(name.slice(0, i) + String.fromCharCode(name.charCodeAt(i) ^ 1) + name.slice(i + 1));
+    return out.filter((k) => k.length > 0 && !REQUEST_FIELDS.has(k) && !ANSWER_FIELDS.has(k));
+  };
+
+  it('a key one byte off a known name (cut, grown, changed, other case) is an unknown field, skipped in both directions', () => {
+    for (const name of [...REQUEST_FIELDS, ...ANSWER_FIELDS]) {
+      for (const key of nearMisses(name)) {
+        expect(decodeRequest(libEncode({ id: 1, op: 'getTs', count: 1, [key]: [1, 'x'] }))).toEqual({ id: 1, op: 'getTs', count: 1 });
+        expect(decodeResponse(libEncode({ id: 1, ok: true, epoch: 1, physicalMs: 5, logicalStart: 0, count: 1, [key]: { a: 1 } }))).toEqual(
+          decodeResponse(libEncode({ id: 1, ok: true, epoch: 1, physicalMs: 5, logicalStart: 0, count: 1 })),
+        );
+      }
+    }
+  });
+
+  it('any other key, ASCII or not, is skipped; a known one given twice is refused by name', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 20, unit: fc.oneof(fc.constantFrom(...'idopcountkeyms'), fc.integer({ min: 0, max: 0x10ffff }).filter((c) => c < 0xd800 || c > 0xdfff).map((c) => String.fromCodePoint(c))) }), (key) => {
+        fc.pre(!REQUEST_FIELDS.has(key));
+        expect(decodeRequest(libEncode({ id: 1, op: 'getTs', count: 1, [key]: 7 }))).toEqual({ id: 1, op: 'getTs', count: 1 });
+      }),
+      { numRuns: 2000 },
+    );
+    const twice = Uint8Array.of(0x84, ...libEncode({ id: 1, op: 'getTs', count: 1 }).subarray(1), 0xa5, ...Buffer.from('count'), 0x02);
+    expect(decodeErrorOf(() => decodeRequest(twice)).message).toMatch(/count/);
+  });
+});
+
 describe('integers are read without a DataView, every width at its edges', () => {
   it('a uint64 field at the edges of 2^32 and 2^53 (where the reader switches from one exact number to two halves) decodes to its value', () => {
     const edges = [0n, 1n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 53n + 1n, 2n ** 63n, U64_MAX - 1n, U64_MAX];

@@ -1075,9 +1075,6 @@ function readMapHeader(r: BodyReader): number {
   throw bad(`body is not a msgpack map (type byte 0x${head.toString(16)})`, at);
 }
 
-// Longest field name the protocol defines; longer keys are unknown by construction.
-const FIELD_NAME_BYTES_MAX = 16;
-
 /** The fields a request decoder knows (every op's); any other name is unknown and skipped. */
 export const REQUEST_FIELDS: ReadonlySet<string> = new Set(['id', 'op', 'count', 'key', 'entries', 'clientId', 'requestId', 'holder', 'holderEpoch', 'ttlMs', 'leaseId', 'token']);
 /**
@@ -1109,31 +1106,40 @@ export const ANSWER_FIELDS: ReadonlySet<string> = new Set([
   'requestIdsFrom',
   'members',
 ]);
-const REQUEST_FIELD_BITS = fieldBits(REQUEST_FIELDS);
-const ANSWER_FIELD_BITS = fieldBits(ANSWER_FIELDS);
+const REQUEST_KEYS = knownKeys(REQUEST_FIELDS);
+const ANSWER_KEYS = knownKeys(ANSWER_FIELDS);
+
+/** A known field: its name (the table's own string) and its bit in a decoder's `seen` mask. */
+interface KnownKey {
+  readonly name: string;
+  readonly bit: number;
+  readonly bytes: Uint8Array;
+}
+
+/** The known fields by the byte length of their names (ASCII, so one byte a character). */
+type KnownKeys = ReadonlyArray<readonly KnownKey[] | undefined>;
 
 /**
- * Reads a map key, which must be a str. Returns it when it is short printable ASCII (every
- * protocol field name is), else '' (an unknown field, skipped without decoding its bytes).
+ * Reads a map key, which must be a str, and returns the known field its bytes spell, else null
+ * (an unknown field, skipped without decoding its bytes). The bytes are compared with each known
+ * name of their length: no string is built and no map hashes one (that showed per message).
  */
-function readKey(r: BodyReader): string {
+function readKey(r: BodyReader, known: KnownKeys): KnownKey | null {
   const at = r.pos;
   const length = strLength(r, r.u8());
   if (length === null) throw bad('map key is not a string', at);
   r.need(length);
-  let name = '';
-  if (length <= FIELD_NAME_BYTES_MAX) {
-    for (let i = 0; i < length; i += 1) {
-      const c = r.bytes[r.pos + i] ?? 0;
-      if (c < 0x21 || c > 0x7e) {
-        name = '';
-        break;
-      }
-      name += String.fromCharCode(c);
-    }
-  }
+  const start = r.pos;
   r.pos += length;
-  return name;
+  const candidates = known[length];
+  if (candidates === undefined) return null;
+  const b = r.bytes;
+  for (const candidate of candidates) {
+    let i = 0;
+    while (i < length && b[start + i] === candidate.bytes[i]) i += 1;
+    if (i === length) return candidate;
+  }
+  return null;
 }
 
 /**
@@ -1245,9 +1251,14 @@ function closeBody(r: BodyReader): void {
  * Each known field's bit, so a decoder tracks the fields it has seen in one integer instead of a
  * Set per message (a decode per request and per answer: the Set was most of its allocation).
  */
-function fieldBits(fields: ReadonlySet<string>): ReadonlyMap<string, number> {
+function knownKeys(fields: ReadonlySet<string>): KnownKeys {
   assert(fields.size <= 31, 'protocol_field_bits_fit_an_int', () => String(fields.size));
-  return new Map([...fields].map((field, i) => [field, 1 << i]));
+  const byLength: KnownKey[][] = [];
+  [...fields].forEach((name, i) => {
+    assert(/^[\x21-\x7e]+$/.test(name), 'protocol_field_name_printable_ascii', name);
+    (byLength[name.length] ??= []).push({ name, bit: 1 << i, bytes: Uint8Array.from(name, (c) => c.charCodeAt(0)) });
+  });
+  return byLength;
 }
 
 /**
@@ -1302,13 +1313,13 @@ export function decodeRequestWithToken(body: Uint8Array): RequestWithToken {
   let seen = 0;
   for (let i = 0; i < fields; i += 1) {
     const at = r.pos;
-    const name = readKey(r);
-    const bit = REQUEST_FIELD_BITS.get(name);
-    if (bit === undefined) {
+    const field = readKey(r, REQUEST_KEYS);
+    if (field === null) {
       skipValue(r);
       continue;
     }
-    seen = once(seen, bit, name, at);
+    const name = field.name;
+    seen = once(seen, field.bit, name, at);
     if (takeNil(r)) continue; // nil means absent
     switch (name) {
       case 'id':
@@ -1435,13 +1446,13 @@ export function decodeResponse(body: Uint8Array): Response {
   let seen = 0;
   for (let i = 0; i < fields; i += 1) {
     const at = r.pos;
-    const name = readKey(r);
-    const bit = ANSWER_FIELD_BITS.get(name);
-    if (bit === undefined) {
+    const field = readKey(r, ANSWER_KEYS);
+    if (field === null) {
       skipValue(r);
       continue;
     }
-    seen = once(seen, bit, name, at);
+    const name = field.name;
+    seen = once(seen, field.bit, name, at);
     if (takeNil(r)) continue; // nil means absent
     switch (name) {
       case 'id':
