@@ -126,7 +126,9 @@ class PeerLink<M extends PeerAddressed> {
       return;
     }
     const bytes = frames.reduce((sum, f) => sum + f.length, 0);
-    this.queue.push({ frames, bytes });
+    // Copied: a frame is a view of a pooled slab (peer-wire.ts), which a queued frame would keep
+    // alive for as long as the connection takes; only this rare path pays for its own buffers.
+    this.queue.push({ frames: frames.map((f) => f.slice()), bytes });
     this.queuedBytes += bytes;
     while (this.queue.length - this.queueHead > RAFT_PEER_SEND_QUEUE_MESSAGES_MAX || this.queuedBytes > RAFT_PEER_SEND_QUEUE_BYTES_MAX) {
       const oldest = this.queue[this.queueHead] as QueuedMessage;
